@@ -1,0 +1,244 @@
+package sync
+
+import "time"
+
+// PaymentStatus is where the acquirer's payment for a purchase stands.
+type PaymentStatus string
+
+// The payment statuses a purchase moves through.
+const (
+	Pending    PaymentStatus = "pending"    // The buyer has not finished paying.
+	Authorized PaymentStatus = "authorized" // The acquirer reserved the amount.
+	Captured   PaymentStatus = "captured"   // The money was drawn.
+	Credited   PaymentStatus = "credited"   // A manager credited the purchase in full.
+	Failed     PaymentStatus = "failed"     // The payment was declined.
+	Cancelled  PaymentStatus = "cancelled"  // The buyer or the shop cancelled it.
+)
+
+// Deliverable reports whether goods paid with this status may be handed over.
+func (s PaymentStatus) Deliverable() bool { return s == Authorized || s == Captured }
+
+// Valid reports whether s is one of the known statuses.
+func (s PaymentStatus) Valid() bool {
+	switch s {
+	case Pending, Authorized, Captured, Credited, Failed, Cancelled:
+		return true
+	}
+	return false
+}
+
+// LineKind tells what a purchase line sells, which decides how it is handed over.
+type LineKind string
+
+// The kinds of line.
+const (
+	Service  LineKind = "service"  // Course packages, drop-ins, treatments: nothing to hand over but access.
+	Physical LineKind = "physical" // Goods that leave the desk: the buyer signs for them.
+	GiftCard LineKind = "giftcard" // A gift card sold in the web shop, printed at the desk.
+)
+
+// Role is what a staff member may do.
+type Role string
+
+// The staff roles.
+const (
+	RoleStaff      Role = "staff"
+	RoleManager    Role = "manager"
+	RoleAccountant Role = "accountant"
+)
+
+// Centre is one gym or fitness centre of a chain.
+type Centre struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Address string `json:"address,omitempty"`
+	Phone   string `json:"phone,omitempty"`
+	OrgNo   string `json:"org_no,omitempty"`
+}
+
+// DeskInfo is one front-desk installation of a centre; it authenticates with a bearer token.
+type DeskInfo struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	CentreID string `json:"centre_id"`
+}
+
+// Staff is a person who works at the desk. The PIN is checked against PINHash,
+// a hex PBKDF2-SHA256 digest of the PIN with PINSalt, so that desks can log
+// staff in while offline without ever holding the PIN itself.
+type Staff struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Role     Role   `json:"role"`
+	CentreID string `json:"centre_id"`
+	PINSalt  string `json:"pin_salt,omitempty"`
+	PINHash  string `json:"pin_hash,omitempty"`
+}
+
+// Product is something the web shop sells.
+type Product struct {
+	ID        string   `json:"id"`
+	Name      string   `json:"name"`
+	Kind      LineKind `json:"kind"`
+	UnitPrice Money    `json:"unit_price"`
+	VATRate   int      `json:"vat_rate"` // In percent: 25, 15, 12, 0.
+}
+
+// Buyer is who bought a purchase in the web shop.
+type Buyer struct {
+	Name  string `json:"name"`
+	Email string `json:"email,omitempty"`
+	Phone string `json:"phone,omitempty"`
+}
+
+// Line is one line of a purchase.
+type Line struct {
+	ID        string   `json:"id"`
+	ProductID string   `json:"product_id"`
+	Name      string   `json:"name"`
+	Kind      LineKind `json:"kind"`
+	Quantity  int      `json:"quantity"`
+	UnitPrice Money    `json:"unit_price"`
+	VATRate   int      `json:"vat_rate"`
+	Discount  Money    `json:"discount,omitempty"` // Positive amount taken off the line total.
+	Delivered int      `json:"delivered"`
+}
+
+// Remaining is how many units of the line are still to be handed over.
+func (l Line) Remaining() int { return max(l.Quantity-l.Delivered, 0) }
+
+// Total is the line's amount after discount.
+func (l Line) Total() Money { return Money(l.Quantity)*l.UnitPrice - l.Discount }
+
+// Purchase is an order placed in the web shop, identified at the desk by its
+// reference code.
+type Purchase struct {
+	Code       string        `json:"code"`
+	CentreID   string        `json:"centre_id"`
+	Buyer      Buyer         `json:"buyer"`
+	Status     PaymentStatus `json:"status"`
+	Acquirer   string        `json:"acquirer,omitempty"`
+	PromoCode  string        `json:"promo_code,omitempty"`
+	Lines      []Line        `json:"lines"`
+	Deliveries []Delivery    `json:"deliveries,omitempty"`
+	Credits    []Credit      `json:"credits,omitempty"`
+	CreatedAt  time.Time     `json:"created_at"`
+	UpdatedAt  time.Time     `json:"updated_at"`
+	Seq        int64         `json:"seq"` // Position in the shop's changes feed.
+}
+
+// Total is the sum of the purchase's lines.
+func (p *Purchase) Total() Money {
+	var t Money
+	for _, l := range p.Lines {
+		t += l.Total()
+	}
+	return t
+}
+
+// CreditedAmount is the sum of the purchase's credits.
+func (p *Purchase) CreditedAmount() Money {
+	var t Money
+	for _, c := range p.Credits {
+		t += c.Amount
+	}
+	return t
+}
+
+// Remaining reports whether any line has units left to hand over.
+func (p *Purchase) Remaining() bool {
+	for _, l := range p.Lines {
+		if l.Remaining() > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// FullyDelivered reports whether every line was handed over.
+func (p *Purchase) FullyDelivered() bool { return !p.Remaining() }
+
+// NeedsSignature reports whether handing over the given quantities, keyed by
+// line ID, includes physical goods, for which the buyer must sign.
+func (p *Purchase) NeedsSignature(quantities map[string]int) bool {
+	for _, l := range p.Lines {
+		if l.Kind == Physical && quantities[l.ID] > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// DeliveredLine is how many units of one line a delivery handed over.
+type DeliveredLine struct {
+	LineID   string `json:"line_id"`
+	Quantity int    `json:"quantity"`
+}
+
+// Delivery is one hand-over at a desk.
+type Delivery struct {
+	ID           string          `json:"id"` // Chosen by the desk (UUID), so a resend is recognised.
+	PurchaseCode string          `json:"purchase_code"`
+	Lines        []DeliveredLine `json:"lines"`
+	DeskID       string          `json:"desk_id"`
+	StaffID      string          `json:"staff_id"`
+	StaffName    string          `json:"staff_name,omitempty"`
+	At           time.Time       `json:"at"`
+	SignatureID  string          `json:"signature_id,omitempty"`
+}
+
+// GiftCardStatus is the life-cycle state of a gift card.
+type GiftCardStatus string
+
+// The gift card statuses.
+const (
+	CardActive GiftCardStatus = "active"
+	CardVoided GiftCardStatus = "voided" // Replaced by a remainder card after partial use.
+	CardSpent  GiftCardStatus = "spent"  // Used in full.
+)
+
+// Card is a gift card. Partial use voids a card and issues a remainder card
+// whose ParentCode points back at it.
+type Card struct {
+	Code          string         `json:"code"`
+	CentreID      string         `json:"centre_id"`
+	InitialAmount Money          `json:"initial_amount"`
+	Balance       Money          `json:"balance"`
+	Currency      string         `json:"currency"`
+	Status        GiftCardStatus `json:"status"`
+	IssuedAt      time.Time      `json:"issued_at"`
+	ExpiresAt     time.Time      `json:"expires_at"`
+	ParentCode    string         `json:"parent_code,omitempty"`
+	RemainderCode string         `json:"remainder_code,omitempty"`
+	PurchaseCode  string         `json:"purchase_code,omitempty"` // The web shop purchase that sold it, if any.
+	Seq           int64          `json:"seq"`
+}
+
+// Usable reports whether the card can be redeemed at time now.
+func (c *Card) Usable(now time.Time) bool {
+	return c.Status == CardActive && c.Balance > 0 && now.Before(c.ExpiresAt)
+}
+
+// Redemption is one use of a gift card.
+type Redemption struct {
+	ID            string    `json:"id"`
+	CardCode      string    `json:"card_code"`
+	Amount        Money     `json:"amount"`
+	RemainderCode string    `json:"remainder_code,omitempty"`
+	DeskID        string    `json:"desk_id"`
+	StaffID       string    `json:"staff_id"`
+	StaffName     string    `json:"staff_name,omitempty"`
+	At            time.Time `json:"at"`
+}
+
+// Credit is money given back on a purchase by a manager.
+type Credit struct {
+	ID           string    `json:"id"`
+	PurchaseCode string    `json:"purchase_code"`
+	Amount       Money     `json:"amount"`
+	Reason       string    `json:"reason"`
+	DeskID       string    `json:"desk_id"`
+	StaffID      string    `json:"staff_id"`
+	StaffName    string    `json:"staff_name,omitempty"`
+	At           time.Time `json:"at"`
+}

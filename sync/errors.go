@@ -1,0 +1,111 @@
+package sync
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind classifies an error so that callers can branch on what went wrong
+// without parsing messages.
+type Kind uint8
+
+// The kinds of error the desk and the shop report.
+const (
+	Other        Kind = iota // Unclassified error.
+	Invalid                  // The request was malformed or a value is out of range.
+	NotFound                 // No such purchase, gift card or other item.
+	Conflict                 // The request contradicts the current state (over-delivery, idempotency key reuse).
+	Unauthorized             // The desk token or staff PIN was not accepted.
+	Forbidden                // The staff member's role does not allow the action.
+	NotPayable               // The purchase's payment status does not allow delivery.
+	Unavailable              // The shop could not be reached; the answer may come from the cache.
+	Internal                 // The server failed or answered something the desk cannot read.
+)
+
+var kindNames = [...]string{
+	Other:        "other",
+	Invalid:      "invalid",
+	NotFound:     "not_found",
+	Conflict:     "conflict",
+	Unauthorized: "unauthorized",
+	Forbidden:    "forbidden",
+	NotPayable:   "not_payable",
+	Unavailable:  "unavailable",
+	Internal:     "internal",
+}
+
+// String returns the kind's wire name, as used in the API's error bodies.
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("kind(%d)", k)
+}
+
+// KindFromString maps an API error code back to its Kind; unknown codes map to Other.
+func KindFromString(s string) Kind {
+	for k, n := range kindNames {
+		if n == s {
+			return Kind(k)
+		}
+	}
+	return Other
+}
+
+// Error is the error type of the desk and the shop. Op names what was being
+// done ("lookup purchase", "deliver"), Kind what class of failure it was.
+type Error struct {
+	Op   string
+	Kind Kind
+	Err  error
+}
+
+// E builds an *Error. msg may be a string, which becomes the wrapped error's
+// text, or an error, which is wrapped.
+func E(op string, kind Kind, msg any) error {
+	e := &Error{Op: op, Kind: kind}
+	switch m := msg.(type) {
+	case error:
+		e.Err = m
+	case string:
+		e.Err = errors.New(m)
+	case nil:
+	default:
+		e.Err = fmt.Errorf("%v", m)
+	}
+	return e
+}
+
+// Error implements the error interface.
+func (e *Error) Error() string {
+	switch {
+	case e.Err == nil:
+		return e.Op + ": " + e.Kind.String()
+	case e.Op == "":
+		return e.Err.Error()
+	default:
+		return e.Op + ": " + e.Err.Error()
+	}
+}
+
+// Unwrap returns the wrapped error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// KindOf returns the Kind of the first *Error in err's chain that has one, or
+// Other.
+func KindOf(err error) Kind {
+	for err != nil {
+		var e *Error
+		if !errors.As(err, &e) {
+			return Other
+		}
+		if e.Kind != Other {
+			return e.Kind
+		}
+		err = e.Err
+	}
+	return Other
+}
+
+// Is reports whether err is of kind k.
+func Is(err error, k Kind) bool { return KindOf(err) == k }
