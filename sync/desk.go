@@ -1,8 +1,26 @@
 package sync
 
 import (
+	"bytes"
 	"context"
+	"crypto/pbkdf2"
+	"crypto/sha256"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	stdsync "sync"
+	"syscall"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // Config says how a desk reaches its shop and where it keeps its data.
@@ -82,91 +100,798 @@ type Activity struct {
 	Synced      bool
 }
 
+// MaxSignatureSize is the largest signature PNG the shop accepts.
+const MaxSignatureSize = 256 << 10
+
+// PIN digest parameters, shared with shopd: PBKDF2-SHA256 over the PIN with
+// the hex-decoded salt.
+const (
+	PINIterations = 10_000
+	PINKeyLen     = 32
+)
+
 // Desk is the desk's handle on the shop: lookups answered online or from the
 // cache, actions written to the outbox and sent in order, and the sync loop.
 // All methods are safe for concurrent use and none touches the UI.
 type Desk struct {
 	cfg Config
-}
+	c   *cache
+	cl  *Client
 
-var errTodo = E("desk", Internal, "not implemented yet")
+	sendSem chan struct{} // Held while sending outbox actions, so they go one at a time, in order.
+	pullMu  stdsync.Mutex // One pull of the changes feed at a time.
+	kick    chan struct{} // New work: sync unless backing off.
+	now     chan struct{} // SyncNow: sync at once.
+	closed  chan struct{}
+	once    stdsync.Once
+
+	mu       stdsync.Mutex
+	online   bool
+	lastSync time.Time
+	lastErr  string
+	failures int       // Consecutive failed syncs, for the backoff.
+	retryAt  time.Time // No automatic sync before this.
+	subs     map[int]chan struct{}
+	nextSub  int
+	inflight map[string]bool // Idempotency keys being sent while staff wait.
+}
 
 // Open opens (creating if needed) the cache in cfg.DataDir and returns a desk.
 // It does not contact the shop; call Run to start syncing.
-func Open(ctx context.Context, cfg Config) (*Desk, error) { return &Desk{cfg: cfg}, nil }
+func Open(ctx context.Context, cfg Config) (*Desk, error) {
+	if cfg.DataDir == "" {
+		return nil, E("open desk", Invalid, "no data directory configured")
+	}
+	if cfg.SyncInterval <= 0 {
+		cfg.SyncInterval = 5 * time.Second
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 5 * time.Second
+	}
+	if _, err := url.Parse(cfg.BaseURL); err != nil {
+		return nil, E("open desk", Invalid, fmt.Errorf("shop address %q: %w", cfg.BaseURL, err))
+	}
+	c, err := openCache(ctx, filepath.Join(cfg.DataDir, CacheFile))
+	if err != nil {
+		return nil, err
+	}
+	d := &Desk{
+		cfg:      cfg,
+		c:        c,
+		cl:       NewClient(cfg.BaseURL, cfg.Token, ClientOptions{Timeout: cfg.Timeout}),
+		sendSem:  make(chan struct{}, 1),
+		kick:     make(chan struct{}, 1),
+		now:      make(chan struct{}, 1),
+		closed:   make(chan struct{}),
+		subs:     map[int]chan struct{}{},
+		inflight: map[string]bool{},
+	}
+	if v, _ := c.meta(ctx, "last_sync"); v != "" {
+		d.lastSync, _ = time.Parse(time.RFC3339Nano, v)
+	}
+	return d, nil
+}
 
 // Close stops the desk's background work and closes the cache.
-func (d *Desk) Close() error { return nil }
+func (d *Desk) Close() error {
+	var err error
+	d.once.Do(func() {
+		close(d.closed)
+		// Wait for a send in progress so its outcome is recorded.
+		select {
+		case d.sendSem <- struct{}{}:
+		case <-time.After(d.cfg.Timeout):
+		}
+		d.pullMu.Lock()
+		err = d.c.close()
+		d.pullMu.Unlock()
+	})
+	return err
+}
 
-// Run runs the sync loop (pull changes, drain the outbox) until ctx ends.
-func (d *Desk) Run(ctx context.Context) error { <-ctx.Done(); return nil }
-
-// SyncNow asks the loop to sync at once, without waiting for the interval.
-func (d *Desk) SyncNow() {}
+// Client returns the desk's shop API client.
+func (d *Desk) Client() *Client { return d.cl }
 
 // Status reports the connection and outbox state for the UI.
-func (d *Desk) Status() Status { return Status{} }
+func (d *Desk) Status() Status {
+	d.mu.Lock()
+	s := Status{Online: d.online, LastSync: d.lastSync, LastError: d.lastErr}
+	d.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_ = d.c.r.QueryRowContext(ctx, `SELECT
+ (SELECT count(*) FROM outbox WHERE state = 'pending' AND kind <> 'signature'),
+ (SELECT count(*) FROM outbox WHERE state = 'conflict')`).Scan(&s.Pending, &s.Conflicts)
+	return s
+}
 
 // Subscribe returns a channel that receives a value whenever Status or cached
 // data changes; cancel with the returned func.
-func (d *Desk) Subscribe() (<-chan struct{}, func()) { return make(chan struct{}), func() {} }
+func (d *Desk) Subscribe() (<-chan struct{}, func()) {
+	ch := make(chan struct{}, 1)
+	d.mu.Lock()
+	id := d.nextSub
+	d.nextSub++
+	d.subs[id] = ch
+	d.mu.Unlock()
+	var once stdsync.Once
+	return ch, func() {
+		once.Do(func() {
+			d.mu.Lock()
+			delete(d.subs, id)
+			d.mu.Unlock()
+		})
+	}
+}
+
+func (d *Desk) notify() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, ch := range d.subs {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// noteReach records whether the shop answered: any answer, even a refusal,
+// means it is online.
+func (d *Desk) noteReach(err error) {
+	online := err == nil || !Is(err, Unavailable)
+	d.mu.Lock()
+	changed := d.online != online
+	d.online = online
+	d.mu.Unlock()
+	if changed {
+		d.notify()
+	}
+}
+
+func (d *Desk) isInflight(key string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.inflight[key]
+}
+
+func (d *Desk) setInflight(key string, on bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if on {
+		d.inflight[key] = true
+	} else {
+		delete(d.inflight, key)
+	}
+}
+
+// backingOff reports whether the last sync failed recently enough that the
+// shop should not be bothered yet.
+func (d *Desk) backingOff() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.failures > 0 && time.Now().Before(d.retryAt)
+}
+
+// NormalizeCode turns a code as typed or printed ("abcd-efgh 1234") into
+// the bare form the shop uses.
+func NormalizeCode(code string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '-', '\t', '\u00a0':
+			return -1
+		}
+		if r >= 'a' && r <= 'z' {
+			return r - 'a' + 'A'
+		}
+		return r
+	}, code)
+}
+
+func (d *Desk) interactiveCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, d.cfg.Timeout)
+}
 
 // DeskInfo returns this desk and its centre (cached after the first success).
 func (d *Desk) DeskInfo(ctx context.Context) (DeskInfo, Centre, error) {
-	return DeskInfo{}, Centre{}, errTodo
+	var v struct {
+		Desk   DeskInfo `json:"desk"`
+		Centre Centre   `json:"centre"`
+	}
+	cctx, cancel := d.interactiveCtx(ctx)
+	defer cancel()
+	di, c, err := d.cl.Desk(cctx)
+	d.noteReach(err)
+	if err == nil {
+		v.Desk, v.Centre = di, c
+		b, _ := json.Marshal(v)
+		if werr := d.c.write(ctx, "desk info", func(tx *sql.Tx) error { return setMeta(ctx, tx, "desk", string(b)) }); werr != nil {
+			slog.Warn("cache desk info", "err", werr)
+		}
+		return di, c, nil
+	}
+	if !Is(err, Unavailable) && !Is(err, Internal) {
+		return DeskInfo{}, Centre{}, err
+	}
+	s, merr := d.c.meta(ctx, "desk")
+	if merr != nil || s == "" {
+		return DeskInfo{}, Centre{}, err
+	}
+	if json.Unmarshal([]byte(s), &v) != nil {
+		return DeskInfo{}, Centre{}, err
+	}
+	return v.Desk, v.Centre, nil
+}
+
+func (d *Desk) cachedDesk(ctx context.Context) DeskInfo {
+	var v struct {
+		Desk DeskInfo `json:"desk"`
+	}
+	if s, _ := d.c.meta(ctx, "desk"); s != "" {
+		_ = json.Unmarshal([]byte(s), &v)
+	}
+	return v.Desk
 }
 
 // Staff lists the centre's staff, from the shop or the cache.
-func (d *Desk) Staff(ctx context.Context) ([]Staff, error) { return nil, errTodo }
+func (d *Desk) Staff(ctx context.Context) ([]Staff, error) {
+	cctx, cancel := d.interactiveCtx(ctx)
+	defer cancel()
+	staff, err := d.refreshStaff(cctx)
+	if err == nil {
+		return staff, nil
+	}
+	if !Is(err, Unavailable) && !Is(err, Internal) {
+		return nil, err
+	}
+	cached, cerr := d.cachedStaff(ctx)
+	if cerr != nil {
+		return nil, cerr
+	}
+	if len(cached) == 0 {
+		return nil, err
+	}
+	return cached, nil
+}
+
+func (d *Desk) refreshStaff(ctx context.Context) ([]Staff, error) {
+	staff, err := d.cl.Staff(ctx)
+	d.noteReach(err)
+	if err != nil {
+		return nil, err
+	}
+	err = d.c.write(ctx, "cache staff", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM staff"); err != nil {
+			return err
+		}
+		for _, s := range staff {
+			b, _ := json.Marshal(s)
+			if _, err := tx.ExecContext(ctx, "INSERT INTO staff(id, body) VALUES(?, ?)", s.ID, b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return staff, err
+}
+
+func (d *Desk) cachedStaff(ctx context.Context) ([]Staff, error) {
+	rows, err := d.c.r.QueryContext(ctx, "SELECT body FROM staff ORDER BY id")
+	if err != nil {
+		return nil, E("read cache", Internal, err)
+	}
+	defer rows.Close()
+	var out []Staff
+	for rows.Next() {
+		var b []byte
+		var s Staff
+		if err := rows.Scan(&b); err != nil {
+			return nil, E("read cache", Internal, err)
+		}
+		if json.Unmarshal(b, &s) == nil {
+			out = append(out, s)
+		}
+	}
+	return out, rows.Err()
+}
 
 // Login checks a staff member's PIN (offline too) and returns the staff member.
 func (d *Desk) Login(ctx context.Context, staffID, pin string) (Staff, error) {
-	return Staff{}, errTodo
+	find := func(list []Staff) (Staff, bool) {
+		for _, s := range list {
+			if s.ID == staffID {
+				return s, true
+			}
+		}
+		return Staff{}, false
+	}
+	list, err := d.cachedStaff(ctx)
+	if err != nil {
+		return Staff{}, err
+	}
+	s, ok := find(list)
+	if !ok {
+		// New staff since the last sync: ask the shop.
+		cctx, cancel := d.interactiveCtx(ctx)
+		fresh, ferr := d.refreshStaff(cctx)
+		cancel()
+		if ferr != nil && len(list) == 0 {
+			return Staff{}, E("log in", KindOf(ferr), fmt.Errorf("the staff list is not on this desk yet: %w", ferr))
+		}
+		if s, ok = find(fresh); !ok {
+			return Staff{}, E("log in", Unauthorized, "unknown staff member or wrong PIN")
+		}
+	}
+	if !CheckPIN(s, pin) {
+		return Staff{}, E("log in", Unauthorized, "unknown staff member or wrong PIN")
+	}
+	return s, nil
+}
+
+// HashPIN returns the hex PBKDF2-SHA256 digest of pin with the hex salt, as
+// shopd stores it.
+func HashPIN(pin, saltHex string) (string, error) {
+	salt, err := hex.DecodeString(saltHex)
+	if err != nil {
+		return "", E("hash PIN", Invalid, "salt is not hex")
+	}
+	key, err := pbkdf2.Key(sha256.New, pin, salt, PINIterations, PINKeyLen)
+	if err != nil {
+		return "", E("hash PIN", Internal, err)
+	}
+	return hex.EncodeToString(key), nil
+}
+
+// CheckPIN reports whether pin matches the staff member's PIN digest.
+func CheckPIN(s Staff, pin string) bool {
+	if s.PINHash == "" || pin == "" {
+		return false
+	}
+	h, err := HashPIN(pin, s.PINSalt)
+	if err != nil {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(h), []byte(strings.ToLower(s.PINHash))) == 1
 }
 
 // Lookup finds a purchase by reference code: from the shop, or from the cache
 // when the shop is unreachable (Lookup.FromCache).
-func (d *Desk) Lookup(ctx context.Context, code string) (Lookup, error) { return Lookup{}, errTodo }
+func (d *Desk) Lookup(ctx context.Context, code string) (Lookup, error) {
+	code = NormalizeCode(code)
+	if code == "" {
+		return Lookup{}, E("look up purchase", Invalid, "no code")
+	}
+	cctx, cancel := d.interactiveCtx(ctx)
+	p, raw, err := d.cl.Purchase(cctx, code)
+	cancel()
+	d.noteReach(err)
+	if err == nil {
+		werr := d.c.write(ctx, "look up purchase", func(tx *sql.Tx) error {
+			w, err := newWriter(ctx, tx)
+			if err != nil {
+				return err
+			}
+			return w.putPurchase(p, raw)
+		})
+		if werr != nil {
+			// The answer is still good to show; the cache only missed a copy.
+			slog.Warn("cache purchase", "code", code, "err", werr)
+		}
+		l := Lookup{Purchase: p, CachedAt: time.Now().UTC()}
+		pending, perr := d.c.pendingDeliveries(ctx, d.c.r, code)
+		if perr != nil {
+			return Lookup{}, perr
+		}
+		l.Pending = overlay(p, pending)
+		d.notify()
+		return l, nil
+	}
+	if !Is(err, Unavailable) && !Is(err, Internal) {
+		return Lookup{}, err
+	}
+	l, ok, cerr := d.cached(ctx, code)
+	if cerr != nil {
+		return Lookup{}, cerr
+	}
+	if !ok {
+		return Lookup{}, E("look up purchase", Unavailable, fmt.Errorf("purchase %s is not on this desk and the shop cannot be asked: %w", code, err))
+	}
+	return l, nil
+}
+
+// Cached answers a lookup from the cache alone, without asking the shop.
+func (d *Desk) Cached(ctx context.Context, code string) (Lookup, error) {
+	code = NormalizeCode(code)
+	l, ok, err := d.cached(ctx, code)
+	if err != nil {
+		return Lookup{}, err
+	}
+	if !ok {
+		return Lookup{}, E("look up purchase", NotFound, fmt.Sprintf("purchase %s is not on this desk", code))
+	}
+	return l, nil
+}
+
+func (d *Desk) cached(ctx context.Context, code string) (Lookup, bool, error) {
+	p, at, ok, err := d.c.cachedPurchase(ctx, code)
+	if err != nil || !ok {
+		return Lookup{}, false, err
+	}
+	pending, err := d.c.pendingDeliveries(ctx, d.c.r, code)
+	if err != nil {
+		return Lookup{}, false, err
+	}
+	return Lookup{Purchase: p, FromCache: true, CachedAt: at, Pending: overlay(p, pending)}, true, nil
+}
 
 // Deliver records a delivery in the outbox and the cache in one transaction and
 // returns the delivery and the purchase as the desk now sees it. It succeeds
 // offline; the outbox sends it when the shop is back.
+//
+// When the shop is reachable the delivery is sent at once, and a refusal
+// (over-delivery, purchase not payable) comes back as the error, with the
+// purchase as the shop sees it. Offline, the returned purchase includes the
+// delivery, which Lookup reports in Pending until the shop accepts it.
 func (d *Desk) Deliver(ctx context.Context, req DeliverRequest) (Delivery, *Purchase, error) {
-	return Delivery{}, nil, errTodo
+	const op = "deliver"
+	code := NormalizeCode(req.Code)
+	if code == "" {
+		return Delivery{}, nil, E(op, Invalid, "no purchase code")
+	}
+	if req.Staff.ID == "" {
+		return Delivery{}, nil, E(op, Unauthorized, "log in before handing over")
+	}
+	l, ok, err := d.cached(ctx, code)
+	if err != nil {
+		return Delivery{}, nil, err
+	}
+	if !ok {
+		if l, err = d.Lookup(ctx, code); err != nil {
+			return Delivery{}, nil, err
+		}
+	}
+	p := l.Purchase
+	if !p.Status.Deliverable() {
+		return Delivery{}, p, E(op, NotPayable, fmt.Sprintf("purchase %s is %s; it cannot be handed over", code, p.Status))
+	}
+	lines, err := resolveLines(p, req.Lines)
+	if err != nil {
+		return Delivery{}, p, err
+	}
+	qty := map[string]int{}
+	for _, dl := range lines {
+		qty[dl.LineID] += dl.Quantity
+	}
+	needSig := p.NeedsSignature(qty)
+	if needSig && len(req.Signature) == 0 {
+		return Delivery{}, p, E(op, Invalid, "the buyer must sign for physical goods")
+	}
+	if len(req.Signature) > 0 {
+		if len(req.Signature) > MaxSignatureSize {
+			return Delivery{}, p, E(op, Invalid, fmt.Sprintf("signature image is too large (%d bytes, at most %d)", len(req.Signature), MaxSignatureSize))
+		}
+		if !bytes.HasPrefix(req.Signature, []byte("\x89PNG\r\n\x1a\n")) {
+			return Delivery{}, p, E(op, Invalid, "signature is not a PNG image")
+		}
+	}
+	del := Delivery{
+		ID:           uuid.NewString(),
+		PurchaseCode: code,
+		Lines:        lines,
+		DeskID:       d.cachedDesk(ctx).ID,
+		StaffID:      req.Staff.ID,
+		StaffName:    req.Staff.Name,
+		At:           time.Now().UTC().Truncate(time.Millisecond),
+	}
+	if len(req.Signature) > 0 {
+		del.SignatureID = uuid.NewString()
+	}
+	body, _ := json.Marshal(DeliveryBody{ID: del.ID, Lines: del.Lines, At: del.At, SignatureID: del.SignatureID})
+	row := outboxRow{Kind: kindDelivery, Key: del.ID, Code: code, Method: http.MethodPost,
+		Path: "/purchases/" + code + "/deliveries", CType: "application/json", Body: body, StaffID: req.Staff.ID,
+		State: statePending, Summary: fmt.Sprintf("Delivery of %s on %s", strings.Join(deliveryActivity(p, &del, false).Products, ", "), code)}
+	err = d.c.write(ctx, op, func(tx *sql.Tx) error {
+		if del.SignatureID != "" {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO signatures(id, png) VALUES(?, ?)", del.SignatureID, req.Signature); err != nil {
+				return err
+			}
+			sig := outboxRow{Kind: kindSignature, Key: del.SignatureID, Code: code, Method: http.MethodPut,
+				Path: "/signatures/" + del.SignatureID, CType: "image/png", Body: []byte{}, StaffID: req.Staff.ID,
+				State: statePending, Summary: "Signature for a delivery on " + code}
+			if err := insertOutbox(ctx, tx, &sig); err != nil {
+				return err
+			}
+			row.DependsOn = sig.ID
+		}
+		if err := insertOutbox(ctx, tx, &row); err != nil {
+			return err
+		}
+		w, err := newWriter(ctx, tx)
+		if err != nil {
+			return err
+		}
+		return w.putActivity(deliveryActivity(p, &del, false))
+	})
+	if err != nil {
+		return Delivery{}, p, err
+	}
+	d.notify()
+
+	// Send at once if the shop is there, so staff hear of a refusal now.
+	if !d.backingOff() {
+		cctx, cancel := context.WithTimeout(ctx, 2*d.cfg.Timeout)
+		out, derr := d.drain(cctx, row.ID)
+		cancel()
+		d.afterSync(derr, false)
+		if out.sent {
+			if out.err != nil {
+				var se *StatusError
+				cur := p
+				if errors.As(out.err, &se) && se.Purchase != nil {
+					cur = se.Purchase
+				}
+				// The delivery did not happen; take it out of the report.
+				_ = d.c.write(ctx, op, func(tx *sql.Tx) error {
+					_, err := tx.ExecContext(ctx, "DELETE FROM activities WHERE id = ? AND synced = 0", del.ID)
+					return err
+				})
+				d.notify()
+				return Delivery{}, cur, out.err
+			}
+			a := out.answer.(DeliveryAnswer)
+			return a.Delivery, &a.Purchase, nil
+		}
+	} else {
+		d.kickLoop()
+	}
+	nl, _, err := d.cached(ctx, code)
+	if err != nil || nl.Purchase == nil {
+		overlay(p, []Delivery{del})
+		return del, p, nil
+	}
+	return del, nl.Purchase, nil
+}
+
+// resolveLines turns a request's lines into explicit quantities, checked
+// against what remains; empty means everything that remains.
+func resolveLines(p *Purchase, req []DeliveredLine) ([]DeliveredLine, error) {
+	if len(req) == 0 {
+		var all []DeliveredLine
+		for _, l := range p.Lines {
+			if r := l.Remaining(); r > 0 {
+				all = append(all, DeliveredLine{LineID: l.ID, Quantity: r})
+			}
+		}
+		if len(all) == 0 {
+			return nil, E("deliver", Conflict, fmt.Sprintf("everything on %s has been handed over already", p.Code))
+		}
+		return all, nil
+	}
+	want := map[string]int{}
+	var order []string
+	for _, dl := range req {
+		if dl.Quantity <= 0 {
+			return nil, E("deliver", Invalid, "quantities must be positive")
+		}
+		if _, ok := want[dl.LineID]; !ok {
+			order = append(order, dl.LineID)
+		}
+		want[dl.LineID] += dl.Quantity
+	}
+	var out []DeliveredLine
+	for _, id := range order {
+		var line *Line
+		for i := range p.Lines {
+			if p.Lines[i].ID == id {
+				line = &p.Lines[i]
+			}
+		}
+		if line == nil {
+			return nil, E("deliver", Invalid, fmt.Sprintf("purchase %s has no line %s", p.Code, id))
+		}
+		if want[id] > line.Remaining() {
+			return nil, E("deliver", Conflict, fmt.Sprintf("only %d of %s remain to hand over", line.Remaining(), line.Name))
+		}
+		out = append(out, DeliveredLine{LineID: id, Quantity: want[id]})
+	}
+	return out, nil
 }
 
 // Signature returns the PNG of a stored signature.
-func (d *Desk) Signature(ctx context.Context, id string) ([]byte, error) { return nil, errTodo }
+func (d *Desk) Signature(ctx context.Context, id string) ([]byte, error) {
+	var png []byte
+	err := d.c.r.QueryRowContext(ctx, "SELECT png FROM signatures WHERE id = ?", id).Scan(&png)
+	if err == nil {
+		return png, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, E("signature", Internal, err)
+	}
+	cctx, cancel := d.interactiveCtx(ctx)
+	defer cancel()
+	png, err = d.cl.Signature(cctx, id)
+	d.noteReach(err)
+	if err != nil {
+		return nil, err
+	}
+	_ = d.c.write(ctx, "signature", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO signatures(id, png) VALUES(?, ?)", id, png)
+		return err
+	})
+	return png, nil
+}
 
 // Card looks up a gift card with its chain.
 func (d *Desk) Card(ctx context.Context, code string) (CardLookup, error) {
-	return CardLookup{}, errTodo
+	code = NormalizeCode(code)
+	if code == "" {
+		return CardLookup{}, E("look up gift card", Invalid, "no code")
+	}
+	cctx, cancel := d.interactiveCtx(ctx)
+	a, err := d.cl.Card(cctx, code)
+	cancel()
+	d.noteReach(err)
+	if err == nil {
+		werr := d.c.write(ctx, "look up gift card", func(tx *sql.Tx) error {
+			w, err := newWriter(ctx, tx)
+			if err != nil {
+				return err
+			}
+			if err := w.putCard(&a.Card); err != nil {
+				return err
+			}
+			for i := range a.Chain {
+				if err := w.putCard(&a.Chain[i]); err != nil {
+					return err
+				}
+			}
+			for i := range a.Redemptions {
+				if err := w.putRedemption(&a.Redemptions[i], true); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if werr != nil {
+			slog.Warn("cache gift card", "code", code, "err", werr)
+		}
+		return CardLookup{Card: &a.Card, Chain: a.Chain, Redemptions: a.Redemptions, CachedAt: time.Now().UTC()}, nil
+	}
+	if !Is(err, Unavailable) && !Is(err, Internal) {
+		return CardLookup{}, err
+	}
+	card, at, ok, cerr := d.c.cachedCard(ctx, code)
+	if cerr != nil {
+		return CardLookup{}, cerr
+	}
+	if !ok {
+		return CardLookup{}, E("look up gift card", Unavailable, fmt.Errorf("gift card %s is not on this desk and the shop cannot be asked: %w", code, err))
+	}
+	chain, _ := d.c.cachedChain(ctx, card)
+	codes := make([]string, len(chain))
+	for i := range chain {
+		codes[i] = chain[i].Code
+	}
+	reds, _ := d.c.cachedRedemptions(ctx, codes)
+	return CardLookup{Card: card, Chain: chain, Redemptions: reds, FromCache: true, CachedAt: at}, nil
 }
 
 // Redeem uses amount of a gift card. It needs the shop: offline it fails with
-// kind Unavailable.
+// kind Unavailable, and nothing is queued, because the customer must know
+// at once whether the card paid.
+//
+// The redemption is written to the outbox before it is sent, so that an
+// answer lost on the way back is settled later by asking the shop.
 func (d *Desk) Redeem(ctx context.Context, code string, amount Money, staff Staff) (RedeemResult, error) {
-	return RedeemResult{}, errTodo
+	const op = "redeem gift card"
+	code = NormalizeCode(code)
+	switch {
+	case code == "":
+		return RedeemResult{}, E(op, Invalid, "no gift card code")
+	case amount <= 0:
+		return RedeemResult{}, E(op, Invalid, "the amount must be more than kr 0,00")
+	case staff.ID == "":
+		return RedeemResult{}, E(op, Unauthorized, "log in before using a gift card")
+	}
+	body := RedemptionBody{ID: uuid.NewString(), Amount: amount, At: time.Now().UTC().Truncate(time.Millisecond)}
+	ans, err := d.sendNow(ctx, op, kindRedemption, code, "/giftcards/"+code+"/redemptions", body.ID, body, staff,
+		fmt.Sprintf("Use %s of gift card %s", amount, code))
+	if err != nil {
+		if Is(err, Unavailable) {
+			return RedeemResult{}, E(op, Unavailable, fmt.Errorf("a gift card can only be used while the shop is reachable; the card was not charged: %w", err))
+		}
+		return RedeemResult{}, err
+	}
+	a := ans.(RedemptionAnswer)
+	return RedeemResult{Redemption: a.Redemption, Card: a.Card, Remainder: a.Remainder}, nil
 }
 
-// Credit credits amount of a purchase with a reason; staff must be a manager.
+// Credit credits amount of a purchase with a reason; staff must be a
+// manager. Like Redeem it needs the shop's confirmation and is not queued:
+// offline it fails with kind Unavailable.
 func (d *Desk) Credit(ctx context.Context, code string, amount Money, reason string, staff Staff) (Credit, error) {
-	return Credit{}, errTodo
+	const op = "credit"
+	code = NormalizeCode(code)
+	switch {
+	case code == "":
+		return Credit{}, E(op, Invalid, "no purchase code")
+	case amount <= 0:
+		return Credit{}, E(op, Invalid, "the amount must be more than kr 0,00")
+	case strings.TrimSpace(reason) == "":
+		return Credit{}, E(op, Invalid, "give a reason for the credit")
+	case staff.Role != RoleManager:
+		return Credit{}, E(op, Forbidden, "only a manager can credit a purchase")
+	}
+	body := CreditBody{ID: uuid.NewString(), Amount: amount, Reason: reason, At: time.Now().UTC().Truncate(time.Millisecond)}
+	ans, err := d.sendNow(ctx, op, kindCredit, code, "/purchases/"+code+"/credits", body.ID, body, staff,
+		fmt.Sprintf("Credit %s on %s: %s", amount, code, reason))
+	if err != nil {
+		if Is(err, Unavailable) {
+			return Credit{}, E(op, Unavailable, fmt.Errorf("a credit needs the shop's confirmation and the shop is not reachable; nothing was credited: %w", err))
+		}
+		return Credit{}, err
+	}
+	return ans.(CreditAnswer).Credit, nil
 }
 
-// Conflicts lists the outbox actions the shop refused.
-func (d *Desk) Conflicts(ctx context.Context) ([]OutboxConflict, error) { return nil, errTodo }
-
-// Retry puts a refused action back in the outbox.
-func (d *Desk) Retry(ctx context.Context, id int64) error { return errTodo }
-
-// Discard drops a refused action, recording who did it and why.
-func (d *Desk) Discard(ctx context.Context, id int64, reason string, staff Staff) error {
-	return errTodo
+// sendNow records an online-only action in the outbox as sending, sends it,
+// and records the outcome.
+func (d *Desk) sendNow(ctx context.Context, op, kind, code, path, key string, body any, staff Staff, summary string) (any, error) {
+	b, _ := json.Marshal(body)
+	row := outboxRow{Kind: kind, Key: key, Code: code, Method: http.MethodPost, Path: path, CType: "application/json",
+		Body: b, StaffID: staff.ID, State: stateSending, Summary: summary}
+	if err := d.c.write(ctx, op, func(tx *sql.Tx) error { return insertOutbox(ctx, tx, &row) }); err != nil {
+		return nil, err
+	}
+	d.setInflight(key, true)
+	defer d.setInflight(key, false)
+	cctx, cancel := context.WithTimeout(ctx, 2*d.cfg.Timeout)
+	ans, err := d.send(cctx, row)
+	cancel()
+	switch {
+	case err == nil:
+		d.notify()
+		return ans, nil
+	case refusal(err):
+		msg := err.Error()
+		_ = d.c.write(context.WithoutCancel(ctx), op, func(tx *sql.Tx) error { return setState(ctx, tx, row.ID, stateRefused, msg) })
+		return nil, err
+	case errors.Is(err, syscall.ECONNREFUSED):
+		// Certainly never reached the shop.
+		_ = d.c.write(context.WithoutCancel(ctx), op, func(tx *sql.Tx) error {
+			return setState(ctx, tx, row.ID, stateAbandoned, err.Error())
+		})
+		return nil, err
+	default:
+		// Left as sending: the loop asks the shop whether it happened.
+		_ = d.c.noteAttempt(context.WithoutCancel(ctx), row.ID, err.Error())
+		d.kickLoop()
+		return nil, err
+	}
 }
 
 // Activities lists deliveries, redemptions and credits between from and to
 // (local time day boundaries are the caller's), from the cache, so it works offline.
 func (d *Desk) Activities(ctx context.Context, from, to time.Time) ([]Activity, error) {
-	return nil, errTodo
+	rows, err := d.c.r.QueryContext(ctx, `SELECT kind, at, staff_id, staff_name, code, buyer, products, amount, signature_id, synced
+FROM activities WHERE at >= ? AND at < ? ORDER BY at, id`, nanos(from), nanos(to))
+	if err != nil {
+		return nil, E("list activities", Internal, err)
+	}
+	defer rows.Close()
+	var out []Activity
+	for rows.Next() {
+		var a Activity
+		var at, amount int64
+		var products string
+		if err := rows.Scan(&a.Kind, &at, &a.StaffID, &a.StaffName, &a.Code, &a.Buyer, &products, &amount, &a.SignatureID, &a.Synced); err != nil {
+			return nil, E("list activities", Internal, err)
+		}
+		a.At, a.Amount = fromNanos(at), Money(amount)
+		_ = json.Unmarshal([]byte(products), &a.Products)
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, E("list activities", Internal, err)
+	}
+	return out, nil
 }

@@ -1,0 +1,54 @@
+# Skranke: front-desk app for gyms. `make demo` runs it; `make test` tests it.
+# Both install what a fresh Debian/Ubuntu machine lacks (see .ci/setup.sh).
+
+SHELL       := /bin/bash
+# A Go toolchain fetched by .ci/setup.sh (when the system's is missing or too old) wins.
+export PATH := $(HOME)/.cache/skranke/go/bin:$(PATH)
+export CGO_ENABLED := 1
+GO          ?= go
+FYNE_TOOLS  := fyne.io/tools/cmd/fyne@v1.7.4
+DEMO_DIR    ?= $(CURDIR)/.demo
+DEMO_ADDR   ?= 127.0.0.1:8080
+DEMO_PROFILE ?= epson-tm-t20iii
+
+.PHONY: all setup build test bench demo package clean fmt vet
+
+all: build
+
+setup:
+	@bash .ci/setup.sh >/dev/null
+
+build: setup
+	$(GO) build -o bin/skranke ./cmd/skranke
+	$(GO) build -o bin/shopd ./cmd/shopd
+
+vet: setup
+	$(GO) vet ./...
+
+# The whole suite: unit, integration against shopd on loopback, serial through
+# ptys, printers over TCP and files, and the real binary under Xvfb.
+test: setup
+	$(GO) vet ./...
+	GOWORK=off $(GO) test -count=1 -timeout 14m ./...
+
+# Benchmarks; the figures go to docs/benchmarks.md by hand after a run.
+bench: setup
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 40m ./... | tee bench.out
+
+# Starts shopd with demo data and the desk app against it, printing to a file
+# printer whose every job is rendered to PNG next to it and shown in the app.
+demo: build
+	@bash .ci/demo.sh "$(DEMO_DIR)" "$(DEMO_ADDR)" "$(DEMO_PROFILE)"
+
+# A desktop package (.tar.xz on Linux) built by fyne from FyneApp.toml.
+package: build
+	mkdir -p dist
+	$(GO) run $(FYNE_TOOLS) package --release --exe bin/skranke --name Skranke --icon assets/icon.png
+	mv -f Skranke*.tar.xz dist/ 2>/dev/null || true
+	@ls -l dist
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf bin dist bench.out

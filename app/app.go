@@ -1,0 +1,547 @@
+// Package app is Skranke's front-desk user interface, built with Fyne: login,
+// the scan screen with delivery and signatures, gift cards, credits, the daily
+// report, status and settings. It calls package sync for everything the shop
+// knows, scanner for codes and printer for paper, and does no I/O of its own
+// on the UI goroutine.
+package app
+
+import (
+	"context"
+	"image"
+	"image/color"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/skranke/skranke/assets"
+	"github.com/skranke/skranke/printer"
+	"github.com/skranke/skranke/scanner"
+	desksync "github.com/skranke/skranke/sync"
+)
+
+// Services are the parts the UI drives. Desk is required; the rest may be
+// nil, and the UI says so when it needs them.
+type Services struct {
+	Desk     *desksync.Desk
+	Printer  *printer.Printer   // nil means no printer is configured.
+	Pipeline *scanner.Pipeline  // nil means a default pipeline.
+	Sources  []scanner.Source   // Hardware scanners; their readings go through Pipeline.
+	Config   Config             // The settings in force.
+	SavePath string             // Where Settings saves the config; empty means not saved.
+	Logo     image.Image        // Printed on gift cards; nil means assets.Logo.
+	Now      func() time.Time   // nil means time.Now.
+	OnSaved  func(Config) error // Called after settings are saved, to apply them (printer, scanner).
+}
+
+// Screen names a main screen.
+type Screen int
+
+// The main screens, in F-key order.
+const (
+	ScreenScan Screen = iota
+	ScreenCards
+	ScreenReport
+	ScreenStatus
+	ScreenSettings
+)
+
+// Desk is the whole front-desk UI and its state. Tests build it with a test
+// app and drive it through its exported widgets.
+type Desk struct {
+	App    fyne.App
+	Window fyne.Window
+
+	Login    *LoginScreen
+	Scan     *ScanScreen
+	Cards    *CardScreen
+	Report   *ReportScreen
+	Status   *StatusScreen
+	Settings *SettingsScreen
+
+	// Message is the bar at the bottom: what just happened, or what went wrong.
+	Message *widget.Label
+	// Online is the connection indicator in the top bar.
+	Online *canvas.Text
+	// StaffName shows who is logged in.
+	StaffName *widget.Label
+
+	svc    Services
+	desk   *desksync.Desk
+	cfg    Config
+	now    func() time.Time
+	logo   image.Image
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu       sync.Mutex // Guards printer and pipeline, which settings may replace.
+	printer  *printer.Printer
+	pipeline *scanner.Pipeline
+
+	busy         atomic.Int64
+	lastActivity atomic.Int64 // Unix nanoseconds.
+
+	// UI-goroutine state.
+	staff      *desksync.Staff
+	screen     Screen
+	centre     desksync.Centre
+	deskInfo   desksync.DeskInfo
+	msgBg      *canvas.Rectangle
+	onlineDot  *canvas.Circle
+	training   fyne.CanvasObject
+	nav        fyne.CanvasObject
+	navButtons []*Button
+	body       *fyne.Container
+	screens    []fyne.CanvasObject
+	centreName *widget.Label
+	lastStatus desksync.Status
+}
+
+// New builds the desk UI in a new window of a. Call Start to begin talking to
+// the shop and the hardware, then show the window.
+func New(a fyne.App, svc Services) *Desk {
+	now := svc.Now
+	if now == nil {
+		now = time.Now
+	}
+	logo := svc.Logo
+	if logo == nil {
+		logo = decodePNG(assets.Logo)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	d := &Desk{
+		App:      a,
+		svc:      svc,
+		desk:     svc.Desk,
+		cfg:      svc.Config,
+		now:      now,
+		logo:     logo,
+		ctx:      ctx,
+		cancel:   cancel,
+		printer:  svc.Printer,
+		pipeline: svc.Pipeline,
+	}
+	if d.pipeline == nil {
+		d.pipeline = newPipeline(d.cfg)
+	}
+	d.touch()
+	SetLanguage(d.cfg.Language)
+	d.Window = a.NewWindow("Skranke")
+	d.Window.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
+	d.build()
+	d.Window.Resize(fyne.NewSize(1200, 800))
+	d.Window.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		d.touch()
+		if !d.globalKey(ev) && ev.Name == fyne.KeyReturn {
+			d.focusDefault()
+		}
+	})
+	d.Window.Canvas().SetOnTypedRune(func(r rune) {
+		// A scan that arrives while nothing has focus still belongs in the scan field.
+		d.touch()
+		switch {
+		case d.staff == nil:
+			d.Window.Canvas().Focus(d.Login.PIN)
+			d.Login.PIN.TypedRune(r)
+		case d.screen == ScreenScan && !d.Scan.panelOpen():
+			d.Window.Canvas().Focus(d.Scan.Entry)
+			d.Scan.Entry.TypedRune(r)
+		case d.screen == ScreenCards:
+			d.Window.Canvas().Focus(d.Cards.Entry)
+			d.Cards.Entry.TypedRune(r)
+		}
+	})
+	d.Window.SetOnClosed(d.Close)
+	return d
+}
+
+// build creates every screen and the window content in the current language.
+func (d *Desk) build() {
+	d.Message = widget.NewLabel("")
+	d.Message.Wrapping = fyne.TextWrapWord
+	d.msgBg = canvas.NewRectangle(theme.Color(theme.ColorNameBackground))
+	d.Online = bigText(22, true)
+	d.onlineDot = canvas.NewCircle(colReady)
+	d.StaffName = widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
+	d.centreName = widget.NewLabelWithStyle(d.centreTitle(), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+
+	d.Login = newLoginScreen(d)
+	d.Scan = newScanScreen(d)
+	d.Cards = newCardScreen(d)
+	d.Report = newReportScreen(d)
+	d.Status = newStatusScreen(d)
+	d.Settings = newSettingsScreen(d)
+	d.screens = []fyne.CanvasObject{d.Scan.obj, d.Cards.obj, d.Report.obj, d.Status.obj, d.Settings.obj}
+
+	d.navButtons = []*Button{
+		newButton(d, tr("nav.scan", "F1 Scan"), theme.SearchIcon(), func() { d.Show(ScreenScan) }),
+		newButton(d, tr("nav.cards", "F2 Gift cards"), theme.AccountIcon(), func() { d.Show(ScreenCards) }),
+		newButton(d, tr("nav.report", "F3 Daily report"), theme.DocumentIcon(), func() { d.Show(ScreenReport) }),
+		newButton(d, tr("nav.status", "F4 Status"), theme.InfoIcon(), func() { d.Show(ScreenStatus) }),
+		newButton(d, tr("nav.settings", "F5 Settings"), theme.SettingsIcon(), func() { d.Show(ScreenSettings) }),
+		newButton(d, tr("nav.lock", "F12 Lock"), theme.LogoutIcon(), func() { d.Lock() }),
+	}
+	navObjs := make([]fyne.CanvasObject, len(d.navButtons))
+	for i, b := range d.navButtons {
+		b.Importance = widget.LowImportance
+		navObjs[i] = b
+	}
+	d.nav = container.NewGridWithColumns(len(navObjs), navObjs...)
+
+	dot := container.NewGridWrap(fyne.NewSize(22, 22), d.onlineDot)
+	top := container.NewBorder(nil, nil,
+		container.NewHBox(widget.NewIcon(fyne.NewStaticResource("icon.png", assets.Icon)), d.centreName),
+		container.NewHBox(d.StaffName, container.NewCenter(dot), d.Online),
+	)
+	trainingBar := newBanner(20)
+	trainingBar.set(tr("training.banner", "TRAINING MODE – sandbox shop, prints are marked TRAINING"), colTraining)
+	d.training = trainingBar.obj
+	if !d.cfg.Training {
+		d.training.Hide()
+	}
+	d.body = container.NewStack(append([]fyne.CanvasObject{d.Login.obj}, d.screens...)...)
+	msg := container.NewStack(d.msgBg, d.Message)
+	d.Window.SetContent(container.NewBorder(
+		container.NewVBox(top, d.training, d.nav, widget.NewSeparator()),
+		msg, nil, nil, d.body))
+	d.applyStatus(d.lastStatus)
+	if d.staff == nil {
+		d.showLogin()
+	} else {
+		d.StaffName.SetText(d.staff.Name)
+		d.Show(d.screen)
+	}
+}
+
+func (d *Desk) centreTitle() string {
+	switch {
+	case d.cfg.Centre != "":
+		return d.cfg.Centre
+	case d.centre.Name != "":
+		return d.centre.Name
+	}
+	return "Skranke"
+}
+
+// Start loads the staff list and desk info, and starts watching the sync
+// status, the hardware scanners and the idle lock. It returns at once.
+func (d *Desk) Start() {
+	d.Login.reload()
+	d.async(func(ctx context.Context) func() {
+		info, centre, err := d.desk.DeskInfo(ctx)
+		if err != nil {
+			slog.Warn("desk info", "err", err)
+			return nil
+		}
+		return func() {
+			d.deskInfo, d.centre = info, centre
+			d.centreName.SetText(d.centreTitle())
+		}
+	})
+	d.watchStatus()
+	for _, src := range d.svc.Sources {
+		d.watchSource(src)
+	}
+	go d.idleLoop()
+}
+
+// Close stops the UI's background work. It does not close the services.
+func (d *Desk) Close() { d.cancel() }
+
+// ShowAndRun shows the window and runs the app's event loop.
+func (d *Desk) ShowAndRun() {
+	d.Window.Show()
+	d.focusDefault()
+	d.App.Run()
+}
+
+// Busy reports whether background work started by the UI is still running.
+// Tests poll it; once it is false every widget update of that work is done.
+func (d *Desk) Busy() bool { return d.busy.Load() > 0 }
+
+// async runs work off the UI goroutine with a deadline; the func it returns,
+// if any, runs on the UI goroutine afterwards.
+func (d *Desk) async(work func(ctx context.Context) func()) {
+	d.busy.Add(1)
+	go func() {
+		defer d.busy.Add(-1)
+		ctx, cancel := context.WithTimeout(d.ctx, 60*time.Second)
+		defer cancel()
+		ui := work(ctx)
+		if ui != nil && d.ctx.Err() == nil {
+			fyne.DoAndWait(ui)
+		}
+	}()
+}
+
+// Staff returns the logged-in staff member, or nil when the desk is locked.
+func (d *Desk) Staff() *desksync.Staff { return d.staff }
+
+// CurrentScreen returns the screen shown.
+func (d *Desk) CurrentScreen() Screen { return d.screen }
+
+// Config returns the settings in force.
+func (d *Desk) Config() Config { return d.cfg }
+
+func (d *Desk) isManager() bool { return d.staff != nil && d.staff.Role == desksync.RoleManager }
+
+// Show switches to screen s; managers only for the report and settings.
+func (d *Desk) Show(s Screen) {
+	if d.staff == nil {
+		return
+	}
+	if (s == ScreenReport || s == ScreenSettings) && !d.isManager() {
+		d.sayErr(tr("err.manager_only", "Only a manager can open this screen."))
+		s = d.screen
+	}
+	d.screen = s
+	d.Login.obj.Hide()
+	d.nav.Show()
+	for i, o := range d.screens {
+		if Screen(i) == s {
+			o.Show()
+		} else {
+			o.Hide()
+		}
+	}
+	for i, b := range d.navButtons {
+		if i < len(d.screens) && Screen(i) == s {
+			b.Importance = widget.HighImportance
+		} else {
+			b.Importance = widget.LowImportance
+		}
+		b.Refresh()
+	}
+	switch s {
+	case ScreenReport:
+		d.Report.load()
+	case ScreenStatus:
+		d.Status.load()
+	case ScreenSettings:
+		d.Settings.load()
+	}
+	d.focusDefault()
+}
+
+// focusDefault puts the keyboard focus where the current screen expects the
+// next input: the scan field, as a rule.
+func (d *Desk) focusDefault() {
+	c := d.Window.Canvas()
+	if d.staff == nil {
+		c.Focus(d.Login.PIN)
+		return
+	}
+	switch d.screen {
+	case ScreenScan:
+		if f := d.Scan.focusTarget(); f != nil {
+			c.Focus(f)
+		}
+	case ScreenCards:
+		c.Focus(d.Cards.focusTarget())
+	case ScreenReport:
+		c.Focus(d.Report.Date)
+	case ScreenSettings:
+		c.Focus(d.Settings.ShopURL)
+	default:
+		c.Unfocus()
+	}
+}
+
+// globalKey handles the keys that work everywhere: F-keys switch screens,
+// Esc cancels. It reports whether it used the key.
+func (d *Desk) globalKey(ev *fyne.KeyEvent) bool {
+	if d.staff == nil {
+		return false
+	}
+	switch ev.Name {
+	case fyne.KeyF1:
+		d.Show(ScreenScan)
+	case fyne.KeyF2:
+		d.Show(ScreenCards)
+	case fyne.KeyF3:
+		d.Show(ScreenReport)
+	case fyne.KeyF4:
+		d.Show(ScreenStatus)
+	case fyne.KeyF5:
+		d.Show(ScreenSettings)
+	case fyne.KeyF12:
+		d.Lock()
+	case fyne.KeyEscape:
+		d.escape()
+	default:
+		return false
+	}
+	return true
+}
+
+// escape cancels what is open on the current screen and goes back to scanning.
+func (d *Desk) escape() {
+	switch d.screen {
+	case ScreenScan:
+		d.Scan.cancel()
+	case ScreenCards:
+		d.Cards.clear()
+		d.Show(ScreenScan)
+	default:
+		d.Show(ScreenScan)
+	}
+	d.focusDefault()
+}
+
+// say shows an informational message in the message bar.
+func (d *Desk) say(text string) { d.setMessage(text, theme.Color(theme.ColorNameBackground)) }
+
+// sayOK shows a success message.
+func (d *Desk) sayOK(text string) { d.setMessage(text, tint(colOK, 0x40)) }
+
+// sayErr shows an error message, logged too.
+func (d *Desk) sayErr(text string) {
+	slog.Info("desk message", "error", text)
+	d.setMessage(text, tint(colBad, 0x50))
+}
+
+func (d *Desk) setMessage(text string, bg color.Color) {
+	d.Message.SetText(text)
+	d.msgBg.FillColor = bg
+	d.msgBg.Refresh()
+}
+
+// touch records user activity for the idle lock.
+func (d *Desk) touch() { d.lastActivity.Store(d.now().UnixNano()) }
+
+// CheckIdle locks the desk if nobody has used it for the configured idle time
+// as of now. The idle loop calls it; tests call it with a chosen time.
+func (d *Desk) CheckIdle(now time.Time) {
+	mins := d.cfg.IdleLockMinutes
+	if mins <= 0 || d.staff == nil {
+		return
+	}
+	last := time.Unix(0, d.lastActivity.Load())
+	if now.Sub(last) >= time.Duration(mins)*time.Minute {
+		slog.Info("desk locked after idle time", "staff", d.staff.ID, "minutes", mins)
+		d.Lock()
+	}
+}
+
+func (d *Desk) idleLoop() {
+	t := time.NewTicker(10 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-d.ctx.Done():
+			return
+		case <-t.C:
+			fyne.Do(func() { d.CheckIdle(d.now()) })
+		}
+	}
+}
+
+// Lock logs the staff member out and shows the login screen.
+func (d *Desk) Lock() {
+	if d.staff != nil {
+		slog.Info("staff logged out", "staff", d.staff.ID)
+	}
+	d.staff = nil
+	d.StaffName.SetText("")
+	d.Scan.reset()
+	d.Cards.clear()
+	d.showLogin()
+}
+
+func (d *Desk) showLogin() {
+	for _, o := range d.screens {
+		o.Hide()
+	}
+	d.nav.Hide()
+	d.Login.obj.Show()
+	d.Login.PIN.SetText("")
+	d.Window.Canvas().Focus(d.Login.PIN)
+}
+
+// loggedIn is called by the login screen on success.
+func (d *Desk) loggedIn(s desksync.Staff) {
+	d.staff = &s
+	d.touch()
+	slog.Info("staff logged in", "staff", s.ID, "role", s.Role)
+	d.StaffName.SetText(s.Name + " (" + roleName(s.Role) + ")")
+	d.say(tr("login.welcome", "Logged in as {{.Name}}.", m{"Name": s.Name}))
+	d.Show(ScreenScan)
+}
+
+func roleName(r desksync.Role) string {
+	switch r {
+	case desksync.RoleManager:
+		return tr("role.manager", "manager")
+	case desksync.RoleAccountant:
+		return tr("role.accountant", "accountant")
+	}
+	return tr("role.staff", "staff")
+}
+
+// watchStatus follows the sync status and shows it in the top bar.
+func (d *Desk) watchStatus() {
+	ch, stop := d.desk.Subscribe()
+	go func() {
+		defer stop()
+		t := time.NewTicker(15 * time.Second) // Keeps "last sync" ages fresh.
+		defer t.Stop()
+		for {
+			st := d.desk.Status()
+			fyne.Do(func() { d.applyStatus(st) })
+			select {
+			case <-d.ctx.Done():
+				return
+			case <-ch:
+			case <-t.C:
+			}
+		}
+	}()
+}
+
+// applyStatus shows st in the top bar and on the status screen.
+func (d *Desk) applyStatus(st desksync.Status) {
+	d.lastStatus = st
+	if st.Online {
+		d.Online.Text = tr("status.online", "Online")
+		d.Online.Color = colOK
+		d.onlineDot.FillColor = colOK
+	} else {
+		d.Online.Text = tr("status.offline", "Offline")
+		d.Online.Color = colBad
+		d.onlineDot.FillColor = colBad
+	}
+	if st.Pending > 0 {
+		d.Online.Text += " · " + tr("status.pending_short", "{{.N}} waiting", m{"N": st.Pending})
+	}
+	d.Online.Refresh()
+	d.onlineDot.Refresh()
+	if d.Status != nil {
+		d.Status.show(st)
+	}
+}
+
+// SetConfig replaces the settings in force (after Settings saved them) and
+// rebuilds the UI when the language changed.
+func (d *Desk) setConfig(cfg Config) {
+	old := d.cfg
+	d.cfg = cfg
+	d.mu.Lock()
+	d.pipeline = newPipeline(cfg)
+	d.mu.Unlock()
+	if old.Language != cfg.Language {
+		SetLanguage(cfg.Language)
+		d.build()
+	}
+	if cfg.Training {
+		d.training.Show()
+	} else {
+		d.training.Hide()
+	}
+	d.centreName.SetText(d.centreTitle())
+}

@@ -1,0 +1,324 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/skranke/skranke/scanner"
+	desksync "github.com/skranke/skranke/sync"
+)
+
+// CardScreen shows a gift card: balance, expiry, status and chain, and
+// redeems it in whole or in part.
+type CardScreen struct {
+	// Entry takes a gift card code, scanned or typed.
+	Entry *ScanEntry
+	// State is the large state text.
+	State *canvas.Text
+	// Balance is the card's balance, large.
+	Balance *canvas.Text
+	// Code is the card's code, grouped.
+	Code *canvas.Text
+	// Cache is shown when the card came from the cache, with its age.
+	Cache *canvas.Text
+	// Detail has expiry, status and the initial amount.
+	Detail *widget.Label
+	// Chain lists the parent and remainder cards.
+	Chain *fyne.Container
+	// Amount is the amount to use; Enter redeems it.
+	Amount *Entry
+
+	RedeemAll *Button // Use the whole balance.
+	Redeem    *Button // Use the amount typed.
+	Reprint   *Button // Print the card again, marked KOPI.
+
+	d       *Desk
+	lookup  desksync.CardLookup
+	stateBg *canvas.Rectangle
+	obj     fyne.CanvasObject
+}
+
+func newCardScreen(d *Desk) *CardScreen {
+	c := &CardScreen{d: d}
+	c.Entry = newScanEntry(d, func(text string, scanned bool) {
+		if strings.TrimSpace(text) == "" {
+			if c.card() != nil {
+				d.Window.Canvas().Focus(c.Amount)
+			}
+			return
+		}
+		src := "keyboard"
+		if scanned {
+			src = scanner.SourceWedge
+		}
+		d.handleReading(text, src)
+	})
+	c.Entry.SetPlaceHolder(tr("cards.placeholder", "Scan or type the gift card code"))
+	st := newBanner(36)
+	c.State, c.stateBg = st.Text, st.bg
+	c.Balance = bigText(56, true)
+	c.Balance.Alignment = fyne.TextAlignCenter
+	c.Code = bigText(30, true)
+	c.Code.TextStyle = fyne.TextStyle{Monospace: true}
+	c.Code.Alignment = fyne.TextAlignCenter
+	c.Cache = bigText(22, true)
+	c.Cache.Color = colWarn
+	c.Cache.Alignment = fyne.TextAlignCenter
+	c.Detail = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
+	c.Detail.Wrapping = fyne.TextWrapWord
+	c.Chain = container.NewVBox()
+	c.Amount = newEntry(d, tr("cards.amount", "Amount to use, e.g. 250"))
+	c.Amount.OnSubmitted = func(string) { c.redeemTyped() }
+	c.RedeemAll = newButton(d, tr("cards.use_all", "Use whole balance"), theme.ConfirmIcon(), c.redeemAll)
+	c.RedeemAll.Importance = widget.SuccessImportance
+	c.Redeem = newButton(d, tr("cards.use", "Use amount (Enter)"), theme.ConfirmIcon(), c.redeemTyped)
+	c.Redeem.Importance = widget.HighImportance
+	c.Reprint = newButton(d, tr("cards.reprint", "Reprint card (KOPI)"), theme.DocumentPrintIcon(), c.reprint)
+
+	label := widget.NewLabelWithStyle(tr("cards.label", "Gift card: scan or type the code, then Enter"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	top := container.NewVBox(label, big(c.Entry, 30), st.obj, c.Code, c.Balance, c.Cache, c.Detail)
+	redeem := container.NewVBox(
+		widget.NewForm(widget.NewFormItem(tr("cards.amount_label", "Amount"), big(c.Amount, 24))),
+		container.NewGridWithColumns(3, c.RedeemAll, c.Redeem, c.Reprint))
+	c.obj = container.NewBorder(top, redeem, nil, nil, container.NewVScroll(c.Chain))
+	c.clear()
+	return c
+}
+
+func (c *CardScreen) card() *desksync.Card { return c.lookup.Card }
+
+// Card returns the card shown, or nil.
+func (c *CardScreen) Card() *desksync.Card { return c.lookup.Card }
+
+func (c *CardScreen) focusTarget() fyne.Focusable { return c.Entry }
+
+func (c *CardScreen) setState(text string, col colorNRGBA) {
+	c.State.Text = text
+	c.stateBg.FillColor = col
+	c.State.Refresh()
+	c.stateBg.Refresh()
+}
+
+func (c *CardScreen) clear() {
+	c.lookup = desksync.CardLookup{}
+	c.setState(tr("cards.ready", "Ready – scan a gift card"), colReady)
+	for _, t := range []*canvas.Text{c.Balance, c.Code, c.Cache} {
+		t.Text = ""
+		t.Refresh()
+	}
+	c.Detail.SetText("")
+	c.Chain.RemoveAll()
+	c.Amount.SetText("")
+	c.updateActions()
+}
+
+func (c *CardScreen) updateActions() {
+	card := c.card()
+	usable := card != nil && !c.lookup.FromCache && card.Usable(c.d.now()) && c.d.staff != nil
+	setEnabled(c.RedeemAll, usable)
+	setEnabled(c.Redeem, usable)
+	setEnabled(c.Reprint, card != nil && card.Status == desksync.CardActive)
+}
+
+// Lookup finds the gift card with code and shows it.
+func (c *CardScreen) Lookup(code string) {
+	c.clear()
+	c.setState(tr("scan.looking", "Looking up…"), colReady)
+	c.Code.Text = scanner.Group(code)
+	c.Code.Refresh()
+	c.d.async(func(ctx context.Context) func() {
+		lk, err := c.d.desk.Card(ctx, code)
+		return func() {
+			if err != nil {
+				slog.Info("gift card lookup failed", "code", code, "err", err)
+				switch desksync.KindOf(err) {
+				case desksync.NotFound:
+					c.setState(tr("cards.unknown", "UNKNOWN GIFT CARD"), colBad)
+					c.Detail.SetText(tr("cards.unknown_detail", "No gift card has the code {{.Code}}.", m{"Code": scanner.Group(code)}))
+				case desksync.Unavailable:
+					c.setState(tr("cards.offline", "OFFLINE – NOT IN CACHE"), colWarn)
+					c.Detail.SetText(tr("cards.offline_detail", "The shop cannot be reached and this desk has no copy of the card. Gift cards can only be used online."))
+				default:
+					c.setState(tr("scan.error", "COULD NOT LOOK UP"), colBad)
+					c.Detail.SetText(errText(err))
+				}
+				return
+			}
+			c.show(lk)
+		}
+	})
+}
+
+func (c *CardScreen) show(lk desksync.CardLookup) {
+	c.lookup = lk
+	card := lk.Card
+	if card == nil {
+		c.clear()
+		return
+	}
+	slog.Info("gift card shown", "code", card.Code, "status", card.Status, "from_cache", lk.FromCache)
+	now := c.d.now()
+	c.Code.Text = scanner.Group(card.Code)
+	c.Code.Refresh()
+	c.Balance.Text = card.Balance.String()
+	c.Balance.Refresh()
+	switch {
+	case card.Status == desksync.CardVoided:
+		c.setState(tr("cards.voided", "VOIDED – REPLACED BY A NEW CARD"), colBad)
+	case card.Status == desksync.CardSpent || card.Balance <= 0:
+		c.setState(tr("cards.spent", "USED UP"), colDone)
+	case !now.Before(card.ExpiresAt):
+		c.setState(tr("cards.expired", "EXPIRED"), colBad)
+	case lk.FromCache:
+		c.setState(tr("cards.offline_valid", "VALID – BUT OFFLINE"), colWarn)
+	default:
+		c.setState(tr("cards.valid", "VALID"), colOK)
+	}
+	if lk.FromCache {
+		c.Cache.Text = tr("cards.cached", "OFFLINE – cached balance, {{.Age}} old. Gift cards cannot be used until the shop is back.", m{"Age": fmtAge(now, lk.CachedAt)})
+	} else {
+		c.Cache.Text = ""
+	}
+	c.Cache.Refresh()
+	c.Detail.SetText(tr("cards.detail", "Status: {{.Status}} · Expires {{.Expires}} · Issued {{.Issued}} for {{.Initial}}",
+		m{"Status": cardStatusName(card.Status), "Expires": fmtDate(card.ExpiresAt), "Issued": fmtDate(card.IssuedAt), "Initial": card.InitialAmount.String()}))
+	c.Chain.RemoveAll()
+	if len(lk.Chain) > 1 {
+		c.Chain.Add(boldLabel(tr("cards.chain", "Card chain (oldest first)")))
+		for _, k := range lk.Chain {
+			line := scanner.Group(k.Code) + " · " + cardStatusName(k.Status) + " · " + k.Balance.String()
+			if k.Code == card.Code {
+				line = "▶ " + line
+			}
+			if k.ParentCode != "" {
+				line += " · " + tr("cards.parent", "remainder of {{.Code}}", m{"Code": scanner.Group(k.ParentCode)})
+			}
+			c.Chain.Add(widget.NewLabel(line))
+		}
+	}
+	if len(lk.Redemptions) > 0 {
+		c.Chain.Add(boldLabel(tr("cards.redemptions", "Used")))
+		for _, r := range lk.Redemptions {
+			who := r.StaffName
+			if who == "" {
+				who = r.StaffID
+			}
+			c.Chain.Add(widget.NewLabel(fmtDateTime(r.At) + " · " + scanner.Group(r.CardCode) + " · " + r.Amount.String() + " · " + who))
+		}
+	}
+	c.updateActions()
+	c.d.Window.Canvas().Focus(c.Amount)
+	if c.Redeem.Disabled() {
+		c.d.Window.Canvas().Focus(c.Entry)
+	}
+}
+
+func cardStatusName(s desksync.GiftCardStatus) string {
+	switch s {
+	case desksync.CardActive:
+		return tr("cards.st_active", "active")
+	case desksync.CardVoided:
+		return tr("cards.st_voided", "voided")
+	case desksync.CardSpent:
+		return tr("cards.st_spent", "used up")
+	}
+	return string(s)
+}
+
+func (c *CardScreen) redeemAll() {
+	if card := c.card(); card != nil {
+		c.redeem(card.Balance)
+	}
+}
+
+func (c *CardScreen) redeemTyped() {
+	card := c.card()
+	if card == nil {
+		return
+	}
+	amt, err := desksync.ParseMoney(c.Amount.Text)
+	if err != nil || amt <= 0 {
+		c.d.sayErr(tr("cards.bad_amount", "Type the amount to use, such as 250 or 99,50."))
+		c.d.Window.Canvas().Focus(c.Amount)
+		return
+	}
+	if amt > card.Balance {
+		c.d.sayErr(tr("cards.too_much", "The card holds only {{.Balance}}.", m{"Balance": card.Balance.String()}))
+		c.d.Window.Canvas().Focus(c.Amount)
+		return
+	}
+	c.redeem(amt)
+}
+
+func (c *CardScreen) redeem(amt desksync.Money) {
+	card := c.card()
+	if card == nil || c.d.staff == nil {
+		return
+	}
+	if c.lookup.FromCache {
+		c.d.sayErr(tr("cards.offline_refused", "Offline: gift cards cannot be used without the shop. Cached balance {{.Balance}} ({{.Age}} old).",
+			m{"Balance": card.Balance.String(), "Age": fmtAge(c.d.now(), c.lookup.CachedAt)}))
+		return
+	}
+	staff := *c.d.staff
+	code := card.Code
+	old := *card
+	setEnabled(c.Redeem, false)
+	setEnabled(c.RedeemAll, false)
+	c.d.async(func(ctx context.Context) func() {
+		res, err := c.d.desk.Redeem(ctx, code, amt, staff)
+		var lk desksync.CardLookup
+		var lerr error
+		if err == nil {
+			next := code
+			if res.Remainder != nil {
+				next = res.Remainder.Code
+			}
+			lk, lerr = c.d.desk.Card(ctx, next)
+		}
+		return func() {
+			if err != nil {
+				slog.Info("redemption refused", "code", code, "staff", staff.ID, "err", err)
+				if desksync.Is(err, desksync.Unavailable) {
+					c.d.sayErr(tr("cards.offline_refused", "Offline: gift cards cannot be used without the shop. Cached balance {{.Balance}} ({{.Age}} old).",
+						m{"Balance": old.Balance.String(), "Age": fmtAge(c.d.now(), c.lookup.CachedAt)}))
+				} else {
+					c.d.sayErr(tr("cards.failed", "Not used: {{.Err}}", m{"Err": errText(err)}))
+				}
+				c.updateActions()
+				return
+			}
+			slog.Info("gift card redeemed", "code", code, "amount", int64(amt), "staff", staff.ID, "remainder", res.Remainder != nil)
+			if lerr == nil {
+				c.show(lk)
+			} else {
+				c.clear()
+			}
+			if res.Remainder != nil {
+				c.d.sayOK(tr("cards.partial_done", "Used {{.Amount}}. The old card is void; hand over the new card for {{.Rest}} that is printing.",
+					m{"Amount": amt.String(), "Rest": res.Remainder.Balance.String()}))
+				c.d.print(tr("print.void", "void slip"), c.d.voidSlip(res.Card, res.Remainder, res.Redemption, staff))
+				c.d.print(tr("print.card", "gift card"), c.d.giftCardDoc(*res.Remainder, false))
+			} else {
+				c.d.sayOK(tr("cards.whole_done", "Used {{.Amount}}. The card is used up; keep it.", m{"Amount": amt.String()}))
+				c.d.print(tr("print.void", "void slip"), c.d.voidSlip(res.Card, nil, res.Redemption, staff))
+			}
+			c.d.Window.Canvas().Focus(c.Entry)
+		}
+	})
+}
+
+func (c *CardScreen) reprint() {
+	card := c.card()
+	if card == nil {
+		return
+	}
+	c.d.print(tr("print.card", "gift card"), c.d.giftCardDoc(*card, true))
+}

@@ -1,0 +1,143 @@
+package app
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+)
+
+// Config is the desk's local settings, kept as JSON in the OS configuration
+// directory. It holds the desk token, so it is written with mode 0600 and its
+// LogValue hides the token.
+type Config struct {
+	ShopURL   string `json:"shop_url"`
+	DeskToken string `json:"desk_token"`
+	Centre    string `json:"centre,omitempty"` // Display name; empty means the shop's name for the centre.
+
+	ScannerSource string `json:"scanner_source,omitempty"` // "wedge" (default), "serial" or "hid".
+	ScannerPort   string `json:"scanner_port,omitempty"`   // Serial port, such as /dev/ttyUSB0.
+	ScannerBaud   int    `json:"scanner_baud,omitempty"`   // 0 means 9600.
+	ScannerDevice string `json:"scanner_device,omitempty"` // HID device as "vvvv:pppp" (hex).
+	ScannerPrefix string `json:"scanner_prefix,omitempty"` // Programmed prefix to strip.
+	ScannerSuffix string `json:"scanner_suffix,omitempty"` // Programmed suffix to strip.
+	KeyboardHost  string `json:"keyboard_host,omitempty"`  // Host keyboard layout ("no", "us"), for wedge repair.
+	KeyboardScan  string `json:"keyboard_scanner,omitempty"`
+
+	PrinterProfile string `json:"printer_profile,omitempty"` // printer.Profiles() ID.
+	PrinterTarget  string `json:"printer_target,omitempty"`  // Such as tcp://10.0.0.5:9100; empty means no printer.
+
+	NoteHeader string `json:"note_header,omitempty"`
+	NoteFooter string `json:"note_footer,omitempty"`
+
+	Language        string `json:"language,omitempty"`          // "", "nb" or "en"; empty follows the system.
+	IdleLockMinutes int    `json:"idle_lock_minutes,omitempty"` // 0 means never lock.
+	Training        bool   `json:"training,omitempty"`          // Sandbox shop; every print is marked TRENING.
+	DataDir         string `json:"data_dir,omitempty"`
+}
+
+// DefaultConfig is the configuration of a fresh installation.
+func DefaultConfig() Config {
+	return Config{
+		ShopURL:         "http://127.0.0.1:8080",
+		ScannerSource:   "wedge",
+		PrinterProfile:  "generic-80",
+		Language:        "",
+		IdleLockMinutes: 5,
+	}
+}
+
+// LogValue implements slog.LogValuer so that logging a Config never prints
+// the desk token.
+func (c Config) LogValue() slog.Value {
+	tok := ""
+	if c.DeskToken != "" {
+		tok = "[set]"
+	}
+	return slog.GroupValue(
+		slog.String("shop_url", c.ShopURL),
+		slog.String("desk_token", tok),
+		slog.String("centre", c.Centre),
+		slog.String("scanner", c.ScannerSource),
+		slog.String("printer_profile", c.PrinterProfile),
+		slog.String("printer_target", c.PrinterTarget),
+		slog.String("language", c.Language),
+		slog.Bool("training", c.Training),
+		slog.String("data_dir", c.DataDir),
+	)
+}
+
+// ConfigDir returns the directory of Skranke's configuration: the
+// SKRANKE_CONFIG_DIR environment variable if set, or skranke under the OS
+// user configuration directory.
+func ConfigDir() (string, error) {
+	if d := os.Getenv("SKRANKE_CONFIG_DIR"); d != "" {
+		return d, nil
+	}
+	base, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("find config directory: %w", err)
+	}
+	return filepath.Join(base, "skranke"), nil
+}
+
+// DefaultConfigPath returns ConfigDir()/config.json.
+func DefaultConfigPath() (string, error) {
+	d, err := ConfigDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(d, "config.json"), nil
+}
+
+// LoadConfig reads the configuration at path. A missing file is not an
+// error: it returns DefaultConfig. Fields missing from the file keep their
+// defaults.
+func LoadConfig(path string) (Config, error) {
+	cfg := DefaultConfig()
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return cfg, nil
+	}
+	if err != nil {
+		return cfg, fmt.Errorf("read config %s: %w", path, err)
+	}
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		return DefaultConfig(), fmt.Errorf("read config %s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// SaveConfig writes cfg to path with mode 0600, creating the directory with
+// mode 0700, through a temporary file so that a crash never leaves half a file.
+func SaveConfig(path string, cfg Config) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("save config %s: %w", path, err)
+	}
+	b, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return fmt.Errorf("save config %s: %w", path, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".config-*.json")
+	if err != nil {
+		return fmt.Errorf("save config %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("save config %s: %w", path, err)
+	}
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("save config %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("save config %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("save config %s: %w", path, err)
+	}
+	return os.Chmod(path, 0o600)
+}

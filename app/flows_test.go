@@ -1,0 +1,341 @@
+package app_test
+
+import (
+	"bytes"
+	"image"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/skranke/skranke/app"
+	"github.com/skranke/skranke/printer"
+	desksync "github.com/skranke/skranke/sync"
+)
+
+// rasterInk counts the set bits of the GS v 0 raster images in ESC/POS data.
+func rasterInk(data []byte) (images, ink int) {
+	for i := 0; i+8 <= len(data); i++ {
+		if data[i] != 0x1d || data[i+1] != 'v' || data[i+2] != '0' {
+			continue
+		}
+		xb := int(data[i+4]) | int(data[i+5])<<8
+		rows := int(data[i+6]) | int(data[i+7])<<8
+		end := min(i+8+xb*rows, len(data))
+		images++
+		for _, b := range data[i+8 : end] {
+			for ; b != 0; b &= b - 1 {
+				ink++
+			}
+		}
+		i = end - 1
+	}
+	return images, ink
+}
+
+func sign(p *app.SignaturePad) {
+	// A few strokes across the pad, as a finger would draw them.
+	for s := 0; s < 3; s++ {
+		y := float32(40 + 30*s)
+		for x := float32(20); x < 400; x += 20 {
+			p.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: fyne.NewPos(x, y+float32(int(x)%40))}, Dragged: fyne.NewDelta(20, 0)})
+		}
+		p.DragEnd()
+	}
+}
+
+func TestSignatureRequiredForPhysicalGoods(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	code := f.shop.Code("paid-physical")
+	f.scan(code)
+	s := f.d.Scan
+	require.Equal(t, app.StateDeliverable, s.StateNow(), s.State.Text)
+
+	f.key(fyne.KeyReturn) // Deliver all: physical goods, so the pad opens.
+	require.True(t, s.SignatureOpen(), "physical goods ask for a signature")
+	assert.Equal(t, s.Pad, f.d.Window.Canvas().Focused(), "Enter and Esc go to the pad")
+
+	// A blank pad is refused, and nothing is handed over.
+	test.Tap(s.SignAccept)
+	f.idle()
+	assert.True(t, s.SignatureOpen())
+	assert.Contains(t, s.SignMessage.Text, "blank")
+	// A tap is not a signature either.
+	test.Tap(s.Pad)
+	f.key(fyne.KeyReturn)
+	assert.True(t, s.SignatureOpen())
+	assert.Empty(t, f.shop.Deliveries(code))
+	assert.Empty(t, f.printed())
+
+	test.Tap(s.SignClear)
+	sign(s.Pad)
+	f.key(fyne.KeyReturn) // Enter accepts.
+	require.False(t, s.SignatureOpen())
+	require.Equal(t, app.StateDelivered, s.StateNow(), "%q %q", s.State.Text, f.d.Message.Text)
+
+	f.eventually(func() bool { return len(f.shop.Deliveries(code)) == 1 }, "delivery not at the shop")
+	dl := f.shop.Deliveries(code)[0]
+	require.NotEmpty(t, dl.SignatureID, "the delivery carries the signature")
+	png, err := f.desk.Signature(t.Context(), dl.SignatureID)
+	require.NoError(t, err)
+	img, _, err := image.Decode(bytes.NewReader(png))
+	require.NoError(t, err)
+	assert.Equal(t, app.SignatureWidth, img.Bounds().Dx())
+
+	// The note carries the signature as a raster image with ink in it.
+	f.eventually(func() bool { return len(f.printed()) > 0 }, "nothing printed: %s", f.d.Message.Text)
+	images, ink := rasterInk(f.printed())
+	assert.GreaterOrEqual(t, images, 1, "the signature is printed as a raster image")
+	assert.Greater(t, ink, 200, "the printed signature has ink")
+	rendered, err := printer.Render(f.printed(), mustProfile(t))
+	require.NoError(t, err)
+	assert.Greater(t, rendered.Bounds().Dy(), 300)
+
+	// The history shows the delivery with its signature thumbnail.
+	f.scan(code)
+	assert.Contains(t, s.State.Text, "ALREADY DELIVERED")
+	require.NotEmpty(t, s.History.Objects)
+
+	// A reprint is marked as a copy.
+	n := len(f.printed())
+	test.Tap(s.Reprint)
+	f.idle()
+	f.eventually(func() bool { return len(f.printed()) > n }, "reprint not printed")
+	assert.True(t, bytes.Contains(f.printed()[n:], []byte("COPY")))
+}
+
+func TestSignatureCancelHandsOverNothing(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	code := f.shop.Code("paid-physical")
+	f.scan(code)
+	test.Tap(f.d.Scan.DeliverAll)
+	require.True(t, f.d.Scan.SignatureOpen())
+	sign(f.d.Scan.Pad)
+	f.key(fyne.KeyEscape)
+	assert.False(t, f.d.Scan.SignatureOpen())
+	assert.IsType(t, &app.ScanEntry{}, f.d.Window.Canvas().Focused(), "focus returns to the scan field")
+	assert.Empty(t, f.shop.Deliveries(code))
+}
+
+func mustProfile(t *testing.T) printer.Profile {
+	p, ok := printer.ProfileByID("generic-80")
+	require.True(t, ok)
+	return p
+}
+
+func TestGiftCardPartialUsePrintsRemainder(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	code := f.shop.Code("card-1000")
+	f.scan(code)
+	c := f.d.Cards
+	require.Equal(t, app.ScreenCards, f.d.CurrentScreen(), "a gift card code opens the gift card screen")
+	require.NotNil(t, c.Card(), "%q %q", c.State.Text, c.Detail.Text)
+	assert.Equal(t, "kr 1 000,00", c.Balance.Text)
+	assert.Contains(t, c.State.Text, "VALID")
+	assert.Equal(t, c.Amount, f.d.Window.Canvas().Focused(), "the amount field is ready")
+
+	test.Type(c.Amount, "250")
+	c.Amount.Submit()
+	f.idle()
+	old := f.shop.Card(code)
+	assert.Equal(t, desksync.CardVoided, old.Status, "the used card is voided")
+	require.NotEmpty(t, old.RemainderCode)
+	rem := f.shop.Card(old.RemainderCode)
+	assert.Equal(t, desksync.Money(75000), rem.Balance)
+	assert.Contains(t, f.d.Message.Text, "kr 750,00")
+	// The screen now shows the remainder card, with its chain.
+	require.NotNil(t, c.Card())
+	assert.Equal(t, rem.Code, c.Card().Code)
+	assert.Equal(t, "kr 750,00", c.Balance.Text)
+
+	// The void slip and the new card were printed at once.
+	f.eventually(func() bool {
+		out := f.printed()
+		return bytes.Contains(out, []byte(printer.GroupCode(rem.Code))) && bytes.Contains(out, []byte(printer.GroupCode(code)))
+	}, "remainder card and void slip not printed: %s", f.d.Message.Text)
+	out := f.printed()
+	assert.True(t, bytes.Contains(out, []byte("750,00")), "the new card shows its amount")
+	assert.True(t, bytes.Contains(out, []byte(rem.Code)), "the new card carries its code as barcode data")
+
+	// Using more than the balance is refused before asking the shop.
+	test.Type(c.Amount, "5000")
+	c.Amount.Submit()
+	f.idle()
+	assert.Contains(t, f.d.Message.Text, "only kr 750,00")
+	assert.Equal(t, desksync.Money(75000), f.shop.Card(rem.Code).Balance)
+
+	// Whole use spends it.
+	test.Tap(c.RedeemAll)
+	f.idle()
+	assert.Equal(t, desksync.CardSpent, f.shop.Card(rem.Code).Status)
+	assert.Contains(t, c.State.Text, "USED UP")
+}
+
+func TestOfflineRefusesGiftCardsButDelivers(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	card := f.shop.Code("card-2000")
+	purchase := f.shop.Code("authorized")
+	f.scan(card) // Online: the card and purchase are now in the cache.
+	require.NotNil(t, f.d.Cards.Card())
+	f.key(fyne.KeyF1)
+	f.scan(purchase)
+	require.Equal(t, app.StateDeliverable, f.d.Scan.StateNow())
+
+	f.shop.Stop()
+	f.scan(card)
+	c := f.d.Cards
+	require.NotNil(t, c.Card(), "the cached card is shown: %q", c.Detail.Text)
+	assert.Contains(t, c.Cache.Text, "OFFLINE")
+	assert.Contains(t, c.Cache.Text, "old")
+	assert.Equal(t, "kr 2 000,00", c.Balance.Text, "cached balance")
+	assert.True(t, c.Redeem.Disabled(), "redemption is refused offline")
+	assert.True(t, c.RedeemAll.Disabled())
+	test.Type(c.Amount, "100")
+	c.Amount.Submit()
+	f.idle()
+	assert.Contains(t, f.d.Message.Text, "Offline")
+	assert.Contains(t, f.d.Message.Text, "kr 2 000,00")
+
+	// Purchases still deliver offline, from the cache, and sync later.
+	f.key(fyne.KeyF1)
+	f.scan(purchase)
+	s := f.d.Scan
+	require.Equal(t, app.StateDeliverable, s.StateNow(), s.State.Text)
+	assert.Contains(t, s.Cache.Text, "OFFLINE")
+	test.Tap(s.DeliverAll)
+	f.idle()
+	if s.SignatureOpen() {
+		sign(s.Pad)
+		test.Tap(s.SignAccept)
+		f.idle()
+	}
+	require.Equal(t, app.StateDelivered, s.StateNow(), "%q %q", s.State.Text, f.d.Message.Text)
+	f.eventually(func() bool { return !f.d.Busy() && strings.Contains(f.d.Online.Text, "Offline") }, "the indicator says offline: %q", f.d.Online.Text)
+
+	f.shop.Restart()
+	f.desk.SyncNow()
+	f.eventually(func() bool { return len(f.shop.Deliveries(purchase)) == 1 }, "the offline delivery reached the shop when it came back")
+}
+
+func TestCreditIsForManagers(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	code := f.shop.Code("paid-course")
+	f.scan(code)
+	s := f.d.Scan
+	assert.False(t, s.CreditButton.Visible(), "staff do not see Credit")
+	test.Tap(s.CreditButton)
+	f.idle()
+	assert.Contains(t, f.d.Message.Text, "Only a manager")
+	assert.Empty(t, f.shop.Purchase(code).Credits)
+
+	f.key(fyne.KeyF12)
+	require.Nil(t, f.d.Staff())
+	f.login("ingrid", "9999")
+	f.scan(code)
+	require.True(t, s.CreditButton.Visible())
+	test.Tap(s.CreditButton)
+	assert.Equal(t, s.CreditAmount, f.d.Window.Canvas().Focused())
+	total := f.shop.Purchase(code).Total()
+	assert.Equal(t, strings.TrimPrefix(total.String(), "kr "), s.CreditAmount.Text, "the whole rest is proposed")
+
+	// A reason is required.
+	test.Tap(s.CreditConfirm)
+	f.idle()
+	assert.Contains(t, f.d.Message.Text, "Write why")
+	assert.Empty(t, f.shop.Purchase(code).Credits)
+
+	s.CreditAmount.SetText("100")
+	test.Type(s.CreditReason, "Kurset ble flyttet")
+	s.CreditReason.Submit()
+	f.idle()
+	p := f.shop.Purchase(code)
+	require.Len(t, p.Credits, 1, f.d.Message.Text)
+	assert.Equal(t, desksync.Money(10000), p.Credits[0].Amount)
+	assert.Equal(t, "ingrid", p.Credits[0].StaffID)
+	assert.Equal(t, "Kurset ble flyttet", p.Credits[0].Reason)
+	assert.Contains(t, s.Buyer.Text, "Credited: kr 100,00")
+
+	// Crediting the rest credits the purchase: it can no longer be delivered.
+	test.Tap(s.CreditButton)
+	test.Type(s.CreditReason, "Kunden angret")
+	test.Tap(s.CreditConfirm)
+	f.idle()
+	assert.Equal(t, desksync.Credited, f.shop.Purchase(code).Status)
+	assert.Equal(t, app.StateNotPayable, s.StateNow())
+}
+
+func TestDailyReportWorksOffline(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	code := f.shop.Code("paid-course")
+	f.scan(code)
+	f.key(fyne.KeyReturn)
+	require.Equal(t, app.StateDelivered, f.d.Scan.StateNow())
+
+	// Staff cannot open the report.
+	f.key(fyne.KeyF3)
+	assert.Equal(t, app.ScreenScan, f.d.CurrentScreen())
+	assert.Contains(t, f.d.Message.Text, "Only a manager")
+
+	f.eventually(func() bool { return len(f.shop.Deliveries(code)) == 1 }, "delivery not synced")
+	f.shop.Stop()
+	f.key(fyne.KeyF12)
+	f.login("ingrid", "9999") // Offline login from the cached staff list.
+	f.key(fyne.KeyF3)
+	require.Equal(t, app.ScreenReport, f.d.CurrentScreen())
+	r := f.d.Report
+	assert.Equal(t, time.Now().Format("02.01.2006"), r.Date.Text)
+	var found *desksync.Activity
+	for i, a := range r.Shown() {
+		if a.Code == code && a.Kind == "delivery" {
+			found = &r.Shown()[i]
+		}
+	}
+	require.NotNil(t, found, "today's delivery is in the report: %v", r.Shown())
+	assert.Equal(t, "kari", found.StaffID)
+	assert.Contains(t, r.Totals.Text, "deliveries")
+	sum := 0
+	for _, n := range r.Chart.Counts() {
+		sum += n
+	}
+	assert.Equal(t, len(r.Shown()), sum, "the chart counts every row")
+	assert.GreaterOrEqual(t, r.Chart.Counts()[found.At.Local().Hour()], 1, "the delivery's hour has a bar")
+
+	// Filter by staff: only Kari's rows.
+	for i, o := range r.Staff.Options {
+		if o == found.StaffName || o == found.StaffID {
+			r.Staff.SetSelectedIndex(i)
+		}
+	}
+	for _, a := range r.Shown() {
+		assert.Equal(t, "kari", a.StaffID)
+	}
+
+	var csv bytes.Buffer
+	require.NoError(t, r.ExportCSV(&csv))
+	assert.Contains(t, csv.String(), code)
+	assert.True(t, strings.HasPrefix(csv.String(), "date,time,kind"))
+	test.Tap(r.Export)
+	f.idle()
+	assert.Contains(t, f.d.Message.Text, r.ExportPath())
+
+	test.Tap(r.Print)
+	f.idle()
+	f.eventually(func() bool { return bytes.Contains(f.printed(), []byte(printer.GroupCode(code))) }, "report not printed")
+
+	// The day before has none of today's rows.
+	test.Tap(r.Prev)
+	f.idle()
+	for _, a := range r.Shown() {
+		assert.NotEqual(t, code, a.Code)
+	}
+}

@@ -1,0 +1,142 @@
+package app_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"github.com/stretchr/testify/require"
+
+	"github.com/skranke/skranke/app"
+	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
+	"github.com/skranke/skranke/scanner"
+	desksync "github.com/skranke/skranke/sync"
+)
+
+// fixture is a desk UI wired to a real shop, a real desk cache and a printer
+// that writes to a file.
+type fixture struct {
+	t         *testing.T
+	shop      *shoptest.Server
+	desk      *desksync.Desk
+	d         *app.Desk
+	printPath string
+	dataDir   string
+}
+
+type option func(*app.Config)
+
+// mustOpen starts a seeded shop and builds the desk UI against it.
+func mustOpen(t *testing.T, opts ...option) *fixture {
+	t.Helper()
+	f := &fixture{t: t, shop: shoptest.Start(t), dataDir: t.TempDir()}
+	f.printPath = filepath.Join(t.TempDir(), "printer.bin")
+	ctx, cancel := context.WithCancel(context.Background())
+	desk, err := desksync.Open(ctx, desksync.Config{BaseURL: f.shop.URL, Token: f.shop.DeskToken, DataDir: f.dataDir,
+		SyncInterval: 200 * time.Millisecond, Timeout: 2 * time.Second})
+	require.NoError(t, err)
+	f.desk = desk
+	done := make(chan struct{})
+	go func() { defer close(done); desk.Run(ctx) }()
+
+	cfg := app.DefaultConfig()
+	cfg.ShopURL, cfg.DeskToken, cfg.DataDir = f.shop.URL, f.shop.DeskToken, f.dataDir
+	cfg.Language = "en"
+	cfg.PrinterProfile = "generic-80"
+	cfg.PrinterTarget = "file://" + f.printPath
+	for _, o := range opts {
+		o(&cfg)
+	}
+	p, err := app.OpenPrinter(cfg)
+	require.NoError(t, err)
+	a := test.NewApp()
+	f.d = app.New(a, app.Services{
+		Desk:     desk,
+		Printer:  p,
+		Pipeline: scanner.NewPipeline(scanner.Options{DedupWindow: -1}),
+		Config:   cfg,
+		SavePath: filepath.Join(t.TempDir(), "config.json"),
+	})
+	f.d.Start()
+	t.Cleanup(func() {
+		f.d.Close()
+		cancel()
+		<-done
+		desk.Close()
+		a.Quit()
+	})
+	f.idle()
+	return f
+}
+
+// idle waits until the UI's background work is done.
+func (f *fixture) idle() {
+	f.t.Helper()
+	require.Eventually(f.t, func() bool { return !f.d.Busy() }, 15*time.Second, 2*time.Millisecond, "UI still busy")
+}
+
+// login logs a staff member in with the keyboard.
+func (f *fixture) login(id, pin string) {
+	f.t.Helper()
+	f.idle()
+	require.NotEmpty(f.t, f.d.Login.StaffButtons, "staff list not loaded: %s", f.d.Login.Error.Text)
+	require.Contains(f.t, f.d.Login.StaffButtons, id)
+	test.Tap(f.d.Login.StaffButtons[id])
+	test.Type(f.d.Login.PIN, pin)
+	f.d.Login.PIN.Submit()
+	f.idle()
+	require.NotNil(f.t, f.d.Staff(), "login failed: %s", f.d.Login.Error.Text)
+	require.Equal(f.t, id, f.d.Staff().ID)
+}
+
+// scan types a code into the focused scan field at scanner speed and presses Enter.
+func (f *fixture) scan(code string) {
+	f.t.Helper()
+	c := f.d.Window.Canvas()
+	if c.Focused() == nil {
+		// As after a click on nothing: keys go to the window, which hands them to the scan field.
+		test.TypeOnCanvas(c, code)
+	} else {
+		test.Type(c.Focused(), code)
+	}
+	focused, ok := c.Focused().(*app.ScanEntry)
+	require.True(f.t, ok, "the scan field does not have the focus (focused: %T)", c.Focused())
+	require.Equal(f.t, code, focused.Text)
+	focused.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	f.idle()
+}
+
+// key presses a key in the focused widget, as the keyboard does.
+func (f *fixture) key(name fyne.KeyName) {
+	f.t.Helper()
+	c := f.d.Window.Canvas()
+	if foc := c.Focused(); foc != nil {
+		foc.TypedKey(&fyne.KeyEvent{Name: name})
+	} else {
+		c.OnTypedKey()(&fyne.KeyEvent{Name: name})
+	}
+	f.idle()
+}
+
+// printed returns what the printer received so far.
+func (f *fixture) printed() []byte {
+	b, err := os.ReadFile(f.printPath)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	require.NoError(f.t, err)
+	return b
+}
+
+// eventually waits for cond, failing with msg.
+func (f *fixture) eventually(cond func() bool, msg string, args ...any) {
+	f.t.Helper()
+	require.Eventually(f.t, cond, 15*time.Second, 10*time.Millisecond, append([]any{msg}, args...)...)
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }

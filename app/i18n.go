@@ -1,0 +1,116 @@
+package app
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
+
+	"github.com/skranke/skranke/assets"
+)
+
+// tr translates key through fyne's lang package; fallback is the English
+// text, used when no translation matches the language. data, if given, fills
+// the template ({{.Code}}).
+func tr(key, fallback string, data ...any) string {
+	return lang.X(key, fallback, data...)
+}
+
+// m builds template data for tr.
+type m = map[string]any
+
+// SetLanguage loads Skranke's translations and makes code ("nb", "en", or
+// empty for the system's language) the language of every string. fyne's lang
+// picks the translation closest to the system locale and has no setter, so a
+// chosen language is registered under the tags the system could match too.
+func SetLanguage(code string) string {
+	sys := langSystem()
+	files := map[string][]byte{}
+	for _, l := range []string{"en", "nb"} {
+		b, err := assets.Translations.ReadFile("translations/" + l + ".json")
+		if err != nil {
+			fyne.LogError("read translations "+l, err)
+			continue
+		}
+		files[l] = b
+	}
+	choice := code
+	if choice != "nb" && choice != "en" {
+		choice = "en"
+		switch sys {
+		case "nb", "no", "nn":
+			choice = "nb"
+		}
+	}
+	data := files[choice]
+	if data == nil {
+		return choice
+	}
+	tags := []string{"en", "nb"}
+	if sys != "" && sys != "en" && sys != "nb" {
+		tags = append(tags, sys)
+	}
+	for _, t := range tags {
+		if err := lang.AddTranslationsForLocale(data, fyne.Locale(t)); err != nil {
+			fyne.LogError("add translations "+t, err)
+		}
+	}
+	return choice
+}
+
+// Norwegian formats, used in both languages: the desk is in Norway.
+
+func fmtDate(t time.Time) string {
+	if t.IsZero() {
+		return "–"
+	}
+	return t.Local().Format("02.01.2006")
+}
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return "–"
+	}
+	return t.Local().Format("15:04")
+}
+
+func fmtDateTime(t time.Time) string {
+	if t.IsZero() {
+		return "–"
+	}
+	return t.Local().Format("02.01.2006 15:04")
+}
+
+// parseDate reads dd.mm.yyyy (also d.m.yyyy and yyyy-mm-dd) as a local date.
+func parseDate(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{"02.01.2006", "2.1.2006", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("not a date: %q", s)
+}
+
+// fmtAge says how old something is, for cached data: "2 min", "3 h 5 min".
+func fmtAge(now, t time.Time) string {
+	if t.IsZero() {
+		return tr("age.unknown", "unknown age")
+	}
+	d := now.Sub(t)
+	if d < time.Minute {
+		return tr("age.now", "less than a minute")
+	}
+	if d < time.Hour {
+		return tr("age.minutes", "{{.N}} min", m{"N": int(d.Minutes())})
+	}
+	if d < 48*time.Hour {
+		return tr("age.hours", "{{.H}} h {{.M}} min", m{"H": int(d.Hours()), "M": int(d.Minutes()) % 60})
+	}
+	return tr("age.days", "{{.N}} days", m{"N": int(d.Hours() / 24)})
+}
+
+// langSystem returns the system's language code, such as "nb" or "en".
+func langSystem() string { return lang.SystemLocale().LanguageString() }

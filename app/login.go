@@ -1,0 +1,165 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	desksync "github.com/skranke/skranke/sync"
+)
+
+// LoginScreen is where staff choose their name and type their PIN.
+type LoginScreen struct {
+	// StaffButtons has one button per staff member, by staff ID.
+	StaffButtons map[string]*Button
+	// PIN is the PIN field; Enter logs in.
+	PIN *Entry
+	// Selected shows who is about to log in.
+	Selected *canvas.Text
+	// Submit logs in.
+	Submit *Button
+	// Error says why a login failed.
+	Error *widget.Label
+
+	d        *Desk
+	staff    []desksync.Staff
+	selected int
+	grid     *fyne.Container
+	obj      fyne.CanvasObject
+}
+
+func newLoginScreen(d *Desk) *LoginScreen {
+	l := &LoginScreen{d: d, StaffButtons: map[string]*Button{}, selected: -1}
+	title := bigText(36, true)
+	title.Text = tr("login.title", "Who is at the desk?")
+	title.Alignment = fyne.TextAlignCenter
+	l.Selected = bigText(28, true)
+	l.Selected.Alignment = fyne.TextAlignCenter
+	l.PIN = newEntry(d, tr("login.pin", "PIN"))
+	l.PIN.Password = true
+	l.PIN.OnSubmitted = func(string) { l.submit() }
+	// Up and Down choose the staff member from the keyboard.
+	l.Submit = newButton(d, tr("login.submit", "Log in (Enter)"), theme.LoginIcon(), l.submit)
+	l.Submit.Importance = widget.HighImportance
+	l.Error = widget.NewLabel("")
+	l.Error.Wrapping = fyne.TextWrapWord
+	l.grid = container.NewGridWrap(fyne.NewSize(220, 80))
+	help := widget.NewLabel(tr("login.help", "Tap your name or use the arrow keys, type your PIN and press Enter."))
+	help.Wrapping = fyne.TextWrapWord
+	form := container.NewVBox(l.Selected, big(l.PIN, 28), l.Submit, l.Error, help)
+	l.obj = container.NewBorder(container.NewVBox(title, widget.NewSeparator()), nil, nil,
+		container.NewGridWrap(fyne.NewSize(420, 420), form),
+		container.NewVScroll(l.grid))
+	l.PIN.onArrow = l.move
+	return l
+}
+
+// move changes the selected staff member by delta, from the arrow keys.
+func (l *LoginScreen) move(delta int) {
+	if len(l.staff) == 0 {
+		return
+	}
+	i := l.selected + delta
+	if i < 0 {
+		i = len(l.staff) - 1
+	}
+	l.choose(i % len(l.staff))
+}
+
+// reload fetches the staff list (from the shop or the cache).
+func (l *LoginScreen) reload() {
+	l.d.async(func(ctx context.Context) func() {
+		staff, err := l.d.desk.Staff(ctx)
+		return func() {
+			if err != nil {
+				l.Error.SetText(tr("login.no_staff", "Could not load the staff list: {{.Err}}", m{"Err": errText(err)}))
+				return
+			}
+			l.setStaff(staff)
+		}
+	})
+}
+
+func (l *LoginScreen) setStaff(staff []desksync.Staff) {
+	l.staff = staff
+	l.StaffButtons = map[string]*Button{}
+	l.grid.RemoveAll()
+	for i, s := range staff {
+		label := s.Name
+		if s.Role == desksync.RoleManager {
+			label += " ★"
+		}
+		b := newButton(l.d, label, theme.AccountIcon(), func() { l.choose(i) })
+		l.StaffButtons[s.ID] = b
+		l.grid.Add(b)
+	}
+	if len(staff) > 0 && l.selected < 0 {
+		l.choose(0)
+	}
+	l.Error.SetText("")
+}
+
+// Choose selects the staff member with the given ID.
+func (l *LoginScreen) Choose(staffID string) {
+	for i, s := range l.staff {
+		if s.ID == staffID {
+			l.choose(i)
+			return
+		}
+	}
+}
+
+func (l *LoginScreen) choose(i int) {
+	l.selected = i
+	for id, b := range l.StaffButtons {
+		if id == l.staff[i].ID {
+			b.Importance = widget.HighImportance
+		} else {
+			b.Importance = widget.MediumImportance
+		}
+		b.Refresh()
+	}
+	l.Selected.Text = l.staff[i].Name
+	l.Selected.Refresh()
+	if c := l.d.Window.Canvas(); c != nil {
+		c.Focus(l.PIN)
+	}
+}
+
+func (l *LoginScreen) submit() {
+	if l.selected < 0 || l.selected >= len(l.staff) {
+		l.Error.SetText(tr("login.choose", "Choose your name first."))
+		return
+	}
+	pin := l.PIN.Text
+	if pin == "" {
+		l.Error.SetText(tr("login.type_pin", "Type your PIN."))
+		return
+	}
+	id := l.staff[l.selected].ID
+	l.Submit.Disable()
+	l.d.async(func(ctx context.Context) func() {
+		s, err := l.d.desk.Login(ctx, id, pin)
+		return func() {
+			l.Submit.Enable()
+			l.PIN.SetText("")
+			if err != nil {
+				slog.Info("login refused", "staff", id, "err", err)
+				if desksync.Is(err, desksync.Unauthorized) {
+					l.Error.SetText(tr("login.wrong_pin", "Wrong PIN. Try again."))
+				} else {
+					l.Error.SetText(tr("login.failed", "Could not log in: {{.Err}}", m{"Err": errText(err)}))
+				}
+				l.d.Window.Canvas().Focus(l.PIN)
+				return
+			}
+			l.Error.SetText("")
+			l.d.loggedIn(s)
+		}
+	})
+}

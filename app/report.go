@@ -1,0 +1,382 @@
+package app
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/skranke/skranke/scanner"
+	desksync "github.com/skranke/skranke/sync"
+)
+
+// ReportScreen is the manager's daily report: the day's deliveries,
+// redemptions and credits from the cache, so it works offline.
+type ReportScreen struct {
+	// Date is the day shown, dd.mm.yyyy; Enter loads it.
+	Date *Entry
+	// Staff and Product filter the rows; the first option means all.
+	Staff   *widget.Select
+	Product *widget.Select
+	// Rows lists the activities shown.
+	Rows *fyne.Container
+	// Totals sums the rows.
+	Totals *widget.Label
+	// Chart shows activities by hour.
+	Chart *HourChart
+
+	Prev, Next, Today *Button
+	Export            *Button // Writes a CSV file.
+	Print             *Button // Prints the report on the receipt printer.
+
+	d     *Desk
+	day   time.Time
+	all   []desksync.Activity
+	shown []desksync.Activity
+	obj   fyne.CanvasObject
+}
+
+func newReportScreen(d *Desk) *ReportScreen {
+	r := &ReportScreen{d: d}
+	r.Date = newEntry(d, "dd.mm.åååå")
+	r.Date.OnSubmitted = func(string) { r.load() }
+	r.Staff = widget.NewSelect(nil, func(string) { r.filter() })
+	r.Product = widget.NewSelect(nil, func(string) { r.filter() })
+	r.Rows = container.NewVBox()
+	r.Totals = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	r.Totals.Wrapping = fyne.TextWrapWord
+	r.Chart = NewHourChart()
+	r.Prev = newButton(d, tr("report.prev", "◀ Day before"), nil, func() { r.shift(-1) })
+	r.Next = newButton(d, tr("report.next", "Day after ▶"), nil, func() { r.shift(1) })
+	r.Today = newButton(d, tr("report.today", "Today"), nil, func() { r.setDay(d.now()); r.load() })
+	r.Export = newButton(d, tr("report.export", "Export CSV"), theme.DownloadIcon(), r.exportFile)
+	r.Print = newButton(d, tr("report.print", "Print report"), theme.DocumentPrintIcon(), r.print)
+	r.Date.onArrow = func(delta int) { r.shift(-delta) }
+	title := bigText(28, true)
+	title.Text = tr("report.title", "Daily deliveries")
+	filters := container.NewGridWithColumns(6, r.Prev, r.Date, r.Next, r.Today, r.Staff, r.Product)
+	top := container.NewVBox(title, filters, r.Totals, r.Chart)
+	r.obj = container.NewBorder(top, container.NewGridWithColumns(2, r.Export, r.Print), nil, nil, container.NewVScroll(r.Rows))
+	r.setDay(d.now())
+	return r
+}
+
+func (r *ReportScreen) setDay(t time.Time) {
+	t = t.Local()
+	r.day = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.Local)
+	r.Date.SetText(fmtDate(r.day))
+}
+
+func (r *ReportScreen) shift(days int) {
+	r.setDay(r.day.AddDate(0, 0, days))
+	r.load()
+}
+
+// Shown returns the activities shown after filtering.
+func (r *ReportScreen) Shown() []desksync.Activity { return r.shown }
+
+// load reads the day's activities from the cache.
+func (r *ReportScreen) load() {
+	day, err := parseDate(r.Date.Text)
+	if err != nil {
+		r.d.sayErr(tr("report.bad_date", "Type the date as dd.mm.yyyy."))
+		return
+	}
+	r.day = day
+	from, to := day, day.AddDate(0, 0, 1)
+	r.d.async(func(ctx context.Context) func() {
+		acts, err := r.d.desk.Activities(ctx, from, to)
+		return func() {
+			if err != nil {
+				r.d.sayErr(tr("report.failed", "Could not read the day's activities: {{.Err}}", m{"Err": errText(err)}))
+				return
+			}
+			sort.SliceStable(acts, func(i, j int) bool { return acts[i].At.Before(acts[j].At) })
+			r.all = acts
+			r.fillFilters()
+			r.filter()
+		}
+	})
+}
+
+func (r *ReportScreen) fillFilters() {
+	allStaff, allProducts := tr("report.all_staff", "All staff"), tr("report.all_products", "All products")
+	staff, products := []string{allStaff}, []string{allProducts}
+	for _, a := range r.all {
+		name := staffLabel(a)
+		if !slices.Contains(staff, name) {
+			staff = append(staff, name)
+		}
+		for _, p := range a.Products {
+			if !slices.Contains(products, p) {
+				products = append(products, p)
+			}
+		}
+	}
+	sort.Strings(staff[1:])
+	sort.Strings(products[1:])
+	keep := func(s *widget.Select, opts []string) {
+		cur := s.Selected
+		s.Options = opts
+		if !slices.Contains(opts, cur) {
+			cur = opts[0]
+		}
+		s.Selected = cur
+		s.Refresh()
+	}
+	keep(r.Staff, staff)
+	keep(r.Product, products)
+}
+
+func staffLabel(a desksync.Activity) string {
+	if a.StaffName != "" {
+		return a.StaffName
+	}
+	return a.StaffID
+}
+
+// filter applies the staff and product filters and redraws the rows,
+// totals and chart.
+func (r *ReportScreen) filter() {
+	r.shown = nil
+	for _, a := range r.all {
+		if i := r.Staff.SelectedIndex(); i > 0 && staffLabel(a) != r.Staff.Selected {
+			continue
+		}
+		if i := r.Product.SelectedIndex(); i > 0 && !slices.Contains(a.Products, r.Product.Selected) {
+			continue
+		}
+		r.shown = append(r.shown, a)
+	}
+	r.Rows.RemoveAll()
+	var hours [24]int
+	for _, a := range r.shown {
+		hours[a.At.Local().Hour()]++
+		sync := tr("report.synced", "synced")
+		if !a.Synced {
+			sync = tr("report.unsynced", "waiting to sync")
+		}
+		text := fmt.Sprintf("%s · %s · %s · %s · %s · %s · %s", fmtTime(a.At), activityName(a.Kind), staffLabel(a),
+			scanner.Group(a.Code), a.Buyer, strings.Join(a.Products, ", "), a.Amount.String())
+		row := container.NewHBox(widget.NewLabel(text), syncBadge(sync, a.Synced))
+		if a.SignatureID != "" {
+			row.Add(r.d.signatureThumb(a.SignatureID))
+		}
+		r.Rows.Add(row)
+	}
+	if len(r.shown) == 0 {
+		r.Rows.Add(widget.NewLabel(tr("report.empty", "Nothing on this day.")))
+	}
+	r.Chart.SetCounts(hours)
+	r.Totals.SetText(r.totalsText())
+}
+
+func syncBadge(text string, ok bool) fyne.CanvasObject {
+	t := canvas.NewText(text, colOK)
+	if !ok {
+		t.Color = colWarn
+	}
+	t.TextStyle.Bold = true
+	return container.NewCenter(t)
+}
+
+func activityName(kind string) string {
+	switch kind {
+	case "delivery":
+		return tr("report.delivery", "Delivery")
+	case "redemption":
+		return tr("report.redemption", "Gift card used")
+	case "credit":
+		return tr("report.credit", "Credit")
+	}
+	return kind
+}
+
+// totals counts and sums the rows shown by kind.
+func (r *ReportScreen) totals() (deliveries, redemptions, credits int, redeemed, credited desksync.Money, unsynced int) {
+	for _, a := range r.shown {
+		switch a.Kind {
+		case "delivery":
+			deliveries++
+		case "redemption":
+			redemptions++
+			redeemed += a.Amount
+		case "credit":
+			credits++
+			credited += a.Amount
+		}
+		if !a.Synced {
+			unsynced++
+		}
+	}
+	return
+}
+
+func (r *ReportScreen) totalsText() string {
+	dl, rd, cr, redeemed, credited, unsynced := r.totals()
+	return tr("report.totals", "{{.D}} deliveries · {{.R}} gift card uses, {{.RA}} · {{.C}} credits, {{.CA}} · {{.U}} waiting to sync",
+		m{"D": dl, "R": rd, "RA": redeemed.String(), "C": cr, "CA": credited.String(), "U": unsynced})
+}
+
+// ExportCSV writes the rows shown as CSV (comma separated, UTF-8, header
+// first), the format spreadsheets open.
+func (r *ReportScreen) ExportCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"date", "time", "kind", "staff_id", "staff", "code", "buyer", "products", "amount_nok", "signature_id", "synced"})
+	for _, a := range r.shown {
+		amt := strconv.FormatFloat(float64(a.Amount)/100, 'f', 2, 64)
+		_ = cw.Write([]string{fmtDate(a.At), fmtTime(a.At), a.Kind, a.StaffID, a.StaffName, a.Code, a.Buyer,
+			strings.Join(a.Products, "; "), amt, a.SignatureID, strconv.FormatBool(a.Synced)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// ExportPath is where Export writes the day's CSV file.
+func (r *ReportScreen) ExportPath() string {
+	dir := r.d.cfg.DataDir
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "exports", "skranke-"+r.day.Format("2006-01-02")+".csv")
+}
+
+func (r *ReportScreen) exportFile() {
+	path := r.ExportPath()
+	var buf strings.Builder
+	if err := r.ExportCSV(&buf); err != nil {
+		r.d.sayErr(err.Error())
+		return
+	}
+	data := buf.String()
+	r.d.async(func(context.Context) func() {
+		err := os.MkdirAll(filepath.Dir(path), 0o700)
+		if err == nil {
+			err = os.WriteFile(path, []byte(data), 0o600)
+		}
+		return func() {
+			if err != nil {
+				r.d.sayErr(tr("report.export_failed", "Could not write the CSV file: {{.Err}}", m{"Err": err.Error()}))
+				return
+			}
+			r.d.sayOK(tr("report.exported", "Saved {{.Path}}", m{"Path": path}))
+		}
+	})
+}
+
+func (r *ReportScreen) print() {
+	r.d.print(tr("print.report", "daily report"), r.d.reportDoc(r.day, r.shown, r.totalsRows()))
+}
+
+func (r *ReportScreen) totalsRows() [][2]string {
+	dl, rd, cr, redeemed, credited, unsynced := r.totals()
+	return [][2]string{
+		{tr("report.t_deliveries", "Deliveries"), strconv.Itoa(dl)},
+		{tr("report.t_redemptions", "Gift card uses"), strconv.Itoa(rd)},
+		{tr("report.t_redeemed", "Redeemed"), redeemed.String()},
+		{tr("report.t_credits", "Credits"), strconv.Itoa(cr)},
+		{tr("report.t_credited", "Credited"), credited.String()},
+		{tr("report.t_unsynced", "Waiting to sync"), strconv.Itoa(unsynced)},
+	}
+}
+
+// HourChart is a bar chart of activities per hour of the day, drawn with
+// canvas rectangles.
+type HourChart struct {
+	widget.BaseWidget
+	counts [24]int
+}
+
+// NewHourChart returns an empty chart.
+func NewHourChart() *HourChart {
+	c := &HourChart{}
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+// SetCounts sets the number of activities in each hour.
+func (c *HourChart) SetCounts(counts [24]int) {
+	c.counts = counts
+	c.Refresh()
+}
+
+// Counts returns the number of activities in each hour.
+func (c *HourChart) Counts() [24]int { return c.counts }
+
+// CreateRenderer implements fyne.Widget.
+func (c *HourChart) CreateRenderer() fyne.WidgetRenderer {
+	r := &chartRenderer{c: c}
+	for i := range r.bars {
+		r.bars[i] = canvas.NewRectangle(colDone)
+		r.labels[i] = canvas.NewText(strconv.Itoa(i), theme.Color(theme.ColorNameForeground))
+		r.labels[i].TextSize = 10
+		r.labels[i].Alignment = fyne.TextAlignCenter
+		r.nums[i] = canvas.NewText("", theme.Color(theme.ColorNameForeground))
+		r.nums[i].TextSize = 10
+		r.nums[i].Alignment = fyne.TextAlignCenter
+	}
+	return r
+}
+
+type chartRenderer struct {
+	c      *HourChart
+	bars   [24]*canvas.Rectangle
+	labels [24]*canvas.Text
+	nums   [24]*canvas.Text
+}
+
+func (r *chartRenderer) Layout(size fyne.Size) {
+	most := 1
+	for _, n := range r.c.counts {
+		most = max(most, n)
+	}
+	w := size.Width / 24
+	plot := size.Height - 28
+	for i, n := range r.c.counts {
+		h := plot * float32(n) / float32(most)
+		x := float32(i) * w
+		r.bars[i].Move(fyne.NewPos(x+2, 14+plot-h))
+		r.bars[i].Resize(fyne.NewSize(w-4, h))
+		r.labels[i].Move(fyne.NewPos(x, size.Height-14))
+		r.labels[i].Resize(fyne.NewSize(w, 14))
+		r.nums[i].Text = ""
+		if n > 0 {
+			r.nums[i].Text = strconv.Itoa(n)
+		}
+		r.nums[i].Move(fyne.NewPos(x, plot-h))
+		r.nums[i].Resize(fyne.NewSize(w, 14))
+	}
+}
+
+func (r *chartRenderer) MinSize() fyne.Size { return fyne.NewSize(480, 120) }
+
+func (r *chartRenderer) Refresh() {
+	r.Layout(r.c.Size())
+	for i := range r.bars {
+		r.nums[i].Refresh()
+		r.bars[i].Refresh()
+	}
+}
+
+func (r *chartRenderer) Objects() []fyne.CanvasObject {
+	objs := make([]fyne.CanvasObject, 0, 72)
+	for i := range r.bars {
+		objs = append(objs, r.bars[i], r.labels[i], r.nums[i])
+	}
+	return objs
+}
+
+func (r *chartRenderer) Destroy() {}

@@ -1,0 +1,815 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"log/slog"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/skranke/skranke/printer"
+	"github.com/skranke/skranke/scanner"
+	desksync "github.com/skranke/skranke/sync"
+)
+
+// ScanState is what the scan screen shows about the last scan.
+type ScanState int
+
+// The scan screen's states.
+const (
+	StateReady       ScanState = iota // Waiting for a scan.
+	StateLooking                      // Asking the shop.
+	StateDeliverable                  // Paid, with something left to hand over.
+	StateDelivered                    // Everything was handed over (now or before).
+	StateNotPayable                   // Not paid, pending, failed, credited or cancelled.
+	StateUnknown                      // No such code, or not a code at all.
+	StateOffline                      // Offline and not in the cache.
+)
+
+// ScanScreen is the main screen: the scan field, the state of the scanned
+// purchase, its lines, and the delivery, signature and credit panels.
+type ScanScreen struct {
+	// Entry is the scan field. It keeps the focus; Enter submits.
+	Entry *ScanEntry
+	// State is the large state text ("READY TO DELIVER", "NOT PAID", ...).
+	State *canvas.Text
+	// Code is the scanned code, grouped for reading.
+	Code *canvas.Text
+	// Cache is shown when the purchase came from the cache, with its age.
+	Cache *canvas.Text
+	// Detail says why, or when and by whom it was delivered.
+	Detail *widget.Label
+	// Buyer is the buyer's name and contact.
+	Buyer *widget.Label
+	// Lines lists the purchase's lines with ordered, delivered and remaining.
+	Lines *fyne.Container
+	// Qty holds the quantity fields of partial delivery, by line ID.
+	Qty map[string]*Entry
+	// History lists earlier deliveries and credits.
+	History *fyne.Container
+
+	DeliverAll    *Button // Hand over everything that remains.
+	ChooseQty     *Button // Open the quantity fields for partial delivery.
+	DeliverChosen *Button // Hand over the chosen quantities.
+	CreditButton  *Button // Open the credit panel (managers).
+	Reprint       *Button // Print the last delivery note again, marked KOPI.
+
+	// Pad is the signature pad, shown when physical goods are handed over.
+	Pad         *SignaturePad
+	SignAccept  *Button
+	SignClear   *Button
+	SignCancel  *Button
+	SignMessage *widget.Label
+
+	CreditAmount  *Entry
+	CreditReason  *Entry
+	CreditConfirm *Button
+	CreditCancel  *Button
+
+	d        *Desk
+	state    ScanState
+	lookup   desksync.Lookup
+	purchase *desksync.Purchase
+	pending  *desksync.DeliverRequest // Waiting for a signature.
+	lastNote *printer.DeliveryNote
+
+	stateBg     *canvas.Rectangle
+	qtyMode     bool
+	purchaseBox fyne.CanvasObject
+	actions     fyne.CanvasObject
+	signPanel   fyne.CanvasObject
+	creditPanel fyne.CanvasObject
+	obj         fyne.CanvasObject
+}
+
+func newScanScreen(d *Desk) *ScanScreen {
+	s := &ScanScreen{d: d, Qty: map[string]*Entry{}}
+	s.Entry = newScanEntry(d, s.submit)
+	st := newBanner(40)
+	s.State, s.stateBg = st.Text, st.bg
+	s.Code = bigText(48, true)
+	s.Code.TextStyle = fyne.TextStyle{Monospace: true}
+	s.Code.Alignment = fyne.TextAlignCenter
+	s.Cache = bigText(22, true)
+	s.Cache.Color = colWarn
+	s.Cache.Alignment = fyne.TextAlignCenter
+	s.Detail = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	s.Detail.Wrapping = fyne.TextWrapWord
+	s.Buyer = widget.NewLabel("")
+	s.Buyer.Wrapping = fyne.TextWrapWord
+	s.Lines = container.NewVBox()
+	s.History = container.NewVBox()
+
+	s.DeliverAll = newButton(d, tr("scan.deliver_all", "Deliver all (Enter)"), theme.ConfirmIcon(), s.deliverAll)
+	s.DeliverAll.Importance = widget.SuccessImportance
+	s.ChooseQty = newButton(d, tr("scan.choose_qty", "Choose quantities"), theme.ListIcon(), s.toggleQty)
+	s.DeliverChosen = newButton(d, tr("scan.deliver_chosen", "Deliver chosen (Enter)"), theme.ConfirmIcon(), s.deliverChosen)
+	s.DeliverChosen.Importance = widget.SuccessImportance
+	s.CreditButton = newButton(d, tr("scan.credit", "Credit…"), theme.ContentUndoIcon(), s.openCredit)
+	s.CreditButton.Importance = widget.WarningImportance
+	s.Reprint = newButton(d, tr("scan.reprint", "Reprint note (KOPI)"), theme.DocumentPrintIcon(), s.reprint)
+
+	s.Pad = NewSignaturePad()
+	s.Pad.onKey = func(ev *fyne.KeyEvent) {
+		d.touch()
+		if d.globalKey(ev) {
+			return
+		}
+		if ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter {
+			s.acceptSignature()
+		}
+	}
+	s.Pad.onDraw = d.touch
+	s.SignAccept = newButton(d, tr("sign.accept", "Accept signature (Enter)"), theme.ConfirmIcon(), s.acceptSignature)
+	s.SignAccept.Importance = widget.SuccessImportance
+	s.SignClear = newButton(d, tr("sign.clear", "Clear"), theme.ContentClearIcon(), func() {
+		s.Pad.Clear()
+		s.SignMessage.SetText(tr("sign.prompt", "The buyer signs for the goods here."))
+	})
+	s.SignCancel = newButton(d, tr("sign.cancel", "Cancel (Esc)"), theme.CancelIcon(), s.cancel)
+	s.SignMessage = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	signTitle := bigText(24, true)
+	signTitle.Text = tr("sign.title", "Signature for physical goods")
+	s.signPanel = container.NewBorder(
+		container.NewVBox(signTitle, s.SignMessage), container.NewGridWithColumns(3, s.SignCancel, s.SignClear, s.SignAccept),
+		nil, nil, container.NewStack(canvas.NewRectangle(colWhite), s.Pad))
+	s.signPanel.Hide()
+
+	s.CreditAmount = newEntry(d, tr("credit.amount", "Amount, e.g. 299,00"))
+	s.CreditReason = newEntry(d, tr("credit.reason", "Reason (required)"))
+	s.CreditAmount.OnSubmitted = func(string) { d.Window.Canvas().Focus(s.CreditReason) }
+	s.CreditReason.OnSubmitted = func(string) { s.confirmCredit() }
+	s.CreditConfirm = newButton(d, tr("credit.confirm", "Credit (Enter)"), theme.ConfirmIcon(), s.confirmCredit)
+	s.CreditConfirm.Importance = widget.DangerImportance
+	s.CreditCancel = newButton(d, tr("credit.cancel", "Cancel (Esc)"), theme.CancelIcon(), s.cancel)
+	creditTitle := bigText(24, true)
+	creditTitle.Text = tr("credit.title", "Credit purchase (manager)")
+	s.creditPanel = container.NewVBox(creditTitle,
+		widget.NewForm(
+			widget.NewFormItem(tr("credit.amount_label", "Amount"), s.CreditAmount),
+			widget.NewFormItem(tr("credit.reason_label", "Reason"), s.CreditReason)),
+		container.NewGridWithColumns(2, s.CreditCancel, s.CreditConfirm))
+	s.creditPanel.Hide()
+
+	s.actions = container.NewGridWithColumns(5, s.DeliverAll, s.ChooseQty, s.DeliverChosen, s.CreditButton, s.Reprint)
+	header := container.NewGridWithColumns(7,
+		boldLabel(tr("line.product", "Product")), boldLabel(tr("line.kind", "Kind")),
+		boldLabel(tr("line.ordered", "Ordered")), boldLabel(tr("line.delivered", "Delivered")),
+		boldLabel(tr("line.remaining", "Remaining")), boldLabel(tr("line.amount", "Amount")),
+		boldLabel(tr("line.now", "Deliver now")))
+	s.purchaseBox = container.NewVBox(s.Buyer, header, s.Lines, widget.NewSeparator(), s.History)
+
+	scanLabel := widget.NewLabelWithStyle(tr("scan.label", "Scan the receipt or type the code, then Enter"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	top := container.NewVBox(scanLabel, big(s.Entry, 34), st.obj, s.Code, s.Cache, s.Detail)
+	bottom := container.NewVBox(s.signPanel, s.creditPanel, s.actions)
+	s.obj = container.NewBorder(top, bottom, nil, nil, container.NewVScroll(s.purchaseBox))
+	s.reset()
+	return s
+}
+
+func boldLabel(text string) *widget.Label {
+	return widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+}
+
+// StateNow returns the screen's current state.
+func (s *ScanScreen) StateNow() ScanState { return s.state }
+
+// Purchase returns the purchase shown, or nil.
+func (s *ScanScreen) Purchase() *desksync.Purchase { return s.purchase }
+
+// SignatureOpen reports whether the signature pad is waiting for the buyer.
+func (s *ScanScreen) SignatureOpen() bool { return s.pending != nil }
+
+func (s *ScanScreen) panelOpen() bool { return s.pending != nil || s.creditPanel.Visible() }
+
+// focusTarget is where the keyboard goes on this screen.
+func (s *ScanScreen) focusTarget() fyne.Focusable {
+	switch {
+	case s.pending != nil:
+		return s.Pad
+	case s.creditPanel.Visible():
+		if s.CreditAmount.Text == "" {
+			return s.CreditAmount
+		}
+		return s.CreditReason
+	case s.qtyMode:
+		for _, l := range s.orderedLines() {
+			if e := s.Qty[l.ID]; e != nil {
+				return e
+			}
+		}
+	}
+	return s.Entry
+}
+
+func (s *ScanScreen) setState(st ScanState, text string) {
+	s.state = st
+	c := colReady
+	switch st {
+	case StateDeliverable:
+		c = colOK
+	case StateDelivered:
+		c = colDone
+	case StateNotPayable, StateUnknown:
+		c = colBad
+	case StateOffline:
+		c = colWarn
+	}
+	s.State.Text = text
+	s.stateBg.FillColor = c
+	s.State.Refresh()
+	s.stateBg.Refresh()
+}
+
+// reset clears the screen, ready for the next scan.
+func (s *ScanScreen) reset() {
+	s.purchase = nil
+	s.lookup = desksync.Lookup{}
+	s.pending = nil
+	s.qtyMode = false
+	s.setState(StateReady, tr("scan.ready", "Ready – scan a receipt"))
+	s.Code.Text = ""
+	s.Code.Refresh()
+	s.Cache.Text = ""
+	s.Cache.Refresh()
+	s.Detail.SetText("")
+	s.Buyer.SetText("")
+	s.Lines.RemoveAll()
+	s.History.RemoveAll()
+	s.Qty = map[string]*Entry{}
+	s.signPanel.Hide()
+	s.creditPanel.Hide()
+	s.updateActions()
+}
+
+// cancel closes an open panel, or clears the purchase.
+func (s *ScanScreen) cancel() {
+	switch {
+	case s.pending != nil:
+		s.pending = nil
+		s.Pad.Clear()
+		s.signPanel.Hide()
+		s.d.say(tr("sign.cancelled", "Delivery cancelled; nothing was handed over."))
+	case s.creditPanel.Visible():
+		s.creditPanel.Hide()
+	case s.qtyMode:
+		s.qtyMode = false
+		s.renderLines()
+	default:
+		s.reset()
+	}
+	s.updateActions()
+	s.d.focusDefault()
+}
+
+func (s *ScanScreen) updateActions() {
+	p := s.purchase
+	canDeliver := p != nil && p.Status.Deliverable() && p.Remaining() && s.pending == nil
+	setEnabled(s.DeliverAll, canDeliver)
+	setEnabled(s.ChooseQty, canDeliver)
+	setEnabled(s.DeliverChosen, canDeliver && s.qtyMode)
+	setEnabled(s.CreditButton, p != nil && s.d.isManager() && p.Status != desksync.Credited)
+	if s.d.isManager() {
+		s.CreditButton.Show()
+	} else {
+		s.CreditButton.Hide()
+	}
+	setEnabled(s.Reprint, s.lastNote != nil)
+}
+
+func setEnabled(b *Button, on bool) {
+	if on {
+		b.Enable()
+	} else {
+		b.Disable()
+	}
+}
+
+// submit handles Enter in the scan field.
+func (s *ScanScreen) submit(raw string, scanned bool) {
+	if strings.TrimSpace(raw) == "" {
+		// Enter on an empty field confirms: deliver what remains.
+		if s.purchase != nil && !s.DeliverAll.Disabled() {
+			s.deliverAll()
+		}
+		return
+	}
+	src := "keyboard"
+	if scanned {
+		src = "wedge"
+	}
+	s.d.handleReading(raw, src)
+}
+
+// showInvalid shows a reading that is not a code.
+func (s *ScanScreen) showInvalid(raw, reason string) {
+	s.reset()
+	s.setState(StateUnknown, tr("scan.invalid", "NOT A VALID CODE"))
+	s.Code.Text = raw
+	s.Code.Refresh()
+	s.Detail.SetText(tr("scan.invalid_detail", "Read: “{{.Raw}}” – {{.Reason}}. Scan again or type the code.", m{"Raw": raw, "Reason": reason}))
+	s.d.focusDefault()
+}
+
+// Lookup asks for the purchase with code and shows it.
+func (s *ScanScreen) Lookup(code, raw string) {
+	s.reset()
+	s.setState(StateLooking, tr("scan.looking", "Looking up…"))
+	s.Code.Text = scanner.Group(code)
+	s.Code.Refresh()
+	s.d.async(func(ctx context.Context) func() {
+		lk, err := s.d.desk.Lookup(ctx, code)
+		return func() {
+			if err != nil {
+				s.showLookupError(code, raw, err)
+				return
+			}
+			s.showLookup(lk)
+		}
+	})
+}
+
+func (s *ScanScreen) showLookupError(code, raw string, err error) {
+	slog.Info("lookup failed", "code", code, "err", err)
+	switch desksync.KindOf(err) {
+	case desksync.NotFound:
+		s.setState(StateUnknown, tr("scan.unknown", "UNKNOWN CODE"))
+		s.Detail.SetText(tr("scan.unknown_detail", "No purchase has the code {{.Code}} (read: “{{.Raw}}”).", m{"Code": scanner.Group(code), "Raw": raw}))
+	case desksync.Unavailable:
+		s.setState(StateOffline, tr("scan.offline", "OFFLINE – NOT IN CACHE"))
+		s.Detail.SetText(tr("scan.offline_detail", "The shop cannot be reached and this desk has no copy of {{.Code}}. Try again when online.", m{"Code": scanner.Group(code)}))
+	default:
+		s.setState(StateUnknown, tr("scan.error", "COULD NOT LOOK UP"))
+		s.Detail.SetText(errText(err))
+	}
+	s.d.focusDefault()
+}
+
+// showLookup shows a purchase and its state.
+func (s *ScanScreen) showLookup(lk desksync.Lookup) {
+	s.lookup = lk
+	s.purchase = lk.Purchase
+	s.pending = nil
+	s.qtyMode = false
+	s.signPanel.Hide()
+	s.creditPanel.Hide()
+	p := lk.Purchase
+	if p == nil {
+		s.reset()
+		return
+	}
+	slog.Info("purchase shown", "code", p.Code, "status", p.Status, "from_cache", lk.FromCache)
+	s.Code.Text = scanner.Group(p.Code)
+	s.Code.Refresh()
+	if lk.FromCache {
+		s.Cache.Text = tr("scan.cached", "OFFLINE – cached data, {{.Age}} old", m{"Age": fmtAge(s.d.now(), lk.CachedAt)})
+	} else {
+		s.Cache.Text = ""
+	}
+	s.Cache.Refresh()
+	buyer := p.Buyer.Name
+	if p.Buyer.Email != "" {
+		buyer += " · " + p.Buyer.Email
+	}
+	if p.Buyer.Phone != "" {
+		buyer += " · " + p.Buyer.Phone
+	}
+	info := tr("scan.buyer", "Buyer: {{.Buyer}}", m{"Buyer": buyer}) + "\n" +
+		tr("scan.payment", "Payment: {{.Status}} · Total {{.Total}} · Bought {{.When}}",
+			m{"Status": statusName(p.Status), "Total": p.Total().String(), "When": fmtDateTime(p.CreatedAt)})
+	if c := p.CreditedAmount(); c > 0 {
+		info += "\n" + tr("scan.credited_amount", "Credited: {{.Amount}}", m{"Amount": c.String()})
+	}
+	if n := len(lk.Pending); n > 0 {
+		info += "\n" + tr("scan.pending", "{{.N}} delivery(ies) from this desk not yet synced.", m{"N": n})
+	}
+	s.Buyer.SetText(info)
+
+	switch {
+	case !p.Status.Deliverable():
+		s.setState(StateNotPayable, notPayableTitle(p.Status))
+		s.Detail.SetText(notPayableReason(p.Status))
+	case p.FullyDelivered():
+		s.setState(StateDelivered, tr("scan.already", "ALREADY DELIVERED"))
+		s.Detail.SetText(lastDeliveryText(p))
+	case len(p.Deliveries) > 0:
+		s.setState(StateDeliverable, tr("scan.partly", "PARTLY DELIVERED – {{.N}} left", m{"N": remainingUnits(p)}))
+		s.Detail.SetText(lastDeliveryText(p))
+	default:
+		s.setState(StateDeliverable, tr("scan.deliverable", "PAID – READY TO DELIVER"))
+		s.Detail.SetText(tr("scan.deliverable_detail", "{{.N}} item(s) to hand over.", m{"N": remainingUnits(p)}))
+	}
+	s.renderLines()
+	s.renderHistory()
+	s.updateActions()
+	s.d.focusDefault()
+}
+
+func remainingUnits(p *desksync.Purchase) int {
+	n := 0
+	for _, l := range p.Lines {
+		n += l.Remaining()
+	}
+	return n
+}
+
+func lastDeliveryText(p *desksync.Purchase) string {
+	if len(p.Deliveries) == 0 {
+		return ""
+	}
+	last := p.Deliveries[len(p.Deliveries)-1]
+	for _, dl := range p.Deliveries {
+		if dl.At.After(last.At) {
+			last = dl
+		}
+	}
+	who := last.StaffName
+	if who == "" {
+		who = last.StaffID
+	}
+	return tr("scan.delivered_by", "Delivered {{.When}} by {{.Staff}}.", m{"When": fmtDateTime(last.At), "Staff": who})
+}
+
+func statusName(st desksync.PaymentStatus) string {
+	switch st {
+	case desksync.Pending:
+		return tr("pay.pending", "pending")
+	case desksync.Authorized:
+		return tr("pay.authorized", "paid (authorised)")
+	case desksync.Captured:
+		return tr("pay.captured", "paid")
+	case desksync.Credited:
+		return tr("pay.credited", "credited")
+	case desksync.Failed:
+		return tr("pay.failed", "failed")
+	case desksync.Cancelled:
+		return tr("pay.cancelled", "cancelled")
+	}
+	return string(st)
+}
+
+func notPayableTitle(st desksync.PaymentStatus) string {
+	switch st {
+	case desksync.Pending:
+		return tr("scan.np_pending", "NOT PAID – PAYMENT PENDING")
+	case desksync.Failed:
+		return tr("scan.np_failed", "NOT PAID – PAYMENT FAILED")
+	case desksync.Credited:
+		return tr("scan.np_credited", "CREDITED – DO NOT DELIVER")
+	case desksync.Cancelled:
+		return tr("scan.np_cancelled", "CANCELLED – DO NOT DELIVER")
+	}
+	return tr("scan.np", "NOT PAID")
+}
+
+func notPayableReason(st desksync.PaymentStatus) string {
+	switch st {
+	case desksync.Pending:
+		return tr("scan.np_pending_why", "The buyer has not finished paying. Nothing can be handed over until the payment is complete.")
+	case desksync.Failed:
+		return tr("scan.np_failed_why", "The card payment was declined. The buyer must buy again in the web shop.")
+	case desksync.Credited:
+		return tr("scan.np_credited_why", "The purchase was credited (money returned). Nothing can be handed over.")
+	case desksync.Cancelled:
+		return tr("scan.np_cancelled_why", "The purchase was cancelled. Nothing can be handed over.")
+	}
+	return tr("scan.np_why", "The purchase is not paid and cannot be delivered.")
+}
+
+func kindName(k desksync.LineKind) string {
+	switch k {
+	case desksync.Physical:
+		return tr("kind.physical", "goods (signature)")
+	case desksync.GiftCard:
+		return tr("kind.giftcard", "gift card")
+	}
+	return tr("kind.service", "service")
+}
+
+func (s *ScanScreen) orderedLines() []desksync.Line {
+	if s.purchase == nil {
+		return nil
+	}
+	return s.purchase.Lines
+}
+
+// renderLines draws the line table; in quantity mode with an entry per line.
+func (s *ScanScreen) renderLines() {
+	s.Lines.RemoveAll()
+	s.Qty = map[string]*Entry{}
+	if s.purchase == nil {
+		return
+	}
+	var qtys []*Entry
+	for _, l := range s.purchase.Lines {
+		var now fyne.CanvasObject = widget.NewLabel("")
+		if s.qtyMode && l.Remaining() > 0 {
+			e := newEntry(s.d, "0")
+			e.SetText(strconv.Itoa(l.Remaining()))
+			e.OnSubmitted = func(string) { s.deliverChosen() }
+			s.Qty[l.ID] = e
+			qtys = append(qtys, e)
+			now = e
+		}
+		name := widget.NewLabel(l.Name)
+		name.Wrapping = fyne.TextWrapWord
+		rem := widget.NewLabelWithStyle(strconv.Itoa(l.Remaining()), fyne.TextAlignLeading, fyne.TextStyle{Bold: l.Remaining() > 0})
+		s.Lines.Add(container.NewGridWithColumns(7, name, widget.NewLabel(kindName(l.Kind)),
+			widget.NewLabel(strconv.Itoa(l.Quantity)), widget.NewLabel(strconv.Itoa(l.Delivered)),
+			rem, widget.NewLabel(l.Total().String()), now))
+	}
+	// Up and Down move between the quantity fields.
+	for i, e := range qtys {
+		e.onArrow = func(delta int) {
+			j := (i + delta + len(qtys)) % len(qtys)
+			s.d.Window.Canvas().Focus(qtys[j])
+		}
+	}
+}
+
+func (s *ScanScreen) renderHistory() {
+	s.History.RemoveAll()
+	p := s.purchase
+	if p == nil {
+		return
+	}
+	names := map[string]string{}
+	for _, l := range p.Lines {
+		names[l.ID] = l.Name
+	}
+	if len(p.Deliveries) > 0 {
+		s.History.Add(boldLabel(tr("scan.history", "Handed over before")))
+	}
+	for _, dl := range p.Deliveries {
+		var parts []string
+		for _, x := range dl.Lines {
+			parts = append(parts, fmt.Sprintf("%d× %s", x.Quantity, names[x.LineID]))
+		}
+		who := dl.StaffName
+		if who == "" {
+			who = dl.StaffID
+		}
+		row := container.NewHBox(widget.NewLabel(fmtDateTime(dl.At) + " · " + who + " · " + strings.Join(parts, ", ")))
+		if dl.SignatureID != "" {
+			row.Add(s.d.signatureThumb(dl.SignatureID))
+		}
+		s.History.Add(row)
+	}
+	for _, c := range p.Credits {
+		who := c.StaffName
+		if who == "" {
+			who = c.StaffID
+		}
+		s.History.Add(widget.NewLabel(tr("scan.credit_row", "Credited {{.Amount}} {{.When}} by {{.Staff}}: {{.Reason}}",
+			m{"Amount": c.Amount.String(), "When": fmtDateTime(c.At), "Staff": who, "Reason": c.Reason})))
+	}
+}
+
+// signatureThumb returns a small image of a stored signature, loaded in the background.
+func (d *Desk) signatureThumb(id string) fyne.CanvasObject {
+	img := canvas.NewImageFromImage(nil)
+	img.FillMode = canvas.ImageFillContain
+	img.SetMinSize(fyne.NewSize(120, 40))
+	d.async(func(ctx context.Context) func() {
+		b, err := d.desk.Signature(ctx, id)
+		if err != nil {
+			slog.Info("signature not available", "id", id, "err", err)
+			return nil
+		}
+		im := decodePNG(b)
+		if im == nil {
+			return nil
+		}
+		return func() {
+			img.Image = im
+			img.Refresh()
+		}
+	})
+	return img
+}
+
+func (s *ScanScreen) toggleQty() {
+	if s.purchase == nil {
+		return
+	}
+	s.qtyMode = !s.qtyMode
+	s.renderLines()
+	s.updateActions()
+	s.d.focusDefault()
+}
+
+func (s *ScanScreen) deliverAll() {
+	p := s.purchase
+	if p == nil {
+		return
+	}
+	q := map[string]int{}
+	for _, l := range p.Lines {
+		if l.Remaining() > 0 {
+			q[l.ID] = l.Remaining()
+		}
+	}
+	s.startDelivery(q, true)
+}
+
+func (s *ScanScreen) deliverChosen() {
+	p := s.purchase
+	if p == nil || !s.qtyMode {
+		return
+	}
+	q := map[string]int{}
+	for _, l := range p.Lines {
+		e := s.Qty[l.ID]
+		if e == nil {
+			continue
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(e.Text))
+		if err != nil || n < 0 || n > l.Remaining() {
+			s.d.sayErr(tr("scan.bad_qty", "“{{.Line}}”: choose a quantity from 0 to {{.Max}}.", m{"Line": l.Name, "Max": l.Remaining()}))
+			s.d.Window.Canvas().Focus(e)
+			return
+		}
+		if n > 0 {
+			q[l.ID] = n
+		}
+	}
+	if len(q) == 0 {
+		s.d.sayErr(tr("scan.nothing_chosen", "Choose at least one item to hand over."))
+		return
+	}
+	s.startDelivery(q, false)
+}
+
+// startDelivery checks the purchase may be handed over and asks for a
+// signature when physical goods are part of it.
+func (s *ScanScreen) startDelivery(q map[string]int, all bool) {
+	p := s.purchase
+	if s.d.staff == nil {
+		return
+	}
+	if !p.Status.Deliverable() {
+		s.d.sayErr(notPayableReason(p.Status))
+		return
+	}
+	req := desksync.DeliverRequest{Code: p.Code, Staff: *s.d.staff}
+	for _, l := range p.Lines {
+		if n := q[l.ID]; n > 0 {
+			req.Lines = append(req.Lines, desksync.DeliveredLine{LineID: l.ID, Quantity: n})
+		}
+	}
+	if p.NeedsSignature(q) {
+		s.pending = &req
+		s.Pad.Clear()
+		s.SignMessage.SetText(tr("sign.prompt", "The buyer signs for the goods here."))
+		s.signPanel.Show()
+		s.updateActions()
+		s.d.focusDefault()
+		return
+	}
+	s.deliver(req, nil)
+}
+
+func (s *ScanScreen) acceptSignature() {
+	if s.pending == nil {
+		return
+	}
+	if s.Pad.Empty() {
+		s.SignMessage.SetText(tr("sign.blank", "The pad is blank: the buyer must sign before the goods are handed over."))
+		s.d.sayErr(s.SignMessage.Text)
+		return
+	}
+	img := s.Pad.Image()
+	png, err := encodePNG(img)
+	if err != nil {
+		s.d.sayErr(err.Error())
+		return
+	}
+	req := *s.pending
+	req.Signature = png
+	s.pending = nil
+	s.signPanel.Hide()
+	s.deliver(req, img)
+}
+
+// deliver records the delivery (offline too) and prints the note.
+func (s *ScanScreen) deliver(req desksync.DeliverRequest, sig image.Image) {
+	before := s.purchase
+	setEnabled(s.DeliverAll, false)
+	setEnabled(s.DeliverChosen, false)
+	s.setState(StateLooking, tr("scan.delivering", "Delivering…"))
+	s.d.async(func(ctx context.Context) func() {
+		dl, p, err := s.d.desk.Deliver(ctx, req)
+		return func() {
+			if err != nil {
+				slog.Info("delivery refused", "code", req.Code, "staff", req.Staff.ID, "err", err)
+				// The desk returns the purchase as the shop sees it when it refused.
+				switch {
+				case p != nil:
+					s.showLookup(desksync.Lookup{Purchase: p})
+				case before != nil:
+					s.showLookup(desksync.Lookup{Purchase: before, FromCache: s.lookup.FromCache, CachedAt: s.lookup.CachedAt})
+				}
+				s.d.sayErr(tr("scan.deliver_failed", "Not delivered: {{.Err}}", m{"Err": errText(err)}))
+				return
+			}
+			slog.Info("delivered", "code", req.Code, "delivery", dl.ID, "staff", req.Staff.ID, "lines", len(dl.Lines))
+			if p == nil {
+				p = before
+			}
+			s.showLookup(desksync.Lookup{Purchase: p, FromCache: s.lookup.FromCache, CachedAt: s.lookup.CachedAt})
+			s.setState(StateDelivered, tr("scan.done", "DELIVERED"))
+			s.Detail.SetText(tr("scan.done_detail", "Handed over by {{.Staff}} at {{.When}}. The note is printing.", m{"Staff": req.Staff.Name, "When": fmtTime(dl.At)}))
+			s.d.sayOK(tr("scan.delivered_msg", "Delivered {{.Code}}.", m{"Code": scanner.Group(req.Code)}))
+			note := s.d.deliveryNote(before, p, dl, req, sig)
+			s.lastNote = &note
+			s.updateActions()
+			s.d.print(tr("print.note", "delivery note"), note.Document())
+		}
+	})
+}
+
+func (s *ScanScreen) reprint() {
+	if s.lastNote == nil {
+		return
+	}
+	n := *s.lastNote
+	n.Copy = true
+	s.d.print(tr("print.note", "delivery note"), n.Document())
+}
+
+func (s *ScanScreen) openCredit() {
+	if s.purchase == nil {
+		return
+	}
+	if !s.d.isManager() {
+		s.d.sayErr(tr("credit.manager_only", "Only a manager can credit a purchase."))
+		return
+	}
+	rest := s.purchase.Total() - s.purchase.CreditedAmount()
+	s.CreditAmount.SetText(strings.TrimPrefix(rest.String(), "kr "))
+	s.CreditReason.SetText("")
+	s.creditPanel.Show()
+	s.d.Window.Canvas().Focus(s.CreditAmount)
+}
+
+func (s *ScanScreen) confirmCredit() {
+	p := s.purchase
+	if p == nil || !s.creditPanel.Visible() {
+		return
+	}
+	if !s.d.isManager() {
+		s.d.sayErr(tr("credit.manager_only", "Only a manager can credit a purchase."))
+		return
+	}
+	amt, err := desksync.ParseMoney(s.CreditAmount.Text)
+	if err != nil || amt <= 0 {
+		s.d.sayErr(tr("credit.bad_amount", "Type the amount to credit, such as 299,00."))
+		s.d.Window.Canvas().Focus(s.CreditAmount)
+		return
+	}
+	if max := p.Total() - p.CreditedAmount(); amt > max {
+		s.d.sayErr(tr("credit.too_much", "At most {{.Max}} can be credited.", m{"Max": max.String()}))
+		return
+	}
+	reason := strings.TrimSpace(s.CreditReason.Text)
+	if reason == "" {
+		s.d.sayErr(tr("credit.need_reason", "Write why the purchase is credited."))
+		s.d.Window.Canvas().Focus(s.CreditReason)
+		return
+	}
+	staff := *s.d.staff
+	code := p.Code
+	setEnabled(s.CreditConfirm, false)
+	s.d.async(func(ctx context.Context) func() {
+		c, err := s.d.desk.Credit(ctx, code, amt, reason, staff)
+		var lk desksync.Lookup
+		var lerr error
+		if err == nil {
+			lk, lerr = s.d.desk.Lookup(ctx, code)
+		}
+		return func() {
+			setEnabled(s.CreditConfirm, true)
+			if err != nil {
+				slog.Info("credit refused", "code", code, "staff", staff.ID, "err", err)
+				s.d.sayErr(tr("credit.failed", "Not credited: {{.Err}}", m{"Err": errText(err)}))
+				return
+			}
+			slog.Info("credited", "code", code, "credit", c.ID, "amount", int64(c.Amount), "staff", staff.ID)
+			s.creditPanel.Hide()
+			if lerr == nil {
+				s.showLookup(lk)
+			}
+			s.d.sayOK(tr("credit.done", "Credited {{.Amount}} on {{.Code}}.", m{"Amount": c.Amount.String(), "Code": scanner.Group(code)}))
+		}
+	})
+}
+
+var errNoPrinter = errors.New("no printer")

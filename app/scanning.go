@@ -1,0 +1,177 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"fyne.io/fyne/v2"
+
+	"github.com/skranke/skranke/scanner"
+)
+
+// ScanEntry is the scan field. A keyboard-wedge scanner types into it like a
+// keyboard; the wedge tells a scan from a person typing by the timing of the
+// keys, and Enter submits either.
+type ScanEntry struct {
+	Entry
+	wedge  *scanner.Wedge
+	submit func(text string, scanned bool)
+}
+
+func newScanEntry(d *Desk, submit func(string, bool)) *ScanEntry {
+	e := &ScanEntry{wedge: scanner.NewWedge(scanner.WedgeOptions{}), submit: submit}
+	e.d = d
+	e.ExtendBaseWidget(e)
+	e.Wrapping = fyne.TextWrapOff
+	e.SetPlaceHolder(tr("scan.placeholder", "Scan or type a code"))
+	return e
+}
+
+// TypedRune implements fyne.Focusable.
+func (e *ScanEntry) TypedRune(r rune) {
+	e.wedge.Key(r, time.Now())
+	e.Entry.TypedRune(r)
+}
+
+// TypedKey implements fyne.Focusable: Enter submits what was typed or scanned.
+func (e *ScanEntry) TypedKey(ev *fyne.KeyEvent) {
+	switch ev.Name {
+	case fyne.KeyReturn, fyne.KeyEnter:
+		e.d.touch()
+		text, scanned := e.wedge.Enter(time.Now())
+		if !scanned {
+			// Typed by hand, perhaps edited: the field holds what the person means.
+			text = e.Text
+		}
+		e.SetText("")
+		e.submit(text, scanned)
+		return
+	case fyne.KeyBackspace:
+		e.wedge.Key('\b', time.Now())
+	case fyne.KeyEscape:
+		e.wedge.Reset()
+		e.SetText("")
+	}
+	e.Entry.TypedKey(ev)
+}
+
+// newPipeline builds the scan pipeline the settings describe.
+func newPipeline(cfg Config) *scanner.Pipeline {
+	opts := scanner.Options{Prefix: cfg.ScannerPrefix, Suffix: cfg.ScannerSuffix}
+	if l, err := scanner.ParseLayout(cfg.KeyboardHost); err == nil {
+		opts.HostLayout = l
+	}
+	if l, err := scanner.ParseLayout(cfg.KeyboardScan); err == nil {
+		opts.ScannerLayout = l
+	}
+	return scanner.NewPipeline(opts)
+}
+
+// Submit feeds a reading from a source, as a hardware scanner does. It runs
+// on the UI goroutine.
+func (d *Desk) Submit(raw, source string) { d.handleReading(raw, source) }
+
+// handleReading runs a reading through the pipeline and shows what it is.
+func (d *Desk) handleReading(raw, source string) {
+	if d.staff == nil {
+		d.Login.Error.SetText(tr("login.first", "Log in before scanning."))
+		return
+	}
+	d.touch()
+	if d.Scan.pending != nil {
+		d.sayErr(tr("scan.finish_sign", "Finish or cancel the signature before the next scan."))
+		return
+	}
+	d.mu.Lock()
+	p := d.pipeline
+	d.mu.Unlock()
+	sc, err := p.Process(scanner.Reading{Data: raw, Source: source, At: d.now()})
+	var inv *scanner.InvalidError
+	switch {
+	case errors.Is(err, scanner.ErrEmpty):
+		return
+	case errors.Is(err, scanner.ErrDuplicate):
+		slog.Debug("repeat scan dropped", "code", sc.Code)
+		return
+	case errors.As(err, &inv):
+		slog.Info("invalid scan", "raw", raw, "reason", inv.Reason, "source", source)
+		d.Show(ScreenScan)
+		d.Scan.showInvalid(raw, invalidReason(inv))
+		return
+	case err != nil:
+		d.Show(ScreenScan)
+		d.Scan.showInvalid(raw, err.Error())
+		return
+	}
+	slog.Info("scan", "code", sc.Code, "class", sc.Class.String(), "source", source)
+	switch sc.Class {
+	case scanner.GiftCardCode:
+		d.Show(ScreenCards)
+		d.Cards.Lookup(sc.Code)
+	case scanner.Reference:
+		d.Show(ScreenScan)
+		d.Scan.Lookup(sc.Code, raw)
+	case scanner.EAN13:
+		d.Show(ScreenScan)
+		d.Scan.showInvalid(raw, tr("scan.ean", "this is a product barcode, not a receipt"))
+	default:
+		d.Show(ScreenScan)
+		d.Scan.showInvalid(raw, tr("scan.not_ours", "not a Skranke receipt or gift card code"))
+	}
+}
+
+func invalidReason(e *scanner.InvalidError) string {
+	switch e.Kind {
+	case scanner.BadCheck:
+		return tr("scan.bad_check", "a character was misread (check character does not match)")
+	case scanner.BadLength:
+		return tr("scan.bad_length", "the code has too many or too few characters")
+	case scanner.BadCharacters:
+		return tr("scan.bad_chars", "characters that cannot be in a code (is the keyboard layout right?)")
+	}
+	return e.Reason
+}
+
+// watchSource feeds a hardware scanner's readings into the scan screen and
+// its status into the status screen.
+func (d *Desk) watchSource(src scanner.Source) {
+	go func() {
+		reads, stats := src.Readings(), src.Statuses()
+		for {
+			select {
+			case <-d.ctx.Done():
+				return
+			case r, ok := <-reads:
+				if !ok {
+					return
+				}
+				fyne.Do(func() { d.handleReading(r.Data, r.Source) })
+			case st, ok := <-stats:
+				if !ok {
+					stats = nil
+					continue
+				}
+				fyne.Do(func() { d.Status.scannerStatus(st) })
+			}
+		}
+	}()
+}
+
+// listScannerDevices lists serial ports and HID devices for the settings
+// screen. It may be slow; call it off the UI goroutine.
+func listScannerDevices() (ports, hids []string) {
+	ports, err := scanner.ListSerial()
+	if err != nil {
+		slog.Info("list serial ports", "err", err)
+	}
+	devs, err := scanner.ListHID()
+	if err != nil {
+		slog.Info("list HID devices", "err", err)
+	}
+	for _, d := range devs {
+		hids = append(hids, fmt.Sprintf("%04x:%04x", d.VendorID, d.ProductID))
+	}
+	return ports, hids
+}

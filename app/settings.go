@@ -1,0 +1,267 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/skranke/skranke/printer"
+	"github.com/skranke/skranke/scanner"
+)
+
+// SettingsScreen edits the desk's Config (managers only).
+type SettingsScreen struct {
+	ShopURL   *Entry
+	DeskToken *Entry
+	Centre    *Entry
+
+	ScannerSource *widget.Select // Keyboard wedge, serial or HID.
+	ScannerPort   *widget.SelectEntry
+	ScannerDevice *widget.SelectEntry
+	KeyboardHost  *widget.Select
+	RefreshPorts  *Button
+
+	PrinterProfile   *widget.Select
+	PrinterTransport *widget.Select
+	PrinterAddress   *Entry
+
+	NoteHeader *widget.Entry
+	NoteFooter *widget.Entry
+	Language   *widget.Select
+	IdleLock   *Entry
+	Training   *widget.Check
+
+	Save *Button
+
+	d        *Desk
+	profiles []printer.Profile
+	obj      fyne.CanvasObject
+}
+
+var transports = []string{"none", "tcp", "file", "serial", "device", "spooler"}
+
+func newSettingsScreen(d *Desk) *SettingsScreen {
+	s := &SettingsScreen{d: d, profiles: printer.Profiles()}
+	s.ShopURL = newEntry(d, "https://shop.example.no")
+	s.DeskToken = newEntry(d, tr("settings.token_hint", "Desk token from the shop's admin"))
+	s.DeskToken.Password = true
+	s.Centre = newEntry(d, tr("settings.centre_hint", "Name on screen and paper; empty uses the shop's"))
+	s.ScannerSource = widget.NewSelect([]string{
+		tr("settings.src_wedge", "Keyboard wedge (scan field)"),
+		tr("settings.src_serial", "Serial port"),
+		tr("settings.src_hid", "USB HID scanner"),
+	}, nil)
+	s.ScannerPort = widget.NewSelectEntry(nil)
+	s.ScannerPort.SetPlaceHolder("/dev/ttyUSB0")
+	s.ScannerDevice = widget.NewSelectEntry(nil)
+	s.ScannerDevice.SetPlaceHolder("0c2e:0b61")
+	layouts := []string{""}
+	for _, l := range scanner.Layouts() {
+		layouts = append(layouts, string(l))
+	}
+	s.KeyboardHost = widget.NewSelect(layouts, nil)
+	s.RefreshPorts = newButton(d, tr("settings.find_devices", "Find devices"), theme.SearchIcon(), s.findDevices)
+	names := make([]string, len(s.profiles))
+	for i, p := range s.profiles {
+		names[i] = p.Name
+	}
+	s.PrinterProfile = widget.NewSelect(names, nil)
+	s.PrinterTransport = widget.NewSelect(transports, nil)
+	s.PrinterAddress = newEntry(d, "10.0.0.50:9100 · /dev/usb/lp0 · /dev/ttyUSB1?baud=19200")
+	s.NoteHeader = widget.NewMultiLineEntry()
+	s.NoteHeader.SetMinRowsVisible(2)
+	s.NoteFooter = widget.NewMultiLineEntry()
+	s.NoteFooter.SetMinRowsVisible(2)
+	s.Language = widget.NewSelect([]string{
+		tr("settings.lang_system", "Follow the system"), "Norsk bokmål", "English",
+	}, nil)
+	s.IdleLock = newEntry(d, "5")
+	s.Training = widget.NewCheck(tr("settings.training_check", "Training mode (sandbox shop, prints marked TRAINING)"), nil)
+	s.Save = newButton(d, tr("settings.save", "Save settings"), theme.DocumentSaveIcon(), s.save)
+	s.Save.Importance = widget.HighImportance
+
+	form := widget.NewForm(
+		widget.NewFormItem(tr("settings.shop_url", "Shop API address"), s.ShopURL),
+		widget.NewFormItem(tr("settings.token", "Desk token"), s.DeskToken),
+		widget.NewFormItem(tr("settings.centre", "Centre name"), s.Centre),
+		widget.NewFormItem(tr("settings.scanner", "Scanner"), s.ScannerSource),
+		widget.NewFormItem(tr("settings.port", "Serial port"), container.NewBorder(nil, nil, nil, s.RefreshPorts, s.ScannerPort)),
+		widget.NewFormItem(tr("settings.device", "HID device"), s.ScannerDevice),
+		widget.NewFormItem(tr("settings.layout", "Keyboard layout"), s.KeyboardHost),
+		widget.NewFormItem(tr("settings.printer", "Printer model"), s.PrinterProfile),
+		widget.NewFormItem(tr("settings.transport", "Connection"), s.PrinterTransport),
+		widget.NewFormItem(tr("settings.address", "Address"), s.PrinterAddress),
+		widget.NewFormItem(tr("settings.header", "Note header"), s.NoteHeader),
+		widget.NewFormItem(tr("settings.footer", "Note footer"), s.NoteFooter),
+		widget.NewFormItem(tr("settings.language", "Language"), s.Language),
+		widget.NewFormItem(tr("settings.idle", "Lock after idle minutes (0 = never)"), s.IdleLock),
+		widget.NewFormItem(tr("settings.training", "Training"), s.Training),
+	)
+	title := bigText(28, true)
+	title.Text = tr("settings.title", "Settings")
+	note := widget.NewLabel(tr("settings.restart_note", "The shop address and token take effect after a restart. The token is kept in the config file, readable only by you."))
+	note.Wrapping = fyne.TextWrapWord
+	s.obj = container.NewBorder(container.NewVBox(title, note), s.Save, nil, nil, container.NewVScroll(form))
+	return s
+}
+
+// load fills the form from the settings in force.
+func (s *SettingsScreen) load() {
+	c := s.d.cfg
+	s.ShopURL.SetText(c.ShopURL)
+	s.DeskToken.SetText(c.DeskToken)
+	s.Centre.SetText(c.Centre)
+	switch c.ScannerSource {
+	case "serial":
+		s.ScannerSource.SetSelectedIndex(1)
+	case "hid":
+		s.ScannerSource.SetSelectedIndex(2)
+	default:
+		s.ScannerSource.SetSelectedIndex(0)
+	}
+	s.ScannerPort.SetText(c.ScannerPort)
+	s.ScannerDevice.SetText(c.ScannerDevice)
+	s.KeyboardHost.SetSelected(c.KeyboardHost)
+	s.PrinterProfile.ClearSelected()
+	for i, p := range s.profiles {
+		if p.ID == c.PrinterProfile {
+			s.PrinterProfile.SetSelectedIndex(i)
+		}
+	}
+	tp, addr := splitTarget(c.PrinterTarget)
+	s.PrinterTransport.SetSelected(tp)
+	s.PrinterAddress.SetText(addr)
+	s.NoteHeader.SetText(c.NoteHeader)
+	s.NoteFooter.SetText(c.NoteFooter)
+	switch c.Language {
+	case "nb":
+		s.Language.SetSelectedIndex(1)
+	case "en":
+		s.Language.SetSelectedIndex(2)
+	default:
+		s.Language.SetSelectedIndex(0)
+	}
+	s.IdleLock.SetText(strconv.Itoa(c.IdleLockMinutes))
+	s.Training.SetChecked(c.Training)
+	s.findDevices()
+}
+
+// splitTarget splits "tcp://host:9100" into its transport and address.
+func splitTarget(t string) (transport, addr string) {
+	if t == "" {
+		return "none", ""
+	}
+	tp, rest, ok := strings.Cut(t, "://")
+	if !ok {
+		return "tcp", t
+	}
+	return tp, rest
+}
+
+func joinTarget(transport, addr string) string {
+	addr = strings.TrimSpace(addr)
+	if transport == "" || transport == "none" || addr == "" {
+		return ""
+	}
+	return transport + "://" + addr
+}
+
+// findDevices lists serial ports and HID devices in the background.
+func (s *SettingsScreen) findDevices() {
+	s.d.async(func(ctx context.Context) func() {
+		ports, hids := listScannerDevices()
+		return func() {
+			s.ScannerPort.SetOptions(ports)
+			s.ScannerDevice.SetOptions(hids)
+		}
+	})
+}
+
+// Collect returns the Config the form describes, or an error message.
+func (s *SettingsScreen) Collect() (Config, string) {
+	c := s.d.cfg
+	u, err := url.Parse(strings.TrimSpace(s.ShopURL.Text))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return c, tr("settings.bad_url", "The shop address must start with https:// (or http://).")
+	}
+	c.ShopURL = strings.TrimRight(u.String(), "/")
+	c.DeskToken = strings.TrimSpace(s.DeskToken.Text)
+	c.Centre = strings.TrimSpace(s.Centre.Text)
+	c.ScannerSource = []string{"wedge", "serial", "hid"}[max(s.ScannerSource.SelectedIndex(), 0)]
+	c.ScannerPort = strings.TrimSpace(s.ScannerPort.Text)
+	c.ScannerDevice = strings.TrimSpace(s.ScannerDevice.Text)
+	if c.ScannerSource == "serial" && c.ScannerPort == "" {
+		return c, tr("settings.need_port", "Choose the scanner's serial port.")
+	}
+	if c.ScannerSource == "hid" && c.ScannerDevice == "" {
+		return c, tr("settings.need_device", "Choose the HID scanner.")
+	}
+	c.KeyboardHost = s.KeyboardHost.Selected
+	if i := s.PrinterProfile.SelectedIndex(); i >= 0 {
+		c.PrinterProfile = s.profiles[i].ID
+	}
+	c.PrinterTarget = joinTarget(s.PrinterTransport.Selected, s.PrinterAddress.Text)
+	if c.PrinterTarget != "" {
+		if _, err := printer.ParseTarget(c.PrinterTarget); err != nil {
+			return c, tr("settings.bad_target", "The printer address is not valid: {{.Err}}", m{"Err": err.Error()})
+		}
+	}
+	c.NoteHeader = s.NoteHeader.Text
+	c.NoteFooter = s.NoteFooter.Text
+	c.Language = []string{"", "nb", "en"}[max(s.Language.SelectedIndex(), 0)]
+	n, err := strconv.Atoi(strings.TrimSpace(s.IdleLock.Text))
+	if err != nil || n < 0 || n > 24*60 {
+		return c, tr("settings.bad_idle", "Idle minutes must be a whole number from 0 to 1440.")
+	}
+	c.IdleLockMinutes = n
+	c.Training = s.Training.Checked
+	return c, ""
+}
+
+func (s *SettingsScreen) save() {
+	if !s.d.isManager() {
+		s.d.sayErr(tr("err.manager_only", "Only a manager can open this screen."))
+		return
+	}
+	cfg, problem := s.Collect()
+	if problem != "" {
+		s.d.sayErr(problem)
+		return
+	}
+	path := s.d.svc.SavePath
+	s.d.async(func(ctx context.Context) func() {
+		var err error
+		if path != "" {
+			err = SaveConfig(path, cfg)
+		}
+		var applyErr error
+		if err == nil {
+			applyErr = s.d.applyPrinter(cfg)
+			if s.d.svc.OnSaved != nil {
+				if e := s.d.svc.OnSaved(cfg); e != nil && applyErr == nil {
+					applyErr = e
+				}
+			}
+		}
+		return func() {
+			if err != nil {
+				s.d.sayErr(tr("settings.save_failed", "Settings not saved: {{.Err}}", m{"Err": err.Error()}))
+				return
+			}
+			slog.Info("settings saved", "config", cfg, "by", s.d.staff.ID)
+			s.d.setConfig(cfg)
+			if applyErr != nil {
+				s.d.sayErr(tr("settings.apply_failed", "Settings saved, but: {{.Err}}", m{"Err": applyErr.Error()}))
+				return
+			}
+			s.d.sayOK(tr("settings.saved", "Settings saved."))
+		}
+	})
+}

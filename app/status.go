@@ -1,0 +1,214 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"sort"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/skranke/skranke/scanner"
+	desksync "github.com/skranke/skranke/sync"
+)
+
+// StatusScreen shows the connection, the outbox, the conflicts the shop
+// refused (managers resolve them), and the scanner and printer.
+type StatusScreen struct {
+	Online   *canvas.Text
+	LastSync *widget.Label
+	Outbox   *widget.Label
+	SyncNow  *Button
+	// Conflicts has a row per refused action, by ID (managers only).
+	Conflicts     map[int64]*ConflictRow
+	conflictBox   *fyne.Container
+	Scanner       *widget.Label
+	Printer       *widget.Label
+	CheckPrinter  *Button
+	TestPrint     *Button
+	scannerStates map[string]scanner.DeviceStatus
+
+	d   *Desk
+	obj fyne.CanvasObject
+}
+
+// ConflictRow is one refused action with the buttons that resolve it.
+type ConflictRow struct {
+	Conflict desksync.OutboxConflict
+	Retry    *Button
+	Reason   *Entry // Why it is discarded; required.
+	Discard  *Button
+}
+
+func newStatusScreen(d *Desk) *StatusScreen {
+	s := &StatusScreen{d: d, Conflicts: map[int64]*ConflictRow{}, scannerStates: map[string]scanner.DeviceStatus{}}
+	s.Online = bigText(40, true)
+	s.LastSync = widget.NewLabel("")
+	s.Outbox = widget.NewLabel("")
+	s.Outbox.Wrapping = fyne.TextWrapWord
+	s.SyncNow = newButton(d, tr("status.sync_now", "Sync now"), theme.ViewRefreshIcon(), func() {
+		d.desk.SyncNow()
+		d.say(tr("status.syncing", "Syncing…"))
+	})
+	s.conflictBox = container.NewVBox()
+	s.Scanner = widget.NewLabel("")
+	s.Scanner.Wrapping = fyne.TextWrapWord
+	s.Printer = widget.NewLabel("")
+	s.Printer.Wrapping = fyne.TextWrapWord
+	s.CheckPrinter = newButton(d, tr("status.check_printer", "Check printer"), theme.ViewRefreshIcon(), s.checkPrinter)
+	s.TestPrint = newButton(d, tr("status.test_print", "Test print"), theme.DocumentPrintIcon(), d.testPrint)
+	s.showScanner()
+	conn := widget.NewCard(tr("status.connection", "Connection to the shop"), "", container.NewVBox(s.Online, s.LastSync, s.Outbox, s.SyncNow))
+	hw := widget.NewCard(tr("status.hardware", "Scanner and printer"), "",
+		container.NewVBox(s.Scanner, s.Printer, container.NewGridWithColumns(2, s.CheckPrinter, s.TestPrint)))
+	conf := widget.NewCard(tr("status.conflicts", "Refused by the shop (manager)"), "", s.conflictBox)
+	s.obj = container.NewVScroll(container.NewVBox(conn, conf, hw))
+	return s
+}
+
+// show updates the connection part from st.
+func (s *StatusScreen) show(st desksync.Status) {
+	if st.Online {
+		s.Online.Text = tr("status.online_big", "ONLINE")
+		s.Online.Color = colOK
+	} else {
+		s.Online.Text = tr("status.offline_big", "OFFLINE – working from the cache")
+		s.Online.Color = colBad
+	}
+	s.Online.Refresh()
+	last := tr("status.never", "never")
+	if !st.LastSync.IsZero() {
+		last = fmtDateTime(st.LastSync) + " (" + fmtAge(s.d.now(), st.LastSync) + ")"
+	}
+	s.LastSync.SetText(tr("status.last_sync", "Last sync: {{.When}}", m{"When": last}))
+	out := tr("status.outbox", "Waiting to be sent: {{.N}} · Refused: {{.C}}", m{"N": st.Pending, "C": st.Conflicts})
+	if st.LastError != "" {
+		out += "\n" + tr("status.last_error", "Last error: {{.Err}}", m{"Err": st.LastError})
+	}
+	s.Outbox.SetText(out)
+}
+
+// load refreshes the conflicts and the printer state.
+func (s *StatusScreen) load() {
+	s.show(s.d.lastStatus)
+	s.showPrinter("")
+	s.conflictBox.RemoveAll()
+	s.Conflicts = map[int64]*ConflictRow{}
+	if !s.d.isManager() {
+		s.conflictBox.Add(widget.NewLabel(tr("status.conflicts_manager", "A manager logs in to see and resolve refused actions.")))
+		return
+	}
+	s.d.async(func(ctx context.Context) func() {
+		cs, err := s.d.desk.Conflicts(ctx)
+		return func() {
+			if err != nil {
+				s.conflictBox.Add(widget.NewLabel(errText(err)))
+				return
+			}
+			s.setConflicts(cs)
+		}
+	})
+}
+
+func (s *StatusScreen) setConflicts(cs []desksync.OutboxConflict) {
+	s.conflictBox.RemoveAll()
+	s.Conflicts = map[int64]*ConflictRow{}
+	if len(cs) == 0 {
+		s.conflictBox.Add(widget.NewLabel(tr("status.no_conflicts", "None. Everything was accepted.")))
+		return
+	}
+	for _, c := range cs {
+		row := &ConflictRow{Conflict: c}
+		row.Retry = newButton(s.d, tr("status.retry", "Retry"), theme.ViewRefreshIcon(), func() { s.retry(row) })
+		row.Reason = newEntry(s.d, tr("status.discard_reason", "Why discard? (required)"))
+		row.Reason.OnSubmitted = func(string) { s.discard(row) }
+		row.Discard = newButton(s.d, tr("status.discard", "Discard"), theme.DeleteIcon(), func() { s.discard(row) })
+		row.Discard.Importance = widget.DangerImportance
+		s.Conflicts[c.ID] = row
+		text := fmtDateTime(c.At) + " · " + c.Kind + " · " + c.Summary + "\n" + tr("status.reason", "Shop said: {{.Reason}}", m{"Reason": c.Reason})
+		lbl := widget.NewLabel(text)
+		lbl.Wrapping = fyne.TextWrapWord
+		s.conflictBox.Add(container.NewVBox(lbl, container.NewBorder(nil, nil, row.Retry, row.Discard, row.Reason), widget.NewSeparator()))
+	}
+}
+
+func (s *StatusScreen) retry(row *ConflictRow) {
+	id := row.Conflict.ID
+	s.d.async(func(ctx context.Context) func() {
+		err := s.d.desk.Retry(ctx, id)
+		return func() {
+			if err != nil {
+				s.d.sayErr(errText(err))
+				return
+			}
+			slog.Info("conflict retried", "id", id, "staff", s.d.staff.ID)
+			s.d.desk.SyncNow()
+			s.d.sayOK(tr("status.retried", "Put back in the outbox; it is sent at the next sync."))
+			s.load()
+		}
+	})
+}
+
+func (s *StatusScreen) discard(row *ConflictRow) {
+	reason := strings.TrimSpace(row.Reason.Text)
+	if reason == "" {
+		s.d.sayErr(tr("status.need_reason", "Write why the action is discarded."))
+		s.d.Window.Canvas().Focus(row.Reason)
+		return
+	}
+	if !s.d.isManager() {
+		return
+	}
+	id, staff := row.Conflict.ID, *s.d.staff
+	s.d.async(func(ctx context.Context) func() {
+		err := s.d.desk.Discard(ctx, id, reason, staff)
+		return func() {
+			if err != nil {
+				s.d.sayErr(errText(err))
+				return
+			}
+			slog.Info("conflict discarded", "id", id, "staff", staff.ID)
+			s.d.sayOK(tr("status.discarded", "Discarded."))
+			s.load()
+		}
+	})
+}
+
+// scannerStatus records a hardware scanner's state change.
+func (s *StatusScreen) scannerStatus(st scanner.DeviceStatus) {
+	s.scannerStates[st.Source] = st
+	slog.Info("scanner status", "source", st.Source, "state", st.State.String(), "err", st.Err)
+	if st.State != scanner.Connected && s.d.staff != nil {
+		s.d.sayErr(tr("status.scanner_lost", "Scanner {{.Source}} is not connected. Scan into the field or type the code.", m{"Source": st.Source}))
+	}
+	s.showScanner()
+}
+
+func (s *StatusScreen) showScanner() {
+	lines := []string{tr("status.wedge", "Keyboard and keyboard-wedge scanners: always ready in the scan field.")}
+	keys := make([]string, 0, len(s.scannerStates))
+	for k := range s.scannerStates {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		st := s.scannerStates[k]
+		state := tr("status.sc_connected", "connected")
+		switch st.State {
+		case scanner.Disconnected:
+			state = tr("status.sc_disconnected", "not connected")
+		case scanner.Failed:
+			state = tr("status.sc_failed", "failed")
+		}
+		line := k + ": " + state + " (" + fmtTime(st.At) + ")"
+		if st.Err != nil {
+			line += " – " + st.Err.Error()
+		}
+		lines = append(lines, line)
+	}
+	s.Scanner.SetText(strings.Join(lines, "\n"))
+}

@@ -1,0 +1,158 @@
+package app
+
+import (
+	"image/color"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// State colours: strong enough to read from across the desk.
+var (
+	colReady    = color.NRGBA{R: 0x55, G: 0x5f, B: 0x6d, A: 0xff}
+	colOK       = color.NRGBA{R: 0x1b, G: 0x7f, B: 0x3b, A: 0xff}
+	colDone     = color.NRGBA{R: 0x1f, G: 0x5f, B: 0xb8, A: 0xff}
+	colBad      = color.NRGBA{R: 0xc6, G: 0x28, B: 0x28, A: 0xff}
+	colWarn     = color.NRGBA{R: 0xe0, G: 0x8a, B: 0x00, A: 0xff}
+	colTraining = color.NRGBA{R: 0xf0, G: 0x9a, B: 0x00, A: 0xff}
+	colWhite    = color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0xff}
+)
+
+// Entry is a single-line entry that passes the desk's global keys (F-keys,
+// Esc) on instead of swallowing them, and records activity for the idle lock.
+type Entry struct {
+	widget.Entry
+	d       *Desk
+	onArrow func(delta int) // Up and Down, where they choose from a list.
+}
+
+func newEntry(d *Desk, placeholder string) *Entry {
+	e := &Entry{d: d}
+	e.ExtendBaseWidget(e)
+	e.Wrapping = fyne.TextWrapOff
+	e.Scroll = container.ScrollNone
+	e.SetPlaceHolder(placeholder)
+	return e
+}
+
+// TypedKey implements fyne.Focusable.
+func (e *Entry) TypedKey(ev *fyne.KeyEvent) {
+	e.d.touch()
+	if e.d.globalKey(ev) {
+		return
+	}
+	if e.onArrow != nil && (ev.Name == fyne.KeyUp || ev.Name == fyne.KeyDown) {
+		if ev.Name == fyne.KeyUp {
+			e.onArrow(-1)
+		} else {
+			e.onArrow(1)
+		}
+		return
+	}
+	e.Entry.TypedKey(ev)
+}
+
+// TypedRune implements fyne.Focusable.
+func (e *Entry) TypedRune(r rune) {
+	e.d.touch()
+	e.Entry.TypedRune(r)
+}
+
+// Submit acts as if Enter was pressed in the entry.
+func (e *Entry) Submit() { e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) }
+
+// Button is a button that passes global keys on when focused.
+type Button struct {
+	widget.Button
+	d *Desk
+}
+
+func newButton(d *Desk, label string, icon fyne.Resource, tapped func()) *Button {
+	b := &Button{d: d}
+	b.ExtendBaseWidget(b)
+	b.Text = label
+	b.Icon = icon
+	b.OnTapped = func() {
+		d.touch()
+		tapped()
+	}
+	return b
+}
+
+// TypedKey implements fyne.Focusable.
+func (b *Button) TypedKey(ev *fyne.KeyEvent) {
+	b.d.touch()
+	if b.d.globalKey(ev) {
+		return
+	}
+	if ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter {
+		if !b.Disabled() && b.OnTapped != nil {
+			b.OnTapped()
+		}
+		return
+	}
+	b.Button.TypedKey(ev)
+}
+
+// banner is a coloured block with large text: the state of a scan, readable
+// from across the desk.
+type banner struct {
+	bg   *canvas.Rectangle
+	Text *canvas.Text
+	obj  fyne.CanvasObject
+}
+
+func newBanner(size float32) *banner {
+	b := &banner{bg: canvas.NewRectangle(colReady), Text: canvas.NewText("", colWhite)}
+	b.Text.TextSize = size
+	b.Text.TextStyle = fyne.TextStyle{Bold: true}
+	b.Text.Alignment = fyne.TextAlignCenter
+	b.bg.CornerRadius = 6
+	b.obj = container.NewStack(b.bg, container.NewPadded(b.Text))
+	return b
+}
+
+func (b *banner) set(text string, c color.Color) {
+	b.Text.Text = text
+	b.bg.FillColor = c
+	b.Text.Refresh()
+	b.bg.Refresh()
+}
+
+func bigText(size float32, bold bool) *canvas.Text {
+	t := canvas.NewText("", theme.Color(theme.ColorNameForeground))
+	t.TextSize = size
+	t.TextStyle = fyne.TextStyle{Bold: bold, Monospace: false}
+	return t
+}
+
+// bigTheme enlarges text and padding for the scan field and touch targets.
+type bigTheme struct {
+	fyne.Theme
+	text float32
+}
+
+func (t bigTheme) Size(n fyne.ThemeSizeName) float32 {
+	switch n {
+	case theme.SizeNameText:
+		return t.text
+	case theme.SizeNameInnerPadding:
+		return t.Theme.Size(n) * 1.6
+	}
+	return t.Theme.Size(n)
+}
+
+func big(obj fyne.CanvasObject, text float32) fyne.CanvasObject {
+	return container.NewThemeOverride(obj, bigTheme{Theme: theme.DefaultTheme(), text: text})
+}
+
+// tint returns c with alpha a, for soft backgrounds.
+func tint(c color.NRGBA, a uint8) color.Color {
+	c.A = a
+	return c
+}
+
+type colorNRGBA = color.NRGBA

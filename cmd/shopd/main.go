@@ -1,0 +1,184 @@
+// Command shopd is Skranke's reference central shop API server: the contract
+// of openapi.yaml over a SQLite database, for demos, development and
+// end-to-end tests.
+//
+//	shopd -demo                # seed the demo chain, print its codes, serve on 127.0.0.1:8080
+//	shopd -demo-codes          # print the demo codes and exit
+//	shopd -db shop.db -addr 127.0.0.1:9000 -desk-token T -shop-token S -notify-secret N
+package main
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/skranke/skranke/cmd/shopd/shop"
+	desksync "github.com/skranke/skranke/sync"
+)
+
+//go:embed openapi.yaml
+var openAPI []byte
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "shopd:", err)
+		os.Exit(1)
+	}
+}
+
+func defaultDB() string {
+	if dir, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(dir, "skranke", "shopd.db")
+	}
+	return "shopd.db"
+}
+
+func run() error {
+	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on (loopback by default)")
+	dbPath := flag.String("db", defaultDB(), "SQLite database file")
+	demo := flag.Bool("demo", false, "seed the demo chain (once) and print its codes")
+	demoCodes := flag.Bool("demo-codes", false, "print the demo codes, staff and tokens, then exit")
+	deskToken := flag.String("desk-token", "", "bearer token of the first desk (with -demo: "+shop.DemoDeskToken+")")
+	shopToken := flag.String("shop-token", "", "bearer token of the web shop (with -demo: "+shop.DemoShopToken+")")
+	notifySecret := flag.String("notify-secret", "", "HMAC secret of payment notifications (with -demo: "+shop.DemoNotifySecret+")")
+	verbose := flag.Bool("v", false, "log every request")
+	flag.Parse()
+
+	if *demoCodes {
+		return shop.WriteDemoTable(os.Stdout, shop.DemoCodes())
+	}
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelInfo
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	slog.SetDefault(log)
+
+	if *demo {
+		*shopToken = cmp(*shopToken, shop.DemoShopToken)
+		*notifySecret = cmp(*notifySecret, shop.DemoNotifySecret)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	if err := os.MkdirAll(filepath.Dir(*dbPath), 0o755); err != nil {
+		return fmt.Errorf("create database directory: %w", err)
+	}
+	db, err := shop.OpenSQLite(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if *demo {
+		seeded, err := shop.SeedDemo(ctx, db, time.Now())
+		if err != nil {
+			return err
+		}
+		codes, err := shop.DemoStates(ctx, db, time.Now())
+		if err != nil {
+			return err
+		}
+		if seeded {
+			fmt.Println("Seeded the demo chain into", *dbPath)
+		} else {
+			fmt.Println("The demo chain is already in", *dbPath, "(states below are current)")
+		}
+		if err := shop.WriteDemoTable(os.Stdout, codes); err != nil {
+			return err
+		}
+	}
+	if *deskToken != "" {
+		if err := ensureDesk(ctx, db, *deskToken); err != nil {
+			return err
+		}
+	}
+	if *shopToken == "" || *notifySecret == "" {
+		log.Warn("no -shop-token or -notify-secret: the web shop cannot create purchases and payment notifications are refused")
+	}
+
+	srv := shop.New(db, shop.Config{ShopToken: *shopToken, NotifySecret: *notifySecret, OpenAPI: openAPI, Logger: log})
+	hs := shop.NewHTTPServer(*addr, srv, log)
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	fmt.Printf("shopd listening on http://%s%s (OpenAPI at http://%s/openapi.yaml)\n", ln.Addr(), shop.APIPrefix, ln.Addr())
+
+	go purgeKeys(ctx, db, log)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Warn("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	return nil
+}
+
+func cmp(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// ensureDesk gives the first desk of the first centre the token, creating a
+// centre and a desk in an empty database.
+func ensureDesk(ctx context.Context, db shop.Store, token string) error {
+	return db.Update(ctx, func(tx shop.Tx) error {
+		if _, err := tx.DeskByToken(shop.TokenHash(token)); err == nil {
+			return nil
+		}
+		cs, err := tx.Centres()
+		if err != nil {
+			return err
+		}
+		if len(cs) == 0 {
+			cs = append(cs, desksync.Centre{ID: "senter-1", Name: "Senter 1"})
+			if err := tx.PutCentre(cs[0]); err != nil {
+				return err
+			}
+		}
+		return tx.PutDesk(desksync.DeskInfo{ID: "desk-" + shop.TokenHash(token)[:8], Name: "Resepsjon", CentreID: cs[0].ID}, shop.TokenHash(token))
+	})
+}
+
+// purgeKeys drops idempotency keys older than the retention, hourly.
+func purgeKeys(ctx context.Context, db shop.Store, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		var n int64
+		err := db.Update(ctx, func(tx shop.Tx) error {
+			var err error
+			n, err = tx.PurgeIdempotency(time.Now().Add(-shop.IdempotencyRetention))
+			return err
+		})
+		if err != nil && ctx.Err() == nil {
+			log.Error("purge idempotency keys", "err", err)
+		} else if n > 0 {
+			log.Info("purged idempotency keys", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

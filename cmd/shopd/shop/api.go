@@ -1,0 +1,883 @@
+package shop
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/skranke/skranke/scanner"
+	desksync "github.com/skranke/skranke/sync"
+)
+
+// APIPrefix is the path prefix of version 1 of the API.
+const APIPrefix = "/api/v1"
+
+func (s *Server) register() {
+	p := APIPrefix
+	s.add(route{Route: Route{"GET", "/openapi.yaml"}, raw: s.openAPI})
+	s.add(route{Route: Route{"GET", p + "/health"}, raw: s.health})
+	s.add(route{Route: Route{"GET", p + "/desk"}, auth: authDesk, h: s.getDesk})
+	s.add(route{Route: Route{"GET", p + "/centres"}, auth: authDesk, h: s.getCentres})
+	s.add(route{Route: Route{"GET", p + "/staff"}, auth: authDesk, h: s.getStaff})
+	s.add(route{Route: Route{"GET", p + "/products"}, auth: authDesk, h: s.getProducts})
+	s.add(route{Route: Route{"POST", p + "/purchases"}, auth: authShop, idem: idemRequired, h: s.createPurchase})
+	s.add(route{Route: Route{"GET", p + "/purchases/{code}"}, auth: authDesk, h: s.getPurchase})
+	s.add(route{Route: Route{"POST", p + "/purchases/{code}/deliveries"}, auth: authDesk, idem: idemRequired, h: s.deliver})
+	s.add(route{Route: Route{"POST", p + "/purchases/{code}/credits"}, auth: authDesk, idem: idemRequired, h: s.credit})
+	s.add(route{Route: Route{"PUT", p + "/signatures/{id}"}, auth: authDesk, idem: idemOptional, maxBody: MaxSignature, h: s.putSignature})
+	s.add(route{Route: Route{"GET", p + "/signatures/{id}"}, auth: authDesk, raw: s.getSignature})
+	s.add(route{Route: Route{"POST", p + "/giftcards"}, auth: authShop, idem: idemRequired, h: s.issueCard})
+	s.add(route{Route: Route{"GET", p + "/giftcards/{code}"}, auth: authDesk, h: s.getCard})
+	s.add(route{Route: Route{"POST", p + "/giftcards/{code}/redemptions"}, auth: authDesk, idem: idemRequired, h: s.redeem})
+	s.add(route{Route: Route{"POST", p + "/payments/notify"}, auth: authHMAC, idem: idemOptional, h: s.notify})
+	s.add(route{Route: Route{"GET", p + "/changes"}, auth: authDesk, raw: s.changes})
+	s.add(route{Route: Route{"GET", p + "/deliveries"}, auth: authDesk, h: s.activity})
+}
+
+func (s *Server) openAPI(w http.ResponseWriter, req *request) {
+	if len(s.cfg.OpenAPI) == 0 {
+		writeError(w, desksync.E("", desksync.NotFound, "this server was started without its OpenAPI document"))
+		return
+	}
+	w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
+	w.Write(s.cfg.OpenAPI)
+}
+
+func (s *Server) health(w http.ResponseWriter, req *request) {
+	err := s.store.View(req.http.Context(), func(tx Tx) error {
+		_, err := tx.Centres()
+		return err
+	})
+	if err != nil {
+		writeError(w, withStatus(desksync.E("health", desksync.Unavailable, err), http.StatusServiceUnavailable, nil))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "time": s.now()})
+}
+
+func (s *Server) getDesk(tx Tx, req *request) (int, any, error) {
+	c, err := tx.Centre(req.desk.CentreID)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"desk": req.desk, "centre": c}, nil
+}
+
+func (s *Server) getCentres(tx Tx, req *request) (int, any, error) {
+	cs, err := tx.Centres()
+	return http.StatusOK, map[string]any{"centres": cs}, err
+}
+
+func (s *Server) getStaff(tx Tx, req *request) (int, any, error) {
+	st, err := tx.Staff(req.desk.CentreID)
+	return http.StatusOK, map[string]any{"staff": st}, err
+}
+
+func (s *Server) getProducts(tx Tx, req *request) (int, any, error) {
+	ps, err := tx.Products()
+	return http.StatusOK, map[string]any{"products": ps}, err
+}
+
+// NormalizeCode turns a code as typed or printed ("k7rm-4qx2") into its bare
+// form ("K7RM4QX2").
+func NormalizeCode(s string) string {
+	return strings.ToUpper(strings.NewReplacer("-", "", " ", "").Replace(strings.TrimSpace(s)))
+}
+
+func pathCode(req *request, what string, length int) (string, error) {
+	code := NormalizeCode(req.http.PathValue("code"))
+	if len(code) != length || !scanner.ValidCheck(code) {
+		return "", desksync.E("", desksync.Invalid, fmt.Sprintf("%q is not a valid %s code", req.http.PathValue("code"), what))
+	}
+	return code, nil
+}
+
+// centrePurchase loads a purchase of the desk's centre; other centres'
+// purchases do not exist for it.
+func centrePurchase(tx Tx, req *request) (*desksync.Purchase, error) {
+	code, err := pathCode(req, "reference", scanner.ReferenceLen)
+	if err != nil {
+		return nil, err
+	}
+	p, err := tx.Purchase(code)
+	if err == nil && p.CentreID != req.desk.CentreID {
+		err = desksync.E("", desksync.NotFound, "purchase "+code+" not found")
+	}
+	return p, err
+}
+
+func (s *Server) getPurchase(tx Tx, req *request) (int, any, error) {
+	p, err := centrePurchase(tx, req)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, p, nil
+}
+
+func decode(req *request, v any) error {
+	if len(req.body) == 0 {
+		return desksync.E("", desksync.Invalid, "the request body is empty; a JSON object is expected")
+	}
+	if err := json.Unmarshal(req.body, v); err != nil {
+		return desksync.E("", desksync.Invalid, "the request body is not valid JSON for this endpoint: "+err.Error())
+	}
+	return nil
+}
+
+// actingStaff returns the staff member named in X-Staff-ID, who must work
+// at the desk's centre.
+func actingStaff(tx Tx, req *request) (desksync.Staff, error) {
+	id := strings.TrimSpace(req.http.Header.Get("X-Staff-ID"))
+	if id == "" {
+		return desksync.Staff{}, desksync.E("", desksync.Invalid, "the X-Staff-ID header is required")
+	}
+	st, err := tx.StaffMember(id)
+	if desksync.Is(err, desksync.NotFound) || (err == nil && st.CentreID != req.desk.CentreID) {
+		return st, desksync.E("", desksync.Forbidden, "staff member "+id+" does not work at this centre")
+	}
+	return st, err
+}
+
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,100}$`)
+
+func checkID(what, id string) error {
+	if !idPattern.MatchString(id) {
+		return desksync.E("", desksync.Invalid, fmt.Sprintf("%s id %q is missing or malformed (letters, digits, - _ . :, at most 100)", what, id))
+	}
+	return nil
+}
+
+// atOrNow is the time a desk says something happened, or now. Desks working
+// offline send the time of the hand-over, which may be well in the past.
+func (s *Server) atOrNow(at time.Time) time.Time {
+	if at.IsZero() {
+		return s.now()
+	}
+	return at.UTC()
+}
+
+// DeliveryRequest is the body of POST /purchases/{code}/deliveries.
+type DeliveryRequest struct {
+	ID          string                   `json:"id"`
+	Lines       []desksync.DeliveredLine `json:"lines"`
+	At          time.Time                `json:"at"`
+	SignatureID string                   `json:"signature_id,omitempty"`
+}
+
+// DeliveryResult is the answer to a delivery.
+type DeliveryResult struct {
+	Delivery desksync.Delivery  `json:"delivery"`
+	Purchase *desksync.Purchase `json:"purchase"`
+}
+
+func (s *Server) deliver(tx Tx, req *request) (int, any, error) {
+	var in DeliveryRequest
+	if err := decode(req, &in); err != nil {
+		return 0, nil, err
+	}
+	if err := checkID("delivery", in.ID); err != nil {
+		return 0, nil, err
+	}
+	if in.SignatureID != "" {
+		if err := checkID("signature", in.SignatureID); err != nil {
+			return 0, nil, err
+		}
+	}
+	staff, err := actingStaff(tx, req)
+	if err != nil {
+		return 0, nil, err
+	}
+	p, err := centrePurchase(tx, req)
+	if err != nil {
+		return 0, nil, err
+	}
+	// A delivery is named by the desk, so a resend under a new idempotency
+	// key (say, after the desk lost its outbox record of the key) is still
+	// recognised and not handed over twice.
+	if old, err := tx.Delivery(in.ID); err == nil {
+		if old.PurchaseCode != p.Code {
+			return 0, nil, desksync.E("deliver", desksync.Conflict, "delivery id "+in.ID+" was used for another purchase")
+		}
+		return http.StatusCreated, DeliveryResult{Delivery: old, Purchase: p}, nil
+	} else if !desksync.Is(err, desksync.NotFound) {
+		return 0, nil, err
+	}
+	if !p.Status.Deliverable() {
+		return 0, nil, withState(desksync.E("deliver", desksync.NotPayable,
+			fmt.Sprintf("purchase %s is %s; only authorized or captured purchases may be delivered", p.Code, p.Status)), "purchase", p)
+	}
+	want := map[string]int{}
+	var order []string
+	if len(in.Lines) == 0 {
+		for _, l := range p.Lines {
+			if l.Remaining() > 0 {
+				want[l.ID] = l.Remaining()
+				order = append(order, l.ID)
+			}
+		}
+		if len(order) == 0 {
+			return 0, nil, withState(desksync.E("deliver", desksync.Conflict, "purchase "+p.Code+" was already delivered in full"), "purchase", p)
+		}
+	}
+	for _, dl := range in.Lines {
+		if dl.Quantity <= 0 {
+			return 0, nil, desksync.E("deliver", desksync.Invalid, fmt.Sprintf("quantity %d for line %s must be positive", dl.Quantity, dl.LineID))
+		}
+		if !slices.ContainsFunc(p.Lines, func(l desksync.Line) bool { return l.ID == dl.LineID }) {
+			return 0, nil, desksync.E("deliver", desksync.Invalid, "purchase "+p.Code+" has no line "+strconv.Quote(dl.LineID))
+		}
+		if _, ok := want[dl.LineID]; !ok {
+			order = append(order, dl.LineID)
+		}
+		want[dl.LineID] += dl.Quantity
+	}
+	for i := range p.Lines {
+		l := &p.Lines[i]
+		if q := want[l.ID]; q > l.Remaining() {
+			return 0, nil, withState(desksync.E("deliver", desksync.Conflict,
+				fmt.Sprintf("cannot hand over %d × %s: %d of %d remain", q, l.Name, l.Remaining(), l.Quantity)), "purchase", p)
+		}
+	}
+	d := desksync.Delivery{ID: in.ID, PurchaseCode: p.Code, DeskID: req.desk.ID, StaffID: staff.ID,
+		StaffName: staff.Name, At: s.atOrNow(in.At), SignatureID: in.SignatureID}
+	for _, id := range order {
+		d.Lines = append(d.Lines, desksync.DeliveredLine{LineID: id, Quantity: want[id]})
+	}
+	for i := range p.Lines {
+		p.Lines[i].Delivered += want[p.Lines[i].ID]
+	}
+	p.Deliveries = append(p.Deliveries, d)
+	p.UpdatedAt = s.now()
+	if err := tx.AddDelivery(p.CentreID, d); err != nil {
+		return 0, nil, err
+	}
+	if err := tx.PutPurchase(p); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, DeliveryResult{Delivery: d, Purchase: p}, nil
+}
+
+// CreditRequest is the body of POST /purchases/{code}/credits.
+type CreditRequest struct {
+	ID     string         `json:"id"`
+	Amount desksync.Money `json:"amount"`
+	Reason string         `json:"reason"`
+	At     time.Time      `json:"at"`
+}
+
+// CreditResult is the answer to a credit.
+type CreditResult struct {
+	Credit   desksync.Credit    `json:"credit"`
+	Purchase *desksync.Purchase `json:"purchase"`
+}
+
+func (s *Server) credit(tx Tx, req *request) (int, any, error) {
+	var in CreditRequest
+	if err := decode(req, &in); err != nil {
+		return 0, nil, err
+	}
+	if err := checkID("credit", in.ID); err != nil {
+		return 0, nil, err
+	}
+	staff, err := actingStaff(tx, req)
+	if err != nil {
+		return 0, nil, err
+	}
+	if staff.Role != desksync.RoleManager {
+		return 0, nil, desksync.E("credit", desksync.Forbidden, staff.Name+" is "+string(staff.Role)+"; only a manager may credit a purchase")
+	}
+	p, err := centrePurchase(tx, req)
+	if err != nil {
+		return 0, nil, err
+	}
+	if old, err := tx.Credit(in.ID); err == nil {
+		if old.PurchaseCode != p.Code {
+			return 0, nil, desksync.E("credit", desksync.Conflict, "credit id "+in.ID+" was used for another purchase")
+		}
+		return http.StatusCreated, CreditResult{Credit: old, Purchase: p}, nil
+	} else if !desksync.Is(err, desksync.NotFound) {
+		return 0, nil, err
+	}
+	if in.Amount <= 0 {
+		return 0, nil, desksync.E("credit", desksync.Invalid, "the amount to credit must be positive")
+	}
+	if strings.TrimSpace(in.Reason) == "" {
+		return 0, nil, desksync.E("credit", desksync.Invalid, "a reason is required")
+	}
+	if !p.Status.Deliverable() {
+		return 0, nil, withState(desksync.E("credit", desksync.Conflict,
+			fmt.Sprintf("purchase %s is %s; only authorized or captured purchases can be credited", p.Code, p.Status)), "purchase", p)
+	}
+	left := p.Total() - p.CreditedAmount()
+	if in.Amount > left {
+		return 0, nil, withState(desksync.E("credit", desksync.Conflict,
+			fmt.Sprintf("cannot credit %s: only %s of %s is left", in.Amount, left, p.Total())), "purchase", p)
+	}
+	c := desksync.Credit{ID: in.ID, PurchaseCode: p.Code, Amount: in.Amount, Reason: strings.TrimSpace(in.Reason),
+		DeskID: req.desk.ID, StaffID: staff.ID, StaffName: staff.Name, At: s.atOrNow(in.At)}
+	p.Credits = append(p.Credits, c)
+	if p.CreditedAmount() == p.Total() {
+		p.Status = desksync.Credited
+	}
+	p.UpdatedAt = s.now()
+	if err := tx.AddCredit(p.CentreID, c); err != nil {
+		return 0, nil, err
+	}
+	if err := tx.PutPurchase(p); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, CreditResult{Credit: c, Purchase: p}, nil
+}
+
+func (s *Server) putSignature(tx Tx, req *request) (int, any, error) {
+	id := req.http.PathValue("id")
+	if err := checkID("signature", id); err != nil {
+		return 0, nil, err
+	}
+	if !isPNG(req.body) {
+		return 0, nil, desksync.E("store signature", desksync.Invalid, "the body is not a PNG image")
+	}
+	ans := map[string]any{"id": id, "size": len(req.body)}
+	old, err := tx.Signature(id)
+	switch {
+	case err == nil:
+		if string(old.PNG) != string(req.body) {
+			return 0, nil, withStatus(desksync.E("store signature", desksync.Conflict,
+				"signature "+id+" was already stored with other content"), http.StatusUnprocessableEntity, nil)
+		}
+		return http.StatusCreated, ans, nil
+	case !desksync.Is(err, desksync.NotFound):
+		return 0, nil, err
+	}
+	err = tx.PutSignature(Signature{ID: id, CentreID: req.desk.CentreID, DeskID: req.desk.ID, PNG: req.body, At: s.now()})
+	return http.StatusCreated, ans, err
+}
+
+func isPNG(b []byte) bool {
+	return len(b) > 8 && string(b[:8]) == "\x89PNG\r\n\x1a\n"
+}
+
+func (s *Server) getSignature(w http.ResponseWriter, req *request) {
+	id := req.http.PathValue("id")
+	var sig Signature
+	err := s.store.View(req.http.Context(), func(tx Tx) error {
+		var err error
+		sig, err = tx.Signature(id)
+		if err == nil && sig.CentreID != req.desk.CentreID {
+			err = desksync.E("", desksync.NotFound, "signature "+id+" not found")
+		}
+		return err
+	})
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Content-Length", strconv.Itoa(len(sig.PNG)))
+	w.Write(sig.PNG)
+}
+
+// CardRequest is the body of POST /giftcards.
+type CardRequest struct {
+	Amount       desksync.Money `json:"amount"`
+	ExpiresAt    time.Time      `json:"expires_at"`
+	PurchaseCode string         `json:"purchase_code,omitempty"`
+	CentreID     string         `json:"centre_id,omitempty"` // Defaults to the purchase's centre, or the first centre.
+}
+
+// CardValidity is how long a gift card is valid when the shop names no
+// expiry: three years, the general Norwegian limitation period.
+const CardValidity = 3 * 365 * 24 * time.Hour
+
+func (s *Server) issueCard(tx Tx, req *request) (int, any, error) {
+	var in CardRequest
+	if err := decode(req, &in); err != nil {
+		return 0, nil, err
+	}
+	if in.Amount <= 0 {
+		return 0, nil, desksync.E("issue gift card", desksync.Invalid, "the amount must be positive")
+	}
+	now := s.now()
+	if in.ExpiresAt.IsZero() {
+		in.ExpiresAt = now.Add(CardValidity)
+	}
+	if !in.ExpiresAt.After(now) {
+		return 0, nil, desksync.E("issue gift card", desksync.Invalid, "expires_at is in the past")
+	}
+	if in.PurchaseCode != "" {
+		in.PurchaseCode = NormalizeCode(in.PurchaseCode)
+		p, err := tx.Purchase(in.PurchaseCode)
+		if err != nil {
+			return 0, nil, err
+		}
+		if in.CentreID == "" {
+			in.CentreID = p.CentreID
+		}
+	}
+	centre, err := s.centreOrFirst(tx, in.CentreID)
+	if err != nil {
+		return 0, nil, err
+	}
+	code, err := newCardCode(tx)
+	if err != nil {
+		return 0, nil, err
+	}
+	c := &desksync.Card{Code: code, CentreID: centre, InitialAmount: in.Amount, Balance: in.Amount, Currency: "NOK",
+		Status: desksync.CardActive, IssuedAt: now, ExpiresAt: in.ExpiresAt.UTC(), PurchaseCode: in.PurchaseCode}
+	if err := tx.PutCard(c); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, c, nil
+}
+
+func (s *Server) centreOrFirst(tx Tx, id string) (string, error) {
+	if id != "" {
+		_, err := tx.Centre(id)
+		if desksync.Is(err, desksync.NotFound) {
+			return "", desksync.E("", desksync.Invalid, "no centre "+strconv.Quote(id))
+		}
+		return id, err
+	}
+	cs, err := tx.Centres()
+	if err != nil {
+		return "", err
+	}
+	if len(cs) == 0 {
+		return "", desksync.E("", desksync.Invalid, "the shop has no centre yet")
+	}
+	return cs[0].ID, nil
+}
+
+// newCardCode draws gift card codes until one is unused.
+func newCardCode(tx Tx) (string, error) {
+	for range 10 {
+		code := scanner.NewGiftCardCode()
+		_, err := tx.Card(code)
+		if desksync.Is(err, desksync.NotFound) {
+			return code, nil
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	return "", desksync.E("issue gift card", desksync.Internal, "no unused gift card code found")
+}
+
+// newReference draws reference codes until one is unused.
+func newReference(tx Tx) (string, error) {
+	for range 20 {
+		code := scanner.NewReference()
+		_, err := tx.Purchase(code)
+		if desksync.Is(err, desksync.NotFound) {
+			return code, nil
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	return "", desksync.E("create purchase", desksync.Internal, "no unused reference code found")
+}
+
+// CardResult is the answer to GET /giftcards/{code}.
+type CardResult struct {
+	Card        *desksync.Card        `json:"card"`
+	Chain       []desksync.Card       `json:"chain"`
+	Redemptions []desksync.Redemption `json:"redemptions"`
+}
+
+func centreCard(tx Tx, req *request) (*desksync.Card, error) {
+	code, err := pathCode(req, "gift card", scanner.GiftCardLen)
+	if err != nil {
+		return nil, err
+	}
+	c, err := tx.Card(code)
+	if err == nil && c.CentreID != req.desk.CentreID {
+		err = desksync.E("", desksync.NotFound, "gift card "+code+" not found")
+	}
+	return c, err
+}
+
+func (s *Server) getCard(tx Tx, req *request) (int, any, error) {
+	c, err := centreCard(tx, req)
+	if err != nil {
+		return 0, nil, err
+	}
+	chain, err := cardChain(tx, c)
+	if err != nil {
+		return 0, nil, err
+	}
+	codes := make([]string, len(chain))
+	for i, cc := range chain {
+		codes[i] = cc.Code
+	}
+	rs, err := tx.Redemptions(codes)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, CardResult{Card: c, Chain: chain, Redemptions: rs}, nil
+}
+
+// cardChain returns c's ancestors, c and its remainder cards, oldest first.
+func cardChain(tx Tx, c *desksync.Card) ([]desksync.Card, error) {
+	chain := []desksync.Card{*c}
+	seen := map[string]bool{c.Code: true}
+	for cur := c; cur.ParentCode != "" && !seen[cur.ParentCode]; {
+		parent, err := tx.Card(cur.ParentCode)
+		if err != nil {
+			return nil, err
+		}
+		seen[parent.Code] = true
+		chain = append([]desksync.Card{*parent}, chain...)
+		cur = parent
+	}
+	for cur := c; cur.RemainderCode != "" && !seen[cur.RemainderCode]; {
+		next, err := tx.Card(cur.RemainderCode)
+		if err != nil {
+			return nil, err
+		}
+		seen[next.Code] = true
+		chain = append(chain, *next)
+		cur = next
+	}
+	return chain, nil
+}
+
+// RedeemRequest is the body of POST /giftcards/{code}/redemptions.
+type RedeemRequest struct {
+	ID     string         `json:"id"`
+	Amount desksync.Money `json:"amount"`
+	At     time.Time      `json:"at"`
+}
+
+// RedeemResult is the answer to a redemption: the used card, now voided or
+// spent, and the remainder card if something was left.
+type RedeemResult struct {
+	Redemption desksync.Redemption `json:"redemption"`
+	Card       *desksync.Card      `json:"card"`
+	Remainder  *desksync.Card      `json:"remainder"`
+}
+
+// redeem spends amount of a card in one transaction: the card is voided and
+// a remainder card issued for what is left (same expiry, parent link), or the
+// card is spent when nothing is left. Write transactions never overlap, so
+// concurrent redemptions of one card see each other's result and the second
+// finds the card voided.
+func (s *Server) redeem(tx Tx, req *request) (int, any, error) {
+	var in RedeemRequest
+	if err := decode(req, &in); err != nil {
+		return 0, nil, err
+	}
+	if err := checkID("redemption", in.ID); err != nil {
+		return 0, nil, err
+	}
+	staff, err := actingStaff(tx, req)
+	if err != nil {
+		return 0, nil, err
+	}
+	c, err := centreCard(tx, req)
+	if err != nil {
+		return 0, nil, err
+	}
+	if old, err := tx.Redemption(in.ID); err == nil {
+		if old.CardCode != c.Code {
+			return 0, nil, desksync.E("redeem", desksync.Conflict, "redemption id "+in.ID+" was used for another card")
+		}
+		res := RedeemResult{Redemption: old, Card: c}
+		if old.RemainderCode != "" {
+			if res.Remainder, err = tx.Card(old.RemainderCode); err != nil {
+				return 0, nil, err
+			}
+		}
+		return http.StatusCreated, res, nil
+	} else if !desksync.Is(err, desksync.NotFound) {
+		return 0, nil, err
+	}
+	if in.Amount <= 0 {
+		return 0, nil, desksync.E("redeem", desksync.Invalid, "the amount to redeem must be positive")
+	}
+	now := s.now()
+	switch {
+	case c.Status == desksync.CardVoided:
+		return 0, nil, withState(desksync.E("redeem", desksync.Conflict,
+			"gift card "+c.Code+" was replaced by remainder card "+c.RemainderCode), "card", c)
+	case c.Status == desksync.CardSpent || c.Balance <= 0:
+		return 0, nil, withState(desksync.E("redeem", desksync.Conflict, "gift card "+c.Code+" is used up"), "card", c)
+	case !now.Before(c.ExpiresAt):
+		return 0, nil, withState(desksync.E("redeem", desksync.Conflict,
+			"gift card "+c.Code+" expired on "+c.ExpiresAt.Format("2006-01-02")), "card", c)
+	case in.Amount > c.Balance:
+		return 0, nil, withState(desksync.E("redeem", desksync.Conflict,
+			fmt.Sprintf("cannot redeem %s: the balance of gift card %s is %s", in.Amount, c.Code, c.Balance)), "card", c)
+	}
+	r := desksync.Redemption{ID: in.ID, CardCode: c.Code, Amount: in.Amount, DeskID: req.desk.ID,
+		StaffID: staff.ID, StaffName: staff.Name, At: s.atOrNow(in.At)}
+	res := RedeemResult{Card: c}
+	if left := c.Balance - in.Amount; left > 0 {
+		code, err := newCardCode(tx)
+		if err != nil {
+			return 0, nil, err
+		}
+		rem := &desksync.Card{Code: code, CentreID: c.CentreID, InitialAmount: left, Balance: left, Currency: c.Currency,
+			Status: desksync.CardActive, IssuedAt: now, ExpiresAt: c.ExpiresAt, ParentCode: c.Code, PurchaseCode: c.PurchaseCode}
+		c.Status = desksync.CardVoided
+		c.RemainderCode = code
+		r.RemainderCode = code
+		res.Remainder = rem
+	} else {
+		c.Status = desksync.CardSpent
+	}
+	c.Balance = 0
+	if err := tx.PutCard(c); err != nil {
+		return 0, nil, err
+	}
+	if res.Remainder != nil {
+		if err := tx.PutCard(res.Remainder); err != nil {
+			return 0, nil, err
+		}
+	}
+	if err := tx.AddRedemption(c.CentreID, r); err != nil {
+		return 0, nil, err
+	}
+	res.Redemption = r
+	return http.StatusCreated, res, nil
+}
+
+// Notification is the body of POST /payments/notify, as an acquirer sends it.
+type Notification struct {
+	EventID   string                 `json:"event_id"`
+	Reference string                 `json:"reference"`
+	Status    desksync.PaymentStatus `json:"status"`
+	Acquirer  string                 `json:"acquirer"`
+}
+
+// transitions lists the payment status changes an acquirer may make.
+// Notifications that would move a purchase backwards (authorized after
+// captured, arriving out of order) are acknowledged and ignored.
+var transitions = map[desksync.PaymentStatus][]desksync.PaymentStatus{
+	desksync.Pending:    {desksync.Authorized, desksync.Captured, desksync.Failed, desksync.Cancelled},
+	desksync.Failed:     {desksync.Pending, desksync.Authorized, desksync.Captured, desksync.Cancelled},
+	desksync.Authorized: {desksync.Captured, desksync.Cancelled, desksync.Failed},
+	desksync.Captured:   {desksync.Credited},
+}
+
+func (s *Server) notify(tx Tx, req *request) (int, any, error) {
+	var in Notification
+	if err := decode(req, &in); err != nil {
+		return 0, nil, err
+	}
+	if err := checkID("event", in.EventID); err != nil {
+		return 0, nil, err
+	}
+	if !in.Status.Valid() {
+		return 0, nil, desksync.E("payment notification", desksync.Invalid, "unknown payment status "+strconv.Quote(string(in.Status)))
+	}
+	code := NormalizeCode(in.Reference)
+	p, err := tx.Purchase(code)
+	if err != nil {
+		return 0, nil, err
+	}
+	seen, err := tx.PaymentEvent(in.EventID)
+	if err != nil || seen {
+		return http.StatusOK, p, err
+	}
+	if p.Status != in.Status {
+		switch {
+		case slices.Contains(transitions[p.Status], in.Status):
+			p.Status = in.Status
+			if in.Acquirer != "" {
+				p.Acquirer = in.Acquirer
+			}
+			p.UpdatedAt = s.now()
+			if err := tx.PutPurchase(p); err != nil {
+				return 0, nil, err
+			}
+		case p.Status == desksync.Captured && in.Status == desksync.Authorized:
+			// A late authorization after the capture: nothing to do.
+		default:
+			return 0, nil, withState(desksync.E("payment notification", desksync.Conflict,
+				fmt.Sprintf("purchase %s cannot go from %s to %s", p.Code, p.Status, in.Status)), "purchase", p)
+		}
+	}
+	if err := tx.AddPaymentEvent(in.EventID, p.Code, in.Status, s.now()); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, p, nil
+}
+
+func (s *Server) createPurchase(tx Tx, req *request) (int, any, error) {
+	var p desksync.Purchase
+	if err := decode(req, &p); err != nil {
+		return 0, nil, err
+	}
+	if err := s.preparePurchase(tx, &p); err != nil {
+		return 0, nil, err
+	}
+	code, err := newReference(tx)
+	if err != nil {
+		return 0, nil, err
+	}
+	p.Code = code
+	if err := tx.PutPurchase(&p); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, &p, nil
+}
+
+var vatRates = []int{0, 12, 15, 25}
+
+// preparePurchase checks a purchase sent by the web shop and fills in what
+// the product catalogue knows.
+func (s *Server) preparePurchase(tx Tx, p *desksync.Purchase) error {
+	const op = "create purchase"
+	centre, err := s.centreOrFirst(tx, p.CentreID)
+	if err != nil {
+		return err
+	}
+	p.CentreID = centre
+	if strings.TrimSpace(p.Buyer.Name) == "" {
+		return desksync.E(op, desksync.Invalid, "buyer.name is required")
+	}
+	if p.Status == "" {
+		p.Status = desksync.Pending
+	}
+	if !p.Status.Valid() {
+		return desksync.E(op, desksync.Invalid, "unknown payment status "+strconv.Quote(string(p.Status)))
+	}
+	if len(p.Lines) == 0 {
+		return desksync.E(op, desksync.Invalid, "a purchase needs at least one line")
+	}
+	ids := map[string]bool{}
+	for i := range p.Lines {
+		l := &p.Lines[i]
+		if l.ProductID != "" {
+			prod, err := tx.Product(l.ProductID)
+			if desksync.Is(err, desksync.NotFound) {
+				return desksync.E(op, desksync.Invalid, "no product "+strconv.Quote(l.ProductID))
+			}
+			if err != nil {
+				return err
+			}
+			if l.Name == "" {
+				l.Name = prod.Name
+			}
+			if l.Kind == "" {
+				l.Kind = prod.Kind
+			}
+			if l.UnitPrice == 0 {
+				l.UnitPrice = prod.UnitPrice
+			}
+			if l.VATRate == 0 {
+				l.VATRate = prod.VATRate
+			}
+		}
+		if l.ID == "" {
+			l.ID = strconv.Itoa(i + 1)
+		}
+		switch {
+		case ids[l.ID]:
+			return desksync.E(op, desksync.Invalid, "line id "+strconv.Quote(l.ID)+" appears twice")
+		case l.Name == "":
+			return desksync.E(op, desksync.Invalid, fmt.Sprintf("line %s needs a name or a product_id", l.ID))
+		case l.Kind != desksync.Service && l.Kind != desksync.Physical && l.Kind != desksync.GiftCard:
+			return desksync.E(op, desksync.Invalid, fmt.Sprintf("line %s has unknown kind %q", l.ID, l.Kind))
+		case l.Quantity <= 0:
+			return desksync.E(op, desksync.Invalid, fmt.Sprintf("line %s needs a positive quantity", l.ID))
+		case l.UnitPrice < 0 || l.Discount < 0 || l.Discount > desksync.Money(l.Quantity)*l.UnitPrice:
+			return desksync.E(op, desksync.Invalid, fmt.Sprintf("line %s has a negative price or a discount above its amount", l.ID))
+		case !slices.Contains(vatRates, l.VATRate):
+			return desksync.E(op, desksync.Invalid, fmt.Sprintf("line %s has VAT rate %d; Norwegian rates are 0, 12, 15 and 25", l.ID, l.VATRate))
+		}
+		ids[l.ID] = true
+		l.Delivered = 0
+	}
+	now := s.now()
+	p.Deliveries, p.Credits = nil, nil
+	if p.CreatedAt.IsZero() {
+		p.CreatedAt = now
+	}
+	p.UpdatedAt = now
+	return nil
+}
+
+// changes serves a page of the changes feed. The documents are stored ready
+// to send, so the page is written without decoding or encoding them.
+func (s *Server) changes(w http.ResponseWriter, req *request) {
+	q := req.http.URL.Query()
+	since, limit := int64(0), DefaultChangesLimit
+	var err error
+	if v := q.Get("since"); v != "" {
+		if since, err = strconv.ParseInt(v, 10, 64); err != nil || since < 0 {
+			writeError(w, desksync.E("changes", desksync.Invalid, "since must be a sequence number ≥ 0"))
+			return
+		}
+	}
+	if v := q.Get("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 {
+			writeError(w, desksync.E("changes", desksync.Invalid, "limit must be a positive number"))
+			return
+		}
+		limit = min(limit, MaxChangesLimit)
+	}
+	var ch Changes
+	err = s.store.View(req.http.Context(), func(tx Tx) error {
+		ch, err = tx.Changes(req.desk.CentreID, since, limit)
+		return err
+	})
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	size := 64
+	for _, d := range ch.Purchases {
+		size += len(d) + 1
+	}
+	for _, d := range ch.Cards {
+		size += len(d) + 1
+	}
+	buf := make([]byte, 0, size)
+	buf = appendDocs(append(buf, `{"purchases":`...), ch.Purchases)
+	buf = appendDocs(append(buf, `,"cards":`...), ch.Cards)
+	buf = append(buf, `,"next":`...)
+	buf = strconv.AppendInt(buf, ch.Next, 10)
+	buf = append(buf, `,"more":`...)
+	buf = strconv.AppendBool(buf, ch.More)
+	buf = append(buf, "}\n"...)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(buf)))
+	w.Write(buf)
+}
+
+func appendDocs(buf []byte, docs []json.RawMessage) []byte {
+	buf = append(buf, '[')
+	for i, d := range docs {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, d...)
+	}
+	return append(buf, ']')
+}
+
+func (s *Server) activity(tx Tx, req *request) (int, any, error) {
+	q := req.http.URL.Query()
+	to := s.now()
+	from := to.Add(-24 * time.Hour)
+	var err error
+	if v := q.Get("from"); v != "" {
+		if from, err = time.Parse(time.RFC3339, v); err != nil {
+			return 0, nil, desksync.E("activity", desksync.Invalid, "from must be an RFC 3339 time")
+		}
+	}
+	if v := q.Get("to"); v != "" {
+		if to, err = time.Parse(time.RFC3339, v); err != nil {
+			return 0, nil, desksync.E("activity", desksync.Invalid, "to must be an RFC 3339 time")
+		}
+	}
+	a, err := tx.Activity(req.desk.CentreID, from, to)
+	return http.StatusOK, a, err
+}

@@ -1,0 +1,102 @@
+package shop
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/skranke/skranke/scanner"
+	desksync "github.com/skranke/skranke/sync"
+)
+
+// SeedBulk inserts n purchases into a centre in one transaction with
+// prepared statements, for benchmarks that need a big shop (100,000
+// purchases take a few seconds). Most are captured, some authorized or
+// pending; none is delivered. It returns their codes in feed order.
+func (s *SQLite) SeedBulk(ctx context.Context, centreID string, n int) ([]string, error) {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("seed bulk: %w", err)
+	}
+	defer tx.Rollback()
+	var seq int64
+	if err := tx.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'seq'").Scan(&seq); err != nil {
+		return nil, fmt.Errorf("seed bulk: %w", err)
+	}
+	var exists int
+	if err := tx.QueryRowContext(ctx, "SELECT 1 FROM centres WHERE id = ?", centreID).Scan(&exists); err != nil {
+		return nil, fmt.Errorf("seed bulk: no centre %q: %w", centreID, err)
+	}
+	insP, err := tx.PrepareContext(ctx, `INSERT INTO purchases (code, centre_id, status, buyer_name, seq, created_at, updated_at, doc)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return nil, fmt.Errorf("seed bulk: %w", err)
+	}
+	defer insP.Close()
+	insL, err := tx.PrepareContext(ctx, `INSERT INTO purchase_lines (purchase_code, line_id, product_id, name, kind, quantity, unit_price, vat_rate, discount, delivered)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`)
+	if err != nil {
+		return nil, fmt.Errorf("seed bulk: %w", err)
+	}
+	defer insL.Close()
+	known, err := tx.PrepareContext(ctx, "SELECT 1 FROM purchases WHERE code = ?")
+	if err != nil {
+		return nil, fmt.Errorf("seed bulk: %w", err)
+	}
+	defer known.Close()
+
+	r := rand.New(rand.NewPCG(uint64(n), uint64(seq)))
+	goods := demoProducts[:17]
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	codes := make([]string, 0, n)
+	seen := make(map[string]bool, n)
+	for i := 0; i < n; i++ {
+		code := scanner.NewReference()
+		for seen[code] || known.QueryRowContext(ctx, code).Scan(&exists) == nil {
+			code = scanner.NewReference()
+		}
+		seen[code] = true
+		seq++
+		status := desksync.Captured
+		switch x := r.IntN(10); {
+		case x == 0:
+			status = desksync.Authorized
+		case x == 1:
+			status = desksync.Pending
+		}
+		name := demoBuyers[r.IntN(len(demoBuyers))]
+		at := now.Add(-time.Duration(r.IntN(365*24*60)) * time.Minute)
+		p := desksync.Purchase{Code: code, CentreID: centreID, Status: status, Acquirer: "nets",
+			Buyer:     desksync.Buyer{Name: name, Email: fmt.Sprintf("%s.%d@example.no", asciiName(name), i), Phone: fmt.Sprintf("+47 9%07d", r.IntN(1e7))},
+			CreatedAt: at, UpdatedAt: at, Seq: seq}
+		for j := 1 + r.IntN(3); j > 0; j-- {
+			pr := goods[r.IntN(len(goods))]
+			p.Lines = append(p.Lines, desksync.Line{ID: fmt.Sprint(len(p.Lines) + 1), ProductID: pr.ID, Name: pr.Name, Kind: pr.Kind,
+				Quantity: 1 + r.IntN(2), UnitPrice: pr.UnitPrice, VATRate: pr.VATRate})
+		}
+		doc, err := json.Marshal(&p)
+		if err != nil {
+			return nil, fmt.Errorf("seed bulk: %w", err)
+		}
+		if _, err := insP.ExecContext(ctx, code, centreID, string(status), name, seq, at.UnixMilli(), at.UnixMilli(), doc); err != nil {
+			return nil, fmt.Errorf("seed bulk: %w", err)
+		}
+		for _, l := range p.Lines {
+			if _, err := insL.ExecContext(ctx, code, l.ID, l.ProductID, l.Name, string(l.Kind), l.Quantity, int64(l.UnitPrice), l.VATRate, int64(l.Discount)); err != nil {
+				return nil, fmt.Errorf("seed bulk: %w", err)
+			}
+		}
+		codes = append(codes, code)
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE meta SET value = ? WHERE key = 'seq'", seq); err != nil {
+		return nil, fmt.Errorf("seed bulk: %w", err)
+	}
+	if err := tx.Commit(); err != nil && !errors.Is(err, sql.ErrTxDone) {
+		return nil, fmt.Errorf("seed bulk: %w", err)
+	}
+	return codes, nil
+}

@@ -1,0 +1,188 @@
+package shop_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"testing"
+
+	"github.com/skranke/skranke/cmd/shopd/shop"
+	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
+	desksync "github.com/skranke/skranke/sync"
+)
+
+func TestCreditsAreForManagers(t *testing.T) {
+	srv := shoptest.Start(t)
+	c := newClient(t, srv)
+	code := srv.Code("paid-physical") // 149 + 2 × 249 = 647 kr.
+	path := "/purchases/" + code + "/credits"
+
+	for _, who := range []string{shop.DemoStaffID, shop.DemoAccountantID} {
+		c.staff = who
+		a := c.post(path, newKey(), shop.CreditRequest{ID: "c-" + who, Amount: 100, Reason: "test"})
+		wantStatus(t, a, http.StatusForbidden)
+		if ec := a.errorCode(t); ec != "forbidden" {
+			t.Errorf("%s: code %q, want forbidden", who, ec)
+		}
+	}
+	c.staff = shop.DemoManagerID
+	a := c.post(path, newKey(), shop.CreditRequest{ID: "c1", Amount: 14900, Reason: "Shaker knust"})
+	wantStatus(t, a, http.StatusCreated)
+	var res shop.CreditResult
+	a.decode(t, &res)
+	if res.Purchase.Status != desksync.Captured || res.Purchase.CreditedAmount() != 14900 || res.Credit.StaffName != "Ingrid Solbakken" {
+		t.Fatalf("after a partial credit: %+v", res)
+	}
+	a = c.post(path, newKey(), shop.CreditRequest{ID: "c2", Amount: 49801, Reason: "Mer enn resten"})
+	wantStatus(t, a, http.StatusConflict)
+	var st struct{ Purchase desksync.Purchase }
+	a.decode(t, &st)
+	if st.Purchase.CreditedAmount() != 14900 {
+		t.Errorf("refusal carries %+v", st.Purchase)
+	}
+	wantStatus(t, c.post(path, newKey(), shop.CreditRequest{ID: "c3", Amount: 100}), http.StatusBadRequest)
+	wantStatus(t, c.post(path, newKey(), shop.CreditRequest{ID: "c4", Amount: -5, Reason: "x"}), http.StatusBadRequest)
+	a = c.post(path, newKey(), shop.CreditRequest{ID: "c5", Amount: 49800, Reason: "Resten"})
+	wantStatus(t, a, http.StatusCreated)
+	a.decode(t, &res)
+	if res.Purchase.Status != desksync.Credited {
+		t.Fatalf("crediting the rest left status %s, want credited", res.Purchase.Status)
+	}
+	wantStatus(t, c.post("/purchases/"+code+"/deliveries", newKey(), shop.DeliveryRequest{ID: "after-credit"}), http.StatusUnprocessableEntity)
+	wantStatus(t, c.post("/purchases/"+srv.Code("pending")+"/credits", newKey(), shop.CreditRequest{ID: "c6", Amount: 100, Reason: "x"}), http.StatusConflict)
+
+	var act shop.Activity
+	c.get("/deliveries").decode(t, &act)
+	found := 0
+	for _, cr := range act.Credits {
+		if cr.PurchaseCode == code {
+			found++
+		}
+	}
+	if found != 2 {
+		t.Errorf("the day's activity lists %d credits of %s, want 2", found, code)
+	}
+}
+
+// notify posts a payment notification signed with secret.
+func notify(t *testing.T, srv *shoptest.Server, secret string, n shop.Notification) answer {
+	t.Helper()
+	body, _ := json.Marshal(n)
+	c := newClient(t, srv)
+	c.token, c.staff = "", ""
+	h := map[string]string{}
+	if secret != "" {
+		h["X-Signature"] = shop.SignNotification(secret, body)
+	}
+	return c.do("POST", "/payments/notify", body, h)
+}
+
+func TestPaymentNotifications(t *testing.T) {
+	srv := shoptest.Start(t)
+	code := srv.Code("pending")
+	ev := shop.Notification{EventID: "ev-1", Reference: code, Status: desksync.Authorized, Acquirer: "nets"}
+
+	t.Run("unsigned or badly signed is refused", func(t *testing.T) {
+		for name, secret := range map[string]string{"no signature": "", "wrong secret": "guess"} {
+			a := notify(t, srv, secret, ev)
+			wantStatus(t, a, http.StatusUnauthorized)
+			if ec := a.errorCode(t); ec != "unauthorized" {
+				t.Errorf("%s: code %q", name, ec)
+			}
+		}
+		body, _ := json.Marshal(ev)
+		c := newClient(t, srv)
+		tampered := bytes.Replace(body, []byte("authorized"), []byte("captured"), 1)
+		a := c.do("POST", "/payments/notify", tampered, map[string]string{"X-Signature": shop.SignNotification(srv.NotifySecret, body)})
+		wantStatus(t, a, http.StatusUnauthorized)
+		if s := srv.Purchase(code).Status; s != desksync.Pending {
+			t.Fatalf("status %s after refused notifications, want pending", s)
+		}
+	})
+	t.Run("a signed notification moves the status", func(t *testing.T) {
+		a := notify(t, srv, srv.NotifySecret, ev)
+		wantStatus(t, a, http.StatusOK)
+		var p desksync.Purchase
+		a.decode(t, &p)
+		if p.Status != desksync.Authorized || srv.Purchase(code).Status != desksync.Authorized {
+			t.Fatalf("status %s, want authorized", p.Status)
+		}
+	})
+	t.Run("a replayed event is a no-op", func(t *testing.T) {
+		seq := srv.Purchase(code).Seq
+		replay := ev
+		replay.Status = desksync.Cancelled // Same event id, whatever it says now.
+		wantStatus(t, notify(t, srv, srv.NotifySecret, replay), http.StatusOK)
+		if p := srv.Purchase(code); p.Status != desksync.Authorized || p.Seq != seq {
+			t.Fatalf("after a replay: status %s seq %d, want authorized and %d", p.Status, p.Seq, seq)
+		}
+	})
+	t.Run("capture, a late authorization, and an impossible move", func(t *testing.T) {
+		wantStatus(t, notify(t, srv, srv.NotifySecret, shop.Notification{EventID: "ev-2", Reference: code, Status: desksync.Captured}), http.StatusOK)
+		wantStatus(t, notify(t, srv, srv.NotifySecret, shop.Notification{EventID: "ev-3", Reference: code, Status: desksync.Authorized}), http.StatusOK)
+		a := notify(t, srv, srv.NotifySecret, shop.Notification{EventID: "ev-4", Reference: code, Status: desksync.Pending})
+		wantStatus(t, a, http.StatusConflict)
+		if s := srv.Purchase(code).Status; s != desksync.Captured {
+			t.Fatalf("status %s, want captured", s)
+		}
+		wantStatus(t, notify(t, srv, srv.NotifySecret, shop.Notification{EventID: "ev-5", Reference: validRef("ZZZZZZZ"), Status: desksync.Captured}), http.StatusNotFound)
+		wantStatus(t, notify(t, srv, srv.NotifySecret, shop.Notification{EventID: "ev-6", Reference: code, Status: "paid"}), http.StatusBadRequest)
+	})
+}
+
+func TestCreatePurchaseFromWebShop(t *testing.T) {
+	srv := shoptest.Start(t)
+	p := srv.CreatePurchase(desksync.Purchase{
+		Buyer:     desksync.Buyer{Name: "Åsmund Bjørkløf", Email: "asmund@example.no"},
+		PromoCode: "VÅR10",
+		Lines: []desksync.Line{
+			{ProductID: "tskjorte-xl", Quantity: 2, Discount: 4980},
+			{ProductID: "massasje-30", Quantity: 1},
+		},
+	})
+	if len(p.Code) != 8 || p.Status != desksync.Pending || p.Lines[0].Name != "T-skjorte Aktiv, XL" || p.Lines[1].ID != "2" || p.Total() != 2*24900-4980+55000 {
+		t.Fatalf("created %+v", p)
+	}
+	c := newClient(t, srv)
+	var got desksync.Purchase
+	c.get("/purchases/"+p.Code).decode(t, &got)
+	if got.Buyer.Name != "Åsmund Bjørkløf" || got.PromoCode != "VÅR10" {
+		t.Errorf("read back %+v", got)
+	}
+	c.token = srv.ShopToken
+	wantStatus(t, c.post("/purchases", newKey(), desksync.Purchase{Buyer: desksync.Buyer{Name: "X"}}), http.StatusBadRequest)
+	wantStatus(t, c.post("/purchases", newKey(), desksync.Purchase{Buyer: desksync.Buyer{Name: "X"},
+		Lines: []desksync.Line{{ProductID: "nope", Quantity: 1}}}), http.StatusBadRequest)
+	wantStatus(t, c.post("/purchases", newKey(), desksync.Purchase{Buyer: desksync.Buyer{Name: "X"},
+		Lines: []desksync.Line{{Name: "Noe", Kind: desksync.Service, Quantity: 1, UnitPrice: 100, VATRate: 7}}}), http.StatusBadRequest)
+}
+
+func TestSignatures(t *testing.T) {
+	srv := shoptest.Start(t)
+	c := newClient(t, srv)
+	sig := srv.Code("partly-delivered")
+	_ = sig
+	png := []byte("\x89PNG\r\n\x1a\n" + "fake-but-framed")
+	a := c.do("PUT", "/signatures/sig-1", png, map[string]string{"Content-Type": "image/png"})
+	wantStatus(t, a, http.StatusCreated)
+	wantStatus(t, c.do("PUT", "/signatures/sig-1", png, nil), http.StatusCreated)
+	wantStatus(t, c.do("PUT", "/signatures/sig-1", append(png, 'x'), nil), http.StatusUnprocessableEntity)
+	wantStatus(t, c.do("PUT", "/signatures/sig-2", []byte("GIF89a"), nil), http.StatusBadRequest)
+	wantStatus(t, c.do("PUT", "/signatures/sig-3", append(png, make([]byte, shop.MaxSignature)...), nil), http.StatusRequestEntityTooLarge)
+	got := c.get("/signatures/sig-1")
+	wantStatus(t, got, http.StatusOK)
+	if !bytes.Equal(got.body, png) || got.header.Get("Content-Type") != "image/png" {
+		t.Errorf("GET gave %q (%s)", got.body, got.header.Get("Content-Type"))
+	}
+	other := newClient(t, srv)
+	other.token = shop.DemoOtherDeskToken
+	wantStatus(t, other.get("/signatures/sig-1"), http.StatusNotFound)
+
+	// The demo's signed deliveries have their PNGs.
+	p := srv.Purchase(srv.Code("delivered-physical"))
+	if id := p.Deliveries[0].SignatureID; id == "" {
+		t.Fatal("the demo's physical delivery has no signature")
+	} else if a := c.get("/signatures/" + id); a.status != 200 || !bytes.HasPrefix(a.body, png[:8]) {
+		t.Errorf("demo signature %s: %d", id, a.status)
+	}
+}

@@ -1,0 +1,269 @@
+package shop_test
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+	gosync "sync"
+	"testing"
+
+	"github.com/skranke/skranke/cmd/shopd/shop"
+	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
+	desksync "github.com/skranke/skranke/sync"
+)
+
+func TestIdempotency(t *testing.T) {
+	srv := shoptest.Start(t)
+	c := newClient(t, srv)
+	code := srv.Code("many-lines")
+	path := "/purchases/" + code + "/deliveries"
+	body := shop.DeliveryRequest{ID: "idem-1", Lines: []desksync.DeliveredLine{{LineID: "2", Quantity: 1}}}
+	key := newKey()
+
+	first := c.post(path, key, body)
+	wantStatus(t, first, http.StatusCreated)
+	if first.header.Get("Idempotent-Replayed") != "" {
+		t.Error("a first request was marked as replayed")
+	}
+
+	t.Run("same key and body replays the first answer", func(t *testing.T) {
+		again := c.post(path, key, body)
+		wantStatus(t, again, http.StatusCreated)
+		if !bytes.Equal(again.body, first.body) {
+			t.Errorf("replay differs from the first answer:\n%s\n%s", first.body, again.body)
+		}
+		if again.header.Get("Idempotent-Replayed") != "true" {
+			t.Error("replay not marked Idempotent-Replayed: true")
+		}
+		if got := srv.Purchase(code).Lines[1].Delivered; got != 1 {
+			t.Errorf("line 2 delivered %d after the replay, want 1", got)
+		}
+	})
+	t.Run("same key and another body is refused", func(t *testing.T) {
+		other := body
+		other.Lines = []desksync.DeliveredLine{{LineID: "2", Quantity: 2}}
+		a := c.post(path, key, other)
+		wantStatus(t, a, http.StatusUnprocessableEntity)
+		if code := a.errorCode(t); code != "conflict" {
+			t.Errorf("error code %q, want conflict", code)
+		}
+		a = c.post("/purchases/"+srv.Code("paid-course")+"/deliveries", key, body)
+		wantStatus(t, a, http.StatusUnprocessableEntity)
+	})
+	t.Run("missing key is refused", func(t *testing.T) {
+		a := c.post(path, "", shop.DeliveryRequest{ID: "idem-2"})
+		wantStatus(t, a, http.StatusBadRequest)
+		if code := a.errorCode(t); code != "invalid" {
+			t.Errorf("error code %q, want invalid", code)
+		}
+		if got := srv.Purchase(code).Lines[1].Delivered; got != 1 {
+			t.Errorf("line 2 delivered %d after a keyless request, want 1", got)
+		}
+	})
+	t.Run("keys belong to their desk", func(t *testing.T) {
+		c2 := newClient(t, srv)
+		c2.token = shop.DemoDesk2Token
+		a := c2.post(path, key, shop.DeliveryRequest{ID: "idem-3", Lines: []desksync.DeliveredLine{{LineID: "2", Quantity: 1}}})
+		wantStatus(t, a, http.StatusCreated)
+		if a.header.Get("Idempotent-Replayed") != "" {
+			t.Error("another desk's key was replayed")
+		}
+	})
+	t.Run("same delivery id under a new key hands over nothing more", func(t *testing.T) {
+		a := c.post(path, newKey(), body)
+		wantStatus(t, a, http.StatusCreated)
+		var res shop.DeliveryResult
+		a.decode(t, &res)
+		if res.Delivery.ID != "idem-1" || res.Purchase.Lines[1].Delivered != 2 {
+			t.Errorf("got delivery %s with line 2 delivered %d; want idem-1 and 2 (idem-1 and idem-3)", res.Delivery.ID, res.Purchase.Lines[1].Delivered)
+		}
+	})
+	t.Run("concurrent resends of one request deliver once", func(t *testing.T) {
+		key := newKey()
+		body := shop.DeliveryRequest{ID: "idem-4", Lines: []desksync.DeliveredLine{{LineID: "4", Quantity: 1}}}
+		var wg gosync.WaitGroup
+		answers := make([]answer, 10)
+		for i := range answers {
+			wg.Go(func() { answers[i], _ = tryPost(c, path, key, body) })
+		}
+		wg.Wait()
+		for i, a := range answers {
+			if a.status != http.StatusCreated || !bytes.Equal(a.body, answers[0].body) {
+				t.Errorf("answer %d: %d %s; want 201 and the same body as answer 0", i, a.status, a.body)
+			}
+		}
+		if got := srv.Purchase(code).Lines[3].Delivered; got != 1 {
+			t.Errorf("line 4 delivered %d, want 1", got)
+		}
+	})
+}
+
+func TestDeliveryRules(t *testing.T) {
+	srv := shoptest.Start(t)
+	c := newClient(t, srv)
+
+	t.Run("over-delivery is refused with the current state", func(t *testing.T) {
+		code := srv.Code("partly-delivered") // Line 1: 2 T-shirts, 1 handed over.
+		a := c.post("/purchases/"+code+"/deliveries", newKey(),
+			shop.DeliveryRequest{ID: "over-1", Lines: []desksync.DeliveredLine{{LineID: "1", Quantity: 2}}})
+		wantStatus(t, a, http.StatusConflict)
+		if code := a.errorCode(t); code != "conflict" {
+			t.Errorf("code %q, want conflict", code)
+		}
+		var st struct{ Purchase desksync.Purchase }
+		a.decode(t, &st)
+		if st.Purchase.Code != code || st.Purchase.Lines[0].Delivered != 1 || st.Purchase.Lines[0].Remaining() != 1 {
+			t.Fatalf("the refusal carries %+v, want the purchase with 1 of 2 T-shirts delivered", st.Purchase)
+		}
+		if got := srv.Purchase(code).Lines[0].Delivered; got != 1 {
+			t.Errorf("after the refusal line 1 delivered %d, want 1", got)
+		}
+	})
+	t.Run("empty lines deliver everything that remains", func(t *testing.T) {
+		code := srv.Code("partly-delivered")
+		a := c.post("/purchases/"+code+"/deliveries", newKey(), shop.DeliveryRequest{ID: "rest-1", SignatureID: "sig-rest-1"})
+		wantStatus(t, a, http.StatusCreated)
+		var res shop.DeliveryResult
+		a.decode(t, &res)
+		if !res.Purchase.FullyDelivered() || len(res.Delivery.Lines) != 2 || res.Delivery.StaffName != "Kari Nordmann" {
+			t.Fatalf("got %+v", res)
+		}
+		a = c.post("/purchases/"+code+"/deliveries", newKey(), shop.DeliveryRequest{ID: "rest-2"})
+		wantStatus(t, a, http.StatusConflict)
+	})
+	t.Run("unpaid purchases are not payable until captured", func(t *testing.T) {
+		for _, label := range []string{"pending", "failed", "cancelled", "credited"} {
+			code := srv.Code(label)
+			a := c.post("/purchases/"+code+"/deliveries", newKey(), shop.DeliveryRequest{ID: "np-" + label})
+			wantStatus(t, a, http.StatusUnprocessableEntity)
+			if ec := a.errorCode(t); ec != "not_payable" {
+				t.Errorf("%s: code %q, want not_payable", label, ec)
+			}
+		}
+		code := srv.Code("pending")
+		key, body := newKey(), shop.DeliveryRequest{ID: "np-later"}
+		wantStatus(t, c.post("/purchases/"+code+"/deliveries", key, body), http.StatusUnprocessableEntity)
+		srv.Notify(code, desksync.Captured)
+		// The refusal was not recorded under the key: the resend is judged afresh.
+		wantStatus(t, c.post("/purchases/"+code+"/deliveries", key, body), http.StatusCreated)
+	})
+	t.Run("bad requests", func(t *testing.T) {
+		code := srv.Code("paid-physical")
+		for name, tc := range map[string]struct {
+			body   any
+			staff  string
+			status int
+		}{
+			"unknown line":         {shop.DeliveryRequest{ID: "b1", Lines: []desksync.DeliveredLine{{LineID: "9", Quantity: 1}}}, shop.DemoStaffID, 400},
+			"zero quantity":        {shop.DeliveryRequest{ID: "b2", Lines: []desksync.DeliveredLine{{LineID: "1", Quantity: 0}}}, shop.DemoStaffID, 400},
+			"no id":                {shop.DeliveryRequest{}, shop.DemoStaffID, 400},
+			"not JSON":             {"[", shop.DemoStaffID, 400},
+			"no staff":             {shop.DeliveryRequest{ID: "b3"}, "", 400},
+			"other centre's staff": {shop.DeliveryRequest{ID: "b4"}, "lise", 403},
+		} {
+			t.Run(name, func(t *testing.T) {
+				cc := *c
+				cc.t, cc.staff = t, tc.staff
+				wantStatus(t, cc.post("/purchases/"+code+"/deliveries", newKey(), tc.body), tc.status)
+			})
+		}
+		if p := srv.Purchase(code); len(p.Deliveries) != 0 {
+			t.Errorf("bad requests left deliveries: %+v", p.Deliveries)
+		}
+	})
+	t.Run("concurrent desks never over-deliver", func(t *testing.T) {
+		code := srv.Code("paid-physical") // Line 2: 2 T-shirts.
+		var wg gosync.WaitGroup
+		statuses := make([]int, 20)
+		for i := range statuses {
+			wg.Go(func() {
+				a, err := tryPost(c, "/purchases/"+code+"/deliveries", newKey(),
+					shop.DeliveryRequest{ID: newKey(), Lines: []desksync.DeliveredLine{{LineID: "2", Quantity: 1}}})
+				if err == nil {
+					statuses[i] = a.status
+				}
+			})
+		}
+		wg.Wait()
+		created := 0
+		for _, s := range statuses {
+			switch s {
+			case http.StatusCreated:
+				created++
+			case http.StatusConflict:
+			default:
+				t.Errorf("status %d, want 201 or 409", s)
+			}
+		}
+		if p := srv.Purchase(code); created != 2 || p.Lines[1].Delivered != 2 || len(p.Deliveries) != 2 {
+			t.Fatalf("%d deliveries accepted, line delivered %d; want 2 and 2", created, p.Lines[1].Delivered)
+		}
+	})
+}
+
+func TestReadsAndErrors(t *testing.T) {
+	srv := shoptest.Start(t)
+	c := newClient(t, srv)
+
+	var desk struct {
+		Desk   desksync.DeskInfo
+		Centre desksync.Centre
+	}
+	c.get("/desk").decode(t, &desk)
+	if desk.Desk.ID != shop.DemoDeskID || desk.Centre.ID != shop.DemoCentreID {
+		t.Errorf("desk %+v", desk)
+	}
+	var staff struct{ Staff []desksync.Staff }
+	c.get("/staff").decode(t, &staff)
+	if len(staff.Staff) != 4 {
+		t.Errorf("%d staff, want the centre's 4", len(staff.Staff))
+	}
+	for _, s := range staff.Staff {
+		pin := map[string]string{"kari": "1234", "jonas": "4321", "ingrid": "9999", "per": "5555"}[s.ID]
+		if h, err := shop.HashPIN(pin, s.PINSalt); err != nil || h != s.PINHash {
+			t.Errorf("%s: PIN %s does not match its digest", s.ID, pin)
+		}
+	}
+	var products struct{ Products []desksync.Product }
+	c.get("/products").decode(t, &products)
+	if len(products.Products) < 18 {
+		t.Errorf("%d products", len(products.Products))
+	}
+
+	code := srv.Code("paid-course")
+	var p desksync.Purchase
+	a := c.get("/purchases/" + strings.ToLower(code[:4]) + "-" + strings.ToLower(code[4:]))
+	wantStatus(t, a, http.StatusOK)
+	a.decode(t, &p)
+	if p.Code != code || p.Buyer.Name != "Åse Ødegård" {
+		t.Errorf("grouped lower-case lookup gave %s %s", p.Code, p.Buyer.Name)
+	}
+
+	for name, tc := range map[string]struct {
+		method, path, token string
+		body                []byte
+		status              int
+		code                string
+	}{
+		"unknown path":       {"GET", "/nothing", srv.DeskToken, nil, 404, "not_found"},
+		"wrong method":       {"DELETE", "/purchases/" + code, srv.DeskToken, nil, 405, "invalid"},
+		"no token":           {"GET", "/desk", "", nil, 401, "unauthorized"},
+		"bad token":          {"GET", "/desk", "nope", nil, 401, "unauthorized"},
+		"shop token on desk": {"GET", "/desk", shop.DemoShopToken, nil, 401, "unauthorized"},
+		"desk token on shop": {"POST", "/purchases", srv.DeskToken, []byte(`{}`), 401, "unauthorized"},
+		"bad check":          {"GET", "/purchases/" + badCheck(code), srv.DeskToken, nil, 400, "invalid"},
+		"unknown purchase":   {"GET", "/purchases/" + validRef("ZZZZZZZ"), srv.DeskToken, nil, 404, "not_found"},
+		"other centre":       {"GET", "/purchases/" + srv.Code("other-centre"), srv.DeskToken, nil, 404, "not_found"},
+		"body too large":     {"POST", "/purchases/" + code + "/deliveries", srv.DeskToken, bytes.Repeat([]byte(" "), shop.MaxBody+1), 413, "invalid"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			cc := *c
+			cc.t, cc.token = t, tc.token
+			a := cc.do(tc.method, tc.path, tc.body, map[string]string{"Idempotency-Key": newKey()})
+			wantStatus(t, a, tc.status)
+			if got := a.errorCode(t); got != tc.code {
+				t.Errorf("code %q, want %q", got, tc.code)
+			}
+		})
+	}
+}

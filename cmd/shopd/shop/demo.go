@@ -1,0 +1,554 @@
+package shop
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/skranke/skranke/scanner"
+	desksync "github.com/skranke/skranke/sync"
+)
+
+// The demo centre's fixed names and secrets. They are for demos and tests on
+// loopback only.
+const (
+	DemoCentreID     = "aktiv-majorstuen"
+	DemoDeskID       = "resepsjon-1"
+	DemoDeskToken    = "demo-desk-token"
+	DemoDesk2ID      = "resepsjon-2"
+	DemoDesk2Token   = "demo-desk-token-2"
+	DemoShopToken    = "demo-shop-token"
+	DemoNotifySecret = "demo-notify-secret"
+	// A second centre of the chain, whose data the demo desks must not see.
+	DemoOtherCentreID  = "aktiv-sandnes"
+	DemoOtherDeskToken = "demo-desk-token-sandnes"
+)
+
+// The demo staff. PINs are printed by shopd -demo-codes.
+const (
+	DemoStaffID      = "kari"   // Kari Nordmann, staff, PIN 1234.
+	DemoStaff2ID     = "jonas"  // Jonas Brække, staff, PIN 4321.
+	DemoManagerID    = "ingrid" // Ingrid Solbakken, manager, PIN 9999.
+	DemoAccountantID = "per"    // Per Åsheim, accountant, PIN 5555.
+)
+
+// DemoCode is one code of the demo data, with a stable label that tests and
+// the README use to name it.
+type DemoCode struct {
+	Label string // Such as "paid-course" or "card-chain".
+	Kind  string // "purchase" or "giftcard".
+	Code  string
+	State string // Payment status or gift card status (with balance).
+	About string // Buyer and goods, or the card's story.
+}
+
+// demoStaff is a staff member with the PIN the demo prints.
+type demoStaff struct {
+	desksync.Staff
+	PIN string
+}
+
+// demoSet is everything the demo seed writes.
+type demoSet struct {
+	centres     []desksync.Centre
+	desks       []desksync.DeskInfo
+	tokens      []string
+	staff       []demoStaff
+	products    []desksync.Product
+	purchases   []*desksync.Purchase
+	cards       []*desksync.Card
+	redemptions []desksync.Redemption
+	signatures  []Signature
+	codes       []DemoCode
+}
+
+func kr(n int64) desksync.Money { return desksync.Money(n * 100) }
+
+var demoProducts = []desksync.Product{
+	{ID: "kurs-spinning-10", Name: "Spinning, klippekort 10 timer", Kind: desksync.Service, UnitPrice: kr(1490), VATRate: 25},
+	{ID: "kurs-yoga-8", Name: "Yoga for nybegynnere, 8 uker", Kind: desksync.Service, UnitPrice: kr(1200), VATRate: 25},
+	{ID: "dropin-squash", Name: "Drop-in squash 45 min", Kind: desksync.Service, UnitPrice: kr(150), VATRate: 25},
+	{ID: "dropin-sal", Name: "Drop-in treningssal", Kind: desksync.Service, UnitPrice: kr(120), VATRate: 25},
+	{ID: "pt-60", Name: "Personlig trener 60 min", Kind: desksync.Service, UnitPrice: kr(790), VATRate: 25},
+	{ID: "pt-pakke-3", Name: "PT-pakke 3 × 60 min", Kind: desksync.Service, UnitPrice: kr(2190), VATRate: 25},
+	{ID: "massasje-30", Name: "Massasje 30 min", Kind: desksync.Service, UnitPrice: kr(550), VATRate: 25},
+	{ID: "massasje-60", Name: "Massasje 60 min", Kind: desksync.Service, UnitPrice: kr(890), VATRate: 25},
+	{ID: "badstue-dag", Name: "Badstue, dagspass", Kind: desksync.Service, UnitPrice: kr(90), VATRate: 25},
+	{ID: "shaker", Name: "Proteinshaker 700 ml", Kind: desksync.Physical, UnitPrice: kr(149), VATRate: 25},
+	{ID: "tskjorte-s", Name: "T-skjorte Aktiv, S", Kind: desksync.Physical, UnitPrice: kr(249), VATRate: 25},
+	{ID: "tskjorte-m", Name: "T-skjorte Aktiv, M", Kind: desksync.Physical, UnitPrice: kr(249), VATRate: 25},
+	{ID: "tskjorte-l", Name: "T-skjorte Aktiv, L", Kind: desksync.Physical, UnitPrice: kr(249), VATRate: 25},
+	{ID: "tskjorte-xl", Name: "T-skjorte Aktiv, XL", Kind: desksync.Physical, UnitPrice: kr(249), VATRate: 25},
+	{ID: "drikkeflaske", Name: "Drikkeflaske 1 l", Kind: desksync.Physical, UnitPrice: kr(199), VATRate: 25},
+	{ID: "proteinbar-12", Name: "Proteinbar, 12-pakning", Kind: desksync.Physical, UnitPrice: kr(349), VATRate: 15},
+	{ID: "hengelaas", Name: "Hengelås til garderobeskap", Kind: desksync.Physical, UnitPrice: kr(99), VATRate: 25},
+	{ID: "gavekort-500", Name: "Gavekort 500 kr", Kind: desksync.GiftCard, UnitPrice: kr(500), VATRate: 0},
+	{ID: "gavekort-1000", Name: "Gavekort 1 000 kr", Kind: desksync.GiftCard, UnitPrice: kr(1000), VATRate: 0},
+	{ID: "gavekort-2000", Name: "Gavekort 2 000 kr", Kind: desksync.GiftCard, UnitPrice: kr(2000), VATRate: 0},
+}
+
+var demoBuyers = []string{
+	"Åse Ødegård", "Bjørn Kværnes", "Sigrid Æsøy", "Øystein Bråten", "Ingvild Sæther", "Håkon Mørk",
+	"Tiril Grøndahl", "Jørgen Aasen", "Solveig Østby", "Eirik Hæhre", "Line Fjærli", "Kjersti Ørn",
+	"Torbjørn Vågen", "Mari Skårdal", "Ragnhild Brække", "Nils Åkre", "Hanne Bølstad", "Even Sørli",
+	"Synnøve Ljøkjel", "Marius Løvås", "Åshild Kleppe", "Gudrun Dæhlie", "Pål Strøm", "Vegard Næss",
+	"Astrid Hølaas", "Ståle Bjørnstad", "Frøydis Lærum", "Ørjan Tønnessen", "Maren Haugsbø", "Sindre Ødemark",
+}
+
+// asciiName makes an e-mail local part of a Norwegian name.
+func asciiName(name string) string {
+	r := strings.NewReplacer("æ", "ae", "ø", "o", "å", "aa", "Æ", "ae", "Ø", "o", "Å", "aa", " ", ".")
+	return strings.ToLower(r.Replace(name))
+}
+
+// demoCodeRNG returns the generator of a demo code series. Codes come from
+// their own generators so that they stay the same when the demo's content
+// changes.
+func demoCodeRNG(series uint64) *rand.Rand { return rand.New(rand.NewPCG(20261124, series)) }
+
+func demoCode(r *rand.Rand, n int) string {
+	b := make([]byte, n-1)
+	for i := range b {
+		b[i] = scanner.Alphabet[r.IntN(len(scanner.Alphabet))]
+	}
+	return string(b) + string(scanner.CheckSymbol(string(b)))
+}
+
+// demoData builds the demo centre relative to now. Codes, states and
+// contents are the same on every run; only times move with now.
+func demoData(now time.Time) *demoSet {
+	now = now.UTC().Truncate(time.Second)
+	d := &demoSet{products: demoProducts}
+	d.centres = []desksync.Centre{
+		{ID: DemoCentreID, Name: "Aktiv Trening Majorstuen", Address: "Kirkeveien 64, 0364 Oslo", Phone: "+47 22 60 00 00", OrgNo: "998 877 665"},
+		{ID: DemoOtherCentreID, Name: "Aktiv Trening Sandnes", Address: "Langgata 12, 4306 Sandnes", Phone: "+47 51 60 00 00", OrgNo: "998 877 665"},
+	}
+	d.desks = []desksync.DeskInfo{
+		{ID: DemoDeskID, Name: "Resepsjon 1", CentreID: DemoCentreID},
+		{ID: DemoDesk2ID, Name: "Resepsjon 2", CentreID: DemoCentreID},
+		{ID: "sandnes-1", Name: "Resepsjon Sandnes", CentreID: DemoOtherCentreID},
+	}
+	d.tokens = []string{DemoDeskToken, DemoDesk2Token, DemoOtherDeskToken}
+	saltRNG := demoCodeRNG(9)
+	for _, s := range []demoStaff{
+		{desksync.Staff{ID: DemoStaffID, Name: "Kari Nordmann", Role: desksync.RoleStaff, CentreID: DemoCentreID}, "1234"},
+		{desksync.Staff{ID: DemoStaff2ID, Name: "Jonas Brække", Role: desksync.RoleStaff, CentreID: DemoCentreID}, "4321"},
+		{desksync.Staff{ID: DemoManagerID, Name: "Ingrid Solbakken", Role: desksync.RoleManager, CentreID: DemoCentreID}, "9999"},
+		{desksync.Staff{ID: DemoAccountantID, Name: "Per Åsheim", Role: desksync.RoleAccountant, CentreID: DemoCentreID}, "5555"},
+		{desksync.Staff{ID: "lise", Name: "Lise Tjøstheim", Role: desksync.RoleManager, CentreID: DemoOtherCentreID}, "8888"},
+	} {
+		salt := make([]byte, 16)
+		for i := range salt {
+			salt[i] = byte(saltRNG.IntN(256))
+		}
+		s.PINSalt = hex.EncodeToString(salt)
+		d.staff = append(d.staff, s)
+	}
+	kari, manager := d.staff[0].Staff, d.staff[2].Staff
+
+	product := map[string]desksync.Product{}
+	for _, p := range demoProducts {
+		product[p.ID] = p
+	}
+	refs := demoCodeRNG(1)
+	line := func(n int, id string, qty int) desksync.Line {
+		p := product[id]
+		return desksync.Line{ID: fmt.Sprint(n), ProductID: id, Name: p.Name, Kind: p.Kind, Quantity: qty, UnitPrice: p.UnitPrice, VATRate: p.VATRate}
+	}
+	buyerNo := 0
+	newPurchase := func(label string, ago time.Duration, status desksync.PaymentStatus, items ...any) *desksync.Purchase {
+		name := demoBuyers[buyerNo%len(demoBuyers)]
+		buyerNo++
+		p := &desksync.Purchase{
+			Code: demoCode(refs, scanner.ReferenceLen), CentreID: DemoCentreID, Status: status,
+			Buyer: desksync.Buyer{Name: name, Email: asciiName(name) + "@example.no",
+				Phone: fmt.Sprintf("+47 9%02d %02d %03d", buyerNo*7%100, buyerNo*13%100, buyerNo*37%1000)},
+			CreatedAt: now.Add(-ago), UpdatedAt: now.Add(-ago),
+		}
+		if status != desksync.Pending {
+			p.Acquirer = []string{"nets", "bambora", "vipps", "paypal"}[buyerNo%4]
+		}
+		for i := 0; i < len(items); i += 2 {
+			p.Lines = append(p.Lines, line(len(p.Lines)+1, items[i].(string), items[i+1].(int)))
+		}
+		d.purchases = append(d.purchases, p)
+		if label != "" {
+			d.codes = append(d.codes, DemoCode{Label: label, Kind: "purchase", Code: p.Code})
+		}
+		return p
+	}
+	deliveryNo := 0
+	deliver := func(p *desksync.Purchase, at time.Time, by desksync.Staff, qty map[string]int) {
+		deliveryNo++
+		dl := desksync.Delivery{ID: fmt.Sprintf("demo-delivery-%d", deliveryNo), PurchaseCode: p.Code, DeskID: DemoDeskID,
+			StaffID: by.ID, StaffName: by.Name, At: at}
+		physical := false
+		for i := range p.Lines {
+			l := &p.Lines[i]
+			q := qty[l.ID]
+			if qty == nil {
+				q = l.Remaining()
+			}
+			if q > 0 {
+				dl.Lines = append(dl.Lines, desksync.DeliveredLine{LineID: l.ID, Quantity: q})
+				l.Delivered += q
+				physical = physical || l.Kind == desksync.Physical
+			}
+		}
+		if physical {
+			dl.SignatureID = fmt.Sprintf("demo-signature-%d", deliveryNo)
+			d.signatures = append(d.signatures, Signature{ID: dl.SignatureID, CentreID: DemoCentreID, DeskID: DemoDeskID,
+				PNG: demoSignaturePNG(deliveryNo), At: at})
+		}
+		p.Deliveries = append(p.Deliveries, dl)
+		p.UpdatedAt = at
+	}
+	creditNo := 0
+	credit := func(p *desksync.Purchase, at time.Time, amount desksync.Money, reason string) {
+		creditNo++
+		p.Credits = append(p.Credits, desksync.Credit{ID: fmt.Sprintf("demo-credit-%d", creditNo), PurchaseCode: p.Code,
+			Amount: amount, Reason: reason, DeskID: DemoDeskID, StaffID: manager.ID, StaffName: manager.Name, At: at})
+		if p.CreditedAmount() == p.Total() {
+			p.Status = desksync.Credited
+		}
+		p.UpdatedAt = at
+	}
+	h := time.Hour
+	day := 24 * h
+
+	newPurchase("paid-course", 2*h, desksync.Captured, "kurs-spinning-10", 1)
+	newPurchase("paid-physical", 3*h, desksync.Captured, "shaker", 1, "tskjorte-m", 2)
+	p := newPurchase("partly-delivered", 2*day, desksync.Captured, "tskjorte-l", 2, "shaker", 1, "dropin-squash", 1)
+	deliver(p, now.Add(-2*day+2*h), kari, map[string]int{"1": 1, "3": 1})
+	p = newPurchase("delivered", 5*day, desksync.Captured, "massasje-30", 1)
+	deliver(p, now.Add(-4*day), kari, nil)
+	newPurchase("pending", 20*time.Minute, desksync.Pending, "dropin-squash", 1)
+	newPurchase("failed", 6*h, desksync.Failed, "pt-pakke-3", 1)
+	newPurchase("cancelled", 3*day, desksync.Cancelled, "kurs-yoga-8", 1)
+	p = newPurchase("credited", 8*day, desksync.Captured, "massasje-60", 1)
+	credit(p, now.Add(-7*day), p.Total(), "Behandler syk, timen ble avlyst")
+	p = newPurchase("part-credited", 6*day, desksync.Captured, "kurs-spinning-10", 1, "tskjorte-s", 1)
+	credit(p, now.Add(-5*day), kr(100), "T-skjorte med trykkfeil, avslag")
+	newPurchase("authorized", 40*time.Minute, desksync.Authorized, "tskjorte-xl", 1, "drikkeflaske", 1)
+	p = newPurchase("promo", 1*day, desksync.Captured, "kurs-spinning-10", 1, "dropin-sal", 2)
+	p.PromoCode = "SOMMER20"
+	p.Lines[0].Discount = p.Lines[0].UnitPrice * 20 / 100
+	p.Lines[1].Discount = p.Lines[1].UnitPrice * 2 * 20 / 100
+	giftPurchase := newPurchase("giftcard-purchase", 4*h, desksync.Captured, "gavekort-500", 1)
+	p = newPurchase("many-lines", 26*h, desksync.Captured, "kurs-yoga-8", 1, "pt-60", 2, "tskjorte-l", 1, "proteinbar-12", 3, "hengelaas", 1)
+	deliver(p, now.Add(-25*h), kari, map[string]int{"1": 1})
+	newPurchase("pending-physical", 10*time.Minute, desksync.Pending, "tskjorte-s", 1)
+	p = newPurchase("delivered-physical", 9*day, desksync.Captured, "shaker", 2)
+	deliver(p, now.Add(-9*day+30*time.Minute), d.staff[1].Staff, nil)
+
+	// The rest: a believable mix, the same on every run.
+	mix := rand.New(rand.NewPCG(7, 7))
+	statuses := []desksync.PaymentStatus{desksync.Captured, desksync.Captured, desksync.Captured, desksync.Captured,
+		desksync.Captured, desksync.Authorized, desksync.Pending, desksync.Failed, desksync.Cancelled}
+	for i := 0; i < 36; i++ {
+		var items []any
+		for n := 1 + mix.IntN(3); n > 0; n-- {
+			pr := demoProducts[mix.IntN(17)] // Not gift cards: those come with cards below.
+			qty := 1
+			if pr.Kind == desksync.Physical {
+				qty += mix.IntN(2)
+			}
+			items = append(items, pr.ID, qty)
+		}
+		ago := time.Duration(1+mix.IntN(30*24)) * h
+		p := newPurchase("", ago, statuses[mix.IntN(len(statuses))], items...)
+		if p.Status == desksync.Captured {
+			switch mix.IntN(4) {
+			case 0:
+				deliver(p, p.CreatedAt.Add(time.Duration(1+mix.IntN(48))*h), d.staff[mix.IntN(2)].Staff, nil)
+			case 1:
+				deliver(p, p.CreatedAt.Add(time.Duration(1+mix.IntN(48))*h), d.staff[mix.IntN(2)].Staff, map[string]int{"1": 1})
+			}
+		}
+		if p.Status == desksync.Captured && i%9 == 4 && len(p.Deliveries) == 0 {
+			credit(p, p.CreatedAt.Add(2*h), p.Total(), "Kunden angret kjøpet")
+		}
+	}
+	// A purchase of the other centre, which the demo desks must not see.
+	p = newPurchase("other-centre", 3*h, desksync.Captured, "dropin-sal", 1)
+	p.CentreID = DemoOtherCentreID
+
+	// Gift cards, from their own code series.
+	cardRefs := demoCodeRNG(2)
+	newCard := func(label string, amount desksync.Money, issued, expires time.Time) *desksync.Card {
+		c := &desksync.Card{Code: demoCode(cardRefs, scanner.GiftCardLen), CentreID: DemoCentreID, InitialAmount: amount,
+			Balance: amount, Currency: "NOK", Status: desksync.CardActive, IssuedAt: issued, ExpiresAt: expires}
+		d.cards = append(d.cards, c)
+		if label != "" {
+			d.codes = append(d.codes, DemoCode{Label: label, Kind: "giftcard", Code: c.Code})
+		}
+		return c
+	}
+	redemptionNo := 0
+	redeem := func(c *desksync.Card, amount desksync.Money, at time.Time, label string) *desksync.Card {
+		redemptionNo++
+		r := desksync.Redemption{ID: fmt.Sprintf("demo-redemption-%d", redemptionNo), CardCode: c.Code, Amount: amount,
+			DeskID: DemoDeskID, StaffID: kari.ID, StaffName: kari.Name, At: at}
+		var rem *desksync.Card
+		if left := c.Balance - amount; left > 0 {
+			rem = newCard(label, left, at, c.ExpiresAt)
+			rem.ParentCode, rem.PurchaseCode = c.Code, c.PurchaseCode
+			c.Status, c.RemainderCode, r.RemainderCode = desksync.CardVoided, rem.Code, rem.Code
+		} else {
+			c.Status = desksync.CardSpent
+		}
+		c.Balance = 0
+		d.redemptions = append(d.redemptions, r)
+		return rem
+	}
+	years3 := CardValidity
+	c := newCard("card-fresh", kr(500), giftPurchase.CreatedAt, giftPurchase.CreatedAt.Add(years3))
+	c.PurchaseCode = giftPurchase.Code
+	root := newCard("card-chain-root", kr(1000), now.Add(-60*day), now.Add(-60*day+years3))
+	mid := redeem(root, kr(300), now.Add(-40*day), "card-chain-middle")
+	redeem(mid, kr(200), now.Add(-10*day), "card-chain")
+	c = newCard("card-spent", kr(300), now.Add(-90*day), now.Add(-90*day+years3))
+	redeem(c, kr(300), now.Add(-80*day), "")
+	newCard("card-expired", kr(400), now.Add(-4*365*day), now.Add(-365*day+years3-3*365*day))
+	newCard("card-1000", kr(1000), now.Add(-3*day), now.Add(-3*day+years3))
+	newCard("card-2000", kr(2000), now.Add(-1*day), now.Add(-1*day+years3))
+
+	byCode := map[string]*DemoCode{}
+	for i := range d.codes {
+		byCode[d.codes[i].Code] = &d.codes[i]
+	}
+	for _, p := range d.purchases {
+		if dc := byCode[p.Code]; dc != nil {
+			dc.State, dc.About = purchaseState(p), purchaseAbout(p)
+		}
+	}
+	for _, c := range d.cards {
+		if dc := byCode[c.Code]; dc != nil {
+			dc.State, dc.About = cardState(c, now), cardAbout(c)
+		}
+	}
+	return d
+}
+
+func purchaseState(p *desksync.Purchase) string {
+	s := string(p.Status)
+	delivered, total := 0, 0
+	for _, l := range p.Lines {
+		delivered += l.Delivered
+		total += l.Quantity
+	}
+	switch {
+	case delivered == total:
+		s += ", delivered"
+	case delivered > 0:
+		s += fmt.Sprintf(", %d of %d delivered", delivered, total)
+	}
+	if c := p.CreditedAmount(); c > 0 && p.Status != desksync.Credited {
+		s += ", " + c.String() + " credited"
+	}
+	return s
+}
+
+func purchaseAbout(p *desksync.Purchase) string {
+	var names []string
+	for _, l := range p.Lines {
+		n := l.Name
+		if l.Quantity > 1 {
+			n = fmt.Sprintf("%d × %s", l.Quantity, n)
+		}
+		names = append(names, n)
+	}
+	s := p.Buyer.Name + ": " + strings.Join(names, "; ")
+	if p.PromoCode != "" {
+		s += " (promo " + p.PromoCode + ")"
+	}
+	return s
+}
+
+func cardState(c *desksync.Card, now time.Time) string {
+	switch {
+	case c.Status == desksync.CardActive && !now.Before(c.ExpiresAt):
+		return "expired, " + c.Balance.String()
+	case c.Status == desksync.CardActive:
+		return "active, " + c.Balance.String()
+	}
+	return string(c.Status)
+}
+
+func cardAbout(c *desksync.Card) string {
+	s := "gift card " + c.InitialAmount.String()
+	if c.ParentCode != "" {
+		s += ", remainder of " + scanner.Group(c.ParentCode)
+	}
+	if c.PurchaseCode != "" {
+		s += ", sold in purchase " + c.PurchaseCode
+	}
+	return s
+}
+
+// demoSignaturePNG draws a believable scribble, different for each n.
+func demoSignaturePNG(n int) []byte {
+	const w, h = 320, 100
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = 0xff
+	}
+	f := 0.04 + float64(n%5)*0.01
+	for x := 20; x < w-20; x++ {
+		fx := float64(x)
+		y := 50 + 25*math.Sin(fx*f)*math.Cos(fx*f/3+float64(n))
+		for dy := -1; dy <= 1; dy++ {
+			img.SetGray(x, int(y)+dy, color.Gray{})
+		}
+	}
+	var buf bytes.Buffer
+	png.Encode(&buf, img)
+	return buf.Bytes()
+}
+
+// DemoCodes returns the labelled codes of the demo data, with the states the
+// seed gives them. They are the same on every run.
+func DemoCodes() []DemoCode {
+	return demoData(time.Now()).codes
+}
+
+// DemoCodeFor returns the code of the demo item with the given label, or ""
+// if there is none.
+func DemoCodeFor(label string) string {
+	for _, c := range DemoCodes() {
+		if c.Label == label {
+			return c.Code
+		}
+	}
+	return ""
+}
+
+// SeedDemo fills store with the demo chain, unless the demo centre is there
+// already. It reports whether it seeded.
+func SeedDemo(ctx context.Context, store Store, now time.Time) (bool, error) {
+	d := demoData(now)
+	seeded := false
+	err := store.Update(ctx, func(tx Tx) error {
+		if _, err := tx.Centre(DemoCentreID); err == nil {
+			return nil
+		} else if !desksync.Is(err, desksync.NotFound) {
+			return err
+		}
+		seeded = true
+		for _, c := range d.centres {
+			if err := tx.PutCentre(c); err != nil {
+				return err
+			}
+		}
+		for i, dk := range d.desks {
+			if err := tx.PutDesk(dk, TokenHash(d.tokens[i])); err != nil {
+				return err
+			}
+		}
+		for _, s := range d.staff {
+			h, err := HashPIN(s.PIN, s.PINSalt)
+			if err != nil {
+				return err
+			}
+			s.PINHash = h
+			if err := tx.PutStaff(s.Staff); err != nil {
+				return err
+			}
+		}
+		for _, p := range d.products {
+			if err := tx.PutProduct(p); err != nil {
+				return err
+			}
+		}
+		for _, s := range d.signatures {
+			if err := tx.PutSignature(s); err != nil {
+				return err
+			}
+		}
+		for _, p := range d.purchases {
+			if err := tx.PutPurchase(p); err != nil {
+				return err
+			}
+			for _, dl := range p.Deliveries {
+				if err := tx.AddDelivery(p.CentreID, dl); err != nil {
+					return err
+				}
+			}
+			for _, c := range p.Credits {
+				if err := tx.AddCredit(p.CentreID, c); err != nil {
+					return err
+				}
+			}
+		}
+		for _, c := range d.cards {
+			if err := tx.PutCard(c); err != nil {
+				return err
+			}
+		}
+		for _, r := range d.redemptions {
+			if err := tx.AddRedemption(DemoCentreID, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("seed demo: %w", err)
+	}
+	return seeded, nil
+}
+
+// DemoStates returns the demo codes with their current states in store.
+func DemoStates(ctx context.Context, store Store, now time.Time) ([]DemoCode, error) {
+	codes := DemoCodes()
+	err := store.View(ctx, func(tx Tx) error {
+		for i := range codes {
+			c := &codes[i]
+			switch c.Kind {
+			case "purchase":
+				p, err := tx.Purchase(c.Code)
+				if err != nil {
+					return err
+				}
+				c.State = purchaseState(p)
+			case "giftcard":
+				card, err := tx.Card(c.Code)
+				if err != nil {
+					return err
+				}
+				c.State = cardState(card, now)
+			}
+		}
+		return nil
+	})
+	return codes, err
+}
+
+// WriteDemoTable prints the demo tokens, staff and codes as a table for
+// people at a terminal.
+func WriteDemoTable(w io.Writer, codes []DemoCode) error {
+	d := demoData(time.Now())
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	fmt.Fprintf(tw, "Desk tokens:\t%s (Resepsjon 1), %s (Resepsjon 2), %s (Sandnes)\n", DemoDeskToken, DemoDesk2Token, DemoOtherDeskToken)
+	fmt.Fprintf(tw, "Shop token:\t%s\tnotify secret: %s\n\n", DemoShopToken, DemoNotifySecret)
+	fmt.Fprintln(tw, "STAFF\tROLE\tPIN\tCENTRE")
+	for _, s := range d.staff {
+		fmt.Fprintf(tw, "%s (%s)\t%s\t%s\t%s\n", s.Name, s.ID, s.Role, s.PIN, s.CentreID)
+	}
+	fmt.Fprintln(tw)
+	fmt.Fprintln(tw, "LABEL\tCODE\tPRINTED\tSTATE\tWHAT")
+	for _, c := range codes {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Label, c.Code, scanner.Group(c.Code), c.State, c.About)
+	}
+	return tw.Flush()
+}

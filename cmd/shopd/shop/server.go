@@ -1,0 +1,486 @@
+package shop
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	desksync "github.com/skranke/skranke/sync"
+)
+
+// Limits on what clients send.
+const (
+	// MaxBody is the largest JSON request body the server reads.
+	MaxBody = 1 << 20
+	// MaxSignature is the largest signature PNG the server accepts.
+	MaxSignature = 256 << 10
+	// IdempotencyRetention is how long idempotency keys are kept at least.
+	IdempotencyRetention = 30 * 24 * time.Hour
+	// MaxChangesLimit is the largest page of the changes feed.
+	MaxChangesLimit = 1000
+	// DefaultChangesLimit is the page size when the client names none.
+	DefaultChangesLimit = 500
+)
+
+// Config is what a Server needs besides its store.
+type Config struct {
+	ShopToken    string       // Bearer token of the web shop (creating purchases and gift cards).
+	NotifySecret string       // HMAC-SHA256 key of payment notifications.
+	OpenAPI      []byte       // The OpenAPI document served at /openapi.yaml.
+	Logger       *slog.Logger // Nil discards logs.
+	Now          func() time.Time
+}
+
+// Route is one method and path pattern the server answers, as written in the
+// OpenAPI document.
+type Route struct {
+	Method string
+	Path   string
+}
+
+type authKind int
+
+const (
+	authNone authKind = iota
+	authDesk
+	authShop
+	authHMAC
+)
+
+// request is what a handler gets: the parsed HTTP request and who sent it.
+type request struct {
+	http  *http.Request
+	desk  desksync.DeskInfo // Set for desk-authenticated routes.
+	scope string            // Who asked, for idempotency keys: "desk:<id>" or "shop".
+	body  []byte
+}
+
+// handler runs inside a transaction and returns an HTTP status and a value
+// to encode as JSON.
+type handler func(tx Tx, req *request) (int, any, error)
+
+type route struct {
+	Route
+	auth    authKind
+	idem    idemMode
+	maxBody int64
+	h       handler
+	raw     func(w http.ResponseWriter, req *request) // Writes its own answer, outside any transaction.
+}
+
+type idemMode int
+
+const (
+	idemNone     idemMode = iota // Reads.
+	idemRequired                 // Mutations: Idempotency-Key is mandatory.
+	idemOptional                 // Acquirer callbacks, which dedupe by event id.
+)
+
+// Server is the shop's HTTP API. It is stateless apart from its Store, so
+// several can serve one database.
+type Server struct {
+	store  Store
+	cfg    Config
+	log    *slog.Logger
+	mux    *http.ServeMux
+	routes []route
+	reqID  atomic.Int64
+}
+
+// New returns a Server on store.
+func New(store Store, cfg Config) *Server {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{store: store, cfg: cfg, log: log, mux: http.NewServeMux()}
+	s.register()
+	return s
+}
+
+// Store returns the server's store.
+func (s *Server) Store() Store { return s.store }
+
+// Routes lists every method and path the server answers.
+func (s *Server) Routes() []Route {
+	out := make([]Route, len(s.routes))
+	for i, r := range s.routes {
+		out[i] = r.Route
+	}
+	return out
+}
+
+func (s *Server) now() time.Time { return s.cfg.Now().UTC() }
+
+func (s *Server) add(r route) {
+	if r.maxBody == 0 {
+		r.maxBody = MaxBody
+	}
+	s.routes = append(s.routes, r)
+	s.mux.HandleFunc(r.Method+" "+r.Path, func(w http.ResponseWriter, hr *http.Request) { s.serve(w, hr, r) })
+}
+
+// ServeHTTP implements http.Handler: it logs, recovers from panics, and
+// answers unknown paths and methods with JSON errors.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	id := s.reqID.Add(1)
+	sw := &statusWriter{ResponseWriter: w}
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("panic", "id", id, "method", r.Method, "path", r.URL.Path, "panic", p)
+			if sw.status == 0 {
+				writeError(sw, desksync.E("", desksync.Internal, "internal server error"))
+			}
+		}
+		s.log.Info("request", "id", id, "method", r.Method, "path", r.URL.Path, "status", sw.status,
+			"bytes", sw.n, "duration", time.Since(start))
+	}()
+	h, pattern := s.mux.Handler(r)
+	if pattern == "" {
+		probe := &statusWriter{ResponseWriter: discardWriter{h: make(http.Header)}}
+		h.ServeHTTP(probe, r)
+		if probe.status == http.StatusMethodNotAllowed {
+			sw.Header().Set("Allow", probe.Header().Get("Allow"))
+			writeError(sw, withStatus(desksync.E("", desksync.Invalid, "method "+r.Method+" not allowed on "+r.URL.Path), http.StatusMethodNotAllowed, nil))
+			return
+		}
+		writeError(sw, desksync.E("", desksync.NotFound, "no such endpoint: "+r.Method+" "+r.URL.Path))
+		return
+	}
+	s.mux.ServeHTTP(sw, r)
+}
+
+func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt route) {
+	ctx := hr.Context()
+	req := &request{http: hr}
+	var err error
+	switch rt.auth {
+	case authDesk:
+		req.desk, err = s.authDesk(ctx, hr)
+		req.scope = "desk:" + req.desk.ID
+	case authShop:
+		err = s.authShop(hr)
+		req.scope = "shop"
+	case authHMAC:
+		req.scope = "acquirer"
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if hr.Method != http.MethodGet && hr.Method != http.MethodHead {
+		req.body, err = io.ReadAll(http.MaxBytesReader(w, hr.Body, rt.maxBody))
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, withStatus(desksync.E("read request", desksync.Invalid,
+				fmt.Sprintf("request body larger than %d bytes", tooBig.Limit)), http.StatusRequestEntityTooLarge, nil))
+			return
+		}
+		if err != nil {
+			writeError(w, desksync.E("read request", desksync.Invalid, err))
+			return
+		}
+	}
+	if rt.auth == authHMAC {
+		if err := s.authHMAC(hr, req.body); err != nil {
+			writeError(w, err)
+			return
+		}
+	}
+	if rt.raw != nil {
+		rt.raw(w, req)
+		return
+	}
+	if rt.idem == idemNone {
+		var status int
+		var v any
+		err := s.store.View(ctx, func(tx Tx) error {
+			var err error
+			status, v, err = rt.h(tx, req)
+			return err
+		})
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSON(w, status, v)
+		return
+	}
+	s.mutate(w, req, rt)
+}
+
+// mutate runs a mutating handler under its idempotency key: the key's
+// lookup, the change and the key's record are one transaction, so a resent
+// request either finds the committed answer or runs as if for the first time.
+// Only successful answers are recorded: a refused request changed nothing, so
+// its resend is judged afresh against the current state.
+func (s *Server) mutate(w http.ResponseWriter, req *request, rt route) {
+	key := strings.TrimSpace(req.http.Header.Get("Idempotency-Key"))
+	if key == "" && rt.idem == idemRequired {
+		writeError(w, desksync.E("", desksync.Invalid, "the Idempotency-Key header is required on "+req.http.Method+" requests"))
+		return
+	}
+	if len(key) > 255 {
+		writeError(w, desksync.E("", desksync.Invalid, "Idempotency-Key longer than 255 characters"))
+		return
+	}
+	sum := sha256.New()
+	fmt.Fprintf(sum, "%s %s\n", req.http.Method, req.http.URL.Path)
+	sum.Write(req.body)
+	fp := hex.EncodeToString(sum.Sum(nil))
+
+	var rec IdempotencyRecord
+	replayed := false
+	err := s.store.Update(req.http.Context(), func(tx Tx) error {
+		if key != "" {
+			old, err := tx.Idempotency(req.scope, key)
+			switch {
+			case err == nil:
+				if old.Fingerprint != fp {
+					return withStatus(desksync.E("", desksync.Conflict,
+						"Idempotency-Key "+key+" was already used for a different request"), http.StatusUnprocessableEntity, nil)
+				}
+				rec, replayed = old, true
+				return nil
+			case !desksync.Is(err, desksync.NotFound):
+				return err
+			}
+		}
+		status, v, err := rt.h(tx, req)
+		if err != nil {
+			return err
+		}
+		body, err := marshal(v)
+		if err != nil {
+			return desksync.E("encode answer", desksync.Internal, err)
+		}
+		rec = IdempotencyRecord{Scope: req.scope, Key: key, Fingerprint: fp, Status: status,
+			ContentType: "application/json", Body: body, CreatedAt: s.now()}
+		if key == "" {
+			return nil
+		}
+		return tx.PutIdempotency(rec)
+	})
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	w.Header().Set("Content-Type", rec.ContentType)
+	w.WriteHeader(rec.Status)
+	w.Write(rec.Body)
+}
+
+// TokenHash is how desk tokens are stored: hex SHA-256, so that a copy of the
+// database does not hold usable tokens.
+func TokenHash(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
+
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+func (s *Server) authDesk(ctx context.Context, r *http.Request) (desksync.DeskInfo, error) {
+	tok := bearer(r)
+	if tok == "" {
+		return desksync.DeskInfo{}, desksync.E("", desksync.Unauthorized, "missing bearer token")
+	}
+	var d desksync.DeskInfo
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		d, err = tx.DeskByToken(TokenHash(tok))
+		return err
+	})
+	if desksync.Is(err, desksync.NotFound) {
+		return d, desksync.E("", desksync.Unauthorized, "desk token not accepted")
+	}
+	return d, err
+}
+
+func (s *Server) authShop(r *http.Request) error {
+	tok := bearer(r)
+	if s.cfg.ShopToken == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.ShopToken)) != 1 {
+		return desksync.E("", desksync.Unauthorized, "shop token not accepted")
+	}
+	return nil
+}
+
+// SignNotification returns the X-Signature value of a payment notification
+// body: hex HMAC-SHA256 of the raw body under secret.
+func SignNotification(secret string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func (s *Server) authHMAC(r *http.Request, body []byte) error {
+	got, err := hex.DecodeString(strings.TrimSpace(strings.TrimPrefix(r.Header.Get("X-Signature"), "sha256=")))
+	if err != nil || len(got) == 0 || s.cfg.NotifySecret == "" {
+		return desksync.E("", desksync.Unauthorized, "missing or malformed X-Signature")
+	}
+	want, _ := hex.DecodeString(SignNotification(s.cfg.NotifySecret, body))
+	if !hmac.Equal(got, want) {
+		return desksync.E("", desksync.Unauthorized, "X-Signature does not match the body")
+	}
+	return nil
+}
+
+// statusError gives an error an HTTP status other than its kind's, and extra
+// members for the error body (such as the purchase's current state).
+type statusError struct {
+	err    error
+	status int
+	extra  map[string]any
+}
+
+func (e *statusError) Error() string { return e.err.Error() }
+func (e *statusError) Unwrap() error { return e.err }
+
+func withStatus(err error, status int, extra map[string]any) error {
+	return &statusError{err: err, status: status, extra: extra}
+}
+
+// withState attaches the current state of an item to a refusal, so that the
+// desk can show and cache it without asking again.
+func withState(err error, name string, v any) error {
+	return &statusError{err: err, extra: map[string]any{name: v}}
+}
+
+func statusOf(k desksync.Kind) int {
+	switch k {
+	case desksync.Invalid:
+		return http.StatusBadRequest
+	case desksync.NotFound:
+		return http.StatusNotFound
+	case desksync.Conflict:
+		return http.StatusConflict
+	case desksync.Unauthorized:
+		return http.StatusUnauthorized
+	case desksync.Forbidden:
+		return http.StatusForbidden
+	case desksync.NotPayable:
+		return http.StatusUnprocessableEntity
+	case desksync.Unavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// writeError answers {"error":{"code","message"}} plus any extra members.
+func writeError(w http.ResponseWriter, err error) {
+	kind := desksync.KindOf(err)
+	if kind == desksync.Other {
+		kind = desksync.Internal
+	}
+	status := statusOf(kind)
+	msg := err.Error()
+	body := map[string]any{}
+	var se *statusError
+	if errors.As(err, &se) {
+		if se.status != 0 {
+			status = se.status
+		}
+		for k, v := range se.extra {
+			body[k] = v
+		}
+	}
+	if kind == desksync.Internal {
+		msg = "internal server error: " + msg
+	}
+	body["error"] = map[string]string{"code": kind.String(), "message": msg}
+	writeJSON(w, status, body)
+}
+
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		body = []byte(`{"error":{"code":"internal","message":"cannot encode answer"}}` + "\n")
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	n      int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.n += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+type discardWriter struct{ h http.Header }
+
+func (d discardWriter) Header() http.Header         { return d.h }
+func (d discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (d discardWriter) WriteHeader(int)             {}
+
+// NewHTTPServer returns an http.Server for h on addr with timeouts that keep
+// slow or stuck clients from holding connections.
+func NewHTTPServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
+	srv := &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    32 << 10,
+	}
+	if log != nil {
+		srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
+	}
+	return srv
+}

@@ -1,0 +1,500 @@
+package shop
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	desksync "github.com/skranke/skranke/sync"
+	_ "modernc.org/sqlite" // The database/sql driver "sqlite".
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// SQLite is the shop's default Store: one SQLite file in WAL mode. Writes go
+// through a pool of one connection whose transactions begin IMMEDIATE, so
+// they queue instead of failing on SQLite's single writer lock; reads use a
+// separate pool of query-only connections that see WAL snapshots.
+type SQLite struct {
+	path   string
+	writer *sql.DB
+	reader *sql.DB
+}
+
+// OpenSQLite opens (creating if needed) the database at path and brings its
+// schema up to date.
+func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
+	base := "file:" + filepath.ToSlash(path) +
+		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
+	writer, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open shop database %s: %w", path, err)
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	writer.SetConnMaxIdleTime(0)
+	s := &SQLite{path: path, writer: writer}
+	if err := s.migrate(ctx); err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("open shop database %s: %w", path, err)
+	}
+	reader, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("open shop database %s: %w", path, err)
+	}
+	n := max(runtime.GOMAXPROCS(0), 4)
+	reader.SetMaxOpenConns(n)
+	reader.SetMaxIdleConns(n)
+	s.reader = reader
+	return s, nil
+}
+
+// Path returns the database file's path.
+func (s *SQLite) Path() string { return s.path }
+
+// Close closes both pools.
+func (s *SQLite) Close() error {
+	return errors.Join(s.reader.Close(), s.writer.Close())
+}
+
+// migrate applies the embedded migrations newer than the database's
+// user_version, each in its own transaction.
+func (s *SQLite) migrate(ctx context.Context) error {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	var current int
+	if err := s.writer.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	for _, name := range names {
+		base := filepath.Base(name)
+		num, _, _ := strings.Cut(base, "_")
+		v, err := strconv.Atoi(num)
+		if err != nil {
+			return fmt.Errorf("migration %s: name must start with a number", base)
+		}
+		if v <= current {
+			continue
+		}
+		script, err := migrations.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		tx, err := s.writer.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("migration %s: %w", base, err)
+		}
+		if _, err := tx.ExecContext(ctx, string(script)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", base, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", base, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %s: %w", base, err)
+		}
+		current = v
+	}
+	return nil
+}
+
+// View implements Store.
+func (s *SQLite) View(ctx context.Context, fn func(Tx) error) error {
+	tx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return desksync.E("read shop database", desksync.Internal, err)
+	}
+	defer tx.Rollback()
+	return fn(&sqlTx{ctx: ctx, tx: tx})
+}
+
+// Update implements Store.
+func (s *SQLite) Update(ctx context.Context, fn func(Tx) error) error {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return desksync.E("write shop database", desksync.Internal, err)
+	}
+	if err := fn(&sqlTx{ctx: ctx, tx: tx}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return desksync.E("write shop database", desksync.Internal, err)
+	}
+	return nil
+}
+
+// sqlTx implements Tx on a database/sql transaction.
+type sqlTx struct {
+	ctx context.Context
+	tx  *sql.Tx
+}
+
+func internal(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return desksync.E(op, desksync.Internal, err)
+}
+
+// getDoc reads one JSON document and decodes it into v.
+func (t *sqlTx) getDoc(op, what string, v any, query string, args ...any) error {
+	var doc []byte
+	err := t.tx.QueryRowContext(t.ctx, query, args...).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return desksync.E(op, desksync.NotFound, what+" not found")
+	}
+	if err != nil {
+		return internal(op, err)
+	}
+	if err := json.Unmarshal(doc, v); err != nil {
+		return internal(op, fmt.Errorf("decode %s: %w", what, err))
+	}
+	return nil
+}
+
+// listDocs reads JSON documents into a slice of T.
+func listDocs[T any](t *sqlTx, op string, query string, args ...any) ([]T, error) {
+	rows, err := t.tx.QueryContext(t.ctx, query, args...)
+	if err != nil {
+		return nil, internal(op, err)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		var doc []byte
+		if err := rows.Scan(&doc); err != nil {
+			return nil, internal(op, err)
+		}
+		var v T
+		if err := json.Unmarshal(doc, &v); err != nil {
+			return nil, internal(op, err)
+		}
+		out = append(out, v)
+	}
+	return out, internal(op, rows.Err())
+}
+
+func (t *sqlTx) exec(op, query string, args ...any) error {
+	_, err := t.tx.ExecContext(t.ctx, query, args...)
+	return internal(op, err)
+}
+
+func (t *sqlTx) nextSeq() (int64, error) {
+	var seq int64
+	err := t.tx.QueryRowContext(t.ctx, "UPDATE meta SET value = value + 1 WHERE key = 'seq' RETURNING value").Scan(&seq)
+	return seq, internal("next seq", err)
+}
+
+func (t *sqlTx) Centres() ([]desksync.Centre, error) {
+	return listDocs[desksync.Centre](t, "list centres", "SELECT doc FROM centres ORDER BY id")
+}
+
+func (t *sqlTx) Centre(id string) (desksync.Centre, error) {
+	var c desksync.Centre
+	err := t.getDoc("get centre", "centre "+id, &c, "SELECT doc FROM centres WHERE id = ?", id)
+	return c, err
+}
+
+func (t *sqlTx) PutCentre(c desksync.Centre) error {
+	doc, _ := json.Marshal(c)
+	return t.exec("put centre", "INSERT OR REPLACE INTO centres (id, doc) VALUES (?, ?)", c.ID, doc)
+}
+
+func (t *sqlTx) DeskByToken(hash string) (desksync.DeskInfo, error) {
+	var d desksync.DeskInfo
+	err := t.getDoc("find desk", "desk", &d, "SELECT doc FROM desks WHERE token_hash = ?", hash)
+	return d, err
+}
+
+func (t *sqlTx) PutDesk(d desksync.DeskInfo, tokenHash string) error {
+	doc, _ := json.Marshal(d)
+	return t.exec("put desk", "INSERT OR REPLACE INTO desks (id, centre_id, token_hash, doc) VALUES (?, ?, ?, ?)",
+		d.ID, d.CentreID, tokenHash, doc)
+}
+
+func (t *sqlTx) Staff(centreID string) ([]desksync.Staff, error) {
+	return listDocs[desksync.Staff](t, "list staff", "SELECT doc FROM staff WHERE centre_id = ? ORDER BY id", centreID)
+}
+
+func (t *sqlTx) StaffMember(id string) (desksync.Staff, error) {
+	var s desksync.Staff
+	err := t.getDoc("get staff", "staff member "+id, &s, "SELECT doc FROM staff WHERE id = ?", id)
+	return s, err
+}
+
+func (t *sqlTx) PutStaff(s desksync.Staff) error {
+	doc, _ := json.Marshal(s)
+	return t.exec("put staff", "INSERT OR REPLACE INTO staff (id, centre_id, role, doc) VALUES (?, ?, ?, ?)",
+		s.ID, s.CentreID, string(s.Role), doc)
+}
+
+func (t *sqlTx) Products() ([]desksync.Product, error) {
+	return listDocs[desksync.Product](t, "list products", "SELECT doc FROM products ORDER BY id")
+}
+
+func (t *sqlTx) Product(id string) (desksync.Product, error) {
+	var p desksync.Product
+	err := t.getDoc("get product", "product "+id, &p, "SELECT doc FROM products WHERE id = ?", id)
+	return p, err
+}
+
+func (t *sqlTx) PutProduct(p desksync.Product) error {
+	doc, _ := json.Marshal(p)
+	return t.exec("put product", "INSERT OR REPLACE INTO products (id, kind, doc) VALUES (?, ?, ?)", p.ID, string(p.Kind), doc)
+}
+
+func (t *sqlTx) Purchase(code string) (*desksync.Purchase, error) {
+	var p desksync.Purchase
+	if err := t.getDoc("get purchase", "purchase "+code, &p, "SELECT doc FROM purchases WHERE code = ?", code); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+func (t *sqlTx) PutPurchase(p *desksync.Purchase) error {
+	const op = "put purchase"
+	seq, err := t.nextSeq()
+	if err != nil {
+		return err
+	}
+	p.Seq = seq
+	doc, err := json.Marshal(p)
+	if err != nil {
+		return internal(op, err)
+	}
+	if err := t.exec(op, `INSERT INTO purchases (code, centre_id, status, buyer_name, seq, created_at, updated_at, doc)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (code) DO UPDATE SET status = excluded.status, buyer_name = excluded.buyer_name,
+			seq = excluded.seq, updated_at = excluded.updated_at, doc = excluded.doc`,
+		p.Code, p.CentreID, string(p.Status), p.Buyer.Name, seq, p.CreatedAt.UnixMilli(), p.UpdatedAt.UnixMilli(), doc); err != nil {
+		return err
+	}
+	for _, l := range p.Lines {
+		if err := t.exec(op, `INSERT INTO purchase_lines (purchase_code, line_id, product_id, name, kind, quantity, unit_price, vat_rate, discount, delivered)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (purchase_code, line_id) DO UPDATE SET quantity = excluded.quantity, delivered = excluded.delivered,
+				unit_price = excluded.unit_price, discount = excluded.discount`,
+			p.Code, l.ID, l.ProductID, l.Name, string(l.Kind), l.Quantity, int64(l.UnitPrice), l.VATRate, int64(l.Discount), l.Delivered); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *sqlTx) Delivery(id string) (desksync.Delivery, error) {
+	var d desksync.Delivery
+	err := t.getDoc("get delivery", "delivery "+id, &d, "SELECT doc FROM deliveries WHERE id = ?", id)
+	return d, err
+}
+
+func (t *sqlTx) AddDelivery(centreID string, d desksync.Delivery) error {
+	doc, _ := json.Marshal(d)
+	return t.exec("add delivery", "INSERT INTO deliveries (id, purchase_code, centre_id, at, doc) VALUES (?, ?, ?, ?, ?)",
+		d.ID, d.PurchaseCode, centreID, d.At.UnixNano(), doc)
+}
+
+func (t *sqlTx) Credit(id string) (desksync.Credit, error) {
+	var c desksync.Credit
+	err := t.getDoc("get credit", "credit "+id, &c, "SELECT doc FROM credits WHERE id = ?", id)
+	return c, err
+}
+
+func (t *sqlTx) AddCredit(centreID string, c desksync.Credit) error {
+	doc, _ := json.Marshal(c)
+	return t.exec("add credit", "INSERT INTO credits (id, purchase_code, centre_id, at, doc) VALUES (?, ?, ?, ?, ?)",
+		c.ID, c.PurchaseCode, centreID, c.At.UnixNano(), doc)
+}
+
+func (t *sqlTx) Card(code string) (*desksync.Card, error) {
+	var c desksync.Card
+	if err := t.getDoc("get gift card", "gift card "+code, &c, "SELECT doc FROM cards WHERE code = ?", code); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func (t *sqlTx) PutCard(c *desksync.Card) error {
+	const op = "put gift card"
+	seq, err := t.nextSeq()
+	if err != nil {
+		return err
+	}
+	c.Seq = seq
+	doc, err := json.Marshal(c)
+	if err != nil {
+		return internal(op, err)
+	}
+	var parent any
+	if c.ParentCode != "" {
+		parent = c.ParentCode
+	}
+	return t.exec(op, `INSERT INTO cards (code, centre_id, status, balance, parent_code, seq, doc) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (code) DO UPDATE SET status = excluded.status, balance = excluded.balance, seq = excluded.seq, doc = excluded.doc`,
+		c.Code, c.CentreID, string(c.Status), int64(c.Balance), parent, seq, doc)
+}
+
+func (t *sqlTx) Redemption(id string) (desksync.Redemption, error) {
+	var r desksync.Redemption
+	err := t.getDoc("get redemption", "redemption "+id, &r, "SELECT doc FROM redemptions WHERE id = ?", id)
+	return r, err
+}
+
+func (t *sqlTx) AddRedemption(centreID string, r desksync.Redemption) error {
+	doc, _ := json.Marshal(r)
+	return t.exec("add redemption", "INSERT INTO redemptions (id, card_code, centre_id, at, doc) VALUES (?, ?, ?, ?, ?)",
+		r.ID, r.CardCode, centreID, r.At.UnixNano(), doc)
+}
+
+func (t *sqlTx) Redemptions(cardCodes []string) ([]desksync.Redemption, error) {
+	if len(cardCodes) == 0 {
+		return []desksync.Redemption{}, nil
+	}
+	args := make([]any, len(cardCodes))
+	for i, c := range cardCodes {
+		args[i] = c
+	}
+	q := "SELECT doc FROM redemptions WHERE card_code IN (?" + strings.Repeat(", ?", len(cardCodes)-1) + ") ORDER BY at, id"
+	return listDocs[desksync.Redemption](t, "list redemptions", q, args...)
+}
+
+func (t *sqlTx) Signature(id string) (Signature, error) {
+	s := Signature{ID: id}
+	var at int64
+	err := t.tx.QueryRowContext(t.ctx, "SELECT centre_id, desk_id, png, created_at FROM signatures WHERE id = ?", id).
+		Scan(&s.CentreID, &s.DeskID, &s.PNG, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, desksync.E("get signature", desksync.NotFound, "signature "+id+" not found")
+	}
+	s.At = time.UnixMilli(at).UTC()
+	return s, internal("get signature", err)
+}
+
+func (t *sqlTx) PutSignature(s Signature) error {
+	return t.exec("put signature", "INSERT INTO signatures (id, centre_id, desk_id, png, created_at) VALUES (?, ?, ?, ?, ?)",
+		s.ID, s.CentreID, s.DeskID, s.PNG, s.At.UnixMilli())
+}
+
+func (t *sqlTx) Changes(centreID string, since int64, limit int) (Changes, error) {
+	const op = "read changes"
+	ch := Changes{Next: since, Purchases: []json.RawMessage{}, Cards: []json.RawMessage{}}
+	type item struct {
+		seq int64
+		doc json.RawMessage
+	}
+	read := func(query string) ([]item, error) {
+		rows, err := t.tx.QueryContext(t.ctx, query, centreID, since, limit+1)
+		if err != nil {
+			return nil, internal(op, err)
+		}
+		defer rows.Close()
+		var out []item
+		for rows.Next() {
+			var it item
+			if err := rows.Scan(&it.seq, (*[]byte)(&it.doc)); err != nil {
+				return nil, internal(op, err)
+			}
+			out = append(out, it)
+		}
+		return out, internal(op, rows.Err())
+	}
+	ps, err := read("SELECT seq, doc FROM purchases WHERE centre_id = ? AND seq > ? ORDER BY seq LIMIT ?")
+	if err != nil {
+		return ch, err
+	}
+	cs, err := read("SELECT seq, doc FROM cards WHERE centre_id = ? AND seq > ? ORDER BY seq LIMIT ?")
+	if err != nil {
+		return ch, err
+	}
+	i, j := 0, 0
+	for n := 0; n < limit && (i < len(ps) || j < len(cs)); n++ {
+		if j >= len(cs) || (i < len(ps) && ps[i].seq < cs[j].seq) {
+			ch.Purchases = append(ch.Purchases, ps[i].doc)
+			ch.Next = ps[i].seq
+			i++
+		} else {
+			ch.Cards = append(ch.Cards, cs[j].doc)
+			ch.Next = cs[j].seq
+			j++
+		}
+	}
+	ch.More = i < len(ps) || j < len(cs)
+	return ch, nil
+}
+
+func (t *sqlTx) Activity(centreID string, from, to time.Time) (Activity, error) {
+	var a Activity
+	var err error
+	f, u := from.UnixNano(), to.UnixNano()
+	if a.Deliveries, err = listDocs[desksync.Delivery](t, "list deliveries",
+		"SELECT doc FROM deliveries WHERE centre_id = ? AND at >= ? AND at < ? ORDER BY at, id", centreID, f, u); err != nil {
+		return a, err
+	}
+	if a.Redemptions, err = listDocs[desksync.Redemption](t, "list redemptions",
+		"SELECT doc FROM redemptions WHERE centre_id = ? AND at >= ? AND at < ? ORDER BY at, id", centreID, f, u); err != nil {
+		return a, err
+	}
+	a.Credits, err = listDocs[desksync.Credit](t, "list credits",
+		"SELECT doc FROM credits WHERE centre_id = ? AND at >= ? AND at < ? ORDER BY at, id", centreID, f, u)
+	return a, err
+}
+
+func (t *sqlTx) Idempotency(scope, key string) (IdempotencyRecord, error) {
+	r := IdempotencyRecord{Scope: scope, Key: key}
+	var at int64
+	err := t.tx.QueryRowContext(t.ctx,
+		"SELECT fingerprint, status, content_type, body, created_at FROM idempotency WHERE scope = ? AND key = ?", scope, key).
+		Scan(&r.Fingerprint, &r.Status, &r.ContentType, &r.Body, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, desksync.E("get idempotency key", desksync.NotFound, "no such key")
+	}
+	r.CreatedAt = time.UnixMilli(at).UTC()
+	return r, internal("get idempotency key", err)
+}
+
+func (t *sqlTx) PutIdempotency(r IdempotencyRecord) error {
+	return t.exec("put idempotency key",
+		"INSERT INTO idempotency (scope, key, fingerprint, status, content_type, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		r.Scope, r.Key, r.Fingerprint, r.Status, r.ContentType, r.Body, r.CreatedAt.UnixMilli())
+}
+
+func (t *sqlTx) PurgeIdempotency(before time.Time) (int64, error) {
+	res, err := t.tx.ExecContext(t.ctx, "DELETE FROM idempotency WHERE created_at < ?", before.UnixMilli())
+	if err != nil {
+		return 0, internal("purge idempotency keys", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+func (t *sqlTx) PaymentEvent(id string) (bool, error) {
+	var one int
+	err := t.tx.QueryRowContext(t.ctx, "SELECT 1 FROM payment_events WHERE id = ?", id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, internal("get payment event", err)
+}
+
+func (t *sqlTx) AddPaymentEvent(id, reference string, status desksync.PaymentStatus, at time.Time) error {
+	return t.exec("add payment event", "INSERT INTO payment_events (id, reference, status, at) VALUES (?, ?, ?, ?)",
+		id, reference, string(status), at.UnixMilli())
+}

@@ -1,0 +1,237 @@
+package main_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"math/bits"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// requireTools skips the test where the X tools cannot exist (not Linux) and
+// fails it in CI, where `make test` installed them, so that a missing install
+// step cannot pass unnoticed.
+func requireTools(t *testing.T, tools ...string) {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skip("the Xvfb end-to-end tests run on Linux only")
+	}
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("%s is missing: `make test` should have installed it", tool)
+			}
+			t.Skipf("%s is not installed; run `make test`, which installs it", tool)
+		}
+	}
+}
+
+// display is a running Xvfb server.
+type display struct {
+	name string // ":N"
+	cmd  *exec.Cmd
+}
+
+// startXvfb starts Xvfb on a free display chosen by the server itself
+// (-displayfd), so parallel test runs never collide.
+func startXvfb(t *testing.T, width, height int) *display {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx24", width, height), "-nolisten", "tcp", "+extension", "GLX")
+	cmd.ExtraFiles = []*os.File{w}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start Xvfb: %v", err)
+	}
+	w.Close()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	num := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(r).ReadString('\n')
+		num <- strings.TrimSpace(line)
+	}()
+	select {
+	case n := <-num:
+		if n == "" {
+			t.Fatalf("Xvfb did not report a display: %s", stderr.String())
+		}
+		return &display{name: ":" + n, cmd: cmd}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("Xvfb did not start within 30 s: %s", stderr.String())
+	}
+	return nil
+}
+
+// xdotool runs xdotool against the display and returns its trimmed output.
+func (d *display) xdotool(ctx context.Context, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "xdotool", args...)
+	cmd.Env = append(os.Environ(), "DISPLAY="+d.name)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("xdotool %s: %v: %s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// screenshot grabs the whole screen with xwd and decodes it.
+func (d *display) screenshot(ctx context.Context) (image.Image, error) {
+	cmd := exec.CommandContext(ctx, "xwd", "-root", "-silent")
+	cmd.Env = append(os.Environ(), "DISPLAY="+d.name)
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("xwd: %w", err)
+	}
+	return decodeXWD(out)
+}
+
+// decodeXWD decodes the ZPixmap, 24/32-bit TrueColor dumps that xwd makes of
+// an Xvfb screen.
+func decodeXWD(b []byte) (image.Image, error) {
+	if len(b) < 100 {
+		return nil, errors.New("xwd: short header")
+	}
+	h := make([]uint32, 25)
+	for i := range h {
+		h[i] = binary.BigEndian.Uint32(b[i*4:])
+	}
+	headerSize, format, width, height := h[0], h[2], int(h[4]), int(h[5])
+	byteOrder, bpp, bpl := h[7], h[11], int(h[12])
+	rmask, gmask, bmask, ncolors := h[14], h[15], h[16], h[19]
+	if format != 2 || (bpp != 32 && bpp != 24) {
+		return nil, fmt.Errorf("xwd: unsupported format %d with %d bits per pixel", format, bpp)
+	}
+	off := int(headerSize) + int(ncolors)*12
+	if off+bpl*height > len(b) {
+		return nil, errors.New("xwd: truncated pixel data")
+	}
+	var order binary.ByteOrder = binary.LittleEndian
+	if byteOrder == 1 {
+		order = binary.BigEndian
+	}
+	channel := func(px, mask uint32) uint8 {
+		if mask == 0 {
+			return 0
+		}
+		return uint8((px & mask) >> bits.TrailingZeros32(mask))
+	}
+	img := image.NewRGBA(image.Rect(0, 0, width, height))
+	step := int(bpp / 8)
+	for y := 0; y < height; y++ {
+		row := b[off+y*bpl:]
+		for x := 0; x < width; x++ {
+			var px uint32
+			if step == 4 {
+				px = order.Uint32(row[x*4:])
+			} else {
+				px = uint32(row[x*3]) | uint32(row[x*3+1])<<8 | uint32(row[x*3+2])<<16
+			}
+			img.SetRGBA(x, y, color.RGBA{channel(px, rmask), channel(px, gmask), channel(px, bmask), 0xff})
+		}
+	}
+	return img, nil
+}
+
+// distinctColours counts the colours of img, sampling every fourth pixel.
+func distinctColours(img image.Image) int {
+	seen := map[color.RGBA]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 4 {
+		for x := b.Min.X; x < b.Max.X; x += 4 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			seen[color.RGBA{uint8(r >> 8), uint8(g >> 8), uint8(bl >> 8), 0}] = true
+		}
+	}
+	return len(seen)
+}
+
+// savePNG writes img to path.
+func savePNG(t *testing.T, path string, img image.Image) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// logWatcher collects a process's output and lets a test wait for a line.
+type logWatcher struct {
+	mu    sync.Mutex
+	buf   strings.Builder
+	cond  chan struct{}
+	lines []string
+}
+
+func newLogWatcher() *logWatcher { return &logWatcher{cond: make(chan struct{})} }
+
+// Write implements io.Writer.
+func (l *logWatcher) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	l.buf.Write(p)
+	close(l.cond)
+	l.cond = make(chan struct{})
+	l.mu.Unlock()
+	return len(p), nil
+}
+
+// String returns everything written so far.
+func (l *logWatcher) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// waitFor blocks until a written line contains every one of subs, or ctx ends.
+func (l *logWatcher) waitFor(ctx context.Context, subs ...string) (string, error) {
+	for {
+		l.mu.Lock()
+		text, ch := l.buf.String(), l.cond
+		l.mu.Unlock()
+		for _, line := range strings.Split(text, "\n") {
+			all := true
+			for _, s := range subs {
+				if !strings.Contains(line, s) {
+					all = false
+					break
+				}
+			}
+			if all {
+				return line, nil
+			}
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return "", fmt.Errorf("no line with %q in output:\n%s", subs, text)
+		}
+	}
+}
+
+var _ io.Writer = (*logWatcher)(nil)

@@ -1,0 +1,551 @@
+package printer
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrEmptyDocument is returned when there is nothing to print.
+var ErrEmptyDocument = errors.New("printer: empty document")
+
+// Encoded is the result of encoding a document for one profile.
+type Encoded struct {
+	// Bytes is the ESC/POS stream.
+	Bytes []byte
+	// Substituted counts characters the profile has no code page for and
+	// that were printed through a readable fallback (ł as l).
+	Substituted map[rune]int
+}
+
+// Encode lays doc out for profile p and returns the ESC/POS bytes.
+func Encode(doc *Document, p Profile) ([]byte, error) {
+	enc, err := EncodeDetailed(doc, p)
+	return enc.Bytes, err
+}
+
+// EncodeDetailed is Encode, also reporting the characters that went out as
+// fallbacks.
+func EncodeDetailed(doc *Document, p Profile) (Encoded, error) {
+	if doc == nil || len(doc.blocks) == 0 {
+		return Encoded{}, ErrEmptyDocument
+	}
+	if p.WidthDots <= 0 || p.ColumnsA <= 0 {
+		return Encoded{}, fmt.Errorf("encode for %q: profile has no paper width", p.ID)
+	}
+	e := &encoder{p: p, te: newTextEncoder(p)}
+	e.out = append(e.out, 0x1b, '@')
+	for i, b := range doc.blocks {
+		if err := e.block(b); err != nil {
+			return Encoded{}, fmt.Errorf("encode block %d for %s: %w", i, p.ID, err)
+		}
+	}
+	return Encoded{Bytes: e.out, Substituted: e.te.substituted}, nil
+}
+
+type encoder struct {
+	p     Profile
+	out   []byte
+	te    *textEncoder
+	st    Style
+	align Align
+}
+
+func (e *encoder) cell(f Font) int {
+	if f == FontB {
+		return e.p.CellB()
+	}
+	return e.p.CellA()
+}
+
+// columns returns the characters per line in style st.
+func (e *encoder) columns(st Style) int {
+	return max(1, e.p.WidthDots/(e.cell(st.Font)*st.w()))
+}
+
+func boolByte(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (e *encoder) setStyle(s Style) {
+	if s.Font != e.st.Font {
+		e.out = append(e.out, 0x1b, 'M', byte(s.Font))
+	}
+	if s.Bold != e.st.Bold {
+		e.out = append(e.out, 0x1b, 'E', boolByte(s.Bold))
+	}
+	if s.Underline != e.st.Underline {
+		e.out = append(e.out, 0x1b, '-', boolByte(s.Underline))
+	}
+	if s.Invert != e.st.Invert {
+		e.out = append(e.out, 0x1d, 'B', boolByte(s.Invert))
+	}
+	if s.w() != e.st.w() || s.h() != e.st.h() {
+		e.out = append(e.out, 0x1d, '!', byte((s.w()-1)<<4|(s.h()-1)))
+	}
+	e.st = s
+}
+
+func (e *encoder) setAlign(a Align) {
+	if a != e.align {
+		e.out = append(e.out, 0x1b, 'a', byte(a))
+		e.align = a
+	}
+}
+
+type glyph struct {
+	r  rune
+	st Style
+	wd int
+}
+
+// wrap breaks glyphs into lines no wider than width dots, at spaces where it
+// can, and at explicit newlines.
+func wrap(gs []glyph, width int) [][]glyph {
+	var lines [][]glyph
+	var cur []glyph
+	curW := 0
+	flush := func() {
+		for len(cur) > 0 && cur[len(cur)-1].r == ' ' {
+			cur = cur[:len(cur)-1]
+		}
+		lines = append(lines, cur)
+		cur, curW = nil, 0
+	}
+	for _, g := range gs {
+		if g.r == '\n' {
+			flush()
+			continue
+		}
+		if curW+g.wd > width && len(cur) > 0 {
+			if g.r == ' ' {
+				flush()
+				continue
+			}
+			cut := -1
+			for i := len(cur) - 1; i > 0; i-- {
+				if cur[i].r == ' ' {
+					cut = i
+					break
+				}
+			}
+			if cut > 0 {
+				rest := append([]glyph(nil), cur[cut+1:]...)
+				cur = cur[:cut]
+				flush()
+				cur = rest
+				for _, r := range rest {
+					curW += r.wd
+				}
+			} else {
+				flush()
+			}
+		}
+		if g.r == ' ' && len(cur) == 0 && len(lines) > 0 {
+			continue
+		}
+		cur = append(cur, g)
+		curW += g.wd
+	}
+	if len(cur) > 0 || len(lines) == 0 {
+		flush()
+	}
+	return lines
+}
+
+func (e *encoder) glyphs(s string, st Style) []glyph {
+	var gs []glyph
+	wd := e.cell(st.Font) * st.w()
+	for _, line := range strings.Split(s, "\n") {
+		if len(gs) > 0 {
+			gs = append(gs, glyph{r: '\n', st: st})
+		}
+		for _, r := range e.te.normalise(line) {
+			gs = append(gs, glyph{r: r, st: st, wd: wd})
+		}
+	}
+	return gs
+}
+
+// emitLine prints one line of glyphs and ends it.
+func (e *encoder) emitLine(gs []glyph, a Align) {
+	e.setAlign(a)
+	var run strings.Builder
+	var runSt Style
+	flush := func() {
+		if run.Len() > 0 {
+			e.setStyle(runSt)
+			e.out = e.te.write(e.out, run.String())
+			run.Reset()
+		}
+	}
+	for i, g := range gs {
+		if i == 0 || g.st != runSt {
+			flush()
+			runSt = g.st
+		}
+		run.WriteRune(g.r)
+	}
+	flush()
+	e.out = append(e.out, '\n')
+}
+
+func (e *encoder) block(b block) error {
+	switch b := b.(type) {
+	case textBlock:
+		if b.page != "" {
+			e.pageLine(b)
+			return nil
+		}
+		spans := b.spans
+		if b.fit {
+			spans = e.fit(spans)
+		}
+		var gs []glyph
+		for _, sp := range spans {
+			gs = append(gs, e.glyphs(sp.Text, sp.Style)...)
+		}
+		for _, line := range wrap(gs, e.p.WidthDots) {
+			e.emitLine(line, b.align)
+		}
+	case rowBlock:
+		e.row(b)
+	case ruleBlock:
+		ch := b.ch
+		if ch == 0 {
+			ch = '-'
+		}
+		s := e.te.normalise(string(ch))
+		if s == "" {
+			s = "-"
+		}
+		n := e.columns(b.style)
+		line := strings.Repeat(s, n)
+		gs := e.glyphs(string([]rune(line)[:n]), b.style)
+		e.emitLine(gs, AlignLeft)
+	case barcodeBlock:
+		return e.barcode(b)
+	case qrBlock:
+		return e.qr(b)
+	case imageBlock:
+		frac := b.maxWidth
+		if frac <= 0 || frac > 1 {
+			frac = 1
+		}
+		bm := prepareImage(b.img, int(float64(e.p.WidthDots)*frac), b.maxHeight, b.threshold)
+		if bm == nil {
+			return nil
+		}
+		e.image(bm, b.align)
+	case feedBlock:
+		if b.lines > 0 {
+			e.out = append(e.out, 0x1b, 'd', byte(min(b.lines, 255)))
+		}
+	case cutBlock:
+		switch {
+		case b.partial && e.p.PartialCut, !e.p.FullCut && e.p.PartialCut:
+			e.out = append(e.out, 0x1d, 'V', 66, 0)
+		case e.p.FullCut:
+			e.out = append(e.out, 0x1d, 'V', 65, 0)
+		default:
+			// No cutter: feed the last line past the tear bar.
+			e.out = append(e.out, 0x1b, 'd', 4)
+		}
+	case pulseBlock:
+		if e.p.Drawer {
+			e.out = append(e.out, 0x1b, 'p', 0, 25, 250)
+		}
+	default:
+		return fmt.Errorf("unknown block %T", b)
+	}
+	return nil
+}
+
+func (e *encoder) row(b rowBlock) {
+	n := e.columns(b.style)
+	cols := b.cols
+	if len(cols) == 0 {
+		return
+	}
+	texts := make([][]rune, len(cols))
+	widths := make([]int, len(cols))
+	fixed, flex := 0, 0
+	for i, c := range cols {
+		texts[i] = []rune(e.te.normalise(c.Text))
+		if c.Width > 0 {
+			widths[i] = c.Width
+			fixed += c.Width
+		} else {
+			flex++
+		}
+	}
+	gaps := len(cols) - 1
+	left := n - fixed - gaps
+	if flex > 0 {
+		share := max(1, left/flex)
+		for i := range widths {
+			if widths[i] == 0 {
+				widths[i] = share
+			}
+		}
+		// Give rounding leftovers to the first flexible column.
+		for i := range widths {
+			if cols[i].Width == 0 {
+				widths[i] += left - share*flex
+				break
+			}
+		}
+	}
+	// Columns too wide for the line shrink from the first one.
+	total := gaps
+	for _, w := range widths {
+		total += w
+	}
+	for i := 0; total > n && i < len(widths); i++ {
+		cut := min(total-n, widths[i]-1)
+		widths[i] -= cut
+		total -= cut
+	}
+	// The first flexible column wraps; the others are cut to fit.
+	wrapCol := -1
+	for i, c := range cols {
+		if c.Width == 0 {
+			wrapCol = i
+			break
+		}
+	}
+	cellW := e.cell(b.style.Font) * b.style.w()
+	var wrapped [][]rune
+	if wrapCol >= 0 {
+		gs := make([]glyph, 0, len(texts[wrapCol]))
+		for _, r := range texts[wrapCol] {
+			gs = append(gs, glyph{r: r, wd: cellW})
+		}
+		for _, l := range wrap(gs, widths[wrapCol]*cellW) {
+			rs := make([]rune, len(l))
+			for k, g := range l {
+				rs[k] = g.r
+			}
+			wrapped = append(wrapped, rs)
+		}
+	}
+	lines := max(1, len(wrapped))
+	for li := 0; li < lines; li++ {
+		var sb []rune
+		for i := range cols {
+			var t []rune
+			switch {
+			case i == wrapCol:
+				if li < len(wrapped) {
+					t = wrapped[li]
+				}
+			case li == 0:
+				t = texts[i]
+			}
+			if len(t) > widths[i] {
+				t = t[:widths[i]]
+			}
+			pad := widths[i] - len(t)
+			fill := ' '
+			if b.fill != 0 && i == wrapCol && li == lines-1 && len(t) > 0 && pad > 1 {
+				fill = b.fill
+			}
+			switch cols[i].Align {
+			case AlignRight:
+				sb = append(sb, []rune(strings.Repeat(" ", pad))...)
+				sb = append(sb, t...)
+			case AlignCenter:
+				sb = append(sb, []rune(strings.Repeat(" ", pad/2))...)
+				sb = append(sb, t...)
+				sb = append(sb, []rune(strings.Repeat(" ", pad-pad/2))...)
+			default:
+				sb = append(sb, t...)
+				if fill != ' ' {
+					sb = append(sb, ' ')
+					sb = append(sb, []rune(strings.Repeat(string(fill), pad-1))...)
+				} else {
+					sb = append(sb, []rune(strings.Repeat(" ", pad))...)
+				}
+			}
+			if i < len(cols)-1 {
+				sb = append(sb, ' ')
+			}
+		}
+		line := strings.TrimRight(string(sb), " ")
+		gs := make([]glyph, 0, len(line))
+		for _, r := range line {
+			gs = append(gs, glyph{r: r, st: b.style, wd: cellW})
+		}
+		e.emitLine(gs, AlignLeft)
+	}
+}
+
+// barcodeModules returns the modules of a barcode and the text it carries.
+func barcodeModules(sym Symbology, data string) ([]bool, string, error) {
+	switch sym {
+	case EAN13:
+		full, err := validEAN(data)
+		if err != nil {
+			return nil, "", err
+		}
+		return ean13Modules(full), full, nil
+	default:
+		vals, err := code128Values(data)
+		if err != nil {
+			return nil, "", err
+		}
+		return code128Modules(vals), data, nil
+	}
+}
+
+func (e *encoder) barcode(b barcodeBlock) error {
+	mods, text, err := barcodeModules(b.sym, b.data)
+	if err != nil {
+		return err
+	}
+	quiet := 10
+	module := min(3, e.p.WidthDots/(len(mods)+2*quiet))
+	height := b.height
+	if height <= 0 {
+		height = 80
+	}
+	if e.p.Barcode && module >= 2 {
+		e.out = append(e.out, 0x1d, 'h', byte(min(height, 255)), 0x1d, 'w', byte(module))
+		hri := byte(0)
+		if b.hri {
+			hri = 2
+		}
+		e.out = append(e.out, 0x1d, 'H', hri, 0x1d, 'f', 0)
+		e.setAlign(b.align)
+		switch b.sym {
+		case EAN13:
+			e.out = append(e.out, 0x1d, 'k', 67, 12)
+			e.out = append(e.out, text[:12]...)
+		default:
+			payload, err := code128Escpos(b.data)
+			if err != nil {
+				return err
+			}
+			if len(payload) > 255 {
+				return fmt.Errorf("code128: %d bytes is too long", len(payload))
+			}
+			e.out = append(e.out, 0x1d, 'k', 73, byte(len(payload)))
+			e.out = append(e.out, payload...)
+		}
+		return nil
+	}
+	// No GS k, or too long for its narrowest module: draw it.
+	module = max(1, module)
+	w := len(mods) * module
+	if w > e.p.WidthDots {
+		return fmt.Errorf("barcode %q is %d dots, wider than the paper (%d)", b.data, w, e.p.WidthDots)
+	}
+	bm := newBitmap(w, height)
+	for i, dark := range mods {
+		if dark {
+			bm.fillRect(i*module, 0, (i+1)*module, height)
+		}
+	}
+	e.image(bm, b.align)
+	if b.hri {
+		e.emitLine(e.glyphs(text, Plain), b.align)
+	}
+	return nil
+}
+
+// qrModule picks a module size so the symbol takes about half the paper.
+func (e *encoder) qrModule(q *qrCode, want int) int {
+	if want > 0 {
+		return min(want, 16)
+	}
+	return max(2, min(8, e.p.WidthDots/2/(q.size+8)))
+}
+
+func (e *encoder) qr(b qrBlock) error {
+	q, err := qrEncode([]byte(b.data), qrM)
+	if err != nil {
+		return err
+	}
+	module := e.qrModule(q, b.module)
+	if e.p.QR {
+		e.setAlign(b.align)
+		e.out = append(e.out, 0x1d, '(', 'k', 4, 0, 49, 65, 50, 0)
+		e.out = append(e.out, 0x1d, '(', 'k', 3, 0, 49, 67, byte(module))
+		e.out = append(e.out, 0x1d, '(', 'k', 3, 0, 49, 69, 49)
+		n := len(b.data) + 3
+		e.out = append(e.out, 0x1d, '(', 'k', byte(n), byte(n>>8), 49, 80, 48)
+		e.out = append(e.out, b.data...)
+		e.out = append(e.out, 0x1d, '(', 'k', 3, 0, 49, 81, 48)
+		// Epson leaves the print position at the start of the next line.
+		return nil
+	}
+	e.image(qrBitmap(q, module), b.align)
+	return nil
+}
+
+// qrBitmap draws q with a four-module quiet zone.
+func qrBitmap(q *qrCode, module int) *bitmap {
+	side := (q.size + 8) * module
+	bm := newBitmap(side, side)
+	for y := 0; y < q.size; y++ {
+		for x := 0; x < q.size; x++ {
+			if q.dark(x, y) {
+				bm.fillRect((x+4)*module, (y+4)*module, (x+5)*module, (y+5)*module)
+			}
+		}
+	}
+	return bm
+}
+
+func (e *encoder) image(bm *bitmap, a Align) {
+	e.setAlign(a)
+	e.out = rasterBands(e.out, bm, e.p)
+}
+
+// fit lowers the magnification of spans until they fit on one line.
+func (e *encoder) fit(spans []Span) []Span {
+	out := append([]Span(nil), spans...)
+	for {
+		width, widest := 0, -1
+		for i, sp := range out {
+			width += runeLen(e.te.normalise(sp.Text)) * e.cell(sp.Style.Font) * sp.Style.w()
+			if widest < 0 || sp.Style.w() > out[widest].Style.w() {
+				widest = i
+			}
+		}
+		if width <= e.p.WidthDots || widest < 0 || out[widest].Style.w() <= 1 {
+			return out
+		}
+		st := out[widest].Style
+		st.Width = st.w() - 1
+		if st.h() > st.Width+1 {
+			st.Height = st.Width + 1
+		}
+		out[widest].Style = st
+	}
+}
+
+// pageLine prints a block in one forced code page, for the test page.
+func (e *encoder) pageLine(b textBlock) {
+	n, ok := e.p.Page(b.page)
+	if !ok {
+		return
+	}
+	e.setAlign(b.align)
+	e.out = append(e.out, 0x1b, 't', n)
+	e.te.current = int(n)
+	for _, sp := range b.spans {
+		e.setStyle(sp.Style)
+		for _, r := range sp.Text {
+			if c, ok := encodeIn(b.page, r); ok {
+				e.out = append(e.out, c)
+			} else {
+				e.out = append(e.out, Fallback(r)...)
+			}
+		}
+	}
+	e.out = append(e.out, '\n')
+}

@@ -1,0 +1,293 @@
+package printer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+)
+
+// Options tune how a Printer runs jobs. The zero value means the defaults.
+type Options struct {
+	// JobTimeout bounds one attempt at sending a job (default 30 s).
+	JobTimeout time.Duration
+	// Retries is how many times a transient failure is retried (default 2;
+	// negative for none).
+	Retries int
+	// RetryDelay is the pause before the first retry, doubled after each
+	// (default 300 ms).
+	RetryDelay time.Duration
+	// StatusTimeout bounds one status question (default 1 s).
+	StatusTimeout time.Duration
+	// SkipStatusCheck turns off asking the printer about paper and cover
+	// before a job on transports that read back.
+	SkipStatusCheck bool
+	// Logger receives job failures; nil for slog.Default.
+	Logger *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.JobTimeout <= 0 {
+		o.JobTimeout = 30 * time.Second
+	}
+	if o.Retries == 0 {
+		o.Retries = 2
+	} else if o.Retries < 0 {
+		o.Retries = 0
+	}
+	if o.RetryDelay <= 0 {
+		o.RetryDelay = 300 * time.Millisecond
+	}
+	if o.StatusTimeout <= 0 {
+		o.StatusTimeout = time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
+
+// Printer prints documents on one printer. It is safe for concurrent use;
+// jobs go out one at a time.
+type Printer struct {
+	profile Profile
+	target  Target
+	opts    Options
+	// busy serialises jobs; a channel so waiting honours ctx.
+	busy chan struct{}
+	// mute is set once the printer has not answered a status question, so
+	// later jobs do not wait for answers that never come.
+	mute atomic.Bool
+}
+
+// New returns a Printer for profile p at target t with default options.
+func New(p Profile, t Target) *Printer { return NewWithOptions(p, t, Options{}) }
+
+// NewWithOptions returns a Printer with the given options.
+func NewWithOptions(p Profile, t Target, o Options) *Printer {
+	return &Printer{profile: p, target: t, opts: o.withDefaults(), busy: make(chan struct{}, 1)}
+}
+
+// Profile returns the printer's profile.
+func (p *Printer) Profile() Profile { return p.profile }
+
+// Target returns where the printer is.
+func (p *Printer) Target() Target { return p.target }
+
+// Print encodes doc for the printer's profile and sends it as one job.
+func (p *Printer) Print(ctx context.Context, doc *Document) error {
+	data, err := Encode(doc, p.profile)
+	if err != nil {
+		return &Error{Op: "print", Kind: KindInvalid, Err: err}
+	}
+	return p.PrintRaw(ctx, data)
+}
+
+// PrintRaw sends ESC/POS bytes as one job: each attempt has the job timeout,
+// transient faults (unreachable, timeout, broken connection) are retried, and
+// the call returns when ctx ends whatever the printer does. Failures are
+// *Error values with a Kind the app can show.
+func (p *Printer) PrintRaw(ctx context.Context, data []byte) error {
+	op := "print to " + p.target.String()
+	select {
+	case p.busy <- struct{}{}:
+		defer func() { <-p.busy }()
+	case <-ctx.Done():
+		return &Error{Op: op, Kind: KindCanceled, Err: ctx.Err()}
+	}
+	delay := p.opts.RetryDelay
+	var err error
+	for attempt := 0; ; attempt++ {
+		err = p.attempt(ctx, data)
+		if err == nil {
+			return nil
+		}
+		err = wrapErr(op, err)
+		if ctx.Err() != nil {
+			kind := KindCanceled
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				kind = KindTimeout
+			}
+			err = &Error{Op: op, Kind: kind, Err: err}
+			break
+		}
+		if !KindOf(err).Transient() || attempt >= p.opts.Retries {
+			break
+		}
+		p.opts.Logger.Warn("printer job failed, retrying", "target", p.target.String(), "attempt", attempt+1, "err", err)
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+		}
+		delay *= 2
+	}
+	p.opts.Logger.Error("printer job failed", "target", p.target.String(), "bytes", len(data), "err", err)
+	return err
+}
+
+func (p *Printer) attempt(ctx context.Context, data []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, p.opts.JobTimeout)
+	defer cancel()
+	l, err := openAside(ctx, p.target)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	if !p.opts.SkipStatusCheck && !p.mute.Load() && p.target.Kind != "file" && p.target.Kind != "spooler" {
+		st, err := p.status(ctx, l)
+		switch {
+		case err == nil:
+			if perr := st.Problem(); perr != nil {
+				return perr
+			}
+		case KindOf(err) == KindTimeout && ctx.Err() == nil:
+			// The printer does not answer status; print anyway and stop asking.
+			p.mute.Store(true)
+		case KindOf(err) == KindUnsupported:
+			p.mute.Store(true)
+		default:
+			return err
+		}
+	}
+	return l.write(ctx, data)
+}
+
+// Status asks the printer about itself with DLE EOT 1, 2 and 4. It fails
+// with KindTimeout when the printer does not answer within the status
+// timeout, and KindUnsupported on transports that cannot read back.
+func (p *Printer) Status(ctx context.Context) (Status, error) {
+	op := "status of " + p.target.String()
+	select {
+	case p.busy <- struct{}{}:
+		defer func() { <-p.busy }()
+	case <-ctx.Done():
+		return Status{}, &Error{Op: op, Kind: KindCanceled, Err: ctx.Err()}
+	}
+	ctx, cancel := context.WithTimeout(ctx, p.opts.StatusTimeout*4)
+	defer cancel()
+	l, err := openAside(ctx, p.target)
+	if err != nil {
+		return Status{}, wrapErr(op, err)
+	}
+	defer l.Close()
+	st, err := p.status(ctx, l)
+	if err != nil {
+		return Status{}, wrapErr(op, err)
+	}
+	if st.Online {
+		p.mute.Store(false)
+	}
+	return st, nil
+}
+
+func (p *Printer) status(ctx context.Context, l link) (Status, error) {
+	var st Status
+	for _, n := range []byte{1, 2, 4} {
+		qctx, cancel := context.WithTimeout(ctx, p.opts.StatusTimeout)
+		b, err := l.query(qctx, []byte{0x10, 0x04, n})
+		cancel()
+		if err != nil {
+			if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+				return Status{}, &Error{Kind: KindTimeout, Err: fmt.Errorf("no answer to DLE EOT %d within %v", n, p.opts.StatusTimeout)}
+			}
+			return Status{}, err
+		}
+		if err := st.set(n, b); err != nil {
+			return Status{}, err
+		}
+	}
+	return st, nil
+}
+
+// Status is what a printer reports about itself.
+type Status struct {
+	Online       bool
+	CoverOpen    bool
+	PaperNearEnd bool
+	PaperOut     bool
+	// FeedButton is set while the feed button is held.
+	FeedButton bool
+	// Error is set when the printer stopped on an error (cutter jam,
+	// overheating).
+	Error bool
+	// Raw holds the answers to DLE EOT 1, 2 and 4.
+	Raw [3]byte
+}
+
+// set reads the answer b to DLE EOT n. Every valid answer has bits 1 and 4
+// set and bits 0 and 7 clear.
+func (s *Status) set(n, b byte) error {
+	if b&0x93 != 0x12 {
+		return &Error{Kind: KindIO, Err: fmt.Errorf("answer %#02x to DLE EOT %d is not a status byte", b, n)}
+	}
+	switch n {
+	case 1:
+		s.Raw[0] = b
+		s.Online = b&0x08 == 0
+	case 2:
+		s.Raw[1] = b
+		s.CoverOpen = b&0x04 != 0
+		s.FeedButton = b&0x08 != 0
+		s.PaperOut = s.PaperOut || b&0x20 != 0
+		s.Error = b&0x40 != 0
+	case 4:
+		s.Raw[2] = b
+		s.PaperNearEnd = b&0x0c != 0
+		s.PaperOut = s.PaperOut || b&0x60 != 0
+	}
+	return nil
+}
+
+// Problem returns the condition that stops printing as an *Error, the most
+// pressing first, or nil when the printer can print.
+func (s Status) Problem() error {
+	switch {
+	case s.PaperOut:
+		return &Error{Kind: KindPaperOut}
+	case s.CoverOpen:
+		return &Error{Kind: KindCoverOpen}
+	case !s.Online || s.Error:
+		return &Error{Kind: KindOffline}
+	}
+	return nil
+}
+
+// String describes the status in English, for logs.
+func (s Status) String() string {
+	if err := s.Problem(); err != nil {
+		return err.Error()
+	}
+	if s.PaperNearEnd {
+		return "online, paper near end"
+	}
+	return "online"
+}
+
+// openAside opens the target, giving up when ctx ends; a link that opens
+// after that is closed.
+func openAside(ctx context.Context, t Target) (link, error) {
+	type result struct {
+		l   link
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		l, err := openLink(ctx, t)
+		ch <- result{l, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.l, r.err
+	case <-ctx.Done():
+		go func() {
+			if r := <-ch; r.l != nil {
+				r.l.Close()
+			}
+		}()
+		return nil, ctx.Err()
+	}
+}

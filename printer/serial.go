@@ -1,0 +1,187 @@
+package printer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/tarm/serial"
+)
+
+// Flow control bytes a printer sends back when its buffer fills and drains.
+const (
+	xon  = 0x11
+	xoff = 0x13
+)
+
+// serialLink drives a printer on a serial line without hardware flow
+// control: it paces bytes to the baud rate so the OS queue never runs far
+// ahead of the wire, stops on XOFF and goes on at XON. Everything else the
+// printer sends back is status.
+type serialLink struct {
+	port   *serial.Port
+	baud   int
+	status chan byte
+	done   chan struct{}
+
+	mu     sync.Mutex
+	paused bool
+	resume chan struct{} // closed on XON
+	rerr   error
+	closed bool
+}
+
+func openSerial(name string, baud int) (link, error) {
+	if baud <= 0 {
+		baud = DefaultBaud
+	}
+	// A read timeout keeps Close from hanging behind a blocked Read.
+	port, err := serial.OpenPort(&serial.Config{Name: name, Baud: baud, ReadTimeout: 50 * time.Millisecond})
+	if err != nil {
+		return nil, fmt.Errorf("open serial %s at %d baud: %w", name, baud, err)
+	}
+	l := &serialLink{port: port, baud: baud, status: make(chan byte, 16), done: make(chan struct{}), resume: make(chan struct{})}
+	go l.readLoop()
+	return l, nil
+}
+
+func (l *serialLink) readLoop() {
+	defer close(l.done)
+	buf := make([]byte, 64)
+	for {
+		n, err := l.port.Read(buf)
+		for _, b := range buf[:n] {
+			switch b {
+			case xoff:
+				l.mu.Lock()
+				if !l.paused {
+					l.paused = true
+					l.resume = make(chan struct{})
+				}
+				l.mu.Unlock()
+			case xon:
+				l.mu.Lock()
+				if l.paused {
+					l.paused = false
+					close(l.resume)
+				}
+				l.mu.Unlock()
+			default:
+				select {
+				case l.status <- b:
+				default:
+				}
+			}
+		}
+		l.mu.Lock()
+		closed := l.closed
+		l.mu.Unlock()
+		if closed {
+			return
+		}
+		if err != nil && n == 0 && !isTimeout(err) {
+			l.mu.Lock()
+			l.rerr = err
+			l.mu.Unlock()
+			return
+		}
+	}
+}
+
+func isTimeout(err error) bool {
+	// tarm/serial returns io.EOF when the read timeout passes with no data.
+	return err != nil && (err.Error() == "EOF" || errors.Is(err, context.DeadlineExceeded))
+}
+
+// chunk is the write size: about 20 ms of wire time, at least 16 bytes.
+func (l *serialLink) chunk() int { return max(16, l.baud/10/50) }
+
+// wireTime is how long n bytes take on the line at 10 bits a byte.
+func wireTime(n, baud int) time.Duration {
+	return time.Duration(int64(n) * 10 * int64(time.Second) / int64(baud))
+}
+
+func (l *serialLink) waitXON(ctx context.Context) error {
+	l.mu.Lock()
+	paused, resume := l.paused, l.resume
+	l.mu.Unlock()
+	if !paused {
+		return nil
+	}
+	select {
+	case <-resume:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("printer held the line with XOFF: %w", ctx.Err())
+	}
+}
+
+func (l *serialLink) write(ctx context.Context, data []byte) error {
+	start := time.Now()
+	sent := 0
+	size := l.chunk()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	<-timer.C
+	for sent < len(data) {
+		if err := l.waitXON(ctx); err != nil {
+			return err
+		}
+		// Keep no more than one chunk queued ahead of the wire, so an XOFF
+		// stops the flow within a chunk.
+		ahead := wireTime(sent, l.baud) - time.Since(start)
+		if ahead > wireTime(size, l.baud) {
+			timer.Reset(ahead - wireTime(size, l.baud))
+			select {
+			case <-timer.C:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			continue
+		}
+		n := min(size, len(data)-sent)
+		if _, err := l.port.Write(data[sent : sent+n]); err != nil {
+			return err
+		}
+		if sent == 0 {
+			start = time.Now()
+		}
+		sent += n
+	}
+	// Return when the last byte has left, not when it was queued.
+	if rest := wireTime(sent, l.baud) - time.Since(start); rest > 0 {
+		timer.Reset(rest)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+func (l *serialLink) query(ctx context.Context, req []byte) (byte, error) {
+	// Drop answers to earlier questions that came too late.
+	for len(l.status) > 0 {
+		<-l.status
+	}
+	if _, err := l.port.Write(req); err != nil {
+		return 0, err
+	}
+	select {
+	case b := <-l.status:
+		return b, nil
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+func (l *serialLink) Close() error {
+	l.mu.Lock()
+	l.closed = true
+	l.mu.Unlock()
+	<-l.done
+	return l.port.Close()
+}

@@ -1,0 +1,133 @@
+package printer_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/skranke/skranke/printer"
+)
+
+// TestNordicAndPolishRoundTrip prints the sample text on every profile and
+// reads it back through the renderer's code page decoding: every character
+// must come back as itself, never as '?'.
+func TestNordicAndPolishRoundTrip(t *testing.T) {
+	texts := []string{
+		printer.SampleText,
+		"Åse Ødegård kjøpte blåbærsyltetøy",
+		"Zażółć gęślą jaźń – ŁÓDŹ",
+		"Größe: Ä Ö Ü ä ö ü ß",
+		"“Sitat” – € 1 234,50 – æ/Ø/å",
+	}
+	for _, p := range printer.Profiles() {
+		t.Run(p.ID, func(t *testing.T) {
+			for _, s := range texts {
+				doc := printer.NewDocument().Text(s, printer.Plain, printer.AlignLeft)
+				enc, err := printer.EncodeDetailed(doc, p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(enc.Substituted) > 0 {
+					t.Errorf("%q: substituted %v though the profile has pages for them", s, enc.Substituted)
+				}
+				if bytes.ContainsRune(enc.Bytes, '?') {
+					t.Errorf("%q: encoded bytes contain '?'", s)
+				}
+				// Narrow paper wraps long lines at spaces.
+				got := strings.Join(lines(MustText(t, enc.Bytes, p)), " ")
+				if got != s {
+					t.Errorf("printed %q, want %q", got, s)
+				}
+			}
+		})
+	}
+}
+
+// TestCodePageSwitchingInsideLine checks that one line mixing Norwegian and
+// Polish switches code page mid-line and comes back right in every style.
+func TestCodePageSwitchingInsideLine(t *testing.T) {
+	p := MustProfile(t, "bixolon-srp-350plusiii") // has no CP1250: ø and ł need different pages
+	s := "ø ł ø ł"
+	doc := printer.NewDocument().Spans(printer.AlignLeft,
+		printer.Span{Text: s, Style: printer.Bold},
+		printer.Span{Text: " ż", Style: printer.Small})
+	b := MustEncode(t, doc, p)
+	if n := bytes.Count(b, []byte{0x1b, 't'}); n < 3 {
+		t.Errorf("expected ESC t switches inside the line, found %d in % x", n, b)
+	}
+	if got := strings.TrimSpace(MustText(t, b, p)); got != s+" ż" {
+		t.Errorf("printed %q", got)
+	}
+}
+
+// TestFallbackIsReadable prints on a printer with only PC437: what it
+// cannot print comes out spelled the nearest readable way, never '?'.
+func TestFallbackIsReadable(t *testing.T) {
+	p := MustProfile(t, "generic-80")
+	p.CodePages = []printer.CodePage{{N: 0, Name: "CP437"}}
+	cases := []struct{ in, want string }{
+		{"łódź", "lódz"}, // ó is in PC437, ł ź are not
+		{"Łukasz Żółć", "Lukasz Zólc"},
+		{"€ 10", "EUR 10"},
+		{"“quote” – dash", "\"quote\" - dash"},
+		{"Ødegård", "Odegård"},
+		{"ąęśń", "aesn"},
+		{"日本", "[U+65E5][U+672C]"},
+	}
+	for _, c := range cases {
+		doc := printer.NewDocument().Text(c.in, printer.Plain, printer.AlignLeft)
+		enc, err := printer.EncodeDetailed(doc, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := strings.TrimRight(MustText(t, enc.Bytes, p), "\n")
+		if got != c.want {
+			t.Errorf("%q printed as %q, want %q", c.in, got, c.want)
+		}
+		if strings.Contains(got, "?") {
+			t.Errorf("%q printed with a '?'", c.in)
+		}
+		if len(enc.Substituted) == 0 {
+			t.Errorf("%q: substitutions not reported", c.in)
+		}
+	}
+}
+
+func TestWrapAndColumns(t *testing.T) {
+	for _, id := range []string{"generic-58", "epson-tm-t88v", "epson-tm-t20iii"} {
+		p := MustProfile(t, id)
+		doc := printer.NewDocument().
+			Text("Dette er en lang tekst som må brytes over flere linjer på smalt papir uten å kutte ord midt i.", printer.Plain, printer.AlignLeft).
+			Row("Proteinpulver sjokolade ekstra stor pakke 2 kg", "kr 1 234,50", printer.Plain).
+			LeaderRow("Sum", "kr 99,00", printer.Bold).
+			Text("Stor", printer.Large, printer.AlignCenter)
+		text := MustText(t, MustEncode(t, doc, p), p)
+		ls := lines(text)
+		for _, l := range ls {
+			if n := len([]rune(l)); n > p.ColumnsA {
+				t.Errorf("%s: line %q is %d columns, paper has %d", id, l, n, p.ColumnsA)
+			}
+		}
+		if !strings.HasSuffix(strings.TrimRight(findLine(ls, "Proteinpulver"), " "), "kr 1 234,50") {
+			t.Errorf("%s: amount not at the right end of the first row line: %q", id, ls)
+		}
+		sum := findLine(ls, "Sum")
+		if !strings.Contains(sum, "Sum ...") || !strings.HasSuffix(sum, "kr 99,00") || len([]rune(sum)) != p.ColumnsA {
+			t.Errorf("%s: leader row %q", id, sum)
+		}
+		for _, l := range ls {
+			if strings.HasSuffix(l, "uten å kut") || strings.HasPrefix(l, "te ord") {
+				t.Errorf("%s: word split: %q", id, l)
+			}
+		}
+	}
+}
+
+func findLine(ls []string, prefix string) string {
+	for _, l := range ls {
+		if strings.HasPrefix(l, prefix) {
+			return l
+		}
+	}
+	return ""
+}

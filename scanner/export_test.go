@@ -1,0 +1,61 @@
+package scanner
+
+import (
+	"context"
+	"io"
+)
+
+// KeyFor returns the key a scanner set to layout l presses for r, for tests
+// that simulate typing.
+func KeyFor(l Layout, r rune) (usage byte, shift, altGr, ok bool) {
+	t := l.table()
+	for level := 0; level < 3; level++ {
+		for u := range t {
+			if t[u][level] == r && (u < 0x54 || u > 0x63) {
+				return byte(u), level == 1, level == 2, true
+			}
+		}
+	}
+	return 0, false, false, false
+}
+
+// CharFor returns what the key types on layout l.
+func CharFor(l Layout, usage byte, shift, altGr bool) rune {
+	return l.table().keyRune(usage, shift, altGr)
+}
+
+// GTINCheck exposes the EAN/UPC check.
+var GTINCheck = gtinCheck
+
+// ListSerialUnder lists serial ports under a /dev-like directory.
+var ListSerialUnder = listSerialUnder
+
+// FakeHIDBackend lets tests stand in for USB hardware.
+type FakeHIDBackend interface {
+	Enumerate(vid, pid uint16) ([]HIDDevice, error)
+	Open(d HIDDevice) (io.ReadCloser, error)
+}
+
+type fakeBackend struct{ f FakeHIDBackend }
+
+func (b fakeBackend) enumerate(vid, pid uint16) ([]HIDDevice, error) { return b.f.Enumerate(vid, pid) }
+func (b fakeBackend) open(d HIDDevice) (io.ReadCloser, error)        { return b.f.Open(d) }
+
+// OpenHIDWith opens a HID source on a fake backend.
+func OpenHIDWith(ctx context.Context, cfg HIDConfig, f FakeHIDBackend) (*HID, error) {
+	return openHID(ctx, cfg, fakeBackend{f})
+}
+
+// ListHIDWith lists devices of a fake backend.
+func ListHIDWith(f FakeHIDBackend) ([]HIDDevice, error) { return listHID(fakeBackend{f}) }
+
+// Frames splits a byte stream fed in the given chunks at suffix, the way
+// serial sources do.
+func Frames(suffix string, chunks ...[]byte) []string {
+	var out []string
+	f := newFramer(suffix)
+	for _, c := range chunks {
+		f.feed(c, func(s string) { out = append(out, s) })
+	}
+	return out
+}

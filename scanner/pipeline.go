@@ -1,0 +1,308 @@
+package scanner
+
+import (
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Reading.Source values for the app's scan field. A code the Wedge saw
+// arrive at scanner speed is SourceWedge: it went through the computer's
+// keyboard layout from a scanner's, and the pipeline repairs what a layout
+// mismatch did to it. A code typed by a person is SourceHand: their keyboard
+// and the computer agree, so nothing is repaired.
+const (
+	SourceWedge = "wedge"
+	SourceHand  = "hand"
+)
+
+// DefaultDedupWindow is how long the same code read again is dropped.
+const DefaultDedupWindow = 2 * time.Second
+
+// Options configure a Pipeline.
+type Options struct {
+	// Prefix and Suffix are what the scanner is set to add around each code,
+	// beyond the terminator the source splits on. Empty means none.
+	Prefix, Suffix string
+	// HostLayout is the computer's keyboard layout, ScannerLayout the layout
+	// a keyboard-mode scanner is set to. When they differ, characters typed
+	// through the keyboard (Source not "serial:..." or "hid:...") are mapped
+	// back to what the scanner meant. Empty means unknown: no mapping.
+	HostLayout, ScannerLayout Layout
+	// DedupWindow is how long a code read again is dropped as a repeat;
+	// 0 means DefaultDedupWindow, a negative value turns it off.
+	DedupWindow time.Duration
+}
+
+// Pipeline cleans, repairs, classifies and validates readings from every
+// source. It is safe for concurrent use.
+type Pipeline struct {
+	opts   Options
+	window time.Duration
+	repair map[rune]rune
+
+	mu   sync.Mutex
+	seen map[string]time.Time
+}
+
+// NewPipeline returns a pipeline configured by opts.
+func NewPipeline(opts Options) *Pipeline {
+	w := opts.DedupWindow
+	if w == 0 {
+		w = DefaultDedupWindow
+	}
+	return &Pipeline{
+		opts:   opts,
+		window: w,
+		repair: repairMap(opts.HostLayout, opts.ScannerLayout),
+		seen:   make(map[string]time.Time),
+	}
+}
+
+// Process turns a reading into a scan. It returns ErrEmpty for a reading
+// with nothing in it, ErrDuplicate for the same code (or the same bad
+// reading) seen again within the dedup window, and an *InvalidError for
+// a code that looks like one of ours or an EAN-13 but fails validation. Text
+// that is none of those comes back as a Scan of Class Unknown.
+func (p *Pipeline) Process(r Reading) (Scan, error) {
+	at := r.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	sc, err := p.classify(r)
+	sc.Raw, sc.Source, sc.At = r.Data, r.Source, at
+	if err == ErrEmpty {
+		return sc, err
+	}
+	key := "v" + sc.Code
+	if err != nil {
+		key = "x" + err.(*InvalidError).Raw
+	}
+	if p.repeated(key, at) {
+		return sc, ErrDuplicate
+	}
+	return sc, err
+}
+
+// repeated reports whether key was seen within the window before at, and
+// records it.
+func (p *Pipeline) repeated(key string, at time.Time) bool {
+	if p.window < 0 {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	last, ok := p.seen[key]
+	p.seen[key] = at
+	if len(p.seen) > 256 {
+		for k, t := range p.seen {
+			if d := at.Sub(t); d > p.window || d < -p.window {
+				delete(p.seen, k)
+			}
+		}
+	}
+	if !ok {
+		return false
+	}
+	d := at.Sub(last)
+	return d <= p.window && d >= -p.window
+}
+
+// typed reports whether a reading from source is a scanner's typing through
+// the computer's keyboard layout. Serial and HID sources decode bytes
+// themselves, and a person's typing needs no repair.
+func typed(source string) bool {
+	return source != SourceHand && !strings.HasPrefix(source, "serial:") && !strings.HasPrefix(source, "hid:")
+}
+
+// clean trims the reading, undoes the layout mix-up, and strips prefix,
+// suffix and AIM identifier. It returns the text and the symbology the AIM
+// identifier named.
+func (p *Pipeline) clean(r Reading) (text, sym string) {
+	s := strings.TrimFunc(r.Data, isSpaceOrControl)
+	if p.repair != nil && typed(r.Source) {
+		s = p.repairLayout(s)
+	}
+	s = p.stripAffixes(s)
+	if got, ok := parseAIM(s); ok {
+		s, sym = s[3:], got
+	}
+	s = strings.TrimFunc(s, isSpaceOrControl)
+	if p.opts.Prefix != "" || p.opts.Suffix != "" {
+		// A scanner may put the prefix before or after the AIM identifier.
+		s = strings.TrimFunc(p.stripAffixes(s), isSpaceOrControl)
+	}
+	return s, sym
+}
+
+func (p *Pipeline) stripAffixes(s string) string {
+	if p.opts.Prefix != "" {
+		s = strings.TrimPrefix(s, p.opts.Prefix)
+	}
+	if p.opts.Suffix != "" {
+		s = strings.TrimSuffix(s, p.opts.Suffix)
+	}
+	return s
+}
+
+// repairLayout maps back what the computer's layout made of the scanner's
+// key presses.
+func (p *Pipeline) repairLayout(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i, c := range s {
+		if i == 0 {
+			// "]E0" through a Nordic layout: the dead key "¨" composed with E.
+			if base, ok := diaeresisBase(c); ok && p.repair['¨'] == ']' {
+				b.WriteByte(']')
+				b.WriteByte(base)
+				continue
+			}
+		}
+		if m, ok := p.repair[c]; ok {
+			c = m
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func isSpaceOrControl(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }
+
+// isSeparator reports whether c may separate the groups of a printed code:
+// the hyphen as printed, a space, and what a hyphen becomes when a scanner's
+// and a computer's layouts disagree ('+' US on Nordic, '/' Nordic or German
+// on US, 'ß' US on German).
+func isSeparator(c rune) bool {
+	return c == '-' || c == ' ' || c == '+' || c == '/' || c == 'ß'
+}
+
+// normalise returns s upper-cased, with Crockford aliases (I, L for 1; O for
+// 0) and group separators removed. ok is false if s has a character that
+// cannot be in our codes; bad is then the first such character.
+func normalise(s string) (code string, ok bool, bad rune) {
+	buf := make([]byte, 0, len(s))
+	ok = true
+	for _, c := range s {
+		if isSeparator(c) {
+			continue
+		}
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		switch c {
+		case 'I', 'L':
+			c = '1'
+		case 'O':
+			c = '0'
+		}
+		if c >= utf8.RuneSelf || symbolValue(byte(c)) < 0 {
+			if ok {
+				ok, bad = false, c
+			}
+			if c < utf8.RuneSelf {
+				buf = append(buf, byte(c))
+			} else {
+				buf = utf8.AppendRune(buf, c)
+			}
+			continue
+		}
+		buf = append(buf, byte(c))
+	}
+	return string(buf), ok, bad
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// gtinCheck reports whether the digits of s end in a correct GTIN (EAN/UPC)
+// check digit: weights 3 and 1 alternating from the right, check excluded.
+func gtinCheck(s string) bool {
+	sum := 0
+	for i := len(s) - 2; i >= 0; i-- {
+		d := int(s[i] - '0')
+		if (len(s)-2-i)%2 == 0 {
+			d *= 3
+		}
+		sum += d
+	}
+	return (10-sum%10)%10 == int(s[len(s)-1]-'0')
+}
+
+func (p *Pipeline) classify(r Reading) (Scan, error) {
+	text, sym := p.clean(r)
+	sc := Scan{Symbology: r.Symbology}
+	if sc.Symbology == "" {
+		sc.Symbology = sym
+	}
+	if text == "" {
+		return sc, ErrEmpty
+	}
+	invalid := func(kind InvalidKind, reason string) (Scan, error) {
+		sc.Code = text
+		return sc, &InvalidError{Raw: text, Reason: reason, Kind: kind}
+	}
+	// EAN and UPC first: digits only, and their own check digit.
+	if allDigits(text) {
+		switch len(text) {
+		case 13:
+			if !gtinCheck(text) {
+				return invalid(BadCheck, "EAN-13 check digit does not match")
+			}
+			sc.Code, sc.Class = text, EAN13
+			if sc.Symbology == "" || sc.Symbology == SymEANUPC {
+				sc.Symbology = SymEAN13
+			}
+			return sc, nil
+		case 12:
+			if gtinCheck(text) {
+				sc.Code, sc.Class = "0"+text, EAN13
+				if sc.Symbology == "" || sc.Symbology == SymEANUPC {
+					sc.Symbology = SymUPCA
+				}
+				return sc, nil
+			}
+			if sc.Symbology == SymEANUPC {
+				return invalid(BadCheck, "UPC-A check digit does not match")
+			}
+		case 8:
+			if gtinCheck(text) && (sc.Symbology == SymEAN8 || !ValidCheck(text)) {
+				sc.Code = text
+				if sc.Symbology == "" {
+					sc.Symbology = SymEAN8
+				}
+				return sc, nil // A product's EAN-8: not ours, and valid.
+			}
+		}
+	}
+	code, ok, bad := normalise(text)
+	n := utf8.RuneCountInString(code)
+	switch {
+	case ok && (n == ReferenceLen || n == GiftCardLen):
+		if !ValidCheck(code) {
+			return invalid(BadCheck, "check character does not match")
+		}
+		sc.Code, sc.Class = code, Reference
+		if n == GiftCardLen {
+			sc.Class = GiftCardCode
+		}
+		return sc, nil
+	case ok && (n == ReferenceLen-1 || n == ReferenceLen+1 || n == GiftCardLen-1 || n == GiftCardLen+1) && !allDigits(code):
+		return invalid(BadLength, "one symbol too many or too few")
+	case !ok && (n == ReferenceLen || n == GiftCardLen):
+		return invalid(BadCharacters, "character "+string(bad)+" is not in Skranke codes")
+	}
+	sc.Code = text
+	return sc, nil
+}

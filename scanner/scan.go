@@ -1,0 +1,86 @@
+package scanner
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Class is what a scanned code turned out to be.
+type Class int
+
+// The classes of scanned codes.
+const (
+	Unknown      Class = iota // Not a code Skranke issues or knows; Scan.Code holds the cleaned text.
+	Reference                 // A purchase reference code (ReferenceLen symbols, valid check).
+	GiftCardCode              // A gift card code (GiftCardLen symbols, valid check).
+	EAN13                     // An EAN-13 (or UPC-A, widened to 13 digits) with a valid check digit.
+)
+
+// String returns the class name in English, for logs.
+func (c Class) String() string {
+	switch c {
+	case Unknown:
+		return "unknown"
+	case Reference:
+		return "reference"
+	case GiftCardCode:
+		return "gift card code"
+	case EAN13:
+		return "EAN-13"
+	}
+	return fmt.Sprintf("Class(%d)", int(c))
+}
+
+// Reading is one code as a device delivered it, before any cleaning.
+type Reading struct {
+	Data      string    // The bytes read, suffix already split off by the source.
+	Symbology string    // The symbology when the device told it (HID POS), else "".
+	Source    string    // Which device: "serial:/dev/ttyUSB0", "hid:0c2e:0b61", "wedge".
+	At        time.Time // When the reading was complete.
+}
+
+// Scan is a reading that went through the Pipeline.
+type Scan struct {
+	Code      string    // The bare, normalised code: "K7RM4QX2", 13 digits for EAN13.
+	Raw       string    // The reading as it came from the device.
+	Symbology string    // "QR Code", "Code 128", "EAN-13", ... when known.
+	Class     Class     // What the code is.
+	Source    string    // Copied from the reading.
+	At        time.Time // Copied from the reading.
+}
+
+// Errors of Pipeline.Process that callers branch on. A code that fails
+// validation comes back as an *InvalidError.
+var (
+	// ErrEmpty means the reading held nothing but whitespace, prefix and suffix.
+	ErrEmpty = errors.New("scanner: empty reading")
+	// ErrDuplicate means the same code was read again within the dedup window;
+	// the scan was dropped on purpose and the UI should stay quiet.
+	ErrDuplicate = errors.New("scanner: same code read again")
+)
+
+// InvalidError reports a reading that looks like one of Skranke's codes (or
+// an EAN-13) but fails validation. Raw is what was read, for the UI to show
+// ("what was read"), Reason a short English explanation for logs; Kind lets
+// the UI pick a translated message.
+type InvalidError struct {
+	Raw    string
+	Reason string
+	Kind   InvalidKind
+}
+
+// InvalidKind tells the UI why a code was rejected, so it can show a
+// translated message.
+type InvalidKind int
+
+// The reasons a code is rejected.
+const (
+	BadCheck      InvalidKind = iota // Right shape, wrong check character or digit.
+	BadLength                        // Our symbols, but a symbol too many or too few.
+	BadCharacters                    // Characters that cannot be in our codes (often a layout mix-up).
+)
+
+func (e *InvalidError) Error() string {
+	return fmt.Sprintf("scanner: invalid code %q: %s", e.Raw, e.Reason)
+}

@@ -1,0 +1,83 @@
+package scanner_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/skranke/skranke/scanner"
+)
+
+// typeAt feeds s to w, one key every gap from start, and returns the time
+// of the last key.
+func typeAt(w *scanner.Wedge, s string, start time.Time, gap time.Duration) time.Time {
+	at := start
+	for i, r := range s {
+		if i > 0 {
+			at = at.Add(gap)
+		}
+		w.Key(r, at)
+	}
+	return at
+}
+
+func TestWedge(t *testing.T) {
+	ref := withCheck("K7RM4QX")
+	tests := []struct {
+		name    string
+		feed    func(w *scanner.Wedge) time.Time // returns when Enter comes
+		text    string
+		scanned bool
+	}{
+		{"scanner at 10 ms a key", func(w *scanner.Wedge) time.Time {
+			return typeAt(w, ref, t0, 10*time.Millisecond).Add(10 * time.Millisecond)
+		}, ref, true},
+		{"person at 150 ms a key", func(w *scanner.Wedge) time.Time {
+			return typeAt(w, ref, t0, 150*time.Millisecond).Add(300 * time.Millisecond)
+		}, ref, false},
+		{"fast person, one slow key", func(w *scanner.Wedge) time.Time {
+			at := typeAt(w, ref[:4], t0, 40*time.Millisecond)
+			return typeAt(w, ref[4:], at.Add(120*time.Millisecond), 40*time.Millisecond).Add(40 * time.Millisecond)
+		}, ref, false},
+		{"scan after a person typed into the field", func(w *scanner.Wedge) time.Time {
+			at := typeAt(w, "hei", t0, 200*time.Millisecond)
+			return typeAt(w, ref, at.Add(2*time.Second), 5*time.Millisecond).Add(5 * time.Millisecond)
+		}, ref, true},
+		{"too short for a scan", func(w *scanner.Wedge) time.Time {
+			return typeAt(w, "123", t0, 5*time.Millisecond).Add(5 * time.Millisecond)
+		}, "123", false},
+		{"Enter pressed by a person long after a fast burst", func(w *scanner.Wedge) time.Time {
+			return typeAt(w, ref, t0, 5*time.Millisecond).Add(time.Second)
+		}, ref, false},
+		{"backspace edits", func(w *scanner.Wedge) time.Time {
+			at := typeAt(w, ref+"X", t0, 200*time.Millisecond)
+			w.Key('\b', at.Add(200*time.Millisecond))
+			return at.Add(400 * time.Millisecond)
+		}, ref, false},
+		{"nothing typed", func(w *scanner.Wedge) time.Time { return t0 }, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := scanner.NewWedge(scanner.WedgeOptions{})
+			text, scanned := w.Enter(tt.feed(w))
+			if text != tt.text || scanned != tt.scanned {
+				t.Fatalf("Enter = %q, %v; want %q, %v", text, scanned, tt.text, tt.scanned)
+			}
+			if w.Len() != 0 {
+				t.Fatalf("wedge holds %d keys after Enter", w.Len())
+			}
+		})
+	}
+}
+
+func TestWedgeOptions(t *testing.T) {
+	w := scanner.NewWedge(scanner.WedgeOptions{MaxGap: 200 * time.Millisecond, MinLen: 3})
+	at := typeAt(w, "ABC", t0, 150*time.Millisecond)
+	if text, scanned := w.Enter(at.Add(100 * time.Millisecond)); text != "ABC" || !scanned {
+		t.Fatalf("MaxGap 200 ms, MinLen 3: Enter = %q, %v", text, scanned)
+	}
+	typeAt(w, "ABC", t0, time.Millisecond)
+	w.Reset()
+	if text, _ := w.Enter(t0); text != "" {
+		t.Fatalf("after Reset Enter = %q", text)
+	}
+}

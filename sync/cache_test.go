@@ -1,0 +1,231 @@
+package sync_test
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	desksync "github.com/skranke/skranke/sync"
+)
+
+func TestOpenMigratesAndReopens(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	d, err := desksync.Open(ctx, desksync.Config{BaseURL: deadAddr(t), DataDir: dir})
+	require.NoError(t, err)
+	require.NoError(t, d.CacheForTest(ctx, []*desksync.Purchase{testPurchase("AAAA1", 1)}, nil, nil))
+	require.NoError(t, d.Close())
+
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, desksync.CacheFile))
+	require.NoError(t, err)
+	var v int
+	var mode string
+	require.NoError(t, db.QueryRow("PRAGMA user_version").Scan(&v))
+	require.NoError(t, db.QueryRow("PRAGMA journal_mode").Scan(&mode))
+	require.Equal(t, desksync.SchemaVersion(), v)
+	require.Equal(t, "wal", mode)
+	require.NoError(t, db.Close())
+
+	d = MustOpenDir(t, dir, deadAddr(t), "")
+	l, err := d.Cached(ctx, "AAAA1")
+	require.NoError(t, err)
+	require.Equal(t, "Kari Nordmann", l.Purchase.Buyer.Name)
+}
+
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	dir := t.TempDir()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, desksync.CacheFile))
+	require.NoError(t, err)
+	_, err = db.Exec("PRAGMA user_version = 999")
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+	_, err = desksync.Open(context.Background(), desksync.Config{DataDir: dir})
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "newer")
+	require.True(t, desksync.Is(err, desksync.Internal))
+}
+
+func TestOfflineLookupAnswersFromCache(t *testing.T) {
+	ctx := context.Background()
+	d := MustOpen(t, deadAddr(t), "tok")
+	p := testPurchase("ABCD2345", 7)
+	require.NoError(t, d.CacheForTest(ctx, []*desksync.Purchase{p}, nil, nil))
+
+	l, err := d.Lookup(ctx, "abcd-2345")
+	require.NoError(t, err)
+	require.True(t, l.FromCache)
+	require.False(t, l.CachedAt.IsZero())
+	require.Equal(t, p.Lines, l.Purchase.Lines)
+	require.False(t, d.Status().Online)
+
+	_, err = d.Lookup(ctx, "ZZZZ9999")
+	require.True(t, desksync.Is(err, desksync.Unavailable), "%v", err)
+	require.Contains(t, err.Error(), "not on this desk")
+}
+
+func TestOfflineDeliveryIsQueuedAndShown(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	d := MustOpenDir(t, dir, deadAddr(t), "tok")
+	p := testPurchase("ABCD2345", 7)
+	staff := desksync.Staff{ID: "s1", Name: "Ola", Role: desksync.RoleStaff}
+	require.NoError(t, d.CacheForTest(ctx, []*desksync.Purchase{p}, nil, nil))
+
+	// Physical goods need a signature.
+	_, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: staff})
+	require.True(t, desksync.Is(err, desksync.Invalid), "%v", err)
+
+	del, got, err := d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: staff,
+		Lines: []desksync.DeliveredLine{{LineID: "l2", Quantity: 1}}, Signature: signaturePNG(t)})
+	require.NoError(t, err)
+	require.NotEmpty(t, del.ID)
+	require.NotEmpty(t, del.SignatureID)
+	require.Equal(t, 1, got.Lines[1].Delivered)
+
+	// Over-delivery is refused on the desk already.
+	_, _, err = d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: staff,
+		Lines: []desksync.DeliveredLine{{LineID: "l2", Quantity: 2}}, Signature: signaturePNG(t)})
+	require.True(t, desksync.Is(err, desksync.Conflict), "%v", err)
+
+	l, err := d.Lookup(ctx, p.Code)
+	require.NoError(t, err)
+	require.True(t, l.FromCache)
+	require.Len(t, l.Pending, 1)
+	require.Equal(t, del.ID, l.Pending[0].ID)
+	require.Equal(t, 1, l.Purchase.Lines[1].Delivered)
+	require.Equal(t, 1, d.Status().Pending)
+
+	sig, err := d.Signature(ctx, del.SignatureID)
+	require.NoError(t, err)
+	require.Equal(t, signaturePNG(t), sig)
+
+	acts, err := d.Activities(ctx, del.At.Add(-time.Minute), del.At.Add(time.Minute))
+	require.NoError(t, err)
+	require.Len(t, acts, 1)
+	require.Equal(t, "delivery", acts[0].Kind)
+	require.False(t, acts[0].Synced)
+	require.Equal(t, []string{"1 × Drikkeflaske"}, acts[0].Products)
+	require.Equal(t, desksync.Money(14950), acts[0].Amount)
+	require.Equal(t, "Kari Nordmann", acts[0].Buyer)
+
+	// It survives a restart of the desk.
+	require.NoError(t, d.Close())
+	d = MustOpenDir(t, dir, deadAddr(t), "tok")
+	require.Equal(t, 1, d.Status().Pending)
+	l, err = d.Lookup(ctx, p.Code)
+	require.NoError(t, err)
+	require.Len(t, l.Pending, 1)
+}
+
+func TestDeliverRefusesUnpaid(t *testing.T) {
+	ctx := context.Background()
+	d := MustOpen(t, deadAddr(t), "tok")
+	p := testPurchase("PEND1234", 3)
+	p.Status = desksync.Pending
+	require.NoError(t, d.CacheForTest(ctx, []*desksync.Purchase{p}, nil, nil))
+	_, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: desksync.Staff{ID: "s1"},
+		Lines: []desksync.DeliveredLine{{LineID: "l1", Quantity: 1}}})
+	require.True(t, desksync.Is(err, desksync.NotPayable), "%v", err)
+	require.Equal(t, 0, d.Status().Pending)
+}
+
+func TestFullDiskKeepsWhatWasStored(t *testing.T) {
+	ctx := context.Background()
+	d := MustOpen(t, deadAddr(t), "tok")
+	p := testPurchase("FULL2345", 3)
+	staff := desksync.Staff{ID: "s1", Name: "Ola"}
+	require.NoError(t, d.CacheForTest(ctx, []*desksync.Purchase{p}, nil, nil))
+	_, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: staff, Lines: []desksync.DeliveredLine{{LineID: "l1", Quantity: 1}}})
+	require.NoError(t, err)
+
+	require.NoError(t, d.FillDiskForTest(ctx))
+	big := make([]*desksync.Purchase, 0, 200)
+	for i := range 200 {
+		big = append(big, testPurchase(code(i), int64(10+i)))
+	}
+	err = d.CacheForTest(ctx, big, nil, nil)
+	require.Error(t, err)
+	_, _, err = d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: staff,
+		Lines: []desksync.DeliveredLine{{LineID: "l2", Quantity: 2}}, Signature: make([]byte, 0)})
+	// A signature is missing: refused before touching the disk.
+	require.True(t, desksync.Is(err, desksync.Invalid), "%v", err)
+	sig := signaturePNG(t)
+	pad := make([]byte, 200<<10) // A large signature needs new pages.
+	_, _, err = d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: staff,
+		Lines: []desksync.DeliveredLine{{LineID: "l2", Quantity: 2}}, Signature: append(sig, pad...)})
+	require.Error(t, err)
+	require.True(t, desksync.Is(err, desksync.Internal), "%v", err)
+	require.Contains(t, err.Error(), "disk is full")
+
+	// What was stored before is intact, and the failed delivery left nothing.
+	l, err := d.Lookup(ctx, p.Code)
+	require.NoError(t, err)
+	require.Len(t, l.Pending, 1)
+	require.Equal(t, 1, d.Status().Pending)
+	require.Equal(t, 0, l.Purchase.Lines[1].Delivered)
+}
+
+func TestOfflineCardAndRedeem(t *testing.T) {
+	ctx := context.Background()
+	d := MustOpen(t, deadAddr(t), "tok")
+	now := time.Now().UTC()
+	parent := &desksync.Card{Code: "GPARENT1", InitialAmount: 50000, Balance: 0, Status: desksync.CardVoided,
+		RemainderCode: "GCHILD01", IssuedAt: now, ExpiresAt: now.AddDate(1, 0, 0), Seq: 1}
+	child := &desksync.Card{Code: "GCHILD01", InitialAmount: 20000, Balance: 20000, Status: desksync.CardActive,
+		ParentCode: "GPARENT1", IssuedAt: now, ExpiresAt: now.AddDate(1, 0, 0), Seq: 2}
+	require.NoError(t, d.CacheForTest(ctx, nil, []*desksync.Card{parent, child}, nil))
+
+	cl, err := d.Card(ctx, "GCHILD01")
+	require.NoError(t, err)
+	require.True(t, cl.FromCache)
+	require.Equal(t, desksync.Money(20000), cl.Card.Balance)
+	require.Len(t, cl.Chain, 2)
+	require.Equal(t, "GPARENT1", cl.Chain[0].Code)
+
+	_, err = d.Redeem(ctx, "GCHILD01", 5000, desksync.Staff{ID: "s1"})
+	require.True(t, desksync.Is(err, desksync.Unavailable), "%v", err)
+	require.Contains(t, err.Error(), "only be used while the shop is reachable")
+
+	_, err = d.Credit(ctx, "ABCD", 100, "damaged", desksync.Staff{ID: "s1", Role: desksync.RoleStaff})
+	require.True(t, desksync.Is(err, desksync.Forbidden), "%v", err)
+	_, err = d.Credit(ctx, "ABCD", 100, "damaged", desksync.Staff{ID: "m1", Role: desksync.RoleManager})
+	require.True(t, desksync.Is(err, desksync.Unavailable), "%v", err)
+	require.Equal(t, 0, d.Status().Pending)
+}
+
+func TestOfflineLogin(t *testing.T) {
+	ctx := context.Background()
+	d := MustOpen(t, deadAddr(t), "tok")
+	salt := "00112233445566778899aabbccddeeff"
+	hash, err := desksync.HashPIN("4711", salt)
+	require.NoError(t, err)
+	require.NoError(t, d.CacheForTest(ctx, nil, nil, []desksync.Staff{{ID: "s1", Name: "Ola", Role: desksync.RoleManager, PINSalt: salt, PINHash: hash}}))
+
+	s, err := d.Login(ctx, "s1", "4711")
+	require.NoError(t, err)
+	require.Equal(t, "Ola", s.Name)
+	_, err = d.Login(ctx, "s1", "1234")
+	require.True(t, desksync.Is(err, desksync.Unauthorized), "%v", err)
+	_, err = d.Login(ctx, "nobody", "4711")
+	require.True(t, desksync.Is(err, desksync.Unauthorized), "%v", err)
+}
+
+func TestBackoffIsCappedAndJittered(t *testing.T) {
+	limit := 2 * time.Second
+	seen := map[time.Duration]bool{}
+	for n := 1; n <= 20; n++ {
+		for range 20 {
+			b := desksync.Backoff(n, limit)
+			require.LessOrEqual(t, b, limit)
+			require.Greater(t, b, time.Duration(0))
+			seen[b] = true
+		}
+	}
+	require.Greater(t, len(seen), 20, "backoff has no jitter")
+	require.Less(t, desksync.Backoff(1, limit), 300*time.Millisecond)
+	require.GreaterOrEqual(t, desksync.Backoff(10, limit), limit/2)
+}

@@ -1,0 +1,472 @@
+package sync
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+)
+
+// Client speaks the shop API v1 (docs/api-contract.md) for one desk. Every
+// answer that is not a success comes back as an *Error whose Kind says what
+// happened: Unavailable when the shop could not be reached or did not answer
+// in time, Conflict, NotPayable and the rest from the shop's error body, and
+// Internal for answers the desk cannot read.
+//
+// Only GETs, PUTs of signatures and requests that carry an Idempotency-Key
+// are retried, so a retry can never do a thing twice.
+type Client struct {
+	r *resty.Client
+}
+
+// ClientOptions tunes a Client; zero values pick sensible defaults.
+type ClientOptions struct {
+	Timeout    time.Duration // Per attempt; 0 means 5 s.
+	Retries    int           // Extra attempts for retryable requests; 0 means 2, negative means none.
+	RetryWait  time.Duration // First wait between attempts; 0 means 100 ms.
+	MaxRetryWt time.Duration // Longest wait between attempts; 0 means 1 s.
+}
+
+// NewClient returns a client for the shop at baseURL (such as
+// "http://127.0.0.1:8080") that authenticates with the desk's bearer token.
+func NewClient(baseURL, token string, opt ClientOptions) *Client {
+	if opt.Timeout <= 0 {
+		opt.Timeout = 5 * time.Second
+	}
+	switch {
+	case opt.Retries == 0:
+		opt.Retries = 2
+	case opt.Retries < 0:
+		opt.Retries = 0
+	}
+	if opt.RetryWait <= 0 {
+		opt.RetryWait = 100 * time.Millisecond
+	}
+	if opt.MaxRetryWt <= 0 {
+		opt.MaxRetryWt = time.Second
+	}
+	transport := &http.Transport{
+		Proxy:                 nil, // The shop is usually on the LAN or loopback; never route desk traffic via env proxies.
+		DialContext:           (&net.Dialer{Timeout: opt.Timeout, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:          16,
+		MaxIdleConnsPerHost:   8,
+		IdleConnTimeout:       60 * time.Second,
+		TLSHandshakeTimeout:   opt.Timeout,
+		ResponseHeaderTimeout: opt.Timeout,
+		ForceAttemptHTTP2:     true,
+	}
+	r := resty.New().
+		SetTransport(transport).
+		SetBaseURL(strings.TrimRight(baseURL, "/")+"/api/v1").
+		SetAuthToken(token).
+		SetTimeout(opt.Timeout).
+		SetHeader("Accept", "application/json").
+		SetHeader("User-Agent", "skranke-desk/1").
+		SetLogger(quietLogger{}).
+		SetRetryCount(opt.Retries).
+		SetRetryWaitTime(opt.RetryWait).
+		SetRetryMaxWaitTime(opt.MaxRetryWt).
+		// Resty would retry any request on a transport error, POSTs
+		// included. This condition is the whole rule: it replaces that
+		// default, so only requests safe to repeat are repeated.
+		AddRetryCondition(func(resp *resty.Response, err error) bool {
+			var req *resty.Request
+			if resp != nil {
+				req = resp.Request
+			}
+			if req == nil || !retryable(req) {
+				return false
+			}
+			if err != nil {
+				return transientErr(err)
+			}
+			switch resp.StatusCode() {
+			case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout, http.StatusInternalServerError:
+				return true
+			}
+			return false
+		})
+	return &Client{r: r}
+}
+
+// retryable reports whether repeating req cannot do anything twice.
+func retryable(req *resty.Request) bool {
+	switch req.Method {
+	case http.MethodGet, http.MethodHead:
+		return true
+	case http.MethodPut:
+		return true // PUT /signatures/{id} is idempotent by id.
+	}
+	return req.Header.Get("Idempotency-Key") != ""
+}
+
+// transientErr reports whether a transport error may go away on its own.
+// Resty itself stops once the caller's context is done.
+func transientErr(err error) bool {
+	return !errors.Is(err, context.Canceled)
+}
+
+type quietLogger struct{}
+
+func (quietLogger) Errorf(format string, v ...any) {
+	slog.Debug("shop client: " + fmt.Sprintf(format, v...))
+}
+func (quietLogger) Warnf(format string, v ...any) {
+	slog.Debug("shop client: " + fmt.Sprintf(format, v...))
+}
+func (quietLogger) Debugf(format string, v ...any) {}
+
+// apiError is the body of every 4xx/5xx answer.
+type apiError struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+	Purchase *Purchase `json:"purchase,omitempty"`
+}
+
+// call is one request: method and path relative to /api/v1.
+type call struct {
+	op       string
+	method   string
+	path     string
+	query    url.Values
+	body     any    // Encoded as JSON unless raw is set.
+	raw      []byte // Sent as is with contentType.
+	ctype    string
+	idemKey  string
+	staffID  string
+	wantJSON bool
+}
+
+// do sends c and returns the body of a 2xx answer, or an *Error.
+func (cl *Client) do(ctx context.Context, c call) ([]byte, error) {
+	req := cl.r.R().SetContext(ctx)
+	if c.query != nil {
+		req.SetQueryParamsFromValues(c.query)
+	}
+	if c.idemKey != "" {
+		req.SetHeader("Idempotency-Key", c.idemKey)
+	}
+	if c.staffID != "" {
+		req.SetHeader("X-Staff-ID", c.staffID)
+	}
+	switch {
+	case c.raw != nil:
+		req.SetHeader("Content-Type", c.ctype).SetBody(c.raw)
+	case c.body != nil:
+		b, err := json.Marshal(c.body)
+		if err != nil {
+			return nil, E(c.op, Internal, err)
+		}
+		req.SetHeader("Content-Type", "application/json").SetBody(b)
+	}
+	resp, err := req.Execute(c.method, c.path)
+	if err != nil {
+		return nil, transportErr(c.op, err)
+	}
+	body := resp.Body()
+	if resp.IsSuccess() {
+		if c.wantJSON && !json.Valid(body) {
+			return nil, E(c.op, Internal, fmt.Sprintf("the shop answered %s %s with malformed JSON (%d bytes, status %d)", c.method, c.path, len(body), resp.StatusCode()))
+		}
+		return body, nil
+	}
+	return nil, statusErr(c.op, resp.StatusCode(), body)
+}
+
+// transportErr classifies a failure to get any answer at all.
+func transportErr(op string, err error) error {
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.Canceled):
+		return E(op, Unavailable, fmt.Errorf("cancelled: %w", err))
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return E(op, Unavailable, fmt.Errorf("the shop did not answer in time: %w", err))
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return E(op, Unavailable, fmt.Errorf("the shop is not reachable (connection refused): %w", err))
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return E(op, Unavailable, fmt.Errorf("the connection to the shop broke off: %w", err))
+	}
+	return E(op, Unavailable, fmt.Errorf("the shop is not reachable: %w", err))
+}
+
+// statusErr turns a 4xx/5xx answer into an *Error with the shop's kind.
+func statusErr(op string, status int, body []byte) error {
+	var ae apiError
+	decoded := json.Unmarshal(body, &ae) == nil && ae.Error.Code != ""
+	msg := strings.TrimSpace(ae.Error.Message)
+	if msg == "" {
+		msg = http.StatusText(status)
+	}
+	kind := KindFromString(ae.Error.Code)
+	switch {
+	case status == http.StatusConflict:
+		kind = Conflict
+	case status == http.StatusUnprocessableEntity && kind != NotPayable:
+		kind = Conflict // Idempotency key reused with another body, or a refused state change.
+	case status == http.StatusBadGateway, status == http.StatusServiceUnavailable, status == http.StatusGatewayTimeout:
+		kind = Unavailable
+	case status >= 500:
+		kind = Internal
+	case !decoded || kind == Other:
+		switch status {
+		case http.StatusBadRequest, http.StatusRequestEntityTooLarge:
+			kind = Invalid
+		case http.StatusUnauthorized:
+			kind = Unauthorized
+		case http.StatusForbidden:
+			kind = Forbidden
+		case http.StatusNotFound:
+			kind = NotFound
+		default:
+			kind = Other
+		}
+	}
+	se := &StatusError{Status: status, Message: msg, Purchase: ae.Purchase}
+	if !decoded && status < 500 {
+		se.Message = fmt.Sprintf("%s (unreadable error body)", msg)
+	}
+	return &Error{Op: op, Kind: kind, Err: se}
+}
+
+// StatusError is the shop's refusal as it came over the wire. A 409 on a
+// delivery carries the purchase as the shop now sees it.
+type StatusError struct {
+	Status   int
+	Message  string
+	Purchase *Purchase
+}
+
+// Error implements the error interface.
+func (e *StatusError) Error() string {
+	return "shop answered " + strconv.Itoa(e.Status) + ": " + e.Message
+}
+
+func decode(op string, body []byte, v any) error {
+	if err := json.Unmarshal(body, v); err != nil {
+		return E(op, Internal, fmt.Errorf("the shop sent an answer the desk cannot read: %w", err))
+	}
+	return nil
+}
+
+// Health checks that the shop answers.
+func (cl *Client) Health(ctx context.Context) error {
+	_, err := cl.do(ctx, call{op: "health", method: http.MethodGet, path: "/health", wantJSON: true})
+	return err
+}
+
+// Desk returns the desk the token belongs to and its centre.
+func (cl *Client) Desk(ctx context.Context) (DeskInfo, Centre, error) {
+	b, err := cl.do(ctx, call{op: "desk info", method: http.MethodGet, path: "/desk", wantJSON: true})
+	if err != nil {
+		return DeskInfo{}, Centre{}, err
+	}
+	var v struct {
+		Desk   DeskInfo `json:"desk"`
+		Centre Centre   `json:"centre"`
+	}
+	err = decode("desk info", b, &v)
+	return v.Desk, v.Centre, err
+}
+
+// Staff lists the staff of the desk's centre with their PIN digests.
+func (cl *Client) Staff(ctx context.Context) ([]Staff, error) {
+	b, err := cl.do(ctx, call{op: "list staff", method: http.MethodGet, path: "/staff", wantJSON: true})
+	if err != nil {
+		return nil, err
+	}
+	var v struct {
+		Staff []Staff `json:"staff"`
+	}
+	err = decode("list staff", b, &v)
+	return v.Staff, err
+}
+
+// Purchase fetches a purchase by reference code.
+func (cl *Client) Purchase(ctx context.Context, code string) (*Purchase, []byte, error) {
+	b, err := cl.do(ctx, call{op: "look up purchase", method: http.MethodGet, path: "/purchases/" + url.PathEscape(code), wantJSON: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	var p Purchase
+	if err := decode("look up purchase", b, &p); err != nil {
+		return nil, nil, err
+	}
+	if p.Code == "" {
+		return nil, nil, E("look up purchase", Internal, "the shop answered a purchase without a code")
+	}
+	return &p, b, nil
+}
+
+// DeliveryBody is what the desk posts to hand over lines.
+type DeliveryBody struct {
+	ID          string          `json:"id"`
+	Lines       []DeliveredLine `json:"lines"`
+	At          time.Time       `json:"at"`
+	SignatureID string          `json:"signature_id"`
+}
+
+// DeliveryAnswer is the shop's answer to a delivery.
+type DeliveryAnswer struct {
+	Delivery Delivery `json:"delivery"`
+	Purchase Purchase `json:"purchase"`
+}
+
+// Deliver posts a delivery; the delivery's ID is its idempotency key.
+func (cl *Client) Deliver(ctx context.Context, code, staffID string, body DeliveryBody) (DeliveryAnswer, error) {
+	var a DeliveryAnswer
+	b, err := cl.do(ctx, call{op: "deliver", method: http.MethodPost, path: "/purchases/" + url.PathEscape(code) + "/deliveries",
+		body: body, idemKey: body.ID, staffID: staffID, wantJSON: true})
+	if err != nil {
+		return a, err
+	}
+	err = decode("deliver", b, &a)
+	return a, err
+}
+
+// PutSignature stores a signature PNG under id.
+func (cl *Client) PutSignature(ctx context.Context, id, staffID string, png []byte) error {
+	_, err := cl.do(ctx, call{op: "send signature", method: http.MethodPut, path: "/signatures/" + url.PathEscape(id),
+		raw: png, ctype: "image/png", staffID: staffID})
+	return err
+}
+
+// Signature fetches a signature PNG.
+func (cl *Client) Signature(ctx context.Context, id string) ([]byte, error) {
+	b, err := cl.do(ctx, call{op: "fetch signature", method: http.MethodGet, path: "/signatures/" + url.PathEscape(id)})
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.HasPrefix(b, []byte("\x89PNG")) {
+		return nil, E("fetch signature", Internal, "the shop sent a signature that is not a PNG image")
+	}
+	return b, nil
+}
+
+// CardAnswer is a gift card with its chain and redemptions.
+type CardAnswer struct {
+	Card        Card         `json:"card"`
+	Chain       []Card       `json:"chain"`
+	Redemptions []Redemption `json:"redemptions"`
+}
+
+// Card fetches a gift card by code.
+func (cl *Client) Card(ctx context.Context, code string) (CardAnswer, error) {
+	var a CardAnswer
+	b, err := cl.do(ctx, call{op: "look up gift card", method: http.MethodGet, path: "/giftcards/" + url.PathEscape(code), wantJSON: true})
+	if err != nil {
+		return a, err
+	}
+	if err := decode("look up gift card", b, &a); err != nil {
+		return a, err
+	}
+	if a.Card.Code == "" {
+		return a, E("look up gift card", Internal, "the shop answered a gift card without a code")
+	}
+	return a, nil
+}
+
+// RedemptionBody is what the desk posts to use a gift card.
+type RedemptionBody struct {
+	ID     string    `json:"id"`
+	Amount Money     `json:"amount"`
+	At     time.Time `json:"at"`
+}
+
+// RedemptionAnswer is the shop's answer to a redemption.
+type RedemptionAnswer struct {
+	Redemption Redemption `json:"redemption"`
+	Card       Card       `json:"card"`
+	Remainder  *Card      `json:"remainder"`
+}
+
+// Redeem posts a redemption; its ID is the idempotency key.
+func (cl *Client) Redeem(ctx context.Context, code, staffID string, body RedemptionBody) (RedemptionAnswer, error) {
+	var a RedemptionAnswer
+	b, err := cl.do(ctx, call{op: "redeem gift card", method: http.MethodPost, path: "/giftcards/" + url.PathEscape(code) + "/redemptions",
+		body: body, idemKey: body.ID, staffID: staffID, wantJSON: true})
+	if err != nil {
+		return a, err
+	}
+	err = decode("redeem gift card", b, &a)
+	return a, err
+}
+
+// CreditBody is what the desk posts to credit a purchase.
+type CreditBody struct {
+	ID     string    `json:"id"`
+	Amount Money     `json:"amount"`
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+}
+
+// CreditAnswer is the shop's answer to a credit.
+type CreditAnswer struct {
+	Credit   Credit   `json:"credit"`
+	Purchase Purchase `json:"purchase"`
+}
+
+// Credit posts a credit; its ID is the idempotency key.
+func (cl *Client) Credit(ctx context.Context, code, staffID string, body CreditBody) (CreditAnswer, error) {
+	var a CreditAnswer
+	b, err := cl.do(ctx, call{op: "credit", method: http.MethodPost, path: "/purchases/" + url.PathEscape(code) + "/credits",
+		body: body, idemKey: body.ID, staffID: staffID, wantJSON: true})
+	if err != nil {
+		return a, err
+	}
+	err = decode("credit", b, &a)
+	return a, err
+}
+
+// ChangesPage is one page of the changes feed. Purchases are kept as raw
+// JSON as well, so the cache stores exactly what the shop sent.
+type ChangesPage struct {
+	Purchases []json.RawMessage `json:"purchases"`
+	Cards     []json.RawMessage `json:"cards"`
+	Next      int64             `json:"next"`
+	More      bool              `json:"more"`
+}
+
+// Changes fetches up to limit purchases and cards changed after seq since.
+func (cl *Client) Changes(ctx context.Context, since int64, limit int) (ChangesPage, error) {
+	var p ChangesPage
+	q := url.Values{"since": {strconv.FormatInt(since, 10)}, "limit": {strconv.Itoa(limit)}}
+	b, err := cl.do(ctx, call{op: "pull changes", method: http.MethodGet, path: "/changes", query: q, wantJSON: true})
+	if err != nil {
+		return p, err
+	}
+	err = decode("pull changes", b, &p)
+	return p, err
+}
+
+// DeliveriesAnswer lists the desk centre's activity in a period.
+type DeliveriesAnswer struct {
+	Deliveries  []Delivery   `json:"deliveries"`
+	Redemptions []Redemption `json:"redemptions"`
+	Credits     []Credit     `json:"credits"`
+}
+
+// Deliveries lists deliveries, redemptions and credits between from and to.
+func (cl *Client) Deliveries(ctx context.Context, from, to time.Time) (DeliveriesAnswer, error) {
+	var a DeliveriesAnswer
+	q := url.Values{"from": {from.UTC().Format(time.RFC3339)}, "to": {to.UTC().Format(time.RFC3339)}}
+	b, err := cl.do(ctx, call{op: "list deliveries", method: http.MethodGet, path: "/deliveries", query: q, wantJSON: true})
+	if err != nil {
+		return a, err
+	}
+	err = decode("list deliveries", b, &a)
+	return a, err
+}

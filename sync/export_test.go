@@ -1,0 +1,99 @@
+package sync
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"time"
+)
+
+// Test hooks: exported only to this package's tests.
+
+// CacheForTest stores purchases, cards and staff in the cache as if the shop
+// had sent them, in one transaction.
+func (d *Desk) CacheForTest(ctx context.Context, ps []*Purchase, cards []*Card, staff []Staff) error {
+	return d.c.write(ctx, "test", func(tx *sql.Tx) error {
+		w, err := newWriter(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			if err := w.putPurchase(p, nil); err != nil {
+				return err
+			}
+		}
+		for _, c := range cards {
+			if err := w.putCard(c); err != nil {
+				return err
+			}
+		}
+		for _, s := range staff {
+			b, _ := json.Marshal(s)
+			if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO staff(id, body) VALUES(?, ?)", s.ID, b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// SetCursorForTest moves the changes-feed cursor.
+func (d *Desk) SetCursorForTest(ctx context.Context, n int64) error {
+	return d.c.write(ctx, "test", func(tx *sql.Tx) error {
+		return setMeta(ctx, tx, "cursor", itoa(n))
+	})
+}
+
+// FillDiskForTest makes the cache's disk "full": the database may not grow.
+func (d *Desk) FillDiskForTest(ctx context.Context) error {
+	var n int64
+	if err := d.c.w.QueryRowContext(ctx, "PRAGMA page_count").Scan(&n); err != nil {
+		return err
+	}
+	_, err := d.c.w.ExecContext(ctx, "PRAGMA max_page_count = "+itoa(n))
+	return err
+}
+
+// OutboxStatesForTest counts outbox rows by state.
+func (d *Desk) OutboxStatesForTest(ctx context.Context) (map[string]int, error) {
+	rows, err := d.c.r.QueryContext(ctx, "SELECT state, count(*) FROM outbox GROUP BY state")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	m := map[string]int{}
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, err
+		}
+		m[s] = n
+	}
+	return m, rows.Err()
+}
+
+// Backoff exposes the loop's backoff for tests.
+func Backoff(n int, limit time.Duration) time.Duration { return backoff(n, limit) }
+
+func itoa(n int64) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
+// BulkCacheForTest stores n purchases made by gen in one transaction, the
+// way a benchmark builds a large cache quickly.
+func (d *Desk) BulkCacheForTest(ctx context.Context, n int, gen func(i int) *Purchase) error {
+	return d.c.write(ctx, "test", func(tx *sql.Tx) error {
+		w, err := newWriter(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for i := range n {
+			if err := w.putPurchase(gen(i), nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

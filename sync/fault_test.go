@@ -1,0 +1,144 @@
+package sync_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
+	desksync "github.com/skranke/skranke/sync"
+)
+
+// faultDesk is a desk that reaches a real shop through a fault proxy, with a
+// purchase already in its cache.
+type faultDesk struct {
+	srv   *shoptest.Server
+	proxy *faultProxy
+	desk  *desksync.Desk
+	p     *desksync.Purchase
+}
+
+func startFaultDesk(t *testing.T) faultDesk {
+	t.Helper()
+	srv := shoptest.Start(t)
+	px := startProxy(t, strings.TrimPrefix(srv.URL, "http://"))
+	d, err := desksync.Open(context.Background(), desksync.Config{BaseURL: px.URL(), Token: srv.DeskToken,
+		DataDir: t.TempDir(), SyncInterval: 200 * time.Millisecond, Timeout: 500 * time.Millisecond})
+	require.NoError(t, err)
+	t.Cleanup(func() { d.Close() })
+	p := newPurchase(srv)
+	l, err := d.Lookup(context.Background(), p.Code)
+	require.NoError(t, err)
+	require.False(t, l.FromCache)
+	return faultDesk{srv: srv, proxy: px, desk: d, p: p}
+}
+
+func isPurchaseGet(r *http.Request) bool {
+	return r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/purchases/")
+}
+
+func isDeliveryPost(r *http.Request) bool {
+	return r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/deliveries")
+}
+
+func TestLookupFaultsFallBackToCache(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fault fault
+		kind  desksync.Kind
+		msg   string
+	}{
+		{"slow beyond the timeout", slow, desksync.Unavailable, "in time"},
+		{"server errors", fail500, desksync.Internal, "internal server error"},
+		{"malformed JSON", garbage, desksync.Internal, "malformed JSON"},
+		{"connection cut mid-answer", cut, desksync.Unavailable, "broke off"},
+		{"connection reset", reset, desksync.Unavailable, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			f := startFaultDesk(t)
+			f.proxy.set(always(tc.fault))
+
+			start := time.Now()
+			l, err := f.desk.Lookup(ctx, f.p.Code)
+			took := time.Since(start)
+			require.NoError(t, err)
+			require.True(t, l.FromCache)
+			require.Equal(t, f.p.Code, l.Purchase.Code)
+			require.Less(t, took, time.Second, "a scan must not hang on a bad shop")
+
+			// The client itself reports the failure with the right kind.
+			cl := desksync.NewClient(f.proxy.URL(), f.srv.DeskToken, desksync.ClientOptions{Timeout: 300 * time.Millisecond, Retries: -1})
+			_, _, err = cl.Purchase(ctx, f.p.Code)
+			require.True(t, desksync.Is(err, tc.kind), "%v", err)
+			require.Contains(t, err.Error(), tc.msg)
+		})
+	}
+}
+
+func TestGetIsRetriedAfterOneCut(t *testing.T) {
+	f := startFaultDesk(t)
+	f.proxy.set(firstN(1, isPurchaseGet, cut))
+	l, err := f.desk.Lookup(context.Background(), f.p.Code)
+	require.NoError(t, err)
+	require.False(t, l.FromCache, "the retry reached the shop")
+}
+
+func TestLostDeliveryAnswerIsResentOnce(t *testing.T) {
+	for _, fl := range []fault{drop, cut, fail500} {
+		t.Run(faultName(fl), func(t *testing.T) {
+			f := startFaultDesk(t)
+			f.proxy.set(firstN(1, isDeliveryPost, fl))
+			del, got, err := f.desk.Deliver(context.Background(), desksync.DeliverRequest{Code: f.p.Code, Staff: kari,
+				Lines: []desksync.DeliveredLine{{LineID: "1", Quantity: 1}}})
+			require.NoError(t, err)
+			require.Equal(t, 1, got.Lines[0].Delivered)
+			require.Equal(t, 0, f.desk.Status().Pending)
+			onServer := f.srv.Deliveries(f.p.Code)
+			require.Len(t, onServer, 1, "exactly one delivery")
+			require.Equal(t, del.ID, onServer[0].ID)
+		})
+	}
+}
+
+func TestOutboxSurvivesFlakyShop(t *testing.T) {
+	ctx := context.Background()
+	f := startFaultDesk(t)
+	// Offline: every request fails at the proxy.
+	f.proxy.set(always(reset))
+	var ids []string
+	for _, line := range []string{"1", "2", "2"} {
+		del, _, err := f.desk.Deliver(ctx, desksync.DeliverRequest{Code: f.p.Code, Staff: kari,
+			Lines: []desksync.DeliveredLine{{LineID: line, Quantity: 1}}, Signature: signaturePNG(t)})
+		require.NoError(t, err)
+		ids = append(ids, del.ID)
+	}
+	require.Equal(t, 3, f.desk.Status().Pending)
+
+	// Back, but flaky: answers are lost, cut or fail now and then.
+	n := 0
+	f.proxy.set(func(r *http.Request) fault {
+		n++
+		return []fault{drop, pass, cut, fail500, pass, garbage, pass}[n%7]
+	})
+	runLoop(t, f.desk)
+	eventually(t, 15*time.Second, "outbox drained", func() bool { return f.desk.Status().Pending == 0 })
+	onServer := f.srv.Deliveries(f.p.Code)
+	require.Len(t, onServer, 3)
+	for i, d := range onServer {
+		require.Equal(t, ids[i], d.ID, "sent in order")
+		require.NotEmpty(t, d.SignatureID)
+	}
+	require.True(t, f.srv.Purchase(f.p.Code).FullyDelivered())
+	conflicts, err := f.desk.Conflicts(ctx)
+	require.NoError(t, err)
+	require.Empty(t, conflicts)
+}
+
+func faultName(f fault) string {
+	return map[fault]string{pass: "pass", slow: "slow", cut: "cut", drop: "drop", fail500: "500", garbage: "garbage", reset: "reset"}[f]
+}

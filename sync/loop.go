@@ -1,0 +1,224 @@
+package sync
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strconv"
+	"time"
+)
+
+// PageSize is how many changes the desk asks for at a time.
+const PageSize = 1000
+
+// staffRefresh is how often the loop refreshes the staff list and desk info.
+const staffRefresh = 5 * time.Minute
+
+// Run runs the sync loop (pull changes, drain the outbox) until ctx ends or
+// the desk is closed. It syncs at once, then every SyncInterval, on SyncNow,
+// and when new actions are queued. After a failure it backs off
+// exponentially with jitter, never longer than SyncInterval, so that
+// everything is synced within one interval of the shop coming back.
+func (d *Desk) Run(ctx context.Context) error {
+	var lastStaff time.Time
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-d.closed:
+			return nil
+		case <-timer.C:
+		case <-d.now:
+		case <-d.kick:
+			if d.backingOff() {
+				continue
+			}
+		}
+		if time.Since(lastStaff) > staffRefresh {
+			sctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
+			_, serr := d.refreshStaff(sctx)
+			if serr == nil {
+				_, _, serr = d.DeskInfo(sctx)
+			}
+			cancel()
+			if serr == nil {
+				lastStaff = time.Now()
+			}
+		}
+		err := d.Sync(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+		timer.Reset(d.nextWait(err))
+	}
+}
+
+// nextWait is how long the loop sleeps after a sync that ended with err.
+func (d *Desk) nextWait(err error) time.Duration {
+	if err == nil {
+		return d.cfg.SyncInterval
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return time.Until(d.retryAt)
+}
+
+// backoff is the wait after n consecutive failures: exponential from 250 ms,
+// capped at limit, with the upper half jittered so desks do not stampede a
+// shop that comes back.
+func backoff(n int, limit time.Duration) time.Duration {
+	d := 250 * time.Millisecond
+	for i := 1; i < n && d < limit; i++ {
+		d *= 2
+	}
+	d = min(d, limit)
+	half := d / 2
+	return half + rand.N(half+1)
+}
+
+// SyncNow asks the loop to sync at once, without waiting for the interval.
+func (d *Desk) SyncNow() {
+	select {
+	case d.now <- struct{}{}:
+	default:
+	}
+}
+
+func (d *Desk) kickLoop() {
+	select {
+	case d.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Sync pulls the shop's changes and sends the outbox once, now, and returns
+// the first error. Run calls it; it is exported for a "sync now" button that
+// wants the result, and for tests.
+func (d *Desk) Sync(ctx context.Context) error {
+	select {
+	case <-d.closed:
+		return E("sync", Unavailable, "the desk is closed")
+	default:
+	}
+	_, err := d.drain(ctx, 0)
+	if err == nil {
+		err = d.resolveSending(ctx)
+	}
+	if err == nil {
+		err = d.pull(ctx)
+	}
+	d.afterSync(err, true)
+	return err
+}
+
+// afterSync records a sync's outcome for Status and the backoff. full says
+// whether it was a whole sync (a success then sets LastSync).
+func (d *Desk) afterSync(err error, full bool) {
+	d.mu.Lock()
+	if err != nil {
+		d.failures++
+		d.retryAt = time.Now().Add(backoff(d.failures, d.cfg.SyncInterval))
+		d.lastErr = err.Error()
+		if Is(err, Unavailable) {
+			d.online = false
+		}
+	} else {
+		d.failures = 0
+		d.lastErr = ""
+		d.online = true
+		if full {
+			d.lastSync = time.Now().UTC()
+		}
+	}
+	last := d.lastSync
+	d.mu.Unlock()
+	if err == nil && full {
+		wctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_ = d.c.write(wctx, "sync", func(tx *sql.Tx) error { return setMeta(wctx, tx, "last_sync", last.Format(time.RFC3339Nano)) })
+		cancel()
+	} else if err != nil && !Is(err, Unavailable) {
+		slog.Warn("desk sync failed", "err", err)
+	}
+	d.notify()
+}
+
+// Cursor returns the position in the shop's changes feed the cache has reached.
+func (d *Desk) Cursor(ctx context.Context) (int64, error) {
+	s, err := d.c.meta(ctx, "cursor")
+	if err != nil || s == "" {
+		return 0, err
+	}
+	return strconv.ParseInt(s, 10, 64)
+}
+
+// pull fetches the changes feed from the stored cursor to its end, applying
+// each page in one transaction together with the new cursor, so that a crash
+// between pages resumes where it stopped.
+func (d *Desk) pull(ctx context.Context) error {
+	d.pullMu.Lock()
+	defer d.pullMu.Unlock()
+	cursor, err := d.Cursor(ctx)
+	if err != nil {
+		return E("pull changes", Internal, fmt.Errorf("read cursor: %w", err))
+	}
+	for {
+		page, err := d.cl.Changes(ctx, cursor, PageSize)
+		d.noteReach(err)
+		if err != nil {
+			return err
+		}
+		if page.Next < cursor || (page.More && page.Next == cursor) {
+			return E("pull changes", Internal, fmt.Sprintf("the shop's changes feed went backwards (from %d to %d)", cursor, page.Next))
+		}
+		if err := d.applyPage(ctx, &page); err != nil {
+			return err
+		}
+		cursor = page.Next
+		if len(page.Purchases)+len(page.Cards) > 0 {
+			d.notify()
+		}
+		if !page.More {
+			return nil
+		}
+	}
+}
+
+func (d *Desk) applyPage(ctx context.Context, page *ChangesPage) error {
+	return d.c.write(ctx, "pull changes", func(tx *sql.Tx) error {
+		w, err := newWriter(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, raw := range page.Purchases {
+			var p Purchase
+			if err := json.Unmarshal(raw, &p); err != nil || p.Code == "" {
+				return E("pull changes", Internal, errors.Join(errors.New("the shop sent a purchase the desk cannot read"), err))
+			}
+			if err := w.putPurchase(&p, raw); err != nil {
+				return err
+			}
+		}
+		for _, raw := range page.Cards {
+			var c Card
+			if err := json.Unmarshal(raw, &c); err != nil || c.Code == "" {
+				return E("pull changes", Internal, errors.Join(errors.New("the shop sent a gift card the desk cannot read"), err))
+			}
+			if err := w.putCard(&c); err != nil {
+				return err
+			}
+		}
+		return setMeta(ctx, tx, "cursor", strconv.FormatInt(page.Next, 10))
+	})
+}

@@ -1,0 +1,454 @@
+package sync
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Outbox kinds.
+const (
+	kindDelivery   = "delivery"
+	kindSignature  = "signature"
+	kindRedemption = "redemption"
+	kindCredit     = "credit"
+)
+
+// Outbox states; see migrations/0001_init.sql.
+const (
+	statePending   = "pending"
+	stateSending   = "sending"
+	stateDone      = "done"
+	stateRefused   = "refused"
+	stateConflict  = "conflict"
+	stateDiscarded = "discarded"
+	stateAbandoned = "abandoned"
+)
+
+// outboxRow is one action waiting for, or sent to, the shop.
+type outboxRow struct {
+	ID        int64
+	Kind      string
+	Key       string
+	Code      string
+	Method    string
+	Path      string
+	CType     string
+	Body      []byte
+	StaffID   string
+	DependsOn int64
+	State     string
+	Attempts  int
+	Summary   string
+	CreatedAt time.Time
+}
+
+func insertOutbox(ctx context.Context, tx *sql.Tx, r *outboxRow) error {
+	now := time.Now().UnixNano()
+	res, err := tx.ExecContext(ctx, `INSERT INTO outbox(kind, key, code, method, path, content_type, body, staff_id, depends_on, state, summary, created_at, updated_at)
+VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.Kind, r.Key, r.Code, r.Method, r.Path, r.CType, r.Body, r.StaffID, r.DependsOn, r.State, r.Summary, now, now)
+	if err != nil {
+		return fmt.Errorf("queue %s for %s: %w", r.Kind, r.Code, err)
+	}
+	r.ID, err = res.LastInsertId()
+	return err
+}
+
+const outboxCols = "id, kind, key, code, method, path, content_type, body, staff_id, depends_on, state, attempts, summary, created_at"
+
+func scanOutbox(s interface{ Scan(...any) error }) (outboxRow, error) {
+	var r outboxRow
+	var created int64
+	err := s.Scan(&r.ID, &r.Kind, &r.Key, &r.Code, &r.Method, &r.Path, &r.CType, &r.Body, &r.StaffID, &r.DependsOn, &r.State, &r.Attempts, &r.Summary, &created)
+	r.CreatedAt = fromNanos(created)
+	return r, err
+}
+
+// nextPending returns the oldest action waiting to be sent.
+func (c *cache) nextPending(ctx context.Context) (outboxRow, bool, error) {
+	r, err := scanOutbox(c.r.QueryRowContext(ctx, "SELECT "+outboxCols+" FROM outbox WHERE state = 'pending' ORDER BY id LIMIT 1"))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, false, nil
+	}
+	if err != nil {
+		return r, false, E("read outbox", Internal, err)
+	}
+	return r, true, nil
+}
+
+func (c *cache) outboxRow(ctx context.Context, id int64) (outboxRow, error) {
+	r, err := scanOutbox(c.r.QueryRowContext(ctx, "SELECT "+outboxCols+" FROM outbox WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, E("outbox", NotFound, fmt.Sprintf("no outbox action %d", id))
+	}
+	if err != nil {
+		return r, E("read outbox", Internal, err)
+	}
+	return r, nil
+}
+
+func setState(ctx context.Context, tx *sql.Tx, id int64, state, lastErr string) error {
+	_, err := tx.ExecContext(ctx, "UPDATE outbox SET state = ?, last_error = ?, updated_at = ? WHERE id = ?", state, lastErr, time.Now().UnixNano(), id)
+	return err
+}
+
+// noteAttempt records a failed attempt that will be tried again.
+func (c *cache) noteAttempt(ctx context.Context, id int64, msg string) error {
+	_, err := c.w.ExecContext(ctx, "UPDATE outbox SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?", msg, time.Now().UnixNano(), id)
+	return err
+}
+
+// refusal reports whether the shop said no to the action itself, as opposed
+// to not being there or failing: such an action is not retried by itself.
+func refusal(err error) bool {
+	switch KindOf(err) {
+	case Conflict, NotPayable, NotFound, Invalid, Forbidden:
+		return true
+	}
+	return false
+}
+
+// send performs one outbox action against the shop and applies the shop's
+// answer to the cache in the same transaction that marks it done.
+func (d *Desk) send(ctx context.Context, r outboxRow) (answer any, err error) {
+	switch r.Kind {
+	case kindSignature:
+		var png []byte
+		if err := d.c.r.QueryRowContext(ctx, "SELECT png FROM signatures WHERE id = ?", r.Key).Scan(&png); err != nil {
+			return nil, E("send signature", Internal, fmt.Errorf("signature %s is missing from the desk: %w", r.Key, err))
+		}
+		if err := d.cl.PutSignature(ctx, r.Key, r.StaffID, png); err != nil {
+			return nil, err
+		}
+		return nil, d.c.write(ctx, "send signature", func(tx *sql.Tx) error {
+			return setState(ctx, tx, r.ID, stateDone, "")
+		})
+	case kindDelivery:
+		var body DeliveryBody
+		if err := json.Unmarshal(r.Body, &body); err != nil {
+			return nil, E("deliver", Internal, fmt.Errorf("queued delivery %s is damaged: %w", r.Key, err))
+		}
+		a, err := d.cl.Deliver(ctx, r.Code, r.StaffID, body)
+		d.noteReach(err)
+		if err != nil {
+			return nil, err
+		}
+		err = d.c.write(ctx, "deliver", func(tx *sql.Tx) error {
+			w, err := newWriter(ctx, tx)
+			if err != nil {
+				return err
+			}
+			if err := w.putPurchase(&a.Purchase, nil); err != nil {
+				return err
+			}
+			if !hasDelivery(&a.Purchase, a.Delivery.ID) {
+				if err := w.putActivity(deliveryActivity(&a.Purchase, &a.Delivery, true)); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.ExecContext(ctx, "UPDATE activities SET synced = 1 WHERE id = ?", r.Key); err != nil {
+				return err
+			}
+			return setState(ctx, tx, r.ID, stateDone, "")
+		})
+		return a, err
+	case kindRedemption:
+		var body RedemptionBody
+		if err := json.Unmarshal(r.Body, &body); err != nil {
+			return nil, E("redeem gift card", Internal, err)
+		}
+		a, err := d.cl.Redeem(ctx, r.Code, r.StaffID, body)
+		d.noteReach(err)
+		if err != nil {
+			return nil, err
+		}
+		return a, d.storeRedemption(ctx, r.ID, &a)
+	case kindCredit:
+		var body CreditBody
+		if err := json.Unmarshal(r.Body, &body); err != nil {
+			return nil, E("credit", Internal, err)
+		}
+		a, err := d.cl.Credit(ctx, r.Code, r.StaffID, body)
+		d.noteReach(err)
+		if err != nil {
+			return nil, err
+		}
+		return a, d.storeCredit(ctx, r.ID, &a)
+	}
+	return nil, E("outbox", Internal, "unknown action kind "+r.Kind)
+}
+
+func hasDelivery(p *Purchase, id string) bool {
+	for _, d := range p.Deliveries {
+		if d.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *Desk) storeRedemption(ctx context.Context, rowID int64, a *RedemptionAnswer) error {
+	return d.c.write(ctx, "redeem gift card", func(tx *sql.Tx) error {
+		w, err := newWriter(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := w.putCard(&a.Card); err != nil {
+			return err
+		}
+		if a.Remainder != nil {
+			if err := w.putCard(a.Remainder); err != nil {
+				return err
+			}
+		}
+		if err := w.putRedemption(&a.Redemption, true); err != nil {
+			return err
+		}
+		return setState(ctx, tx, rowID, stateDone, "")
+	})
+}
+
+func (d *Desk) storeCredit(ctx context.Context, rowID int64, a *CreditAnswer) error {
+	return d.c.write(ctx, "credit", func(tx *sql.Tx) error {
+		w, err := newWriter(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := w.putPurchase(&a.Purchase, nil); err != nil {
+			return err
+		}
+		if err := w.putActivity(creditActivity(&a.Purchase, &a.Credit, true)); err != nil {
+			return err
+		}
+		return setState(ctx, tx, rowID, stateDone, "")
+	})
+}
+
+// drain sends the outbox in order until it is empty, the shop fails, or ctx
+// ends. A refused action moves to the conflicts list, or, when it is the
+// action a member of staff is waiting for (interactive), to refused, because
+// they are told at once. It returns the outcome for interactive.
+func (d *Desk) drain(ctx context.Context, interactive int64) (outcome sendOutcome, err error) {
+	select {
+	case d.sendSem <- struct{}{}:
+	case <-ctx.Done():
+		return outcome, E("sync outbox", Unavailable, ctx.Err())
+	}
+	defer func() { <-d.sendSem }()
+	for {
+		r, ok, err := d.c.nextPending(ctx)
+		if err != nil || !ok {
+			return outcome, err
+		}
+		if r.DependsOn != 0 {
+			dep, err := d.c.outboxRow(ctx, r.DependsOn)
+			if err == nil && dep.State != stateDone && dep.State != statePending {
+				reason := "its signature was not accepted by the shop"
+				if err := d.c.write(ctx, "sync outbox", func(tx *sql.Tx) error {
+					return setState(ctx, tx, r.ID, stateConflict, reason)
+				}); err != nil {
+					return outcome, err
+				}
+				d.notify()
+				continue
+			}
+		}
+		answer, err := d.send(ctx, r)
+		switch {
+		case err == nil:
+			if r.ID == interactive {
+				outcome = sendOutcome{sent: true, answer: answer}
+			}
+		case refusal(err):
+			state := stateConflict
+			if r.ID == interactive {
+				state = stateRefused
+				outcome = sendOutcome{sent: true, err: err}
+			}
+			msg := err.Error()
+			var se *StatusError
+			if errors.As(err, &se) {
+				msg = se.Message
+			}
+			if werr := d.c.write(ctx, "sync outbox", func(tx *sql.Tx) error {
+				if err := setState(ctx, tx, r.ID, state, msg); err != nil {
+					return err
+				}
+				if se != nil && se.Purchase != nil {
+					w, err := newWriter(ctx, tx)
+					if err != nil {
+						return err
+					}
+					return w.putPurchase(se.Purchase, nil)
+				}
+				return nil
+			}); werr != nil {
+				return outcome, werr
+			}
+		default:
+			if nerr := d.c.noteAttempt(context.WithoutCancel(ctx), r.ID, err.Error()); nerr != nil {
+				err = errors.Join(err, nerr)
+			}
+			return outcome, err
+		}
+		d.notify()
+	}
+}
+
+// sendOutcome is what became of the action a member of staff waits for.
+type sendOutcome struct {
+	sent   bool // The shop gave its answer: answer or err.
+	answer any
+	err    error
+}
+
+// resolveSending settles redemptions and credits whose synchronous send had no
+// clear outcome (the shop went away, or the desk stopped while sending): the
+// shop is asked whether it has them. Found: the desk records them. Not
+// found: they never happened, and staff were told so.
+func (d *Desk) resolveSending(ctx context.Context) error {
+	rows, err := d.c.r.QueryContext(ctx, "SELECT "+outboxCols+" FROM outbox WHERE state = 'sending' ORDER BY id")
+	if err != nil {
+		return E("read outbox", Internal, err)
+	}
+	var todo []outboxRow
+	for rows.Next() {
+		r, err := scanOutbox(rows)
+		if err != nil {
+			rows.Close()
+			return E("read outbox", Internal, err)
+		}
+		todo = append(todo, r)
+	}
+	rows.Close()
+	for _, r := range todo {
+		if d.isInflight(r.Key) {
+			continue
+		}
+		var found bool
+		switch r.Kind {
+		case kindRedemption:
+			a, err := d.cl.Card(ctx, r.Code)
+			d.noteReach(err)
+			if err != nil {
+				return err
+			}
+			for _, red := range a.Redemptions {
+				if red.ID == r.Key {
+					found = true
+					ans := RedemptionAnswer{Redemption: red, Card: a.Card}
+					for i := range a.Chain {
+						if a.Chain[i].Code == red.CardCode {
+							ans.Card = a.Chain[i]
+						}
+						if a.Chain[i].Code == red.RemainderCode {
+							ans.Remainder = &a.Chain[i]
+						}
+					}
+					if err := d.storeRedemption(ctx, r.ID, &ans); err != nil {
+						return err
+					}
+				}
+			}
+		case kindCredit:
+			p, _, err := d.cl.Purchase(ctx, r.Code)
+			d.noteReach(err)
+			if err != nil && !Is(err, NotFound) {
+				return err
+			}
+			if p != nil {
+				for _, c := range p.Credits {
+					if c.ID == r.Key {
+						found = true
+						if err := d.storeCredit(ctx, r.ID, &CreditAnswer{Credit: c, Purchase: *p}); err != nil {
+							return err
+						}
+					}
+				}
+			}
+		}
+		if found {
+			continue
+		}
+		if err := d.c.write(ctx, "sync outbox", func(tx *sql.Tx) error {
+			return setState(ctx, tx, r.ID, stateAbandoned, "the shop was not reached; nothing was done")
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Conflicts lists the outbox actions the shop refused, oldest first.
+func (d *Desk) Conflicts(ctx context.Context) ([]OutboxConflict, error) {
+	rows, err := d.c.r.QueryContext(ctx, "SELECT id, kind, summary, last_error, created_at, staff_id FROM outbox WHERE state = 'conflict' ORDER BY id")
+	if err != nil {
+		return nil, E("list conflicts", Internal, err)
+	}
+	defer rows.Close()
+	var cs []OutboxConflict
+	for rows.Next() {
+		var c OutboxConflict
+		var at int64
+		if err := rows.Scan(&c.ID, &c.Kind, &c.Summary, &c.Reason, &at, &c.StaffID); err != nil {
+			return nil, E("list conflicts", Internal, err)
+		}
+		c.At = fromNanos(at)
+		cs = append(cs, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, E("list conflicts", Internal, err)
+	}
+	return cs, nil
+}
+
+// Retry puts a refused action back in the outbox (with the signature it
+// needs) and asks the loop to send it.
+func (d *Desk) Retry(ctx context.Context, id int64) error {
+	r, err := d.c.outboxRow(ctx, id)
+	if err != nil {
+		return err
+	}
+	if r.State != stateConflict {
+		return E("retry", Invalid, fmt.Sprintf("action %d is not waiting for a manager (it is %s)", id, r.State))
+	}
+	err = d.c.write(ctx, "retry", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE outbox SET state = 'pending', attempts = 0, updated_at = ? WHERE state = 'conflict' AND (id = ? OR id = ?)",
+			time.Now().UnixNano(), id, r.DependsOn)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	d.notify()
+	d.kickLoop()
+	return nil
+}
+
+// Discard drops a refused action, recording who did it and why. Only a
+// manager may discard.
+func (d *Desk) Discard(ctx context.Context, id int64, reason string, staff Staff) error {
+	if staff.Role != RoleManager {
+		return E("discard", Forbidden, "only a manager can discard a refused action")
+	}
+	r, err := d.c.outboxRow(ctx, id)
+	if err != nil {
+		return err
+	}
+	if r.State != stateConflict {
+		return E("discard", Invalid, fmt.Sprintf("action %d is not waiting for a manager (it is %s)", id, r.State))
+	}
+	err = d.c.write(ctx, "discard", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE outbox SET state = 'discarded', resolved_by = ?, resolve_reason = ?, updated_at = ? WHERE id = ?",
+			staff.ID, reason, time.Now().UnixNano(), id)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	d.notify()
+	return nil
+}

@@ -1,0 +1,303 @@
+package sync
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The SQL of the cache's hot paths, kept together so that each is prepared
+// once per transaction.
+const (
+	sqlUpsertPurchase = `INSERT INTO purchases(code, seq, body, cached_at) VALUES(?, ?, ?, ?)
+ON CONFLICT(code) DO UPDATE SET seq = excluded.seq, body = excluded.body, cached_at = excluded.cached_at
+WHERE excluded.seq >= purchases.seq`
+	sqlUpsertCard = `INSERT INTO cards(code, seq, parent, body, cached_at) VALUES(?, ?, ?, ?, ?)
+ON CONFLICT(code) DO UPDATE SET seq = excluded.seq, parent = excluded.parent, body = excluded.body, cached_at = excluded.cached_at
+WHERE excluded.seq >= cards.seq`
+	sqlUpsertActivity = `INSERT INTO activities(id, kind, at, code, staff_id, staff_name, buyer, products, amount, signature_id, synced, body)
+VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT(id) DO UPDATE SET at = excluded.at, staff_name = CASE WHEN excluded.staff_name <> '' THEN excluded.staff_name ELSE activities.staff_name END,
+buyer = excluded.buyer, products = excluded.products, amount = excluded.amount, signature_id = excluded.signature_id,
+synced = max(activities.synced, excluded.synced), body = excluded.body`
+	sqlUpsertRedemption = `INSERT INTO redemptions(id, card_code, at, body) VALUES(?, ?, ?, ?)
+ON CONFLICT(id) DO UPDATE SET body = excluded.body`
+)
+
+// writer holds the statements of one write transaction.
+type writer struct {
+	ctx                                   context.Context
+	tx                                    *sql.Tx
+	purchase, card, activity, redemptionS *sql.Stmt
+	now                                   int64
+}
+
+func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
+	w := &writer{ctx: ctx, tx: tx, now: time.Now().UnixNano()}
+	var err error
+	if w.purchase, err = tx.PrepareContext(ctx, sqlUpsertPurchase); err != nil {
+		return nil, err
+	}
+	if w.card, err = tx.PrepareContext(ctx, sqlUpsertCard); err != nil {
+		return nil, err
+	}
+	if w.activity, err = tx.PrepareContext(ctx, sqlUpsertActivity); err != nil {
+		return nil, err
+	}
+	if w.redemptionS, err = tx.PrepareContext(ctx, sqlUpsertRedemption); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// putPurchase stores the shop's copy of p (raw is its JSON, or nil to encode
+// p) and records its deliveries and credits for the daily report as synced.
+func (w *writer) putPurchase(p *Purchase, raw []byte) error {
+	if raw == nil {
+		var err error
+		if raw, err = json.Marshal(p); err != nil {
+			return err
+		}
+	}
+	if _, err := w.purchase.ExecContext(w.ctx, p.Code, p.Seq, raw, w.now); err != nil {
+		return fmt.Errorf("store purchase %s: %w", p.Code, err)
+	}
+	for i := range p.Deliveries {
+		if err := w.putActivity(deliveryActivity(p, &p.Deliveries[i], true)); err != nil {
+			return err
+		}
+	}
+	for i := range p.Credits {
+		if err := w.putActivity(creditActivity(p, &p.Credits[i], true)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *writer) putCard(c *Card) error {
+	raw, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	if _, err := w.card.ExecContext(w.ctx, c.Code, c.Seq, c.ParentCode, raw, w.now); err != nil {
+		return fmt.Errorf("store gift card %s: %w", c.Code, err)
+	}
+	return nil
+}
+
+func (w *writer) putRedemption(r *Redemption, synced bool) error {
+	raw, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	if _, err := w.redemptionS.ExecContext(w.ctx, r.ID, r.CardCode, nanos(r.At), raw); err != nil {
+		return fmt.Errorf("store redemption %s: %w", r.ID, err)
+	}
+	return w.putActivity(redemptionActivity(r, synced))
+}
+
+// activityRow is an Activity with its ID and the JSON of what it records.
+type activityRow struct {
+	ID string
+	Activity
+	Body any
+}
+
+func (w *writer) putActivity(a activityRow) error {
+	body, err := json.Marshal(a.Body)
+	if err != nil {
+		return err
+	}
+	products, _ := json.Marshal(a.Products)
+	_, err = w.activity.ExecContext(w.ctx, a.ID, a.Kind, nanos(a.At), a.Code, a.StaffID, a.StaffName, a.Buyer,
+		string(products), int64(a.Amount), a.SignatureID, a.Synced, body)
+	if err != nil {
+		return fmt.Errorf("store %s %s: %w", a.Kind, a.ID, err)
+	}
+	return nil
+}
+
+func deliveryActivity(p *Purchase, d *Delivery, synced bool) activityRow {
+	a := activityRow{ID: d.ID, Body: d, Activity: Activity{
+		Kind: "delivery", At: d.At, StaffID: d.StaffID, StaffName: d.StaffName, Code: p.Code,
+		Buyer: p.Buyer.Name, SignatureID: d.SignatureID, Synced: synced,
+	}}
+	for _, dl := range d.Lines {
+		for _, l := range p.Lines {
+			if l.ID != dl.LineID {
+				continue
+			}
+			a.Products = append(a.Products, fmt.Sprintf("%d × %s", dl.Quantity, l.Name))
+			if l.Quantity > 0 {
+				a.Amount += l.Total() * Money(dl.Quantity) / Money(l.Quantity)
+			}
+		}
+	}
+	return a
+}
+
+func creditActivity(p *Purchase, c *Credit, synced bool) activityRow {
+	return activityRow{ID: c.ID, Body: c, Activity: Activity{
+		Kind: "credit", At: c.At, StaffID: c.StaffID, StaffName: c.StaffName, Code: p.Code,
+		Buyer: p.Buyer.Name, Amount: c.Amount, Synced: synced, Products: []string{c.Reason},
+	}}
+}
+
+func redemptionActivity(r *Redemption, synced bool) activityRow {
+	a := activityRow{ID: r.ID, Body: r, Activity: Activity{
+		Kind: "redemption", At: r.At, StaffID: r.StaffID, StaffName: r.StaffName, Code: r.CardCode,
+		Amount: r.Amount, Synced: synced,
+	}}
+	if r.RemainderCode != "" {
+		a.Products = []string{"→ " + r.RemainderCode}
+	}
+	return a
+}
+
+// cachedPurchase reads the shop's last copy of a purchase; ok is false when
+// the desk has never seen it.
+func (c *cache) cachedPurchase(ctx context.Context, code string) (p *Purchase, cachedAt time.Time, ok bool, err error) {
+	var body []byte
+	var at int64
+	err = c.r.QueryRowContext(ctx, "SELECT body, cached_at FROM purchases WHERE code = ?", code).Scan(&body, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, time.Time{}, false, nil
+	}
+	if err != nil {
+		return nil, time.Time{}, false, E("read cache", Internal, err)
+	}
+	p = new(Purchase)
+	if err := json.Unmarshal(body, p); err != nil {
+		return nil, time.Time{}, false, E("read cache", Internal, fmt.Errorf("cached purchase %s is damaged: %w", code, err))
+	}
+	return p, fromNanos(at), true, nil
+}
+
+// pendingDeliveries lists the deliveries of a purchase waiting in the outbox.
+func (c *cache) pendingDeliveries(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, code string) ([]Delivery, error) {
+	rows, err := q.QueryContext(ctx, `SELECT o.body, a.body FROM outbox o JOIN activities a ON a.id = o.key
+WHERE o.code = ? AND o.kind = 'delivery' AND o.state IN ('pending', 'sending') ORDER BY o.id`, code)
+	if err != nil {
+		return nil, E("read outbox", Internal, err)
+	}
+	defer rows.Close()
+	var ds []Delivery
+	for rows.Next() {
+		var ob, ab []byte
+		if err := rows.Scan(&ob, &ab); err != nil {
+			return nil, E("read outbox", Internal, err)
+		}
+		var d Delivery
+		if err := json.Unmarshal(ab, &d); err != nil {
+			return nil, E("read outbox", Internal, err)
+		}
+		ds = append(ds, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, E("read outbox", Internal, err)
+	}
+	return ds, nil
+}
+
+// overlay applies deliveries still waiting in the outbox to the shop's copy of
+// a purchase, so that staff see what they handed over at once. It returns the
+// deliveries it applied; one the shop already has (same ID) is not applied twice.
+func overlay(p *Purchase, pending []Delivery) []Delivery {
+	known := make(map[string]bool, len(p.Deliveries))
+	for _, d := range p.Deliveries {
+		known[d.ID] = true
+	}
+	var applied []Delivery
+	for _, d := range pending {
+		if known[d.ID] {
+			continue
+		}
+		for _, dl := range d.Lines {
+			for i := range p.Lines {
+				if p.Lines[i].ID == dl.LineID {
+					p.Lines[i].Delivered += dl.Quantity
+				}
+			}
+		}
+		p.Deliveries = append(p.Deliveries, d)
+		applied = append(applied, d)
+	}
+	return applied
+}
+
+func (c *cache) cachedCard(ctx context.Context, code string) (*Card, time.Time, bool, error) {
+	var body []byte
+	var at int64
+	err := c.r.QueryRowContext(ctx, "SELECT body, cached_at FROM cards WHERE code = ?", code).Scan(&body, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, time.Time{}, false, nil
+	}
+	if err != nil {
+		return nil, time.Time{}, false, E("read cache", Internal, err)
+	}
+	card := new(Card)
+	if err := json.Unmarshal(body, card); err != nil {
+		return nil, time.Time{}, false, E("read cache", Internal, fmt.Errorf("cached gift card %s is damaged: %w", code, err))
+	}
+	return card, fromNanos(at), true, nil
+}
+
+// cachedChain walks a card's parents and remainders in the cache, oldest first.
+func (c *cache) cachedChain(ctx context.Context, card *Card) ([]Card, error) {
+	var before []Card
+	seen := map[string]bool{card.Code: true}
+	for code := card.ParentCode; code != "" && !seen[code]; {
+		seen[code] = true
+		p, _, ok, err := c.cachedCard(ctx, code)
+		if err != nil || !ok {
+			break
+		}
+		before = append([]Card{*p}, before...)
+		code = p.ParentCode
+	}
+	chain := append(before, *card)
+	for code := card.RemainderCode; code != "" && !seen[code]; {
+		seen[code] = true
+		r, _, ok, err := c.cachedCard(ctx, code)
+		if err != nil || !ok {
+			break
+		}
+		chain = append(chain, *r)
+		code = r.RemainderCode
+	}
+	return chain, nil
+}
+
+func (c *cache) cachedRedemptions(ctx context.Context, codes []string) ([]Redemption, error) {
+	if len(codes) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(codes))
+	for i, c := range codes {
+		args[i] = c
+	}
+	rows, err := c.r.QueryContext(ctx, "SELECT body FROM redemptions WHERE card_code IN (?"+strings.Repeat(", ?", len(codes)-1)+") ORDER BY at", args...)
+	if err != nil {
+		return nil, E("read cache", Internal, err)
+	}
+	defer rows.Close()
+	var rs []Redemption
+	for rows.Next() {
+		var b []byte
+		var r Redemption
+		if err := rows.Scan(&b); err != nil {
+			return nil, E("read cache", Internal, err)
+		}
+		if json.Unmarshal(b, &r) == nil {
+			rs = append(rs, r)
+		}
+	}
+	return rs, rows.Err()
+}
