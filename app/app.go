@@ -84,23 +84,26 @@ type Desk struct {
 	printer  *printer.Printer
 	pipeline *scanner.Pipeline
 
+	uiMu         sync.Mutex // Serialises UI callbacks; see do.
 	busy         atomic.Int64
 	lastActivity atomic.Int64 // Unix nanoseconds.
 
 	// UI-goroutine state.
-	staff      *desksync.Staff
-	screen     Screen
-	centre     desksync.Centre
-	deskInfo   desksync.DeskInfo
-	msgBg      *canvas.Rectangle
-	onlineDot  *canvas.Circle
-	training   fyne.CanvasObject
-	nav        fyne.CanvasObject
-	navButtons []*Button
-	body       *fyne.Container
-	screens    []fyne.CanvasObject
-	centreName *widget.Label
-	lastStatus desksync.Status
+	staff       *desksync.Staff
+	screen      Screen
+	centre      desksync.Centre
+	deskInfo    desksync.DeskInfo
+	msgBg       *canvas.Rectangle
+	onlineDot   *canvas.Circle
+	training    fyne.CanvasObject
+	nav         fyne.CanvasObject
+	navButtons  []*Button
+	body        *fyne.Container
+	screens     []fyne.CanvasObject
+	centreName  *widget.Label
+	lastStatus  desksync.Status
+	lang        string // "nb" or "en": the UI's and the printouts' language.
+	infoLoading bool
 }
 
 // New builds the desk UI in a new window of a. Call Start to begin talking to
@@ -131,7 +134,7 @@ func New(a fyne.App, svc Services) *Desk {
 		d.pipeline = newPipeline(d.cfg)
 	}
 	d.touch()
-	SetLanguage(d.cfg.Language)
+	d.lang = SetLanguage(d.cfg.Language)
 	d.Window = a.NewWindow("Skranke")
 	d.Window.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	d.build()
@@ -147,13 +150,13 @@ func New(a fyne.App, svc Services) *Desk {
 		d.touch()
 		switch {
 		case d.staff == nil:
-			d.Window.Canvas().Focus(d.Login.PIN)
+			d.focus(d.Login.PIN)
 			d.Login.PIN.TypedRune(r)
 		case d.screen == ScreenScan && !d.Scan.panelOpen():
-			d.Window.Canvas().Focus(d.Scan.Entry)
+			d.focus(d.Scan.Entry)
 			d.Scan.Entry.TypedRune(r)
 		case d.screen == ScreenCards:
-			d.Window.Canvas().Focus(d.Cards.Entry)
+			d.focus(d.Cards.Entry)
 			d.Cards.Entry.TypedRune(r)
 		}
 	})
@@ -171,7 +174,14 @@ func (d *Desk) build() {
 	d.StaffName = widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
 	d.centreName = widget.NewLabelWithStyle(d.centreTitle(), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 
+	var staffList []desksync.Staff
+	if d.Login != nil {
+		staffList = d.Login.staff // A rebuild (new language) keeps the staff list.
+	}
 	d.Login = newLoginScreen(d)
+	if staffList != nil {
+		d.Login.setStaff(staffList)
+	}
 	d.Scan = newScanScreen(d)
 	d.Cards = newCardScreen(d)
 	d.Report = newReportScreen(d)
@@ -214,7 +224,7 @@ func (d *Desk) build() {
 	if d.staff == nil {
 		d.showLogin()
 	} else {
-		d.StaffName.SetText(d.staff.Name)
+		d.StaffName.SetText(d.staff.Name + " (" + roleName(d.staff.Role) + ")")
 		d.Show(d.screen)
 	}
 }
@@ -233,22 +243,29 @@ func (d *Desk) centreTitle() string {
 // status, the hardware scanners and the idle lock. It returns at once.
 func (d *Desk) Start() {
 	d.Login.reload()
-	d.async(func(ctx context.Context) func() {
-		info, centre, err := d.desk.DeskInfo(ctx)
-		if err != nil {
-			slog.Warn("desk info", "err", err)
-			return nil
-		}
-		return func() {
-			d.deskInfo, d.centre = info, centre
-			d.centreName.SetText(d.centreTitle())
-		}
-	})
+	d.loadDeskInfo()
 	d.watchStatus()
 	for _, src := range d.svc.Sources {
 		d.watchSource(src)
 	}
 	go d.idleLoop()
+}
+
+// loadDeskInfo fetches this desk's name and its centre (from the cache when offline).
+func (d *Desk) loadDeskInfo() {
+	d.infoLoading = true
+	d.async(func(ctx context.Context) func() {
+		info, centre, err := d.desk.DeskInfo(ctx)
+		return func() {
+			d.infoLoading = false
+			if err != nil {
+				slog.Warn("desk info", "err", err)
+				return
+			}
+			d.deskInfo, d.centre = info, centre
+			d.centreName.SetText(d.centreTitle())
+		}
+	})
 }
 
 // Close stops the UI's background work. It does not close the services.
@@ -275,9 +292,29 @@ func (d *Desk) async(work func(ctx context.Context) func()) {
 		defer cancel()
 		ui := work(ctx)
 		if ui != nil && d.ctx.Err() == nil {
-			fyne.DoAndWait(ui)
+			d.doAndWait(ui)
 		}
 	}()
+}
+
+// do runs fn on the UI goroutine. The real driver runs every callback on
+// one goroutine; fyne's test driver runs them on the caller's, so the mutex
+// keeps callbacks from different goroutines apart there too.
+func (d *Desk) do(fn func()) {
+	fyne.Do(func() {
+		d.uiMu.Lock()
+		defer d.uiMu.Unlock()
+		fn()
+	})
+}
+
+// doAndWait is do, returning when fn has run.
+func (d *Desk) doAndWait(fn func()) {
+	fyne.DoAndWait(func() {
+		d.uiMu.Lock()
+		defer d.uiMu.Unlock()
+		fn()
+	})
 }
 
 // Staff returns the logged-in staff member, or nil when the desk is locked.
@@ -289,6 +326,12 @@ func (d *Desk) CurrentScreen() Screen { return d.screen }
 // Config returns the settings in force.
 func (d *Desk) Config() Config { return d.cfg }
 
+// canReport reports whether the staff member may see the daily report:
+// managers, and accountants, who read but do not change.
+func (d *Desk) canReport() bool {
+	return d.isManager() || (d.staff != nil && d.staff.Role == desksync.RoleAccountant)
+}
+
 func (d *Desk) isManager() bool { return d.staff != nil && d.staff.Role == desksync.RoleManager }
 
 // Show switches to screen s; managers only for the report and settings.
@@ -296,7 +339,7 @@ func (d *Desk) Show(s Screen) {
 	if d.staff == nil {
 		return
 	}
-	if (s == ScreenReport || s == ScreenSettings) && !d.isManager() {
+	if (s == ScreenReport && !d.canReport()) || (s == ScreenSettings && !d.isManager()) {
 		d.sayErr(tr("err.manager_only", "Only a manager can open this screen."))
 		s = d.screen
 	}
@@ -334,20 +377,20 @@ func (d *Desk) Show(s Screen) {
 func (d *Desk) focusDefault() {
 	c := d.Window.Canvas()
 	if d.staff == nil {
-		c.Focus(d.Login.PIN)
+		d.focus(d.Login.PIN)
 		return
 	}
 	switch d.screen {
 	case ScreenScan:
 		if f := d.Scan.focusTarget(); f != nil {
-			c.Focus(f)
+			d.focus(f)
 		}
 	case ScreenCards:
-		c.Focus(d.Cards.focusTarget())
+		d.focus(d.Cards.focusTarget())
 	case ScreenReport:
-		c.Focus(d.Report.Date)
+		d.focus(d.Report.Date)
 	case ScreenSettings:
-		c.Focus(d.Settings.ShopURL)
+		d.focus(d.Settings.ShopURL)
 	default:
 		c.Unfocus()
 	}
@@ -370,6 +413,8 @@ func (d *Desk) globalKey(ev *fyne.KeyEvent) bool {
 		d.Show(ScreenStatus)
 	case fyne.KeyF5:
 		d.Show(ScreenSettings)
+	case fyne.KeyF6, fyne.KeyF7, fyne.KeyF8:
+		d.screenKey(ev.Name)
 	case fyne.KeyF12:
 		d.Lock()
 	case fyne.KeyEscape:
@@ -378,6 +423,27 @@ func (d *Desk) globalKey(ev *fyne.KeyEvent) bool {
 		return false
 	}
 	return true
+}
+
+// screenKey runs the current screen's action for F6 (its second action),
+// F7 (credit) or F8 (print), so that every workflow works from the keyboard.
+func (d *Desk) screenKey(k fyne.KeyName) {
+	var b *Button
+	switch d.screen {
+	case ScreenScan:
+		b = map[fyne.KeyName]*Button{fyne.KeyF6: d.Scan.ChooseQty, fyne.KeyF7: d.Scan.CreditButton, fyne.KeyF8: d.Scan.Reprint}[k]
+	case ScreenCards:
+		b = map[fyne.KeyName]*Button{fyne.KeyF6: d.Cards.RedeemAll, fyne.KeyF8: d.Cards.Reprint}[k]
+	case ScreenReport:
+		b = map[fyne.KeyName]*Button{fyne.KeyF6: d.Report.Export, fyne.KeyF8: d.Report.Print}[k]
+	case ScreenStatus:
+		b = map[fyne.KeyName]*Button{fyne.KeyF6: d.Status.SyncNow, fyne.KeyF8: d.Status.TestPrint}[k]
+	case ScreenSettings:
+		b = map[fyne.KeyName]*Button{fyne.KeyF6: d.Settings.Save}[k]
+	}
+	if b != nil && !b.Disabled() && b.Visible() {
+		b.OnTapped()
+	}
 }
 
 // escape cancels what is open on the current screen and goes back to scanning.
@@ -437,7 +503,7 @@ func (d *Desk) idleLoop() {
 		case <-d.ctx.Done():
 			return
 		case <-t.C:
-			fyne.Do(func() { d.CheckIdle(d.now()) })
+			d.do(func() { d.CheckIdle(d.now()) })
 		}
 	}
 }
@@ -461,7 +527,7 @@ func (d *Desk) showLogin() {
 	d.nav.Hide()
 	d.Login.obj.Show()
 	d.Login.PIN.SetText("")
-	d.Window.Canvas().Focus(d.Login.PIN)
+	d.focus(d.Login.PIN)
 }
 
 // loggedIn is called by the login screen on success.
@@ -493,7 +559,7 @@ func (d *Desk) watchStatus() {
 		defer t.Stop()
 		for {
 			st := d.desk.Status()
-			fyne.Do(func() { d.applyStatus(st) })
+			d.do(func() { d.applyStatus(st) })
 			select {
 			case <-d.ctx.Done():
 				return
@@ -521,6 +587,12 @@ func (d *Desk) applyStatus(st desksync.Status) {
 	}
 	d.Online.Refresh()
 	d.onlineDot.Refresh()
+	if st.Online && d.Login != nil && len(d.Login.staff) == 0 && !d.Login.loading {
+		d.Login.reload() // The first start was offline: fetch the staff list now.
+	}
+	if st.Online && d.centre.ID == "" && !d.infoLoading {
+		d.loadDeskInfo()
+	}
 	if d.Status != nil {
 		d.Status.show(st)
 	}
@@ -535,7 +607,7 @@ func (d *Desk) setConfig(cfg Config) {
 	d.pipeline = newPipeline(cfg)
 	d.mu.Unlock()
 	if old.Language != cfg.Language {
-		SetLanguage(cfg.Language)
+		d.lang = SetLanguage(cfg.Language)
 		d.build()
 	}
 	if cfg.Training {
@@ -544,4 +616,19 @@ func (d *Desk) setConfig(cfg Config) {
 		d.training.Hide()
 	}
 	d.centreName.SetText(d.centreTitle())
+}
+
+// focus gives obj the keyboard focus. A field in a panel just shown may not
+// be in the canvas's tree of rendered objects yet; measuring the content
+// creates the renderers, and the second try finds it.
+func (d *Desk) focus(obj fyne.Focusable) {
+	c := d.Window.Canvas()
+	if obj == nil || c == nil {
+		return
+	}
+	c.Focus(obj)
+	if c.Focused() != obj {
+		d.Window.Content().MinSize()
+		c.Focus(obj)
+	}
 }

@@ -39,10 +39,12 @@ type CardScreen struct {
 	Redeem    *Button // Use the amount typed.
 	Reprint   *Button // Print the card again, marked KOPI.
 
-	d       *Desk
-	lookup  desksync.CardLookup
-	stateBg *canvas.Rectangle
-	obj     fyne.CanvasObject
+	d         *Desk
+	seq       int  // Bumped on every clear, so late answers to an old scan are dropped.
+	redeeming bool // A redemption is on its way to the shop.
+	lookup    desksync.CardLookup
+	stateBg   *canvas.Rectangle
+	obj       fyne.CanvasObject
 }
 
 func newCardScreen(d *Desk) *CardScreen {
@@ -50,7 +52,7 @@ func newCardScreen(d *Desk) *CardScreen {
 	c.Entry = newScanEntry(d, func(text string, scanned bool) {
 		if strings.TrimSpace(text) == "" {
 			if c.card() != nil {
-				d.Window.Canvas().Focus(c.Amount)
+				d.focus(c.Amount)
 			}
 			return
 		}
@@ -76,17 +78,17 @@ func newCardScreen(d *Desk) *CardScreen {
 	c.Chain = container.NewVBox()
 	c.Amount = newEntry(d, tr("cards.amount", "Amount to use, e.g. 250"))
 	c.Amount.OnSubmitted = func(string) { c.redeemTyped() }
-	c.RedeemAll = newButton(d, tr("cards.use_all", "Use whole balance"), theme.ConfirmIcon(), c.redeemAll)
+	c.RedeemAll = newButton(d, tr("cards.use_all", "Use whole balance (F6)"), theme.ConfirmIcon(), c.redeemAll)
 	c.RedeemAll.Importance = widget.SuccessImportance
 	c.Redeem = newButton(d, tr("cards.use", "Use amount (Enter)"), theme.ConfirmIcon(), c.redeemTyped)
 	c.Redeem.Importance = widget.HighImportance
-	c.Reprint = newButton(d, tr("cards.reprint", "Reprint card (KOPI)"), theme.DocumentPrintIcon(), c.reprint)
+	c.Reprint = newButton(d, tr("cards.reprint", "Reprint card (F8)"), theme.DocumentPrintIcon(), c.reprint)
 
 	label := widget.NewLabelWithStyle(tr("cards.label", "Gift card: scan or type the code, then Enter"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	top := container.NewVBox(label, big(c.Entry, 30), st.obj, c.Code, c.Balance, c.Cache, c.Detail)
 	redeem := container.NewVBox(
-		widget.NewForm(widget.NewFormItem(tr("cards.amount_label", "Amount"), big(c.Amount, 24))),
-		container.NewGridWithColumns(3, c.RedeemAll, c.Redeem, c.Reprint))
+		formGrid(tr("cards.amount_label", "Amount"), big(c.Amount, 24)),
+		big(container.NewGridWithColumns(3, c.RedeemAll, c.Redeem, c.Reprint), 18))
 	c.obj = container.NewBorder(top, redeem, nil, nil, container.NewVScroll(c.Chain))
 	c.clear()
 	return c
@@ -107,6 +109,7 @@ func (c *CardScreen) setState(text string, col colorNRGBA) {
 }
 
 func (c *CardScreen) clear() {
+	c.seq++
 	c.lookup = desksync.CardLookup{}
 	c.setState(tr("cards.ready", "Ready – scan a gift card"), colReady)
 	for _, t := range []*canvas.Text{c.Balance, c.Code, c.Cache} {
@@ -133,9 +136,13 @@ func (c *CardScreen) Lookup(code string) {
 	c.setState(tr("scan.looking", "Looking up…"), colReady)
 	c.Code.Text = scanner.Group(code)
 	c.Code.Refresh()
+	seq := c.seq
 	c.d.async(func(ctx context.Context) func() {
 		lk, err := c.d.desk.Card(ctx, code)
 		return func() {
+			if seq != c.seq {
+				return
+			}
 			if err != nil {
 				slog.Info("gift card lookup failed", "code", code, "err", err)
 				switch desksync.KindOf(err) {
@@ -158,6 +165,7 @@ func (c *CardScreen) Lookup(code string) {
 
 func (c *CardScreen) show(lk desksync.CardLookup) {
 	c.lookup = lk
+	c.Amount.SetText("") // Never leave an amount that a second Enter would use again.
 	card := lk.Card
 	if card == nil {
 		c.clear()
@@ -200,7 +208,7 @@ func (c *CardScreen) show(lk desksync.CardLookup) {
 			if k.ParentCode != "" {
 				line += " · " + tr("cards.parent", "remainder of {{.Code}}", m{"Code": scanner.Group(k.ParentCode)})
 			}
-			c.Chain.Add(widget.NewLabel(line))
+			c.Chain.Add(rowLabel(line))
 		}
 	}
 	if len(lk.Redemptions) > 0 {
@@ -210,13 +218,13 @@ func (c *CardScreen) show(lk desksync.CardLookup) {
 			if who == "" {
 				who = r.StaffID
 			}
-			c.Chain.Add(widget.NewLabel(fmtDateTime(r.At) + " · " + scanner.Group(r.CardCode) + " · " + r.Amount.String() + " · " + who))
+			c.Chain.Add(rowLabel(fmtDateTime(r.At) + " · " + scanner.Group(r.CardCode) + " · " + r.Amount.String() + " · " + who))
 		}
 	}
 	c.updateActions()
-	c.d.Window.Canvas().Focus(c.Amount)
+	c.d.focus(c.Amount)
 	if c.Redeem.Disabled() {
-		c.d.Window.Canvas().Focus(c.Entry)
+		c.d.focus(c.Entry)
 	}
 }
 
@@ -246,12 +254,12 @@ func (c *CardScreen) redeemTyped() {
 	amt, err := desksync.ParseMoney(c.Amount.Text)
 	if err != nil || amt <= 0 {
 		c.d.sayErr(tr("cards.bad_amount", "Type the amount to use, such as 250 or 99,50."))
-		c.d.Window.Canvas().Focus(c.Amount)
+		c.d.focus(c.Amount)
 		return
 	}
 	if amt > card.Balance {
 		c.d.sayErr(tr("cards.too_much", "The card holds only {{.Balance}}.", m{"Balance": card.Balance.String()}))
-		c.d.Window.Canvas().Focus(c.Amount)
+		c.d.focus(c.Amount)
 		return
 	}
 	c.redeem(amt)
@@ -259,7 +267,7 @@ func (c *CardScreen) redeemTyped() {
 
 func (c *CardScreen) redeem(amt desksync.Money) {
 	card := c.card()
-	if card == nil || c.d.staff == nil {
+	if card == nil || c.d.staff == nil || c.redeeming {
 		return
 	}
 	if c.lookup.FromCache {
@@ -270,6 +278,8 @@ func (c *CardScreen) redeem(amt desksync.Money) {
 	staff := *c.d.staff
 	code := card.Code
 	old := *card
+	seq := c.seq
+	c.redeeming = true // One redemption at a time: a second Enter must not use the card twice.
 	setEnabled(c.Redeem, false)
 	setEnabled(c.RedeemAll, false)
 	c.d.async(func(ctx context.Context) func() {
@@ -284,6 +294,7 @@ func (c *CardScreen) redeem(amt desksync.Money) {
 			lk, lerr = c.d.desk.Card(ctx, next)
 		}
 		return func() {
+			c.redeeming = false
 			if err != nil {
 				slog.Info("redemption refused", "code", code, "staff", staff.ID, "err", err)
 				if desksync.Is(err, desksync.Unavailable) {
@@ -296,9 +307,11 @@ func (c *CardScreen) redeem(amt desksync.Money) {
 				return
 			}
 			slog.Info("gift card redeemed", "code", code, "amount", int64(amt), "staff", staff.ID, "remainder", res.Remainder != nil)
-			if lerr == nil {
+			switch {
+			case seq != c.seq: // Another card was scanned meanwhile; leave it on screen.
+			case lerr == nil:
 				c.show(lk)
-			} else {
+			default:
 				c.clear()
 			}
 			if res.Remainder != nil {
@@ -310,7 +323,7 @@ func (c *CardScreen) redeem(amt desksync.Money) {
 				c.d.sayOK(tr("cards.whole_done", "Used {{.Amount}}. The card is used up; keep it.", m{"Amount": amt.String()}))
 				c.d.print(tr("print.void", "void slip"), c.d.voidSlip(res.Card, nil, res.Redemption, staff))
 			}
-			c.d.Window.Canvas().Focus(c.Entry)
+			c.d.focus(c.Entry)
 		}
 	})
 }

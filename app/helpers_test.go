@@ -2,9 +2,11 @@ package app_test
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skranke/skranke/app"
+	"github.com/skranke/skranke/cmd/shopd/shop"
 	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
 	"github.com/skranke/skranke/scanner"
 	desksync "github.com/skranke/skranke/sync"
@@ -21,21 +24,38 @@ import (
 // fixture is a desk UI wired to a real shop, a real desk cache and a printer
 // that writes to a file.
 type fixture struct {
-	t         *testing.T
+	t         testing.TB
 	shop      *shoptest.Server
 	desk      *desksync.Desk
 	d         *app.Desk
 	printPath string
 	dataDir   string
+	// configPath is where Settings saves.
+	configPath string
+	// cutOff, when set, drops this desk's connections to the shop, as when
+	// its network is down while other desks still reach the shop.
+	cutOff atomic.Bool
 }
 
 type option func(*app.Config)
 
 // mustOpen starts a seeded shop and builds the desk UI against it.
-func mustOpen(t *testing.T, opts ...option) *fixture {
+func mustOpen(t testing.TB, opts ...option) *fixture {
 	t.Helper()
-	f := &fixture{t: t, shop: shoptest.Start(t), dataDir: t.TempDir()}
+	f := &fixture{t: t, dataDir: t.TempDir()}
+	f.shop = shoptest.Start(t, shoptest.WithMiddleware(func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if f.cutOff.Load() && r.Header.Get("Authorization") == "Bearer "+shop.DemoDeskToken {
+				if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+					conn.Close()
+					return
+				}
+			}
+			next.ServeHTTP(w, r)
+		})
+	}))
 	f.printPath = filepath.Join(t.TempDir(), "printer.bin")
+	f.configPath = filepath.Join(t.TempDir(), "config.json")
 	ctx, cancel := context.WithCancel(context.Background())
 	desk, err := desksync.Open(ctx, desksync.Config{BaseURL: f.shop.URL, Token: f.shop.DeskToken, DataDir: f.dataDir,
 		SyncInterval: 200 * time.Millisecond, Timeout: 2 * time.Second})
@@ -60,7 +80,7 @@ func mustOpen(t *testing.T, opts ...option) *fixture {
 		Printer:  p,
 		Pipeline: scanner.NewPipeline(scanner.Options{DedupWindow: -1}),
 		Config:   cfg,
-		SavePath: filepath.Join(t.TempDir(), "config.json"),
+		SavePath: f.configPath,
 	})
 	f.d.Start()
 	t.Cleanup(func() {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"sort"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -27,6 +28,7 @@ type LoginScreen struct {
 	Error *widget.Label
 
 	d        *Desk
+	loading  bool
 	staff    []desksync.Staff
 	selected int
 	grid     *fyne.Container
@@ -73,9 +75,11 @@ func (l *LoginScreen) move(delta int) {
 
 // reload fetches the staff list (from the shop or the cache).
 func (l *LoginScreen) reload() {
+	l.loading = true
 	l.d.async(func(ctx context.Context) func() {
 		staff, err := l.d.desk.Staff(ctx)
 		return func() {
+			l.loading = false
 			if err != nil {
 				l.Error.SetText(tr("login.no_staff", "Could not load the staff list: {{.Err}}", m{"Err": errText(err)}))
 				return
@@ -86,7 +90,13 @@ func (l *LoginScreen) reload() {
 }
 
 func (l *LoginScreen) setStaff(staff []desksync.Staff) {
+	sort.SliceStable(staff, func(i, j int) bool { return staff[i].Name < staff[j].Name })
+	prev := ""
+	if l.selected >= 0 && l.selected < len(l.staff) {
+		prev = l.staff[l.selected].ID
+	}
 	l.staff = staff
+	l.selected = -1
 	l.StaffButtons = map[string]*Button{}
 	l.grid.RemoveAll()
 	for i, s := range staff {
@@ -98,8 +108,9 @@ func (l *LoginScreen) setStaff(staff []desksync.Staff) {
 		l.StaffButtons[s.ID] = b
 		l.grid.Add(b)
 	}
-	if len(staff) > 0 && l.selected < 0 {
+	if len(staff) > 0 {
 		l.choose(0)
+		l.Choose(prev) // Keep who was chosen when the list is reloaded.
 	}
 	l.Error.SetText("")
 }
@@ -127,7 +138,7 @@ func (l *LoginScreen) choose(i int) {
 	l.Selected.Text = l.staff[i].Name
 	l.Selected.Refresh()
 	if c := l.d.Window.Canvas(); c != nil {
-		c.Focus(l.PIN)
+		l.d.focus(l.PIN)
 	}
 }
 
@@ -155,7 +166,7 @@ func (l *LoginScreen) submit() {
 				} else {
 					l.Error.SetText(tr("login.failed", "Could not log in: {{.Err}}", m{"Err": errText(err)}))
 				}
-				l.d.Window.Canvas().Focus(l.PIN)
+				l.d.focus(l.PIN)
 				return
 			}
 			l.Error.SetText("")

@@ -92,25 +92,8 @@ func printerErrText(err error) string {
 	return err.Error()
 }
 
-func (d *Desk) docLanguage() string {
-	if d.cfg.Language == "nb" || d.cfg.Language == "en" {
-		return d.cfg.Language
-	}
-	return SetLanguageCode(d.cfg.Language)
-}
-
-// SetLanguageCode returns the language code ("nb" or "en") that code (which
-// may be empty for the system's) resolves to, without changing anything.
-func SetLanguageCode(code string) string {
-	if code == "nb" || code == "en" {
-		return code
-	}
-	switch langSystem() {
-	case "nb", "no", "nn":
-		return "nb"
-	}
-	return "en"
-}
+// docLanguage is the language of printouts: the language of the UI.
+func (d *Desk) docLanguage() string { return d.lang }
 
 func (d *Desk) centreLines() []string {
 	var ls []string

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"encoding/csv"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -62,12 +61,13 @@ func newReportScreen(d *Desk) *ReportScreen {
 	r.Prev = newButton(d, tr("report.prev", "◀ Day before"), nil, func() { r.shift(-1) })
 	r.Next = newButton(d, tr("report.next", "Day after ▶"), nil, func() { r.shift(1) })
 	r.Today = newButton(d, tr("report.today", "Today"), nil, func() { r.setDay(d.now()); r.load() })
-	r.Export = newButton(d, tr("report.export", "Export CSV"), theme.DownloadIcon(), r.exportFile)
-	r.Print = newButton(d, tr("report.print", "Print report"), theme.DocumentPrintIcon(), r.print)
+	r.Export = newButton(d, tr("report.export", "Export CSV (F6)"), theme.DownloadIcon(), r.exportFile)
+	r.Print = newButton(d, tr("report.print", "Print report (F8)"), theme.DocumentPrintIcon(), r.print)
 	r.Date.onArrow = func(delta int) { r.shift(-delta) }
 	title := bigText(28, true)
 	title.Text = tr("report.title", "Daily deliveries")
-	filters := container.NewGridWithColumns(6, r.Prev, r.Date, r.Next, r.Today, r.Staff, r.Product)
+	filters := container.NewVBox(container.NewGridWithColumns(4, r.Prev, r.Date, r.Next, r.Today),
+		container.NewGridWithColumns(2, r.Staff, r.Product))
 	top := container.NewVBox(title, filters, r.Totals, r.Chart)
 	r.obj = container.NewBorder(top, container.NewGridWithColumns(2, r.Export, r.Print), nil, nil, container.NewVScroll(r.Rows))
 	r.setDay(d.now())
@@ -169,13 +169,16 @@ func (r *ReportScreen) filter() {
 		if !a.Synced {
 			sync = tr("report.unsynced", "waiting to sync")
 		}
-		text := fmt.Sprintf("%s · %s · %s · %s · %s · %s · %s", fmtTime(a.At), activityName(a.Kind), staffLabel(a),
-			scanner.Group(a.Code), a.Buyer, strings.Join(a.Products, ", "), a.Amount.String())
-		row := container.NewHBox(widget.NewLabel(text), syncBadge(sync, a.Synced))
-		if a.SignatureID != "" {
-			row.Add(r.d.signatureThumb(a.SignatureID))
+		parts := []string{fmtTime(a.At), activityName(a.Kind), staffLabel(a), scanner.Group(a.Code), a.Buyer, strings.Join(a.Products, ", ")}
+		if a.Amount != 0 {
+			parts = append(parts, a.Amount.String())
 		}
-		r.Rows.Add(row)
+		text := strings.Join(slices.DeleteFunc(parts, func(s string) bool { return strings.TrimSpace(s) == "" }), " · ")
+		right := []fyne.CanvasObject{syncBadge(sync, a.Synced)}
+		if a.SignatureID != "" {
+			right = append(right, r.d.signatureThumb(a.SignatureID))
+		}
+		r.Rows.Add(row(text, right...))
 	}
 	if len(r.shown) == 0 {
 		r.Rows.Add(widget.NewLabel(tr("report.empty", "Nothing on this day.")))

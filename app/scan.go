@@ -75,6 +75,7 @@ type ScanScreen struct {
 	CreditCancel  *Button
 
 	d        *Desk
+	seq      int // Bumped on every reset, so late answers to an old scan are dropped.
 	state    ScanState
 	lookup   desksync.Lookup
 	purchase *desksync.Purchase
@@ -110,12 +111,12 @@ func newScanScreen(d *Desk) *ScanScreen {
 
 	s.DeliverAll = newButton(d, tr("scan.deliver_all", "Deliver all (Enter)"), theme.ConfirmIcon(), s.deliverAll)
 	s.DeliverAll.Importance = widget.SuccessImportance
-	s.ChooseQty = newButton(d, tr("scan.choose_qty", "Choose quantities"), theme.ListIcon(), s.toggleQty)
+	s.ChooseQty = newButton(d, tr("scan.choose_qty", "Choose quantities (F6)"), theme.ListIcon(), s.toggleQty)
 	s.DeliverChosen = newButton(d, tr("scan.deliver_chosen", "Deliver chosen (Enter)"), theme.ConfirmIcon(), s.deliverChosen)
 	s.DeliverChosen.Importance = widget.SuccessImportance
-	s.CreditButton = newButton(d, tr("scan.credit", "Credit…"), theme.ContentUndoIcon(), s.openCredit)
+	s.CreditButton = newButton(d, tr("scan.credit", "Credit… (F7)"), theme.ContentUndoIcon(), s.openCredit)
 	s.CreditButton.Importance = widget.WarningImportance
-	s.Reprint = newButton(d, tr("scan.reprint", "Reprint note (KOPI)"), theme.DocumentPrintIcon(), s.reprint)
+	s.Reprint = newButton(d, tr("scan.reprint", "Reprint note (F8)"), theme.DocumentPrintIcon(), s.reprint)
 
 	s.Pad = NewSignaturePad()
 	s.Pad.onKey = func(ev *fyne.KeyEvent) {
@@ -123,14 +124,17 @@ func newScanScreen(d *Desk) *ScanScreen {
 		if d.globalKey(ev) {
 			return
 		}
-		if ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter {
+		switch ev.Name {
+		case fyne.KeyReturn, fyne.KeyEnter:
 			s.acceptSignature()
+		case fyne.KeyDelete, fyne.KeyBackspace:
+			s.SignClear.OnTapped()
 		}
 	}
 	s.Pad.onDraw = d.touch
 	s.SignAccept = newButton(d, tr("sign.accept", "Accept signature (Enter)"), theme.ConfirmIcon(), s.acceptSignature)
 	s.SignAccept.Importance = widget.SuccessImportance
-	s.SignClear = newButton(d, tr("sign.clear", "Clear"), theme.ContentClearIcon(), func() {
+	s.SignClear = newButton(d, tr("sign.clear", "Clear (Delete)"), theme.ContentClearIcon(), func() {
 		s.Pad.Clear()
 		s.SignMessage.SetText(tr("sign.prompt", "The buyer signs for the goods here."))
 	})
@@ -139,13 +143,13 @@ func newScanScreen(d *Desk) *ScanScreen {
 	signTitle := bigText(24, true)
 	signTitle.Text = tr("sign.title", "Signature for physical goods")
 	s.signPanel = container.NewBorder(
-		container.NewVBox(signTitle, s.SignMessage), container.NewGridWithColumns(3, s.SignCancel, s.SignClear, s.SignAccept),
+		container.NewVBox(signTitle, s.SignMessage), big(container.NewGridWithColumns(3, s.SignCancel, s.SignClear, s.SignAccept), 18),
 		nil, nil, container.NewStack(canvas.NewRectangle(colWhite), s.Pad))
 	s.signPanel.Hide()
 
 	s.CreditAmount = newEntry(d, tr("credit.amount", "Amount, e.g. 299,00"))
 	s.CreditReason = newEntry(d, tr("credit.reason", "Reason (required)"))
-	s.CreditAmount.OnSubmitted = func(string) { d.Window.Canvas().Focus(s.CreditReason) }
+	s.CreditAmount.OnSubmitted = func(string) { d.focus(s.CreditReason) }
 	s.CreditReason.OnSubmitted = func(string) { s.confirmCredit() }
 	s.CreditConfirm = newButton(d, tr("credit.confirm", "Credit (Enter)"), theme.ConfirmIcon(), s.confirmCredit)
 	s.CreditConfirm.Importance = widget.DangerImportance
@@ -153,13 +157,15 @@ func newScanScreen(d *Desk) *ScanScreen {
 	creditTitle := bigText(24, true)
 	creditTitle.Text = tr("credit.title", "Credit purchase (manager)")
 	s.creditPanel = container.NewVBox(creditTitle,
-		widget.NewForm(
-			widget.NewFormItem(tr("credit.amount_label", "Amount"), s.CreditAmount),
-			widget.NewFormItem(tr("credit.reason_label", "Reason"), s.CreditReason)),
-		container.NewGridWithColumns(2, s.CreditCancel, s.CreditConfirm))
+		formGrid(
+			tr("credit.amount_label", "Amount"), s.CreditAmount,
+			tr("credit.reason_label", "Reason"), s.CreditReason),
+		big(container.NewGridWithColumns(2, s.CreditCancel, s.CreditConfirm), 18))
 	s.creditPanel.Hide()
 
-	s.actions = container.NewGridWithColumns(5, s.DeliverAll, s.ChooseQty, s.DeliverChosen, s.CreditButton, s.Reprint)
+	s.actions = big(container.NewVBox(
+		container.NewGridWithColumns(3, s.DeliverAll, s.ChooseQty, s.DeliverChosen),
+		container.NewGridWithColumns(2, s.CreditButton, s.Reprint)), 18)
 	header := container.NewGridWithColumns(7,
 		boldLabel(tr("line.product", "Product")), boldLabel(tr("line.kind", "Kind")),
 		boldLabel(tr("line.ordered", "Ordered")), boldLabel(tr("line.delivered", "Delivered")),
@@ -187,6 +193,9 @@ func (s *ScanScreen) Purchase() *desksync.Purchase { return s.purchase }
 
 // SignatureOpen reports whether the signature pad is waiting for the buyer.
 func (s *ScanScreen) SignatureOpen() bool { return s.pending != nil }
+
+// CreditOpen reports whether the credit panel is open.
+func (s *ScanScreen) CreditOpen() bool { return s.creditPanel.Visible() }
 
 func (s *ScanScreen) panelOpen() bool { return s.pending != nil || s.creditPanel.Visible() }
 
@@ -231,6 +240,7 @@ func (s *ScanScreen) setState(st ScanState, text string) {
 
 // reset clears the screen, ready for the next scan.
 func (s *ScanScreen) reset() {
+	s.seq++
 	s.purchase = nil
 	s.lookup = desksync.Lookup{}
 	s.pending = nil
@@ -325,9 +335,13 @@ func (s *ScanScreen) Lookup(code, raw string) {
 	s.setState(StateLooking, tr("scan.looking", "Looking up…"))
 	s.Code.Text = scanner.Group(code)
 	s.Code.Refresh()
+	seq := s.seq
 	s.d.async(func(ctx context.Context) func() {
 		lk, err := s.d.desk.Lookup(ctx, code)
 		return func() {
+			if seq != s.seq {
+				return // Something newer was scanned meanwhile.
+			}
 			if err != nil {
 				s.showLookupError(code, raw, err)
 				return
@@ -530,7 +544,7 @@ func (s *ScanScreen) renderLines() {
 	for i, e := range qtys {
 		e.onArrow = func(delta int) {
 			j := (i + delta + len(qtys)) % len(qtys)
-			s.d.Window.Canvas().Focus(qtys[j])
+			s.d.focus(qtys[j])
 		}
 	}
 }
@@ -557,18 +571,18 @@ func (s *ScanScreen) renderHistory() {
 		if who == "" {
 			who = dl.StaffID
 		}
-		row := container.NewHBox(widget.NewLabel(fmtDateTime(dl.At) + " · " + who + " · " + strings.Join(parts, ", ")))
+		var right []fyne.CanvasObject
 		if dl.SignatureID != "" {
-			row.Add(s.d.signatureThumb(dl.SignatureID))
+			right = append(right, s.d.signatureThumb(dl.SignatureID))
 		}
-		s.History.Add(row)
+		s.History.Add(row(fmtDateTime(dl.At)+" · "+who+" · "+strings.Join(parts, ", "), right...))
 	}
 	for _, c := range p.Credits {
 		who := c.StaffName
 		if who == "" {
 			who = c.StaffID
 		}
-		s.History.Add(widget.NewLabel(tr("scan.credit_row", "Credited {{.Amount}} {{.When}} by {{.Staff}}: {{.Reason}}",
+		s.History.Add(rowLabel(tr("scan.credit_row", "Credited {{.Amount}} {{.When}} by {{.Staff}}: {{.Reason}}",
 			m{"Amount": c.Amount.String(), "When": fmtDateTime(c.At), "Staff": who, "Reason": c.Reason})))
 	}
 }
@@ -622,7 +636,7 @@ func (s *ScanScreen) deliverAll() {
 
 func (s *ScanScreen) deliverChosen() {
 	p := s.purchase
-	if p == nil || !s.qtyMode {
+	if p == nil || !s.qtyMode || s.DeliverChosen.Disabled() {
 		return
 	}
 	q := map[string]int{}
@@ -634,7 +648,7 @@ func (s *ScanScreen) deliverChosen() {
 		n, err := strconv.Atoi(strings.TrimSpace(e.Text))
 		if err != nil || n < 0 || n > l.Remaining() {
 			s.d.sayErr(tr("scan.bad_qty", "“{{.Line}}”: choose a quantity from 0 to {{.Max}}.", m{"Line": l.Name, "Max": l.Remaining()}))
-			s.d.Window.Canvas().Focus(e)
+			s.d.focus(e)
 			return
 		}
 		if n > 0 {
@@ -702,20 +716,25 @@ func (s *ScanScreen) acceptSignature() {
 // deliver records the delivery (offline too) and prints the note.
 func (s *ScanScreen) deliver(req desksync.DeliverRequest, sig image.Image) {
 	before := s.purchase
+	lookup := s.lookup
+	seq := s.seq
 	setEnabled(s.DeliverAll, false)
 	setEnabled(s.DeliverChosen, false)
 	s.setState(StateLooking, tr("scan.delivering", "Delivering…"))
 	s.d.async(func(ctx context.Context) func() {
 		dl, p, err := s.d.desk.Deliver(ctx, req)
 		return func() {
+			current := seq == s.seq // Nothing else was scanned meanwhile.
 			if err != nil {
 				slog.Info("delivery refused", "code", req.Code, "staff", req.Staff.ID, "err", err)
-				// The desk returns the purchase as the shop sees it when it refused.
-				switch {
-				case p != nil:
-					s.showLookup(desksync.Lookup{Purchase: p})
-				case before != nil:
-					s.showLookup(desksync.Lookup{Purchase: before, FromCache: s.lookup.FromCache, CachedAt: s.lookup.CachedAt})
+				if current {
+					// The desk returns the purchase as the shop sees it when it refused.
+					switch {
+					case p != nil:
+						s.showLookup(desksync.Lookup{Purchase: p})
+					case before != nil:
+						s.showLookup(lookup)
+					}
 				}
 				s.d.sayErr(tr("scan.deliver_failed", "Not delivered: {{.Err}}", m{"Err": errText(err)}))
 				return
@@ -724,13 +743,16 @@ func (s *ScanScreen) deliver(req desksync.DeliverRequest, sig image.Image) {
 			if p == nil {
 				p = before
 			}
-			s.showLookup(desksync.Lookup{Purchase: p, FromCache: s.lookup.FromCache, CachedAt: s.lookup.CachedAt})
-			s.setState(StateDelivered, tr("scan.done", "DELIVERED"))
-			s.Detail.SetText(tr("scan.done_detail", "Handed over by {{.Staff}} at {{.When}}. The note is printing.", m{"Staff": req.Staff.Name, "When": fmtTime(dl.At)}))
-			s.d.sayOK(tr("scan.delivered_msg", "Delivered {{.Code}}.", m{"Code": scanner.Group(req.Code)}))
 			note := s.d.deliveryNote(before, p, dl, req, sig)
 			s.lastNote = &note
+			if current {
+				lookup.Purchase = p
+				s.showLookup(lookup)
+				s.setState(StateDelivered, tr("scan.done", "DELIVERED"))
+				s.Detail.SetText(tr("scan.done_detail", "Handed over by {{.Staff}} at {{.When}}. The note is printing.", m{"Staff": req.Staff.Name, "When": fmtTime(dl.At)}))
+			}
 			s.updateActions()
+			s.d.sayOK(tr("scan.delivered_msg", "Delivered {{.Code}}.", m{"Code": scanner.Group(req.Code)}))
 			s.d.print(tr("print.note", "delivery note"), note.Document())
 		}
 	})
@@ -757,12 +779,12 @@ func (s *ScanScreen) openCredit() {
 	s.CreditAmount.SetText(strings.TrimPrefix(rest.String(), "kr "))
 	s.CreditReason.SetText("")
 	s.creditPanel.Show()
-	s.d.Window.Canvas().Focus(s.CreditAmount)
+	s.d.focus(s.CreditAmount)
 }
 
 func (s *ScanScreen) confirmCredit() {
 	p := s.purchase
-	if p == nil || !s.creditPanel.Visible() {
+	if p == nil || !s.creditPanel.Visible() || s.CreditConfirm.Disabled() {
 		return
 	}
 	if !s.d.isManager() {
@@ -772,7 +794,7 @@ func (s *ScanScreen) confirmCredit() {
 	amt, err := desksync.ParseMoney(s.CreditAmount.Text)
 	if err != nil || amt <= 0 {
 		s.d.sayErr(tr("credit.bad_amount", "Type the amount to credit, such as 299,00."))
-		s.d.Window.Canvas().Focus(s.CreditAmount)
+		s.d.focus(s.CreditAmount)
 		return
 	}
 	if max := p.Total() - p.CreditedAmount(); amt > max {
@@ -782,11 +804,12 @@ func (s *ScanScreen) confirmCredit() {
 	reason := strings.TrimSpace(s.CreditReason.Text)
 	if reason == "" {
 		s.d.sayErr(tr("credit.need_reason", "Write why the purchase is credited."))
-		s.d.Window.Canvas().Focus(s.CreditReason)
+		s.d.focus(s.CreditReason)
 		return
 	}
 	staff := *s.d.staff
 	code := p.Code
+	seq := s.seq
 	setEnabled(s.CreditConfirm, false)
 	s.d.async(func(ctx context.Context) func() {
 		c, err := s.d.desk.Credit(ctx, code, amt, reason, staff)
@@ -803,9 +826,11 @@ func (s *ScanScreen) confirmCredit() {
 				return
 			}
 			slog.Info("credited", "code", code, "credit", c.ID, "amount", int64(c.Amount), "staff", staff.ID)
-			s.creditPanel.Hide()
-			if lerr == nil {
-				s.showLookup(lk)
+			if seq == s.seq {
+				s.creditPanel.Hide()
+				if lerr == nil {
+					s.showLookup(lk)
+				}
 			}
 			s.d.sayOK(tr("credit.done", "Credited {{.Amount}} on {{.Code}}.", m{"Amount": c.Amount.String(), "Code": scanner.Group(code)}))
 		}

@@ -111,8 +111,9 @@ func TestPartialDelivery(t *testing.T) {
 	s := f.d.Scan
 	require.Equal(t, app.StateDeliverable, s.StateNow(), s.State.Text)
 
-	test.Tap(s.ChooseQty)
+	f.key(fyne.KeyF6) // Choose quantities, from the keyboard.
 	require.NotEmpty(t, s.Qty)
+	assert.IsType(t, &app.Entry{}, f.d.Window.Canvas().Focused(), "the first quantity field has the focus")
 	p := s.Purchase()
 	var service string
 	for _, l := range p.Lines {

@@ -35,10 +35,15 @@ func (e *ScanEntry) TypedRune(r rune) {
 	e.Entry.TypedRune(r)
 }
 
+// AcceptsTab implements fyne.Tabbable: scanners set to end codes with Tab
+// send it right after the code, and it must submit rather than move the
+// focus. On an empty field Tab moves the focus as usual.
+func (e *ScanEntry) AcceptsTab() bool { return e.wedge.Len() > 0 }
+
 // TypedKey implements fyne.Focusable: Enter submits what was typed or scanned.
 func (e *ScanEntry) TypedKey(ev *fyne.KeyEvent) {
 	switch ev.Name {
-	case fyne.KeyReturn, fyne.KeyEnter:
+	case fyne.KeyReturn, fyne.KeyEnter, fyne.KeyTab:
 		e.d.touch()
 		text, scanned := e.wedge.Enter(time.Now())
 		if !scanned {
@@ -147,13 +152,13 @@ func (d *Desk) watchSource(src scanner.Source) {
 				if !ok {
 					return
 				}
-				fyne.Do(func() { d.handleReading(r.Data, r.Source) })
+				d.do(func() { d.handleReading(r.Data, r.Source) })
 			case st, ok := <-stats:
 				if !ok {
 					stats = nil
 					continue
 				}
-				fyne.Do(func() { d.Status.scannerStatus(st) })
+				d.do(func() { d.Status.scannerStatus(st) })
 			}
 		}
 	}()

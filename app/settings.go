@@ -62,7 +62,7 @@ func newSettingsScreen(d *Desk) *SettingsScreen {
 	s.ScannerPort.SetPlaceHolder("/dev/ttyUSB0")
 	s.ScannerDevice = widget.NewSelectEntry(nil)
 	s.ScannerDevice.SetPlaceHolder("0c2e:0b61")
-	layouts := []string{""}
+	layouts := []string{tr("settings.layout_none", "Not set (no repair)")}
 	for _, l := range scanner.Layouts() {
 		layouts = append(layouts, string(l))
 	}
@@ -84,29 +84,29 @@ func newSettingsScreen(d *Desk) *SettingsScreen {
 	}, nil)
 	s.IdleLock = newEntry(d, "5")
 	s.Training = widget.NewCheck(tr("settings.training_check", "Training mode (sandbox shop, prints marked TRAINING)"), nil)
-	s.Save = newButton(d, tr("settings.save", "Save settings"), theme.DocumentSaveIcon(), s.save)
+	s.Save = newButton(d, tr("settings.save", "Save settings (F6)"), theme.DocumentSaveIcon(), s.save)
 	s.Save.Importance = widget.HighImportance
 
-	form := widget.NewForm(
-		widget.NewFormItem(tr("settings.shop_url", "Shop API address"), s.ShopURL),
-		widget.NewFormItem(tr("settings.token", "Desk token"), s.DeskToken),
-		widget.NewFormItem(tr("settings.centre", "Centre name"), s.Centre),
-		widget.NewFormItem(tr("settings.scanner", "Scanner"), s.ScannerSource),
-		widget.NewFormItem(tr("settings.port", "Serial port"), container.NewBorder(nil, nil, nil, s.RefreshPorts, s.ScannerPort)),
-		widget.NewFormItem(tr("settings.device", "HID device"), s.ScannerDevice),
-		widget.NewFormItem(tr("settings.layout", "Keyboard layout"), s.KeyboardHost),
-		widget.NewFormItem(tr("settings.printer", "Printer model"), s.PrinterProfile),
-		widget.NewFormItem(tr("settings.transport", "Connection"), s.PrinterTransport),
-		widget.NewFormItem(tr("settings.address", "Address"), s.PrinterAddress),
-		widget.NewFormItem(tr("settings.header", "Note header"), s.NoteHeader),
-		widget.NewFormItem(tr("settings.footer", "Note footer"), s.NoteFooter),
-		widget.NewFormItem(tr("settings.language", "Language"), s.Language),
-		widget.NewFormItem(tr("settings.idle", "Lock after idle minutes (0 = never)"), s.IdleLock),
-		widget.NewFormItem(tr("settings.training", "Training"), s.Training),
+	form := formGrid(
+		tr("settings.shop_url", "Shop API address"), s.ShopURL,
+		tr("settings.token", "Desk token"), s.DeskToken,
+		tr("settings.centre", "Centre name"), s.Centre,
+		tr("settings.scanner", "Scanner"), s.ScannerSource,
+		tr("settings.port", "Serial port"), container.NewBorder(nil, nil, nil, s.RefreshPorts, s.ScannerPort),
+		tr("settings.device", "HID device"), s.ScannerDevice,
+		tr("settings.layout", "Keyboard layout"), s.KeyboardHost,
+		tr("settings.printer", "Printer model"), s.PrinterProfile,
+		tr("settings.transport", "Connection"), s.PrinterTransport,
+		tr("settings.address", "Address"), s.PrinterAddress,
+		tr("settings.header", "Note header"), s.NoteHeader,
+		tr("settings.footer", "Note footer"), s.NoteFooter,
+		tr("settings.language", "Language"), s.Language,
+		tr("settings.idle", "Lock after idle minutes (0 = never)"), s.IdleLock,
+		tr("settings.training", "Training"), s.Training,
 	)
 	title := bigText(28, true)
 	title.Text = tr("settings.title", "Settings")
-	note := widget.NewLabel(tr("settings.restart_note", "The shop address and token take effect after a restart. The token is kept in the config file, readable only by you."))
+	note := widget.NewLabel(tr("settings.restart_note", "The shop address, token and scanner take effect after a restart. The token is kept in the config file, readable only by you."))
 	note.Wrapping = fyne.TextWrapWord
 	s.obj = container.NewBorder(container.NewVBox(title, note), s.Save, nil, nil, container.NewVScroll(form))
 	return s
@@ -128,7 +128,10 @@ func (s *SettingsScreen) load() {
 	}
 	s.ScannerPort.SetText(c.ScannerPort)
 	s.ScannerDevice.SetText(c.ScannerDevice)
-	s.KeyboardHost.SetSelected(c.KeyboardHost)
+	s.KeyboardHost.SetSelectedIndex(0)
+	if l, err := scanner.ParseLayout(c.KeyboardHost); err == nil {
+		s.KeyboardHost.SetSelected(string(l))
+	}
 	s.PrinterProfile.ClearSelected()
 	for i, p := range s.profiles {
 		if p.ID == c.PrinterProfile {
@@ -203,7 +206,10 @@ func (s *SettingsScreen) Collect() (Config, string) {
 	if c.ScannerSource == "hid" && c.ScannerDevice == "" {
 		return c, tr("settings.need_device", "Choose the HID scanner.")
 	}
-	c.KeyboardHost = s.KeyboardHost.Selected
+	c.KeyboardHost = ""
+	if s.KeyboardHost.SelectedIndex() > 0 {
+		c.KeyboardHost = s.KeyboardHost.Selected
+	}
 	if i := s.PrinterProfile.SelectedIndex(); i >= 0 {
 		c.PrinterProfile = s.profiles[i].ID
 	}
@@ -236,6 +242,7 @@ func (s *SettingsScreen) save() {
 		return
 	}
 	path := s.d.svc.SavePath
+	by := s.d.staff.ID
 	s.d.async(func(ctx context.Context) func() {
 		var err error
 		if path != "" {
@@ -255,7 +262,7 @@ func (s *SettingsScreen) save() {
 				s.d.sayErr(tr("settings.save_failed", "Settings not saved: {{.Err}}", m{"Err": err.Error()}))
 				return
 			}
-			slog.Info("settings saved", "config", cfg, "by", s.d.staff.ID)
+			slog.Info("settings saved", "config", cfg, "by", by)
 			s.d.setConfig(cfg)
 			if applyErr != nil {
 				s.d.sayErr(tr("settings.apply_failed", "Settings saved, but: {{.Err}}", m{"Err": applyErr.Error()}))

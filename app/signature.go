@@ -228,3 +228,6 @@ func (r *padRenderer) Objects() []fyne.CanvasObject {
 }
 
 func (r *padRenderer) Destroy() {}
+
+// PNG returns the signature as the PNG that is stored with the delivery.
+func (p *SignaturePad) PNG() ([]byte, error) { return encodePNG(p.Image()) }

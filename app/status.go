@@ -50,7 +50,7 @@ func newStatusScreen(d *Desk) *StatusScreen {
 	s.LastSync = widget.NewLabel("")
 	s.Outbox = widget.NewLabel("")
 	s.Outbox.Wrapping = fyne.TextWrapWord
-	s.SyncNow = newButton(d, tr("status.sync_now", "Sync now"), theme.ViewRefreshIcon(), func() {
+	s.SyncNow = newButton(d, tr("status.sync_now", "Sync now (F6)"), theme.ViewRefreshIcon(), func() {
 		d.desk.SyncNow()
 		d.say(tr("status.syncing", "Syncing…"))
 	})
@@ -60,7 +60,7 @@ func newStatusScreen(d *Desk) *StatusScreen {
 	s.Printer = widget.NewLabel("")
 	s.Printer.Wrapping = fyne.TextWrapWord
 	s.CheckPrinter = newButton(d, tr("status.check_printer", "Check printer"), theme.ViewRefreshIcon(), s.checkPrinter)
-	s.TestPrint = newButton(d, tr("status.test_print", "Test print"), theme.DocumentPrintIcon(), d.testPrint)
+	s.TestPrint = newButton(d, tr("status.test_print", "Test print (F8)"), theme.DocumentPrintIcon(), d.testPrint)
 	s.showScanner()
 	conn := widget.NewCard(tr("status.connection", "Connection to the shop"), "", container.NewVBox(s.Online, s.LastSync, s.Outbox, s.SyncNow))
 	hw := widget.NewCard(tr("status.hardware", "Scanner and printer"), "",
@@ -137,7 +137,10 @@ func (s *StatusScreen) setConflicts(cs []desksync.OutboxConflict) {
 }
 
 func (s *StatusScreen) retry(row *ConflictRow) {
-	id := row.Conflict.ID
+	if !s.d.isManager() {
+		return
+	}
+	id, by := row.Conflict.ID, s.d.staff.ID
 	s.d.async(func(ctx context.Context) func() {
 		err := s.d.desk.Retry(ctx, id)
 		return func() {
@@ -145,7 +148,7 @@ func (s *StatusScreen) retry(row *ConflictRow) {
 				s.d.sayErr(errText(err))
 				return
 			}
-			slog.Info("conflict retried", "id", id, "staff", s.d.staff.ID)
+			slog.Info("conflict retried", "id", id, "staff", by)
 			s.d.desk.SyncNow()
 			s.d.sayOK(tr("status.retried", "Put back in the outbox; it is sent at the next sync."))
 			s.load()
@@ -157,7 +160,7 @@ func (s *StatusScreen) discard(row *ConflictRow) {
 	reason := strings.TrimSpace(row.Reason.Text)
 	if reason == "" {
 		s.d.sayErr(tr("status.need_reason", "Write why the action is discarded."))
-		s.d.Window.Canvas().Focus(row.Reason)
+		s.d.focus(row.Reason)
 		return
 	}
 	if !s.d.isManager() {

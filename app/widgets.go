@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -78,6 +79,13 @@ func newButton(d *Desk, label string, icon fyne.Resource, tapped func()) *Button
 	b.OnTapped = func() {
 		d.touch()
 		tapped()
+		// Back to where the next input goes (the scan field, as a rule),
+		// unless the action moved the focus itself.
+		if c := d.Window.Canvas(); c != nil {
+			if f := c.Focused(); f == nil || f == fyne.Focusable(b) {
+				d.focusDefault()
+			}
+		}
 	}
 	return b
 }
@@ -156,3 +164,32 @@ func tint(c color.NRGBA, a uint8) color.Color {
 }
 
 type colorNRGBA = color.NRGBA
+
+// formGrid lays out label and field pairs in two columns. Unlike
+// widget.Form it is a plain container, so fields can take the focus as soon
+// as it is shown.
+func formGrid(pairs ...any) *fyne.Container {
+	objs := make([]fyne.CanvasObject, 0, len(pairs))
+	for _, p := range pairs {
+		switch v := p.(type) {
+		case string:
+			objs = append(objs, widget.NewLabelWithStyle(v, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
+		case fyne.CanvasObject:
+			objs = append(objs, v)
+		}
+	}
+	return container.New(layout.NewFormLayout(), objs...)
+}
+
+// rowLabel is a label for list rows: long text wraps instead of widening
+// the window.
+func rowLabel(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// row lays out a text that takes the room left and fixed items on its right.
+func row(text string, right ...fyne.CanvasObject) fyne.CanvasObject {
+	return container.NewBorder(nil, nil, nil, container.NewHBox(right...), rowLabel(text))
+}

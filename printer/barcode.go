@@ -194,9 +194,15 @@ func code128FromEscpos(payload []byte) (string, []int, error) {
 			vals = append(vals, int(c))
 			fmt.Fprintf(&text, "%02d", c)
 		case 'A':
+			if c >= 96 {
+				return "", nil, fmt.Errorf("code128: %#02x is not in code set A", c)
+			}
 			vals = append(vals, valueIn('A', c))
 			text.WriteByte(c)
 		default:
+			if c < 32 || c > 127 {
+				return "", nil, fmt.Errorf("code128: %#02x is not in code set B", c)
+			}
 			vals = append(vals, int(c)-32)
 			text.WriteByte(c)
 		}

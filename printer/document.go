@@ -80,10 +80,14 @@ const (
 type Column struct {
 	Text string
 	// Width is the column's width in characters; 0 lets the column take what
-	// the others leave (only one column should).
+	// the others leave (only one column should); FitContent makes it as wide
+	// as its text as printed.
 	Width int
 	Align Align
 }
+
+// FitContent as a Column width sizes the column to its text.
+const FitContent = -1
 
 type block interface{ isBlock() }
 
@@ -131,6 +135,8 @@ type imageBlock struct {
 	invertNone bool
 }
 
+type lineBlock struct{ dots int }
+
 type feedBlock struct{ lines int }
 type cutBlock struct{ partial bool }
 type pulseBlock struct{}
@@ -142,6 +148,7 @@ func (barcodeBlock) isBlock() {}
 func (qrBlock) isBlock()      {}
 func (imageBlock) isBlock()   {}
 func (feedBlock) isBlock()    {}
+func (lineBlock) isBlock()    {}
 func (cutBlock) isBlock()     {}
 func (pulseBlock) isBlock()   {}
 
@@ -180,12 +187,12 @@ func (d *Document) FitText(s string, st Style, a Align) *Document {
 // edge, such as a name and an amount. A left text too long for the line wraps
 // and the right text stays on its first line.
 func (d *Document) Row(left, right string, st Style) *Document {
-	return d.Columns(st, Column{Text: left}, Column{Text: right, Width: runeLen(right), Align: AlignRight})
+	return d.Columns(st, Column{Text: left}, Column{Text: right, Width: FitContent, Align: AlignRight})
 }
 
 // LeaderRow is Row with the gap filled with dots: "Total ........ 100".
 func (d *Document) LeaderRow(left, right string, st Style) *Document {
-	d.blocks = append(d.blocks, rowBlock{cols: []Column{{Text: left}, {Text: right, Width: runeLen(right), Align: AlignRight}}, style: st, fill: '.'})
+	d.blocks = append(d.blocks, rowBlock{cols: []Column{{Text: left}, {Text: right, Width: FitContent, Align: AlignRight}}, style: st, fill: '.'})
 	return d
 }
 
@@ -199,6 +206,13 @@ func (d *Document) Columns(st Style, cols ...Column) *Document {
 // Rule adds a line across the paper drawn with ch ('-', '=', '.').
 func (d *Document) Rule(ch rune) *Document {
 	d.blocks = append(d.blocks, ruleBlock{ch: ch})
+	return d
+}
+
+// Line adds a solid line across the paper, dots thick, drawn as an image
+// so it is unbroken on every printer.
+func (d *Document) Line(dots int) *Document {
+	d.blocks = append(d.blocks, lineBlock{dots: max(1, min(dots, 24))})
 	return d
 }
 

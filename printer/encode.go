@@ -240,6 +240,10 @@ func (e *encoder) block(b block) error {
 			return nil
 		}
 		e.image(bm, b.align)
+	case lineBlock:
+		bm := newBitmap(e.p.WidthDots, b.dots)
+		bm.fillRect(0, 0, e.p.WidthDots, b.dots)
+		e.image(bm, AlignLeft)
 	case feedBlock:
 		if b.lines > 0 {
 			e.out = append(e.out, 0x1b, 'd', byte(min(b.lines, 255)))
@@ -275,10 +279,14 @@ func (e *encoder) row(b rowBlock) {
 	fixed, flex := 0, 0
 	for i, c := range cols {
 		texts[i] = []rune(e.te.normalise(c.Text))
-		if c.Width > 0 {
+		switch {
+		case c.Width > 0:
 			widths[i] = c.Width
 			fixed += c.Width
-		} else {
+		case c.Width < 0:
+			widths[i] = len(texts[i])
+			fixed += widths[i]
+		default:
 			flex++
 		}
 	}
@@ -299,13 +307,16 @@ func (e *encoder) row(b rowBlock) {
 			}
 		}
 	}
+	for i := range widths {
+		widths[i] = max(widths[i], 0)
+	}
 	// Columns too wide for the line shrink from the first one.
 	total := gaps
 	for _, w := range widths {
 		total += w
 	}
 	for i := 0; total > n && i < len(widths); i++ {
-		cut := min(total-n, widths[i]-1)
+		cut := min(total-n, max(0, widths[i]-1))
 		widths[i] -= cut
 		total -= cut
 	}
@@ -437,8 +448,10 @@ func (e *encoder) barcode(b barcodeBlock) error {
 		}
 		return nil
 	}
-	// No GS k, or too long for its narrowest module: draw it.
+	// No GS k, or too long for its narrowest module: draw it, a little
+	// shorter, since every dot row costs bytes on the line.
 	module = max(1, module)
+	height = min(height, 64)
 	w := len(mods) * module
 	if w > e.p.WidthDots {
 		return fmt.Errorf("barcode %q is %d dots, wider than the paper (%d)", b.data, w, e.p.WidthDots)
@@ -482,18 +495,20 @@ func (e *encoder) qr(b qrBlock) error {
 		// Epson leaves the print position at the start of the next line.
 		return nil
 	}
-	e.image(qrBitmap(q, module), b.align)
+	// The quiet zone is blank paper: the layout feeds around the symbol
+	// rather than sending rows of white dots.
+	e.image(qrBitmap(q, module, 0), b.align)
 	return nil
 }
 
-// qrBitmap draws q with a four-module quiet zone.
-func qrBitmap(q *qrCode, module int) *bitmap {
-	side := (q.size + 8) * module
+// qrBitmap draws q with a quiet zone of quiet modules.
+func qrBitmap(q *qrCode, module, quiet int) *bitmap {
+	side := (q.size + 2*quiet) * module
 	bm := newBitmap(side, side)
 	for y := 0; y < q.size; y++ {
 		for x := 0; x < q.size; x++ {
 			if q.dark(x, y) {
-				bm.fillRect((x+4)*module, (y+4)*module, (x+5)*module, (y+5)*module)
+				bm.fillRect((x+quiet)*module, (y+quiet)*module, (x+quiet+1)*module, (y+quiet+1)*module)
 			}
 		}
 	}

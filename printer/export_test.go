@@ -9,7 +9,7 @@ func QRImage(data []byte, level int, module int) (image.Image, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	return bitmapImage(qrBitmap(q, module)), q.version, nil
+	return bitmapImage(qrBitmap(q, module, 4)), q.version, nil
 }
 
 // Code128Image draws the barcode for data with module-wide bars.

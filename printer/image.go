@@ -1,9 +1,6 @@
 package printer
 
-import (
-	"image"
-	"image/color"
-)
+import "image"
 
 // bitmap is a black-and-white picture packed eight dots to a byte, most
 // significant bit leftmost, as raster commands want it.
@@ -37,25 +34,67 @@ func (b *bitmap) fillRect(x0, y0, x1, y1 int) {
 	}
 }
 
-// luminance returns the grey level 0 (black) to 255 (white) of c composed
-// on white paper.
-func luminance(c color.Color) float64 {
-	r, g, b, a := c.RGBA()
-	// Premultiplied: add the white showing through.
-	wr := float64(r) + float64(0xffff-a)
-	wg := float64(g) + float64(0xffff-a)
-	wb := float64(b) + float64(0xffff-a)
-	return (0.299*wr + 0.587*wg + 0.114*wb) / 257
+// greyImage is a picture as grey levels on white paper, 0 black to 255 white.
+type greyImage struct {
+	w, h int
+	pix  []float32
+}
+
+// toGrey converts img once, with fast paths for the types the desk meets
+// (signature pads give RGBA or NRGBA, logos decode to NRGBA or paletted).
+func toGrey(img image.Image) *greyImage {
+	r := img.Bounds()
+	g := &greyImage{w: r.Dx(), h: r.Dy(), pix: make([]float32, r.Dx()*r.Dy())}
+	lum := func(rr, gg, bb, a uint32) float32 {
+		// Premultiplied 16-bit: add the paper showing through.
+		wr := float32(rr) + float32(0xffff-a)
+		wg := float32(gg) + float32(0xffff-a)
+		wb := float32(bb) + float32(0xffff-a)
+		return (0.299*wr + 0.587*wg + 0.114*wb) / 257
+	}
+	switch src := img.(type) {
+	case *image.RGBA:
+		for y := 0; y < g.h; y++ {
+			row := src.Pix[(y)*src.Stride:]
+			for x := 0; x < g.w; x++ {
+				p := row[x*4 : x*4+4]
+				a := uint32(p[3]) * 0x101
+				g.pix[y*g.w+x] = lum(uint32(p[0])*0x101, uint32(p[1])*0x101, uint32(p[2])*0x101, a)
+			}
+		}
+	case *image.NRGBA:
+		for y := 0; y < g.h; y++ {
+			row := src.Pix[(y)*src.Stride:]
+			for x := 0; x < g.w; x++ {
+				p := row[x*4 : x*4+4]
+				a := uint32(p[3])
+				g.pix[y*g.w+x] = lum(uint32(p[0])*a*0x101/255, uint32(p[1])*a*0x101/255, uint32(p[2])*a*0x101/255, a*0x101)
+			}
+		}
+	case *image.Gray:
+		for y := 0; y < g.h; y++ {
+			for x := 0; x < g.w; x++ {
+				g.pix[y*g.w+x] = float32(src.Pix[y*src.Stride+x])
+			}
+		}
+	default:
+		for y := 0; y < g.h; y++ {
+			for x := 0; x < g.w; x++ {
+				g.pix[y*g.w+x] = lum(img.At(r.Min.X+x, r.Min.Y+y).RGBA())
+			}
+		}
+	}
+	return g
 }
 
 // contentBounds returns the smallest rectangle holding every pixel that is
 // not (nearly) white paper.
-func contentBounds(img image.Image) image.Rectangle {
-	r := img.Bounds()
-	minX, minY, maxX, maxY := r.Max.X, r.Max.Y, r.Min.X-1, r.Min.Y-1
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			if luminance(img.At(x, y)) < 230 {
+func (g *greyImage) contentBounds() image.Rectangle {
+	minX, minY, maxX, maxY := g.w, g.h, -1, -1
+	for y := 0; y < g.h; y++ {
+		row := g.pix[y*g.w : (y+1)*g.w]
+		for x, l := range row {
+			if l < 230 {
 				minX, maxX = min(minX, x), max(maxX, x)
 				minY, maxY = min(minY, y), max(maxY, y)
 			}
@@ -71,7 +110,8 @@ func contentBounds(img image.Image) image.Rectangle {
 // (never up by more than four times) and turns it black and white, by
 // Floyd–Steinberg dithering or, for line art, a threshold.
 func prepareImage(img image.Image, maxW, maxH int, threshold bool) *bitmap {
-	src := contentBounds(img)
+	g := toGrey(img)
+	src := g.contentBounds()
 	if src.Empty() || maxW <= 0 {
 		return nil
 	}
@@ -83,31 +123,29 @@ func prepareImage(img image.Image, maxW, maxH int, threshold bool) *bitmap {
 	scale = min(scale, 4)
 	w, h := max(1, int(float64(sw)*scale+0.5)), max(1, int(float64(sh)*scale+0.5))
 	w = min(w, maxW)
+	at := func(x, y int) float32 { return g.pix[(src.Min.Y+y)*g.w+src.Min.X+x] }
 
 	// Area-average when shrinking so thin strokes survive; nearest when growing.
-	grey := make([]float64, w*h)
+	grey := make([]float32, w*h)
 	for y := 0; y < h; y++ {
-		y0 := float64(y) / scale
-		y1 := float64(y+1) / scale
+		y0 := int(float64(y) / scale)
+		y1 := min(sh, max(y0+1, int(float64(y+1)/scale+0.999)))
 		for x := 0; x < w; x++ {
-			x0 := float64(x) / scale
-			x1 := float64(x+1) / scale
+			x0 := int(float64(x) / scale)
 			if scale >= 1 {
-				grey[y*w+x] = luminance(img.At(src.Min.X+int(x0), src.Min.Y+int(y0)))
+				grey[y*w+x] = at(min(x0, sw-1), min(y0, sh-1))
 				continue
 			}
-			sum, n, darkest := 0.0, 0.0, 255.0
-			for sy := int(y0); sy < int(y1+0.999) && sy < sh; sy++ {
-				for sx := int(x0); sx < int(x1+0.999) && sx < sw; sx++ {
-					l := luminance(img.At(src.Min.X+sx, src.Min.Y+sy))
+			x1 := min(sw, max(x0+1, int(float64(x+1)/scale+0.999)))
+			var sum, n float32
+			darkest := float32(255)
+			for sy := y0; sy < y1; sy++ {
+				for sx := x0; sx < x1; sx++ {
+					l := at(sx, sy)
 					sum += l
 					n++
 					darkest = min(darkest, l)
 				}
-			}
-			if n == 0 {
-				grey[y*w+x] = 255
-				continue
 			}
 			avg := sum / n
 			if threshold {
@@ -127,7 +165,7 @@ func prepareImage(img image.Image, maxW, maxH int, threshold bool) *bitmap {
 				}
 				continue
 			}
-			nv := 255.0
+			nv := float32(255)
 			if old < 128 {
 				nv = 0
 				bm.set(x, y)

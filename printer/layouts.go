@@ -314,15 +314,16 @@ func (g GiftCard) Document() *Document {
 	d := NewDocument()
 	marks(d, lang, g.Copy, g.Training)
 	if g.Logo != nil {
-		d.Image(g.Logo, 0.5, 160, AlignCenter)
+		d.Image(g.Logo, 0.5, 120, AlignCenter)
 		d.Feed(1)
 	}
 	if g.CentreName != "" {
 		d.Text(g.CentreName, Bold, AlignCenter)
+		d.Feed(1)
 	}
-	d.Rule('=')
+	d.Line(3)
 	d.FitText(Label(lang, "giftCard"), Style{Bold: true, Width: 3, Height: 2}, AlignCenter)
-	d.Rule('=')
+	d.Line(3)
 	d.Feed(1)
 	d.Text(Label(lang, "value"), Small, AlignCenter)
 	d.FitText(g.Amount, Style{Bold: true, Width: 3, Height: 3}, AlignCenter)
@@ -344,7 +345,7 @@ func (g GiftCard) Document() *Document {
 		d.Rule('-')
 		d.Text(g.Terms, Small, AlignLeft)
 	}
-	d.Rule('-')
+	d.Line(3)
 	d.Text(Label(lang, "giftCardFooter"), Small, AlignCenter)
 	if g.Copy || g.Training {
 		marks(d, lang, g.Copy, g.Training)
@@ -432,7 +433,7 @@ func (r DailyReport) Document() *Document {
 		d.Columns(Plain,
 			Column{Text: row.Time, Width: 5},
 			Column{Text: row.What},
-			Column{Text: row.Amount, Width: runeLen(row.Amount), Align: AlignRight},
+			Column{Text: row.Amount, Width: FitContent, Align: AlignRight},
 		)
 		var sub []string
 		if row.Staff != "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -76,6 +77,15 @@ func (p *Printer) Profile() Profile { return p.profile }
 // Target returns where the printer is.
 func (p *Printer) Target() Target { return p.target }
 
+// Preview encodes doc for p and renders what the printer would print.
+func Preview(doc *Document, p Profile) (image.Image, error) {
+	data, err := Encode(doc, p)
+	if err != nil {
+		return nil, err
+	}
+	return Render(data, p)
+}
+
 // Print encodes doc for the printer's profile and sends it as one job.
 func (p *Printer) Print(ctx context.Context, doc *Document) error {
 	data, err := Encode(doc, p.profile)
@@ -110,7 +120,7 @@ func (p *Printer) PrintRaw(ctx context.Context, data []byte) error {
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 				kind = KindTimeout
 			}
-			err = &Error{Op: op, Kind: kind, Err: err}
+			err = &Error{Op: op, Kind: kind, Err: ctx.Err()}
 			break
 		}
 		if !KindOf(err).Transient() || attempt >= p.opts.Retries {
@@ -132,12 +142,15 @@ func (p *Printer) PrintRaw(ctx context.Context, data []byte) error {
 func (p *Printer) attempt(ctx context.Context, data []byte) error {
 	ctx, cancel := context.WithTimeout(ctx, p.opts.JobTimeout)
 	defer cancel()
-	l, err := openAside(ctx, p.target)
+	l, err := openAside(ctx, p.target, p.profile.BufferBytes)
 	if err != nil {
 		return err
 	}
 	defer l.Close()
-	if !p.opts.SkipStatusCheck && !p.mute.Load() && p.target.Kind != "file" && p.target.Kind != "spooler" {
+	// Ask about paper and cover first where the line reads back without
+	// risk: a device file that does not answer would have to be closed to
+	// stop waiting, so it is only asked through Status.
+	if !p.opts.SkipStatusCheck && !p.mute.Load() && (p.target.Kind == "tcp" || p.target.Kind == "serial") {
 		st, err := p.status(ctx, l)
 		switch {
 		case err == nil:
@@ -169,7 +182,7 @@ func (p *Printer) Status(ctx context.Context) (Status, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.opts.StatusTimeout*4)
 	defer cancel()
-	l, err := openAside(ctx, p.target)
+	l, err := openAside(ctx, p.target, p.profile.BufferBytes)
 	if err != nil {
 		return Status{}, wrapErr(op, err)
 	}
@@ -269,14 +282,14 @@ func (s Status) String() string {
 
 // openAside opens the target, giving up when ctx ends; a link that opens
 // after that is closed.
-func openAside(ctx context.Context, t Target) (link, error) {
+func openAside(ctx context.Context, t Target, bufBytes int) (link, error) {
 	type result struct {
 		l   link
 		err error
 	}
 	ch := make(chan result, 1)
 	go func() {
-		l, err := openLink(ctx, t)
+		l, err := openLink(ctx, t, bufBytes)
 		ch <- result{l, err}
 	}()
 	select {

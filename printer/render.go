@@ -55,7 +55,7 @@ func RenderPNG(w io.Writer, data []byte, p Profile) error {
 	if err != nil {
 		return err
 	}
-	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
 	return enc.Encode(w, img)
 }
 
@@ -280,21 +280,21 @@ func (r *renderer) flushLine() {
 		cw, ch := r.cellW(g.font), r.cellH(g.font)
 		top := r.y + height - ch*g.h // characters stand on a common baseline
 		m := r.glyph(g.font, g.bold, g.r)
+		r.grow(top + ch*g.h)
 		for cy := 0; cy < ch; cy++ {
-			for cx := 0; cx < cw; cx++ {
-				on := m[cy*cw+cx]
-				if g.underline > 0 && cy >= ch-g.underline {
-					on = true
-				}
-				if g.invert {
-					on = !on
-				}
-				if !on {
-					continue
-				}
-				for dy := 0; dy < g.h; dy++ {
-					for dx := 0; dx < g.w; dx++ {
-						r.dot(x+cx*g.w+dx, top+cy*g.h+dy, ink)
+			for dy := 0; dy < g.h; dy++ {
+				row := r.pix[(top+cy*g.h+dy)*r.width : (top+cy*g.h+dy+1)*r.width]
+				for cx := 0; cx < cw; cx++ {
+					on := m[cy*cw+cx]
+					if g.underline > 0 && cy >= ch-g.underline {
+						on = true
+					}
+					if on == g.invert {
+						continue
+					}
+					x0 := x + cx*g.w
+					for dx := max(0, x0); dx < min(r.width, x0+g.w); dx++ {
+						row[dx] = ink
 					}
 				}
 			}
@@ -331,19 +331,27 @@ func (r *renderer) drawBitmap(bm *bitmap, sx, sy int) {
 		return
 	}
 	x0 := r.alignX(bm.w * sx)
+	r.grow(r.y + bm.h*sy)
 	for y := 0; y < bm.h; y++ {
-		for x := 0; x < bm.w; x++ {
-			if !bm.get(x, y) {
-				continue
-			}
-			for dy := 0; dy < sy; dy++ {
-				for dx := 0; dx < sx; dx++ {
-					r.dot(x0+x*sx+dx, r.y+y*sy+dy, ink)
+		src := bm.pix[y*bm.stride : (y+1)*bm.stride]
+		for dy := 0; dy < sy; dy++ {
+			row := r.pix[(r.y+y*sy+dy)*r.width : (r.y+y*sy+dy+1)*r.width]
+			for xb, v := range src {
+				if v == 0 {
+					continue
+				}
+				for bit := 0; bit < 8; bit++ {
+					if v&(0x80>>bit) == 0 {
+						continue
+					}
+					xx := x0 + (xb*8+bit)*sx
+					for dx := max(0, xx); dx < min(r.width, xx+sx); dx++ {
+						row[dx] = ink
+					}
 				}
 			}
 		}
 	}
-	r.grow(r.y + bm.h*sy - 1)
 	r.y += bm.h * sy
 }
 
@@ -410,6 +418,14 @@ func (r *renderer) cut(partial bool) {
 
 var errTruncated = errors.New("command cut short")
 
+// maxRenderRows bounds the paper a render may use, about 25 m at 203 dpi,
+// so a broken or hostile file cannot exhaust memory.
+const maxRenderRows = 200_000
+
+// ErrTooLong is returned by Render for data that would print more paper
+// than a preview can show.
+var ErrTooLong = errors.New("render: more paper than a preview shows")
+
 func (r *renderer) run(data []byte) error {
 	i := 0
 	need := func(n int) ([]byte, error) {
@@ -421,6 +437,9 @@ func (r *renderer) run(data []byte) error {
 		return b, nil
 	}
 	for i < len(data) {
+		if r.y > maxRenderRows {
+			return ErrTooLong
+		}
 		c := data[i]
 		at := i
 		i++
@@ -599,7 +618,7 @@ func (r *renderer) gs(cmd byte, need func(int) ([]byte, error)) error {
 		if err != nil {
 			return err
 		}
-		r.bcModule = max(1, int(n))
+		r.bcModule = max(1, min(6, int(n)))
 	case 'H':
 		n, err := one()
 		if err != nil {
@@ -706,7 +725,7 @@ func (r *renderer) qr(body []byte) error {
 	case 65: // model
 	case 67:
 		if len(args) > 0 {
-			r.qrModule = max(1, int(args[0]))
+			r.qrModule = max(1, min(16, int(args[0])))
 		}
 	case 69:
 		if len(args) > 0 {
@@ -765,7 +784,7 @@ func (r *renderer) graphicsCmd(body []byte) error {
 			return fmt.Errorf("GS ( L: %d bytes for %d×%d", len(data), w, h)
 		}
 		r.graphics = &bitmap{w: stride * 8, h: h, stride: stride, pix: data[:stride*h]}
-		r.gfxScale = [2]int{max(1, bx), max(1, by)}
+		r.gfxScale = [2]int{max(1, min(2, bx)), max(1, min(2, by))}
 	case 50:
 		if r.graphics != nil {
 			r.drawBitmap(r.graphics, r.gfxScale[0], r.gfxScale[1])

@@ -23,6 +23,7 @@ const (
 type serialLink struct {
 	port   *serial.Port
 	baud   int
+	buffer int // the printer's receive buffer, 0 when unknown
 	status chan byte
 	done   chan struct{}
 
@@ -33,7 +34,7 @@ type serialLink struct {
 	closed bool
 }
 
-func openSerial(name string, baud int) (link, error) {
+func openSerial(name string, baud, buffer int) (link, error) {
 	if baud <= 0 {
 		baud = DefaultBaud
 	}
@@ -42,7 +43,7 @@ func openSerial(name string, baud int) (link, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open serial %s at %d baud: %w", name, baud, err)
 	}
-	l := &serialLink{port: port, baud: baud, status: make(chan byte, 16), done: make(chan struct{}), resume: make(chan struct{})}
+	l := &serialLink{port: port, baud: baud, buffer: buffer, status: make(chan byte, 16), done: make(chan struct{}), resume: make(chan struct{})}
 	go l.readLoop()
 	return l, nil
 }
@@ -95,8 +96,17 @@ func isTimeout(err error) bool {
 	return err != nil && (err.Error() == "EOF" || errors.Is(err, context.DeadlineExceeded))
 }
 
-// chunk is the write size: about 20 ms of wire time, at least 16 bytes.
-func (l *serialLink) chunk() int { return max(16, l.baud/10/50) }
+// chunk is the write size: about 20 ms of wire time, at least 16 bytes,
+// and no more than an eighth of the printer's buffer, so that what is in
+// flight when the printer sends XOFF (at its high-water mark, usually with
+// a few hundred bytes to spare) still fits.
+func (l *serialLink) chunk() int {
+	c := max(16, l.baud/10/50)
+	if l.buffer > 0 {
+		c = min(c, max(16, l.buffer/8))
+	}
+	return c
+}
 
 // wireTime is how long n bytes take on the line at 10 bits a byte.
 func wireTime(n, baud int) time.Duration {

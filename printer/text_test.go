@@ -131,3 +131,31 @@ func findLine(ls []string, prefix string) string {
 	}
 	return ""
 }
+
+// FuzzPrintedText checks that any text prints without a '?' it did not
+// have and with every line inside the paper.
+func FuzzPrintedText(f *testing.F) {
+	for _, s := range []string{printer.SampleText, "Åse Ødegård", "Zażółć gęślą jaźń", "日本語 🎉", "a\tb\x00c\x1bd", "o\u0308 n\u0303", strings.Repeat("W", 100)} {
+		f.Add(s)
+	}
+	p, _ := printer.ProfileByID("generic-58")
+	f.Fuzz(func(t *testing.T, s string) {
+		doc := printer.NewDocument().Text(s, printer.Plain, printer.AlignLeft).Row(s, s, printer.Bold)
+		b, err := printer.Encode(doc, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text, err := printer.Text(b, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(text, "?") && !strings.Contains(s, "?") {
+			t.Errorf("%q printed with '?': %q", s, text)
+		}
+		for _, l := range lines(text) {
+			if len([]rune(l)) > p.ColumnsA {
+				t.Errorf("%q: line %q wider than the paper", s, l)
+			}
+		}
+	})
+}

@@ -21,7 +21,7 @@ type link interface {
 	Close() error
 }
 
-func openLink(ctx context.Context, t Target) (link, error) {
+func openLink(ctx context.Context, t Target, bufBytes int) (link, error) {
 	switch t.Kind {
 	case "tcp":
 		var d net.Dialer
@@ -42,7 +42,7 @@ func openLink(ctx context.Context, t Target) (link, error) {
 	case "device":
 		return openDevice(t.Address)
 	case "serial":
-		return openSerial(t.Address, t.Baud)
+		return openSerial(t.Address, t.Baud, bufBytes)
 	case "spooler":
 		return openSpooler(t.Address)
 	}

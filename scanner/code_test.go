@@ -1,6 +1,8 @@
 package scanner_test
 
 import (
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/skranke/skranke/scanner"
@@ -70,5 +72,41 @@ func TestCodeShape(t *testing.T) {
 	}
 	if got := scanner.Group("ABCDEFGHJK"); got != "ABCD-EFGH-JK" {
 		t.Fatalf("Group = %q", got)
+	}
+}
+
+func TestParseCode(t *testing.T) {
+	for i := 0; i < 100; i++ {
+		ref, gift := scanner.NewReference(), scanner.NewGiftCardCode()
+		for _, tc := range []struct {
+			in    string
+			code  string
+			class scanner.Class
+		}{
+			{ref, ref, scanner.Reference},
+			{" " + strings.ToLower(scanner.Group(ref)) + " ", ref, scanner.Reference},
+			{strings.ReplaceAll(scanner.Group(gift), "-", " "), gift, scanner.GiftCardCode},
+		} {
+			code, class, err := scanner.ParseCode(tc.in)
+			if err != nil || code != tc.code || class != tc.class {
+				t.Fatalf("ParseCode(%q) = %q, %v, %v; want %q, %v", tc.in, code, class, err, tc.code, tc.class)
+			}
+		}
+	}
+	var inv *scanner.InvalidError
+	if _, _, err := scanner.ParseCode("K7RM-4QX"); !errors.As(err, &inv) {
+		t.Fatalf("ParseCode of a short code: %v", err)
+	}
+	if _, _, err := scanner.ParseCode("  "); !errors.Is(err, scanner.ErrEmpty) {
+		t.Fatalf("ParseCode of blanks: %v", err)
+	}
+}
+
+func TestValidCheckRejects(t *testing.T) {
+	ref := scanner.NewReference()
+	for _, s := range []string{"", "0", strings.ToLower(ref), ref + "-", strings.Repeat("0", 32), "K7RM4QXI"} {
+		if scanner.ValidCheck(s) {
+			t.Errorf("ValidCheck(%q) = true", s) // 32 zeros: the check only covers 31 symbols.
+		}
 	}
 }

@@ -1,7 +1,19 @@
 // Package scanner turns bytes from barcode scanners into validated scans.
 //
-// Sources (serial ports, USB HID scanners, the keyboard wedge of the app's scan
-// field) all feed one Pipeline, which trims, strips prefixes, suffixes and AIM
-// identifiers, repairs what keyboard layouts do to codes, classifies and
-// validates. The package knows nothing of shops or screens.
+// Sources deliver Readings: a serial port (OpenSerial), a USB HID scanner
+// in HID POS or keyboard mode (OpenHID), or the app's scan field fed by a
+// keyboard-wedge scanner, where a Wedge tells a scan from typing. All of
+// them go through one Pipeline, which trims, strips prefixes, suffixes and
+// AIM identifiers, repairs what a keyboard layout mix-up did to a code,
+// classifies (purchase reference, gift card code, EAN-13, unknown),
+// validates check characters and drops repeats:
+//
+//	p := scanner.NewPipeline(scanner.Options{HostLayout: "no", ScannerLayout: "us"})
+//	ser, err := scanner.OpenSerial(ctx, scanner.SerialConfig{Port: "/dev/serial/by-id/usb-..."})
+//	...
+//	for ev := range p.Serve(ctx, ser) { ... }
+//
+// The code format (Alphabet, NewReference, NewGiftCardCode, ValidCheck,
+// Group, ParseCode) is shared with the shop server. The package knows
+// nothing of shops or screens, and imports no other package of Skranke.
 package scanner

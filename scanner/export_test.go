@@ -3,6 +3,7 @@ package scanner
 import (
 	"context"
 	"io"
+	"time"
 )
 
 // KeyFor returns the key a scanner set to layout l presses for r, for tests
@@ -26,9 +27,6 @@ func CharFor(l Layout, usage byte, shift, altGr bool) rune {
 
 // GTINCheck exposes the EAN/UPC check.
 var GTINCheck = gtinCheck
-
-// ListSerialUnder lists serial ports under a /dev-like directory.
-var ListSerialUnder = listSerialUnder
 
 // FakeHIDBackend lets tests stand in for USB hardware.
 type FakeHIDBackend interface {
@@ -58,4 +56,10 @@ func Frames(suffix string, chunks ...[]byte) []string {
 		f.feed(c, func(s string) { out = append(out, s) })
 	}
 	return out
+}
+
+// SerialReadLoop runs a Serial's read loop over r until it gives up.
+func SerialReadLoop(ctx context.Context, r io.Reader) error {
+	s := &Serial{cfg: SerialConfig{Port: "/", ReadTimeout: 100 * time.Millisecond}, name: "serial:test", readings: make(chan Reading, 64)}
+	return s.readLoop(ctx, r, newFramer("\r"))
 }

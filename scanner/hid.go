@@ -27,7 +27,7 @@ type HIDConfig struct {
 	// empty means US.
 	Layout Layout
 	// MinBackoff and MaxBackoff bound the wait between attempts to find and
-	// open the device; 0 means 200 ms and 5 s.
+	// open the device; 0 means 200 ms and 2 s.
 	MinBackoff, MaxBackoff time.Duration
 }
 
@@ -179,7 +179,7 @@ func openHID(ctx context.Context, cfg HIDConfig, b hidBackend) (*HID, error) {
 		cfg.MinBackoff = 200 * time.Millisecond
 	}
 	if cfg.MaxBackoff < cfg.MinBackoff {
-		cfg.MaxBackoff = max(5*time.Second, cfg.MinBackoff)
+		cfg.MaxBackoff = max(2*time.Second, cfg.MinBackoff)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	h := &HID{

@@ -1,6 +1,9 @@
 package scanner
 
 import (
+	"fmt"
+	"net/url"
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -31,8 +34,10 @@ type Options struct {
 	// through the keyboard (Source not "serial:..." or "hid:...") are mapped
 	// back to what the scanner meant. Empty means unknown: no mapping.
 	HostLayout, ScannerLayout Layout
-	// DedupWindow is how long a code read again is dropped as a repeat;
-	// 0 means DefaultDedupWindow, a negative value turns it off.
+	// DedupWindow is how long a code read again is dropped as a repeat,
+	// counted from the last time it was read, so a code held under a
+	// scanner in continuous mode is read once. 0 means DefaultDedupWindow,
+	// a negative value turns it off.
 	DedupWindow time.Duration
 }
 
@@ -45,6 +50,16 @@ type Pipeline struct {
 
 	mu   sync.Mutex
 	seen map[string]time.Time
+
+	suggestOnce sync.Once
+	suggest     []layoutPair
+}
+
+// layoutPair is a scanner layout typing into a host layout, with the map
+// that undoes it.
+type layoutPair struct {
+	host, scanner Layout
+	repair        map[rune]rune
 }
 
 // NewPipeline returns a pipeline configured by opts.
@@ -73,6 +88,11 @@ func (p *Pipeline) Process(r Reading) (Scan, error) {
 	}
 	sc, err := p.classify(r)
 	sc.Raw, sc.Source, sc.At = r.Data, r.Source, at
+	if inv, ok := err.(*InvalidError); (ok && inv.Kind == BadCharacters || err == nil && sc.Class == Unknown) && typed(r.Source) {
+		if wrong, ok := p.layoutSuggestion(sc.Code); ok {
+			err = wrong
+		}
+	}
 	if err == ErrEmpty {
 		return sc, err
 	}
@@ -128,6 +148,9 @@ func (p *Pipeline) clean(r Reading) (text, sym string) {
 	s = p.stripAffixes(s)
 	if got, ok := parseAIM(s); ok {
 		s, sym = s[3:], got
+	} else if alt, ok := nordicAIM(s); ok {
+		got, _ = parseAIM(alt)
+		s, sym = alt[3:], got
 	}
 	s = strings.TrimFunc(s, isSpaceOrControl)
 	if p.opts.Prefix != "" || p.opts.Suffix != "" {
@@ -145,6 +168,25 @@ func (p *Pipeline) stripAffixes(s string) string {
 		s = strings.TrimSuffix(s, p.opts.Suffix)
 	}
 	return s
+}
+
+// nordicAIM recognises an AIM identifier from a scanner set to US typing
+// into a Nordic computer when the layouts were not configured: "]" is the
+// dead key "¨" there, left alone before a consonant ("¨Q1") and composed
+// with a vowel ("Ë0"). Neither can start one of our codes or an EAN, so
+// reading them as "]" is safe.
+func nordicAIM(s string) (string, bool) {
+	c, n := utf8.DecodeRuneInString(s)
+	var alt string
+	if c == '¨' {
+		alt = "]" + s[n:]
+	} else if base, ok := diaeresisBase(c); ok {
+		alt = "]" + string(base) + s[n:]
+	} else {
+		return "", false
+	}
+	_, ok := parseAIM(alt)
+	return alt, ok
 }
 
 // repairLayout maps back what the computer's layout made of the scanner's
@@ -303,6 +345,82 @@ func (p *Pipeline) classify(r Reading) (Scan, error) {
 	case !ok && (n == ReferenceLen || n == GiftCardLen):
 		return invalid(BadCharacters, "character "+string(bad)+" is not in Skranke codes")
 	}
+	if code, class, ok := codeInURL(text); ok {
+		sc.Code, sc.Class = code, class
+		return sc, nil
+	}
 	sc.Code = text
 	return sc, nil
+}
+
+// layoutSuggestion looks for a keyboard layout mix-up that explains text,
+// typed by a scanner: a pair of layouts whose repair turns it into a valid
+// code. It is only asked about text with characters foreign to our codes,
+// where a valid result is strong evidence.
+func (p *Pipeline) layoutSuggestion(text string) (*InvalidError, bool) {
+	if n := utf8.RuneCountInString(text); n < ReferenceLen || n > GiftCardLen+6 {
+		return nil, false
+	}
+	p.suggestOnce.Do(func() {
+		for _, h := range Layouts() {
+			for _, s := range Layouts() {
+				if m := repairMap(h, s); m != nil {
+					p.suggest = append(p.suggest, layoutPair{h, s, m})
+				}
+			}
+		}
+	})
+	for _, lp := range p.suggest {
+		if lp.host == p.opts.HostLayout && lp.scanner == p.opts.ScannerLayout {
+			continue
+		}
+		fixed := []rune(text)
+		changed := false
+		for i, c := range fixed {
+			if m, ok := lp.repair[c]; ok {
+				fixed[i], changed = m, true
+			}
+		}
+		if !changed {
+			continue
+		}
+		s := string(fixed)
+		if _, ok := parseAIM(s); ok {
+			s = s[3:]
+		}
+		code, ok, _ := normalise(s)
+		if ok && (len(code) == ReferenceLen || len(code) == GiftCardLen) && ValidCheck(code) {
+			return &InvalidError{Raw: text, Kind: WrongLayout, HostLayout: lp.host, ScannerLayout: lp.scanner, Suggested: code,
+				Reason: fmt.Sprintf("looks like a scanner set to %s typing into a computer set to %s", lp.scanner, lp.host)}, true
+		}
+	}
+	return nil, false
+}
+
+// codeInURL finds one of Skranke's codes in a web address, as a receipt's QR
+// code may hold a link to the receipt: the last path segment, or a query
+// value. Only a code that validates counts.
+func codeInURL(text string) (string, Class, bool) {
+	if !strings.HasPrefix(text, "https://") && !strings.HasPrefix(text, "http://") {
+		return "", Unknown, false
+	}
+	u, err := url.Parse(text)
+	if err != nil {
+		return "", Unknown, false
+	}
+	candidates := []string{path.Base(u.Path)}
+	for _, vs := range u.Query() {
+		candidates = append(candidates, vs...)
+	}
+	candidates = append(candidates, u.Fragment)
+	for _, c := range candidates {
+		code, ok, _ := normalise(c)
+		if ok && (len(code) == ReferenceLen || len(code) == GiftCardLen) && ValidCheck(code) {
+			if len(code) == GiftCardLen {
+				return code, GiftCardCode, true
+			}
+			return code, Reference, true
+		}
+	}
+	return "", Unknown, false
 }

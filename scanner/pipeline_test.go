@@ -65,11 +65,16 @@ func TestProcess(t *testing.T) {
 			r: scanner.Reading{Data: "Ë0" + e13, Source: scanner.SourceWedge}, code: e13, class: scanner.EAN13, symbology: "EAN-13"},
 		{name: "AIM through Nordic dead key, no composition", opts: scanner.Options{HostLayout: "no", ScannerLayout: "us"},
 			r: scanner.Reading{Data: "¨Q1" + ref, Source: scanner.SourceWedge}, code: ref, class: scanner.Reference, symbology: "QR Code"},
+		{name: "AIM through Nordic dead key, unconfigured", r: scanner.Reading{Data: "¨Q1" + ref, Source: scanner.SourceWedge}, code: ref, class: scanner.Reference, symbology: "QR Code"},
+		{name: "AIM composed by Nordic dead key, unconfigured", r: scanner.Reading{Data: "Ë0" + e13, Source: scanner.SourceWedge}, code: e13, class: scanner.EAN13, symbology: "EAN-13"},
 		{name: "EAN-13", r: scanner.Reading{Data: e13}, code: e13, class: scanner.EAN13, symbology: "EAN-13"},
 		{name: "UPC-A widened", r: scanner.Reading{Data: "036000291452"}, code: "0036000291452", class: scanner.EAN13, symbology: "UPC-A"},
 		{name: "unknown text kept as is", r: scanner.Reading{Data: "]C0Hello, world"}, code: "Hello, world", class: scanner.Unknown, symbology: "Code 128"},
 		{name: "EAN-8 of a product", r: scanner.Reading{Data: "]E496385074"}, code: "96385074", class: scanner.Unknown, symbology: "EAN-8"},
 		{name: "EAN-8 without AIM", r: scanner.Reading{Data: ean8}, code: ean8, class: scanner.Unknown, symbology: "EAN-8"},
+		{name: "receipt link in a QR code", r: scanner.Reading{Data: "]Q1https://butikk.example.no/kvittering/" + scanner.Group(ref) + "?lang=nb"}, code: ref, class: scanner.Reference, symbology: "QR Code"},
+		{name: "gift card in a link's query", r: scanner.Reading{Data: "https://butikk.example.no/gavekort?kode=" + gift}, code: gift, class: scanner.GiftCardCode},
+		{name: "link without a valid code", r: scanner.Reading{Data: "https://butikk.example.no/kvittering/" + badRef}, code: "https://butikk.example.no/kvittering/" + badRef, class: scanner.Unknown},
 		{name: "empty", r: scanner.Reading{Data: " \r\n\t"}, err: scanner.ErrEmpty},
 		{name: "only AIM", r: scanner.Reading{Data: "]Q1"}, err: scanner.ErrEmpty},
 		{name: "wrong check", r: scanner.Reading{Data: badRef}, err: &scanner.InvalidError{}, kind: scanner.BadCheck},
@@ -77,6 +82,8 @@ func TestProcess(t *testing.T) {
 		{name: "symbol missing", r: scanner.Reading{Data: ref[:7]}, err: &scanner.InvalidError{}, kind: scanner.BadLength},
 		{name: "symbol extra", r: scanner.Reading{Data: ref + "K"}, err: &scanner.InvalidError{}, kind: scanner.BadLength},
 		{name: "letters of another layout", r: scanner.Reading{Data: "K7RMÅQX2"}, err: &scanner.InvalidError{}, kind: scanner.BadCharacters},
+		{name: "French computer, US scanner, unconfigured", r: scanner.Reading{Data: mustType(t, ref, "us", "fr"), Source: scanner.SourceWedge}, err: &scanner.InvalidError{}, kind: scanner.WrongLayout},
+		{name: "French digits typed by hand are not guessed at", r: scanner.Reading{Data: mustType(t, ref, "us", "fr"), Source: scanner.SourceHand}, err: &scanner.InvalidError{}, kind: scanner.BadCharacters},
 		{name: "U is not an alias", r: scanner.Reading{Data: "K7RMUQX2"}, err: &scanner.InvalidError{}, kind: scanner.BadCharacters},
 	}
 	for _, tt := range tests {
@@ -94,6 +101,9 @@ func TestProcess(t *testing.T) {
 				}
 				if inv.Kind != tt.kind || inv.Raw == "" {
 					t.Fatalf("InvalidError %+v, want kind %v", inv, tt.kind)
+				}
+				if inv.Kind == scanner.WrongLayout && (inv.Suggested != ref || inv.HostLayout != "fr" || inv.ScannerLayout != "us") {
+					t.Fatalf("layout suggestion %+v, want %s from us on fr", inv, ref)
 				}
 				return
 			default:
@@ -197,6 +207,14 @@ func TestLayoutMixups(t *testing.T) {
 			}
 		}
 	}
+}
+
+func mustType(t *testing.T, s string, sc, host scanner.Layout) string {
+	typed, lost := typeThrough(t, s, sc, host)
+	if lost {
+		t.Fatalf("%q cannot be typed with %s on %s", s, sc, host)
+	}
+	return typed
 }
 
 // typeThrough returns what a computer with layout host shows when a scanner

@@ -68,6 +68,12 @@ type InvalidError struct {
 	Raw    string
 	Reason string
 	Kind   InvalidKind
+	// For Kind WrongLayout: the layouts that would explain what was read,
+	// a scanner set to ScannerLayout typing into a computer set to
+	// HostLayout, and the code it would then be. The code is not accepted:
+	// staff fix the setting (or the scanner) and scan again.
+	HostLayout, ScannerLayout Layout
+	Suggested                 string
 }
 
 // InvalidKind tells the UI why a code was rejected, so it can show a
@@ -79,6 +85,7 @@ const (
 	BadCheck      InvalidKind = iota // Right shape, wrong check character or digit.
 	BadLength                        // Our symbols, but a symbol too many or too few.
 	BadCharacters                    // Characters that cannot be in our codes (often a layout mix-up).
+	WrongLayout                      // A scanner set to another keyboard layout than the one configured.
 )
 
 func (e *InvalidError) Error() string {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -30,8 +31,9 @@ type SerialConfig struct {
 	// ReadTimeout bounds each read, and so how long Close waits; 0 means
 	// 100 ms (the shortest a serial port supports).
 	ReadTimeout time.Duration
-	// MinBackoff and MaxBackoff bound the wait between reopen attempts after
-	// the device went away; 0 means 200 ms and 5 s.
+	// MinBackoff and MaxBackoff bound the wait between reopen attempts; 0
+	// means 200 ms and 5 s. A port that does not exist (unplugged) is looked
+	// for every MinBackoff, other failures ever less often up to MaxBackoff.
 	MinBackoff, MaxBackoff time.Duration
 }
 
@@ -156,7 +158,12 @@ func (s *Serial) run(ctx context.Context) {
 			if !sleepCtx(ctx, backoff) {
 				break
 			}
-			backoff = min(2*backoff, s.cfg.MaxBackoff)
+			if !errors.Is(err, fs.ErrNotExist) {
+				// A missing device node costs one stat to look for again,
+				// so a replugged scanner is back at once; anything else
+				// (no permission, busy) is retried less and less often.
+				backoff = min(2*backoff, s.cfg.MaxBackoff)
+			}
 			continue
 		}
 		s.setStatus(Connected, nil)
@@ -198,7 +205,7 @@ func (s *Serial) open() (*serial.Port, error) {
 }
 
 // readLoop reads until an error, the device vanishing, or ctx ending.
-func (s *Serial) readLoop(ctx context.Context, port *serial.Port, fr *framer) error {
+func (s *Serial) readLoop(ctx context.Context, port io.Reader, fr *framer) error {
 	buf := make([]byte, 512)
 	fastEmpty := 0
 	emit := func(text string) {

@@ -87,3 +87,14 @@ func (w *Wedge) Reset() {
 
 // Len returns the number of characters typed since the last Enter or Reset.
 func (w *Wedge) Len() int { return len(w.runes) }
+
+// WedgeReading returns the Reading for text the scan field got, with the
+// Source that tells the pipeline whether it came from a scanner (and so may
+// need its keyboard layout repaired) or from a person.
+func WedgeReading(text string, scanned bool, at time.Time) Reading {
+	src := SourceHand
+	if scanned {
+		src = SourceWedge
+	}
+	return Reading{Data: text, Source: src, At: at}
+}

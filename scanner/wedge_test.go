@@ -81,3 +81,26 @@ func TestWedgeOptions(t *testing.T) {
 		t.Fatalf("after Reset Enter = %q", text)
 	}
 }
+
+// TestWedgeToPipeline shows the app's path: a US scanner on a German
+// computer swaps Y and Z and is repaired; a person typing the same code on
+// the German keyboard is not "repaired".
+func TestWedgeToPipeline(t *testing.T) {
+	code := withCheck("YZ2Y5Z7")
+	p := scanner.NewPipeline(scanner.Options{HostLayout: "de", ScannerLayout: "us", DedupWindow: -1})
+
+	w := scanner.NewWedge(scanner.WedgeOptions{})
+	at := typeAt(w, swapYZ(code), t0, 3*time.Millisecond)
+	text, scanned := w.Enter(at.Add(3 * time.Millisecond))
+	sc, err := p.Process(scanner.WedgeReading(text, scanned, at))
+	if err != nil || sc.Code != code || sc.Source != scanner.SourceWedge {
+		t.Fatalf("scanned: %+v, %v", sc, err)
+	}
+
+	at = typeAt(w, code, t0, 180*time.Millisecond)
+	text, scanned = w.Enter(at.Add(200 * time.Millisecond))
+	sc, err = p.Process(scanner.WedgeReading(text, scanned, at))
+	if err != nil || sc.Code != code || sc.Source != scanner.SourceHand {
+		t.Fatalf("typed by hand: %+v, %v", sc, err)
+	}
+}

@@ -120,10 +120,13 @@ type Desk struct {
 
 	sendSem chan struct{} // Held while sending outbox actions, so they go one at a time, in order.
 	pullMu  stdsync.Mutex // One pull of the changes feed at a time.
-	kick    chan struct{} // New work: sync unless backing off.
-	now     chan struct{} // SyncNow: sync at once.
-	closed  chan struct{}
-	once    stdsync.Once
+	// deliverMu makes checking what remains and queueing a delivery one
+	// step, so two quick deliveries on one desk never overlap.
+	deliverMu stdsync.Mutex
+	kick      chan struct{} // New work: sync unless backing off.
+	now       chan struct{} // SyncNow: sync at once.
+	closed    chan struct{}
+	once      stdsync.Once
 
 	mu       stdsync.Mutex
 	online   bool
@@ -201,7 +204,7 @@ func (d *Desk) Status() Status {
 	defer cancel()
 	_ = d.c.r.QueryRowContext(ctx, `SELECT
  (SELECT count(*) FROM outbox WHERE state = 'pending' AND kind <> 'signature'),
- (SELECT count(*) FROM outbox WHERE state = 'conflict')`).Scan(&s.Pending, &s.Conflicts)
+ (SELECT count(*) FROM outbox WHERE `+sqlConflict+`)`).Scan(&s.Pending, &s.Conflicts)
 	return s
 }
 
@@ -477,7 +480,7 @@ func (d *Desk) Lookup(ctx context.Context, code string) (Lookup, error) {
 			slog.Warn("cache purchase", "code", code, "err", werr)
 		}
 		l := Lookup{Purchase: p, CachedAt: time.Now().UTC()}
-		pending, perr := d.c.pendingDeliveries(ctx, d.c.r, code)
+		pending, perr := d.c.pendingDeliveries(ctx, code)
 		if perr != nil {
 			return Lookup{}, perr
 		}
@@ -516,7 +519,7 @@ func (d *Desk) cached(ctx context.Context, code string) (Lookup, bool, error) {
 	if err != nil || !ok {
 		return Lookup{}, false, err
 	}
-	pending, err := d.c.pendingDeliveries(ctx, d.c.r, code)
+	pending, err := d.c.pendingDeliveries(ctx, code)
 	if err != nil {
 		return Lookup{}, false, err
 	}
@@ -540,14 +543,28 @@ func (d *Desk) Deliver(ctx context.Context, req DeliverRequest) (Delivery, *Purc
 	if req.Staff.ID == "" {
 		return Delivery{}, nil, E(op, Unauthorized, "log in before handing over")
 	}
+	_, known, err := d.cached(ctx, code)
+	if err != nil {
+		return Delivery{}, nil, err
+	}
+	if !known {
+		if _, err = d.Lookup(ctx, code); err != nil {
+			return Delivery{}, nil, err
+		}
+	}
+	d.deliverMu.Lock()
+	locked := true
+	defer func() {
+		if locked {
+			d.deliverMu.Unlock()
+		}
+	}()
 	l, ok, err := d.cached(ctx, code)
 	if err != nil {
 		return Delivery{}, nil, err
 	}
 	if !ok {
-		if l, err = d.Lookup(ctx, code); err != nil {
-			return Delivery{}, nil, err
-		}
+		return Delivery{}, nil, E(op, Internal, "purchase "+code+" vanished from the cache")
 	}
 	p := l.Purchase
 	if !p.Status.Deliverable() {
@@ -611,13 +628,21 @@ func (d *Desk) Deliver(ctx context.Context, req DeliverRequest) (Delivery, *Purc
 		}
 		return w.putActivity(deliveryActivity(p, &del, false))
 	})
+	d.deliverMu.Unlock()
+	locked = false
 	if err != nil {
 		return Delivery{}, p, err
 	}
 	d.notify()
 
-	// Send at once if the shop is there, so staff hear of a refusal now.
-	if !d.backingOff() {
+	// Send at once if the shop is there and nothing older waits, so staff
+	// hear of a refusal now. A backlog is the loop's work.
+	first := row.ID
+	if row.DependsOn != 0 {
+		first = row.DependsOn
+	}
+	next, _, _ := d.c.nextPending(ctx)
+	if !d.backingOff() && next.ID == first {
 		cctx, cancel := context.WithTimeout(ctx, 2*d.cfg.Timeout)
 		out, derr := d.drain(cctx, row.ID)
 		cancel()
@@ -871,7 +896,18 @@ func (d *Desk) sendNow(ctx context.Context, op, kind, code, path, key string, bo
 
 // Activities lists deliveries, redemptions and credits between from and to
 // (local time day boundaries are the caller's), from the cache, so it works offline.
+//
+// When the shop is reachable the cache is first brought up to date with the
+// centre's activity in the period (other desks' redemptions are not in the
+// changes feed); when it is not, the cache answers alone.
 func (d *Desk) Activities(ctx context.Context, from, to time.Time) ([]Activity, error) {
+	if !d.backingOff() {
+		cctx, cancel := d.interactiveCtx(ctx)
+		if err := d.refreshActivities(cctx, from, to); err != nil && !Is(err, Unavailable) {
+			slog.Warn("refresh activities", "err", err)
+		}
+		cancel()
+	}
 	rows, err := d.c.r.QueryContext(ctx, `SELECT kind, at, staff_id, staff_name, code, buyer, products, amount, signature_id, synced
 FROM activities WHERE at >= ? AND at < ? ORDER BY at, id`, nanos(from), nanos(to))
 	if err != nil {
@@ -893,5 +929,71 @@ FROM activities WHERE at >= ? AND at < ? ORDER BY at, id`, nanos(from), nanos(to
 	if err := rows.Err(); err != nil {
 		return nil, E("list activities", Internal, err)
 	}
+	names := map[string]string{}
+	for i := range out {
+		if out[i].StaffName != "" || out[i].StaffID == "" {
+			continue
+		}
+		if len(names) == 0 {
+			staff, _ := d.cachedStaff(ctx)
+			for _, s := range staff {
+				names[s.ID] = s.Name
+			}
+		}
+		out[i].StaffName = names[out[i].StaffID]
+	}
 	return out, nil
+}
+
+// refreshActivities stores the centre's deliveries, redemptions and credits
+// between from and to as the shop reports them.
+func (d *Desk) refreshActivities(ctx context.Context, from, to time.Time) error {
+	a, err := d.cl.Deliveries(ctx, from, to)
+	d.noteReach(err)
+	if err != nil {
+		return err
+	}
+	purchases := map[string]*Purchase{}
+	purchase := func(code string) *Purchase {
+		if p, ok := purchases[code]; ok {
+			return p
+		}
+		p, _, _, _ := d.c.cachedPurchase(ctx, code)
+		purchases[code] = p
+		return p
+	}
+	for _, dl := range a.Deliveries {
+		purchase(dl.PurchaseCode)
+	}
+	for _, c := range a.Credits {
+		purchase(c.PurchaseCode)
+	}
+	return d.c.write(ctx, "list activities", func(tx *sql.Tx) error {
+		w, err := newWriter(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for i := range a.Deliveries {
+			// Without the purchase the row would lack buyer and goods; the
+			// next pull brings both.
+			if p := purchases[a.Deliveries[i].PurchaseCode]; p != nil {
+				if err := w.putActivity(deliveryActivity(p, &a.Deliveries[i], true)); err != nil {
+					return err
+				}
+			}
+		}
+		for i := range a.Credits {
+			if p := purchases[a.Credits[i].PurchaseCode]; p != nil {
+				if err := w.putActivity(creditActivity(p, &a.Credits[i], true)); err != nil {
+					return err
+				}
+			}
+		}
+		for i := range a.Redemptions {
+			if err := w.putRedemption(&a.Redemptions[i], true); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -97,3 +97,8 @@ func (d *Desk) BulkCacheForTest(ctx context.Context, n int, gen func(i int) *Pur
 		return nil
 	})
 }
+
+// ApplyPageForTest applies one page of the changes feed.
+func (d *Desk) ApplyPageForTest(ctx context.Context, p *ChangesPage) error {
+	return d.applyPage(ctx, p)
+}

@@ -142,3 +142,62 @@ func TestOutboxSurvivesFlakyShop(t *testing.T) {
 func faultName(f fault) string {
 	return map[fault]string{pass: "pass", slow: "slow", cut: "cut", drop: "drop", fail500: "500", garbage: "garbage", reset: "reset"}[f]
 }
+
+func isRedemptionPost(r *http.Request) bool {
+	return r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/redemptions")
+}
+
+// A redemption whose answers are all lost is reported as failed to staff,
+// then settled by asking the shop: what the shop did is recorded, and what
+// never reached it is dropped, never sent later behind the customer's back.
+func TestUnansweredRedemptionIsSettled(t *testing.T) {
+	ctx := context.Background()
+	f := startFaultDesk(t)
+	card := f.srv.IssueCard(40000)
+	_, err := f.desk.Card(ctx, card.Code)
+	require.NoError(t, err)
+
+	// The shop commits, but no answer ever arrives.
+	f.proxy.set(func(r *http.Request) fault {
+		if isRedemptionPost(r) {
+			return drop
+		}
+		return pass
+	})
+	_, err = f.desk.Redeem(ctx, card.Code, 15000, kari)
+	require.True(t, desksync.Is(err, desksync.Unavailable), "%v", err)
+	require.Equal(t, desksync.CardVoided, f.srv.Card(card.Code).Status, "the shop did redeem")
+
+	// Another card: the request never reaches the shop.
+	card2 := f.srv.IssueCard(10000)
+	f.proxy.set(func(r *http.Request) fault {
+		if isRedemptionPost(r) {
+			return reset
+		}
+		return pass
+	})
+	_, err = f.desk.Redeem(ctx, card2.Code, 5000, kari)
+	require.True(t, desksync.Is(err, desksync.Unavailable), "%v", err)
+
+	f.proxy.set(nil)
+	require.NoError(t, f.desk.Sync(ctx))
+	states, err := f.desk.OutboxStatesForTest(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, states["done"], "%v", states)
+	require.Equal(t, 1, states["abandoned"], "%v", states)
+	require.Equal(t, desksync.CardActive, f.srv.Card(card2.Code).Status, "never redeemed later")
+
+	acts, err := f.desk.Activities(ctx, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+	require.NoError(t, err)
+	require.Len(t, acts, 1)
+	require.Equal(t, "redemption", acts[0].Kind)
+	require.Equal(t, card.Code, acts[0].Code)
+	require.Equal(t, desksync.Money(15000), acts[0].Amount)
+
+	// Offline, the desk now knows the card was used.
+	f.srv.Stop()
+	cl, err := f.desk.Card(ctx, card.Code)
+	require.NoError(t, err)
+	require.True(t, cl.FromCache)
+	require.Equal(t, desksync.CardVoided, cl.Card.Status)
+}

@@ -165,7 +165,8 @@ func (d *Desk) Cursor(ctx context.Context) (int64, error) {
 
 // pull fetches the changes feed from the stored cursor to its end, applying
 // each page in one transaction together with the new cursor, so that a crash
-// between pages resumes where it stopped.
+// between pages resumes where it stopped. The next page is fetched while the
+// current one is written.
 func (d *Desk) pull(ctx context.Context) error {
 	d.pullMu.Lock()
 	defer d.pullMu.Unlock()
@@ -173,16 +174,36 @@ func (d *Desk) pull(ctx context.Context) error {
 	if err != nil {
 		return E("pull changes", Internal, fmt.Errorf("read cursor: %w", err))
 	}
+	type fetched struct {
+		page ChangesPage
+		err  error
+	}
+	fetch := func(since int64) <-chan fetched {
+		ch := make(chan fetched, 1)
+		go func() {
+			p, err := d.cl.Changes(ctx, since, PageSize)
+			ch <- fetched{p, err}
+		}()
+		return ch
+	}
+	next := fetch(cursor)
 	for {
-		page, err := d.cl.Changes(ctx, cursor, PageSize)
-		d.noteReach(err)
-		if err != nil {
-			return err
+		f := <-next
+		d.noteReach(f.err)
+		if f.err != nil {
+			return f.err
 		}
+		page := &f.page
 		if page.Next < cursor || (page.More && page.Next == cursor) {
 			return E("pull changes", Internal, fmt.Sprintf("the shop's changes feed went backwards (from %d to %d)", cursor, page.Next))
 		}
-		if err := d.applyPage(ctx, &page); err != nil {
+		if page.More {
+			next = fetch(page.Next)
+		}
+		if err := d.applyPage(ctx, page); err != nil {
+			if page.More {
+				<-next // Let the prefetch finish before the caller moves on.
+			}
 			return err
 		}
 		cursor = page.Next
@@ -195,18 +216,34 @@ func (d *Desk) pull(ctx context.Context) error {
 	}
 }
 
+// feedPurchase is the part of a purchase in the changes feed that the cache
+// needs to file it; the rest is stored as the shop sent it.
+type feedPurchase struct {
+	Code       string            `json:"code"`
+	Seq        int64             `json:"seq"`
+	Deliveries []json.RawMessage `json:"deliveries"`
+	Credits    []json.RawMessage `json:"credits"`
+}
+
 func (d *Desk) applyPage(ctx context.Context, page *ChangesPage) error {
-	return d.c.write(ctx, "pull changes", func(tx *sql.Tx) error {
+	return d.c.writeRelaxed(ctx, "pull changes", func(tx *sql.Tx) error {
 		w, err := newWriter(ctx, tx)
 		if err != nil {
 			return err
 		}
 		for _, raw := range page.Purchases {
-			var p Purchase
-			if err := json.Unmarshal(raw, &p); err != nil || p.Code == "" {
+			var fp feedPurchase
+			if err := json.Unmarshal(raw, &fp); err != nil || fp.Code == "" {
 				return E("pull changes", Internal, errors.Join(errors.New("the shop sent a purchase the desk cannot read"), err))
 			}
-			if err := w.putPurchase(&p, raw); err != nil {
+			p := &Purchase{Code: fp.Code, Seq: fp.Seq}
+			if len(fp.Deliveries)+len(fp.Credits) > 0 {
+				// Only then are lines and buyer needed, for the daily report.
+				if err := json.Unmarshal(raw, p); err != nil {
+					return E("pull changes", Internal, fmt.Errorf("the shop sent a purchase the desk cannot read: %w", err))
+				}
+			}
+			if err := w.putPurchase(p, raw); err != nil {
 				return err
 			}
 		}

@@ -236,6 +236,8 @@ func (d *Desk) drain(ctx context.Context, interactive int64) (outcome sendOutcom
 	case d.sendSem <- struct{}{}:
 	case <-ctx.Done():
 		return outcome, E("sync outbox", Unavailable, ctx.Err())
+	case <-d.closed:
+		return outcome, E("sync outbox", Unavailable, "the desk is closed")
 	}
 	defer func() { <-d.sendSem }()
 	for {
@@ -333,7 +335,7 @@ func (d *Desk) resolveSending(ctx context.Context) error {
 		case kindRedemption:
 			a, err := d.cl.Card(ctx, r.Code)
 			d.noteReach(err)
-			if err != nil {
+			if err != nil && !refusal(err) {
 				return err
 			}
 			for _, red := range a.Redemptions {
@@ -356,7 +358,7 @@ func (d *Desk) resolveSending(ctx context.Context) error {
 		case kindCredit:
 			p, _, err := d.cl.Purchase(ctx, r.Code)
 			d.noteReach(err)
-			if err != nil && !Is(err, NotFound) {
+			if err != nil && !refusal(err) {
 				return err
 			}
 			if p != nil {
@@ -382,9 +384,15 @@ func (d *Desk) resolveSending(ctx context.Context) error {
 	return nil
 }
 
+// sqlConflict selects the outbox rows waiting for a manager. A refused
+// signature is handled with the delivery that needs it, so it is not listed
+// on its own when that delivery is.
+const sqlConflict = `state = 'conflict' AND NOT (kind = 'signature' AND EXISTS
+ (SELECT 1 FROM outbox dep WHERE dep.depends_on = outbox.id AND dep.state = 'conflict'))`
+
 // Conflicts lists the outbox actions the shop refused, oldest first.
 func (d *Desk) Conflicts(ctx context.Context) ([]OutboxConflict, error) {
-	rows, err := d.c.r.QueryContext(ctx, "SELECT id, kind, summary, last_error, created_at, staff_id FROM outbox WHERE state = 'conflict' ORDER BY id")
+	rows, err := d.c.r.QueryContext(ctx, "SELECT id, kind, summary, last_error, created_at, staff_id FROM outbox WHERE "+sqlConflict+" ORDER BY id")
 	if err != nil {
 		return nil, E("list conflicts", Internal, err)
 	}
@@ -442,8 +450,14 @@ func (d *Desk) Discard(ctx context.Context, id int64, reason string, staff Staff
 		return E("discard", Invalid, fmt.Sprintf("action %d is not waiting for a manager (it is %s)", id, r.State))
 	}
 	err = d.c.write(ctx, "discard", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, "UPDATE outbox SET state = 'discarded', resolved_by = ?, resolve_reason = ?, updated_at = ? WHERE id = ?",
-			staff.ID, reason, time.Now().UnixNano(), id)
+		_, err := tx.ExecContext(ctx, "UPDATE outbox SET state = 'discarded', resolved_by = ?, resolve_reason = ?, updated_at = ? WHERE state = 'conflict' AND (id = ? OR id = ?)",
+			staff.ID, reason, time.Now().UnixNano(), id, r.DependsOn)
+		if err != nil {
+			return err
+		}
+		// It never happened as far as the shop is concerned: out of the
+		// report. The outbox row keeps who discarded it and why.
+		_, err = tx.ExecContext(ctx, "DELETE FROM activities WHERE id = ? AND synced = 0", r.Key)
 		return err
 	})
 	if err != nil {

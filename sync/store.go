@@ -24,6 +24,10 @@ VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT(id) DO UPDATE SET at = excluded.at, staff_name = CASE WHEN excluded.staff_name <> '' THEN excluded.staff_name ELSE activities.staff_name END,
 buyer = excluded.buyer, products = excluded.products, amount = excluded.amount, signature_id = excluded.signature_id,
 synced = max(activities.synced, excluded.synced), body = excluded.body`
+	sqlGetPurchase = "SELECT body, cached_at FROM purchases WHERE code = ?"
+	sqlGetCard     = "SELECT body, cached_at FROM cards WHERE code = ?"
+	sqlGetPending  = `SELECT a.body FROM outbox o JOIN activities a ON a.id = o.key
+WHERE o.code = ? AND o.kind = 'delivery' AND o.state = 'pending' ORDER BY o.id`
 	sqlUpsertRedemption = `INSERT INTO redemptions(id, card_code, at, body) VALUES(?, ?, ?, ?)
 ON CONFLICT(id) DO UPDATE SET body = excluded.body`
 )
@@ -164,7 +168,7 @@ func redemptionActivity(r *Redemption, synced bool) activityRow {
 func (c *cache) cachedPurchase(ctx context.Context, code string) (p *Purchase, cachedAt time.Time, ok bool, err error) {
 	var body []byte
 	var at int64
-	err = c.r.QueryRowContext(ctx, "SELECT body, cached_at FROM purchases WHERE code = ?", code).Scan(&body, &at)
+	err = c.getPurchase.QueryRowContext(ctx, code).Scan(&body, &at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, time.Time{}, false, nil
 	}
@@ -179,19 +183,16 @@ func (c *cache) cachedPurchase(ctx context.Context, code string) (p *Purchase, c
 }
 
 // pendingDeliveries lists the deliveries of a purchase waiting in the outbox.
-func (c *cache) pendingDeliveries(ctx context.Context, q interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, code string) ([]Delivery, error) {
-	rows, err := q.QueryContext(ctx, `SELECT o.body, a.body FROM outbox o JOIN activities a ON a.id = o.key
-WHERE o.code = ? AND o.kind = 'delivery' AND o.state IN ('pending', 'sending') ORDER BY o.id`, code)
+func (c *cache) pendingDeliveries(ctx context.Context, code string) ([]Delivery, error) {
+	rows, err := c.getPending.QueryContext(ctx, code)
 	if err != nil {
 		return nil, E("read outbox", Internal, err)
 	}
 	defer rows.Close()
 	var ds []Delivery
 	for rows.Next() {
-		var ob, ab []byte
-		if err := rows.Scan(&ob, &ab); err != nil {
+		var ab []byte
+		if err := rows.Scan(&ab); err != nil {
 			return nil, E("read outbox", Internal, err)
 		}
 		var d Delivery
@@ -235,7 +236,7 @@ func overlay(p *Purchase, pending []Delivery) []Delivery {
 func (c *cache) cachedCard(ctx context.Context, code string) (*Card, time.Time, bool, error) {
 	var body []byte
 	var at int64
-	err := c.r.QueryRowContext(ctx, "SELECT body, cached_at FROM cards WHERE code = ?", code).Scan(&body, &at)
+	err := c.getCard.QueryRowContext(ctx, code).Scan(&body, &at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, time.Time{}, false, nil
 	}

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -30,7 +31,7 @@ import (
 var openAPI []byte
 
 func main() {
-	if err := run(); err != nil {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "shopd:", err)
 		os.Exit(1)
 	}
@@ -43,19 +44,25 @@ func defaultDB() string {
 	return "shopd.db"
 }
 
-func run() error {
-	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on (loopback by default)")
-	dbPath := flag.String("db", defaultDB(), "SQLite database file")
-	demo := flag.Bool("demo", false, "seed the demo chain (once) and print its codes")
-	demoCodes := flag.Bool("demo-codes", false, "print the demo codes, staff and tokens, then exit")
-	deskToken := flag.String("desk-token", "", "bearer token of the first desk (with -demo: "+shop.DemoDeskToken+")")
-	shopToken := flag.String("shop-token", "", "bearer token of the web shop (with -demo: "+shop.DemoShopToken+")")
-	notifySecret := flag.String("notify-secret", "", "HMAC secret of payment notifications (with -demo: "+shop.DemoNotifySecret+")")
-	verbose := flag.Bool("v", false, "log every request")
-	flag.Parse()
+func run(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("shopd", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (loopback by default)")
+	dbPath := fs.String("db", defaultDB(), "SQLite database file")
+	demo := fs.Bool("demo", false, "seed the demo chain (once) and print its codes")
+	demoCodes := fs.Bool("demo-codes", false, "print the demo codes, staff and tokens, then exit")
+	deskToken := fs.String("desk-token", "", "bearer token of the first desk (with -demo: "+shop.DemoDeskToken+")")
+	shopToken := fs.String("shop-token", "", "bearer token of the web shop (with -demo: "+shop.DemoShopToken+")")
+	notifySecret := fs.String("notify-secret", "", "HMAC secret of payment notifications (with -demo: "+shop.DemoNotifySecret+")")
+	verbose := fs.Bool("v", false, "log every request")
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return nil
+	} else if err != nil {
+		return err
+	}
 
 	if *demoCodes {
-		return shop.WriteDemoTable(os.Stdout, shop.DemoCodes())
+		return shop.WriteDemoTable(stdout, shop.DemoCodes())
 	}
 	level := slog.LevelWarn
 	if *verbose {
@@ -89,11 +96,11 @@ func run() error {
 			return err
 		}
 		if seeded {
-			fmt.Println("Seeded the demo chain into", *dbPath)
+			fmt.Fprintln(stdout, "Seeded the demo chain into", *dbPath)
 		} else {
-			fmt.Println("The demo chain is already in", *dbPath, "(states below are current)")
+			fmt.Fprintln(stdout, "The demo chain is already in", *dbPath, "(states below are current)")
 		}
-		if err := shop.WriteDemoTable(os.Stdout, codes); err != nil {
+		if err := shop.WriteDemoTable(stdout, codes); err != nil {
 			return err
 		}
 	}
@@ -112,7 +119,7 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
-	fmt.Printf("shopd listening on http://%s%s (OpenAPI at http://%s/openapi.yaml)\n", ln.Addr(), shop.APIPrefix, ln.Addr())
+	fmt.Fprintf(stdout, "shopd listening on http://%s%s (OpenAPI at http://%s/openapi.yaml)\n", ln.Addr(), shop.APIPrefix, ln.Addr())
 
 	go purgeKeys(ctx, db, log)
 	errc := make(chan error, 1)

@@ -6,29 +6,33 @@ CREATE TABLE meta (
 	value TEXT NOT NULL
 ) WITHOUT ROWID;
 
--- Purchases of the desk's centre as the shop last confirmed them.
+-- Purchases of the desk's centre as the shop last confirmed them. A rowid
+-- table with the code in a unique index, not WITHOUT ROWID: reference codes
+-- are random, and clustering the large rows on them would make a bulk sync
+-- rewrite pages all over the file; this way rows append and only the small
+-- index is updated in random places.
 CREATE TABLE purchases (
-	code      TEXT PRIMARY KEY,
+	code      TEXT NOT NULL UNIQUE,
 	seq       INTEGER NOT NULL,
 	body      BLOB NOT NULL,
 	cached_at INTEGER NOT NULL
-) WITHOUT ROWID;
+);
 
 -- Gift cards of the centre as the shop last confirmed them.
 CREATE TABLE cards (
-	code      TEXT PRIMARY KEY,
+	code      TEXT NOT NULL UNIQUE,
 	seq       INTEGER NOT NULL,
 	parent    TEXT NOT NULL DEFAULT '',
 	body      BLOB NOT NULL,
 	cached_at INTEGER NOT NULL
-) WITHOUT ROWID;
+);
 
 CREATE TABLE redemptions (
-	id        TEXT PRIMARY KEY,
+	id        TEXT NOT NULL UNIQUE,
 	card_code TEXT NOT NULL,
 	at        INTEGER NOT NULL,
 	body      BLOB NOT NULL
-) WITHOUT ROWID;
+);
 CREATE INDEX redemptions_card ON redemptions(card_code);
 
 CREATE TABLE staff (
@@ -38,14 +42,14 @@ CREATE TABLE staff (
 
 -- Signatures drawn at this desk (and fetched ones), PNG.
 CREATE TABLE signatures (
-	id  TEXT PRIMARY KEY,
+	id  TEXT NOT NULL UNIQUE,
 	png BLOB NOT NULL
-) WITHOUT ROWID;
+);
 
 -- The daily report: deliveries, redemptions and credits made here or synced
 -- from the shop. synced = 0 while the shop has not accepted it.
 CREATE TABLE activities (
-	id           TEXT PRIMARY KEY,
+	id           TEXT NOT NULL UNIQUE,
 	kind         TEXT NOT NULL,
 	at           INTEGER NOT NULL,
 	code         TEXT NOT NULL,
@@ -57,7 +61,7 @@ CREATE TABLE activities (
 	signature_id TEXT NOT NULL,
 	synced       INTEGER NOT NULL,
 	body         BLOB NOT NULL
-) WITHOUT ROWID;
+);
 CREATE INDEX activities_at ON activities(at);
 CREATE INDEX activities_code ON activities(code);
 

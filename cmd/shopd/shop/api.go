@@ -153,10 +153,12 @@ func checkID(what, id string) error {
 }
 
 // atOrNow is the time a desk says something happened, or now. Desks working
-// offline send the time of the hand-over, which may be well in the past.
+// offline send the time of the hand-over, which may be well in the past; a
+// time in the future can only be a desk's wrong clock, and is taken as now.
 func (s *Server) atOrNow(at time.Time) time.Time {
-	if at.IsZero() {
-		return s.now()
+	now := s.now()
+	if at.IsZero() || at.After(now) {
+		return now
 	}
 	return at.UTC()
 }
@@ -169,10 +171,73 @@ type DeliveryRequest struct {
 	SignatureID string                   `json:"signature_id,omitempty"`
 }
 
-// DeliveryResult is the answer to a delivery.
+// DeliveryResult is the answer to a delivery. Cards lists the gift cards
+// the purchase sold when the delivery hands over gift card lines, for the
+// desk to print.
 type DeliveryResult struct {
 	Delivery desksync.Delivery  `json:"delivery"`
 	Purchase *desksync.Purchase `json:"purchase"`
+	Cards    []desksync.Card    `json:"cards,omitempty"`
+}
+
+// soldCards returns the purchase's gift cards if delivery d handed over a
+// gift card line.
+func soldCards(tx Tx, p *desksync.Purchase, d desksync.Delivery) ([]desksync.Card, error) {
+	for _, dl := range d.Lines {
+		for _, l := range p.Lines {
+			if l.ID == dl.LineID && l.Kind == desksync.GiftCard {
+				return tx.CardsOfPurchase(p.Code)
+			}
+		}
+	}
+	return nil, nil
+}
+
+// issueSoldCards issues the gift cards a paid purchase sold: one per unit of
+// each gift card line, worth the unit's price after discount, valid for
+// CardValidity. Cards already issued for the purchase count, so calling it
+// again issues nothing.
+func (s *Server) issueSoldCards(tx Tx, p *desksync.Purchase) error {
+	if !p.Status.Deliverable() {
+		return nil
+	}
+	var amounts []desksync.Money
+	for _, l := range p.Lines {
+		if l.Kind != desksync.GiftCard || l.Quantity <= 0 {
+			continue
+		}
+		total, n := l.Total(), desksync.Money(l.Quantity)
+		for i := range l.Quantity {
+			a := total / n
+			if i == 0 {
+				a += total % n
+			}
+			amounts = append(amounts, a)
+		}
+	}
+	if len(amounts) == 0 {
+		return nil
+	}
+	have, err := tx.CardsOfPurchase(p.Code)
+	if err != nil || len(have) >= len(amounts) {
+		return err
+	}
+	now := s.now()
+	for _, a := range amounts[len(have):] {
+		if a <= 0 {
+			continue
+		}
+		code, err := newCardCode(tx)
+		if err != nil {
+			return err
+		}
+		c := &desksync.Card{Code: code, CentreID: p.CentreID, InitialAmount: a, Balance: a, Currency: "NOK",
+			Status: desksync.CardActive, IssuedAt: now, ExpiresAt: now.Add(CardValidity), PurchaseCode: p.Code}
+		if err := tx.PutCard(c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Server) deliver(tx Tx, req *request) (int, any, error) {
@@ -203,7 +268,8 @@ func (s *Server) deliver(tx Tx, req *request) (int, any, error) {
 		if old.PurchaseCode != p.Code {
 			return 0, nil, desksync.E("deliver", desksync.Conflict, "delivery id "+in.ID+" was used for another purchase")
 		}
-		return http.StatusCreated, DeliveryResult{Delivery: old, Purchase: p}, nil
+		cards, err := soldCards(tx, p, old)
+		return http.StatusCreated, DeliveryResult{Delivery: old, Purchase: p, Cards: cards}, err
 	} else if !desksync.Is(err, desksync.NotFound) {
 		return 0, nil, err
 	}
@@ -259,7 +325,13 @@ func (s *Server) deliver(tx Tx, req *request) (int, any, error) {
 	if err := tx.PutPurchase(p); err != nil {
 		return 0, nil, err
 	}
-	return http.StatusCreated, DeliveryResult{Delivery: d, Purchase: p}, nil
+	// Purchases paid before cards were issued automatically (or seeded in
+	// bulk) get theirs now, when the desk needs them to print.
+	if err := s.issueSoldCards(tx, p); err != nil {
+		return 0, nil, err
+	}
+	cards, err := soldCards(tx, p, d)
+	return http.StatusCreated, DeliveryResult{Delivery: d, Purchase: p, Cards: cards}, err
 }
 
 // CreditRequest is the body of POST /purchases/{code}/credits.
@@ -696,6 +768,9 @@ func (s *Server) notify(tx Tx, req *request) (int, any, error) {
 			if err := tx.PutPurchase(p); err != nil {
 				return 0, nil, err
 			}
+			if err := s.issueSoldCards(tx, p); err != nil {
+				return 0, nil, err
+			}
 		case p.Status == desksync.Captured && in.Status == desksync.Authorized:
 			// A late authorization after the capture: nothing to do.
 		default:
@@ -725,6 +800,9 @@ func (s *Server) createPurchase(tx Tx, req *request) (int, any, error) {
 	if err := tx.PutPurchase(&p); err != nil {
 		return 0, nil, err
 	}
+	if err := s.issueSoldCards(tx, &p); err != nil {
+		return 0, nil, err
+	}
 	return http.StatusCreated, &p, nil
 }
 
@@ -745,8 +823,8 @@ func (s *Server) preparePurchase(tx Tx, p *desksync.Purchase) error {
 	if p.Status == "" {
 		p.Status = desksync.Pending
 	}
-	if !p.Status.Valid() {
-		return desksync.E(op, desksync.Invalid, "unknown payment status "+strconv.Quote(string(p.Status)))
+	if !p.Status.Valid() || p.Status == desksync.Credited {
+		return desksync.E(op, desksync.Invalid, "a new purchase cannot have payment status "+strconv.Quote(string(p.Status)))
 	}
 	if len(p.Lines) == 0 {
 		return desksync.E(op, desksync.Invalid, "a purchase needs at least one line")

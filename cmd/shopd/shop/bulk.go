@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/skranke/skranke/scanner"
@@ -43,20 +44,34 @@ func (s *SQLite) SeedBulk(ctx context.Context, centreID string, n int) ([]string
 		return nil, fmt.Errorf("seed bulk: %w", err)
 	}
 	defer insL.Close()
-	known, err := tx.PrepareContext(ctx, "SELECT 1 FROM purchases WHERE code = ?")
+	// Codes carry 35 random bits, so among 100,000 a few collide: keep
+	// every code in use in memory rather than ask the database for each.
+	seen := make(map[string]bool, n)
+	rows, err := tx.QueryContext(ctx, "SELECT code FROM purchases")
 	if err != nil {
 		return nil, fmt.Errorf("seed bulk: %w", err)
 	}
-	defer known.Close()
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("seed bulk: %w", err)
+		}
+		seen[c] = true
+	}
+	rows.Close()
+	emails := make([]string, len(demoBuyers))
+	for i, b := range demoBuyers {
+		emails[i] = asciiName(b)
+	}
 
 	r := rand.New(rand.NewPCG(uint64(n), uint64(seq)))
 	goods := demoProducts[:17]
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	codes := make([]string, 0, n)
-	seen := make(map[string]bool, n)
 	for i := 0; i < n; i++ {
 		code := scanner.NewReference()
-		for seen[code] || known.QueryRowContext(ctx, code).Scan(&exists) == nil {
+		for seen[code] {
 			code = scanner.NewReference()
 		}
 		seen[code] = true
@@ -68,10 +83,11 @@ func (s *SQLite) SeedBulk(ctx context.Context, centreID string, n int) ([]string
 		case x == 1:
 			status = desksync.Pending
 		}
-		name := demoBuyers[r.IntN(len(demoBuyers))]
+		b := r.IntN(len(demoBuyers))
+		name := demoBuyers[b]
 		at := now.Add(-time.Duration(r.IntN(365*24*60)) * time.Minute)
 		p := desksync.Purchase{Code: code, CentreID: centreID, Status: status, Acquirer: "nets",
-			Buyer:     desksync.Buyer{Name: name, Email: fmt.Sprintf("%s.%d@example.no", asciiName(name), i), Phone: fmt.Sprintf("+47 9%07d", r.IntN(1e7))},
+			Buyer:     desksync.Buyer{Name: name, Email: emails[b] + "." + strconv.Itoa(i) + "@example.no", Phone: fmt.Sprintf("+47 9%07d", r.IntN(1e7))},
 			CreatedAt: at, UpdatedAt: at, Seq: seq}
 		for j := 1 + r.IntN(3); j > 0; j-- {
 			pr := goods[r.IntN(len(goods))]

@@ -12,6 +12,7 @@ import (
 )
 
 func TestCreditsAreForManagers(t *testing.T) {
+	t.Parallel()
 	srv := shoptest.Start(t)
 	c := newClient(t, srv)
 	code := srv.Code("paid-physical") // 149 + 2 × 249 = 647 kr.
@@ -78,6 +79,7 @@ func notify(t *testing.T, srv *shoptest.Server, secret string, n shop.Notificati
 }
 
 func TestPaymentNotifications(t *testing.T) {
+	t.Parallel()
 	srv := shoptest.Start(t)
 	code := srv.Code("pending")
 	ev := shop.Notification{EventID: "ev-1", Reference: code, Status: desksync.Authorized, Acquirer: "nets"}
@@ -131,6 +133,7 @@ func TestPaymentNotifications(t *testing.T) {
 }
 
 func TestCreatePurchaseFromWebShop(t *testing.T) {
+	t.Parallel()
 	srv := shoptest.Start(t)
 	p := srv.CreatePurchase(desksync.Purchase{
 		Buyer:     desksync.Buyer{Name: "Åsmund Bjørkløf", Email: "asmund@example.no"},
@@ -158,10 +161,9 @@ func TestCreatePurchaseFromWebShop(t *testing.T) {
 }
 
 func TestSignatures(t *testing.T) {
+	t.Parallel()
 	srv := shoptest.Start(t)
 	c := newClient(t, srv)
-	sig := srv.Code("partly-delivered")
-	_ = sig
 	png := []byte("\x89PNG\r\n\x1a\n" + "fake-but-framed")
 	a := c.do("PUT", "/signatures/sig-1", png, map[string]string{"Content-Type": "image/png"})
 	wantStatus(t, a, http.StatusCreated)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	gosync "sync"
 	"testing"
+	"time"
 
 	"github.com/skranke/skranke/cmd/shopd/shop"
 	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
@@ -13,6 +14,7 @@ import (
 )
 
 func TestIdempotency(t *testing.T) {
+	t.Parallel()
 	srv := shoptest.Start(t)
 	c := newClient(t, srv)
 	code := srv.Code("many-lines")
@@ -99,6 +101,7 @@ func TestIdempotency(t *testing.T) {
 }
 
 func TestDeliveryRules(t *testing.T) {
+	t.Parallel()
 	srv := shoptest.Start(t)
 	c := newClient(t, srv)
 
@@ -202,6 +205,7 @@ func TestDeliveryRules(t *testing.T) {
 }
 
 func TestReadsAndErrors(t *testing.T) {
+	t.Parallel()
 	srv := shoptest.Start(t)
 	c := newClient(t, srv)
 
@@ -222,6 +226,9 @@ func TestReadsAndErrors(t *testing.T) {
 		pin := map[string]string{"kari": "1234", "jonas": "4321", "ingrid": "9999", "per": "5555"}[s.ID]
 		if h, err := shop.HashPIN(pin, s.PINSalt); err != nil || h != s.PINHash {
 			t.Errorf("%s: PIN %s does not match its digest", s.ID, pin)
+		}
+		if !desksync.CheckPIN(s, pin) || desksync.CheckPIN(s, "0000") {
+			t.Errorf("%s: the desk's CheckPIN does not agree with the shop's digest of PIN %s", s.ID, pin)
 		}
 	}
 	var products struct{ Products []desksync.Product }
@@ -266,4 +273,46 @@ func TestReadsAndErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestOfflineDeliveryKeepsItsTime(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
+	srv := shoptest.Start(t, shoptest.WithClock(func() time.Time { return now }))
+	c := newClient(t, srv)
+	past := now.Add(-3 * time.Hour)
+	a := c.post("/purchases/"+srv.Code("paid-course")+"/deliveries", newKey(), shop.DeliveryRequest{ID: "offline-1", At: past})
+	wantStatus(t, a, http.StatusCreated)
+	a = c.post("/purchases/"+srv.Code("delivered")+"/deliveries", newKey(), shop.DeliveryRequest{ID: "x"})
+	wantStatus(t, a, http.StatusConflict)
+	a = c.post("/purchases/"+srv.Code("authorized")+"/deliveries", newKey(), shop.DeliveryRequest{ID: "future-1", At: now.Add(48 * time.Hour), SignatureID: "s"})
+	wantStatus(t, a, http.StatusCreated)
+
+	period := func(from, to time.Time) map[string]time.Time {
+		var act shop.Activity
+		c.get("/deliveries?from="+from.Format(time.RFC3339)+"&to="+to.Format(time.RFC3339)).decode(t, &act)
+		out := map[string]time.Time{}
+		for i, d := range act.Deliveries {
+			if i > 0 && d.At.Before(act.Deliveries[i-1].At) {
+				t.Errorf("deliveries out of order: %s before %s", d.At, act.Deliveries[i-1].At)
+			}
+			if d.At.Before(from) || !d.At.Before(to) {
+				t.Errorf("delivery %s at %s outside [%s, %s)", d.ID, d.At, from, to)
+			}
+			out[d.ID] = d.At
+		}
+		return out
+	}
+	got := period(now.Add(-4*time.Hour), now.Add(time.Second))
+	if !got["offline-1"].Equal(past) || !got["future-1"].Equal(now) {
+		t.Fatalf("activity %v; want offline-1 at %s and future-1 at the shop's now %s", got, past, now)
+	}
+	got = period(now.Add(-2*time.Hour), now)
+	if _, ok := got["offline-1"]; ok {
+		t.Errorf("a period after the offline delivery lists it")
+	}
+	if _, ok := got["future-1"]; ok {
+		t.Errorf("a period ending at now lists a delivery made at now")
+	}
+	wantStatus(t, c.get("/deliveries?from=yesterday"), http.StatusBadRequest)
 }

@@ -105,11 +105,11 @@ var demoBuyers = []string{
 	"Astrid Hølaas", "Ståle Bjørnstad", "Frøydis Lærum", "Ørjan Tønnessen", "Maren Haugsbø", "Sindre Ødemark",
 }
 
+// asciiReplacer spells Norwegian letters the way e-mail addresses do.
+var asciiReplacer = strings.NewReplacer("æ", "ae", "ø", "o", "å", "aa", "Æ", "ae", "Ø", "o", "Å", "aa", " ", ".")
+
 // asciiName makes an e-mail local part of a Norwegian name.
-func asciiName(name string) string {
-	r := strings.NewReplacer("æ", "ae", "ø", "o", "å", "aa", "Æ", "ae", "Ø", "o", "Å", "aa", " ", ".")
-	return strings.ToLower(r.Replace(name))
-}
+func asciiName(name string) string { return strings.ToLower(asciiReplacer.Replace(name)) }
 
 // demoCodeRNG returns the generator of a demo code series. Codes come from
 // their own generators so that they stay the same when the demo's content
@@ -187,9 +187,17 @@ func demoData(now time.Time) *demoSet {
 		}
 		return p
 	}
+	// past keeps generated hand-overs and credits out of the future.
+	past := func(at time.Time) time.Time {
+		if latest := now.Add(-10 * time.Minute); at.After(latest) {
+			return latest
+		}
+		return at
+	}
 	deliveryNo := 0
 	deliver := func(p *desksync.Purchase, at time.Time, by desksync.Staff, qty map[string]int) {
 		deliveryNo++
+		at = past(at)
 		dl := desksync.Delivery{ID: fmt.Sprintf("demo-delivery-%d", deliveryNo), PurchaseCode: p.Code, DeskID: DemoDeskID,
 			StaffID: by.ID, StaffName: by.Name, At: at}
 		physical := false
@@ -216,6 +224,7 @@ func demoData(now time.Time) *demoSet {
 	creditNo := 0
 	credit := func(p *desksync.Purchase, at time.Time, amount desksync.Money, reason string) {
 		creditNo++
+		at = past(at)
 		p.Credits = append(p.Credits, desksync.Credit{ID: fmt.Sprintf("demo-credit-%d", creditNo), PurchaseCode: p.Code,
 			Amount: amount, Reason: reason, DeskID: DemoDeskID, StaffID: manager.ID, StaffName: manager.Name, At: at})
 		if p.CreditedAmount() == p.Total() {

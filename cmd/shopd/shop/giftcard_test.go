@@ -17,6 +17,7 @@ func redeem(c *client, code, key string, amount desksync.Money) (answer, error) 
 }
 
 func TestRedemptionRemainderChain(t *testing.T) {
+	t.Parallel()
 	srv := shoptest.Start(t)
 	c := newClient(t, srv)
 	card := srv.IssueCard(100000)
@@ -84,6 +85,7 @@ func TestRedemptionRemainderChain(t *testing.T) {
 // Each desk follows the chain to the newest remainder and tries again until
 // its amount is paid or the card cannot pay it.
 func TestConcurrentRedemptions(t *testing.T) {
+	t.Parallel()
 	srv := shoptest.Start(t)
 	const desks, want, initial = 60, 3000, 100000 // 60 × 30 kr wanted from 1 000 kr.
 	card := srv.IssueCard(initial)
@@ -161,6 +163,7 @@ func TestConcurrentRedemptions(t *testing.T) {
 }
 
 func TestConcurrentRedemptionsWithOneKeyRedeemOnce(t *testing.T) {
+	t.Parallel()
 	srv := shoptest.Start(t)
 	card := srv.IssueCard(50000)
 	key := newKey()
@@ -193,5 +196,53 @@ func TestConcurrentRedemptionsWithOneKeyRedeemOnce(t *testing.T) {
 	}
 	if c := srv.Card(card.Code); c.Status != desksync.CardVoided {
 		t.Errorf("card status %s", c.Status)
+	}
+}
+
+func TestGiftCardsSoldInWebShopAreIssuedWhenPaidAndHandedOverWithDelivery(t *testing.T) {
+	t.Parallel()
+	srv := shoptest.Start(t)
+	c := newClient(t, srv)
+	p := srv.CreatePurchase(desksync.Purchase{
+		Buyer: desksync.Buyer{Name: "Øyvind Kløvstad"},
+		Lines: []desksync.Line{{ProductID: "gavekort-500", Quantity: 2}, {ProductID: "shaker", Quantity: 1}},
+	})
+	cardsOf := func() []desksync.Card {
+		var out []desksync.Card
+		for _, pg := range pull(t, c, 0, 1000) {
+			for _, card := range pg.Cards {
+				if card.PurchaseCode == p.Code {
+					out = append(out, card)
+				}
+			}
+		}
+		return out
+	}
+	if n := len(cardsOf()); n != 0 {
+		t.Fatalf("%d cards issued for an unpaid purchase", n)
+	}
+	srv.Notify(p.Code, desksync.Authorized)
+	srv.Notify(p.Code, desksync.Captured)
+	cards := cardsOf()
+	if len(cards) != 2 || cards[0].Balance != 50000 || cards[1].Balance != 50000 || cards[0].Status != desksync.CardActive {
+		t.Fatalf("after payment the purchase has cards %+v, want two active 500 kr cards", cards)
+	}
+
+	a := c.post("/purchases/"+p.Code+"/deliveries", newKey(), shop.DeliveryRequest{ID: "gc-1", Lines: []desksync.DeliveredLine{{LineID: "1", Quantity: 2}}})
+	wantStatus(t, a, http.StatusCreated)
+	var res shop.DeliveryResult
+	a.decode(t, &res)
+	if len(res.Cards) != 2 || res.Cards[0].Code != cards[0].Code || res.Cards[1].Code != cards[1].Code {
+		t.Fatalf("the delivery answer carries cards %+v, want the purchase's two", res.Cards)
+	}
+	a = c.post("/purchases/"+p.Code+"/deliveries", newKey(), shop.DeliveryRequest{ID: "gc-2", SignatureID: "sig-gc"})
+	wantStatus(t, a, http.StatusCreated)
+	var rest shop.DeliveryResult
+	a.decode(t, &rest)
+	if len(rest.Cards) != 0 || !rest.Purchase.FullyDelivered() {
+		t.Errorf("a delivery of the shaker alone carries cards %+v", rest.Cards)
+	}
+	if n := len(cardsOf()); n != 2 {
+		t.Errorf("%d cards after delivery, want still 2", n)
 	}
 }

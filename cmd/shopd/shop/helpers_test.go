@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/skranke/skranke/cmd/shopd/shop"
@@ -146,3 +147,5 @@ func badCheck(code string) string {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func timeNow() time.Time { return time.Now() }

@@ -46,6 +46,7 @@ func documentedRoutes(t *testing.T, doc []byte) []string {
 }
 
 func TestOpenAPICoversEveryRoute(t *testing.T) {
+	t.Parallel()
 	doc, err := os.ReadFile("../openapi.yaml")
 	if err != nil {
 		t.Fatal(err)

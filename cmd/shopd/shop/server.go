@@ -148,7 +148,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				writeError(sw, desksync.E("", desksync.Internal, "internal server error"))
 			}
 		}
-		s.log.Info("request", "id", id, "method", r.Method, "path", r.URL.Path, "status", sw.status,
+		level := slog.LevelInfo
+		if sw.status >= 500 {
+			level = slog.LevelError
+		}
+		s.log.Log(r.Context(), level, "request", "id", id, "method", r.Method, "path", r.URL.Path, "status", sw.status,
 			"bytes", sw.n, "duration", time.Since(start))
 	}()
 	h, pattern := s.mux.Handler(r)

@@ -56,6 +56,9 @@ type Tx interface {
 
 	Card(code string) (*desksync.Card, error)
 	PutCard(c *desksync.Card) error
+	// CardsOfPurchase lists the gift cards a web shop purchase sold (not
+	// their remainder cards), in the order they were issued.
+	CardsOfPurchase(code string) ([]desksync.Card, error)
 	Redemption(id string) (desksync.Redemption, error)
 	AddRedemption(centreID string, r desksync.Redemption) error
 	// Redemptions lists the redemptions of the given cards, oldest first.

@@ -37,17 +37,19 @@ type Server struct {
 	ShopToken    string
 	NotifySecret string
 	DBPath       string
-	Shop         *shop.Server // Replaced by Restart.
-	DB           *shop.SQLite // Replaced by Restart.
+	Shop         *shop.Server // Replaced by Restart; do not use it concurrently with Restart.
+	DB           *shop.SQLite // Replaced by Restart; closed while stopped.
 
-	tb    testing.TB
-	opts  options
-	addr  string
-	mu    gosync.Mutex
-	http  *http.Server
-	done  chan struct{}
-	drops atomic.Int64
-	notes atomic.Int64
+	tb       testing.TB
+	opts     options
+	addr     string
+	mu       gosync.Mutex
+	http     *http.Server
+	done     chan struct{}
+	dropMu   gosync.Mutex
+	drops    int
+	dropPath string
+	notes    atomic.Int64
 }
 
 type options struct {
@@ -153,12 +155,16 @@ func (s *Server) serve(db *shop.SQLite, ln net.Listener) {
 // runs and commits, then the connection closes without a response.
 func (s *Server) dropper(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet || s.drops.Load() <= 0 {
-			next.ServeHTTP(w, r)
-			return
+		drop := false
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			s.dropMu.Lock()
+			if s.drops > 0 && strings.Contains(r.URL.Path, s.dropPath) {
+				s.drops--
+				drop = true
+			}
+			s.dropMu.Unlock()
 		}
-		if s.drops.Add(-1) < 0 {
-			s.drops.Add(1)
+		if !drop {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -173,7 +179,13 @@ func (s *Server) dropper(next http.Handler) http.Handler {
 
 // DropResponses makes the server lose its answers to the next n non-GET
 // requests after handling them, as if the network failed after the commit.
-func (s *Server) DropResponses(n int) { s.drops.Store(int64(n)) }
+// With pathContains, only requests whose path contains it count (such as
+// "/deliveries", to let signature uploads through).
+func (s *Server) DropResponses(n int, pathContains ...string) {
+	s.dropMu.Lock()
+	defer s.dropMu.Unlock()
+	s.drops, s.dropPath = n, strings.Join(pathContains, "")
+}
 
 // Stop closes the listener, the open connections and the database, so that
 // clients find nobody at the address.

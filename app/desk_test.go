@@ -1,0 +1,339 @@
+package app_test
+
+import (
+	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/skranke/skranke/app"
+	"github.com/skranke/skranke/assets"
+	"github.com/skranke/skranke/cmd/shopd/shop"
+	desksync "github.com/skranke/skranke/sync"
+)
+
+func TestLoginAndIdleLock(t *testing.T) {
+	f := mustOpen(t, func(c *app.Config) { c.IdleLockMinutes = 2 })
+	l := f.d.Login
+	assert.Equal(t, l.PIN, f.d.Window.Canvas().Focused(), "the PIN field waits at start")
+
+	// A wrong PIN is refused.
+	l.Choose("kari")
+	test.Type(l.PIN, "0000")
+	l.PIN.Submit()
+	f.idle()
+	assert.Nil(t, f.d.Staff())
+	assert.Contains(t, l.Error.Text, "Wrong PIN")
+	assert.Empty(t, l.PIN.Text, "the PIN field is cleared")
+
+	// Arrow keys choose the staff member.
+	l.Choose("ingrid")
+	l.PIN.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
+	assert.NotEqual(t, "Ingrid Solbakken", l.Selected.Text)
+	l.Choose("kari")
+	f.login("kari", "1234")
+	assert.Contains(t, f.d.StaffName.Text, "Kari Nordmann")
+	assert.Equal(t, app.ScreenScan, f.d.CurrentScreen())
+	assert.IsType(t, &app.ScanEntry{}, f.d.Window.Canvas().Focused(), "the scan field has the focus after login")
+
+	// Not idle long enough: still logged in.
+	f.d.CheckIdle(time.Now().Add(time.Minute))
+	assert.NotNil(t, f.d.Staff())
+	f.d.CheckIdle(time.Now().Add(3 * time.Minute))
+	assert.Nil(t, f.d.Staff(), "the desk locks after the idle time")
+	assert.Equal(t, l.PIN, f.d.Window.Canvas().Focused())
+
+	// Scanning while locked does nothing but ask for a login.
+	f.d.Submit(f.shop.Code("paid-course"), "serial:/dev/ttyUSB0")
+	f.idle()
+	assert.Contains(t, l.Error.Text, "Log in")
+	assert.Empty(t, f.shop.Deliveries(f.shop.Code("paid-course")))
+}
+
+func TestKeyboardNavigation(t *testing.T) {
+	f := mustOpen(t)
+	f.login("ingrid", "9999")
+	for _, k := range []struct {
+		key    fyne.KeyName
+		screen app.Screen
+	}{
+		{fyne.KeyF2, app.ScreenCards}, {fyne.KeyF3, app.ScreenReport}, {fyne.KeyF4, app.ScreenStatus},
+		{fyne.KeyF5, app.ScreenSettings}, {fyne.KeyF1, app.ScreenScan},
+	} {
+		f.key(k.key)
+		assert.Equal(t, k.screen, f.d.CurrentScreen(), "key %s", k.key)
+	}
+	// Esc goes back to scanning from anywhere, with the focus in the scan field.
+	f.key(fyne.KeyF4)
+	f.key(fyne.KeyEscape)
+	assert.Equal(t, app.ScreenScan, f.d.CurrentScreen())
+	assert.IsType(t, &app.ScanEntry{}, f.d.Window.Canvas().Focused())
+
+	// A hardware scan of a gift card switches to the gift card screen.
+	f.d.Submit(f.shop.Code("card-fresh"), "serial:/dev/ttyUSB0")
+	f.idle()
+	assert.Equal(t, app.ScreenCards, f.d.CurrentScreen())
+	require.NotNil(t, f.d.Cards.Card())
+	// And a receipt scanned there goes back to the scan screen.
+	f.d.Submit(f.shop.Code("paid-course"), "serial:/dev/ttyUSB0")
+	f.idle()
+	assert.Equal(t, app.ScreenScan, f.d.CurrentScreen())
+	assert.Equal(t, app.StateDeliverable, f.d.Scan.StateNow())
+	// Esc clears the purchase.
+	f.key(fyne.KeyEscape)
+	assert.Equal(t, app.StateReady, f.d.Scan.StateNow())
+	// F12 locks.
+	f.key(fyne.KeyF12)
+	assert.Nil(t, f.d.Staff())
+}
+
+func TestNorwegian(t *testing.T) {
+	f := mustOpen(t, func(c *app.Config) { c.Language = "nb" })
+	assert.Contains(t, f.d.Login.Submit.Text, "Logg inn")
+	f.login("kari", "1234")
+	assert.Contains(t, f.d.Scan.State.Text, "Klar")
+	f.scan(f.shop.Code("pending"))
+	assert.Contains(t, f.d.Scan.State.Text, "IKKE BETALT")
+	f.scan(f.shop.Code("paid-course"))
+	assert.Contains(t, f.d.Scan.State.Text, "KLAR TIL UTLEVERING")
+	p := f.shop.Purchase(f.shop.Code("paid-course"))
+	assert.Contains(t, f.d.Scan.Buyer.Text, p.Total().String(), "money as kr 1 234,50")
+	assert.Contains(t, f.d.Scan.Buyer.Text, p.CreatedAt.Local().Format("02.01.2006 15:04"), "dates as dd.mm.yyyy, 24 h")
+	f.key(fyne.KeyReturn)
+	test.Tap(f.d.Scan.Reprint)
+	f.idle()
+	f.eventually(func() bool { return strings.Contains(string(f.printed()), "KOPI") }, "a Norwegian reprint is marked KOPI")
+}
+
+func TestTranslationsComplete(t *testing.T) {
+	read := func(name string) map[string]string {
+		b, err := assets.Translations.ReadFile("translations/" + name)
+		require.NoError(t, err)
+		var m map[string]string
+		require.NoError(t, json.Unmarshal(b, &m))
+		return m
+	}
+	en, nb := read("en.json"), read("nb.json")
+	require.NotEmpty(t, en)
+	for k, v := range en {
+		assert.NotEmpty(t, v, "en %s", k)
+		assert.NotEmpty(t, nb[k], "nb.json lacks %s", k)
+		// The same template fields in both languages.
+		for _, field := range []string{"{{.N}}", "{{.Code}}", "{{.Err}}", "{{.Amount}}", "{{.Age}}", "{{.What}}", "{{.Staff}}", "{{.When}}"} {
+			assert.Equal(t, strings.Contains(v, field), strings.Contains(nb[k], field), "%s: %s", k, field)
+		}
+	}
+	for k := range nb {
+		assert.Contains(t, en, k, "en.json lacks %s", k)
+	}
+}
+
+func TestConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("SKRANKE_CONFIG_DIR", dir)
+	path, err := app.DefaultConfigPath()
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(dir, "config.json"), path)
+
+	cfg, err := app.LoadConfig(path)
+	require.NoError(t, err, "a missing file gives the defaults")
+	assert.Equal(t, app.DefaultConfig(), cfg)
+
+	cfg.DeskToken = "secret-desk-token"
+	cfg.PrinterTarget = "tcp://10.0.0.5:9100"
+	require.NoError(t, app.SaveConfig(path, cfg))
+	st, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm(), "the token is readable by the user only")
+	back, err := app.LoadConfig(path)
+	require.NoError(t, err)
+	assert.Equal(t, cfg, back)
+
+	var log strings.Builder
+	slog.New(slog.NewTextHandler(&log, nil)).Info("config", "config", cfg)
+	assert.NotContains(t, log.String(), "secret-desk-token", "the token is never logged")
+	assert.Contains(t, log.String(), "10.0.0.5")
+
+	require.NoError(t, os.WriteFile(path, []byte("{not json"), 0o600))
+	_, err = app.LoadConfig(path)
+	assert.Error(t, err)
+}
+
+func TestSettingsSave(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	f.key(fyne.KeyF5)
+	assert.Equal(t, app.ScreenScan, f.d.CurrentScreen(), "staff cannot open settings")
+	f.key(fyne.KeyF12)
+	f.login("ingrid", "9999")
+	f.key(fyne.KeyF5)
+	require.Equal(t, app.ScreenSettings, f.d.CurrentScreen())
+	s := f.d.Settings
+	assert.Equal(t, f.shop.URL, s.ShopURL.Text)
+	assert.Equal(t, "file", s.PrinterTransport.Selected)
+
+	// Bad input is refused with a message and nothing is saved.
+	s.ShopURL.SetText("not a url")
+	test.Tap(s.Save)
+	f.idle()
+	assert.Contains(t, f.d.Message.Text, "https://")
+	s.ShopURL.SetText(f.shop.URL)
+
+	newPrint := filepath.Join(t.TempDir(), "other.bin")
+	s.PrinterAddress.SetText(newPrint)
+	s.NoteHeader.SetText("Velkommen til Aktiv!")
+	s.IdleLock.SetText("7")
+	s.Training.SetChecked(true)
+	test.Tap(s.Save)
+	f.idle()
+	assert.Contains(t, f.d.Message.Text, "saved")
+	assert.Equal(t, 7, f.d.Config().IdleLockMinutes)
+	assert.True(t, f.d.Config().Training)
+
+	// The new printer is in use at once, and training prints are marked.
+	f.key(fyne.KeyF1)
+	f.scan(f.shop.Code("paid-course"))
+	f.key(fyne.KeyReturn)
+	f.eventually(func() bool {
+		b, _ := os.ReadFile(newPrint)
+		return strings.Contains(string(b), "TRAINING") && strings.Contains(string(b), "Velkommen til Aktiv!")
+	}, "the note went to the new printer, marked TRAINING: %s", f.d.Message.Text)
+}
+
+func TestConflictsResolvedByManager(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	code := f.shop.Code("paid-course")
+	f.scan(code) // Cached.
+
+	// This desk's network goes down; another desk hands the course over meanwhile.
+	f.cutOff.Store(true)
+	f.scan(code)
+	require.Contains(t, f.d.Scan.Cache.Text, "OFFLINE")
+	f.key(fyne.KeyReturn)
+	require.Equal(t, app.StateDelivered, f.d.Scan.StateNow(), f.d.Message.Text)
+	other := desksync.NewClient(f.shop.URL, shop.DemoDesk2Token, desksync.ClientOptions{})
+	_, err := other.Deliver(t.Context(), code, shop.DemoStaff2ID, desksync.DeliveryBody{ID: uuid.NewString()})
+	require.NoError(t, err)
+
+	// Back online, the shop refuses this desk's delivery: a conflict for a manager.
+	f.cutOff.Store(false)
+	f.desk.SyncNow()
+	f.eventually(func() bool { return f.desk.Status().Conflicts == 1 }, "the refused delivery becomes a conflict")
+	f.key(fyne.KeyF4)
+	assert.Contains(t, f.d.Status.Outbox.Text, "Refused: 1")
+	assert.Empty(t, f.d.Status.Conflicts, "staff do not resolve conflicts")
+
+	f.key(fyne.KeyF12)
+	f.login("ingrid", "9999")
+	f.key(fyne.KeyF4)
+	require.Len(t, f.d.Status.Conflicts, 1)
+	var row *app.ConflictRow
+	for _, r := range f.d.Status.Conflicts {
+		row = r
+	}
+	assert.Contains(t, row.Conflict.Summary+row.Conflict.Reason, code[:4])
+	test.Tap(row.Discard)
+	f.idle()
+	assert.Contains(t, f.d.Message.Text, "Write why", "a reason is required")
+	test.Type(row.Reason, "Levert i skranke 2")
+	test.Tap(row.Discard)
+	f.idle()
+	assert.Empty(t, f.d.Status.Conflicts)
+	assert.Equal(t, 0, f.desk.Status().Conflicts)
+	assert.Len(t, f.shop.Deliveries(code), 1, "only the other desk's delivery counts")
+}
+
+func TestPrinterStatusAndTestPrint(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	f.key(fyne.KeyF4)
+	st := f.d.Status
+	assert.Contains(t, st.Printer.Text, "Generic 80 mm")
+	test.Tap(st.CheckPrinter)
+	f.idle()
+	assert.Contains(t, st.Printer.Text, "cannot report", "a file cannot tell its state")
+	test.Tap(st.TestPrint)
+	f.idle()
+	f.eventually(func() bool { return len(f.printed()) > 0 }, "test page not printed")
+}
+
+func TestNoPrinterSaysSo(t *testing.T) {
+	f := mustOpen(t, func(c *app.Config) { c.PrinterTarget = "" })
+	f.login("kari", "1234")
+	f.scan(f.shop.Code("paid-course"))
+	f.key(fyne.KeyReturn)
+	assert.Equal(t, app.StateDelivered, f.d.Scan.StateNow(), "delivery does not depend on the printer")
+	assert.Contains(t, f.d.Message.Text, "No printer")
+}
+
+func TestUnreachablePrinterKeepsDelivery(t *testing.T) {
+	f := mustOpen(t, func(c *app.Config) { c.PrinterTarget = "tcp://127.0.0.1:1" })
+	f.login("kari", "1234")
+	code := f.shop.Code("paid-course")
+	f.scan(code)
+	f.key(fyne.KeyReturn)
+	assert.Equal(t, app.StateDelivered, f.d.Scan.StateNow())
+	f.eventually(func() bool { return !f.d.Busy() && strings.Contains(f.d.Message.Text, "not printed") }, "the failure is shown: %q", f.d.Message.Text)
+	f.eventually(func() bool { return len(f.shop.Deliveries(code)) == 1 }, "the delivery stands")
+	assert.False(t, f.d.Scan.Reprint.Disabled(), "the note can be reprinted when the printer is back")
+}
+
+func TestLanguageChosenInSettings(t *testing.T) {
+	f := mustOpen(t)
+	f.login("ingrid", "9999")
+	f.key(fyne.KeyF5)
+	f.d.Settings.Language.SetSelectedIndex(1) // Norsk bokmål
+	test.Tap(f.d.Settings.Save)
+	f.idle()
+	assert.Equal(t, "nb", f.d.Config().Language)
+	assert.Contains(t, f.d.Message.Text, "lagret")
+	assert.Equal(t, app.ScreenSettings, f.d.CurrentScreen())
+	f.key(fyne.KeyF1)
+	assert.Contains(t, f.d.Scan.State.Text, "Klar – skann")
+	f.key(fyne.KeyF12)
+	assert.Contains(t, f.d.Login.Submit.Text, "Logg inn")
+	f.login("kari", "1234") // The staff list survived the rebuild.
+	b, err := os.ReadFile(f.configPath)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"language": "nb"`)
+}
+
+// TestEveryStringTranslated reads the package's source for tr("key",
+// "English") calls and checks that en.json has each key with the same
+// English text, so that no string shows its fallback only.
+func TestEveryStringTranslated(t *testing.T) {
+	b, err := assets.Translations.ReadFile("translations/en.json")
+	require.NoError(t, err)
+	var en map[string]string
+	require.NoError(t, json.Unmarshal(b, &en))
+	files, err := filepath.Glob("*.go")
+	require.NoError(t, err)
+	call := regexp.MustCompile(`\btr\(\s*"([^"]+)"\s*,\s*"((?:[^"\\]|\\.)*)"`)
+	n := 0
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(name)
+		require.NoError(t, err)
+		for _, m := range call.FindAllStringSubmatch(string(src), -1) {
+			n++
+			want, err := strconv.Unquote(`"` + m[2] + `"`)
+			require.NoError(t, err)
+			assert.Equal(t, want, en[m[1]], "%s: key %s", name, m[1])
+		}
+	}
+	assert.Greater(t, n, 200)
+}

@@ -1,0 +1,174 @@
+package shop_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"testing"
+
+	"github.com/skranke/skranke/cmd/shopd/shop"
+	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
+	desksync "github.com/skranke/skranke/sync"
+)
+
+const benchPurchases = 100_000
+
+// BenchmarkChangesFullSync measures a desk's first sync: all 100,000
+// purchases of a centre through GET /changes over loopback, in pages of
+// 1000, decoded into desksync.Purchase as a desk does.
+func BenchmarkChangesFullSync(b *testing.B) {
+	srv := shoptest.Start(b, shoptest.WithBulk(benchPurchases))
+	hc := &http.Client{}
+	b.ResetTimer()
+	total := 0
+	var bytes int64
+	for b.Loop() {
+		since := int64(0)
+		for {
+			req, _ := http.NewRequest("GET", fmt.Sprintf("%s%s/changes?since=%d&limit=1000", srv.URL, shop.APIPrefix, since), nil)
+			req.Header.Set("Authorization", "Bearer "+srv.DeskToken)
+			resp, err := hc.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil || resp.StatusCode != 200 {
+				b.Fatalf("status %d: %v", resp.StatusCode, err)
+			}
+			bytes += int64(len(body))
+			var p page
+			if err := json.Unmarshal(body, &p); err != nil {
+				b.Fatal(err)
+			}
+			total += len(p.Purchases)
+			if !p.More {
+				break
+			}
+			since = p.Next
+		}
+	}
+	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "purchases/s")
+	b.ReportMetric(float64(bytes)/float64(total), "B/purchase")
+}
+
+// BenchmarkChangesRaw is BenchmarkChangesFullSync without the client's
+// decoding: what the server and the wire alone cost.
+func BenchmarkChangesRaw(b *testing.B) {
+	srv := shoptest.Start(b, shoptest.WithBulk(benchPurchases))
+	hc := &http.Client{}
+	b.ResetTimer()
+	total := 0
+	for b.Loop() {
+		since := int64(0)
+		for {
+			req, _ := http.NewRequest("GET", fmt.Sprintf("%s%s/changes?since=%d&limit=1000", srv.URL, shop.APIPrefix, since), nil)
+			req.Header.Set("Authorization", "Bearer "+srv.DeskToken)
+			resp, err := hc.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var p struct {
+				Purchases []json.RawMessage
+				Next      int64
+				More      bool
+			}
+			err = json.NewDecoder(resp.Body).Decode(&p)
+			resp.Body.Close()
+			if err != nil {
+				b.Fatal(err)
+			}
+			total += len(p.Purchases)
+			if !p.More {
+				break
+			}
+			since = p.Next
+		}
+	}
+	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "purchases/s")
+}
+
+// BenchmarkChangesIncremental measures a desk's routine sync: one page
+// holding the few purchases changed since its cursor, in a shop of 100,000.
+func BenchmarkChangesIncremental(b *testing.B) {
+	srv := shoptest.Start(b, shoptest.WithBulk(benchPurchases))
+	c := newClient(b, srv)
+	var head page
+	since := int64(0)
+	for {
+		c.get(fmt.Sprintf("/changes?since=%d&limit=1000", since)).decode(b, &head)
+		if !head.More {
+			break
+		}
+		since = head.Next
+	}
+	// Ten purchases change.
+	changed := 0
+	for _, x := range head.Purchases {
+		if changed < 10 && x.Status.Deliverable() {
+			wantStatus(b, c.post("/purchases/"+x.Code+"/deliveries", newKey(), shop.DeliveryRequest{ID: newKey()}), http.StatusCreated)
+			changed++
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		var q page
+		c.get(fmt.Sprintf("/changes?since=%d&limit=1000", head.Next)).decode(b, &q)
+		if len(q.Purchases) != 10 {
+			b.Fatal("no changes")
+		}
+	}
+}
+
+// BenchmarkDeliver measures deliveries over HTTP, each its own write
+// transaction with its idempotency record.
+func BenchmarkDeliver(b *testing.B) {
+	srv := shoptest.Start(b, shoptest.WithBulk(20_000))
+	var codes []string
+	srv.DB.View(context.Background(), func(tx shop.Tx) error {
+		ch, err := tx.Changes(shop.DemoCentreID, 0, 1_000_000)
+		for _, raw := range ch.Purchases {
+			var p desksync.Purchase
+			json.Unmarshal(raw, &p)
+			if p.Status.Deliverable() && p.Remaining() {
+				codes = append(codes, p.Code)
+			}
+		}
+		return err
+	})
+	c := newClient(b, srv)
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		a := c.post("/purchases/"+codes[i%len(codes)]+"/deliveries", newKey(), shop.DeliveryRequest{ID: newKey()})
+		if a.status != http.StatusCreated && a.status != http.StatusConflict {
+			b.Fatalf("%d %s", a.status, a.body)
+		}
+		i++
+	}
+}
+
+// BenchmarkSeedBulk measures SeedBulk's insert rate.
+func BenchmarkSeedBulk(b *testing.B) {
+	ctx := context.Background()
+	db, err := shop.OpenSQLite(ctx, filepath.Join(b.TempDir(), "bulk.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := shop.SeedDemo(ctx, db, timeNow()); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	n := 0
+	for b.Loop() {
+		if _, err := db.SeedBulk(ctx, shop.DemoCentreID, 10_000); err != nil {
+			b.Fatal(err)
+		}
+		n += 10_000
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "purchases/s")
+}

@@ -1,0 +1,57 @@
+package shop_test
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/skranke/skranke/cmd/shopd/shop"
+	desksync "github.com/skranke/skranke/sync"
+)
+
+// TestMigrationsUpgradeAnOldDatabase builds a database at schema version 1,
+// as the first shopd left it, and opens it with the current code.
+func TestMigrationsUpgradeAnOldDatabase(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "old.db")
+	v1, err := os.ReadFile("migrations/0001_init.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{string(v1), "PRAGMA user_version = 1",
+		`INSERT INTO centres (id, doc) VALUES ('c', '{"id":"c","name":"C"}')`,
+		`INSERT INTO cards (code, centre_id, status, balance, seq, doc) VALUES ('K', 'c', 'active', 100, 1, '{"code":"K","centre_id":"c","balance":100,"status":"active","purchase_code":"P"}')`,
+	} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatalf("%.40s: %v", q, err)
+		}
+	}
+	raw.Close()
+
+	ctx := context.Background()
+	db, err := shop.OpenSQLite(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cards []desksync.Card
+	err = db.View(ctx, func(tx shop.Tx) error {
+		cards, err = tx.CardsOfPurchase("P")
+		return err
+	})
+	if err != nil || len(cards) != 1 || cards[0].Code != "K" {
+		t.Fatalf("after the upgrade the purchase's cards are %+v (%v), want card K", cards, err)
+	}
+	db.Close()
+	// Opening again applies nothing twice.
+	db2, err := shop.OpenSQLite(ctx, path)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	db2.Close()
+}

@@ -1,0 +1,281 @@
+// Command skranke is the front-desk application of Skranke: staff scan the
+// receipts of web shop purchases, hand them over, take signatures, use gift
+// cards and print delivery notes.
+//
+// Usage:
+//
+//	skranke [-config path] [-shop URL] [-token T] [-data dir] [-printer target] [-profile id] [-serial port] [-lang nb|en]
+//	skranke printer-test [-config path] [-printer target] [-profile id]
+//
+// Flags override the configuration file, which lives in the OS configuration
+// directory (or $SKRANKE_CONFIG_DIR) as skranke/config.json.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"github.com/skranke/skranke/app"
+	"github.com/skranke/skranke/printer"
+	"github.com/skranke/skranke/scanner"
+	desksync "github.com/skranke/skranke/sync"
+)
+
+func main() {
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	args := os.Args[1:]
+	if len(args) > 0 && args[0] == "printer-test" {
+		os.Exit(printerTest(args[1:], os.Stderr))
+	}
+	os.Exit(run(args, os.Stderr))
+}
+
+// options are the command-line flags; empty means "not given".
+type options struct {
+	config, shop, token, data, printer, profile, serial, lang string
+}
+
+func parseFlags(name string, args []string, stderr io.Writer, withDesk bool) (options, error) {
+	var o options
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.config, "config", "", "configuration file (default: the OS config directory's skranke/config.json)")
+	fs.StringVar(&o.printer, "printer", "", "printer target: tcp://host:9100, file:///path, serial:///dev/ttyUSB0?baud=9600, device:///dev/usb/lp0, spooler://Name")
+	fs.StringVar(&o.profile, "profile", "", "printer profile ID (generic-80, generic-58, epson-tm-t20iii, ...)")
+	if withDesk {
+		fs.StringVar(&o.shop, "shop", "", "shop API address, such as https://shop.example.no")
+		fs.StringVar(&o.token, "token", "", "desk token (stored in the config file, never logged)")
+		fs.StringVar(&o.data, "data", "", "data directory for the offline cache")
+		fs.StringVar(&o.serial, "serial", "", "serial port of a barcode scanner, such as /dev/ttyUSB0")
+		fs.StringVar(&o.lang, "lang", "", "language: nb or en (default: the system's)")
+	}
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	return o, nil
+}
+
+// loadConfig reads the configuration and applies the flags over it.
+func loadConfig(o options) (app.Config, string, error) {
+	path := o.config
+	if path == "" {
+		p, err := app.DefaultConfigPath()
+		if err != nil {
+			return app.Config{}, "", err
+		}
+		path = p
+	}
+	cfg, err := app.LoadConfig(path)
+	if err != nil {
+		return cfg, path, err
+	}
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&cfg.ShopURL, o.shop)
+	set(&cfg.DeskToken, o.token)
+	set(&cfg.DataDir, o.data)
+	set(&cfg.PrinterTarget, o.printer)
+	set(&cfg.PrinterProfile, o.profile)
+	if o.serial != "" {
+		cfg.ScannerSource, cfg.ScannerPort = "serial", o.serial
+	}
+	switch o.lang {
+	case "":
+	case "nb", "no", "en":
+		cfg.Language = map[string]string{"nb": "nb", "no": "nb", "en": "en"}[o.lang]
+	default:
+		return cfg, path, fmt.Errorf("unknown language %q (want nb or en)", o.lang)
+	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = filepath.Join(filepath.Dir(path), "data")
+	}
+	return cfg, path, nil
+}
+
+func run(args []string, stderr io.Writer) int {
+	o, err := parseFlags("skranke", args, stderr, true)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	cfg, path, err := loadConfig(o)
+	if err != nil {
+		slog.Error("read configuration", "err", err)
+		return 1
+	}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		// First start: keep what the flags said, so Settings shows it.
+		if err := app.SaveConfig(path, cfg); err != nil {
+			slog.Warn("save first configuration", "path", path, "err", err)
+		}
+	}
+	slog.Info("starting Skranke", "config_file", path, "config", cfg)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	dataDir := cfg.DataDir
+	if cfg.Training {
+		// Training runs against a sandbox shop: never mix its data with the real cache.
+		dataDir = filepath.Join(dataDir, "training")
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		slog.Error("create data directory", "dir", dataDir, "err", err)
+		return 1
+	}
+	desk, err := desksync.Open(ctx, desksync.Config{BaseURL: cfg.ShopURL, Token: cfg.DeskToken, DataDir: dataDir})
+	if err != nil {
+		slog.Error("open desk cache", "dir", dataDir, "err", err)
+		return 1
+	}
+	defer desk.Close()
+	runDone := make(chan struct{})
+	go func() {
+		defer close(runDone)
+		if err := desk.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			slog.Error("sync loop stopped", "err", err)
+		}
+	}()
+
+	prn, err := app.OpenPrinter(cfg)
+	if err != nil {
+		slog.Error("printer setting is not valid; printing is off until it is fixed in Settings", "target", cfg.PrinterTarget, "err", err)
+	}
+	sources := openSources(ctx, cfg)
+	defer func() {
+		for _, s := range sources {
+			_ = s.Close()
+		}
+	}()
+
+	a := fyneapp.NewWithID("no.skranke.desk")
+	d := app.New(a, app.Services{
+		Desk:     desk,
+		Printer:  prn,
+		Sources:  sources,
+		Config:   cfg,
+		SavePath: path,
+	})
+	d.Start()
+	go func() {
+		<-ctx.Done()
+		fyne.Do(a.Quit)
+	}()
+	d.ShowAndRun()
+	d.Close()
+	stop()
+	select {
+	case <-runDone:
+	case <-time.After(5 * time.Second):
+		slog.Warn("sync loop did not stop in time")
+	}
+	slog.Info("Skranke stopped")
+	return 0
+}
+
+// openSources opens the hardware scanner the configuration names. A scanner
+// that is not plugged in yet is not an error: the source keeps looking and
+// reports its state on the status screen.
+func openSources(ctx context.Context, cfg app.Config) []scanner.Source {
+	switch cfg.ScannerSource {
+	case "serial":
+		if cfg.ScannerPort == "" {
+			slog.Warn("serial scanner chosen but no port set")
+			return nil
+		}
+		s, err := scanner.OpenSerial(ctx, scanner.SerialConfig{Port: cfg.ScannerPort, Baud: cfg.ScannerBaud})
+		if err != nil {
+			slog.Error("open serial scanner", "port", cfg.ScannerPort, "err", err)
+			return nil
+		}
+		slog.Info("serial scanner", "port", cfg.ScannerPort)
+		return []scanner.Source{s}
+	case "hid":
+		vid, pid, err := parseVIDPID(cfg.ScannerDevice)
+		if err != nil {
+			slog.Error("HID scanner setting", "device", cfg.ScannerDevice, "err", err)
+			return nil
+		}
+		hc := scanner.HIDConfig{VendorID: vid, ProductID: pid}
+		if l, err := scanner.ParseLayout(cfg.KeyboardScan); err == nil {
+			hc.Mode, hc.Layout = scanner.HIDModeKeyboard, l
+		}
+		h, err := scanner.OpenHID(ctx, hc)
+		if err != nil {
+			slog.Error("open HID scanner", "device", cfg.ScannerDevice, "err", err)
+			return nil
+		}
+		slog.Info("HID scanner", "device", cfg.ScannerDevice)
+		return []scanner.Source{h}
+	}
+	return nil // The keyboard wedge needs nothing opened: it types into the scan field.
+}
+
+// parseVIDPID reads "0c2e:0b61".
+func parseVIDPID(s string) (vid, pid uint16, err error) {
+	a, b, ok := strings.Cut(strings.TrimSpace(s), ":")
+	if !ok {
+		return 0, 0, fmt.Errorf("want vendor:product in hex, such as 0c2e:0b61, got %q", s)
+	}
+	v, err1 := strconv.ParseUint(a, 16, 16)
+	p, err2 := strconv.ParseUint(b, 16, 16)
+	if err1 != nil || err2 != nil {
+		return 0, 0, fmt.Errorf("want vendor:product in hex, such as 0c2e:0b61, got %q", s)
+	}
+	return uint16(v), uint16(p), nil
+}
+
+// printerTest prints the printer's test page and reports how it went.
+func printerTest(args []string, stderr io.Writer) int {
+	o, err := parseFlags("skranke printer-test", args, stderr, false)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	cfg, _, err := loadConfig(o)
+	if err != nil {
+		slog.Error("read configuration", "err", err)
+		return 1
+	}
+	if cfg.PrinterTarget == "" {
+		fmt.Fprintln(stderr, "no printer configured: give -printer tcp://host:9100 (or file:///path, serial:///dev/ttyUSB0, device:///dev/usb/lp0)")
+		return 2
+	}
+	prn, err := app.OpenPrinter(cfg)
+	if err != nil {
+		slog.Error("printer setting", "target", cfg.PrinterTarget, "err", err)
+		return 2
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := prn.Print(ctx, printer.TestPage(prn.Profile())); err != nil {
+		slog.Error("test page not printed", "target", prn.Target().String(), "kind", printer.KindOf(err).String(), "err", err)
+		return 1
+	}
+	slog.Info("test page printed", "target", prn.Target().String(), "profile", prn.Profile().ID)
+	return 0
+}
