@@ -38,6 +38,10 @@ type Services struct {
 	Logo     image.Image        // Printed on gift cards; nil means assets.Logo.
 	Now      func() time.Time   // nil means time.Now.
 	OnSaved  func(Config) error // Called after settings are saved, to apply them (printer, scanner).
+	// ManualUI queues the UI updates of background work until RunPending
+	// is called, instead of handing them to fyne.Do. Tests set it so that
+	// every widget is touched on the test's goroutine.
+	ManualUI bool
 }
 
 // Screen names a main screen.
@@ -84,7 +88,8 @@ type Desk struct {
 	printer  *printer.Printer
 	pipeline *scanner.Pipeline
 
-	uiMu         sync.Mutex // Serialises UI callbacks; see do.
+	qmu          sync.Mutex // Guards queue.
+	queue        []func()   // UI updates waiting for RunPending (ManualUI).
 	busy         atomic.Int64
 	lastActivity atomic.Int64 // Unix nanoseconds.
 
@@ -137,12 +142,17 @@ func New(a fyne.App, svc Services) *Desk {
 	d.lang = SetLanguage(d.cfg.Language)
 	d.Window = a.NewWindow("Skranke")
 	d.Window.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
+	d.Window.SetMaster()
 	d.build()
 	d.Window.Resize(fyne.NewSize(1200, 800))
 	d.Window.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		d.touch()
-		if !d.globalKey(ev) && ev.Name == fyne.KeyReturn {
+		if !d.globalKey(ev) && (ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter) {
+			// Enter confirms even after a click took the focus away.
 			d.focusDefault()
+			if f := d.Window.Canvas().Focused(); f != nil {
+				f.TypedKey(ev)
+			}
 		}
 	})
 	d.Window.Canvas().SetOnTypedRune(func(r rune) {
@@ -202,7 +212,7 @@ func (d *Desk) build() {
 		b.Importance = widget.LowImportance
 		navObjs[i] = b
 	}
-	d.nav = container.NewGridWithColumns(len(navObjs), navObjs...)
+	d.nav = big(container.NewGridWithColumns(len(navObjs), navObjs...), 14)
 
 	dot := container.NewGridWrap(fyne.NewSize(22, 22), d.onlineDot)
 	top := container.NewBorder(nil, nil,
@@ -273,6 +283,10 @@ func (d *Desk) Close() { d.cancel() }
 
 // ShowAndRun shows the window and runs the app's event loop.
 func (d *Desk) ShowAndRun() {
+	d.App.Lifecycle().SetOnStarted(func() {
+		d.focusDefault()
+		slog.Info("window shown", "title", d.Window.Title())
+	})
 	d.Window.Show()
 	d.focusDefault()
 	d.App.Run()
@@ -297,24 +311,54 @@ func (d *Desk) async(work func(ctx context.Context) func()) {
 	}()
 }
 
-// do runs fn on the UI goroutine. The real driver runs every callback on
-// one goroutine; fyne's test driver runs them on the caller's, so the mutex
-// keeps callbacks from different goroutines apart there too.
+// do runs fn on the UI goroutine, or, with Services.ManualUI, queues it
+// for RunPending.
 func (d *Desk) do(fn func()) {
-	fyne.Do(func() {
-		d.uiMu.Lock()
-		defer d.uiMu.Unlock()
-		fn()
-	})
+	if d.svc.ManualUI {
+		d.qmu.Lock()
+		d.queue = append(d.queue, fn)
+		d.qmu.Unlock()
+		return
+	}
+	fyne.Do(fn)
 }
 
-// doAndWait is do, returning when fn has run.
+// doAndWait is do, returning when fn has run (or the desk closed).
 func (d *Desk) doAndWait(fn func()) {
-	fyne.DoAndWait(func() {
-		d.uiMu.Lock()
-		defer d.uiMu.Unlock()
+	if !d.svc.ManualUI {
+		fyne.DoAndWait(fn)
+		return
+	}
+	done := make(chan struct{})
+	d.do(func() {
+		defer close(done)
 		fn()
 	})
+	select {
+	case <-done:
+	case <-d.ctx.Done():
+	}
+}
+
+// RunPending runs the UI updates that background work queued, on the
+// caller's goroutine, and reports how many ran. It is for tests, which set
+// Services.ManualUI: fyne's test driver would otherwise run updates on
+// whatever goroutine finished the work, racing with the test.
+func (d *Desk) RunPending() int {
+	n := 0
+	for {
+		d.qmu.Lock()
+		q := d.queue
+		d.queue = nil
+		d.qmu.Unlock()
+		if len(q) == 0 {
+			return n
+		}
+		for _, fn := range q {
+			fn()
+			n++
+		}
+	}
 }
 
 // Staff returns the logged-in staff member, or nil when the desk is locked.
@@ -572,6 +616,7 @@ func (d *Desk) watchStatus() {
 
 // applyStatus shows st in the top bar and on the status screen.
 func (d *Desk) applyStatus(st desksync.Status) {
+	prev := d.lastStatus
 	d.lastStatus = st
 	if st.Online {
 		d.Online.Text = tr("status.online", "Online")
@@ -584,6 +629,12 @@ func (d *Desk) applyStatus(st desksync.Status) {
 	}
 	if st.Pending > 0 {
 		d.Online.Text += " · " + tr("status.pending_short", "{{.N}} waiting", m{"N": st.Pending})
+	}
+	if st.Conflicts > 0 {
+		d.Online.Text += " · " + tr("status.conflicts_short", "{{.N}} refused", m{"N": st.Conflicts})
+	}
+	if st.Conflicts != prev.Conflicts && d.staff != nil && d.screen == ScreenStatus && d.Status != nil {
+		d.Status.load() // Keep the conflicts list current while a manager looks at it.
 	}
 	d.Online.Refresh()
 	d.onlineDot.Refresh()

@@ -12,7 +12,7 @@ import (
 // waitIdle spins until the UI's background work is done, without the
 // polling interval of require.Eventually, so that it measures latency.
 func waitIdle(d *app.Desk) {
-	for d.Busy() {
+	for d.RunPending() > 0 || d.Busy() {
 		runtime.Gosched()
 	}
 }

@@ -51,7 +51,7 @@ func newCardScreen(d *Desk) *CardScreen {
 	c := &CardScreen{d: d}
 	c.Entry = newScanEntry(d, func(text string, scanned bool) {
 		if strings.TrimSpace(text) == "" {
-			if c.card() != nil {
+			if c.Card() != nil {
 				d.focus(c.Amount)
 			}
 			return
@@ -88,13 +88,11 @@ func newCardScreen(d *Desk) *CardScreen {
 	top := container.NewVBox(label, big(c.Entry, 30), st.obj, c.Code, c.Balance, c.Cache, c.Detail)
 	redeem := container.NewVBox(
 		formGrid(tr("cards.amount_label", "Amount"), big(c.Amount, 24)),
-		big(container.NewGridWithColumns(3, c.RedeemAll, c.Redeem, c.Reprint), 18))
+		big(container.NewGridWithColumns(3, c.RedeemAll, c.Redeem, c.Reprint), 16))
 	c.obj = container.NewBorder(top, redeem, nil, nil, container.NewVScroll(c.Chain))
 	c.clear()
 	return c
 }
-
-func (c *CardScreen) card() *desksync.Card { return c.lookup.Card }
 
 // Card returns the card shown, or nil.
 func (c *CardScreen) Card() *desksync.Card { return c.lookup.Card }
@@ -123,7 +121,7 @@ func (c *CardScreen) clear() {
 }
 
 func (c *CardScreen) updateActions() {
-	card := c.card()
+	card := c.Card()
 	usable := card != nil && !c.lookup.FromCache && card.Usable(c.d.now()) && c.d.staff != nil
 	setEnabled(c.RedeemAll, usable)
 	setEnabled(c.Redeem, usable)
@@ -241,13 +239,13 @@ func cardStatusName(s desksync.GiftCardStatus) string {
 }
 
 func (c *CardScreen) redeemAll() {
-	if card := c.card(); card != nil {
+	if card := c.Card(); card != nil {
 		c.redeem(card.Balance)
 	}
 }
 
 func (c *CardScreen) redeemTyped() {
-	card := c.card()
+	card := c.Card()
 	if card == nil {
 		return
 	}
@@ -266,7 +264,7 @@ func (c *CardScreen) redeemTyped() {
 }
 
 func (c *CardScreen) redeem(amt desksync.Money) {
-	card := c.card()
+	card := c.Card()
 	if card == nil || c.d.staff == nil || c.redeeming {
 		return
 	}
@@ -329,7 +327,7 @@ func (c *CardScreen) redeem(amt desksync.Money) {
 }
 
 func (c *CardScreen) reprint() {
-	card := c.card()
+	card := c.Card()
 	if card == nil {
 		return
 	}

@@ -35,6 +35,8 @@ type Config struct {
 	Language        string `json:"language,omitempty"`          // "", "nb" or "en"; empty follows the system.
 	IdleLockMinutes int    `json:"idle_lock_minutes,omitempty"` // 0 means never lock.
 	Training        bool   `json:"training,omitempty"`          // Sandbox shop; every print is marked TRENING.
+	TrainingShopURL string `json:"training_shop_url,omitempty"` // The sandbox shop used in training mode.
+	TrainingToken   string `json:"training_token,omitempty"`    // The desk's token at the sandbox shop.
 	DataDir         string `json:"data_dir,omitempty"`
 }
 
@@ -65,8 +67,18 @@ func (c Config) LogValue() slog.Value {
 		slog.String("printer_target", c.PrinterTarget),
 		slog.String("language", c.Language),
 		slog.Bool("training", c.Training),
+		slog.String("training_shop_url", c.TrainingShopURL),
 		slog.String("data_dir", c.DataDir),
 	)
+}
+
+// Shop returns the shop address and desk token in force: the sandbox shop's
+// in training mode, when one is set.
+func (c Config) Shop() (url, token string) {
+	if c.Training && c.TrainingShopURL != "" {
+		return c.TrainingShopURL, c.TrainingToken
+	}
+	return c.ShopURL, c.DeskToken
 }
 
 // ConfigDir returns the directory of Skranke's configuration: the

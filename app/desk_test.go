@@ -151,6 +151,7 @@ func TestConfigFile(t *testing.T) {
 	assert.Equal(t, app.DefaultConfig(), cfg)
 
 	cfg.DeskToken = "secret-desk-token"
+	cfg.TrainingToken = "secret-sandbox-token"
 	cfg.PrinterTarget = "tcp://10.0.0.5:9100"
 	require.NoError(t, app.SaveConfig(path, cfg))
 	st, err := os.Stat(path)
@@ -163,6 +164,7 @@ func TestConfigFile(t *testing.T) {
 	var log strings.Builder
 	slog.New(slog.NewTextHandler(&log, nil)).Info("config", "config", cfg)
 	assert.NotContains(t, log.String(), "secret-desk-token", "the token is never logged")
+	assert.NotContains(t, log.String(), "secret-sandbox-token")
 	assert.Contains(t, log.String(), "10.0.0.5")
 
 	require.NoError(t, os.WriteFile(path, []byte("{not json"), 0o600))
@@ -195,6 +197,12 @@ func TestSettingsSave(t *testing.T) {
 	s.NoteHeader.SetText("Velkommen til Aktiv!")
 	s.IdleLock.SetText("7")
 	s.Training.SetChecked(true)
+	test.Tap(s.Save)
+	f.idle()
+	assert.Contains(t, f.d.Message.Text, "sandbox", "training needs a sandbox shop")
+	assert.False(t, f.d.Config().Training)
+	s.TrainingShopURL.SetText(f.shop.URL)
+	s.TrainingToken.SetText(f.shop.DeskToken)
 	test.Tap(s.Save)
 	f.idle()
 	assert.Contains(t, f.d.Message.Text, "saved")

@@ -42,6 +42,12 @@ type option func(*app.Config)
 // mustOpen starts a seeded shop and builds the desk UI against it.
 func mustOpen(t testing.TB, opts ...option) *fixture {
 	t.Helper()
+	return mustOpenWith(t, nil, opts...)
+}
+
+// mustOpenWith is mustOpen with hardware scanner sources.
+func mustOpenWith(t testing.TB, sources []scanner.Source, opts ...option) *fixture {
+	t.Helper()
 	f := &fixture{t: t, dataDir: t.TempDir()}
 	f.shop = shoptest.Start(t, shoptest.WithMiddleware(func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -79,8 +85,10 @@ func mustOpen(t testing.TB, opts ...option) *fixture {
 		Desk:     desk,
 		Printer:  p,
 		Pipeline: scanner.NewPipeline(scanner.Options{DedupWindow: -1}),
+		Sources:  sources,
 		Config:   cfg,
 		SavePath: f.configPath,
+		ManualUI: true,
 	})
 	f.d.Start()
 	t.Cleanup(func() {
@@ -94,10 +102,22 @@ func mustOpen(t testing.TB, opts ...option) *fixture {
 	return f
 }
 
-// idle waits until the UI's background work is done.
+// idle runs the UI updates of background work until none is left.
 func (f *fixture) idle() {
 	f.t.Helper()
-	require.Eventually(f.t, func() bool { return !f.d.Busy() }, 15*time.Second, 2*time.Millisecond, "UI still busy")
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		ran := f.d.RunPending()
+		if ran == 0 && !f.d.Busy() {
+			return
+		}
+		if time.Now().After(deadline) {
+			f.t.Fatalf("UI still busy after 15 s")
+		}
+		if ran == 0 {
+			time.Sleep(time.Millisecond) // Polling with a deadline: the work is on the network.
+		}
+	}
 }
 
 // login logs a staff member in with the keyboard.
@@ -153,10 +173,20 @@ func (f *fixture) printed() []byte {
 	return b
 }
 
-// eventually waits for cond, failing with msg.
+// eventually waits for cond, running UI updates meanwhile, failing with msg.
 func (f *fixture) eventually(cond func() bool, msg string, args ...any) {
 	f.t.Helper()
-	require.Eventually(f.t, cond, 15*time.Second, 10*time.Millisecond, append([]any{msg}, args...)...)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		f.d.RunPending()
+		if cond() {
+			return
+		}
+		if time.Now().After(deadline) {
+			f.t.Fatalf("timed out: "+msg, args...)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"image"
 	"log/slog"
@@ -143,11 +142,12 @@ func newScanScreen(d *Desk) *ScanScreen {
 	signTitle := bigText(24, true)
 	signTitle.Text = tr("sign.title", "Signature for physical goods")
 	s.signPanel = container.NewBorder(
-		container.NewVBox(signTitle, s.SignMessage), big(container.NewGridWithColumns(3, s.SignCancel, s.SignClear, s.SignAccept), 18),
+		container.NewVBox(signTitle, s.SignMessage), big(container.NewGridWithColumns(3, s.SignCancel, s.SignClear, s.SignAccept), 16),
 		nil, nil, container.NewStack(canvas.NewRectangle(colWhite), s.Pad))
 	s.signPanel.Hide()
 
 	s.CreditAmount = newEntry(d, tr("credit.amount", "Amount, e.g. 299,00"))
+	s.CreditAmount.selectAll = true
 	s.CreditReason = newEntry(d, tr("credit.reason", "Reason (required)"))
 	s.CreditAmount.OnSubmitted = func(string) { d.focus(s.CreditReason) }
 	s.CreditReason.OnSubmitted = func(string) { s.confirmCredit() }
@@ -160,12 +160,12 @@ func newScanScreen(d *Desk) *ScanScreen {
 		formGrid(
 			tr("credit.amount_label", "Amount"), s.CreditAmount,
 			tr("credit.reason_label", "Reason"), s.CreditReason),
-		big(container.NewGridWithColumns(2, s.CreditCancel, s.CreditConfirm), 18))
+		big(container.NewGridWithColumns(2, s.CreditCancel, s.CreditConfirm), 16))
 	s.creditPanel.Hide()
 
 	s.actions = big(container.NewVBox(
 		container.NewGridWithColumns(3, s.DeliverAll, s.ChooseQty, s.DeliverChosen),
-		container.NewGridWithColumns(2, s.CreditButton, s.Reprint)), 18)
+		container.NewGridWithColumns(2, s.CreditButton, s.Reprint)), 16)
 	header := container.NewGridWithColumns(7,
 		boldLabel(tr("line.product", "Product")), boldLabel(tr("line.kind", "Kind")),
 		boldLabel(tr("line.ordered", "Ordered")), boldLabel(tr("line.delivered", "Delivered")),
@@ -292,7 +292,7 @@ func (s *ScanScreen) updateActions() {
 	} else {
 		s.CreditButton.Hide()
 	}
-	setEnabled(s.Reprint, s.lastNote != nil)
+	setEnabled(s.Reprint, p != nil && len(p.Deliveries) > 0)
 }
 
 func setEnabled(b *Button, on bool) {
@@ -527,6 +527,7 @@ func (s *ScanScreen) renderLines() {
 		var now fyne.CanvasObject = widget.NewLabel("")
 		if s.qtyMode && l.Remaining() > 0 {
 			e := newEntry(s.d, "0")
+			e.selectAll = true
 			e.SetText(strconv.Itoa(l.Remaining()))
 			e.OnSubmitted = func(string) { s.deliverChosen() }
 			s.Qty[l.ID] = e
@@ -754,17 +755,108 @@ func (s *ScanScreen) deliver(req desksync.DeliverRequest, sig image.Image) {
 			s.updateActions()
 			s.d.sayOK(tr("scan.delivered_msg", "Delivered {{.Code}}.", m{"Code": scanner.Group(req.Code)}))
 			s.d.print(tr("print.note", "delivery note"), note.Document())
+			if soldGiftCards(p, req.Lines) {
+				s.d.printSoldCards(req.Code)
+			}
 		}
 	})
 }
 
-func (s *ScanScreen) reprint() {
-	if s.lastNote == nil {
+// soldGiftCards reports whether lines hand over gift card lines of p.
+func soldGiftCards(p *desksync.Purchase, lines []desksync.DeliveredLine) bool {
+	if p == nil {
+		return false
+	}
+	for _, dl := range lines {
+		for _, l := range p.Lines {
+			if l.ID == dl.LineID && l.Kind == desksync.GiftCard && dl.Quantity > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// cardsOfPurchase is what the desk needs to find the gift cards a purchase
+// sold, so that handing over a gift card line prints the cards.
+type cardsOfPurchase interface {
+	CardsOfPurchase(ctx context.Context, code string) ([]desksync.Card, error)
+}
+
+// printSoldCards prints the gift cards purchase code sold, fit to hand over.
+func (d *Desk) printSoldCards(code string) {
+	src, ok := any(d.desk).(cardsOfPurchase)
+	if !ok {
+		d.sayErr(tr("scan.cards_manual", "Gift cards: scan each card's code from the buyer's receipt on the gift card screen (F2) to print it."))
 		return
 	}
-	n := *s.lastNote
-	n.Copy = true
-	s.d.print(tr("print.note", "delivery note"), n.Document())
+	d.async(func(ctx context.Context) func() {
+		cards, err := src.CardsOfPurchase(ctx, code)
+		return func() {
+			switch {
+			case err != nil:
+				d.sayErr(tr("scan.cards_missing", "The gift cards of this purchase were not found: {{.Err}}", m{"Err": errText(err)}))
+				return
+			case len(cards) == 0:
+				d.sayErr(tr("scan.cards_none", "The shop has issued no gift cards for this purchase yet; ask a manager to check it in the shop."))
+				return
+			}
+			for _, c := range cards {
+				d.print(tr("print.card", "gift card"), d.giftCardDoc(c, false))
+			}
+		}
+	})
+}
+
+// reprint prints the note of the purchase's last delivery again, marked
+// KOPI, with the signature taken then.
+func (s *ScanScreen) reprint() {
+	p := s.purchase
+	if p == nil || len(p.Deliveries) == 0 {
+		return
+	}
+	if n := s.lastNote; n != nil && n.Reference == p.Code {
+		c := *n
+		c.Copy = true
+		s.d.print(tr("print.note", "delivery note"), c.Document())
+		return
+	}
+	// A delivery made before (here or at another desk): rebuild its note.
+	last := p.Deliveries[len(p.Deliveries)-1]
+	before := *p
+	before.Lines = append([]desksync.Line(nil), p.Lines...)
+	for i := range before.Lines {
+		before.Lines[i].Delivered = 0
+	}
+	for _, dl := range p.Deliveries[:len(p.Deliveries)-1] {
+		for _, x := range dl.Lines {
+			for i := range before.Lines {
+				if before.Lines[i].ID == x.LineID {
+					before.Lines[i].Delivered += x.Quantity
+				}
+			}
+		}
+	}
+	staff := desksync.Staff{ID: last.StaffID, Name: last.StaffName}
+	if staff.Name == "" {
+		staff.Name = last.StaffID
+	}
+	req := desksync.DeliverRequest{Code: p.Code, Lines: last.Lines, Staff: staff}
+	s.d.async(func(ctx context.Context) func() {
+		var sig image.Image
+		if last.SignatureID != "" {
+			if b, err := s.d.desk.Signature(ctx, last.SignatureID); err == nil {
+				sig = decodePNG(b)
+			} else {
+				slog.Info("signature for reprint not available", "id", last.SignatureID, "err", err)
+			}
+		}
+		return func() {
+			n := s.d.deliveryNote(&before, p, last, req, sig)
+			n.Copy = true
+			s.d.print(tr("print.note", "delivery note"), n.Document())
+		}
+	})
 }
 
 func (s *ScanScreen) openCredit() {
@@ -836,5 +928,3 @@ func (s *ScanScreen) confirmCredit() {
 		}
 	})
 }
-
-var errNoPrinter = errors.New("no printer")

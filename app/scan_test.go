@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -137,7 +138,11 @@ func TestPartialDelivery(t *testing.T) {
 	assert.Contains(t, f.d.Message.Text, "choose a quantity")
 	assert.Len(t, f.shop.Deliveries(code), len(before.Deliveries))
 
-	s.Qty[service].SetText("1")
+	// Typing into a focused quantity field replaces the proposed quantity.
+	s.Qty[service].SetText("2")
+	f.d.Window.Canvas().Focus(s.Qty[service])
+	test.Type(s.Qty[service], "1")
+	require.Equal(t, "1", s.Qty[service].Text)
 	s.Qty[service].Submit() // Enter in a quantity field delivers the chosen quantities.
 	f.idle()
 	require.False(t, s.SignatureOpen(), "services need no signature")
@@ -154,4 +159,15 @@ func TestPartialDelivery(t *testing.T) {
 	assert.True(t, after.Remaining(), "the rest is still to be handed over")
 	// The screen shows what remains, and can deliver it.
 	assert.False(t, s.DeliverAll.Disabled())
+}
+
+func TestTypedCodeIsNormalised(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	code := f.shop.Code("paid-course")
+	typed := strings.ToLower(scanner.Group(code)) // "a6ma-ecgn", as a person types it from the paper.
+	f.d.Submit(typed, "keyboard")
+	f.idle()
+	assert.Equal(t, app.StateDeliverable, f.d.Scan.StateNow(), "%q: %s", f.d.Scan.State.Text, f.d.Scan.Detail.Text)
+	assert.Equal(t, scanner.Group(code), f.d.Scan.Code.Text)
 }

@@ -37,6 +37,9 @@ type SettingsScreen struct {
 	Language   *widget.Select
 	IdleLock   *Entry
 	Training   *widget.Check
+	// TrainingShopURL and TrainingToken are the sandbox shop of training mode.
+	TrainingShopURL *Entry
+	TrainingToken   *Entry
 
 	Save *Button
 
@@ -84,6 +87,9 @@ func newSettingsScreen(d *Desk) *SettingsScreen {
 	}, nil)
 	s.IdleLock = newEntry(d, "5")
 	s.Training = widget.NewCheck(tr("settings.training_check", "Training mode (sandbox shop, prints marked TRAINING)"), nil)
+	s.TrainingShopURL = newEntry(d, "https://sandbox.shop.example.no")
+	s.TrainingToken = newEntry(d, tr("settings.token_hint", "Desk token from the shop's admin"))
+	s.TrainingToken.Password = true
 	s.Save = newButton(d, tr("settings.save", "Save settings (F6)"), theme.DocumentSaveIcon(), s.save)
 	s.Save.Importance = widget.HighImportance
 
@@ -103,6 +109,8 @@ func newSettingsScreen(d *Desk) *SettingsScreen {
 		tr("settings.language", "Language"), s.Language,
 		tr("settings.idle", "Lock after idle minutes (0 = never)"), s.IdleLock,
 		tr("settings.training", "Training"), s.Training,
+		tr("settings.training_url", "Sandbox shop address"), s.TrainingShopURL,
+		tr("settings.training_token", "Sandbox desk token"), s.TrainingToken,
 	)
 	title := bigText(28, true)
 	title.Text = tr("settings.title", "Settings")
@@ -153,6 +161,8 @@ func (s *SettingsScreen) load() {
 	}
 	s.IdleLock.SetText(strconv.Itoa(c.IdleLockMinutes))
 	s.Training.SetChecked(c.Training)
+	s.TrainingShopURL.SetText(c.TrainingShopURL)
+	s.TrainingToken.SetText(c.TrainingToken)
 	s.findDevices()
 }
 
@@ -228,6 +238,16 @@ func (s *SettingsScreen) Collect() (Config, string) {
 	}
 	c.IdleLockMinutes = n
 	c.Training = s.Training.Checked
+	c.TrainingShopURL = strings.TrimRight(strings.TrimSpace(s.TrainingShopURL.Text), "/")
+	c.TrainingToken = strings.TrimSpace(s.TrainingToken.Text)
+	if c.TrainingShopURL != "" {
+		if u, err := url.Parse(c.TrainingShopURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return c, tr("settings.bad_training_url", "The sandbox shop address must start with https:// (or http://).")
+		}
+	}
+	if c.Training && c.TrainingShopURL == "" {
+		return c, tr("settings.need_training_url", "Training mode needs the sandbox shop's address, so that nothing reaches the real shop.")
+	}
 	return c, ""
 }
 

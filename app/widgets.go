@@ -26,8 +26,17 @@ var (
 // Esc) on instead of swallowing them, and records activity for the idle lock.
 type Entry struct {
 	widget.Entry
-	d       *Desk
-	onArrow func(delta int) // Up and Down, where they choose from a list.
+	d         *Desk
+	onArrow   func(delta int) // Up and Down, where they choose from a list.
+	selectAll bool            // Select the text on focus, so that typing replaces a proposed value.
+}
+
+// FocusGained implements fyne.Focusable.
+func (e *Entry) FocusGained() {
+	e.Entry.FocusGained()
+	if e.selectAll && e.Text != "" {
+		e.TypedShortcut(&fyne.ShortcutSelectAll{})
+	}
 }
 
 func newEntry(d *Desk, placeholder string) *Entry {

@@ -295,7 +295,7 @@ func (e *encoder) row(b rowBlock) {
 	if flex > 0 {
 		share := max(1, left/flex)
 		for i := range widths {
-			if widths[i] == 0 {
+			if cols[i].Width == 0 {
 				widths[i] = share
 			}
 		}
@@ -516,8 +516,30 @@ func qrBitmap(q *qrCode, module, quiet int) *bitmap {
 }
 
 func (e *encoder) image(bm *bitmap, a Align) {
+	if !e.p.RasterAlign && a != AlignLeft {
+		bm = shift(bm, a, e.p.WidthDots)
+		a = AlignLeft
+	}
 	e.setAlign(a)
 	e.out = rasterBands(e.out, bm, e.p)
+}
+
+// shift places bm on a wider bitmap so it prints centred or right-aligned
+// on printers that put every raster image at the left margin.
+func shift(bm *bitmap, a Align, width int) *bitmap {
+	off := width - bm.w
+	if a == AlignCenter {
+		off /= 2
+	}
+	off /= 8 // whole bytes: the copy stays a plain memmove
+	if off <= 0 {
+		return bm
+	}
+	out := newBitmap(bm.w+off*8, bm.h)
+	for y := 0; y < bm.h; y++ {
+		copy(out.pix[y*out.stride+off:], bm.pix[y*bm.stride:(y+1)*bm.stride])
+	}
+	return out
 }
 
 // fit lowers the magnification of spans until they fit on one line.

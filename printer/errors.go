@@ -35,6 +35,9 @@ const (
 	KindIO
 	// KindCanceled: the caller gave up.
 	KindCanceled
+	// KindPermission: the OS refused access to the device or port (on
+	// Linux the user must be in the lp or dialout group).
+	KindPermission
 )
 
 var kindText = [...]string{
@@ -48,6 +51,7 @@ var kindText = [...]string{
 	KindInvalid:     "invalid printer setting or document",
 	KindIO:          "connection to the printer broke",
 	KindCanceled:    "printing canceled",
+	KindPermission:  "no permission to use the printer port",
 }
 
 // String returns a short English description of the kind.
@@ -101,6 +105,7 @@ var (
 	ErrOffline     = &Error{Kind: KindOffline}
 	ErrUnsupported = &Error{Kind: KindUnsupported}
 	ErrInvalid     = &Error{Kind: KindInvalid}
+	ErrPermission  = &Error{Kind: KindPermission}
 )
 
 // KindOf returns the kind of err, KindOther when it is not a printer error.
@@ -123,6 +128,8 @@ func classify(err error) Kind {
 		return e.Kind
 	case errors.Is(err, context.Canceled):
 		return KindCanceled
+	case errors.Is(err, os.ErrPermission):
+		return KindPermission
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
 		return KindTimeout
 	case errors.As(err, &ne) && ne.Timeout():

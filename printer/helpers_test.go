@@ -245,3 +245,18 @@ func fmtSscan(text string, w, h *int) (int, error) {
 	}
 	return fmt.Sscanf(strings.ReplaceAll(text[i:], "×", " "), "[image %d %d]", w, h)
 }
+
+// inkBounds is the rectangle holding every black dot of img.
+func inkBounds(img image.Image) image.Rectangle {
+	b := img.Bounds()
+	out := image.Rectangle{Min: b.Max, Max: b.Min}
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if r, g, bb, _ := img.At(x, y).RGBA(); r == 0 && g == 0 && bb == 0 {
+				out.Min.X, out.Min.Y = min(out.Min.X, x), min(out.Min.Y, y)
+				out.Max.X, out.Max.Y = max(out.Max.X, x+1), max(out.Max.Y, y+1)
+			}
+		}
+	}
+	return out
+}

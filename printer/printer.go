@@ -22,6 +22,9 @@ type Options struct {
 	RetryDelay time.Duration
 	// StatusTimeout bounds one status question (default 1 s).
 	StatusTimeout time.Duration
+	// ConnectTimeout bounds opening the connection (default 5 s), so an
+	// address with no printer behind it fails fast and is retried.
+	ConnectTimeout time.Duration
 	// SkipStatusCheck turns off asking the printer about paper and cover
 	// before a job on transports that read back.
 	SkipStatusCheck bool
@@ -43,6 +46,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.StatusTimeout <= 0 {
 		o.StatusTimeout = time.Second
+	}
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = 5 * time.Second
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -142,7 +148,7 @@ func (p *Printer) PrintRaw(ctx context.Context, data []byte) error {
 func (p *Printer) attempt(ctx context.Context, data []byte) error {
 	ctx, cancel := context.WithTimeout(ctx, p.opts.JobTimeout)
 	defer cancel()
-	l, err := openAside(ctx, p.target, p.profile.BufferBytes)
+	l, err := p.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -160,7 +166,7 @@ func (p *Printer) attempt(ctx context.Context, data []byte) error {
 		case KindOf(err) == KindTimeout && ctx.Err() == nil:
 			// The printer does not answer status; print anyway and stop asking.
 			p.mute.Store(true)
-		case KindOf(err) == KindUnsupported:
+		case KindOf(err) == KindUnsupported, errors.Is(err, errNotStatus):
 			p.mute.Store(true)
 		default:
 			return err
@@ -169,7 +175,7 @@ func (p *Printer) attempt(ctx context.Context, data []byte) error {
 	return l.write(ctx, data)
 }
 
-// Status asks the printer about itself with DLE EOT 1, 2 and 4. It fails
+// Status asks the printer about itself with DLE EOT 1 to 4. It fails
 // with KindTimeout when the printer does not answer within the status
 // timeout, and KindUnsupported on transports that cannot read back.
 func (p *Printer) Status(ctx context.Context) (Status, error) {
@@ -182,7 +188,7 @@ func (p *Printer) Status(ctx context.Context) (Status, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.opts.StatusTimeout*4)
 	defer cancel()
-	l, err := openAside(ctx, p.target, p.profile.BufferBytes)
+	l, err := p.open(ctx)
 	if err != nil {
 		return Status{}, wrapErr(op, err)
 	}
@@ -199,7 +205,7 @@ func (p *Printer) Status(ctx context.Context) (Status, error) {
 
 func (p *Printer) status(ctx context.Context, l link) (Status, error) {
 	var st Status
-	for _, n := range []byte{1, 2, 4} {
+	for _, n := range []byte{1, 2, 3, 4} {
 		qctx, cancel := context.WithTimeout(ctx, p.opts.StatusTimeout)
 		b, err := l.query(qctx, []byte{0x10, 0x04, n})
 		cancel()
@@ -216,6 +222,10 @@ func (p *Printer) status(ctx context.Context, l link) (Status, error) {
 	return st, nil
 }
 
+// errNotStatus marks an answer that is not an ESC/POS status byte: the
+// printer speaks some other dialect, so its status is unknown.
+var errNotStatus = errors.New("not a status byte")
+
 // Status is what a printer reports about itself.
 type Status struct {
 	Online       bool
@@ -227,15 +237,17 @@ type Status struct {
 	// Error is set when the printer stopped on an error (cutter jam,
 	// overheating).
 	Error bool
-	// Raw holds the answers to DLE EOT 1, 2 and 4.
-	Raw [3]byte
+	// CutterError is set when the autocutter jammed.
+	CutterError bool
+	// Raw holds the answers to DLE EOT 1, 2, 3 and 4.
+	Raw [4]byte
 }
 
 // set reads the answer b to DLE EOT n. Every valid answer has bits 1 and 4
 // set and bits 0 and 7 clear.
 func (s *Status) set(n, b byte) error {
 	if b&0x93 != 0x12 {
-		return &Error{Kind: KindIO, Err: fmt.Errorf("answer %#02x to DLE EOT %d is not a status byte", b, n)}
+		return &Error{Kind: KindIO, Err: fmt.Errorf("%w: %#02x in answer to DLE EOT %d", errNotStatus, b, n)}
 	}
 	switch n {
 	case 1:
@@ -247,8 +259,12 @@ func (s *Status) set(n, b byte) error {
 		s.FeedButton = b&0x08 != 0
 		s.PaperOut = s.PaperOut || b&0x20 != 0
 		s.Error = b&0x40 != 0
-	case 4:
+	case 3:
 		s.Raw[2] = b
+		s.CutterError = b&0x08 != 0
+		s.Error = s.Error || b&0x60 != 0
+	case 4:
+		s.Raw[3] = b
 		s.PaperNearEnd = b&0x0c != 0
 		s.PaperOut = s.PaperOut || b&0x60 != 0
 	}
@@ -278,6 +294,17 @@ func (s Status) String() string {
 		return "online, paper near end"
 	}
 	return "online"
+}
+
+// open connects to the printer within the connect timeout.
+func (p *Printer) open(ctx context.Context) (link, error) {
+	cctx, cancel := context.WithTimeout(ctx, p.opts.ConnectTimeout)
+	defer cancel()
+	l, err := openAside(cctx, p.target, p.profile.BufferBytes)
+	if err != nil && cctx.Err() != nil && ctx.Err() == nil {
+		return nil, &Error{Kind: KindUnreachable, Err: fmt.Errorf("no connection within %v", p.opts.ConnectTimeout)}
+	}
+	return l, err
 }
 
 // openAside opens the target, giving up when ctx ends; a link that opens

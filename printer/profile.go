@@ -52,6 +52,9 @@ type Profile struct {
 	QR bool
 	// Raster is the image command to use.
 	Raster Raster
+	// RasterAlign reports that ESC a also places raster images. Where it
+	// does not (many 58 mm clones), the encoder shifts images itself.
+	RasterAlign bool
 	// FullCut and PartialCut report the cutter's abilities; with neither the
 	// paper is fed to the tear bar.
 	FullCut, PartialCut bool
@@ -62,7 +65,8 @@ type Profile struct {
 	CodePages []CodePage
 	// BufferBytes is the receive buffer, used to pace serial output.
 	BufferBytes int
-	// MaxRasterRows is the tallest band one raster command may carry.
+	// MaxRasterRows is the tallest band one raster command may carry; small
+	// printers get bands that fit their receive buffer.
 	MaxRasterRows int
 }
 
@@ -124,19 +128,19 @@ func Profiles() []Profile {
 		{
 			ID: "epson-tm-t20iii", Name: "Epson TM-T20III", Vendor: "Epson",
 			WidthDots: 576, ColumnsA: 48, ColumnsB: 64, DPI: 203, PaperMM: 80,
-			Barcode: true, QR: true, Raster: RasterGSL, FullCut: true, PartialCut: true, Drawer: true,
+			Barcode: true, QR: true, Raster: RasterGSL, RasterAlign: true, FullCut: true, PartialCut: true, Drawer: true,
 			CodePages: epsonPages(), BufferBytes: 4096, MaxRasterRows: 1024,
 		},
 		{
 			ID: "epson-tm-t88v", Name: "Epson TM-T88V", Vendor: "Epson",
 			WidthDots: 512, ColumnsA: 42, ColumnsB: 56, DPI: 180, PaperMM: 80,
-			Barcode: true, QR: true, Raster: RasterGSL, FullCut: true, PartialCut: true, Drawer: true,
+			Barcode: true, QR: true, Raster: RasterGSL, RasterAlign: true, FullCut: true, PartialCut: true, Drawer: true,
 			CodePages: epsonPages(), BufferBytes: 4096, MaxRasterRows: 1024,
 		},
 		{
 			ID: "epson-tm-m30iii", Name: "Epson TM-m30III", Vendor: "Epson",
 			WidthDots: 576, ColumnsA: 48, ColumnsB: 57, DPI: 203, PaperMM: 80,
-			Barcode: true, QR: true, Raster: RasterGSL, FullCut: true, PartialCut: true, Drawer: true,
+			Barcode: true, QR: true, Raster: RasterGSL, RasterAlign: true, FullCut: true, PartialCut: true, Drawer: true,
 			CodePages: tmm30Pages, BufferBytes: 4096, MaxRasterRows: 1024,
 		},
 		{
@@ -144,7 +148,7 @@ func Profiles() []Profile {
 			// code pages: 32 is Windows-1252 and 4 is PC858.
 			ID: "star-tsp650ii", Name: "Star TSP650II (ESC/POS)", Vendor: "Star Micronics",
 			WidthDots: 576, ColumnsA: 48, ColumnsB: 64, DPI: 203, PaperMM: 80,
-			Barcode: true, QR: true, Raster: RasterGSv0, FullCut: true, PartialCut: true, Drawer: true,
+			Barcode: true, QR: true, Raster: RasterGSv0, RasterAlign: true, FullCut: true, PartialCut: true, Drawer: true,
 			CodePages: []CodePage{
 				{32, "CP1252"}, {4, "CP858"}, {9, "CP865"}, {33, "CP1250"}, {5, "CP852"},
 				{0, "CP437"}, {6, "CP860"}, {8, "CP863"}, {10, "CP866"}, {34, "CP1251"},
@@ -154,7 +158,7 @@ func Profiles() []Profile {
 		{
 			ID: "bixolon-srp-350plusiii", Name: "Bixolon SRP-350plusIII", Vendor: "Bixolon",
 			WidthDots: 512, ColumnsA: 42, ColumnsB: 56, DPI: 180, PaperMM: 80,
-			Barcode: true, QR: true, Raster: RasterGSv0, FullCut: false, PartialCut: true, Drawer: true,
+			Barcode: true, QR: true, Raster: RasterGSv0, RasterAlign: true, FullCut: false, PartialCut: true, Drawer: true,
 			CodePages: []CodePage{
 				{16, "CP1252"}, {19, "CP858"}, {5, "CP865"}, {2, "CP850"}, {18, "CP852"},
 				{0, "CP437"}, {3, "CP860"}, {4, "CP863"}, {17, "CP866"},
@@ -170,12 +174,12 @@ func Profiles() []Profile {
 			CodePages: []CodePage{
 				{16, "CP1252"}, {5, "CP865"}, {2, "CP850"}, {18, "CP852"}, {0, "CP437"},
 			},
-			BufferBytes: 1024, MaxRasterRows: 128,
+			BufferBytes: 1024, MaxRasterRows: 64,
 		},
 		{
 			ID: "generic-80", Name: "Generic 80 mm", Vendor: "Generic",
 			WidthDots: 576, ColumnsA: 48, ColumnsB: 64, DPI: 203, PaperMM: 80,
-			Barcode: true, QR: true, Raster: RasterGSv0, FullCut: true, PartialCut: true, Drawer: true,
+			Barcode: true, QR: true, Raster: RasterGSv0, RasterAlign: true, FullCut: true, PartialCut: true, Drawer: true,
 			CodePages: []CodePage{
 				{16, "CP1252"}, {19, "CP858"}, {5, "CP865"}, {2, "CP850"},
 				{45, "CP1250"}, {18, "CP852"}, {0, "CP437"},

@@ -330,7 +330,10 @@ func (r *renderer) drawBitmap(bm *bitmap, sx, sy int) {
 		r.y += bm.h * sy
 		return
 	}
-	x0 := r.alignX(bm.w * sx)
+	x0 := 0
+	if r.p.RasterAlign {
+		x0 = r.alignX(bm.w * sx)
+	}
 	r.grow(r.y + bm.h*sy)
 	for y := 0; y < bm.h; y++ {
 		src := bm.pix[y*bm.stride : (y+1)*bm.stride]
@@ -541,6 +544,7 @@ func (r *renderer) esc(cmd byte, need func(int) ([]byte, error)) error {
 			n = max(n, 1) - 1
 		}
 		r.y += int(n) * r.spacing
+		r.text.WriteString(strings.Repeat("\n", int(n)))
 	case 'J':
 		r.startBlock()
 		r.y += int(n)

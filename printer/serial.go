@@ -113,6 +113,10 @@ func wireTime(n, baud int) time.Duration {
 	return time.Duration(int64(n) * 10 * int64(time.Second) / int64(baud))
 }
 
+// xoffProbe is how long the printer may hold XOFF before the desk asks it
+// why; a printer out of paper holds it until the roll is changed.
+const xoffProbe = 2 * time.Second
+
 func (l *serialLink) waitXON(ctx context.Context) error {
 	l.mu.Lock()
 	paused, resume := l.paused, l.resume
@@ -120,11 +124,32 @@ func (l *serialLink) waitXON(ctx context.Context) error {
 	if !paused {
 		return nil
 	}
-	select {
-	case <-resume:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("printer held the line with XOFF: %w", ctx.Err())
+	probe := time.NewTimer(xoffProbe)
+	defer probe.Stop()
+	for {
+		select {
+		case <-resume:
+			return nil
+		case <-ctx.Done():
+			return fmt.Errorf("printer held the line with XOFF: %w", ctx.Err())
+		case <-probe.C:
+			// Real-time status requests pass even while the buffer is full.
+			qctx, cancel := context.WithTimeout(ctx, xoffProbe)
+			b, err := l.query(qctx, []byte{0x10, 0x04, 2})
+			cancel()
+			if err == nil {
+				var st Status
+				if st.set(2, b) == nil {
+					switch {
+					case st.PaperOut:
+						return &Error{Kind: KindPaperOut, Err: errors.New("printer stopped with XOFF")}
+					case st.CoverOpen:
+						return &Error{Kind: KindCoverOpen, Err: errors.New("printer stopped with XOFF")}
+					}
+				}
+			}
+			probe.Reset(5 * xoffProbe)
+		}
 	}
 }
 

@@ -156,12 +156,53 @@ func TestSerialPacingAndXONXOFF(t *testing.T) {
 	}
 }
 
+// TestSerialPaperOutWhileHeld: a printer that runs out of paper mid-job
+// holds XOFF; the desk asks why and reports paper out instead of waiting for
+// the job timeout.
+func TestSerialPaperOutWhileHeld(t *testing.T) {
+	master, name := openPTY(t)
+	opts := quickOptions()
+	opts.JobTimeout = 30 * time.Second
+	opts.SkipStatusCheck = true
+	pr := printer.NewWithOptions(MustProfile(t, "generic-58"), printer.Target{Kind: "serial", Address: name, Baud: 115200}, opts)
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() { done <- pr.PrintRaw(context.Background(), bytes.Repeat([]byte("x"), 20000)) }()
+	buf := make([]byte, 4096)
+	if _, err := master.Read(buf); err != nil {
+		t.Fatal(err)
+	}
+	master.Write([]byte{0x13}) // XOFF: paper out
+	go func() {
+		for {
+			n, err := master.Read(buf)
+			if err != nil {
+				return
+			}
+			if i := bytes.Index(buf[:n], []byte{0x10, 0x04, 0x02}); i >= 0 {
+				master.Write([]byte{0x32}) // offline cause: paper end
+			}
+		}
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, printer.ErrPaperOut) {
+			t.Errorf("got %v, want paper out", err)
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("took %v to notice", d)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("print still waiting")
+	}
+}
+
 // TestSerialStatus answers DLE EOT over the pty like a printer does.
 func TestSerialStatus(t *testing.T) {
 	master, name := openPTY(t)
 	p := MustProfile(t, "generic-58")
 	pr := printer.NewWithOptions(p, printer.Target{Kind: "serial", Address: name, Baud: 9600}, quickOptions())
-	answers := map[byte]byte{1: 0x16, 2: 0x12, 4: 0x7e} // paper out
+	answers := map[byte]byte{1: 0x16, 2: 0x12, 3: 0x12, 4: 0x7e} // paper out
 	go func() {
 		buf := make([]byte, 256)
 		var pending []byte

@@ -159,3 +159,16 @@ func FuzzPrintedText(f *testing.F) {
 		}
 	})
 }
+
+func TestRowEdges(t *testing.T) {
+	p := MustProfile(t, "generic-58")
+	doc := printer.NewDocument().
+		Row("Bare venstre", "", printer.Plain).
+		Row("", "kr 10,00", printer.Plain).
+		Columns(printer.Plain, printer.Column{Text: "Midt", Align: printer.AlignCenter})
+	got := lines(MustText(t, MustEncode(t, doc, p), p))
+	want := []string{"Bare venstre", "                        kr 10,00", "              Midt"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -36,7 +38,7 @@ func startTCPPrinter(t *testing.T) *fakeTCPPrinter {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fakeTCPPrinter{ln: ln, status: map[byte]byte{1: 0x16, 2: 0x12, 4: 0x12}, notify: make(chan struct{}, 100)}
+	f := &fakeTCPPrinter{ln: ln, status: map[byte]byte{1: 0x16, 2: 0x12, 3: 0x12, 4: 0x12}, notify: make(chan struct{}, 100)}
 	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
@@ -159,9 +161,10 @@ func TestTCPStatusConditions(t *testing.T) {
 		check  func(printer.Status) bool
 		kind   printer.Kind
 	}{
-		{"paper out", map[byte]byte{1: 0x1e, 2: 0x32, 4: 0x7e}, func(s printer.Status) bool { return s.PaperOut && !s.Online }, printer.KindPaperOut},
-		{"cover open", map[byte]byte{1: 0x1e, 2: 0x16, 4: 0x12}, func(s printer.Status) bool { return s.CoverOpen && !s.PaperOut }, printer.KindCoverOpen},
-		{"near end", map[byte]byte{1: 0x16, 2: 0x12, 4: 0x1e}, func(s printer.Status) bool { return s.PaperNearEnd && s.Online && !s.PaperOut }, 0},
+		{"paper out", map[byte]byte{1: 0x1e, 2: 0x32, 3: 0x12, 4: 0x7e}, func(s printer.Status) bool { return s.PaperOut && !s.Online }, printer.KindPaperOut},
+		{"cover open", map[byte]byte{1: 0x1e, 2: 0x16, 3: 0x12, 4: 0x12}, func(s printer.Status) bool { return s.CoverOpen && !s.PaperOut }, printer.KindCoverOpen},
+		{"cutter jam", map[byte]byte{1: 0x1e, 2: 0x52, 3: 0x1a, 4: 0x12}, func(s printer.Status) bool { return s.CutterError && s.Error && !s.PaperOut }, printer.KindOffline},
+		{"near end", map[byte]byte{1: 0x16, 2: 0x12, 3: 0x12, 4: 0x1e}, func(s printer.Status) bool { return s.PaperNearEnd && s.Online && !s.PaperOut }, 0},
 	}
 	for _, c := range cases {
 		fp.mu.Lock()
@@ -451,7 +454,7 @@ func TestRetryAfterTransientFault(t *testing.T) {
 		// Answer the status check, then take the job.
 		buf := make([]byte, 3)
 		var job bytes.Buffer
-		for k := 0; k < 3; k++ {
+		for k := 0; k < 4; k++ {
 			if _, err := io.ReadFull(c, buf); err != nil {
 				return
 			}
@@ -470,5 +473,116 @@ func TestRetryAfterTransientFault(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("job never arrived")
+	}
+}
+
+// TestConcurrentJobsDoNotInterleave prints from several goroutines at once
+// to one file: every job lands whole.
+func TestConcurrentJobsDoNotInterleave(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.bin")
+	p := MustProfile(t, "epson-tm-t20iii")
+	pr := printer.New(p, printer.Target{Kind: "file", Address: path})
+	var jobs [][]byte
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		note := sampleNote("nb")
+		note.Reference = fmt.Sprintf("JOB%09d", i)
+		doc := note.Document()
+		jobs = append(jobs, MustEncode(t, doc, p))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- pr.Print(context.Background(), doc)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for i, j := range jobs {
+		total += len(j)
+		if !bytes.Contains(got, j) {
+			t.Errorf("job %d not found whole in the file", i)
+		}
+	}
+	if len(got) != total {
+		t.Errorf("file has %d bytes, jobs %d", len(got), total)
+	}
+}
+
+func TestDevicePermissionDenied(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root may open any file")
+	}
+	path := filepath.Join(t.TempDir(), "lp0")
+	if err := os.WriteFile(path, nil, 0o400); err != nil {
+		t.Fatal(err)
+	}
+	pr := printer.NewWithOptions(MustProfile(t, "generic-58"), printer.Target{Kind: "device", Address: path}, quickOptions())
+	err := pr.Print(context.Background(), printer.NewDocument().Text("x", printer.Plain, printer.AlignLeft))
+	if !errors.Is(err, printer.ErrPermission) {
+		t.Errorf("got %v, want permission denied", err)
+	}
+}
+
+func TestKindOf(t *testing.T) {
+	cases := []struct {
+		err  error
+		want printer.Kind
+	}{
+		{&os.PathError{Op: "open", Path: "/dev/usb/lp0", Err: syscall.EACCES}, printer.KindPermission},
+		{&os.PathError{Op: "open", Path: "/dev/usb/lp0", Err: syscall.ENOENT}, printer.KindUnreachable},
+		{&net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, printer.KindUnreachable},
+		{&net.OpError{Op: "write", Net: "tcp", Err: syscall.EPIPE}, printer.KindIO},
+		{fmt.Errorf("send: %w", context.DeadlineExceeded), printer.KindTimeout},
+		{context.Canceled, printer.KindCanceled},
+		{printer.ErrPaperOut, printer.KindPaperOut},
+		{errors.New("something else"), printer.KindOther},
+	}
+	for _, c := range cases {
+		if got := printer.KindOf(c.err); got != c.want {
+			t.Errorf("KindOf(%v) = %v, want %v", c.err, got, c.want)
+		}
+		if c.want.String() == "" {
+			t.Errorf("kind %d has no text", c.want)
+		}
+	}
+	for _, k := range []printer.Kind{printer.KindUnreachable, printer.KindTimeout, printer.KindIO} {
+		if !k.Transient() {
+			t.Errorf("%v should be retried", k)
+		}
+	}
+	for _, k := range []printer.Kind{printer.KindPaperOut, printer.KindCoverOpen, printer.KindInvalid, printer.KindPermission} {
+		if k.Transient() {
+			t.Errorf("%v should not be retried", k)
+		}
+	}
+}
+
+// TestConnectTimeout: an address with no printer behind it fails as
+// unreachable within the connect timeout, not the job timeout.
+func TestConnectTimeout(t *testing.T) {
+	opts := quickOptions()
+	opts.ConnectTimeout = 200 * time.Millisecond
+	opts.JobTimeout = time.Minute
+	opts.Retries = -1
+	// TEST-NET-1 (RFC 5737): never routed, so the dial hangs or fails.
+	pr := printer.NewWithOptions(MustProfile(t, "generic-80"), printer.Target{Kind: "tcp", Address: "192.0.2.1:9100"}, opts)
+	start := time.Now()
+	err := pr.Print(context.Background(), printer.NewDocument().Text("x", printer.Plain, printer.AlignLeft))
+	if !errors.Is(err, printer.ErrUnreachable) {
+		t.Errorf("got %v, want unreachable", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("took %v", d)
 	}
 }

@@ -229,3 +229,19 @@ func TestBackoffIsCappedAndJittered(t *testing.T) {
 	require.Less(t, desksync.Backoff(1, limit), 300*time.Millisecond)
 	require.GreaterOrEqual(t, desksync.Backoff(10, limit), limit/2)
 }
+
+func TestLookupByCodeUsesTheKeyIndex(t *testing.T) {
+	dir := t.TempDir()
+	d := MustOpenDir(t, dir, deadAddr(t), "")
+	require.NoError(t, d.Close())
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, desksync.CacheFile))
+	require.NoError(t, err)
+	defer db.Close()
+	for _, q := range desksync.LookupQueries {
+		var id, parent, notused int
+		var detail string
+		require.NoError(t, db.QueryRow("EXPLAIN QUERY PLAN "+q, "X").Scan(&id, &parent, &notused, &detail))
+		require.Contains(t, detail, "USING INDEX sqlite_autoindex_", q)
+		require.Contains(t, detail, "(code=?)", q)
+	}
+}

@@ -172,6 +172,9 @@ func Open(ctx context.Context, cfg Config) (*Desk, error) {
 	if v, _ := c.meta(ctx, "last_sync"); v != "" {
 		d.lastSync, _ = time.Parse(time.RFC3339Nano, v)
 	}
+	if _, err := c.prune(ctx, time.Now().Add(-OutboxRetention)); err != nil {
+		slog.Warn("prune outbox", "err", err) // Housekeeping only.
+	}
 	return d, nil
 }
 
@@ -245,9 +248,17 @@ func (d *Desk) noteReach(err error) {
 	d.mu.Lock()
 	changed := d.online != online
 	d.online = online
+	back := online && d.failures > 0
+	if back {
+		// The shop answered again: no reason to wait out the backoff.
+		d.retryAt = time.Time{}
+	}
 	d.mu.Unlock()
 	if changed {
 		d.notify()
+	}
+	if back {
+		d.kickLoop()
 	}
 }
 
@@ -463,7 +474,13 @@ func (d *Desk) Lookup(ctx context.Context, code string) (Lookup, error) {
 	if code == "" {
 		return Lookup{}, E("look up purchase", Invalid, "no code")
 	}
-	cctx, cancel := d.interactiveCtx(ctx)
+	timeout := d.cfg.Timeout
+	if d.backingOff() {
+		// The shop failed a moment ago: a scan should not wait long for
+		// it, when the cache can answer at once.
+		timeout = min(timeout, time.Second)
+	}
+	cctx, cancel := context.WithTimeout(ctx, timeout)
 	p, raw, err := d.cl.Purchase(cctx, code)
 	cancel()
 	d.noteReach(err)

@@ -6,4 +6,29 @@
 // standard library's sync package:
 //
 //	import desksync "github.com/skranke/skranke/sync"
+//
+// # How the desk stays useful offline
+//
+// A Desk keeps a SQLite database (desk.db in Config.DataDir, WAL mode, one
+// writer connection and a pool of readers) that mirrors the centre's
+// purchases and gift cards, the staff list and the desk's own actions.
+// Lookups ask the shop first and store its answer; when the shop cannot be
+// reached they answer from the cache and say so (Lookup.FromCache).
+//
+// Every action is written to the outbox, with the UUID that is both its
+// idempotency key and its ID at the shop, in the same transaction as the
+// cache's record of it, before anything is sent. Deliveries (and the
+// signatures they need, sent first) work offline: the cached purchase shows
+// them at once (Lookup.Pending) and the loop sends them in order when the
+// shop is back. A delivery the shop refuses while staff wait is reported to
+// them as an error; one refused later goes to Conflicts for a manager to
+// Retry or Discard. Gift card redemptions and credits need the shop's
+// answer before the customer leaves, so they are online only: they are
+// still written to the outbox first, so that an answer lost on the way back
+// is settled by asking the shop rather than guessed.
+//
+// Run pulls the shop's changes feed from a stored cursor, one transaction
+// per page, and drains the outbox, every Config.SyncInterval, on SyncNow and
+// when actions are queued; after a failure it backs off exponentially with
+// jitter, never beyond one interval.
 package sync

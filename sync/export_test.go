@@ -102,3 +102,11 @@ func (d *Desk) BulkCacheForTest(ctx context.Context, n int, gen func(i int) *Pur
 func (d *Desk) ApplyPageForTest(ctx context.Context, p *ChangesPage) error {
 	return d.applyPage(ctx, p)
 }
+
+// The lookup queries, for checking their plans.
+var LookupQueries = []string{sqlGetPurchase, sqlGetCard}
+
+// PruneForTest prunes settled outbox actions older than before.
+func (d *Desk) PruneForTest(ctx context.Context, before time.Time) (int64, error) {
+	return d.c.prune(ctx, before)
+}

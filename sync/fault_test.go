@@ -3,7 +3,9 @@ package sync_test
 import (
 	"context"
 	"net/http"
+	"path"
 	"strings"
+	stdsync "sync"
 	"testing"
 	"time"
 
@@ -189,6 +191,7 @@ func TestUnansweredRedemptionIsSettled(t *testing.T) {
 
 	acts, err := f.desk.Activities(ctx, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
 	require.NoError(t, err)
+	acts = actsFor(acts, card.Code, card2.Code)
 	require.Len(t, acts, 1)
 	require.Equal(t, "redemption", acts[0].Kind)
 	require.Equal(t, card.Code, acts[0].Code)
@@ -200,4 +203,40 @@ func TestUnansweredRedemptionIsSettled(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, cl.FromCache)
 	require.Equal(t, desksync.CardVoided, cl.Card.Status)
+}
+
+// Signatures go before the deliveries that reference them, and the outbox
+// keeps the order staff worked in.
+func TestOutboxOrder(t *testing.T) {
+	ctx := context.Background()
+	f := startFaultDesk(t)
+	f.proxy.set(always(reset))
+	type sent struct{ kind, id string }
+	var want []sent
+	for _, line := range []string{"2", "1", "2"} {
+		del, _, err := f.desk.Deliver(ctx, desksync.DeliverRequest{Code: f.p.Code, Staff: kari,
+			Lines: []desksync.DeliveredLine{{LineID: line, Quantity: 1}}, Signature: signaturePNG(t)})
+		require.NoError(t, err)
+		if del.SignatureID != "" {
+			want = append(want, sent{"signature", del.SignatureID})
+		}
+		want = append(want, sent{"delivery", del.ID})
+	}
+	var mu stdsync.Mutex
+	var got []sent
+	f.proxy.set(func(r *http.Request) fault {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/signatures/"):
+			got = append(got, sent{"signature", path.Base(r.URL.Path)})
+		case isDeliveryPost(r):
+			got = append(got, sent{"delivery", r.Header.Get("Idempotency-Key")})
+		}
+		return pass
+	})
+	require.NoError(t, f.desk.Sync(ctx))
+	mu.Lock()
+	defer mu.Unlock()
+	require.Equal(t, want, got)
 }

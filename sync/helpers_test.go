@@ -86,3 +86,17 @@ func eventually(tb testing.TB, within time.Duration, what string, cond func() bo
 func code(i int) string { return fmt.Sprintf("T%07d", i) }
 
 func newID() string { return uuid.NewString() }
+
+// actsFor keeps the activities on the given codes: the demo shop has
+// activity of its own.
+func actsFor(acts []desksync.Activity, codes ...string) []desksync.Activity {
+	var out []desksync.Activity
+	for _, a := range acts {
+		for _, c := range codes {
+			if a.Code == c {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
+}

@@ -216,15 +216,6 @@ func (d *Desk) pull(ctx context.Context) error {
 	}
 }
 
-// feedPurchase is the part of a purchase in the changes feed that the cache
-// needs to file it; the rest is stored as the shop sent it.
-type feedPurchase struct {
-	Code       string            `json:"code"`
-	Seq        int64             `json:"seq"`
-	Deliveries []json.RawMessage `json:"deliveries"`
-	Credits    []json.RawMessage `json:"credits"`
-}
-
 func (d *Desk) applyPage(ctx context.Context, page *ChangesPage) error {
 	return d.c.writeRelaxed(ctx, "pull changes", func(tx *sql.Tx) error {
 		w, err := newWriter(ctx, tx)
@@ -232,12 +223,12 @@ func (d *Desk) applyPage(ctx context.Context, page *ChangesPage) error {
 			return err
 		}
 		for _, raw := range page.Purchases {
-			var fp feedPurchase
-			if err := json.Unmarshal(raw, &fp); err != nil || fp.Code == "" {
+			fp, err := scanFeedPurchase(raw)
+			if err != nil || fp.Code == "" {
 				return E("pull changes", Internal, errors.Join(errors.New("the shop sent a purchase the desk cannot read"), err))
 			}
 			p := &Purchase{Code: fp.Code, Seq: fp.Seq}
-			if len(fp.Deliveries)+len(fp.Credits) > 0 {
+			if fp.Activity {
 				// Only then are lines and buyer needed, for the daily report.
 				if err := json.Unmarshal(raw, p); err != nil {
 					return E("pull changes", Internal, fmt.Errorf("the shop sent a purchase the desk cannot read: %w", err))

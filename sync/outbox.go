@@ -466,3 +466,22 @@ func (d *Desk) Discard(ctx context.Context, id int64, reason string, staff Staff
 	d.notify()
 	return nil
 }
+
+// OutboxRetention is how long settled outbox actions are kept on the desk
+// for inspection; the shop keeps the records themselves.
+const OutboxRetention = 90 * 24 * time.Hour
+
+// prune deletes outbox actions settled before t. Pending actions and
+// conflicts are never pruned.
+func (c *cache) prune(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := c.write(ctx, "prune outbox", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE state IN ('done', 'refused', 'discarded', 'abandoned') AND updated_at < ?`, before.UnixNano())
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}

@@ -73,6 +73,7 @@ func TestOnlineLookupDeliverAndReport(t *testing.T) {
 
 	acts, err := d.Activities(ctx, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
 	require.NoError(t, err)
+	acts = actsFor(acts, p.Code)
 	require.Len(t, acts, 1)
 	require.True(t, acts[0].Synced)
 	require.Equal(t, "Kari Nordmann", acts[0].StaffName)
@@ -165,6 +166,7 @@ func TestOfflineDeliveriesSyncWhenShopReturns(t *testing.T) {
 	require.Equal(t, 1, l.Purchase.Lines[1].Delivered, "not counted twice")
 	acts, err := d.Activities(ctx, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
 	require.NoError(t, err)
+	acts = actsFor(acts, p.Code)
 	require.Len(t, acts, 1)
 	require.True(t, acts[0].Synced)
 }
@@ -250,7 +252,7 @@ func TestGiftCardRedeemAndCredit(t *testing.T) {
 	acts, err := d.Activities(ctx, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
 	require.NoError(t, err)
 	kinds := map[string]int{}
-	for _, a := range acts {
+	for _, a := range actsFor(acts, card.Code, p.Code) {
 		kinds[a.Kind]++
 		require.True(t, a.Synced)
 	}
@@ -342,4 +344,99 @@ func TestClientErrorKinds(t *testing.T) {
 	_, _, err = cl.Purchase(ctx, p.Code)
 	require.True(t, desksync.Is(err, desksync.Unavailable), "%v", err)
 	require.Contains(t, err.Error(), "refused")
+}
+
+func TestActivitiesIncludeOtherDesksAndWorkOffline(t *testing.T) {
+	ctx := context.Background()
+	srv := shoptest.Start(t)
+	d := MustOpen(t, srv.URL, srv.DeskToken)
+	other := desksync.NewClient(srv.URL, shop.DemoDesk2Token, desksync.ClientOptions{})
+	card := srv.IssueCard(30000)
+	p := newPurchase(srv)
+	_, err := other.Redeem(ctx, card.Code, shop.DemoStaff2ID, desksync.RedemptionBody{ID: newID(), Amount: 30000})
+	require.NoError(t, err)
+	_, err = other.Deliver(ctx, p.Code, shop.DemoStaff2ID, desksync.DeliveryBody{ID: newID()})
+	require.NoError(t, err)
+	require.NoError(t, d.Sync(ctx))
+
+	from, to := time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
+	acts, err := d.Activities(ctx, from, to)
+	require.NoError(t, err)
+	acts = actsFor(acts, card.Code, p.Code)
+	require.Len(t, acts, 2)
+	for _, a := range acts {
+		require.True(t, a.Synced)
+		require.Equal(t, "Jonas Brække", a.StaffName)
+	}
+
+	srv.Stop()
+	offline, err := d.Activities(ctx, from, to)
+	require.NoError(t, err)
+	require.Equal(t, acts, actsFor(offline, card.Code, p.Code))
+}
+
+func TestSubscribeSyncNowAndClose(t *testing.T) {
+	ctx := context.Background()
+	srv := shoptest.Start(t)
+	d, err := desksync.Open(ctx, desksync.Config{BaseURL: srv.URL, Token: srv.DeskToken, DataDir: t.TempDir(),
+		SyncInterval: time.Hour, Timeout: time.Second})
+	require.NoError(t, err)
+	ch, cancel := d.Subscribe()
+	defer cancel()
+	runDone := make(chan error, 1)
+	go func() { runDone <- d.Run(ctx) }()
+
+	select {
+	case <-ch:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no notification after the first sync")
+	}
+	eventually(t, 5*time.Second, "first sync", func() bool { return !d.Status().LastSync.IsZero() })
+
+	// With an hour between syncs, only SyncNow brings a new purchase.
+	p := newPurchase(srv)
+	d.SyncNow()
+	eventually(t, 5*time.Second, "SyncNow pulls", func() bool {
+		_, err := d.Cached(ctx, p.Code)
+		return err == nil
+	})
+
+	// A delivery notifies subscribers.
+	for len(ch) > 0 {
+		<-ch
+	}
+	_, _, err = d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: kari, Lines: []desksync.DeliveredLine{{LineID: "1", Quantity: 1}}})
+	require.NoError(t, err)
+	select {
+	case <-ch:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no notification after a delivery")
+	}
+
+	require.NoError(t, d.Close())
+	select {
+	case err := <-runDone:
+		require.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not stop when the desk closed")
+	}
+}
+
+func TestPruneKeepsWhatIsNotSettled(t *testing.T) {
+	ctx := context.Background()
+	srv := shoptest.Start(t)
+	d := MustOpen(t, srv.URL, srv.DeskToken)
+	p := newPurchase(srv)
+	_, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: kari, Lines: []desksync.DeliveredLine{{LineID: "1", Quantity: 1}}})
+	require.NoError(t, err)
+	srv.Stop()
+	_, _, err = d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: kari, Lines: []desksync.DeliveredLine{{LineID: "2", Quantity: 1}}, Signature: signaturePNG(t)})
+	require.NoError(t, err)
+
+	n, err := d.PruneForTest(ctx, time.Now().Add(time.Minute))
+	require.NoError(t, err)
+	require.Equal(t, int64(1), n, "only the delivery the shop accepted")
+	states, err := d.OutboxStatesForTest(ctx)
+	require.NoError(t, err)
+	require.Equal(t, map[string]int{"pending": 2}, states, "the offline delivery and its signature stay")
 }

@@ -145,7 +145,8 @@ func run(args []string, stderr io.Writer) int {
 		slog.Error("create data directory", "dir", dataDir, "err", err)
 		return 1
 	}
-	desk, err := desksync.Open(ctx, desksync.Config{BaseURL: cfg.ShopURL, Token: cfg.DeskToken, DataDir: dataDir})
+	shopURL, token := cfg.Shop()
+	desk, err := desksync.Open(ctx, desksync.Config{BaseURL: shopURL, Token: token, DataDir: dataDir})
 	if err != nil {
 		slog.Error("open desk cache", "dir", dataDir, "err", err)
 		return 1

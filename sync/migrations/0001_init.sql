@@ -7,12 +7,12 @@ CREATE TABLE meta (
 ) WITHOUT ROWID;
 
 -- Purchases of the desk's centre as the shop last confirmed them. A rowid
--- table with the code in a unique index, not WITHOUT ROWID: reference codes
--- are random, and clustering the large rows on them would make a bulk sync
--- rewrite pages all over the file; this way rows append and only the small
--- index is updated in random places.
+-- table whose primary key (the code) lives in its own index, not WITHOUT
+-- ROWID: reference codes are random, and clustering the large rows on them
+-- would make a bulk sync rewrite pages all over the file; this way rows
+-- append and only the small key index changes in random places.
 CREATE TABLE purchases (
-	code      TEXT NOT NULL UNIQUE,
+	code      TEXT NOT NULL PRIMARY KEY,
 	seq       INTEGER NOT NULL,
 	body      BLOB NOT NULL,
 	cached_at INTEGER NOT NULL
@@ -20,7 +20,7 @@ CREATE TABLE purchases (
 
 -- Gift cards of the centre as the shop last confirmed them.
 CREATE TABLE cards (
-	code      TEXT NOT NULL UNIQUE,
+	code      TEXT NOT NULL PRIMARY KEY,
 	seq       INTEGER NOT NULL,
 	parent    TEXT NOT NULL DEFAULT '',
 	body      BLOB NOT NULL,
@@ -28,7 +28,7 @@ CREATE TABLE cards (
 );
 
 CREATE TABLE redemptions (
-	id        TEXT NOT NULL UNIQUE,
+	id        TEXT NOT NULL PRIMARY KEY,
 	card_code TEXT NOT NULL,
 	at        INTEGER NOT NULL,
 	body      BLOB NOT NULL
@@ -42,14 +42,14 @@ CREATE TABLE staff (
 
 -- Signatures drawn at this desk (and fetched ones), PNG.
 CREATE TABLE signatures (
-	id  TEXT NOT NULL UNIQUE,
+	id  TEXT NOT NULL PRIMARY KEY,
 	png BLOB NOT NULL
 );
 
 -- The daily report: deliveries, redemptions and credits made here or synced
 -- from the shop. synced = 0 while the shop has not accepted it.
 CREATE TABLE activities (
-	id           TEXT NOT NULL UNIQUE,
+	id           TEXT NOT NULL PRIMARY KEY,
 	kind         TEXT NOT NULL,
 	at           INTEGER NOT NULL,
 	code         TEXT NOT NULL,

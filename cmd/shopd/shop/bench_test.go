@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	"github.com/skranke/skranke/cmd/shopd/shop"
@@ -18,13 +20,40 @@ const benchPurchases = 100_000
 
 // BenchmarkChangesFullSync measures a desk's first sync: all 100,000
 // purchases of a centre through GET /changes over loopback, in pages of
-// 1000, decoded into desksync.Purchase as a desk does.
+// 1000, decoded into desksync.Purchase as a desk does; gzip-compressed, as
+// Go clients ask by default, and uncompressed.
 func BenchmarkChangesFullSync(b *testing.B) {
 	srv := shoptest.Start(b, shoptest.WithBulk(benchPurchases))
-	hc := &http.Client{}
+	for _, gz := range []bool{true, false} {
+		b.Run(map[bool]string{true: "gzip", false: "identity"}[gz], func(b *testing.B) {
+			var wire atomic.Int64
+			dialer := &net.Dialer{}
+			hc := &http.Client{Transport: &http.Transport{DisableCompression: !gz,
+				DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+					c, err := dialer.DialContext(ctx, network, addr)
+					return countingConn{c, &wire}, err
+				}}}
+			fullSync(b, srv, hc, &wire)
+		})
+	}
+}
+
+// countingConn counts the bytes a client reads off the wire.
+type countingConn struct {
+	net.Conn
+	n *atomic.Int64
+}
+
+func (c countingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+func fullSync(b *testing.B, srv *shoptest.Server, hc *http.Client, wire *atomic.Int64) {
 	b.ResetTimer()
+	wire.Store(0)
 	total := 0
-	var bytes int64
 	for b.Loop() {
 		since := int64(0)
 		for {
@@ -39,7 +68,6 @@ func BenchmarkChangesFullSync(b *testing.B) {
 			if err != nil || resp.StatusCode != 200 {
 				b.Fatalf("status %d: %v", resp.StatusCode, err)
 			}
-			bytes += int64(len(body))
 			var p page
 			if err := json.Unmarshal(body, &p); err != nil {
 				b.Fatal(err)
@@ -52,14 +80,14 @@ func BenchmarkChangesFullSync(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "purchases/s")
-	b.ReportMetric(float64(bytes)/float64(total), "B/purchase")
+	b.ReportMetric(float64(wire.Load())/float64(total), "wireB/purchase")
 }
 
-// BenchmarkChangesRaw is BenchmarkChangesFullSync without the client's
-// decoding: what the server and the wire alone cost.
+// BenchmarkChangesRaw is BenchmarkChangesFullSync/identity without the
+// client's decoding into structs: what the server and the wire alone cost.
 func BenchmarkChangesRaw(b *testing.B) {
 	srv := shoptest.Start(b, shoptest.WithBulk(benchPurchases))
-	hc := &http.Client{}
+	hc := &http.Client{Transport: &http.Transport{DisableCompression: true}}
 	b.ResetTimer()
 	total := 0
 	for b.Loop() {

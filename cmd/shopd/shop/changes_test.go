@@ -1,8 +1,11 @@
 package shop_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -255,4 +258,40 @@ func TestIdempotencyKeysArePurgedAfterRetention(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+func TestChangesAreCompressedForClientsThatAsk(t *testing.T) {
+	t.Parallel()
+	srv := shoptest.Start(t)
+	get := func(enc string) (*http.Response, []byte) {
+		req, _ := http.NewRequest("GET", srv.URL+shop.APIPrefix+"/changes?limit=1000", nil)
+		req.Header.Set("Authorization", "Bearer "+srv.DeskToken)
+		req.Header.Set("Accept-Encoding", enc) // Set by hand, so the transport does not decompress.
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp, b
+	}
+	plainResp, plain := get("identity")
+	zResp, zipped := get("gzip, deflate")
+	if plainResp.Header.Get("Content-Encoding") != "" || zResp.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("Content-Encoding %q and %q, want none and gzip", plainResp.Header.Get("Content-Encoding"), zResp.Header.Get("Content-Encoding"))
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(zipped))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unzipped, err := io.ReadAll(zr)
+	if err != nil || !bytes.Equal(unzipped, plain) {
+		t.Fatalf("the gzip answer unpacks to %d bytes (%v), want the %d bytes of the plain one", len(unzipped), err, len(plain))
+	}
+	if len(zipped)*4 > len(plain) {
+		t.Errorf("gzip made %d bytes of %d", len(zipped), len(plain))
+	}
 }

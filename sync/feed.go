@@ -1,0 +1,184 @@
+package sync
+
+import (
+	"encoding/json"
+	"strconv"
+)
+
+// feedPurchase is the part of a purchase in the changes feed that the cache
+// needs to file it; the rest is stored as the shop sent it.
+type feedPurchase struct {
+	Code     string
+	Seq      int64
+	Activity bool // It has deliveries or credits, which the daily report needs decoded.
+}
+
+// scanFeedPurchase reads code, seq and whether there are deliveries or
+// credits from the top level of a purchase's JSON in one pass without
+// allocating, since a first sync files a hundred thousand of them. raw must
+// be valid JSON (the page it came in was decoded by encoding/json). Anything
+// unusual, such as escapes in the code, falls back to encoding/json.
+func scanFeedPurchase(raw []byte) (feedPurchase, error) {
+	if fp, ok := scanTop(raw); ok {
+		return fp, nil
+	}
+	var v struct {
+		Code       string            `json:"code"`
+		Seq        int64             `json:"seq"`
+		Deliveries []json.RawMessage `json:"deliveries"`
+		Credits    []json.RawMessage `json:"credits"`
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return feedPurchase{}, err
+	}
+	return feedPurchase{Code: v.Code, Seq: v.Seq, Activity: len(v.Deliveries)+len(v.Credits) > 0}, nil
+}
+
+func scanTop(b []byte) (fp feedPurchase, ok bool) {
+	i := skipWS(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return fp, false
+	}
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return fp, true
+	}
+	var seenCode, seenSeq bool
+	for i < len(b) {
+		if b[i] != '"' {
+			return fp, false
+		}
+		ks := i + 1
+		ke := ks
+		for ke < len(b) && b[ke] != '"' {
+			if b[ke] == '\\' {
+				return fp, false // Escaped keys: leave them to encoding/json.
+			}
+			ke++
+		}
+		if ke >= len(b) {
+			return fp, false
+		}
+		key := b[ks:ke]
+		i = skipWS(b, ke+1)
+		if i >= len(b) || b[i] != ':' {
+			return fp, false
+		}
+		i = skipWS(b, i+1)
+		if i >= len(b) {
+			return fp, false
+		}
+		vs := i
+		ve, good := skipValue(b, i)
+		if !good {
+			return fp, false
+		}
+		val := b[vs:ve]
+		switch string(key) {
+		case "code":
+			if len(val) < 2 || val[0] != '"' {
+				return fp, false
+			}
+			s := val[1 : len(val)-1]
+			for _, c := range s {
+				if c == '\\' {
+					return fp, false
+				}
+			}
+			fp.Code, seenCode = string(s), true
+		case "seq":
+			n, err := strconv.ParseInt(string(val), 10, 64)
+			if err != nil {
+				return fp, false
+			}
+			fp.Seq, seenSeq = n, true
+		case "deliveries", "credits":
+			switch {
+			case val[0] == '[':
+				if j := skipWS(b, vs+1); j < len(b) && b[j] != ']' {
+					fp.Activity = true
+				}
+			case string(val) != "null":
+				return fp, false
+			}
+		}
+		i = skipWS(b, ve)
+		if i >= len(b) {
+			return fp, false
+		}
+		switch b[i] {
+		case ',':
+			i = skipWS(b, i+1)
+		case '}':
+			// Duplicate keys and such are rare enough to leave to the slow path.
+			return fp, seenCode && seenSeq && skipWS(b, i+1) == len(b)
+		default:
+			return fp, false
+		}
+	}
+	return fp, false
+}
+
+func skipWS(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// skipValue returns the index just after the JSON value starting at i.
+func skipValue(b []byte, i int) (int, bool) {
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				var ok bool
+				if i, ok = skipString(b, i); !ok {
+					return 0, false
+				}
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1, true
+				}
+			}
+			i++
+		}
+		return 0, false
+	default:
+		s := i
+		for i < len(b) {
+			switch b[i] {
+			case ',', '}', ']', ' ', '\t', '\n', '\r':
+				return i, i > s
+			}
+			i++
+		}
+		return i, i > s
+	}
+}
+
+// skipString returns the index just after the string starting at b[i] == '"'.
+func skipString(b []byte, i int) (int, bool) {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1, true
+		}
+	}
+	return 0, false
+}

@@ -1,0 +1,68 @@
+package sync
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+var feedSeeds = []string{
+	`{"code":"ABCD2345","seq":7}`,
+	`{"code":"ABCD2345","centre_id":"c","buyer":{"name":"Kari \"K\" Nordmann","code":"NOTME"},"status":"captured","lines":[{"id":"1","name":"x","code":"NOTME"}],"seq":12}`,
+	` { "seq" : 3 , "code" : "X1" , "deliveries" : [ ] , "credits" : null } `,
+	`{"code":"X2","seq":4,"deliveries":[{"id":"d1","lines":[{"line_id":"1","quantity":1}]}]}`,
+	`{"code":"X3","seq":5,"credits":[{"id":"c1","amount":100}]}`,
+	`{"code":"X\u00e54","seq":6}`,
+	`{"co\u0064e":"X5","seq":6}`,
+	`{"code":"X6","seq":6,"nested":{"seq":99,"code":"NO"},"arr":[1,2.5e3,true,false,null,"]}{\\"]}`,
+	`{"code":"X7","seq":7,"code":"X8"}`,
+	`{"code":"X9","seq":1e2}`,
+	`{}`,
+}
+
+// The fast path must agree with encoding/json wherever it answers.
+func checkFeed(t *testing.T, raw string) {
+	if !json.Valid([]byte(raw)) {
+		return
+	}
+	got, err := scanFeedPurchase([]byte(raw))
+	var want struct {
+		Code       string            `json:"code"`
+		Seq        int64             `json:"seq"`
+		Deliveries []json.RawMessage `json:"deliveries"`
+		Credits    []json.RawMessage `json:"credits"`
+	}
+	werr := json.Unmarshal([]byte(raw), &want)
+	if (err != nil) != (werr != nil) {
+		t.Fatalf("%s: error %v, encoding/json says %v", raw, err, werr)
+	}
+	if err != nil {
+		return
+	}
+	w := feedPurchase{Code: want.Code, Seq: want.Seq, Activity: len(want.Deliveries)+len(want.Credits) > 0}
+	if got != w {
+		t.Fatalf("%s: got %+v, want %+v", raw, got, w)
+	}
+}
+
+func TestScanFeedPurchase(t *testing.T) {
+	for _, s := range feedSeeds {
+		checkFeed(t, s)
+	}
+	// A purchase as the shop encodes it.
+	p := Purchase{Code: "ABCD2345", Buyer: Buyer{Name: `Ola "O" Nordmann\`}, Status: Captured, Seq: 42,
+		Lines:      []Line{{ID: "1", Name: "T-skjorte {L}", Quantity: 2}},
+		Deliveries: []Delivery{{ID: "d", At: time.Now()}}}
+	b, _ := json.Marshal(p)
+	checkFeed(t, string(b))
+	if fp, ok := scanTop(b); !ok || fp.Code != "ABCD2345" || fp.Seq != 42 || !fp.Activity {
+		t.Fatalf("fast path missed a plain purchase: %+v %v", fp, ok)
+	}
+}
+
+func FuzzScanFeedPurchase(f *testing.F) {
+	for _, s := range feedSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(checkFeed)
+}
