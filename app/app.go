@@ -30,14 +30,18 @@ import (
 // nil, and the UI says so when it needs them.
 type Services struct {
 	Desk     *desksync.Desk
-	Printer  *printer.Printer   // nil means no printer is configured.
-	Pipeline *scanner.Pipeline  // nil means a default pipeline.
-	Sources  []scanner.Source   // Hardware scanners; their readings go through Pipeline.
-	Config   Config             // The settings in force.
-	SavePath string             // Where Settings saves the config; empty means not saved.
-	Logo     image.Image        // Printed on gift cards; nil means assets.Logo.
-	Now      func() time.Time   // nil means time.Now.
-	OnSaved  func(Config) error // Called after settings are saved, to apply them (printer, scanner).
+	Printer  *printer.Printer  // nil means no printer is configured.
+	Pipeline *scanner.Pipeline // nil means a default pipeline.
+	Sources  []scanner.Source  // Hardware scanners; their readings go through Pipeline. The desk closes them.
+	// OpenSources opens the hardware scanners a configuration names; when
+	// set, saving new scanner settings closes the old sources and opens the
+	// new ones at once.
+	OpenSources func(ctx context.Context, cfg Config) []scanner.Source
+	Config      Config             // The settings in force.
+	SavePath    string             // Where Settings saves the config; empty means not saved.
+	Logo        image.Image        // Printed on gift cards; nil means assets.Logo.
+	Now         func() time.Time   // nil means time.Now.
+	OnSaved     func(Config) error // Called after settings are saved, to apply them (printer, scanner).
 	// ManualUI queues the UI updates of background work until RunPending
 	// is called, instead of handing them to fyne.Do. Tests set it so that
 	// every widget is touched on the test's goroutine.
@@ -87,6 +91,7 @@ type Desk struct {
 	mu       sync.Mutex // Guards printer and pipeline, which settings may replace.
 	printer  *printer.Printer
 	pipeline *scanner.Pipeline
+	sources  []scanner.Source
 
 	qmu          sync.Mutex // Guards queue.
 	queue        []func()   // UI updates waiting for RunPending (ManualUI).
@@ -109,6 +114,7 @@ type Desk struct {
 	lastStatus  desksync.Status
 	lang        string // "nb" or "en": the UI's and the printouts' language.
 	infoLoading bool
+	setup       bool // First-time setup: Settings open without a login, as no staff list could be loaded.
 }
 
 // New builds the desk UI in a new window of a. Call Start to begin talking to
@@ -159,6 +165,7 @@ func New(a fyne.App, svc Services) *Desk {
 		// A scan that arrives while nothing has focus still belongs in the scan field.
 		d.touch()
 		switch {
+		case d.setup:
 		case d.staff == nil:
 			d.focus(d.Login.PIN)
 			d.Login.PIN.TypedRune(r)
@@ -255,7 +262,8 @@ func (d *Desk) Start() {
 	d.Login.reload()
 	d.loadDeskInfo()
 	d.watchStatus()
-	for _, src := range d.svc.Sources {
+	d.sources = d.svc.Sources
+	for _, src := range d.sources {
 		d.watchSource(src)
 	}
 	go d.idleLoop()
@@ -278,8 +286,38 @@ func (d *Desk) loadDeskInfo() {
 	})
 }
 
-// Close stops the UI's background work. It does not close the services.
-func (d *Desk) Close() { d.cancel() }
+// Close stops the UI's background work and closes the hardware scanners. It
+// does not close the desk or the printer.
+func (d *Desk) Close() {
+	d.cancel()
+	d.mu.Lock()
+	srcs := d.sources
+	d.sources = nil
+	d.mu.Unlock()
+	for _, s := range srcs {
+		_ = s.Close()
+	}
+}
+
+// reopenSources replaces the hardware scanners after their settings
+// changed. It blocks while old sources close; call it off the UI goroutine.
+func (d *Desk) reopenSources(cfg Config) []scanner.Source {
+	if d.svc.OpenSources == nil {
+		return nil
+	}
+	d.mu.Lock()
+	old := d.sources
+	d.sources = nil
+	d.mu.Unlock()
+	for _, s := range old {
+		_ = s.Close()
+	}
+	srcs := d.svc.OpenSources(d.ctx, cfg)
+	d.mu.Lock()
+	d.sources = srcs
+	d.mu.Unlock()
+	return srcs
+}
 
 // ShowAndRun shows the window and runs the app's event loop.
 func (d *Desk) ShowAndRun() {
@@ -383,6 +421,7 @@ func (d *Desk) Show(s Screen) {
 	if d.staff == nil {
 		return
 	}
+	d.setup = false
 	if (s == ScreenReport && !d.canReport()) || (s == ScreenSettings && !d.isManager()) {
 		d.sayErr(tr("err.manager_only", "Only a manager can open this screen."))
 		s = d.screen
@@ -416,6 +455,34 @@ func (d *Desk) Show(s Screen) {
 	d.focusDefault()
 }
 
+// OpenSetup shows Settings without a login, for a desk that has never
+// reached its shop: without the right address and token there is no staff
+// list to log in with. It does nothing once staff are known.
+func (d *Desk) OpenSetup() {
+	if d.staff != nil || len(d.Login.staff) > 0 {
+		return
+	}
+	slog.Info("first-time setup opened")
+	d.setup = true
+	d.Login.obj.Hide()
+	for i, o := range d.screens {
+		o.Hide()
+		if Screen(i) == ScreenSettings {
+			o.Show()
+		}
+	}
+	d.screen = ScreenSettings
+	d.Settings.load()
+	d.focus(d.Settings.ShopURL)
+}
+
+// closeSetup leaves first-time setup for the login screen.
+func (d *Desk) closeSetup() {
+	d.setup = false
+	d.screen = ScreenScan
+	d.showLogin()
+}
+
 // focusDefault puts the keyboard focus where the current screen expects the
 // next input: the scan field, as a rule.
 func (d *Desk) focusDefault() {
@@ -444,6 +511,16 @@ func (d *Desk) focusDefault() {
 // Esc cancels. It reports whether it used the key.
 func (d *Desk) globalKey(ev *fyne.KeyEvent) bool {
 	if d.staff == nil {
+		if d.setup {
+			switch ev.Name {
+			case fyne.KeyEscape:
+				d.closeSetup()
+				return true
+			case fyne.KeyF6:
+				d.Settings.Save.OnTapped()
+				return true
+			}
+		}
 		return false
 	}
 	switch ev.Name {
@@ -562,6 +639,9 @@ func (d *Desk) Lock() {
 	d.Scan.reset()
 	d.Cards.clear()
 	d.showLogin()
+	if !d.Login.loading {
+		d.Login.reload() // Pick up staff added in the shop since.
+	}
 }
 
 func (d *Desk) showLogin() {
@@ -624,6 +704,9 @@ func (d *Desk) applyStatus(st desksync.Status) {
 		d.onlineDot.FillColor = colOK
 	} else {
 		d.Online.Text = tr("status.offline", "Offline")
+		if !st.LastSync.IsZero() {
+			d.Online.Text += " · " + tr("status.synced_ago", "synced {{.Age}} ago", m{"Age": fmtAge(d.now(), st.LastSync)})
+		}
 		d.Online.Color = colBad
 		d.onlineDot.FillColor = colBad
 	}

@@ -77,7 +77,7 @@ func newCardScreen(d *Desk) *CardScreen {
 	c.Detail.Wrapping = fyne.TextWrapWord
 	c.Chain = container.NewVBox()
 	c.Amount = newEntry(d, tr("cards.amount", "Amount to use, e.g. 250"))
-	c.Amount.OnSubmitted = func(string) { c.redeemTyped() }
+	c.Amount.OnSubmitted = d.scanGuard(c.Amount, c.redeemTyped)
 	c.RedeemAll = newButton(d, tr("cards.use_all", "Use whole balance (F6)"), theme.ConfirmIcon(), c.redeemAll)
 	c.RedeemAll.Importance = widget.SuccessImportance
 	c.Redeem = newButton(d, tr("cards.use", "Use amount (Enter)"), theme.ConfirmIcon(), c.redeemTyped)
@@ -275,7 +275,6 @@ func (c *CardScreen) redeem(amt desksync.Money) {
 	}
 	staff := *c.d.staff
 	code := card.Code
-	old := *card
 	seq := c.seq
 	c.redeeming = true // One redemption at a time: a second Enter must not use the card twice.
 	setEnabled(c.Redeem, false)
@@ -296,8 +295,12 @@ func (c *CardScreen) redeem(amt desksync.Money) {
 			if err != nil {
 				slog.Info("redemption refused", "code", code, "staff", staff.ID, "err", err)
 				if desksync.Is(err, desksync.Unavailable) {
-					c.d.sayErr(tr("cards.offline_refused", "Offline: gift cards cannot be used without the shop. Cached balance {{.Balance}} ({{.Age}} old).",
-						m{"Balance": old.Balance.String(), "Age": fmtAge(c.d.now(), c.lookup.CachedAt)}))
+					// The shop may have taken it before the line went down: show
+					// what it knows now rather than invite a second try blind.
+					c.d.sayErr(tr("cards.no_answer", "The shop did not answer, so the card was not used here. Check the balance shown before you try again."))
+					if seq == c.seq {
+						c.Lookup(code)
+					}
 				} else {
 					c.d.sayErr(tr("cards.failed", "Not used: {{.Err}}", m{"Err": errText(err)}))
 				}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"text/template"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -137,6 +138,12 @@ func TestTranslationsComplete(t *testing.T) {
 	for k := range nb {
 		assert.Contains(t, en, k, "en.json lacks %s", k)
 	}
+	for name, msgs := range map[string]map[string]string{"en": en, "nb": nb} {
+		for k, v := range msgs {
+			_, err := template.New(k).Parse(v)
+			assert.NoError(t, err, "%s %s", name, k)
+		}
+	}
 }
 
 func TestConfigFile(t *testing.T) {
@@ -183,7 +190,7 @@ func TestSettingsSave(t *testing.T) {
 	require.Equal(t, app.ScreenSettings, f.d.CurrentScreen())
 	s := f.d.Settings
 	assert.Equal(t, f.shop.URL, s.ShopURL.Text)
-	assert.Equal(t, "file", s.PrinterTransport.Selected)
+	assert.Contains(t, s.PrinterTransport.Selected, "File")
 
 	// Bad input is refused with a message and nothing is saved.
 	s.ShopURL.SetText("not a url")
@@ -252,6 +259,15 @@ func TestConflictsResolvedByManager(t *testing.T) {
 		row = r
 	}
 	assert.Contains(t, row.Conflict.Summary+row.Conflict.Reason, code[:4])
+
+	// Retry sends it again; the shop refuses it again, and it comes back.
+	test.Tap(row.Retry)
+	f.idle()
+	assert.Contains(t, f.d.Message.Text, "Put back in the outbox")
+	f.eventually(func() bool { return len(f.d.Status.Conflicts) == 1 && f.desk.Status().Conflicts == 1 }, "the retried action is refused again")
+	for _, r := range f.d.Status.Conflicts {
+		row = r
+	}
 	test.Tap(row.Discard)
 	f.idle()
 	assert.Contains(t, f.d.Message.Text, "Write why", "a reason is required")
@@ -344,4 +360,34 @@ func TestEveryStringTranslated(t *testing.T) {
 		}
 	}
 	assert.Greater(t, n, 200)
+}
+
+func TestFirstTimeSetup(t *testing.T) {
+	f := mustOpen(t, func(c *app.Config) { c.DeskToken = "wrong-token" })
+	l := f.d.Login
+	assert.Empty(t, l.StaffButtons, "a wrong token gets no staff list")
+	assert.Contains(t, l.Error.Text, "desk token")
+	require.True(t, l.Setup.Visible(), "setup is offered while no staff are known")
+
+	test.Tap(l.Setup)
+	f.idle()
+	require.Equal(t, app.ScreenSettings, f.d.CurrentScreen())
+	s := f.d.Settings
+	assert.Equal(t, s.ShopURL, f.d.Window.Canvas().Focused())
+	s.DeskToken.SetText(f.shop.DeskToken)
+	f.key(fyne.KeyF6) // Save.
+	assert.Contains(t, f.d.Message.Text, "Restart")
+	b, err := os.ReadFile(f.configPath)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), f.shop.DeskToken)
+	assert.Nil(t, f.d.Staff(), "setup logs nobody in")
+	assert.Equal(t, l.PIN, f.d.Window.Canvas().Focused(), "back at the login screen")
+}
+
+func TestSetupNotOfferedOnceStaffAreKnown(t *testing.T) {
+	f := mustOpen(t)
+	assert.False(t, f.d.Login.Setup.Visible())
+	f.d.OpenSetup()
+	f.idle()
+	assert.NotEqual(t, app.ScreenSettings, f.d.CurrentScreen())
 }

@@ -2,9 +2,12 @@ package app_test
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 	"github.com/creack/pty"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -43,4 +46,37 @@ func TestSerialScanner(t *testing.T) {
 	require.NoError(t, err)
 	f.eventually(func() bool { return f.d.Scan.StateNow() == app.StateUnknown }, "a bad reading is shown")
 	assert.Contains(t, f.d.Scan.Detail.Text, "K7RM-4QX")
+
+	// A manager moves the scanner to another port: it works at once, and the
+	// old port is closed.
+	master2, port2 := newPTY(t)
+	f.key(fyne.KeyF12)
+	f.login("ingrid", "9999")
+	f.key(fyne.KeyF5)
+	f.d.Settings.ScannerSource.SetSelectedIndex(1) // Serial port
+	f.d.Settings.ScannerPort.SetText(port2)
+	test.Tap(f.d.Settings.Save)
+	f.idle()
+	require.Contains(t, f.d.Message.Text, "saved")
+	f.key(fyne.KeyF1)
+	code2 := f.shop.Code("authorized")
+	_, err = master2.Write([]byte(code2 + "\r"))
+	require.NoError(t, err)
+	f.eventually(func() bool { return f.d.Scan.Purchase() != nil && f.d.Scan.Purchase().Code == code2 && !f.d.Busy() },
+		"the scanner on the new port works: %q", f.d.Scan.State.Text)
+	f.key(fyne.KeyF4)
+	assert.Contains(t, f.d.Status.Scanner.Text, "serial:"+port2+": connected")
+	assert.NotContains(t, f.d.Status.Scanner.Text, "serial:"+port+":")
+}
+
+func newPTY(t *testing.T) (*os.File, string) {
+	t.Helper()
+	master, slave, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pty: %v", err)
+	}
+	name := slave.Name()
+	slave.Close()
+	t.Cleanup(func() { master.Close() })
+	return master, name
 }

@@ -62,14 +62,6 @@ func mustOpenWith(t testing.TB, sources []scanner.Source, opts ...option) *fixtu
 	}))
 	f.printPath = filepath.Join(t.TempDir(), "printer.bin")
 	f.configPath = filepath.Join(t.TempDir(), "config.json")
-	ctx, cancel := context.WithCancel(context.Background())
-	desk, err := desksync.Open(ctx, desksync.Config{BaseURL: f.shop.URL, Token: f.shop.DeskToken, DataDir: f.dataDir,
-		SyncInterval: 200 * time.Millisecond, Timeout: 2 * time.Second})
-	require.NoError(t, err)
-	f.desk = desk
-	done := make(chan struct{})
-	go func() { defer close(done); desk.Run(ctx) }()
-
 	cfg := app.DefaultConfig()
 	cfg.ShopURL, cfg.DeskToken, cfg.DataDir = f.shop.URL, f.shop.DeskToken, f.dataDir
 	cfg.Language = "en"
@@ -78,6 +70,14 @@ func mustOpenWith(t testing.TB, sources []scanner.Source, opts ...option) *fixtu
 	for _, o := range opts {
 		o(&cfg)
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	desk, err := desksync.Open(ctx, desksync.Config{BaseURL: cfg.ShopURL, Token: cfg.DeskToken, DataDir: f.dataDir,
+		SyncInterval: 200 * time.Millisecond, Timeout: 2 * time.Second})
+	require.NoError(t, err)
+	f.desk = desk
+	done := make(chan struct{})
+	go func() { defer close(done); desk.Run(ctx) }()
+
 	p, err := app.OpenPrinter(cfg)
 	require.NoError(t, err)
 	a := test.NewApp()
@@ -86,6 +86,17 @@ func mustOpenWith(t testing.TB, sources []scanner.Source, opts ...option) *fixtu
 		Printer:  p,
 		Pipeline: scanner.NewPipeline(scanner.Options{DedupWindow: -1}),
 		Sources:  sources,
+		OpenSources: func(ctx context.Context, cfg app.Config) []scanner.Source {
+			if cfg.ScannerSource != "serial" {
+				return nil
+			}
+			s, err := scanner.OpenSerial(ctx, scanner.SerialConfig{Port: cfg.ScannerPort, MinBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond})
+			if err != nil {
+				t.Errorf("open serial scanner: %v", err)
+				return nil
+			}
+			return []scanner.Source{s}
+		},
 		Config:   cfg,
 		SavePath: f.configPath,
 		ManualUI: true,

@@ -26,6 +26,9 @@ type LoginScreen struct {
 	Submit *Button
 	// Error says why a login failed.
 	Error *widget.Label
+	// Setup opens Settings without a login; shown only while no staff
+	// list could be loaded (a new desk, a wrong address or token).
+	Setup *Button
 
 	d        *Desk
 	loading  bool
@@ -48,12 +51,14 @@ func newLoginScreen(d *Desk) *LoginScreen {
 	// Up and Down choose the staff member from the keyboard.
 	l.Submit = newButton(d, tr("login.submit", "Log in (Enter)"), theme.LoginIcon(), l.submit)
 	l.Submit.Importance = widget.HighImportance
+	l.Setup = newButton(d, tr("login.setup", "Set up this desk…"), theme.SettingsIcon(), d.OpenSetup)
+	l.Setup.Hide()
 	l.Error = widget.NewLabel("")
 	l.Error.Wrapping = fyne.TextWrapWord
 	l.grid = container.NewGridWrap(fyne.NewSize(220, 80))
 	help := widget.NewLabel(tr("login.help", "Tap your name or use the arrow keys, type your PIN and press Enter."))
 	help.Wrapping = fyne.TextWrapWord
-	form := container.NewVBox(l.Selected, big(l.PIN, 28), l.Submit, l.Error, help)
+	form := container.NewVBox(l.Selected, big(l.PIN, 28), l.Submit, l.Error, help, l.Setup)
 	l.obj = container.NewBorder(container.NewVBox(title, widget.NewSeparator()), nil, nil,
 		container.NewGridWrap(fyne.NewSize(420, 420), form),
 		container.NewVScroll(l.grid))
@@ -82,8 +87,12 @@ func (l *LoginScreen) reload() {
 			l.loading = false
 			if err != nil {
 				l.Error.SetText(tr("login.no_staff", "Could not load the staff list: {{.Err}}", m{"Err": errText(err)}))
+				if len(l.staff) == 0 {
+					l.Setup.Show()
+				}
 				return
 			}
+			l.Setup.Hide()
 			l.setStaff(staff)
 		}
 	})

@@ -139,6 +139,7 @@ func newScanScreen(d *Desk) *ScanScreen {
 	})
 	s.SignCancel = newButton(d, tr("sign.cancel", "Cancel (Esc)"), theme.CancelIcon(), s.cancel)
 	s.SignMessage = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	s.SignMessage.Wrapping = fyne.TextWrapWord
 	signTitle := bigText(24, true)
 	signTitle.Text = tr("sign.title", "Signature for physical goods")
 	s.signPanel = container.NewBorder(
@@ -149,7 +150,7 @@ func newScanScreen(d *Desk) *ScanScreen {
 	s.CreditAmount = newEntry(d, tr("credit.amount", "Amount, e.g. 299,00"))
 	s.CreditAmount.selectAll = true
 	s.CreditReason = newEntry(d, tr("credit.reason", "Reason (required)"))
-	s.CreditAmount.OnSubmitted = func(string) { d.focus(s.CreditReason) }
+	s.CreditAmount.OnSubmitted = d.scanGuard(s.CreditAmount, func() { d.focus(s.CreditReason) })
 	s.CreditReason.OnSubmitted = func(string) { s.confirmCredit() }
 	s.CreditConfirm = newButton(d, tr("credit.confirm", "Credit (Enter)"), theme.ConfirmIcon(), s.confirmCredit)
 	s.CreditConfirm.Importance = widget.DangerImportance
@@ -529,7 +530,7 @@ func (s *ScanScreen) renderLines() {
 			e := newEntry(s.d, "0")
 			e.selectAll = true
 			e.SetText(strconv.Itoa(l.Remaining()))
-			e.OnSubmitted = func(string) { s.deliverChosen() }
+			e.OnSubmitted = s.d.scanGuard(e, s.deliverChosen)
 			s.Qty[l.ID] = e
 			qtys = append(qtys, e)
 			now = e
@@ -683,7 +684,13 @@ func (s *ScanScreen) startDelivery(q map[string]int, all bool) {
 	if p.NeedsSignature(q) {
 		s.pending = &req
 		s.Pad.Clear()
-		s.SignMessage.SetText(tr("sign.prompt", "The buyer signs for the goods here."))
+		var what []string
+		for _, l := range p.Lines {
+			if n := q[l.ID]; n > 0 {
+				what = append(what, fmt.Sprintf("%d × %s", n, l.Name))
+			}
+		}
+		s.SignMessage.SetText(tr("sign.for", "The buyer signs for: {{.What}}", m{"What": strings.Join(what, ", ")}))
 		s.signPanel.Show()
 		s.updateActions()
 		s.d.focusDefault()

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
+	"unicode"
 
 	"fyne.io/fyne/v2"
 
@@ -60,6 +62,18 @@ func (e *ScanEntry) TypedKey(ev *fyne.KeyEvent) {
 		e.SetText("")
 	}
 	e.Entry.TypedKey(ev)
+}
+
+// hasSource reports whether src is one of the scanners in use.
+func (d *Desk) hasSource(src scanner.Source) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, s := range d.sources {
+		if s == src {
+			return true
+		}
+	}
+	return false
 }
 
 // newPipeline builds the scan pipeline the settings describe.
@@ -158,7 +172,11 @@ func (d *Desk) watchSource(src scanner.Source) {
 					stats = nil
 					continue
 				}
-				d.do(func() { d.Status.scannerStatus(st) })
+				d.do(func() {
+					if d.hasSource(src) { // Not one replaced in Settings, closing down.
+						d.Status.scannerStatus(st)
+					}
+				})
 			}
 		}
 	}()
@@ -179,4 +197,28 @@ func listScannerDevices() (ports, hids []string) {
 		hids = append(hids, fmt.Sprintf("%04x:%04x", d.VendorID, d.ProductID))
 	}
 	return ports, hids
+}
+
+// looksLikeCode reports whether text typed into a number field (an amount,
+// a quantity) is a scanned code instead: a scanner types wherever the focus
+// is. Amounts and quantities are short and have no letters.
+func looksLikeCode(text string) bool {
+	t := strings.TrimSpace(text)
+	if len(t) >= scanner.ReferenceLen && strings.IndexFunc(t, unicode.IsLetter) >= 0 {
+		return true
+	}
+	return len(t) >= 12
+}
+
+// scanGuard wraps a number field's Enter handler: a scanned code goes to
+// the scan pipeline instead, and the field is cleared of it.
+func (d *Desk) scanGuard(e *Entry, next func()) func(string) {
+	return func(text string) {
+		if looksLikeCode(text) {
+			e.SetText("")
+			d.handleReading(text, scanner.SourceWedge)
+			return
+		}
+		next()
+	}
 }

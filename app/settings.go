@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -48,7 +49,19 @@ type SettingsScreen struct {
 	obj      fyne.CanvasObject
 }
 
-var transports = []string{"none", "tcp", "file", "serial", "device", "spooler"}
+// transports are the printer target kinds, in the order of the Connection list.
+var transports = []string{"none", "tcp", "device", "serial", "spooler", "file"}
+
+func transportNames() []string {
+	return []string{
+		tr("settings.tp_none", "No printer"),
+		tr("settings.tp_tcp", "Network (TCP port 9100)"),
+		tr("settings.tp_device", "USB (device file)"),
+		tr("settings.tp_serial", "Serial port"),
+		tr("settings.tp_spooler", "System printer (Windows)"),
+		tr("settings.tp_file", "File (testing)"),
+	}
+}
 
 func newSettingsScreen(d *Desk) *SettingsScreen {
 	s := &SettingsScreen{d: d, profiles: printer.Profiles()}
@@ -76,7 +89,7 @@ func newSettingsScreen(d *Desk) *SettingsScreen {
 		names[i] = p.Name
 	}
 	s.PrinterProfile = widget.NewSelect(names, nil)
-	s.PrinterTransport = widget.NewSelect(transports, nil)
+	s.PrinterTransport = widget.NewSelect(transportNames(), nil)
 	s.PrinterAddress = newEntry(d, "10.0.0.50:9100 · /dev/usb/lp0 · /dev/ttyUSB1?baud=19200")
 	s.NoteHeader = widget.NewMultiLineEntry()
 	s.NoteHeader.SetMinRowsVisible(2)
@@ -114,7 +127,7 @@ func newSettingsScreen(d *Desk) *SettingsScreen {
 	)
 	title := bigText(28, true)
 	title.Text = tr("settings.title", "Settings")
-	note := widget.NewLabel(tr("settings.restart_note", "The shop address, token and scanner take effect after a restart. The token is kept in the config file, readable only by you."))
+	note := widget.NewLabel(tr("settings.restart_note", "The shop address and tokens take effect after a restart; the printer and scanner at once. The tokens are kept in the config file, readable only by you."))
 	note.Wrapping = fyne.TextWrapWord
 	s.obj = container.NewBorder(container.NewVBox(title, note), s.Save, nil, nil, container.NewVScroll(form))
 	return s
@@ -147,7 +160,7 @@ func (s *SettingsScreen) load() {
 		}
 	}
 	tp, addr := splitTarget(c.PrinterTarget)
-	s.PrinterTransport.SetSelected(tp)
+	s.PrinterTransport.SetSelectedIndex(max(slices.Index(transports, tp), 0))
 	s.PrinterAddress.SetText(addr)
 	s.NoteHeader.SetText(c.NoteHeader)
 	s.NoteFooter.SetText(c.NoteFooter)
@@ -223,7 +236,7 @@ func (s *SettingsScreen) Collect() (Config, string) {
 	if i := s.PrinterProfile.SelectedIndex(); i >= 0 {
 		c.PrinterProfile = s.profiles[i].ID
 	}
-	c.PrinterTarget = joinTarget(s.PrinterTransport.Selected, s.PrinterAddress.Text)
+	c.PrinterTarget = joinTarget(transports[max(s.PrinterTransport.SelectedIndex(), 0)], s.PrinterAddress.Text)
 	if c.PrinterTarget != "" {
 		if _, err := printer.ParseTarget(c.PrinterTarget); err != nil {
 			return c, tr("settings.bad_target", "The printer address is not valid: {{.Err}}", m{"Err": err.Error()})
@@ -252,7 +265,7 @@ func (s *SettingsScreen) Collect() (Config, string) {
 }
 
 func (s *SettingsScreen) save() {
-	if !s.d.isManager() {
+	if !s.d.isManager() && !s.d.setup {
 		s.d.sayErr(tr("err.manager_only", "Only a manager can open this screen."))
 		return
 	}
@@ -262,15 +275,24 @@ func (s *SettingsScreen) save() {
 		return
 	}
 	path := s.d.svc.SavePath
-	by := s.d.staff.ID
+	by := "first-time setup"
+	if s.d.staff != nil {
+		by = s.d.staff.ID
+	}
+	old := s.d.cfg
 	s.d.async(func(ctx context.Context) func() {
 		var err error
 		if path != "" {
 			err = SaveConfig(path, cfg)
 		}
 		var applyErr error
+		var srcs []scanner.Source
+		reopened := false
 		if err == nil {
 			applyErr = s.d.applyPrinter(cfg)
+			if scannerChanged(old, cfg) && s.d.svc.OpenSources != nil {
+				srcs, reopened = s.d.reopenSources(cfg), true
+			}
 			if s.d.svc.OnSaved != nil {
 				if e := s.d.svc.OnSaved(cfg); e != nil && applyErr == nil {
 					applyErr = e
@@ -284,11 +306,28 @@ func (s *SettingsScreen) save() {
 			}
 			slog.Info("settings saved", "config", cfg, "by", by)
 			s.d.setConfig(cfg)
+			if reopened {
+				s.d.Status.resetScanners()
+				for _, src := range srcs {
+					s.d.watchSource(src)
+				}
+			}
 			if applyErr != nil {
 				s.d.sayErr(tr("settings.apply_failed", "Settings saved, but: {{.Err}}", m{"Err": applyErr.Error()}))
+				return
+			}
+			if s.d.setup {
+				s.d.closeSetup()
+				s.d.sayOK(tr("settings.saved_restart", "Settings saved. Restart Skranke to connect to the shop with them."))
 				return
 			}
 			s.d.sayOK(tr("settings.saved", "Settings saved."))
 		}
 	})
+}
+
+// scannerChanged reports whether the hardware scanner settings differ.
+func scannerChanged(a, b Config) bool {
+	return a.ScannerSource != b.ScannerSource || a.ScannerPort != b.ScannerPort || a.ScannerBaud != b.ScannerBaud ||
+		a.ScannerDevice != b.ScannerDevice || a.KeyboardScan != b.KeyboardScan
 }

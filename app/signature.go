@@ -121,17 +121,31 @@ func (p *SignaturePad) Empty() bool {
 	return ink < minInk
 }
 
-// Image renders the strokes in black on white at SignatureWidth ×
-// SignatureHeight, with a pen about 4 pixels wide.
+// Image renders the strokes in black on white, with a pen about 4 pixels
+// wide, on a canvas of SignatureWidth × SignatureHeight cropped to the ink
+// and a small margin, so that thumbnails and print show the signature, not
+// the empty pad around it.
 func (p *SignaturePad) Image() *image.Gray {
 	img := image.NewGray(image.Rect(0, 0, SignatureWidth, SignatureHeight))
 	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
+	ink := image.Rectangle{}
 	for _, s := range p.strokes {
 		for i := 1; i < len(s); i++ {
-			line(img, s[i-1].X*SignatureWidth, s[i-1].Y*SignatureHeight, s[i].X*SignatureWidth, s[i].Y*SignatureHeight, 2)
+			x0, y0 := s[i-1].X*SignatureWidth, s[i-1].Y*SignatureHeight
+			x1, y1 := s[i].X*SignatureWidth, s[i].Y*SignatureHeight
+			line(img, x0, y0, x1, y1, 2)
+			seg := image.Rect(int(x0), int(y0), int(x1), int(y1)).Canon()
+			seg.Max = seg.Max.Add(image.Pt(1, 1))
+			ink = ink.Union(seg)
 		}
 	}
-	return img
+	if ink.Empty() {
+		return img
+	}
+	crop := ink.Inset(-12).Intersect(img.Bounds())
+	out := image.NewGray(image.Rect(0, 0, crop.Dx(), crop.Dy()))
+	draw.Draw(out, out.Bounds(), img, crop.Min, draw.Src)
+	return out
 }
 
 // line draws a line of radius r by stamping discs along it.

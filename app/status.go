@@ -47,7 +47,7 @@ type ConflictRow struct {
 func newStatusScreen(d *Desk) *StatusScreen {
 	s := &StatusScreen{d: d, Conflicts: map[int64]*ConflictRow{}, scannerStates: map[string]scanner.DeviceStatus{}}
 	s.Online = bigText(40, true)
-	s.LastSync = widget.NewLabel("")
+	s.LastSync = rowLabel("")
 	s.Outbox = widget.NewLabel("")
 	s.Outbox.Wrapping = fyne.TextWrapWord
 	s.SyncNow = newButton(d, tr("status.sync_now", "Sync now (F6)"), theme.ViewRefreshIcon(), func() {
@@ -99,14 +99,14 @@ func (s *StatusScreen) load() {
 	s.conflictBox.RemoveAll()
 	s.Conflicts = map[int64]*ConflictRow{}
 	if !s.d.isManager() {
-		s.conflictBox.Add(widget.NewLabel(tr("status.conflicts_manager", "A manager logs in to see and resolve refused actions.")))
+		s.conflictBox.Add(rowLabel(tr("status.conflicts_manager", "A manager logs in to see and resolve refused actions.")))
 		return
 	}
 	s.d.async(func(ctx context.Context) func() {
 		cs, err := s.d.desk.Conflicts(ctx)
 		return func() {
 			if err != nil {
-				s.conflictBox.Add(widget.NewLabel(errText(err)))
+				s.conflictBox.Add(rowLabel(errText(err)))
 				return
 			}
 			s.setConflicts(cs)
@@ -118,7 +118,7 @@ func (s *StatusScreen) setConflicts(cs []desksync.OutboxConflict) {
 	s.conflictBox.RemoveAll()
 	s.Conflicts = map[int64]*ConflictRow{}
 	if len(cs) == 0 {
-		s.conflictBox.Add(widget.NewLabel(tr("status.no_conflicts", "None. Everything was accepted.")))
+		s.conflictBox.Add(rowLabel(tr("status.no_conflicts", "None. Everything was accepted.")))
 		return
 	}
 	for _, c := range cs {
@@ -188,6 +188,12 @@ func (s *StatusScreen) scannerStatus(st scanner.DeviceStatus) {
 	if st.State != scanner.Connected && s.d.staff != nil {
 		s.d.sayErr(tr("status.scanner_lost", "Scanner {{.Source}} is not connected. Scan into the field or type the code.", m{"Source": st.Source}))
 	}
+	s.showScanner()
+}
+
+// resetScanners forgets the states of scanners that were replaced.
+func (s *StatusScreen) resetScanners() {
+	s.scannerStates = map[string]scanner.DeviceStatus{}
 	s.showScanner()
 }
 

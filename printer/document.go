@@ -229,8 +229,9 @@ func (d *Document) BarcodeHRI(sym Symbology, data string, height int) *Document 
 	return d
 }
 
-// QR adds a centred QR code. module is the size of one module in dots, 0 for
-// a size that suits the paper. Profiles without GS ( k get it as a raster image.
+// QR adds a centred QR code (level M, up to 213 bytes of data). module is
+// the size of one module in dots, 0 for a size that suits the paper.
+// Profiles without GS ( k get it as a raster image.
 func (d *Document) QR(data string, module int) *Document {
 	d.blocks = append(d.blocks, qrBlock{data: data, module: module, align: AlignCenter})
 	return d

@@ -30,8 +30,8 @@ func EncodeDetailed(doc *Document, p Profile) (Encoded, error) {
 	if doc == nil || len(doc.blocks) == 0 {
 		return Encoded{}, ErrEmptyDocument
 	}
-	if p.WidthDots <= 0 || p.ColumnsA <= 0 {
-		return Encoded{}, fmt.Errorf("encode for %q: profile has no paper width", p.ID)
+	if err := p.Validate(); err != nil {
+		return Encoded{}, fmt.Errorf("encode: %w", err)
 	}
 	e := &encoder{p: p, te: newTextEncoder(p)}
 	e.out = append(e.out, 0x1b, '@')

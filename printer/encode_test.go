@@ -17,7 +17,7 @@ func TestCutAndDrawer(t *testing.T) {
 		{"epson-tm-t20iii", true, []byte("\x1dVB\x00")},
 		{"epson-tm-t20iii", false, []byte("\x1dVA\x00")},
 		{"bixolon-srp-350plusiii", false, []byte("\x1dVB\x00")}, // partial cutter only
-		{"generic-58", true, []byte("\x1bd\x04")},              // no cutter: feed to the tear bar
+		{"generic-58", true, []byte("\x1bd\x04")},               // no cutter: feed to the tear bar
 	}
 	for _, c := range cases {
 		p := MustProfile(t, c.profile)

@@ -102,9 +102,11 @@ func (p *Printer) Print(ctx context.Context, doc *Document) error {
 }
 
 // PrintRaw sends ESC/POS bytes as one job: each attempt has the job timeout,
-// transient faults (unreachable, timeout, broken connection) are retried, and
-// the call returns when ctx ends whatever the printer does. Failures are
-// *Error values with a Kind the app can show.
+// transient faults (unreachable, timeout, broken connection) before the
+// first byte went out are retried, and the call returns when ctx ends
+// whatever the printer does. A job that failed while sending is not sent
+// again, since part of it may be on paper. Failures are *Error values with a
+// Kind the app can show.
 func (p *Printer) PrintRaw(ctx context.Context, data []byte) error {
 	op := "print to " + p.target.String()
 	select {
@@ -116,11 +118,20 @@ func (p *Printer) PrintRaw(ctx context.Context, data []byte) error {
 	delay := p.opts.RetryDelay
 	var err error
 	for attempt := 0; ; attempt++ {
-		err = p.attempt(ctx, data)
+		var sending bool
+		sending, err = p.attempt(ctx, data)
 		if err == nil {
 			return nil
 		}
 		err = wrapErr(op, err)
+		if sending {
+			// Bytes may have reached the paper: sending the job again
+			// could print it twice, so staff decide (and reprint as KOPI).
+			err = &Error{Op: op, Kind: KindOf(err), Err: fmt.Errorf("the job may have printed in part: %w", errors.Unwrap(err))}
+			if ctx.Err() == nil {
+				break
+			}
+		}
 		if ctx.Err() != nil {
 			kind := KindCanceled
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -145,12 +156,14 @@ func (p *Printer) PrintRaw(ctx context.Context, data []byte) error {
 	return err
 }
 
-func (p *Printer) attempt(ctx context.Context, data []byte) error {
+// attempt sends data once; sending reports that the failure came after
+// the first bytes went out.
+func (p *Printer) attempt(ctx context.Context, data []byte) (sending bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, p.opts.JobTimeout)
 	defer cancel()
 	l, err := p.open(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer l.Close()
 	// Ask about paper and cover first where the line reads back without
@@ -161,7 +174,7 @@ func (p *Printer) attempt(ctx context.Context, data []byte) error {
 		switch {
 		case err == nil:
 			if perr := st.Problem(); perr != nil {
-				return perr
+				return false, perr
 			}
 		case KindOf(err) == KindTimeout && ctx.Err() == nil:
 			// The printer does not answer status; print anyway and stop asking.
@@ -169,10 +182,10 @@ func (p *Printer) attempt(ctx context.Context, data []byte) error {
 		case KindOf(err) == KindUnsupported, errors.Is(err, errNotStatus):
 			p.mute.Store(true)
 		default:
-			return err
+			return false, err
 		}
 	}
-	return l.write(ctx, data)
+	return true, l.write(ctx, data)
 }
 
 // Status asks the printer about itself with DLE EOT 1 to 4. It fails

@@ -19,6 +19,9 @@ func TestProfilesShipped(t *testing.T) {
 			t.Errorf("profile %q listed twice", p.ID)
 		}
 		seen[p.ID] = true
+		if err := p.Validate(); err != nil {
+			t.Error(err)
+		}
 		if p.Name == "" || p.WidthDots == 0 || p.ColumnsA == 0 || p.ColumnsB == 0 {
 			t.Errorf("profile %q is incomplete: %+v", p.ID, p)
 		}
@@ -43,6 +46,14 @@ func TestProfilesShipped(t *testing.T) {
 	}
 	if _, ok := printer.ProfileByID("nope"); ok {
 		t.Error("ProfileByID found an unknown id")
+	}
+	bad := MustProfile(t, "generic-80")
+	bad.CodePages = append(bad.CodePages, printer.CodePage{N: 99, Name: "CP999"})
+	if bad.Validate() == nil {
+		t.Error("unknown code page accepted")
+	}
+	if _, err := printer.Encode(printer.NewDocument().Feed(1), printer.Profile{ID: "empty"}); err == nil {
+		t.Error("encoded for an empty profile")
 	}
 }
 

@@ -95,3 +95,52 @@ func (l *spoolerLink) Close() error {
 	procClosePrinter.Call(uintptr(l.h))
 	return nil
 }
+
+var procEnumPrintersW = winspool.NewProc("EnumPrintersW")
+
+// printerInfo4 is PRINTER_INFO_4W.
+type printerInfo4 struct {
+	printerName *uint16
+	serverName  *uint16
+	attributes  uint32
+}
+
+// spoolerTargets lists local and connected printers by name.
+func spoolerTargets() []Target {
+	if winspool.Load() != nil {
+		return nil
+	}
+	const flags = 0x2 | 0x4 // PRINTER_ENUM_LOCAL | PRINTER_ENUM_CONNECTIONS
+	var needed, returned uint32
+	procEnumPrintersW.Call(flags, 0, 4, 0, 0, uintptr(unsafe.Pointer(&needed)), uintptr(unsafe.Pointer(&returned)))
+	if needed == 0 {
+		return nil
+	}
+	buf := make([]byte, needed)
+	r, _, _ := procEnumPrintersW.Call(flags, 0, 4, uintptr(unsafe.Pointer(&buf[0])), uintptr(needed),
+		uintptr(unsafe.Pointer(&needed)), uintptr(unsafe.Pointer(&returned)))
+	if r == 0 {
+		return nil
+	}
+	infos := unsafe.Slice((*printerInfo4)(unsafe.Pointer(&buf[0])), returned)
+	out := make([]Target, 0, len(infos))
+	for _, info := range infos {
+		if info.printerName == nil {
+			continue
+		}
+		out = append(out, Target{Kind: "spooler", Address: utf16PtrToString(info.printerName)})
+	}
+	return out
+}
+
+func utf16PtrToString(p *uint16) string {
+	var s []uint16
+	for ptr := unsafe.Pointer(p); ; ptr = unsafe.Add(ptr, 2) {
+		c := *(*uint16)(ptr)
+		if c == 0 {
+			break
+		}
+		s = append(s, c)
+	}
+	return syscall.UTF16ToString(s)
+}

@@ -586,3 +586,48 @@ func TestConnectTimeout(t *testing.T) {
 		t.Errorf("took %v", d)
 	}
 }
+
+// TestNoRetryAfterPartialSend: a printer that drops the connection in the
+// middle of a job is not sent the job again, which could print it twice.
+func TestNoRetryAfterPartialSend(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var mu sync.Mutex
+	accepted := 0
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			accepted++
+			mu.Unlock()
+			go func() {
+				buf := make([]byte, 1000)
+				io.ReadFull(c, buf)
+				c.(*net.TCPConn).SetLinger(0) // reset, as a printer power-cycled
+				c.Close()
+			}()
+		}
+	}()
+	opts := quickOptions()
+	opts.SkipStatusCheck = true
+	opts.Retries = 3
+	pr := printer.NewWithOptions(MustProfile(t, "generic-80"), printer.Target{Kind: "tcp", Address: ln.Addr().String()}, opts)
+	err = pr.PrintRaw(context.Background(), bytes.Repeat([]byte("x"), 32<<20))
+	if err == nil || !strings.Contains(err.Error(), "in part") {
+		t.Fatalf("got %v, want a partial-send failure", err)
+	}
+	if k := printer.KindOf(err); k != printer.KindIO {
+		t.Errorf("kind %v", k)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if accepted != 1 {
+		t.Errorf("job sent %d times", accepted)
+	}
+}

@@ -188,3 +188,27 @@ func copyFile(dst, src string) error {
 	}
 	return out.Close()
 }
+
+// BenchmarkLookupOffline1M is a scan while the shop is down: Desk.Lookup
+// finds nobody listening and answers from the million-purchase cache.
+func BenchmarkLookupOffline1M(b *testing.B) {
+	dir := bigCacheDir(b)
+	d, err := desksync.Open(context.Background(), desksync.Config{BaseURL: deadAddr(b), DataDir: dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(3, 4))
+	lat := make([]time.Duration, 0, 1<<14)
+	for b.Loop() {
+		code := benchCode(rng.IntN(bigCache))
+		start := time.Now()
+		l, err := d.Lookup(ctx, code)
+		lat = append(lat, time.Since(start))
+		if err != nil || !l.FromCache {
+			b.Fatalf("lookup %s: %v", code, err)
+		}
+	}
+	reportP99(b, lat)
+}

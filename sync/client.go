@@ -112,12 +112,16 @@ func retryable(req *resty.Request) bool {
 	return req.Header.Get("Idempotency-Key") != ""
 }
 
-// transientErr reports whether a transport error may go away on its own.
+// transientErr reports whether a transport error may go away on its own
+// within a retry's wait. A refused connection will not: nobody listens, and
+// a scan should fall back to the cache at once rather than after retries.
 // Resty itself stops once the caller's context is done.
 func transientErr(err error) bool {
-	return !errors.Is(err, context.Canceled)
+	return !errors.Is(err, context.Canceled) && !errors.Is(err, syscall.ECONNREFUSED)
 }
 
+// quietLogger sends resty's log lines to slog at debug level: a retry is
+// routine, and the outcome is reported as an error anyway.
 type quietLogger struct{}
 
 func (quietLogger) Errorf(format string, v ...any) {
@@ -213,8 +217,8 @@ func statusErr(op string, status int, body []byte) error {
 	switch {
 	case status == http.StatusConflict:
 		kind = Conflict
-	case status == http.StatusUnprocessableEntity && kind != NotPayable:
-		kind = Conflict // Idempotency key reused with another body, or a refused state change.
+	case status == http.StatusUnprocessableEntity && (!decoded || kind == Other):
+		kind = Conflict // A refused state change; the code says which when the body is readable.
 	case status == http.StatusBadGateway, status == http.StatusServiceUnavailable, status == http.StatusGatewayTimeout:
 		kind = Unavailable
 	case status >= 500:

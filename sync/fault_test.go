@@ -240,3 +240,89 @@ func TestOutboxOrder(t *testing.T) {
 	defer mu.Unlock()
 	require.Equal(t, want, got)
 }
+
+// A delivery the shop keeps failing on stays queued, and the cache still
+// gets the shop's news.
+func TestStuckActionDoesNotStopPulls(t *testing.T) {
+	ctx := context.Background()
+	f := startFaultDesk(t)
+	f.proxy.set(func(r *http.Request) fault {
+		if isDeliveryPost(r) {
+			return fail500
+		}
+		return pass
+	})
+	_, _, err := f.desk.Deliver(ctx, desksync.DeliverRequest{Code: f.p.Code, Staff: kari, Lines: []desksync.DeliveredLine{{LineID: "1", Quantity: 1}}})
+	require.NoError(t, err, "queued; the shop's failure is not the staff's problem")
+	require.Equal(t, 1, f.desk.Status().Pending)
+
+	p2 := newPurchase(f.srv)
+	err = f.desk.Sync(ctx)
+	require.True(t, desksync.Is(err, desksync.Internal), "%v", err)
+	_, err = f.desk.Cached(ctx, p2.Code)
+	require.NoError(t, err, "pulled despite the stuck delivery")
+	s := f.desk.Status()
+	require.Equal(t, 1, s.Pending)
+	require.True(t, s.Online)
+	require.Contains(t, s.LastError, "internal server error")
+
+	f.proxy.set(nil)
+	require.NoError(t, f.desk.Sync(ctx))
+	require.Equal(t, 0, f.desk.Status().Pending)
+	require.Len(t, f.srv.Deliveries(f.p.Code), 1)
+}
+
+func isSignaturePut(r *http.Request) bool {
+	return r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/signatures/")
+}
+
+func TestRefusedSignature(t *testing.T) {
+	ctx := context.Background()
+	f := startFaultDesk(t)
+	f.proxy.set(func(r *http.Request) fault {
+		if isSignaturePut(r) {
+			return bad400
+		}
+		return pass
+	})
+	withSig := desksync.DeliverRequest{Code: f.p.Code, Staff: kari, Lines: []desksync.DeliveredLine{{LineID: "2", Quantity: 1}}, Signature: signaturePNG(t)}
+
+	// Online, staff hear of it at once and nothing is handed over.
+	_, _, err := f.desk.Deliver(ctx, withSig)
+	require.True(t, desksync.Is(err, desksync.Invalid), "%v", err)
+	require.Contains(t, err.Error(), "signature")
+	require.Empty(t, f.srv.Deliveries(f.p.Code))
+	cs, err := f.desk.Conflicts(ctx)
+	require.NoError(t, err)
+	require.Empty(t, cs)
+	require.Equal(t, 0, f.desk.Status().Pending)
+
+	// Queued offline, it goes to a manager as one item: the delivery.
+	f.proxy.set(always(reset))
+	_, _, err = f.desk.Deliver(ctx, withSig)
+	require.NoError(t, err)
+	f.proxy.set(func(r *http.Request) fault {
+		if isSignaturePut(r) {
+			return bad400
+		}
+		return pass
+	})
+	require.NoError(t, f.desk.Sync(ctx))
+	cs, err = f.desk.Conflicts(ctx)
+	require.NoError(t, err)
+	require.Len(t, cs, 1)
+	require.Equal(t, "delivery", cs[0].Kind)
+	require.Contains(t, cs[0].Reason, "signature")
+	require.Equal(t, 1, f.desk.Status().Conflicts)
+
+	// Once the shop takes the signature, a retry sends both, in order.
+	f.proxy.set(nil)
+	require.NoError(t, f.desk.Retry(ctx, cs[0].ID))
+	require.NoError(t, f.desk.Sync(ctx))
+	require.Equal(t, 0, f.desk.Status().Conflicts)
+	got := f.srv.Deliveries(f.p.Code)
+	require.Len(t, got, 1)
+	png, err := f.desk.Client().Signature(ctx, got[0].SignatureID)
+	require.NoError(t, err)
+	require.Equal(t, signaturePNG(t), png)
+}

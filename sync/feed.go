@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 )
@@ -74,6 +75,9 @@ func scanTop(b []byte) (fp feedPurchase, ok bool) {
 			return fp, false
 		}
 		val := b[vs:ve]
+		if foldsToField(key) {
+			return fp, false // encoding/json matches keys case-insensitively.
+		}
 		switch string(key) {
 		case "code":
 			if len(val) < 2 || val[0] != '"' {
@@ -81,8 +85,8 @@ func scanTop(b []byte) (fp feedPurchase, ok bool) {
 			}
 			s := val[1 : len(val)-1]
 			for _, c := range s {
-				if c == '\\' {
-					return fp, false
+				if c == '\\' || c >= 0x80 || c < 0x20 {
+					return fp, false // Codes are plain ASCII; leave the rest to encoding/json.
 				}
 			}
 			fp.Code, seenCode = string(s), true
@@ -117,6 +121,17 @@ func scanTop(b []byte) (fp feedPurchase, ok bool) {
 		}
 	}
 	return fp, false
+}
+
+// foldsToField reports whether key matches one of the fields read here only
+// when case is ignored.
+func foldsToField(key []byte) bool {
+	for _, f := range [...]string{"code", "seq", "deliveries", "credits"} {
+		if string(key) != f && bytes.EqualFold(key, []byte(f)) {
+			return true
+		}
+	}
+	return false
 }
 
 func skipWS(b []byte, i int) int {

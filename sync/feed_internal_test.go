@@ -18,6 +18,9 @@ var feedSeeds = []string{
 	`{"code":"X7","seq":7,"code":"X8"}`,
 	`{"code":"X9","seq":1e2}`,
 	`{}`,
+	`{"code":"X10","ſeq":3,"seq":4}`,
+	`{"code":"X11","ſeq":3}`,
+	`{"Code":"X12","seq":1}`,
 }
 
 // The fast path must agree with encoding/json wherever it answers.

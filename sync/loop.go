@@ -40,7 +40,7 @@ func (d *Desk) Run(ctx context.Context) error {
 				continue
 			}
 		}
-		if time.Since(lastStaff) > staffRefresh {
+		if time.Since(lastStaff) > staffRefresh && !d.backingOff() {
 			sctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
 			_, serr := d.refreshStaff(sctx)
 			if serr == nil {
@@ -113,11 +113,13 @@ func (d *Desk) Sync(ctx context.Context) error {
 	default:
 	}
 	_, err := d.drain(ctx, 0)
-	if err == nil {
-		err = d.resolveSending(ctx)
+	// One action the shop keeps failing on (a 500 on that request alone)
+	// must not keep the cache from updating: go on unless the shop is gone.
+	if err == nil || !Is(err, Unavailable) {
+		err = errors.Join(err, d.resolveSending(ctx))
 	}
-	if err == nil {
-		err = d.pull(ctx)
+	if err == nil || !Is(err, Unavailable) {
+		err = errors.Join(err, d.pull(ctx))
 	}
 	d.afterSync(err, true)
 	return err

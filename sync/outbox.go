@@ -43,6 +43,7 @@ type outboxRow struct {
 	State     string
 	Attempts  int
 	Summary   string
+	LastError string
 	CreatedAt time.Time
 }
 
@@ -57,12 +58,12 @@ VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.Kind, r.Key, r.Code, r.Method,
 	return err
 }
 
-const outboxCols = "id, kind, key, code, method, path, content_type, body, staff_id, depends_on, state, attempts, summary, created_at"
+const outboxCols = "id, kind, key, code, method, path, content_type, body, staff_id, depends_on, state, attempts, summary, last_error, created_at"
 
 func scanOutbox(s interface{ Scan(...any) error }) (outboxRow, error) {
 	var r outboxRow
 	var created int64
-	err := s.Scan(&r.ID, &r.Kind, &r.Key, &r.Code, &r.Method, &r.Path, &r.CType, &r.Body, &r.StaffID, &r.DependsOn, &r.State, &r.Attempts, &r.Summary, &created)
+	err := s.Scan(&r.ID, &r.Kind, &r.Key, &r.Code, &r.Method, &r.Path, &r.CType, &r.Body, &r.StaffID, &r.DependsOn, &r.State, &r.Attempts, &r.Summary, &r.LastError, &created)
 	r.CreatedAt = fromNanos(created)
 	return r, err
 }
@@ -249,12 +250,27 @@ func (d *Desk) drain(ctx context.Context, interactive int64) (outcome sendOutcom
 			dep, err := d.c.outboxRow(ctx, r.DependsOn)
 			if err == nil && dep.State != stateDone && dep.State != statePending {
 				reason := "its signature was not accepted by the shop"
+				state := stateConflict
+				if r.ID == interactive {
+					// Staff are waiting: they hear of it now, and neither
+					// the delivery nor its signature waits for a manager.
+					state = stateRefused
+					outcome = sendOutcome{sent: true, err: E("deliver", Invalid, "the shop did not accept the signature, so nothing was handed over: "+dep.LastError)}
+				}
 				if err := d.c.write(ctx, "sync outbox", func(tx *sql.Tx) error {
-					return setState(ctx, tx, r.ID, stateConflict, reason)
+					if state == stateRefused {
+						if err := setState(ctx, tx, dep.ID, stateRefused, dep.LastError); err != nil {
+							return err
+						}
+					}
+					return setState(ctx, tx, r.ID, state, reason)
 				}); err != nil {
 					return outcome, err
 				}
 				d.notify()
+				if r.ID == interactive {
+					return outcome, nil
+				}
 				continue
 			}
 		}
@@ -297,6 +313,9 @@ func (d *Desk) drain(ctx context.Context, interactive int64) (outcome sendOutcom
 			return outcome, err
 		}
 		d.notify()
+		if r.ID == interactive {
+			return outcome, nil // Later actions are the loop's work.
+		}
 	}
 }
 

@@ -23,6 +23,7 @@ const (
 	fail500       // Answer 500 without forwarding.
 	garbage       // Answer 200 with malformed JSON without forwarding.
 	reset         // Cut the connection without forwarding.
+	bad400        // Answer 400 invalid without forwarding, as a shop refusing the request.
 )
 
 // faultProxy is a loopback TCP proxy in front of shopd that reads HTTP/1.1
@@ -173,6 +174,10 @@ func (p *faultProxy) serve(client net.Conn) {
 		case fail500:
 			e := `{"error":{"code":"internal","message":"internal server error: database is locked"}}`
 			io.WriteString(client, "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: "+itoa(len(e))+"\r\n\r\n"+e)
+			continue
+		case bad400:
+			e := `{"error":{"code":"invalid","message":"not a PNG image"}}`
+			io.WriteString(client, "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: "+itoa(len(e))+"\r\n\r\n"+e)
 			continue
 		case garbage:
 			g := `{"code":"ABCD","lines":[{"id":`

@@ -164,20 +164,16 @@ func run(args []string, stderr io.Writer) int {
 	if err != nil {
 		slog.Error("printer setting is not valid; printing is off until it is fixed in Settings", "target", cfg.PrinterTarget, "err", err)
 	}
-	sources := openSources(ctx, cfg)
-	defer func() {
-		for _, s := range sources {
-			_ = s.Close()
-		}
-	}()
+	sources := openSources(ctx, cfg) // The desk UI closes them.
 
 	a := fyneapp.NewWithID("no.skranke.desk")
 	d := app.New(a, app.Services{
-		Desk:     desk,
-		Printer:  prn,
-		Sources:  sources,
-		Config:   cfg,
-		SavePath: path,
+		Desk:        desk,
+		Printer:     prn,
+		Sources:     sources,
+		OpenSources: openSources,
+		Config:      cfg,
+		SavePath:    path,
 	})
 	d.Start()
 	go func() {

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -293,5 +296,31 @@ func TestChangesAreCompressedForClientsThatAsk(t *testing.T) {
 	}
 	if len(zipped)*4 > len(plain) {
 		t.Errorf("gzip made %d bytes of %d", len(zipped), len(plain))
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata")
+
+// TestDemoCodesMatchGolden pins the demo codes: the README lists them for
+// people to scan, so a change to the demo generator must be deliberate
+// (go test -run DemoCodesMatchGolden -update).
+func TestDemoCodesMatchGolden(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	for _, c := range shop.DemoCodes() {
+		fmt.Fprintf(&b, "%-20s %-9s %s\n", c.Label, c.Kind, c.Code)
+	}
+	golden := filepath.Join("testdata", "demo_codes.golden")
+	if *update {
+		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != string(want) {
+		t.Errorf("demo codes changed:\n%s\nwant:\n%s", b.String(), want)
 	}
 }

@@ -2,7 +2,9 @@ package shop_test
 
 import (
 	"bytes"
+	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	gosync "sync"
 	"testing"
@@ -315,4 +317,40 @@ func TestOfflineDeliveryKeepsItsTime(t *testing.T) {
 		t.Errorf("a period ending at now lists a delivery made at now")
 	}
 	wantStatus(t, c.get("/deliveries?from=yesterday"), http.StatusBadRequest)
+}
+
+// panicStore is a store whose reads blow up, as a bug in a handler would.
+type panicStore struct{ shop.Store }
+
+func (panicStore) View(context.Context, func(shop.Tx) error) error { panic("boom") }
+
+func TestServerFailuresAreJSON(t *testing.T) {
+	t.Parallel()
+	t.Run("database gone", func(t *testing.T) {
+		srv := shoptest.Start(t)
+		c := newClient(t, srv)
+		srv.DB.Close()
+		a := c.get("/health")
+		wantStatus(t, a, http.StatusServiceUnavailable)
+		if code := a.errorCode(t); code != "unavailable" {
+			t.Errorf("health: code %q", code)
+		}
+		a = c.get("/purchases/" + srv.Code("paid-course"))
+		wantStatus(t, a, http.StatusInternalServerError)
+		if code := a.errorCode(t); code != "internal" {
+			t.Errorf("lookup: code %q", code)
+		}
+	})
+	t.Run("panic", func(t *testing.T) {
+		srv := shoptest.Start(t)
+		hs := httptest.NewServer(shop.New(panicStore{srv.DB}, shop.Config{}))
+		defer hs.Close()
+		c := newClient(t, srv)
+		c.base = hs.URL + shop.APIPrefix
+		a := c.get("/health")
+		wantStatus(t, a, http.StatusInternalServerError)
+		if code := a.errorCode(t); code != "internal" {
+			t.Errorf("code %q", code)
+		}
+	})
 }

@@ -40,6 +40,9 @@ const (
 	DemoStaff2ID     = "jonas"  // Jonas Brække, staff, PIN 4321.
 	DemoManagerID    = "ingrid" // Ingrid Solbakken, manager, PIN 9999.
 	DemoAccountantID = "per"    // Per Åsheim, accountant, PIN 5555.
+
+	DemoStaffPIN   = "1234" // Kari Nordmann's PIN.
+	DemoManagerPIN = "9999" // Ingrid Solbakken's PIN.
 )
 
 // DemoCode is one code of the demo data, with a stable label that tests and
@@ -141,9 +144,9 @@ func demoData(now time.Time) *demoSet {
 	d.tokens = []string{DemoDeskToken, DemoDesk2Token, DemoOtherDeskToken}
 	saltRNG := demoCodeRNG(9)
 	for _, s := range []demoStaff{
-		{desksync.Staff{ID: DemoStaffID, Name: "Kari Nordmann", Role: desksync.RoleStaff, CentreID: DemoCentreID}, "1234"},
+		{desksync.Staff{ID: DemoStaffID, Name: "Kari Nordmann", Role: desksync.RoleStaff, CentreID: DemoCentreID}, DemoStaffPIN},
 		{desksync.Staff{ID: DemoStaff2ID, Name: "Jonas Brække", Role: desksync.RoleStaff, CentreID: DemoCentreID}, "4321"},
-		{desksync.Staff{ID: DemoManagerID, Name: "Ingrid Solbakken", Role: desksync.RoleManager, CentreID: DemoCentreID}, "9999"},
+		{desksync.Staff{ID: DemoManagerID, Name: "Ingrid Solbakken", Role: desksync.RoleManager, CentreID: DemoCentreID}, DemoManagerPIN},
 		{desksync.Staff{ID: DemoAccountantID, Name: "Per Åsheim", Role: desksync.RoleAccountant, CentreID: DemoCentreID}, "5555"},
 		{desksync.Staff{ID: "lise", Name: "Lise Tjøstheim", Role: desksync.RoleManager, CentreID: DemoOtherCentreID}, "8888"},
 	} {

@@ -1,0 +1,380 @@
+package main_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+
+	"github.com/skranke/skranke/cmd/shopd/shop"
+)
+
+// binaries builds skranke and shopd once per test run.
+var binaries = struct {
+	once          sync.Once
+	dir, err, log string
+}{}
+
+func buildBinaries(t *testing.T) (skranke, shopd string) {
+	t.Helper()
+	binaries.once.Do(func() {
+		dir, err := os.MkdirTemp("", "skranke-e2e-")
+		if err != nil {
+			binaries.err = err.Error()
+			return
+		}
+		binaries.dir = dir
+		for _, pkg := range []string{"skranke", "shopd"} {
+			out, err := exec.Command("go", "build", "-o", filepath.Join(dir, pkg), "../"+pkg).CombinedOutput()
+			if err != nil {
+				binaries.err = fmt.Sprintf("go build %s: %v\n%s", pkg, err, out)
+				return
+			}
+		}
+	})
+	if binaries.err != "" {
+		t.Fatal(binaries.err)
+	}
+	return filepath.Join(binaries.dir, "skranke"), filepath.Join(binaries.dir, "shopd")
+}
+
+// startShopd runs the real shopd binary with demo data on a free loopback
+// port and returns its base URL.
+func startShopd(t *testing.T, bin, dbPath string) string {
+	t.Helper()
+	cmd := exec.Command(bin, "-demo", "-db", dbPath, "-addr", "127.0.0.1:0")
+	out := newLogWatcher()
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start shopd: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	line, err := out.waitFor(ctx, "shopd listening on http://")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)`).FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("no address in %q", line)
+	}
+	return "http://" + m[1]
+}
+
+// tcpPrinter is a loopback ESC/POS printer on a real socket: it keeps every
+// byte it is sent and answers DLE EOT status requests as a ready printer does.
+type tcpPrinter struct {
+	ln   net.Listener
+	mu   sync.Mutex
+	data bytes.Buffer
+	got  chan struct{}
+}
+
+func startTCPPrinter(t *testing.T) *tcpPrinter {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &tcpPrinter{ln: ln, got: make(chan struct{}, 1)}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go p.serve(c)
+		}
+	}()
+	return p
+}
+
+func (p *tcpPrinter) serve(c net.Conn) {
+	defer c.Close()
+	buf := make([]byte, 4096)
+	var tail []byte
+	for {
+		n, err := c.Read(buf)
+		if n > 0 {
+			chunk := buf[:n]
+			p.mu.Lock()
+			p.data.Write(chunk)
+			p.mu.Unlock()
+			// Answer every DLE EOT n (status request) with "online, no
+			// error"; tail keeps a request split across reads.
+			scan := append(tail, chunk...)
+			for i := 0; i+2 < len(scan); i++ {
+				if scan[i] == 0x10 && scan[i+1] == 0x04 && scan[i+2] >= 1 && scan[i+2] <= 4 {
+					_, _ = c.Write([]byte{0x12})
+				}
+			}
+			tail = append([]byte(nil), scan[max(len(scan)-2, 0):]...)
+			select {
+			case p.got <- struct{}{}:
+			default:
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// Bytes returns everything printed so far.
+func (p *tcpPrinter) Bytes() []byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]byte(nil), p.data.Bytes()...)
+}
+
+// waitFor waits until the printed bytes satisfy ok.
+func (p *tcpPrinter) waitFor(ctx context.Context, ok func([]byte) bool) ([]byte, error) {
+	for {
+		b := p.Bytes()
+		if ok(b) {
+			return b, nil
+		}
+		select {
+		case <-p.got:
+		case <-ctx.Done():
+			return b, fmt.Errorf("printer did not receive the expected bytes (%d bytes received)", len(b))
+		}
+	}
+}
+
+// code128Holds reports whether data has a GS k Code128 barcode command whose
+// payload, after the code set selector, is the code.
+func code128Holds(data []byte, code string) bool {
+	for i := 0; i+4 < len(data); i++ {
+		if data[i] != 0x1d || data[i+1] != 'k' || data[i+2] != 73 {
+			continue
+		}
+		n := int(data[i+3])
+		if i+4+n > len(data) {
+			continue
+		}
+		if decodeCode128Payload(data[i+4:i+4+n]) == code {
+			return true
+		}
+	}
+	return false
+}
+
+// decodeCode128Payload reads ESC/POS's Code128 data: "{A", "{B" and "{C"
+// select code sets; in set C each byte is two digits.
+func decodeCode128Payload(p []byte) string {
+	var b strings.Builder
+	set := byte('B')
+	for i := 0; i < len(p); i++ {
+		if p[i] == '{' && i+1 < len(p) {
+			switch p[i+1] {
+			case 'A', 'B', 'C':
+				set = p[i+1]
+				i++
+				continue
+			case '{':
+				b.WriteByte('{')
+				i++
+				continue
+			}
+		}
+		if set == 'C' {
+			fmt.Fprintf(&b, "%02d", p[i])
+		} else {
+			b.WriteByte(p[i])
+		}
+	}
+	return b.String()
+}
+
+// purchaseFromShop reads a purchase straight from shopd's API.
+func purchaseFromShop(t *testing.T, baseURL, code string) map[string]any {
+	t.Helper()
+	req, _ := http.NewRequest("GET", baseURL+shop.APIPrefix+"/purchases/"+code, nil)
+	req.Header.Set("Authorization", "Bearer "+shop.DemoDeskToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var p map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestDeskEndToEnd runs the real skranke binary under Xvfb against the real
+// shopd binary on loopback, scanning as a keyboard-wedge scanner (xdotool)
+// and as a serial scanner (through a pty), delivering from the keyboard and
+// printing to a TCP printer on loopback.
+func TestDeskEndToEnd(t *testing.T) {
+	requireTools(t, "Xvfb", "xdotool", "xwd")
+	if testing.Short() {
+		t.Skip("end-to-end test of the real binary; skipped with -short")
+	}
+	skrankeBin, shopdBin := buildBinaries(t)
+	dir := t.TempDir()
+	shopURL := startShopd(t, shopdBin, filepath.Join(dir, "shop.db"))
+	printer := startTCPPrinter(t)
+	disp := startXvfb(t, 1280, 800)
+
+	// The serial scanner: skranke opens the pty's device, the test types
+	// into its other end as the scanner would.
+	scannerSide, deviceSide, err := pty.Open()
+	if err != nil {
+		t.Fatalf("open pty: %v", err)
+	}
+	t.Cleanup(func() { scannerSide.Close(); deviceSide.Close() })
+
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, skrankeBin,
+		"-shop", shopURL, "-token", shop.DemoDeskToken,
+		"-data", filepath.Join(dir, "desk"),
+		"-printer", "tcp://"+printer.ln.Addr().String(), "-profile", "epson-tm-t20iii",
+		"-serial", deviceSide.Name(), "-lang", "en")
+	logs := newLogWatcher()
+	cmd.Stdout, cmd.Stderr = logs, logs
+	cmd.Env = append(os.Environ(), "DISPLAY="+disp.name, "SKRANKE_CONFIG_DIR="+filepath.Join(dir, "config"), "LANG=en_US.UTF-8")
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start skranke: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("skranke output:\n%s", logs.String())
+		}
+	})
+
+	step := func(what string, subs ...string) string {
+		t.Helper()
+		c, stop := context.WithTimeout(ctx, 60*time.Second)
+		defer stop()
+		line, err := logs.waitFor(c, subs...)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return line
+	}
+
+	win, err := disp.xdotool(ctx, "search", "--sync", "--onlyvisible", "--name", "Skranke")
+	if err != nil {
+		t.Fatal(err)
+	}
+	win = strings.Fields(win)[0]
+	if _, err := disp.xdotool(ctx, "windowfocus", "--sync", win); err != nil {
+		t.Fatal(err)
+	}
+	typeKeys := func(text string) {
+		t.Helper()
+		// 8 ms between keys: as fast as a keyboard-wedge scanner types.
+		if _, err := disp.xdotool(ctx, "type", "--delay", "8", text); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := disp.xdotool(ctx, "key", "Return"); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// The staff list loads from the shop; the first name (Ingrid, manager) is chosen.
+	step("staff list shown", "staff list loaded")
+	typeKeys(shop.DemoManagerPIN)
+	step("log in", "staff logged in", "staff="+shop.DemoManagerID)
+	shot := func(name string) {
+		t.Helper()
+		img, err := disp.screenshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := distinctColours(img); n < 8 {
+			t.Fatalf("screenshot %s looks blank: %d colours", name, n)
+		}
+		savePNG(t, filepath.Join(dir, name+".png"), img)
+		if out := os.Getenv("SKRANKE_SCREENSHOTS"); out != "" {
+			savePNG(t, filepath.Join(out, name+".png"), img)
+		}
+	}
+
+	// A keyboard-wedge scan shows the purchase.
+	code := shop.DemoCodeFor("paid-course")
+	typeKeys(code)
+	step("wedge scan shows the purchase", "purchase shown", "code="+code, "state=deliverable")
+	shot("screen-purchase")
+
+	// Enter delivers what remains; the note goes to the printer with the
+	// reference code in its barcode.
+	if _, err := disp.xdotool(ctx, "key", "Return"); err != nil {
+		t.Fatal(err)
+	}
+	step("deliver", "delivered", "code="+code)
+	pctx, pstop := context.WithTimeout(ctx, 60*time.Second)
+	printed, err := printer.waitFor(pctx, func(b []byte) bool { return code128Holds(b, code) })
+	pstop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(printed, []byte("DELIVERY NOTE")) {
+		t.Errorf("the printed note is not titled as a delivery note")
+	}
+	shot("screen-delivered")
+
+	// The same code again shows the purchase as already delivered.
+	typeKeys(code)
+	step("rescan shows delivered", "purchase shown", "code="+code, "state=delivered")
+
+	// The shop holds exactly one delivery once the outbox drained.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		p := purchaseFromShop(t, shopURL, code)
+		if d, _ := p["deliveries"].([]any); len(d) == 1 {
+			break
+		} else if len(d) > 1 {
+			t.Fatalf("the shop holds %d deliveries, want 1", len(d))
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the delivery never reached the shop: %v", p["deliveries"])
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal(ctx.Err())
+		case <-time.After(200 * time.Millisecond): // polling the shop's state, not synchronising
+		}
+	}
+
+	// A serial scanner: the code arrives through the pty in two chunks.
+	other := shop.DemoCodeFor("pending")
+	if _, err := scannerSide.Write([]byte(other[:3])); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := scannerSide.Write([]byte(other[3:] + "\r")); err != nil {
+		t.Fatal(err)
+	}
+	step("serial scan shows the purchase", "purchase shown", "code="+other, "state=not_payable")
+	shot("screen-pending")
+
+	// A mangled scan says what was read.
+	if _, err := io.WriteString(scannerSide, "A6MAECGX\r"); err != nil {
+		t.Fatal(err)
+	}
+	step("mangled scan", "A6MAECGX")
+}
