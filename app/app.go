@@ -721,11 +721,13 @@ func (d *Desk) applyStatus(st desksync.Status) {
 	}
 	d.Online.Refresh()
 	d.onlineDot.Refresh()
-	if st.Online && d.Login != nil && len(d.Login.staff) == 0 && !d.Login.loading {
-		d.Login.reload() // The first start was offline: fetch the staff list now.
-	}
-	if st.Online && d.centre.ID == "" && !d.infoLoading {
-		d.loadDeskInfo()
+	if st.Online && !prev.Online { // Back online: fetch what an offline start could not.
+		if d.Login != nil && len(d.Login.staff) == 0 && !d.Login.loading {
+			d.Login.reload()
+		}
+		if d.centre.ID == "" && !d.infoLoading {
+			d.loadDeskInfo()
+		}
 	}
 	if d.Status != nil {
 		d.Status.show(st)

@@ -201,7 +201,7 @@ func (c *CardScreen) show(lk desksync.CardLookup) {
 		for _, k := range lk.Chain {
 			line := scanner.Group(k.Code) + " · " + cardStatusName(k.Status) + " · " + k.Balance.String()
 			if k.Code == card.Code {
-				line = "▶ " + line
+				line = "→ " + line
 			}
 			if k.ParentCode != "" {
 				line += " · " + tr("cards.parent", "remainder of {{.Code}}", m{"Code": scanner.Group(k.ParentCode)})
@@ -318,8 +318,8 @@ func (c *CardScreen) redeem(amt desksync.Money) {
 			if res.Remainder != nil {
 				c.d.sayOK(tr("cards.partial_done", "Used {{.Amount}}. The old card is void; hand over the new card for {{.Rest}} that is printing.",
 					m{"Amount": amt.String(), "Rest": res.Remainder.Balance.String()}))
-				c.d.print(tr("print.void", "void slip"), c.d.voidSlip(res.Card, res.Remainder, res.Redemption, staff))
-				c.d.print(tr("print.card", "gift card"), c.d.giftCardDoc(*res.Remainder, false))
+				c.d.print(tr("print.void_and_card", "void slip and the new gift card"),
+					c.d.voidSlip(res.Card, res.Remainder, res.Redemption, staff), c.d.giftCardDoc(*res.Remainder, false))
 			} else {
 				c.d.sayOK(tr("cards.whole_done", "Used {{.Amount}}. The card is used up; keep it.", m{"Amount": amt.String()}))
 				c.d.print(tr("print.void", "void slip"), c.d.voidSlip(res.Card, nil, res.Redemption, staff))

@@ -247,7 +247,8 @@ func TestConflictsResolvedByManager(t *testing.T) {
 	f.desk.SyncNow()
 	f.eventually(func() bool { return f.desk.Status().Conflicts == 1 }, "the refused delivery becomes a conflict")
 	f.key(fyne.KeyF4)
-	assert.Contains(t, f.d.Status.Outbox.Text, "Refused: 1")
+	f.eventually(func() bool { return strings.Contains(f.d.Status.Outbox.Text, "Refused: 1") }, "the status screen counts the conflict: %q", f.d.Status.Outbox.Text)
+	assert.Contains(t, f.d.Online.Text, "1 refused")
 	assert.Empty(t, f.d.Status.Conflicts, "staff do not resolve conflicts")
 
 	f.key(fyne.KeyF12)

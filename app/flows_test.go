@@ -323,6 +323,24 @@ func TestDailyReportWorksOffline(t *testing.T) {
 		assert.Equal(t, "kari", a.StaffID)
 	}
 
+	// Filter by product: only deliveries of it.
+	r.Staff.SetSelectedIndex(0)
+	product := ""
+	for _, o := range r.Product.Options[1:] {
+		if strings.Contains(o, "Spinning") {
+			product = o
+		}
+	}
+	require.NotEmpty(t, product, "the course is a product choice: %v", r.Product.Options)
+	assert.NotContains(t, product, "×", "products are listed without quantities")
+	r.Product.SetSelected(product)
+	require.NotEmpty(t, r.Shown())
+	for _, a := range r.Shown() {
+		assert.Equal(t, "delivery", a.Kind)
+		assert.Contains(t, strings.Join(a.Products, ","), product)
+	}
+	r.Product.SetSelectedIndex(0)
+
 	var csv bytes.Buffer
 	require.NoError(t, r.ExportCSV(&csv))
 	assert.Contains(t, csv.String(), code)

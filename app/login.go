@@ -32,6 +32,7 @@ type LoginScreen struct {
 
 	d        *Desk
 	loading  bool
+	loadErr  bool // Error shows a failure to load the staff list.
 	staff    []desksync.Staff
 	selected int
 	grid     *fyne.Container
@@ -87,6 +88,7 @@ func (l *LoginScreen) reload() {
 			l.loading = false
 			if err != nil {
 				l.Error.SetText(tr("login.no_staff", "Could not load the staff list: {{.Err}}", m{"Err": errText(err)}))
+				l.loadErr = true
 				if len(l.staff) == 0 {
 					l.Setup.Show()
 				}
@@ -106,6 +108,7 @@ func (l *LoginScreen) setStaff(staff []desksync.Staff) {
 	}
 	l.staff = staff
 	l.selected = -1
+	slog.Info("staff list loaded", "staff", len(staff))
 	l.StaffButtons = map[string]*Button{}
 	l.grid.RemoveAll()
 	for i, s := range staff {
@@ -121,7 +124,10 @@ func (l *LoginScreen) setStaff(staff []desksync.Staff) {
 		l.choose(0)
 		l.Choose(prev) // Keep who was chosen when the list is reloaded.
 	}
-	l.Error.SetText("")
+	if l.loadErr {
+		l.Error.SetText("")
+		l.loadErr = false
+	}
 }
 
 // Choose selects the staff member with the given ID.

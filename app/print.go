@@ -49,22 +49,27 @@ func OpenPrinter(cfg Config) (*printer.Printer, error) {
 	return printer.New(prof, t), nil
 }
 
-// print sends doc to the printer in the background and says how it went.
-// what names the document for staff ("delivery note").
-func (d *Desk) print(what string, doc *printer.Document) {
+// print sends docs to the printer in the background, one after the other,
+// and says how it went. what names them for staff ("delivery note").
+func (d *Desk) print(what string, docs ...*printer.Document) {
 	p := d.Printer()
 	if p == nil {
 		d.sayErr(tr("print.none", "No printer is set up, so the {{.What}} was not printed. A manager chooses one in Settings (F5).", m{"What": what}))
 		return
 	}
 	d.async(func(ctx context.Context) func() {
-		err := p.Print(ctx, doc)
+		var err error
+		for _, doc := range docs {
+			if err = p.Print(ctx, doc); err != nil {
+				break
+			}
+		}
 		return func() {
 			if err != nil {
 				d.sayErr(tr("print.failed", "The {{.What}} was not printed: {{.Err}}. Fix the printer and reprint.", m{"What": what, "Err": printerErrText(err)}))
 				return
 			}
-			slog.Info("printed", "what", what)
+			slog.Info("printed", "what", what, "documents", len(docs))
 			msg := d.Message.Text
 			done := tr("print.done", "Printed the {{.What}}.", m{"What": what})
 			if msg != "" && !strings.Contains(msg, done) {

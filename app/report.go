@@ -120,9 +120,12 @@ func (r *ReportScreen) fillFilters() {
 		if !slices.Contains(staff, name) {
 			staff = append(staff, name)
 		}
+		if a.Kind != "delivery" {
+			continue // A credit's "product" is its reason, a redemption's the remainder card.
+		}
 		for _, p := range a.Products {
-			if !slices.Contains(products, p) {
-				products = append(products, p)
+			if name := productName(p); !slices.Contains(products, name) {
+				products = append(products, name)
 			}
 		}
 	}
@@ -141,6 +144,23 @@ func (r *ReportScreen) fillFilters() {
 	keep(r.Product, products)
 }
 
+// productName strips the quantity from a delivery's product line: "2 × T-skjorte" is "T-skjorte".
+func productName(line string) string {
+	if n, name, ok := strings.Cut(line, " × "); ok && strings.Trim(n, "0123456789") == "" && n != "" {
+		return name
+	}
+	return line
+}
+
+func hasProduct(a desksync.Activity, name string) bool {
+	for _, p := range a.Products {
+		if productName(p) == name {
+			return true
+		}
+	}
+	return false
+}
+
 func staffLabel(a desksync.Activity) string {
 	if a.StaffName != "" {
 		return a.StaffName
@@ -156,7 +176,7 @@ func (r *ReportScreen) filter() {
 		if i := r.Staff.SelectedIndex(); i > 0 && staffLabel(a) != r.Staff.Selected {
 			continue
 		}
-		if i := r.Product.SelectedIndex(); i > 0 && !slices.Contains(a.Products, r.Product.Selected) {
+		if i := r.Product.SelectedIndex(); i > 0 && (a.Kind != "delivery" || !hasProduct(a, r.Product.Selected)) {
 			continue
 		}
 		r.shown = append(r.shown, a)

@@ -33,6 +33,27 @@ const (
 	StateOffline                      // Offline and not in the cache.
 )
 
+// String names the state in logs, where the end-to-end tests read it.
+func (st ScanState) String() string {
+	switch st {
+	case StateReady:
+		return "ready"
+	case StateLooking:
+		return "looking"
+	case StateDeliverable:
+		return "deliverable"
+	case StateDelivered:
+		return "delivered"
+	case StateNotPayable:
+		return "not_payable"
+	case StateUnknown:
+		return "unknown"
+	case StateOffline:
+		return "offline"
+	}
+	return fmt.Sprintf("state(%d)", int(st))
+}
+
 // ScanScreen is the main screen: the scan field, the state of the scanned
 // purchase, its lines, and the delivery, signature and credit panels.
 type ScanScreen struct {
@@ -322,6 +343,7 @@ func (s *ScanScreen) submit(raw string, scanned bool) {
 
 // showInvalid shows a reading that is not a code.
 func (s *ScanScreen) showInvalid(raw, reason string) {
+	slog.Info("invalid scan", "raw", raw, "reason", reason)
 	s.reset()
 	s.setState(StateUnknown, tr("scan.invalid", "NOT A VALID CODE"))
 	s.Code.Text = raw
@@ -381,7 +403,6 @@ func (s *ScanScreen) showLookup(lk desksync.Lookup) {
 		s.reset()
 		return
 	}
-	slog.Info("purchase shown", "code", p.Code, "status", p.Status, "from_cache", lk.FromCache)
 	s.Code.Text = scanner.Group(p.Code)
 	s.Code.Refresh()
 	if lk.FromCache {
@@ -422,6 +443,7 @@ func (s *ScanScreen) showLookup(lk desksync.Lookup) {
 		s.setState(StateDeliverable, tr("scan.deliverable", "PAID – READY TO DELIVER"))
 		s.Detail.SetText(tr("scan.deliverable_detail", "{{.N}} item(s) to hand over.", m{"N": remainingUnits(p)}))
 	}
+	slog.Info("purchase shown", "code", p.Code, "status", p.Status, "state", s.state, "from_cache", lk.FromCache)
 	s.renderLines()
 	s.renderHistory()
 	s.updateActions()
@@ -808,9 +830,11 @@ func (d *Desk) printSoldCards(code string) {
 				d.sayErr(tr("scan.cards_none", "The shop has issued no gift cards for this purchase yet; ask a manager to check it in the shop."))
 				return
 			}
-			for _, c := range cards {
-				d.print(tr("print.card", "gift card"), d.giftCardDoc(c, false))
+			docs := make([]*printer.Document, len(cards))
+			for i, c := range cards {
+				docs[i] = d.giftCardDoc(c, false)
 			}
+			d.print(tr("print.card", "gift card"), docs...)
 		}
 	})
 }

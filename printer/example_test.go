@@ -13,7 +13,7 @@ import (
 func ExampleDeliveryNote() {
 	p, _ := printer.ProfileByID("epson-tm-t88v")
 	note := printer.DeliveryNote{
-		CentreName: "Sats Majorstuen",
+		CentreName: "Aktiv Majorstuen",
 		Reference:  "K7Q2X9M4P8R3",
 		Lines:      []printer.NoteLine{{Name: "Håndkle", Ordered: 2, DeliveredNow: 1, Remaining: 1}},
 		Staff:      "Kari",
@@ -31,7 +31,7 @@ func ExampleDeliveryNote() {
 		}
 	}
 	// Output:
-	// Sats Majorstuen
+	// Aktiv Majorstuen
 	// ==========================================
 	// UTLEVERINGSBEVIS
 	// Dette er ikke en salgskvittering

@@ -31,7 +31,7 @@ func goldenCases() []goldenCase {
 	}
 	report := func() *printer.Document {
 		return printer.DailyReport{
-			CentreName: "Sats Majorstuen", Period: "24.11.2026",
+			CentreName: "Aktiv Majorstuen", Period: "24.11.2026",
 			Rows: []printer.ReportRow{
 				{Time: "09:14", Staff: "Kari", Code: "K7Q2X9M4P8R3", What: "Utlevert 2 varer", Amount: "kr 698,00"},
 				{Time: "11:02", Staff: "Ola", Code: "GC7K2M9Q4X8P", What: "Gavekort delvis brukt", Amount: "kr 250,00"},

@@ -204,7 +204,7 @@ var noteTime = time.Date(2026, 11, 24, 14, 32, 0, 0, time.UTC)
 
 func sampleNote(lang string) printer.DeliveryNote {
 	return printer.DeliveryNote{
-		CentreName:  "Sats Majorstuen",
+		CentreName:  "Aktiv Majorstuen",
 		CentreLines: []string{"Kirkeveien 64, 0364 Oslo", "Tlf 22 00 00 00 · Org.nr 912 345 678"},
 		Header:      "Velkommen tilbake!",
 		Footer:      "Har du spørsmål, kontakt resepsjonen.",
@@ -225,7 +225,7 @@ func sampleNote(lang string) printer.DeliveryNote {
 
 func sampleGiftCard(lang string) printer.GiftCard {
 	return printer.GiftCard{
-		CentreName: "Sats Majorstuen",
+		CentreName: "Aktiv Majorstuen",
 		Logo:       logo(),
 		Amount:     "kr 500,00",
 		Code:       "GC7K2M9Q4X8P",

@@ -51,7 +51,7 @@ func TestDeliveryNote(t *testing.T) {
 					title, notReceipt = "DELIVERY NOTE", "This is not a sales receipt"
 				}
 				flat := strings.Join(lines(text), " ")
-				for _, want := range []string{title, notReceipt, "K7Q2 X9M4 P8R3", "Åse Ødegård", "Łukasz Żółć", "Sats Majorstuen", "Har du spørsmål, kontakt resepsjonen."} {
+				for _, want := range []string{title, notReceipt, "K7Q2 X9M4 P8R3", "Åse Ødegård", "Łukasz Żółć", "Aktiv Majorstuen", "Har du spørsmål, kontakt resepsjonen."} {
 					if !strings.Contains(flat, want) {
 						t.Errorf("%s: %q missing from\n%s", lang, want, text)
 					}
@@ -151,7 +151,7 @@ func TestVoidSlipAndReport(t *testing.T) {
 			}
 		}
 		rep := printer.DailyReport{
-			CentreName: "Sats Majorstuen", Period: "24.11.2026",
+			CentreName: "Aktiv Majorstuen", Period: "24.11.2026",
 			Rows: []printer.ReportRow{
 				{Time: "09:14", Staff: "Kari", Code: "K7Q2X9M4P8R3", What: "Utlevert 2 varer", Amount: "kr 698,00"},
 				{Time: "11:02", Staff: "Ola", Code: "GC7K2M9Q4X8P", What: "Gavekort delvis brukt, nytt kort utstedt for restbeløp", Amount: "kr 250,00"},

@@ -245,3 +245,28 @@ func TestLookupByCodeUsesTheKeyIndex(t *testing.T) {
 		require.Contains(t, detail, "(code=?)", q)
 	}
 }
+
+func TestConcurrentDeliveriesNeverOverDeliver(t *testing.T) {
+	ctx := context.Background()
+	d := MustOpen(t, deadAddr(t), "tok")
+	p := testPurchase("RACE2345", 3)
+	require.NoError(t, d.CacheForTest(ctx, []*desksync.Purchase{p}, nil, nil))
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			_, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: desksync.Staff{ID: "s1"},
+				Lines: []desksync.DeliveredLine{{LineID: "l1", Quantity: 1}}})
+			errs <- err
+		}()
+	}
+	ok := 0
+	for range 4 {
+		if err := <-errs; err == nil {
+			ok++
+		} else {
+			require.True(t, desksync.Is(err, desksync.Conflict), "%v", err)
+		}
+	}
+	require.Equal(t, 1, ok, "one course, handed over once")
+	require.Equal(t, 1, d.Status().Pending)
+}

@@ -33,10 +33,10 @@ type Client struct {
 
 // ClientOptions tunes a Client; zero values pick sensible defaults.
 type ClientOptions struct {
-	Timeout    time.Duration // Per attempt; 0 means 5 s.
-	Retries    int           // Extra attempts for retryable requests; 0 means 2, negative means none.
-	RetryWait  time.Duration // First wait between attempts; 0 means 100 ms.
-	MaxRetryWt time.Duration // Longest wait between attempts; 0 means 1 s.
+	Timeout      time.Duration // Per attempt; 0 means 5 s.
+	Retries      int           // Extra attempts for retryable requests; 0 means 2, negative means none.
+	RetryWait    time.Duration // First wait between attempts; 0 means 100 ms.
+	MaxRetryWait time.Duration // Longest wait between attempts; 0 means 1 s.
 }
 
 // NewClient returns a client for the shop at baseURL (such as
@@ -54,8 +54,8 @@ func NewClient(baseURL, token string, opt ClientOptions) *Client {
 	if opt.RetryWait <= 0 {
 		opt.RetryWait = 100 * time.Millisecond
 	}
-	if opt.MaxRetryWt <= 0 {
-		opt.MaxRetryWt = time.Second
+	if opt.MaxRetryWait <= 0 {
+		opt.MaxRetryWait = time.Second
 	}
 	transport := &http.Transport{
 		Proxy:                 nil, // The shop is usually on the LAN or loopback; never route desk traffic via env proxies.
@@ -77,7 +77,7 @@ func NewClient(baseURL, token string, opt ClientOptions) *Client {
 		SetLogger(quietLogger{}).
 		SetRetryCount(opt.Retries).
 		SetRetryWaitTime(opt.RetryWait).
-		SetRetryMaxWaitTime(opt.MaxRetryWt).
+		SetRetryMaxWaitTime(opt.MaxRetryWait).
 		// Resty would retry any request on a transport error, POSTs
 		// included. This condition is the whole rule: it replaces that
 		// default, so only requests safe to repeat are repeated.

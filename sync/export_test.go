@@ -110,3 +110,10 @@ var LookupQueries = []string{sqlGetPurchase, sqlGetCard}
 func (d *Desk) PruneForTest(ctx context.Context, before time.Time) (int64, error) {
 	return d.c.prune(ctx, before)
 }
+
+// CountCachedForTest counts the cached purchases and gift cards.
+func (d *Desk) CountCachedForTest(ctx context.Context) (int, error) {
+	var n int
+	err := d.c.r.QueryRowContext(ctx, "SELECT (SELECT count(*) FROM purchases) + (SELECT count(*) FROM cards)").Scan(&n)
+	return n, err
+}

@@ -326,3 +326,39 @@ func TestRefusedSignature(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, signaturePNG(t), png)
 }
+
+// A pull cut off part way keeps the pages it applied, with the cursor, and
+// the next sync resumes after them.
+func TestPullResumesAfterCut(t *testing.T) {
+	ctx := context.Background()
+	srv := shoptest.Start(t, shoptest.WithBulk(2500))
+	px := startProxy(t, strings.TrimPrefix(srv.URL, "http://"))
+	d := MustOpen(t, px.URL(), srv.DeskToken)
+	pages := 0
+	px.set(func(r *http.Request) fault {
+		if strings.HasSuffix(r.URL.Path, "/changes") {
+			pages++
+			if pages >= 2 {
+				return cut
+			}
+		}
+		return pass
+	})
+	err := d.Sync(ctx)
+	require.True(t, desksync.Is(err, desksync.Unavailable), "%v", err)
+	cursor, err := d.Cursor(ctx)
+	require.NoError(t, err)
+	n, err := d.CountCachedForTest(ctx)
+	require.NoError(t, err)
+	require.Equal(t, desksync.PageSize, n, "exactly the first page (purchases and cards), whole")
+	require.Positive(t, cursor)
+
+	px.set(nil)
+	require.NoError(t, d.Sync(ctx))
+	n, err = d.CountCachedForTest(ctx)
+	require.NoError(t, err)
+	require.Greater(t, n, 2500)
+	next, err := d.Cursor(ctx)
+	require.NoError(t, err)
+	require.Greater(t, next, cursor)
+}
