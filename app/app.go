@@ -7,6 +7,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"image"
 	"image/color"
 	"log/slog"
@@ -51,6 +52,23 @@ type Services struct {
 // Screen names a main screen.
 type Screen int
 
+// String names the screen in logs.
+func (s Screen) String() string {
+	switch s {
+	case ScreenScan:
+		return "scan"
+	case ScreenCards:
+		return "cards"
+	case ScreenReport:
+		return "report"
+	case ScreenStatus:
+		return "status"
+	case ScreenSettings:
+		return "settings"
+	}
+	return fmt.Sprintf("screen(%d)", int(s))
+}
+
 // The main screens, in F-key order.
 const (
 	ScreenScan Screen = iota
@@ -79,6 +97,9 @@ type Desk struct {
 	Online *canvas.Text
 	// StaffName shows who is logged in.
 	StaffName *widget.Label
+	// Preview is the print-preview window (Config.Preview), once a job
+	// was printed.
+	Preview *PreviewWindow
 
 	svc    Services
 	desk   *desksync.Desk
@@ -92,6 +113,9 @@ type Desk struct {
 	printer  *printer.Printer
 	pipeline *scanner.Pipeline
 	sources  []scanner.Source
+
+	previewMu  sync.Mutex // Guards previewSeq.
+	previewSeq int        // Number of the last preview PNG written.
 
 	qmu          sync.Mutex // Guards queue.
 	queue        []func()   // UI updates waiting for RunPending (ManualUI).
@@ -114,7 +138,10 @@ type Desk struct {
 	lastStatus  desksync.Status
 	lang        string // "nb" or "en": the UI's and the printouts' language.
 	infoLoading bool
-	setup       bool // First-time setup: Settings open without a login, as no staff list could be loaded.
+	waiters     []waiter // Follow-ups waiting for the sync; see await.
+	checking    bool     // A check of the waiters is running.
+	recheck     bool     // The sync reported news while checking.
+	setup       bool     // First-time setup: Settings open without a login, as no staff list could be loaded.
 }
 
 // New builds the desk UI in a new window of a. Call Start to begin talking to
@@ -444,6 +471,7 @@ func (d *Desk) Show(s Screen) {
 		}
 		b.Refresh()
 	}
+	slog.Info("screen shown", "screen", s.String())
 	switch s {
 	case ScreenReport:
 		d.Report.load()
@@ -732,6 +760,55 @@ func (d *Desk) applyStatus(st desksync.Status) {
 	if d.Status != nil {
 		d.Status.show(st)
 	}
+	d.checkWaiters()
+}
+
+// waiter is follow-up work that waits for the sync: gift cards to print once
+// the shop has sent them, the outcome of a redemption or credit whose answer
+// was lost. It runs off the UI goroutine and returns nil while there is
+// nothing to do yet, or the UI update to run, once, when there is.
+type waiter func(ctx context.Context) func()
+
+// await adds w to the follow-ups checked whenever the sync reports news.
+func (d *Desk) await(w waiter) {
+	d.waiters = append(d.waiters, w)
+	d.checkWaiters()
+}
+
+// Waiting reports how many follow-ups wait for the sync.
+func (d *Desk) Waiting() int { return len(d.waiters) }
+
+func (d *Desk) checkWaiters() {
+	if len(d.waiters) == 0 {
+		return
+	}
+	if d.checking {
+		d.recheck = true
+		return
+	}
+	ws := d.waiters
+	d.waiters, d.checking, d.recheck = nil, true, false
+	d.async(func(ctx context.Context) func() {
+		var uis []func()
+		var left []waiter
+		for _, w := range ws {
+			if ui := w(ctx); ui != nil {
+				uis = append(uis, ui)
+			} else {
+				left = append(left, w)
+			}
+		}
+		return func() {
+			d.checking = false
+			d.waiters = append(left, d.waiters...)
+			for _, ui := range uis {
+				ui()
+			}
+			if d.recheck {
+				d.checkWaiters()
+			}
+		}
+	})
 }
 
 // SetConfig replaces the settings in force (after Settings saved them) and

@@ -42,6 +42,9 @@ type CardScreen struct {
 	d         *Desk
 	seq       int  // Bumped on every clear, so late answers to an old scan are dropped.
 	redeeming bool // A redemption is on its way to the shop.
+	// unsettled holds the cards whose last redemption's outcome is not
+	// known yet; they cannot be used again until it is.
+	unsettled map[string]bool
 	lookup    desksync.CardLookup
 	stateBg   *canvas.Rectangle
 	obj       fyne.CanvasObject
@@ -122,7 +125,7 @@ func (c *CardScreen) clear() {
 
 func (c *CardScreen) updateActions() {
 	card := c.Card()
-	usable := card != nil && !c.lookup.FromCache && card.Usable(c.d.now()) && c.d.staff != nil
+	usable := card != nil && !c.lookup.FromCache && card.Usable(c.d.now()) && c.d.staff != nil && !c.unsettled[card.Code]
 	setEnabled(c.RedeemAll, usable)
 	setEnabled(c.Redeem, usable)
 	setEnabled(c.Reprint, card != nil && card.Status == desksync.CardActive)
@@ -268,6 +271,10 @@ func (c *CardScreen) redeem(amt desksync.Money) {
 	if card == nil || c.d.staff == nil || c.redeeming {
 		return
 	}
+	if c.unsettled[card.Code] {
+		c.d.sayErr(tr("cards.still_checking", "Still checking whether the card was charged; wait until the desk has asked the shop."))
+		return
+	}
 	if c.lookup.FromCache {
 		c.d.sayErr(tr("cards.offline_refused", "Offline: gift cards cannot be used without the shop. Cached balance {{.Balance}} ({{.Age}} old).",
 			m{"Balance": card.Balance.String(), "Age": fmtAge(c.d.now(), c.lookup.CachedAt)}))
@@ -294,14 +301,21 @@ func (c *CardScreen) redeem(amt desksync.Money) {
 			c.redeeming = false
 			if err != nil {
 				slog.Info("redemption refused", "code", code, "staff", staff.ID, "err", err)
-				if desksync.Is(err, desksync.Unavailable) {
-					// The shop may have taken it before the line went down: show
-					// what it knows now rather than invite a second try blind.
+				switch {
+				case desksync.Is(err, desksync.Unknown):
+					// The shop may have taken it before the line went down:
+					// no blind second try; the sync settles it.
+					c.d.sayErr(tr("cards.checking", "The shop did not answer; checking whether the card was charged…"))
+					c.awaitOutcome(res.Redemption.ID, code, amt, staff)
+					if seq == c.seq {
+						c.Lookup(code)
+					}
+				case desksync.Is(err, desksync.Unavailable):
 					c.d.sayErr(tr("cards.no_answer", "The shop did not answer, so the card was not used here. Check the balance shown before you try again."))
 					if seq == c.seq {
 						c.Lookup(code)
 					}
-				} else {
+				default:
 					c.d.sayErr(tr("cards.failed", "Not used: {{.Err}}", m{"Err": errText(err)}))
 				}
 				c.updateActions()
@@ -315,16 +329,58 @@ func (c *CardScreen) redeem(amt desksync.Money) {
 			default:
 				c.clear()
 			}
-			if res.Remainder != nil {
-				c.d.sayOK(tr("cards.partial_done", "Used {{.Amount}}. The old card is void; hand over the new card for {{.Rest}} that is printing.",
-					m{"Amount": amt.String(), "Rest": res.Remainder.Balance.String()}))
-				c.d.print(tr("print.void_and_card", "void slip and the new gift card"),
-					c.d.voidSlip(res.Card, res.Remainder, res.Redemption, staff), c.d.giftCardDoc(*res.Remainder, false))
-			} else {
-				c.d.sayOK(tr("cards.whole_done", "Used {{.Amount}}. The card is used up; keep it.", m{"Amount": amt.String()}))
-				c.d.print(tr("print.void", "void slip"), c.d.voidSlip(res.Card, nil, res.Redemption, staff))
-			}
+			c.redeemed(res, staff)
 			c.d.focus(c.Entry)
+		}
+	})
+}
+
+// redeemed tells staff what a redemption did and prints the void slip and,
+// on partial use, the new card.
+func (c *CardScreen) redeemed(res desksync.RedeemResult, staff desksync.Staff) {
+	amt := res.Redemption.Amount
+	if res.Remainder != nil {
+		c.d.sayOK(tr("cards.partial_done", "Used {{.Amount}}. The old card is void; hand over the new card for {{.Rest}} that is printing.",
+			m{"Amount": amt.String(), "Rest": res.Remainder.Balance.String()}))
+		c.d.print(tr("print.void_and_card", "void slip and the new gift card"),
+			c.d.voidSlip(res.Card, res.Remainder, res.Redemption, staff), c.d.giftCardDoc(*res.Remainder, false))
+	} else {
+		c.d.sayOK(tr("cards.whole_done", "Used {{.Amount}}. The card is used up; keep it.", m{"Amount": amt.String()}))
+		c.d.print(tr("print.void", "void slip"), c.d.voidSlip(res.Card, nil, res.Redemption, staff))
+	}
+}
+
+// awaitOutcome waits for the sync to find out whether the shop took a
+// redemption whose answer was lost, and then says so (and prints what a
+// redemption prints). Until then the card cannot be used again here.
+func (c *CardScreen) awaitOutcome(id, code string, amt desksync.Money, staff desksync.Staff) {
+	if c.unsettled == nil {
+		c.unsettled = map[string]bool{}
+	}
+	c.unsettled[code] = true
+	c.d.await(func(ctx context.Context) func() {
+		o, err := c.d.desk.Outcome(ctx, id)
+		if err != nil || !o.Settled {
+			if err != nil {
+				slog.Warn("redemption outcome", "id", id, "err", err)
+			}
+			return nil
+		}
+		return func() {
+			delete(c.unsettled, code)
+			grouped := scanner.Group(code)
+			if o.Done && o.Redemption != nil {
+				slog.Info("lost redemption was taken by the shop", "code", code, "id", id)
+				c.redeemed(*o.Redemption, staff)
+				c.d.Message.SetText(tr("cards.settled_charged", "Settled: the shop did charge {{.Code}}.", m{"Code": grouped}) + " " + c.d.Message.Text)
+			} else {
+				slog.Info("lost redemption never reached the shop", "code", code, "id", id)
+				c.d.sayErr(tr("cards.settled_not_charged", "Settled: the card {{.Code}} was not charged ({{.Amount}}); it can be used again.", m{"Code": grouped, "Amount": amt.String()}))
+			}
+			if c.Card() != nil && (c.Card().Code == code || c.Card().ParentCode == code) {
+				c.Lookup(code)
+			}
+			c.updateActions()
 		}
 	})
 }

@@ -38,6 +38,10 @@ type Config struct {
 	TrainingShopURL string `json:"training_shop_url,omitempty"` // The sandbox shop used in training mode.
 	TrainingToken   string `json:"training_token,omitempty"`    // The desk's token at the sandbox shop.
 	DataDir         string `json:"data_dir,omitempty"`
+	// Preview shows every printed job in a print-preview window and, for a
+	// file printer, writes it as PNG beside the file (demos, layout work).
+	// It is an option of one run (skranke -preview), never saved.
+	Preview bool `json:"-"`
 }
 
 // DefaultConfig is the configuration of a fresh installation.

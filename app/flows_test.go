@@ -14,6 +14,7 @@ import (
 
 	"github.com/skranke/skranke/app"
 	"github.com/skranke/skranke/printer"
+	"github.com/skranke/skranke/scanner"
 	desksync "github.com/skranke/skranke/sync"
 )
 
@@ -407,10 +408,60 @@ func TestRedeemWithoutAnswerShowsCurrentState(t *testing.T) {
 	test.Type(c.Amount, "100")
 	c.Amount.Submit()
 	f.idle()
-	assert.Contains(t, f.d.Message.Text, "did not answer")
+	assert.Contains(t, f.d.Message.Text, "The shop did not answer; checking whether the card was charged")
+	assert.NotContains(t, f.d.Message.Text, "not used", "no false \"not charged\"")
 	require.NotNil(t, c.Card(), "the card is shown again, as the desk knows it")
 	assert.Contains(t, c.Cache.Text, "OFFLINE")
 	assert.True(t, c.Redeem.Disabled(), "no blind second try while offline")
+
+	// The line comes back: the desk asks the shop, which never got it.
+	f.cutOff.Store(false)
+	f.eventually(func() bool { return strings.Contains(f.d.Message.Text, "Settled") }, "the outcome is never shown: %q", f.d.Message.Text)
+	assert.Contains(t, f.d.Message.Text, "was not charged")
+	assert.Equal(t, desksync.Money(200000), f.shop.Card(code).Balance)
+	f.idle()
+	assert.Equal(t, 0, f.d.Waiting())
+}
+
+// The shop takes a redemption but its answer is lost: staff are told it is
+// being checked, then that the card was charged, and the new card prints.
+func TestRedeemAnswerLostThenSettledCharged(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	code := f.shop.Code("card-2000")
+	f.scan(code)
+	c := f.d.Cards
+	require.False(t, c.Redeem.Disabled())
+	path := "/redemptions"
+	f.breakAfter.Store(&path)
+	test.Type(c.Amount, "500")
+	c.Amount.Submit()
+	f.idle()
+	require.Contains(t, f.d.Message.Text, "The shop did not answer; checking whether the card was charged")
+	shopCard := f.shop.Card(code)
+	require.Equal(t, desksync.CardVoided, shopCard.Status, "the shop did take it")
+	assert.True(t, c.Redeem.Disabled(), "no blind second try")
+	assert.NotContains(t, string(f.printed()), shopCard.RemainderCode, "nothing printed before it is known")
+	f.breakAfter.Store(nil)
+	f.cutOff.Store(false)
+
+	f.eventually(func() bool { return strings.Contains(f.d.Message.Text, "Settled") }, "the outcome is never shown: %q", f.d.Message.Text)
+	assert.Contains(t, f.d.Message.Text, "the shop did charge")
+	assert.Contains(t, f.d.Message.Text, "kr 1 500,00", "the new card's balance")
+	f.eventually(func() bool { return !f.d.Busy() && bytes.Contains(f.printed(), []byte(shopCard.RemainderCode)) }, "the new card is not printed")
+	text := printedText(t, f.printed())
+	assert.Contains(t, text, "[barcode "+shopCard.RemainderCode+"]")
+	assert.Equal(t, 1, strings.Count(text, "[barcode "+shopCard.RemainderCode+"]"), "printed once")
+}
+
+// printedText is what the customer reads on everything the test printer got.
+func printedText(t *testing.T, data []byte) string {
+	t.Helper()
+	prof, ok := printer.ProfileByID("generic-80")
+	require.True(t, ok)
+	text, err := printer.Text(data, prof)
+	require.NoError(t, err)
+	return text
 }
 
 func TestDeliveringGiftCardLine(t *testing.T) {
@@ -422,10 +473,112 @@ func TestDeliveringGiftCardLine(t *testing.T) {
 	require.Equal(t, app.StateDeliverable, f.d.Scan.StateNow(), f.d.Scan.State.Text)
 	f.key(fyne.KeyReturn)
 	require.Equal(t, app.StateDelivered, f.d.Scan.StateNow(), f.d.Message.Text)
-	f.eventually(func() bool { return len(f.printed()) > 0 && !f.d.Busy() }, "nothing printed")
-	// The sold card is printed with the note when the desk can find it;
-	// otherwise staff are told how to print it.
-	if !bytes.Contains(f.printed(), []byte(printer.GroupCode(card))) {
-		assert.Contains(t, f.d.Message.Text, "(F2)")
+	f.eventually(func() bool { return !f.d.Busy() && bytes.Contains(f.printed(), []byte(card)) }, "the gift card is not printed: %q", f.d.Message.Text)
+	assert.Contains(t, f.d.Message.Text, "Hand over the 1 gift card(s) that are printing: "+scanner.Group(card))
+	text := printedText(t, f.printed())
+	assert.Contains(t, text, "[barcode "+card+"]", "the card's code in a barcode")
+	assert.Contains(t, text, "[qr "+card+"]")
+	assert.Contains(t, text, "kr 500,00")
+	assert.Contains(t, text, "DELIVERY NOTE", "with the note")
+	assert.Equal(t, 1, strings.Count(text, "[barcode "+card+"]"))
+}
+
+// Offline, the card prints from the cache: the shop issued it at payment
+// and the desk's sync brought it before the line went down.
+func TestDeliveringGiftCardLineOffline(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	code := f.shop.Code("giftcard-purchase")
+	card := f.shop.Code("card-fresh")
+	f.scan(code)
+	f.eventually(func() bool { return !f.desk.Status().LastSync.IsZero() }, "the desk never synced")
+	f.cutOff.Store(true)
+	f.key(fyne.KeyReturn)
+	require.Equal(t, app.StateDelivered, f.d.Scan.StateNow(), f.d.Message.Text)
+	f.eventually(func() bool { return !f.d.Busy() && bytes.Contains(f.printed(), []byte(card)) }, "the gift card is not printed: %q", f.d.Message.Text)
+	assert.Contains(t, printedText(t, f.printed()), "[barcode "+card+"]")
+	assert.Empty(t, f.shop.Deliveries(code), "the delivery waits in the outbox")
+}
+
+// The shop takes a credit but its answer is lost: the manager hears it is
+// being checked, not "not credited", and then what the shop did.
+func TestCreditAnswerLostThenSettled(t *testing.T) {
+	f := mustOpen(t)
+	f.login("ingrid", "9999")
+	code := f.shop.Code("paid-course")
+	f.scan(code)
+	s := f.d.Scan
+	test.Tap(s.CreditButton)
+	require.True(t, s.CreditOpen())
+	path := "/credits"
+	f.breakAfter.Store(&path)
+	s.CreditAmount.SetText("100")
+	test.Type(s.CreditReason, "Kurset ble flyttet")
+	s.CreditReason.Submit()
+	f.idle()
+	require.Contains(t, f.d.Message.Text, "The shop did not answer; checking whether the purchase was credited")
+	assert.NotContains(t, f.d.Message.Text, "Not credited")
+	assert.False(t, s.CreditOpen(), "no blind second try")
+	require.Len(t, f.shop.Purchase(code).Credits, 1, "the shop did credit")
+
+	f.breakAfter.Store(nil)
+	f.cutOff.Store(false)
+	f.eventually(func() bool { return strings.Contains(f.d.Message.Text, "Settled") }, "the outcome is never shown: %q", f.d.Message.Text)
+	assert.Contains(t, f.d.Message.Text, "the shop did credit kr 100,00")
+	f.idle()
+	assert.Contains(t, s.Buyer.Text, "Credited: kr 100,00", "the purchase is shown as the shop has it")
+}
+
+// A gift card purchase handed over offline before the desk has its cards:
+// staff are told, and the cards print by themselves once the delivery is
+// sent and the shop's answer brings them.
+func TestGiftCardsPrintWhenSyncBringsThem(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	f.blockFeed.Store(true) // The desk learns of the new purchase only by scanning it.
+	p := f.shop.CreatePurchase(desksync.Purchase{
+		Buyer:  desksync.Buyer{Name: "Ola Berg"},
+		Status: desksync.Captured, Acquirer: "nets",
+		Lines: []desksync.Line{{ProductID: "gavekort-500", Quantity: 1}},
+	})
+	f.scan(p.Code)
+	require.Equal(t, app.StateDeliverable, f.d.Scan.StateNow(), f.d.Scan.State.Text)
+	f.cutOff.Store(true)
+	f.key(fyne.KeyReturn)
+	require.Equal(t, app.StateDelivered, f.d.Scan.StateNow(), f.d.Message.Text)
+	f.idle()
+	require.Contains(t, f.d.Message.Text, "they print by themselves as soon as the shop is reachable")
+	cardCodes := func() []string {
+		var out []string
+		for _, c := range barcodes(printedText(t, f.printed())) {
+			if c != p.Code {
+				out = append(out, c)
+			}
+		}
+		return out
 	}
+	require.Empty(t, cardCodes(), "only the note so far")
+	require.Equal(t, 1, f.d.Waiting())
+
+	f.cutOff.Store(false)
+	f.eventually(func() bool { return !f.d.Busy() && len(cardCodes()) > 0 }, "the card never printed: %q", f.d.Message.Text)
+	require.Len(t, cardCodes(), 1)
+	card := cardCodes()[0]
+	onShop := f.shop.Card(card)
+	require.NotNil(t, onShop, "printed code %q is a card of the shop", card)
+	assert.Equal(t, p.Code, onShop.PurchaseCode)
+	assert.Contains(t, f.d.Message.Text, "The shop sent the gift cards")
+	assert.Equal(t, 0, f.d.Waiting())
+	assert.Len(t, f.shop.Deliveries(p.Code), 1)
+}
+
+// barcodes lists the data of the barcodes in printed text.
+func barcodes(text string) []string {
+	var out []string
+	for _, part := range strings.Split(text, "[barcode ")[1:] {
+		if i := strings.IndexByte(part, ']'); i > 0 {
+			out = append(out, part[:i])
+		}
+	}
+	return out
 }

@@ -3,8 +3,10 @@ package app_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -34,6 +36,12 @@ type fixture struct {
 	// cutOff, when set, drops this desk's connections to the shop, as when
 	// its network is down while other desks still reach the shop.
 	cutOff atomic.Bool
+	// breakAfter, when set, lets the next request of this desk whose path
+	// contains it reach the shop and then sets cutOff before the answer.
+	breakAfter atomic.Pointer[string]
+	// blockFeed, when set, drops this desk's pulls of the changes feed, so
+	// that it learns only what it asks for.
+	blockFeed atomic.Bool
 }
 
 type option func(*app.Config)
@@ -50,7 +58,20 @@ func mustOpenWith(t testing.TB, sources []scanner.Source, opts ...option) *fixtu
 	f := &fixture{t: t, dataDir: t.TempDir()}
 	f.shop = shoptest.Start(t, shoptest.WithMiddleware(func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if f.cutOff.Load() && r.Header.Get("Authorization") == "Bearer "+shop.DemoDeskToken {
+			desk := r.Header.Get("Authorization") == "Bearer "+shop.DemoDeskToken
+			if p := f.breakAfter.Load(); p != nil && desk && r.Method != http.MethodGet && strings.Contains(r.URL.Path, *p) && !f.cutOff.Load() {
+				// The shop takes the request; then the line goes down
+				// before its answer is back.
+				next.ServeHTTP(httptest.NewRecorder(), r)
+				f.cutOff.Store(true)
+			}
+			if f.blockFeed.Load() && desk && strings.Contains(r.URL.Path, "/changes") {
+				if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+					conn.Close()
+					return
+				}
+			}
+			if f.cutOff.Load() && desk {
 				if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
 					conn.Close()
 					return

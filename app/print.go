@@ -57,14 +57,31 @@ func (d *Desk) print(what string, docs ...*printer.Document) {
 		d.sayErr(tr("print.none", "No printer is set up, so the {{.What}} was not printed. A manager chooses one in Settings (F5).", m{"What": what}))
 		return
 	}
+	preview := d.cfg.Preview
 	d.async(func(ctx context.Context) func() {
 		var err error
+		var jobs []previewJob
 		for _, doc := range docs {
-			if err = p.Print(ctx, doc); err != nil {
+			data, eerr := printer.Encode(doc, p.Profile())
+			if eerr != nil {
+				err = &printer.Error{Op: "print", Kind: printer.KindInvalid, Err: eerr}
 				break
+			}
+			if err = p.PrintRaw(ctx, data); err != nil {
+				break
+			}
+			if preview {
+				job, perr := d.renderPreview(data, p)
+				if perr != nil {
+					slog.Warn("print preview", "what", what, "err", perr)
+				}
+				if job.img != nil {
+					jobs = append(jobs, job)
+				}
 			}
 		}
 		return func() {
+			d.showPreview(what, jobs)
 			if err != nil {
 				d.sayErr(tr("print.failed", "The {{.What}} was not printed: {{.Err}}. Fix the printer and reprint.", m{"What": what, "Err": printerErrText(err)}))
 				return

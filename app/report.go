@@ -254,18 +254,43 @@ func (r *ReportScreen) totalsText() string {
 		m{"D": dl, "R": rd, "RA": redeemed.String(), "C": cr, "CA": credited.String(), "U": unsynced})
 }
 
-// ExportCSV writes the rows shown as CSV (comma separated, UTF-8, header
-// first), the format spreadsheets open.
+// ExportCSV writes the rows shown as CSV, header first, in the form the
+// spreadsheet of the UI's language opens without an import dialog: for
+// Norwegian, a UTF-8 byte order mark (so that æøå come out right),
+// semicolons between fields and decimal commas (1234,50), as Norwegian Excel
+// expects; for English, commas and decimal points (1234.50).
 func (r *ReportScreen) ExportCSV(w io.Writer) error {
+	nb := r.d.lang == "nb"
+	if nb {
+		if _, err := io.WriteString(w, "\ufeff"); err != nil {
+			return err
+		}
+	}
 	cw := csv.NewWriter(w)
+	if nb {
+		cw.Comma = ';'
+		cw.UseCRLF = true // What Excel on Windows writes and reads.
+	}
 	_ = cw.Write([]string{"date", "time", "kind", "staff_id", "staff", "code", "buyer", "products", "amount_nok", "signature_id", "synced"})
 	for _, a := range r.shown {
 		amt := strconv.FormatFloat(float64(a.Amount)/100, 'f', 2, 64)
-		_ = cw.Write([]string{fmtDate(a.At), fmtTime(a.At), a.Kind, a.StaffID, a.StaffName, a.Code, a.Buyer,
-			strings.Join(a.Products, "; "), amt, a.SignatureID, strconv.FormatBool(a.Synced)})
+		if nb {
+			amt = strings.Replace(amt, ".", ",", 1)
+		}
+		_ = cw.Write([]string{fmtDate(a.At), fmtTime(a.At), a.Kind, cell(a.StaffID), cell(a.StaffName), cell(a.Code), cell(a.Buyer),
+			cell(strings.Join(a.Products, "; ")), amt, a.SignatureID, strconv.FormatBool(a.Synced)})
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// cell keeps text typed by others (a buyer's name from the web shop) from
+// being run as a formula by the spreadsheet that opens the file.
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 // ExportPath is where Export writes the day's CSV file.

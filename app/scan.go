@@ -343,7 +343,6 @@ func (s *ScanScreen) submit(raw string, scanned bool) {
 
 // showInvalid shows a reading that is not a code.
 func (s *ScanScreen) showInvalid(raw, reason string) {
-	slog.Info("invalid scan", "raw", raw, "reason", reason)
 	s.reset()
 	s.setState(StateUnknown, tr("scan.invalid", "NOT A VALID CODE"))
 	s.Code.Text = raw
@@ -713,6 +712,7 @@ func (s *ScanScreen) startDelivery(q map[string]int, all bool) {
 			}
 		}
 		s.SignMessage.SetText(tr("sign.for", "The buyer signs for: {{.What}}", m{"What": strings.Join(what, ", ")}))
+		slog.Info("signature requested", "code", p.Code)
 		s.signPanel.Show()
 		s.updateActions()
 		s.d.focusDefault()
@@ -784,57 +784,97 @@ func (s *ScanScreen) deliver(req desksync.DeliverRequest, sig image.Image) {
 			s.updateActions()
 			s.d.sayOK(tr("scan.delivered_msg", "Delivered {{.Code}}.", m{"Code": scanner.Group(req.Code)}))
 			s.d.print(tr("print.note", "delivery note"), note.Document())
-			if soldGiftCards(p, req.Lines) {
-				s.d.printSoldCards(req.Code)
+			if skip, n := soldGiftCards(before, req.Lines); n > 0 {
+				s.d.printSoldCards(req.Code, skip, n)
 			}
 		}
 	})
 }
 
-// soldGiftCards reports whether lines hand over gift card lines of p.
-func soldGiftCards(p *desksync.Purchase, lines []desksync.DeliveredLine) bool {
+// soldGiftCards counts the gift card units that lines hand over of p, and
+// how many gift card units were handed over before (whose cards were
+// printed then).
+func soldGiftCards(p *desksync.Purchase, lines []desksync.DeliveredLine) (before, now int) {
 	if p == nil {
-		return false
+		return 0, 0
 	}
-	for _, dl := range lines {
-		for _, l := range p.Lines {
-			if l.ID == dl.LineID && l.Kind == desksync.GiftCard && dl.Quantity > 0 {
-				return true
+	for _, l := range p.Lines {
+		if l.Kind != desksync.GiftCard {
+			continue
+		}
+		before += l.Delivered
+		for _, dl := range lines {
+			if dl.LineID == l.ID && dl.Quantity > 0 {
+				now += dl.Quantity
 			}
 		}
 	}
-	return false
+	return before, now
 }
 
-// cardsOfPurchase is what the desk needs to find the gift cards a purchase
-// sold, so that handing over a gift card line prints the cards.
-type cardsOfPurchase interface {
-	CardsOfPurchase(ctx context.Context, code string) ([]desksync.Card, error)
-}
-
-// printSoldCards prints the gift cards purchase code sold, fit to hand over.
-func (d *Desk) printSoldCards(code string) {
-	src, ok := any(d.desk).(cardsOfPurchase)
-	if !ok {
-		d.sayErr(tr("scan.cards_manual", "Gift cards: scan each card's code from the buyer's receipt on the gift card screen (F2) to print it."))
-		return
+// printSoldCards prints the n gift cards purchase code sold that were handed
+// over now (the first skip went with earlier deliveries), fit to hand over.
+// The shop issues the cards when the purchase is paid, so the desk usually
+// has them even offline. When it does not, they print by themselves as soon
+// as the sync brings them, which is what staff expect of a card that the
+// customer has paid for: no one has to remember to come back to it.
+func (d *Desk) printSoldCards(code string, skip, n int) {
+	find := func(ctx context.Context) ([]desksync.Card, error) {
+		cards, err := d.desk.CardsOfPurchase(ctx, code)
+		if err != nil {
+			return nil, err
+		}
+		from := skip
+		if from >= len(cards) {
+			from = 0 // Cards reissued or counted otherwise: print what there is.
+		}
+		cards = cards[from:]
+		return cards[:min(n, len(cards))], nil
+	}
+	show := func(cards []desksync.Card, later bool) {
+		docs := make([]*printer.Document, len(cards))
+		codes := make([]string, len(cards))
+		for i, c := range cards {
+			docs[i] = d.giftCardDoc(c, false)
+			codes[i] = scanner.Group(c.Code)
+		}
+		args := m{"N": len(cards), "Code": scanner.Group(code), "Codes": strings.Join(codes, ", ")}
+		if later {
+			d.sayOK(tr("scan.cards_arrived", "The shop sent the gift cards of {{.Code}}; hand over the {{.N}} that are printing: {{.Codes}}.", args))
+		} else {
+			d.sayOK(tr("scan.cards_printing", "Delivered {{.Code}}. Hand over the {{.N}} gift card(s) that are printing: {{.Codes}}.", args))
+		}
+		d.print(tr("print.cards", "gift cards"), docs...)
 	}
 	d.async(func(ctx context.Context) func() {
-		cards, err := src.CardsOfPurchase(ctx, code)
+		cards, err := find(ctx)
 		return func() {
 			switch {
+			case desksync.Is(err, desksync.Unavailable):
+				d.sayErr(tr("scan.cards_later", "The gift cards of {{.Code}} are not on this desk yet; they print by themselves as soon as the shop is reachable.", m{"Code": scanner.Group(code)}))
+				d.await(func(ctx context.Context) func() {
+					cards, err := find(ctx)
+					switch {
+					case desksync.Is(err, desksync.Unavailable):
+						return nil
+					case err != nil:
+						return func() {
+							d.sayErr(tr("scan.cards_missing", "The gift cards of this purchase were not found: {{.Err}}", m{"Err": errText(err)}))
+						}
+					case len(cards) == 0:
+						return func() {
+							d.sayErr(tr("scan.cards_none", "The shop has issued no gift cards for this purchase yet; ask a manager to check it in the shop."))
+						}
+					}
+					return func() { show(cards, true) }
+				})
 			case err != nil:
 				d.sayErr(tr("scan.cards_missing", "The gift cards of this purchase were not found: {{.Err}}", m{"Err": errText(err)}))
-				return
 			case len(cards) == 0:
 				d.sayErr(tr("scan.cards_none", "The shop has issued no gift cards for this purchase yet; ask a manager to check it in the shop."))
-				return
+			default:
+				show(cards, false)
 			}
-			docs := make([]*printer.Document, len(cards))
-			for i, c := range cards {
-				docs[i] = d.giftCardDoc(c, false)
-			}
-			d.print(tr("print.card", "gift card"), docs...)
 		}
 	})
 }
@@ -943,6 +983,13 @@ func (s *ScanScreen) confirmCredit() {
 		}
 		return func() {
 			setEnabled(s.CreditConfirm, true)
+			if desksync.Is(err, desksync.Unknown) {
+				slog.Info("credit unanswered", "code", code, "staff", staff.ID, "err", err)
+				s.creditPanel.Hide() // No blind second try: the sync settles it.
+				s.d.sayErr(tr("credit.checking", "The shop did not answer; checking whether the purchase was credited…"))
+				s.awaitCreditOutcome(c, code)
+				return
+			}
 			if err != nil {
 				slog.Info("credit refused", "code", code, "staff", staff.ID, "err", err)
 				s.d.sayErr(tr("credit.failed", "Not credited: {{.Err}}", m{"Err": errText(err)}))
@@ -956,6 +1003,32 @@ func (s *ScanScreen) confirmCredit() {
 				}
 			}
 			s.d.sayOK(tr("credit.done", "Credited {{.Amount}} on {{.Code}}.", m{"Amount": c.Amount.String(), "Code": scanner.Group(code)}))
+		}
+	})
+}
+
+// awaitCreditOutcome waits for the sync to find out whether the shop took a
+// credit whose answer was lost, and says so.
+func (s *ScanScreen) awaitCreditOutcome(c desksync.Credit, code string) {
+	s.d.await(func(ctx context.Context) func() {
+		o, err := s.d.desk.Outcome(ctx, c.ID)
+		if err != nil || !o.Settled {
+			if err != nil {
+				slog.Warn("credit outcome", "id", c.ID, "err", err)
+			}
+			return nil
+		}
+		lk, lerr := s.d.desk.Cached(ctx, code)
+		return func() {
+			args := m{"Amount": c.Amount.String(), "Code": scanner.Group(code)}
+			if o.Done {
+				s.d.sayOK(tr("credit.settled_done", "Settled: the shop did credit {{.Amount}} on {{.Code}}.", args))
+			} else {
+				s.d.sayErr(tr("credit.settled_not_done", "Settled: {{.Code}} was not credited; credit it again if it should be.", args))
+			}
+			if lerr == nil && lk.Purchase != nil && s.purchase != nil && s.purchase.Code == code {
+				s.showLookup(lk)
+			}
 		}
 	})
 }

@@ -28,6 +28,14 @@ type SettingsScreen struct {
 	ScannerDevice *widget.SelectEntry
 	KeyboardHost  *widget.Select
 	RefreshPorts  *Button
+	// ScannerPrefix is what the scanner is programmed to send before each
+	// code; it is stripped.
+	ScannerPrefix *Entry
+	// ScannerSuffix is the end-of-code character the scanner sends, one
+	// of scannerSuffixes.
+	ScannerSuffix *widget.Select
+	// ScannerBaud is the serial scanner's speed, one of ScannerBauds.
+	ScannerBaud *widget.Select
 
 	PrinterProfile   *widget.Select
 	PrinterTransport *widget.Select
@@ -45,9 +53,31 @@ type SettingsScreen struct {
 	Save *Button
 
 	d        *Desk
+	suffixes []string // The values of the ScannerSuffix options.
 	profiles []printer.Profile
 	obj      fyne.CanvasObject
 }
+
+// scannerSuffixes are the suffixes a scanner can be set to send, in the
+// order of the Suffix list: none, CR, LF, CR LF, Tab.
+var scannerSuffixes = []string{"", "\r", "\n", "\r\n", "\t"}
+
+func suffixNames() []string {
+	return []string{
+		tr("settings.suffix_none", "None"),
+		tr("settings.suffix_cr", "CR (Enter)"),
+		"LF",
+		"CR LF",
+		"Tab",
+	}
+}
+
+// ScannerBauds are the serial speeds offered for a scanner; 9600 is what
+// most scanners ship with.
+var ScannerBauds = []int{1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200}
+
+// defaultBaud is the speed used when the configuration names none.
+const defaultBaud = 9600
 
 // transports are the printer target kinds, in the order of the Connection list.
 var transports = []string{"none", "tcp", "device", "serial", "spooler", "file"}
@@ -84,6 +114,14 @@ func newSettingsScreen(d *Desk) *SettingsScreen {
 	}
 	s.KeyboardHost = widget.NewSelect(layouts, nil)
 	s.RefreshPorts = newButton(d, tr("settings.find_devices", "Find devices"), theme.SearchIcon(), s.findDevices)
+	s.ScannerPrefix = newEntry(d, tr("settings.prefix_hint", "Empty unless the scanner is set to send one"))
+	s.ScannerSuffix = widget.NewSelect(suffixNames(), nil)
+	s.suffixes = slices.Clone(scannerSuffixes)
+	bauds := make([]string, len(ScannerBauds))
+	for i, b := range ScannerBauds {
+		bauds[i] = strconv.Itoa(b)
+	}
+	s.ScannerBaud = widget.NewSelect(bauds, nil)
 	names := make([]string, len(s.profiles))
 	for i, p := range s.profiles {
 		names[i] = p.Name
@@ -112,6 +150,9 @@ func newSettingsScreen(d *Desk) *SettingsScreen {
 		tr("settings.centre", "Centre name"), s.Centre,
 		tr("settings.scanner", "Scanner"), s.ScannerSource,
 		tr("settings.port", "Serial port"), container.NewBorder(nil, nil, nil, s.RefreshPorts, s.ScannerPort),
+		tr("settings.baud", "Serial speed (baud)"), s.ScannerBaud,
+		tr("settings.prefix", "Scanner prefix"), s.ScannerPrefix,
+		tr("settings.suffix", "Scanner suffix"), s.ScannerSuffix,
 		tr("settings.device", "HID device"), s.ScannerDevice,
 		tr("settings.layout", "Keyboard layout"), s.KeyboardHost,
 		tr("settings.printer", "Printer model"), s.PrinterProfile,
@@ -149,6 +190,28 @@ func (s *SettingsScreen) load() {
 	}
 	s.ScannerPort.SetText(c.ScannerPort)
 	s.ScannerDevice.SetText(c.ScannerDevice)
+	baud := c.ScannerBaud
+	if baud == 0 {
+		baud = defaultBaud
+	}
+	if i := slices.Index(ScannerBauds, baud); i >= 0 {
+		s.ScannerBaud.SetSelectedIndex(i)
+	} else {
+		// A speed set by hand in the file: keep it on offer.
+		s.ScannerBaud.Options = append(s.ScannerBaud.Options, strconv.Itoa(baud))
+		s.ScannerBaud.SetSelected(strconv.Itoa(baud))
+	}
+	s.ScannerPrefix.SetText(c.ScannerPrefix)
+	s.suffixes = slices.Clone(scannerSuffixes)
+	s.ScannerSuffix.Options = suffixNames()
+	if i := slices.Index(s.suffixes, c.ScannerSuffix); i >= 0 {
+		s.ScannerSuffix.SetSelectedIndex(i)
+	} else {
+		// A suffix set by hand in the file: keep it on offer, as written.
+		s.suffixes = append(s.suffixes, c.ScannerSuffix)
+		s.ScannerSuffix.Options = append(s.ScannerSuffix.Options, strconv.Quote(c.ScannerSuffix))
+		s.ScannerSuffix.SetSelectedIndex(len(s.suffixes) - 1)
+	}
 	s.KeyboardHost.SetSelectedIndex(0)
 	if l, err := scanner.ParseLayout(c.KeyboardHost); err == nil {
 		s.KeyboardHost.SetSelected(string(l))
@@ -228,6 +291,16 @@ func (s *SettingsScreen) Collect() (Config, string) {
 	}
 	if c.ScannerSource == "hid" && c.ScannerDevice == "" {
 		return c, tr("settings.need_device", "Choose the HID scanner.")
+	}
+	if b, err := strconv.Atoi(s.ScannerBaud.Selected); err == nil && b > 0 && !(b == defaultBaud && c.ScannerBaud == 0) {
+		c.ScannerBaud = b
+	}
+	c.ScannerPrefix = s.ScannerPrefix.Text
+	if strings.ContainsAny(c.ScannerPrefix, "\r\n") || len(c.ScannerPrefix) > 16 {
+		return c, tr("settings.bad_prefix", "The scanner prefix is at most 16 characters on one line.")
+	}
+	if i := s.ScannerSuffix.SelectedIndex(); i >= 0 && i < len(s.suffixes) {
+		c.ScannerSuffix = s.suffixes[i]
 	}
 	c.KeyboardHost = ""
 	if s.KeyboardHost.SelectedIndex() > 0 {

@@ -325,6 +325,9 @@ type DeliveryBody struct {
 type DeliveryAnswer struct {
 	Delivery Delivery `json:"delivery"`
 	Purchase Purchase `json:"purchase"`
+	// Cards are the gift cards the purchase sold, present when the
+	// delivery handed over gift card lines: the desk prints them.
+	Cards []Card `json:"cards,omitempty"`
 }
 
 // Deliver posts a delivery; the delivery's ID is its idempotency key.

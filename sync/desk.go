@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -838,7 +839,12 @@ func (d *Desk) Redeem(ctx context.Context, code string, amount Money, staff Staf
 	ans, err := d.sendNow(ctx, op, kindRedemption, code, "/giftcards/"+code+"/redemptions", body.ID, body, staff,
 		fmt.Sprintf("Use %s of gift card %s", amount, code))
 	if err != nil {
-		if Is(err, Unavailable) {
+		switch {
+		case Is(err, Unknown):
+			// The ID lets the caller ask Outcome what the shop did.
+			return RedeemResult{Redemption: Redemption{ID: body.ID, CardCode: code, Amount: amount, At: body.At}},
+				E(op, Unknown, fmt.Errorf("the shop did not answer; whether the card was charged is being checked: %w", err))
+		case Is(err, Unavailable):
 			return RedeemResult{}, E(op, Unavailable, fmt.Errorf("a gift card can only be used while the shop is reachable; the card was not charged: %w", err))
 		}
 		return RedeemResult{}, err
@@ -867,7 +873,11 @@ func (d *Desk) Credit(ctx context.Context, code string, amount Money, reason str
 	ans, err := d.sendNow(ctx, op, kindCredit, code, "/purchases/"+code+"/credits", body.ID, body, staff,
 		fmt.Sprintf("Credit %s on %s: %s", amount, code, reason))
 	if err != nil {
-		if Is(err, Unavailable) {
+		switch {
+		case Is(err, Unknown):
+			return Credit{ID: body.ID, PurchaseCode: code, Amount: amount, Reason: reason, At: body.At},
+				E(op, Unknown, fmt.Errorf("the shop did not answer; whether the purchase was credited is being checked: %w", err))
+		case Is(err, Unavailable):
 			return Credit{}, E(op, Unavailable, fmt.Errorf("a credit needs the shop's confirmation and the shop is not reachable; nothing was credited: %w", err))
 		}
 		return Credit{}, err
@@ -897,7 +907,7 @@ func (d *Desk) sendNow(ctx context.Context, op, kind, code, path, key string, bo
 		msg := err.Error()
 		_ = d.c.write(context.WithoutCancel(ctx), op, func(tx *sql.Tx) error { return setState(ctx, tx, row.ID, stateRefused, msg) })
 		return nil, err
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case neverSent(err):
 		// Certainly never reached the shop.
 		_ = d.c.write(context.WithoutCancel(ctx), op, func(tx *sql.Tx) error {
 			return setState(ctx, tx, row.ID, stateAbandoned, err.Error())
@@ -907,8 +917,91 @@ func (d *Desk) sendNow(ctx context.Context, op, kind, code, path, key string, bo
 		// Left as sending: the loop asks the shop whether it happened.
 		_ = d.c.noteAttempt(context.WithoutCancel(ctx), row.ID, err.Error())
 		d.kickLoop()
-		return nil, err
+		var se *StatusError
+		if Is(err, Internal) && errors.As(err, &se) && se.Status >= 500 {
+			// The shop answered that it failed: its change was rolled
+			// back. The loop still confirms it, but staff hear "no".
+			return nil, err
+		}
+		return nil, E(op, Unknown, err)
 	}
+}
+
+// neverSent reports whether a failed request certainly did not reach the
+// shop: nobody listened, or no connection could be made.
+func neverSent(err error) bool {
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return true
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns)
+}
+
+// Outcome is what became of a redemption or credit whose answer was lost
+// (an error of kind Unknown).
+type Outcome struct {
+	Settled    bool          // The shop has been asked; Done says what it found.
+	Done       bool          // The shop took it.
+	Redemption *RedeemResult // For a redemption that was done.
+	Credit     *Credit       // For a credit that was done.
+	Reason     string        // Why it was not done, when settled and not done.
+}
+
+// Outcome reports what became of the redemption or credit with the given
+// ID. Until the sync loop has asked the shop, Settled is false; callers
+// wait for a Subscribe notification and ask again.
+func (d *Desk) Outcome(ctx context.Context, id string) (Outcome, error) {
+	var kind, state, lastErr string
+	err := d.c.r.QueryRowContext(ctx, "SELECT kind, state, last_error FROM outbox WHERE key = ?", id).Scan(&kind, &state, &lastErr)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Outcome{}, E("outcome", NotFound, fmt.Sprintf("no action %s on this desk", id))
+	}
+	if err != nil {
+		return Outcome{}, E("outcome", Internal, err)
+	}
+	switch state {
+	case stateSending, statePending:
+		return Outcome{}, nil
+	case stateDone:
+	default:
+		return Outcome{Settled: true, Reason: lastErr}, nil
+	}
+	o := Outcome{Settled: true, Done: true}
+	switch kind {
+	case kindRedemption:
+		var body []byte
+		if err := d.c.r.QueryRowContext(ctx, "SELECT body FROM redemptions WHERE id = ?", id).Scan(&body); err != nil {
+			return Outcome{}, E("outcome", Internal, fmt.Errorf("redemption %s: %w", id, err))
+		}
+		var res RedeemResult
+		if err := json.Unmarshal(body, &res.Redemption); err != nil {
+			return Outcome{}, E("outcome", Internal, fmt.Errorf("redemption %s is damaged: %w", id, err))
+		}
+		if c, _, ok, err := d.c.cachedCard(ctx, res.Redemption.CardCode); err == nil && ok {
+			res.Card = *c
+		}
+		if res.Redemption.RemainderCode != "" {
+			if c, _, ok, err := d.c.cachedCard(ctx, res.Redemption.RemainderCode); err == nil && ok {
+				res.Remainder = c
+			}
+		}
+		o.Redemption = &res
+	case kindCredit:
+		var body []byte
+		if err := d.c.r.QueryRowContext(ctx, "SELECT body FROM activities WHERE id = ?", id).Scan(&body); err != nil {
+			return Outcome{}, E("outcome", Internal, fmt.Errorf("credit %s: %w", id, err))
+		}
+		var c Credit
+		if err := json.Unmarshal(body, &c); err != nil {
+			return Outcome{}, E("outcome", Internal, fmt.Errorf("credit %s is damaged: %w", id, err))
+		}
+		o.Credit = &c
+	}
+	return o, nil
 }
 
 // Activities lists deliveries, redemptions and credits between from and to
@@ -1013,4 +1106,37 @@ func (d *Desk) refreshActivities(ctx context.Context, from, to time.Time) error 
 		}
 		return nil
 	})
+}
+
+// CardsOfPurchase returns the gift cards that web shop purchase code sold,
+// oldest first, so that the desk can print them when it hands the purchase
+// over. The shop issues them when the purchase is paid; the desk has them
+// from the changes feed or from the answer to a delivery, so this works
+// offline too. When the cache has none and the shop is reachable, the
+// changes feed is pulled first. Offline with none cached it fails with kind
+// Unavailable: the cards come with the next sync. No error and no cards
+// means the shop has issued none.
+func (d *Desk) CardsOfPurchase(ctx context.Context, code string) ([]Card, error) {
+	const op = "gift cards of purchase"
+	code = NormalizeCode(code)
+	if code == "" {
+		return nil, E(op, Invalid, "no purchase code")
+	}
+	cards, err := d.c.cachedCardsOfPurchase(ctx, code)
+	if err != nil || len(cards) > 0 {
+		return cards, err
+	}
+	if d.backingOff() {
+		return nil, E(op, Unavailable, fmt.Sprintf("the gift cards of purchase %s are not on this desk yet; they come when the shop is reachable again", code))
+	}
+	cctx, cancel := d.interactiveCtx(ctx)
+	perr := d.pull(cctx)
+	cancel()
+	if cards, err = d.c.cachedCardsOfPurchase(ctx, code); err != nil || len(cards) > 0 {
+		return cards, err
+	}
+	if perr != nil {
+		return nil, E(op, KindOf(perr), fmt.Errorf("the gift cards of purchase %s are not on this desk yet: %w", code, perr))
+	}
+	return nil, nil
 }

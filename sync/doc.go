@@ -25,7 +25,15 @@
 // Retry or Discard. Gift card redemptions and credits need the shop's
 // answer before the customer leaves, so they are online only: they are
 // still written to the outbox first, so that an answer lost on the way back
-// is settled by asking the shop rather than guessed.
+// is settled by asking the shop rather than guessed. Such a redemption or
+// credit fails with kind Unknown (not Unavailable, which means certainly not
+// done); Outcome reports what the shop did once the loop has asked it.
+//
+// Gift cards sold in the web shop are issued by the shop when the purchase
+// is paid. The desk keeps them with the purchase that sold them, from the
+// changes feed and from the answer to a delivery that hands them over, so
+// CardsOfPurchase finds them to print offline too; a delivery made offline
+// gets them when the outbox sends it.
 //
 // Run pulls the shop's changes feed from a stored cursor, one transaction
 // per page, and drains the outbox, every Config.SyncInterval, on SyncNow and

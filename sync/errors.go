@@ -20,6 +20,10 @@ const (
 	NotPayable               // The purchase's payment status does not allow delivery.
 	Unavailable              // The shop could not be reached; the answer may come from the cache.
 	Internal                 // The server failed or answered something the desk cannot read.
+	// Unknown: the request may have reached the shop, but no answer came, so
+	// whether it happened is not known yet; the sync loop asks the shop and
+	// Desk.Outcome reports what it found.
+	Unknown
 )
 
 var kindNames = [...]string{
@@ -32,6 +36,7 @@ var kindNames = [...]string{
 	NotPayable:   "not_payable",
 	Unavailable:  "unavailable",
 	Internal:     "internal",
+	Unknown:      "outcome_unknown",
 }
 
 // String returns the kind's wire name, as used in the API's error bodies.

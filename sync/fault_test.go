@@ -166,9 +166,14 @@ func TestUnansweredRedemptionIsSettled(t *testing.T) {
 		}
 		return pass
 	})
-	_, err = f.desk.Redeem(ctx, card.Code, 15000, kari)
-	require.True(t, desksync.Is(err, desksync.Unavailable), "%v", err)
+	lost, err := f.desk.Redeem(ctx, card.Code, 15000, kari)
+	require.True(t, desksync.Is(err, desksync.Unknown), "not a false \"not charged\": %v", err)
+	require.Equal(t, "outcome_unknown", desksync.Unknown.String())
+	require.NotEmpty(t, lost.Redemption.ID, "the caller can ask for the outcome")
 	require.Equal(t, desksync.CardVoided, f.srv.Card(card.Code).Status, "the shop did redeem")
+	o, err := f.desk.Outcome(ctx, lost.Redemption.ID)
+	require.NoError(t, err)
+	require.False(t, o.Settled, "not settled before the shop was asked")
 
 	// Another card: the request never reaches the shop.
 	card2 := f.srv.IssueCard(10000)
@@ -178,11 +183,24 @@ func TestUnansweredRedemptionIsSettled(t *testing.T) {
 		}
 		return pass
 	})
-	_, err = f.desk.Redeem(ctx, card2.Code, 5000, kari)
-	require.True(t, desksync.Is(err, desksync.Unavailable), "%v", err)
+	lost2, err := f.desk.Redeem(ctx, card2.Code, 5000, kari)
+	// The request was written before the connection broke: the desk cannot
+	// tell this from a lost answer.
+	require.True(t, desksync.Is(err, desksync.Unknown), "%v", err)
 
 	f.proxy.set(nil)
 	require.NoError(t, f.desk.Sync(ctx))
+	o, err = f.desk.Outcome(ctx, lost.Redemption.ID)
+	require.NoError(t, err)
+	require.True(t, o.Settled && o.Done, "%+v", o)
+	require.NotNil(t, o.Redemption)
+	require.Equal(t, desksync.Money(15000), o.Redemption.Redemption.Amount)
+	require.NotNil(t, o.Redemption.Remainder, "the remainder card to print")
+	require.Equal(t, desksync.Money(25000), o.Redemption.Remainder.Balance)
+	o, err = f.desk.Outcome(ctx, lost2.Redemption.ID)
+	require.NoError(t, err)
+	require.True(t, o.Settled, "%+v", o)
+	require.False(t, o.Done, "the card was not charged")
 	states, err := f.desk.OutboxStatesForTest(ctx)
 	require.NoError(t, err)
 	require.Equal(t, 1, states["done"], "%v", states)

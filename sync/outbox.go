@@ -145,6 +145,11 @@ func (d *Desk) send(ctx context.Context, r outboxRow) (answer any, err error) {
 			if err := w.putPurchase(&a.Purchase, nil); err != nil {
 				return err
 			}
+			for i := range a.Cards {
+				if err := w.putCard(&a.Cards[i]); err != nil {
+					return err
+				}
+			}
 			if !hasDelivery(&a.Purchase, a.Delivery.ID) {
 				if err := w.putActivity(deliveryActivity(&a.Purchase, &a.Delivery, true)); err != nil {
 					return err

@@ -16,8 +16,9 @@ const (
 	sqlUpsertPurchase = `INSERT INTO purchases(code, seq, body, cached_at) VALUES(?, ?, ?, ?)
 ON CONFLICT(code) DO UPDATE SET seq = excluded.seq, body = excluded.body, cached_at = excluded.cached_at
 WHERE excluded.seq >= purchases.seq`
-	sqlUpsertCard = `INSERT INTO cards(code, seq, parent, body, cached_at) VALUES(?, ?, ?, ?, ?)
-ON CONFLICT(code) DO UPDATE SET seq = excluded.seq, parent = excluded.parent, body = excluded.body, cached_at = excluded.cached_at
+	sqlUpsertCard = `INSERT INTO cards(code, seq, parent, body, cached_at, purchase) VALUES(?, ?, ?, ?, ?, ?)
+ON CONFLICT(code) DO UPDATE SET seq = excluded.seq, parent = excluded.parent, body = excluded.body, cached_at = excluded.cached_at,
+purchase = excluded.purchase
 WHERE excluded.seq >= cards.seq`
 	sqlUpsertActivity = `INSERT INTO activities(id, kind, at, code, staff_id, staff_name, buyer, products, amount, signature_id, synced, body)
 VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -88,7 +89,7 @@ func (w *writer) putCard(c *Card) error {
 	if err != nil {
 		return err
 	}
-	if _, err := w.card.ExecContext(w.ctx, c.Code, c.Seq, c.ParentCode, raw, w.now); err != nil {
+	if _, err := w.card.ExecContext(w.ctx, c.Code, c.Seq, c.ParentCode, raw, w.now, c.PurchaseCode); err != nil {
 		return fmt.Errorf("store gift card %s: %w", c.Code, err)
 	}
 	return nil
@@ -248,6 +249,32 @@ func (c *cache) cachedCard(ctx context.Context, code string) (*Card, time.Time, 
 		return nil, time.Time{}, false, E("read cache", Internal, fmt.Errorf("cached gift card %s is damaged: %w", code, err))
 	}
 	return card, fromNanos(at), true, nil
+}
+
+// cachedCardsOfPurchase returns the cached gift cards that purchase code
+// sold, in the order the shop issued them.
+func (c *cache) cachedCardsOfPurchase(ctx context.Context, code string) ([]Card, error) {
+	rows, err := c.r.QueryContext(ctx, "SELECT body FROM cards WHERE purchase = ? ORDER BY seq, code", code)
+	if err != nil {
+		return nil, E("read cache", Internal, err)
+	}
+	defer rows.Close()
+	var out []Card
+	for rows.Next() {
+		var body []byte
+		if err := rows.Scan(&body); err != nil {
+			return nil, E("read cache", Internal, err)
+		}
+		var card Card
+		if err := json.Unmarshal(body, &card); err != nil {
+			return nil, E("read cache", Internal, fmt.Errorf("a cached gift card of purchase %s is damaged: %w", code, err))
+		}
+		out = append(out, card)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, E("read cache", Internal, err)
+	}
+	return out, nil
 }
 
 // cachedChain walks a card's parents and remainders in the cache, oldest first.

@@ -4,8 +4,12 @@
 //
 // Usage:
 //
-//	skranke [-config path] [-shop URL] [-token T] [-data dir] [-printer target] [-profile id] [-serial port] [-lang nb|en]
+//	skranke [-config path] [-shop URL] [-token T] [-data dir] [-printer target] [-profile id] [-serial port] [-lang nb|en] [-preview]
 //	skranke printer-test [-config path] [-printer target] [-profile id]
+//
+// With -preview every printed job is also shown in a print-preview window
+// and, when the printer is a file (file:///path/printer.bin), written as PNG
+// beside it: printer-0001.png, printer-0002.png, …
 //
 // Flags override the configuration file, which lives in the OS configuration
 // directory (or $SKRANKE_CONFIG_DIR) as skranke/config.json.
@@ -47,6 +51,7 @@ func main() {
 // options are the command-line flags; empty means "not given".
 type options struct {
 	config, shop, token, data, printer, profile, serial, lang string
+	preview                                                   bool
 }
 
 func parseFlags(name string, args []string, stderr io.Writer, withDesk bool) (options, error) {
@@ -62,6 +67,7 @@ func parseFlags(name string, args []string, stderr io.Writer, withDesk bool) (op
 		fs.StringVar(&o.data, "data", "", "data directory for the offline cache")
 		fs.StringVar(&o.serial, "serial", "", "serial port of a barcode scanner, such as /dev/ttyUSB0")
 		fs.StringVar(&o.lang, "lang", "", "language: nb or en (default: the system's)")
+		fs.BoolVar(&o.preview, "preview", false, "show every printed job in a preview window, and write it as PNG beside a file printer")
 	}
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -109,6 +115,7 @@ func loadConfig(o options) (app.Config, string, error) {
 	if cfg.DataDir == "" {
 		cfg.DataDir = filepath.Join(filepath.Dir(path), "data")
 	}
+	cfg.Preview = o.preview
 	return cfg, path, nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -105,6 +106,58 @@ func (d *display) screenshot(ctx context.Context) (image.Image, error) {
 	return decodeXWD(out)
 }
 
+// stableScreenshot waits until the screen stops changing (three equal
+// captures in a row), because a log line is written before the frame that
+// shows it is drawn, and returns the part of the screen the window covers.
+func (d *display) stableScreenshot(ctx context.Context, win string) (image.Image, error) {
+	geo, err := d.xdotool(ctx, "getwindowgeometry", "--shell", win)
+	if err != nil {
+		return nil, err
+	}
+	var x, y, w, h int
+	for _, kv := range strings.Fields(geo) {
+		k, v, _ := strings.Cut(kv, "=")
+		n, _ := strconv.Atoi(v)
+		switch k {
+		case "X":
+			x = n
+		case "Y":
+			y = n
+		case "WIDTH":
+			w = n
+		case "HEIGHT":
+			h = n
+		}
+	}
+	var last *image.RGBA
+	same := 0
+	for {
+		img, err := d.screenshot(ctx)
+		if err != nil {
+			return nil, err
+		}
+		rgba := img.(*image.RGBA)
+		if last != nil && bytes.Equal(last.Pix, rgba.Pix) {
+			same++
+		} else {
+			same = 0
+		}
+		last = rgba
+		if same == 2 {
+			r := image.Rect(x, y, x+w, y+h).Intersect(rgba.Bounds())
+			if r.Empty() {
+				return rgba, nil
+			}
+			return rgba.SubImage(r), nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("the screen did not settle: %w", ctx.Err())
+		case <-time.After(120 * time.Millisecond): // Frame pacing between captures, not synchronisation.
+		}
+	}
+}
+
 // decodeXWD decodes the ZPixmap, 24/32-bit TrueColor dumps that xwd makes of
 // an Xvfb screen.
 func decodeXWD(b []byte) (image.Image, error) {
@@ -183,10 +236,10 @@ func savePNG(t *testing.T, path string, img image.Image) {
 
 // logWatcher collects a process's output and lets a test wait for a line.
 type logWatcher struct {
-	mu    sync.Mutex
-	buf   strings.Builder
-	cond  chan struct{}
-	lines []string
+	mu   sync.Mutex
+	buf  strings.Builder
+	cond chan struct{}
+	from int // waitFor looks only at output from this offset on.
 }
 
 func newLogWatcher() *logWatcher { return &logWatcher{cond: make(chan struct{})} }
@@ -201,6 +254,14 @@ func (l *logWatcher) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// mark makes waitFor ignore everything written so far: call it before an
+// action whose effect the next wait is about.
+func (l *logWatcher) mark() {
+	l.mu.Lock()
+	l.from = l.buf.Len()
+	l.mu.Unlock()
+}
+
 // String returns everything written so far.
 func (l *logWatcher) String() string {
 	l.mu.Lock()
@@ -208,13 +269,20 @@ func (l *logWatcher) String() string {
 	return l.buf.String()
 }
 
-// waitFor blocks until a written line contains every one of subs, or ctx ends.
+// waitFor blocks until a line written after the previous match contains
+// every one of subs, or ctx ends. A match moves the starting point past
+// the matched line.
 func (l *logWatcher) waitFor(ctx context.Context, subs ...string) (string, error) {
 	for {
 		l.mu.Lock()
-		text, ch := l.buf.String(), l.cond
+		text, ch, from := l.buf.String(), l.cond, l.from
 		l.mu.Unlock()
-		for _, line := range strings.Split(text, "\n") {
+		off := from
+		for _, line := range strings.SplitAfter(text[from:], "\n") {
+			off += len(line)
+			if !strings.HasSuffix(line, "\n") {
+				break // Wait for the rest of the line.
+			}
 			all := true
 			for _, s := range subs {
 				if !strings.Contains(line, s) {
@@ -223,13 +291,16 @@ func (l *logWatcher) waitFor(ctx context.Context, subs ...string) (string, error
 				}
 			}
 			if all {
-				return line, nil
+				l.mu.Lock()
+				l.from = off
+				l.mu.Unlock()
+				return strings.TrimSpace(line), nil
 			}
 		}
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return "", fmt.Errorf("no line with %q in output:\n%s", subs, text)
+			return "", fmt.Errorf("no line with %q in output since the last step:\n%s", subs, text[from:])
 		}
 	}
 }

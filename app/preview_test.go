@@ -1,0 +1,76 @@
+package app_test
+
+import (
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/skranke/skranke/app"
+	"github.com/skranke/skranke/printer"
+)
+
+// With preview on, every job printed shows in a preview window at 1:1 and is
+// written as PNG beside the file printer, numbered.
+func TestPrintPreview(t *testing.T) {
+	f := mustOpen(t, func(c *app.Config) { c.Preview = true })
+	f.login("kari", "1234")
+	f.d.Show(app.ScreenStatus)
+	test.Tap(f.d.Status.TestPrint)
+	f.idle()
+	require.NotEmpty(t, f.printed(), "%s", f.d.Message.Text)
+	pw := f.d.Preview
+	require.NotNil(t, pw, "no preview window")
+	require.True(t, pw.Open())
+	require.Len(t, pw.Images, 1)
+
+	first := filepath.Join(filepath.Dir(f.printPath), "printer-0001.png")
+	require.Equal(t, []string{first}, pw.Files)
+	file, err := os.Open(first)
+	require.NoError(t, err)
+	defer file.Close()
+	img, err := png.Decode(file)
+	require.NoError(t, err, "the PNG decodes")
+	prof, _ := printer.ProfileByID("generic-80")
+	want, err := printer.Render(f.printed(), prof)
+	require.NoError(t, err)
+	assert.Equal(t, want.Bounds(), img.Bounds(), "the PNG is the printed job")
+	assert.Equal(t, prof.WidthDots, img.Bounds().Dx())
+	shown := pw.Images[0]
+	assert.Equal(t, img.Bounds().Dx(), shown.Image.Bounds().Dx(), "shown at 1:1")
+	assert.Equal(t, fyne.NewSize(float32(img.Bounds().Dx()), float32(img.Bounds().Dy())), shown.MinSize())
+
+	// Esc closes it.
+	pw.Window.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	assert.False(t, pw.Open())
+
+	// The next job opens it again, with the next number.
+	test.Tap(f.d.Status.TestPrint)
+	f.idle()
+	require.NotNil(t, f.d.Preview)
+	assert.True(t, f.d.Preview.Open())
+	second := filepath.Join(filepath.Dir(f.printPath), "printer-0002.png")
+	assert.Equal(t, []string{second}, f.d.Preview.Files)
+	assert.FileExists(t, second)
+	test.Tap(f.d.Preview.Close)
+	assert.False(t, f.d.Preview.Open())
+}
+
+// Without preview, printing writes no PNG and opens no window.
+func TestNoPreviewByDefault(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	f.d.Show(app.ScreenStatus)
+	test.Tap(f.d.Status.TestPrint)
+	f.idle()
+	require.NotEmpty(t, f.printed())
+	assert.Nil(t, f.d.Preview)
+	pngs, err := filepath.Glob(filepath.Join(filepath.Dir(f.printPath), "*.png"))
+	require.NoError(t, err)
+	assert.Empty(t, pngs)
+}

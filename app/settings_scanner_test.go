@@ -1,0 +1,81 @@
+package app_test
+
+import (
+	"encoding/json"
+	"os"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/skranke/skranke/app"
+)
+
+// A manager sets the scanner's prefix, suffix and serial speed in Settings;
+// they are saved to the config file (readable by the user only) and the
+// prefix and suffix are stripped from scans at once.
+func TestScannerSettingsSaved(t *testing.T) {
+	f := mustOpen(t)
+	f.login("ingrid", "9999")
+	f.key(fyne.KeyF5)
+	require.Equal(t, app.ScreenSettings, f.d.CurrentScreen())
+	s := f.d.Settings
+	assert.Equal(t, "9600", s.ScannerBaud.Selected, "the default speed is shown")
+	assert.Equal(t, 0, s.ScannerSuffix.SelectedIndex(), "no suffix")
+	assert.Equal(t, []string{"None", "CR (Enter)", "LF", "CR LF", "Tab"}, s.ScannerSuffix.Options)
+	assert.Contains(t, s.ScannerBaud.Options, "115200")
+
+	// A prefix on two lines is refused.
+	s.ScannerPrefix.SetText("X7\nY")
+	test.Tap(s.Save)
+	f.idle()
+	assert.Contains(t, f.d.Message.Text, "prefix")
+	_, err := os.Stat(f.configPath)
+	assert.True(t, os.IsNotExist(err), "nothing saved")
+
+	s.ScannerPrefix.SetText("X7")
+	s.ScannerSuffix.SetSelected("Tab")
+	s.ScannerBaud.SetSelected("115200")
+	test.Tap(s.Save)
+	f.idle()
+	require.Contains(t, f.d.Message.Text, "saved")
+
+	st, err := os.Stat(f.configPath)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm(), "the file holds the desk token")
+	b, err := os.ReadFile(f.configPath)
+	require.NoError(t, err)
+	var raw map[string]any
+	require.NoError(t, json.Unmarshal(b, &raw))
+	assert.Equal(t, "X7", raw["scanner_prefix"])
+	assert.Equal(t, "\t", raw["scanner_suffix"])
+	assert.Equal(t, 115200.0, raw["scanner_baud"])
+	cfg, err := app.LoadConfig(f.configPath)
+	require.NoError(t, err)
+	assert.Equal(t, "X7", cfg.ScannerPrefix)
+	assert.Equal(t, "\t", cfg.ScannerSuffix)
+	assert.Equal(t, 115200, cfg.ScannerBaud)
+	assert.Equal(t, cfg.ScannerBaud, f.d.Config().ScannerBaud, "in force at once")
+
+	// CR LF round-trips too, and the form shows what is saved.
+	s.ScannerSuffix.SetSelected("CR LF")
+	test.Tap(s.Save)
+	f.idle()
+	cfg, err = app.LoadConfig(f.configPath)
+	require.NoError(t, err)
+	assert.Equal(t, "\r\n", cfg.ScannerSuffix)
+	f.key(fyne.KeyF1)
+	f.key(fyne.KeyF5)
+	assert.Equal(t, "X7", f.d.Settings.ScannerPrefix.Text)
+	assert.Equal(t, "CR LF", f.d.Settings.ScannerSuffix.Selected)
+	assert.Equal(t, "115200", f.d.Settings.ScannerBaud.Selected)
+
+	// A reading with the prefix and suffix finds the purchase.
+	f.key(fyne.KeyF1)
+	code := f.shop.Code("paid-course")
+	f.d.Submit("X7"+code+"\r\n", "serial:/dev/ttyTEST")
+	f.idle()
+	assert.Equal(t, app.StateDeliverable, f.d.Scan.StateNow(), "%s / %s", f.d.Scan.State.Text, f.d.Message.Text)
+}

@@ -1,0 +1,51 @@
+package sync_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	desksync "github.com/skranke/skranke/sync"
+)
+
+// A credit whose answer is lost is not reported as "nothing was credited":
+// its outcome is unknown until the desk has asked the shop.
+func TestUnansweredCreditIsSettled(t *testing.T) {
+	ctx := context.Background()
+	f := startFaultDesk(t)
+	f.proxy.set(func(r *http.Request) fault {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/credits") {
+			return drop
+		}
+		return pass
+	})
+	c, err := f.desk.Credit(ctx, f.p.Code, 10000, "Kunden angret", ingrid)
+	require.True(t, desksync.Is(err, desksync.Unknown), "%v", err)
+	require.NotEmpty(t, c.ID)
+	require.Len(t, f.srv.Purchase(f.p.Code).Credits, 1, "the shop did credit")
+
+	f.proxy.set(nil)
+	require.NoError(t, f.desk.Sync(ctx))
+	o, err := f.desk.Outcome(ctx, c.ID)
+	require.NoError(t, err)
+	require.True(t, o.Settled && o.Done, "%+v", o)
+	require.NotNil(t, o.Credit)
+	require.Equal(t, desksync.Money(10000), o.Credit.Amount)
+	require.Equal(t, "Kunden angret", o.Credit.Reason)
+
+	_, err = f.desk.Outcome(ctx, "no-such-action")
+	require.True(t, desksync.Is(err, desksync.NotFound), "%v", err)
+}
+
+// A shop that is not there at all certainly did not charge the card: that
+// stays a plain Unavailable, "not charged".
+func TestRedeemWithNoShopIsNotUnknown(t *testing.T) {
+	ctx := context.Background()
+	d := MustOpen(t, deadAddr(t), "token")
+	_, err := d.Redeem(ctx, "GC2345678", 1000, kari)
+	require.True(t, desksync.Is(err, desksync.Unavailable), "%v", err)
+	require.Contains(t, err.Error(), "not charged")
+}
