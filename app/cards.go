@@ -88,11 +88,14 @@ func newCardScreen(d *Desk) *CardScreen {
 	c.Reprint = newButton(d, tr("cards.reprint", "Reprint card (F8)"), theme.DocumentPrintIcon(), c.reprint)
 
 	label := widget.NewLabelWithStyle(tr("cards.label", "Gift card: scan or type the code, then Enter"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	top := container.NewVBox(label, big(c.Entry, 30), st.obj, c.Code, c.Balance, c.Cache, c.Detail)
+	top := container.NewVBox(container.NewBorder(nil, nil, container.NewCenter(label), nil, big(c.Entry, 30)),
+		st.obj, c.Code, c.Balance, c.Cache, c.Detail)
 	redeem := container.NewVBox(
 		formGrid(tr("cards.amount_label", "Amount"), big(c.Amount, 24)),
 		big(container.NewGridWithColumns(3, c.RedeemAll, c.Redeem, c.Reprint), 16))
-	c.obj = container.NewBorder(top, redeem, nil, nil, container.NewVScroll(c.Chain))
+	// The chain and its redemptions grow with every partial use: they
+	// scroll, while the balance and the buttons stay put.
+	c.obj = container.NewBorder(top, redeem, nil, nil, minHeight(container.NewVScroll(c.Chain), linesMinHeight))
 	c.clear()
 	return c
 }
@@ -113,10 +116,11 @@ func (c *CardScreen) clear() {
 	c.seq++
 	c.lookup = desksync.CardLookup{}
 	c.setState(tr("cards.ready", "Ready – scan a gift card"), colReady)
-	for _, t := range []*canvas.Text{c.Balance, c.Code, c.Cache} {
+	for _, t := range []*canvas.Text{c.Balance, c.Code} {
 		t.Text = ""
 		t.Refresh()
 	}
+	setText(c.Cache, "")
 	c.Detail.SetText("")
 	c.Chain.RemoveAll()
 	c.Amount.SetText("")
@@ -191,11 +195,10 @@ func (c *CardScreen) show(lk desksync.CardLookup) {
 		c.setState(tr("cards.valid", "VALID"), colOK)
 	}
 	if lk.FromCache {
-		c.Cache.Text = tr("cards.cached", "OFFLINE – cached balance, {{.Age}} old. Gift cards cannot be used until the shop is back.", m{"Age": fmtAge(now, lk.CachedAt)})
+		setText(c.Cache, tr("cards.cached", "OFFLINE – cached balance, {{.Age}} old. Gift cards cannot be used until the shop is back.", m{"Age": fmtAge(now, lk.CachedAt)}))
 	} else {
-		c.Cache.Text = ""
+		setText(c.Cache, "")
 	}
-	c.Cache.Refresh()
 	c.Detail.SetText(tr("cards.detail", "Status: {{.Status}} · Expires {{.Expires}} · Issued {{.Issued}} for {{.Initial}}",
 		m{"Status": cardStatusName(card.Status), "Expires": fmtDate(card.ExpiresAt), "Issued": fmtDate(card.IssuedAt), "Initial": card.InitialAmount.String()}))
 	c.Chain.RemoveAll()

@@ -69,7 +69,10 @@ func newReportScreen(d *Desk) *ReportScreen {
 	filters := container.NewVBox(container.NewGridWithColumns(4, r.Prev, r.Date, r.Next, r.Today),
 		container.NewGridWithColumns(2, r.Staff, r.Product))
 	top := container.NewVBox(title, filters, r.Totals, r.Chart)
-	r.obj = container.NewBorder(top, container.NewGridWithColumns(2, r.Export, r.Print), nil, nil, container.NewVScroll(r.Rows))
+	// A busy day has many rows: they scroll, while the filters, totals and
+	// buttons stay put.
+	r.obj = container.NewBorder(top, big(container.NewGridWithColumns(2, r.Export, r.Print), 16), nil, nil,
+		minHeight(container.NewVScroll(r.Rows), linesMinHeight))
 	r.setDay(d.now())
 	return r
 }

@@ -104,10 +104,13 @@ type ScanScreen struct {
 
 	stateBg     *canvas.Rectangle
 	qtyMode     bool
-	purchaseBox fyne.CanvasObject
+	crediting   bool // The credit panel is open (unless a signature is pending, which takes precedence).
+	header      fyne.CanvasObject
+	linesArea   fyne.CanvasObject // The scrolled buyer, lines and history.
 	actions     fyne.CanvasObject
 	signPanel   fyne.CanvasObject
 	creditPanel fyne.CanvasObject
+	creditInfo  *widget.Label
 	obj         fyne.CanvasObject
 }
 
@@ -163,9 +166,15 @@ func newScanScreen(d *Desk) *ScanScreen {
 	s.SignMessage.Wrapping = fyne.TextWrapWord
 	signTitle := bigText(24, true)
 	signTitle.Text = tr("sign.title", "Signature for physical goods")
+	// The panel takes the place of the lines and the action bar, so that
+	// the pad gets the height of the screen (at least padMinHeight) and
+	// its buttons stand beside it, large, where a hand finds them.
+	padBg := canvas.NewRectangle(colWhite)
+	padBg.SetMinSize(fyne.NewSize(padMinWidth, padMinHeight))
 	s.signPanel = container.NewBorder(
-		container.NewVBox(signTitle, s.SignMessage), big(container.NewGridWithColumns(3, s.SignCancel, s.SignClear, s.SignAccept), 16),
-		nil, nil, container.NewStack(canvas.NewRectangle(colWhite), s.Pad))
+		container.NewBorder(nil, nil, container.NewCenter(signTitle), nil, s.SignMessage), nil,
+		nil, big(container.NewGridWithRows(3, s.SignAccept, s.SignClear, s.SignCancel), 16),
+		container.NewStack(padBg, s.Pad))
 	s.signPanel.Hide()
 
 	s.CreditAmount = newEntry(d, tr("credit.amount", "Amount, e.g. 299,00"))
@@ -178,7 +187,10 @@ func newScanScreen(d *Desk) *ScanScreen {
 	s.CreditCancel = newButton(d, tr("credit.cancel", "Cancel (Esc)"), theme.CancelIcon(), s.cancel)
 	creditTitle := bigText(24, true)
 	creditTitle.Text = tr("credit.title", "Credit purchase (manager)")
-	s.creditPanel = container.NewVBox(creditTitle,
+	s.creditInfo = widget.NewLabel("")
+	s.creditInfo.Wrapping = fyne.TextWrapWord
+	s.creditPanel = container.NewVBox(
+		container.NewBorder(nil, nil, container.NewCenter(creditTitle), nil, s.creditInfo),
 		formGrid(
 			tr("credit.amount_label", "Amount"), s.CreditAmount,
 			tr("credit.reason_label", "Reason"), s.CreditReason),
@@ -188,17 +200,20 @@ func newScanScreen(d *Desk) *ScanScreen {
 	s.actions = big(container.NewVBox(
 		container.NewGridWithColumns(3, s.DeliverAll, s.ChooseQty, s.DeliverChosen),
 		container.NewGridWithColumns(2, s.CreditButton, s.Reprint)), 16)
-	header := container.NewGridWithColumns(7,
+	s.header = container.NewGridWithColumns(7,
 		boldLabel(tr("line.product", "Product")), boldLabel(tr("line.kind", "Kind")),
 		boldLabel(tr("line.ordered", "Ordered")), boldLabel(tr("line.delivered", "Delivered")),
 		boldLabel(tr("line.remaining", "Remaining")), boldLabel(tr("line.amount", "Amount")),
 		boldLabel(tr("line.now", "Deliver now")))
-	s.purchaseBox = container.NewVBox(s.Buyer, header, s.Lines, widget.NewSeparator(), s.History)
+	// The lines and history may be long (many lines, many deliveries):
+	// they scroll, while the state, the code and the buttons stay put.
+	s.linesArea = minHeight(container.NewVScroll(container.NewVBox(s.Buyer, s.header, s.Lines, widget.NewSeparator(), s.History)), linesMinHeight)
 
 	scanLabel := widget.NewLabelWithStyle(tr("scan.label", "Scan the receipt or type the code, then Enter"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	top := container.NewVBox(scanLabel, big(s.Entry, 34), st.obj, s.Code, s.Cache, s.Detail)
-	bottom := container.NewVBox(s.signPanel, s.creditPanel, s.actions)
-	s.obj = container.NewBorder(top, bottom, nil, nil, container.NewVScroll(s.purchaseBox))
+	scanRow := container.NewBorder(nil, nil, container.NewCenter(scanLabel), nil, big(s.Entry, 34))
+	top := container.NewVBox(scanRow, st.obj, s.Code, s.Cache, s.Detail)
+	centre := container.NewStack(s.linesArea, s.signPanel, container.NewVBox(s.creditPanel))
+	s.obj = container.NewBorder(top, s.actions, nil, nil, centre)
 	s.reset()
 	return s
 }
@@ -217,16 +232,30 @@ func (s *ScanScreen) Purchase() *desksync.Purchase { return s.purchase }
 func (s *ScanScreen) SignatureOpen() bool { return s.pending != nil }
 
 // CreditOpen reports whether the credit panel is open.
-func (s *ScanScreen) CreditOpen() bool { return s.creditPanel.Visible() }
+func (s *ScanScreen) CreditOpen() bool { return s.crediting }
 
-func (s *ScanScreen) panelOpen() bool { return s.pending != nil || s.creditPanel.Visible() }
+func (s *ScanScreen) panelOpen() bool { return s.pending != nil || s.crediting }
+
+// arrange shows the part of the screen the state calls for: the lines and
+// the action bar, or, while one is open, the signature or credit panel in
+// their place with its own buttons, so that the panel has room on a small
+// screen and nothing falls off its bottom.
+func (s *ScanScreen) arrange() {
+	sign := s.pending != nil
+	credit := s.crediting && !sign
+	show(s.signPanel, sign)
+	show(s.creditPanel, credit)
+	show(s.linesArea, !sign && !credit)
+	show(s.actions, !sign && !credit)
+	show(s.header, s.purchase != nil)
+}
 
 // focusTarget is where the keyboard goes on this screen.
 func (s *ScanScreen) focusTarget() fyne.Focusable {
 	switch {
 	case s.pending != nil:
 		return s.Pad
-	case s.creditPanel.Visible():
+	case s.crediting:
 		if s.CreditAmount.Text == "" {
 			return s.CreditAmount
 		}
@@ -266,19 +295,18 @@ func (s *ScanScreen) reset() {
 	s.purchase = nil
 	s.lookup = desksync.Lookup{}
 	s.pending = nil
+	s.crediting = false
 	s.qtyMode = false
 	s.setState(StateReady, tr("scan.ready", "Ready – scan a receipt"))
 	s.Code.Text = ""
 	s.Code.Refresh()
-	s.Cache.Text = ""
-	s.Cache.Refresh()
+	setText(s.Cache, "")
 	s.Detail.SetText("")
 	s.Buyer.SetText("")
 	s.Lines.RemoveAll()
 	s.History.RemoveAll()
 	s.Qty = map[string]*Entry{}
-	s.signPanel.Hide()
-	s.creditPanel.Hide()
+	s.arrange()
 	s.updateActions()
 }
 
@@ -288,10 +316,11 @@ func (s *ScanScreen) cancel() {
 	case s.pending != nil:
 		s.pending = nil
 		s.Pad.Clear()
-		s.signPanel.Hide()
+		s.arrange()
 		s.d.say(tr("sign.cancelled", "Delivery cancelled; nothing was handed over."))
-	case s.creditPanel.Visible():
-		s.creditPanel.Hide()
+	case s.crediting:
+		s.crediting = false
+		s.arrange()
 	case s.qtyMode:
 		s.qtyMode = false
 		s.renderLines()
@@ -345,7 +374,7 @@ func (s *ScanScreen) submit(raw string, scanned bool) {
 func (s *ScanScreen) showInvalid(raw, reason string) {
 	s.reset()
 	s.setState(StateUnknown, tr("scan.invalid", "NOT A VALID CODE"))
-	s.Code.Text = raw
+	s.Code.Text = shorten(raw, maxCodeRunes)
 	s.Code.Refresh()
 	s.Detail.SetText(tr("scan.invalid_detail", "Read: “{{.Raw}}” – {{.Reason}}. Scan again or type the code.", m{"Raw": raw, "Reason": reason}))
 	s.d.focusDefault()
@@ -394,9 +423,9 @@ func (s *ScanScreen) showLookup(lk desksync.Lookup) {
 	s.lookup = lk
 	s.purchase = lk.Purchase
 	s.pending = nil
+	s.crediting = false
 	s.qtyMode = false
-	s.signPanel.Hide()
-	s.creditPanel.Hide()
+	s.arrange()
 	p := lk.Purchase
 	if p == nil {
 		s.reset()
@@ -405,11 +434,10 @@ func (s *ScanScreen) showLookup(lk desksync.Lookup) {
 	s.Code.Text = scanner.Group(p.Code)
 	s.Code.Refresh()
 	if lk.FromCache {
-		s.Cache.Text = tr("scan.cached", "OFFLINE – cached data, {{.Age}} old", m{"Age": fmtAge(s.d.now(), lk.CachedAt)})
+		setText(s.Cache, tr("scan.cached", "OFFLINE – cached data, {{.Age}} old", m{"Age": fmtAge(s.d.now(), lk.CachedAt)}))
 	} else {
-		s.Cache.Text = ""
+		setText(s.Cache, "")
 	}
-	s.Cache.Refresh()
 	buyer := p.Buyer.Name
 	if p.Buyer.Email != "" {
 		buyer += " · " + p.Buyer.Email
@@ -713,7 +741,7 @@ func (s *ScanScreen) startDelivery(q map[string]int, all bool) {
 		}
 		s.SignMessage.SetText(tr("sign.for", "The buyer signs for: {{.What}}", m{"What": strings.Join(what, ", ")}))
 		slog.Info("signature requested", "code", p.Code)
-		s.signPanel.Show()
+		s.arrange()
 		s.updateActions()
 		s.d.focusDefault()
 		return
@@ -739,7 +767,7 @@ func (s *ScanScreen) acceptSignature() {
 	req := *s.pending
 	req.Signature = png
 	s.pending = nil
-	s.signPanel.Hide()
+	s.arrange()
 	s.deliver(req, img)
 }
 
@@ -938,16 +966,20 @@ func (s *ScanScreen) openCredit() {
 		s.d.sayErr(tr("credit.manager_only", "Only a manager can credit a purchase."))
 		return
 	}
-	rest := s.purchase.Total() - s.purchase.CreditedAmount()
+	p := s.purchase
+	rest := p.Total() - p.CreditedAmount()
 	s.CreditAmount.SetText(strings.TrimPrefix(rest.String(), "kr "))
 	s.CreditReason.SetText("")
-	s.creditPanel.Show()
+	s.creditInfo.SetText(tr("credit.info", "Total {{.Total}} · credited before {{.Credited}} · at most {{.Max}} can be credited.",
+		m{"Total": p.Total().String(), "Credited": p.CreditedAmount().String(), "Max": rest.String()}))
+	s.crediting = true
+	s.arrange()
 	s.d.focus(s.CreditAmount)
 }
 
 func (s *ScanScreen) confirmCredit() {
 	p := s.purchase
-	if p == nil || !s.creditPanel.Visible() || s.CreditConfirm.Disabled() {
+	if p == nil || !s.crediting || s.CreditConfirm.Disabled() {
 		return
 	}
 	if !s.d.isManager() {
@@ -985,7 +1017,8 @@ func (s *ScanScreen) confirmCredit() {
 			setEnabled(s.CreditConfirm, true)
 			if desksync.Is(err, desksync.Unknown) {
 				slog.Info("credit unanswered", "code", code, "staff", staff.ID, "err", err)
-				s.creditPanel.Hide() // No blind second try: the sync settles it.
+				s.crediting = false // No blind second try: the sync settles it.
+				s.arrange()
 				s.d.sayErr(tr("credit.checking", "The shop did not answer; checking whether the purchase was credited…"))
 				s.awaitCreditOutcome(c, code)
 				return
@@ -997,7 +1030,8 @@ func (s *ScanScreen) confirmCredit() {
 			}
 			slog.Info("credited", "code", code, "credit", c.ID, "amount", int64(c.Amount), "staff", staff.ID)
 			if seq == s.seq {
-				s.creditPanel.Hide()
+				s.crediting = false
+				s.arrange()
 				if lerr == nil {
 					s.showLookup(lk)
 				}

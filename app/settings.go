@@ -170,7 +170,9 @@ func newSettingsScreen(d *Desk) *SettingsScreen {
 	title.Text = tr("settings.title", "Settings")
 	note := widget.NewLabel(tr("settings.restart_note", "The shop address and tokens take effect after a restart; the printer and scanner at once. The tokens are kept in the config file, readable only by you."))
 	note.Wrapping = fyne.TextWrapWord
-	s.obj = container.NewBorder(container.NewVBox(title, note), s.Save, nil, nil, container.NewVScroll(form))
+	// The form is longer than a small screen: it scrolls, while Save stays put.
+	s.obj = container.NewBorder(container.NewVBox(title, note), big(s.Save, 16), nil, nil,
+		minHeight(container.NewVScroll(form), linesMinHeight))
 	return s
 }
 

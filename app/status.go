@@ -62,11 +62,15 @@ func newStatusScreen(d *Desk) *StatusScreen {
 	s.CheckPrinter = newButton(d, tr("status.check_printer", "Check printer"), theme.ViewRefreshIcon(), s.checkPrinter)
 	s.TestPrint = newButton(d, tr("status.test_print", "Test print (F8)"), theme.DocumentPrintIcon(), d.testPrint)
 	s.showScanner()
-	conn := widget.NewCard(tr("status.connection", "Connection to the shop"), "", container.NewVBox(s.Online, s.LastSync, s.Outbox, s.SyncNow))
+	conn := widget.NewCard(tr("status.connection", "Connection to the shop"), "",
+		container.NewBorder(nil, nil, nil, container.NewCenter(big(s.SyncNow, 16)), container.NewVBox(s.Online, s.LastSync, s.Outbox)))
 	hw := widget.NewCard(tr("status.hardware", "Scanner and printer"), "",
-		container.NewVBox(s.Scanner, s.Printer, container.NewGridWithColumns(2, s.CheckPrinter, s.TestPrint)))
-	conf := widget.NewCard(tr("status.conflicts", "Refused by the shop (manager)"), "", s.conflictBox)
-	s.obj = container.NewVScroll(container.NewVBox(conn, conf, hw))
+		container.NewVBox(s.Scanner, s.Printer, big(container.NewGridWithColumns(2, s.CheckPrinter, s.TestPrint), 16)))
+	// Refused actions may pile up while a desk is offline: their list
+	// scrolls between the connection and the hardware, whose buttons stay put.
+	conf := widget.NewCard(tr("status.conflicts", "Refused by the shop (manager)"), "",
+		minHeight(container.NewVScroll(s.conflictBox), linesMinHeight))
+	s.obj = container.NewBorder(conn, hw, nil, nil, conf)
 	return s
 }
 

@@ -202,3 +202,51 @@ func rowLabel(text string) *widget.Label {
 func row(text string, right ...fyne.CanvasObject) fyne.CanvasObject {
 	return container.NewBorder(nil, nil, nil, container.NewHBox(right...), rowLabel(text))
 }
+
+// Layout minimums that keep every screen within a 1024×768 desk screen
+// (the smallest reception desks have) while the parts that matter stay
+// large: the scroll areas never collapse to nothing, and the signature pad
+// keeps room to sign on.
+const (
+	// linesMinHeight is the least height of a scrolled list: a few rows.
+	linesMinHeight = 110
+	// padMinWidth and padMinHeight are the least size of the signature
+	// pad: a name signed with a finger needs about 250 px of height.
+	padMinWidth  = 480
+	padMinHeight = 250
+	// maxCodeRunes is the longest reading shown in full in the large code
+	// text; longer garbage is cut so that it cannot widen the window.
+	maxCodeRunes = 24
+)
+
+// show shows or hides obj.
+func show(obj fyne.CanvasObject, on bool) {
+	if on {
+		obj.Show()
+	} else {
+		obj.Hide()
+	}
+}
+
+// setText sets a text that takes no room while it is empty.
+func setText(t *canvas.Text, text string) {
+	t.Text = text
+	show(t, text != "")
+	t.Refresh()
+}
+
+// minHeight gives obj, typically a scroll container, a least height.
+func minHeight(obj fyne.CanvasObject, h float32) fyne.CanvasObject {
+	r := canvas.NewRectangle(color.Transparent)
+	r.SetMinSize(fyne.NewSize(0, h))
+	return container.NewStack(r, obj)
+}
+
+// shorten cuts s to at most n runes, marking the cut with an ellipsis.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

@@ -192,7 +192,14 @@ func (c *cache) close() error {
 // write runs fn in one write transaction. A failure to store, such as a full
 // disk, comes back as an Internal error that says so; nothing of fn is kept.
 func (c *cache) write(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
-	tx, err := c.w.BeginTx(ctx, nil)
+	return inTx(op, func() (*sql.Tx, error) { return c.w.BeginTx(ctx, nil) }, fn)
+}
+
+// inTx begins a transaction, runs fn in it and commits, rolling back when fn
+// fails. Errors of the desk's own kinds from fn pass through; anything else
+// is a storage failure.
+func inTx(op string, begin func() (*sql.Tx, error), fn func(tx *sql.Tx) error) error {
+	tx, err := begin()
 	if err != nil {
 		return storeErr(op, err)
 	}
@@ -225,22 +232,7 @@ func (c *cache) writeRelaxed(ctx context.Context, op string, fn func(tx *sql.Tx)
 		return storeErr(op, err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = FULL")
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return storeErr(op, err)
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		var de *Error
-		if errors.As(err, &de) {
-			return err
-		}
-		return storeErr(op, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return storeErr(op, err)
-	}
-	return nil
+	return inTx(op, func() (*sql.Tx, error) { return conn.BeginTx(ctx, nil) }, fn)
 }
 
 // storeErr explains a failed write to the cache in words staff can act on.

@@ -1,0 +1,266 @@
+package app_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/skranke/skranke/app"
+)
+
+// The smallest desk screen Skranke supports, and what the desktop takes
+// of it: a window title bar and a task bar. The window's content must fit
+// in the rest, so that a maximised window shows every button.
+const (
+	deskScreenW = 1024
+	deskScreenH = 768
+	titleBarH   = 32 // Windows 10/11 and GNOME at 100 % scale.
+	taskBarH    = 40 // Windows' task bar at 100 % scale.
+	// minTouch is the least height of an action button: a fingertip, as
+	// in Apple's and Google's touch guidelines (44 pt, 48 dp).
+	minTouch = 44
+	// minPad is the least height of the signature pad at 1024×768.
+	minPad = 250
+)
+
+// contentBudget is the largest content size that fits a maximised window
+// on the desk screen: the screen less the title bar, the task bar and the
+// window's padding.
+func contentBudget() fyne.Size {
+	pad := 2 * theme.Padding()
+	return fyne.NewSize(deskScreenW-pad, deskScreenH-titleBarH-taskBarH-pad)
+}
+
+// layoutCase drives a desk into one state and names the buttons that must
+// be on screen in it.
+type layoutCase struct {
+	name  string
+	drive func(t *testing.T, f *fixture)
+	// buttons are the state's action buttons.
+	buttons func(d *app.Desk) map[string]fyne.CanvasObject
+	// check asserts more of the laid-out state, if set.
+	check func(t *testing.T, f *fixture)
+}
+
+func (f *fixture) submit(label string) {
+	f.t.Helper()
+	f.d.Submit(f.shop.Code(label), "serial:/dev/ttyUSB0")
+	f.idle()
+}
+
+var layoutCases = []layoutCase{
+	{
+		name:  "login",
+		drive: func(t *testing.T, f *fixture) {},
+		buttons: func(d *app.Desk) map[string]fyne.CanvasObject {
+			return map[string]fyne.CanvasObject{"log in": d.Login.Submit, "PIN": d.Login.PIN, "first staff": d.Login.StaffButtons["ingrid"]}
+		},
+	},
+	{
+		name: "scan many lines",
+		drive: func(t *testing.T, f *fixture) {
+			f.submit("many-lines")
+			require.Equal(t, app.StateDeliverable, f.d.Scan.StateNow())
+			require.GreaterOrEqual(t, len(f.d.Scan.Purchase().Lines), 5)
+		},
+		buttons: scanButtons,
+		check: func(t *testing.T, f *fixture) {
+			// The lines are there, in a scroll: the last line can be
+			// scrolled to.
+			require.NotEmpty(t, f.d.Scan.Lines.Objects)
+			last := f.d.Scan.Lines.Objects[len(f.d.Scan.Lines.Objects)-1]
+			assert.True(t, inScroll(f.d.Window.Content(), last), "the lines scroll")
+		},
+	},
+	{
+		name: "scan partly delivered, choosing quantities",
+		drive: func(t *testing.T, f *fixture) {
+			f.submit("partly-delivered")
+			f.key(fyne.KeyF6)
+			require.NotEmpty(t, f.d.Scan.Qty, "F6 opens the quantity fields")
+			require.False(t, f.d.Scan.DeliverChosen.Disabled())
+		},
+		buttons: scanButtons,
+	},
+	{
+		name: "scan paid physical, signature",
+		drive: func(t *testing.T, f *fixture) {
+			f.submit("paid-physical")
+			f.key(fyne.KeyReturn)
+			require.True(t, f.d.Scan.SignatureOpen())
+		},
+		buttons: func(d *app.Desk) map[string]fyne.CanvasObject {
+			s := d.Scan
+			return map[string]fyne.CanvasObject{"accept": s.SignAccept, "clear": s.SignClear, "cancel": s.SignCancel, "pad": s.Pad}
+		},
+		check: func(t *testing.T, f *fixture) {
+			assert.GreaterOrEqual(t, f.d.Scan.Pad.Size().Height, float32(minPad), "the pad is large enough to sign on")
+			assert.Contains(t, f.d.Scan.SignMessage.Text, "×", "the panel says what is signed for")
+		},
+	},
+	{
+		name: "scan credit panel",
+		drive: func(t *testing.T, f *fixture) {
+			f.submit("many-lines")
+			f.key(fyne.KeyF7)
+			require.True(t, f.d.Scan.CreditOpen())
+		},
+		buttons: func(d *app.Desk) map[string]fyne.CanvasObject {
+			s := d.Scan
+			return map[string]fyne.CanvasObject{"credit": s.CreditConfirm, "cancel": s.CreditCancel, "amount": s.CreditAmount, "reason": s.CreditReason}
+		},
+	},
+	{
+		name: "gift card chain",
+		drive: func(t *testing.T, f *fixture) {
+			f.submit("card-chain")
+			require.Equal(t, app.ScreenCards, f.d.CurrentScreen())
+			require.NotNil(t, f.d.Cards.Card())
+			require.Greater(t, len(f.d.Cards.Chain.Objects), 4, "the chain and its redemptions are listed")
+		},
+		buttons: func(d *app.Desk) map[string]fyne.CanvasObject {
+			c := d.Cards
+			return map[string]fyne.CanvasObject{"use all": c.RedeemAll, "use amount": c.Redeem, "reprint": c.Reprint, "amount": c.Amount}
+		},
+		check: func(t *testing.T, f *fixture) {
+			c := f.d.Cards
+			assert.True(t, inScroll(f.d.Window.Content(), c.Chain.Objects[len(c.Chain.Objects)-1]), "the chain scrolls")
+		},
+	},
+	{
+		name: "daily report with activity",
+		drive: func(t *testing.T, f *fixture) {
+			for _, label := range []string{"paid-course", "promo", "giftcard-purchase"} {
+				f.submit(label)
+				f.key(fyne.KeyReturn)
+				require.Equal(t, app.StateDelivered, f.d.Scan.StateNow(), label)
+			}
+			for _, label := range []string{"card-1000", "card-2000"} {
+				f.submit(label)
+				test.Tap(f.d.Cards.RedeemAll)
+				f.idle()
+			}
+			f.key(fyne.KeyF3)
+			require.Equal(t, app.ScreenReport, f.d.CurrentScreen())
+			require.GreaterOrEqual(t, len(f.d.Report.Shown()), 5)
+		},
+		buttons: func(d *app.Desk) map[string]fyne.CanvasObject {
+			r := d.Report
+			return map[string]fyne.CanvasObject{"export": r.Export, "print": r.Print, "day before": r.Prev, "day after": r.Next, "today": r.Today}
+		},
+	},
+	{
+		name:  "status",
+		drive: func(t *testing.T, f *fixture) { f.key(fyne.KeyF4) },
+		buttons: func(d *app.Desk) map[string]fyne.CanvasObject {
+			s := d.Status
+			return map[string]fyne.CanvasObject{"sync now": s.SyncNow, "check printer": s.CheckPrinter, "test print": s.TestPrint}
+		},
+	},
+	{
+		name:  "settings",
+		drive: func(t *testing.T, f *fixture) { f.key(fyne.KeyF5) },
+		buttons: func(d *app.Desk) map[string]fyne.CanvasObject {
+			return map[string]fyne.CanvasObject{"save": d.Settings.Save}
+		},
+	},
+}
+
+func scanButtons(d *app.Desk) map[string]fyne.CanvasObject {
+	s := d.Scan
+	return map[string]fyne.CanvasObject{"deliver all": s.DeliverAll, "choose": s.ChooseQty, "deliver chosen": s.DeliverChosen,
+		"credit": s.CreditButton, "reprint": s.Reprint, "scan field": s.Entry}
+}
+
+// TestFitsDeskScreen drives the desk into each of its states, in both
+// languages (Norwegian runs longer) and with the training banner, and checks
+// that the window asks for no more than a 1024×768 desk screen gives it, and
+// that at that size every action button is on screen, fixed (not scrolled
+// away), and large enough to touch.
+func TestFitsDeskScreen(t *testing.T) {
+	for _, lang := range []string{"en", "nb"} {
+		for _, tc := range layoutCases {
+			t.Run(lang+"/"+tc.name, func(t *testing.T) {
+				f := mustOpen(t, func(c *app.Config) {
+					c.Language = lang
+					c.Training = lang == "nb" // The banner takes height too.
+				})
+				if tc.name != "login" {
+					f.login("ingrid", "9999") // A manager sees every button.
+				}
+				tc.drive(t, f)
+				w := f.d.Window
+				w.Resize(fyne.NewSize(deskScreenW, deskScreenH))
+				w.Resize(fyne.NewSize(deskScreenW, deskScreenH)) // Wrapped text settles at the new width.
+
+				min, budget := w.Content().MinSize(), contentBudget()
+				t.Logf("content min size %.0f×%.0f (budget %.0f×%.0f)", min.Width, min.Height, budget.Width, budget.Height)
+				assert.LessOrEqual(t, min.Width, budget.Width, "the window must not grow wider than the screen")
+				assert.LessOrEqual(t, min.Height, budget.Height, "the window must not grow taller than the screen")
+
+				csize := w.Canvas().Size()
+				drv := fyne.CurrentApp().Driver()
+				for name, b := range tc.buttons(f.d) {
+					require.NotNil(t, b, name)
+					path, ok := findVisible(w.Content(), b)
+					if !assert.True(t, ok, "%s is not shown", name) {
+						continue
+					}
+					assert.False(t, strings.Contains(path, fmt.Sprintf("%T", &container.Scroll{})), "%s scrolls with the content (%s)", name, path)
+					pos, size := drv.AbsolutePositionForObject(b), b.Size()
+					assert.True(t, pos.X >= 0 && pos.Y >= 0 && pos.X+size.Width <= csize.Width+0.5 && pos.Y+size.Height <= csize.Height+0.5,
+						"%s at %v size %v lies outside the %v window", name, pos, size, csize)
+					if _, isButton := b.(*app.Button); isButton {
+						assert.GreaterOrEqual(t, size.Height, float32(minTouch), "%s is too small to touch", name)
+					}
+				}
+				if f.d.Staff() != nil && f.d.CurrentScreen() == app.ScreenScan {
+					// The state and the code read from across the desk.
+					assert.GreaterOrEqual(t, f.d.Scan.State.TextSize, float32(36))
+					assert.GreaterOrEqual(t, f.d.Scan.Code.TextSize, float32(40))
+				}
+				if tc.check != nil {
+					tc.check(t, f)
+				}
+			})
+		}
+	}
+}
+
+// findVisible looks for target among the objects drawn under root: shown,
+// with every container and widget above it shown. It returns the types on
+// the way, so that callers can tell whether a scroll container is among them.
+func findVisible(root, target fyne.CanvasObject) (string, bool) {
+	if root == nil || !root.Visible() {
+		return "", false
+	}
+	if root == target {
+		return fmt.Sprintf("%T", root), true
+	}
+	var children []fyne.CanvasObject
+	switch o := root.(type) {
+	case *fyne.Container:
+		children = o.Objects
+	case fyne.Widget:
+		children = test.WidgetRenderer(o).Objects()
+	}
+	for _, c := range children {
+		if p, ok := findVisible(c, target); ok {
+			return fmt.Sprintf("%T > %s", root, p), true
+		}
+	}
+	return "", false
+}
+
+// inScroll reports whether target is shown inside a scroll container.
+func inScroll(root, target fyne.CanvasObject) bool {
+	p, ok := findVisible(root, target)
+	return ok && strings.Contains(p, fmt.Sprintf("%T", &container.Scroll{}))
+}
