@@ -217,6 +217,9 @@ func (d *Desk) build() {
 	d.onlineDot = canvas.NewCircle(colReady)
 	d.StaffName = widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
 	d.centreName = widget.NewLabelWithStyle(d.centreTitle(), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	// A long centre name gives way to the connection state rather than
+	// widening the window beyond a small desk screen.
+	d.centreName.Truncation = fyne.TextTruncateEllipsis
 
 	var staffList []desksync.Staff
 	if d.Login != nil {
@@ -250,8 +253,9 @@ func (d *Desk) build() {
 
 	dot := container.NewGridWrap(fyne.NewSize(22, 22), d.onlineDot)
 	top := container.NewBorder(nil, nil,
-		container.NewHBox(widget.NewIcon(fyne.NewStaticResource("icon.png", assets.Icon)), d.centreName),
+		widget.NewIcon(fyne.NewStaticResource("icon.png", assets.Icon)),
 		container.NewHBox(d.StaffName, container.NewCenter(dot), d.Online),
+		d.centreName,
 	)
 	trainingBar := newBanner(20)
 	trainingBar.set(tr("training.banner", "TRAINING MODE – sandbox shop, prints are marked TRAINING"), colTraining)

@@ -88,8 +88,9 @@ func newCardScreen(d *Desk) *CardScreen {
 	c.Reprint = newButton(d, tr("cards.reprint", "Reprint card (F8)"), theme.DocumentPrintIcon(), c.reprint)
 
 	label := widget.NewLabelWithStyle(tr("cards.label", "Gift card: scan or type the code, then Enter"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	// The balance and the code side by side: both large, in less height.
 	top := container.NewVBox(container.NewBorder(nil, nil, container.NewCenter(label), nil, big(c.Entry, 30)),
-		st.obj, c.Code, c.Balance, c.Cache, c.Detail)
+		st.obj, container.NewGridWithColumns(2, c.Balance, container.NewCenter(c.Code)), c.Cache, c.Detail)
 	redeem := container.NewVBox(
 		formGrid(tr("cards.amount_label", "Amount"), big(c.Amount, 24)),
 		big(container.NewGridWithColumns(3, c.RedeemAll, c.Redeem, c.Reprint), 16))
@@ -194,13 +195,17 @@ func (c *CardScreen) show(lk desksync.CardLookup) {
 	default:
 		c.setState(tr("cards.valid", "VALID"), colOK)
 	}
+	detail := tr("cards.detail", "Status: {{.Status}} · Expires {{.Expires}} · Issued {{.Issued}} for {{.Initial}}",
+		m{"Status": cardStatusName(card.Status), "Expires": fmtDate(card.ExpiresAt), "Issued": fmtDate(card.IssuedAt), "Initial": card.InitialAmount.String()})
 	if lk.FromCache {
-		setText(c.Cache, tr("cards.cached", "OFFLINE – cached balance, {{.Age}} old. Gift cards cannot be used until the shop is back.", m{"Age": fmtAge(now, lk.CachedAt)}))
+		// The large text stays short enough for a small screen; the
+		// consequence goes with the details, which wrap.
+		setText(c.Cache, tr("cards.cached_short", "OFFLINE – cached balance, {{.Age}} old", m{"Age": fmtAge(now, lk.CachedAt)}))
+		detail = tr("cards.offline_note", "Gift cards cannot be used until the shop is back.") + "\n" + detail
 	} else {
 		setText(c.Cache, "")
 	}
-	c.Detail.SetText(tr("cards.detail", "Status: {{.Status}} · Expires {{.Expires}} · Issued {{.Issued}} for {{.Initial}}",
-		m{"Status": cardStatusName(card.Status), "Expires": fmtDate(card.ExpiresAt), "Issued": fmtDate(card.IssuedAt), "Initial": card.InitialAmount.String()}))
+	c.Detail.SetText(detail)
 	c.Chain.RemoveAll()
 	if len(lk.Chain) > 1 {
 		c.Chain.Add(boldLabel(tr("cards.chain", "Card chain (oldest first)")))

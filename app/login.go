@@ -59,7 +59,7 @@ func newLoginScreen(d *Desk) *LoginScreen {
 	l.grid = container.NewGridWrap(fyne.NewSize(220, 80))
 	help := widget.NewLabel(tr("login.help", "Tap your name or use the arrow keys, type your PIN and press Enter."))
 	help.Wrapping = fyne.TextWrapWord
-	form := container.NewVBox(l.Selected, big(l.PIN, 28), l.Submit, l.Error, help, l.Setup)
+	form := container.NewVBox(l.Selected, big(l.PIN, 28), big(l.Submit, 16), l.Error, help, big(container.NewVBox(l.Setup), 16))
 	l.obj = container.NewBorder(container.NewVBox(title, widget.NewSeparator()), nil, nil,
 		container.NewGridWrap(fyne.NewSize(420, 420), form),
 		container.NewVScroll(l.grid))

@@ -66,7 +66,7 @@ func newReportScreen(d *Desk) *ReportScreen {
 	r.Date.onArrow = func(delta int) { r.shift(-delta) }
 	title := bigText(28, true)
 	title.Text = tr("report.title", "Daily deliveries")
-	filters := container.NewVBox(container.NewGridWithColumns(4, r.Prev, r.Date, r.Next, r.Today),
+	filters := container.NewVBox(big(container.NewGridWithColumns(4, r.Prev, r.Date, r.Next, r.Today), 16),
 		container.NewGridWithColumns(2, r.Staff, r.Product))
 	top := container.NewVBox(title, filters, r.Totals, r.Chart)
 	// A busy day has many rows: they scroll, while the filters, totals and

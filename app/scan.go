@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -107,6 +108,7 @@ type ScanScreen struct {
 	crediting   bool // The credit panel is open (unless a signature is pending, which takes precedence).
 	header      fyne.CanvasObject
 	linesArea   fyne.CanvasObject // The scrolled buyer, lines and history.
+	scanRow     fyne.CanvasObject // The scan field and its label.
 	actions     fyne.CanvasObject
 	signPanel   fyne.CanvasObject
 	creditPanel fyne.CanvasObject
@@ -121,11 +123,11 @@ func newScanScreen(d *Desk) *ScanScreen {
 	s.State, s.stateBg = st.Text, st.bg
 	s.Code = bigText(48, true)
 	s.Code.TextStyle = fyne.TextStyle{Monospace: true}
-	s.Code.Alignment = fyne.TextAlignCenter
+	s.Code.Alignment = fyne.TextAlignLeading
 	s.Cache = bigText(22, true)
 	s.Cache.Color = colWarn
 	s.Cache.Alignment = fyne.TextAlignCenter
-	s.Detail = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	s.Detail = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	s.Detail.Wrapping = fyne.TextWrapWord
 	s.Buyer = widget.NewLabel("")
 	s.Buyer.Wrapping = fyne.TextWrapWord
@@ -162,7 +164,7 @@ func newScanScreen(d *Desk) *ScanScreen {
 		s.SignMessage.SetText(tr("sign.prompt", "The buyer signs for the goods here."))
 	})
 	s.SignCancel = newButton(d, tr("sign.cancel", "Cancel (Esc)"), theme.CancelIcon(), s.cancel)
-	s.SignMessage = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	s.SignMessage = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	s.SignMessage.Wrapping = fyne.TextWrapWord
 	signTitle := bigText(24, true)
 	signTitle.Text = tr("sign.title", "Signature for physical goods")
@@ -200,7 +202,7 @@ func newScanScreen(d *Desk) *ScanScreen {
 	s.actions = big(container.NewVBox(
 		container.NewGridWithColumns(3, s.DeliverAll, s.ChooseQty, s.DeliverChosen),
 		container.NewGridWithColumns(2, s.CreditButton, s.Reprint)), 16)
-	s.header = container.NewGridWithColumns(7,
+	s.header = container.New(lineColumns,
 		boldLabel(tr("line.product", "Product")), boldLabel(tr("line.kind", "Kind")),
 		boldLabel(tr("line.ordered", "Ordered")), boldLabel(tr("line.delivered", "Delivered")),
 		boldLabel(tr("line.remaining", "Remaining")), boldLabel(tr("line.amount", "Amount")),
@@ -210,8 +212,12 @@ func newScanScreen(d *Desk) *ScanScreen {
 	s.linesArea = minHeight(container.NewVScroll(container.NewVBox(s.Buyer, s.header, s.Lines, widget.NewSeparator(), s.History)), linesMinHeight)
 
 	scanLabel := widget.NewLabelWithStyle(tr("scan.label", "Scan the receipt or type the code, then Enter"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	scanRow := container.NewBorder(nil, nil, container.NewCenter(scanLabel), nil, big(s.Entry, 34))
-	top := container.NewVBox(scanRow, st.obj, s.Code, s.Cache, s.Detail)
+	s.scanRow = container.NewBorder(nil, nil, container.NewCenter(scanLabel), nil, big(s.Entry, 34))
+	// The code and what it means side by side: the code as large as
+	// before, in one row less of the screen's height.
+	codeRow := container.NewBorder(nil, nil, container.NewPadded(s.Code), nil,
+		container.NewVBox(layout.NewSpacer(), s.Detail, layout.NewSpacer()))
+	top := container.NewVBox(s.scanRow, st.obj, codeRow, s.Cache)
 	centre := container.NewStack(s.linesArea, s.signPanel, container.NewVBox(s.creditPanel))
 	s.obj = container.NewBorder(top, s.actions, nil, nil, centre)
 	s.reset()
@@ -236,10 +242,10 @@ func (s *ScanScreen) CreditOpen() bool { return s.crediting }
 
 func (s *ScanScreen) panelOpen() bool { return s.pending != nil || s.crediting }
 
-// arrange shows the part of the screen the state calls for: the lines and
-// the action bar, or, while one is open, the signature or credit panel in
-// their place with its own buttons, so that the panel has room on a small
-// screen and nothing falls off its bottom.
+// arrange shows the part of the screen the state calls for: the scan
+// field, the lines and the action bar, or, while one is open, the signature
+// or credit panel in their place with its own buttons, so that the panel has
+// room on a small screen and nothing falls off its bottom.
 func (s *ScanScreen) arrange() {
 	sign := s.pending != nil
 	credit := s.crediting && !sign
@@ -247,6 +253,9 @@ func (s *ScanScreen) arrange() {
 	show(s.creditPanel, credit)
 	show(s.linesArea, !sign && !credit)
 	show(s.actions, !sign && !credit)
+	// The scan field rests while a panel waits for the buyer or the
+	// manager (its keys go to the panel), and gives the panel its room.
+	show(s.scanRow, !sign && !credit)
 	show(s.header, s.purchase != nil)
 }
 
@@ -587,7 +596,7 @@ func (s *ScanScreen) renderLines() {
 		name := widget.NewLabel(l.Name)
 		name.Wrapping = fyne.TextWrapWord
 		rem := widget.NewLabelWithStyle(strconv.Itoa(l.Remaining()), fyne.TextAlignLeading, fyne.TextStyle{Bold: l.Remaining() > 0})
-		s.Lines.Add(container.NewGridWithColumns(7, name, widget.NewLabel(kindName(l.Kind)),
+		s.Lines.Add(container.New(lineColumns, name, widget.NewLabel(kindName(l.Kind)),
 			widget.NewLabel(strconv.Itoa(l.Quantity)), widget.NewLabel(strconv.Itoa(l.Delivered)),
 			rem, widget.NewLabel(l.Total().String()), now))
 	}

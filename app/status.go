@@ -67,10 +67,10 @@ func newStatusScreen(d *Desk) *StatusScreen {
 	hw := widget.NewCard(tr("status.hardware", "Scanner and printer"), "",
 		container.NewVBox(s.Scanner, s.Printer, big(container.NewGridWithColumns(2, s.CheckPrinter, s.TestPrint), 16)))
 	// Refused actions may pile up while a desk is offline: their list
-	// scrolls between the connection and the hardware, whose buttons stay put.
+	// scrolls below the connection and the hardware, whose buttons stay put.
 	conf := widget.NewCard(tr("status.conflicts", "Refused by the shop (manager)"), "",
 		minHeight(container.NewVScroll(s.conflictBox), linesMinHeight))
-	s.obj = container.NewBorder(conn, hw, nil, nil, conf)
+	s.obj = container.NewBorder(container.NewGridWithColumns(2, conn, hw), nil, nil, nil, conf)
 	return s
 }
 

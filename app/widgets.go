@@ -208,15 +208,16 @@ func row(text string, right ...fyne.CanvasObject) fyne.CanvasObject {
 // large: the scroll areas never collapse to nothing, and the signature pad
 // keeps room to sign on.
 const (
-	// linesMinHeight is the least height of a scrolled list: a few rows.
-	linesMinHeight = 110
+	// linesMinHeight is the least height of a scrolled list: two rows and
+	// a half, so that it is plain there is more to scroll to.
+	linesMinHeight = 90
 	// padMinWidth and padMinHeight are the least size of the signature
 	// pad: a name signed with a finger needs about 250 px of height.
 	padMinWidth  = 480
 	padMinHeight = 250
 	// maxCodeRunes is the longest reading shown in full in the large code
 	// text; longer garbage is cut so that it cannot widen the window.
-	maxCodeRunes = 24
+	maxCodeRunes = 20
 )
 
 // show shows or hides obj.
@@ -249,4 +250,54 @@ func shorten(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// columns lays out objects in columns whose widths keep the given
+// proportions, so that a header and the rows under it line up while the
+// product name gets more room than the counts beside it.
+type columns []float32
+
+// lineColumns are the proportions of the scan screen's line table: product,
+// kind, ordered, delivered, remaining, amount, deliver now.
+var lineColumns = columns{2.6, 1.5, 0.9, 1.0, 1.0, 1.3, 1.2}
+
+func (c columns) total() float32 {
+	var t float32
+	for _, w := range c {
+		t += w
+	}
+	return t
+}
+
+// MinSize implements fyne.Layout: wide enough that every column gets at
+// least its widest object's width.
+func (c columns) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	pad := theme.Padding()
+	var w, h float32
+	for i, o := range objs {
+		if i >= len(c) {
+			break
+		}
+		min := o.MinSize()
+		w = max(w, min.Width*c.total()/c[i])
+		h = max(h, min.Height)
+	}
+	return fyne.NewSize(w+pad*float32(len(c)-1), h)
+}
+
+// Layout implements fyne.Layout.
+func (c columns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	pad := theme.Padding()
+	avail := size.Width - pad*float32(len(c)-1)
+	x := float32(0)
+	for i, o := range objs {
+		if i >= len(c) {
+			o.Hide()
+			continue
+		}
+		w := avail * c[i] / c.total()
+		o.Move(fyne.NewPos(x, 0))
+		o.Resize(fyne.NewSize(w, size.Height))
+		x += w + pad
+	}
 }

@@ -173,6 +173,7 @@ func run(args []string, stderr io.Writer) int {
 	}
 	sources := openSources(ctx, cfg) // The desk UI closes them.
 
+	clearLanguagelessLocale()
 	a := fyneapp.NewWithID("no.skranke.desk")
 	d := app.New(a, app.Services{
 		Desk:        desk,
@@ -282,4 +283,22 @@ func printerTest(args []string, stderr io.Writer) int {
 	}
 	slog.Info("test page printed", "target", prn.Target().String(), "profile", prn.Profile().ID)
 	return 0
+}
+
+// clearLanguagelessLocale unsets locale variables that name no language (C,
+// POSIX, C.UTF-8, as on servers and in containers). Fyne cannot parse them
+// and logs an error at every start; unset, it falls back to English, which
+// is what such a locale means.
+func clearLanguagelessLocale() {
+	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		v := os.Getenv(k)
+		if v == "" {
+			continue
+		}
+		if base, _, _ := strings.Cut(v, "."); base == "C" || base == "POSIX" {
+			os.Unsetenv(k)
+			continue
+		}
+		return // The first variable set decides; it names a language.
+	}
 }
