@@ -25,7 +25,7 @@ have=""
 command -v go >/dev/null 2>&1 && have=$(go env GOVERSION 2>/dev/null | sed 's/^go//')
 version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
 if [ -z "$have" ] || ! version_ge "$have" "$want"; then
-  dest="${XDG_CACHE_HOME:-$HOME/.cache}/skranke/go"
+  dest="$HOME/.cache/skranke/go" # The Makefile puts its bin first in PATH.
   if [ ! -x "$dest/bin/go" ]; then
     arch=$(dpkg --print-architecture)
     ver="go1.26.8"

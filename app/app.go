@@ -109,7 +109,7 @@ type Desk struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu       sync.Mutex // Guards printer and pipeline, which settings may replace.
+	mu       sync.Mutex // Guards printer, pipeline and sources, which settings may replace.
 	printer  *printer.Printer
 	pipeline *scanner.Pipeline
 	sources  []scanner.Source
@@ -321,6 +321,12 @@ func (d *Desk) loadDeskInfo() {
 // does not close the desk or the printer.
 func (d *Desk) Close() {
 	d.cancel()
+	d.closeSources()
+}
+
+// closeSources closes the hardware scanners in use and forgets them. It
+// blocks while they close.
+func (d *Desk) closeSources() {
 	d.mu.Lock()
 	srcs := d.sources
 	d.sources = nil
@@ -336,13 +342,7 @@ func (d *Desk) reopenSources(cfg Config) []scanner.Source {
 	if d.svc.OpenSources == nil {
 		return nil
 	}
-	d.mu.Lock()
-	old := d.sources
-	d.sources = nil
-	d.mu.Unlock()
-	for _, s := range old {
-		_ = s.Close()
-	}
+	d.closeSources()
 	srcs := d.svc.OpenSources(d.ctx, cfg)
 	d.mu.Lock()
 	d.sources = srcs
@@ -815,7 +815,7 @@ func (d *Desk) checkWaiters() {
 	})
 }
 
-// SetConfig replaces the settings in force (after Settings saved them) and
+// setConfig replaces the settings in force (after Settings saved them) and
 // rebuilds the UI when the language changed.
 func (d *Desk) setConfig(cfg Config) {
 	old := d.cfg

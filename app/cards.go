@@ -46,7 +46,7 @@ type CardScreen struct {
 	// known yet; they cannot be used again until it is.
 	unsettled map[string]bool
 	lookup    desksync.CardLookup
-	stateBg   *canvas.Rectangle
+	banner    *banner // Holds State.
 	obj       fyne.CanvasObject
 }
 
@@ -59,15 +59,11 @@ func newCardScreen(d *Desk) *CardScreen {
 			}
 			return
 		}
-		src := "keyboard"
-		if scanned {
-			src = scanner.SourceWedge
-		}
-		d.handleReading(text, src)
+		d.handleEntry(text, scanned)
 	})
 	c.Entry.SetPlaceHolder(tr("cards.placeholder", "Scan or type the gift card code"))
-	st := newBanner(36)
-	c.State, c.stateBg = st.Text, st.bg
+	c.banner = newBanner(36)
+	c.State = c.banner.Text
 	c.Balance = bigText(56, true)
 	c.Balance.Alignment = fyne.TextAlignCenter
 	c.Code = bigText(30, true)
@@ -90,7 +86,7 @@ func newCardScreen(d *Desk) *CardScreen {
 	label := widget.NewLabelWithStyle(tr("cards.label", "Gift card: scan or type the code, then Enter"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	// The balance and the code side by side: both large, in less height.
 	top := container.NewVBox(container.NewBorder(nil, nil, container.NewCenter(label), nil, big(c.Entry, 30)),
-		st.obj, container.NewGridWithColumns(2, c.Balance, container.NewCenter(c.Code)), c.Cache, c.Detail)
+		c.banner.obj, container.NewGridWithColumns(2, c.Balance, container.NewCenter(c.Code)), c.Cache, c.Detail)
 	redeem := container.NewVBox(
 		formGrid(tr("cards.amount_label", "Amount"), big(c.Amount, 24)),
 		big(container.NewGridWithColumns(3, c.RedeemAll, c.Redeem, c.Reprint), 16))
@@ -106,17 +102,10 @@ func (c *CardScreen) Card() *desksync.Card { return c.lookup.Card }
 
 func (c *CardScreen) focusTarget() fyne.Focusable { return c.Entry }
 
-func (c *CardScreen) setState(text string, col colorNRGBA) {
-	c.State.Text = text
-	c.stateBg.FillColor = col
-	c.State.Refresh()
-	c.stateBg.Refresh()
-}
-
 func (c *CardScreen) clear() {
 	c.seq++
 	c.lookup = desksync.CardLookup{}
-	c.setState(tr("cards.ready", "Ready – scan a gift card"), colReady)
+	c.banner.set(tr("cards.ready", "Ready – scan a gift card"), colReady)
 	for _, t := range []*canvas.Text{c.Balance, c.Code} {
 		t.Text = ""
 		t.Refresh()
@@ -139,7 +128,7 @@ func (c *CardScreen) updateActions() {
 // Lookup finds the gift card with code and shows it.
 func (c *CardScreen) Lookup(code string) {
 	c.clear()
-	c.setState(tr("scan.looking", "Looking up…"), colReady)
+	c.banner.set(tr("scan.looking", "Looking up…"), colReady)
 	c.Code.Text = scanner.Group(code)
 	c.Code.Refresh()
 	seq := c.seq
@@ -153,13 +142,13 @@ func (c *CardScreen) Lookup(code string) {
 				slog.Info("gift card lookup failed", "code", code, "err", err)
 				switch desksync.KindOf(err) {
 				case desksync.NotFound:
-					c.setState(tr("cards.unknown", "UNKNOWN GIFT CARD"), colBad)
+					c.banner.set(tr("cards.unknown", "UNKNOWN GIFT CARD"), colBad)
 					c.Detail.SetText(tr("cards.unknown_detail", "No gift card has the code {{.Code}}.", m{"Code": scanner.Group(code)}))
 				case desksync.Unavailable:
-					c.setState(tr("cards.offline", "OFFLINE – NOT IN CACHE"), colWarn)
+					c.banner.set(tr("cards.offline", "OFFLINE – NOT IN CACHE"), colWarn)
 					c.Detail.SetText(tr("cards.offline_detail", "The shop cannot be reached and this desk has no copy of the card. Gift cards can only be used online."))
 				default:
-					c.setState(tr("scan.error", "COULD NOT LOOK UP"), colBad)
+					c.banner.set(tr("scan.error", "COULD NOT LOOK UP"), colBad)
 					c.Detail.SetText(errText(err))
 				}
 				return
@@ -185,15 +174,15 @@ func (c *CardScreen) show(lk desksync.CardLookup) {
 	c.Balance.Refresh()
 	switch {
 	case card.Status == desksync.CardVoided:
-		c.setState(tr("cards.voided", "VOIDED – REPLACED BY A NEW CARD"), colBad)
+		c.banner.set(tr("cards.voided", "VOIDED – REPLACED BY A NEW CARD"), colBad)
 	case card.Status == desksync.CardSpent || card.Balance <= 0:
-		c.setState(tr("cards.spent", "USED UP"), colDone)
+		c.banner.set(tr("cards.spent", "USED UP"), colDone)
 	case !now.Before(card.ExpiresAt):
-		c.setState(tr("cards.expired", "EXPIRED"), colBad)
+		c.banner.set(tr("cards.expired", "EXPIRED"), colBad)
 	case lk.FromCache:
-		c.setState(tr("cards.offline_valid", "VALID – BUT OFFLINE"), colWarn)
+		c.banner.set(tr("cards.offline_valid", "VALID – BUT OFFLINE"), colWarn)
 	default:
-		c.setState(tr("cards.valid", "VALID"), colOK)
+		c.banner.set(tr("cards.valid", "VALID"), colOK)
 	}
 	detail := tr("cards.detail", "Status: {{.Status}} · Expires {{.Expires}} · Issued {{.Issued}} for {{.Initial}}",
 		m{"Status": cardStatusName(card.Status), "Expires": fmtDate(card.ExpiresAt), "Issued": fmtDate(card.IssuedAt), "Initial": card.InitialAmount.String()})
@@ -231,9 +220,10 @@ func (c *CardScreen) show(lk desksync.CardLookup) {
 		}
 	}
 	c.updateActions()
-	c.d.focus(c.Amount)
 	if c.Redeem.Disabled() {
-		c.d.focus(c.Entry)
+		c.d.focus(c.Entry) // Nothing to redeem: ready for the next card.
+	} else {
+		c.d.focus(c.Amount)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -127,13 +128,17 @@ func TestTranslationsComplete(t *testing.T) {
 	}
 	en, nb := read("en.json"), read("nb.json")
 	require.NotEmpty(t, en)
+	field := regexp.MustCompile(`{{\s*\.\w+\s*}}`)
+	fields := func(msg string) []string {
+		fs := field.FindAllString(msg, -1)
+		slices.Sort(fs)
+		return slices.Compact(fs)
+	}
 	for k, v := range en {
 		assert.NotEmpty(t, v, "en %s", k)
 		assert.NotEmpty(t, nb[k], "nb.json lacks %s", k)
 		// The same template fields in both languages.
-		for _, field := range []string{"{{.N}}", "{{.Code}}", "{{.Err}}", "{{.Amount}}", "{{.Age}}", "{{.What}}", "{{.Staff}}", "{{.When}}"} {
-			assert.Equal(t, strings.Contains(v, field), strings.Contains(nb[k], field), "%s: %s", k, field)
-		}
+		assert.Equal(t, fields(v), fields(nb[k]), "%s: template fields", k)
 	}
 	for k := range nb {
 		assert.Contains(t, en, k, "en.json lacks %s", k)
@@ -391,4 +396,27 @@ func TestSetupNotOfferedOnceStaffAreKnown(t *testing.T) {
 	f.d.OpenSetup()
 	f.idle()
 	assert.NotEqual(t, app.ScreenSettings, f.d.CurrentScreen())
+}
+
+// Turning training mode on does not move a running desk to the sandbox
+// shop: the manager is told to restart, rather than left to believe that
+// what staff do now is practice.
+func TestShopChangeAsksForRestart(t *testing.T) {
+	f := mustOpen(t)
+	f.login("ingrid", "9999")
+	f.key(fyne.KeyF5)
+	s := f.d.Settings
+	s.IdleLock.SetText("9")
+	test.Tap(s.Save)
+	f.idle()
+	require.Contains(t, f.d.Message.Text, "saved")
+	assert.NotContains(t, f.d.Message.Text, "Restart", "nothing about the shop changed")
+
+	s.Training.SetChecked(true)
+	s.TrainingShopURL.SetText("http://127.0.0.1:1")
+	s.TrainingToken.SetText("sandbox-token")
+	test.Tap(s.Save)
+	f.idle()
+	assert.Contains(t, f.d.Message.Text, "Restart")
+	assert.True(t, f.d.Config().Training)
 }

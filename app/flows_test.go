@@ -519,6 +519,7 @@ func TestCreditAnswerLostThenSettled(t *testing.T) {
 	require.Contains(t, f.d.Message.Text, "The shop did not answer; checking whether the purchase was credited")
 	assert.NotContains(t, f.d.Message.Text, "Not credited")
 	assert.False(t, s.CreditOpen(), "no blind second try")
+	assert.IsType(t, &app.ScanEntry{}, f.d.Window.Canvas().Focused(), "the next scan goes to the scan field, not to the hidden credit fields")
 	require.Len(t, f.shop.Purchase(code).Credits, 1, "the shop did credit")
 
 	f.breakAfter.Store(nil)

@@ -49,7 +49,6 @@ func newLoginScreen(d *Desk) *LoginScreen {
 	l.PIN = newEntry(d, tr("login.pin", "PIN"))
 	l.PIN.Password = true
 	l.PIN.OnSubmitted = func(string) { l.submit() }
-	// Up and Down choose the staff member from the keyboard.
 	l.Submit = newButton(d, tr("login.submit", "Log in (Enter)"), theme.LoginIcon(), l.submit)
 	l.Submit.Importance = widget.HighImportance
 	l.Setup = newButton(d, tr("login.setup", "Set up this desk…"), theme.SettingsIcon(), d.OpenSetup)
@@ -63,6 +62,7 @@ func newLoginScreen(d *Desk) *LoginScreen {
 	l.obj = container.NewBorder(container.NewVBox(title, widget.NewSeparator()), nil, nil,
 		container.NewGridWrap(fyne.NewSize(420, 420), form),
 		container.NewVScroll(l.grid))
+	// Up and Down choose the staff member without leaving the PIN field.
 	l.PIN.onArrow = l.move
 	return l
 }
@@ -152,9 +152,7 @@ func (l *LoginScreen) choose(i int) {
 	}
 	l.Selected.Text = l.staff[i].Name
 	l.Selected.Refresh()
-	if c := l.d.Window.Canvas(); c != nil {
-		l.d.focus(l.PIN)
-	}
+	l.d.focus(l.PIN)
 }
 
 func (l *LoginScreen) submit() {

@@ -1,9 +1,9 @@
 package app
 
 import (
-	"bytes"
 	"fmt"
 	"image"
+	"image/png"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -71,11 +71,9 @@ func (d *Desk) renderPreview(data []byte, p *printer.Printer) (previewJob, error
 		if err != nil {
 			return job, fmt.Errorf("save the print preview: %w", err)
 		}
-		var buf bytes.Buffer
-		err = printer.RenderPNG(&buf, data, p.Profile())
-		if err == nil {
-			_, err = f.Write(buf.Bytes())
-		}
+		// The image rendered above, not a second rendering of the job.
+		enc := png.Encoder{CompressionLevel: png.BestSpeed}
+		err = enc.Encode(f, img)
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"image"
 	"log/slog"
 	"strings"
@@ -117,16 +116,18 @@ func printerErrText(err error) string {
 // docLanguage is the language of printouts: the language of the UI.
 func (d *Desk) docLanguage() string { return d.lang }
 
+// centreLines are what printouts show under the centre's name: address,
+// phone and organisation number, as far as the shop knows them.
 func (d *Desk) centreLines() []string {
 	var ls []string
 	if d.centre.Address != "" {
 		ls = append(ls, d.centre.Address)
 	}
 	if d.centre.Phone != "" {
-		ls = append(ls, "Tlf. "+d.centre.Phone)
+		ls = append(ls, tr("print.phone", "Phone {{.Phone}}", m{"Phone": d.centre.Phone}))
 	}
 	if d.centre.OrgNo != "" {
-		ls = append(ls, "Org.nr. "+d.centre.OrgNo)
+		ls = append(ls, tr("print.org_no", "Org. no. {{.No}}", m{"No": d.centre.OrgNo}))
 	}
 	return ls
 }
@@ -184,22 +185,16 @@ func (d *Desk) deliveryNote(before, after *desksync.Purchase, dl desksync.Delive
 	}
 }
 
-const giftCardTermsNB = "Gavekortet kan brukes i resepsjonen og i nettbutikken til det utløper. Ved delvis bruk erstattes det av et nytt kort for resten. Kan ikke veksles i kontanter."
-const giftCardTermsEN = "Use the gift card at reception or in the web shop until it expires. On partial use it is replaced by a new card for the rest. Not exchangeable for cash."
-
 // giftCardDoc is a gift card fit to hand over; copy marks a reprint KOPI.
 func (d *Desk) giftCardDoc(c desksync.Card, copy bool) *printer.Document {
-	terms := giftCardTermsEN
-	if d.docLanguage() == "nb" {
-		terms = giftCardTermsNB
-	}
 	return printer.GiftCard{
 		CentreName: d.centreTitle(),
 		Logo:       d.logo,
 		Amount:     c.Balance.String(),
 		Code:       c.Code,
 		ExpiresAt:  c.ExpiresAt,
-		Terms:      terms,
+		// In the UI's language, which is the printout's (docLanguage).
+		Terms:      tr("print.card_terms", "Use the gift card at reception or in the web shop until it expires. On partial use it is replaced by a new card for the rest. Not exchangeable for cash."),
 		ParentCode: c.ParentCode,
 		Copy:       copy,
 		Training:   d.cfg.Training,
@@ -308,7 +303,7 @@ func (s *StatusScreen) checkPrinter() {
 			} else if st.PaperNearEnd {
 				parts = append(parts, tr("status.p_paper_low", "paper running low"))
 			}
-			s.showPrinter(fmt.Sprint(strings.Join(parts, ", ")))
+			s.showPrinter(strings.Join(parts, ", "))
 		}
 	})
 }

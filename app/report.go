@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/csv"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -50,7 +51,7 @@ type ReportScreen struct {
 
 func newReportScreen(d *Desk) *ReportScreen {
 	r := &ReportScreen{d: d}
-	r.Date = newEntry(d, "dd.mm.åååå")
+	r.Date = newEntry(d, tr("report.date_hint", "dd.mm.yyyy"))
 	r.Date.OnSubmitted = func(string) { r.load() }
 	r.Staff = widget.NewSelect(nil, func(string) { r.filter() })
 	r.Product = widget.NewSelect(nil, func(string) { r.filter() })
@@ -188,16 +189,16 @@ func (r *ReportScreen) filter() {
 	var hours [24]int
 	for _, a := range r.shown {
 		hours[a.At.Local().Hour()]++
-		sync := tr("report.synced", "synced")
+		badge := tr("report.synced", "synced")
 		if !a.Synced {
-			sync = tr("report.unsynced", "waiting to sync")
+			badge = tr("report.unsynced", "waiting to sync")
 		}
 		parts := []string{fmtTime(a.At), activityName(a.Kind), staffLabel(a), scanner.Group(a.Code), a.Buyer, strings.Join(a.Products, ", ")}
 		if a.Amount != 0 {
 			parts = append(parts, a.Amount.String())
 		}
 		text := strings.Join(slices.DeleteFunc(parts, func(s string) bool { return strings.TrimSpace(s) == "" }), " · ")
-		right := []fyne.CanvasObject{syncBadge(sync, a.Synced)}
+		right := []fyne.CanvasObject{syncBadge(badge, a.Synced)}
 		if a.SignatureID != "" {
 			right = append(right, r.d.signatureThumb(a.SignatureID))
 		}
@@ -276,15 +277,28 @@ func (r *ReportScreen) ExportCSV(w io.Writer) error {
 	}
 	_ = cw.Write([]string{"date", "time", "kind", "staff_id", "staff", "code", "buyer", "products", "amount_nok", "signature_id", "synced"})
 	for _, a := range r.shown {
-		amt := strconv.FormatFloat(float64(a.Amount)/100, 'f', 2, 64)
-		if nb {
-			amt = strings.Replace(amt, ".", ",", 1)
-		}
+		amt := csvAmount(a.Amount, nb)
 		_ = cw.Write([]string{fmtDate(a.At), fmtTime(a.At), a.Kind, cell(a.StaffID), cell(a.StaffName), cell(a.Code), cell(a.Buyer),
 			cell(strings.Join(a.Products, "; ")), amt, a.SignatureID, strconv.FormatBool(a.Synced)})
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// csvAmount writes m in kroner as a spreadsheet reads a number, 1234,50
+// with a decimal comma or 1234.50 with a point, in integers so that no
+// amount is rounded on the way.
+func csvAmount(m desksync.Money, comma bool) string {
+	v := int64(m)
+	sign := ""
+	if v < 0 {
+		sign, v = "-", -v
+	}
+	sep := "."
+	if comma {
+		sep = ","
+	}
+	return fmt.Sprintf("%s%d%s%02d", sign, v/100, sep, v%100)
 }
 
 // cell keeps text typed by others (a buyer's name from the web shop) from

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -85,11 +86,13 @@ type ScanScreen struct {
 
 	// Pad is the signature pad, shown when physical goods are handed over.
 	Pad         *SignaturePad
-	SignAccept  *Button
-	SignClear   *Button
-	SignCancel  *Button
-	SignMessage *widget.Label
+	SignAccept  *Button       // Accept the signature and hand over.
+	SignClear   *Button       // Wipe the pad for another try.
+	SignCancel  *Button       // Close the pad; nothing is handed over.
+	SignMessage *widget.Label // What the buyer signs for, or why it was refused.
 
+	// The credit panel (managers): the amount, with the rest of the
+	// purchase proposed, and the reason, which is required.
 	CreditAmount  *Entry
 	CreditReason  *Entry
 	CreditConfirm *Button
@@ -98,12 +101,11 @@ type ScanScreen struct {
 	d        *Desk
 	seq      int // Bumped on every reset, so late answers to an old scan are dropped.
 	state    ScanState
-	lookup   desksync.Lookup
-	purchase *desksync.Purchase
+	lookup   desksync.Lookup          // The purchase shown (Purchase) and where it came from.
 	pending  *desksync.DeliverRequest // Waiting for a signature.
 	lastNote *printer.DeliveryNote
 
-	stateBg     *canvas.Rectangle
+	banner      *banner // Holds State.
 	qtyMode     bool
 	crediting   bool // The credit panel is open (unless a signature is pending, which takes precedence).
 	header      fyne.CanvasObject
@@ -119,8 +121,8 @@ type ScanScreen struct {
 func newScanScreen(d *Desk) *ScanScreen {
 	s := &ScanScreen{d: d, Qty: map[string]*Entry{}}
 	s.Entry = newScanEntry(d, s.submit)
-	st := newBanner(40)
-	s.State, s.stateBg = st.Text, st.bg
+	s.banner = newBanner(40)
+	s.State = s.banner.Text
 	s.Code = bigText(48, true)
 	s.Code.TextStyle = fyne.TextStyle{Monospace: true}
 	s.Code.Alignment = fyne.TextAlignLeading
@@ -217,7 +219,7 @@ func newScanScreen(d *Desk) *ScanScreen {
 	// before, in one row less of the screen's height.
 	codeRow := container.NewBorder(nil, nil, container.NewPadded(s.Code), nil,
 		container.NewVBox(layout.NewSpacer(), s.Detail, layout.NewSpacer()))
-	top := container.NewVBox(s.scanRow, st.obj, codeRow, s.Cache)
+	top := container.NewVBox(s.scanRow, s.banner.obj, codeRow, s.Cache)
 	centre := container.NewStack(s.linesArea, s.signPanel, container.NewVBox(s.creditPanel))
 	s.obj = container.NewBorder(top, s.actions, nil, nil, centre)
 	s.reset()
@@ -232,7 +234,7 @@ func boldLabel(text string) *widget.Label {
 func (s *ScanScreen) StateNow() ScanState { return s.state }
 
 // Purchase returns the purchase shown, or nil.
-func (s *ScanScreen) Purchase() *desksync.Purchase { return s.purchase }
+func (s *ScanScreen) Purchase() *desksync.Purchase { return s.lookup.Purchase }
 
 // SignatureOpen reports whether the signature pad is waiting for the buyer.
 func (s *ScanScreen) SignatureOpen() bool { return s.pending != nil }
@@ -256,7 +258,7 @@ func (s *ScanScreen) arrange() {
 	// The scan field rests while a panel waits for the buyer or the
 	// manager (its keys go to the panel), and gives the panel its room.
 	show(s.scanRow, !sign && !credit)
-	show(s.header, s.purchase != nil)
+	show(s.header, s.Purchase() != nil)
 }
 
 // focusTarget is where the keyboard goes on this screen.
@@ -269,8 +271,8 @@ func (s *ScanScreen) focusTarget() fyne.Focusable {
 			return s.CreditAmount
 		}
 		return s.CreditReason
-	case s.qtyMode:
-		for _, l := range s.orderedLines() {
+	case s.qtyMode && s.Purchase() != nil:
+		for _, l := range s.Purchase().Lines {
 			if e := s.Qty[l.ID]; e != nil {
 				return e
 			}
@@ -292,16 +294,12 @@ func (s *ScanScreen) setState(st ScanState, text string) {
 	case StateOffline:
 		c = colWarn
 	}
-	s.State.Text = text
-	s.stateBg.FillColor = c
-	s.State.Refresh()
-	s.stateBg.Refresh()
+	s.banner.set(text, c)
 }
 
 // reset clears the screen, ready for the next scan.
 func (s *ScanScreen) reset() {
 	s.seq++
-	s.purchase = nil
 	s.lookup = desksync.Lookup{}
 	s.pending = nil
 	s.crediting = false
@@ -341,7 +339,7 @@ func (s *ScanScreen) cancel() {
 }
 
 func (s *ScanScreen) updateActions() {
-	p := s.purchase
+	p := s.Purchase()
 	canDeliver := p != nil && p.Status.Deliverable() && p.Remaining() && s.pending == nil
 	setEnabled(s.DeliverAll, canDeliver)
 	setEnabled(s.ChooseQty, canDeliver)
@@ -367,16 +365,12 @@ func setEnabled(b *Button, on bool) {
 func (s *ScanScreen) submit(raw string, scanned bool) {
 	if strings.TrimSpace(raw) == "" {
 		// Enter on an empty field confirms: deliver what remains.
-		if s.purchase != nil && !s.DeliverAll.Disabled() {
+		if s.Purchase() != nil && !s.DeliverAll.Disabled() {
 			s.deliverAll()
 		}
 		return
 	}
-	src := "keyboard"
-	if scanned {
-		src = "wedge"
-	}
-	s.d.handleReading(raw, src)
+	s.d.handleEntry(raw, scanned)
 }
 
 // showInvalid shows a reading that is not a code.
@@ -430,7 +424,6 @@ func (s *ScanScreen) showLookupError(code, raw string, err error) {
 // showLookup shows a purchase and its state.
 func (s *ScanScreen) showLookup(lk desksync.Lookup) {
 	s.lookup = lk
-	s.purchase = lk.Purchase
 	s.pending = nil
 	s.crediting = false
 	s.qtyMode = false
@@ -567,22 +560,15 @@ func kindName(k desksync.LineKind) string {
 	return tr("kind.service", "service")
 }
 
-func (s *ScanScreen) orderedLines() []desksync.Line {
-	if s.purchase == nil {
-		return nil
-	}
-	return s.purchase.Lines
-}
-
 // renderLines draws the line table; in quantity mode with an entry per line.
 func (s *ScanScreen) renderLines() {
 	s.Lines.RemoveAll()
 	s.Qty = map[string]*Entry{}
-	if s.purchase == nil {
+	if s.Purchase() == nil {
 		return
 	}
 	var qtys []*Entry
-	for _, l := range s.purchase.Lines {
+	for _, l := range s.Purchase().Lines {
 		var now fyne.CanvasObject = widget.NewLabel("")
 		if s.qtyMode && l.Remaining() > 0 {
 			e := newEntry(s.d, "0")
@@ -611,7 +597,7 @@ func (s *ScanScreen) renderLines() {
 
 func (s *ScanScreen) renderHistory() {
 	s.History.RemoveAll()
-	p := s.purchase
+	p := s.Purchase()
 	if p == nil {
 		return
 	}
@@ -671,7 +657,7 @@ func (d *Desk) signatureThumb(id string) fyne.CanvasObject {
 }
 
 func (s *ScanScreen) toggleQty() {
-	if s.purchase == nil {
+	if s.Purchase() == nil {
 		return
 	}
 	s.qtyMode = !s.qtyMode
@@ -681,7 +667,7 @@ func (s *ScanScreen) toggleQty() {
 }
 
 func (s *ScanScreen) deliverAll() {
-	p := s.purchase
+	p := s.Purchase()
 	if p == nil {
 		return
 	}
@@ -695,7 +681,7 @@ func (s *ScanScreen) deliverAll() {
 }
 
 func (s *ScanScreen) deliverChosen() {
-	p := s.purchase
+	p := s.Purchase()
 	if p == nil || !s.qtyMode || s.DeliverChosen.Disabled() {
 		return
 	}
@@ -725,7 +711,7 @@ func (s *ScanScreen) deliverChosen() {
 // startDelivery checks the purchase may be handed over and asks for a
 // signature when physical goods are part of it.
 func (s *ScanScreen) startDelivery(q map[string]int, all bool) {
-	p := s.purchase
+	p := s.Purchase()
 	if s.d.staff == nil {
 		return
 	}
@@ -767,29 +753,40 @@ func (s *ScanScreen) acceptSignature() {
 		s.d.sayErr(s.SignMessage.Text)
 		return
 	}
-	img := s.Pad.Image()
-	png, err := encodePNG(img)
-	if err != nil {
-		s.d.sayErr(err.Error())
-		return
-	}
+	strokes := s.Pad.snapshot()
 	req := *s.pending
-	req.Signature = png
 	s.pending = nil
 	s.arrange()
-	s.deliver(req, img)
+	// The pad is hidden but would keep the focus, swallowing the next scan.
+	s.d.focusDefault()
+	s.deliver(req, strokes)
 }
 
-// deliver records the delivery (offline too) and prints the note.
-func (s *ScanScreen) deliver(req desksync.DeliverRequest, sig image.Image) {
-	before := s.purchase
+// deliver records the delivery (offline too) and prints the note. strokes
+// are the buyer's signature, if one was taken: it is rendered and stored
+// with the delivery.
+func (s *ScanScreen) deliver(req desksync.DeliverRequest, strokes [][]fyne.Position) {
+	before := s.Purchase()
 	lookup := s.lookup
 	seq := s.seq
 	setEnabled(s.DeliverAll, false)
 	setEnabled(s.DeliverChosen, false)
 	s.setState(StateLooking, tr("scan.delivering", "Delivering…"))
 	s.d.async(func(ctx context.Context) func() {
-		dl, p, err := s.d.desk.Deliver(ctx, req)
+		var (
+			sig image.Image
+			dl  desksync.Delivery
+			p   *desksync.Purchase
+			err error
+		)
+		if strokes != nil {
+			img := renderStrokes(strokes)
+			req.Signature, err = encodePNG(img)
+			sig = img
+		}
+		if err == nil {
+			dl, p, err = s.d.desk.Deliver(ctx, req)
+		}
 		return func() {
 			current := seq == s.seq // Nothing else was scanned meanwhile.
 			if err != nil {
@@ -868,7 +865,7 @@ func (d *Desk) printSoldCards(code string, skip, n int) {
 		cards = cards[from:]
 		return cards[:min(n, len(cards))], nil
 	}
-	show := func(cards []desksync.Card, later bool) {
+	printCards := func(cards []desksync.Card, later bool) {
 		docs := make([]*printer.Document, len(cards))
 		codes := make([]string, len(cards))
 		for i, c := range cards {
@@ -883,35 +880,34 @@ func (d *Desk) printSoldCards(code string, skip, n int) {
 		}
 		d.print(tr("print.cards", "gift cards"), docs...)
 	}
+	// outcome is the UI update for what find returned, or nil while the
+	// shop cannot be reached and the cards are still to come.
+	outcome := func(cards []desksync.Card, err error, later bool) func() {
+		switch {
+		case desksync.Is(err, desksync.Unavailable):
+			return nil
+		case err != nil:
+			return func() {
+				d.sayErr(tr("scan.cards_missing", "The gift cards of this purchase were not found: {{.Err}}", m{"Err": errText(err)}))
+			}
+		case len(cards) == 0:
+			return func() {
+				d.sayErr(tr("scan.cards_none", "The shop has issued no gift cards for this purchase yet; ask a manager to check it in the shop."))
+			}
+		}
+		return func() { printCards(cards, later) }
+	}
 	d.async(func(ctx context.Context) func() {
 		cards, err := find(ctx)
+		if ui := outcome(cards, err, false); ui != nil {
+			return ui
+		}
 		return func() {
-			switch {
-			case desksync.Is(err, desksync.Unavailable):
-				d.sayErr(tr("scan.cards_later", "The gift cards of {{.Code}} are not on this desk yet; they print by themselves as soon as the shop is reachable.", m{"Code": scanner.Group(code)}))
-				d.await(func(ctx context.Context) func() {
-					cards, err := find(ctx)
-					switch {
-					case desksync.Is(err, desksync.Unavailable):
-						return nil
-					case err != nil:
-						return func() {
-							d.sayErr(tr("scan.cards_missing", "The gift cards of this purchase were not found: {{.Err}}", m{"Err": errText(err)}))
-						}
-					case len(cards) == 0:
-						return func() {
-							d.sayErr(tr("scan.cards_none", "The shop has issued no gift cards for this purchase yet; ask a manager to check it in the shop."))
-						}
-					}
-					return func() { show(cards, true) }
-				})
-			case err != nil:
-				d.sayErr(tr("scan.cards_missing", "The gift cards of this purchase were not found: {{.Err}}", m{"Err": errText(err)}))
-			case len(cards) == 0:
-				d.sayErr(tr("scan.cards_none", "The shop has issued no gift cards for this purchase yet; ask a manager to check it in the shop."))
-			default:
-				show(cards, false)
-			}
+			d.sayErr(tr("scan.cards_later", "The gift cards of {{.Code}} are not on this desk yet; they print by themselves as soon as the shop is reachable.", m{"Code": scanner.Group(code)}))
+			d.await(func(ctx context.Context) func() {
+				cards, err := find(ctx)
+				return outcome(cards, err, true)
+			})
 		}
 	})
 }
@@ -919,7 +915,7 @@ func (d *Desk) printSoldCards(code string, skip, n int) {
 // reprint prints the note of the purchase's last delivery again, marked
 // KOPI, with the signature taken then.
 func (s *ScanScreen) reprint() {
-	p := s.purchase
+	p := s.Purchase()
 	if p == nil || len(p.Deliveries) == 0 {
 		return
 	}
@@ -931,19 +927,16 @@ func (s *ScanScreen) reprint() {
 	}
 	// A delivery made before (here or at another desk): rebuild its note.
 	last := p.Deliveries[len(p.Deliveries)-1]
-	before := *p
-	before.Lines = append([]desksync.Line(nil), p.Lines...)
-	for i := range before.Lines {
-		before.Lines[i].Delivered = 0
-	}
+	delivered := map[string]int{} // Before the last delivery, by line ID.
 	for _, dl := range p.Deliveries[:len(p.Deliveries)-1] {
 		for _, x := range dl.Lines {
-			for i := range before.Lines {
-				if before.Lines[i].ID == x.LineID {
-					before.Lines[i].Delivered += x.Quantity
-				}
-			}
+			delivered[x.LineID] += x.Quantity
 		}
+	}
+	before := *p
+	before.Lines = slices.Clone(p.Lines)
+	for i := range before.Lines {
+		before.Lines[i].Delivered = delivered[before.Lines[i].ID]
 	}
 	staff := desksync.Staff{ID: last.StaffID, Name: last.StaffName}
 	if staff.Name == "" {
@@ -968,14 +961,14 @@ func (s *ScanScreen) reprint() {
 }
 
 func (s *ScanScreen) openCredit() {
-	if s.purchase == nil {
+	if s.Purchase() == nil {
 		return
 	}
 	if !s.d.isManager() {
 		s.d.sayErr(tr("credit.manager_only", "Only a manager can credit a purchase."))
 		return
 	}
-	p := s.purchase
+	p := s.Purchase()
 	rest := p.Total() - p.CreditedAmount()
 	s.CreditAmount.SetText(strings.TrimPrefix(rest.String(), "kr "))
 	s.CreditReason.SetText("")
@@ -987,7 +980,7 @@ func (s *ScanScreen) openCredit() {
 }
 
 func (s *ScanScreen) confirmCredit() {
-	p := s.purchase
+	p := s.Purchase()
 	if p == nil || !s.crediting || s.CreditConfirm.Disabled() {
 		return
 	}
@@ -1028,6 +1021,7 @@ func (s *ScanScreen) confirmCredit() {
 				slog.Info("credit unanswered", "code", code, "staff", staff.ID, "err", err)
 				s.crediting = false // No blind second try: the sync settles it.
 				s.arrange()
+				s.d.focusDefault() // Off the hidden credit fields, back to scanning.
 				s.d.sayErr(tr("credit.checking", "The shop did not answer; checking whether the purchase was credited…"))
 				s.awaitCreditOutcome(c, code)
 				return
@@ -1044,6 +1038,7 @@ func (s *ScanScreen) confirmCredit() {
 				if lerr == nil {
 					s.showLookup(lk)
 				}
+				s.d.focusDefault()
 			}
 			s.d.sayOK(tr("credit.done", "Credited {{.Amount}} on {{.Code}}.", m{"Amount": c.Amount.String(), "Code": scanner.Group(code)}))
 		}
@@ -1069,7 +1064,7 @@ func (s *ScanScreen) awaitCreditOutcome(c desksync.Credit, code string) {
 			} else {
 				s.d.sayErr(tr("credit.settled_not_done", "Settled: {{.Code}} was not credited; credit it again if it should be.", args))
 			}
-			if lerr == nil && lk.Purchase != nil && s.purchase != nil && s.purchase.Code == code {
+			if lerr == nil && lk.Purchase != nil && s.Purchase() != nil && s.Purchase().Code == code {
 				s.showLookup(lk)
 			}
 		}

@@ -166,7 +166,7 @@ func TestTypedCodeIsNormalised(t *testing.T) {
 	f.login("kari", "1234")
 	code := f.shop.Code("paid-course")
 	typed := strings.ToLower(scanner.Group(code)) // "a6ma-ecgn", as a person types it from the paper.
-	f.d.Submit(typed, "keyboard")
+	f.d.Submit(typed, scanner.SourceHand)
 	f.idle()
 	assert.Equal(t, app.StateDeliverable, f.d.Scan.StateNow(), "%q: %s", f.d.Scan.State.Text, f.d.Scan.Detail.Text)
 	assert.Equal(t, scanner.Group(code), f.d.Scan.Code.Text)

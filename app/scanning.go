@@ -88,9 +88,17 @@ func newPipeline(cfg Config) *scanner.Pipeline {
 	return scanner.NewPipeline(opts)
 }
 
-// Submit feeds a reading from a source, as a hardware scanner does. It runs
+// Submit feeds a reading from a source, as a hardware scanner does. Call it
 // on the UI goroutine.
 func (d *Desk) Submit(raw, source string) { d.handleReading(raw, source) }
+
+// handleEntry handles text submitted in a scan field. Its source tells the
+// pipeline whether a scanner typed it through the keyboard layout (and it
+// may need repair) or a person did (and it must be taken as typed).
+func (d *Desk) handleEntry(text string, scanned bool) {
+	r := scanner.WedgeReading(text, scanned, d.now())
+	d.handleReading(r.Data, r.Source)
+}
 
 // handleReading runs a reading through the pipeline and shows what it is.
 func (d *Desk) handleReading(raw, source string) {

@@ -79,6 +79,14 @@ var ScannerBauds = []int{1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200}
 // defaultBaud is the speed used when the configuration names none.
 const defaultBaud = 9600
 
+// scannerSources are the Config.ScannerSource values, in the order of the
+// Scanner list.
+var scannerSources = []string{"wedge", "serial", "hid"}
+
+// languages are the Config.Language values, in the order of the Language
+// list: the system's, Norwegian Bokmål, English.
+var languages = []string{"", "nb", "en"}
+
 // transports are the printer target kinds, in the order of the Connection list.
 var transports = []string{"none", "tcp", "device", "serial", "spooler", "file"}
 
@@ -182,14 +190,7 @@ func (s *SettingsScreen) load() {
 	s.ShopURL.SetText(c.ShopURL)
 	s.DeskToken.SetText(c.DeskToken)
 	s.Centre.SetText(c.Centre)
-	switch c.ScannerSource {
-	case "serial":
-		s.ScannerSource.SetSelectedIndex(1)
-	case "hid":
-		s.ScannerSource.SetSelectedIndex(2)
-	default:
-		s.ScannerSource.SetSelectedIndex(0)
-	}
+	s.ScannerSource.SetSelectedIndex(max(slices.Index(scannerSources, c.ScannerSource), 0))
 	s.ScannerPort.SetText(c.ScannerPort)
 	s.ScannerDevice.SetText(c.ScannerDevice)
 	baud := c.ScannerBaud
@@ -229,14 +230,7 @@ func (s *SettingsScreen) load() {
 	s.PrinterAddress.SetText(addr)
 	s.NoteHeader.SetText(c.NoteHeader)
 	s.NoteFooter.SetText(c.NoteFooter)
-	switch c.Language {
-	case "nb":
-		s.Language.SetSelectedIndex(1)
-	case "en":
-		s.Language.SetSelectedIndex(2)
-	default:
-		s.Language.SetSelectedIndex(0)
-	}
+	s.Language.SetSelectedIndex(max(slices.Index(languages, c.Language), 0))
 	s.IdleLock.SetText(strconv.Itoa(c.IdleLockMinutes))
 	s.Training.SetChecked(c.Training)
 	s.TrainingShopURL.SetText(c.TrainingShopURL)
@@ -285,7 +279,7 @@ func (s *SettingsScreen) Collect() (Config, string) {
 	c.ShopURL = strings.TrimRight(u.String(), "/")
 	c.DeskToken = strings.TrimSpace(s.DeskToken.Text)
 	c.Centre = strings.TrimSpace(s.Centre.Text)
-	c.ScannerSource = []string{"wedge", "serial", "hid"}[max(s.ScannerSource.SelectedIndex(), 0)]
+	c.ScannerSource = scannerSources[max(s.ScannerSource.SelectedIndex(), 0)]
 	c.ScannerPort = strings.TrimSpace(s.ScannerPort.Text)
 	c.ScannerDevice = strings.TrimSpace(s.ScannerDevice.Text)
 	if c.ScannerSource == "serial" && c.ScannerPort == "" {
@@ -319,7 +313,7 @@ func (s *SettingsScreen) Collect() (Config, string) {
 	}
 	c.NoteHeader = s.NoteHeader.Text
 	c.NoteFooter = s.NoteFooter.Text
-	c.Language = []string{"", "nb", "en"}[max(s.Language.SelectedIndex(), 0)]
+	c.Language = languages[max(s.Language.SelectedIndex(), 0)]
 	n, err := strconv.Atoi(strings.TrimSpace(s.IdleLock.Text))
 	if err != nil || n < 0 || n > 24*60 {
 		return c, tr("settings.bad_idle", "Idle minutes must be a whole number from 0 to 1440.")
@@ -391,14 +385,28 @@ func (s *SettingsScreen) save() {
 				s.d.sayErr(tr("settings.apply_failed", "Settings saved, but: {{.Err}}", m{"Err": applyErr.Error()}))
 				return
 			}
-			if s.d.setup {
+			setup := s.d.setup
+			if setup {
 				s.d.closeSetup()
+			}
+			if setup || shopChanged(old, cfg) {
+				// The desk keeps talking to the shop it started with
+				// (training mode too): say so, rather than let staff
+				// believe they practise on the sandbox.
 				s.d.sayOK(tr("settings.saved_restart", "Settings saved. Restart Skranke to connect to the shop with them."))
 				return
 			}
 			s.d.sayOK(tr("settings.saved", "Settings saved."))
 		}
 	})
+}
+
+// shopChanged reports whether the shop in force (the sandbox's in training
+// mode) differs, which takes a restart.
+func shopChanged(a, b Config) bool {
+	au, at := a.Shop()
+	bu, bt := b.Shop()
+	return au != bu || at != bt
 }
 
 // scannerChanged reports whether the hardware scanner settings differ.

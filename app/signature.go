@@ -7,6 +7,7 @@ import (
 	"image/draw"
 	"image/png"
 	"math"
+	"slices"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -34,7 +35,6 @@ type SignaturePad struct {
 	drawing bool
 	onKey   func(*fyne.KeyEvent)
 	onDraw  func()
-	focused bool
 }
 
 // NewSignaturePad returns an empty pad.
@@ -83,10 +83,10 @@ func (p *SignaturePad) Tapped(ev *fyne.PointEvent) {
 }
 
 // FocusGained implements fyne.Focusable, so that Enter and Esc reach the pad.
-func (p *SignaturePad) FocusGained() { p.focused = true }
+func (p *SignaturePad) FocusGained() {}
 
 // FocusLost implements fyne.Focusable.
-func (p *SignaturePad) FocusLost() { p.focused = false }
+func (p *SignaturePad) FocusLost() {}
 
 // TypedRune implements fyne.Focusable.
 func (p *SignaturePad) TypedRune(rune) {}
@@ -125,11 +125,24 @@ func (p *SignaturePad) Empty() bool {
 // wide, on a canvas of SignatureWidth × SignatureHeight cropped to the ink
 // and a small margin, so that thumbnails and print show the signature, not
 // the empty pad around it.
-func (p *SignaturePad) Image() *image.Gray {
+func (p *SignaturePad) Image() *image.Gray { return renderStrokes(p.strokes) }
+
+// snapshot returns a copy of the strokes that later drawing on the pad
+// leaves alone, so that they can be rendered off the UI goroutine.
+func (p *SignaturePad) snapshot() [][]fyne.Position {
+	out := make([][]fyne.Position, len(p.strokes))
+	for i, s := range p.strokes {
+		out[i] = slices.Clone(s)
+	}
+	return out
+}
+
+// renderStrokes is Image for strokes in the pad's relative coordinates.
+func renderStrokes(strokes [][]fyne.Position) *image.Gray {
 	img := image.NewGray(image.Rect(0, 0, SignatureWidth, SignatureHeight))
 	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
 	ink := image.Rectangle{}
-	for _, s := range p.strokes {
+	for _, s := range strokes {
 		for i := 1; i < len(s); i++ {
 			x0, y0 := s[i-1].X*SignatureWidth, s[i-1].Y*SignatureHeight
 			x1, y1 := s[i].X*SignatureWidth, s[i].Y*SignatureHeight

@@ -172,8 +172,6 @@ func tint(c color.NRGBA, a uint8) color.Color {
 	return c
 }
 
-type colorNRGBA = color.NRGBA
-
 // formGrid lays out label and field pairs in two columns. Unlike
 // widget.Form it is a plain container, so fields can take the focus as soon
 // as it is shown.

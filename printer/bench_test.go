@@ -47,8 +47,8 @@ func BenchmarkEncode(b *testing.B) {
 	}
 }
 
-// BenchmarkLayoutAndEncode includes building the document: scaling the
-// signature and logo happens at encode, the layout itself is cheap.
+// BenchmarkRender measures turning the encoded documents back into PNG
+// previews, as the app does before printing.
 func BenchmarkRender(b *testing.B) {
 	for _, bd := range benchDocs() {
 		p := MustProfile(b, bd.profile)

@@ -1,6 +1,7 @@
 package printer
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 
@@ -100,17 +101,7 @@ func Fallback(r rune) string {
 	}
 	// Nothing readable exists (CJK, emoji): print the code point so the
 	// reader sees something was there rather than a silent '?'.
-	return "[U+" + strings.ToUpper(strings.TrimLeft(hex4(r), "0")) + "]"
-}
-
-func hex4(r rune) string {
-	const digits = "0123456789abcdef"
-	var buf [8]byte
-	for i := 7; i >= 0; i-- {
-		buf[i] = digits[r&0xf]
-		r >>= 4
-	}
-	return string(buf[:])
+	return fmt.Sprintf("[U+%04X]", r)
 }
 
 // textEncoder turns UTF-8 into bytes for one profile, switching code pages

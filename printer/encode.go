@@ -542,13 +542,18 @@ func shift(bm *bitmap, a Align, width int) *bitmap {
 	return out
 }
 
-// fit lowers the magnification of spans until they fit on one line.
+// fit lowers the magnification of spans until they fit on one line. The
+// spans come back normalised, so they are measured as they will print and
+// their fallbacks counted once.
 func (e *encoder) fit(spans []Span) []Span {
-	out := append([]Span(nil), spans...)
+	out := make([]Span, len(spans))
+	for i, sp := range spans {
+		out[i] = Span{Text: e.te.normalise(sp.Text), Style: sp.Style}
+	}
 	for {
 		width, widest := 0, -1
 		for i, sp := range out {
-			width += runeLen(e.te.normalise(sp.Text)) * e.cell(sp.Style.Font) * sp.Style.w()
+			width += runeLen(sp.Text) * e.cell(sp.Style.Font) * sp.Style.w()
 			if widest < 0 || sp.Style.w() > out[widest].Style.w() {
 				widest = i
 			}

@@ -109,15 +109,10 @@ var (
 )
 
 // KindOf returns the kind of err, KindOther when it is not a printer error.
-func KindOf(err error) Kind {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Kind
-	}
-	return classify(err)
-}
+func KindOf(err error) Kind { return classify(err) }
 
-// classify guesses the kind of a low-level error.
+// classify returns the kind of a printer error, or guesses the kind of a
+// low-level one.
 func classify(err error) Kind {
 	var ne net.Error
 	var e *Error

@@ -149,14 +149,16 @@ func GroupCode(code string) string {
 	return b.String()
 }
 
-// marks prints the KOPI and TRENING banners.
+// marks prints the KOPI and TRENING banners, white on black so a copy or a
+// training print cannot pass for the original.
 func marks(d *Document, lang string, copyMark, training bool) {
+	banner := Style{Bold: true, Invert: true, Width: 2, Height: 2}
 	if training {
-		d.FitText(" "+Label(lang, "training")+" ", Style{Bold: true, Invert: true, Width: 2, Height: 2}, AlignCenter)
+		d.FitText(" "+Label(lang, "training")+" ", banner, AlignCenter)
 		d.Text(Label(lang, "trainingNote"), Small, AlignCenter)
 	}
 	if copyMark {
-		d.FitText(" "+Label(lang, "copy")+" ", Style{Bold: true, Invert: true, Width: 2, Height: 2}, AlignCenter)
+		d.FitText(" "+Label(lang, "copy")+" ", banner, AlignCenter)
 	}
 }
 
@@ -192,9 +194,17 @@ type DeliveryNote struct {
 	Language string
 }
 
+// field adds a "Label: value" row, or nothing when value is empty, so an
+// unknown buyer or time leaves no bare label on the paper.
+func field(d *Document, lang, key, value string, st Style) {
+	if value != "" {
+		d.Row(Label(lang, key)+":", value, st)
+	}
+}
+
 func centreHead(d *Document, name string, lines []string) {
 	if name != "" {
-		d.FitText(name, Style{Bold: true, Width: 2, Height: 2}, AlignCenter)
+		d.FitText(name, Large, AlignCenter)
 	}
 	for _, l := range lines {
 		if strings.TrimSpace(l) != "" {
@@ -213,7 +223,7 @@ func (n DeliveryNote) Document() *Document {
 		d.Feed(1).Text(n.Header, Plain, AlignCenter)
 	}
 	d.Rule('=')
-	d.FitText(Label(lang, "deliveryNote"), Style{Bold: true, Width: 2, Height: 2}, AlignCenter)
+	d.FitText(Label(lang, "deliveryNote"), Large, AlignCenter)
 	d.Text(Label(lang, "notReceipt"), Bold, AlignCenter)
 	d.Rule('=')
 	if n.Reference != "" {
@@ -221,9 +231,7 @@ func (n DeliveryNote) Document() *Document {
 		d.Barcode(Code128, n.Reference)
 		d.Feed(1)
 	}
-	if n.Buyer != "" {
-		d.Row(Label(lang, "buyer")+":", n.Buyer, Plain)
-	}
+	field(d, lang, "buyer", n.Buyer, Plain)
 	d.Rule('-')
 	d.Columns(Bold,
 		Column{Text: Label(lang, "item")},
@@ -263,15 +271,9 @@ func (n DeliveryNote) Document() *Document {
 		d.Text(Label(lang, "allDelivered"), Plain, AlignLeft)
 	}
 	d.Feed(1)
-	if n.Staff != "" {
-		d.Row(Label(lang, "staff")+":", n.Staff, Plain)
-	}
-	if n.Desk != "" {
-		d.Row(Label(lang, "desk")+":", n.Desk, Plain)
-	}
-	if !n.At.IsZero() {
-		d.Row(Label(lang, "time")+":", FormatTime(lang, n.At), Plain)
-	}
+	field(d, lang, "staff", n.Staff, Plain)
+	field(d, lang, "desk", n.Desk, Plain)
+	field(d, lang, "time", FormatTime(lang, n.At), Plain)
 	d.Feed(1)
 	if n.Signature != nil {
 		d.Text(Label(lang, "signature")+":", Small, AlignLeft)
@@ -329,7 +331,7 @@ func (g GiftCard) Document() *Document {
 	d.FitText(g.Amount, Style{Bold: true, Width: 3, Height: 3}, AlignCenter)
 	d.Feed(1)
 	d.Text(Label(lang, "code"), Small, AlignCenter)
-	d.FitText(GroupCode(g.Code), Style{Bold: true, Width: 2, Height: 2}, AlignCenter)
+	d.FitText(GroupCode(g.Code), Large, AlignCenter)
 	d.Feed(1)
 	d.Barcode(Code128, g.Code)
 	d.Feed(1)
@@ -368,13 +370,11 @@ func (v VoidSlip) Document() *Document {
 	lang := v.Language
 	d := NewDocument()
 	marks(d, lang, false, v.Training)
-	d.FitText(Label(lang, "voided"), Style{Bold: true, Width: 2, Height: 2}, AlignCenter)
+	d.FitText(Label(lang, "voided"), Large, AlignCenter)
 	d.Text(Label(lang, "voidedNote"), Plain, AlignCenter)
 	d.Rule('=')
 	d.Row(Label(lang, "code")+":", GroupCode(v.Code), Bold)
-	if v.Amount != "" {
-		d.Row(Label(lang, "amount")+":", v.Amount, Plain)
-	}
+	field(d, lang, "amount", v.Amount, Plain)
 	if v.Reason != "" {
 		d.Text(Label(lang, "reason")+": "+v.Reason, Plain, AlignLeft)
 	}
@@ -384,12 +384,8 @@ func (v VoidSlip) Document() *Document {
 		d.Text(GroupCode(v.RemainderCode), Bold, AlignCenter)
 	}
 	d.Rule('-')
-	if v.Staff != "" {
-		d.Row(Label(lang, "staff")+":", v.Staff, Plain)
-	}
-	if !v.At.IsZero() {
-		d.Row(Label(lang, "time")+":", FormatTime(lang, v.At), Plain)
-	}
+	field(d, lang, "staff", v.Staff, Plain)
+	field(d, lang, "time", FormatTime(lang, v.At), Plain)
 	d.Cut(true)
 	return d
 }
@@ -421,7 +417,7 @@ func (r DailyReport) Document() *Document {
 	if title == "" {
 		title = Label(lang, "dailyReport")
 	}
-	d.FitText(title, Style{Bold: true, Width: 2, Height: 2}, AlignCenter)
+	d.FitText(title, Large, AlignCenter)
 	if r.Period != "" {
 		d.Text(Label(lang, "period")+": "+r.Period, Plain, AlignCenter)
 	}
@@ -472,7 +468,7 @@ const SampleText = "æøå ÆØÅ äö ąćęłńóśźż € – “ ”"
 func TestPage(p Profile) *Document {
 	const lang = "en"
 	d := NewDocument()
-	d.FitText(Label(lang, "testPage"), Style{Bold: true, Width: 2, Height: 2}, AlignCenter)
+	d.FitText(Label(lang, "testPage"), Large, AlignCenter)
 	d.Text(p.Name, Bold, AlignCenter)
 	d.Text(p.ID, Small, AlignCenter)
 	d.Rule('=')

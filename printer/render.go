@@ -429,59 +429,72 @@ const maxRenderRows = 200_000
 // than a preview can show.
 var ErrTooLong = errors.New("render: more paper than a preview shows")
 
-func (r *renderer) run(data []byte) error {
-	i := 0
-	need := func(n int) ([]byte, error) {
-		if i+n > len(data) {
-			return nil, fmt.Errorf("render: %w at offset %d", errTruncated, i)
-		}
-		b := data[i : i+n]
-		i += n
-		return b, nil
+// cursor reads the parameters of a command from the stream being rendered.
+type cursor struct {
+	data []byte
+	i    int
+}
+
+// take returns the next n bytes, or errTruncated when the stream ends first.
+func (c *cursor) take(n int) ([]byte, error) {
+	if c.i+n > len(c.data) {
+		return nil, fmt.Errorf("render: %w at offset %d", errTruncated, c.i)
 	}
-	for i < len(data) {
+	b := c.data[c.i : c.i+n]
+	c.i += n
+	return b, nil
+}
+
+// byte1 returns the next byte.
+func (c *cursor) byte1() (byte, error) {
+	b, err := c.take(1)
+	if err != nil {
+		return 0, err
+	}
+	return b[0], nil
+}
+
+func (r *renderer) run(data []byte) error {
+	cur := &cursor{data: data}
+	for cur.i < len(data) {
 		if r.y > maxRenderRows {
 			return ErrTooLong
 		}
-		c := data[i]
-		at := i
-		i++
+		at := cur.i
+		c, _ := cur.byte1()
 		switch {
 		case c == '\n':
 			r.flushLine()
 		case c == '\r', c == 0:
-		case c == 0x1b:
-			a, err := need(1)
+		case c == 0x1b, c == 0x1d:
+			cmd, err := cur.byte1()
 			if err != nil {
 				return err
 			}
-			if err := r.esc(a[0], need); err != nil {
-				return fmt.Errorf("render: ESC %q at offset %d: %w", a[0], at, err)
+			prefix, exec := "ESC", r.esc
+			if c == 0x1d {
+				prefix, exec = "GS", r.gs
 			}
-		case c == 0x1d:
-			a, err := need(1)
-			if err != nil {
-				return err
-			}
-			if err := r.gs(a[0], need); err != nil {
-				return fmt.Errorf("render: GS %q at offset %d: %w", a[0], at, err)
+			if err := exec(cmd, cur); err != nil {
+				return fmt.Errorf("render: %s %q at offset %d: %w", prefix, cmd, at, err)
 			}
 		case c == 0x10:
-			a, err := need(1)
+			cmd, err := cur.byte1()
 			if err != nil {
 				return err
 			}
-			switch a[0] {
+			// Real-time requests (DLE EOT n, DLE ENQ n, DLE DC4 ...) print nothing.
+			var args int
+			switch cmd {
 			case 0x04, 0x05:
-				if _, err := need(1); err != nil {
-					return err
-				}
+				args = 1
 			case 0x14:
-				if _, err := need(3); err != nil {
-					return err
-				}
+				args = 3
 			default:
-				return fmt.Errorf("render: DLE %#02x at offset %d: unknown command", a[0], at)
+				return fmt.Errorf("render: DLE %#02x at offset %d: unknown command", cmd, at)
+			}
+			if _, err := cur.take(args); err != nil {
+				return err
 			}
 		case c == '\t':
 			r.addChar(' ')
@@ -499,14 +512,7 @@ func (r *renderer) run(data []byte) error {
 
 func flag(n byte) bool { return n&1 == 1 }
 
-func (r *renderer) esc(cmd byte, need func(int) ([]byte, error)) error {
-	one := func() (byte, error) {
-		b, err := need(1)
-		if err != nil {
-			return 0, err
-		}
-		return b[0], nil
-	}
+func (r *renderer) esc(cmd byte, cur *cursor) error {
 	switch cmd {
 	case '@':
 		r.startBlock()
@@ -516,7 +522,7 @@ func (r *renderer) esc(cmd byte, need func(int) ([]byte, error)) error {
 		r.spacing = (max(r.p.DPI, 1) + 3) / 6
 		return nil
 	}
-	n, err := one()
+	n, err := cur.byte1()
 	if err != nil {
 		return err
 	}
@@ -567,7 +573,7 @@ func (r *renderer) esc(cmd byte, need func(int) ([]byte, error)) error {
 		}
 	case 'p':
 		// Drawer pulse: on and off times follow.
-		if _, err := need(2); err != nil {
+		if _, err := cur.take(2); err != nil {
 			return err
 		}
 	case 'R', 'V', '{', 'r', 'U':
@@ -579,88 +585,19 @@ func (r *renderer) esc(cmd byte, need func(int) ([]byte, error)) error {
 	return nil
 }
 
-func (r *renderer) gs(cmd byte, need func(int) ([]byte, error)) error {
-	one := func() (byte, error) {
-		b, err := need(1)
-		if err != nil {
-			return 0, err
-		}
-		return b[0], nil
-	}
+func (r *renderer) gs(cmd byte, cur *cursor) error {
 	switch cmd {
-	case '!':
-		n, err := one()
-		if err != nil {
-			return err
-		}
-		r.mw, r.mh = int(n>>4)+1, int(n&7)+1
-	case 'B':
-		n, err := one()
-		if err != nil {
-			return err
-		}
-		r.invert = flag(n)
-	case 'V':
-		m, err := one()
-		if err != nil {
-			return err
-		}
-		if m >= 65 {
-			if _, err := one(); err != nil {
-				return err
-			}
-		}
-		r.cut(m == 1 || m == 49 || m == 66)
-	case 'h':
-		n, err := one()
-		if err != nil {
-			return err
-		}
-		r.bcHeight = max(1, int(n))
-	case 'w':
-		n, err := one()
-		if err != nil {
-			return err
-		}
-		r.bcModule = max(1, min(6, int(n)))
-	case 'H':
-		n, err := one()
-		if err != nil {
-			return err
-		}
-		r.hriPos = int(n % 48)
-	case 'f':
-		n, err := one()
-		if err != nil {
-			return err
-		}
-		r.hriFont = Font(n & 1)
 	case 'k':
-		return r.barcode(need)
+		return r.barcode(cur)
 	case 'v':
-		b, err := need(6)
-		if err != nil {
-			return err
-		}
-		if b[0] != '0' {
-			return errors.New("unknown GS v function")
-		}
-		xb := int(b[2]) | int(b[3])<<8
-		h := int(b[4]) | int(b[5])<<8
-		data, err := need(xb * h)
-		if err != nil {
-			return err
-		}
-		bm := &bitmap{w: xb * 8, h: h, stride: xb, pix: data}
-		m := b[1] % 48
-		r.drawBitmap(bm, 1+int(m&1), 1+int(m>>1&1))
+		return r.rasterGSv0(cur)
 	case '(':
-		b, err := need(3)
+		b, err := cur.take(3)
 		if err != nil {
 			return err
 		}
 		fn, size := b[0], int(b[1])|int(b[2])<<8
-		body, err := need(size)
+		body, err := cur.take(size)
 		if err != nil {
 			return err
 		}
@@ -673,31 +610,79 @@ func (r *renderer) gs(cmd byte, need func(int) ([]byte, error)) error {
 			return fmt.Errorf("unknown GS ( %c", fn)
 		}
 	case 'L', 'W':
-		_, err := need(2)
+		// Left margin and print area width: two bytes the preview ignores.
+		_, err := cur.take(2)
 		return err
-	case 'a':
-		_, err := one()
-		return err
+	case '!', 'B', 'V', 'h', 'w', 'H', 'f', 'a':
 	default:
 		return errors.New("unknown command")
+	}
+	// The rest take one parameter byte.
+	n, err := cur.byte1()
+	if err != nil {
+		return err
+	}
+	switch cmd {
+	case '!':
+		r.mw, r.mh = int(n>>4)+1, int(n&7)+1
+	case 'B':
+		r.invert = flag(n)
+	case 'V':
+		if n >= 65 {
+			// Feed-and-cut forms carry the feed amount.
+			if _, err := cur.byte1(); err != nil {
+				return err
+			}
+		}
+		r.cut(n == 1 || n == 49 || n == 66)
+	case 'h':
+		r.bcHeight = max(1, int(n))
+	case 'w':
+		r.bcModule = max(1, min(6, int(n)))
+	case 'H':
+		r.hriPos = int(n % 48)
+	case 'f':
+		r.hriFont = Font(n & 1)
+	case 'a':
+		// Automatic status back: nothing to show.
 	}
 	return nil
 }
 
-func (r *renderer) barcode(need func(int) ([]byte, error)) error {
-	mb, err := need(1)
+// rasterGSv0 draws a GS v 0 raster image.
+func (r *renderer) rasterGSv0(cur *cursor) error {
+	b, err := cur.take(6)
 	if err != nil {
 		return err
 	}
-	m := mb[0]
+	if b[0] != '0' {
+		return errors.New("unknown GS v function")
+	}
+	xb := int(b[2]) | int(b[3])<<8
+	h := int(b[4]) | int(b[5])<<8
+	data, err := cur.take(xb * h)
+	if err != nil {
+		return err
+	}
+	bm := &bitmap{w: xb * 8, h: h, stride: xb, pix: data}
+	m := b[1] % 48
+	r.drawBitmap(bm, 1+int(m&1), 1+int(m>>1&1))
+	return nil
+}
+
+func (r *renderer) barcode(cur *cursor) error {
+	m, err := cur.byte1()
+	if err != nil {
+		return err
+	}
 	if m < 65 {
 		return fmt.Errorf("barcode function %d (NUL-terminated forms) not supported", m)
 	}
-	nb, err := need(1)
+	n, err := cur.byte1()
 	if err != nil {
 		return err
 	}
-	payload, err := need(int(nb[0]))
+	payload, err := cur.take(int(n))
 	if err != nil {
 		return err
 	}
@@ -744,14 +729,7 @@ func (r *renderer) qr(body []byte) error {
 		if err != nil {
 			return err
 		}
-		bm := newBitmap(q.size*r.qrModule, q.size*r.qrModule)
-		for y := 0; y < q.size; y++ {
-			for x := 0; x < q.size; x++ {
-				if q.dark(x, y) {
-					bm.fillRect(x*r.qrModule, y*r.qrModule, (x+1)*r.qrModule, (y+1)*r.qrModule)
-				}
-			}
-		}
+		bm := qrBitmap(q, r.qrModule, 0)
 		// The symbol is exactly its modules wide; centre on that, not on
 		// the bitmap's rounding to whole bytes.
 		r.startBlock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -25,12 +26,12 @@ type serialLink struct {
 	baud   int
 	buffer int // the printer's receive buffer, 0 when unknown
 	status chan byte
-	done   chan struct{}
+	done   chan struct{} // closed when readLoop ends
 
 	mu     sync.Mutex
 	paused bool
 	resume chan struct{} // closed on XON
-	rerr   error
+	rerr   error         // why readLoop ended, nil after Close
 	closed bool
 }
 
@@ -92,8 +93,20 @@ func (l *serialLink) readLoop() {
 }
 
 func isTimeout(err error) bool {
-	// tarm/serial returns io.EOF when the read timeout passes with no data.
-	return err != nil && (err.Error() == "EOF" || errors.Is(err, context.DeadlineExceeded))
+	// On Unix tarm/serial returns io.EOF when the read timeout passes with
+	// no data; on Windows it returns no error at all.
+	return errors.Is(err, io.EOF)
+}
+
+// lineErr is why the line stopped answering, once readLoop has ended: a
+// port that went away (unplugged) sends neither XON nor status again.
+func (l *serialLink) lineErr() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.rerr == nil {
+		return &Error{Kind: KindIO, Err: errors.New("serial line closed")}
+	}
+	return &Error{Kind: KindIO, Err: fmt.Errorf("serial line: %w", l.rerr)}
 }
 
 // chunk is the write size: about 20 ms of wire time, at least 16 bytes,
@@ -132,6 +145,8 @@ func (l *serialLink) waitXON(ctx context.Context) error {
 			return nil
 		case <-ctx.Done():
 			return fmt.Errorf("printer held the line with XOFF: %w", ctx.Err())
+		case <-l.done:
+			return l.lineErr()
 		case <-probe.C:
 			// Real-time status requests pass even while the buffer is full.
 			qctx, cancel := context.WithTimeout(ctx, xoffProbe)
@@ -210,6 +225,8 @@ func (l *serialLink) query(ctx context.Context, req []byte) (byte, error) {
 		return b, nil
 	case <-ctx.Done():
 		return 0, ctx.Err()
+	case <-l.done:
+		return 0, l.lineErr()
 	}
 }
 

@@ -311,3 +311,27 @@ func BenchmarkSerialPTY(b *testing.B) {
 		}
 	}
 }
+
+// TestSerialLineGone: a serial printer that goes away (USB adapter pulled)
+// while the desk waits for its status is reported as a broken connection at
+// once, not after the status timeout.
+func TestSerialLineGone(t *testing.T) {
+	master, name := openPTY(t)
+	opts := quickOptions()
+	opts.StatusTimeout = 10 * time.Second
+	pr := printer.NewWithOptions(MustProfile(t, "generic-58"), printer.Target{Kind: "serial", Address: name, Baud: 9600}, opts)
+	go func() {
+		buf := make([]byte, 16)
+		if _, err := master.Read(buf); err == nil {
+			master.Close() // the first question is never answered
+		}
+	}()
+	start := time.Now()
+	_, err := pr.Status(context.Background())
+	if printer.KindOf(err) != printer.KindIO {
+		t.Errorf("status of a vanished printer: %v, want a broken connection", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v to notice", d)
+	}
+}

@@ -93,6 +93,24 @@ func TestFallbackIsReadable(t *testing.T) {
 	}
 }
 
+// TestSubstitutedCountsEachCharacterOnce: the report of fallbacks counts
+// what went out, however often the layout measured the text.
+func TestSubstitutedCountsEachCharacterOnce(t *testing.T) {
+	p := MustProfile(t, "generic-80")
+	p.CodePages = []printer.CodePage{{N: 0, Name: "CP437"}}
+	doc := printer.NewDocument().
+		Text("ł", printer.Plain, printer.AlignLeft).
+		FitText(strings.Repeat("x", 40)+"ł", printer.Style{Width: 3}, printer.AlignLeft). // shrunk twice
+		Row("ł", "1", printer.Plain)
+	enc, err := printer.EncodeDetailed(doc, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := enc.Substituted['ł']; got != 3 {
+		t.Errorf("ł printed 3 times through a fallback, reported %d times", got)
+	}
+}
+
 func TestWrapAndColumns(t *testing.T) {
 	for _, id := range []string{"generic-58", "epson-tm-t88v", "epson-tm-t20iii"} {
 		p := MustProfile(t, id)

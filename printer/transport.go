@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"sync"
 	"time"
 )
 
@@ -117,7 +116,6 @@ func (l *fileLink) Close() error { return l.f.Close() }
 type deviceLink struct {
 	f        *os.File
 	readable bool
-	mu       sync.Mutex
 }
 
 func openDevice(path string) (link, error) {
@@ -167,9 +165,9 @@ func (l *deviceLink) query(ctx context.Context, req []byte) (byte, error) {
 	return b[0], err
 }
 
+// Close closes the device; it is not an error when an abandoned write or
+// query closed it already.
 func (l *deviceLink) Close() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	err := l.f.Close()
 	if errors.Is(err, os.ErrClosed) {
 		return nil

@@ -60,6 +60,7 @@ func Frames(suffix string, chunks ...[]byte) []string {
 
 // SerialReadLoop runs a Serial's read loop over r until it gives up.
 func SerialReadLoop(ctx context.Context, r io.Reader) error {
-	s := &Serial{cfg: SerialConfig{Port: "/", ReadTimeout: 100 * time.Millisecond}, name: "serial:test", readings: make(chan Reading, 64)}
+	s := &Serial{cfg: SerialConfig{Port: "/", ReadTimeout: 100 * time.Millisecond}}
+	s.name, s.readings = "serial:test", make(chan Reading, 64)
 	return s.readLoop(ctx, r, newFramer("\r"))
 }

@@ -135,17 +135,12 @@ var knownScannerVendors = map[uint16]bool{
 // HID reads codes from a USB HID scanner, finding it again after any read
 // error (unplugging, sleep). It implements Source.
 type HID struct {
-	cfg      HIDConfig
-	name     string
-	backend  hidBackend
-	readings chan Reading
-	statuses statusQueue
-	cancel   context.CancelFunc
-	done     chan struct{}
+	device
+	cfg     HIDConfig
+	backend hidBackend
 
-	mu     sync.Mutex
-	dev    io.ReadCloser // The open device, closed by Close to end a blocked read.
-	status DeviceStatus
+	devMu sync.Mutex
+	dev   io.ReadCloser // The open device, closed by Close to end a blocked read.
 }
 
 var _ Source = (*HID)(nil)
@@ -182,63 +177,21 @@ func openHID(ctx context.Context, cfg HIDConfig, b hidBackend) (*HID, error) {
 		cfg.MaxBackoff = max(2*time.Second, cfg.MinBackoff)
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	h := &HID{
-		cfg:      cfg,
-		name:     fmt.Sprintf("hid:%04x:%04x", cfg.VendorID, cfg.ProductID),
-		backend:  b,
-		readings: make(chan Reading, 64),
-		statuses: newStatusQueue(),
-		cancel:   cancel,
-		done:     make(chan struct{}),
-	}
-	h.status = DeviceStatus{Source: h.name, State: Disconnected, At: time.Now()}
+	h := &HID{cfg: cfg, backend: b}
+	h.init(fmt.Sprintf("hid:%04x:%04x", cfg.VendorID, cfg.ProductID), cancel)
 	go h.run(ctx)
 	go func() {
 		// hidapi's read blocks until a report comes; closing the device is
 		// what ends it.
 		<-ctx.Done()
-		h.mu.Lock()
+		h.devMu.Lock()
 		if h.dev != nil {
 			h.dev.Close()
 			h.dev = nil
 		}
-		h.mu.Unlock()
+		h.devMu.Unlock()
 	}()
 	return h, nil
-}
-
-// Readings returns the codes read.
-func (h *HID) Readings() <-chan Reading { return h.readings }
-
-// Statuses returns the device's state changes.
-func (h *HID) Statuses() <-chan DeviceStatus { return h.statuses }
-
-// Status returns the device's current state.
-func (h *HID) Status() DeviceStatus {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.status
-}
-
-// Name returns the Reading.Source of this scanner's readings.
-func (h *HID) Name() string { return h.name }
-
-// Close stops reading and releases the device.
-func (h *HID) Close() error {
-	h.cancel()
-	<-h.done
-	return nil
-}
-
-func (h *HID) setStatus(st State, err error) {
-	h.mu.Lock()
-	same := h.status.State == st && errText(h.status.Err) == errText(err)
-	h.status = DeviceStatus{Source: h.name, State: st, Err: err, At: time.Now()}
-	s := h.status
-	h.mu.Unlock()
-	if !same || st == Connected {
-		h.statuses.push(s)
-	}
 }
 
 // pick chooses the interface to read among those of the configured device:
@@ -269,9 +222,7 @@ func (h *HID) pick(devs []HIDDevice) (HIDDevice, bool) {
 var errHIDNotFound = errors.New("scanner not found")
 
 func (h *HID) run(ctx context.Context) {
-	defer close(h.done)
-	defer close(h.readings)
-	defer close(h.statuses)
+	defer h.finish()
 	backoff := h.cfg.MinBackoff
 	wait := func() bool {
 		ok := sleepCtx(ctx, backoff)
@@ -305,23 +256,23 @@ func (h *HID) run(ctx context.Context) {
 			}
 			continue
 		}
-		h.mu.Lock()
+		h.devMu.Lock()
 		if ctx.Err() != nil {
-			h.mu.Unlock()
+			h.devMu.Unlock()
 			dev.Close()
 			break
 		}
 		h.dev = dev
-		h.mu.Unlock()
+		h.devMu.Unlock()
 		h.setStatus(Connected, nil)
 		backoff = h.cfg.MinBackoff
 		err = h.readLoop(ctx, dev)
-		h.mu.Lock()
+		h.devMu.Lock()
 		if h.dev != nil {
 			h.dev.Close()
 			h.dev = nil
 		}
-		h.mu.Unlock()
+		h.devMu.Unlock()
 		if ctx.Err() != nil {
 			break
 		}
@@ -330,11 +281,6 @@ func (h *HID) run(ctx context.Context) {
 			break
 		}
 	}
-	h.mu.Lock()
-	h.status = DeviceStatus{Source: h.name, State: Disconnected, At: time.Now()}
-	st := h.status
-	h.mu.Unlock()
-	h.statuses.push(st)
 }
 
 func (h *HID) readLoop(ctx context.Context, dev io.Reader) error {
@@ -342,11 +288,7 @@ func (h *HID) readLoop(ctx context.Context, dev io.Reader) error {
 	var pos POSDecoder
 	kbd := NewKeyboardDecoder(h.cfg.Layout)
 	emit := func(data, sym string) {
-		r := Reading{Data: data, Symbology: sym, Source: h.name, At: time.Now()}
-		select {
-		case h.readings <- r:
-		case <-ctx.Done():
-		}
+		h.emit(ctx, Reading{Data: data, Symbology: sym, Source: h.name, At: time.Now()})
 	}
 	for ctx.Err() == nil {
 		n, err := dev.Read(buf)

@@ -398,8 +398,12 @@ func (p *Pipeline) layoutSuggestion(text string) (*InvalidError, bool) {
 }
 
 // codeInURL finds one of Skranke's codes in a web address, as a receipt's QR
-// code may hold a link to the receipt: the last path segment, or a query
-// value. Only a code that validates counts.
+// code may hold a link to the receipt: the last path segment, a query value
+// or the fragment. Only a code written as the shop writes it counts: upper
+// case, bare or grouped with hyphens, and valid. Lower case and the aliases a
+// person may type are not accepted here: a link is made by a machine, and
+// taken case-blind every eight-letter word of a foreign link ("facebook")
+// would pass the five-bit check character one time in 32.
 func codeInURL(text string) (string, Class, bool) {
 	if !strings.HasPrefix(text, "https://") && !strings.HasPrefix(text, "http://") {
 		return "", Unknown, false
@@ -414,8 +418,8 @@ func codeInURL(text string) (string, Class, bool) {
 	}
 	candidates = append(candidates, u.Fragment)
 	for _, c := range candidates {
-		code, ok, _ := normalise(c)
-		if ok && (len(code) == ReferenceLen || len(code) == GiftCardLen) && ValidCheck(code) {
+		code := strings.ReplaceAll(c, "-", "")
+		if (len(code) == ReferenceLen || len(code) == GiftCardLen) && ValidCheck(code) {
 			if len(code) == GiftCardLen {
 				return code, GiftCardCode, true
 			}

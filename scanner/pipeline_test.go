@@ -74,6 +74,7 @@ func TestProcess(t *testing.T) {
 		{name: "EAN-8 without AIM", r: scanner.Reading{Data: ean8}, code: ean8, class: scanner.Unknown, symbology: "EAN-8"},
 		{name: "receipt link in a QR code", r: scanner.Reading{Data: "]Q1https://butikk.example.no/kvittering/" + scanner.Group(ref) + "?lang=nb"}, code: ref, class: scanner.Reference, symbology: "QR Code"},
 		{name: "gift card in a link's query", r: scanner.Reading{Data: "https://butikk.example.no/gavekort?kode=" + gift}, code: gift, class: scanner.GiftCardCode},
+		{name: "lower-case word in a link is not a code", r: scanner.Reading{Data: "https://example.com/?utm_source=" + strings.ToLower(ref)}, code: "https://example.com/?utm_source=" + strings.ToLower(ref), class: scanner.Unknown},
 		{name: "link without a valid code", r: scanner.Reading{Data: "https://butikk.example.no/kvittering/" + badRef}, code: "https://butikk.example.no/kvittering/" + badRef, class: scanner.Unknown},
 		{name: "empty", r: scanner.Reading{Data: " \r\n\t"}, err: scanner.ErrEmpty},
 		{name: "only AIM", r: scanner.Reading{Data: "]Q1"}, err: scanner.ErrEmpty},

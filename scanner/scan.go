@@ -88,6 +88,7 @@ const (
 	WrongLayout                      // A scanner set to another keyboard layout than the one configured.
 )
 
+// Error returns the reading and the reason, for logs.
 func (e *InvalidError) Error() string {
 	return fmt.Sprintf("scanner: invalid code %q: %s", e.Raw, e.Reason)
 }

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sync"
 	"syscall"
 	"time"
 
@@ -38,17 +37,10 @@ type SerialConfig struct {
 }
 
 // Serial reads codes from a serial port, reopening it when it goes away.
-// It implements Source.
+// It implements Source; its Close returns within about one ReadTimeout.
 type Serial struct {
-	cfg      SerialConfig
-	name     string
-	readings chan Reading
-	statuses statusQueue
-	cancel   context.CancelFunc
-	done     chan struct{}
-
-	mu     sync.Mutex
-	status DeviceStatus
+	device
+	cfg SerialConfig
 }
 
 var _ Source = (*Serial)(nil)
@@ -87,64 +79,14 @@ func OpenSerial(ctx context.Context, cfg SerialConfig) (*Serial, error) {
 		cfg.MaxBackoff = max(5*time.Second, cfg.MinBackoff)
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	s := &Serial{
-		cfg:      cfg,
-		name:     "serial:" + cfg.Port,
-		readings: make(chan Reading, 64),
-		statuses: newStatusQueue(),
-		cancel:   cancel,
-		done:     make(chan struct{}),
-	}
-	s.status = DeviceStatus{Source: s.name, State: Disconnected, At: time.Now()}
+	s := &Serial{cfg: cfg}
+	s.init("serial:"+cfg.Port, cancel)
 	go s.run(ctx)
 	return s, nil
 }
 
-// Readings returns the codes read, terminator removed.
-func (s *Serial) Readings() <-chan Reading { return s.readings }
-
-// Statuses returns the device's state changes.
-func (s *Serial) Statuses() <-chan DeviceStatus { return s.statuses }
-
-// Status returns the device's current state.
-func (s *Serial) Status() DeviceStatus {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.status
-}
-
-// Name returns the Reading.Source of this port's readings.
-func (s *Serial) Name() string { return s.name }
-
-// Close stops reading and closes the port. It returns within about one
-// ReadTimeout.
-func (s *Serial) Close() error {
-	s.cancel()
-	<-s.done
-	return nil
-}
-
-func (s *Serial) setStatus(st State, err error) {
-	s.mu.Lock()
-	same := s.status.State == st && errText(s.status.Err) == errText(err)
-	s.status = DeviceStatus{Source: s.name, State: st, Err: err, At: time.Now()}
-	s.mu.Unlock()
-	if !same || st == Connected {
-		s.statuses.push(s.Status())
-	}
-}
-
-func errText(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
-}
-
 func (s *Serial) run(ctx context.Context) {
-	defer close(s.done)
-	defer close(s.readings)
-	defer close(s.statuses)
+	defer s.finish()
 	fr := newFramer(s.cfg.Suffix)
 	backoff := s.cfg.MinBackoff
 	for ctx.Err() == nil {
@@ -179,11 +121,6 @@ func (s *Serial) run(ctx context.Context) {
 			break
 		}
 	}
-	s.mu.Lock()
-	s.status = DeviceStatus{Source: s.name, State: Disconnected, At: time.Now()}
-	st := s.status
-	s.mu.Unlock()
-	s.statuses.push(st)
 }
 
 // open resolves the configured name (a by-id link may point elsewhere after
@@ -209,11 +146,7 @@ func (s *Serial) readLoop(ctx context.Context, port io.Reader, fr *framer) error
 	buf := make([]byte, 512)
 	fastEmpty := 0
 	emit := func(text string) {
-		r := Reading{Data: text, Source: s.name, At: time.Now()}
-		select {
-		case s.readings <- r:
-		case <-ctx.Done():
-		}
+		s.emit(ctx, Reading{Data: text, Source: s.name, At: time.Now()})
 	}
 	for ctx.Err() == nil {
 		start := time.Now()

@@ -143,16 +143,15 @@ type apiError struct {
 
 // call is one request: method and path relative to /api/v1.
 type call struct {
-	op       string
-	method   string
-	path     string
-	query    url.Values
-	body     any    // Encoded as JSON unless raw is set.
-	raw      []byte // Sent as is with contentType.
-	ctype    string
-	idemKey  string
-	staffID  string
-	wantJSON bool
+	op      string
+	method  string
+	path    string
+	query   url.Values
+	body    any    // Encoded as JSON unless raw is set.
+	raw     []byte // Sent as is with ctype.
+	ctype   string
+	idemKey string
+	staffID string
 }
 
 // do sends c and returns the body of a 2xx answer, or an *Error.
@@ -266,13 +265,13 @@ func decode(op string, body []byte, v any) error {
 
 // Health checks that the shop answers.
 func (cl *Client) Health(ctx context.Context) error {
-	_, err := cl.do(ctx, call{op: "health", method: http.MethodGet, path: "/health", wantJSON: true})
+	_, err := cl.do(ctx, call{op: "health", method: http.MethodGet, path: "/health"})
 	return err
 }
 
 // Desk returns the desk the token belongs to and its centre.
 func (cl *Client) Desk(ctx context.Context) (DeskInfo, Centre, error) {
-	b, err := cl.do(ctx, call{op: "desk info", method: http.MethodGet, path: "/desk", wantJSON: true})
+	b, err := cl.do(ctx, call{op: "desk info", method: http.MethodGet, path: "/desk"})
 	if err != nil {
 		return DeskInfo{}, Centre{}, err
 	}
@@ -286,7 +285,7 @@ func (cl *Client) Desk(ctx context.Context) (DeskInfo, Centre, error) {
 
 // Staff lists the staff of the desk's centre with their PIN digests.
 func (cl *Client) Staff(ctx context.Context) ([]Staff, error) {
-	b, err := cl.do(ctx, call{op: "list staff", method: http.MethodGet, path: "/staff", wantJSON: true})
+	b, err := cl.do(ctx, call{op: "list staff", method: http.MethodGet, path: "/staff"})
 	if err != nil {
 		return nil, err
 	}
@@ -299,7 +298,7 @@ func (cl *Client) Staff(ctx context.Context) ([]Staff, error) {
 
 // Purchase fetches a purchase by reference code.
 func (cl *Client) Purchase(ctx context.Context, code string) (*Purchase, []byte, error) {
-	b, err := cl.do(ctx, call{op: "look up purchase", method: http.MethodGet, path: "/purchases/" + url.PathEscape(code), wantJSON: true})
+	b, err := cl.do(ctx, call{op: "look up purchase", method: http.MethodGet, path: "/purchases/" + url.PathEscape(code)})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -334,7 +333,7 @@ type DeliveryAnswer struct {
 func (cl *Client) Deliver(ctx context.Context, code, staffID string, body DeliveryBody) (DeliveryAnswer, error) {
 	var a DeliveryAnswer
 	b, err := cl.do(ctx, call{op: "deliver", method: http.MethodPost, path: "/purchases/" + url.PathEscape(code) + "/deliveries",
-		body: body, idemKey: body.ID, staffID: staffID, wantJSON: true})
+		body: body, idemKey: body.ID, staffID: staffID})
 	if err != nil {
 		return a, err
 	}
@@ -371,7 +370,7 @@ type CardAnswer struct {
 // Card fetches a gift card by code.
 func (cl *Client) Card(ctx context.Context, code string) (CardAnswer, error) {
 	var a CardAnswer
-	b, err := cl.do(ctx, call{op: "look up gift card", method: http.MethodGet, path: "/giftcards/" + url.PathEscape(code), wantJSON: true})
+	b, err := cl.do(ctx, call{op: "look up gift card", method: http.MethodGet, path: "/giftcards/" + url.PathEscape(code)})
 	if err != nil {
 		return a, err
 	}
@@ -402,7 +401,7 @@ type RedemptionAnswer struct {
 func (cl *Client) Redeem(ctx context.Context, code, staffID string, body RedemptionBody) (RedemptionAnswer, error) {
 	var a RedemptionAnswer
 	b, err := cl.do(ctx, call{op: "redeem gift card", method: http.MethodPost, path: "/giftcards/" + url.PathEscape(code) + "/redemptions",
-		body: body, idemKey: body.ID, staffID: staffID, wantJSON: true})
+		body: body, idemKey: body.ID, staffID: staffID})
 	if err != nil {
 		return a, err
 	}
@@ -428,7 +427,7 @@ type CreditAnswer struct {
 func (cl *Client) Credit(ctx context.Context, code, staffID string, body CreditBody) (CreditAnswer, error) {
 	var a CreditAnswer
 	b, err := cl.do(ctx, call{op: "credit", method: http.MethodPost, path: "/purchases/" + url.PathEscape(code) + "/credits",
-		body: body, idemKey: body.ID, staffID: staffID, wantJSON: true})
+		body: body, idemKey: body.ID, staffID: staffID})
 	if err != nil {
 		return a, err
 	}
@@ -449,7 +448,7 @@ type ChangesPage struct {
 func (cl *Client) Changes(ctx context.Context, since int64, limit int) (ChangesPage, error) {
 	var p ChangesPage
 	q := url.Values{"since": {strconv.FormatInt(since, 10)}, "limit": {strconv.Itoa(limit)}}
-	b, err := cl.do(ctx, call{op: "pull changes", method: http.MethodGet, path: "/changes", query: q, wantJSON: true})
+	b, err := cl.do(ctx, call{op: "pull changes", method: http.MethodGet, path: "/changes", query: q})
 	if err != nil {
 		return p, err
 	}
@@ -468,7 +467,7 @@ type DeliveriesAnswer struct {
 func (cl *Client) Deliveries(ctx context.Context, from, to time.Time) (DeliveriesAnswer, error) {
 	var a DeliveriesAnswer
 	q := url.Values{"from": {from.UTC().Format(time.RFC3339Nano)}, "to": {to.UTC().Format(time.RFC3339Nano)}}
-	b, err := cl.do(ctx, call{op: "list deliveries", method: http.MethodGet, path: "/deliveries", query: q, wantJSON: true})
+	b, err := cl.do(ctx, call{op: "list deliveries", method: http.MethodGet, path: "/deliveries", query: q})
 	if err != nil {
 		return a, err
 	}

@@ -20,6 +20,7 @@ import (
 	stdsync "sync"
 	"syscall"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 )
@@ -288,11 +289,11 @@ func (d *Desk) backingOff() bool {
 }
 
 // NormalizeCode turns a code as typed or printed ("abcd-efgh 1234") into
-// the bare form the shop uses.
+// the bare form the shop uses. shopd applies the same rule to the codes it
+// receives, so desk and shop always agree on what a code is.
 func NormalizeCode(code string) string {
 	return strings.Map(func(r rune) rune {
-		switch r {
-		case ' ', '-', '\t', '\u00a0':
+		if r == '-' || unicode.IsSpace(r) { // IsSpace covers tabs, line ends and no-break spaces.
 			return -1
 		}
 		if r >= 'a' && r <= 'z' {
@@ -621,9 +622,10 @@ func (d *Desk) Deliver(ctx context.Context, req DeliverRequest) (Delivery, *Purc
 		del.SignatureID = uuid.NewString()
 	}
 	body, _ := json.Marshal(DeliveryBody{ID: del.ID, Lines: del.Lines, At: del.At, SignatureID: del.SignatureID})
+	act := deliveryActivity(p, &del, false)
 	row := outboxRow{Kind: kindDelivery, Key: del.ID, Code: code, Method: http.MethodPost,
 		Path: "/purchases/" + code + "/deliveries", CType: "application/json", Body: body, StaffID: req.Staff.ID,
-		State: statePending, Summary: fmt.Sprintf("Delivery of %s on %s", strings.Join(deliveryActivity(p, &del, false).Products, ", "), code)}
+		State: statePending, Summary: fmt.Sprintf("Delivery of %s on %s", strings.Join(act.Products, ", "), code)}
 	err = d.c.write(ctx, op, func(tx *sql.Tx) error {
 		if del.SignatureID != "" {
 			if _, err := tx.ExecContext(ctx, "INSERT INTO signatures(id, png) VALUES(?, ?)", del.SignatureID, req.Signature); err != nil {
@@ -644,7 +646,7 @@ func (d *Desk) Deliver(ctx context.Context, req DeliverRequest) (Delivery, *Purc
 		if err != nil {
 			return err
 		}
-		return w.putActivity(deliveryActivity(p, &del, false))
+		return w.putActivity(act)
 	})
 	d.deliverMu.Unlock()
 	locked = false
@@ -891,31 +893,32 @@ func (d *Desk) sendNow(ctx context.Context, op, kind, code, path, key string, bo
 	b, _ := json.Marshal(body)
 	row := outboxRow{Kind: kind, Key: key, Code: code, Method: http.MethodPost, Path: path, CType: "application/json",
 		Body: b, StaffID: staff.ID, State: stateSending, Summary: summary}
+	// In flight before the row exists: otherwise the loop could find it
+	// sending, ask the shop before it was sent, and abandon it.
+	d.setInflight(key, true)
+	defer d.setInflight(key, false)
 	if err := d.c.write(ctx, op, func(tx *sql.Tx) error { return insertOutbox(ctx, tx, &row) }); err != nil {
 		return nil, err
 	}
-	d.setInflight(key, true)
-	defer d.setInflight(key, false)
 	cctx, cancel := context.WithTimeout(ctx, 2*d.cfg.Timeout)
 	ans, err := d.send(cctx, row)
 	cancel()
+	// The outcome is recorded even when the caller has given up waiting.
+	wctx := context.WithoutCancel(ctx)
 	switch {
 	case err == nil:
 		d.notify()
 		return ans, nil
 	case refusal(err):
-		msg := err.Error()
-		_ = d.c.write(context.WithoutCancel(ctx), op, func(tx *sql.Tx) error { return setState(ctx, tx, row.ID, stateRefused, msg) })
+		_ = d.c.write(wctx, op, func(tx *sql.Tx) error { return setState(wctx, tx, row.ID, stateRefused, err.Error()) })
 		return nil, err
 	case neverSent(err):
 		// Certainly never reached the shop.
-		_ = d.c.write(context.WithoutCancel(ctx), op, func(tx *sql.Tx) error {
-			return setState(ctx, tx, row.ID, stateAbandoned, err.Error())
-		})
+		_ = d.c.write(wctx, op, func(tx *sql.Tx) error { return setState(wctx, tx, row.ID, stateAbandoned, err.Error()) })
 		return nil, err
 	default:
 		// Left as sending: the loop asks the shop whether it happened.
-		_ = d.c.noteAttempt(context.WithoutCancel(ctx), row.ID, err.Error())
+		_ = d.c.noteAttempt(wctx, row.ID, err.Error())
 		d.kickLoop()
 		var se *StatusError
 		if Is(err, Internal) && errors.As(err, &se) && se.Status >= 500 {
@@ -1039,12 +1042,13 @@ FROM activities WHERE at >= ? AND at < ? ORDER BY at, id`, nanos(from), nanos(to
 	if err := rows.Err(); err != nil {
 		return nil, E("list activities", Internal, err)
 	}
-	names := map[string]string{}
+	var names map[string]string // Read once, and only if a row lacks a name.
 	for i := range out {
 		if out[i].StaffName != "" || out[i].StaffID == "" {
 			continue
 		}
-		if len(names) == 0 {
+		if names == nil {
+			names = map[string]string{}
 			staff, _ := d.cachedStaff(ctx)
 			for _, s := range staff {
 				names[s.ID] = s.Name

@@ -37,13 +37,6 @@ func (d *Desk) CacheForTest(ctx context.Context, ps []*Purchase, cards []*Card, 
 	})
 }
 
-// SetCursorForTest moves the changes-feed cursor.
-func (d *Desk) SetCursorForTest(ctx context.Context, n int64) error {
-	return d.c.write(ctx, "test", func(tx *sql.Tx) error {
-		return setMeta(ctx, tx, "cursor", itoa(n))
-	})
-}
-
 // FillDiskForTest makes the cache's disk "full": the database may not grow.
 func (d *Desk) FillDiskForTest(ctx context.Context) error {
 	var n int64
@@ -96,11 +89,6 @@ func (d *Desk) BulkCacheForTest(ctx context.Context, n int, gen func(i int) *Pur
 		}
 		return nil
 	})
-}
-
-// ApplyPageForTest applies one page of the changes feed.
-func (d *Desk) ApplyPageForTest(ctx context.Context, p *ChangesPage) error {
-	return d.applyPage(ctx, p)
 }
 
 // The lookup queries, for checking their plans.

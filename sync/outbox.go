@@ -399,8 +399,12 @@ func (d *Desk) resolveSending(ctx context.Context) error {
 		if found {
 			continue
 		}
+		// Only if still sending: an interactive send that finished since
+		// the rows were read has recorded what the shop answered.
 		if err := d.c.write(ctx, "sync outbox", func(tx *sql.Tx) error {
-			return setState(ctx, tx, r.ID, stateAbandoned, "the shop was not reached; nothing was done")
+			_, err := tx.ExecContext(ctx, "UPDATE outbox SET state = ?, last_error = ?, updated_at = ? WHERE id = ? AND state = ?",
+				stateAbandoned, "the shop was not reached; nothing was done", time.Now().UnixNano(), r.ID, stateSending)
+			return err
 		}); err != nil {
 			return err
 		}

@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	stdsync "sync"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -39,8 +38,7 @@ type faultProxy struct {
 	rule  func(r *http.Request) fault
 	conns map[net.Conn]bool
 
-	forwarded atomic.Int64
-	wg        stdsync.WaitGroup
+	wg stdsync.WaitGroup
 }
 
 func startProxy(tb testing.TB, target string) *faultProxy {
@@ -72,13 +70,6 @@ func (p *faultProxy) setDelay(d time.Duration) {
 	p.mu.Unlock()
 }
 
-// setTarget points the proxy at another server address.
-func (p *faultProxy) setTarget(target string) {
-	p.mu.Lock()
-	p.target = target
-	p.mu.Unlock()
-}
-
 // firstN applies f to the first n requests matching match, then passes.
 func firstN(n int, match func(r *http.Request) bool, f fault) func(*http.Request) fault {
 	var mu stdsync.Mutex
@@ -94,10 +85,6 @@ func firstN(n int, match func(r *http.Request) bool, f fault) func(*http.Request
 }
 
 func always(f fault) func(*http.Request) fault { return func(*http.Request) fault { return f } }
-
-func isMethod(m string) func(*http.Request) bool {
-	return func(r *http.Request) bool { return r.Method == m }
-}
 
 func (p *faultProxy) close() {
 	select {
@@ -207,7 +194,6 @@ func (p *faultProxy) serve(client net.Conn) {
 		if err != nil {
 			return
 		}
-		p.forwarded.Add(1)
 		switch f {
 		case drop:
 			return

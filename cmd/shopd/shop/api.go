@@ -85,14 +85,8 @@ func (s *Server) getProducts(tx Tx, req *request) (int, any, error) {
 	return http.StatusOK, map[string]any{"products": ps}, err
 }
 
-// NormalizeCode turns a code as typed or printed ("k7rm-4qx2") into its bare
-// form ("K7RM4QX2").
-func NormalizeCode(s string) string {
-	return strings.ToUpper(strings.NewReplacer("-", "", " ", "").Replace(strings.TrimSpace(s)))
-}
-
 func pathCode(req *request, what string, length int) (string, error) {
-	code := NormalizeCode(req.http.PathValue("code"))
+	code := desksync.NormalizeCode(req.http.PathValue("code"))
 	if len(code) != length || !scanner.ValidCheck(code) {
 		return "", desksync.E("", desksync.Invalid, fmt.Sprintf("%q is not a valid %s code", req.http.PathValue("code"), what))
 	}
@@ -484,7 +478,7 @@ func (s *Server) issueCard(tx Tx, req *request) (int, any, error) {
 		return 0, nil, desksync.E("issue gift card", desksync.Invalid, "expires_at is in the past")
 	}
 	if in.PurchaseCode != "" {
-		in.PurchaseCode = NormalizeCode(in.PurchaseCode)
+		in.PurchaseCode = desksync.NormalizeCode(in.PurchaseCode)
 		p, err := tx.Purchase(in.PurchaseCode)
 		if err != nil {
 			return 0, nil, err
@@ -750,7 +744,7 @@ func (s *Server) notify(tx Tx, req *request) (int, any, error) {
 	if !in.Status.Valid() {
 		return 0, nil, desksync.E("payment notification", desksync.Invalid, "unknown payment status "+strconv.Quote(string(in.Status)))
 	}
-	code := NormalizeCode(in.Reference)
+	code := desksync.NormalizeCode(in.Reference)
 	p, err := tx.Purchase(code)
 	if err != nil {
 		return 0, nil, err

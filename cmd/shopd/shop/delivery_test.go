@@ -226,7 +226,7 @@ func TestReadsAndErrors(t *testing.T) {
 	}
 	for _, s := range staff.Staff {
 		pin := map[string]string{"kari": "1234", "jonas": "4321", "ingrid": "9999", "per": "5555"}[s.ID]
-		if h, err := shop.HashPIN(pin, s.PINSalt); err != nil || h != s.PINHash {
+		if h, err := desksync.HashPIN(pin, s.PINSalt); err != nil || h != s.PINHash {
 			t.Errorf("%s: PIN %s does not match its digest", s.ID, pin)
 		}
 		if !desksync.CheckPIN(s, pin) || desksync.CheckPIN(s, "0000") {

@@ -468,7 +468,7 @@ func SeedDemo(ctx context.Context, store Store, now time.Time) (bool, error) {
 			}
 		}
 		for _, s := range d.staff {
-			h, err := HashPIN(s.PIN, s.PINSalt)
+			h, err := desksync.HashPIN(s.PIN, s.PINSalt)
 			if err != nil {
 				return err
 			}

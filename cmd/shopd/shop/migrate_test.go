@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/skranke/skranke/cmd/shopd/shop"
@@ -54,4 +55,27 @@ func TestMigrationsUpgradeAnOldDatabase(t *testing.T) {
 		t.Fatalf("reopen: %v", err)
 	}
 	db2.Close()
+}
+
+// TestNewerDatabaseIsRefused opens a database that a newer shopd migrated:
+// an older shopd must say so rather than write rows the schema does not expect.
+func TestNewerDatabaseIsRefused(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "new.db")
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec("PRAGMA user_version = 999"); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	db, err := shop.OpenSQLite(context.Background(), path)
+	if err == nil {
+		db.Close()
+		t.Fatal("a database of schema version 999 was opened")
+	}
+	if !strings.Contains(err.Error(), "newer than this shopd knows") {
+		t.Errorf("error %q does not say the database is newer", err)
+	}
 }

@@ -24,8 +24,9 @@ import (
 const (
 	// MaxBody is the largest JSON request body the server reads.
 	MaxBody = 1 << 20
-	// MaxSignature is the largest signature PNG the server accepts.
-	MaxSignature = 256 << 10
+	// MaxSignature is the largest signature PNG the server accepts: the
+	// desk's limit, so that what a desk takes the shop takes too.
+	MaxSignature = desksync.MaxSignatureSize
 	// IdempotencyRetention is how long idempotency keys are kept at least.
 	IdempotencyRetention = 30 * 24 * time.Hour
 	// MaxChangesLimit is the largest page of the changes feed.

@@ -85,6 +85,14 @@ func (s *SQLite) migrate(ctx context.Context) error {
 	if err := s.writer.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
+	// Names sort by their zero-padded number, so the last is the newest.
+	if newest := len(names); newest > 0 {
+		num, _, _ := strings.Cut(filepath.Base(names[newest-1]), "_")
+		if v, err := strconv.Atoi(num); err == nil && current > v {
+			// An older shopd would write rows the newer schema does not expect.
+			return fmt.Errorf("database schema version %d is newer than this shopd knows (%d); update shopd", current, v)
+		}
+	}
 	for _, name := range names {
 		base := filepath.Base(name)
 		num, _, _ := strings.Cut(base, "_")
