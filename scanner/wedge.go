@@ -6,6 +6,13 @@ import "time"
 const (
 	DefaultWedgeMaxGap = 50 * time.Millisecond
 	DefaultWedgeMinLen = 6
+	// DefaultWedgeStall is the longest single pause inside a scan that is
+	// taken for the app being busy rather than for a person: keys are
+	// timed when the UI goroutine handles them, so a frame that takes long
+	// to draw (a screen just switched) holds keys back and lets them
+	// through in a bunch. People leave a code half-typed in the field for
+	// longer than this before they scan.
+	DefaultWedgeStall = 250 * time.Millisecond
 )
 
 // WedgeOptions configure a Wedge.
@@ -60,24 +67,47 @@ func (w *Wedge) Key(r rune, at time.Time) {
 // Enter ends the entry and returns its text. scanned is true when the text
 // ends in a burst of at least MinLen characters typed at scanner speed right
 // up to Enter; text is then that burst alone, without whatever a person had
-// typed into the field before. Otherwise text is everything typed, for a code
-// entered by hand. The wedge is empty afterwards.
+// typed into the field before. A scan-long burst takes along the fast run
+// before it across one pause of up to DefaultWedgeStall, when that run
+// began the field or came a second or more after the key before it: the
+// app was drawing a frame, and the scan's first keys must not be cut off. Otherwise
+// text is everything typed, for a code entered by hand. The wedge is empty
+// afterwards.
 func (w *Wedge) Enter(at time.Time) (text string, scanned bool) {
 	defer w.Reset()
 	n := len(w.runes)
 	if n == 0 {
 		return "", false
 	}
-	if at.Sub(w.times[n-1]) <= w.maxGap {
-		start := n - 1
-		for start > 0 && w.times[start].Sub(w.times[start-1]) <= w.maxGap {
-			start--
-		}
-		if n-start >= w.minLen {
-			return string(w.runes[start:]), true
+	if at.Sub(w.times[n-1]) > w.maxGap {
+		return string(w.runes), false
+	}
+	start := w.runStart(n - 1)
+	if n-start >= w.minLen && start > 0 && w.times[start].Sub(w.times[start-1]) <= DefaultWedgeStall {
+		// A scan with one stall in it: take the run before the stall along
+		// if it, too, was fast and began the field's text or stands a
+		// second apart from what a person typed before. Without a
+		// scan-long run after the stall the whole text is returned anyway,
+		// as typed by hand.
+		before := w.runStart(start - 1)
+		if before == 0 || w.times[before].Sub(w.times[before-1]) >= time.Second {
+			start = before
 		}
 	}
+	if n-start >= w.minLen {
+		return string(w.runes[start:]), true
+	}
 	return string(w.runes), false
+}
+
+// runStart returns the index of the first key of the scanner-speed run that
+// ends at index end.
+func (w *Wedge) runStart(end int) int {
+	start := end
+	for start > 0 && w.times[start].Sub(w.times[start-1]) <= w.maxGap {
+		start--
+	}
+	return start
 }
 
 // Reset forgets what was typed, as when the field is cleared.

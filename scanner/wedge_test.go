@@ -42,6 +42,27 @@ func TestWedge(t *testing.T) {
 			at := typeAt(w, "hei", t0, 200*time.Millisecond)
 			return typeAt(w, ref, at.Add(2*time.Second), 5*time.Millisecond).Add(5 * time.Millisecond)
 		}, ref, true},
+		{"scan held back by a slow frame after its first key", func(w *scanner.Wedge) time.Time {
+			w.Key(rune(ref[0]), t0)
+			return typeAt(w, ref[1:], t0.Add(90*time.Millisecond), 8*time.Millisecond).Add(8 * time.Millisecond)
+		}, ref, true},
+		{"scan held back by a slow frame in its middle", func(w *scanner.Wedge) time.Time {
+			at := typeAt(w, ref[:2], t0, 8*time.Millisecond)
+			return typeAt(w, ref[2:], at.Add(200*time.Millisecond), 8*time.Millisecond).Add(8 * time.Millisecond)
+		}, ref, true},
+		{"scan a second after a person's key", func(w *scanner.Wedge) time.Time {
+			w.Key('x', t0)
+			return typeAt(w, ref, t0.Add(time.Second), 8*time.Millisecond).Add(8 * time.Millisecond)
+		}, ref, true},
+		{"scan right after a person's slow typing", func(w *scanner.Wedge) time.Time {
+			at := typeAt(w, "hei", t0, 300*time.Millisecond)
+			return typeAt(w, ref, at.Add(150*time.Millisecond), 8*time.Millisecond).Add(8 * time.Millisecond)
+		}, ref, true},
+		{"scan with a slow frame after its first key, after a person's typing", func(w *scanner.Wedge) time.Time {
+			at := typeAt(w, "hei", t0, 300*time.Millisecond)
+			w.Key(rune(ref[0]), at.Add(3*time.Second))
+			return typeAt(w, ref[1:], at.Add(3*time.Second+120*time.Millisecond), 8*time.Millisecond).Add(8 * time.Millisecond)
+		}, ref, true},
 		{"too short for a scan", func(w *scanner.Wedge) time.Time {
 			return typeAt(w, "123", t0, 5*time.Millisecond).Add(5 * time.Millisecond)
 		}, "123", false},

@@ -258,10 +258,17 @@ func (e *StatusError) Error() string {
 
 func decode(op string, body []byte, v any) error {
 	if err := json.Unmarshal(body, v); err != nil {
-		return E(op, Internal, fmt.Errorf("the shop sent malformed JSON the desk cannot read (%d bytes): %w", len(body), err))
+		return E(op, Internal, unreadableAnswer{fmt.Errorf("the shop sent malformed JSON the desk cannot read (%d bytes): %w", len(body), err)})
 	}
 	return nil
 }
+
+// unreadableAnswer marks an answer that came from the shop but cannot be
+// read, so that the outbox can tell a shop that fails on an action from a
+// failure on the desk itself (both are Internal).
+type unreadableAnswer struct{ error }
+
+func (u unreadableAnswer) Unwrap() error { return u.error }
 
 // Health checks that the shop answers.
 func (cl *Client) Health(ctx context.Context) error {

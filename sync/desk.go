@@ -136,6 +136,7 @@ type Desk struct {
 	lastErr  string
 	failures int       // Consecutive failed syncs, for the backoff.
 	retryAt  time.Time // No automatic sync before this.
+	feedOK   bool      // The last pull of the changes feed succeeded.
 	subs     map[int]chan struct{}
 	nextSub  int
 	inflight map[string]bool // Idempotency keys being sent while staff wait.

@@ -22,12 +22,16 @@
 // them at once (Lookup.Pending) and the loop sends them in order when the
 // shop is back. A delivery the shop refuses while staff wait is reported to
 // them as an error; one refused later goes to Conflicts for a manager to
-// Retry or Discard. Gift card redemptions and credits need the shop's
-// answer before the customer leaves, so they are online only: they are
-// still written to the outbox first, so that an answer lost on the way back
-// is settled by asking the shop rather than guessed. Such a redemption or
-// credit fails with kind Unknown (not Unavailable, which means certainly not
-// done); Outcome reports what the shop did once the loop has asked it.
+// Retry or Discard. So does one the shop keeps failing on (a 500 or an
+// answer the desk cannot read, eight times in a row while the shop's
+// changes feed works), so that it does not hold back the deliveries queued
+// behind it; a shop that cannot be reached is simply waited for. Gift card
+// redemptions and credits need the shop's answer before the customer
+// leaves, so they are online only: they are still written to the outbox
+// first, so that an answer lost on the way back is settled by asking the
+// shop rather than guessed. Such a redemption or credit fails with kind
+// Unknown (not Unavailable, which means certainly not done); Outcome reports
+// what the shop did once the loop has asked it.
 //
 // Gift cards sold in the web shop are issued by the shop when the purchase
 // is paid. The desk keeps them with the purchase that sold them, from the

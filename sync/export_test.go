@@ -105,3 +105,7 @@ func (d *Desk) CountCachedForTest(ctx context.Context) (int, error) {
 	err := d.c.r.QueryRowContext(ctx, "SELECT (SELECT count(*) FROM purchases) + (SELECT count(*) FROM cards)").Scan(&n)
 	return n, err
 }
+
+// MaxServerFailuresForTest is how many server failures in a row move an
+// outbox action to the conflicts list.
+const MaxServerFailuresForTest = maxServerFailures

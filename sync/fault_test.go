@@ -259,8 +259,9 @@ func TestOutboxOrder(t *testing.T) {
 	require.Equal(t, want, got)
 }
 
-// A delivery the shop keeps failing on stays queued, and the cache still
-// gets the shop's news.
+// A delivery the shop keeps failing on stays queued (until it has failed
+// too often; see TestActionTheShopKeepsFailingOnMovesAside), and the cache
+// still gets the shop's news.
 func TestStuckActionDoesNotStopPulls(t *testing.T) {
 	ctx := context.Background()
 	f := startFaultDesk(t)

@@ -170,6 +170,22 @@ func (d *Desk) Cursor(ctx context.Context) (int64, error) {
 // between pages resumes where it stopped. The next page is fetched while the
 // current one is written.
 func (d *Desk) pull(ctx context.Context) error {
+	err := d.pullFeed(ctx)
+	d.mu.Lock()
+	d.feedOK = err == nil
+	d.mu.Unlock()
+	return err
+}
+
+// feedWorks reports whether the last pull of the changes feed succeeded:
+// the shop answers, and a failure on one action is that action's.
+func (d *Desk) feedWorks() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.feedOK
+}
+
+func (d *Desk) pullFeed(ctx context.Context) error {
 	d.pullMu.Lock()
 	defer d.pullMu.Unlock()
 	cursor, err := d.Cursor(ctx)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 )
 
@@ -100,6 +101,90 @@ func setState(ctx context.Context, tx *sql.Tx, id int64, state, lastErr string) 
 func (c *cache) noteAttempt(ctx context.Context, id int64, msg string) error {
 	_, err := c.w.ExecContext(ctx, "UPDATE outbox SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?", msg, time.Now().UnixNano(), id)
 	return err
+}
+
+// maxServerFailures is how many attempts in a row the shop may answer one
+// queued action with a server error (500) or an answer the desk cannot read
+// before the action goes to the conflicts list, so that it stops holding
+// back every action queued behind it. After a failed sync the loop waits
+// about 0.25, 0.5, 1, 2 and 4 s, then one sync interval (5 s by default),
+// each drawn between half and all of that, so eight attempts span 9 to
+// 18 s of waiting (two to four intervals at the default) plus the requests
+// themselves: about 13 to 16 s measured.
+// That rides out a shop failing for a moment (a deploy, a locked database,
+// a request that lands in a restart), yet a delivery the shop fails on
+// every time reaches a manager within half a minute, and other customers'
+// deliveries go through right after it. The count is kept in the outbox's
+// attempts column, so a restarted desk does not start again from zero.
+const maxServerFailures = 8
+
+// serverFault reports whether err is the shop failing on a request it
+// received: a 500 or an answer the desk cannot read. Gateway errors (502,
+// 503, 504) are the shop being away, like a refused connection, and
+// failures on the desk itself (a full disk) are not the action's fault.
+func serverFault(err error) bool {
+	if !Is(err, Internal) {
+		return false
+	}
+	var se *StatusError
+	if errors.As(err, &se) {
+		return se.Status >= 500
+	}
+	var ua unreadableAnswer
+	return errors.As(err, &ua)
+}
+
+// noteFailure records a failed attempt at the pending action r. A server
+// fault adds to the row's count of server failures in a row (attempts);
+// when that count reaches maxServerFailures while the shop otherwise works
+// (its changes feed came through last time), the action moves to the
+// conflicts list with the shop's error as its reason, and with it the
+// delivery that needs it when r is a signature, so the two stay together.
+// A network failure sets the count back to zero: the shop was away, which
+// says nothing about the action. It reports whether r was moved.
+func (d *Desk) noteFailure(ctx context.Context, r outboxRow, err error) (moved bool, _ error) {
+	msg := err.Error()
+	werr := d.c.write(ctx, "sync outbox", func(tx *sql.Tx) error {
+		moved = false
+		now := time.Now().UnixNano()
+		if !serverFault(err) {
+			q := "UPDATE outbox SET last_error = ?, updated_at = ? WHERE id = ?"
+			if Is(err, Unavailable) {
+				q = "UPDATE outbox SET attempts = 0, last_error = ?, updated_at = ? WHERE id = ?"
+			}
+			_, err := tx.ExecContext(ctx, q, msg, now, r.ID)
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, "UPDATE outbox SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ? RETURNING attempts",
+			msg, now, r.ID).Scan(&n); err != nil {
+			return err
+		}
+		if n < maxServerFailures || !d.feedWorks() {
+			// A shop whose feed fails too is broken as a whole, not on
+			// this action: moving actions aside one by one would only
+			// give a manager work.
+			return nil
+		}
+		reason := msg
+		var se *StatusError
+		if errors.As(err, &se) {
+			reason = se.Message
+		}
+		reason = fmt.Sprintf("the shop failed on it %d times in a row: %s", n, reason)
+		if err := setState(ctx, tx, r.ID, stateConflict, reason); err != nil {
+			return err
+		}
+		if r.Kind == kindSignature {
+			if _, err := tx.ExecContext(ctx, "UPDATE outbox SET state = ?, last_error = ?, updated_at = ? WHERE depends_on = ? AND state = ?",
+				stateConflict, "its signature could not be sent: "+reason, now, r.ID, statePending); err != nil {
+				return err
+			}
+		}
+		moved = true
+		return nil
+	})
+	return moved, werr
 }
 
 // refusal reports whether the shop said no to the action itself, as opposed
@@ -236,7 +321,9 @@ func (d *Desk) storeCredit(ctx context.Context, rowID int64, a *CreditAnswer) er
 // drain sends the outbox in order until it is empty, the shop fails, or ctx
 // ends. A refused action moves to the conflicts list, or, when it is the
 // action a member of staff is waiting for (interactive), to refused, because
-// they are told at once. It returns the outcome for interactive.
+// they are told at once. So does an action the shop has failed on
+// maxServerFailures times in a row (see noteFailure), and the drain goes on
+// with the next. It returns the outcome for interactive.
 func (d *Desk) drain(ctx context.Context, interactive int64) (outcome sendOutcome, err error) {
 	select {
 	case d.sendSem <- struct{}{}:
@@ -254,7 +341,7 @@ func (d *Desk) drain(ctx context.Context, interactive int64) (outcome sendOutcom
 		if r.DependsOn != 0 {
 			dep, err := d.c.outboxRow(ctx, r.DependsOn)
 			if err == nil && dep.State != stateDone && dep.State != statePending {
-				reason := "its signature was not accepted by the shop"
+				reason := "its signature was not accepted by the shop: " + dep.LastError
 				state := stateConflict
 				if r.ID == interactive {
 					// Staff are waiting: they hear of it now, and neither
@@ -312,10 +399,22 @@ func (d *Desk) drain(ctx context.Context, interactive int64) (outcome sendOutcom
 				return outcome, werr
 			}
 		default:
-			if nerr := d.c.noteAttempt(context.WithoutCancel(ctx), r.ID, err.Error()); nerr != nil {
-				err = errors.Join(err, nerr)
+			moved, nerr := d.noteFailure(context.WithoutCancel(ctx), r, err)
+			if nerr != nil {
+				return outcome, errors.Join(err, nerr)
 			}
-			return outcome, err
+			if !moved {
+				return outcome, err
+			}
+			// Not dropped: it waits for a manager, and the queue moves on.
+			slog.Warn("outbox action moved to conflicts after repeated server failures",
+				"id", r.ID, "kind", r.Kind, "code", r.Code, "err", err)
+			if interactive != 0 {
+				// It was the waited-for action or its signature; the
+				// rest is the loop's work.
+				d.notify()
+				return outcome, nil
+			}
 		}
 		d.notify()
 		if r.ID == interactive {
