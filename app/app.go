@@ -208,6 +208,28 @@ func New(a fyne.App, svc Services) *Desk {
 	return d
 }
 
+// deskRune and deskKey hand a key typed in another of the desk's windows
+// (the print preview) to the desk window, as if typed there: a scanner
+// types into whichever window has the focus, and no scan may be lost.
+func (d *Desk) deskRune(r rune) {
+	c := d.Window.Canvas()
+	if f := c.Focused(); f != nil {
+		d.touch()
+		f.TypedRune(r)
+		return
+	}
+	c.OnTypedRune()(r)
+}
+
+func (d *Desk) deskKey(ev *fyne.KeyEvent) {
+	c := d.Window.Canvas()
+	if f := c.Focused(); f != nil {
+		f.TypedKey(ev)
+		return
+	}
+	c.OnTypedKey()(ev)
+}
+
 // build creates every screen and the window content in the current language.
 func (d *Desk) build() {
 	d.Message = widget.NewLabel("")

@@ -102,8 +102,11 @@ func (d *Desk) showPreview(what string, jobs []previewJob) {
 		pw.Window.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
 			if ev.Name == fyne.KeyEscape {
 				pw.Window.Close()
+				return
 			}
+			d.deskKey(ev)
 		})
+		pw.Window.Canvas().SetOnTypedRune(d.deskRune)
 		pw.Window.SetOnClosed(func() { pw.open = false })
 		pw.open = true
 		d.Preview = pw
@@ -130,5 +133,8 @@ func (d *Desk) showPreview(what string, jobs []previewJob) {
 	pw.scroll.ScrollToTop()
 	pw.Window.Resize(fyne.NewSize(width+40, 700))
 	pw.Window.Show()
+	// The desk keeps the keyboard, so that the next scan reaches the scan
+	// field; keys that reach the preview anyway are handed on above.
+	d.Window.RequestFocus()
 	slog.Info("print preview", "what", what, "jobs", len(jobs), "files", pw.Files)
 }

@@ -61,6 +61,29 @@ func TestPrintPreview(t *testing.T) {
 	assert.False(t, f.d.Preview.Open())
 }
 
+// A scan typed while the preview window has the keyboard reaches the desk's
+// scan field: the preview never swallows the next customer's code.
+func TestScanWhilePreviewHasFocus(t *testing.T) {
+	f := mustOpen(t, func(c *app.Config) { c.Preview = true })
+	f.login("kari", "1234")
+	first, next := f.shop.Code("paid-course"), f.shop.Code("delivered")
+	f.scan(first)
+	f.key(fyne.KeyReturn) // Deliver all: the note prints and the preview opens.
+	require.NotNil(t, f.d.Preview, "%s", f.d.Message.Text)
+	require.True(t, f.d.Preview.Open())
+
+	pc := f.d.Preview.Window.Canvas()
+	for _, r := range next {
+		pc.OnTypedRune()(r)
+	}
+	pc.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	f.idle()
+	p := f.d.Scan.Purchase()
+	require.NotNil(t, p, "the scan typed into the preview was lost: %s", f.d.Message.Text)
+	assert.Equal(t, next, p.Code)
+	assert.True(t, f.d.Preview.Open(), "typing does not close the preview")
+}
+
 // Without preview, printing writes no PNG and opens no window.
 func TestNoPreviewByDefault(t *testing.T) {
 	f := mustOpen(t)
