@@ -202,6 +202,11 @@ func New(a fyne.App, svc Services) *Desk {
 		case d.screen == ScreenCards:
 			d.focus(d.Cards.Entry)
 			d.Cards.Entry.TypedRune(r)
+		case d.screen == ScreenStatus:
+			// Nothing there takes text: a scan means the next customer.
+			d.Show(ScreenScan)
+			d.focus(d.Scan.Entry)
+			d.Scan.Entry.TypedRune(r)
 		}
 	})
 	d.Window.SetOnClosed(d.Close)

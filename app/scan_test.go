@@ -171,3 +171,19 @@ func TestTypedCodeIsNormalised(t *testing.T) {
 	assert.Equal(t, app.StateDeliverable, f.d.Scan.StateNow(), "%q: %s", f.d.Scan.State.Text, f.d.Scan.Detail.Text)
 	assert.Equal(t, scanner.Group(code), f.d.Scan.Code.Text)
 }
+
+// A wedge scan on the status screen, where nothing takes text, opens the
+// scan screen with the purchase instead of being dropped.
+func TestScanOnStatusScreen(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	f.d.Show(app.ScreenStatus)
+	require.Nil(t, f.d.Window.Canvas().Focused())
+	code := f.shop.Code("paid-course")
+	test.TypeOnCanvas(f.d.Window.Canvas(), code)
+	f.key(fyne.KeyReturn)
+	assert.Equal(t, app.ScreenScan, f.d.CurrentScreen())
+	p := f.d.Scan.Purchase()
+	require.NotNil(t, p, "the scan was dropped: %s", f.d.Message.Text)
+	assert.Equal(t, code, p.Code)
+}
