@@ -381,7 +381,7 @@ func (d *Desk) reopenSources(cfg Config) []scanner.Source {
 func (d *Desk) ShowAndRun() {
 	d.App.Lifecycle().SetOnStarted(func() {
 		d.focusDefault()
-		slog.Info("window shown", "title", d.Window.Title())
+		slog.Info("window shown", "title", d.Window.Title(), "lang", d.lang)
 	})
 	d.Window.Show()
 	d.focusDefault()
@@ -502,7 +502,6 @@ func (d *Desk) Show(s Screen) {
 		}
 		b.Refresh()
 	}
-	slog.Info("screen shown", "screen", s.String())
 	switch s {
 	case ScreenReport:
 		d.Report.load()
@@ -512,6 +511,9 @@ func (d *Desk) Show(s Screen) {
 		d.Settings.load()
 	}
 	d.focusDefault()
+	// Logged once the screen has the keyboard, so that what is typed after
+	// the line reaches it (the end-to-end test types on this line).
+	slog.Info("screen shown", "screen", s.String())
 }
 
 // OpenSetup shows Settings without a login, for a desk that has never

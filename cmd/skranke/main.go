@@ -34,6 +34,7 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"github.com/skranke/skranke/app"
+	_ "github.com/skranke/skranke/cmd/skranke/internal/locale" // Before fyne reads the locale; see its doc.
 	"github.com/skranke/skranke/printer"
 	"github.com/skranke/skranke/scanner"
 	desksync "github.com/skranke/skranke/sync"
@@ -173,7 +174,6 @@ func run(args []string, stderr io.Writer) int {
 	}
 	sources := openSources(ctx, cfg) // The desk UI closes them.
 
-	clearLanguagelessLocale()
 	a := fyneapp.NewWithID("no.skranke.desk")
 	d := app.New(a, app.Services{
 		Desk:        desk,
@@ -283,22 +283,4 @@ func printerTest(args []string, stderr io.Writer) int {
 	}
 	slog.Info("test page printed", "target", prn.Target().String(), "profile", prn.Profile().ID)
 	return 0
-}
-
-// clearLanguagelessLocale unsets locale variables that name no language (C,
-// POSIX, C.UTF-8, as on servers and in containers). Fyne cannot parse them
-// and logs an error at every start; unset, it falls back to English, which
-// is what such a locale means.
-func clearLanguagelessLocale() {
-	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
-		v := os.Getenv(k)
-		if v == "" {
-			continue
-		}
-		if base, _, _ := strings.Cut(v, "."); base == "C" || base == "POSIX" {
-			os.Unsetenv(k)
-			continue
-		}
-		return // The first variable set decides; it names a language.
-	}
 }
