@@ -11,7 +11,7 @@ DEMO_DIR    ?= $(CURDIR)/.demo
 DEMO_ADDR   ?= 127.0.0.1:8080
 DEMO_PROFILE ?= epson-tm-t20iii
 
-.PHONY: all setup build test bench demo package clean fmt vet
+.PHONY: all setup build test test-stress bench demo package clean fmt vet
 
 all: build
 
@@ -30,6 +30,20 @@ vet: setup
 test: setup
 	$(GO) vet ./...
 	GOWORK=off $(GO) test -count=1 -timeout 14m ./...
+
+# The suite while another process keeps every core busy, as on a loaded CI
+# machine: STRESS_RUNS times in a row, stopping at the first failure.
+STRESS_RUNS ?= 1
+test-stress:
+	@bash .ci/setup.sh --stress >/dev/null
+	@stress-ng --cpu $$(nproc) --timeout 3h --quiet & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null' EXIT; \
+	for i in $$(seq $(STRESS_RUNS)); do \
+		echo "test-stress: run $$i of $(STRESS_RUNS), load $$(cut -d' ' -f1 /proc/loadavg)"; \
+		start=$$(date +%s); \
+		$(MAKE) --no-print-directory test || exit 1; \
+		echo "test-stress: run $$i passed in $$(( $$(date +%s) - start )) s"; \
+	done
 
 # Benchmarks; the figures go to docs/benchmarks.md by hand after a run.
 bench: setup

@@ -6,7 +6,9 @@
 set -euo pipefail
 
 need_pkgs=()
-for p in gcc pkg-config libc6-dev libgl1-mesa-dev libgl1-mesa-dri xorg-dev libxxf86vm-dev xvfb xdotool x11-apps ca-certificates curl unzip; do
+pkgs=(gcc pkg-config libc6-dev libgl1-mesa-dev libgl1-mesa-dri xorg-dev libxxf86vm-dev xvfb xdotool x11-apps ca-certificates curl unzip)
+[ "${1:-}" = "--stress" ] && pkgs+=(stress-ng) # make test-stress keeps both cores busy with it.
+for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$p")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
@@ -17,27 +19,56 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
 fi
 
-# Go: go.mod names the version; an older or missing go gets the official
-# toolchain from the Go module proxy (the same zip GOTOOLCHAIN=auto uses).
-root=$(cd "$(dirname "$0")/.." && pwd)
-want=$(awk '/^go /{print $2; exit}' "$root/go.mod")
-have=""
-command -v go >/dev/null 2>&1 && have=$(go env GOVERSION 2>/dev/null | sed 's/^go//')
-version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
-if [ -z "$have" ] || ! version_ge "$have" "$want"; then
-  dest="$HOME/.cache/skranke/go" # The Makefile puts its bin first in PATH.
-  if [ ! -x "$dest/bin/go" ]; then
-    arch=$(dpkg --print-architecture)
-    ver="go1.26.8"
-    echo "setup: fetching Go toolchain $ver for $arch from the module proxy" >&2
-    tmp=$(mktemp -d)
-    curl -fsSL "https://proxy.golang.org/golang.org/toolchain/@v/v0.0.1-$ver.linux-$arch.zip" -o "$tmp/go.zip"
-    unzip -q "$tmp/go.zip" -d "$tmp"
-    mkdir -p "$(dirname "$dest")"
-    rm -rf "$dest"
-    mv "$tmp/golang.org/toolchain@v0.0.1-$ver.linux-$arch" "$dest"
-    chmod +x "$dest/bin/"* "$dest/pkg/tool/"*/* 2>/dev/null || true
-    rm -rf "$tmp"
-  fi
-  echo "$dest/bin"
+# Go: go.mod names the version. A go command that is too old fetches the
+# toolchain go.mod names through Go's own toolchain switching (GOTOOLCHAIN),
+# from the user's own GOPROXY, so a desk behind its own module mirror works
+# too. Without any go, the distribution's golang-go is installed first; one
+# older than 1.21 cannot switch, so the same toolchain module is fetched by
+# hand from the first proxy in its `go env GOPROXY`.
+if ! command -v go >/dev/null 2>&1 && [ ! -x "$HOME/.cache/skranke/go/bin/go" ]; then
+  echo "setup: installing golang-go to bootstrap the Go toolchain" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends golang-go >/dev/null
 fi
+root=$(cd "$(dirname "$0")/.." && pwd)
+want=$(awk '/^toolchain /{print $2; exit}' "$root/go.mod")
+[ -n "$want" ] || want="go$(awk '/^go /{print $2; exit}' "$root/go.mod")"
+have=""
+command -v go >/dev/null 2>&1 && have=$(GOTOOLCHAIN=local go env GOVERSION 2>/dev/null)
+version_ge() { [ "$(printf '%s\n%s\n' "${2#go}" "${1#go}" | sort -V | head -n1)" = "${2#go}" ]; }
+dest="$HOME/.cache/skranke/go" # The Makefile puts its bin first in PATH.
+if [ -n "$have" ] && version_ge "$have" "$want"; then
+  exit 0
+fi
+if [ -x "$dest/bin/go" ] && version_ge "$("$dest/bin/go" env GOVERSION)" "$want"; then
+  exit 0
+fi
+mkdir -p "$(dirname "$dest")"
+if [ -n "$have" ] && version_ge "$have" "go1.21"; then
+  echo "setup: go $have is older than $want; switching with GOTOOLCHAIN=$want" >&2
+  goroot=$(cd "$root" && GOTOOLCHAIN="$want" go env GOROOT)
+  ln -sfn "$goroot" "$dest"
+else
+  proxy=$(GOTOOLCHAIN=local go env GOPROXY)
+  base=""
+  for p in ${proxy//[,|]/ }; do
+    case "$p" in http://*|https://*) base="${p%/}"; break ;; esac
+  done
+  if [ -z "$base" ]; then
+    echo "setup: no Go $want and no module proxy in GOPROXY=$proxy to fetch it from; install Go $want" >&2
+    exit 1
+  fi
+  arch=$(dpkg --print-architecture)
+  mod="golang.org/toolchain/@v/v0.0.1-$want.linux-$arch.zip"
+  echo "setup: fetching Go $want for $arch from $base" >&2
+  tmp=$(mktemp -d)
+  curl -fsSL "$base/$mod" -o "$tmp/go.zip"
+  unzip -q "$tmp/go.zip" -d "$tmp"
+  rm -rf "$dest"
+  mv "$tmp/golang.org/toolchain@v0.0.1-$want.linux-$arch" "$dest"
+  chmod +x "$dest/bin/"* "$dest/pkg/tool/"*/* 2>/dev/null || true
+  rm -rf "$tmp"
+fi
+echo "$dest/bin"

@@ -39,8 +39,7 @@ func openSerial(name string, baud, buffer int) (link, error) {
 	if baud <= 0 {
 		baud = DefaultBaud
 	}
-	// A read timeout keeps Close from hanging behind a blocked Read.
-	port, err := serial.OpenPort(&serial.Config{Name: name, Baud: baud, ReadTimeout: 50 * time.Millisecond})
+	port, err := serial.OpenPort(&serial.Config{Name: name, Baud: baud, ReadTimeout: serialReadTimeout})
 	if err != nil {
 		return nil, fmt.Errorf("open serial %s at %d baud: %w", name, baud, err)
 	}
@@ -49,11 +48,31 @@ func openSerial(name string, baud, buffer int) (link, error) {
 	return l, nil
 }
 
+// serialReadTimeout is the port's read timeout: it keeps Close from hanging
+// behind a blocked Read.
+const serialReadTimeout = 50 * time.Millisecond
+
+// hangupReads is how many empty reads in a row that return well before the
+// read timeout mean the line hung up. A hung-up tty (a USB adapter pulled, a
+// pty whose other end closed) reads as end of file at once, which tarm/serial
+// reports as it reports a timeout; a real timeout cannot come early.
+const hangupReads = 3
+
 func (l *serialLink) readLoop() {
 	defer close(l.done)
 	buf := make([]byte, 64)
+	early := 0
 	for {
+		start := time.Now()
 		n, err := l.port.Read(buf)
+		if n == 0 && isTimeout(err) && time.Since(start) < serialReadTimeout/4 {
+			early++
+		} else {
+			early = 0
+		}
+		if early >= hangupReads {
+			err = errors.New("the line hung up")
+		}
 		for _, b := range buf[:n] {
 			switch b {
 			case xoff:
@@ -83,7 +102,7 @@ func (l *serialLink) readLoop() {
 		if closed {
 			return
 		}
-		if err != nil && n == 0 && !isTimeout(err) {
+		if err != nil && n == 0 && (!isTimeout(err) || early >= hangupReads) {
 			l.mu.Lock()
 			l.rerr = err
 			l.mu.Unlock()
