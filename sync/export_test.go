@@ -5,13 +5,15 @@ import (
 	"database/sql"
 	"encoding/json"
 	"time"
+
+	"github.com/skranke/skranke"
 )
 
 // Test hooks: exported only to this package's tests.
 
 // CacheForTest stores purchases, cards and staff in the cache as if the shop
 // had sent them, in one transaction.
-func (d *Desk) CacheForTest(ctx context.Context, ps []*Purchase, cards []*Card, staff []Staff) error {
+func (d *Desk) CacheForTest(ctx context.Context, ps []*skranke.Purchase, cards []*skranke.Card, staff []skranke.Staff) error {
 	return d.c.write(ctx, "test", func(tx *sql.Tx) error {
 		w, err := newWriter(ctx, tx)
 		if err != nil {
@@ -76,7 +78,7 @@ func itoa(n int64) string {
 
 // BulkCacheForTest stores n purchases made by gen in one transaction, the
 // way a benchmark builds a large cache quickly.
-func (d *Desk) BulkCacheForTest(ctx context.Context, n int, gen func(i int) *Purchase) error {
+func (d *Desk) BulkCacheForTest(ctx context.Context, n int, gen func(i int) *skranke.Purchase) error {
 	return d.c.write(ctx, "test", func(tx *sql.Tx) error {
 		w, err := newWriter(ctx, tx)
 		if err != nil {
