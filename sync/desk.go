@@ -418,52 +418,87 @@ func (d *Desk) Login(ctx context.Context, staffID, pin string) (skranke.Staff, e
 // Lookup finds a purchase by reference code: from the shop, or from the cache
 // when the shop is unreachable (Lookup.FromCache).
 func (d *Desk) Lookup(ctx context.Context, code string) (Lookup, error) {
+	const op = "look up purchase"
 	code = skranke.NormalizeCode(code)
 	if code == "" {
-		return Lookup{}, skranke.E("look up purchase", skranke.Invalid, "no code")
+		return Lookup{}, skranke.E(op, skranke.Invalid, "no code")
 	}
+	type answer struct {
+		l   Lookup
+		raw []byte // The shop's JSON, stored as it came.
+	}
+	a, fromCache, err := readThrough(ctx, d, op, "purchase "+code,
+		func(ctx context.Context) (answer, error) {
+			p, raw, err := d.cl.Purchase(ctx, code)
+			return answer{Lookup{Purchase: p}, raw}, err
+		},
+		func(w *writer, a answer) error { return w.putPurchase(a.l.Purchase, a.raw) },
+		func() (answer, bool, error) {
+			l, ok, err := d.cached(ctx, code)
+			return answer{l: l}, ok, err
+		})
+	if err != nil {
+		return Lookup{}, err
+	}
+	if fromCache {
+		return a.l, nil
+	}
+	l := a.l
+	l.CachedAt = time.Now().UTC()
+	pending, err := d.c.pendingDeliveries(ctx, code)
+	if err != nil {
+		return Lookup{}, err
+	}
+	l.Pending = overlay(l.Purchase, pending)
+	d.notify()
+	return l, nil
+}
+
+// readThrough is how the desk looks things up: it asks the shop with fetch
+// and keeps the answer in the cache, or, when the shop cannot be reached or
+// fails, answers from the cache with cached (fromCache true). The shop gets
+// the desk's request timeout, but at most a second while the last sync
+// failed a moment ago: a scan should not wait for a shop that just failed
+// when the cache can answer at once. what names the item for messages
+// ("purchase K7RM4QX2").
+func readThrough[T any](ctx context.Context, d *Desk, op, what string,
+	fetch func(context.Context) (T, error),
+	keep func(*writer, T) error,
+	cached func() (T, bool, error),
+) (v T, fromCache bool, err error) {
 	timeout := d.cfg.Timeout
 	if d.backingOff() {
-		// The shop failed a moment ago: a scan should not wait long for
-		// it, when the cache can answer at once.
 		timeout = min(timeout, time.Second)
 	}
 	cctx, cancel := context.WithTimeout(ctx, timeout)
-	p, raw, err := d.cl.Purchase(cctx, code)
+	v, err = fetch(cctx)
 	cancel()
 	d.noteReach(err)
 	if err == nil {
-		werr := d.c.write(ctx, "look up purchase", func(tx *sql.Tx) error {
+		werr := d.c.write(ctx, op, func(tx *sql.Tx) error {
 			w, err := newWriter(ctx, tx)
 			if err != nil {
 				return err
 			}
-			return w.putPurchase(p, raw)
+			return keep(w, v)
 		})
 		if werr != nil {
 			// The answer is still good to show; the cache only missed a copy.
-			slog.Warn("cache purchase", "code", code, "err", werr)
+			slog.Warn("cache lookup", "what", what, "err", werr)
 		}
-		l := Lookup{Purchase: p, CachedAt: time.Now().UTC()}
-		pending, perr := d.c.pendingDeliveries(ctx, code)
-		if perr != nil {
-			return Lookup{}, perr
-		}
-		l.Pending = overlay(p, pending)
-		d.notify()
-		return l, nil
+		return v, false, nil
 	}
-	if !(skranke.KindOf(err) == skranke.Unavailable) && !(skranke.KindOf(err) == skranke.Internal) {
-		return Lookup{}, err
+	if k := skranke.KindOf(err); k != skranke.Unavailable && k != skranke.Internal {
+		return v, false, err
 	}
-	l, ok, cerr := d.cached(ctx, code)
+	v, ok, cerr := cached()
 	if cerr != nil {
-		return Lookup{}, cerr
+		return v, false, cerr
 	}
 	if !ok {
-		return Lookup{}, skranke.E("look up purchase", skranke.Unavailable, fmt.Errorf("purchase %s is not on this desk and the shop cannot be asked: %w", code, err))
+		return v, false, skranke.E(op, skranke.Unavailable, fmt.Errorf("%s is not on this desk and the shop cannot be asked: %w", what, err))
 	}
-	return l, nil
+	return v, true, nil
 }
 
 // Cached answers a lookup from the cache alone, without asking the shop.
@@ -570,7 +605,7 @@ func (d *Desk) Deliver(ctx context.Context, req DeliverRequest) (skranke.Deliver
 	body, _ := json.Marshal(DeliveryBody{ID: del.ID, Lines: del.Lines, At: del.At, SignatureID: del.SignatureID})
 	act := deliveryActivity(p, &del, false)
 	row := outboxRow{Kind: kindDelivery, Key: del.ID, Code: code, Method: http.MethodPost,
-		Path: "/purchases/" + code + "/deliveries", CType: "application/json", Body: body, StaffID: req.Staff.ID,
+		Path: "/purchases/" + url.PathEscape(code) + "/deliveries", CType: "application/json", Body: body, StaffID: req.Staff.ID,
 		State: statePending, Summary: fmt.Sprintf("Delivery of %s on %s", strings.Join(act.Products, ", "), code)}
 	err = d.c.write(ctx, op, func(tx *sql.Tx) error {
 		if del.SignatureID != "" {
@@ -578,7 +613,7 @@ func (d *Desk) Deliver(ctx context.Context, req DeliverRequest) (skranke.Deliver
 				return err
 			}
 			sig := outboxRow{Kind: kindSignature, Key: del.SignatureID, Code: code, Method: http.MethodPut,
-				Path: "/signatures/" + del.SignatureID, CType: "image/png", Body: []byte{}, StaffID: req.Staff.ID,
+				Path: "/signatures/" + url.PathEscape(del.SignatureID), CType: "image/png", Body: []byte{}, StaffID: req.Staff.ID,
 				State: statePending, Summary: "Signature for a delivery on " + code}
 			if err := insertOutbox(ctx, tx, &sig); err != nil {
 				return err
@@ -713,57 +748,52 @@ func (d *Desk) Signature(ctx context.Context, id string) ([]byte, error) {
 
 // Card looks up a gift card with its chain.
 func (d *Desk) Card(ctx context.Context, code string) (CardLookup, error) {
+	const op = "look up gift card"
 	code = skranke.NormalizeCode(code)
 	if code == "" {
-		return CardLookup{}, skranke.E("look up gift card", skranke.Invalid, "no code")
+		return CardLookup{}, skranke.E(op, skranke.Invalid, "no code")
 	}
-	cctx, cancel := d.interactiveCtx(ctx)
-	a, err := d.cl.Card(cctx, code)
-	cancel()
-	d.noteReach(err)
-	if err == nil {
-		werr := d.c.write(ctx, "look up gift card", func(tx *sql.Tx) error {
-			w, err := newWriter(ctx, tx)
-			if err != nil {
+	cl, fromCache, err := readThrough(ctx, d, op, "gift card "+code,
+		func(ctx context.Context) (CardLookup, error) {
+			a, err := d.cl.Card(ctx, code)
+			return CardLookup{Card: &a.Card, Chain: a.Chain, Redemptions: a.Redemptions}, err
+		},
+		func(w *writer, cl CardLookup) error {
+			if err := w.putCard(cl.Card); err != nil {
 				return err
 			}
-			if err := w.putCard(&a.Card); err != nil {
-				return err
-			}
-			for i := range a.Chain {
-				if err := w.putCard(&a.Chain[i]); err != nil {
+			for i := range cl.Chain {
+				if err := w.putCard(&cl.Chain[i]); err != nil {
 					return err
 				}
 			}
-			for i := range a.Redemptions {
-				if err := w.putRedemption(&a.Redemptions[i], true); err != nil {
+			for i := range cl.Redemptions {
+				if err := w.putRedemption(&cl.Redemptions[i], true); err != nil {
 					return err
 				}
 			}
 			return nil
+		},
+		func() (CardLookup, bool, error) {
+			card, at, ok, err := d.c.cachedCard(ctx, code)
+			if err != nil || !ok {
+				return CardLookup{}, ok, err
+			}
+			chain, _ := d.c.cachedChain(ctx, card)
+			codes := make([]string, len(chain))
+			for i := range chain {
+				codes[i] = chain[i].Code
+			}
+			reds, _ := d.c.cachedRedemptions(ctx, codes)
+			return CardLookup{Card: card, Chain: chain, Redemptions: reds, FromCache: true, CachedAt: at}, true, nil
 		})
-		if werr != nil {
-			slog.Warn("cache gift card", "code", code, "err", werr)
-		}
-		return CardLookup{Card: &a.Card, Chain: a.Chain, Redemptions: a.Redemptions, CachedAt: time.Now().UTC()}, nil
-	}
-	if !(skranke.KindOf(err) == skranke.Unavailable) && !(skranke.KindOf(err) == skranke.Internal) {
+	if err != nil {
 		return CardLookup{}, err
 	}
-	card, at, ok, cerr := d.c.cachedCard(ctx, code)
-	if cerr != nil {
-		return CardLookup{}, cerr
+	if !fromCache {
+		cl.CachedAt = time.Now().UTC()
 	}
-	if !ok {
-		return CardLookup{}, skranke.E("look up gift card", skranke.Unavailable, fmt.Errorf("gift card %s is not on this desk and the shop cannot be asked: %w", code, err))
-	}
-	chain, _ := d.c.cachedChain(ctx, card)
-	codes := make([]string, len(chain))
-	for i := range chain {
-		codes[i] = chain[i].Code
-	}
-	reds, _ := d.c.cachedRedemptions(ctx, codes)
-	return CardLookup{Card: card, Chain: chain, Redemptions: reds, FromCache: true, CachedAt: at}, nil
+	return cl, nil
 }
 
 // Redeem uses amount of a gift card. It needs the shop: offline it fails with
@@ -784,7 +814,7 @@ func (d *Desk) Redeem(ctx context.Context, code string, amount skranke.Money, st
 		return RedeemResult{}, skranke.E(op, skranke.Unauthorized, "log in before using a gift card")
 	}
 	body := RedemptionBody{ID: uuid.NewString(), Amount: amount, At: time.Now().UTC().Truncate(time.Millisecond)}
-	ans, err := d.sendNow(ctx, op, kindRedemption, code, "/giftcards/"+code+"/redemptions", body.ID, body, staff,
+	ans, err := d.sendNow(ctx, op, kindRedemption, code, "/giftcards/"+url.PathEscape(code)+"/redemptions", body.ID, body, staff,
 		fmt.Sprintf("Use %s of gift card %s", amount, code))
 	if err != nil {
 		switch {
@@ -818,7 +848,7 @@ func (d *Desk) Credit(ctx context.Context, code string, amount skranke.Money, re
 		return skranke.Credit{}, skranke.E(op, skranke.Forbidden, "only a manager can credit a purchase")
 	}
 	body := CreditBody{ID: uuid.NewString(), Amount: amount, Reason: reason, At: time.Now().UTC().Truncate(time.Millisecond)}
-	ans, err := d.sendNow(ctx, op, kindCredit, code, "/purchases/"+code+"/credits", body.ID, body, staff,
+	ans, err := d.sendNow(ctx, op, kindCredit, code, "/purchases/"+url.PathEscape(code)+"/credits", body.ID, body, staff,
 		fmt.Sprintf("Credit %s on %s: %s", amount, code, reason))
 	if err != nil {
 		switch {

@@ -111,3 +111,28 @@ func (d *Desk) CountCachedForTest(ctx context.Context) (int, error) {
 // MaxServerFailuresForTest is how many server failures in a row move an
 // outbox action to the conflicts list.
 const MaxServerFailuresForTest = maxServerFailures
+
+// StoredRequest is an outbox action's request as the desk stored it.
+type StoredRequest struct {
+	Kind, Key, Method, Path, ContentType, StaffID string
+	Body                                          []byte
+}
+
+// OutboxForTest lists the outbox's actions in order, with their stored
+// requests.
+func (d *Desk) OutboxForTest(ctx context.Context) ([]StoredRequest, error) {
+	rows, err := d.c.r.QueryContext(ctx, "SELECT kind, key, method, path, content_type, staff_id, body FROM outbox ORDER BY id")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []StoredRequest
+	for rows.Next() {
+		var r StoredRequest
+		if err := rows.Scan(&r.Kind, &r.Key, &r.Method, &r.Path, &r.ContentType, &r.StaffID, &r.Body); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

@@ -3,10 +3,10 @@ package sync
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/skranke/skranke"
@@ -199,79 +199,100 @@ func refusal(err error) bool {
 	return false
 }
 
-// send performs one outbox action against the shop and applies the shop's
-// answer to the cache in the same transaction that marks it done.
+// actionOp names what an outbox action of the given kind does, for its
+// errors and logs.
+func actionOp(kind string) string {
+	switch kind {
+	case kindDelivery:
+		return "deliver"
+	case kindSignature:
+		return "send signature"
+	case kindRedemption:
+		return "redeem gift card"
+	case kindCredit:
+		return "credit"
+	}
+	return "outbox"
+}
+
+// send replays one outbox action, the request stored with it, to the shop
+// and applies the shop's answer to the cache in the same transaction that
+// marks it done. The request is sent exactly as it was queued; only a
+// signature's PNG is read from where the desk keeps it, once.
 func (d *Desk) send(ctx context.Context, r outboxRow) (answer any, err error) {
+	op := actionOp(r.Kind)
+	body := r.Body
+	if r.Kind == kindSignature {
+		if err := d.c.r.QueryRowContext(ctx, "SELECT png FROM signatures WHERE id = ?", r.Key).Scan(&body); err != nil {
+			return nil, skranke.E(op, skranke.Internal, fmt.Errorf("signature %s is missing from the desk: %w", r.Key, err))
+		}
+	}
+	c := call{op: op, method: r.Method, path: r.Path, raw: body, ctype: r.CType, staffID: r.StaffID}
+	if r.Method == http.MethodPost {
+		c.idemKey = r.Key // The action's ID: a resend is recognised, never done twice.
+	}
+	b, err := d.cl.do(ctx, c)
+	d.noteReach(err)
+	if err != nil {
+		return nil, err
+	}
+	return d.applyAnswer(ctx, r, op, b)
+}
+
+// applyAnswer stores what the shop answered to the outbox action r and marks
+// r done, in one transaction. It returns the decoded answer.
+func (d *Desk) applyAnswer(ctx context.Context, r outboxRow, op string, b []byte) (any, error) {
 	switch r.Kind {
 	case kindSignature:
-		var png []byte
-		if err := d.c.r.QueryRowContext(ctx, "SELECT png FROM signatures WHERE id = ?", r.Key).Scan(&png); err != nil {
-			return nil, skranke.E("send signature", skranke.Internal, fmt.Errorf("signature %s is missing from the desk: %w", r.Key, err))
-		}
-		if err := d.cl.PutSignature(ctx, r.Key, r.StaffID, png); err != nil {
-			return nil, err
-		}
-		return nil, d.c.write(ctx, "send signature", func(tx *sql.Tx) error {
+		return nil, d.c.write(ctx, op, func(tx *sql.Tx) error {
 			return setState(ctx, tx, r.ID, stateDone, "")
 		})
 	case kindDelivery:
-		var body DeliveryBody
-		if err := json.Unmarshal(r.Body, &body); err != nil {
-			return nil, skranke.E("deliver", skranke.Internal, fmt.Errorf("queued delivery %s is damaged: %w", r.Key, err))
-		}
-		a, err := d.cl.Deliver(ctx, r.Code, r.StaffID, body)
-		d.noteReach(err)
-		if err != nil {
+		var a DeliveryAnswer
+		if err := decode(op, b, &a); err != nil {
 			return nil, err
 		}
-		err = d.c.write(ctx, "deliver", func(tx *sql.Tx) error {
-			w, err := newWriter(ctx, tx)
-			if err != nil {
-				return err
-			}
-			if err := w.putPurchase(&a.Purchase, nil); err != nil {
-				return err
-			}
-			for i := range a.Cards {
-				if err := w.putCard(&a.Cards[i]); err != nil {
-					return err
-				}
-			}
-			if !hasDelivery(&a.Purchase, a.Delivery.ID) {
-				if err := w.putActivity(deliveryActivity(&a.Purchase, &a.Delivery, true)); err != nil {
-					return err
-				}
-			}
-			if _, err := tx.ExecContext(ctx, "UPDATE activities SET synced = 1 WHERE id = ?", r.Key); err != nil {
-				return err
-			}
-			return setState(ctx, tx, r.ID, stateDone, "")
-		})
-		return a, err
+		return a, d.storeDelivery(ctx, r, &a)
 	case kindRedemption:
-		var body RedemptionBody
-		if err := json.Unmarshal(r.Body, &body); err != nil {
-			return nil, skranke.E("redeem gift card", skranke.Internal, err)
-		}
-		a, err := d.cl.Redeem(ctx, r.Code, r.StaffID, body)
-		d.noteReach(err)
-		if err != nil {
+		var a RedemptionAnswer
+		if err := decode(op, b, &a); err != nil {
 			return nil, err
 		}
 		return a, d.storeRedemption(ctx, r.ID, &a)
 	case kindCredit:
-		var body CreditBody
-		if err := json.Unmarshal(r.Body, &body); err != nil {
-			return nil, skranke.E("credit", skranke.Internal, err)
-		}
-		a, err := d.cl.Credit(ctx, r.Code, r.StaffID, body)
-		d.noteReach(err)
-		if err != nil {
+		var a CreditAnswer
+		if err := decode(op, b, &a); err != nil {
 			return nil, err
 		}
 		return a, d.storeCredit(ctx, r.ID, &a)
 	}
-	return nil, skranke.E("outbox", skranke.Internal, "unknown action kind "+r.Kind)
+	return nil, skranke.E(op, skranke.Internal, "unknown action kind "+r.Kind)
+}
+
+func (d *Desk) storeDelivery(ctx context.Context, r outboxRow, a *DeliveryAnswer) error {
+	return d.c.write(ctx, "deliver", func(tx *sql.Tx) error {
+		w, err := newWriter(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := w.putPurchase(&a.Purchase, nil); err != nil {
+			return err
+		}
+		for i := range a.Cards {
+			if err := w.putCard(&a.Cards[i]); err != nil {
+				return err
+			}
+		}
+		if !hasDelivery(&a.Purchase, a.Delivery.ID) {
+			if err := w.putActivity(deliveryActivity(&a.Purchase, &a.Delivery, true)); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE activities SET synced = 1 WHERE id = ?", r.Key); err != nil {
+			return err
+		}
+		return setState(ctx, tx, r.ID, stateDone, "")
+	})
 }
 
 func hasDelivery(p *skranke.Purchase, id string) bool {
