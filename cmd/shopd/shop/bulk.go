@@ -10,8 +10,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/skranke/skranke/scanner"
-	desksync "github.com/skranke/skranke/sync"
+	"github.com/skranke/skranke"
 )
 
 // SeedBulk inserts n purchases into a centre in one transaction with
@@ -70,28 +69,28 @@ func (s *SQLite) SeedBulk(ctx context.Context, centreID string, n int) ([]string
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	codes := make([]string, 0, n)
 	for i := 0; i < n; i++ {
-		code := scanner.NewReference()
+		code := skranke.NewReference()
 		for seen[code] {
-			code = scanner.NewReference()
+			code = skranke.NewReference()
 		}
 		seen[code] = true
 		seq++
-		status := desksync.Captured
+		status := skranke.Captured
 		switch x := r.IntN(10); {
 		case x == 0:
-			status = desksync.Authorized
+			status = skranke.Authorized
 		case x == 1:
-			status = desksync.Pending
+			status = skranke.Pending
 		}
 		b := r.IntN(len(demoBuyers))
 		name := demoBuyers[b]
 		at := now.Add(-time.Duration(r.IntN(365*24*60)) * time.Minute)
-		p := desksync.Purchase{Code: code, CentreID: centreID, Status: status, Acquirer: "nets",
-			Buyer:     desksync.Buyer{Name: name, Email: emails[b] + "." + strconv.Itoa(i) + "@example.no", Phone: fmt.Sprintf("+47 9%07d", r.IntN(1e7))},
+		p := skranke.Purchase{Code: code, CentreID: centreID, Status: status, Acquirer: "nets",
+			Buyer:     skranke.Buyer{Name: name, Email: emails[b] + "." + strconv.Itoa(i) + "@example.no", Phone: fmt.Sprintf("+47 9%07d", r.IntN(1e7))},
 			CreatedAt: at, UpdatedAt: at, Seq: seq}
 		for j := 1 + r.IntN(3); j > 0; j-- {
 			pr := goods[r.IntN(len(goods))]
-			p.Lines = append(p.Lines, desksync.Line{ID: fmt.Sprint(len(p.Lines) + 1), ProductID: pr.ID, Name: pr.Name, Kind: pr.Kind,
+			p.Lines = append(p.Lines, skranke.Line{ID: fmt.Sprint(len(p.Lines) + 1), ProductID: pr.ID, Name: pr.Name, Kind: pr.Kind,
 				Quantity: 1 + r.IntN(2), UnitPrice: pr.UnitPrice, VATRate: pr.VATRate})
 		}
 		doc, err := json.Marshal(&p)

@@ -4,9 +4,9 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/cmd/shopd/shop"
 	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
-	desksync "github.com/skranke/skranke/sync"
 )
 
 func TestShoptestStopRestartKeepsAddressAndData(t *testing.T) {
@@ -25,7 +25,7 @@ func TestShoptestStopRestartKeepsAddressAndData(t *testing.T) {
 	if srv.URL != url {
 		t.Fatalf("URL changed from %s to %s", url, srv.URL)
 	}
-	var p desksync.Purchase
+	var p skranke.Purchase
 	a := c.get("/purchases/" + code)
 	wantStatus(t, a, http.StatusOK)
 	a.decode(t, &p)
@@ -40,7 +40,7 @@ func TestShoptestDropResponsesAfterCommit(t *testing.T) {
 	c := newClient(t, srv)
 	code := srv.Code("paid-physical")
 	key := newKey()
-	body := shop.DeliveryRequest{ID: "dropped-1", Lines: []desksync.DeliveredLine{{LineID: "2", Quantity: 1}}}
+	body := shop.DeliveryRequest{ID: "dropped-1", Lines: []skranke.DeliveredLine{{LineID: "2", Quantity: 1}}}
 
 	srv.DropResponses(1, "/deliveries")
 	wantStatus(t, c.do("PUT", "/signatures/sig-drop", []byte("\x89PNG\r\n\x1a\nx"), nil), http.StatusCreated)
