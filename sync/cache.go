@@ -159,7 +159,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		return fmt.Errorf("read schema version: %w", err)
 	}
 	if have > len(ms) {
-		return fmt.Errorf("cache schema version %d is newer than this program knows (%d); update Skranke", have, len(ms))
+		return skranke.E("sync.migrate", skranke.Conflict, fmt.Sprintf("cache schema version %d is newer than this program knows (%d); update Skranke", have, len(ms)))
 	}
 	for _, m := range ms[have:] {
 		tx, err := db.BeginTx(ctx, nil)

@@ -42,7 +42,7 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=cache_size(-32000)"
 	writer, err := sql.Open("sqlite", base+"&_txlock=immediate")
 	if err != nil {
-		return nil, fmt.Errorf("open shop database %s: %w", path, err)
+		return nil, skranke.E("shop.OpenSQLite", skranke.Internal, fmt.Errorf("open shop database %s: %w", path, err))
 	}
 	writer.SetMaxOpenConns(1)
 	writer.SetMaxIdleConns(1)
@@ -51,12 +51,12 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	s := &SQLite{path: path, writer: writer}
 	if err := s.migrate(ctx); err != nil {
 		writer.Close()
-		return nil, fmt.Errorf("open shop database %s: %w", path, err)
+		return nil, skranke.E("shop.OpenSQLite", skranke.Internal, fmt.Errorf("open shop database %s: %w", path, err))
 	}
 	reader, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
 	if err != nil {
 		writer.Close()
-		return nil, fmt.Errorf("open shop database %s: %w", path, err)
+		return nil, skranke.E("shop.OpenSQLite", skranke.Internal, fmt.Errorf("open shop database %s: %w", path, err))
 	}
 	n := max(runtime.GOMAXPROCS(0), 4)
 	reader.SetMaxOpenConns(n)
@@ -90,7 +90,7 @@ func (s *SQLite) migrate(ctx context.Context) error {
 		num, _, _ := strings.Cut(filepath.Base(names[newest-1]), "_")
 		if v, err := strconv.Atoi(num); err == nil && current > v {
 			// An older shopd would write rows the newer schema does not expect.
-			return fmt.Errorf("database schema version %d is newer than this shopd knows (%d); update shopd", current, v)
+			return skranke.E("shop.SQLite.migrate", skranke.Conflict, fmt.Sprintf("database schema version %d is newer than this shopd knows (%d); update shopd", current, v))
 		}
 	}
 	for _, name := range names {
