@@ -1,0 +1,573 @@
+package shop
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	desksync "github.com/skranke/skranke/sync"
+)
+
+//go:embed migrations/postgres/*.sql
+var pgMigrations embed.FS
+
+// Advisory lock keys. They are arbitrary but fixed: every shopd on one
+// database must use the same ones.
+const (
+	// pgWriteLock serializes write transactions across all shopd instances
+	// on one database (see Postgres).
+	pgWriteLock int64 = 0x536b72616e6b6501 // "Skranke" 01
+	// pgMigrateLock lets one shopd at a time look at and apply migrations.
+	pgMigrateLock int64 = 0x536b72616e6b6502
+)
+
+// Postgres is the shop's Store on a PostgreSQL server, for chains that run
+// several shopd processes behind a load balancer on one database.
+//
+// Every write transaction first takes one transaction-level advisory lock,
+// so that write transactions never overlap, on one shopd or across many:
+// the shop's rules (a card's balance, a line's delivered count, an
+// idempotency key) are checked and changed as if alone, exactly as on
+// SQLite, and a changes-feed sequence number is taken from a counter row
+// under that lock. PostgreSQL makes a commit visible before it releases the
+// transaction's locks, so the transaction holding seq n is visible before
+// any transaction can take n+1: sequence numbers become visible in order,
+// and a desk whose cursor passed n can never later meet a smaller one. (A
+// PostgreSQL SEQUENCE would not do: numbers taken at insert commit in any
+// order, and a reader moving past a gap would skip a change forever.) The
+// price is one writer at a time across the chain; reads, which are most
+// requests, run in parallel on REPEATABLE READ snapshots.
+type Postgres struct {
+	pool *pgxpool.Pool
+}
+
+// PostgresOptions tunes OpenPostgres.
+type PostgresOptions struct {
+	// MaxConns caps the connection pool; 0 keeps pgx's default (the larger
+	// of 4 and the number of CPUs).
+	MaxConns int
+}
+
+// IsPostgresURL reports whether a -db address names a PostgreSQL database
+// rather than a SQLite file.
+func IsPostgresURL(addr string) bool {
+	return strings.HasPrefix(addr, "postgres://") || strings.HasPrefix(addr, "postgresql://")
+}
+
+// OpenPostgres connects to the database at url (postgres://user@host/db)
+// and brings its schema up to date. Several shopd may open one database at
+// once: one of them migrates, the others wait for it and find it done.
+func OpenPostgres(ctx context.Context, url string, o PostgresOptions) (*Postgres, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("open shop database: %w", err)
+	}
+	if o.MaxConns > 0 {
+		cfg.MaxConns = int32(o.MaxConns)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open shop database %s: %w", redact(cfg), err)
+	}
+	s := &Postgres{pool: pool}
+	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open shop database %s: %w", redact(cfg), err)
+	}
+	return s, nil
+}
+
+// redact names a database without its password, for messages.
+func redact(cfg *pgxpool.Config) string {
+	c := cfg.ConnConfig
+	return fmt.Sprintf("postgres://%s@%s:%d/%s", c.User, c.Host, c.Port, c.Database)
+}
+
+// Close closes the connection pool.
+func (s *Postgres) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// Ping checks that the database answers.
+func (s *Postgres) Ping(ctx context.Context) error {
+	return s.pool.Ping(ctx)
+}
+
+// SchemaVersion returns the number of the newest migration applied.
+func (s *Postgres) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := s.pool.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&v)
+	return v, err
+}
+
+// pgMigration is one embedded migration script.
+type pgMigration struct {
+	version int
+	name    string
+	script  string
+}
+
+func pgMigrationList() ([]pgMigration, error) {
+	names, err := fs.Glob(pgMigrations, "migrations/postgres/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	var out []pgMigration
+	for _, name := range names {
+		base := path.Base(name)
+		num, _, _ := strings.Cut(base, "_")
+		v, err := strconv.Atoi(num)
+		if err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with a number", base)
+		}
+		b, err := pgMigrations.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, pgMigration{version: v, name: base, script: string(b)})
+	}
+	return out, nil
+}
+
+// migrate applies the embedded migrations the database lacks, each in its
+// own transaction, under an advisory lock that makes shopd processes
+// starting together take turns: the first applies, the rest find nothing
+// left to do.
+func (s *Postgres) migrate(ctx context.Context) error {
+	list, err := pgMigrationList()
+	if err != nil {
+		return err
+	}
+	newest := 0
+	if len(list) > 0 {
+		newest = list[len(list)-1].version
+	}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", pgMigrateLock); err != nil {
+		return fmt.Errorf("wait for the migration lock: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", pgMigrateLock)
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		name       TEXT NOT NULL,
+		applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	var current int
+	if err := conn.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&current); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if current > newest {
+		// An older shopd would write rows the newer schema does not expect.
+		return fmt.Errorf("database schema version %d is newer than this shopd knows (%d); update shopd", current, newest)
+	}
+	for _, m := range list {
+		if m.version <= current {
+			continue
+		}
+		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, m.script); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.version, m.name)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+		current = m.version
+	}
+	return nil
+}
+
+// View implements Store: fn reads one REPEATABLE READ snapshot.
+func (s *Postgres) View(ctx context.Context, fn func(Tx) error) error {
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return desksync.E("read shop database", desksync.Internal, err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	return fn(&pgTx{ctx: ctx, tx: tx})
+}
+
+// Update implements Store: fn runs under the chain-wide write lock.
+func (s *Postgres) Update(ctx context.Context, fn func(Tx) error) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return desksync.E("write shop database", desksync.Internal, err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", pgWriteLock); err != nil {
+		return desksync.E("write shop database", desksync.Internal, err)
+	}
+	if err := fn(&pgTx{ctx: ctx, tx: tx}); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return desksync.E("write shop database", desksync.Internal, err)
+	}
+	return nil
+}
+
+// pgTx implements Tx on a pgx transaction.
+type pgTx struct {
+	ctx context.Context
+	tx  pgx.Tx
+}
+
+func (t *pgTx) getDoc(op, what string, v any, query string, args ...any) error {
+	var doc []byte
+	err := t.tx.QueryRow(t.ctx, query, args...).Scan(&doc)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return desksync.E(op, desksync.NotFound, what+" not found")
+	}
+	if err != nil {
+		return internal(op, err)
+	}
+	if err := json.Unmarshal(doc, v); err != nil {
+		return internal(op, fmt.Errorf("decode %s: %w", what, err))
+	}
+	return nil
+}
+
+func pgListDocs[T any](t *pgTx, op string, query string, args ...any) ([]T, error) {
+	rows, err := t.tx.Query(t.ctx, query, args...)
+	if err != nil {
+		return nil, internal(op, err)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		var doc []byte
+		if err := rows.Scan(&doc); err != nil {
+			return nil, internal(op, err)
+		}
+		var v T
+		if err := json.Unmarshal(doc, &v); err != nil {
+			return nil, internal(op, err)
+		}
+		out = append(out, v)
+	}
+	return out, internal(op, rows.Err())
+}
+
+func (t *pgTx) exec(op, query string, args ...any) error {
+	_, err := t.tx.Exec(t.ctx, query, args...)
+	return internal(op, err)
+}
+
+// nextSeq takes the next changes-feed number. Update holds the write lock,
+// so the number commits before anyone takes the next one.
+func (t *pgTx) nextSeq() (int64, error) {
+	var seq int64
+	err := t.tx.QueryRow(t.ctx, "UPDATE meta SET value = value + 1 WHERE key = 'seq' RETURNING value").Scan(&seq)
+	return seq, internal("next seq", err)
+}
+
+func (t *pgTx) Centres() ([]desksync.Centre, error) {
+	return pgListDocs[desksync.Centre](t, "list centres", "SELECT doc FROM centres ORDER BY id")
+}
+
+func (t *pgTx) Centre(id string) (desksync.Centre, error) {
+	var c desksync.Centre
+	err := t.getDoc("get centre", "centre "+id, &c, "SELECT doc FROM centres WHERE id = $1", id)
+	return c, err
+}
+
+func (t *pgTx) PutCentre(c desksync.Centre) error {
+	doc, _ := json.Marshal(c)
+	return t.exec("put centre", `INSERT INTO centres (id, doc) VALUES ($1, $2)
+		ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`, c.ID, doc)
+}
+
+func (t *pgTx) DeskByToken(hash string) (desksync.DeskInfo, error) {
+	var d desksync.DeskInfo
+	err := t.getDoc("find desk", "desk", &d, "SELECT doc FROM desks WHERE token_hash = $1", hash)
+	return d, err
+}
+
+func (t *pgTx) PutDesk(d desksync.DeskInfo, tokenHash string) error {
+	doc, _ := json.Marshal(d)
+	// SQLite's INSERT OR REPLACE also drops another desk holding the token.
+	if err := t.exec("put desk", "DELETE FROM desks WHERE token_hash = $1 AND id <> $2", tokenHash, d.ID); err != nil {
+		return err
+	}
+	return t.exec("put desk", `INSERT INTO desks (id, centre_id, token_hash, doc) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (id) DO UPDATE SET centre_id = excluded.centre_id, token_hash = excluded.token_hash, doc = excluded.doc`,
+		d.ID, d.CentreID, tokenHash, doc)
+}
+
+func (t *pgTx) Staff(centreID string) ([]desksync.Staff, error) {
+	return pgListDocs[desksync.Staff](t, "list staff", "SELECT doc FROM staff WHERE centre_id = $1 ORDER BY id", centreID)
+}
+
+func (t *pgTx) StaffMember(id string) (desksync.Staff, error) {
+	var s desksync.Staff
+	err := t.getDoc("get staff", "staff member "+id, &s, "SELECT doc FROM staff WHERE id = $1", id)
+	return s, err
+}
+
+func (t *pgTx) PutStaff(s desksync.Staff) error {
+	doc, _ := json.Marshal(s)
+	return t.exec("put staff", `INSERT INTO staff (id, centre_id, role, doc) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (id) DO UPDATE SET centre_id = excluded.centre_id, role = excluded.role, doc = excluded.doc`,
+		s.ID, s.CentreID, string(s.Role), doc)
+}
+
+func (t *pgTx) Products() ([]desksync.Product, error) {
+	return pgListDocs[desksync.Product](t, "list products", "SELECT doc FROM products ORDER BY id")
+}
+
+func (t *pgTx) Product(id string) (desksync.Product, error) {
+	var p desksync.Product
+	err := t.getDoc("get product", "product "+id, &p, "SELECT doc FROM products WHERE id = $1", id)
+	return p, err
+}
+
+func (t *pgTx) PutProduct(p desksync.Product) error {
+	doc, _ := json.Marshal(p)
+	return t.exec("put product", `INSERT INTO products (id, kind, doc) VALUES ($1, $2, $3)
+		ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, doc = excluded.doc`, p.ID, string(p.Kind), doc)
+}
+
+func (t *pgTx) Purchase(code string) (*desksync.Purchase, error) {
+	var p desksync.Purchase
+	if err := t.getDoc("get purchase", "purchase "+code, &p, "SELECT doc FROM purchases WHERE code = $1", code); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+func (t *pgTx) PutPurchase(p *desksync.Purchase) error {
+	const op = "put purchase"
+	seq, err := t.nextSeq()
+	if err != nil {
+		return err
+	}
+	p.Seq = seq
+	doc, err := json.Marshal(p)
+	if err != nil {
+		return internal(op, err)
+	}
+	if err := t.exec(op, `INSERT INTO purchases (code, centre_id, status, buyer_name, seq, created_at, updated_at, doc)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (code) DO UPDATE SET status = excluded.status, buyer_name = excluded.buyer_name,
+			seq = excluded.seq, updated_at = excluded.updated_at, doc = excluded.doc`,
+		p.Code, p.CentreID, string(p.Status), p.Buyer.Name, seq, p.CreatedAt.UnixMilli(), p.UpdatedAt.UnixMilli(), doc); err != nil {
+		return err
+	}
+	if len(p.Lines) == 0 {
+		return nil
+	}
+	// All lines in one statement: one round trip whatever their number.
+	n := len(p.Lines)
+	ids, products, names, kinds := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	qty, price, vat, disc, deliv := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	for i, l := range p.Lines {
+		ids[i], products[i], names[i], kinds[i] = l.ID, l.ProductID, l.Name, string(l.Kind)
+		qty[i], price[i], vat[i], disc[i], deliv[i] = int64(l.Quantity), int64(l.UnitPrice), int64(l.VATRate), int64(l.Discount), int64(l.Delivered)
+	}
+	return t.exec(op, `INSERT INTO purchase_lines (purchase_code, line_id, product_id, name, kind, quantity, unit_price, vat_rate, discount, delivered)
+		SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[])
+		ON CONFLICT (purchase_code, line_id) DO UPDATE SET quantity = excluded.quantity, delivered = excluded.delivered,
+			unit_price = excluded.unit_price, discount = excluded.discount`,
+		p.Code, ids, products, names, kinds, qty, price, vat, disc, deliv)
+}
+
+func (t *pgTx) Delivery(id string) (desksync.Delivery, error) {
+	var d desksync.Delivery
+	err := t.getDoc("get delivery", "delivery "+id, &d, "SELECT doc FROM deliveries WHERE id = $1", id)
+	return d, err
+}
+
+func (t *pgTx) AddDelivery(centreID string, d desksync.Delivery) error {
+	doc, _ := json.Marshal(d)
+	return t.exec("add delivery", "INSERT INTO deliveries (id, purchase_code, centre_id, at, doc) VALUES ($1, $2, $3, $4, $5)",
+		d.ID, d.PurchaseCode, centreID, d.At.UnixNano(), doc)
+}
+
+func (t *pgTx) Credit(id string) (desksync.Credit, error) {
+	var c desksync.Credit
+	err := t.getDoc("get credit", "credit "+id, &c, "SELECT doc FROM credits WHERE id = $1", id)
+	return c, err
+}
+
+func (t *pgTx) AddCredit(centreID string, c desksync.Credit) error {
+	doc, _ := json.Marshal(c)
+	return t.exec("add credit", "INSERT INTO credits (id, purchase_code, centre_id, at, doc) VALUES ($1, $2, $3, $4, $5)",
+		c.ID, c.PurchaseCode, centreID, c.At.UnixNano(), doc)
+}
+
+func (t *pgTx) Card(code string) (*desksync.Card, error) {
+	var c desksync.Card
+	if err := t.getDoc("get gift card", "gift card "+code, &c, "SELECT doc FROM cards WHERE code = $1", code); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func (t *pgTx) PutCard(c *desksync.Card) error {
+	const op = "put gift card"
+	seq, err := t.nextSeq()
+	if err != nil {
+		return err
+	}
+	c.Seq = seq
+	doc, err := json.Marshal(c)
+	if err != nil {
+		return internal(op, err)
+	}
+	return t.exec(op, `INSERT INTO cards (code, centre_id, status, balance, parent_code, purchase_code, seq, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (code) DO UPDATE SET status = excluded.status, balance = excluded.balance, seq = excluded.seq, doc = excluded.doc`,
+		c.Code, c.CentreID, string(c.Status), int64(c.Balance), nullable(c.ParentCode), nullable(c.PurchaseCode), seq, doc)
+}
+
+func (t *pgTx) CardsOfPurchase(code string) ([]desksync.Card, error) {
+	return pgListDocs[desksync.Card](t, "list gift cards of purchase",
+		"SELECT doc FROM cards WHERE purchase_code = $1 AND parent_code IS NULL ORDER BY seq", code)
+}
+
+func (t *pgTx) Redemption(id string) (desksync.Redemption, error) {
+	var r desksync.Redemption
+	err := t.getDoc("get redemption", "redemption "+id, &r, "SELECT doc FROM redemptions WHERE id = $1", id)
+	return r, err
+}
+
+func (t *pgTx) AddRedemption(centreID string, r desksync.Redemption) error {
+	doc, _ := json.Marshal(r)
+	return t.exec("add redemption", "INSERT INTO redemptions (id, card_code, centre_id, at, doc) VALUES ($1, $2, $3, $4, $5)",
+		r.ID, r.CardCode, centreID, r.At.UnixNano(), doc)
+}
+
+func (t *pgTx) Redemptions(cardCodes []string) ([]desksync.Redemption, error) {
+	if len(cardCodes) == 0 {
+		return []desksync.Redemption{}, nil
+	}
+	return pgListDocs[desksync.Redemption](t, "list redemptions",
+		"SELECT doc FROM redemptions WHERE card_code = ANY($1) ORDER BY at, id", cardCodes)
+}
+
+func (t *pgTx) Signature(id string) (Signature, error) {
+	s := Signature{ID: id}
+	var at int64
+	err := t.tx.QueryRow(t.ctx, "SELECT centre_id, desk_id, png, created_at FROM signatures WHERE id = $1", id).
+		Scan(&s.CentreID, &s.DeskID, &s.PNG, &at)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return s, desksync.E("get signature", desksync.NotFound, "signature "+id+" not found")
+	}
+	s.At = time.UnixMilli(at).UTC()
+	return s, internal("get signature", err)
+}
+
+func (t *pgTx) PutSignature(s Signature) error {
+	return t.exec("put signature", "INSERT INTO signatures (id, centre_id, desk_id, png, created_at) VALUES ($1, $2, $3, $4, $5)",
+		s.ID, s.CentreID, s.DeskID, s.PNG, s.At.UnixMilli())
+}
+
+func (t *pgTx) Changes(centreID string, since int64, limit int) (Changes, error) {
+	const op = "read changes"
+	ch := Changes{Next: since, Purchases: []json.RawMessage{}, Cards: []json.RawMessage{}}
+	// One statement over both tables: a page costs one round trip.
+	rows, err := t.tx.Query(t.ctx, `(SELECT seq, false, doc FROM purchases WHERE centre_id = $1 AND seq > $2 ORDER BY seq LIMIT $3)
+		UNION ALL (SELECT seq, true, doc FROM cards WHERE centre_id = $1 AND seq > $2 ORDER BY seq LIMIT $3)
+		ORDER BY 1 LIMIT $3`, centreID, since, limit+1)
+	if err != nil {
+		return ch, internal(op, err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var seq int64
+		var card bool
+		var doc []byte
+		if err := rows.Scan(&seq, &card, &doc); err != nil {
+			return ch, internal(op, err)
+		}
+		if n == limit {
+			ch.More = true
+			break
+		}
+		n++
+		if card {
+			ch.Cards = append(ch.Cards, doc)
+		} else {
+			ch.Purchases = append(ch.Purchases, doc)
+		}
+		ch.Next = seq
+	}
+	return ch, internal(op, rows.Err())
+}
+
+func (t *pgTx) Activity(centreID string, from, to time.Time) (Activity, error) {
+	var a Activity
+	var err error
+	f, u := from.UnixNano(), to.UnixNano()
+	if a.Deliveries, err = pgListDocs[desksync.Delivery](t, "list deliveries",
+		"SELECT doc FROM deliveries WHERE centre_id = $1 AND at >= $2 AND at < $3 ORDER BY at, id", centreID, f, u); err != nil {
+		return a, err
+	}
+	if a.Redemptions, err = pgListDocs[desksync.Redemption](t, "list redemptions",
+		"SELECT doc FROM redemptions WHERE centre_id = $1 AND at >= $2 AND at < $3 ORDER BY at, id", centreID, f, u); err != nil {
+		return a, err
+	}
+	a.Credits, err = pgListDocs[desksync.Credit](t, "list credits",
+		"SELECT doc FROM credits WHERE centre_id = $1 AND at >= $2 AND at < $3 ORDER BY at, id", centreID, f, u)
+	return a, err
+}
+
+func (t *pgTx) Idempotency(scope, key string) (IdempotencyRecord, error) {
+	r := IdempotencyRecord{Scope: scope, Key: key}
+	var at int64
+	err := t.tx.QueryRow(t.ctx,
+		"SELECT fingerprint, status, content_type, body, created_at FROM idempotency WHERE scope = $1 AND key = $2", scope, key).
+		Scan(&r.Fingerprint, &r.Status, &r.ContentType, &r.Body, &at)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return r, desksync.E("get idempotency key", desksync.NotFound, "no such key")
+	}
+	r.CreatedAt = time.UnixMilli(at).UTC()
+	return r, internal("get idempotency key", err)
+}
+
+func (t *pgTx) PutIdempotency(r IdempotencyRecord) error {
+	return t.exec("put idempotency key",
+		"INSERT INTO idempotency (scope, key, fingerprint, status, content_type, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+		r.Scope, r.Key, r.Fingerprint, r.Status, r.ContentType, r.Body, r.CreatedAt.UnixMilli())
+}
+
+func (t *pgTx) PurgeIdempotency(before time.Time) (int64, error) {
+	tag, err := t.tx.Exec(t.ctx, "DELETE FROM idempotency WHERE created_at < $1", before.UnixMilli())
+	if err != nil {
+		return 0, internal("purge idempotency keys", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+func (t *pgTx) PaymentEvent(id string) (bool, error) {
+	var one int
+	err := t.tx.QueryRow(t.ctx, "SELECT 1 FROM payment_events WHERE id = $1", id).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, internal("get payment event", err)
+}
+
+func (t *pgTx) AddPaymentEvent(id, reference string, status desksync.PaymentStatus, at time.Time) error {
+	return t.exec("add payment event", "INSERT INTO payment_events (id, reference, status, at) VALUES ($1, $2, $3, $4)",
+		id, reference, string(status), at.UnixMilli())
+}
