@@ -246,4 +246,3 @@ func call(t testing.TB, hc *http.Client, method, url string, key string, asShop 
 }
 
 func newKey() string { return uuid.NewString() }
-

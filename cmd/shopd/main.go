@@ -155,6 +155,7 @@ func run(args []string, stdout io.Writer) error {
 	if *drain > 0 {
 		time.Sleep(*drain)
 	}
+	log.Warn("stopped taking new requests; finishing those in flight", "timeout", *grace)
 	sctx, cancel := context.WithTimeout(context.Background(), *grace)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
