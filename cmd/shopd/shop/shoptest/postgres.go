@@ -68,15 +68,24 @@ func postgresBin() (string, error) {
 }
 
 // serverUser returns the credentials to run the server with: none when the
-// test is not root, else the "postgres" system user the Debian package
-// creates (the server refuses to run as root, and CI runs as root).
+// test is not root, else those of the "postgres" system user that Debian's
+// package creates, or of a "skranke-pg" system user made for the purpose
+// (the server refuses to run as root, and CI runs as root).
 func serverUser() (*syscall.Credential, error) {
 	if os.Geteuid() != 0 {
 		return nil, nil
 	}
 	u, err := user.Lookup("postgres")
 	if err != nil {
-		return nil, fmt.Errorf("running as root, and there is no postgres user to run PostgreSQL as: %w", err)
+		u, err = user.Lookup("skranke-pg")
+	}
+	if err != nil {
+		if out, err := exec.Command("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "skranke-pg").CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("running as root, and no postgres user to run PostgreSQL as could be made: %v: %s", err, out)
+		}
+		if u, err = user.Lookup("skranke-pg"); err != nil {
+			return nil, err
+		}
 	}
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)
