@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -47,14 +48,21 @@ const (
 // order, and a reader moving past a gap would skip a change forever.) The
 // price is one writer at a time across the chain; reads, which are most
 // requests, run in parallel on REPEATABLE READ snapshots.
+//
+// Round trips are what a write transaction holding that lock costs, so
+// writes inside Update are not sent one by one: they queue and go to the
+// server in one batch together with the next read, or with the commit.
+// Their errors surface there, and any error rolls the whole transaction
+// back, so the rules see the same outcome as with writes sent at once.
 type Postgres struct {
-	pool *pgxpool.Pool
+	pool   *pgxpool.Pool // Reads (View), migrations.
+	writer *pgxpool.Pool // Update: few connections, as only one can hold the write lock.
 }
 
 // PostgresOptions tunes OpenPostgres.
 type PostgresOptions struct {
-	// MaxConns caps the connection pool; 0 keeps pgx's default (the larger
-	// of 4 and the number of CPUs).
+	// MaxConns caps the pool of connections for reads; 0 keeps pgx's
+	// default (the larger of 4 and the number of CPUs). Writes use two more.
 	MaxConns int
 }
 
@@ -75,13 +83,20 @@ func OpenPostgres(ctx context.Context, url string, o PostgresOptions) (*Postgres
 	if o.MaxConns > 0 {
 		cfg.MaxConns = int32(o.MaxConns)
 	}
+	wcfg := cfg.Copy()
+	wcfg.MaxConns = 2
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open shop database %s: %w", redact(cfg), err)
 	}
-	s := &Postgres{pool: pool}
-	if err := s.migrate(ctx); err != nil {
+	writer, err := pgxpool.NewWithConfig(ctx, wcfg)
+	if err != nil {
 		pool.Close()
+		return nil, fmt.Errorf("open shop database %s: %w", redact(cfg), err)
+	}
+	s := &Postgres{pool: pool, writer: writer}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
 		return nil, fmt.Errorf("open shop database %s: %w", redact(cfg), err)
 	}
 	return s, nil
@@ -93,9 +108,10 @@ func redact(cfg *pgxpool.Config) string {
 	return fmt.Sprintf("postgres://%s@%s:%d/%s", c.User, c.Host, c.Port, c.Database)
 }
 
-// Close closes the connection pool.
+// Close closes the connection pools.
 func (s *Postgres) Close() error {
 	s.pool.Close()
+	s.writer.Close()
 	return nil
 }
 
@@ -208,15 +224,17 @@ func (s *Postgres) View(ctx context.Context, fn func(Tx) error) error {
 
 // Update implements Store: fn runs under the chain-wide write lock.
 func (s *Postgres) Update(ctx context.Context, fn func(Tx) error) error {
-	tx, err := s.pool.Begin(ctx)
+	// BEGIN and the lock in one round trip.
+	tx, err := s.writer.BeginTx(ctx, pgx.TxOptions{BeginQuery: pgBeginWrite})
 	if err != nil {
 		return desksync.E("write shop database", desksync.Internal, err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", pgWriteLock); err != nil {
-		return desksync.E("write shop database", desksync.Internal, err)
+	t := &pgTx{ctx: ctx, tx: tx, batch: &pgx.Batch{}}
+	if err := fn(t); err != nil {
+		return err
 	}
-	if err := fn(&pgTx{ctx: ctx, tx: tx}); err != nil {
+	if err := t.flush(); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -225,15 +243,72 @@ func (s *Postgres) Update(ctx context.Context, fn func(Tx) error) error {
 	return nil
 }
 
+var pgBeginWrite = fmt.Sprintf("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(%d)", pgWriteLock)
+
 // pgTx implements Tx on a pgx transaction.
 type pgTx struct {
-	ctx context.Context
-	tx  pgx.Tx
+	ctx   context.Context
+	tx    pgx.Tx
+	batch *pgx.Batch // Writes not sent yet; nil in View.
+	ops   []string   // What each queued write is, for its error.
+}
+
+// flush sends the queued writes.
+func (t *pgTx) flush() error {
+	if t.batch == nil || t.batch.Len() == 0 {
+		return nil
+	}
+	b, ops := t.batch, t.ops
+	t.batch, t.ops = &pgx.Batch{}, nil
+	err := t.tx.SendBatch(t.ctx, b).Close()
+	if err != nil {
+		return internal(strings.Join(slices.Compact(ops), ", "), err)
+	}
+	return nil
+}
+
+// queryRow reads one row; queued writes go along in the same round trip.
+func (t *pgTx) queryRow(query string, args ...any) pgx.Row {
+	if t.batch == nil || t.batch.Len() == 0 {
+		return t.tx.QueryRow(t.ctx, query, args...)
+	}
+	return &batchRow{t: t, query: query, args: args}
+}
+
+// batchRow is a read sent with the queued writes when it is scanned.
+type batchRow struct {
+	t     *pgTx
+	query string
+	args  []any
+}
+
+func (r *batchRow) Scan(dest ...any) error {
+	var scanErr error
+	scanned := false
+	r.t.batch.Queue(r.query, r.args...).QueryRow(func(row pgx.Row) error {
+		scanned = true
+		scanErr = row.Scan(dest...)
+		return scanErr
+	})
+	r.t.ops = append(r.t.ops, "read")
+	err := r.t.flush()
+	if scanned {
+		return scanErr
+	}
+	return err
+}
+
+// query reads rows after sending the queued writes.
+func (t *pgTx) query(query string, args ...any) (pgx.Rows, error) {
+	if err := t.flush(); err != nil {
+		return nil, err
+	}
+	return t.tx.Query(t.ctx, query, args...)
 }
 
 func (t *pgTx) getDoc(op, what string, v any, query string, args ...any) error {
 	var doc []byte
-	err := t.tx.QueryRow(t.ctx, query, args...).Scan(&doc)
+	err := t.queryRow(query, args...).Scan(&doc)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return desksync.E(op, desksync.NotFound, what+" not found")
 	}
@@ -247,7 +322,7 @@ func (t *pgTx) getDoc(op, what string, v any, query string, args ...any) error {
 }
 
 func pgListDocs[T any](t *pgTx, op string, query string, args ...any) ([]T, error) {
-	rows, err := t.tx.Query(t.ctx, query, args...)
+	rows, err := t.query(query, args...)
 	if err != nil {
 		return nil, internal(op, err)
 	}
@@ -267,7 +342,13 @@ func pgListDocs[T any](t *pgTx, op string, query string, args ...any) ([]T, erro
 	return out, internal(op, rows.Err())
 }
 
+// exec runs a write: queued in Update, at once otherwise.
 func (t *pgTx) exec(op, query string, args ...any) error {
+	if t.batch != nil {
+		t.batch.Queue(query, args...)
+		t.ops = append(t.ops, op)
+		return nil
+	}
 	_, err := t.tx.Exec(t.ctx, query, args...)
 	return internal(op, err)
 }
@@ -276,7 +357,7 @@ func (t *pgTx) exec(op, query string, args ...any) error {
 // so the number commits before anyone takes the next one.
 func (t *pgTx) nextSeq() (int64, error) {
 	var seq int64
-	err := t.tx.QueryRow(t.ctx, "UPDATE meta SET value = value + 1 WHERE key = 'seq' RETURNING value").Scan(&seq)
+	err := t.queryRow("UPDATE meta SET value = value + 1 WHERE key = 'seq' RETURNING value").Scan(&seq)
 	return seq, internal("next seq", err)
 }
 
@@ -466,7 +547,7 @@ func (t *pgTx) Redemptions(cardCodes []string) ([]desksync.Redemption, error) {
 func (t *pgTx) Signature(id string) (Signature, error) {
 	s := Signature{ID: id}
 	var at int64
-	err := t.tx.QueryRow(t.ctx, "SELECT centre_id, desk_id, png, created_at FROM signatures WHERE id = $1", id).
+	err := t.queryRow("SELECT centre_id, desk_id, png, created_at FROM signatures WHERE id = $1", id).
 		Scan(&s.CentreID, &s.DeskID, &s.PNG, &at)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return s, desksync.E("get signature", desksync.NotFound, "signature "+id+" not found")
@@ -484,7 +565,7 @@ func (t *pgTx) Changes(centreID string, since int64, limit int) (Changes, error)
 	const op = "read changes"
 	ch := Changes{Next: since, Purchases: []json.RawMessage{}, Cards: []json.RawMessage{}}
 	// One statement over both tables: a page costs one round trip.
-	rows, err := t.tx.Query(t.ctx, `(SELECT seq, false, doc FROM purchases WHERE centre_id = $1 AND seq > $2 ORDER BY seq LIMIT $3)
+	rows, err := t.query(`(SELECT seq, false, doc FROM purchases WHERE centre_id = $1 AND seq > $2 ORDER BY seq LIMIT $3)
 		UNION ALL (SELECT seq, true, doc FROM cards WHERE centre_id = $1 AND seq > $2 ORDER BY seq LIMIT $3)
 		ORDER BY 1 LIMIT $3`, centreID, since, limit+1)
 	if err != nil {
@@ -534,7 +615,7 @@ func (t *pgTx) Activity(centreID string, from, to time.Time) (Activity, error) {
 func (t *pgTx) Idempotency(scope, key string) (IdempotencyRecord, error) {
 	r := IdempotencyRecord{Scope: scope, Key: key}
 	var at int64
-	err := t.tx.QueryRow(t.ctx,
+	err := t.queryRow(
 		"SELECT fingerprint, status, content_type, body, created_at FROM idempotency WHERE scope = $1 AND key = $2", scope, key).
 		Scan(&r.Fingerprint, &r.Status, &r.ContentType, &r.Body, &at)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -551,6 +632,9 @@ func (t *pgTx) PutIdempotency(r IdempotencyRecord) error {
 }
 
 func (t *pgTx) PurgeIdempotency(before time.Time) (int64, error) {
+	if err := t.flush(); err != nil {
+		return 0, err
+	}
 	tag, err := t.tx.Exec(t.ctx, "DELETE FROM idempotency WHERE created_at < $1", before.UnixMilli())
 	if err != nil {
 		return 0, internal("purge idempotency keys", err)
@@ -560,7 +644,7 @@ func (t *pgTx) PurgeIdempotency(before time.Time) (int64, error) {
 
 func (t *pgTx) PaymentEvent(id string) (bool, error) {
 	var one int
-	err := t.tx.QueryRow(t.ctx, "SELECT 1 FROM payment_events WHERE id = $1", id).Scan(&one)
+	err := t.queryRow("SELECT 1 FROM payment_events WHERE id = $1", id).Scan(&one)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
 	}
