@@ -12,9 +12,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	desksync "github.com/skranke/skranke/sync"
 )
@@ -49,14 +51,19 @@ const (
 // price is one writer at a time across the chain; reads, which are most
 // requests, run in parallel on REPEATABLE READ snapshots.
 //
-// Round trips are what a write transaction holding that lock costs, so
-// writes inside Update are not sent one by one: they queue and go to the
-// server in one batch together with the next read, or with the commit.
-// Their errors surface there, and any error rolls the whole transaction
-// back, so the rules see the same outcome as with writes sent at once.
+// Two things keep that one writer fast. Each shopd commits the Updates
+// that arrive together as one transaction, each in its own savepoint (see
+// committer): one lock hand-over and one WAL flush for the group. And
+// round trips, which is what a transaction holding the lock waits on, are
+// few: writes queue and go to the server in one batch with the next read
+// or with the COMMIT.
 type Postgres struct {
-	pool   *pgxpool.Pool // Reads (View), migrations.
-	writer *pgxpool.Pool // Update: few connections, as only one can hold the write lock.
+	pool    *pgxpool.Pool // Reads (View), migrations.
+	writer  *pgxpool.Pool // Update: few connections, as only one can hold the write lock.
+	jobs    chan *pgJob   // Updates for the committer.
+	quit    chan struct{} // Closed by Close.
+	stopped chan struct{} // Closed when the committer has returned.
+	once    sync.Once
 }
 
 // PostgresOptions tunes OpenPostgres.
@@ -94,7 +101,8 @@ func OpenPostgres(ctx context.Context, url string, o PostgresOptions) (*Postgres
 		pool.Close()
 		return nil, fmt.Errorf("open shop database %s: %w", redact(cfg), err)
 	}
-	s := &Postgres{pool: pool, writer: writer}
+	s := &Postgres{pool: pool, writer: writer, jobs: make(chan *pgJob), quit: make(chan struct{}), stopped: make(chan struct{})}
+	go s.committer()
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open shop database %s: %w", redact(cfg), err)
@@ -108,10 +116,15 @@ func redact(cfg *pgxpool.Config) string {
 	return fmt.Sprintf("postgres://%s@%s:%d/%s", c.User, c.Host, c.Port, c.Database)
 }
 
-// Close closes the connection pools.
+// Close waits for the group being committed, then closes the pools.
+// Updates after Close fail.
 func (s *Postgres) Close() error {
-	s.pool.Close()
-	s.writer.Close()
+	s.once.Do(func() {
+		close(s.quit)
+		<-s.stopped
+		s.pool.Close()
+		s.writer.Close()
+	})
 	return nil
 }
 
@@ -212,55 +225,209 @@ func (s *Postgres) migrate(ctx context.Context) error {
 	return nil
 }
 
-// View implements Store: fn reads one REPEATABLE READ snapshot.
+// View implements Store: fn reads one REPEATABLE READ snapshot. BEGIN
+// goes to the server with the first read.
 func (s *Postgres) View(ctx context.Context, fn func(Tx) error) error {
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return desksync.E("read shop database", desksync.Internal, err)
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	return fn(&pgTx{ctx: ctx, tx: tx})
+	// Release drops a connection left inside a transaction.
+	defer conn.Release()
+	t := &pgTx{ctx: ctx, c: conn, batch: &pgx.Batch{}}
+	t.queue("begin", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+	err = fn(t)
+	if t.begun {
+		if _, rerr := conn.Exec(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil && err == nil {
+			err = desksync.E("read shop database", desksync.Internal, rerr)
+		}
+	}
+	return err
 }
 
-// Update implements Store: fn runs under the chain-wide write lock.
+// Update implements Store: fn runs under the chain-wide write lock, in
+// this shopd's next group commit (see committer).
 func (s *Postgres) Update(ctx context.Context, fn func(Tx) error) error {
-	// BEGIN and the lock in one round trip.
-	tx, err := s.writer.BeginTx(ctx, pgx.TxOptions{BeginQuery: pgBeginWrite})
-	if err != nil {
-		return desksync.E("write shop database", desksync.Internal, err)
+	j := &pgJob{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case s.jobs <- j:
+	case <-ctx.Done():
+		return desksync.E("write shop database", desksync.Unavailable, ctx.Err())
+	case <-s.quit:
+		return desksync.E("write shop database", desksync.Unavailable, "the database is closed")
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	t := &pgTx{ctx: ctx, tx: tx, batch: &pgx.Batch{}}
-	if err := fn(t); err != nil {
-		return err
-	}
-	if err := t.flush(); err != nil {
-		return err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return desksync.E("write shop database", desksync.Internal, err)
-	}
-	return nil
+	// Once handed over, the job may commit: wait for the outcome.
+	return <-j.done
 }
 
-var pgBeginWrite = fmt.Sprintf("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(%d)", pgWriteLock)
+// pgJob is one Update waiting for its group.
+type pgJob struct {
+	ctx  context.Context
+	fn   func(Tx) error
+	done chan error
+}
 
-// pgTx implements Tx on a pgx transaction.
+// maxGroup caps how many Updates share one commit.
+const maxGroup = 64
+
+// committer runs this shopd's write transactions: it takes the Updates
+// waiting at the moment and runs them one after another in one PostgreSQL
+// transaction under the write lock, each inside a savepoint, so that one
+// whose rules refuse it (or whose statement fails) is rolled back alone,
+// and commits them together: one WAL flush (fsync) for the group instead
+// of one each. Each Update still sees every earlier one's writes, as if
+// alone; the desk hears of its change only after the group's COMMIT.
+func (s *Postgres) committer() {
+	defer close(s.stopped)
+	for {
+		var group []*pgJob
+		select {
+		case j := <-s.jobs:
+			group = append(group, j)
+		case <-s.quit:
+			return
+		}
+	more:
+		for len(group) < maxGroup {
+			select {
+			case j := <-s.jobs:
+				group = append(group, j)
+			default:
+				break more
+			}
+		}
+		s.runGroup(group)
+	}
+}
+
+func (s *Postgres) runGroup(group []*pgJob) {
+	ctx := context.Background()
+	results := make([]error, len(group))
+	finish := func(err error) {
+		for i, j := range group {
+			if results[i] == nil {
+				results[i] = err
+			}
+			j.done <- results[i]
+		}
+	}
+	conn, err := s.writer.Acquire(ctx)
+	if err != nil {
+		finish(desksync.E("write shop database", desksync.Internal, err))
+		return
+	}
+	defer conn.Release()
+	t := &pgTx{ctx: ctx, c: conn, batch: &pgx.Batch{}}
+	t.queue("begin", "BEGIN ISOLATION LEVEL READ COMMITTED")
+	t.queue("take the write lock", "SELECT pg_advisory_xact_lock($1)", pgWriteLock)
+	ran := false
+	for i, j := range group {
+		if err := j.ctx.Err(); err != nil {
+			results[i] = desksync.E("write shop database", desksync.Unavailable, err)
+			continue
+		}
+		ran = true
+		t.queue("savepoint", "SAVEPOINT u")
+		mark, flushes := len(t.batch.QueuedQueries), t.flushes
+		// The statements run on the group's context: a desk hanging up
+		// must not cancel a statement and with it the others' commit.
+		err := runJob(t, j.fn)
+		if err == nil {
+			t.queue("release savepoint", "RELEASE SAVEPOINT u")
+			if err = t.flush(); err != nil {
+				err = desksync.E("write shop database", desksync.Internal, err)
+			}
+		}
+		if err != nil {
+			results[i] = err
+			if t.flushes == flushes {
+				// Nothing of this Update reached the server: forget it.
+				t.batch.QueuedQueries = t.batch.QueuedQueries[:mark]
+				t.ops = t.ops[:mark]
+			} else if conn.Conn().PgConn().TxStatus() == 'E' {
+				// A statement failed and the transaction refuses all but
+				// a rollback, even the preparing of the next batch's
+				// statements: roll back to the savepoint now.
+				t.batch.QueuedQueries, t.ops = nil, nil
+				if _, err := conn.Exec(ctx, "ROLLBACK TO SAVEPOINT u; RELEASE SAVEPOINT u", pgx.QueryExecModeSimpleProtocol); err != nil {
+					// The group is lost: all its Updates fail.
+					conn.Exec(ctx, "ROLLBACK", pgx.QueryExecModeSimpleProtocol)
+					for k := range results {
+						if k > i || results[k] == nil {
+							results[k] = desksync.E("write shop database", desksync.Internal, err)
+						}
+					}
+					finish(nil)
+					return
+				}
+			} else {
+				t.queue("roll back to savepoint", "ROLLBACK TO SAVEPOINT u")
+				t.queue("release savepoint", "RELEASE SAVEPOINT u")
+			}
+		}
+	}
+	if !ran {
+		finish(nil)
+		return
+	}
+	t.queue("commit", "COMMIT")
+	if err := t.flush(); err != nil {
+		conn.Exec(ctx, "ROLLBACK")
+		for i := range results {
+			if results[i] == nil {
+				results[i] = desksync.E("write shop database", desksync.Internal, err)
+			}
+		}
+	}
+	finish(nil)
+}
+
+// runJob runs fn, turning a panic into an error: the committer serves
+// every request, and one bug must not take the process down.
+func runJob(t *pgTx, fn func(Tx) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = desksync.E("write shop database", desksync.Internal, fmt.Sprintf("panic: %v", p))
+		}
+	}()
+	return fn(t)
+}
+
+// pgConn is what pgTx sends statements through.
+type pgConn interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// pgTx implements Tx on one connection inside a transaction. Statements
+// that need no answer (BEGIN, writes, COMMIT) queue and go to the server
+// in one batch with the next read.
 type pgTx struct {
-	ctx   context.Context
-	tx    pgx.Tx
-	batch *pgx.Batch // Writes not sent yet; nil in View.
-	ops   []string   // What each queued write is, for its error.
+	ctx     context.Context
+	c       pgConn
+	batch   *pgx.Batch
+	ops     []string // What each queued statement is, for its error.
+	begun   bool     // BEGIN has been sent.
+	flushes int      // Batches sent so far.
+}
+
+func (t *pgTx) queue(op, query string, args ...any) {
+	t.batch.Queue(query, args...)
+	t.ops = append(t.ops, op)
 }
 
 // flush sends the queued writes.
 func (t *pgTx) flush() error {
-	if t.batch == nil || t.batch.Len() == 0 {
+	if t.batch.Len() == 0 {
 		return nil
 	}
 	b, ops := t.batch, t.ops
 	t.batch, t.ops = &pgx.Batch{}, nil
-	err := t.tx.SendBatch(t.ctx, b).Close()
+	t.begun = true
+	t.flushes++
+	err := t.c.SendBatch(t.ctx, b).Close()
 	if err != nil {
 		return internal(strings.Join(slices.Compact(ops), ", "), err)
 	}
@@ -269,8 +436,8 @@ func (t *pgTx) flush() error {
 
 // queryRow reads one row; queued writes go along in the same round trip.
 func (t *pgTx) queryRow(query string, args ...any) pgx.Row {
-	if t.batch == nil || t.batch.Len() == 0 {
-		return t.tx.QueryRow(t.ctx, query, args...)
+	if t.batch.Len() == 0 {
+		return t.c.QueryRow(t.ctx, query, args...)
 	}
 	return &batchRow{t: t, query: query, args: args}
 }
@@ -303,7 +470,7 @@ func (t *pgTx) query(query string, args ...any) (pgx.Rows, error) {
 	if err := t.flush(); err != nil {
 		return nil, err
 	}
-	return t.tx.Query(t.ctx, query, args...)
+	return t.c.Query(t.ctx, query, args...)
 }
 
 func (t *pgTx) getDoc(op, what string, v any, query string, args ...any) error {
@@ -342,15 +509,10 @@ func pgListDocs[T any](t *pgTx, op string, query string, args ...any) ([]T, erro
 	return out, internal(op, rows.Err())
 }
 
-// exec runs a write: queued in Update, at once otherwise.
+// exec queues a write.
 func (t *pgTx) exec(op, query string, args ...any) error {
-	if t.batch != nil {
-		t.batch.Queue(query, args...)
-		t.ops = append(t.ops, op)
-		return nil
-	}
-	_, err := t.tx.Exec(t.ctx, query, args...)
-	return internal(op, err)
+	t.queue(op, query, args...)
+	return nil
 }
 
 // nextSeq takes the next changes-feed number. Update holds the write lock,
@@ -635,7 +797,7 @@ func (t *pgTx) PurgeIdempotency(before time.Time) (int64, error) {
 	if err := t.flush(); err != nil {
 		return 0, err
 	}
-	tag, err := t.tx.Exec(t.ctx, "DELETE FROM idempotency WHERE created_at < $1", before.UnixMilli())
+	tag, err := t.c.Exec(t.ctx, "DELETE FROM idempotency WHERE created_at < $1", before.UnixMilli())
 	if err != nil {
 		return 0, internal("purge idempotency keys", err)
 	}
