@@ -21,6 +21,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/assets"
 	"github.com/skranke/skranke/printer"
 	"github.com/skranke/skranke/scanner"
@@ -123,10 +124,10 @@ type Desk struct {
 	lastActivity atomic.Int64 // Unix nanoseconds.
 
 	// UI-goroutine state.
-	staff       *desksync.Staff
+	staff       *skranke.Staff
 	screen      Screen
-	centre      desksync.Centre
-	deskInfo    desksync.DeskInfo
+	centre      skranke.Centre
+	deskInfo    skranke.DeskInfo
 	msgBg       *canvas.Rectangle
 	onlineDot   *canvas.Circle
 	training    fyne.CanvasObject
@@ -248,7 +249,7 @@ func (d *Desk) build() {
 	// widening the window beyond a small desk screen.
 	d.centreName.Truncation = fyne.TextTruncateEllipsis
 
-	var staffList []desksync.Staff
+	var staffList []skranke.Staff
 	if d.Login != nil {
 		staffList = d.Login.staff // A rebuild (new language) keeps the staff list.
 	}
@@ -458,7 +459,7 @@ func (d *Desk) RunPending() int {
 }
 
 // Staff returns the logged-in staff member, or nil when the desk is locked.
-func (d *Desk) Staff() *desksync.Staff { return d.staff }
+func (d *Desk) Staff() *skranke.Staff { return d.staff }
 
 // CurrentScreen returns the screen shown.
 func (d *Desk) CurrentScreen() Screen { return d.screen }
@@ -469,10 +470,10 @@ func (d *Desk) Config() Config { return d.cfg }
 // canReport reports whether the staff member may see the daily report:
 // managers, and accountants, who read but do not change.
 func (d *Desk) canReport() bool {
-	return d.isManager() || (d.staff != nil && d.staff.Role == desksync.RoleAccountant)
+	return d.isManager() || (d.staff != nil && d.staff.Role == skranke.RoleAccountant)
 }
 
-func (d *Desk) isManager() bool { return d.staff != nil && d.staff.Role == desksync.RoleManager }
+func (d *Desk) isManager() bool { return d.staff != nil && d.staff.Role == skranke.RoleManager }
 
 // Show switches to screen s; managers only for the report and settings.
 func (d *Desk) Show(s Screen) {
@@ -714,7 +715,7 @@ func (d *Desk) showLogin() {
 }
 
 // loggedIn is called by the login screen on success.
-func (d *Desk) loggedIn(s desksync.Staff) {
+func (d *Desk) loggedIn(s skranke.Staff) {
 	d.staff = &s
 	d.touch()
 	slog.Info("staff logged in", "staff", s.ID, "role", s.Role)
@@ -723,11 +724,11 @@ func (d *Desk) loggedIn(s desksync.Staff) {
 	d.Show(ScreenScan)
 }
 
-func roleName(r desksync.Role) string {
+func roleName(r skranke.Role) string {
 	switch r {
-	case desksync.RoleManager:
+	case skranke.RoleManager:
 		return tr("role.manager", "manager")
-	case desksync.RoleAccountant:
+	case skranke.RoleAccountant:
 		return tr("role.accountant", "accountant")
 	}
 	return tr("role.staff", "staff")

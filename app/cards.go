@@ -10,8 +10,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-
-	"github.com/skranke/skranke/scanner"
+	"github.com/skranke/skranke"
 	desksync "github.com/skranke/skranke/sync"
 )
 
@@ -98,7 +97,7 @@ func newCardScreen(d *Desk) *CardScreen {
 }
 
 // Card returns the card shown, or nil.
-func (c *CardScreen) Card() *desksync.Card { return c.lookup.Card }
+func (c *CardScreen) Card() *skranke.Card { return c.lookup.Card }
 
 func (c *CardScreen) focusTarget() fyne.Focusable { return c.Entry }
 
@@ -122,14 +121,14 @@ func (c *CardScreen) updateActions() {
 	usable := card != nil && !c.lookup.FromCache && card.Usable(c.d.now()) && c.d.staff != nil && !c.unsettled[card.Code]
 	setEnabled(c.RedeemAll, usable)
 	setEnabled(c.Redeem, usable)
-	setEnabled(c.Reprint, card != nil && card.Status == desksync.CardActive)
+	setEnabled(c.Reprint, card != nil && card.Status == skranke.CardActive)
 }
 
 // Lookup finds the gift card with code and shows it.
 func (c *CardScreen) Lookup(code string) {
 	c.clear()
 	c.banner.set(tr("scan.looking", "Looking up…"), colReady)
-	c.Code.Text = scanner.Group(code)
+	c.Code.Text = skranke.GroupCode(code)
 	c.Code.Refresh()
 	seq := c.seq
 	c.d.async(func(ctx context.Context) func() {
@@ -140,11 +139,11 @@ func (c *CardScreen) Lookup(code string) {
 			}
 			if err != nil {
 				slog.Info("gift card lookup failed", "code", code, "err", err)
-				switch desksync.KindOf(err) {
-				case desksync.NotFound:
+				switch skranke.KindOf(err) {
+				case skranke.NotFound:
 					c.banner.set(tr("cards.unknown", "UNKNOWN GIFT CARD"), colBad)
-					c.Detail.SetText(tr("cards.unknown_detail", "No gift card has the code {{.Code}}.", m{"Code": scanner.Group(code)}))
-				case desksync.Unavailable:
+					c.Detail.SetText(tr("cards.unknown_detail", "No gift card has the code {{.Code}}.", m{"Code": skranke.GroupCode(code)}))
+				case skranke.Unavailable:
 					c.banner.set(tr("cards.offline", "OFFLINE – NOT IN CACHE"), colWarn)
 					c.Detail.SetText(tr("cards.offline_detail", "The shop cannot be reached and this desk has no copy of the card. Gift cards can only be used online."))
 				default:
@@ -168,14 +167,14 @@ func (c *CardScreen) show(lk desksync.CardLookup) {
 	}
 	slog.Info("gift card shown", "code", card.Code, "status", card.Status, "from_cache", lk.FromCache)
 	now := c.d.now()
-	c.Code.Text = scanner.Group(card.Code)
+	c.Code.Text = skranke.GroupCode(card.Code)
 	c.Code.Refresh()
 	c.Balance.Text = card.Balance.String()
 	c.Balance.Refresh()
 	switch {
-	case card.Status == desksync.CardVoided:
+	case card.Status == skranke.CardVoided:
 		c.banner.set(tr("cards.voided", "VOIDED – REPLACED BY A NEW CARD"), colBad)
-	case card.Status == desksync.CardSpent || card.Balance <= 0:
+	case card.Status == skranke.CardSpent || card.Balance <= 0:
 		c.banner.set(tr("cards.spent", "USED UP"), colDone)
 	case !now.Before(card.ExpiresAt):
 		c.banner.set(tr("cards.expired", "EXPIRED"), colBad)
@@ -199,12 +198,12 @@ func (c *CardScreen) show(lk desksync.CardLookup) {
 	if len(lk.Chain) > 1 {
 		c.Chain.Add(boldLabel(tr("cards.chain", "Card chain (oldest first)")))
 		for _, k := range lk.Chain {
-			line := scanner.Group(k.Code) + " · " + cardStatusName(k.Status) + " · " + k.Balance.String()
+			line := skranke.GroupCode(k.Code) + " · " + cardStatusName(k.Status) + " · " + k.Balance.String()
 			if k.Code == card.Code {
 				line = "→ " + line
 			}
 			if k.ParentCode != "" {
-				line += " · " + tr("cards.parent", "remainder of {{.Code}}", m{"Code": scanner.Group(k.ParentCode)})
+				line += " · " + tr("cards.parent", "remainder of {{.Code}}", m{"Code": skranke.GroupCode(k.ParentCode)})
 			}
 			c.Chain.Add(rowLabel(line))
 		}
@@ -216,7 +215,7 @@ func (c *CardScreen) show(lk desksync.CardLookup) {
 			if who == "" {
 				who = r.StaffID
 			}
-			c.Chain.Add(rowLabel(fmtDateTime(r.At) + " · " + scanner.Group(r.CardCode) + " · " + r.Amount.String() + " · " + who))
+			c.Chain.Add(rowLabel(fmtDateTime(r.At) + " · " + skranke.GroupCode(r.CardCode) + " · " + r.Amount.String() + " · " + who))
 		}
 	}
 	c.updateActions()
@@ -227,13 +226,13 @@ func (c *CardScreen) show(lk desksync.CardLookup) {
 	}
 }
 
-func cardStatusName(s desksync.GiftCardStatus) string {
+func cardStatusName(s skranke.GiftCardStatus) string {
 	switch s {
-	case desksync.CardActive:
+	case skranke.CardActive:
 		return tr("cards.st_active", "active")
-	case desksync.CardVoided:
+	case skranke.CardVoided:
 		return tr("cards.st_voided", "voided")
-	case desksync.CardSpent:
+	case skranke.CardSpent:
 		return tr("cards.st_spent", "used up")
 	}
 	return string(s)
@@ -250,7 +249,7 @@ func (c *CardScreen) redeemTyped() {
 	if card == nil {
 		return
 	}
-	amt, err := desksync.ParseMoney(c.Amount.Text)
+	amt, err := skranke.ParseMoney(c.Amount.Text)
 	if err != nil || amt <= 0 {
 		c.d.sayErr(tr("cards.bad_amount", "Type the amount to use, such as 250 or 99,50."))
 		c.d.focus(c.Amount)
@@ -264,7 +263,7 @@ func (c *CardScreen) redeemTyped() {
 	c.redeem(amt)
 }
 
-func (c *CardScreen) redeem(amt desksync.Money) {
+func (c *CardScreen) redeem(amt skranke.Money) {
 	card := c.Card()
 	if card == nil || c.d.staff == nil || c.redeeming {
 		return
@@ -300,7 +299,7 @@ func (c *CardScreen) redeem(amt desksync.Money) {
 			if err != nil {
 				slog.Info("redemption refused", "code", code, "staff", staff.ID, "err", err)
 				switch {
-				case desksync.Is(err, desksync.Unknown):
+				case skranke.KindOf(err) == skranke.Unknown:
 					// The shop may have taken it before the line went down:
 					// no blind second try; the sync settles it.
 					c.d.sayErr(tr("cards.checking", "The shop did not answer; checking whether the card was charged…"))
@@ -308,7 +307,7 @@ func (c *CardScreen) redeem(amt desksync.Money) {
 					if seq == c.seq {
 						c.Lookup(code)
 					}
-				case desksync.Is(err, desksync.Unavailable):
+				case skranke.KindOf(err) == skranke.Unavailable:
 					c.d.sayErr(tr("cards.no_answer", "The shop did not answer, so the card was not used here. Check the balance shown before you try again."))
 					if seq == c.seq {
 						c.Lookup(code)
@@ -335,7 +334,7 @@ func (c *CardScreen) redeem(amt desksync.Money) {
 
 // redeemed tells staff what a redemption did and prints the void slip and,
 // on partial use, the new card.
-func (c *CardScreen) redeemed(res desksync.RedeemResult, staff desksync.Staff) {
+func (c *CardScreen) redeemed(res desksync.RedeemResult, staff skranke.Staff) {
 	amt := res.Redemption.Amount
 	if res.Remainder != nil {
 		c.d.sayOK(tr("cards.partial_done", "Used {{.Amount}}. The old card is void; hand over the new card for {{.Rest}} that is printing.",
@@ -351,7 +350,7 @@ func (c *CardScreen) redeemed(res desksync.RedeemResult, staff desksync.Staff) {
 // awaitOutcome waits for the sync to find out whether the shop took a
 // redemption whose answer was lost, and then says so (and prints what a
 // redemption prints). Until then the card cannot be used again here.
-func (c *CardScreen) awaitOutcome(id, code string, amt desksync.Money, staff desksync.Staff) {
+func (c *CardScreen) awaitOutcome(id, code string, amt skranke.Money, staff skranke.Staff) {
 	if c.unsettled == nil {
 		c.unsettled = map[string]bool{}
 	}
@@ -366,7 +365,7 @@ func (c *CardScreen) awaitOutcome(id, code string, amt desksync.Money, staff des
 		}
 		return func() {
 			delete(c.unsettled, code)
-			grouped := scanner.Group(code)
+			grouped := skranke.GroupCode(code)
 			if o.Done && o.Redemption != nil {
 				slog.Info("lost redemption was taken by the shop", "code", code, "id", id)
 				c.redeemed(*o.Redemption, staff)

@@ -3,7 +3,7 @@ package app
 import (
 	"errors"
 
-	desksync "github.com/skranke/skranke/sync"
+	"github.com/skranke/skranke"
 )
 
 // errText turns an error from the desk into a sentence for staff.
@@ -11,20 +11,20 @@ func errText(err error) string {
 	if err == nil {
 		return ""
 	}
-	switch desksync.KindOf(err) {
-	case desksync.Unavailable:
+	switch skranke.KindOf(err) {
+	case skranke.Unavailable:
 		return tr("err.unavailable", "The shop cannot be reached (offline).")
-	case desksync.Unauthorized:
+	case skranke.Unauthorized:
 		return tr("err.unauthorized", "The shop did not accept the desk token or PIN. Check Settings.")
-	case desksync.Forbidden:
+	case skranke.Forbidden:
 		return tr("err.forbidden", "Your role does not allow this.")
-	case desksync.NotFound:
+	case skranke.NotFound:
 		return tr("err.not_found", "Not found.")
-	case desksync.NotPayable:
+	case skranke.NotPayable:
 		return tr("err.not_payable", "The purchase is not paid, so it cannot be delivered.")
-	case desksync.Conflict:
+	case skranke.Conflict:
 		return tr("err.conflict", "The shop refused: {{.Msg}}", m{"Msg": innermost(err)})
-	case desksync.Invalid:
+	case skranke.Invalid:
 		return tr("err.invalid", "Invalid: {{.Msg}}", m{"Msg": innermost(err)})
 	}
 	return err.Error()

@@ -12,9 +12,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/app"
 	"github.com/skranke/skranke/printer"
-	"github.com/skranke/skranke/scanner"
 	desksync "github.com/skranke/skranke/sync"
 )
 
@@ -147,10 +147,10 @@ func TestGiftCardPartialUsePrintsRemainder(t *testing.T) {
 	c.Amount.Submit()
 	f.idle()
 	old := f.shop.Card(code)
-	assert.Equal(t, desksync.CardVoided, old.Status, "the used card is voided")
+	assert.Equal(t, skranke.CardVoided, old.Status, "the used card is voided")
 	require.NotEmpty(t, old.RemainderCode)
 	rem := f.shop.Card(old.RemainderCode)
-	assert.Equal(t, desksync.Money(75000), rem.Balance)
+	assert.Equal(t, skranke.Money(75000), rem.Balance)
 	assert.Contains(t, f.d.Message.Text, "kr 750,00")
 	// The screen now shows the remainder card, with its chain.
 	require.NotNil(t, c.Card())
@@ -171,12 +171,12 @@ func TestGiftCardPartialUsePrintsRemainder(t *testing.T) {
 	c.Amount.Submit()
 	f.idle()
 	assert.Contains(t, f.d.Message.Text, "only kr 750,00")
-	assert.Equal(t, desksync.Money(75000), f.shop.Card(rem.Code).Balance)
+	assert.Equal(t, skranke.Money(75000), f.shop.Card(rem.Code).Balance)
 
 	// Whole use spends it.
 	test.Tap(c.RedeemAll)
 	f.idle()
-	assert.Equal(t, desksync.CardSpent, f.shop.Card(rem.Code).Status)
+	assert.Equal(t, skranke.CardSpent, f.shop.Card(rem.Code).Status)
 	assert.Contains(t, c.State.Text, "USED UP")
 }
 
@@ -263,7 +263,7 @@ func TestCreditIsForManagers(t *testing.T) {
 	f.idle()
 	p := f.shop.Purchase(code)
 	require.Len(t, p.Credits, 1, f.d.Message.Text)
-	assert.Equal(t, desksync.Money(10000), p.Credits[0].Amount)
+	assert.Equal(t, skranke.Money(10000), p.Credits[0].Amount)
 	assert.Equal(t, "ingrid", p.Credits[0].StaffID)
 	assert.Equal(t, "Kurset ble flyttet", p.Credits[0].Reason)
 	assert.Contains(t, s.Buyer.Text, "Credited: kr 100,00")
@@ -273,7 +273,7 @@ func TestCreditIsForManagers(t *testing.T) {
 	test.Type(s.CreditReason, "Kunden angret")
 	test.Tap(s.CreditConfirm)
 	f.idle()
-	assert.Equal(t, desksync.Credited, f.shop.Purchase(code).Status)
+	assert.Equal(t, skranke.Credited, f.shop.Purchase(code).Status)
 	assert.Equal(t, app.StateNotPayable, s.StateNow())
 }
 
@@ -394,7 +394,7 @@ func TestScanIntoAmountFieldOpensTheCard(t *testing.T) {
 	f.idle()
 	require.NotNil(t, c.Card())
 	assert.Equal(t, second, c.Card().Code, "the scan opened the other card")
-	assert.Equal(t, desksync.Money(100000), f.shop.Card(first).Balance, "nothing was used")
+	assert.Equal(t, skranke.Money(100000), f.shop.Card(first).Balance, "nothing was used")
 }
 
 func TestRedeemWithoutAnswerShowsCurrentState(t *testing.T) {
@@ -418,7 +418,7 @@ func TestRedeemWithoutAnswerShowsCurrentState(t *testing.T) {
 	f.cutOff.Store(false)
 	f.eventually(func() bool { return strings.Contains(f.d.Message.Text, "Settled") }, "the outcome is never shown: %q", f.d.Message.Text)
 	assert.Contains(t, f.d.Message.Text, "was not charged")
-	assert.Equal(t, desksync.Money(200000), f.shop.Card(code).Balance)
+	assert.Equal(t, skranke.Money(200000), f.shop.Card(code).Balance)
 	f.idle()
 	assert.Equal(t, 0, f.d.Waiting())
 }
@@ -439,7 +439,7 @@ func TestRedeemAnswerLostThenSettledCharged(t *testing.T) {
 	f.idle()
 	require.Contains(t, f.d.Message.Text, "The shop did not answer; checking whether the card was charged")
 	shopCard := f.shop.Card(code)
-	require.Equal(t, desksync.CardVoided, shopCard.Status, "the shop did take it")
+	require.Equal(t, skranke.CardVoided, shopCard.Status, "the shop did take it")
 	assert.True(t, c.Redeem.Disabled(), "no blind second try")
 	assert.NotContains(t, string(f.printed()), shopCard.RemainderCode, "nothing printed before it is known")
 	f.breakAfter.Store(nil)
@@ -474,7 +474,7 @@ func TestDeliveringGiftCardLine(t *testing.T) {
 	f.key(fyne.KeyReturn)
 	require.Equal(t, app.StateDelivered, f.d.Scan.StateNow(), f.d.Message.Text)
 	f.eventually(func() bool { return !f.d.Busy() && bytes.Contains(f.printed(), []byte(card)) }, "the gift card is not printed: %q", f.d.Message.Text)
-	assert.Contains(t, f.d.Message.Text, "Hand over the 1 gift card(s) that are printing: "+scanner.Group(card))
+	assert.Contains(t, f.d.Message.Text, "Hand over the 1 gift card(s) that are printing: "+skranke.GroupCode(card))
 	text := printedText(t, f.printed())
 	assert.Contains(t, text, "[barcode "+card+"]", "the card's code in a barcode")
 	assert.Contains(t, text, "[qr "+card+"]")
@@ -537,10 +537,10 @@ func TestGiftCardsPrintWhenSyncBringsThem(t *testing.T) {
 	f := mustOpen(t)
 	f.login("kari", "1234")
 	f.blockFeed.Store(true) // The desk learns of the new purchase only by scanning it.
-	p := f.shop.CreatePurchase(desksync.Purchase{
-		Buyer:  desksync.Buyer{Name: "Ola Berg"},
-		Status: desksync.Captured, Acquirer: "nets",
-		Lines: []desksync.Line{{ProductID: "gavekort-500", Quantity: 1}},
+	p := f.shop.CreatePurchase(skranke.Purchase{
+		Buyer:  skranke.Buyer{Name: "Ola Berg"},
+		Status: skranke.Captured, Acquirer: "nets",
+		Lines: []skranke.Line{{ProductID: "gavekort-500", Quantity: 1}},
 	})
 	f.scan(p.Code)
 	require.Equal(t, app.StateDeliverable, f.d.Scan.StateNow(), f.d.Scan.State.Text)

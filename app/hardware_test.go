@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/app"
 	"github.com/skranke/skranke/scanner"
 )
@@ -37,7 +38,7 @@ func TestSerialScanner(t *testing.T) {
 	_, err = master.Write([]byte(code + "\r"))
 	require.NoError(t, err)
 	f.eventually(func() bool { return f.d.Scan.StateNow() == app.StateDeliverable && !f.d.Busy() }, "the serial scan shows the purchase: %q", f.d.Scan.State.Text)
-	assert.Equal(t, scanner.Group(code), f.d.Scan.Code.Text)
+	assert.Equal(t, skranke.GroupCode(code), f.d.Scan.Code.Text)
 	assert.Contains(t, f.d.Status.Scanner.Text, "serial:"+port)
 	assert.Contains(t, f.d.Status.Scanner.Text, "serial:"+port+": connected")
 

@@ -11,7 +11,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	desksync "github.com/skranke/skranke/sync"
+	"github.com/skranke/skranke"
 )
 
 // LoginScreen is where staff choose their name and type their PIN.
@@ -33,7 +33,7 @@ type LoginScreen struct {
 	d        *Desk
 	loading  bool
 	loadErr  bool // Error shows a failure to load the staff list.
-	staff    []desksync.Staff
+	staff    []skranke.Staff
 	selected int
 	grid     *fyne.Container
 	obj      fyne.CanvasObject
@@ -100,7 +100,7 @@ func (l *LoginScreen) reload() {
 	})
 }
 
-func (l *LoginScreen) setStaff(staff []desksync.Staff) {
+func (l *LoginScreen) setStaff(staff []skranke.Staff) {
 	sort.SliceStable(staff, func(i, j int) bool { return staff[i].Name < staff[j].Name })
 	prev := ""
 	if l.selected >= 0 && l.selected < len(l.staff) {
@@ -113,7 +113,7 @@ func (l *LoginScreen) setStaff(staff []desksync.Staff) {
 	l.grid.RemoveAll()
 	for i, s := range staff {
 		label := s.Name
-		if s.Role == desksync.RoleManager {
+		if s.Role == skranke.RoleManager {
 			label += " ★"
 		}
 		b := newButton(l.d, label, theme.AccountIcon(), func() { l.choose(i) })
@@ -174,7 +174,7 @@ func (l *LoginScreen) submit() {
 			l.PIN.SetText("")
 			if err != nil {
 				slog.Info("login refused", "staff", id, "err", err)
-				if desksync.Is(err, desksync.Unauthorized) {
+				if skranke.KindOf(err) == skranke.Unauthorized {
 					l.Error.SetText(tr("login.wrong_pin", "Wrong PIN. Try again."))
 				} else {
 					l.Error.SetText(tr("login.failed", "Could not log in: {{.Err}}", m{"Err": errText(err)}))

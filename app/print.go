@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/printer"
-	"github.com/skranke/skranke/scanner"
 	desksync "github.com/skranke/skranke/sync"
 )
 
@@ -134,35 +134,25 @@ func (d *Desk) centreLines() []string {
 
 // deliveryNote builds the note for a delivery: what was handed over now,
 // before, and what remains.
-func (d *Desk) deliveryNote(before, after *desksync.Purchase, dl desksync.Delivery, req desksync.DeliverRequest, sig image.Image) printer.DeliveryNote {
-	now := map[string]int{}
+func (d *Desk) deliveryNote(before, after *skranke.Purchase, dl skranke.Delivery, req desksync.DeliverRequest, sig image.Image) printer.DeliveryNote {
 	lines := dl.Lines
 	if len(lines) == 0 {
 		lines = req.Lines
 	}
-	for _, l := range lines {
-		now[l.LineID] += l.Quantity
-	}
-	prev := map[string]int{}
-	if before != nil {
-		for _, l := range before.Lines {
-			prev[l.ID] = l.Delivered
-		}
+	var nl []printer.NoteLine
+	for _, l := range skranke.NoteLines(before, after, lines) {
+		nl = append(nl, printer.NoteLine{
+			Name:            l.Line.Name,
+			Ordered:         l.Line.Quantity,
+			DeliveredNow:    l.Now,
+			DeliveredBefore: l.Before,
+			Remaining:       l.Remaining,
+			Amount:          l.Line.Total().String(),
+		})
 	}
 	src := after
 	if src == nil {
 		src = before
-	}
-	var nl []printer.NoteLine
-	for _, l := range src.Lines {
-		nl = append(nl, printer.NoteLine{
-			Name:            l.Name,
-			Ordered:         l.Quantity,
-			DeliveredNow:    now[l.ID],
-			DeliveredBefore: prev[l.ID],
-			Remaining:       max(l.Quantity-prev[l.ID]-now[l.ID], 0),
-			Amount:          l.Total().String(),
-		})
 	}
 	at := dl.At
 	if at.IsZero() {
@@ -186,7 +176,7 @@ func (d *Desk) deliveryNote(before, after *desksync.Purchase, dl desksync.Delive
 }
 
 // giftCardDoc is a gift card fit to hand over; copy marks a reprint KOPI.
-func (d *Desk) giftCardDoc(c desksync.Card, copy bool) *printer.Document {
+func (d *Desk) giftCardDoc(c skranke.Card, copy bool) *printer.Document {
 	return printer.GiftCard{
 		CentreName: d.centreTitle(),
 		Logo:       d.logo,
@@ -203,7 +193,7 @@ func (d *Desk) giftCardDoc(c desksync.Card, copy bool) *printer.Document {
 }
 
 // voidSlip records that a card was used and, on partial use, replaced.
-func (d *Desk) voidSlip(old desksync.Card, rem *desksync.Card, r desksync.Redemption, staff desksync.Staff) *printer.Document {
+func (d *Desk) voidSlip(old skranke.Card, rem *skranke.Card, r skranke.Redemption, staff skranke.Staff) *printer.Document {
 	v := printer.VoidSlip{
 		Code:     old.Code,
 		Amount:   r.Amount.String(),
@@ -233,7 +223,7 @@ func (d *Desk) reportDoc(day time.Time, acts []desksync.Activity, totals [][2]st
 		if a.Amount != 0 {
 			amount = a.Amount.String()
 		}
-		rows = append(rows, printer.ReportRow{Time: fmtTime(a.At), Staff: staffLabel(a), Code: scanner.Group(a.Code), What: what, Amount: amount})
+		rows = append(rows, printer.ReportRow{Time: fmtTime(a.At), Staff: staffLabel(a), Code: skranke.GroupCode(a.Code), What: what, Amount: amount})
 	}
 	return printer.DailyReport{
 		CentreName: d.centreTitle(),

@@ -18,8 +18,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-
-	"github.com/skranke/skranke/scanner"
+	"github.com/skranke/skranke"
 	desksync "github.com/skranke/skranke/sync"
 )
 
@@ -193,7 +192,7 @@ func (r *ReportScreen) filter() {
 		if !a.Synced {
 			badge = tr("report.unsynced", "waiting to sync")
 		}
-		parts := []string{fmtTime(a.At), activityName(a.Kind), staffLabel(a), scanner.Group(a.Code), a.Buyer, strings.Join(a.Products, ", ")}
+		parts := []string{fmtTime(a.At), activityName(a.Kind), staffLabel(a), skranke.GroupCode(a.Code), a.Buyer, strings.Join(a.Products, ", ")}
 		if a.Amount != 0 {
 			parts = append(parts, a.Amount.String())
 		}
@@ -233,7 +232,7 @@ func activityName(kind string) string {
 }
 
 // totals counts and sums the rows shown by kind.
-func (r *ReportScreen) totals() (deliveries, redemptions, credits int, redeemed, credited desksync.Money, unsynced int) {
+func (r *ReportScreen) totals() (deliveries, redemptions, credits int, redeemed, credited skranke.Money, unsynced int) {
 	for _, a := range r.shown {
 		switch a.Kind {
 		case "delivery":
@@ -288,7 +287,7 @@ func (r *ReportScreen) ExportCSV(w io.Writer) error {
 // csvAmount writes m in kroner as a spreadsheet reads a number, 1234,50
 // with a decimal comma or 1234.50 with a point, in integers so that no
 // amount is rounded on the way.
-func csvAmount(m desksync.Money, comma bool) string {
+func csvAmount(m skranke.Money, comma bool) string {
 	v := int64(m)
 	sign := ""
 	if v < 0 {

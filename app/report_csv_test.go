@@ -11,21 +11,21 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/app"
 	"github.com/skranke/skranke/cmd/shopd/shop"
-	desksync "github.com/skranke/skranke/sync"
 )
 
 // csvFixture opens the desk in lang with a credit of kr 1 234,50 on a
 // purchase by a buyer with æøå in her name, and shows the daily report.
 func csvFixture(t *testing.T, lang string) (*fixture, string) {
 	f := mustOpen(t, func(c *app.Config) { c.Language = lang })
-	p := f.shop.CreatePurchase(desksync.Purchase{
-		Buyer:  desksync.Buyer{Name: "Åse Ødegård"},
-		Status: desksync.Captured, Acquirer: "nets",
-		Lines: []desksync.Line{{ProductID: "kurs-yoga-8", Name: "Årskort", Kind: desksync.Service, Quantity: 1, UnitPrice: 500000, VATRate: 25}},
+	p := f.shop.CreatePurchase(skranke.Purchase{
+		Buyer:  skranke.Buyer{Name: "Åse Ødegård"},
+		Status: skranke.Captured, Acquirer: "nets",
+		Lines: []skranke.Line{{ProductID: "kurs-yoga-8", Name: "Årskort", Kind: skranke.Service, Quantity: 1, UnitPrice: 500000, VATRate: 25}},
 	})
-	manager := desksync.Staff{ID: shop.DemoManagerID, Name: "Ingrid", Role: desksync.RoleManager}
+	manager := skranke.Staff{ID: shop.DemoManagerID, Name: "Ingrid", Role: skranke.RoleManager}
 	_, err := f.desk.Credit(context.Background(), p.Code, 123450, "Flyttet fra byen", manager)
 	require.NoError(t, err)
 	f.login("ingrid", "9999")

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"image"
 	"log/slog"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -16,8 +15,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/printer"
-	"github.com/skranke/skranke/scanner"
 	desksync "github.com/skranke/skranke/sync"
 )
 
@@ -234,7 +233,7 @@ func boldLabel(text string) *widget.Label {
 func (s *ScanScreen) StateNow() ScanState { return s.state }
 
 // Purchase returns the purchase shown, or nil.
-func (s *ScanScreen) Purchase() *desksync.Purchase { return s.lookup.Purchase }
+func (s *ScanScreen) Purchase() *skranke.Purchase { return s.lookup.Purchase }
 
 // SignatureOpen reports whether the signature pad is waiting for the buyer.
 func (s *ScanScreen) SignatureOpen() bool { return s.pending != nil }
@@ -344,7 +343,7 @@ func (s *ScanScreen) updateActions() {
 	setEnabled(s.DeliverAll, canDeliver)
 	setEnabled(s.ChooseQty, canDeliver)
 	setEnabled(s.DeliverChosen, canDeliver && s.qtyMode)
-	setEnabled(s.CreditButton, p != nil && s.d.isManager() && p.Status != desksync.Credited)
+	setEnabled(s.CreditButton, p != nil && s.d.isManager() && p.Status != skranke.Credited)
 	if s.d.isManager() {
 		s.CreditButton.Show()
 	} else {
@@ -387,7 +386,7 @@ func (s *ScanScreen) showInvalid(raw, reason string) {
 func (s *ScanScreen) Lookup(code, raw string) {
 	s.reset()
 	s.setState(StateLooking, tr("scan.looking", "Looking up…"))
-	s.Code.Text = scanner.Group(code)
+	s.Code.Text = skranke.GroupCode(code)
 	s.Code.Refresh()
 	seq := s.seq
 	s.d.async(func(ctx context.Context) func() {
@@ -407,13 +406,13 @@ func (s *ScanScreen) Lookup(code, raw string) {
 
 func (s *ScanScreen) showLookupError(code, raw string, err error) {
 	slog.Info("lookup failed", "code", code, "err", err)
-	switch desksync.KindOf(err) {
-	case desksync.NotFound:
+	switch skranke.KindOf(err) {
+	case skranke.NotFound:
 		s.setState(StateUnknown, tr("scan.unknown", "UNKNOWN CODE"))
-		s.Detail.SetText(tr("scan.unknown_detail", "No purchase has the code {{.Code}} (read: “{{.Raw}}”).", m{"Code": scanner.Group(code), "Raw": raw}))
-	case desksync.Unavailable:
+		s.Detail.SetText(tr("scan.unknown_detail", "No purchase has the code {{.Code}} (read: “{{.Raw}}”).", m{"Code": skranke.GroupCode(code), "Raw": raw}))
+	case skranke.Unavailable:
 		s.setState(StateOffline, tr("scan.offline", "OFFLINE – NOT IN CACHE"))
-		s.Detail.SetText(tr("scan.offline_detail", "The shop cannot be reached and this desk has no copy of {{.Code}}. Try again when online.", m{"Code": scanner.Group(code)}))
+		s.Detail.SetText(tr("scan.offline_detail", "The shop cannot be reached and this desk has no copy of {{.Code}}. Try again when online.", m{"Code": skranke.GroupCode(code)}))
 	default:
 		s.setState(StateUnknown, tr("scan.error", "COULD NOT LOOK UP"))
 		s.Detail.SetText(errText(err))
@@ -433,7 +432,7 @@ func (s *ScanScreen) showLookup(lk desksync.Lookup) {
 		s.reset()
 		return
 	}
-	s.Code.Text = scanner.Group(p.Code)
+	s.Code.Text = skranke.GroupCode(p.Code)
 	s.Code.Refresh()
 	if lk.FromCache {
 		setText(s.Cache, tr("scan.cached", "OFFLINE – cached data, {{.Age}} old", m{"Age": fmtAge(s.d.now(), lk.CachedAt)}))
@@ -466,11 +465,11 @@ func (s *ScanScreen) showLookup(lk desksync.Lookup) {
 		s.setState(StateDelivered, tr("scan.already", "ALREADY DELIVERED"))
 		s.Detail.SetText(lastDeliveryText(p))
 	case len(p.Deliveries) > 0:
-		s.setState(StateDeliverable, tr("scan.partly", "PARTLY DELIVERED – {{.N}} left", m{"N": remainingUnits(p)}))
+		s.setState(StateDeliverable, tr("scan.partly", "PARTLY DELIVERED – {{.N}} left", m{"N": p.RemainingUnits()}))
 		s.Detail.SetText(lastDeliveryText(p))
 	default:
 		s.setState(StateDeliverable, tr("scan.deliverable", "PAID – READY TO DELIVER"))
-		s.Detail.SetText(tr("scan.deliverable_detail", "{{.N}} item(s) to hand over.", m{"N": remainingUnits(p)}))
+		s.Detail.SetText(tr("scan.deliverable_detail", "{{.N}} item(s) to hand over.", m{"N": p.RemainingUnits()}))
 	}
 	slog.Info("purchase shown", "code", p.Code, "status", p.Status, "state", s.state, "from_cache", lk.FromCache)
 	s.renderLines()
@@ -479,23 +478,10 @@ func (s *ScanScreen) showLookup(lk desksync.Lookup) {
 	s.d.focusDefault()
 }
 
-func remainingUnits(p *desksync.Purchase) int {
-	n := 0
-	for _, l := range p.Lines {
-		n += l.Remaining()
-	}
-	return n
-}
-
-func lastDeliveryText(p *desksync.Purchase) string {
-	if len(p.Deliveries) == 0 {
+func lastDeliveryText(p *skranke.Purchase) string {
+	last, ok := p.LastDelivery()
+	if !ok {
 		return ""
-	}
-	last := p.Deliveries[len(p.Deliveries)-1]
-	for _, dl := range p.Deliveries {
-		if dl.At.After(last.At) {
-			last = dl
-		}
 	}
 	who := last.StaffName
 	if who == "" {
@@ -504,57 +490,57 @@ func lastDeliveryText(p *desksync.Purchase) string {
 	return tr("scan.delivered_by", "Delivered {{.When}} by {{.Staff}}.", m{"When": fmtDateTime(last.At), "Staff": who})
 }
 
-func statusName(st desksync.PaymentStatus) string {
+func statusName(st skranke.PaymentStatus) string {
 	switch st {
-	case desksync.Pending:
+	case skranke.Pending:
 		return tr("pay.pending", "pending")
-	case desksync.Authorized:
+	case skranke.Authorized:
 		return tr("pay.authorized", "paid (authorised)")
-	case desksync.Captured:
+	case skranke.Captured:
 		return tr("pay.captured", "paid")
-	case desksync.Credited:
+	case skranke.Credited:
 		return tr("pay.credited", "credited")
-	case desksync.Failed:
+	case skranke.Failed:
 		return tr("pay.failed", "failed")
-	case desksync.Cancelled:
+	case skranke.Cancelled:
 		return tr("pay.cancelled", "cancelled")
 	}
 	return string(st)
 }
 
-func notPayableTitle(st desksync.PaymentStatus) string {
+func notPayableTitle(st skranke.PaymentStatus) string {
 	switch st {
-	case desksync.Pending:
+	case skranke.Pending:
 		return tr("scan.np_pending", "NOT PAID – PAYMENT PENDING")
-	case desksync.Failed:
+	case skranke.Failed:
 		return tr("scan.np_failed", "NOT PAID – PAYMENT FAILED")
-	case desksync.Credited:
+	case skranke.Credited:
 		return tr("scan.np_credited", "CREDITED – DO NOT DELIVER")
-	case desksync.Cancelled:
+	case skranke.Cancelled:
 		return tr("scan.np_cancelled", "CANCELLED – DO NOT DELIVER")
 	}
 	return tr("scan.np", "NOT PAID")
 }
 
-func notPayableReason(st desksync.PaymentStatus) string {
+func notPayableReason(st skranke.PaymentStatus) string {
 	switch st {
-	case desksync.Pending:
+	case skranke.Pending:
 		return tr("scan.np_pending_why", "The buyer has not finished paying. Nothing can be handed over until the payment is complete.")
-	case desksync.Failed:
+	case skranke.Failed:
 		return tr("scan.np_failed_why", "The card payment was declined. The buyer must buy again in the web shop.")
-	case desksync.Credited:
+	case skranke.Credited:
 		return tr("scan.np_credited_why", "The purchase was credited (money returned). Nothing can be handed over.")
-	case desksync.Cancelled:
+	case skranke.Cancelled:
 		return tr("scan.np_cancelled_why", "The purchase was cancelled. Nothing can be handed over.")
 	}
 	return tr("scan.np_why", "The purchase is not paid and cannot be delivered.")
 }
 
-func kindName(k desksync.LineKind) string {
+func kindName(k skranke.LineKind) string {
 	switch k {
-	case desksync.Physical:
+	case skranke.Physical:
 		return tr("kind.physical", "goods (signature)")
-	case desksync.GiftCard:
+	case skranke.GiftCard:
 		return tr("kind.giftcard", "gift card")
 	}
 	return tr("kind.service", "service")
@@ -722,7 +708,7 @@ func (s *ScanScreen) startDelivery(q map[string]int, all bool) {
 	req := desksync.DeliverRequest{Code: p.Code, Staff: *s.d.staff}
 	for _, l := range p.Lines {
 		if n := q[l.ID]; n > 0 {
-			req.Lines = append(req.Lines, desksync.DeliveredLine{LineID: l.ID, Quantity: n})
+			req.Lines = append(req.Lines, skranke.DeliveredLine{LineID: l.ID, Quantity: n})
 		}
 	}
 	if p.NeedsSignature(q) {
@@ -775,8 +761,8 @@ func (s *ScanScreen) deliver(req desksync.DeliverRequest, strokes [][]fyne.Posit
 	s.d.async(func(ctx context.Context) func() {
 		var (
 			sig image.Image
-			dl  desksync.Delivery
-			p   *desksync.Purchase
+			dl  skranke.Delivery
+			p   *skranke.Purchase
 			err error
 		)
 		if strokes != nil {
@@ -816,7 +802,7 @@ func (s *ScanScreen) deliver(req desksync.DeliverRequest, strokes [][]fyne.Posit
 				s.Detail.SetText(tr("scan.done_detail", "Handed over by {{.Staff}} at {{.When}}. The note is printing.", m{"Staff": req.Staff.Name, "When": fmtTime(dl.At)}))
 			}
 			s.updateActions()
-			s.d.sayOK(tr("scan.delivered_msg", "Delivered {{.Code}}.", m{"Code": scanner.Group(req.Code)}))
+			s.d.sayOK(tr("scan.delivered_msg", "Delivered {{.Code}}.", m{"Code": skranke.GroupCode(req.Code)}))
 			s.d.print(tr("print.note", "delivery note"), note.Document())
 			if skip, n := soldGiftCards(before, req.Lines); n > 0 {
 				s.d.printSoldCards(req.Code, skip, n)
@@ -828,12 +814,12 @@ func (s *ScanScreen) deliver(req desksync.DeliverRequest, strokes [][]fyne.Posit
 // soldGiftCards counts the gift card units that lines hand over of p, and
 // how many gift card units were handed over before (whose cards were
 // printed then).
-func soldGiftCards(p *desksync.Purchase, lines []desksync.DeliveredLine) (before, now int) {
+func soldGiftCards(p *skranke.Purchase, lines []skranke.DeliveredLine) (before, now int) {
 	if p == nil {
 		return 0, 0
 	}
 	for _, l := range p.Lines {
-		if l.Kind != desksync.GiftCard {
+		if l.Kind != skranke.GiftCard {
 			continue
 		}
 		before += l.Delivered
@@ -853,7 +839,7 @@ func soldGiftCards(p *desksync.Purchase, lines []desksync.DeliveredLine) (before
 // as the sync brings them, which is what staff expect of a card that the
 // customer has paid for: no one has to remember to come back to it.
 func (d *Desk) printSoldCards(code string, skip, n int) {
-	find := func(ctx context.Context) ([]desksync.Card, error) {
+	find := func(ctx context.Context) ([]skranke.Card, error) {
 		cards, err := d.desk.CardsOfPurchase(ctx, code)
 		if err != nil {
 			return nil, err
@@ -865,14 +851,14 @@ func (d *Desk) printSoldCards(code string, skip, n int) {
 		cards = cards[from:]
 		return cards[:min(n, len(cards))], nil
 	}
-	printCards := func(cards []desksync.Card, later bool) {
+	printCards := func(cards []skranke.Card, later bool) {
 		docs := make([]*printer.Document, len(cards))
 		codes := make([]string, len(cards))
 		for i, c := range cards {
 			docs[i] = d.giftCardDoc(c, false)
-			codes[i] = scanner.Group(c.Code)
+			codes[i] = skranke.GroupCode(c.Code)
 		}
-		args := m{"N": len(cards), "Code": scanner.Group(code), "Codes": strings.Join(codes, ", ")}
+		args := m{"N": len(cards), "Code": skranke.GroupCode(code), "Codes": strings.Join(codes, ", ")}
 		if later {
 			d.sayOK(tr("scan.cards_arrived", "The shop sent the gift cards of {{.Code}}; hand over the {{.N}} that are printing: {{.Codes}}.", args))
 		} else {
@@ -882,9 +868,9 @@ func (d *Desk) printSoldCards(code string, skip, n int) {
 	}
 	// outcome is the UI update for what find returned, or nil while the
 	// shop cannot be reached and the cards are still to come.
-	outcome := func(cards []desksync.Card, err error, later bool) func() {
+	outcome := func(cards []skranke.Card, err error, later bool) func() {
 		switch {
-		case desksync.Is(err, desksync.Unavailable):
+		case skranke.KindOf(err) == skranke.Unavailable:
 			return nil
 		case err != nil:
 			return func() {
@@ -903,7 +889,7 @@ func (d *Desk) printSoldCards(code string, skip, n int) {
 			return ui
 		}
 		return func() {
-			d.sayErr(tr("scan.cards_later", "The gift cards of {{.Code}} are not on this desk yet; they print by themselves as soon as the shop is reachable.", m{"Code": scanner.Group(code)}))
+			d.sayErr(tr("scan.cards_later", "The gift cards of {{.Code}} are not on this desk yet; they print by themselves as soon as the shop is reachable.", m{"Code": skranke.GroupCode(code)}))
 			d.await(func(ctx context.Context) func() {
 				cards, err := find(ctx)
 				return outcome(cards, err, true)
@@ -927,18 +913,8 @@ func (s *ScanScreen) reprint() {
 	}
 	// A delivery made before (here or at another desk): rebuild its note.
 	last := p.Deliveries[len(p.Deliveries)-1]
-	delivered := map[string]int{} // Before the last delivery, by line ID.
-	for _, dl := range p.Deliveries[:len(p.Deliveries)-1] {
-		for _, x := range dl.Lines {
-			delivered[x.LineID] += x.Quantity
-		}
-	}
-	before := *p
-	before.Lines = slices.Clone(p.Lines)
-	for i := range before.Lines {
-		before.Lines[i].Delivered = delivered[before.Lines[i].ID]
-	}
-	staff := desksync.Staff{ID: last.StaffID, Name: last.StaffName}
+	before := p.Before(last.ID)
+	staff := skranke.Staff{ID: last.StaffID, Name: last.StaffName}
 	if staff.Name == "" {
 		staff.Name = last.StaffID
 	}
@@ -953,7 +929,7 @@ func (s *ScanScreen) reprint() {
 			}
 		}
 		return func() {
-			n := s.d.deliveryNote(&before, p, last, req, sig)
+			n := s.d.deliveryNote(before, p, last, req, sig)
 			n.Copy = true
 			s.d.print(tr("print.note", "delivery note"), n.Document())
 		}
@@ -969,7 +945,7 @@ func (s *ScanScreen) openCredit() {
 		return
 	}
 	p := s.Purchase()
-	rest := p.Total() - p.CreditedAmount()
+	rest := p.Creditable()
 	s.CreditAmount.SetText(strings.TrimPrefix(rest.String(), "kr "))
 	s.CreditReason.SetText("")
 	s.creditInfo.SetText(tr("credit.info", "Total {{.Total}} · credited before {{.Credited}} · at most {{.Max}} can be credited.",
@@ -988,13 +964,13 @@ func (s *ScanScreen) confirmCredit() {
 		s.d.sayErr(tr("credit.manager_only", "Only a manager can credit a purchase."))
 		return
 	}
-	amt, err := desksync.ParseMoney(s.CreditAmount.Text)
+	amt, err := skranke.ParseMoney(s.CreditAmount.Text)
 	if err != nil || amt <= 0 {
 		s.d.sayErr(tr("credit.bad_amount", "Type the amount to credit, such as 299,00."))
 		s.d.focus(s.CreditAmount)
 		return
 	}
-	if max := p.Total() - p.CreditedAmount(); amt > max {
+	if max := p.Creditable(); amt > max {
 		s.d.sayErr(tr("credit.too_much", "At most {{.Max}} can be credited.", m{"Max": max.String()}))
 		return
 	}
@@ -1017,7 +993,7 @@ func (s *ScanScreen) confirmCredit() {
 		}
 		return func() {
 			setEnabled(s.CreditConfirm, true)
-			if desksync.Is(err, desksync.Unknown) {
+			if skranke.KindOf(err) == skranke.Unknown {
 				slog.Info("credit unanswered", "code", code, "staff", staff.ID, "err", err)
 				s.crediting = false // No blind second try: the sync settles it.
 				s.arrange()
@@ -1040,14 +1016,14 @@ func (s *ScanScreen) confirmCredit() {
 				}
 				s.d.focusDefault()
 			}
-			s.d.sayOK(tr("credit.done", "Credited {{.Amount}} on {{.Code}}.", m{"Amount": c.Amount.String(), "Code": scanner.Group(code)}))
+			s.d.sayOK(tr("credit.done", "Credited {{.Amount}} on {{.Code}}.", m{"Amount": c.Amount.String(), "Code": skranke.GroupCode(code)}))
 		}
 	})
 }
 
 // awaitCreditOutcome waits for the sync to find out whether the shop took a
 // credit whose answer was lost, and says so.
-func (s *ScanScreen) awaitCreditOutcome(c desksync.Credit, code string) {
+func (s *ScanScreen) awaitCreditOutcome(c skranke.Credit, code string) {
 	s.d.await(func(ctx context.Context) func() {
 		o, err := s.d.desk.Outcome(ctx, c.ID)
 		if err != nil || !o.Settled {
@@ -1058,7 +1034,7 @@ func (s *ScanScreen) awaitCreditOutcome(c desksync.Credit, code string) {
 		}
 		lk, lerr := s.d.desk.Cached(ctx, code)
 		return func() {
-			args := m{"Amount": c.Amount.String(), "Code": scanner.Group(code)}
+			args := m{"Amount": c.Amount.String(), "Code": skranke.GroupCode(code)}
 			if o.Done {
 				s.d.sayOK(tr("credit.settled_done", "Settled: the shop did credit {{.Amount}} on {{.Code}}.", args))
 			} else {

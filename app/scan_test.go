@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/app"
 	"github.com/skranke/skranke/printer"
 	"github.com/skranke/skranke/scanner"
@@ -24,7 +25,7 @@ func TestScanAndDeliver(t *testing.T) {
 	s := f.d.Scan
 	require.Equal(t, app.StateDeliverable, s.StateNow(), "state %q: %s", s.State.Text, s.Detail.Text)
 	assert.Contains(t, s.State.Text, "READY TO DELIVER")
-	assert.Equal(t, scanner.Group(code), s.Code.Text)
+	assert.Equal(t, skranke.GroupCode(code), s.Code.Text)
 	p := f.shop.Purchase(code)
 	assert.Contains(t, s.Buyer.Text, p.Buyer.Name)
 	assert.Contains(t, s.Buyer.Text, p.Total().String())
@@ -80,11 +81,11 @@ func TestUnknownAndInvalidCodes(t *testing.T) {
 	f.login("kari", "1234")
 	s := f.d.Scan
 
-	unknown := scanner.NewReference()
+	unknown := skranke.NewReference()
 	f.scan(unknown)
 	assert.Equal(t, app.StateUnknown, s.StateNow())
 	assert.Contains(t, s.State.Text, "UNKNOWN CODE")
-	assert.Contains(t, s.Detail.Text, scanner.Group(unknown))
+	assert.Contains(t, s.Detail.Text, skranke.GroupCode(unknown))
 
 	f.scan("HELLO-WORLD!")
 	assert.Equal(t, app.StateUnknown, s.StateNow())
@@ -165,11 +166,11 @@ func TestTypedCodeIsNormalised(t *testing.T) {
 	f := mustOpen(t)
 	f.login("kari", "1234")
 	code := f.shop.Code("paid-course")
-	typed := strings.ToLower(scanner.Group(code)) // "a6ma-ecgn", as a person types it from the paper.
+	typed := strings.ToLower(skranke.GroupCode(code)) // "a6ma-ecgn", as a person types it from the paper.
 	f.d.Submit(typed, scanner.SourceHand)
 	f.idle()
 	assert.Equal(t, app.StateDeliverable, f.d.Scan.StateNow(), "%q: %s", f.d.Scan.State.Text, f.d.Scan.Detail.Text)
-	assert.Equal(t, scanner.Group(code), f.d.Scan.Code.Text)
+	assert.Equal(t, skranke.GroupCode(code), f.d.Scan.Code.Text)
 }
 
 // A wedge scan on the status screen, where nothing takes text, opens the

@@ -10,6 +10,7 @@ import (
 
 	"fyne.io/fyne/v2"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/scanner"
 )
 
@@ -212,7 +213,7 @@ func listScannerDevices() (ports, hids []string) {
 // is. Amounts and quantities are short and have no letters.
 func looksLikeCode(text string) bool {
 	t := strings.TrimSpace(text)
-	if len(t) >= scanner.ReferenceLen && strings.IndexFunc(t, unicode.IsLetter) >= 0 {
+	if len(t) >= skranke.ReferenceLen && strings.IndexFunc(t, unicode.IsLetter) >= 0 {
 		return true
 	}
 	return len(t) >= 12

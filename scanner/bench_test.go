@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/scanner"
 )
 
@@ -17,7 +18,7 @@ func BenchmarkProcess(b *testing.B) {
 		r    scanner.Reading
 	}{
 		{"reference", scanner.Options{}, scanner.Reading{Data: ref + "\r", Source: "serial:/dev/ttyACM0"}},
-		{"gift_grouped_aim", scanner.Options{}, scanner.Reading{Data: "]Q1" + scanner.Group(gift), Source: "hid:0c2e:0b61"}},
+		{"gift_grouped_aim", scanner.Options{}, scanner.Reading{Data: "]Q1" + skranke.GroupCode(gift), Source: "hid:0c2e:0b61"}},
 		{"gift_us_scanner_on_no", scanner.Options{HostLayout: "no", ScannerLayout: "us"},
 			scanner.Reading{Data: "¨Q1" + "7T2V+9QBX+4K0M+ZP3H+WN81", Source: scanner.SourceWedge}},
 		{"ean13", scanner.Options{}, scanner.Reading{Data: "]E05901234123457", Source: "hid:0c2e:0b61"}},

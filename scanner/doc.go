@@ -13,7 +13,8 @@
 //	...
 //	for ev := range p.Serve(ctx, ser) { ... }
 //
-// The code format (Alphabet, NewReference, NewGiftCardCode, ValidCheck,
-// Group, ParseCode) is shared with the shop server. The package knows
-// nothing of shops or screens, and imports no other package of Skranke.
+// The code format itself (Alphabet, the check character, NormalizeCode) is
+// the root package skranke's, shared with the shop server; ParseCode reads a
+// code a person typed through the same Pipeline. The package knows nothing of
+// shops or screens, and imports no other package of Skranke but the root.
 package scanner

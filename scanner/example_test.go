@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/scanner"
 )
 
@@ -39,6 +40,6 @@ func ExampleWedge() {
 
 func ExampleParseCode() {
 	code, class, err := scanner.ParseCode(" k7rm-4qxh ")
-	fmt.Println(code, class, err, scanner.Group(code))
+	fmt.Println(code, class, err, skranke.GroupCode(code))
 	// Output: K7RM4QXH reference <nil> K7RM-4QXH
 }

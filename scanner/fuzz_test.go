@@ -6,6 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/scanner"
 )
 
@@ -37,11 +38,11 @@ func FuzzProcess(f *testing.F) {
 		}
 		switch sc.Class {
 		case scanner.Reference, scanner.GiftCardCode:
-			want := scanner.ReferenceLen
+			want := skranke.ReferenceLen
 			if sc.Class == scanner.GiftCardCode {
-				want = scanner.GiftCardLen
+				want = skranke.GiftCardLen
 			}
-			if len(sc.Code) != want || !scanner.ValidCheck(sc.Code) {
+			if len(sc.Code) != want || !skranke.ValidCheck(sc.Code) {
 				t.Fatalf("%q gave %v %q, which does not validate", data, sc.Class, sc.Code)
 			}
 		case scanner.EAN13:

@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/skranke/skranke"
 )
 
 // Reading.Source values for the app's scan field. A code the Wedge saw
@@ -213,47 +215,28 @@ func (p *Pipeline) repairLayout(s string) string {
 
 func isSpaceOrControl(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }
 
-// isSeparator reports whether c may separate the groups of a printed code:
-// the hyphen as printed, a space, and what a hyphen becomes when a scanner's
-// and a computer's layouts disagree ('+' US on Nordic, '/' Nordic or German
-// on US, 'ß' US on German).
-func isSeparator(c rune) bool {
-	return c == '-' || c == ' ' || c == '+' || c == '/' || c == 'ß'
-}
+// isLayoutSeparator reports whether c is what a group separator (the
+// printed hyphen) becomes when a scanner's and a computer's layouts disagree:
+// '+' US on Nordic, '/' Nordic or German on US, 'ß' US on German.
+func isLayoutSeparator(c rune) bool { return c == '+' || c == '/' || c == 'ß' }
 
-// normalise returns s upper-cased, with Crockford aliases (I, L for 1; O for
-// 0) and group separators removed. ok is false if s has a character that
-// cannot be in our codes; bad is then the first such character.
+// normalise returns s as skranke.NormalizeCode reads a code, after dropping
+// what a layout mix-up makes of the separators. ok is false if the result
+// has a character that cannot be in our codes; bad is then the first such
+// character.
 func normalise(s string) (code string, ok bool, bad rune) {
-	buf := make([]byte, 0, len(s))
-	ok = true
-	for _, c := range s {
-		if isSeparator(c) {
-			continue
+	code = skranke.NormalizeCode(strings.Map(func(c rune) rune {
+		if isLayoutSeparator(c) {
+			return -1
 		}
-		if c >= 'a' && c <= 'z' {
-			c -= 'a' - 'A'
+		return c
+	}, s))
+	for _, c := range code {
+		if !skranke.IsCodeSymbol(c) {
+			return code, false, c
 		}
-		switch c {
-		case 'I', 'L':
-			c = '1'
-		case 'O':
-			c = '0'
-		}
-		if c >= utf8.RuneSelf || symbolValue(byte(c)) < 0 {
-			if ok {
-				ok, bad = false, c
-			}
-			if c < utf8.RuneSelf {
-				buf = append(buf, byte(c))
-			} else {
-				buf = utf8.AppendRune(buf, c)
-			}
-			continue
-		}
-		buf = append(buf, byte(c))
 	}
-	return string(buf), ok, bad
+	return code, true, 0
 }
 
 func allDigits(s string) bool {
@@ -319,7 +302,7 @@ func (p *Pipeline) classify(r Reading) (Scan, error) {
 				return invalid(BadCheck, "UPC-A check digit does not match")
 			}
 		case 8:
-			if gtinCheck(text) && (sc.Symbology == SymEAN8 || !ValidCheck(text)) {
+			if gtinCheck(text) && (sc.Symbology == SymEAN8 || !skranke.ValidCheck(text)) {
 				sc.Code = text
 				if sc.Symbology == "" {
 					sc.Symbology = SymEAN8
@@ -331,18 +314,18 @@ func (p *Pipeline) classify(r Reading) (Scan, error) {
 	code, ok, bad := normalise(text)
 	n := utf8.RuneCountInString(code)
 	switch {
-	case ok && (n == ReferenceLen || n == GiftCardLen):
-		if !ValidCheck(code) {
+	case ok && (n == skranke.ReferenceLen || n == skranke.GiftCardLen):
+		if !skranke.ValidCheck(code) {
 			return invalid(BadCheck, "check character does not match")
 		}
 		sc.Code, sc.Class = code, Reference
-		if n == GiftCardLen {
+		if n == skranke.GiftCardLen {
 			sc.Class = GiftCardCode
 		}
 		return sc, nil
-	case ok && (n == ReferenceLen-1 || n == ReferenceLen+1 || n == GiftCardLen-1 || n == GiftCardLen+1) && !allDigits(code):
+	case ok && (n == skranke.ReferenceLen-1 || n == skranke.ReferenceLen+1 || n == skranke.GiftCardLen-1 || n == skranke.GiftCardLen+1) && !allDigits(code):
 		return invalid(BadLength, "one symbol too many or too few")
-	case !ok && (n == ReferenceLen || n == GiftCardLen):
+	case !ok && (n == skranke.ReferenceLen || n == skranke.GiftCardLen):
 		return invalid(BadCharacters, "character "+string(bad)+" is not in Skranke codes")
 	}
 	if code, class, ok := codeInURL(text); ok {
@@ -358,7 +341,7 @@ func (p *Pipeline) classify(r Reading) (Scan, error) {
 // code. It is only asked about text with characters foreign to our codes,
 // where a valid result is strong evidence.
 func (p *Pipeline) layoutSuggestion(text string) (*InvalidError, bool) {
-	if n := utf8.RuneCountInString(text); n < ReferenceLen || n > GiftCardLen+6 {
+	if n := utf8.RuneCountInString(text); n < skranke.ReferenceLen || n > skranke.GiftCardLen+6 {
 		return nil, false
 	}
 	p.suggestOnce.Do(func() {
@@ -389,7 +372,7 @@ func (p *Pipeline) layoutSuggestion(text string) (*InvalidError, bool) {
 			s = s[3:]
 		}
 		code, ok, _ := normalise(s)
-		if ok && (len(code) == ReferenceLen || len(code) == GiftCardLen) && ValidCheck(code) {
+		if ok && (len(code) == skranke.ReferenceLen || len(code) == skranke.GiftCardLen) && skranke.ValidCheck(code) {
 			return &InvalidError{Raw: text, Kind: WrongLayout, HostLayout: lp.host, ScannerLayout: lp.scanner, Suggested: code,
 				Reason: fmt.Sprintf("looks like a scanner set to %s typing into a computer set to %s", lp.scanner, lp.host)}, true
 		}
@@ -419,8 +402,8 @@ func codeInURL(text string) (string, Class, bool) {
 	candidates = append(candidates, u.Fragment)
 	for _, c := range candidates {
 		code := strings.ReplaceAll(c, "-", "")
-		if (len(code) == ReferenceLen || len(code) == GiftCardLen) && ValidCheck(code) {
-			if len(code) == GiftCardLen {
+		if (len(code) == skranke.ReferenceLen || len(code) == skranke.GiftCardLen) && skranke.ValidCheck(code) {
+			if len(code) == skranke.GiftCardLen {
 				return code, GiftCardCode, true
 			}
 			return code, Reference, true

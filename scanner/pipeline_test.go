@@ -6,11 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/scanner"
 )
 
 // withCheck completes body with its check character.
-func withCheck(body string) string { return body + string(scanner.CheckSymbol(body)) }
+func withCheck(body string) string { return body + string(skranke.CheckSymbol(body)) }
 
 // ean completes 12 digits with the EAN-13 check digit, found by trying.
 func ean(body string) string {
@@ -30,10 +31,10 @@ func TestProcess(t *testing.T) {
 	gift := withCheck("ABCDEFGHJKMNPQRSTVW")
 	e13 := ean("590123412345")
 	ean8 := "40170725" // A valid EAN-8 that fails our check.
-	if !scanner.GTINCheck(ean8) || scanner.ValidCheck(ean8) {
+	if !scanner.GTINCheck(ean8) || skranke.ValidCheck(ean8) {
 		t.Fatalf("fixture %s is not what the test needs", ean8)
 	}
-	badRef := ref[:7] + string(scanner.Alphabet[(strings.IndexByte(scanner.Alphabet, ref[7])+1)%32])
+	badRef := ref[:7] + string(skranke.Alphabet[(strings.IndexByte(skranke.Alphabet, ref[7])+1)%32])
 	tests := []struct {
 		name      string
 		opts      scanner.Options
@@ -45,8 +46,8 @@ func TestProcess(t *testing.T) {
 		kind      scanner.InvalidKind
 	}{
 		{name: "bare reference", r: scanner.Reading{Data: ref}, code: ref, class: scanner.Reference},
-		{name: "grouped and padded", r: scanner.Reading{Data: "  " + scanner.Group(ref) + "\r\n"}, code: ref, class: scanner.Reference},
-		{name: "lower case typed by hand", r: scanner.Reading{Data: strings.ToLower(scanner.Group(gift)), Source: scanner.SourceWedge}, code: gift, class: scanner.GiftCardCode},
+		{name: "grouped and padded", r: scanner.Reading{Data: "  " + skranke.GroupCode(ref) + "\r\n"}, code: ref, class: scanner.Reference},
+		{name: "lower case typed by hand", r: scanner.Reading{Data: strings.ToLower(skranke.GroupCode(gift)), Source: scanner.SourceWedge}, code: gift, class: scanner.GiftCardCode},
 		{name: "Crockford aliases", r: scanner.Reading{Data: aliasBack(withCheck("1000111"))}, code: withCheck("1000111"), class: scanner.Reference},
 		{name: "AIM QR", r: scanner.Reading{Data: "]Q1" + ref}, code: ref, class: scanner.Reference, symbology: "QR Code"},
 		{name: "AIM Code 128", r: scanner.Reading{Data: "]C0" + gift}, code: gift, class: scanner.GiftCardCode, symbology: "Code 128"},
@@ -54,9 +55,9 @@ func TestProcess(t *testing.T) {
 		{name: "prefix and suffix", opts: scanner.Options{Prefix: "#", Suffix: "$"}, r: scanner.Reading{Data: "#" + ref + "$\r"}, code: ref, class: scanner.Reference},
 		{name: "prefix after AIM", opts: scanner.Options{Prefix: "#"}, r: scanner.Reading{Data: "]Q1#" + ref}, code: ref, class: scanner.Reference, symbology: "QR Code"},
 		{name: "US scanner on Norwegian computer", opts: scanner.Options{HostLayout: "no", ScannerLayout: "us"},
-			r: scanner.Reading{Data: strings.ReplaceAll(scanner.Group(gift), "-", "+"), Source: scanner.SourceWedge}, code: gift, class: scanner.GiftCardCode},
-		{name: "US scanner on Norwegian computer, unconfigured", r: scanner.Reading{Data: strings.ReplaceAll(scanner.Group(ref), "-", "+")}, code: ref, class: scanner.Reference},
-		{name: "Norwegian scanner on US computer, unconfigured", r: scanner.Reading{Data: strings.ReplaceAll(scanner.Group(ref), "-", "/")}, code: ref, class: scanner.Reference},
+			r: scanner.Reading{Data: strings.ReplaceAll(skranke.GroupCode(gift), "-", "+"), Source: scanner.SourceWedge}, code: gift, class: scanner.GiftCardCode},
+		{name: "US scanner on Norwegian computer, unconfigured", r: scanner.Reading{Data: strings.ReplaceAll(skranke.GroupCode(ref), "-", "+")}, code: ref, class: scanner.Reference},
+		{name: "Norwegian scanner on US computer, unconfigured", r: scanner.Reading{Data: strings.ReplaceAll(skranke.GroupCode(ref), "-", "/")}, code: ref, class: scanner.Reference},
 		{name: "US scanner on German computer swaps Y and Z", opts: scanner.Options{HostLayout: "de", ScannerLayout: "us"},
 			r: scanner.Reading{Data: swapYZ(yz), Source: scanner.SourceWedge}, code: yz, class: scanner.Reference},
 		{name: "serial bytes never go through a layout", opts: scanner.Options{HostLayout: "de", ScannerLayout: "us"},
@@ -72,7 +73,7 @@ func TestProcess(t *testing.T) {
 		{name: "unknown text kept as is", r: scanner.Reading{Data: "]C0Hello, world"}, code: "Hello, world", class: scanner.Unknown, symbology: "Code 128"},
 		{name: "EAN-8 of a product", r: scanner.Reading{Data: "]E496385074"}, code: "96385074", class: scanner.Unknown, symbology: "EAN-8"},
 		{name: "EAN-8 without AIM", r: scanner.Reading{Data: ean8}, code: ean8, class: scanner.Unknown, symbology: "EAN-8"},
-		{name: "receipt link in a QR code", r: scanner.Reading{Data: "]Q1https://butikk.example.no/kvittering/" + scanner.Group(ref) + "?lang=nb"}, code: ref, class: scanner.Reference, symbology: "QR Code"},
+		{name: "receipt link in a QR code", r: scanner.Reading{Data: "]Q1https://butikk.example.no/kvittering/" + skranke.GroupCode(ref) + "?lang=nb"}, code: ref, class: scanner.Reference, symbology: "QR Code"},
 		{name: "gift card in a link's query", r: scanner.Reading{Data: "https://butikk.example.no/gavekort?kode=" + gift}, code: gift, class: scanner.GiftCardCode},
 		{name: "lower-case word in a link is not a code", r: scanner.Reading{Data: "https://example.com/?utm_source=" + strings.ToLower(ref)}, code: "https://example.com/?utm_source=" + strings.ToLower(ref), class: scanner.Unknown},
 		{name: "link without a valid code", r: scanner.Reading{Data: "https://butikk.example.no/kvittering/" + badRef}, code: "https://butikk.example.no/kvittering/" + badRef, class: scanner.Unknown},
@@ -150,7 +151,7 @@ func TestDedup(t *testing.T) {
 		err   error
 	}{
 		{ref, 0, nil},
-		{scanner.Group(ref), 500 * time.Millisecond, scanner.ErrDuplicate}, // same code, printed form
+		{skranke.GroupCode(ref), 500 * time.Millisecond, scanner.ErrDuplicate}, // same code, printed form
 		{other, 600 * time.Millisecond, nil},
 		{ref, 1900 * time.Millisecond, scanner.ErrDuplicate}, // still within 2 s of the last read
 		{ref, 4000 * time.Millisecond, nil},                  // a deliberate second scan
@@ -191,7 +192,7 @@ func TestLayoutMixups(t *testing.T) {
 	for _, host := range scanner.Layouts() {
 		for _, sc := range scanner.Layouts() {
 			for _, code := range codes {
-				for _, shown := range []string{code, scanner.Group(code), "]Q1" + scanner.Group(code)} {
+				for _, shown := range []string{code, skranke.GroupCode(code), "]Q1" + skranke.GroupCode(code)} {
 					typed, lost := typeThrough(t, shown, sc, host)
 					if lost {
 						// "]" needs AltGr on the scanner's layout and the

@@ -12,8 +12,8 @@ type Class int
 // The classes of scanned codes.
 const (
 	Unknown      Class = iota // Not a code Skranke issues or knows; Scan.Code holds the cleaned text.
-	Reference                 // A purchase reference code (ReferenceLen symbols, valid check).
-	GiftCardCode              // A gift card code (GiftCardLen symbols, valid check).
+	Reference                 // A purchase reference code (skranke.ReferenceLen symbols, valid check).
+	GiftCardCode              // A gift card code (skranke.GiftCardLen symbols, valid check).
 	EAN13                     // An EAN-13 (or UPC-A, widened to 13 digits) with a valid check digit.
 )
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/creack/pty"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/scanner"
 )
 
@@ -70,7 +71,7 @@ func TestSerialFraming(t *testing.T) {
 		{"byte by byte", "\r\n", splitBytes("]Q1" + gift + "\r\n"), []string{"]Q1" + gift}},
 		{"several codes in one write", "\r", []string{ref + "\r" + gift + "\r\n" + ref + "\n"}, []string{ref, gift, ref}},
 		{"terminator split from code", "\r\n", []string{gift, "\r", "\n" + ref + "\r", "\n"}, []string{gift, ref}},
-		{"tab suffix", "\t", []string{ref + "\t" + scanner.Group(gift) + "\t"}, []string{ref, scanner.Group(gift)}},
+		{"tab suffix", "\t", []string{ref + "\t" + skranke.GroupCode(gift) + "\t"}, []string{ref, skranke.GroupCode(gift)}},
 		{"custom suffix", "#END", []string{ref + "#E", "ND" + gift + "#END"}, []string{ref, gift}},
 		{"Latin-1 bytes", "\r", []string{"K\xc57RM\r"}, []string{"KÅ7RM"}},
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/scanner"
 )
 
@@ -13,7 +14,7 @@ import (
 func randomCode(rng *rand.Rand, n int) string {
 	b := make([]byte, n-1)
 	for i := range b {
-		b[i] = scanner.Alphabet[rng.IntN(32)]
+		b[i] = skranke.Alphabet[rng.IntN(32)]
 	}
 	return withCheck(string(b))
 }
@@ -27,7 +28,7 @@ func corrupt(rng *rand.Rand, code string) string {
 	case 0:
 		c := b[i]
 		for b[i] == c {
-			b[i] = scanner.Alphabet[rng.IntN(32)]
+			b[i] = skranke.Alphabet[rng.IntN(32)]
 		}
 	case 1:
 		for j := 0; j < len(b)-1; j++ {
@@ -40,7 +41,7 @@ func corrupt(rng *rand.Rand, code string) string {
 	case 2:
 		b = append(b[:i], b[i+1:]...)
 	default:
-		b = append(b[:i], append([]byte{scanner.Alphabet[rng.IntN(32)]}, b[i:]...)...)
+		b = append(b[:i], append([]byte{skranke.Alphabet[rng.IntN(32)]}, b[i:]...)...)
 	}
 	return string(b)
 }
@@ -57,7 +58,7 @@ func TestGarbageNeverValid(t *testing.T) {
 	for i := 0; i < 20000; i++ {
 		switch k := rng.IntN(10); {
 		case k < 4:
-			code := randomCode(rng, []int{scanner.ReferenceLen, scanner.GiftCardLen}[rng.IntN(2)])
+			code := randomCode(rng, []int{skranke.ReferenceLen, skranke.GiftCardLen}[rng.IntN(2)])
 			if issued[code] {
 				continue
 			}
@@ -65,7 +66,7 @@ func TestGarbageNeverValid(t *testing.T) {
 			good++
 			shown := code
 			if rng.IntN(2) == 0 {
-				shown = scanner.Group(shown)
+				shown = skranke.GroupCode(shown)
 			}
 			if rng.IntN(2) == 0 {
 				shown = strings.ToLower(shown)
@@ -75,7 +76,7 @@ func TestGarbageNeverValid(t *testing.T) {
 			}
 			stream = append(stream, shown...)
 		case k < 7:
-			stream = append(stream, corrupt(rng, randomCode(rng, []int{scanner.ReferenceLen, scanner.GiftCardLen}[rng.IntN(2)]))...)
+			stream = append(stream, corrupt(rng, randomCode(rng, []int{skranke.ReferenceLen, skranke.GiftCardLen}[rng.IntN(2)]))...)
 		default:
 			n := 1 + rng.IntN(40)
 			for range n {

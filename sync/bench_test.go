@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/cmd/shopd/shop"
 	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
 	desksync "github.com/skranke/skranke/sync"
@@ -50,7 +51,7 @@ func bigCacheDir(b *testing.B) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	err = d.BulkCacheForTest(context.Background(), bigCache, func(i int) *desksync.Purchase {
+	err = d.BulkCacheForTest(context.Background(), bigCache, func(i int) *skranke.Purchase {
 		p := testPurchase(benchCode(i), int64(i+1))
 		p.Buyer.Name = fmt.Sprintf("Kunde %d", i)
 		return p

@@ -18,6 +18,8 @@ import (
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/skranke/skranke"
 )
 
 //go:embed migrations/*.sql
@@ -106,11 +108,11 @@ func dsn(path string, readOnly bool) string {
 // up to date.
 func openCache(ctx context.Context, path string) (*cache, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, E("open cache", Internal, fmt.Errorf("create data directory: %w", err))
+		return nil, skranke.E("open cache", skranke.Internal, fmt.Errorf("create data directory: %w", err))
 	}
 	w, err := sql.Open("sqlite", dsn(path, false))
 	if err != nil {
-		return nil, E("open cache", Internal, fmt.Errorf("%s: %w", path, err))
+		return nil, skranke.E("open cache", skranke.Internal, fmt.Errorf("%s: %w", path, err))
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
@@ -118,12 +120,12 @@ func openCache(ctx context.Context, path string) (*cache, error) {
 	w.SetConnMaxIdleTime(0)
 	if err := migrate(ctx, w); err != nil {
 		w.Close()
-		return nil, E("open cache", Internal, fmt.Errorf("%s: %w", path, err))
+		return nil, skranke.E("open cache", skranke.Internal, fmt.Errorf("%s: %w", path, err))
 	}
 	r, err := sql.Open("sqlite", dsn(path, true))
 	if err != nil {
 		w.Close()
-		return nil, E("open cache", Internal, fmt.Errorf("%s: %w", path, err))
+		return nil, skranke.E("open cache", skranke.Internal, fmt.Errorf("%s: %w", path, err))
 	}
 	n := max(runtime.GOMAXPROCS(0), 2)
 	r.SetMaxOpenConns(n)
@@ -141,7 +143,7 @@ func openCache(ctx context.Context, path string) (*cache, error) {
 	} {
 		if *ps.st, err = r.PrepareContext(ctx, ps.sql); err != nil {
 			c.close()
-			return nil, E("open cache", Internal, fmt.Errorf("%s: %w", path, err))
+			return nil, skranke.E("open cache", skranke.Internal, fmt.Errorf("%s: %w", path, err))
 		}
 	}
 	return c, nil
@@ -205,7 +207,7 @@ func inTx(op string, begin func() (*sql.Tx, error), fn func(tx *sql.Tx) error) e
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
-		var de *Error
+		var de *skranke.Error
 		if errors.As(err, &de) {
 			return err
 		}
@@ -241,15 +243,15 @@ func storeErr(op string, err error) error {
 	if errors.As(err, &se) {
 		switch se.Code() & 0xff {
 		case sqlite3.SQLITE_FULL:
-			return E(op, Internal, fmt.Errorf("the desk's disk is full, nothing was saved: %w", err))
+			return skranke.E(op, skranke.Internal, fmt.Errorf("the desk's disk is full, nothing was saved: %w", err))
 		case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY:
-			return E(op, Internal, fmt.Errorf("the desk could not write its local database, nothing was saved: %w", err))
+			return skranke.E(op, skranke.Internal, fmt.Errorf("the desk could not write its local database, nothing was saved: %w", err))
 		}
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return E(op, Unavailable, err)
+		return skranke.E(op, skranke.Unavailable, err)
 	}
-	return E(op, Internal, fmt.Errorf("save on this desk: %w", err))
+	return skranke.E(op, skranke.Internal, fmt.Errorf("save on this desk: %w", err))
 }
 
 func nanos(t time.Time) int64 {

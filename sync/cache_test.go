@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/skranke/skranke"
 	desksync "github.com/skranke/skranke/sync"
 )
 
@@ -17,7 +18,7 @@ func TestOpenMigratesAndReopens(t *testing.T) {
 	ctx := context.Background()
 	d, err := desksync.Open(ctx, desksync.Config{BaseURL: deadAddr(t), DataDir: dir})
 	require.NoError(t, err)
-	require.NoError(t, d.CacheForTest(ctx, []*desksync.Purchase{testPurchase("AAAA1", 1)}, nil, nil))
+	require.NoError(t, d.CacheForTest(ctx, []*skranke.Purchase{testPurchase("AAAA1", 1)}, nil, nil))
 	require.NoError(t, d.Close())
 
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, desksync.CacheFile))
@@ -46,14 +47,14 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	_, err = desksync.Open(context.Background(), desksync.Config{DataDir: dir})
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "newer")
-	require.True(t, desksync.Is(err, desksync.Internal))
+	require.True(t, skranke.KindOf(err) == skranke.Internal)
 }
 
 func TestOfflineLookupAnswersFromCache(t *testing.T) {
 	ctx := context.Background()
 	d := MustOpen(t, deadAddr(t), "tok")
 	p := testPurchase("ABCD2345", 7)
-	require.NoError(t, d.CacheForTest(ctx, []*desksync.Purchase{p}, nil, nil))
+	require.NoError(t, d.CacheForTest(ctx, []*skranke.Purchase{p}, nil, nil))
 
 	l, err := d.Lookup(ctx, "abcd-2345")
 	require.NoError(t, err)
@@ -63,7 +64,7 @@ func TestOfflineLookupAnswersFromCache(t *testing.T) {
 	require.False(t, d.Status().Online)
 
 	_, err = d.Lookup(ctx, "ZZZZ9999")
-	require.True(t, desksync.Is(err, desksync.Unavailable), "%v", err)
+	require.True(t, skranke.KindOf(err) == skranke.Unavailable, "%v", err)
 	require.Contains(t, err.Error(), "not on this desk")
 }
 
@@ -72,15 +73,15 @@ func TestOfflineDeliveryIsQueuedAndShown(t *testing.T) {
 	dir := t.TempDir()
 	d := MustOpenDir(t, dir, deadAddr(t), "tok")
 	p := testPurchase("ABCD2345", 7)
-	staff := desksync.Staff{ID: "s1", Name: "Ola", Role: desksync.RoleStaff}
-	require.NoError(t, d.CacheForTest(ctx, []*desksync.Purchase{p}, nil, nil))
+	staff := skranke.Staff{ID: "s1", Name: "Ola", Role: skranke.RoleStaff}
+	require.NoError(t, d.CacheForTest(ctx, []*skranke.Purchase{p}, nil, nil))
 
 	// Physical goods need a signature.
 	_, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: staff})
-	require.True(t, desksync.Is(err, desksync.Invalid), "%v", err)
+	require.True(t, skranke.KindOf(err) == skranke.Invalid, "%v", err)
 
 	del, got, err := d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: staff,
-		Lines: []desksync.DeliveredLine{{LineID: "l2", Quantity: 1}}, Signature: signaturePNG(t)})
+		Lines: []skranke.DeliveredLine{{LineID: "l2", Quantity: 1}}, Signature: signaturePNG(t)})
 	require.NoError(t, err)
 	require.NotEmpty(t, del.ID)
 	require.NotEmpty(t, del.SignatureID)
@@ -88,8 +89,8 @@ func TestOfflineDeliveryIsQueuedAndShown(t *testing.T) {
 
 	// Over-delivery is refused on the desk already.
 	_, _, err = d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: staff,
-		Lines: []desksync.DeliveredLine{{LineID: "l2", Quantity: 2}}, Signature: signaturePNG(t)})
-	require.True(t, desksync.Is(err, desksync.Conflict), "%v", err)
+		Lines: []skranke.DeliveredLine{{LineID: "l2", Quantity: 2}}, Signature: signaturePNG(t)})
+	require.True(t, skranke.KindOf(err) == skranke.Conflict, "%v", err)
 
 	l, err := d.Lookup(ctx, p.Code)
 	require.NoError(t, err)
@@ -109,7 +110,7 @@ func TestOfflineDeliveryIsQueuedAndShown(t *testing.T) {
 	require.Equal(t, "delivery", acts[0].Kind)
 	require.False(t, acts[0].Synced)
 	require.Equal(t, []string{"1 × Drikkeflaske"}, acts[0].Products)
-	require.Equal(t, desksync.Money(14950), acts[0].Amount)
+	require.Equal(t, skranke.Money(14950), acts[0].Amount)
 	require.Equal(t, "Kari Nordmann", acts[0].Buyer)
 
 	// It survives a restart of the desk.
@@ -125,40 +126,40 @@ func TestDeliverRefusesUnpaid(t *testing.T) {
 	ctx := context.Background()
 	d := MustOpen(t, deadAddr(t), "tok")
 	p := testPurchase("PEND1234", 3)
-	p.Status = desksync.Pending
-	require.NoError(t, d.CacheForTest(ctx, []*desksync.Purchase{p}, nil, nil))
-	_, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: desksync.Staff{ID: "s1"},
-		Lines: []desksync.DeliveredLine{{LineID: "l1", Quantity: 1}}})
-	require.True(t, desksync.Is(err, desksync.NotPayable), "%v", err)
+	p.Status = skranke.Pending
+	require.NoError(t, d.CacheForTest(ctx, []*skranke.Purchase{p}, nil, nil))
+	_, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: skranke.Staff{ID: "s1"},
+		Lines: []skranke.DeliveredLine{{LineID: "l1", Quantity: 1}}})
+	require.True(t, skranke.KindOf(err) == skranke.NotPayable, "%v", err)
 	require.Equal(t, 0, d.Status().Pending)
 }
 
 func TestFullDiskKeepsWhatWasStored(t *testing.T) {
 	ctx := context.Background()
 	d := MustOpen(t, deadAddr(t), "tok")
-	p := testPurchase("FULL2345", 3)
-	staff := desksync.Staff{ID: "s1", Name: "Ola"}
-	require.NoError(t, d.CacheForTest(ctx, []*desksync.Purchase{p}, nil, nil))
-	_, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: staff, Lines: []desksync.DeliveredLine{{LineID: "l1", Quantity: 1}}})
+	p := testPurchase("FUZZ2345", 3)
+	staff := skranke.Staff{ID: "s1", Name: "Ola"}
+	require.NoError(t, d.CacheForTest(ctx, []*skranke.Purchase{p}, nil, nil))
+	_, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: staff, Lines: []skranke.DeliveredLine{{LineID: "l1", Quantity: 1}}})
 	require.NoError(t, err)
 
 	require.NoError(t, d.FillDiskForTest(ctx))
-	big := make([]*desksync.Purchase, 0, 200)
+	big := make([]*skranke.Purchase, 0, 200)
 	for i := range 200 {
 		big = append(big, testPurchase(code(i), int64(10+i)))
 	}
 	err = d.CacheForTest(ctx, big, nil, nil)
 	require.Error(t, err)
 	_, _, err = d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: staff,
-		Lines: []desksync.DeliveredLine{{LineID: "l2", Quantity: 2}}, Signature: make([]byte, 0)})
+		Lines: []skranke.DeliveredLine{{LineID: "l2", Quantity: 2}}, Signature: make([]byte, 0)})
 	// A signature is missing: refused before touching the disk.
-	require.True(t, desksync.Is(err, desksync.Invalid), "%v", err)
+	require.True(t, skranke.KindOf(err) == skranke.Invalid, "%v", err)
 	sig := signaturePNG(t)
 	pad := make([]byte, 200<<10) // A large signature needs new pages.
 	_, _, err = d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: staff,
-		Lines: []desksync.DeliveredLine{{LineID: "l2", Quantity: 2}}, Signature: append(sig, pad...)})
+		Lines: []skranke.DeliveredLine{{LineID: "l2", Quantity: 2}}, Signature: append(sig, pad...)})
 	require.Error(t, err)
-	require.True(t, desksync.Is(err, desksync.Internal), "%v", err)
+	require.True(t, skranke.KindOf(err) == skranke.Internal, "%v", err)
 	require.Contains(t, err.Error(), "disk is full")
 
 	// What was stored before is intact, and the failed delivery left nothing.
@@ -173,27 +174,27 @@ func TestOfflineCardAndRedeem(t *testing.T) {
 	ctx := context.Background()
 	d := MustOpen(t, deadAddr(t), "tok")
 	now := time.Now().UTC()
-	parent := &desksync.Card{Code: "GPARENT1", InitialAmount: 50000, Balance: 0, Status: desksync.CardVoided,
-		RemainderCode: "GCHILD01", IssuedAt: now, ExpiresAt: now.AddDate(1, 0, 0), Seq: 1}
-	child := &desksync.Card{Code: "GCHILD01", InitialAmount: 20000, Balance: 20000, Status: desksync.CardActive,
+	parent := &skranke.Card{Code: "GPARENT1", InitialAmount: 50000, Balance: 0, Status: skranke.CardVoided,
+		RemainderCode: "GCHXPD01", IssuedAt: now, ExpiresAt: now.AddDate(1, 0, 0), Seq: 1}
+	child := &skranke.Card{Code: "GCHXPD01", InitialAmount: 20000, Balance: 20000, Status: skranke.CardActive,
 		ParentCode: "GPARENT1", IssuedAt: now, ExpiresAt: now.AddDate(1, 0, 0), Seq: 2}
-	require.NoError(t, d.CacheForTest(ctx, nil, []*desksync.Card{parent, child}, nil))
+	require.NoError(t, d.CacheForTest(ctx, nil, []*skranke.Card{parent, child}, nil))
 
-	cl, err := d.Card(ctx, "GCHILD01")
+	cl, err := d.Card(ctx, "GCHXPD01")
 	require.NoError(t, err)
 	require.True(t, cl.FromCache)
-	require.Equal(t, desksync.Money(20000), cl.Card.Balance)
+	require.Equal(t, skranke.Money(20000), cl.Card.Balance)
 	require.Len(t, cl.Chain, 2)
 	require.Equal(t, "GPARENT1", cl.Chain[0].Code)
 
-	_, err = d.Redeem(ctx, "GCHILD01", 5000, desksync.Staff{ID: "s1"})
-	require.True(t, desksync.Is(err, desksync.Unavailable), "%v", err)
+	_, err = d.Redeem(ctx, "GCHXPD01", 5000, skranke.Staff{ID: "s1"})
+	require.True(t, skranke.KindOf(err) == skranke.Unavailable, "%v", err)
 	require.Contains(t, err.Error(), "only be used while the shop is reachable")
 
-	_, err = d.Credit(ctx, "ABCD", 100, "damaged", desksync.Staff{ID: "s1", Role: desksync.RoleStaff})
-	require.True(t, desksync.Is(err, desksync.Forbidden), "%v", err)
-	_, err = d.Credit(ctx, "ABCD", 100, "damaged", desksync.Staff{ID: "m1", Role: desksync.RoleManager})
-	require.True(t, desksync.Is(err, desksync.Unavailable), "%v", err)
+	_, err = d.Credit(ctx, "ABCD", 100, "damaged", skranke.Staff{ID: "s1", Role: skranke.RoleStaff})
+	require.True(t, skranke.KindOf(err) == skranke.Forbidden, "%v", err)
+	_, err = d.Credit(ctx, "ABCD", 100, "damaged", skranke.Staff{ID: "m1", Role: skranke.RoleManager})
+	require.True(t, skranke.KindOf(err) == skranke.Unavailable, "%v", err)
 	require.Equal(t, 0, d.Status().Pending)
 }
 
@@ -201,17 +202,17 @@ func TestOfflineLogin(t *testing.T) {
 	ctx := context.Background()
 	d := MustOpen(t, deadAddr(t), "tok")
 	salt := "00112233445566778899aabbccddeeff"
-	hash, err := desksync.HashPIN("4711", salt)
+	hash, err := skranke.HashPIN("4711", salt)
 	require.NoError(t, err)
-	require.NoError(t, d.CacheForTest(ctx, nil, nil, []desksync.Staff{{ID: "s1", Name: "Ola", Role: desksync.RoleManager, PINSalt: salt, PINHash: hash}}))
+	require.NoError(t, d.CacheForTest(ctx, nil, nil, []skranke.Staff{{ID: "s1", Name: "Ola", Role: skranke.RoleManager, PINSalt: salt, PINHash: hash}}))
 
 	s, err := d.Login(ctx, "s1", "4711")
 	require.NoError(t, err)
 	require.Equal(t, "Ola", s.Name)
 	_, err = d.Login(ctx, "s1", "1234")
-	require.True(t, desksync.Is(err, desksync.Unauthorized), "%v", err)
+	require.True(t, skranke.KindOf(err) == skranke.Unauthorized, "%v", err)
 	_, err = d.Login(ctx, "nobody", "4711")
-	require.True(t, desksync.Is(err, desksync.Unauthorized), "%v", err)
+	require.True(t, skranke.KindOf(err) == skranke.Unauthorized, "%v", err)
 }
 
 func TestBackoffIsCappedAndJittered(t *testing.T) {
@@ -250,12 +251,12 @@ func TestConcurrentDeliveriesNeverOverDeliver(t *testing.T) {
 	ctx := context.Background()
 	d := MustOpen(t, deadAddr(t), "tok")
 	p := testPurchase("RACE2345", 3)
-	require.NoError(t, d.CacheForTest(ctx, []*desksync.Purchase{p}, nil, nil))
+	require.NoError(t, d.CacheForTest(ctx, []*skranke.Purchase{p}, nil, nil))
 	errs := make(chan error, 4)
 	for range 4 {
 		go func() {
-			_, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: desksync.Staff{ID: "s1"},
-				Lines: []desksync.DeliveredLine{{LineID: "l1", Quantity: 1}}})
+			_, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: skranke.Staff{ID: "s1"},
+				Lines: []skranke.DeliveredLine{{LineID: "l1", Quantity: 1}}})
 			errs <- err
 		}()
 	}
@@ -264,7 +265,7 @@ func TestConcurrentDeliveriesNeverOverDeliver(t *testing.T) {
 		if err := <-errs; err == nil {
 			ok++
 		} else {
-			require.True(t, desksync.Is(err, desksync.Conflict), "%v", err)
+			require.True(t, skranke.KindOf(err) == skranke.Conflict, "%v", err)
 		}
 	}
 	require.Equal(t, 1, ok, "one course, handed over once")

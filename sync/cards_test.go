@@ -12,21 +12,22 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
 	desksync "github.com/skranke/skranke/sync"
 )
 
 // newGiftPurchase creates an unpaid purchase of two 500-kroner gift cards and
 // a drop-in; the shop issues the cards when it is paid.
-func newGiftPurchase(srv *shoptest.Server) *desksync.Purchase {
-	return srv.CreatePurchase(desksync.Purchase{
-		Buyer:  desksync.Buyer{Name: "Ola Berg"},
-		Status: desksync.Pending, Acquirer: "nets",
-		Lines: []desksync.Line{{ProductID: "gavekort-500", Quantity: 2}, {ProductID: "dropin-sal", Quantity: 1}},
+func newGiftPurchase(srv *shoptest.Server) *skranke.Purchase {
+	return srv.CreatePurchase(skranke.Purchase{
+		Buyer:  skranke.Buyer{Name: "Ola Berg"},
+		Status: skranke.Pending, Acquirer: "nets",
+		Lines: []skranke.Line{{ProductID: "gavekort-500", Quantity: 2}, {ProductID: "dropin-sal", Quantity: 1}},
 	})
 }
 
-func cardCodes(cs []desksync.Card) []string {
+func cardCodes(cs []skranke.Card) []string {
 	var out []string
 	for _, c := range cs {
 		out = append(out, c.Code)
@@ -41,7 +42,7 @@ func TestDeliveryKeepsSoldCards(t *testing.T) {
 	srv := shoptest.Start(t)
 	d := MustOpen(t, srv.URL, srv.DeskToken)
 	p := newGiftPurchase(srv)
-	srv.Notify(p.Code, desksync.Captured) // Issues the cards; this desk does not pull the feed.
+	srv.Notify(p.Code, skranke.Captured) // Issues the cards; this desk does not pull the feed.
 	_, err := d.Lookup(ctx, p.Code)
 	require.NoError(t, err)
 
@@ -56,8 +57,8 @@ func TestDeliveryKeepsSoldCards(t *testing.T) {
 	srv.Restart()
 	for _, c := range cards {
 		require.Equal(t, p.Code, c.PurchaseCode)
-		require.Equal(t, desksync.Money(50000), c.Balance)
-		require.Equal(t, desksync.CardActive, c.Status)
+		require.Equal(t, skranke.Money(50000), c.Balance)
+		require.Equal(t, skranke.CardActive, c.Status)
 		onShop := srv.Card(c.Code)
 		require.NotNil(t, onShop, "card %s is the shop's", c.Code)
 		require.Equal(t, p.Code, onShop.PurchaseCode)
@@ -65,7 +66,7 @@ func TestDeliveryKeepsSoldCards(t *testing.T) {
 	require.NotEqual(t, cards[0].Code, cards[1].Code)
 
 	_, err = d.CardsOfPurchase(ctx, "")
-	require.True(t, desksync.Is(err, desksync.Invalid), "%v", err)
+	require.True(t, skranke.KindOf(err) == skranke.Invalid, "%v", err)
 }
 
 // A delivery made offline gets its cards when the outbox sends it: from the
@@ -76,8 +77,8 @@ func TestOfflineDeliveryGetsCardsWhenSent(t *testing.T) {
 	px := startProxy(t, strings.TrimPrefix(srv.URL, "http://"))
 	d := MustOpen(t, px.URL(), srv.DeskToken)
 	p := newGiftPurchase(srv)
-	srv.Notify(p.Code, desksync.Captured) // The shop issues the cards.
-	_, err := d.Lookup(ctx, p.Code)       // The desk sees the purchase paid, not the cards.
+	srv.Notify(p.Code, skranke.Captured) // The shop issues the cards.
+	_, err := d.Lookup(ctx, p.Code)      // The desk sees the purchase paid, not the cards.
 	require.NoError(t, err)
 
 	px.set(always(reset)) // The network goes down.
@@ -86,7 +87,7 @@ func TestOfflineDeliveryGetsCardsWhenSent(t *testing.T) {
 	require.True(t, after.FullyDelivered())
 	require.Equal(t, 1, d.Status().Pending)
 	_, err = d.CardsOfPurchase(ctx, p.Code)
-	require.True(t, desksync.Is(err, desksync.Unavailable), "no cards yet, and it says why: %v", err)
+	require.True(t, skranke.KindOf(err) == skranke.Unavailable, "no cards yet, and it says why: %v", err)
 
 	// Back online, but the changes feed keeps failing: only the delivery's
 	// answer can bring the cards.
@@ -104,7 +105,7 @@ func TestOfflineDeliveryGetsCardsWhenSent(t *testing.T) {
 	require.Len(t, cards, 2)
 	for _, c := range cards {
 		require.Equal(t, p.Code, c.PurchaseCode)
-		require.Equal(t, desksync.Money(50000), c.Balance)
+		require.Equal(t, skranke.Money(50000), c.Balance)
 		require.NotNil(t, srv.Card(c.Code))
 	}
 }
@@ -122,10 +123,10 @@ func TestMigrationFindsCardsOfPurchase(t *testing.T) {
 	require.NoError(t, err)
 	_, err = db.Exec("PRAGMA user_version = 1")
 	require.NoError(t, err)
-	for i, c := range []desksync.Card{
-		{Code: "GC000001", PurchaseCode: "P0000001", Balance: 50000, Status: desksync.CardActive, Seq: 1},
-		{Code: "GC000002", PurchaseCode: "P0000001", Balance: 50000, Status: desksync.CardActive, Seq: 2},
-		{Code: "GC000003", Balance: 10000, Status: desksync.CardActive, Seq: 3},
+	for i, c := range []skranke.Card{
+		{Code: "GC000001", PurchaseCode: "P0000001", Balance: 50000, Status: skranke.CardActive, Seq: 1},
+		{Code: "GC000002", PurchaseCode: "P0000001", Balance: 50000, Status: skranke.CardActive, Seq: 2},
+		{Code: "GC000003", Balance: 10000, Status: skranke.CardActive, Seq: 3},
 	} {
 		body, err := json.Marshal(c)
 		require.NoError(t, err)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/go-resty/resty/v2"
+	"github.com/skranke/skranke"
 )
 
 // Client speaks the shop API v1 (docs/api-contract.md) for one desk. Every
@@ -138,7 +139,7 @@ type apiError struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
 	} `json:"error"`
-	Purchase *Purchase `json:"purchase,omitempty"`
+	Purchase *skranke.Purchase `json:"purchase,omitempty"`
 }
 
 // call is one request: method and path relative to /api/v1.
@@ -172,7 +173,7 @@ func (cl *Client) do(ctx context.Context, c call) ([]byte, error) {
 	case c.body != nil:
 		b, err := json.Marshal(c.body)
 		if err != nil {
-			return nil, E(c.op, Internal, err)
+			return nil, skranke.E(c.op, skranke.Internal, err)
 		}
 		req.SetHeader("Content-Type", "application/json").SetBody(b)
 	}
@@ -193,15 +194,15 @@ func transportErr(op string, err error) error {
 	var ne net.Error
 	switch {
 	case errors.Is(err, context.Canceled):
-		return E(op, Unavailable, fmt.Errorf("cancelled: %w", err))
+		return skranke.E(op, skranke.Unavailable, fmt.Errorf("cancelled: %w", err))
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
-		return E(op, Unavailable, fmt.Errorf("the shop did not answer in time: %w", err))
+		return skranke.E(op, skranke.Unavailable, fmt.Errorf("the shop did not answer in time: %w", err))
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return E(op, Unavailable, fmt.Errorf("the shop is not reachable (connection refused): %w", err))
+		return skranke.E(op, skranke.Unavailable, fmt.Errorf("the shop is not reachable (connection refused): %w", err))
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
-		return E(op, Unavailable, fmt.Errorf("the connection to the shop broke off: %w", err))
+		return skranke.E(op, skranke.Unavailable, fmt.Errorf("the connection to the shop broke off: %w", err))
 	}
-	return E(op, Unavailable, fmt.Errorf("the shop is not reachable: %w", err))
+	return skranke.E(op, skranke.Unavailable, fmt.Errorf("the shop is not reachable: %w", err))
 }
 
 // statusErr turns a 4xx/5xx answer into an *Error with the shop's kind.
@@ -212,35 +213,35 @@ func statusErr(op string, status int, body []byte) error {
 	if msg == "" {
 		msg = http.StatusText(status)
 	}
-	kind := KindFromString(ae.Error.Code)
+	kind := skranke.KindFromString(ae.Error.Code)
 	switch {
 	case status == http.StatusConflict:
-		kind = Conflict
-	case status == http.StatusUnprocessableEntity && (!decoded || kind == Other):
-		kind = Conflict // A refused state change; the code says which when the body is readable.
+		kind = skranke.Conflict
+	case status == http.StatusUnprocessableEntity && (!decoded || kind == skranke.Other):
+		kind = skranke.Conflict // A refused state change; the code says which when the body is readable.
 	case status == http.StatusBadGateway, status == http.StatusServiceUnavailable, status == http.StatusGatewayTimeout:
-		kind = Unavailable
+		kind = skranke.Unavailable
 	case status >= 500:
-		kind = Internal
-	case !decoded || kind == Other:
+		kind = skranke.Internal
+	case !decoded || kind == skranke.Other:
 		switch status {
 		case http.StatusBadRequest, http.StatusRequestEntityTooLarge:
-			kind = Invalid
+			kind = skranke.Invalid
 		case http.StatusUnauthorized:
-			kind = Unauthorized
+			kind = skranke.Unauthorized
 		case http.StatusForbidden:
-			kind = Forbidden
+			kind = skranke.Forbidden
 		case http.StatusNotFound:
-			kind = NotFound
+			kind = skranke.NotFound
 		default:
-			kind = Other
+			kind = skranke.Other
 		}
 	}
 	se := &StatusError{Status: status, Message: msg, Purchase: ae.Purchase}
 	if !decoded && status < 500 {
 		se.Message = fmt.Sprintf("%s (unreadable error body)", msg)
 	}
-	return &Error{Op: op, Kind: kind, Err: se}
+	return &skranke.Error{Op: op, Kind: kind, Err: se}
 }
 
 // StatusError is the shop's refusal as it came over the wire. A 409 on a
@@ -248,7 +249,7 @@ func statusErr(op string, status int, body []byte) error {
 type StatusError struct {
 	Status   int
 	Message  string
-	Purchase *Purchase
+	Purchase *skranke.Purchase
 }
 
 // Error implements the error interface.
@@ -258,7 +259,7 @@ func (e *StatusError) Error() string {
 
 func decode(op string, body []byte, v any) error {
 	if err := json.Unmarshal(body, v); err != nil {
-		return E(op, Internal, unreadableAnswer{fmt.Errorf("the shop sent malformed JSON the desk cannot read (%d bytes): %w", len(body), err)})
+		return skranke.E(op, skranke.Internal, unreadableAnswer{fmt.Errorf("the shop sent malformed JSON the desk cannot read (%d bytes): %w", len(body), err)})
 	}
 	return nil
 }
@@ -277,63 +278,63 @@ func (cl *Client) Health(ctx context.Context) error {
 }
 
 // Desk returns the desk the token belongs to and its centre.
-func (cl *Client) Desk(ctx context.Context) (DeskInfo, Centre, error) {
+func (cl *Client) Desk(ctx context.Context) (skranke.DeskInfo, skranke.Centre, error) {
 	b, err := cl.do(ctx, call{op: "desk info", method: http.MethodGet, path: "/desk"})
 	if err != nil {
-		return DeskInfo{}, Centre{}, err
+		return skranke.DeskInfo{}, skranke.Centre{}, err
 	}
 	var v struct {
-		Desk   DeskInfo `json:"desk"`
-		Centre Centre   `json:"centre"`
+		Desk   skranke.DeskInfo `json:"desk"`
+		Centre skranke.Centre   `json:"centre"`
 	}
 	err = decode("desk info", b, &v)
 	return v.Desk, v.Centre, err
 }
 
 // Staff lists the staff of the desk's centre with their PIN digests.
-func (cl *Client) Staff(ctx context.Context) ([]Staff, error) {
+func (cl *Client) Staff(ctx context.Context) ([]skranke.Staff, error) {
 	b, err := cl.do(ctx, call{op: "list staff", method: http.MethodGet, path: "/staff"})
 	if err != nil {
 		return nil, err
 	}
 	var v struct {
-		Staff []Staff `json:"staff"`
+		Staff []skranke.Staff `json:"staff"`
 	}
 	err = decode("list staff", b, &v)
 	return v.Staff, err
 }
 
 // Purchase fetches a purchase by reference code.
-func (cl *Client) Purchase(ctx context.Context, code string) (*Purchase, []byte, error) {
+func (cl *Client) Purchase(ctx context.Context, code string) (*skranke.Purchase, []byte, error) {
 	b, err := cl.do(ctx, call{op: "look up purchase", method: http.MethodGet, path: "/purchases/" + url.PathEscape(code)})
 	if err != nil {
 		return nil, nil, err
 	}
-	var p Purchase
+	var p skranke.Purchase
 	if err := decode("look up purchase", b, &p); err != nil {
 		return nil, nil, err
 	}
 	if p.Code == "" {
-		return nil, nil, E("look up purchase", Internal, "the shop answered a purchase without a code")
+		return nil, nil, skranke.E("look up purchase", skranke.Internal, "the shop answered a purchase without a code")
 	}
 	return &p, b, nil
 }
 
 // DeliveryBody is what the desk posts to hand over lines.
 type DeliveryBody struct {
-	ID          string          `json:"id"`
-	Lines       []DeliveredLine `json:"lines"`
-	At          time.Time       `json:"at"`
-	SignatureID string          `json:"signature_id"`
+	ID          string                  `json:"id"`
+	Lines       []skranke.DeliveredLine `json:"lines"`
+	At          time.Time               `json:"at"`
+	SignatureID string                  `json:"signature_id"`
 }
 
 // DeliveryAnswer is the shop's answer to a delivery.
 type DeliveryAnswer struct {
-	Delivery Delivery `json:"delivery"`
-	Purchase Purchase `json:"purchase"`
+	Delivery skranke.Delivery `json:"delivery"`
+	Purchase skranke.Purchase `json:"purchase"`
 	// Cards are the gift cards the purchase sold, present when the
 	// delivery handed over gift card lines: the desk prints them.
-	Cards []Card `json:"cards,omitempty"`
+	Cards []skranke.Card `json:"cards,omitempty"`
 }
 
 // Deliver posts a delivery; the delivery's ID is its idempotency key.
@@ -362,16 +363,16 @@ func (cl *Client) Signature(ctx context.Context, id string) ([]byte, error) {
 		return nil, err
 	}
 	if !bytes.HasPrefix(b, []byte("\x89PNG")) {
-		return nil, E("fetch signature", Internal, "the shop sent a signature that is not a PNG image")
+		return nil, skranke.E("fetch signature", skranke.Internal, "the shop sent a signature that is not a PNG image")
 	}
 	return b, nil
 }
 
 // CardAnswer is a gift card with its chain and redemptions.
 type CardAnswer struct {
-	Card        Card         `json:"card"`
-	Chain       []Card       `json:"chain"`
-	Redemptions []Redemption `json:"redemptions"`
+	Card        skranke.Card         `json:"card"`
+	Chain       []skranke.Card       `json:"chain"`
+	Redemptions []skranke.Redemption `json:"redemptions"`
 }
 
 // Card fetches a gift card by code.
@@ -385,23 +386,23 @@ func (cl *Client) Card(ctx context.Context, code string) (CardAnswer, error) {
 		return a, err
 	}
 	if a.Card.Code == "" {
-		return a, E("look up gift card", Internal, "the shop answered a gift card without a code")
+		return a, skranke.E("look up gift card", skranke.Internal, "the shop answered a gift card without a code")
 	}
 	return a, nil
 }
 
 // RedemptionBody is what the desk posts to use a gift card.
 type RedemptionBody struct {
-	ID     string    `json:"id"`
-	Amount Money     `json:"amount"`
-	At     time.Time `json:"at"`
+	ID     string        `json:"id"`
+	Amount skranke.Money `json:"amount"`
+	At     time.Time     `json:"at"`
 }
 
 // RedemptionAnswer is the shop's answer to a redemption.
 type RedemptionAnswer struct {
-	Redemption Redemption `json:"redemption"`
-	Card       Card       `json:"card"`
-	Remainder  *Card      `json:"remainder"`
+	Redemption skranke.Redemption `json:"redemption"`
+	Card       skranke.Card       `json:"card"`
+	Remainder  *skranke.Card      `json:"remainder"`
 }
 
 // Redeem posts a redemption; its ID is the idempotency key.
@@ -418,16 +419,16 @@ func (cl *Client) Redeem(ctx context.Context, code, staffID string, body Redempt
 
 // CreditBody is what the desk posts to credit a purchase.
 type CreditBody struct {
-	ID     string    `json:"id"`
-	Amount Money     `json:"amount"`
-	Reason string    `json:"reason"`
-	At     time.Time `json:"at"`
+	ID     string        `json:"id"`
+	Amount skranke.Money `json:"amount"`
+	Reason string        `json:"reason"`
+	At     time.Time     `json:"at"`
 }
 
 // CreditAnswer is the shop's answer to a credit.
 type CreditAnswer struct {
-	Credit   Credit   `json:"credit"`
-	Purchase Purchase `json:"purchase"`
+	Credit   skranke.Credit   `json:"credit"`
+	Purchase skranke.Purchase `json:"purchase"`
 }
 
 // Credit posts a credit; its ID is the idempotency key.
@@ -465,9 +466,9 @@ func (cl *Client) Changes(ctx context.Context, since int64, limit int) (ChangesP
 
 // DeliveriesAnswer lists the desk centre's activity in a period.
 type DeliveriesAnswer struct {
-	Deliveries  []Delivery   `json:"deliveries"`
-	Redemptions []Redemption `json:"redemptions"`
-	Credits     []Credit     `json:"credits"`
+	Deliveries  []skranke.Delivery   `json:"deliveries"`
+	Redemptions []skranke.Redemption `json:"redemptions"`
+	Credits     []skranke.Credit     `json:"credits"`
 }
 
 // Deliveries lists deliveries, redemptions and credits between from and to.

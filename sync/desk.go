@@ -3,11 +3,7 @@ package sync
 import (
 	"bytes"
 	"context"
-	"crypto/pbkdf2"
-	"crypto/sha256"
-	"crypto/subtle"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,9 +16,9 @@ import (
 	stdsync "sync"
 	"syscall"
 	"time"
-	"unicode"
 
 	"github.com/google/uuid"
+	"github.com/skranke/skranke"
 )
 
 // Config says how a desk reaches its shop and where it keeps its data.
@@ -37,17 +33,17 @@ type Config struct {
 // Lookup is the answer to a scan: the purchase, and whether it came from the
 // cache because the shop could not be reached.
 type Lookup struct {
-	Purchase  *Purchase
-	FromCache bool       // The shop was unreachable; Purchase is the cached copy.
-	CachedAt  time.Time  // When the cached copy was last confirmed by the shop.
-	Pending   []Delivery // Deliveries made at this desk and not yet accepted by the shop.
+	Purchase  *skranke.Purchase
+	FromCache bool               // The shop was unreachable; Purchase is the cached copy.
+	CachedAt  time.Time          // When the cached copy was last confirmed by the shop.
+	Pending   []skranke.Delivery // Deliveries made at this desk and not yet accepted by the shop.
 }
 
 // CardLookup is a gift card with its chain of parent and remainder cards.
 type CardLookup struct {
-	Card        *Card
-	Chain       []Card
-	Redemptions []Redemption
+	Card        *skranke.Card
+	Chain       []skranke.Card
+	Redemptions []skranke.Redemption
 	FromCache   bool
 	CachedAt    time.Time
 }
@@ -55,17 +51,17 @@ type CardLookup struct {
 // DeliverRequest asks to hand over lines of a purchase.
 type DeliverRequest struct {
 	Code      string
-	Lines     []DeliveredLine // Empty means everything that remains.
-	Staff     Staff
+	Lines     []skranke.DeliveredLine // Empty means everything that remains.
+	Staff     skranke.Staff
 	Signature []byte // PNG; required when physical goods are handed over.
 }
 
 // RedeemResult is what a redemption did: the used card and the remainder card
 // issued for what is left, if anything.
 type RedeemResult struct {
-	Redemption Redemption
-	Card       Card
-	Remainder  *Card
+	Redemption skranke.Redemption
+	Card       skranke.Card
+	Remainder  *skranke.Card
 }
 
 // Status is what the UI shows about the desk's connection to the shop.
@@ -97,20 +93,10 @@ type Activity struct {
 	Code        string // Purchase or gift card code.
 	Buyer       string
 	Products    []string
-	Amount      Money
+	Amount      skranke.Money
 	SignatureID string
 	Synced      bool
 }
-
-// MaxSignatureSize is the largest signature PNG the shop accepts.
-const MaxSignatureSize = 256 << 10
-
-// PIN digest parameters, shared with shopd: PBKDF2-SHA256 over the PIN with
-// the hex-decoded salt.
-const (
-	PINIterations = 10_000
-	PINKeyLen     = 32
-)
 
 // Desk is the desk's handle on the shop: lookups answered online or from the
 // cache, actions written to the outbox and sent in order, and the sync loop.
@@ -146,7 +132,7 @@ type Desk struct {
 // It does not contact the shop; call Run to start syncing.
 func Open(ctx context.Context, cfg Config) (*Desk, error) {
 	if cfg.DataDir == "" {
-		return nil, E("open desk", Invalid, "no data directory configured")
+		return nil, skranke.E("open desk", skranke.Invalid, "no data directory configured")
 	}
 	if cfg.SyncInterval <= 0 {
 		cfg.SyncInterval = 5 * time.Second
@@ -155,7 +141,7 @@ func Open(ctx context.Context, cfg Config) (*Desk, error) {
 		cfg.Timeout = 5 * time.Second
 	}
 	if _, err := url.Parse(cfg.BaseURL); err != nil {
-		return nil, E("open desk", Invalid, fmt.Errorf("shop address %q: %w", cfg.BaseURL, err))
+		return nil, skranke.E("open desk", skranke.Invalid, fmt.Errorf("shop address %q: %w", cfg.BaseURL, err))
 	}
 	c, err := openCache(ctx, filepath.Join(cfg.DataDir, CacheFile))
 	if err != nil {
@@ -247,7 +233,7 @@ func (d *Desk) notify() {
 // noteReach records whether the shop answered: any answer, even a refusal,
 // means it is online.
 func (d *Desk) noteReach(err error) {
-	online := err == nil || !Is(err, Unavailable)
+	online := err == nil || !(skranke.KindOf(err) == skranke.Unavailable)
 	d.mu.Lock()
 	changed := d.online != online
 	d.online = online
@@ -289,30 +275,15 @@ func (d *Desk) backingOff() bool {
 	return d.failures > 0 && time.Now().Before(d.retryAt)
 }
 
-// NormalizeCode turns a code as typed or printed ("abcd-efgh 1234") into
-// the bare form the shop uses. shopd applies the same rule to the codes it
-// receives, so desk and shop always agree on what a code is.
-func NormalizeCode(code string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '-' || unicode.IsSpace(r) { // IsSpace covers tabs, line ends and no-break spaces.
-			return -1
-		}
-		if r >= 'a' && r <= 'z' {
-			return r - 'a' + 'A'
-		}
-		return r
-	}, code)
-}
-
 func (d *Desk) interactiveCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, d.cfg.Timeout)
 }
 
 // DeskInfo returns this desk and its centre (cached after the first success).
-func (d *Desk) DeskInfo(ctx context.Context) (DeskInfo, Centre, error) {
+func (d *Desk) DeskInfo(ctx context.Context) (skranke.DeskInfo, skranke.Centre, error) {
 	var v struct {
-		Desk   DeskInfo `json:"desk"`
-		Centre Centre   `json:"centre"`
+		Desk   skranke.DeskInfo `json:"desk"`
+		Centre skranke.Centre   `json:"centre"`
 	}
 	cctx, cancel := d.interactiveCtx(ctx)
 	defer cancel()
@@ -326,22 +297,22 @@ func (d *Desk) DeskInfo(ctx context.Context) (DeskInfo, Centre, error) {
 		}
 		return di, c, nil
 	}
-	if !Is(err, Unavailable) && !Is(err, Internal) {
-		return DeskInfo{}, Centre{}, err
+	if !(skranke.KindOf(err) == skranke.Unavailable) && !(skranke.KindOf(err) == skranke.Internal) {
+		return skranke.DeskInfo{}, skranke.Centre{}, err
 	}
 	s, merr := d.c.meta(ctx, "desk")
 	if merr != nil || s == "" {
-		return DeskInfo{}, Centre{}, err
+		return skranke.DeskInfo{}, skranke.Centre{}, err
 	}
 	if json.Unmarshal([]byte(s), &v) != nil {
-		return DeskInfo{}, Centre{}, err
+		return skranke.DeskInfo{}, skranke.Centre{}, err
 	}
 	return v.Desk, v.Centre, nil
 }
 
-func (d *Desk) cachedDesk(ctx context.Context) DeskInfo {
+func (d *Desk) cachedDesk(ctx context.Context) skranke.DeskInfo {
 	var v struct {
-		Desk DeskInfo `json:"desk"`
+		Desk skranke.DeskInfo `json:"desk"`
 	}
 	if s, _ := d.c.meta(ctx, "desk"); s != "" {
 		_ = json.Unmarshal([]byte(s), &v)
@@ -350,14 +321,14 @@ func (d *Desk) cachedDesk(ctx context.Context) DeskInfo {
 }
 
 // Staff lists the centre's staff, from the shop or the cache.
-func (d *Desk) Staff(ctx context.Context) ([]Staff, error) {
+func (d *Desk) Staff(ctx context.Context) ([]skranke.Staff, error) {
 	cctx, cancel := d.interactiveCtx(ctx)
 	defer cancel()
 	staff, err := d.refreshStaff(cctx)
 	if err == nil {
 		return staff, nil
 	}
-	if !Is(err, Unavailable) && !Is(err, Internal) {
+	if !(skranke.KindOf(err) == skranke.Unavailable) && !(skranke.KindOf(err) == skranke.Internal) {
 		return nil, err
 	}
 	cached, cerr := d.cachedStaff(ctx)
@@ -370,7 +341,7 @@ func (d *Desk) Staff(ctx context.Context) ([]Staff, error) {
 	return cached, nil
 }
 
-func (d *Desk) refreshStaff(ctx context.Context) ([]Staff, error) {
+func (d *Desk) refreshStaff(ctx context.Context) ([]skranke.Staff, error) {
 	staff, err := d.cl.Staff(ctx)
 	d.noteReach(err)
 	if err != nil {
@@ -391,18 +362,18 @@ func (d *Desk) refreshStaff(ctx context.Context) ([]Staff, error) {
 	return staff, err
 }
 
-func (d *Desk) cachedStaff(ctx context.Context) ([]Staff, error) {
+func (d *Desk) cachedStaff(ctx context.Context) ([]skranke.Staff, error) {
 	rows, err := d.c.r.QueryContext(ctx, "SELECT body FROM staff ORDER BY id")
 	if err != nil {
-		return nil, E("read cache", Internal, err)
+		return nil, skranke.E("read cache", skranke.Internal, err)
 	}
 	defer rows.Close()
-	var out []Staff
+	var out []skranke.Staff
 	for rows.Next() {
 		var b []byte
-		var s Staff
+		var s skranke.Staff
 		if err := rows.Scan(&b); err != nil {
-			return nil, E("read cache", Internal, err)
+			return nil, skranke.E("read cache", skranke.Internal, err)
 		}
 		if json.Unmarshal(b, &s) == nil {
 			out = append(out, s)
@@ -412,18 +383,18 @@ func (d *Desk) cachedStaff(ctx context.Context) ([]Staff, error) {
 }
 
 // Login checks a staff member's PIN (offline too) and returns the staff member.
-func (d *Desk) Login(ctx context.Context, staffID, pin string) (Staff, error) {
-	find := func(list []Staff) (Staff, bool) {
+func (d *Desk) Login(ctx context.Context, staffID, pin string) (skranke.Staff, error) {
+	find := func(list []skranke.Staff) (skranke.Staff, bool) {
 		for _, s := range list {
 			if s.ID == staffID {
 				return s, true
 			}
 		}
-		return Staff{}, false
+		return skranke.Staff{}, false
 	}
 	list, err := d.cachedStaff(ctx)
 	if err != nil {
-		return Staff{}, err
+		return skranke.Staff{}, err
 	}
 	s, ok := find(list)
 	if !ok {
@@ -432,104 +403,113 @@ func (d *Desk) Login(ctx context.Context, staffID, pin string) (Staff, error) {
 		fresh, ferr := d.refreshStaff(cctx)
 		cancel()
 		if ferr != nil && len(list) == 0 {
-			return Staff{}, E("log in", KindOf(ferr), fmt.Errorf("the staff list is not on this desk yet: %w", ferr))
+			return skranke.Staff{}, skranke.E("log in", skranke.KindOf(ferr), fmt.Errorf("the staff list is not on this desk yet: %w", ferr))
 		}
 		if s, ok = find(fresh); !ok {
-			return Staff{}, E("log in", Unauthorized, "unknown staff member or wrong PIN")
+			return skranke.Staff{}, skranke.E("log in", skranke.Unauthorized, "unknown staff member or wrong PIN")
 		}
 	}
-	if !CheckPIN(s, pin) {
-		return Staff{}, E("log in", Unauthorized, "unknown staff member or wrong PIN")
+	if !skranke.CheckPIN(s, pin) {
+		return skranke.Staff{}, skranke.E("log in", skranke.Unauthorized, "unknown staff member or wrong PIN")
 	}
 	return s, nil
-}
-
-// HashPIN returns the hex PBKDF2-SHA256 digest of pin with the hex salt, as
-// shopd stores it.
-func HashPIN(pin, saltHex string) (string, error) {
-	salt, err := hex.DecodeString(saltHex)
-	if err != nil {
-		return "", E("hash PIN", Invalid, "salt is not hex")
-	}
-	key, err := pbkdf2.Key(sha256.New, pin, salt, PINIterations, PINKeyLen)
-	if err != nil {
-		return "", E("hash PIN", Internal, err)
-	}
-	return hex.EncodeToString(key), nil
-}
-
-// CheckPIN reports whether pin matches the staff member's PIN digest.
-func CheckPIN(s Staff, pin string) bool {
-	if s.PINHash == "" || pin == "" {
-		return false
-	}
-	h, err := HashPIN(pin, s.PINSalt)
-	if err != nil {
-		return false
-	}
-	return subtle.ConstantTimeCompare([]byte(h), []byte(strings.ToLower(s.PINHash))) == 1
 }
 
 // Lookup finds a purchase by reference code: from the shop, or from the cache
 // when the shop is unreachable (Lookup.FromCache).
 func (d *Desk) Lookup(ctx context.Context, code string) (Lookup, error) {
-	code = NormalizeCode(code)
+	const op = "look up purchase"
+	code = skranke.NormalizeCode(code)
 	if code == "" {
-		return Lookup{}, E("look up purchase", Invalid, "no code")
+		return Lookup{}, skranke.E(op, skranke.Invalid, "no code")
 	}
+	type answer struct {
+		l   Lookup
+		raw []byte // The shop's JSON, stored as it came.
+	}
+	a, fromCache, err := readThrough(ctx, d, op, "purchase "+code,
+		func(ctx context.Context) (answer, error) {
+			p, raw, err := d.cl.Purchase(ctx, code)
+			return answer{Lookup{Purchase: p}, raw}, err
+		},
+		func(w *writer, a answer) error { return w.putPurchase(a.l.Purchase, a.raw) },
+		func() (answer, bool, error) {
+			l, ok, err := d.cached(ctx, code)
+			return answer{l: l}, ok, err
+		})
+	if err != nil {
+		return Lookup{}, err
+	}
+	if fromCache {
+		return a.l, nil
+	}
+	l := a.l
+	l.CachedAt = time.Now().UTC()
+	pending, err := d.c.pendingDeliveries(ctx, code)
+	if err != nil {
+		return Lookup{}, err
+	}
+	l.Pending = overlay(l.Purchase, pending)
+	d.notify()
+	return l, nil
+}
+
+// readThrough is how the desk looks things up: it asks the shop with fetch
+// and keeps the answer in the cache, or, when the shop cannot be reached or
+// fails, answers from the cache with cached (fromCache true). The shop gets
+// the desk's request timeout, but at most a second while the last sync
+// failed a moment ago: a scan should not wait for a shop that just failed
+// when the cache can answer at once. what names the item for messages
+// ("purchase K7RM4QX2").
+func readThrough[T any](ctx context.Context, d *Desk, op, what string,
+	fetch func(context.Context) (T, error),
+	keep func(*writer, T) error,
+	cached func() (T, bool, error),
+) (v T, fromCache bool, err error) {
 	timeout := d.cfg.Timeout
 	if d.backingOff() {
-		// The shop failed a moment ago: a scan should not wait long for
-		// it, when the cache can answer at once.
 		timeout = min(timeout, time.Second)
 	}
 	cctx, cancel := context.WithTimeout(ctx, timeout)
-	p, raw, err := d.cl.Purchase(cctx, code)
+	v, err = fetch(cctx)
 	cancel()
 	d.noteReach(err)
 	if err == nil {
-		werr := d.c.write(ctx, "look up purchase", func(tx *sql.Tx) error {
+		werr := d.c.write(ctx, op, func(tx *sql.Tx) error {
 			w, err := newWriter(ctx, tx)
 			if err != nil {
 				return err
 			}
-			return w.putPurchase(p, raw)
+			return keep(w, v)
 		})
 		if werr != nil {
 			// The answer is still good to show; the cache only missed a copy.
-			slog.Warn("cache purchase", "code", code, "err", werr)
+			slog.Warn("cache lookup", "what", what, "err", werr)
 		}
-		l := Lookup{Purchase: p, CachedAt: time.Now().UTC()}
-		pending, perr := d.c.pendingDeliveries(ctx, code)
-		if perr != nil {
-			return Lookup{}, perr
-		}
-		l.Pending = overlay(p, pending)
-		d.notify()
-		return l, nil
+		return v, false, nil
 	}
-	if !Is(err, Unavailable) && !Is(err, Internal) {
-		return Lookup{}, err
+	if k := skranke.KindOf(err); k != skranke.Unavailable && k != skranke.Internal {
+		return v, false, err
 	}
-	l, ok, cerr := d.cached(ctx, code)
+	v, ok, cerr := cached()
 	if cerr != nil {
-		return Lookup{}, cerr
+		return v, false, cerr
 	}
 	if !ok {
-		return Lookup{}, E("look up purchase", Unavailable, fmt.Errorf("purchase %s is not on this desk and the shop cannot be asked: %w", code, err))
+		return v, false, skranke.E(op, skranke.Unavailable, fmt.Errorf("%s is not on this desk and the shop cannot be asked: %w", what, err))
 	}
-	return l, nil
+	return v, true, nil
 }
 
 // Cached answers a lookup from the cache alone, without asking the shop.
 func (d *Desk) Cached(ctx context.Context, code string) (Lookup, error) {
-	code = NormalizeCode(code)
+	code = skranke.NormalizeCode(code)
 	l, ok, err := d.cached(ctx, code)
 	if err != nil {
 		return Lookup{}, err
 	}
 	if !ok {
-		return Lookup{}, E("look up purchase", NotFound, fmt.Sprintf("purchase %s is not on this desk", code))
+		return Lookup{}, skranke.E("look up purchase", skranke.NotFound, fmt.Sprintf("purchase %s is not on this desk", code))
 	}
 	return l, nil
 }
@@ -554,22 +534,22 @@ func (d *Desk) cached(ctx context.Context, code string) (Lookup, bool, error) {
 // (over-delivery, purchase not payable) comes back as the error, with the
 // purchase as the shop sees it. Offline, the returned purchase includes the
 // delivery, which Lookup reports in Pending until the shop accepts it.
-func (d *Desk) Deliver(ctx context.Context, req DeliverRequest) (Delivery, *Purchase, error) {
+func (d *Desk) Deliver(ctx context.Context, req DeliverRequest) (skranke.Delivery, *skranke.Purchase, error) {
 	const op = "deliver"
-	code := NormalizeCode(req.Code)
+	code := skranke.NormalizeCode(req.Code)
 	if code == "" {
-		return Delivery{}, nil, E(op, Invalid, "no purchase code")
+		return skranke.Delivery{}, nil, skranke.E(op, skranke.Invalid, "no purchase code")
 	}
 	if req.Staff.ID == "" {
-		return Delivery{}, nil, E(op, Unauthorized, "log in before handing over")
+		return skranke.Delivery{}, nil, skranke.E(op, skranke.Unauthorized, "log in before handing over")
 	}
 	_, known, err := d.cached(ctx, code)
 	if err != nil {
-		return Delivery{}, nil, err
+		return skranke.Delivery{}, nil, err
 	}
 	if !known {
 		if _, err = d.Lookup(ctx, code); err != nil {
-			return Delivery{}, nil, err
+			return skranke.Delivery{}, nil, err
 		}
 	}
 	d.deliverMu.Lock()
@@ -581,18 +561,18 @@ func (d *Desk) Deliver(ctx context.Context, req DeliverRequest) (Delivery, *Purc
 	}()
 	l, ok, err := d.cached(ctx, code)
 	if err != nil {
-		return Delivery{}, nil, err
+		return skranke.Delivery{}, nil, err
 	}
 	if !ok {
-		return Delivery{}, nil, E(op, Internal, "purchase "+code+" vanished from the cache")
+		return skranke.Delivery{}, nil, skranke.E(op, skranke.Internal, "purchase "+code+" vanished from the cache")
 	}
 	p := l.Purchase
 	if !p.Status.Deliverable() {
-		return Delivery{}, p, E(op, NotPayable, fmt.Sprintf("purchase %s is %s; it cannot be handed over", code, p.Status))
+		return skranke.Delivery{}, p, skranke.E(op, skranke.NotPayable, fmt.Sprintf("purchase %s is %s; it cannot be handed over", code, p.Status))
 	}
 	lines, err := resolveLines(p, req.Lines)
 	if err != nil {
-		return Delivery{}, p, err
+		return skranke.Delivery{}, p, err
 	}
 	qty := map[string]int{}
 	for _, dl := range lines {
@@ -600,17 +580,17 @@ func (d *Desk) Deliver(ctx context.Context, req DeliverRequest) (Delivery, *Purc
 	}
 	needSig := p.NeedsSignature(qty)
 	if needSig && len(req.Signature) == 0 {
-		return Delivery{}, p, E(op, Invalid, "the buyer must sign for physical goods")
+		return skranke.Delivery{}, p, skranke.E(op, skranke.Invalid, "the buyer must sign for physical goods")
 	}
 	if len(req.Signature) > 0 {
-		if len(req.Signature) > MaxSignatureSize {
-			return Delivery{}, p, E(op, Invalid, fmt.Sprintf("signature image is too large (%d bytes, at most %d)", len(req.Signature), MaxSignatureSize))
+		if len(req.Signature) > skranke.MaxSignatureSize {
+			return skranke.Delivery{}, p, skranke.E(op, skranke.Invalid, fmt.Sprintf("signature image is too large (%d bytes, at most %d)", len(req.Signature), skranke.MaxSignatureSize))
 		}
 		if !bytes.HasPrefix(req.Signature, []byte("\x89PNG\r\n\x1a\n")) {
-			return Delivery{}, p, E(op, Invalid, "signature is not a PNG image")
+			return skranke.Delivery{}, p, skranke.E(op, skranke.Invalid, "signature is not a PNG image")
 		}
 	}
-	del := Delivery{
+	del := skranke.Delivery{
 		ID:           uuid.NewString(),
 		PurchaseCode: code,
 		Lines:        lines,
@@ -625,7 +605,7 @@ func (d *Desk) Deliver(ctx context.Context, req DeliverRequest) (Delivery, *Purc
 	body, _ := json.Marshal(DeliveryBody{ID: del.ID, Lines: del.Lines, At: del.At, SignatureID: del.SignatureID})
 	act := deliveryActivity(p, &del, false)
 	row := outboxRow{Kind: kindDelivery, Key: del.ID, Code: code, Method: http.MethodPost,
-		Path: "/purchases/" + code + "/deliveries", CType: "application/json", Body: body, StaffID: req.Staff.ID,
+		Path: "/purchases/" + url.PathEscape(code) + "/deliveries", CType: "application/json", Body: body, StaffID: req.Staff.ID,
 		State: statePending, Summary: fmt.Sprintf("Delivery of %s on %s", strings.Join(act.Products, ", "), code)}
 	err = d.c.write(ctx, op, func(tx *sql.Tx) error {
 		if del.SignatureID != "" {
@@ -633,7 +613,7 @@ func (d *Desk) Deliver(ctx context.Context, req DeliverRequest) (Delivery, *Purc
 				return err
 			}
 			sig := outboxRow{Kind: kindSignature, Key: del.SignatureID, Code: code, Method: http.MethodPut,
-				Path: "/signatures/" + del.SignatureID, CType: "image/png", Body: []byte{}, StaffID: req.Staff.ID,
+				Path: "/signatures/" + url.PathEscape(del.SignatureID), CType: "image/png", Body: []byte{}, StaffID: req.Staff.ID,
 				State: statePending, Summary: "Signature for a delivery on " + code}
 			if err := insertOutbox(ctx, tx, &sig); err != nil {
 				return err
@@ -652,7 +632,7 @@ func (d *Desk) Deliver(ctx context.Context, req DeliverRequest) (Delivery, *Purc
 	d.deliverMu.Unlock()
 	locked = false
 	if err != nil {
-		return Delivery{}, p, err
+		return skranke.Delivery{}, p, err
 	}
 	d.notify()
 
@@ -681,7 +661,7 @@ func (d *Desk) Deliver(ctx context.Context, req DeliverRequest) (Delivery, *Purc
 					return err
 				})
 				d.notify()
-				return Delivery{}, cur, out.err
+				return skranke.Delivery{}, cur, out.err
 			}
 			a := out.answer.(DeliveryAnswer)
 			return a.Delivery, &a.Purchase, nil
@@ -691,7 +671,7 @@ func (d *Desk) Deliver(ctx context.Context, req DeliverRequest) (Delivery, *Purc
 	}
 	nl, _, err := d.cached(ctx, code)
 	if err != nil || nl.Purchase == nil {
-		overlay(p, []Delivery{del})
+		overlay(p, []skranke.Delivery{del})
 		return del, p, nil
 	}
 	return del, nl.Purchase, nil
@@ -699,16 +679,16 @@ func (d *Desk) Deliver(ctx context.Context, req DeliverRequest) (Delivery, *Purc
 
 // resolveLines turns a request's lines into explicit quantities, checked
 // against what remains; empty means everything that remains.
-func resolveLines(p *Purchase, req []DeliveredLine) ([]DeliveredLine, error) {
+func resolveLines(p *skranke.Purchase, req []skranke.DeliveredLine) ([]skranke.DeliveredLine, error) {
 	if len(req) == 0 {
-		var all []DeliveredLine
+		var all []skranke.DeliveredLine
 		for _, l := range p.Lines {
 			if r := l.Remaining(); r > 0 {
-				all = append(all, DeliveredLine{LineID: l.ID, Quantity: r})
+				all = append(all, skranke.DeliveredLine{LineID: l.ID, Quantity: r})
 			}
 		}
 		if len(all) == 0 {
-			return nil, E("deliver", Conflict, fmt.Sprintf("everything on %s has been handed over already", p.Code))
+			return nil, skranke.E("deliver", skranke.Conflict, fmt.Sprintf("everything on %s has been handed over already", p.Code))
 		}
 		return all, nil
 	}
@@ -716,28 +696,28 @@ func resolveLines(p *Purchase, req []DeliveredLine) ([]DeliveredLine, error) {
 	var order []string
 	for _, dl := range req {
 		if dl.Quantity <= 0 {
-			return nil, E("deliver", Invalid, "quantities must be positive")
+			return nil, skranke.E("deliver", skranke.Invalid, "quantities must be positive")
 		}
 		if _, ok := want[dl.LineID]; !ok {
 			order = append(order, dl.LineID)
 		}
 		want[dl.LineID] += dl.Quantity
 	}
-	var out []DeliveredLine
+	var out []skranke.DeliveredLine
 	for _, id := range order {
-		var line *Line
+		var line *skranke.Line
 		for i := range p.Lines {
 			if p.Lines[i].ID == id {
 				line = &p.Lines[i]
 			}
 		}
 		if line == nil {
-			return nil, E("deliver", Invalid, fmt.Sprintf("purchase %s has no line %s", p.Code, id))
+			return nil, skranke.E("deliver", skranke.Invalid, fmt.Sprintf("purchase %s has no line %s", p.Code, id))
 		}
 		if want[id] > line.Remaining() {
-			return nil, E("deliver", Conflict, fmt.Sprintf("only %d of %s remain to hand over", line.Remaining(), line.Name))
+			return nil, skranke.E("deliver", skranke.Conflict, fmt.Sprintf("only %d of %s remain to hand over", line.Remaining(), line.Name))
 		}
-		out = append(out, DeliveredLine{LineID: id, Quantity: want[id]})
+		out = append(out, skranke.DeliveredLine{LineID: id, Quantity: want[id]})
 	}
 	return out, nil
 }
@@ -750,7 +730,7 @@ func (d *Desk) Signature(ctx context.Context, id string) ([]byte, error) {
 		return png, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
-		return nil, E("signature", Internal, err)
+		return nil, skranke.E("signature", skranke.Internal, err)
 	}
 	cctx, cancel := d.interactiveCtx(ctx)
 	defer cancel()
@@ -768,57 +748,52 @@ func (d *Desk) Signature(ctx context.Context, id string) ([]byte, error) {
 
 // Card looks up a gift card with its chain.
 func (d *Desk) Card(ctx context.Context, code string) (CardLookup, error) {
-	code = NormalizeCode(code)
+	const op = "look up gift card"
+	code = skranke.NormalizeCode(code)
 	if code == "" {
-		return CardLookup{}, E("look up gift card", Invalid, "no code")
+		return CardLookup{}, skranke.E(op, skranke.Invalid, "no code")
 	}
-	cctx, cancel := d.interactiveCtx(ctx)
-	a, err := d.cl.Card(cctx, code)
-	cancel()
-	d.noteReach(err)
-	if err == nil {
-		werr := d.c.write(ctx, "look up gift card", func(tx *sql.Tx) error {
-			w, err := newWriter(ctx, tx)
-			if err != nil {
+	cl, fromCache, err := readThrough(ctx, d, op, "gift card "+code,
+		func(ctx context.Context) (CardLookup, error) {
+			a, err := d.cl.Card(ctx, code)
+			return CardLookup{Card: &a.Card, Chain: a.Chain, Redemptions: a.Redemptions}, err
+		},
+		func(w *writer, cl CardLookup) error {
+			if err := w.putCard(cl.Card); err != nil {
 				return err
 			}
-			if err := w.putCard(&a.Card); err != nil {
-				return err
-			}
-			for i := range a.Chain {
-				if err := w.putCard(&a.Chain[i]); err != nil {
+			for i := range cl.Chain {
+				if err := w.putCard(&cl.Chain[i]); err != nil {
 					return err
 				}
 			}
-			for i := range a.Redemptions {
-				if err := w.putRedemption(&a.Redemptions[i], true); err != nil {
+			for i := range cl.Redemptions {
+				if err := w.putRedemption(&cl.Redemptions[i], true); err != nil {
 					return err
 				}
 			}
 			return nil
+		},
+		func() (CardLookup, bool, error) {
+			card, at, ok, err := d.c.cachedCard(ctx, code)
+			if err != nil || !ok {
+				return CardLookup{}, ok, err
+			}
+			chain, _ := d.c.cachedChain(ctx, card)
+			codes := make([]string, len(chain))
+			for i := range chain {
+				codes[i] = chain[i].Code
+			}
+			reds, _ := d.c.cachedRedemptions(ctx, codes)
+			return CardLookup{Card: card, Chain: chain, Redemptions: reds, FromCache: true, CachedAt: at}, true, nil
 		})
-		if werr != nil {
-			slog.Warn("cache gift card", "code", code, "err", werr)
-		}
-		return CardLookup{Card: &a.Card, Chain: a.Chain, Redemptions: a.Redemptions, CachedAt: time.Now().UTC()}, nil
-	}
-	if !Is(err, Unavailable) && !Is(err, Internal) {
+	if err != nil {
 		return CardLookup{}, err
 	}
-	card, at, ok, cerr := d.c.cachedCard(ctx, code)
-	if cerr != nil {
-		return CardLookup{}, cerr
+	if !fromCache {
+		cl.CachedAt = time.Now().UTC()
 	}
-	if !ok {
-		return CardLookup{}, E("look up gift card", Unavailable, fmt.Errorf("gift card %s is not on this desk and the shop cannot be asked: %w", code, err))
-	}
-	chain, _ := d.c.cachedChain(ctx, card)
-	codes := make([]string, len(chain))
-	for i := range chain {
-		codes[i] = chain[i].Code
-	}
-	reds, _ := d.c.cachedRedemptions(ctx, codes)
-	return CardLookup{Card: card, Chain: chain, Redemptions: reds, FromCache: true, CachedAt: at}, nil
+	return cl, nil
 }
 
 // Redeem uses amount of a gift card. It needs the shop: offline it fails with
@@ -827,28 +802,28 @@ func (d *Desk) Card(ctx context.Context, code string) (CardLookup, error) {
 //
 // The redemption is written to the outbox before it is sent, so that an
 // answer lost on the way back is settled later by asking the shop.
-func (d *Desk) Redeem(ctx context.Context, code string, amount Money, staff Staff) (RedeemResult, error) {
+func (d *Desk) Redeem(ctx context.Context, code string, amount skranke.Money, staff skranke.Staff) (RedeemResult, error) {
 	const op = "redeem gift card"
-	code = NormalizeCode(code)
+	code = skranke.NormalizeCode(code)
 	switch {
 	case code == "":
-		return RedeemResult{}, E(op, Invalid, "no gift card code")
+		return RedeemResult{}, skranke.E(op, skranke.Invalid, "no gift card code")
 	case amount <= 0:
-		return RedeemResult{}, E(op, Invalid, "the amount must be more than kr 0,00")
+		return RedeemResult{}, skranke.E(op, skranke.Invalid, "the amount must be more than kr 0,00")
 	case staff.ID == "":
-		return RedeemResult{}, E(op, Unauthorized, "log in before using a gift card")
+		return RedeemResult{}, skranke.E(op, skranke.Unauthorized, "log in before using a gift card")
 	}
 	body := RedemptionBody{ID: uuid.NewString(), Amount: amount, At: time.Now().UTC().Truncate(time.Millisecond)}
-	ans, err := d.sendNow(ctx, op, kindRedemption, code, "/giftcards/"+code+"/redemptions", body.ID, body, staff,
+	ans, err := d.sendNow(ctx, op, kindRedemption, code, "/giftcards/"+url.PathEscape(code)+"/redemptions", body.ID, body, staff,
 		fmt.Sprintf("Use %s of gift card %s", amount, code))
 	if err != nil {
 		switch {
-		case Is(err, Unknown):
+		case skranke.KindOf(err) == skranke.Unknown:
 			// The ID lets the caller ask Outcome what the shop did.
-			return RedeemResult{Redemption: Redemption{ID: body.ID, CardCode: code, Amount: amount, At: body.At}},
-				E(op, Unknown, fmt.Errorf("the shop did not answer; whether the card was charged is being checked: %w", err))
-		case Is(err, Unavailable):
-			return RedeemResult{}, E(op, Unavailable, fmt.Errorf("a gift card can only be used while the shop is reachable; the card was not charged: %w", err))
+			return RedeemResult{Redemption: skranke.Redemption{ID: body.ID, CardCode: code, Amount: amount, At: body.At}},
+				skranke.E(op, skranke.Unknown, fmt.Errorf("the shop did not answer; whether the card was charged is being checked: %w", err))
+		case skranke.KindOf(err) == skranke.Unavailable:
+			return RedeemResult{}, skranke.E(op, skranke.Unavailable, fmt.Errorf("a gift card can only be used while the shop is reachable; the card was not charged: %w", err))
 		}
 		return RedeemResult{}, err
 	}
@@ -859,38 +834,38 @@ func (d *Desk) Redeem(ctx context.Context, code string, amount Money, staff Staf
 // Credit credits amount of a purchase with a reason; staff must be a
 // manager. Like Redeem it needs the shop's confirmation and is not queued:
 // offline it fails with kind Unavailable.
-func (d *Desk) Credit(ctx context.Context, code string, amount Money, reason string, staff Staff) (Credit, error) {
+func (d *Desk) Credit(ctx context.Context, code string, amount skranke.Money, reason string, staff skranke.Staff) (skranke.Credit, error) {
 	const op = "credit"
-	code = NormalizeCode(code)
+	code = skranke.NormalizeCode(code)
 	switch {
 	case code == "":
-		return Credit{}, E(op, Invalid, "no purchase code")
+		return skranke.Credit{}, skranke.E(op, skranke.Invalid, "no purchase code")
 	case amount <= 0:
-		return Credit{}, E(op, Invalid, "the amount must be more than kr 0,00")
+		return skranke.Credit{}, skranke.E(op, skranke.Invalid, "the amount must be more than kr 0,00")
 	case strings.TrimSpace(reason) == "":
-		return Credit{}, E(op, Invalid, "give a reason for the credit")
-	case staff.Role != RoleManager:
-		return Credit{}, E(op, Forbidden, "only a manager can credit a purchase")
+		return skranke.Credit{}, skranke.E(op, skranke.Invalid, "give a reason for the credit")
+	case staff.Role != skranke.RoleManager:
+		return skranke.Credit{}, skranke.E(op, skranke.Forbidden, "only a manager can credit a purchase")
 	}
 	body := CreditBody{ID: uuid.NewString(), Amount: amount, Reason: reason, At: time.Now().UTC().Truncate(time.Millisecond)}
-	ans, err := d.sendNow(ctx, op, kindCredit, code, "/purchases/"+code+"/credits", body.ID, body, staff,
+	ans, err := d.sendNow(ctx, op, kindCredit, code, "/purchases/"+url.PathEscape(code)+"/credits", body.ID, body, staff,
 		fmt.Sprintf("Credit %s on %s: %s", amount, code, reason))
 	if err != nil {
 		switch {
-		case Is(err, Unknown):
-			return Credit{ID: body.ID, PurchaseCode: code, Amount: amount, Reason: reason, At: body.At},
-				E(op, Unknown, fmt.Errorf("the shop did not answer; whether the purchase was credited is being checked: %w", err))
-		case Is(err, Unavailable):
-			return Credit{}, E(op, Unavailable, fmt.Errorf("a credit needs the shop's confirmation and the shop is not reachable; nothing was credited: %w", err))
+		case skranke.KindOf(err) == skranke.Unknown:
+			return skranke.Credit{ID: body.ID, PurchaseCode: code, Amount: amount, Reason: reason, At: body.At},
+				skranke.E(op, skranke.Unknown, fmt.Errorf("the shop did not answer; whether the purchase was credited is being checked: %w", err))
+		case skranke.KindOf(err) == skranke.Unavailable:
+			return skranke.Credit{}, skranke.E(op, skranke.Unavailable, fmt.Errorf("a credit needs the shop's confirmation and the shop is not reachable; nothing was credited: %w", err))
 		}
-		return Credit{}, err
+		return skranke.Credit{}, err
 	}
 	return ans.(CreditAnswer).Credit, nil
 }
 
 // sendNow records an online-only action in the outbox as sending, sends it,
 // and records the outcome.
-func (d *Desk) sendNow(ctx context.Context, op, kind, code, path, key string, body any, staff Staff, summary string) (any, error) {
+func (d *Desk) sendNow(ctx context.Context, op, kind, code, path, key string, body any, staff skranke.Staff, summary string) (any, error) {
 	b, _ := json.Marshal(body)
 	row := outboxRow{Kind: kind, Key: key, Code: code, Method: http.MethodPost, Path: path, CType: "application/json",
 		Body: b, StaffID: staff.ID, State: stateSending, Summary: summary}
@@ -922,12 +897,12 @@ func (d *Desk) sendNow(ctx context.Context, op, kind, code, path, key string, bo
 		_ = d.c.noteAttempt(wctx, row.ID, err.Error())
 		d.kickLoop()
 		var se *StatusError
-		if Is(err, Internal) && errors.As(err, &se) && se.Status >= 500 {
+		if skranke.KindOf(err) == skranke.Internal && errors.As(err, &se) && se.Status >= 500 {
 			// The shop answered that it failed: its change was rolled
 			// back. The loop still confirms it, but staff hear "no".
 			return nil, err
 		}
-		return nil, E(op, Unknown, err)
+		return nil, skranke.E(op, skranke.Unknown, err)
 	}
 }
 
@@ -948,11 +923,11 @@ func neverSent(err error) bool {
 // Outcome is what became of a redemption or credit whose answer was lost
 // (an error of kind Unknown).
 type Outcome struct {
-	Settled    bool          // The shop has been asked; Done says what it found.
-	Done       bool          // The shop took it.
-	Redemption *RedeemResult // For a redemption that was done.
-	Credit     *Credit       // For a credit that was done.
-	Reason     string        // Why it was not done, when settled and not done.
+	Settled    bool            // The shop has been asked; Done says what it found.
+	Done       bool            // The shop took it.
+	Redemption *RedeemResult   // For a redemption that was done.
+	Credit     *skranke.Credit // For a credit that was done.
+	Reason     string          // Why it was not done, when settled and not done.
 }
 
 // Outcome reports what became of the redemption or credit with the given
@@ -962,10 +937,10 @@ func (d *Desk) Outcome(ctx context.Context, id string) (Outcome, error) {
 	var kind, state, lastErr string
 	err := d.c.r.QueryRowContext(ctx, "SELECT kind, state, last_error FROM outbox WHERE key = ?", id).Scan(&kind, &state, &lastErr)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Outcome{}, E("outcome", NotFound, fmt.Sprintf("no action %s on this desk", id))
+		return Outcome{}, skranke.E("outcome", skranke.NotFound, fmt.Sprintf("no action %s on this desk", id))
 	}
 	if err != nil {
-		return Outcome{}, E("outcome", Internal, err)
+		return Outcome{}, skranke.E("outcome", skranke.Internal, err)
 	}
 	switch state {
 	case stateSending, statePending:
@@ -979,11 +954,11 @@ func (d *Desk) Outcome(ctx context.Context, id string) (Outcome, error) {
 	case kindRedemption:
 		var body []byte
 		if err := d.c.r.QueryRowContext(ctx, "SELECT body FROM redemptions WHERE id = ?", id).Scan(&body); err != nil {
-			return Outcome{}, E("outcome", Internal, fmt.Errorf("redemption %s: %w", id, err))
+			return Outcome{}, skranke.E("outcome", skranke.Internal, fmt.Errorf("redemption %s: %w", id, err))
 		}
 		var res RedeemResult
 		if err := json.Unmarshal(body, &res.Redemption); err != nil {
-			return Outcome{}, E("outcome", Internal, fmt.Errorf("redemption %s is damaged: %w", id, err))
+			return Outcome{}, skranke.E("outcome", skranke.Internal, fmt.Errorf("redemption %s is damaged: %w", id, err))
 		}
 		if c, _, ok, err := d.c.cachedCard(ctx, res.Redemption.CardCode); err == nil && ok {
 			res.Card = *c
@@ -997,11 +972,11 @@ func (d *Desk) Outcome(ctx context.Context, id string) (Outcome, error) {
 	case kindCredit:
 		var body []byte
 		if err := d.c.r.QueryRowContext(ctx, "SELECT body FROM activities WHERE id = ?", id).Scan(&body); err != nil {
-			return Outcome{}, E("outcome", Internal, fmt.Errorf("credit %s: %w", id, err))
+			return Outcome{}, skranke.E("outcome", skranke.Internal, fmt.Errorf("credit %s: %w", id, err))
 		}
-		var c Credit
+		var c skranke.Credit
 		if err := json.Unmarshal(body, &c); err != nil {
-			return Outcome{}, E("outcome", Internal, fmt.Errorf("credit %s is damaged: %w", id, err))
+			return Outcome{}, skranke.E("outcome", skranke.Internal, fmt.Errorf("credit %s is damaged: %w", id, err))
 		}
 		o.Credit = &c
 	}
@@ -1017,7 +992,7 @@ func (d *Desk) Outcome(ctx context.Context, id string) (Outcome, error) {
 func (d *Desk) Activities(ctx context.Context, from, to time.Time) ([]Activity, error) {
 	if !d.backingOff() {
 		cctx, cancel := d.interactiveCtx(ctx)
-		if err := d.refreshActivities(cctx, from, to); err != nil && !Is(err, Unavailable) {
+		if err := d.refreshActivities(cctx, from, to); err != nil && !(skranke.KindOf(err) == skranke.Unavailable) {
 			slog.Warn("refresh activities", "err", err)
 		}
 		cancel()
@@ -1025,7 +1000,7 @@ func (d *Desk) Activities(ctx context.Context, from, to time.Time) ([]Activity, 
 	rows, err := d.c.r.QueryContext(ctx, `SELECT kind, at, staff_id, staff_name, code, buyer, products, amount, signature_id, synced
 FROM activities WHERE at >= ? AND at < ? ORDER BY at, id`, nanos(from), nanos(to))
 	if err != nil {
-		return nil, E("list activities", Internal, err)
+		return nil, skranke.E("list activities", skranke.Internal, err)
 	}
 	defer rows.Close()
 	var out []Activity
@@ -1034,14 +1009,14 @@ FROM activities WHERE at >= ? AND at < ? ORDER BY at, id`, nanos(from), nanos(to
 		var at, amount int64
 		var products string
 		if err := rows.Scan(&a.Kind, &at, &a.StaffID, &a.StaffName, &a.Code, &a.Buyer, &products, &amount, &a.SignatureID, &a.Synced); err != nil {
-			return nil, E("list activities", Internal, err)
+			return nil, skranke.E("list activities", skranke.Internal, err)
 		}
-		a.At, a.Amount = fromNanos(at), Money(amount)
+		a.At, a.Amount = fromNanos(at), skranke.Money(amount)
 		_ = json.Unmarshal([]byte(products), &a.Products)
 		out = append(out, a)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, E("list activities", Internal, err)
+		return nil, skranke.E("list activities", skranke.Internal, err)
 	}
 	var names map[string]string // Read once, and only if a row lacks a name.
 	for i := range out {
@@ -1068,8 +1043,8 @@ func (d *Desk) refreshActivities(ctx context.Context, from, to time.Time) error 
 	if err != nil {
 		return err
 	}
-	purchases := map[string]*Purchase{}
-	purchase := func(code string) *Purchase {
+	purchases := map[string]*skranke.Purchase{}
+	purchase := func(code string) *skranke.Purchase {
 		if p, ok := purchases[code]; ok {
 			return p
 		}
@@ -1121,18 +1096,18 @@ func (d *Desk) refreshActivities(ctx context.Context, from, to time.Time) error 
 // changes feed is pulled first. Offline with none cached it fails with kind
 // Unavailable: the cards come with the next sync. No error and no cards
 // means the shop has issued none.
-func (d *Desk) CardsOfPurchase(ctx context.Context, code string) ([]Card, error) {
+func (d *Desk) CardsOfPurchase(ctx context.Context, code string) ([]skranke.Card, error) {
 	const op = "gift cards of purchase"
-	code = NormalizeCode(code)
+	code = skranke.NormalizeCode(code)
 	if code == "" {
-		return nil, E(op, Invalid, "no purchase code")
+		return nil, skranke.E(op, skranke.Invalid, "no purchase code")
 	}
 	cards, err := d.c.cachedCardsOfPurchase(ctx, code)
 	if err != nil || len(cards) > 0 {
 		return cards, err
 	}
 	if d.backingOff() {
-		return nil, E(op, Unavailable, fmt.Sprintf("the gift cards of purchase %s are not on this desk yet; they come when the shop is reachable again", code))
+		return nil, skranke.E(op, skranke.Unavailable, fmt.Sprintf("the gift cards of purchase %s are not on this desk yet; they come when the shop is reachable again", code))
 	}
 	cctx, cancel := d.interactiveCtx(ctx)
 	perr := d.pull(cctx)
@@ -1141,7 +1116,7 @@ func (d *Desk) CardsOfPurchase(ctx context.Context, code string) ([]Card, error)
 		return cards, err
 	}
 	if perr != nil {
-		return nil, E(op, KindOf(perr), fmt.Errorf("the gift cards of purchase %s are not on this desk yet: %w", code, perr))
+		return nil, skranke.E(op, skranke.KindOf(perr), fmt.Errorf("the gift cards of purchase %s are not on this desk yet: %w", code, perr))
 	}
 	return nil, nil
 }

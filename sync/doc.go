@@ -1,6 +1,6 @@
-// Package sync is the desk's view of the central shop: the domain types that
-// every other part of Skranke speaks, the shop API client, the SQLite cache and
-// outbox, and the loop that keeps them in step with the shop.
+// Package sync is the desk's view of the central shop: the shop API client,
+// the SQLite cache and outbox, and the loop that keeps them in step with the
+// shop. The domain types it moves about are the root package skranke's.
 //
 // Callers import it under the name desksync, so that it does not shadow the
 // standard library's sync package:

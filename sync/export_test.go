@@ -5,13 +5,15 @@ import (
 	"database/sql"
 	"encoding/json"
 	"time"
+
+	"github.com/skranke/skranke"
 )
 
 // Test hooks: exported only to this package's tests.
 
 // CacheForTest stores purchases, cards and staff in the cache as if the shop
 // had sent them, in one transaction.
-func (d *Desk) CacheForTest(ctx context.Context, ps []*Purchase, cards []*Card, staff []Staff) error {
+func (d *Desk) CacheForTest(ctx context.Context, ps []*skranke.Purchase, cards []*skranke.Card, staff []skranke.Staff) error {
 	return d.c.write(ctx, "test", func(tx *sql.Tx) error {
 		w, err := newWriter(ctx, tx)
 		if err != nil {
@@ -76,7 +78,7 @@ func itoa(n int64) string {
 
 // BulkCacheForTest stores n purchases made by gen in one transaction, the
 // way a benchmark builds a large cache quickly.
-func (d *Desk) BulkCacheForTest(ctx context.Context, n int, gen func(i int) *Purchase) error {
+func (d *Desk) BulkCacheForTest(ctx context.Context, n int, gen func(i int) *skranke.Purchase) error {
 	return d.c.write(ctx, "test", func(tx *sql.Tx) error {
 		w, err := newWriter(ctx, tx)
 		if err != nil {
@@ -109,3 +111,28 @@ func (d *Desk) CountCachedForTest(ctx context.Context) (int, error) {
 // MaxServerFailuresForTest is how many server failures in a row move an
 // outbox action to the conflicts list.
 const MaxServerFailuresForTest = maxServerFailures
+
+// StoredRequest is an outbox action's request as the desk stored it.
+type StoredRequest struct {
+	Kind, Key, Method, Path, ContentType, StaffID string
+	Body                                          []byte
+}
+
+// OutboxForTest lists the outbox's actions in order, with their stored
+// requests.
+func (d *Desk) OutboxForTest(ctx context.Context) ([]StoredRequest, error) {
+	rows, err := d.c.r.QueryContext(ctx, "SELECT kind, key, method, path, content_type, staff_id, body FROM outbox ORDER BY id")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []StoredRequest
+	for rows.Next() {
+		var r StoredRequest
+		if err := rows.Scan(&r.Kind, &r.Key, &r.Method, &r.Path, &r.ContentType, &r.StaffID, &r.Body); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
 	desksync "github.com/skranke/skranke/sync"
 )
@@ -21,7 +22,7 @@ type faultDesk struct {
 	srv   *shoptest.Server
 	proxy *faultProxy
 	desk  *desksync.Desk
-	p     *desksync.Purchase
+	p     *skranke.Purchase
 }
 
 func startFaultDesk(t *testing.T) faultDesk {
@@ -51,14 +52,14 @@ func TestLookupFaultsFallBackToCache(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		fault fault
-		kind  desksync.Kind
+		kind  skranke.Kind
 		msg   string
 	}{
-		{"slow beyond the timeout", slow, desksync.Unavailable, "in time"},
-		{"server errors", fail500, desksync.Internal, "internal server error"},
-		{"malformed JSON", garbage, desksync.Internal, "malformed JSON"},
-		{"connection cut mid-answer", cut, desksync.Unavailable, "broke off"},
-		{"connection reset", reset, desksync.Unavailable, ""},
+		{"slow beyond the timeout", slow, skranke.Unavailable, "in time"},
+		{"server errors", fail500, skranke.Internal, "internal server error"},
+		{"malformed JSON", garbage, skranke.Internal, "malformed JSON"},
+		{"connection cut mid-answer", cut, skranke.Unavailable, "broke off"},
+		{"connection reset", reset, skranke.Unavailable, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
@@ -76,7 +77,7 @@ func TestLookupFaultsFallBackToCache(t *testing.T) {
 			// The client itself reports the failure with the right kind.
 			cl := desksync.NewClient(f.proxy.URL(), f.srv.DeskToken, desksync.ClientOptions{Timeout: 300 * time.Millisecond, Retries: -1})
 			_, _, err = cl.Purchase(ctx, f.p.Code)
-			require.True(t, desksync.Is(err, tc.kind), "%v", err)
+			require.True(t, skranke.KindOf(err) == tc.kind, "%v", err)
 			require.Contains(t, err.Error(), tc.msg)
 		})
 	}
@@ -96,7 +97,7 @@ func TestLostDeliveryAnswerIsResentOnce(t *testing.T) {
 			f := startFaultDesk(t)
 			f.proxy.set(firstN(1, isDeliveryPost, fl))
 			del, got, err := f.desk.Deliver(context.Background(), desksync.DeliverRequest{Code: f.p.Code, Staff: kari,
-				Lines: []desksync.DeliveredLine{{LineID: "1", Quantity: 1}}})
+				Lines: []skranke.DeliveredLine{{LineID: "1", Quantity: 1}}})
 			require.NoError(t, err)
 			require.Equal(t, 1, got.Lines[0].Delivered)
 			require.Equal(t, 0, f.desk.Status().Pending)
@@ -115,7 +116,7 @@ func TestOutboxSurvivesFlakyShop(t *testing.T) {
 	var ids []string
 	for _, line := range []string{"1", "2", "2"} {
 		del, _, err := f.desk.Deliver(ctx, desksync.DeliverRequest{Code: f.p.Code, Staff: kari,
-			Lines: []desksync.DeliveredLine{{LineID: line, Quantity: 1}}, Signature: signaturePNG(t)})
+			Lines: []skranke.DeliveredLine{{LineID: line, Quantity: 1}}, Signature: signaturePNG(t)})
 		require.NoError(t, err)
 		ids = append(ids, del.ID)
 	}
@@ -167,10 +168,10 @@ func TestUnansweredRedemptionIsSettled(t *testing.T) {
 		return pass
 	})
 	lost, err := f.desk.Redeem(ctx, card.Code, 15000, kari)
-	require.True(t, desksync.Is(err, desksync.Unknown), "not a false \"not charged\": %v", err)
-	require.Equal(t, "outcome_unknown", desksync.Unknown.String())
+	require.True(t, skranke.KindOf(err) == skranke.Unknown, "not a false \"not charged\": %v", err)
+	require.Equal(t, "outcome_unknown", skranke.Unknown.String())
 	require.NotEmpty(t, lost.Redemption.ID, "the caller can ask for the outcome")
-	require.Equal(t, desksync.CardVoided, f.srv.Card(card.Code).Status, "the shop did redeem")
+	require.Equal(t, skranke.CardVoided, f.srv.Card(card.Code).Status, "the shop did redeem")
 	o, err := f.desk.Outcome(ctx, lost.Redemption.ID)
 	require.NoError(t, err)
 	require.False(t, o.Settled, "not settled before the shop was asked")
@@ -186,7 +187,7 @@ func TestUnansweredRedemptionIsSettled(t *testing.T) {
 	lost2, err := f.desk.Redeem(ctx, card2.Code, 5000, kari)
 	// The request was written before the connection broke: the desk cannot
 	// tell this from a lost answer.
-	require.True(t, desksync.Is(err, desksync.Unknown), "%v", err)
+	require.True(t, skranke.KindOf(err) == skranke.Unknown, "%v", err)
 
 	f.proxy.set(nil)
 	require.NoError(t, f.desk.Sync(ctx))
@@ -194,9 +195,9 @@ func TestUnansweredRedemptionIsSettled(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, o.Settled && o.Done, "%+v", o)
 	require.NotNil(t, o.Redemption)
-	require.Equal(t, desksync.Money(15000), o.Redemption.Redemption.Amount)
+	require.Equal(t, skranke.Money(15000), o.Redemption.Redemption.Amount)
 	require.NotNil(t, o.Redemption.Remainder, "the remainder card to print")
-	require.Equal(t, desksync.Money(25000), o.Redemption.Remainder.Balance)
+	require.Equal(t, skranke.Money(25000), o.Redemption.Remainder.Balance)
 	o, err = f.desk.Outcome(ctx, lost2.Redemption.ID)
 	require.NoError(t, err)
 	require.True(t, o.Settled, "%+v", o)
@@ -205,7 +206,7 @@ func TestUnansweredRedemptionIsSettled(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, states["done"], "%v", states)
 	require.Equal(t, 1, states["abandoned"], "%v", states)
-	require.Equal(t, desksync.CardActive, f.srv.Card(card2.Code).Status, "never redeemed later")
+	require.Equal(t, skranke.CardActive, f.srv.Card(card2.Code).Status, "never redeemed later")
 
 	acts, err := f.desk.Activities(ctx, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
 	require.NoError(t, err)
@@ -213,14 +214,14 @@ func TestUnansweredRedemptionIsSettled(t *testing.T) {
 	require.Len(t, acts, 1)
 	require.Equal(t, "redemption", acts[0].Kind)
 	require.Equal(t, card.Code, acts[0].Code)
-	require.Equal(t, desksync.Money(15000), acts[0].Amount)
+	require.Equal(t, skranke.Money(15000), acts[0].Amount)
 
 	// Offline, the desk now knows the card was used.
 	f.srv.Stop()
 	cl, err := f.desk.Card(ctx, card.Code)
 	require.NoError(t, err)
 	require.True(t, cl.FromCache)
-	require.Equal(t, desksync.CardVoided, cl.Card.Status)
+	require.Equal(t, skranke.CardVoided, cl.Card.Status)
 }
 
 // Signatures go before the deliveries that reference them, and the outbox
@@ -233,7 +234,7 @@ func TestOutboxOrder(t *testing.T) {
 	var want []sent
 	for _, line := range []string{"2", "1", "2"} {
 		del, _, err := f.desk.Deliver(ctx, desksync.DeliverRequest{Code: f.p.Code, Staff: kari,
-			Lines: []desksync.DeliveredLine{{LineID: line, Quantity: 1}}, Signature: signaturePNG(t)})
+			Lines: []skranke.DeliveredLine{{LineID: line, Quantity: 1}}, Signature: signaturePNG(t)})
 		require.NoError(t, err)
 		if del.SignatureID != "" {
 			want = append(want, sent{"signature", del.SignatureID})
@@ -271,13 +272,13 @@ func TestStuckActionDoesNotStopPulls(t *testing.T) {
 		}
 		return pass
 	})
-	_, _, err := f.desk.Deliver(ctx, desksync.DeliverRequest{Code: f.p.Code, Staff: kari, Lines: []desksync.DeliveredLine{{LineID: "1", Quantity: 1}}})
+	_, _, err := f.desk.Deliver(ctx, desksync.DeliverRequest{Code: f.p.Code, Staff: kari, Lines: []skranke.DeliveredLine{{LineID: "1", Quantity: 1}}})
 	require.NoError(t, err, "queued; the shop's failure is not the staff's problem")
 	require.Equal(t, 1, f.desk.Status().Pending)
 
 	p2 := newPurchase(f.srv)
 	err = f.desk.Sync(ctx)
-	require.True(t, desksync.Is(err, desksync.Internal), "%v", err)
+	require.True(t, skranke.KindOf(err) == skranke.Internal, "%v", err)
 	_, err = f.desk.Cached(ctx, p2.Code)
 	require.NoError(t, err, "pulled despite the stuck delivery")
 	s := f.desk.Status()
@@ -304,11 +305,11 @@ func TestRefusedSignature(t *testing.T) {
 		}
 		return pass
 	})
-	withSig := desksync.DeliverRequest{Code: f.p.Code, Staff: kari, Lines: []desksync.DeliveredLine{{LineID: "2", Quantity: 1}}, Signature: signaturePNG(t)}
+	withSig := desksync.DeliverRequest{Code: f.p.Code, Staff: kari, Lines: []skranke.DeliveredLine{{LineID: "2", Quantity: 1}}, Signature: signaturePNG(t)}
 
 	// Online, staff hear of it at once and nothing is handed over.
 	_, _, err := f.desk.Deliver(ctx, withSig)
-	require.True(t, desksync.Is(err, desksync.Invalid), "%v", err)
+	require.True(t, skranke.KindOf(err) == skranke.Invalid, "%v", err)
 	require.Contains(t, err.Error(), "signature")
 	require.Empty(t, f.srv.Deliveries(f.p.Code))
 	cs, err := f.desk.Conflicts(ctx)
@@ -364,7 +365,7 @@ func TestPullResumesAfterCut(t *testing.T) {
 		return pass
 	})
 	err := d.Sync(ctx)
-	require.True(t, desksync.Is(err, desksync.Unavailable), "%v", err)
+	require.True(t, skranke.KindOf(err) == skranke.Unavailable, "%v", err)
 	cursor, err := d.Cursor(ctx)
 	require.NoError(t, err)
 	n, err := d.CountCachedForTest(ctx)

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"testing"
 	"time"
+
+	"github.com/skranke/skranke"
 )
 
 var feedSeeds = []string{
@@ -53,9 +55,9 @@ func TestScanFeedPurchase(t *testing.T) {
 		checkFeed(t, s)
 	}
 	// A purchase as the shop encodes it.
-	p := Purchase{Code: "ABCD2345", Buyer: Buyer{Name: `Ola "O" Nordmann\`}, Status: Captured, Seq: 42,
-		Lines:      []Line{{ID: "1", Name: "T-skjorte {L}", Quantity: 2}},
-		Deliveries: []Delivery{{ID: "d", At: time.Now()}}}
+	p := skranke.Purchase{Code: "ABCD2345", Buyer: skranke.Buyer{Name: `Ola "O" Nordmann\`}, Status: skranke.Captured, Seq: 42,
+		Lines:      []skranke.Line{{ID: "1", Name: "T-skjorte {L}", Quantity: 2}},
+		Deliveries: []skranke.Delivery{{ID: "d", At: time.Now()}}}
 	b, _ := json.Marshal(p)
 	checkFeed(t, string(b))
 	if fp, ok := scanTop(b); !ok || fp.Code != "ABCD2345" || fp.Seq != 42 || !fp.Activity {

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/skranke/skranke"
 	desksync "github.com/skranke/skranke/sync"
 )
 
@@ -46,14 +47,14 @@ func MustOpenDir(tb testing.TB, dir, baseURL, token string) *desksync.Desk {
 }
 
 // testPurchase is a paid purchase with a service line and a physical line.
-func testPurchase(code string, seq int64) *desksync.Purchase {
+func testPurchase(code string, seq int64) *skranke.Purchase {
 	now := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
-	return &desksync.Purchase{
-		Code: code, CentreID: "c1", Buyer: desksync.Buyer{Name: "Kari Nordmann", Email: "kari@example.no"},
-		Status: desksync.Captured, Acquirer: "nets",
-		Lines: []desksync.Line{
-			{ID: "l1", ProductID: "p1", Name: "10-klippekort", Kind: desksync.Service, Quantity: 1, UnitPrice: 99000, VATRate: 25},
-			{ID: "l2", ProductID: "p2", Name: "Drikkeflaske", Kind: desksync.Physical, Quantity: 2, UnitPrice: 14950, VATRate: 25},
+	return &skranke.Purchase{
+		Code: code, CentreID: "c1", Buyer: skranke.Buyer{Name: "Kari Nordmann", Email: "kari@example.no"},
+		Status: skranke.Captured, Acquirer: "nets",
+		Lines: []skranke.Line{
+			{ID: "l1", ProductID: "p1", Name: "10-klippekort", Kind: skranke.Service, Quantity: 1, UnitPrice: 99000, VATRate: 25},
+			{ID: "l2", ProductID: "p2", Name: "Drikkeflaske", Kind: skranke.Physical, Quantity: 2, UnitPrice: 14950, VATRate: 25},
 		},
 		CreatedAt: now, UpdatedAt: now, Seq: seq,
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
 	desksync "github.com/skranke/skranke/sync"
 )
@@ -70,8 +71,8 @@ func TestKilledMidDrain(t *testing.T) {
 	px := startProxy(t, strings.TrimPrefix(srv.URL, "http://"))
 	px.setDelay(40 * time.Millisecond)
 	dir := t.TempDir()
-	p := srv.CreatePurchase(desksync.Purchase{Buyer: desksync.Buyer{Name: "Ola Drop-in"}, Status: desksync.Captured,
-		Lines: []desksync.Line{{ProductID: "dropin-sal", Quantity: n}}})
+	p := srv.CreatePurchase(skranke.Purchase{Buyer: skranke.Buyer{Name: "Ola Drop-in"}, Status: skranke.Captured,
+		Lines: []skranke.Line{{ProductID: "dropin-sal", Quantity: n}}})
 
 	// Queue n single drop-ins while the shop is out of reach.
 	d := MustOpenDir(t, dir, px.URL(), srv.DeskToken)
@@ -80,7 +81,7 @@ func TestKilledMidDrain(t *testing.T) {
 	px.set(always(reset))
 	ids := map[string]bool{}
 	for range n {
-		del, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: kari, Lines: []desksync.DeliveredLine{{LineID: "1", Quantity: 1}}})
+		del, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: kari, Lines: []skranke.DeliveredLine{{LineID: "1", Quantity: 1}}})
 		require.NoError(t, err)
 		ids[del.ID] = true
 	}

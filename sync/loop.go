@@ -10,6 +10,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"time"
+
+	"github.com/skranke/skranke"
 )
 
 // PageSize is how many changes the desk asks for at a time.
@@ -109,16 +111,16 @@ func (d *Desk) kickLoop() {
 func (d *Desk) Sync(ctx context.Context) error {
 	select {
 	case <-d.closed:
-		return E("sync", Unavailable, "the desk is closed")
+		return skranke.E("sync", skranke.Unavailable, "the desk is closed")
 	default:
 	}
 	_, err := d.drain(ctx, 0)
 	// One action the shop keeps failing on (a 500 on that request alone)
 	// must not keep the cache from updating: go on unless the shop is gone.
-	if err == nil || !Is(err, Unavailable) {
+	if err == nil || !(skranke.KindOf(err) == skranke.Unavailable) {
 		err = errors.Join(err, d.resolveSending(ctx))
 	}
-	if err == nil || !Is(err, Unavailable) {
+	if err == nil || !(skranke.KindOf(err) == skranke.Unavailable) {
 		err = errors.Join(err, d.pull(ctx))
 	}
 	d.afterSync(err, true)
@@ -133,7 +135,7 @@ func (d *Desk) afterSync(err error, full bool) {
 		d.failures++
 		d.retryAt = time.Now().Add(backoff(d.failures, d.cfg.SyncInterval))
 		d.lastErr = err.Error()
-		if Is(err, Unavailable) {
+		if skranke.KindOf(err) == skranke.Unavailable {
 			d.online = false
 		}
 	} else {
@@ -150,7 +152,7 @@ func (d *Desk) afterSync(err error, full bool) {
 		wctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		_ = d.c.write(wctx, "sync", func(tx *sql.Tx) error { return setMeta(wctx, tx, "last_sync", last.Format(time.RFC3339Nano)) })
 		cancel()
-	} else if err != nil && !Is(err, Unavailable) {
+	} else if err != nil && !(skranke.KindOf(err) == skranke.Unavailable) {
 		slog.Warn("desk sync failed", "err", err)
 	}
 	d.notify()
@@ -190,7 +192,7 @@ func (d *Desk) pullFeed(ctx context.Context) error {
 	defer d.pullMu.Unlock()
 	cursor, err := d.Cursor(ctx)
 	if err != nil {
-		return E("pull changes", Internal, fmt.Errorf("read cursor: %w", err))
+		return skranke.E("pull changes", skranke.Internal, fmt.Errorf("read cursor: %w", err))
 	}
 	type fetched struct {
 		page ChangesPage
@@ -213,7 +215,7 @@ func (d *Desk) pullFeed(ctx context.Context) error {
 		}
 		page := &f.page
 		if page.Next < cursor || (page.More && page.Next == cursor) {
-			return E("pull changes", Internal, fmt.Sprintf("the shop's changes feed went backwards (from %d to %d)", cursor, page.Next))
+			return skranke.E("pull changes", skranke.Internal, fmt.Sprintf("the shop's changes feed went backwards (from %d to %d)", cursor, page.Next))
 		}
 		if page.More {
 			next = fetch(page.Next)
@@ -243,13 +245,13 @@ func (d *Desk) applyPage(ctx context.Context, page *ChangesPage) error {
 		for _, raw := range page.Purchases {
 			fp, err := scanFeedPurchase(raw)
 			if err != nil || fp.Code == "" {
-				return E("pull changes", Internal, errors.Join(errors.New("the shop sent a purchase the desk cannot read"), err))
+				return skranke.E("pull changes", skranke.Internal, errors.Join(errors.New("the shop sent a purchase the desk cannot read"), err))
 			}
-			p := &Purchase{Code: fp.Code, Seq: fp.Seq}
+			p := &skranke.Purchase{Code: fp.Code, Seq: fp.Seq}
 			if fp.Activity {
 				// Only then are lines and buyer needed, for the daily report.
 				if err := json.Unmarshal(raw, p); err != nil {
-					return E("pull changes", Internal, fmt.Errorf("the shop sent a purchase the desk cannot read: %w", err))
+					return skranke.E("pull changes", skranke.Internal, fmt.Errorf("the shop sent a purchase the desk cannot read: %w", err))
 				}
 			}
 			if err := w.putPurchase(p, raw); err != nil {
@@ -257,9 +259,9 @@ func (d *Desk) applyPage(ctx context.Context, page *ChangesPage) error {
 			}
 		}
 		for _, raw := range page.Cards {
-			var c Card
+			var c skranke.Card
 			if err := json.Unmarshal(raw, &c); err != nil || c.Code == "" {
-				return E("pull changes", Internal, errors.Join(errors.New("the shop sent a gift card the desk cannot read"), err))
+				return skranke.E("pull changes", skranke.Internal, errors.Join(errors.New("the shop sent a gift card the desk cannot read"), err))
 			}
 			if err := w.putCard(&c); err != nil {
 				return err

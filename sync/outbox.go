@@ -3,11 +3,13 @@ package sync
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
+
+	"github.com/skranke/skranke"
 )
 
 // Outbox kinds.
@@ -76,7 +78,7 @@ func (c *cache) nextPending(ctx context.Context) (outboxRow, bool, error) {
 		return r, false, nil
 	}
 	if err != nil {
-		return r, false, E("read outbox", Internal, err)
+		return r, false, skranke.E("read outbox", skranke.Internal, err)
 	}
 	return r, true, nil
 }
@@ -84,10 +86,10 @@ func (c *cache) nextPending(ctx context.Context) (outboxRow, bool, error) {
 func (c *cache) outboxRow(ctx context.Context, id int64) (outboxRow, error) {
 	r, err := scanOutbox(c.r.QueryRowContext(ctx, "SELECT "+outboxCols+" FROM outbox WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return r, E("outbox", NotFound, fmt.Sprintf("no outbox action %d", id))
+		return r, skranke.E("outbox", skranke.NotFound, fmt.Sprintf("no outbox action %d", id))
 	}
 	if err != nil {
-		return r, E("read outbox", Internal, err)
+		return r, skranke.E("read outbox", skranke.Internal, err)
 	}
 	return r, nil
 }
@@ -123,7 +125,7 @@ const maxServerFailures = 8
 // 503, 504) are the shop being away, like a refused connection, and
 // failures on the desk itself (a full disk) are not the action's fault.
 func serverFault(err error) bool {
-	if !Is(err, Internal) {
+	if !(skranke.KindOf(err) == skranke.Internal) {
 		return false
 	}
 	var se *StatusError
@@ -149,7 +151,7 @@ func (d *Desk) noteFailure(ctx context.Context, r outboxRow, err error) (moved b
 		now := time.Now().UnixNano()
 		if !serverFault(err) {
 			q := "UPDATE outbox SET last_error = ?, updated_at = ? WHERE id = ?"
-			if Is(err, Unavailable) {
+			if skranke.KindOf(err) == skranke.Unavailable {
 				q = "UPDATE outbox SET attempts = 0, last_error = ?, updated_at = ? WHERE id = ?"
 			}
 			_, err := tx.ExecContext(ctx, q, msg, now, r.ID)
@@ -190,89 +192,110 @@ func (d *Desk) noteFailure(ctx context.Context, r outboxRow, err error) (moved b
 // refusal reports whether the shop said no to the action itself, as opposed
 // to not being there or failing: such an action is not retried by itself.
 func refusal(err error) bool {
-	switch KindOf(err) {
-	case Conflict, NotPayable, NotFound, Invalid, Forbidden:
+	switch skranke.KindOf(err) {
+	case skranke.Conflict, skranke.NotPayable, skranke.NotFound, skranke.Invalid, skranke.Forbidden:
 		return true
 	}
 	return false
 }
 
-// send performs one outbox action against the shop and applies the shop's
-// answer to the cache in the same transaction that marks it done.
+// actionOp names what an outbox action of the given kind does, for its
+// errors and logs.
+func actionOp(kind string) string {
+	switch kind {
+	case kindDelivery:
+		return "deliver"
+	case kindSignature:
+		return "send signature"
+	case kindRedemption:
+		return "redeem gift card"
+	case kindCredit:
+		return "credit"
+	}
+	return "outbox"
+}
+
+// send replays one outbox action, the request stored with it, to the shop
+// and applies the shop's answer to the cache in the same transaction that
+// marks it done. The request is sent exactly as it was queued; only a
+// signature's PNG is read from where the desk keeps it, once.
 func (d *Desk) send(ctx context.Context, r outboxRow) (answer any, err error) {
+	op := actionOp(r.Kind)
+	body := r.Body
+	if r.Kind == kindSignature {
+		if err := d.c.r.QueryRowContext(ctx, "SELECT png FROM signatures WHERE id = ?", r.Key).Scan(&body); err != nil {
+			return nil, skranke.E(op, skranke.Internal, fmt.Errorf("signature %s is missing from the desk: %w", r.Key, err))
+		}
+	}
+	c := call{op: op, method: r.Method, path: r.Path, raw: body, ctype: r.CType, staffID: r.StaffID}
+	if r.Method == http.MethodPost {
+		c.idemKey = r.Key // The action's ID: a resend is recognised, never done twice.
+	}
+	b, err := d.cl.do(ctx, c)
+	d.noteReach(err)
+	if err != nil {
+		return nil, err
+	}
+	return d.applyAnswer(ctx, r, op, b)
+}
+
+// applyAnswer stores what the shop answered to the outbox action r and marks
+// r done, in one transaction. It returns the decoded answer.
+func (d *Desk) applyAnswer(ctx context.Context, r outboxRow, op string, b []byte) (any, error) {
 	switch r.Kind {
 	case kindSignature:
-		var png []byte
-		if err := d.c.r.QueryRowContext(ctx, "SELECT png FROM signatures WHERE id = ?", r.Key).Scan(&png); err != nil {
-			return nil, E("send signature", Internal, fmt.Errorf("signature %s is missing from the desk: %w", r.Key, err))
-		}
-		if err := d.cl.PutSignature(ctx, r.Key, r.StaffID, png); err != nil {
-			return nil, err
-		}
-		return nil, d.c.write(ctx, "send signature", func(tx *sql.Tx) error {
+		return nil, d.c.write(ctx, op, func(tx *sql.Tx) error {
 			return setState(ctx, tx, r.ID, stateDone, "")
 		})
 	case kindDelivery:
-		var body DeliveryBody
-		if err := json.Unmarshal(r.Body, &body); err != nil {
-			return nil, E("deliver", Internal, fmt.Errorf("queued delivery %s is damaged: %w", r.Key, err))
-		}
-		a, err := d.cl.Deliver(ctx, r.Code, r.StaffID, body)
-		d.noteReach(err)
-		if err != nil {
+		var a DeliveryAnswer
+		if err := decode(op, b, &a); err != nil {
 			return nil, err
 		}
-		err = d.c.write(ctx, "deliver", func(tx *sql.Tx) error {
-			w, err := newWriter(ctx, tx)
-			if err != nil {
-				return err
-			}
-			if err := w.putPurchase(&a.Purchase, nil); err != nil {
-				return err
-			}
-			for i := range a.Cards {
-				if err := w.putCard(&a.Cards[i]); err != nil {
-					return err
-				}
-			}
-			if !hasDelivery(&a.Purchase, a.Delivery.ID) {
-				if err := w.putActivity(deliveryActivity(&a.Purchase, &a.Delivery, true)); err != nil {
-					return err
-				}
-			}
-			if _, err := tx.ExecContext(ctx, "UPDATE activities SET synced = 1 WHERE id = ?", r.Key); err != nil {
-				return err
-			}
-			return setState(ctx, tx, r.ID, stateDone, "")
-		})
-		return a, err
+		return a, d.storeDelivery(ctx, r, &a)
 	case kindRedemption:
-		var body RedemptionBody
-		if err := json.Unmarshal(r.Body, &body); err != nil {
-			return nil, E("redeem gift card", Internal, err)
-		}
-		a, err := d.cl.Redeem(ctx, r.Code, r.StaffID, body)
-		d.noteReach(err)
-		if err != nil {
+		var a RedemptionAnswer
+		if err := decode(op, b, &a); err != nil {
 			return nil, err
 		}
 		return a, d.storeRedemption(ctx, r.ID, &a)
 	case kindCredit:
-		var body CreditBody
-		if err := json.Unmarshal(r.Body, &body); err != nil {
-			return nil, E("credit", Internal, err)
-		}
-		a, err := d.cl.Credit(ctx, r.Code, r.StaffID, body)
-		d.noteReach(err)
-		if err != nil {
+		var a CreditAnswer
+		if err := decode(op, b, &a); err != nil {
 			return nil, err
 		}
 		return a, d.storeCredit(ctx, r.ID, &a)
 	}
-	return nil, E("outbox", Internal, "unknown action kind "+r.Kind)
+	return nil, skranke.E(op, skranke.Internal, "unknown action kind "+r.Kind)
 }
 
-func hasDelivery(p *Purchase, id string) bool {
+func (d *Desk) storeDelivery(ctx context.Context, r outboxRow, a *DeliveryAnswer) error {
+	return d.c.write(ctx, "deliver", func(tx *sql.Tx) error {
+		w, err := newWriter(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if err := w.putPurchase(&a.Purchase, nil); err != nil {
+			return err
+		}
+		for i := range a.Cards {
+			if err := w.putCard(&a.Cards[i]); err != nil {
+				return err
+			}
+		}
+		if !hasDelivery(&a.Purchase, a.Delivery.ID) {
+			if err := w.putActivity(deliveryActivity(&a.Purchase, &a.Delivery, true)); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE activities SET synced = 1 WHERE id = ?", r.Key); err != nil {
+			return err
+		}
+		return setState(ctx, tx, r.ID, stateDone, "")
+	})
+}
+
+func hasDelivery(p *skranke.Purchase, id string) bool {
 	for _, d := range p.Deliveries {
 		if d.ID == id {
 			return true
@@ -328,9 +351,9 @@ func (d *Desk) drain(ctx context.Context, interactive int64) (outcome sendOutcom
 	select {
 	case d.sendSem <- struct{}{}:
 	case <-ctx.Done():
-		return outcome, E("sync outbox", Unavailable, ctx.Err())
+		return outcome, skranke.E("sync outbox", skranke.Unavailable, ctx.Err())
 	case <-d.closed:
-		return outcome, E("sync outbox", Unavailable, "the desk is closed")
+		return outcome, skranke.E("sync outbox", skranke.Unavailable, "the desk is closed")
 	}
 	defer func() { <-d.sendSem }()
 	for {
@@ -347,7 +370,7 @@ func (d *Desk) drain(ctx context.Context, interactive int64) (outcome sendOutcom
 					// Staff are waiting: they hear of it now, and neither
 					// the delivery nor its signature waits for a manager.
 					state = stateRefused
-					outcome = sendOutcome{sent: true, err: E("deliver", Invalid, "the shop did not accept the signature, so nothing was handed over: "+dep.LastError)}
+					outcome = sendOutcome{sent: true, err: skranke.E("deliver", skranke.Invalid, "the shop did not accept the signature, so nothing was handed over: "+dep.LastError)}
 				}
 				if err := d.c.write(ctx, "sync outbox", func(tx *sql.Tx) error {
 					if state == stateRefused {
@@ -437,14 +460,14 @@ type sendOutcome struct {
 func (d *Desk) resolveSending(ctx context.Context) error {
 	rows, err := d.c.r.QueryContext(ctx, "SELECT "+outboxCols+" FROM outbox WHERE state = 'sending' ORDER BY id")
 	if err != nil {
-		return E("read outbox", Internal, err)
+		return skranke.E("read outbox", skranke.Internal, err)
 	}
 	var todo []outboxRow
 	for rows.Next() {
 		r, err := scanOutbox(rows)
 		if err != nil {
 			rows.Close()
-			return E("read outbox", Internal, err)
+			return skranke.E("read outbox", skranke.Internal, err)
 		}
 		todo = append(todo, r)
 	}
@@ -521,7 +544,7 @@ const sqlConflict = `state = 'conflict' AND NOT (kind = 'signature' AND EXISTS
 func (d *Desk) Conflicts(ctx context.Context) ([]OutboxConflict, error) {
 	rows, err := d.c.r.QueryContext(ctx, "SELECT id, kind, summary, last_error, created_at, staff_id FROM outbox WHERE "+sqlConflict+" ORDER BY id")
 	if err != nil {
-		return nil, E("list conflicts", Internal, err)
+		return nil, skranke.E("list conflicts", skranke.Internal, err)
 	}
 	defer rows.Close()
 	var cs []OutboxConflict
@@ -529,13 +552,13 @@ func (d *Desk) Conflicts(ctx context.Context) ([]OutboxConflict, error) {
 		var c OutboxConflict
 		var at int64
 		if err := rows.Scan(&c.ID, &c.Kind, &c.Summary, &c.Reason, &at, &c.StaffID); err != nil {
-			return nil, E("list conflicts", Internal, err)
+			return nil, skranke.E("list conflicts", skranke.Internal, err)
 		}
 		c.At = fromNanos(at)
 		cs = append(cs, c)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, E("list conflicts", Internal, err)
+		return nil, skranke.E("list conflicts", skranke.Internal, err)
 	}
 	return cs, nil
 }
@@ -548,7 +571,7 @@ func (d *Desk) Retry(ctx context.Context, id int64) error {
 		return err
 	}
 	if r.State != stateConflict {
-		return E("retry", Invalid, fmt.Sprintf("action %d is not waiting for a manager (it is %s)", id, r.State))
+		return skranke.E("retry", skranke.Invalid, fmt.Sprintf("action %d is not waiting for a manager (it is %s)", id, r.State))
 	}
 	err = d.c.write(ctx, "retry", func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, "UPDATE outbox SET state = 'pending', attempts = 0, updated_at = ? WHERE state = 'conflict' AND (id = ? OR id = ?)",
@@ -565,16 +588,16 @@ func (d *Desk) Retry(ctx context.Context, id int64) error {
 
 // Discard drops a refused action, recording who did it and why. Only a
 // manager may discard.
-func (d *Desk) Discard(ctx context.Context, id int64, reason string, staff Staff) error {
-	if staff.Role != RoleManager {
-		return E("discard", Forbidden, "only a manager can discard a refused action")
+func (d *Desk) Discard(ctx context.Context, id int64, reason string, staff skranke.Staff) error {
+	if staff.Role != skranke.RoleManager {
+		return skranke.E("discard", skranke.Forbidden, "only a manager can discard a refused action")
 	}
 	r, err := d.c.outboxRow(ctx, id)
 	if err != nil {
 		return err
 	}
 	if r.State != stateConflict {
-		return E("discard", Invalid, fmt.Sprintf("action %d is not waiting for a manager (it is %s)", id, r.State))
+		return skranke.E("discard", skranke.Invalid, fmt.Sprintf("action %d is not waiting for a manager (it is %s)", id, r.State))
 	}
 	err = d.c.write(ctx, "discard", func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, "UPDATE outbox SET state = 'discarded', resolved_by = ?, resolve_reason = ?, updated_at = ? WHERE state = 'conflict' AND (id = ? OR id = ?)",

@@ -6,9 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/skranke/skranke"
 	"github.com/stretchr/testify/require"
-
-	desksync "github.com/skranke/skranke/sync"
 )
 
 // A credit whose answer is lost is not reported as "nothing was credited":
@@ -23,7 +22,7 @@ func TestUnansweredCreditIsSettled(t *testing.T) {
 		return pass
 	})
 	c, err := f.desk.Credit(ctx, f.p.Code, 10000, "Kunden angret", ingrid)
-	require.True(t, desksync.Is(err, desksync.Unknown), "%v", err)
+	require.True(t, skranke.KindOf(err) == skranke.Unknown, "%v", err)
 	require.NotEmpty(t, c.ID)
 	require.Len(t, f.srv.Purchase(f.p.Code).Credits, 1, "the shop did credit")
 
@@ -33,11 +32,11 @@ func TestUnansweredCreditIsSettled(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, o.Settled && o.Done, "%+v", o)
 	require.NotNil(t, o.Credit)
-	require.Equal(t, desksync.Money(10000), o.Credit.Amount)
+	require.Equal(t, skranke.Money(10000), o.Credit.Amount)
 	require.Equal(t, "Kunden angret", o.Credit.Reason)
 
 	_, err = f.desk.Outcome(ctx, "no-such-action")
-	require.True(t, desksync.Is(err, desksync.NotFound), "%v", err)
+	require.True(t, skranke.KindOf(err) == skranke.NotFound, "%v", err)
 }
 
 // A shop that is not there at all certainly did not charge the card: that
@@ -46,6 +45,6 @@ func TestRedeemWithNoShopIsNotUnknown(t *testing.T) {
 	ctx := context.Background()
 	d := MustOpen(t, deadAddr(t), "token")
 	_, err := d.Redeem(ctx, "GC2345678", 1000, kari)
-	require.True(t, desksync.Is(err, desksync.Unavailable), "%v", err)
+	require.True(t, skranke.KindOf(err) == skranke.Unavailable, "%v", err)
 	require.Contains(t, err.Error(), "not charged")
 }

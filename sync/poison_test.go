@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
 	desksync "github.com/skranke/skranke/sync"
 )
@@ -21,9 +22,9 @@ type poisonQueue struct {
 	proxy      *faultProxy
 	dir        string
 	desk       *desksync.Desk
-	a, b, c    *desksync.Purchase
-	delA, delB desksync.Delivery
-	delC       desksync.Delivery
+	a, b, c    *skranke.Purchase
+	delA, delB skranke.Delivery
+	delC       skranke.Delivery
 }
 
 func queuePoison(t *testing.T, signedA bool) *poisonQueue {
@@ -33,15 +34,15 @@ func queuePoison(t *testing.T, signedA bool) *poisonQueue {
 	q.proxy = startProxy(t, strings.TrimPrefix(q.srv.URL, "http://"))
 	q.desk = MustOpenDir(t, q.dir, q.proxy.URL(), q.srv.DeskToken)
 	q.a, q.b, q.c = newPurchase(q.srv), newPurchase(q.srv), newPurchase(q.srv)
-	for _, p := range []*desksync.Purchase{q.a, q.b, q.c} {
+	for _, p := range []*skranke.Purchase{q.a, q.b, q.c} {
 		_, err := q.desk.Lookup(ctx, p.Code)
 		require.NoError(t, err)
 	}
 	q.proxy.set(always(reset))
-	deliver := func(p *desksync.Purchase, signed bool) desksync.Delivery {
-		req := desksync.DeliverRequest{Code: p.Code, Staff: kari, Lines: []desksync.DeliveredLine{{LineID: "1", Quantity: 1}}}
+	deliver := func(p *skranke.Purchase, signed bool) skranke.Delivery {
+		req := desksync.DeliverRequest{Code: p.Code, Staff: kari, Lines: []skranke.DeliveredLine{{LineID: "1", Quantity: 1}}}
 		if signed {
-			req.Lines = []desksync.DeliveredLine{{LineID: "2", Quantity: 1}}
+			req.Lines = []skranke.DeliveredLine{{LineID: "2", Quantity: 1}}
 			req.Signature = signaturePNG(t)
 		}
 		del, _, err := q.desk.Deliver(ctx, req)
@@ -110,14 +111,14 @@ func TestActionTheShopKeepsFailingOnMovesAside(t *testing.T) {
 					q.desk = MustOpenDir(t, q.dir, q.proxy.URL(), q.srv.DeskToken)
 				}
 				err := q.desk.Sync(ctx)
-				require.True(t, desksync.Is(err, desksync.Internal), "attempt %d: %v", i, err)
+				require.True(t, skranke.KindOf(err) == skranke.Internal, "attempt %d: %v", i, err)
 				q.requireStuck(t)
 			}
 
 			require.NoError(t, q.desk.Sync(ctx), "A is set aside and the rest goes through")
 			for _, want := range []struct {
-				p   *desksync.Purchase
-				del desksync.Delivery
+				p   *skranke.Purchase
+				del skranke.Delivery
 			}{{q.b, q.delB}, {q.c, q.delC}} {
 				got := q.srv.Deliveries(want.p.Code)
 				require.Len(t, got, 1)
@@ -187,20 +188,20 @@ func TestUnreachableShopNeverMovesActionsAside(t *testing.T) {
 	srv := shoptest.Start(t)
 	d := MustOpen(t, srv.URL, srv.DeskToken)
 	a, b := newPurchase(srv), newPurchase(srv)
-	for _, p := range []*desksync.Purchase{a, b} {
+	for _, p := range []*skranke.Purchase{a, b} {
 		_, err := d.Lookup(ctx, p.Code)
 		require.NoError(t, err)
 	}
 	srv.Stop()
 	var ids []string
-	for _, p := range []*desksync.Purchase{a, b} {
-		del, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: kari, Lines: []desksync.DeliveredLine{{LineID: "1", Quantity: 1}}})
+	for _, p := range []*skranke.Purchase{a, b} {
+		del, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: kari, Lines: []skranke.DeliveredLine{{LineID: "1", Quantity: 1}}})
 		require.NoError(t, err)
 		ids = append(ids, del.ID)
 	}
 	for i := 0; i < 3*desksync.MaxServerFailuresForTest; i++ {
 		err := d.Sync(ctx)
-		require.True(t, desksync.Is(err, desksync.Unavailable), "%v", err)
+		require.True(t, skranke.KindOf(err) == skranke.Unavailable, "%v", err)
 		require.Contains(t, err.Error(), "connection refused")
 	}
 	cs, err := d.Conflicts(ctx)
@@ -213,7 +214,7 @@ func TestUnreachableShopNeverMovesActionsAside(t *testing.T) {
 
 	srv.Restart()
 	require.NoError(t, d.Sync(ctx))
-	for i, p := range []*desksync.Purchase{a, b} {
+	for i, p := range []*skranke.Purchase{a, b} {
 		got := srv.Deliveries(p.Code)
 		require.Len(t, got, 1)
 		require.Equal(t, ids[i], got[0].ID)
@@ -231,13 +232,13 @@ func TestNetworkFailureRestartsServerFailureCount(t *testing.T) {
 		t.Helper()
 		q.failOn(false, garbage)
 		for range n {
-			require.True(t, desksync.Is(q.desk.Sync(ctx), desksync.Internal))
+			require.True(t, skranke.KindOf(q.desk.Sync(ctx)) == skranke.Internal)
 		}
 	}
 	fail(limit - 1)
 	q.requireStuck(t)
 	q.proxy.set(always(reset))
-	require.True(t, desksync.Is(q.desk.Sync(ctx), desksync.Unavailable))
+	require.True(t, skranke.KindOf(q.desk.Sync(ctx)) == skranke.Unavailable)
 	fail(limit - 1)
 	q.requireStuck(t)
 	q.failOn(false, garbage)
@@ -255,13 +256,13 @@ func TestBrokenShopDoesNotMoveActionsAside(t *testing.T) {
 	q := queuePoison(t, false)
 	q.proxy.set(always(garbage))
 	for range 2 * desksync.MaxServerFailuresForTest {
-		require.True(t, desksync.Is(q.desk.Sync(ctx), desksync.Internal))
+		require.True(t, skranke.KindOf(q.desk.Sync(ctx)) == skranke.Internal)
 	}
 	q.requireStuck(t)
 
 	q.proxy.set(nil)
 	require.NoError(t, q.desk.Sync(ctx))
-	for _, p := range []*desksync.Purchase{q.a, q.b, q.c} {
+	for _, p := range []*skranke.Purchase{q.a, q.b, q.c} {
 		require.Len(t, q.srv.Deliveries(p.Code), 1)
 	}
 }

@@ -3,6 +3,8 @@ package sync
 import (
 	"net/http"
 	"testing"
+
+	"github.com/skranke/skranke"
 )
 
 // Resty retries any request on a transport error by default; the desk's
@@ -34,25 +36,25 @@ func TestStatusErrKinds(t *testing.T) {
 	for _, tc := range []struct {
 		status int
 		body   string
-		want   Kind
+		want   skranke.Kind
 	}{
-		{409, `{"error":{"code":"conflict","message":"cannot hand over 2 × Shaker: 1 of 2 remain"}}`, Conflict},
-		{409, `not json`, Conflict},
-		{422, `{"error":{"code":"not_payable","message":"purchase is pending"}}`, NotPayable},
-		{422, `{"error":{"code":"conflict","message":"Idempotency-Key reused"}}`, Conflict},
-		{422, ``, Conflict},
-		{400, `{"error":{"code":"invalid","message":"bad"}}`, Invalid},
-		{401, `<html>nope</html>`, Unauthorized},
-		{403, `{"error":{"code":"forbidden","message":"managers only"}}`, Forbidden},
-		{404, `{"error":{"code":"not_found","message":"no purchase"}}`, NotFound},
-		{413, ``, Invalid},
-		{500, `{"error":{"code":"internal","message":"boom"}}`, Internal},
-		{500, `<html>`, Internal},
-		{502, ``, Unavailable},
-		{503, `{"error":{"code":"internal"}}`, Unavailable},
+		{409, `{"error":{"code":"conflict","message":"cannot hand over 2 × Shaker: 1 of 2 remain"}}`, skranke.Conflict},
+		{409, `not json`, skranke.Conflict},
+		{422, `{"error":{"code":"not_payable","message":"purchase is pending"}}`, skranke.NotPayable},
+		{422, `{"error":{"code":"conflict","message":"Idempotency-Key reused"}}`, skranke.Conflict},
+		{422, ``, skranke.Conflict},
+		{400, `{"error":{"code":"invalid","message":"bad"}}`, skranke.Invalid},
+		{401, `<html>nope</html>`, skranke.Unauthorized},
+		{403, `{"error":{"code":"forbidden","message":"managers only"}}`, skranke.Forbidden},
+		{404, `{"error":{"code":"not_found","message":"no purchase"}}`, skranke.NotFound},
+		{413, ``, skranke.Invalid},
+		{500, `{"error":{"code":"internal","message":"boom"}}`, skranke.Internal},
+		{500, `<html>`, skranke.Internal},
+		{502, ``, skranke.Unavailable},
+		{503, `{"error":{"code":"internal"}}`, skranke.Unavailable},
 	} {
 		err := statusErr("op", tc.status, []byte(tc.body))
-		if got := KindOf(err); got != tc.want {
+		if got := skranke.KindOf(err); got != tc.want {
 			t.Errorf("%d %s: kind %v, want %v (%v)", tc.status, tc.body, got, tc.want, err)
 		}
 	}

@@ -7,27 +7,27 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/cmd/shopd/shop"
 	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
-	"github.com/skranke/skranke/scanner"
 	desksync "github.com/skranke/skranke/sync"
 )
 
 var (
-	kari   = desksync.Staff{ID: shop.DemoStaffID, Name: "Kari Nordmann", Role: desksync.RoleStaff}
-	ingrid = desksync.Staff{ID: shop.DemoManagerID, Name: "Ingrid Solbakken", Role: desksync.RoleManager}
+	kari   = skranke.Staff{ID: shop.DemoStaffID, Name: "Kari Nordmann", Role: skranke.RoleStaff}
+	ingrid = skranke.Staff{ID: shop.DemoManagerID, Name: "Ingrid Solbakken", Role: skranke.RoleManager}
 )
 
 // newPurchase creates a paid purchase of a course and two shakers in the web shop.
-func newPurchase(srv *shoptest.Server) *desksync.Purchase {
-	return newPurchaseWith(srv, desksync.Captured)
+func newPurchase(srv *shoptest.Server) *skranke.Purchase {
+	return newPurchaseWith(srv, skranke.Captured)
 }
 
-func newPurchaseWith(srv *shoptest.Server, status desksync.PaymentStatus) *desksync.Purchase {
-	return srv.CreatePurchase(desksync.Purchase{
-		Buyer:  desksync.Buyer{Name: "Nora Fjeld", Email: "nora@example.no"},
+func newPurchaseWith(srv *shoptest.Server, status skranke.PaymentStatus) *skranke.Purchase {
+	return srv.CreatePurchase(skranke.Purchase{
+		Buyer:  skranke.Buyer{Name: "Nora Fjeld", Email: "nora@example.no"},
 		Status: status, Acquirer: "nets",
-		Lines: []desksync.Line{{ProductID: "kurs-spinning-10", Quantity: 1}, {ProductID: "shaker", Quantity: 2}},
+		Lines: []skranke.Line{{ProductID: "kurs-spinning-10", Quantity: 1}, {ProductID: "shaker", Quantity: 2}},
 	})
 }
 
@@ -77,11 +77,11 @@ func TestOnlineLookupDeliverAndReport(t *testing.T) {
 	require.Len(t, acts, 1)
 	require.True(t, acts[0].Synced)
 	require.Equal(t, "Kari Nordmann", acts[0].StaffName)
-	require.Equal(t, desksync.Money(149000+2*14900), acts[0].Amount)
+	require.Equal(t, skranke.Money(149000+2*14900), acts[0].Amount)
 
 	// Everything is handed over now: the desk says so without asking.
 	_, _, err = d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: kari})
-	require.True(t, desksync.Is(err, desksync.Conflict), "%v", err)
+	require.True(t, skranke.KindOf(err) == skranke.Conflict, "%v", err)
 }
 
 func TestServerRefusalsReachStaff(t *testing.T) {
@@ -94,10 +94,10 @@ func TestServerRefusalsReachStaff(t *testing.T) {
 	p := newPurchase(srv)
 	_, err := d.Lookup(ctx, p.Code)
 	require.NoError(t, err)
-	_, err = other.Deliver(ctx, p.Code, shop.DemoStaff2ID, desksync.DeliveryBody{ID: newID(), Lines: []desksync.DeliveredLine{{LineID: "1", Quantity: 1}}})
+	_, err = other.Deliver(ctx, p.Code, shop.DemoStaff2ID, desksync.DeliveryBody{ID: newID(), Lines: []skranke.DeliveredLine{{LineID: "1", Quantity: 1}}})
 	require.NoError(t, err)
-	_, cur, err := d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: kari, Lines: []desksync.DeliveredLine{{LineID: "1", Quantity: 1}}})
-	require.True(t, desksync.Is(err, desksync.Conflict), "%v", err)
+	_, cur, err := d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: kari, Lines: []skranke.DeliveredLine{{LineID: "1", Quantity: 1}}})
+	require.True(t, skranke.KindOf(err) == skranke.Conflict, "%v", err)
 	require.Equal(t, 1, cur.Lines[0].Delivered, "the refusal carries the shop's state")
 	require.Equal(t, 0, d.Status().Pending)
 	conflicts, err := d.Conflicts(ctx)
@@ -105,12 +105,12 @@ func TestServerRefusalsReachStaff(t *testing.T) {
 	require.Empty(t, conflicts, "staff heard of it at once; no manager needed")
 
 	// The acquirer cancels a purchase this desk still thinks is paid.
-	p2 := newPurchaseWith(srv, desksync.Authorized)
+	p2 := newPurchaseWith(srv, skranke.Authorized)
 	_, err = d.Lookup(ctx, p2.Code)
 	require.NoError(t, err)
-	srv.Notify(p2.Code, desksync.Cancelled)
-	_, _, err = d.Deliver(ctx, desksync.DeliverRequest{Code: p2.Code, Staff: kari, Lines: []desksync.DeliveredLine{{LineID: "1", Quantity: 1}}})
-	require.True(t, desksync.Is(err, desksync.NotPayable), "%v", err)
+	srv.Notify(p2.Code, skranke.Cancelled)
+	_, _, err = d.Deliver(ctx, desksync.DeliverRequest{Code: p2.Code, Staff: kari, Lines: []skranke.DeliveredLine{{LineID: "1", Quantity: 1}}})
+	require.True(t, skranke.KindOf(err) == skranke.NotPayable, "%v", err)
 	require.Empty(t, srv.Deliveries(p2.Code))
 	acts, err := d.Activities(ctx, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
 	require.NoError(t, err)
@@ -136,7 +136,7 @@ func TestOfflineDeliveriesSyncWhenShopReturns(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, l.FromCache)
 	del, got, err := d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: kari,
-		Lines: []desksync.DeliveredLine{{LineID: "2", Quantity: 1}}, Signature: signaturePNG(t)})
+		Lines: []skranke.DeliveredLine{{LineID: "2", Quantity: 1}}, Signature: signaturePNG(t)})
 	require.NoError(t, err)
 	require.Equal(t, 1, got.Lines[1].Delivered)
 	l, err = d.Lookup(ctx, p.Code)
@@ -180,11 +180,11 @@ func TestRefusedAfterSyncGoesToManager(t *testing.T) {
 	require.NoError(t, err)
 
 	srv.Stop()
-	_, _, err = d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: kari, Lines: []desksync.DeliveredLine{{LineID: "1", Quantity: 1}}})
+	_, _, err = d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: kari, Lines: []skranke.DeliveredLine{{LineID: "1", Quantity: 1}}})
 	require.NoError(t, err)
 	srv.Restart()
 	other := desksync.NewClient(srv.URL, shop.DemoDesk2Token, desksync.ClientOptions{})
-	_, err = other.Deliver(ctx, p.Code, shop.DemoStaff2ID, desksync.DeliveryBody{ID: newID(), Lines: []desksync.DeliveredLine{{LineID: "1", Quantity: 1}}})
+	_, err = other.Deliver(ctx, p.Code, shop.DemoStaff2ID, desksync.DeliveryBody{ID: newID(), Lines: []skranke.DeliveredLine{{LineID: "1", Quantity: 1}}})
 	require.NoError(t, err)
 
 	require.NoError(t, d.Sync(ctx), "a refusal is not a sync failure")
@@ -204,7 +204,7 @@ func TestRefusedAfterSyncGoesToManager(t *testing.T) {
 	require.NoError(t, d.Sync(ctx))
 	require.Equal(t, 1, d.Status().Conflicts)
 
-	require.True(t, desksync.Is(d.Discard(ctx, cs[0].ID, "given twice by mistake", kari), desksync.Forbidden))
+	require.True(t, skranke.KindOf(d.Discard(ctx, cs[0].ID, "given twice by mistake", kari)) == skranke.Forbidden)
 	require.NoError(t, d.Discard(ctx, cs[0].ID, "given twice by mistake", ingrid))
 	require.Equal(t, 0, d.Status().Conflicts)
 	require.Len(t, srv.Deliveries(p.Code), 1)
@@ -219,26 +219,26 @@ func TestGiftCardRedeemAndCredit(t *testing.T) {
 	cl, err := d.Card(ctx, card.Code)
 	require.NoError(t, err)
 	require.False(t, cl.FromCache)
-	require.Equal(t, desksync.Money(50000), cl.Card.Balance)
+	require.Equal(t, skranke.Money(50000), cl.Card.Balance)
 
 	// The first answer is lost after the shop committed: the resend must not use the card twice.
 	srv.DropResponses(1)
 	res, err := d.Redeem(ctx, card.Code, 20000, kari)
 	require.NoError(t, err)
 	require.NotNil(t, res.Remainder)
-	require.Equal(t, desksync.Money(30000), res.Remainder.Balance)
-	require.Equal(t, desksync.CardVoided, srv.Card(card.Code).Status)
-	require.Equal(t, desksync.Money(30000), srv.Card(res.Remainder.Code).Balance)
+	require.Equal(t, skranke.Money(30000), res.Remainder.Balance)
+	require.Equal(t, skranke.CardVoided, srv.Card(card.Code).Status)
+	require.Equal(t, skranke.Money(30000), srv.Card(res.Remainder.Code).Balance)
 
 	srv.Stop()
 	cl, err = d.Card(ctx, res.Remainder.Code)
 	require.NoError(t, err)
 	require.True(t, cl.FromCache)
-	require.Equal(t, desksync.Money(30000), cl.Card.Balance)
+	require.Equal(t, skranke.Money(30000), cl.Card.Balance)
 	require.Len(t, cl.Chain, 2)
 	require.Len(t, cl.Redemptions, 1)
 	_, err = d.Redeem(ctx, res.Remainder.Code, 100, kari)
-	require.True(t, desksync.Is(err, desksync.Unavailable), "%v", err)
+	require.True(t, skranke.KindOf(err) == skranke.Unavailable, "%v", err)
 	srv.Restart()
 
 	p := newPurchase(srv)
@@ -247,7 +247,7 @@ func TestGiftCardRedeemAndCredit(t *testing.T) {
 	require.Len(t, srv.Purchase(p.Code).Credits, 1)
 	_, err = d.Credit(ctx, p.Code, 1_000_000, "too much", ingrid)
 	require.Error(t, err)
-	require.False(t, desksync.Is(err, desksync.Unavailable), "%v", err)
+	require.False(t, skranke.KindOf(err) == skranke.Unavailable, "%v", err)
 
 	acts, err := d.Activities(ctx, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
 	require.NoError(t, err)
@@ -274,9 +274,9 @@ func TestStaffAndLogin(t *testing.T) {
 	srv.Stop()
 	s, err := d.Login(ctx, shop.DemoManagerID, "9999")
 	require.NoError(t, err)
-	require.Equal(t, desksync.RoleManager, s.Role)
+	require.Equal(t, skranke.RoleManager, s.Role)
 	_, err = d.Login(ctx, shop.DemoManagerID, "1234")
-	require.True(t, desksync.Is(err, desksync.Unauthorized), "%v", err)
+	require.True(t, skranke.KindOf(err) == skranke.Unauthorized, "%v", err)
 	info, _, err = d.DeskInfo(ctx)
 	require.NoError(t, err, "desk info is cached")
 	require.Equal(t, shop.DemoDeskID, info.ID)
@@ -291,12 +291,12 @@ func TestChangesFeedPagesAndResumes(t *testing.T) {
 	require.NoError(t, err)
 	require.Positive(t, cur)
 
-	p := newPurchaseWith(srv, desksync.Authorized)
-	srv.Notify(p.Code, desksync.Cancelled)
+	p := newPurchaseWith(srv, skranke.Authorized)
+	srv.Notify(p.Code, skranke.Cancelled)
 	require.NoError(t, d.Sync(ctx))
 	l, err := d.Cached(ctx, p.Code)
 	require.NoError(t, err)
-	require.Equal(t, desksync.Cancelled, l.Purchase.Status, "the newest state wins")
+	require.Equal(t, skranke.Cancelled, l.Purchase.Status, "the newest state wins")
 	next, err := d.Cursor(ctx)
 	require.NoError(t, err)
 	require.Greater(t, next, cur)
@@ -305,7 +305,7 @@ func TestChangesFeedPagesAndResumes(t *testing.T) {
 	otherDesk := MustOpen(t, srv.URL, shop.DemoOtherDeskToken)
 	require.NoError(t, otherDesk.Sync(ctx))
 	_, err = otherDesk.Cached(ctx, p.Code)
-	require.True(t, desksync.Is(err, desksync.NotFound), "%v", err)
+	require.True(t, skranke.KindOf(err) == skranke.NotFound, "%v", err)
 }
 
 func TestClientErrorKinds(t *testing.T) {
@@ -313,36 +313,36 @@ func TestClientErrorKinds(t *testing.T) {
 	srv := shoptest.Start(t)
 	cl := desksync.NewClient(srv.URL, srv.DeskToken, desksync.ClientOptions{Timeout: time.Second})
 
-	_, _, err := cl.Purchase(ctx, scanner.NewReference())
-	require.True(t, desksync.Is(err, desksync.NotFound), "%v", err)
+	_, _, err := cl.Purchase(ctx, skranke.NewReference())
+	require.True(t, skranke.KindOf(err) == skranke.NotFound, "%v", err)
 	_, _, err = cl.Purchase(ctx, "NOSUCHCODE")
-	require.True(t, desksync.Is(err, desksync.Invalid), "%v", err)
+	require.True(t, skranke.KindOf(err) == skranke.Invalid, "%v", err)
 	bad := desksync.NewClient(srv.URL, "wrong-token", desksync.ClientOptions{})
 	_, _, err = bad.Purchase(ctx, "NOSUCHCODE")
-	require.True(t, desksync.Is(err, desksync.Unauthorized), "%v", err)
+	require.True(t, skranke.KindOf(err) == skranke.Unauthorized, "%v", err)
 
-	p := newPurchaseWith(srv, desksync.Authorized)
+	p := newPurchaseWith(srv, skranke.Authorized)
 	id := newID()
-	_, err = cl.Deliver(ctx, p.Code, kari.ID, desksync.DeliveryBody{ID: id, Lines: []desksync.DeliveredLine{{LineID: "1", Quantity: 1}}})
+	_, err = cl.Deliver(ctx, p.Code, kari.ID, desksync.DeliveryBody{ID: id, Lines: []skranke.DeliveredLine{{LineID: "1", Quantity: 1}}})
 	require.NoError(t, err)
 	// The same key with another body is a conflict, not a second delivery.
-	_, err = cl.Deliver(ctx, p.Code, kari.ID, desksync.DeliveryBody{ID: id, Lines: []desksync.DeliveredLine{{LineID: "2", Quantity: 1}}})
-	require.True(t, desksync.Is(err, desksync.Conflict), "%v", err)
-	_, err = cl.Deliver(ctx, p.Code, kari.ID, desksync.DeliveryBody{ID: newID(), Lines: []desksync.DeliveredLine{{LineID: "1", Quantity: 1}}})
-	require.True(t, desksync.Is(err, desksync.Conflict), "%v", err)
+	_, err = cl.Deliver(ctx, p.Code, kari.ID, desksync.DeliveryBody{ID: id, Lines: []skranke.DeliveredLine{{LineID: "2", Quantity: 1}}})
+	require.True(t, skranke.KindOf(err) == skranke.Conflict, "%v", err)
+	_, err = cl.Deliver(ctx, p.Code, kari.ID, desksync.DeliveryBody{ID: newID(), Lines: []skranke.DeliveredLine{{LineID: "1", Quantity: 1}}})
+	require.True(t, skranke.KindOf(err) == skranke.Conflict, "%v", err)
 	var se *desksync.StatusError
 	require.ErrorAs(t, err, &se)
 	require.Equal(t, 409, se.Status)
 	require.NotNil(t, se.Purchase)
 
-	srv.Notify(p.Code, desksync.Cancelled)
-	_, err = cl.Deliver(ctx, p.Code, kari.ID, desksync.DeliveryBody{ID: newID(), Lines: []desksync.DeliveredLine{{LineID: "2", Quantity: 1}}})
-	require.True(t, desksync.Is(err, desksync.NotPayable), "%v", err)
+	srv.Notify(p.Code, skranke.Cancelled)
+	_, err = cl.Deliver(ctx, p.Code, kari.ID, desksync.DeliveryBody{ID: newID(), Lines: []skranke.DeliveredLine{{LineID: "2", Quantity: 1}}})
+	require.True(t, skranke.KindOf(err) == skranke.NotPayable, "%v", err)
 	require.Len(t, srv.Deliveries(p.Code), 1)
 
 	srv.Stop()
 	_, _, err = cl.Purchase(ctx, p.Code)
-	require.True(t, desksync.Is(err, desksync.Unavailable), "%v", err)
+	require.True(t, skranke.KindOf(err) == skranke.Unavailable, "%v", err)
 	require.Contains(t, err.Error(), "refused")
 }
 
@@ -405,7 +405,7 @@ func TestSubscribeSyncNowAndClose(t *testing.T) {
 	for len(ch) > 0 {
 		<-ch
 	}
-	_, _, err = d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: kari, Lines: []desksync.DeliveredLine{{LineID: "1", Quantity: 1}}})
+	_, _, err = d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: kari, Lines: []skranke.DeliveredLine{{LineID: "1", Quantity: 1}}})
 	require.NoError(t, err)
 	select {
 	case <-ch:
@@ -427,10 +427,10 @@ func TestPruneKeepsWhatIsNotSettled(t *testing.T) {
 	srv := shoptest.Start(t)
 	d := MustOpen(t, srv.URL, srv.DeskToken)
 	p := newPurchase(srv)
-	_, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: kari, Lines: []desksync.DeliveredLine{{LineID: "1", Quantity: 1}}})
+	_, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: kari, Lines: []skranke.DeliveredLine{{LineID: "1", Quantity: 1}}})
 	require.NoError(t, err)
 	srv.Stop()
-	_, _, err = d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: kari, Lines: []desksync.DeliveredLine{{LineID: "2", Quantity: 1}}, Signature: signaturePNG(t)})
+	_, _, err = d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: kari, Lines: []skranke.DeliveredLine{{LineID: "2", Quantity: 1}}, Signature: signaturePNG(t)})
 	require.NoError(t, err)
 
 	n, err := d.PruneForTest(ctx, time.Now().Add(time.Minute))

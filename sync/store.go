@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/skranke/skranke"
 )
 
 // The SQL of the cache's hot paths, kept together so that each is prepared
@@ -61,7 +63,7 @@ func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 
 // putPurchase stores the shop's copy of p (raw is its JSON, or nil to encode
 // p) and records its deliveries and credits for the daily report as synced.
-func (w *writer) putPurchase(p *Purchase, raw []byte) error {
+func (w *writer) putPurchase(p *skranke.Purchase, raw []byte) error {
 	if raw == nil {
 		var err error
 		if raw, err = json.Marshal(p); err != nil {
@@ -84,7 +86,7 @@ func (w *writer) putPurchase(p *Purchase, raw []byte) error {
 	return nil
 }
 
-func (w *writer) putCard(c *Card) error {
+func (w *writer) putCard(c *skranke.Card) error {
 	raw, err := json.Marshal(c)
 	if err != nil {
 		return err
@@ -95,7 +97,7 @@ func (w *writer) putCard(c *Card) error {
 	return nil
 }
 
-func (w *writer) putRedemption(r *Redemption, synced bool) error {
+func (w *writer) putRedemption(r *skranke.Redemption, synced bool) error {
 	raw, err := json.Marshal(r)
 	if err != nil {
 		return err
@@ -127,7 +129,7 @@ func (w *writer) putActivity(a activityRow) error {
 	return nil
 }
 
-func deliveryActivity(p *Purchase, d *Delivery, synced bool) activityRow {
+func deliveryActivity(p *skranke.Purchase, d *skranke.Delivery, synced bool) activityRow {
 	a := activityRow{ID: d.ID, Body: d, Activity: Activity{
 		Kind: "delivery", At: d.At, StaffID: d.StaffID, StaffName: d.StaffName, Code: p.Code,
 		Buyer: p.Buyer.Name, SignatureID: d.SignatureID, Synced: synced,
@@ -139,21 +141,21 @@ func deliveryActivity(p *Purchase, d *Delivery, synced bool) activityRow {
 			}
 			a.Products = append(a.Products, fmt.Sprintf("%d × %s", dl.Quantity, l.Name))
 			if l.Quantity > 0 {
-				a.Amount += l.Total() * Money(dl.Quantity) / Money(l.Quantity)
+				a.Amount += l.Total() * skranke.Money(dl.Quantity) / skranke.Money(l.Quantity)
 			}
 		}
 	}
 	return a
 }
 
-func creditActivity(p *Purchase, c *Credit, synced bool) activityRow {
+func creditActivity(p *skranke.Purchase, c *skranke.Credit, synced bool) activityRow {
 	return activityRow{ID: c.ID, Body: c, Activity: Activity{
 		Kind: "credit", At: c.At, StaffID: c.StaffID, StaffName: c.StaffName, Code: p.Code,
 		Buyer: p.Buyer.Name, Amount: c.Amount, Synced: synced, Products: []string{c.Reason},
 	}}
 }
 
-func redemptionActivity(r *Redemption, synced bool) activityRow {
+func redemptionActivity(r *skranke.Redemption, synced bool) activityRow {
 	a := activityRow{ID: r.ID, Body: r, Activity: Activity{
 		Kind: "redemption", At: r.At, StaffID: r.StaffID, StaffName: r.StaffName, Code: r.CardCode,
 		Amount: r.Amount, Synced: synced,
@@ -166,7 +168,7 @@ func redemptionActivity(r *Redemption, synced bool) activityRow {
 
 // cachedPurchase reads the shop's last copy of a purchase; ok is false when
 // the desk has never seen it.
-func (c *cache) cachedPurchase(ctx context.Context, code string) (p *Purchase, cachedAt time.Time, ok bool, err error) {
+func (c *cache) cachedPurchase(ctx context.Context, code string) (p *skranke.Purchase, cachedAt time.Time, ok bool, err error) {
 	var body []byte
 	var at int64
 	err = c.getPurchase.QueryRowContext(ctx, code).Scan(&body, &at)
@@ -174,36 +176,36 @@ func (c *cache) cachedPurchase(ctx context.Context, code string) (p *Purchase, c
 		return nil, time.Time{}, false, nil
 	}
 	if err != nil {
-		return nil, time.Time{}, false, E("read cache", Internal, err)
+		return nil, time.Time{}, false, skranke.E("read cache", skranke.Internal, err)
 	}
-	p = new(Purchase)
+	p = new(skranke.Purchase)
 	if err := json.Unmarshal(body, p); err != nil {
-		return nil, time.Time{}, false, E("read cache", Internal, fmt.Errorf("cached purchase %s is damaged: %w", code, err))
+		return nil, time.Time{}, false, skranke.E("read cache", skranke.Internal, fmt.Errorf("cached purchase %s is damaged: %w", code, err))
 	}
 	return p, fromNanos(at), true, nil
 }
 
 // pendingDeliveries lists the deliveries of a purchase waiting in the outbox.
-func (c *cache) pendingDeliveries(ctx context.Context, code string) ([]Delivery, error) {
+func (c *cache) pendingDeliveries(ctx context.Context, code string) ([]skranke.Delivery, error) {
 	rows, err := c.getPending.QueryContext(ctx, code)
 	if err != nil {
-		return nil, E("read outbox", Internal, err)
+		return nil, skranke.E("read outbox", skranke.Internal, err)
 	}
 	defer rows.Close()
-	var ds []Delivery
+	var ds []skranke.Delivery
 	for rows.Next() {
 		var ab []byte
 		if err := rows.Scan(&ab); err != nil {
-			return nil, E("read outbox", Internal, err)
+			return nil, skranke.E("read outbox", skranke.Internal, err)
 		}
-		var d Delivery
+		var d skranke.Delivery
 		if err := json.Unmarshal(ab, &d); err != nil {
-			return nil, E("read outbox", Internal, err)
+			return nil, skranke.E("read outbox", skranke.Internal, err)
 		}
 		ds = append(ds, d)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, E("read outbox", Internal, err)
+		return nil, skranke.E("read outbox", skranke.Internal, err)
 	}
 	return ds, nil
 }
@@ -211,12 +213,12 @@ func (c *cache) pendingDeliveries(ctx context.Context, code string) ([]Delivery,
 // overlay applies deliveries still waiting in the outbox to the shop's copy of
 // a purchase, so that staff see what they handed over at once. It returns the
 // deliveries it applied; one the shop already has (same ID) is not applied twice.
-func overlay(p *Purchase, pending []Delivery) []Delivery {
+func overlay(p *skranke.Purchase, pending []skranke.Delivery) []skranke.Delivery {
 	known := make(map[string]bool, len(p.Deliveries))
 	for _, d := range p.Deliveries {
 		known[d.ID] = true
 	}
-	var applied []Delivery
+	var applied []skranke.Delivery
 	for _, d := range pending {
 		if known[d.ID] {
 			continue
@@ -234,7 +236,7 @@ func overlay(p *Purchase, pending []Delivery) []Delivery {
 	return applied
 }
 
-func (c *cache) cachedCard(ctx context.Context, code string) (*Card, time.Time, bool, error) {
+func (c *cache) cachedCard(ctx context.Context, code string) (*skranke.Card, time.Time, bool, error) {
 	var body []byte
 	var at int64
 	err := c.getCard.QueryRowContext(ctx, code).Scan(&body, &at)
@@ -242,44 +244,44 @@ func (c *cache) cachedCard(ctx context.Context, code string) (*Card, time.Time, 
 		return nil, time.Time{}, false, nil
 	}
 	if err != nil {
-		return nil, time.Time{}, false, E("read cache", Internal, err)
+		return nil, time.Time{}, false, skranke.E("read cache", skranke.Internal, err)
 	}
-	card := new(Card)
+	card := new(skranke.Card)
 	if err := json.Unmarshal(body, card); err != nil {
-		return nil, time.Time{}, false, E("read cache", Internal, fmt.Errorf("cached gift card %s is damaged: %w", code, err))
+		return nil, time.Time{}, false, skranke.E("read cache", skranke.Internal, fmt.Errorf("cached gift card %s is damaged: %w", code, err))
 	}
 	return card, fromNanos(at), true, nil
 }
 
 // cachedCardsOfPurchase returns the cached gift cards that purchase code
 // sold, in the order the shop issued them.
-func (c *cache) cachedCardsOfPurchase(ctx context.Context, code string) ([]Card, error) {
+func (c *cache) cachedCardsOfPurchase(ctx context.Context, code string) ([]skranke.Card, error) {
 	rows, err := c.r.QueryContext(ctx, "SELECT body FROM cards WHERE purchase = ? ORDER BY seq, code", code)
 	if err != nil {
-		return nil, E("read cache", Internal, err)
+		return nil, skranke.E("read cache", skranke.Internal, err)
 	}
 	defer rows.Close()
-	var out []Card
+	var out []skranke.Card
 	for rows.Next() {
 		var body []byte
 		if err := rows.Scan(&body); err != nil {
-			return nil, E("read cache", Internal, err)
+			return nil, skranke.E("read cache", skranke.Internal, err)
 		}
-		var card Card
+		var card skranke.Card
 		if err := json.Unmarshal(body, &card); err != nil {
-			return nil, E("read cache", Internal, fmt.Errorf("a cached gift card of purchase %s is damaged: %w", code, err))
+			return nil, skranke.E("read cache", skranke.Internal, fmt.Errorf("a cached gift card of purchase %s is damaged: %w", code, err))
 		}
 		out = append(out, card)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, E("read cache", Internal, err)
+		return nil, skranke.E("read cache", skranke.Internal, err)
 	}
 	return out, nil
 }
 
 // cachedChain walks a card's parents and remainders in the cache, oldest first.
-func (c *cache) cachedChain(ctx context.Context, card *Card) ([]Card, error) {
-	var before []Card
+func (c *cache) cachedChain(ctx context.Context, card *skranke.Card) ([]skranke.Card, error) {
+	var before []skranke.Card
 	seen := map[string]bool{card.Code: true}
 	for code := card.ParentCode; code != "" && !seen[code]; {
 		seen[code] = true
@@ -287,7 +289,7 @@ func (c *cache) cachedChain(ctx context.Context, card *Card) ([]Card, error) {
 		if err != nil || !ok {
 			break
 		}
-		before = append([]Card{*p}, before...)
+		before = append([]skranke.Card{*p}, before...)
 		code = p.ParentCode
 	}
 	chain := append(before, *card)
@@ -303,7 +305,7 @@ func (c *cache) cachedChain(ctx context.Context, card *Card) ([]Card, error) {
 	return chain, nil
 }
 
-func (c *cache) cachedRedemptions(ctx context.Context, codes []string) ([]Redemption, error) {
+func (c *cache) cachedRedemptions(ctx context.Context, codes []string) ([]skranke.Redemption, error) {
 	if len(codes) == 0 {
 		return nil, nil
 	}
@@ -313,15 +315,15 @@ func (c *cache) cachedRedemptions(ctx context.Context, codes []string) ([]Redemp
 	}
 	rows, err := c.r.QueryContext(ctx, "SELECT body FROM redemptions WHERE card_code IN (?"+strings.Repeat(", ?", len(codes)-1)+") ORDER BY at", args...)
 	if err != nil {
-		return nil, E("read cache", Internal, err)
+		return nil, skranke.E("read cache", skranke.Internal, err)
 	}
 	defer rows.Close()
-	var rs []Redemption
+	var rs []skranke.Redemption
 	for rows.Next() {
 		var b []byte
-		var r Redemption
+		var r skranke.Redemption
 		if err := rows.Scan(&b); err != nil {
-			return nil, E("read cache", Internal, err)
+			return nil, skranke.E("read cache", skranke.Internal, err)
 		}
 		if json.Unmarshal(b, &r) == nil {
 			rs = append(rs, r)

@@ -10,21 +10,21 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/cmd/shopd/shop"
-	desksync "github.com/skranke/skranke/sync"
 )
 
 // These tests run a chain: three shopd processes on one PostgreSQL
 // database, with desks spread over them as a load balancer would.
 
-func issueCard(t *testing.T, in *instance, amount desksync.Money) desksync.Card {
+func issueCard(t *testing.T, in *instance, amount skranke.Money) skranke.Card {
 	t.Helper()
 	a := call(t, http.DefaultClient, "POST", in.URL+shop.APIPrefix+"/giftcards", newKey(), true,
 		shop.CardRequest{Amount: amount, CentreID: shop.DemoCentreID})
 	if a.status != http.StatusCreated {
 		t.Fatalf("issue card: %d %s", a.status, a.body)
 	}
-	var c desksync.Card
+	var c skranke.Card
 	a.decode(t, &c)
 	return c
 }
@@ -59,8 +59,8 @@ func TestChainConcurrentRedemptionsOfOneCardNeverExceedItsBalance(t *testing.T) 
 				a := call(t, hc, "POST", in.URL+shop.APIPrefix+"/giftcards/"+code+"/redemptions", newKey(), false,
 					shop.RedeemRequest{ID: newKey(), Amount: want})
 				var st struct {
-					Redemption desksync.Redemption
-					Card       desksync.Card
+					Redemption skranke.Redemption
+					Card       skranke.Card
 				}
 				if err := json.Unmarshal(a.body, &st); err != nil {
 					t.Errorf("desk %d: answer %d %s: %v", i, a.status, a.body, err)
@@ -71,7 +71,7 @@ func TestChainConcurrentRedemptionsOfOneCardNeverExceedItsBalance(t *testing.T) 
 					paid.Add(int64(st.Redemption.Amount))
 					wins.Add(1)
 					return
-				case a.status == http.StatusConflict && st.Card.Status == desksync.CardVoided:
+				case a.status == http.StatusConflict && st.Card.Status == skranke.CardVoided:
 					code = st.Card.RemainderCode // Another desk was first: follow the chain.
 				case a.status == http.StatusConflict:
 					return // Too little left.
@@ -96,14 +96,14 @@ func TestChainConcurrentRedemptionsOfOneCardNeverExceedItsBalance(t *testing.T) 
 			t.Errorf("instances disagree on the chain:\n%s\n%s", a, b)
 		}
 	}
-	var redeemed desksync.Money
+	var redeemed skranke.Money
 	for _, r := range chain.Redemptions {
 		redeemed += r.Amount
 	}
 	last := chain.Chain[len(chain.Chain)-1]
-	if got := desksync.Money(paid.Load()); got != redeemed || got > initial || got+last.Balance != initial {
+	if got := skranke.Money(paid.Load()); got != redeemed || got > initial || got+last.Balance != initial {
 		t.Fatalf("desks were paid %s, the shop recorded %s, %s is left; want paid = recorded ≤ %s and paid + left = %s",
-			got, redeemed, last.Balance, desksync.Money(initial), desksync.Money(initial))
+			got, redeemed, last.Balance, skranke.Money(initial), skranke.Money(initial))
 	}
 	if n := int(wins.Load()); n != initial/want || len(chain.Redemptions) != n {
 		t.Errorf("%d desks were paid and %d redemptions recorded, want %d (all that the card could pay)", n, len(chain.Redemptions), initial/want)
@@ -117,10 +117,10 @@ func TestChainConcurrentRedemptionsOfOneCardNeverExceedItsBalance(t *testing.T) 
 		switch {
 		case i > 0 && c.ParentCode != chain.Chain[i-1].Code:
 			t.Errorf("link %d: %s has parent %s, want %s", i, c.Code, c.ParentCode, chain.Chain[i-1].Code)
-		case i < len(chain.Chain)-1 && (c.Status != desksync.CardVoided || c.Balance != 0 || c.RemainderCode != chain.Chain[i+1].Code):
+		case i < len(chain.Chain)-1 && (c.Status != skranke.CardVoided || c.Balance != 0 || c.RemainderCode != chain.Chain[i+1].Code):
 			t.Errorf("link %d: %s is %s with %s, remainder %s; want voided, 0, %s", i, c.Code, c.Status, c.Balance, c.RemainderCode, chain.Chain[i+1].Code)
-		case i == len(chain.Chain)-1 && (c.Status != desksync.CardActive || c.Balance != initial%want):
-			t.Errorf("last card %s is %s with %s, want active with %s", c.Code, c.Status, c.Balance, desksync.Money(initial%want))
+		case i == len(chain.Chain)-1 && (c.Status != skranke.CardActive || c.Balance != initial%want):
+			t.Errorf("last card %s is %s with %s, want active with %s", c.Code, c.Status, c.Balance, skranke.Money(initial%want))
 		}
 	}
 }
@@ -165,7 +165,7 @@ func TestChainOneIdempotencyKeyAtTwoInstancesHasOneEffect(t *testing.T) {
 	last := chain.Chain[len(chain.Chain)-1]
 	if len(chain.Redemptions) != rounds || len(chain.Chain) != rounds+1 || last.Balance != initial-rounds*amount {
 		t.Fatalf("after %d keys each sent twice: %d redemptions, %d cards, %s left; want %d, %d, %s",
-			rounds, len(chain.Redemptions), len(chain.Chain), last.Balance, rounds, rounds+1, desksync.Money(initial-rounds*amount))
+			rounds, len(chain.Redemptions), len(chain.Chain), last.Balance, rounds, rounds+1, skranke.Money(initial-rounds*amount))
 	}
 }
 
@@ -222,7 +222,7 @@ func (m *feedMirror) pull(t *testing.T, hc *http.Client, in *instance) bool {
 
 // signedNotify captures a purchase's payment as the acquirer does.
 func signedNotify(t *testing.T, hc *http.Client, in *instance, code string) {
-	body, _ := json.Marshal(shop.Notification{EventID: newKey(), Reference: code, Status: desksync.Captured, Acquirer: "nets"})
+	body, _ := json.Marshal(shop.Notification{EventID: newKey(), Reference: code, Status: skranke.Captured, Acquirer: "nets"})
 	req, _ := http.NewRequest("POST", in.URL+shop.APIPrefix+"/payments/notify", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Signature", shop.SignNotification(shop.DemoNotifySecret, body))
@@ -251,14 +251,14 @@ func TestChainChangesFeedMissesNothing(t *testing.T) {
 		writers.Go(func() {
 			hc := &http.Client{}
 			for r := range rounds {
-				a := call(t, hc, "POST", in.URL+shop.APIPrefix+"/purchases", newKey(), true, desksync.Purchase{
-					CentreID: shop.DemoCentreID, Buyer: desksync.Buyer{Name: fmt.Sprintf("Kjøper %d-%d", i, r)},
-					Lines: []desksync.Line{{ProductID: "massasje-30", Quantity: 1}}})
+				a := call(t, hc, "POST", in.URL+shop.APIPrefix+"/purchases", newKey(), true, skranke.Purchase{
+					CentreID: shop.DemoCentreID, Buyer: skranke.Buyer{Name: fmt.Sprintf("Kjøper %d-%d", i, r)},
+					Lines: []skranke.Line{{ProductID: "massasje-30", Quantity: 1}}})
 				if a.status != http.StatusCreated {
 					t.Errorf("create purchase: %d %s", a.status, a.body)
 					return
 				}
-				var p desksync.Purchase
+				var p skranke.Purchase
 				a.decode(t, &p)
 				signedNotify(t, hc, in, p.Code)
 				a = call(t, hc, "POST", in.URL+shop.APIPrefix+"/purchases/"+p.Code+"/deliveries", newKey(), false, shop.DeliveryRequest{ID: newKey()})

@@ -26,8 +26,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/cmd/shopd/shop"
-	desksync "github.com/skranke/skranke/sync"
 )
 
 //go:embed openapi.yaml
@@ -184,12 +184,12 @@ func ensureDesk(ctx context.Context, db shop.Store, token string) error {
 			return err
 		}
 		if len(cs) == 0 {
-			cs = append(cs, desksync.Centre{ID: "senter-1", Name: "Senter 1"})
+			cs = append(cs, skranke.Centre{ID: "senter-1", Name: "Senter 1"})
 			if err := tx.PutCentre(cs[0]); err != nil {
 				return err
 			}
 		}
-		return tx.PutDesk(desksync.DeskInfo{ID: "desk-" + shop.TokenHash(token)[:8], Name: "Resepsjon", CentreID: cs[0].ID}, shop.TokenHash(token))
+		return tx.PutDesk(skranke.DeskInfo{ID: "desk-" + shop.TokenHash(token)[:8], Name: "Resepsjon", CentreID: cs[0].ID}, shop.TokenHash(token))
 	})
 }
 

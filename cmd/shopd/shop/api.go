@@ -12,8 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/skranke/skranke/scanner"
-	desksync "github.com/skranke/skranke/sync"
+	"github.com/skranke/skranke"
 )
 
 // APIPrefix is the path prefix of version 1 of the API.
@@ -43,7 +42,7 @@ func (s *Server) register() {
 
 func (s *Server) openAPI(w http.ResponseWriter, req *request) {
 	if len(s.cfg.OpenAPI) == 0 {
-		writeError(w, desksync.E("", desksync.NotFound, "this server was started without its OpenAPI document"))
+		writeError(w, skranke.E("", skranke.NotFound, "this server was started without its OpenAPI document"))
 		return
 	}
 	w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
@@ -56,7 +55,7 @@ func (s *Server) health(w http.ResponseWriter, req *request) {
 		return err
 	})
 	if err != nil {
-		writeError(w, withStatus(desksync.E("health", desksync.Unavailable, err), http.StatusServiceUnavailable, nil))
+		writeError(w, withStatus(skranke.E("health", skranke.Unavailable, err), http.StatusServiceUnavailable, nil))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "time": s.now()})
@@ -86,23 +85,23 @@ func (s *Server) getProducts(tx Tx, req *request) (int, any, error) {
 }
 
 func pathCode(req *request, what string, length int) (string, error) {
-	code := desksync.NormalizeCode(req.http.PathValue("code"))
-	if len(code) != length || !scanner.ValidCheck(code) {
-		return "", desksync.E("", desksync.Invalid, fmt.Sprintf("%q is not a valid %s code", req.http.PathValue("code"), what))
+	code := skranke.NormalizeCode(req.http.PathValue("code"))
+	if len(code) != length || !skranke.ValidCheck(code) {
+		return "", skranke.E("", skranke.Invalid, fmt.Sprintf("%q is not a valid %s code", req.http.PathValue("code"), what))
 	}
 	return code, nil
 }
 
 // centrePurchase loads a purchase of the desk's centre; other centres'
 // purchases do not exist for it.
-func centrePurchase(tx Tx, req *request) (*desksync.Purchase, error) {
-	code, err := pathCode(req, "reference", scanner.ReferenceLen)
+func centrePurchase(tx Tx, req *request) (*skranke.Purchase, error) {
+	code, err := pathCode(req, "reference", skranke.ReferenceLen)
 	if err != nil {
 		return nil, err
 	}
 	p, err := tx.Purchase(code)
 	if err == nil && p.CentreID != req.desk.CentreID {
-		err = desksync.E("", desksync.NotFound, "purchase "+code+" not found")
+		err = skranke.E("", skranke.NotFound, "purchase "+code+" not found")
 	}
 	return p, err
 }
@@ -117,24 +116,24 @@ func (s *Server) getPurchase(tx Tx, req *request) (int, any, error) {
 
 func decode(req *request, v any) error {
 	if len(req.body) == 0 {
-		return desksync.E("", desksync.Invalid, "the request body is empty; a JSON object is expected")
+		return skranke.E("", skranke.Invalid, "the request body is empty; a JSON object is expected")
 	}
 	if err := json.Unmarshal(req.body, v); err != nil {
-		return desksync.E("", desksync.Invalid, "the request body is not valid JSON for this endpoint: "+err.Error())
+		return skranke.E("", skranke.Invalid, "the request body is not valid JSON for this endpoint: "+err.Error())
 	}
 	return nil
 }
 
 // actingStaff returns the staff member named in X-Staff-ID, who must work
 // at the desk's centre.
-func actingStaff(tx Tx, req *request) (desksync.Staff, error) {
+func actingStaff(tx Tx, req *request) (skranke.Staff, error) {
 	id := strings.TrimSpace(req.http.Header.Get("X-Staff-ID"))
 	if id == "" {
-		return desksync.Staff{}, desksync.E("", desksync.Invalid, "the X-Staff-ID header is required")
+		return skranke.Staff{}, skranke.E("", skranke.Invalid, "the X-Staff-ID header is required")
 	}
 	st, err := tx.StaffMember(id)
-	if desksync.Is(err, desksync.NotFound) || (err == nil && st.CentreID != req.desk.CentreID) {
-		return st, desksync.E("", desksync.Forbidden, "staff member "+id+" does not work at this centre")
+	if skranke.KindOf(err) == skranke.NotFound || (err == nil && st.CentreID != req.desk.CentreID) {
+		return st, skranke.E("", skranke.Forbidden, "staff member "+id+" does not work at this centre")
 	}
 	return st, err
 }
@@ -143,7 +142,7 @@ var idPattern = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,100}$`)
 
 func checkID(what, id string) error {
 	if !idPattern.MatchString(id) {
-		return desksync.E("", desksync.Invalid, fmt.Sprintf("%s id %q is missing or malformed (letters, digits, - _ . :, at most 100)", what, id))
+		return skranke.E("", skranke.Invalid, fmt.Sprintf("%s id %q is missing or malformed (letters, digits, - _ . :, at most 100)", what, id))
 	}
 	return nil
 }
@@ -161,27 +160,27 @@ func (s *Server) atOrNow(at time.Time) time.Time {
 
 // DeliveryRequest is the body of POST /purchases/{code}/deliveries.
 type DeliveryRequest struct {
-	ID          string                   `json:"id"`
-	Lines       []desksync.DeliveredLine `json:"lines"`
-	At          time.Time                `json:"at"`
-	SignatureID string                   `json:"signature_id,omitempty"`
+	ID          string                  `json:"id"`
+	Lines       []skranke.DeliveredLine `json:"lines"`
+	At          time.Time               `json:"at"`
+	SignatureID string                  `json:"signature_id,omitempty"`
 }
 
 // DeliveryResult is the answer to a delivery. Cards lists the gift cards
 // the purchase sold when the delivery hands over gift card lines, for the
 // desk to print.
 type DeliveryResult struct {
-	Delivery desksync.Delivery  `json:"delivery"`
-	Purchase *desksync.Purchase `json:"purchase"`
-	Cards    []desksync.Card    `json:"cards,omitempty"`
+	Delivery skranke.Delivery  `json:"delivery"`
+	Purchase *skranke.Purchase `json:"purchase"`
+	Cards    []skranke.Card    `json:"cards,omitempty"`
 }
 
 // soldCards returns the purchase's gift cards if delivery d handed over a
 // gift card line.
-func soldCards(tx Tx, p *desksync.Purchase, d desksync.Delivery) ([]desksync.Card, error) {
+func soldCards(tx Tx, p *skranke.Purchase, d skranke.Delivery) ([]skranke.Card, error) {
 	for _, dl := range d.Lines {
 		for _, l := range p.Lines {
-			if l.ID == dl.LineID && l.Kind == desksync.GiftCard {
+			if l.ID == dl.LineID && l.Kind == skranke.GiftCard {
 				return tx.CardsOfPurchase(p.Code)
 			}
 		}
@@ -193,16 +192,16 @@ func soldCards(tx Tx, p *desksync.Purchase, d desksync.Delivery) ([]desksync.Car
 // each gift card line, worth the unit's price after discount, valid for
 // CardValidity. Cards already issued for the purchase count, so calling it
 // again issues nothing.
-func (s *Server) issueSoldCards(tx Tx, p *desksync.Purchase) error {
+func (s *Server) issueSoldCards(tx Tx, p *skranke.Purchase) error {
 	if !p.Status.Deliverable() {
 		return nil
 	}
-	var amounts []desksync.Money
+	var amounts []skranke.Money
 	for _, l := range p.Lines {
-		if l.Kind != desksync.GiftCard || l.Quantity <= 0 {
+		if l.Kind != skranke.GiftCard || l.Quantity <= 0 {
 			continue
 		}
-		total, n := l.Total(), desksync.Money(l.Quantity)
+		total, n := l.Total(), skranke.Money(l.Quantity)
 		for i := range l.Quantity {
 			a := total / n
 			if i == 0 {
@@ -227,8 +226,8 @@ func (s *Server) issueSoldCards(tx Tx, p *desksync.Purchase) error {
 		if err != nil {
 			return err
 		}
-		c := &desksync.Card{Code: code, CentreID: p.CentreID, InitialAmount: a, Balance: a, Currency: "NOK",
-			Status: desksync.CardActive, IssuedAt: now, ExpiresAt: now.Add(CardValidity), PurchaseCode: p.Code}
+		c := &skranke.Card{Code: code, CentreID: p.CentreID, InitialAmount: a, Balance: a, Currency: "NOK",
+			Status: skranke.CardActive, IssuedAt: now, ExpiresAt: now.Add(CardValidity), PurchaseCode: p.Code}
 		if err := tx.PutCard(c); err != nil {
 			return err
 		}
@@ -262,15 +261,15 @@ func (s *Server) deliver(tx Tx, req *request) (int, any, error) {
 	// recognised and not handed over twice.
 	if old, err := tx.Delivery(in.ID); err == nil {
 		if old.PurchaseCode != p.Code {
-			return 0, nil, desksync.E("deliver", desksync.Conflict, "delivery id "+in.ID+" was used for another purchase")
+			return 0, nil, skranke.E("deliver", skranke.Conflict, "delivery id "+in.ID+" was used for another purchase")
 		}
 		cards, err := soldCards(tx, p, old)
 		return http.StatusCreated, DeliveryResult{Delivery: old, Purchase: p, Cards: cards}, err
-	} else if !desksync.Is(err, desksync.NotFound) {
+	} else if !(skranke.KindOf(err) == skranke.NotFound) {
 		return 0, nil, err
 	}
 	if !p.Status.Deliverable() {
-		return 0, nil, withState(desksync.E("deliver", desksync.NotPayable,
+		return 0, nil, withState(skranke.E("deliver", skranke.NotPayable,
 			fmt.Sprintf("purchase %s is %s; only authorized or captured purchases may be delivered", p.Code, p.Status)), "purchase", p)
 	}
 	want := map[string]int{}
@@ -283,15 +282,15 @@ func (s *Server) deliver(tx Tx, req *request) (int, any, error) {
 			}
 		}
 		if len(order) == 0 {
-			return 0, nil, withState(desksync.E("deliver", desksync.Conflict, "purchase "+p.Code+" was already delivered in full"), "purchase", p)
+			return 0, nil, withState(skranke.E("deliver", skranke.Conflict, "purchase "+p.Code+" was already delivered in full"), "purchase", p)
 		}
 	}
 	for _, dl := range in.Lines {
 		if dl.Quantity <= 0 {
-			return 0, nil, desksync.E("deliver", desksync.Invalid, fmt.Sprintf("quantity %d for line %s must be positive", dl.Quantity, dl.LineID))
+			return 0, nil, skranke.E("deliver", skranke.Invalid, fmt.Sprintf("quantity %d for line %s must be positive", dl.Quantity, dl.LineID))
 		}
-		if !slices.ContainsFunc(p.Lines, func(l desksync.Line) bool { return l.ID == dl.LineID }) {
-			return 0, nil, desksync.E("deliver", desksync.Invalid, "purchase "+p.Code+" has no line "+strconv.Quote(dl.LineID))
+		if !slices.ContainsFunc(p.Lines, func(l skranke.Line) bool { return l.ID == dl.LineID }) {
+			return 0, nil, skranke.E("deliver", skranke.Invalid, "purchase "+p.Code+" has no line "+strconv.Quote(dl.LineID))
 		}
 		if _, ok := want[dl.LineID]; !ok {
 			order = append(order, dl.LineID)
@@ -301,14 +300,14 @@ func (s *Server) deliver(tx Tx, req *request) (int, any, error) {
 	for i := range p.Lines {
 		l := &p.Lines[i]
 		if q := want[l.ID]; q > l.Remaining() {
-			return 0, nil, withState(desksync.E("deliver", desksync.Conflict,
+			return 0, nil, withState(skranke.E("deliver", skranke.Conflict,
 				fmt.Sprintf("cannot hand over %d × %s: %d of %d remain", q, l.Name, l.Remaining(), l.Quantity)), "purchase", p)
 		}
 	}
-	d := desksync.Delivery{ID: in.ID, PurchaseCode: p.Code, DeskID: req.desk.ID, StaffID: staff.ID,
+	d := skranke.Delivery{ID: in.ID, PurchaseCode: p.Code, DeskID: req.desk.ID, StaffID: staff.ID,
 		StaffName: staff.Name, At: s.atOrNow(in.At), SignatureID: in.SignatureID}
 	for _, id := range order {
-		d.Lines = append(d.Lines, desksync.DeliveredLine{LineID: id, Quantity: want[id]})
+		d.Lines = append(d.Lines, skranke.DeliveredLine{LineID: id, Quantity: want[id]})
 	}
 	for i := range p.Lines {
 		p.Lines[i].Delivered += want[p.Lines[i].ID]
@@ -332,16 +331,16 @@ func (s *Server) deliver(tx Tx, req *request) (int, any, error) {
 
 // CreditRequest is the body of POST /purchases/{code}/credits.
 type CreditRequest struct {
-	ID     string         `json:"id"`
-	Amount desksync.Money `json:"amount"`
-	Reason string         `json:"reason"`
-	At     time.Time      `json:"at"`
+	ID     string        `json:"id"`
+	Amount skranke.Money `json:"amount"`
+	Reason string        `json:"reason"`
+	At     time.Time     `json:"at"`
 }
 
 // CreditResult is the answer to a credit.
 type CreditResult struct {
-	Credit   desksync.Credit    `json:"credit"`
-	Purchase *desksync.Purchase `json:"purchase"`
+	Credit   skranke.Credit    `json:"credit"`
+	Purchase *skranke.Purchase `json:"purchase"`
 }
 
 func (s *Server) credit(tx Tx, req *request) (int, any, error) {
@@ -356,8 +355,8 @@ func (s *Server) credit(tx Tx, req *request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if staff.Role != desksync.RoleManager {
-		return 0, nil, desksync.E("credit", desksync.Forbidden, staff.Name+" is "+string(staff.Role)+"; only a manager may credit a purchase")
+	if staff.Role != skranke.RoleManager {
+		return 0, nil, skranke.E("credit", skranke.Forbidden, staff.Name+" is "+string(staff.Role)+"; only a manager may credit a purchase")
 	}
 	p, err := centrePurchase(tx, req)
 	if err != nil {
@@ -365,32 +364,32 @@ func (s *Server) credit(tx Tx, req *request) (int, any, error) {
 	}
 	if old, err := tx.Credit(in.ID); err == nil {
 		if old.PurchaseCode != p.Code {
-			return 0, nil, desksync.E("credit", desksync.Conflict, "credit id "+in.ID+" was used for another purchase")
+			return 0, nil, skranke.E("credit", skranke.Conflict, "credit id "+in.ID+" was used for another purchase")
 		}
 		return http.StatusCreated, CreditResult{Credit: old, Purchase: p}, nil
-	} else if !desksync.Is(err, desksync.NotFound) {
+	} else if !(skranke.KindOf(err) == skranke.NotFound) {
 		return 0, nil, err
 	}
 	if in.Amount <= 0 {
-		return 0, nil, desksync.E("credit", desksync.Invalid, "the amount to credit must be positive")
+		return 0, nil, skranke.E("credit", skranke.Invalid, "the amount to credit must be positive")
 	}
 	if strings.TrimSpace(in.Reason) == "" {
-		return 0, nil, desksync.E("credit", desksync.Invalid, "a reason is required")
+		return 0, nil, skranke.E("credit", skranke.Invalid, "a reason is required")
 	}
 	if !p.Status.Deliverable() {
-		return 0, nil, withState(desksync.E("credit", desksync.Conflict,
+		return 0, nil, withState(skranke.E("credit", skranke.Conflict,
 			fmt.Sprintf("purchase %s is %s; only authorized or captured purchases can be credited", p.Code, p.Status)), "purchase", p)
 	}
 	left := p.Total() - p.CreditedAmount()
 	if in.Amount > left {
-		return 0, nil, withState(desksync.E("credit", desksync.Conflict,
+		return 0, nil, withState(skranke.E("credit", skranke.Conflict,
 			fmt.Sprintf("cannot credit %s: only %s of %s is left", in.Amount, left, p.Total())), "purchase", p)
 	}
-	c := desksync.Credit{ID: in.ID, PurchaseCode: p.Code, Amount: in.Amount, Reason: strings.TrimSpace(in.Reason),
+	c := skranke.Credit{ID: in.ID, PurchaseCode: p.Code, Amount: in.Amount, Reason: strings.TrimSpace(in.Reason),
 		DeskID: req.desk.ID, StaffID: staff.ID, StaffName: staff.Name, At: s.atOrNow(in.At)}
 	p.Credits = append(p.Credits, c)
 	if p.CreditedAmount() == p.Total() {
-		p.Status = desksync.Credited
+		p.Status = skranke.Credited
 	}
 	p.UpdatedAt = s.now()
 	if err := tx.AddCredit(p.CentreID, c); err != nil {
@@ -408,18 +407,18 @@ func (s *Server) putSignature(tx Tx, req *request) (int, any, error) {
 		return 0, nil, err
 	}
 	if !isPNG(req.body) {
-		return 0, nil, desksync.E("store signature", desksync.Invalid, "the body is not a PNG image")
+		return 0, nil, skranke.E("store signature", skranke.Invalid, "the body is not a PNG image")
 	}
 	ans := map[string]any{"id": id, "size": len(req.body)}
 	old, err := tx.Signature(id)
 	switch {
 	case err == nil:
 		if string(old.PNG) != string(req.body) {
-			return 0, nil, withStatus(desksync.E("store signature", desksync.Conflict,
+			return 0, nil, withStatus(skranke.E("store signature", skranke.Conflict,
 				"signature "+id+" was already stored with other content"), http.StatusUnprocessableEntity, nil)
 		}
 		return http.StatusCreated, ans, nil
-	case !desksync.Is(err, desksync.NotFound):
+	case !(skranke.KindOf(err) == skranke.NotFound):
 		return 0, nil, err
 	}
 	err = tx.PutSignature(Signature{ID: id, CentreID: req.desk.CentreID, DeskID: req.desk.ID, PNG: req.body, At: s.now()})
@@ -437,7 +436,7 @@ func (s *Server) getSignature(w http.ResponseWriter, req *request) {
 		var err error
 		sig, err = tx.Signature(id)
 		if err == nil && sig.CentreID != req.desk.CentreID {
-			err = desksync.E("", desksync.NotFound, "signature "+id+" not found")
+			err = skranke.E("", skranke.NotFound, "signature "+id+" not found")
 		}
 		return err
 	})
@@ -452,10 +451,10 @@ func (s *Server) getSignature(w http.ResponseWriter, req *request) {
 
 // CardRequest is the body of POST /giftcards.
 type CardRequest struct {
-	Amount       desksync.Money `json:"amount"`
-	ExpiresAt    time.Time      `json:"expires_at"`
-	PurchaseCode string         `json:"purchase_code,omitempty"`
-	CentreID     string         `json:"centre_id,omitempty"` // Defaults to the purchase's centre, or the first centre.
+	Amount       skranke.Money `json:"amount"`
+	ExpiresAt    time.Time     `json:"expires_at"`
+	PurchaseCode string        `json:"purchase_code,omitempty"`
+	CentreID     string        `json:"centre_id,omitempty"` // Defaults to the purchase's centre, or the first centre.
 }
 
 // CardValidity is how long a gift card is valid when the shop names no
@@ -468,17 +467,17 @@ func (s *Server) issueCard(tx Tx, req *request) (int, any, error) {
 		return 0, nil, err
 	}
 	if in.Amount <= 0 {
-		return 0, nil, desksync.E("issue gift card", desksync.Invalid, "the amount must be positive")
+		return 0, nil, skranke.E("issue gift card", skranke.Invalid, "the amount must be positive")
 	}
 	now := s.now()
 	if in.ExpiresAt.IsZero() {
 		in.ExpiresAt = now.Add(CardValidity)
 	}
 	if !in.ExpiresAt.After(now) {
-		return 0, nil, desksync.E("issue gift card", desksync.Invalid, "expires_at is in the past")
+		return 0, nil, skranke.E("issue gift card", skranke.Invalid, "expires_at is in the past")
 	}
 	if in.PurchaseCode != "" {
-		in.PurchaseCode = desksync.NormalizeCode(in.PurchaseCode)
+		in.PurchaseCode = skranke.NormalizeCode(in.PurchaseCode)
 		p, err := tx.Purchase(in.PurchaseCode)
 		if err != nil {
 			return 0, nil, err
@@ -495,8 +494,8 @@ func (s *Server) issueCard(tx Tx, req *request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	c := &desksync.Card{Code: code, CentreID: centre, InitialAmount: in.Amount, Balance: in.Amount, Currency: "NOK",
-		Status: desksync.CardActive, IssuedAt: now, ExpiresAt: in.ExpiresAt.UTC(), PurchaseCode: in.PurchaseCode}
+	c := &skranke.Card{Code: code, CentreID: centre, InitialAmount: in.Amount, Balance: in.Amount, Currency: "NOK",
+		Status: skranke.CardActive, IssuedAt: now, ExpiresAt: in.ExpiresAt.UTC(), PurchaseCode: in.PurchaseCode}
 	if err := tx.PutCard(c); err != nil {
 		return 0, nil, err
 	}
@@ -506,8 +505,8 @@ func (s *Server) issueCard(tx Tx, req *request) (int, any, error) {
 func (s *Server) centreOrFirst(tx Tx, id string) (string, error) {
 	if id != "" {
 		_, err := tx.Centre(id)
-		if desksync.Is(err, desksync.NotFound) {
-			return "", desksync.E("", desksync.Invalid, "no centre "+strconv.Quote(id))
+		if skranke.KindOf(err) == skranke.NotFound {
+			return "", skranke.E("", skranke.Invalid, "no centre "+strconv.Quote(id))
 		}
 		return id, err
 	}
@@ -516,7 +515,7 @@ func (s *Server) centreOrFirst(tx Tx, id string) (string, error) {
 		return "", err
 	}
 	if len(cs) == 0 {
-		return "", desksync.E("", desksync.Invalid, "the shop has no centre yet")
+		return "", skranke.E("", skranke.Invalid, "the shop has no centre yet")
 	}
 	return cs[0].ID, nil
 }
@@ -524,48 +523,48 @@ func (s *Server) centreOrFirst(tx Tx, id string) (string, error) {
 // newCardCode draws gift card codes until one is unused.
 func newCardCode(tx Tx) (string, error) {
 	for range 10 {
-		code := scanner.NewGiftCardCode()
+		code := skranke.NewGiftCardCode()
 		_, err := tx.Card(code)
-		if desksync.Is(err, desksync.NotFound) {
+		if skranke.KindOf(err) == skranke.NotFound {
 			return code, nil
 		}
 		if err != nil {
 			return "", err
 		}
 	}
-	return "", desksync.E("issue gift card", desksync.Internal, "no unused gift card code found")
+	return "", skranke.E("issue gift card", skranke.Internal, "no unused gift card code found")
 }
 
 // newReference draws reference codes until one is unused.
 func newReference(tx Tx) (string, error) {
 	for range 20 {
-		code := scanner.NewReference()
+		code := skranke.NewReference()
 		_, err := tx.Purchase(code)
-		if desksync.Is(err, desksync.NotFound) {
+		if skranke.KindOf(err) == skranke.NotFound {
 			return code, nil
 		}
 		if err != nil {
 			return "", err
 		}
 	}
-	return "", desksync.E("create purchase", desksync.Internal, "no unused reference code found")
+	return "", skranke.E("create purchase", skranke.Internal, "no unused reference code found")
 }
 
 // CardResult is the answer to GET /giftcards/{code}.
 type CardResult struct {
-	Card        *desksync.Card        `json:"card"`
-	Chain       []desksync.Card       `json:"chain"`
-	Redemptions []desksync.Redemption `json:"redemptions"`
+	Card        *skranke.Card        `json:"card"`
+	Chain       []skranke.Card       `json:"chain"`
+	Redemptions []skranke.Redemption `json:"redemptions"`
 }
 
-func centreCard(tx Tx, req *request) (*desksync.Card, error) {
-	code, err := pathCode(req, "gift card", scanner.GiftCardLen)
+func centreCard(tx Tx, req *request) (*skranke.Card, error) {
+	code, err := pathCode(req, "gift card", skranke.GiftCardLen)
 	if err != nil {
 		return nil, err
 	}
 	c, err := tx.Card(code)
 	if err == nil && c.CentreID != req.desk.CentreID {
-		err = desksync.E("", desksync.NotFound, "gift card "+code+" not found")
+		err = skranke.E("", skranke.NotFound, "gift card "+code+" not found")
 	}
 	return c, err
 }
@@ -591,8 +590,8 @@ func (s *Server) getCard(tx Tx, req *request) (int, any, error) {
 }
 
 // cardChain returns c's ancestors, c and its remainder cards, oldest first.
-func cardChain(tx Tx, c *desksync.Card) ([]desksync.Card, error) {
-	chain := []desksync.Card{*c}
+func cardChain(tx Tx, c *skranke.Card) ([]skranke.Card, error) {
+	chain := []skranke.Card{*c}
 	seen := map[string]bool{c.Code: true}
 	for cur := c; cur.ParentCode != "" && !seen[cur.ParentCode]; {
 		parent, err := tx.Card(cur.ParentCode)
@@ -600,7 +599,7 @@ func cardChain(tx Tx, c *desksync.Card) ([]desksync.Card, error) {
 			return nil, err
 		}
 		seen[parent.Code] = true
-		chain = append([]desksync.Card{*parent}, chain...)
+		chain = append([]skranke.Card{*parent}, chain...)
 		cur = parent
 	}
 	for cur := c; cur.RemainderCode != "" && !seen[cur.RemainderCode]; {
@@ -617,17 +616,17 @@ func cardChain(tx Tx, c *desksync.Card) ([]desksync.Card, error) {
 
 // RedeemRequest is the body of POST /giftcards/{code}/redemptions.
 type RedeemRequest struct {
-	ID     string         `json:"id"`
-	Amount desksync.Money `json:"amount"`
-	At     time.Time      `json:"at"`
+	ID     string        `json:"id"`
+	Amount skranke.Money `json:"amount"`
+	At     time.Time     `json:"at"`
 }
 
 // RedeemResult is the answer to a redemption: the used card, now voided or
 // spent, and the remainder card if something was left.
 type RedeemResult struct {
-	Redemption desksync.Redemption `json:"redemption"`
-	Card       *desksync.Card      `json:"card"`
-	Remainder  *desksync.Card      `json:"remainder"`
+	Redemption skranke.Redemption `json:"redemption"`
+	Card       *skranke.Card      `json:"card"`
+	Remainder  *skranke.Card      `json:"remainder"`
 }
 
 // redeem spends amount of a card in one transaction: the card is voided and
@@ -653,7 +652,7 @@ func (s *Server) redeem(tx Tx, req *request) (int, any, error) {
 	}
 	if old, err := tx.Redemption(in.ID); err == nil {
 		if old.CardCode != c.Code {
-			return 0, nil, desksync.E("redeem", desksync.Conflict, "redemption id "+in.ID+" was used for another card")
+			return 0, nil, skranke.E("redeem", skranke.Conflict, "redemption id "+in.ID+" was used for another card")
 		}
 		res := RedeemResult{Redemption: old, Card: c}
 		if old.RemainderCode != "" {
@@ -662,27 +661,27 @@ func (s *Server) redeem(tx Tx, req *request) (int, any, error) {
 			}
 		}
 		return http.StatusCreated, res, nil
-	} else if !desksync.Is(err, desksync.NotFound) {
+	} else if !(skranke.KindOf(err) == skranke.NotFound) {
 		return 0, nil, err
 	}
 	if in.Amount <= 0 {
-		return 0, nil, desksync.E("redeem", desksync.Invalid, "the amount to redeem must be positive")
+		return 0, nil, skranke.E("redeem", skranke.Invalid, "the amount to redeem must be positive")
 	}
 	now := s.now()
 	switch {
-	case c.Status == desksync.CardVoided:
-		return 0, nil, withState(desksync.E("redeem", desksync.Conflict,
+	case c.Status == skranke.CardVoided:
+		return 0, nil, withState(skranke.E("redeem", skranke.Conflict,
 			"gift card "+c.Code+" was replaced by remainder card "+c.RemainderCode), "card", c)
-	case c.Status == desksync.CardSpent || c.Balance <= 0:
-		return 0, nil, withState(desksync.E("redeem", desksync.Conflict, "gift card "+c.Code+" is used up"), "card", c)
+	case c.Status == skranke.CardSpent || c.Balance <= 0:
+		return 0, nil, withState(skranke.E("redeem", skranke.Conflict, "gift card "+c.Code+" is used up"), "card", c)
 	case !now.Before(c.ExpiresAt):
-		return 0, nil, withState(desksync.E("redeem", desksync.Conflict,
+		return 0, nil, withState(skranke.E("redeem", skranke.Conflict,
 			"gift card "+c.Code+" expired on "+c.ExpiresAt.Format("2006-01-02")), "card", c)
 	case in.Amount > c.Balance:
-		return 0, nil, withState(desksync.E("redeem", desksync.Conflict,
+		return 0, nil, withState(skranke.E("redeem", skranke.Conflict,
 			fmt.Sprintf("cannot redeem %s: the balance of gift card %s is %s", in.Amount, c.Code, c.Balance)), "card", c)
 	}
-	r := desksync.Redemption{ID: in.ID, CardCode: c.Code, Amount: in.Amount, DeskID: req.desk.ID,
+	r := skranke.Redemption{ID: in.ID, CardCode: c.Code, Amount: in.Amount, DeskID: req.desk.ID,
 		StaffID: staff.ID, StaffName: staff.Name, At: s.atOrNow(in.At)}
 	res := RedeemResult{Card: c}
 	if left := c.Balance - in.Amount; left > 0 {
@@ -690,14 +689,14 @@ func (s *Server) redeem(tx Tx, req *request) (int, any, error) {
 		if err != nil {
 			return 0, nil, err
 		}
-		rem := &desksync.Card{Code: code, CentreID: c.CentreID, InitialAmount: left, Balance: left, Currency: c.Currency,
-			Status: desksync.CardActive, IssuedAt: now, ExpiresAt: c.ExpiresAt, ParentCode: c.Code, PurchaseCode: c.PurchaseCode}
-		c.Status = desksync.CardVoided
+		rem := &skranke.Card{Code: code, CentreID: c.CentreID, InitialAmount: left, Balance: left, Currency: c.Currency,
+			Status: skranke.CardActive, IssuedAt: now, ExpiresAt: c.ExpiresAt, ParentCode: c.Code, PurchaseCode: c.PurchaseCode}
+		c.Status = skranke.CardVoided
 		c.RemainderCode = code
 		r.RemainderCode = code
 		res.Remainder = rem
 	} else {
-		c.Status = desksync.CardSpent
+		c.Status = skranke.CardSpent
 	}
 	c.Balance = 0
 	if err := tx.PutCard(c); err != nil {
@@ -717,20 +716,20 @@ func (s *Server) redeem(tx Tx, req *request) (int, any, error) {
 
 // Notification is the body of POST /payments/notify, as an acquirer sends it.
 type Notification struct {
-	EventID   string                 `json:"event_id"`
-	Reference string                 `json:"reference"`
-	Status    desksync.PaymentStatus `json:"status"`
-	Acquirer  string                 `json:"acquirer"`
+	EventID   string                `json:"event_id"`
+	Reference string                `json:"reference"`
+	Status    skranke.PaymentStatus `json:"status"`
+	Acquirer  string                `json:"acquirer"`
 }
 
 // transitions lists the payment status changes an acquirer may make.
 // Notifications that would move a purchase backwards (authorized after
 // captured, arriving out of order) are acknowledged and ignored.
-var transitions = map[desksync.PaymentStatus][]desksync.PaymentStatus{
-	desksync.Pending:    {desksync.Authorized, desksync.Captured, desksync.Failed, desksync.Cancelled},
-	desksync.Failed:     {desksync.Pending, desksync.Authorized, desksync.Captured, desksync.Cancelled},
-	desksync.Authorized: {desksync.Captured, desksync.Cancelled, desksync.Failed},
-	desksync.Captured:   {desksync.Credited},
+var transitions = map[skranke.PaymentStatus][]skranke.PaymentStatus{
+	skranke.Pending:    {skranke.Authorized, skranke.Captured, skranke.Failed, skranke.Cancelled},
+	skranke.Failed:     {skranke.Pending, skranke.Authorized, skranke.Captured, skranke.Cancelled},
+	skranke.Authorized: {skranke.Captured, skranke.Cancelled, skranke.Failed},
+	skranke.Captured:   {skranke.Credited},
 }
 
 func (s *Server) notify(tx Tx, req *request) (int, any, error) {
@@ -742,9 +741,9 @@ func (s *Server) notify(tx Tx, req *request) (int, any, error) {
 		return 0, nil, err
 	}
 	if !in.Status.Valid() {
-		return 0, nil, desksync.E("payment notification", desksync.Invalid, "unknown payment status "+strconv.Quote(string(in.Status)))
+		return 0, nil, skranke.E("payment notification", skranke.Invalid, "unknown payment status "+strconv.Quote(string(in.Status)))
 	}
-	code := desksync.NormalizeCode(in.Reference)
+	code := skranke.NormalizeCode(in.Reference)
 	p, err := tx.Purchase(code)
 	if err != nil {
 		return 0, nil, err
@@ -767,10 +766,10 @@ func (s *Server) notify(tx Tx, req *request) (int, any, error) {
 			if err := s.issueSoldCards(tx, p); err != nil {
 				return 0, nil, err
 			}
-		case p.Status == desksync.Captured && in.Status == desksync.Authorized:
+		case p.Status == skranke.Captured && in.Status == skranke.Authorized:
 			// A late authorization after the capture: nothing to do.
 		default:
-			return 0, nil, withState(desksync.E("payment notification", desksync.Conflict,
+			return 0, nil, withState(skranke.E("payment notification", skranke.Conflict,
 				fmt.Sprintf("purchase %s cannot go from %s to %s", p.Code, p.Status, in.Status)), "purchase", p)
 		}
 	}
@@ -781,7 +780,7 @@ func (s *Server) notify(tx Tx, req *request) (int, any, error) {
 }
 
 func (s *Server) createPurchase(tx Tx, req *request) (int, any, error) {
-	var p desksync.Purchase
+	var p skranke.Purchase
 	if err := decode(req, &p); err != nil {
 		return 0, nil, err
 	}
@@ -806,7 +805,7 @@ var vatRates = []int{0, 12, 15, 25}
 
 // preparePurchase checks a purchase sent by the web shop and fills in what
 // the product catalogue knows.
-func (s *Server) preparePurchase(tx Tx, p *desksync.Purchase) error {
+func (s *Server) preparePurchase(tx Tx, p *skranke.Purchase) error {
 	const op = "create purchase"
 	centre, err := s.centreOrFirst(tx, p.CentreID)
 	if err != nil {
@@ -814,24 +813,24 @@ func (s *Server) preparePurchase(tx Tx, p *desksync.Purchase) error {
 	}
 	p.CentreID = centre
 	if strings.TrimSpace(p.Buyer.Name) == "" {
-		return desksync.E(op, desksync.Invalid, "buyer.name is required")
+		return skranke.E(op, skranke.Invalid, "buyer.name is required")
 	}
 	if p.Status == "" {
-		p.Status = desksync.Pending
+		p.Status = skranke.Pending
 	}
-	if !p.Status.Valid() || p.Status == desksync.Credited {
-		return desksync.E(op, desksync.Invalid, "a new purchase cannot have payment status "+strconv.Quote(string(p.Status)))
+	if !p.Status.Valid() || p.Status == skranke.Credited {
+		return skranke.E(op, skranke.Invalid, "a new purchase cannot have payment status "+strconv.Quote(string(p.Status)))
 	}
 	if len(p.Lines) == 0 {
-		return desksync.E(op, desksync.Invalid, "a purchase needs at least one line")
+		return skranke.E(op, skranke.Invalid, "a purchase needs at least one line")
 	}
 	ids := map[string]bool{}
 	for i := range p.Lines {
 		l := &p.Lines[i]
 		if l.ProductID != "" {
 			prod, err := tx.Product(l.ProductID)
-			if desksync.Is(err, desksync.NotFound) {
-				return desksync.E(op, desksync.Invalid, "no product "+strconv.Quote(l.ProductID))
+			if skranke.KindOf(err) == skranke.NotFound {
+				return skranke.E(op, skranke.Invalid, "no product "+strconv.Quote(l.ProductID))
 			}
 			if err != nil {
 				return err
@@ -854,17 +853,17 @@ func (s *Server) preparePurchase(tx Tx, p *desksync.Purchase) error {
 		}
 		switch {
 		case ids[l.ID]:
-			return desksync.E(op, desksync.Invalid, "line id "+strconv.Quote(l.ID)+" appears twice")
+			return skranke.E(op, skranke.Invalid, "line id "+strconv.Quote(l.ID)+" appears twice")
 		case l.Name == "":
-			return desksync.E(op, desksync.Invalid, fmt.Sprintf("line %s needs a name or a product_id", l.ID))
-		case l.Kind != desksync.Service && l.Kind != desksync.Physical && l.Kind != desksync.GiftCard:
-			return desksync.E(op, desksync.Invalid, fmt.Sprintf("line %s has unknown kind %q", l.ID, l.Kind))
+			return skranke.E(op, skranke.Invalid, fmt.Sprintf("line %s needs a name or a product_id", l.ID))
+		case l.Kind != skranke.Service && l.Kind != skranke.Physical && l.Kind != skranke.GiftCard:
+			return skranke.E(op, skranke.Invalid, fmt.Sprintf("line %s has unknown kind %q", l.ID, l.Kind))
 		case l.Quantity <= 0:
-			return desksync.E(op, desksync.Invalid, fmt.Sprintf("line %s needs a positive quantity", l.ID))
-		case l.UnitPrice < 0 || l.Discount < 0 || l.Discount > desksync.Money(l.Quantity)*l.UnitPrice:
-			return desksync.E(op, desksync.Invalid, fmt.Sprintf("line %s has a negative price or a discount above its amount", l.ID))
+			return skranke.E(op, skranke.Invalid, fmt.Sprintf("line %s needs a positive quantity", l.ID))
+		case l.UnitPrice < 0 || l.Discount < 0 || l.Discount > skranke.Money(l.Quantity)*l.UnitPrice:
+			return skranke.E(op, skranke.Invalid, fmt.Sprintf("line %s has a negative price or a discount above its amount", l.ID))
 		case !slices.Contains(vatRates, l.VATRate):
-			return desksync.E(op, desksync.Invalid, fmt.Sprintf("line %s has VAT rate %d; Norwegian rates are 0, 12, 15 and 25", l.ID, l.VATRate))
+			return skranke.E(op, skranke.Invalid, fmt.Sprintf("line %s has VAT rate %d; Norwegian rates are 0, 12, 15 and 25", l.ID, l.VATRate))
 		}
 		ids[l.ID] = true
 		l.Delivered = 0
@@ -886,13 +885,13 @@ func (s *Server) changes(w http.ResponseWriter, req *request) {
 	var err error
 	if v := q.Get("since"); v != "" {
 		if since, err = strconv.ParseInt(v, 10, 64); err != nil || since < 0 {
-			writeError(w, desksync.E("changes", desksync.Invalid, "since must be a sequence number ≥ 0"))
+			writeError(w, skranke.E("changes", skranke.Invalid, "since must be a sequence number ≥ 0"))
 			return
 		}
 	}
 	if v := q.Get("limit"); v != "" {
 		if limit, err = strconv.Atoi(v); err != nil || limit < 1 {
-			writeError(w, desksync.E("changes", desksync.Invalid, "limit must be a positive number"))
+			writeError(w, skranke.E("changes", skranke.Invalid, "limit must be a positive number"))
 			return
 		}
 		limit = min(limit, MaxChangesLimit)
@@ -969,12 +968,12 @@ func (s *Server) activity(tx Tx, req *request) (int, any, error) {
 	var err error
 	if v := q.Get("from"); v != "" {
 		if from, err = time.Parse(time.RFC3339, v); err != nil {
-			return 0, nil, desksync.E("activity", desksync.Invalid, "from must be an RFC 3339 time")
+			return 0, nil, skranke.E("activity", skranke.Invalid, "from must be an RFC 3339 time")
 		}
 	}
 	if v := q.Get("to"); v != "" {
 		if to, err = time.Parse(time.RFC3339, v); err != nil {
-			return 0, nil, desksync.E("activity", desksync.Invalid, "to must be an RFC 3339 time")
+			return 0, nil, skranke.E("activity", skranke.Invalid, "to must be an RFC 3339 time")
 		}
 	}
 	a, err := tx.Activity(req.desk.CentreID, from, to)

@@ -11,16 +11,16 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/cmd/shopd/shop"
 	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
-	desksync "github.com/skranke/skranke/sync"
 )
 
 const benchPurchases = 100_000
 
 // BenchmarkChangesFullSync measures a desk's first sync: all 100,000
 // purchases of a centre through GET /changes over loopback, in pages of
-// 1000, decoded into desksync.Purchase as a desk does; gzip-compressed, as
+// 1000, decoded into skranke.Purchase as a desk does; gzip-compressed, as
 // Go clients ask by default, and uncompressed.
 func BenchmarkChangesFullSync(b *testing.B) {
 	srv := shoptest.Start(b, shoptest.WithBulk(benchPurchases))
@@ -159,7 +159,7 @@ func BenchmarkDeliver(b *testing.B) {
 	srv.DB.View(context.Background(), func(tx shop.Tx) error {
 		ch, err := tx.Changes(shop.DemoCentreID, 0, 1_000_000)
 		for _, raw := range ch.Purchases {
-			var p desksync.Purchase
+			var p skranke.Purchase
 			json.Unmarshal(raw, &p)
 			if p.Status.Deliverable() && p.Remaining() {
 				codes = append(codes, p.Code)

@@ -10,8 +10,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/skranke/skranke/scanner"
-	desksync "github.com/skranke/skranke/sync"
+	"github.com/skranke/skranke"
 )
 
 // SeedBulk inserts n purchases into a centre in one transaction with
@@ -108,30 +107,30 @@ func newBulkGen(n int, seq int64, seen map[string]bool) *bulkGen {
 }
 
 // next returns the i-th purchase, numbered seq in the feed.
-func (g *bulkGen) next(centreID string, i int, seq int64) desksync.Purchase {
+func (g *bulkGen) next(centreID string, i int, seq int64) skranke.Purchase {
 	r := g.r
 	goods := demoProducts[:17]
-	code := scanner.NewReference()
+	code := skranke.NewReference()
 	for g.seen[code] {
-		code = scanner.NewReference()
+		code = skranke.NewReference()
 	}
 	g.seen[code] = true
-	status := desksync.Captured
+	status := skranke.Captured
 	switch x := r.IntN(10); {
 	case x == 0:
-		status = desksync.Authorized
+		status = skranke.Authorized
 	case x == 1:
-		status = desksync.Pending
+		status = skranke.Pending
 	}
 	b := r.IntN(len(demoBuyers))
 	name := demoBuyers[b]
 	at := g.now.Add(-time.Duration(r.IntN(365*24*60)) * time.Minute)
-	p := desksync.Purchase{Code: code, CentreID: centreID, Status: status, Acquirer: "nets",
-		Buyer:     desksync.Buyer{Name: name, Email: g.emails[b] + "." + strconv.Itoa(i) + "@example.no", Phone: fmt.Sprintf("+47 9%07d", r.IntN(1e7))},
+	p := skranke.Purchase{Code: code, CentreID: centreID, Status: status, Acquirer: "nets",
+		Buyer:     skranke.Buyer{Name: name, Email: g.emails[b] + "." + strconv.Itoa(i) + "@example.no", Phone: fmt.Sprintf("+47 9%07d", r.IntN(1e7))},
 		CreatedAt: at, UpdatedAt: at, Seq: seq}
 	for j := 1 + r.IntN(3); j > 0; j-- {
 		pr := goods[r.IntN(len(goods))]
-		p.Lines = append(p.Lines, desksync.Line{ID: fmt.Sprint(len(p.Lines) + 1), ProductID: pr.ID, Name: pr.Name, Kind: pr.Kind,
+		p.Lines = append(p.Lines, skranke.Line{ID: fmt.Sprint(len(p.Lines) + 1), ProductID: pr.ID, Name: pr.Name, Kind: pr.Kind,
 			Quantity: 1 + r.IntN(2), UnitPrice: pr.UnitPrice, VATRate: pr.VATRate})
 	}
 	return p

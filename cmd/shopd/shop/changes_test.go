@@ -15,17 +15,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/cmd/shopd/shop"
 	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
-	"github.com/skranke/skranke/scanner"
-	desksync "github.com/skranke/skranke/sync"
 )
 
 type page struct {
-	Purchases []desksync.Purchase `json:"purchases"`
-	Cards     []desksync.Card     `json:"cards"`
-	Next      int64               `json:"next"`
-	More      bool                `json:"more"`
+	Purchases []skranke.Purchase `json:"purchases"`
+	Cards     []skranke.Card     `json:"cards"`
+	Next      int64              `json:"next"`
+	More      bool               `json:"more"`
 }
 
 // pull reads the feed from since to its end in pages of limit and returns
@@ -184,11 +183,11 @@ func testDemoSeedIsDeterministic(t *testing.T, s store) {
 	}
 	seen := map[string]bool{}
 	for _, c := range a {
-		want := scanner.ReferenceLen
+		want := skranke.ReferenceLen
 		if c.Kind == "giftcard" {
-			want = scanner.GiftCardLen
+			want = skranke.GiftCardLen
 		}
-		if len(c.Code) != want || !scanner.ValidCheck(c.Code) || seen[c.Code] {
+		if len(c.Code) != want || !skranke.ValidCheck(c.Code) || seen[c.Code] {
 			t.Errorf("%s: code %q is not a valid, unique %s code", c.Label, c.Code, c.Kind)
 		}
 		seen[c.Code] = true

@@ -6,9 +6,9 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/cmd/shopd/shop"
 	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
-	desksync "github.com/skranke/skranke/sync"
 )
 
 func TestCreditsAreForManagers(t *testing.T) { eachStore(t, testCreditsAreForManagers) }
@@ -33,12 +33,12 @@ func testCreditsAreForManagers(t *testing.T, s store) {
 	wantStatus(t, a, http.StatusCreated)
 	var res shop.CreditResult
 	a.decode(t, &res)
-	if res.Purchase.Status != desksync.Captured || res.Purchase.CreditedAmount() != 14900 || res.Credit.StaffName != "Ingrid Solbakken" {
+	if res.Purchase.Status != skranke.Captured || res.Purchase.CreditedAmount() != 14900 || res.Credit.StaffName != "Ingrid Solbakken" {
 		t.Fatalf("after a partial credit: %+v", res)
 	}
 	a = c.post(path, newKey(), shop.CreditRequest{ID: "c2", Amount: 49801, Reason: "Mer enn resten"})
 	wantStatus(t, a, http.StatusConflict)
-	var st struct{ Purchase desksync.Purchase }
+	var st struct{ Purchase skranke.Purchase }
 	a.decode(t, &st)
 	if st.Purchase.CreditedAmount() != 14900 {
 		t.Errorf("refusal carries %+v", st.Purchase)
@@ -48,7 +48,7 @@ func testCreditsAreForManagers(t *testing.T, s store) {
 	a = c.post(path, newKey(), shop.CreditRequest{ID: "c5", Amount: 49800, Reason: "Resten"})
 	wantStatus(t, a, http.StatusCreated)
 	a.decode(t, &res)
-	if res.Purchase.Status != desksync.Credited {
+	if res.Purchase.Status != skranke.Credited {
 		t.Fatalf("crediting the rest left status %s, want credited", res.Purchase.Status)
 	}
 	wantStatus(t, c.post("/purchases/"+code+"/deliveries", newKey(), shop.DeliveryRequest{ID: "after-credit"}), http.StatusUnprocessableEntity)
@@ -86,7 +86,7 @@ func testPaymentNotifications(t *testing.T, s store) {
 	t.Parallel()
 	srv := s.start(t)
 	code := srv.Code("pending")
-	ev := shop.Notification{EventID: "ev-1", Reference: code, Status: desksync.Authorized, Acquirer: "nets"}
+	ev := shop.Notification{EventID: "ev-1", Reference: code, Status: skranke.Authorized, Acquirer: "nets"}
 
 	t.Run("unsigned or badly signed is refused", func(t *testing.T) {
 		for name, secret := range map[string]string{"no signature": "", "wrong secret": "guess"} {
@@ -101,37 +101,37 @@ func testPaymentNotifications(t *testing.T, s store) {
 		tampered := bytes.Replace(body, []byte("authorized"), []byte("captured"), 1)
 		a := c.do("POST", "/payments/notify", tampered, map[string]string{"X-Signature": shop.SignNotification(srv.NotifySecret, body)})
 		wantStatus(t, a, http.StatusUnauthorized)
-		if s := srv.Purchase(code).Status; s != desksync.Pending {
+		if s := srv.Purchase(code).Status; s != skranke.Pending {
 			t.Fatalf("status %s after refused notifications, want pending", s)
 		}
 	})
 	t.Run("a signed notification moves the status", func(t *testing.T) {
 		a := notify(t, srv, srv.NotifySecret, ev)
 		wantStatus(t, a, http.StatusOK)
-		var p desksync.Purchase
+		var p skranke.Purchase
 		a.decode(t, &p)
-		if p.Status != desksync.Authorized || srv.Purchase(code).Status != desksync.Authorized {
+		if p.Status != skranke.Authorized || srv.Purchase(code).Status != skranke.Authorized {
 			t.Fatalf("status %s, want authorized", p.Status)
 		}
 	})
 	t.Run("a replayed event is a no-op", func(t *testing.T) {
 		seq := srv.Purchase(code).Seq
 		replay := ev
-		replay.Status = desksync.Cancelled // Same event id, whatever it says now.
+		replay.Status = skranke.Cancelled // Same event id, whatever it says now.
 		wantStatus(t, notify(t, srv, srv.NotifySecret, replay), http.StatusOK)
-		if p := srv.Purchase(code); p.Status != desksync.Authorized || p.Seq != seq {
+		if p := srv.Purchase(code); p.Status != skranke.Authorized || p.Seq != seq {
 			t.Fatalf("after a replay: status %s seq %d, want authorized and %d", p.Status, p.Seq, seq)
 		}
 	})
 	t.Run("capture, a late authorization, and an impossible move", func(t *testing.T) {
-		wantStatus(t, notify(t, srv, srv.NotifySecret, shop.Notification{EventID: "ev-2", Reference: code, Status: desksync.Captured}), http.StatusOK)
-		wantStatus(t, notify(t, srv, srv.NotifySecret, shop.Notification{EventID: "ev-3", Reference: code, Status: desksync.Authorized}), http.StatusOK)
-		a := notify(t, srv, srv.NotifySecret, shop.Notification{EventID: "ev-4", Reference: code, Status: desksync.Pending})
+		wantStatus(t, notify(t, srv, srv.NotifySecret, shop.Notification{EventID: "ev-2", Reference: code, Status: skranke.Captured}), http.StatusOK)
+		wantStatus(t, notify(t, srv, srv.NotifySecret, shop.Notification{EventID: "ev-3", Reference: code, Status: skranke.Authorized}), http.StatusOK)
+		a := notify(t, srv, srv.NotifySecret, shop.Notification{EventID: "ev-4", Reference: code, Status: skranke.Pending})
 		wantStatus(t, a, http.StatusConflict)
-		if s := srv.Purchase(code).Status; s != desksync.Captured {
+		if s := srv.Purchase(code).Status; s != skranke.Captured {
 			t.Fatalf("status %s, want captured", s)
 		}
-		wantStatus(t, notify(t, srv, srv.NotifySecret, shop.Notification{EventID: "ev-5", Reference: validRef("ZZZZZZZ"), Status: desksync.Captured}), http.StatusNotFound)
+		wantStatus(t, notify(t, srv, srv.NotifySecret, shop.Notification{EventID: "ev-5", Reference: validRef("ZZZZZZZ"), Status: skranke.Captured}), http.StatusNotFound)
 		wantStatus(t, notify(t, srv, srv.NotifySecret, shop.Notification{EventID: "ev-6", Reference: code, Status: "paid"}), http.StatusBadRequest)
 	})
 }
@@ -141,29 +141,29 @@ func TestCreatePurchaseFromWebShop(t *testing.T) { eachStore(t, testCreatePurcha
 func testCreatePurchaseFromWebShop(t *testing.T, s store) {
 	t.Parallel()
 	srv := s.start(t)
-	p := srv.CreatePurchase(desksync.Purchase{
-		Buyer:     desksync.Buyer{Name: "Åsmund Bjørkløf", Email: "asmund@example.no"},
+	p := srv.CreatePurchase(skranke.Purchase{
+		Buyer:     skranke.Buyer{Name: "Åsmund Bjørkløf", Email: "asmund@example.no"},
 		PromoCode: "VÅR10",
-		Lines: []desksync.Line{
+		Lines: []skranke.Line{
 			{ProductID: "tskjorte-xl", Quantity: 2, Discount: 4980},
 			{ProductID: "massasje-30", Quantity: 1},
 		},
 	})
-	if len(p.Code) != 8 || p.Status != desksync.Pending || p.Lines[0].Name != "T-skjorte Aktiv, XL" || p.Lines[1].ID != "2" || p.Total() != 2*24900-4980+55000 {
+	if len(p.Code) != 8 || p.Status != skranke.Pending || p.Lines[0].Name != "T-skjorte Aktiv, XL" || p.Lines[1].ID != "2" || p.Total() != 2*24900-4980+55000 {
 		t.Fatalf("created %+v", p)
 	}
 	c := newClient(t, srv)
-	var got desksync.Purchase
+	var got skranke.Purchase
 	c.get("/purchases/"+p.Code).decode(t, &got)
 	if got.Buyer.Name != "Åsmund Bjørkløf" || got.PromoCode != "VÅR10" {
 		t.Errorf("read back %+v", got)
 	}
 	c.token = srv.ShopToken
-	wantStatus(t, c.post("/purchases", newKey(), desksync.Purchase{Buyer: desksync.Buyer{Name: "X"}}), http.StatusBadRequest)
-	wantStatus(t, c.post("/purchases", newKey(), desksync.Purchase{Buyer: desksync.Buyer{Name: "X"},
-		Lines: []desksync.Line{{ProductID: "nope", Quantity: 1}}}), http.StatusBadRequest)
-	wantStatus(t, c.post("/purchases", newKey(), desksync.Purchase{Buyer: desksync.Buyer{Name: "X"},
-		Lines: []desksync.Line{{Name: "Noe", Kind: desksync.Service, Quantity: 1, UnitPrice: 100, VATRate: 7}}}), http.StatusBadRequest)
+	wantStatus(t, c.post("/purchases", newKey(), skranke.Purchase{Buyer: skranke.Buyer{Name: "X"}}), http.StatusBadRequest)
+	wantStatus(t, c.post("/purchases", newKey(), skranke.Purchase{Buyer: skranke.Buyer{Name: "X"},
+		Lines: []skranke.Line{{ProductID: "nope", Quantity: 1}}}), http.StatusBadRequest)
+	wantStatus(t, c.post("/purchases", newKey(), skranke.Purchase{Buyer: skranke.Buyer{Name: "X"},
+		Lines: []skranke.Line{{Name: "Noe", Kind: skranke.Service, Quantity: 1, UnitPrice: 100, VATRate: 7}}}), http.StatusBadRequest)
 }
 
 func TestSignatures(t *testing.T) { eachStore(t, testSignatures) }

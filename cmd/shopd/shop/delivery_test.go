@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/cmd/shopd/shop"
 	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
-	desksync "github.com/skranke/skranke/sync"
 )
 
 func TestIdempotency(t *testing.T) { eachStore(t, testIdempotency) }
@@ -23,7 +23,7 @@ func testIdempotency(t *testing.T, s store) {
 	c := newClient(t, srv)
 	code := srv.Code("many-lines")
 	path := "/purchases/" + code + "/deliveries"
-	body := shop.DeliveryRequest{ID: "idem-1", Lines: []desksync.DeliveredLine{{LineID: "2", Quantity: 1}}}
+	body := shop.DeliveryRequest{ID: "idem-1", Lines: []skranke.DeliveredLine{{LineID: "2", Quantity: 1}}}
 	key := newKey()
 
 	first := c.post(path, key, body)
@@ -47,7 +47,7 @@ func testIdempotency(t *testing.T, s store) {
 	})
 	t.Run("same key and another body is refused", func(t *testing.T) {
 		other := body
-		other.Lines = []desksync.DeliveredLine{{LineID: "2", Quantity: 2}}
+		other.Lines = []skranke.DeliveredLine{{LineID: "2", Quantity: 2}}
 		a := c.post(path, key, other)
 		wantStatus(t, a, http.StatusUnprocessableEntity)
 		if code := a.errorCode(t); code != "conflict" {
@@ -69,7 +69,7 @@ func testIdempotency(t *testing.T, s store) {
 	t.Run("keys belong to their desk", func(t *testing.T) {
 		c2 := newClient(t, srv)
 		c2.token = shop.DemoDesk2Token
-		a := c2.post(path, key, shop.DeliveryRequest{ID: "idem-3", Lines: []desksync.DeliveredLine{{LineID: "2", Quantity: 1}}})
+		a := c2.post(path, key, shop.DeliveryRequest{ID: "idem-3", Lines: []skranke.DeliveredLine{{LineID: "2", Quantity: 1}}})
 		wantStatus(t, a, http.StatusCreated)
 		if a.header.Get("Idempotent-Replayed") != "" {
 			t.Error("another desk's key was replayed")
@@ -86,7 +86,7 @@ func testIdempotency(t *testing.T, s store) {
 	})
 	t.Run("concurrent resends of one request deliver once", func(t *testing.T) {
 		key := newKey()
-		body := shop.DeliveryRequest{ID: "idem-4", Lines: []desksync.DeliveredLine{{LineID: "4", Quantity: 1}}}
+		body := shop.DeliveryRequest{ID: "idem-4", Lines: []skranke.DeliveredLine{{LineID: "4", Quantity: 1}}}
 		var wg gosync.WaitGroup
 		answers := make([]answer, 10)
 		for i := range answers {
@@ -114,12 +114,12 @@ func testDeliveryRules(t *testing.T, s store) {
 	t.Run("over-delivery is refused with the current state", func(t *testing.T) {
 		code := srv.Code("partly-delivered") // Line 1: 2 T-shirts, 1 handed over.
 		a := c.post("/purchases/"+code+"/deliveries", newKey(),
-			shop.DeliveryRequest{ID: "over-1", Lines: []desksync.DeliveredLine{{LineID: "1", Quantity: 2}}})
+			shop.DeliveryRequest{ID: "over-1", Lines: []skranke.DeliveredLine{{LineID: "1", Quantity: 2}}})
 		wantStatus(t, a, http.StatusConflict)
 		if code := a.errorCode(t); code != "conflict" {
 			t.Errorf("code %q, want conflict", code)
 		}
-		var st struct{ Purchase desksync.Purchase }
+		var st struct{ Purchase skranke.Purchase }
 		a.decode(t, &st)
 		if st.Purchase.Code != code || st.Purchase.Lines[0].Delivered != 1 || st.Purchase.Lines[0].Remaining() != 1 {
 			t.Fatalf("the refusal carries %+v, want the purchase with 1 of 2 T-shirts delivered", st.Purchase)
@@ -152,7 +152,7 @@ func testDeliveryRules(t *testing.T, s store) {
 		code := srv.Code("pending")
 		key, body := newKey(), shop.DeliveryRequest{ID: "np-later"}
 		wantStatus(t, c.post("/purchases/"+code+"/deliveries", key, body), http.StatusUnprocessableEntity)
-		srv.Notify(code, desksync.Captured)
+		srv.Notify(code, skranke.Captured)
 		// The refusal was not recorded under the key: the resend is judged afresh.
 		wantStatus(t, c.post("/purchases/"+code+"/deliveries", key, body), http.StatusCreated)
 	})
@@ -163,8 +163,8 @@ func testDeliveryRules(t *testing.T, s store) {
 			staff  string
 			status int
 		}{
-			"unknown line":         {shop.DeliveryRequest{ID: "b1", Lines: []desksync.DeliveredLine{{LineID: "9", Quantity: 1}}}, shop.DemoStaffID, 400},
-			"zero quantity":        {shop.DeliveryRequest{ID: "b2", Lines: []desksync.DeliveredLine{{LineID: "1", Quantity: 0}}}, shop.DemoStaffID, 400},
+			"unknown line":         {shop.DeliveryRequest{ID: "b1", Lines: []skranke.DeliveredLine{{LineID: "9", Quantity: 1}}}, shop.DemoStaffID, 400},
+			"zero quantity":        {shop.DeliveryRequest{ID: "b2", Lines: []skranke.DeliveredLine{{LineID: "1", Quantity: 0}}}, shop.DemoStaffID, 400},
 			"no id":                {shop.DeliveryRequest{}, shop.DemoStaffID, 400},
 			"not JSON":             {"[", shop.DemoStaffID, 400},
 			"no staff":             {shop.DeliveryRequest{ID: "b3"}, "", 400},
@@ -187,7 +187,7 @@ func testDeliveryRules(t *testing.T, s store) {
 		for i := range statuses {
 			wg.Go(func() {
 				a, err := tryPost(c, "/purchases/"+code+"/deliveries", newKey(),
-					shop.DeliveryRequest{ID: newKey(), Lines: []desksync.DeliveredLine{{LineID: "2", Quantity: 1}}})
+					shop.DeliveryRequest{ID: newKey(), Lines: []skranke.DeliveredLine{{LineID: "2", Quantity: 1}}})
 				if err == nil {
 					statuses[i] = a.status
 				}
@@ -218,35 +218,35 @@ func testReadsAndErrors(t *testing.T, s store) {
 	c := newClient(t, srv)
 
 	var desk struct {
-		Desk   desksync.DeskInfo
-		Centre desksync.Centre
+		Desk   skranke.DeskInfo
+		Centre skranke.Centre
 	}
 	c.get("/desk").decode(t, &desk)
 	if desk.Desk.ID != shop.DemoDeskID || desk.Centre.ID != shop.DemoCentreID {
 		t.Errorf("desk %+v", desk)
 	}
-	var staff struct{ Staff []desksync.Staff }
+	var staff struct{ Staff []skranke.Staff }
 	c.get("/staff").decode(t, &staff)
 	if len(staff.Staff) != 4 {
 		t.Errorf("%d staff, want the centre's 4", len(staff.Staff))
 	}
 	for _, s := range staff.Staff {
 		pin := map[string]string{"kari": "1234", "jonas": "4321", "ingrid": "9999", "per": "5555"}[s.ID]
-		if h, err := desksync.HashPIN(pin, s.PINSalt); err != nil || h != s.PINHash {
+		if h, err := skranke.HashPIN(pin, s.PINSalt); err != nil || h != s.PINHash {
 			t.Errorf("%s: PIN %s does not match its digest", s.ID, pin)
 		}
-		if !desksync.CheckPIN(s, pin) || desksync.CheckPIN(s, "0000") {
+		if !skranke.CheckPIN(s, pin) || skranke.CheckPIN(s, "0000") {
 			t.Errorf("%s: the desk's CheckPIN does not agree with the shop's digest of PIN %s", s.ID, pin)
 		}
 	}
-	var products struct{ Products []desksync.Product }
+	var products struct{ Products []skranke.Product }
 	c.get("/products").decode(t, &products)
 	if len(products.Products) < 18 {
 		t.Errorf("%d products", len(products.Products))
 	}
 
 	code := srv.Code("paid-course")
-	var p desksync.Purchase
+	var p skranke.Purchase
 	a := c.get("/purchases/" + strings.ToLower(code[:4]) + "-" + strings.ToLower(code[4:]))
 	wantStatus(t, a, http.StatusOK)
 	a.decode(t, &p)

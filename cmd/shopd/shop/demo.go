@@ -15,8 +15,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/skranke/skranke/scanner"
-	desksync "github.com/skranke/skranke/sync"
+	"github.com/skranke/skranke"
 )
 
 // The demo centre's fixed names and secrets. They are for demos and tests on
@@ -57,47 +56,47 @@ type DemoCode struct {
 
 // demoStaff is a staff member with the PIN the demo prints.
 type demoStaff struct {
-	desksync.Staff
+	skranke.Staff
 	PIN string
 }
 
 // demoSet is everything the demo seed writes.
 type demoSet struct {
-	centres     []desksync.Centre
-	desks       []desksync.DeskInfo
+	centres     []skranke.Centre
+	desks       []skranke.DeskInfo
 	tokens      []string
 	staff       []demoStaff
-	products    []desksync.Product
-	purchases   []*desksync.Purchase
-	cards       []*desksync.Card
-	redemptions []desksync.Redemption
+	products    []skranke.Product
+	purchases   []*skranke.Purchase
+	cards       []*skranke.Card
+	redemptions []skranke.Redemption
 	signatures  []Signature
 	codes       []DemoCode
 }
 
-func kr(n int64) desksync.Money { return desksync.Money(n * 100) }
+func kr(n int64) skranke.Money { return skranke.Money(n * 100) }
 
-var demoProducts = []desksync.Product{
-	{ID: "kurs-spinning-10", Name: "Spinning, klippekort 10 timer", Kind: desksync.Service, UnitPrice: kr(1490), VATRate: 25},
-	{ID: "kurs-yoga-8", Name: "Yoga for nybegynnere, 8 uker", Kind: desksync.Service, UnitPrice: kr(1200), VATRate: 25},
-	{ID: "dropin-squash", Name: "Drop-in squash 45 min", Kind: desksync.Service, UnitPrice: kr(150), VATRate: 25},
-	{ID: "dropin-sal", Name: "Drop-in treningssal", Kind: desksync.Service, UnitPrice: kr(120), VATRate: 25},
-	{ID: "pt-60", Name: "Personlig trener 60 min", Kind: desksync.Service, UnitPrice: kr(790), VATRate: 25},
-	{ID: "pt-pakke-3", Name: "PT-pakke 3 × 60 min", Kind: desksync.Service, UnitPrice: kr(2190), VATRate: 25},
-	{ID: "massasje-30", Name: "Massasje 30 min", Kind: desksync.Service, UnitPrice: kr(550), VATRate: 25},
-	{ID: "massasje-60", Name: "Massasje 60 min", Kind: desksync.Service, UnitPrice: kr(890), VATRate: 25},
-	{ID: "badstue-dag", Name: "Badstue, dagspass", Kind: desksync.Service, UnitPrice: kr(90), VATRate: 25},
-	{ID: "shaker", Name: "Proteinshaker 700 ml", Kind: desksync.Physical, UnitPrice: kr(149), VATRate: 25},
-	{ID: "tskjorte-s", Name: "T-skjorte Aktiv, S", Kind: desksync.Physical, UnitPrice: kr(249), VATRate: 25},
-	{ID: "tskjorte-m", Name: "T-skjorte Aktiv, M", Kind: desksync.Physical, UnitPrice: kr(249), VATRate: 25},
-	{ID: "tskjorte-l", Name: "T-skjorte Aktiv, L", Kind: desksync.Physical, UnitPrice: kr(249), VATRate: 25},
-	{ID: "tskjorte-xl", Name: "T-skjorte Aktiv, XL", Kind: desksync.Physical, UnitPrice: kr(249), VATRate: 25},
-	{ID: "drikkeflaske", Name: "Drikkeflaske 1 l", Kind: desksync.Physical, UnitPrice: kr(199), VATRate: 25},
-	{ID: "proteinbar-12", Name: "Proteinbar, 12-pakning", Kind: desksync.Physical, UnitPrice: kr(349), VATRate: 15},
-	{ID: "hengelaas", Name: "Hengelås til garderobeskap", Kind: desksync.Physical, UnitPrice: kr(99), VATRate: 25},
-	{ID: "gavekort-500", Name: "Gavekort 500 kr", Kind: desksync.GiftCard, UnitPrice: kr(500), VATRate: 0},
-	{ID: "gavekort-1000", Name: "Gavekort 1 000 kr", Kind: desksync.GiftCard, UnitPrice: kr(1000), VATRate: 0},
-	{ID: "gavekort-2000", Name: "Gavekort 2 000 kr", Kind: desksync.GiftCard, UnitPrice: kr(2000), VATRate: 0},
+var demoProducts = []skranke.Product{
+	{ID: "kurs-spinning-10", Name: "Spinning, klippekort 10 timer", Kind: skranke.Service, UnitPrice: kr(1490), VATRate: 25},
+	{ID: "kurs-yoga-8", Name: "Yoga for nybegynnere, 8 uker", Kind: skranke.Service, UnitPrice: kr(1200), VATRate: 25},
+	{ID: "dropin-squash", Name: "Drop-in squash 45 min", Kind: skranke.Service, UnitPrice: kr(150), VATRate: 25},
+	{ID: "dropin-sal", Name: "Drop-in treningssal", Kind: skranke.Service, UnitPrice: kr(120), VATRate: 25},
+	{ID: "pt-60", Name: "Personlig trener 60 min", Kind: skranke.Service, UnitPrice: kr(790), VATRate: 25},
+	{ID: "pt-pakke-3", Name: "PT-pakke 3 × 60 min", Kind: skranke.Service, UnitPrice: kr(2190), VATRate: 25},
+	{ID: "massasje-30", Name: "Massasje 30 min", Kind: skranke.Service, UnitPrice: kr(550), VATRate: 25},
+	{ID: "massasje-60", Name: "Massasje 60 min", Kind: skranke.Service, UnitPrice: kr(890), VATRate: 25},
+	{ID: "badstue-dag", Name: "Badstue, dagspass", Kind: skranke.Service, UnitPrice: kr(90), VATRate: 25},
+	{ID: "shaker", Name: "Proteinshaker 700 ml", Kind: skranke.Physical, UnitPrice: kr(149), VATRate: 25},
+	{ID: "tskjorte-s", Name: "T-skjorte Aktiv, S", Kind: skranke.Physical, UnitPrice: kr(249), VATRate: 25},
+	{ID: "tskjorte-m", Name: "T-skjorte Aktiv, M", Kind: skranke.Physical, UnitPrice: kr(249), VATRate: 25},
+	{ID: "tskjorte-l", Name: "T-skjorte Aktiv, L", Kind: skranke.Physical, UnitPrice: kr(249), VATRate: 25},
+	{ID: "tskjorte-xl", Name: "T-skjorte Aktiv, XL", Kind: skranke.Physical, UnitPrice: kr(249), VATRate: 25},
+	{ID: "drikkeflaske", Name: "Drikkeflaske 1 l", Kind: skranke.Physical, UnitPrice: kr(199), VATRate: 25},
+	{ID: "proteinbar-12", Name: "Proteinbar, 12-pakning", Kind: skranke.Physical, UnitPrice: kr(349), VATRate: 15},
+	{ID: "hengelaas", Name: "Hengelås til garderobeskap", Kind: skranke.Physical, UnitPrice: kr(99), VATRate: 25},
+	{ID: "gavekort-500", Name: "Gavekort 500 kr", Kind: skranke.GiftCard, UnitPrice: kr(500), VATRate: 0},
+	{ID: "gavekort-1000", Name: "Gavekort 1 000 kr", Kind: skranke.GiftCard, UnitPrice: kr(1000), VATRate: 0},
+	{ID: "gavekort-2000", Name: "Gavekort 2 000 kr", Kind: skranke.GiftCard, UnitPrice: kr(2000), VATRate: 0},
 }
 
 var demoBuyers = []string{
@@ -122,9 +121,9 @@ func demoCodeRNG(series uint64) *rand.Rand { return rand.New(rand.NewPCG(2026112
 func demoCode(r *rand.Rand, n int) string {
 	b := make([]byte, n-1)
 	for i := range b {
-		b[i] = scanner.Alphabet[r.IntN(len(scanner.Alphabet))]
+		b[i] = skranke.Alphabet[r.IntN(len(skranke.Alphabet))]
 	}
-	return string(b) + string(scanner.CheckSymbol(string(b)))
+	return string(b) + string(skranke.CheckSymbol(string(b)))
 }
 
 // demoData builds the demo centre relative to now. Codes, states and
@@ -132,11 +131,11 @@ func demoCode(r *rand.Rand, n int) string {
 func demoData(now time.Time) *demoSet {
 	now = now.UTC().Truncate(time.Second)
 	d := &demoSet{products: demoProducts}
-	d.centres = []desksync.Centre{
+	d.centres = []skranke.Centre{
 		{ID: DemoCentreID, Name: "Aktiv Trening Majorstuen", Address: "Kirkeveien 64, 0364 Oslo", Phone: "+47 22 60 00 00", OrgNo: "998 877 665"},
 		{ID: DemoOtherCentreID, Name: "Aktiv Trening Sandnes", Address: "Langgata 12, 4306 Sandnes", Phone: "+47 51 60 00 00", OrgNo: "998 877 665"},
 	}
-	d.desks = []desksync.DeskInfo{
+	d.desks = []skranke.DeskInfo{
 		{ID: DemoDeskID, Name: "Resepsjon 1", CentreID: DemoCentreID},
 		{ID: DemoDesk2ID, Name: "Resepsjon 2", CentreID: DemoCentreID},
 		{ID: "sandnes-1", Name: "Resepsjon Sandnes", CentreID: DemoOtherCentreID},
@@ -144,11 +143,11 @@ func demoData(now time.Time) *demoSet {
 	d.tokens = []string{DemoDeskToken, DemoDesk2Token, DemoOtherDeskToken}
 	saltRNG := demoCodeRNG(9)
 	for _, s := range []demoStaff{
-		{desksync.Staff{ID: DemoStaffID, Name: "Kari Nordmann", Role: desksync.RoleStaff, CentreID: DemoCentreID}, DemoStaffPIN},
-		{desksync.Staff{ID: DemoStaff2ID, Name: "Jonas Brække", Role: desksync.RoleStaff, CentreID: DemoCentreID}, "4321"},
-		{desksync.Staff{ID: DemoManagerID, Name: "Ingrid Solbakken", Role: desksync.RoleManager, CentreID: DemoCentreID}, DemoManagerPIN},
-		{desksync.Staff{ID: DemoAccountantID, Name: "Per Åsheim", Role: desksync.RoleAccountant, CentreID: DemoCentreID}, "5555"},
-		{desksync.Staff{ID: "lise", Name: "Lise Tjøstheim", Role: desksync.RoleManager, CentreID: DemoOtherCentreID}, "8888"},
+		{skranke.Staff{ID: DemoStaffID, Name: "Kari Nordmann", Role: skranke.RoleStaff, CentreID: DemoCentreID}, DemoStaffPIN},
+		{skranke.Staff{ID: DemoStaff2ID, Name: "Jonas Brække", Role: skranke.RoleStaff, CentreID: DemoCentreID}, "4321"},
+		{skranke.Staff{ID: DemoManagerID, Name: "Ingrid Solbakken", Role: skranke.RoleManager, CentreID: DemoCentreID}, DemoManagerPIN},
+		{skranke.Staff{ID: DemoAccountantID, Name: "Per Åsheim", Role: skranke.RoleAccountant, CentreID: DemoCentreID}, "5555"},
+		{skranke.Staff{ID: "lise", Name: "Lise Tjøstheim", Role: skranke.RoleManager, CentreID: DemoOtherCentreID}, "8888"},
 	} {
 		salt := make([]byte, 16)
 		for i := range salt {
@@ -159,26 +158,26 @@ func demoData(now time.Time) *demoSet {
 	}
 	kari, manager := d.staff[0].Staff, d.staff[2].Staff
 
-	product := map[string]desksync.Product{}
+	product := map[string]skranke.Product{}
 	for _, p := range demoProducts {
 		product[p.ID] = p
 	}
 	refs := demoCodeRNG(1)
-	line := func(n int, id string, qty int) desksync.Line {
+	line := func(n int, id string, qty int) skranke.Line {
 		p := product[id]
-		return desksync.Line{ID: fmt.Sprint(n), ProductID: id, Name: p.Name, Kind: p.Kind, Quantity: qty, UnitPrice: p.UnitPrice, VATRate: p.VATRate}
+		return skranke.Line{ID: fmt.Sprint(n), ProductID: id, Name: p.Name, Kind: p.Kind, Quantity: qty, UnitPrice: p.UnitPrice, VATRate: p.VATRate}
 	}
 	buyerNo := 0
-	newPurchase := func(label string, ago time.Duration, status desksync.PaymentStatus, items ...any) *desksync.Purchase {
+	newPurchase := func(label string, ago time.Duration, status skranke.PaymentStatus, items ...any) *skranke.Purchase {
 		name := demoBuyers[buyerNo%len(demoBuyers)]
 		buyerNo++
-		p := &desksync.Purchase{
-			Code: demoCode(refs, scanner.ReferenceLen), CentreID: DemoCentreID, Status: status,
-			Buyer: desksync.Buyer{Name: name, Email: asciiName(name) + "@example.no",
+		p := &skranke.Purchase{
+			Code: demoCode(refs, skranke.ReferenceLen), CentreID: DemoCentreID, Status: status,
+			Buyer: skranke.Buyer{Name: name, Email: asciiName(name) + "@example.no",
 				Phone: fmt.Sprintf("+47 9%02d %02d %03d", buyerNo*7%100, buyerNo*13%100, buyerNo*37%1000)},
 			CreatedAt: now.Add(-ago), UpdatedAt: now.Add(-ago),
 		}
-		if status != desksync.Pending {
+		if status != skranke.Pending {
 			p.Acquirer = []string{"nets", "bambora", "vipps", "paypal"}[buyerNo%4]
 		}
 		for i := 0; i < len(items); i += 2 {
@@ -198,10 +197,10 @@ func demoData(now time.Time) *demoSet {
 		return at
 	}
 	deliveryNo := 0
-	deliver := func(p *desksync.Purchase, at time.Time, by desksync.Staff, qty map[string]int) {
+	deliver := func(p *skranke.Purchase, at time.Time, by skranke.Staff, qty map[string]int) {
 		deliveryNo++
 		at = past(at)
-		dl := desksync.Delivery{ID: fmt.Sprintf("demo-delivery-%d", deliveryNo), PurchaseCode: p.Code, DeskID: DemoDeskID,
+		dl := skranke.Delivery{ID: fmt.Sprintf("demo-delivery-%d", deliveryNo), PurchaseCode: p.Code, DeskID: DemoDeskID,
 			StaffID: by.ID, StaffName: by.Name, At: at}
 		physical := false
 		for i := range p.Lines {
@@ -211,9 +210,9 @@ func demoData(now time.Time) *demoSet {
 				q = l.Remaining()
 			}
 			if q > 0 {
-				dl.Lines = append(dl.Lines, desksync.DeliveredLine{LineID: l.ID, Quantity: q})
+				dl.Lines = append(dl.Lines, skranke.DeliveredLine{LineID: l.ID, Quantity: q})
 				l.Delivered += q
-				physical = physical || l.Kind == desksync.Physical
+				physical = physical || l.Kind == skranke.Physical
 			}
 		}
 		if physical {
@@ -225,61 +224,61 @@ func demoData(now time.Time) *demoSet {
 		p.UpdatedAt = at
 	}
 	creditNo := 0
-	credit := func(p *desksync.Purchase, at time.Time, amount desksync.Money, reason string) {
+	credit := func(p *skranke.Purchase, at time.Time, amount skranke.Money, reason string) {
 		creditNo++
 		at = past(at)
-		p.Credits = append(p.Credits, desksync.Credit{ID: fmt.Sprintf("demo-credit-%d", creditNo), PurchaseCode: p.Code,
+		p.Credits = append(p.Credits, skranke.Credit{ID: fmt.Sprintf("demo-credit-%d", creditNo), PurchaseCode: p.Code,
 			Amount: amount, Reason: reason, DeskID: DemoDeskID, StaffID: manager.ID, StaffName: manager.Name, At: at})
 		if p.CreditedAmount() == p.Total() {
-			p.Status = desksync.Credited
+			p.Status = skranke.Credited
 		}
 		p.UpdatedAt = at
 	}
 	h := time.Hour
 	day := 24 * h
 
-	newPurchase("paid-course", 2*h, desksync.Captured, "kurs-spinning-10", 1)
-	newPurchase("paid-physical", 3*h, desksync.Captured, "shaker", 1, "tskjorte-m", 2)
-	p := newPurchase("partly-delivered", 2*day, desksync.Captured, "tskjorte-l", 2, "shaker", 1, "dropin-squash", 1)
+	newPurchase("paid-course", 2*h, skranke.Captured, "kurs-spinning-10", 1)
+	newPurchase("paid-physical", 3*h, skranke.Captured, "shaker", 1, "tskjorte-m", 2)
+	p := newPurchase("partly-delivered", 2*day, skranke.Captured, "tskjorte-l", 2, "shaker", 1, "dropin-squash", 1)
 	deliver(p, now.Add(-2*day+2*h), kari, map[string]int{"1": 1, "3": 1})
-	p = newPurchase("delivered", 5*day, desksync.Captured, "massasje-30", 1)
+	p = newPurchase("delivered", 5*day, skranke.Captured, "massasje-30", 1)
 	deliver(p, now.Add(-4*day), kari, nil)
-	newPurchase("pending", 20*time.Minute, desksync.Pending, "dropin-squash", 1)
-	newPurchase("failed", 6*h, desksync.Failed, "pt-pakke-3", 1)
-	newPurchase("cancelled", 3*day, desksync.Cancelled, "kurs-yoga-8", 1)
-	p = newPurchase("credited", 8*day, desksync.Captured, "massasje-60", 1)
+	newPurchase("pending", 20*time.Minute, skranke.Pending, "dropin-squash", 1)
+	newPurchase("failed", 6*h, skranke.Failed, "pt-pakke-3", 1)
+	newPurchase("cancelled", 3*day, skranke.Cancelled, "kurs-yoga-8", 1)
+	p = newPurchase("credited", 8*day, skranke.Captured, "massasje-60", 1)
 	credit(p, now.Add(-7*day), p.Total(), "Behandler syk, timen ble avlyst")
-	p = newPurchase("part-credited", 6*day, desksync.Captured, "kurs-spinning-10", 1, "tskjorte-s", 1)
+	p = newPurchase("part-credited", 6*day, skranke.Captured, "kurs-spinning-10", 1, "tskjorte-s", 1)
 	credit(p, now.Add(-5*day), kr(100), "T-skjorte med trykkfeil, avslag")
-	newPurchase("authorized", 40*time.Minute, desksync.Authorized, "tskjorte-xl", 1, "drikkeflaske", 1)
-	p = newPurchase("promo", 1*day, desksync.Captured, "kurs-spinning-10", 1, "dropin-sal", 2)
+	newPurchase("authorized", 40*time.Minute, skranke.Authorized, "tskjorte-xl", 1, "drikkeflaske", 1)
+	p = newPurchase("promo", 1*day, skranke.Captured, "kurs-spinning-10", 1, "dropin-sal", 2)
 	p.PromoCode = "SOMMER20"
 	p.Lines[0].Discount = p.Lines[0].UnitPrice * 20 / 100
 	p.Lines[1].Discount = p.Lines[1].UnitPrice * 2 * 20 / 100
-	giftPurchase := newPurchase("giftcard-purchase", 4*h, desksync.Captured, "gavekort-500", 1)
-	p = newPurchase("many-lines", 26*h, desksync.Captured, "kurs-yoga-8", 1, "pt-60", 2, "tskjorte-l", 1, "proteinbar-12", 3, "hengelaas", 1)
+	giftPurchase := newPurchase("giftcard-purchase", 4*h, skranke.Captured, "gavekort-500", 1)
+	p = newPurchase("many-lines", 26*h, skranke.Captured, "kurs-yoga-8", 1, "pt-60", 2, "tskjorte-l", 1, "proteinbar-12", 3, "hengelaas", 1)
 	deliver(p, now.Add(-25*h), kari, map[string]int{"1": 1})
-	newPurchase("pending-physical", 10*time.Minute, desksync.Pending, "tskjorte-s", 1)
-	p = newPurchase("delivered-physical", 9*day, desksync.Captured, "shaker", 2)
+	newPurchase("pending-physical", 10*time.Minute, skranke.Pending, "tskjorte-s", 1)
+	p = newPurchase("delivered-physical", 9*day, skranke.Captured, "shaker", 2)
 	deliver(p, now.Add(-9*day+30*time.Minute), d.staff[1].Staff, nil)
 
 	// The rest: a believable mix, the same on every run.
 	mix := rand.New(rand.NewPCG(7, 7))
-	statuses := []desksync.PaymentStatus{desksync.Captured, desksync.Captured, desksync.Captured, desksync.Captured,
-		desksync.Captured, desksync.Authorized, desksync.Pending, desksync.Failed, desksync.Cancelled}
+	statuses := []skranke.PaymentStatus{skranke.Captured, skranke.Captured, skranke.Captured, skranke.Captured,
+		skranke.Captured, skranke.Authorized, skranke.Pending, skranke.Failed, skranke.Cancelled}
 	for i := 0; i < 36; i++ {
 		var items []any
 		for n := 1 + mix.IntN(3); n > 0; n-- {
 			pr := demoProducts[mix.IntN(17)] // Not gift cards: those come with cards below.
 			qty := 1
-			if pr.Kind == desksync.Physical {
+			if pr.Kind == skranke.Physical {
 				qty += mix.IntN(2)
 			}
 			items = append(items, pr.ID, qty)
 		}
 		ago := time.Duration(1+mix.IntN(30*24)) * h
 		p := newPurchase("", ago, statuses[mix.IntN(len(statuses))], items...)
-		if p.Status == desksync.Captured {
+		if p.Status == skranke.Captured {
 			switch mix.IntN(4) {
 			case 0:
 				deliver(p, p.CreatedAt.Add(time.Duration(1+mix.IntN(48))*h), d.staff[mix.IntN(2)].Staff, nil)
@@ -287,19 +286,19 @@ func demoData(now time.Time) *demoSet {
 				deliver(p, p.CreatedAt.Add(time.Duration(1+mix.IntN(48))*h), d.staff[mix.IntN(2)].Staff, map[string]int{"1": 1})
 			}
 		}
-		if p.Status == desksync.Captured && i%9 == 4 && len(p.Deliveries) == 0 {
+		if p.Status == skranke.Captured && i%9 == 4 && len(p.Deliveries) == 0 {
 			credit(p, p.CreatedAt.Add(2*h), p.Total(), "Kunden angret kjøpet")
 		}
 	}
 	// A purchase of the other centre, which the demo desks must not see.
-	p = newPurchase("other-centre", 3*h, desksync.Captured, "dropin-sal", 1)
+	p = newPurchase("other-centre", 3*h, skranke.Captured, "dropin-sal", 1)
 	p.CentreID = DemoOtherCentreID
 
 	// Gift cards, from their own code series.
 	cardRefs := demoCodeRNG(2)
-	newCard := func(label string, amount desksync.Money, issued, expires time.Time) *desksync.Card {
-		c := &desksync.Card{Code: demoCode(cardRefs, scanner.GiftCardLen), CentreID: DemoCentreID, InitialAmount: amount,
-			Balance: amount, Currency: "NOK", Status: desksync.CardActive, IssuedAt: issued, ExpiresAt: expires}
+	newCard := func(label string, amount skranke.Money, issued, expires time.Time) *skranke.Card {
+		c := &skranke.Card{Code: demoCode(cardRefs, skranke.GiftCardLen), CentreID: DemoCentreID, InitialAmount: amount,
+			Balance: amount, Currency: "NOK", Status: skranke.CardActive, IssuedAt: issued, ExpiresAt: expires}
 		d.cards = append(d.cards, c)
 		if label != "" {
 			d.codes = append(d.codes, DemoCode{Label: label, Kind: "giftcard", Code: c.Code})
@@ -307,17 +306,17 @@ func demoData(now time.Time) *demoSet {
 		return c
 	}
 	redemptionNo := 0
-	redeem := func(c *desksync.Card, amount desksync.Money, at time.Time, label string) *desksync.Card {
+	redeem := func(c *skranke.Card, amount skranke.Money, at time.Time, label string) *skranke.Card {
 		redemptionNo++
-		r := desksync.Redemption{ID: fmt.Sprintf("demo-redemption-%d", redemptionNo), CardCode: c.Code, Amount: amount,
+		r := skranke.Redemption{ID: fmt.Sprintf("demo-redemption-%d", redemptionNo), CardCode: c.Code, Amount: amount,
 			DeskID: DemoDeskID, StaffID: kari.ID, StaffName: kari.Name, At: at}
-		var rem *desksync.Card
+		var rem *skranke.Card
 		if left := c.Balance - amount; left > 0 {
 			rem = newCard(label, left, at, c.ExpiresAt)
 			rem.ParentCode, rem.PurchaseCode = c.Code, c.PurchaseCode
-			c.Status, c.RemainderCode, r.RemainderCode = desksync.CardVoided, rem.Code, rem.Code
+			c.Status, c.RemainderCode, r.RemainderCode = skranke.CardVoided, rem.Code, rem.Code
 		} else {
-			c.Status = desksync.CardSpent
+			c.Status = skranke.CardSpent
 		}
 		c.Balance = 0
 		d.redemptions = append(d.redemptions, r)
@@ -352,7 +351,7 @@ func demoData(now time.Time) *demoSet {
 	return d
 }
 
-func purchaseState(p *desksync.Purchase) string {
+func purchaseState(p *skranke.Purchase) string {
 	s := string(p.Status)
 	delivered, total := 0, 0
 	for _, l := range p.Lines {
@@ -365,13 +364,13 @@ func purchaseState(p *desksync.Purchase) string {
 	case delivered > 0:
 		s += fmt.Sprintf(", %d of %d delivered", delivered, total)
 	}
-	if c := p.CreditedAmount(); c > 0 && p.Status != desksync.Credited {
+	if c := p.CreditedAmount(); c > 0 && p.Status != skranke.Credited {
 		s += ", " + c.String() + " credited"
 	}
 	return s
 }
 
-func purchaseAbout(p *desksync.Purchase) string {
+func purchaseAbout(p *skranke.Purchase) string {
 	var names []string
 	for _, l := range p.Lines {
 		n := l.Name
@@ -387,20 +386,20 @@ func purchaseAbout(p *desksync.Purchase) string {
 	return s
 }
 
-func cardState(c *desksync.Card, now time.Time) string {
+func cardState(c *skranke.Card, now time.Time) string {
 	switch {
-	case c.Status == desksync.CardActive && !now.Before(c.ExpiresAt):
+	case c.Status == skranke.CardActive && !now.Before(c.ExpiresAt):
 		return "expired, " + c.Balance.String()
-	case c.Status == desksync.CardActive:
+	case c.Status == skranke.CardActive:
 		return "active, " + c.Balance.String()
 	}
 	return string(c.Status)
 }
 
-func cardAbout(c *desksync.Card) string {
+func cardAbout(c *skranke.Card) string {
 	s := "gift card " + c.InitialAmount.String()
 	if c.ParentCode != "" {
-		s += ", remainder of " + scanner.Group(c.ParentCode)
+		s += ", remainder of " + skranke.GroupCode(c.ParentCode)
 	}
 	if c.PurchaseCode != "" {
 		s += ", sold in purchase " + c.PurchaseCode
@@ -453,7 +452,7 @@ func SeedDemo(ctx context.Context, store Store, now time.Time) (bool, error) {
 	err := store.Update(ctx, func(tx Tx) error {
 		if _, err := tx.Centre(DemoCentreID); err == nil {
 			return nil
-		} else if !desksync.Is(err, desksync.NotFound) {
+		} else if !(skranke.KindOf(err) == skranke.NotFound) {
 			return err
 		}
 		seeded = true
@@ -468,7 +467,7 @@ func SeedDemo(ctx context.Context, store Store, now time.Time) (bool, error) {
 			}
 		}
 		for _, s := range d.staff {
-			h, err := desksync.HashPIN(s.PIN, s.PINSalt)
+			h, err := skranke.HashPIN(s.PIN, s.PINSalt)
 			if err != nil {
 				return err
 			}
@@ -560,7 +559,7 @@ func WriteDemoTable(w io.Writer, codes []DemoCode) error {
 	fmt.Fprintln(tw)
 	fmt.Fprintln(tw, "LABEL\tCODE\tPRINTED\tSTATE\tWHAT")
 	for _, c := range codes {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Label, c.Code, scanner.Group(c.Code), c.State, c.About)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Label, c.Code, skranke.GroupCode(c.Code), c.State, c.About)
 	}
 	return tw.Flush()
 }

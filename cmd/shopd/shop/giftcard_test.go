@@ -6,12 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/cmd/shopd/shop"
-	"github.com/skranke/skranke/scanner"
-	desksync "github.com/skranke/skranke/sync"
 )
 
-func redeem(c *client, code, key string, amount desksync.Money) (answer, error) {
+func redeem(c *client, code, key string, amount skranke.Money) (answer, error) {
 	return tryPost(c, "/giftcards/"+code+"/redemptions", key, shop.RedeemRequest{ID: key, Amount: amount})
 }
 
@@ -22,7 +21,7 @@ func testRedemptionRemainderChain(t *testing.T, s store) {
 	srv := s.start(t)
 	c := newClient(t, srv)
 	card := srv.IssueCard(100000)
-	if !scanner.ValidCheck(card.Code) || len(card.Code) != scanner.GiftCardLen {
+	if !skranke.ValidCheck(card.Code) || len(card.Code) != skranke.GiftCardLen {
 		t.Fatalf("issued code %q is not a valid gift card code", card.Code)
 	}
 
@@ -35,11 +34,11 @@ func testRedemptionRemainderChain(t *testing.T, s store) {
 	a.decode(t, &first)
 	rem := first.Remainder
 	switch {
-	case first.Card.Status != desksync.CardVoided || first.Card.Balance != 0 || first.Card.RemainderCode != rem.Code:
+	case first.Card.Status != skranke.CardVoided || first.Card.Balance != 0 || first.Card.RemainderCode != rem.Code:
 		t.Fatalf("used card is %+v, want voided with balance 0 pointing at the remainder", first.Card)
-	case rem.Balance != 70000 || rem.ParentCode != card.Code || !rem.ExpiresAt.Equal(card.ExpiresAt) || rem.Status != desksync.CardActive:
+	case rem.Balance != 70000 || rem.ParentCode != card.Code || !rem.ExpiresAt.Equal(card.ExpiresAt) || rem.Status != skranke.CardActive:
 		t.Fatalf("remainder is %+v, want 700 kr active, parent %s, expiry %s", rem, card.Code, card.ExpiresAt)
-	case rem.Code == card.Code || !scanner.ValidCheck(rem.Code):
+	case rem.Code == card.Code || !skranke.ValidCheck(rem.Code):
 		t.Fatalf("remainder code %q", rem.Code)
 	case first.Redemption.Amount != 30000 || first.Redemption.RemainderCode != rem.Code || first.Redemption.StaffID != shop.DemoStaffID:
 		t.Fatalf("redemption %+v", first.Redemption)
@@ -47,7 +46,7 @@ func testRedemptionRemainderChain(t *testing.T, s store) {
 
 	a, _ = redeem(c, card.Code, newKey(), 100)
 	wantStatus(t, a, http.StatusConflict)
-	var refused struct{ Card desksync.Card }
+	var refused struct{ Card skranke.Card }
 	a.decode(t, &refused)
 	if refused.Card.RemainderCode != rem.Code {
 		t.Errorf("refusal on the voided card does not point at the remainder: %s", a.body)
@@ -59,12 +58,12 @@ func testRedemptionRemainderChain(t *testing.T, s store) {
 	wantStatus(t, a, http.StatusCreated)
 	var whole shop.RedeemResult
 	a.decode(t, &whole)
-	if whole.Card.Status != desksync.CardSpent || whole.Remainder != nil || whole.Card.Balance != 0 {
+	if whole.Card.Status != skranke.CardSpent || whole.Remainder != nil || whole.Card.Balance != 0 {
 		t.Fatalf("whole use gave %+v with remainder %v, want spent and none", whole.Card, whole.Remainder)
 	}
 
 	var chain shop.CardResult
-	c.get("/giftcards/"+scanner.Group(rem.Code)).decode(t, &chain)
+	c.get("/giftcards/"+skranke.GroupCode(rem.Code)).decode(t, &chain)
 	if len(chain.Chain) != 2 || chain.Chain[0].Code != card.Code || chain.Chain[1].Code != rem.Code || len(chain.Redemptions) != 2 {
 		t.Fatalf("chain %+v with %d redemptions, want [%s %s] and 2", chain.Chain, len(chain.Redemptions), card.Code, rem.Code)
 	}
@@ -95,7 +94,7 @@ func testConcurrentRedemptions(t *testing.T, s store) {
 	start := make(chan struct{})
 	var wg gosync.WaitGroup
 	var mu gosync.Mutex
-	paid := desksync.Money(0)
+	paid := skranke.Money(0)
 	deadline := time.Now().Add(20 * time.Second)
 	for range desks {
 		wg.Go(func() {
@@ -109,8 +108,8 @@ func testConcurrentRedemptions(t *testing.T, s store) {
 					return
 				}
 				var st struct {
-					Redemption desksync.Redemption
-					Card       desksync.Card
+					Redemption skranke.Redemption
+					Card       skranke.Card
 				}
 				if err := jsonUnmarshal(a.body, &st); err != nil {
 					t.Errorf("answer %s: %v", a.body, err)
@@ -122,7 +121,7 @@ func testConcurrentRedemptions(t *testing.T, s store) {
 					paid += st.Redemption.Amount
 					mu.Unlock()
 					return
-				case a.status == http.StatusConflict && st.Card.Status == desksync.CardVoided:
+				case a.status == http.StatusConflict && st.Card.Status == skranke.CardVoided:
 					code = st.Card.RemainderCode // Someone was first: follow the chain.
 				case a.status == http.StatusConflict:
 					return // Spent, or too little left.
@@ -139,21 +138,21 @@ func testConcurrentRedemptions(t *testing.T, s store) {
 
 	var chain shop.CardResult
 	newClient(t, srv).get("/giftcards/"+card.Code).decode(t, &chain)
-	var redeemed desksync.Money
+	var redeemed skranke.Money
 	for _, r := range chain.Redemptions {
 		redeemed += r.Amount
 	}
 	last := chain.Chain[len(chain.Chain)-1]
 	if paid != redeemed || paid > initial || paid+last.Balance != initial {
 		t.Fatalf("desks were paid %s, the server recorded %s, %s is left; want paid = recorded ≤ %s and paid + left = %s",
-			paid, redeemed, last.Balance, desksync.Money(initial), desksync.Money(initial))
+			paid, redeemed, last.Balance, skranke.Money(initial), skranke.Money(initial))
 	}
 	if paid != initial/want*want {
-		t.Errorf("paid %s, want %s (every desk that could be paid was)", paid, desksync.Money(initial/want*want))
+		t.Errorf("paid %s, want %s (every desk that could be paid was)", paid, skranke.Money(initial/want*want))
 	}
 	active := 0
 	for i, c := range chain.Chain {
-		if c.Status == desksync.CardActive {
+		if c.Status == skranke.CardActive {
 			active++
 		}
 		if i > 0 && c.ParentCode != chain.Chain[i-1].Code {
@@ -201,7 +200,7 @@ func testConcurrentRedemptionsWithOneKeyRedeemOnce(t *testing.T, s store) {
 	if c := srv.Card(first.Remainder.Code); c.Balance != 50000-12345 {
 		t.Errorf("remainder balance %s", c.Balance)
 	}
-	if c := srv.Card(card.Code); c.Status != desksync.CardVoided {
+	if c := srv.Card(card.Code); c.Status != skranke.CardVoided {
 		t.Errorf("card status %s", c.Status)
 	}
 }
@@ -214,12 +213,12 @@ func testGiftCardsSoldInWebShopAreIssuedWhenPaidAndHandedOverWithDelivery(t *tes
 	t.Parallel()
 	srv := s.start(t)
 	c := newClient(t, srv)
-	p := srv.CreatePurchase(desksync.Purchase{
-		Buyer: desksync.Buyer{Name: "Øyvind Kløvstad"},
-		Lines: []desksync.Line{{ProductID: "gavekort-500", Quantity: 2}, {ProductID: "shaker", Quantity: 1}},
+	p := srv.CreatePurchase(skranke.Purchase{
+		Buyer: skranke.Buyer{Name: "Øyvind Kløvstad"},
+		Lines: []skranke.Line{{ProductID: "gavekort-500", Quantity: 2}, {ProductID: "shaker", Quantity: 1}},
 	})
-	cardsOf := func() []desksync.Card {
-		var out []desksync.Card
+	cardsOf := func() []skranke.Card {
+		var out []skranke.Card
 		for _, pg := range pull(t, c, 0, 1000) {
 			for _, card := range pg.Cards {
 				if card.PurchaseCode == p.Code {
@@ -232,14 +231,14 @@ func testGiftCardsSoldInWebShopAreIssuedWhenPaidAndHandedOverWithDelivery(t *tes
 	if n := len(cardsOf()); n != 0 {
 		t.Fatalf("%d cards issued for an unpaid purchase", n)
 	}
-	srv.Notify(p.Code, desksync.Authorized)
-	srv.Notify(p.Code, desksync.Captured)
+	srv.Notify(p.Code, skranke.Authorized)
+	srv.Notify(p.Code, skranke.Captured)
 	cards := cardsOf()
-	if len(cards) != 2 || cards[0].Balance != 50000 || cards[1].Balance != 50000 || cards[0].Status != desksync.CardActive {
+	if len(cards) != 2 || cards[0].Balance != 50000 || cards[1].Balance != 50000 || cards[0].Status != skranke.CardActive {
 		t.Fatalf("after payment the purchase has cards %+v, want two active 500 kr cards", cards)
 	}
 
-	a := c.post("/purchases/"+p.Code+"/deliveries", newKey(), shop.DeliveryRequest{ID: "gc-1", Lines: []desksync.DeliveredLine{{LineID: "1", Quantity: 2}}})
+	a := c.post("/purchases/"+p.Code+"/deliveries", newKey(), shop.DeliveryRequest{ID: "gc-1", Lines: []skranke.DeliveredLine{{LineID: "1", Quantity: 2}}})
 	wantStatus(t, a, http.StatusCreated)
 	var res shop.DeliveryResult
 	a.decode(t, &res)

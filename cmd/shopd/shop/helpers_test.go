@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/cmd/shopd/shop"
 	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
-	"github.com/skranke/skranke/scanner"
 )
 
 // client talks to a shoptest server the way a desk does.
@@ -133,13 +133,13 @@ func tryPost(c *client, path, key string, v any) (answer, error) {
 }
 
 // validRef completes a 7-symbol body into a reference code with its check character.
-func validRef(body string) string { return body + string(scanner.CheckSymbol(body)) }
+func validRef(body string) string { return body + string(skranke.CheckSymbol(body)) }
 
 // badCheck returns code with a wrong check character.
 func badCheck(code string) string {
 	body, check := code[:len(code)-1], code[len(code)-1]
-	for i := range len(scanner.Alphabet) {
-		if c := scanner.Alphabet[i]; c != check {
+	for i := range len(skranke.Alphabet) {
+		if c := skranke.Alphabet[i]; c != check {
 			return body + string(c)
 		}
 	}

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/cmd/shopd/shop"
-	desksync "github.com/skranke/skranke/sync"
 )
 
 // TestMigrationsUpgradeAnOldDatabase builds a database at schema version 1,
@@ -40,7 +40,7 @@ func TestMigrationsUpgradeAnOldDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cards []desksync.Card
+	var cards []skranke.Card
 	err = db.View(ctx, func(tx shop.Tx) error {
 		cards, err = tx.CardsOfPurchase("P")
 		return err

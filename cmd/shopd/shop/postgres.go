@@ -18,7 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-	desksync "github.com/skranke/skranke/sync"
+	"github.com/skranke/skranke"
 )
 
 //go:embed migrations/postgres/*.sql
@@ -230,7 +230,7 @@ func (s *Postgres) migrate(ctx context.Context) error {
 func (s *Postgres) View(ctx context.Context, fn func(Tx) error) error {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return desksync.E("read shop database", desksync.Internal, err)
+		return skranke.E("read shop database", skranke.Internal, err)
 	}
 	// Release drops a connection left inside a transaction.
 	defer conn.Release()
@@ -239,7 +239,7 @@ func (s *Postgres) View(ctx context.Context, fn func(Tx) error) error {
 	err = fn(t)
 	if t.begun {
 		if _, rerr := conn.Exec(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil && err == nil {
-			err = desksync.E("read shop database", desksync.Internal, rerr)
+			err = skranke.E("read shop database", skranke.Internal, rerr)
 		}
 	}
 	return err
@@ -252,9 +252,9 @@ func (s *Postgres) Update(ctx context.Context, fn func(Tx) error) error {
 	select {
 	case s.jobs <- j:
 	case <-ctx.Done():
-		return desksync.E("write shop database", desksync.Unavailable, ctx.Err())
+		return skranke.E("write shop database", skranke.Unavailable, ctx.Err())
 	case <-s.quit:
-		return desksync.E("write shop database", desksync.Unavailable, "the database is closed")
+		return skranke.E("write shop database", skranke.Unavailable, "the database is closed")
 	}
 	// Once handed over, the job may commit: wait for the outcome.
 	return <-j.done
@@ -313,7 +313,7 @@ func (s *Postgres) runGroup(group []*pgJob) {
 	}
 	conn, err := s.writer.Acquire(ctx)
 	if err != nil {
-		finish(desksync.E("write shop database", desksync.Internal, err))
+		finish(skranke.E("write shop database", skranke.Internal, err))
 		return
 	}
 	defer conn.Release()
@@ -323,7 +323,7 @@ func (s *Postgres) runGroup(group []*pgJob) {
 	ran := false
 	for i, j := range group {
 		if err := j.ctx.Err(); err != nil {
-			results[i] = desksync.E("write shop database", desksync.Unavailable, err)
+			results[i] = skranke.E("write shop database", skranke.Unavailable, err)
 			continue
 		}
 		ran = true
@@ -335,7 +335,7 @@ func (s *Postgres) runGroup(group []*pgJob) {
 		if err == nil {
 			t.queue("release savepoint", "RELEASE SAVEPOINT u")
 			if err = t.flush(); err != nil {
-				err = desksync.E("write shop database", desksync.Internal, err)
+				err = skranke.E("write shop database", skranke.Internal, err)
 			}
 		}
 		if err != nil {
@@ -354,7 +354,7 @@ func (s *Postgres) runGroup(group []*pgJob) {
 					conn.Exec(ctx, "ROLLBACK", pgx.QueryExecModeSimpleProtocol)
 					for k := range results {
 						if k > i || results[k] == nil {
-							results[k] = desksync.E("write shop database", desksync.Internal, err)
+							results[k] = skranke.E("write shop database", skranke.Internal, err)
 						}
 					}
 					finish(nil)
@@ -375,7 +375,7 @@ func (s *Postgres) runGroup(group []*pgJob) {
 		conn.Exec(ctx, "ROLLBACK")
 		for i := range results {
 			if results[i] == nil {
-				results[i] = desksync.E("write shop database", desksync.Internal, err)
+				results[i] = skranke.E("write shop database", skranke.Internal, err)
 			}
 		}
 	}
@@ -387,7 +387,7 @@ func (s *Postgres) runGroup(group []*pgJob) {
 func runJob(t *pgTx, fn func(Tx) error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = desksync.E("write shop database", desksync.Internal, fmt.Sprintf("panic: %v", p))
+			err = skranke.E("write shop database", skranke.Internal, fmt.Sprintf("panic: %v", p))
 		}
 	}()
 	return fn(t)
@@ -477,7 +477,7 @@ func (t *pgTx) getDoc(op, what string, v any, query string, args ...any) error {
 	var doc []byte
 	err := t.queryRow(query, args...).Scan(&doc)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return desksync.E(op, desksync.NotFound, what+" not found")
+		return skranke.E(op, skranke.NotFound, what+" not found")
 	}
 	if err != nil {
 		return internal(op, err)
@@ -523,29 +523,29 @@ func (t *pgTx) nextSeq() (int64, error) {
 	return seq, internal("next seq", err)
 }
 
-func (t *pgTx) Centres() ([]desksync.Centre, error) {
-	return pgListDocs[desksync.Centre](t, "list centres", "SELECT doc FROM centres ORDER BY id")
+func (t *pgTx) Centres() ([]skranke.Centre, error) {
+	return pgListDocs[skranke.Centre](t, "list centres", "SELECT doc FROM centres ORDER BY id")
 }
 
-func (t *pgTx) Centre(id string) (desksync.Centre, error) {
-	var c desksync.Centre
+func (t *pgTx) Centre(id string) (skranke.Centre, error) {
+	var c skranke.Centre
 	err := t.getDoc("get centre", "centre "+id, &c, "SELECT doc FROM centres WHERE id = $1", id)
 	return c, err
 }
 
-func (t *pgTx) PutCentre(c desksync.Centre) error {
+func (t *pgTx) PutCentre(c skranke.Centre) error {
 	doc, _ := json.Marshal(c)
 	return t.exec("put centre", `INSERT INTO centres (id, doc) VALUES ($1, $2)
 		ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`, c.ID, doc)
 }
 
-func (t *pgTx) DeskByToken(hash string) (desksync.DeskInfo, error) {
-	var d desksync.DeskInfo
+func (t *pgTx) DeskByToken(hash string) (skranke.DeskInfo, error) {
+	var d skranke.DeskInfo
 	err := t.getDoc("find desk", "desk", &d, "SELECT doc FROM desks WHERE token_hash = $1", hash)
 	return d, err
 }
 
-func (t *pgTx) PutDesk(d desksync.DeskInfo, tokenHash string) error {
+func (t *pgTx) PutDesk(d skranke.DeskInfo, tokenHash string) error {
 	doc, _ := json.Marshal(d)
 	// SQLite's INSERT OR REPLACE also drops another desk holding the token.
 	if err := t.exec("put desk", "DELETE FROM desks WHERE token_hash = $1 AND id <> $2", tokenHash, d.ID); err != nil {
@@ -556,48 +556,48 @@ func (t *pgTx) PutDesk(d desksync.DeskInfo, tokenHash string) error {
 		d.ID, d.CentreID, tokenHash, doc)
 }
 
-func (t *pgTx) Staff(centreID string) ([]desksync.Staff, error) {
-	return pgListDocs[desksync.Staff](t, "list staff", "SELECT doc FROM staff WHERE centre_id = $1 ORDER BY id", centreID)
+func (t *pgTx) Staff(centreID string) ([]skranke.Staff, error) {
+	return pgListDocs[skranke.Staff](t, "list staff", "SELECT doc FROM staff WHERE centre_id = $1 ORDER BY id", centreID)
 }
 
-func (t *pgTx) StaffMember(id string) (desksync.Staff, error) {
-	var s desksync.Staff
+func (t *pgTx) StaffMember(id string) (skranke.Staff, error) {
+	var s skranke.Staff
 	err := t.getDoc("get staff", "staff member "+id, &s, "SELECT doc FROM staff WHERE id = $1", id)
 	return s, err
 }
 
-func (t *pgTx) PutStaff(s desksync.Staff) error {
+func (t *pgTx) PutStaff(s skranke.Staff) error {
 	doc, _ := json.Marshal(s)
 	return t.exec("put staff", `INSERT INTO staff (id, centre_id, role, doc) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (id) DO UPDATE SET centre_id = excluded.centre_id, role = excluded.role, doc = excluded.doc`,
 		s.ID, s.CentreID, string(s.Role), doc)
 }
 
-func (t *pgTx) Products() ([]desksync.Product, error) {
-	return pgListDocs[desksync.Product](t, "list products", "SELECT doc FROM products ORDER BY id")
+func (t *pgTx) Products() ([]skranke.Product, error) {
+	return pgListDocs[skranke.Product](t, "list products", "SELECT doc FROM products ORDER BY id")
 }
 
-func (t *pgTx) Product(id string) (desksync.Product, error) {
-	var p desksync.Product
+func (t *pgTx) Product(id string) (skranke.Product, error) {
+	var p skranke.Product
 	err := t.getDoc("get product", "product "+id, &p, "SELECT doc FROM products WHERE id = $1", id)
 	return p, err
 }
 
-func (t *pgTx) PutProduct(p desksync.Product) error {
+func (t *pgTx) PutProduct(p skranke.Product) error {
 	doc, _ := json.Marshal(p)
 	return t.exec("put product", `INSERT INTO products (id, kind, doc) VALUES ($1, $2, $3)
 		ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, doc = excluded.doc`, p.ID, string(p.Kind), doc)
 }
 
-func (t *pgTx) Purchase(code string) (*desksync.Purchase, error) {
-	var p desksync.Purchase
+func (t *pgTx) Purchase(code string) (*skranke.Purchase, error) {
+	var p skranke.Purchase
 	if err := t.getDoc("get purchase", "purchase "+code, &p, "SELECT doc FROM purchases WHERE code = $1", code); err != nil {
 		return nil, err
 	}
 	return &p, nil
 }
 
-func (t *pgTx) PutPurchase(p *desksync.Purchase) error {
+func (t *pgTx) PutPurchase(p *skranke.Purchase) error {
 	const op = "put purchase"
 	seq, err := t.nextSeq()
 	if err != nil {
@@ -633,39 +633,39 @@ func (t *pgTx) PutPurchase(p *desksync.Purchase) error {
 		p.Code, ids, products, names, kinds, qty, price, vat, disc, deliv)
 }
 
-func (t *pgTx) Delivery(id string) (desksync.Delivery, error) {
-	var d desksync.Delivery
+func (t *pgTx) Delivery(id string) (skranke.Delivery, error) {
+	var d skranke.Delivery
 	err := t.getDoc("get delivery", "delivery "+id, &d, "SELECT doc FROM deliveries WHERE id = $1", id)
 	return d, err
 }
 
-func (t *pgTx) AddDelivery(centreID string, d desksync.Delivery) error {
+func (t *pgTx) AddDelivery(centreID string, d skranke.Delivery) error {
 	doc, _ := json.Marshal(d)
 	return t.exec("add delivery", "INSERT INTO deliveries (id, purchase_code, centre_id, at, doc) VALUES ($1, $2, $3, $4, $5)",
 		d.ID, d.PurchaseCode, centreID, d.At.UnixNano(), doc)
 }
 
-func (t *pgTx) Credit(id string) (desksync.Credit, error) {
-	var c desksync.Credit
+func (t *pgTx) Credit(id string) (skranke.Credit, error) {
+	var c skranke.Credit
 	err := t.getDoc("get credit", "credit "+id, &c, "SELECT doc FROM credits WHERE id = $1", id)
 	return c, err
 }
 
-func (t *pgTx) AddCredit(centreID string, c desksync.Credit) error {
+func (t *pgTx) AddCredit(centreID string, c skranke.Credit) error {
 	doc, _ := json.Marshal(c)
 	return t.exec("add credit", "INSERT INTO credits (id, purchase_code, centre_id, at, doc) VALUES ($1, $2, $3, $4, $5)",
 		c.ID, c.PurchaseCode, centreID, c.At.UnixNano(), doc)
 }
 
-func (t *pgTx) Card(code string) (*desksync.Card, error) {
-	var c desksync.Card
+func (t *pgTx) Card(code string) (*skranke.Card, error) {
+	var c skranke.Card
 	if err := t.getDoc("get gift card", "gift card "+code, &c, "SELECT doc FROM cards WHERE code = $1", code); err != nil {
 		return nil, err
 	}
 	return &c, nil
 }
 
-func (t *pgTx) PutCard(c *desksync.Card) error {
+func (t *pgTx) PutCard(c *skranke.Card) error {
 	const op = "put gift card"
 	seq, err := t.nextSeq()
 	if err != nil {
@@ -681,28 +681,28 @@ func (t *pgTx) PutCard(c *desksync.Card) error {
 		c.Code, c.CentreID, string(c.Status), int64(c.Balance), nullable(c.ParentCode), nullable(c.PurchaseCode), seq, doc)
 }
 
-func (t *pgTx) CardsOfPurchase(code string) ([]desksync.Card, error) {
-	return pgListDocs[desksync.Card](t, "list gift cards of purchase",
+func (t *pgTx) CardsOfPurchase(code string) ([]skranke.Card, error) {
+	return pgListDocs[skranke.Card](t, "list gift cards of purchase",
 		"SELECT doc FROM cards WHERE purchase_code = $1 AND parent_code IS NULL ORDER BY seq", code)
 }
 
-func (t *pgTx) Redemption(id string) (desksync.Redemption, error) {
-	var r desksync.Redemption
+func (t *pgTx) Redemption(id string) (skranke.Redemption, error) {
+	var r skranke.Redemption
 	err := t.getDoc("get redemption", "redemption "+id, &r, "SELECT doc FROM redemptions WHERE id = $1", id)
 	return r, err
 }
 
-func (t *pgTx) AddRedemption(centreID string, r desksync.Redemption) error {
+func (t *pgTx) AddRedemption(centreID string, r skranke.Redemption) error {
 	doc, _ := json.Marshal(r)
 	return t.exec("add redemption", "INSERT INTO redemptions (id, card_code, centre_id, at, doc) VALUES ($1, $2, $3, $4, $5)",
 		r.ID, r.CardCode, centreID, r.At.UnixNano(), doc)
 }
 
-func (t *pgTx) Redemptions(cardCodes []string) ([]desksync.Redemption, error) {
+func (t *pgTx) Redemptions(cardCodes []string) ([]skranke.Redemption, error) {
 	if len(cardCodes) == 0 {
-		return []desksync.Redemption{}, nil
+		return []skranke.Redemption{}, nil
 	}
-	return pgListDocs[desksync.Redemption](t, "list redemptions",
+	return pgListDocs[skranke.Redemption](t, "list redemptions",
 		"SELECT doc FROM redemptions WHERE card_code = ANY($1) ORDER BY at, id", cardCodes)
 }
 
@@ -712,7 +712,7 @@ func (t *pgTx) Signature(id string) (Signature, error) {
 	err := t.queryRow("SELECT centre_id, desk_id, png, created_at FROM signatures WHERE id = $1", id).
 		Scan(&s.CentreID, &s.DeskID, &s.PNG, &at)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return s, desksync.E("get signature", desksync.NotFound, "signature "+id+" not found")
+		return s, skranke.E("get signature", skranke.NotFound, "signature "+id+" not found")
 	}
 	s.At = time.UnixMilli(at).UTC()
 	return s, internal("get signature", err)
@@ -761,15 +761,15 @@ func (t *pgTx) Activity(centreID string, from, to time.Time) (Activity, error) {
 	var a Activity
 	var err error
 	f, u := from.UnixNano(), to.UnixNano()
-	if a.Deliveries, err = pgListDocs[desksync.Delivery](t, "list deliveries",
+	if a.Deliveries, err = pgListDocs[skranke.Delivery](t, "list deliveries",
 		"SELECT doc FROM deliveries WHERE centre_id = $1 AND at >= $2 AND at < $3 ORDER BY at, id", centreID, f, u); err != nil {
 		return a, err
 	}
-	if a.Redemptions, err = pgListDocs[desksync.Redemption](t, "list redemptions",
+	if a.Redemptions, err = pgListDocs[skranke.Redemption](t, "list redemptions",
 		"SELECT doc FROM redemptions WHERE centre_id = $1 AND at >= $2 AND at < $3 ORDER BY at, id", centreID, f, u); err != nil {
 		return a, err
 	}
-	a.Credits, err = pgListDocs[desksync.Credit](t, "list credits",
+	a.Credits, err = pgListDocs[skranke.Credit](t, "list credits",
 		"SELECT doc FROM credits WHERE centre_id = $1 AND at >= $2 AND at < $3 ORDER BY at, id", centreID, f, u)
 	return a, err
 }
@@ -781,7 +781,7 @@ func (t *pgTx) Idempotency(scope, key string) (IdempotencyRecord, error) {
 		"SELECT fingerprint, status, content_type, body, created_at FROM idempotency WHERE scope = $1 AND key = $2", scope, key).
 		Scan(&r.Fingerprint, &r.Status, &r.ContentType, &r.Body, &at)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return r, desksync.E("get idempotency key", desksync.NotFound, "no such key")
+		return r, skranke.E("get idempotency key", skranke.NotFound, "no such key")
 	}
 	r.CreatedAt = time.UnixMilli(at).UTC()
 	return r, internal("get idempotency key", err)
@@ -813,7 +813,7 @@ func (t *pgTx) PaymentEvent(id string) (bool, error) {
 	return err == nil, internal("get payment event", err)
 }
 
-func (t *pgTx) AddPaymentEvent(id, reference string, status desksync.PaymentStatus, at time.Time) error {
+func (t *pgTx) AddPaymentEvent(id, reference string, status skranke.PaymentStatus, at time.Time) error {
 	return t.exec("add payment event", "INSERT INTO payment_events (id, reference, status, at) VALUES ($1, $2, $3, $4)",
 		id, reference, string(status), at.UnixMilli())
 }

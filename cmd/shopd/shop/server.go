@@ -17,7 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	desksync "github.com/skranke/skranke/sync"
+	"github.com/skranke/skranke"
 )
 
 // Limits on what clients send.
@@ -26,7 +26,7 @@ const (
 	MaxBody = 1 << 20
 	// MaxSignature is the largest signature PNG the server accepts: the
 	// desk's limit, so that what a desk takes the shop takes too.
-	MaxSignature = desksync.MaxSignatureSize
+	MaxSignature = skranke.MaxSignatureSize
 	// IdempotencyRetention is how long idempotency keys are kept at least.
 	IdempotencyRetention = 30 * 24 * time.Hour
 	// MaxChangesLimit is the largest page of the changes feed.
@@ -63,8 +63,8 @@ const (
 // request is what a handler gets: the parsed HTTP request and who sent it.
 type request struct {
 	http  *http.Request
-	desk  desksync.DeskInfo // Set for desk-authenticated routes.
-	scope string            // Who asked, for idempotency keys: "desk:<id>" or "shop".
+	desk  skranke.DeskInfo // Set for desk-authenticated routes.
+	scope string           // Who asked, for idempotency keys: "desk:<id>" or "shop".
 	body  []byte
 }
 
@@ -146,7 +146,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if p := recover(); p != nil {
 			s.log.Error("panic", "id", id, "method", r.Method, "path", r.URL.Path, "panic", p)
 			if sw.status == 0 {
-				writeError(sw, desksync.E("", desksync.Internal, "internal server error"))
+				writeError(sw, skranke.E("", skranke.Internal, "internal server error"))
 			}
 		}
 		level := slog.LevelInfo
@@ -162,10 +162,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(probe, r)
 		if probe.status == http.StatusMethodNotAllowed {
 			sw.Header().Set("Allow", probe.Header().Get("Allow"))
-			writeError(sw, withStatus(desksync.E("", desksync.Invalid, "method "+r.Method+" not allowed on "+r.URL.Path), http.StatusMethodNotAllowed, nil))
+			writeError(sw, withStatus(skranke.E("", skranke.Invalid, "method "+r.Method+" not allowed on "+r.URL.Path), http.StatusMethodNotAllowed, nil))
 			return
 		}
-		writeError(sw, desksync.E("", desksync.NotFound, "no such endpoint: "+r.Method+" "+r.URL.Path))
+		writeError(sw, skranke.E("", skranke.NotFound, "no such endpoint: "+r.Method+" "+r.URL.Path))
 		return
 	}
 	s.mux.ServeHTTP(sw, r)
@@ -193,12 +193,12 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt route) {
 		req.body, err = io.ReadAll(http.MaxBytesReader(w, hr.Body, rt.maxBody))
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeError(w, withStatus(desksync.E("read request", desksync.Invalid,
+			writeError(w, withStatus(skranke.E("read request", skranke.Invalid,
 				fmt.Sprintf("request body larger than %d bytes", tooBig.Limit)), http.StatusRequestEntityTooLarge, nil))
 			return
 		}
 		if err != nil {
-			writeError(w, desksync.E("read request", desksync.Invalid, err))
+			writeError(w, skranke.E("read request", skranke.Invalid, err))
 			return
 		}
 	}
@@ -238,11 +238,11 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt route) {
 func (s *Server) mutate(w http.ResponseWriter, req *request, rt route) {
 	key := strings.TrimSpace(req.http.Header.Get("Idempotency-Key"))
 	if key == "" && rt.idem == idemRequired {
-		writeError(w, desksync.E("", desksync.Invalid, "the Idempotency-Key header is required on "+req.http.Method+" requests"))
+		writeError(w, skranke.E("", skranke.Invalid, "the Idempotency-Key header is required on "+req.http.Method+" requests"))
 		return
 	}
 	if len(key) > 255 {
-		writeError(w, desksync.E("", desksync.Invalid, "Idempotency-Key longer than 255 characters"))
+		writeError(w, skranke.E("", skranke.Invalid, "Idempotency-Key longer than 255 characters"))
 		return
 	}
 	sum := sha256.New()
@@ -258,12 +258,12 @@ func (s *Server) mutate(w http.ResponseWriter, req *request, rt route) {
 			switch {
 			case err == nil:
 				if old.Fingerprint != fp {
-					return withStatus(desksync.E("", desksync.Conflict,
+					return withStatus(skranke.E("", skranke.Conflict,
 						"Idempotency-Key "+key+" was already used for a different request"), http.StatusUnprocessableEntity, nil)
 				}
 				rec, replayed = old, true
 				return nil
-			case !desksync.Is(err, desksync.NotFound):
+			case !(skranke.KindOf(err) == skranke.NotFound):
 				return err
 			}
 		}
@@ -273,7 +273,7 @@ func (s *Server) mutate(w http.ResponseWriter, req *request, rt route) {
 		}
 		body, err := marshal(v)
 		if err != nil {
-			return desksync.E("encode answer", desksync.Internal, err)
+			return skranke.E("encode answer", skranke.Internal, err)
 		}
 		rec = IdempotencyRecord{Scope: req.scope, Key: key, Fingerprint: fp, Status: status,
 			ContentType: "application/json", Body: body, CreatedAt: s.now()}
@@ -309,19 +309,19 @@ func bearer(r *http.Request) string {
 	return ""
 }
 
-func (s *Server) authDesk(ctx context.Context, r *http.Request) (desksync.DeskInfo, error) {
+func (s *Server) authDesk(ctx context.Context, r *http.Request) (skranke.DeskInfo, error) {
 	tok := bearer(r)
 	if tok == "" {
-		return desksync.DeskInfo{}, desksync.E("", desksync.Unauthorized, "missing bearer token")
+		return skranke.DeskInfo{}, skranke.E("", skranke.Unauthorized, "missing bearer token")
 	}
-	var d desksync.DeskInfo
+	var d skranke.DeskInfo
 	err := s.store.View(ctx, func(tx Tx) error {
 		var err error
 		d, err = tx.DeskByToken(TokenHash(tok))
 		return err
 	})
-	if desksync.Is(err, desksync.NotFound) {
-		return d, desksync.E("", desksync.Unauthorized, "desk token not accepted")
+	if skranke.KindOf(err) == skranke.NotFound {
+		return d, skranke.E("", skranke.Unauthorized, "desk token not accepted")
 	}
 	return d, err
 }
@@ -329,7 +329,7 @@ func (s *Server) authDesk(ctx context.Context, r *http.Request) (desksync.DeskIn
 func (s *Server) authShop(r *http.Request) error {
 	tok := bearer(r)
 	if s.cfg.ShopToken == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.ShopToken)) != 1 {
-		return desksync.E("", desksync.Unauthorized, "shop token not accepted")
+		return skranke.E("", skranke.Unauthorized, "shop token not accepted")
 	}
 	return nil
 }
@@ -345,11 +345,11 @@ func SignNotification(secret string, body []byte) string {
 func (s *Server) authHMAC(r *http.Request, body []byte) error {
 	got, err := hex.DecodeString(strings.TrimSpace(strings.TrimPrefix(r.Header.Get("X-Signature"), "sha256=")))
 	if err != nil || len(got) == 0 || s.cfg.NotifySecret == "" {
-		return desksync.E("", desksync.Unauthorized, "missing or malformed X-Signature")
+		return skranke.E("", skranke.Unauthorized, "missing or malformed X-Signature")
 	}
 	want, _ := hex.DecodeString(SignNotification(s.cfg.NotifySecret, body))
 	if !hmac.Equal(got, want) {
-		return desksync.E("", desksync.Unauthorized, "X-Signature does not match the body")
+		return skranke.E("", skranke.Unauthorized, "X-Signature does not match the body")
 	}
 	return nil
 }
@@ -375,21 +375,21 @@ func withState(err error, name string, v any) error {
 	return &statusError{err: err, extra: map[string]any{name: v}}
 }
 
-func statusOf(k desksync.Kind) int {
+func statusOf(k skranke.Kind) int {
 	switch k {
-	case desksync.Invalid:
+	case skranke.Invalid:
 		return http.StatusBadRequest
-	case desksync.NotFound:
+	case skranke.NotFound:
 		return http.StatusNotFound
-	case desksync.Conflict:
+	case skranke.Conflict:
 		return http.StatusConflict
-	case desksync.Unauthorized:
+	case skranke.Unauthorized:
 		return http.StatusUnauthorized
-	case desksync.Forbidden:
+	case skranke.Forbidden:
 		return http.StatusForbidden
-	case desksync.NotPayable:
+	case skranke.NotPayable:
 		return http.StatusUnprocessableEntity
-	case desksync.Unavailable:
+	case skranke.Unavailable:
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
@@ -397,9 +397,9 @@ func statusOf(k desksync.Kind) int {
 
 // writeError answers {"error":{"code","message"}} plus any extra members.
 func writeError(w http.ResponseWriter, err error) {
-	kind := desksync.KindOf(err)
-	if kind == desksync.Other {
-		kind = desksync.Internal
+	kind := skranke.KindOf(err)
+	if kind == skranke.Other {
+		kind = skranke.Internal
 	}
 	status := statusOf(kind)
 	msg := err.Error()
@@ -413,7 +413,7 @@ func writeError(w http.ResponseWriter, err error) {
 			body[k] = v
 		}
 	}
-	if kind == desksync.Internal {
+	if kind == skranke.Internal {
 		msg = "internal server error: " + msg
 	}
 	body["error"] = map[string]string{"code": kind.String(), "message": msg}

@@ -4,8 +4,8 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/cmd/shopd/shop"
-	desksync "github.com/skranke/skranke/sync"
 )
 
 func TestShoptestStopRestartKeepsAddressAndData(t *testing.T) {
@@ -28,7 +28,7 @@ func testShoptestStopRestartKeepsAddressAndData(t *testing.T, s store) {
 	if srv.URL != url {
 		t.Fatalf("URL changed from %s to %s", url, srv.URL)
 	}
-	var p desksync.Purchase
+	var p skranke.Purchase
 	a := c.get("/purchases/" + code)
 	wantStatus(t, a, http.StatusOK)
 	a.decode(t, &p)
@@ -47,7 +47,7 @@ func testShoptestDropResponsesAfterCommit(t *testing.T, s store) {
 	c := newClient(t, srv)
 	code := srv.Code("paid-physical")
 	key := newKey()
-	body := shop.DeliveryRequest{ID: "dropped-1", Lines: []desksync.DeliveredLine{{LineID: "2", Quantity: 1}}}
+	body := shop.DeliveryRequest{ID: "dropped-1", Lines: []skranke.DeliveredLine{{LineID: "2", Quantity: 1}}}
 
 	srv.DropResponses(1, "/deliveries")
 	wantStatus(t, c.do("PUT", "/signatures/sig-drop", []byte("\x89PNG\r\n\x1a\nx"), nil), http.StatusCreated)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	_ "modernc.org/sqlite" // The database/sql driver "sqlite".
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -15,8 +16,7 @@ import (
 	"strings"
 	"time"
 
-	desksync "github.com/skranke/skranke/sync"
-	_ "modernc.org/sqlite" // The database/sql driver "sqlite".
+	"github.com/skranke/skranke"
 )
 
 //go:embed migrations/*.sql
@@ -131,7 +131,7 @@ func (s *SQLite) migrate(ctx context.Context) error {
 func (s *SQLite) View(ctx context.Context, fn func(Tx) error) error {
 	tx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return desksync.E("read shop database", desksync.Internal, err)
+		return skranke.E("read shop database", skranke.Internal, err)
 	}
 	defer tx.Rollback()
 	return fn(&sqlTx{ctx: ctx, tx: tx})
@@ -141,14 +141,14 @@ func (s *SQLite) View(ctx context.Context, fn func(Tx) error) error {
 func (s *SQLite) Update(ctx context.Context, fn func(Tx) error) error {
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
-		return desksync.E("write shop database", desksync.Internal, err)
+		return skranke.E("write shop database", skranke.Internal, err)
 	}
 	if err := fn(&sqlTx{ctx: ctx, tx: tx}); err != nil {
 		tx.Rollback()
 		return err
 	}
 	if err := tx.Commit(); err != nil {
-		return desksync.E("write shop database", desksync.Internal, err)
+		return skranke.E("write shop database", skranke.Internal, err)
 	}
 	return nil
 }
@@ -163,7 +163,7 @@ func internal(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	return desksync.E(op, desksync.Internal, err)
+	return skranke.E(op, skranke.Internal, err)
 }
 
 // getDoc reads one JSON document and decodes it into v.
@@ -171,7 +171,7 @@ func (t *sqlTx) getDoc(op, what string, v any, query string, args ...any) error 
 	var doc []byte
 	err := t.tx.QueryRowContext(t.ctx, query, args...).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
-		return desksync.E(op, desksync.NotFound, what+" not found")
+		return skranke.E(op, skranke.NotFound, what+" not found")
 	}
 	if err != nil {
 		return internal(op, err)
@@ -215,73 +215,73 @@ func (t *sqlTx) nextSeq() (int64, error) {
 	return seq, internal("next seq", err)
 }
 
-func (t *sqlTx) Centres() ([]desksync.Centre, error) {
-	return listDocs[desksync.Centre](t, "list centres", "SELECT doc FROM centres ORDER BY id")
+func (t *sqlTx) Centres() ([]skranke.Centre, error) {
+	return listDocs[skranke.Centre](t, "list centres", "SELECT doc FROM centres ORDER BY id")
 }
 
-func (t *sqlTx) Centre(id string) (desksync.Centre, error) {
-	var c desksync.Centre
+func (t *sqlTx) Centre(id string) (skranke.Centre, error) {
+	var c skranke.Centre
 	err := t.getDoc("get centre", "centre "+id, &c, "SELECT doc FROM centres WHERE id = ?", id)
 	return c, err
 }
 
-func (t *sqlTx) PutCentre(c desksync.Centre) error {
+func (t *sqlTx) PutCentre(c skranke.Centre) error {
 	doc, _ := json.Marshal(c)
 	return t.exec("put centre", "INSERT OR REPLACE INTO centres (id, doc) VALUES (?, ?)", c.ID, doc)
 }
 
-func (t *sqlTx) DeskByToken(hash string) (desksync.DeskInfo, error) {
-	var d desksync.DeskInfo
+func (t *sqlTx) DeskByToken(hash string) (skranke.DeskInfo, error) {
+	var d skranke.DeskInfo
 	err := t.getDoc("find desk", "desk", &d, "SELECT doc FROM desks WHERE token_hash = ?", hash)
 	return d, err
 }
 
-func (t *sqlTx) PutDesk(d desksync.DeskInfo, tokenHash string) error {
+func (t *sqlTx) PutDesk(d skranke.DeskInfo, tokenHash string) error {
 	doc, _ := json.Marshal(d)
 	return t.exec("put desk", "INSERT OR REPLACE INTO desks (id, centre_id, token_hash, doc) VALUES (?, ?, ?, ?)",
 		d.ID, d.CentreID, tokenHash, doc)
 }
 
-func (t *sqlTx) Staff(centreID string) ([]desksync.Staff, error) {
-	return listDocs[desksync.Staff](t, "list staff", "SELECT doc FROM staff WHERE centre_id = ? ORDER BY id", centreID)
+func (t *sqlTx) Staff(centreID string) ([]skranke.Staff, error) {
+	return listDocs[skranke.Staff](t, "list staff", "SELECT doc FROM staff WHERE centre_id = ? ORDER BY id", centreID)
 }
 
-func (t *sqlTx) StaffMember(id string) (desksync.Staff, error) {
-	var s desksync.Staff
+func (t *sqlTx) StaffMember(id string) (skranke.Staff, error) {
+	var s skranke.Staff
 	err := t.getDoc("get staff", "staff member "+id, &s, "SELECT doc FROM staff WHERE id = ?", id)
 	return s, err
 }
 
-func (t *sqlTx) PutStaff(s desksync.Staff) error {
+func (t *sqlTx) PutStaff(s skranke.Staff) error {
 	doc, _ := json.Marshal(s)
 	return t.exec("put staff", "INSERT OR REPLACE INTO staff (id, centre_id, role, doc) VALUES (?, ?, ?, ?)",
 		s.ID, s.CentreID, string(s.Role), doc)
 }
 
-func (t *sqlTx) Products() ([]desksync.Product, error) {
-	return listDocs[desksync.Product](t, "list products", "SELECT doc FROM products ORDER BY id")
+func (t *sqlTx) Products() ([]skranke.Product, error) {
+	return listDocs[skranke.Product](t, "list products", "SELECT doc FROM products ORDER BY id")
 }
 
-func (t *sqlTx) Product(id string) (desksync.Product, error) {
-	var p desksync.Product
+func (t *sqlTx) Product(id string) (skranke.Product, error) {
+	var p skranke.Product
 	err := t.getDoc("get product", "product "+id, &p, "SELECT doc FROM products WHERE id = ?", id)
 	return p, err
 }
 
-func (t *sqlTx) PutProduct(p desksync.Product) error {
+func (t *sqlTx) PutProduct(p skranke.Product) error {
 	doc, _ := json.Marshal(p)
 	return t.exec("put product", "INSERT OR REPLACE INTO products (id, kind, doc) VALUES (?, ?, ?)", p.ID, string(p.Kind), doc)
 }
 
-func (t *sqlTx) Purchase(code string) (*desksync.Purchase, error) {
-	var p desksync.Purchase
+func (t *sqlTx) Purchase(code string) (*skranke.Purchase, error) {
+	var p skranke.Purchase
 	if err := t.getDoc("get purchase", "purchase "+code, &p, "SELECT doc FROM purchases WHERE code = ?", code); err != nil {
 		return nil, err
 	}
 	return &p, nil
 }
 
-func (t *sqlTx) PutPurchase(p *desksync.Purchase) error {
+func (t *sqlTx) PutPurchase(p *skranke.Purchase) error {
 	const op = "put purchase"
 	seq, err := t.nextSeq()
 	if err != nil {
@@ -311,39 +311,39 @@ func (t *sqlTx) PutPurchase(p *desksync.Purchase) error {
 	return nil
 }
 
-func (t *sqlTx) Delivery(id string) (desksync.Delivery, error) {
-	var d desksync.Delivery
+func (t *sqlTx) Delivery(id string) (skranke.Delivery, error) {
+	var d skranke.Delivery
 	err := t.getDoc("get delivery", "delivery "+id, &d, "SELECT doc FROM deliveries WHERE id = ?", id)
 	return d, err
 }
 
-func (t *sqlTx) AddDelivery(centreID string, d desksync.Delivery) error {
+func (t *sqlTx) AddDelivery(centreID string, d skranke.Delivery) error {
 	doc, _ := json.Marshal(d)
 	return t.exec("add delivery", "INSERT INTO deliveries (id, purchase_code, centre_id, at, doc) VALUES (?, ?, ?, ?, ?)",
 		d.ID, d.PurchaseCode, centreID, d.At.UnixNano(), doc)
 }
 
-func (t *sqlTx) Credit(id string) (desksync.Credit, error) {
-	var c desksync.Credit
+func (t *sqlTx) Credit(id string) (skranke.Credit, error) {
+	var c skranke.Credit
 	err := t.getDoc("get credit", "credit "+id, &c, "SELECT doc FROM credits WHERE id = ?", id)
 	return c, err
 }
 
-func (t *sqlTx) AddCredit(centreID string, c desksync.Credit) error {
+func (t *sqlTx) AddCredit(centreID string, c skranke.Credit) error {
 	doc, _ := json.Marshal(c)
 	return t.exec("add credit", "INSERT INTO credits (id, purchase_code, centre_id, at, doc) VALUES (?, ?, ?, ?, ?)",
 		c.ID, c.PurchaseCode, centreID, c.At.UnixNano(), doc)
 }
 
-func (t *sqlTx) Card(code string) (*desksync.Card, error) {
-	var c desksync.Card
+func (t *sqlTx) Card(code string) (*skranke.Card, error) {
+	var c skranke.Card
 	if err := t.getDoc("get gift card", "gift card "+code, &c, "SELECT doc FROM cards WHERE code = ?", code); err != nil {
 		return nil, err
 	}
 	return &c, nil
 }
 
-func (t *sqlTx) PutCard(c *desksync.Card) error {
+func (t *sqlTx) PutCard(c *skranke.Card) error {
 	const op = "put gift card"
 	seq, err := t.nextSeq()
 	if err != nil {
@@ -366,33 +366,33 @@ func nullable(s string) any {
 	return s
 }
 
-func (t *sqlTx) CardsOfPurchase(code string) ([]desksync.Card, error) {
-	return listDocs[desksync.Card](t, "list gift cards of purchase",
+func (t *sqlTx) CardsOfPurchase(code string) ([]skranke.Card, error) {
+	return listDocs[skranke.Card](t, "list gift cards of purchase",
 		"SELECT doc FROM cards WHERE purchase_code = ? AND parent_code IS NULL ORDER BY seq", code)
 }
 
-func (t *sqlTx) Redemption(id string) (desksync.Redemption, error) {
-	var r desksync.Redemption
+func (t *sqlTx) Redemption(id string) (skranke.Redemption, error) {
+	var r skranke.Redemption
 	err := t.getDoc("get redemption", "redemption "+id, &r, "SELECT doc FROM redemptions WHERE id = ?", id)
 	return r, err
 }
 
-func (t *sqlTx) AddRedemption(centreID string, r desksync.Redemption) error {
+func (t *sqlTx) AddRedemption(centreID string, r skranke.Redemption) error {
 	doc, _ := json.Marshal(r)
 	return t.exec("add redemption", "INSERT INTO redemptions (id, card_code, centre_id, at, doc) VALUES (?, ?, ?, ?, ?)",
 		r.ID, r.CardCode, centreID, r.At.UnixNano(), doc)
 }
 
-func (t *sqlTx) Redemptions(cardCodes []string) ([]desksync.Redemption, error) {
+func (t *sqlTx) Redemptions(cardCodes []string) ([]skranke.Redemption, error) {
 	if len(cardCodes) == 0 {
-		return []desksync.Redemption{}, nil
+		return []skranke.Redemption{}, nil
 	}
 	args := make([]any, len(cardCodes))
 	for i, c := range cardCodes {
 		args[i] = c
 	}
 	q := "SELECT doc FROM redemptions WHERE card_code IN (?" + strings.Repeat(", ?", len(cardCodes)-1) + ") ORDER BY at, id"
-	return listDocs[desksync.Redemption](t, "list redemptions", q, args...)
+	return listDocs[skranke.Redemption](t, "list redemptions", q, args...)
 }
 
 func (t *sqlTx) Signature(id string) (Signature, error) {
@@ -401,7 +401,7 @@ func (t *sqlTx) Signature(id string) (Signature, error) {
 	err := t.tx.QueryRowContext(t.ctx, "SELECT centre_id, desk_id, png, created_at FROM signatures WHERE id = ?", id).
 		Scan(&s.CentreID, &s.DeskID, &s.PNG, &at)
 	if errors.Is(err, sql.ErrNoRows) {
-		return s, desksync.E("get signature", desksync.NotFound, "signature "+id+" not found")
+		return s, skranke.E("get signature", skranke.NotFound, "signature "+id+" not found")
 	}
 	s.At = time.UnixMilli(at).UTC()
 	return s, internal("get signature", err)
@@ -463,15 +463,15 @@ func (t *sqlTx) Activity(centreID string, from, to time.Time) (Activity, error) 
 	var a Activity
 	var err error
 	f, u := from.UnixNano(), to.UnixNano()
-	if a.Deliveries, err = listDocs[desksync.Delivery](t, "list deliveries",
+	if a.Deliveries, err = listDocs[skranke.Delivery](t, "list deliveries",
 		"SELECT doc FROM deliveries WHERE centre_id = ? AND at >= ? AND at < ? ORDER BY at, id", centreID, f, u); err != nil {
 		return a, err
 	}
-	if a.Redemptions, err = listDocs[desksync.Redemption](t, "list redemptions",
+	if a.Redemptions, err = listDocs[skranke.Redemption](t, "list redemptions",
 		"SELECT doc FROM redemptions WHERE centre_id = ? AND at >= ? AND at < ? ORDER BY at, id", centreID, f, u); err != nil {
 		return a, err
 	}
-	a.Credits, err = listDocs[desksync.Credit](t, "list credits",
+	a.Credits, err = listDocs[skranke.Credit](t, "list credits",
 		"SELECT doc FROM credits WHERE centre_id = ? AND at >= ? AND at < ? ORDER BY at, id", centreID, f, u)
 	return a, err
 }
@@ -483,7 +483,7 @@ func (t *sqlTx) Idempotency(scope, key string) (IdempotencyRecord, error) {
 		"SELECT fingerprint, status, content_type, body, created_at FROM idempotency WHERE scope = ? AND key = ?", scope, key).
 		Scan(&r.Fingerprint, &r.Status, &r.ContentType, &r.Body, &at)
 	if errors.Is(err, sql.ErrNoRows) {
-		return r, desksync.E("get idempotency key", desksync.NotFound, "no such key")
+		return r, skranke.E("get idempotency key", skranke.NotFound, "no such key")
 	}
 	r.CreatedAt = time.UnixMilli(at).UTC()
 	return r, internal("get idempotency key", err)
@@ -513,7 +513,7 @@ func (t *sqlTx) PaymentEvent(id string) (bool, error) {
 	return err == nil, internal("get payment event", err)
 }
 
-func (t *sqlTx) AddPaymentEvent(id, reference string, status desksync.PaymentStatus, at time.Time) error {
+func (t *sqlTx) AddPaymentEvent(id, reference string, status skranke.PaymentStatus, at time.Time) error {
 	return t.exec("add payment event", "INSERT INTO payment_events (id, reference, status, at) VALUES (?, ?, ?, ?)",
 		id, reference, string(status), at.UnixMilli())
 }

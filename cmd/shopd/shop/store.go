@@ -14,7 +14,7 @@ import (
 	"encoding/json"
 	"time"
 
-	desksync "github.com/skranke/skranke/sync"
+	"github.com/skranke/skranke"
 )
 
 // Store is where the shop keeps its data. Update runs fn in a write
@@ -27,42 +27,42 @@ type Store interface {
 }
 
 // Tx is what the shop's rules may do inside a transaction. Getters return an
-// error of kind NotFound (desksync.NotFound) for a missing item. Put* methods
+// error of kind NotFound (skranke.NotFound) for a missing item. Put* methods
 // insert or replace; those on purchases and cards give the item the next
 // sequence number of the changes feed and set its Seq.
 type Tx interface {
-	Centres() ([]desksync.Centre, error)
-	Centre(id string) (desksync.Centre, error)
-	PutCentre(c desksync.Centre) error
+	Centres() ([]skranke.Centre, error)
+	Centre(id string) (skranke.Centre, error)
+	PutCentre(c skranke.Centre) error
 
 	// DeskByToken finds the desk whose token hashes (TokenHash) to hash.
-	DeskByToken(hash string) (desksync.DeskInfo, error)
-	PutDesk(d desksync.DeskInfo, tokenHash string) error
+	DeskByToken(hash string) (skranke.DeskInfo, error)
+	PutDesk(d skranke.DeskInfo, tokenHash string) error
 
-	Staff(centreID string) ([]desksync.Staff, error)
-	StaffMember(id string) (desksync.Staff, error)
-	PutStaff(s desksync.Staff) error
+	Staff(centreID string) ([]skranke.Staff, error)
+	StaffMember(id string) (skranke.Staff, error)
+	PutStaff(s skranke.Staff) error
 
-	Products() ([]desksync.Product, error)
-	Product(id string) (desksync.Product, error)
-	PutProduct(p desksync.Product) error
+	Products() ([]skranke.Product, error)
+	Product(id string) (skranke.Product, error)
+	PutProduct(p skranke.Product) error
 
-	Purchase(code string) (*desksync.Purchase, error)
-	PutPurchase(p *desksync.Purchase) error
-	Delivery(id string) (desksync.Delivery, error)
-	AddDelivery(centreID string, d desksync.Delivery) error
-	Credit(id string) (desksync.Credit, error)
-	AddCredit(centreID string, c desksync.Credit) error
+	Purchase(code string) (*skranke.Purchase, error)
+	PutPurchase(p *skranke.Purchase) error
+	Delivery(id string) (skranke.Delivery, error)
+	AddDelivery(centreID string, d skranke.Delivery) error
+	Credit(id string) (skranke.Credit, error)
+	AddCredit(centreID string, c skranke.Credit) error
 
-	Card(code string) (*desksync.Card, error)
-	PutCard(c *desksync.Card) error
+	Card(code string) (*skranke.Card, error)
+	PutCard(c *skranke.Card) error
 	// CardsOfPurchase lists the gift cards a web shop purchase sold (not
 	// their remainder cards), in the order they were issued.
-	CardsOfPurchase(code string) ([]desksync.Card, error)
-	Redemption(id string) (desksync.Redemption, error)
-	AddRedemption(centreID string, r desksync.Redemption) error
+	CardsOfPurchase(code string) ([]skranke.Card, error)
+	Redemption(id string) (skranke.Redemption, error)
+	AddRedemption(centreID string, r skranke.Redemption) error
 	// Redemptions lists the redemptions of the given cards, oldest first.
-	Redemptions(cardCodes []string) ([]desksync.Redemption, error)
+	Redemptions(cardCodes []string) ([]skranke.Redemption, error)
 
 	Signature(id string) (Signature, error)
 	PutSignature(s Signature) error
@@ -81,7 +81,7 @@ type Tx interface {
 
 	// PaymentEvent reports whether an acquirer event was already handled.
 	PaymentEvent(id string) (bool, error)
-	AddPaymentEvent(id, reference string, status desksync.PaymentStatus, at time.Time) error
+	AddPaymentEvent(id, reference string, status skranke.PaymentStatus, at time.Time) error
 }
 
 // Signature is a buyer's signature drawn at a desk, as PNG.
@@ -94,7 +94,7 @@ type Signature struct {
 }
 
 // Changes is one page of the changes feed. The documents are the JSON of
-// desksync.Purchase and desksync.Card, kept ready-made so that a page costs
+// skranke.Purchase and skranke.Card, kept ready-made so that a page costs
 // no encoding.
 type Changes struct {
 	Purchases []json.RawMessage
@@ -105,9 +105,9 @@ type Changes struct {
 
 // Activity is what a centre's desks did in a period.
 type Activity struct {
-	Deliveries  []desksync.Delivery   `json:"deliveries"`
-	Redemptions []desksync.Redemption `json:"redemptions"`
-	Credits     []desksync.Credit     `json:"credits"`
+	Deliveries  []skranke.Delivery   `json:"deliveries"`
+	Redemptions []skranke.Redemption `json:"redemptions"`
+	Credits     []skranke.Credit     `json:"credits"`
 }
 
 // IdempotencyRecord is a stored answer to a mutating request. Scope is who

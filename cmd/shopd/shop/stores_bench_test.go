@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/cmd/shopd/shop"
 	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
-	desksync "github.com/skranke/skranke/sync"
 )
 
 // benchShop is a shop under benchmark: one or more shopd on one database,
@@ -57,7 +57,7 @@ func BenchmarkStores(b *testing.B) {
 				ch, err := tx.Changes(shop.DemoCentreID, 0, 1_000_000)
 				s.head = ch.Next
 				for _, raw := range ch.Purchases {
-					var p desksync.Purchase
+					var p skranke.Purchase
 					json.Unmarshal(raw, &p)
 					if p.Status.Deliverable() && p.Remaining() {
 						s.codes = append(s.codes, p.Code)

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/cmd/shopd/shop"
-	desksync "github.com/skranke/skranke/sync"
 )
 
 // TestConcurrentUpdatesFailAlone runs many Updates at once, some refused by
@@ -32,7 +32,7 @@ func testConcurrentUpdatesFailAlone(t *testing.T, s store) {
 			<-start
 			errs[i] = db.Update(ctx, func(tx shop.Tx) error {
 				id := fmt.Sprintf("c-%02d", i)
-				if err := tx.PutCentre(desksync.Centre{ID: id, Name: id}); err != nil {
+				if err := tx.PutCentre(skranke.Centre{ID: id, Name: id}); err != nil {
 					return err
 				}
 				switch i % 3 {
@@ -41,7 +41,7 @@ func testConcurrentUpdatesFailAlone(t *testing.T, s store) {
 				case 2:
 					// A delivery of a purchase that does not exist breaks
 					// a foreign key: the database refuses the write.
-					return tx.AddDelivery(id, desksync.Delivery{ID: "d-" + id, PurchaseCode: "NOSUCHP", At: time.Now()})
+					return tx.AddDelivery(id, skranke.Delivery{ID: "d-" + id, PurchaseCode: "NOSUCHP", At: time.Now()})
 				}
 				_, err := tx.Centre(id)
 				return err
@@ -50,7 +50,7 @@ func testConcurrentUpdatesFailAlone(t *testing.T, s store) {
 	}
 	close(start)
 	wg.Wait()
-	var centres []desksync.Centre
+	var centres []skranke.Centre
 	if err := db.View(ctx, func(tx shop.Tx) error {
 		var err error
 		centres, err = tx.Centres()

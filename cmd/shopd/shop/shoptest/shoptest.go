@@ -27,8 +27,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/cmd/shopd/shop"
-	desksync "github.com/skranke/skranke/sync"
 )
 
 // Server is a running shopd.
@@ -265,9 +265,9 @@ func (s *Server) Code(label string) string {
 
 // Purchase reads a purchase straight from the database, to check what the
 // server holds without going through the API under test.
-func (s *Server) Purchase(code string) *desksync.Purchase {
+func (s *Server) Purchase(code string) *skranke.Purchase {
 	s.tb.Helper()
-	var p *desksync.Purchase
+	var p *skranke.Purchase
 	err := s.DB.View(context.Background(), func(tx shop.Tx) error {
 		var err error
 		p, err = tx.Purchase(code)
@@ -280,9 +280,9 @@ func (s *Server) Purchase(code string) *desksync.Purchase {
 }
 
 // Card reads a gift card straight from the database.
-func (s *Server) Card(code string) *desksync.Card {
+func (s *Server) Card(code string) *skranke.Card {
 	s.tb.Helper()
-	var c *desksync.Card
+	var c *skranke.Card
 	err := s.DB.View(context.Background(), func(tx shop.Tx) error {
 		var err error
 		c, err = tx.Card(code)
@@ -295,37 +295,37 @@ func (s *Server) Card(code string) *desksync.Card {
 }
 
 // Deliveries returns the deliveries the server recorded for a purchase.
-func (s *Server) Deliveries(code string) []desksync.Delivery { return s.Purchase(code).Deliveries }
+func (s *Server) Deliveries(code string) []skranke.Delivery { return s.Purchase(code).Deliveries }
 
 // Notify moves a purchase's payment status the way an acquirer does: a
 // signed notification with a fresh event id.
-func (s *Server) Notify(code string, status desksync.PaymentStatus) *desksync.Purchase {
+func (s *Server) Notify(code string, status skranke.PaymentStatus) *skranke.Purchase {
 	s.tb.Helper()
 	body, _ := json.Marshal(shop.Notification{EventID: fmt.Sprintf("shoptest-%d-%d", time.Now().UnixNano(), s.notes.Add(1)),
 		Reference: code, Status: status, Acquirer: "nets"})
 	req, _ := http.NewRequest(http.MethodPost, s.URL+shop.APIPrefix+"/payments/notify", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Signature", shop.SignNotification(s.NotifySecret, body))
-	var p desksync.Purchase
+	var p skranke.Purchase
 	s.do(req, http.StatusOK, &p)
 	return &p
 }
 
 // IssueCard issues a gift card of amount in the demo centre, as the web shop does.
-func (s *Server) IssueCard(amount desksync.Money) *desksync.Card {
+func (s *Server) IssueCard(amount skranke.Money) *skranke.Card {
 	s.tb.Helper()
 	body, _ := json.Marshal(shop.CardRequest{Amount: amount, CentreID: shop.DemoCentreID})
 	req, _ := http.NewRequest(http.MethodPost, s.URL+shop.APIPrefix+"/giftcards", bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+s.ShopToken)
 	req.Header.Set("Idempotency-Key", fmt.Sprintf("shoptest-card-%d-%d", time.Now().UnixNano(), s.notes.Add(1)))
-	var c desksync.Card
+	var c skranke.Card
 	s.do(req, http.StatusCreated, &c)
 	return &c
 }
 
 // CreatePurchase creates a purchase in the demo centre, as the web shop does;
 // lines may name only product_id and quantity.
-func (s *Server) CreatePurchase(p desksync.Purchase) *desksync.Purchase {
+func (s *Server) CreatePurchase(p skranke.Purchase) *skranke.Purchase {
 	s.tb.Helper()
 	if p.CentreID == "" {
 		p.CentreID = shop.DemoCentreID
@@ -334,7 +334,7 @@ func (s *Server) CreatePurchase(p desksync.Purchase) *desksync.Purchase {
 	req, _ := http.NewRequest(http.MethodPost, s.URL+shop.APIPrefix+"/purchases", bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+s.ShopToken)
 	req.Header.Set("Idempotency-Key", fmt.Sprintf("shoptest-purchase-%d-%d", time.Now().UnixNano(), s.notes.Add(1)))
-	var out desksync.Purchase
+	var out skranke.Purchase
 	s.do(req, http.StatusCreated, &out)
 	return &out
 }

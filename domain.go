@@ -1,6 +1,9 @@
-package sync
+package skranke
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // PaymentStatus is where the acquirer's payment for a purchase stands.
 type PaymentStatus string
@@ -158,6 +161,63 @@ func (p *Purchase) Remaining() bool {
 // FullyDelivered reports whether every line was handed over.
 func (p *Purchase) FullyDelivered() bool { return !p.Remaining() }
 
+// RemainingUnits is how many units, over all lines, are still to be handed
+// over.
+func (p *Purchase) RemainingUnits() int {
+	n := 0
+	for _, l := range p.Lines {
+		n += l.Remaining()
+	}
+	return n
+}
+
+// Creditable is how much of the purchase can still be credited: its total
+// less what was credited before. Whether its payment status allows a credit
+// at all is PaymentStatus.Deliverable's to say.
+func (p *Purchase) Creditable() Money { return p.Total() - p.CreditedAmount() }
+
+// LastDelivery returns the most recent delivery of the purchase, by the time
+// it was made (of two at the same time, the one recorded later), and false
+// if nothing was handed over yet.
+func (p *Purchase) LastDelivery() (Delivery, bool) {
+	if len(p.Deliveries) == 0 {
+		return Delivery{}, false
+	}
+	last := p.Deliveries[len(p.Deliveries)-1]
+	for _, d := range p.Deliveries {
+		if d.At.After(last.At) {
+			last = d
+		}
+	}
+	return last, true
+}
+
+// Before returns a copy of the purchase as it stood before the delivery with
+// the given ID: the deliveries recorded before it, and each line's Delivered
+// counted from them. The copy shares nothing that the caller may change with
+// p. When no delivery has that ID, the copy is p as it stands.
+func (p *Purchase) Before(deliveryID string) *Purchase {
+	b := *p
+	b.Lines = slices.Clone(p.Lines)
+	b.Deliveries = slices.Clone(p.Deliveries)
+	b.Credits = slices.Clone(p.Credits)
+	i := slices.IndexFunc(p.Deliveries, func(d Delivery) bool { return d.ID == deliveryID })
+	if i < 0 {
+		return &b
+	}
+	b.Deliveries = b.Deliveries[:i:i]
+	delivered := map[string]int{}
+	for _, d := range b.Deliveries {
+		for _, x := range d.Lines {
+			delivered[x.LineID] += x.Quantity
+		}
+	}
+	for j := range b.Lines {
+		b.Lines[j].Delivered = delivered[b.Lines[j].ID]
+	}
+	return &b
+}
+
 // NeedsSignature reports whether handing over the given quantities, keyed by
 // line ID, includes physical goods, for which the buyer must sign.
 func (p *Purchase) NeedsSignature(quantities map[string]int) bool {
@@ -173,6 +233,50 @@ func (p *Purchase) NeedsSignature(quantities map[string]int) bool {
 type DeliveredLine struct {
 	LineID   string `json:"line_id"`
 	Quantity int    `json:"quantity"`
+}
+
+// NoteLine is one line of a delivery note: a purchase line and how many of
+// its units were handed over before the delivery, by it, and are left after.
+type NoteLine struct {
+	Line      Line // The purchase line: name, quantity ordered, amount.
+	Before    int  // Units handed over before this delivery.
+	Now       int  // Units this delivery handed over.
+	Remaining int  // Units left to hand over after it.
+}
+
+// NoteLines returns the lines of the delivery note for a delivery that
+// handed over the given lines: before is the purchase as it stood before the
+// delivery (nil when unknown: nothing counts as handed over before), after
+// as it stands after it (nil when the shop's answer is not known yet; before
+// then gives the lines).
+func NoteLines(before, after *Purchase, handed []DeliveredLine) []NoteLine {
+	now := map[string]int{}
+	for _, l := range handed {
+		now[l.LineID] += l.Quantity
+	}
+	prev := map[string]int{}
+	if before != nil {
+		for _, l := range before.Lines {
+			prev[l.ID] = l.Delivered
+		}
+	}
+	src := after
+	if src == nil {
+		src = before
+	}
+	if src == nil {
+		return nil
+	}
+	nl := make([]NoteLine, 0, len(src.Lines))
+	for _, l := range src.Lines {
+		nl = append(nl, NoteLine{
+			Line:      l,
+			Before:    prev[l.ID],
+			Now:       now[l.ID],
+			Remaining: max(l.Quantity-prev[l.ID]-now[l.ID], 0),
+		})
+	}
+	return nl
 }
 
 // Delivery is one hand-over at a desk.

@@ -1,4 +1,4 @@
-package sync
+package skranke
 
 import (
 	"errors"
@@ -111,6 +111,3 @@ func KindOf(err error) Kind {
 	}
 	return Other
 }
-
-// Is reports whether err is of kind k.
-func Is(err error, k Kind) bool { return KindOf(err) == k }

@@ -1,8 +1,9 @@
-package scanner
+package skranke
 
 import (
 	"crypto/rand"
 	"strings"
+	"unicode"
 )
 
 // Alphabet is the 32 symbols of Skranke's codes: digits and upper-case letters
@@ -15,6 +16,36 @@ const (
 	ReferenceLen = 8  // Purchase reference codes: 35 random bits and a check character.
 	GiftCardLen  = 20 // Gift card codes: 95 random bits and a check character.
 )
+
+// NormalizeCode turns a code as a person typed or read it ("k7rm-4qx2",
+// "K7RM 4QX2\n") into the bare form the shop issues and stores: hyphens
+// and white space (tabs, line ends, no-break spaces) removed, ASCII letters
+// upper-cased, and I and L read as 1, O as 0. Alphabet leaves those three
+// letters out because they look like the digits, so a code that holds one
+// was misread and the digit is what was printed. U, the fourth letter left
+// out, has no look-alike and is kept, as is anything else outside Alphabet,
+// so that validation can name it. Desk, scanner and shop all use this one
+// rule, so they always agree on what a code is.
+func NormalizeCode(code string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '-' || unicode.IsSpace(r) {
+			return -1
+		}
+		if r >= 'a' && r <= 'z' {
+			r -= 'a' - 'A'
+		}
+		switch r {
+		case 'I', 'L':
+			return '1'
+		case 'O':
+			return '0'
+		}
+		return r
+	}, code)
+}
+
+// IsCodeSymbol reports whether r is one of Alphabet's symbols.
+func IsCodeSymbol(r rune) bool { return r < 128 && symbolValue(byte(r)) >= 0 }
 
 // symbolValue maps a byte to its value in Alphabet, or -1.
 func symbolValue(c byte) int {
@@ -99,7 +130,7 @@ func ValidCheck(code string) bool {
 func newCode(n int) string {
 	buf := make([]byte, n-1)
 	if _, err := rand.Read(buf); err != nil {
-		panic("scanner: crypto/rand failed: " + err.Error()) // Never happens on supported systems.
+		panic("skranke: crypto/rand failed: " + err.Error()) // Never happens on supported systems.
 	}
 	for i, b := range buf {
 		buf[i] = Alphabet[b&31]
@@ -115,9 +146,9 @@ func NewReference() string { return newCode(ReferenceLen) }
 // carrying 95 random bits.
 func NewGiftCardCode() string { return newCode(GiftCardLen) }
 
-// Group writes code in groups of four separated by hyphens, the way it is
+// GroupCode writes code in groups of four separated by hyphens, the way it is
 // printed for people: "K7RM-4QX2". Barcodes hold the bare code.
-func Group(code string) string {
+func GroupCode(code string) string {
 	var b strings.Builder
 	for i := 0; i < len(code); i += 4 {
 		if i > 0 {
