@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian 12 / Ubuntu machine lacks to build, test and
 # demo Skranke: the C toolchain and X11/GL headers Fyne needs, Xvfb and
-# xdotool for the end-to-end tests, and a Go toolchain new enough for go.mod.
+# xdotool for the end-to-end tests, PostgreSQL for shopd's tests (they start
+# private clusters of their own; the package's default cluster is not used),
+# and a Go toolchain new enough for go.mod.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 
 need_pkgs=()
-pkgs=(gcc pkg-config libc6-dev libgl1-mesa-dev libgl1-mesa-dri xorg-dev libxxf86vm-dev xvfb xdotool x11-apps ca-certificates curl unzip)
+pkgs=(gcc pkg-config libc6-dev libgl1-mesa-dev libgl1-mesa-dri xorg-dev libxxf86vm-dev xvfb xdotool x11-apps ca-certificates curl unzip postgresql)
 [ "${1:-}" = "--stress" ] && pkgs+=(stress-ng) # make test-stress keeps both cores busy with it.
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$p")

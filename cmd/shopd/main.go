@@ -1,10 +1,12 @@
 // Command shopd is Skranke's reference central shop API server: the contract
-// of openapi.yaml over a SQLite database, for demos, development and
-// end-to-end tests.
+// of openapi.yaml over a SQLite database (demos, development, small centres)
+// or PostgreSQL (chains running several shopd behind a load balancer).
 //
 //	shopd -demo                # seed the demo chain, print its codes, serve on 127.0.0.1:8080
 //	shopd -demo-codes          # print the demo codes and exit
 //	shopd -db shop.db -addr 127.0.0.1:9000 -desk-token T -shop-token S -notify-secret N
+//	shopd -db postgres://shopd@db.example.net/shop -pool 20 -addr :8080 ...
+//	shopd migrate-db -from shop.db -to postgres://shopd@db.example.net/shop
 package main
 
 import (
@@ -17,6 +19,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -44,11 +47,28 @@ func defaultDB() string {
 	return "shopd.db"
 }
 
+// dbName names a database address for messages, without a password.
+func dbName(addr string) string {
+	if !shop.IsPostgresURL(addr) {
+		return addr
+	}
+	if u, err := url.Parse(addr); err == nil {
+		return u.Redacted()
+	}
+	return "the PostgreSQL database"
+}
+
 func run(args []string, stdout io.Writer) error {
+	if len(args) > 0 && args[0] == "migrate-db" {
+		return migrateDB(args[1:], stdout)
+	}
 	fs := flag.NewFlagSet("shopd", flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (loopback by default)")
-	dbPath := fs.String("db", defaultDB(), "SQLite database file")
+	dbPath := fs.String("db", defaultDB(), "SQLite database file, or a postgres:// URL")
+	pool := fs.Int("pool", 0, "most PostgreSQL connections this shopd opens (0: the larger of 4 and the CPU count)")
+	drain := fs.Duration("drain", 0, "on SIGTERM, how long /readyz says 503 before the server stops taking requests (the load balancer's probe interval)")
+	grace := fs.Duration("shutdown-timeout", 30*time.Second, "on SIGTERM, how long requests in flight may take to finish")
 	demo := fs.Bool("demo", false, "seed the demo chain (once) and print its codes")
 	demoCodes := fs.Bool("demo-codes", false, "print the demo codes, staff and tokens, then exit")
 	deskToken := fs.String("desk-token", "", "bearer token of the first desk (with -demo: "+shop.DemoDeskToken+")")
@@ -78,10 +98,7 @@ func run(args []string, stdout io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	if err := os.MkdirAll(filepath.Dir(*dbPath), 0o755); err != nil {
-		return fmt.Errorf("create database directory: %w", err)
-	}
-	db, err := shop.OpenSQLite(ctx, *dbPath)
+	db, err := shop.Open(ctx, *dbPath, shop.OpenOptions{MaxConns: *pool})
 	if err != nil {
 		return err
 	}
@@ -96,9 +113,9 @@ func run(args []string, stdout io.Writer) error {
 			return err
 		}
 		if seeded {
-			fmt.Fprintln(stdout, "Seeded the demo chain into", *dbPath)
+			fmt.Fprintln(stdout, "Seeded the demo chain into", dbName(*dbPath))
 		} else {
-			fmt.Fprintln(stdout, "The demo chain is already in", *dbPath, "(states below are current)")
+			fmt.Fprintln(stdout, "The demo chain is already in", dbName(*dbPath), "(states below are current)")
 		}
 		if err := shop.WriteDemoTable(stdout, codes); err != nil {
 			return err
@@ -114,7 +131,8 @@ func run(args []string, stdout io.Writer) error {
 	}
 
 	srv := shop.New(db, shop.Config{ShopToken: *shopToken, NotifySecret: *notifySecret, OpenAPI: openAPI, Logger: log})
-	hs := shop.NewHTTPServer(*addr, srv, log)
+	probes := shop.NewProbes(srv, db)
+	hs := shop.NewHTTPServer(*addr, probes, log)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
@@ -129,12 +147,21 @@ func run(args []string, stdout io.Writer) error {
 		return err
 	case <-ctx.Done():
 	}
-	log.Warn("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// Graceful shutdown: first tell the load balancer (readyz fails) and
+	// give it -drain to notice, then stop accepting and let the requests in
+	// flight finish and commit before the database closes.
+	log.Warn("shutting down", "drain", *drain)
+	probes.Drain()
+	if *drain > 0 {
+		time.Sleep(*drain)
+	}
+	log.Warn("stopped taking new requests; finishing those in flight", "timeout", *grace)
+	sctx, cancel := context.WithTimeout(context.Background(), *grace)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shut down: %w", err)
 	}
+	fmt.Fprintln(stdout, "shopd stopped")
 	return nil
 }
 

@@ -59,40 +59,12 @@ func (s *SQLite) SeedBulk(ctx context.Context, centreID string, n int) ([]string
 		seen[c] = true
 	}
 	rows.Close()
-	emails := make([]string, len(demoBuyers))
-	for i, b := range demoBuyers {
-		emails[i] = asciiName(b)
-	}
-
-	r := rand.New(rand.NewPCG(uint64(n), uint64(seq)))
-	goods := demoProducts[:17]
-	now := time.Now().UTC().Truncate(time.Millisecond)
+	g := newBulkGen(n, seq, seen)
 	codes := make([]string, 0, n)
 	for i := 0; i < n; i++ {
-		code := skranke.NewReference()
-		for seen[code] {
-			code = skranke.NewReference()
-		}
-		seen[code] = true
 		seq++
-		status := skranke.Captured
-		switch x := r.IntN(10); {
-		case x == 0:
-			status = skranke.Authorized
-		case x == 1:
-			status = skranke.Pending
-		}
-		b := r.IntN(len(demoBuyers))
-		name := demoBuyers[b]
-		at := now.Add(-time.Duration(r.IntN(365*24*60)) * time.Minute)
-		p := skranke.Purchase{Code: code, CentreID: centreID, Status: status, Acquirer: "nets",
-			Buyer:     skranke.Buyer{Name: name, Email: emails[b] + "." + strconv.Itoa(i) + "@example.no", Phone: fmt.Sprintf("+47 9%07d", r.IntN(1e7))},
-			CreatedAt: at, UpdatedAt: at, Seq: seq}
-		for j := 1 + r.IntN(3); j > 0; j-- {
-			pr := goods[r.IntN(len(goods))]
-			p.Lines = append(p.Lines, skranke.Line{ID: fmt.Sprint(len(p.Lines) + 1), ProductID: pr.ID, Name: pr.Name, Kind: pr.Kind,
-				Quantity: 1 + r.IntN(2), UnitPrice: pr.UnitPrice, VATRate: pr.VATRate})
-		}
+		p := g.next(centreID, i, seq)
+		code, status, name, at := p.Code, p.Status, p.Buyer.Name, p.CreatedAt
 		doc, err := json.Marshal(&p)
 		if err != nil {
 			return nil, fmt.Errorf("seed bulk: %w", err)
@@ -114,4 +86,52 @@ func (s *SQLite) SeedBulk(ctx context.Context, centreID string, n int) ([]string
 		return nil, fmt.Errorf("seed bulk: %w", err)
 	}
 	return codes, nil
+}
+
+// bulkGen makes the purchases SeedBulk inserts: random but repeatable for a
+// given size and starting seq, with codes unlike any in seen.
+type bulkGen struct {
+	r      *rand.Rand
+	seen   map[string]bool
+	emails []string
+	now    time.Time
+}
+
+func newBulkGen(n int, seq int64, seen map[string]bool) *bulkGen {
+	emails := make([]string, len(demoBuyers))
+	for i, b := range demoBuyers {
+		emails[i] = asciiName(b)
+	}
+	return &bulkGen{r: rand.New(rand.NewPCG(uint64(n), uint64(seq))), seen: seen, emails: emails,
+		now: time.Now().UTC().Truncate(time.Millisecond)}
+}
+
+// next returns the i-th purchase, numbered seq in the feed.
+func (g *bulkGen) next(centreID string, i int, seq int64) skranke.Purchase {
+	r := g.r
+	goods := demoProducts[:17]
+	code := skranke.NewReference()
+	for g.seen[code] {
+		code = skranke.NewReference()
+	}
+	g.seen[code] = true
+	status := skranke.Captured
+	switch x := r.IntN(10); {
+	case x == 0:
+		status = skranke.Authorized
+	case x == 1:
+		status = skranke.Pending
+	}
+	b := r.IntN(len(demoBuyers))
+	name := demoBuyers[b]
+	at := g.now.Add(-time.Duration(r.IntN(365*24*60)) * time.Minute)
+	p := skranke.Purchase{Code: code, CentreID: centreID, Status: status, Acquirer: "nets",
+		Buyer:     skranke.Buyer{Name: name, Email: g.emails[b] + "." + strconv.Itoa(i) + "@example.no", Phone: fmt.Sprintf("+47 9%07d", r.IntN(1e7))},
+		CreatedAt: at, UpdatedAt: at, Seq: seq}
+	for j := 1 + r.IntN(3); j > 0; j-- {
+		pr := goods[r.IntN(len(goods))]
+		p.Lines = append(p.Lines, skranke.Line{ID: fmt.Sprint(len(p.Lines) + 1), ProductID: pr.ID, Name: pr.Name, Kind: pr.Kind,
+			Quantity: 1 + r.IntN(2), UnitPrice: pr.UnitPrice, VATRate: pr.VATRate})
+	}
+	return p
 }

@@ -48,9 +48,11 @@ func pull(t *testing.T, c *client, since int64, limit int) []page {
 	}
 }
 
-func TestChangesFeed(t *testing.T) {
+func TestChangesFeed(t *testing.T) { eachStore(t, testChangesFeed) }
+
+func testChangesFeed(t *testing.T, s store) {
 	t.Parallel()
-	srv := shoptest.Start(t)
+	srv := s.start(t)
 	c := newClient(t, srv)
 
 	pages := pull(t, c, 0, 7)
@@ -125,8 +127,12 @@ func TestChangesFeed(t *testing.T) {
 // that a desk that follows the cursor ends with every item at its latest seq:
 // no change is ever committed below a cursor already handed out.
 func TestChangesCursorUnderConcurrentWrites(t *testing.T) {
+	eachStore(t, testChangesCursorUnderConcurrentWrites)
+}
+
+func testChangesCursorUnderConcurrentWrites(t *testing.T, s store) {
 	t.Parallel()
-	srv := shoptest.Start(t, shoptest.WithBulk(300))
+	srv := s.start(t, shoptest.WithBulk(300))
 	c := newClient(t, srv)
 	var codes []string
 	for _, p := range pull(t, c, 0, 1000)[0].Purchases {
@@ -167,7 +173,9 @@ func TestChangesCursorUnderConcurrentWrites(t *testing.T) {
 	}
 }
 
-func TestDemoSeedIsDeterministic(t *testing.T) {
+func TestDemoSeedIsDeterministic(t *testing.T) { eachStore(t, testDemoSeedIsDeterministic) }
+
+func testDemoSeedIsDeterministic(t *testing.T, s store) {
 	t.Parallel()
 	a, b := shop.DemoCodes(), shop.DemoCodes()
 	if !slices.Equal(a, b) {
@@ -189,11 +197,8 @@ func TestDemoSeedIsDeterministic(t *testing.T) {
 	ctx := context.Background()
 	var states [2][]shop.DemoCode
 	for i := range states {
-		db, err := shop.OpenSQLite(ctx, filepath.Join(t.TempDir(), "demo.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
+		db := s.open(t)
+		var err error
 		now := time.Now().Add(time.Duration(i) * 7 * time.Hour)
 		if seeded, err := shop.SeedDemo(ctx, db, now); err != nil || !seeded {
 			t.Fatalf("seed: %v %v", seeded, err)
@@ -227,15 +232,15 @@ func TestDemoSeedIsDeterministic(t *testing.T) {
 }
 
 func TestIdempotencyKeysArePurgedAfterRetention(t *testing.T) {
+	eachStore(t, testIdempotencyKeysArePurgedAfterRetention)
+}
+
+func testIdempotencyKeysArePurgedAfterRetention(t *testing.T, s store) {
 	t.Parallel()
 	ctx := context.Background()
-	db, err := shop.OpenSQLite(ctx, filepath.Join(t.TempDir(), "keys.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := s.open(t)
 	now := time.Now()
-	err = db.Update(ctx, func(tx shop.Tx) error {
+	err := db.Update(ctx, func(tx shop.Tx) error {
 		for i, age := range []time.Duration{shop.IdempotencyRetention + time.Hour, shop.IdempotencyRetention - time.Hour, time.Minute} {
 			if err := tx.PutIdempotency(shop.IdempotencyRecord{Scope: "desk:x", Key: fmt.Sprint(i), Fingerprint: "f",
 				Status: 201, ContentType: "application/json", Body: []byte("{}"), CreatedAt: now.Add(-age)}); err != nil {
@@ -263,8 +268,12 @@ func TestIdempotencyKeysArePurgedAfterRetention(t *testing.T) {
 }
 
 func TestChangesAreCompressedForClientsThatAsk(t *testing.T) {
+	eachStore(t, testChangesAreCompressedForClientsThatAsk)
+}
+
+func testChangesAreCompressedForClientsThatAsk(t *testing.T, s store) {
 	t.Parallel()
-	srv := shoptest.Start(t)
+	srv := s.start(t)
 	get := func(enc string) (*http.Response, []byte) {
 		req, _ := http.NewRequest("GET", srv.URL+shop.APIPrefix+"/changes?limit=1000", nil)
 		req.Header.Set("Authorization", "Bearer "+srv.DeskToken)

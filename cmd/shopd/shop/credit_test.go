@@ -11,9 +11,11 @@ import (
 	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
 )
 
-func TestCreditsAreForManagers(t *testing.T) {
+func TestCreditsAreForManagers(t *testing.T) { eachStore(t, testCreditsAreForManagers) }
+
+func testCreditsAreForManagers(t *testing.T, s store) {
 	t.Parallel()
-	srv := shoptest.Start(t)
+	srv := s.start(t)
 	c := newClient(t, srv)
 	code := srv.Code("paid-physical") // 149 + 2 × 249 = 647 kr.
 	path := "/purchases/" + code + "/credits"
@@ -78,9 +80,11 @@ func notify(t *testing.T, srv *shoptest.Server, secret string, n shop.Notificati
 	return c.do("POST", "/payments/notify", body, h)
 }
 
-func TestPaymentNotifications(t *testing.T) {
+func TestPaymentNotifications(t *testing.T) { eachStore(t, testPaymentNotifications) }
+
+func testPaymentNotifications(t *testing.T, s store) {
 	t.Parallel()
-	srv := shoptest.Start(t)
+	srv := s.start(t)
 	code := srv.Code("pending")
 	ev := shop.Notification{EventID: "ev-1", Reference: code, Status: skranke.Authorized, Acquirer: "nets"}
 
@@ -132,9 +136,11 @@ func TestPaymentNotifications(t *testing.T) {
 	})
 }
 
-func TestCreatePurchaseFromWebShop(t *testing.T) {
+func TestCreatePurchaseFromWebShop(t *testing.T) { eachStore(t, testCreatePurchaseFromWebShop) }
+
+func testCreatePurchaseFromWebShop(t *testing.T, s store) {
 	t.Parallel()
-	srv := shoptest.Start(t)
+	srv := s.start(t)
 	p := srv.CreatePurchase(skranke.Purchase{
 		Buyer:     skranke.Buyer{Name: "Åsmund Bjørkløf", Email: "asmund@example.no"},
 		PromoCode: "VÅR10",
@@ -160,9 +166,11 @@ func TestCreatePurchaseFromWebShop(t *testing.T) {
 		Lines: []skranke.Line{{Name: "Noe", Kind: skranke.Service, Quantity: 1, UnitPrice: 100, VATRate: 7}}}), http.StatusBadRequest)
 }
 
-func TestSignatures(t *testing.T) {
+func TestSignatures(t *testing.T) { eachStore(t, testSignatures) }
+
+func testSignatures(t *testing.T, s store) {
 	t.Parallel()
-	srv := shoptest.Start(t)
+	srv := s.start(t)
 	c := newClient(t, srv)
 	png := []byte("\x89PNG\r\n\x1a\n" + "fake-but-framed")
 	a := c.do("PUT", "/signatures/sig-1", png, map[string]string{"Content-Type": "image/png"})

@@ -15,9 +15,11 @@ import (
 	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
 )
 
-func TestIdempotency(t *testing.T) {
+func TestIdempotency(t *testing.T) { eachStore(t, testIdempotency) }
+
+func testIdempotency(t *testing.T, s store) {
 	t.Parallel()
-	srv := shoptest.Start(t)
+	srv := s.start(t)
 	c := newClient(t, srv)
 	code := srv.Code("many-lines")
 	path := "/purchases/" + code + "/deliveries"
@@ -102,9 +104,11 @@ func TestIdempotency(t *testing.T) {
 	})
 }
 
-func TestDeliveryRules(t *testing.T) {
+func TestDeliveryRules(t *testing.T) { eachStore(t, testDeliveryRules) }
+
+func testDeliveryRules(t *testing.T, s store) {
 	t.Parallel()
-	srv := shoptest.Start(t)
+	srv := s.start(t)
 	c := newClient(t, srv)
 
 	t.Run("over-delivery is refused with the current state", func(t *testing.T) {
@@ -206,9 +210,11 @@ func TestDeliveryRules(t *testing.T) {
 	})
 }
 
-func TestReadsAndErrors(t *testing.T) {
+func TestReadsAndErrors(t *testing.T) { eachStore(t, testReadsAndErrors) }
+
+func testReadsAndErrors(t *testing.T, s store) {
 	t.Parallel()
-	srv := shoptest.Start(t)
+	srv := s.start(t)
 	c := newClient(t, srv)
 
 	var desk struct {
@@ -277,10 +283,12 @@ func TestReadsAndErrors(t *testing.T) {
 	}
 }
 
-func TestOfflineDeliveryKeepsItsTime(t *testing.T) {
+func TestOfflineDeliveryKeepsItsTime(t *testing.T) { eachStore(t, testOfflineDeliveryKeepsItsTime) }
+
+func testOfflineDeliveryKeepsItsTime(t *testing.T, s store) {
 	t.Parallel()
 	now := time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
-	srv := shoptest.Start(t, shoptest.WithClock(func() time.Time { return now }))
+	srv := s.start(t, shoptest.WithClock(func() time.Time { return now }))
 	c := newClient(t, srv)
 	past := now.Add(-3 * time.Hour)
 	a := c.post("/purchases/"+srv.Code("paid-course")+"/deliveries", newKey(), shop.DeliveryRequest{ID: "offline-1", At: past})
@@ -324,10 +332,12 @@ type panicStore struct{ shop.Store }
 
 func (panicStore) View(context.Context, func(shop.Tx) error) error { panic("boom") }
 
-func TestServerFailuresAreJSON(t *testing.T) {
+func TestServerFailuresAreJSON(t *testing.T) { eachStore(t, testServerFailuresAreJSON) }
+
+func testServerFailuresAreJSON(t *testing.T, s store) {
 	t.Parallel()
 	t.Run("database gone", func(t *testing.T) {
-		srv := shoptest.Start(t)
+		srv := s.start(t)
 		c := newClient(t, srv)
 		srv.DB.Close()
 		a := c.get("/health")
@@ -342,7 +352,7 @@ func TestServerFailuresAreJSON(t *testing.T) {
 		}
 	})
 	t.Run("panic", func(t *testing.T) {
-		srv := shoptest.Start(t)
+		srv := s.start(t)
 		hs := httptest.NewServer(shop.New(panicStore{srv.DB}, shop.Config{}))
 		defer hs.Close()
 		c := newClient(t, srv)

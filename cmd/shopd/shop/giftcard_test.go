@@ -8,16 +8,17 @@ import (
 
 	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/cmd/shopd/shop"
-	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
 )
 
 func redeem(c *client, code, key string, amount skranke.Money) (answer, error) {
 	return tryPost(c, "/giftcards/"+code+"/redemptions", key, shop.RedeemRequest{ID: key, Amount: amount})
 }
 
-func TestRedemptionRemainderChain(t *testing.T) {
+func TestRedemptionRemainderChain(t *testing.T) { eachStore(t, testRedemptionRemainderChain) }
+
+func testRedemptionRemainderChain(t *testing.T, s store) {
 	t.Parallel()
-	srv := shoptest.Start(t)
+	srv := s.start(t)
 	c := newClient(t, srv)
 	card := srv.IssueCard(100000)
 	if !skranke.ValidCheck(card.Code) || len(card.Code) != skranke.GiftCardLen {
@@ -83,9 +84,11 @@ func TestRedemptionRemainderChain(t *testing.T) {
 // TestConcurrentRedemptions runs many desks against one card over real HTTP.
 // Each desk follows the chain to the newest remainder and tries again until
 // its amount is paid or the card cannot pay it.
-func TestConcurrentRedemptions(t *testing.T) {
+func TestConcurrentRedemptions(t *testing.T) { eachStore(t, testConcurrentRedemptions) }
+
+func testConcurrentRedemptions(t *testing.T, s store) {
 	t.Parallel()
-	srv := shoptest.Start(t)
+	srv := s.start(t)
 	const desks, want, initial = 60, 3000, 100000 // 60 × 30 kr wanted from 1 000 kr.
 	card := srv.IssueCard(initial)
 	start := make(chan struct{})
@@ -162,8 +165,12 @@ func TestConcurrentRedemptions(t *testing.T) {
 }
 
 func TestConcurrentRedemptionsWithOneKeyRedeemOnce(t *testing.T) {
+	eachStore(t, testConcurrentRedemptionsWithOneKeyRedeemOnce)
+}
+
+func testConcurrentRedemptionsWithOneKeyRedeemOnce(t *testing.T, s store) {
 	t.Parallel()
-	srv := shoptest.Start(t)
+	srv := s.start(t)
 	card := srv.IssueCard(50000)
 	key := newKey()
 	var wg gosync.WaitGroup
@@ -199,8 +206,12 @@ func TestConcurrentRedemptionsWithOneKeyRedeemOnce(t *testing.T) {
 }
 
 func TestGiftCardsSoldInWebShopAreIssuedWhenPaidAndHandedOverWithDelivery(t *testing.T) {
+	eachStore(t, testGiftCardsSoldInWebShopAreIssuedWhenPaidAndHandedOverWithDelivery)
+}
+
+func testGiftCardsSoldInWebShopAreIssuedWhenPaidAndHandedOverWithDelivery(t *testing.T, s store) {
 	t.Parallel()
-	srv := shoptest.Start(t)
+	srv := s.start(t)
 	c := newClient(t, srv)
 	p := srv.CreatePurchase(skranke.Purchase{
 		Buyer: skranke.Buyer{Name: "Øyvind Kløvstad"},

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/skranke/skranke/cmd/shopd/shop"
-	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
 )
 
 // documentedRoutes reads the paths and their operations from the OpenAPI
@@ -45,13 +44,15 @@ func documentedRoutes(t *testing.T, doc []byte) []string {
 	return routes
 }
 
-func TestOpenAPICoversEveryRoute(t *testing.T) {
+func TestOpenAPICoversEveryRoute(t *testing.T) { eachStore(t, testOpenAPICoversEveryRoute) }
+
+func testOpenAPICoversEveryRoute(t *testing.T, s store) {
 	t.Parallel()
 	doc, err := os.ReadFile("../openapi.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := shoptest.Start(t)
+	srv := s.start(t)
 	var served []string
 	for _, r := range srv.Shop.Routes() {
 		served = append(served, r.Method+" "+r.Path)

@@ -6,12 +6,15 @@ import (
 
 	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/cmd/shopd/shop"
-	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
 )
 
 func TestShoptestStopRestartKeepsAddressAndData(t *testing.T) {
+	eachStore(t, testShoptestStopRestartKeepsAddressAndData)
+}
+
+func testShoptestStopRestartKeepsAddressAndData(t *testing.T, s store) {
 	t.Parallel()
-	srv := shoptest.Start(t)
+	srv := s.start(t)
 	c := newClient(t, srv)
 	code := srv.Code("paid-course")
 	wantStatus(t, c.post("/purchases/"+code+"/deliveries", newKey(), shop.DeliveryRequest{ID: "restart-1"}), http.StatusCreated)
@@ -35,8 +38,12 @@ func TestShoptestStopRestartKeepsAddressAndData(t *testing.T) {
 }
 
 func TestShoptestDropResponsesAfterCommit(t *testing.T) {
+	eachStore(t, testShoptestDropResponsesAfterCommit)
+}
+
+func testShoptestDropResponsesAfterCommit(t *testing.T, s store) {
 	t.Parallel()
-	srv := shoptest.Start(t)
+	srv := s.start(t)
 	c := newClient(t, srv)
 	code := srv.Code("paid-physical")
 	key := newKey()

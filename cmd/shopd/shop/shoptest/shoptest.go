@@ -1,5 +1,6 @@
 // Package shoptest starts a real shopd on loopback for tests: a SQLite file
-// in a temporary directory, the demo chain seeded, and real HTTP. Stop and
+// in a temporary directory (or, WithPostgres, a fresh database on a private
+// PostgreSQL cluster), the demo chain seeded, and real HTTP. Stop and
 // Restart take the server away and bring it back on the same address and
 // database, for tests of desks working offline; DropResponses loses answers
 // after the server committed them, for tests of resending.
@@ -36,9 +37,9 @@ type Server struct {
 	DeskToken    string // Token of the demo desk "resepsjon-1".
 	ShopToken    string
 	NotifySecret string
-	DBPath       string
+	DBPath       string       // The SQLite file, or the PostgreSQL URL.
 	Shop         *shop.Server // Replaced by Restart; do not use it concurrently with Restart.
-	DB           *shop.SQLite // Replaced by Restart; closed while stopped.
+	DB           shop.DB      // Replaced by Restart; closed while stopped.
 
 	tb       testing.TB
 	opts     options
@@ -58,12 +59,13 @@ type options struct {
 	middleware func(http.Handler) http.Handler
 	logger     *slog.Logger
 	dbPath     string
+	pg         *Cluster
 }
 
 // Option changes how Start sets up the server.
 type Option func(*options)
 
-// WithBulk adds n bulk purchases to the demo centre (see shop.SQLite.SeedBulk).
+// WithBulk adds n bulk purchases to the demo centre (see shop.DB.SeedBulk).
 func WithBulk(n int) Option { return func(o *options) { o.bulk = n } }
 
 // WithClock makes the server read the time from now.
@@ -80,6 +82,9 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l 
 // WithDBPath keeps the database at path instead of in tb.TempDir().
 func WithDBPath(path string) Option { return func(o *options) { o.dbPath = path } }
 
+// WithPostgres keeps the shop in a new database on c instead of SQLite.
+func WithPostgres(c *Cluster) Option { return func(o *options) { o.pg = c } }
+
 // Start starts a seeded shopd on 127.0.0.1 and stops it when the test ends.
 func Start(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
@@ -88,11 +93,15 @@ func Start(tb testing.TB, opts ...Option) *Server {
 		o(&s.opts)
 	}
 	s.DBPath = s.opts.dbPath
-	if s.DBPath == "" {
+	switch {
+	case s.DBPath != "":
+	case s.opts.pg != nil:
+		s.DBPath = s.opts.pg.NewDatabase(tb)
+	default:
 		s.DBPath = filepath.Join(tb.TempDir(), "shopd.db")
 	}
 	ctx := context.Background()
-	db, err := shop.OpenSQLite(ctx, s.DBPath)
+	db, err := shop.Open(ctx, s.DBPath, shop.OpenOptions{})
 	if err != nil {
 		tb.Fatalf("shoptest: %v", err)
 	}
@@ -132,7 +141,7 @@ func openAPI() []byte {
 	return b
 }
 
-func (s *Server) serve(db *shop.SQLite, ln net.Listener) {
+func (s *Server) serve(db shop.DB, ln net.Listener) {
 	cfg := shop.Config{ShopToken: s.ShopToken, NotifySecret: s.NotifySecret, OpenAPI: openAPI(),
 		Logger: s.opts.logger, Now: s.opts.now}
 	s.DB = db
@@ -214,7 +223,7 @@ func (s *Server) Restart() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.stop()
-	db, err := shop.OpenSQLite(context.Background(), s.DBPath)
+	db, err := shop.Open(context.Background(), s.DBPath, shop.OpenOptions{})
 	if err != nil {
 		s.tb.Fatalf("shoptest: reopen database: %v", err)
 	}

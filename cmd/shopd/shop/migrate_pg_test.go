@@ -1,0 +1,127 @@
+package shop_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/skranke/skranke/cmd/shopd/shop"
+)
+
+// TestPostgresMigrationsRunOnceWhenShopdsStartTogether opens one empty
+// database from several shopd at the same moment, as a rolling deploy does:
+// every one must come up, and each migration must have run exactly once.
+func TestPostgresMigrationsRunOnceWhenShopdsStartTogether(t *testing.T) {
+	t.Parallel()
+	url := pg.Cluster(t).NewEmptyDatabase(t)
+	ctx := context.Background()
+	const n = 6
+	errs := make(chan error, n)
+	dbs := make(chan *shop.Postgres, n)
+	start := make(chan struct{})
+	for range n {
+		go func() {
+			<-start
+			db, err := shop.OpenPostgres(ctx, url, shop.PostgresOptions{MaxConns: 2})
+			errs <- err
+			dbs <- db
+		}()
+	}
+	close(start)
+	for range n {
+		if err := <-errs; err != nil {
+			t.Errorf("a shopd starting with the others failed: %v", err)
+		}
+		if db := <-dbs; db != nil {
+			defer db.Close()
+		}
+	}
+	files, _ := filepath.Glob("migrations/postgres/*.sql")
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var runs, versions, seqRows int
+	if err := conn.QueryRow(ctx, "SELECT count(*), count(DISTINCT version) FROM schema_migrations").Scan(&runs, &versions); err != nil {
+		t.Fatal(err)
+	}
+	if runs != len(files) || versions != len(files) {
+		t.Errorf("schema_migrations has %d rows of %d versions, want each of the %d migrations once", runs, versions, len(files))
+	}
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM meta WHERE key = 'seq'").Scan(&seqRows); err != nil || seqRows != 1 {
+		t.Errorf("meta holds %d seq rows (%v), want 1", seqRows, err)
+	}
+}
+
+// TestPostgresNewerDatabaseIsRefused: a shopd older than the database's
+// schema must not start, as on SQLite.
+func TestPostgresNewerDatabaseIsRefused(t *testing.T) {
+	t.Parallel()
+	url := pg.Cluster(t).NewDatabase(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = conn.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES (999, '0999_future.sql')")
+	conn.Close(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := shop.OpenPostgres(ctx, url, shop.PostgresOptions{})
+	if err == nil {
+		db.Close()
+		t.Fatal("a database of schema version 999 was opened")
+	}
+	if !strings.Contains(err.Error(), "newer than this shopd knows") {
+		t.Errorf("error %q does not say the database is newer", err)
+	}
+}
+
+// TestBothStoresHaveTheSameTables keeps the PostgreSQL schema in step with
+// SQLite's: shopd migrate-db copies table by table.
+func TestBothStoresHaveTheSameTables(t *testing.T) {
+	t.Parallel()
+	var sqliteTables []string
+	for _, f := range mustGlob(t, "migrations/*.sql") {
+		sqliteTables = append(sqliteTables, createdTables(t, f)...)
+	}
+	var pgTables []string
+	for _, f := range mustGlob(t, "migrations/postgres/*.sql") {
+		pgTables = append(pgTables, createdTables(t, f)...)
+	}
+	if strings.Join(sqliteTables, ",") != strings.Join(pgTables, ",") {
+		t.Errorf("SQLite creates tables %v, PostgreSQL %v", sqliteTables, pgTables)
+	}
+	if got := strings.Join(shop.Tables(), ","); got != strings.Join(pgTables, ",") {
+		t.Errorf("shop.Tables() is %s; the migrations create %v", got, pgTables)
+	}
+}
+
+func mustGlob(t *testing.T, pattern string) []string {
+	t.Helper()
+	files, err := filepath.Glob(pattern)
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no files match %s: %v", pattern, err)
+	}
+	return files
+}
+
+func createdTables(t *testing.T, file string) []string {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "CREATE TABLE "); ok {
+			out = append(out, strings.Fields(rest)[0])
+		}
+	}
+	return out
+}

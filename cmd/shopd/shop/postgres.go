@@ -1,0 +1,819 @@
+package shop
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/skranke/skranke"
+)
+
+//go:embed migrations/postgres/*.sql
+var pgMigrations embed.FS
+
+// Advisory lock keys. They are arbitrary but fixed: every shopd on one
+// database must use the same ones.
+const (
+	// pgWriteLock serializes write transactions across all shopd instances
+	// on one database (see Postgres).
+	pgWriteLock int64 = 0x536b72616e6b6501 // "Skranke" 01
+	// pgMigrateLock lets one shopd at a time look at and apply migrations.
+	pgMigrateLock int64 = 0x536b72616e6b6502
+)
+
+// Postgres is the shop's Store on a PostgreSQL server, for chains that run
+// several shopd processes behind a load balancer on one database.
+//
+// Every write transaction first takes one transaction-level advisory lock,
+// so that write transactions never overlap, on one shopd or across many:
+// the shop's rules (a card's balance, a line's delivered count, an
+// idempotency key) are checked and changed as if alone, exactly as on
+// SQLite, and a changes-feed sequence number is taken from a counter row
+// under that lock. PostgreSQL makes a commit visible before it releases the
+// transaction's locks, so the transaction holding seq n is visible before
+// any transaction can take n+1: sequence numbers become visible in order,
+// and a desk whose cursor passed n can never later meet a smaller one. (A
+// PostgreSQL SEQUENCE would not do: numbers taken at insert commit in any
+// order, and a reader moving past a gap would skip a change forever.) The
+// price is one writer at a time across the chain; reads, which are most
+// requests, run in parallel on REPEATABLE READ snapshots.
+//
+// Two things keep that one writer fast. Each shopd commits the Updates
+// that arrive together as one transaction, each in its own savepoint (see
+// committer): one lock hand-over and one WAL flush for the group. And
+// round trips, which is what a transaction holding the lock waits on, are
+// few: writes queue and go to the server in one batch with the next read
+// or with the COMMIT.
+type Postgres struct {
+	pool    *pgxpool.Pool // Reads (View), migrations.
+	writer  *pgxpool.Pool // Update: few connections, as only one can hold the write lock.
+	jobs    chan *pgJob   // Updates for the committer.
+	quit    chan struct{} // Closed by Close.
+	stopped chan struct{} // Closed when the committer has returned.
+	once    sync.Once
+}
+
+// PostgresOptions tunes OpenPostgres.
+type PostgresOptions struct {
+	// MaxConns caps the pool of connections for reads; 0 keeps pgx's
+	// default (the larger of 4 and the number of CPUs). Writes use two more.
+	MaxConns int
+}
+
+// IsPostgresURL reports whether a -db address names a PostgreSQL database
+// rather than a SQLite file.
+func IsPostgresURL(addr string) bool {
+	return strings.HasPrefix(addr, "postgres://") || strings.HasPrefix(addr, "postgresql://")
+}
+
+// OpenPostgres connects to the database at url (postgres://user@host/db)
+// and brings its schema up to date. Several shopd may open one database at
+// once: one of them migrates, the others wait for it and find it done.
+func OpenPostgres(ctx context.Context, url string, o PostgresOptions) (*Postgres, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("open shop database: %w", err)
+	}
+	if o.MaxConns > 0 {
+		cfg.MaxConns = int32(o.MaxConns)
+	}
+	wcfg := cfg.Copy()
+	wcfg.MaxConns = 2
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open shop database %s: %w", redact(cfg), err)
+	}
+	writer, err := pgxpool.NewWithConfig(ctx, wcfg)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open shop database %s: %w", redact(cfg), err)
+	}
+	s := &Postgres{pool: pool, writer: writer, jobs: make(chan *pgJob), quit: make(chan struct{}), stopped: make(chan struct{})}
+	go s.committer()
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open shop database %s: %w", redact(cfg), err)
+	}
+	return s, nil
+}
+
+// redact names a database without its password, for messages.
+func redact(cfg *pgxpool.Config) string {
+	c := cfg.ConnConfig
+	return fmt.Sprintf("postgres://%s@%s:%d/%s", c.User, c.Host, c.Port, c.Database)
+}
+
+// Close waits for the group being committed, then closes the pools.
+// Updates after Close fail.
+func (s *Postgres) Close() error {
+	s.once.Do(func() {
+		close(s.quit)
+		<-s.stopped
+		s.pool.Close()
+		s.writer.Close()
+	})
+	return nil
+}
+
+// Ping checks that the database answers.
+func (s *Postgres) Ping(ctx context.Context) error {
+	return s.pool.Ping(ctx)
+}
+
+// SchemaVersion returns the number of the newest migration applied.
+func (s *Postgres) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := s.pool.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&v)
+	return v, err
+}
+
+// pgMigration is one embedded migration script.
+type pgMigration struct {
+	version int
+	name    string
+	script  string
+}
+
+func pgMigrationList() ([]pgMigration, error) {
+	names, err := fs.Glob(pgMigrations, "migrations/postgres/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	var out []pgMigration
+	for _, name := range names {
+		base := path.Base(name)
+		num, _, _ := strings.Cut(base, "_")
+		v, err := strconv.Atoi(num)
+		if err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with a number", base)
+		}
+		b, err := pgMigrations.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, pgMigration{version: v, name: base, script: string(b)})
+	}
+	return out, nil
+}
+
+// migrate applies the embedded migrations the database lacks, each in its
+// own transaction, under an advisory lock that makes shopd processes
+// starting together take turns: the first applies, the rest find nothing
+// left to do.
+func (s *Postgres) migrate(ctx context.Context) error {
+	list, err := pgMigrationList()
+	if err != nil {
+		return err
+	}
+	newest := 0
+	if len(list) > 0 {
+		newest = list[len(list)-1].version
+	}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", pgMigrateLock); err != nil {
+		return fmt.Errorf("wait for the migration lock: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", pgMigrateLock)
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		name       TEXT NOT NULL,
+		applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	var current int
+	if err := conn.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&current); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if current > newest {
+		// An older shopd would write rows the newer schema does not expect.
+		return fmt.Errorf("database schema version %d is newer than this shopd knows (%d); update shopd", current, newest)
+	}
+	for _, m := range list {
+		if m.version <= current {
+			continue
+		}
+		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, m.script); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.version, m.name)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+		current = m.version
+	}
+	return nil
+}
+
+// View implements Store: fn reads one REPEATABLE READ snapshot. BEGIN
+// goes to the server with the first read.
+func (s *Postgres) View(ctx context.Context, fn func(Tx) error) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return skranke.E("read shop database", skranke.Internal, err)
+	}
+	// Release drops a connection left inside a transaction.
+	defer conn.Release()
+	t := &pgTx{ctx: ctx, c: conn, batch: &pgx.Batch{}}
+	t.queue("begin", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+	err = fn(t)
+	if t.begun {
+		if _, rerr := conn.Exec(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil && err == nil {
+			err = skranke.E("read shop database", skranke.Internal, rerr)
+		}
+	}
+	return err
+}
+
+// Update implements Store: fn runs under the chain-wide write lock, in
+// this shopd's next group commit (see committer).
+func (s *Postgres) Update(ctx context.Context, fn func(Tx) error) error {
+	j := &pgJob{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case s.jobs <- j:
+	case <-ctx.Done():
+		return skranke.E("write shop database", skranke.Unavailable, ctx.Err())
+	case <-s.quit:
+		return skranke.E("write shop database", skranke.Unavailable, "the database is closed")
+	}
+	// Once handed over, the job may commit: wait for the outcome.
+	return <-j.done
+}
+
+// pgJob is one Update waiting for its group.
+type pgJob struct {
+	ctx  context.Context
+	fn   func(Tx) error
+	done chan error
+}
+
+// maxGroup caps how many Updates share one commit.
+const maxGroup = 64
+
+// committer runs this shopd's write transactions: it takes the Updates
+// waiting at the moment and runs them one after another in one PostgreSQL
+// transaction under the write lock, each inside a savepoint, so that one
+// whose rules refuse it (or whose statement fails) is rolled back alone,
+// and commits them together: one WAL flush (fsync) for the group instead
+// of one each. Each Update still sees every earlier one's writes, as if
+// alone; the desk hears of its change only after the group's COMMIT.
+func (s *Postgres) committer() {
+	defer close(s.stopped)
+	for {
+		var group []*pgJob
+		select {
+		case j := <-s.jobs:
+			group = append(group, j)
+		case <-s.quit:
+			return
+		}
+	more:
+		for len(group) < maxGroup {
+			select {
+			case j := <-s.jobs:
+				group = append(group, j)
+			default:
+				break more
+			}
+		}
+		s.runGroup(group)
+	}
+}
+
+func (s *Postgres) runGroup(group []*pgJob) {
+	ctx := context.Background()
+	results := make([]error, len(group))
+	finish := func(err error) {
+		for i, j := range group {
+			if results[i] == nil {
+				results[i] = err
+			}
+			j.done <- results[i]
+		}
+	}
+	conn, err := s.writer.Acquire(ctx)
+	if err != nil {
+		finish(skranke.E("write shop database", skranke.Internal, err))
+		return
+	}
+	defer conn.Release()
+	t := &pgTx{ctx: ctx, c: conn, batch: &pgx.Batch{}}
+	t.queue("begin", "BEGIN ISOLATION LEVEL READ COMMITTED")
+	t.queue("take the write lock", "SELECT pg_advisory_xact_lock($1)", pgWriteLock)
+	ran := false
+	for i, j := range group {
+		if err := j.ctx.Err(); err != nil {
+			results[i] = skranke.E("write shop database", skranke.Unavailable, err)
+			continue
+		}
+		ran = true
+		t.queue("savepoint", "SAVEPOINT u")
+		mark, flushes := len(t.batch.QueuedQueries), t.flushes
+		// The statements run on the group's context: a desk hanging up
+		// must not cancel a statement and with it the others' commit.
+		err := runJob(t, j.fn)
+		if err == nil {
+			t.queue("release savepoint", "RELEASE SAVEPOINT u")
+			if err = t.flush(); err != nil {
+				err = skranke.E("write shop database", skranke.Internal, err)
+			}
+		}
+		if err != nil {
+			results[i] = err
+			if t.flushes == flushes {
+				// Nothing of this Update reached the server: forget it.
+				t.batch.QueuedQueries = t.batch.QueuedQueries[:mark]
+				t.ops = t.ops[:mark]
+			} else if conn.Conn().PgConn().TxStatus() == 'E' {
+				// A statement failed and the transaction refuses all but
+				// a rollback, even the preparing of the next batch's
+				// statements: roll back to the savepoint now.
+				t.batch.QueuedQueries, t.ops = nil, nil
+				if _, err := conn.Exec(ctx, "ROLLBACK TO SAVEPOINT u; RELEASE SAVEPOINT u", pgx.QueryExecModeSimpleProtocol); err != nil {
+					// The group is lost: all its Updates fail.
+					conn.Exec(ctx, "ROLLBACK", pgx.QueryExecModeSimpleProtocol)
+					for k := range results {
+						if k > i || results[k] == nil {
+							results[k] = skranke.E("write shop database", skranke.Internal, err)
+						}
+					}
+					finish(nil)
+					return
+				}
+			} else {
+				t.queue("roll back to savepoint", "ROLLBACK TO SAVEPOINT u")
+				t.queue("release savepoint", "RELEASE SAVEPOINT u")
+			}
+		}
+	}
+	if !ran {
+		finish(nil)
+		return
+	}
+	t.queue("commit", "COMMIT")
+	if err := t.flush(); err != nil {
+		conn.Exec(ctx, "ROLLBACK")
+		for i := range results {
+			if results[i] == nil {
+				results[i] = skranke.E("write shop database", skranke.Internal, err)
+			}
+		}
+	}
+	finish(nil)
+}
+
+// runJob runs fn, turning a panic into an error: the committer serves
+// every request, and one bug must not take the process down.
+func runJob(t *pgTx, fn func(Tx) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = skranke.E("write shop database", skranke.Internal, fmt.Sprintf("panic: %v", p))
+		}
+	}()
+	return fn(t)
+}
+
+// pgConn is what pgTx sends statements through.
+type pgConn interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// pgTx implements Tx on one connection inside a transaction. Statements
+// that need no answer (BEGIN, writes, COMMIT) queue and go to the server
+// in one batch with the next read.
+type pgTx struct {
+	ctx     context.Context
+	c       pgConn
+	batch   *pgx.Batch
+	ops     []string // What each queued statement is, for its error.
+	begun   bool     // BEGIN has been sent.
+	flushes int      // Batches sent so far.
+}
+
+func (t *pgTx) queue(op, query string, args ...any) {
+	t.batch.Queue(query, args...)
+	t.ops = append(t.ops, op)
+}
+
+// flush sends the queued writes.
+func (t *pgTx) flush() error {
+	if t.batch.Len() == 0 {
+		return nil
+	}
+	b, ops := t.batch, t.ops
+	t.batch, t.ops = &pgx.Batch{}, nil
+	t.begun = true
+	t.flushes++
+	err := t.c.SendBatch(t.ctx, b).Close()
+	if err != nil {
+		return internal(strings.Join(slices.Compact(ops), ", "), err)
+	}
+	return nil
+}
+
+// queryRow reads one row; queued writes go along in the same round trip.
+func (t *pgTx) queryRow(query string, args ...any) pgx.Row {
+	if t.batch.Len() == 0 {
+		return t.c.QueryRow(t.ctx, query, args...)
+	}
+	return &batchRow{t: t, query: query, args: args}
+}
+
+// batchRow is a read sent with the queued writes when it is scanned.
+type batchRow struct {
+	t     *pgTx
+	query string
+	args  []any
+}
+
+func (r *batchRow) Scan(dest ...any) error {
+	var scanErr error
+	scanned := false
+	r.t.batch.Queue(r.query, r.args...).QueryRow(func(row pgx.Row) error {
+		scanned = true
+		scanErr = row.Scan(dest...)
+		return scanErr
+	})
+	r.t.ops = append(r.t.ops, "read")
+	err := r.t.flush()
+	if scanned {
+		return scanErr
+	}
+	return err
+}
+
+// query reads rows after sending the queued writes.
+func (t *pgTx) query(query string, args ...any) (pgx.Rows, error) {
+	if err := t.flush(); err != nil {
+		return nil, err
+	}
+	return t.c.Query(t.ctx, query, args...)
+}
+
+func (t *pgTx) getDoc(op, what string, v any, query string, args ...any) error {
+	var doc []byte
+	err := t.queryRow(query, args...).Scan(&doc)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return skranke.E(op, skranke.NotFound, what+" not found")
+	}
+	if err != nil {
+		return internal(op, err)
+	}
+	if err := json.Unmarshal(doc, v); err != nil {
+		return internal(op, fmt.Errorf("decode %s: %w", what, err))
+	}
+	return nil
+}
+
+func pgListDocs[T any](t *pgTx, op string, query string, args ...any) ([]T, error) {
+	rows, err := t.query(query, args...)
+	if err != nil {
+		return nil, internal(op, err)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		var doc []byte
+		if err := rows.Scan(&doc); err != nil {
+			return nil, internal(op, err)
+		}
+		var v T
+		if err := json.Unmarshal(doc, &v); err != nil {
+			return nil, internal(op, err)
+		}
+		out = append(out, v)
+	}
+	return out, internal(op, rows.Err())
+}
+
+// exec queues a write.
+func (t *pgTx) exec(op, query string, args ...any) error {
+	t.queue(op, query, args...)
+	return nil
+}
+
+// nextSeq takes the next changes-feed number. Update holds the write lock,
+// so the number commits before anyone takes the next one.
+func (t *pgTx) nextSeq() (int64, error) {
+	var seq int64
+	err := t.queryRow("UPDATE meta SET value = value + 1 WHERE key = 'seq' RETURNING value").Scan(&seq)
+	return seq, internal("next seq", err)
+}
+
+func (t *pgTx) Centres() ([]skranke.Centre, error) {
+	return pgListDocs[skranke.Centre](t, "list centres", "SELECT doc FROM centres ORDER BY id")
+}
+
+func (t *pgTx) Centre(id string) (skranke.Centre, error) {
+	var c skranke.Centre
+	err := t.getDoc("get centre", "centre "+id, &c, "SELECT doc FROM centres WHERE id = $1", id)
+	return c, err
+}
+
+func (t *pgTx) PutCentre(c skranke.Centre) error {
+	doc, _ := json.Marshal(c)
+	return t.exec("put centre", `INSERT INTO centres (id, doc) VALUES ($1, $2)
+		ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`, c.ID, doc)
+}
+
+func (t *pgTx) DeskByToken(hash string) (skranke.DeskInfo, error) {
+	var d skranke.DeskInfo
+	err := t.getDoc("find desk", "desk", &d, "SELECT doc FROM desks WHERE token_hash = $1", hash)
+	return d, err
+}
+
+func (t *pgTx) PutDesk(d skranke.DeskInfo, tokenHash string) error {
+	doc, _ := json.Marshal(d)
+	// SQLite's INSERT OR REPLACE also drops another desk holding the token.
+	if err := t.exec("put desk", "DELETE FROM desks WHERE token_hash = $1 AND id <> $2", tokenHash, d.ID); err != nil {
+		return err
+	}
+	return t.exec("put desk", `INSERT INTO desks (id, centre_id, token_hash, doc) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (id) DO UPDATE SET centre_id = excluded.centre_id, token_hash = excluded.token_hash, doc = excluded.doc`,
+		d.ID, d.CentreID, tokenHash, doc)
+}
+
+func (t *pgTx) Staff(centreID string) ([]skranke.Staff, error) {
+	return pgListDocs[skranke.Staff](t, "list staff", "SELECT doc FROM staff WHERE centre_id = $1 ORDER BY id", centreID)
+}
+
+func (t *pgTx) StaffMember(id string) (skranke.Staff, error) {
+	var s skranke.Staff
+	err := t.getDoc("get staff", "staff member "+id, &s, "SELECT doc FROM staff WHERE id = $1", id)
+	return s, err
+}
+
+func (t *pgTx) PutStaff(s skranke.Staff) error {
+	doc, _ := json.Marshal(s)
+	return t.exec("put staff", `INSERT INTO staff (id, centre_id, role, doc) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (id) DO UPDATE SET centre_id = excluded.centre_id, role = excluded.role, doc = excluded.doc`,
+		s.ID, s.CentreID, string(s.Role), doc)
+}
+
+func (t *pgTx) Products() ([]skranke.Product, error) {
+	return pgListDocs[skranke.Product](t, "list products", "SELECT doc FROM products ORDER BY id")
+}
+
+func (t *pgTx) Product(id string) (skranke.Product, error) {
+	var p skranke.Product
+	err := t.getDoc("get product", "product "+id, &p, "SELECT doc FROM products WHERE id = $1", id)
+	return p, err
+}
+
+func (t *pgTx) PutProduct(p skranke.Product) error {
+	doc, _ := json.Marshal(p)
+	return t.exec("put product", `INSERT INTO products (id, kind, doc) VALUES ($1, $2, $3)
+		ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, doc = excluded.doc`, p.ID, string(p.Kind), doc)
+}
+
+func (t *pgTx) Purchase(code string) (*skranke.Purchase, error) {
+	var p skranke.Purchase
+	if err := t.getDoc("get purchase", "purchase "+code, &p, "SELECT doc FROM purchases WHERE code = $1", code); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+func (t *pgTx) PutPurchase(p *skranke.Purchase) error {
+	const op = "put purchase"
+	seq, err := t.nextSeq()
+	if err != nil {
+		return err
+	}
+	p.Seq = seq
+	doc, err := json.Marshal(p)
+	if err != nil {
+		return internal(op, err)
+	}
+	if err := t.exec(op, `INSERT INTO purchases (code, centre_id, status, buyer_name, seq, created_at, updated_at, doc)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (code) DO UPDATE SET status = excluded.status, buyer_name = excluded.buyer_name,
+			seq = excluded.seq, updated_at = excluded.updated_at, doc = excluded.doc`,
+		p.Code, p.CentreID, string(p.Status), p.Buyer.Name, seq, p.CreatedAt.UnixMilli(), p.UpdatedAt.UnixMilli(), doc); err != nil {
+		return err
+	}
+	if len(p.Lines) == 0 {
+		return nil
+	}
+	// All lines in one statement: one round trip whatever their number.
+	n := len(p.Lines)
+	ids, products, names, kinds := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	qty, price, vat, disc, deliv := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	for i, l := range p.Lines {
+		ids[i], products[i], names[i], kinds[i] = l.ID, l.ProductID, l.Name, string(l.Kind)
+		qty[i], price[i], vat[i], disc[i], deliv[i] = int64(l.Quantity), int64(l.UnitPrice), int64(l.VATRate), int64(l.Discount), int64(l.Delivered)
+	}
+	return t.exec(op, `INSERT INTO purchase_lines (purchase_code, line_id, product_id, name, kind, quantity, unit_price, vat_rate, discount, delivered)
+		SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[])
+		ON CONFLICT (purchase_code, line_id) DO UPDATE SET quantity = excluded.quantity, delivered = excluded.delivered,
+			unit_price = excluded.unit_price, discount = excluded.discount`,
+		p.Code, ids, products, names, kinds, qty, price, vat, disc, deliv)
+}
+
+func (t *pgTx) Delivery(id string) (skranke.Delivery, error) {
+	var d skranke.Delivery
+	err := t.getDoc("get delivery", "delivery "+id, &d, "SELECT doc FROM deliveries WHERE id = $1", id)
+	return d, err
+}
+
+func (t *pgTx) AddDelivery(centreID string, d skranke.Delivery) error {
+	doc, _ := json.Marshal(d)
+	return t.exec("add delivery", "INSERT INTO deliveries (id, purchase_code, centre_id, at, doc) VALUES ($1, $2, $3, $4, $5)",
+		d.ID, d.PurchaseCode, centreID, d.At.UnixNano(), doc)
+}
+
+func (t *pgTx) Credit(id string) (skranke.Credit, error) {
+	var c skranke.Credit
+	err := t.getDoc("get credit", "credit "+id, &c, "SELECT doc FROM credits WHERE id = $1", id)
+	return c, err
+}
+
+func (t *pgTx) AddCredit(centreID string, c skranke.Credit) error {
+	doc, _ := json.Marshal(c)
+	return t.exec("add credit", "INSERT INTO credits (id, purchase_code, centre_id, at, doc) VALUES ($1, $2, $3, $4, $5)",
+		c.ID, c.PurchaseCode, centreID, c.At.UnixNano(), doc)
+}
+
+func (t *pgTx) Card(code string) (*skranke.Card, error) {
+	var c skranke.Card
+	if err := t.getDoc("get gift card", "gift card "+code, &c, "SELECT doc FROM cards WHERE code = $1", code); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func (t *pgTx) PutCard(c *skranke.Card) error {
+	const op = "put gift card"
+	seq, err := t.nextSeq()
+	if err != nil {
+		return err
+	}
+	c.Seq = seq
+	doc, err := json.Marshal(c)
+	if err != nil {
+		return internal(op, err)
+	}
+	return t.exec(op, `INSERT INTO cards (code, centre_id, status, balance, parent_code, purchase_code, seq, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (code) DO UPDATE SET status = excluded.status, balance = excluded.balance, seq = excluded.seq, doc = excluded.doc`,
+		c.Code, c.CentreID, string(c.Status), int64(c.Balance), nullable(c.ParentCode), nullable(c.PurchaseCode), seq, doc)
+}
+
+func (t *pgTx) CardsOfPurchase(code string) ([]skranke.Card, error) {
+	return pgListDocs[skranke.Card](t, "list gift cards of purchase",
+		"SELECT doc FROM cards WHERE purchase_code = $1 AND parent_code IS NULL ORDER BY seq", code)
+}
+
+func (t *pgTx) Redemption(id string) (skranke.Redemption, error) {
+	var r skranke.Redemption
+	err := t.getDoc("get redemption", "redemption "+id, &r, "SELECT doc FROM redemptions WHERE id = $1", id)
+	return r, err
+}
+
+func (t *pgTx) AddRedemption(centreID string, r skranke.Redemption) error {
+	doc, _ := json.Marshal(r)
+	return t.exec("add redemption", "INSERT INTO redemptions (id, card_code, centre_id, at, doc) VALUES ($1, $2, $3, $4, $5)",
+		r.ID, r.CardCode, centreID, r.At.UnixNano(), doc)
+}
+
+func (t *pgTx) Redemptions(cardCodes []string) ([]skranke.Redemption, error) {
+	if len(cardCodes) == 0 {
+		return []skranke.Redemption{}, nil
+	}
+	return pgListDocs[skranke.Redemption](t, "list redemptions",
+		"SELECT doc FROM redemptions WHERE card_code = ANY($1) ORDER BY at, id", cardCodes)
+}
+
+func (t *pgTx) Signature(id string) (Signature, error) {
+	s := Signature{ID: id}
+	var at int64
+	err := t.queryRow("SELECT centre_id, desk_id, png, created_at FROM signatures WHERE id = $1", id).
+		Scan(&s.CentreID, &s.DeskID, &s.PNG, &at)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return s, skranke.E("get signature", skranke.NotFound, "signature "+id+" not found")
+	}
+	s.At = time.UnixMilli(at).UTC()
+	return s, internal("get signature", err)
+}
+
+func (t *pgTx) PutSignature(s Signature) error {
+	return t.exec("put signature", "INSERT INTO signatures (id, centre_id, desk_id, png, created_at) VALUES ($1, $2, $3, $4, $5)",
+		s.ID, s.CentreID, s.DeskID, s.PNG, s.At.UnixMilli())
+}
+
+func (t *pgTx) Changes(centreID string, since int64, limit int) (Changes, error) {
+	const op = "read changes"
+	ch := Changes{Next: since, Purchases: []json.RawMessage{}, Cards: []json.RawMessage{}}
+	// One statement over both tables: a page costs one round trip.
+	rows, err := t.query(`(SELECT seq, false, doc FROM purchases WHERE centre_id = $1 AND seq > $2 ORDER BY seq LIMIT $3)
+		UNION ALL (SELECT seq, true, doc FROM cards WHERE centre_id = $1 AND seq > $2 ORDER BY seq LIMIT $3)
+		ORDER BY 1 LIMIT $3`, centreID, since, limit+1)
+	if err != nil {
+		return ch, internal(op, err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var seq int64
+		var card bool
+		var doc []byte
+		if err := rows.Scan(&seq, &card, &doc); err != nil {
+			return ch, internal(op, err)
+		}
+		if n == limit {
+			ch.More = true
+			break
+		}
+		n++
+		if card {
+			ch.Cards = append(ch.Cards, doc)
+		} else {
+			ch.Purchases = append(ch.Purchases, doc)
+		}
+		ch.Next = seq
+	}
+	return ch, internal(op, rows.Err())
+}
+
+func (t *pgTx) Activity(centreID string, from, to time.Time) (Activity, error) {
+	var a Activity
+	var err error
+	f, u := from.UnixNano(), to.UnixNano()
+	if a.Deliveries, err = pgListDocs[skranke.Delivery](t, "list deliveries",
+		"SELECT doc FROM deliveries WHERE centre_id = $1 AND at >= $2 AND at < $3 ORDER BY at, id", centreID, f, u); err != nil {
+		return a, err
+	}
+	if a.Redemptions, err = pgListDocs[skranke.Redemption](t, "list redemptions",
+		"SELECT doc FROM redemptions WHERE centre_id = $1 AND at >= $2 AND at < $3 ORDER BY at, id", centreID, f, u); err != nil {
+		return a, err
+	}
+	a.Credits, err = pgListDocs[skranke.Credit](t, "list credits",
+		"SELECT doc FROM credits WHERE centre_id = $1 AND at >= $2 AND at < $3 ORDER BY at, id", centreID, f, u)
+	return a, err
+}
+
+func (t *pgTx) Idempotency(scope, key string) (IdempotencyRecord, error) {
+	r := IdempotencyRecord{Scope: scope, Key: key}
+	var at int64
+	err := t.queryRow(
+		"SELECT fingerprint, status, content_type, body, created_at FROM idempotency WHERE scope = $1 AND key = $2", scope, key).
+		Scan(&r.Fingerprint, &r.Status, &r.ContentType, &r.Body, &at)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return r, skranke.E("get idempotency key", skranke.NotFound, "no such key")
+	}
+	r.CreatedAt = time.UnixMilli(at).UTC()
+	return r, internal("get idempotency key", err)
+}
+
+func (t *pgTx) PutIdempotency(r IdempotencyRecord) error {
+	return t.exec("put idempotency key",
+		"INSERT INTO idempotency (scope, key, fingerprint, status, content_type, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+		r.Scope, r.Key, r.Fingerprint, r.Status, r.ContentType, r.Body, r.CreatedAt.UnixMilli())
+}
+
+func (t *pgTx) PurgeIdempotency(before time.Time) (int64, error) {
+	if err := t.flush(); err != nil {
+		return 0, err
+	}
+	tag, err := t.c.Exec(t.ctx, "DELETE FROM idempotency WHERE created_at < $1", before.UnixMilli())
+	if err != nil {
+		return 0, internal("purge idempotency keys", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+func (t *pgTx) PaymentEvent(id string) (bool, error) {
+	var one int
+	err := t.queryRow("SELECT 1 FROM payment_events WHERE id = $1", id).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, internal("get payment event", err)
+}
+
+func (t *pgTx) AddPaymentEvent(id, reference string, status skranke.PaymentStatus, at time.Time) error {
+	return t.exec("add payment event", "INSERT INTO payment_events (id, reference, status, at) VALUES ($1, $2, $3, $4)",
+		id, reference, string(status), at.UnixMilli())
+}

@@ -1,0 +1,82 @@
+package shop_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/skranke/skranke"
+	"github.com/skranke/skranke/cmd/shopd/shop"
+)
+
+// TestConcurrentUpdatesFailAlone runs many Updates at once, some refused by
+// their rules after writing and some failing in the database, and checks
+// that exactly the others' writes are kept: PostgreSQL commits concurrent
+// Updates together, and one's failure must not touch its neighbours.
+func TestConcurrentUpdatesFailAlone(t *testing.T) { eachStore(t, testConcurrentUpdatesFailAlone) }
+
+func testConcurrentUpdatesFailAlone(t *testing.T, s store) {
+	t.Parallel()
+	db := s.open(t)
+	ctx := context.Background()
+	refused := errors.New("refused by the rules")
+	const n = 60
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			errs[i] = db.Update(ctx, func(tx shop.Tx) error {
+				id := fmt.Sprintf("c-%02d", i)
+				if err := tx.PutCentre(skranke.Centre{ID: id, Name: id}); err != nil {
+					return err
+				}
+				switch i % 3 {
+				case 1:
+					return refused
+				case 2:
+					// A delivery of a purchase that does not exist breaks
+					// a foreign key: the database refuses the write.
+					return tx.AddDelivery(id, skranke.Delivery{ID: "d-" + id, PurchaseCode: "NOSUCHP", At: time.Now()})
+				}
+				_, err := tx.Centre(id)
+				return err
+			})
+		})
+	}
+	close(start)
+	wg.Wait()
+	var centres []skranke.Centre
+	if err := db.View(ctx, func(tx shop.Tx) error {
+		var err error
+		centres, err = tx.Centres()
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	kept := map[string]bool{}
+	for _, c := range centres {
+		kept[c.ID] = true
+	}
+	for i, err := range errs {
+		id := fmt.Sprintf("c-%02d", i)
+		switch i % 3 {
+		case 0:
+			if err != nil || !kept[id] {
+				t.Errorf("update %d: %v, kept %v; want it committed", i, err, kept[id])
+			}
+		case 1:
+			if !errors.Is(err, refused) || kept[id] {
+				t.Errorf("update %d: %v, kept %v; want the rules' error and nothing kept", i, err, kept[id])
+			}
+		case 2:
+			if err == nil || kept[id] {
+				t.Errorf("update %d: %v, kept %v; want a database error and nothing kept", i, err, kept[id])
+			}
+		}
+	}
+}
