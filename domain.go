@@ -289,6 +289,9 @@ type Delivery struct {
 	StaffName    string          `json:"staff_name,omitempty"`
 	At           time.Time       `json:"at"`
 	SignatureID  string          `json:"signature_id,omitempty"`
+	// StatedByDesk marks a delivery recorded offline: no staff session
+	// proved who handed it over; StaffID is what the desk stated.
+	StatedByDesk bool `json:"stated_by_desk,omitempty"`
 }
 
 // GiftCardStatus is the life-cycle state of a gift card.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -93,6 +94,10 @@ func dsn(path string, readOnly bool) string {
 	// FULL: a delivery acknowledged to staff survives a power cut, not only a crash.
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "foreign_keys(ON)")
+	// Deleted rows are overwritten, not left in free pages: purged buyer
+	// data, sent signatures and old PIN digests must not be recoverable
+	// from the file (docs/privacy.md).
+	q.Add("_pragma", "secure_delete(ON)")
 	if readOnly {
 		q.Add("_pragma", "query_only(ON)")
 	} else {
@@ -104,11 +109,41 @@ func dsn(path string, readOnly bool) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
+// private makes the cache's folder (0700) and database file (0600) readable
+// by the desk's user only, creating them so or correcting older ones, before
+// SQLite opens the file: SQLite creates its -wal and -shm files with the
+// database file's permissions. Staff names, buyers and the outbox are in it.
+func private(path string) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	// A shared folder such as /tmp (sticky) is left as it is: the file's
+	// own permissions keep the data private there.
+	if fi, err := os.Stat(dir); err == nil && fi.Mode()&os.ModeSticky == 0 && fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("make data directory %s private: %w", dir, err)
+		}
+		slog.Info("data directory made private (0700)", "dir", dir)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("make %s private: %w", p, err)
+		}
+	}
+	return nil
+}
+
 // openCache opens or creates the cache database at path and brings its schema
 // up to date.
 func openCache(ctx context.Context, path string) (*cache, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, skranke.E("sync.openCache", skranke.Internal, fmt.Errorf("create data directory: %w", err))
+	if err := private(path); err != nil {
+		return nil, skranke.E("sync.openCache", skranke.Internal, err)
 	}
 	w, err := sql.Open("sqlite", dsn(path, false))
 	if err != nil {

@@ -3,6 +3,8 @@ package sync
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,6 +40,9 @@ type ClientOptions struct {
 	Retries      int           // Extra attempts for retryable requests; 0 means 2, negative means none.
 	RetryWait    time.Duration // First wait between attempts; 0 means 100 ms.
 	MaxRetryWait time.Duration // Longest wait between attempts; 0 means 1 s.
+	// RootCAs, when set, are the certificate authorities the shop's
+	// certificate must chain to, instead of the system's (see LoadCAFile).
+	RootCAs *x509.CertPool
 }
 
 // NewClient returns a client for the shop at baseURL (such as
@@ -67,6 +72,7 @@ func NewClient(baseURL, token string, opt ClientOptions) *Client {
 		TLSHandshakeTimeout:   opt.Timeout,
 		ResponseHeaderTimeout: opt.Timeout,
 		ForceAttemptHTTP2:     true,
+		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: opt.RootCAs},
 	}
 	r := resty.New().
 		SetTransport(transport).
@@ -110,6 +116,9 @@ func retryable(req *resty.Request) bool {
 	case http.MethodPut:
 		return true // PUT /signatures/{id} is idempotent by id.
 	}
+	if strings.HasSuffix(req.URL, "/resolve") {
+		return true // Resolving again returns the same settlement.
+	}
 	return req.Header.Get("Idempotency-Key") != ""
 }
 
@@ -152,7 +161,7 @@ type call struct {
 	raw     []byte // Sent as is with ctype.
 	ctype   string
 	idemKey string
-	staffID string
+	session string // The staff session token, sent as X-Staff-Session.
 }
 
 // do sends c and returns the body of a 2xx answer, or an *Error.
@@ -164,8 +173,8 @@ func (cl *Client) do(ctx context.Context, c call) ([]byte, error) {
 	if c.idemKey != "" {
 		req.SetHeader("Idempotency-Key", c.idemKey)
 	}
-	if c.staffID != "" {
-		req.SetHeader("X-Staff-ID", c.staffID)
+	if c.session != "" {
+		req.SetHeader("X-Staff-Session", c.session)
 	}
 	switch {
 	case c.raw != nil:
@@ -291,7 +300,8 @@ func (cl *Client) Desk(ctx context.Context) (skranke.DeskInfo, skranke.Centre, e
 	return v.Desk, v.Centre, err
 }
 
-// Staff lists the staff of the desk's centre with their PIN digests.
+// Staff lists the staff of the desk's centre: who may log in, never
+// anything derived from their PINs.
 func (cl *Client) Staff(ctx context.Context) ([]skranke.Staff, error) {
 	b, err := cl.do(ctx, call{op: "sync.Client.Staff", method: http.MethodGet, path: "/staff"})
 	if err != nil {
@@ -326,6 +336,11 @@ type DeliveryBody struct {
 	Lines       []skranke.DeliveredLine `json:"lines"`
 	At          time.Time               `json:"at"`
 	SignatureID string                  `json:"signature_id"`
+	// RecordedOffline marks a delivery sent without a staff session: the
+	// shop stores it as "offline, stated by the desk", StatedBy being the
+	// staff member the desk says handed it over.
+	RecordedOffline bool   `json:"recorded_offline,omitempty"`
+	StatedBy        string `json:"stated_by,omitempty"`
 }
 
 // DeliveryAnswer is the shop's answer to a delivery.
@@ -338,10 +353,12 @@ type DeliveryAnswer struct {
 }
 
 // Deliver posts a delivery; the delivery's ID is its idempotency key.
-func (cl *Client) Deliver(ctx context.Context, code, staffID string, body DeliveryBody) (DeliveryAnswer, error) {
+// session is the staff session of whoever hands over, or empty for a
+// delivery recorded offline (body.RecordedOffline and body.StatedBy set).
+func (cl *Client) Deliver(ctx context.Context, code, session string, body DeliveryBody) (DeliveryAnswer, error) {
 	var a DeliveryAnswer
 	b, err := cl.do(ctx, call{op: "sync.Client.Deliver", method: http.MethodPost, path: "/purchases/" + url.PathEscape(code) + "/deliveries",
-		body: body, idemKey: body.ID, staffID: staffID})
+		body: body, idemKey: body.ID, session: session})
 	if err != nil {
 		return a, err
 	}
@@ -349,16 +366,18 @@ func (cl *Client) Deliver(ctx context.Context, code, staffID string, body Delive
 	return a, err
 }
 
-// PutSignature stores a signature PNG under id.
-func (cl *Client) PutSignature(ctx context.Context, id, staffID string, png []byte) error {
+// PutSignature stores a signature PNG under id, with the staff session of
+// whoever took it when there is one.
+func (cl *Client) PutSignature(ctx context.Context, id, session string, png []byte) error {
 	_, err := cl.do(ctx, call{op: "sync.Client.PutSignature", method: http.MethodPut, path: "/signatures/" + url.PathEscape(id),
-		raw: png, ctype: "image/png", staffID: staffID})
+		raw: png, ctype: "image/png", session: session})
 	return err
 }
 
-// Signature fetches a signature PNG.
-func (cl *Client) Signature(ctx context.Context, id string) ([]byte, error) {
-	b, err := cl.do(ctx, call{op: "sync.Client.Signature", method: http.MethodGet, path: "/signatures/" + url.PathEscape(id)})
+// Signature fetches a signature PNG, with the staff session of a manager
+// (the shop shows signatures to managers only).
+func (cl *Client) Signature(ctx context.Context, id, session string) ([]byte, error) {
+	b, err := cl.do(ctx, call{op: "sync.Client.Signature", method: http.MethodGet, path: "/signatures/" + url.PathEscape(id), session: session})
 	if err != nil {
 		return nil, err
 	}
@@ -406,10 +425,10 @@ type RedemptionAnswer struct {
 }
 
 // Redeem posts a redemption; its ID is the idempotency key.
-func (cl *Client) Redeem(ctx context.Context, code, staffID string, body RedemptionBody) (RedemptionAnswer, error) {
+func (cl *Client) Redeem(ctx context.Context, code, session string, body RedemptionBody) (RedemptionAnswer, error) {
 	var a RedemptionAnswer
 	b, err := cl.do(ctx, call{op: "sync.Client.Redeem", method: http.MethodPost, path: "/giftcards/" + url.PathEscape(code) + "/redemptions",
-		body: body, idemKey: body.ID, staffID: staffID})
+		body: body, idemKey: body.ID, session: session})
 	if err != nil {
 		return a, err
 	}
@@ -432,10 +451,10 @@ type CreditAnswer struct {
 }
 
 // Credit posts a credit; its ID is the idempotency key.
-func (cl *Client) Credit(ctx context.Context, code, staffID string, body CreditBody) (CreditAnswer, error) {
+func (cl *Client) Credit(ctx context.Context, code, session string, body CreditBody) (CreditAnswer, error) {
 	var a CreditAnswer
 	b, err := cl.do(ctx, call{op: "sync.Client.Credit", method: http.MethodPost, path: "/purchases/" + url.PathEscape(code) + "/credits",
-		body: body, idemKey: body.ID, staffID: staffID})
+		body: body, idemKey: body.ID, session: session})
 	if err != nil {
 		return a, err
 	}
@@ -481,4 +500,74 @@ func (cl *Client) Deliveries(ctx context.Context, from, to time.Time) (Deliverie
 	}
 	err = decode("sync.Client.Deliveries", b, &a)
 	return a, err
+}
+
+// StaffSession is a staff member's session at the shop: proof, bound to
+// this desk's token, that they gave their PIN to the shop. Staff actions
+// carry its Token; the shop takes name and role from it.
+type StaffSession struct {
+	Token     string        `json:"token"`
+	Staff     skranke.Staff `json:"staff"`
+	ExpiresAt time.Time     `json:"expires_at"`
+}
+
+// OpenSession asks the shop to check a staff member's PIN and open a staff
+// session. A wrong PIN fails with kind Unauthorized, a member the shop has
+// locked after repeated wrong PINs with kind Locked.
+func (cl *Client) OpenSession(ctx context.Context, staffID, pin string) (StaffSession, error) {
+	const op = "sync.Client.OpenSession"
+	var s StaffSession
+	b, err := cl.do(ctx, call{op: op, method: http.MethodPost, path: "/staff/sessions",
+		body: map[string]string{"staff_id": staffID, "pin": pin}})
+	if err != nil {
+		return s, err
+	}
+	if err := decode(op, b, &s); err != nil {
+		return s, err
+	}
+	if s.Token == "" || s.Staff.ID == "" {
+		return s, skranke.E(op, skranke.Internal, "the shop opened a staff session without a token or staff member")
+	}
+	return s, nil
+}
+
+// EndSession ends a staff session at the shop (lock, logout, idle lock).
+func (cl *Client) EndSession(ctx context.Context, session string) error {
+	_, err := cl.do(ctx, call{op: "sync.Client.EndSession", method: http.MethodDelete, path: "/staff/sessions/current", session: session})
+	return err
+}
+
+// Resolution is the shop's definitive word on an action whose answer was
+// lost: applied, with the answer the original request got, or abandoned,
+// which the shop has recorded so that the original can never apply later.
+type Resolution struct {
+	State  string          `json:"state"` // "applied" or "abandoned".
+	Status int             `json:"status"`
+	Body   json.RawMessage `json:"body"`
+}
+
+// Resolve settles the action with the given idempotency key (POST
+// /actions/{key}/resolve). session is the staff session of the original
+// action, when the desk still has it.
+func (cl *Client) Resolve(ctx context.Context, key, session string) (Resolution, error) {
+	const op = "sync.Client.Resolve"
+	var r Resolution
+	b, err := cl.do(ctx, call{op: op, method: http.MethodPost, path: "/actions/" + url.PathEscape(key) + "/resolve",
+		session: session})
+	if err != nil {
+		return r, err
+	}
+	if err := decode(op, b, &r); err != nil {
+		return r, err
+	}
+	switch r.State {
+	case "abandoned":
+	case "applied":
+		if len(r.Body) == 0 {
+			return r, skranke.E(op, skranke.Internal, unreadableAnswer{errors.New("the shop says the action was applied but sent no answer")})
+		}
+	default:
+		return r, skranke.E(op, skranke.Internal, unreadableAnswer{fmt.Errorf("the shop resolved action %s as %q", key, r.State)})
+	}
+	return r, nil
 }

@@ -126,6 +126,7 @@ type Desk struct {
 	subs     map[int]chan struct{}
 	nextSub  int
 	inflight map[string]bool // Idempotency keys being sent while staff wait.
+	sessions map[string]staffSession // Open staff sessions by staff ID.
 }
 
 // Open opens (creating if needed) the cache in cfg.DataDir and returns a desk.
@@ -157,6 +158,7 @@ func Open(ctx context.Context, cfg Config) (*Desk, error) {
 		closed:   make(chan struct{}),
 		subs:     map[int]chan struct{}{},
 		inflight: map[string]bool{},
+		sessions: map[string]staffSession{},
 	}
 	if v, _ := c.meta(ctx, "last_sync"); v != "" {
 		d.lastSync, _ = time.Parse(time.RFC3339Nano, v)
@@ -171,6 +173,7 @@ func Open(ctx context.Context, cfg Config) (*Desk, error) {
 func (d *Desk) Close() error {
 	var err error
 	d.once.Do(func() {
+		d.endAllSessions(context.Background())
 		close(d.closed)
 		// Wait for a send in progress so its outcome is recorded.
 		select {
@@ -249,6 +252,13 @@ func (d *Desk) noteReach(err error) {
 	if back {
 		d.kickLoop()
 	}
+}
+
+// isOnline reports whether the shop answered last time it was asked.
+func (d *Desk) isOnline() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.online
 }
 
 func (d *Desk) isInflight(key string) bool {
@@ -352,7 +362,9 @@ func (d *Desk) refreshStaff(ctx context.Context) ([]skranke.Staff, error) {
 			return err
 		}
 		for _, s := range staff {
-			b, _ := json.Marshal(s)
+			// Only who may log in: whatever else an older shop sends about
+			// PINs stays out of the cache.
+			b, _ := json.Marshal(skranke.Staff{ID: s.ID, Name: s.Name, Role: s.Role, CentreID: s.CentreID})
 			if _, err := tx.ExecContext(ctx, "INSERT INTO staff(id, body) VALUES(?, ?)", s.ID, b); err != nil {
 				return err
 			}
@@ -380,39 +392,6 @@ func (d *Desk) cachedStaff(ctx context.Context) ([]skranke.Staff, error) {
 		}
 	}
 	return out, rows.Err()
-}
-
-// Login checks a staff member's PIN (offline too) and returns the staff member.
-func (d *Desk) Login(ctx context.Context, staffID, pin string) (skranke.Staff, error) {
-	find := func(list []skranke.Staff) (skranke.Staff, bool) {
-		for _, s := range list {
-			if s.ID == staffID {
-				return s, true
-			}
-		}
-		return skranke.Staff{}, false
-	}
-	list, err := d.cachedStaff(ctx)
-	if err != nil {
-		return skranke.Staff{}, err
-	}
-	s, ok := find(list)
-	if !ok {
-		// New staff since the last sync: ask the shop.
-		cctx, cancel := d.interactiveCtx(ctx)
-		fresh, ferr := d.refreshStaff(cctx)
-		cancel()
-		if ferr != nil && len(list) == 0 {
-			return skranke.Staff{}, skranke.E("sync.Desk.Login", skranke.KindOf(ferr), fmt.Errorf("the staff list is not on this desk yet: %w", ferr))
-		}
-		if s, ok = find(fresh); !ok {
-			return skranke.Staff{}, skranke.E("sync.Desk.Login", skranke.Unauthorized, "unknown staff member or wrong PIN")
-		}
-	}
-	if !skranke.CheckPIN(s, pin) {
-		return skranke.Staff{}, skranke.E("sync.Desk.Login", skranke.Unauthorized, "unknown staff member or wrong PIN")
-	}
-	return s, nil
 }
 
 // Lookup finds a purchase by reference code: from the shop, or from the cache
@@ -602,7 +581,14 @@ func (d *Desk) Deliver(ctx context.Context, req DeliverRequest) (skranke.Deliver
 	if len(req.Signature) > 0 {
 		del.SignatureID = uuid.NewString()
 	}
-	body, _ := json.Marshal(DeliveryBody{ID: del.ID, Lines: del.Lines, At: del.At, SignatureID: del.SignatureID})
+	db := DeliveryBody{ID: del.ID, Lines: del.Lines, At: del.At, SignatureID: del.SignatureID}
+	if d.session(req.Staff.ID) == "" {
+		// Logged in offline: no session proves who hands over, so the
+		// shop records it as stated by the desk.
+		db.RecordedOffline, db.StatedBy = true, req.Staff.ID
+		del.StatedByDesk = true
+	}
+	body, _ := json.Marshal(db)
 	act := deliveryActivity(p, &del, false)
 	row := outboxRow{Kind: kindDelivery, Key: del.ID, Code: code, Method: http.MethodPost,
 		Path: "/purchases/" + url.PathEscape(code) + "/deliveries", CType: "application/json", Body: body, StaffID: req.Staff.ID,
@@ -722,7 +708,10 @@ func resolveLines(p *skranke.Purchase, req []skranke.DeliveredLine) ([]skranke.D
 	return out, nil
 }
 
-// Signature returns the PNG of a stored signature.
+// Signature returns the PNG of a signature: the desk's own copy while the
+// shop does not have it yet, else the shop's, which the shop shows to
+// managers only (so a manager must be logged in). The desk keeps no copy
+// of a signature the shop has (docs/privacy.md).
 func (d *Desk) Signature(ctx context.Context, id string) ([]byte, error) {
 	var png []byte
 	err := d.c.r.QueryRowContext(ctx, "SELECT png FROM signatures WHERE id = ?", id).Scan(&png)
@@ -734,16 +723,9 @@ func (d *Desk) Signature(ctx context.Context, id string) ([]byte, error) {
 	}
 	cctx, cancel := d.interactiveCtx(ctx)
 	defer cancel()
-	png, err = d.cl.Signature(cctx, id)
+	png, err = d.cl.Signature(cctx, id, d.managerSession())
 	d.noteReach(err)
-	if err != nil {
-		return nil, err
-	}
-	_ = d.c.write(ctx, "sync.Desk.Signature", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO signatures(id, png) VALUES(?, ?)", id, png)
-		return err
-	})
-	return png, nil
+	return png, err
 }
 
 // Card looks up a gift card with its chain.
@@ -812,6 +794,8 @@ func (d *Desk) Redeem(ctx context.Context, code string, amount skranke.Money, st
 		return RedeemResult{}, skranke.E(op, skranke.Invalid, "the amount must be more than kr 0,00")
 	case staff.ID == "":
 		return RedeemResult{}, skranke.E(op, skranke.Unauthorized, "log in before using a gift card")
+	case d.session(staff.ID) == "" && d.isOnline():
+		return RedeemResult{}, skranke.E(op, skranke.Unauthorized, errNoSession)
 	}
 	body := RedemptionBody{ID: uuid.NewString(), Amount: amount, At: time.Now().UTC().Truncate(time.Millisecond)}
 	ans, err := d.sendNow(ctx, op, kindRedemption, code, "/giftcards/"+url.PathEscape(code)+"/redemptions", body.ID, body, staff,
@@ -846,6 +830,8 @@ func (d *Desk) Credit(ctx context.Context, code string, amount skranke.Money, re
 		return skranke.Credit{}, skranke.E(op, skranke.Invalid, "give a reason for the credit")
 	case staff.Role != skranke.RoleManager:
 		return skranke.Credit{}, skranke.E(op, skranke.Forbidden, "only a manager can credit a purchase")
+	case d.session(staff.ID) == "" && d.isOnline():
+		return skranke.Credit{}, skranke.E(op, skranke.Unauthorized, errNoSession)
 	}
 	body := CreditBody{ID: uuid.NewString(), Amount: amount, Reason: reason, At: time.Now().UTC().Truncate(time.Millisecond)}
 	ans, err := d.sendNow(ctx, op, kindCredit, code, "/purchases/"+url.PathEscape(code)+"/credits", body.ID, body, staff,
@@ -863,6 +849,10 @@ func (d *Desk) Credit(ctx context.Context, code string, amount skranke.Money, re
 	return ans.(CreditAnswer).Credit, nil
 }
 
+// errNoSession says why a redemption or credit is refused to staff who
+// logged in while the shop was away.
+const errNoSession = "this needs a login at the shop: you logged in while the shop could not be reached; log out and in again"
+
 // sendNow records an online-only action in the outbox as sending, sends it,
 // and records the outcome.
 func (d *Desk) sendNow(ctx context.Context, op, kind, code, path, key string, body any, staff skranke.Staff, summary string) (any, error) {
@@ -876,16 +866,23 @@ func (d *Desk) sendNow(ctx context.Context, op, kind, code, path, key string, bo
 	if err := d.c.write(ctx, op, func(tx *sql.Tx) error { return insertOutbox(ctx, tx, &row) }); err != nil {
 		return nil, err
 	}
+	if d.session(staff.ID) == "" {
+		// Logged in offline and the shop is away: certainly not sent.
+		err := skranke.E(op, skranke.Unavailable, "the shop is not reachable")
+		_ = d.c.write(ctx, op, func(tx *sql.Tx) error { return setState(ctx, tx, row.ID, stateAbandoned, err.Error()) })
+		return nil, err
+	}
 	cctx, cancel := context.WithTimeout(ctx, 2*d.cfg.Timeout)
 	ans, err := d.send(cctx, row)
 	cancel()
 	// The outcome is recorded even when the caller has given up waiting.
 	wctx := context.WithoutCancel(ctx)
-	switch {
+	switch k := skranke.KindOf(err); {
 	case err == nil:
 		d.notify()
 		return ans, nil
-	case refusal(err):
+	case refusal(err), k == skranke.Unauthorized, k == skranke.Locked:
+		// The shop said no: nothing was done.
 		_ = d.c.write(wctx, op, func(tx *sql.Tx) error { return setState(wctx, tx, row.ID, stateRefused, err.Error()) })
 		return nil, err
 	case neverSent(err):
@@ -893,17 +890,68 @@ func (d *Desk) sendNow(ctx context.Context, op, kind, code, path, key string, bo
 		_ = d.c.write(wctx, op, func(tx *sql.Tx) error { return setState(wctx, tx, row.ID, stateAbandoned, err.Error()) })
 		return nil, err
 	default:
-		// Left as sending: the loop asks the shop whether it happened.
+		// The answer was lost, or the shop failed: ask the shop at once
+		// to settle the action for good. If it cannot be asked now, the
+		// row stays sending and the loop asks.
 		_ = d.c.noteAttempt(wctx, row.ID, err.Error())
-		d.kickLoop()
-		var se *StatusError
-		if skranke.KindOf(err) == skranke.Internal && errors.As(err, &se) && se.Status >= 500 {
-			// The shop answered that it failed: its change was rolled
-			// back. The loop still confirms it, but staff hear "no".
-			return nil, err
+		rctx, cancel := context.WithTimeout(wctx, d.cfg.Timeout)
+		ans, settled, serr := d.settle(rctx, row)
+		cancel()
+		if settled {
+			d.notify()
+			return ans, serr
 		}
+		d.kickLoop()
 		return nil, skranke.E(op, skranke.Unknown, err)
 	}
+}
+
+// Resolution states the desk records.
+const (
+	// abandonedReason is what staff and the outbox are told when the shop
+	// has fenced an action whose answer was lost.
+	abandonedReason = "abandoned: nothing was done (the shop has recorded that this action will never apply)"
+)
+
+// settle asks the shop to resolve the redemption or credit r, whose answer
+// was lost (POST /actions/{key}/resolve), and records what it says: the
+// original's answer when it was applied, or abandoned, which the shop has
+// recorded so that the original can never apply afterwards. settled is
+// false when the shop could not be asked; err is then why. When settled,
+// answer and err are what the original request would have returned, or,
+// when abandoned, an error of kind Unavailable: certainly not done.
+func (d *Desk) settle(ctx context.Context, r outboxRow) (answer any, settled bool, err error) {
+	op := actionOp(r.Kind)
+	res, err := d.cl.Resolve(ctx, r.Key, d.session(r.StaffID))
+	d.noteReach(err)
+	if err != nil {
+		return nil, false, err
+	}
+	if res.State == "abandoned" {
+		if err := d.c.write(ctx, "sync.Desk.settle", func(tx *sql.Tx) error {
+			return setState(ctx, tx, r.ID, stateAbandoned, abandonedReason)
+		}); err != nil {
+			return nil, false, err
+		}
+		slog.Info("lost answer settled: abandoned", "kind", r.Kind, "key", r.Key, "code", r.Code)
+		return nil, true, skranke.E(op, skranke.Unavailable, abandonedReason)
+	}
+	if res.Status < 200 || res.Status > 299 {
+		// The original was refused; that refusal is its outcome.
+		rerr := statusErr(op, res.Status, res.Body)
+		if err := d.c.write(ctx, "sync.Desk.settle", func(tx *sql.Tx) error {
+			return setState(ctx, tx, r.ID, stateRefused, rerr.Error())
+		}); err != nil {
+			return nil, false, err
+		}
+		return nil, true, rerr
+	}
+	ans, err := d.applyAnswer(ctx, r, op, res.Body)
+	if err != nil {
+		return nil, false, err
+	}
+	slog.Info("lost answer settled: applied", "kind", r.Kind, "key", r.Key, "code", r.Code)
+	return ans, true, nil
 }
 
 // neverSent reports whether a failed request certainly did not reach the

@@ -342,7 +342,7 @@ func TestRefusedSignature(t *testing.T) {
 	require.Equal(t, 0, f.desk.Status().Conflicts)
 	got := f.srv.Deliveries(f.p.Code)
 	require.Len(t, got, 1)
-	png, err := f.desk.Client().Signature(ctx, got[0].SignatureID)
+	png, err := f.desk.Client().Signature(ctx, got[0].SignatureID, "")
 	require.NoError(t, err)
 	require.Equal(t, signaturePNG(t), png)
 }

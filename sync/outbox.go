@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -217,17 +218,52 @@ func actionOp(kind string) string {
 
 // send replays one outbox action, the request stored with it, to the shop
 // and applies the shop's answer to the cache in the same transaction that
-// marks it done. The request is sent exactly as it was queued; only a
-// signature's PNG is read from where the desk keeps it, once.
+// marks it done. The request is sent as it was queued, with the staff
+// session of whoever made it while the desk has one; only a signature's PNG
+// is read from where the desk keeps it, once, and a delivery whose maker
+// has no session (any more) goes as recorded offline, stated by the desk.
 func (d *Desk) send(ctx context.Context, r outboxRow) (answer any, err error) {
 	op := actionOp(r.Kind)
+	session := d.session(r.StaffID)
+	answer, err = d.sendWith(ctx, r, op, session)
+	if err != nil && session != "" && skranke.KindOf(err) == skranke.Unauthorized {
+		// The shop has ended the session (expiry, or a restart of the
+		// shop's database): the desk forgets it. A delivery happened all
+		// the same, so it goes once more as stated by the desk; a
+		// redemption or credit is refused, and staff log in again.
+		d.dropSession(r.StaffID, session)
+		if r.Kind == kindDelivery || r.Kind == kindSignature {
+			if r, err = d.reload(ctx, r); err != nil {
+				return nil, err
+			}
+			return d.sendWith(ctx, r, op, "")
+		}
+	}
+	return answer, err
+}
+
+// reload reads r again: sendWith may have rewritten its body.
+func (d *Desk) reload(ctx context.Context, r outboxRow) (outboxRow, error) {
+	return d.c.outboxRow(ctx, r.ID)
+}
+
+func (d *Desk) sendWith(ctx context.Context, r outboxRow, op, session string) (any, error) {
 	body := r.Body
-	if r.Kind == kindSignature {
+	switch r.Kind {
+	case kindSignature:
 		if err := d.c.r.QueryRowContext(ctx, "SELECT png FROM signatures WHERE id = ?", r.Key).Scan(&body); err != nil {
 			return nil, skranke.E(op, skranke.Internal, fmt.Errorf("signature %s is missing from the desk: %w", r.Key, err))
 		}
+	case kindDelivery:
+		var err error
+		if body, err = d.deliveryBody(ctx, r, session); err != nil {
+			return nil, err
+		}
+		if offlineBody(body) {
+			session = "" // What the desk stated, not what a session proves.
+		}
 	}
-	c := call{op: op, method: r.Method, path: r.Path, raw: body, ctype: r.CType, staffID: r.StaffID}
+	c := call{op: op, method: r.Method, path: r.Path, raw: body, ctype: r.CType, session: session}
 	if r.Method == http.MethodPost {
 		c.idemKey = r.Key // The action's ID: a resend is recognised, never done twice.
 	}
@@ -239,12 +275,54 @@ func (d *Desk) send(ctx context.Context, r outboxRow) (answer any, err error) {
 	return d.applyAnswer(ctx, r, op, b)
 }
 
+// offlineBody reports whether a queued delivery body is recorded offline.
+func offlineBody(body []byte) bool {
+	var v struct {
+		RecordedOffline bool `json:"recorded_offline"`
+	}
+	return json.Unmarshal(body, &v) == nil && v.RecordedOffline
+}
+
+// deliveryBody returns the body to send for the queued delivery r. Without
+// a session it must be recorded offline, stated by the desk: a body queued
+// under a session that has ended since is rewritten so, in the outbox and
+// in the report, before it is sent, so that every later attempt sends the
+// same bytes under the same key.
+func (d *Desk) deliveryBody(ctx context.Context, r outboxRow, session string) ([]byte, error) {
+	if session != "" || offlineBody(r.Body) {
+		return r.Body, nil
+	}
+	var db DeliveryBody
+	if err := json.Unmarshal(r.Body, &db); err != nil {
+		return nil, skranke.E("sync.Desk.deliveryBody", skranke.Internal, fmt.Errorf("queued delivery %s is damaged: %w", r.Key, err))
+	}
+	db.RecordedOffline, db.StatedBy = true, r.StaffID
+	body, _ := json.Marshal(db)
+	err := d.c.write(ctx, "sync.Desk.deliveryBody", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "UPDATE outbox SET body = ?, updated_at = ? WHERE id = ?", body, time.Now().UnixNano(), r.ID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE activities SET body = CAST(json_set(CAST(body AS TEXT), '$.stated_by_desk', json('true')) AS BLOB)
+WHERE id = ? AND synced = 0`, r.Key)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return body, nil
+}
+
 // applyAnswer stores what the shop answered to the outbox action r and marks
 // r done, in one transaction. It returns the decoded answer.
 func (d *Desk) applyAnswer(ctx context.Context, r outboxRow, op string, b []byte) (any, error) {
 	switch r.Kind {
 	case kindSignature:
 		return nil, d.c.write(ctx, op, func(tx *sql.Tx) error {
+			// The shop keeps it now (docs/privacy.md): the desk needs no
+			// copy of the buyer's signature.
+			if _, err := tx.ExecContext(ctx, "DELETE FROM signatures WHERE id = ?", r.Key); err != nil {
+				return err
+			}
 			return setState(ctx, tx, r.ID, stateDone, "")
 		})
 	case kindDelivery:
@@ -453,10 +531,10 @@ type sendOutcome struct {
 	err    error
 }
 
-// resolveSending settles redemptions and credits whose synchronous send had no
-// clear outcome (the shop went away, or the desk stopped while sending): the
-// shop is asked whether it has them. Found: the desk records them. Not
-// found: they never happened, and staff were told so.
+// resolveSending settles redemptions and credits whose synchronous send had
+// no clear outcome (the answer was lost, the shop failed, or the desk
+// stopped while sending) and that could not be settled at once: the shop
+// resolves each (see settle), once and for good.
 func (d *Desk) resolveSending(ctx context.Context) error {
 	rows, err := d.c.r.QueryContext(ctx, "SELECT "+outboxCols+" FROM outbox WHERE state = 'sending' ORDER BY id")
 	if err != nil {
@@ -476,60 +554,10 @@ func (d *Desk) resolveSending(ctx context.Context) error {
 		if d.isInflight(r.Key) {
 			continue
 		}
-		var found bool
-		switch r.Kind {
-		case kindRedemption:
-			a, err := d.cl.Card(ctx, r.Code)
-			d.noteReach(err)
-			if err != nil && !refusal(err) {
-				return err
-			}
-			for _, red := range a.Redemptions {
-				if red.ID == r.Key {
-					found = true
-					ans := RedemptionAnswer{Redemption: red, Card: a.Card}
-					for i := range a.Chain {
-						if a.Chain[i].Code == red.CardCode {
-							ans.Card = a.Chain[i]
-						}
-						if a.Chain[i].Code == red.RemainderCode {
-							ans.Remainder = &a.Chain[i]
-						}
-					}
-					if err := d.storeRedemption(ctx, r.ID, &ans); err != nil {
-						return err
-					}
-				}
-			}
-		case kindCredit:
-			p, _, err := d.cl.Purchase(ctx, r.Code)
-			d.noteReach(err)
-			if err != nil && !refusal(err) {
-				return err
-			}
-			if p != nil {
-				for _, c := range p.Credits {
-					if c.ID == r.Key {
-						found = true
-						if err := d.storeCredit(ctx, r.ID, &CreditAnswer{Credit: c, Purchase: *p}); err != nil {
-							return err
-						}
-					}
-				}
-			}
-		}
-		if found {
-			continue
-		}
-		// Only if still sending: an interactive send that finished since
-		// the rows were read has recorded what the shop answered.
-		if err := d.c.write(ctx, "sync.Desk.resolveSending", func(tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, "UPDATE outbox SET state = ?, last_error = ?, updated_at = ? WHERE id = ? AND state = ?",
-				stateAbandoned, "the shop was not reached; nothing was done", time.Now().UnixNano(), r.ID, stateSending)
-			return err
-		}); err != nil {
+		if _, settled, err := d.settle(ctx, r); !settled {
 			return err
 		}
+		d.notify()
 	}
 	return nil
 }

@@ -67,7 +67,7 @@ func TestOnlineLookupDeliverAndReport(t *testing.T) {
 	require.Len(t, onServer, 1)
 	require.Equal(t, del.ID, onServer[0].ID)
 	require.Equal(t, del.SignatureID, onServer[0].SignatureID)
-	png, err := d.Client().Signature(ctx, del.SignatureID)
+	png, err := d.Client().Signature(ctx, del.SignatureID, "")
 	require.NoError(t, err)
 	require.Equal(t, sig, png)
 
