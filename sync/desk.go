@@ -28,6 +28,16 @@ type Config struct {
 	DataDir      string        // Where the cache database lives.
 	SyncInterval time.Duration // How often the loop pulls changes; 0 means 5 s.
 	Timeout      time.Duration // Per request; 0 means 5 s.
+	// AllowHTTP lets BaseURL be http:// to another machine; without it
+	// only https:// and http:// to loopback are accepted (CheckShopURL).
+	AllowHTTP bool
+	// CAFile is a PEM file of a private CA the shop's certificate may chain
+	// to, besides the system's.
+	CAFile string
+	// BuyerRetention is how long buyer data (name, e-mail, phone) of a
+	// purchase stays in the cache after it was handed over in full (or
+	// stopped being deliverable); 0 means DefaultBuyerRetention.
+	BuyerRetention time.Duration
 }
 
 // Lookup is the answer to a scan: the purchase, and whether it came from the
@@ -125,7 +135,7 @@ type Desk struct {
 	feedOK   bool      // The last pull of the changes feed succeeded.
 	subs     map[int]chan struct{}
 	nextSub  int
-	inflight map[string]bool // Idempotency keys being sent while staff wait.
+	inflight map[string]bool         // Idempotency keys being sent while staff wait.
 	sessions map[string]staffSession // Open staff sessions by staff ID.
 }
 
@@ -141,8 +151,15 @@ func Open(ctx context.Context, cfg Config) (*Desk, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 5 * time.Second
 	}
-	if _, err := url.Parse(cfg.BaseURL); err != nil {
-		return nil, skranke.E("sync.Open", skranke.Invalid, fmt.Errorf("shop address %q: %w", cfg.BaseURL, err))
+	if err := CheckShopURL(cfg.BaseURL, cfg.AllowHTTP); err != nil {
+		return nil, skranke.E("sync.Open", skranke.KindOf(err), err)
+	}
+	cas, err := LoadCAFile(cfg.CAFile)
+	if err != nil {
+		return nil, skranke.E("sync.Open", skranke.KindOf(err), err)
+	}
+	if cfg.BuyerRetention <= 0 {
+		cfg.BuyerRetention = DefaultBuyerRetention
 	}
 	c, err := openCache(ctx, filepath.Join(cfg.DataDir, CacheFile))
 	if err != nil {
@@ -151,7 +168,7 @@ func Open(ctx context.Context, cfg Config) (*Desk, error) {
 	d := &Desk{
 		cfg:      cfg,
 		c:        c,
-		cl:       NewClient(cfg.BaseURL, cfg.Token, ClientOptions{Timeout: cfg.Timeout}),
+		cl:       NewClient(cfg.BaseURL, cfg.Token, ClientOptions{Timeout: cfg.Timeout, RootCAs: cas}),
 		sendSem:  make(chan struct{}, 1),
 		kick:     make(chan struct{}, 1),
 		now:      make(chan struct{}, 1),

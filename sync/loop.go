@@ -26,7 +26,7 @@ const staffRefresh = 5 * time.Minute
 // exponentially with jitter, never longer than SyncInterval, so that
 // everything is synced within one interval of the shop coming back.
 func (d *Desk) Run(ctx context.Context) error {
-	var lastStaff time.Time
+	var lastStaff, lastPurge time.Time
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -52,6 +52,12 @@ func (d *Desk) Run(ctx context.Context) error {
 			if serr == nil {
 				lastStaff = time.Now()
 			}
+		}
+		if time.Since(lastPurge) > purgeEvery {
+			if _, perr := d.PurgeBuyers(ctx, time.Now()); perr != nil {
+				slog.Warn("purge buyer data", "err", perr)
+			}
+			lastPurge = time.Now()
 		}
 		err := d.Sync(ctx)
 		if ctx.Err() != nil {
