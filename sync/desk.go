@@ -106,6 +106,10 @@ type Activity struct {
 	Amount      skranke.Money
 	SignatureID string
 	Synced      bool
+	// StatedByDesk marks a delivery recorded offline: no staff session
+	// proved who handed it over, the desk stated it ("offline, stated by
+	// the desk" in the report).
+	StatedByDesk bool
 }
 
 // Desk is the desk's handle on the shop: lookups answered online or from the
@@ -1062,7 +1066,8 @@ func (d *Desk) Activities(ctx context.Context, from, to time.Time) ([]Activity, 
 		}
 		cancel()
 	}
-	rows, err := d.c.r.QueryContext(ctx, `SELECT kind, at, staff_id, staff_name, code, buyer, products, amount, signature_id, synced
+	rows, err := d.c.r.QueryContext(ctx, `SELECT kind, at, staff_id, staff_name, code, buyer, products, amount, signature_id, synced,
+ kind = 'delivery' AND coalesce(json_extract(CAST(body AS TEXT), '$.stated_by_desk'), 0)
 FROM activities WHERE at >= ? AND at < ? ORDER BY at, id`, nanos(from), nanos(to))
 	if err != nil {
 		return nil, skranke.E("sync.Desk.Activities", skranke.Internal, err)
@@ -1073,7 +1078,7 @@ FROM activities WHERE at >= ? AND at < ? ORDER BY at, id`, nanos(from), nanos(to
 		var a Activity
 		var at, amount int64
 		var products string
-		if err := rows.Scan(&a.Kind, &at, &a.StaffID, &a.StaffName, &a.Code, &a.Buyer, &products, &amount, &a.SignatureID, &a.Synced); err != nil {
+		if err := rows.Scan(&a.Kind, &at, &a.StaffID, &a.StaffName, &a.Code, &a.Buyer, &products, &amount, &a.SignatureID, &a.Synced, &a.StatedByDesk); err != nil {
 			return nil, skranke.E("sync.Desk.Activities", skranke.Internal, err)
 		}
 		a.At, a.Amount = fromNanos(at), skranke.Money(amount)

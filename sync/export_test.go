@@ -136,3 +136,27 @@ func (d *Desk) OutboxForTest(ctx context.Context) ([]StoredRequest, error) {
 	}
 	return out, rows.Err()
 }
+
+// SessionForTest returns the token of staffID's open staff session.
+func (d *Desk) SessionForTest(staffID string) string { return d.session(staffID) }
+
+// SignaturesOnDeskForTest counts the signature PNGs the desk keeps.
+func (d *Desk) SignaturesOnDeskForTest(ctx context.Context) (int, error) {
+	var n int
+	err := d.c.r.QueryRowContext(ctx, "SELECT count(*) FROM signatures").Scan(&n)
+	return n, err
+}
+
+// CacheTextForTest returns every text and blob the cache's tables hold
+// about staff, joined, to look for what must not be there.
+func (d *Desk) CacheTextForTest(ctx context.Context) (string, error) {
+	var s string
+	err := d.c.r.QueryRowContext(ctx, `SELECT coalesce((SELECT group_concat(CAST(body AS TEXT), '|') FROM staff), '') || '|' ||
+ coalesce((SELECT group_concat(hex(hash) || ':' || time_cost || ':' || memory_kib, '|') FROM pin_verifiers), '')`).Scan(&s)
+	return s, err
+}
+
+// PINVerifierForTest computes one offline PIN verifier at the desk's cost.
+func PINVerifierForTest(pin string) []byte {
+	return pinVerifier(pin, []byte("0123456789abcdef"), PINCost)
+}

@@ -23,6 +23,10 @@ const (
 	garbage       // Answer 200 with malformed JSON without forwarding.
 	reset         // Cut the connection without forwarding.
 	bad400        // Answer 400 invalid without forwarding, as a shop refusing the request.
+	// hold keeps the request until release, then forwards it whether or
+	// not the desk still waits, as a TLS terminator does, and reports the
+	// shop's status on held.
+	hold
 )
 
 // faultProxy is a loopback TCP proxy in front of shopd that reads HTTP/1.1
@@ -38,6 +42,9 @@ type faultProxy struct {
 	rule  func(r *http.Request) fault
 	conns map[net.Conn]bool
 
+	release chan struct{} // Closed to let held requests go on.
+	held    chan int      // The shop's status for each held request.
+
 	wg stdsync.WaitGroup
 }
 
@@ -47,7 +54,8 @@ func startProxy(tb testing.TB, target string) *faultProxy {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	p := &faultProxy{ln: ln, target: target, delay: 3 * time.Second, done: make(chan struct{}), conns: map[net.Conn]bool{}}
+	p := &faultProxy{ln: ln, target: target, delay: 3 * time.Second, done: make(chan struct{}), conns: map[net.Conn]bool{},
+		release: make(chan struct{}), held: make(chan int, 16)}
 	p.wg.Add(1)
 	go p.accept()
 	tb.Cleanup(p.close)
@@ -60,6 +68,15 @@ func (p *faultProxy) URL() string { return "http://" + p.ln.Addr().String() }
 func (p *faultProxy) set(rule func(r *http.Request) fault) {
 	p.mu.Lock()
 	p.rule = rule
+	p.mu.Unlock()
+}
+
+// releaseHeld lets the requests held so far go on to the shop, and returns
+// a fresh gate for the next ones.
+func (p *faultProxy) releaseHeld() {
+	p.mu.Lock()
+	close(p.release)
+	p.release = make(chan struct{})
 	p.mu.Unlock()
 }
 
@@ -149,7 +166,7 @@ func (p *faultProxy) serve(client net.Conn) {
 			return
 		}
 		p.mu.Lock()
-		rule, target, delay := p.rule, p.target, p.delay
+		rule, target, delay, release := p.rule, p.target, p.delay, p.release
 		p.mu.Unlock()
 		f := pass
 		if rule != nil {
@@ -170,6 +187,12 @@ func (p *faultProxy) serve(client net.Conn) {
 			g := `{"code":"ABCD","lines":[{"id":`
 			io.WriteString(client, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "+itoa(len(g))+"\r\n\r\n"+g)
 			continue
+		case hold:
+			select {
+			case <-release:
+			case <-p.done:
+				return
+			}
 		}
 		if up == nil {
 			if up, err = net.Dial("tcp", target); err != nil {
@@ -195,6 +218,9 @@ func (p *faultProxy) serve(client net.Conn) {
 			return
 		}
 		switch f {
+		case hold:
+			p.held <- resp.StatusCode
+			return
 		case drop:
 			return
 		case cut:
