@@ -289,6 +289,9 @@ type Delivery struct {
 	StaffName    string          `json:"staff_name,omitempty"`
 	At           time.Time       `json:"at"`
 	SignatureID  string          `json:"signature_id,omitempty"`
+	// StatedByDesk: the desk recorded the delivery offline and states who
+	// made it; the shop did not see that staff member log in.
+	StatedByDesk bool `json:"stated_by_desk,omitempty"`
 }
 
 // GiftCardStatus is the life-cycle state of a gift card.

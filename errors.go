@@ -24,6 +24,9 @@ const (
 	// whether it happened is not known yet; the sync loop asks the shop and
 	// Desk.Outcome reports what it found.
 	Unknown
+	// Locked: too many wrong PINs or tokens; the shop refuses for a while
+	// (a staff member's PIN for 15 minutes) whatever is sent.
+	Locked
 )
 
 var kindNames = [...]string{
@@ -37,6 +40,7 @@ var kindNames = [...]string{
 	Unavailable:  "unavailable",
 	Internal:     "internal",
 	Unknown:      "outcome_unknown",
+	Locked:       "locked",
 }
 
 // String returns the kind's wire name, as used in the API's error bodies.
