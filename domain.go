@@ -289,8 +289,8 @@ type Delivery struct {
 	StaffName    string          `json:"staff_name,omitempty"`
 	At           time.Time       `json:"at"`
 	SignatureID  string          `json:"signature_id,omitempty"`
-	// StatedByDesk marks a delivery recorded offline: no staff session
-	// proved who handed it over; StaffID is what the desk stated.
+	// StatedByDesk: the desk recorded the delivery offline and states who
+	// made it; the shop did not see that staff member log in.
 	StatedByDesk bool `json:"stated_by_desk,omitempty"`
 }
 

@@ -24,8 +24,8 @@ const (
 	// whether it happened is not known yet; the sync loop asks the shop and
 	// Desk.Outcome reports what it found.
 	Unknown
-	// Locked: refused for a while after repeated wrong PINs (or tokens);
-	// it passes by itself, or at the desk with a login at the shop.
+	// Locked: too many wrong PINs or tokens; the shop refuses for a while
+	// (a staff member's PIN for 15 minutes) whatever is sent.
 	Locked
 )
 

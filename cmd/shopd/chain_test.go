@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/cmd/shopd/shop"
@@ -225,7 +226,7 @@ func signedNotify(t *testing.T, hc *http.Client, in *instance, code string) {
 	body, _ := json.Marshal(shop.Notification{EventID: newKey(), Reference: code, Status: skranke.Captured, Acquirer: "nets"})
 	req, _ := http.NewRequest("POST", in.URL+shop.APIPrefix+"/payments/notify", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Signature", shop.SignNotification(shop.DemoNotifySecret, body))
+	req.Header.Set("X-Signature", shop.SignNotification(shop.DemoNotifySecret, time.Now(), body))
 	resp, err := hc.Do(req)
 	if err != nil {
 		t.Errorf("notify: %v", err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -224,7 +225,7 @@ func call(t testing.TB, hc *http.Client, method, url string, key string, asShop 
 		req.Header.Set("Authorization", "Bearer "+shop.DemoShopToken)
 	} else {
 		req.Header.Set("Authorization", "Bearer "+shop.DemoDeskToken)
-		req.Header.Set("X-Staff-ID", shop.DemoStaffID)
+		req.Header.Set(shop.SessionHeader, staffSession(t, hc, url))
 	}
 	if v != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -246,3 +247,36 @@ func call(t testing.TB, hc *http.Client, method, url string, key string, asShop 
 }
 
 func newKey() string { return uuid.NewString() }
+
+// sessions holds the staff sessions of the demo staff member at the demo
+// desk, by the server's scheme and host: chain instances share theirs
+// through the database, but each test server has its own.
+var sessions sync.Map
+
+// staffSession returns a staff session of shop.DemoStaffID at the demo
+// desk of the server of rawURL, logging in on first use.
+func staffSession(t testing.TB, hc *http.Client, rawURL string) string {
+	t.Helper()
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := u.Scheme + "://" + u.Host
+	if tok, ok := sessions.Load(base); ok {
+		return tok.(string)
+	}
+	b, _ := json.Marshal(shop.SessionRequest{StaffID: shop.DemoStaffID, PIN: shop.DemoStaffPIN})
+	req, _ := http.NewRequest("POST", base+shop.APIPrefix+"/staff/sessions", bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer "+shop.DemoDeskToken)
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatalf("open a staff session: %v", err)
+	}
+	defer resp.Body.Close()
+	var res shop.SessionResult
+	if resp.StatusCode != http.StatusCreated || json.NewDecoder(resp.Body).Decode(&res) != nil {
+		t.Fatalf("open a staff session: status %d", resp.StatusCode)
+	}
+	sessions.Store(base, res.Token)
+	return res.Token
+}

@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"encoding/json"
+	"image"
+	"image/png"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -193,12 +196,11 @@ func TestGracefulShutdownFinishesRequestsInFlight(t *testing.T) {
 		}
 	}
 
-	png := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{7}, 2000)...)
+	png := noisePNG(t, 48, 48)
 	pr, pw := io.Pipe()
 	req, _ := http.NewRequest("PUT", in.URL+shop.APIPrefix+"/signatures/sig-in-flight", pr)
 	req.ContentLength = int64(len(png))
 	req.Header.Set("Authorization", "Bearer "+shop.DemoDeskToken)
-	req.Header.Set("X-Staff-ID", shop.DemoStaffID)
 	req.Header.Set("Content-Type", "image/png")
 	type result struct {
 		status int
@@ -250,4 +252,17 @@ func TestGracefulShutdownFinishesRequestsInFlight(t *testing.T) {
 	if err != nil {
 		t.Errorf("the signature sent during shutdown was not kept: %v", err)
 	}
+}
+
+// noisePNG returns a w × h PNG of random grey: it does not compress, so
+// its size is about w × h bytes.
+func noisePNG(t testing.TB, w, h int) []byte {
+	t.Helper()
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	rand.Read(img.Pix)
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"image/png"
 	"net/http"
 	"regexp"
 	"slices"
@@ -25,6 +26,9 @@ func (s *Server) register() {
 	s.add(route{Route: Route{"GET", p + "/desk"}, auth: authDesk, h: s.getDesk})
 	s.add(route{Route: Route{"GET", p + "/centres"}, auth: authDesk, h: s.getCentres})
 	s.add(route{Route: Route{"GET", p + "/staff"}, auth: authDesk, h: s.getStaff})
+	s.add(route{Route: Route{"POST", p + "/staff/sessions"}, auth: authDesk, raw: s.openSession})
+	s.add(route{Route: Route{"DELETE", p + "/staff/sessions/current"}, auth: authDesk, raw: s.closeSession})
+	s.add(route{Route: Route{"POST", p + "/actions/{key}/resolve"}, auth: authDesk, raw: s.resolve})
 	s.add(route{Route: Route{"GET", p + "/products"}, auth: authDesk, h: s.getProducts})
 	s.add(route{Route: Route{"POST", p + "/purchases"}, auth: authShop, idem: idemRequired, h: s.createPurchase})
 	s.add(route{Route: Route{"GET", p + "/purchases/{code}"}, auth: authDesk, h: s.getPurchase})
@@ -76,6 +80,9 @@ func (s *Server) getCentres(tx Tx, req *request) (int, any, error) {
 
 func (s *Server) getStaff(tx Tx, req *request) (int, any, error) {
 	st, err := tx.Staff(req.desk.CentreID)
+	for i := range st {
+		st[i] = publicStaff(st[i])
+	}
 	return http.StatusOK, map[string]any{"staff": st}, err
 }
 
@@ -124,20 +131,6 @@ func decode(req *request, v any) error {
 	return nil
 }
 
-// actingStaff returns the staff member named in X-Staff-ID, who must work
-// at the desk's centre.
-func actingStaff(tx Tx, req *request) (skranke.Staff, error) {
-	id := strings.TrimSpace(req.http.Header.Get("X-Staff-ID"))
-	if id == "" {
-		return skranke.Staff{}, skranke.E("shop.actingStaff", skranke.Invalid, "the X-Staff-ID header is required")
-	}
-	st, err := tx.StaffMember(id)
-	if skranke.KindOf(err) == skranke.NotFound || (err == nil && st.CentreID != req.desk.CentreID) {
-		return st, skranke.E("shop.actingStaff", skranke.Forbidden, "staff member "+id+" does not work at this centre")
-	}
-	return st, err
-}
-
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,100}$`)
 
 func checkID(what, id string) error {
@@ -147,15 +140,44 @@ func checkID(what, id string) error {
 	return nil
 }
 
-// atOrNow is the time a desk says something happened, or now. Desks working
-// offline send the time of the hand-over, which may be well in the past; a
-// time in the future can only be a desk's wrong clock, and is taken as now.
-func (s *Server) atOrNow(at time.Time) time.Time {
+// MaxClockSkew is how far a desk's clock may be ahead of the shop's: a
+// time up to that far ahead is taken as now, further ahead is refused.
+const MaxClockSkew = 5 * time.Minute
+
+// earliestTime is before anything the shop records happened: times before
+// it are refused, so that no stored time comes near where Unix nanoseconds
+// wrap (1678).
+var earliestTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// actionTime is the time a desk says something happened, or now when it
+// says nothing. Desks working offline send the time of the hand-over, which
+// may be well in the past, but not before notBefore (the purchase or the
+// card it acts on; up to MaxClockSkew before it is taken as notBefore) and
+// not ahead of the shop's clock by more than MaxClockSkew (up to that is
+// taken as now).
+func (s *Server) actionTime(what string, at, notBefore time.Time) (time.Time, error) {
+	const op = "shop.Server.actionTime"
 	now := s.now()
-	if at.IsZero() || at.After(now) {
-		return now
+	switch {
+	case at.IsZero():
+		return now, nil
+	case at.After(now.Add(MaxClockSkew)):
+		return now, skranke.E(op, skranke.Invalid, fmt.Sprintf("the time of the %s, %s, is ahead of the shop's clock (%s); check the desk's clock",
+			what, at.UTC().Format(time.RFC3339), now.Format(time.RFC3339)))
+	case at.After(now):
+		return now, nil
 	}
-	return at.UTC()
+	if notBefore.Before(earliestTime) {
+		notBefore = earliestTime
+	}
+	if at.Before(notBefore.Add(-MaxClockSkew)) {
+		return now, skranke.E(op, skranke.Invalid, fmt.Sprintf("the time of the %s, %s, is before %s; check the desk's clock",
+			what, at.UTC().Format(time.RFC3339), notBefore.UTC().Format(time.RFC3339)))
+	}
+	if at.Before(notBefore) {
+		return notBefore.UTC(), nil
+	}
+	return at.UTC(), nil
 }
 
 // DeliveryRequest is the body of POST /purchases/{code}/deliveries.
@@ -164,6 +186,12 @@ type DeliveryRequest struct {
 	Lines       []skranke.DeliveredLine `json:"lines"`
 	At          time.Time               `json:"at"`
 	SignatureID string                  `json:"signature_id,omitempty"`
+	// RecordedOffline says the desk handed the goods over while it could
+	// not reach the shop; StatedBy is the staff member the desk says did.
+	// The shop records such a delivery as stated by the desk, without a
+	// staff session.
+	RecordedOffline bool   `json:"recorded_offline,omitempty"`
+	StatedBy        string `json:"stated_by,omitempty"`
 }
 
 // DeliveryResult is the answer to a delivery. Cards lists the gift cards
@@ -248,7 +276,10 @@ func (s *Server) deliver(tx Tx, req *request) (int, any, error) {
 			return 0, nil, err
 		}
 	}
-	staff, err := actingStaff(tx, req)
+	if len(in.Lines) > skranke.MaxLines {
+		return 0, nil, skranke.E("shop.Server.deliver", skranke.Invalid, fmt.Sprintf("a delivery has at most %d lines", skranke.MaxLines))
+	}
+	staff, err := s.deliveringStaff(tx, req, in)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -262,6 +293,10 @@ func (s *Server) deliver(tx Tx, req *request) (int, any, error) {
 	if old, err := tx.Delivery(in.ID); err == nil {
 		if old.PurchaseCode != p.Code {
 			return 0, nil, skranke.E("shop.Server.deliver", skranke.Conflict, "delivery id "+in.ID+" was used for another purchase")
+		}
+		if !sameDelivery(old, in) {
+			return 0, nil, withStatus(skranke.E("shop.Server.deliver", skranke.Conflict,
+				"delivery id "+in.ID+" was already used for a different hand-over"), http.StatusUnprocessableEntity, nil)
 		}
 		cards, err := soldCards(tx, p, old)
 		return http.StatusCreated, DeliveryResult{Delivery: old, Purchase: p, Cards: cards}, err
@@ -286,16 +321,20 @@ func (s *Server) deliver(tx Tx, req *request) (int, any, error) {
 		}
 	}
 	for _, dl := range in.Lines {
-		if dl.Quantity <= 0 {
-			return 0, nil, skranke.E("shop.Server.deliver", skranke.Invalid, fmt.Sprintf("quantity %d for line %s must be positive", dl.Quantity, dl.LineID))
+		if dl.Quantity <= 0 || dl.Quantity > skranke.MaxQuantity {
+			return 0, nil, skranke.E("shop.Server.deliver", skranke.Invalid,
+				fmt.Sprintf("quantity %d for line %s must be between 1 and %d", dl.Quantity, dl.LineID, skranke.MaxQuantity))
 		}
 		if !slices.ContainsFunc(p.Lines, func(l skranke.Line) bool { return l.ID == dl.LineID }) {
 			return 0, nil, skranke.E("shop.Server.deliver", skranke.Invalid, "purchase "+p.Code+" has no line "+strconv.Quote(dl.LineID))
 		}
-		if _, ok := want[dl.LineID]; !ok {
-			order = append(order, dl.LineID)
+		// A line named twice would have its quantities summed, which is
+		// how overflowing sums once handed over more than was bought.
+		if _, ok := want[dl.LineID]; ok {
+			return 0, nil, skranke.E("shop.Server.deliver", skranke.Invalid, "line "+strconv.Quote(dl.LineID)+" appears twice in one delivery")
 		}
-		want[dl.LineID] += dl.Quantity
+		order = append(order, dl.LineID)
+		want[dl.LineID] = dl.Quantity
 	}
 	for i := range p.Lines {
 		l := &p.Lines[i]
@@ -304,8 +343,17 @@ func (s *Server) deliver(tx Tx, req *request) (int, any, error) {
 				fmt.Sprintf("cannot hand over %d × %s: %d of %d remain", q, l.Name, l.Remaining(), l.Quantity)), "purchase", p)
 		}
 	}
+	if p.NeedsSignature(want) {
+		if err := s.checkSignatureRef(tx, req, in.SignatureID); err != nil {
+			return 0, nil, err
+		}
+	}
+	at, err := s.actionTime("delivery", in.At, p.CreatedAt)
+	if err != nil {
+		return 0, nil, err
+	}
 	d := skranke.Delivery{ID: in.ID, PurchaseCode: p.Code, DeskID: req.desk.ID, StaffID: staff.ID,
-		StaffName: staff.Name, At: s.atOrNow(in.At), SignatureID: in.SignatureID}
+		StaffName: staff.Name, At: at, SignatureID: in.SignatureID, StatedByDesk: in.RecordedOffline}
 	for _, id := range order {
 		d.Lines = append(d.Lines, skranke.DeliveredLine{LineID: id, Quantity: want[id]})
 	}
@@ -351,7 +399,7 @@ func (s *Server) credit(tx Tx, req *request) (int, any, error) {
 	if err := checkID("credit", in.ID); err != nil {
 		return 0, nil, err
 	}
-	staff, err := actingStaff(tx, req)
+	staff, err := s.actingStaff(tx, req)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -366,12 +414,16 @@ func (s *Server) credit(tx Tx, req *request) (int, any, error) {
 		if old.PurchaseCode != p.Code {
 			return 0, nil, skranke.E("shop.Server.credit", skranke.Conflict, "credit id "+in.ID+" was used for another purchase")
 		}
+		if old.Amount != in.Amount || old.Reason != strings.TrimSpace(in.Reason) {
+			return 0, nil, withStatus(skranke.E("shop.Server.credit", skranke.Conflict,
+				"credit id "+in.ID+" was already used for a different credit"), http.StatusUnprocessableEntity, nil)
+		}
 		return http.StatusCreated, CreditResult{Credit: old, Purchase: p}, nil
 	} else if !(skranke.KindOf(err) == skranke.NotFound) {
 		return 0, nil, err
 	}
-	if in.Amount <= 0 {
-		return 0, nil, skranke.E("shop.Server.credit", skranke.Invalid, "the amount to credit must be positive")
+	if in.Amount <= 0 || in.Amount > skranke.MaxAmount {
+		return 0, nil, skranke.E("shop.Server.credit", skranke.Invalid, "the amount to credit must be positive and at most "+skranke.MaxAmount.String())
 	}
 	if strings.TrimSpace(in.Reason) == "" {
 		return 0, nil, skranke.E("shop.Server.credit", skranke.Invalid, "a reason is required")
@@ -385,8 +437,12 @@ func (s *Server) credit(tx Tx, req *request) (int, any, error) {
 		return 0, nil, withState(skranke.E("shop.Server.credit", skranke.Conflict,
 			fmt.Sprintf("cannot credit %s: only %s of %s is left", in.Amount, left, p.Total())), "purchase", p)
 	}
+	at, err := s.actionTime("credit", in.At, p.CreatedAt)
+	if err != nil {
+		return 0, nil, err
+	}
 	c := skranke.Credit{ID: in.ID, PurchaseCode: p.Code, Amount: in.Amount, Reason: strings.TrimSpace(in.Reason),
-		DeskID: req.desk.ID, StaffID: staff.ID, StaffName: staff.Name, At: s.atOrNow(in.At)}
+		DeskID: req.desk.ID, StaffID: staff.ID, StaffName: staff.Name, At: at}
 	p.Credits = append(p.Credits, c)
 	if p.CreditedAmount() == p.Total() {
 		p.Status = skranke.Credited
@@ -406,8 +462,8 @@ func (s *Server) putSignature(tx Tx, req *request) (int, any, error) {
 	if err := checkID("signature", id); err != nil {
 		return 0, nil, err
 	}
-	if !isPNG(req.body) {
-		return 0, nil, skranke.E("shop.Server.putSignature", skranke.Invalid, "the body is not a PNG image")
+	if err := checkSignaturePNG(req.body); err != nil {
+		return 0, nil, err
 	}
 	ans := map[string]any{"id": id, "size": len(req.body)}
 	old, err := tx.Signature(id)
@@ -421,6 +477,14 @@ func (s *Server) putSignature(tx Tx, req *request) (int, any, error) {
 	case !(skranke.KindOf(err) == skranke.NotFound):
 		return 0, nil, err
 	}
+	n, err := tx.CountSignatures(req.desk.ID, s.now().Add(-24*time.Hour))
+	if err != nil {
+		return 0, nil, err
+	}
+	if n >= skranke.MaxSignaturesPerDay {
+		return 0, nil, withStatus(skranke.E("shop.Server.putSignature", skranke.Conflict,
+			fmt.Sprintf("this desk stored %d signatures in the last 24 hours, the most allowed", n)), http.StatusTooManyRequests, nil)
+	}
 	err = tx.PutSignature(Signature{ID: id, CentreID: req.desk.CentreID, DeskID: req.desk.ID, PNG: req.body, At: s.now()})
 	return http.StatusCreated, ans, err
 }
@@ -433,7 +497,13 @@ func (s *Server) getSignature(w http.ResponseWriter, req *request) {
 	id := req.http.PathValue("id")
 	var sig Signature
 	err := s.store.View(req.http.Context(), func(tx Tx) error {
-		var err error
+		st, err := s.actingStaff(tx, req)
+		if err != nil {
+			return err
+		}
+		if st.Role != skranke.RoleManager {
+			return skranke.E("shop.Server.getSignature", skranke.Forbidden, st.Name+" is "+string(st.Role)+"; only a manager may see signatures")
+		}
 		sig, err = tx.Signature(id)
 		if err == nil && sig.CentreID != req.desk.CentreID {
 			err = skranke.E("shop.Server.getSignature", skranke.NotFound, "signature "+id+" not found")
@@ -466,8 +536,8 @@ func (s *Server) issueCard(tx Tx, req *request) (int, any, error) {
 	if err := decode(req, &in); err != nil {
 		return 0, nil, err
 	}
-	if in.Amount <= 0 {
-		return 0, nil, skranke.E("shop.Server.issueCard", skranke.Invalid, "the amount must be positive")
+	if in.Amount <= 0 || in.Amount > skranke.MaxAmount {
+		return 0, nil, skranke.E("shop.Server.issueCard", skranke.Invalid, "the amount must be positive and at most "+skranke.MaxAmount.String())
 	}
 	now := s.now()
 	if in.ExpiresAt.IsZero() {
@@ -642,7 +712,7 @@ func (s *Server) redeem(tx Tx, req *request) (int, any, error) {
 	if err := checkID("redemption", in.ID); err != nil {
 		return 0, nil, err
 	}
-	staff, err := actingStaff(tx, req)
+	staff, err := s.actingStaff(tx, req)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -654,6 +724,10 @@ func (s *Server) redeem(tx Tx, req *request) (int, any, error) {
 		if old.CardCode != c.Code {
 			return 0, nil, skranke.E("shop.Server.redeem", skranke.Conflict, "redemption id "+in.ID+" was used for another card")
 		}
+		if old.Amount != in.Amount {
+			return 0, nil, withStatus(skranke.E("shop.Server.redeem", skranke.Conflict,
+				"redemption id "+in.ID+" was already used for a different amount"), http.StatusUnprocessableEntity, nil)
+		}
 		res := RedeemResult{Redemption: old, Card: c}
 		if old.RemainderCode != "" {
 			if res.Remainder, err = tx.Card(old.RemainderCode); err != nil {
@@ -664,8 +738,8 @@ func (s *Server) redeem(tx Tx, req *request) (int, any, error) {
 	} else if !(skranke.KindOf(err) == skranke.NotFound) {
 		return 0, nil, err
 	}
-	if in.Amount <= 0 {
-		return 0, nil, skranke.E("shop.Server.redeem", skranke.Invalid, "the amount to redeem must be positive")
+	if in.Amount <= 0 || in.Amount > skranke.MaxAmount {
+		return 0, nil, skranke.E("shop.Server.redeem", skranke.Invalid, "the amount to redeem must be positive and at most "+skranke.MaxAmount.String())
 	}
 	now := s.now()
 	switch {
@@ -681,8 +755,12 @@ func (s *Server) redeem(tx Tx, req *request) (int, any, error) {
 		return 0, nil, withState(skranke.E("shop.Server.redeem", skranke.Conflict,
 			fmt.Sprintf("cannot redeem %s: the balance of gift card %s is %s", in.Amount, c.Code, c.Balance)), "card", c)
 	}
+	at, err := s.actionTime("redemption", in.At, c.IssuedAt)
+	if err != nil {
+		return 0, nil, err
+	}
 	r := skranke.Redemption{ID: in.ID, CardCode: c.Code, Amount: in.Amount, DeskID: req.desk.ID,
-		StaffID: staff.ID, StaffName: staff.Name, At: s.atOrNow(in.At)}
+		StaffID: staff.ID, StaffName: staff.Name, At: at}
 	res := RedeemResult{Card: c}
 	if left := c.Balance - in.Amount; left > 0 {
 		code, err := newCardCode(tx)
@@ -821,10 +899,11 @@ func (s *Server) preparePurchase(tx Tx, p *skranke.Purchase) error {
 	if !p.Status.Valid() || p.Status == skranke.Credited {
 		return skranke.E(op, skranke.Invalid, "a new purchase cannot have payment status "+strconv.Quote(string(p.Status)))
 	}
-	if len(p.Lines) == 0 {
-		return skranke.E(op, skranke.Invalid, "a purchase needs at least one line")
+	if len(p.Lines) == 0 || len(p.Lines) > skranke.MaxLines {
+		return skranke.E(op, skranke.Invalid, fmt.Sprintf("a purchase needs between 1 and %d lines", skranke.MaxLines))
 	}
 	ids := map[string]bool{}
+	var total skranke.Money
 	for i := range p.Lines {
 		l := &p.Lines[i]
 		if l.ProductID != "" {
@@ -858,8 +937,10 @@ func (s *Server) preparePurchase(tx Tx, p *skranke.Purchase) error {
 			return skranke.E(op, skranke.Invalid, fmt.Sprintf("line %s needs a name or a product_id", l.ID))
 		case l.Kind != skranke.Service && l.Kind != skranke.Physical && l.Kind != skranke.GiftCard:
 			return skranke.E(op, skranke.Invalid, fmt.Sprintf("line %s has unknown kind %q", l.ID, l.Kind))
-		case l.Quantity <= 0:
-			return skranke.E(op, skranke.Invalid, fmt.Sprintf("line %s needs a positive quantity", l.ID))
+		case l.Quantity <= 0 || l.Quantity > skranke.MaxQuantity:
+			return skranke.E(op, skranke.Invalid, fmt.Sprintf("line %s needs a quantity between 1 and %d", l.ID, skranke.MaxQuantity))
+		case l.UnitPrice > skranke.MaxAmount:
+			return skranke.E(op, skranke.Invalid, fmt.Sprintf("line %s has a unit price above %s", l.ID, skranke.MaxAmount))
 		case l.UnitPrice < 0 || l.Discount < 0 || l.Discount > skranke.Money(l.Quantity)*l.UnitPrice:
 			return skranke.E(op, skranke.Invalid, fmt.Sprintf("line %s has a negative price or a discount above its amount", l.ID))
 		case !slices.Contains(vatRates, l.VATRate):
@@ -867,12 +948,25 @@ func (s *Server) preparePurchase(tx Tx, p *skranke.Purchase) error {
 		}
 		ids[l.ID] = true
 		l.Delivered = 0
+		// Quantity and price are bounded above, so their product fits;
+		// the checks say so where the bounds are out of sight.
+		amount, ok := skranke.MulMoney(l.UnitPrice, int64(l.Quantity))
+		if ok {
+			total, ok = skranke.AddMoney(total, amount-l.Discount)
+		}
+		if !ok || amount-l.Discount > skranke.MaxAmount || total > skranke.MaxAmount {
+			return skranke.E(op, skranke.Invalid, fmt.Sprintf("line %s takes the purchase above %s", l.ID, skranke.MaxAmount))
+		}
 	}
 	now := s.now()
 	p.Deliveries, p.Credits = nil, nil
-	if p.CreatedAt.IsZero() {
+	if p.CreatedAt.IsZero() || p.CreatedAt.After(now) {
 		p.CreatedAt = now
 	}
+	if p.CreatedAt.Before(earliestTime) {
+		return skranke.E(op, skranke.Invalid, "created_at is before the year 2000")
+	}
+	p.CreatedAt = p.CreatedAt.UTC()
 	p.UpdatedAt = now
 	return nil
 }
@@ -976,6 +1070,96 @@ func (s *Server) activity(tx Tx, req *request) (int, any, error) {
 			return 0, nil, skranke.E("shop.Server.activity", skranke.Invalid, "to must be an RFC 3339 time")
 		}
 	}
+	// Stored times are Unix nanoseconds: bounds outside what they can
+	// hold would wrap.
+	if from.Before(earliestTime) {
+		from = earliestTime
+	}
+	if latest := time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC); to.After(latest) {
+		to = latest
+	}
 	a, err := tx.Activity(req.desk.CentreID, from, to)
 	return http.StatusOK, a, err
+}
+
+// deliveringStaff is who made a delivery: the staff member of the request's
+// session, or, for a delivery the desk recorded offline, the staff member
+// the desk states (who must work at its centre).
+func (s *Server) deliveringStaff(tx Tx, req *request, in DeliveryRequest) (skranke.Staff, error) {
+	if !in.RecordedOffline {
+		return s.actingStaff(tx, req)
+	}
+	const op = "shop.Server.deliveringStaff"
+	id := strings.TrimSpace(in.StatedBy)
+	if id == "" {
+		return skranke.Staff{}, skranke.E(op, skranke.Invalid, "a delivery recorded offline names the staff member who made it (stated_by)")
+	}
+	st, err := tx.StaffMember(id)
+	if skranke.KindOf(err) == skranke.NotFound || (err == nil && st.CentreID != req.desk.CentreID) {
+		return st, skranke.E(op, skranke.Forbidden, "staff member "+id+" does not work at this centre")
+	}
+	return st, err
+}
+
+// sameDelivery reports whether a delivery request asks for what an earlier
+// delivery with its id did: the same lines and quantities (a request naming
+// none asked for whatever was left) and the same signature.
+func sameDelivery(old skranke.Delivery, in DeliveryRequest) bool {
+	if old.SignatureID != in.SignatureID {
+		return false
+	}
+	if len(in.Lines) == 0 {
+		return true
+	}
+	if len(in.Lines) != len(old.Lines) {
+		return false
+	}
+	had := map[string]int{}
+	for _, l := range old.Lines {
+		had[l.LineID] = l.Quantity
+	}
+	for _, l := range in.Lines {
+		if q, ok := had[l.LineID]; !ok || q != l.Quantity {
+			return false
+		}
+		delete(had, l.LineID)
+	}
+	return true
+}
+
+// checkSignatureRef checks that a delivery of physical goods names a
+// signature the desk's centre has stored.
+func (s *Server) checkSignatureRef(tx Tx, req *request, id string) error {
+	const op = "shop.Server.checkSignatureRef"
+	if id == "" {
+		return skranke.E(op, skranke.Invalid, "physical goods need the buyer's signature (signature_id); upload it first")
+	}
+	sig, err := tx.Signature(id)
+	if skranke.KindOf(err) == skranke.NotFound || (err == nil && sig.CentreID != req.desk.CentreID) {
+		return skranke.E(op, skranke.Invalid, "signature "+id+" is not known to the shop; upload it before the delivery")
+	}
+	return err
+}
+
+// checkSignaturePNG checks that b is a whole PNG image no larger than the
+// limits: a signature is kept for years and printed, so it must be one.
+func checkSignaturePNG(b []byte) error {
+	const op = "shop.checkSignaturePNG"
+	if !isPNG(b) {
+		return skranke.E(op, skranke.Invalid, "the body is not a PNG image")
+	}
+	cfg, err := png.DecodeConfig(bytes.NewReader(b))
+	if err != nil {
+		return skranke.E(op, skranke.Invalid, "the PNG image cannot be read: "+err.Error())
+	}
+	if cfg.Width < 1 || cfg.Height < 1 || cfg.Width > skranke.MaxSignatureWidth || cfg.Height > skranke.MaxSignatureHeight {
+		return skranke.E(op, skranke.Invalid, fmt.Sprintf("the signature is %d × %d pixels; at most %d × %d are accepted",
+			cfg.Width, cfg.Height, skranke.MaxSignatureWidth, skranke.MaxSignatureHeight))
+	}
+	// The size is bounded, so decoding the whole image is too: it proves
+	// the image can be printed later.
+	if _, err := png.Decode(bytes.NewReader(b)); err != nil {
+		return skranke.E(op, skranke.Invalid, "the PNG image is damaged: "+err.Error())
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/cmd/shopd/shop"
@@ -75,7 +76,7 @@ func notify(t *testing.T, srv *shoptest.Server, secret string, n shop.Notificati
 	c.token, c.staff = "", ""
 	h := map[string]string{}
 	if secret != "" {
-		h["X-Signature"] = shop.SignNotification(secret, body)
+		h["X-Signature"] = shop.SignNotification(secret, time.Now(), body)
 	}
 	return c.do("POST", "/payments/notify", body, h)
 }
@@ -99,7 +100,7 @@ func testPaymentNotifications(t *testing.T, s store) {
 		body, _ := json.Marshal(ev)
 		c := newClient(t, srv)
 		tampered := bytes.Replace(body, []byte("authorized"), []byte("captured"), 1)
-		a := c.do("POST", "/payments/notify", tampered, map[string]string{"X-Signature": shop.SignNotification(srv.NotifySecret, body)})
+		a := c.do("POST", "/payments/notify", tampered, map[string]string{"X-Signature": shop.SignNotification(srv.NotifySecret, time.Now(), body)})
 		wantStatus(t, a, http.StatusUnauthorized)
 		if s := srv.Purchase(code).Status; s != skranke.Pending {
 			t.Fatalf("status %s after refused notifications, want pending", s)
@@ -172,20 +173,24 @@ func testSignatures(t *testing.T, s store) {
 	t.Parallel()
 	srv := s.start(t)
 	c := newClient(t, srv)
-	png := []byte("\x89PNG\r\n\x1a\n" + "fake-but-framed")
+	png := signaturePNG(t, 1)
 	a := c.do("PUT", "/signatures/sig-1", png, map[string]string{"Content-Type": "image/png"})
 	wantStatus(t, a, http.StatusCreated)
 	wantStatus(t, c.do("PUT", "/signatures/sig-1", png, nil), http.StatusCreated)
 	wantStatus(t, c.do("PUT", "/signatures/sig-1", append(png, 'x'), nil), http.StatusUnprocessableEntity)
 	wantStatus(t, c.do("PUT", "/signatures/sig-2", []byte("GIF89a"), nil), http.StatusBadRequest)
 	wantStatus(t, c.do("PUT", "/signatures/sig-3", append(png, make([]byte, shop.MaxSignature)...), nil), http.StatusRequestEntityTooLarge)
+	// Only managers see signatures.
+	a = c.get("/signatures/sig-1")
+	wantStatus(t, a, http.StatusForbidden)
+	c.staff = shop.DemoManagerID
 	got := c.get("/signatures/sig-1")
 	wantStatus(t, got, http.StatusOK)
 	if !bytes.Equal(got.body, png) || got.header.Get("Content-Type") != "image/png" {
 		t.Errorf("GET gave %q (%s)", got.body, got.header.Get("Content-Type"))
 	}
 	other := newClient(t, srv)
-	other.token = shop.DemoOtherDeskToken
+	other.token, other.staff = shop.DemoOtherDeskToken, shop.DemoOtherManagerID
 	wantStatus(t, other.get("/signatures/sig-1"), http.StatusNotFound)
 
 	// The demo's signed deliveries have their PNGs.

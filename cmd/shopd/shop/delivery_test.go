@@ -130,6 +130,7 @@ func testDeliveryRules(t *testing.T, s store) {
 	})
 	t.Run("empty lines deliver everything that remains", func(t *testing.T) {
 		code := srv.Code("partly-delivered")
+		c.uploadSignature("sig-rest-1")
 		a := c.post("/purchases/"+code+"/deliveries", newKey(), shop.DeliveryRequest{ID: "rest-1", SignatureID: "sig-rest-1"})
 		wantStatus(t, a, http.StatusCreated)
 		var res shop.DeliveryResult
@@ -290,12 +291,17 @@ func testOfflineDeliveryKeepsItsTime(t *testing.T, s store) {
 	now := time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
 	srv := s.start(t, shoptest.WithClock(func() time.Time { return now }))
 	c := newClient(t, srv)
-	past := now.Add(-3 * time.Hour)
+	past := now.Add(-90 * time.Minute) // The purchase was made two hours before now.
 	a := c.post("/purchases/"+srv.Code("paid-course")+"/deliveries", newKey(), shop.DeliveryRequest{ID: "offline-1", At: past})
 	wantStatus(t, a, http.StatusCreated)
 	a = c.post("/purchases/"+srv.Code("delivered")+"/deliveries", newKey(), shop.DeliveryRequest{ID: "x"})
 	wantStatus(t, a, http.StatusConflict)
+	c.uploadSignature("s")
+	// A desk clock two days ahead is refused; two minutes ahead is taken
+	// as the shop's now.
 	a = c.post("/purchases/"+srv.Code("authorized")+"/deliveries", newKey(), shop.DeliveryRequest{ID: "future-1", At: now.Add(48 * time.Hour), SignatureID: "s"})
+	wantStatus(t, a, http.StatusBadRequest)
+	a = c.post("/purchases/"+srv.Code("authorized")+"/deliveries", newKey(), shop.DeliveryRequest{ID: "future-1", At: now.Add(2 * time.Minute), SignatureID: "s"})
 	wantStatus(t, a, http.StatusCreated)
 
 	period := func(from, to time.Time) map[string]time.Time {
@@ -313,11 +319,11 @@ func testOfflineDeliveryKeepsItsTime(t *testing.T, s store) {
 		}
 		return out
 	}
-	got := period(now.Add(-4*time.Hour), now.Add(time.Second))
+	got := period(now.Add(-2*time.Hour), now.Add(time.Second))
 	if !got["offline-1"].Equal(past) || !got["future-1"].Equal(now) {
 		t.Fatalf("activity %v; want offline-1 at %s and future-1 at the shop's now %s", got, past, now)
 	}
-	got = period(now.Add(-2*time.Hour), now)
+	got = period(now.Add(-80*time.Minute), now)
 	if _, ok := got["offline-1"]; ok {
 		t.Errorf("a period after the offline delivery lists it")
 	}

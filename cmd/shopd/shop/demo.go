@@ -3,7 +3,6 @@ package shop
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"fmt"
 	"image"
 	"image/color"
@@ -37,11 +36,16 @@ const (
 const (
 	DemoStaffID      = "kari"   // Kari Nordmann, staff, PIN 1234.
 	DemoStaff2ID     = "jonas"  // Jonas Brække, staff, PIN 4321.
-	DemoManagerID    = "ingrid" // Ingrid Solbakken, manager, PIN 9999.
-	DemoAccountantID = "per"    // Per Åsheim, accountant, PIN 5555.
+	DemoManagerID    = "ingrid" // Ingrid Solbakken, manager, PIN 999999.
+	DemoAccountantID = "per"    // Per Åsheim, accountant, PIN 555555.
 
-	DemoStaffPIN   = "1234" // Kari Nordmann's PIN.
-	DemoManagerPIN = "9999" // Ingrid Solbakken's PIN.
+	DemoStaffPIN      = "1234"   // Kari Nordmann's PIN.
+	DemoStaff2PIN     = "4321"   // Jonas Brække's PIN.
+	DemoManagerPIN    = "999999" // Ingrid Solbakken's PIN: managers have six digits at least.
+	DemoAccountantPIN = "555555" // Per Åsheim's PIN.
+
+	DemoOtherManagerID  = "lise"   // Lise Tjøstheim, manager at the other centre.
+	DemoOtherManagerPIN = "888888" // Lise Tjøstheim's PIN.
 )
 
 // DemoCode is one code of the demo data, with a stable label that tests and
@@ -54,10 +58,24 @@ type DemoCode struct {
 	About string // Buyer and goods, or the card's story.
 }
 
-// demoStaff is a staff member with the PIN the demo prints.
+// demoStaff is a staff member with the PIN the demo prints and the salt of
+// its verifier.
 type demoStaff struct {
 	skranke.Staff
-	PIN string
+	PIN  string
+	salt []byte
+}
+
+// demoVerifiers are the demo staff's PIN verifiers (NewPINVerifier's form,
+// with the demo's fixed salts), worked out once: computing five on every
+// seed would cost a test that starts a shop half a second. A test checks
+// that they match the PINs, salts and parameters.
+var demoVerifiers = map[string]string{
+	"kari":   "$argon2id$v=19$m=49152,t=3,p=1$l87DDGxbwIP+cQMAPlXorQ$9HL1tQ35GNngPhrWIPdTKq3pDc8uzvr4a7u2bWBD0SU",
+	"jonas":  "$argon2id$v=19$m=49152,t=3,p=1$K80LOl0zhMAK6u6qVy/ERg$Oev8rw0qEC0ydNgh1+tdX4Rf4BKwmDbBTbtXidcR8Os",
+	"ingrid": "$argon2id$v=19$m=49152,t=3,p=1$tbob6fWqZq8OkzTZoWULWw$SZ5HA7uBI76A20yVWmrw112mplCzijtTCVTKdFhspJA",
+	"per":    "$argon2id$v=19$m=49152,t=3,p=1$6WyRBT2OccnGzTYesP8ojw$hk7nYz9AYYy3fS0sfMBxO06cN5/vn7r4k0xKVXOiA5o",
+	"lise":   "$argon2id$v=19$m=49152,t=3,p=1$qxuBhkzcXzViqgJVLQXgPg$2B6hQl69Z8h4Qu4qTlReva9u+wv+Sv9z+MJiseYg04k",
 }
 
 // demoSet is everything the demo seed writes.
@@ -143,17 +161,16 @@ func demoData(now time.Time) *demoSet {
 	d.tokens = []string{DemoDeskToken, DemoDesk2Token, DemoOtherDeskToken}
 	saltRNG := demoCodeRNG(9)
 	for _, s := range []demoStaff{
-		{skranke.Staff{ID: DemoStaffID, Name: "Kari Nordmann", Role: skranke.RoleStaff, CentreID: DemoCentreID}, DemoStaffPIN},
-		{skranke.Staff{ID: DemoStaff2ID, Name: "Jonas Brække", Role: skranke.RoleStaff, CentreID: DemoCentreID}, "4321"},
-		{skranke.Staff{ID: DemoManagerID, Name: "Ingrid Solbakken", Role: skranke.RoleManager, CentreID: DemoCentreID}, DemoManagerPIN},
-		{skranke.Staff{ID: DemoAccountantID, Name: "Per Åsheim", Role: skranke.RoleAccountant, CentreID: DemoCentreID}, "5555"},
-		{skranke.Staff{ID: "lise", Name: "Lise Tjøstheim", Role: skranke.RoleManager, CentreID: DemoOtherCentreID}, "8888"},
+		{skranke.Staff{ID: DemoStaffID, Name: "Kari Nordmann", Role: skranke.RoleStaff, CentreID: DemoCentreID}, DemoStaffPIN, nil},
+		{skranke.Staff{ID: DemoStaff2ID, Name: "Jonas Brække", Role: skranke.RoleStaff, CentreID: DemoCentreID}, DemoStaff2PIN, nil},
+		{skranke.Staff{ID: DemoManagerID, Name: "Ingrid Solbakken", Role: skranke.RoleManager, CentreID: DemoCentreID}, DemoManagerPIN, nil},
+		{skranke.Staff{ID: DemoAccountantID, Name: "Per Åsheim", Role: skranke.RoleAccountant, CentreID: DemoCentreID}, DemoAccountantPIN, nil},
+		{skranke.Staff{ID: DemoOtherManagerID, Name: "Lise Tjøstheim", Role: skranke.RoleManager, CentreID: DemoOtherCentreID}, DemoOtherManagerPIN, nil},
 	} {
-		salt := make([]byte, 16)
-		for i := range salt {
-			salt[i] = byte(saltRNG.IntN(256))
+		s.salt = make([]byte, pinSaltLen)
+		for i := range s.salt {
+			s.salt[i] = byte(saltRNG.IntN(256))
 		}
-		s.PINSalt = hex.EncodeToString(salt)
 		d.staff = append(d.staff, s)
 	}
 	kari, manager := d.staff[0].Staff, d.staff[2].Staff
@@ -467,12 +484,17 @@ func SeedDemo(ctx context.Context, store Store, now time.Time) (bool, error) {
 			}
 		}
 		for _, s := range d.staff {
-			h, err := skranke.HashPIN(s.PIN, s.PINSalt)
-			if err != nil {
+			if err := CheckPINPolicy(s.Role, s.PIN); err != nil {
+				return fmt.Errorf("demo staff %s: %w", s.ID, err)
+			}
+			if err := tx.PutStaff(s.Staff); err != nil {
 				return err
 			}
-			s.PINHash = h
-			if err := tx.PutStaff(s.Staff); err != nil {
+			v, ok := demoVerifiers[s.ID]
+			if !ok {
+				v = encodeVerifier(s.PIN, s.salt, pinTime, pinMemory, pinThreads)
+			}
+			if err := tx.PutStaffAuth(StaffAuth{StaffID: s.ID, Verifier: v}); err != nil {
 				return err
 			}
 		}

@@ -245,6 +245,7 @@ func testGiftCardsSoldInWebShopAreIssuedWhenPaidAndHandedOverWithDelivery(t *tes
 	if len(res.Cards) != 2 || res.Cards[0].Code != cards[0].Code || res.Cards[1].Code != cards[1].Code {
 		t.Fatalf("the delivery answer carries cards %+v, want the purchase's two", res.Cards)
 	}
+	c.uploadSignature("sig-gc")
 	a = c.post("/purchases/"+p.Code+"/deliveries", newKey(), shop.DeliveryRequest{ID: "gc-2", SignatureID: "sig-gc"})
 	wantStatus(t, a, http.StatusCreated)
 	var rest shop.DeliveryResult

@@ -3,9 +3,12 @@ package shop_test
 import (
 	"bytes"
 	"encoding/json"
+	"image"
+	"image/png"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,16 +19,56 @@ import (
 )
 
 // client talks to a shoptest server the way a desk does.
+// Its staff member (staff) acts through a staff session that the client
+// opens with the demo PIN the first time it is needed, at the desk of
+// token.
 type client struct {
-	t     testing.TB
-	base  string
-	token string
-	staff string
-	http  *http.Client
+	t        testing.TB
+	base     string
+	token    string
+	staff    string
+	http     *http.Client
+	sessions *sync.Map // Session tokens by desk token and staff id, shared by the clients of one server.
 }
 
+// serverSessions holds each test server's staff sessions, so that many
+// clients of one server log in once (each PIN check costs a good 100 ms).
+var serverSessions sync.Map
+
 func newClient(t testing.TB, srv *shoptest.Server) *client {
-	return &client{t: t, base: srv.URL + shop.APIPrefix, token: srv.DeskToken, staff: shop.DemoStaffID, http: &http.Client{}}
+	m, _ := serverSessions.LoadOrStore(srv, &sync.Map{})
+	return &client{t: t, base: srv.URL + shop.APIPrefix, token: srv.DeskToken, staff: shop.DemoStaffID, http: &http.Client{},
+		sessions: m.(*sync.Map)}
+}
+
+// session returns the session token of c.staff at c.token's desk, opening
+// the session on first use ("" without a staff member or token).
+func (c *client) session() string {
+	c.t.Helper()
+	if c.staff == "" || c.token == "" {
+		return ""
+	}
+	key := c.token + "|" + c.staff
+	if c.sessions == nil {
+		c.sessions = &sync.Map{}
+	}
+	if tok, ok := c.sessions.Load(key); ok {
+		return tok.(string)
+	}
+	b, _ := json.Marshal(shop.SessionRequest{StaffID: c.staff, PIN: shoptest.DemoPIN(c.staff)})
+	req, _ := http.NewRequest("POST", c.base+"/staff/sessions", bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatalf("open a staff session for %s: %v", c.staff, err)
+	}
+	defer resp.Body.Close()
+	var res shop.SessionResult
+	if resp.StatusCode != http.StatusCreated || json.NewDecoder(resp.Body).Decode(&res) != nil {
+		c.t.Fatalf("open a staff session for %s: status %d", c.staff, resp.StatusCode)
+	}
+	c.sessions.Store(key, res.Token)
+	return res.Token
 }
 
 // answer is a response read whole.
@@ -70,8 +113,8 @@ func (c *client) do(method, path string, body []byte, header map[string]string) 
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
-	if c.staff != "" {
-		req.Header.Set("X-Staff-ID", c.staff)
+	if tok := c.session(); tok != "" {
+		req.Header.Set(shop.SessionHeader, tok)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -124,7 +167,9 @@ func tryPost(c *client, path, key string, v any) (answer, error) {
 	b, _ := json.Marshal(v)
 	req, _ := http.NewRequest("POST", c.base+path, bytes.NewReader(b))
 	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("X-Staff-ID", c.staff)
+	if tok := c.session(); tok != "" {
+		req.Header.Set(shop.SessionHeader, tok)
+	}
 	req.Header.Set("Idempotency-Key", key)
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -152,3 +197,29 @@ func badCheck(code string) string {
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
 func timeNow() time.Time { return time.Now() }
+
+// signaturePNG returns a small signature-like PNG, different for each n.
+func signaturePNG(t testing.TB, n int) []byte {
+	t.Helper()
+	img := image.NewGray(image.Rect(0, 0, 120, 40))
+	for i := range img.Pix {
+		img.Pix[i] = 0xff
+	}
+	for x := 10; x < 110; x++ {
+		img.Pix[(20+(x*n)%15)*120+x] = 0
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// uploadSignature stores a signature under id, as a desk does before the
+// delivery that names it.
+func (c *client) uploadSignature(id string) []byte {
+	c.t.Helper()
+	b := signaturePNG(c.t, len(id))
+	wantStatus(c.t, c.do("PUT", "/signatures/"+id, b, map[string]string{"Content-Type": "image/png"}), http.StatusCreated)
+	return b
+}

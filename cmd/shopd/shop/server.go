@@ -13,7 +13,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -42,7 +44,15 @@ type Config struct {
 	OpenAPI      []byte       // The OpenAPI document served at /openapi.yaml.
 	Logger       *slog.Logger // Nil discards logs.
 	Now          func() time.Time
+	// NotifyWindow is how far a payment notification's timestamp may be
+	// from the shop's clock (DefaultNotifyWindow when zero).
+	NotifyWindow time.Duration
 }
+
+// DefaultNotifyWindow is how old (or how far ahead) a payment
+// notification's signed timestamp may be: a replayed notification older
+// than that is refused.
+const DefaultNotifyWindow = 5 * time.Minute
 
 // Route is one method and path pattern the server answers, as written in the
 // OpenAPI document.
@@ -66,6 +76,7 @@ type request struct {
 	desk  skranke.DeskInfo // Set for desk-authenticated routes.
 	scope string           // Who asked, for idempotency keys: "desk:<id>" or "shop".
 	body  []byte
+	write bool // The handler runs in a write transaction.
 }
 
 // handler runs inside a transaction and returns an HTTP status and a value
@@ -98,6 +109,11 @@ type Server struct {
 	mux    *http.ServeMux
 	routes []route
 	reqID  atomic.Int64
+	tokens *failLimiter  // Wrong desk tokens per client address.
+	pinSem chan struct{} // PIN checks running.
+	// staffLocks holds a *sync.Mutex per staff id: one PIN check at a time
+	// per staff member, so that the wrong ones are counted in turn.
+	staffLocks sync.Map
 }
 
 // New returns a Server on store.
@@ -109,7 +125,11 @@ func New(store Store, cfg Config) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{store: store, cfg: cfg, log: log, mux: http.NewServeMux()}
+	if cfg.NotifyWindow == 0 {
+		cfg.NotifyWindow = DefaultNotifyWindow
+	}
+	s := &Server{store: store, cfg: cfg, log: log, mux: http.NewServeMux(),
+		tokens: newFailLimiter(MaxTokenFailures, TokenFailureWindow), pinSem: make(chan struct{}, 2)}
 	s.register()
 	return s
 }
@@ -252,11 +272,16 @@ func (s *Server) mutate(w http.ResponseWriter, req *request, rt route) {
 
 	var rec IdempotencyRecord
 	replayed := false
+	req.write = true
 	err := s.store.Update(req.http.Context(), func(tx Tx) error {
 		if key != "" {
 			old, err := tx.Idempotency(req.scope, key)
 			switch {
 			case err == nil:
+				if old.Fingerprint == abandonedFingerprint {
+					return skranke.E("shop.Server.mutate", skranke.Conflict,
+						"abandoned: this action was settled as not done (Idempotency-Key "+key+" was resolved) and nothing was done now either")
+				}
 				if old.Fingerprint != fp {
 					return withStatus(skranke.E("shop.Server.mutate", skranke.Conflict,
 						"Idempotency-Key "+key+" was already used for a different request"), http.StatusUnprocessableEntity, nil)
@@ -314,6 +339,12 @@ func (s *Server) authDesk(ctx context.Context, r *http.Request) (skranke.DeskInf
 	if tok == "" {
 		return skranke.DeskInfo{}, skranke.E("shop.Server.authDesk", skranke.Unauthorized, "missing bearer token")
 	}
+	addr, now := clientAddr(r), time.Now()
+	if s.tokens.blocked(addr, now) {
+		s.log.Warn("desk token refused: too many wrong tokens from this address", "remote", addr)
+		return skranke.DeskInfo{}, withStatus(skranke.E("shop.Server.authDesk", skranke.Locked,
+			fmt.Sprintf("too many wrong desk tokens from this address; wait %d s", int(TokenFailureWindow/time.Second))), http.StatusTooManyRequests, nil)
+	}
 	var d skranke.DeskInfo
 	err := s.store.View(ctx, func(tx Tx) error {
 		var err error
@@ -321,6 +352,8 @@ func (s *Server) authDesk(ctx context.Context, r *http.Request) (skranke.DeskInf
 		return err
 	})
 	if skranke.KindOf(err) == skranke.NotFound {
+		n := s.tokens.fail(addr, now)
+		s.log.Warn("wrong desk token", "remote", addr, "failures", n, "path", r.URL.Path)
 		return d, skranke.E("shop.Server.authDesk", skranke.Unauthorized, "desk token not accepted")
 	}
 	return d, err
@@ -335,21 +368,45 @@ func (s *Server) authShop(r *http.Request) error {
 }
 
 // SignNotification returns the X-Signature value of a payment notification
-// body: hex HMAC-SHA256 of the raw body under secret.
-func SignNotification(secret string, body []byte) string {
+// body sent at time at: "t=<Unix seconds>,v1=<hex HMAC-SHA256 under secret
+// of the seconds, a dot and the raw body>". The timestamp is inside the
+// HMAC, so a captured notification cannot be replayed outside the window.
+func SignNotification(secret string, at time.Time, body []byte) string {
+	ts := strconv.FormatInt(at.Unix(), 10)
+	return "t=" + ts + ",v1=" + hex.EncodeToString(notificationMAC(secret, ts, body))
+}
+
+func notificationMAC(secret, ts string, body []byte) []byte {
 	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(ts))
+	m.Write([]byte{'.'})
 	m.Write(body)
-	return hex.EncodeToString(m.Sum(nil))
+	return m.Sum(nil)
 }
 
 func (s *Server) authHMAC(r *http.Request, body []byte) error {
-	got, err := hex.DecodeString(strings.TrimSpace(strings.TrimPrefix(r.Header.Get("X-Signature"), "sha256=")))
-	if err != nil || len(got) == 0 || s.cfg.NotifySecret == "" {
-		return skranke.E("shop.Server.authHMAC", skranke.Unauthorized, "missing or malformed X-Signature")
+	const op = "shop.Server.authHMAC"
+	var ts, sig string
+	for _, part := range strings.Split(r.Header.Get("X-Signature"), ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch k {
+		case "t":
+			ts = v
+		case "v1":
+			sig = v
+		}
 	}
-	want, _ := hex.DecodeString(SignNotification(s.cfg.NotifySecret, body))
-	if !hmac.Equal(got, want) {
-		return skranke.E("shop.Server.authHMAC", skranke.Unauthorized, "X-Signature does not match the body")
+	got, err := hex.DecodeString(sig)
+	secs, terr := strconv.ParseInt(ts, 10, 64)
+	if err != nil || terr != nil || len(got) == 0 || s.cfg.NotifySecret == "" {
+		return skranke.E(op, skranke.Unauthorized, "missing or malformed X-Signature (t=<unix seconds>,v1=<hex HMAC>)")
+	}
+	if !hmac.Equal(got, notificationMAC(s.cfg.NotifySecret, ts, body)) {
+		return skranke.E(op, skranke.Unauthorized, "X-Signature does not match the body")
+	}
+	if d := s.now().Sub(time.Unix(secs, 0)); d > s.cfg.NotifyWindow || d < -s.cfg.NotifyWindow {
+		return skranke.E(op, skranke.Unauthorized, fmt.Sprintf("the notification was signed %s from the shop's clock, more than the %s allowed",
+			d.Round(time.Second), s.cfg.NotifyWindow))
 	}
 	return nil
 }
@@ -391,6 +448,8 @@ func statusOf(k skranke.Kind) int {
 		return http.StatusUnprocessableEntity
 	case skranke.Unavailable:
 		return http.StatusServiceUnavailable
+	case skranke.Locked:
+		return http.StatusLocked
 	}
 	return http.StatusInternalServerError
 }

@@ -50,7 +50,7 @@ func testShoptestDropResponsesAfterCommit(t *testing.T, s store) {
 	body := shop.DeliveryRequest{ID: "dropped-1", Lines: []skranke.DeliveredLine{{LineID: "2", Quantity: 1}}}
 
 	srv.DropResponses(1, "/deliveries")
-	wantStatus(t, c.do("PUT", "/signatures/sig-drop", []byte("\x89PNG\r\n\x1a\nx"), nil), http.StatusCreated)
+	c.uploadSignature("sig-drop")
 	// A fresh connection: on a reused one net/http itself resends requests
 	// that carry an Idempotency-Key, and the loss would go unseen here.
 	fresh := *c

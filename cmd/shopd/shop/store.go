@@ -66,6 +66,21 @@ type Tx interface {
 
 	Signature(id string) (Signature, error)
 	PutSignature(s Signature) error
+	// CountSignatures says how many signatures a desk stored at or after since.
+	CountSignatures(deskID string, since time.Time) (int, error)
+	// PurgeSignatures deletes signatures stored before t and says how many.
+	PurgeSignatures(before time.Time) (int64, error)
+
+	// StaffAuth returns a staff member's PIN verifier and lockout state.
+	StaffAuth(staffID string) (StaffAuth, error)
+	PutStaffAuth(a StaffAuth) error
+	// Session finds the staff session whose token hashes (TokenHash) to hash.
+	Session(hash string) (Session, error)
+	// PutSession inserts or replaces a session.
+	PutSession(s Session) error
+	DeleteSession(hash string) error
+	// PurgeSessions deletes sessions that expired before t and says how many.
+	PurgeSessions(before time.Time) (int64, error)
 
 	// Changes lists the purchases and cards of a centre whose seq is above
 	// since, ascending, at most limit of them together.

@@ -305,7 +305,11 @@ func (s *Server) Notify(code string, status skranke.PaymentStatus) *skranke.Purc
 		Reference: code, Status: status, Acquirer: "nets"})
 	req, _ := http.NewRequest(http.MethodPost, s.URL+shop.APIPrefix+"/payments/notify", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Signature", shop.SignNotification(s.NotifySecret, body))
+	now := time.Now
+	if s.opts.now != nil {
+		now = s.opts.now
+	}
+	req.Header.Set("X-Signature", shop.SignNotification(s.NotifySecret, now(), body))
 	var p skranke.Purchase
 	s.do(req, http.StatusOK, &p)
 	return &p
@@ -353,4 +357,39 @@ func (s *Server) do(req *http.Request, want int, v any) {
 	if err := json.Unmarshal(b, v); err != nil {
 		s.tb.Fatalf("shoptest: %s %s: %v", req.Method, req.URL.Path, err)
 	}
+}
+
+// DemoPIN returns the PIN of a demo staff member, or "" for an unknown id.
+func DemoPIN(staffID string) string {
+	switch staffID {
+	case shop.DemoStaffID:
+		return shop.DemoStaffPIN
+	case shop.DemoStaff2ID:
+		return shop.DemoStaff2PIN
+	case shop.DemoManagerID:
+		return shop.DemoManagerPIN
+	case shop.DemoAccountantID:
+		return shop.DemoAccountantPIN
+	case shop.DemoOtherManagerID:
+		return shop.DemoOtherManagerPIN
+	}
+	return ""
+}
+
+// OpenSession logs a demo staff member in at the desk whose bearer token is
+// deskToken (s.DeskToken when ""), with the member's demo PIN, and returns
+// the session token to send in the X-Staff-Session header (shop.SessionHeader)
+// of staff actions. The test fails if the shop refuses.
+func (s *Server) OpenSession(deskToken, staffID string) string {
+	s.tb.Helper()
+	if deskToken == "" {
+		deskToken = s.DeskToken
+	}
+	body, _ := json.Marshal(shop.SessionRequest{StaffID: staffID, PIN: DemoPIN(staffID)})
+	req, _ := http.NewRequest(http.MethodPost, s.URL+shop.APIPrefix+"/staff/sessions", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+deskToken)
+	req.Header.Set("Content-Type", "application/json")
+	var out shop.SessionResult
+	s.do(req, http.StatusCreated, &out)
+	return out.Token
 }
