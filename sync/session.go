@@ -236,8 +236,9 @@ func lockedErr(op string, until time.Time) error {
 }
 
 // Logout ends staffID's staff session at the shop (lock, logout, idle
-// lock). The desk forgets the session even when the shop cannot be told;
-// the shop then ends it when it has been idle long enough.
+// lock). The desk forgets the session even when the shop cannot be told,
+// which is not an error: the shop then ends it when it has been idle long
+// enough. An error means the shop answered and failed.
 func (d *Desk) Logout(ctx context.Context, staffID string) error {
 	d.mu.Lock()
 	s, ok := d.sessions[staffID]
@@ -254,8 +255,16 @@ func (d *Desk) endAtShop(ctx context.Context, token string) error {
 	defer cancel()
 	err := d.cl.EndSession(cctx, token)
 	d.noteReach(err)
-	if err != nil && skranke.KindOf(err) != skranke.Unauthorized {
-		slog.Info("end staff session at the shop", "err", err)
+	if err == nil {
+		return nil
+	}
+	switch skranke.KindOf(err) {
+	case skranke.Unauthorized:
+		// Already ended (expired): done.
+	case skranke.Unavailable:
+		slog.Info("staff session left to expire at the shop", "err", err)
+	default:
+		slog.Warn("end staff session at the shop", "err", err)
 		return err
 	}
 	return nil

@@ -27,19 +27,9 @@ import (
 // mustLogin logs staffID in at d with the shop's demo PIN for them.
 func mustLogin(tb testing.TB, d *desksync.Desk, staffID string) skranke.Staff {
 	tb.Helper()
-	s, err := d.Login(context.Background(), staffID, demoPIN(staffID))
+	s, err := d.Login(context.Background(), staffID, shoptest.DemoPIN(staffID))
 	require.NoError(tb, err)
 	return s
-}
-
-func demoPIN(staffID string) string {
-	switch staffID {
-	case shop.DemoManagerID:
-		return shop.DemoManagerPIN
-	case shop.DemoStaffID:
-		return shop.DemoStaffPIN
-	}
-	panic("no demo PIN for " + staffID)
 }
 
 // headerLog records the staff headers of the requests the shop gets.
