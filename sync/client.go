@@ -31,7 +31,8 @@ import (
 // Only GETs, PUTs of signatures and requests that carry an Idempotency-Key
 // are retried, so a retry can never do a thing twice.
 type Client struct {
-	r *resty.Client
+	r    *resty.Client
+	slow *resty.Client // For logins, which the shop answers slowly on purpose.
 }
 
 // ClientOptions tunes a Client; zero values pick sensible defaults.
@@ -63,14 +64,23 @@ func NewClient(baseURL, token string, opt ClientOptions) *Client {
 	if opt.MaxRetryWait <= 0 {
 		opt.MaxRetryWait = time.Second
 	}
+	return &Client{r: newResty(baseURL, token, opt, opt.Timeout), slow: newResty(baseURL, token, opt, max(4*opt.Timeout, LoginTimeout))}
+}
+
+// LoginTimeout is the least time a login gets: the shop checks the PIN
+// with a deliberately slow, memory-hard hash.
+const LoginTimeout = 8 * time.Second
+
+// newResty builds a resty client whose requests each get timeout.
+func newResty(baseURL, token string, opt ClientOptions, timeout time.Duration) *resty.Client {
 	transport := &http.Transport{
 		Proxy:                 nil, // The shop is usually on the LAN or loopback; never route desk traffic via env proxies.
-		DialContext:           (&net.Dialer{Timeout: opt.Timeout, KeepAlive: 30 * time.Second}).DialContext,
+		DialContext:           (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext,
 		MaxIdleConns:          16,
 		MaxIdleConnsPerHost:   8,
 		IdleConnTimeout:       60 * time.Second,
-		TLSHandshakeTimeout:   opt.Timeout,
-		ResponseHeaderTimeout: opt.Timeout,
+		TLSHandshakeTimeout:   timeout,
+		ResponseHeaderTimeout: timeout,
 		ForceAttemptHTTP2:     true,
 		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: opt.RootCAs},
 	}
@@ -78,7 +88,7 @@ func NewClient(baseURL, token string, opt ClientOptions) *Client {
 		SetTransport(transport).
 		SetBaseURL(strings.TrimRight(baseURL, "/")+"/api/v1").
 		SetAuthToken(token).
-		SetTimeout(opt.Timeout).
+		SetTimeout(timeout).
 		SetHeader("Accept", "application/json").
 		SetHeader("User-Agent", "skranke-desk/1").
 		SetLogger(quietLogger{}).
@@ -105,7 +115,7 @@ func NewClient(baseURL, token string, opt ClientOptions) *Client {
 			}
 			return false
 		})
-	return &Client{r: r}
+	return r
 }
 
 // retryable reports whether repeating req cannot do anything twice.
@@ -162,11 +172,16 @@ type call struct {
 	ctype   string
 	idemKey string
 	session string // The staff session token, sent as X-Staff-Session.
+	slow    bool   // A login: the shop's PIN check takes its time.
 }
 
 // do sends c and returns the body of a 2xx answer, or an *Error.
 func (cl *Client) do(ctx context.Context, c call) ([]byte, error) {
-	req := cl.r.R().SetContext(ctx)
+	rc := cl.r
+	if c.slow {
+		rc = cl.slow
+	}
+	req := rc.R().SetContext(ctx)
 	if c.query != nil {
 		req.SetQueryParamsFromValues(c.query)
 	}
@@ -518,7 +533,7 @@ func (cl *Client) OpenSession(ctx context.Context, staffID, pin string) (StaffSe
 	const op = "sync.Client.OpenSession"
 	var s StaffSession
 	b, err := cl.do(ctx, call{op: op, method: http.MethodPost, path: "/staff/sessions",
-		body: map[string]string{"staff_id": staffID, "pin": pin}})
+		body: map[string]string{"staff_id": staffID, "pin": pin}, slow: true})
 	if err != nil {
 		return s, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skranke/skranke"
+	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
 	desksync "github.com/skranke/skranke/sync"
 )
 
@@ -43,6 +44,17 @@ func MustOpenDir(tb testing.TB, dir, baseURL, token string) *desksync.Desk {
 	})
 	require.NoError(tb, err)
 	tb.Cleanup(func() { d.Close() })
+	return d
+}
+
+// MustOpenShop opens a desk on a fresh data directory, talking to srv, and
+// logs Kari (staff) and Ingrid (manager) in there, so that their actions
+// carry staff sessions.
+func MustOpenShop(tb testing.TB, srv *shoptest.Server) *desksync.Desk {
+	tb.Helper()
+	d := MustOpen(tb, srv.URL, srv.DeskToken)
+	mustLogin(tb, d, kari.ID)
+	mustLogin(tb, d, ingrid.ID)
 	return d
 }
 

@@ -317,6 +317,17 @@ WHERE id = ? AND synced = 0`, r.Key)
 func (d *Desk) applyAnswer(ctx context.Context, r outboxRow, op string, b []byte) (any, error) {
 	switch r.Kind {
 	case kindSignature:
+		// Only the shop's own answer naming the signature proves it has
+		// it: the desk's copy is deleted next.
+		var a struct {
+			ID string `json:"id"`
+		}
+		if err := decode(op, b, &a); err != nil {
+			return nil, err
+		}
+		if a.ID != r.Key {
+			return nil, skranke.E(op, skranke.Internal, unreadableAnswer{fmt.Errorf("the shop answered the upload of signature %s about %q", r.Key, a.ID)})
+		}
 		return nil, d.c.write(ctx, op, func(tx *sql.Tx) error {
 			// The shop keeps it now (docs/privacy.md): the desk needs no
 			// copy of the buyer's signature.

@@ -47,7 +47,7 @@ func TestOutboxReplaysTheStoredRequest(t *testing.T) {
 		off := offline
 		if !off && r.Method != http.MethodGet {
 			got = append(got, received{r.Method, r.URL.Path, r.Header.Get("Content-Type"),
-				r.Header.Get("Idempotency-Key"), r.Header.Get("X-Staff-ID"), body})
+				r.Header.Get("Idempotency-Key"), r.Header.Get("X-Staff-ID") + r.Header.Get("X-Staff-Session"), body})
 		}
 		mu.Unlock()
 		if off && r.Method != http.MethodGet {
@@ -77,12 +77,16 @@ func TestOutboxReplaysTheStoredRequest(t *testing.T) {
 
 	var want []received
 	for _, s := range stored {
-		r := received{s.Method, "/api/v1" + s.Path, s.ContentType, "", s.StaffID, s.Body}
+		// Kari logged in offline (she never did here): no session, and
+		// the delivery's body states who made it.
+		r := received{s.Method, "/api/v1" + s.Path, s.ContentType, "", "", s.Body}
 		switch s.Kind {
 		case "signature":
 			r.body = sig // Kept once, in the desk's signatures.
 		case "delivery":
 			r.idemKey = del.ID
+			require.Contains(t, string(s.Body), `"recorded_offline":true`)
+			require.Contains(t, string(s.Body), `"stated_by":"kari"`)
 		}
 		want = append(want, r)
 	}

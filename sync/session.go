@@ -111,7 +111,7 @@ func (d *Desk) Login(ctx context.Context, staffID, pin string) (skranke.Staff, e
 	if staffID == "" || pin == "" {
 		return skranke.Staff{}, skranke.E(op, skranke.Unauthorized, "choose a name and give the PIN")
 	}
-	cctx, cancel := d.interactiveCtx(ctx)
+	cctx, cancel := context.WithTimeout(ctx, max(4*d.cfg.Timeout, LoginTimeout))
 	s, err := d.cl.OpenSession(cctx, staffID, pin)
 	cancel()
 	d.noteReach(err)

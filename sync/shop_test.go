@@ -48,7 +48,7 @@ func runLoop(t *testing.T, d *desksync.Desk) {
 func TestOnlineLookupDeliverAndReport(t *testing.T) {
 	ctx := context.Background()
 	srv := shoptest.Start(t)
-	d := MustOpen(t, srv.URL, srv.DeskToken)
+	d := MustOpenShop(t, srv)
 	p := newPurchase(srv)
 
 	l, err := d.Lookup(ctx, p.Code)
@@ -67,7 +67,7 @@ func TestOnlineLookupDeliverAndReport(t *testing.T) {
 	require.Len(t, onServer, 1)
 	require.Equal(t, del.ID, onServer[0].ID)
 	require.Equal(t, del.SignatureID, onServer[0].SignatureID)
-	png, err := d.Client().Signature(ctx, del.SignatureID, "")
+	png, err := d.Client().Signature(ctx, del.SignatureID, srv.OpenSession("", ingrid.ID))
 	require.NoError(t, err)
 	require.Equal(t, sig, png)
 
@@ -87,14 +87,14 @@ func TestOnlineLookupDeliverAndReport(t *testing.T) {
 func TestServerRefusalsReachStaff(t *testing.T) {
 	ctx := context.Background()
 	srv := shoptest.Start(t)
-	d := MustOpen(t, srv.URL, srv.DeskToken)
+	d := MustOpenShop(t, srv)
 	other := desksync.NewClient(srv.URL, shop.DemoDesk2Token, desksync.ClientOptions{})
 
 	// Another desk hands over the course after this desk looked the purchase up.
 	p := newPurchase(srv)
 	_, err := d.Lookup(ctx, p.Code)
 	require.NoError(t, err)
-	_, err = other.Deliver(ctx, p.Code, shop.DemoStaff2ID, desksync.DeliveryBody{ID: newID(), Lines: []skranke.DeliveredLine{{LineID: "1", Quantity: 1}}})
+	_, err = other.Deliver(ctx, p.Code, srv.OpenSession(shop.DemoDesk2Token, shop.DemoStaff2ID), desksync.DeliveryBody{ID: newID(), Lines: []skranke.DeliveredLine{{LineID: "1", Quantity: 1}}})
 	require.NoError(t, err)
 	_, cur, err := d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: kari, Lines: []skranke.DeliveredLine{{LineID: "1", Quantity: 1}}})
 	require.True(t, skranke.KindOf(err) == skranke.Conflict, "%v", err)
@@ -122,7 +122,7 @@ func TestServerRefusalsReachStaff(t *testing.T) {
 func TestOfflineDeliveriesSyncWhenShopReturns(t *testing.T) {
 	ctx := context.Background()
 	srv := shoptest.Start(t)
-	d := MustOpen(t, srv.URL, srv.DeskToken)
+	d := MustOpenShop(t, srv)
 	interval := 200 * time.Millisecond
 	p := newPurchase(srv)
 	runLoop(t, d)
@@ -174,7 +174,7 @@ func TestOfflineDeliveriesSyncWhenShopReturns(t *testing.T) {
 func TestRefusedAfterSyncGoesToManager(t *testing.T) {
 	ctx := context.Background()
 	srv := shoptest.Start(t)
-	d := MustOpen(t, srv.URL, srv.DeskToken)
+	d := MustOpenShop(t, srv)
 	p := newPurchase(srv)
 	_, err := d.Lookup(ctx, p.Code)
 	require.NoError(t, err)
@@ -184,7 +184,7 @@ func TestRefusedAfterSyncGoesToManager(t *testing.T) {
 	require.NoError(t, err)
 	srv.Restart()
 	other := desksync.NewClient(srv.URL, shop.DemoDesk2Token, desksync.ClientOptions{})
-	_, err = other.Deliver(ctx, p.Code, shop.DemoStaff2ID, desksync.DeliveryBody{ID: newID(), Lines: []skranke.DeliveredLine{{LineID: "1", Quantity: 1}}})
+	_, err = other.Deliver(ctx, p.Code, srv.OpenSession(shop.DemoDesk2Token, shop.DemoStaff2ID), desksync.DeliveryBody{ID: newID(), Lines: []skranke.DeliveredLine{{LineID: "1", Quantity: 1}}})
 	require.NoError(t, err)
 
 	require.NoError(t, d.Sync(ctx), "a refusal is not a sync failure")
@@ -213,7 +213,7 @@ func TestRefusedAfterSyncGoesToManager(t *testing.T) {
 func TestGiftCardRedeemAndCredit(t *testing.T) {
 	ctx := context.Background()
 	srv := shoptest.Start(t)
-	d := MustOpen(t, srv.URL, srv.DeskToken)
+	d := MustOpenShop(t, srv)
 	card := srv.IssueCard(50000)
 
 	cl, err := d.Card(ctx, card.Code)
@@ -262,7 +262,7 @@ func TestGiftCardRedeemAndCredit(t *testing.T) {
 func TestStaffAndLogin(t *testing.T) {
 	ctx := context.Background()
 	srv := shoptest.Start(t)
-	d := MustOpen(t, srv.URL, srv.DeskToken)
+	d := MustOpenShop(t, srv)
 	staff, err := d.Staff(ctx)
 	require.NoError(t, err)
 	require.Len(t, staff, 4, "only the desk's own centre")
@@ -271,11 +271,17 @@ func TestStaffAndLogin(t *testing.T) {
 	require.Equal(t, shop.DemoDeskID, info.ID)
 	require.Equal(t, shop.DemoCentreID, centre.ID)
 
+	for _, s := range staff {
+		require.Empty(t, s.PINHash+s.PINSalt, "nothing derived from a PIN reaches the desk")
+	}
+	_, err = d.Login(ctx, shop.DemoManagerID, "123456")
+	require.True(t, skranke.KindOf(err) == skranke.Unauthorized, "the shop checks the PIN: %v", err)
+
 	srv.Stop()
-	s, err := d.Login(ctx, shop.DemoManagerID, "9999")
-	require.NoError(t, err)
+	s, err := d.Login(ctx, shop.DemoManagerID, shop.DemoManagerPIN)
+	require.NoError(t, err, "logged in online at this desk before (MustOpenShop)")
 	require.Equal(t, skranke.RoleManager, s.Role)
-	_, err = d.Login(ctx, shop.DemoManagerID, "1234")
+	_, err = d.Login(ctx, shop.DemoManagerID, "123456")
 	require.True(t, skranke.KindOf(err) == skranke.Unauthorized, "%v", err)
 	info, _, err = d.DeskInfo(ctx)
 	require.NoError(t, err, "desk info is cached")
@@ -285,7 +291,7 @@ func TestStaffAndLogin(t *testing.T) {
 func TestChangesFeedPagesAndResumes(t *testing.T) {
 	ctx := context.Background()
 	srv := shoptest.Start(t, shoptest.WithBulk(2500))
-	d := MustOpen(t, srv.URL, srv.DeskToken)
+	d := MustOpenShop(t, srv)
 	require.NoError(t, d.Sync(ctx))
 	cur, err := d.Cursor(ctx)
 	require.NoError(t, err)
@@ -323,12 +329,13 @@ func TestClientErrorKinds(t *testing.T) {
 
 	p := newPurchaseWith(srv, skranke.Authorized)
 	id := newID()
-	_, err = cl.Deliver(ctx, p.Code, kari.ID, desksync.DeliveryBody{ID: id, Lines: []skranke.DeliveredLine{{LineID: "1", Quantity: 1}}})
+	ks := srv.OpenSession("", kari.ID)
+	_, err = cl.Deliver(ctx, p.Code, ks, desksync.DeliveryBody{ID: id, Lines: []skranke.DeliveredLine{{LineID: "1", Quantity: 1}}})
 	require.NoError(t, err)
 	// The same key with another body is a conflict, not a second delivery.
-	_, err = cl.Deliver(ctx, p.Code, kari.ID, desksync.DeliveryBody{ID: id, Lines: []skranke.DeliveredLine{{LineID: "2", Quantity: 1}}})
+	_, err = cl.Deliver(ctx, p.Code, ks, desksync.DeliveryBody{ID: id, Lines: []skranke.DeliveredLine{{LineID: "2", Quantity: 1}}})
 	require.True(t, skranke.KindOf(err) == skranke.Conflict, "%v", err)
-	_, err = cl.Deliver(ctx, p.Code, kari.ID, desksync.DeliveryBody{ID: newID(), Lines: []skranke.DeliveredLine{{LineID: "1", Quantity: 1}}})
+	_, err = cl.Deliver(ctx, p.Code, ks, desksync.DeliveryBody{ID: newID(), Lines: []skranke.DeliveredLine{{LineID: "1", Quantity: 1}}})
 	require.True(t, skranke.KindOf(err) == skranke.Conflict, "%v", err)
 	var se *desksync.StatusError
 	require.ErrorAs(t, err, &se)
@@ -336,7 +343,7 @@ func TestClientErrorKinds(t *testing.T) {
 	require.NotNil(t, se.Purchase)
 
 	srv.Notify(p.Code, skranke.Cancelled)
-	_, err = cl.Deliver(ctx, p.Code, kari.ID, desksync.DeliveryBody{ID: newID(), Lines: []skranke.DeliveredLine{{LineID: "2", Quantity: 1}}})
+	_, err = cl.Deliver(ctx, p.Code, ks, desksync.DeliveryBody{ID: newID(), Lines: []skranke.DeliveredLine{{LineID: "2", Quantity: 1}}})
 	require.True(t, skranke.KindOf(err) == skranke.NotPayable, "%v", err)
 	require.Len(t, srv.Deliveries(p.Code), 1)
 
@@ -349,13 +356,15 @@ func TestClientErrorKinds(t *testing.T) {
 func TestActivitiesIncludeOtherDesksAndWorkOffline(t *testing.T) {
 	ctx := context.Background()
 	srv := shoptest.Start(t)
-	d := MustOpen(t, srv.URL, srv.DeskToken)
+	d := MustOpenShop(t, srv)
 	other := desksync.NewClient(srv.URL, shop.DemoDesk2Token, desksync.ClientOptions{})
 	card := srv.IssueCard(30000)
 	p := newPurchase(srv)
-	_, err := other.Redeem(ctx, card.Code, shop.DemoStaff2ID, desksync.RedemptionBody{ID: newID(), Amount: 30000})
+	_, err := other.Redeem(ctx, card.Code, srv.OpenSession(shop.DemoDesk2Token, shop.DemoStaff2ID), desksync.RedemptionBody{ID: newID(), Amount: 30000})
 	require.NoError(t, err)
-	_, err = other.Deliver(ctx, p.Code, shop.DemoStaff2ID, desksync.DeliveryBody{ID: newID()})
+	sigID := newID()
+	require.NoError(t, other.PutSignature(ctx, sigID, "", signaturePNG(t)))
+	_, err = other.Deliver(ctx, p.Code, srv.OpenSession(shop.DemoDesk2Token, shop.DemoStaff2ID), desksync.DeliveryBody{ID: newID(), SignatureID: sigID})
 	require.NoError(t, err)
 	require.NoError(t, d.Sync(ctx))
 
@@ -425,7 +434,7 @@ func TestSubscribeSyncNowAndClose(t *testing.T) {
 func TestPruneKeepsWhatIsNotSettled(t *testing.T) {
 	ctx := context.Background()
 	srv := shoptest.Start(t)
-	d := MustOpen(t, srv.URL, srv.DeskToken)
+	d := MustOpenShop(t, srv)
 	p := newPurchase(srv)
 	_, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: kari, Lines: []skranke.DeliveredLine{{LineID: "1", Quantity: 1}}})
 	require.NoError(t, err)
