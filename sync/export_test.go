@@ -158,5 +158,5 @@ func (d *Desk) CacheTextForTest(ctx context.Context) (string, error) {
 
 // PINVerifierForTest computes one offline PIN verifier at the desk's cost.
 func PINVerifierForTest(pin string) []byte {
-	return pinVerifier(pin, []byte("0123456789abcdef"), PINCost)
+	return pinVerifier(pin, []byte("0123456789abcdef"), pinCost)
 }

@@ -20,14 +20,14 @@ import (
 // the desk nothing derived from a PIN. So that staff can still log in while
 // the shop is away, the desk makes its own verifier of the PIN at every
 // successful online login: an argon2id hash, slow and memory-hard, so that
-// someone holding desk.db needs at least PINCost per guess. Only staff who
+// someone holding desk.db needs at least pinCost per guess. Only staff who
 // logged in online at this desk can log in offline, and a name is locked
 // after MaxOfflinePINFailures wrong PINs in a row.
 
-// PINCost are the argon2id parameters of the desk's offline PIN verifiers:
-// 2 passes over 64 MiB, one lane. See docs/benchmarks-sync.md for what one
+// pinCost are the argon2id parameters of the desk's offline PIN verifiers:
+// 3 passes over 64 MiB, one lane. See docs/benchmarks-sync.md for what one
 // guess costs (BenchmarkOfflinePINVerifier).
-var PINCost = PINParams{Time: 2, MemoryKiB: 64 * 1024, Threads: 1}
+var pinCost = PINParams{Time: 3, MemoryKiB: 64 * 1024, Threads: 1}
 
 // PINParams are argon2id cost parameters.
 type PINParams struct {
@@ -141,7 +141,7 @@ func (d *Desk) loggedIn(ctx context.Context, s StaffSession, pin string) (skrank
 	if _, err := rand.Read(salt); err != nil {
 		return s.Staff, nil // No offline login for them; online works.
 	}
-	p := PINCost
+	p := pinCost
 	hash := pinVerifier(pin, salt, p)
 	staff, _ := json.Marshal(s.Staff)
 	err := d.c.write(ctx, "sync.Desk.Login", func(tx *sql.Tx) error {
