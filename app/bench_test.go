@@ -1,4 +1,4 @@
-package app_test
+package app
 
 import (
 	"runtime"
@@ -6,12 +6,11 @@ import (
 
 	"fyne.io/fyne/v2"
 
-	"github.com/skranke/skranke/app"
 )
 
 // waitIdle spins until the UI's background work is done, without the
 // polling interval of require.Eventually, so that it measures latency.
-func waitIdle(d *app.Desk) {
+func waitIdle(d *Desk) {
 	for d.RunPending() > 0 || d.Busy() {
 		runtime.Gosched()
 	}
@@ -28,7 +27,7 @@ func BenchmarkScanToPurchaseShown(b *testing.B) {
 	for b.Loop() {
 		f.d.Submit(code, "serial:/dev/ttyUSB0")
 		waitIdle(f.d)
-		if f.d.Scan.StateNow() != app.StateDeliverable {
+		if f.d.Scan.StateNow() != StateDeliverable {
 			b.Fatalf("state %v: %s", f.d.Scan.StateNow(), f.d.Scan.State.Text)
 		}
 	}
@@ -56,7 +55,7 @@ func BenchmarkScanToPurchaseShownOffline(b *testing.B) {
 // BenchmarkSignaturePNG measures turning a drawn signature into the PNG that
 // is stored and printed.
 func BenchmarkSignaturePNG(b *testing.B) {
-	p := app.NewSignaturePad()
+	p := NewSignaturePad()
 	p.Resize(fyne.NewSize(600, 200))
 	sign(p)
 	for b.Loop() {

@@ -1,4 +1,4 @@
-package app_test
+package app
 
 import (
 	"encoding/json"
@@ -19,14 +19,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/skranke/skranke/app"
 	"github.com/skranke/skranke/assets"
 	"github.com/skranke/skranke/cmd/shopd/shop"
 	desksync "github.com/skranke/skranke/sync"
 )
 
 func TestLoginAndIdleLock(t *testing.T) {
-	f := mustOpen(t, func(c *app.Config) { c.IdleLockMinutes = 2 })
+	f := mustOpen(t, func(c *Config) { c.IdleLockMinutes = 2 })
 	l := f.d.Login
 	assert.Equal(t, l.PIN, f.d.Window.Canvas().Focused(), "the PIN field waits at start")
 
@@ -46,8 +45,8 @@ func TestLoginAndIdleLock(t *testing.T) {
 	l.Choose("kari")
 	f.login("kari", "1234")
 	assert.Contains(t, f.d.StaffName.Text, "Kari Nordmann")
-	assert.Equal(t, app.ScreenScan, f.d.CurrentScreen())
-	assert.IsType(t, &app.ScanEntry{}, f.d.Window.Canvas().Focused(), "the scan field has the focus after login")
+	assert.Equal(t, ScreenScan, f.d.CurrentScreen())
+	assert.IsType(t, &ScanEntry{}, f.d.Window.Canvas().Focused(), "the scan field has the focus after login")
 
 	// Not idle long enough: still logged in.
 	f.d.CheckIdle(time.Now().Add(time.Minute))
@@ -68,10 +67,10 @@ func TestKeyboardNavigation(t *testing.T) {
 	f.login("ingrid", "9999")
 	for _, k := range []struct {
 		key    fyne.KeyName
-		screen app.Screen
+		screen Screen
 	}{
-		{fyne.KeyF2, app.ScreenCards}, {fyne.KeyF3, app.ScreenReport}, {fyne.KeyF4, app.ScreenStatus},
-		{fyne.KeyF5, app.ScreenSettings}, {fyne.KeyF1, app.ScreenScan},
+		{fyne.KeyF2, ScreenCards}, {fyne.KeyF3, ScreenReport}, {fyne.KeyF4, ScreenStatus},
+		{fyne.KeyF5, ScreenSettings}, {fyne.KeyF1, ScreenScan},
 	} {
 		f.key(k.key)
 		assert.Equal(t, k.screen, f.d.CurrentScreen(), "key %s", k.key)
@@ -79,29 +78,29 @@ func TestKeyboardNavigation(t *testing.T) {
 	// Esc goes back to scanning from anywhere, with the focus in the scan field.
 	f.key(fyne.KeyF4)
 	f.key(fyne.KeyEscape)
-	assert.Equal(t, app.ScreenScan, f.d.CurrentScreen())
-	assert.IsType(t, &app.ScanEntry{}, f.d.Window.Canvas().Focused())
+	assert.Equal(t, ScreenScan, f.d.CurrentScreen())
+	assert.IsType(t, &ScanEntry{}, f.d.Window.Canvas().Focused())
 
 	// A hardware scan of a gift card switches to the gift card screen.
 	f.d.Submit(f.shop.Code("card-fresh"), "serial:/dev/ttyUSB0")
 	f.idle()
-	assert.Equal(t, app.ScreenCards, f.d.CurrentScreen())
+	assert.Equal(t, ScreenCards, f.d.CurrentScreen())
 	require.NotNil(t, f.d.Cards.Card())
 	// And a receipt scanned there goes back to the scan screen.
 	f.d.Submit(f.shop.Code("paid-course"), "serial:/dev/ttyUSB0")
 	f.idle()
-	assert.Equal(t, app.ScreenScan, f.d.CurrentScreen())
-	assert.Equal(t, app.StateDeliverable, f.d.Scan.StateNow())
+	assert.Equal(t, ScreenScan, f.d.CurrentScreen())
+	assert.Equal(t, StateDeliverable, f.d.Scan.StateNow())
 	// Esc clears the purchase.
 	f.key(fyne.KeyEscape)
-	assert.Equal(t, app.StateReady, f.d.Scan.StateNow())
+	assert.Equal(t, StateReady, f.d.Scan.StateNow())
 	// F12 locks.
 	f.key(fyne.KeyF12)
 	assert.Nil(t, f.d.Staff())
 }
 
 func TestNorwegian(t *testing.T) {
-	f := mustOpen(t, func(c *app.Config) { c.Language = "nb" })
+	f := mustOpen(t, func(c *Config) { c.Language = "nb" })
 	assert.Contains(t, f.d.Login.Submit.Text, "Logg inn")
 	f.login("kari", "1234")
 	assert.Contains(t, f.d.Scan.State.Text, "Klar")
@@ -154,22 +153,22 @@ func TestTranslationsComplete(t *testing.T) {
 func TestConfigFile(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("SKRANKE_CONFIG_DIR", dir)
-	path, err := app.DefaultConfigPath()
+	path, err := DefaultConfigPath()
 	require.NoError(t, err)
 	assert.Equal(t, filepath.Join(dir, "config.json"), path)
 
-	cfg, err := app.LoadConfig(path)
+	cfg, err := LoadConfig(path)
 	require.NoError(t, err, "a missing file gives the defaults")
-	assert.Equal(t, app.DefaultConfig(), cfg)
+	assert.Equal(t, DefaultConfig(), cfg)
 
 	cfg.DeskToken = "secret-desk-token"
 	cfg.TrainingToken = "secret-sandbox-token"
 	cfg.PrinterTarget = "tcp://10.0.0.5:9100"
-	require.NoError(t, app.SaveConfig(path, cfg))
+	require.NoError(t, SaveConfig(path, cfg))
 	st, err := os.Stat(path)
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm(), "the token is readable by the user only")
-	back, err := app.LoadConfig(path)
+	back, err := LoadConfig(path)
 	require.NoError(t, err)
 	assert.Equal(t, cfg, back)
 
@@ -180,7 +179,7 @@ func TestConfigFile(t *testing.T) {
 	assert.Contains(t, log.String(), "10.0.0.5")
 
 	require.NoError(t, os.WriteFile(path, []byte("{not json"), 0o600))
-	_, err = app.LoadConfig(path)
+	_, err = LoadConfig(path)
 	assert.Error(t, err)
 }
 
@@ -188,11 +187,11 @@ func TestSettingsSave(t *testing.T) {
 	f := mustOpen(t)
 	f.login("kari", "1234")
 	f.key(fyne.KeyF5)
-	assert.Equal(t, app.ScreenScan, f.d.CurrentScreen(), "staff cannot open settings")
+	assert.Equal(t, ScreenScan, f.d.CurrentScreen(), "staff cannot open settings")
 	f.key(fyne.KeyF12)
 	f.login("ingrid", "9999")
 	f.key(fyne.KeyF5)
-	require.Equal(t, app.ScreenSettings, f.d.CurrentScreen())
+	require.Equal(t, ScreenSettings, f.d.CurrentScreen())
 	s := f.d.Settings
 	assert.Equal(t, f.shop.URL, s.ShopURL.Text)
 	assert.Contains(t, s.PrinterTransport.Selected, "File")
@@ -242,7 +241,7 @@ func TestConflictsResolvedByManager(t *testing.T) {
 	f.scan(code)
 	require.Contains(t, f.d.Scan.Cache.Text, "OFFLINE")
 	f.key(fyne.KeyReturn)
-	require.Equal(t, app.StateDelivered, f.d.Scan.StateNow(), f.d.Message.Text)
+	require.Equal(t, StateDelivered, f.d.Scan.StateNow(), f.d.Message.Text)
 	other := desksync.NewClient(f.shop.URL, shop.DemoDesk2Token, desksync.ClientOptions{})
 	_, err := other.Deliver(t.Context(), code, shop.DemoStaff2ID, desksync.DeliveryBody{ID: uuid.NewString()})
 	require.NoError(t, err)
@@ -260,7 +259,7 @@ func TestConflictsResolvedByManager(t *testing.T) {
 	f.login("ingrid", "9999")
 	f.key(fyne.KeyF4)
 	require.Len(t, f.d.Status.Conflicts, 1)
-	var row *app.ConflictRow
+	var row *ConflictRow
 	for _, r := range f.d.Status.Conflicts {
 		row = r
 	}
@@ -300,21 +299,21 @@ func TestPrinterStatusAndTestPrint(t *testing.T) {
 }
 
 func TestNoPrinterSaysSo(t *testing.T) {
-	f := mustOpen(t, func(c *app.Config) { c.PrinterTarget = "" })
+	f := mustOpen(t, func(c *Config) { c.PrinterTarget = "" })
 	f.login("kari", "1234")
 	f.scan(f.shop.Code("paid-course"))
 	f.key(fyne.KeyReturn)
-	assert.Equal(t, app.StateDelivered, f.d.Scan.StateNow(), "delivery does not depend on the printer")
+	assert.Equal(t, StateDelivered, f.d.Scan.StateNow(), "delivery does not depend on the printer")
 	assert.Contains(t, f.d.Message.Text, "No printer")
 }
 
 func TestUnreachablePrinterKeepsDelivery(t *testing.T) {
-	f := mustOpen(t, func(c *app.Config) { c.PrinterTarget = "tcp://127.0.0.1:1" })
+	f := mustOpen(t, func(c *Config) { c.PrinterTarget = "tcp://127.0.0.1:1" })
 	f.login("kari", "1234")
 	code := f.shop.Code("paid-course")
 	f.scan(code)
 	f.key(fyne.KeyReturn)
-	assert.Equal(t, app.StateDelivered, f.d.Scan.StateNow())
+	assert.Equal(t, StateDelivered, f.d.Scan.StateNow())
 	f.eventually(func() bool { return !f.d.Busy() && strings.Contains(f.d.Message.Text, "not printed") }, "the failure is shown: %q", f.d.Message.Text)
 	f.eventually(func() bool { return len(f.shop.Deliveries(code)) == 1 }, "the delivery stands")
 	assert.False(t, f.d.Scan.Reprint.Disabled(), "the note can be reprinted when the printer is back")
@@ -329,7 +328,7 @@ func TestLanguageChosenInSettings(t *testing.T) {
 	f.idle()
 	assert.Equal(t, "nb", f.d.Config().Language)
 	assert.Contains(t, f.d.Message.Text, "lagret")
-	assert.Equal(t, app.ScreenSettings, f.d.CurrentScreen())
+	assert.Equal(t, ScreenSettings, f.d.CurrentScreen())
 	f.key(fyne.KeyF1)
 	assert.Contains(t, f.d.Scan.State.Text, "Klar – skann")
 	f.key(fyne.KeyF12)
@@ -369,7 +368,7 @@ func TestEveryStringTranslated(t *testing.T) {
 }
 
 func TestFirstTimeSetup(t *testing.T) {
-	f := mustOpen(t, func(c *app.Config) { c.DeskToken = "wrong-token" })
+	f := mustOpen(t, func(c *Config) { c.DeskToken = "wrong-token" })
 	l := f.d.Login
 	assert.Empty(t, l.StaffButtons, "a wrong token gets no staff list")
 	assert.Contains(t, l.Error.Text, "desk token")
@@ -377,7 +376,7 @@ func TestFirstTimeSetup(t *testing.T) {
 
 	test.Tap(l.Setup)
 	f.idle()
-	require.Equal(t, app.ScreenSettings, f.d.CurrentScreen())
+	require.Equal(t, ScreenSettings, f.d.CurrentScreen())
 	s := f.d.Settings
 	assert.Equal(t, s.ShopURL, f.d.Window.Canvas().Focused())
 	s.DeskToken.SetText(f.shop.DeskToken)
@@ -395,7 +394,7 @@ func TestSetupNotOfferedOnceStaffAreKnown(t *testing.T) {
 	assert.False(t, f.d.Login.Setup.Visible())
 	f.d.OpenSetup()
 	f.idle()
-	assert.NotEqual(t, app.ScreenSettings, f.d.CurrentScreen())
+	assert.NotEqual(t, ScreenSettings, f.d.CurrentScreen())
 }
 
 // Turning training mode on does not move a running desk to the sandbox

@@ -1,4 +1,4 @@
-package app_test
+package app
 
 import (
 	"bytes"
@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/skranke/skranke/app"
 	"github.com/skranke/skranke/printer"
 	"github.com/skranke/skranke/scanner"
 	desksync "github.com/skranke/skranke/sync"
@@ -38,7 +37,7 @@ func rasterInk(data []byte) (images, ink int) {
 	return images, ink
 }
 
-func sign(p *app.SignaturePad) {
+func sign(p *SignaturePad) {
 	// A few strokes across the pad, as a finger would draw them.
 	for s := 0; s < 3; s++ {
 		y := float32(40 + 30*s)
@@ -55,7 +54,7 @@ func TestSignatureRequiredForPhysicalGoods(t *testing.T) {
 	code := f.shop.Code("paid-physical")
 	f.scan(code)
 	s := f.d.Scan
-	require.Equal(t, app.StateDeliverable, s.StateNow(), s.State.Text)
+	require.Equal(t, StateDeliverable, s.StateNow(), s.State.Text)
 
 	f.key(fyne.KeyReturn) // Deliver all: physical goods, so the pad opens.
 	require.True(t, s.SignatureOpen(), "physical goods ask for a signature")
@@ -77,7 +76,7 @@ func TestSignatureRequiredForPhysicalGoods(t *testing.T) {
 	sign(s.Pad)
 	f.key(fyne.KeyReturn) // Enter accepts.
 	require.False(t, s.SignatureOpen())
-	require.Equal(t, app.StateDelivered, s.StateNow(), "%q %q", s.State.Text, f.d.Message.Text)
+	require.Equal(t, StateDelivered, s.StateNow(), "%q %q", s.State.Text, f.d.Message.Text)
 
 	f.eventually(func() bool { return len(f.shop.Deliveries(code)) == 1 }, "delivery not at the shop")
 	dl := f.shop.Deliveries(code)[0]
@@ -86,7 +85,7 @@ func TestSignatureRequiredForPhysicalGoods(t *testing.T) {
 	require.NoError(t, err)
 	img, _, err := image.Decode(bytes.NewReader(png))
 	require.NoError(t, err)
-	assert.LessOrEqual(t, img.Bounds().Dx(), app.SignatureWidth)
+	assert.LessOrEqual(t, img.Bounds().Dx(), SignatureWidth)
 	assert.Greater(t, img.Bounds().Dx(), 100, "the signature keeps its size, cropped to the ink")
 
 	// The note carries the signature as a raster image with ink in it.
@@ -121,7 +120,7 @@ func TestSignatureCancelHandsOverNothing(t *testing.T) {
 	sign(f.d.Scan.Pad)
 	f.key(fyne.KeyEscape)
 	assert.False(t, f.d.Scan.SignatureOpen())
-	assert.IsType(t, &app.ScanEntry{}, f.d.Window.Canvas().Focused(), "focus returns to the scan field")
+	assert.IsType(t, &ScanEntry{}, f.d.Window.Canvas().Focused(), "focus returns to the scan field")
 	assert.Empty(t, f.shop.Deliveries(code))
 }
 
@@ -137,7 +136,7 @@ func TestGiftCardPartialUsePrintsRemainder(t *testing.T) {
 	code := f.shop.Code("card-1000")
 	f.scan(code)
 	c := f.d.Cards
-	require.Equal(t, app.ScreenCards, f.d.CurrentScreen(), "a gift card code opens the gift card screen")
+	require.Equal(t, ScreenCards, f.d.CurrentScreen(), "a gift card code opens the gift card screen")
 	require.NotNil(t, c.Card(), "%q %q", c.State.Text, c.Detail.Text)
 	assert.Equal(t, "kr 1 000,00", c.Balance.Text)
 	assert.Contains(t, c.State.Text, "VALID")
@@ -189,7 +188,7 @@ func TestOfflineRefusesGiftCardsButDelivers(t *testing.T) {
 	require.NotNil(t, f.d.Cards.Card())
 	f.key(fyne.KeyF1)
 	f.scan(purchase)
-	require.Equal(t, app.StateDeliverable, f.d.Scan.StateNow())
+	require.Equal(t, StateDeliverable, f.d.Scan.StateNow())
 
 	f.shop.Stop()
 	f.scan(card)
@@ -210,7 +209,7 @@ func TestOfflineRefusesGiftCardsButDelivers(t *testing.T) {
 	f.key(fyne.KeyF1)
 	f.scan(purchase)
 	s := f.d.Scan
-	require.Equal(t, app.StateDeliverable, s.StateNow(), s.State.Text)
+	require.Equal(t, StateDeliverable, s.StateNow(), s.State.Text)
 	assert.Contains(t, s.Cache.Text, "OFFLINE")
 	test.Tap(s.DeliverAll)
 	f.idle()
@@ -219,7 +218,7 @@ func TestOfflineRefusesGiftCardsButDelivers(t *testing.T) {
 		test.Tap(s.SignAccept)
 		f.idle()
 	}
-	require.Equal(t, app.StateDelivered, s.StateNow(), "%q %q", s.State.Text, f.d.Message.Text)
+	require.Equal(t, StateDelivered, s.StateNow(), "%q %q", s.State.Text, f.d.Message.Text)
 	f.eventually(func() bool { return !f.d.Busy() && strings.Contains(f.d.Online.Text, "Offline") }, "the indicator says offline: %q", f.d.Online.Text)
 
 	f.shop.Restart()
@@ -274,7 +273,7 @@ func TestCreditIsForManagers(t *testing.T) {
 	test.Tap(s.CreditConfirm)
 	f.idle()
 	assert.Equal(t, desksync.Credited, f.shop.Purchase(code).Status)
-	assert.Equal(t, app.StateNotPayable, s.StateNow())
+	assert.Equal(t, StateNotPayable, s.StateNow())
 }
 
 func TestDailyReportWorksOffline(t *testing.T) {
@@ -283,11 +282,11 @@ func TestDailyReportWorksOffline(t *testing.T) {
 	code := f.shop.Code("paid-course")
 	f.scan(code)
 	f.key(fyne.KeyReturn)
-	require.Equal(t, app.StateDelivered, f.d.Scan.StateNow())
+	require.Equal(t, StateDelivered, f.d.Scan.StateNow())
 
 	// Staff cannot open the report.
 	f.key(fyne.KeyF3)
-	assert.Equal(t, app.ScreenScan, f.d.CurrentScreen())
+	assert.Equal(t, ScreenScan, f.d.CurrentScreen())
 	assert.Contains(t, f.d.Message.Text, "Only a manager")
 
 	f.eventually(func() bool { return len(f.shop.Deliveries(code)) == 1 }, "delivery not synced")
@@ -295,7 +294,7 @@ func TestDailyReportWorksOffline(t *testing.T) {
 	f.key(fyne.KeyF12)
 	f.login("ingrid", "9999") // Offline login from the cached staff list.
 	f.key(fyne.KeyF3)
-	require.Equal(t, app.ScreenReport, f.d.CurrentScreen())
+	require.Equal(t, ScreenReport, f.d.CurrentScreen())
 	r := f.d.Report
 	assert.Equal(t, time.Now().Format("02.01.2006"), r.Date.Text)
 	var found *desksync.Activity
@@ -368,7 +367,7 @@ func TestReprintEarlierDelivery(t *testing.T) {
 	code := f.shop.Code("delivered-physical") // Handed over by Jonas nine days ago, signed.
 	f.scan(code)
 	s := f.d.Scan
-	require.Equal(t, app.StateDelivered, s.StateNow())
+	require.Equal(t, StateDelivered, s.StateNow())
 	assert.Contains(t, s.Detail.Text, "Jonas")
 	require.False(t, s.Reprint.Disabled())
 	f.key(fyne.KeyF8)
@@ -470,9 +469,9 @@ func TestDeliveringGiftCardLine(t *testing.T) {
 	code := f.shop.Code("giftcard-purchase")
 	card := f.shop.Code("card-fresh") // The card this purchase sold.
 	f.scan(code)
-	require.Equal(t, app.StateDeliverable, f.d.Scan.StateNow(), f.d.Scan.State.Text)
+	require.Equal(t, StateDeliverable, f.d.Scan.StateNow(), f.d.Scan.State.Text)
 	f.key(fyne.KeyReturn)
-	require.Equal(t, app.StateDelivered, f.d.Scan.StateNow(), f.d.Message.Text)
+	require.Equal(t, StateDelivered, f.d.Scan.StateNow(), f.d.Message.Text)
 	f.eventually(func() bool { return !f.d.Busy() && bytes.Contains(f.printed(), []byte(card)) }, "the gift card is not printed: %q", f.d.Message.Text)
 	assert.Contains(t, f.d.Message.Text, "Hand over the 1 gift card(s) that are printing: "+scanner.Group(card))
 	text := printedText(t, f.printed())
@@ -494,7 +493,7 @@ func TestDeliveringGiftCardLineOffline(t *testing.T) {
 	f.eventually(func() bool { return !f.desk.Status().LastSync.IsZero() }, "the desk never synced")
 	f.cutOff.Store(true)
 	f.key(fyne.KeyReturn)
-	require.Equal(t, app.StateDelivered, f.d.Scan.StateNow(), f.d.Message.Text)
+	require.Equal(t, StateDelivered, f.d.Scan.StateNow(), f.d.Message.Text)
 	f.eventually(func() bool { return !f.d.Busy() && bytes.Contains(f.printed(), []byte(card)) }, "the gift card is not printed: %q", f.d.Message.Text)
 	assert.Contains(t, printedText(t, f.printed()), "[barcode "+card+"]")
 	assert.Empty(t, f.shop.Deliveries(code), "the delivery waits in the outbox")
@@ -519,7 +518,7 @@ func TestCreditAnswerLostThenSettled(t *testing.T) {
 	require.Contains(t, f.d.Message.Text, "The shop did not answer; checking whether the purchase was credited")
 	assert.NotContains(t, f.d.Message.Text, "Not credited")
 	assert.False(t, s.CreditOpen(), "no blind second try")
-	assert.IsType(t, &app.ScanEntry{}, f.d.Window.Canvas().Focused(), "the next scan goes to the scan field, not to the hidden credit fields")
+	assert.IsType(t, &ScanEntry{}, f.d.Window.Canvas().Focused(), "the next scan goes to the scan field, not to the hidden credit fields")
 	require.Len(t, f.shop.Purchase(code).Credits, 1, "the shop did credit")
 
 	f.breakAfter.Store(nil)
@@ -543,10 +542,10 @@ func TestGiftCardsPrintWhenSyncBringsThem(t *testing.T) {
 		Lines: []desksync.Line{{ProductID: "gavekort-500", Quantity: 1}},
 	})
 	f.scan(p.Code)
-	require.Equal(t, app.StateDeliverable, f.d.Scan.StateNow(), f.d.Scan.State.Text)
+	require.Equal(t, StateDeliverable, f.d.Scan.StateNow(), f.d.Scan.State.Text)
 	f.cutOff.Store(true)
 	f.key(fyne.KeyReturn)
-	require.Equal(t, app.StateDelivered, f.d.Scan.StateNow(), f.d.Message.Text)
+	require.Equal(t, StateDelivered, f.d.Scan.StateNow(), f.d.Message.Text)
 	f.idle()
 	require.Contains(t, f.d.Message.Text, "they print by themselves as soon as the shop is reachable")
 	cardCodes := func() []string {

@@ -1,4 +1,4 @@
-package app_test
+package app
 
 import (
 	"context"
@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/skranke/skranke/app"
 	"github.com/skranke/skranke/scanner"
 )
 
@@ -36,7 +35,7 @@ func TestSerialScanner(t *testing.T) {
 	code := f.shop.Code("paid-course")
 	_, err = master.Write([]byte(code + "\r"))
 	require.NoError(t, err)
-	f.eventually(func() bool { return f.d.Scan.StateNow() == app.StateDeliverable && !f.d.Busy() }, "the serial scan shows the purchase: %q", f.d.Scan.State.Text)
+	f.eventually(func() bool { return f.d.Scan.StateNow() == StateDeliverable && !f.d.Busy() }, "the serial scan shows the purchase: %q", f.d.Scan.State.Text)
 	assert.Equal(t, scanner.Group(code), f.d.Scan.Code.Text)
 	assert.Contains(t, f.d.Status.Scanner.Text, "serial:"+port)
 	assert.Contains(t, f.d.Status.Scanner.Text, "serial:"+port+": connected")
@@ -44,7 +43,7 @@ func TestSerialScanner(t *testing.T) {
 	// A mangled reading says what was read.
 	_, err = master.Write([]byte("K7RM-4QX\r"))
 	require.NoError(t, err)
-	f.eventually(func() bool { return f.d.Scan.StateNow() == app.StateUnknown }, "a bad reading is shown")
+	f.eventually(func() bool { return f.d.Scan.StateNow() == StateUnknown }, "a bad reading is shown")
 	assert.Contains(t, f.d.Scan.Detail.Text, "K7RM-4QX")
 
 	// A manager moves the scanner to another port: it works at once, and the

@@ -1,4 +1,4 @@
-package app_test
+package app
 
 import (
 	"context"
@@ -15,7 +15,6 @@ import (
 	"fyne.io/fyne/v2/test"
 	"github.com/stretchr/testify/require"
 
-	"github.com/skranke/skranke/app"
 	"github.com/skranke/skranke/cmd/shopd/shop"
 	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
 	"github.com/skranke/skranke/scanner"
@@ -28,7 +27,7 @@ type fixture struct {
 	t         testing.TB
 	shop      *shoptest.Server
 	desk      *desksync.Desk
-	d         *app.Desk
+	d         *Desk
 	printPath string
 	dataDir   string
 	// configPath is where Settings saves.
@@ -44,7 +43,7 @@ type fixture struct {
 	blockFeed atomic.Bool
 }
 
-type option func(*app.Config)
+type option func(*Config)
 
 // mustOpen starts a seeded shop and builds the desk UI against it.
 func mustOpen(t testing.TB, opts ...option) *fixture {
@@ -82,7 +81,7 @@ func mustOpenWith(t testing.TB, sources []scanner.Source, opts ...option) *fixtu
 	}))
 	f.printPath = filepath.Join(t.TempDir(), "printer.bin")
 	f.configPath = filepath.Join(t.TempDir(), "config.json")
-	cfg := app.DefaultConfig()
+	cfg := DefaultConfig()
 	cfg.ShopURL, cfg.DeskToken, cfg.DataDir = f.shop.URL, f.shop.DeskToken, f.dataDir
 	cfg.Language = "en"
 	cfg.PrinterProfile = "generic-80"
@@ -98,15 +97,15 @@ func mustOpenWith(t testing.TB, sources []scanner.Source, opts ...option) *fixtu
 	done := make(chan struct{})
 	go func() { defer close(done); desk.Run(ctx) }()
 
-	p, err := app.OpenPrinter(cfg)
+	p, err := OpenPrinter(cfg)
 	require.NoError(t, err)
 	a := test.NewApp()
-	f.d = app.New(a, app.Services{
+	f.d = New(a, Services{
 		Desk:     desk,
 		Printer:  p,
 		Pipeline: scanner.NewPipeline(scanner.Options{DedupWindow: -1}),
 		Sources:  sources,
-		OpenSources: func(ctx context.Context, cfg app.Config) []scanner.Source {
+		OpenSources: func(ctx context.Context, cfg Config) []scanner.Source {
 			if cfg.ScannerSource != "serial" {
 				return nil
 			}
@@ -175,7 +174,7 @@ func (f *fixture) scan(code string) {
 	} else {
 		test.Type(c.Focused(), code)
 	}
-	focused, ok := c.Focused().(*app.ScanEntry)
+	focused, ok := c.Focused().(*ScanEntry)
 	require.True(f.t, ok, "the scan field does not have the focus (focused: %T)", c.Focused())
 	require.Equal(f.t, code, focused.Text)
 	focused.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})

@@ -1,4 +1,4 @@
-package app_test
+package app
 
 import (
 	"fmt"
@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/skranke/skranke/app"
 )
 
 // The smallest desk screen Skranke supports, and what the desktop takes
@@ -44,7 +43,7 @@ type layoutCase struct {
 	name  string
 	drive func(t *testing.T, f *fixture)
 	// buttons are the state's action buttons.
-	buttons func(d *app.Desk) map[string]fyne.CanvasObject
+	buttons func(d *Desk) map[string]fyne.CanvasObject
 	// check asserts more of the laid-out state, if set.
 	check func(t *testing.T, f *fixture)
 }
@@ -59,7 +58,7 @@ var layoutCases = []layoutCase{
 	{
 		name:  "login",
 		drive: func(t *testing.T, f *fixture) {},
-		buttons: func(d *app.Desk) map[string]fyne.CanvasObject {
+		buttons: func(d *Desk) map[string]fyne.CanvasObject {
 			return map[string]fyne.CanvasObject{"log in": d.Login.Submit, "PIN": d.Login.PIN}
 		},
 	},
@@ -78,7 +77,7 @@ var layoutCases = []layoutCase{
 		drive: func(t *testing.T, f *fixture) {
 			f.d.Submit("WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW", "serial:/dev/ttyUSB0")
 			f.idle()
-			require.Equal(t, app.StateUnknown, f.d.Scan.StateNow())
+			require.Equal(t, StateUnknown, f.d.Scan.StateNow())
 		},
 		buttons: scanButtons,
 	},
@@ -86,7 +85,7 @@ var layoutCases = []layoutCase{
 		name: "scan many lines",
 		drive: func(t *testing.T, f *fixture) {
 			f.submit("many-lines")
-			require.Equal(t, app.StateDeliverable, f.d.Scan.StateNow())
+			require.Equal(t, StateDeliverable, f.d.Scan.StateNow())
 			require.GreaterOrEqual(t, len(f.d.Scan.Purchase().Lines), 5)
 		},
 		buttons: scanButtons,
@@ -115,7 +114,7 @@ var layoutCases = []layoutCase{
 			f.key(fyne.KeyReturn)
 			require.True(t, f.d.Scan.SignatureOpen())
 		},
-		buttons: func(d *app.Desk) map[string]fyne.CanvasObject {
+		buttons: func(d *Desk) map[string]fyne.CanvasObject {
 			s := d.Scan
 			return map[string]fyne.CanvasObject{"accept": s.SignAccept, "clear": s.SignClear, "cancel": s.SignCancel, "pad": s.Pad}
 		},
@@ -131,7 +130,7 @@ var layoutCases = []layoutCase{
 			f.key(fyne.KeyF7)
 			require.True(t, f.d.Scan.CreditOpen())
 		},
-		buttons: func(d *app.Desk) map[string]fyne.CanvasObject {
+		buttons: func(d *Desk) map[string]fyne.CanvasObject {
 			s := d.Scan
 			return map[string]fyne.CanvasObject{"credit": s.CreditConfirm, "cancel": s.CreditCancel, "amount": s.CreditAmount, "reason": s.CreditReason}
 		},
@@ -140,11 +139,11 @@ var layoutCases = []layoutCase{
 		name: "gift card chain",
 		drive: func(t *testing.T, f *fixture) {
 			f.submit("card-chain")
-			require.Equal(t, app.ScreenCards, f.d.CurrentScreen())
+			require.Equal(t, ScreenCards, f.d.CurrentScreen())
 			require.NotNil(t, f.d.Cards.Card())
 			require.Greater(t, len(f.d.Cards.Chain.Objects), 4, "the chain and its redemptions are listed")
 		},
-		buttons: func(d *app.Desk) map[string]fyne.CanvasObject {
+		buttons: func(d *Desk) map[string]fyne.CanvasObject {
 			c := d.Cards
 			return map[string]fyne.CanvasObject{"use all": c.RedeemAll, "use amount": c.Redeem, "reprint": c.Reprint, "amount": c.Amount}
 		},
@@ -162,7 +161,7 @@ var layoutCases = []layoutCase{
 			require.NotNil(t, f.d.Cards.Card())
 			require.NotEmpty(t, f.d.Cards.Cache.Text, "the card comes from the cache")
 		},
-		buttons: func(d *app.Desk) map[string]fyne.CanvasObject {
+		buttons: func(d *Desk) map[string]fyne.CanvasObject {
 			c := d.Cards
 			return map[string]fyne.CanvasObject{"use all": c.RedeemAll, "use amount": c.Redeem, "reprint": c.Reprint}
 		},
@@ -173,7 +172,7 @@ var layoutCases = []layoutCase{
 			for _, label := range []string{"paid-course", "promo", "giftcard-purchase"} {
 				f.submit(label)
 				f.key(fyne.KeyReturn)
-				require.Equal(t, app.StateDelivered, f.d.Scan.StateNow(), label)
+				require.Equal(t, StateDelivered, f.d.Scan.StateNow(), label)
 			}
 			for _, label := range []string{"card-1000", "card-2000"} {
 				f.submit(label)
@@ -181,10 +180,10 @@ var layoutCases = []layoutCase{
 				f.idle()
 			}
 			f.key(fyne.KeyF3)
-			require.Equal(t, app.ScreenReport, f.d.CurrentScreen())
+			require.Equal(t, ScreenReport, f.d.CurrentScreen())
 			require.GreaterOrEqual(t, len(f.d.Report.Shown()), 5)
 		},
-		buttons: func(d *app.Desk) map[string]fyne.CanvasObject {
+		buttons: func(d *Desk) map[string]fyne.CanvasObject {
 			r := d.Report
 			return map[string]fyne.CanvasObject{"export": r.Export, "print": r.Print, "day before": r.Prev, "day after": r.Next, "today": r.Today}
 		},
@@ -192,7 +191,7 @@ var layoutCases = []layoutCase{
 	{
 		name:  "status",
 		drive: func(t *testing.T, f *fixture) { f.key(fyne.KeyF4) },
-		buttons: func(d *app.Desk) map[string]fyne.CanvasObject {
+		buttons: func(d *Desk) map[string]fyne.CanvasObject {
 			s := d.Status
 			return map[string]fyne.CanvasObject{"sync now": s.SyncNow, "check printer": s.CheckPrinter, "test print": s.TestPrint}
 		},
@@ -200,13 +199,13 @@ var layoutCases = []layoutCase{
 	{
 		name:  "settings",
 		drive: func(t *testing.T, f *fixture) { f.key(fyne.KeyF5) },
-		buttons: func(d *app.Desk) map[string]fyne.CanvasObject {
+		buttons: func(d *Desk) map[string]fyne.CanvasObject {
 			return map[string]fyne.CanvasObject{"save": d.Settings.Save}
 		},
 	},
 }
 
-func scanButtons(d *app.Desk) map[string]fyne.CanvasObject {
+func scanButtons(d *Desk) map[string]fyne.CanvasObject {
 	s := d.Scan
 	return map[string]fyne.CanvasObject{"deliver all": s.DeliverAll, "choose": s.ChooseQty, "deliver chosen": s.DeliverChosen,
 		"credit": s.CreditButton, "reprint": s.Reprint, "scan field": s.Entry}
@@ -221,7 +220,7 @@ func TestFitsDeskScreen(t *testing.T) {
 	for _, lang := range []string{"en", "nb"} {
 		for _, tc := range layoutCases {
 			t.Run(lang+"/"+tc.name, func(t *testing.T) {
-				f := mustOpen(t, func(c *app.Config) {
+				f := mustOpen(t, func(c *Config) {
 					c.Language = lang
 					c.Training = lang == "nb" // The banner takes height too.
 				})
@@ -254,11 +253,11 @@ func TestFitsDeskScreen(t *testing.T) {
 					pos, size := drv.AbsolutePositionForObject(b), b.Size()
 					assert.True(t, pos.X >= 0 && pos.Y >= 0 && pos.X+size.Width <= csize.Width+0.5 && pos.Y+size.Height <= csize.Height+0.5,
 						"%s at %v size %v lies outside the %v window", name, pos, size, csize)
-					if _, isButton := b.(*app.Button); isButton {
+					if _, isButton := b.(*Button); isButton {
 						assert.GreaterOrEqual(t, size.Height, float32(minTouch), "%s is too small to touch", name)
 					}
 				}
-				if f.d.Staff() != nil && f.d.CurrentScreen() == app.ScreenScan {
+				if f.d.Staff() != nil && f.d.CurrentScreen() == ScreenScan {
 					// The state and the code read from across the desk.
 					assert.GreaterOrEqual(t, f.d.Scan.State.TextSize, float32(36))
 					assert.GreaterOrEqual(t, f.d.Scan.Code.TextSize, float32(40))

@@ -1,4 +1,4 @@
-package app_test
+package app
 
 import (
 	"image/png"
@@ -11,16 +11,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/skranke/skranke/app"
 	"github.com/skranke/skranke/printer"
 )
 
 // With preview on, every job printed shows in a preview window at 1:1 and is
 // written as PNG beside the file printer, numbered.
 func TestPrintPreview(t *testing.T) {
-	f := mustOpen(t, func(c *app.Config) { c.Preview = true })
+	f := mustOpen(t, func(c *Config) { c.Preview = true })
 	f.login("kari", "1234")
-	f.d.Show(app.ScreenStatus)
+	f.d.Show(ScreenStatus)
 	test.Tap(f.d.Status.TestPrint)
 	f.idle()
 	require.NotEmpty(t, f.printed(), "%s", f.d.Message.Text)
@@ -64,7 +63,7 @@ func TestPrintPreview(t *testing.T) {
 // A scan typed while the preview window has the keyboard reaches the desk's
 // scan field: the preview never swallows the next customer's code.
 func TestScanWhilePreviewHasFocus(t *testing.T) {
-	f := mustOpen(t, func(c *app.Config) { c.Preview = true })
+	f := mustOpen(t, func(c *Config) { c.Preview = true })
 	f.login("kari", "1234")
 	first, next := f.shop.Code("paid-course"), f.shop.Code("delivered")
 	f.scan(first)
@@ -88,7 +87,7 @@ func TestScanWhilePreviewHasFocus(t *testing.T) {
 func TestNoPreviewByDefault(t *testing.T) {
 	f := mustOpen(t)
 	f.login("kari", "1234")
-	f.d.Show(app.ScreenStatus)
+	f.d.Show(ScreenStatus)
 	test.Tap(f.d.Status.TestPrint)
 	f.idle()
 	require.NotEmpty(t, f.printed())

@@ -1,4 +1,4 @@
-package app_test
+package app
 
 import (
 	"bytes"
@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/skranke/skranke/app"
 	"github.com/skranke/skranke/cmd/shopd/shop"
 	desksync "github.com/skranke/skranke/sync"
 )
@@ -19,7 +18,7 @@ import (
 // csvFixture opens the desk in lang with a credit of kr 1 234,50 on a
 // purchase by a buyer with æøå in her name, and shows the daily report.
 func csvFixture(t *testing.T, lang string) (*fixture, string) {
-	f := mustOpen(t, func(c *app.Config) { c.Language = lang })
+	f := mustOpen(t, func(c *Config) { c.Language = lang })
 	p := f.shop.CreatePurchase(desksync.Purchase{
 		Buyer:  desksync.Buyer{Name: "Åse Ødegård"},
 		Status: desksync.Captured, Acquirer: "nets",
@@ -30,7 +29,7 @@ func csvFixture(t *testing.T, lang string) (*fixture, string) {
 	require.NoError(t, err)
 	f.login("ingrid", "9999")
 	f.key(fyne.KeyF3)
-	require.Equal(t, app.ScreenReport, f.d.CurrentScreen())
+	require.Equal(t, ScreenReport, f.d.CurrentScreen())
 	return f, p.Code
 }
 

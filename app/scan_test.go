@@ -1,4 +1,4 @@
-package app_test
+package app
 
 import (
 	"bytes"
@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/skranke/skranke/app"
 	"github.com/skranke/skranke/printer"
 	"github.com/skranke/skranke/scanner"
 )
@@ -22,7 +21,7 @@ func TestScanAndDeliver(t *testing.T) {
 
 	f.scan(code)
 	s := f.d.Scan
-	require.Equal(t, app.StateDeliverable, s.StateNow(), "state %q: %s", s.State.Text, s.Detail.Text)
+	require.Equal(t, StateDeliverable, s.StateNow(), "state %q: %s", s.State.Text, s.Detail.Text)
 	assert.Contains(t, s.State.Text, "READY TO DELIVER")
 	assert.Equal(t, scanner.Group(code), s.Code.Text)
 	p := f.shop.Purchase(code)
@@ -33,7 +32,7 @@ func TestScanAndDeliver(t *testing.T) {
 
 	// Enter on the empty scan field confirms the delivery.
 	f.key(fyne.KeyReturn)
-	require.Equal(t, app.StateDelivered, s.StateNow(), "state %q, message %q", s.State.Text, f.d.Message.Text)
+	require.Equal(t, StateDelivered, s.StateNow(), "state %q, message %q", s.State.Text, f.d.Message.Text)
 	assert.Contains(t, f.d.Message.Text, "Delivered")
 	f.eventually(func() bool { return len(f.shop.Deliveries(code)) == 1 }, "delivery never reached the shop")
 	dl := f.shop.Deliveries(code)[0]
@@ -45,7 +44,7 @@ func TestScanAndDeliver(t *testing.T) {
 
 	// The scan field has the focus again, and a second scan says it was delivered.
 	f.scan(code)
-	assert.Equal(t, app.StateDelivered, s.StateNow())
+	assert.Equal(t, StateDelivered, s.StateNow())
 	assert.Contains(t, s.State.Text, "ALREADY DELIVERED")
 	assert.Contains(t, s.Detail.Text, "Kari Nordmann")
 	assert.True(t, s.DeliverAll.Disabled())
@@ -63,14 +62,14 @@ func TestUnpaidCannotBeDelivered(t *testing.T) {
 		code := f.shop.Code(label)
 		f.scan(code)
 		s := f.d.Scan
-		require.Equal(t, app.StateNotPayable, s.StateNow(), "%s: %q", label, s.State.Text)
+		require.Equal(t, StateNotPayable, s.StateNow(), "%s: %q", label, s.State.Text)
 		assert.Contains(t, s.State.Text, want, label)
 		assert.NotEmpty(t, s.Detail.Text, "%s: says why", label)
 		assert.True(t, s.DeliverAll.Disabled(), label)
 		f.key(fyne.KeyReturn) // Enter must not deliver.
 		test.Tap(s.DeliverAll)
 		f.idle()
-		assert.Equal(t, app.StateNotPayable, s.StateNow(), label)
+		assert.Equal(t, StateNotPayable, s.StateNow(), label)
 	}
 	assert.Empty(t, f.shop.Deliveries(f.shop.Code("pending")))
 }
@@ -82,12 +81,12 @@ func TestUnknownAndInvalidCodes(t *testing.T) {
 
 	unknown := scanner.NewReference()
 	f.scan(unknown)
-	assert.Equal(t, app.StateUnknown, s.StateNow())
+	assert.Equal(t, StateUnknown, s.StateNow())
 	assert.Contains(t, s.State.Text, "UNKNOWN CODE")
 	assert.Contains(t, s.Detail.Text, scanner.Group(unknown))
 
 	f.scan("HELLO-WORLD!")
-	assert.Equal(t, app.StateUnknown, s.StateNow())
+	assert.Equal(t, StateUnknown, s.StateNow())
 	assert.Contains(t, s.Detail.Text, "HELLO-WORLD!", "shows what was read")
 
 	// One character misread: the check character catches it.
@@ -99,7 +98,7 @@ func TestUnknownAndInvalidCodes(t *testing.T) {
 		bad[0] = 'A'
 	}
 	f.scan(string(bad))
-	assert.Equal(t, app.StateUnknown, s.StateNow())
+	assert.Equal(t, StateUnknown, s.StateNow())
 	assert.Contains(t, s.State.Text, "NOT A VALID CODE")
 	assert.Contains(t, s.Detail.Text, string(bad))
 }
@@ -110,11 +109,11 @@ func TestPartialDelivery(t *testing.T) {
 	code := f.shop.Code("many-lines")
 	f.scan(code)
 	s := f.d.Scan
-	require.Equal(t, app.StateDeliverable, s.StateNow(), s.State.Text)
+	require.Equal(t, StateDeliverable, s.StateNow(), s.State.Text)
 
 	f.key(fyne.KeyF6) // Choose quantities, from the keyboard.
 	require.NotEmpty(t, s.Qty)
-	assert.IsType(t, &app.Entry{}, f.d.Window.Canvas().Focused(), "the first quantity field has the focus")
+	assert.IsType(t, &Entry{}, f.d.Window.Canvas().Focused(), "the first quantity field has the focus")
 	p := s.Purchase()
 	var service string
 	for _, l := range p.Lines {
@@ -146,7 +145,7 @@ func TestPartialDelivery(t *testing.T) {
 	s.Qty[service].Submit() // Enter in a quantity field delivers the chosen quantities.
 	f.idle()
 	require.False(t, s.SignatureOpen(), "services need no signature")
-	require.Equal(t, app.StateDelivered, s.StateNow(), "%q %q", s.State.Text, f.d.Message.Text)
+	require.Equal(t, StateDelivered, s.StateNow(), "%q %q", s.State.Text, f.d.Message.Text)
 	f.eventually(func() bool { return len(f.shop.Deliveries(code)) == len(before.Deliveries)+1 }, "partial delivery not at the shop")
 	after := f.shop.Purchase(code)
 	for i, l := range after.Lines {
@@ -168,7 +167,7 @@ func TestTypedCodeIsNormalised(t *testing.T) {
 	typed := strings.ToLower(scanner.Group(code)) // "a6ma-ecgn", as a person types it from the paper.
 	f.d.Submit(typed, scanner.SourceHand)
 	f.idle()
-	assert.Equal(t, app.StateDeliverable, f.d.Scan.StateNow(), "%q: %s", f.d.Scan.State.Text, f.d.Scan.Detail.Text)
+	assert.Equal(t, StateDeliverable, f.d.Scan.StateNow(), "%q: %s", f.d.Scan.State.Text, f.d.Scan.Detail.Text)
 	assert.Equal(t, scanner.Group(code), f.d.Scan.Code.Text)
 }
 
@@ -177,12 +176,12 @@ func TestTypedCodeIsNormalised(t *testing.T) {
 func TestScanOnStatusScreen(t *testing.T) {
 	f := mustOpen(t)
 	f.login("kari", "1234")
-	f.d.Show(app.ScreenStatus)
+	f.d.Show(ScreenStatus)
 	require.Nil(t, f.d.Window.Canvas().Focused())
 	code := f.shop.Code("paid-course")
 	test.TypeOnCanvas(f.d.Window.Canvas(), code)
 	f.key(fyne.KeyReturn)
-	assert.Equal(t, app.ScreenScan, f.d.CurrentScreen())
+	assert.Equal(t, ScreenScan, f.d.CurrentScreen())
 	p := f.d.Scan.Purchase()
 	require.NotNil(t, p, "the scan was dropped: %s", f.d.Message.Text)
 	assert.Equal(t, code, p.Code)

@@ -1,4 +1,4 @@
-package app_test
+package app
 
 import (
 	"encoding/json"
@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/skranke/skranke/app"
 )
 
 // A manager sets the scanner's prefix, suffix and serial speed in Settings;
@@ -20,7 +19,7 @@ func TestScannerSettingsSaved(t *testing.T) {
 	f := mustOpen(t)
 	f.login("ingrid", "9999")
 	f.key(fyne.KeyF5)
-	require.Equal(t, app.ScreenSettings, f.d.CurrentScreen())
+	require.Equal(t, ScreenSettings, f.d.CurrentScreen())
 	s := f.d.Settings
 	assert.Equal(t, "9600", s.ScannerBaud.Selected, "the default speed is shown")
 	assert.Equal(t, 0, s.ScannerSuffix.SelectedIndex(), "no suffix")
@@ -52,7 +51,7 @@ func TestScannerSettingsSaved(t *testing.T) {
 	assert.Equal(t, "X7", raw["scanner_prefix"])
 	assert.Equal(t, "\t", raw["scanner_suffix"])
 	assert.Equal(t, 115200.0, raw["scanner_baud"])
-	cfg, err := app.LoadConfig(f.configPath)
+	cfg, err := LoadConfig(f.configPath)
 	require.NoError(t, err)
 	assert.Equal(t, "X7", cfg.ScannerPrefix)
 	assert.Equal(t, "\t", cfg.ScannerSuffix)
@@ -63,7 +62,7 @@ func TestScannerSettingsSaved(t *testing.T) {
 	s.ScannerSuffix.SetSelected("CR LF")
 	test.Tap(s.Save)
 	f.idle()
-	cfg, err = app.LoadConfig(f.configPath)
+	cfg, err = LoadConfig(f.configPath)
 	require.NoError(t, err)
 	assert.Equal(t, "\r\n", cfg.ScannerSuffix)
 	f.key(fyne.KeyF1)
@@ -77,5 +76,5 @@ func TestScannerSettingsSaved(t *testing.T) {
 	code := f.shop.Code("paid-course")
 	f.d.Submit("X7"+code+"\r\n", "serial:/dev/ttyTEST")
 	f.idle()
-	assert.Equal(t, app.StateDeliverable, f.d.Scan.StateNow(), "%s / %s", f.d.Scan.State.Text, f.d.Message.Text)
+	assert.Equal(t, StateDeliverable, f.d.Scan.StateNow(), "%s / %s", f.d.Scan.State.Text, f.d.Message.Text)
 }
