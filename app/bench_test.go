@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
-
 )
 
 // waitIdle spins until the UI's background work is done, without the

@@ -11,7 +11,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
 )
 
 // The smallest desk screen Skranke supports, and what the desktop takes
