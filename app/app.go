@@ -21,6 +21,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/skranke/skranke/app/config"
 	"github.com/skranke/skranke/assets"
 	"github.com/skranke/skranke/printer"
 	"github.com/skranke/skranke/scanner"
@@ -37,12 +38,12 @@ type Services struct {
 	// OpenSources opens the hardware scanners a configuration names; when
 	// set, saving new scanner settings closes the old sources and opens the
 	// new ones at once.
-	OpenSources func(ctx context.Context, cfg Config) []scanner.Source
-	Config      Config             // The settings in force.
-	SavePath    string             // Where Settings saves the config; empty means not saved.
-	Logo        image.Image        // Printed on gift cards; nil means assets.Logo.
-	Now         func() time.Time   // nil means time.Now.
-	OnSaved     func(Config) error // Called after settings are saved, to apply them (printer, scanner).
+	OpenSources func(ctx context.Context, cfg config.Config) []scanner.Source
+	Config      config.Config             // The settings in force.
+	SavePath    string                    // Where Settings saves the config; empty means not saved.
+	Logo        image.Image               // Printed on gift cards; nil means assets.Logo.
+	Now         func() time.Time          // nil means time.Now.
+	OnSaved     func(config.Config) error // Called after settings are saved, to apply them (printer, scanner).
 	// ManualUI queues the UI updates of background work until RunPending
 	// is called, instead of handing them to fyne.Do. Tests set it so that
 	// every widget is touched on the test's goroutine.
@@ -97,13 +98,13 @@ type Desk struct {
 	Online *canvas.Text
 	// StaffName shows who is logged in.
 	StaffName *widget.Label
-	// Preview is the print-preview window (Config.Preview), once a job
+	// Preview is the print-preview window (config.Config.Preview), once a job
 	// was printed.
 	Preview *PreviewWindow
 
 	svc    Services
 	desk   *desksync.Desk
-	cfg    Config
+	cfg    config.Config
 	now    func() time.Time
 	logo   image.Image
 	ctx    context.Context
@@ -365,7 +366,7 @@ func (d *Desk) closeSources() {
 
 // reopenSources replaces the hardware scanners after their settings
 // changed. It blocks while old sources close; call it off the UI goroutine.
-func (d *Desk) reopenSources(cfg Config) []scanner.Source {
+func (d *Desk) reopenSources(cfg config.Config) []scanner.Source {
 	if d.svc.OpenSources == nil {
 		return nil
 	}
@@ -464,7 +465,7 @@ func (d *Desk) Staff() *desksync.Staff { return d.staff }
 func (d *Desk) CurrentScreen() Screen { return d.screen }
 
 // Config returns the settings in force.
-func (d *Desk) Config() Config { return d.cfg }
+func (d *Desk) Config() config.Config { return d.cfg }
 
 // canReport reports whether the staff member may see the daily report:
 // managers, and accountants, who read but do not change.
@@ -844,7 +845,7 @@ func (d *Desk) checkWaiters() {
 
 // setConfig replaces the settings in force (after Settings saved them) and
 // rebuilds the UI when the language changed.
-func (d *Desk) setConfig(cfg Config) {
+func (d *Desk) setConfig(cfg config.Config) {
 	old := d.cfg
 	d.cfg = cfg
 	d.mu.Lock()

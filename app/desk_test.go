@@ -2,7 +2,6 @@ package app
 
 import (
 	"encoding/json"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -19,13 +18,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/skranke/skranke/app/config"
 	"github.com/skranke/skranke/assets"
 	"github.com/skranke/skranke/cmd/shopd/shop"
 	desksync "github.com/skranke/skranke/sync"
 )
 
 func TestLoginAndIdleLock(t *testing.T) {
-	f := mustOpen(t, func(c *Config) { c.IdleLockMinutes = 2 })
+	f := mustOpen(t, func(c *config.Config) { c.IdleLockMinutes = 2 })
 	l := f.d.Login
 	assert.Equal(t, l.PIN, f.d.Window.Canvas().Focused(), "the PIN field waits at start")
 
@@ -100,7 +100,7 @@ func TestKeyboardNavigation(t *testing.T) {
 }
 
 func TestNorwegian(t *testing.T) {
-	f := mustOpen(t, func(c *Config) { c.Language = "nb" })
+	f := mustOpen(t, func(c *config.Config) { c.Language = "nb" })
 	assert.Contains(t, f.d.Login.Submit.Text, "Logg inn")
 	f.login("kari", "1234")
 	assert.Contains(t, f.d.Scan.State.Text, "Klar")
@@ -148,39 +148,6 @@ func TestTranslationsComplete(t *testing.T) {
 			assert.NoError(t, err, "%s %s", name, k)
 		}
 	}
-}
-
-func TestConfigFile(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("SKRANKE_CONFIG_DIR", dir)
-	path, err := DefaultConfigPath()
-	require.NoError(t, err)
-	assert.Equal(t, filepath.Join(dir, "config.json"), path)
-
-	cfg, err := LoadConfig(path)
-	require.NoError(t, err, "a missing file gives the defaults")
-	assert.Equal(t, DefaultConfig(), cfg)
-
-	cfg.DeskToken = "secret-desk-token"
-	cfg.TrainingToken = "secret-sandbox-token"
-	cfg.PrinterTarget = "tcp://10.0.0.5:9100"
-	require.NoError(t, SaveConfig(path, cfg))
-	st, err := os.Stat(path)
-	require.NoError(t, err)
-	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm(), "the token is readable by the user only")
-	back, err := LoadConfig(path)
-	require.NoError(t, err)
-	assert.Equal(t, cfg, back)
-
-	var log strings.Builder
-	slog.New(slog.NewTextHandler(&log, nil)).Info("config", "config", cfg)
-	assert.NotContains(t, log.String(), "secret-desk-token", "the token is never logged")
-	assert.NotContains(t, log.String(), "secret-sandbox-token")
-	assert.Contains(t, log.String(), "10.0.0.5")
-
-	require.NoError(t, os.WriteFile(path, []byte("{not json"), 0o600))
-	_, err = LoadConfig(path)
-	assert.Error(t, err)
 }
 
 func TestSettingsSave(t *testing.T) {
@@ -299,7 +266,7 @@ func TestPrinterStatusAndTestPrint(t *testing.T) {
 }
 
 func TestNoPrinterSaysSo(t *testing.T) {
-	f := mustOpen(t, func(c *Config) { c.PrinterTarget = "" })
+	f := mustOpen(t, func(c *config.Config) { c.PrinterTarget = "" })
 	f.login("kari", "1234")
 	f.scan(f.shop.Code("paid-course"))
 	f.key(fyne.KeyReturn)
@@ -308,7 +275,7 @@ func TestNoPrinterSaysSo(t *testing.T) {
 }
 
 func TestUnreachablePrinterKeepsDelivery(t *testing.T) {
-	f := mustOpen(t, func(c *Config) { c.PrinterTarget = "tcp://127.0.0.1:1" })
+	f := mustOpen(t, func(c *config.Config) { c.PrinterTarget = "tcp://127.0.0.1:1" })
 	f.login("kari", "1234")
 	code := f.shop.Code("paid-course")
 	f.scan(code)
@@ -368,7 +335,7 @@ func TestEveryStringTranslated(t *testing.T) {
 }
 
 func TestFirstTimeSetup(t *testing.T) {
-	f := mustOpen(t, func(c *Config) { c.DeskToken = "wrong-token" })
+	f := mustOpen(t, func(c *config.Config) { c.DeskToken = "wrong-token" })
 	l := f.d.Login
 	assert.Empty(t, l.StaffButtons, "a wrong token gets no staff list")
 	assert.Contains(t, l.Error.Text, "desk token")

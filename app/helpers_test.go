@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"github.com/stretchr/testify/require"
 
+	"github.com/skranke/skranke/app/config"
 	"github.com/skranke/skranke/cmd/shopd/shop"
 	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
 	"github.com/skranke/skranke/scanner"
@@ -43,7 +44,7 @@ type fixture struct {
 	blockFeed atomic.Bool
 }
 
-type option func(*Config)
+type option func(*config.Config)
 
 // mustOpen starts a seeded shop and builds the desk UI against it.
 func mustOpen(t testing.TB, opts ...option) *fixture {
@@ -81,7 +82,7 @@ func mustOpenWith(t testing.TB, sources []scanner.Source, opts ...option) *fixtu
 	}))
 	f.printPath = filepath.Join(t.TempDir(), "printer.bin")
 	f.configPath = filepath.Join(t.TempDir(), "config.json")
-	cfg := DefaultConfig()
+	cfg := config.Default()
 	cfg.ShopURL, cfg.DeskToken, cfg.DataDir = f.shop.URL, f.shop.DeskToken, f.dataDir
 	cfg.Language = "en"
 	cfg.PrinterProfile = "generic-80"
@@ -97,7 +98,7 @@ func mustOpenWith(t testing.TB, sources []scanner.Source, opts ...option) *fixtu
 	done := make(chan struct{})
 	go func() { defer close(done); desk.Run(ctx) }()
 
-	p, err := OpenPrinter(cfg)
+	p, err := cfg.OpenPrinter()
 	require.NoError(t, err)
 	a := test.NewApp()
 	f.d = New(a, Services{
@@ -105,7 +106,7 @@ func mustOpenWith(t testing.TB, sources []scanner.Source, opts ...option) *fixtu
 		Printer:  p,
 		Pipeline: scanner.NewPipeline(scanner.Options{DedupWindow: -1}),
 		Sources:  sources,
-		OpenSources: func(ctx context.Context, cfg Config) []scanner.Source {
+		OpenSources: func(ctx context.Context, cfg config.Config) []scanner.Source {
 			if cfg.ScannerSource != "serial" {
 				return nil
 			}

@@ -11,6 +11,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/skranke/skranke/app/config"
 )
 
 // The smallest desk screen Skranke supports, and what the desktop takes
@@ -219,7 +221,7 @@ func TestFitsDeskScreen(t *testing.T) {
 	for _, lang := range []string{"en", "nb"} {
 		for _, tc := range layoutCases {
 			t.Run(lang+"/"+tc.name, func(t *testing.T) {
-				f := mustOpen(t, func(c *Config) {
+				f := mustOpen(t, func(c *config.Config) {
 					c.Language = lang
 					c.Training = lang == "nb" // The banner takes height too.
 				})

@@ -11,13 +11,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/skranke/skranke/app/config"
 	"github.com/skranke/skranke/printer"
 )
 
 // With preview on, every job printed shows in a preview window at 1:1 and is
 // written as PNG beside the file printer, numbered.
 func TestPrintPreview(t *testing.T) {
-	f := mustOpen(t, func(c *Config) { c.Preview = true })
+	f := mustOpen(t, func(c *config.Config) { c.Preview = true })
 	f.login("kari", "1234")
 	f.d.Show(ScreenStatus)
 	test.Tap(f.d.Status.TestPrint)
@@ -63,7 +64,7 @@ func TestPrintPreview(t *testing.T) {
 // A scan typed while the preview window has the keyboard reaches the desk's
 // scan field: the preview never swallows the next customer's code.
 func TestScanWhilePreviewHasFocus(t *testing.T) {
-	f := mustOpen(t, func(c *Config) { c.Preview = true })
+	f := mustOpen(t, func(c *config.Config) { c.Preview = true })
 	f.login("kari", "1234")
 	first, next := f.shop.Code("paid-course"), f.shop.Code("delivered")
 	f.scan(first)

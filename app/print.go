@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/skranke/skranke/app/config"
 	"github.com/skranke/skranke/printer"
 	"github.com/skranke/skranke/scanner"
 	desksync "github.com/skranke/skranke/sync"
@@ -21,31 +22,12 @@ func (d *Desk) Printer() *printer.Printer {
 
 // applyPrinter replaces the printer with the one cfg describes. It is safe
 // to call off the UI goroutine.
-func (d *Desk) applyPrinter(cfg Config) error {
-	p, err := OpenPrinter(cfg)
+func (d *Desk) applyPrinter(cfg config.Config) error {
+	p, err := cfg.OpenPrinter()
 	d.mu.Lock()
 	d.printer = p
 	d.mu.Unlock()
 	return err
-}
-
-// OpenPrinter returns the printer cfg describes, or nil when none is set.
-func OpenPrinter(cfg Config) (*printer.Printer, error) {
-	if cfg.PrinterTarget == "" {
-		return nil, nil
-	}
-	prof, ok := printer.ProfileByID(cfg.PrinterProfile)
-	if !ok {
-		prof, _ = printer.ProfileByID("generic-80")
-		if cfg.PrinterProfile != "" {
-			slog.Warn("unknown printer profile, using generic-80", "profile", cfg.PrinterProfile)
-		}
-	}
-	t, err := printer.ParseTarget(cfg.PrinterTarget)
-	if err != nil {
-		return nil, err
-	}
-	return printer.New(prof, t), nil
 }
 
 // print sends docs to the printer in the background, one after the other,

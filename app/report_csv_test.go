@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/skranke/skranke/app/config"
 	"github.com/skranke/skranke/cmd/shopd/shop"
 	desksync "github.com/skranke/skranke/sync"
 )
@@ -18,7 +19,7 @@ import (
 // csvFixture opens the desk in lang with a credit of kr 1 234,50 on a
 // purchase by a buyer with æøå in her name, and shows the daily report.
 func csvFixture(t *testing.T, lang string) (*fixture, string) {
-	f := mustOpen(t, func(c *Config) { c.Language = lang })
+	f := mustOpen(t, func(c *config.Config) { c.Language = lang })
 	p := f.shop.CreatePurchase(desksync.Purchase{
 		Buyer:  desksync.Buyer{Name: "Åse Ødegård"},
 		Status: desksync.Captured, Acquirer: "nets",

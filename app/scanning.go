@@ -10,6 +10,7 @@ import (
 
 	"fyne.io/fyne/v2"
 
+	"github.com/skranke/skranke/app/config"
 	"github.com/skranke/skranke/scanner"
 )
 
@@ -77,7 +78,7 @@ func (d *Desk) hasSource(src scanner.Source) bool {
 }
 
 // newPipeline builds the scan pipeline the settings describe.
-func newPipeline(cfg Config) *scanner.Pipeline {
+func newPipeline(cfg config.Config) *scanner.Pipeline {
 	opts := scanner.Options{Prefix: cfg.ScannerPrefix, Suffix: cfg.ScannerSuffix}
 	if l, err := scanner.ParseLayout(cfg.KeyboardHost); err == nil {
 		opts.HostLayout = l

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/skranke/skranke/app/config"
 	"github.com/skranke/skranke/printer"
 	"github.com/skranke/skranke/scanner"
 )
@@ -270,7 +271,7 @@ func (s *SettingsScreen) findDevices() {
 }
 
 // Collect returns the Config the form describes, or an error message.
-func (s *SettingsScreen) Collect() (Config, string) {
+func (s *SettingsScreen) Collect() (config.Config, string) {
 	c := s.d.cfg
 	u, err := url.Parse(strings.TrimSpace(s.ShopURL.Text))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -352,7 +353,7 @@ func (s *SettingsScreen) save() {
 	s.d.async(func(ctx context.Context) func() {
 		var err error
 		if path != "" {
-			err = SaveConfig(path, cfg)
+			err = config.Save(path, cfg)
 		}
 		var applyErr error
 		var srcs []scanner.Source
@@ -403,14 +404,14 @@ func (s *SettingsScreen) save() {
 
 // shopChanged reports whether the shop in force (the sandbox's in training
 // mode) differs, which takes a restart.
-func shopChanged(a, b Config) bool {
+func shopChanged(a, b config.Config) bool {
 	au, at := a.Shop()
 	bu, bt := b.Shop()
 	return au != bu || at != bt
 }
 
 // scannerChanged reports whether the hardware scanner settings differ.
-func scannerChanged(a, b Config) bool {
+func scannerChanged(a, b config.Config) bool {
 	return a.ScannerSource != b.ScannerSource || a.ScannerPort != b.ScannerPort || a.ScannerBaud != b.ScannerBaud ||
 		a.ScannerDevice != b.ScannerDevice || a.KeyboardScan != b.KeyboardScan
 }

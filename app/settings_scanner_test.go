@@ -9,6 +9,8 @@ import (
 	"fyne.io/fyne/v2/test"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/skranke/skranke/app/config"
 )
 
 // A manager sets the scanner's prefix, suffix and serial speed in Settings;
@@ -50,7 +52,7 @@ func TestScannerSettingsSaved(t *testing.T) {
 	assert.Equal(t, "X7", raw["scanner_prefix"])
 	assert.Equal(t, "\t", raw["scanner_suffix"])
 	assert.Equal(t, 115200.0, raw["scanner_baud"])
-	cfg, err := LoadConfig(f.configPath)
+	cfg, err := config.Load(f.configPath)
 	require.NoError(t, err)
 	assert.Equal(t, "X7", cfg.ScannerPrefix)
 	assert.Equal(t, "\t", cfg.ScannerSuffix)
@@ -61,7 +63,7 @@ func TestScannerSettingsSaved(t *testing.T) {
 	s.ScannerSuffix.SetSelected("CR LF")
 	test.Tap(s.Save)
 	f.idle()
-	cfg, err = LoadConfig(f.configPath)
+	cfg, err = config.Load(f.configPath)
 	require.NoError(t, err)
 	assert.Equal(t, "\r\n", cfg.ScannerSuffix)
 	f.key(fyne.KeyF1)
