@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/skranke/skranke/printer"
 	"github.com/skranke/skranke/scanner"
 	desksync "github.com/skranke/skranke/sync"
 )
@@ -224,4 +225,55 @@ func (s *StatusScreen) showScanner() {
 		lines = append(lines, line)
 	}
 	s.Scanner.SetText(strings.Join(lines, "\n"))
+}
+
+// showPrinter shows the printer's settings and, if known, its state.
+func (s *StatusScreen) showPrinter(state string) {
+	p := s.d.Printer()
+	if p == nil {
+		s.Printer.SetText(tr("status.no_printer", "Printer: none set up (Settings, F5)."))
+		return
+	}
+	text := tr("status.printer", "Printer: {{.Name}} at {{.Target}}", m{"Name": p.Profile().Name, "Target": p.Target().String()})
+	if state != "" {
+		text += "\n" + state
+	}
+	s.Printer.SetText(text)
+}
+
+func (s *StatusScreen) checkPrinter() {
+	p := s.d.Printer()
+	if p == nil {
+		s.showPrinter("")
+		return
+	}
+	s.showPrinter(tr("status.checking", "Checking…"))
+	s.d.async(func(ctx context.Context) func() {
+		st, err := p.Status(ctx)
+		return func() {
+			if err != nil {
+				if printer.KindOf(err) == printer.KindUnsupported {
+					s.showPrinter(tr("status.no_status", "This connection cannot report the printer's state."))
+				} else {
+					s.showPrinter(tr("status.printer_err", "Not ready: {{.Err}}", m{"Err": printerErrText(err)}))
+				}
+				return
+			}
+			var parts []string
+			if st.Online {
+				parts = append(parts, tr("status.p_online", "ready"))
+			} else {
+				parts = append(parts, tr("status.p_offline", "offline"))
+			}
+			if st.CoverOpen {
+				parts = append(parts, tr("status.p_cover", "cover open"))
+			}
+			if st.PaperOut {
+				parts = append(parts, tr("status.p_paper_out", "out of paper"))
+			} else if st.PaperNearEnd {
+				parts = append(parts, tr("status.p_paper_low", "paper running low"))
+			}
+			s.showPrinter(strings.Join(parts, ", "))
+		}
+	})
 }

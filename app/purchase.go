@@ -1,0 +1,193 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	desksync "github.com/skranke/skranke/sync"
+)
+
+func remainingUnits(p *desksync.Purchase) int {
+	n := 0
+	for _, l := range p.Lines {
+		n += l.Remaining()
+	}
+	return n
+}
+
+func lastDeliveryText(p *desksync.Purchase) string {
+	if len(p.Deliveries) == 0 {
+		return ""
+	}
+	last := p.Deliveries[len(p.Deliveries)-1]
+	for _, dl := range p.Deliveries {
+		if dl.At.After(last.At) {
+			last = dl
+		}
+	}
+	who := last.StaffName
+	if who == "" {
+		who = last.StaffID
+	}
+	return tr("scan.delivered_by", "Delivered {{.When}} by {{.Staff}}.", m{"When": fmtDateTime(last.At), "Staff": who})
+}
+
+func statusName(st desksync.PaymentStatus) string {
+	switch st {
+	case desksync.Pending:
+		return tr("pay.pending", "pending")
+	case desksync.Authorized:
+		return tr("pay.authorized", "paid (authorised)")
+	case desksync.Captured:
+		return tr("pay.captured", "paid")
+	case desksync.Credited:
+		return tr("pay.credited", "credited")
+	case desksync.Failed:
+		return tr("pay.failed", "failed")
+	case desksync.Cancelled:
+		return tr("pay.cancelled", "cancelled")
+	}
+	return string(st)
+}
+
+func notPayableTitle(st desksync.PaymentStatus) string {
+	switch st {
+	case desksync.Pending:
+		return tr("scan.np_pending", "NOT PAID – PAYMENT PENDING")
+	case desksync.Failed:
+		return tr("scan.np_failed", "NOT PAID – PAYMENT FAILED")
+	case desksync.Credited:
+		return tr("scan.np_credited", "CREDITED – DO NOT DELIVER")
+	case desksync.Cancelled:
+		return tr("scan.np_cancelled", "CANCELLED – DO NOT DELIVER")
+	}
+	return tr("scan.np", "NOT PAID")
+}
+
+func notPayableReason(st desksync.PaymentStatus) string {
+	switch st {
+	case desksync.Pending:
+		return tr("scan.np_pending_why", "The buyer has not finished paying. Nothing can be handed over until the payment is complete.")
+	case desksync.Failed:
+		return tr("scan.np_failed_why", "The card payment was declined. The buyer must buy again in the web shop.")
+	case desksync.Credited:
+		return tr("scan.np_credited_why", "The purchase was credited (money returned). Nothing can be handed over.")
+	case desksync.Cancelled:
+		return tr("scan.np_cancelled_why", "The purchase was cancelled. Nothing can be handed over.")
+	}
+	return tr("scan.np_why", "The purchase is not paid and cannot be delivered.")
+}
+
+func kindName(k desksync.LineKind) string {
+	switch k {
+	case desksync.Physical:
+		return tr("kind.physical", "goods (signature)")
+	case desksync.GiftCard:
+		return tr("kind.giftcard", "gift card")
+	}
+	return tr("kind.service", "service")
+}
+
+// renderLines draws the line table; in quantity mode with an entry per line.
+func (s *ScanScreen) renderLines() {
+	s.Lines.RemoveAll()
+	s.Qty = map[string]*Entry{}
+	if s.Purchase() == nil {
+		return
+	}
+	var qtys []*Entry
+	for _, l := range s.Purchase().Lines {
+		var now fyne.CanvasObject = widget.NewLabel("")
+		if s.qtyMode && l.Remaining() > 0 {
+			e := newEntry(s.d, "0")
+			e.selectAll = true
+			e.SetText(strconv.Itoa(l.Remaining()))
+			e.OnSubmitted = s.d.scanGuard(e, s.deliverChosen)
+			s.Qty[l.ID] = e
+			qtys = append(qtys, e)
+			now = e
+		}
+		name := widget.NewLabel(l.Name)
+		name.Wrapping = fyne.TextWrapWord
+		rem := widget.NewLabelWithStyle(strconv.Itoa(l.Remaining()), fyne.TextAlignLeading, fyne.TextStyle{Bold: l.Remaining() > 0})
+		s.Lines.Add(container.New(lineColumns, name, widget.NewLabel(kindName(l.Kind)),
+			widget.NewLabel(strconv.Itoa(l.Quantity)), widget.NewLabel(strconv.Itoa(l.Delivered)),
+			rem, widget.NewLabel(l.Total().String()), now))
+	}
+	// Up and Down move between the quantity fields.
+	for i, e := range qtys {
+		e.onArrow = func(delta int) {
+			j := (i + delta + len(qtys)) % len(qtys)
+			s.d.focus(qtys[j])
+		}
+	}
+}
+
+func (s *ScanScreen) renderHistory() {
+	s.History.RemoveAll()
+	p := s.Purchase()
+	if p == nil {
+		return
+	}
+	names := map[string]string{}
+	for _, l := range p.Lines {
+		names[l.ID] = l.Name
+	}
+	if len(p.Deliveries) > 0 {
+		s.History.Add(boldLabel(tr("scan.history", "Handed over before")))
+	}
+	for _, dl := range p.Deliveries {
+		var parts []string
+		for _, x := range dl.Lines {
+			parts = append(parts, fmt.Sprintf("%d× %s", x.Quantity, names[x.LineID]))
+		}
+		who := dl.StaffName
+		if who == "" {
+			who = dl.StaffID
+		}
+		var right []fyne.CanvasObject
+		if dl.SignatureID != "" {
+			right = append(right, s.d.signatureThumb(dl.SignatureID))
+		}
+		s.History.Add(row(fmtDateTime(dl.At)+" · "+who+" · "+strings.Join(parts, ", "), right...))
+	}
+	for _, c := range p.Credits {
+		who := c.StaffName
+		if who == "" {
+			who = c.StaffID
+		}
+		s.History.Add(rowLabel(tr("scan.credit_row", "Credited {{.Amount}} {{.When}} by {{.Staff}}: {{.Reason}}",
+			m{"Amount": c.Amount.String(), "When": fmtDateTime(c.At), "Staff": who, "Reason": c.Reason})))
+	}
+}
+
+// signatureThumb returns a small image of a stored signature, loaded in the background.
+func (d *Desk) signatureThumb(id string) fyne.CanvasObject {
+	img := canvas.NewImageFromImage(nil)
+	img.FillMode = canvas.ImageFillContain
+	img.SetMinSize(fyne.NewSize(120, 40))
+	d.async(func(ctx context.Context) func() {
+		b, err := d.desk.Signature(ctx, id)
+		if err != nil {
+			slog.Info("signature not available", "id", id, "err", err)
+			return nil
+		}
+		im := decodePNG(b)
+		if im == nil {
+			return nil
+		}
+		return func() {
+			img.Image = im
+			img.Refresh()
+		}
+	})
+	return img
+}

@@ -1,0 +1,58 @@
+package app
+
+import (
+	"context"
+	"image"
+	"log/slog"
+	"slices"
+
+	desksync "github.com/skranke/skranke/sync"
+)
+
+// reprint prints the note of the purchase's last delivery again, marked
+// KOPI, with the signature taken then.
+func (s *ScanScreen) reprint() {
+	p := s.Purchase()
+	if p == nil || len(p.Deliveries) == 0 {
+		return
+	}
+	if n := s.lastNote; n != nil && n.Reference == p.Code {
+		c := *n
+		c.Copy = true
+		s.d.print(tr("print.note", "delivery note"), c.Document())
+		return
+	}
+	// A delivery made before (here or at another desk): rebuild its note.
+	last := p.Deliveries[len(p.Deliveries)-1]
+	delivered := map[string]int{} // Before the last delivery, by line ID.
+	for _, dl := range p.Deliveries[:len(p.Deliveries)-1] {
+		for _, x := range dl.Lines {
+			delivered[x.LineID] += x.Quantity
+		}
+	}
+	before := *p
+	before.Lines = slices.Clone(p.Lines)
+	for i := range before.Lines {
+		before.Lines[i].Delivered = delivered[before.Lines[i].ID]
+	}
+	staff := desksync.Staff{ID: last.StaffID, Name: last.StaffName}
+	if staff.Name == "" {
+		staff.Name = last.StaffID
+	}
+	req := desksync.DeliverRequest{Code: p.Code, Lines: last.Lines, Staff: staff}
+	s.d.async(func(ctx context.Context) func() {
+		var sig image.Image
+		if last.SignatureID != "" {
+			if b, err := s.d.desk.Signature(ctx, last.SignatureID); err == nil {
+				sig = decodePNG(b)
+			} else {
+				slog.Info("signature for reprint not available", "id", last.SignatureID, "err", err)
+			}
+		}
+		return func() {
+			n := s.d.deliveryNote(&before, p, last, req, sig)
+			n.Copy = true
+			s.d.print(tr("print.note", "delivery note"), n.Document())
+		}
+	})
+}

@@ -1,0 +1,146 @@
+package app
+
+import (
+	"context"
+	"image/color"
+	"log/slog"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/theme"
+)
+
+// Busy reports whether background work started by the UI is still running.
+// Tests poll it; once it is false every widget update of that work is done.
+func (d *Desk) Busy() bool { return d.busy.Load() > 0 }
+
+// async runs work off the UI goroutine with a deadline; the func it returns,
+// if any, runs on the UI goroutine afterwards.
+func (d *Desk) async(work func(ctx context.Context) func()) {
+	d.busy.Add(1)
+	go func() {
+		defer d.busy.Add(-1)
+		ctx, cancel := context.WithTimeout(d.ctx, 60*time.Second)
+		defer cancel()
+		ui := work(ctx)
+		if ui != nil && d.ctx.Err() == nil {
+			d.doAndWait(ui)
+		}
+	}()
+}
+
+// do runs fn on the UI goroutine, or, with Services.ManualUI, queues it
+// for RunPending.
+func (d *Desk) do(fn func()) {
+	if d.svc.ManualUI {
+		d.qmu.Lock()
+		d.queue = append(d.queue, fn)
+		d.qmu.Unlock()
+		return
+	}
+	fyne.Do(fn)
+}
+
+// doAndWait is do, returning when fn has run (or the desk closed).
+func (d *Desk) doAndWait(fn func()) {
+	if !d.svc.ManualUI {
+		fyne.DoAndWait(fn)
+		return
+	}
+	done := make(chan struct{})
+	d.do(func() {
+		defer close(done)
+		fn()
+	})
+	select {
+	case <-done:
+	case <-d.ctx.Done():
+	}
+}
+
+// RunPending runs the UI updates that background work queued, on the
+// caller's goroutine, and reports how many ran. It is for tests, which set
+// Services.ManualUI: fyne's test driver would otherwise run updates on
+// whatever goroutine finished the work, racing with the test.
+func (d *Desk) RunPending() int {
+	n := 0
+	for {
+		d.qmu.Lock()
+		q := d.queue
+		d.queue = nil
+		d.qmu.Unlock()
+		if len(q) == 0 {
+			return n
+		}
+		for _, fn := range q {
+			fn()
+			n++
+		}
+	}
+}
+
+// say shows an informational message in the message bar.
+func (d *Desk) say(text string) { d.setMessage(text, theme.Color(theme.ColorNameBackground)) }
+
+// sayOK shows a success message.
+func (d *Desk) sayOK(text string) { d.setMessage(text, tint(colOK, 0x40)) }
+
+// sayErr shows an error message, logged too.
+func (d *Desk) sayErr(text string) {
+	slog.Info("desk message", "error", text)
+	d.setMessage(text, tint(colBad, 0x50))
+}
+
+func (d *Desk) setMessage(text string, bg color.Color) {
+	d.Message.SetText(text)
+	d.msgBg.FillColor = bg
+	d.msgBg.Refresh()
+}
+
+// waiter is follow-up work that waits for the sync: gift cards to print once
+// the shop has sent them, the outcome of a redemption or credit whose answer
+// was lost. It runs off the UI goroutine and returns nil while there is
+// nothing to do yet, or the UI update to run, once, when there is.
+type waiter func(ctx context.Context) func()
+
+// await adds w to the follow-ups checked whenever the sync reports news.
+func (d *Desk) await(w waiter) {
+	d.waiters = append(d.waiters, w)
+	d.checkWaiters()
+}
+
+// Waiting reports how many follow-ups wait for the sync.
+func (d *Desk) Waiting() int { return len(d.waiters) }
+
+func (d *Desk) checkWaiters() {
+	if len(d.waiters) == 0 {
+		return
+	}
+	if d.checking {
+		d.recheck = true
+		return
+	}
+	ws := d.waiters
+	d.waiters, d.checking, d.recheck = nil, true, false
+	d.async(func(ctx context.Context) func() {
+		var uis []func()
+		var left []waiter
+		for _, w := range ws {
+			if ui := w(ctx); ui != nil {
+				uis = append(uis, ui)
+			} else {
+				left = append(left, w)
+			}
+		}
+		return func() {
+			d.checking = false
+			d.waiters = append(left, d.waiters...)
+			for _, ui := range uis {
+				ui()
+			}
+			if d.recheck {
+				d.checkWaiters()
+			}
+		}
+	})
+}

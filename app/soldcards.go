@@ -1,0 +1,76 @@
+package app
+
+import (
+	"context"
+	"strings"
+
+	"github.com/skranke/skranke/printer"
+	"github.com/skranke/skranke/scanner"
+	desksync "github.com/skranke/skranke/sync"
+)
+
+// printSoldCards prints the n gift cards purchase code sold that were handed
+// over now (the first skip went with earlier deliveries), fit to hand over.
+// The shop issues the cards when the purchase is paid, so the desk usually
+// has them even offline. When it does not, they print by themselves as soon
+// as the sync brings them, which is what staff expect of a card that the
+// customer has paid for: no one has to remember to come back to it.
+func (d *Desk) printSoldCards(code string, skip, n int) {
+	find := func(ctx context.Context) ([]desksync.Card, error) {
+		cards, err := d.desk.CardsOfPurchase(ctx, code)
+		if err != nil {
+			return nil, err
+		}
+		from := skip
+		if from >= len(cards) {
+			from = 0 // Cards reissued or counted otherwise: print what there is.
+		}
+		cards = cards[from:]
+		return cards[:min(n, len(cards))], nil
+	}
+	printCards := func(cards []desksync.Card, later bool) {
+		docs := make([]*printer.Document, len(cards))
+		codes := make([]string, len(cards))
+		for i, c := range cards {
+			docs[i] = d.giftCardDoc(c, false)
+			codes[i] = scanner.Group(c.Code)
+		}
+		args := m{"N": len(cards), "Code": scanner.Group(code), "Codes": strings.Join(codes, ", ")}
+		if later {
+			d.sayOK(tr("scan.cards_arrived", "The shop sent the gift cards of {{.Code}}; hand over the {{.N}} that are printing: {{.Codes}}.", args))
+		} else {
+			d.sayOK(tr("scan.cards_printing", "Delivered {{.Code}}. Hand over the {{.N}} gift card(s) that are printing: {{.Codes}}.", args))
+		}
+		d.print(tr("print.cards", "gift cards"), docs...)
+	}
+	// outcome is the UI update for what find returned, or nil while the
+	// shop cannot be reached and the cards are still to come.
+	outcome := func(cards []desksync.Card, err error, later bool) func() {
+		switch {
+		case desksync.Is(err, desksync.Unavailable):
+			return nil
+		case err != nil:
+			return func() {
+				d.sayErr(tr("scan.cards_missing", "The gift cards of this purchase were not found: {{.Err}}", m{"Err": errText(err)}))
+			}
+		case len(cards) == 0:
+			return func() {
+				d.sayErr(tr("scan.cards_none", "The shop has issued no gift cards for this purchase yet; ask a manager to check it in the shop."))
+			}
+		}
+		return func() { printCards(cards, later) }
+	}
+	d.async(func(ctx context.Context) func() {
+		cards, err := find(ctx)
+		if ui := outcome(cards, err, false); ui != nil {
+			return ui
+		}
+		return func() {
+			d.sayErr(tr("scan.cards_later", "The gift cards of {{.Code}} are not on this desk yet; they print by themselves as soon as the shop is reachable.", m{"Code": scanner.Group(code)}))
+			d.await(func(ctx context.Context) func() {
+				cards, err := find(ctx)
+				return outcome(cards, err, true)
+			})
+		}
+	})
+}

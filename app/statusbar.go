@@ -1,0 +1,68 @@
+package app
+
+import (
+	"time"
+
+	desksync "github.com/skranke/skranke/sync"
+)
+
+// watchStatus follows the sync status and shows it in the top bar.
+func (d *Desk) watchStatus() {
+	ch, stop := d.desk.Subscribe()
+	go func() {
+		defer stop()
+		t := time.NewTicker(15 * time.Second) // Keeps "last sync" ages fresh.
+		defer t.Stop()
+		for {
+			st := d.desk.Status()
+			d.do(func() { d.applyStatus(st) })
+			select {
+			case <-d.ctx.Done():
+				return
+			case <-ch:
+			case <-t.C:
+			}
+		}
+	}()
+}
+
+// applyStatus shows st in the top bar and on the status screen.
+func (d *Desk) applyStatus(st desksync.Status) {
+	prev := d.lastStatus
+	d.lastStatus = st
+	if st.Online {
+		d.Online.Text = tr("status.online", "Online")
+		d.Online.Color = colOK
+		d.onlineDot.FillColor = colOK
+	} else {
+		d.Online.Text = tr("status.offline", "Offline")
+		if !st.LastSync.IsZero() {
+			d.Online.Text += " · " + tr("status.synced_ago", "synced {{.Age}} ago", m{"Age": fmtAge(d.now(), st.LastSync)})
+		}
+		d.Online.Color = colBad
+		d.onlineDot.FillColor = colBad
+	}
+	if st.Pending > 0 {
+		d.Online.Text += " · " + tr("status.pending_short", "{{.N}} waiting", m{"N": st.Pending})
+	}
+	if st.Conflicts > 0 {
+		d.Online.Text += " · " + tr("status.conflicts_short", "{{.N}} refused", m{"N": st.Conflicts})
+	}
+	if st.Conflicts != prev.Conflicts && d.staff != nil && d.screen == ScreenStatus && d.Status != nil {
+		d.Status.load() // Keep the conflicts list current while a manager looks at it.
+	}
+	d.Online.Refresh()
+	d.onlineDot.Refresh()
+	if st.Online && !prev.Online { // Back online: fetch what an offline start could not.
+		if d.Login != nil && len(d.Login.staff) == 0 && !d.Login.loading {
+			d.Login.reload()
+		}
+		if d.centre.ID == "" && !d.infoLoading {
+			d.loadDeskInfo()
+		}
+	}
+	if d.Status != nil {
+		d.Status.show(st)
+	}
+	d.checkWaiters()
+}
