@@ -74,7 +74,7 @@ type Desk struct {
 	svc    Services
 	desk   *desksync.Desk
 	cfg    config.Config
-	now    func() time.Time
+	clock  func() time.Time
 	logo   image.Image
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -93,7 +93,7 @@ type Desk struct {
 	lastActivity atomic.Int64 // Unix nanoseconds.
 
 	// UI-goroutine state.
-	staff       *desksync.Staff
+	loggedOn    *desksync.Staff
 	screen      Screen
 	centre      desksync.Centre
 	deskInfo    desksync.DeskInfo
@@ -103,7 +103,7 @@ type Desk struct {
 	nav         fyne.CanvasObject
 	navButtons  []*Button
 	body        *fyne.Container
-	screens     []fyne.CanvasObject
+	screens     []screen // In Screen order.
 	centreName  *widget.Label
 	lastStatus  desksync.Status
 	lang        string // "nb" or "en": the UI's and the printouts' language.
@@ -131,7 +131,7 @@ func New(a fyne.App, svc Services) *Desk {
 		svc:      svc,
 		desk:     svc.Desk,
 		cfg:      svc.Config,
-		now:      now,
+		clock:    now,
 		logo:     logo,
 		ctx:      ctx,
 		cancel:   cancel,
@@ -163,20 +163,14 @@ func New(a fyne.App, svc Services) *Desk {
 		d.touch()
 		switch {
 		case d.setup:
-		case d.staff == nil:
+		case d.loggedOn == nil:
 			d.focus(d.Login.PIN)
 			d.Login.PIN.TypedRune(r)
-		case d.screen == ScreenScan && !d.Scan.panelOpen():
-			d.focus(d.Scan.Entry)
-			d.Scan.Entry.TypedRune(r)
-		case d.screen == ScreenCards:
-			d.focus(d.Cards.Entry)
-			d.Cards.Entry.TypedRune(r)
-		case d.screen == ScreenStatus:
-			// Nothing there takes text: a scan means the next customer.
-			d.Show(ScreenScan)
-			d.focus(d.Scan.Entry)
-			d.Scan.Entry.TypedRune(r)
+		default:
+			if f := d.screens[d.screen].runeTarget(); f != nil {
+				d.focus(f)
+				f.TypedRune(r)
+			}
 		}
 	})
 	d.Window.SetOnClosed(d.Close)
@@ -200,16 +194,19 @@ func (d *Desk) build() {
 	if d.Login != nil {
 		staffList = d.Login.staff // A rebuild (new language) keeps the staff list.
 	}
-	d.Login = newLoginScreen(d)
+	d.Login = newLoginScreen(d, d.desk, d.loggedIn, d.OpenSetup)
 	if staffList != nil {
 		d.Login.setStaff(staffList)
 	}
-	d.Scan = newScanScreen(d)
-	d.Cards = newCardScreen(d)
-	d.Report = newReportScreen(d)
-	d.Status = newStatusScreen(d)
-	d.Settings = newSettingsScreen(d)
-	d.screens = []fyne.CanvasObject{d.Scan.obj, d.Cards.obj, d.Report.obj, d.Status.obj, d.Settings.obj}
+	d.Scan = newScanScreen(d, d.desk, d, d)
+	d.Cards = newCardScreen(d, d.desk, d, d)
+	d.Report = newReportScreen(d, d.desk, d, d.lang, d.cfg.DataDir)
+	d.Status = newStatusScreen(d, d.desk, d, func() fyne.Focusable {
+		d.Show(ScreenScan)
+		return d.Scan.Entry
+	})
+	d.Settings = newSettingsScreen(d, d, d.svc.SavePath)
+	d.screens = []screen{d.Scan, d.Cards, d.Report, d.Status, d.Settings} // In Screen order.
 
 	d.navButtons = []*Button{
 		newButton(d, tr("nav.scan", "F1 Scan"), theme.SearchIcon(), func() { d.Show(ScreenScan) }),
@@ -238,16 +235,20 @@ func (d *Desk) build() {
 	if !d.cfg.Training {
 		d.training.Hide()
 	}
-	d.body = container.NewStack(append([]fyne.CanvasObject{d.Login.obj}, d.screens...)...)
+	objs := []fyne.CanvasObject{d.Login.obj}
+	for _, scr := range d.screens {
+		objs = append(objs, scr.content())
+	}
+	d.body = container.NewStack(objs...)
 	msg := container.NewStack(d.msgBg, d.Message)
 	d.Window.SetContent(container.NewBorder(
 		container.NewVBox(top, d.training, d.nav, widget.NewSeparator()),
 		msg, nil, nil, d.body))
 	d.applyStatus(d.lastStatus)
-	if d.staff == nil {
+	if d.loggedOn == nil {
 		d.showLogin()
 	} else {
-		d.StaffName.SetText(d.staff.Name + " (" + roleName(d.staff.Role) + ")")
+		d.StaffName.SetText(d.loggedOn.Name + " (" + roleName(d.loggedOn.Role) + ")")
 		d.Show(d.screen)
 	}
 }
@@ -337,7 +338,7 @@ func (d *Desk) ShowAndRun() {
 }
 
 // Staff returns the logged-in staff member, or nil when the desk is locked.
-func (d *Desk) Staff() *desksync.Staff { return d.staff }
+func (d *Desk) Staff() *desksync.Staff { return d.loggedOn }
 
 // CurrentScreen returns the screen shown.
 func (d *Desk) CurrentScreen() Screen { return d.screen }
@@ -363,4 +364,40 @@ func (d *Desk) setConfig(cfg config.Config) {
 		d.training.Hide()
 	}
 	d.centreName.SetText(d.centreTitle())
+}
+
+// scannerChanged reports whether the hardware scanner settings differ.
+func scannerChanged(a, b config.Config) bool {
+	return a.ScannerSource != b.ScannerSource || a.ScannerPort != b.ScannerPort || a.ScannerBaud != b.ScannerBaud ||
+		a.ScannerDevice != b.ScannerDevice || a.KeyboardScan != b.KeyboardScan
+}
+
+func (d *Desk) configInForce() config.Config { return d.cfg }
+
+func (d *Desk) inSetup() bool { return d.setup }
+
+// apply puts saved settings in force where that is slow: the printer, the
+// scanners, and what the command does on saving. It runs off the UI
+// goroutine and returns the UI half.
+func (d *Desk) apply(old, cfg config.Config) (func(), error) {
+	err := d.applyPrinter(cfg)
+	var srcs []scanner.Source
+	reopened := false
+	if scannerChanged(old, cfg) && d.svc.OpenSources != nil {
+		srcs, reopened = d.reopenSources(cfg), true
+	}
+	if d.svc.OnSaved != nil {
+		if e := d.svc.OnSaved(cfg); e != nil && err == nil {
+			err = e
+		}
+	}
+	return func() {
+		d.setConfig(cfg)
+		if reopened {
+			d.Status.resetScanners()
+			for _, src := range srcs {
+				d.watchSource(src)
+			}
+		}
+	}, err
 }

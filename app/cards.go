@@ -39,7 +39,9 @@ type CardScreen struct {
 	Redeem    *Button // Use the amount typed.
 	Reprint   *Button // Print the card again, marked KOPI.
 
-	d         *Desk
+	sh        shell
+	svc       cardService
+	paper     printing
 	seq       int  // Bumped on every clear, so late answers to an old scan are dropped.
 	redeeming bool // A redemption is on its way to the shop.
 	// unsettled holds the cards whose last redemption's outcome is not
@@ -50,16 +52,23 @@ type CardScreen struct {
 	obj       fyne.CanvasObject
 }
 
-func newCardScreen(d *Desk) *CardScreen {
-	c := &CardScreen{d: d}
-	c.Entry = newScanEntry(d, func(text string, scanned bool) {
+// cardService is what the gift card screen asks of the desk's sync.
+type cardService interface {
+	Card(ctx context.Context, code string) (desksync.CardLookup, error)
+	Redeem(ctx context.Context, code string, amount desksync.Money, staff desksync.Staff) (desksync.RedeemResult, error)
+	outcomeService
+}
+
+func newCardScreen(sh shell, svc cardService, paper printing, rd reader) *CardScreen {
+	c := &CardScreen{sh: sh, svc: svc, paper: paper}
+	c.Entry = newScanEntry(sh, func(text string, scanned bool) {
 		if strings.TrimSpace(text) == "" {
 			if c.Card() != nil {
-				d.focus(c.Amount)
+				sh.focus(c.Amount)
 			}
 			return
 		}
-		d.handleEntry(text, scanned)
+		rd.handleEntry(text, scanned)
 	})
 	c.Entry.SetPlaceHolder(tr("cards.placeholder", "Scan or type the gift card code"))
 	c.banner = newBanner(36)
@@ -75,13 +84,13 @@ func newCardScreen(d *Desk) *CardScreen {
 	c.Detail = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
 	c.Detail.Wrapping = fyne.TextWrapWord
 	c.Chain = container.NewVBox()
-	c.Amount = newEntry(d, tr("cards.amount", "Amount to use, e.g. 250"))
-	c.Amount.OnSubmitted = d.scanGuard(c.Amount, c.redeemTyped)
-	c.RedeemAll = newButton(d, tr("cards.use_all", "Use whole balance (F6)"), theme.ConfirmIcon(), c.redeemAll)
+	c.Amount = newEntry(sh, tr("cards.amount", "Amount to use, e.g. 250"))
+	c.Amount.OnSubmitted = scanGuard(rd, c.Amount, c.redeemTyped)
+	c.RedeemAll = newButton(sh, tr("cards.use_all", "Use whole balance (F6)"), theme.ConfirmIcon(), c.redeemAll)
 	c.RedeemAll.Importance = widget.SuccessImportance
-	c.Redeem = newButton(d, tr("cards.use", "Use amount (Enter)"), theme.ConfirmIcon(), c.redeemTyped)
+	c.Redeem = newButton(sh, tr("cards.use", "Use amount (Enter)"), theme.ConfirmIcon(), c.redeemTyped)
 	c.Redeem.Importance = widget.HighImportance
-	c.Reprint = newButton(d, tr("cards.reprint", "Reprint card (F8)"), theme.DocumentPrintIcon(), c.reprint)
+	c.Reprint = newButton(sh, tr("cards.reprint", "Reprint card (F8)"), theme.DocumentPrintIcon(), c.reprint)
 
 	label := widget.NewLabelWithStyle(tr("cards.label", "Gift card: scan or type the code, then Enter"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	// The balance and the code side by side: both large, in less height.
@@ -119,7 +128,7 @@ func (c *CardScreen) clear() {
 
 func (c *CardScreen) updateActions() {
 	card := c.Card()
-	usable := card != nil && !c.lookup.FromCache && card.Usable(c.d.now()) && c.d.staff != nil && !c.unsettled[card.Code]
+	usable := card != nil && !c.lookup.FromCache && card.Usable(c.sh.now()) && c.sh.currentStaff() != nil && !c.unsettled[card.Code]
 	setEnabled(c.RedeemAll, usable)
 	setEnabled(c.Redeem, usable)
 	setEnabled(c.Reprint, card != nil && card.Status == desksync.CardActive)
@@ -132,8 +141,8 @@ func (c *CardScreen) Lookup(code string) {
 	c.Code.Text = scanner.Group(code)
 	c.Code.Refresh()
 	seq := c.seq
-	c.d.async(func(ctx context.Context) func() {
-		lk, err := c.d.desk.Card(ctx, code)
+	c.sh.async(func(ctx context.Context) func() {
+		lk, err := c.svc.Card(ctx, code)
 		return func() {
 			if seq != c.seq {
 				return
@@ -167,7 +176,7 @@ func (c *CardScreen) show(lk desksync.CardLookup) {
 		return
 	}
 	slog.Info("gift card shown", "code", card.Code, "status", card.Status, "from_cache", lk.FromCache)
-	now := c.d.now()
+	now := c.sh.now()
 	c.Code.Text = scanner.Group(card.Code)
 	c.Code.Refresh()
 	c.Balance.Text = card.Balance.String()
@@ -221,9 +230,9 @@ func (c *CardScreen) show(lk desksync.CardLookup) {
 	}
 	c.updateActions()
 	if c.Redeem.Disabled() {
-		c.d.focus(c.Entry) // Nothing to redeem: ready for the next card.
+		c.sh.focus(c.Entry) // Nothing to redeem: ready for the next card.
 	} else {
-		c.d.focus(c.Amount)
+		c.sh.focus(c.Amount)
 	}
 }
 
@@ -252,13 +261,13 @@ func (c *CardScreen) redeemTyped() {
 	}
 	amt, err := desksync.ParseMoney(c.Amount.Text)
 	if err != nil || amt <= 0 {
-		c.d.sayErr(tr("cards.bad_amount", "Type the amount to use, such as 250 or 99,50."))
-		c.d.focus(c.Amount)
+		c.sh.sayErr(tr("cards.bad_amount", "Type the amount to use, such as 250 or 99,50."))
+		c.sh.focus(c.Amount)
 		return
 	}
 	if amt > card.Balance {
-		c.d.sayErr(tr("cards.too_much", "The card holds only {{.Balance}}.", m{"Balance": card.Balance.String()}))
-		c.d.focus(c.Amount)
+		c.sh.sayErr(tr("cards.too_much", "The card holds only {{.Balance}}.", m{"Balance": card.Balance.String()}))
+		c.sh.focus(c.Amount)
 		return
 	}
 	c.redeem(amt)
@@ -266,26 +275,26 @@ func (c *CardScreen) redeemTyped() {
 
 func (c *CardScreen) redeem(amt desksync.Money) {
 	card := c.Card()
-	if card == nil || c.d.staff == nil || c.redeeming {
+	if card == nil || c.sh.currentStaff() == nil || c.redeeming {
 		return
 	}
 	if c.unsettled[card.Code] {
-		c.d.sayErr(tr("cards.still_checking", "Still checking whether the card was charged; wait until the desk has asked the shop."))
+		c.sh.sayErr(tr("cards.still_checking", "Still checking whether the card was charged; wait until the desk has asked the shop."))
 		return
 	}
 	if c.lookup.FromCache {
-		c.d.sayErr(tr("cards.offline_refused", "Offline: gift cards cannot be used without the shop. Cached balance {{.Balance}} ({{.Age}} old).",
-			m{"Balance": card.Balance.String(), "Age": fmtAge(c.d.now(), c.lookup.CachedAt)}))
+		c.sh.sayErr(tr("cards.offline_refused", "Offline: gift cards cannot be used without the shop. Cached balance {{.Balance}} ({{.Age}} old).",
+			m{"Balance": card.Balance.String(), "Age": fmtAge(c.sh.now(), c.lookup.CachedAt)}))
 		return
 	}
-	staff := *c.d.staff
+	staff := *c.sh.currentStaff()
 	code := card.Code
 	seq := c.seq
 	c.redeeming = true // One redemption at a time: a second Enter must not use the card twice.
 	setEnabled(c.Redeem, false)
 	setEnabled(c.RedeemAll, false)
-	c.d.async(func(ctx context.Context) func() {
-		res, err := c.d.desk.Redeem(ctx, code, amt, staff)
+	c.sh.async(func(ctx context.Context) func() {
+		res, err := c.svc.Redeem(ctx, code, amt, staff)
 		var lk desksync.CardLookup
 		var lerr error
 		if err == nil {
@@ -293,7 +302,7 @@ func (c *CardScreen) redeem(amt desksync.Money) {
 			if res.Remainder != nil {
 				next = res.Remainder.Code
 			}
-			lk, lerr = c.d.desk.Card(ctx, next)
+			lk, lerr = c.svc.Card(ctx, next)
 		}
 		return func() {
 			c.redeeming = false
@@ -303,18 +312,18 @@ func (c *CardScreen) redeem(amt desksync.Money) {
 				case desksync.Is(err, desksync.Unknown):
 					// The shop may have taken it before the line went down:
 					// no blind second try; the sync settles it.
-					c.d.sayErr(tr("cards.checking", "The shop did not answer; checking whether the card was charged…"))
+					c.sh.sayErr(tr("cards.checking", "The shop did not answer; checking whether the card was charged…"))
 					c.awaitOutcome(res.Redemption.ID, code, amt, staff)
 					if seq == c.seq {
 						c.Lookup(code)
 					}
 				case desksync.Is(err, desksync.Unavailable):
-					c.d.sayErr(tr("cards.no_answer", "The shop did not answer, so the card was not used here. Check the balance shown before you try again."))
+					c.sh.sayErr(tr("cards.no_answer", "The shop did not answer, so the card was not used here. Check the balance shown before you try again."))
 					if seq == c.seq {
 						c.Lookup(code)
 					}
 				default:
-					c.d.sayErr(tr("cards.failed", "Not used: {{.Err}}", m{"Err": errText(err)}))
+					c.sh.sayErr(tr("cards.failed", "Not used: {{.Err}}", m{"Err": errText(err)}))
 				}
 				c.updateActions()
 				return
@@ -328,7 +337,7 @@ func (c *CardScreen) redeem(amt desksync.Money) {
 				c.clear()
 			}
 			c.redeemed(res, staff)
-			c.d.focus(c.Entry)
+			c.sh.focus(c.Entry)
 		}
 	})
 }
@@ -338,13 +347,13 @@ func (c *CardScreen) redeem(amt desksync.Money) {
 func (c *CardScreen) redeemed(res desksync.RedeemResult, staff desksync.Staff) {
 	amt := res.Redemption.Amount
 	if res.Remainder != nil {
-		c.d.sayOK(tr("cards.partial_done", "Used {{.Amount}}. The old card is void; hand over the new card for {{.Rest}} that is printing.",
+		c.sh.sayOK(tr("cards.partial_done", "Used {{.Amount}}. The old card is void; hand over the new card for {{.Rest}} that is printing.",
 			m{"Amount": amt.String(), "Rest": res.Remainder.Balance.String()}))
-		c.d.print(tr("print.void_and_card", "void slip and the new gift card"),
-			c.d.voidSlip(res.Card, res.Remainder, res.Redemption, staff), c.d.giftCardDoc(*res.Remainder, false))
+		c.paper.print(tr("print.void_and_card", "void slip and the new gift card"),
+			c.paper.letterhead().voidSlip(res.Card, res.Remainder, res.Redemption, staff), c.paper.letterhead().giftCard(*res.Remainder, false))
 	} else {
-		c.d.sayOK(tr("cards.whole_done", "Used {{.Amount}}. The card is used up; keep it.", m{"Amount": amt.String()}))
-		c.d.print(tr("print.void", "void slip"), c.d.voidSlip(res.Card, nil, res.Redemption, staff))
+		c.sh.sayOK(tr("cards.whole_done", "Used {{.Amount}}. The card is used up; keep it.", m{"Amount": amt.String()}))
+		c.paper.print(tr("print.void", "void slip"), c.paper.letterhead().voidSlip(res.Card, nil, res.Redemption, staff))
 	}
 }
 
@@ -356,8 +365,8 @@ func (c *CardScreen) awaitOutcome(id, code string, amt desksync.Money, staff des
 		c.unsettled = map[string]bool{}
 	}
 	c.unsettled[code] = true
-	c.d.await(func(ctx context.Context) func() {
-		o, err := c.d.desk.Outcome(ctx, id)
+	c.sh.await(func(ctx context.Context) func() {
+		o, err := c.svc.Outcome(ctx, id)
 		if err != nil || !o.Settled {
 			if err != nil {
 				slog.Warn("redemption outcome", "id", id, "err", err)
@@ -370,10 +379,10 @@ func (c *CardScreen) awaitOutcome(id, code string, amt desksync.Money, staff des
 			if o.Done && o.Redemption != nil {
 				slog.Info("lost redemption was taken by the shop", "code", code, "id", id)
 				c.redeemed(*o.Redemption, staff)
-				c.d.Message.SetText(tr("cards.settled_charged", "Settled: the shop did charge {{.Code}}.", m{"Code": grouped}) + " " + c.d.Message.Text)
+				c.sh.sayFirst(tr("cards.settled_charged", "Settled: the shop did charge {{.Code}}.", m{"Code": grouped}))
 			} else {
 				slog.Info("lost redemption never reached the shop", "code", code, "id", id)
-				c.d.sayErr(tr("cards.settled_not_charged", "Settled: the card {{.Code}} was not charged ({{.Amount}}); it can be used again.", m{"Code": grouped, "Amount": amt.String()}))
+				c.sh.sayErr(tr("cards.settled_not_charged", "Settled: the card {{.Code}} was not charged ({{.Amount}}); it can be used again.", m{"Code": grouped, "Amount": amt.String()}))
 			}
 			if c.Card() != nil && (c.Card().Code == code || c.Card().ParentCode == code) {
 				c.Lookup(code)
@@ -388,5 +397,23 @@ func (c *CardScreen) reprint() {
 	if card == nil {
 		return
 	}
-	c.d.print(tr("print.card", "gift card"), c.d.giftCardDoc(*card, true))
+	c.paper.print(tr("print.card", "gift card"), c.paper.letterhead().giftCard(*card, true))
 }
+
+func (c *CardScreen) content() fyne.CanvasObject { return c.obj }
+
+func (c *CardScreen) load() {}
+
+func (c *CardScreen) runeTarget() fyne.Focusable { return c.Entry }
+
+func (c *CardScreen) actionKeys() map[fyne.KeyName]*Button {
+	return map[fyne.KeyName]*Button{fyne.KeyF6: c.RedeemAll, fyne.KeyF8: c.Reprint}
+}
+
+// escape forgets the card shown and goes back to scanning.
+func (c *CardScreen) escape() bool {
+	c.clear()
+	return true
+}
+
+func (c *CardScreen) lock() { c.clear() }

@@ -14,6 +14,14 @@ import (
 	desksync "github.com/skranke/skranke/sync"
 )
 
+// deliverService records deliveries and finds what goes with them: the
+// signatures taken and the gift cards sold.
+type deliverService interface {
+	Deliver(ctx context.Context, req desksync.DeliverRequest) (desksync.Delivery, *desksync.Purchase, error)
+	signatureService
+	CardsOfPurchase(ctx context.Context, code string) ([]desksync.Card, error)
+}
+
 func (s *ScanScreen) toggleQty() {
 	if s.Purchase() == nil {
 		return
@@ -21,7 +29,7 @@ func (s *ScanScreen) toggleQty() {
 	s.qtyMode = !s.qtyMode
 	s.renderLines()
 	s.updateActions()
-	s.d.focusDefault()
+	s.sh.focusDefault()
 }
 
 func (s *ScanScreen) deliverAll() {
@@ -51,8 +59,8 @@ func (s *ScanScreen) deliverChosen() {
 		}
 		n, err := strconv.Atoi(strings.TrimSpace(e.Text))
 		if err != nil || n < 0 || n > l.Remaining() {
-			s.d.sayErr(tr("scan.bad_qty", "“{{.Line}}”: choose a quantity from 0 to {{.Max}}.", m{"Line": l.Name, "Max": l.Remaining()}))
-			s.d.focus(e)
+			s.sh.sayErr(tr("scan.bad_qty", "“{{.Line}}”: choose a quantity from 0 to {{.Max}}.", m{"Line": l.Name, "Max": l.Remaining()}))
+			s.sh.focus(e)
 			return
 		}
 		if n > 0 {
@@ -60,7 +68,7 @@ func (s *ScanScreen) deliverChosen() {
 		}
 	}
 	if len(q) == 0 {
-		s.d.sayErr(tr("scan.nothing_chosen", "Choose at least one item to hand over."))
+		s.sh.sayErr(tr("scan.nothing_chosen", "Choose at least one item to hand over."))
 		return
 	}
 	s.startDelivery(q, false)
@@ -70,14 +78,14 @@ func (s *ScanScreen) deliverChosen() {
 // signature when physical goods are part of it.
 func (s *ScanScreen) startDelivery(q map[string]int, all bool) {
 	p := s.Purchase()
-	if s.d.staff == nil {
+	if s.sh.currentStaff() == nil {
 		return
 	}
 	if !p.Status.Deliverable() {
-		s.d.sayErr(notPayableReason(p.Status))
+		s.sh.sayErr(notPayableReason(p.Status))
 		return
 	}
-	req := desksync.DeliverRequest{Code: p.Code, Staff: *s.d.staff}
+	req := desksync.DeliverRequest{Code: p.Code, Staff: *s.sh.currentStaff()}
 	for _, l := range p.Lines {
 		if n := q[l.ID]; n > 0 {
 			req.Lines = append(req.Lines, desksync.DeliveredLine{LineID: l.ID, Quantity: n})
@@ -96,7 +104,7 @@ func (s *ScanScreen) startDelivery(q map[string]int, all bool) {
 		slog.Info("signature requested", "code", p.Code)
 		s.arrange()
 		s.updateActions()
-		s.d.focusDefault()
+		s.sh.focusDefault()
 		return
 	}
 	s.deliver(req, nil)
@@ -112,7 +120,7 @@ func (s *ScanScreen) deliver(req desksync.DeliverRequest, strokes [][]fyne.Posit
 	setEnabled(s.DeliverAll, false)
 	setEnabled(s.DeliverChosen, false)
 	s.setState(StateLooking, tr("scan.delivering", "Delivering…"))
-	s.d.async(func(ctx context.Context) func() {
+	s.sh.async(func(ctx context.Context) func() {
 		var (
 			sig image.Image
 			dl  desksync.Delivery
@@ -125,7 +133,7 @@ func (s *ScanScreen) deliver(req desksync.DeliverRequest, strokes [][]fyne.Posit
 			sig = img
 		}
 		if err == nil {
-			dl, p, err = s.d.desk.Deliver(ctx, req)
+			dl, p, err = s.svc.Deliver(ctx, req)
 		}
 		return func() {
 			current := seq == s.seq // Nothing else was scanned meanwhile.
@@ -140,14 +148,14 @@ func (s *ScanScreen) deliver(req desksync.DeliverRequest, strokes [][]fyne.Posit
 						s.showLookup(lookup)
 					}
 				}
-				s.d.sayErr(tr("scan.deliver_failed", "Not delivered: {{.Err}}", m{"Err": errText(err)}))
+				s.sh.sayErr(tr("scan.deliver_failed", "Not delivered: {{.Err}}", m{"Err": errText(err)}))
 				return
 			}
 			slog.Info("delivered", "code", req.Code, "delivery", dl.ID, "staff", req.Staff.ID, "lines", len(dl.Lines))
 			if p == nil {
 				p = before
 			}
-			note := s.d.deliveryNote(before, p, dl, req, sig)
+			note := s.paper.letterhead().deliveryNote(before, p, dl, req, sig)
 			s.lastNote = &note
 			if current {
 				lookup.Purchase = p
@@ -156,10 +164,10 @@ func (s *ScanScreen) deliver(req desksync.DeliverRequest, strokes [][]fyne.Posit
 				s.Detail.SetText(tr("scan.done_detail", "Handed over by {{.Staff}} at {{.When}}. The note is printing.", m{"Staff": req.Staff.Name, "When": fmtTime(dl.At)}))
 			}
 			s.updateActions()
-			s.d.sayOK(tr("scan.delivered_msg", "Delivered {{.Code}}.", m{"Code": scanner.Group(req.Code)}))
-			s.d.print(tr("print.note", "delivery note"), note.Document())
+			s.sh.sayOK(tr("scan.delivered_msg", "Delivered {{.Code}}.", m{"Code": scanner.Group(req.Code)}))
+			s.paper.print(tr("print.note", "delivery note"), note.Document())
 			if skip, n := soldGiftCards(before, req.Lines); n > 0 {
-				s.d.printSoldCards(req.Code, skip, n)
+				s.printSoldCards(req.Code, skip, n)
 			}
 		}
 	})

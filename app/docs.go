@@ -10,8 +10,34 @@ import (
 	desksync "github.com/skranke/skranke/sync"
 )
 
-// docLanguage is the language of printouts: the language of the UI.
-func (d *Desk) docLanguage() string { return d.lang }
+// letterhead is what every printout says about where it comes from, as the
+// desk knows it when the printout is made. Screens build their printouts
+// from it and never see the desk's settings.
+type letterhead struct {
+	centreName     string
+	centreLines    []string // Address, phone and organisation number.
+	header, footer string   // The delivery note's own lines, from Settings.
+	desk           string
+	logo           image.Image
+	training       bool
+	language       string    // The language of printouts: the UI's.
+	at             time.Time // When the printout is made.
+}
+
+// letterhead returns the letterhead of a printout made now.
+func (d *Desk) letterhead() letterhead {
+	return letterhead{
+		centreName:  d.centreTitle(),
+		centreLines: d.centreLines(),
+		header:      strings.TrimSpace(d.cfg.NoteHeader),
+		footer:      strings.TrimSpace(d.cfg.NoteFooter),
+		desk:        d.deskInfo.Name,
+		logo:        d.logo,
+		training:    d.cfg.Training,
+		language:    d.lang,
+		at:          d.now(),
+	}
+}
 
 // centreLines are what printouts show under the centre's name: address,
 // phone and organisation number, as far as the shop knows them.
@@ -31,7 +57,7 @@ func (d *Desk) centreLines() []string {
 
 // deliveryNote builds the note for a delivery: what was handed over now,
 // before, and what remains.
-func (d *Desk) deliveryNote(before, after *desksync.Purchase, dl desksync.Delivery, req desksync.DeliverRequest, sig image.Image) printer.DeliveryNote {
+func (h letterhead) deliveryNote(before, after *desksync.Purchase, dl desksync.Delivery, req desksync.DeliverRequest, sig image.Image) printer.DeliveryNote {
 	now := map[string]int{}
 	lines := dl.Lines
 	if len(lines) == 0 {
@@ -63,51 +89,51 @@ func (d *Desk) deliveryNote(before, after *desksync.Purchase, dl desksync.Delive
 	}
 	at := dl.At
 	if at.IsZero() {
-		at = d.now()
+		at = h.at
 	}
 	return printer.DeliveryNote{
-		CentreName:  d.centreTitle(),
-		CentreLines: d.centreLines(),
-		Header:      strings.TrimSpace(d.cfg.NoteHeader),
-		Footer:      strings.TrimSpace(d.cfg.NoteFooter),
+		CentreName:  h.centreName,
+		CentreLines: h.centreLines,
+		Header:      h.header,
+		Footer:      h.footer,
 		Reference:   src.Code,
 		Buyer:       src.Buyer.Name,
 		Lines:       nl,
 		Staff:       req.Staff.Name,
-		Desk:        d.deskInfo.Name,
+		Desk:        h.desk,
 		At:          at,
 		Signature:   sig,
-		Training:    d.cfg.Training,
-		Language:    d.docLanguage(),
+		Training:    h.training,
+		Language:    h.language,
 	}
 }
 
-// giftCardDoc is a gift card fit to hand over; copy marks a reprint KOPI.
-func (d *Desk) giftCardDoc(c desksync.Card, copy bool) *printer.Document {
+// giftCard is a gift card fit to hand over; copy marks a reprint KOPI.
+func (h letterhead) giftCard(c desksync.Card, copy bool) *printer.Document {
 	return printer.GiftCard{
-		CentreName: d.centreTitle(),
-		Logo:       d.logo,
+		CentreName: h.centreName,
+		Logo:       h.logo,
 		Amount:     c.Balance.String(),
 		Code:       c.Code,
 		ExpiresAt:  c.ExpiresAt,
-		// In the UI's language, which is the printout's (docLanguage).
+		// In the UI's language, which is the printout's (language).
 		Terms:      tr("print.card_terms", "Use the gift card at reception or in the web shop until it expires. On partial use it is replaced by a new card for the rest. Not exchangeable for cash."),
 		ParentCode: c.ParentCode,
 		Copy:       copy,
-		Training:   d.cfg.Training,
-		Language:   d.docLanguage(),
+		Training:   h.training,
+		Language:   h.language,
 	}.Document()
 }
 
 // voidSlip records that a card was used and, on partial use, replaced.
-func (d *Desk) voidSlip(old desksync.Card, rem *desksync.Card, r desksync.Redemption, staff desksync.Staff) *printer.Document {
+func (h letterhead) voidSlip(old desksync.Card, rem *desksync.Card, r desksync.Redemption, staff desksync.Staff) *printer.Document {
 	v := printer.VoidSlip{
 		Code:     old.Code,
 		Amount:   r.Amount.String(),
 		Staff:    staff.Name,
 		At:       r.At,
-		Training: d.cfg.Training,
-		Language: d.docLanguage(),
+		Training: h.training,
+		Language: h.language,
 	}
 	if rem != nil {
 		v.RemainderCode = rem.Code
@@ -118,8 +144,8 @@ func (d *Desk) voidSlip(old desksync.Card, rem *desksync.Card, r desksync.Redemp
 	return v.Document()
 }
 
-// reportDoc is the daily report on paper.
-func (d *Desk) reportDoc(day time.Time, acts []desksync.Activity, totals [][2]string) *printer.Document {
+// report is the daily report on paper.
+func (h letterhead) report(day time.Time, acts []desksync.Activity, totals [][2]string) *printer.Document {
 	rows := make([]printer.ReportRow, 0, len(acts))
 	for _, a := range acts {
 		what := activityName(a.Kind)
@@ -133,13 +159,13 @@ func (d *Desk) reportDoc(day time.Time, acts []desksync.Activity, totals [][2]st
 		rows = append(rows, printer.ReportRow{Time: fmtTime(a.At), Staff: staffLabel(a), Code: scanner.Group(a.Code), What: what, Amount: amount})
 	}
 	return printer.DailyReport{
-		CentreName: d.centreTitle(),
+		CentreName: h.centreName,
 		Title:      tr("report.title", "Daily deliveries"),
 		Period:     fmtDate(day),
 		Rows:       rows,
 		Totals:     totals,
-		Printed:    d.now(),
-		Language:   d.docLanguage(),
-		Training:   d.cfg.Training,
+		Printed:    h.at,
+		Language:   h.language,
+		Training:   h.training,
 	}.Document()
 }

@@ -30,7 +30,9 @@ type LoginScreen struct {
 	// list could be loaded (a new desk, a wrong address or token).
 	Setup *Button
 
-	d        *Desk
+	sh       shell
+	svc      loginService
+	onLogin  func(desksync.Staff) // Called on the UI goroutine after a login.
 	loading  bool
 	loadErr  bool // Error shows a failure to load the staff list.
 	staff    []desksync.Staff
@@ -39,19 +41,27 @@ type LoginScreen struct {
 	obj      fyne.CanvasObject
 }
 
-func newLoginScreen(d *Desk) *LoginScreen {
-	l := &LoginScreen{d: d, StaffButtons: map[string]*Button{}, selected: -1}
+// loginService is what the login screen asks of the desk's sync.
+type loginService interface {
+	Staff(ctx context.Context) ([]desksync.Staff, error)
+	Login(ctx context.Context, staffID, pin string) (desksync.Staff, error)
+}
+
+// newLoginScreen builds the login screen; onLogin is called with whoever
+// logged in, openSetup when staff ask to set up a desk that has no staff list.
+func newLoginScreen(sh shell, svc loginService, onLogin func(desksync.Staff), openSetup func()) *LoginScreen {
+	l := &LoginScreen{sh: sh, svc: svc, onLogin: onLogin, StaffButtons: map[string]*Button{}, selected: -1}
 	title := bigText(36, true)
 	title.Text = tr("login.title", "Who is at the desk?")
 	title.Alignment = fyne.TextAlignCenter
 	l.Selected = bigText(28, true)
 	l.Selected.Alignment = fyne.TextAlignCenter
-	l.PIN = newEntry(d, tr("login.pin", "PIN"))
+	l.PIN = newEntry(sh, tr("login.pin", "PIN"))
 	l.PIN.Password = true
 	l.PIN.OnSubmitted = func(string) { l.submit() }
-	l.Submit = newButton(d, tr("login.submit", "Log in (Enter)"), theme.LoginIcon(), l.submit)
+	l.Submit = newButton(sh, tr("login.submit", "Log in (Enter)"), theme.LoginIcon(), l.submit)
 	l.Submit.Importance = widget.HighImportance
-	l.Setup = newButton(d, tr("login.setup", "Set up this desk…"), theme.SettingsIcon(), d.OpenSetup)
+	l.Setup = newButton(sh, tr("login.setup", "Set up this desk…"), theme.SettingsIcon(), openSetup)
 	l.Setup.Hide()
 	l.Error = widget.NewLabel("")
 	l.Error.Wrapping = fyne.TextWrapWord
@@ -82,8 +92,8 @@ func (l *LoginScreen) move(delta int) {
 // reload fetches the staff list (from the shop or the cache).
 func (l *LoginScreen) reload() {
 	l.loading = true
-	l.d.async(func(ctx context.Context) func() {
-		staff, err := l.d.desk.Staff(ctx)
+	l.sh.async(func(ctx context.Context) func() {
+		staff, err := l.svc.Staff(ctx)
 		return func() {
 			l.loading = false
 			if err != nil {
@@ -116,7 +126,7 @@ func (l *LoginScreen) setStaff(staff []desksync.Staff) {
 		if s.Role == desksync.RoleManager {
 			label += " ★"
 		}
-		b := newButton(l.d, label, theme.AccountIcon(), func() { l.choose(i) })
+		b := newButton(l.sh, label, theme.AccountIcon(), func() { l.choose(i) })
 		l.StaffButtons[s.ID] = b
 		l.grid.Add(b)
 	}
@@ -152,7 +162,7 @@ func (l *LoginScreen) choose(i int) {
 	}
 	l.Selected.Text = l.staff[i].Name
 	l.Selected.Refresh()
-	l.d.focus(l.PIN)
+	l.sh.focus(l.PIN)
 }
 
 func (l *LoginScreen) submit() {
@@ -167,8 +177,8 @@ func (l *LoginScreen) submit() {
 	}
 	id := l.staff[l.selected].ID
 	l.Submit.Disable()
-	l.d.async(func(ctx context.Context) func() {
-		s, err := l.d.desk.Login(ctx, id, pin)
+	l.sh.async(func(ctx context.Context) func() {
+		s, err := l.svc.Login(ctx, id, pin)
 		return func() {
 			l.Submit.Enable()
 			l.PIN.SetText("")
@@ -179,11 +189,11 @@ func (l *LoginScreen) submit() {
 				} else {
 					l.Error.SetText(tr("login.failed", "Could not log in: {{.Err}}", m{"Err": errText(err)}))
 				}
-				l.d.focus(l.PIN)
+				l.sh.focus(l.PIN)
 				return
 			}
 			l.Error.SetText("")
-			l.d.loggedIn(s)
+			l.onLogin(s)
 		}
 	})
 }

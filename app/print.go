@@ -9,8 +9,17 @@ import (
 	"github.com/skranke/skranke/printer"
 )
 
-// Printer returns the printer in use, or nil.
-func (d *Desk) Printer() *printer.Printer {
+// printing is how a screen puts paper in staff's hands: it builds the
+// documents from the letterhead and hands them to print, which prints in
+// the background and says how it went.
+type printing interface {
+	print(what string, docs ...*printer.Document)
+	letterhead() letterhead
+	// printerInUse returns the printer in use, or nil.
+	printerInUse() *printer.Printer
+}
+
+func (d *Desk) printerInUse() *printer.Printer {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.printer
@@ -29,7 +38,7 @@ func (d *Desk) applyPrinter(cfg config.Config) error {
 // print sends docs to the printer in the background, one after the other,
 // and says how it went. what names them for staff ("delivery note").
 func (d *Desk) print(what string, docs ...*printer.Document) {
-	p := d.Printer()
+	p := d.printerInUse()
 	if p == nil {
 		d.sayErr(tr("print.none", "No printer is set up, so the {{.What}} was not printed. A manager chooses one in Settings (F5).", m{"What": what}))
 		return
@@ -89,14 +98,4 @@ func printerErrText(err error) string {
 		return tr("print.offline", "the printer is offline")
 	}
 	return err.Error()
-}
-
-// testPrint prints the printer's test page.
-func (d *Desk) testPrint() {
-	p := d.Printer()
-	if p == nil {
-		d.sayErr(tr("print.none_test", "No printer is set up. A manager chooses one in Settings (F5)."))
-		return
-	}
-	d.print(tr("print.test", "test page"), printer.TestPage(p.Profile()))
 }

@@ -107,10 +107,10 @@ func (s *ScanScreen) renderLines() {
 	for _, l := range s.Purchase().Lines {
 		var now fyne.CanvasObject = widget.NewLabel("")
 		if s.qtyMode && l.Remaining() > 0 {
-			e := newEntry(s.d, "0")
+			e := newEntry(s.sh, "0")
 			e.selectAll = true
 			e.SetText(strconv.Itoa(l.Remaining()))
-			e.OnSubmitted = s.d.scanGuard(e, s.deliverChosen)
+			e.OnSubmitted = scanGuard(s.rd, e, s.deliverChosen)
 			s.Qty[l.ID] = e
 			qtys = append(qtys, e)
 			now = e
@@ -126,7 +126,7 @@ func (s *ScanScreen) renderLines() {
 	for i, e := range qtys {
 		e.onArrow = func(delta int) {
 			j := (i + delta + len(qtys)) % len(qtys)
-			s.d.focus(qtys[j])
+			s.sh.focus(qtys[j])
 		}
 	}
 }
@@ -155,7 +155,7 @@ func (s *ScanScreen) renderHistory() {
 		}
 		var right []fyne.CanvasObject
 		if dl.SignatureID != "" {
-			right = append(right, s.d.signatureThumb(dl.SignatureID))
+			right = append(right, signatureThumb(s.sh, s.svc, dl.SignatureID))
 		}
 		s.History.Add(row(fmtDateTime(dl.At)+" · "+who+" · "+strings.Join(parts, ", "), right...))
 	}
@@ -169,13 +169,18 @@ func (s *ScanScreen) renderHistory() {
 	}
 }
 
+// signatureService returns the signatures stored with deliveries.
+type signatureService interface {
+	Signature(ctx context.Context, id string) ([]byte, error)
+}
+
 // signatureThumb returns a small image of a stored signature, loaded in the background.
-func (d *Desk) signatureThumb(id string) fyne.CanvasObject {
+func signatureThumb(sh shell, sigs signatureService, id string) fyne.CanvasObject {
 	img := canvas.NewImageFromImage(nil)
 	img.FillMode = canvas.ImageFillContain
 	img.SetMinSize(fyne.NewSize(120, 40))
-	d.async(func(ctx context.Context) func() {
-		b, err := d.desk.Signature(ctx, id)
+	sh.async(func(ctx context.Context) func() {
+		b, err := sigs.Signature(ctx, id)
 		if err != nil {
 			slog.Info("signature not available", "id", id, "err", err)
 			return nil

@@ -42,16 +42,26 @@ type ReportScreen struct {
 	Export            *Button // Writes a CSV file.
 	Print             *Button // Prints the report on the receipt printer.
 
-	d     *Desk
+	sh        shell
+	svc       reportService
+	paper     printing
+	lang      string // The UI's language, which decides the CSV's form.
+	exportDir string // Where Export writes; empty means the temporary directory.
 	day   time.Time
 	all   []desksync.Activity
 	shown []desksync.Activity
 	obj   fyne.CanvasObject
 }
 
-func newReportScreen(d *Desk) *ReportScreen {
-	r := &ReportScreen{d: d}
-	r.Date = newEntry(d, tr("report.date_hint", "dd.mm.yyyy"))
+// reportService is what the daily report asks of the desk's sync.
+type reportService interface {
+	Activities(ctx context.Context, from, to time.Time) ([]desksync.Activity, error)
+	signatureService
+}
+
+func newReportScreen(sh shell, svc reportService, paper printing, lang, exportDir string) *ReportScreen {
+	r := &ReportScreen{sh: sh, svc: svc, paper: paper, lang: lang, exportDir: exportDir}
+	r.Date = newEntry(sh, tr("report.date_hint", "dd.mm.yyyy"))
 	r.Date.OnSubmitted = func(string) { r.load() }
 	r.Staff = widget.NewSelect(nil, func(string) { r.filter() })
 	r.Product = widget.NewSelect(nil, func(string) { r.filter() })
@@ -59,11 +69,11 @@ func newReportScreen(d *Desk) *ReportScreen {
 	r.Totals = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	r.Totals.Wrapping = fyne.TextWrapWord
 	r.Chart = NewHourChart()
-	r.Prev = newButton(d, tr("report.prev", "◀ Day before"), nil, func() { r.shift(-1) })
-	r.Next = newButton(d, tr("report.next", "Day after ▶"), nil, func() { r.shift(1) })
-	r.Today = newButton(d, tr("report.today", "Today"), nil, func() { r.setDay(d.now()); r.load() })
-	r.Export = newButton(d, tr("report.export", "Export CSV (F6)"), theme.DownloadIcon(), r.exportFile)
-	r.Print = newButton(d, tr("report.print", "Print report (F8)"), theme.DocumentPrintIcon(), r.print)
+	r.Prev = newButton(sh, tr("report.prev", "◀ Day before"), nil, func() { r.shift(-1) })
+	r.Next = newButton(sh, tr("report.next", "Day after ▶"), nil, func() { r.shift(1) })
+	r.Today = newButton(sh, tr("report.today", "Today"), nil, func() { r.setDay(sh.now()); r.load() })
+	r.Export = newButton(sh, tr("report.export", "Export CSV (F6)"), theme.DownloadIcon(), r.exportFile)
+	r.Print = newButton(sh, tr("report.print", "Print report (F8)"), theme.DocumentPrintIcon(), r.print)
 	r.Date.onArrow = func(delta int) { r.shift(-delta) }
 	title := bigText(28, true)
 	title.Text = tr("report.title", "Daily deliveries")
@@ -74,7 +84,7 @@ func newReportScreen(d *Desk) *ReportScreen {
 	// buttons stay put.
 	r.obj = container.NewBorder(top, big(container.NewGridWithColumns(2, r.Export, r.Print), 16), nil, nil,
 		minHeight(container.NewVScroll(r.Rows), linesMinHeight))
-	r.setDay(d.now())
+	r.setDay(sh.now())
 	return r
 }
 
@@ -96,16 +106,16 @@ func (r *ReportScreen) Shown() []desksync.Activity { return r.shown }
 func (r *ReportScreen) load() {
 	day, err := parseDate(r.Date.Text)
 	if err != nil {
-		r.d.sayErr(tr("report.bad_date", "Type the date as dd.mm.yyyy."))
+		r.sh.sayErr(tr("report.bad_date", "Type the date as dd.mm.yyyy."))
 		return
 	}
 	r.day = day
 	from, to := day, day.AddDate(0, 0, 1)
-	r.d.async(func(ctx context.Context) func() {
-		acts, err := r.d.desk.Activities(ctx, from, to)
+	r.sh.async(func(ctx context.Context) func() {
+		acts, err := r.svc.Activities(ctx, from, to)
 		return func() {
 			if err != nil {
-				r.d.sayErr(tr("report.failed", "Could not read the day's activities: {{.Err}}", m{"Err": errText(err)}))
+				r.sh.sayErr(tr("report.failed", "Could not read the day's activities: {{.Err}}", m{"Err": errText(err)}))
 				return
 			}
 			sort.SliceStable(acts, func(i, j int) bool { return acts[i].At.Before(acts[j].At) })
@@ -200,7 +210,7 @@ func (r *ReportScreen) filter() {
 		text := strings.Join(slices.DeleteFunc(parts, func(s string) bool { return strings.TrimSpace(s) == "" }), " · ")
 		right := []fyne.CanvasObject{syncBadge(badge, a.Synced)}
 		if a.SignatureID != "" {
-			right = append(right, r.d.signatureThumb(a.SignatureID))
+			right = append(right, signatureThumb(r.sh, r.svc, a.SignatureID))
 		}
 		r.Rows.Add(row(text, right...))
 	}
@@ -264,7 +274,7 @@ func (r *ReportScreen) totalsText() string {
 // semicolons between fields and decimal commas (1234,50), as Norwegian Excel
 // expects; for English, commas and decimal points (1234.50).
 func (r *ReportScreen) ExportCSV(w io.Writer) error {
-	nb := r.d.lang == "nb"
+	nb := r.lang == "nb"
 	if nb {
 		if _, err := io.WriteString(w, "\ufeff"); err != nil {
 			return err
@@ -312,7 +322,7 @@ func cell(s string) string {
 
 // ExportPath is where Export writes the day's CSV file.
 func (r *ReportScreen) ExportPath() string {
-	dir := r.d.cfg.DataDir
+	dir := r.exportDir
 	if dir == "" {
 		dir = os.TempDir()
 	}
@@ -323,27 +333,27 @@ func (r *ReportScreen) exportFile() {
 	path := r.ExportPath()
 	var buf strings.Builder
 	if err := r.ExportCSV(&buf); err != nil {
-		r.d.sayErr(err.Error())
+		r.sh.sayErr(err.Error())
 		return
 	}
 	data := buf.String()
-	r.d.async(func(context.Context) func() {
+	r.sh.async(func(context.Context) func() {
 		err := os.MkdirAll(filepath.Dir(path), 0o700)
 		if err == nil {
 			err = os.WriteFile(path, []byte(data), 0o600)
 		}
 		return func() {
 			if err != nil {
-				r.d.sayErr(tr("report.export_failed", "Could not write the CSV file: {{.Err}}", m{"Err": err.Error()}))
+				r.sh.sayErr(tr("report.export_failed", "Could not write the CSV file: {{.Err}}", m{"Err": err.Error()}))
 				return
 			}
-			r.d.sayOK(tr("report.exported", "Saved {{.Path}}", m{"Path": path}))
+			r.sh.sayOK(tr("report.exported", "Saved {{.Path}}", m{"Path": path}))
 		}
 	})
 }
 
 func (r *ReportScreen) print() {
-	r.d.print(tr("print.report", "daily report"), r.d.reportDoc(r.day, r.shown, r.totalsRows()))
+	r.paper.print(tr("print.report", "daily report"), r.paper.letterhead().report(r.day, r.shown, r.totalsRows()))
 }
 
 func (r *ReportScreen) totalsRows() [][2]string {
@@ -445,3 +455,17 @@ func (r *chartRenderer) Objects() []fyne.CanvasObject {
 }
 
 func (r *chartRenderer) Destroy() {}
+
+func (r *ReportScreen) content() fyne.CanvasObject { return r.obj }
+
+func (r *ReportScreen) focusTarget() fyne.Focusable { return r.Date }
+
+func (r *ReportScreen) runeTarget() fyne.Focusable { return nil }
+
+func (r *ReportScreen) actionKeys() map[fyne.KeyName]*Button {
+	return map[fyne.KeyName]*Button{fyne.KeyF6: r.Export, fyne.KeyF8: r.Print}
+}
+
+func (r *ReportScreen) escape() bool { return true }
+
+func (r *ReportScreen) lock() {}

@@ -19,7 +19,7 @@ func (s *ScanScreen) reprint() {
 	if n := s.lastNote; n != nil && n.Reference == p.Code {
 		c := *n
 		c.Copy = true
-		s.d.print(tr("print.note", "delivery note"), c.Document())
+		s.paper.print(tr("print.note", "delivery note"), c.Document())
 		return
 	}
 	// A delivery made before (here or at another desk): rebuild its note.
@@ -40,19 +40,19 @@ func (s *ScanScreen) reprint() {
 		staff.Name = last.StaffID
 	}
 	req := desksync.DeliverRequest{Code: p.Code, Lines: last.Lines, Staff: staff}
-	s.d.async(func(ctx context.Context) func() {
+	s.sh.async(func(ctx context.Context) func() {
 		var sig image.Image
 		if last.SignatureID != "" {
-			if b, err := s.d.desk.Signature(ctx, last.SignatureID); err == nil {
+			if b, err := s.svc.Signature(ctx, last.SignatureID); err == nil {
 				sig = decodePNG(b)
 			} else {
 				slog.Info("signature for reprint not available", "id", last.SignatureID, "err", err)
 			}
 		}
 		return func() {
-			n := s.d.deliveryNote(&before, p, last, req, sig)
+			n := s.paper.letterhead().deliveryNote(&before, p, last, req, sig)
 			n.Copy = true
-			s.d.print(tr("print.note", "delivery note"), n.Document())
+			s.paper.print(tr("print.note", "delivery note"), n.Document())
 		}
 	})
 }

@@ -95,7 +95,10 @@ type ScanScreen struct {
 	CreditConfirm *Button
 	CreditCancel  *Button
 
-	d        *Desk
+	sh       shell
+	svc      scanService
+	paper    printing
+	rd       reader
 	seq      int // Bumped on every reset, so late answers to an old scan are dropped.
 	state    ScanState
 	lookup   desksync.Lookup          // The purchase shown (Purchase) and where it came from.
@@ -115,9 +118,24 @@ type ScanScreen struct {
 	obj         fyne.CanvasObject
 }
 
-func newScanScreen(d *Desk) *ScanScreen {
-	s := &ScanScreen{d: d, Qty: map[string]*Entry{}}
-	s.Entry = newScanEntry(d, s.submit)
+// scanService is what the scan screen asks of the desk's sync: looking up,
+// handing over and crediting.
+type scanService interface {
+	lookupService
+	deliverService
+	creditService
+}
+
+// lookupService finds purchases, from the shop or the cache.
+type lookupService interface {
+	Lookup(ctx context.Context, code string) (desksync.Lookup, error)
+	// Cached returns the purchase as this desk last saw it, without asking the shop.
+	Cached(ctx context.Context, code string) (desksync.Lookup, error)
+}
+
+func newScanScreen(sh shell, svc scanService, paper printing, rd reader) *ScanScreen {
+	s := &ScanScreen{sh: sh, svc: svc, paper: paper, rd: rd, Qty: map[string]*Entry{}}
+	s.Entry = newScanEntry(sh, s.submit)
 	s.banner = newBanner(40)
 	s.State = s.banner.Text
 	s.Code = bigText(48, true)
@@ -133,70 +151,17 @@ func newScanScreen(d *Desk) *ScanScreen {
 	s.Lines = container.NewVBox()
 	s.History = container.NewVBox()
 
-	s.DeliverAll = newButton(d, tr("scan.deliver_all", "Deliver all (Enter)"), theme.ConfirmIcon(), s.deliverAll)
+	s.DeliverAll = newButton(sh, tr("scan.deliver_all", "Deliver all (Enter)"), theme.ConfirmIcon(), s.deliverAll)
 	s.DeliverAll.Importance = widget.SuccessImportance
-	s.ChooseQty = newButton(d, tr("scan.choose_qty", "Choose quantities (F6)"), theme.ListIcon(), s.toggleQty)
-	s.DeliverChosen = newButton(d, tr("scan.deliver_chosen", "Deliver chosen (Enter)"), theme.ConfirmIcon(), s.deliverChosen)
+	s.ChooseQty = newButton(sh, tr("scan.choose_qty", "Choose quantities (F6)"), theme.ListIcon(), s.toggleQty)
+	s.DeliverChosen = newButton(sh, tr("scan.deliver_chosen", "Deliver chosen (Enter)"), theme.ConfirmIcon(), s.deliverChosen)
 	s.DeliverChosen.Importance = widget.SuccessImportance
-	s.CreditButton = newButton(d, tr("scan.credit", "Credit… (F7)"), theme.ContentUndoIcon(), s.openCredit)
+	s.CreditButton = newButton(sh, tr("scan.credit", "Credit… (F7)"), theme.ContentUndoIcon(), s.openCredit)
 	s.CreditButton.Importance = widget.WarningImportance
-	s.Reprint = newButton(d, tr("scan.reprint", "Reprint note (F8)"), theme.DocumentPrintIcon(), s.reprint)
+	s.Reprint = newButton(sh, tr("scan.reprint", "Reprint note (F8)"), theme.DocumentPrintIcon(), s.reprint)
 
-	s.Pad = NewSignaturePad()
-	s.Pad.onKey = func(ev *fyne.KeyEvent) {
-		d.touch()
-		if d.globalKey(ev) {
-			return
-		}
-		switch ev.Name {
-		case fyne.KeyReturn, fyne.KeyEnter:
-			s.acceptSignature()
-		case fyne.KeyDelete, fyne.KeyBackspace:
-			s.SignClear.OnTapped()
-		}
-	}
-	s.Pad.onDraw = d.touch
-	s.SignAccept = newButton(d, tr("sign.accept", "Accept signature (Enter)"), theme.ConfirmIcon(), s.acceptSignature)
-	s.SignAccept.Importance = widget.SuccessImportance
-	s.SignClear = newButton(d, tr("sign.clear", "Clear (Delete)"), theme.ContentClearIcon(), func() {
-		s.Pad.Clear()
-		s.SignMessage.SetText(tr("sign.prompt", "The buyer signs for the goods here."))
-	})
-	s.SignCancel = newButton(d, tr("sign.cancel", "Cancel (Esc)"), theme.CancelIcon(), s.cancel)
-	s.SignMessage = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	s.SignMessage.Wrapping = fyne.TextWrapWord
-	signTitle := bigText(24, true)
-	signTitle.Text = tr("sign.title", "Signature for physical goods")
-	// The panel takes the place of the lines and the action bar, so that
-	// the pad gets the height of the screen (at least padMinHeight) and
-	// its buttons stand beside it, large, where a hand finds them.
-	padBg := canvas.NewRectangle(colWhite)
-	padBg.SetMinSize(fyne.NewSize(padMinWidth, padMinHeight))
-	s.signPanel = container.NewBorder(
-		container.NewBorder(nil, nil, container.NewCenter(signTitle), nil, s.SignMessage), nil,
-		nil, big(container.NewGridWithRows(3, s.SignAccept, s.SignClear, s.SignCancel), 16),
-		container.NewStack(padBg, s.Pad))
-	s.signPanel.Hide()
-
-	s.CreditAmount = newEntry(d, tr("credit.amount", "Amount, e.g. 299,00"))
-	s.CreditAmount.selectAll = true
-	s.CreditReason = newEntry(d, tr("credit.reason", "Reason (required)"))
-	s.CreditAmount.OnSubmitted = d.scanGuard(s.CreditAmount, func() { d.focus(s.CreditReason) })
-	s.CreditReason.OnSubmitted = func(string) { s.confirmCredit() }
-	s.CreditConfirm = newButton(d, tr("credit.confirm", "Credit (Enter)"), theme.ConfirmIcon(), s.confirmCredit)
-	s.CreditConfirm.Importance = widget.DangerImportance
-	s.CreditCancel = newButton(d, tr("credit.cancel", "Cancel (Esc)"), theme.CancelIcon(), s.cancel)
-	creditTitle := bigText(24, true)
-	creditTitle.Text = tr("credit.title", "Credit purchase (manager)")
-	s.creditInfo = widget.NewLabel("")
-	s.creditInfo.Wrapping = fyne.TextWrapWord
-	s.creditPanel = container.NewVBox(
-		container.NewBorder(nil, nil, container.NewCenter(creditTitle), nil, s.creditInfo),
-		formGrid(
-			tr("credit.amount_label", "Amount"), s.CreditAmount,
-			tr("credit.reason_label", "Reason"), s.CreditReason),
-		big(container.NewGridWithColumns(2, s.CreditCancel, s.CreditConfirm), 16))
-	s.creditPanel.Hide()
+	s.signPanel = s.newSignPanel()
+	s.creditPanel = s.newCreditPanel()
 
 	s.actions = big(container.NewVBox(
 		container.NewGridWithColumns(3, s.DeliverAll, s.ChooseQty, s.DeliverChosen),
@@ -321,7 +286,7 @@ func (s *ScanScreen) cancel() {
 		s.pending = nil
 		s.Pad.Clear()
 		s.arrange()
-		s.d.say(tr("sign.cancelled", "Delivery cancelled; nothing was handed over."))
+		s.sh.say(tr("sign.cancelled", "Delivery cancelled; nothing was handed over."))
 	case s.crediting:
 		s.crediting = false
 		s.arrange()
@@ -332,7 +297,7 @@ func (s *ScanScreen) cancel() {
 		s.reset()
 	}
 	s.updateActions()
-	s.d.focusDefault()
+	s.sh.focusDefault()
 }
 
 func (s *ScanScreen) updateActions() {
@@ -341,8 +306,8 @@ func (s *ScanScreen) updateActions() {
 	setEnabled(s.DeliverAll, canDeliver)
 	setEnabled(s.ChooseQty, canDeliver)
 	setEnabled(s.DeliverChosen, canDeliver && s.qtyMode)
-	setEnabled(s.CreditButton, p != nil && s.d.isManager() && p.Status != desksync.Credited)
-	if s.d.isManager() {
+	setEnabled(s.CreditButton, p != nil && isManager(s.sh.currentStaff()) && p.Status != desksync.Credited)
+	if isManager(s.sh.currentStaff()) {
 		s.CreditButton.Show()
 	} else {
 		s.CreditButton.Hide()
@@ -367,7 +332,7 @@ func (s *ScanScreen) submit(raw string, scanned bool) {
 		}
 		return
 	}
-	s.d.handleEntry(raw, scanned)
+	s.rd.handleEntry(raw, scanned)
 }
 
 // showInvalid shows a reading that is not a code.
@@ -377,7 +342,7 @@ func (s *ScanScreen) showInvalid(raw, reason string) {
 	s.Code.Text = shorten(raw, maxCodeRunes)
 	s.Code.Refresh()
 	s.Detail.SetText(tr("scan.invalid_detail", "Read: “{{.Raw}}” – {{.Reason}}. Scan again or type the code.", m{"Raw": raw, "Reason": reason}))
-	s.d.focusDefault()
+	s.sh.focusDefault()
 }
 
 // Lookup asks for the purchase with code and shows it.
@@ -387,8 +352,8 @@ func (s *ScanScreen) Lookup(code, raw string) {
 	s.Code.Text = scanner.Group(code)
 	s.Code.Refresh()
 	seq := s.seq
-	s.d.async(func(ctx context.Context) func() {
-		lk, err := s.d.desk.Lookup(ctx, code)
+	s.sh.async(func(ctx context.Context) func() {
+		lk, err := s.svc.Lookup(ctx, code)
 		return func() {
 			if seq != s.seq {
 				return // Something newer was scanned meanwhile.
@@ -415,7 +380,7 @@ func (s *ScanScreen) showLookupError(code, raw string, err error) {
 		s.setState(StateUnknown, tr("scan.error", "COULD NOT LOOK UP"))
 		s.Detail.SetText(errText(err))
 	}
-	s.d.focusDefault()
+	s.sh.focusDefault()
 }
 
 // showLookup shows a purchase and its state.
@@ -433,7 +398,7 @@ func (s *ScanScreen) showLookup(lk desksync.Lookup) {
 	s.Code.Text = scanner.Group(p.Code)
 	s.Code.Refresh()
 	if lk.FromCache {
-		setText(s.Cache, tr("scan.cached", "OFFLINE – cached data, {{.Age}} old", m{"Age": fmtAge(s.d.now(), lk.CachedAt)}))
+		setText(s.Cache, tr("scan.cached", "OFFLINE – cached data, {{.Age}} old", m{"Age": fmtAge(s.sh.now(), lk.CachedAt)}))
 	} else {
 		setText(s.Cache, "")
 	}
@@ -473,5 +438,28 @@ func (s *ScanScreen) showLookup(lk desksync.Lookup) {
 	s.renderLines()
 	s.renderHistory()
 	s.updateActions()
-	s.d.focusDefault()
+	s.sh.focusDefault()
 }
+
+func (s *ScanScreen) content() fyne.CanvasObject { return s.obj }
+
+func (s *ScanScreen) load() {}
+
+func (s *ScanScreen) runeTarget() fyne.Focusable {
+	if s.panelOpen() {
+		return nil
+	}
+	return s.Entry
+}
+
+func (s *ScanScreen) actionKeys() map[fyne.KeyName]*Button {
+	return map[fyne.KeyName]*Button{fyne.KeyF6: s.ChooseQty, fyne.KeyF7: s.CreditButton, fyne.KeyF8: s.Reprint}
+}
+
+// escape closes an open panel, or clears the purchase; the scan screen stays.
+func (s *ScanScreen) escape() bool {
+	s.cancel()
+	return false
+}
+
+func (s *ScanScreen) lock() { s.reset() }

@@ -23,9 +23,9 @@ type ScanEntry struct {
 	submit func(text string, scanned bool)
 }
 
-func newScanEntry(d *Desk, submit func(string, bool)) *ScanEntry {
+func newScanEntry(keys keyHandler, submit func(string, bool)) *ScanEntry {
 	e := &ScanEntry{wedge: scanner.NewWedge(scanner.WedgeOptions{}), submit: submit}
-	e.d = d
+	e.keys = keys
 	e.ExtendBaseWidget(e)
 	e.Wrapping = fyne.TextWrapOff
 	e.SetPlaceHolder(tr("scan.placeholder", "Scan or type a code"))
@@ -47,7 +47,7 @@ func (e *ScanEntry) AcceptsTab() bool { return e.wedge.Len() > 0 }
 func (e *ScanEntry) TypedKey(ev *fyne.KeyEvent) {
 	switch ev.Name {
 	case fyne.KeyReturn, fyne.KeyEnter, fyne.KeyTab:
-		e.d.touch()
+		e.keys.touch()
 		text, scanned := e.wedge.Enter(time.Now())
 		if !scanned {
 			// Typed by hand, perhaps edited: the field holds what the person means.
@@ -103,7 +103,7 @@ func (d *Desk) handleEntry(text string, scanned bool) {
 
 // handleReading runs a reading through the pipeline and shows what it is.
 func (d *Desk) handleReading(raw, source string) {
-	if d.staff == nil {
+	if d.loggedOn == nil {
 		d.Login.Error.SetText(tr("login.first", "Log in before scanning."))
 		return
 	}
@@ -219,13 +219,22 @@ func looksLikeCode(text string) bool {
 	return len(t) >= 12
 }
 
+// reader routes what a scanner or a person typed to the screen it belongs
+// on: a receipt to the scan screen, a gift card to the card screen.
+type reader interface {
+	// handleEntry handles text submitted in a scan field.
+	handleEntry(text string, scanned bool)
+	// handleReading handles a reading from a source.
+	handleReading(raw, source string)
+}
+
 // scanGuard wraps a number field's Enter handler: a scanned code goes to
 // the scan pipeline instead, and the field is cleared of it.
-func (d *Desk) scanGuard(e *Entry, next func()) func(string) {
+func scanGuard(rd reader, e *Entry, next func()) func(string) {
 	return func(text string) {
 		if looksLikeCode(text) {
 			e.SetText("")
-			d.handleReading(text, scanner.SourceWedge)
+			rd.handleReading(text, scanner.SourceWedge)
 			return
 		}
 		next()

@@ -53,7 +53,9 @@ type SettingsScreen struct {
 
 	Save *Button
 
-	d        *Desk
+	sh       shell
+	host     settingsHost
+	savePath string // Where the settings are saved; empty means not saved.
 	suffixes []string // The values of the ScannerSuffix options.
 	profiles []printer.Profile
 	obj      fyne.CanvasObject
@@ -102,12 +104,27 @@ func transportNames() []string {
 	}
 }
 
-func newSettingsScreen(d *Desk) *SettingsScreen {
-	s := &SettingsScreen{d: d, profiles: printer.Profiles()}
-	s.ShopURL = newEntry(d, "https://shop.example.no")
-	s.DeskToken = newEntry(d, tr("settings.token_hint", "Desk token from the shop's admin"))
+// settingsHost is what the settings screen changes beyond its own form.
+type settingsHost interface {
+	// configInForce returns the settings in force.
+	configInForce() config.Config
+	// inSetup reports whether the desk is in first-time setup, where
+	// settings are saved without a manager's login.
+	inSetup() bool
+	// apply puts saved settings in force where that is slow (the printer,
+	// the scanners, what the command does on saving). It runs off the UI
+	// goroutine and returns the UI half to run afterwards.
+	apply(old, cfg config.Config) (ui func(), err error)
+	// closeSetup leaves first-time setup for the login screen.
+	closeSetup()
+}
+
+func newSettingsScreen(sh shell, host settingsHost, savePath string) *SettingsScreen {
+	s := &SettingsScreen{sh: sh, host: host, savePath: savePath, profiles: printer.Profiles()}
+	s.ShopURL = newEntry(sh, "https://shop.example.no")
+	s.DeskToken = newEntry(sh, tr("settings.token_hint", "Desk token from the shop's admin"))
 	s.DeskToken.Password = true
-	s.Centre = newEntry(d, tr("settings.centre_hint", "Name on screen and paper; empty uses the shop's"))
+	s.Centre = newEntry(sh, tr("settings.centre_hint", "Name on screen and paper; empty uses the shop's"))
 	s.ScannerSource = widget.NewSelect([]string{
 		tr("settings.src_wedge", "Keyboard wedge (scan field)"),
 		tr("settings.src_serial", "Serial port"),
@@ -122,8 +139,8 @@ func newSettingsScreen(d *Desk) *SettingsScreen {
 		layouts = append(layouts, string(l))
 	}
 	s.KeyboardHost = widget.NewSelect(layouts, nil)
-	s.RefreshPorts = newButton(d, tr("settings.find_devices", "Find devices"), theme.SearchIcon(), s.findDevices)
-	s.ScannerPrefix = newEntry(d, tr("settings.prefix_hint", "Empty unless the scanner is set to send one"))
+	s.RefreshPorts = newButton(sh, tr("settings.find_devices", "Find devices"), theme.SearchIcon(), s.findDevices)
+	s.ScannerPrefix = newEntry(sh, tr("settings.prefix_hint", "Empty unless the scanner is set to send one"))
 	s.ScannerSuffix = widget.NewSelect(suffixNames(), nil)
 	s.suffixes = slices.Clone(scannerSuffixes)
 	bauds := make([]string, len(ScannerBauds))
@@ -137,7 +154,7 @@ func newSettingsScreen(d *Desk) *SettingsScreen {
 	}
 	s.PrinterProfile = widget.NewSelect(names, nil)
 	s.PrinterTransport = widget.NewSelect(transportNames(), nil)
-	s.PrinterAddress = newEntry(d, "10.0.0.50:9100 · /dev/usb/lp0 · /dev/ttyUSB1?baud=19200")
+	s.PrinterAddress = newEntry(sh, "10.0.0.50:9100 · /dev/usb/lp0 · /dev/ttyUSB1?baud=19200")
 	s.NoteHeader = widget.NewMultiLineEntry()
 	s.NoteHeader.SetMinRowsVisible(2)
 	s.NoteFooter = widget.NewMultiLineEntry()
@@ -145,12 +162,12 @@ func newSettingsScreen(d *Desk) *SettingsScreen {
 	s.Language = widget.NewSelect([]string{
 		tr("settings.lang_system", "Follow the system"), "Norsk bokmål", "English",
 	}, nil)
-	s.IdleLock = newEntry(d, "5")
+	s.IdleLock = newEntry(sh, "5")
 	s.Training = widget.NewCheck(tr("settings.training_check", "Training mode (sandbox shop, prints marked TRAINING)"), nil)
-	s.TrainingShopURL = newEntry(d, "https://sandbox.shop.example.no")
-	s.TrainingToken = newEntry(d, tr("settings.token_hint", "Desk token from the shop's admin"))
+	s.TrainingShopURL = newEntry(sh, "https://sandbox.shop.example.no")
+	s.TrainingToken = newEntry(sh, tr("settings.token_hint", "Desk token from the shop's admin"))
 	s.TrainingToken.Password = true
-	s.Save = newButton(d, tr("settings.save", "Save settings (F6)"), theme.DocumentSaveIcon(), s.save)
+	s.Save = newButton(sh, tr("settings.save", "Save settings (F6)"), theme.DocumentSaveIcon(), s.save)
 	s.Save.Importance = widget.HighImportance
 
 	form := formGrid(
@@ -187,7 +204,7 @@ func newSettingsScreen(d *Desk) *SettingsScreen {
 
 // load fills the form from the settings in force.
 func (s *SettingsScreen) load() {
-	c := s.d.cfg
+	c := s.host.configInForce()
 	s.ShopURL.SetText(c.ShopURL)
 	s.DeskToken.SetText(c.DeskToken)
 	s.Centre.SetText(c.Centre)
@@ -261,7 +278,7 @@ func joinTarget(transport, addr string) string {
 
 // findDevices lists serial ports and HID devices in the background.
 func (s *SettingsScreen) findDevices() {
-	s.d.async(func(ctx context.Context) func() {
+	s.sh.async(func(ctx context.Context) func() {
 		ports, hids := listScannerDevices()
 		return func() {
 			s.ScannerPort.SetOptions(ports)
@@ -272,7 +289,7 @@ func (s *SettingsScreen) findDevices() {
 
 // Collect returns the Config the form describes, or an error message.
 func (s *SettingsScreen) Collect() (config.Config, string) {
-	c := s.d.cfg
+	c := s.host.configInForce()
 	u, err := url.Parse(strings.TrimSpace(s.ShopURL.Text))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return c, tr("settings.bad_url", "The shop address must start with https:// (or http://).")
@@ -335,69 +352,54 @@ func (s *SettingsScreen) Collect() (config.Config, string) {
 }
 
 func (s *SettingsScreen) save() {
-	if !s.d.isManager() && !s.d.setup {
-		s.d.sayErr(tr("err.manager_only", "Only a manager can open this screen."))
+	if !isManager(s.sh.currentStaff()) && !s.host.inSetup() {
+		s.sh.sayErr(tr("err.manager_only", "Only a manager can open this screen."))
 		return
 	}
 	cfg, problem := s.Collect()
 	if problem != "" {
-		s.d.sayErr(problem)
+		s.sh.sayErr(problem)
 		return
 	}
-	path := s.d.svc.SavePath
+	path := s.savePath
 	by := "first-time setup"
-	if s.d.staff != nil {
-		by = s.d.staff.ID
+	if s.sh.currentStaff() != nil {
+		by = s.sh.currentStaff().ID
 	}
-	old := s.d.cfg
-	s.d.async(func(ctx context.Context) func() {
+	old := s.host.configInForce()
+	s.sh.async(func(ctx context.Context) func() {
 		var err error
 		if path != "" {
 			err = config.Save(path, cfg)
 		}
 		var applyErr error
-		var srcs []scanner.Source
-		reopened := false
+		applied := func() {}
 		if err == nil {
-			applyErr = s.d.applyPrinter(cfg)
-			if scannerChanged(old, cfg) && s.d.svc.OpenSources != nil {
-				srcs, reopened = s.d.reopenSources(cfg), true
-			}
-			if s.d.svc.OnSaved != nil {
-				if e := s.d.svc.OnSaved(cfg); e != nil && applyErr == nil {
-					applyErr = e
-				}
-			}
+			applied, applyErr = s.host.apply(old, cfg)
 		}
 		return func() {
 			if err != nil {
-				s.d.sayErr(tr("settings.save_failed", "Settings not saved: {{.Err}}", m{"Err": err.Error()}))
+				s.sh.sayErr(tr("settings.save_failed", "Settings not saved: {{.Err}}", m{"Err": err.Error()}))
 				return
 			}
 			slog.Info("settings saved", "config", cfg, "by", by)
-			s.d.setConfig(cfg)
-			if reopened {
-				s.d.Status.resetScanners()
-				for _, src := range srcs {
-					s.d.watchSource(src)
-				}
-			}
+			applied()
 			if applyErr != nil {
-				s.d.sayErr(tr("settings.apply_failed", "Settings saved, but: {{.Err}}", m{"Err": applyErr.Error()}))
+				s.sh.sayErr(tr("settings.apply_failed", "Settings saved, but: {{.Err}}", m{"Err": applyErr.Error()}))
 				return
 			}
-			setup := s.d.setup
+			setup := s.host.inSetup()
 			if setup {
-				s.d.closeSetup()
+				s.host.closeSetup()
 			}
 			if setup || shopChanged(old, cfg) {
 				// The desk keeps talking to the shop it started with
 				// (training mode too): say so, rather than let staff
 				// believe they practise on the sandbox.
-				s.d.sayOK(tr("settings.saved_restart", "Settings saved. Restart Skranke to connect to the shop with them."))
+				s.sh.sayOK(tr("settings.saved_restart", "Settings saved. Restart Skranke to connect to the shop with them."))
 				return
 			}
-			s.d.sayOK(tr("settings.saved", "Settings saved."))
+			s.sh.sayOK(tr("settings.saved", "Settings saved."))
 		}
 	})
 }
@@ -410,8 +412,16 @@ func shopChanged(a, b config.Config) bool {
 	return au != bu || at != bt
 }
 
-// scannerChanged reports whether the hardware scanner settings differ.
-func scannerChanged(a, b config.Config) bool {
-	return a.ScannerSource != b.ScannerSource || a.ScannerPort != b.ScannerPort || a.ScannerBaud != b.ScannerBaud ||
-		a.ScannerDevice != b.ScannerDevice || a.KeyboardScan != b.KeyboardScan
+func (s *SettingsScreen) content() fyne.CanvasObject { return s.obj }
+
+func (s *SettingsScreen) focusTarget() fyne.Focusable { return s.ShopURL }
+
+func (s *SettingsScreen) runeTarget() fyne.Focusable { return nil }
+
+func (s *SettingsScreen) actionKeys() map[fyne.KeyName]*Button {
+	return map[fyne.KeyName]*Button{fyne.KeyF6: s.Save}
 }
+
+func (s *SettingsScreen) escape() bool { return true }
+
+func (s *SettingsScreen) lock() {}

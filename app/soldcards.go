@@ -15,9 +15,9 @@ import (
 // has them even offline. When it does not, they print by themselves as soon
 // as the sync brings them, which is what staff expect of a card that the
 // customer has paid for: no one has to remember to come back to it.
-func (d *Desk) printSoldCards(code string, skip, n int) {
+func (s *ScanScreen) printSoldCards(code string, skip, n int) {
 	find := func(ctx context.Context) ([]desksync.Card, error) {
-		cards, err := d.desk.CardsOfPurchase(ctx, code)
+		cards, err := s.svc.CardsOfPurchase(ctx, code)
 		if err != nil {
 			return nil, err
 		}
@@ -32,16 +32,16 @@ func (d *Desk) printSoldCards(code string, skip, n int) {
 		docs := make([]*printer.Document, len(cards))
 		codes := make([]string, len(cards))
 		for i, c := range cards {
-			docs[i] = d.giftCardDoc(c, false)
+			docs[i] = s.paper.letterhead().giftCard(c, false)
 			codes[i] = scanner.Group(c.Code)
 		}
 		args := m{"N": len(cards), "Code": scanner.Group(code), "Codes": strings.Join(codes, ", ")}
 		if later {
-			d.sayOK(tr("scan.cards_arrived", "The shop sent the gift cards of {{.Code}}; hand over the {{.N}} that are printing: {{.Codes}}.", args))
+			s.sh.sayOK(tr("scan.cards_arrived", "The shop sent the gift cards of {{.Code}}; hand over the {{.N}} that are printing: {{.Codes}}.", args))
 		} else {
-			d.sayOK(tr("scan.cards_printing", "Delivered {{.Code}}. Hand over the {{.N}} gift card(s) that are printing: {{.Codes}}.", args))
+			s.sh.sayOK(tr("scan.cards_printing", "Delivered {{.Code}}. Hand over the {{.N}} gift card(s) that are printing: {{.Codes}}.", args))
 		}
-		d.print(tr("print.cards", "gift cards"), docs...)
+		s.paper.print(tr("print.cards", "gift cards"), docs...)
 	}
 	// outcome is the UI update for what find returned, or nil while the
 	// shop cannot be reached and the cards are still to come.
@@ -51,23 +51,23 @@ func (d *Desk) printSoldCards(code string, skip, n int) {
 			return nil
 		case err != nil:
 			return func() {
-				d.sayErr(tr("scan.cards_missing", "The gift cards of this purchase were not found: {{.Err}}", m{"Err": errText(err)}))
+				s.sh.sayErr(tr("scan.cards_missing", "The gift cards of this purchase were not found: {{.Err}}", m{"Err": errText(err)}))
 			}
 		case len(cards) == 0:
 			return func() {
-				d.sayErr(tr("scan.cards_none", "The shop has issued no gift cards for this purchase yet; ask a manager to check it in the shop."))
+				s.sh.sayErr(tr("scan.cards_none", "The shop has issued no gift cards for this purchase yet; ask a manager to check it in the shop."))
 			}
 		}
 		return func() { printCards(cards, later) }
 	}
-	d.async(func(ctx context.Context) func() {
+	s.sh.async(func(ctx context.Context) func() {
 		cards, err := find(ctx)
 		if ui := outcome(cards, err, false); ui != nil {
 			return ui
 		}
 		return func() {
-			d.sayErr(tr("scan.cards_later", "The gift cards of {{.Code}} are not on this desk yet; they print by themselves as soon as the shop is reachable.", m{"Code": scanner.Group(code)}))
-			d.await(func(ctx context.Context) func() {
+			s.sh.sayErr(tr("scan.cards_later", "The gift cards of {{.Code}} are not on this desk yet; they print by themselves as soon as the shop is reachable.", m{"Code": scanner.Group(code)}))
+			s.sh.await(func(ctx context.Context) func() {
 				cards, err := find(ctx)
 				return outcome(cards, err, true)
 			})

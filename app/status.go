@@ -33,8 +33,13 @@ type StatusScreen struct {
 	TestPrint     *Button
 	scannerStates map[string]scanner.DeviceStatus
 
-	d   *Desk
-	obj fyne.CanvasObject
+	sh    shell
+	svc   statusService
+	paper printing
+	last  desksync.Status // The sync status last shown.
+	// toScan shows the scan screen and returns its scan field.
+	toScan func() fyne.Focusable
+	obj    fyne.CanvasObject
 }
 
 // ConflictRow is one refused action with the buttons that resolve it.
@@ -45,23 +50,31 @@ type ConflictRow struct {
 	Discard  *Button
 }
 
-func newStatusScreen(d *Desk) *StatusScreen {
-	s := &StatusScreen{d: d, Conflicts: map[int64]*ConflictRow{}, scannerStates: map[string]scanner.DeviceStatus{}}
+// statusService is what the status screen asks of the desk's sync.
+type statusService interface {
+	SyncNow()
+	Conflicts(ctx context.Context) ([]desksync.OutboxConflict, error)
+	Retry(ctx context.Context, id int64) error
+	Discard(ctx context.Context, id int64, reason string, staff desksync.Staff) error
+}
+
+func newStatusScreen(sh shell, svc statusService, paper printing, toScan func() fyne.Focusable) *StatusScreen {
+	s := &StatusScreen{sh: sh, svc: svc, paper: paper, toScan: toScan, Conflicts: map[int64]*ConflictRow{}, scannerStates: map[string]scanner.DeviceStatus{}}
 	s.Online = bigText(40, true)
 	s.LastSync = rowLabel("")
 	s.Outbox = widget.NewLabel("")
 	s.Outbox.Wrapping = fyne.TextWrapWord
-	s.SyncNow = newButton(d, tr("status.sync_now", "Sync now (F6)"), theme.ViewRefreshIcon(), func() {
-		d.desk.SyncNow()
-		d.say(tr("status.syncing", "Syncing…"))
+	s.SyncNow = newButton(sh, tr("status.sync_now", "Sync now (F6)"), theme.ViewRefreshIcon(), func() {
+		svc.SyncNow()
+		sh.say(tr("status.syncing", "Syncing…"))
 	})
 	s.conflictBox = container.NewVBox()
 	s.Scanner = widget.NewLabel("")
 	s.Scanner.Wrapping = fyne.TextWrapWord
 	s.Printer = widget.NewLabel("")
 	s.Printer.Wrapping = fyne.TextWrapWord
-	s.CheckPrinter = newButton(d, tr("status.check_printer", "Check printer"), theme.ViewRefreshIcon(), s.checkPrinter)
-	s.TestPrint = newButton(d, tr("status.test_print", "Test print (F8)"), theme.DocumentPrintIcon(), d.testPrint)
+	s.CheckPrinter = newButton(sh, tr("status.check_printer", "Check printer"), theme.ViewRefreshIcon(), s.checkPrinter)
+	s.TestPrint = newButton(sh, tr("status.test_print", "Test print (F8)"), theme.DocumentPrintIcon(), s.testPrint)
 	s.showScanner()
 	conn := widget.NewCard(tr("status.connection", "Connection to the shop"), "",
 		container.NewBorder(nil, nil, nil, container.NewCenter(big(s.SyncNow, 16)), container.NewVBox(s.Online, s.LastSync, s.Outbox)))
@@ -77,6 +90,7 @@ func newStatusScreen(d *Desk) *StatusScreen {
 
 // show updates the connection part from st.
 func (s *StatusScreen) show(st desksync.Status) {
+	s.last = st
 	if st.Online {
 		s.Online.Text = tr("status.online_big", "ONLINE")
 		s.Online.Color = colOK
@@ -87,7 +101,7 @@ func (s *StatusScreen) show(st desksync.Status) {
 	s.Online.Refresh()
 	last := tr("status.never", "never")
 	if !st.LastSync.IsZero() {
-		last = fmtDateTime(st.LastSync) + " (" + fmtAge(s.d.now(), st.LastSync) + ")"
+		last = fmtDateTime(st.LastSync) + " (" + fmtAge(s.sh.now(), st.LastSync) + ")"
 	}
 	s.LastSync.SetText(tr("status.last_sync", "Last sync: {{.When}}", m{"When": last}))
 	out := tr("status.outbox", "Waiting to be sent: {{.N}} · Refused: {{.C}}", m{"N": st.Pending, "C": st.Conflicts})
@@ -99,16 +113,16 @@ func (s *StatusScreen) show(st desksync.Status) {
 
 // load refreshes the conflicts and the printer state.
 func (s *StatusScreen) load() {
-	s.show(s.d.lastStatus)
+	s.show(s.last)
 	s.showPrinter("")
 	s.conflictBox.RemoveAll()
 	s.Conflicts = map[int64]*ConflictRow{}
-	if !s.d.isManager() {
+	if !isManager(s.sh.currentStaff()) {
 		s.conflictBox.Add(rowLabel(tr("status.conflicts_manager", "A manager logs in to see and resolve refused actions.")))
 		return
 	}
-	s.d.async(func(ctx context.Context) func() {
-		cs, err := s.d.desk.Conflicts(ctx)
+	s.sh.async(func(ctx context.Context) func() {
+		cs, err := s.svc.Conflicts(ctx)
 		return func() {
 			if err != nil {
 				s.conflictBox.Add(rowLabel(errText(err)))
@@ -128,10 +142,10 @@ func (s *StatusScreen) setConflicts(cs []desksync.OutboxConflict) {
 	}
 	for _, c := range cs {
 		row := &ConflictRow{Conflict: c}
-		row.Retry = newButton(s.d, tr("status.retry", "Retry"), theme.ViewRefreshIcon(), func() { s.retry(row) })
-		row.Reason = newEntry(s.d, tr("status.discard_reason", "Why discard? (required)"))
+		row.Retry = newButton(s.sh, tr("status.retry", "Retry"), theme.ViewRefreshIcon(), func() { s.retry(row) })
+		row.Reason = newEntry(s.sh, tr("status.discard_reason", "Why discard? (required)"))
 		row.Reason.OnSubmitted = func(string) { s.discard(row) }
-		row.Discard = newButton(s.d, tr("status.discard", "Discard"), theme.DeleteIcon(), func() { s.discard(row) })
+		row.Discard = newButton(s.sh, tr("status.discard", "Discard"), theme.DeleteIcon(), func() { s.discard(row) })
 		row.Discard.Importance = widget.DangerImportance
 		s.Conflicts[c.ID] = row
 		text := fmtDateTime(c.At) + " · " + c.Kind + " · " + c.Summary + "\n" + tr("status.reason", "Shop said: {{.Reason}}", m{"Reason": c.Reason})
@@ -142,20 +156,20 @@ func (s *StatusScreen) setConflicts(cs []desksync.OutboxConflict) {
 }
 
 func (s *StatusScreen) retry(row *ConflictRow) {
-	if !s.d.isManager() {
+	if !isManager(s.sh.currentStaff()) {
 		return
 	}
-	id, by := row.Conflict.ID, s.d.staff.ID
-	s.d.async(func(ctx context.Context) func() {
-		err := s.d.desk.Retry(ctx, id)
+	id, by := row.Conflict.ID, s.sh.currentStaff().ID
+	s.sh.async(func(ctx context.Context) func() {
+		err := s.svc.Retry(ctx, id)
 		return func() {
 			if err != nil {
-				s.d.sayErr(errText(err))
+				s.sh.sayErr(errText(err))
 				return
 			}
 			slog.Info("conflict retried", "id", id, "staff", by)
-			s.d.desk.SyncNow()
-			s.d.sayOK(tr("status.retried", "Put back in the outbox; it is sent at the next sync."))
+			s.svc.SyncNow()
+			s.sh.sayOK(tr("status.retried", "Put back in the outbox; it is sent at the next sync."))
 			s.load()
 		}
 	})
@@ -164,23 +178,23 @@ func (s *StatusScreen) retry(row *ConflictRow) {
 func (s *StatusScreen) discard(row *ConflictRow) {
 	reason := strings.TrimSpace(row.Reason.Text)
 	if reason == "" {
-		s.d.sayErr(tr("status.need_reason", "Write why the action is discarded."))
-		s.d.focus(row.Reason)
+		s.sh.sayErr(tr("status.need_reason", "Write why the action is discarded."))
+		s.sh.focus(row.Reason)
 		return
 	}
-	if !s.d.isManager() {
+	if !isManager(s.sh.currentStaff()) {
 		return
 	}
-	id, staff := row.Conflict.ID, *s.d.staff
-	s.d.async(func(ctx context.Context) func() {
-		err := s.d.desk.Discard(ctx, id, reason, staff)
+	id, staff := row.Conflict.ID, *s.sh.currentStaff()
+	s.sh.async(func(ctx context.Context) func() {
+		err := s.svc.Discard(ctx, id, reason, staff)
 		return func() {
 			if err != nil {
-				s.d.sayErr(errText(err))
+				s.sh.sayErr(errText(err))
 				return
 			}
 			slog.Info("conflict discarded", "id", id, "staff", staff.ID)
-			s.d.sayOK(tr("status.discarded", "Discarded."))
+			s.sh.sayOK(tr("status.discarded", "Discarded."))
 			s.load()
 		}
 	})
@@ -190,8 +204,8 @@ func (s *StatusScreen) discard(row *ConflictRow) {
 func (s *StatusScreen) scannerStatus(st scanner.DeviceStatus) {
 	s.scannerStates[st.Source] = st
 	slog.Info("scanner status", "source", st.Source, "state", st.State.String(), "err", st.Err)
-	if st.State != scanner.Connected && s.d.staff != nil {
-		s.d.sayErr(tr("status.scanner_lost", "Scanner {{.Source}} is not connected. Scan into the field or type the code.", m{"Source": st.Source}))
+	if st.State != scanner.Connected && s.sh.currentStaff() != nil {
+		s.sh.sayErr(tr("status.scanner_lost", "Scanner {{.Source}} is not connected. Scan into the field or type the code.", m{"Source": st.Source}))
 	}
 	s.showScanner()
 }
@@ -229,7 +243,7 @@ func (s *StatusScreen) showScanner() {
 
 // showPrinter shows the printer's settings and, if known, its state.
 func (s *StatusScreen) showPrinter(state string) {
-	p := s.d.Printer()
+	p := s.paper.printerInUse()
 	if p == nil {
 		s.Printer.SetText(tr("status.no_printer", "Printer: none set up (Settings, F5)."))
 		return
@@ -242,13 +256,13 @@ func (s *StatusScreen) showPrinter(state string) {
 }
 
 func (s *StatusScreen) checkPrinter() {
-	p := s.d.Printer()
+	p := s.paper.printerInUse()
 	if p == nil {
 		s.showPrinter("")
 		return
 	}
 	s.showPrinter(tr("status.checking", "Checking…"))
-	s.d.async(func(ctx context.Context) func() {
+	s.sh.async(func(ctx context.Context) func() {
 		st, err := p.Status(ctx)
 		return func() {
 			if err != nil {
@@ -277,3 +291,29 @@ func (s *StatusScreen) checkPrinter() {
 		}
 	})
 }
+
+// testPrint prints the printer's test page.
+func (s *StatusScreen) testPrint() {
+	p := s.paper.printerInUse()
+	if p == nil {
+		s.sh.sayErr(tr("print.none_test", "No printer is set up. A manager chooses one in Settings (F5)."))
+		return
+	}
+	s.paper.print(tr("print.test", "test page"), printer.TestPage(p.Profile()))
+}
+
+func (s *StatusScreen) content() fyne.CanvasObject { return s.obj }
+
+// focusTarget is nil: nothing on the status screen takes text.
+func (s *StatusScreen) focusTarget() fyne.Focusable { return nil }
+
+// runeTarget is the scan screen's field: a scan means the next customer.
+func (s *StatusScreen) runeTarget() fyne.Focusable { return s.toScan() }
+
+func (s *StatusScreen) actionKeys() map[fyne.KeyName]*Button {
+	return map[fyne.KeyName]*Button{fyne.KeyF6: s.SyncNow, fyne.KeyF8: s.TestPrint}
+}
+
+func (s *StatusScreen) escape() bool { return true }
+
+func (s *StatusScreen) lock() {}

@@ -48,7 +48,7 @@ func (d *Desk) applyStatus(st desksync.Status) {
 	if st.Conflicts > 0 {
 		d.Online.Text += " · " + tr("status.conflicts_short", "{{.N}} refused", m{"N": st.Conflicts})
 	}
-	if st.Conflicts != prev.Conflicts && d.staff != nil && d.screen == ScreenStatus && d.Status != nil {
+	if st.Conflicts != prev.Conflicts && d.loggedOn != nil && d.screen == ScreenStatus && d.Status != nil {
 		d.Status.load() // Keep the conflicts list current while a manager looks at it.
 	}
 	d.Online.Refresh()
@@ -62,7 +62,7 @@ func (d *Desk) applyStatus(st desksync.Status) {
 		}
 	}
 	if d.Status != nil {
-		d.Status.show(st)
+		d.Status.show(st) // The screen keeps it for when it is opened.
 	}
 	d.checkWaiters()
 }

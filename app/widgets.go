@@ -26,7 +26,7 @@ var (
 // Esc) on instead of swallowing them, and records activity for the idle lock.
 type Entry struct {
 	widget.Entry
-	d         *Desk
+	keys      keyHandler
 	onArrow   func(delta int) // Up and Down, where they choose from a list.
 	selectAll bool            // Select the text on focus, so that typing replaces a proposed value.
 }
@@ -39,8 +39,8 @@ func (e *Entry) FocusGained() {
 	}
 }
 
-func newEntry(d *Desk, placeholder string) *Entry {
-	e := &Entry{d: d}
+func newEntry(keys keyHandler, placeholder string) *Entry {
+	e := &Entry{keys: keys}
 	e.ExtendBaseWidget(e)
 	e.Wrapping = fyne.TextWrapOff
 	e.Scroll = container.ScrollNone
@@ -50,8 +50,8 @@ func newEntry(d *Desk, placeholder string) *Entry {
 
 // TypedKey implements fyne.Focusable.
 func (e *Entry) TypedKey(ev *fyne.KeyEvent) {
-	e.d.touch()
-	if e.d.globalKey(ev) {
+	e.keys.touch()
+	if e.keys.globalKey(ev) {
 		return
 	}
 	if e.onArrow != nil && (ev.Name == fyne.KeyUp || ev.Name == fyne.KeyDown) {
@@ -67,7 +67,7 @@ func (e *Entry) TypedKey(ev *fyne.KeyEvent) {
 
 // TypedRune implements fyne.Focusable.
 func (e *Entry) TypedRune(r rune) {
-	e.d.touch()
+	e.keys.touch()
 	e.Entry.TypedRune(r)
 }
 
@@ -77,32 +77,26 @@ func (e *Entry) Submit() { e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) }
 // Button is a button that passes global keys on when focused.
 type Button struct {
 	widget.Button
-	d *Desk
+	keys keyHandler
 }
 
-func newButton(d *Desk, label string, icon fyne.Resource, tapped func()) *Button {
-	b := &Button{d: d}
+func newButton(keys keyHandler, label string, icon fyne.Resource, tapped func()) *Button {
+	b := &Button{keys: keys}
 	b.ExtendBaseWidget(b)
 	b.Text = label
 	b.Icon = icon
 	b.OnTapped = func() {
-		d.touch()
+		keys.touch()
 		tapped()
-		// Back to where the next input goes (the scan field, as a rule),
-		// unless the action moved the focus itself.
-		if c := d.Window.Canvas(); c != nil {
-			if f := c.Focused(); f == nil || f == fyne.Focusable(b) {
-				d.focusDefault()
-			}
-		}
+		keys.tapped(b)
 	}
 	return b
 }
 
 // TypedKey implements fyne.Focusable.
 func (b *Button) TypedKey(ev *fyne.KeyEvent) {
-	b.d.touch()
-	if b.d.globalKey(ev) {
+	b.keys.touch()
+	if b.keys.globalKey(ev) {
 		return
 	}
 	if ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter {

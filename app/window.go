@@ -65,14 +65,35 @@ func (d *Desk) deskKey(ev *fyne.KeyEvent) {
 // canReport reports whether the staff member may see the daily report:
 // managers, and accountants, who read but do not change.
 func (d *Desk) canReport() bool {
-	return d.isManager() || (d.staff != nil && d.staff.Role == desksync.RoleAccountant)
+	return d.isManager() || (d.loggedOn != nil && d.loggedOn.Role == desksync.RoleAccountant)
 }
 
-func (d *Desk) isManager() bool { return d.staff != nil && d.staff.Role == desksync.RoleManager }
+func (d *Desk) isManager() bool { return isManager(d.loggedOn) }
+
+// screen is one of the main screens, as the window drives it.
+type screen interface {
+	// content is what the window shows for the screen.
+	content() fyne.CanvasObject
+	// load refreshes what the screen shows as it opens.
+	load()
+	// focusTarget is where the keyboard goes on the screen; nil means nowhere.
+	focusTarget() fyne.Focusable
+	// runeTarget is where a key typed while nothing has the focus goes:
+	// a scan that arrives then still belongs in a scan field. nil drops it.
+	runeTarget() fyne.Focusable
+	// actionKeys maps F6 (the second action), F7 (credit) and F8 (print)
+	// to the screen's buttons, so that every workflow works from the keyboard.
+	actionKeys() map[fyne.KeyName]*Button
+	// escape cancels what is open and reports whether the window goes
+	// back to scanning.
+	escape() (back bool)
+	// lock forgets what the last person left on the screen.
+	lock()
+}
 
 // Show switches to screen s; managers only for the report and settings.
 func (d *Desk) Show(s Screen) {
-	if d.staff == nil {
+	if d.loggedOn == nil {
 		return
 	}
 	d.setup = false
@@ -83,12 +104,8 @@ func (d *Desk) Show(s Screen) {
 	d.screen = s
 	d.Login.obj.Hide()
 	d.nav.Show()
-	for i, o := range d.screens {
-		if Screen(i) == s {
-			o.Show()
-		} else {
-			o.Hide()
-		}
+	for i, scr := range d.screens {
+		show(scr.content(), Screen(i) == s)
 	}
 	for i, b := range d.navButtons {
 		if i < len(d.screens) && Screen(i) == s {
@@ -99,14 +116,7 @@ func (d *Desk) Show(s Screen) {
 		b.Refresh()
 	}
 	slog.Info("screen shown", "screen", s.String())
-	switch s {
-	case ScreenReport:
-		d.Report.load()
-	case ScreenStatus:
-		d.Status.load()
-	case ScreenSettings:
-		d.Settings.load()
-	}
+	d.screens[s].load()
 	d.focusDefault()
 }
 
@@ -114,21 +124,18 @@ func (d *Desk) Show(s Screen) {
 // reached its shop: without the right address and token there is no staff
 // list to log in with. It does nothing once staff are known.
 func (d *Desk) OpenSetup() {
-	if d.staff != nil || len(d.Login.staff) > 0 {
+	if d.loggedOn != nil || len(d.Login.staff) > 0 {
 		return
 	}
 	slog.Info("first-time setup opened")
 	d.setup = true
 	d.Login.obj.Hide()
-	for i, o := range d.screens {
-		o.Hide()
-		if Screen(i) == ScreenSettings {
-			o.Show()
-		}
+	for i, scr := range d.screens {
+		show(scr.content(), Screen(i) == ScreenSettings)
 	}
 	d.screen = ScreenSettings
-	d.Settings.load()
-	d.focus(d.Settings.ShopURL)
+	d.screens[ScreenSettings].load()
+	d.focus(d.screens[ScreenSettings].focusTarget())
 }
 
 // closeSetup leaves first-time setup for the login screen.
@@ -142,22 +149,13 @@ func (d *Desk) closeSetup() {
 // next input: the scan field, as a rule.
 func (d *Desk) focusDefault() {
 	c := d.Window.Canvas()
-	if d.staff == nil {
+	if d.loggedOn == nil {
 		d.focus(d.Login.PIN)
 		return
 	}
-	switch d.screen {
-	case ScreenScan:
-		if f := d.Scan.focusTarget(); f != nil {
-			d.focus(f)
-		}
-	case ScreenCards:
-		d.focus(d.Cards.focusTarget())
-	case ScreenReport:
-		d.focus(d.Report.Date)
-	case ScreenSettings:
-		d.focus(d.Settings.ShopURL)
-	default:
+	if f := d.screens[d.screen].focusTarget(); f != nil {
+		d.focus(f)
+	} else {
 		c.Unfocus()
 	}
 }
@@ -165,14 +163,14 @@ func (d *Desk) focusDefault() {
 // globalKey handles the keys that work everywhere: F-keys switch screens,
 // Esc cancels. It reports whether it used the key.
 func (d *Desk) globalKey(ev *fyne.KeyEvent) bool {
-	if d.staff == nil {
+	if d.loggedOn == nil {
 		if d.setup {
 			switch ev.Name {
 			case fyne.KeyEscape:
 				d.closeSetup()
 				return true
 			case fyne.KeyF6:
-				d.Settings.Save.OnTapped()
+				d.screenKey(ev.Name)
 				return true
 			}
 		}
@@ -204,19 +202,7 @@ func (d *Desk) globalKey(ev *fyne.KeyEvent) bool {
 // screenKey runs the current screen's action for F6 (its second action),
 // F7 (credit) or F8 (print), so that every workflow works from the keyboard.
 func (d *Desk) screenKey(k fyne.KeyName) {
-	var b *Button
-	switch d.screen {
-	case ScreenScan:
-		b = map[fyne.KeyName]*Button{fyne.KeyF6: d.Scan.ChooseQty, fyne.KeyF7: d.Scan.CreditButton, fyne.KeyF8: d.Scan.Reprint}[k]
-	case ScreenCards:
-		b = map[fyne.KeyName]*Button{fyne.KeyF6: d.Cards.RedeemAll, fyne.KeyF8: d.Cards.Reprint}[k]
-	case ScreenReport:
-		b = map[fyne.KeyName]*Button{fyne.KeyF6: d.Report.Export, fyne.KeyF8: d.Report.Print}[k]
-	case ScreenStatus:
-		b = map[fyne.KeyName]*Button{fyne.KeyF6: d.Status.SyncNow, fyne.KeyF8: d.Status.TestPrint}[k]
-	case ScreenSettings:
-		b = map[fyne.KeyName]*Button{fyne.KeyF6: d.Settings.Save}[k]
-	}
+	b := d.screens[d.screen].actionKeys()[k]
 	if b != nil && !b.Disabled() && b.Visible() {
 		b.OnTapped()
 	}
@@ -224,13 +210,7 @@ func (d *Desk) screenKey(k fyne.KeyName) {
 
 // escape cancels what is open on the current screen and goes back to scanning.
 func (d *Desk) escape() {
-	switch d.screen {
-	case ScreenScan:
-		d.Scan.cancel()
-	case ScreenCards:
-		d.Cards.clear()
-		d.Show(ScreenScan)
-	default:
+	if d.screens[d.screen].escape() {
 		d.Show(ScreenScan)
 	}
 	d.focusDefault()
@@ -243,12 +223,12 @@ func (d *Desk) touch() { d.lastActivity.Store(d.now().UnixNano()) }
 // as of now. The idle loop calls it; tests call it with a chosen time.
 func (d *Desk) CheckIdle(now time.Time) {
 	mins := d.cfg.IdleLockMinutes
-	if mins <= 0 || d.staff == nil {
+	if mins <= 0 || d.loggedOn == nil {
 		return
 	}
 	last := time.Unix(0, d.lastActivity.Load())
 	if now.Sub(last) >= time.Duration(mins)*time.Minute {
-		slog.Info("desk locked after idle time", "staff", d.staff.ID, "minutes", mins)
+		slog.Info("desk locked after idle time", "staff", d.loggedOn.ID, "minutes", mins)
 		d.Lock()
 	}
 }
@@ -268,13 +248,14 @@ func (d *Desk) idleLoop() {
 
 // Lock logs the staff member out and shows the login screen.
 func (d *Desk) Lock() {
-	if d.staff != nil {
-		slog.Info("staff logged out", "staff", d.staff.ID)
+	if d.loggedOn != nil {
+		slog.Info("staff logged out", "staff", d.loggedOn.ID)
 	}
-	d.staff = nil
+	d.loggedOn = nil
 	d.StaffName.SetText("")
-	d.Scan.reset()
-	d.Cards.clear()
+	for _, scr := range d.screens {
+		scr.lock()
+	}
 	d.showLogin()
 	if !d.Login.loading {
 		d.Login.reload() // Pick up staff added in the shop since.
@@ -282,8 +263,8 @@ func (d *Desk) Lock() {
 }
 
 func (d *Desk) showLogin() {
-	for _, o := range d.screens {
-		o.Hide()
+	for _, scr := range d.screens {
+		scr.content().Hide()
 	}
 	d.nav.Hide()
 	d.Login.obj.Show()
@@ -293,7 +274,7 @@ func (d *Desk) showLogin() {
 
 // loggedIn is called by the login screen on success.
 func (d *Desk) loggedIn(s desksync.Staff) {
-	d.staff = &s
+	d.loggedOn = &s
 	d.touch()
 	slog.Info("staff logged in", "staff", s.ID, "role", s.Role)
 	d.StaffName.SetText(s.Name + " (" + roleName(s.Role) + ")")
