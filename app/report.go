@@ -47,10 +47,10 @@ type ReportScreen struct {
 	paper     printing
 	lang      string // The UI's language, which decides the CSV's form.
 	exportDir string // Where Export writes; empty means the temporary directory.
-	day   time.Time
-	all   []desksync.Activity
-	shown []desksync.Activity
-	obj   fyne.CanvasObject
+	day       time.Time
+	all       []desksync.Activity
+	shown     []desksync.Activity
+	obj       fyne.CanvasObject
 }
 
 // reportService is what the daily report asks of the desk's sync.

@@ -55,7 +55,7 @@ type SettingsScreen struct {
 
 	sh       shell
 	host     settingsHost
-	savePath string // Where the settings are saved; empty means not saved.
+	savePath string   // Where the settings are saved; empty means not saved.
 	suffixes []string // The values of the ScannerSuffix options.
 	profiles []printer.Profile
 	obj      fyne.CanvasObject
