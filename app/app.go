@@ -31,7 +31,7 @@ import (
 type Services struct {
 	Desk     *desksync.Desk
 	Printer  *printer.Printer  // nil means no printer is configured.
-	Pipeline *scanner.Pipeline // nil means a default pipeline.
+	pipeline *scanner.Pipeline // nil means a default pipeline.
 	Sources  []scanner.Source  // Hardware scanners; their readings go through Pipeline. The desk closes them.
 	// OpenSources opens the hardware scanners a configuration names; when
 	// set, saving new scanner settings closes the old sources and opens the
@@ -39,37 +39,38 @@ type Services struct {
 	OpenSources func(ctx context.Context, cfg config.Config) []scanner.Source
 	Config      config.Config             // The settings in force.
 	SavePath    string                    // Where Settings saves the config; empty means not saved.
-	Logo        image.Image               // Printed on gift cards; nil means assets.Logo.
-	Now         func() time.Time          // nil means time.Now.
-	OnSaved     func(config.Config) error // Called after settings are saved, to apply them (printer, scanner).
-	// ManualUI queues the UI updates of background work until RunPending
+	logo        image.Image               // Printed on gift cards; nil means assets.Logo.
+	now         func() time.Time          // nil means time.Now.
+	onSaved     func(config.Config) error // Called after settings are saved, to apply them (printer, scanner).
+	// manualUI queues the UI updates of background work until runPending
 	// is called, instead of handing them to fyne.Do. Tests set it so that
 	// every widget is touched on the test's goroutine.
-	ManualUI bool
+	manualUI bool
 }
 
-// Desk is the whole front-desk UI and its state. Tests build it with a test
-// app and drive it through its exported widgets.
+// Desk is the front-desk window: it holds the screens, switches between
+// them, and is the shell they reach the desk through. Tests build it with a
+// test app and drive it through its widgets.
 type Desk struct {
-	App    fyne.App
-	Window fyne.Window
+	app    fyne.App
+	window fyne.Window
 
-	Login    *LoginScreen
-	Scan     *ScanScreen
-	Cards    *CardScreen
-	Report   *ReportScreen
-	Status   *StatusScreen
-	Settings *SettingsScreen
+	login    *loginScreen
+	scan     *scanScreen
+	cards    *cardScreen
+	report   *reportScreen
+	status   *statusScreen
+	settings *settingsScreen
 
-	// Message is the bar at the bottom: what just happened, or what went wrong.
-	Message *widget.Label
-	// Online is the connection indicator in the top bar.
-	Online *canvas.Text
-	// StaffName shows who is logged in.
-	StaffName *widget.Label
-	// Preview is the print-preview window (config.Config.Preview), once a job
+	// message is the bar at the bottom: what just happened, or what went wrong.
+	message *widget.Label
+	// online is the connection indicator in the top bar.
+	online *canvas.Text
+	// staffName shows who is logged in.
+	staffName *widget.Label
+	// preview is the print-preview window (config.Config.preview), once a job
 	// was printed.
-	Preview *PreviewWindow
+	preview *previewWindow
 
 	svc    Services
 	desk   *desksync.Desk
@@ -88,22 +89,22 @@ type Desk struct {
 	previewSeq int        // Number of the last preview PNG written.
 
 	qmu          sync.Mutex // Guards queue.
-	queue        []func()   // UI updates waiting for RunPending (ManualUI).
+	queue        []func()   // UI updates waiting for runPending (manualUI).
 	busy         atomic.Int64
 	lastActivity atomic.Int64 // Unix nanoseconds.
 
 	// UI-goroutine state.
 	loggedOn    *desksync.Staff
-	screen      Screen
+	screen      screenID
 	centre      desksync.Centre
 	deskInfo    desksync.DeskInfo
 	msgBg       *canvas.Rectangle
 	onlineDot   *canvas.Circle
 	training    fyne.CanvasObject
 	nav         fyne.CanvasObject
-	navButtons  []*Button
+	navButtons  []*button
 	body        *fyne.Container
-	screens     []screen // In Screen order.
+	screens     []screen // In screenID order.
 	centreName  *widget.Label
 	lastStatus  desksync.Status
 	lang        string // "nb" or "en": the UI's and the printouts' language.
@@ -117,17 +118,17 @@ type Desk struct {
 // New builds the desk UI in a new window of a. Call Start to begin talking to
 // the shop and the hardware, then show the window.
 func New(a fyne.App, svc Services) *Desk {
-	now := svc.Now
+	now := svc.now
 	if now == nil {
 		now = time.Now
 	}
-	logo := svc.Logo
+	logo := svc.logo
 	if logo == nil {
 		logo = decodePNG(assets.Logo)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	d := &Desk{
-		App:      a,
+		app:      a,
 		svc:      svc,
 		desk:     svc.Desk,
 		cfg:      svc.Config,
@@ -136,36 +137,36 @@ func New(a fyne.App, svc Services) *Desk {
 		ctx:      ctx,
 		cancel:   cancel,
 		printer:  svc.Printer,
-		pipeline: svc.Pipeline,
+		pipeline: svc.pipeline,
 	}
 	if d.pipeline == nil {
 		d.pipeline = newPipeline(d.cfg)
 	}
 	d.touch()
-	d.lang = SetLanguage(d.cfg.Language)
-	d.Window = a.NewWindow("Skranke")
-	d.Window.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
-	d.Window.SetMaster()
+	d.lang = setLanguage(d.cfg.Language)
+	d.window = a.NewWindow("Skranke")
+	d.window.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
+	d.window.SetMaster()
 	d.build()
-	d.Window.Resize(fyne.NewSize(1200, 800))
-	d.Window.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
+	d.window.Resize(fyne.NewSize(1200, 800))
+	d.window.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		d.touch()
 		if !d.globalKey(ev) && (ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter) {
 			// Enter confirms even after a click took the focus away.
 			d.focusDefault()
-			if f := d.Window.Canvas().Focused(); f != nil {
+			if f := d.window.Canvas().Focused(); f != nil {
 				f.TypedKey(ev)
 			}
 		}
 	})
-	d.Window.Canvas().SetOnTypedRune(func(r rune) {
+	d.window.Canvas().SetOnTypedRune(func(r rune) {
 		// A scan that arrives while nothing has focus still belongs in the scan field.
 		d.touch()
 		switch {
 		case d.setup:
 		case d.loggedOn == nil:
-			d.focus(d.Login.PIN)
-			d.Login.PIN.TypedRune(r)
+			d.focus(d.login.PIN)
+			d.login.PIN.TypedRune(r)
 		default:
 			if f := d.screens[d.screen].runeTarget(); f != nil {
 				d.focus(f)
@@ -173,48 +174,48 @@ func New(a fyne.App, svc Services) *Desk {
 			}
 		}
 	})
-	d.Window.SetOnClosed(d.Close)
+	d.window.SetOnClosed(d.Close)
 	return d
 }
 
 // build creates every screen and the window content in the current language.
 func (d *Desk) build() {
-	d.Message = widget.NewLabel("")
-	d.Message.Wrapping = fyne.TextWrapWord
+	d.message = widget.NewLabel("")
+	d.message.Wrapping = fyne.TextWrapWord
 	d.msgBg = canvas.NewRectangle(theme.Color(theme.ColorNameBackground))
-	d.Online = bigText(22, true)
+	d.online = bigText(22, true)
 	d.onlineDot = canvas.NewCircle(colReady)
-	d.StaffName = widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
+	d.staffName = widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
 	d.centreName = widget.NewLabelWithStyle(d.centreTitle(), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	// A long centre name gives way to the connection state rather than
 	// widening the window beyond a small desk screen.
 	d.centreName.Truncation = fyne.TextTruncateEllipsis
 
 	var staffList []desksync.Staff
-	if d.Login != nil {
-		staffList = d.Login.staff // A rebuild (new language) keeps the staff list.
+	if d.login != nil {
+		staffList = d.login.staff // A rebuild (new language) keeps the staff list.
 	}
-	d.Login = newLoginScreen(d, d.desk, d.loggedIn, d.OpenSetup)
+	d.login = newLoginScreen(d, d.desk, d.loggedIn, d.openSetup)
 	if staffList != nil {
-		d.Login.setStaff(staffList)
+		d.login.setStaff(staffList)
 	}
-	d.Scan = newScanScreen(d, d.desk, d, d)
-	d.Cards = newCardScreen(d, d.desk, d, d)
-	d.Report = newReportScreen(d, d.desk, d, d.lang, d.cfg.DataDir)
-	d.Status = newStatusScreen(d, d.desk, d, func() fyne.Focusable {
-		d.Show(ScreenScan)
-		return d.Scan.Entry
+	d.scan = newScanScreen(d, d.desk, d, d)
+	d.cards = newCardScreen(d, d.desk, d, d)
+	d.report = newReportScreen(d, d.desk, d, d.lang, d.cfg.DataDir)
+	d.status = newStatusScreen(d, d.desk, d, func() fyne.Focusable {
+		d.showScreen(idScan)
+		return d.scan.Entry
 	})
-	d.Settings = newSettingsScreen(d, d, d.svc.SavePath)
-	d.screens = []screen{d.Scan, d.Cards, d.Report, d.Status, d.Settings} // In Screen order.
+	d.settings = newSettingsScreen(d, d, d.svc.SavePath)
+	d.screens = []screen{d.scan, d.cards, d.report, d.status, d.settings} // In screenID order.
 
-	d.navButtons = []*Button{
-		newButton(d, tr("nav.scan", "F1 Scan"), theme.SearchIcon(), func() { d.Show(ScreenScan) }),
-		newButton(d, tr("nav.cards", "F2 Gift cards"), theme.AccountIcon(), func() { d.Show(ScreenCards) }),
-		newButton(d, tr("nav.report", "F3 Daily report"), theme.DocumentIcon(), func() { d.Show(ScreenReport) }),
-		newButton(d, tr("nav.status", "F4 Status"), theme.InfoIcon(), func() { d.Show(ScreenStatus) }),
-		newButton(d, tr("nav.settings", "F5 Settings"), theme.SettingsIcon(), func() { d.Show(ScreenSettings) }),
-		newButton(d, tr("nav.lock", "F12 Lock"), theme.LogoutIcon(), func() { d.Lock() }),
+	d.navButtons = []*button{
+		newButton(d, tr("nav.scan", "F1 Scan"), theme.SearchIcon(), func() { d.showScreen(idScan) }),
+		newButton(d, tr("nav.cards", "F2 Gift cards"), theme.AccountIcon(), func() { d.showScreen(idCards) }),
+		newButton(d, tr("nav.report", "F3 Daily report"), theme.DocumentIcon(), func() { d.showScreen(idReport) }),
+		newButton(d, tr("nav.status", "F4 Status"), theme.InfoIcon(), func() { d.showScreen(idStatus) }),
+		newButton(d, tr("nav.settings", "F5 Settings"), theme.SettingsIcon(), func() { d.showScreen(idSettings) }),
+		newButton(d, tr("nav.lock", "F12 Lock"), theme.LogoutIcon(), func() { d.lock() }),
 	}
 	navObjs := make([]fyne.CanvasObject, len(d.navButtons))
 	for i, b := range d.navButtons {
@@ -226,7 +227,7 @@ func (d *Desk) build() {
 	dot := container.NewGridWrap(fyne.NewSize(22, 22), d.onlineDot)
 	top := container.NewBorder(nil, nil,
 		widget.NewIcon(fyne.NewStaticResource("icon.png", assets.Icon)),
-		container.NewHBox(d.StaffName, container.NewCenter(dot), d.Online),
+		container.NewHBox(d.staffName, container.NewCenter(dot), d.online),
 		d.centreName,
 	)
 	trainingBar := newBanner(20)
@@ -235,21 +236,21 @@ func (d *Desk) build() {
 	if !d.cfg.Training {
 		d.training.Hide()
 	}
-	objs := []fyne.CanvasObject{d.Login.obj}
+	objs := []fyne.CanvasObject{d.login.obj}
 	for _, scr := range d.screens {
 		objs = append(objs, scr.content())
 	}
 	d.body = container.NewStack(objs...)
-	msg := container.NewStack(d.msgBg, d.Message)
-	d.Window.SetContent(container.NewBorder(
+	msg := container.NewStack(d.msgBg, d.message)
+	d.window.SetContent(container.NewBorder(
 		container.NewVBox(top, d.training, d.nav, widget.NewSeparator()),
 		msg, nil, nil, d.body))
 	d.applyStatus(d.lastStatus)
 	if d.loggedOn == nil {
 		d.showLogin()
 	} else {
-		d.StaffName.SetText(d.loggedOn.Name + " (" + roleName(d.loggedOn.Role) + ")")
-		d.Show(d.screen)
+		d.staffName.SetText(d.loggedOn.Name + " (" + roleName(d.loggedOn.Role) + ")")
+		d.showScreen(d.screen)
 	}
 }
 
@@ -266,7 +267,7 @@ func (d *Desk) centreTitle() string {
 // Start loads the staff list and desk info, and starts watching the sync
 // status, the hardware scanners and the idle lock. It returns at once.
 func (d *Desk) Start() {
-	d.Login.reload()
+	d.login.reload()
 	d.loadDeskInfo()
 	d.watchStatus()
 	d.sources = d.svc.Sources
@@ -328,23 +329,17 @@ func (d *Desk) reopenSources(cfg config.Config) []scanner.Source {
 
 // ShowAndRun shows the window and runs the app's event loop.
 func (d *Desk) ShowAndRun() {
-	d.App.Lifecycle().SetOnStarted(func() {
+	d.app.Lifecycle().SetOnStarted(func() {
 		d.focusDefault()
-		slog.Info("window shown", "title", d.Window.Title())
+		slog.Info("window shown", "title", d.window.Title())
 	})
-	d.Window.Show()
+	d.window.Show()
 	d.focusDefault()
-	d.App.Run()
+	d.app.Run()
 }
 
-// Staff returns the logged-in staff member, or nil when the desk is locked.
-func (d *Desk) Staff() *desksync.Staff { return d.loggedOn }
-
-// CurrentScreen returns the screen shown.
-func (d *Desk) CurrentScreen() Screen { return d.screen }
-
-// Config returns the settings in force.
-func (d *Desk) Config() config.Config { return d.cfg }
+// currentScreen returns the screen shown.
+func (d *Desk) currentScreen() screenID { return d.screen }
 
 // setConfig replaces the settings in force (after Settings saved them) and
 // rebuilds the UI when the language changed.
@@ -355,7 +350,7 @@ func (d *Desk) setConfig(cfg config.Config) {
 	d.pipeline = newPipeline(cfg)
 	d.mu.Unlock()
 	if old.Language != cfg.Language {
-		d.lang = SetLanguage(cfg.Language)
+		d.lang = setLanguage(cfg.Language)
 		d.build()
 	}
 	if cfg.Training {
@@ -386,15 +381,15 @@ func (d *Desk) apply(old, cfg config.Config) (func(), error) {
 	if scannerChanged(old, cfg) && d.svc.OpenSources != nil {
 		srcs, reopened = d.reopenSources(cfg), true
 	}
-	if d.svc.OnSaved != nil {
-		if e := d.svc.OnSaved(cfg); e != nil && err == nil {
+	if d.svc.onSaved != nil {
+		if e := d.svc.onSaved(cfg); e != nil && err == nil {
 			err = e
 		}
 	}
 	return func() {
 		d.setConfig(cfg)
 		if reopened {
-			d.Status.resetScanners()
+			d.status.resetScanners()
 			for _, src := range srcs {
 				d.watchSource(src)
 			}

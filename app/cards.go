@@ -15,11 +15,11 @@ import (
 	desksync "github.com/skranke/skranke/sync"
 )
 
-// CardScreen shows a gift card: balance, expiry, status and chain, and
+// cardScreen shows a gift card: balance, expiry, status and chain, and
 // redeems it in whole or in part.
-type CardScreen struct {
+type cardScreen struct {
 	// Entry takes a gift card code, scanned or typed.
-	Entry *ScanEntry
+	Entry *scanEntry
 	// State is the large state text.
 	State *canvas.Text
 	// Balance is the card's balance, large.
@@ -33,11 +33,11 @@ type CardScreen struct {
 	// Chain lists the parent and remainder cards.
 	Chain *fyne.Container
 	// Amount is the amount to use; Enter redeems it.
-	Amount *Entry
+	Amount *entry
 
-	RedeemAll *Button // Use the whole balance.
-	Redeem    *Button // Use the amount typed.
-	Reprint   *Button // Print the card again, marked KOPI.
+	RedeemAll *button // Use the whole balance.
+	Redeem    *button // Use the amount typed.
+	Reprint   *button // Print the card again, marked KOPI.
 
 	sh        shell
 	svc       cardService
@@ -59,8 +59,8 @@ type cardService interface {
 	outcomeService
 }
 
-func newCardScreen(sh shell, svc cardService, paper printing, rd reader) *CardScreen {
-	c := &CardScreen{sh: sh, svc: svc, paper: paper}
+func newCardScreen(sh shell, svc cardService, paper printing, rd reader) *cardScreen {
+	c := &cardScreen{sh: sh, svc: svc, paper: paper}
 	c.Entry = newScanEntry(sh, func(text string, scanned bool) {
 		if strings.TrimSpace(text) == "" {
 			if c.Card() != nil {
@@ -107,11 +107,11 @@ func newCardScreen(sh shell, svc cardService, paper printing, rd reader) *CardSc
 }
 
 // Card returns the card shown, or nil.
-func (c *CardScreen) Card() *desksync.Card { return c.lookup.Card }
+func (c *cardScreen) Card() *desksync.Card { return c.lookup.Card }
 
-func (c *CardScreen) focusTarget() fyne.Focusable { return c.Entry }
+func (c *cardScreen) focusTarget() fyne.Focusable { return c.Entry }
 
-func (c *CardScreen) clear() {
+func (c *cardScreen) clear() {
 	c.seq++
 	c.lookup = desksync.CardLookup{}
 	c.banner.set(tr("cards.ready", "Ready – scan a gift card"), colReady)
@@ -126,7 +126,7 @@ func (c *CardScreen) clear() {
 	c.updateActions()
 }
 
-func (c *CardScreen) updateActions() {
+func (c *cardScreen) updateActions() {
 	card := c.Card()
 	usable := card != nil && !c.lookup.FromCache && card.Usable(c.sh.now()) && c.sh.currentStaff() != nil && !c.unsettled[card.Code]
 	setEnabled(c.RedeemAll, usable)
@@ -135,7 +135,7 @@ func (c *CardScreen) updateActions() {
 }
 
 // Lookup finds the gift card with code and shows it.
-func (c *CardScreen) Lookup(code string) {
+func (c *cardScreen) Lookup(code string) {
 	c.clear()
 	c.banner.set(tr("scan.looking", "Looking up…"), colReady)
 	c.Code.Text = scanner.Group(code)
@@ -167,7 +167,7 @@ func (c *CardScreen) Lookup(code string) {
 	})
 }
 
-func (c *CardScreen) show(lk desksync.CardLookup) {
+func (c *cardScreen) show(lk desksync.CardLookup) {
 	c.lookup = lk
 	c.Amount.SetText("") // Never leave an amount that a second Enter would use again.
 	card := lk.Card
@@ -248,13 +248,13 @@ func cardStatusName(s desksync.GiftCardStatus) string {
 	return string(s)
 }
 
-func (c *CardScreen) redeemAll() {
+func (c *cardScreen) redeemAll() {
 	if card := c.Card(); card != nil {
 		c.redeem(card.Balance)
 	}
 }
 
-func (c *CardScreen) redeemTyped() {
+func (c *cardScreen) redeemTyped() {
 	card := c.Card()
 	if card == nil {
 		return
@@ -273,7 +273,7 @@ func (c *CardScreen) redeemTyped() {
 	c.redeem(amt)
 }
 
-func (c *CardScreen) redeem(amt desksync.Money) {
+func (c *cardScreen) redeem(amt desksync.Money) {
 	card := c.Card()
 	if card == nil || c.sh.currentStaff() == nil || c.redeeming {
 		return
@@ -344,7 +344,7 @@ func (c *CardScreen) redeem(amt desksync.Money) {
 
 // redeemed tells staff what a redemption did and prints the void slip and,
 // on partial use, the new card.
-func (c *CardScreen) redeemed(res desksync.RedeemResult, staff desksync.Staff) {
+func (c *cardScreen) redeemed(res desksync.RedeemResult, staff desksync.Staff) {
 	amt := res.Redemption.Amount
 	if res.Remainder != nil {
 		c.sh.sayOK(tr("cards.partial_done", "Used {{.Amount}}. The old card is void; hand over the new card for {{.Rest}} that is printing.",
@@ -360,7 +360,7 @@ func (c *CardScreen) redeemed(res desksync.RedeemResult, staff desksync.Staff) {
 // awaitOutcome waits for the sync to find out whether the shop took a
 // redemption whose answer was lost, and then says so (and prints what a
 // redemption prints). Until then the card cannot be used again here.
-func (c *CardScreen) awaitOutcome(id, code string, amt desksync.Money, staff desksync.Staff) {
+func (c *cardScreen) awaitOutcome(id, code string, amt desksync.Money, staff desksync.Staff) {
 	if c.unsettled == nil {
 		c.unsettled = map[string]bool{}
 	}
@@ -392,7 +392,7 @@ func (c *CardScreen) awaitOutcome(id, code string, amt desksync.Money, staff des
 	})
 }
 
-func (c *CardScreen) reprint() {
+func (c *cardScreen) reprint() {
 	card := c.Card()
 	if card == nil {
 		return
@@ -400,20 +400,20 @@ func (c *CardScreen) reprint() {
 	c.paper.print(tr("print.card", "gift card"), c.paper.letterhead().giftCard(*card, true))
 }
 
-func (c *CardScreen) content() fyne.CanvasObject { return c.obj }
+func (c *cardScreen) content() fyne.CanvasObject { return c.obj }
 
-func (c *CardScreen) load() {}
+func (c *cardScreen) load() {}
 
-func (c *CardScreen) runeTarget() fyne.Focusable { return c.Entry }
+func (c *cardScreen) runeTarget() fyne.Focusable { return c.Entry }
 
-func (c *CardScreen) actionKeys() map[fyne.KeyName]*Button {
-	return map[fyne.KeyName]*Button{fyne.KeyF6: c.RedeemAll, fyne.KeyF8: c.Reprint}
+func (c *cardScreen) actionKeys() map[fyne.KeyName]*button {
+	return map[fyne.KeyName]*button{fyne.KeyF6: c.RedeemAll, fyne.KeyF8: c.Reprint}
 }
 
 // escape forgets the card shown and goes back to scanning.
-func (c *CardScreen) escape() bool {
+func (c *cardScreen) escape() bool {
 	c.clear()
 	return true
 }
 
-func (c *CardScreen) lock() { c.clear() }
+func (c *cardScreen) lock() { c.clear() }

@@ -25,7 +25,7 @@ type outcomeService interface {
 	Outcome(ctx context.Context, id string) (desksync.Outcome, error)
 }
 
-func (s *ScanScreen) openCredit() {
+func (s *scanScreen) openCredit() {
 	if s.Purchase() == nil {
 		return
 	}
@@ -44,7 +44,7 @@ func (s *ScanScreen) openCredit() {
 	s.sh.focus(s.CreditAmount)
 }
 
-func (s *ScanScreen) confirmCredit() {
+func (s *scanScreen) confirmCredit() {
 	p := s.Purchase()
 	if p == nil || !s.crediting || s.CreditConfirm.Disabled() {
 		return
@@ -112,7 +112,7 @@ func (s *ScanScreen) confirmCredit() {
 
 // awaitCreditOutcome waits for the sync to find out whether the shop took a
 // credit whose answer was lost, and says so.
-func (s *ScanScreen) awaitCreditOutcome(c desksync.Credit, code string) {
+func (s *scanScreen) awaitCreditOutcome(c desksync.Credit, code string) {
 	s.sh.await(func(ctx context.Context) func() {
 		o, err := s.svc.Outcome(ctx, c.ID)
 		if err != nil || !o.Settled {
@@ -138,7 +138,7 @@ func (s *ScanScreen) awaitCreditOutcome(c desksync.Credit, code string) {
 
 // newCreditPanel builds the credit panel (managers): the amount, with the
 // rest of the purchase proposed, and the reason, which is required.
-func (s *ScanScreen) newCreditPanel() fyne.CanvasObject {
+func (s *scanScreen) newCreditPanel() fyne.CanvasObject {
 	s.CreditAmount = newEntry(s.sh, tr("credit.amount", "Amount, e.g. 299,00"))
 	s.CreditAmount.selectAll = true
 	s.CreditReason = newEntry(s.sh, tr("credit.reason", "Reason (required)"))

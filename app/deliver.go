@@ -22,7 +22,7 @@ type deliverService interface {
 	CardsOfPurchase(ctx context.Context, code string) ([]desksync.Card, error)
 }
 
-func (s *ScanScreen) toggleQty() {
+func (s *scanScreen) toggleQty() {
 	if s.Purchase() == nil {
 		return
 	}
@@ -32,7 +32,7 @@ func (s *ScanScreen) toggleQty() {
 	s.sh.focusDefault()
 }
 
-func (s *ScanScreen) deliverAll() {
+func (s *scanScreen) deliverAll() {
 	p := s.Purchase()
 	if p == nil {
 		return
@@ -46,7 +46,7 @@ func (s *ScanScreen) deliverAll() {
 	s.startDelivery(q, true)
 }
 
-func (s *ScanScreen) deliverChosen() {
+func (s *scanScreen) deliverChosen() {
 	p := s.Purchase()
 	if p == nil || !s.qtyMode || s.DeliverChosen.Disabled() {
 		return
@@ -76,7 +76,7 @@ func (s *ScanScreen) deliverChosen() {
 
 // startDelivery checks the purchase may be handed over and asks for a
 // signature when physical goods are part of it.
-func (s *ScanScreen) startDelivery(q map[string]int, all bool) {
+func (s *scanScreen) startDelivery(q map[string]int, all bool) {
 	p := s.Purchase()
 	if s.sh.currentStaff() == nil {
 		return
@@ -113,13 +113,13 @@ func (s *ScanScreen) startDelivery(q map[string]int, all bool) {
 // deliver records the delivery (offline too) and prints the note. strokes
 // are the buyer's signature, if one was taken: it is rendered and stored
 // with the delivery.
-func (s *ScanScreen) deliver(req desksync.DeliverRequest, strokes [][]fyne.Position) {
+func (s *scanScreen) deliver(req desksync.DeliverRequest, strokes [][]fyne.Position) {
 	before := s.Purchase()
 	lookup := s.lookup
 	seq := s.seq
 	setEnabled(s.DeliverAll, false)
 	setEnabled(s.DeliverChosen, false)
-	s.setState(StateLooking, tr("scan.delivering", "Delivering…"))
+	s.setState(stateLooking, tr("scan.delivering", "Delivering…"))
 	s.sh.async(func(ctx context.Context) func() {
 		var (
 			sig image.Image
@@ -160,7 +160,7 @@ func (s *ScanScreen) deliver(req desksync.DeliverRequest, strokes [][]fyne.Posit
 			if current {
 				lookup.Purchase = p
 				s.showLookup(lookup)
-				s.setState(StateDelivered, tr("scan.done", "DELIVERED"))
+				s.setState(stateDelivered, tr("scan.done", "DELIVERED"))
 				s.Detail.SetText(tr("scan.done_detail", "Handed over by {{.Staff}} at {{.When}}. The note is printing.", m{"Staff": req.Staff.Name, "When": fmtTime(dl.At)}))
 			}
 			s.updateActions()

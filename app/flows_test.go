@@ -37,7 +37,7 @@ func rasterInk(data []byte) (images, ink int) {
 	return images, ink
 }
 
-func sign(p *SignaturePad) {
+func sign(p *signaturePad) {
 	// A few strokes across the pad, as a finger would draw them.
 	for s := 0; s < 3; s++ {
 		y := float32(40 + 30*s)
@@ -53,12 +53,12 @@ func TestSignatureRequiredForPhysicalGoods(t *testing.T) {
 	f.login("kari", "1234")
 	code := f.shop.Code("paid-physical")
 	f.scan(code)
-	s := f.d.Scan
-	require.Equal(t, StateDeliverable, s.StateNow(), s.State.Text)
+	s := f.d.scan
+	require.Equal(t, stateDeliverable, s.StateNow(), s.State.Text)
 
 	f.key(fyne.KeyReturn) // Deliver all: physical goods, so the pad opens.
 	require.True(t, s.SignatureOpen(), "physical goods ask for a signature")
-	assert.Equal(t, s.Pad, f.d.Window.Canvas().Focused(), "Enter and Esc go to the pad")
+	assert.Equal(t, s.Pad, f.d.window.Canvas().Focused(), "Enter and Esc go to the pad")
 
 	// A blank pad is refused, and nothing is handed over.
 	test.Tap(s.SignAccept)
@@ -76,7 +76,7 @@ func TestSignatureRequiredForPhysicalGoods(t *testing.T) {
 	sign(s.Pad)
 	f.key(fyne.KeyReturn) // Enter accepts.
 	require.False(t, s.SignatureOpen())
-	require.Equal(t, StateDelivered, s.StateNow(), "%q %q", s.State.Text, f.d.Message.Text)
+	require.Equal(t, stateDelivered, s.StateNow(), "%q %q", s.State.Text, f.d.message.Text)
 
 	f.eventually(func() bool { return len(f.shop.Deliveries(code)) == 1 }, "delivery not at the shop")
 	dl := f.shop.Deliveries(code)[0]
@@ -85,11 +85,11 @@ func TestSignatureRequiredForPhysicalGoods(t *testing.T) {
 	require.NoError(t, err)
 	img, _, err := image.Decode(bytes.NewReader(png))
 	require.NoError(t, err)
-	assert.LessOrEqual(t, img.Bounds().Dx(), SignatureWidth)
+	assert.LessOrEqual(t, img.Bounds().Dx(), signatureWidth)
 	assert.Greater(t, img.Bounds().Dx(), 100, "the signature keeps its size, cropped to the ink")
 
 	// The note carries the signature as a raster image with ink in it.
-	f.eventually(func() bool { return len(f.printed()) > 0 }, "nothing printed: %s", f.d.Message.Text)
+	f.eventually(func() bool { return len(f.printed()) > 0 }, "nothing printed: %s", f.d.message.Text)
 	images, ink := rasterInk(f.printed())
 	assert.GreaterOrEqual(t, images, 1, "the signature is printed as a raster image")
 	assert.Greater(t, ink, 200, "the printed signature has ink")
@@ -115,12 +115,12 @@ func TestSignatureCancelHandsOverNothing(t *testing.T) {
 	f.login("kari", "1234")
 	code := f.shop.Code("paid-physical")
 	f.scan(code)
-	test.Tap(f.d.Scan.DeliverAll)
-	require.True(t, f.d.Scan.SignatureOpen())
-	sign(f.d.Scan.Pad)
+	test.Tap(f.d.scan.DeliverAll)
+	require.True(t, f.d.scan.SignatureOpen())
+	sign(f.d.scan.Pad)
 	f.key(fyne.KeyEscape)
-	assert.False(t, f.d.Scan.SignatureOpen())
-	assert.IsType(t, &ScanEntry{}, f.d.Window.Canvas().Focused(), "focus returns to the scan field")
+	assert.False(t, f.d.scan.SignatureOpen())
+	assert.IsType(t, &scanEntry{}, f.d.window.Canvas().Focused(), "focus returns to the scan field")
 	assert.Empty(t, f.shop.Deliveries(code))
 }
 
@@ -135,12 +135,12 @@ func TestGiftCardPartialUsePrintsRemainder(t *testing.T) {
 	f.login("kari", "1234")
 	code := f.shop.Code("card-1000")
 	f.scan(code)
-	c := f.d.Cards
-	require.Equal(t, ScreenCards, f.d.CurrentScreen(), "a gift card code opens the gift card screen")
+	c := f.d.cards
+	require.Equal(t, idCards, f.d.currentScreen(), "a gift card code opens the gift card screen")
 	require.NotNil(t, c.Card(), "%q %q", c.State.Text, c.Detail.Text)
 	assert.Equal(t, "kr 1 000,00", c.Balance.Text)
 	assert.Contains(t, c.State.Text, "VALID")
-	assert.Equal(t, c.Amount, f.d.Window.Canvas().Focused(), "the amount field is ready")
+	assert.Equal(t, c.Amount, f.d.window.Canvas().Focused(), "the amount field is ready")
 
 	test.Type(c.Amount, "250")
 	c.Amount.Submit()
@@ -150,7 +150,7 @@ func TestGiftCardPartialUsePrintsRemainder(t *testing.T) {
 	require.NotEmpty(t, old.RemainderCode)
 	rem := f.shop.Card(old.RemainderCode)
 	assert.Equal(t, desksync.Money(75000), rem.Balance)
-	assert.Contains(t, f.d.Message.Text, "kr 750,00")
+	assert.Contains(t, f.d.message.Text, "kr 750,00")
 	// The screen now shows the remainder card, with its chain.
 	require.NotNil(t, c.Card())
 	assert.Equal(t, rem.Code, c.Card().Code)
@@ -160,7 +160,7 @@ func TestGiftCardPartialUsePrintsRemainder(t *testing.T) {
 	f.eventually(func() bool {
 		out := f.printed()
 		return bytes.Contains(out, []byte(printer.GroupCode(rem.Code))) && bytes.Contains(out, []byte(printer.GroupCode(code)))
-	}, "remainder card and void slip not printed: %s", f.d.Message.Text)
+	}, "remainder card and void slip not printed: %s", f.d.message.Text)
 	out := f.printed()
 	assert.True(t, bytes.Contains(out, []byte("750,00")), "the new card shows its amount")
 	assert.True(t, bytes.Contains(out, []byte(rem.Code)), "the new card carries its code as barcode data")
@@ -169,7 +169,7 @@ func TestGiftCardPartialUsePrintsRemainder(t *testing.T) {
 	test.Type(c.Amount, "5000")
 	c.Amount.Submit()
 	f.idle()
-	assert.Contains(t, f.d.Message.Text, "only kr 750,00")
+	assert.Contains(t, f.d.message.Text, "only kr 750,00")
 	assert.Equal(t, desksync.Money(75000), f.shop.Card(rem.Code).Balance)
 
 	// Whole use spends it.
@@ -185,14 +185,14 @@ func TestOfflineRefusesGiftCardsButDelivers(t *testing.T) {
 	card := f.shop.Code("card-2000")
 	purchase := f.shop.Code("authorized")
 	f.scan(card) // Online: the card and purchase are now in the cache.
-	require.NotNil(t, f.d.Cards.Card())
+	require.NotNil(t, f.d.cards.Card())
 	f.key(fyne.KeyF1)
 	f.scan(purchase)
-	require.Equal(t, StateDeliverable, f.d.Scan.StateNow())
+	require.Equal(t, stateDeliverable, f.d.scan.StateNow())
 
 	f.shop.Stop()
 	f.scan(card)
-	c := f.d.Cards
+	c := f.d.cards
 	require.NotNil(t, c.Card(), "the cached card is shown: %q", c.Detail.Text)
 	assert.Contains(t, c.Cache.Text, "OFFLINE")
 	assert.Contains(t, c.Cache.Text, "old")
@@ -202,14 +202,14 @@ func TestOfflineRefusesGiftCardsButDelivers(t *testing.T) {
 	test.Type(c.Amount, "100")
 	c.Amount.Submit()
 	f.idle()
-	assert.Contains(t, f.d.Message.Text, "Offline")
-	assert.Contains(t, f.d.Message.Text, "kr 2 000,00")
+	assert.Contains(t, f.d.message.Text, "Offline")
+	assert.Contains(t, f.d.message.Text, "kr 2 000,00")
 
 	// Purchases still deliver offline, from the cache, and sync later.
 	f.key(fyne.KeyF1)
 	f.scan(purchase)
-	s := f.d.Scan
-	require.Equal(t, StateDeliverable, s.StateNow(), s.State.Text)
+	s := f.d.scan
+	require.Equal(t, stateDeliverable, s.StateNow(), s.State.Text)
 	assert.Contains(t, s.Cache.Text, "OFFLINE")
 	test.Tap(s.DeliverAll)
 	f.idle()
@@ -218,8 +218,8 @@ func TestOfflineRefusesGiftCardsButDelivers(t *testing.T) {
 		test.Tap(s.SignAccept)
 		f.idle()
 	}
-	require.Equal(t, StateDelivered, s.StateNow(), "%q %q", s.State.Text, f.d.Message.Text)
-	f.eventually(func() bool { return !f.d.Busy() && strings.Contains(f.d.Online.Text, "Offline") }, "the indicator says offline: %q", f.d.Online.Text)
+	require.Equal(t, stateDelivered, s.StateNow(), "%q %q", s.State.Text, f.d.message.Text)
+	f.eventually(func() bool { return !f.d.isBusy() && strings.Contains(f.d.online.Text, "Offline") }, "the indicator says offline: %q", f.d.online.Text)
 
 	f.shop.Restart()
 	f.desk.SyncNow()
@@ -231,7 +231,7 @@ func TestCreditIsForManagers(t *testing.T) {
 	f.login("kari", "1234")
 	code := f.shop.Code("paid-course")
 	f.scan(code)
-	s := f.d.Scan
+	s := f.d.scan
 	assert.False(t, s.CreditButton.Visible(), "staff do not see Credit")
 	assert.True(t, s.CreditButton.Disabled())
 	test.Tap(s.CreditButton)
@@ -240,20 +240,20 @@ func TestCreditIsForManagers(t *testing.T) {
 	assert.Empty(t, f.shop.Purchase(code).Credits)
 
 	f.key(fyne.KeyF12)
-	require.Nil(t, f.d.Staff())
+	require.Nil(t, f.d.currentStaff())
 	f.login("ingrid", "9999")
 	f.scan(code)
 	require.True(t, s.CreditButton.Visible())
 	test.Tap(s.CreditButton)
 	require.True(t, s.CreditOpen())
-	assert.Equal(t, s.CreditAmount, f.d.Window.Canvas().Focused())
+	assert.Equal(t, s.CreditAmount, f.d.window.Canvas().Focused())
 	total := f.shop.Purchase(code).Total()
 	assert.Equal(t, strings.TrimPrefix(total.String(), "kr "), s.CreditAmount.Text, "the whole rest is proposed")
 
 	// A reason is required.
 	test.Tap(s.CreditConfirm)
 	f.idle()
-	assert.Contains(t, f.d.Message.Text, "Write why")
+	assert.Contains(t, f.d.message.Text, "Write why")
 	assert.Empty(t, f.shop.Purchase(code).Credits)
 
 	s.CreditAmount.SetText("100")
@@ -261,7 +261,7 @@ func TestCreditIsForManagers(t *testing.T) {
 	s.CreditReason.Submit()
 	f.idle()
 	p := f.shop.Purchase(code)
-	require.Len(t, p.Credits, 1, f.d.Message.Text)
+	require.Len(t, p.Credits, 1, f.d.message.Text)
 	assert.Equal(t, desksync.Money(10000), p.Credits[0].Amount)
 	assert.Equal(t, "ingrid", p.Credits[0].StaffID)
 	assert.Equal(t, "Kurset ble flyttet", p.Credits[0].Reason)
@@ -273,7 +273,7 @@ func TestCreditIsForManagers(t *testing.T) {
 	test.Tap(s.CreditConfirm)
 	f.idle()
 	assert.Equal(t, desksync.Credited, f.shop.Purchase(code).Status)
-	assert.Equal(t, StateNotPayable, s.StateNow())
+	assert.Equal(t, stateNotPayable, s.StateNow())
 }
 
 func TestDailyReportWorksOffline(t *testing.T) {
@@ -282,20 +282,20 @@ func TestDailyReportWorksOffline(t *testing.T) {
 	code := f.shop.Code("paid-course")
 	f.scan(code)
 	f.key(fyne.KeyReturn)
-	require.Equal(t, StateDelivered, f.d.Scan.StateNow())
+	require.Equal(t, stateDelivered, f.d.scan.StateNow())
 
 	// Staff cannot open the report.
 	f.key(fyne.KeyF3)
-	assert.Equal(t, ScreenScan, f.d.CurrentScreen())
-	assert.Contains(t, f.d.Message.Text, "Only a manager")
+	assert.Equal(t, idScan, f.d.currentScreen())
+	assert.Contains(t, f.d.message.Text, "Only a manager")
 
 	f.eventually(func() bool { return len(f.shop.Deliveries(code)) == 1 }, "delivery not synced")
 	f.shop.Stop()
 	f.key(fyne.KeyF12)
 	f.login("ingrid", "9999") // Offline login from the cached staff list.
 	f.key(fyne.KeyF3)
-	require.Equal(t, ScreenReport, f.d.CurrentScreen())
-	r := f.d.Report
+	require.Equal(t, idReport, f.d.currentScreen())
+	r := f.d.report
 	assert.Equal(t, time.Now().Format("02.01.2006"), r.Date.Text)
 	var found *desksync.Activity
 	for i, a := range r.Shown() {
@@ -347,7 +347,7 @@ func TestDailyReportWorksOffline(t *testing.T) {
 	assert.True(t, strings.HasPrefix(csv.String(), "date,time,kind"))
 	test.Tap(r.Export)
 	f.idle()
-	assert.Contains(t, f.d.Message.Text, r.ExportPath())
+	assert.Contains(t, f.d.message.Text, r.ExportPath())
 
 	test.Tap(r.Print)
 	f.idle()
@@ -366,12 +366,12 @@ func TestReprintEarlierDelivery(t *testing.T) {
 	f.login("kari", "1234")
 	code := f.shop.Code("delivered-physical") // Handed over by Jonas nine days ago, signed.
 	f.scan(code)
-	s := f.d.Scan
-	require.Equal(t, StateDelivered, s.StateNow())
+	s := f.d.scan
+	require.Equal(t, stateDelivered, s.StateNow())
 	assert.Contains(t, s.Detail.Text, "Jonas")
 	require.False(t, s.Reprint.Disabled())
 	f.key(fyne.KeyF8)
-	f.eventually(func() bool { return len(f.printed()) > 0 && !f.d.Busy() }, "reprint not printed: %s", f.d.Message.Text)
+	f.eventually(func() bool { return len(f.printed()) > 0 && !f.d.isBusy() }, "reprint not printed: %s", f.d.message.Text)
 	out := f.printed()
 	assert.True(t, bytes.Contains(out, []byte("COPY")), "a reprint is marked as a copy")
 	assert.True(t, bytes.Contains(out, []byte("Jonas")), "with who handed it over")
@@ -385,8 +385,8 @@ func TestScanIntoAmountFieldOpensTheCard(t *testing.T) {
 	f.login("kari", "1234")
 	first, second := f.shop.Code("card-1000"), f.shop.Code("card-2000")
 	f.scan(first)
-	c := f.d.Cards
-	require.Equal(t, c.Amount, f.d.Window.Canvas().Focused())
+	c := f.d.cards
+	require.Equal(t, c.Amount, f.d.window.Canvas().Focused())
 	// The next customer's card is scanned while the amount field has the focus.
 	test.Type(c.Amount, second)
 	c.Amount.Submit()
@@ -401,25 +401,25 @@ func TestRedeemWithoutAnswerShowsCurrentState(t *testing.T) {
 	f.login("kari", "1234")
 	code := f.shop.Code("card-2000")
 	f.scan(code)
-	c := f.d.Cards
+	c := f.d.cards
 	require.False(t, c.Redeem.Disabled())
 	f.cutOff.Store(true) // The line goes down between the lookup and the redemption.
 	test.Type(c.Amount, "100")
 	c.Amount.Submit()
 	f.idle()
-	assert.Contains(t, f.d.Message.Text, "The shop did not answer; checking whether the card was charged")
-	assert.NotContains(t, f.d.Message.Text, "not used", "no false \"not charged\"")
+	assert.Contains(t, f.d.message.Text, "The shop did not answer; checking whether the card was charged")
+	assert.NotContains(t, f.d.message.Text, "not used", "no false \"not charged\"")
 	require.NotNil(t, c.Card(), "the card is shown again, as the desk knows it")
 	assert.Contains(t, c.Cache.Text, "OFFLINE")
 	assert.True(t, c.Redeem.Disabled(), "no blind second try while offline")
 
 	// The line comes back: the desk asks the shop, which never got it.
 	f.cutOff.Store(false)
-	f.eventually(func() bool { return strings.Contains(f.d.Message.Text, "Settled") }, "the outcome is never shown: %q", f.d.Message.Text)
-	assert.Contains(t, f.d.Message.Text, "was not charged")
+	f.eventually(func() bool { return strings.Contains(f.d.message.Text, "Settled") }, "the outcome is never shown: %q", f.d.message.Text)
+	assert.Contains(t, f.d.message.Text, "was not charged")
 	assert.Equal(t, desksync.Money(200000), f.shop.Card(code).Balance)
 	f.idle()
-	assert.Equal(t, 0, f.d.Waiting())
+	assert.Equal(t, 0, f.d.waiting())
 }
 
 // The shop takes a redemption but its answer is lost: staff are told it is
@@ -429,14 +429,14 @@ func TestRedeemAnswerLostThenSettledCharged(t *testing.T) {
 	f.login("kari", "1234")
 	code := f.shop.Code("card-2000")
 	f.scan(code)
-	c := f.d.Cards
+	c := f.d.cards
 	require.False(t, c.Redeem.Disabled())
 	path := "/redemptions"
 	f.breakAfter.Store(&path)
 	test.Type(c.Amount, "500")
 	c.Amount.Submit()
 	f.idle()
-	require.Contains(t, f.d.Message.Text, "The shop did not answer; checking whether the card was charged")
+	require.Contains(t, f.d.message.Text, "The shop did not answer; checking whether the card was charged")
 	shopCard := f.shop.Card(code)
 	require.Equal(t, desksync.CardVoided, shopCard.Status, "the shop did take it")
 	assert.True(t, c.Redeem.Disabled(), "no blind second try")
@@ -444,10 +444,10 @@ func TestRedeemAnswerLostThenSettledCharged(t *testing.T) {
 	f.breakAfter.Store(nil)
 	f.cutOff.Store(false)
 
-	f.eventually(func() bool { return strings.Contains(f.d.Message.Text, "Settled") }, "the outcome is never shown: %q", f.d.Message.Text)
-	assert.Contains(t, f.d.Message.Text, "the shop did charge")
-	assert.Contains(t, f.d.Message.Text, "kr 1 500,00", "the new card's balance")
-	f.eventually(func() bool { return !f.d.Busy() && bytes.Contains(f.printed(), []byte(shopCard.RemainderCode)) }, "the new card is not printed")
+	f.eventually(func() bool { return strings.Contains(f.d.message.Text, "Settled") }, "the outcome is never shown: %q", f.d.message.Text)
+	assert.Contains(t, f.d.message.Text, "the shop did charge")
+	assert.Contains(t, f.d.message.Text, "kr 1 500,00", "the new card's balance")
+	f.eventually(func() bool { return !f.d.isBusy() && bytes.Contains(f.printed(), []byte(shopCard.RemainderCode)) }, "the new card is not printed")
 	text := printedText(t, f.printed())
 	assert.Contains(t, text, "[barcode "+shopCard.RemainderCode+"]")
 	assert.Equal(t, 1, strings.Count(text, "[barcode "+shopCard.RemainderCode+"]"), "printed once")
@@ -469,11 +469,11 @@ func TestDeliveringGiftCardLine(t *testing.T) {
 	code := f.shop.Code("giftcard-purchase")
 	card := f.shop.Code("card-fresh") // The card this purchase sold.
 	f.scan(code)
-	require.Equal(t, StateDeliverable, f.d.Scan.StateNow(), f.d.Scan.State.Text)
+	require.Equal(t, stateDeliverable, f.d.scan.StateNow(), f.d.scan.State.Text)
 	f.key(fyne.KeyReturn)
-	require.Equal(t, StateDelivered, f.d.Scan.StateNow(), f.d.Message.Text)
-	f.eventually(func() bool { return !f.d.Busy() && bytes.Contains(f.printed(), []byte(card)) }, "the gift card is not printed: %q", f.d.Message.Text)
-	assert.Contains(t, f.d.Message.Text, "Hand over the 1 gift card(s) that are printing: "+scanner.Group(card))
+	require.Equal(t, stateDelivered, f.d.scan.StateNow(), f.d.message.Text)
+	f.eventually(func() bool { return !f.d.isBusy() && bytes.Contains(f.printed(), []byte(card)) }, "the gift card is not printed: %q", f.d.message.Text)
+	assert.Contains(t, f.d.message.Text, "Hand over the 1 gift card(s) that are printing: "+scanner.Group(card))
 	text := printedText(t, f.printed())
 	assert.Contains(t, text, "[barcode "+card+"]", "the card's code in a barcode")
 	assert.Contains(t, text, "[qr "+card+"]")
@@ -493,8 +493,8 @@ func TestDeliveringGiftCardLineOffline(t *testing.T) {
 	f.eventually(func() bool { return !f.desk.Status().LastSync.IsZero() }, "the desk never synced")
 	f.cutOff.Store(true)
 	f.key(fyne.KeyReturn)
-	require.Equal(t, StateDelivered, f.d.Scan.StateNow(), f.d.Message.Text)
-	f.eventually(func() bool { return !f.d.Busy() && bytes.Contains(f.printed(), []byte(card)) }, "the gift card is not printed: %q", f.d.Message.Text)
+	require.Equal(t, stateDelivered, f.d.scan.StateNow(), f.d.message.Text)
+	f.eventually(func() bool { return !f.d.isBusy() && bytes.Contains(f.printed(), []byte(card)) }, "the gift card is not printed: %q", f.d.message.Text)
 	assert.Contains(t, printedText(t, f.printed()), "[barcode "+card+"]")
 	assert.Empty(t, f.shop.Deliveries(code), "the delivery waits in the outbox")
 }
@@ -506,7 +506,7 @@ func TestCreditAnswerLostThenSettled(t *testing.T) {
 	f.login("ingrid", "9999")
 	code := f.shop.Code("paid-course")
 	f.scan(code)
-	s := f.d.Scan
+	s := f.d.scan
 	test.Tap(s.CreditButton)
 	require.True(t, s.CreditOpen())
 	path := "/credits"
@@ -515,16 +515,16 @@ func TestCreditAnswerLostThenSettled(t *testing.T) {
 	test.Type(s.CreditReason, "Kurset ble flyttet")
 	s.CreditReason.Submit()
 	f.idle()
-	require.Contains(t, f.d.Message.Text, "The shop did not answer; checking whether the purchase was credited")
-	assert.NotContains(t, f.d.Message.Text, "Not credited")
+	require.Contains(t, f.d.message.Text, "The shop did not answer; checking whether the purchase was credited")
+	assert.NotContains(t, f.d.message.Text, "Not credited")
 	assert.False(t, s.CreditOpen(), "no blind second try")
-	assert.IsType(t, &ScanEntry{}, f.d.Window.Canvas().Focused(), "the next scan goes to the scan field, not to the hidden credit fields")
+	assert.IsType(t, &scanEntry{}, f.d.window.Canvas().Focused(), "the next scan goes to the scan field, not to the hidden credit fields")
 	require.Len(t, f.shop.Purchase(code).Credits, 1, "the shop did credit")
 
 	f.breakAfter.Store(nil)
 	f.cutOff.Store(false)
-	f.eventually(func() bool { return strings.Contains(f.d.Message.Text, "Settled") }, "the outcome is never shown: %q", f.d.Message.Text)
-	assert.Contains(t, f.d.Message.Text, "the shop did credit kr 100,00")
+	f.eventually(func() bool { return strings.Contains(f.d.message.Text, "Settled") }, "the outcome is never shown: %q", f.d.message.Text)
+	assert.Contains(t, f.d.message.Text, "the shop did credit kr 100,00")
 	f.idle()
 	assert.Contains(t, s.Buyer.Text, "Credited: kr 100,00", "the purchase is shown as the shop has it")
 }
@@ -542,12 +542,12 @@ func TestGiftCardsPrintWhenSyncBringsThem(t *testing.T) {
 		Lines: []desksync.Line{{ProductID: "gavekort-500", Quantity: 1}},
 	})
 	f.scan(p.Code)
-	require.Equal(t, StateDeliverable, f.d.Scan.StateNow(), f.d.Scan.State.Text)
+	require.Equal(t, stateDeliverable, f.d.scan.StateNow(), f.d.scan.State.Text)
 	f.cutOff.Store(true)
 	f.key(fyne.KeyReturn)
-	require.Equal(t, StateDelivered, f.d.Scan.StateNow(), f.d.Message.Text)
+	require.Equal(t, stateDelivered, f.d.scan.StateNow(), f.d.message.Text)
 	f.idle()
-	require.Contains(t, f.d.Message.Text, "they print by themselves as soon as the shop is reachable")
+	require.Contains(t, f.d.message.Text, "they print by themselves as soon as the shop is reachable")
 	cardCodes := func() []string {
 		var out []string
 		for _, c := range barcodes(printedText(t, f.printed())) {
@@ -558,17 +558,17 @@ func TestGiftCardsPrintWhenSyncBringsThem(t *testing.T) {
 		return out
 	}
 	require.Empty(t, cardCodes(), "only the note so far")
-	require.Equal(t, 1, f.d.Waiting())
+	require.Equal(t, 1, f.d.waiting())
 
 	f.cutOff.Store(false)
-	f.eventually(func() bool { return !f.d.Busy() && len(cardCodes()) > 0 }, "the card never printed: %q", f.d.Message.Text)
+	f.eventually(func() bool { return !f.d.isBusy() && len(cardCodes()) > 0 }, "the card never printed: %q", f.d.message.Text)
 	require.Len(t, cardCodes(), 1)
 	card := cardCodes()[0]
 	onShop := f.shop.Card(card)
 	require.NotNil(t, onShop, "printed code %q is a card of the shop", card)
 	assert.Equal(t, p.Code, onShop.PurchaseCode)
-	assert.Contains(t, f.d.Message.Text, "The shop sent the gift cards")
-	assert.Equal(t, 0, f.d.Waiting())
+	assert.Contains(t, f.d.message.Text, "The shop sent the gift cards")
+	assert.Equal(t, 0, f.d.waiting())
 	assert.Len(t, f.shop.Deliveries(p.Code), 1)
 }
 

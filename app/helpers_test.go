@@ -104,7 +104,7 @@ func mustOpenWith(t testing.TB, sources []scanner.Source, opts ...option) *fixtu
 	f.d = New(a, Services{
 		Desk:     desk,
 		Printer:  p,
-		Pipeline: scanner.NewPipeline(scanner.Options{DedupWindow: -1}),
+		pipeline: scanner.NewPipeline(scanner.Options{DedupWindow: -1}),
 		Sources:  sources,
 		OpenSources: func(ctx context.Context, cfg config.Config) []scanner.Source {
 			if cfg.ScannerSource != "serial" {
@@ -119,7 +119,7 @@ func mustOpenWith(t testing.TB, sources []scanner.Source, opts ...option) *fixtu
 		},
 		Config:   cfg,
 		SavePath: f.configPath,
-		ManualUI: true,
+		manualUI: true,
 	})
 	f.d.Start()
 	t.Cleanup(func() {
@@ -138,8 +138,8 @@ func (f *fixture) idle() {
 	f.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		ran := f.d.RunPending()
-		if ran == 0 && !f.d.Busy() {
+		ran := f.d.runPending()
+		if ran == 0 && !f.d.isBusy() {
 			return
 		}
 		if time.Now().After(deadline) {
@@ -155,27 +155,27 @@ func (f *fixture) idle() {
 func (f *fixture) login(id, pin string) {
 	f.t.Helper()
 	f.idle()
-	require.NotEmpty(f.t, f.d.Login.StaffButtons, "staff list not loaded: %s", f.d.Login.Error.Text)
-	require.Contains(f.t, f.d.Login.StaffButtons, id)
-	test.Tap(f.d.Login.StaffButtons[id])
-	test.Type(f.d.Login.PIN, pin)
-	f.d.Login.PIN.Submit()
+	require.NotEmpty(f.t, f.d.login.StaffButtons, "staff list not loaded: %s", f.d.login.Error.Text)
+	require.Contains(f.t, f.d.login.StaffButtons, id)
+	test.Tap(f.d.login.StaffButtons[id])
+	test.Type(f.d.login.PIN, pin)
+	f.d.login.PIN.Submit()
 	f.idle()
-	require.NotNil(f.t, f.d.Staff(), "login failed: %s", f.d.Login.Error.Text)
-	require.Equal(f.t, id, f.d.Staff().ID)
+	require.NotNil(f.t, f.d.currentStaff(), "login failed: %s", f.d.login.Error.Text)
+	require.Equal(f.t, id, f.d.currentStaff().ID)
 }
 
 // scan types a code into the focused scan field at scanner speed and presses Enter.
 func (f *fixture) scan(code string) {
 	f.t.Helper()
-	c := f.d.Window.Canvas()
+	c := f.d.window.Canvas()
 	if c.Focused() == nil {
 		// As after a click on nothing: keys go to the window, which hands them to the scan field.
 		test.TypeOnCanvas(c, code)
 	} else {
 		test.Type(c.Focused(), code)
 	}
-	focused, ok := c.Focused().(*ScanEntry)
+	focused, ok := c.Focused().(*scanEntry)
 	require.True(f.t, ok, "the scan field does not have the focus (focused: %T)", c.Focused())
 	require.Equal(f.t, code, focused.Text)
 	focused.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
@@ -185,7 +185,7 @@ func (f *fixture) scan(code string) {
 // key presses a key in the focused widget, as the keyboard does.
 func (f *fixture) key(name fyne.KeyName) {
 	f.t.Helper()
-	c := f.d.Window.Canvas()
+	c := f.d.window.Canvas()
 	if foc := c.Focused(); foc != nil {
 		foc.TypedKey(&fyne.KeyEvent{Name: name})
 	} else {
@@ -209,7 +209,7 @@ func (f *fixture) eventually(cond func() bool, msg string, args ...any) {
 	f.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		f.d.RunPending()
+		f.d.runPending()
 		if cond() {
 			return
 		}

@@ -21,11 +21,11 @@ func tr(key, fallback string, data ...any) string {
 // m builds template data for tr.
 type m = map[string]any
 
-// SetLanguage loads Skranke's translations and makes code ("nb", "en", or
+// setLanguage loads Skranke's translations and makes code ("nb", "en", or
 // empty for the system's language) the language of every string. fyne's lang
 // picks the translation closest to the system locale and has no setter, so a
 // chosen language is registered under the tags the system could match too.
-func SetLanguage(code string) string {
+func setLanguage(code string) string {
 	sys := langSystem()
 	files := map[string][]byte{}
 	for _, l := range []string{"en", "nb"} {

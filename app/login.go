@@ -14,21 +14,21 @@ import (
 	desksync "github.com/skranke/skranke/sync"
 )
 
-// LoginScreen is where staff choose their name and type their PIN.
-type LoginScreen struct {
+// loginScreen is where staff choose their name and type their PIN.
+type loginScreen struct {
 	// StaffButtons has one button per staff member, by staff ID.
-	StaffButtons map[string]*Button
+	StaffButtons map[string]*button
 	// PIN is the PIN field; Enter logs in.
-	PIN *Entry
+	PIN *entry
 	// Selected shows who is about to log in.
 	Selected *canvas.Text
 	// Submit logs in.
-	Submit *Button
+	Submit *button
 	// Error says why a login failed.
 	Error *widget.Label
 	// Setup opens Settings without a login; shown only while no staff
 	// list could be loaded (a new desk, a wrong address or token).
-	Setup *Button
+	Setup *button
 
 	sh       shell
 	svc      loginService
@@ -49,8 +49,8 @@ type loginService interface {
 
 // newLoginScreen builds the login screen; onLogin is called with whoever
 // logged in, openSetup when staff ask to set up a desk that has no staff list.
-func newLoginScreen(sh shell, svc loginService, onLogin func(desksync.Staff), openSetup func()) *LoginScreen {
-	l := &LoginScreen{sh: sh, svc: svc, onLogin: onLogin, StaffButtons: map[string]*Button{}, selected: -1}
+func newLoginScreen(sh shell, svc loginService, onLogin func(desksync.Staff), openSetup func()) *loginScreen {
+	l := &loginScreen{sh: sh, svc: svc, onLogin: onLogin, StaffButtons: map[string]*button{}, selected: -1}
 	title := bigText(36, true)
 	title.Text = tr("login.title", "Who is at the desk?")
 	title.Alignment = fyne.TextAlignCenter
@@ -78,7 +78,7 @@ func newLoginScreen(sh shell, svc loginService, onLogin func(desksync.Staff), op
 }
 
 // move changes the selected staff member by delta, from the arrow keys.
-func (l *LoginScreen) move(delta int) {
+func (l *loginScreen) move(delta int) {
 	if len(l.staff) == 0 {
 		return
 	}
@@ -90,7 +90,7 @@ func (l *LoginScreen) move(delta int) {
 }
 
 // reload fetches the staff list (from the shop or the cache).
-func (l *LoginScreen) reload() {
+func (l *loginScreen) reload() {
 	l.loading = true
 	l.sh.async(func(ctx context.Context) func() {
 		staff, err := l.svc.Staff(ctx)
@@ -110,7 +110,7 @@ func (l *LoginScreen) reload() {
 	})
 }
 
-func (l *LoginScreen) setStaff(staff []desksync.Staff) {
+func (l *loginScreen) setStaff(staff []desksync.Staff) {
 	sort.SliceStable(staff, func(i, j int) bool { return staff[i].Name < staff[j].Name })
 	prev := ""
 	if l.selected >= 0 && l.selected < len(l.staff) {
@@ -119,7 +119,7 @@ func (l *LoginScreen) setStaff(staff []desksync.Staff) {
 	l.staff = staff
 	l.selected = -1
 	slog.Info("staff list loaded", "staff", len(staff))
-	l.StaffButtons = map[string]*Button{}
+	l.StaffButtons = map[string]*button{}
 	l.grid.RemoveAll()
 	for i, s := range staff {
 		label := s.Name
@@ -141,7 +141,7 @@ func (l *LoginScreen) setStaff(staff []desksync.Staff) {
 }
 
 // Choose selects the staff member with the given ID.
-func (l *LoginScreen) Choose(staffID string) {
+func (l *loginScreen) Choose(staffID string) {
 	for i, s := range l.staff {
 		if s.ID == staffID {
 			l.choose(i)
@@ -150,7 +150,7 @@ func (l *LoginScreen) Choose(staffID string) {
 	}
 }
 
-func (l *LoginScreen) choose(i int) {
+func (l *loginScreen) choose(i int) {
 	l.selected = i
 	for id, b := range l.StaffButtons {
 		if id == l.staff[i].ID {
@@ -165,7 +165,7 @@ func (l *LoginScreen) choose(i int) {
 	l.sh.focus(l.PIN)
 }
 
-func (l *LoginScreen) submit() {
+func (l *loginScreen) submit() {
 	if l.selected < 0 || l.selected >= len(l.staff) {
 		l.Error.SetText(tr("login.choose", "Choose your name first."))
 		return

@@ -73,12 +73,12 @@ func (d *Desk) print(what string, docs ...*printer.Document) {
 				return
 			}
 			slog.Info("printed", "what", what, "documents", len(docs))
-			msg := d.Message.Text
+			msg := d.message.Text
 			done := tr("print.done", "Printed the {{.What}}.", m{"What": what})
 			if msg != "" && !strings.Contains(msg, done) {
-				d.Message.SetText(msg + " " + done)
+				d.message.SetText(msg + " " + done)
 			} else {
-				d.Message.SetText(done)
+				d.message.SetText(done)
 			}
 		}
 	})

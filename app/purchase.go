@@ -97,13 +97,13 @@ func kindName(k desksync.LineKind) string {
 }
 
 // renderLines draws the line table; in quantity mode with an entry per line.
-func (s *ScanScreen) renderLines() {
+func (s *scanScreen) renderLines() {
 	s.Lines.RemoveAll()
-	s.Qty = map[string]*Entry{}
+	s.Qty = map[string]*entry{}
 	if s.Purchase() == nil {
 		return
 	}
-	var qtys []*Entry
+	var qtys []*entry
 	for _, l := range s.Purchase().Lines {
 		var now fyne.CanvasObject = widget.NewLabel("")
 		if s.qtyMode && l.Remaining() > 0 {
@@ -131,7 +131,7 @@ func (s *ScanScreen) renderLines() {
 	}
 }
 
-func (s *ScanScreen) renderHistory() {
+func (s *scanScreen) renderHistory() {
 	s.History.RemoveAll()
 	p := s.Purchase()
 	if p == nil {

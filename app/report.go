@@ -23,11 +23,11 @@ import (
 	desksync "github.com/skranke/skranke/sync"
 )
 
-// ReportScreen is the manager's daily report: the day's deliveries,
+// reportScreen is the manager's daily report: the day's deliveries,
 // redemptions and credits from the cache, so it works offline.
-type ReportScreen struct {
+type reportScreen struct {
 	// Date is the day shown, dd.mm.yyyy; Enter loads it.
-	Date *Entry
+	Date *entry
 	// Staff and Product filter the rows; the first option means all.
 	Staff   *widget.Select
 	Product *widget.Select
@@ -36,11 +36,11 @@ type ReportScreen struct {
 	// Totals sums the rows.
 	Totals *widget.Label
 	// Chart shows activities by hour.
-	Chart *HourChart
+	Chart *hourChart
 
-	Prev, Next, Today *Button
-	Export            *Button // Writes a CSV file.
-	Print             *Button // Prints the report on the receipt printer.
+	Prev, Next, Today *button
+	Export            *button // Writes a CSV file.
+	Print             *button // Prints the report on the receipt printer.
 
 	sh        shell
 	svc       reportService
@@ -59,8 +59,8 @@ type reportService interface {
 	signatureService
 }
 
-func newReportScreen(sh shell, svc reportService, paper printing, lang, exportDir string) *ReportScreen {
-	r := &ReportScreen{sh: sh, svc: svc, paper: paper, lang: lang, exportDir: exportDir}
+func newReportScreen(sh shell, svc reportService, paper printing, lang, exportDir string) *reportScreen {
+	r := &reportScreen{sh: sh, svc: svc, paper: paper, lang: lang, exportDir: exportDir}
 	r.Date = newEntry(sh, tr("report.date_hint", "dd.mm.yyyy"))
 	r.Date.OnSubmitted = func(string) { r.load() }
 	r.Staff = widget.NewSelect(nil, func(string) { r.filter() })
@@ -68,7 +68,7 @@ func newReportScreen(sh shell, svc reportService, paper printing, lang, exportDi
 	r.Rows = container.NewVBox()
 	r.Totals = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	r.Totals.Wrapping = fyne.TextWrapWord
-	r.Chart = NewHourChart()
+	r.Chart = newHourChart()
 	r.Prev = newButton(sh, tr("report.prev", "◀ Day before"), nil, func() { r.shift(-1) })
 	r.Next = newButton(sh, tr("report.next", "Day after ▶"), nil, func() { r.shift(1) })
 	r.Today = newButton(sh, tr("report.today", "Today"), nil, func() { r.setDay(sh.now()); r.load() })
@@ -88,22 +88,22 @@ func newReportScreen(sh shell, svc reportService, paper printing, lang, exportDi
 	return r
 }
 
-func (r *ReportScreen) setDay(t time.Time) {
+func (r *reportScreen) setDay(t time.Time) {
 	t = t.Local()
 	r.day = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.Local)
 	r.Date.SetText(fmtDate(r.day))
 }
 
-func (r *ReportScreen) shift(days int) {
+func (r *reportScreen) shift(days int) {
 	r.setDay(r.day.AddDate(0, 0, days))
 	r.load()
 }
 
 // Shown returns the activities shown after filtering.
-func (r *ReportScreen) Shown() []desksync.Activity { return r.shown }
+func (r *reportScreen) Shown() []desksync.Activity { return r.shown }
 
 // load reads the day's activities from the cache.
-func (r *ReportScreen) load() {
+func (r *reportScreen) load() {
 	day, err := parseDate(r.Date.Text)
 	if err != nil {
 		r.sh.sayErr(tr("report.bad_date", "Type the date as dd.mm.yyyy."))
@@ -126,7 +126,7 @@ func (r *ReportScreen) load() {
 	})
 }
 
-func (r *ReportScreen) fillFilters() {
+func (r *reportScreen) fillFilters() {
 	allStaff, allProducts := tr("report.all_staff", "All staff"), tr("report.all_products", "All products")
 	staff, products := []string{allStaff}, []string{allProducts}
 	for _, a := range r.all {
@@ -184,7 +184,7 @@ func staffLabel(a desksync.Activity) string {
 
 // filter applies the staff and product filters and redraws the rows,
 // totals and chart.
-func (r *ReportScreen) filter() {
+func (r *reportScreen) filter() {
 	r.shown = nil
 	for _, a := range r.all {
 		if i := r.Staff.SelectedIndex(); i > 0 && staffLabel(a) != r.Staff.Selected {
@@ -243,7 +243,7 @@ func activityName(kind string) string {
 }
 
 // totals counts and sums the rows shown by kind.
-func (r *ReportScreen) totals() (deliveries, redemptions, credits int, redeemed, credited desksync.Money, unsynced int) {
+func (r *reportScreen) totals() (deliveries, redemptions, credits int, redeemed, credited desksync.Money, unsynced int) {
 	for _, a := range r.shown {
 		switch a.Kind {
 		case "delivery":
@@ -262,7 +262,7 @@ func (r *ReportScreen) totals() (deliveries, redemptions, credits int, redeemed,
 	return
 }
 
-func (r *ReportScreen) totalsText() string {
+func (r *reportScreen) totalsText() string {
 	dl, rd, cr, redeemed, credited, unsynced := r.totals()
 	return tr("report.totals", "{{.D}} deliveries · {{.R}} gift card uses, {{.RA}} · {{.C}} credits, {{.CA}} · {{.U}} waiting to sync",
 		m{"D": dl, "R": rd, "RA": redeemed.String(), "C": cr, "CA": credited.String(), "U": unsynced})
@@ -273,7 +273,7 @@ func (r *ReportScreen) totalsText() string {
 // Norwegian, a UTF-8 byte order mark (so that æøå come out right),
 // semicolons between fields and decimal commas (1234,50), as Norwegian Excel
 // expects; for English, commas and decimal points (1234.50).
-func (r *ReportScreen) ExportCSV(w io.Writer) error {
+func (r *reportScreen) ExportCSV(w io.Writer) error {
 	nb := r.lang == "nb"
 	if nb {
 		if _, err := io.WriteString(w, "\ufeff"); err != nil {
@@ -321,7 +321,7 @@ func cell(s string) string {
 }
 
 // ExportPath is where Export writes the day's CSV file.
-func (r *ReportScreen) ExportPath() string {
+func (r *reportScreen) ExportPath() string {
 	dir := r.exportDir
 	if dir == "" {
 		dir = os.TempDir()
@@ -329,7 +329,7 @@ func (r *ReportScreen) ExportPath() string {
 	return filepath.Join(dir, "exports", "skranke-"+r.day.Format("2006-01-02")+".csv")
 }
 
-func (r *ReportScreen) exportFile() {
+func (r *reportScreen) exportFile() {
 	path := r.ExportPath()
 	var buf strings.Builder
 	if err := r.ExportCSV(&buf); err != nil {
@@ -352,11 +352,11 @@ func (r *ReportScreen) exportFile() {
 	})
 }
 
-func (r *ReportScreen) print() {
+func (r *reportScreen) print() {
 	r.paper.print(tr("print.report", "daily report"), r.paper.letterhead().report(r.day, r.shown, r.totalsRows()))
 }
 
-func (r *ReportScreen) totalsRows() [][2]string {
+func (r *reportScreen) totalsRows() [][2]string {
 	dl, rd, cr, redeemed, credited, unsynced := r.totals()
 	return [][2]string{
 		{tr("report.t_deliveries", "Deliveries"), strconv.Itoa(dl)},
@@ -368,31 +368,31 @@ func (r *ReportScreen) totalsRows() [][2]string {
 	}
 }
 
-// HourChart is a bar chart of activities per hour of the day, drawn with
+// hourChart is a bar chart of activities per hour of the day, drawn with
 // canvas rectangles.
-type HourChart struct {
+type hourChart struct {
 	widget.BaseWidget
 	counts [24]int
 }
 
-// NewHourChart returns an empty chart.
-func NewHourChart() *HourChart {
-	c := &HourChart{}
+// newHourChart returns an empty chart.
+func newHourChart() *hourChart {
+	c := &hourChart{}
 	c.ExtendBaseWidget(c)
 	return c
 }
 
 // SetCounts sets the number of activities in each hour.
-func (c *HourChart) SetCounts(counts [24]int) {
+func (c *hourChart) SetCounts(counts [24]int) {
 	c.counts = counts
 	c.Refresh()
 }
 
 // Counts returns the number of activities in each hour.
-func (c *HourChart) Counts() [24]int { return c.counts }
+func (c *hourChart) Counts() [24]int { return c.counts }
 
 // CreateRenderer implements fyne.Widget.
-func (c *HourChart) CreateRenderer() fyne.WidgetRenderer {
+func (c *hourChart) CreateRenderer() fyne.WidgetRenderer {
 	r := &chartRenderer{c: c}
 	for i := range r.bars {
 		r.bars[i] = canvas.NewRectangle(colDone)
@@ -407,7 +407,7 @@ func (c *HourChart) CreateRenderer() fyne.WidgetRenderer {
 }
 
 type chartRenderer struct {
-	c      *HourChart
+	c      *hourChart
 	bars   [24]*canvas.Rectangle
 	labels [24]*canvas.Text
 	nums   [24]*canvas.Text
@@ -456,16 +456,16 @@ func (r *chartRenderer) Objects() []fyne.CanvasObject {
 
 func (r *chartRenderer) Destroy() {}
 
-func (r *ReportScreen) content() fyne.CanvasObject { return r.obj }
+func (r *reportScreen) content() fyne.CanvasObject { return r.obj }
 
-func (r *ReportScreen) focusTarget() fyne.Focusable { return r.Date }
+func (r *reportScreen) focusTarget() fyne.Focusable { return r.Date }
 
-func (r *ReportScreen) runeTarget() fyne.Focusable { return nil }
+func (r *reportScreen) runeTarget() fyne.Focusable { return nil }
 
-func (r *ReportScreen) actionKeys() map[fyne.KeyName]*Button {
-	return map[fyne.KeyName]*Button{fyne.KeyF6: r.Export, fyne.KeyF8: r.Print}
+func (r *reportScreen) actionKeys() map[fyne.KeyName]*button {
+	return map[fyne.KeyName]*button{fyne.KeyF6: r.Export, fyne.KeyF8: r.Print}
 }
 
-func (r *ReportScreen) escape() bool { return true }
+func (r *reportScreen) escape() bool { return true }
 
-func (r *ReportScreen) lock() {}
+func (r *reportScreen) lock() {}

@@ -30,13 +30,13 @@ func csvFixture(t *testing.T, lang string) (*fixture, string) {
 	require.NoError(t, err)
 	f.login("ingrid", "9999")
 	f.key(fyne.KeyF3)
-	require.Equal(t, ScreenReport, f.d.CurrentScreen())
+	require.Equal(t, idReport, f.d.currentScreen())
 	return f, p.Code
 }
 
 func exportRows(t *testing.T, f *fixture, comma rune) (raw string, rows [][]string) {
 	var buf bytes.Buffer
-	require.NoError(t, f.d.Report.ExportCSV(&buf))
+	require.NoError(t, f.d.report.ExportCSV(&buf))
 	raw = buf.String()
 	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(raw, "\ufeff")))
 	r.Comma = comma

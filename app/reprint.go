@@ -11,7 +11,7 @@ import (
 
 // reprint prints the note of the purchase's last delivery again, marked
 // KOPI, with the signature taken then.
-func (s *ScanScreen) reprint() {
+func (s *scanScreen) reprint() {
 	p := s.Purchase()
 	if p == nil || len(p.Deliveries) == 0 {
 		return

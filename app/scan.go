@@ -18,46 +18,46 @@ import (
 	desksync "github.com/skranke/skranke/sync"
 )
 
-// ScanState is what the scan screen shows about the last scan.
-type ScanState int
+// scanState is what the scan screen shows about the last scan.
+type scanState int
 
 // The scan screen's states.
 const (
-	StateReady       ScanState = iota // Waiting for a scan.
-	StateLooking                      // Asking the shop.
-	StateDeliverable                  // Paid, with something left to hand over.
-	StateDelivered                    // Everything was handed over (now or before).
-	StateNotPayable                   // Not paid, pending, failed, credited or cancelled.
-	StateUnknown                      // No such code, or not a code at all.
-	StateOffline                      // Offline and not in the cache.
+	stateReady       scanState = iota // Waiting for a scan.
+	stateLooking                      // Asking the shop.
+	stateDeliverable                  // Paid, with something left to hand over.
+	stateDelivered                    // Everything was handed over (now or before).
+	stateNotPayable                   // Not paid, pending, failed, credited or cancelled.
+	stateUnknown                      // No such code, or not a code at all.
+	stateOffline                      // Offline and not in the cache.
 )
 
 // String names the state in logs, where the end-to-end tests read it.
-func (st ScanState) String() string {
+func (st scanState) String() string {
 	switch st {
-	case StateReady:
+	case stateReady:
 		return "ready"
-	case StateLooking:
+	case stateLooking:
 		return "looking"
-	case StateDeliverable:
+	case stateDeliverable:
 		return "deliverable"
-	case StateDelivered:
+	case stateDelivered:
 		return "delivered"
-	case StateNotPayable:
+	case stateNotPayable:
 		return "not_payable"
-	case StateUnknown:
+	case stateUnknown:
 		return "unknown"
-	case StateOffline:
+	case stateOffline:
 		return "offline"
 	}
 	return fmt.Sprintf("state(%d)", int(st))
 }
 
-// ScanScreen is the main screen: the scan field, the state of the scanned
+// scanScreen is the main screen: the scan field, the state of the scanned
 // purchase, its lines, and the delivery, signature and credit panels.
-type ScanScreen struct {
+type scanScreen struct {
 	// Entry is the scan field. It keeps the focus; Enter submits.
-	Entry *ScanEntry
+	Entry *scanEntry
 	// State is the large state text ("READY TO DELIVER", "NOT PAID", ...).
 	State *canvas.Text
 	// Code is the scanned code, grouped for reading.
@@ -71,36 +71,36 @@ type ScanScreen struct {
 	// Lines lists the purchase's lines with ordered, delivered and remaining.
 	Lines *fyne.Container
 	// Qty holds the quantity fields of partial delivery, by line ID.
-	Qty map[string]*Entry
+	Qty map[string]*entry
 	// History lists earlier deliveries and credits.
 	History *fyne.Container
 
-	DeliverAll    *Button // Hand over everything that remains.
-	ChooseQty     *Button // Open the quantity fields for partial delivery.
-	DeliverChosen *Button // Hand over the chosen quantities.
-	CreditButton  *Button // Open the credit panel (managers).
-	Reprint       *Button // Print the last delivery note again, marked KOPI.
+	DeliverAll    *button // Hand over everything that remains.
+	ChooseQty     *button // Open the quantity fields for partial delivery.
+	DeliverChosen *button // Hand over the chosen quantities.
+	CreditButton  *button // Open the credit panel (managers).
+	Reprint       *button // Print the last delivery note again, marked KOPI.
 
 	// Pad is the signature pad, shown when physical goods are handed over.
-	Pad         *SignaturePad
-	SignAccept  *Button       // Accept the signature and hand over.
-	SignClear   *Button       // Wipe the pad for another try.
-	SignCancel  *Button       // Close the pad; nothing is handed over.
+	Pad         *signaturePad
+	SignAccept  *button       // Accept the signature and hand over.
+	SignClear   *button       // Wipe the pad for another try.
+	SignCancel  *button       // Close the pad; nothing is handed over.
 	SignMessage *widget.Label // What the buyer signs for, or why it was refused.
 
 	// The credit panel (managers): the amount, with the rest of the
 	// purchase proposed, and the reason, which is required.
-	CreditAmount  *Entry
-	CreditReason  *Entry
-	CreditConfirm *Button
-	CreditCancel  *Button
+	CreditAmount  *entry
+	CreditReason  *entry
+	CreditConfirm *button
+	CreditCancel  *button
 
 	sh       shell
 	svc      scanService
 	paper    printing
 	rd       reader
 	seq      int // Bumped on every reset, so late answers to an old scan are dropped.
-	state    ScanState
+	state    scanState
 	lookup   desksync.Lookup          // The purchase shown (Purchase) and where it came from.
 	pending  *desksync.DeliverRequest // Waiting for a signature.
 	lastNote *printer.DeliveryNote
@@ -133,8 +133,8 @@ type lookupService interface {
 	Cached(ctx context.Context, code string) (desksync.Lookup, error)
 }
 
-func newScanScreen(sh shell, svc scanService, paper printing, rd reader) *ScanScreen {
-	s := &ScanScreen{sh: sh, svc: svc, paper: paper, rd: rd, Qty: map[string]*Entry{}}
+func newScanScreen(sh shell, svc scanService, paper printing, rd reader) *scanScreen {
+	s := &scanScreen{sh: sh, svc: svc, paper: paper, rd: rd, Qty: map[string]*entry{}}
 	s.Entry = newScanEntry(sh, s.submit)
 	s.banner = newBanner(40)
 	s.State = s.banner.Text
@@ -193,24 +193,24 @@ func boldLabel(text string) *widget.Label {
 }
 
 // StateNow returns the screen's current state.
-func (s *ScanScreen) StateNow() ScanState { return s.state }
+func (s *scanScreen) StateNow() scanState { return s.state }
 
 // Purchase returns the purchase shown, or nil.
-func (s *ScanScreen) Purchase() *desksync.Purchase { return s.lookup.Purchase }
+func (s *scanScreen) Purchase() *desksync.Purchase { return s.lookup.Purchase }
 
 // SignatureOpen reports whether the signature pad is waiting for the buyer.
-func (s *ScanScreen) SignatureOpen() bool { return s.pending != nil }
+func (s *scanScreen) SignatureOpen() bool { return s.pending != nil }
 
 // CreditOpen reports whether the credit panel is open.
-func (s *ScanScreen) CreditOpen() bool { return s.crediting }
+func (s *scanScreen) CreditOpen() bool { return s.crediting }
 
-func (s *ScanScreen) panelOpen() bool { return s.pending != nil || s.crediting }
+func (s *scanScreen) panelOpen() bool { return s.pending != nil || s.crediting }
 
 // arrange shows the part of the screen the state calls for: the scan
 // field, the lines and the action bar, or, while one is open, the signature
 // or credit panel in their place with its own buttons, so that the panel has
 // room on a small screen and nothing falls off its bottom.
-func (s *ScanScreen) arrange() {
+func (s *scanScreen) arrange() {
 	sign := s.pending != nil
 	credit := s.crediting && !sign
 	show(s.signPanel, sign)
@@ -224,7 +224,7 @@ func (s *ScanScreen) arrange() {
 }
 
 // focusTarget is where the keyboard goes on this screen.
-func (s *ScanScreen) focusTarget() fyne.Focusable {
+func (s *scanScreen) focusTarget() fyne.Focusable {
 	switch {
 	case s.pending != nil:
 		return s.Pad
@@ -243,30 +243,30 @@ func (s *ScanScreen) focusTarget() fyne.Focusable {
 	return s.Entry
 }
 
-func (s *ScanScreen) setState(st ScanState, text string) {
+func (s *scanScreen) setState(st scanState, text string) {
 	s.state = st
 	c := colReady
 	switch st {
-	case StateDeliverable:
+	case stateDeliverable:
 		c = colOK
-	case StateDelivered:
+	case stateDelivered:
 		c = colDone
-	case StateNotPayable, StateUnknown:
+	case stateNotPayable, stateUnknown:
 		c = colBad
-	case StateOffline:
+	case stateOffline:
 		c = colWarn
 	}
 	s.banner.set(text, c)
 }
 
 // reset clears the screen, ready for the next scan.
-func (s *ScanScreen) reset() {
+func (s *scanScreen) reset() {
 	s.seq++
 	s.lookup = desksync.Lookup{}
 	s.pending = nil
 	s.crediting = false
 	s.qtyMode = false
-	s.setState(StateReady, tr("scan.ready", "Ready – scan a receipt"))
+	s.setState(stateReady, tr("scan.ready", "Ready – scan a receipt"))
 	s.Code.Text = ""
 	s.Code.Refresh()
 	setText(s.Cache, "")
@@ -274,13 +274,13 @@ func (s *ScanScreen) reset() {
 	s.Buyer.SetText("")
 	s.Lines.RemoveAll()
 	s.History.RemoveAll()
-	s.Qty = map[string]*Entry{}
+	s.Qty = map[string]*entry{}
 	s.arrange()
 	s.updateActions()
 }
 
 // cancel closes an open panel, or clears the purchase.
-func (s *ScanScreen) cancel() {
+func (s *scanScreen) cancel() {
 	switch {
 	case s.pending != nil:
 		s.pending = nil
@@ -300,7 +300,7 @@ func (s *ScanScreen) cancel() {
 	s.sh.focusDefault()
 }
 
-func (s *ScanScreen) updateActions() {
+func (s *scanScreen) updateActions() {
 	p := s.Purchase()
 	canDeliver := p != nil && p.Status.Deliverable() && p.Remaining() && s.pending == nil
 	setEnabled(s.DeliverAll, canDeliver)
@@ -315,7 +315,7 @@ func (s *ScanScreen) updateActions() {
 	setEnabled(s.Reprint, p != nil && len(p.Deliveries) > 0)
 }
 
-func setEnabled(b *Button, on bool) {
+func setEnabled(b *button, on bool) {
 	if on {
 		b.Enable()
 	} else {
@@ -324,7 +324,7 @@ func setEnabled(b *Button, on bool) {
 }
 
 // submit handles Enter in the scan field.
-func (s *ScanScreen) submit(raw string, scanned bool) {
+func (s *scanScreen) submit(raw string, scanned bool) {
 	if strings.TrimSpace(raw) == "" {
 		// Enter on an empty field confirms: deliver what remains.
 		if s.Purchase() != nil && !s.DeliverAll.Disabled() {
@@ -336,9 +336,9 @@ func (s *ScanScreen) submit(raw string, scanned bool) {
 }
 
 // showInvalid shows a reading that is not a code.
-func (s *ScanScreen) showInvalid(raw, reason string) {
+func (s *scanScreen) showInvalid(raw, reason string) {
 	s.reset()
-	s.setState(StateUnknown, tr("scan.invalid", "NOT A VALID CODE"))
+	s.setState(stateUnknown, tr("scan.invalid", "NOT A VALID CODE"))
 	s.Code.Text = shorten(raw, maxCodeRunes)
 	s.Code.Refresh()
 	s.Detail.SetText(tr("scan.invalid_detail", "Read: “{{.Raw}}” – {{.Reason}}. Scan again or type the code.", m{"Raw": raw, "Reason": reason}))
@@ -346,9 +346,9 @@ func (s *ScanScreen) showInvalid(raw, reason string) {
 }
 
 // Lookup asks for the purchase with code and shows it.
-func (s *ScanScreen) Lookup(code, raw string) {
+func (s *scanScreen) Lookup(code, raw string) {
 	s.reset()
-	s.setState(StateLooking, tr("scan.looking", "Looking up…"))
+	s.setState(stateLooking, tr("scan.looking", "Looking up…"))
 	s.Code.Text = scanner.Group(code)
 	s.Code.Refresh()
 	seq := s.seq
@@ -367,24 +367,24 @@ func (s *ScanScreen) Lookup(code, raw string) {
 	})
 }
 
-func (s *ScanScreen) showLookupError(code, raw string, err error) {
+func (s *scanScreen) showLookupError(code, raw string, err error) {
 	slog.Info("lookup failed", "code", code, "err", err)
 	switch desksync.KindOf(err) {
 	case desksync.NotFound:
-		s.setState(StateUnknown, tr("scan.unknown", "UNKNOWN CODE"))
+		s.setState(stateUnknown, tr("scan.unknown", "UNKNOWN CODE"))
 		s.Detail.SetText(tr("scan.unknown_detail", "No purchase has the code {{.Code}} (read: “{{.Raw}}”).", m{"Code": scanner.Group(code), "Raw": raw}))
 	case desksync.Unavailable:
-		s.setState(StateOffline, tr("scan.offline", "OFFLINE – NOT IN CACHE"))
+		s.setState(stateOffline, tr("scan.offline", "OFFLINE – NOT IN CACHE"))
 		s.Detail.SetText(tr("scan.offline_detail", "The shop cannot be reached and this desk has no copy of {{.Code}}. Try again when online.", m{"Code": scanner.Group(code)}))
 	default:
-		s.setState(StateUnknown, tr("scan.error", "COULD NOT LOOK UP"))
+		s.setState(stateUnknown, tr("scan.error", "COULD NOT LOOK UP"))
 		s.Detail.SetText(errText(err))
 	}
 	s.sh.focusDefault()
 }
 
 // showLookup shows a purchase and its state.
-func (s *ScanScreen) showLookup(lk desksync.Lookup) {
+func (s *scanScreen) showLookup(lk desksync.Lookup) {
 	s.lookup = lk
 	s.pending = nil
 	s.crediting = false
@@ -422,16 +422,16 @@ func (s *ScanScreen) showLookup(lk desksync.Lookup) {
 
 	switch {
 	case !p.Status.Deliverable():
-		s.setState(StateNotPayable, notPayableTitle(p.Status))
+		s.setState(stateNotPayable, notPayableTitle(p.Status))
 		s.Detail.SetText(notPayableReason(p.Status))
 	case p.FullyDelivered():
-		s.setState(StateDelivered, tr("scan.already", "ALREADY DELIVERED"))
+		s.setState(stateDelivered, tr("scan.already", "ALREADY DELIVERED"))
 		s.Detail.SetText(lastDeliveryText(p))
 	case len(p.Deliveries) > 0:
-		s.setState(StateDeliverable, tr("scan.partly", "PARTLY DELIVERED – {{.N}} left", m{"N": remainingUnits(p)}))
+		s.setState(stateDeliverable, tr("scan.partly", "PARTLY DELIVERED – {{.N}} left", m{"N": remainingUnits(p)}))
 		s.Detail.SetText(lastDeliveryText(p))
 	default:
-		s.setState(StateDeliverable, tr("scan.deliverable", "PAID – READY TO DELIVER"))
+		s.setState(stateDeliverable, tr("scan.deliverable", "PAID – READY TO DELIVER"))
 		s.Detail.SetText(tr("scan.deliverable_detail", "{{.N}} item(s) to hand over.", m{"N": remainingUnits(p)}))
 	}
 	slog.Info("purchase shown", "code", p.Code, "status", p.Status, "state", s.state, "from_cache", lk.FromCache)
@@ -441,25 +441,25 @@ func (s *ScanScreen) showLookup(lk desksync.Lookup) {
 	s.sh.focusDefault()
 }
 
-func (s *ScanScreen) content() fyne.CanvasObject { return s.obj }
+func (s *scanScreen) content() fyne.CanvasObject { return s.obj }
 
-func (s *ScanScreen) load() {}
+func (s *scanScreen) load() {}
 
-func (s *ScanScreen) runeTarget() fyne.Focusable {
+func (s *scanScreen) runeTarget() fyne.Focusable {
 	if s.panelOpen() {
 		return nil
 	}
 	return s.Entry
 }
 
-func (s *ScanScreen) actionKeys() map[fyne.KeyName]*Button {
-	return map[fyne.KeyName]*Button{fyne.KeyF6: s.ChooseQty, fyne.KeyF7: s.CreditButton, fyne.KeyF8: s.Reprint}
+func (s *scanScreen) actionKeys() map[fyne.KeyName]*button {
+	return map[fyne.KeyName]*button{fyne.KeyF6: s.ChooseQty, fyne.KeyF7: s.CreditButton, fyne.KeyF8: s.Reprint}
 }
 
 // escape closes an open panel, or clears the purchase; the scan screen stays.
-func (s *ScanScreen) escape() bool {
+func (s *scanScreen) escape() bool {
 	s.cancel()
 	return false
 }
 
-func (s *ScanScreen) lock() { s.reset() }
+func (s *scanScreen) lock() { s.reset() }

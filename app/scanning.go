@@ -14,17 +14,17 @@ import (
 	"github.com/skranke/skranke/scanner"
 )
 
-// ScanEntry is the scan field. A keyboard-wedge scanner types into it like a
+// scanEntry is the scan field. A keyboard-wedge scanner types into it like a
 // keyboard; the wedge tells a scan from a person typing by the timing of the
 // keys, and Enter submits either.
-type ScanEntry struct {
-	Entry
+type scanEntry struct {
+	entry
 	wedge  *scanner.Wedge
 	submit func(text string, scanned bool)
 }
 
-func newScanEntry(keys keyHandler, submit func(string, bool)) *ScanEntry {
-	e := &ScanEntry{wedge: scanner.NewWedge(scanner.WedgeOptions{}), submit: submit}
+func newScanEntry(keys keyHandler, submit func(string, bool)) *scanEntry {
+	e := &scanEntry{wedge: scanner.NewWedge(scanner.WedgeOptions{}), submit: submit}
 	e.keys = keys
 	e.ExtendBaseWidget(e)
 	e.Wrapping = fyne.TextWrapOff
@@ -33,18 +33,18 @@ func newScanEntry(keys keyHandler, submit func(string, bool)) *ScanEntry {
 }
 
 // TypedRune implements fyne.Focusable.
-func (e *ScanEntry) TypedRune(r rune) {
+func (e *scanEntry) TypedRune(r rune) {
 	e.wedge.Key(r, time.Now())
-	e.Entry.TypedRune(r)
+	e.entry.TypedRune(r)
 }
 
 // AcceptsTab implements fyne.Tabbable: scanners set to end codes with Tab
 // send it right after the code, and it must submit rather than move the
 // focus. On an empty field Tab moves the focus as usual.
-func (e *ScanEntry) AcceptsTab() bool { return e.wedge.Len() > 0 }
+func (e *scanEntry) AcceptsTab() bool { return e.wedge.Len() > 0 }
 
 // TypedKey implements fyne.Focusable: Enter submits what was typed or scanned.
-func (e *ScanEntry) TypedKey(ev *fyne.KeyEvent) {
+func (e *scanEntry) TypedKey(ev *fyne.KeyEvent) {
 	switch ev.Name {
 	case fyne.KeyReturn, fyne.KeyEnter, fyne.KeyTab:
 		e.keys.touch()
@@ -62,7 +62,7 @@ func (e *ScanEntry) TypedKey(ev *fyne.KeyEvent) {
 		e.wedge.Reset()
 		e.SetText("")
 	}
-	e.Entry.TypedKey(ev)
+	e.entry.TypedKey(ev)
 }
 
 // hasSource reports whether src is one of the scanners in use.
@@ -89,9 +89,9 @@ func newPipeline(cfg config.Config) *scanner.Pipeline {
 	return scanner.NewPipeline(opts)
 }
 
-// Submit feeds a reading from a source, as a hardware scanner does. Call it
+// submit feeds a reading from a source, as a hardware scanner does. Call it
 // on the UI goroutine.
-func (d *Desk) Submit(raw, source string) { d.handleReading(raw, source) }
+func (d *Desk) submit(raw, source string) { d.handleReading(raw, source) }
 
 // handleEntry handles text submitted in a scan field. Its source tells the
 // pipeline whether a scanner typed it through the keyboard layout (and it
@@ -104,11 +104,11 @@ func (d *Desk) handleEntry(text string, scanned bool) {
 // handleReading runs a reading through the pipeline and shows what it is.
 func (d *Desk) handleReading(raw, source string) {
 	if d.loggedOn == nil {
-		d.Login.Error.SetText(tr("login.first", "Log in before scanning."))
+		d.login.Error.SetText(tr("login.first", "Log in before scanning."))
 		return
 	}
 	d.touch()
-	if d.Scan.pending != nil {
+	if d.scan.pending != nil {
 		d.sayErr(tr("scan.finish_sign", "Finish or cancel the signature before the next scan."))
 		return
 	}
@@ -125,28 +125,28 @@ func (d *Desk) handleReading(raw, source string) {
 		return
 	case errors.As(err, &inv):
 		slog.Info("invalid scan", "raw", raw, "reason", inv.Reason, "source", source)
-		d.Show(ScreenScan)
-		d.Scan.showInvalid(raw, invalidReason(inv))
+		d.showScreen(idScan)
+		d.scan.showInvalid(raw, invalidReason(inv))
 		return
 	case err != nil:
-		d.Show(ScreenScan)
-		d.Scan.showInvalid(raw, err.Error())
+		d.showScreen(idScan)
+		d.scan.showInvalid(raw, err.Error())
 		return
 	}
 	slog.Info("scan", "code", sc.Code, "class", sc.Class.String(), "source", source)
 	switch sc.Class {
 	case scanner.GiftCardCode:
-		d.Show(ScreenCards)
-		d.Cards.Lookup(sc.Code)
+		d.showScreen(idCards)
+		d.cards.Lookup(sc.Code)
 	case scanner.Reference:
-		d.Show(ScreenScan)
-		d.Scan.Lookup(sc.Code, raw)
+		d.showScreen(idScan)
+		d.scan.Lookup(sc.Code, raw)
 	case scanner.EAN13:
-		d.Show(ScreenScan)
-		d.Scan.showInvalid(raw, tr("scan.ean", "this is a product barcode, not a receipt"))
+		d.showScreen(idScan)
+		d.scan.showInvalid(raw, tr("scan.ean", "this is a product barcode, not a receipt"))
 	default:
-		d.Show(ScreenScan)
-		d.Scan.showInvalid(raw, tr("scan.not_ours", "not a Skranke receipt or gift card code"))
+		d.showScreen(idScan)
+		d.scan.showInvalid(raw, tr("scan.not_ours", "not a Skranke receipt or gift card code"))
 	}
 }
 
@@ -183,7 +183,7 @@ func (d *Desk) watchSource(src scanner.Source) {
 				}
 				d.do(func() {
 					if d.hasSource(src) { // Not one replaced in Settings, closing down.
-						d.Status.scannerStatus(st)
+						d.status.scannerStatus(st)
 					}
 				})
 			}
@@ -230,7 +230,7 @@ type reader interface {
 
 // scanGuard wraps a number field's Enter handler: a scanned code goes to
 // the scan pipeline instead, and the field is cleared of it.
-func scanGuard(rd reader, e *Entry, next func()) func(string) {
+func scanGuard(rd reader, e *entry, next func()) func(string) {
 	return func(text string) {
 		if looksLikeCode(text) {
 			e.SetText("")

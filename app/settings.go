@@ -18,40 +18,40 @@ import (
 	"github.com/skranke/skranke/scanner"
 )
 
-// SettingsScreen edits the desk's Config (managers only).
-type SettingsScreen struct {
-	ShopURL   *Entry
-	DeskToken *Entry
-	Centre    *Entry
+// settingsScreen edits the desk's Config (managers only).
+type settingsScreen struct {
+	ShopURL   *entry
+	DeskToken *entry
+	Centre    *entry
 
 	ScannerSource *widget.Select // Keyboard wedge, serial or HID.
 	ScannerPort   *widget.SelectEntry
 	ScannerDevice *widget.SelectEntry
 	KeyboardHost  *widget.Select
-	RefreshPorts  *Button
+	RefreshPorts  *button
 	// ScannerPrefix is what the scanner is programmed to send before each
 	// code; it is stripped.
-	ScannerPrefix *Entry
+	ScannerPrefix *entry
 	// ScannerSuffix is the end-of-code character the scanner sends, one
 	// of scannerSuffixes.
 	ScannerSuffix *widget.Select
-	// ScannerBaud is the serial scanner's speed, one of ScannerBauds.
+	// ScannerBaud is the serial scanner's speed, one of scannerBauds.
 	ScannerBaud *widget.Select
 
 	PrinterProfile   *widget.Select
 	PrinterTransport *widget.Select
-	PrinterAddress   *Entry
+	PrinterAddress   *entry
 
 	NoteHeader *widget.Entry
 	NoteFooter *widget.Entry
 	Language   *widget.Select
-	IdleLock   *Entry
+	IdleLock   *entry
 	Training   *widget.Check
 	// TrainingShopURL and TrainingToken are the sandbox shop of training mode.
-	TrainingShopURL *Entry
-	TrainingToken   *Entry
+	TrainingShopURL *entry
+	TrainingToken   *entry
 
-	Save *Button
+	Save *button
 
 	sh       shell
 	host     settingsHost
@@ -75,9 +75,9 @@ func suffixNames() []string {
 	}
 }
 
-// ScannerBauds are the serial speeds offered for a scanner; 9600 is what
+// scannerBauds are the serial speeds offered for a scanner; 9600 is what
 // most scanners ship with.
-var ScannerBauds = []int{1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200}
+var scannerBauds = []int{1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200}
 
 // defaultBaud is the speed used when the configuration names none.
 const defaultBaud = 9600
@@ -119,8 +119,8 @@ type settingsHost interface {
 	closeSetup()
 }
 
-func newSettingsScreen(sh shell, host settingsHost, savePath string) *SettingsScreen {
-	s := &SettingsScreen{sh: sh, host: host, savePath: savePath, profiles: printer.Profiles()}
+func newSettingsScreen(sh shell, host settingsHost, savePath string) *settingsScreen {
+	s := &settingsScreen{sh: sh, host: host, savePath: savePath, profiles: printer.Profiles()}
 	s.ShopURL = newEntry(sh, "https://shop.example.no")
 	s.DeskToken = newEntry(sh, tr("settings.token_hint", "Desk token from the shop's admin"))
 	s.DeskToken.Password = true
@@ -143,8 +143,8 @@ func newSettingsScreen(sh shell, host settingsHost, savePath string) *SettingsSc
 	s.ScannerPrefix = newEntry(sh, tr("settings.prefix_hint", "Empty unless the scanner is set to send one"))
 	s.ScannerSuffix = widget.NewSelect(suffixNames(), nil)
 	s.suffixes = slices.Clone(scannerSuffixes)
-	bauds := make([]string, len(ScannerBauds))
-	for i, b := range ScannerBauds {
+	bauds := make([]string, len(scannerBauds))
+	for i, b := range scannerBauds {
 		bauds[i] = strconv.Itoa(b)
 	}
 	s.ScannerBaud = widget.NewSelect(bauds, nil)
@@ -203,7 +203,7 @@ func newSettingsScreen(sh shell, host settingsHost, savePath string) *SettingsSc
 }
 
 // load fills the form from the settings in force.
-func (s *SettingsScreen) load() {
+func (s *settingsScreen) load() {
 	c := s.host.configInForce()
 	s.ShopURL.SetText(c.ShopURL)
 	s.DeskToken.SetText(c.DeskToken)
@@ -215,7 +215,7 @@ func (s *SettingsScreen) load() {
 	if baud == 0 {
 		baud = defaultBaud
 	}
-	if i := slices.Index(ScannerBauds, baud); i >= 0 {
+	if i := slices.Index(scannerBauds, baud); i >= 0 {
 		s.ScannerBaud.SetSelectedIndex(i)
 	} else {
 		// A speed set by hand in the file: keep it on offer.
@@ -277,7 +277,7 @@ func joinTarget(transport, addr string) string {
 }
 
 // findDevices lists serial ports and HID devices in the background.
-func (s *SettingsScreen) findDevices() {
+func (s *settingsScreen) findDevices() {
 	s.sh.async(func(ctx context.Context) func() {
 		ports, hids := listScannerDevices()
 		return func() {
@@ -288,7 +288,7 @@ func (s *SettingsScreen) findDevices() {
 }
 
 // Collect returns the Config the form describes, or an error message.
-func (s *SettingsScreen) Collect() (config.Config, string) {
+func (s *settingsScreen) Collect() (config.Config, string) {
 	c := s.host.configInForce()
 	u, err := url.Parse(strings.TrimSpace(s.ShopURL.Text))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -351,7 +351,7 @@ func (s *SettingsScreen) Collect() (config.Config, string) {
 	return c, ""
 }
 
-func (s *SettingsScreen) save() {
+func (s *settingsScreen) save() {
 	if !isManager(s.sh.currentStaff()) && !s.host.inSetup() {
 		s.sh.sayErr(tr("err.manager_only", "Only a manager can open this screen."))
 		return
@@ -412,16 +412,16 @@ func shopChanged(a, b config.Config) bool {
 	return au != bu || at != bt
 }
 
-func (s *SettingsScreen) content() fyne.CanvasObject { return s.obj }
+func (s *settingsScreen) content() fyne.CanvasObject { return s.obj }
 
-func (s *SettingsScreen) focusTarget() fyne.Focusable { return s.ShopURL }
+func (s *settingsScreen) focusTarget() fyne.Focusable { return s.ShopURL }
 
-func (s *SettingsScreen) runeTarget() fyne.Focusable { return nil }
+func (s *settingsScreen) runeTarget() fyne.Focusable { return nil }
 
-func (s *SettingsScreen) actionKeys() map[fyne.KeyName]*Button {
-	return map[fyne.KeyName]*Button{fyne.KeyF6: s.Save}
+func (s *settingsScreen) actionKeys() map[fyne.KeyName]*button {
+	return map[fyne.KeyName]*button{fyne.KeyF6: s.Save}
 }
 
-func (s *SettingsScreen) escape() bool { return true }
+func (s *settingsScreen) escape() bool { return true }
 
-func (s *SettingsScreen) lock() {}
+func (s *settingsScreen) lock() {}

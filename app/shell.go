@@ -11,9 +11,9 @@ import (
 	desksync "github.com/skranke/skranke/sync"
 )
 
-// Busy reports whether background work started by the UI is still running.
+// isBusy reports whether background work started by the UI is still running.
 // Tests poll it; once it is false every widget update of that work is done.
-func (d *Desk) Busy() bool { return d.busy.Load() > 0 }
+func (d *Desk) isBusy() bool { return d.busy.Load() > 0 }
 
 // async runs work off the UI goroutine with a deadline; the func it returns,
 // if any, runs on the UI goroutine afterwards.
@@ -30,10 +30,10 @@ func (d *Desk) async(work func(ctx context.Context) func()) {
 	}()
 }
 
-// do runs fn on the UI goroutine, or, with Services.ManualUI, queues it
-// for RunPending.
+// do runs fn on the UI goroutine, or, with Services.manualUI, queues it
+// for runPending.
 func (d *Desk) do(fn func()) {
-	if d.svc.ManualUI {
+	if d.svc.manualUI {
 		d.qmu.Lock()
 		d.queue = append(d.queue, fn)
 		d.qmu.Unlock()
@@ -44,7 +44,7 @@ func (d *Desk) do(fn func()) {
 
 // doAndWait is do, returning when fn has run (or the desk closed).
 func (d *Desk) doAndWait(fn func()) {
-	if !d.svc.ManualUI {
+	if !d.svc.manualUI {
 		fyne.DoAndWait(fn)
 		return
 	}
@@ -59,11 +59,11 @@ func (d *Desk) doAndWait(fn func()) {
 	}
 }
 
-// RunPending runs the UI updates that background work queued, on the
+// runPending runs the UI updates that background work queued, on the
 // caller's goroutine, and reports how many ran. It is for tests, which set
-// Services.ManualUI: fyne's test driver would otherwise run updates on
+// Services.manualUI: fyne's test driver would otherwise run updates on
 // whatever goroutine finished the work, racing with the test.
-func (d *Desk) RunPending() int {
+func (d *Desk) runPending() int {
 	n := 0
 	for {
 		d.qmu.Lock()
@@ -93,7 +93,7 @@ func (d *Desk) sayErr(text string) {
 }
 
 func (d *Desk) setMessage(text string, bg color.Color) {
-	d.Message.SetText(text)
+	d.message.SetText(text)
 	d.msgBg.FillColor = bg
 	d.msgBg.Refresh()
 }
@@ -110,8 +110,8 @@ func (d *Desk) await(w waiter) {
 	d.checkWaiters()
 }
 
-// Waiting reports how many follow-ups wait for the sync.
-func (d *Desk) Waiting() int { return len(d.waiters) }
+// waiting reports how many follow-ups wait for the sync.
+func (d *Desk) waiting() int { return len(d.waiters) }
 
 func (d *Desk) checkWaiters() {
 	if len(d.waiters) == 0 {
@@ -186,10 +186,10 @@ func (d *Desk) currentStaff() *desksync.Staff { return d.loggedOn }
 
 func (d *Desk) now() time.Time { return d.clock() }
 
-func (d *Desk) sayFirst(text string) { d.Message.SetText(text + " " + d.Message.Text) }
+func (d *Desk) sayFirst(text string) { d.message.SetText(text + " " + d.message.Text) }
 
 func (d *Desk) tapped(b fyne.Focusable) {
-	if c := d.Window.Canvas(); c != nil {
+	if c := d.window.Canvas(); c != nil {
 		if f := c.Focused(); f == nil || f == b {
 			d.focusDefault()
 		}

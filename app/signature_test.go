@@ -13,7 +13,7 @@ import (
 
 func TestSignaturePad(t *testing.T) {
 	test.NewTempApp(t)
-	p := NewSignaturePad()
+	p := newSignaturePad()
 	p.Resize(fyne.NewSize(600, 200))
 	assert.True(t, p.Empty(), "a new pad is blank")
 
@@ -33,7 +33,7 @@ func TestSignaturePad(t *testing.T) {
 	img, err := png.Decode(bytes.NewReader(b))
 	require.NoError(t, err)
 	// Cropped to the ink: the strokes span x 0..400 of a 600 wide pad.
-	assert.Less(t, img.Bounds().Dx(), SignatureWidth)
+	assert.Less(t, img.Bounds().Dx(), signatureWidth)
 	dark := 0
 	for y := img.Bounds().Min.Y; y < img.Bounds().Max.Y; y++ {
 		for x := img.Bounds().Min.X; x < img.Bounds().Max.X; x++ {

@@ -8,7 +8,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 )
 
-func (s *ScanScreen) acceptSignature() {
+func (s *scanScreen) acceptSignature() {
 	if s.pending == nil {
 		return
 	}
@@ -28,8 +28,8 @@ func (s *ScanScreen) acceptSignature() {
 
 // newSignPanel builds the signature panel: the pad the buyer signs on and
 // its buttons.
-func (s *ScanScreen) newSignPanel() fyne.CanvasObject {
-	s.Pad = NewSignaturePad()
+func (s *scanScreen) newSignPanel() fyne.CanvasObject {
+	s.Pad = newSignaturePad()
 	s.Pad.onKey = func(ev *fyne.KeyEvent) {
 		s.sh.touch()
 		if s.sh.globalKey(ev) {

@@ -15,7 +15,7 @@ import (
 // has them even offline. When it does not, they print by themselves as soon
 // as the sync brings them, which is what staff expect of a card that the
 // customer has paid for: no one has to remember to come back to it.
-func (s *ScanScreen) printSoldCards(code string, skip, n int) {
+func (s *scanScreen) printSoldCards(code string, skip, n int) {
 	find := func(ctx context.Context) ([]desksync.Card, error) {
 		cards, err := s.svc.CardsOfPurchase(ctx, code)
 		if err != nil {

@@ -17,20 +17,20 @@ import (
 	desksync "github.com/skranke/skranke/sync"
 )
 
-// StatusScreen shows the connection, the outbox, the conflicts the shop
+// statusScreen shows the connection, the outbox, the conflicts the shop
 // refused (managers resolve them), and the scanner and printer.
-type StatusScreen struct {
+type statusScreen struct {
 	Online   *canvas.Text
 	LastSync *widget.Label
 	Outbox   *widget.Label
-	SyncNow  *Button
+	SyncNow  *button
 	// Conflicts has a row per refused action, by ID (managers only).
-	Conflicts     map[int64]*ConflictRow
+	Conflicts     map[int64]*conflictRow
 	conflictBox   *fyne.Container
 	Scanner       *widget.Label
 	Printer       *widget.Label
-	CheckPrinter  *Button
-	TestPrint     *Button
+	CheckPrinter  *button
+	TestPrint     *button
 	scannerStates map[string]scanner.DeviceStatus
 
 	sh    shell
@@ -42,12 +42,12 @@ type StatusScreen struct {
 	obj    fyne.CanvasObject
 }
 
-// ConflictRow is one refused action with the buttons that resolve it.
-type ConflictRow struct {
+// conflictRow is one refused action with the buttons that resolve it.
+type conflictRow struct {
 	Conflict desksync.OutboxConflict
-	Retry    *Button
-	Reason   *Entry // Why it is discarded; required.
-	Discard  *Button
+	Retry    *button
+	Reason   *entry // Why it is discarded; required.
+	Discard  *button
 }
 
 // statusService is what the status screen asks of the desk's sync.
@@ -58,8 +58,8 @@ type statusService interface {
 	Discard(ctx context.Context, id int64, reason string, staff desksync.Staff) error
 }
 
-func newStatusScreen(sh shell, svc statusService, paper printing, toScan func() fyne.Focusable) *StatusScreen {
-	s := &StatusScreen{sh: sh, svc: svc, paper: paper, toScan: toScan, Conflicts: map[int64]*ConflictRow{}, scannerStates: map[string]scanner.DeviceStatus{}}
+func newStatusScreen(sh shell, svc statusService, paper printing, toScan func() fyne.Focusable) *statusScreen {
+	s := &statusScreen{sh: sh, svc: svc, paper: paper, toScan: toScan, Conflicts: map[int64]*conflictRow{}, scannerStates: map[string]scanner.DeviceStatus{}}
 	s.Online = bigText(40, true)
 	s.LastSync = rowLabel("")
 	s.Outbox = widget.NewLabel("")
@@ -89,7 +89,7 @@ func newStatusScreen(sh shell, svc statusService, paper printing, toScan func() 
 }
 
 // show updates the connection part from st.
-func (s *StatusScreen) show(st desksync.Status) {
+func (s *statusScreen) show(st desksync.Status) {
 	s.last = st
 	if st.Online {
 		s.Online.Text = tr("status.online_big", "ONLINE")
@@ -112,11 +112,11 @@ func (s *StatusScreen) show(st desksync.Status) {
 }
 
 // load refreshes the conflicts and the printer state.
-func (s *StatusScreen) load() {
+func (s *statusScreen) load() {
 	s.show(s.last)
 	s.showPrinter("")
 	s.conflictBox.RemoveAll()
-	s.Conflicts = map[int64]*ConflictRow{}
+	s.Conflicts = map[int64]*conflictRow{}
 	if !isManager(s.sh.currentStaff()) {
 		s.conflictBox.Add(rowLabel(tr("status.conflicts_manager", "A manager logs in to see and resolve refused actions.")))
 		return
@@ -133,15 +133,15 @@ func (s *StatusScreen) load() {
 	})
 }
 
-func (s *StatusScreen) setConflicts(cs []desksync.OutboxConflict) {
+func (s *statusScreen) setConflicts(cs []desksync.OutboxConflict) {
 	s.conflictBox.RemoveAll()
-	s.Conflicts = map[int64]*ConflictRow{}
+	s.Conflicts = map[int64]*conflictRow{}
 	if len(cs) == 0 {
 		s.conflictBox.Add(rowLabel(tr("status.no_conflicts", "None. Everything was accepted.")))
 		return
 	}
 	for _, c := range cs {
-		row := &ConflictRow{Conflict: c}
+		row := &conflictRow{Conflict: c}
 		row.Retry = newButton(s.sh, tr("status.retry", "Retry"), theme.ViewRefreshIcon(), func() { s.retry(row) })
 		row.Reason = newEntry(s.sh, tr("status.discard_reason", "Why discard? (required)"))
 		row.Reason.OnSubmitted = func(string) { s.discard(row) }
@@ -155,7 +155,7 @@ func (s *StatusScreen) setConflicts(cs []desksync.OutboxConflict) {
 	}
 }
 
-func (s *StatusScreen) retry(row *ConflictRow) {
+func (s *statusScreen) retry(row *conflictRow) {
 	if !isManager(s.sh.currentStaff()) {
 		return
 	}
@@ -175,7 +175,7 @@ func (s *StatusScreen) retry(row *ConflictRow) {
 	})
 }
 
-func (s *StatusScreen) discard(row *ConflictRow) {
+func (s *statusScreen) discard(row *conflictRow) {
 	reason := strings.TrimSpace(row.Reason.Text)
 	if reason == "" {
 		s.sh.sayErr(tr("status.need_reason", "Write why the action is discarded."))
@@ -201,7 +201,7 @@ func (s *StatusScreen) discard(row *ConflictRow) {
 }
 
 // scannerStatus records a hardware scanner's state change.
-func (s *StatusScreen) scannerStatus(st scanner.DeviceStatus) {
+func (s *statusScreen) scannerStatus(st scanner.DeviceStatus) {
 	s.scannerStates[st.Source] = st
 	slog.Info("scanner status", "source", st.Source, "state", st.State.String(), "err", st.Err)
 	if st.State != scanner.Connected && s.sh.currentStaff() != nil {
@@ -211,12 +211,12 @@ func (s *StatusScreen) scannerStatus(st scanner.DeviceStatus) {
 }
 
 // resetScanners forgets the states of scanners that were replaced.
-func (s *StatusScreen) resetScanners() {
+func (s *statusScreen) resetScanners() {
 	s.scannerStates = map[string]scanner.DeviceStatus{}
 	s.showScanner()
 }
 
-func (s *StatusScreen) showScanner() {
+func (s *statusScreen) showScanner() {
 	lines := []string{tr("status.wedge", "Keyboard and keyboard-wedge scanners: always ready in the scan field.")}
 	keys := make([]string, 0, len(s.scannerStates))
 	for k := range s.scannerStates {
@@ -242,7 +242,7 @@ func (s *StatusScreen) showScanner() {
 }
 
 // showPrinter shows the printer's settings and, if known, its state.
-func (s *StatusScreen) showPrinter(state string) {
+func (s *statusScreen) showPrinter(state string) {
 	p := s.paper.printerInUse()
 	if p == nil {
 		s.Printer.SetText(tr("status.no_printer", "Printer: none set up (Settings, F5)."))
@@ -255,7 +255,7 @@ func (s *StatusScreen) showPrinter(state string) {
 	s.Printer.SetText(text)
 }
 
-func (s *StatusScreen) checkPrinter() {
+func (s *statusScreen) checkPrinter() {
 	p := s.paper.printerInUse()
 	if p == nil {
 		s.showPrinter("")
@@ -293,7 +293,7 @@ func (s *StatusScreen) checkPrinter() {
 }
 
 // testPrint prints the printer's test page.
-func (s *StatusScreen) testPrint() {
+func (s *statusScreen) testPrint() {
 	p := s.paper.printerInUse()
 	if p == nil {
 		s.sh.sayErr(tr("print.none_test", "No printer is set up. A manager chooses one in Settings (F5)."))
@@ -302,18 +302,18 @@ func (s *StatusScreen) testPrint() {
 	s.paper.print(tr("print.test", "test page"), printer.TestPage(p.Profile()))
 }
 
-func (s *StatusScreen) content() fyne.CanvasObject { return s.obj }
+func (s *statusScreen) content() fyne.CanvasObject { return s.obj }
 
 // focusTarget is nil: nothing on the status screen takes text.
-func (s *StatusScreen) focusTarget() fyne.Focusable { return nil }
+func (s *statusScreen) focusTarget() fyne.Focusable { return nil }
 
 // runeTarget is the scan screen's field: a scan means the next customer.
-func (s *StatusScreen) runeTarget() fyne.Focusable { return s.toScan() }
+func (s *statusScreen) runeTarget() fyne.Focusable { return s.toScan() }
 
-func (s *StatusScreen) actionKeys() map[fyne.KeyName]*Button {
-	return map[fyne.KeyName]*Button{fyne.KeyF6: s.SyncNow, fyne.KeyF8: s.TestPrint}
+func (s *statusScreen) actionKeys() map[fyne.KeyName]*button {
+	return map[fyne.KeyName]*button{fyne.KeyF6: s.SyncNow, fyne.KeyF8: s.TestPrint}
 }
 
-func (s *StatusScreen) escape() bool { return true }
+func (s *statusScreen) escape() bool { return true }
 
-func (s *StatusScreen) lock() {}
+func (s *statusScreen) lock() {}

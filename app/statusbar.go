@@ -31,38 +31,38 @@ func (d *Desk) applyStatus(st desksync.Status) {
 	prev := d.lastStatus
 	d.lastStatus = st
 	if st.Online {
-		d.Online.Text = tr("status.online", "Online")
-		d.Online.Color = colOK
+		d.online.Text = tr("status.online", "Online")
+		d.online.Color = colOK
 		d.onlineDot.FillColor = colOK
 	} else {
-		d.Online.Text = tr("status.offline", "Offline")
+		d.online.Text = tr("status.offline", "Offline")
 		if !st.LastSync.IsZero() {
-			d.Online.Text += " · " + tr("status.synced_ago", "synced {{.Age}} ago", m{"Age": fmtAge(d.now(), st.LastSync)})
+			d.online.Text += " · " + tr("status.synced_ago", "synced {{.Age}} ago", m{"Age": fmtAge(d.now(), st.LastSync)})
 		}
-		d.Online.Color = colBad
+		d.online.Color = colBad
 		d.onlineDot.FillColor = colBad
 	}
 	if st.Pending > 0 {
-		d.Online.Text += " · " + tr("status.pending_short", "{{.N}} waiting", m{"N": st.Pending})
+		d.online.Text += " · " + tr("status.pending_short", "{{.N}} waiting", m{"N": st.Pending})
 	}
 	if st.Conflicts > 0 {
-		d.Online.Text += " · " + tr("status.conflicts_short", "{{.N}} refused", m{"N": st.Conflicts})
+		d.online.Text += " · " + tr("status.conflicts_short", "{{.N}} refused", m{"N": st.Conflicts})
 	}
-	if st.Conflicts != prev.Conflicts && d.loggedOn != nil && d.screen == ScreenStatus && d.Status != nil {
-		d.Status.load() // Keep the conflicts list current while a manager looks at it.
+	if st.Conflicts != prev.Conflicts && d.loggedOn != nil && d.screen == idStatus && d.status != nil {
+		d.status.load() // Keep the conflicts list current while a manager looks at it.
 	}
-	d.Online.Refresh()
+	d.online.Refresh()
 	d.onlineDot.Refresh()
 	if st.Online && !prev.Online { // Back online: fetch what an offline start could not.
-		if d.Login != nil && len(d.Login.staff) == 0 && !d.Login.loading {
-			d.Login.reload()
+		if d.login != nil && len(d.login.staff) == 0 && !d.login.loading {
+			d.login.reload()
 		}
 		if d.centre.ID == "" && !d.infoLoading {
 			d.loadDeskInfo()
 		}
 	}
-	if d.Status != nil {
-		d.Status.show(st) // The screen keeps it for when it is opened.
+	if d.status != nil {
+		d.status.show(st) // The screen keeps it for when it is opened.
 	}
 	d.checkWaiters()
 }

@@ -22,9 +22,9 @@ var (
 	colWhite    = color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0xff}
 )
 
-// Entry is a single-line entry that passes the desk's global keys (F-keys,
+// entry is a single-line entry that passes the desk's global keys (F-keys,
 // Esc) on instead of swallowing them, and records activity for the idle lock.
-type Entry struct {
+type entry struct {
 	widget.Entry
 	keys      keyHandler
 	onArrow   func(delta int) // Up and Down, where they choose from a list.
@@ -32,15 +32,15 @@ type Entry struct {
 }
 
 // FocusGained implements fyne.Focusable.
-func (e *Entry) FocusGained() {
+func (e *entry) FocusGained() {
 	e.Entry.FocusGained()
 	if e.selectAll && e.Text != "" {
 		e.TypedShortcut(&fyne.ShortcutSelectAll{})
 	}
 }
 
-func newEntry(keys keyHandler, placeholder string) *Entry {
-	e := &Entry{keys: keys}
+func newEntry(keys keyHandler, placeholder string) *entry {
+	e := &entry{keys: keys}
 	e.ExtendBaseWidget(e)
 	e.Wrapping = fyne.TextWrapOff
 	e.Scroll = container.ScrollNone
@@ -49,7 +49,7 @@ func newEntry(keys keyHandler, placeholder string) *Entry {
 }
 
 // TypedKey implements fyne.Focusable.
-func (e *Entry) TypedKey(ev *fyne.KeyEvent) {
+func (e *entry) TypedKey(ev *fyne.KeyEvent) {
 	e.keys.touch()
 	if e.keys.globalKey(ev) {
 		return
@@ -66,22 +66,22 @@ func (e *Entry) TypedKey(ev *fyne.KeyEvent) {
 }
 
 // TypedRune implements fyne.Focusable.
-func (e *Entry) TypedRune(r rune) {
+func (e *entry) TypedRune(r rune) {
 	e.keys.touch()
 	e.Entry.TypedRune(r)
 }
 
 // Submit acts as if Enter was pressed in the entry.
-func (e *Entry) Submit() { e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) }
+func (e *entry) Submit() { e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) }
 
-// Button is a button that passes global keys on when focused.
-type Button struct {
+// button is a button that passes global keys on when focused.
+type button struct {
 	widget.Button
 	keys keyHandler
 }
 
-func newButton(keys keyHandler, label string, icon fyne.Resource, tapped func()) *Button {
-	b := &Button{keys: keys}
+func newButton(keys keyHandler, label string, icon fyne.Resource, tapped func()) *button {
+	b := &button{keys: keys}
 	b.ExtendBaseWidget(b)
 	b.Text = label
 	b.Icon = icon
@@ -94,7 +94,7 @@ func newButton(keys keyHandler, label string, icon fyne.Resource, tapped func())
 }
 
 // TypedKey implements fyne.Focusable.
-func (b *Button) TypedKey(ev *fyne.KeyEvent) {
+func (b *button) TypedKey(ev *fyne.KeyEvent) {
 	b.keys.touch()
 	if b.keys.globalKey(ev) {
 		return

@@ -11,21 +11,21 @@ import (
 	desksync "github.com/skranke/skranke/sync"
 )
 
-// Screen names a main screen.
-type Screen int
+// screenID names a main screen.
+type screenID int
 
 // String names the screen in logs.
-func (s Screen) String() string {
+func (s screenID) String() string {
 	switch s {
-	case ScreenScan:
+	case idScan:
 		return "scan"
-	case ScreenCards:
+	case idCards:
 		return "cards"
-	case ScreenReport:
+	case idReport:
 		return "report"
-	case ScreenStatus:
+	case idStatus:
 		return "status"
-	case ScreenSettings:
+	case idSettings:
 		return "settings"
 	}
 	return fmt.Sprintf("screen(%d)", int(s))
@@ -33,18 +33,18 @@ func (s Screen) String() string {
 
 // The main screens, in F-key order.
 const (
-	ScreenScan Screen = iota
-	ScreenCards
-	ScreenReport
-	ScreenStatus
-	ScreenSettings
+	idScan screenID = iota
+	idCards
+	idReport
+	idStatus
+	idSettings
 )
 
 // deskRune and deskKey hand a key typed in another of the desk's windows
 // (the print preview) to the desk window, as if typed there: a scanner
 // types into whichever window has the focus, and no scan may be lost.
 func (d *Desk) deskRune(r rune) {
-	c := d.Window.Canvas()
+	c := d.window.Canvas()
 	if f := c.Focused(); f != nil {
 		d.touch()
 		f.TypedRune(r)
@@ -54,7 +54,7 @@ func (d *Desk) deskRune(r rune) {
 }
 
 func (d *Desk) deskKey(ev *fyne.KeyEvent) {
-	c := d.Window.Canvas()
+	c := d.window.Canvas()
 	if f := c.Focused(); f != nil {
 		f.TypedKey(ev)
 		return
@@ -83,7 +83,7 @@ type screen interface {
 	runeTarget() fyne.Focusable
 	// actionKeys maps F6 (the second action), F7 (credit) and F8 (print)
 	// to the screen's buttons, so that every workflow works from the keyboard.
-	actionKeys() map[fyne.KeyName]*Button
+	actionKeys() map[fyne.KeyName]*button
 	// escape cancels what is open and reports whether the window goes
 	// back to scanning.
 	escape() (back bool)
@@ -91,24 +91,24 @@ type screen interface {
 	lock()
 }
 
-// Show switches to screen s; managers only for the report and settings.
-func (d *Desk) Show(s Screen) {
+// showScreen switches to screen s; managers only for the report and settings.
+func (d *Desk) showScreen(s screenID) {
 	if d.loggedOn == nil {
 		return
 	}
 	d.setup = false
-	if (s == ScreenReport && !d.canReport()) || (s == ScreenSettings && !d.isManager()) {
+	if (s == idReport && !d.canReport()) || (s == idSettings && !d.isManager()) {
 		d.sayErr(tr("err.manager_only", "Only a manager can open this screen."))
 		s = d.screen
 	}
 	d.screen = s
-	d.Login.obj.Hide()
+	d.login.obj.Hide()
 	d.nav.Show()
 	for i, scr := range d.screens {
-		show(scr.content(), Screen(i) == s)
+		show(scr.content(), screenID(i) == s)
 	}
 	for i, b := range d.navButtons {
-		if i < len(d.screens) && Screen(i) == s {
+		if i < len(d.screens) && screenID(i) == s {
 			b.Importance = widget.HighImportance
 		} else {
 			b.Importance = widget.LowImportance
@@ -120,37 +120,37 @@ func (d *Desk) Show(s Screen) {
 	d.focusDefault()
 }
 
-// OpenSetup shows Settings without a login, for a desk that has never
+// openSetup shows Settings without a login, for a desk that has never
 // reached its shop: without the right address and token there is no staff
 // list to log in with. It does nothing once staff are known.
-func (d *Desk) OpenSetup() {
-	if d.loggedOn != nil || len(d.Login.staff) > 0 {
+func (d *Desk) openSetup() {
+	if d.loggedOn != nil || len(d.login.staff) > 0 {
 		return
 	}
 	slog.Info("first-time setup opened")
 	d.setup = true
-	d.Login.obj.Hide()
+	d.login.obj.Hide()
 	for i, scr := range d.screens {
-		show(scr.content(), Screen(i) == ScreenSettings)
+		show(scr.content(), screenID(i) == idSettings)
 	}
-	d.screen = ScreenSettings
-	d.screens[ScreenSettings].load()
-	d.focus(d.screens[ScreenSettings].focusTarget())
+	d.screen = idSettings
+	d.screens[idSettings].load()
+	d.focus(d.screens[idSettings].focusTarget())
 }
 
 // closeSetup leaves first-time setup for the login screen.
 func (d *Desk) closeSetup() {
 	d.setup = false
-	d.screen = ScreenScan
+	d.screen = idScan
 	d.showLogin()
 }
 
 // focusDefault puts the keyboard focus where the current screen expects the
 // next input: the scan field, as a rule.
 func (d *Desk) focusDefault() {
-	c := d.Window.Canvas()
+	c := d.window.Canvas()
 	if d.loggedOn == nil {
-		d.focus(d.Login.PIN)
+		d.focus(d.login.PIN)
 		return
 	}
 	if f := d.screens[d.screen].focusTarget(); f != nil {
@@ -178,19 +178,19 @@ func (d *Desk) globalKey(ev *fyne.KeyEvent) bool {
 	}
 	switch ev.Name {
 	case fyne.KeyF1:
-		d.Show(ScreenScan)
+		d.showScreen(idScan)
 	case fyne.KeyF2:
-		d.Show(ScreenCards)
+		d.showScreen(idCards)
 	case fyne.KeyF3:
-		d.Show(ScreenReport)
+		d.showScreen(idReport)
 	case fyne.KeyF4:
-		d.Show(ScreenStatus)
+		d.showScreen(idStatus)
 	case fyne.KeyF5:
-		d.Show(ScreenSettings)
+		d.showScreen(idSettings)
 	case fyne.KeyF6, fyne.KeyF7, fyne.KeyF8:
 		d.screenKey(ev.Name)
 	case fyne.KeyF12:
-		d.Lock()
+		d.lock()
 	case fyne.KeyEscape:
 		d.escape()
 	default:
@@ -211,7 +211,7 @@ func (d *Desk) screenKey(k fyne.KeyName) {
 // escape cancels what is open on the current screen and goes back to scanning.
 func (d *Desk) escape() {
 	if d.screens[d.screen].escape() {
-		d.Show(ScreenScan)
+		d.showScreen(idScan)
 	}
 	d.focusDefault()
 }
@@ -219,9 +219,9 @@ func (d *Desk) escape() {
 // touch records user activity for the idle lock.
 func (d *Desk) touch() { d.lastActivity.Store(d.now().UnixNano()) }
 
-// CheckIdle locks the desk if nobody has used it for the configured idle time
+// checkIdle locks the desk if nobody has used it for the configured idle time
 // as of now. The idle loop calls it; tests call it with a chosen time.
-func (d *Desk) CheckIdle(now time.Time) {
+func (d *Desk) checkIdle(now time.Time) {
 	mins := d.cfg.IdleLockMinutes
 	if mins <= 0 || d.loggedOn == nil {
 		return
@@ -229,7 +229,7 @@ func (d *Desk) CheckIdle(now time.Time) {
 	last := time.Unix(0, d.lastActivity.Load())
 	if now.Sub(last) >= time.Duration(mins)*time.Minute {
 		slog.Info("desk locked after idle time", "staff", d.loggedOn.ID, "minutes", mins)
-		d.Lock()
+		d.lock()
 	}
 }
 
@@ -241,24 +241,24 @@ func (d *Desk) idleLoop() {
 		case <-d.ctx.Done():
 			return
 		case <-t.C:
-			d.do(func() { d.CheckIdle(d.now()) })
+			d.do(func() { d.checkIdle(d.now()) })
 		}
 	}
 }
 
-// Lock logs the staff member out and shows the login screen.
-func (d *Desk) Lock() {
+// lock logs the staff member out and shows the login screen.
+func (d *Desk) lock() {
 	if d.loggedOn != nil {
 		slog.Info("staff logged out", "staff", d.loggedOn.ID)
 	}
 	d.loggedOn = nil
-	d.StaffName.SetText("")
+	d.staffName.SetText("")
 	for _, scr := range d.screens {
 		scr.lock()
 	}
 	d.showLogin()
-	if !d.Login.loading {
-		d.Login.reload() // Pick up staff added in the shop since.
+	if !d.login.loading {
+		d.login.reload() // Pick up staff added in the shop since.
 	}
 }
 
@@ -267,9 +267,9 @@ func (d *Desk) showLogin() {
 		scr.content().Hide()
 	}
 	d.nav.Hide()
-	d.Login.obj.Show()
-	d.Login.PIN.SetText("")
-	d.focus(d.Login.PIN)
+	d.login.obj.Show()
+	d.login.PIN.SetText("")
+	d.focus(d.login.PIN)
 }
 
 // loggedIn is called by the login screen on success.
@@ -277,9 +277,9 @@ func (d *Desk) loggedIn(s desksync.Staff) {
 	d.loggedOn = &s
 	d.touch()
 	slog.Info("staff logged in", "staff", s.ID, "role", s.Role)
-	d.StaffName.SetText(s.Name + " (" + roleName(s.Role) + ")")
+	d.staffName.SetText(s.Name + " (" + roleName(s.Role) + ")")
 	d.say(tr("login.welcome", "Logged in as {{.Name}}.", m{"Name": s.Name}))
-	d.Show(ScreenScan)
+	d.showScreen(idScan)
 }
 
 func roleName(r desksync.Role) string {
@@ -296,13 +296,13 @@ func roleName(r desksync.Role) string {
 // be in the canvas's tree of rendered objects yet; measuring the content
 // creates the renderers, and the second try finds it.
 func (d *Desk) focus(obj fyne.Focusable) {
-	c := d.Window.Canvas()
+	c := d.window.Canvas()
 	if obj == nil || c == nil {
 		return
 	}
 	c.Focus(obj)
 	if c.Focused() != obj {
-		d.Window.Content().MinSize()
+		d.window.Content().MinSize()
 		c.Focus(obj)
 	}
 }
