@@ -338,9 +338,6 @@ func (d *Desk) ShowAndRun() {
 	d.app.Run()
 }
 
-// currentScreen returns the screen shown.
-func (d *Desk) currentScreen() screenID { return d.screen }
-
 // setConfig replaces the settings in force (after Settings saved them) and
 // rebuilds the UI when the language changed.
 func (d *Desk) setConfig(cfg config.Config) {

@@ -89,10 +89,6 @@ func newPipeline(cfg config.Config) *scanner.Pipeline {
 	return scanner.NewPipeline(opts)
 }
 
-// submit feeds a reading from a source, as a hardware scanner does. Call it
-// on the UI goroutine.
-func (d *Desk) submit(raw, source string) { d.handleReading(raw, source) }
-
 // handleEntry handles text submitted in a scan field. Its source tells the
 // pipeline whether a scanner typed it through the keyboard layout (and it
 // may need repair) or a person did (and it must be taken as typed).

@@ -11,10 +11,6 @@ import (
 	desksync "github.com/skranke/skranke/sync"
 )
 
-// isBusy reports whether background work started by the UI is still running.
-// Tests poll it; once it is false every widget update of that work is done.
-func (d *Desk) isBusy() bool { return d.busy.Load() > 0 }
-
 // async runs work off the UI goroutine with a deadline; the func it returns,
 // if any, runs on the UI goroutine afterwards.
 func (d *Desk) async(work func(ctx context.Context) func()) {
@@ -59,27 +55,6 @@ func (d *Desk) doAndWait(fn func()) {
 	}
 }
 
-// runPending runs the UI updates that background work queued, on the
-// caller's goroutine, and reports how many ran. It is for tests, which set
-// Services.manualUI: fyne's test driver would otherwise run updates on
-// whatever goroutine finished the work, racing with the test.
-func (d *Desk) runPending() int {
-	n := 0
-	for {
-		d.qmu.Lock()
-		q := d.queue
-		d.queue = nil
-		d.qmu.Unlock()
-		if len(q) == 0 {
-			return n
-		}
-		for _, fn := range q {
-			fn()
-			n++
-		}
-	}
-}
-
 // say shows an informational message in the message bar.
 func (d *Desk) say(text string) { d.setMessage(text, theme.Color(theme.ColorNameBackground)) }
 
@@ -109,9 +84,6 @@ func (d *Desk) await(w waiter) {
 	d.waiters = append(d.waiters, w)
 	d.checkWaiters()
 }
-
-// waiting reports how many follow-ups wait for the sync.
-func (d *Desk) waiting() int { return len(d.waiters) }
 
 func (d *Desk) checkWaiters() {
 	if len(d.waiters) == 0 {
