@@ -210,12 +210,12 @@ func (d *Desk) build() {
 	d.screens = []screen{d.scan, d.cards, d.report, d.status, d.settings} // In screenID order.
 
 	d.navButtons = []*button{
-		newButton(d, tr("nav.scan", "F1 Scan"), theme.SearchIcon(), func() { d.showScreen(idScan) }),
-		newButton(d, tr("nav.cards", "F2 Gift cards"), theme.AccountIcon(), func() { d.showScreen(idCards) }),
-		newButton(d, tr("nav.report", "F3 Daily report"), theme.DocumentIcon(), func() { d.showScreen(idReport) }),
-		newButton(d, tr("nav.status", "F4 Status"), theme.InfoIcon(), func() { d.showScreen(idStatus) }),
-		newButton(d, tr("nav.settings", "F5 Settings"), theme.SettingsIcon(), func() { d.showScreen(idSettings) }),
-		newButton(d, tr("nav.lock", "F12 Lock"), theme.LogoutIcon(), func() { d.lock() }),
+		newButton(d, label("nav.scan"), theme.SearchIcon(), func() { d.showScreen(idScan) }),
+		newButton(d, label("nav.cards"), theme.AccountIcon(), func() { d.showScreen(idCards) }),
+		newButton(d, label("nav.report"), theme.DocumentIcon(), func() { d.showScreen(idReport) }),
+		newButton(d, label("nav.status"), theme.InfoIcon(), func() { d.showScreen(idStatus) }),
+		newButton(d, label("nav.settings"), theme.SettingsIcon(), func() { d.showScreen(idSettings) }),
+		newButton(d, label("nav.lock"), theme.LogoutIcon(), func() { d.lock() }),
 	}
 	navObjs := make([]fyne.CanvasObject, len(d.navButtons))
 	for i, b := range d.navButtons {
@@ -231,7 +231,7 @@ func (d *Desk) build() {
 		d.centreName,
 	)
 	trainingBar := newBanner(20)
-	trainingBar.set(tr("training.banner", "TRAINING MODE – sandbox shop, prints are marked TRAINING"), colTraining)
+	trainingBar.set(label("training.banner"), colTraining)
 	d.training = trainingBar.obj
 	if !d.cfg.Training {
 		d.training.Hide()

@@ -70,7 +70,7 @@ func newCardScreen(sh shell, svc cardService, paper printing, rd reader) *cardSc
 		}
 		rd.handleEntry(text, scanned)
 	})
-	c.Entry.SetPlaceHolder(tr("cards.placeholder", "Scan or type the gift card code"))
+	c.Entry.SetPlaceHolder(label("cards.placeholder"))
 	c.banner = newBanner(36)
 	c.State = c.banner.Text
 	c.Balance = bigText(56, true)
@@ -84,20 +84,20 @@ func newCardScreen(sh shell, svc cardService, paper printing, rd reader) *cardSc
 	c.Detail = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
 	c.Detail.Wrapping = fyne.TextWrapWord
 	c.Chain = container.NewVBox()
-	c.Amount = newEntry(sh, tr("cards.amount", "Amount to use, e.g. 250"))
+	c.Amount = newEntry(sh, label("cards.amount"))
 	c.Amount.OnSubmitted = scanGuard(rd, c.Amount, c.redeemTyped)
-	c.RedeemAll = newButton(sh, tr("cards.use_all", "Use whole balance (F6)"), theme.ConfirmIcon(), c.redeemAll)
+	c.RedeemAll = newButton(sh, label("cards.use_all"), theme.ConfirmIcon(), c.redeemAll)
 	c.RedeemAll.Importance = widget.SuccessImportance
-	c.Redeem = newButton(sh, tr("cards.use", "Use amount (Enter)"), theme.ConfirmIcon(), c.redeemTyped)
+	c.Redeem = newButton(sh, label("cards.use"), theme.ConfirmIcon(), c.redeemTyped)
 	c.Redeem.Importance = widget.HighImportance
-	c.Reprint = newButton(sh, tr("cards.reprint", "Reprint card (F8)"), theme.DocumentPrintIcon(), c.reprint)
+	c.Reprint = newButton(sh, label("cards.reprint"), theme.DocumentPrintIcon(), c.reprint)
 
-	label := widget.NewLabelWithStyle(tr("cards.label", "Gift card: scan or type the code, then Enter"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	prompt := widget.NewLabelWithStyle(label("cards.label"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	// The balance and the code side by side: both large, in less height.
-	top := container.NewVBox(container.NewBorder(nil, nil, container.NewCenter(label), nil, big(c.Entry, 30)),
+	top := container.NewVBox(container.NewBorder(nil, nil, container.NewCenter(prompt), nil, big(c.Entry, 30)),
 		c.banner.obj, container.NewGridWithColumns(2, c.Balance, container.NewCenter(c.Code)), c.Cache, c.Detail)
 	redeem := container.NewVBox(
-		formGrid(tr("cards.amount_label", "Amount"), big(c.Amount, 24)),
+		formGrid(label("cards.amount_label"), big(c.Amount, 24)),
 		big(container.NewGridWithColumns(3, c.RedeemAll, c.Redeem, c.Reprint), 16))
 	// The chain and its redemptions grow with every partial use: they
 	// scroll, while the balance and the buttons stay put.
@@ -114,7 +114,7 @@ func (c *cardScreen) focusTarget() fyne.Focusable { return c.Entry }
 func (c *cardScreen) clear() {
 	c.seq++
 	c.lookup = desksync.CardLookup{}
-	c.banner.set(tr("cards.ready", "Ready – scan a gift card"), colReady)
+	c.banner.set(label("cards.ready"), colReady)
 	for _, t := range []*canvas.Text{c.Balance, c.Code} {
 		t.Text = ""
 		t.Refresh()
@@ -137,7 +137,7 @@ func (c *cardScreen) updateActions() {
 // Lookup finds the gift card with code and shows it.
 func (c *cardScreen) Lookup(code string) {
 	c.clear()
-	c.banner.set(tr("scan.looking", "Looking up…"), colReady)
+	c.banner.set(label("scan.looking"), colReady)
 	c.Code.Text = scanner.Group(code)
 	c.Code.Refresh()
 	seq := c.seq
@@ -151,13 +151,13 @@ func (c *cardScreen) Lookup(code string) {
 				slog.Info("gift card lookup failed", "code", code, "err", err)
 				switch desksync.KindOf(err) {
 				case desksync.NotFound:
-					c.banner.set(tr("cards.unknown", "UNKNOWN GIFT CARD"), colBad)
-					c.Detail.SetText(tr("cards.unknown_detail", "No gift card has the code {{.Code}}.", m{"Code": scanner.Group(code)}))
+					c.banner.set(label("cards.unknown"), colBad)
+					c.Detail.SetText(label("cards.unknown_detail", m{"Code": scanner.Group(code)}))
 				case desksync.Unavailable:
-					c.banner.set(tr("cards.offline", "OFFLINE – NOT IN CACHE"), colWarn)
-					c.Detail.SetText(tr("cards.offline_detail", "The shop cannot be reached and this desk has no copy of the card. Gift cards can only be used online."))
+					c.banner.set(label("cards.offline"), colWarn)
+					c.Detail.SetText(label("cards.offline_detail"))
 				default:
-					c.banner.set(tr("scan.error", "COULD NOT LOOK UP"), colBad)
+					c.banner.set(label("scan.error"), colBad)
 					c.Detail.SetText(errText(err))
 				}
 				return
@@ -183,43 +183,43 @@ func (c *cardScreen) show(lk desksync.CardLookup) {
 	c.Balance.Refresh()
 	switch {
 	case card.Status == desksync.CardVoided:
-		c.banner.set(tr("cards.voided", "VOIDED – REPLACED BY A NEW CARD"), colBad)
+		c.banner.set(label("cards.voided"), colBad)
 	case card.Status == desksync.CardSpent || card.Balance <= 0:
-		c.banner.set(tr("cards.spent", "USED UP"), colDone)
+		c.banner.set(label("cards.spent"), colDone)
 	case !now.Before(card.ExpiresAt):
-		c.banner.set(tr("cards.expired", "EXPIRED"), colBad)
+		c.banner.set(label("cards.expired"), colBad)
 	case lk.FromCache:
-		c.banner.set(tr("cards.offline_valid", "VALID – BUT OFFLINE"), colWarn)
+		c.banner.set(label("cards.offline_valid"), colWarn)
 	default:
-		c.banner.set(tr("cards.valid", "VALID"), colOK)
+		c.banner.set(label("cards.valid"), colOK)
 	}
-	detail := tr("cards.detail", "Status: {{.Status}} · Expires {{.Expires}} · Issued {{.Issued}} for {{.Initial}}",
+	detail := label("cards.detail",
 		m{"Status": cardStatusName(card.Status), "Expires": fmtDate(card.ExpiresAt), "Issued": fmtDate(card.IssuedAt), "Initial": card.InitialAmount.String()})
 	if lk.FromCache {
 		// The large text stays short enough for a small screen; the
 		// consequence goes with the details, which wrap.
-		setText(c.Cache, tr("cards.cached_short", "OFFLINE – cached balance, {{.Age}} old", m{"Age": fmtAge(now, lk.CachedAt)}))
-		detail = tr("cards.offline_note", "Gift cards cannot be used until the shop is back.") + "\n" + detail
+		setText(c.Cache, label("cards.cached_short", m{"Age": fmtAge(now, lk.CachedAt)}))
+		detail = label("cards.offline_note") + "\n" + detail
 	} else {
 		setText(c.Cache, "")
 	}
 	c.Detail.SetText(detail)
 	c.Chain.RemoveAll()
 	if len(lk.Chain) > 1 {
-		c.Chain.Add(boldLabel(tr("cards.chain", "Card chain (oldest first)")))
+		c.Chain.Add(boldLabel(label("cards.chain")))
 		for _, k := range lk.Chain {
 			line := scanner.Group(k.Code) + " · " + cardStatusName(k.Status) + " · " + k.Balance.String()
 			if k.Code == card.Code {
 				line = "→ " + line
 			}
 			if k.ParentCode != "" {
-				line += " · " + tr("cards.parent", "remainder of {{.Code}}", m{"Code": scanner.Group(k.ParentCode)})
+				line += " · " + label("cards.parent", m{"Code": scanner.Group(k.ParentCode)})
 			}
 			c.Chain.Add(rowLabel(line))
 		}
 	}
 	if len(lk.Redemptions) > 0 {
-		c.Chain.Add(boldLabel(tr("cards.redemptions", "Used")))
+		c.Chain.Add(boldLabel(label("cards.redemptions")))
 		for _, r := range lk.Redemptions {
 			who := r.StaffName
 			if who == "" {
@@ -239,11 +239,11 @@ func (c *cardScreen) show(lk desksync.CardLookup) {
 func cardStatusName(s desksync.GiftCardStatus) string {
 	switch s {
 	case desksync.CardActive:
-		return tr("cards.st_active", "active")
+		return label("cards.st_active")
 	case desksync.CardVoided:
-		return tr("cards.st_voided", "voided")
+		return label("cards.st_voided")
 	case desksync.CardSpent:
-		return tr("cards.st_spent", "used up")
+		return label("cards.st_spent")
 	}
 	return string(s)
 }
@@ -261,12 +261,12 @@ func (c *cardScreen) redeemTyped() {
 	}
 	amt, err := desksync.ParseMoney(c.Amount.Text)
 	if err != nil || amt <= 0 {
-		c.sh.sayErr(tr("cards.bad_amount", "Type the amount to use, such as 250 or 99,50."))
+		c.sh.sayErr(label("cards.bad_amount"))
 		c.sh.focus(c.Amount)
 		return
 	}
 	if amt > card.Balance {
-		c.sh.sayErr(tr("cards.too_much", "The card holds only {{.Balance}}.", m{"Balance": card.Balance.String()}))
+		c.sh.sayErr(label("cards.too_much", m{"Balance": card.Balance.String()}))
 		c.sh.focus(c.Amount)
 		return
 	}
@@ -279,11 +279,11 @@ func (c *cardScreen) redeem(amt desksync.Money) {
 		return
 	}
 	if c.unsettled[card.Code] {
-		c.sh.sayErr(tr("cards.still_checking", "Still checking whether the card was charged; wait until the desk has asked the shop."))
+		c.sh.sayErr(label("cards.still_checking"))
 		return
 	}
 	if c.lookup.FromCache {
-		c.sh.sayErr(tr("cards.offline_refused", "Offline: gift cards cannot be used without the shop. Cached balance {{.Balance}} ({{.Age}} old).",
+		c.sh.sayErr(label("cards.offline_refused",
 			m{"Balance": card.Balance.String(), "Age": fmtAge(c.sh.now(), c.lookup.CachedAt)}))
 		return
 	}
@@ -312,18 +312,18 @@ func (c *cardScreen) redeem(amt desksync.Money) {
 				case desksync.Is(err, desksync.Unknown):
 					// The shop may have taken it before the line went down:
 					// no blind second try; the sync settles it.
-					c.sh.sayErr(tr("cards.checking", "The shop did not answer; checking whether the card was charged…"))
+					c.sh.sayErr(label("cards.checking"))
 					c.awaitOutcome(res.Redemption.ID, code, amt, staff)
 					if seq == c.seq {
 						c.Lookup(code)
 					}
 				case desksync.Is(err, desksync.Unavailable):
-					c.sh.sayErr(tr("cards.no_answer", "The shop did not answer, so the card was not used here. Check the balance shown before you try again."))
+					c.sh.sayErr(label("cards.no_answer"))
 					if seq == c.seq {
 						c.Lookup(code)
 					}
 				default:
-					c.sh.sayErr(tr("cards.failed", "Not used: {{.Err}}", m{"Err": errText(err)}))
+					c.sh.sayErr(label("cards.failed", m{"Err": errText(err)}))
 				}
 				c.updateActions()
 				return
@@ -347,13 +347,13 @@ func (c *cardScreen) redeem(amt desksync.Money) {
 func (c *cardScreen) redeemed(res desksync.RedeemResult, staff desksync.Staff) {
 	amt := res.Redemption.Amount
 	if res.Remainder != nil {
-		c.sh.sayOK(tr("cards.partial_done", "Used {{.Amount}}. The old card is void; hand over the new card for {{.Rest}} that is printing.",
+		c.sh.sayOK(label("cards.partial_done",
 			m{"Amount": amt.String(), "Rest": res.Remainder.Balance.String()}))
-		c.paper.print(tr("print.void_and_card", "void slip and the new gift card"),
+		c.paper.print(label("print.void_and_card"),
 			c.paper.letterhead().voidSlip(res.Card, res.Remainder, res.Redemption, staff), c.paper.letterhead().giftCard(*res.Remainder, false))
 	} else {
-		c.sh.sayOK(tr("cards.whole_done", "Used {{.Amount}}. The card is used up; keep it.", m{"Amount": amt.String()}))
-		c.paper.print(tr("print.void", "void slip"), c.paper.letterhead().voidSlip(res.Card, nil, res.Redemption, staff))
+		c.sh.sayOK(label("cards.whole_done", m{"Amount": amt.String()}))
+		c.paper.print(label("print.void"), c.paper.letterhead().voidSlip(res.Card, nil, res.Redemption, staff))
 	}
 }
 
@@ -379,10 +379,10 @@ func (c *cardScreen) awaitOutcome(id, code string, amt desksync.Money, staff des
 			if o.Done && o.Redemption != nil {
 				slog.Info("lost redemption was taken by the shop", "code", code, "id", id)
 				c.redeemed(*o.Redemption, staff)
-				c.sh.sayFirst(tr("cards.settled_charged", "Settled: the shop did charge {{.Code}}.", m{"Code": grouped}))
+				c.sh.sayFirst(label("cards.settled_charged", m{"Code": grouped}))
 			} else {
 				slog.Info("lost redemption never reached the shop", "code", code, "id", id)
-				c.sh.sayErr(tr("cards.settled_not_charged", "Settled: the card {{.Code}} was not charged ({{.Amount}}); it can be used again.", m{"Code": grouped, "Amount": amt.String()}))
+				c.sh.sayErr(label("cards.settled_not_charged", m{"Code": grouped, "Amount": amt.String()}))
 			}
 			if c.Card() != nil && (c.Card().Code == code || c.Card().ParentCode == code) {
 				c.Lookup(code)
@@ -397,7 +397,7 @@ func (c *cardScreen) reprint() {
 	if card == nil {
 		return
 	}
-	c.paper.print(tr("print.card", "gift card"), c.paper.letterhead().giftCard(*card, true))
+	c.paper.print(label("print.card"), c.paper.letterhead().giftCard(*card, true))
 }
 
 func (c *cardScreen) content() fyne.CanvasObject { return c.obj }

@@ -30,14 +30,14 @@ func (s *scanScreen) openCredit() {
 		return
 	}
 	if !isManager(s.sh.currentStaff()) {
-		s.sh.sayErr(tr("credit.manager_only", "Only a manager can credit a purchase."))
+		s.sh.sayErr(label("credit.manager_only"))
 		return
 	}
 	p := s.Purchase()
 	rest := p.Total() - p.CreditedAmount()
 	s.CreditAmount.SetText(strings.TrimPrefix(rest.String(), "kr "))
 	s.CreditReason.SetText("")
-	s.creditInfo.SetText(tr("credit.info", "Total {{.Total}} · credited before {{.Credited}} · at most {{.Max}} can be credited.",
+	s.creditInfo.SetText(label("credit.info",
 		m{"Total": p.Total().String(), "Credited": p.CreditedAmount().String(), "Max": rest.String()}))
 	s.crediting = true
 	s.arrange()
@@ -50,22 +50,22 @@ func (s *scanScreen) confirmCredit() {
 		return
 	}
 	if !isManager(s.sh.currentStaff()) {
-		s.sh.sayErr(tr("credit.manager_only", "Only a manager can credit a purchase."))
+		s.sh.sayErr(label("credit.manager_only"))
 		return
 	}
 	amt, err := desksync.ParseMoney(s.CreditAmount.Text)
 	if err != nil || amt <= 0 {
-		s.sh.sayErr(tr("credit.bad_amount", "Type the amount to credit, such as 299,00."))
+		s.sh.sayErr(label("credit.bad_amount"))
 		s.sh.focus(s.CreditAmount)
 		return
 	}
 	if max := p.Total() - p.CreditedAmount(); amt > max {
-		s.sh.sayErr(tr("credit.too_much", "At most {{.Max}} can be credited.", m{"Max": max.String()}))
+		s.sh.sayErr(label("credit.too_much", m{"Max": max.String()}))
 		return
 	}
 	reason := strings.TrimSpace(s.CreditReason.Text)
 	if reason == "" {
-		s.sh.sayErr(tr("credit.need_reason", "Write why the purchase is credited."))
+		s.sh.sayErr(label("credit.need_reason"))
 		s.sh.focus(s.CreditReason)
 		return
 	}
@@ -87,13 +87,13 @@ func (s *scanScreen) confirmCredit() {
 				s.crediting = false // No blind second try: the sync settles it.
 				s.arrange()
 				s.sh.focusDefault() // Off the hidden credit fields, back to scanning.
-				s.sh.sayErr(tr("credit.checking", "The shop did not answer; checking whether the purchase was credited…"))
+				s.sh.sayErr(label("credit.checking"))
 				s.awaitCreditOutcome(c, code)
 				return
 			}
 			if err != nil {
 				slog.Info("credit refused", "code", code, "staff", staff.ID, "err", err)
-				s.sh.sayErr(tr("credit.failed", "Not credited: {{.Err}}", m{"Err": errText(err)}))
+				s.sh.sayErr(label("credit.failed", m{"Err": errText(err)}))
 				return
 			}
 			slog.Info("credited", "code", code, "credit", c.ID, "amount", int64(c.Amount), "staff", staff.ID)
@@ -105,7 +105,7 @@ func (s *scanScreen) confirmCredit() {
 				}
 				s.sh.focusDefault()
 			}
-			s.sh.sayOK(tr("credit.done", "Credited {{.Amount}} on {{.Code}}.", m{"Amount": c.Amount.String(), "Code": scanner.Group(code)}))
+			s.sh.sayOK(label("credit.done", m{"Amount": c.Amount.String(), "Code": scanner.Group(code)}))
 		}
 	})
 }
@@ -125,9 +125,9 @@ func (s *scanScreen) awaitCreditOutcome(c desksync.Credit, code string) {
 		return func() {
 			args := m{"Amount": c.Amount.String(), "Code": scanner.Group(code)}
 			if o.Done {
-				s.sh.sayOK(tr("credit.settled_done", "Settled: the shop did credit {{.Amount}} on {{.Code}}.", args))
+				s.sh.sayOK(label("credit.settled_done", args))
 			} else {
-				s.sh.sayErr(tr("credit.settled_not_done", "Settled: {{.Code}} was not credited; credit it again if it should be.", args))
+				s.sh.sayErr(label("credit.settled_not_done", args))
 			}
 			if lerr == nil && lk.Purchase != nil && s.Purchase() != nil && s.Purchase().Code == code {
 				s.showLookup(lk)
@@ -139,23 +139,23 @@ func (s *scanScreen) awaitCreditOutcome(c desksync.Credit, code string) {
 // newCreditPanel builds the credit panel (managers): the amount, with the
 // rest of the purchase proposed, and the reason, which is required.
 func (s *scanScreen) newCreditPanel() fyne.CanvasObject {
-	s.CreditAmount = newEntry(s.sh, tr("credit.amount", "Amount, e.g. 299,00"))
+	s.CreditAmount = newEntry(s.sh, label("credit.amount"))
 	s.CreditAmount.selectAll = true
-	s.CreditReason = newEntry(s.sh, tr("credit.reason", "Reason (required)"))
+	s.CreditReason = newEntry(s.sh, label("credit.reason"))
 	s.CreditAmount.OnSubmitted = scanGuard(s.rd, s.CreditAmount, func() { s.sh.focus(s.CreditReason) })
 	s.CreditReason.OnSubmitted = func(string) { s.confirmCredit() }
-	s.CreditConfirm = newButton(s.sh, tr("credit.confirm", "Credit (Enter)"), theme.ConfirmIcon(), s.confirmCredit)
+	s.CreditConfirm = newButton(s.sh, label("credit.confirm"), theme.ConfirmIcon(), s.confirmCredit)
 	s.CreditConfirm.Importance = widget.DangerImportance
-	s.CreditCancel = newButton(s.sh, tr("credit.cancel", "Cancel (Esc)"), theme.CancelIcon(), s.cancel)
+	s.CreditCancel = newButton(s.sh, label("credit.cancel"), theme.CancelIcon(), s.cancel)
 	creditTitle := bigText(24, true)
-	creditTitle.Text = tr("credit.title", "Credit purchase (manager)")
+	creditTitle.Text = label("credit.title")
 	s.creditInfo = widget.NewLabel("")
 	s.creditInfo.Wrapping = fyne.TextWrapWord
 	panel := container.NewVBox(
 		container.NewBorder(nil, nil, container.NewCenter(creditTitle), nil, s.creditInfo),
 		formGrid(
-			tr("credit.amount_label", "Amount"), s.CreditAmount,
-			tr("credit.reason_label", "Reason"), s.CreditReason),
+			label("credit.amount_label"), s.CreditAmount,
+			label("credit.reason_label"), s.CreditReason),
 		big(container.NewGridWithColumns(2, s.CreditCancel, s.CreditConfirm), 16))
 	panel.Hide()
 	return panel

@@ -59,7 +59,7 @@ func (s *scanScreen) deliverChosen() {
 		}
 		n, err := strconv.Atoi(strings.TrimSpace(e.Text))
 		if err != nil || n < 0 || n > l.Remaining() {
-			s.sh.sayErr(tr("scan.bad_qty", "“{{.Line}}”: choose a quantity from 0 to {{.Max}}.", m{"Line": l.Name, "Max": l.Remaining()}))
+			s.sh.sayErr(label("scan.bad_qty", m{"Line": l.Name, "Max": l.Remaining()}))
 			s.sh.focus(e)
 			return
 		}
@@ -68,7 +68,7 @@ func (s *scanScreen) deliverChosen() {
 		}
 	}
 	if len(q) == 0 {
-		s.sh.sayErr(tr("scan.nothing_chosen", "Choose at least one item to hand over."))
+		s.sh.sayErr(label("scan.nothing_chosen"))
 		return
 	}
 	s.startDelivery(q, false)
@@ -100,7 +100,7 @@ func (s *scanScreen) startDelivery(q map[string]int, all bool) {
 				what = append(what, fmt.Sprintf("%d × %s", n, l.Name))
 			}
 		}
-		s.SignMessage.SetText(tr("sign.for", "The buyer signs for: {{.What}}", m{"What": strings.Join(what, ", ")}))
+		s.SignMessage.SetText(label("sign.for", m{"What": strings.Join(what, ", ")}))
 		slog.Info("signature requested", "code", p.Code)
 		s.arrange()
 		s.updateActions()
@@ -119,7 +119,7 @@ func (s *scanScreen) deliver(req desksync.DeliverRequest, strokes [][]fyne.Posit
 	seq := s.seq
 	setEnabled(s.DeliverAll, false)
 	setEnabled(s.DeliverChosen, false)
-	s.setState(stateLooking, tr("scan.delivering", "Delivering…"))
+	s.setState(stateLooking, label("scan.delivering"))
 	s.sh.async(func(ctx context.Context) func() {
 		var (
 			sig image.Image
@@ -148,7 +148,7 @@ func (s *scanScreen) deliver(req desksync.DeliverRequest, strokes [][]fyne.Posit
 						s.showLookup(lookup)
 					}
 				}
-				s.sh.sayErr(tr("scan.deliver_failed", "Not delivered: {{.Err}}", m{"Err": errText(err)}))
+				s.sh.sayErr(label("scan.deliver_failed", m{"Err": errText(err)}))
 				return
 			}
 			slog.Info("delivered", "code", req.Code, "delivery", dl.ID, "staff", req.Staff.ID, "lines", len(dl.Lines))
@@ -160,12 +160,12 @@ func (s *scanScreen) deliver(req desksync.DeliverRequest, strokes [][]fyne.Posit
 			if current {
 				lookup.Purchase = p
 				s.showLookup(lookup)
-				s.setState(stateDelivered, tr("scan.done", "DELIVERED"))
-				s.Detail.SetText(tr("scan.done_detail", "Handed over by {{.Staff}} at {{.When}}. The note is printing.", m{"Staff": req.Staff.Name, "When": fmtTime(dl.At)}))
+				s.setState(stateDelivered, label("scan.done"))
+				s.Detail.SetText(label("scan.done_detail", m{"Staff": req.Staff.Name, "When": fmtTime(dl.At)}))
 			}
 			s.updateActions()
-			s.sh.sayOK(tr("scan.delivered_msg", "Delivered {{.Code}}.", m{"Code": scanner.Group(req.Code)}))
-			s.paper.print(tr("print.note", "delivery note"), note.Document())
+			s.sh.sayOK(label("scan.delivered_msg", m{"Code": scanner.Group(req.Code)}))
+			s.paper.print(label("print.note"), note.Document())
 			if skip, n := soldGiftCards(before, req.Lines); n > 0 {
 				s.printSoldCards(req.Code, skip, n)
 			}

@@ -306,17 +306,23 @@ func TestLanguageChosenInSettings(t *testing.T) {
 	assert.Contains(t, string(b), `"language": "nb"`)
 }
 
-// TestEveryStringTranslated reads the package's source for tr("key",
-// "English") calls and checks that en.json has each key with the same
-// English text, so that no string shows its fallback only.
+// TestEveryStringTranslated checks that en.json has every label with the
+// same English text as labels.go, that every label("key") call in the
+// package's source names a label there, and that texts still given with
+// their fallback at the call site (tr("key", "English")) are in en.json
+// too, so that no string shows its fallback or its bare key only.
 func TestEveryStringTranslated(t *testing.T) {
 	b, err := assets.Translations.ReadFile("translations/en.json")
 	require.NoError(t, err)
 	var en map[string]string
 	require.NoError(t, json.Unmarshal(b, &en))
+	for key, text := range english {
+		assert.Equal(t, text, en[key], "labels.go: key %s", key)
+	}
 	files, err := filepath.Glob("*.go")
 	require.NoError(t, err)
-	call := regexp.MustCompile(`\btr\(\s*"([^"]+)"\s*,\s*"((?:[^"\\]|\\.)*)"`)
+	labelCall := regexp.MustCompile(`\blabel\(\s*"([^"]+)"`)
+	trCall := regexp.MustCompile(`\btr\(\s*"([^"]+)"\s*,\s*"((?:[^"\\]|\\.)*)"`)
 	n := 0
 	for _, name := range files {
 		if strings.HasSuffix(name, "_test.go") {
@@ -324,7 +330,12 @@ func TestEveryStringTranslated(t *testing.T) {
 		}
 		src, err := os.ReadFile(name)
 		require.NoError(t, err)
-		for _, m := range call.FindAllStringSubmatch(string(src), -1) {
+		for _, m := range labelCall.FindAllStringSubmatch(string(src), -1) {
+			n++
+			_, ok := english[m[1]]
+			assert.True(t, ok, "%s: label %s is not in labels.go", name, m[1])
+		}
+		for _, m := range trCall.FindAllStringSubmatch(string(src), -1) {
 			n++
 			want, err := strconv.Unquote(`"` + m[2] + `"`)
 			require.NoError(t, err)

@@ -47,10 +47,10 @@ func (d *Desk) centreLines() []string {
 		ls = append(ls, d.centre.Address)
 	}
 	if d.centre.Phone != "" {
-		ls = append(ls, tr("print.phone", "Phone {{.Phone}}", m{"Phone": d.centre.Phone}))
+		ls = append(ls, label("print.phone", m{"Phone": d.centre.Phone}))
 	}
 	if d.centre.OrgNo != "" {
-		ls = append(ls, tr("print.org_no", "Org. no. {{.No}}", m{"No": d.centre.OrgNo}))
+		ls = append(ls, label("print.org_no", m{"No": d.centre.OrgNo}))
 	}
 	return ls
 }
@@ -117,7 +117,7 @@ func (h letterhead) giftCard(c desksync.Card, copy bool) *printer.Document {
 		Code:       c.Code,
 		ExpiresAt:  c.ExpiresAt,
 		// In the UI's language, which is the printout's (language).
-		Terms:      tr("print.card_terms", "Use the gift card at reception or in the web shop until it expires. On partial use it is replaced by a new card for the rest. Not exchangeable for cash."),
+		Terms:      label("print.card_terms"),
 		ParentCode: c.ParentCode,
 		Copy:       copy,
 		Training:   h.training,
@@ -137,9 +137,9 @@ func (h letterhead) voidSlip(old desksync.Card, rem *desksync.Card, r desksync.R
 	}
 	if rem != nil {
 		v.RemainderCode = rem.Code
-		v.Reason = tr("print.void_reason", "Partly used; the rest, {{.Rest}}, is on the new card.", m{"Rest": rem.Balance.String()})
+		v.Reason = label("print.void_reason", m{"Rest": rem.Balance.String()})
 	} else {
-		v.Reason = tr("print.void_spent", "Used in full.")
+		v.Reason = label("print.void_spent")
 	}
 	return v.Document()
 }
@@ -160,7 +160,7 @@ func (h letterhead) report(day time.Time, acts []desksync.Activity, totals [][2]
 	}
 	return printer.DailyReport{
 		CentreName: h.centreName,
-		Title:      tr("report.title", "Daily deliveries"),
+		Title:      label("report.title"),
 		Period:     fmtDate(day),
 		Rows:       rows,
 		Totals:     totals,

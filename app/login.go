@@ -52,21 +52,21 @@ type loginService interface {
 func newLoginScreen(sh shell, svc loginService, onLogin func(desksync.Staff), openSetup func()) *loginScreen {
 	l := &loginScreen{sh: sh, svc: svc, onLogin: onLogin, StaffButtons: map[string]*button{}, selected: -1}
 	title := bigText(36, true)
-	title.Text = tr("login.title", "Who is at the desk?")
+	title.Text = label("login.title")
 	title.Alignment = fyne.TextAlignCenter
 	l.Selected = bigText(28, true)
 	l.Selected.Alignment = fyne.TextAlignCenter
-	l.PIN = newEntry(sh, tr("login.pin", "PIN"))
+	l.PIN = newEntry(sh, label("login.pin"))
 	l.PIN.Password = true
 	l.PIN.OnSubmitted = func(string) { l.submit() }
-	l.Submit = newButton(sh, tr("login.submit", "Log in (Enter)"), theme.LoginIcon(), l.submit)
+	l.Submit = newButton(sh, label("login.submit"), theme.LoginIcon(), l.submit)
 	l.Submit.Importance = widget.HighImportance
-	l.Setup = newButton(sh, tr("login.setup", "Set up this desk…"), theme.SettingsIcon(), openSetup)
+	l.Setup = newButton(sh, label("login.setup"), theme.SettingsIcon(), openSetup)
 	l.Setup.Hide()
 	l.Error = widget.NewLabel("")
 	l.Error.Wrapping = fyne.TextWrapWord
 	l.grid = container.NewGridWrap(fyne.NewSize(220, 80))
-	help := widget.NewLabel(tr("login.help", "Tap your name or use the arrow keys, type your PIN and press Enter."))
+	help := widget.NewLabel(label("login.help"))
 	help.Wrapping = fyne.TextWrapWord
 	form := container.NewVBox(l.Selected, big(l.PIN, 28), big(l.Submit, 16), l.Error, help, big(container.NewVBox(l.Setup), 16))
 	l.obj = container.NewBorder(container.NewVBox(title, widget.NewSeparator()), nil, nil,
@@ -97,7 +97,7 @@ func (l *loginScreen) reload() {
 		return func() {
 			l.loading = false
 			if err != nil {
-				l.Error.SetText(tr("login.no_staff", "Could not load the staff list: {{.Err}}", m{"Err": errText(err)}))
+				l.Error.SetText(label("login.no_staff", m{"Err": errText(err)}))
 				l.loadErr = true
 				if len(l.staff) == 0 {
 					l.Setup.Show()
@@ -122,11 +122,11 @@ func (l *loginScreen) setStaff(staff []desksync.Staff) {
 	l.StaffButtons = map[string]*button{}
 	l.grid.RemoveAll()
 	for i, s := range staff {
-		label := s.Name
+		name := s.Name
 		if s.Role == desksync.RoleManager {
-			label += " ★"
+			name += " ★"
 		}
-		b := newButton(l.sh, label, theme.AccountIcon(), func() { l.choose(i) })
+		b := newButton(l.sh, name, theme.AccountIcon(), func() { l.choose(i) })
 		l.StaffButtons[s.ID] = b
 		l.grid.Add(b)
 	}
@@ -167,12 +167,12 @@ func (l *loginScreen) choose(i int) {
 
 func (l *loginScreen) submit() {
 	if l.selected < 0 || l.selected >= len(l.staff) {
-		l.Error.SetText(tr("login.choose", "Choose your name first."))
+		l.Error.SetText(label("login.choose"))
 		return
 	}
 	pin := l.PIN.Text
 	if pin == "" {
-		l.Error.SetText(tr("login.type_pin", "Type your PIN."))
+		l.Error.SetText(label("login.type_pin"))
 		return
 	}
 	id := l.staff[l.selected].ID
@@ -185,9 +185,9 @@ func (l *loginScreen) submit() {
 			if err != nil {
 				slog.Info("login refused", "staff", id, "err", err)
 				if desksync.Is(err, desksync.Unauthorized) {
-					l.Error.SetText(tr("login.wrong_pin", "Wrong PIN. Try again."))
+					l.Error.SetText(label("login.wrong_pin"))
 				} else {
-					l.Error.SetText(tr("login.failed", "Could not log in: {{.Err}}", m{"Err": errText(err)}))
+					l.Error.SetText(label("login.failed", m{"Err": errText(err)}))
 				}
 				l.sh.focus(l.PIN)
 				return

@@ -94,10 +94,10 @@ func (d *Desk) showPreview(what string, jobs []previewJob) {
 	}
 	pw := d.preview
 	if pw == nil || !pw.open {
-		pw = &previewWindow{Window: d.app.NewWindow(tr("preview.title", "Print preview"))}
+		pw = &previewWindow{Window: d.app.NewWindow(label("preview.title"))}
 		pw.list = container.NewVBox()
 		pw.scroll = container.NewScroll(pw.list)
-		pw.Close = widget.NewButtonWithIcon(tr("preview.close", "Close (Esc)"), theme.CancelIcon(), pw.Window.Close)
+		pw.Close = widget.NewButtonWithIcon(label("preview.close"), theme.CancelIcon(), pw.Window.Close)
 		pw.Window.SetContent(container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), pw.Close), nil, nil, pw.scroll))
 		pw.Window.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
 			if ev.Name == fyne.KeyEscape {
@@ -111,7 +111,7 @@ func (d *Desk) showPreview(what string, jobs []previewJob) {
 		pw.open = true
 		d.preview = pw
 	}
-	pw.Window.SetTitle(tr("preview.title_what", "Print preview: {{.What}}", m{"What": what}))
+	pw.Window.SetTitle(label("preview.title_what", m{"What": what}))
 	pw.list.RemoveAll()
 	pw.Images, pw.Files = nil, nil
 	width := float32(0)

@@ -40,7 +40,7 @@ func (d *Desk) applyPrinter(cfg config.Config) error {
 func (d *Desk) print(what string, docs ...*printer.Document) {
 	p := d.printerInUse()
 	if p == nil {
-		d.sayErr(tr("print.none", "No printer is set up, so the {{.What}} was not printed. A manager chooses one in Settings (F5).", m{"What": what}))
+		d.sayErr(label("print.none", m{"What": what}))
 		return
 	}
 	preview := d.cfg.Preview
@@ -69,12 +69,12 @@ func (d *Desk) print(what string, docs ...*printer.Document) {
 		return func() {
 			d.showPreview(what, jobs)
 			if err != nil {
-				d.sayErr(tr("print.failed", "The {{.What}} was not printed: {{.Err}}. Fix the printer and reprint.", m{"What": what, "Err": printerErrText(err)}))
+				d.sayErr(label("print.failed", m{"What": what, "Err": printerErrText(err)}))
 				return
 			}
 			slog.Info("printed", "what", what, "documents", len(docs))
 			msg := d.message.Text
-			done := tr("print.done", "Printed the {{.What}}.", m{"What": what})
+			done := label("print.done", m{"What": what})
 			if msg != "" && !strings.Contains(msg, done) {
 				d.message.SetText(msg + " " + done)
 			} else {
@@ -87,15 +87,15 @@ func (d *Desk) print(what string, docs ...*printer.Document) {
 func printerErrText(err error) string {
 	switch printer.KindOf(err) {
 	case printer.KindUnreachable:
-		return tr("print.unreachable", "the printer cannot be reached – is it on and connected?")
+		return label("print.unreachable")
 	case printer.KindTimeout:
-		return tr("print.timeout", "the printer did not answer in time")
+		return label("print.timeout")
 	case printer.KindPaperOut:
-		return tr("print.paper_out", "the printer is out of paper")
+		return label("print.paper_out")
 	case printer.KindCoverOpen:
-		return tr("print.cover_open", "the printer cover is open")
+		return label("print.cover_open")
 	case printer.KindOffline:
-		return tr("print.offline", "the printer is offline")
+		return label("print.offline")
 	}
 	return err.Error()
 }

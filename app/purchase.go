@@ -37,23 +37,23 @@ func lastDeliveryText(p *desksync.Purchase) string {
 	if who == "" {
 		who = last.StaffID
 	}
-	return tr("scan.delivered_by", "Delivered {{.When}} by {{.Staff}}.", m{"When": fmtDateTime(last.At), "Staff": who})
+	return label("scan.delivered_by", m{"When": fmtDateTime(last.At), "Staff": who})
 }
 
 func statusName(st desksync.PaymentStatus) string {
 	switch st {
 	case desksync.Pending:
-		return tr("pay.pending", "pending")
+		return label("pay.pending")
 	case desksync.Authorized:
-		return tr("pay.authorized", "paid (authorised)")
+		return label("pay.authorized")
 	case desksync.Captured:
-		return tr("pay.captured", "paid")
+		return label("pay.captured")
 	case desksync.Credited:
-		return tr("pay.credited", "credited")
+		return label("pay.credited")
 	case desksync.Failed:
-		return tr("pay.failed", "failed")
+		return label("pay.failed")
 	case desksync.Cancelled:
-		return tr("pay.cancelled", "cancelled")
+		return label("pay.cancelled")
 	}
 	return string(st)
 }
@@ -61,39 +61,39 @@ func statusName(st desksync.PaymentStatus) string {
 func notPayableTitle(st desksync.PaymentStatus) string {
 	switch st {
 	case desksync.Pending:
-		return tr("scan.np_pending", "NOT PAID – PAYMENT PENDING")
+		return label("scan.np_pending")
 	case desksync.Failed:
-		return tr("scan.np_failed", "NOT PAID – PAYMENT FAILED")
+		return label("scan.np_failed")
 	case desksync.Credited:
-		return tr("scan.np_credited", "CREDITED – DO NOT DELIVER")
+		return label("scan.np_credited")
 	case desksync.Cancelled:
-		return tr("scan.np_cancelled", "CANCELLED – DO NOT DELIVER")
+		return label("scan.np_cancelled")
 	}
-	return tr("scan.np", "NOT PAID")
+	return label("scan.np")
 }
 
 func notPayableReason(st desksync.PaymentStatus) string {
 	switch st {
 	case desksync.Pending:
-		return tr("scan.np_pending_why", "The buyer has not finished paying. Nothing can be handed over until the payment is complete.")
+		return label("scan.np_pending_why")
 	case desksync.Failed:
-		return tr("scan.np_failed_why", "The card payment was declined. The buyer must buy again in the web shop.")
+		return label("scan.np_failed_why")
 	case desksync.Credited:
-		return tr("scan.np_credited_why", "The purchase was credited (money returned). Nothing can be handed over.")
+		return label("scan.np_credited_why")
 	case desksync.Cancelled:
-		return tr("scan.np_cancelled_why", "The purchase was cancelled. Nothing can be handed over.")
+		return label("scan.np_cancelled_why")
 	}
-	return tr("scan.np_why", "The purchase is not paid and cannot be delivered.")
+	return label("scan.np_why")
 }
 
 func kindName(k desksync.LineKind) string {
 	switch k {
 	case desksync.Physical:
-		return tr("kind.physical", "goods (signature)")
+		return label("kind.physical")
 	case desksync.GiftCard:
-		return tr("kind.giftcard", "gift card")
+		return label("kind.giftcard")
 	}
-	return tr("kind.service", "service")
+	return label("kind.service")
 }
 
 // renderLines draws the line table; in quantity mode with an entry per line.
@@ -142,7 +142,7 @@ func (s *scanScreen) renderHistory() {
 		names[l.ID] = l.Name
 	}
 	if len(p.Deliveries) > 0 {
-		s.History.Add(boldLabel(tr("scan.history", "Handed over before")))
+		s.History.Add(boldLabel(label("scan.history")))
 	}
 	for _, dl := range p.Deliveries {
 		var parts []string
@@ -164,7 +164,7 @@ func (s *scanScreen) renderHistory() {
 		if who == "" {
 			who = c.StaffID
 		}
-		s.History.Add(rowLabel(tr("scan.credit_row", "Credited {{.Amount}} {{.When}} by {{.Staff}}: {{.Reason}}",
+		s.History.Add(rowLabel(label("scan.credit_row",
 			m{"Amount": c.Amount.String(), "When": fmtDateTime(c.At), "Staff": who, "Reason": c.Reason})))
 	}
 }

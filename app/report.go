@@ -61,7 +61,7 @@ type reportService interface {
 
 func newReportScreen(sh shell, svc reportService, paper printing, lang, exportDir string) *reportScreen {
 	r := &reportScreen{sh: sh, svc: svc, paper: paper, lang: lang, exportDir: exportDir}
-	r.Date = newEntry(sh, tr("report.date_hint", "dd.mm.yyyy"))
+	r.Date = newEntry(sh, label("report.date_hint"))
 	r.Date.OnSubmitted = func(string) { r.load() }
 	r.Staff = widget.NewSelect(nil, func(string) { r.filter() })
 	r.Product = widget.NewSelect(nil, func(string) { r.filter() })
@@ -69,14 +69,14 @@ func newReportScreen(sh shell, svc reportService, paper printing, lang, exportDi
 	r.Totals = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	r.Totals.Wrapping = fyne.TextWrapWord
 	r.Chart = newHourChart()
-	r.Prev = newButton(sh, tr("report.prev", "◀ Day before"), nil, func() { r.shift(-1) })
-	r.Next = newButton(sh, tr("report.next", "Day after ▶"), nil, func() { r.shift(1) })
-	r.Today = newButton(sh, tr("report.today", "Today"), nil, func() { r.setDay(sh.now()); r.load() })
-	r.Export = newButton(sh, tr("report.export", "Export CSV (F6)"), theme.DownloadIcon(), r.exportFile)
-	r.Print = newButton(sh, tr("report.print", "Print report (F8)"), theme.DocumentPrintIcon(), r.print)
+	r.Prev = newButton(sh, label("report.prev"), nil, func() { r.shift(-1) })
+	r.Next = newButton(sh, label("report.next"), nil, func() { r.shift(1) })
+	r.Today = newButton(sh, label("report.today"), nil, func() { r.setDay(sh.now()); r.load() })
+	r.Export = newButton(sh, label("report.export"), theme.DownloadIcon(), r.exportFile)
+	r.Print = newButton(sh, label("report.print"), theme.DocumentPrintIcon(), r.print)
 	r.Date.onArrow = func(delta int) { r.shift(-delta) }
 	title := bigText(28, true)
-	title.Text = tr("report.title", "Daily deliveries")
+	title.Text = label("report.title")
 	filters := container.NewVBox(big(container.NewGridWithColumns(4, r.Prev, r.Date, r.Next, r.Today), 16),
 		container.NewGridWithColumns(2, r.Staff, r.Product))
 	top := container.NewVBox(title, filters, r.Totals, r.Chart)
@@ -106,7 +106,7 @@ func (r *reportScreen) Shown() []desksync.Activity { return r.shown }
 func (r *reportScreen) load() {
 	day, err := parseDate(r.Date.Text)
 	if err != nil {
-		r.sh.sayErr(tr("report.bad_date", "Type the date as dd.mm.yyyy."))
+		r.sh.sayErr(label("report.bad_date"))
 		return
 	}
 	r.day = day
@@ -115,7 +115,7 @@ func (r *reportScreen) load() {
 		acts, err := r.svc.Activities(ctx, from, to)
 		return func() {
 			if err != nil {
-				r.sh.sayErr(tr("report.failed", "Could not read the day's activities: {{.Err}}", m{"Err": errText(err)}))
+				r.sh.sayErr(label("report.failed", m{"Err": errText(err)}))
 				return
 			}
 			sort.SliceStable(acts, func(i, j int) bool { return acts[i].At.Before(acts[j].At) })
@@ -127,7 +127,7 @@ func (r *reportScreen) load() {
 }
 
 func (r *reportScreen) fillFilters() {
-	allStaff, allProducts := tr("report.all_staff", "All staff"), tr("report.all_products", "All products")
+	allStaff, allProducts := label("report.all_staff"), label("report.all_products")
 	staff, products := []string{allStaff}, []string{allProducts}
 	for _, a := range r.all {
 		name := staffLabel(a)
@@ -199,9 +199,9 @@ func (r *reportScreen) filter() {
 	var hours [24]int
 	for _, a := range r.shown {
 		hours[a.At.Local().Hour()]++
-		badge := tr("report.synced", "synced")
+		badge := label("report.synced")
 		if !a.Synced {
-			badge = tr("report.unsynced", "waiting to sync")
+			badge = label("report.unsynced")
 		}
 		parts := []string{fmtTime(a.At), activityName(a.Kind), staffLabel(a), scanner.Group(a.Code), a.Buyer, strings.Join(a.Products, ", ")}
 		if a.Amount != 0 {
@@ -215,7 +215,7 @@ func (r *reportScreen) filter() {
 		r.Rows.Add(row(text, right...))
 	}
 	if len(r.shown) == 0 {
-		r.Rows.Add(widget.NewLabel(tr("report.empty", "Nothing on this day.")))
+		r.Rows.Add(widget.NewLabel(label("report.empty")))
 	}
 	r.Chart.SetCounts(hours)
 	r.Totals.SetText(r.totalsText())
@@ -233,11 +233,11 @@ func syncBadge(text string, ok bool) fyne.CanvasObject {
 func activityName(kind string) string {
 	switch kind {
 	case "delivery":
-		return tr("report.delivery", "Delivery")
+		return label("report.delivery")
 	case "redemption":
-		return tr("report.redemption", "Gift card used")
+		return label("report.redemption")
 	case "credit":
-		return tr("report.credit", "Credit")
+		return label("report.credit")
 	}
 	return kind
 }
@@ -264,7 +264,7 @@ func (r *reportScreen) totals() (deliveries, redemptions, credits int, redeemed,
 
 func (r *reportScreen) totalsText() string {
 	dl, rd, cr, redeemed, credited, unsynced := r.totals()
-	return tr("report.totals", "{{.D}} deliveries · {{.R}} gift card uses, {{.RA}} · {{.C}} credits, {{.CA}} · {{.U}} waiting to sync",
+	return label("report.totals",
 		m{"D": dl, "R": rd, "RA": redeemed.String(), "C": cr, "CA": credited.String(), "U": unsynced})
 }
 
@@ -344,27 +344,27 @@ func (r *reportScreen) exportFile() {
 		}
 		return func() {
 			if err != nil {
-				r.sh.sayErr(tr("report.export_failed", "Could not write the CSV file: {{.Err}}", m{"Err": err.Error()}))
+				r.sh.sayErr(label("report.export_failed", m{"Err": err.Error()}))
 				return
 			}
-			r.sh.sayOK(tr("report.exported", "Saved {{.Path}}", m{"Path": path}))
+			r.sh.sayOK(label("report.exported", m{"Path": path}))
 		}
 	})
 }
 
 func (r *reportScreen) print() {
-	r.paper.print(tr("print.report", "daily report"), r.paper.letterhead().report(r.day, r.shown, r.totalsRows()))
+	r.paper.print(label("print.report"), r.paper.letterhead().report(r.day, r.shown, r.totalsRows()))
 }
 
 func (r *reportScreen) totalsRows() [][2]string {
 	dl, rd, cr, redeemed, credited, unsynced := r.totals()
 	return [][2]string{
-		{tr("report.t_deliveries", "Deliveries"), strconv.Itoa(dl)},
-		{tr("report.t_redemptions", "Gift card uses"), strconv.Itoa(rd)},
-		{tr("report.t_redeemed", "Redeemed"), redeemed.String()},
-		{tr("report.t_credits", "Credits"), strconv.Itoa(cr)},
-		{tr("report.t_credited", "Credited"), credited.String()},
-		{tr("report.t_unsynced", "Waiting to sync"), strconv.Itoa(unsynced)},
+		{label("report.t_deliveries"), strconv.Itoa(dl)},
+		{label("report.t_redemptions"), strconv.Itoa(rd)},
+		{label("report.t_redeemed"), redeemed.String()},
+		{label("report.t_credits"), strconv.Itoa(cr)},
+		{label("report.t_credited"), credited.String()},
+		{label("report.t_unsynced"), strconv.Itoa(unsynced)},
 	}
 }
 

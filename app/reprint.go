@@ -19,7 +19,7 @@ func (s *scanScreen) reprint() {
 	if n := s.lastNote; n != nil && n.Reference == p.Code {
 		c := *n
 		c.Copy = true
-		s.paper.print(tr("print.note", "delivery note"), c.Document())
+		s.paper.print(label("print.note"), c.Document())
 		return
 	}
 	// A delivery made before (here or at another desk): rebuild its note.
@@ -52,7 +52,7 @@ func (s *scanScreen) reprint() {
 		return func() {
 			n := s.paper.letterhead().deliveryNote(&before, p, last, req, sig)
 			n.Copy = true
-			s.paper.print(tr("print.note", "delivery note"), n.Document())
+			s.paper.print(label("print.note"), n.Document())
 		}
 	})
 }

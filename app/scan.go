@@ -151,14 +151,14 @@ func newScanScreen(sh shell, svc scanService, paper printing, rd reader) *scanSc
 	s.Lines = container.NewVBox()
 	s.History = container.NewVBox()
 
-	s.DeliverAll = newButton(sh, tr("scan.deliver_all", "Deliver all (Enter)"), theme.ConfirmIcon(), s.deliverAll)
+	s.DeliverAll = newButton(sh, label("scan.deliver_all"), theme.ConfirmIcon(), s.deliverAll)
 	s.DeliverAll.Importance = widget.SuccessImportance
-	s.ChooseQty = newButton(sh, tr("scan.choose_qty", "Choose quantities (F6)"), theme.ListIcon(), s.toggleQty)
-	s.DeliverChosen = newButton(sh, tr("scan.deliver_chosen", "Deliver chosen (Enter)"), theme.ConfirmIcon(), s.deliverChosen)
+	s.ChooseQty = newButton(sh, label("scan.choose_qty"), theme.ListIcon(), s.toggleQty)
+	s.DeliverChosen = newButton(sh, label("scan.deliver_chosen"), theme.ConfirmIcon(), s.deliverChosen)
 	s.DeliverChosen.Importance = widget.SuccessImportance
-	s.CreditButton = newButton(sh, tr("scan.credit", "Credit… (F7)"), theme.ContentUndoIcon(), s.openCredit)
+	s.CreditButton = newButton(sh, label("scan.credit"), theme.ContentUndoIcon(), s.openCredit)
 	s.CreditButton.Importance = widget.WarningImportance
-	s.Reprint = newButton(sh, tr("scan.reprint", "Reprint note (F8)"), theme.DocumentPrintIcon(), s.reprint)
+	s.Reprint = newButton(sh, label("scan.reprint"), theme.DocumentPrintIcon(), s.reprint)
 
 	s.signPanel = s.newSignPanel()
 	s.creditPanel = s.newCreditPanel()
@@ -167,15 +167,15 @@ func newScanScreen(sh shell, svc scanService, paper printing, rd reader) *scanSc
 		container.NewGridWithColumns(3, s.DeliverAll, s.ChooseQty, s.DeliverChosen),
 		container.NewGridWithColumns(2, s.CreditButton, s.Reprint)), 16)
 	s.header = container.New(lineColumns,
-		boldLabel(tr("line.product", "Product")), boldLabel(tr("line.kind", "Kind")),
-		boldLabel(tr("line.ordered", "Ordered")), boldLabel(tr("line.delivered", "Delivered")),
-		boldLabel(tr("line.remaining", "Remaining")), boldLabel(tr("line.amount", "Amount")),
-		boldLabel(tr("line.now", "Deliver now")))
+		boldLabel(label("line.product")), boldLabel(label("line.kind")),
+		boldLabel(label("line.ordered")), boldLabel(label("line.delivered")),
+		boldLabel(label("line.remaining")), boldLabel(label("line.amount")),
+		boldLabel(label("line.now")))
 	// The lines and history may be long (many lines, many deliveries):
 	// they scroll, while the state, the code and the buttons stay put.
 	s.linesArea = minHeight(container.NewVScroll(container.NewVBox(s.Buyer, s.header, s.Lines, widget.NewSeparator(), s.History)), linesMinHeight)
 
-	scanLabel := widget.NewLabelWithStyle(tr("scan.label", "Scan the receipt or type the code, then Enter"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	scanLabel := widget.NewLabelWithStyle(label("scan.label"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	s.scanRow = container.NewBorder(nil, nil, container.NewCenter(scanLabel), nil, big(s.Entry, 34))
 	// The code and what it means side by side: the code as large as
 	// before, in one row less of the screen's height.
@@ -266,7 +266,7 @@ func (s *scanScreen) reset() {
 	s.pending = nil
 	s.crediting = false
 	s.qtyMode = false
-	s.setState(stateReady, tr("scan.ready", "Ready – scan a receipt"))
+	s.setState(stateReady, label("scan.ready"))
 	s.Code.Text = ""
 	s.Code.Refresh()
 	setText(s.Cache, "")
@@ -286,7 +286,7 @@ func (s *scanScreen) cancel() {
 		s.pending = nil
 		s.Pad.Clear()
 		s.arrange()
-		s.sh.say(tr("sign.cancelled", "Delivery cancelled; nothing was handed over."))
+		s.sh.say(label("sign.cancelled"))
 	case s.crediting:
 		s.crediting = false
 		s.arrange()
@@ -338,17 +338,17 @@ func (s *scanScreen) submit(raw string, scanned bool) {
 // showInvalid shows a reading that is not a code.
 func (s *scanScreen) showInvalid(raw, reason string) {
 	s.reset()
-	s.setState(stateUnknown, tr("scan.invalid", "NOT A VALID CODE"))
+	s.setState(stateUnknown, label("scan.invalid"))
 	s.Code.Text = shorten(raw, maxCodeRunes)
 	s.Code.Refresh()
-	s.Detail.SetText(tr("scan.invalid_detail", "Read: “{{.Raw}}” – {{.Reason}}. Scan again or type the code.", m{"Raw": raw, "Reason": reason}))
+	s.Detail.SetText(label("scan.invalid_detail", m{"Raw": raw, "Reason": reason}))
 	s.sh.focusDefault()
 }
 
 // Lookup asks for the purchase with code and shows it.
 func (s *scanScreen) Lookup(code, raw string) {
 	s.reset()
-	s.setState(stateLooking, tr("scan.looking", "Looking up…"))
+	s.setState(stateLooking, label("scan.looking"))
 	s.Code.Text = scanner.Group(code)
 	s.Code.Refresh()
 	seq := s.seq
@@ -371,13 +371,13 @@ func (s *scanScreen) showLookupError(code, raw string, err error) {
 	slog.Info("lookup failed", "code", code, "err", err)
 	switch desksync.KindOf(err) {
 	case desksync.NotFound:
-		s.setState(stateUnknown, tr("scan.unknown", "UNKNOWN CODE"))
-		s.Detail.SetText(tr("scan.unknown_detail", "No purchase has the code {{.Code}} (read: “{{.Raw}}”).", m{"Code": scanner.Group(code), "Raw": raw}))
+		s.setState(stateUnknown, label("scan.unknown"))
+		s.Detail.SetText(label("scan.unknown_detail", m{"Code": scanner.Group(code), "Raw": raw}))
 	case desksync.Unavailable:
-		s.setState(stateOffline, tr("scan.offline", "OFFLINE – NOT IN CACHE"))
-		s.Detail.SetText(tr("scan.offline_detail", "The shop cannot be reached and this desk has no copy of {{.Code}}. Try again when online.", m{"Code": scanner.Group(code)}))
+		s.setState(stateOffline, label("scan.offline"))
+		s.Detail.SetText(label("scan.offline_detail", m{"Code": scanner.Group(code)}))
 	default:
-		s.setState(stateUnknown, tr("scan.error", "COULD NOT LOOK UP"))
+		s.setState(stateUnknown, label("scan.error"))
 		s.Detail.SetText(errText(err))
 	}
 	s.sh.focusDefault()
@@ -398,7 +398,7 @@ func (s *scanScreen) showLookup(lk desksync.Lookup) {
 	s.Code.Text = scanner.Group(p.Code)
 	s.Code.Refresh()
 	if lk.FromCache {
-		setText(s.Cache, tr("scan.cached", "OFFLINE – cached data, {{.Age}} old", m{"Age": fmtAge(s.sh.now(), lk.CachedAt)}))
+		setText(s.Cache, label("scan.cached", m{"Age": fmtAge(s.sh.now(), lk.CachedAt)}))
 	} else {
 		setText(s.Cache, "")
 	}
@@ -409,14 +409,14 @@ func (s *scanScreen) showLookup(lk desksync.Lookup) {
 	if p.Buyer.Phone != "" {
 		buyer += " · " + p.Buyer.Phone
 	}
-	info := tr("scan.buyer", "Buyer: {{.Buyer}}", m{"Buyer": buyer}) + "\n" +
-		tr("scan.payment", "Payment: {{.Status}} · Total {{.Total}} · Bought {{.When}}",
+	info := label("scan.buyer", m{"Buyer": buyer}) + "\n" +
+		label("scan.payment",
 			m{"Status": statusName(p.Status), "Total": p.Total().String(), "When": fmtDateTime(p.CreatedAt)})
 	if c := p.CreditedAmount(); c > 0 {
-		info += "\n" + tr("scan.credited_amount", "Credited: {{.Amount}}", m{"Amount": c.String()})
+		info += "\n" + label("scan.credited_amount", m{"Amount": c.String()})
 	}
 	if n := len(lk.Pending); n > 0 {
-		info += "\n" + tr("scan.pending", "{{.N}} delivery(ies) from this desk not yet synced.", m{"N": n})
+		info += "\n" + label("scan.pending", m{"N": n})
 	}
 	s.Buyer.SetText(info)
 
@@ -425,14 +425,14 @@ func (s *scanScreen) showLookup(lk desksync.Lookup) {
 		s.setState(stateNotPayable, notPayableTitle(p.Status))
 		s.Detail.SetText(notPayableReason(p.Status))
 	case p.FullyDelivered():
-		s.setState(stateDelivered, tr("scan.already", "ALREADY DELIVERED"))
+		s.setState(stateDelivered, label("scan.already"))
 		s.Detail.SetText(lastDeliveryText(p))
 	case len(p.Deliveries) > 0:
-		s.setState(stateDeliverable, tr("scan.partly", "PARTLY DELIVERED – {{.N}} left", m{"N": remainingUnits(p)}))
+		s.setState(stateDeliverable, label("scan.partly", m{"N": remainingUnits(p)}))
 		s.Detail.SetText(lastDeliveryText(p))
 	default:
-		s.setState(stateDeliverable, tr("scan.deliverable", "PAID – READY TO DELIVER"))
-		s.Detail.SetText(tr("scan.deliverable_detail", "{{.N}} item(s) to hand over.", m{"N": remainingUnits(p)}))
+		s.setState(stateDeliverable, label("scan.deliverable"))
+		s.Detail.SetText(label("scan.deliverable_detail", m{"N": remainingUnits(p)}))
 	}
 	slog.Info("purchase shown", "code", p.Code, "status", p.Status, "state", s.state, "from_cache", lk.FromCache)
 	s.renderLines()

@@ -28,7 +28,7 @@ func newScanEntry(keys keyHandler, submit func(string, bool)) *scanEntry {
 	e.keys = keys
 	e.ExtendBaseWidget(e)
 	e.Wrapping = fyne.TextWrapOff
-	e.SetPlaceHolder(tr("scan.placeholder", "Scan or type a code"))
+	e.SetPlaceHolder(label("scan.placeholder"))
 	return e
 }
 
@@ -100,12 +100,12 @@ func (d *Desk) handleEntry(text string, scanned bool) {
 // handleReading runs a reading through the pipeline and shows what it is.
 func (d *Desk) handleReading(raw, source string) {
 	if d.loggedOn == nil {
-		d.login.Error.SetText(tr("login.first", "Log in before scanning."))
+		d.login.Error.SetText(label("login.first"))
 		return
 	}
 	d.touch()
 	if d.scan.pending != nil {
-		d.sayErr(tr("scan.finish_sign", "Finish or cancel the signature before the next scan."))
+		d.sayErr(label("scan.finish_sign"))
 		return
 	}
 	d.mu.Lock()
@@ -139,21 +139,21 @@ func (d *Desk) handleReading(raw, source string) {
 		d.scan.Lookup(sc.Code, raw)
 	case scanner.EAN13:
 		d.showScreen(idScan)
-		d.scan.showInvalid(raw, tr("scan.ean", "this is a product barcode, not a receipt"))
+		d.scan.showInvalid(raw, label("scan.ean"))
 	default:
 		d.showScreen(idScan)
-		d.scan.showInvalid(raw, tr("scan.not_ours", "not a Skranke receipt or gift card code"))
+		d.scan.showInvalid(raw, label("scan.not_ours"))
 	}
 }
 
 func invalidReason(e *scanner.InvalidError) string {
 	switch e.Kind {
 	case scanner.BadCheck:
-		return tr("scan.bad_check", "a character was misread (check character does not match)")
+		return label("scan.bad_check")
 	case scanner.BadLength:
-		return tr("scan.bad_length", "the code has too many or too few characters")
+		return label("scan.bad_length")
 	case scanner.BadCharacters:
-		return tr("scan.bad_chars", "characters that cannot be in a code (is the keyboard layout right?)")
+		return label("scan.bad_chars")
 	}
 	return e.Reason
 }

@@ -67,8 +67,8 @@ var scannerSuffixes = []string{"", "\r", "\n", "\r\n", "\t"}
 
 func suffixNames() []string {
 	return []string{
-		tr("settings.suffix_none", "None"),
-		tr("settings.suffix_cr", "CR (Enter)"),
+		label("settings.suffix_none"),
+		label("settings.suffix_cr"),
 		"LF",
 		"CR LF",
 		"Tab",
@@ -95,12 +95,12 @@ var transports = []string{"none", "tcp", "device", "serial", "spooler", "file"}
 
 func transportNames() []string {
 	return []string{
-		tr("settings.tp_none", "No printer"),
-		tr("settings.tp_tcp", "Network (TCP port 9100)"),
-		tr("settings.tp_device", "USB (device file)"),
-		tr("settings.tp_serial", "Serial port"),
-		tr("settings.tp_spooler", "System printer (Windows)"),
-		tr("settings.tp_file", "File (testing)"),
+		label("settings.tp_none"),
+		label("settings.tp_tcp"),
+		label("settings.tp_device"),
+		label("settings.tp_serial"),
+		label("settings.tp_spooler"),
+		label("settings.tp_file"),
 	}
 }
 
@@ -122,25 +122,25 @@ type settingsHost interface {
 func newSettingsScreen(sh shell, host settingsHost, savePath string) *settingsScreen {
 	s := &settingsScreen{sh: sh, host: host, savePath: savePath, profiles: printer.Profiles()}
 	s.ShopURL = newEntry(sh, "https://shop.example.no")
-	s.DeskToken = newEntry(sh, tr("settings.token_hint", "Desk token from the shop's admin"))
+	s.DeskToken = newEntry(sh, label("settings.token_hint"))
 	s.DeskToken.Password = true
-	s.Centre = newEntry(sh, tr("settings.centre_hint", "Name on screen and paper; empty uses the shop's"))
+	s.Centre = newEntry(sh, label("settings.centre_hint"))
 	s.ScannerSource = widget.NewSelect([]string{
-		tr("settings.src_wedge", "Keyboard wedge (scan field)"),
-		tr("settings.src_serial", "Serial port"),
-		tr("settings.src_hid", "USB HID scanner"),
+		label("settings.src_wedge"),
+		label("settings.src_serial"),
+		label("settings.src_hid"),
 	}, nil)
 	s.ScannerPort = widget.NewSelectEntry(nil)
 	s.ScannerPort.SetPlaceHolder("/dev/ttyUSB0")
 	s.ScannerDevice = widget.NewSelectEntry(nil)
 	s.ScannerDevice.SetPlaceHolder("0c2e:0b61")
-	layouts := []string{tr("settings.layout_none", "Not set (no repair)")}
+	layouts := []string{label("settings.layout_none")}
 	for _, l := range scanner.Layouts() {
 		layouts = append(layouts, string(l))
 	}
 	s.KeyboardHost = widget.NewSelect(layouts, nil)
-	s.RefreshPorts = newButton(sh, tr("settings.find_devices", "Find devices"), theme.SearchIcon(), s.findDevices)
-	s.ScannerPrefix = newEntry(sh, tr("settings.prefix_hint", "Empty unless the scanner is set to send one"))
+	s.RefreshPorts = newButton(sh, label("settings.find_devices"), theme.SearchIcon(), s.findDevices)
+	s.ScannerPrefix = newEntry(sh, label("settings.prefix_hint"))
 	s.ScannerSuffix = widget.NewSelect(suffixNames(), nil)
 	s.suffixes = slices.Clone(scannerSuffixes)
 	bauds := make([]string, len(scannerBauds))
@@ -160,41 +160,41 @@ func newSettingsScreen(sh shell, host settingsHost, savePath string) *settingsSc
 	s.NoteFooter = widget.NewMultiLineEntry()
 	s.NoteFooter.SetMinRowsVisible(2)
 	s.Language = widget.NewSelect([]string{
-		tr("settings.lang_system", "Follow the system"), "Norsk bokmål", "English",
+		label("settings.lang_system"), "Norsk bokmål", "English",
 	}, nil)
 	s.IdleLock = newEntry(sh, "5")
-	s.Training = widget.NewCheck(tr("settings.training_check", "Training mode (sandbox shop, prints marked TRAINING)"), nil)
+	s.Training = widget.NewCheck(label("settings.training_check"), nil)
 	s.TrainingShopURL = newEntry(sh, "https://sandbox.shop.example.no")
-	s.TrainingToken = newEntry(sh, tr("settings.token_hint", "Desk token from the shop's admin"))
+	s.TrainingToken = newEntry(sh, label("settings.token_hint"))
 	s.TrainingToken.Password = true
-	s.Save = newButton(sh, tr("settings.save", "Save settings (F6)"), theme.DocumentSaveIcon(), s.save)
+	s.Save = newButton(sh, label("settings.save"), theme.DocumentSaveIcon(), s.save)
 	s.Save.Importance = widget.HighImportance
 
 	form := formGrid(
-		tr("settings.shop_url", "Shop API address"), s.ShopURL,
-		tr("settings.token", "Desk token"), s.DeskToken,
-		tr("settings.centre", "Centre name"), s.Centre,
-		tr("settings.scanner", "Scanner"), s.ScannerSource,
-		tr("settings.port", "Serial port"), container.NewBorder(nil, nil, nil, s.RefreshPorts, s.ScannerPort),
-		tr("settings.baud", "Serial speed (baud)"), s.ScannerBaud,
-		tr("settings.prefix", "Scanner prefix"), s.ScannerPrefix,
-		tr("settings.suffix", "Scanner suffix"), s.ScannerSuffix,
-		tr("settings.device", "HID device"), s.ScannerDevice,
-		tr("settings.layout", "Keyboard layout"), s.KeyboardHost,
-		tr("settings.printer", "Printer model"), s.PrinterProfile,
-		tr("settings.transport", "Connection"), s.PrinterTransport,
-		tr("settings.address", "Address"), s.PrinterAddress,
-		tr("settings.header", "Note header"), s.NoteHeader,
-		tr("settings.footer", "Note footer"), s.NoteFooter,
-		tr("settings.language", "Language"), s.Language,
-		tr("settings.idle", "Lock after idle minutes (0 = never)"), s.IdleLock,
-		tr("settings.training", "Training"), s.Training,
-		tr("settings.training_url", "Sandbox shop address"), s.TrainingShopURL,
-		tr("settings.training_token", "Sandbox desk token"), s.TrainingToken,
+		label("settings.shop_url"), s.ShopURL,
+		label("settings.token"), s.DeskToken,
+		label("settings.centre"), s.Centre,
+		label("settings.scanner"), s.ScannerSource,
+		label("settings.port"), container.NewBorder(nil, nil, nil, s.RefreshPorts, s.ScannerPort),
+		label("settings.baud"), s.ScannerBaud,
+		label("settings.prefix"), s.ScannerPrefix,
+		label("settings.suffix"), s.ScannerSuffix,
+		label("settings.device"), s.ScannerDevice,
+		label("settings.layout"), s.KeyboardHost,
+		label("settings.printer"), s.PrinterProfile,
+		label("settings.transport"), s.PrinterTransport,
+		label("settings.address"), s.PrinterAddress,
+		label("settings.header"), s.NoteHeader,
+		label("settings.footer"), s.NoteFooter,
+		label("settings.language"), s.Language,
+		label("settings.idle"), s.IdleLock,
+		label("settings.training"), s.Training,
+		label("settings.training_url"), s.TrainingShopURL,
+		label("settings.training_token"), s.TrainingToken,
 	)
 	title := bigText(28, true)
-	title.Text = tr("settings.title", "Settings")
-	note := widget.NewLabel(tr("settings.restart_note", "The shop address and tokens take effect after a restart; the printer and scanner at once. The tokens are kept in the config file, readable only by you."))
+	title.Text = label("settings.title")
+	note := widget.NewLabel(label("settings.restart_note"))
 	note.Wrapping = fyne.TextWrapWord
 	// The form is longer than a small screen: it scrolls, while Save stays put.
 	s.obj = container.NewBorder(container.NewVBox(title, note), big(s.Save, 16), nil, nil,
@@ -292,7 +292,7 @@ func (s *settingsScreen) Collect() (config.Config, string) {
 	c := s.host.configInForce()
 	u, err := url.Parse(strings.TrimSpace(s.ShopURL.Text))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return c, tr("settings.bad_url", "The shop address must start with https:// (or http://).")
+		return c, label("settings.bad_url")
 	}
 	c.ShopURL = strings.TrimRight(u.String(), "/")
 	c.DeskToken = strings.TrimSpace(s.DeskToken.Text)
@@ -301,17 +301,17 @@ func (s *settingsScreen) Collect() (config.Config, string) {
 	c.ScannerPort = strings.TrimSpace(s.ScannerPort.Text)
 	c.ScannerDevice = strings.TrimSpace(s.ScannerDevice.Text)
 	if c.ScannerSource == "serial" && c.ScannerPort == "" {
-		return c, tr("settings.need_port", "Choose the scanner's serial port.")
+		return c, label("settings.need_port")
 	}
 	if c.ScannerSource == "hid" && c.ScannerDevice == "" {
-		return c, tr("settings.need_device", "Choose the HID scanner.")
+		return c, label("settings.need_device")
 	}
 	if b, err := strconv.Atoi(s.ScannerBaud.Selected); err == nil && b > 0 && !(b == defaultBaud && c.ScannerBaud == 0) {
 		c.ScannerBaud = b
 	}
 	c.ScannerPrefix = s.ScannerPrefix.Text
 	if strings.ContainsAny(c.ScannerPrefix, "\r\n") || len(c.ScannerPrefix) > 16 {
-		return c, tr("settings.bad_prefix", "The scanner prefix is at most 16 characters on one line.")
+		return c, label("settings.bad_prefix")
 	}
 	if i := s.ScannerSuffix.SelectedIndex(); i >= 0 && i < len(s.suffixes) {
 		c.ScannerSuffix = s.suffixes[i]
@@ -326,7 +326,7 @@ func (s *settingsScreen) Collect() (config.Config, string) {
 	c.PrinterTarget = joinTarget(transports[max(s.PrinterTransport.SelectedIndex(), 0)], s.PrinterAddress.Text)
 	if c.PrinterTarget != "" {
 		if _, err := printer.ParseTarget(c.PrinterTarget); err != nil {
-			return c, tr("settings.bad_target", "The printer address is not valid: {{.Err}}", m{"Err": err.Error()})
+			return c, label("settings.bad_target", m{"Err": err.Error()})
 		}
 	}
 	c.NoteHeader = s.NoteHeader.Text
@@ -334,7 +334,7 @@ func (s *settingsScreen) Collect() (config.Config, string) {
 	c.Language = languages[max(s.Language.SelectedIndex(), 0)]
 	n, err := strconv.Atoi(strings.TrimSpace(s.IdleLock.Text))
 	if err != nil || n < 0 || n > 24*60 {
-		return c, tr("settings.bad_idle", "Idle minutes must be a whole number from 0 to 1440.")
+		return c, label("settings.bad_idle")
 	}
 	c.IdleLockMinutes = n
 	c.Training = s.Training.Checked
@@ -342,18 +342,18 @@ func (s *settingsScreen) Collect() (config.Config, string) {
 	c.TrainingToken = strings.TrimSpace(s.TrainingToken.Text)
 	if c.TrainingShopURL != "" {
 		if u, err := url.Parse(c.TrainingShopURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return c, tr("settings.bad_training_url", "The sandbox shop address must start with https:// (or http://).")
+			return c, label("settings.bad_training_url")
 		}
 	}
 	if c.Training && c.TrainingShopURL == "" {
-		return c, tr("settings.need_training_url", "Training mode needs the sandbox shop's address, so that nothing reaches the real shop.")
+		return c, label("settings.need_training_url")
 	}
 	return c, ""
 }
 
 func (s *settingsScreen) save() {
 	if !isManager(s.sh.currentStaff()) && !s.host.inSetup() {
-		s.sh.sayErr(tr("err.manager_only", "Only a manager can open this screen."))
+		s.sh.sayErr(label("err.manager_only"))
 		return
 	}
 	cfg, problem := s.Collect()
@@ -379,13 +379,13 @@ func (s *settingsScreen) save() {
 		}
 		return func() {
 			if err != nil {
-				s.sh.sayErr(tr("settings.save_failed", "Settings not saved: {{.Err}}", m{"Err": err.Error()}))
+				s.sh.sayErr(label("settings.save_failed", m{"Err": err.Error()}))
 				return
 			}
 			slog.Info("settings saved", "config", cfg, "by", by)
 			applied()
 			if applyErr != nil {
-				s.sh.sayErr(tr("settings.apply_failed", "Settings saved, but: {{.Err}}", m{"Err": applyErr.Error()}))
+				s.sh.sayErr(label("settings.apply_failed", m{"Err": applyErr.Error()}))
 				return
 			}
 			setup := s.host.inSetup()
@@ -396,10 +396,10 @@ func (s *settingsScreen) save() {
 				// The desk keeps talking to the shop it started with
 				// (training mode too): say so, rather than let staff
 				// believe they practise on the sandbox.
-				s.sh.sayOK(tr("settings.saved_restart", "Settings saved. Restart Skranke to connect to the shop with them."))
+				s.sh.sayOK(label("settings.saved_restart"))
 				return
 			}
-			s.sh.sayOK(tr("settings.saved", "Settings saved."))
+			s.sh.sayOK(label("settings.saved"))
 		}
 	})
 }

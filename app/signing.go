@@ -13,7 +13,7 @@ func (s *scanScreen) acceptSignature() {
 		return
 	}
 	if s.Pad.Empty() {
-		s.SignMessage.SetText(tr("sign.blank", "The pad is blank: the buyer must sign before the goods are handed over."))
+		s.SignMessage.SetText(label("sign.blank"))
 		s.sh.sayErr(s.SignMessage.Text)
 		return
 	}
@@ -43,17 +43,17 @@ func (s *scanScreen) newSignPanel() fyne.CanvasObject {
 		}
 	}
 	s.Pad.onDraw = s.sh.touch
-	s.SignAccept = newButton(s.sh, tr("sign.accept", "Accept signature (Enter)"), theme.ConfirmIcon(), s.acceptSignature)
+	s.SignAccept = newButton(s.sh, label("sign.accept"), theme.ConfirmIcon(), s.acceptSignature)
 	s.SignAccept.Importance = widget.SuccessImportance
-	s.SignClear = newButton(s.sh, tr("sign.clear", "Clear (Delete)"), theme.ContentClearIcon(), func() {
+	s.SignClear = newButton(s.sh, label("sign.clear"), theme.ContentClearIcon(), func() {
 		s.Pad.Clear()
-		s.SignMessage.SetText(tr("sign.prompt", "The buyer signs for the goods here."))
+		s.SignMessage.SetText(label("sign.prompt"))
 	})
-	s.SignCancel = newButton(s.sh, tr("sign.cancel", "Cancel (Esc)"), theme.CancelIcon(), s.cancel)
+	s.SignCancel = newButton(s.sh, label("sign.cancel"), theme.CancelIcon(), s.cancel)
 	s.SignMessage = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	s.SignMessage.Wrapping = fyne.TextWrapWord
 	signTitle := bigText(24, true)
-	signTitle.Text = tr("sign.title", "Signature for physical goods")
+	signTitle.Text = label("sign.title")
 	// The panel takes the place of the lines and the action bar, so that
 	// the pad gets the height of the screen (at least padMinHeight) and
 	// its buttons stand beside it, large, where a hand finds them.

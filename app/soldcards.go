@@ -37,11 +37,11 @@ func (s *scanScreen) printSoldCards(code string, skip, n int) {
 		}
 		args := m{"N": len(cards), "Code": scanner.Group(code), "Codes": strings.Join(codes, ", ")}
 		if later {
-			s.sh.sayOK(tr("scan.cards_arrived", "The shop sent the gift cards of {{.Code}}; hand over the {{.N}} that are printing: {{.Codes}}.", args))
+			s.sh.sayOK(label("scan.cards_arrived", args))
 		} else {
-			s.sh.sayOK(tr("scan.cards_printing", "Delivered {{.Code}}. Hand over the {{.N}} gift card(s) that are printing: {{.Codes}}.", args))
+			s.sh.sayOK(label("scan.cards_printing", args))
 		}
-		s.paper.print(tr("print.cards", "gift cards"), docs...)
+		s.paper.print(label("print.cards"), docs...)
 	}
 	// outcome is the UI update for what find returned, or nil while the
 	// shop cannot be reached and the cards are still to come.
@@ -51,11 +51,11 @@ func (s *scanScreen) printSoldCards(code string, skip, n int) {
 			return nil
 		case err != nil:
 			return func() {
-				s.sh.sayErr(tr("scan.cards_missing", "The gift cards of this purchase were not found: {{.Err}}", m{"Err": errText(err)}))
+				s.sh.sayErr(label("scan.cards_missing", m{"Err": errText(err)}))
 			}
 		case len(cards) == 0:
 			return func() {
-				s.sh.sayErr(tr("scan.cards_none", "The shop has issued no gift cards for this purchase yet; ask a manager to check it in the shop."))
+				s.sh.sayErr(label("scan.cards_none"))
 			}
 		}
 		return func() { printCards(cards, later) }
@@ -66,7 +66,7 @@ func (s *scanScreen) printSoldCards(code string, skip, n int) {
 			return ui
 		}
 		return func() {
-			s.sh.sayErr(tr("scan.cards_later", "The gift cards of {{.Code}} are not on this desk yet; they print by themselves as soon as the shop is reachable.", m{"Code": scanner.Group(code)}))
+			s.sh.sayErr(label("scan.cards_later", m{"Code": scanner.Group(code)}))
 			s.sh.await(func(ctx context.Context) func() {
 				cards, err := find(ctx)
 				return outcome(cards, err, true)

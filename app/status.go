@@ -64,25 +64,25 @@ func newStatusScreen(sh shell, svc statusService, paper printing, toScan func() 
 	s.LastSync = rowLabel("")
 	s.Outbox = widget.NewLabel("")
 	s.Outbox.Wrapping = fyne.TextWrapWord
-	s.SyncNow = newButton(sh, tr("status.sync_now", "Sync now (F6)"), theme.ViewRefreshIcon(), func() {
+	s.SyncNow = newButton(sh, label("status.sync_now"), theme.ViewRefreshIcon(), func() {
 		svc.SyncNow()
-		sh.say(tr("status.syncing", "Syncing…"))
+		sh.say(label("status.syncing"))
 	})
 	s.conflictBox = container.NewVBox()
 	s.Scanner = widget.NewLabel("")
 	s.Scanner.Wrapping = fyne.TextWrapWord
 	s.Printer = widget.NewLabel("")
 	s.Printer.Wrapping = fyne.TextWrapWord
-	s.CheckPrinter = newButton(sh, tr("status.check_printer", "Check printer"), theme.ViewRefreshIcon(), s.checkPrinter)
-	s.TestPrint = newButton(sh, tr("status.test_print", "Test print (F8)"), theme.DocumentPrintIcon(), s.testPrint)
+	s.CheckPrinter = newButton(sh, label("status.check_printer"), theme.ViewRefreshIcon(), s.checkPrinter)
+	s.TestPrint = newButton(sh, label("status.test_print"), theme.DocumentPrintIcon(), s.testPrint)
 	s.showScanner()
-	conn := widget.NewCard(tr("status.connection", "Connection to the shop"), "",
+	conn := widget.NewCard(label("status.connection"), "",
 		container.NewBorder(nil, nil, nil, container.NewCenter(big(s.SyncNow, 16)), container.NewVBox(s.Online, s.LastSync, s.Outbox)))
-	hw := widget.NewCard(tr("status.hardware", "Scanner and printer"), "",
+	hw := widget.NewCard(label("status.hardware"), "",
 		container.NewVBox(s.Scanner, s.Printer, big(container.NewGridWithColumns(2, s.CheckPrinter, s.TestPrint), 16)))
 	// Refused actions may pile up while a desk is offline: their list
 	// scrolls below the connection and the hardware, whose buttons stay put.
-	conf := widget.NewCard(tr("status.conflicts", "Refused by the shop (manager)"), "",
+	conf := widget.NewCard(label("status.conflicts"), "",
 		minHeight(container.NewVScroll(s.conflictBox), linesMinHeight))
 	s.obj = container.NewBorder(container.NewGridWithColumns(2, conn, hw), nil, nil, nil, conf)
 	return s
@@ -92,21 +92,21 @@ func newStatusScreen(sh shell, svc statusService, paper printing, toScan func() 
 func (s *statusScreen) show(st desksync.Status) {
 	s.last = st
 	if st.Online {
-		s.Online.Text = tr("status.online_big", "ONLINE")
+		s.Online.Text = label("status.online_big")
 		s.Online.Color = colOK
 	} else {
-		s.Online.Text = tr("status.offline_big", "OFFLINE – working from the cache")
+		s.Online.Text = label("status.offline_big")
 		s.Online.Color = colBad
 	}
 	s.Online.Refresh()
-	last := tr("status.never", "never")
+	last := label("status.never")
 	if !st.LastSync.IsZero() {
 		last = fmtDateTime(st.LastSync) + " (" + fmtAge(s.sh.now(), st.LastSync) + ")"
 	}
-	s.LastSync.SetText(tr("status.last_sync", "Last sync: {{.When}}", m{"When": last}))
-	out := tr("status.outbox", "Waiting to be sent: {{.N}} · Refused: {{.C}}", m{"N": st.Pending, "C": st.Conflicts})
+	s.LastSync.SetText(label("status.last_sync", m{"When": last}))
+	out := label("status.outbox", m{"N": st.Pending, "C": st.Conflicts})
 	if st.LastError != "" {
-		out += "\n" + tr("status.last_error", "Last error: {{.Err}}", m{"Err": st.LastError})
+		out += "\n" + label("status.last_error", m{"Err": st.LastError})
 	}
 	s.Outbox.SetText(out)
 }
@@ -118,7 +118,7 @@ func (s *statusScreen) load() {
 	s.conflictBox.RemoveAll()
 	s.Conflicts = map[int64]*conflictRow{}
 	if !isManager(s.sh.currentStaff()) {
-		s.conflictBox.Add(rowLabel(tr("status.conflicts_manager", "A manager logs in to see and resolve refused actions.")))
+		s.conflictBox.Add(rowLabel(label("status.conflicts_manager")))
 		return
 	}
 	s.sh.async(func(ctx context.Context) func() {
@@ -137,18 +137,18 @@ func (s *statusScreen) setConflicts(cs []desksync.OutboxConflict) {
 	s.conflictBox.RemoveAll()
 	s.Conflicts = map[int64]*conflictRow{}
 	if len(cs) == 0 {
-		s.conflictBox.Add(rowLabel(tr("status.no_conflicts", "None. Everything was accepted.")))
+		s.conflictBox.Add(rowLabel(label("status.no_conflicts")))
 		return
 	}
 	for _, c := range cs {
 		row := &conflictRow{Conflict: c}
-		row.Retry = newButton(s.sh, tr("status.retry", "Retry"), theme.ViewRefreshIcon(), func() { s.retry(row) })
-		row.Reason = newEntry(s.sh, tr("status.discard_reason", "Why discard? (required)"))
+		row.Retry = newButton(s.sh, label("status.retry"), theme.ViewRefreshIcon(), func() { s.retry(row) })
+		row.Reason = newEntry(s.sh, label("status.discard_reason"))
 		row.Reason.OnSubmitted = func(string) { s.discard(row) }
-		row.Discard = newButton(s.sh, tr("status.discard", "Discard"), theme.DeleteIcon(), func() { s.discard(row) })
+		row.Discard = newButton(s.sh, label("status.discard"), theme.DeleteIcon(), func() { s.discard(row) })
 		row.Discard.Importance = widget.DangerImportance
 		s.Conflicts[c.ID] = row
-		text := fmtDateTime(c.At) + " · " + c.Kind + " · " + c.Summary + "\n" + tr("status.reason", "Shop said: {{.Reason}}", m{"Reason": c.Reason})
+		text := fmtDateTime(c.At) + " · " + c.Kind + " · " + c.Summary + "\n" + label("status.reason", m{"Reason": c.Reason})
 		lbl := widget.NewLabel(text)
 		lbl.Wrapping = fyne.TextWrapWord
 		s.conflictBox.Add(container.NewVBox(lbl, container.NewBorder(nil, nil, row.Retry, row.Discard, row.Reason), widget.NewSeparator()))
@@ -169,7 +169,7 @@ func (s *statusScreen) retry(row *conflictRow) {
 			}
 			slog.Info("conflict retried", "id", id, "staff", by)
 			s.svc.SyncNow()
-			s.sh.sayOK(tr("status.retried", "Put back in the outbox; it is sent at the next sync."))
+			s.sh.sayOK(label("status.retried"))
 			s.load()
 		}
 	})
@@ -178,7 +178,7 @@ func (s *statusScreen) retry(row *conflictRow) {
 func (s *statusScreen) discard(row *conflictRow) {
 	reason := strings.TrimSpace(row.Reason.Text)
 	if reason == "" {
-		s.sh.sayErr(tr("status.need_reason", "Write why the action is discarded."))
+		s.sh.sayErr(label("status.need_reason"))
 		s.sh.focus(row.Reason)
 		return
 	}
@@ -194,7 +194,7 @@ func (s *statusScreen) discard(row *conflictRow) {
 				return
 			}
 			slog.Info("conflict discarded", "id", id, "staff", staff.ID)
-			s.sh.sayOK(tr("status.discarded", "Discarded."))
+			s.sh.sayOK(label("status.discarded"))
 			s.load()
 		}
 	})
@@ -205,7 +205,7 @@ func (s *statusScreen) scannerStatus(st scanner.DeviceStatus) {
 	s.scannerStates[st.Source] = st
 	slog.Info("scanner status", "source", st.Source, "state", st.State.String(), "err", st.Err)
 	if st.State != scanner.Connected && s.sh.currentStaff() != nil {
-		s.sh.sayErr(tr("status.scanner_lost", "Scanner {{.Source}} is not connected. Scan into the field or type the code.", m{"Source": st.Source}))
+		s.sh.sayErr(label("status.scanner_lost", m{"Source": st.Source}))
 	}
 	s.showScanner()
 }
@@ -217,7 +217,7 @@ func (s *statusScreen) resetScanners() {
 }
 
 func (s *statusScreen) showScanner() {
-	lines := []string{tr("status.wedge", "Keyboard and keyboard-wedge scanners: always ready in the scan field.")}
+	lines := []string{label("status.wedge")}
 	keys := make([]string, 0, len(s.scannerStates))
 	for k := range s.scannerStates {
 		keys = append(keys, k)
@@ -225,12 +225,12 @@ func (s *statusScreen) showScanner() {
 	sort.Strings(keys)
 	for _, k := range keys {
 		st := s.scannerStates[k]
-		state := tr("status.sc_connected", "connected")
+		state := label("status.sc_connected")
 		switch st.State {
 		case scanner.Disconnected:
-			state = tr("status.sc_disconnected", "not connected")
+			state = label("status.sc_disconnected")
 		case scanner.Failed:
-			state = tr("status.sc_failed", "failed")
+			state = label("status.sc_failed")
 		}
 		line := k + ": " + state + " (" + fmtTime(st.At) + ")"
 		if st.Err != nil {
@@ -245,10 +245,10 @@ func (s *statusScreen) showScanner() {
 func (s *statusScreen) showPrinter(state string) {
 	p := s.paper.printerInUse()
 	if p == nil {
-		s.Printer.SetText(tr("status.no_printer", "Printer: none set up (Settings, F5)."))
+		s.Printer.SetText(label("status.no_printer"))
 		return
 	}
-	text := tr("status.printer", "Printer: {{.Name}} at {{.Target}}", m{"Name": p.Profile().Name, "Target": p.Target().String()})
+	text := label("status.printer", m{"Name": p.Profile().Name, "Target": p.Target().String()})
 	if state != "" {
 		text += "\n" + state
 	}
@@ -261,31 +261,31 @@ func (s *statusScreen) checkPrinter() {
 		s.showPrinter("")
 		return
 	}
-	s.showPrinter(tr("status.checking", "Checking…"))
+	s.showPrinter(label("status.checking"))
 	s.sh.async(func(ctx context.Context) func() {
 		st, err := p.Status(ctx)
 		return func() {
 			if err != nil {
 				if printer.KindOf(err) == printer.KindUnsupported {
-					s.showPrinter(tr("status.no_status", "This connection cannot report the printer's state."))
+					s.showPrinter(label("status.no_status"))
 				} else {
-					s.showPrinter(tr("status.printer_err", "Not ready: {{.Err}}", m{"Err": printerErrText(err)}))
+					s.showPrinter(label("status.printer_err", m{"Err": printerErrText(err)}))
 				}
 				return
 			}
 			var parts []string
 			if st.Online {
-				parts = append(parts, tr("status.p_online", "ready"))
+				parts = append(parts, label("status.p_online"))
 			} else {
-				parts = append(parts, tr("status.p_offline", "offline"))
+				parts = append(parts, label("status.p_offline"))
 			}
 			if st.CoverOpen {
-				parts = append(parts, tr("status.p_cover", "cover open"))
+				parts = append(parts, label("status.p_cover"))
 			}
 			if st.PaperOut {
-				parts = append(parts, tr("status.p_paper_out", "out of paper"))
+				parts = append(parts, label("status.p_paper_out"))
 			} else if st.PaperNearEnd {
-				parts = append(parts, tr("status.p_paper_low", "paper running low"))
+				parts = append(parts, label("status.p_paper_low"))
 			}
 			s.showPrinter(strings.Join(parts, ", "))
 		}
@@ -296,10 +296,10 @@ func (s *statusScreen) checkPrinter() {
 func (s *statusScreen) testPrint() {
 	p := s.paper.printerInUse()
 	if p == nil {
-		s.sh.sayErr(tr("print.none_test", "No printer is set up. A manager chooses one in Settings (F5)."))
+		s.sh.sayErr(label("print.none_test"))
 		return
 	}
-	s.paper.print(tr("print.test", "test page"), printer.TestPage(p.Profile()))
+	s.paper.print(label("print.test"), printer.TestPage(p.Profile()))
 }
 
 func (s *statusScreen) content() fyne.CanvasObject { return s.obj }

@@ -31,22 +31,22 @@ func (d *Desk) applyStatus(st desksync.Status) {
 	prev := d.lastStatus
 	d.lastStatus = st
 	if st.Online {
-		d.online.Text = tr("status.online", "Online")
+		d.online.Text = label("status.online")
 		d.online.Color = colOK
 		d.onlineDot.FillColor = colOK
 	} else {
-		d.online.Text = tr("status.offline", "Offline")
+		d.online.Text = label("status.offline")
 		if !st.LastSync.IsZero() {
-			d.online.Text += " · " + tr("status.synced_ago", "synced {{.Age}} ago", m{"Age": fmtAge(d.now(), st.LastSync)})
+			d.online.Text += " · " + label("status.synced_ago", m{"Age": fmtAge(d.now(), st.LastSync)})
 		}
 		d.online.Color = colBad
 		d.onlineDot.FillColor = colBad
 	}
 	if st.Pending > 0 {
-		d.online.Text += " · " + tr("status.pending_short", "{{.N}} waiting", m{"N": st.Pending})
+		d.online.Text += " · " + label("status.pending_short", m{"N": st.Pending})
 	}
 	if st.Conflicts > 0 {
-		d.online.Text += " · " + tr("status.conflicts_short", "{{.N}} refused", m{"N": st.Conflicts})
+		d.online.Text += " · " + label("status.conflicts_short", m{"N": st.Conflicts})
 	}
 	if st.Conflicts != prev.Conflicts && d.loggedOn != nil && d.screen == idStatus && d.status != nil {
 		d.status.load() // Keep the conflicts list current while a manager looks at it.

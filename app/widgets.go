@@ -80,10 +80,10 @@ type button struct {
 	keys keyHandler
 }
 
-func newButton(keys keyHandler, label string, icon fyne.Resource, tapped func()) *button {
+func newButton(keys keyHandler, text string, icon fyne.Resource, tapped func()) *button {
 	b := &button{keys: keys}
 	b.ExtendBaseWidget(b)
-	b.Text = label
+	b.Text = text
 	b.Icon = icon
 	b.OnTapped = func() {
 		keys.touch()

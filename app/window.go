@@ -98,7 +98,7 @@ func (d *Desk) showScreen(s screenID) {
 	}
 	d.setup = false
 	if (s == idReport && !d.canReport()) || (s == idSettings && !d.isManager()) {
-		d.sayErr(tr("err.manager_only", "Only a manager can open this screen."))
+		d.sayErr(label("err.manager_only"))
 		s = d.screen
 	}
 	d.screen = s
@@ -278,18 +278,18 @@ func (d *Desk) loggedIn(s desksync.Staff) {
 	d.touch()
 	slog.Info("staff logged in", "staff", s.ID, "role", s.Role)
 	d.staffName.SetText(s.Name + " (" + roleName(s.Role) + ")")
-	d.say(tr("login.welcome", "Logged in as {{.Name}}.", m{"Name": s.Name}))
+	d.say(label("login.welcome", m{"Name": s.Name}))
 	d.showScreen(idScan)
 }
 
 func roleName(r desksync.Role) string {
 	switch r {
 	case desksync.RoleManager:
-		return tr("role.manager", "manager")
+		return label("role.manager")
 	case desksync.RoleAccountant:
-		return tr("role.accountant", "accountant")
+		return label("role.accountant")
 	}
-	return tr("role.staff", "staff")
+	return label("role.staff")
 }
 
 // focus gives obj the keyboard focus. A field in a panel just shown may not
