@@ -165,7 +165,7 @@ func New(a fyne.App, svc Services) *Desk {
 		switch {
 		case d.setup:
 		case d.loggedOn == nil:
-			d.focus(d.login.PIN)
+			d.focus(d.login.focusTarget())
 			d.login.PIN.TypedRune(r)
 		default:
 			if f := d.screens[d.screen].runeTarget(); f != nil {
@@ -236,7 +236,7 @@ func (d *Desk) build() {
 	if !d.cfg.Training {
 		d.training.Hide()
 	}
-	objs := []fyne.CanvasObject{d.login.obj}
+	objs := []fyne.CanvasObject{d.login.content()}
 	for _, scr := range d.screens {
 		objs = append(objs, scr.content())
 	}

@@ -58,35 +58,11 @@ func (d *Desk) centreLines() []string {
 // deliveryNote builds the note for a delivery: what was handed over now,
 // before, and what remains.
 func (h letterhead) deliveryNote(before, after *desksync.Purchase, dl desksync.Delivery, req desksync.DeliverRequest, sig image.Image) printer.DeliveryNote {
-	now := map[string]int{}
-	lines := dl.Lines
-	if len(lines) == 0 {
-		lines = req.Lines
-	}
-	for _, l := range lines {
-		now[l.LineID] += l.Quantity
-	}
-	prev := map[string]int{}
-	if before != nil {
-		for _, l := range before.Lines {
-			prev[l.ID] = l.Delivered
-		}
-	}
 	src := after
 	if src == nil {
 		src = before
 	}
-	var nl []printer.NoteLine
-	for _, l := range src.Lines {
-		nl = append(nl, printer.NoteLine{
-			Name:            l.Name,
-			Ordered:         l.Quantity,
-			DeliveredNow:    now[l.ID],
-			DeliveredBefore: prev[l.ID],
-			Remaining:       max(l.Quantity-prev[l.ID]-now[l.ID], 0),
-			Amount:          l.Total().String(),
-		})
-	}
+	nl := noteLines(before, src, dl, req)
 	at := dl.At
 	if at.IsZero() {
 		at = h.at
@@ -106,6 +82,37 @@ func (h letterhead) deliveryNote(before, after *desksync.Purchase, dl desksync.D
 		Training:    h.training,
 		Language:    h.language,
 	}
+}
+
+// noteLines are the lines of a delivery note: per line of src, what was
+// handed over now, before (as before stood), and what remains.
+func noteLines(before, src *desksync.Purchase, dl desksync.Delivery, req desksync.DeliverRequest) []printer.NoteLine {
+	now := map[string]int{}
+	lines := dl.Lines
+	if len(lines) == 0 {
+		lines = req.Lines
+	}
+	for _, l := range lines {
+		now[l.LineID] += l.Quantity
+	}
+	prev := map[string]int{}
+	if before != nil {
+		for _, l := range before.Lines {
+			prev[l.ID] = l.Delivered
+		}
+	}
+	var nl []printer.NoteLine
+	for _, l := range src.Lines {
+		nl = append(nl, printer.NoteLine{
+			Name:            l.Name,
+			Ordered:         l.Quantity,
+			DeliveredNow:    now[l.ID],
+			DeliveredBefore: prev[l.ID],
+			Remaining:       max(l.Quantity-prev[l.ID]-now[l.ID], 0),
+			Amount:          l.Total().String(),
+		})
+	}
+	return nl
 }
 
 // giftCard is a gift card fit to hand over; copy marks a reprint KOPI.

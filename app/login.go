@@ -197,3 +197,27 @@ func (l *loginScreen) submit() {
 		}
 	})
 }
+
+func (l *loginScreen) content() fyne.CanvasObject { return l.obj }
+
+// focusTarget is the PIN field: the staff member is chosen with the arrows.
+func (l *loginScreen) focusTarget() fyne.Focusable { return l.PIN }
+
+// open shows the screen with an empty PIN field.
+func (l *loginScreen) open() {
+	l.obj.Show()
+	l.PIN.SetText("")
+}
+
+// hasStaff reports whether a staff list was loaded.
+func (l *loginScreen) hasStaff() bool { return len(l.staff) > 0 }
+
+// refresh reloads the staff list unless a load is on its way.
+func (l *loginScreen) refresh() {
+	if !l.loading {
+		l.reload()
+	}
+}
+
+// say shows why staff cannot go on, under the PIN field.
+func (l *loginScreen) say(text string) { l.Error.SetText(text) }

@@ -24,17 +24,7 @@ func (s *scanScreen) reprint() {
 	}
 	// A delivery made before (here or at another desk): rebuild its note.
 	last := p.Deliveries[len(p.Deliveries)-1]
-	delivered := map[string]int{} // Before the last delivery, by line ID.
-	for _, dl := range p.Deliveries[:len(p.Deliveries)-1] {
-		for _, x := range dl.Lines {
-			delivered[x.LineID] += x.Quantity
-		}
-	}
-	before := *p
-	before.Lines = slices.Clone(p.Lines)
-	for i := range before.Lines {
-		before.Lines[i].Delivered = delivered[before.Lines[i].ID]
-	}
+	before := beforeLastDelivery(p)
 	staff := desksync.Staff{ID: last.StaffID, Name: last.StaffName}
 	if staff.Name == "" {
 		staff.Name = last.StaffID
@@ -55,4 +45,21 @@ func (s *scanScreen) reprint() {
 			s.paper.print(label("print.note"), n.Document())
 		}
 	})
+}
+
+// beforeLastDelivery returns p as it stood before its last delivery, which
+// the reprinted note shows as "delivered before". p has a delivery.
+func beforeLastDelivery(p *desksync.Purchase) desksync.Purchase {
+	delivered := map[string]int{} // Before the last delivery, by line ID.
+	for _, dl := range p.Deliveries[:len(p.Deliveries)-1] {
+		for _, x := range dl.Lines {
+			delivered[x.LineID] += x.Quantity
+		}
+	}
+	before := *p
+	before.Lines = slices.Clone(p.Lines)
+	for i := range before.Lines {
+		before.Lines[i].Delivered = delivered[before.Lines[i].ID]
+	}
+	return before
 }

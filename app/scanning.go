@@ -100,11 +100,11 @@ func (d *Desk) handleEntry(text string, scanned bool) {
 // handleReading runs a reading through the pipeline and shows what it is.
 func (d *Desk) handleReading(raw, source string) {
 	if d.loggedOn == nil {
-		d.login.Error.SetText(label("login.first"))
+		d.login.say(label("login.first"))
 		return
 	}
 	d.touch()
-	if d.scan.pending != nil {
+	if d.scan.SignatureOpen() {
 		d.sayErr(label("scan.finish_sign"))
 		return
 	}

@@ -54,8 +54,8 @@ func (d *Desk) applyStatus(st desksync.Status) {
 	d.online.Refresh()
 	d.onlineDot.Refresh()
 	if st.Online && !prev.Online { // Back online: fetch what an offline start could not.
-		if d.login != nil && len(d.login.staff) == 0 && !d.login.loading {
-			d.login.reload()
+		if d.login != nil && !d.login.hasStaff() {
+			d.login.refresh()
 		}
 		if d.centre.ID == "" && !d.infoLoading {
 			d.loadDeskInfo()

@@ -102,7 +102,7 @@ func (d *Desk) showScreen(s screenID) {
 		s = d.screen
 	}
 	d.screen = s
-	d.login.obj.Hide()
+	d.login.content().Hide()
 	d.nav.Show()
 	for i, scr := range d.screens {
 		show(scr.content(), screenID(i) == s)
@@ -124,12 +124,12 @@ func (d *Desk) showScreen(s screenID) {
 // reached its shop: without the right address and token there is no staff
 // list to log in with. It does nothing once staff are known.
 func (d *Desk) openSetup() {
-	if d.loggedOn != nil || len(d.login.staff) > 0 {
+	if d.loggedOn != nil || d.login.hasStaff() {
 		return
 	}
 	slog.Info("first-time setup opened")
 	d.setup = true
-	d.login.obj.Hide()
+	d.login.content().Hide()
 	for i, scr := range d.screens {
 		show(scr.content(), screenID(i) == idSettings)
 	}
@@ -150,7 +150,7 @@ func (d *Desk) closeSetup() {
 func (d *Desk) focusDefault() {
 	c := d.window.Canvas()
 	if d.loggedOn == nil {
-		d.focus(d.login.PIN)
+		d.focus(d.login.focusTarget())
 		return
 	}
 	if f := d.screens[d.screen].focusTarget(); f != nil {
@@ -257,9 +257,7 @@ func (d *Desk) lock() {
 		scr.lock()
 	}
 	d.showLogin()
-	if !d.login.loading {
-		d.login.reload() // Pick up staff added in the shop since.
-	}
+	d.login.refresh() // Pick up staff added in the shop since.
 }
 
 func (d *Desk) showLogin() {
@@ -267,9 +265,8 @@ func (d *Desk) showLogin() {
 		scr.content().Hide()
 	}
 	d.nav.Hide()
-	d.login.obj.Show()
-	d.login.PIN.SetText("")
-	d.focus(d.login.PIN)
+	d.login.open()
+	d.focus(d.login.focusTarget())
 }
 
 // loggedIn is called by the login screen on success.
