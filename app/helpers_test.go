@@ -18,6 +18,7 @@ import (
 	"github.com/skranke/skranke/app/config"
 	"github.com/skranke/skranke/cmd/shopd/shop"
 	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
+	"github.com/skranke/skranke/printer"
 	"github.com/skranke/skranke/scanner"
 	desksync "github.com/skranke/skranke/sync"
 )
@@ -218,4 +219,62 @@ func (f *fixture) eventually(cond func() bool, msg string, args ...any) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// rasterInk counts the set bits of the GS v 0 raster images in ESC/POS data.
+func rasterInk(data []byte) (images, ink int) {
+	for i := 0; i+8 <= len(data); i++ {
+		if data[i] != 0x1d || data[i+1] != 'v' || data[i+2] != '0' {
+			continue
+		}
+		xb := int(data[i+4]) | int(data[i+5])<<8
+		rows := int(data[i+6]) | int(data[i+7])<<8
+		end := min(i+8+xb*rows, len(data))
+		images++
+		for _, b := range data[i+8 : end] {
+			for ; b != 0; b &= b - 1 {
+				ink++
+			}
+		}
+		i = end - 1
+	}
+	return images, ink
+}
+
+func sign(p *signaturePad) {
+	// A few strokes across the pad, as a finger would draw them.
+	for s := 0; s < 3; s++ {
+		y := float32(40 + 30*s)
+		for x := float32(20); x < 400; x += 20 {
+			p.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: fyne.NewPos(x, y+float32(int(x)%40))}, Dragged: fyne.NewDelta(20, 0)})
+		}
+		p.DragEnd()
+	}
+}
+
+func mustProfile(t *testing.T) printer.Profile {
+	p, ok := printer.ProfileByID("generic-80")
+	require.True(t, ok)
+	return p
+}
+
+// printedText is what the customer reads on everything the test printer got.
+func printedText(t *testing.T, data []byte) string {
+	t.Helper()
+	prof, ok := printer.ProfileByID("generic-80")
+	require.True(t, ok)
+	text, err := printer.Text(data, prof)
+	require.NoError(t, err)
+	return text
+}
+
+// barcodes lists the data of the barcodes in printed text.
+func barcodes(text string) []string {
+	var out []string
+	for _, part := range strings.Split(text, "[barcode ")[1:] {
+		if i := strings.IndexByte(part, ']'); i > 0 {
+			out = append(out, part[:i])
+		}
+	}
+	return out
 }
