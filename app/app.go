@@ -27,21 +27,19 @@ import (
 )
 
 // Services are the parts the UI drives. Desk is required; the rest may be
-// nil, and the UI says so when it needs them.
+// nil, and the UI says so when it needs them. The unexported fields are for
+// tests.
 type Services struct {
 	Desk     *desksync.Desk
 	Printer  *printer.Printer  // nil means no printer is configured.
-	pipeline *scanner.Pipeline // nil means a default pipeline.
-	Sources  []scanner.Source  // Hardware scanners; their readings go through Pipeline. The desk closes them.
+	Sources  []scanner.Source  // Hardware scanners; their readings go through the pipeline. The desk closes them.
+	pipeline *scanner.Pipeline // nil means the pipeline the configuration describes.
 	// OpenSources opens the hardware scanners a configuration names; when
 	// set, saving new scanner settings closes the old sources and opens the
 	// new ones at once.
 	OpenSources func(ctx context.Context, cfg config.Config) []scanner.Source
-	Config      config.Config             // The settings in force.
-	SavePath    string                    // Where Settings saves the config; empty means not saved.
-	logo        image.Image               // Printed on gift cards; nil means assets.Logo.
-	now         func() time.Time          // nil means time.Now.
-	onSaved     func(config.Config) error // Called after settings are saved, to apply them (printer, scanner).
+	Config      config.Config // The settings in force.
+	SavePath    string        // Where Settings saves the config; empty means not saved.
 	// manualUI queues the UI updates of background work until runPending
 	// is called, instead of handing them to fyne.Do. Tests set it so that
 	// every widget is touched on the test's goroutine.
@@ -68,7 +66,7 @@ type Desk struct {
 	online *canvas.Text
 	// staffName shows who is logged in.
 	staffName *widget.Label
-	// preview is the print-preview window (config.Config.preview), once a job
+	// preview is the print-preview window (config.Config.Preview), once a job
 	// was printed.
 	preview *previewWindow
 
@@ -118,22 +116,14 @@ type Desk struct {
 // New builds the desk UI in a new window of a. Call Start to begin talking to
 // the shop and the hardware, then show the window.
 func New(a fyne.App, svc Services) *Desk {
-	now := svc.now
-	if now == nil {
-		now = time.Now
-	}
-	logo := svc.logo
-	if logo == nil {
-		logo = decodePNG(assets.Logo)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	d := &Desk{
 		app:      a,
 		svc:      svc,
 		desk:     svc.Desk,
 		cfg:      svc.Config,
-		clock:    now,
-		logo:     logo,
+		clock:    time.Now,
+		logo:     decodePNG(assets.Logo),
 		ctx:      ctx,
 		cancel:   cancel,
 		printer:  svc.Printer,
@@ -368,20 +358,14 @@ func (d *Desk) configInForce() config.Config { return d.cfg }
 
 func (d *Desk) inSetup() bool { return d.setup }
 
-// apply puts saved settings in force where that is slow: the printer, the
-// scanners, and what the command does on saving. It runs off the UI
-// goroutine and returns the UI half.
+// apply puts saved settings in force where that is slow: the printer and
+// the scanners. It runs off the UI goroutine and returns the UI half.
 func (d *Desk) apply(old, cfg config.Config) (func(), error) {
 	err := d.applyPrinter(cfg)
 	var srcs []scanner.Source
 	reopened := false
 	if scannerChanged(old, cfg) && d.svc.OpenSources != nil {
 		srcs, reopened = d.reopenSources(cfg), true
-	}
-	if d.svc.onSaved != nil {
-		if e := d.svc.onSaved(cfg); e != nil && err == nil {
-			err = e
-		}
 	}
 	return func() {
 		d.setConfig(cfg)

@@ -112,8 +112,8 @@ type settingsHost interface {
 	// settings are saved without a manager's login.
 	inSetup() bool
 	// apply puts saved settings in force where that is slow (the printer,
-	// the scanners, what the command does on saving). It runs off the UI
-	// goroutine and returns the UI half to run afterwards.
+	// the scanners). It runs off the UI goroutine and returns the UI half
+	// to run afterwards.
 	apply(old, cfg config.Config) (ui func(), err error)
 	// closeSetup leaves first-time setup for the login screen.
 	closeSetup()
