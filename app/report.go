@@ -2,11 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/csv"
-	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -268,90 +263,6 @@ func (r *reportScreen) totalsText() string {
 		m{"D": dl, "R": rd, "RA": redeemed.String(), "C": cr, "CA": credited.String(), "U": unsynced})
 }
 
-// ExportCSV writes the rows shown as CSV, header first, in the form the
-// spreadsheet of the UI's language opens without an import dialog: for
-// Norwegian, a UTF-8 byte order mark (so that æøå come out right),
-// semicolons between fields and decimal commas (1234,50), as Norwegian Excel
-// expects; for English, commas and decimal points (1234.50).
-func (r *reportScreen) ExportCSV(w io.Writer) error {
-	nb := r.lang == "nb"
-	if nb {
-		if _, err := io.WriteString(w, "\ufeff"); err != nil {
-			return err
-		}
-	}
-	cw := csv.NewWriter(w)
-	if nb {
-		cw.Comma = ';'
-		cw.UseCRLF = true // What Excel on Windows writes and reads.
-	}
-	_ = cw.Write([]string{"date", "time", "kind", "staff_id", "staff", "code", "buyer", "products", "amount_nok", "signature_id", "synced"})
-	for _, a := range r.shown {
-		amt := csvAmount(a.Amount, nb)
-		_ = cw.Write([]string{fmtDate(a.At), fmtTime(a.At), a.Kind, cell(a.StaffID), cell(a.StaffName), cell(a.Code), cell(a.Buyer),
-			cell(strings.Join(a.Products, "; ")), amt, a.SignatureID, strconv.FormatBool(a.Synced)})
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-// csvAmount writes m in kroner as a spreadsheet reads a number, 1234,50
-// with a decimal comma or 1234.50 with a point, in integers so that no
-// amount is rounded on the way.
-func csvAmount(m desksync.Money, comma bool) string {
-	v := int64(m)
-	sign := ""
-	if v < 0 {
-		sign, v = "-", -v
-	}
-	sep := "."
-	if comma {
-		sep = ","
-	}
-	return fmt.Sprintf("%s%d%s%02d", sign, v/100, sep, v%100)
-}
-
-// cell keeps text typed by others (a buyer's name from the web shop) from
-// being run as a formula by the spreadsheet that opens the file.
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
-// ExportPath is where Export writes the day's CSV file.
-func (r *reportScreen) ExportPath() string {
-	dir := r.exportDir
-	if dir == "" {
-		dir = os.TempDir()
-	}
-	return filepath.Join(dir, "exports", "skranke-"+r.day.Format("2006-01-02")+".csv")
-}
-
-func (r *reportScreen) exportFile() {
-	path := r.ExportPath()
-	var buf strings.Builder
-	if err := r.ExportCSV(&buf); err != nil {
-		r.sh.sayErr(err.Error())
-		return
-	}
-	data := buf.String()
-	r.sh.async(func(context.Context) func() {
-		err := os.MkdirAll(filepath.Dir(path), 0o700)
-		if err == nil {
-			err = os.WriteFile(path, []byte(data), 0o600)
-		}
-		return func() {
-			if err != nil {
-				r.sh.sayErr(label("report.export_failed", m{"Err": err.Error()}))
-				return
-			}
-			r.sh.sayOK(label("report.exported", m{"Path": path}))
-		}
-	})
-}
-
 func (r *reportScreen) print() {
 	r.paper.print(label("print.report"), r.paper.letterhead().report(r.day, r.shown, r.totalsRows()))
 }
@@ -367,94 +278,6 @@ func (r *reportScreen) totalsRows() [][2]string {
 		{label("report.t_unsynced"), strconv.Itoa(unsynced)},
 	}
 }
-
-// hourChart is a bar chart of activities per hour of the day, drawn with
-// canvas rectangles.
-type hourChart struct {
-	widget.BaseWidget
-	counts [24]int
-}
-
-// newHourChart returns an empty chart.
-func newHourChart() *hourChart {
-	c := &hourChart{}
-	c.ExtendBaseWidget(c)
-	return c
-}
-
-// SetCounts sets the number of activities in each hour.
-func (c *hourChart) SetCounts(counts [24]int) {
-	c.counts = counts
-	c.Refresh()
-}
-
-// Counts returns the number of activities in each hour.
-func (c *hourChart) Counts() [24]int { return c.counts }
-
-// CreateRenderer implements fyne.Widget.
-func (c *hourChart) CreateRenderer() fyne.WidgetRenderer {
-	r := &chartRenderer{c: c}
-	for i := range r.bars {
-		r.bars[i] = canvas.NewRectangle(colDone)
-		r.labels[i] = canvas.NewText(strconv.Itoa(i), theme.Color(theme.ColorNameForeground))
-		r.labels[i].TextSize = 10
-		r.labels[i].Alignment = fyne.TextAlignCenter
-		r.nums[i] = canvas.NewText("", theme.Color(theme.ColorNameForeground))
-		r.nums[i].TextSize = 10
-		r.nums[i].Alignment = fyne.TextAlignCenter
-	}
-	return r
-}
-
-type chartRenderer struct {
-	c      *hourChart
-	bars   [24]*canvas.Rectangle
-	labels [24]*canvas.Text
-	nums   [24]*canvas.Text
-}
-
-func (r *chartRenderer) Layout(size fyne.Size) {
-	most := 1
-	for _, n := range r.c.counts {
-		most = max(most, n)
-	}
-	w := size.Width / 24
-	plot := size.Height - 28
-	for i, n := range r.c.counts {
-		h := plot * float32(n) / float32(most)
-		x := float32(i) * w
-		r.bars[i].Move(fyne.NewPos(x+2, 14+plot-h))
-		r.bars[i].Resize(fyne.NewSize(w-4, h))
-		r.labels[i].Move(fyne.NewPos(x, size.Height-14))
-		r.labels[i].Resize(fyne.NewSize(w, 14))
-		r.nums[i].Text = ""
-		if n > 0 {
-			r.nums[i].Text = strconv.Itoa(n)
-		}
-		r.nums[i].Move(fyne.NewPos(x, plot-h))
-		r.nums[i].Resize(fyne.NewSize(w, 14))
-	}
-}
-
-func (r *chartRenderer) MinSize() fyne.Size { return fyne.NewSize(480, 120) }
-
-func (r *chartRenderer) Refresh() {
-	r.Layout(r.c.Size())
-	for i := range r.bars {
-		r.nums[i].Refresh()
-		r.bars[i].Refresh()
-	}
-}
-
-func (r *chartRenderer) Objects() []fyne.CanvasObject {
-	objs := make([]fyne.CanvasObject, 0, 72)
-	for i := range r.bars {
-		objs = append(objs, r.bars[i], r.labels[i], r.nums[i])
-	}
-	return objs
-}
-
-func (r *chartRenderer) Destroy() {}
 
 func (r *reportScreen) content() fyne.CanvasObject { return r.obj }
 
