@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
 	"github.com/skranke/skranke/scanner"
 	desksync "github.com/skranke/skranke/sync"
 )
