@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -74,7 +73,6 @@ type Desk struct {
 	svc    Services
 	desk   *desksync.Desk
 	cfg    config.Config
-	clock  func() time.Time
 	logo   image.Image
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -123,7 +121,6 @@ func New(a fyne.App, svc Services) *Desk {
 		svc:      svc,
 		desk:     svc.Desk,
 		cfg:      svc.Config,
-		clock:    time.Now,
 		logo:     decodePNG(assets.Logo),
 		ctx:      ctx,
 		cancel:   cancel,

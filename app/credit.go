@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/skranke/skranke"
+
 	desksync "github.com/skranke/skranke/sync"
 )
 
