@@ -465,12 +465,38 @@ func (r *batchRow) Scan(dest ...any) error {
 	return err
 }
 
-// query reads rows after sending the queued writes.
-func (t *pgTx) query(query string, args ...any) (pgx.Rows, error) {
-	if err := t.flush(); err != nil {
-		return nil, err
+// queryEach reads rows, calling row for each; queued statements go along
+// in the same round trip.
+func (t *pgTx) queryEach(row func(pgx.Rows) error, query string, args ...any) error {
+	each := func(rows pgx.Rows) error {
+		defer rows.Close()
+		for rows.Next() {
+			if err := row(rows); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
 	}
-	return t.c.Query(t.ctx, query, args...)
+	if t.batch.Len() == 0 {
+		rows, err := t.c.Query(t.ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		return each(rows)
+	}
+	var readErr error
+	read := false
+	t.batch.Queue(query, args...).Query(func(rows pgx.Rows) error {
+		read = true
+		readErr = each(rows)
+		return readErr
+	})
+	t.ops = append(t.ops, "read")
+	err := t.flush()
+	if read {
+		return readErr
+	}
+	return err
 }
 
 func (t *pgTx) getDoc(op, what string, v any, query string, args ...any) error {
@@ -489,24 +515,20 @@ func (t *pgTx) getDoc(op, what string, v any, query string, args ...any) error {
 }
 
 func pgListDocs[T any](t *pgTx, op string, query string, args ...any) ([]T, error) {
-	rows, err := t.query(query, args...)
-	if err != nil {
-		return nil, internal(op, err)
-	}
-	defer rows.Close()
 	out := []T{}
-	for rows.Next() {
+	err := t.queryEach(func(rows pgx.Rows) error {
 		var doc []byte
 		if err := rows.Scan(&doc); err != nil {
-			return nil, internal(op, err)
+			return err
 		}
 		var v T
 		if err := json.Unmarshal(doc, &v); err != nil {
-			return nil, internal(op, err)
+			return err
 		}
 		out = append(out, v)
-	}
-	return out, internal(op, rows.Err())
+		return nil
+	}, query, args...)
+	return out, internal(op, err)
 }
 
 // exec queues a write.
@@ -727,24 +749,17 @@ func (t *pgTx) Changes(centreID string, since int64, limit int) (Changes, error)
 	const op = "read changes"
 	ch := Changes{Next: since, Purchases: []json.RawMessage{}, Cards: []json.RawMessage{}}
 	// One statement over both tables: a page costs one round trip.
-	rows, err := t.query(`(SELECT seq, false, doc FROM purchases WHERE centre_id = $1 AND seq > $2 ORDER BY seq LIMIT $3)
-		UNION ALL (SELECT seq, true, doc FROM cards WHERE centre_id = $1 AND seq > $2 ORDER BY seq LIMIT $3)
-		ORDER BY 1 LIMIT $3`, centreID, since, limit+1)
-	if err != nil {
-		return ch, internal(op, err)
-	}
-	defer rows.Close()
 	n := 0
-	for rows.Next() {
+	err := t.queryEach(func(rows pgx.Rows) error {
 		var seq int64
 		var card bool
 		var doc []byte
 		if err := rows.Scan(&seq, &card, &doc); err != nil {
-			return ch, internal(op, err)
+			return err
 		}
 		if n == limit {
 			ch.More = true
-			break
+			return nil
 		}
 		n++
 		if card {
@@ -753,8 +768,11 @@ func (t *pgTx) Changes(centreID string, since int64, limit int) (Changes, error)
 			ch.Purchases = append(ch.Purchases, doc)
 		}
 		ch.Next = seq
-	}
-	return ch, internal(op, rows.Err())
+		return nil
+	}, `(SELECT seq, false, doc FROM purchases WHERE centre_id = $1 AND seq > $2 ORDER BY seq LIMIT $3)
+		UNION ALL (SELECT seq, true, doc FROM cards WHERE centre_id = $1 AND seq > $2 ORDER BY seq LIMIT $3)
+		ORDER BY 1 LIMIT $3`, centreID, since, limit+1)
+	return ch, internal(op, err)
 }
 
 func (t *pgTx) Activity(centreID string, from, to time.Time) (Activity, error) {
