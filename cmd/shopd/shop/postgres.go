@@ -238,7 +238,7 @@ func (s *Postgres) View(ctx context.Context, fn func(Tx) error) error {
 	t.queue("begin", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
 	err = fn(t)
 	if t.begun {
-		if _, rerr := conn.Exec(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil && err == nil {
+		if _, rerr := conn.Exec(context.WithoutCancel(ctx), "ROLLBACK", pgx.QueryExecModeSimpleProtocol); rerr != nil && err == nil {
 			err = skranke.E("read shop database", skranke.Internal, rerr)
 		}
 	}
@@ -372,7 +372,7 @@ func (s *Postgres) runGroup(group []*pgJob) {
 	}
 	t.queue("commit", "COMMIT")
 	if err := t.flush(); err != nil {
-		conn.Exec(ctx, "ROLLBACK")
+		conn.Exec(ctx, "ROLLBACK", pgx.QueryExecModeSimpleProtocol)
 		for i := range results {
 			if results[i] == nil {
 				results[i] = skranke.E("write shop database", skranke.Internal, err)
