@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/skranke/skranke"
 )
@@ -133,13 +132,6 @@ func (s *Postgres) Ping(ctx context.Context) error {
 	return s.pool.Ping(ctx)
 }
 
-// SchemaVersion returns the number of the newest migration applied.
-func (s *Postgres) SchemaVersion(ctx context.Context) (int, error) {
-	var v int
-	err := s.pool.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&v)
-	return v, err
-}
-
 // pgMigration is one embedded migration script.
 type pgMigration struct {
 	version int
@@ -147,6 +139,7 @@ type pgMigration struct {
 	script  string
 }
 
+// pgMigrationList returns the embedded migrations, oldest first.
 func pgMigrationList() ([]pgMigration, error) {
 	names, err := fs.Glob(pgMigrations, "migrations/postgres/*.sql")
 	if err != nil {
@@ -393,20 +386,12 @@ func runJob(t *pgTx, fn func(Tx) error) (err error) {
 	return fn(t)
 }
 
-// pgConn is what pgTx sends statements through.
-type pgConn interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
-}
-
 // pgTx implements Tx on one connection inside a transaction. Statements
 // that need no answer (BEGIN, writes, COMMIT) queue and go to the server
 // in one batch with the next read.
 type pgTx struct {
 	ctx     context.Context
-	c       pgConn
+	c       *pgxpool.Conn
 	batch   *pgx.Batch
 	ops     []string // What each queued statement is, for its error.
 	begun   bool     // BEGIN has been sent.
