@@ -50,14 +50,14 @@ func ParseMoney(s string) (Money, error) {
 	t = strings.Replace(t, ".", ",", 1)
 	whole, frac, hasFrac := strings.Cut(t, ",")
 	if whole == "" && !hasFrac {
-		return 0, E("parse money", Invalid, "not an amount: "+strconv.Quote(s))
+		return 0, E("skranke.ParseMoney", Invalid, "not an amount: "+strconv.Quote(s))
 	}
 	if whole == "" {
 		whole = "0"
 	}
 	kr, err := strconv.ParseInt(whole, 10, 64)
 	if err != nil || kr < 0 || kr > 1e12 {
-		return 0, E("parse money", Invalid, "not an amount: "+strconv.Quote(s))
+		return 0, E("skranke.ParseMoney", Invalid, "not an amount: "+strconv.Quote(s))
 	}
 	var ore int64
 	if hasFrac {
@@ -66,11 +66,11 @@ func ParseMoney(s string) (Money, error) {
 			frac += "0"
 		case 2:
 		default:
-			return 0, E("parse money", Invalid, "at most two decimals: "+strconv.Quote(s))
+			return 0, E("skranke.ParseMoney", Invalid, "at most two decimals: "+strconv.Quote(s))
 		}
 		ore, err = strconv.ParseInt(frac, 10, 64)
 		if err != nil || ore < 0 {
-			return 0, E("parse money", Invalid, "not an amount: "+strconv.Quote(s))
+			return 0, E("skranke.ParseMoney", Invalid, "not an amount: "+strconv.Quote(s))
 		}
 	}
 	m := Money(kr*100 + ore)

@@ -6,7 +6,8 @@ import (
 	"github.com/skranke/skranke"
 )
 
-// errText turns an error from the desk into a sentence for staff.
+// errText turns an error from the desk into a sentence for staff: every
+// kind of error has its own text, in the staff's language.
 func errText(err error) string {
 	if err == nil {
 		return ""
@@ -26,8 +27,12 @@ func errText(err error) string {
 		return tr("err.conflict", "The shop refused: {{.Msg}}", m{"Msg": innermost(err)})
 	case skranke.Invalid:
 		return tr("err.invalid", "Invalid: {{.Msg}}", m{"Msg": innermost(err)})
+	case skranke.Internal:
+		return tr("err.internal", "Something failed in the shop or on this desk: {{.Msg}}", m{"Msg": innermost(err)})
+	case skranke.Unknown:
+		return tr("err.unknown", "The shop did not answer, so it is not known yet whether this was done. The desk is finding out; do not try again before it says.")
 	}
-	return err.Error()
+	return tr("err.other", "Something went wrong: {{.Msg}}", m{"Msg": innermost(err)})
 }
 
 // innermost returns the message of the innermost wrapped error, which is the

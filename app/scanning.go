@@ -158,6 +158,9 @@ func invalidReason(e *scanner.InvalidError) string {
 		return tr("scan.bad_length", "the code has too many or too few characters")
 	case scanner.BadCharacters:
 		return tr("scan.bad_chars", "characters that cannot be in a code (is the keyboard layout right?)")
+	case scanner.WrongLayout:
+		return tr("scan.wrong_layout", "the scanner types with the {{.Scanner}} keyboard layout, but this computer is set to {{.Host}}: set the same layout in Settings or on the scanner, and scan again",
+			m{"Scanner": strings.ToUpper(string(e.ScannerLayout)), "Host": strings.ToUpper(string(e.HostLayout))})
 	}
 	return e.Reason
 }

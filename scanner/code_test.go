@@ -35,3 +35,20 @@ func TestParseCode(t *testing.T) {
 		t.Fatalf("ParseCode of blanks: %v", err)
 	}
 }
+
+// A rejected code is an error of kind Invalid that staff get a message for,
+// with the scanner's details (what was read, why) behind it.
+func TestInvalidCodeIsKindInvalid(t *testing.T) {
+	for _, in := range []string{"K7RM-4QX", "K7RMÅQX2", skranke.NewReference()[:7] + "?"} {
+		_, _, err := scanner.ParseCode(in)
+		var inv *scanner.InvalidError
+		if skranke.KindOf(err) != skranke.Invalid || !errors.As(err, &inv) || inv.Raw == "" {
+			t.Errorf("ParseCode(%q): %v (kind %v), want an Invalid error wrapping an *InvalidError", in, err, skranke.KindOf(err))
+		}
+	}
+	for _, in := range []string{"", "hello world"} {
+		if _, _, err := scanner.ParseCode(in); skranke.KindOf(err) == skranke.Invalid {
+			t.Errorf("ParseCode(%q): %v, want no Invalid error", in, err)
+		}
+	}
+}

@@ -23,7 +23,7 @@ func ExamplePipeline_Process() {
 	// Output:
 	// K7RM4QXH reference QR Code <nil>
 	// scanner: same code read again
-	// scanner: invalid code "K7RM4QXJ": check character does not match
+	// scanner.Pipeline.Process: invalid code "K7RM4QXJ": check character does not match
 }
 
 func ExampleWedge() {

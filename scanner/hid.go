@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/karalabe/usb"
+
+	"github.com/skranke/skranke"
 )
 
 // HID modes.
@@ -90,7 +92,7 @@ func (usbBackend) open(d HIDDevice) (io.ReadCloser, error) {
 			return i.Open()
 		}
 	}
-	return nil, fmt.Errorf("HID device %s is gone", d.Path)
+	return nil, skranke.E("scanner.usbBackend.open", skranke.NotFound, fmt.Sprintf("HID device %s is gone", d.Path))
 }
 
 // ListHID returns the HID devices attached, scanners first (HID POS usage
@@ -99,11 +101,11 @@ func ListHID() ([]HIDDevice, error) { return listHID(usbBackend{}) }
 
 func listHID(b hidBackend) ([]HIDDevice, error) {
 	if !usb.Supported() {
-		return nil, fmt.Errorf("list HID devices: %w (this build has no cgo)", usb.ErrUnsupportedPlatform)
+		return nil, skranke.E("scanner.ListHID", skranke.Other, fmt.Errorf("%w (this build has no cgo)", usb.ErrUnsupportedPlatform))
 	}
 	devs, err := b.enumerate(0, 0)
 	if err != nil {
-		return nil, fmt.Errorf("list HID devices: %w", err)
+		return nil, skranke.E("scanner.ListHID", skranke.Other, err)
 	}
 	rank := func(d HIDDevice) int {
 		switch {
@@ -151,7 +153,7 @@ var _ Source = (*HID)(nil)
 // build without USB support, is an error.
 func OpenHID(ctx context.Context, cfg HIDConfig) (*HID, error) {
 	if !usb.Supported() {
-		return nil, fmt.Errorf("open HID scanner: %w (this build has no cgo)", usb.ErrUnsupportedPlatform)
+		return nil, skranke.E("scanner.OpenHID", skranke.Other, fmt.Errorf("%w (this build has no cgo)", usb.ErrUnsupportedPlatform))
 	}
 	return openHID(ctx, cfg, usbBackend{})
 }
@@ -162,13 +164,13 @@ func openHID(ctx context.Context, cfg HIDConfig, b hidBackend) (*HID, error) {
 		cfg.Mode = HIDModePOS
 	case HIDModePOS, HIDModeKeyboard:
 	default:
-		return nil, fmt.Errorf("open HID scanner: unknown mode %q (want %q or %q)", cfg.Mode, HIDModePOS, HIDModeKeyboard)
+		return nil, skranke.E("scanner.OpenHID", skranke.Invalid, fmt.Sprintf("unknown HID mode %q (want %q or %q)", cfg.Mode, HIDModePOS, HIDModeKeyboard))
 	}
 	if cfg.VendorID == 0 {
-		return nil, errors.New("open HID scanner: no vendor ID configured")
+		return nil, skranke.E("scanner.OpenHID", skranke.Invalid, "no HID vendor ID configured")
 	}
 	if cfg.Layout != "" && cfg.Layout.table() == nil {
-		return nil, fmt.Errorf("open HID scanner: unknown keyboard layout %q", cfg.Layout)
+		return nil, skranke.E("scanner.OpenHID", skranke.Invalid, fmt.Sprintf("unknown keyboard layout %q", cfg.Layout))
 	}
 	if cfg.MinBackoff <= 0 {
 		cfg.MinBackoff = 200 * time.Millisecond
@@ -232,7 +234,7 @@ func (h *HID) run(ctx context.Context) {
 	for ctx.Err() == nil {
 		devs, err := h.backend.enumerate(h.cfg.VendorID, h.cfg.ProductID)
 		if err != nil {
-			h.setStatus(Failed, fmt.Errorf("look for HID scanner: %w", err))
+			h.setStatus(Failed, skranke.E("scanner.HID.run", skranke.Other, fmt.Errorf("look for HID scanner: %w", err)))
 			if !wait() {
 				break
 			}
@@ -250,7 +252,7 @@ func (h *HID) run(ctx context.Context) {
 		if err != nil {
 			// Found but not opened: on Linux a missing udev rule, on
 			// Windows a keyboard the system keeps to itself.
-			h.setStatus(Failed, fmt.Errorf("open HID scanner %s: %w", d, err))
+			h.setStatus(Failed, skranke.E("scanner.HID.run", skranke.Other, fmt.Errorf("open HID scanner %s: %w", d, err)))
 			if !wait() {
 				break
 			}
@@ -293,7 +295,7 @@ func (h *HID) readLoop(ctx context.Context, dev io.Reader) error {
 	for ctx.Err() == nil {
 		n, err := dev.Read(buf)
 		if err != nil {
-			return fmt.Errorf("read HID scanner: %w", err)
+			return skranke.E("scanner.HID.readLoop", skranke.Other, fmt.Errorf("read HID scanner: %w", err))
 		}
 		if n == 0 {
 			continue

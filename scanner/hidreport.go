@@ -3,6 +3,8 @@ package scanner
 import (
 	"errors"
 	"fmt"
+
+	"github.com/skranke/skranke"
 )
 
 // HID POS (USB HID usage page 0x8C, "Bar Code Scanner") input reports, in
@@ -44,7 +46,7 @@ func DecodePOSReport(b []byte) (POSReport, error) {
 	}
 	n := int(b[1])
 	if n > posMaxData || posDataOffset+n > len(b) {
-		return POSReport{}, fmt.Errorf("HID POS report claims %d data bytes in %d: %w", n, len(b), ErrNotPOSReport)
+		return POSReport{}, skranke.E("scanner.DecodePOSReport", skranke.Invalid, fmt.Errorf("HID POS report claims %d data bytes in %d: %w", n, len(b), ErrNotPOSReport))
 	}
 	r := POSReport{Data: b[posDataOffset : posDataOffset+n]}
 	if b[2] == ']' {

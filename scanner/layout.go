@@ -3,6 +3,8 @@ package scanner
 import (
 	"fmt"
 	"strings"
+
+	"github.com/skranke/skranke"
 )
 
 // Layout names a keyboard layout: the one the computer uses (host) or the
@@ -44,7 +46,7 @@ func ParseLayout(s string) (Layout, error) {
 	case "fr", "fr-fr", "be":
 		return LayoutFR, nil
 	}
-	return "", fmt.Errorf("unknown keyboard layout %q (known: us, no, se, dk, de, fr)", s)
+	return "", skranke.E("scanner.ParseLayout", skranke.Invalid, fmt.Sprintf("unknown keyboard layout %q (known: us, no, se, dk, de, fr)", s))
 }
 
 // HID keyboard usages (USB HID Usage Tables, page 0x07) used by name.

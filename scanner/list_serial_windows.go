@@ -1,12 +1,13 @@
 package scanner
 
 import (
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 
 	"golang.org/x/sys/windows/registry"
+
+	"github.com/skranke/skranke"
 )
 
 // ListSerial returns the COM ports Windows knows of, in number order.
@@ -16,12 +17,12 @@ func ListSerial() ([]string, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("list serial ports: %w", err)
+		return nil, skranke.E("scanner.ListSerial", skranke.Other, err)
 	}
 	defer k.Close()
 	names, err := k.ReadValueNames(0)
 	if err != nil {
-		return nil, fmt.Errorf("list serial ports: %w", err)
+		return nil, skranke.E("scanner.ListSerial", skranke.Other, err)
 	}
 	var ports []string
 	for _, n := range names {

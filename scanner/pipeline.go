@@ -80,7 +80,8 @@ func NewPipeline(opts Options) *Pipeline {
 
 // Process turns a reading into a scan. It returns ErrEmpty for a reading
 // with nothing in it, ErrDuplicate for the same code (or the same bad
-// reading) seen again within the dedup window, and an *InvalidError for
+// reading) seen again within the dedup window, and an error of kind
+// skranke.Invalid wrapping an *InvalidError (reach it with errors.As) for
 // a code that looks like one of ours or an EAN-13 but fails validation. Text
 // that is none of those comes back as a Scan of Class Unknown.
 func (p *Pipeline) Process(r Reading) (Scan, error) {
@@ -88,24 +89,27 @@ func (p *Pipeline) Process(r Reading) (Scan, error) {
 	if at.IsZero() {
 		at = time.Now()
 	}
-	sc, err := p.classify(r)
+	sc, inv, err := p.classify(r)
 	sc.Raw, sc.Source, sc.At = r.Data, r.Source, at
-	if inv, ok := err.(*InvalidError); (ok && inv.Kind == BadCharacters || err == nil && sc.Class == Unknown) && typed(r.Source) {
-		if wrong, ok := p.layoutSuggestion(sc.Code); ok {
-			err = wrong
-		}
-	}
 	if err == ErrEmpty {
 		return sc, err
 	}
+	if (inv != nil && inv.Kind == BadCharacters || inv == nil && sc.Class == Unknown) && typed(r.Source) {
+		if wrong, ok := p.layoutSuggestion(sc.Code); ok {
+			inv = wrong
+		}
+	}
 	key := "v" + sc.Code
-	if err != nil {
-		key = "x" + err.(*InvalidError).Raw
+	if inv != nil {
+		key = "x" + inv.Raw
 	}
 	if p.repeated(key, at) {
 		return sc, ErrDuplicate
 	}
-	return sc, err
+	if inv != nil {
+		return sc, skranke.E("scanner.Pipeline.Process", skranke.Invalid, inv)
+	}
+	return sc, nil
 }
 
 // repeated reports whether key was seen within the window before at, and
@@ -265,18 +269,21 @@ func gtinCheck(s string) bool {
 	return (10-sum%10)%10 == int(s[len(s)-1]-'0')
 }
 
-func (p *Pipeline) classify(r Reading) (Scan, error) {
+// classify cleans and validates a reading. It returns ErrEmpty for a
+// reading with nothing in it, and an *InvalidError for one that fails
+// validation.
+func (p *Pipeline) classify(r Reading) (Scan, *InvalidError, error) {
 	text, sym := p.clean(r)
 	sc := Scan{Symbology: r.Symbology}
 	if sc.Symbology == "" {
 		sc.Symbology = sym
 	}
 	if text == "" {
-		return sc, ErrEmpty
+		return sc, nil, ErrEmpty
 	}
-	invalid := func(kind InvalidKind, reason string) (Scan, error) {
+	invalid := func(kind InvalidKind, reason string) (Scan, *InvalidError, error) {
 		sc.Code = text
-		return sc, &InvalidError{Raw: text, Reason: reason, Kind: kind}
+		return sc, &InvalidError{Raw: text, Reason: reason, Kind: kind}, nil
 	}
 	// EAN and UPC first: digits only, and their own check digit.
 	if allDigits(text) {
@@ -289,14 +296,14 @@ func (p *Pipeline) classify(r Reading) (Scan, error) {
 			if sc.Symbology == "" || sc.Symbology == SymEANUPC {
 				sc.Symbology = SymEAN13
 			}
-			return sc, nil
+			return sc, nil, nil
 		case 12:
 			if gtinCheck(text) {
 				sc.Code, sc.Class = "0"+text, EAN13
 				if sc.Symbology == "" || sc.Symbology == SymEANUPC {
 					sc.Symbology = SymUPCA
 				}
-				return sc, nil
+				return sc, nil, nil
 			}
 			if sc.Symbology == SymEANUPC {
 				return invalid(BadCheck, "UPC-A check digit does not match")
@@ -307,7 +314,7 @@ func (p *Pipeline) classify(r Reading) (Scan, error) {
 				if sc.Symbology == "" {
 					sc.Symbology = SymEAN8
 				}
-				return sc, nil // A product's EAN-8: not ours, and valid.
+				return sc, nil, nil // A product's EAN-8: not ours, and valid.
 			}
 		}
 	}
@@ -322,7 +329,7 @@ func (p *Pipeline) classify(r Reading) (Scan, error) {
 		if n == skranke.GiftCardLen {
 			sc.Class = GiftCardCode
 		}
-		return sc, nil
+		return sc, nil, nil
 	case ok && (n == skranke.ReferenceLen-1 || n == skranke.ReferenceLen+1 || n == skranke.GiftCardLen-1 || n == skranke.GiftCardLen+1) && !allDigits(code):
 		return invalid(BadLength, "one symbol too many or too few")
 	case !ok && (n == skranke.ReferenceLen || n == skranke.GiftCardLen):
@@ -330,10 +337,10 @@ func (p *Pipeline) classify(r Reading) (Scan, error) {
 	}
 	if code, class, ok := codeInURL(text); ok {
 		sc.Code, sc.Class = code, class
-		return sc, nil
+		return sc, nil, nil
 	}
 	sc.Code = text
-	return sc, nil
+	return sc, nil, nil
 }
 
 // layoutSuggestion looks for a keyboard layout mix-up that explains text,

@@ -50,8 +50,9 @@ type Scan struct {
 	At        time.Time // Copied from the reading.
 }
 
-// Errors of Pipeline.Process that callers branch on. A code that fails
-// validation comes back as an *InvalidError.
+// Errors of Pipeline.Process that callers branch on with errors.Is. A code
+// that fails validation comes back as an error of kind skranke.Invalid that
+// wraps an *InvalidError.
 var (
 	// ErrEmpty means the reading held nothing but whitespace, prefix and suffix.
 	ErrEmpty = errors.New("scanner: empty reading")
@@ -90,5 +91,5 @@ const (
 
 // Error returns the reading and the reason, for logs.
 func (e *InvalidError) Error() string {
-	return fmt.Sprintf("scanner: invalid code %q: %s", e.Raw, e.Reason)
+	return fmt.Sprintf("invalid code %q: %s", e.Raw, e.Reason)
 }

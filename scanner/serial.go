@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/tarm/serial"
+
+	"github.com/skranke/skranke"
 )
 
 // SerialConfig configures a serial scanner (RS-232, or USB in "USB serial"/
@@ -61,13 +63,13 @@ var errUnplugged = errors.New("device stopped answering (unplugged?)")
 // configuration is an error.
 func OpenSerial(ctx context.Context, cfg SerialConfig) (*Serial, error) {
 	if cfg.Port == "" {
-		return nil, errors.New("open serial scanner: no port configured")
+		return nil, skranke.E("scanner.OpenSerial", skranke.Invalid, "no serial port configured")
 	}
 	if cfg.Baud == 0 {
 		cfg.Baud = 9600
 	}
 	if !standardBauds[cfg.Baud] {
-		return nil, fmt.Errorf("open serial scanner %s: unsupported baud rate %d", cfg.Port, cfg.Baud)
+		return nil, skranke.E("scanner.OpenSerial", skranke.Invalid, fmt.Sprintf("serial port %s: unsupported baud rate %d", cfg.Port, cfg.Baud))
 	}
 	if cfg.ReadTimeout <= 0 {
 		cfg.ReadTimeout = 100 * time.Millisecond
@@ -130,13 +132,13 @@ func (s *Serial) open() (*serial.Port, error) {
 	if runtime.GOOS != "windows" {
 		p, err := filepath.EvalSymlinks(path)
 		if err != nil {
-			return nil, fmt.Errorf("open %s: %w", s.cfg.Port, err)
+			return nil, skranke.E("scanner.Serial.open", skranke.Other, fmt.Errorf("open %s: %w", s.cfg.Port, err))
 		}
 		path = p
 	}
 	port, err := serial.OpenPort(&serial.Config{Name: path, Baud: s.cfg.Baud, ReadTimeout: s.cfg.ReadTimeout})
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", s.cfg.Port, err)
+		return nil, skranke.E("scanner.Serial.open", skranke.Other, fmt.Errorf("open %s: %w", s.cfg.Port, err))
 	}
 	return port, nil
 }
@@ -159,7 +161,7 @@ func (s *Serial) readLoop(ctx context.Context, port io.Reader, fr *framer) error
 			if errors.Is(err, syscall.EINTR) || errors.Is(err, syscall.EAGAIN) {
 				continue
 			}
-			return fmt.Errorf("read %s: %w", s.cfg.Port, err)
+			return skranke.E("scanner.Serial.readLoop", skranke.Other, fmt.Errorf("read %s: %w", s.cfg.Port, err))
 		}
 		if n > 0 {
 			continue
@@ -178,7 +180,7 @@ func (s *Serial) readLoop(ctx context.Context, port io.Reader, fr *framer) error
 			// A by-id link disappears with the device even when the
 			// driver keeps the old node readable.
 			if _, err := os.Stat(s.cfg.Port); err != nil {
-				return fmt.Errorf("%s went away: %w", s.cfg.Port, err)
+				return skranke.E("scanner.Serial.readLoop", skranke.Other, fmt.Errorf("%s went away: %w", s.cfg.Port, err))
 			}
 		}
 	}

@@ -108,11 +108,11 @@ func dsn(path string, readOnly bool) string {
 // up to date.
 func openCache(ctx context.Context, path string) (*cache, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, skranke.E("open cache", skranke.Internal, fmt.Errorf("create data directory: %w", err))
+		return nil, skranke.E("sync.openCache", skranke.Internal, fmt.Errorf("create data directory: %w", err))
 	}
 	w, err := sql.Open("sqlite", dsn(path, false))
 	if err != nil {
-		return nil, skranke.E("open cache", skranke.Internal, fmt.Errorf("%s: %w", path, err))
+		return nil, skranke.E("sync.openCache", skranke.Internal, fmt.Errorf("%s: %w", path, err))
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
@@ -120,12 +120,12 @@ func openCache(ctx context.Context, path string) (*cache, error) {
 	w.SetConnMaxIdleTime(0)
 	if err := migrate(ctx, w); err != nil {
 		w.Close()
-		return nil, skranke.E("open cache", skranke.Internal, fmt.Errorf("%s: %w", path, err))
+		return nil, skranke.E("sync.openCache", skranke.Internal, fmt.Errorf("%s: %w", path, err))
 	}
 	r, err := sql.Open("sqlite", dsn(path, true))
 	if err != nil {
 		w.Close()
-		return nil, skranke.E("open cache", skranke.Internal, fmt.Errorf("%s: %w", path, err))
+		return nil, skranke.E("sync.openCache", skranke.Internal, fmt.Errorf("%s: %w", path, err))
 	}
 	n := max(runtime.GOMAXPROCS(0), 2)
 	r.SetMaxOpenConns(n)
@@ -143,7 +143,7 @@ func openCache(ctx context.Context, path string) (*cache, error) {
 	} {
 		if *ps.st, err = r.PrepareContext(ctx, ps.sql); err != nil {
 			c.close()
-			return nil, skranke.E("open cache", skranke.Internal, fmt.Errorf("%s: %w", path, err))
+			return nil, skranke.E("sync.openCache", skranke.Internal, fmt.Errorf("%s: %w", path, err))
 		}
 	}
 	return c, nil
@@ -159,7 +159,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		return fmt.Errorf("read schema version: %w", err)
 	}
 	if have > len(ms) {
-		return fmt.Errorf("cache schema version %d is newer than this program knows (%d); update Skranke", have, len(ms))
+		return skranke.E("sync.migrate", skranke.Conflict, fmt.Sprintf("cache schema version %d is newer than this program knows (%d); update Skranke", have, len(ms)))
 	}
 	for _, m := range ms[have:] {
 		tx, err := db.BeginTx(ctx, nil)

@@ -273,13 +273,13 @@ func (u unreadableAnswer) Unwrap() error { return u.error }
 
 // Health checks that the shop answers.
 func (cl *Client) Health(ctx context.Context) error {
-	_, err := cl.do(ctx, call{op: "health", method: http.MethodGet, path: "/health"})
+	_, err := cl.do(ctx, call{op: "sync.Client.Health", method: http.MethodGet, path: "/health"})
 	return err
 }
 
 // Desk returns the desk the token belongs to and its centre.
 func (cl *Client) Desk(ctx context.Context) (skranke.DeskInfo, skranke.Centre, error) {
-	b, err := cl.do(ctx, call{op: "desk info", method: http.MethodGet, path: "/desk"})
+	b, err := cl.do(ctx, call{op: "sync.Client.Desk", method: http.MethodGet, path: "/desk"})
 	if err != nil {
 		return skranke.DeskInfo{}, skranke.Centre{}, err
 	}
@@ -287,35 +287,35 @@ func (cl *Client) Desk(ctx context.Context) (skranke.DeskInfo, skranke.Centre, e
 		Desk   skranke.DeskInfo `json:"desk"`
 		Centre skranke.Centre   `json:"centre"`
 	}
-	err = decode("desk info", b, &v)
+	err = decode("sync.Client.Desk", b, &v)
 	return v.Desk, v.Centre, err
 }
 
 // Staff lists the staff of the desk's centre with their PIN digests.
 func (cl *Client) Staff(ctx context.Context) ([]skranke.Staff, error) {
-	b, err := cl.do(ctx, call{op: "list staff", method: http.MethodGet, path: "/staff"})
+	b, err := cl.do(ctx, call{op: "sync.Client.Staff", method: http.MethodGet, path: "/staff"})
 	if err != nil {
 		return nil, err
 	}
 	var v struct {
 		Staff []skranke.Staff `json:"staff"`
 	}
-	err = decode("list staff", b, &v)
+	err = decode("sync.Client.Staff", b, &v)
 	return v.Staff, err
 }
 
 // Purchase fetches a purchase by reference code.
 func (cl *Client) Purchase(ctx context.Context, code string) (*skranke.Purchase, []byte, error) {
-	b, err := cl.do(ctx, call{op: "look up purchase", method: http.MethodGet, path: "/purchases/" + url.PathEscape(code)})
+	b, err := cl.do(ctx, call{op: "sync.Client.Purchase", method: http.MethodGet, path: "/purchases/" + url.PathEscape(code)})
 	if err != nil {
 		return nil, nil, err
 	}
 	var p skranke.Purchase
-	if err := decode("look up purchase", b, &p); err != nil {
+	if err := decode("sync.Client.Purchase", b, &p); err != nil {
 		return nil, nil, err
 	}
 	if p.Code == "" {
-		return nil, nil, skranke.E("look up purchase", skranke.Internal, "the shop answered a purchase without a code")
+		return nil, nil, skranke.E("sync.Client.Purchase", skranke.Internal, "the shop answered a purchase without a code")
 	}
 	return &p, b, nil
 }
@@ -340,30 +340,30 @@ type DeliveryAnswer struct {
 // Deliver posts a delivery; the delivery's ID is its idempotency key.
 func (cl *Client) Deliver(ctx context.Context, code, staffID string, body DeliveryBody) (DeliveryAnswer, error) {
 	var a DeliveryAnswer
-	b, err := cl.do(ctx, call{op: "deliver", method: http.MethodPost, path: "/purchases/" + url.PathEscape(code) + "/deliveries",
+	b, err := cl.do(ctx, call{op: "sync.Client.Deliver", method: http.MethodPost, path: "/purchases/" + url.PathEscape(code) + "/deliveries",
 		body: body, idemKey: body.ID, staffID: staffID})
 	if err != nil {
 		return a, err
 	}
-	err = decode("deliver", b, &a)
+	err = decode("sync.Client.Deliver", b, &a)
 	return a, err
 }
 
 // PutSignature stores a signature PNG under id.
 func (cl *Client) PutSignature(ctx context.Context, id, staffID string, png []byte) error {
-	_, err := cl.do(ctx, call{op: "send signature", method: http.MethodPut, path: "/signatures/" + url.PathEscape(id),
+	_, err := cl.do(ctx, call{op: "sync.Client.PutSignature", method: http.MethodPut, path: "/signatures/" + url.PathEscape(id),
 		raw: png, ctype: "image/png", staffID: staffID})
 	return err
 }
 
 // Signature fetches a signature PNG.
 func (cl *Client) Signature(ctx context.Context, id string) ([]byte, error) {
-	b, err := cl.do(ctx, call{op: "fetch signature", method: http.MethodGet, path: "/signatures/" + url.PathEscape(id)})
+	b, err := cl.do(ctx, call{op: "sync.Client.Signature", method: http.MethodGet, path: "/signatures/" + url.PathEscape(id)})
 	if err != nil {
 		return nil, err
 	}
 	if !bytes.HasPrefix(b, []byte("\x89PNG")) {
-		return nil, skranke.E("fetch signature", skranke.Internal, "the shop sent a signature that is not a PNG image")
+		return nil, skranke.E("sync.Client.Signature", skranke.Internal, "the shop sent a signature that is not a PNG image")
 	}
 	return b, nil
 }
@@ -378,15 +378,15 @@ type CardAnswer struct {
 // Card fetches a gift card by code.
 func (cl *Client) Card(ctx context.Context, code string) (CardAnswer, error) {
 	var a CardAnswer
-	b, err := cl.do(ctx, call{op: "look up gift card", method: http.MethodGet, path: "/giftcards/" + url.PathEscape(code)})
+	b, err := cl.do(ctx, call{op: "sync.Client.Card", method: http.MethodGet, path: "/giftcards/" + url.PathEscape(code)})
 	if err != nil {
 		return a, err
 	}
-	if err := decode("look up gift card", b, &a); err != nil {
+	if err := decode("sync.Client.Card", b, &a); err != nil {
 		return a, err
 	}
 	if a.Card.Code == "" {
-		return a, skranke.E("look up gift card", skranke.Internal, "the shop answered a gift card without a code")
+		return a, skranke.E("sync.Client.Card", skranke.Internal, "the shop answered a gift card without a code")
 	}
 	return a, nil
 }
@@ -408,12 +408,12 @@ type RedemptionAnswer struct {
 // Redeem posts a redemption; its ID is the idempotency key.
 func (cl *Client) Redeem(ctx context.Context, code, staffID string, body RedemptionBody) (RedemptionAnswer, error) {
 	var a RedemptionAnswer
-	b, err := cl.do(ctx, call{op: "redeem gift card", method: http.MethodPost, path: "/giftcards/" + url.PathEscape(code) + "/redemptions",
+	b, err := cl.do(ctx, call{op: "sync.Client.Redeem", method: http.MethodPost, path: "/giftcards/" + url.PathEscape(code) + "/redemptions",
 		body: body, idemKey: body.ID, staffID: staffID})
 	if err != nil {
 		return a, err
 	}
-	err = decode("redeem gift card", b, &a)
+	err = decode("sync.Client.Redeem", b, &a)
 	return a, err
 }
 
@@ -434,12 +434,12 @@ type CreditAnswer struct {
 // Credit posts a credit; its ID is the idempotency key.
 func (cl *Client) Credit(ctx context.Context, code, staffID string, body CreditBody) (CreditAnswer, error) {
 	var a CreditAnswer
-	b, err := cl.do(ctx, call{op: "credit", method: http.MethodPost, path: "/purchases/" + url.PathEscape(code) + "/credits",
+	b, err := cl.do(ctx, call{op: "sync.Client.Credit", method: http.MethodPost, path: "/purchases/" + url.PathEscape(code) + "/credits",
 		body: body, idemKey: body.ID, staffID: staffID})
 	if err != nil {
 		return a, err
 	}
-	err = decode("credit", b, &a)
+	err = decode("sync.Client.Credit", b, &a)
 	return a, err
 }
 
@@ -456,11 +456,11 @@ type ChangesPage struct {
 func (cl *Client) Changes(ctx context.Context, since int64, limit int) (ChangesPage, error) {
 	var p ChangesPage
 	q := url.Values{"since": {strconv.FormatInt(since, 10)}, "limit": {strconv.Itoa(limit)}}
-	b, err := cl.do(ctx, call{op: "pull changes", method: http.MethodGet, path: "/changes", query: q})
+	b, err := cl.do(ctx, call{op: "sync.Client.Changes", method: http.MethodGet, path: "/changes", query: q})
 	if err != nil {
 		return p, err
 	}
-	err = decode("pull changes", b, &p)
+	err = decode("sync.Client.Changes", b, &p)
 	return p, err
 }
 
@@ -475,10 +475,10 @@ type DeliveriesAnswer struct {
 func (cl *Client) Deliveries(ctx context.Context, from, to time.Time) (DeliveriesAnswer, error) {
 	var a DeliveriesAnswer
 	q := url.Values{"from": {from.UTC().Format(time.RFC3339Nano)}, "to": {to.UTC().Format(time.RFC3339Nano)}}
-	b, err := cl.do(ctx, call{op: "list deliveries", method: http.MethodGet, path: "/deliveries", query: q})
+	b, err := cl.do(ctx, call{op: "sync.Client.Deliveries", method: http.MethodGet, path: "/deliveries", query: q})
 	if err != nil {
 		return a, err
 	}
-	err = decode("list deliveries", b, &a)
+	err = decode("sync.Client.Deliveries", b, &a)
 	return a, err
 }

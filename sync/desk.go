@@ -132,7 +132,7 @@ type Desk struct {
 // It does not contact the shop; call Run to start syncing.
 func Open(ctx context.Context, cfg Config) (*Desk, error) {
 	if cfg.DataDir == "" {
-		return nil, skranke.E("open desk", skranke.Invalid, "no data directory configured")
+		return nil, skranke.E("sync.Open", skranke.Invalid, "no data directory configured")
 	}
 	if cfg.SyncInterval <= 0 {
 		cfg.SyncInterval = 5 * time.Second
@@ -141,7 +141,7 @@ func Open(ctx context.Context, cfg Config) (*Desk, error) {
 		cfg.Timeout = 5 * time.Second
 	}
 	if _, err := url.Parse(cfg.BaseURL); err != nil {
-		return nil, skranke.E("open desk", skranke.Invalid, fmt.Errorf("shop address %q: %w", cfg.BaseURL, err))
+		return nil, skranke.E("sync.Open", skranke.Invalid, fmt.Errorf("shop address %q: %w", cfg.BaseURL, err))
 	}
 	c, err := openCache(ctx, filepath.Join(cfg.DataDir, CacheFile))
 	if err != nil {
@@ -292,7 +292,7 @@ func (d *Desk) DeskInfo(ctx context.Context) (skranke.DeskInfo, skranke.Centre, 
 	if err == nil {
 		v.Desk, v.Centre = di, c
 		b, _ := json.Marshal(v)
-		if werr := d.c.write(ctx, "desk info", func(tx *sql.Tx) error { return setMeta(ctx, tx, "desk", string(b)) }); werr != nil {
+		if werr := d.c.write(ctx, "sync.Desk.DeskInfo", func(tx *sql.Tx) error { return setMeta(ctx, tx, "desk", string(b)) }); werr != nil {
 			slog.Warn("cache desk info", "err", werr)
 		}
 		return di, c, nil
@@ -347,7 +347,7 @@ func (d *Desk) refreshStaff(ctx context.Context) ([]skranke.Staff, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = d.c.write(ctx, "cache staff", func(tx *sql.Tx) error {
+	err = d.c.write(ctx, "sync.Desk.refreshStaff", func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM staff"); err != nil {
 			return err
 		}
@@ -365,7 +365,7 @@ func (d *Desk) refreshStaff(ctx context.Context) ([]skranke.Staff, error) {
 func (d *Desk) cachedStaff(ctx context.Context) ([]skranke.Staff, error) {
 	rows, err := d.c.r.QueryContext(ctx, "SELECT body FROM staff ORDER BY id")
 	if err != nil {
-		return nil, skranke.E("read cache", skranke.Internal, err)
+		return nil, skranke.E("sync.Desk.cachedStaff", skranke.Internal, err)
 	}
 	defer rows.Close()
 	var out []skranke.Staff
@@ -373,7 +373,7 @@ func (d *Desk) cachedStaff(ctx context.Context) ([]skranke.Staff, error) {
 		var b []byte
 		var s skranke.Staff
 		if err := rows.Scan(&b); err != nil {
-			return nil, skranke.E("read cache", skranke.Internal, err)
+			return nil, skranke.E("sync.Desk.cachedStaff", skranke.Internal, err)
 		}
 		if json.Unmarshal(b, &s) == nil {
 			out = append(out, s)
@@ -403,14 +403,14 @@ func (d *Desk) Login(ctx context.Context, staffID, pin string) (skranke.Staff, e
 		fresh, ferr := d.refreshStaff(cctx)
 		cancel()
 		if ferr != nil && len(list) == 0 {
-			return skranke.Staff{}, skranke.E("log in", skranke.KindOf(ferr), fmt.Errorf("the staff list is not on this desk yet: %w", ferr))
+			return skranke.Staff{}, skranke.E("sync.Desk.Login", skranke.KindOf(ferr), fmt.Errorf("the staff list is not on this desk yet: %w", ferr))
 		}
 		if s, ok = find(fresh); !ok {
-			return skranke.Staff{}, skranke.E("log in", skranke.Unauthorized, "unknown staff member or wrong PIN")
+			return skranke.Staff{}, skranke.E("sync.Desk.Login", skranke.Unauthorized, "unknown staff member or wrong PIN")
 		}
 	}
 	if !skranke.CheckPIN(s, pin) {
-		return skranke.Staff{}, skranke.E("log in", skranke.Unauthorized, "unknown staff member or wrong PIN")
+		return skranke.Staff{}, skranke.E("sync.Desk.Login", skranke.Unauthorized, "unknown staff member or wrong PIN")
 	}
 	return s, nil
 }
@@ -418,7 +418,7 @@ func (d *Desk) Login(ctx context.Context, staffID, pin string) (skranke.Staff, e
 // Lookup finds a purchase by reference code: from the shop, or from the cache
 // when the shop is unreachable (Lookup.FromCache).
 func (d *Desk) Lookup(ctx context.Context, code string) (Lookup, error) {
-	const op = "look up purchase"
+	const op = "sync.Desk.Lookup"
 	code = skranke.NormalizeCode(code)
 	if code == "" {
 		return Lookup{}, skranke.E(op, skranke.Invalid, "no code")
@@ -509,7 +509,7 @@ func (d *Desk) Cached(ctx context.Context, code string) (Lookup, error) {
 		return Lookup{}, err
 	}
 	if !ok {
-		return Lookup{}, skranke.E("look up purchase", skranke.NotFound, fmt.Sprintf("purchase %s is not on this desk", code))
+		return Lookup{}, skranke.E("sync.Desk.Cached", skranke.NotFound, fmt.Sprintf("purchase %s is not on this desk", code))
 	}
 	return l, nil
 }
@@ -535,7 +535,7 @@ func (d *Desk) cached(ctx context.Context, code string) (Lookup, bool, error) {
 // purchase as the shop sees it. Offline, the returned purchase includes the
 // delivery, which Lookup reports in Pending until the shop accepts it.
 func (d *Desk) Deliver(ctx context.Context, req DeliverRequest) (skranke.Delivery, *skranke.Purchase, error) {
-	const op = "deliver"
+	const op = "sync.Desk.Deliver"
 	code := skranke.NormalizeCode(req.Code)
 	if code == "" {
 		return skranke.Delivery{}, nil, skranke.E(op, skranke.Invalid, "no purchase code")
@@ -688,7 +688,7 @@ func resolveLines(p *skranke.Purchase, req []skranke.DeliveredLine) ([]skranke.D
 			}
 		}
 		if len(all) == 0 {
-			return nil, skranke.E("deliver", skranke.Conflict, fmt.Sprintf("everything on %s has been handed over already", p.Code))
+			return nil, skranke.E("sync.resolveLines", skranke.Conflict, fmt.Sprintf("everything on %s has been handed over already", p.Code))
 		}
 		return all, nil
 	}
@@ -696,7 +696,7 @@ func resolveLines(p *skranke.Purchase, req []skranke.DeliveredLine) ([]skranke.D
 	var order []string
 	for _, dl := range req {
 		if dl.Quantity <= 0 {
-			return nil, skranke.E("deliver", skranke.Invalid, "quantities must be positive")
+			return nil, skranke.E("sync.resolveLines", skranke.Invalid, "quantities must be positive")
 		}
 		if _, ok := want[dl.LineID]; !ok {
 			order = append(order, dl.LineID)
@@ -712,10 +712,10 @@ func resolveLines(p *skranke.Purchase, req []skranke.DeliveredLine) ([]skranke.D
 			}
 		}
 		if line == nil {
-			return nil, skranke.E("deliver", skranke.Invalid, fmt.Sprintf("purchase %s has no line %s", p.Code, id))
+			return nil, skranke.E("sync.resolveLines", skranke.Invalid, fmt.Sprintf("purchase %s has no line %s", p.Code, id))
 		}
 		if want[id] > line.Remaining() {
-			return nil, skranke.E("deliver", skranke.Conflict, fmt.Sprintf("only %d of %s remain to hand over", line.Remaining(), line.Name))
+			return nil, skranke.E("sync.resolveLines", skranke.Conflict, fmt.Sprintf("only %d of %s remain to hand over", line.Remaining(), line.Name))
 		}
 		out = append(out, skranke.DeliveredLine{LineID: id, Quantity: want[id]})
 	}
@@ -730,7 +730,7 @@ func (d *Desk) Signature(ctx context.Context, id string) ([]byte, error) {
 		return png, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
-		return nil, skranke.E("signature", skranke.Internal, err)
+		return nil, skranke.E("sync.Desk.Signature", skranke.Internal, err)
 	}
 	cctx, cancel := d.interactiveCtx(ctx)
 	defer cancel()
@@ -739,7 +739,7 @@ func (d *Desk) Signature(ctx context.Context, id string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	_ = d.c.write(ctx, "signature", func(tx *sql.Tx) error {
+	_ = d.c.write(ctx, "sync.Desk.Signature", func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO signatures(id, png) VALUES(?, ?)", id, png)
 		return err
 	})
@@ -748,7 +748,7 @@ func (d *Desk) Signature(ctx context.Context, id string) ([]byte, error) {
 
 // Card looks up a gift card with its chain.
 func (d *Desk) Card(ctx context.Context, code string) (CardLookup, error) {
-	const op = "look up gift card"
+	const op = "sync.Desk.Card"
 	code = skranke.NormalizeCode(code)
 	if code == "" {
 		return CardLookup{}, skranke.E(op, skranke.Invalid, "no code")
@@ -803,7 +803,7 @@ func (d *Desk) Card(ctx context.Context, code string) (CardLookup, error) {
 // The redemption is written to the outbox before it is sent, so that an
 // answer lost on the way back is settled later by asking the shop.
 func (d *Desk) Redeem(ctx context.Context, code string, amount skranke.Money, staff skranke.Staff) (RedeemResult, error) {
-	const op = "redeem gift card"
+	const op = "sync.Desk.Redeem"
 	code = skranke.NormalizeCode(code)
 	switch {
 	case code == "":
@@ -827,15 +827,14 @@ func (d *Desk) Redeem(ctx context.Context, code string, amount skranke.Money, st
 		}
 		return RedeemResult{}, err
 	}
-	a := ans.(RedemptionAnswer)
-	return RedeemResult{Redemption: a.Redemption, Card: a.Card, Remainder: a.Remainder}, nil
+	return RedeemResult(ans.(RedemptionAnswer)), nil
 }
 
 // Credit credits amount of a purchase with a reason; staff must be a
 // manager. Like Redeem it needs the shop's confirmation and is not queued:
 // offline it fails with kind Unavailable.
 func (d *Desk) Credit(ctx context.Context, code string, amount skranke.Money, reason string, staff skranke.Staff) (skranke.Credit, error) {
-	const op = "credit"
+	const op = "sync.Desk.Credit"
 	code = skranke.NormalizeCode(code)
 	switch {
 	case code == "":
@@ -937,10 +936,10 @@ func (d *Desk) Outcome(ctx context.Context, id string) (Outcome, error) {
 	var kind, state, lastErr string
 	err := d.c.r.QueryRowContext(ctx, "SELECT kind, state, last_error FROM outbox WHERE key = ?", id).Scan(&kind, &state, &lastErr)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Outcome{}, skranke.E("outcome", skranke.NotFound, fmt.Sprintf("no action %s on this desk", id))
+		return Outcome{}, skranke.E("sync.Desk.Outcome", skranke.NotFound, fmt.Sprintf("no action %s on this desk", id))
 	}
 	if err != nil {
-		return Outcome{}, skranke.E("outcome", skranke.Internal, err)
+		return Outcome{}, skranke.E("sync.Desk.Outcome", skranke.Internal, err)
 	}
 	switch state {
 	case stateSending, statePending:
@@ -954,11 +953,11 @@ func (d *Desk) Outcome(ctx context.Context, id string) (Outcome, error) {
 	case kindRedemption:
 		var body []byte
 		if err := d.c.r.QueryRowContext(ctx, "SELECT body FROM redemptions WHERE id = ?", id).Scan(&body); err != nil {
-			return Outcome{}, skranke.E("outcome", skranke.Internal, fmt.Errorf("redemption %s: %w", id, err))
+			return Outcome{}, skranke.E("sync.Desk.Outcome", skranke.Internal, fmt.Errorf("redemption %s: %w", id, err))
 		}
 		var res RedeemResult
 		if err := json.Unmarshal(body, &res.Redemption); err != nil {
-			return Outcome{}, skranke.E("outcome", skranke.Internal, fmt.Errorf("redemption %s is damaged: %w", id, err))
+			return Outcome{}, skranke.E("sync.Desk.Outcome", skranke.Internal, fmt.Errorf("redemption %s is damaged: %w", id, err))
 		}
 		if c, _, ok, err := d.c.cachedCard(ctx, res.Redemption.CardCode); err == nil && ok {
 			res.Card = *c
@@ -972,11 +971,11 @@ func (d *Desk) Outcome(ctx context.Context, id string) (Outcome, error) {
 	case kindCredit:
 		var body []byte
 		if err := d.c.r.QueryRowContext(ctx, "SELECT body FROM activities WHERE id = ?", id).Scan(&body); err != nil {
-			return Outcome{}, skranke.E("outcome", skranke.Internal, fmt.Errorf("credit %s: %w", id, err))
+			return Outcome{}, skranke.E("sync.Desk.Outcome", skranke.Internal, fmt.Errorf("credit %s: %w", id, err))
 		}
 		var c skranke.Credit
 		if err := json.Unmarshal(body, &c); err != nil {
-			return Outcome{}, skranke.E("outcome", skranke.Internal, fmt.Errorf("credit %s is damaged: %w", id, err))
+			return Outcome{}, skranke.E("sync.Desk.Outcome", skranke.Internal, fmt.Errorf("credit %s is damaged: %w", id, err))
 		}
 		o.Credit = &c
 	}
@@ -1000,7 +999,7 @@ func (d *Desk) Activities(ctx context.Context, from, to time.Time) ([]Activity, 
 	rows, err := d.c.r.QueryContext(ctx, `SELECT kind, at, staff_id, staff_name, code, buyer, products, amount, signature_id, synced
 FROM activities WHERE at >= ? AND at < ? ORDER BY at, id`, nanos(from), nanos(to))
 	if err != nil {
-		return nil, skranke.E("list activities", skranke.Internal, err)
+		return nil, skranke.E("sync.Desk.Activities", skranke.Internal, err)
 	}
 	defer rows.Close()
 	var out []Activity
@@ -1009,14 +1008,14 @@ FROM activities WHERE at >= ? AND at < ? ORDER BY at, id`, nanos(from), nanos(to
 		var at, amount int64
 		var products string
 		if err := rows.Scan(&a.Kind, &at, &a.StaffID, &a.StaffName, &a.Code, &a.Buyer, &products, &amount, &a.SignatureID, &a.Synced); err != nil {
-			return nil, skranke.E("list activities", skranke.Internal, err)
+			return nil, skranke.E("sync.Desk.Activities", skranke.Internal, err)
 		}
 		a.At, a.Amount = fromNanos(at), skranke.Money(amount)
 		_ = json.Unmarshal([]byte(products), &a.Products)
 		out = append(out, a)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, skranke.E("list activities", skranke.Internal, err)
+		return nil, skranke.E("sync.Desk.Activities", skranke.Internal, err)
 	}
 	var names map[string]string // Read once, and only if a row lacks a name.
 	for i := range out {
@@ -1058,7 +1057,7 @@ func (d *Desk) refreshActivities(ctx context.Context, from, to time.Time) error 
 	for _, c := range a.Credits {
 		purchase(c.PurchaseCode)
 	}
-	return d.c.write(ctx, "list activities", func(tx *sql.Tx) error {
+	return d.c.write(ctx, "sync.Desk.refreshActivities", func(tx *sql.Tx) error {
 		w, err := newWriter(ctx, tx)
 		if err != nil {
 			return err
@@ -1097,7 +1096,7 @@ func (d *Desk) refreshActivities(ctx context.Context, from, to time.Time) error 
 // Unavailable: the cards come with the next sync. No error and no cards
 // means the shop has issued none.
 func (d *Desk) CardsOfPurchase(ctx context.Context, code string) ([]skranke.Card, error) {
-	const op = "gift cards of purchase"
+	const op = "sync.Desk.CardsOfPurchase"
 	code = skranke.NormalizeCode(code)
 	if code == "" {
 		return nil, skranke.E(op, skranke.Invalid, "no purchase code")

@@ -111,7 +111,7 @@ func (d *Desk) kickLoop() {
 func (d *Desk) Sync(ctx context.Context) error {
 	select {
 	case <-d.closed:
-		return skranke.E("sync", skranke.Unavailable, "the desk is closed")
+		return skranke.E("sync.Desk.Sync", skranke.Unavailable, "the desk is closed")
 	default:
 	}
 	_, err := d.drain(ctx, 0)
@@ -150,7 +150,7 @@ func (d *Desk) afterSync(err error, full bool) {
 	d.mu.Unlock()
 	if err == nil && full {
 		wctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		_ = d.c.write(wctx, "sync", func(tx *sql.Tx) error { return setMeta(wctx, tx, "last_sync", last.Format(time.RFC3339Nano)) })
+		_ = d.c.write(wctx, "sync.Desk.afterSync", func(tx *sql.Tx) error { return setMeta(wctx, tx, "last_sync", last.Format(time.RFC3339Nano)) })
 		cancel()
 	} else if err != nil && !(skranke.KindOf(err) == skranke.Unavailable) {
 		slog.Warn("desk sync failed", "err", err)
@@ -192,7 +192,7 @@ func (d *Desk) pullFeed(ctx context.Context) error {
 	defer d.pullMu.Unlock()
 	cursor, err := d.Cursor(ctx)
 	if err != nil {
-		return skranke.E("pull changes", skranke.Internal, fmt.Errorf("read cursor: %w", err))
+		return skranke.E("sync.Desk.pullFeed", skranke.Internal, fmt.Errorf("read cursor: %w", err))
 	}
 	type fetched struct {
 		page ChangesPage
@@ -215,7 +215,7 @@ func (d *Desk) pullFeed(ctx context.Context) error {
 		}
 		page := &f.page
 		if page.Next < cursor || (page.More && page.Next == cursor) {
-			return skranke.E("pull changes", skranke.Internal, fmt.Sprintf("the shop's changes feed went backwards (from %d to %d)", cursor, page.Next))
+			return skranke.E("sync.Desk.pullFeed", skranke.Internal, fmt.Sprintf("the shop's changes feed went backwards (from %d to %d)", cursor, page.Next))
 		}
 		if page.More {
 			next = fetch(page.Next)
@@ -237,7 +237,7 @@ func (d *Desk) pullFeed(ctx context.Context) error {
 }
 
 func (d *Desk) applyPage(ctx context.Context, page *ChangesPage) error {
-	return d.c.writeRelaxed(ctx, "pull changes", func(tx *sql.Tx) error {
+	return d.c.writeRelaxed(ctx, "sync.Desk.applyPage", func(tx *sql.Tx) error {
 		w, err := newWriter(ctx, tx)
 		if err != nil {
 			return err
@@ -245,13 +245,13 @@ func (d *Desk) applyPage(ctx context.Context, page *ChangesPage) error {
 		for _, raw := range page.Purchases {
 			fp, err := scanFeedPurchase(raw)
 			if err != nil || fp.Code == "" {
-				return skranke.E("pull changes", skranke.Internal, errors.Join(errors.New("the shop sent a purchase the desk cannot read"), err))
+				return skranke.E("sync.Desk.applyPage", skranke.Internal, errors.Join(errors.New("the shop sent a purchase the desk cannot read"), err))
 			}
 			p := &skranke.Purchase{Code: fp.Code, Seq: fp.Seq}
 			if fp.Activity {
 				// Only then are lines and buyer needed, for the daily report.
 				if err := json.Unmarshal(raw, p); err != nil {
-					return skranke.E("pull changes", skranke.Internal, fmt.Errorf("the shop sent a purchase the desk cannot read: %w", err))
+					return skranke.E("sync.Desk.applyPage", skranke.Internal, fmt.Errorf("the shop sent a purchase the desk cannot read: %w", err))
 				}
 			}
 			if err := w.putPurchase(p, raw); err != nil {
@@ -261,7 +261,7 @@ func (d *Desk) applyPage(ctx context.Context, page *ChangesPage) error {
 		for _, raw := range page.Cards {
 			var c skranke.Card
 			if err := json.Unmarshal(raw, &c); err != nil || c.Code == "" {
-				return skranke.E("pull changes", skranke.Internal, errors.Join(errors.New("the shop sent a gift card the desk cannot read"), err))
+				return skranke.E("sync.Desk.applyPage", skranke.Internal, errors.Join(errors.New("the shop sent a gift card the desk cannot read"), err))
 			}
 			if err := w.putCard(&c); err != nil {
 				return err

@@ -78,7 +78,7 @@ func (c *cache) nextPending(ctx context.Context) (outboxRow, bool, error) {
 		return r, false, nil
 	}
 	if err != nil {
-		return r, false, skranke.E("read outbox", skranke.Internal, err)
+		return r, false, skranke.E("sync.cache.nextPending", skranke.Internal, err)
 	}
 	return r, true, nil
 }
@@ -86,10 +86,10 @@ func (c *cache) nextPending(ctx context.Context) (outboxRow, bool, error) {
 func (c *cache) outboxRow(ctx context.Context, id int64) (outboxRow, error) {
 	r, err := scanOutbox(c.r.QueryRowContext(ctx, "SELECT "+outboxCols+" FROM outbox WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return r, skranke.E("outbox", skranke.NotFound, fmt.Sprintf("no outbox action %d", id))
+		return r, skranke.E("sync.cache.outboxRow", skranke.NotFound, fmt.Sprintf("no outbox action %d", id))
 	}
 	if err != nil {
-		return r, skranke.E("read outbox", skranke.Internal, err)
+		return r, skranke.E("sync.cache.outboxRow", skranke.Internal, err)
 	}
 	return r, nil
 }
@@ -146,7 +146,7 @@ func serverFault(err error) bool {
 // says nothing about the action. It reports whether r was moved.
 func (d *Desk) noteFailure(ctx context.Context, r outboxRow, err error) (moved bool, _ error) {
 	msg := err.Error()
-	werr := d.c.write(ctx, "sync outbox", func(tx *sql.Tx) error {
+	werr := d.c.write(ctx, "sync.Desk.noteFailure", func(tx *sql.Tx) error {
 		moved = false
 		now := time.Now().UnixNano()
 		if !serverFault(err) {
@@ -199,20 +199,20 @@ func refusal(err error) bool {
 	return false
 }
 
-// actionOp names what an outbox action of the given kind does, for its
-// errors and logs.
+// actionOp names the client call an outbox action of the given kind
+// replays, as the op of its errors.
 func actionOp(kind string) string {
 	switch kind {
 	case kindDelivery:
-		return "deliver"
+		return "sync.Client.Deliver"
 	case kindSignature:
-		return "send signature"
+		return "sync.Client.PutSignature"
 	case kindRedemption:
-		return "redeem gift card"
+		return "sync.Client.Redeem"
 	case kindCredit:
-		return "credit"
+		return "sync.Client.Credit"
 	}
-	return "outbox"
+	return "sync.Desk.send"
 }
 
 // send replays one outbox action, the request stored with it, to the shop
@@ -270,7 +270,7 @@ func (d *Desk) applyAnswer(ctx context.Context, r outboxRow, op string, b []byte
 }
 
 func (d *Desk) storeDelivery(ctx context.Context, r outboxRow, a *DeliveryAnswer) error {
-	return d.c.write(ctx, "deliver", func(tx *sql.Tx) error {
+	return d.c.write(ctx, "sync.Desk.storeDelivery", func(tx *sql.Tx) error {
 		w, err := newWriter(ctx, tx)
 		if err != nil {
 			return err
@@ -305,7 +305,7 @@ func hasDelivery(p *skranke.Purchase, id string) bool {
 }
 
 func (d *Desk) storeRedemption(ctx context.Context, rowID int64, a *RedemptionAnswer) error {
-	return d.c.write(ctx, "redeem gift card", func(tx *sql.Tx) error {
+	return d.c.write(ctx, "sync.Desk.storeRedemption", func(tx *sql.Tx) error {
 		w, err := newWriter(ctx, tx)
 		if err != nil {
 			return err
@@ -326,7 +326,7 @@ func (d *Desk) storeRedemption(ctx context.Context, rowID int64, a *RedemptionAn
 }
 
 func (d *Desk) storeCredit(ctx context.Context, rowID int64, a *CreditAnswer) error {
-	return d.c.write(ctx, "credit", func(tx *sql.Tx) error {
+	return d.c.write(ctx, "sync.Desk.storeCredit", func(tx *sql.Tx) error {
 		w, err := newWriter(ctx, tx)
 		if err != nil {
 			return err
@@ -351,9 +351,9 @@ func (d *Desk) drain(ctx context.Context, interactive int64) (outcome sendOutcom
 	select {
 	case d.sendSem <- struct{}{}:
 	case <-ctx.Done():
-		return outcome, skranke.E("sync outbox", skranke.Unavailable, ctx.Err())
+		return outcome, skranke.E("sync.Desk.drain", skranke.Unavailable, ctx.Err())
 	case <-d.closed:
-		return outcome, skranke.E("sync outbox", skranke.Unavailable, "the desk is closed")
+		return outcome, skranke.E("sync.Desk.drain", skranke.Unavailable, "the desk is closed")
 	}
 	defer func() { <-d.sendSem }()
 	for {
@@ -370,9 +370,9 @@ func (d *Desk) drain(ctx context.Context, interactive int64) (outcome sendOutcom
 					// Staff are waiting: they hear of it now, and neither
 					// the delivery nor its signature waits for a manager.
 					state = stateRefused
-					outcome = sendOutcome{sent: true, err: skranke.E("deliver", skranke.Invalid, "the shop did not accept the signature, so nothing was handed over: "+dep.LastError)}
+					outcome = sendOutcome{sent: true, err: skranke.E("sync.Desk.drain", skranke.Invalid, "the shop did not accept the signature, so nothing was handed over: "+dep.LastError)}
 				}
-				if err := d.c.write(ctx, "sync outbox", func(tx *sql.Tx) error {
+				if err := d.c.write(ctx, "sync.Desk.drain", func(tx *sql.Tx) error {
 					if state == stateRefused {
 						if err := setState(ctx, tx, dep.ID, stateRefused, dep.LastError); err != nil {
 							return err
@@ -406,7 +406,7 @@ func (d *Desk) drain(ctx context.Context, interactive int64) (outcome sendOutcom
 			if errors.As(err, &se) {
 				msg = se.Message
 			}
-			if werr := d.c.write(ctx, "sync outbox", func(tx *sql.Tx) error {
+			if werr := d.c.write(ctx, "sync.Desk.drain", func(tx *sql.Tx) error {
 				if err := setState(ctx, tx, r.ID, state, msg); err != nil {
 					return err
 				}
@@ -460,14 +460,14 @@ type sendOutcome struct {
 func (d *Desk) resolveSending(ctx context.Context) error {
 	rows, err := d.c.r.QueryContext(ctx, "SELECT "+outboxCols+" FROM outbox WHERE state = 'sending' ORDER BY id")
 	if err != nil {
-		return skranke.E("read outbox", skranke.Internal, err)
+		return skranke.E("sync.Desk.resolveSending", skranke.Internal, err)
 	}
 	var todo []outboxRow
 	for rows.Next() {
 		r, err := scanOutbox(rows)
 		if err != nil {
 			rows.Close()
-			return skranke.E("read outbox", skranke.Internal, err)
+			return skranke.E("sync.Desk.resolveSending", skranke.Internal, err)
 		}
 		todo = append(todo, r)
 	}
@@ -523,7 +523,7 @@ func (d *Desk) resolveSending(ctx context.Context) error {
 		}
 		// Only if still sending: an interactive send that finished since
 		// the rows were read has recorded what the shop answered.
-		if err := d.c.write(ctx, "sync outbox", func(tx *sql.Tx) error {
+		if err := d.c.write(ctx, "sync.Desk.resolveSending", func(tx *sql.Tx) error {
 			_, err := tx.ExecContext(ctx, "UPDATE outbox SET state = ?, last_error = ?, updated_at = ? WHERE id = ? AND state = ?",
 				stateAbandoned, "the shop was not reached; nothing was done", time.Now().UnixNano(), r.ID, stateSending)
 			return err
@@ -544,7 +544,7 @@ const sqlConflict = `state = 'conflict' AND NOT (kind = 'signature' AND EXISTS
 func (d *Desk) Conflicts(ctx context.Context) ([]OutboxConflict, error) {
 	rows, err := d.c.r.QueryContext(ctx, "SELECT id, kind, summary, last_error, created_at, staff_id FROM outbox WHERE "+sqlConflict+" ORDER BY id")
 	if err != nil {
-		return nil, skranke.E("list conflicts", skranke.Internal, err)
+		return nil, skranke.E("sync.Desk.Conflicts", skranke.Internal, err)
 	}
 	defer rows.Close()
 	var cs []OutboxConflict
@@ -552,13 +552,13 @@ func (d *Desk) Conflicts(ctx context.Context) ([]OutboxConflict, error) {
 		var c OutboxConflict
 		var at int64
 		if err := rows.Scan(&c.ID, &c.Kind, &c.Summary, &c.Reason, &at, &c.StaffID); err != nil {
-			return nil, skranke.E("list conflicts", skranke.Internal, err)
+			return nil, skranke.E("sync.Desk.Conflicts", skranke.Internal, err)
 		}
 		c.At = fromNanos(at)
 		cs = append(cs, c)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, skranke.E("list conflicts", skranke.Internal, err)
+		return nil, skranke.E("sync.Desk.Conflicts", skranke.Internal, err)
 	}
 	return cs, nil
 }
@@ -571,9 +571,9 @@ func (d *Desk) Retry(ctx context.Context, id int64) error {
 		return err
 	}
 	if r.State != stateConflict {
-		return skranke.E("retry", skranke.Invalid, fmt.Sprintf("action %d is not waiting for a manager (it is %s)", id, r.State))
+		return skranke.E("sync.Desk.Retry", skranke.Invalid, fmt.Sprintf("action %d is not waiting for a manager (it is %s)", id, r.State))
 	}
-	err = d.c.write(ctx, "retry", func(tx *sql.Tx) error {
+	err = d.c.write(ctx, "sync.Desk.Retry", func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, "UPDATE outbox SET state = 'pending', attempts = 0, updated_at = ? WHERE state = 'conflict' AND (id = ? OR id = ?)",
 			time.Now().UnixNano(), id, r.DependsOn)
 		return err
@@ -590,16 +590,16 @@ func (d *Desk) Retry(ctx context.Context, id int64) error {
 // manager may discard.
 func (d *Desk) Discard(ctx context.Context, id int64, reason string, staff skranke.Staff) error {
 	if staff.Role != skranke.RoleManager {
-		return skranke.E("discard", skranke.Forbidden, "only a manager can discard a refused action")
+		return skranke.E("sync.Desk.Discard", skranke.Forbidden, "only a manager can discard a refused action")
 	}
 	r, err := d.c.outboxRow(ctx, id)
 	if err != nil {
 		return err
 	}
 	if r.State != stateConflict {
-		return skranke.E("discard", skranke.Invalid, fmt.Sprintf("action %d is not waiting for a manager (it is %s)", id, r.State))
+		return skranke.E("sync.Desk.Discard", skranke.Invalid, fmt.Sprintf("action %d is not waiting for a manager (it is %s)", id, r.State))
 	}
-	err = d.c.write(ctx, "discard", func(tx *sql.Tx) error {
+	err = d.c.write(ctx, "sync.Desk.Discard", func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, "UPDATE outbox SET state = 'discarded', resolved_by = ?, resolve_reason = ?, updated_at = ? WHERE state = 'conflict' AND (id = ? OR id = ?)",
 			staff.ID, reason, time.Now().UnixNano(), id, r.DependsOn)
 		if err != nil {
@@ -625,7 +625,7 @@ const OutboxRetention = 90 * 24 * time.Hour
 // conflicts are never pruned.
 func (c *cache) prune(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
-	err := c.write(ctx, "prune outbox", func(tx *sql.Tx) error {
+	err := c.write(ctx, "sync.cache.prune", func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE state IN ('done', 'refused', 'discarded', 'abandoned') AND updated_at < ?`, before.UnixNano())
 		if err != nil {
 			return err

@@ -176,11 +176,11 @@ func (c *cache) cachedPurchase(ctx context.Context, code string) (p *skranke.Pur
 		return nil, time.Time{}, false, nil
 	}
 	if err != nil {
-		return nil, time.Time{}, false, skranke.E("read cache", skranke.Internal, err)
+		return nil, time.Time{}, false, skranke.E("sync.cache.cachedPurchase", skranke.Internal, err)
 	}
 	p = new(skranke.Purchase)
 	if err := json.Unmarshal(body, p); err != nil {
-		return nil, time.Time{}, false, skranke.E("read cache", skranke.Internal, fmt.Errorf("cached purchase %s is damaged: %w", code, err))
+		return nil, time.Time{}, false, skranke.E("sync.cache.cachedPurchase", skranke.Internal, fmt.Errorf("cached purchase %s is damaged: %w", code, err))
 	}
 	return p, fromNanos(at), true, nil
 }
@@ -189,23 +189,23 @@ func (c *cache) cachedPurchase(ctx context.Context, code string) (p *skranke.Pur
 func (c *cache) pendingDeliveries(ctx context.Context, code string) ([]skranke.Delivery, error) {
 	rows, err := c.getPending.QueryContext(ctx, code)
 	if err != nil {
-		return nil, skranke.E("read outbox", skranke.Internal, err)
+		return nil, skranke.E("sync.cache.pendingDeliveries", skranke.Internal, err)
 	}
 	defer rows.Close()
 	var ds []skranke.Delivery
 	for rows.Next() {
 		var ab []byte
 		if err := rows.Scan(&ab); err != nil {
-			return nil, skranke.E("read outbox", skranke.Internal, err)
+			return nil, skranke.E("sync.cache.pendingDeliveries", skranke.Internal, err)
 		}
 		var d skranke.Delivery
 		if err := json.Unmarshal(ab, &d); err != nil {
-			return nil, skranke.E("read outbox", skranke.Internal, err)
+			return nil, skranke.E("sync.cache.pendingDeliveries", skranke.Internal, err)
 		}
 		ds = append(ds, d)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, skranke.E("read outbox", skranke.Internal, err)
+		return nil, skranke.E("sync.cache.pendingDeliveries", skranke.Internal, err)
 	}
 	return ds, nil
 }
@@ -244,11 +244,11 @@ func (c *cache) cachedCard(ctx context.Context, code string) (*skranke.Card, tim
 		return nil, time.Time{}, false, nil
 	}
 	if err != nil {
-		return nil, time.Time{}, false, skranke.E("read cache", skranke.Internal, err)
+		return nil, time.Time{}, false, skranke.E("sync.cache.cachedCard", skranke.Internal, err)
 	}
 	card := new(skranke.Card)
 	if err := json.Unmarshal(body, card); err != nil {
-		return nil, time.Time{}, false, skranke.E("read cache", skranke.Internal, fmt.Errorf("cached gift card %s is damaged: %w", code, err))
+		return nil, time.Time{}, false, skranke.E("sync.cache.cachedCard", skranke.Internal, fmt.Errorf("cached gift card %s is damaged: %w", code, err))
 	}
 	return card, fromNanos(at), true, nil
 }
@@ -258,23 +258,23 @@ func (c *cache) cachedCard(ctx context.Context, code string) (*skranke.Card, tim
 func (c *cache) cachedCardsOfPurchase(ctx context.Context, code string) ([]skranke.Card, error) {
 	rows, err := c.r.QueryContext(ctx, "SELECT body FROM cards WHERE purchase = ? ORDER BY seq, code", code)
 	if err != nil {
-		return nil, skranke.E("read cache", skranke.Internal, err)
+		return nil, skranke.E("sync.cache.cachedCardsOfPurchase", skranke.Internal, err)
 	}
 	defer rows.Close()
 	var out []skranke.Card
 	for rows.Next() {
 		var body []byte
 		if err := rows.Scan(&body); err != nil {
-			return nil, skranke.E("read cache", skranke.Internal, err)
+			return nil, skranke.E("sync.cache.cachedCardsOfPurchase", skranke.Internal, err)
 		}
 		var card skranke.Card
 		if err := json.Unmarshal(body, &card); err != nil {
-			return nil, skranke.E("read cache", skranke.Internal, fmt.Errorf("a cached gift card of purchase %s is damaged: %w", code, err))
+			return nil, skranke.E("sync.cache.cachedCardsOfPurchase", skranke.Internal, fmt.Errorf("a cached gift card of purchase %s is damaged: %w", code, err))
 		}
 		out = append(out, card)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, skranke.E("read cache", skranke.Internal, err)
+		return nil, skranke.E("sync.cache.cachedCardsOfPurchase", skranke.Internal, err)
 	}
 	return out, nil
 }
@@ -315,7 +315,7 @@ func (c *cache) cachedRedemptions(ctx context.Context, codes []string) ([]skrank
 	}
 	rows, err := c.r.QueryContext(ctx, "SELECT body FROM redemptions WHERE card_code IN (?"+strings.Repeat(", ?", len(codes)-1)+") ORDER BY at", args...)
 	if err != nil {
-		return nil, skranke.E("read cache", skranke.Internal, err)
+		return nil, skranke.E("sync.cache.cachedRedemptions", skranke.Internal, err)
 	}
 	defer rows.Close()
 	var rs []skranke.Redemption
@@ -323,7 +323,7 @@ func (c *cache) cachedRedemptions(ctx context.Context, codes []string) ([]skrank
 		var b []byte
 		var r skranke.Redemption
 		if err := rows.Scan(&b); err != nil {
-			return nil, skranke.E("read cache", skranke.Internal, err)
+			return nil, skranke.E("sync.cache.cachedRedemptions", skranke.Internal, err)
 		}
 		if json.Unmarshal(b, &r) == nil {
 			rs = append(rs, r)

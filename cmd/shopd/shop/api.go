@@ -42,7 +42,7 @@ func (s *Server) register() {
 
 func (s *Server) openAPI(w http.ResponseWriter, req *request) {
 	if len(s.cfg.OpenAPI) == 0 {
-		writeError(w, skranke.E("", skranke.NotFound, "this server was started without its OpenAPI document"))
+		writeError(w, skranke.E("shop.Server.openAPI", skranke.NotFound, "this server was started without its OpenAPI document"))
 		return
 	}
 	w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
@@ -55,7 +55,7 @@ func (s *Server) health(w http.ResponseWriter, req *request) {
 		return err
 	})
 	if err != nil {
-		writeError(w, withStatus(skranke.E("health", skranke.Unavailable, err), http.StatusServiceUnavailable, nil))
+		writeError(w, withStatus(skranke.E("shop.Server.health", skranke.Unavailable, err), http.StatusServiceUnavailable, nil))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "time": s.now()})
@@ -87,7 +87,7 @@ func (s *Server) getProducts(tx Tx, req *request) (int, any, error) {
 func pathCode(req *request, what string, length int) (string, error) {
 	code := skranke.NormalizeCode(req.http.PathValue("code"))
 	if len(code) != length || !skranke.ValidCheck(code) {
-		return "", skranke.E("", skranke.Invalid, fmt.Sprintf("%q is not a valid %s code", req.http.PathValue("code"), what))
+		return "", skranke.E("shop.pathCode", skranke.Invalid, fmt.Sprintf("%q is not a valid %s code", req.http.PathValue("code"), what))
 	}
 	return code, nil
 }
@@ -101,7 +101,7 @@ func centrePurchase(tx Tx, req *request) (*skranke.Purchase, error) {
 	}
 	p, err := tx.Purchase(code)
 	if err == nil && p.CentreID != req.desk.CentreID {
-		err = skranke.E("", skranke.NotFound, "purchase "+code+" not found")
+		err = skranke.E("shop.centrePurchase", skranke.NotFound, "purchase "+code+" not found")
 	}
 	return p, err
 }
@@ -116,10 +116,10 @@ func (s *Server) getPurchase(tx Tx, req *request) (int, any, error) {
 
 func decode(req *request, v any) error {
 	if len(req.body) == 0 {
-		return skranke.E("", skranke.Invalid, "the request body is empty; a JSON object is expected")
+		return skranke.E("shop.decode", skranke.Invalid, "the request body is empty; a JSON object is expected")
 	}
 	if err := json.Unmarshal(req.body, v); err != nil {
-		return skranke.E("", skranke.Invalid, "the request body is not valid JSON for this endpoint: "+err.Error())
+		return skranke.E("shop.decode", skranke.Invalid, "the request body is not valid JSON for this endpoint: "+err.Error())
 	}
 	return nil
 }
@@ -129,11 +129,11 @@ func decode(req *request, v any) error {
 func actingStaff(tx Tx, req *request) (skranke.Staff, error) {
 	id := strings.TrimSpace(req.http.Header.Get("X-Staff-ID"))
 	if id == "" {
-		return skranke.Staff{}, skranke.E("", skranke.Invalid, "the X-Staff-ID header is required")
+		return skranke.Staff{}, skranke.E("shop.actingStaff", skranke.Invalid, "the X-Staff-ID header is required")
 	}
 	st, err := tx.StaffMember(id)
 	if skranke.KindOf(err) == skranke.NotFound || (err == nil && st.CentreID != req.desk.CentreID) {
-		return st, skranke.E("", skranke.Forbidden, "staff member "+id+" does not work at this centre")
+		return st, skranke.E("shop.actingStaff", skranke.Forbidden, "staff member "+id+" does not work at this centre")
 	}
 	return st, err
 }
@@ -142,7 +142,7 @@ var idPattern = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,100}$`)
 
 func checkID(what, id string) error {
 	if !idPattern.MatchString(id) {
-		return skranke.E("", skranke.Invalid, fmt.Sprintf("%s id %q is missing or malformed (letters, digits, - _ . :, at most 100)", what, id))
+		return skranke.E("shop.checkID", skranke.Invalid, fmt.Sprintf("%s id %q is missing or malformed (letters, digits, - _ . :, at most 100)", what, id))
 	}
 	return nil
 }
@@ -261,7 +261,7 @@ func (s *Server) deliver(tx Tx, req *request) (int, any, error) {
 	// recognised and not handed over twice.
 	if old, err := tx.Delivery(in.ID); err == nil {
 		if old.PurchaseCode != p.Code {
-			return 0, nil, skranke.E("deliver", skranke.Conflict, "delivery id "+in.ID+" was used for another purchase")
+			return 0, nil, skranke.E("shop.Server.deliver", skranke.Conflict, "delivery id "+in.ID+" was used for another purchase")
 		}
 		cards, err := soldCards(tx, p, old)
 		return http.StatusCreated, DeliveryResult{Delivery: old, Purchase: p, Cards: cards}, err
@@ -269,7 +269,7 @@ func (s *Server) deliver(tx Tx, req *request) (int, any, error) {
 		return 0, nil, err
 	}
 	if !p.Status.Deliverable() {
-		return 0, nil, withState(skranke.E("deliver", skranke.NotPayable,
+		return 0, nil, withState(skranke.E("shop.Server.deliver", skranke.NotPayable,
 			fmt.Sprintf("purchase %s is %s; only authorized or captured purchases may be delivered", p.Code, p.Status)), "purchase", p)
 	}
 	want := map[string]int{}
@@ -282,15 +282,15 @@ func (s *Server) deliver(tx Tx, req *request) (int, any, error) {
 			}
 		}
 		if len(order) == 0 {
-			return 0, nil, withState(skranke.E("deliver", skranke.Conflict, "purchase "+p.Code+" was already delivered in full"), "purchase", p)
+			return 0, nil, withState(skranke.E("shop.Server.deliver", skranke.Conflict, "purchase "+p.Code+" was already delivered in full"), "purchase", p)
 		}
 	}
 	for _, dl := range in.Lines {
 		if dl.Quantity <= 0 {
-			return 0, nil, skranke.E("deliver", skranke.Invalid, fmt.Sprintf("quantity %d for line %s must be positive", dl.Quantity, dl.LineID))
+			return 0, nil, skranke.E("shop.Server.deliver", skranke.Invalid, fmt.Sprintf("quantity %d for line %s must be positive", dl.Quantity, dl.LineID))
 		}
 		if !slices.ContainsFunc(p.Lines, func(l skranke.Line) bool { return l.ID == dl.LineID }) {
-			return 0, nil, skranke.E("deliver", skranke.Invalid, "purchase "+p.Code+" has no line "+strconv.Quote(dl.LineID))
+			return 0, nil, skranke.E("shop.Server.deliver", skranke.Invalid, "purchase "+p.Code+" has no line "+strconv.Quote(dl.LineID))
 		}
 		if _, ok := want[dl.LineID]; !ok {
 			order = append(order, dl.LineID)
@@ -300,7 +300,7 @@ func (s *Server) deliver(tx Tx, req *request) (int, any, error) {
 	for i := range p.Lines {
 		l := &p.Lines[i]
 		if q := want[l.ID]; q > l.Remaining() {
-			return 0, nil, withState(skranke.E("deliver", skranke.Conflict,
+			return 0, nil, withState(skranke.E("shop.Server.deliver", skranke.Conflict,
 				fmt.Sprintf("cannot hand over %d × %s: %d of %d remain", q, l.Name, l.Remaining(), l.Quantity)), "purchase", p)
 		}
 	}
@@ -356,7 +356,7 @@ func (s *Server) credit(tx Tx, req *request) (int, any, error) {
 		return 0, nil, err
 	}
 	if staff.Role != skranke.RoleManager {
-		return 0, nil, skranke.E("credit", skranke.Forbidden, staff.Name+" is "+string(staff.Role)+"; only a manager may credit a purchase")
+		return 0, nil, skranke.E("shop.Server.credit", skranke.Forbidden, staff.Name+" is "+string(staff.Role)+"; only a manager may credit a purchase")
 	}
 	p, err := centrePurchase(tx, req)
 	if err != nil {
@@ -364,25 +364,25 @@ func (s *Server) credit(tx Tx, req *request) (int, any, error) {
 	}
 	if old, err := tx.Credit(in.ID); err == nil {
 		if old.PurchaseCode != p.Code {
-			return 0, nil, skranke.E("credit", skranke.Conflict, "credit id "+in.ID+" was used for another purchase")
+			return 0, nil, skranke.E("shop.Server.credit", skranke.Conflict, "credit id "+in.ID+" was used for another purchase")
 		}
 		return http.StatusCreated, CreditResult{Credit: old, Purchase: p}, nil
 	} else if !(skranke.KindOf(err) == skranke.NotFound) {
 		return 0, nil, err
 	}
 	if in.Amount <= 0 {
-		return 0, nil, skranke.E("credit", skranke.Invalid, "the amount to credit must be positive")
+		return 0, nil, skranke.E("shop.Server.credit", skranke.Invalid, "the amount to credit must be positive")
 	}
 	if strings.TrimSpace(in.Reason) == "" {
-		return 0, nil, skranke.E("credit", skranke.Invalid, "a reason is required")
+		return 0, nil, skranke.E("shop.Server.credit", skranke.Invalid, "a reason is required")
 	}
 	if !p.Status.Deliverable() {
-		return 0, nil, withState(skranke.E("credit", skranke.Conflict,
+		return 0, nil, withState(skranke.E("shop.Server.credit", skranke.Conflict,
 			fmt.Sprintf("purchase %s is %s; only authorized or captured purchases can be credited", p.Code, p.Status)), "purchase", p)
 	}
 	left := p.Total() - p.CreditedAmount()
 	if in.Amount > left {
-		return 0, nil, withState(skranke.E("credit", skranke.Conflict,
+		return 0, nil, withState(skranke.E("shop.Server.credit", skranke.Conflict,
 			fmt.Sprintf("cannot credit %s: only %s of %s is left", in.Amount, left, p.Total())), "purchase", p)
 	}
 	c := skranke.Credit{ID: in.ID, PurchaseCode: p.Code, Amount: in.Amount, Reason: strings.TrimSpace(in.Reason),
@@ -407,14 +407,14 @@ func (s *Server) putSignature(tx Tx, req *request) (int, any, error) {
 		return 0, nil, err
 	}
 	if !isPNG(req.body) {
-		return 0, nil, skranke.E("store signature", skranke.Invalid, "the body is not a PNG image")
+		return 0, nil, skranke.E("shop.Server.putSignature", skranke.Invalid, "the body is not a PNG image")
 	}
 	ans := map[string]any{"id": id, "size": len(req.body)}
 	old, err := tx.Signature(id)
 	switch {
 	case err == nil:
 		if string(old.PNG) != string(req.body) {
-			return 0, nil, withStatus(skranke.E("store signature", skranke.Conflict,
+			return 0, nil, withStatus(skranke.E("shop.Server.putSignature", skranke.Conflict,
 				"signature "+id+" was already stored with other content"), http.StatusUnprocessableEntity, nil)
 		}
 		return http.StatusCreated, ans, nil
@@ -436,7 +436,7 @@ func (s *Server) getSignature(w http.ResponseWriter, req *request) {
 		var err error
 		sig, err = tx.Signature(id)
 		if err == nil && sig.CentreID != req.desk.CentreID {
-			err = skranke.E("", skranke.NotFound, "signature "+id+" not found")
+			err = skranke.E("shop.Server.getSignature", skranke.NotFound, "signature "+id+" not found")
 		}
 		return err
 	})
@@ -467,14 +467,14 @@ func (s *Server) issueCard(tx Tx, req *request) (int, any, error) {
 		return 0, nil, err
 	}
 	if in.Amount <= 0 {
-		return 0, nil, skranke.E("issue gift card", skranke.Invalid, "the amount must be positive")
+		return 0, nil, skranke.E("shop.Server.issueCard", skranke.Invalid, "the amount must be positive")
 	}
 	now := s.now()
 	if in.ExpiresAt.IsZero() {
 		in.ExpiresAt = now.Add(CardValidity)
 	}
 	if !in.ExpiresAt.After(now) {
-		return 0, nil, skranke.E("issue gift card", skranke.Invalid, "expires_at is in the past")
+		return 0, nil, skranke.E("shop.Server.issueCard", skranke.Invalid, "expires_at is in the past")
 	}
 	if in.PurchaseCode != "" {
 		in.PurchaseCode = skranke.NormalizeCode(in.PurchaseCode)
@@ -506,7 +506,7 @@ func (s *Server) centreOrFirst(tx Tx, id string) (string, error) {
 	if id != "" {
 		_, err := tx.Centre(id)
 		if skranke.KindOf(err) == skranke.NotFound {
-			return "", skranke.E("", skranke.Invalid, "no centre "+strconv.Quote(id))
+			return "", skranke.E("shop.Server.centreOrFirst", skranke.Invalid, "no centre "+strconv.Quote(id))
 		}
 		return id, err
 	}
@@ -515,7 +515,7 @@ func (s *Server) centreOrFirst(tx Tx, id string) (string, error) {
 		return "", err
 	}
 	if len(cs) == 0 {
-		return "", skranke.E("", skranke.Invalid, "the shop has no centre yet")
+		return "", skranke.E("shop.Server.centreOrFirst", skranke.Invalid, "the shop has no centre yet")
 	}
 	return cs[0].ID, nil
 }
@@ -532,7 +532,7 @@ func newCardCode(tx Tx) (string, error) {
 			return "", err
 		}
 	}
-	return "", skranke.E("issue gift card", skranke.Internal, "no unused gift card code found")
+	return "", skranke.E("shop.newCardCode", skranke.Internal, "no unused gift card code found")
 }
 
 // newReference draws reference codes until one is unused.
@@ -547,7 +547,7 @@ func newReference(tx Tx) (string, error) {
 			return "", err
 		}
 	}
-	return "", skranke.E("create purchase", skranke.Internal, "no unused reference code found")
+	return "", skranke.E("shop.newReference", skranke.Internal, "no unused reference code found")
 }
 
 // CardResult is the answer to GET /giftcards/{code}.
@@ -564,7 +564,7 @@ func centreCard(tx Tx, req *request) (*skranke.Card, error) {
 	}
 	c, err := tx.Card(code)
 	if err == nil && c.CentreID != req.desk.CentreID {
-		err = skranke.E("", skranke.NotFound, "gift card "+code+" not found")
+		err = skranke.E("shop.centreCard", skranke.NotFound, "gift card "+code+" not found")
 	}
 	return c, err
 }
@@ -652,7 +652,7 @@ func (s *Server) redeem(tx Tx, req *request) (int, any, error) {
 	}
 	if old, err := tx.Redemption(in.ID); err == nil {
 		if old.CardCode != c.Code {
-			return 0, nil, skranke.E("redeem", skranke.Conflict, "redemption id "+in.ID+" was used for another card")
+			return 0, nil, skranke.E("shop.Server.redeem", skranke.Conflict, "redemption id "+in.ID+" was used for another card")
 		}
 		res := RedeemResult{Redemption: old, Card: c}
 		if old.RemainderCode != "" {
@@ -665,20 +665,20 @@ func (s *Server) redeem(tx Tx, req *request) (int, any, error) {
 		return 0, nil, err
 	}
 	if in.Amount <= 0 {
-		return 0, nil, skranke.E("redeem", skranke.Invalid, "the amount to redeem must be positive")
+		return 0, nil, skranke.E("shop.Server.redeem", skranke.Invalid, "the amount to redeem must be positive")
 	}
 	now := s.now()
 	switch {
 	case c.Status == skranke.CardVoided:
-		return 0, nil, withState(skranke.E("redeem", skranke.Conflict,
+		return 0, nil, withState(skranke.E("shop.Server.redeem", skranke.Conflict,
 			"gift card "+c.Code+" was replaced by remainder card "+c.RemainderCode), "card", c)
 	case c.Status == skranke.CardSpent || c.Balance <= 0:
-		return 0, nil, withState(skranke.E("redeem", skranke.Conflict, "gift card "+c.Code+" is used up"), "card", c)
+		return 0, nil, withState(skranke.E("shop.Server.redeem", skranke.Conflict, "gift card "+c.Code+" is used up"), "card", c)
 	case !now.Before(c.ExpiresAt):
-		return 0, nil, withState(skranke.E("redeem", skranke.Conflict,
+		return 0, nil, withState(skranke.E("shop.Server.redeem", skranke.Conflict,
 			"gift card "+c.Code+" expired on "+c.ExpiresAt.Format("2006-01-02")), "card", c)
 	case in.Amount > c.Balance:
-		return 0, nil, withState(skranke.E("redeem", skranke.Conflict,
+		return 0, nil, withState(skranke.E("shop.Server.redeem", skranke.Conflict,
 			fmt.Sprintf("cannot redeem %s: the balance of gift card %s is %s", in.Amount, c.Code, c.Balance)), "card", c)
 	}
 	r := skranke.Redemption{ID: in.ID, CardCode: c.Code, Amount: in.Amount, DeskID: req.desk.ID,
@@ -741,7 +741,7 @@ func (s *Server) notify(tx Tx, req *request) (int, any, error) {
 		return 0, nil, err
 	}
 	if !in.Status.Valid() {
-		return 0, nil, skranke.E("payment notification", skranke.Invalid, "unknown payment status "+strconv.Quote(string(in.Status)))
+		return 0, nil, skranke.E("shop.Server.notify", skranke.Invalid, "unknown payment status "+strconv.Quote(string(in.Status)))
 	}
 	code := skranke.NormalizeCode(in.Reference)
 	p, err := tx.Purchase(code)
@@ -769,7 +769,7 @@ func (s *Server) notify(tx Tx, req *request) (int, any, error) {
 		case p.Status == skranke.Captured && in.Status == skranke.Authorized:
 			// A late authorization after the capture: nothing to do.
 		default:
-			return 0, nil, withState(skranke.E("payment notification", skranke.Conflict,
+			return 0, nil, withState(skranke.E("shop.Server.notify", skranke.Conflict,
 				fmt.Sprintf("purchase %s cannot go from %s to %s", p.Code, p.Status, in.Status)), "purchase", p)
 		}
 	}
@@ -806,7 +806,7 @@ var vatRates = []int{0, 12, 15, 25}
 // preparePurchase checks a purchase sent by the web shop and fills in what
 // the product catalogue knows.
 func (s *Server) preparePurchase(tx Tx, p *skranke.Purchase) error {
-	const op = "create purchase"
+	const op = "shop.Server.preparePurchase"
 	centre, err := s.centreOrFirst(tx, p.CentreID)
 	if err != nil {
 		return err
@@ -885,13 +885,13 @@ func (s *Server) changes(w http.ResponseWriter, req *request) {
 	var err error
 	if v := q.Get("since"); v != "" {
 		if since, err = strconv.ParseInt(v, 10, 64); err != nil || since < 0 {
-			writeError(w, skranke.E("changes", skranke.Invalid, "since must be a sequence number ≥ 0"))
+			writeError(w, skranke.E("shop.Server.changes", skranke.Invalid, "since must be a sequence number ≥ 0"))
 			return
 		}
 	}
 	if v := q.Get("limit"); v != "" {
 		if limit, err = strconv.Atoi(v); err != nil || limit < 1 {
-			writeError(w, skranke.E("changes", skranke.Invalid, "limit must be a positive number"))
+			writeError(w, skranke.E("shop.Server.changes", skranke.Invalid, "limit must be a positive number"))
 			return
 		}
 		limit = min(limit, MaxChangesLimit)
@@ -968,12 +968,12 @@ func (s *Server) activity(tx Tx, req *request) (int, any, error) {
 	var err error
 	if v := q.Get("from"); v != "" {
 		if from, err = time.Parse(time.RFC3339, v); err != nil {
-			return 0, nil, skranke.E("activity", skranke.Invalid, "from must be an RFC 3339 time")
+			return 0, nil, skranke.E("shop.Server.activity", skranke.Invalid, "from must be an RFC 3339 time")
 		}
 	}
 	if v := q.Get("to"); v != "" {
 		if to, err = time.Parse(time.RFC3339, v); err != nil {
-			return 0, nil, skranke.E("activity", skranke.Invalid, "to must be an RFC 3339 time")
+			return 0, nil, skranke.E("shop.Server.activity", skranke.Invalid, "to must be an RFC 3339 time")
 		}
 	}
 	a, err := tx.Activity(req.desk.CentreID, from, to)

@@ -55,6 +55,9 @@ func (a answer) errorCode(t testing.TB) string {
 	if e.Error.Code == "" || e.Error.Message == "" {
 		t.Fatalf("error body without code or message: %s", a.body)
 	}
+	if strings.HasPrefix(e.Error.Message, "shop.") {
+		t.Fatalf("error message starts with a Go function's name, which staff would read: %s", a.body)
+	}
 	return e.Error.Code
 }
 

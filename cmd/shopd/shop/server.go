@@ -146,7 +146,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if p := recover(); p != nil {
 			s.log.Error("panic", "id", id, "method", r.Method, "path", r.URL.Path, "panic", p)
 			if sw.status == 0 {
-				writeError(sw, skranke.E("", skranke.Internal, "internal server error"))
+				writeError(sw, skranke.E("shop.Server.ServeHTTP", skranke.Internal, "internal server error"))
 			}
 		}
 		level := slog.LevelInfo
@@ -162,10 +162,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(probe, r)
 		if probe.status == http.StatusMethodNotAllowed {
 			sw.Header().Set("Allow", probe.Header().Get("Allow"))
-			writeError(sw, withStatus(skranke.E("", skranke.Invalid, "method "+r.Method+" not allowed on "+r.URL.Path), http.StatusMethodNotAllowed, nil))
+			writeError(sw, withStatus(skranke.E("shop.Server.ServeHTTP", skranke.Invalid, "method "+r.Method+" not allowed on "+r.URL.Path), http.StatusMethodNotAllowed, nil))
 			return
 		}
-		writeError(sw, skranke.E("", skranke.NotFound, "no such endpoint: "+r.Method+" "+r.URL.Path))
+		writeError(sw, skranke.E("shop.Server.ServeHTTP", skranke.NotFound, "no such endpoint: "+r.Method+" "+r.URL.Path))
 		return
 	}
 	s.mux.ServeHTTP(sw, r)
@@ -193,12 +193,12 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt route) {
 		req.body, err = io.ReadAll(http.MaxBytesReader(w, hr.Body, rt.maxBody))
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeError(w, withStatus(skranke.E("read request", skranke.Invalid,
+			writeError(w, withStatus(skranke.E("shop.Server.serve", skranke.Invalid,
 				fmt.Sprintf("request body larger than %d bytes", tooBig.Limit)), http.StatusRequestEntityTooLarge, nil))
 			return
 		}
 		if err != nil {
-			writeError(w, skranke.E("read request", skranke.Invalid, err))
+			writeError(w, skranke.E("shop.Server.serve", skranke.Invalid, err))
 			return
 		}
 	}
@@ -238,11 +238,11 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt route) {
 func (s *Server) mutate(w http.ResponseWriter, req *request, rt route) {
 	key := strings.TrimSpace(req.http.Header.Get("Idempotency-Key"))
 	if key == "" && rt.idem == idemRequired {
-		writeError(w, skranke.E("", skranke.Invalid, "the Idempotency-Key header is required on "+req.http.Method+" requests"))
+		writeError(w, skranke.E("shop.Server.mutate", skranke.Invalid, "the Idempotency-Key header is required on "+req.http.Method+" requests"))
 		return
 	}
 	if len(key) > 255 {
-		writeError(w, skranke.E("", skranke.Invalid, "Idempotency-Key longer than 255 characters"))
+		writeError(w, skranke.E("shop.Server.mutate", skranke.Invalid, "Idempotency-Key longer than 255 characters"))
 		return
 	}
 	sum := sha256.New()
@@ -258,7 +258,7 @@ func (s *Server) mutate(w http.ResponseWriter, req *request, rt route) {
 			switch {
 			case err == nil:
 				if old.Fingerprint != fp {
-					return withStatus(skranke.E("", skranke.Conflict,
+					return withStatus(skranke.E("shop.Server.mutate", skranke.Conflict,
 						"Idempotency-Key "+key+" was already used for a different request"), http.StatusUnprocessableEntity, nil)
 				}
 				rec, replayed = old, true
@@ -273,7 +273,7 @@ func (s *Server) mutate(w http.ResponseWriter, req *request, rt route) {
 		}
 		body, err := marshal(v)
 		if err != nil {
-			return skranke.E("encode answer", skranke.Internal, err)
+			return skranke.E("shop.Server.mutate", skranke.Internal, err)
 		}
 		rec = IdempotencyRecord{Scope: req.scope, Key: key, Fingerprint: fp, Status: status,
 			ContentType: "application/json", Body: body, CreatedAt: s.now()}
@@ -312,7 +312,7 @@ func bearer(r *http.Request) string {
 func (s *Server) authDesk(ctx context.Context, r *http.Request) (skranke.DeskInfo, error) {
 	tok := bearer(r)
 	if tok == "" {
-		return skranke.DeskInfo{}, skranke.E("", skranke.Unauthorized, "missing bearer token")
+		return skranke.DeskInfo{}, skranke.E("shop.Server.authDesk", skranke.Unauthorized, "missing bearer token")
 	}
 	var d skranke.DeskInfo
 	err := s.store.View(ctx, func(tx Tx) error {
@@ -321,7 +321,7 @@ func (s *Server) authDesk(ctx context.Context, r *http.Request) (skranke.DeskInf
 		return err
 	})
 	if skranke.KindOf(err) == skranke.NotFound {
-		return d, skranke.E("", skranke.Unauthorized, "desk token not accepted")
+		return d, skranke.E("shop.Server.authDesk", skranke.Unauthorized, "desk token not accepted")
 	}
 	return d, err
 }
@@ -329,7 +329,7 @@ func (s *Server) authDesk(ctx context.Context, r *http.Request) (skranke.DeskInf
 func (s *Server) authShop(r *http.Request) error {
 	tok := bearer(r)
 	if s.cfg.ShopToken == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.ShopToken)) != 1 {
-		return skranke.E("", skranke.Unauthorized, "shop token not accepted")
+		return skranke.E("shop.Server.authShop", skranke.Unauthorized, "shop token not accepted")
 	}
 	return nil
 }
@@ -345,11 +345,11 @@ func SignNotification(secret string, body []byte) string {
 func (s *Server) authHMAC(r *http.Request, body []byte) error {
 	got, err := hex.DecodeString(strings.TrimSpace(strings.TrimPrefix(r.Header.Get("X-Signature"), "sha256=")))
 	if err != nil || len(got) == 0 || s.cfg.NotifySecret == "" {
-		return skranke.E("", skranke.Unauthorized, "missing or malformed X-Signature")
+		return skranke.E("shop.Server.authHMAC", skranke.Unauthorized, "missing or malformed X-Signature")
 	}
 	want, _ := hex.DecodeString(SignNotification(s.cfg.NotifySecret, body))
 	if !hmac.Equal(got, want) {
-		return skranke.E("", skranke.Unauthorized, "X-Signature does not match the body")
+		return skranke.E("shop.Server.authHMAC", skranke.Unauthorized, "X-Signature does not match the body")
 	}
 	return nil
 }
@@ -403,6 +403,11 @@ func writeError(w http.ResponseWriter, err error) {
 	}
 	status := statusOf(kind)
 	msg := err.Error()
+	// Ops name Go functions (shop.Server.deliver), which helps in logs but
+	// tells a desk's staff nothing; the message is what follows them.
+	for e, rest := (*skranke.Error)(nil), error(err); errors.As(rest, &e) && e.Op != "" && strings.HasPrefix(msg, e.Op+": "); rest = e.Err {
+		msg = strings.TrimPrefix(msg, e.Op+": ")
+	}
 	body := map[string]any{}
 	var se *statusError
 	if errors.As(err, &se) {

@@ -42,7 +42,7 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=cache_size(-32000)"
 	writer, err := sql.Open("sqlite", base+"&_txlock=immediate")
 	if err != nil {
-		return nil, fmt.Errorf("open shop database %s: %w", path, err)
+		return nil, skranke.E("shop.OpenSQLite", skranke.Internal, fmt.Errorf("open shop database %s: %w", path, err))
 	}
 	writer.SetMaxOpenConns(1)
 	writer.SetMaxIdleConns(1)
@@ -51,12 +51,12 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	s := &SQLite{path: path, writer: writer}
 	if err := s.migrate(ctx); err != nil {
 		writer.Close()
-		return nil, fmt.Errorf("open shop database %s: %w", path, err)
+		return nil, skranke.E("shop.OpenSQLite", skranke.Internal, fmt.Errorf("open shop database %s: %w", path, err))
 	}
 	reader, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
 	if err != nil {
 		writer.Close()
-		return nil, fmt.Errorf("open shop database %s: %w", path, err)
+		return nil, skranke.E("shop.OpenSQLite", skranke.Internal, fmt.Errorf("open shop database %s: %w", path, err))
 	}
 	n := max(runtime.GOMAXPROCS(0), 4)
 	reader.SetMaxOpenConns(n)
@@ -90,7 +90,7 @@ func (s *SQLite) migrate(ctx context.Context) error {
 		num, _, _ := strings.Cut(filepath.Base(names[newest-1]), "_")
 		if v, err := strconv.Atoi(num); err == nil && current > v {
 			// An older shopd would write rows the newer schema does not expect.
-			return fmt.Errorf("database schema version %d is newer than this shopd knows (%d); update shopd", current, v)
+			return skranke.E("shop.SQLite.migrate", skranke.Conflict, fmt.Sprintf("database schema version %d is newer than this shopd knows (%d); update shopd", current, v))
 		}
 	}
 	for _, name := range names {
@@ -131,7 +131,7 @@ func (s *SQLite) migrate(ctx context.Context) error {
 func (s *SQLite) View(ctx context.Context, fn func(Tx) error) error {
 	tx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return skranke.E("read shop database", skranke.Internal, err)
+		return skranke.E("shop.SQLite.View", skranke.Internal, err)
 	}
 	defer tx.Rollback()
 	return fn(&sqlTx{ctx: ctx, tx: tx})
@@ -141,14 +141,14 @@ func (s *SQLite) View(ctx context.Context, fn func(Tx) error) error {
 func (s *SQLite) Update(ctx context.Context, fn func(Tx) error) error {
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
-		return skranke.E("write shop database", skranke.Internal, err)
+		return skranke.E("shop.SQLite.Update", skranke.Internal, err)
 	}
 	if err := fn(&sqlTx{ctx: ctx, tx: tx}); err != nil {
 		tx.Rollback()
 		return err
 	}
 	if err := tx.Commit(); err != nil {
-		return skranke.E("write shop database", skranke.Internal, err)
+		return skranke.E("shop.SQLite.Update", skranke.Internal, err)
 	}
 	return nil
 }
@@ -212,77 +212,77 @@ func (t *sqlTx) exec(op, query string, args ...any) error {
 func (t *sqlTx) nextSeq() (int64, error) {
 	var seq int64
 	err := t.tx.QueryRowContext(t.ctx, "UPDATE meta SET value = value + 1 WHERE key = 'seq' RETURNING value").Scan(&seq)
-	return seq, internal("next seq", err)
+	return seq, internal("shop.sqlTx.nextSeq", err)
 }
 
 func (t *sqlTx) Centres() ([]skranke.Centre, error) {
-	return listDocs[skranke.Centre](t, "list centres", "SELECT doc FROM centres ORDER BY id")
+	return listDocs[skranke.Centre](t, "shop.sqlTx.Centres", "SELECT doc FROM centres ORDER BY id")
 }
 
 func (t *sqlTx) Centre(id string) (skranke.Centre, error) {
 	var c skranke.Centre
-	err := t.getDoc("get centre", "centre "+id, &c, "SELECT doc FROM centres WHERE id = ?", id)
+	err := t.getDoc("shop.sqlTx.Centre", "centre "+id, &c, "SELECT doc FROM centres WHERE id = ?", id)
 	return c, err
 }
 
 func (t *sqlTx) PutCentre(c skranke.Centre) error {
 	doc, _ := json.Marshal(c)
-	return t.exec("put centre", "INSERT OR REPLACE INTO centres (id, doc) VALUES (?, ?)", c.ID, doc)
+	return t.exec("shop.sqlTx.PutCentre", "INSERT OR REPLACE INTO centres (id, doc) VALUES (?, ?)", c.ID, doc)
 }
 
 func (t *sqlTx) DeskByToken(hash string) (skranke.DeskInfo, error) {
 	var d skranke.DeskInfo
-	err := t.getDoc("find desk", "desk", &d, "SELECT doc FROM desks WHERE token_hash = ?", hash)
+	err := t.getDoc("shop.sqlTx.DeskByToken", "desk", &d, "SELECT doc FROM desks WHERE token_hash = ?", hash)
 	return d, err
 }
 
 func (t *sqlTx) PutDesk(d skranke.DeskInfo, tokenHash string) error {
 	doc, _ := json.Marshal(d)
-	return t.exec("put desk", "INSERT OR REPLACE INTO desks (id, centre_id, token_hash, doc) VALUES (?, ?, ?, ?)",
+	return t.exec("shop.sqlTx.PutDesk", "INSERT OR REPLACE INTO desks (id, centre_id, token_hash, doc) VALUES (?, ?, ?, ?)",
 		d.ID, d.CentreID, tokenHash, doc)
 }
 
 func (t *sqlTx) Staff(centreID string) ([]skranke.Staff, error) {
-	return listDocs[skranke.Staff](t, "list staff", "SELECT doc FROM staff WHERE centre_id = ? ORDER BY id", centreID)
+	return listDocs[skranke.Staff](t, "shop.sqlTx.Staff", "SELECT doc FROM staff WHERE centre_id = ? ORDER BY id", centreID)
 }
 
 func (t *sqlTx) StaffMember(id string) (skranke.Staff, error) {
 	var s skranke.Staff
-	err := t.getDoc("get staff", "staff member "+id, &s, "SELECT doc FROM staff WHERE id = ?", id)
+	err := t.getDoc("shop.sqlTx.StaffMember", "staff member "+id, &s, "SELECT doc FROM staff WHERE id = ?", id)
 	return s, err
 }
 
 func (t *sqlTx) PutStaff(s skranke.Staff) error {
 	doc, _ := json.Marshal(s)
-	return t.exec("put staff", "INSERT OR REPLACE INTO staff (id, centre_id, role, doc) VALUES (?, ?, ?, ?)",
+	return t.exec("shop.sqlTx.PutStaff", "INSERT OR REPLACE INTO staff (id, centre_id, role, doc) VALUES (?, ?, ?, ?)",
 		s.ID, s.CentreID, string(s.Role), doc)
 }
 
 func (t *sqlTx) Products() ([]skranke.Product, error) {
-	return listDocs[skranke.Product](t, "list products", "SELECT doc FROM products ORDER BY id")
+	return listDocs[skranke.Product](t, "shop.sqlTx.Products", "SELECT doc FROM products ORDER BY id")
 }
 
 func (t *sqlTx) Product(id string) (skranke.Product, error) {
 	var p skranke.Product
-	err := t.getDoc("get product", "product "+id, &p, "SELECT doc FROM products WHERE id = ?", id)
+	err := t.getDoc("shop.sqlTx.Product", "product "+id, &p, "SELECT doc FROM products WHERE id = ?", id)
 	return p, err
 }
 
 func (t *sqlTx) PutProduct(p skranke.Product) error {
 	doc, _ := json.Marshal(p)
-	return t.exec("put product", "INSERT OR REPLACE INTO products (id, kind, doc) VALUES (?, ?, ?)", p.ID, string(p.Kind), doc)
+	return t.exec("shop.sqlTx.PutProduct", "INSERT OR REPLACE INTO products (id, kind, doc) VALUES (?, ?, ?)", p.ID, string(p.Kind), doc)
 }
 
 func (t *sqlTx) Purchase(code string) (*skranke.Purchase, error) {
 	var p skranke.Purchase
-	if err := t.getDoc("get purchase", "purchase "+code, &p, "SELECT doc FROM purchases WHERE code = ?", code); err != nil {
+	if err := t.getDoc("shop.sqlTx.Purchase", "purchase "+code, &p, "SELECT doc FROM purchases WHERE code = ?", code); err != nil {
 		return nil, err
 	}
 	return &p, nil
 }
 
 func (t *sqlTx) PutPurchase(p *skranke.Purchase) error {
-	const op = "put purchase"
+	const op = "shop.sqlTx.PutPurchase"
 	seq, err := t.nextSeq()
 	if err != nil {
 		return err
@@ -313,38 +313,38 @@ func (t *sqlTx) PutPurchase(p *skranke.Purchase) error {
 
 func (t *sqlTx) Delivery(id string) (skranke.Delivery, error) {
 	var d skranke.Delivery
-	err := t.getDoc("get delivery", "delivery "+id, &d, "SELECT doc FROM deliveries WHERE id = ?", id)
+	err := t.getDoc("shop.sqlTx.Delivery", "delivery "+id, &d, "SELECT doc FROM deliveries WHERE id = ?", id)
 	return d, err
 }
 
 func (t *sqlTx) AddDelivery(centreID string, d skranke.Delivery) error {
 	doc, _ := json.Marshal(d)
-	return t.exec("add delivery", "INSERT INTO deliveries (id, purchase_code, centre_id, at, doc) VALUES (?, ?, ?, ?, ?)",
+	return t.exec("shop.sqlTx.AddDelivery", "INSERT INTO deliveries (id, purchase_code, centre_id, at, doc) VALUES (?, ?, ?, ?, ?)",
 		d.ID, d.PurchaseCode, centreID, d.At.UnixNano(), doc)
 }
 
 func (t *sqlTx) Credit(id string) (skranke.Credit, error) {
 	var c skranke.Credit
-	err := t.getDoc("get credit", "credit "+id, &c, "SELECT doc FROM credits WHERE id = ?", id)
+	err := t.getDoc("shop.sqlTx.Credit", "credit "+id, &c, "SELECT doc FROM credits WHERE id = ?", id)
 	return c, err
 }
 
 func (t *sqlTx) AddCredit(centreID string, c skranke.Credit) error {
 	doc, _ := json.Marshal(c)
-	return t.exec("add credit", "INSERT INTO credits (id, purchase_code, centre_id, at, doc) VALUES (?, ?, ?, ?, ?)",
+	return t.exec("shop.sqlTx.AddCredit", "INSERT INTO credits (id, purchase_code, centre_id, at, doc) VALUES (?, ?, ?, ?, ?)",
 		c.ID, c.PurchaseCode, centreID, c.At.UnixNano(), doc)
 }
 
 func (t *sqlTx) Card(code string) (*skranke.Card, error) {
 	var c skranke.Card
-	if err := t.getDoc("get gift card", "gift card "+code, &c, "SELECT doc FROM cards WHERE code = ?", code); err != nil {
+	if err := t.getDoc("shop.sqlTx.Card", "gift card "+code, &c, "SELECT doc FROM cards WHERE code = ?", code); err != nil {
 		return nil, err
 	}
 	return &c, nil
 }
 
 func (t *sqlTx) PutCard(c *skranke.Card) error {
-	const op = "put gift card"
+	const op = "shop.sqlTx.PutCard"
 	seq, err := t.nextSeq()
 	if err != nil {
 		return err
@@ -367,19 +367,19 @@ func nullable(s string) any {
 }
 
 func (t *sqlTx) CardsOfPurchase(code string) ([]skranke.Card, error) {
-	return listDocs[skranke.Card](t, "list gift cards of purchase",
+	return listDocs[skranke.Card](t, "shop.sqlTx.CardsOfPurchase",
 		"SELECT doc FROM cards WHERE purchase_code = ? AND parent_code IS NULL ORDER BY seq", code)
 }
 
 func (t *sqlTx) Redemption(id string) (skranke.Redemption, error) {
 	var r skranke.Redemption
-	err := t.getDoc("get redemption", "redemption "+id, &r, "SELECT doc FROM redemptions WHERE id = ?", id)
+	err := t.getDoc("shop.sqlTx.Redemption", "redemption "+id, &r, "SELECT doc FROM redemptions WHERE id = ?", id)
 	return r, err
 }
 
 func (t *sqlTx) AddRedemption(centreID string, r skranke.Redemption) error {
 	doc, _ := json.Marshal(r)
-	return t.exec("add redemption", "INSERT INTO redemptions (id, card_code, centre_id, at, doc) VALUES (?, ?, ?, ?, ?)",
+	return t.exec("shop.sqlTx.AddRedemption", "INSERT INTO redemptions (id, card_code, centre_id, at, doc) VALUES (?, ?, ?, ?, ?)",
 		r.ID, r.CardCode, centreID, r.At.UnixNano(), doc)
 }
 
@@ -392,7 +392,7 @@ func (t *sqlTx) Redemptions(cardCodes []string) ([]skranke.Redemption, error) {
 		args[i] = c
 	}
 	q := "SELECT doc FROM redemptions WHERE card_code IN (?" + strings.Repeat(", ?", len(cardCodes)-1) + ") ORDER BY at, id"
-	return listDocs[skranke.Redemption](t, "list redemptions", q, args...)
+	return listDocs[skranke.Redemption](t, "shop.sqlTx.Redemptions", q, args...)
 }
 
 func (t *sqlTx) Signature(id string) (Signature, error) {
@@ -401,19 +401,19 @@ func (t *sqlTx) Signature(id string) (Signature, error) {
 	err := t.tx.QueryRowContext(t.ctx, "SELECT centre_id, desk_id, png, created_at FROM signatures WHERE id = ?", id).
 		Scan(&s.CentreID, &s.DeskID, &s.PNG, &at)
 	if errors.Is(err, sql.ErrNoRows) {
-		return s, skranke.E("get signature", skranke.NotFound, "signature "+id+" not found")
+		return s, skranke.E("shop.sqlTx.Signature", skranke.NotFound, "signature "+id+" not found")
 	}
 	s.At = time.UnixMilli(at).UTC()
-	return s, internal("get signature", err)
+	return s, internal("shop.sqlTx.Signature", err)
 }
 
 func (t *sqlTx) PutSignature(s Signature) error {
-	return t.exec("put signature", "INSERT INTO signatures (id, centre_id, desk_id, png, created_at) VALUES (?, ?, ?, ?, ?)",
+	return t.exec("shop.sqlTx.PutSignature", "INSERT INTO signatures (id, centre_id, desk_id, png, created_at) VALUES (?, ?, ?, ?, ?)",
 		s.ID, s.CentreID, s.DeskID, s.PNG, s.At.UnixMilli())
 }
 
 func (t *sqlTx) Changes(centreID string, since int64, limit int) (Changes, error) {
-	const op = "read changes"
+	const op = "shop.sqlTx.Changes"
 	ch := Changes{Next: since, Purchases: []json.RawMessage{}, Cards: []json.RawMessage{}}
 	type item struct {
 		seq int64
@@ -463,15 +463,15 @@ func (t *sqlTx) Activity(centreID string, from, to time.Time) (Activity, error) 
 	var a Activity
 	var err error
 	f, u := from.UnixNano(), to.UnixNano()
-	if a.Deliveries, err = listDocs[skranke.Delivery](t, "list deliveries",
+	if a.Deliveries, err = listDocs[skranke.Delivery](t, "shop.sqlTx.Activity",
 		"SELECT doc FROM deliveries WHERE centre_id = ? AND at >= ? AND at < ? ORDER BY at, id", centreID, f, u); err != nil {
 		return a, err
 	}
-	if a.Redemptions, err = listDocs[skranke.Redemption](t, "list redemptions",
+	if a.Redemptions, err = listDocs[skranke.Redemption](t, "shop.sqlTx.Activity",
 		"SELECT doc FROM redemptions WHERE centre_id = ? AND at >= ? AND at < ? ORDER BY at, id", centreID, f, u); err != nil {
 		return a, err
 	}
-	a.Credits, err = listDocs[skranke.Credit](t, "list credits",
+	a.Credits, err = listDocs[skranke.Credit](t, "shop.sqlTx.Activity",
 		"SELECT doc FROM credits WHERE centre_id = ? AND at >= ? AND at < ? ORDER BY at, id", centreID, f, u)
 	return a, err
 }
@@ -483,14 +483,14 @@ func (t *sqlTx) Idempotency(scope, key string) (IdempotencyRecord, error) {
 		"SELECT fingerprint, status, content_type, body, created_at FROM idempotency WHERE scope = ? AND key = ?", scope, key).
 		Scan(&r.Fingerprint, &r.Status, &r.ContentType, &r.Body, &at)
 	if errors.Is(err, sql.ErrNoRows) {
-		return r, skranke.E("get idempotency key", skranke.NotFound, "no such key")
+		return r, skranke.E("shop.sqlTx.Idempotency", skranke.NotFound, "no such key")
 	}
 	r.CreatedAt = time.UnixMilli(at).UTC()
-	return r, internal("get idempotency key", err)
+	return r, internal("shop.sqlTx.Idempotency", err)
 }
 
 func (t *sqlTx) PutIdempotency(r IdempotencyRecord) error {
-	return t.exec("put idempotency key",
+	return t.exec("shop.sqlTx.PutIdempotency",
 		"INSERT INTO idempotency (scope, key, fingerprint, status, content_type, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
 		r.Scope, r.Key, r.Fingerprint, r.Status, r.ContentType, r.Body, r.CreatedAt.UnixMilli())
 }
@@ -498,7 +498,7 @@ func (t *sqlTx) PutIdempotency(r IdempotencyRecord) error {
 func (t *sqlTx) PurgeIdempotency(before time.Time) (int64, error) {
 	res, err := t.tx.ExecContext(t.ctx, "DELETE FROM idempotency WHERE created_at < ?", before.UnixMilli())
 	if err != nil {
-		return 0, internal("purge idempotency keys", err)
+		return 0, internal("shop.sqlTx.PurgeIdempotency", err)
 	}
 	n, _ := res.RowsAffected()
 	return n, nil
@@ -510,10 +510,10 @@ func (t *sqlTx) PaymentEvent(id string) (bool, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
-	return err == nil, internal("get payment event", err)
+	return err == nil, internal("shop.sqlTx.PaymentEvent", err)
 }
 
 func (t *sqlTx) AddPaymentEvent(id, reference string, status skranke.PaymentStatus, at time.Time) error {
-	return t.exec("add payment event", "INSERT INTO payment_events (id, reference, status, at) VALUES (?, ?, ?, ?)",
+	return t.exec("shop.sqlTx.AddPaymentEvent", "INSERT INTO payment_events (id, reference, status, at) VALUES (?, ?, ?, ?)",
 		id, reference, string(status), at.UnixMilli())
 }
