@@ -186,7 +186,7 @@ func TestMigrateDBNeedsBothAddresses(t *testing.T) {
 func TestGracefulShutdownFinishesRequestsInFlight(t *testing.T) {
 	t.Parallel()
 	dbPath := filepath.Join(t.TempDir(), "shop.db")
-	in := startShopd(t, "-demo", "-db", dbPath, "-drain", "1s")
+	in := startShopd(t, "-demo", "-db", dbPath, "-drain", "5s") // Long enough to ask /readyz on a loaded machine.
 	hc := &http.Client{}
 	for _, probe := range []string{"/healthz", "/readyz"} {
 		if a := call(t, hc, "GET", in.URL+probe, "", false, nil); a.status != http.StatusOK {
