@@ -40,6 +40,6 @@ if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   sleep 1
 fi
 
-SKRANKE_CONFIG_DIR="$dir/config" "$root/bin/skranke" \
-  -shop "http://$addr" -token demo-desk-token -data "$dir/desk" \
+SKRANKE_CONFIG_DIR="$dir/config" SKRANKE_TOKEN=demo-desk-token "$root/bin/skranke" \
+  -shop "http://$addr" -data "$dir/desk" \
   -printer "file://$dir/printer.bin" -profile "$profile" -preview

@@ -43,6 +43,15 @@ type Config struct {
 	TrainingShopURL string `json:"training_shop_url,omitempty"` // The sandbox shop used in training mode.
 	TrainingToken   string `json:"training_token,omitempty"`    // The desk's token at the sandbox shop.
 	DataDir         string `json:"data_dir,omitempty"`
+	// AllowHTTP lets ShopURL be http:// to another machine, unencrypted:
+	// without it the desk refuses that (Settings show it in red when on).
+	AllowHTTP bool `json:"allow_http,omitempty"`
+	// CAFile is a PEM file of the chain's private CA, for a shop whose
+	// certificate no public CA signed.
+	CAFile string `json:"ca_file,omitempty"`
+	// BuyerRetentionDays is how long buyer data stays in the desk's cache
+	// after a purchase was handed over in full; 0 means 90 days.
+	BuyerRetentionDays int `json:"buyer_retention_days,omitempty"`
 	// Preview shows every printed job in a print-preview window and, for a
 	// file printer, writes it as PNG beside the file (demos, layout work).
 	// It is an option of one run (skranke -preview), never saved.

@@ -251,7 +251,7 @@ func TestDeskEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, skrankeBin,
-		"-shop", shopURL, "-token", shop.DemoDeskToken,
+		"-shop", shopURL, "-token-file", tokenFile(t, dir, shop.DemoDeskToken),
 		"-data", filepath.Join(dir, "desk"),
 		"-printer", "tcp://"+printer.ln.Addr().String(), "-profile", "epson-tm-t20iii",
 		"-serial", deviceSide.Name(), "-lang", "en")
@@ -543,4 +543,15 @@ func TestLanguagelessLocale(t *testing.T) {
 			}
 		})
 	}
+}
+
+// tokenFile writes the desk token to a private file for -token-file: a
+// token on the command line would be readable by every local user.
+func tokenFile(t *testing.T, dir, token string) string {
+	t.Helper()
+	path := filepath.Join(dir, "desk-token")
+	if err := os.WriteFile(path, []byte(token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

@@ -4,7 +4,7 @@
 //
 // Usage:
 //
-//	skranke [-config path] [-shop URL] [-token T] [-data dir] [-printer target] [-profile id] [-serial port] [-lang nb|en] [-preview]
+//	skranke [-config path] [-shop URL] [-token-file path] [-ca-file path] [-data dir] [-printer target] [-profile id] [-serial port] [-lang nb|en] [-preview]
 //	skranke printer-test [-config path] [-printer target] [-profile id]
 //
 // With -preview every printed job is also shown in a print-preview window
@@ -12,7 +12,11 @@
 // beside it: printer-0001.png, printer-0002.png, …
 //
 // Flags override the configuration file, which lives in the OS configuration
-// directory (or $SKRANKE_CONFIG_DIR) as skranke/config.json.
+// directory (or $SKRANKE_CONFIG_DIR) as skranke/config.json (mode 0600).
+//
+// The desk token is a secret, so no flag carries it (every local user can
+// read a process's command line): it comes from the file -token-file names,
+// else from $SKRANKE_TOKEN, else from the configuration file.
 package main
 
 import (
@@ -51,8 +55,8 @@ func main() {
 
 // options are the command-line flags; empty means "not given".
 type options struct {
-	config, shop, token, data, printer, profile, serial, lang string
-	preview                                                   bool
+	config, shop, tokenFile, caFile, data, printer, profile, serial, lang string
+	preview                                                               bool
 }
 
 func parseFlags(name string, args []string, stderr io.Writer, withDesk bool) (options, error) {
@@ -64,7 +68,8 @@ func parseFlags(name string, args []string, stderr io.Writer, withDesk bool) (op
 	fs.StringVar(&o.profile, "profile", "", "printer profile ID (generic-80, generic-58, epson-tm-t20iii, ...)")
 	if withDesk {
 		fs.StringVar(&o.shop, "shop", "", "shop API address, such as https://shop.example.no")
-		fs.StringVar(&o.token, "token", "", "desk token (stored in the config file, never logged)")
+		fs.StringVar(&o.tokenFile, "token-file", "", "file holding the desk token (else $SKRANKE_TOKEN, else the config file; never a flag: the command line is public)")
+		fs.StringVar(&o.caFile, "ca-file", "", "PEM file of a private CA the shop's certificate chains to")
 		fs.StringVar(&o.data, "data", "", "data directory for the offline cache")
 		fs.StringVar(&o.serial, "serial", "", "serial port of a barcode scanner, such as /dev/ttyUSB0")
 		fs.StringVar(&o.lang, "lang", "", "language: nb or en (default: the system's)")
@@ -77,6 +82,31 @@ func parseFlags(name string, args []string, stderr io.Writer, withDesk bool) (op
 		return o, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
 	return o, nil
+}
+
+// deskToken returns the desk token from the file at path (when given) or
+// the SKRANKE_TOKEN environment variable, or "" to keep the configuration
+// file's. A token file others can read is refused, as ssh refuses keys.
+func deskToken(path string, getenv func(string) string) (string, error) {
+	if path == "" {
+		return strings.TrimSpace(getenv("SKRANKE_TOKEN")), nil
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("desk token file: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return "", fmt.Errorf("desk token file %s can be read by other users (mode %v): chmod 600 it", path, fi.Mode().Perm())
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("desk token file: %w", err)
+	}
+	tok := strings.TrimSpace(string(b))
+	if tok == "" {
+		return "", fmt.Errorf("desk token file %s is empty", path)
+	}
+	return tok, nil
 }
 
 // loadConfig reads the configuration and applies the flags over it.
@@ -99,7 +129,7 @@ func loadConfig(o options) (config.Config, string, error) {
 		}
 	}
 	set(&cfg.ShopURL, o.shop)
-	set(&cfg.DeskToken, o.token)
+	set(&cfg.CAFile, o.caFile)
 	set(&cfg.DataDir, o.data)
 	set(&cfg.PrinterTarget, o.printer)
 	set(&cfg.PrinterProfile, o.profile)
@@ -139,6 +169,16 @@ func run(args []string, stderr io.Writer) int {
 			slog.Warn("save first configuration", "path", path, "err", err)
 		}
 	}
+	// After the first save: a token from a file or the environment stays
+	// there, not copied into the configuration file.
+	tok, err := deskToken(o.tokenFile, os.Getenv)
+	if err != nil {
+		slog.Error("read the desk token", "err", err)
+		return 1
+	}
+	if tok != "" {
+		cfg.DeskToken = tok
+	}
 	slog.Info("starting Skranke", "config_file", path, "config", cfg)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -154,8 +194,14 @@ func run(args []string, stderr io.Writer) int {
 		return 1
 	}
 	shopURL, token := cfg.Shop()
-	desk, err := desksync.Open(ctx, desksync.Config{BaseURL: shopURL, Token: token, DataDir: dataDir})
+	desk, err := desksync.Open(ctx, desksync.Config{BaseURL: shopURL, Token: token, DataDir: dataDir,
+		AllowHTTP: cfg.AllowHTTP, CAFile: cfg.CAFile, BuyerRetention: time.Duration(cfg.BuyerRetentionDays) * 24 * time.Hour})
 	if err != nil {
+		var ie *desksync.InsecureURLError
+		if errors.As(err, &ie) {
+			slog.Error("the shop address is refused: use https://, or set \"allow_http\": true in the configuration file (or in Settings) to send the desk token and PINs unencrypted", "shop", shopURL, "config_file", path)
+			return 1
+		}
 		slog.Error("open desk cache", "dir", dataDir, "err", err)
 		return 1
 	}
