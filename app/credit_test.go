@@ -26,7 +26,7 @@ func TestCreditIsForManagers(t *testing.T) {
 
 	f.key(fyne.KeyF12)
 	require.Nil(t, f.d.currentStaff())
-	f.login("ingrid", "9999")
+	f.login("ingrid", "999999")
 	f.scan(code)
 	require.True(t, s.CreditButton.Visible())
 	test.Tap(s.CreditButton)
@@ -65,7 +65,7 @@ func TestCreditIsForManagers(t *testing.T) {
 // being checked, not "not credited", and then what the shop did.
 func TestCreditAnswerLostThenSettled(t *testing.T) {
 	f := mustOpen(t)
-	f.login("ingrid", "9999")
+	f.login("ingrid", "999999")
 	code := f.shop.Code("paid-course")
 	f.scan(code)
 	s := f.d.scan

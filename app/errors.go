@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/skranke/skranke"
+	desksync "github.com/skranke/skranke/sync"
 )
 
 // errText turns an error from the desk into a sentence for staff: every
@@ -31,6 +32,12 @@ func errText(err error) string {
 		return label("err.internal", m{"Msg": innermost(err)})
 	case skranke.Unknown:
 		return label("err.unknown")
+	case skranke.Locked:
+		var le *desksync.LockedError
+		if errors.As(err, &le) && !le.Until.IsZero() {
+			return label("err.locked_until", m{"Until": fmtTime(le.Until)})
+		}
+		return label("err.locked")
 	}
 	return label("err.other", m{"Msg": innermost(err)})
 }

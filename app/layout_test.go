@@ -226,7 +226,7 @@ func TestFitsDeskScreen(t *testing.T) {
 					c.Training = lang == "nb" // The banner takes height too.
 				})
 				if tc.name != "login" {
-					f.login("ingrid", "9999") // A manager sees every button.
+					f.login("ingrid", "999999") // A manager sees every button.
 				}
 				tc.drive(t, f)
 				w := f.d.window

@@ -184,9 +184,15 @@ func (l *loginScreen) submit() {
 			l.PIN.SetText("")
 			if err != nil {
 				slog.Info("login refused", "staff", id, "err", err)
-				if skranke.KindOf(err) == skranke.Unauthorized {
+				switch skranke.KindOf(err) {
+				case skranke.Unauthorized:
 					l.Error.SetText(label("login.wrong_pin"))
-				} else {
+				case skranke.Locked:
+					l.Error.SetText(errText(err))
+				case skranke.Unavailable:
+					// Offline, and no login at this desk to check the PIN by.
+					l.Error.SetText(label("login.offline_first"))
+				default:
 					l.Error.SetText(label("login.failed", m{"Err": errText(err)}))
 				}
 				l.sh.focus(l.PIN)

@@ -203,6 +203,10 @@ func (r *reportScreen) filter() {
 		}
 		text := strings.Join(slices.DeleteFunc(parts, func(s string) bool { return strings.TrimSpace(s) == "" }), " · ")
 		right := []fyne.CanvasObject{syncBadge(badge, a.Synced)}
+		if a.StatedByDesk {
+			// No staff session proved who handed it over.
+			right = append([]fyne.CanvasObject{syncBadge(label("report.stated_by_desk"), false)}, right...)
+		}
 		if a.SignatureID != "" {
 			right = append(right, signatureThumb(r.sh, r.svc, a.SignatureID))
 		}

@@ -30,11 +30,11 @@ func (r *reportScreen) ExportCSV(w io.Writer) error {
 		cw.Comma = ';'
 		cw.UseCRLF = true // What Excel on Windows writes and reads.
 	}
-	_ = cw.Write([]string{"date", "time", "kind", "staff_id", "staff", "code", "buyer", "products", "amount_nok", "signature_id", "synced"})
+	_ = cw.Write([]string{"date", "time", "kind", "staff_id", "staff", "code", "buyer", "products", "amount_nok", "signature_id", "synced", "stated_by_desk"})
 	for _, a := range r.shown {
 		amt := csvAmount(a.Amount, nb)
 		_ = cw.Write([]string{fmtDate(a.At), fmtTime(a.At), a.Kind, cell(a.StaffID), cell(a.StaffName), cell(a.Code), cell(a.Buyer),
-			cell(strings.Join(a.Products, "; ")), amt, a.SignatureID, strconv.FormatBool(a.Synced)})
+			cell(strings.Join(a.Products, "; ")), amt, a.SignatureID, strconv.FormatBool(a.Synced), strconv.FormatBool(a.StatedByDesk)})
 	}
 	cw.Flush()
 	return cw.Error()

@@ -28,7 +28,7 @@ func csvFixture(t *testing.T, lang string) (*fixture, string) {
 	manager := skranke.Staff{ID: shop.DemoManagerID, Name: "Ingrid", Role: skranke.RoleManager}
 	_, err := f.desk.Credit(context.Background(), p.Code, 123450, "Flyttet fra byen", manager)
 	require.NoError(t, err)
-	f.login("ingrid", "9999")
+	f.login("ingrid", "999999")
 	f.key(fyne.KeyF3)
 	require.Equal(t, idReport, f.d.currentScreen())
 	return f, p.Code

@@ -51,7 +51,7 @@ func TestSerialScanner(t *testing.T) {
 	// old port is closed.
 	master2, port2 := newPTY(t)
 	f.key(fyne.KeyF12)
-	f.login("ingrid", "9999")
+	f.login("ingrid", "999999")
 	f.key(fyne.KeyF5)
 	f.d.settings.ScannerSource.SetSelectedIndex(1) // Serial port
 	f.d.settings.ScannerPort.SetText(port2)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -16,6 +17,7 @@ import (
 	"github.com/skranke/skranke/app/config"
 	"github.com/skranke/skranke/printer"
 	"github.com/skranke/skranke/scanner"
+	desksync "github.com/skranke/skranke/sync"
 )
 
 // settingsScreen edits the desk's Config (managers only).
@@ -23,6 +25,12 @@ type settingsScreen struct {
 	ShopURL   *entry
 	DeskToken *entry
 	Centre    *entry
+	// AllowHTTP lets the shop address be http:// to another machine; when
+	// on, HTTPWarning says in red what that risks.
+	AllowHTTP   *widget.Check
+	HTTPWarning *canvas.Text
+	// CAFile is the PEM file of a private CA the shop's certificate chains to.
+	CAFile *entry
 
 	ScannerSource *widget.Select // Keyboard wedge, serial or HID.
 	ScannerPort   *widget.SelectEntry
@@ -125,6 +133,16 @@ func newSettingsScreen(sh shell, host settingsHost, savePath string) *settingsSc
 	s.DeskToken = newEntry(sh, label("settings.token_hint"))
 	s.DeskToken.Password = true
 	s.Centre = newEntry(sh, label("settings.centre_hint"))
+	s.HTTPWarning = canvas.NewText("", colBad)
+	s.HTTPWarning.TextStyle.Bold = true
+	s.AllowHTTP = widget.NewCheck(label("settings.allow_http_check"), func(on bool) {
+		s.HTTPWarning.Text = ""
+		if on {
+			s.HTTPWarning.Text = label("settings.allow_http_warning")
+		}
+		s.HTTPWarning.Refresh()
+	})
+	s.CAFile = newEntry(sh, "/etc/skranke/chain-ca.pem")
 	s.ScannerSource = widget.NewSelect([]string{
 		label("settings.src_wedge"),
 		label("settings.src_serial"),
@@ -174,6 +192,8 @@ func newSettingsScreen(sh shell, host settingsHost, savePath string) *settingsSc
 		label("settings.shop_url"), s.ShopURL,
 		label("settings.token"), s.DeskToken,
 		label("settings.centre"), s.Centre,
+		label("settings.allow_http"), container.NewVBox(s.AllowHTTP, s.HTTPWarning),
+		label("settings.ca_file"), s.CAFile,
 		label("settings.scanner"), s.ScannerSource,
 		label("settings.port"), container.NewBorder(nil, nil, nil, s.RefreshPorts, s.ScannerPort),
 		label("settings.baud"), s.ScannerBaud,
@@ -208,6 +228,8 @@ func (s *settingsScreen) load() {
 	s.ShopURL.SetText(c.ShopURL)
 	s.DeskToken.SetText(c.DeskToken)
 	s.Centre.SetText(c.Centre)
+	s.AllowHTTP.SetChecked(c.AllowHTTP)
+	s.CAFile.SetText(c.CAFile)
 	s.ScannerSource.SetSelectedIndex(max(slices.Index(scannerSources, c.ScannerSource), 0))
 	s.ScannerPort.SetText(c.ScannerPort)
 	s.ScannerDevice.SetText(c.ScannerDevice)
@@ -297,6 +319,14 @@ func (s *settingsScreen) Collect() (config.Config, string) {
 	c.ShopURL = strings.TrimRight(u.String(), "/")
 	c.DeskToken = strings.TrimSpace(s.DeskToken.Text)
 	c.Centre = strings.TrimSpace(s.Centre.Text)
+	c.AllowHTTP = s.AllowHTTP.Checked
+	if err := desksync.CheckShopURL(c.ShopURL, c.AllowHTTP); err != nil {
+		return c, label("settings.insecure_url")
+	}
+	c.CAFile = strings.TrimSpace(s.CAFile.Text)
+	if _, err := desksync.LoadCAFile(c.CAFile); err != nil {
+		return c, label("settings.bad_ca_file", m{"Msg": innermost(err)})
+	}
 	c.ScannerSource = scannerSources[max(s.ScannerSource.SelectedIndex(), 0)]
 	c.ScannerPort = strings.TrimSpace(s.ScannerPort.Text)
 	c.ScannerDevice = strings.TrimSpace(s.ScannerDevice.Text)
@@ -343,6 +373,9 @@ func (s *settingsScreen) Collect() (config.Config, string) {
 	if c.TrainingShopURL != "" {
 		if u, err := url.Parse(c.TrainingShopURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return c, label("settings.bad_training_url")
+		}
+		if err := desksync.CheckShopURL(c.TrainingShopURL, c.AllowHTTP); err != nil {
+			return c, label("settings.insecure_url")
 		}
 	}
 	if c.Training && c.TrainingShopURL == "" {
@@ -409,7 +442,7 @@ func (s *settingsScreen) save() {
 func shopChanged(a, b config.Config) bool {
 	au, at := a.Shop()
 	bu, bt := b.Shop()
-	return au != bu || at != bt
+	return au != bu || at != bt || a.AllowHTTP != b.AllowHTTP || a.CAFile != b.CAFile
 }
 
 func (s *settingsScreen) content() fyne.CanvasObject { return s.obj }

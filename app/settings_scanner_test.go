@@ -18,7 +18,7 @@ import (
 // prefix and suffix are stripped from scans at once.
 func TestScannerSettingsSaved(t *testing.T) {
 	f := mustOpen(t)
-	f.login("ingrid", "9999")
+	f.login("ingrid", "999999")
 	f.key(fyne.KeyF5)
 	require.Equal(t, idSettings, f.d.currentScreen())
 	s := f.d.settings

@@ -18,7 +18,7 @@ func TestSettingsSave(t *testing.T) {
 	f.key(fyne.KeyF5)
 	assert.Equal(t, idScan, f.d.currentScreen(), "staff cannot open settings")
 	f.key(fyne.KeyF12)
-	f.login("ingrid", "9999")
+	f.login("ingrid", "999999")
 	f.key(fyne.KeyF5)
 	require.Equal(t, idSettings, f.d.currentScreen())
 	s := f.d.settings
@@ -61,7 +61,7 @@ func TestSettingsSave(t *testing.T) {
 
 func TestLanguageChosenInSettings(t *testing.T) {
 	f := mustOpen(t)
-	f.login("ingrid", "9999")
+	f.login("ingrid", "999999")
 	f.key(fyne.KeyF5)
 	f.d.settings.Language.SetSelectedIndex(1) // Norsk bokmål
 	test.Tap(f.d.settings.Save)
@@ -84,7 +84,7 @@ func TestLanguageChosenInSettings(t *testing.T) {
 // what staff do now is practice.
 func TestShopChangeAsksForRestart(t *testing.T) {
 	f := mustOpen(t)
-	f.login("ingrid", "9999")
+	f.login("ingrid", "999999")
 	f.key(fyne.KeyF5)
 	s := f.d.settings
 	s.IdleLock.SetText("9")

@@ -40,7 +40,7 @@ func TestConflictsResolvedByManager(t *testing.T) {
 	assert.Empty(t, f.d.status.Conflicts, "staff do not resolve conflicts")
 
 	f.key(fyne.KeyF12)
-	f.login("ingrid", "9999")
+	f.login("ingrid", "999999")
 	f.key(fyne.KeyF4)
 	require.Len(t, f.d.status.Conflicts, 1)
 	var row *conflictRow

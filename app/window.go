@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"time"
@@ -251,7 +252,16 @@ func (d *Desk) idleLoop() {
 // lock logs the staff member out and shows the login screen.
 func (d *Desk) lock() {
 	if d.loggedOn != nil {
-		slog.Info("staff logged out", "staff", d.loggedOn.ID)
+		id := d.loggedOn.ID
+		slog.Info("staff logged out", "staff", id)
+		// The staff session ends at the shop too: lock, logout and idle
+		// lock all come here.
+		d.async(func(ctx context.Context) func() {
+			if err := d.desk.Logout(ctx, id); err != nil {
+				slog.Warn("end staff session", "staff", id, "err", err)
+			}
+			return nil
+		})
 	}
 	d.loggedOn = nil
 	d.staffName.SetText("")

@@ -14,7 +14,7 @@ import (
 
 func TestKeyboardNavigation(t *testing.T) {
 	f := mustOpen(t)
-	f.login("ingrid", "9999")
+	f.login("ingrid", "999999")
 	for _, k := range []struct {
 		key    fyne.KeyName
 		screen screenID
