@@ -468,7 +468,7 @@ func SeedDemo(ctx context.Context, store Store, now time.Time) (bool, error) {
 	seeded := false
 	err := store.Update(ctx, func(tx Tx) error {
 		if _, err := tx.Centre(DemoCentreID); err == nil {
-			return nil
+			return upgradeDemoStaff(tx, d)
 		} else if !(skranke.KindOf(err) == skranke.NotFound) {
 			return err
 		}
@@ -584,4 +584,28 @@ func WriteDemoTable(w io.Writer, codes []DemoCode) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Label, c.Code, skranke.GroupCode(c.Code), c.State, c.About)
 	}
 	return tw.Flush()
+}
+
+// upgradeDemoStaff gives the demo staff of a demo chain seeded by an older
+// shopd (PIN digests in the staff documents, sent to desks) the shop's own
+// verifiers of today's demo PINs, and strips the digests.
+func upgradeDemoStaff(tx Tx, d *demoSet) error {
+	for _, s := range d.staff {
+		if _, err := tx.StaffAuth(s.ID); err == nil {
+			continue
+		} else if skranke.KindOf(err) != skranke.NotFound {
+			return err
+		}
+		if err := tx.PutStaff(s.Staff); err != nil {
+			return err
+		}
+		v, ok := demoVerifiers[s.ID]
+		if !ok {
+			v = encodeVerifier(s.PIN, s.salt, pinTime, pinMemory, pinThreads)
+		}
+		if err := tx.PutStaffAuth(StaffAuth{StaffID: s.ID, Verifier: v}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -799,3 +799,50 @@ func testSecuritySignaturesAreForManagersAndPurged(t *testing.T, s store) {
 	c.sessions = &gosync.Map{} // The purge ended the manager's session too.
 	wantStatus(t, c.get("/signatures/keep-me"), http.StatusNotFound)
 }
+
+// item 2: shops upgraded from before kept PBKDF2 digests in the staff
+// documents; the first right PIN replaces the digest with the shop's own
+// verifier, and the digest is gone from the database.
+func TestSecurityLegacyPINDigestsAreReplaced(t *testing.T) {
+	eachStore(t, testSecurityLegacyPINDigestsAreReplaced)
+}
+
+func testSecurityLegacyPINDigestsAreReplaced(t *testing.T, s store) {
+	t.Parallel()
+	srv := s.start(t)
+	old := skranke.Staff{ID: "old-timer", Name: "Olav Gammel", Role: skranke.RoleStaff, CentreID: shop.DemoCentreID, PINSalt: "00112233445566778899aabbccddeeff"}
+	var err error
+	if old.PINHash, err = skranke.HashPIN("2468", old.PINSalt); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.DB.Update(context.Background(), func(tx shop.Tx) error { return tx.PutStaff(old) }); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, srv)
+	login := func(pin string) int {
+		return c.do("POST", "/staff/sessions", mustJSON(t, shop.SessionRequest{StaffID: old.ID, PIN: pin}), nil).status
+	}
+	if st := login("1111"); st != http.StatusUnauthorized {
+		t.Fatalf("wrong PIN: %d", st)
+	}
+	if st := login("2468"); st != http.StatusCreated {
+		t.Fatalf("right PIN against the old digest: %d", st)
+	}
+	err = srv.DB.View(context.Background(), func(tx shop.Tx) error {
+		st, err := tx.StaffMember(old.ID)
+		if err == nil && (st.PINHash != "" || st.PINSalt != "") {
+			t.Error("the old digest is still in the staff document")
+		}
+		a, err := tx.StaffAuth(old.ID)
+		if err == nil && (!strings.HasPrefix(a.Verifier, "$argon2id$") || a.Failures != 0) {
+			t.Errorf("verifier %q, failures %d", a.Verifier, a.Failures)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := login("2468"); st != http.StatusCreated {
+		t.Fatalf("right PIN against the new verifier: %d", st)
+	}
+}
