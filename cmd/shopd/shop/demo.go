@@ -484,17 +484,7 @@ func SeedDemo(ctx context.Context, store Store, now time.Time) (bool, error) {
 			}
 		}
 		for _, s := range d.staff {
-			if err := CheckPINPolicy(s.Role, s.PIN); err != nil {
-				return fmt.Errorf("demo staff %s: %w", s.ID, err)
-			}
-			if err := tx.PutStaff(s.Staff); err != nil {
-				return err
-			}
-			v, ok := demoVerifiers[s.ID]
-			if !ok {
-				v = encodeVerifier(s.PIN, s.salt, pinTime, pinMemory, pinThreads)
-			}
-			if err := tx.PutStaffAuth(StaffAuth{StaffID: s.ID, Verifier: v}); err != nil {
+			if err := putDemoStaff(tx, s); err != nil {
 				return err
 			}
 		}
@@ -596,16 +586,24 @@ func upgradeDemoStaff(tx Tx, d *demoSet) error {
 		} else if skranke.KindOf(err) != skranke.NotFound {
 			return err
 		}
-		if err := tx.PutStaff(s.Staff); err != nil {
-			return err
-		}
-		v, ok := demoVerifiers[s.ID]
-		if !ok {
-			v = encodeVerifier(s.PIN, s.salt, pinTime, pinMemory, pinThreads)
-		}
-		if err := tx.PutStaffAuth(StaffAuth{StaffID: s.ID, Verifier: v}); err != nil {
+		if err := putDemoStaff(tx, s); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// putDemoStaff stores a demo staff member and the verifier of its PIN.
+func putDemoStaff(tx Tx, s demoStaff) error {
+	if err := CheckPINPolicy(s.Role, s.PIN); err != nil {
+		return fmt.Errorf("demo staff %s: %w", s.ID, err)
+	}
+	if err := tx.PutStaff(s.Staff); err != nil {
+		return err
+	}
+	v, ok := demoVerifiers[s.ID]
+	if !ok {
+		v = encodeVerifier(s.PIN, s.salt, pinTime, pinMemory, pinThreads)
+	}
+	return tx.PutStaffAuth(StaffAuth{StaffID: s.ID, Verifier: v})
 }
