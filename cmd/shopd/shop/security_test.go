@@ -345,6 +345,14 @@ func BenchmarkSecurityVerifyPIN(b *testing.B) {
 	}
 }
 
+// BenchmarkSecurityOldPINDigest measures what one guess cost against the
+// PBKDF2 digests (10 000 rounds) that GET /staff used to hand out.
+func BenchmarkSecurityOldPINDigest(b *testing.B) {
+	for b.Loop() {
+		skranke.HashPIN("654321", "00112233445566778899aabbccddeeff")
+	}
+}
+
 // item 5: a redemption or credit held by a proxy after the desk gave up
 // committed later, though the desk had told staff nothing was done. Each
 // round: the shop's write lock is held; the desk's request goes through a
