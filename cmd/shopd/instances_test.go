@@ -104,7 +104,15 @@ func (in *instance) waitLog(s string) {
 // and returns once it says where it listens. It is stopped when t ends.
 func startShopd(t testing.TB, args ...string) *instance {
 	t.Helper()
+	return startShopdEnv(t, nil, args...)
+}
+
+// startShopdEnv is startShopd with extra environment variables
+// ("NAME=value").
+func startShopdEnv(t testing.TB, env []string, args ...string) *instance {
+	t.Helper()
 	cmd := exec.Command(bin.get(t), append([]string{"-addr", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
 	in := &instance{t: t, cmd: cmd, lines: make(chan string, 100), stderr: &bytes.Buffer{},
 		logs: make(chan string, 1000), exited: make(chan struct{})}
 	out, err := cmd.StdoutPipe()

@@ -4,8 +4,15 @@
 //
 //	shopd -demo                # seed the demo chain, print its codes, serve on 127.0.0.1:8080
 //	shopd -demo-codes          # print the demo codes and exit
-//	shopd -db shop.db -addr 127.0.0.1:9000 -desk-token T -shop-token S -notify-secret N
-//	shopd -db postgres://shopd@db.example.net/shop -pool 20 -addr :8080 ...
+//	shopd -db shop.db -addr 127.0.0.1:9000 -desk-tokens-file /etc/shopd/desk-tokens \
+//	      -shop-token-file /etc/shopd/shop-token -notify-secret-file /etc/shopd/notify-secret
+//	SHOPD_SHOP_TOKEN=… SHOPD_NOTIFY_SECRET=… shopd -db postgres://shopd@db.example.net/shop -pool 20 \
+//	      -addr :8443 -tls-cert cert.pem -tls-key key.pem ...
+//
+// Secrets (desk tokens, the web shop's token, the notification secret) come
+// from files or environment variables, never from flags: every local user
+// can read a process's command line.
+//
 //	shopd migrate-db -from shop.db -to postgres://shopd@db.example.net/shop
 package main
 
@@ -23,6 +30,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -71,9 +79,12 @@ func run(args []string, stdout io.Writer) error {
 	grace := fs.Duration("shutdown-timeout", 30*time.Second, "on SIGTERM, how long requests in flight may take to finish")
 	demo := fs.Bool("demo", false, "seed the demo chain (once) and print its codes")
 	demoCodes := fs.Bool("demo-codes", false, "print the demo codes, staff and tokens, then exit")
-	deskToken := fs.String("desk-token", "", "bearer token of the first desk (with -demo: "+shop.DemoDeskToken+")")
-	shopToken := fs.String("shop-token", "", "bearer token of the web shop (with -demo: "+shop.DemoShopToken+")")
-	notifySecret := fs.String("notify-secret", "", "HMAC secret of payment notifications (with -demo: "+shop.DemoNotifySecret+")")
+	deskTokensFile := fs.String("desk-tokens-file", "", "file of desk bearer tokens, one a line, each given to a desk of the first centre (or $SHOPD_DESK_TOKENS, comma-separated)")
+	shopTokenFile := fs.String("shop-token-file", "", "file holding the web shop's bearer token (or $SHOPD_SHOP_TOKEN; with -demo: "+shop.DemoShopToken+")")
+	notifySecretFile := fs.String("notify-secret-file", "", "file holding the HMAC secret of payment notifications (or $SHOPD_NOTIFY_SECRET; with -demo: "+shop.DemoNotifySecret+")")
+	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this PEM certificate (chain) file")
+	tlsKey := fs.String("tls-key", "", "the PEM private key file of -tls-cert")
+	sigRetention := fs.Duration("signature-retention", shop.DefaultSignatureRetention, "how long buyers' signatures are kept before they are purged (bookkeeping: 5 years)")
 	verbose := fs.Bool("v", false, "log every request")
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -91,9 +102,27 @@ func run(args []string, stdout io.Writer) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	slog.SetDefault(log)
 
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return errors.New("-tls-cert and -tls-key go together")
+	}
+	if *sigRetention < 24*time.Hour {
+		return errors.New("-signature-retention must be at least a day")
+	}
+	deskTokens, err := secretList(*deskTokensFile, "SHOPD_DESK_TOKENS", log)
+	if err != nil {
+		return err
+	}
+	shopToken, err := secret(*shopTokenFile, "SHOPD_SHOP_TOKEN", log)
+	if err != nil {
+		return err
+	}
+	notifySecret, err := secret(*notifySecretFile, "SHOPD_NOTIFY_SECRET", log)
+	if err != nil {
+		return err
+	}
 	if *demo {
-		*shopToken = cmp(*shopToken, shop.DemoShopToken)
-		*notifySecret = cmp(*notifySecret, shop.DemoNotifySecret)
+		shopToken = cmp(shopToken, shop.DemoShopToken)
+		notifySecret = cmp(notifySecret, shop.DemoNotifySecret)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -121,27 +150,37 @@ func run(args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	if *deskToken != "" {
-		if err := ensureDesk(ctx, db, *deskToken); err != nil {
+	for _, tok := range deskTokens {
+		if err := ensureDesk(ctx, db, tok); err != nil {
 			return err
 		}
 	}
-	if *shopToken == "" || *notifySecret == "" {
-		log.Warn("no -shop-token or -notify-secret: the web shop cannot create purchases and payment notifications are refused")
+	if shopToken == "" || notifySecret == "" {
+		log.Warn("no web shop token or notification secret (-shop-token-file, -notify-secret-file): the web shop cannot create purchases and payment notifications are refused")
 	}
 
-	srv := shop.New(db, shop.Config{ShopToken: *shopToken, NotifySecret: *notifySecret, OpenAPI: openAPI, Logger: log})
+	srv := shop.New(db, shop.Config{ShopToken: shopToken, NotifySecret: notifySecret, OpenAPI: openAPI, Logger: log})
 	probes := shop.NewProbes(srv, db)
 	hs := shop.NewHTTPServer(*addr, probes, log)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
-	fmt.Fprintf(stdout, "shopd listening on http://%s%s (OpenAPI at http://%s/openapi.yaml)\n", ln.Addr(), shop.APIPrefix, ln.Addr())
+	scheme := "http"
+	if *tlsCert != "" {
+		scheme = "https"
+	}
+	fmt.Fprintf(stdout, "shopd listening on %s://%s%s (OpenAPI at %s://%s/openapi.yaml)\n", scheme, ln.Addr(), shop.APIPrefix, scheme, ln.Addr())
 
-	go purgeKeys(ctx, db, log)
+	go purge(ctx, db, log, *sigRetention)
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() {
+		if *tlsCert != "" {
+			errc <- hs.ServeTLS(ln, *tlsCert, *tlsKey)
+			return
+		}
+		errc <- hs.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return err
@@ -193,21 +232,17 @@ func ensureDesk(ctx context.Context, db shop.Store, token string) error {
 	})
 }
 
-// purgeKeys drops idempotency keys older than the retention, hourly.
-func purgeKeys(ctx context.Context, db shop.Store, log *slog.Logger) {
+// purge drops, hourly, idempotency keys older than their retention,
+// ended staff sessions, and signatures older than sigRetention.
+func purge(ctx context.Context, db shop.Store, log *slog.Logger, sigRetention time.Duration) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		var n int64
-		err := db.Update(ctx, func(tx shop.Tx) error {
-			var err error
-			n, err = tx.PurgeIdempotency(time.Now().Add(-shop.IdempotencyRetention))
-			return err
-		})
+		n, err := shop.Purge(ctx, db, time.Now(), sigRetention)
 		if err != nil && ctx.Err() == nil {
-			log.Error("purge idempotency keys", "err", err)
-		} else if n > 0 {
-			log.Info("purged idempotency keys", "count", n)
+			log.Error("purge", "err", err)
+		} else if n.Keys+n.Sessions+n.Signatures > 0 {
+			log.Info("purged", "idempotency_keys", n.Keys, "sessions", n.Sessions, "signatures", n.Signatures)
 		}
 		select {
 		case <-ctx.Done():
@@ -215,4 +250,47 @@ func purgeKeys(ctx context.Context, db shop.Store, log *slog.Logger) {
 		case <-t.C:
 		}
 	}
+}
+
+// secret reads a secret from file (surrounding white space dropped), or
+// else from the environment variable env. A file that others may read is
+// warned about.
+func secret(file, env string, log *slog.Logger) (string, error) {
+	if file == "" {
+		return strings.TrimSpace(os.Getenv(env)), nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("read secret: %w", err)
+	}
+	if fi, err := os.Stat(file); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		log.Warn("a secret file is readable by others; make it 0600", "file", file, "mode", fi.Mode().Perm().String())
+	}
+	v := strings.TrimSpace(string(b))
+	if v == "" {
+		return "", fmt.Errorf("secret file %s is empty", file)
+	}
+	return v, nil
+}
+
+// secretList reads desk tokens: one a line from file (blank lines and
+// lines starting with # skipped), or else comma-separated from env.
+func secretList(file, env string, log *slog.Logger) ([]string, error) {
+	var raw []string
+	if file != "" {
+		v, err := secret(file, env, log)
+		if err != nil {
+			return nil, err
+		}
+		raw = strings.Split(v, "\n")
+	} else {
+		raw = strings.Split(os.Getenv(env), ",")
+	}
+	var out []string
+	for _, t := range raw {
+		if t = strings.TrimSpace(t); t != "" && !strings.HasPrefix(t, "#") {
+			out = append(out, t)
+		}
+	}
+	return out, nil
 }

@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -159,7 +160,7 @@ func TestMigrateDBCopiesEverything(t *testing.T) {
 
 	// shopd on PostgreSQL carries on where SQLite stopped: a desk resending
 	// its last request gets the same answer, and new changes follow the old.
-	in := startShopd(t, "-db", url, "-shop-token", shop.DemoShopToken)
+	in := startShopd(t, "-db", url, "-shop-token-file", secretFile(t, shop.DemoShopToken))
 	again := call(t, hc, "POST", in.URL+shop.APIPrefix+"/purchases/"+srv.Code("paid-course")+"/deliveries", key, false, deliver)
 	if again.status != first.status || !again.replayed || !bytes.Equal(again.body, first.body) {
 		t.Errorf("the resend after the move: %d replayed=%v %s; want the first answer %s", again.status, again.replayed, again.body, first.body)
@@ -297,4 +298,14 @@ func TestPoolFlagCapsConnections(t *testing.T) {
 	if n < 1 || n > 3 {
 		t.Errorf("shopd -pool 1 holds %d connections after 40 lookups at once, want 1 to 3", n)
 	}
+}
+
+// secretFile writes a secret to a private file for shopd's -…-file flags.
+func secretFile(t testing.TB, secret string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

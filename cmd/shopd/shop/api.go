@@ -481,7 +481,7 @@ func (s *Server) putSignature(tx Tx, req *request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if n >= skranke.MaxSignaturesPerDay {
+	if n >= s.cfg.MaxSignaturesPerDay {
 		return 0, nil, withStatus(skranke.E("shop.Server.putSignature", skranke.Conflict,
 			fmt.Sprintf("this desk stored %d signatures in the last 24 hours, the most allowed", n)), http.StatusTooManyRequests, nil)
 	}

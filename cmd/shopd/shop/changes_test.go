@@ -145,7 +145,8 @@ func testChangesCursorUnderConcurrentWrites(t *testing.T, s store) {
 		defer close(done)
 		w := newClient(t, srv)
 		for _, code := range codes[:60] {
-			if a, err := tryPost(w, "/purchases/"+code+"/deliveries", newKey(), shop.DeliveryRequest{ID: newKey()}); err != nil || a.status != http.StatusCreated {
+			w.uploadSignature("sig-" + code)
+			if a, err := tryPost(w, "/purchases/"+code+"/deliveries", newKey(), shop.DeliveryRequest{ID: newKey(), SignatureID: "sig-" + code}); err != nil || a.status != http.StatusCreated {
 				t.Errorf("deliver %s: %v %d", code, err, a.status)
 				return
 			}

@@ -13,8 +13,9 @@ import (
 // Tables lists the shop's tables in an order in which each refers only to
 // tables before it: the order shopd migrate-db copies them in.
 func Tables() []string {
-	return []string{"meta", "centres", "desks", "staff", "staff_auth", "staff_sessions", "products", "purchases", "purchase_lines",
-		"deliveries", "credits", "cards", "redemptions", "signatures", "idempotency", "payment_events"}
+	return []string{"meta", "centres", "desks", "staff", "products", "purchases", "purchase_lines",
+		"deliveries", "credits", "cards", "redemptions", "signatures", "idempotency", "payment_events",
+		"staff_auth", "staff_sessions"}
 }
 
 // CopyToPostgres copies every row of a SQLite shop into an empty PostgreSQL

@@ -159,7 +159,7 @@ func testCreatePurchaseFromWebShop(t *testing.T, s store) {
 	if got.Buyer.Name != "Åsmund Bjørkløf" || got.PromoCode != "VÅR10" {
 		t.Errorf("read back %+v", got)
 	}
-	c.token = srv.ShopToken
+	c.token, c.staff = srv.ShopToken, ""
 	wantStatus(t, c.post("/purchases", newKey(), skranke.Purchase{Buyer: skranke.Buyer{Name: "X"}}), http.StatusBadRequest)
 	wantStatus(t, c.post("/purchases", newKey(), skranke.Purchase{Buyer: skranke.Buyer{Name: "X"},
 		Lines: []skranke.Line{{ProductID: "nope", Quantity: 1}}}), http.StatusBadRequest)

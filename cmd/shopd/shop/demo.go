@@ -468,7 +468,7 @@ func SeedDemo(ctx context.Context, store Store, now time.Time) (bool, error) {
 	seeded := false
 	err := store.Update(ctx, func(tx Tx) error {
 		if _, err := tx.Centre(DemoCentreID); err == nil {
-			return nil
+			return upgradeDemoStaff(tx, d)
 		} else if !(skranke.KindOf(err) == skranke.NotFound) {
 			return err
 		}
@@ -484,17 +484,7 @@ func SeedDemo(ctx context.Context, store Store, now time.Time) (bool, error) {
 			}
 		}
 		for _, s := range d.staff {
-			if err := CheckPINPolicy(s.Role, s.PIN); err != nil {
-				return fmt.Errorf("demo staff %s: %w", s.ID, err)
-			}
-			if err := tx.PutStaff(s.Staff); err != nil {
-				return err
-			}
-			v, ok := demoVerifiers[s.ID]
-			if !ok {
-				v = encodeVerifier(s.PIN, s.salt, pinTime, pinMemory, pinThreads)
-			}
-			if err := tx.PutStaffAuth(StaffAuth{StaffID: s.ID, Verifier: v}); err != nil {
+			if err := putDemoStaff(tx, s); err != nil {
 				return err
 			}
 		}
@@ -584,4 +574,36 @@ func WriteDemoTable(w io.Writer, codes []DemoCode) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Label, c.Code, skranke.GroupCode(c.Code), c.State, c.About)
 	}
 	return tw.Flush()
+}
+
+// upgradeDemoStaff gives the demo staff of a demo chain seeded by an older
+// shopd (PIN digests in the staff documents, sent to desks) the shop's own
+// verifiers of today's demo PINs, and strips the digests.
+func upgradeDemoStaff(tx Tx, d *demoSet) error {
+	for _, s := range d.staff {
+		if _, err := tx.StaffAuth(s.ID); err == nil {
+			continue
+		} else if skranke.KindOf(err) != skranke.NotFound {
+			return err
+		}
+		if err := putDemoStaff(tx, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// putDemoStaff stores a demo staff member and the verifier of its PIN.
+func putDemoStaff(tx Tx, s demoStaff) error {
+	if err := CheckPINPolicy(s.Role, s.PIN); err != nil {
+		return fmt.Errorf("demo staff %s: %w", s.ID, err)
+	}
+	if err := tx.PutStaff(s.Staff); err != nil {
+		return err
+	}
+	v, ok := demoVerifiers[s.ID]
+	if !ok {
+		v = encodeVerifier(s.PIN, s.salt, pinTime, pinMemory, pinThreads)
+	}
+	return tx.PutStaffAuth(StaffAuth{StaffID: s.ID, Verifier: v})
 }

@@ -2,11 +2,11 @@ package shop
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
-
-	"github.com/skranke/skranke"
 )
 
 // DB is a Store that shopd opens, serves and tends: SQLite or Postgres.
@@ -32,10 +32,32 @@ func Open(ctx context.Context, addr string, o OpenOptions) (DB, error) {
 	if IsPostgresURL(addr) {
 		return OpenPostgres(ctx, addr, PostgresOptions(o))
 	}
-	if err := os.MkdirAll(filepath.Dir(addr), 0o755); err != nil {
-		return nil, skranke.E("shop.Open", skranke.Internal, fmt.Errorf("create database directory: %w", err))
+	if err := PrepareDBFile(addr); err != nil {
+		return nil, err
 	}
 	return OpenSQLite(ctx, addr)
+}
+
+// PrepareDBFile makes a SQLite database file private before SQLite opens
+// it: folders it creates are 0700, the file is created 0600, and an
+// existing file (with its -wal and -shm) is made 0600. SQLite gives the
+// journal files it creates the database file's mode. The shop's database
+// holds buyers' names, signatures and PIN verifiers.
+func PrepareDBFile(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("create database directory: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("create database file: %w", err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("make the database private: %w", err)
+		}
+	}
+	return nil
 }
 
 // Ping checks that the database file can be read.

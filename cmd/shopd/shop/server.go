@@ -47,6 +47,9 @@ type Config struct {
 	// NotifyWindow is how far a payment notification's timestamp may be
 	// from the shop's clock (DefaultNotifyWindow when zero).
 	NotifyWindow time.Duration
+	// MaxSignaturesPerDay is how many signatures one desk may store in 24
+	// hours (skranke.MaxSignaturesPerDay when zero).
+	MaxSignaturesPerDay int
 }
 
 // DefaultNotifyWindow is how old (or how far ahead) a payment
@@ -124,6 +127,9 @@ func New(store Store, cfg Config) *Server {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxSignaturesPerDay == 0 {
+		cfg.MaxSignaturesPerDay = skranke.MaxSignaturesPerDay
 	}
 	if cfg.NotifyWindow == 0 {
 		cfg.NotifyWindow = DefaultNotifyWindow

@@ -1,6 +1,9 @@
 package shop
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // StaffAuth is how the shop checks a staff member's PIN: the verifier
 // (argon2id, see NewPINVerifier), the wrong PINs in a row, and until when
@@ -55,4 +58,32 @@ func timeMS(t time.Time) int64 {
 		return 0
 	}
 	return t.UnixMilli()
+}
+
+// DefaultSignatureRetention is how long the shop keeps buyers' signatures:
+// five years, as bookkeeping records are kept.
+const DefaultSignatureRetention = 5 * 365 * 24 * time.Hour
+
+// Purged says how much Purge deleted.
+type Purged struct {
+	Keys, Sessions, Signatures int64
+}
+
+// Purge deletes what the shop no longer needs at now: idempotency keys
+// older than IdempotencyRetention, ended staff sessions, and signatures
+// stored longer ago than sigRetention.
+func Purge(ctx context.Context, store Store, now time.Time, sigRetention time.Duration) (Purged, error) {
+	var n Purged
+	err := store.Update(ctx, func(tx Tx) error {
+		var err error
+		if n.Keys, err = tx.PurgeIdempotency(now.Add(-IdempotencyRetention)); err != nil {
+			return err
+		}
+		if n.Sessions, err = tx.PurgeSessions(now); err != nil {
+			return err
+		}
+		n.Signatures, err = tx.PurgeSignatures(now.Add(-sigRetention))
+		return err
+	})
+	return n, err
 }

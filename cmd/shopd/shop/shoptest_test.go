@@ -47,7 +47,7 @@ func testShoptestDropResponsesAfterCommit(t *testing.T, s store) {
 	c := newClient(t, srv)
 	code := srv.Code("paid-physical")
 	key := newKey()
-	body := shop.DeliveryRequest{ID: "dropped-1", Lines: []skranke.DeliveredLine{{LineID: "2", Quantity: 1}}}
+	body := shop.DeliveryRequest{ID: "dropped-1", Lines: []skranke.DeliveredLine{{LineID: "2", Quantity: 1}}, SignatureID: "sig-drop"}
 
 	srv.DropResponses(1, "/deliveries")
 	c.uploadSignature("sig-drop")

@@ -112,10 +112,13 @@ func (s *Server) openSession(w http.ResponseWriter, req *request) {
 		}
 		auth, err = tx.StaffAuth(st.ID)
 		if skranke.KindOf(err) == skranke.NotFound {
-			return skranke.E(op, skranke.Unauthorized, st.Name+" has no PIN at the shop yet; a manager must set one")
+			auth, err = StaffAuth{StaffID: st.ID}, nil
 		}
 		if err != nil {
 			return err
+		}
+		if auth.Verifier == "" && st.PINHash == "" {
+			return skranke.E(op, skranke.Unauthorized, st.Name+" has no PIN at the shop yet; a manager must set one")
 		}
 		if auth.LockedUntil.After(now) {
 			return skranke.E(op, skranke.Locked, fmt.Sprintf("%s is locked after %d wrong PINs; try again in %d minutes",
@@ -130,13 +133,39 @@ func (s *Server) openSession(w http.ResponseWriter, req *request) {
 		writeError(w, err)
 		return
 	}
-	ok := s.verifyPIN(auth.Verifier, in.PIN)
+	// A staff member from before the shop kept its own verifiers has only
+	// the old PBKDF2 digest in the staff document: a right PIN replaces it
+	// with a verifier, and the digest is dropped.
+	legacy := auth.Verifier == ""
+	var ok bool
+	if legacy {
+		ok = skranke.CheckPIN(st, in.PIN)
+	} else {
+		ok = s.verifyPIN(auth.Verifier, in.PIN)
+	}
 	res := SessionResult{Staff: publicStaff(st)}
 	lockedNow := false
 	err = s.store.Update(ctx, func(tx Tx) error {
 		cur, err := tx.StaffAuth(st.ID)
+		if skranke.KindOf(err) == skranke.NotFound && legacy {
+			cur, err = StaffAuth{StaffID: st.ID}, nil
+		}
 		if err != nil {
 			return err
+		}
+		if ok && legacy {
+			if err := CheckPINPolicy(st.Role, in.PIN); err != nil {
+				s.log.Warn("staff PIN shorter than the policy; set a new one", "staff", st.ID)
+			}
+			salt := make([]byte, pinSaltLen)
+			rand.Read(salt)
+			cur.Verifier = encodeVerifier(in.PIN, salt, pinTime, pinMemory, pinThreads)
+			if err := tx.PutStaff(publicStaff(st)); err != nil {
+				return err
+			}
+			if err := tx.PutStaffAuth(cur); err != nil {
+				return err
+			}
 		}
 		if !ok {
 			if !cur.LockedUntil.IsZero() && !cur.LockedUntil.After(now) {

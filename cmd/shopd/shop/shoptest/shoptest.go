@@ -60,6 +60,7 @@ type options struct {
 	logger     *slog.Logger
 	dbPath     string
 	pg         *Cluster
+	config     func(*shop.Config)
 }
 
 // Option changes how Start sets up the server.
@@ -81,6 +82,10 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l 
 
 // WithDBPath keeps the database at path instead of in tb.TempDir().
 func WithDBPath(path string) Option { return func(o *options) { o.dbPath = path } }
+
+// WithConfig lets fn change the server's configuration (limits, windows)
+// before it starts.
+func WithConfig(fn func(*shop.Config)) Option { return func(o *options) { o.config = fn } }
 
 // WithPostgres keeps the shop in a new database on c instead of SQLite.
 func WithPostgres(c *Cluster) Option { return func(o *options) { o.pg = c } }
@@ -144,6 +149,9 @@ func openAPI() []byte {
 func (s *Server) serve(db shop.DB, ln net.Listener) {
 	cfg := shop.Config{ShopToken: s.ShopToken, NotifySecret: s.NotifySecret, OpenAPI: openAPI(),
 		Logger: s.opts.logger, Now: s.opts.now}
+	if s.opts.config != nil {
+		s.opts.config(&cfg)
+	}
 	s.DB = db
 	s.Shop = shop.New(db, cfg)
 	var h http.Handler = s.Shop
