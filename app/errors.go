@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"net/http"
 
 	"github.com/skranke/skranke"
 	desksync "github.com/skranke/skranke/sync"
@@ -33,6 +34,10 @@ func errText(err error) string {
 	case skranke.Unknown:
 		return label("err.unknown")
 	case skranke.Locked:
+		var se *desksync.StatusError
+		if errors.As(err, &se) && se.Status == http.StatusTooManyRequests {
+			return label("err.token_locked")
+		}
 		var le *desksync.LockedError
 		if errors.As(err, &le) && !le.Until.IsZero() {
 			return label("err.locked_until", m{"Until": fmtTime(le.Until)})

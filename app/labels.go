@@ -77,6 +77,7 @@ var english = map[string]string{
 	"err.not_payable":             "The purchase is not paid, so it cannot be delivered.",
 	"err.unauthorized":            "The shop did not accept the desk token or PIN. Check Settings.",
 	"login.offline_first":         "The shop cannot be reached, and you have not logged in at this desk while it could, so the desk cannot check your PIN. Log in once while the shop is reachable.",
+	"err.token_locked":            "The shop refuses this desk for a minute after too many wrong desk tokens. Check the desk token in Settings.",
 	"err.locked":                  "This name is locked after too many wrong PINs. Wait 15 minutes, or ask a manager.",
 	"err.locked_until":            "This name is locked after 5 wrong PINs until {{.Until}}. A login while the shop is reachable opens it earlier.",
 	"report.stated_by_desk":       "offline, stated by the desk",

@@ -25,10 +25,10 @@ func csvFixture(t *testing.T, lang string) (*fixture, string) {
 		Status: skranke.Captured, Acquirer: "nets",
 		Lines: []skranke.Line{{ProductID: "kurs-yoga-8", Name: "Årskort", Kind: skranke.Service, Quantity: 1, UnitPrice: 500000, VATRate: 25}},
 	})
+	f.login("ingrid", "999999") // Her staff session carries the credit.
 	manager := skranke.Staff{ID: shop.DemoManagerID, Name: "Ingrid", Role: skranke.RoleManager}
 	_, err := f.desk.Credit(context.Background(), p.Code, 123450, "Flyttet fra byen", manager)
 	require.NoError(t, err)
-	f.login("ingrid", "999999")
 	f.key(fyne.KeyF3)
 	require.Equal(t, idReport, f.d.currentScreen())
 	return f, p.Code
@@ -62,8 +62,10 @@ func TestReportCSVNorwegian(t *testing.T) {
 	f, code := csvFixture(t, "nb")
 	raw, rows := exportRows(t, f, ';')
 	require.True(t, strings.HasPrefix(raw, "\ufeffdate;time;kind;"), "%q", raw[:min(len(raw), 40)])
-	assert.Len(t, rows[0], 11)
+	assert.Len(t, rows[0], 12)
+	assert.Equal(t, "stated_by_desk", rows[0][11])
 	row := findRow(t, rows, code)
+	assert.Equal(t, "false", row[11], "a credit is made under a staff session")
 	assert.Equal(t, "1234,50", row[8])
 	assert.Equal(t, "Åse Ødegård", row[6])
 	assert.Equal(t, "Flyttet fra byen", row[7])

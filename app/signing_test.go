@@ -46,6 +46,12 @@ func TestSignatureRequiredForPhysicalGoods(t *testing.T) {
 	f.eventually(func() bool { return len(f.shop.Deliveries(code)) == 1 }, "delivery not at the shop")
 	dl := f.shop.Deliveries(code)[0]
 	require.NotEmpty(t, dl.SignatureID, "the delivery carries the signature")
+	// The desk deleted its copy once the shop had it; the shop shows it
+	// to managers only.
+	_, err := f.desk.Signature(t.Context(), dl.SignatureID)
+	require.Error(t, err, "staff do not see the shop's copy")
+	_, err = f.desk.Login(t.Context(), "ingrid", "999999")
+	require.NoError(t, err)
 	png, err := f.desk.Signature(t.Context(), dl.SignatureID)
 	require.NoError(t, err)
 	img, _, err := image.Decode(bytes.NewReader(png))

@@ -27,7 +27,7 @@ func TestConflictsResolvedByManager(t *testing.T) {
 	f.key(fyne.KeyReturn)
 	require.Equal(t, stateDelivered, f.d.scan.StateNow(), f.d.message.Text)
 	other := desksync.NewClient(f.shop.URL, shop.DemoDesk2Token, desksync.ClientOptions{})
-	_, err := other.Deliver(t.Context(), code, shop.DemoStaff2ID, desksync.DeliveryBody{ID: uuid.NewString()})
+	_, err := other.Deliver(t.Context(), code, f.shop.OpenSession(shop.DemoDesk2Token, shop.DemoStaff2ID), desksync.DeliveryBody{ID: uuid.NewString()})
 	require.NoError(t, err)
 
 	// Back online, the shop refuses this desk's delivery: a conflict for a manager.
