@@ -395,3 +395,30 @@ func TestBuyerDataPurgedAfterRetention(t *testing.T) {
 		require.Empty(t, a.Buyer, "the report forgets the buyer too")
 	}
 }
+
+// A session the shop ended behind the desk's back (expiry): a delivery still
+// goes through, stated by the desk; a gift card is refused until staff log
+// in again, and nothing is charged.
+func TestSessionEndedByTheShop(t *testing.T) {
+	ctx := context.Background()
+	srv := shoptest.Start(t)
+	d := MustOpen(t, srv.URL, srv.DeskToken)
+	p := newPurchase(srv)
+	card := srv.IssueCard(10000)
+	k := mustLogin(t, d, shop.DemoStaffID)
+	require.NoError(t, d.Client().EndSession(ctx, d.SessionForTest(k.ID)))
+
+	_, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: k, Signature: signaturePNG(t)})
+	require.NoError(t, err)
+	dl := srv.Deliveries(p.Code)
+	require.Len(t, dl, 1)
+	require.True(t, dl[0].StatedByDesk)
+	require.False(t, d.Online(k.ID), "the desk forgot the ended session")
+
+	_, err = d.Redeem(ctx, card.Code, 1000, k)
+	require.Equal(t, skranke.Unauthorized, skranke.KindOf(err), "%v", err)
+	require.Equal(t, skranke.Money(10000), srv.Card(card.Code).Balance)
+	mustLogin(t, d, k.ID)
+	_, err = d.Redeem(ctx, card.Code, 1000, k)
+	require.NoError(t, err)
+}
