@@ -4,11 +4,19 @@ package sync_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"io"
+	"log"
+	"math/big"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -289,25 +297,29 @@ func TestPlainHTTPOnlyToLoopback(t *testing.T) {
 	}
 }
 
-// Item 4: a shop whose certificate chains to a private CA is trusted with
-// the CA file, and refused without it.
+// Item 4: a shop whose certificate a private chain CA signed is trusted
+// with the CA file, and refused without it. The shop serves HTTPS from
+// certificate files as shopd -tls-cert/-tls-key does.
 func TestPrivateCAFile(t *testing.T) {
 	ctx := context.Background()
 	srv := shoptest.Start(t)
-	ts := httptest.NewUnstartedServer(srv.Shop)
-	ts.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
-	ts.StartTLS()
-	t.Cleanup(ts.Close)
-	caFile := filepath.Join(t.TempDir(), "ca.pem")
-	require.NoError(t, os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw}), 0o600))
+	dir := t.TempDir()
+	caFile, certFile, keyFile := privateChain(t, dir)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	hs := &http.Server{Handler: srv.Shop, TLSConfig: &tls.Config{MinVersion: tls.VersionTLS12}, ErrorLog: log.New(io.Discard, "", 0)}
+	go hs.ServeTLS(ln, certFile, keyFile)
+	t.Cleanup(func() { hs.Close() })
+	shopURL := "https://" + ln.Addr().String()
 
-	without, err := desksync.Open(ctx, desksync.Config{BaseURL: ts.URL, Token: srv.DeskToken, DataDir: t.TempDir(), Timeout: 2 * time.Second})
+	without, err := desksync.Open(ctx, desksync.Config{BaseURL: shopURL, Token: srv.DeskToken, DataDir: t.TempDir(), Timeout: 2 * time.Second})
 	require.NoError(t, err)
 	defer without.Close()
 	_, _, err = without.DeskInfo(ctx)
-	require.Error(t, err, "an unknown CA is refused")
+	require.Error(t, err, "a certificate from an unknown CA is refused")
+	require.Contains(t, err.Error(), "certificate")
 
-	d, err := desksync.Open(ctx, desksync.Config{BaseURL: ts.URL, Token: srv.DeskToken, DataDir: t.TempDir(), CAFile: caFile, Timeout: 2 * time.Second})
+	d, err := desksync.Open(ctx, desksync.Config{BaseURL: shopURL, Token: srv.DeskToken, DataDir: t.TempDir(), CAFile: caFile, Timeout: 2 * time.Second})
 	require.NoError(t, err)
 	defer d.Close()
 	di, _, err := d.DeskInfo(ctx)
@@ -316,8 +328,40 @@ func TestPrivateCAFile(t *testing.T) {
 	k := mustLogin(t, d, shop.DemoStaffID)
 	require.True(t, d.Online(k.ID), "the PIN went to the shop over TLS")
 
-	_, err = desksync.Open(ctx, desksync.Config{BaseURL: ts.URL, Token: "t", DataDir: t.TempDir(), CAFile: filepath.Join(t.TempDir(), "missing.pem")})
+	_, err = desksync.Open(ctx, desksync.Config{BaseURL: shopURL, Token: "t", DataDir: t.TempDir(), CAFile: filepath.Join(dir, "missing.pem")})
 	require.Equal(t, skranke.Invalid, skranke.KindOf(err), "%v", err)
+	_, err = desksync.Open(ctx, desksync.Config{BaseURL: shopURL, Token: "t", DataDir: t.TempDir(), CAFile: keyFile})
+	require.Equal(t, skranke.Invalid, skranke.KindOf(err), "a file without a certificate: %v", err)
+}
+
+// privateChain writes a CA certificate and a server certificate for
+// 127.0.0.1 that the CA signed, as PEM files in dir.
+func privateChain(t *testing.T, dir string) (caFile, certFile, keyFile string) {
+	t.Helper()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Aktiv Trening kjede-CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	require.NoError(t, err)
+	ca, err := x509.ParseCertificate(caDER)
+	require.NoError(t, err)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "shop"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	require.NoError(t, err)
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	require.NoError(t, err)
+	write := func(name, typ string, b []byte) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: b}), 0o600))
+		return p
+	}
+	return write("ca.pem", "CERTIFICATE", caDER), write("cert.pem", "CERTIFICATE", der), write("key.pem", "EC PRIVATE KEY", keyDER)
 }
 
 // Item 11: the desk deletes a signature once the shop has it, and buyer
