@@ -94,10 +94,10 @@ func dsn(path string, readOnly bool) string {
 	// FULL: a delivery acknowledged to staff survives a power cut, not only a crash.
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "foreign_keys(ON)")
-	// Deleted rows are overwritten, not left in free pages: purged buyer
-	// data, sent signatures and old PIN digests must not be recoverable
-	// from the file (docs/privacy.md).
-	q.Add("_pragma", "secure_delete(ON)")
+	// Deleted content is overwritten where that costs no extra I/O; the
+	// privacy deletions (signatures, buyer data) run under writeSecure,
+	// which overwrites everything they free (docs/privacy.md).
+	q.Add("_pragma", "secure_delete(FAST)")
 	if readOnly {
 		q.Add("_pragma", "query_only(ON)")
 	} else {
@@ -250,6 +250,33 @@ func inTx(op string, begin func() (*sql.Tx, error), fn func(tx *sql.Tx) error) e
 	}
 	if err := tx.Commit(); err != nil {
 		return storeErr(op, err)
+	}
+	return nil
+}
+
+// writeSecure is write for deleting personal data (signatures, buyer
+// data): everything fn deletes is overwritten with zeros in the file, free
+// pages included (secure_delete ON), so that it cannot be read back from
+// desk.db. Other writes keep the cheaper FAST mode, which leaves freed
+// overflow pages alone.
+func (c *cache) writeSecure(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	conn, err := c.w.Conn(ctx)
+	if err != nil {
+		return storeErr(op, err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA secure_delete = ON"); err != nil {
+		return storeErr(op, err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA secure_delete = FAST")
+	if err := inTx(op, func() (*sql.Tx, error) { return conn.BeginTx(ctx, nil) }, fn); err != nil {
+		return err
+	}
+	// Older copies of the pages are still in the WAL: copy the zeroed
+	// pages into the database and empty the WAL. Best effort: a reader in
+	// the way only delays it to a later checkpoint.
+	if _, err := conn.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		slog.Debug("checkpoint after deleting personal data", "err", err)
 	}
 	return nil
 }

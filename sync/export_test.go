@@ -1,9 +1,11 @@
 package sync
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
+	"os"
 	"time"
 
 	"github.com/skranke/skranke"
@@ -159,4 +161,19 @@ func (d *Desk) CacheTextForTest(ctx context.Context) (string, error) {
 // PINVerifierForTest computes one offline PIN verifier at the desk's cost.
 func PINVerifierForTest(pin string) []byte {
 	return pinVerifier(pin, []byte("0123456789abcdef"), pinCost)
+}
+
+// CacheFileContainsForTest reports whether the cache's files (database and
+// WAL) hold the bytes b anywhere, free pages included.
+func (d *Desk) CacheFileContainsForTest(b []byte) (bool, error) {
+	for _, p := range []string{d.c.path, d.c.path + "-wal"} {
+		raw, err := os.ReadFile(p)
+		if err != nil && !os.IsNotExist(err) {
+			return false, err
+		}
+		if bytes.Contains(raw, b) {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -328,7 +328,7 @@ func (d *Desk) applyAnswer(ctx context.Context, r outboxRow, op string, b []byte
 		if a.ID != r.Key {
 			return nil, skranke.E(op, skranke.Internal, unreadableAnswer{fmt.Errorf("the shop answered the upload of signature %s about %q", r.Key, a.ID)})
 		}
-		return nil, d.c.write(ctx, op, func(tx *sql.Tx) error {
+		return nil, d.c.writeSecure(ctx, op, func(tx *sql.Tx) error {
 			// The shop keeps it now (docs/privacy.md): the desk needs no
 			// copy of the buyer's signature.
 			if _, err := tx.ExecContext(ctx, "DELETE FROM signatures WHERE id = ?", r.Key); err != nil {

@@ -80,7 +80,7 @@ func (d *Desk) PurgeBuyers(ctx context.Context, now time.Time) (int, error) {
 	if len(todo) == 0 {
 		return 0, nil
 	}
-	err = d.c.write(ctx, op, func(tx *sql.Tx) error {
+	err = d.c.writeSecure(ctx, op, func(tx *sql.Tx) error {
 		for _, p := range todo {
 			// Unless the shop sent a newer copy meanwhile.
 			res, err := tx.ExecContext(ctx, "UPDATE purchases SET body = ? WHERE code = ? AND seq = ?", p.body, p.code, p.seq)

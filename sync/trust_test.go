@@ -398,6 +398,9 @@ func TestSignatureLeavesTheDeskOnceSent(t *testing.T) {
 	n, err = d.SignaturesOnDeskForTest(ctx)
 	require.NoError(t, err)
 	require.Equal(t, 0, n, "deleted once the shop has it")
+	left, err := d.CacheFileContainsForTest(sig)
+	require.NoError(t, err)
+	require.False(t, left, "and overwritten in desk.db and its WAL, not left in free pages")
 
 	// A manager still sees it, from the shop.
 	mustLogin(t, d, shop.DemoManagerID)
