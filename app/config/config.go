@@ -134,6 +134,14 @@ func Load(path string) (Config, error) {
 	if err != nil {
 		return cfg, fmt.Errorf("read config %s: %w", path, err)
 	}
+	// It holds the desk token: a file an older version (or a copy) left
+	// readable by others is made private.
+	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(path, 0o600); err != nil {
+			return cfg, fmt.Errorf("make config %s private: %w", path, err)
+		}
+		slog.Info("configuration file made private (0600)", "path", path)
+	}
 	if err := json.Unmarshal(b, &cfg); err != nil {
 		return Default(), fmt.Errorf("read config %s: %w", path, err)
 	}

@@ -45,3 +45,18 @@ func TestConfigFile(t *testing.T) {
 	_, err = config.Load(path)
 	assert.Error(t, err)
 }
+
+// Issue 10, item 3: the file holds the desk token, so one left readable by
+// others is made private when it is read; the TLS settings round-trip.
+func TestConfigFileMadePrivate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.json")
+	require.NoError(t, os.WriteFile(path, []byte(`{"shop_url":"http://10.0.0.9:8080","desk_token":"t","allow_http":true,"ca_file":"/etc/ca.pem"}`), 0o644))
+	require.NoError(t, os.Chmod(path, 0o644))
+	cfg, err := config.Load(path)
+	require.NoError(t, err)
+	assert.True(t, cfg.AllowHTTP)
+	assert.Equal(t, "/etc/ca.pem", cfg.CAFile)
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+}
