@@ -380,7 +380,9 @@ func testSecurityResolveFencesLostActions(t *testing.T, s store) {
 	rp := httputil.NewSingleHostReverseProxy(target)
 	// Like a TLS terminator, the proxy finishes the upstream request after
 	// its client hung up.
+	received := make(chan struct{}, 1)
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		received <- struct{}{}
 		if g := gate.Load(); g != nil {
 			<-*g
 		}
@@ -396,7 +398,7 @@ func testSecurityResolveFencesLostActions(t *testing.T, s store) {
 	defer proxy.Close()
 	c := newClient(t, srv)
 	session := c.session()
-	desk := &http.Client{Timeout: 200 * time.Millisecond}
+	desk := &http.Client{}
 	waitFor := func(path string) {
 		t.Helper()
 		for {
@@ -451,7 +453,14 @@ func testSecurityResolveFencesLostActions(t *testing.T, s store) {
 			}()
 			<-held
 		}
-		req, _ := http.NewRequest("POST", proxy.URL+path, bytes.NewReader(mustJSON(t, body)))
+		// The desk gives up once its request is with the proxy, as it would
+		// at its timeout.
+		giveUp, cancel := context.WithCancel(context.Background())
+		go func() {
+			<-received
+			cancel()
+		}()
+		req, _ := http.NewRequestWithContext(giveUp, "POST", proxy.URL+path, bytes.NewReader(mustJSON(t, body)))
 		req.Header.Set("Authorization", "Bearer "+srv.DeskToken)
 		req.Header.Set(shop.SessionHeader, session)
 		req.Header.Set("Idempotency-Key", key)
