@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 exe=$PWD/dist/windows/skranke.exe
-lin=$PWD/bin/skranke
+lin=${SKRANKE_LINUX_BIN:-$PWD/bin/skranke} # the Linux build to compare with
 for f in "$exe" "$lin"; do [ -x "$f" ] || [ -f "$f" ] || { echo "wine-test: $f missing" >&2; exit 1; }; done
 for t in wine Xvfb xdotool xwd; do command -v $t >/dev/null || { echo "wine-test: $t missing (.ci/setup.sh installs it in CI)" >&2; exit 1; }; done
 
