@@ -79,4 +79,5 @@ kill -0 "$app" 2>/dev/null || { echo "wine-test: skranke.exe exited" >&2; cat "$
 xwd -silent -id "$win" >"$tmp/shot.xwd"
 colours=$(od -An -v -tx4 -j 3000 "$tmp/shot.xwd" | tr -s ' ' '\n' | sort -u | wc -l)
 [ "$colours" -gt 8 ] || { echo "wine-test: the window is blank ($colours colours)" >&2; exit 1; }
+if [ -n "${SKRANKE_WINE_KEEP:-}" ]; then mkdir -p "$SKRANKE_WINE_KEEP" && cp "$tmp/gui.log" "$tmp/shot.xwd" "$SKRANKE_WINE_KEEP/"; fi
 echo "wine-test: GUI window up in $(( $(date +%s) - gui )) s, $colours colours drawn; whole test $(( $(date +%s) - start )) s"
