@@ -232,8 +232,6 @@ func newTextEncoder(p Profile) *textEncoder {
 	return &textEncoder{p: p, current: -1}
 }
 
-func (t *textEncoder) reset() { t.current = -1 }
-
 func (t *textEncoder) currentName() string {
 	if t.current < 0 {
 		return ""

@@ -130,12 +130,11 @@ type qrBlock struct {
 }
 
 type imageBlock struct {
-	img        image.Image
-	maxWidth   float64 // fraction of the paper width
-	maxHeight  int     // dots
-	align      Align
-	threshold  bool
-	invertNone bool
+	img       image.Image
+	maxWidth  float64 // fraction of the paper width
+	maxHeight int     // dots
+	align     Align
+	threshold bool
 }
 
 type lineBlock struct{ dots int }
