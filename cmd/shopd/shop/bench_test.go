@@ -178,6 +178,36 @@ func BenchmarkChangesPage(b *testing.B) {
 	}
 }
 
+// BenchmarkLookupHandler measures what the server spends on one lookup of
+// a purchase by code (GET /purchases/{code}), called without the network:
+// the desk's authentication and the purchase's read, each a read
+// transaction.
+func BenchmarkLookupHandler(b *testing.B) {
+	srv := shoptest.Start(b, shoptest.WithBulk(10_000))
+	var codes []string
+	srv.DB.View(context.Background(), func(tx shop.Tx) error {
+		ch, err := tx.Changes(shop.DemoCentreID, 0, 1_000_000)
+		for _, raw := range ch.Purchases {
+			var p skranke.Purchase
+			json.Unmarshal(raw, &p)
+			codes = append(codes, p.Code)
+		}
+		return err
+	})
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		req := httptest.NewRequest("GET", shop.APIPrefix+"/purchases/"+codes[i%len(codes)], nil)
+		req.Header.Set("Authorization", "Bearer "+srv.DeskToken)
+		w := httptest.NewRecorder()
+		srv.Shop.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+		i += 7919
+	}
+}
+
 // BenchmarkDeliver measures deliveries over HTTP, each its own write
 // transaction with its idempotency record.
 func BenchmarkDeliver(b *testing.B) {
