@@ -49,10 +49,12 @@ test-stress:
 bench: setup bench-shopd
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 40m $$($(GO) list ./... | grep -v /cmd/shopd) | tee bench.out
 
-# shopd's benchmarks, each BENCH_COUNT times, raw output (benchstat reads it)
-# to docs/bench/shopd.txt next to the figures quoted from it: SQLite and
-# PostgreSQL side by side, with the disk's fsync rate measured in the same run.
-BENCH_COUNT ?= 5
+# shopd's benchmarks, each BENCH_COUNT times (benchstat needs 6 for a 95%
+# interval), raw output to docs/bench/shopd.txt next to the figures quoted
+# from it: SQLite and PostgreSQL side by side, with the disk's fsync rate
+# measured in the same run. To compare with an older commit on a shared
+# machine, run both in turns: .ci/bench-compare.sh <commit> <dir>.
+BENCH_COUNT ?= 6
 bench-shopd: setup
 	@mkdir -p docs/bench
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) -timeout 60m ./cmd/shopd/... | tee docs/bench/shopd.txt
