@@ -11,7 +11,7 @@ DEMO_DIR    ?= $(CURDIR)/.demo
 DEMO_ADDR   ?= 127.0.0.1:8080
 DEMO_PROFILE ?= epson-tm-t20iii
 
-.PHONY: all setup build test test-stress bench demo package package-test package-windows test-windows licenses clean fmt vet lint
+.PHONY: all setup build test test-stress bench bench-shopd demo package package-test package-windows test-windows licenses clean fmt vet lint
 
 all: build
 
@@ -57,8 +57,18 @@ test-stress:
 	done
 
 # Benchmarks; the figures go to docs/benchmarks.md by hand after a run.
-bench: setup
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 40m ./... | tee bench.out
+bench: setup bench-shopd
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 40m $$($(GO) list ./... | grep -v /cmd/shopd) | tee bench.out
+
+# shopd's benchmarks, each BENCH_COUNT times (benchstat needs 6 for a 95%
+# interval), raw output to docs/bench/shopd.txt next to the figures quoted
+# from it: SQLite and PostgreSQL side by side, with the disk's fsync rate
+# measured in the same run. To compare with an older commit on a shared
+# machine, run both in turns: .ci/bench-compare.sh <commit> <dir>.
+BENCH_COUNT ?= 6
+bench-shopd: setup
+	@mkdir -p docs/bench
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) -timeout 60m ./cmd/shopd/... | tee docs/bench/shopd.txt
 
 # Starts shopd with demo data and the desk app against it, printing to a file
 # printer whose every job is rendered to PNG next to it and shown in the app.

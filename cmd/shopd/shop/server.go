@@ -98,6 +98,7 @@ type Server struct {
 	mux    *http.ServeMux
 	routes []route
 	reqID  atomic.Int64
+	pages  pagePool // Buffers and gzip writers reused between pages of the changes feed.
 }
 
 // New returns a Server on store.
