@@ -188,6 +188,11 @@ windows() {
 	[ -f $syso ] || { echo "package-windows: go-winres made no $syso" >&2; exit 1; }
 	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=$cc $GO build -trimpath -ldflags "$ldflags -H windowsgui" -o dist/windows/skranke.exe ./cmd/skranke
 	rm -f cmd/skranke/rsrc_windows_*.syso
+	# A GUI program (no console window) that carries its resources.
+	x86_64-w64-mingw32-objdump -p dist/windows/skranke.exe | grep -q '^Subsystem.*(Windows GUI)' ||
+		{ echo "package-windows: skranke.exe is not a GUI program" >&2; exit 1; }
+	x86_64-w64-mingw32-objdump -h dist/windows/skranke.exe | grep -q '\.rsrc' ||
+		{ echo "package-windows: skranke.exe has no icon or version resources" >&2; exit 1; }
 	cp THIRD_PARTY_LICENSES dist/windows/THIRD_PARTY_LICENSES.txt
 	local zip=dist/$name-$version-windows-amd64.zip
 	rm -f "$zip"
