@@ -161,7 +161,9 @@ deb_test() {
 	[ "$(command -v skranke)" = /usr/bin/skranke ] || { echo "deb-test: skranke not on PATH" >&2; exit 1; }
 	if command -v desktop-file-validate >/dev/null; then desktop-file-validate "/usr/share/applications/$id.desktop"; fi
 	# Stripped and built with -trimpath: no symbol table, no build paths.
-	if objdump -h /usr/bin/skranke | grep -q '\.symtab\|\.debug_info'; then echo "deb-test: binary is not stripped" >&2; exit 1; fi
+	local sections
+	sections=$(objdump -h /usr/bin/skranke)
+	if grep -q '\.symtab\|\.debug_info' <<<"$sections"; then echo "deb-test: binary is not stripped" >&2; exit 1; fi
 	if grep -qF "$root" /usr/bin/skranke; then echo "deb-test: binary holds the build path $root" >&2; exit 1; fi
 	# The installed program runs and prints the test page to a file.
 	SKRANKE_CONFIG_DIR="$tmp/config" /usr/bin/skranke printer-test -printer "file://$tmp/page.bin" -profile epson-tm-t20iii 2> "$tmp/run.log" || { cat "$tmp/run.log" >&2; exit 1; }
@@ -188,6 +190,11 @@ windows() {
 	[ -f $syso ] || { echo "package-windows: go-winres made no $syso" >&2; exit 1; }
 	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=$cc $GO build -trimpath -ldflags "$ldflags -H windowsgui" -o dist/windows/skranke.exe ./cmd/skranke
 	rm -f cmd/skranke/rsrc_windows_*.syso
+	# A GUI program (no console window) that carries its resources.
+	local pe
+	pe=$(x86_64-w64-mingw32-objdump -p -h dist/windows/skranke.exe)
+	grep -q '^Subsystem.*(Windows GUI)' <<<"$pe" || { echo "package-windows: skranke.exe is not a GUI program" >&2; exit 1; }
+	grep -q '\.rsrc' <<<"$pe" || { echo "package-windows: skranke.exe has no icon or version resources" >&2; exit 1; }
 	cp THIRD_PARTY_LICENSES dist/windows/THIRD_PARTY_LICENSES.txt
 	local zip=dist/$name-$version-windows-amd64.zip
 	rm -f "$zip"
