@@ -11,7 +11,7 @@ DEMO_DIR    ?= $(CURDIR)/.demo
 DEMO_ADDR   ?= 127.0.0.1:8080
 DEMO_PROFILE ?= epson-tm-t20iii
 
-.PHONY: all setup build test test-stress bench demo package clean fmt vet lint
+.PHONY: all setup build test test-stress bench bench-shopd demo package package-test package-windows test-windows licenses clean fmt vet lint
 
 all: build
 
@@ -36,7 +36,11 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 test: setup
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+	$(GO) run .ci/licenses.go -check
 	GOWORK=off $(GO) test -count=1 -timeout 14m ./...
+	@if command -v wine >/dev/null && command -v x86_64-w64-mingw32-gcc >/dev/null; then \
+		$(MAKE) --no-print-directory test-windows; \
+	else echo "test: Wine or mingw-w64 missing; Windows smoke test skipped (CI always runs it)"; fi
 
 # The suite while another process keeps every core busy, as on a loaded CI
 # machine: STRESS_RUNS times in a row, stopping at the first failure.
@@ -53,20 +57,48 @@ test-stress:
 	done
 
 # Benchmarks; the figures go to docs/benchmarks.md by hand after a run.
-bench: setup
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 40m ./... | tee bench.out
+bench: setup bench-shopd
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 40m $$($(GO) list ./... | grep -v /cmd/shopd) | tee bench.out
+
+# shopd's benchmarks, each BENCH_COUNT times (benchstat needs 6 for a 95%
+# interval), raw output to docs/bench/shopd.txt next to the figures quoted
+# from it: SQLite and PostgreSQL side by side, with the disk's fsync rate
+# measured in the same run. To compare with an older commit on a shared
+# machine, run both in turns: .ci/bench-compare.sh <commit> <dir>.
+BENCH_COUNT ?= 6
+bench-shopd: setup
+	@mkdir -p docs/bench
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) -timeout 60m ./cmd/shopd/... | tee docs/bench/shopd.txt
 
 # Starts shopd with demo data and the desk app against it, printing to a file
 # printer whose every job is rendered to PNG next to it and shown in the app.
 demo: build
 	@bash .ci/demo.sh "$(DEMO_DIR)" "$(DEMO_ADDR)" "$(DEMO_PROFILE)"
 
-# A desktop package (.tar.xz on Linux) built by fyne from FyneApp.toml.
-package: build
-	mkdir -p dist
-	$(GO) run $(FYNE_TOOLS) package --release --exe bin/skranke --name Skranke --icon assets/icon.png
-	mv -f Skranke*.tar.xz dist/ 2>/dev/null || true
-	@ls -l dist
+# Release packages in dist/: a stripped, -trimpath build as .tar.xz and .deb
+# (desktop entry, icon, udev rule for scanners and printers). Names and
+# version come from FyneApp.toml, which the build leaves untouched.
+package: setup
+	@bash .ci/package.sh linux
+
+# Installs dist/skranke_*.deb with apt, checks and runs it, removes it again.
+# Needs root or password-less sudo (CI runs it as root; see .ci/run).
+package-test: package
+	@bash .ci/package.sh deb-test
+
+# The Windows GUI program (no console, icon, version info) cross-built with
+# Debian's mingw-w64, zipped with the licences.
+package-windows: setup
+	@bash .ci/package.sh windows
+
+# Smoke test of the Windows build under Wine: printer-test writes the same
+# bytes as on Linux, and the app opens its first-run screen under Xvfb.
+test-windows: package-windows build
+	@bash .ci/package.sh windows-test
+
+# THIRD_PARTY_LICENSES from the module graph of the shipped binaries.
+licenses:
+	$(GO) run .ci/licenses.go
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -3,7 +3,8 @@
 # demo Skranke: the C toolchain and X11/GL headers Fyne needs, Xvfb and
 # xdotool for the end-to-end tests, PostgreSQL for shopd's tests (they start
 # private clusters of their own; the package's default cluster is not used),
-# and a Go toolchain new enough for go.mod.
+# a Go toolchain new enough for go.mod, and in CI mingw-w64 and Wine for the
+# Windows package and its smoke test.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 
@@ -13,6 +14,14 @@ pkgs=(gcc pkg-config libc6-dev libgl1-mesa-dev libgl1-mesa-dri xorg-dev libxxf86
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$p")
 done
+# The Windows package and its smoke test under Wine (make package-windows,
+# make test-windows): always in CI, elsewhere on request (SKRANKE_WINDOWS=1),
+# since Wine is large. `make test` runs the smoke test whenever Wine is here.
+if [ "${CI:-}" = "true" ] || [ "${SKRANKE_WINDOWS:-}" = "1" ]; then
+  for p in gcc-mingw-w64-x86-64 wine wine64 zip binutils; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$p")
+  done
+fi
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "setup: installing ${need_pkgs[*]}" >&2
   SUDO=""

@@ -18,13 +18,7 @@ func label(key string, data ...any) string {
 	return lang.X(key, english[key], data...)
 }
 
-// tr is label for a text not in labels.go, with its English fallback at
-// the call site.
-func tr(key, fallback string, data ...any) string {
-	return lang.X(key, fallback, data...)
-}
-
-// m builds template data for tr.
+// m builds template data for label.
 type m = map[string]any
 
 // setLanguage loads Skranke's translations and makes code ("nb", "en", or

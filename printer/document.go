@@ -105,6 +105,9 @@ type rowBlock struct {
 	cols  []Column
 	style Style
 	fill  rune
+	// pair marks a label and value row (Row, LeaderRow): when both do not
+	// fit on one line the value moves under the label instead of being cut.
+	pair bool
 }
 
 type ruleBlock struct {
@@ -127,12 +130,11 @@ type qrBlock struct {
 }
 
 type imageBlock struct {
-	img        image.Image
-	maxWidth   float64 // fraction of the paper width
-	maxHeight  int     // dots
-	align      Align
-	threshold  bool
-	invertNone bool
+	img       image.Image
+	maxWidth  float64 // fraction of the paper width
+	maxHeight int     // dots
+	align     Align
+	threshold bool
 }
 
 type lineBlock struct{ dots int }
@@ -184,16 +186,22 @@ func (d *Document) FitText(s string, st Style, a Align) *Document {
 }
 
 // Row adds a two-column line: left text and right text pushed to the right
-// edge, such as a name and an amount. A left text too long for the line wraps
-// and the right text stays on its first line.
+// edge, such as a label and a name or amount. When both do not fit on one
+// line, the left text prints on its own line(s), wrapped between words, and
+// the right text under it, indented and wrapped; nothing is ever cut.
 func (d *Document) Row(left, right string, st Style) *Document {
-	return d.Columns(st, Column{Text: left}, Column{Text: right, Width: FitContent, Align: AlignRight})
+	d.blocks = append(d.blocks, rowBlock{cols: pairColumns(left, right), style: st, pair: true})
+	return d
 }
 
 // LeaderRow is Row with the gap filled with dots: "Total ........ 100".
 func (d *Document) LeaderRow(left, right string, st Style) *Document {
-	d.blocks = append(d.blocks, rowBlock{cols: []Column{{Text: left}, {Text: right, Width: FitContent, Align: AlignRight}}, style: st, fill: '.'})
+	d.blocks = append(d.blocks, rowBlock{cols: pairColumns(left, right), style: st, fill: '.', pair: true})
 	return d
+}
+
+func pairColumns(left, right string) []Column {
+	return []Column{{Text: left}, {Text: right, Width: FitContent, Align: AlignRight}}
 }
 
 // Columns adds a table row. Columns with Width 0 share what is left of the
@@ -238,8 +246,9 @@ func (d *Document) QR(data string, module int) *Document {
 }
 
 // Image adds a picture, cropped to its content, scaled to at most maxWidth of
-// the paper width (0 < maxWidth <= 1) and maxHeight dots (0: no limit), and
-// dithered to black and white.
+// the paper width (0 < maxWidth <= 1) and maxHeight dots (0, or more than
+// MaxImageDots: MaxImageDots), and dithered to black and white. Encode
+// refuses pictures of more than MaxImagePixels with ErrImageTooLarge.
 func (d *Document) Image(img image.Image, maxWidth float64, maxHeight int, a Align) *Document {
 	if img == nil {
 		return d

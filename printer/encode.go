@@ -16,7 +16,33 @@ type Encoded struct {
 	// Substituted counts characters the profile has no code page for and
 	// that were printed through a readable fallback (ł as l).
 	Substituted map[rune]int
+	// Warnings lists what printed differently from what the document asked
+	// for, such as a code printed as text because it cannot be a barcode.
+	// The document still printed; the caller shows these to staff.
+	Warnings []Warning
 }
+
+// Warning is a part of a document the encoder printed in a simpler form
+// than asked: a barcode or QR code whose data the symbology cannot carry
+// goes out as plain text, so the rest of the document still prints.
+type Warning struct {
+	// Block is the index of the document block concerned.
+	Block int
+	// Symbol is what could not be drawn: "barcode" or "QR code".
+	Symbol string
+	// Data is the code, printed as text instead.
+	Data string
+	// Err says why it could not be drawn.
+	Err error
+}
+
+// Error describes the warning in English, for logs.
+func (w Warning) Error() string {
+	return fmt.Sprintf("printer: %s %q printed as text: %v", w.Symbol, w.Data, w.Err)
+}
+
+// Unwrap returns the reason.
+func (w Warning) Unwrap() error { return w.Err }
 
 // Encode lays doc out for profile p and returns the ESC/POS bytes.
 func Encode(doc *Document, p Profile) ([]byte, error) {
@@ -35,12 +61,18 @@ func EncodeDetailed(doc *Document, p Profile) (Encoded, error) {
 	}
 	e := &encoder{p: p, te: newTextEncoder(p)}
 	e.out = append(e.out, 0x1b, '@')
+	if p.ChineseMode {
+		// FS . leaves Chinese (Kanji) character mode; in it, every byte
+		// above 0x7f starts a two-byte Chinese character and æøå are lost.
+		e.out = append(e.out, 0x1c, '.')
+	}
 	for i, b := range doc.blocks {
+		e.index = i
 		if err := e.block(b); err != nil {
 			return Encoded{}, fmt.Errorf("encode block %d for %s: %w", i, p.ID, err)
 		}
 	}
-	return Encoded{Bytes: e.out, Substituted: e.te.substituted}, nil
+	return Encoded{Bytes: e.out, Substituted: e.te.substituted, Warnings: e.warnings}, nil
 }
 
 type encoder struct {
@@ -49,6 +81,18 @@ type encoder struct {
 	te    *textEncoder
 	st    Style
 	align Align
+	// index is the block being encoded, for warnings.
+	index    int
+	warnings []Warning
+}
+
+// asText prints a code that could not be drawn as a symbol, in bold and
+// wrapped, and records why, so staff can still read or type it.
+func (e *encoder) asText(symbol, data string, a Align, why error) {
+	e.warnings = append(e.warnings, Warning{Block: e.index, Symbol: symbol, Data: data, Err: why})
+	for _, line := range wrap(e.glyphs(data, Bold), e.p.WidthDots) {
+		e.emitLine(line, a)
+	}
 }
 
 func (e *encoder) cell(f Font) int {
@@ -227,15 +271,26 @@ func (e *encoder) block(b block) error {
 		gs := e.glyphs(string([]rune(line)[:n]), b.style)
 		e.emitLine(gs, AlignLeft)
 	case barcodeBlock:
-		return e.barcode(b)
+		if err := e.barcode(b); err != nil {
+			e.asText("barcode", b.data, b.align, err)
+		}
 	case qrBlock:
-		return e.qr(b)
+		if err := e.qr(b); err != nil {
+			e.asText("QR code", b.data, b.align, err)
+		}
 	case imageBlock:
+		if err := checkImage(b.img); err != nil {
+			return err
+		}
 		frac := b.maxWidth
 		if frac <= 0 || frac > 1 {
 			frac = 1
 		}
-		bm := prepareImage(b.img, int(float64(e.p.WidthDots)*frac), b.maxHeight, b.threshold)
+		maxH := b.maxHeight
+		if maxH <= 0 || maxH > MaxImageDots {
+			maxH = MaxImageDots
+		}
+		bm := prepareImage(b.img, int(float64(e.p.WidthDots)*frac), maxH, b.threshold)
 		if bm == nil {
 			return nil
 		}
@@ -275,10 +330,15 @@ func (e *encoder) row(b rowBlock) {
 		return
 	}
 	texts := make([][]rune, len(cols))
+	for i, c := range cols {
+		texts[i] = []rune(e.te.normalise(c.Text))
+	}
+	if b.pair && len(cols) == 2 && e.stacked(b, n, string(texts[0]), string(texts[1])) {
+		return
+	}
 	widths := make([]int, len(cols))
 	fixed, flex := 0, 0
 	for i, c := range cols {
-		texts[i] = []rune(e.te.normalise(c.Text))
 		switch {
 		case c.Width > 0:
 			widths[i] = c.Width
@@ -394,6 +454,58 @@ func (e *encoder) row(b rowBlock) {
 	}
 }
 
+// stacked prints a label and value row (already normalised) that does not
+// fit on one line of n characters as the label, wrapped between words, then
+// the value indented under it and wrapped: a long name is never cut and the
+// label never split to make room for it. It reports false, printing
+// nothing, when the row fits, or when the value is short (an amount) and
+// the label can wrap between words beside it.
+func (e *encoder) stacked(b rowBlock, n int, label, value string) bool {
+	label, value = strings.TrimSpace(label), strings.TrimSpace(value)
+	lw, vw := runeLen(label), runeLen(value)
+	if vw == 0 || lw+1+vw <= n {
+		return false
+	}
+	if room := n - vw - 1; vw+1 <= n/2 && longestWord(label) <= room {
+		return false
+	}
+	cellW := e.cell(b.style.Font) * b.style.w()
+	lineOf := func(s string) []glyph {
+		gs := make([]glyph, 0, len(s))
+		for _, r := range s {
+			gs = append(gs, glyph{r: r, st: b.style, wd: cellW})
+		}
+		return gs
+	}
+	if label != "" {
+		for _, l := range wrap(lineOf(label), n*cellW) {
+			e.emitLine(l, AlignLeft)
+		}
+	}
+	indent := ""
+	if label != "" && n > 12 {
+		indent = "  "
+	}
+	for _, l := range wrap(lineOf(value), (n-runeLen(indent))*cellW) {
+		if label == "" {
+			// A value alone (an amount under a line) stays at the right.
+			e.emitLine(l, AlignRight)
+			continue
+		}
+		e.emitLine(append(lineOf(indent), l...), AlignLeft)
+	}
+	return true
+}
+
+// longestWord returns the length in characters of the longest word of s.
+func longestWord(s string) int {
+	n := 0
+	for _, w := range strings.Fields(s) {
+		n = max(n, runeLen(w))
+	}
+	return n
+}
+
 // barcodeModules returns the modules of a barcode and the text it carries.
 func barcodeModules(sym Symbology, data string) ([]bool, string, error) {
 	switch sym {
@@ -412,29 +524,40 @@ func barcodeModules(sym Symbology, data string) ([]bool, string, error) {
 	}
 }
 
+// MinBarModule is the narrowest bar or space, in dots, the encoder prints
+// a 1D barcode with. One-dot bars (0.125–0.14 mm) blur into their
+// neighbours on a warm head and fail scanners; two dots read.
+const MinBarModule = 2
+
+// barcodeQuiet is the blank margin on each side of a 1D barcode, in modules.
+const barcodeQuiet = 10
+
+// barcodeLayout decides how a barcode of n modules prints on p: the module
+// width in dots, and whether it is turned to run along the paper because
+// even MinBarModule-dot bars across the paper would not fit.
+func barcodeLayout(p Profile, n int) (module int, rotated bool) {
+	module = min(3, p.WidthDots/(n+2*barcodeQuiet))
+	if module >= MinBarModule {
+		return module, false
+	}
+	return MinBarModule, true
+}
+
 func (e *encoder) barcode(b barcodeBlock) error {
 	mods, text, err := barcodeModules(b.sym, b.data)
 	if err != nil {
 		return err
 	}
-	quiet := 10
-	module := min(3, e.p.WidthDots/(len(mods)+2*quiet))
 	height := b.height
 	if height <= 0 {
 		height = 80
 	}
-	if e.p.Barcode && module >= 2 {
-		e.out = append(e.out, 0x1d, 'h', byte(min(height, 255)), 0x1d, 'w', byte(module))
-		hri := byte(0)
-		if b.hri {
-			hri = 2
-		}
-		e.out = append(e.out, 0x1d, 'H', hri, 0x1d, 'f', 0)
-		e.setAlign(b.align)
+	module, rotated := barcodeLayout(e.p, len(mods))
+	if e.p.Barcode && !rotated {
+		var cmd []byte
 		switch b.sym {
 		case EAN13:
-			e.out = append(e.out, 0x1d, 'k', 67, 12)
-			e.out = append(e.out, text[:12]...)
+			cmd = append([]byte{0x1d, 'k', 67, 12}, text[:12]...)
 		default:
 			payload, err := code128Escpos(b.data)
 			if err != nil {
@@ -443,23 +566,43 @@ func (e *encoder) barcode(b barcodeBlock) error {
 			if len(payload) > 255 {
 				return fmt.Errorf("code128: %d bytes is too long", len(payload))
 			}
-			e.out = append(e.out, 0x1d, 'k', 73, byte(len(payload)))
-			e.out = append(e.out, payload...)
+			cmd = append([]byte{0x1d, 'k', 73, byte(len(payload))}, payload...)
 		}
+		e.out = append(e.out, 0x1d, 'h', byte(min(height, 255)), 0x1d, 'w', byte(module))
+		hri := byte(0)
+		if b.hri {
+			hri = 2
+		}
+		e.out = append(e.out, 0x1d, 'H', hri, 0x1d, 'f', 0)
+		e.setAlign(b.align)
+		e.out = append(e.out, cmd...)
 		return nil
 	}
-	// No GS k, or too long for its narrowest module: draw it, a little
-	// shorter, since every dot row costs bytes on the line.
-	module = max(1, module)
-	height = min(height, 64)
-	w := len(mods) * module
-	if w > e.p.WidthDots {
-		return fmt.Errorf("barcode %q is %d dots, wider than the paper (%d)", b.data, w, e.p.WidthDots)
-	}
-	bm := newBitmap(w, height)
-	for i, dark := range mods {
-		if dark {
-			bm.fillRect(i*module, 0, (i+1)*module, height)
+	var bm *bitmap
+	if rotated {
+		// Too long for bars of MinBarModule dots across the paper: turn
+		// it to run along the paper, where length costs only feed. The
+		// quiet zones are part of the picture so nothing prints into them.
+		barLen := min(e.p.WidthDots/2, max(height, 128))
+		rows := (len(mods) + 2*barcodeQuiet) * module
+		if rows > MaxImageDots {
+			return fmt.Errorf("barcode %q would be %d dots long", b.data, rows)
+		}
+		bm = newBitmap(barLen, rows)
+		for i, dark := range mods {
+			if dark {
+				bm.fillRect(0, (i+barcodeQuiet)*module, barLen, (i+barcodeQuiet+1)*module)
+			}
+		}
+	} else {
+		// No GS k: draw it, a little shorter, since every dot row costs
+		// bytes on the line.
+		height = min(height, 64)
+		bm = newBitmap(len(mods)*module, height)
+		for i, dark := range mods {
+			if dark {
+				bm.fillRect(i*module, 0, (i+1)*module, height)
+			}
 		}
 	}
 	e.image(bm, b.align)

@@ -47,3 +47,14 @@ func bitmapImage(bm *bitmap) image.Image {
 	}
 	return img
 }
+
+// BarcodeLayout exposes how a barcode of data prints on p: module width in
+// dots and whether it runs along the paper.
+func BarcodeLayout(p Profile, sym Symbology, data string) (module int, rotated bool, err error) {
+	mods, _, err := barcodeModules(sym, data)
+	if err != nil {
+		return 0, false, err
+	}
+	module, rotated = barcodeLayout(p, len(mods))
+	return module, rotated, nil
+}

@@ -1,6 +1,33 @@
 package printer
 
-import "image"
+import (
+	"errors"
+	"fmt"
+	"image"
+)
+
+// MaxImageDots is the tallest picture the encoder prints, about 20 cm at
+// 203 dpi; taller ones are scaled down to it, so no image runs metres of
+// paper.
+const MaxImageDots = 1600
+
+// MaxImagePixels bounds the pictures the encoder accepts (a 12-megapixel
+// phone photo fits); converting one takes four bytes a pixel.
+const MaxImagePixels = 4096 * 4096
+
+// ErrImageTooLarge is returned by Encode for a picture with more than
+// MaxImagePixels pixels or no bounds at all (image.NewUniform).
+var ErrImageTooLarge = errors.New("printer: image too large to print")
+
+// checkImage refuses pictures too large to convert.
+func checkImage(img image.Image) error {
+	r := img.Bounds()
+	w, h := int64(r.Dx()), int64(r.Dy())
+	if w < 0 || h < 0 || w*h > MaxImagePixels || w > 1<<16 || h > 1<<16 {
+		return fmt.Errorf("%w: %d×%d pixels, at most %d pixels (4096×4096)", ErrImageTooLarge, w, h, MaxImagePixels)
+	}
+	return nil
+}
 
 // bitmap is a black-and-white picture packed eight dots to a byte, most
 // significant bit leftmost, as raster commands want it.

@@ -93,12 +93,17 @@ func Preview(doc *Document, p Profile) (image.Image, error) {
 }
 
 // Print encodes doc for the printer's profile and sends it as one job.
+// What printed in a simpler form than asked (a code as text) is logged; a
+// caller that shows it to staff uses EncodeDetailed and PrintRaw instead.
 func (p *Printer) Print(ctx context.Context, doc *Document) error {
-	data, err := Encode(doc, p.profile)
+	enc, err := EncodeDetailed(doc, p.profile)
 	if err != nil {
 		return &Error{Op: "print", Kind: KindInvalid, Err: err}
 	}
-	return p.PrintRaw(ctx, data)
+	for _, w := range enc.Warnings {
+		p.opts.Logger.Warn("printed a code as text", "symbol", w.Symbol, "code", w.Data, "reason", w.Err)
+	}
+	return p.PrintRaw(ctx, enc.Bytes)
 }
 
 // PrintRaw sends ESC/POS bytes as one job: each attempt has the job timeout,

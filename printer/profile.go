@@ -70,6 +70,10 @@ type Profile struct {
 	// MaxRasterRows is the tallest band one raster command may carry; small
 	// printers get bands that fit their receive buffer.
 	MaxRasterRows int
+	// ChineseMode reports that the printer has a Chinese (Kanji) character
+	// mode, chosen by a button at power-up on the cheap 58 mm class; in it,
+	// bytes above 0x7f print as Chinese. The encoder sends FS . to leave it.
+	ChineseMode bool
 }
 
 // CellA returns the width of a font A character cell in dots.
@@ -114,6 +118,9 @@ func epsonPages() []CodePage {
 		{16, "CP1252"}, {19, "CP858"}, {5, "CP865"}, {2, "CP850"},
 		{45, "CP1250"}, {18, "CP852"}, {39, "ISO_8859-2"}, {40, "ISO_8859-15"},
 		{0, "CP437"}, {3, "CP860"}, {4, "CP863"}, {17, "CP866"}, {46, "CP1251"},
+		// Baltic: Lithuanian, Latvian and Estonian letters (ą č ė į š ų ū ž
+		// ā ē ģ ī ķ ļ ņ) print as themselves, not stripped of their marks.
+		{51, "CP1257"}, {33, "CP775"},
 	}
 }
 
@@ -176,7 +183,7 @@ func Profiles() []Profile {
 			CodePages: []CodePage{
 				{16, "CP1252"}, {5, "CP865"}, {2, "CP850"}, {18, "CP852"}, {0, "CP437"},
 			},
-			BufferBytes: 1024, MaxRasterRows: 64,
+			BufferBytes: 1024, MaxRasterRows: 64, ChineseMode: true,
 		},
 		{
 			ID: "generic-80", Name: "Generic 80 mm", Vendor: "Generic",
@@ -184,7 +191,7 @@ func Profiles() []Profile {
 			Barcode: true, QR: true, Raster: RasterGSv0, RasterAlign: true, FullCut: true, PartialCut: true, Drawer: true,
 			CodePages: []CodePage{
 				{16, "CP1252"}, {19, "CP858"}, {5, "CP865"}, {2, "CP850"},
-				{45, "CP1250"}, {18, "CP852"}, {0, "CP437"},
+				{45, "CP1250"}, {18, "CP852"}, {0, "CP437"}, {51, "CP1257"}, {33, "CP775"},
 			},
 			BufferBytes: 2048, MaxRasterRows: 256,
 		},

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/skranke/skranke/printer"
@@ -30,7 +31,7 @@ func TestProfilesShipped(t *testing.T) {
 		}
 		pages := map[byte]bool{}
 		for _, cp := range p.CodePages {
-			if printer.Charmap(cp.Name) == nil {
+			if !printer.KnownCodePage(cp.Name) {
 				t.Errorf("%s: ESC t %d selects %s, which the encoder has no table for", p.ID, cp.N, cp.Name)
 			}
 			if pages[cp.N] {
@@ -59,10 +60,12 @@ func TestProfilesShipped(t *testing.T) {
 
 type dbProfile struct {
 	Name      string            `json:"name"`
+	Notes     string            `json:"notes"`
 	CodePages map[string]string `json:"codePages"`
 	Features  map[string]bool   `json:"features"`
 	Fonts     map[string]struct {
-		Columns int `json:"columns"`
+		Name    string `json:"name"`
+		Columns int    `json:"columns"`
 	} `json:"fonts"`
 	Media struct {
 		Width struct {
@@ -74,7 +77,7 @@ type dbProfile struct {
 // TestProfilesAgainstPrinterDB checks the hand-written profiles against the
 // community escpos-printer-db wherever it lists the model.
 func TestProfilesAgainstPrinterDB(t *testing.T) {
-	path := filepath.Join(moduleRoot(t), "..", "shared", "escpos-printer-db", "capabilities.json")
+	path := printerDB(t)
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Skipf("escpos-printer-db not available at %s (%v); profiles not cross-checked", path, err)
@@ -102,6 +105,17 @@ func TestProfilesAgainstPrinterDB(t *testing.T) {
 		"star-tsp650ii/columns": "TSP650II spec: 48 columns of 12×24 on 576 dots",
 	}
 	for _, p := range printer.Profiles() {
+		// A profile cancels Chinese mode only for models the database
+		// says have it.
+		if p.ChineseMode {
+			has := false
+			for _, key := range models[p.ID] {
+				has = has || dbChineseMode(db.Profiles[key])
+			}
+			if !has {
+				t.Errorf("%s: sends FS . but no database entry it maps to has a Chinese mode", p.ID)
+			}
+		}
 		keys, ok := models[p.ID]
 		if !ok {
 			t.Errorf("%s: no database mapping declared", p.ID)
@@ -152,7 +166,46 @@ func TestProfilesAgainstPrinterDB(t *testing.T) {
 				if !d.Features["barcodeB"] && p.Barcode {
 					t.Error("GS k used on a model without it")
 				}
+				if dbChineseMode(d) && !p.ChineseMode {
+					t.Error("database lists a Chinese (Kanji) mode; the profile does not cancel it with FS .")
+				}
 			})
 		}
 	}
+}
+
+// dbChineseMode reports whether a database entry describes a printer with
+// a Chinese (Kanji) character mode: a Kanji or Chinese font, or notes on
+// its Chinese character mode (the ZJ-5870 class switches by a button).
+func dbChineseMode(d dbProfile) bool {
+	for _, f := range d.Fonts {
+		n := strings.ToLower(f.Name)
+		if strings.Contains(n, "kanji") || strings.Contains(n, "chinese") {
+			return true
+		}
+	}
+	return strings.Contains(strings.ToLower(d.Notes), "chinese character mode")
+}
+
+// printerDB returns where the shared escpos-printer-db lies: in shared/
+// beside the clone (../shared from the module root, as in CI), or beside
+// a directory further up, which is where a git worktree of the clone finds
+// it. The database is never copied into the repository.
+func printerDB(tb testing.TB) string {
+	tb.Helper()
+	rel := filepath.Join("shared", "escpos-printer-db", "capabilities.json")
+	first := filepath.Join(moduleRoot(tb), "..", rel)
+	for dir := filepath.Dir(moduleRoot(tb)); ; dir = filepath.Dir(dir) {
+		if p := filepath.Join(dir, rel); fileExists(p) {
+			return p
+		}
+		if filepath.Dir(dir) == dir {
+			return first
+		}
+	}
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

@@ -127,6 +127,12 @@ type renderer struct {
 
 	textOnly bool
 	text     strings.Builder
+
+	// chinese is the Chinese (Kanji) character mode of printers that have
+	// one: it may be on from power-up, and only FS . ends it.
+	chinese bool
+	// over is set when the paper ran past what a render may show.
+	over bool
 }
 
 func newRenderer(p Profile) (*renderer, error) {
@@ -137,7 +143,7 @@ func newRenderer(p Profile) (*renderer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render: load fonts: %w", err)
 	}
-	r := &renderer{p: p, width: p.WidthDots, glyphs: map[glyphKey][]bool{}}
+	r := &renderer{p: p, width: p.WidthDots, glyphs: map[glyphKey][]bool{}, chinese: p.ChineseMode}
 	for fi, cell := range []int{p.CellA(), p.CellB()} {
 		// Go Mono's advance is 0.6 em: pick the size that fills the cell.
 		size := float64(cell) / 0.6
@@ -184,27 +190,46 @@ func (r *renderer) cellH(f Font) int {
 	return 24
 }
 
-// grow makes sure rows up to y exist.
-func (r *renderer) grow(y int) {
-	if need := (y + 1) * r.width; need > len(r.pix) {
-		r.pix = append(r.pix, make([]uint8, need-len(r.pix))...)
+// maxRows is the tallest picture a render may draw.
+func (r *renderer) maxRows() int { return maxRenderPixels / r.width }
+
+// grow makes sure rows up to y exist, and reports false (marking the
+// render as too long) when y is beyond what a render may draw. Memory
+// grows by doubling up to the bound, so a long page does not leave a
+// trail of discarded copies behind.
+func (r *renderer) grow(y int) bool {
+	need := (y + 1) * r.width
+	if need <= len(r.pix) {
+		return true
 	}
+	if y >= r.maxRows() {
+		r.over = true
+		return false
+	}
+	if need > cap(r.pix) {
+		c := max(need, min(2*cap(r.pix), r.maxRows()*r.width))
+		np := make([]uint8, need, c)
+		copy(np, r.pix)
+		r.pix = np
+		return true
+	}
+	// Bytes between len and cap were zeroed by make and never written.
+	r.pix = r.pix[:need]
+	return true
 }
 
 func (r *renderer) dot(x, y int, c uint8) {
-	if x < 0 || x >= r.width || y < 0 {
+	if x < 0 || x >= r.width || y < 0 || !r.grow(y) {
 		return
 	}
-	r.grow(y)
 	r.pix[y*r.width+x] = c
 }
 
 func (r *renderer) image() image.Image {
-	h := max(r.y, len(r.pix)/r.width) + 8
+	h := min(max(r.y, len(r.pix)/r.width)+8, r.maxRows())
 	r.grow(h - 1)
-	img := image.NewPaletted(image.Rect(0, 0, r.width, h), renderPalette)
-	copy(img.Pix, r.pix[:r.width*h])
-	return img
+	// The picture takes over the buffer rather than copying it.
+	return &image.Paletted{Pix: r.pix[:r.width*h], Stride: r.width, Rect: image.Rect(0, 0, r.width, h), Palette: renderPalette}
 }
 
 // glyph returns the cell-sized mask of a character.
@@ -280,7 +305,9 @@ func (r *renderer) flushLine() {
 		cw, ch := r.cellW(g.font), r.cellH(g.font)
 		top := r.y + height - ch*g.h // characters stand on a common baseline
 		m := r.glyph(g.font, g.bold, g.r)
-		r.grow(top + ch*g.h)
+		if !r.grow(top + ch*g.h) {
+			break
+		}
 		for cy := 0; cy < ch; cy++ {
 			for dy := 0; dy < g.h; dy++ {
 				row := r.pix[(top+cy*g.h+dy)*r.width : (top+cy*g.h+dy+1)*r.width]
@@ -334,7 +361,10 @@ func (r *renderer) drawBitmap(bm *bitmap, sx, sy int) {
 	if r.p.RasterAlign {
 		x0 = r.alignX(bm.w * sx)
 	}
-	r.grow(r.y + bm.h*sy)
+	if !r.grow(r.y + bm.h*sy) {
+		r.y += bm.h * sy
+		return
+	}
 	for y := 0; y < bm.h; y++ {
 		src := bm.pix[y*bm.stride : (y+1)*bm.stride]
 		for dy := 0; dy < sy; dy++ {
@@ -421,9 +451,10 @@ func (r *renderer) cut(partial bool) {
 
 var errTruncated = errors.New("command cut short")
 
-// maxRenderRows bounds the paper a render may use, about 25 m at 203 dpi,
-// so a broken or hostile file cannot exhaust memory.
-const maxRenderRows = 200_000
+// maxRenderPixels bounds the picture a render may draw (one byte a dot):
+// about 5 m of 80 mm paper or 8 m of 58 mm at 203 dpi, far more than any
+// desk document, so a broken or hostile stream cannot exhaust memory.
+const maxRenderPixels = 24 << 20
 
 // ErrTooLong is returned by Render for data that would print more paper
 // than a preview can show.
@@ -457,8 +488,8 @@ func (c *cursor) byte1() (byte, error) {
 func (r *renderer) run(data []byte) error {
 	cur := &cursor{data: data}
 	for cur.i < len(data) {
-		if r.y > maxRenderRows {
-			return ErrTooLong
+		if r.over || r.y > r.maxRows() {
+			return fmt.Errorf("%w (%d dot rows at offset %d; at most %d)", ErrTooLong, r.y, cur.i, r.maxRows())
 		}
 		at := cur.i
 		c, _ := cur.byte1()
@@ -496,6 +527,26 @@ func (r *renderer) run(data []byte) error {
 			if _, err := cur.take(args); err != nil {
 				return err
 			}
+		case c == 0x1c:
+			cmd, err := cur.byte1()
+			if err != nil {
+				return err
+			}
+			switch cmd {
+			case '.':
+				r.chinese = false
+			case '&':
+				r.chinese = true
+			default:
+				return fmt.Errorf("render: FS %q at offset %d: unknown command", cmd, at)
+			}
+		case c >= 0x80 && r.chinese:
+			// A two-byte Chinese character: what æøå become when the
+			// printer was left in Chinese mode.
+			if _, err := cur.byte1(); err != nil {
+				return err
+			}
+			r.addChar('\ufffd')
 		case c == '\t':
 			r.addChar(' ')
 		case c < 0x20:
@@ -506,6 +557,9 @@ func (r *renderer) run(data []byte) error {
 	}
 	if len(r.line) > 0 {
 		r.flushLine()
+	}
+	if r.over || r.y > r.maxRows() {
+		return fmt.Errorf("%w (%d dot rows; at most %d)", ErrTooLong, r.y, r.maxRows())
 	}
 	return nil
 }

@@ -94,17 +94,51 @@ func TestSymbolsDecodeFromRender(t *testing.T) {
 	}
 }
 
-func TestBarcodeErrors(t *testing.T) {
-	p := MustProfile(t, "generic-80")
-	for _, doc := range []*printer.Document{
-		printer.NewDocument().Barcode(printer.EAN13, "12345"),
-		printer.NewDocument().Barcode(printer.EAN13, "5901234123458"), // wrong check digit
-		printer.NewDocument().Barcode(printer.Code128, "ÆØÅ"),
-		printer.NewDocument().QR(strings.Repeat("x", 400), 0),
-	} {
-		if _, err := printer.Encode(doc, p); err == nil {
-			t.Errorf("encoded a bad symbol without error")
+// TestUndrawableCodePrintsAsText: a code no symbology can carry (wrong
+// length, a bad check digit, non-ASCII, too long for a QR code) does not
+// stop the document: the code prints as text and the caller gets a warning.
+func TestUndrawableCodePrintsAsText(t *testing.T) {
+	cases := []struct {
+		sym, data string
+		doc       func(string) *printer.Document
+	}{
+		{"barcode", "12345", func(s string) *printer.Document { return printer.NewDocument().Barcode(printer.EAN13, s) }},
+		{"barcode", "5901234123458", func(s string) *printer.Document { return printer.NewDocument().Barcode(printer.EAN13, s) }}, // wrong check digit
+		{"barcode", "ÆØÅ-1234", func(s string) *printer.Document { return printer.NewDocument().BarcodeHRI(printer.Code128, s, 60) }},
+		{"QR code", strings.Repeat("x", 400), func(s string) *printer.Document { return printer.NewDocument().QR(s, 0) }},
+	}
+	for _, p := range printer.Profiles() {
+		for _, c := range cases {
+			doc := printer.NewDocument().Text("Før", printer.Plain, printer.AlignLeft).
+				Append(c.doc(c.data)).
+				Text("Etter", printer.Plain, printer.AlignLeft).Cut(false)
+			enc, err := printer.EncodeDetailed(doc, p)
+			if err != nil {
+				t.Fatalf("%s: %s %q stopped the document: %v", p.ID, c.sym, c.data, err)
+			}
+			if len(enc.Warnings) != 1 || enc.Warnings[0].Data != c.data || enc.Warnings[0].Symbol != c.sym || enc.Warnings[0].Block != 1 || enc.Warnings[0].Err == nil {
+				t.Errorf("%s: %s %q: warnings %v", p.ID, c.sym, c.data, enc.Warnings)
+			}
+			text := MustText(t, enc.Bytes, p)
+			flat := strings.ReplaceAll(text, "\n", "")
+			if !strings.Contains(flat, "Før"+c.data+"Etter") {
+				t.Errorf("%s: %q not printed as text between the lines around it:\n%s", p.ID, c.data, text)
+			}
+			if strings.Contains(text, "[barcode") || strings.Contains(text, "[qr") || strings.Contains(text, "[image") {
+				t.Errorf("%s: a symbol printed for %q:\n%s", p.ID, c.data, text)
+			}
 		}
+	}
+	// A whole delivery note with a reference no barcode can carry still prints.
+	p := MustProfile(t, "epson-tm-t20iii")
+	note := sampleNote("nb")
+	note.Reference = "KØ7Q2X9M"
+	enc, err := printer.EncodeDetailed(note.Document(), p)
+	if err != nil || len(enc.Warnings) != 1 {
+		t.Fatalf("note with reference %q: %v, warnings %v", note.Reference, err, enc.Warnings)
+	}
+	if text := MustText(t, enc.Bytes, p); !strings.Contains(text, "KØ7Q2X9M") || !strings.Contains(text, "Ekspedert av:") {
+		t.Errorf("note printed as\n%s", text)
 	}
 	if _, err := printer.Encode(printer.NewDocument(), p); err == nil {
 		t.Error("encoded an empty document")

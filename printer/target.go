@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 )
@@ -20,6 +21,16 @@ type Target struct {
 // DefaultBaud is the serial speed when a target names none; it is what
 // most receipt printers ship with.
 const DefaultBaud = 9600
+
+// filePath turns the path of a file URL into the OS's: on Windows
+// file:///C:/out.bin names C:/out.bin, not /C:/out.bin.
+func filePath(addr, goos string) string {
+	if goos == "windows" && len(addr) >= 3 && addr[0] == '/' && addr[2] == ':' &&
+		('A' <= addr[1] && addr[1] <= 'Z' || 'a' <= addr[1] && addr[1] <= 'z') {
+		return addr[1:]
+	}
+	return addr
+}
 
 // ParseTarget reads a target written as a URL: "tcp://10.0.0.5:9100",
 // "tcp://10.0.0.5" (port 9100), "file:///tmp/out.bin",
@@ -60,7 +71,7 @@ func ParseTarget(s string) (Target, error) {
 		if addr == "" {
 			return bad("no path")
 		}
-		t.Address = addr
+		t.Address = filePath(addr, runtime.GOOS)
 	case "serial":
 		if addr == "" {
 			return bad("no port name")

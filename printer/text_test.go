@@ -190,3 +190,95 @@ func TestRowEdges(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// TestChineseModeCancelled: a 58 mm printer of the ZJ-5870 class may start
+// in Chinese mode, where æøå come out as Chinese characters. The encoder
+// leaves that mode with FS . right after ESC @; without it the renderer,
+// which starts such profiles in Chinese mode, shows the damage.
+func TestChineseModeCancelled(t *testing.T) {
+	s := "Åse Ødegård: blåbær"
+	for _, p := range printer.Profiles() {
+		b := MustEncode(t, printer.NewDocument().Text(s, printer.Plain, printer.AlignLeft), p)
+		hasFS := bytes.HasPrefix(b, []byte("\x1b@\x1c."))
+		if hasFS != p.ChineseMode {
+			t.Errorf("%s: FS . after ESC @ is %v, profile Chinese mode %v", p.ID, hasFS, p.ChineseMode)
+		}
+		if got := strings.TrimSpace(MustText(t, b, p)); got != s {
+			t.Errorf("%s: printed %q", p.ID, got)
+		}
+		if p.ChineseMode {
+			without := append([]byte("\x1b@"), b[4:]...)
+			if got := MustText(t, without, p); !strings.ContainsRune(got, '\ufffd') || strings.Contains(got, "blåbær") {
+				t.Errorf("%s: without FS . printed %q; the renderer does not model Chinese mode", p.ID, got)
+			}
+		}
+	}
+}
+
+// TestBalticLetters: Lithuanian, Latvian and Estonian names print as they
+// are on the printers with a Baltic code page, and as their base letters,
+// never as code points or '?', on the others.
+func TestBalticLetters(t *testing.T) {
+	texts := []string{
+		"Lietuvių: ąčęėįšųūž ĄČĘĖĮŠŲŪŽ",
+		"Latviešu: āēģīķļņōŗ ĀĒĢĪĶĻŅŌŖ",
+		"Eesti: Õnne Pärn, Jüri Šaulys",
+		"Žemaitė Ģirts Ķēniņš Åse Ødegård",
+	}
+	baltic := map[string]bool{"epson-tm-t20iii": true, "epson-tm-t88v": true, "epson-tm-m30iii": true, "generic-80": true}
+	for _, p := range printer.Profiles() {
+		_, has1257 := p.Page("CP1257")
+		_, has775 := p.Page("CP775")
+		if baltic[p.ID] != (has1257 && has775) {
+			t.Errorf("%s: CP1257 %v, CP775 %v", p.ID, has1257, has775)
+		}
+		for _, s := range texts {
+			enc, err := printer.EncodeDetailed(printer.NewDocument().Text(s, printer.Plain, printer.AlignLeft), p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Join(lines(MustText(t, enc.Bytes, p)), " ")
+			if baltic[p.ID] {
+				if got != s || len(enc.Substituted) > 0 {
+					t.Errorf("%s: %q printed as %q (substituted %v)", p.ID, s, got, enc.Substituted)
+				}
+				continue
+			}
+			if strings.ContainsAny(got, "?[") || len([]rune(got)) != len([]rune(s)) {
+				t.Errorf("%s: %q printed as %q", p.ID, s, got)
+			}
+		}
+	}
+	// CP775 alone carries Baltic and Nordic letters together.
+	p := MustProfile(t, "epson-tm-t88v")
+	p.CodePages = []printer.CodePage{{N: 33, Name: "CP775"}}
+	s := "ąčęėįšųūž āēģīķļņōŗ æøå ÆØÅ"
+	if got := strings.TrimSpace(MustText(t, MustEncode(t, printer.NewDocument().Text(s, printer.Plain, printer.AlignLeft), p), p)); got != s {
+		t.Errorf("CP775 only: printed %q", got)
+	}
+}
+
+// TestFallbackNearestLetter: letters no page has print as the nearest
+// readable Latin letters instead of [U+XXXX].
+func TestFallbackNearestLetter(t *testing.T) {
+	p := MustProfile(t, "generic-80")
+	p.CodePages = []printer.CodePage{{N: 16, Name: "CP1252"}}
+	cases := []struct{ in, want string }{
+		{"Đorđe Ħal Ŋ ı ŧ", "Dorde Hal N i t"},
+		{"Ĳsselmeer ǅ", "IJsselmeer Dz"},
+		{"Пётр Ильич", "Petr Il'ich"},
+		{"Αθήνα", "Athina"},
+		{"ﬁ x₂", "fi x2"},
+		{"Ǿ ǽ", "O ae"},
+	}
+	for _, c := range cases {
+		got := strings.TrimSpace(MustText(t, MustEncode(t, printer.NewDocument().Text(c.in, printer.Plain, printer.AlignLeft), p), p))
+		if got != c.want {
+			t.Errorf("%q printed as %q, want %q", c.in, got, c.want)
+		}
+	}
+	// Only what has no letter at all keeps its code point.
+	if got := printer.Fallback('日'); got != "[U+65E5]" {
+		t.Errorf("日 falls back to %q", got)
+	}
+}

@@ -377,26 +377,6 @@ func TestParseTarget(t *testing.T) {
 	}
 }
 
-// readN reads exactly n bytes from r or fails after a deadline.
-func readN(t *testing.T, r io.Reader, n int) []byte {
-	t.Helper()
-	buf := make([]byte, n)
-	done := make(chan error, 1)
-	go func() {
-		_, err := io.ReadFull(r, buf)
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("read %d bytes: %v", n, err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatalf("timed out reading %d bytes", n)
-	}
-	return buf
-}
-
 // signalHandler is a slog handler that reports each record's message.
 type signalHandler struct{ ch chan string }
 

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -279,4 +280,12 @@ func staffSession(t testing.TB, hc *http.Client, rawURL string) string {
 	}
 	sessions.Store(base, res.Token)
 	return res.Token
+}
+
+// stop ends the process with SIGTERM, as a deploy does, and returns how it
+// exited.
+func (in *instance) stop() error {
+	in.cmd.Process.Signal(syscall.SIGTERM)
+	<-in.exited
+	return in.err
 }

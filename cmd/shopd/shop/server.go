@@ -117,6 +117,7 @@ type Server struct {
 	// staffLocks holds a *sync.Mutex per staff id: one PIN check at a time
 	// per staff member, so that the wrong ones are counted in turn.
 	staffLocks sync.Map
+	pages      pagePool // Buffers and gzip writers reused between pages of the changes feed.
 }
 
 // New returns a Server on store.

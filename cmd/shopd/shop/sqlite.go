@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/skranke/skranke"
@@ -22,14 +23,22 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// SQLite is the shop's default Store: one SQLite file in WAL mode. Writes go
-// through a pool of one connection whose transactions begin IMMEDIATE, so
-// they queue instead of failing on SQLite's single writer lock; reads use a
-// separate pool of query-only connections that see WAL snapshots.
+// SQLite is the shop's default Store: one SQLite file in WAL mode. Reads use
+// a pool of query-only connections that see WAL snapshots. Writes go through
+// one connection, SQLite's single writer, run by one goroutine that commits
+// the Updates arriving together as one transaction, each in its own
+// savepoint (see committer): one fsync for the group instead of one each,
+// which is what bounds a durable write's rate.
 type SQLite struct {
-	path   string
-	writer *sql.DB
-	reader *sql.DB
+	path    string
+	writer  *sql.DB
+	reader  *sql.DB
+	wstmts  *stmtCache   // Prepared statements of the writer.
+	rstmts  *stmtCache   // Prepared statements of the readers.
+	jobs    chan *sqlJob // Updates for the committer.
+	quit    chan struct{}
+	stopped chan struct{} // Closed when the committer has returned.
+	once    sync.Once
 }
 
 // OpenSQLite opens (creating if needed) the database at path and brings its
@@ -62,15 +71,25 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
 	s.reader = reader
+	s.wstmts, s.rstmts = newStmtCache(writer), newStmtCache(reader)
+	s.jobs, s.quit, s.stopped = make(chan *sqlJob), make(chan struct{}), make(chan struct{})
+	go s.committer()
 	return s, nil
 }
 
 // Path returns the database file's path.
 func (s *SQLite) Path() string { return s.path }
 
-// Close closes both pools.
+// Close waits for the group being committed, then closes both pools.
+// Updates after Close fail.
 func (s *SQLite) Close() error {
-	return errors.Join(s.reader.Close(), s.writer.Close())
+	var err error
+	s.once.Do(func() {
+		close(s.quit)
+		<-s.stopped
+		err = errors.Join(s.rstmts.close(), s.wstmts.close(), s.reader.Close(), s.writer.Close())
+	})
+	return err
 }
 
 // migrate applies the embedded migrations newer than the database's
@@ -133,30 +152,256 @@ func (s *SQLite) View(ctx context.Context, fn func(Tx) error) error {
 	if err != nil {
 		return skranke.E("shop.SQLite.View", skranke.Internal, err)
 	}
-	defer tx.Rollback()
-	return fn(&sqlTx{ctx: ctx, tx: tx})
+	err = fn(&sqlTx{ctx: ctx, tx: tx, stmts: s.rstmts})
+	tx.Rollback()
+	s.rstmts.flush(ctx)
+	return err
 }
 
-// Update implements Store.
+// Update implements Store: fn runs in the committer's next group.
 func (s *SQLite) Update(ctx context.Context, fn func(Tx) error) error {
+	j := &sqlJob{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case s.jobs <- j:
+	case <-ctx.Done():
+		return skranke.E("shop.SQLite.Update", skranke.Unavailable, ctx.Err())
+	case <-s.quit:
+		return skranke.E("shop.SQLite.Update", skranke.Unavailable, "the shop database is closed")
+	}
+	// Once handed over, the job may commit: wait for the outcome.
+	return <-j.done
+}
+
+// sqlJob is one Update waiting for its group.
+type sqlJob struct {
+	ctx  context.Context
+	fn   func(Tx) error
+	done chan error
+}
+
+// maxSQLiteGroup caps how many Updates share one commit, so that the first
+// of a group does not wait long for the last.
+const maxSQLiteGroup = 64
+
+// committer runs the write transactions: it takes the Updates waiting at
+// the moment and runs them one after another in one transaction, each in a
+// savepoint, so that one whose rules refuse it (or whose statement fails)
+// is rolled back alone, and commits them together. Each Update sees every
+// earlier one's writes, as if alone, so the rules hold as with one
+// transaction each; a desk hears of its change only after the group's
+// COMMIT has reached the disk. While one group commits (the fsync), the
+// next gathers: the busier the shop, the larger the groups.
+func (s *SQLite) committer() {
+	defer close(s.stopped)
+	for {
+		var group []*sqlJob
+		select {
+		case j := <-s.jobs:
+			group = append(group, j)
+		case <-s.quit:
+			return
+		}
+	more:
+		for len(group) < maxSQLiteGroup {
+			select {
+			case j := <-s.jobs:
+				group = append(group, j)
+			default:
+				break more
+			}
+		}
+		s.runGroup(group)
+	}
+}
+
+func (s *SQLite) runGroup(group []*sqlJob) {
+	const op = "shop.SQLite.Update"
+	// The statements run on the group's context: a desk hanging up must not
+	// cancel a statement and with it the others' commit.
+	ctx := context.Background()
+	results := make([]error, len(group))
+	finish := func(err error) {
+		for i, j := range group {
+			if results[i] == nil {
+				results[i] = err
+			}
+			j.done <- results[i]
+		}
+	}
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
-		return skranke.E("shop.SQLite.Update", skranke.Internal, err)
+		finish(skranke.E(op, skranke.Internal, err))
+		return
 	}
-	if err := fn(&sqlTx{ctx: ctx, tx: tx}); err != nil {
-		tx.Rollback()
-		return err
+	t := &sqlTx{ctx: ctx, tx: tx, stmts: s.wstmts}
+	for i, j := range group {
+		if err := j.ctx.Err(); err != nil {
+			results[i] = skranke.E(op, skranke.Unavailable, err)
+			continue
+		}
+		if err := t.exec(op, "SAVEPOINT u"); err != nil {
+			tx.Rollback()
+			finish(err)
+			return
+		}
+		err := runSQLiteJob(t, j.fn)
+		if err == nil {
+			err = t.exec(op, "RELEASE u")
+		}
+		if err != nil {
+			results[i] = err
+			// A failed savepoint leaves the others' writes alone. Should
+			// SQLite have rolled back the whole transaction (a full disk,
+			// an I/O error), there is nothing to return to: the group is
+			// lost, and every Update in it fails.
+			if rerr := errors.Join(t.exec(op, "ROLLBACK TO u"), t.exec(op, "RELEASE u")); rerr != nil {
+				tx.Rollback()
+				for k := range results {
+					if k < i || results[k] == nil {
+						results[k] = rerr
+					}
+				}
+				finish(nil)
+				return
+			}
+		}
 	}
 	if err := tx.Commit(); err != nil {
-		return skranke.E("shop.SQLite.Update", skranke.Internal, err)
+		tx.Rollback()
+		finish(skranke.E(op, skranke.Internal, err))
+		return
 	}
-	return nil
+	finish(nil)
+	s.wstmts.flush(ctx)
+}
+
+// runSQLiteJob runs fn, turning a panic into an error: the committer serves
+// every request, and one bug must not take the process down.
+func runSQLiteJob(t *sqlTx, fn func(Tx) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = skranke.E("shop.SQLite.Update", skranke.Internal, fmt.Sprintf("panic: %v", p))
+		}
+	}()
+	return fn(t)
+}
+
+// stmtCache keeps one pool's prepared statements by their text. The driver
+// prepares a statement afresh on every call, and SQLite takes about as long
+// to parse and plan one as to run a small one. A statement prepared on the
+// pool is kept by database/sql for each connection it was used on, and
+// rebound to a transaction there at little cost (sql.Tx.StmtContext).
+//
+// Preparing on the pool takes a connection, which a transaction holding
+// the writer's only one (or all the readers') would wait for forever: so a
+// transaction prepares a statement the cache lacks on its own connection,
+// once, and the cache prepares it on the pool after the transaction (flush).
+type stmtCache struct {
+	db      *sql.DB
+	mu      sync.Mutex
+	m       map[string]*sql.Stmt
+	pending map[string]bool
+}
+
+// maxStmts bounds the cache: queries built with a list of ? of varying
+// length are many, and the rare ones may be prepared each time.
+const maxStmts = 256
+
+func newStmtCache(db *sql.DB) *stmtCache {
+	return &stmtCache{db: db, m: map[string]*sql.Stmt{}, pending: map[string]bool{}}
+}
+
+// get returns the pool's statement for query, or nil after noting it for
+// the next flush.
+func (c *stmtCache) get(query string) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := c.m[query]
+	if st == nil && len(c.m)+len(c.pending) < maxStmts {
+		c.pending[query] = true
+	}
+	return st
+}
+
+// flush prepares the statements transactions asked for and did not find.
+// It must be called holding none of the pool's connections.
+func (c *stmtCache) flush(ctx context.Context) {
+	c.mu.Lock()
+	if len(c.pending) == 0 {
+		c.mu.Unlock()
+		return
+	}
+	queries := make([]string, 0, len(c.pending))
+	for q := range c.pending {
+		queries = append(queries, q)
+	}
+	clear(c.pending)
+	c.mu.Unlock()
+	for _, q := range queries {
+		// A statement that fails to prepare fails again, with its error,
+		// in the transaction that runs it.
+		st, err := c.db.PrepareContext(ctx, q)
+		if err != nil {
+			continue
+		}
+		c.mu.Lock()
+		if c.m[q] == nil {
+			c.m[q], st = st, nil
+		}
+		c.mu.Unlock()
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+func (c *stmtCache) close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
+	for q, st := range c.m {
+		errs = append(errs, st.Close())
+		delete(c.m, q)
+	}
+	return errors.Join(errs...)
 }
 
 // sqlTx implements Tx on a database/sql transaction.
 type sqlTx struct {
-	ctx context.Context
-	tx  *sql.Tx
+	ctx   context.Context
+	tx    *sql.Tx
+	stmts *stmtCache // Of the pool tx is on; nil prepares every statement afresh.
+}
+
+// stmt returns query prepared on the transaction's connection, from the
+// pool's cache.
+func (t *sqlTx) stmt(query string) (*sql.Stmt, error) {
+	if t.stmts != nil {
+		if st := t.stmts.get(query); st != nil {
+			return t.tx.StmtContext(t.ctx, st), nil
+		}
+	}
+	// Closed with the transaction.
+	return t.tx.PrepareContext(t.ctx, query)
+}
+
+// query runs a query that returns rows.
+func (t *sqlTx) query(query string, args ...any) (*sql.Rows, error) {
+	st, err := t.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(t.ctx, args...)
+}
+
+// queryRow runs a query that returns at most one row.
+func (t *sqlTx) queryRow(query string, args ...any) *sql.Row {
+	st, err := t.stmt(query)
+	if err != nil {
+		// A Row carries its error to Scan; a failing query gives one.
+		return t.tx.QueryRowContext(t.ctx, query, args...)
+	}
+	return st.QueryRowContext(t.ctx, args...)
 }
 
 func internal(op string, err error) error {
@@ -169,7 +414,7 @@ func internal(op string, err error) error {
 // getDoc reads one JSON document and decodes it into v.
 func (t *sqlTx) getDoc(op, what string, v any, query string, args ...any) error {
 	var doc []byte
-	err := t.tx.QueryRowContext(t.ctx, query, args...).Scan(&doc)
+	err := t.queryRow(query, args...).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return skranke.E(op, skranke.NotFound, what+" not found")
 	}
@@ -184,7 +429,7 @@ func (t *sqlTx) getDoc(op, what string, v any, query string, args ...any) error 
 
 // listDocs reads JSON documents into a slice of T.
 func listDocs[T any](t *sqlTx, op string, query string, args ...any) ([]T, error) {
-	rows, err := t.tx.QueryContext(t.ctx, query, args...)
+	rows, err := t.query(query, args...)
 	if err != nil {
 		return nil, internal(op, err)
 	}
@@ -205,13 +450,17 @@ func listDocs[T any](t *sqlTx, op string, query string, args ...any) ([]T, error
 }
 
 func (t *sqlTx) exec(op, query string, args ...any) error {
-	_, err := t.tx.ExecContext(t.ctx, query, args...)
+	st, err := t.stmt(query)
+	if err != nil {
+		return internal(op, err)
+	}
+	_, err = st.ExecContext(t.ctx, args...)
 	return internal(op, err)
 }
 
 func (t *sqlTx) nextSeq() (int64, error) {
 	var seq int64
-	err := t.tx.QueryRowContext(t.ctx, "UPDATE meta SET value = value + 1 WHERE key = 'seq' RETURNING value").Scan(&seq)
+	err := t.queryRow("UPDATE meta SET value = value + 1 WHERE key = 'seq' RETURNING value").Scan(&seq)
 	return seq, internal("shop.sqlTx.nextSeq", err)
 }
 
@@ -398,7 +647,7 @@ func (t *sqlTx) Redemptions(cardCodes []string) ([]skranke.Redemption, error) {
 func (t *sqlTx) Signature(id string) (Signature, error) {
 	s := Signature{ID: id}
 	var at int64
-	err := t.tx.QueryRowContext(t.ctx, "SELECT centre_id, desk_id, png, created_at FROM signatures WHERE id = ?", id).
+	err := t.queryRow("SELECT centre_id, desk_id, png, created_at FROM signatures WHERE id = ?", id).
 		Scan(&s.CentreID, &s.DeskID, &s.PNG, &at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, skranke.E("shop.sqlTx.Signature", skranke.NotFound, "signature "+id+" not found")
@@ -420,7 +669,7 @@ func (t *sqlTx) Changes(centreID string, since int64, limit int) (Changes, error
 		doc json.RawMessage
 	}
 	read := func(query string) ([]item, error) {
-		rows, err := t.tx.QueryContext(t.ctx, query, centreID, since, limit+1)
+		rows, err := t.query(query, centreID, since, limit+1)
 		if err != nil {
 			return nil, internal(op, err)
 		}
@@ -479,7 +728,7 @@ func (t *sqlTx) Activity(centreID string, from, to time.Time) (Activity, error) 
 func (t *sqlTx) Idempotency(scope, key string) (IdempotencyRecord, error) {
 	r := IdempotencyRecord{Scope: scope, Key: key}
 	var at int64
-	err := t.tx.QueryRowContext(t.ctx,
+	err := t.queryRow(
 		"SELECT fingerprint, status, content_type, body, created_at FROM idempotency WHERE scope = ? AND key = ?", scope, key).
 		Scan(&r.Fingerprint, &r.Status, &r.ContentType, &r.Body, &at)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -506,7 +755,7 @@ func (t *sqlTx) PurgeIdempotency(before time.Time) (int64, error) {
 
 func (t *sqlTx) PaymentEvent(id string) (bool, error) {
 	var one int
-	err := t.tx.QueryRowContext(t.ctx, "SELECT 1 FROM payment_events WHERE id = ?", id).Scan(&one)
+	err := t.queryRow("SELECT 1 FROM payment_events WHERE id = ?", id).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}

@@ -80,3 +80,59 @@ func testConcurrentUpdatesFailAlone(t *testing.T, s store) {
 		}
 	}
 }
+
+// TestUpdatePanicFailsAlone panics in one of many concurrent Updates: both
+// stores run a group of Updates in one goroutine, and a bug in one request
+// must fail that request alone, not the process or its neighbours.
+func TestUpdatePanicFailsAlone(t *testing.T) { eachStore(t, testUpdatePanicFailsAlone) }
+
+func testUpdatePanicFailsAlone(t *testing.T, s store) {
+	t.Parallel()
+	db := s.open(t)
+	ctx := context.Background()
+	const n = 20
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			errs[i] = db.Update(ctx, func(tx shop.Tx) error {
+				id := fmt.Sprintf("p-%02d", i)
+				if err := tx.PutCentre(skranke.Centre{ID: id, Name: id}); err != nil {
+					return err
+				}
+				if i == n/2 {
+					panic("a bug in one request")
+				}
+				return nil
+			})
+		})
+	}
+	close(start)
+	wg.Wait()
+	var centres []skranke.Centre
+	if err := db.View(ctx, func(tx shop.Tx) error {
+		var err error
+		centres, err = tx.Centres()
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	kept := map[string]bool{}
+	for _, c := range centres {
+		kept[c.ID] = true
+	}
+	for i, err := range errs {
+		id := fmt.Sprintf("p-%02d", i)
+		if i == n/2 {
+			if skranke.KindOf(err) != skranke.Internal || kept[id] {
+				t.Errorf("panicking update: %v, kept %v; want an internal error and nothing kept", err, kept[id])
+			}
+			continue
+		}
+		if err != nil || !kept[id] {
+			t.Errorf("update %d: %v, kept %v; want it committed", i, err, kept[id])
+		}
+	}
+}
