@@ -84,6 +84,16 @@ func (c *groupCommitter) stop() {
 	})
 }
 
+// answer sends each job of a group its result, err for those without one.
+func answer(group []*updateJob, results []error, err error) {
+	for i, j := range group {
+		if results[i] == nil {
+			results[i] = err
+		}
+		j.done <- results[i]
+	}
+}
+
 // runUpdate runs fn, turning a panic into an error: the committer serves
 // every request, and one bug must not take the process down.
 func runUpdate(op string, tx Tx, fn func(Tx) error) (err error) {

@@ -255,14 +255,7 @@ func (s *Postgres) Update(ctx context.Context, fn func(Tx) error) error {
 func (s *Postgres) runGroup(group []*updateJob) {
 	ctx := context.Background()
 	results := make([]error, len(group))
-	finish := func(err error) {
-		for i, j := range group {
-			if results[i] == nil {
-				results[i] = err
-			}
-			j.done <- results[i]
-		}
-	}
+	finish := func(err error) { answer(group, results, err) }
 	conn, err := s.writer.Acquire(ctx)
 	if err != nil {
 		finish(skranke.E("write shop database", skranke.Internal, err))

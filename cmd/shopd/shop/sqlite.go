@@ -171,14 +171,7 @@ func (s *SQLite) runGroup(group []*updateJob) {
 	// cancel a statement and with it the others' commit.
 	ctx := context.Background()
 	results := make([]error, len(group))
-	finish := func(err error) {
-		for i, j := range group {
-			if results[i] == nil {
-				results[i] = err
-			}
-			j.done <- results[i]
-		}
-	}
+	finish := func(err error) { answer(group, results, err) }
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		finish(skranke.E(op, skranke.Internal, err))
