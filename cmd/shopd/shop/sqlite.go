@@ -44,7 +44,8 @@ type SQLite struct {
 func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	// synchronous(FULL): a desk forgets an action once the shop answered
 	// 201, so a commit must survive a power cut, not only a crash. It costs
-	// an fsync per write transaction (about 1.5 ms here).
+	// an fsync per write transaction, which group commit (Update) shares
+	// among the Updates that arrive together.
 	base := "file:" + filepath.ToSlash(path) +
 		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=cache_size(-32000)"
 	writer, err := sql.Open("sqlite", base+"&_txlock=immediate")
