@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/skranke/skranke"
 )
@@ -52,16 +53,14 @@ const (
 //
 // Two things keep that one writer fast. Each shopd commits the Updates
 // that arrive together as one transaction, each in its own savepoint (see
-// committer): one lock hand-over and one WAL flush for the group. And
+// groupCommitter): one lock hand-over and one WAL flush for the group. And
 // round trips, which is what a transaction holding the lock waits on, are
 // few: writes queue and go to the server in one batch with the next read
 // or with the COMMIT.
 type Postgres struct {
 	pool    *pgxpool.Pool // Reads (View), migrations.
 	writer  *pgxpool.Pool // Update: few connections, as only one can hold the write lock.
-	jobs    chan *pgJob   // Updates for the committer.
-	quit    chan struct{} // Closed by Close.
-	stopped chan struct{} // Closed when the committer has returned.
+	commits *groupCommitter
 	once    sync.Once
 }
 
@@ -100,8 +99,8 @@ func OpenPostgres(ctx context.Context, url string, o PostgresOptions) (*Postgres
 		pool.Close()
 		return nil, skranke.E("shop.OpenPostgres", skranke.Internal, fmt.Errorf("open shop database %s: %w", redact(cfg), err))
 	}
-	s := &Postgres{pool: pool, writer: writer, jobs: make(chan *pgJob), quit: make(chan struct{}), stopped: make(chan struct{})}
-	go s.committer()
+	s := &Postgres{pool: pool, writer: writer}
+	s.commits = startCommitter("write shop database", s.runGroup)
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, skranke.E("shop.OpenPostgres", skranke.Internal, fmt.Errorf("open shop database %s: %w", redact(cfg), err))
@@ -119,8 +118,7 @@ func redact(cfg *pgxpool.Config) string {
 // Updates after Close fail.
 func (s *Postgres) Close() error {
 	s.once.Do(func() {
-		close(s.quit)
-		<-s.stopped
+		s.commits.stop()
 		s.pool.Close()
 		s.writer.Close()
 	})
@@ -239,71 +237,19 @@ func (s *Postgres) View(ctx context.Context, fn func(Tx) error) error {
 }
 
 // Update implements Store: fn runs under the chain-wide write lock, in
-// this shopd's next group commit (see committer).
+// this shopd's next group commit (see runGroup).
 func (s *Postgres) Update(ctx context.Context, fn func(Tx) error) error {
-	j := &pgJob{ctx: ctx, fn: fn, done: make(chan error, 1)}
-	select {
-	case s.jobs <- j:
-	case <-ctx.Done():
-		return skranke.E("shop.Postgres.Update", skranke.Unavailable, ctx.Err())
-	case <-s.quit:
-		return skranke.E("shop.Postgres.Update", skranke.Unavailable, "the database is closed")
-	}
-	// Once handed over, the job may commit: wait for the outcome.
-	return <-j.done
+	return s.commits.update(ctx, fn)
 }
 
-// pgJob is one Update waiting for its group.
-type pgJob struct {
-	ctx  context.Context
-	fn   func(Tx) error
-	done chan error
-}
-
-// maxGroup caps how many Updates share one commit.
-const maxGroup = 64
-
-// committer runs this shopd's write transactions: it takes the Updates
-// waiting at the moment and runs them one after another in one PostgreSQL
-// transaction under the write lock, each inside a savepoint, so that one
-// whose rules refuse it (or whose statement fails) is rolled back alone,
-// and commits them together: one WAL flush (fsync) for the group instead
-// of one each. Each Update still sees every earlier one's writes, as if
-// alone; the desk hears of its change only after the group's COMMIT.
-func (s *Postgres) committer() {
-	defer close(s.stopped)
-	for {
-		var group []*pgJob
-		select {
-		case j := <-s.jobs:
-			group = append(group, j)
-		case <-s.quit:
-			return
-		}
-	more:
-		for len(group) < maxGroup {
-			select {
-			case j := <-s.jobs:
-				group = append(group, j)
-			default:
-				break more
-			}
-		}
-		s.runGroup(group)
-	}
-}
-
-func (s *Postgres) runGroup(group []*pgJob) {
+// runGroup runs a group of Updates (see groupCommitter) in one PostgreSQL
+// transaction under the write lock, each inside a savepoint, and commits
+// them together: one lock hand-over and one WAL flush (fsync) for the
+// group instead of one each.
+func (s *Postgres) runGroup(group []*updateJob) {
 	ctx := context.Background()
 	results := make([]error, len(group))
-	finish := func(err error) {
-		for i, j := range group {
-			if results[i] == nil {
-				results[i] = err
-			}
-			j.done <- results[i]
-		}
-	}
+	finish := func(err error) { answer(group, results, err) }
 	conn, err := s.writer.Acquire(ctx)
 	if err != nil {
 		finish(skranke.E("shop.Postgres.Update", skranke.Internal, err))
@@ -324,7 +270,7 @@ func (s *Postgres) runGroup(group []*pgJob) {
 		mark, flushes := len(t.batch.QueuedQueries), t.flushes
 		// The statements run on the group's context: a desk hanging up
 		// must not cancel a statement and with it the others' commit.
-		err := runJob(t, j.fn)
+		err := runUpdate("write shop database", t, j.fn)
 		if err == nil {
 			t.queue("release savepoint", "RELEASE SAVEPOINT u")
 			if err = t.flush(); err != nil {
@@ -375,15 +321,12 @@ func (s *Postgres) runGroup(group []*pgJob) {
 	finish(nil)
 }
 
-// runJob runs fn, turning a panic into an error: the committer serves
-// every request, and one bug must not take the process down.
-func runJob(t *pgTx, fn func(Tx) error) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = skranke.E("shop.Postgres.Update", skranke.Internal, fmt.Sprintf("panic: %v", p))
-		}
-	}()
-	return fn(t)
+// pgConn is what pgTx sends statements through.
+type pgConn interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
 // pgTx implements Tx on one connection inside a transaction. Statements

@@ -27,17 +27,15 @@ var migrations embed.FS
 // a pool of query-only connections that see WAL snapshots. Writes go through
 // one connection, SQLite's single writer, run by one goroutine that commits
 // the Updates arriving together as one transaction, each in its own
-// savepoint (see committer): one fsync for the group instead of one each,
+// savepoint (see Update): one fsync for the group instead of one each,
 // which is what bounds a durable write's rate.
 type SQLite struct {
 	path    string
 	writer  *sql.DB
 	reader  *sql.DB
-	wstmts  *stmtCache   // Prepared statements of the writer.
-	rstmts  *stmtCache   // Prepared statements of the readers.
-	jobs    chan *sqlJob // Updates for the committer.
-	quit    chan struct{}
-	stopped chan struct{} // Closed when the committer has returned.
+	wstmts  *stmtCache // Prepared statements of the writer.
+	rstmts  *stmtCache // Prepared statements of the readers.
+	commits *groupCommitter
 	once    sync.Once
 }
 
@@ -46,7 +44,8 @@ type SQLite struct {
 func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	// synchronous(FULL): a desk forgets an action once the shop answered
 	// 201, so a commit must survive a power cut, not only a crash. It costs
-	// an fsync per write transaction (about 1.5 ms here).
+	// an fsync per write transaction, which group commit (Update) shares
+	// among the Updates that arrive together.
 	base := "file:" + filepath.ToSlash(path) +
 		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=cache_size(-32000)"
 	writer, err := sql.Open("sqlite", base+"&_txlock=immediate")
@@ -72,8 +71,7 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	reader.SetMaxIdleConns(n)
 	s.reader = reader
 	s.wstmts, s.rstmts = newStmtCache(writer), newStmtCache(reader)
-	s.jobs, s.quit, s.stopped = make(chan *sqlJob), make(chan struct{}), make(chan struct{})
-	go s.committer()
+	s.commits = startCommitter("shop.SQLite.Update", s.runGroup)
 	return s, nil
 }
 
@@ -85,8 +83,7 @@ func (s *SQLite) Path() string { return s.path }
 func (s *SQLite) Close() error {
 	var err error
 	s.once.Do(func() {
-		close(s.quit)
-		<-s.stopped
+		s.commits.stop()
 		err = errors.Join(s.rstmts.close(), s.wstmts.close(), s.reader.Close(), s.writer.Close())
 	})
 	return err
@@ -158,76 +155,24 @@ func (s *SQLite) View(ctx context.Context, fn func(Tx) error) error {
 	return err
 }
 
-// Update implements Store: fn runs in the committer's next group.
+// Update implements Store: fn runs in the next group commit. The writer's
+// one goroutine (groupCommitter) runs the Updates that arrive together in
+// one transaction, each in a savepoint, so that one whose rules refuse it
+// (or whose statement fails) is rolled back alone, and commits them with
+// one fsync. Each Update sees every earlier one's writes, as if alone, so
+// the rules hold as with one transaction each; a desk hears of its change
+// only after the group's COMMIT has reached the disk.
 func (s *SQLite) Update(ctx context.Context, fn func(Tx) error) error {
-	j := &sqlJob{ctx: ctx, fn: fn, done: make(chan error, 1)}
-	select {
-	case s.jobs <- j:
-	case <-ctx.Done():
-		return skranke.E("shop.SQLite.Update", skranke.Unavailable, ctx.Err())
-	case <-s.quit:
-		return skranke.E("shop.SQLite.Update", skranke.Unavailable, "the shop database is closed")
-	}
-	// Once handed over, the job may commit: wait for the outcome.
-	return <-j.done
+	return s.commits.update(ctx, fn)
 }
 
-// sqlJob is one Update waiting for its group.
-type sqlJob struct {
-	ctx  context.Context
-	fn   func(Tx) error
-	done chan error
-}
-
-// maxSQLiteGroup caps how many Updates share one commit, so that the first
-// of a group does not wait long for the last.
-const maxSQLiteGroup = 64
-
-// committer runs the write transactions: it takes the Updates waiting at
-// the moment and runs them one after another in one transaction, each in a
-// savepoint, so that one whose rules refuse it (or whose statement fails)
-// is rolled back alone, and commits them together. Each Update sees every
-// earlier one's writes, as if alone, so the rules hold as with one
-// transaction each; a desk hears of its change only after the group's
-// COMMIT has reached the disk. While one group commits (the fsync), the
-// next gathers: the busier the shop, the larger the groups.
-func (s *SQLite) committer() {
-	defer close(s.stopped)
-	for {
-		var group []*sqlJob
-		select {
-		case j := <-s.jobs:
-			group = append(group, j)
-		case <-s.quit:
-			return
-		}
-	more:
-		for len(group) < maxSQLiteGroup {
-			select {
-			case j := <-s.jobs:
-				group = append(group, j)
-			default:
-				break more
-			}
-		}
-		s.runGroup(group)
-	}
-}
-
-func (s *SQLite) runGroup(group []*sqlJob) {
+func (s *SQLite) runGroup(group []*updateJob) {
 	const op = "shop.SQLite.Update"
 	// The statements run on the group's context: a desk hanging up must not
 	// cancel a statement and with it the others' commit.
 	ctx := context.Background()
 	results := make([]error, len(group))
-	finish := func(err error) {
-		for i, j := range group {
-			if results[i] == nil {
-				results[i] = err
-			}
-			j.done <- results[i]
-		}
-	}
+	finish := func(err error) { answer(group, results, err) }
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		finish(skranke.E(op, skranke.Internal, err))
@@ -244,7 +189,7 @@ func (s *SQLite) runGroup(group []*sqlJob) {
 			finish(err)
 			return
 		}
-		err := runSQLiteJob(t, j.fn)
+		err := runUpdate(op, t, j.fn)
 		if err == nil {
 			err = t.exec(op, "RELEASE u")
 		}
@@ -273,17 +218,6 @@ func (s *SQLite) runGroup(group []*sqlJob) {
 	}
 	finish(nil)
 	s.wstmts.flush(ctx)
-}
-
-// runSQLiteJob runs fn, turning a panic into an error: the committer serves
-// every request, and one bug must not take the process down.
-func runSQLiteJob(t *sqlTx, fn func(Tx) error) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = skranke.E("shop.SQLite.Update", skranke.Internal, fmt.Sprintf("panic: %v", p))
-		}
-	}()
-	return fn(t)
 }
 
 // stmtCache keeps one pool's prepared statements by their text. The driver

@@ -144,13 +144,8 @@ func (s *benchShop) run(b *testing.B, desks int, unit string, op func(desk, i in
 		})
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
 	b.StopTimer()
-	all := slices.Concat(lat...)
-	if len(all) == 0 {
-		return
-	}
-	reportLatency(b, all, elapsed, unit)
+	reportLatency(b, lat, time.Since(start), unit)
 }
 
 // burst sends one request from each of desks goroutines at the same
@@ -184,18 +179,17 @@ func (s *benchShop) burst(b *testing.B, desks int, unit string, op func(desk, i 
 		close(gate)
 		wg.Wait()
 	}
-	elapsed := time.Since(start)
 	b.StopTimer()
+	reportLatency(b, lat, time.Since(start), unit)
+}
+
+// reportLatency reports the rate, p50, p99 and mean of the samples (one
+// slice per desk) taken over elapsed, and how many there were.
+func reportLatency(b *testing.B, lat [][]time.Duration, elapsed time.Duration, unit string) {
 	all := slices.Concat(lat...)
 	if len(all) == 0 {
 		return
 	}
-	reportLatency(b, all, elapsed, unit)
-}
-
-// reportLatency reports the rate, p50, p99 and mean of samples taken over
-// elapsed, and how many there were.
-func reportLatency(b *testing.B, all []time.Duration, elapsed time.Duration, unit string) {
 	slices.Sort(all)
 	var sum time.Duration
 	for _, d := range all {

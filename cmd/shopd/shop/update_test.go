@@ -25,43 +25,25 @@ func testConcurrentUpdatesFailAlone(t *testing.T, s store) {
 	refused := errors.New("refused by the rules")
 	const n = 60
 	errs := make([]error, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			errs[i] = db.Update(ctx, func(tx shop.Tx) error {
-				id := fmt.Sprintf("c-%02d", i)
-				if err := tx.PutCentre(skranke.Centre{ID: id, Name: id}); err != nil {
-					return err
-				}
-				switch i % 3 {
-				case 1:
-					return refused
-				case 2:
-					// A delivery of a purchase that does not exist breaks
-					// a foreign key: the database refuses the write.
-					return tx.AddDelivery(id, skranke.Delivery{ID: "d-" + id, PurchaseCode: "NOSUCHP", At: time.Now()})
-				}
-				_, err := tx.Centre(id)
+	concurrently(n, func(i int) {
+		errs[i] = db.Update(ctx, func(tx shop.Tx) error {
+			id := fmt.Sprintf("c-%02d", i)
+			if err := tx.PutCentre(skranke.Centre{ID: id, Name: id}); err != nil {
 				return err
-			})
+			}
+			switch i % 3 {
+			case 1:
+				return refused
+			case 2:
+				// A delivery of a purchase that does not exist breaks
+				// a foreign key: the database refuses the write.
+				return tx.AddDelivery(id, skranke.Delivery{ID: "d-" + id, PurchaseCode: "NOSUCHP", At: time.Now()})
+			}
+			_, err := tx.Centre(id)
+			return err
 		})
-	}
-	close(start)
-	wg.Wait()
-	var centres []skranke.Centre
-	if err := db.View(ctx, func(tx shop.Tx) error {
-		var err error
-		centres, err = tx.Centres()
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	kept := map[string]bool{}
-	for _, c := range centres {
-		kept[c.ID] = true
-	}
+	})
+	kept := keptCentres(t, db)
 	for i, err := range errs {
 		id := fmt.Sprintf("c-%02d", i)
 		switch i % 3 {
@@ -92,37 +74,19 @@ func testUpdatePanicFailsAlone(t *testing.T, s store) {
 	ctx := context.Background()
 	const n = 20
 	errs := make([]error, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			errs[i] = db.Update(ctx, func(tx shop.Tx) error {
-				id := fmt.Sprintf("p-%02d", i)
-				if err := tx.PutCentre(skranke.Centre{ID: id, Name: id}); err != nil {
-					return err
-				}
-				if i == n/2 {
-					panic("a bug in one request")
-				}
-				return nil
-			})
+	concurrently(n, func(i int) {
+		errs[i] = db.Update(ctx, func(tx shop.Tx) error {
+			id := fmt.Sprintf("p-%02d", i)
+			if err := tx.PutCentre(skranke.Centre{ID: id, Name: id}); err != nil {
+				return err
+			}
+			if i == n/2 {
+				panic("a bug in one request")
+			}
+			return nil
 		})
-	}
-	close(start)
-	wg.Wait()
-	var centres []skranke.Centre
-	if err := db.View(ctx, func(tx shop.Tx) error {
-		var err error
-		centres, err = tx.Centres()
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	kept := map[string]bool{}
-	for _, c := range centres {
-		kept[c.ID] = true
-	}
+	})
+	kept := keptCentres(t, db)
 	for i, err := range errs {
 		id := fmt.Sprintf("p-%02d", i)
 		if i == n/2 {
@@ -135,4 +99,37 @@ func testUpdatePanicFailsAlone(t *testing.T, s store) {
 			t.Errorf("update %d: %v, kept %v; want it committed", i, err, kept[id])
 		}
 	}
+}
+
+// keptCentres returns the ids of the centres db holds.
+func keptCentres(t *testing.T, db shop.DB) map[string]bool {
+	t.Helper()
+	var centres []skranke.Centre
+	if err := db.View(context.Background(), func(tx shop.Tx) error {
+		var err error
+		centres, err = tx.Centres()
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	kept := map[string]bool{}
+	for _, c := range centres {
+		kept[c.ID] = true
+	}
+	return kept
+}
+
+// concurrently calls fn(0) to fn(n-1) on n goroutines released together,
+// and waits for them.
+func concurrently(n int, fn func(i int)) {
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			fn(i)
+		})
+	}
+	close(start)
+	wg.Wait()
 }

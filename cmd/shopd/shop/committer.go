@@ -1,0 +1,106 @@
+package shop
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/skranke/skranke"
+)
+
+// maxGroup caps how many Updates share one commit, so that the first of a
+// group does not wait long for the last.
+const maxGroup = 64
+
+// updateJob is one Update waiting for its group.
+type updateJob struct {
+	ctx  context.Context
+	fn   func(Tx) error
+	done chan error
+}
+
+// groupCommitter is the one goroutine that runs a store's write
+// transactions: it takes the Updates waiting at the moment (at most
+// maxGroup) and hands them to the store's run, which runs them one after
+// another in one transaction, each in a savepoint, commits them together
+// and answers each job. While one group commits, the next gathers: the
+// busier the shop, the larger the groups, and the fewer fsyncs per write.
+type groupCommitter struct {
+	op      string // Names the store's Update in errors.
+	jobs    chan *updateJob
+	quit    chan struct{}
+	stopped chan struct{} // Closed when the goroutine has returned.
+	once    sync.Once
+}
+
+func startCommitter(op string, run func(group []*updateJob)) *groupCommitter {
+	c := &groupCommitter{op: op, jobs: make(chan *updateJob), quit: make(chan struct{}), stopped: make(chan struct{})}
+	go c.loop(run)
+	return c
+}
+
+func (c *groupCommitter) loop(run func([]*updateJob)) {
+	defer close(c.stopped)
+	for {
+		var group []*updateJob
+		select {
+		case j := <-c.jobs:
+			group = append(group, j)
+		case <-c.quit:
+			return
+		}
+	more:
+		for len(group) < maxGroup {
+			select {
+			case j := <-c.jobs:
+				group = append(group, j)
+			default:
+				break more
+			}
+		}
+		run(group)
+	}
+}
+
+// update runs fn in a coming group and returns its outcome.
+func (c *groupCommitter) update(ctx context.Context, fn func(Tx) error) error {
+	j := &updateJob{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case c.jobs <- j:
+	case <-ctx.Done():
+		return skranke.E(c.op, skranke.Unavailable, ctx.Err())
+	case <-c.quit:
+		return skranke.E(c.op, skranke.Unavailable, "the shop database is closed")
+	}
+	// Once handed over, the job may commit: wait for the outcome.
+	return <-j.done
+}
+
+// stop waits for the group being committed; Updates after it fail.
+func (c *groupCommitter) stop() {
+	c.once.Do(func() {
+		close(c.quit)
+		<-c.stopped
+	})
+}
+
+// answer sends each job of a group its result, err for those without one.
+func answer(group []*updateJob, results []error, err error) {
+	for i, j := range group {
+		if results[i] == nil {
+			results[i] = err
+		}
+		j.done <- results[i]
+	}
+}
+
+// runUpdate runs fn, turning a panic into an error: the committer serves
+// every request, and one bug must not take the process down.
+func runUpdate(op string, tx Tx, fn func(Tx) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = skranke.E(op, skranke.Internal, fmt.Sprintf("panic: %v", p))
+		}
+	}()
+	return fn(tx)
+}
