@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/skranke/skranke"
 )
@@ -319,14 +318,6 @@ func (s *Postgres) runGroup(group []*updateJob) {
 		}
 	}
 	finish(nil)
-}
-
-// pgConn is what pgTx sends statements through.
-type pgConn interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
 // pgTx implements Tx on one connection inside a transaction. Statements
