@@ -194,9 +194,7 @@ func (d *Desk) Status() Status {
 	d.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	_ = d.c.r.QueryRowContext(ctx, `SELECT
- (SELECT count(*) FROM outbox WHERE state = 'pending' AND kind <> 'signature'),
- (SELECT count(*) FROM outbox WHERE `+sqlConflict+`)`).Scan(&s.Pending, &s.Conflicts)
+	_ = d.c.getStatus.QueryRowContext(ctx).Scan(&s.Pending, &s.Conflicts)
 	return s
 }
 

@@ -136,3 +136,35 @@ func (d *Desk) OutboxForTest(ctx context.Context) ([]StoredRequest, error) {
 	}
 	return out, rows.Err()
 }
+
+// OutboxCountsForTest reads the counters the outbox's triggers keep, by
+// state, signatures included.
+func (d *Desk) OutboxCountsForTest(ctx context.Context) (map[string]int, error) {
+	rows, err := d.c.r.QueryContext(ctx, "SELECT state, sum(n) FROM outbox_counts GROUP BY state HAVING sum(n) <> 0")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	m := map[string]int{}
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, err
+		}
+		m[s] = n
+	}
+	return m, rows.Err()
+}
+
+// RecountStatusForTest counts pending actions and conflicts row by row, as
+// Status did before it had counters.
+func (d *Desk) RecountStatusForTest(ctx context.Context) (pending, conflicts int, err error) {
+	err = d.c.r.QueryRowContext(ctx, `SELECT
+ (SELECT count(*) FROM outbox WHERE state = 'pending' AND kind <> 'signature'),
+ (SELECT count(*) FROM outbox WHERE `+sqlConflict+`)`).Scan(&pending, &conflicts)
+	return pending, conflicts, err
+}
+
+// StatusQueryForTest is the query behind Status, for checking its plan.
+const StatusQueryForTest = sqlStatus

@@ -101,8 +101,10 @@ func setState(ctx context.Context, tx *sql.Tx, id int64, state, lastErr string) 
 
 // noteAttempt records a failed attempt that will be tried again.
 func (c *cache) noteAttempt(ctx context.Context, id int64, msg string) error {
-	_, err := c.w.ExecContext(ctx, "UPDATE outbox SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?", msg, time.Now().UnixNano(), id)
-	return err
+	return c.write(ctx, "sync.cache.noteAttempt", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE outbox SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?", msg, time.Now().UnixNano(), id)
+		return err
+	})
 }
 
 // maxServerFailures is how many attempts in a row the shop may answer one
@@ -539,6 +541,14 @@ func (d *Desk) resolveSending(ctx context.Context) error {
 // on its own when that delivery is.
 const sqlConflict = `state = 'conflict' AND NOT (kind = 'signature' AND EXISTS
  (SELECT 1 FROM outbox dep WHERE dep.depends_on = outbox.id AND dep.state = 'conflict'))`
+
+// sqlStatus counts the actions Status reports: pending ones from the
+// counters the outbox's triggers keep (a signature is part of its
+// delivery), so it costs the same with ten thousand waiting as with none;
+// conflicts, which a manager keeps few, by query.
+const sqlStatus = `SELECT
+ coalesce((SELECT n FROM outbox_counts WHERE state = 'pending' AND signature = 0), 0),
+ (SELECT count(*) FROM outbox WHERE ` + sqlConflict + `)`
 
 // Conflicts lists the outbox actions the shop refused, oldest first.
 func (d *Desk) Conflicts(ctx context.Context) ([]OutboxConflict, error) {
