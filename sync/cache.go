@@ -291,6 +291,28 @@ func inTx(op string, begin func() (*sql.Tx, error), fn func(tx *sql.Tx) error) e
 	return nil
 }
 
+// writeRelaxed is write for data the shop can send again, such as its
+// answer to a lookup: the commit skips the fsync (WAL with synchronous
+// NORMAL), so a power cut may lose it but never corrupts the cache. Above
+// all a scan then does not pay the fsync of a feed batch written just
+// before it. A crash of the desk loses nothing.
+func (c *cache) writeRelaxed(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	if err := c.gate.lock(ctx); err != nil {
+		return storeErr(op, err)
+	}
+	defer c.gate.unlock()
+	conn, err := c.w.Conn(ctx)
+	if err != nil {
+		return storeErr(op, err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
+		return storeErr(op, err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = FULL")
+	return inTx(op, func() (*sql.Tx, error) { return conn.BeginTx(ctx, nil) }, fn)
+}
+
 // storeErr explains a failed write to the cache in words staff can act on.
 func storeErr(op string, err error) error {
 	var se *sqlite.Error

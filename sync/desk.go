@@ -473,7 +473,8 @@ func readThrough[T any](ctx context.Context, d *Desk, op, what string,
 	cancel()
 	d.noteReach(err)
 	if err == nil {
-		werr := d.c.write(ctx, op, func(tx *sql.Tx) error {
+		// The shop's copy: it can be fetched again, so no fsync for it.
+		werr := d.c.writeRelaxed(ctx, op, func(tx *sql.Tx) error {
 			w, err := newWriter(ctx, tx)
 			if err != nil {
 				return err

@@ -149,7 +149,7 @@ func (d *Desk) afterSync(err error, full bool) {
 	d.mu.Unlock()
 	if err == nil && full {
 		wctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		_ = d.c.write(wctx, "sync.Desk.afterSync", func(tx *sql.Tx) error { return setMeta(wctx, tx, "last_sync", last.Format(time.RFC3339Nano)) })
+		_ = d.c.writeRelaxed(wctx, "sync.Desk.afterSync", func(tx *sql.Tx) error { return setMeta(wctx, tx, "last_sync", last.Format(time.RFC3339Nano)) })
 		cancel()
 	} else if err != nil && !(skranke.KindOf(err) == skranke.Unavailable) {
 		slog.Warn("desk sync failed", "err", err)
