@@ -65,11 +65,11 @@ func cpuTime() time.Duration {
 type firstSync struct {
 	n            int
 	took         time.Duration
-	rate         float64 // Purchases per second, whole sync.
-	early, late  float64 // Purchases per second over the first and last fifth.
+	rate         float64       // Purchases per second, whole sync.
+	early, late  float64       // Purchases per second over the first and last fifth.
 	cpu          time.Duration // CPU time of the process (desk and shopd) during the sync.
 	written      int64         // Bytes written to disk, until the desk was closed.
-	cacheSize    int64   // Bytes of desk.db (and WAL) after close.
+	cacheSize    int64         // Bytes of desk.db (and WAL) after close.
 	progressRows []int
 }
 
