@@ -16,6 +16,10 @@ import (
 // PageSize is how many changes the desk asks for at a time.
 const PageSize = 1000
 
+// progressRows is how many rows of the changes feed go between the
+// progress lines a long pull logs.
+const progressRows = 100_000
+
 // staffRefresh is how often the loop refreshes the staff list and desk info.
 const staffRefresh = 5 * time.Minute
 
@@ -207,11 +211,28 @@ func (d *Desk) pullFeed(ctx context.Context) error {
 	}
 	b := &feedBatch{c: d.c}
 	defer b.end(false) // Whatever an error left open.
+	start := time.Now()
+	var total int
+	mark, markRows := start, 0
 	committed := func(n int) {
-		if n > 0 {
-			d.notify()
+		if n <= 0 {
+			return
+		}
+		total += n
+		d.notify()
+		if total-markRows >= progressRows {
+			// A long pull (a first sync, a desk back after days) says how
+			// it goes, so that a rate that falls shows in the log.
+			slog.Info("changes feed progress", "rows", total, "per_second", int(float64(total-markRows)/time.Since(mark).Seconds()))
+			mark, markRows = time.Now(), total
 		}
 	}
+	defer func() {
+		if total >= PageSize {
+			took := time.Since(start)
+			slog.Info("changes feed pulled", "rows", total, "seconds", took.Seconds(), "per_second", int(float64(total)/took.Seconds()))
+		}
+	}()
 	next := fetch(cursor)
 	for {
 		var f fetched
