@@ -518,3 +518,78 @@ func BenchmarkStatus10kPending(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDrain1000 sends 1,000 deliveries made offline, each with its
+// signature, when the shop is back: Desk.Sync drains the outbox in order.
+// A watcher calls Status on every notification, as the app's status line
+// does. deliveries/s is the rate the app can drain at, at best.
+func BenchmarkDrain1000(b *testing.B) {
+	const n = 1000
+	ctx := context.Background()
+	for b.Loop() {
+		b.StopTimer()
+		srv := shoptest.Start(b)
+		codes, err := srv.DB.SeedBulk(ctx, shop.DemoCentreID, n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		d, err := desksync.Open(ctx, desksync.Config{BaseURL: srv.URL, Token: srv.DeskToken, DataDir: b.TempDir(), Timeout: time.Minute})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := d.Sync(ctx); err != nil {
+			b.Fatal(err)
+		}
+		srv.Stop()
+		staff := kari
+		sig := signaturePNG(b)
+		queued := 0
+		for _, code := range codes {
+			l, err := d.Cached(ctx, code)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if !l.Purchase.Status.Deliverable() {
+				continue
+			}
+			if _, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: code, Staff: staff, Signature: sig}); err != nil {
+				b.Fatal(err)
+			}
+			queued++
+		}
+		srv.Restart()
+		ch, cancel := d.Subscribe()
+		stop := make(chan struct{})
+		watched := make(chan struct{})
+		go func() {
+			defer close(watched)
+			for {
+				select {
+				case <-stop:
+					return
+				case <-ch:
+					d.Status()
+				}
+			}
+		}()
+		b.StartTimer()
+		start := time.Now()
+		err = d.Sync(ctx)
+		took := time.Since(start)
+		b.StopTimer()
+		close(stop)
+		<-watched
+		cancel()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if st := d.Status(); st.Pending != 0 || st.Conflicts != 0 {
+			cs, _ := d.Conflicts(ctx)
+			b.Fatalf("after the drain: %+v; first conflict: %+v", st, cs[0])
+		}
+		b.ReportMetric(float64(queued)/took.Seconds(), "deliveries/s")
+		d.Close()
+		srv.Close()
+		b.StartTimer()
+	}
+}
