@@ -12,18 +12,20 @@ import (
 )
 
 // feedBatchRows is how many purchases and gift cards of the changes feed
-// go in one transaction, ten pages. Reference codes are random, so each
+// go in one transaction: twenty pages. Reference codes are random, so each
 // transaction dirties pages all over the code index; at a million
-// purchases that index is a few thousand pages and a single page of the
-// feed touches a good part of it. Ten pages per transaction write each
-// index page about a tenth as often. A desk action never waits for a whole
-// batch: see writeGate.
-const feedBatchRows = 10 * PageSize
+// purchases that index is some 3,000 pages and a transaction of ten
+// thousand rows touches nearly all of them. The WAL receives the whole
+// index once per transaction, so the larger the batch, the fewer bytes per
+// purchase. A desk action never waits for a whole batch: see writeGate.
+const feedBatchRows = 20 * PageSize
 
 // feedCheckpointRows is how many rows the feed writes between the
-// checkpoints it asks for. Each checkpoint copies every page dirtied since
-// the last one into the database once, however often the WAL holds it.
-const feedCheckpointRows = 30_000
+// checkpoints it asks for. A checkpoint copies each page dirtied since the
+// last one into the database once, however many transactions rewrote it,
+// so rarer checkpoints write the index fewer times; the WAL grows to about
+// this many rows' worth before it starts again.
+const feedCheckpointRows = 100_000
 
 // feedBatch applies pages of the changes feed to the cache in transactions
 // of up to feedBatchRows rows, each page's cursor with its rows. Its

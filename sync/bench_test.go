@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -24,6 +25,10 @@ import (
 )
 
 const bigCache = 1_000_000
+
+// quiet takes the desk's progress lines, which would break up the lines
+// of benchmark results.
+var quiet = slog.New(slog.DiscardHandler)
 
 // writtenBytes is what this process has caused to be written to storage
 // so far (write_bytes of /proc/self/io): the disk writes of the cache,
@@ -79,7 +84,7 @@ type firstSync struct {
 func runFirstSync(tb testing.TB, srv *shoptest.Server, dir string, n int, timing func(on bool)) firstSync {
 	tb.Helper()
 	ctx := context.Background()
-	d, err := desksync.Open(ctx, desksync.Config{BaseURL: srv.URL, Token: srv.DeskToken, DataDir: dir, Timeout: time.Minute})
+	d, err := desksync.Open(ctx, desksync.Config{BaseURL: srv.URL, Token: srv.DeskToken, DataDir: dir, Timeout: time.Minute, Logger: quiet})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -181,19 +186,89 @@ func bigCacheDir(b *testing.B) string {
 	}
 	b.StopTimer()
 	defer b.StartTimer()
-	seeded := time.Now()
-	srv := shoptest.Start(b, shoptest.WithBulk(bigCache))
-	b.Logf("shopd seeded with %d purchases in %v", bigCache, time.Since(seeded).Round(time.Millisecond))
+	srv := shoptest.Start(b, shoptest.WithDBPath(bigShopDB(b)))
 	fs := runFirstSync(b, srv, dir, bigCache, func(bool) {})
 	srv.Close()
-	b.Logf("first sync of %d purchases: %v, %.0f/s; first fifth %.0f/s, last fifth %.0f/s; %.1f µs CPU per purchase; %d MB written for a %d MB cache (%.2fx)",
-		bigCache, fs.took.Round(time.Millisecond), fs.rate, fs.early, fs.late, float64(fs.cpu.Microseconds())/bigCache,
-		fs.written>>20, fs.cacheSize>>20, float64(fs.written)/float64(fs.cacheSize))
+	logFirstSync(b, fs)
 	checkpointFile(b, filepath.Join(dir, desksync.CacheFile))
 	if err := os.WriteFile(marker, nil, 0o644); err != nil {
 		b.Fatal(err)
 	}
 	return dir
+}
+
+// bigShopDB returns a shop database holding the demo data and a million
+// bulk purchases, seeded once under os.TempDir (minutes) and reused: the
+// desk only reads it.
+func bigShopDB(b *testing.B) string {
+	b.Helper()
+	dir := filepath.Join(os.TempDir(), "skranke-bench-shop-1m-v1")
+	path := filepath.Join(dir, "shop.db")
+	if _, err := os.Stat(filepath.Join(dir, "complete")); err == nil {
+		return path
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	start := time.Now()
+	db, err := shop.Open(ctx, path, shop.OpenOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := shop.SeedDemo(ctx, db, time.Now()); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.SeedBulk(ctx, shop.DemoCentreID, bigCache); err != nil {
+		b.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("shop seeded with %d purchases in %v", bigCache, time.Since(start).Round(time.Second))
+	if err := os.WriteFile(filepath.Join(dir, "complete"), nil, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+func logFirstSync(b *testing.B, fs firstSync) {
+	b.Logf("first sync of %d purchases: %v, %.0f/s; first fifth %.0f/s, last fifth %.0f/s; %.1f µs CPU per purchase; %d MB written for a %d MB cache (%.2fx)",
+		fs.n, fs.took.Round(time.Millisecond), fs.rate, fs.early, fs.late, float64(fs.cpu.Microseconds())/float64(fs.n),
+		fs.written>>20, fs.cacheSize>>20, float64(fs.written)/float64(fs.cacheSize))
+}
+
+// BenchmarkFirstSync1M is the first sync of a million purchases, run by
+// hand (SKRANKE_BENCH_1M=1): minutes per run, and the shop's database
+// takes minutes more to seed the first time.
+func BenchmarkFirstSync1M(b *testing.B) {
+	if os.Getenv("SKRANKE_BENCH_1M") == "" {
+		b.Skip("set SKRANKE_BENCH_1M=1 to run the first sync of 1,000,000 purchases")
+	}
+	srv := shoptest.Start(b, shoptest.WithDBPath(bigShopDB(b)))
+	var fs firstSync
+	for b.Loop() {
+		b.StopTimer()
+		dir := b.TempDir()
+		fs = runFirstSync(b, srv, dir, bigCache, func(on bool) {
+			if on {
+				b.StartTimer()
+			} else {
+				b.StopTimer()
+			}
+		})
+		logFirstSync(b, fs)
+		os.RemoveAll(dir)
+		b.StartTimer()
+	}
+	b.ReportMetric(fs.rate, "purchases/s")
+	b.ReportMetric(fs.early, "first-fifth-/s")
+	b.ReportMetric(fs.late, "last-fifth-/s")
+	b.ReportMetric(float64(fs.written)/float64(fs.cacheSize), "written/cache")
+	b.ReportMetric(float64(fs.cpu.Microseconds())/bigCache, "cpu-µs/purchase")
 }
 
 // checkpointFile folds a closed cache's WAL into the database, so that a
@@ -342,7 +417,7 @@ func BenchmarkIncrementalSync100On1M(b *testing.B) {
 	}
 	srv := shoptest.Start(b)
 	ctx := context.Background()
-	d, err := desksync.Open(ctx, desksync.Config{BaseURL: srv.URL, Token: srv.DeskToken, DataDir: dir, Timeout: 30 * time.Second})
+	d, err := desksync.Open(ctx, desksync.Config{BaseURL: srv.URL, Token: srv.DeskToken, DataDir: dir, Timeout: 30 * time.Second, Logger: quiet})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -409,7 +484,7 @@ func BenchmarkScanDuringSync(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		d, err := desksync.Open(ctx, desksync.Config{BaseURL: srv.URL, Token: srv.DeskToken, DataDir: b.TempDir(), Timeout: time.Minute})
+		d, err := desksync.Open(ctx, desksync.Config{BaseURL: srv.URL, Token: srv.DeskToken, DataDir: b.TempDir(), Timeout: time.Minute, Logger: quiet})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -533,7 +608,7 @@ func BenchmarkDrain1000(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		d, err := desksync.Open(ctx, desksync.Config{BaseURL: srv.URL, Token: srv.DeskToken, DataDir: b.TempDir(), Timeout: time.Minute})
+		d, err := desksync.Open(ctx, desksync.Config{BaseURL: srv.URL, Token: srv.DeskToken, DataDir: b.TempDir(), Timeout: time.Minute, Logger: quiet})
 		if err != nil {
 			b.Fatal(err)
 		}

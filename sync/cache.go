@@ -117,6 +117,9 @@ func dsn(path string, readOnly bool) string {
 		// desk action's commit; this is only the backstop for a desk whose
 		// loop never runs.
 		q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", walBackstopPages))
+		// Once a checkpoint has let the WAL start again, it is cut back
+		// to this size, so that a first sync leaves no large file behind.
+		q.Add("_pragma", "journal_size_limit(67108864)")
 	}
 	q.Set("_txlock", "immediate")
 	return "file:" + path + "?" + q.Encode()

@@ -28,6 +28,9 @@ type Config struct {
 	DataDir      string        // Where the cache database lives.
 	SyncInterval time.Duration // How often the loop pulls changes; 0 means 5 s.
 	Timeout      time.Duration // Per request; 0 means 5 s.
+	// Logger receives the progress lines of long syncs; nil means
+	// slog.Default().
+	Logger *slog.Logger
 }
 
 // Lookup is the answer to a scan: the purchase, and whether it came from the
@@ -139,6 +142,9 @@ func Open(ctx context.Context, cfg Config) (*Desk, error) {
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 5 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
 	}
 	if _, err := url.Parse(cfg.BaseURL); err != nil {
 		return nil, skranke.E("sync.Open", skranke.Invalid, fmt.Errorf("shop address %q: %w", cfg.BaseURL, err))

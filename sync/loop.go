@@ -223,14 +223,14 @@ func (d *Desk) pullFeed(ctx context.Context) error {
 		if total-markRows >= progressRows {
 			// A long pull (a first sync, a desk back after days) says how
 			// it goes, so that a rate that falls shows in the log.
-			slog.Info("changes feed progress", "rows", total, "per_second", int(float64(total-markRows)/time.Since(mark).Seconds()))
+			d.cfg.Logger.Info("changes feed progress", "rows", total, "per_second", int(float64(total-markRows)/time.Since(mark).Seconds()))
 			mark, markRows = time.Now(), total
 		}
 	}
 	defer func() {
 		if total >= PageSize {
 			took := time.Since(start)
-			slog.Info("changes feed pulled", "rows", total, "seconds", took.Seconds(), "per_second", int(float64(total)/took.Seconds()))
+			d.cfg.Logger.Info("changes feed pulled", "rows", total, "seconds", took.Seconds(), "per_second", int(float64(total)/took.Seconds()))
 		}
 	}()
 	next := fetch(cursor)
