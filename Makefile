@@ -11,7 +11,7 @@ DEMO_DIR    ?= $(CURDIR)/.demo
 DEMO_ADDR   ?= 127.0.0.1:8080
 DEMO_PROFILE ?= epson-tm-t20iii
 
-.PHONY: all setup build test test-stress bench bench-sync bench-other bench-desk demo package clean fmt vet
+.PHONY: all setup build test test-stress bench bench-sync bench-other bench-desk demo package clean fmt vet lint
 
 all: build
 
@@ -25,10 +25,17 @@ build: setup
 vet: setup
 	$(GO) vet ./...
 
+lint: setup
+	$(GO) run $(STATICCHECK) ./...
+
+# staticcheck from the Go module proxy, pinned: 0.8.x is the line that knows Go 1.26.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
 # The whole suite: unit, integration against shopd on loopback, serial through
 # ptys, printers over TCP and files, and the real binary under Xvfb.
 test: setup
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 	GOWORK=off $(GO) test -count=1 -timeout 14m ./...
 
 # The suite while another process keeps every core busy, as on a loaded CI

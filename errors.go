@@ -57,19 +57,21 @@ func KindFromString(s string) Kind {
 	return Other
 }
 
-// Error is the error type of the desk and the shop. Op names what was being
-// done ("lookup purchase", "deliver"), Kind what class of failure it was.
+// Error is the error type of the desk, the scanner and the shop. Callers
+// branch on its Kind (KindOf) and reach it with errors.As; its text is
+// "op: cause", and the ops of the errors it wraps follow, so a logged error
+// reads as the path the failure took.
 type Error struct {
-	Op   string
-	Kind Kind
-	Err  error
+	Op   string // The function that failed, as package.Type.Method: "sync.Desk.Deliver".
+	Kind Kind   // What class of failure it is; Other defers to the wrapped error's.
+	Err  error  // The cause; nil when the kind says it all.
 }
 
-// E builds an *Error. msg may be a string, which becomes the wrapped error's
-// text, or an error, which is wrapped.
-func E(op string, kind Kind, msg any) error {
+// E builds an *Error. err may be an error, which is wrapped, a string, which
+// becomes the wrapped error's text, or nil.
+func E(op string, kind Kind, err any) error {
 	e := &Error{Op: op, Kind: kind}
-	switch m := msg.(type) {
+	switch m := err.(type) {
 	case error:
 		e.Err = m
 	case string:

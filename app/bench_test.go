@@ -1,18 +1,16 @@
-package app_test
+package app
 
 import (
 	"runtime"
 	"testing"
 
 	"fyne.io/fyne/v2"
-
-	"github.com/skranke/skranke/app"
 )
 
 // waitIdle spins until the UI's background work is done, without the
 // polling interval of require.Eventually, so that it measures latency.
-func waitIdle(d *app.Desk) {
-	for d.RunPending() > 0 || d.Busy() {
+func waitIdle(d *Desk) {
+	for d.runPending() > 0 || d.isBusy() {
 		runtime.Gosched()
 	}
 }
@@ -26,10 +24,10 @@ func BenchmarkScanToPurchaseShown(b *testing.B) {
 	code := f.shop.Code("many-lines")
 	b.ResetTimer()
 	for b.Loop() {
-		f.d.Submit(code, "serial:/dev/ttyUSB0")
+		f.d.submit(code, "serial:/dev/ttyUSB0")
 		waitIdle(f.d)
-		if f.d.Scan.StateNow() != app.StateDeliverable {
-			b.Fatalf("state %v: %s", f.d.Scan.StateNow(), f.d.Scan.State.Text)
+		if f.d.scan.StateNow() != stateDeliverable {
+			b.Fatalf("state %v: %s", f.d.scan.StateNow(), f.d.scan.State.Text)
 		}
 	}
 }
@@ -40,15 +38,15 @@ func BenchmarkScanToPurchaseShownOffline(b *testing.B) {
 	f := mustOpen(b)
 	f.login("kari", "1234")
 	code := f.shop.Code("many-lines")
-	f.d.Submit(code, "serial:/dev/ttyUSB0")
+	f.d.submit(code, "serial:/dev/ttyUSB0")
 	waitIdle(f.d)
 	f.shop.Stop()
 	b.ResetTimer()
 	for b.Loop() {
-		f.d.Submit(code, "serial:/dev/ttyUSB0")
+		f.d.submit(code, "serial:/dev/ttyUSB0")
 		waitIdle(f.d)
-		if f.d.Scan.Cache.Text == "" {
-			b.Fatalf("not from the cache: %s", f.d.Scan.State.Text)
+		if f.d.scan.Cache.Text == "" {
+			b.Fatalf("not from the cache: %s", f.d.scan.State.Text)
 		}
 	}
 }
@@ -56,7 +54,7 @@ func BenchmarkScanToPurchaseShownOffline(b *testing.B) {
 // BenchmarkSignaturePNG measures turning a drawn signature into the PNG that
 // is stored and printed.
 func BenchmarkSignaturePNG(b *testing.B) {
-	p := app.NewSignaturePad()
+	p := newSignaturePad()
 	p.Resize(fyne.NewSize(600, 200))
 	sign(p)
 	for b.Loop() {

@@ -14,11 +14,11 @@ import (
 	desksync "github.com/skranke/skranke/sync"
 )
 
-// CardScreen shows a gift card: balance, expiry, status and chain, and
+// cardScreen shows a gift card: balance, expiry, status and chain, and
 // redeems it in whole or in part.
-type CardScreen struct {
+type cardScreen struct {
 	// Entry takes a gift card code, scanned or typed.
-	Entry *ScanEntry
+	Entry *scanEntry
 	// State is the large state text.
 	State *canvas.Text
 	// Balance is the card's balance, large.
@@ -32,13 +32,15 @@ type CardScreen struct {
 	// Chain lists the parent and remainder cards.
 	Chain *fyne.Container
 	// Amount is the amount to use; Enter redeems it.
-	Amount *Entry
+	Amount *entry
 
-	RedeemAll *Button // Use the whole balance.
-	Redeem    *Button // Use the amount typed.
-	Reprint   *Button // Print the card again, marked KOPI.
+	RedeemAll *button // Use the whole balance.
+	Redeem    *button // Use the amount typed.
+	Reprint   *button // Print the card again, marked KOPI.
 
-	d         *Desk
+	sh        shell
+	svc       cardService
+	paper     printing
 	seq       int  // Bumped on every clear, so late answers to an old scan are dropped.
 	redeeming bool // A redemption is on its way to the shop.
 	// unsettled holds the cards whose last redemption's outcome is not
@@ -49,18 +51,25 @@ type CardScreen struct {
 	obj       fyne.CanvasObject
 }
 
-func newCardScreen(d *Desk) *CardScreen {
-	c := &CardScreen{d: d}
-	c.Entry = newScanEntry(d, func(text string, scanned bool) {
+// cardService is what the gift card screen asks of the desk's sync.
+type cardService interface {
+	Card(ctx context.Context, code string) (desksync.CardLookup, error)
+	Redeem(ctx context.Context, code string, amount skranke.Money, staff skranke.Staff) (desksync.RedeemResult, error)
+	outcomeService
+}
+
+func newCardScreen(sh shell, svc cardService, paper printing, rd reader) *cardScreen {
+	c := &cardScreen{sh: sh, svc: svc, paper: paper}
+	c.Entry = newScanEntry(sh, func(text string, scanned bool) {
 		if strings.TrimSpace(text) == "" {
 			if c.Card() != nil {
-				d.focus(c.Amount)
+				sh.focus(c.Amount)
 			}
 			return
 		}
-		d.handleEntry(text, scanned)
+		rd.handleEntry(text, scanned)
 	})
-	c.Entry.SetPlaceHolder(tr("cards.placeholder", "Scan or type the gift card code"))
+	c.Entry.SetPlaceHolder(label("cards.placeholder"))
 	c.banner = newBanner(36)
 	c.State = c.banner.Text
 	c.Balance = bigText(56, true)
@@ -74,20 +83,20 @@ func newCardScreen(d *Desk) *CardScreen {
 	c.Detail = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
 	c.Detail.Wrapping = fyne.TextWrapWord
 	c.Chain = container.NewVBox()
-	c.Amount = newEntry(d, tr("cards.amount", "Amount to use, e.g. 250"))
-	c.Amount.OnSubmitted = d.scanGuard(c.Amount, c.redeemTyped)
-	c.RedeemAll = newButton(d, tr("cards.use_all", "Use whole balance (F6)"), theme.ConfirmIcon(), c.redeemAll)
+	c.Amount = newEntry(sh, label("cards.amount"))
+	c.Amount.OnSubmitted = scanGuard(rd, c.Amount, c.redeemTyped)
+	c.RedeemAll = newButton(sh, label("cards.use_all"), theme.ConfirmIcon(), c.redeemAll)
 	c.RedeemAll.Importance = widget.SuccessImportance
-	c.Redeem = newButton(d, tr("cards.use", "Use amount (Enter)"), theme.ConfirmIcon(), c.redeemTyped)
+	c.Redeem = newButton(sh, label("cards.use"), theme.ConfirmIcon(), c.redeemTyped)
 	c.Redeem.Importance = widget.HighImportance
-	c.Reprint = newButton(d, tr("cards.reprint", "Reprint card (F8)"), theme.DocumentPrintIcon(), c.reprint)
+	c.Reprint = newButton(sh, label("cards.reprint"), theme.DocumentPrintIcon(), c.reprint)
 
-	label := widget.NewLabelWithStyle(tr("cards.label", "Gift card: scan or type the code, then Enter"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	prompt := widget.NewLabelWithStyle(label("cards.label"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	// The balance and the code side by side: both large, in less height.
-	top := container.NewVBox(container.NewBorder(nil, nil, container.NewCenter(label), nil, big(c.Entry, 30)),
+	top := container.NewVBox(container.NewBorder(nil, nil, container.NewCenter(prompt), nil, big(c.Entry, 30)),
 		c.banner.obj, container.NewGridWithColumns(2, c.Balance, container.NewCenter(c.Code)), c.Cache, c.Detail)
 	redeem := container.NewVBox(
-		formGrid(tr("cards.amount_label", "Amount"), big(c.Amount, 24)),
+		formGrid(label("cards.amount_label"), big(c.Amount, 24)),
 		big(container.NewGridWithColumns(3, c.RedeemAll, c.Redeem, c.Reprint), 16))
 	// The chain and its redemptions grow with every partial use: they
 	// scroll, while the balance and the buttons stay put.
@@ -97,14 +106,14 @@ func newCardScreen(d *Desk) *CardScreen {
 }
 
 // Card returns the card shown, or nil.
-func (c *CardScreen) Card() *skranke.Card { return c.lookup.Card }
+func (c *cardScreen) Card() *skranke.Card { return c.lookup.Card }
 
-func (c *CardScreen) focusTarget() fyne.Focusable { return c.Entry }
+func (c *cardScreen) focusTarget() fyne.Focusable { return c.Entry }
 
-func (c *CardScreen) clear() {
+func (c *cardScreen) clear() {
 	c.seq++
 	c.lookup = desksync.CardLookup{}
-	c.banner.set(tr("cards.ready", "Ready – scan a gift card"), colReady)
+	c.banner.set(label("cards.ready"), colReady)
 	for _, t := range []*canvas.Text{c.Balance, c.Code} {
 		t.Text = ""
 		t.Refresh()
@@ -116,23 +125,23 @@ func (c *CardScreen) clear() {
 	c.updateActions()
 }
 
-func (c *CardScreen) updateActions() {
+func (c *cardScreen) updateActions() {
 	card := c.Card()
-	usable := card != nil && !c.lookup.FromCache && card.Usable(c.d.now()) && c.d.staff != nil && !c.unsettled[card.Code]
+	usable := card != nil && !c.lookup.FromCache && card.Usable(c.sh.now()) && c.sh.currentStaff() != nil && !c.unsettled[card.Code]
 	setEnabled(c.RedeemAll, usable)
 	setEnabled(c.Redeem, usable)
 	setEnabled(c.Reprint, card != nil && card.Status == skranke.CardActive)
 }
 
 // Lookup finds the gift card with code and shows it.
-func (c *CardScreen) Lookup(code string) {
+func (c *cardScreen) Lookup(code string) {
 	c.clear()
-	c.banner.set(tr("scan.looking", "Looking up…"), colReady)
+	c.banner.set(label("scan.looking"), colReady)
 	c.Code.Text = skranke.GroupCode(code)
 	c.Code.Refresh()
 	seq := c.seq
-	c.d.async(func(ctx context.Context) func() {
-		lk, err := c.d.desk.Card(ctx, code)
+	c.sh.async(func(ctx context.Context) func() {
+		lk, err := c.svc.Card(ctx, code)
 		return func() {
 			if seq != c.seq {
 				return
@@ -141,13 +150,13 @@ func (c *CardScreen) Lookup(code string) {
 				slog.Info("gift card lookup failed", "code", code, "err", err)
 				switch skranke.KindOf(err) {
 				case skranke.NotFound:
-					c.banner.set(tr("cards.unknown", "UNKNOWN GIFT CARD"), colBad)
-					c.Detail.SetText(tr("cards.unknown_detail", "No gift card has the code {{.Code}}.", m{"Code": skranke.GroupCode(code)}))
+					c.banner.set(label("cards.unknown"), colBad)
+					c.Detail.SetText(label("cards.unknown_detail", m{"Code": skranke.GroupCode(code)}))
 				case skranke.Unavailable:
-					c.banner.set(tr("cards.offline", "OFFLINE – NOT IN CACHE"), colWarn)
-					c.Detail.SetText(tr("cards.offline_detail", "The shop cannot be reached and this desk has no copy of the card. Gift cards can only be used online."))
+					c.banner.set(label("cards.offline"), colWarn)
+					c.Detail.SetText(label("cards.offline_detail"))
 				default:
-					c.banner.set(tr("scan.error", "COULD NOT LOOK UP"), colBad)
+					c.banner.set(label("scan.error"), colBad)
 					c.Detail.SetText(errText(err))
 				}
 				return
@@ -157,7 +166,7 @@ func (c *CardScreen) Lookup(code string) {
 	})
 }
 
-func (c *CardScreen) show(lk desksync.CardLookup) {
+func (c *cardScreen) show(lk desksync.CardLookup) {
 	c.lookup = lk
 	c.Amount.SetText("") // Never leave an amount that a second Enter would use again.
 	card := lk.Card
@@ -166,50 +175,50 @@ func (c *CardScreen) show(lk desksync.CardLookup) {
 		return
 	}
 	slog.Info("gift card shown", "code", card.Code, "status", card.Status, "from_cache", lk.FromCache)
-	now := c.d.now()
+	now := c.sh.now()
 	c.Code.Text = skranke.GroupCode(card.Code)
 	c.Code.Refresh()
 	c.Balance.Text = card.Balance.String()
 	c.Balance.Refresh()
 	switch {
 	case card.Status == skranke.CardVoided:
-		c.banner.set(tr("cards.voided", "VOIDED – REPLACED BY A NEW CARD"), colBad)
+		c.banner.set(label("cards.voided"), colBad)
 	case card.Status == skranke.CardSpent || card.Balance <= 0:
-		c.banner.set(tr("cards.spent", "USED UP"), colDone)
+		c.banner.set(label("cards.spent"), colDone)
 	case !now.Before(card.ExpiresAt):
-		c.banner.set(tr("cards.expired", "EXPIRED"), colBad)
+		c.banner.set(label("cards.expired"), colBad)
 	case lk.FromCache:
-		c.banner.set(tr("cards.offline_valid", "VALID – BUT OFFLINE"), colWarn)
+		c.banner.set(label("cards.offline_valid"), colWarn)
 	default:
-		c.banner.set(tr("cards.valid", "VALID"), colOK)
+		c.banner.set(label("cards.valid"), colOK)
 	}
-	detail := tr("cards.detail", "Status: {{.Status}} · Expires {{.Expires}} · Issued {{.Issued}} for {{.Initial}}",
+	detail := label("cards.detail",
 		m{"Status": cardStatusName(card.Status), "Expires": fmtDate(card.ExpiresAt), "Issued": fmtDate(card.IssuedAt), "Initial": card.InitialAmount.String()})
 	if lk.FromCache {
 		// The large text stays short enough for a small screen; the
 		// consequence goes with the details, which wrap.
-		setText(c.Cache, tr("cards.cached_short", "OFFLINE – cached balance, {{.Age}} old", m{"Age": fmtAge(now, lk.CachedAt)}))
-		detail = tr("cards.offline_note", "Gift cards cannot be used until the shop is back.") + "\n" + detail
+		setText(c.Cache, label("cards.cached_short", m{"Age": fmtAge(now, lk.CachedAt)}))
+		detail = label("cards.offline_note") + "\n" + detail
 	} else {
 		setText(c.Cache, "")
 	}
 	c.Detail.SetText(detail)
 	c.Chain.RemoveAll()
 	if len(lk.Chain) > 1 {
-		c.Chain.Add(boldLabel(tr("cards.chain", "Card chain (oldest first)")))
+		c.Chain.Add(boldLabel(label("cards.chain")))
 		for _, k := range lk.Chain {
 			line := skranke.GroupCode(k.Code) + " · " + cardStatusName(k.Status) + " · " + k.Balance.String()
 			if k.Code == card.Code {
 				line = "→ " + line
 			}
 			if k.ParentCode != "" {
-				line += " · " + tr("cards.parent", "remainder of {{.Code}}", m{"Code": skranke.GroupCode(k.ParentCode)})
+				line += " · " + label("cards.parent", m{"Code": skranke.GroupCode(k.ParentCode)})
 			}
 			c.Chain.Add(rowLabel(line))
 		}
 	}
 	if len(lk.Redemptions) > 0 {
-		c.Chain.Add(boldLabel(tr("cards.redemptions", "Used")))
+		c.Chain.Add(boldLabel(label("cards.redemptions")))
 		for _, r := range lk.Redemptions {
 			who := r.StaffName
 			if who == "" {
@@ -220,71 +229,71 @@ func (c *CardScreen) show(lk desksync.CardLookup) {
 	}
 	c.updateActions()
 	if c.Redeem.Disabled() {
-		c.d.focus(c.Entry) // Nothing to redeem: ready for the next card.
+		c.sh.focus(c.Entry) // Nothing to redeem: ready for the next card.
 	} else {
-		c.d.focus(c.Amount)
+		c.sh.focus(c.Amount)
 	}
 }
 
 func cardStatusName(s skranke.GiftCardStatus) string {
 	switch s {
 	case skranke.CardActive:
-		return tr("cards.st_active", "active")
+		return label("cards.st_active")
 	case skranke.CardVoided:
-		return tr("cards.st_voided", "voided")
+		return label("cards.st_voided")
 	case skranke.CardSpent:
-		return tr("cards.st_spent", "used up")
+		return label("cards.st_spent")
 	}
 	return string(s)
 }
 
-func (c *CardScreen) redeemAll() {
+func (c *cardScreen) redeemAll() {
 	if card := c.Card(); card != nil {
 		c.redeem(card.Balance)
 	}
 }
 
-func (c *CardScreen) redeemTyped() {
+func (c *cardScreen) redeemTyped() {
 	card := c.Card()
 	if card == nil {
 		return
 	}
 	amt, err := skranke.ParseMoney(c.Amount.Text)
 	if err != nil || amt <= 0 {
-		c.d.sayErr(tr("cards.bad_amount", "Type the amount to use, such as 250 or 99,50."))
-		c.d.focus(c.Amount)
+		c.sh.sayErr(label("cards.bad_amount"))
+		c.sh.focus(c.Amount)
 		return
 	}
 	if amt > card.Balance {
-		c.d.sayErr(tr("cards.too_much", "The card holds only {{.Balance}}.", m{"Balance": card.Balance.String()}))
-		c.d.focus(c.Amount)
+		c.sh.sayErr(label("cards.too_much", m{"Balance": card.Balance.String()}))
+		c.sh.focus(c.Amount)
 		return
 	}
 	c.redeem(amt)
 }
 
-func (c *CardScreen) redeem(amt skranke.Money) {
+func (c *cardScreen) redeem(amt skranke.Money) {
 	card := c.Card()
-	if card == nil || c.d.staff == nil || c.redeeming {
+	if card == nil || c.sh.currentStaff() == nil || c.redeeming {
 		return
 	}
 	if c.unsettled[card.Code] {
-		c.d.sayErr(tr("cards.still_checking", "Still checking whether the card was charged; wait until the desk has asked the shop."))
+		c.sh.sayErr(label("cards.still_checking"))
 		return
 	}
 	if c.lookup.FromCache {
-		c.d.sayErr(tr("cards.offline_refused", "Offline: gift cards cannot be used without the shop. Cached balance {{.Balance}} ({{.Age}} old).",
-			m{"Balance": card.Balance.String(), "Age": fmtAge(c.d.now(), c.lookup.CachedAt)}))
+		c.sh.sayErr(label("cards.offline_refused",
+			m{"Balance": card.Balance.String(), "Age": fmtAge(c.sh.now(), c.lookup.CachedAt)}))
 		return
 	}
-	staff := *c.d.staff
+	staff := *c.sh.currentStaff()
 	code := card.Code
 	seq := c.seq
 	c.redeeming = true // One redemption at a time: a second Enter must not use the card twice.
 	setEnabled(c.Redeem, false)
 	setEnabled(c.RedeemAll, false)
-	c.d.async(func(ctx context.Context) func() {
-		res, err := c.d.desk.Redeem(ctx, code, amt, staff)
+	c.sh.async(func(ctx context.Context) func() {
+		res, err := c.svc.Redeem(ctx, code, amt, staff)
 		var lk desksync.CardLookup
 		var lerr error
 		if err == nil {
@@ -292,7 +301,7 @@ func (c *CardScreen) redeem(amt skranke.Money) {
 			if res.Remainder != nil {
 				next = res.Remainder.Code
 			}
-			lk, lerr = c.d.desk.Card(ctx, next)
+			lk, lerr = c.svc.Card(ctx, next)
 		}
 		return func() {
 			c.redeeming = false
@@ -302,18 +311,18 @@ func (c *CardScreen) redeem(amt skranke.Money) {
 				case skranke.KindOf(err) == skranke.Unknown:
 					// The shop may have taken it before the line went down:
 					// no blind second try; the sync settles it.
-					c.d.sayErr(tr("cards.checking", "The shop did not answer; checking whether the card was charged…"))
+					c.sh.sayErr(label("cards.checking"))
 					c.awaitOutcome(res.Redemption.ID, code, amt, staff)
 					if seq == c.seq {
 						c.Lookup(code)
 					}
 				case skranke.KindOf(err) == skranke.Unavailable:
-					c.d.sayErr(tr("cards.no_answer", "The shop did not answer, so the card was not used here. Check the balance shown before you try again."))
+					c.sh.sayErr(label("cards.no_answer"))
 					if seq == c.seq {
 						c.Lookup(code)
 					}
 				default:
-					c.d.sayErr(tr("cards.failed", "Not used: {{.Err}}", m{"Err": errText(err)}))
+					c.sh.sayErr(label("cards.failed", m{"Err": errText(err)}))
 				}
 				c.updateActions()
 				return
@@ -327,36 +336,36 @@ func (c *CardScreen) redeem(amt skranke.Money) {
 				c.clear()
 			}
 			c.redeemed(res, staff)
-			c.d.focus(c.Entry)
+			c.sh.focus(c.Entry)
 		}
 	})
 }
 
 // redeemed tells staff what a redemption did and prints the void slip and,
 // on partial use, the new card.
-func (c *CardScreen) redeemed(res desksync.RedeemResult, staff skranke.Staff) {
+func (c *cardScreen) redeemed(res desksync.RedeemResult, staff skranke.Staff) {
 	amt := res.Redemption.Amount
 	if res.Remainder != nil {
-		c.d.sayOK(tr("cards.partial_done", "Used {{.Amount}}. The old card is void; hand over the new card for {{.Rest}} that is printing.",
+		c.sh.sayOK(label("cards.partial_done",
 			m{"Amount": amt.String(), "Rest": res.Remainder.Balance.String()}))
-		c.d.print(tr("print.void_and_card", "void slip and the new gift card"),
-			c.d.voidSlip(res.Card, res.Remainder, res.Redemption, staff), c.d.giftCardDoc(*res.Remainder, false))
+		c.paper.print(label("print.void_and_card"),
+			c.paper.letterhead().voidSlip(res.Card, res.Remainder, res.Redemption, staff), c.paper.letterhead().giftCard(*res.Remainder, false))
 	} else {
-		c.d.sayOK(tr("cards.whole_done", "Used {{.Amount}}. The card is used up; keep it.", m{"Amount": amt.String()}))
-		c.d.print(tr("print.void", "void slip"), c.d.voidSlip(res.Card, nil, res.Redemption, staff))
+		c.sh.sayOK(label("cards.whole_done", m{"Amount": amt.String()}))
+		c.paper.print(label("print.void"), c.paper.letterhead().voidSlip(res.Card, nil, res.Redemption, staff))
 	}
 }
 
 // awaitOutcome waits for the sync to find out whether the shop took a
 // redemption whose answer was lost, and then says so (and prints what a
 // redemption prints). Until then the card cannot be used again here.
-func (c *CardScreen) awaitOutcome(id, code string, amt skranke.Money, staff skranke.Staff) {
+func (c *cardScreen) awaitOutcome(id, code string, amt skranke.Money, staff skranke.Staff) {
 	if c.unsettled == nil {
 		c.unsettled = map[string]bool{}
 	}
 	c.unsettled[code] = true
-	c.d.await(func(ctx context.Context) func() {
-		o, err := c.d.desk.Outcome(ctx, id)
+	c.sh.await(func(ctx context.Context) func() {
+		o, err := c.svc.Outcome(ctx, id)
 		if err != nil || !o.Settled {
 			if err != nil {
 				slog.Warn("redemption outcome", "id", id, "err", err)
@@ -369,10 +378,10 @@ func (c *CardScreen) awaitOutcome(id, code string, amt skranke.Money, staff skra
 			if o.Done && o.Redemption != nil {
 				slog.Info("lost redemption was taken by the shop", "code", code, "id", id)
 				c.redeemed(*o.Redemption, staff)
-				c.d.Message.SetText(tr("cards.settled_charged", "Settled: the shop did charge {{.Code}}.", m{"Code": grouped}) + " " + c.d.Message.Text)
+				c.sh.sayFirst(label("cards.settled_charged", m{"Code": grouped}))
 			} else {
 				slog.Info("lost redemption never reached the shop", "code", code, "id", id)
-				c.d.sayErr(tr("cards.settled_not_charged", "Settled: the card {{.Code}} was not charged ({{.Amount}}); it can be used again.", m{"Code": grouped, "Amount": amt.String()}))
+				c.sh.sayErr(label("cards.settled_not_charged", m{"Code": grouped, "Amount": amt.String()}))
 			}
 			if c.Card() != nil && (c.Card().Code == code || c.Card().ParentCode == code) {
 				c.Lookup(code)
@@ -382,10 +391,28 @@ func (c *CardScreen) awaitOutcome(id, code string, amt skranke.Money, staff skra
 	})
 }
 
-func (c *CardScreen) reprint() {
+func (c *cardScreen) reprint() {
 	card := c.Card()
 	if card == nil {
 		return
 	}
-	c.d.print(tr("print.card", "gift card"), c.d.giftCardDoc(*card, true))
+	c.paper.print(label("print.card"), c.paper.letterhead().giftCard(*card, true))
 }
+
+func (c *cardScreen) content() fyne.CanvasObject { return c.obj }
+
+func (c *cardScreen) load() {}
+
+func (c *cardScreen) runeTarget() fyne.Focusable { return c.Entry }
+
+func (c *cardScreen) actionKeys() map[fyne.KeyName]*button {
+	return map[fyne.KeyName]*button{fyne.KeyF6: c.RedeemAll, fyne.KeyF8: c.Reprint}
+}
+
+// escape forgets the card shown and goes back to scanning.
+func (c *cardScreen) escape() bool {
+	c.clear()
+	return true
+}
+
+func (c *cardScreen) lock() { c.clear() }

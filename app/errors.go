@@ -14,25 +14,25 @@ func errText(err error) string {
 	}
 	switch skranke.KindOf(err) {
 	case skranke.Unavailable:
-		return tr("err.unavailable", "The shop cannot be reached (offline).")
+		return label("err.unavailable")
 	case skranke.Unauthorized:
-		return tr("err.unauthorized", "The shop did not accept the desk token or PIN. Check Settings.")
+		return label("err.unauthorized")
 	case skranke.Forbidden:
-		return tr("err.forbidden", "Your role does not allow this.")
+		return label("err.forbidden")
 	case skranke.NotFound:
-		return tr("err.not_found", "Not found.")
+		return label("err.not_found")
 	case skranke.NotPayable:
-		return tr("err.not_payable", "The purchase is not paid, so it cannot be delivered.")
+		return label("err.not_payable")
 	case skranke.Conflict:
-		return tr("err.conflict", "The shop refused: {{.Msg}}", m{"Msg": innermost(err)})
+		return label("err.conflict", m{"Msg": innermost(err)})
 	case skranke.Invalid:
-		return tr("err.invalid", "Invalid: {{.Msg}}", m{"Msg": innermost(err)})
+		return label("err.invalid", m{"Msg": innermost(err)})
 	case skranke.Internal:
-		return tr("err.internal", "Something failed in the shop or on this desk: {{.Msg}}", m{"Msg": innermost(err)})
+		return label("err.internal", m{"Msg": innermost(err)})
 	case skranke.Unknown:
-		return tr("err.unknown", "The shop did not answer, so it is not known yet whether this was done. The desk is finding out; do not try again before it says.")
+		return label("err.unknown")
 	}
-	return tr("err.other", "Something went wrong: {{.Msg}}", m{"Msg": innermost(err)})
+	return label("err.other", m{"Msg": innermost(err)})
 }
 
 // innermost returns the message of the innermost wrapped error, which is the

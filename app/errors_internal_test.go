@@ -13,7 +13,7 @@ import (
 // language, never as the Go function that failed.
 func TestErrTextCoversEveryKind(t *testing.T) {
 	for _, lang := range []string{"en", "nb"} {
-		SetLanguage(lang)
+		setLanguage(lang)
 		seen := map[string]skranke.Kind{}
 		for k := skranke.Other; k <= skranke.Unknown; k++ {
 			err := fmt.Errorf("wrapped: %w", skranke.E("sync.Desk.Deliver", k, "the detail"))
@@ -31,5 +31,5 @@ func TestErrTextCoversEveryKind(t *testing.T) {
 			t.Errorf("%s: a wrong layout reads %q", lang, got)
 		}
 	}
-	SetLanguage("en")
+	setLanguage("en")
 }

@@ -1,4 +1,4 @@
-package app_test
+package app
 
 import (
 	"context"
@@ -15,9 +15,10 @@ import (
 	"fyne.io/fyne/v2/test"
 	"github.com/stretchr/testify/require"
 
-	"github.com/skranke/skranke/app"
+	"github.com/skranke/skranke/app/config"
 	"github.com/skranke/skranke/cmd/shopd/shop"
 	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
+	"github.com/skranke/skranke/printer"
 	"github.com/skranke/skranke/scanner"
 	desksync "github.com/skranke/skranke/sync"
 )
@@ -28,7 +29,7 @@ type fixture struct {
 	t         testing.TB
 	shop      *shoptest.Server
 	desk      *desksync.Desk
-	d         *app.Desk
+	d         *Desk
 	printPath string
 	dataDir   string
 	// configPath is where Settings saves.
@@ -44,7 +45,7 @@ type fixture struct {
 	blockFeed atomic.Bool
 }
 
-type option func(*app.Config)
+type option func(*config.Config)
 
 // mustOpen starts a seeded shop and builds the desk UI against it.
 func mustOpen(t testing.TB, opts ...option) *fixture {
@@ -82,7 +83,7 @@ func mustOpenWith(t testing.TB, sources []scanner.Source, opts ...option) *fixtu
 	}))
 	f.printPath = filepath.Join(t.TempDir(), "printer.bin")
 	f.configPath = filepath.Join(t.TempDir(), "config.json")
-	cfg := app.DefaultConfig()
+	cfg := config.Default()
 	cfg.ShopURL, cfg.DeskToken, cfg.DataDir = f.shop.URL, f.shop.DeskToken, f.dataDir
 	cfg.Language = "en"
 	cfg.PrinterProfile = "generic-80"
@@ -98,15 +99,15 @@ func mustOpenWith(t testing.TB, sources []scanner.Source, opts ...option) *fixtu
 	done := make(chan struct{})
 	go func() { defer close(done); desk.Run(ctx) }()
 
-	p, err := app.OpenPrinter(cfg)
+	p, err := cfg.OpenPrinter()
 	require.NoError(t, err)
 	a := test.NewApp()
-	f.d = app.New(a, app.Services{
+	f.d = New(a, Services{
 		Desk:     desk,
 		Printer:  p,
-		Pipeline: scanner.NewPipeline(scanner.Options{DedupWindow: -1}),
+		pipeline: scanner.NewPipeline(scanner.Options{DedupWindow: -1}),
 		Sources:  sources,
-		OpenSources: func(ctx context.Context, cfg app.Config) []scanner.Source {
+		OpenSources: func(ctx context.Context, cfg config.Config) []scanner.Source {
 			if cfg.ScannerSource != "serial" {
 				return nil
 			}
@@ -119,7 +120,7 @@ func mustOpenWith(t testing.TB, sources []scanner.Source, opts ...option) *fixtu
 		},
 		Config:   cfg,
 		SavePath: f.configPath,
-		ManualUI: true,
+		manualUI: true,
 	})
 	f.d.Start()
 	t.Cleanup(func() {
@@ -138,8 +139,8 @@ func (f *fixture) idle() {
 	f.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		ran := f.d.RunPending()
-		if ran == 0 && !f.d.Busy() {
+		ran := f.d.runPending()
+		if ran == 0 && !f.d.isBusy() {
 			return
 		}
 		if time.Now().After(deadline) {
@@ -155,27 +156,27 @@ func (f *fixture) idle() {
 func (f *fixture) login(id, pin string) {
 	f.t.Helper()
 	f.idle()
-	require.NotEmpty(f.t, f.d.Login.StaffButtons, "staff list not loaded: %s", f.d.Login.Error.Text)
-	require.Contains(f.t, f.d.Login.StaffButtons, id)
-	test.Tap(f.d.Login.StaffButtons[id])
-	test.Type(f.d.Login.PIN, pin)
-	f.d.Login.PIN.Submit()
+	require.NotEmpty(f.t, f.d.login.StaffButtons, "staff list not loaded: %s", f.d.login.Error.Text)
+	require.Contains(f.t, f.d.login.StaffButtons, id)
+	test.Tap(f.d.login.StaffButtons[id])
+	test.Type(f.d.login.PIN, pin)
+	f.d.login.PIN.Submit()
 	f.idle()
-	require.NotNil(f.t, f.d.Staff(), "login failed: %s", f.d.Login.Error.Text)
-	require.Equal(f.t, id, f.d.Staff().ID)
+	require.NotNil(f.t, f.d.currentStaff(), "login failed: %s", f.d.login.Error.Text)
+	require.Equal(f.t, id, f.d.currentStaff().ID)
 }
 
 // scan types a code into the focused scan field at scanner speed and presses Enter.
 func (f *fixture) scan(code string) {
 	f.t.Helper()
-	c := f.d.Window.Canvas()
+	c := f.d.window.Canvas()
 	if c.Focused() == nil {
 		// As after a click on nothing: keys go to the window, which hands them to the scan field.
 		test.TypeOnCanvas(c, code)
 	} else {
 		test.Type(c.Focused(), code)
 	}
-	focused, ok := c.Focused().(*app.ScanEntry)
+	focused, ok := c.Focused().(*scanEntry)
 	require.True(f.t, ok, "the scan field does not have the focus (focused: %T)", c.Focused())
 	require.Equal(f.t, code, focused.Text)
 	focused.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
@@ -185,7 +186,7 @@ func (f *fixture) scan(code string) {
 // key presses a key in the focused widget, as the keyboard does.
 func (f *fixture) key(name fyne.KeyName) {
 	f.t.Helper()
-	c := f.d.Window.Canvas()
+	c := f.d.window.Canvas()
 	if foc := c.Focused(); foc != nil {
 		foc.TypedKey(&fyne.KeyEvent{Name: name})
 	} else {
@@ -209,7 +210,7 @@ func (f *fixture) eventually(cond func() bool, msg string, args ...any) {
 	f.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		f.d.RunPending()
+		f.d.runPending()
 		if cond() {
 			return
 		}
@@ -218,4 +219,62 @@ func (f *fixture) eventually(cond func() bool, msg string, args ...any) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// rasterInk counts the set bits of the GS v 0 raster images in ESC/POS data.
+func rasterInk(data []byte) (images, ink int) {
+	for i := 0; i+8 <= len(data); i++ {
+		if data[i] != 0x1d || data[i+1] != 'v' || data[i+2] != '0' {
+			continue
+		}
+		xb := int(data[i+4]) | int(data[i+5])<<8
+		rows := int(data[i+6]) | int(data[i+7])<<8
+		end := min(i+8+xb*rows, len(data))
+		images++
+		for _, b := range data[i+8 : end] {
+			for ; b != 0; b &= b - 1 {
+				ink++
+			}
+		}
+		i = end - 1
+	}
+	return images, ink
+}
+
+func sign(p *signaturePad) {
+	// A few strokes across the pad, as a finger would draw them.
+	for s := 0; s < 3; s++ {
+		y := float32(40 + 30*s)
+		for x := float32(20); x < 400; x += 20 {
+			p.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: fyne.NewPos(x, y+float32(int(x)%40))}, Dragged: fyne.NewDelta(20, 0)})
+		}
+		p.DragEnd()
+	}
+}
+
+func mustProfile(t *testing.T) printer.Profile {
+	p, ok := printer.ProfileByID("generic-80")
+	require.True(t, ok)
+	return p
+}
+
+// printedText is what the customer reads on everything the test printer got.
+func printedText(t *testing.T, data []byte) string {
+	t.Helper()
+	prof, ok := printer.ProfileByID("generic-80")
+	require.True(t, ok)
+	text, err := printer.Text(data, prof)
+	require.NoError(t, err)
+	return text
+}
+
+// barcodes lists the data of the barcodes in printed text.
+func barcodes(text string) []string {
+	var out []string
+	for _, part := range strings.Split(text, "[barcode ")[1:] {
+		if i := strings.IndexByte(part, ']'); i > 0 {
+			out = append(out, part[:i])
+		}
+	}
+	return out
 }

@@ -11,21 +11,21 @@ import (
 	"github.com/skranke/skranke/assets"
 )
 
-// tr translates key through fyne's lang package; fallback is the English
-// text, used when no translation matches the language. data, if given, fills
-// the template ({{.Code}}).
-func tr(key, fallback string, data ...any) string {
-	return lang.X(key, fallback, data...)
+// label returns the text of key in the staff's language, through fyne's
+// lang package; its English text in labels.go is the fallback, used when no
+// translation has the key. data, if given, fills the template ({{.Code}}).
+func label(key string, data ...any) string {
+	return lang.X(key, english[key], data...)
 }
 
-// m builds template data for tr.
+// m builds template data for label.
 type m = map[string]any
 
-// SetLanguage loads Skranke's translations and makes code ("nb", "en", or
+// setLanguage loads Skranke's translations and makes code ("nb", "en", or
 // empty for the system's language) the language of every string. fyne's lang
 // picks the translation closest to the system locale and has no setter, so a
 // chosen language is registered under the tags the system could match too.
-func SetLanguage(code string) string {
+func setLanguage(code string) string {
 	sys := langSystem()
 	files := map[string][]byte{}
 	for _, l := range []string{"en", "nb"} {
@@ -97,19 +97,19 @@ func parseDate(s string) (time.Time, error) {
 // fmtAge says how old something is, for cached data: "2 min", "3 h 5 min".
 func fmtAge(now, t time.Time) string {
 	if t.IsZero() {
-		return tr("age.unknown", "unknown age")
+		return label("age.unknown")
 	}
 	d := now.Sub(t)
 	if d < time.Minute {
-		return tr("age.now", "less than a minute")
+		return label("age.now")
 	}
 	if d < time.Hour {
-		return tr("age.minutes", "{{.N}} min", m{"N": int(d.Minutes())})
+		return label("age.minutes", m{"N": int(d.Minutes())})
 	}
 	if d < 48*time.Hour {
-		return tr("age.hours", "{{.H}} h {{.M}} min", m{"H": int(d.Hours()), "M": int(d.Minutes()) % 60})
+		return label("age.hours", m{"H": int(d.Hours()), "M": int(d.Minutes()) % 60})
 	}
-	return tr("age.days", "{{.N}} days", m{"N": int(d.Hours() / 24)})
+	return label("age.days", m{"N": int(d.Hours() / 24)})
 }
 
 // langSystem returns the system's language code, such as "nb" or "en".

@@ -1,4 +1,4 @@
-package app_test
+package app
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/skranke/skranke/app"
+	"github.com/skranke/skranke/app/config"
 )
 
 // The smallest desk screen Skranke supports, and what the desktop takes
@@ -44,14 +44,14 @@ type layoutCase struct {
 	name  string
 	drive func(t *testing.T, f *fixture)
 	// buttons are the state's action buttons.
-	buttons func(d *app.Desk) map[string]fyne.CanvasObject
+	buttons func(d *Desk) map[string]fyne.CanvasObject
 	// check asserts more of the laid-out state, if set.
 	check func(t *testing.T, f *fixture)
 }
 
 func (f *fixture) submit(label string) {
 	f.t.Helper()
-	f.d.Submit(f.shop.Code(label), "serial:/dev/ttyUSB0")
+	f.d.submit(f.shop.Code(label), "serial:/dev/ttyUSB0")
 	f.idle()
 }
 
@@ -59,8 +59,8 @@ var layoutCases = []layoutCase{
 	{
 		name:  "login",
 		drive: func(t *testing.T, f *fixture) {},
-		buttons: func(d *app.Desk) map[string]fyne.CanvasObject {
-			return map[string]fyne.CanvasObject{"log in": d.Login.Submit, "PIN": d.Login.PIN}
+		buttons: func(d *Desk) map[string]fyne.CanvasObject {
+			return map[string]fyne.CanvasObject{"log in": d.login.Submit, "PIN": d.login.PIN}
 		},
 	},
 	{
@@ -69,16 +69,16 @@ var layoutCases = []layoutCase{
 			f.submit("many-lines")
 			f.cutOff.Store(true)
 			f.submit("many-lines")
-			require.NotEmpty(t, f.d.Scan.Cache.Text, "the purchase comes from the cache")
+			require.NotEmpty(t, f.d.scan.Cache.Text, "the purchase comes from the cache")
 		},
 		buttons: scanButtons,
 	},
 	{
 		name: "scan not a valid code",
 		drive: func(t *testing.T, f *fixture) {
-			f.d.Submit("WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW", "serial:/dev/ttyUSB0")
+			f.d.submit("WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW", "serial:/dev/ttyUSB0")
 			f.idle()
-			require.Equal(t, app.StateUnknown, f.d.Scan.StateNow())
+			require.Equal(t, stateUnknown, f.d.scan.StateNow())
 		},
 		buttons: scanButtons,
 	},
@@ -86,16 +86,16 @@ var layoutCases = []layoutCase{
 		name: "scan many lines",
 		drive: func(t *testing.T, f *fixture) {
 			f.submit("many-lines")
-			require.Equal(t, app.StateDeliverable, f.d.Scan.StateNow())
-			require.GreaterOrEqual(t, len(f.d.Scan.Purchase().Lines), 5)
+			require.Equal(t, stateDeliverable, f.d.scan.StateNow())
+			require.GreaterOrEqual(t, len(f.d.scan.Purchase().Lines), 5)
 		},
 		buttons: scanButtons,
 		check: func(t *testing.T, f *fixture) {
 			// The lines are there, in a scroll: the last line can be
 			// scrolled to.
-			require.NotEmpty(t, f.d.Scan.Lines.Objects)
-			last := f.d.Scan.Lines.Objects[len(f.d.Scan.Lines.Objects)-1]
-			assert.True(t, inScroll(f.d.Window.Content(), last), "the lines scroll")
+			require.NotEmpty(t, f.d.scan.Lines.Objects)
+			last := f.d.scan.Lines.Objects[len(f.d.scan.Lines.Objects)-1]
+			assert.True(t, inScroll(f.d.window.Content(), last), "the lines scroll")
 		},
 	},
 	{
@@ -103,8 +103,8 @@ var layoutCases = []layoutCase{
 		drive: func(t *testing.T, f *fixture) {
 			f.submit("partly-delivered")
 			f.key(fyne.KeyF6)
-			require.NotEmpty(t, f.d.Scan.Qty, "F6 opens the quantity fields")
-			require.False(t, f.d.Scan.DeliverChosen.Disabled())
+			require.NotEmpty(t, f.d.scan.Qty, "F6 opens the quantity fields")
+			require.False(t, f.d.scan.DeliverChosen.Disabled())
 		},
 		buttons: scanButtons,
 	},
@@ -113,15 +113,15 @@ var layoutCases = []layoutCase{
 		drive: func(t *testing.T, f *fixture) {
 			f.submit("paid-physical")
 			f.key(fyne.KeyReturn)
-			require.True(t, f.d.Scan.SignatureOpen())
+			require.True(t, f.d.scan.SignatureOpen())
 		},
-		buttons: func(d *app.Desk) map[string]fyne.CanvasObject {
-			s := d.Scan
+		buttons: func(d *Desk) map[string]fyne.CanvasObject {
+			s := d.scan
 			return map[string]fyne.CanvasObject{"accept": s.SignAccept, "clear": s.SignClear, "cancel": s.SignCancel, "pad": s.Pad}
 		},
 		check: func(t *testing.T, f *fixture) {
-			assert.GreaterOrEqual(t, f.d.Scan.Pad.Size().Height, float32(minPad), "the pad is large enough to sign on")
-			assert.Contains(t, f.d.Scan.SignMessage.Text, "×", "the panel says what is signed for")
+			assert.GreaterOrEqual(t, f.d.scan.Pad.Size().Height, float32(minPad), "the pad is large enough to sign on")
+			assert.Contains(t, f.d.scan.SignMessage.Text, "×", "the panel says what is signed for")
 		},
 	},
 	{
@@ -129,10 +129,10 @@ var layoutCases = []layoutCase{
 		drive: func(t *testing.T, f *fixture) {
 			f.submit("many-lines")
 			f.key(fyne.KeyF7)
-			require.True(t, f.d.Scan.CreditOpen())
+			require.True(t, f.d.scan.CreditOpen())
 		},
-		buttons: func(d *app.Desk) map[string]fyne.CanvasObject {
-			s := d.Scan
+		buttons: func(d *Desk) map[string]fyne.CanvasObject {
+			s := d.scan
 			return map[string]fyne.CanvasObject{"credit": s.CreditConfirm, "cancel": s.CreditCancel, "amount": s.CreditAmount, "reason": s.CreditReason}
 		},
 	},
@@ -140,17 +140,17 @@ var layoutCases = []layoutCase{
 		name: "gift card chain",
 		drive: func(t *testing.T, f *fixture) {
 			f.submit("card-chain")
-			require.Equal(t, app.ScreenCards, f.d.CurrentScreen())
-			require.NotNil(t, f.d.Cards.Card())
-			require.Greater(t, len(f.d.Cards.Chain.Objects), 4, "the chain and its redemptions are listed")
+			require.Equal(t, idCards, f.d.currentScreen())
+			require.NotNil(t, f.d.cards.Card())
+			require.Greater(t, len(f.d.cards.Chain.Objects), 4, "the chain and its redemptions are listed")
 		},
-		buttons: func(d *app.Desk) map[string]fyne.CanvasObject {
-			c := d.Cards
+		buttons: func(d *Desk) map[string]fyne.CanvasObject {
+			c := d.cards
 			return map[string]fyne.CanvasObject{"use all": c.RedeemAll, "use amount": c.Redeem, "reprint": c.Reprint, "amount": c.Amount}
 		},
 		check: func(t *testing.T, f *fixture) {
-			c := f.d.Cards
-			assert.True(t, inScroll(f.d.Window.Content(), c.Chain.Objects[len(c.Chain.Objects)-1]), "the chain scrolls")
+			c := f.d.cards
+			assert.True(t, inScroll(f.d.window.Content(), c.Chain.Objects[len(c.Chain.Objects)-1]), "the chain scrolls")
 		},
 	},
 	{
@@ -159,11 +159,11 @@ var layoutCases = []layoutCase{
 			f.submit("card-chain")
 			f.cutOff.Store(true)
 			f.submit("card-chain")
-			require.NotNil(t, f.d.Cards.Card())
-			require.NotEmpty(t, f.d.Cards.Cache.Text, "the card comes from the cache")
+			require.NotNil(t, f.d.cards.Card())
+			require.NotEmpty(t, f.d.cards.Cache.Text, "the card comes from the cache")
 		},
-		buttons: func(d *app.Desk) map[string]fyne.CanvasObject {
-			c := d.Cards
+		buttons: func(d *Desk) map[string]fyne.CanvasObject {
+			c := d.cards
 			return map[string]fyne.CanvasObject{"use all": c.RedeemAll, "use amount": c.Redeem, "reprint": c.Reprint}
 		},
 	},
@@ -173,41 +173,41 @@ var layoutCases = []layoutCase{
 			for _, label := range []string{"paid-course", "promo", "giftcard-purchase"} {
 				f.submit(label)
 				f.key(fyne.KeyReturn)
-				require.Equal(t, app.StateDelivered, f.d.Scan.StateNow(), label)
+				require.Equal(t, stateDelivered, f.d.scan.StateNow(), label)
 			}
 			for _, label := range []string{"card-1000", "card-2000"} {
 				f.submit(label)
-				test.Tap(f.d.Cards.RedeemAll)
+				test.Tap(f.d.cards.RedeemAll)
 				f.idle()
 			}
 			f.key(fyne.KeyF3)
-			require.Equal(t, app.ScreenReport, f.d.CurrentScreen())
-			require.GreaterOrEqual(t, len(f.d.Report.Shown()), 5)
+			require.Equal(t, idReport, f.d.currentScreen())
+			require.GreaterOrEqual(t, len(f.d.report.Shown()), 5)
 		},
-		buttons: func(d *app.Desk) map[string]fyne.CanvasObject {
-			r := d.Report
+		buttons: func(d *Desk) map[string]fyne.CanvasObject {
+			r := d.report
 			return map[string]fyne.CanvasObject{"export": r.Export, "print": r.Print, "day before": r.Prev, "day after": r.Next, "today": r.Today}
 		},
 	},
 	{
 		name:  "status",
 		drive: func(t *testing.T, f *fixture) { f.key(fyne.KeyF4) },
-		buttons: func(d *app.Desk) map[string]fyne.CanvasObject {
-			s := d.Status
+		buttons: func(d *Desk) map[string]fyne.CanvasObject {
+			s := d.status
 			return map[string]fyne.CanvasObject{"sync now": s.SyncNow, "check printer": s.CheckPrinter, "test print": s.TestPrint}
 		},
 	},
 	{
 		name:  "settings",
 		drive: func(t *testing.T, f *fixture) { f.key(fyne.KeyF5) },
-		buttons: func(d *app.Desk) map[string]fyne.CanvasObject {
-			return map[string]fyne.CanvasObject{"save": d.Settings.Save}
+		buttons: func(d *Desk) map[string]fyne.CanvasObject {
+			return map[string]fyne.CanvasObject{"save": d.settings.Save}
 		},
 	},
 }
 
-func scanButtons(d *app.Desk) map[string]fyne.CanvasObject {
-	s := d.Scan
+func scanButtons(d *Desk) map[string]fyne.CanvasObject {
+	s := d.scan
 	return map[string]fyne.CanvasObject{"deliver all": s.DeliverAll, "choose": s.ChooseQty, "deliver chosen": s.DeliverChosen,
 		"credit": s.CreditButton, "reprint": s.Reprint, "scan field": s.Entry}
 }
@@ -221,7 +221,7 @@ func TestFitsDeskScreen(t *testing.T) {
 	for _, lang := range []string{"en", "nb"} {
 		for _, tc := range layoutCases {
 			t.Run(lang+"/"+tc.name, func(t *testing.T) {
-				f := mustOpen(t, func(c *app.Config) {
+				f := mustOpen(t, func(c *config.Config) {
 					c.Language = lang
 					c.Training = lang == "nb" // The banner takes height too.
 				})
@@ -229,7 +229,7 @@ func TestFitsDeskScreen(t *testing.T) {
 					f.login("ingrid", "9999") // A manager sees every button.
 				}
 				tc.drive(t, f)
-				w := f.d.Window
+				w := f.d.window
 				// Wrapped text measures its height at the width it was last
 				// given, and a resize to the same size lays nothing out: lay
 				// out at 1 px less first, so that the final layout measures
@@ -254,14 +254,14 @@ func TestFitsDeskScreen(t *testing.T) {
 					pos, size := drv.AbsolutePositionForObject(b), b.Size()
 					assert.True(t, pos.X >= 0 && pos.Y >= 0 && pos.X+size.Width <= csize.Width+0.5 && pos.Y+size.Height <= csize.Height+0.5,
 						"%s at %v size %v lies outside the %v window", name, pos, size, csize)
-					if _, isButton := b.(*app.Button); isButton {
+					if _, isButton := b.(*button); isButton {
 						assert.GreaterOrEqual(t, size.Height, float32(minTouch), "%s is too small to touch", name)
 					}
 				}
-				if f.d.Staff() != nil && f.d.CurrentScreen() == app.ScreenScan {
+				if f.d.currentStaff() != nil && f.d.currentScreen() == idScan {
 					// The state and the code read from across the desk.
-					assert.GreaterOrEqual(t, f.d.Scan.State.TextSize, float32(36))
-					assert.GreaterOrEqual(t, f.d.Scan.Code.TextSize, float32(40))
+					assert.GreaterOrEqual(t, f.d.scan.State.TextSize, float32(36))
+					assert.GreaterOrEqual(t, f.d.scan.Code.TextSize, float32(40))
 				}
 				if tc.check != nil {
 					tc.check(t, f)

@@ -14,23 +14,25 @@ import (
 	"github.com/skranke/skranke"
 )
 
-// LoginScreen is where staff choose their name and type their PIN.
-type LoginScreen struct {
+// loginScreen is where staff choose their name and type their PIN.
+type loginScreen struct {
 	// StaffButtons has one button per staff member, by staff ID.
-	StaffButtons map[string]*Button
+	StaffButtons map[string]*button
 	// PIN is the PIN field; Enter logs in.
-	PIN *Entry
+	PIN *entry
 	// Selected shows who is about to log in.
 	Selected *canvas.Text
 	// Submit logs in.
-	Submit *Button
+	Submit *button
 	// Error says why a login failed.
 	Error *widget.Label
 	// Setup opens Settings without a login; shown only while no staff
 	// list could be loaded (a new desk, a wrong address or token).
-	Setup *Button
+	Setup *button
 
-	d        *Desk
+	sh       shell
+	svc      loginService
+	onLogin  func(skranke.Staff) // Called on the UI goroutine after a login.
 	loading  bool
 	loadErr  bool // Error shows a failure to load the staff list.
 	staff    []skranke.Staff
@@ -39,24 +41,32 @@ type LoginScreen struct {
 	obj      fyne.CanvasObject
 }
 
-func newLoginScreen(d *Desk) *LoginScreen {
-	l := &LoginScreen{d: d, StaffButtons: map[string]*Button{}, selected: -1}
+// loginService is what the login screen asks of the desk's sync.
+type loginService interface {
+	Staff(ctx context.Context) ([]skranke.Staff, error)
+	Login(ctx context.Context, staffID, pin string) (skranke.Staff, error)
+}
+
+// newLoginScreen builds the login screen; onLogin is called with whoever
+// logged in, openSetup when staff ask to set up a desk that has no staff list.
+func newLoginScreen(sh shell, svc loginService, onLogin func(skranke.Staff), openSetup func()) *loginScreen {
+	l := &loginScreen{sh: sh, svc: svc, onLogin: onLogin, StaffButtons: map[string]*button{}, selected: -1}
 	title := bigText(36, true)
-	title.Text = tr("login.title", "Who is at the desk?")
+	title.Text = label("login.title")
 	title.Alignment = fyne.TextAlignCenter
 	l.Selected = bigText(28, true)
 	l.Selected.Alignment = fyne.TextAlignCenter
-	l.PIN = newEntry(d, tr("login.pin", "PIN"))
+	l.PIN = newEntry(sh, label("login.pin"))
 	l.PIN.Password = true
 	l.PIN.OnSubmitted = func(string) { l.submit() }
-	l.Submit = newButton(d, tr("login.submit", "Log in (Enter)"), theme.LoginIcon(), l.submit)
+	l.Submit = newButton(sh, label("login.submit"), theme.LoginIcon(), l.submit)
 	l.Submit.Importance = widget.HighImportance
-	l.Setup = newButton(d, tr("login.setup", "Set up this desk…"), theme.SettingsIcon(), d.OpenSetup)
+	l.Setup = newButton(sh, label("login.setup"), theme.SettingsIcon(), openSetup)
 	l.Setup.Hide()
 	l.Error = widget.NewLabel("")
 	l.Error.Wrapping = fyne.TextWrapWord
 	l.grid = container.NewGridWrap(fyne.NewSize(220, 80))
-	help := widget.NewLabel(tr("login.help", "Tap your name or use the arrow keys, type your PIN and press Enter."))
+	help := widget.NewLabel(label("login.help"))
 	help.Wrapping = fyne.TextWrapWord
 	form := container.NewVBox(l.Selected, big(l.PIN, 28), big(l.Submit, 16), l.Error, help, big(container.NewVBox(l.Setup), 16))
 	l.obj = container.NewBorder(container.NewVBox(title, widget.NewSeparator()), nil, nil,
@@ -68,7 +78,7 @@ func newLoginScreen(d *Desk) *LoginScreen {
 }
 
 // move changes the selected staff member by delta, from the arrow keys.
-func (l *LoginScreen) move(delta int) {
+func (l *loginScreen) move(delta int) {
 	if len(l.staff) == 0 {
 		return
 	}
@@ -80,14 +90,14 @@ func (l *LoginScreen) move(delta int) {
 }
 
 // reload fetches the staff list (from the shop or the cache).
-func (l *LoginScreen) reload() {
+func (l *loginScreen) reload() {
 	l.loading = true
-	l.d.async(func(ctx context.Context) func() {
-		staff, err := l.d.desk.Staff(ctx)
+	l.sh.async(func(ctx context.Context) func() {
+		staff, err := l.svc.Staff(ctx)
 		return func() {
 			l.loading = false
 			if err != nil {
-				l.Error.SetText(tr("login.no_staff", "Could not load the staff list: {{.Err}}", m{"Err": errText(err)}))
+				l.Error.SetText(label("login.no_staff", m{"Err": errText(err)}))
 				l.loadErr = true
 				if len(l.staff) == 0 {
 					l.Setup.Show()
@@ -100,7 +110,7 @@ func (l *LoginScreen) reload() {
 	})
 }
 
-func (l *LoginScreen) setStaff(staff []skranke.Staff) {
+func (l *loginScreen) setStaff(staff []skranke.Staff) {
 	sort.SliceStable(staff, func(i, j int) bool { return staff[i].Name < staff[j].Name })
 	prev := ""
 	if l.selected >= 0 && l.selected < len(l.staff) {
@@ -109,14 +119,14 @@ func (l *LoginScreen) setStaff(staff []skranke.Staff) {
 	l.staff = staff
 	l.selected = -1
 	slog.Info("staff list loaded", "staff", len(staff))
-	l.StaffButtons = map[string]*Button{}
+	l.StaffButtons = map[string]*button{}
 	l.grid.RemoveAll()
 	for i, s := range staff {
-		label := s.Name
+		name := s.Name
 		if s.Role == skranke.RoleManager {
-			label += " ★"
+			name += " ★"
 		}
-		b := newButton(l.d, label, theme.AccountIcon(), func() { l.choose(i) })
+		b := newButton(l.sh, name, theme.AccountIcon(), func() { l.choose(i) })
 		l.StaffButtons[s.ID] = b
 		l.grid.Add(b)
 	}
@@ -131,7 +141,7 @@ func (l *LoginScreen) setStaff(staff []skranke.Staff) {
 }
 
 // Choose selects the staff member with the given ID.
-func (l *LoginScreen) Choose(staffID string) {
+func (l *loginScreen) Choose(staffID string) {
 	for i, s := range l.staff {
 		if s.ID == staffID {
 			l.choose(i)
@@ -140,7 +150,7 @@ func (l *LoginScreen) Choose(staffID string) {
 	}
 }
 
-func (l *LoginScreen) choose(i int) {
+func (l *loginScreen) choose(i int) {
 	l.selected = i
 	for id, b := range l.StaffButtons {
 		if id == l.staff[i].ID {
@@ -152,38 +162,62 @@ func (l *LoginScreen) choose(i int) {
 	}
 	l.Selected.Text = l.staff[i].Name
 	l.Selected.Refresh()
-	l.d.focus(l.PIN)
+	l.sh.focus(l.PIN)
 }
 
-func (l *LoginScreen) submit() {
+func (l *loginScreen) submit() {
 	if l.selected < 0 || l.selected >= len(l.staff) {
-		l.Error.SetText(tr("login.choose", "Choose your name first."))
+		l.Error.SetText(label("login.choose"))
 		return
 	}
 	pin := l.PIN.Text
 	if pin == "" {
-		l.Error.SetText(tr("login.type_pin", "Type your PIN."))
+		l.Error.SetText(label("login.type_pin"))
 		return
 	}
 	id := l.staff[l.selected].ID
 	l.Submit.Disable()
-	l.d.async(func(ctx context.Context) func() {
-		s, err := l.d.desk.Login(ctx, id, pin)
+	l.sh.async(func(ctx context.Context) func() {
+		s, err := l.svc.Login(ctx, id, pin)
 		return func() {
 			l.Submit.Enable()
 			l.PIN.SetText("")
 			if err != nil {
 				slog.Info("login refused", "staff", id, "err", err)
 				if skranke.KindOf(err) == skranke.Unauthorized {
-					l.Error.SetText(tr("login.wrong_pin", "Wrong PIN. Try again."))
+					l.Error.SetText(label("login.wrong_pin"))
 				} else {
-					l.Error.SetText(tr("login.failed", "Could not log in: {{.Err}}", m{"Err": errText(err)}))
+					l.Error.SetText(label("login.failed", m{"Err": errText(err)}))
 				}
-				l.d.focus(l.PIN)
+				l.sh.focus(l.PIN)
 				return
 			}
 			l.Error.SetText("")
-			l.d.loggedIn(s)
+			l.onLogin(s)
 		}
 	})
 }
+
+func (l *loginScreen) content() fyne.CanvasObject { return l.obj }
+
+// focusTarget is the PIN field: the staff member is chosen with the arrows.
+func (l *loginScreen) focusTarget() fyne.Focusable { return l.PIN }
+
+// open shows the screen with an empty PIN field.
+func (l *loginScreen) open() {
+	l.obj.Show()
+	l.PIN.SetText("")
+}
+
+// hasStaff reports whether a staff list was loaded.
+func (l *loginScreen) hasStaff() bool { return len(l.staff) > 0 }
+
+// refresh reloads the staff list unless a load is on its way.
+func (l *loginScreen) refresh() {
+	if !l.loading {
+		l.reload()
+	}
+}
+
+// say shows why staff cannot go on, under the PIN field.
+func (l *loginScreen) say(text string) { l.Error.SetText(text) }

@@ -19,10 +19,10 @@ import (
 	"github.com/skranke/skranke/printer"
 )
 
-// PreviewWindow shows printed jobs as the printer put them on paper, at one
+// previewWindow shows printed jobs as the printer put them on paper, at one
 // screen pixel per printer dot, for demos and for checking a layout without
 // walking to the printer. Config.Preview turns it on.
-type PreviewWindow struct {
+type previewWindow struct {
 	Window fyne.Window
 	// Images are the jobs of the last print, top to bottom.
 	Images []*canvas.Image
@@ -37,7 +37,7 @@ type PreviewWindow struct {
 }
 
 // Open reports whether the window is showing.
-func (pw *PreviewWindow) Open() bool { return pw.open }
+func (pw *previewWindow) Open() bool { return pw.open }
 
 // previewJob is one printed job, rendered.
 type previewJob struct {
@@ -92,12 +92,12 @@ func (d *Desk) showPreview(what string, jobs []previewJob) {
 	if len(jobs) == 0 {
 		return
 	}
-	pw := d.Preview
+	pw := d.preview
 	if pw == nil || !pw.open {
-		pw = &PreviewWindow{Window: d.App.NewWindow(tr("preview.title", "Print preview"))}
+		pw = &previewWindow{Window: d.app.NewWindow(label("preview.title"))}
 		pw.list = container.NewVBox()
 		pw.scroll = container.NewScroll(pw.list)
-		pw.Close = widget.NewButtonWithIcon(tr("preview.close", "Close (Esc)"), theme.CancelIcon(), pw.Window.Close)
+		pw.Close = widget.NewButtonWithIcon(label("preview.close"), theme.CancelIcon(), pw.Window.Close)
 		pw.Window.SetContent(container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), pw.Close), nil, nil, pw.scroll))
 		pw.Window.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
 			if ev.Name == fyne.KeyEscape {
@@ -109,9 +109,9 @@ func (d *Desk) showPreview(what string, jobs []previewJob) {
 		pw.Window.Canvas().SetOnTypedRune(d.deskRune)
 		pw.Window.SetOnClosed(func() { pw.open = false })
 		pw.open = true
-		d.Preview = pw
+		d.preview = pw
 	}
-	pw.Window.SetTitle(tr("preview.title_what", "Print preview: {{.What}}", m{"What": what}))
+	pw.Window.SetTitle(label("preview.title_what", m{"What": what}))
 	pw.list.RemoveAll()
 	pw.Images, pw.Files = nil, nil
 	width := float32(0)
@@ -135,6 +135,6 @@ func (d *Desk) showPreview(what string, jobs []previewJob) {
 	pw.Window.Show()
 	// The desk keeps the keyboard, so that the next scan reaches the scan
 	// field; keys that reach the preview anyway are handed on above.
-	d.Window.RequestFocus()
+	d.window.RequestFocus()
 	slog.Info("print preview", "what", what, "jobs", len(jobs), "files", pw.Files)
 }

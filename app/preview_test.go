@@ -1,4 +1,4 @@
-package app_test
+package app
 
 import (
 	"image/png"
@@ -11,20 +11,20 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/skranke/skranke/app"
+	"github.com/skranke/skranke/app/config"
 	"github.com/skranke/skranke/printer"
 )
 
 // With preview on, every job printed shows in a preview window at 1:1 and is
 // written as PNG beside the file printer, numbered.
 func TestPrintPreview(t *testing.T) {
-	f := mustOpen(t, func(c *app.Config) { c.Preview = true })
+	f := mustOpen(t, func(c *config.Config) { c.Preview = true })
 	f.login("kari", "1234")
-	f.d.Show(app.ScreenStatus)
-	test.Tap(f.d.Status.TestPrint)
+	f.d.showScreen(idStatus)
+	test.Tap(f.d.status.TestPrint)
 	f.idle()
-	require.NotEmpty(t, f.printed(), "%s", f.d.Message.Text)
-	pw := f.d.Preview
+	require.NotEmpty(t, f.printed(), "%s", f.d.message.Text)
+	pw := f.d.preview
 	require.NotNil(t, pw, "no preview window")
 	require.True(t, pw.Open())
 	require.Len(t, pw.Images, 1)
@@ -50,49 +50,49 @@ func TestPrintPreview(t *testing.T) {
 	assert.False(t, pw.Open())
 
 	// The next job opens it again, with the next number.
-	test.Tap(f.d.Status.TestPrint)
+	test.Tap(f.d.status.TestPrint)
 	f.idle()
-	require.NotNil(t, f.d.Preview)
-	assert.True(t, f.d.Preview.Open())
+	require.NotNil(t, f.d.preview)
+	assert.True(t, f.d.preview.Open())
 	second := filepath.Join(filepath.Dir(f.printPath), "printer-0002.png")
-	assert.Equal(t, []string{second}, f.d.Preview.Files)
+	assert.Equal(t, []string{second}, f.d.preview.Files)
 	assert.FileExists(t, second)
-	test.Tap(f.d.Preview.Close)
-	assert.False(t, f.d.Preview.Open())
+	test.Tap(f.d.preview.Close)
+	assert.False(t, f.d.preview.Open())
 }
 
 // A scan typed while the preview window has the keyboard reaches the desk's
 // scan field: the preview never swallows the next customer's code.
 func TestScanWhilePreviewHasFocus(t *testing.T) {
-	f := mustOpen(t, func(c *app.Config) { c.Preview = true })
+	f := mustOpen(t, func(c *config.Config) { c.Preview = true })
 	f.login("kari", "1234")
 	first, next := f.shop.Code("paid-course"), f.shop.Code("delivered")
 	f.scan(first)
 	f.key(fyne.KeyReturn) // Deliver all: the note prints and the preview opens.
-	require.NotNil(t, f.d.Preview, "%s", f.d.Message.Text)
-	require.True(t, f.d.Preview.Open())
+	require.NotNil(t, f.d.preview, "%s", f.d.message.Text)
+	require.True(t, f.d.preview.Open())
 
-	pc := f.d.Preview.Window.Canvas()
+	pc := f.d.preview.Window.Canvas()
 	for _, r := range next {
 		pc.OnTypedRune()(r)
 	}
 	pc.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	f.idle()
-	p := f.d.Scan.Purchase()
-	require.NotNil(t, p, "the scan typed into the preview was lost: %s", f.d.Message.Text)
+	p := f.d.scan.Purchase()
+	require.NotNil(t, p, "the scan typed into the preview was lost: %s", f.d.message.Text)
 	assert.Equal(t, next, p.Code)
-	assert.True(t, f.d.Preview.Open(), "typing does not close the preview")
+	assert.True(t, f.d.preview.Open(), "typing does not close the preview")
 }
 
 // Without preview, printing writes no PNG and opens no window.
 func TestNoPreviewByDefault(t *testing.T) {
 	f := mustOpen(t)
 	f.login("kari", "1234")
-	f.d.Show(app.ScreenStatus)
-	test.Tap(f.d.Status.TestPrint)
+	f.d.showScreen(idStatus)
+	test.Tap(f.d.status.TestPrint)
 	f.idle()
 	require.NotEmpty(t, f.printed())
-	assert.Nil(t, f.d.Preview)
+	assert.Nil(t, f.d.preview)
 	pngs, err := filepath.Glob(filepath.Join(filepath.Dir(f.printPath), "*.png"))
 	require.NoError(t, err)
 	assert.Empty(t, pngs)

@@ -2,11 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/csv"
-	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -22,11 +17,11 @@ import (
 	desksync "github.com/skranke/skranke/sync"
 )
 
-// ReportScreen is the manager's daily report: the day's deliveries,
+// reportScreen is the manager's daily report: the day's deliveries,
 // redemptions and credits from the cache, so it works offline.
-type ReportScreen struct {
+type reportScreen struct {
 	// Date is the day shown, dd.mm.yyyy; Enter loads it.
-	Date *Entry
+	Date *entry
 	// Staff and Product filter the rows; the first option means all.
 	Staff   *widget.Select
 	Product *widget.Select
@@ -35,37 +30,47 @@ type ReportScreen struct {
 	// Totals sums the rows.
 	Totals *widget.Label
 	// Chart shows activities by hour.
-	Chart *HourChart
+	Chart *hourChart
 
-	Prev, Next, Today *Button
-	Export            *Button // Writes a CSV file.
-	Print             *Button // Prints the report on the receipt printer.
+	Prev, Next, Today *button
+	Export            *button // Writes a CSV file.
+	Print             *button // Prints the report on the receipt printer.
 
-	d     *Desk
-	day   time.Time
-	all   []desksync.Activity
-	shown []desksync.Activity
-	obj   fyne.CanvasObject
+	sh        shell
+	svc       reportService
+	paper     printing
+	lang      string // The UI's language, which decides the CSV's form.
+	exportDir string // Where Export writes; empty means the temporary directory.
+	day       time.Time
+	all       []desksync.Activity
+	shown     []desksync.Activity
+	obj       fyne.CanvasObject
 }
 
-func newReportScreen(d *Desk) *ReportScreen {
-	r := &ReportScreen{d: d}
-	r.Date = newEntry(d, tr("report.date_hint", "dd.mm.yyyy"))
+// reportService is what the daily report asks of the desk's sync.
+type reportService interface {
+	Activities(ctx context.Context, from, to time.Time) ([]desksync.Activity, error)
+	signatureService
+}
+
+func newReportScreen(sh shell, svc reportService, paper printing, lang, exportDir string) *reportScreen {
+	r := &reportScreen{sh: sh, svc: svc, paper: paper, lang: lang, exportDir: exportDir}
+	r.Date = newEntry(sh, label("report.date_hint"))
 	r.Date.OnSubmitted = func(string) { r.load() }
 	r.Staff = widget.NewSelect(nil, func(string) { r.filter() })
 	r.Product = widget.NewSelect(nil, func(string) { r.filter() })
 	r.Rows = container.NewVBox()
 	r.Totals = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	r.Totals.Wrapping = fyne.TextWrapWord
-	r.Chart = NewHourChart()
-	r.Prev = newButton(d, tr("report.prev", "◀ Day before"), nil, func() { r.shift(-1) })
-	r.Next = newButton(d, tr("report.next", "Day after ▶"), nil, func() { r.shift(1) })
-	r.Today = newButton(d, tr("report.today", "Today"), nil, func() { r.setDay(d.now()); r.load() })
-	r.Export = newButton(d, tr("report.export", "Export CSV (F6)"), theme.DownloadIcon(), r.exportFile)
-	r.Print = newButton(d, tr("report.print", "Print report (F8)"), theme.DocumentPrintIcon(), r.print)
+	r.Chart = newHourChart()
+	r.Prev = newButton(sh, label("report.prev"), nil, func() { r.shift(-1) })
+	r.Next = newButton(sh, label("report.next"), nil, func() { r.shift(1) })
+	r.Today = newButton(sh, label("report.today"), nil, func() { r.setDay(sh.now()); r.load() })
+	r.Export = newButton(sh, label("report.export"), theme.DownloadIcon(), r.exportFile)
+	r.Print = newButton(sh, label("report.print"), theme.DocumentPrintIcon(), r.print)
 	r.Date.onArrow = func(delta int) { r.shift(-delta) }
 	title := bigText(28, true)
-	title.Text = tr("report.title", "Daily deliveries")
+	title.Text = label("report.title")
 	filters := container.NewVBox(big(container.NewGridWithColumns(4, r.Prev, r.Date, r.Next, r.Today), 16),
 		container.NewGridWithColumns(2, r.Staff, r.Product))
 	top := container.NewVBox(title, filters, r.Totals, r.Chart)
@@ -73,38 +78,38 @@ func newReportScreen(d *Desk) *ReportScreen {
 	// buttons stay put.
 	r.obj = container.NewBorder(top, big(container.NewGridWithColumns(2, r.Export, r.Print), 16), nil, nil,
 		minHeight(container.NewVScroll(r.Rows), linesMinHeight))
-	r.setDay(d.now())
+	r.setDay(sh.now())
 	return r
 }
 
-func (r *ReportScreen) setDay(t time.Time) {
+func (r *reportScreen) setDay(t time.Time) {
 	t = t.Local()
 	r.day = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.Local)
 	r.Date.SetText(fmtDate(r.day))
 }
 
-func (r *ReportScreen) shift(days int) {
+func (r *reportScreen) shift(days int) {
 	r.setDay(r.day.AddDate(0, 0, days))
 	r.load()
 }
 
 // Shown returns the activities shown after filtering.
-func (r *ReportScreen) Shown() []desksync.Activity { return r.shown }
+func (r *reportScreen) Shown() []desksync.Activity { return r.shown }
 
 // load reads the day's activities from the cache.
-func (r *ReportScreen) load() {
+func (r *reportScreen) load() {
 	day, err := parseDate(r.Date.Text)
 	if err != nil {
-		r.d.sayErr(tr("report.bad_date", "Type the date as dd.mm.yyyy."))
+		r.sh.sayErr(label("report.bad_date"))
 		return
 	}
 	r.day = day
 	from, to := day, day.AddDate(0, 0, 1)
-	r.d.async(func(ctx context.Context) func() {
-		acts, err := r.d.desk.Activities(ctx, from, to)
+	r.sh.async(func(ctx context.Context) func() {
+		acts, err := r.svc.Activities(ctx, from, to)
 		return func() {
 			if err != nil {
-				r.d.sayErr(tr("report.failed", "Could not read the day's activities: {{.Err}}", m{"Err": errText(err)}))
+				r.sh.sayErr(label("report.failed", m{"Err": errText(err)}))
 				return
 			}
 			sort.SliceStable(acts, func(i, j int) bool { return acts[i].At.Before(acts[j].At) })
@@ -115,8 +120,8 @@ func (r *ReportScreen) load() {
 	})
 }
 
-func (r *ReportScreen) fillFilters() {
-	allStaff, allProducts := tr("report.all_staff", "All staff"), tr("report.all_products", "All products")
+func (r *reportScreen) fillFilters() {
+	allStaff, allProducts := label("report.all_staff"), label("report.all_products")
 	staff, products := []string{allStaff}, []string{allProducts}
 	for _, a := range r.all {
 		name := staffLabel(a)
@@ -173,7 +178,7 @@ func staffLabel(a desksync.Activity) string {
 
 // filter applies the staff and product filters and redraws the rows,
 // totals and chart.
-func (r *ReportScreen) filter() {
+func (r *reportScreen) filter() {
 	r.shown = nil
 	for _, a := range r.all {
 		if i := r.Staff.SelectedIndex(); i > 0 && staffLabel(a) != r.Staff.Selected {
@@ -188,9 +193,9 @@ func (r *ReportScreen) filter() {
 	var hours [24]int
 	for _, a := range r.shown {
 		hours[a.At.Local().Hour()]++
-		badge := tr("report.synced", "synced")
+		badge := label("report.synced")
 		if !a.Synced {
-			badge = tr("report.unsynced", "waiting to sync")
+			badge = label("report.unsynced")
 		}
 		parts := []string{fmtTime(a.At), activityName(a.Kind), staffLabel(a), skranke.GroupCode(a.Code), a.Buyer, strings.Join(a.Products, ", ")}
 		if a.Amount != 0 {
@@ -199,12 +204,12 @@ func (r *ReportScreen) filter() {
 		text := strings.Join(slices.DeleteFunc(parts, func(s string) bool { return strings.TrimSpace(s) == "" }), " · ")
 		right := []fyne.CanvasObject{syncBadge(badge, a.Synced)}
 		if a.SignatureID != "" {
-			right = append(right, r.d.signatureThumb(a.SignatureID))
+			right = append(right, signatureThumb(r.sh, r.svc, a.SignatureID))
 		}
 		r.Rows.Add(row(text, right...))
 	}
 	if len(r.shown) == 0 {
-		r.Rows.Add(widget.NewLabel(tr("report.empty", "Nothing on this day.")))
+		r.Rows.Add(widget.NewLabel(label("report.empty")))
 	}
 	r.Chart.SetCounts(hours)
 	r.Totals.SetText(r.totalsText())
@@ -222,17 +227,17 @@ func syncBadge(text string, ok bool) fyne.CanvasObject {
 func activityName(kind string) string {
 	switch kind {
 	case "delivery":
-		return tr("report.delivery", "Delivery")
+		return label("report.delivery")
 	case "redemption":
-		return tr("report.redemption", "Gift card used")
+		return label("report.redemption")
 	case "credit":
-		return tr("report.credit", "Credit")
+		return label("report.credit")
 	}
 	return kind
 }
 
 // totals counts and sums the rows shown by kind.
-func (r *ReportScreen) totals() (deliveries, redemptions, credits int, redeemed, credited skranke.Money, unsynced int) {
+func (r *reportScreen) totals() (deliveries, redemptions, credits int, redeemed, credited skranke.Money, unsynced int) {
 	for _, a := range r.shown {
 		switch a.Kind {
 		case "delivery":
@@ -251,196 +256,38 @@ func (r *ReportScreen) totals() (deliveries, redemptions, credits int, redeemed,
 	return
 }
 
-func (r *ReportScreen) totalsText() string {
+func (r *reportScreen) totalsText() string {
 	dl, rd, cr, redeemed, credited, unsynced := r.totals()
-	return tr("report.totals", "{{.D}} deliveries · {{.R}} gift card uses, {{.RA}} · {{.C}} credits, {{.CA}} · {{.U}} waiting to sync",
+	return label("report.totals",
 		m{"D": dl, "R": rd, "RA": redeemed.String(), "C": cr, "CA": credited.String(), "U": unsynced})
 }
 
-// ExportCSV writes the rows shown as CSV, header first, in the form the
-// spreadsheet of the UI's language opens without an import dialog: for
-// Norwegian, a UTF-8 byte order mark (so that æøå come out right),
-// semicolons between fields and decimal commas (1234,50), as Norwegian Excel
-// expects; for English, commas and decimal points (1234.50).
-func (r *ReportScreen) ExportCSV(w io.Writer) error {
-	nb := r.d.lang == "nb"
-	if nb {
-		if _, err := io.WriteString(w, "\ufeff"); err != nil {
-			return err
-		}
-	}
-	cw := csv.NewWriter(w)
-	if nb {
-		cw.Comma = ';'
-		cw.UseCRLF = true // What Excel on Windows writes and reads.
-	}
-	_ = cw.Write([]string{"date", "time", "kind", "staff_id", "staff", "code", "buyer", "products", "amount_nok", "signature_id", "synced"})
-	for _, a := range r.shown {
-		amt := csvAmount(a.Amount, nb)
-		_ = cw.Write([]string{fmtDate(a.At), fmtTime(a.At), a.Kind, cell(a.StaffID), cell(a.StaffName), cell(a.Code), cell(a.Buyer),
-			cell(strings.Join(a.Products, "; ")), amt, a.SignatureID, strconv.FormatBool(a.Synced)})
-	}
-	cw.Flush()
-	return cw.Error()
+func (r *reportScreen) print() {
+	r.paper.print(label("print.report"), r.paper.letterhead().report(r.day, r.shown, r.totalsRows()))
 }
 
-// csvAmount writes m in kroner as a spreadsheet reads a number, 1234,50
-// with a decimal comma or 1234.50 with a point, in integers so that no
-// amount is rounded on the way.
-func csvAmount(m skranke.Money, comma bool) string {
-	v := int64(m)
-	sign := ""
-	if v < 0 {
-		sign, v = "-", -v
-	}
-	sep := "."
-	if comma {
-		sep = ","
-	}
-	return fmt.Sprintf("%s%d%s%02d", sign, v/100, sep, v%100)
-}
-
-// cell keeps text typed by others (a buyer's name from the web shop) from
-// being run as a formula by the spreadsheet that opens the file.
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
-// ExportPath is where Export writes the day's CSV file.
-func (r *ReportScreen) ExportPath() string {
-	dir := r.d.cfg.DataDir
-	if dir == "" {
-		dir = os.TempDir()
-	}
-	return filepath.Join(dir, "exports", "skranke-"+r.day.Format("2006-01-02")+".csv")
-}
-
-func (r *ReportScreen) exportFile() {
-	path := r.ExportPath()
-	var buf strings.Builder
-	if err := r.ExportCSV(&buf); err != nil {
-		r.d.sayErr(err.Error())
-		return
-	}
-	data := buf.String()
-	r.d.async(func(context.Context) func() {
-		err := os.MkdirAll(filepath.Dir(path), 0o700)
-		if err == nil {
-			err = os.WriteFile(path, []byte(data), 0o600)
-		}
-		return func() {
-			if err != nil {
-				r.d.sayErr(tr("report.export_failed", "Could not write the CSV file: {{.Err}}", m{"Err": err.Error()}))
-				return
-			}
-			r.d.sayOK(tr("report.exported", "Saved {{.Path}}", m{"Path": path}))
-		}
-	})
-}
-
-func (r *ReportScreen) print() {
-	r.d.print(tr("print.report", "daily report"), r.d.reportDoc(r.day, r.shown, r.totalsRows()))
-}
-
-func (r *ReportScreen) totalsRows() [][2]string {
+func (r *reportScreen) totalsRows() [][2]string {
 	dl, rd, cr, redeemed, credited, unsynced := r.totals()
 	return [][2]string{
-		{tr("report.t_deliveries", "Deliveries"), strconv.Itoa(dl)},
-		{tr("report.t_redemptions", "Gift card uses"), strconv.Itoa(rd)},
-		{tr("report.t_redeemed", "Redeemed"), redeemed.String()},
-		{tr("report.t_credits", "Credits"), strconv.Itoa(cr)},
-		{tr("report.t_credited", "Credited"), credited.String()},
-		{tr("report.t_unsynced", "Waiting to sync"), strconv.Itoa(unsynced)},
+		{label("report.t_deliveries"), strconv.Itoa(dl)},
+		{label("report.t_redemptions"), strconv.Itoa(rd)},
+		{label("report.t_redeemed"), redeemed.String()},
+		{label("report.t_credits"), strconv.Itoa(cr)},
+		{label("report.t_credited"), credited.String()},
+		{label("report.t_unsynced"), strconv.Itoa(unsynced)},
 	}
 }
 
-// HourChart is a bar chart of activities per hour of the day, drawn with
-// canvas rectangles.
-type HourChart struct {
-	widget.BaseWidget
-	counts [24]int
+func (r *reportScreen) content() fyne.CanvasObject { return r.obj }
+
+func (r *reportScreen) focusTarget() fyne.Focusable { return r.Date }
+
+func (r *reportScreen) runeTarget() fyne.Focusable { return nil }
+
+func (r *reportScreen) actionKeys() map[fyne.KeyName]*button {
+	return map[fyne.KeyName]*button{fyne.KeyF6: r.Export, fyne.KeyF8: r.Print}
 }
 
-// NewHourChart returns an empty chart.
-func NewHourChart() *HourChart {
-	c := &HourChart{}
-	c.ExtendBaseWidget(c)
-	return c
-}
+func (r *reportScreen) escape() bool { return true }
 
-// SetCounts sets the number of activities in each hour.
-func (c *HourChart) SetCounts(counts [24]int) {
-	c.counts = counts
-	c.Refresh()
-}
-
-// Counts returns the number of activities in each hour.
-func (c *HourChart) Counts() [24]int { return c.counts }
-
-// CreateRenderer implements fyne.Widget.
-func (c *HourChart) CreateRenderer() fyne.WidgetRenderer {
-	r := &chartRenderer{c: c}
-	for i := range r.bars {
-		r.bars[i] = canvas.NewRectangle(colDone)
-		r.labels[i] = canvas.NewText(strconv.Itoa(i), theme.Color(theme.ColorNameForeground))
-		r.labels[i].TextSize = 10
-		r.labels[i].Alignment = fyne.TextAlignCenter
-		r.nums[i] = canvas.NewText("", theme.Color(theme.ColorNameForeground))
-		r.nums[i].TextSize = 10
-		r.nums[i].Alignment = fyne.TextAlignCenter
-	}
-	return r
-}
-
-type chartRenderer struct {
-	c      *HourChart
-	bars   [24]*canvas.Rectangle
-	labels [24]*canvas.Text
-	nums   [24]*canvas.Text
-}
-
-func (r *chartRenderer) Layout(size fyne.Size) {
-	most := 1
-	for _, n := range r.c.counts {
-		most = max(most, n)
-	}
-	w := size.Width / 24
-	plot := size.Height - 28
-	for i, n := range r.c.counts {
-		h := plot * float32(n) / float32(most)
-		x := float32(i) * w
-		r.bars[i].Move(fyne.NewPos(x+2, 14+plot-h))
-		r.bars[i].Resize(fyne.NewSize(w-4, h))
-		r.labels[i].Move(fyne.NewPos(x, size.Height-14))
-		r.labels[i].Resize(fyne.NewSize(w, 14))
-		r.nums[i].Text = ""
-		if n > 0 {
-			r.nums[i].Text = strconv.Itoa(n)
-		}
-		r.nums[i].Move(fyne.NewPos(x, plot-h))
-		r.nums[i].Resize(fyne.NewSize(w, 14))
-	}
-}
-
-func (r *chartRenderer) MinSize() fyne.Size { return fyne.NewSize(480, 120) }
-
-func (r *chartRenderer) Refresh() {
-	r.Layout(r.c.Size())
-	for i := range r.bars {
-		r.nums[i].Refresh()
-		r.bars[i].Refresh()
-	}
-}
-
-func (r *chartRenderer) Objects() []fyne.CanvasObject {
-	objs := make([]fyne.CanvasObject, 0, 72)
-	for i := range r.bars {
-		objs = append(objs, r.bars[i], r.labels[i], r.nums[i])
-	}
-	return objs
-}
-
-func (r *chartRenderer) Destroy() {}
+func (r *reportScreen) lock() {}

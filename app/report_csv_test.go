@@ -1,4 +1,4 @@
-package app_test
+package app
 
 import (
 	"bytes"
@@ -12,14 +12,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skranke/skranke"
-	"github.com/skranke/skranke/app"
+	"github.com/skranke/skranke/app/config"
 	"github.com/skranke/skranke/cmd/shopd/shop"
 )
 
 // csvFixture opens the desk in lang with a credit of kr 1 234,50 on a
 // purchase by a buyer with æøå in her name, and shows the daily report.
 func csvFixture(t *testing.T, lang string) (*fixture, string) {
-	f := mustOpen(t, func(c *app.Config) { c.Language = lang })
+	f := mustOpen(t, func(c *config.Config) { c.Language = lang })
 	p := f.shop.CreatePurchase(skranke.Purchase{
 		Buyer:  skranke.Buyer{Name: "Åse Ødegård"},
 		Status: skranke.Captured, Acquirer: "nets",
@@ -30,13 +30,13 @@ func csvFixture(t *testing.T, lang string) (*fixture, string) {
 	require.NoError(t, err)
 	f.login("ingrid", "9999")
 	f.key(fyne.KeyF3)
-	require.Equal(t, app.ScreenReport, f.d.CurrentScreen())
+	require.Equal(t, idReport, f.d.currentScreen())
 	return f, p.Code
 }
 
 func exportRows(t *testing.T, f *fixture, comma rune) (raw string, rows [][]string) {
 	var buf bytes.Buffer
-	require.NoError(t, f.d.Report.ExportCSV(&buf))
+	require.NoError(t, f.d.report.ExportCSV(&buf))
 	raw = buf.String()
 	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(raw, "\ufeff")))
 	r.Comma = comma

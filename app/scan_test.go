@@ -1,4 +1,4 @@
-package app_test
+package app
 
 import (
 	"bytes"
@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skranke/skranke"
-	"github.com/skranke/skranke/app"
 	"github.com/skranke/skranke/printer"
 	"github.com/skranke/skranke/scanner"
 )
@@ -22,8 +21,8 @@ func TestScanAndDeliver(t *testing.T) {
 	code := f.shop.Code("paid-course")
 
 	f.scan(code)
-	s := f.d.Scan
-	require.Equal(t, app.StateDeliverable, s.StateNow(), "state %q: %s", s.State.Text, s.Detail.Text)
+	s := f.d.scan
+	require.Equal(t, stateDeliverable, s.StateNow(), "state %q: %s", s.State.Text, s.Detail.Text)
 	assert.Contains(t, s.State.Text, "READY TO DELIVER")
 	assert.Equal(t, skranke.GroupCode(code), s.Code.Text)
 	p := f.shop.Purchase(code)
@@ -34,19 +33,19 @@ func TestScanAndDeliver(t *testing.T) {
 
 	// Enter on the empty scan field confirms the delivery.
 	f.key(fyne.KeyReturn)
-	require.Equal(t, app.StateDelivered, s.StateNow(), "state %q, message %q", s.State.Text, f.d.Message.Text)
-	assert.Contains(t, f.d.Message.Text, "Delivered")
+	require.Equal(t, stateDelivered, s.StateNow(), "state %q, message %q", s.State.Text, f.d.message.Text)
+	assert.Contains(t, f.d.message.Text, "Delivered")
 	f.eventually(func() bool { return len(f.shop.Deliveries(code)) == 1 }, "delivery never reached the shop")
 	dl := f.shop.Deliveries(code)[0]
 	assert.Equal(t, "kari", dl.StaffID, "the delivery records who did it")
 
 	// The note went to the printer, with the grouped code on it.
-	f.eventually(func() bool { return len(f.printed()) > 0 }, "nothing printed: %s", f.d.Message.Text)
+	f.eventually(func() bool { return len(f.printed()) > 0 }, "nothing printed: %s", f.d.message.Text)
 	assert.True(t, bytes.Contains(f.printed(), []byte(printer.GroupCode(code))), "the note shows the code")
 
 	// The scan field has the focus again, and a second scan says it was delivered.
 	f.scan(code)
-	assert.Equal(t, app.StateDelivered, s.StateNow())
+	assert.Equal(t, stateDelivered, s.StateNow())
 	assert.Contains(t, s.State.Text, "ALREADY DELIVERED")
 	assert.Contains(t, s.Detail.Text, "Kari Nordmann")
 	assert.True(t, s.DeliverAll.Disabled())
@@ -63,15 +62,15 @@ func TestUnpaidCannotBeDelivered(t *testing.T) {
 	} {
 		code := f.shop.Code(label)
 		f.scan(code)
-		s := f.d.Scan
-		require.Equal(t, app.StateNotPayable, s.StateNow(), "%s: %q", label, s.State.Text)
+		s := f.d.scan
+		require.Equal(t, stateNotPayable, s.StateNow(), "%s: %q", label, s.State.Text)
 		assert.Contains(t, s.State.Text, want, label)
 		assert.NotEmpty(t, s.Detail.Text, "%s: says why", label)
 		assert.True(t, s.DeliverAll.Disabled(), label)
 		f.key(fyne.KeyReturn) // Enter must not deliver.
 		test.Tap(s.DeliverAll)
 		f.idle()
-		assert.Equal(t, app.StateNotPayable, s.StateNow(), label)
+		assert.Equal(t, stateNotPayable, s.StateNow(), label)
 	}
 	assert.Empty(t, f.shop.Deliveries(f.shop.Code("pending")))
 }
@@ -79,16 +78,16 @@ func TestUnpaidCannotBeDelivered(t *testing.T) {
 func TestUnknownAndInvalidCodes(t *testing.T) {
 	f := mustOpen(t)
 	f.login("kari", "1234")
-	s := f.d.Scan
+	s := f.d.scan
 
 	unknown := skranke.NewReference()
 	f.scan(unknown)
-	assert.Equal(t, app.StateUnknown, s.StateNow())
+	assert.Equal(t, stateUnknown, s.StateNow())
 	assert.Contains(t, s.State.Text, "UNKNOWN CODE")
 	assert.Contains(t, s.Detail.Text, skranke.GroupCode(unknown))
 
 	f.scan("HELLO-WORLD!")
-	assert.Equal(t, app.StateUnknown, s.StateNow())
+	assert.Equal(t, stateUnknown, s.StateNow())
 	assert.Contains(t, s.Detail.Text, "HELLO-WORLD!", "shows what was read")
 
 	// One character misread: the check character catches it.
@@ -100,66 +99,9 @@ func TestUnknownAndInvalidCodes(t *testing.T) {
 		bad[0] = 'A'
 	}
 	f.scan(string(bad))
-	assert.Equal(t, app.StateUnknown, s.StateNow())
+	assert.Equal(t, stateUnknown, s.StateNow())
 	assert.Contains(t, s.State.Text, "NOT A VALID CODE")
 	assert.Contains(t, s.Detail.Text, string(bad))
-}
-
-func TestPartialDelivery(t *testing.T) {
-	f := mustOpen(t)
-	f.login("kari", "1234")
-	code := f.shop.Code("many-lines")
-	f.scan(code)
-	s := f.d.Scan
-	require.Equal(t, app.StateDeliverable, s.StateNow(), s.State.Text)
-
-	f.key(fyne.KeyF6) // Choose quantities, from the keyboard.
-	require.NotEmpty(t, s.Qty)
-	assert.IsType(t, &app.Entry{}, f.d.Window.Canvas().Focused(), "the first quantity field has the focus")
-	p := s.Purchase()
-	var service string
-	for _, l := range p.Lines {
-		if s.Qty[l.ID] == nil {
-			continue
-		}
-		if l.Kind == "service" && l.Remaining() >= 2 && service == "" {
-			service = l.ID
-			s.Qty[l.ID].SetText("1")
-		} else {
-			s.Qty[l.ID].SetText("0")
-		}
-	}
-	require.NotEmpty(t, service, "the demo purchase has a service line with 2 left")
-	before := f.shop.Purchase(code)
-
-	// Too many is refused with a message.
-	s.Qty[service].SetText("99")
-	test.Tap(s.DeliverChosen)
-	f.idle()
-	assert.Contains(t, f.d.Message.Text, "choose a quantity")
-	assert.Len(t, f.shop.Deliveries(code), len(before.Deliveries))
-
-	// Typing into a focused quantity field replaces the proposed quantity.
-	s.Qty[service].SetText("2")
-	f.d.Window.Canvas().Focus(s.Qty[service])
-	test.Type(s.Qty[service], "1")
-	require.Equal(t, "1", s.Qty[service].Text)
-	s.Qty[service].Submit() // Enter in a quantity field delivers the chosen quantities.
-	f.idle()
-	require.False(t, s.SignatureOpen(), "services need no signature")
-	require.Equal(t, app.StateDelivered, s.StateNow(), "%q %q", s.State.Text, f.d.Message.Text)
-	f.eventually(func() bool { return len(f.shop.Deliveries(code)) == len(before.Deliveries)+1 }, "partial delivery not at the shop")
-	after := f.shop.Purchase(code)
-	for i, l := range after.Lines {
-		want := before.Lines[i].Delivered
-		if l.ID == service {
-			want++
-		}
-		assert.Equal(t, want, l.Delivered, "line %s", l.Name)
-	}
-	assert.True(t, after.Remaining(), "the rest is still to be handed over")
-	// The screen shows what remains, and can deliver it.
-	assert.False(t, s.DeliverAll.Disabled())
 }
 
 func TestTypedCodeIsNormalised(t *testing.T) {
@@ -167,10 +109,10 @@ func TestTypedCodeIsNormalised(t *testing.T) {
 	f.login("kari", "1234")
 	code := f.shop.Code("paid-course")
 	typed := strings.ToLower(skranke.GroupCode(code)) // "a6ma-ecgn", as a person types it from the paper.
-	f.d.Submit(typed, scanner.SourceHand)
+	f.d.submit(typed, scanner.SourceHand)
 	f.idle()
-	assert.Equal(t, app.StateDeliverable, f.d.Scan.StateNow(), "%q: %s", f.d.Scan.State.Text, f.d.Scan.Detail.Text)
-	assert.Equal(t, skranke.GroupCode(code), f.d.Scan.Code.Text)
+	assert.Equal(t, stateDeliverable, f.d.scan.StateNow(), "%q: %s", f.d.scan.State.Text, f.d.scan.Detail.Text)
+	assert.Equal(t, skranke.GroupCode(code), f.d.scan.Code.Text)
 }
 
 // A wedge scan on the status screen, where nothing takes text, opens the
@@ -178,13 +120,13 @@ func TestTypedCodeIsNormalised(t *testing.T) {
 func TestScanOnStatusScreen(t *testing.T) {
 	f := mustOpen(t)
 	f.login("kari", "1234")
-	f.d.Show(app.ScreenStatus)
-	require.Nil(t, f.d.Window.Canvas().Focused())
+	f.d.showScreen(idStatus)
+	require.Nil(t, f.d.window.Canvas().Focused())
 	code := f.shop.Code("paid-course")
-	test.TypeOnCanvas(f.d.Window.Canvas(), code)
+	test.TypeOnCanvas(f.d.window.Canvas(), code)
 	f.key(fyne.KeyReturn)
-	assert.Equal(t, app.ScreenScan, f.d.CurrentScreen())
-	p := f.d.Scan.Purchase()
-	require.NotNil(t, p, "the scan was dropped: %s", f.d.Message.Text)
+	assert.Equal(t, idScan, f.d.currentScreen())
+	p := f.d.scan.Purchase()
+	require.NotNil(t, p, "the scan was dropped: %s", f.d.message.Text)
 	assert.Equal(t, code, p.Code)
 }

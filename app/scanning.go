@@ -11,43 +11,44 @@ import (
 	"fyne.io/fyne/v2"
 
 	"github.com/skranke/skranke"
+	"github.com/skranke/skranke/app/config"
 	"github.com/skranke/skranke/scanner"
 )
 
-// ScanEntry is the scan field. A keyboard-wedge scanner types into it like a
+// scanEntry is the scan field. A keyboard-wedge scanner types into it like a
 // keyboard; the wedge tells a scan from a person typing by the timing of the
 // keys, and Enter submits either.
-type ScanEntry struct {
-	Entry
+type scanEntry struct {
+	entry
 	wedge  *scanner.Wedge
 	submit func(text string, scanned bool)
 }
 
-func newScanEntry(d *Desk, submit func(string, bool)) *ScanEntry {
-	e := &ScanEntry{wedge: scanner.NewWedge(scanner.WedgeOptions{}), submit: submit}
-	e.d = d
+func newScanEntry(keys keyHandler, submit func(string, bool)) *scanEntry {
+	e := &scanEntry{wedge: scanner.NewWedge(scanner.WedgeOptions{}), submit: submit}
+	e.keys = keys
 	e.ExtendBaseWidget(e)
 	e.Wrapping = fyne.TextWrapOff
-	e.SetPlaceHolder(tr("scan.placeholder", "Scan or type a code"))
+	e.SetPlaceHolder(label("scan.placeholder"))
 	return e
 }
 
 // TypedRune implements fyne.Focusable.
-func (e *ScanEntry) TypedRune(r rune) {
+func (e *scanEntry) TypedRune(r rune) {
 	e.wedge.Key(r, time.Now())
-	e.Entry.TypedRune(r)
+	e.entry.TypedRune(r)
 }
 
 // AcceptsTab implements fyne.Tabbable: scanners set to end codes with Tab
 // send it right after the code, and it must submit rather than move the
 // focus. On an empty field Tab moves the focus as usual.
-func (e *ScanEntry) AcceptsTab() bool { return e.wedge.Len() > 0 }
+func (e *scanEntry) AcceptsTab() bool { return e.wedge.Len() > 0 }
 
 // TypedKey implements fyne.Focusable: Enter submits what was typed or scanned.
-func (e *ScanEntry) TypedKey(ev *fyne.KeyEvent) {
+func (e *scanEntry) TypedKey(ev *fyne.KeyEvent) {
 	switch ev.Name {
 	case fyne.KeyReturn, fyne.KeyEnter, fyne.KeyTab:
-		e.d.touch()
+		e.keys.touch()
 		text, scanned := e.wedge.Enter(time.Now())
 		if !scanned {
 			// Typed by hand, perhaps edited: the field holds what the person means.
@@ -62,7 +63,7 @@ func (e *ScanEntry) TypedKey(ev *fyne.KeyEvent) {
 		e.wedge.Reset()
 		e.SetText("")
 	}
-	e.Entry.TypedKey(ev)
+	e.entry.TypedKey(ev)
 }
 
 // hasSource reports whether src is one of the scanners in use.
@@ -78,7 +79,7 @@ func (d *Desk) hasSource(src scanner.Source) bool {
 }
 
 // newPipeline builds the scan pipeline the settings describe.
-func newPipeline(cfg Config) *scanner.Pipeline {
+func newPipeline(cfg config.Config) *scanner.Pipeline {
 	opts := scanner.Options{Prefix: cfg.ScannerPrefix, Suffix: cfg.ScannerSuffix}
 	if l, err := scanner.ParseLayout(cfg.KeyboardHost); err == nil {
 		opts.HostLayout = l
@@ -88,10 +89,6 @@ func newPipeline(cfg Config) *scanner.Pipeline {
 	}
 	return scanner.NewPipeline(opts)
 }
-
-// Submit feeds a reading from a source, as a hardware scanner does. Call it
-// on the UI goroutine.
-func (d *Desk) Submit(raw, source string) { d.handleReading(raw, source) }
 
 // handleEntry handles text submitted in a scan field. Its source tells the
 // pipeline whether a scanner typed it through the keyboard layout (and it
@@ -103,13 +100,13 @@ func (d *Desk) handleEntry(text string, scanned bool) {
 
 // handleReading runs a reading through the pipeline and shows what it is.
 func (d *Desk) handleReading(raw, source string) {
-	if d.staff == nil {
-		d.Login.Error.SetText(tr("login.first", "Log in before scanning."))
+	if d.loggedOn == nil {
+		d.login.say(label("login.first"))
 		return
 	}
 	d.touch()
-	if d.Scan.pending != nil {
-		d.sayErr(tr("scan.finish_sign", "Finish or cancel the signature before the next scan."))
+	if d.scan.SignatureOpen() {
+		d.sayErr(label("scan.finish_sign"))
 		return
 	}
 	d.mu.Lock()
@@ -125,42 +122,41 @@ func (d *Desk) handleReading(raw, source string) {
 		return
 	case errors.As(err, &inv):
 		slog.Info("invalid scan", "raw", raw, "reason", inv.Reason, "source", source)
-		d.Show(ScreenScan)
-		d.Scan.showInvalid(raw, invalidReason(inv))
+		d.showScreen(idScan)
+		d.scan.showInvalid(raw, invalidReason(inv))
 		return
 	case err != nil:
-		d.Show(ScreenScan)
-		d.Scan.showInvalid(raw, err.Error())
+		d.showScreen(idScan)
+		d.scan.showInvalid(raw, err.Error())
 		return
 	}
 	slog.Info("scan", "code", sc.Code, "class", sc.Class.String(), "source", source)
 	switch sc.Class {
 	case scanner.GiftCardCode:
-		d.Show(ScreenCards)
-		d.Cards.Lookup(sc.Code)
+		d.showScreen(idCards)
+		d.cards.Lookup(sc.Code)
 	case scanner.Reference:
-		d.Show(ScreenScan)
-		d.Scan.Lookup(sc.Code, raw)
+		d.showScreen(idScan)
+		d.scan.Lookup(sc.Code, raw)
 	case scanner.EAN13:
-		d.Show(ScreenScan)
-		d.Scan.showInvalid(raw, tr("scan.ean", "this is a product barcode, not a receipt"))
+		d.showScreen(idScan)
+		d.scan.showInvalid(raw, label("scan.ean"))
 	default:
-		d.Show(ScreenScan)
-		d.Scan.showInvalid(raw, tr("scan.not_ours", "not a Skranke receipt or gift card code"))
+		d.showScreen(idScan)
+		d.scan.showInvalid(raw, label("scan.not_ours"))
 	}
 }
 
 func invalidReason(e *scanner.InvalidError) string {
 	switch e.Kind {
 	case scanner.BadCheck:
-		return tr("scan.bad_check", "a character was misread (check character does not match)")
+		return label("scan.bad_check")
 	case scanner.BadLength:
-		return tr("scan.bad_length", "the code has too many or too few characters")
+		return label("scan.bad_length")
 	case scanner.BadCharacters:
-		return tr("scan.bad_chars", "characters that cannot be in a code (is the keyboard layout right?)")
+		return label("scan.bad_chars")
 	case scanner.WrongLayout:
-		return tr("scan.wrong_layout", "the scanner types with the {{.Scanner}} keyboard layout, but this computer is set to {{.Host}}: set the same layout in Settings or on the scanner, and scan again",
-			m{"Scanner": strings.ToUpper(string(e.ScannerLayout)), "Host": strings.ToUpper(string(e.HostLayout))})
+		return label("scan.wrong_layout", m{"Scanner": strings.ToUpper(string(e.ScannerLayout)), "Host": strings.ToUpper(string(e.HostLayout))})
 	}
 	return e.Reason
 }
@@ -186,7 +182,7 @@ func (d *Desk) watchSource(src scanner.Source) {
 				}
 				d.do(func() {
 					if d.hasSource(src) { // Not one replaced in Settings, closing down.
-						d.Status.scannerStatus(st)
+						d.status.scannerStatus(st)
 					}
 				})
 			}
@@ -222,13 +218,22 @@ func looksLikeCode(text string) bool {
 	return len(t) >= 12
 }
 
+// reader routes what a scanner or a person typed to the screen it belongs
+// on: a receipt to the scan screen, a gift card to the card screen.
+type reader interface {
+	// handleEntry handles text submitted in a scan field.
+	handleEntry(text string, scanned bool)
+	// handleReading handles a reading from a source.
+	handleReading(raw, source string)
+}
+
 // scanGuard wraps a number field's Enter handler: a scanned code goes to
 // the scan pipeline instead, and the field is cleared of it.
-func (d *Desk) scanGuard(e *Entry, next func()) func(string) {
+func scanGuard(rd reader, e *entry, next func()) func(string) {
 	return func(text string) {
 		if looksLikeCode(text) {
 			e.SetText("")
-			d.handleReading(text, scanner.SourceWedge)
+			rd.handleReading(text, scanner.SourceWedge)
 			return
 		}
 		next()

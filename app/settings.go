@@ -13,46 +13,49 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/skranke/skranke/app/config"
 	"github.com/skranke/skranke/printer"
 	"github.com/skranke/skranke/scanner"
 )
 
-// SettingsScreen edits the desk's Config (managers only).
-type SettingsScreen struct {
-	ShopURL   *Entry
-	DeskToken *Entry
-	Centre    *Entry
+// settingsScreen edits the desk's Config (managers only).
+type settingsScreen struct {
+	ShopURL   *entry
+	DeskToken *entry
+	Centre    *entry
 
 	ScannerSource *widget.Select // Keyboard wedge, serial or HID.
 	ScannerPort   *widget.SelectEntry
 	ScannerDevice *widget.SelectEntry
 	KeyboardHost  *widget.Select
-	RefreshPorts  *Button
+	RefreshPorts  *button
 	// ScannerPrefix is what the scanner is programmed to send before each
 	// code; it is stripped.
-	ScannerPrefix *Entry
+	ScannerPrefix *entry
 	// ScannerSuffix is the end-of-code character the scanner sends, one
 	// of scannerSuffixes.
 	ScannerSuffix *widget.Select
-	// ScannerBaud is the serial scanner's speed, one of ScannerBauds.
+	// ScannerBaud is the serial scanner's speed, one of scannerBauds.
 	ScannerBaud *widget.Select
 
 	PrinterProfile   *widget.Select
 	PrinterTransport *widget.Select
-	PrinterAddress   *Entry
+	PrinterAddress   *entry
 
 	NoteHeader *widget.Entry
 	NoteFooter *widget.Entry
 	Language   *widget.Select
-	IdleLock   *Entry
+	IdleLock   *entry
 	Training   *widget.Check
 	// TrainingShopURL and TrainingToken are the sandbox shop of training mode.
-	TrainingShopURL *Entry
-	TrainingToken   *Entry
+	TrainingShopURL *entry
+	TrainingToken   *entry
 
-	Save *Button
+	Save *button
 
-	d        *Desk
+	sh       shell
+	host     settingsHost
+	savePath string   // Where the settings are saved; empty means not saved.
 	suffixes []string // The values of the ScannerSuffix options.
 	profiles []printer.Profile
 	obj      fyne.CanvasObject
@@ -64,17 +67,17 @@ var scannerSuffixes = []string{"", "\r", "\n", "\r\n", "\t"}
 
 func suffixNames() []string {
 	return []string{
-		tr("settings.suffix_none", "None"),
-		tr("settings.suffix_cr", "CR (Enter)"),
+		label("settings.suffix_none"),
+		label("settings.suffix_cr"),
 		"LF",
 		"CR LF",
 		"Tab",
 	}
 }
 
-// ScannerBauds are the serial speeds offered for a scanner; 9600 is what
+// scannerBauds are the serial speeds offered for a scanner; 9600 is what
 // most scanners ship with.
-var ScannerBauds = []int{1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200}
+var scannerBauds = []int{1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200}
 
 // defaultBaud is the speed used when the configuration names none.
 const defaultBaud = 9600
@@ -92,41 +95,56 @@ var transports = []string{"none", "tcp", "device", "serial", "spooler", "file"}
 
 func transportNames() []string {
 	return []string{
-		tr("settings.tp_none", "No printer"),
-		tr("settings.tp_tcp", "Network (TCP port 9100)"),
-		tr("settings.tp_device", "USB (device file)"),
-		tr("settings.tp_serial", "Serial port"),
-		tr("settings.tp_spooler", "System printer (Windows)"),
-		tr("settings.tp_file", "File (testing)"),
+		label("settings.tp_none"),
+		label("settings.tp_tcp"),
+		label("settings.tp_device"),
+		label("settings.tp_serial"),
+		label("settings.tp_spooler"),
+		label("settings.tp_file"),
 	}
 }
 
-func newSettingsScreen(d *Desk) *SettingsScreen {
-	s := &SettingsScreen{d: d, profiles: printer.Profiles()}
-	s.ShopURL = newEntry(d, "https://shop.example.no")
-	s.DeskToken = newEntry(d, tr("settings.token_hint", "Desk token from the shop's admin"))
+// settingsHost is what the settings screen changes beyond its own form.
+type settingsHost interface {
+	// configInForce returns the settings in force.
+	configInForce() config.Config
+	// inSetup reports whether the desk is in first-time setup, where
+	// settings are saved without a manager's login.
+	inSetup() bool
+	// apply puts saved settings in force where that is slow (the printer,
+	// the scanners). It runs off the UI goroutine and returns the UI half
+	// to run afterwards.
+	apply(old, cfg config.Config) (ui func(), err error)
+	// closeSetup leaves first-time setup for the login screen.
+	closeSetup()
+}
+
+func newSettingsScreen(sh shell, host settingsHost, savePath string) *settingsScreen {
+	s := &settingsScreen{sh: sh, host: host, savePath: savePath, profiles: printer.Profiles()}
+	s.ShopURL = newEntry(sh, "https://shop.example.no")
+	s.DeskToken = newEntry(sh, label("settings.token_hint"))
 	s.DeskToken.Password = true
-	s.Centre = newEntry(d, tr("settings.centre_hint", "Name on screen and paper; empty uses the shop's"))
+	s.Centre = newEntry(sh, label("settings.centre_hint"))
 	s.ScannerSource = widget.NewSelect([]string{
-		tr("settings.src_wedge", "Keyboard wedge (scan field)"),
-		tr("settings.src_serial", "Serial port"),
-		tr("settings.src_hid", "USB HID scanner"),
+		label("settings.src_wedge"),
+		label("settings.src_serial"),
+		label("settings.src_hid"),
 	}, nil)
 	s.ScannerPort = widget.NewSelectEntry(nil)
 	s.ScannerPort.SetPlaceHolder("/dev/ttyUSB0")
 	s.ScannerDevice = widget.NewSelectEntry(nil)
 	s.ScannerDevice.SetPlaceHolder("0c2e:0b61")
-	layouts := []string{tr("settings.layout_none", "Not set (no repair)")}
+	layouts := []string{label("settings.layout_none")}
 	for _, l := range scanner.Layouts() {
 		layouts = append(layouts, string(l))
 	}
 	s.KeyboardHost = widget.NewSelect(layouts, nil)
-	s.RefreshPorts = newButton(d, tr("settings.find_devices", "Find devices"), theme.SearchIcon(), s.findDevices)
-	s.ScannerPrefix = newEntry(d, tr("settings.prefix_hint", "Empty unless the scanner is set to send one"))
+	s.RefreshPorts = newButton(sh, label("settings.find_devices"), theme.SearchIcon(), s.findDevices)
+	s.ScannerPrefix = newEntry(sh, label("settings.prefix_hint"))
 	s.ScannerSuffix = widget.NewSelect(suffixNames(), nil)
 	s.suffixes = slices.Clone(scannerSuffixes)
-	bauds := make([]string, len(ScannerBauds))
-	for i, b := range ScannerBauds {
+	bauds := make([]string, len(scannerBauds))
+	for i, b := range scannerBauds {
 		bauds[i] = strconv.Itoa(b)
 	}
 	s.ScannerBaud = widget.NewSelect(bauds, nil)
@@ -136,47 +154,47 @@ func newSettingsScreen(d *Desk) *SettingsScreen {
 	}
 	s.PrinterProfile = widget.NewSelect(names, nil)
 	s.PrinterTransport = widget.NewSelect(transportNames(), nil)
-	s.PrinterAddress = newEntry(d, "10.0.0.50:9100 · /dev/usb/lp0 · /dev/ttyUSB1?baud=19200")
+	s.PrinterAddress = newEntry(sh, "10.0.0.50:9100 · /dev/usb/lp0 · /dev/ttyUSB1?baud=19200")
 	s.NoteHeader = widget.NewMultiLineEntry()
 	s.NoteHeader.SetMinRowsVisible(2)
 	s.NoteFooter = widget.NewMultiLineEntry()
 	s.NoteFooter.SetMinRowsVisible(2)
 	s.Language = widget.NewSelect([]string{
-		tr("settings.lang_system", "Follow the system"), "Norsk bokmål", "English",
+		label("settings.lang_system"), "Norsk bokmål", "English",
 	}, nil)
-	s.IdleLock = newEntry(d, "5")
-	s.Training = widget.NewCheck(tr("settings.training_check", "Training mode (sandbox shop, prints marked TRAINING)"), nil)
-	s.TrainingShopURL = newEntry(d, "https://sandbox.shop.example.no")
-	s.TrainingToken = newEntry(d, tr("settings.token_hint", "Desk token from the shop's admin"))
+	s.IdleLock = newEntry(sh, "5")
+	s.Training = widget.NewCheck(label("settings.training_check"), nil)
+	s.TrainingShopURL = newEntry(sh, "https://sandbox.shop.example.no")
+	s.TrainingToken = newEntry(sh, label("settings.token_hint"))
 	s.TrainingToken.Password = true
-	s.Save = newButton(d, tr("settings.save", "Save settings (F6)"), theme.DocumentSaveIcon(), s.save)
+	s.Save = newButton(sh, label("settings.save"), theme.DocumentSaveIcon(), s.save)
 	s.Save.Importance = widget.HighImportance
 
 	form := formGrid(
-		tr("settings.shop_url", "Shop API address"), s.ShopURL,
-		tr("settings.token", "Desk token"), s.DeskToken,
-		tr("settings.centre", "Centre name"), s.Centre,
-		tr("settings.scanner", "Scanner"), s.ScannerSource,
-		tr("settings.port", "Serial port"), container.NewBorder(nil, nil, nil, s.RefreshPorts, s.ScannerPort),
-		tr("settings.baud", "Serial speed (baud)"), s.ScannerBaud,
-		tr("settings.prefix", "Scanner prefix"), s.ScannerPrefix,
-		tr("settings.suffix", "Scanner suffix"), s.ScannerSuffix,
-		tr("settings.device", "HID device"), s.ScannerDevice,
-		tr("settings.layout", "Keyboard layout"), s.KeyboardHost,
-		tr("settings.printer", "Printer model"), s.PrinterProfile,
-		tr("settings.transport", "Connection"), s.PrinterTransport,
-		tr("settings.address", "Address"), s.PrinterAddress,
-		tr("settings.header", "Note header"), s.NoteHeader,
-		tr("settings.footer", "Note footer"), s.NoteFooter,
-		tr("settings.language", "Language"), s.Language,
-		tr("settings.idle", "Lock after idle minutes (0 = never)"), s.IdleLock,
-		tr("settings.training", "Training"), s.Training,
-		tr("settings.training_url", "Sandbox shop address"), s.TrainingShopURL,
-		tr("settings.training_token", "Sandbox desk token"), s.TrainingToken,
+		label("settings.shop_url"), s.ShopURL,
+		label("settings.token"), s.DeskToken,
+		label("settings.centre"), s.Centre,
+		label("settings.scanner"), s.ScannerSource,
+		label("settings.port"), container.NewBorder(nil, nil, nil, s.RefreshPorts, s.ScannerPort),
+		label("settings.baud"), s.ScannerBaud,
+		label("settings.prefix"), s.ScannerPrefix,
+		label("settings.suffix"), s.ScannerSuffix,
+		label("settings.device"), s.ScannerDevice,
+		label("settings.layout"), s.KeyboardHost,
+		label("settings.printer"), s.PrinterProfile,
+		label("settings.transport"), s.PrinterTransport,
+		label("settings.address"), s.PrinterAddress,
+		label("settings.header"), s.NoteHeader,
+		label("settings.footer"), s.NoteFooter,
+		label("settings.language"), s.Language,
+		label("settings.idle"), s.IdleLock,
+		label("settings.training"), s.Training,
+		label("settings.training_url"), s.TrainingShopURL,
+		label("settings.training_token"), s.TrainingToken,
 	)
 	title := bigText(28, true)
-	title.Text = tr("settings.title", "Settings")
-	note := widget.NewLabel(tr("settings.restart_note", "The shop address and tokens take effect after a restart; the printer and scanner at once. The tokens are kept in the config file, readable only by you."))
+	title.Text = label("settings.title")
+	note := widget.NewLabel(label("settings.restart_note"))
 	note.Wrapping = fyne.TextWrapWord
 	// The form is longer than a small screen: it scrolls, while Save stays put.
 	s.obj = container.NewBorder(container.NewVBox(title, note), big(s.Save, 16), nil, nil,
@@ -185,8 +203,8 @@ func newSettingsScreen(d *Desk) *SettingsScreen {
 }
 
 // load fills the form from the settings in force.
-func (s *SettingsScreen) load() {
-	c := s.d.cfg
+func (s *settingsScreen) load() {
+	c := s.host.configInForce()
 	s.ShopURL.SetText(c.ShopURL)
 	s.DeskToken.SetText(c.DeskToken)
 	s.Centre.SetText(c.Centre)
@@ -197,7 +215,7 @@ func (s *SettingsScreen) load() {
 	if baud == 0 {
 		baud = defaultBaud
 	}
-	if i := slices.Index(ScannerBauds, baud); i >= 0 {
+	if i := slices.Index(scannerBauds, baud); i >= 0 {
 		s.ScannerBaud.SetSelectedIndex(i)
 	} else {
 		// A speed set by hand in the file: keep it on offer.
@@ -259,8 +277,8 @@ func joinTarget(transport, addr string) string {
 }
 
 // findDevices lists serial ports and HID devices in the background.
-func (s *SettingsScreen) findDevices() {
-	s.d.async(func(ctx context.Context) func() {
+func (s *settingsScreen) findDevices() {
+	s.sh.async(func(ctx context.Context) func() {
 		ports, hids := listScannerDevices()
 		return func() {
 			s.ScannerPort.SetOptions(ports)
@@ -270,11 +288,11 @@ func (s *SettingsScreen) findDevices() {
 }
 
 // Collect returns the Config the form describes, or an error message.
-func (s *SettingsScreen) Collect() (Config, string) {
-	c := s.d.cfg
+func (s *settingsScreen) Collect() (config.Config, string) {
+	c := s.host.configInForce()
 	u, err := url.Parse(strings.TrimSpace(s.ShopURL.Text))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return c, tr("settings.bad_url", "The shop address must start with https:// (or http://).")
+		return c, label("settings.bad_url")
 	}
 	c.ShopURL = strings.TrimRight(u.String(), "/")
 	c.DeskToken = strings.TrimSpace(s.DeskToken.Text)
@@ -283,17 +301,17 @@ func (s *SettingsScreen) Collect() (Config, string) {
 	c.ScannerPort = strings.TrimSpace(s.ScannerPort.Text)
 	c.ScannerDevice = strings.TrimSpace(s.ScannerDevice.Text)
 	if c.ScannerSource == "serial" && c.ScannerPort == "" {
-		return c, tr("settings.need_port", "Choose the scanner's serial port.")
+		return c, label("settings.need_port")
 	}
 	if c.ScannerSource == "hid" && c.ScannerDevice == "" {
-		return c, tr("settings.need_device", "Choose the HID scanner.")
+		return c, label("settings.need_device")
 	}
 	if b, err := strconv.Atoi(s.ScannerBaud.Selected); err == nil && b > 0 && !(b == defaultBaud && c.ScannerBaud == 0) {
 		c.ScannerBaud = b
 	}
 	c.ScannerPrefix = s.ScannerPrefix.Text
 	if strings.ContainsAny(c.ScannerPrefix, "\r\n") || len(c.ScannerPrefix) > 16 {
-		return c, tr("settings.bad_prefix", "The scanner prefix is at most 16 characters on one line.")
+		return c, label("settings.bad_prefix")
 	}
 	if i := s.ScannerSuffix.SelectedIndex(); i >= 0 && i < len(s.suffixes) {
 		c.ScannerSuffix = s.suffixes[i]
@@ -308,7 +326,7 @@ func (s *SettingsScreen) Collect() (Config, string) {
 	c.PrinterTarget = joinTarget(transports[max(s.PrinterTransport.SelectedIndex(), 0)], s.PrinterAddress.Text)
 	if c.PrinterTarget != "" {
 		if _, err := printer.ParseTarget(c.PrinterTarget); err != nil {
-			return c, tr("settings.bad_target", "The printer address is not valid: {{.Err}}", m{"Err": err.Error()})
+			return c, label("settings.bad_target", m{"Err": err.Error()})
 		}
 	}
 	c.NoteHeader = s.NoteHeader.Text
@@ -316,7 +334,7 @@ func (s *SettingsScreen) Collect() (Config, string) {
 	c.Language = languages[max(s.Language.SelectedIndex(), 0)]
 	n, err := strconv.Atoi(strings.TrimSpace(s.IdleLock.Text))
 	if err != nil || n < 0 || n > 24*60 {
-		return c, tr("settings.bad_idle", "Idle minutes must be a whole number from 0 to 1440.")
+		return c, label("settings.bad_idle")
 	}
 	c.IdleLockMinutes = n
 	c.Training = s.Training.Checked
@@ -324,93 +342,86 @@ func (s *SettingsScreen) Collect() (Config, string) {
 	c.TrainingToken = strings.TrimSpace(s.TrainingToken.Text)
 	if c.TrainingShopURL != "" {
 		if u, err := url.Parse(c.TrainingShopURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return c, tr("settings.bad_training_url", "The sandbox shop address must start with https:// (or http://).")
+			return c, label("settings.bad_training_url")
 		}
 	}
 	if c.Training && c.TrainingShopURL == "" {
-		return c, tr("settings.need_training_url", "Training mode needs the sandbox shop's address, so that nothing reaches the real shop.")
+		return c, label("settings.need_training_url")
 	}
 	return c, ""
 }
 
-func (s *SettingsScreen) save() {
-	if !s.d.isManager() && !s.d.setup {
-		s.d.sayErr(tr("err.manager_only", "Only a manager can open this screen."))
+func (s *settingsScreen) save() {
+	if !isManager(s.sh.currentStaff()) && !s.host.inSetup() {
+		s.sh.sayErr(label("err.manager_only"))
 		return
 	}
 	cfg, problem := s.Collect()
 	if problem != "" {
-		s.d.sayErr(problem)
+		s.sh.sayErr(problem)
 		return
 	}
-	path := s.d.svc.SavePath
+	path := s.savePath
 	by := "first-time setup"
-	if s.d.staff != nil {
-		by = s.d.staff.ID
+	if s.sh.currentStaff() != nil {
+		by = s.sh.currentStaff().ID
 	}
-	old := s.d.cfg
-	s.d.async(func(ctx context.Context) func() {
+	old := s.host.configInForce()
+	s.sh.async(func(ctx context.Context) func() {
 		var err error
 		if path != "" {
-			err = SaveConfig(path, cfg)
+			err = config.Save(path, cfg)
 		}
 		var applyErr error
-		var srcs []scanner.Source
-		reopened := false
+		applied := func() {}
 		if err == nil {
-			applyErr = s.d.applyPrinter(cfg)
-			if scannerChanged(old, cfg) && s.d.svc.OpenSources != nil {
-				srcs, reopened = s.d.reopenSources(cfg), true
-			}
-			if s.d.svc.OnSaved != nil {
-				if e := s.d.svc.OnSaved(cfg); e != nil && applyErr == nil {
-					applyErr = e
-				}
-			}
+			applied, applyErr = s.host.apply(old, cfg)
 		}
 		return func() {
 			if err != nil {
-				s.d.sayErr(tr("settings.save_failed", "Settings not saved: {{.Err}}", m{"Err": err.Error()}))
+				s.sh.sayErr(label("settings.save_failed", m{"Err": err.Error()}))
 				return
 			}
 			slog.Info("settings saved", "config", cfg, "by", by)
-			s.d.setConfig(cfg)
-			if reopened {
-				s.d.Status.resetScanners()
-				for _, src := range srcs {
-					s.d.watchSource(src)
-				}
-			}
+			applied()
 			if applyErr != nil {
-				s.d.sayErr(tr("settings.apply_failed", "Settings saved, but: {{.Err}}", m{"Err": applyErr.Error()}))
+				s.sh.sayErr(label("settings.apply_failed", m{"Err": applyErr.Error()}))
 				return
 			}
-			setup := s.d.setup
+			setup := s.host.inSetup()
 			if setup {
-				s.d.closeSetup()
+				s.host.closeSetup()
 			}
 			if setup || shopChanged(old, cfg) {
 				// The desk keeps talking to the shop it started with
 				// (training mode too): say so, rather than let staff
 				// believe they practise on the sandbox.
-				s.d.sayOK(tr("settings.saved_restart", "Settings saved. Restart Skranke to connect to the shop with them."))
+				s.sh.sayOK(label("settings.saved_restart"))
 				return
 			}
-			s.d.sayOK(tr("settings.saved", "Settings saved."))
+			s.sh.sayOK(label("settings.saved"))
 		}
 	})
 }
 
 // shopChanged reports whether the shop in force (the sandbox's in training
 // mode) differs, which takes a restart.
-func shopChanged(a, b Config) bool {
+func shopChanged(a, b config.Config) bool {
 	au, at := a.Shop()
 	bu, bt := b.Shop()
 	return au != bu || at != bt
 }
 
-// scannerChanged reports whether the hardware scanner settings differ.
-func scannerChanged(a, b Config) bool {
-	return a.ScannerSource != b.ScannerSource || a.ScannerPort != b.ScannerPort || a.ScannerBaud != b.ScannerBaud ||
-		a.ScannerDevice != b.ScannerDevice || a.KeyboardScan != b.KeyboardScan
+func (s *settingsScreen) content() fyne.CanvasObject { return s.obj }
+
+func (s *settingsScreen) focusTarget() fyne.Focusable { return s.ShopURL }
+
+func (s *settingsScreen) runeTarget() fyne.Focusable { return nil }
+
+func (s *settingsScreen) actionKeys() map[fyne.KeyName]*button {
+	return map[fyne.KeyName]*button{fyne.KeyF6: s.Save}
 }
+
+func (s *settingsScreen) escape() bool { return true }
+
+func (s *settingsScreen) lock() {}

@@ -1,4 +1,4 @@
-package app_test
+package app
 
 import (
 	"encoding/json"
@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/skranke/skranke/app"
+	"github.com/skranke/skranke/app/config"
 )
 
 // A manager sets the scanner's prefix, suffix and serial speed in Settings;
@@ -20,8 +20,8 @@ func TestScannerSettingsSaved(t *testing.T) {
 	f := mustOpen(t)
 	f.login("ingrid", "9999")
 	f.key(fyne.KeyF5)
-	require.Equal(t, app.ScreenSettings, f.d.CurrentScreen())
-	s := f.d.Settings
+	require.Equal(t, idSettings, f.d.currentScreen())
+	s := f.d.settings
 	assert.Equal(t, "9600", s.ScannerBaud.Selected, "the default speed is shown")
 	assert.Equal(t, 0, s.ScannerSuffix.SelectedIndex(), "no suffix")
 	assert.Equal(t, []string{"None", "CR (Enter)", "LF", "CR LF", "Tab"}, s.ScannerSuffix.Options)
@@ -31,7 +31,7 @@ func TestScannerSettingsSaved(t *testing.T) {
 	s.ScannerPrefix.SetText("X7\nY")
 	test.Tap(s.Save)
 	f.idle()
-	assert.Contains(t, f.d.Message.Text, "prefix")
+	assert.Contains(t, f.d.message.Text, "prefix")
 	_, err := os.Stat(f.configPath)
 	assert.True(t, os.IsNotExist(err), "nothing saved")
 
@@ -40,7 +40,7 @@ func TestScannerSettingsSaved(t *testing.T) {
 	s.ScannerBaud.SetSelected("115200")
 	test.Tap(s.Save)
 	f.idle()
-	require.Contains(t, f.d.Message.Text, "saved")
+	require.Contains(t, f.d.message.Text, "saved")
 
 	st, err := os.Stat(f.configPath)
 	require.NoError(t, err)
@@ -52,30 +52,30 @@ func TestScannerSettingsSaved(t *testing.T) {
 	assert.Equal(t, "X7", raw["scanner_prefix"])
 	assert.Equal(t, "\t", raw["scanner_suffix"])
 	assert.Equal(t, 115200.0, raw["scanner_baud"])
-	cfg, err := app.LoadConfig(f.configPath)
+	cfg, err := config.Load(f.configPath)
 	require.NoError(t, err)
 	assert.Equal(t, "X7", cfg.ScannerPrefix)
 	assert.Equal(t, "\t", cfg.ScannerSuffix)
 	assert.Equal(t, 115200, cfg.ScannerBaud)
-	assert.Equal(t, cfg.ScannerBaud, f.d.Config().ScannerBaud, "in force at once")
+	assert.Equal(t, cfg.ScannerBaud, f.d.configInForce().ScannerBaud, "in force at once")
 
 	// CR LF round-trips too, and the form shows what is saved.
 	s.ScannerSuffix.SetSelected("CR LF")
 	test.Tap(s.Save)
 	f.idle()
-	cfg, err = app.LoadConfig(f.configPath)
+	cfg, err = config.Load(f.configPath)
 	require.NoError(t, err)
 	assert.Equal(t, "\r\n", cfg.ScannerSuffix)
 	f.key(fyne.KeyF1)
 	f.key(fyne.KeyF5)
-	assert.Equal(t, "X7", f.d.Settings.ScannerPrefix.Text)
-	assert.Equal(t, "CR LF", f.d.Settings.ScannerSuffix.Selected)
-	assert.Equal(t, "115200", f.d.Settings.ScannerBaud.Selected)
+	assert.Equal(t, "X7", f.d.settings.ScannerPrefix.Text)
+	assert.Equal(t, "CR LF", f.d.settings.ScannerSuffix.Selected)
+	assert.Equal(t, "115200", f.d.settings.ScannerBaud.Selected)
 
 	// A reading with the prefix and suffix finds the purchase.
 	f.key(fyne.KeyF1)
 	code := f.shop.Code("paid-course")
-	f.d.Submit("X7"+code+"\r\n", "serial:/dev/ttyTEST")
+	f.d.submit("X7"+code+"\r\n", "serial:/dev/ttyTEST")
 	f.idle()
-	assert.Equal(t, app.StateDeliverable, f.d.Scan.StateNow(), "%s / %s", f.d.Scan.State.Text, f.d.Message.Text)
+	assert.Equal(t, stateDeliverable, f.d.scan.StateNow(), "%s / %s", f.d.scan.State.Text, f.d.message.Text)
 }

@@ -17,18 +17,18 @@ import (
 // Size of the stored signature image: wide and short like the line on paper,
 // and as wide as an 80 mm printer's 576 dots so it prints without scaling up.
 const (
-	SignatureWidth  = 576
-	SignatureHeight = 192
+	signatureWidth  = 576
+	signatureHeight = 192
 )
 
 // minInk is how long, in image pixels, the strokes must be together before a
 // signature counts: a tap or a smudge is not a signature.
 const minInk = 60
 
-// SignaturePad is a widget the buyer signs on with a finger, pen or mouse.
+// signaturePad is a widget the buyer signs on with a finger, pen or mouse.
 // Strokes are kept in coordinates relative to the pad (0..1) so the pad can
 // be resized while signing.
-type SignaturePad struct {
+type signaturePad struct {
 	widget.BaseWidget
 
 	strokes [][]fyne.Position // Relative coordinates.
@@ -37,17 +37,17 @@ type SignaturePad struct {
 	onDraw  func()
 }
 
-// NewSignaturePad returns an empty pad.
-func NewSignaturePad() *SignaturePad {
-	p := &SignaturePad{}
+// newSignaturePad returns an empty pad.
+func newSignaturePad() *signaturePad {
+	p := &signaturePad{}
 	p.ExtendBaseWidget(p)
 	return p
 }
 
 // MinSize implements fyne.Widget: large enough to sign comfortably.
-func (p *SignaturePad) MinSize() fyne.Size { return fyne.NewSize(480, 160) }
+func (p *signaturePad) MinSize() fyne.Size { return fyne.NewSize(480, 160) }
 
-func (p *SignaturePad) rel(pos fyne.Position) fyne.Position {
+func (p *signaturePad) rel(pos fyne.Position) fyne.Position {
 	s := p.Size()
 	if s.Width <= 0 || s.Height <= 0 {
 		s = p.MinSize() // Not laid out yet: events come in MinSize coordinates.
@@ -58,7 +58,7 @@ func (p *SignaturePad) rel(pos fyne.Position) fyne.Position {
 func clamp01(v float32) float32 { return float32(math.Max(0, math.Min(1, float64(v)))) }
 
 // Dragged implements fyne.Draggable: a stroke of finger, pen or mouse.
-func (p *SignaturePad) Dragged(ev *fyne.DragEvent) {
+func (p *signaturePad) Dragged(ev *fyne.DragEvent) {
 	if !p.drawing {
 		start := ev.Position.Subtract(ev.Dragged)
 		p.strokes = append(p.strokes, []fyne.Position{p.rel(start)})
@@ -73,48 +73,48 @@ func (p *SignaturePad) Dragged(ev *fyne.DragEvent) {
 }
 
 // DragEnd implements fyne.Draggable.
-func (p *SignaturePad) DragEnd() { p.drawing = false }
+func (p *signaturePad) DragEnd() { p.drawing = false }
 
 // Tapped implements fyne.Tappable: a dot, as in the i of a name.
-func (p *SignaturePad) Tapped(ev *fyne.PointEvent) {
+func (p *signaturePad) Tapped(ev *fyne.PointEvent) {
 	r := p.rel(ev.Position)
 	p.strokes = append(p.strokes, []fyne.Position{r, r})
 	p.Refresh()
 }
 
 // FocusGained implements fyne.Focusable, so that Enter and Esc reach the pad.
-func (p *SignaturePad) FocusGained() {}
+func (p *signaturePad) FocusGained() {}
 
 // FocusLost implements fyne.Focusable.
-func (p *SignaturePad) FocusLost() {}
+func (p *signaturePad) FocusLost() {}
 
 // TypedRune implements fyne.Focusable.
-func (p *SignaturePad) TypedRune(rune) {}
+func (p *signaturePad) TypedRune(rune) {}
 
 // TypedKey implements fyne.Focusable.
-func (p *SignaturePad) TypedKey(ev *fyne.KeyEvent) {
+func (p *signaturePad) TypedKey(ev *fyne.KeyEvent) {
 	if p.onKey != nil {
 		p.onKey(ev)
 	}
 }
 
 // Clear wipes the pad.
-func (p *SignaturePad) Clear() {
+func (p *signaturePad) Clear() {
 	p.strokes = nil
 	p.drawing = false
 	p.Refresh()
 }
 
 // Strokes returns the number of strokes drawn.
-func (p *SignaturePad) Strokes() int { return len(p.strokes) }
+func (p *signaturePad) Strokes() int { return len(p.strokes) }
 
 // Empty reports whether the pad holds too little ink to be a signature.
-func (p *SignaturePad) Empty() bool {
+func (p *signaturePad) Empty() bool {
 	var ink float64
 	for _, s := range p.strokes {
 		for i := 1; i < len(s); i++ {
-			dx := float64(s[i].X-s[i-1].X) * SignatureWidth
-			dy := float64(s[i].Y-s[i-1].Y) * SignatureHeight
+			dx := float64(s[i].X-s[i-1].X) * signatureWidth
+			dy := float64(s[i].Y-s[i-1].Y) * signatureHeight
 			ink += math.Hypot(dx, dy)
 		}
 	}
@@ -125,11 +125,11 @@ func (p *SignaturePad) Empty() bool {
 // wide, on a canvas of SignatureWidth × SignatureHeight cropped to the ink
 // and a small margin, so that thumbnails and print show the signature, not
 // the empty pad around it.
-func (p *SignaturePad) Image() *image.Gray { return renderStrokes(p.strokes) }
+func (p *signaturePad) Image() *image.Gray { return renderStrokes(p.strokes) }
 
 // snapshot returns a copy of the strokes that later drawing on the pad
 // leaves alone, so that they can be rendered off the UI goroutine.
-func (p *SignaturePad) snapshot() [][]fyne.Position {
+func (p *signaturePad) snapshot() [][]fyne.Position {
 	out := make([][]fyne.Position, len(p.strokes))
 	for i, s := range p.strokes {
 		out[i] = slices.Clone(s)
@@ -139,13 +139,13 @@ func (p *SignaturePad) snapshot() [][]fyne.Position {
 
 // renderStrokes is Image for strokes in the pad's relative coordinates.
 func renderStrokes(strokes [][]fyne.Position) *image.Gray {
-	img := image.NewGray(image.Rect(0, 0, SignatureWidth, SignatureHeight))
+	img := image.NewGray(image.Rect(0, 0, signatureWidth, signatureHeight))
 	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
 	ink := image.Rectangle{}
 	for _, s := range strokes {
 		for i := 1; i < len(s); i++ {
-			x0, y0 := s[i-1].X*SignatureWidth, s[i-1].Y*SignatureHeight
-			x1, y1 := s[i].X*SignatureWidth, s[i].Y*SignatureHeight
+			x0, y0 := s[i-1].X*signatureWidth, s[i-1].Y*signatureHeight
+			x1, y1 := s[i].X*signatureWidth, s[i].Y*signatureHeight
 			line(img, x0, y0, x1, y1, 2)
 			seg := image.Rect(int(x0), int(y0), int(x1), int(y1)).Canon()
 			seg.Max = seg.Max.Add(image.Pt(1, 1))
@@ -195,7 +195,7 @@ func decodePNG(b []byte) image.Image {
 }
 
 // CreateRenderer implements fyne.Widget.
-func (p *SignaturePad) CreateRenderer() fyne.WidgetRenderer {
+func (p *signaturePad) CreateRenderer() fyne.WidgetRenderer {
 	base := canvas.NewLine(color.NRGBA{R: 0x90, G: 0x90, B: 0x90, A: 0xff})
 	base.StrokeWidth = 1
 	hint := canvas.NewText("✕", color.NRGBA{R: 0x90, G: 0x90, B: 0x90, A: 0xff})
@@ -204,7 +204,7 @@ func (p *SignaturePad) CreateRenderer() fyne.WidgetRenderer {
 }
 
 type padRenderer struct {
-	p     *SignaturePad
+	p     *signaturePad
 	base  *canvas.Line
 	hint  *canvas.Text
 	lines []*canvas.Line
@@ -257,4 +257,4 @@ func (r *padRenderer) Objects() []fyne.CanvasObject {
 func (r *padRenderer) Destroy() {}
 
 // PNG returns the signature as the PNG that is stored with the delivery.
-func (p *SignaturePad) PNG() ([]byte, error) { return encodePNG(p.Image()) }
+func (p *signaturePad) PNG() ([]byte, error) { return encodePNG(p.Image()) }

@@ -1,4 +1,4 @@
-package app_test
+package app
 
 import (
 	"bytes"
@@ -9,13 +9,11 @@ import (
 	"fyne.io/fyne/v2/test"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/skranke/skranke/app"
 )
 
 func TestSignaturePad(t *testing.T) {
 	test.NewTempApp(t)
-	p := app.NewSignaturePad()
+	p := newSignaturePad()
 	p.Resize(fyne.NewSize(600, 200))
 	assert.True(t, p.Empty(), "a new pad is blank")
 
@@ -35,7 +33,7 @@ func TestSignaturePad(t *testing.T) {
 	img, err := png.Decode(bytes.NewReader(b))
 	require.NoError(t, err)
 	// Cropped to the ink: the strokes span x 0..400 of a 600 wide pad.
-	assert.Less(t, img.Bounds().Dx(), app.SignatureWidth)
+	assert.Less(t, img.Bounds().Dx(), signatureWidth)
 	dark := 0
 	for y := img.Bounds().Min.Y; y < img.Bounds().Max.Y; y++ {
 		for x := img.Bounds().Min.X; x < img.Bounds().Max.X; x++ {

@@ -12,102 +12,118 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/skranke/skranke"
+	"github.com/skranke/skranke/printer"
 	"github.com/skranke/skranke/scanner"
 	desksync "github.com/skranke/skranke/sync"
 )
 
-// StatusScreen shows the connection, the outbox, the conflicts the shop
+// statusScreen shows the connection, the outbox, the conflicts the shop
 // refused (managers resolve them), and the scanner and printer.
-type StatusScreen struct {
+type statusScreen struct {
 	Online   *canvas.Text
 	LastSync *widget.Label
 	Outbox   *widget.Label
-	SyncNow  *Button
+	SyncNow  *button
 	// Conflicts has a row per refused action, by ID (managers only).
-	Conflicts     map[int64]*ConflictRow
+	Conflicts     map[int64]*conflictRow
 	conflictBox   *fyne.Container
 	Scanner       *widget.Label
 	Printer       *widget.Label
-	CheckPrinter  *Button
-	TestPrint     *Button
+	CheckPrinter  *button
+	TestPrint     *button
 	scannerStates map[string]scanner.DeviceStatus
 
-	d   *Desk
-	obj fyne.CanvasObject
+	sh    shell
+	svc   statusService
+	paper printing
+	last  desksync.Status // The sync status last shown.
+	// toScan shows the scan screen and returns its scan field.
+	toScan func() fyne.Focusable
+	obj    fyne.CanvasObject
 }
 
-// ConflictRow is one refused action with the buttons that resolve it.
-type ConflictRow struct {
+// conflictRow is one refused action with the buttons that resolve it.
+type conflictRow struct {
 	Conflict desksync.OutboxConflict
-	Retry    *Button
-	Reason   *Entry // Why it is discarded; required.
-	Discard  *Button
+	Retry    *button
+	Reason   *entry // Why it is discarded; required.
+	Discard  *button
 }
 
-func newStatusScreen(d *Desk) *StatusScreen {
-	s := &StatusScreen{d: d, Conflicts: map[int64]*ConflictRow{}, scannerStates: map[string]scanner.DeviceStatus{}}
+// statusService is what the status screen asks of the desk's sync.
+type statusService interface {
+	SyncNow()
+	Conflicts(ctx context.Context) ([]desksync.OutboxConflict, error)
+	Retry(ctx context.Context, id int64) error
+	Discard(ctx context.Context, id int64, reason string, staff skranke.Staff) error
+}
+
+func newStatusScreen(sh shell, svc statusService, paper printing, toScan func() fyne.Focusable) *statusScreen {
+	s := &statusScreen{sh: sh, svc: svc, paper: paper, toScan: toScan, Conflicts: map[int64]*conflictRow{}, scannerStates: map[string]scanner.DeviceStatus{}}
 	s.Online = bigText(40, true)
 	s.LastSync = rowLabel("")
 	s.Outbox = widget.NewLabel("")
 	s.Outbox.Wrapping = fyne.TextWrapWord
-	s.SyncNow = newButton(d, tr("status.sync_now", "Sync now (F6)"), theme.ViewRefreshIcon(), func() {
-		d.desk.SyncNow()
-		d.say(tr("status.syncing", "Syncing…"))
+	s.SyncNow = newButton(sh, label("status.sync_now"), theme.ViewRefreshIcon(), func() {
+		svc.SyncNow()
+		sh.say(label("status.syncing"))
 	})
 	s.conflictBox = container.NewVBox()
 	s.Scanner = widget.NewLabel("")
 	s.Scanner.Wrapping = fyne.TextWrapWord
 	s.Printer = widget.NewLabel("")
 	s.Printer.Wrapping = fyne.TextWrapWord
-	s.CheckPrinter = newButton(d, tr("status.check_printer", "Check printer"), theme.ViewRefreshIcon(), s.checkPrinter)
-	s.TestPrint = newButton(d, tr("status.test_print", "Test print (F8)"), theme.DocumentPrintIcon(), d.testPrint)
+	s.CheckPrinter = newButton(sh, label("status.check_printer"), theme.ViewRefreshIcon(), s.checkPrinter)
+	s.TestPrint = newButton(sh, label("status.test_print"), theme.DocumentPrintIcon(), s.testPrint)
 	s.showScanner()
-	conn := widget.NewCard(tr("status.connection", "Connection to the shop"), "",
+	conn := widget.NewCard(label("status.connection"), "",
 		container.NewBorder(nil, nil, nil, container.NewCenter(big(s.SyncNow, 16)), container.NewVBox(s.Online, s.LastSync, s.Outbox)))
-	hw := widget.NewCard(tr("status.hardware", "Scanner and printer"), "",
+	hw := widget.NewCard(label("status.hardware"), "",
 		container.NewVBox(s.Scanner, s.Printer, big(container.NewGridWithColumns(2, s.CheckPrinter, s.TestPrint), 16)))
 	// Refused actions may pile up while a desk is offline: their list
 	// scrolls below the connection and the hardware, whose buttons stay put.
-	conf := widget.NewCard(tr("status.conflicts", "Refused by the shop (manager)"), "",
+	conf := widget.NewCard(label("status.conflicts"), "",
 		minHeight(container.NewVScroll(s.conflictBox), linesMinHeight))
 	s.obj = container.NewBorder(container.NewGridWithColumns(2, conn, hw), nil, nil, nil, conf)
 	return s
 }
 
 // show updates the connection part from st.
-func (s *StatusScreen) show(st desksync.Status) {
+func (s *statusScreen) show(st desksync.Status) {
+	s.last = st
 	if st.Online {
-		s.Online.Text = tr("status.online_big", "ONLINE")
+		s.Online.Text = label("status.online_big")
 		s.Online.Color = colOK
 	} else {
-		s.Online.Text = tr("status.offline_big", "OFFLINE – working from the cache")
+		s.Online.Text = label("status.offline_big")
 		s.Online.Color = colBad
 	}
 	s.Online.Refresh()
-	last := tr("status.never", "never")
+	last := label("status.never")
 	if !st.LastSync.IsZero() {
-		last = fmtDateTime(st.LastSync) + " (" + fmtAge(s.d.now(), st.LastSync) + ")"
+		last = fmtDateTime(st.LastSync) + " (" + fmtAge(s.sh.now(), st.LastSync) + ")"
 	}
-	s.LastSync.SetText(tr("status.last_sync", "Last sync: {{.When}}", m{"When": last}))
-	out := tr("status.outbox", "Waiting to be sent: {{.N}} · Refused: {{.C}}", m{"N": st.Pending, "C": st.Conflicts})
+	s.LastSync.SetText(label("status.last_sync", m{"When": last}))
+	out := label("status.outbox", m{"N": st.Pending, "C": st.Conflicts})
 	if st.LastError != "" {
-		out += "\n" + tr("status.last_error", "Last error: {{.Err}}", m{"Err": st.LastError})
+		out += "\n" + label("status.last_error", m{"Err": st.LastError})
 	}
 	s.Outbox.SetText(out)
 }
 
 // load refreshes the conflicts and the printer state.
-func (s *StatusScreen) load() {
-	s.show(s.d.lastStatus)
+func (s *statusScreen) load() {
+	s.show(s.last)
 	s.showPrinter("")
 	s.conflictBox.RemoveAll()
-	s.Conflicts = map[int64]*ConflictRow{}
-	if !s.d.isManager() {
-		s.conflictBox.Add(rowLabel(tr("status.conflicts_manager", "A manager logs in to see and resolve refused actions.")))
+	s.Conflicts = map[int64]*conflictRow{}
+	if !isManager(s.sh.currentStaff()) {
+		s.conflictBox.Add(rowLabel(label("status.conflicts_manager")))
 		return
 	}
-	s.d.async(func(ctx context.Context) func() {
-		cs, err := s.d.desk.Conflicts(ctx)
+	s.sh.async(func(ctx context.Context) func() {
+		cs, err := s.svc.Conflicts(ctx)
 		return func() {
 			if err != nil {
 				s.conflictBox.Add(rowLabel(errText(err)))
@@ -118,91 +134,91 @@ func (s *StatusScreen) load() {
 	})
 }
 
-func (s *StatusScreen) setConflicts(cs []desksync.OutboxConflict) {
+func (s *statusScreen) setConflicts(cs []desksync.OutboxConflict) {
 	s.conflictBox.RemoveAll()
-	s.Conflicts = map[int64]*ConflictRow{}
+	s.Conflicts = map[int64]*conflictRow{}
 	if len(cs) == 0 {
-		s.conflictBox.Add(rowLabel(tr("status.no_conflicts", "None. Everything was accepted.")))
+		s.conflictBox.Add(rowLabel(label("status.no_conflicts")))
 		return
 	}
 	for _, c := range cs {
-		row := &ConflictRow{Conflict: c}
-		row.Retry = newButton(s.d, tr("status.retry", "Retry"), theme.ViewRefreshIcon(), func() { s.retry(row) })
-		row.Reason = newEntry(s.d, tr("status.discard_reason", "Why discard? (required)"))
+		row := &conflictRow{Conflict: c}
+		row.Retry = newButton(s.sh, label("status.retry"), theme.ViewRefreshIcon(), func() { s.retry(row) })
+		row.Reason = newEntry(s.sh, label("status.discard_reason"))
 		row.Reason.OnSubmitted = func(string) { s.discard(row) }
-		row.Discard = newButton(s.d, tr("status.discard", "Discard"), theme.DeleteIcon(), func() { s.discard(row) })
+		row.Discard = newButton(s.sh, label("status.discard"), theme.DeleteIcon(), func() { s.discard(row) })
 		row.Discard.Importance = widget.DangerImportance
 		s.Conflicts[c.ID] = row
-		text := fmtDateTime(c.At) + " · " + c.Kind + " · " + c.Summary + "\n" + tr("status.reason", "Shop said: {{.Reason}}", m{"Reason": c.Reason})
+		text := fmtDateTime(c.At) + " · " + c.Kind + " · " + c.Summary + "\n" + label("status.reason", m{"Reason": c.Reason})
 		lbl := widget.NewLabel(text)
 		lbl.Wrapping = fyne.TextWrapWord
 		s.conflictBox.Add(container.NewVBox(lbl, container.NewBorder(nil, nil, row.Retry, row.Discard, row.Reason), widget.NewSeparator()))
 	}
 }
 
-func (s *StatusScreen) retry(row *ConflictRow) {
-	if !s.d.isManager() {
+func (s *statusScreen) retry(row *conflictRow) {
+	if !isManager(s.sh.currentStaff()) {
 		return
 	}
-	id, by := row.Conflict.ID, s.d.staff.ID
-	s.d.async(func(ctx context.Context) func() {
-		err := s.d.desk.Retry(ctx, id)
+	id, by := row.Conflict.ID, s.sh.currentStaff().ID
+	s.sh.async(func(ctx context.Context) func() {
+		err := s.svc.Retry(ctx, id)
 		return func() {
 			if err != nil {
-				s.d.sayErr(errText(err))
+				s.sh.sayErr(errText(err))
 				return
 			}
 			slog.Info("conflict retried", "id", id, "staff", by)
-			s.d.desk.SyncNow()
-			s.d.sayOK(tr("status.retried", "Put back in the outbox; it is sent at the next sync."))
+			s.svc.SyncNow()
+			s.sh.sayOK(label("status.retried"))
 			s.load()
 		}
 	})
 }
 
-func (s *StatusScreen) discard(row *ConflictRow) {
+func (s *statusScreen) discard(row *conflictRow) {
 	reason := strings.TrimSpace(row.Reason.Text)
 	if reason == "" {
-		s.d.sayErr(tr("status.need_reason", "Write why the action is discarded."))
-		s.d.focus(row.Reason)
+		s.sh.sayErr(label("status.need_reason"))
+		s.sh.focus(row.Reason)
 		return
 	}
-	if !s.d.isManager() {
+	if !isManager(s.sh.currentStaff()) {
 		return
 	}
-	id, staff := row.Conflict.ID, *s.d.staff
-	s.d.async(func(ctx context.Context) func() {
-		err := s.d.desk.Discard(ctx, id, reason, staff)
+	id, staff := row.Conflict.ID, *s.sh.currentStaff()
+	s.sh.async(func(ctx context.Context) func() {
+		err := s.svc.Discard(ctx, id, reason, staff)
 		return func() {
 			if err != nil {
-				s.d.sayErr(errText(err))
+				s.sh.sayErr(errText(err))
 				return
 			}
 			slog.Info("conflict discarded", "id", id, "staff", staff.ID)
-			s.d.sayOK(tr("status.discarded", "Discarded."))
+			s.sh.sayOK(label("status.discarded"))
 			s.load()
 		}
 	})
 }
 
 // scannerStatus records a hardware scanner's state change.
-func (s *StatusScreen) scannerStatus(st scanner.DeviceStatus) {
+func (s *statusScreen) scannerStatus(st scanner.DeviceStatus) {
 	s.scannerStates[st.Source] = st
 	slog.Info("scanner status", "source", st.Source, "state", st.State.String(), "err", st.Err)
-	if st.State != scanner.Connected && s.d.staff != nil {
-		s.d.sayErr(tr("status.scanner_lost", "Scanner {{.Source}} is not connected. Scan into the field or type the code.", m{"Source": st.Source}))
+	if st.State != scanner.Connected && s.sh.currentStaff() != nil {
+		s.sh.sayErr(label("status.scanner_lost", m{"Source": st.Source}))
 	}
 	s.showScanner()
 }
 
 // resetScanners forgets the states of scanners that were replaced.
-func (s *StatusScreen) resetScanners() {
+func (s *statusScreen) resetScanners() {
 	s.scannerStates = map[string]scanner.DeviceStatus{}
 	s.showScanner()
 }
 
-func (s *StatusScreen) showScanner() {
-	lines := []string{tr("status.wedge", "Keyboard and keyboard-wedge scanners: always ready in the scan field.")}
+func (s *statusScreen) showScanner() {
+	lines := []string{label("status.wedge")}
 	keys := make([]string, 0, len(s.scannerStates))
 	for k := range s.scannerStates {
 		keys = append(keys, k)
@@ -210,12 +226,12 @@ func (s *StatusScreen) showScanner() {
 	sort.Strings(keys)
 	for _, k := range keys {
 		st := s.scannerStates[k]
-		state := tr("status.sc_connected", "connected")
+		state := label("status.sc_connected")
 		switch st.State {
 		case scanner.Disconnected:
-			state = tr("status.sc_disconnected", "not connected")
+			state = label("status.sc_disconnected")
 		case scanner.Failed:
-			state = tr("status.sc_failed", "failed")
+			state = label("status.sc_failed")
 		}
 		line := k + ": " + state + " (" + fmtTime(st.At) + ")"
 		if st.Err != nil {
@@ -225,3 +241,80 @@ func (s *StatusScreen) showScanner() {
 	}
 	s.Scanner.SetText(strings.Join(lines, "\n"))
 }
+
+// showPrinter shows the printer's settings and, if known, its state.
+func (s *statusScreen) showPrinter(state string) {
+	p := s.paper.printerInUse()
+	if p == nil {
+		s.Printer.SetText(label("status.no_printer"))
+		return
+	}
+	text := label("status.printer", m{"Name": p.Profile().Name, "Target": p.Target().String()})
+	if state != "" {
+		text += "\n" + state
+	}
+	s.Printer.SetText(text)
+}
+
+func (s *statusScreen) checkPrinter() {
+	p := s.paper.printerInUse()
+	if p == nil {
+		s.showPrinter("")
+		return
+	}
+	s.showPrinter(label("status.checking"))
+	s.sh.async(func(ctx context.Context) func() {
+		st, err := p.Status(ctx)
+		return func() {
+			if err != nil {
+				if printer.KindOf(err) == printer.KindUnsupported {
+					s.showPrinter(label("status.no_status"))
+				} else {
+					s.showPrinter(label("status.printer_err", m{"Err": printerErrText(err)}))
+				}
+				return
+			}
+			var parts []string
+			if st.Online {
+				parts = append(parts, label("status.p_online"))
+			} else {
+				parts = append(parts, label("status.p_offline"))
+			}
+			if st.CoverOpen {
+				parts = append(parts, label("status.p_cover"))
+			}
+			if st.PaperOut {
+				parts = append(parts, label("status.p_paper_out"))
+			} else if st.PaperNearEnd {
+				parts = append(parts, label("status.p_paper_low"))
+			}
+			s.showPrinter(strings.Join(parts, ", "))
+		}
+	})
+}
+
+// testPrint prints the printer's test page.
+func (s *statusScreen) testPrint() {
+	p := s.paper.printerInUse()
+	if p == nil {
+		s.sh.sayErr(label("print.none_test"))
+		return
+	}
+	s.paper.print(label("print.test"), printer.TestPage(p.Profile()))
+}
+
+func (s *statusScreen) content() fyne.CanvasObject { return s.obj }
+
+// focusTarget is nil: nothing on the status screen takes text.
+func (s *statusScreen) focusTarget() fyne.Focusable { return nil }
+
+// runeTarget is the scan screen's field: a scan means the next customer.
+func (s *statusScreen) runeTarget() fyne.Focusable { return s.toScan() }
+
+func (s *statusScreen) actionKeys() map[fyne.KeyName]*button {
+	return map[fyne.KeyName]*button{fyne.KeyF6: s.SyncNow, fyne.KeyF8: s.TestPrint}
+}
+
+func (s *statusScreen) escape() bool { return true }
+
+func (s *statusScreen) lock() {}

@@ -22,25 +22,25 @@ var (
 	colWhite    = color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0xff}
 )
 
-// Entry is a single-line entry that passes the desk's global keys (F-keys,
+// entry is a single-line entry that passes the desk's global keys (F-keys,
 // Esc) on instead of swallowing them, and records activity for the idle lock.
-type Entry struct {
+type entry struct {
 	widget.Entry
-	d         *Desk
+	keys      keyHandler
 	onArrow   func(delta int) // Up and Down, where they choose from a list.
 	selectAll bool            // Select the text on focus, so that typing replaces a proposed value.
 }
 
 // FocusGained implements fyne.Focusable.
-func (e *Entry) FocusGained() {
+func (e *entry) FocusGained() {
 	e.Entry.FocusGained()
 	if e.selectAll && e.Text != "" {
 		e.TypedShortcut(&fyne.ShortcutSelectAll{})
 	}
 }
 
-func newEntry(d *Desk, placeholder string) *Entry {
-	e := &Entry{d: d}
+func newEntry(keys keyHandler, placeholder string) *entry {
+	e := &entry{keys: keys}
 	e.ExtendBaseWidget(e)
 	e.Wrapping = fyne.TextWrapOff
 	e.Scroll = container.ScrollNone
@@ -49,9 +49,9 @@ func newEntry(d *Desk, placeholder string) *Entry {
 }
 
 // TypedKey implements fyne.Focusable.
-func (e *Entry) TypedKey(ev *fyne.KeyEvent) {
-	e.d.touch()
-	if e.d.globalKey(ev) {
+func (e *entry) TypedKey(ev *fyne.KeyEvent) {
+	e.keys.touch()
+	if e.keys.globalKey(ev) {
 		return
 	}
 	if e.onArrow != nil && (ev.Name == fyne.KeyUp || ev.Name == fyne.KeyDown) {
@@ -66,43 +66,37 @@ func (e *Entry) TypedKey(ev *fyne.KeyEvent) {
 }
 
 // TypedRune implements fyne.Focusable.
-func (e *Entry) TypedRune(r rune) {
-	e.d.touch()
+func (e *entry) TypedRune(r rune) {
+	e.keys.touch()
 	e.Entry.TypedRune(r)
 }
 
 // Submit acts as if Enter was pressed in the entry.
-func (e *Entry) Submit() { e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) }
+func (e *entry) Submit() { e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) }
 
-// Button is a button that passes global keys on when focused.
-type Button struct {
+// button is a button that passes global keys on when focused.
+type button struct {
 	widget.Button
-	d *Desk
+	keys keyHandler
 }
 
-func newButton(d *Desk, label string, icon fyne.Resource, tapped func()) *Button {
-	b := &Button{d: d}
+func newButton(keys keyHandler, text string, icon fyne.Resource, tapped func()) *button {
+	b := &button{keys: keys}
 	b.ExtendBaseWidget(b)
-	b.Text = label
+	b.Text = text
 	b.Icon = icon
 	b.OnTapped = func() {
-		d.touch()
+		keys.touch()
 		tapped()
-		// Back to where the next input goes (the scan field, as a rule),
-		// unless the action moved the focus itself.
-		if c := d.Window.Canvas(); c != nil {
-			if f := c.Focused(); f == nil || f == fyne.Focusable(b) {
-				d.focusDefault()
-			}
-		}
+		keys.tapped(b)
 	}
 	return b
 }
 
 // TypedKey implements fyne.Focusable.
-func (b *Button) TypedKey(ev *fyne.KeyEvent) {
-	b.d.touch()
-	if b.d.globalKey(ev) {
+func (b *button) TypedKey(ev *fyne.KeyEvent) {
+	b.keys.touch()
+	if b.keys.globalKey(ev) {
 		return
 	}
 	if ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter {

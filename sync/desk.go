@@ -832,8 +832,7 @@ func (d *Desk) Redeem(ctx context.Context, code string, amount skranke.Money, st
 		}
 		return RedeemResult{}, err
 	}
-	a := ans.(RedemptionAnswer)
-	return RedeemResult{Redemption: a.Redemption, Card: a.Card, Remainder: a.Remainder}, nil
+	return RedeemResult(ans.(RedemptionAnswer)), nil
 }
 
 // Credit credits amount of a purchase with a reason; staff must be a

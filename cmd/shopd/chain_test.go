@@ -181,6 +181,25 @@ type feedMirror struct {
 	items map[string]feedItem // "p:code" or "c:code"
 }
 
+// feedItems keys feed documents by kind and code ("p:code", "c:code").
+func feedItems(t *testing.T, purchases, cards []json.RawMessage) map[string]feedItem {
+	out := map[string]feedItem{}
+	for prefix, docs := range map[string][]json.RawMessage{"p:": purchases, "c:": cards} {
+		for _, d := range docs {
+			var k struct {
+				Code string `json:"code"`
+				Seq  int64  `json:"seq"`
+			}
+			if err := json.Unmarshal(d, &k); err != nil {
+				t.Errorf("feed document %s: %v", d, err)
+				continue
+			}
+			out[prefix+k.Code] = feedItem{seq: k.Seq, doc: d}
+		}
+	}
+	return out
+}
+
 // pull reads one page from since and applies it; it says whether more is there.
 func (m *feedMirror) pull(t *testing.T, hc *http.Client, in *instance) bool {
 	a := call(t, hc, "GET", fmt.Sprintf("%s%s/changes?since=%d&limit=25", in.URL, shop.APIPrefix, m.since), "", false, nil)
@@ -195,24 +214,12 @@ func (m *feedMirror) pull(t *testing.T, hc *http.Client, in *instance) bool {
 		More      bool              `json:"more"`
 	}
 	a.decode(t, &page)
-	apply := func(prefix string, docs []json.RawMessage) {
-		for _, d := range docs {
-			var k struct {
-				Code string `json:"code"`
-				Seq  int64  `json:"seq"`
-			}
-			if err := json.Unmarshal(d, &k); err != nil {
-				t.Errorf("feed document %s: %v", d, err)
-				continue
-			}
-			if k.Seq <= m.since {
-				t.Errorf("the feed handed out %s at seq %d below the cursor %d", k.Code, k.Seq, m.since)
-			}
-			m.items[prefix+k.Code] = feedItem{seq: k.Seq, doc: d}
+	for key, it := range feedItems(t, page.Purchases, page.Cards) {
+		if it.seq <= m.since {
+			t.Errorf("the feed handed out %s at seq %d below the cursor %d", key, it.seq, m.since)
 		}
+		m.items[key] = it
 	}
-	apply("p:", page.Purchases)
-	apply("c:", page.Cards)
 	if page.Next < m.since {
 		t.Errorf("the cursor went back from %d to %d", m.since, page.Next)
 	}
@@ -306,25 +313,10 @@ func TestChainChangesFeedMissesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	want := map[string]feedItem{}
+	var want map[string]feedItem
 	err = db.View(context.Background(), func(tx shop.Tx) error {
 		ch, err := tx.Changes(shop.DemoCentreID, 0, 1_000_000)
-		for _, d := range ch.Purchases {
-			var k struct {
-				Code string `json:"code"`
-				Seq  int64  `json:"seq"`
-			}
-			json.Unmarshal(d, &k)
-			want["p:"+k.Code] = feedItem{seq: k.Seq, doc: d}
-		}
-		for _, d := range ch.Cards {
-			var k struct {
-				Code string `json:"code"`
-				Seq  int64  `json:"seq"`
-			}
-			json.Unmarshal(d, &k)
-			want["c:"+k.Code] = feedItem{seq: k.Seq, doc: d}
-		}
+		want = feedItems(t, ch.Purchases, ch.Cards)
 		return err
 	})
 	if err != nil {

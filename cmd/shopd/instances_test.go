@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -166,13 +165,6 @@ func startShopd(t testing.TB, args ...string) *instance {
 		t.Fatalf("shopd %v did not listen within 60 s", args)
 	}
 	return in
-}
-
-// stop sends SIGTERM and waits for the process to end.
-func (in *instance) stop() error {
-	in.cmd.Process.Signal(syscall.SIGTERM)
-	<-in.exited
-	return in.err
 }
 
 // startChain starts n demo shopd processes on one new PostgreSQL database,

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -185,7 +186,7 @@ func TestMigrateDBNeedsBothAddresses(t *testing.T) {
 func TestGracefulShutdownFinishesRequestsInFlight(t *testing.T) {
 	t.Parallel()
 	dbPath := filepath.Join(t.TempDir(), "shop.db")
-	in := startShopd(t, "-demo", "-db", dbPath, "-drain", "1s")
+	in := startShopd(t, "-demo", "-db", dbPath, "-drain", "5s") // Long enough to ask /readyz on a loaded machine.
 	hc := &http.Client{}
 	for _, probe := range []string{"/healthz", "/readyz"} {
 		if a := call(t, hc, "GET", in.URL+probe, "", false, nil); a.status != http.StatusOK {
@@ -249,5 +250,36 @@ func TestGracefulShutdownFinishesRequestsInFlight(t *testing.T) {
 	})
 	if err != nil {
 		t.Errorf("the signature sent during shutdown was not kept: %v", err)
+	}
+}
+
+// TestPoolFlagCapsConnections: -pool caps the connections one shopd opens
+// for reads, however many desks ask at once (writes use at most 2 more).
+func TestPoolFlagCapsConnections(t *testing.T) {
+	t.Parallel()
+	url := pg.Cluster(t).NewEmptyDatabase(t)
+	in := startShopd(t, "-demo", "-db", url, "-pool", "1")
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Go(func() {
+			a := call(t, &http.Client{}, "GET", in.URL+shop.APIPrefix+"/purchases/"+shop.DemoCodeFor("paid-course"), "", false, nil)
+			if a.status != http.StatusOK {
+				t.Errorf("lookup: %d %s", a.status, a.body)
+			}
+		})
+	}
+	wg.Wait()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n < 1 || n > 3 {
+		t.Errorf("shopd -pool 1 holds %d connections after 40 lookups at once, want 1 to 3", n)
 	}
 }

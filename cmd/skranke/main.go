@@ -34,8 +34,8 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"github.com/skranke/skranke/app"
+	"github.com/skranke/skranke/app/config"
 	_ "github.com/skranke/skranke/cmd/skranke/internal/locale" // Before fyne reads the locale; see its doc.
-	"github.com/skranke/skranke/printer"
 	"github.com/skranke/skranke/scanner"
 	desksync "github.com/skranke/skranke/sync"
 )
@@ -80,16 +80,16 @@ func parseFlags(name string, args []string, stderr io.Writer, withDesk bool) (op
 }
 
 // loadConfig reads the configuration and applies the flags over it.
-func loadConfig(o options) (app.Config, string, error) {
+func loadConfig(o options) (config.Config, string, error) {
 	path := o.config
 	if path == "" {
-		p, err := app.DefaultConfigPath()
+		p, err := config.DefaultPath()
 		if err != nil {
-			return app.Config{}, "", err
+			return config.Config{}, "", err
 		}
 		path = p
 	}
-	cfg, err := app.LoadConfig(path)
+	cfg, err := config.Load(path)
 	if err != nil {
 		return cfg, path, err
 	}
@@ -135,7 +135,7 @@ func run(args []string, stderr io.Writer) int {
 	}
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		// First start: keep what the flags said, so Settings shows it.
-		if err := app.SaveConfig(path, cfg); err != nil {
+		if err := config.Save(path, cfg); err != nil {
 			slog.Warn("save first configuration", "path", path, "err", err)
 		}
 	}
@@ -168,7 +168,7 @@ func run(args []string, stderr io.Writer) int {
 		}
 	}()
 
-	prn, err := app.OpenPrinter(cfg)
+	prn, err := cfg.OpenPrinter()
 	if err != nil {
 		slog.Error("printer setting is not valid; printing is off until it is fixed in Settings", "target", cfg.PrinterTarget, "err", err)
 	}
@@ -203,7 +203,7 @@ func run(args []string, stderr io.Writer) int {
 // openSources opens the hardware scanner the configuration names. A scanner
 // that is not plugged in yet is not an error: the source keeps looking and
 // reports its state on the status screen.
-func openSources(ctx context.Context, cfg app.Config) []scanner.Source {
+func openSources(ctx context.Context, cfg config.Config) []scanner.Source {
 	switch cfg.ScannerSource {
 	case "serial":
 		if cfg.ScannerPort == "" {
@@ -250,37 +250,4 @@ func parseVIDPID(s string) (vid, pid uint16, err error) {
 		return 0, 0, fmt.Errorf("want vendor:product in hex, such as 0c2e:0b61, got %q", s)
 	}
 	return uint16(v), uint16(p), nil
-}
-
-// printerTest prints the printer's test page and reports how it went.
-func printerTest(args []string, stderr io.Writer) int {
-	o, err := parseFlags("skranke printer-test", args, stderr, false)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	cfg, _, err := loadConfig(o)
-	if err != nil {
-		slog.Error("read configuration", "err", err)
-		return 1
-	}
-	if cfg.PrinterTarget == "" {
-		fmt.Fprintln(stderr, "no printer configured: give -printer tcp://host:9100 (or file:///path, serial:///dev/ttyUSB0, device:///dev/usb/lp0)")
-		return 2
-	}
-	prn, err := app.OpenPrinter(cfg)
-	if err != nil {
-		slog.Error("printer setting", "target", cfg.PrinterTarget, "err", err)
-		return 2
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	if err := prn.Print(ctx, printer.TestPage(prn.Profile())); err != nil {
-		slog.Error("test page not printed", "target", prn.Target().String(), "kind", printer.KindOf(err).String(), "err", err)
-		return 1
-	}
-	slog.Info("test page printed", "target", prn.Target().String(), "profile", prn.Profile().ID)
-	return 0
 }

@@ -142,18 +142,11 @@ const settleBound = 2 * time.Second
 // changes thousands.
 const caretPixels = 400
 
-// windowShot captures the window once the app has drawn something (not a
-// blank or half-mapped frame) and the picture has settled: two captures in a
-// row that differ by no more than a caret's blink. It waits for settling at
-// most settleBound after the first drawn capture; it waits for a drawn
-// capture as long as ctx allows.
-func (d *display) windowShot(ctx context.Context, win string) (image.Image, error) {
-	return d.windowShotWhen(ctx, win, func(image.Image) bool { return true })
-}
-
-// windowShotWhen is windowShot for a picture that must also satisfy ready
-// (the signature pad is on screen, say): captures that do not are treated
-// as not yet drawn.
+// windowShotWhen captures the window once the app has drawn something (not
+// a blank or half-mapped frame) that satisfies ready, and the picture has
+// settled: two captures in a row that differ by no more than a caret's
+// blink. It waits for settling at most settleBound after the first such
+// capture, and for one as long as ctx allows.
 func (d *display) windowShotWhen(ctx context.Context, win string, ready func(image.Image) bool) (image.Image, error) {
 	var (
 		last    *image.RGBA

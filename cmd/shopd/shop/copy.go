@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/skranke/skranke"
 )
 
 // Tables lists the shop's tables in an order in which each refers only to
@@ -25,7 +26,7 @@ func CopyToPostgres(ctx context.Context, src *SQLite, dst *Postgres) (map[string
 	counts := map[string]int64{}
 	stx, err := src.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", src.path, err)
+		return nil, skranke.E("shop.CopyToPostgres", skranke.Internal, fmt.Errorf("read %s: %w", src.path, err))
 	}
 	defer stx.Rollback()
 	err = pgx.BeginFunc(ctx, dst.pool, func(tx pgx.Tx) error {
@@ -37,7 +38,7 @@ func CopyToPostgres(ctx context.Context, src *SQLite, dst *Postgres) (map[string
 			return err
 		}
 		if centres > 0 {
-			return fmt.Errorf("the PostgreSQL database already holds a shop (%d centres); copy only into a new, empty database", centres)
+			return skranke.E("shop.CopyToPostgres", skranke.Conflict, fmt.Sprintf("the PostgreSQL database already holds a shop (%d centres); copy only into a new, empty database", centres))
 		}
 		// The fresh schema's own counter row makes way for the copied one.
 		if _, err := tx.Exec(ctx, "DELETE FROM meta"); err != nil {
@@ -46,7 +47,7 @@ func CopyToPostgres(ctx context.Context, src *SQLite, dst *Postgres) (map[string
 		for _, table := range Tables() {
 			n, err := copyTable(ctx, stx, tx, table)
 			if err != nil {
-				return fmt.Errorf("copy %s: %w", table, err)
+				return skranke.E("shop.CopyToPostgres", skranke.Internal, fmt.Errorf("copy %s: %w", table, err))
 			}
 			counts[table] = n
 		}

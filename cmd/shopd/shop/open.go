@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/skranke/skranke"
 )
 
 // DB is a Store that shopd opens, serves and tends: SQLite or Postgres.
@@ -28,10 +30,10 @@ type OpenOptions struct {
 // created).
 func Open(ctx context.Context, addr string, o OpenOptions) (DB, error) {
 	if IsPostgresURL(addr) {
-		return OpenPostgres(ctx, addr, PostgresOptions{MaxConns: o.MaxConns})
+		return OpenPostgres(ctx, addr, PostgresOptions(o))
 	}
 	if err := os.MkdirAll(filepath.Dir(addr), 0o755); err != nil {
-		return nil, fmt.Errorf("create database directory: %w", err)
+		return nil, skranke.E("shop.Open", skranke.Internal, fmt.Errorf("create database directory: %w", err))
 	}
 	return OpenSQLite(ctx, addr)
 }

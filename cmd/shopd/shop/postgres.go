@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/skranke/skranke"
 )
@@ -85,7 +84,7 @@ func IsPostgresURL(addr string) bool {
 func OpenPostgres(ctx context.Context, url string, o PostgresOptions) (*Postgres, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("open shop database: %w", err)
+		return nil, skranke.E("shop.OpenPostgres", skranke.Invalid, fmt.Errorf("open shop database: %w", err))
 	}
 	if o.MaxConns > 0 {
 		cfg.MaxConns = int32(o.MaxConns)
@@ -94,18 +93,18 @@ func OpenPostgres(ctx context.Context, url string, o PostgresOptions) (*Postgres
 	wcfg.MaxConns = 2
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("open shop database %s: %w", redact(cfg), err)
+		return nil, skranke.E("shop.OpenPostgres", skranke.Internal, fmt.Errorf("open shop database %s: %w", redact(cfg), err))
 	}
 	writer, err := pgxpool.NewWithConfig(ctx, wcfg)
 	if err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("open shop database %s: %w", redact(cfg), err)
+		return nil, skranke.E("shop.OpenPostgres", skranke.Internal, fmt.Errorf("open shop database %s: %w", redact(cfg), err))
 	}
 	s := &Postgres{pool: pool, writer: writer, jobs: make(chan *pgJob), quit: make(chan struct{}), stopped: make(chan struct{})}
 	go s.committer()
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("open shop database %s: %w", redact(cfg), err)
+		return nil, skranke.E("shop.OpenPostgres", skranke.Internal, fmt.Errorf("open shop database %s: %w", redact(cfg), err))
 	}
 	return s, nil
 }
@@ -133,13 +132,6 @@ func (s *Postgres) Ping(ctx context.Context) error {
 	return s.pool.Ping(ctx)
 }
 
-// SchemaVersion returns the number of the newest migration applied.
-func (s *Postgres) SchemaVersion(ctx context.Context) (int, error) {
-	var v int
-	err := s.pool.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&v)
-	return v, err
-}
-
 // pgMigration is one embedded migration script.
 type pgMigration struct {
 	version int
@@ -147,6 +139,7 @@ type pgMigration struct {
 	script  string
 }
 
+// pgMigrationList returns the embedded migrations, oldest first.
 func pgMigrationList() ([]pgMigration, error) {
 	names, err := fs.Glob(pgMigrations, "migrations/postgres/*.sql")
 	if err != nil {
@@ -204,7 +197,7 @@ func (s *Postgres) migrate(ctx context.Context) error {
 	}
 	if current > newest {
 		// An older shopd would write rows the newer schema does not expect.
-		return fmt.Errorf("database schema version %d is newer than this shopd knows (%d); update shopd", current, newest)
+		return skranke.E("shop.Postgres.migrate", skranke.Conflict, fmt.Sprintf("database schema version %d is newer than this shopd knows (%d); update shopd", current, newest))
 	}
 	for _, m := range list {
 		if m.version <= current {
@@ -230,7 +223,7 @@ func (s *Postgres) migrate(ctx context.Context) error {
 func (s *Postgres) View(ctx context.Context, fn func(Tx) error) error {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return skranke.E("read shop database", skranke.Internal, err)
+		return skranke.E("shop.Postgres.View", skranke.Internal, err)
 	}
 	// Release drops a connection left inside a transaction.
 	defer conn.Release()
@@ -238,8 +231,8 @@ func (s *Postgres) View(ctx context.Context, fn func(Tx) error) error {
 	t.queue("begin", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
 	err = fn(t)
 	if t.begun {
-		if _, rerr := conn.Exec(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil && err == nil {
-			err = skranke.E("read shop database", skranke.Internal, rerr)
+		if _, rerr := conn.Exec(context.WithoutCancel(ctx), "ROLLBACK", pgx.QueryExecModeSimpleProtocol); rerr != nil && err == nil {
+			err = skranke.E("shop.Postgres.View", skranke.Internal, rerr)
 		}
 	}
 	return err
@@ -252,9 +245,9 @@ func (s *Postgres) Update(ctx context.Context, fn func(Tx) error) error {
 	select {
 	case s.jobs <- j:
 	case <-ctx.Done():
-		return skranke.E("write shop database", skranke.Unavailable, ctx.Err())
+		return skranke.E("shop.Postgres.Update", skranke.Unavailable, ctx.Err())
 	case <-s.quit:
-		return skranke.E("write shop database", skranke.Unavailable, "the database is closed")
+		return skranke.E("shop.Postgres.Update", skranke.Unavailable, "the database is closed")
 	}
 	// Once handed over, the job may commit: wait for the outcome.
 	return <-j.done
@@ -313,7 +306,7 @@ func (s *Postgres) runGroup(group []*pgJob) {
 	}
 	conn, err := s.writer.Acquire(ctx)
 	if err != nil {
-		finish(skranke.E("write shop database", skranke.Internal, err))
+		finish(skranke.E("shop.Postgres.Update", skranke.Internal, err))
 		return
 	}
 	defer conn.Release()
@@ -323,7 +316,7 @@ func (s *Postgres) runGroup(group []*pgJob) {
 	ran := false
 	for i, j := range group {
 		if err := j.ctx.Err(); err != nil {
-			results[i] = skranke.E("write shop database", skranke.Unavailable, err)
+			results[i] = skranke.E("shop.Postgres.Update", skranke.Unavailable, err)
 			continue
 		}
 		ran = true
@@ -335,7 +328,7 @@ func (s *Postgres) runGroup(group []*pgJob) {
 		if err == nil {
 			t.queue("release savepoint", "RELEASE SAVEPOINT u")
 			if err = t.flush(); err != nil {
-				err = skranke.E("write shop database", skranke.Internal, err)
+				err = skranke.E("shop.Postgres.Update", skranke.Internal, err)
 			}
 		}
 		if err != nil {
@@ -354,7 +347,7 @@ func (s *Postgres) runGroup(group []*pgJob) {
 					conn.Exec(ctx, "ROLLBACK", pgx.QueryExecModeSimpleProtocol)
 					for k := range results {
 						if k > i || results[k] == nil {
-							results[k] = skranke.E("write shop database", skranke.Internal, err)
+							results[k] = skranke.E("shop.Postgres.Update", skranke.Internal, err)
 						}
 					}
 					finish(nil)
@@ -372,10 +365,10 @@ func (s *Postgres) runGroup(group []*pgJob) {
 	}
 	t.queue("commit", "COMMIT")
 	if err := t.flush(); err != nil {
-		conn.Exec(ctx, "ROLLBACK")
+		conn.Exec(ctx, "ROLLBACK", pgx.QueryExecModeSimpleProtocol)
 		for i := range results {
 			if results[i] == nil {
-				results[i] = skranke.E("write shop database", skranke.Internal, err)
+				results[i] = skranke.E("shop.Postgres.Update", skranke.Internal, err)
 			}
 		}
 	}
@@ -387,18 +380,10 @@ func (s *Postgres) runGroup(group []*pgJob) {
 func runJob(t *pgTx, fn func(Tx) error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = skranke.E("write shop database", skranke.Internal, fmt.Sprintf("panic: %v", p))
+			err = skranke.E("shop.Postgres.Update", skranke.Internal, fmt.Sprintf("panic: %v", p))
 		}
 	}()
 	return fn(t)
-}
-
-// pgConn is what pgTx sends statements through.
-type pgConn interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
 // pgTx implements Tx on one connection inside a transaction. Statements
@@ -406,7 +391,7 @@ type pgConn interface {
 // in one batch with the next read.
 type pgTx struct {
 	ctx     context.Context
-	c       pgConn
+	c       *pgxpool.Conn
 	batch   *pgx.Batch
 	ops     []string // What each queued statement is, for its error.
 	begun   bool     // BEGIN has been sent.
@@ -429,7 +414,7 @@ func (t *pgTx) flush() error {
 	t.flushes++
 	err := t.c.SendBatch(t.ctx, b).Close()
 	if err != nil {
-		return internal(strings.Join(slices.Compact(ops), ", "), err)
+		return internal("shop.pgTx.flush", fmt.Errorf("%s: %w", strings.Join(slices.Compact(ops), ", "), err))
 	}
 	return nil
 }
@@ -465,12 +450,38 @@ func (r *batchRow) Scan(dest ...any) error {
 	return err
 }
 
-// query reads rows after sending the queued writes.
-func (t *pgTx) query(query string, args ...any) (pgx.Rows, error) {
-	if err := t.flush(); err != nil {
-		return nil, err
+// queryEach reads rows, calling row for each; queued statements go along
+// in the same round trip.
+func (t *pgTx) queryEach(row func(pgx.Rows) error, query string, args ...any) error {
+	each := func(rows pgx.Rows) error {
+		defer rows.Close()
+		for rows.Next() {
+			if err := row(rows); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
 	}
-	return t.c.Query(t.ctx, query, args...)
+	if t.batch.Len() == 0 {
+		rows, err := t.c.Query(t.ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		return each(rows)
+	}
+	var readErr error
+	read := false
+	t.batch.Queue(query, args...).Query(func(rows pgx.Rows) error {
+		read = true
+		readErr = each(rows)
+		return readErr
+	})
+	t.ops = append(t.ops, "read")
+	err := t.flush()
+	if read {
+		return readErr
+	}
+	return err
 }
 
 func (t *pgTx) getDoc(op, what string, v any, query string, args ...any) error {
@@ -489,24 +500,20 @@ func (t *pgTx) getDoc(op, what string, v any, query string, args ...any) error {
 }
 
 func pgListDocs[T any](t *pgTx, op string, query string, args ...any) ([]T, error) {
-	rows, err := t.query(query, args...)
-	if err != nil {
-		return nil, internal(op, err)
-	}
-	defer rows.Close()
 	out := []T{}
-	for rows.Next() {
+	err := t.queryEach(func(rows pgx.Rows) error {
 		var doc []byte
 		if err := rows.Scan(&doc); err != nil {
-			return nil, internal(op, err)
+			return err
 		}
 		var v T
 		if err := json.Unmarshal(doc, &v); err != nil {
-			return nil, internal(op, err)
+			return err
 		}
 		out = append(out, v)
-	}
-	return out, internal(op, rows.Err())
+		return nil
+	}, query, args...)
+	return out, internal(op, err)
 }
 
 // exec queues a write.
@@ -520,85 +527,85 @@ func (t *pgTx) exec(op, query string, args ...any) error {
 func (t *pgTx) nextSeq() (int64, error) {
 	var seq int64
 	err := t.queryRow("UPDATE meta SET value = value + 1 WHERE key = 'seq' RETURNING value").Scan(&seq)
-	return seq, internal("next seq", err)
+	return seq, internal("shop.pgTx.nextSeq", err)
 }
 
 func (t *pgTx) Centres() ([]skranke.Centre, error) {
-	return pgListDocs[skranke.Centre](t, "list centres", "SELECT doc FROM centres ORDER BY id")
+	return pgListDocs[skranke.Centre](t, "shop.pgTx.Centres", "SELECT doc FROM centres ORDER BY id")
 }
 
 func (t *pgTx) Centre(id string) (skranke.Centre, error) {
 	var c skranke.Centre
-	err := t.getDoc("get centre", "centre "+id, &c, "SELECT doc FROM centres WHERE id = $1", id)
+	err := t.getDoc("shop.pgTx.Centre", "centre "+id, &c, "SELECT doc FROM centres WHERE id = $1", id)
 	return c, err
 }
 
 func (t *pgTx) PutCentre(c skranke.Centre) error {
 	doc, _ := json.Marshal(c)
-	return t.exec("put centre", `INSERT INTO centres (id, doc) VALUES ($1, $2)
+	return t.exec("shop.pgTx.PutCentre", `INSERT INTO centres (id, doc) VALUES ($1, $2)
 		ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`, c.ID, doc)
 }
 
 func (t *pgTx) DeskByToken(hash string) (skranke.DeskInfo, error) {
 	var d skranke.DeskInfo
-	err := t.getDoc("find desk", "desk", &d, "SELECT doc FROM desks WHERE token_hash = $1", hash)
+	err := t.getDoc("shop.pgTx.DeskByToken", "desk", &d, "SELECT doc FROM desks WHERE token_hash = $1", hash)
 	return d, err
 }
 
 func (t *pgTx) PutDesk(d skranke.DeskInfo, tokenHash string) error {
 	doc, _ := json.Marshal(d)
 	// SQLite's INSERT OR REPLACE also drops another desk holding the token.
-	if err := t.exec("put desk", "DELETE FROM desks WHERE token_hash = $1 AND id <> $2", tokenHash, d.ID); err != nil {
+	if err := t.exec("shop.pgTx.PutDesk", "DELETE FROM desks WHERE token_hash = $1 AND id <> $2", tokenHash, d.ID); err != nil {
 		return err
 	}
-	return t.exec("put desk", `INSERT INTO desks (id, centre_id, token_hash, doc) VALUES ($1, $2, $3, $4)
+	return t.exec("shop.pgTx.PutDesk", `INSERT INTO desks (id, centre_id, token_hash, doc) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (id) DO UPDATE SET centre_id = excluded.centre_id, token_hash = excluded.token_hash, doc = excluded.doc`,
 		d.ID, d.CentreID, tokenHash, doc)
 }
 
 func (t *pgTx) Staff(centreID string) ([]skranke.Staff, error) {
-	return pgListDocs[skranke.Staff](t, "list staff", "SELECT doc FROM staff WHERE centre_id = $1 ORDER BY id", centreID)
+	return pgListDocs[skranke.Staff](t, "shop.pgTx.Staff", "SELECT doc FROM staff WHERE centre_id = $1 ORDER BY id", centreID)
 }
 
 func (t *pgTx) StaffMember(id string) (skranke.Staff, error) {
 	var s skranke.Staff
-	err := t.getDoc("get staff", "staff member "+id, &s, "SELECT doc FROM staff WHERE id = $1", id)
+	err := t.getDoc("shop.pgTx.StaffMember", "staff member "+id, &s, "SELECT doc FROM staff WHERE id = $1", id)
 	return s, err
 }
 
 func (t *pgTx) PutStaff(s skranke.Staff) error {
 	doc, _ := json.Marshal(s)
-	return t.exec("put staff", `INSERT INTO staff (id, centre_id, role, doc) VALUES ($1, $2, $3, $4)
+	return t.exec("shop.pgTx.PutStaff", `INSERT INTO staff (id, centre_id, role, doc) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (id) DO UPDATE SET centre_id = excluded.centre_id, role = excluded.role, doc = excluded.doc`,
 		s.ID, s.CentreID, string(s.Role), doc)
 }
 
 func (t *pgTx) Products() ([]skranke.Product, error) {
-	return pgListDocs[skranke.Product](t, "list products", "SELECT doc FROM products ORDER BY id")
+	return pgListDocs[skranke.Product](t, "shop.pgTx.Products", "SELECT doc FROM products ORDER BY id")
 }
 
 func (t *pgTx) Product(id string) (skranke.Product, error) {
 	var p skranke.Product
-	err := t.getDoc("get product", "product "+id, &p, "SELECT doc FROM products WHERE id = $1", id)
+	err := t.getDoc("shop.pgTx.Product", "product "+id, &p, "SELECT doc FROM products WHERE id = $1", id)
 	return p, err
 }
 
 func (t *pgTx) PutProduct(p skranke.Product) error {
 	doc, _ := json.Marshal(p)
-	return t.exec("put product", `INSERT INTO products (id, kind, doc) VALUES ($1, $2, $3)
+	return t.exec("shop.pgTx.PutProduct", `INSERT INTO products (id, kind, doc) VALUES ($1, $2, $3)
 		ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, doc = excluded.doc`, p.ID, string(p.Kind), doc)
 }
 
 func (t *pgTx) Purchase(code string) (*skranke.Purchase, error) {
 	var p skranke.Purchase
-	if err := t.getDoc("get purchase", "purchase "+code, &p, "SELECT doc FROM purchases WHERE code = $1", code); err != nil {
+	if err := t.getDoc("shop.pgTx.Purchase", "purchase "+code, &p, "SELECT doc FROM purchases WHERE code = $1", code); err != nil {
 		return nil, err
 	}
 	return &p, nil
 }
 
 func (t *pgTx) PutPurchase(p *skranke.Purchase) error {
-	const op = "put purchase"
+	const op = "shop.pgTx.PutPurchase"
 	seq, err := t.nextSeq()
 	if err != nil {
 		return err
@@ -635,38 +642,38 @@ func (t *pgTx) PutPurchase(p *skranke.Purchase) error {
 
 func (t *pgTx) Delivery(id string) (skranke.Delivery, error) {
 	var d skranke.Delivery
-	err := t.getDoc("get delivery", "delivery "+id, &d, "SELECT doc FROM deliveries WHERE id = $1", id)
+	err := t.getDoc("shop.pgTx.Delivery", "delivery "+id, &d, "SELECT doc FROM deliveries WHERE id = $1", id)
 	return d, err
 }
 
 func (t *pgTx) AddDelivery(centreID string, d skranke.Delivery) error {
 	doc, _ := json.Marshal(d)
-	return t.exec("add delivery", "INSERT INTO deliveries (id, purchase_code, centre_id, at, doc) VALUES ($1, $2, $3, $4, $5)",
+	return t.exec("shop.pgTx.AddDelivery", "INSERT INTO deliveries (id, purchase_code, centre_id, at, doc) VALUES ($1, $2, $3, $4, $5)",
 		d.ID, d.PurchaseCode, centreID, d.At.UnixNano(), doc)
 }
 
 func (t *pgTx) Credit(id string) (skranke.Credit, error) {
 	var c skranke.Credit
-	err := t.getDoc("get credit", "credit "+id, &c, "SELECT doc FROM credits WHERE id = $1", id)
+	err := t.getDoc("shop.pgTx.Credit", "credit "+id, &c, "SELECT doc FROM credits WHERE id = $1", id)
 	return c, err
 }
 
 func (t *pgTx) AddCredit(centreID string, c skranke.Credit) error {
 	doc, _ := json.Marshal(c)
-	return t.exec("add credit", "INSERT INTO credits (id, purchase_code, centre_id, at, doc) VALUES ($1, $2, $3, $4, $5)",
+	return t.exec("shop.pgTx.AddCredit", "INSERT INTO credits (id, purchase_code, centre_id, at, doc) VALUES ($1, $2, $3, $4, $5)",
 		c.ID, c.PurchaseCode, centreID, c.At.UnixNano(), doc)
 }
 
 func (t *pgTx) Card(code string) (*skranke.Card, error) {
 	var c skranke.Card
-	if err := t.getDoc("get gift card", "gift card "+code, &c, "SELECT doc FROM cards WHERE code = $1", code); err != nil {
+	if err := t.getDoc("shop.pgTx.Card", "gift card "+code, &c, "SELECT doc FROM cards WHERE code = $1", code); err != nil {
 		return nil, err
 	}
 	return &c, nil
 }
 
 func (t *pgTx) PutCard(c *skranke.Card) error {
-	const op = "put gift card"
+	const op = "shop.pgTx.PutCard"
 	seq, err := t.nextSeq()
 	if err != nil {
 		return err
@@ -682,19 +689,19 @@ func (t *pgTx) PutCard(c *skranke.Card) error {
 }
 
 func (t *pgTx) CardsOfPurchase(code string) ([]skranke.Card, error) {
-	return pgListDocs[skranke.Card](t, "list gift cards of purchase",
+	return pgListDocs[skranke.Card](t, "shop.pgTx.CardsOfPurchase",
 		"SELECT doc FROM cards WHERE purchase_code = $1 AND parent_code IS NULL ORDER BY seq", code)
 }
 
 func (t *pgTx) Redemption(id string) (skranke.Redemption, error) {
 	var r skranke.Redemption
-	err := t.getDoc("get redemption", "redemption "+id, &r, "SELECT doc FROM redemptions WHERE id = $1", id)
+	err := t.getDoc("shop.pgTx.Redemption", "redemption "+id, &r, "SELECT doc FROM redemptions WHERE id = $1", id)
 	return r, err
 }
 
 func (t *pgTx) AddRedemption(centreID string, r skranke.Redemption) error {
 	doc, _ := json.Marshal(r)
-	return t.exec("add redemption", "INSERT INTO redemptions (id, card_code, centre_id, at, doc) VALUES ($1, $2, $3, $4, $5)",
+	return t.exec("shop.pgTx.AddRedemption", "INSERT INTO redemptions (id, card_code, centre_id, at, doc) VALUES ($1, $2, $3, $4, $5)",
 		r.ID, r.CardCode, centreID, r.At.UnixNano(), doc)
 }
 
@@ -702,7 +709,7 @@ func (t *pgTx) Redemptions(cardCodes []string) ([]skranke.Redemption, error) {
 	if len(cardCodes) == 0 {
 		return []skranke.Redemption{}, nil
 	}
-	return pgListDocs[skranke.Redemption](t, "list redemptions",
+	return pgListDocs[skranke.Redemption](t, "shop.pgTx.Redemptions",
 		"SELECT doc FROM redemptions WHERE card_code = ANY($1) ORDER BY at, id", cardCodes)
 }
 
@@ -712,39 +719,32 @@ func (t *pgTx) Signature(id string) (Signature, error) {
 	err := t.queryRow("SELECT centre_id, desk_id, png, created_at FROM signatures WHERE id = $1", id).
 		Scan(&s.CentreID, &s.DeskID, &s.PNG, &at)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return s, skranke.E("get signature", skranke.NotFound, "signature "+id+" not found")
+		return s, skranke.E("shop.pgTx.Signature", skranke.NotFound, "signature "+id+" not found")
 	}
 	s.At = time.UnixMilli(at).UTC()
-	return s, internal("get signature", err)
+	return s, internal("shop.pgTx.Signature", err)
 }
 
 func (t *pgTx) PutSignature(s Signature) error {
-	return t.exec("put signature", "INSERT INTO signatures (id, centre_id, desk_id, png, created_at) VALUES ($1, $2, $3, $4, $5)",
+	return t.exec("shop.pgTx.PutSignature", "INSERT INTO signatures (id, centre_id, desk_id, png, created_at) VALUES ($1, $2, $3, $4, $5)",
 		s.ID, s.CentreID, s.DeskID, s.PNG, s.At.UnixMilli())
 }
 
 func (t *pgTx) Changes(centreID string, since int64, limit int) (Changes, error) {
-	const op = "read changes"
+	const op = "shop.pgTx.Changes"
 	ch := Changes{Next: since, Purchases: []json.RawMessage{}, Cards: []json.RawMessage{}}
 	// One statement over both tables: a page costs one round trip.
-	rows, err := t.query(`(SELECT seq, false, doc FROM purchases WHERE centre_id = $1 AND seq > $2 ORDER BY seq LIMIT $3)
-		UNION ALL (SELECT seq, true, doc FROM cards WHERE centre_id = $1 AND seq > $2 ORDER BY seq LIMIT $3)
-		ORDER BY 1 LIMIT $3`, centreID, since, limit+1)
-	if err != nil {
-		return ch, internal(op, err)
-	}
-	defer rows.Close()
 	n := 0
-	for rows.Next() {
+	err := t.queryEach(func(rows pgx.Rows) error {
 		var seq int64
 		var card bool
 		var doc []byte
 		if err := rows.Scan(&seq, &card, &doc); err != nil {
-			return ch, internal(op, err)
+			return err
 		}
 		if n == limit {
 			ch.More = true
-			break
+			return nil
 		}
 		n++
 		if card {
@@ -753,23 +753,26 @@ func (t *pgTx) Changes(centreID string, since int64, limit int) (Changes, error)
 			ch.Purchases = append(ch.Purchases, doc)
 		}
 		ch.Next = seq
-	}
-	return ch, internal(op, rows.Err())
+		return nil
+	}, `(SELECT seq, false, doc FROM purchases WHERE centre_id = $1 AND seq > $2 ORDER BY seq LIMIT $3)
+		UNION ALL (SELECT seq, true, doc FROM cards WHERE centre_id = $1 AND seq > $2 ORDER BY seq LIMIT $3)
+		ORDER BY 1 LIMIT $3`, centreID, since, limit+1)
+	return ch, internal(op, err)
 }
 
 func (t *pgTx) Activity(centreID string, from, to time.Time) (Activity, error) {
 	var a Activity
 	var err error
 	f, u := from.UnixNano(), to.UnixNano()
-	if a.Deliveries, err = pgListDocs[skranke.Delivery](t, "list deliveries",
+	if a.Deliveries, err = pgListDocs[skranke.Delivery](t, "shop.pgTx.Activity",
 		"SELECT doc FROM deliveries WHERE centre_id = $1 AND at >= $2 AND at < $3 ORDER BY at, id", centreID, f, u); err != nil {
 		return a, err
 	}
-	if a.Redemptions, err = pgListDocs[skranke.Redemption](t, "list redemptions",
+	if a.Redemptions, err = pgListDocs[skranke.Redemption](t, "shop.pgTx.Activity",
 		"SELECT doc FROM redemptions WHERE centre_id = $1 AND at >= $2 AND at < $3 ORDER BY at, id", centreID, f, u); err != nil {
 		return a, err
 	}
-	a.Credits, err = pgListDocs[skranke.Credit](t, "list credits",
+	a.Credits, err = pgListDocs[skranke.Credit](t, "shop.pgTx.Activity",
 		"SELECT doc FROM credits WHERE centre_id = $1 AND at >= $2 AND at < $3 ORDER BY at, id", centreID, f, u)
 	return a, err
 }
@@ -781,14 +784,14 @@ func (t *pgTx) Idempotency(scope, key string) (IdempotencyRecord, error) {
 		"SELECT fingerprint, status, content_type, body, created_at FROM idempotency WHERE scope = $1 AND key = $2", scope, key).
 		Scan(&r.Fingerprint, &r.Status, &r.ContentType, &r.Body, &at)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return r, skranke.E("get idempotency key", skranke.NotFound, "no such key")
+		return r, skranke.E("shop.pgTx.Idempotency", skranke.NotFound, "no such key")
 	}
 	r.CreatedAt = time.UnixMilli(at).UTC()
-	return r, internal("get idempotency key", err)
+	return r, internal("shop.pgTx.Idempotency", err)
 }
 
 func (t *pgTx) PutIdempotency(r IdempotencyRecord) error {
-	return t.exec("put idempotency key",
+	return t.exec("shop.pgTx.PutIdempotency",
 		"INSERT INTO idempotency (scope, key, fingerprint, status, content_type, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
 		r.Scope, r.Key, r.Fingerprint, r.Status, r.ContentType, r.Body, r.CreatedAt.UnixMilli())
 }
@@ -799,7 +802,7 @@ func (t *pgTx) PurgeIdempotency(before time.Time) (int64, error) {
 	}
 	tag, err := t.c.Exec(t.ctx, "DELETE FROM idempotency WHERE created_at < $1", before.UnixMilli())
 	if err != nil {
-		return 0, internal("purge idempotency keys", err)
+		return 0, internal("shop.pgTx.PurgeIdempotency", err)
 	}
 	return tag.RowsAffected(), nil
 }
@@ -810,10 +813,10 @@ func (t *pgTx) PaymentEvent(id string) (bool, error) {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
 	}
-	return err == nil, internal("get payment event", err)
+	return err == nil, internal("shop.pgTx.PaymentEvent", err)
 }
 
 func (t *pgTx) AddPaymentEvent(id, reference string, status skranke.PaymentStatus, at time.Time) error {
-	return t.exec("add payment event", "INSERT INTO payment_events (id, reference, status, at) VALUES ($1, $2, $3, $4)",
+	return t.exec("shop.pgTx.AddPaymentEvent", "INSERT INTO payment_events (id, reference, status, at) VALUES ($1, $2, $3, $4)",
 		id, reference, string(status), at.UnixMilli())
 }

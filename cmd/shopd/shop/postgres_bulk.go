@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/skranke/skranke"
 )
 
 // SeedBulk inserts n purchases into a centre in one transaction with COPY,
@@ -75,7 +76,7 @@ func (s *Postgres) SeedBulk(ctx context.Context, centreID string, n int) ([]stri
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("seed bulk: %w", err)
+		return nil, skranke.E("shop.Postgres.SeedBulk", skranke.Internal, err)
 	}
 	return codes, nil
 }

@@ -1,12 +1,14 @@
 // Package shop is the reference implementation of Skranke's central shop API:
 // the HTTP handlers of /api/v1, the business rules behind them (delivery,
-// gift card redemption, credits, payment notifications, idempotency), and a
-// SQLite store. shopd wires it to flags; tests start it with package shoptest.
+// gift card redemption, credits, payment notifications, idempotency), and two
+// stores: SQLite (one shopd) and PostgreSQL (several shopd on one database;
+// see Postgres). shopd wires it to flags; tests start it with package
+// shoptest, and every store and API test runs on both stores.
 //
 // The rules live in this package and talk to storage only through Store and
-// Tx, so that a PostgreSQL store can take SQLite's place without touching
-// them. A Store must run Update transactions one at a time (serializable) and
-// must hand out changes-feed sequence numbers in commit order.
+// Tx, so that either store serves them unchanged. A Store must run Update
+// transactions one at a time (serializable), across every shopd sharing the
+// database, and must hand out changes-feed sequence numbers in commit order.
 package shop
 
 import (

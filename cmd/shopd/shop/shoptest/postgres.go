@@ -50,6 +50,9 @@ const templateDB = "skranke_template"
 // then PATH, then the newest of Debian's /usr/lib/postgresql/*/bin.
 func postgresBin() (string, error) {
 	if d := os.Getenv("SKRANKE_PG_BIN"); d != "" {
+		if _, err := os.Stat(filepath.Join(d, "initdb")); err != nil {
+			return "", fmt.Errorf("%w: SKRANKE_PG_BIN=%s has no initdb", ErrNoPostgres, d)
+		}
 		return d, nil
 	}
 	if p, err := exec.LookPath("initdb"); err == nil {

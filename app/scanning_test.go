@@ -1,4 +1,4 @@
-package app_test
+package app
 
 import (
 	"context"
@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skranke/skranke"
-	"github.com/skranke/skranke/app"
 	"github.com/skranke/skranke/scanner"
 )
 
@@ -37,16 +36,16 @@ func TestSerialScanner(t *testing.T) {
 	code := f.shop.Code("paid-course")
 	_, err = master.Write([]byte(code + "\r"))
 	require.NoError(t, err)
-	f.eventually(func() bool { return f.d.Scan.StateNow() == app.StateDeliverable && !f.d.Busy() }, "the serial scan shows the purchase: %q", f.d.Scan.State.Text)
-	assert.Equal(t, skranke.GroupCode(code), f.d.Scan.Code.Text)
-	assert.Contains(t, f.d.Status.Scanner.Text, "serial:"+port)
-	assert.Contains(t, f.d.Status.Scanner.Text, "serial:"+port+": connected")
+	f.eventually(func() bool { return f.d.scan.StateNow() == stateDeliverable && !f.d.isBusy() }, "the serial scan shows the purchase: %q", f.d.scan.State.Text)
+	assert.Equal(t, skranke.GroupCode(code), f.d.scan.Code.Text)
+	assert.Contains(t, f.d.status.Scanner.Text, "serial:"+port)
+	assert.Contains(t, f.d.status.Scanner.Text, "serial:"+port+": connected")
 
 	// A mangled reading says what was read.
 	_, err = master.Write([]byte("K7RM-4QX\r"))
 	require.NoError(t, err)
-	f.eventually(func() bool { return f.d.Scan.StateNow() == app.StateUnknown }, "a bad reading is shown")
-	assert.Contains(t, f.d.Scan.Detail.Text, "K7RM-4QX")
+	f.eventually(func() bool { return f.d.scan.StateNow() == stateUnknown }, "a bad reading is shown")
+	assert.Contains(t, f.d.scan.Detail.Text, "K7RM-4QX")
 
 	// A manager moves the scanner to another port: it works at once, and the
 	// old port is closed.
@@ -54,20 +53,20 @@ func TestSerialScanner(t *testing.T) {
 	f.key(fyne.KeyF12)
 	f.login("ingrid", "9999")
 	f.key(fyne.KeyF5)
-	f.d.Settings.ScannerSource.SetSelectedIndex(1) // Serial port
-	f.d.Settings.ScannerPort.SetText(port2)
-	test.Tap(f.d.Settings.Save)
+	f.d.settings.ScannerSource.SetSelectedIndex(1) // Serial port
+	f.d.settings.ScannerPort.SetText(port2)
+	test.Tap(f.d.settings.Save)
 	f.idle()
-	require.Contains(t, f.d.Message.Text, "saved")
+	require.Contains(t, f.d.message.Text, "saved")
 	f.key(fyne.KeyF1)
 	code2 := f.shop.Code("authorized")
 	_, err = master2.Write([]byte(code2 + "\r"))
 	require.NoError(t, err)
-	f.eventually(func() bool { return f.d.Scan.Purchase() != nil && f.d.Scan.Purchase().Code == code2 && !f.d.Busy() },
-		"the scanner on the new port works: %q", f.d.Scan.State.Text)
+	f.eventually(func() bool { return f.d.scan.Purchase() != nil && f.d.scan.Purchase().Code == code2 && !f.d.isBusy() },
+		"the scanner on the new port works: %q", f.d.scan.State.Text)
 	f.key(fyne.KeyF4)
-	assert.Contains(t, f.d.Status.Scanner.Text, "serial:"+port2+": connected")
-	assert.NotContains(t, f.d.Status.Scanner.Text, "serial:"+port+":")
+	assert.Contains(t, f.d.status.Scanner.Text, "serial:"+port2+": connected")
+	assert.NotContains(t, f.d.status.Scanner.Text, "serial:"+port+":")
 }
 
 func newPTY(t *testing.T) (*os.File, string) {

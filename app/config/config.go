@@ -1,4 +1,7 @@
-package app
+// Package config is the desk's local settings: what they are, where they are
+// kept, and the printer they name. It has no user interface, so that the
+// command's printer test can read the settings without the desk UI.
+package config
 
 import (
 	"encoding/json"
@@ -7,6 +10,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+
+	"github.com/skranke/skranke/printer"
 )
 
 // Config is the desk's local settings, kept as JSON in the OS configuration
@@ -44,8 +49,8 @@ type Config struct {
 	Preview bool `json:"-"`
 }
 
-// DefaultConfig is the configuration of a fresh installation.
-func DefaultConfig() Config {
+// Default is the configuration of a fresh installation.
+func Default() Config {
 	return Config{
 		ShopURL:         "http://127.0.0.1:8080",
 		ScannerSource:   "wedge",
@@ -85,10 +90,10 @@ func (c Config) Shop() (url, token string) {
 	return c.ShopURL, c.DeskToken
 }
 
-// ConfigDir returns the directory of Skranke's configuration: the
+// Dir returns the directory of Skranke's configuration: the
 // SKRANKE_CONFIG_DIR environment variable if set, or skranke under the OS
 // user configuration directory.
-func ConfigDir() (string, error) {
+func Dir() (string, error) {
 	if d := os.Getenv("SKRANKE_CONFIG_DIR"); d != "" {
 		return d, nil
 	}
@@ -99,20 +104,20 @@ func ConfigDir() (string, error) {
 	return filepath.Join(base, "skranke"), nil
 }
 
-// DefaultConfigPath returns ConfigDir()/config.json.
-func DefaultConfigPath() (string, error) {
-	d, err := ConfigDir()
+// DefaultPath returns Dir()/config.json.
+func DefaultPath() (string, error) {
+	d, err := Dir()
 	if err != nil {
 		return "", err
 	}
 	return filepath.Join(d, "config.json"), nil
 }
 
-// LoadConfig reads the configuration at path. A missing file is not an
-// error: it returns DefaultConfig. Fields missing from the file keep their
+// Load reads the configuration at path. A missing file is not an
+// error: it returns Default. Fields missing from the file keep their
 // defaults.
-func LoadConfig(path string) (Config, error) {
-	cfg := DefaultConfig()
+func Load(path string) (Config, error) {
+	cfg := Default()
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return cfg, nil
@@ -121,14 +126,14 @@ func LoadConfig(path string) (Config, error) {
 		return cfg, fmt.Errorf("read config %s: %w", path, err)
 	}
 	if err := json.Unmarshal(b, &cfg); err != nil {
-		return DefaultConfig(), fmt.Errorf("read config %s: %w", path, err)
+		return Default(), fmt.Errorf("read config %s: %w", path, err)
 	}
 	return cfg, nil
 }
 
-// SaveConfig writes cfg to path with mode 0600, creating the directory with
+// Save writes cfg to path with mode 0600, creating the directory with
 // mode 0700, through a temporary file so that a crash never leaves half a file.
-func SaveConfig(path string, cfg Config) error {
+func Save(path string, cfg Config) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("save config %s: %w", path, err)
 	}
@@ -156,4 +161,25 @@ func SaveConfig(path string, cfg Config) error {
 		return fmt.Errorf("save config %s: %w", path, err)
 	}
 	return os.Chmod(path, 0o600)
+}
+
+// OpenPrinter returns the printer c describes, or nil when none is set. An
+// unknown profile falls back to generic-80, which most 80 mm printers
+// understand.
+func (c Config) OpenPrinter() (*printer.Printer, error) {
+	if c.PrinterTarget == "" {
+		return nil, nil
+	}
+	prof, ok := printer.ProfileByID(c.PrinterProfile)
+	if !ok {
+		prof, _ = printer.ProfileByID("generic-80")
+		if c.PrinterProfile != "" {
+			slog.Warn("unknown printer profile, using generic-80", "profile", c.PrinterProfile)
+		}
+	}
+	t, err := printer.ParseTarget(c.PrinterTarget)
+	if err != nil {
+		return nil, err
+	}
+	return printer.New(prof, t), nil
 }

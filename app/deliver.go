@@ -1,0 +1,194 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"log/slog"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"github.com/skranke/skranke"
+	desksync "github.com/skranke/skranke/sync"
+)
+
+// deliverService records deliveries and finds what goes with them: the
+// signatures taken and the gift cards sold.
+type deliverService interface {
+	Deliver(ctx context.Context, req desksync.DeliverRequest) (skranke.Delivery, *skranke.Purchase, error)
+	signatureService
+	CardsOfPurchase(ctx context.Context, code string) ([]skranke.Card, error)
+}
+
+func (s *scanScreen) toggleQty() {
+	if s.Purchase() == nil {
+		return
+	}
+	s.qtyMode = !s.qtyMode
+	s.renderLines()
+	s.updateActions()
+	s.sh.focusDefault()
+}
+
+func (s *scanScreen) deliverAll() {
+	p := s.Purchase()
+	if p == nil {
+		return
+	}
+	q := map[string]int{}
+	for _, l := range p.Lines {
+		if l.Remaining() > 0 {
+			q[l.ID] = l.Remaining()
+		}
+	}
+	s.startDelivery(q, true)
+}
+
+func (s *scanScreen) deliverChosen() {
+	p := s.Purchase()
+	if p == nil || !s.qtyMode || s.DeliverChosen.Disabled() {
+		return
+	}
+	q := map[string]int{}
+	for _, l := range p.Lines {
+		e := s.Qty[l.ID]
+		if e == nil {
+			continue
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(e.Text))
+		if err != nil || n < 0 || n > l.Remaining() {
+			s.sh.sayErr(label("scan.bad_qty", m{"Line": l.Name, "Max": l.Remaining()}))
+			s.sh.focus(e)
+			return
+		}
+		if n > 0 {
+			q[l.ID] = n
+		}
+	}
+	if len(q) == 0 {
+		s.sh.sayErr(label("scan.nothing_chosen"))
+		return
+	}
+	s.startDelivery(q, false)
+}
+
+// startDelivery checks the purchase may be handed over and asks for a
+// signature when physical goods are part of it.
+func (s *scanScreen) startDelivery(q map[string]int, all bool) {
+	p := s.Purchase()
+	if s.sh.currentStaff() == nil {
+		return
+	}
+	if !p.Status.Deliverable() {
+		s.sh.sayErr(notPayableReason(p.Status))
+		return
+	}
+	req := desksync.DeliverRequest{Code: p.Code, Staff: *s.sh.currentStaff()}
+	for _, l := range p.Lines {
+		if n := q[l.ID]; n > 0 {
+			req.Lines = append(req.Lines, skranke.DeliveredLine{LineID: l.ID, Quantity: n})
+		}
+	}
+	if p.NeedsSignature(q) {
+		s.pending = &req
+		s.Pad.Clear()
+		var what []string
+		for _, l := range p.Lines {
+			if n := q[l.ID]; n > 0 {
+				what = append(what, fmt.Sprintf("%d × %s", n, l.Name))
+			}
+		}
+		s.SignMessage.SetText(label("sign.for", m{"What": strings.Join(what, ", ")}))
+		slog.Info("signature requested", "code", p.Code)
+		s.arrange()
+		s.updateActions()
+		s.sh.focusDefault()
+		return
+	}
+	s.deliver(req, nil)
+}
+
+// deliver records the delivery (offline too) and prints the note. strokes
+// are the buyer's signature, if one was taken: it is rendered and stored
+// with the delivery.
+func (s *scanScreen) deliver(req desksync.DeliverRequest, strokes [][]fyne.Position) {
+	before := s.Purchase()
+	lookup := s.lookup
+	seq := s.seq
+	setEnabled(s.DeliverAll, false)
+	setEnabled(s.DeliverChosen, false)
+	s.setState(stateLooking, label("scan.delivering"))
+	s.sh.async(func(ctx context.Context) func() {
+		var (
+			sig image.Image
+			dl  skranke.Delivery
+			p   *skranke.Purchase
+			err error
+		)
+		if strokes != nil {
+			img := renderStrokes(strokes)
+			req.Signature, err = encodePNG(img)
+			sig = img
+		}
+		if err == nil {
+			dl, p, err = s.svc.Deliver(ctx, req)
+		}
+		return func() {
+			current := seq == s.seq // Nothing else was scanned meanwhile.
+			if err != nil {
+				slog.Info("delivery refused", "code", req.Code, "staff", req.Staff.ID, "err", err)
+				if current {
+					// The desk returns the purchase as the shop sees it when it refused.
+					switch {
+					case p != nil:
+						s.showLookup(desksync.Lookup{Purchase: p})
+					case before != nil:
+						s.showLookup(lookup)
+					}
+				}
+				s.sh.sayErr(label("scan.deliver_failed", m{"Err": errText(err)}))
+				return
+			}
+			slog.Info("delivered", "code", req.Code, "delivery", dl.ID, "staff", req.Staff.ID, "lines", len(dl.Lines))
+			if p == nil {
+				p = before
+			}
+			note := s.paper.letterhead().deliveryNote(before, p, dl, req, sig)
+			s.lastNote = &note
+			if current {
+				lookup.Purchase = p
+				s.showLookup(lookup)
+				s.setState(stateDelivered, label("scan.done"))
+				s.Detail.SetText(label("scan.done_detail", m{"Staff": req.Staff.Name, "When": fmtTime(dl.At)}))
+			}
+			s.updateActions()
+			s.sh.sayOK(label("scan.delivered_msg", m{"Code": skranke.GroupCode(req.Code)}))
+			s.paper.print(label("print.note"), note.Document())
+			if skip, n := soldGiftCards(before, req.Lines); n > 0 {
+				s.printSoldCards(req.Code, skip, n)
+			}
+		}
+	})
+}
+
+// soldGiftCards counts the gift card units that lines hand over of p, and
+// how many gift card units were handed over before (whose cards were
+// printed then).
+func soldGiftCards(p *skranke.Purchase, lines []skranke.DeliveredLine) (before, now int) {
+	if p == nil {
+		return 0, 0
+	}
+	for _, l := range p.Lines {
+		if l.Kind != skranke.GiftCard {
+			continue
+		}
+		before += l.Delivered
+		for _, dl := range lines {
+			if dl.LineID == l.ID && dl.Quantity > 0 {
+				now += dl.Quantity
+			}
+		}
+	}
+	return before, now
+}

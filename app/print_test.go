@@ -1,0 +1,32 @@
+package app
+
+import (
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"github.com/stretchr/testify/assert"
+
+	"github.com/skranke/skranke/app/config"
+)
+
+func TestNoPrinterSaysSo(t *testing.T) {
+	f := mustOpen(t, func(c *config.Config) { c.PrinterTarget = "" })
+	f.login("kari", "1234")
+	f.scan(f.shop.Code("paid-course"))
+	f.key(fyne.KeyReturn)
+	assert.Equal(t, stateDelivered, f.d.scan.StateNow(), "delivery does not depend on the printer")
+	assert.Contains(t, f.d.message.Text, "No printer")
+}
+
+func TestUnreachablePrinterKeepsDelivery(t *testing.T) {
+	f := mustOpen(t, func(c *config.Config) { c.PrinterTarget = "tcp://127.0.0.1:1" })
+	f.login("kari", "1234")
+	code := f.shop.Code("paid-course")
+	f.scan(code)
+	f.key(fyne.KeyReturn)
+	assert.Equal(t, stateDelivered, f.d.scan.StateNow())
+	f.eventually(func() bool { return !f.d.isBusy() && strings.Contains(f.d.message.Text, "not printed") }, "the failure is shown: %q", f.d.message.Text)
+	f.eventually(func() bool { return len(f.shop.Deliveries(code)) == 1 }, "the delivery stands")
+	assert.False(t, f.d.scan.Reprint.Disabled(), "the note can be reprinted when the printer is back")
+}

@@ -1,0 +1,185 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/skranke/skranke"
+)
+
+func lastDeliveryText(p *skranke.Purchase) string {
+	last, ok := p.LastDelivery()
+	if !ok {
+		return ""
+	}
+	who := last.StaffName
+	if who == "" {
+		who = last.StaffID
+	}
+	return label("scan.delivered_by", m{"When": fmtDateTime(last.At), "Staff": who})
+}
+
+func statusName(st skranke.PaymentStatus) string {
+	switch st {
+	case skranke.Pending:
+		return label("pay.pending")
+	case skranke.Authorized:
+		return label("pay.authorized")
+	case skranke.Captured:
+		return label("pay.captured")
+	case skranke.Credited:
+		return label("pay.credited")
+	case skranke.Failed:
+		return label("pay.failed")
+	case skranke.Cancelled:
+		return label("pay.cancelled")
+	}
+	return string(st)
+}
+
+func notPayableTitle(st skranke.PaymentStatus) string {
+	switch st {
+	case skranke.Pending:
+		return label("scan.np_pending")
+	case skranke.Failed:
+		return label("scan.np_failed")
+	case skranke.Credited:
+		return label("scan.np_credited")
+	case skranke.Cancelled:
+		return label("scan.np_cancelled")
+	}
+	return label("scan.np")
+}
+
+func notPayableReason(st skranke.PaymentStatus) string {
+	switch st {
+	case skranke.Pending:
+		return label("scan.np_pending_why")
+	case skranke.Failed:
+		return label("scan.np_failed_why")
+	case skranke.Credited:
+		return label("scan.np_credited_why")
+	case skranke.Cancelled:
+		return label("scan.np_cancelled_why")
+	}
+	return label("scan.np_why")
+}
+
+func kindName(k skranke.LineKind) string {
+	switch k {
+	case skranke.Physical:
+		return label("kind.physical")
+	case skranke.GiftCard:
+		return label("kind.giftcard")
+	}
+	return label("kind.service")
+}
+
+// renderLines draws the line table; in quantity mode with an entry per line.
+func (s *scanScreen) renderLines() {
+	s.Lines.RemoveAll()
+	s.Qty = map[string]*entry{}
+	if s.Purchase() == nil {
+		return
+	}
+	var qtys []*entry
+	for _, l := range s.Purchase().Lines {
+		var now fyne.CanvasObject = widget.NewLabel("")
+		if s.qtyMode && l.Remaining() > 0 {
+			e := newEntry(s.sh, "0")
+			e.selectAll = true
+			e.SetText(strconv.Itoa(l.Remaining()))
+			e.OnSubmitted = scanGuard(s.rd, e, s.deliverChosen)
+			s.Qty[l.ID] = e
+			qtys = append(qtys, e)
+			now = e
+		}
+		name := widget.NewLabel(l.Name)
+		name.Wrapping = fyne.TextWrapWord
+		rem := widget.NewLabelWithStyle(strconv.Itoa(l.Remaining()), fyne.TextAlignLeading, fyne.TextStyle{Bold: l.Remaining() > 0})
+		s.Lines.Add(container.New(lineColumns, name, widget.NewLabel(kindName(l.Kind)),
+			widget.NewLabel(strconv.Itoa(l.Quantity)), widget.NewLabel(strconv.Itoa(l.Delivered)),
+			rem, widget.NewLabel(l.Total().String()), now))
+	}
+	// Up and Down move between the quantity fields.
+	for i, e := range qtys {
+		e.onArrow = func(delta int) {
+			j := (i + delta + len(qtys)) % len(qtys)
+			s.sh.focus(qtys[j])
+		}
+	}
+}
+
+func (s *scanScreen) renderHistory() {
+	s.History.RemoveAll()
+	p := s.Purchase()
+	if p == nil {
+		return
+	}
+	names := map[string]string{}
+	for _, l := range p.Lines {
+		names[l.ID] = l.Name
+	}
+	if len(p.Deliveries) > 0 {
+		s.History.Add(boldLabel(label("scan.history")))
+	}
+	for _, dl := range p.Deliveries {
+		var parts []string
+		for _, x := range dl.Lines {
+			parts = append(parts, fmt.Sprintf("%d× %s", x.Quantity, names[x.LineID]))
+		}
+		who := dl.StaffName
+		if who == "" {
+			who = dl.StaffID
+		}
+		var right []fyne.CanvasObject
+		if dl.SignatureID != "" {
+			right = append(right, signatureThumb(s.sh, s.svc, dl.SignatureID))
+		}
+		s.History.Add(row(fmtDateTime(dl.At)+" · "+who+" · "+strings.Join(parts, ", "), right...))
+	}
+	for _, c := range p.Credits {
+		who := c.StaffName
+		if who == "" {
+			who = c.StaffID
+		}
+		s.History.Add(rowLabel(label("scan.credit_row",
+			m{"Amount": c.Amount.String(), "When": fmtDateTime(c.At), "Staff": who, "Reason": c.Reason})))
+	}
+}
+
+// signatureService returns the signatures stored with deliveries.
+type signatureService interface {
+	Signature(ctx context.Context, id string) ([]byte, error)
+}
+
+// signatureThumb returns a small image of a stored signature, loaded in the background.
+func signatureThumb(sh shell, sigs signatureService, id string) fyne.CanvasObject {
+	img := canvas.NewImageFromImage(nil)
+	img.FillMode = canvas.ImageFillContain
+	img.SetMinSize(fyne.NewSize(120, 40))
+	sh.async(func(ctx context.Context) func() {
+		b, err := sigs.Signature(ctx, id)
+		if err != nil {
+			slog.Info("signature not available", "id", id, "err", err)
+			return nil
+		}
+		im := decodePNG(b)
+		if im == nil {
+			return nil
+		}
+		return func() {
+			img.Image = im
+			img.Refresh()
+		}
+	})
+	return img
+}

@@ -1,0 +1,98 @@
+package app
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/skranke/skranke"
+)
+
+// ExportCSV writes the rows shown as CSV, header first, in the form the
+// spreadsheet of the UI's language opens without an import dialog: for
+// Norwegian, a UTF-8 byte order mark (so that æøå come out right),
+// semicolons between fields and decimal commas (1234,50), as Norwegian Excel
+// expects; for English, commas and decimal points (1234.50).
+func (r *reportScreen) ExportCSV(w io.Writer) error {
+	nb := r.lang == "nb"
+	if nb {
+		if _, err := io.WriteString(w, "\ufeff"); err != nil {
+			return err
+		}
+	}
+	cw := csv.NewWriter(w)
+	if nb {
+		cw.Comma = ';'
+		cw.UseCRLF = true // What Excel on Windows writes and reads.
+	}
+	_ = cw.Write([]string{"date", "time", "kind", "staff_id", "staff", "code", "buyer", "products", "amount_nok", "signature_id", "synced"})
+	for _, a := range r.shown {
+		amt := csvAmount(a.Amount, nb)
+		_ = cw.Write([]string{fmtDate(a.At), fmtTime(a.At), a.Kind, cell(a.StaffID), cell(a.StaffName), cell(a.Code), cell(a.Buyer),
+			cell(strings.Join(a.Products, "; ")), amt, a.SignatureID, strconv.FormatBool(a.Synced)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// csvAmount writes m in kroner as a spreadsheet reads a number, 1234,50
+// with a decimal comma or 1234.50 with a point, in integers so that no
+// amount is rounded on the way.
+func csvAmount(m skranke.Money, comma bool) string {
+	v := int64(m)
+	sign := ""
+	if v < 0 {
+		sign, v = "-", -v
+	}
+	sep := "."
+	if comma {
+		sep = ","
+	}
+	return fmt.Sprintf("%s%d%s%02d", sign, v/100, sep, v%100)
+}
+
+// cell keeps text typed by others (a buyer's name from the web shop) from
+// being run as a formula by the spreadsheet that opens the file.
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// ExportPath is where Export writes the day's CSV file.
+func (r *reportScreen) ExportPath() string {
+	dir := r.exportDir
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "exports", "skranke-"+r.day.Format("2006-01-02")+".csv")
+}
+
+func (r *reportScreen) exportFile() {
+	path := r.ExportPath()
+	var buf strings.Builder
+	if err := r.ExportCSV(&buf); err != nil {
+		r.sh.sayErr(err.Error())
+		return
+	}
+	data := buf.String()
+	r.sh.async(func(context.Context) func() {
+		err := os.MkdirAll(filepath.Dir(path), 0o700)
+		if err == nil {
+			err = os.WriteFile(path, []byte(data), 0o600)
+		}
+		return func() {
+			if err != nil {
+				r.sh.sayErr(label("report.export_failed", m{"Err": err.Error()}))
+				return
+			}
+			r.sh.sayOK(label("report.exported", m{"Path": path}))
+		}
+	})
+}

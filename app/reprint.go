@@ -1,0 +1,48 @@
+package app
+
+import (
+	"context"
+	"image"
+	"log/slog"
+
+	"github.com/skranke/skranke"
+	desksync "github.com/skranke/skranke/sync"
+)
+
+// reprint prints the note of the purchase's last delivery again, marked
+// KOPI, with the signature taken then.
+func (s *scanScreen) reprint() {
+	p := s.Purchase()
+	if p == nil || len(p.Deliveries) == 0 {
+		return
+	}
+	if n := s.lastNote; n != nil && n.Reference == p.Code {
+		c := *n
+		c.Copy = true
+		s.paper.print(label("print.note"), c.Document())
+		return
+	}
+	// A delivery made before (here or at another desk): rebuild its note.
+	last := p.Deliveries[len(p.Deliveries)-1]
+	before := p.Before(last.ID)
+	staff := skranke.Staff{ID: last.StaffID, Name: last.StaffName}
+	if staff.Name == "" {
+		staff.Name = last.StaffID
+	}
+	req := desksync.DeliverRequest{Code: p.Code, Lines: last.Lines, Staff: staff}
+	s.sh.async(func(ctx context.Context) func() {
+		var sig image.Image
+		if last.SignatureID != "" {
+			if b, err := s.svc.Signature(ctx, last.SignatureID); err == nil {
+				sig = decodePNG(b)
+			} else {
+				slog.Info("signature for reprint not available", "id", last.SignatureID, "err", err)
+			}
+		}
+		return func() {
+			n := s.paper.letterhead().deliveryNote(before, p, last, req, sig)
+			n.Copy = true
+			s.paper.print(label("print.note"), n.Document())
+		}
+	})
+}

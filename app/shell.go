@@ -1,0 +1,170 @@
+package app
+
+import (
+	"context"
+	"image/color"
+	"log/slog"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/theme"
+
+	"github.com/skranke/skranke"
+)
+
+// keyHandler is what a widget does with the keys it does not handle itself:
+// the window's keys (F-keys, Esc) and the activity that keeps the desk from
+// locking. Widgets take one instead of the whole desk.
+type keyHandler interface {
+	// touch records activity for the idle lock.
+	touch()
+	// globalKey handles the keys that work everywhere and reports whether
+	// it used the key.
+	globalKey(ev *fyne.KeyEvent) bool
+	// tapped returns the focus to where the next input goes after a
+	// button's action, unless the action moved it.
+	tapped(b fyne.Focusable)
+}
+
+// shell is what a screen asks of the window around it: messages, the
+// focus, work in the background and who is at the desk. Screens get it
+// instead of the whole desk.
+type shell interface {
+	keyHandler
+	say(text string)
+	sayOK(text string)
+	sayErr(text string)
+	// sayFirst puts text in front of the message shown.
+	sayFirst(text string)
+	focus(obj fyne.Focusable)
+	focusDefault()
+	async(work func(ctx context.Context) func())
+	await(w waiter)
+	// currentStaff returns the staff member logged in, or nil.
+	currentStaff() *skranke.Staff
+	now() time.Time
+}
+
+// async runs work off the UI goroutine with a deadline; the func it returns,
+// if any, runs on the UI goroutine afterwards.
+func (d *Desk) async(work func(ctx context.Context) func()) {
+	d.busy.Add(1)
+	go func() {
+		defer d.busy.Add(-1)
+		ctx, cancel := context.WithTimeout(d.ctx, 60*time.Second)
+		defer cancel()
+		ui := work(ctx)
+		if ui != nil && d.ctx.Err() == nil {
+			d.doAndWait(ui)
+		}
+	}()
+}
+
+// do runs fn on the UI goroutine, or, with Services.manualUI, queues it
+// for runPending.
+func (d *Desk) do(fn func()) {
+	if d.svc.manualUI {
+		d.qmu.Lock()
+		d.queue = append(d.queue, fn)
+		d.qmu.Unlock()
+		return
+	}
+	fyne.Do(fn)
+}
+
+// doAndWait is do, returning when fn has run (or the desk closed).
+func (d *Desk) doAndWait(fn func()) {
+	if !d.svc.manualUI {
+		fyne.DoAndWait(fn)
+		return
+	}
+	done := make(chan struct{})
+	d.do(func() {
+		defer close(done)
+		fn()
+	})
+	select {
+	case <-done:
+	case <-d.ctx.Done():
+	}
+}
+
+// say shows an informational message in the message bar.
+func (d *Desk) say(text string) { d.setMessage(text, theme.Color(theme.ColorNameBackground)) }
+
+// sayOK shows a success message.
+func (d *Desk) sayOK(text string) { d.setMessage(text, tint(colOK, 0x40)) }
+
+// sayErr shows an error message, logged too.
+func (d *Desk) sayErr(text string) {
+	slog.Info("desk message", "error", text)
+	d.setMessage(text, tint(colBad, 0x50))
+}
+
+func (d *Desk) setMessage(text string, bg color.Color) {
+	d.message.SetText(text)
+	d.msgBg.FillColor = bg
+	d.msgBg.Refresh()
+}
+
+// waiter is follow-up work that waits for the sync: gift cards to print once
+// the shop has sent them, the outcome of a redemption or credit whose answer
+// was lost. It runs off the UI goroutine and returns nil while there is
+// nothing to do yet, or the UI update to run, once, when there is.
+type waiter func(ctx context.Context) func()
+
+// await adds w to the follow-ups checked whenever the sync reports news.
+func (d *Desk) await(w waiter) {
+	d.waiters = append(d.waiters, w)
+	d.checkWaiters()
+}
+
+func (d *Desk) checkWaiters() {
+	if len(d.waiters) == 0 {
+		return
+	}
+	if d.checking {
+		d.recheck = true
+		return
+	}
+	ws := d.waiters
+	d.waiters, d.checking, d.recheck = nil, true, false
+	d.async(func(ctx context.Context) func() {
+		var uis []func()
+		var left []waiter
+		for _, w := range ws {
+			if ui := w(ctx); ui != nil {
+				uis = append(uis, ui)
+			} else {
+				left = append(left, w)
+			}
+		}
+		return func() {
+			d.checking = false
+			d.waiters = append(left, d.waiters...)
+			for _, ui := range uis {
+				ui()
+			}
+			if d.recheck {
+				d.checkWaiters()
+			}
+		}
+	})
+}
+
+// isManager reports whether s may do what only managers do.
+func isManager(s *skranke.Staff) bool { return s != nil && s.Role == skranke.RoleManager }
+
+func (d *Desk) currentStaff() *skranke.Staff { return d.loggedOn }
+
+func (d *Desk) now() time.Time { return time.Now() }
+
+func (d *Desk) sayFirst(text string) { d.message.SetText(text + " " + d.message.Text) }
+
+func (d *Desk) tapped(b fyne.Focusable) {
+	if c := d.window.Canvas(); c != nil {
+		if f := c.Focused(); f == nil || f == b {
+			d.focusDefault()
+		}
+	}
+}

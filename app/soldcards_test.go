@@ -1,0 +1,91 @@
+package app
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"github.com/skranke/skranke"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDeliveringGiftCardLine(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	code := f.shop.Code("giftcard-purchase")
+	card := f.shop.Code("card-fresh") // The card this purchase sold.
+	f.scan(code)
+	require.Equal(t, stateDeliverable, f.d.scan.StateNow(), f.d.scan.State.Text)
+	f.key(fyne.KeyReturn)
+	require.Equal(t, stateDelivered, f.d.scan.StateNow(), f.d.message.Text)
+	f.eventually(func() bool { return !f.d.isBusy() && bytes.Contains(f.printed(), []byte(card)) }, "the gift card is not printed: %q", f.d.message.Text)
+	assert.Contains(t, f.d.message.Text, "Hand over the 1 gift card(s) that are printing: "+skranke.GroupCode(card))
+	text := printedText(t, f.printed())
+	assert.Contains(t, text, "[barcode "+card+"]", "the card's code in a barcode")
+	assert.Contains(t, text, "[qr "+card+"]")
+	assert.Contains(t, text, "kr 500,00")
+	assert.Contains(t, text, "DELIVERY NOTE", "with the note")
+	assert.Equal(t, 1, strings.Count(text, "[barcode "+card+"]"))
+}
+
+// Offline, the card prints from the cache: the shop issued it at payment
+// and the desk's sync brought it before the line went down.
+func TestDeliveringGiftCardLineOffline(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	code := f.shop.Code("giftcard-purchase")
+	card := f.shop.Code("card-fresh")
+	f.scan(code)
+	f.eventually(func() bool { return !f.desk.Status().LastSync.IsZero() }, "the desk never synced")
+	f.cutOff.Store(true)
+	f.key(fyne.KeyReturn)
+	require.Equal(t, stateDelivered, f.d.scan.StateNow(), f.d.message.Text)
+	f.eventually(func() bool { return !f.d.isBusy() && bytes.Contains(f.printed(), []byte(card)) }, "the gift card is not printed: %q", f.d.message.Text)
+	assert.Contains(t, printedText(t, f.printed()), "[barcode "+card+"]")
+	assert.Empty(t, f.shop.Deliveries(code), "the delivery waits in the outbox")
+}
+
+// A gift card purchase handed over offline before the desk has its cards:
+// staff are told, and the cards print by themselves once the delivery is
+// sent and the shop's answer brings them.
+func TestGiftCardsPrintWhenSyncBringsThem(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	f.blockFeed.Store(true) // The desk learns of the new purchase only by scanning it.
+	p := f.shop.CreatePurchase(skranke.Purchase{
+		Buyer:  skranke.Buyer{Name: "Ola Berg"},
+		Status: skranke.Captured, Acquirer: "nets",
+		Lines: []skranke.Line{{ProductID: "gavekort-500", Quantity: 1}},
+	})
+	f.scan(p.Code)
+	require.Equal(t, stateDeliverable, f.d.scan.StateNow(), f.d.scan.State.Text)
+	f.cutOff.Store(true)
+	f.key(fyne.KeyReturn)
+	require.Equal(t, stateDelivered, f.d.scan.StateNow(), f.d.message.Text)
+	f.idle()
+	require.Contains(t, f.d.message.Text, "they print by themselves as soon as the shop is reachable")
+	cardCodes := func() []string {
+		var out []string
+		for _, c := range barcodes(printedText(t, f.printed())) {
+			if c != p.Code {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	require.Empty(t, cardCodes(), "only the note so far")
+	require.Equal(t, 1, f.d.waiting())
+
+	f.cutOff.Store(false)
+	f.eventually(func() bool { return !f.d.isBusy() && len(cardCodes()) > 0 }, "the card never printed: %q", f.d.message.Text)
+	require.Len(t, cardCodes(), 1)
+	card := cardCodes()[0]
+	onShop := f.shop.Card(card)
+	require.NotNil(t, onShop, "printed code %q is a card of the shop", card)
+	assert.Equal(t, p.Code, onShop.PurchaseCode)
+	assert.Contains(t, f.d.message.Text, "The shop sent the gift cards")
+	assert.Equal(t, 0, f.d.waiting())
+	assert.Len(t, f.shop.Deliveries(p.Code), 1)
+}

@@ -1,0 +1,68 @@
+package app
+
+import (
+	"time"
+
+	desksync "github.com/skranke/skranke/sync"
+)
+
+// watchStatus follows the sync status and shows it in the top bar.
+func (d *Desk) watchStatus() {
+	ch, stop := d.desk.Subscribe()
+	go func() {
+		defer stop()
+		t := time.NewTicker(15 * time.Second) // Keeps "last sync" ages fresh.
+		defer t.Stop()
+		for {
+			st := d.desk.Status()
+			d.do(func() { d.applyStatus(st) })
+			select {
+			case <-d.ctx.Done():
+				return
+			case <-ch:
+			case <-t.C:
+			}
+		}
+	}()
+}
+
+// applyStatus shows st in the top bar and on the status screen.
+func (d *Desk) applyStatus(st desksync.Status) {
+	prev := d.lastStatus
+	d.lastStatus = st
+	if st.Online {
+		d.online.Text = label("status.online")
+		d.online.Color = colOK
+		d.onlineDot.FillColor = colOK
+	} else {
+		d.online.Text = label("status.offline")
+		if !st.LastSync.IsZero() {
+			d.online.Text += " · " + label("status.synced_ago", m{"Age": fmtAge(d.now(), st.LastSync)})
+		}
+		d.online.Color = colBad
+		d.onlineDot.FillColor = colBad
+	}
+	if st.Pending > 0 {
+		d.online.Text += " · " + label("status.pending_short", m{"N": st.Pending})
+	}
+	if st.Conflicts > 0 {
+		d.online.Text += " · " + label("status.conflicts_short", m{"N": st.Conflicts})
+	}
+	if st.Conflicts != prev.Conflicts && d.loggedOn != nil && d.screen == idStatus && d.status != nil {
+		d.status.load() // Keep the conflicts list current while a manager looks at it.
+	}
+	d.online.Refresh()
+	d.onlineDot.Refresh()
+	if st.Online && !prev.Online { // Back online: fetch what an offline start could not.
+		if d.login != nil && !d.login.hasStaff() {
+			d.login.refresh()
+		}
+		if d.centre.ID == "" && !d.infoLoading {
+			d.loadDeskInfo()
+		}
+	}
+	if d.status != nil {
+		d.status.show(st) // The screen keeps it for when it is opened.
+	}
+	d.checkWaiters()
+}
