@@ -39,6 +39,7 @@ type feedBatch struct {
 	tx      *sql.Tx
 	w       *writer
 	rows    int // Rows in the open transaction.
+	total   int // Rows committed by this batch writer.
 	sinceCk int // Rows committed since the last checkpoint.
 }
 
@@ -97,6 +98,7 @@ func (b *feedBatch) end(commit bool) (int, error) {
 		return 0, err
 	}
 	b.sinceCk += n
+	b.total += n
 	if b.sinceCk >= feedCheckpointRows {
 		b.c.checkpoint()
 		b.sinceCk = 0
@@ -111,6 +113,11 @@ func (b *feedBatch) finish() (int, error) {
 	if err == nil && b.sinceCk > 0 {
 		b.c.checkpoint()
 		b.sinceCk = 0
+	}
+	if err == nil && b.total >= feedBatchRows {
+		// A long pull filled the writer's page cache (cache_size): give
+		// those pages back, since a desk at rest writes little.
+		b.c.shrinkWriter()
 	}
 	return n, err
 }

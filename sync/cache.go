@@ -93,7 +93,9 @@ func SchemaVersion() int {
 	return len(ms)
 }
 
-func dsn(path string, readOnly bool) string {
+// dsn is the address of the cache for a connection pool: read-only, or
+// writing with a page cache of cacheKiB.
+func dsn(path string, readOnly bool, cacheKiB int) string {
 	q := url.Values{}
 	// The driver runs every _pragma in lexicographic order and only then the
 	// _journal_mode key, so page_size here reaches a new database before WAL
@@ -109,10 +111,7 @@ func dsn(path string, readOnly bool) string {
 	if readOnly {
 		q.Add("_pragma", "query_only(ON)")
 	} else {
-		// A whole batch of the changes feed (feedBatchRows purchases and the
-		// key index pages they touch) fits in the writer's cache, so a
-		// transaction does not spill to the WAL before it commits.
-		q.Add("_pragma", "cache_size(-65536)")
+		q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", cacheKiB))
 		// Checkpoints are the sync loop's (see cache.checkpoint), never a
 		// desk action's commit; this is only the backstop for a desk whose
 		// loop never runs.
@@ -131,7 +130,7 @@ func openCache(ctx context.Context, path string) (*cache, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, skranke.E("sync.openCache", skranke.Internal, fmt.Errorf("create data directory: %w", err))
 	}
-	w, err := sql.Open("sqlite", dsn(path, false))
+	w, err := sql.Open("sqlite", dsn(path, false, writerCacheKiB))
 	if err != nil {
 		return nil, skranke.E("sync.openCache", skranke.Internal, fmt.Errorf("%s: %w", path, err))
 	}
@@ -143,7 +142,7 @@ func openCache(ctx context.Context, path string) (*cache, error) {
 		w.Close()
 		return nil, skranke.E("sync.openCache", skranke.Internal, fmt.Errorf("%s: %w", path, err))
 	}
-	r, err := sql.Open("sqlite", dsn(path, true))
+	r, err := sql.Open("sqlite", dsn(path, true, 0))
 	if err != nil {
 		w.Close()
 		return nil, skranke.E("sync.openCache", skranke.Internal, fmt.Errorf("%s: %w", path, err))
@@ -153,7 +152,9 @@ func openCache(ctx context.Context, path string) (*cache, error) {
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxIdleTime(0)
 	r.SetConnMaxLifetime(0)
-	ck, err := sql.Open("sqlite", dsn(path, false))
+	// The checkpointer copies WAL frames into the database; it needs no
+	// page cache of its own (cache_size in the DSN is per connection).
+	ck, err := sql.Open("sqlite", dsn(path, false, 512))
 	if err != nil {
 		w.Close()
 		r.Close()
@@ -228,6 +229,23 @@ func (c *cache) close() error {
 		slog.Warn("checkpoint the cache on close", "err", err)
 	}
 	return errors.Join(c.r.Close(), c.w.Close(), c.ck.Close())
+}
+
+// writerCacheKiB is the writer's page cache: a whole batch of the changes
+// feed (feedBatchRows purchases and the key index pages they touch) fits,
+// so a transaction does not spill to the WAL before it commits.
+const writerCacheKiB = 64 << 10
+
+// shrinkWriter frees the writer connection's page cache.
+func (c *cache) shrinkWriter() {
+	ctx := context.Background()
+	if err := c.gate.lockLow(ctx); err != nil {
+		return
+	}
+	defer c.gate.unlock()
+	if _, err := c.w.ExecContext(ctx, "PRAGMA shrink_memory"); err != nil {
+		slog.Warn("free the cache's memory", "err", err)
+	}
 }
 
 // walBackstopPages is the WAL size, in pages, at which SQLite checkpoints
