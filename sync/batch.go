@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 
 	"github.com/skranke/skranke"
@@ -85,9 +86,14 @@ func (b *feedBatch) end(commit bool) (int, error) {
 	}
 	var err error
 	if commit {
+		err = b.applyCopies(true)
+	}
+	if commit && err == nil {
 		err = b.tx.Commit()
-	} else {
+	}
+	if !commit || err != nil {
 		b.tx.Rollback()
+		b.c.gate.takeCopies(true) // Lost like the batch: copies the shop can send again.
 	}
 	b.conn.ExecContext(context.Background(), "PRAGMA synchronous = FULL")
 	b.conn.Close()
@@ -120,6 +126,27 @@ func (b *feedBatch) finish() (int, error) {
 		b.c.shrinkWriter()
 	}
 	return n, err
+}
+
+// applyCopies writes what desk actions handed to the batch (see
+// writeGate.handOff). With last, it goes on until none are left and the
+// gate refuses more, because the batch commits next.
+func (b *feedBatch) applyCopies(last bool) error {
+	for {
+		fns := b.c.gate.takeCopies(last)
+		if len(fns) == 0 {
+			return nil
+		}
+		for _, fn := range fns {
+			if err := fn(b.w); err != nil {
+				// Only a copy: the next lookup or the feed brings it again.
+				slog.Warn("keep a copy of the shop's answer", "err", err)
+			}
+		}
+		if !last {
+			return nil
+		}
+	}
 }
 
 // yield commits what the batch holds when a desk action waits for the
@@ -155,6 +182,9 @@ func (b *feedBatch) apply(ctx context.Context, page *ChangesPage) (committed int
 	}
 	for i, raw := range page.Purchases {
 		if i%yieldEvery == yieldEvery-1 {
+			if err := b.applyCopies(false); err != nil {
+				return fail(err)
+			}
 			n, err := b.yield(ctx)
 			committed += n
 			if err != nil {

@@ -480,6 +480,11 @@ func readThrough[T any](ctx context.Context, d *Desk, op, what string,
 	d.noteReach(err)
 	if err == nil {
 		// The shop's copy: it can be fetched again, so no fsync for it.
+		// During a feed batch it goes into the batch's transaction: a
+		// scan does not wait for the batch to commit.
+		if d.c.gate.handOff(func(w *writer) error { return keep(w, v) }) {
+			return v, false, nil
+		}
 		werr := d.c.writeRelaxed(ctx, op, func(tx *sql.Tx) error {
 			w, err := newWriter(ctx, tx)
 			if err != nil {
@@ -554,6 +559,10 @@ func (d *Desk) Deliver(ctx context.Context, req DeliverRequest) (skranke.Deliver
 	}
 	if !known {
 		if _, err = d.Lookup(ctx, code); err != nil {
+			return skranke.Delivery{}, nil, err
+		}
+		// The copy may have gone into a feed batch: have it committed.
+		if err := d.c.write(ctx, op, func(*sql.Tx) error { return nil }); err != nil {
 			return skranke.Delivery{}, nil, err
 		}
 	}

@@ -21,6 +21,9 @@ type writeGate struct {
 	high int           // Desk actions waiting.
 	free chan struct{} // Closed when the gate is released.
 	want chan struct{} // Signalled when a desk action waits behind the feed.
+	// copies are writes handed to the feed's open transaction (see
+	// handOff), applied before it commits.
+	copies []func(*writer) error
 }
 
 func newWriteGate() *writeGate {
@@ -95,3 +98,31 @@ func (g *writeGate) wanted() bool {
 
 // wantC receives when a desk action starts waiting behind the feed.
 func (g *writeGate) wantC() <-chan struct{} { return g.want }
+
+// handOff gives fn to the feed's open transaction instead of waiting for
+// the gate, when the feed holds it: for copies of what the shop answered,
+// which nobody reads back before the feed's next commit. It reports
+// whether the feed took fn; if not, the caller writes it itself.
+func (g *writeGate) handOff(fn func(*writer) error) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.held || !g.low {
+		return false
+	}
+	g.copies = append(g.copies, fn)
+	return true
+}
+
+// takeCopies returns the writes handed off so far. With last, the feed is
+// about to commit: later hand-offs are refused until it takes the gate
+// again.
+func (g *writeGate) takeCopies(last bool) []func(*writer) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	fns := g.copies
+	g.copies = nil
+	if last && len(fns) == 0 {
+		g.low = false
+	}
+	return fns
+}

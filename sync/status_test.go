@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skranke/skranke"
+	"github.com/skranke/skranke/cmd/shopd/shop"
 	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
 	desksync "github.com/skranke/skranke/sync"
 )
@@ -78,4 +79,39 @@ func TestStatusCountsFollowTheOutbox(t *testing.T) {
 	require.NoError(t, err)
 	require.Positive(t, n)
 	requireCountsAgree(t, d, 0, 3)
+}
+
+// TestScanAndDeliverDuringFirstSync scans and hands over purchases the
+// feed has not brought yet while a first sync runs: the scan's copy may go
+// into the feed's open batch, and the delivery right after must still find
+// the purchase and be sent.
+func TestScanAndDeliverDuringFirstSync(t *testing.T) {
+	ctx := context.Background()
+	srv := shoptest.Start(t)
+	bulk, err := srv.DB.SeedBulk(ctx, shop.DemoCentreID, 30_000)
+	require.NoError(t, err)
+	d := MustOpen(t, srv.URL, srv.DeskToken)
+	synced := make(chan error, 1)
+	go func() { synced <- d.Sync(ctx) }()
+	delivered := 0
+	for i := len(bulk) - 1; i >= 0 && delivered < 5; i-- {
+		l, err := d.Lookup(ctx, bulk[i])
+		require.NoError(t, err)
+		require.False(t, l.FromCache)
+		if !l.Purchase.Status.Deliverable() {
+			continue
+		}
+		_, got, err := d.Deliver(ctx, desksync.DeliverRequest{Code: bulk[i], Staff: kari, Signature: signaturePNG(t)})
+		require.NoError(t, err, "deliver %s during the first sync", bulk[i])
+		for _, l := range got.Lines {
+			require.Equal(t, l.Quantity, l.Delivered, "%s line %s", bulk[i], l.ID)
+		}
+		delivered++
+	}
+	require.NoError(t, <-synced)
+	require.Equal(t, 5, delivered)
+	require.NoError(t, d.Sync(ctx))
+	st := d.Status()
+	require.Zero(t, st.Pending)
+	require.Zero(t, st.Conflicts)
 }
