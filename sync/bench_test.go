@@ -158,15 +158,11 @@ func runFirstSync(tb testing.TB, srv *shoptest.Server, dir string, n int, timing
 	return fs
 }
 
-// bigCacheDir returns a data directory whose cache holds a million
-// purchases, filled the way a desk fills it: a first sync from shopd
-// (SeedBulk: codes, documents and feed order as the shop makes them). It
-// is built once per schema under os.TempDir and reused, because building
-// it takes minutes; the build's own figures are logged.
-func bigCacheDir(b *testing.B) string {
+// schemaKey names the cache schema by its version and the text of its
+// migrations, so that a data directory kept between runs never meets an
+// edited migration.
+func schemaKey(b *testing.B) string {
 	b.Helper()
-	// Keyed by the schema's version and text, so an edited migration never
-	// meets an old file.
 	h := sha256.New()
 	files, _ := filepath.Glob("migrations/*.sql")
 	for _, f := range files {
@@ -176,7 +172,17 @@ func bigCacheDir(b *testing.B) string {
 		}
 		h.Write(text)
 	}
-	dir := filepath.Join(os.TempDir(), fmt.Sprintf("skranke-bench-synced-1m-v%d-%x", desksync.SchemaVersion(), h.Sum(nil)[:4]))
+	return fmt.Sprintf("v%d-%x", desksync.SchemaVersion(), h.Sum(nil)[:4])
+}
+
+// bigCacheDir returns a data directory whose cache holds a million
+// purchases, filled the way a desk fills it: a first sync from shopd
+// (SeedBulk: codes, documents and feed order as the shop makes them). It
+// is built once per schema under os.TempDir and reused, because building
+// it takes minutes; the build's own figures are logged.
+func bigCacheDir(b *testing.B) string {
+	b.Helper()
+	dir := filepath.Join(os.TempDir(), "skranke-bench-synced-1m-"+schemaKey(b))
 	marker := filepath.Join(dir, "complete")
 	if _, err := os.Stat(marker); err == nil {
 		return dir
@@ -313,12 +319,12 @@ func cachedCodes(tb testing.TB, dir string) []string {
 	return codes
 }
 
-// BenchmarkLookupCached1M looks up random codes among a million cached
-// purchases, as a scan does while the shop is unreachable.
-func BenchmarkLookupCached1M(b *testing.B) {
+// benchLookups opens a desk on the 1M cache talking to baseURL and times
+// lookup of codes drawn from the cache, one per op.
+func benchLookups(b *testing.B, baseURL string, lookup func(*desksync.Desk, context.Context, string) (desksync.Lookup, error)) {
 	dir := bigCacheDir(b)
 	codes := cachedCodes(b, dir)
-	d, err := desksync.Open(context.Background(), desksync.Config{BaseURL: "http://127.0.0.1:1", DataDir: dir})
+	d, err := desksync.Open(context.Background(), desksync.Config{BaseURL: baseURL, DataDir: dir})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -330,39 +336,25 @@ func BenchmarkLookupCached1M(b *testing.B) {
 		code := codes[i%len(codes)]
 		i++
 		start := time.Now()
-		l, err := d.Cached(ctx, code)
+		l, err := lookup(d, ctx, code)
 		lat.Since(start)
-		if err != nil || l.Purchase.Code != code {
+		if err != nil || l.Purchase.Code != code || !l.FromCache {
 			b.Fatalf("lookup %s: %v", code, err)
 		}
 	}
 	lat.Report(b, "")
 }
 
+// BenchmarkLookupCached1M looks up random codes among a million cached
+// purchases, as a scan does while the shop is unreachable.
+func BenchmarkLookupCached1M(b *testing.B) {
+	benchLookups(b, "http://127.0.0.1:1", (*desksync.Desk).Cached)
+}
+
 // BenchmarkLookupOffline1M is a scan while the shop is down: Desk.Lookup
 // finds nobody listening and answers from the million-purchase cache.
 func BenchmarkLookupOffline1M(b *testing.B) {
-	dir := bigCacheDir(b)
-	codes := cachedCodes(b, dir)
-	d, err := desksync.Open(context.Background(), desksync.Config{BaseURL: deadAddr(b), DataDir: dir})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer d.Close()
-	ctx := context.Background()
-	var lat benchlat.Sample
-	i := 0
-	for b.Loop() {
-		code := codes[i%len(codes)]
-		i++
-		start := time.Now()
-		l, err := d.Lookup(ctx, code)
-		lat.Since(start)
-		if err != nil || !l.FromCache {
-			b.Fatalf("lookup %s: %v", code, err)
-		}
-	}
-	lat.Report(b, "")
+	benchLookups(b, deadAddr(b), (*desksync.Desk).Lookup)
 }
 
 // BenchmarkFirstSync100k pulls 100,000 purchases from shopd over loopback
@@ -546,13 +538,7 @@ func BenchmarkScanDuringSync(b *testing.B) {
 func statusDir(b *testing.B) string {
 	b.Helper()
 	const n = 10_000
-	h := sha256.New()
-	files, _ := filepath.Glob("migrations/*.sql")
-	for _, f := range files {
-		text, _ := os.ReadFile(f)
-		h.Write(text)
-	}
-	dir := filepath.Join(os.TempDir(), fmt.Sprintf("skranke-bench-outbox-10k-v%d-%x", desksync.SchemaVersion(), h.Sum(nil)[:4]))
+	dir := filepath.Join(os.TempDir(), "skranke-bench-outbox-10k-"+schemaKey(b))
 	if _, err := os.Stat(filepath.Join(dir, "complete")); err == nil {
 		return dir
 	}

@@ -51,7 +51,12 @@ func (d *Desk) FillDiskForTest(ctx context.Context) error {
 
 // OutboxStatesForTest counts outbox rows by state.
 func (d *Desk) OutboxStatesForTest(ctx context.Context) (map[string]int, error) {
-	rows, err := d.c.r.QueryContext(ctx, "SELECT state, count(*) FROM outbox GROUP BY state")
+	return d.countsForTest(ctx, "SELECT state, count(*) FROM outbox GROUP BY state")
+}
+
+// countsForTest reads rows of a name and a count into a map.
+func (d *Desk) countsForTest(ctx context.Context, query string) (map[string]int, error) {
+	rows, err := d.c.r.QueryContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
@@ -140,21 +145,7 @@ func (d *Desk) OutboxForTest(ctx context.Context) ([]StoredRequest, error) {
 // OutboxCountsForTest reads the counters the outbox's triggers keep, by
 // state, signatures included.
 func (d *Desk) OutboxCountsForTest(ctx context.Context) (map[string]int, error) {
-	rows, err := d.c.r.QueryContext(ctx, "SELECT state, sum(n) FROM outbox_counts GROUP BY state HAVING sum(n) <> 0")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	m := map[string]int{}
-	for rows.Next() {
-		var s string
-		var n int
-		if err := rows.Scan(&s, &n); err != nil {
-			return nil, err
-		}
-		m[s] = n
-	}
-	return m, rows.Err()
+	return d.countsForTest(ctx, "SELECT state, sum(n) FROM outbox_counts GROUP BY state HAVING sum(n) <> 0")
 }
 
 // RecountStatusForTest counts pending actions and conflicts row by row, as
