@@ -11,7 +11,7 @@ DEMO_DIR    ?= $(CURDIR)/.demo
 DEMO_ADDR   ?= 127.0.0.1:8080
 DEMO_PROFILE ?= epson-tm-t20iii
 
-.PHONY: all setup build test test-stress bench bench-shopd demo package package-test package-windows test-windows licenses clean fmt vet lint
+.PHONY: all setup build test test-stress bench bench-sync bench-shopd bench-other bench-desk demo package package-test package-windows test-windows licenses clean fmt vet lint
 
 all: build
 
@@ -56,19 +56,48 @@ test-stress:
 		echo "test-stress: run $$i passed in $$(( $$(date +%s) - start )) s"; \
 	done
 
-# Benchmarks; the figures go to docs/benchmarks.md by hand after a run.
-bench: setup bench-shopd
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 40m $$($(GO) list ./... | grep -v /cmd/shopd) | tee bench.out
-
-# shopd's benchmarks, each BENCH_COUNT times (benchstat needs 6 for a 95%
-# interval), raw output to docs/bench/shopd.txt next to the figures quoted
-# from it: SQLite and PostgreSQL side by side, with the disk's fsync rate
-# measured in the same run. To compare with an older commit on a shared
-# machine, run both in turns: .ci/bench-compare.sh <commit> <dir>.
+# Benchmarks. Each runs BENCH_COUNT times (benchstat gives a spread from 6) and
+# the raw output goes to docs/bench/*.txt, committed with the figures in
+# docs/benchmarks.md, which quote medians and spread as
+# `benchstat docs/bench/<file>.txt` prints them.
 BENCH_COUNT ?= 6
+BENCH_DIR   := docs/bench
+bench: setup bench-sync bench-shopd bench-other
+
+# The desk's cache and sync loop. A whole first sync (or scenario) is one
+# op and runs once per count; the latency benchmarks run 1,000 ops per
+# count so that each count's p99 comes from 1,000 samples. The first run
+# builds a synced 1,000,000-purchase cache under $$TMPDIR (minutes, once).
+bench-sync: setup
+	@mkdir -p $(BENCH_DIR)
+	set -o pipefail; { \
+	$(GO) test -run '^$$' -bench 'FirstSync100k|ScanDuringSync|Drain1000' -benchtime 1x -count $(BENCH_COUNT) -timeout 60m ./sync/ && \
+	$(GO) test -run '^$$' -bench 'Lookup|IncrementalSync' -benchtime 1000x -benchmem -count $(BENCH_COUNT) -timeout 60m ./sync/ && \
+	$(GO) test -run '^$$' -bench 'Status' -benchmem -count $(BENCH_COUNT) ./sync/; \
+	} | tee $(BENCH_DIR)/desk-sync.txt
+
+# shopd's benchmarks: SQLite and PostgreSQL side by side, with the disk's
+# fsync rate measured in the same run. To compare with an older commit on a
+# shared machine, run both in turns: .ci/bench-compare.sh <commit> <dir>.
 bench-shopd: setup
-	@mkdir -p docs/bench
-	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) -timeout 60m ./cmd/shopd/... | tee docs/bench/shopd.txt
+	@mkdir -p $(BENCH_DIR)
+	set -o pipefail; $(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) -timeout 60m ./cmd/shopd/... | tee $(BENCH_DIR)/shopd.txt
+
+# Every other package's benchmarks.
+bench-other: setup
+	@mkdir -p $(BENCH_DIR)
+	set -o pipefail; $(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) -timeout 40m \
+		$$($(GO) list ./... | grep -v -e '/sync$$' -e '/cmd/shopd') | tee $(BENCH_DIR)/other.txt
+
+# The real desk binary under Xvfb against a real shopd holding
+# BENCH_DESK_PURCHASES purchases: start to ready, first sync (rate per
+# 100,000, bytes written), idle CPU and memory, read from its log lines and
+# /proc. Minutes; not part of `make bench` or `make test`.
+BENCH_DESK_PURCHASES ?= 1000000
+bench-desk: setup
+	@mkdir -p $(BENCH_DIR)
+	set -o pipefail; BENCH_DESK_PURCHASES=$(BENCH_DESK_PURCHASES) $(GO) test -tags benchdesk -run '^TestRealDeskBench$$' -v \
+		-count 1 -timeout 60m ./cmd/skranke/ | tee $(BENCH_DIR)/desk-binary.txt
 
 # Starts shopd with demo data and the desk app against it, printing to a file
 # printer whose every job is rendered to PNG next to it and shown in the app.
@@ -104,4 +133,4 @@ fmt:
 	gofmt -w $$(git ls-files '*.go')
 
 clean:
-	rm -rf bin dist bench.out
+	rm -rf bin dist

@@ -30,6 +30,7 @@ func (d *Desk) watchStatus() {
 func (d *Desk) applyStatus(st desksync.Status) {
 	prev := d.lastStatus
 	d.lastStatus = st
+	text, textColor, dotColor := d.online.Text, d.online.Color, d.onlineDot.FillColor
 	if st.Online {
 		d.online.Text = label("status.online")
 		d.online.Color = colOK
@@ -51,8 +52,14 @@ func (d *Desk) applyStatus(st desksync.Status) {
 	if st.Conflicts != prev.Conflicts && d.loggedOn != nil && d.screen == idStatus && d.status != nil {
 		d.status.load() // Keep the conflicts list current while a manager looks at it.
 	}
-	d.online.Refresh()
-	d.onlineDot.Refresh()
+	// The sync loop reports every few seconds even when nothing shown
+	// changed; a refresh repaints the window, so only on a change.
+	if d.online.Text != text || d.online.Color != textColor {
+		d.online.Refresh()
+	}
+	if d.onlineDot.FillColor != dotColor {
+		d.onlineDot.Refresh()
+	}
 	if st.Online && !prev.Online { // Back online: fetch what an offline start could not.
 		if d.login != nil && !d.login.hasStaff() {
 			d.login.refresh()

@@ -36,9 +36,18 @@ type cache struct {
 	path string
 	w    *sql.DB
 	r    *sql.DB
+	// gate orders the writers: desk actions before the changes feed.
+	gate *writeGate
+	// ck runs checkpoints on a connection of its own: a PASSIVE checkpoint
+	// blocks neither the writer nor the readers, so no desk action waits
+	// for one. kickCk asks for one; ckDone closes when the loop has ended.
+	ck     *sql.DB
+	kickCk chan struct{}
+	stopCk chan struct{}
+	ckDone chan struct{}
 
 	// Prepared on the read pool: parsing SQL costs more than a lookup.
-	getPurchase, getPending, getCard *sql.Stmt
+	getPurchase, getPending, getCard, getStatus *sql.Stmt
 }
 
 // migration is one numbered schema step from migrations/NNNN_name.sql.
@@ -84,13 +93,18 @@ func SchemaVersion() int {
 	return len(ms)
 }
 
-func dsn(path string, readOnly bool) string {
+// dsn is the address of the cache for a connection pool: read-only, or
+// writing with a page cache of cacheKiB.
+func dsn(path string, readOnly bool, cacheKiB int) string {
 	q := url.Values{}
-	// Before journal_mode: the page size of a new database is fixed once it
-	// is in WAL mode. 8 KiB pages halve the writes of a bulk sync.
+	// The driver runs every _pragma in lexicographic order and only then the
+	// _journal_mode key, so page_size here reaches a new database before WAL
+	// fixes its page size. As a _pragma, journal_mode(WAL) would sort first
+	// and leave every cache with 4 KiB pages. 8 KiB pages halve the page
+	// writes of a bulk sync; an existing cache keeps the size it has.
 	q.Add("_pragma", "page_size(8192)")
 	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "journal_mode(WAL)")
+	q.Set("_journal_mode", "WAL")
 	// FULL: a delivery acknowledged to staff survives a power cut, not only a crash.
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "foreign_keys(ON)")
@@ -101,9 +115,14 @@ func dsn(path string, readOnly bool) string {
 	if readOnly {
 		q.Add("_pragma", "query_only(ON)")
 	} else {
-		// A whole page of the changes feed fits in the writer's cache, so a
-		// transaction does not spill to the WAL before it commits.
-		q.Add("_pragma", "cache_size(-32768)")
+		q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", cacheKiB))
+		// Checkpoints are the sync loop's (see cache.checkpoint), never a
+		// desk action's commit; this is only the backstop for a desk whose
+		// loop never runs.
+		q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", walBackstopPages))
+		// Once a checkpoint has let the WAL start again, it is cut back
+		// to this size, so that a first sync leaves no large file behind.
+		q.Add("_pragma", "journal_size_limit(67108864)")
 	}
 	q.Set("_txlock", "immediate")
 	return "file:" + path + "?" + q.Encode()
@@ -145,7 +164,7 @@ func openCache(ctx context.Context, path string) (*cache, error) {
 	if err := private(path); err != nil {
 		return nil, skranke.E("sync.openCache", skranke.Internal, err)
 	}
-	w, err := sql.Open("sqlite", dsn(path, false))
+	w, err := sql.Open("sqlite", dsn(path, false, writerCacheKiB))
 	if err != nil {
 		return nil, skranke.E("sync.openCache", skranke.Internal, fmt.Errorf("%s: %w", path, err))
 	}
@@ -157,7 +176,7 @@ func openCache(ctx context.Context, path string) (*cache, error) {
 		w.Close()
 		return nil, skranke.E("sync.openCache", skranke.Internal, fmt.Errorf("%s: %w", path, err))
 	}
-	r, err := sql.Open("sqlite", dsn(path, true))
+	r, err := sql.Open("sqlite", dsn(path, true, 0))
 	if err != nil {
 		w.Close()
 		return nil, skranke.E("sync.openCache", skranke.Internal, fmt.Errorf("%s: %w", path, err))
@@ -167,7 +186,19 @@ func openCache(ctx context.Context, path string) (*cache, error) {
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxIdleTime(0)
 	r.SetConnMaxLifetime(0)
-	c := &cache{path: path, w: w, r: r}
+	// The checkpointer copies WAL frames into the database; it needs no
+	// page cache of its own (cache_size in the DSN is per connection).
+	ck, err := sql.Open("sqlite", dsn(path, false, 512))
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, skranke.E("sync.openCache", skranke.Internal, fmt.Errorf("%s: %w", path, err))
+	}
+	ck.SetMaxOpenConns(1)
+	ck.SetMaxIdleConns(1)
+	c := &cache{path: path, w: w, r: r, ck: ck, gate: newWriteGate(),
+		kickCk: make(chan struct{}, 1), stopCk: make(chan struct{}), ckDone: make(chan struct{})}
+	go c.checkpointLoop()
 	for _, ps := range []struct {
 		st  **sql.Stmt
 		sql string
@@ -175,6 +206,7 @@ func openCache(ctx context.Context, path string) (*cache, error) {
 		{&c.getPurchase, sqlGetPurchase},
 		{&c.getPending, sqlGetPending},
 		{&c.getCard, sqlGetCard},
+		{&c.getStatus, sqlStatus},
 	} {
 		if *ps.st, err = r.PrepareContext(ctx, ps.sql); err != nil {
 			c.close()
@@ -218,17 +250,77 @@ func migrate(ctx context.Context, db *sql.DB) error {
 }
 
 func (c *cache) close() error {
-	for _, st := range []*sql.Stmt{c.getPurchase, c.getPending, c.getCard} {
+	for _, st := range []*sql.Stmt{c.getPurchase, c.getPending, c.getCard, c.getStatus} {
 		if st != nil {
 			st.Close()
 		}
 	}
-	return errors.Join(c.r.Close(), c.w.Close())
+	close(c.stopCk)
+	<-c.ckDone
+	// A last full checkpoint, so that the next start reads no WAL.
+	_, err := c.ck.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	if err != nil {
+		slog.Warn("checkpoint the cache on close", "err", err)
+	}
+	return errors.Join(c.r.Close(), c.w.Close(), c.ck.Close())
+}
+
+// writerCacheKiB is the writer's page cache: a whole batch of the changes
+// feed (feedBatchRows purchases and the key index pages they touch) fits,
+// so a transaction does not spill to the WAL before it commits.
+const writerCacheKiB = 64 << 10
+
+// shrinkWriter frees the writer connection's page cache.
+func (c *cache) shrinkWriter() {
+	ctx := context.Background()
+	if err := c.gate.lockLow(ctx); err != nil {
+		return
+	}
+	defer c.gate.unlock()
+	if _, err := c.w.ExecContext(ctx, "PRAGMA shrink_memory"); err != nil {
+		slog.Warn("free the cache's memory", "err", err)
+	}
+}
+
+// walBackstopPages is the WAL size, in pages, at which SQLite checkpoints
+// by itself in the commit that crosses it: a desk with feed batches
+// checkpoints long before (see checkpoint), so only a desk whose loop
+// never runs pays this in a desk action's commit.
+const walBackstopPages = 16384
+
+// checkpoint asks for a PASSIVE checkpoint on the checkpoint connection,
+// which copies the WAL into the database without blocking anyone, so that
+// the WAL starts again from its beginning and stays small. The feed asks
+// after each batch: waiting longer copies each index page fewer times, but
+// readers then search a longer WAL.
+func (c *cache) checkpoint() {
+	select {
+	case c.kickCk <- struct{}{}:
+	default:
+	}
+}
+
+func (c *cache) checkpointLoop() {
+	defer close(c.ckDone)
+	for {
+		select {
+		case <-c.stopCk:
+			return
+		case <-c.kickCk:
+		}
+		if _, err := c.ck.Exec("PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
+			slog.Warn("checkpoint the cache", "err", err)
+		}
+	}
 }
 
 // write runs fn in one write transaction. A failure to store, such as a full
 // disk, comes back as an Internal error that says so; nothing of fn is kept.
 func (c *cache) write(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	if err := c.gate.lock(ctx); err != nil {
+		return storeErr(op, err)
+	}
+	defer c.gate.unlock()
 	return inTx(op, func() (*sql.Tx, error) { return c.w.BeginTx(ctx, nil) }, fn)
 }
 
@@ -260,6 +352,10 @@ func inTx(op string, begin func() (*sql.Tx, error), fn func(tx *sql.Tx) error) e
 // desk.db. Other writes keep the cheaper FAST mode, which leaves freed
 // overflow pages alone.
 func (c *cache) writeSecure(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	if err := c.gate.lock(ctx); err != nil {
+		return storeErr(op, err)
+	}
+	defer c.gate.unlock()
 	conn, err := c.w.Conn(ctx)
 	if err != nil {
 		return storeErr(op, err)
@@ -281,12 +377,16 @@ func (c *cache) writeSecure(ctx context.Context, op string, fn func(tx *sql.Tx) 
 	return nil
 }
 
-// writeRelaxed is write for data the shop can send again, such as a page
-// of the changes feed: its commit skips the fsync (WAL with synchronous
-// NORMAL), so a power cut may lose it but never corrupts the cache, and the
-// next commit of an outbox action syncs it along. A crash of the desk
-// loses nothing.
+// writeRelaxed is write for data the shop can send again, such as its
+// answer to a lookup: the commit skips the fsync (WAL with synchronous
+// NORMAL), so a power cut may lose it but never corrupts the cache. Above
+// all a scan then does not pay the fsync of a feed batch written just
+// before it. A crash of the desk loses nothing.
 func (c *cache) writeRelaxed(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	if err := c.gate.lock(ctx); err != nil {
+		return storeErr(op, err)
+	}
+	defer c.gate.unlock()
 	conn, err := c.w.Conn(ctx)
 	if err != nil {
 		return storeErr(op, err)

@@ -29,6 +29,9 @@ func TestOpenMigratesAndReopens(t *testing.T) {
 	require.NoError(t, db.QueryRow("PRAGMA journal_mode").Scan(&mode))
 	require.Equal(t, desksync.SchemaVersion(), v)
 	require.Equal(t, "wal", mode)
+	var pageSize int
+	require.NoError(t, db.QueryRow("PRAGMA page_size").Scan(&pageSize))
+	require.Equal(t, 8192, pageSize, "the page size asked for before WAL took effect")
 	require.NoError(t, db.Close())
 
 	d = MustOpenDir(t, dir, deadAddr(t), "")

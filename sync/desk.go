@@ -38,6 +38,9 @@ type Config struct {
 	// purchase stays in the cache after it was handed over in full (or
 	// stopped being deliverable); 0 means DefaultBuyerRetention.
 	BuyerRetention time.Duration
+	// Logger receives the progress lines of long syncs; nil means
+	// slog.Default().
+	Logger *slog.Logger
 }
 
 // Lookup is the answer to a scan: the purchase, and whether it came from the
@@ -155,6 +158,9 @@ func Open(ctx context.Context, cfg Config) (*Desk, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 5 * time.Second
 	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
 	if cfg.BaseURL != "" { // None yet (first start): the desk works from its cache.
 		if err := CheckShopURL(cfg.BaseURL, cfg.AllowHTTP); err != nil {
 			return nil, skranke.E("sync.Open", skranke.KindOf(err), err)
@@ -220,9 +226,7 @@ func (d *Desk) Status() Status {
 	d.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	_ = d.c.r.QueryRowContext(ctx, `SELECT
- (SELECT count(*) FROM outbox WHERE state = 'pending' AND kind <> 'signature'),
- (SELECT count(*) FROM outbox WHERE `+sqlConflict+`)`).Scan(&s.Pending, &s.Conflicts)
+	_ = d.c.getStatus.QueryRowContext(ctx).Scan(&s.Pending, &s.Conflicts)
 	return s
 }
 
@@ -477,7 +481,13 @@ func readThrough[T any](ctx context.Context, d *Desk, op, what string,
 	cancel()
 	d.noteReach(err)
 	if err == nil {
-		werr := d.c.write(ctx, op, func(tx *sql.Tx) error {
+		// The shop's copy: it can be fetched again, so no fsync for it.
+		// During a feed batch it goes into the batch's transaction: a
+		// scan does not wait for the batch to commit.
+		if d.c.gate.handOff(func(w *writer) error { return keep(w, v) }) {
+			return v, false, nil
+		}
+		werr := d.c.writeRelaxed(ctx, op, func(tx *sql.Tx) error {
 			w, err := newWriter(ctx, tx)
 			if err != nil {
 				return err
@@ -551,6 +561,10 @@ func (d *Desk) Deliver(ctx context.Context, req DeliverRequest) (skranke.Deliver
 	}
 	if !known {
 		if _, err = d.Lookup(ctx, code); err != nil {
+			return skranke.Delivery{}, nil, err
+		}
+		// The copy may have gone into a feed batch: have it committed.
+		if err := d.c.write(ctx, op, func(*sql.Tx) error { return nil }); err != nil {
 			return skranke.Delivery{}, nil, err
 		}
 	}

@@ -53,7 +53,12 @@ func (d *Desk) FillDiskForTest(ctx context.Context) error {
 
 // OutboxStatesForTest counts outbox rows by state.
 func (d *Desk) OutboxStatesForTest(ctx context.Context) (map[string]int, error) {
-	rows, err := d.c.r.QueryContext(ctx, "SELECT state, count(*) FROM outbox GROUP BY state")
+	return d.countsForTest(ctx, "SELECT state, count(*) FROM outbox GROUP BY state")
+}
+
+// countsForTest reads rows of a name and a count into a map.
+func (d *Desk) countsForTest(ctx context.Context, query string) (map[string]int, error) {
+	rows, err := d.c.r.QueryContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
@@ -177,3 +182,21 @@ func (d *Desk) CacheFileContainsForTest(b []byte) (bool, error) {
 	}
 	return false, nil
 }
+
+// OutboxCountsForTest reads the counters the outbox's triggers keep, by
+// state, signatures included.
+func (d *Desk) OutboxCountsForTest(ctx context.Context) (map[string]int, error) {
+	return d.countsForTest(ctx, "SELECT state, sum(n) FROM outbox_counts GROUP BY state HAVING sum(n) <> 0")
+}
+
+// RecountStatusForTest counts pending actions and conflicts row by row, as
+// Status did before it had counters.
+func (d *Desk) RecountStatusForTest(ctx context.Context) (pending, conflicts int, err error) {
+	err = d.c.r.QueryRowContext(ctx, `SELECT
+ (SELECT count(*) FROM outbox WHERE state = 'pending' AND kind <> 'signature'),
+ (SELECT count(*) FROM outbox WHERE `+sqlConflict+`)`).Scan(&pending, &conflicts)
+	return pending, conflicts, err
+}
+
+// StatusQueryForTest is the query behind Status, for checking its plan.
+const StatusQueryForTest = sqlStatus

@@ -3,7 +3,6 @@ package sync
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,6 +15,10 @@ import (
 
 // PageSize is how many changes the desk asks for at a time.
 const PageSize = 1000
+
+// progressRows is how many rows of the changes feed go between the
+// progress lines a long pull logs.
+const progressRows = 100_000
 
 // staffRefresh is how often the loop refreshes the staff list and desk info.
 const staffRefresh = 5 * time.Minute
@@ -156,7 +159,7 @@ func (d *Desk) afterSync(err error, full bool) {
 	d.mu.Unlock()
 	if err == nil && full {
 		wctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		_ = d.c.write(wctx, "sync.Desk.afterSync", func(tx *sql.Tx) error { return setMeta(wctx, tx, "last_sync", last.Format(time.RFC3339Nano)) })
+		_ = d.c.writeRelaxed(wctx, "sync.Desk.afterSync", func(tx *sql.Tx) error { return setMeta(wctx, tx, "last_sync", last.Format(time.RFC3339Nano)) })
 		cancel()
 	} else if err != nil && !(skranke.KindOf(err) == skranke.Unavailable) {
 		slog.Warn("desk sync failed", "err", err)
@@ -212,12 +215,51 @@ func (d *Desk) pullFeed(ctx context.Context) error {
 		}()
 		return ch
 	}
+	b := &feedBatch{c: d.c}
+	defer b.end(false) // Whatever an error left open.
+	start := time.Now()
+	var total int
+	mark, markRows := start, 0
+	committed := func(n int) {
+		if n <= 0 {
+			return
+		}
+		total += n
+		d.notify()
+		if total-markRows >= progressRows {
+			// A long pull (a first sync, a desk back after days) says how
+			// it goes, so that a rate that falls shows in the log.
+			d.cfg.Logger.Info("changes feed progress", "rows", total, "per_second", int(float64(total-markRows)/time.Since(mark).Seconds()))
+			mark, markRows = time.Now(), total
+		}
+	}
+	defer func() {
+		if total >= PageSize {
+			took := time.Since(start)
+			d.cfg.Logger.Info("changes feed pulled", "rows", total, "seconds", took.Seconds(), "per_second", int(float64(total)/took.Seconds()))
+		}
+	}()
 	next := fetch(cursor)
 	for {
-		f := <-next
+		var f fetched
+		select {
+		case f = <-next:
+		case <-d.c.gate.wantC():
+			// A desk action waits while the next page is on its way.
+			n, err := b.end(true)
+			committed(n)
+			if err != nil {
+				<-next
+				return storeErr("sync.Desk.pullFeed", err)
+			}
+			f = <-next
+		}
 		d.noteReach(f.err)
 		if f.err != nil {
-			return f.err
+			// Keep the pages that came.
+			n, err := b.finish()
+			committed(n)
+			return errors.Join(f.err, err)
 		}
 		page := &f.page
 		if page.Next < cursor || (page.More && page.Next == cursor) {
@@ -226,53 +268,28 @@ func (d *Desk) pullFeed(ctx context.Context) error {
 		if page.More {
 			next = fetch(page.Next)
 		}
-		if err := d.applyPage(ctx, page); err != nil {
+		n, err := b.apply(ctx, page)
+		committed(n)
+		if err == nil && (b.rows >= feedBatchRows || !page.More) {
+			if page.More {
+				n, err = b.end(true)
+			} else {
+				n, err = b.finish()
+			}
+			if err != nil {
+				err = storeErr("sync.Desk.applyPage", err)
+			}
+			committed(n)
+		}
+		if err != nil {
 			if page.More {
 				<-next // Let the prefetch finish before the caller moves on.
 			}
 			return err
 		}
 		cursor = page.Next
-		if len(page.Purchases)+len(page.Cards) > 0 {
-			d.notify()
-		}
 		if !page.More {
 			return nil
 		}
 	}
-}
-
-func (d *Desk) applyPage(ctx context.Context, page *ChangesPage) error {
-	return d.c.writeRelaxed(ctx, "sync.Desk.applyPage", func(tx *sql.Tx) error {
-		w, err := newWriter(ctx, tx)
-		if err != nil {
-			return err
-		}
-		for _, raw := range page.Purchases {
-			fp, err := scanFeedPurchase(raw)
-			if err != nil || fp.Code == "" {
-				return skranke.E("sync.Desk.applyPage", skranke.Internal, errors.Join(errors.New("the shop sent a purchase the desk cannot read"), err))
-			}
-			p := &skranke.Purchase{Code: fp.Code, Seq: fp.Seq}
-			if fp.Activity {
-				// Only then are lines and buyer needed, for the daily report.
-				if err := json.Unmarshal(raw, p); err != nil {
-					return skranke.E("sync.Desk.applyPage", skranke.Internal, fmt.Errorf("the shop sent a purchase the desk cannot read: %w", err))
-				}
-			}
-			if err := w.putPurchase(p, raw); err != nil {
-				return err
-			}
-		}
-		for _, raw := range page.Cards {
-			var c skranke.Card
-			if err := json.Unmarshal(raw, &c); err != nil || c.Code == "" {
-				return skranke.E("sync.Desk.applyPage", skranke.Internal, errors.Join(errors.New("the shop sent a gift card the desk cannot read"), err))
-			}
-			if err := w.putCard(&c); err != nil {
-				return err
-			}
-		}
-		return setMeta(ctx, tx, "cursor", strconv.FormatInt(page.Next, 10))
-	})
 }

@@ -21,7 +21,6 @@ import (
 	"path/filepath"
 	"strings"
 	stdsync "sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -231,15 +230,6 @@ func BenchmarkOfflinePINVerifier(b *testing.B) {
 		desksync.PINVerifierForTest("123456")
 	}
 	b.ReportMetric(float64((cpuTime()-before).Microseconds())/1000/float64(b.N), "cpu-ms/op")
-}
-
-// cpuTime is the user and system CPU time the test process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // Item 3: the cache folder is 0700 and its files 0600, also when an older

@@ -1,0 +1,227 @@
+package sync
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+
+	"github.com/skranke/skranke"
+)
+
+// feedBatchRows is how many purchases and gift cards of the changes feed
+// go in one transaction: twenty pages. Reference codes are random, so each
+// transaction dirties pages all over the code index; at a million
+// purchases that index is some 3,000 pages and a transaction of ten
+// thousand rows touches nearly all of them. The WAL receives the whole
+// index once per transaction, so the larger the batch, the fewer bytes per
+// purchase. A desk action never waits for a whole batch: see writeGate.
+const feedBatchRows = 20 * PageSize
+
+// feedCheckpointRows is how many rows the feed writes between the
+// checkpoints it asks for. A checkpoint copies each page dirtied since the
+// last one into the database once, however many transactions rewrote it,
+// so rarer checkpoints write the index fewer times; the WAL grows to about
+// this many rows' worth before it starts again.
+const feedCheckpointRows = 100_000
+
+// feedBatch applies pages of the changes feed to the cache in transactions
+// of up to feedBatchRows rows, each page's cursor with its rows. Its
+// commits skip the fsync (WAL with synchronous NORMAL): the shop can send
+// the pages again, so a power cut may lose them but never corrupts the
+// cache, and the next desk action's commit syncs them along. A crash of
+// the desk loses nothing.
+type feedBatch struct {
+	c       *cache
+	conn    *sql.Conn
+	tx      *sql.Tx
+	w       *writer
+	rows    int // Rows in the open transaction.
+	total   int // Rows committed by this batch writer.
+	sinceCk int // Rows committed since the last checkpoint.
+}
+
+func (b *feedBatch) begin(ctx context.Context) error {
+	if b.tx != nil {
+		return nil
+	}
+	if err := b.c.gate.lockLow(ctx); err != nil {
+		return err
+	}
+	conn, err := b.c.w.Conn(ctx)
+	if err != nil {
+		b.c.gate.unlock()
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
+		conn.Close()
+		b.c.gate.unlock()
+		return err
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err == nil {
+		b.w, err = newWriter(ctx, tx)
+		if err != nil {
+			tx.Rollback()
+		}
+	}
+	if err != nil {
+		conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = FULL")
+		conn.Close()
+		b.c.gate.unlock()
+		return err
+	}
+	b.conn, b.tx = conn, tx
+	return nil
+}
+
+// end commits (or rolls back) the open transaction, if any, and lets the
+// next writer in. It returns how many rows it committed.
+func (b *feedBatch) end(commit bool) (int, error) {
+	if b.tx == nil {
+		return 0, nil
+	}
+	var err error
+	if commit {
+		err = b.applyCopies(true)
+	}
+	if commit && err == nil {
+		err = b.tx.Commit()
+	}
+	if !commit || err != nil {
+		b.tx.Rollback()
+		b.c.gate.takeCopies(true) // Lost like the batch: copies the shop can send again.
+	}
+	b.conn.ExecContext(context.Background(), "PRAGMA synchronous = FULL")
+	b.conn.Close()
+	b.c.gate.unlock()
+	n := b.rows
+	b.conn, b.tx, b.w, b.rows = nil, nil, nil, 0
+	if !commit || err != nil {
+		return 0, err
+	}
+	b.sinceCk += n
+	b.total += n
+	if b.sinceCk >= feedCheckpointRows {
+		b.c.checkpoint()
+		b.sinceCk = 0
+	}
+	return n, nil
+}
+
+// finish commits the open transaction and asks for a checkpoint of what
+// the feed wrote, so that a desk at rest has a short WAL.
+func (b *feedBatch) finish() (int, error) {
+	n, err := b.end(true)
+	if err == nil && b.sinceCk > 0 {
+		b.c.checkpoint()
+		b.sinceCk = 0
+	}
+	if err == nil && b.total >= feedBatchRows {
+		// A long pull filled the writer's page cache (cache_size): give
+		// those pages back, since a desk at rest writes little.
+		b.c.shrinkWriter()
+	}
+	return n, err
+}
+
+// applyCopies writes what desk actions handed to the batch (see
+// writeGate.handOff). With last, it goes on until none are left and the
+// gate refuses more, because the batch commits next.
+func (b *feedBatch) applyCopies(last bool) error {
+	for {
+		fns := b.c.gate.takeCopies(last)
+		if len(fns) == 0 {
+			return nil
+		}
+		for _, fn := range fns {
+			if err := fn(b.w); err != nil {
+				// Only a copy: the next lookup or the feed brings it again.
+				slog.Warn("keep a copy of the shop's answer", "err", err)
+			}
+		}
+		if !last {
+			return nil
+		}
+	}
+}
+
+// yield commits what the batch holds when a desk action waits for the
+// cache, and takes the gate again after it.
+func (b *feedBatch) yield(ctx context.Context) (int, error) {
+	if b.tx == nil || !b.c.gate.wanted() {
+		return 0, nil
+	}
+	n, err := b.end(true)
+	if err != nil {
+		return n, err
+	}
+	return n, b.begin(ctx)
+}
+
+// yieldEvery is how many rows the feed writes between looks at the gate.
+const yieldEvery = 32
+
+// apply adds one page of the changes feed and its cursor to the batch. It
+// reports how many rows it committed on the way, when desk actions
+// interrupted it.
+func (b *feedBatch) apply(ctx context.Context, page *ChangesPage) (committed int, err error) {
+	const op = "sync.Desk.applyPage"
+	fail := func(err error) (int, error) {
+		var de *skranke.Error
+		if errors.As(err, &de) {
+			return committed, err
+		}
+		return committed, storeErr(op, err)
+	}
+	if err := b.begin(ctx); err != nil {
+		return fail(err)
+	}
+	for i, raw := range page.Purchases {
+		if i%yieldEvery == yieldEvery-1 {
+			if err := b.applyCopies(false); err != nil {
+				return fail(err)
+			}
+			n, err := b.yield(ctx)
+			committed += n
+			if err != nil {
+				return fail(err)
+			}
+		}
+		fp, err := scanFeedPurchase(raw)
+		if err != nil || fp.Code == "" {
+			return fail(skranke.E(op, skranke.Internal, errors.Join(errors.New("the shop sent a purchase the desk cannot read"), err)))
+		}
+		p := &skranke.Purchase{Code: fp.Code, Seq: fp.Seq}
+		if fp.Activity {
+			// Only then are lines and buyer needed, for the daily report.
+			if err := json.Unmarshal(raw, p); err != nil {
+				return fail(skranke.E(op, skranke.Internal, fmt.Errorf("the shop sent a purchase the desk cannot read: %w", err)))
+			}
+		}
+		if err := b.w.putPurchase(p, raw); err != nil {
+			return fail(err)
+		}
+		b.rows++
+	}
+	for _, raw := range page.Cards {
+		var c skranke.Card
+		if err := json.Unmarshal(raw, &c); err != nil || c.Code == "" {
+			return fail(skranke.E(op, skranke.Internal, errors.Join(errors.New("the shop sent a gift card the desk cannot read"), err)))
+		}
+		if err := b.w.putCard(&c); err != nil {
+			return fail(err)
+		}
+		b.rows++
+	}
+	// Rows of a page committed early without its cursor are sent again by
+	// the shop after a crash, and stored again alike: every write here is
+	// an upsert that keeps the newest seq.
+	if err := setMeta(ctx, b.tx, "cursor", strconv.FormatInt(page.Next, 10)); err != nil {
+		return fail(err)
+	}
+	return committed, nil
+}

@@ -1,0 +1,128 @@
+package sync
+
+import (
+	"context"
+	stdsync "sync"
+)
+
+// writeGate decides who writes to the cache next. SQLite takes one writer
+// at a time, and the desk has two kinds: desk actions (a delivery, the copy
+// of a scanned purchase, an outbox answer), which staff wait for, and the
+// changes feed, which nobody waits for and which writes in large
+// transactions because small ones cost many times the disk writes. Desk
+// actions go first: a feed writer holding the gate watches Wanted and
+// commits what it has at once, and it does not take the gate again while a
+// desk action waits. So a scan waits for at most one row of the feed and
+// its commit, never for a whole batch.
+type writeGate struct {
+	mu   stdsync.Mutex
+	held bool
+	low  bool          // The holder is the feed.
+	high int           // Desk actions waiting.
+	free chan struct{} // Closed when the gate is released.
+	want chan struct{} // Signalled when a desk action waits behind the feed.
+	// copies are writes handed to the feed's open transaction (see
+	// handOff), applied before it commits.
+	copies []func(*writer) error
+}
+
+func newWriteGate() *writeGate {
+	return &writeGate{free: make(chan struct{}), want: make(chan struct{}, 1)}
+}
+
+// lock takes the gate for a desk action.
+func (g *writeGate) lock(ctx context.Context) error {
+	g.mu.Lock()
+	g.high++
+	for g.held {
+		if g.low {
+			select {
+			case g.want <- struct{}{}:
+			default:
+			}
+		}
+		free := g.free
+		g.mu.Unlock()
+		select {
+		case <-free:
+		case <-ctx.Done():
+			g.mu.Lock()
+			g.high--
+			g.mu.Unlock()
+			return ctx.Err()
+		}
+		g.mu.Lock()
+	}
+	g.high--
+	g.held, g.low = true, false
+	g.mu.Unlock()
+	return nil
+}
+
+// lockLow takes the gate for the feed, once no desk action waits.
+func (g *writeGate) lockLow(ctx context.Context) error {
+	g.mu.Lock()
+	for g.held || g.high > 0 {
+		free := g.free
+		g.mu.Unlock()
+		select {
+		case <-free:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		g.mu.Lock()
+	}
+	g.held, g.low = true, true
+	select { // A signal meant for an earlier holder.
+	case <-g.want:
+	default:
+	}
+	g.mu.Unlock()
+	return nil
+}
+
+func (g *writeGate) unlock() {
+	g.mu.Lock()
+	g.held, g.low = false, false
+	close(g.free)
+	g.free = make(chan struct{})
+	g.mu.Unlock()
+}
+
+// wanted reports whether a desk action waits for the gate.
+func (g *writeGate) wanted() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.high > 0
+}
+
+// wantC receives when a desk action starts waiting behind the feed.
+func (g *writeGate) wantC() <-chan struct{} { return g.want }
+
+// handOff gives fn to the feed's open transaction instead of waiting for
+// the gate, when the feed holds it: for copies of what the shop answered,
+// which nobody reads back before the feed's next commit. It reports
+// whether the feed took fn; if not, the caller writes it itself.
+func (g *writeGate) handOff(fn func(*writer) error) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.held || !g.low {
+		return false
+	}
+	g.copies = append(g.copies, fn)
+	return true
+}
+
+// takeCopies returns the writes handed off so far. With last, the feed is
+// about to commit: later hand-offs are refused until it takes the gate
+// again.
+func (g *writeGate) takeCopies(last bool) []func(*writer) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	fns := g.copies
+	g.copies = nil
+	if last && len(fns) == 0 {
+		g.low = false
+	}
+	return fns
+}
