@@ -90,6 +90,9 @@ type Desk struct {
 	busy         atomic.Int64
 	lastActivity atomic.Int64 // Unix nanoseconds.
 
+	// clock replaces the wall clock when set (tests step it); see now.
+	clock clock
+
 	// UI-goroutine state.
 	loggedOn    *skranke.Staff
 	screen      screenID

@@ -80,6 +80,11 @@ func (s *scanScreen) startDelivery(q map[string]int, all bool) {
 	if s.sh.currentStaff() == nil {
 		return
 	}
+	if !s.armed() {
+		// Not yet seen: neither a key nor a tap hands it over.
+		slog.Info("delivery not armed", "code", p.Code)
+		return
+	}
 	if !p.Status.Deliverable() {
 		s.sh.sayErr(notPayableReason(p.Status))
 		return

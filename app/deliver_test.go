@@ -62,6 +62,9 @@ func TestPartialDelivery(t *testing.T) {
 		assert.Equal(t, want, l.Delivered, "line %s", l.Name)
 	}
 	assert.True(t, after.Remaining(), "the rest is still to be handed over")
-	// The screen shows what remains, and can deliver it.
+	// The screen shows what remains, and can deliver it once staff have
+	// had the moment to see it.
+	assert.True(t, s.DeliverAll.Disabled(), "the rest is handed over only once it was seen")
+	f.look()
 	assert.False(t, s.DeliverAll.Disabled())
 }

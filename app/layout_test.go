@@ -53,6 +53,7 @@ func (f *fixture) submit(label string) {
 	f.t.Helper()
 	f.d.submit(f.shop.Code(label), "serial:/dev/ttyUSB0")
 	f.idle()
+	f.look()
 }
 
 var layoutCases = []layoutCase{

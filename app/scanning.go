@@ -20,8 +20,21 @@ import (
 // keys, and Enter submits either.
 type scanEntry struct {
 	entry
-	wedge  *scanner.Wedge
-	submit func(text string, scanned bool)
+	wedge    *scanner.Wedge
+	submit   func(text string, scanned bool)
+	lastScan time.Time // When the last scan's Enter came, for the Enter that may trail it.
+}
+
+// burstTail is how soon after the Enter that ends a scan another Enter is
+// still part of the scan: a scanner's CR+LF suffix (a few ms) or a double
+// tap of the trigger (up to about 60 ms), with room for a busy desk that
+// handles keys late. Such an Enter confirms nothing.
+const burstTail = 150 * time.Millisecond
+
+// trailsScan reports whether an Enter at now on an empty field trails the
+// last scan, and should be dropped.
+func trailsScan(last, now time.Time) bool {
+	return !last.IsZero() && now.Sub(last) >= 0 && now.Sub(last) < burstTail
 }
 
 func newScanEntry(keys keyHandler, submit func(string, bool)) *scanEntry {
@@ -35,7 +48,7 @@ func newScanEntry(keys keyHandler, submit func(string, bool)) *scanEntry {
 
 // TypedRune implements fyne.Focusable.
 func (e *scanEntry) TypedRune(r rune) {
-	e.wedge.Key(r, time.Now())
+	e.wedge.Key(r, e.keys.now())
 	e.entry.TypedRune(r)
 }
 
@@ -49,16 +62,24 @@ func (e *scanEntry) TypedKey(ev *fyne.KeyEvent) {
 	switch ev.Name {
 	case fyne.KeyReturn, fyne.KeyEnter, fyne.KeyTab:
 		e.keys.touch()
-		text, scanned := e.wedge.Enter(time.Now())
+		now := e.keys.now()
+		text, scanned := e.wedge.Enter(now)
 		if !scanned {
 			// Typed by hand, perhaps edited: the field holds what the person means.
 			text = e.Text
+		}
+		if scanned {
+			e.lastScan = now
+		} else if strings.TrimSpace(text) == "" && trailsScan(e.lastScan, now) {
+			e.lastScan = now // CR+LF+LF: each trails the one before.
+			slog.Info("enter ignored", "reason", "scan burst")
+			return
 		}
 		e.SetText("")
 		e.submit(text, scanned)
 		return
 	case fyne.KeyBackspace:
-		e.wedge.Key('\b', time.Now())
+		e.wedge.Key('\b', e.keys.now())
 	case fyne.KeyEscape:
 		e.wedge.Reset()
 		e.SetText("")

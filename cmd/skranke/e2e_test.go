@@ -340,10 +340,24 @@ func TestDeskEndToEnd(t *testing.T) {
 	step("scan screen ready", "screen shown", "screen=scan")
 
 	// A keyboard-wedge scan shows the purchase.
+	// The scanner ends the code with a second Enter 15 ms after the first
+	// (a CR+LF suffix, a double tap): it must hand nothing over.
 	code := shop.DemoCodeFor("paid-course")
 	firstScan := time.Now()
-	typeKeys(code)
+	logs.mark()
+	scanFrom := len(logs.String())
+	if _, err := disp.xdotool(ctx, "type", "--delay", "8", code); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := disp.xdotool(ctx, "key", "--delay", "15", "Return", "Return"); err != nil {
+		t.Fatal(err)
+	}
 	step("wedge scan shows the purchase", "purchase shown", "code="+code, "state=deliverable")
+	// Delivery is armed once the purchase has been on screen a moment.
+	step("delivery armed", "delivery armed", "code="+code)
+	if out := logs.String()[scanFrom:]; !strings.Contains(out, "enter ignored") || strings.Contains(out, "msg=delivered code="+code) {
+		t.Fatalf("the Enter trailing the scan was not ignored:\n%s", out)
+	}
 	shot("screen-purchase")
 
 	// Enter delivers what remains; the note goes to the printer with the
@@ -403,6 +417,7 @@ func TestDeskEndToEnd(t *testing.T) {
 	physical := shop.DemoCodeFor("paid-physical")
 	typeKeys(physical)
 	step("physical goods shown", "purchase shown", "code="+physical, "state=deliverable")
+	step("physical goods armed", "delivery armed", "code="+physical)
 	key("Return")
 	step("signature asked for", "signature requested", "code="+physical)
 	empty := shotWhen("screen-signature-empty", func(img image.Image) bool { return len(padRows(img)) >= 40 })
