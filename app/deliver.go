@@ -105,6 +105,7 @@ func (s *scanScreen) startDelivery(q map[string]int, all bool) {
 			}
 		}
 		s.SignMessage.SetText(label("sign.for", m{"What": strings.Join(what, ", ")}))
+		s.padWedge.Reset()
 		slog.Info("signature requested", "code", p.Code)
 		s.arrange()
 		s.updateActions()
@@ -140,6 +141,9 @@ func (s *scanScreen) deliver(req desksync.DeliverRequest, strokes [][]fyne.Posit
 			dl, p, err = s.svc.Deliver(ctx, req)
 		}
 		return func() {
+			// A scan that waited for the signature opens once the
+			// outcome of this delivery was shown.
+			defer s.openNext()
 			current := seq == s.seq // Nothing else was scanned meanwhile.
 			if err != nil {
 				slog.Info("delivery refused", "code", req.Code, "staff", req.Staff.ID, "err", err)

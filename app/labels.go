@@ -6,6 +6,8 @@ package app
 // UI says. TestEveryStringTranslated keeps the list and the translations in
 // step.
 var english = map[string]string{
+	"sign.next_waiting":          "Next customer waiting: {{.Code}}. It opens when this signature is done.",
+	"sign.scan_not_accept":       "A scan does not accept the signature: the buyer signs, then press Enter or Accept.",
 	"scan.wrong_layout":          "the scanner types with the {{.Scanner}} keyboard layout, but this computer is set to {{.Host}}: set the same layout in Settings or on the scanner, and scan again",
 	"err.unknown":                "The shop did not answer, so it is not known yet whether this was done. The desk is finding out; do not try again before it says.",
 	"err.other":                  "Something went wrong: {{.Msg}}",
@@ -192,7 +194,6 @@ var english = map[string]string{
 	"scan.done_detail":           "Handed over by {{.Staff}} at {{.When}}. The note is printing.",
 	"scan.ean":                   "this is a product barcode, not a receipt",
 	"scan.error":                 "COULD NOT LOOK UP",
-	"scan.finish_sign":           "Finish or cancel the signature before the next scan.",
 	"scan.history":               "Handed over before",
 	"scan.invalid":               "NOT A VALID CODE",
 	"scan.invalid_detail":        "Read: “{{.Raw}}” – {{.Reason}}. Scan again or type the code.",

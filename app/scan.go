@@ -16,6 +16,7 @@ import (
 
 	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/printer"
+	"github.com/skranke/skranke/scanner"
 	desksync "github.com/skranke/skranke/sync"
 )
 
@@ -88,6 +89,7 @@ type scanScreen struct {
 	SignClear   *button       // Wipe the pad for another try.
 	SignCancel  *button       // Close the pad; nothing is handed over.
 	SignMessage *widget.Label // What the buyer signs for, or why it was refused.
+	NextWaiting *widget.Label // The next customer's code, scanned while the buyer signs.
 
 	// The credit panel (managers): the amount, with the rest of the
 	// purchase proposed, and the reason, which is required.
@@ -106,6 +108,10 @@ type scanScreen struct {
 	pending  *desksync.DeliverRequest // Waiting for a signature.
 	lastNote *printer.DeliveryNote
 	shownAt  time.Time // When the purchase shown was put on screen; delivery waits armDelay after it.
+
+	next        *queuedScan    // Scanned while the buyer signed; opened after.
+	padWedge    *scanner.Wedge // Keys typed on the signature pad: a scanner's.
+	padLastScan time.Time      // When a scan typed on the pad ended.
 
 	banner      *banner // Holds State.
 	qtyMode     bool
@@ -267,6 +273,10 @@ func (s *scanScreen) reset() {
 	s.lookup = desksync.Lookup{}
 	s.shownAt = time.Time{}
 	s.pending = nil
+	s.next = nil
+	if s.NextWaiting != nil {
+		s.NextWaiting.Hide()
+	}
 	s.crediting = false
 	s.qtyMode = false
 	s.setState(stateReady, label("scan.ready"))
@@ -290,6 +300,7 @@ func (s *scanScreen) cancel() {
 		s.Pad.Clear()
 		s.arrange()
 		s.sh.say(label("sign.cancelled"))
+		defer s.openNext()
 	case s.crediting:
 		s.crediting = false
 		s.arrange()

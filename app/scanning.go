@@ -127,7 +127,8 @@ func (d *Desk) handleReading(raw, source string) {
 	}
 	d.touch()
 	if d.scan.SignatureOpen() {
-		d.sayErr(label("scan.finish_sign"))
+		// The next customer, while this one signs: kept, opened after.
+		d.scan.queueNext(raw, source)
 		return
 	}
 	d.mu.Lock()

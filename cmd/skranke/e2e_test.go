@@ -421,6 +421,15 @@ func TestDeskEndToEnd(t *testing.T) {
 	key("Return")
 	step("signature asked for", "signature requested", "code="+physical)
 	empty := shotWhen("screen-signature-empty", func(img image.Image) bool { return len(padRows(img)) >= 40 })
+	// The next customer's code is scanned while the buyer signs: its Enter
+	// accepts nothing, and the code waits.
+	nextCode := shop.DemoCodeFor("failed")
+	signFrom := len(logs.String())
+	typeKeys(nextCode)
+	step("scan while signing waits", "next customer queued", "raw="+nextCode)
+	if out := logs.String()[signFrom:]; strings.Contains(out, "msg=delivered code="+physical) {
+		t.Fatalf("a scan accepted the signature:\n%s", out)
+	}
 	drawSignature(t, ctx, disp, win)
 	// The pen's ink shows on the pad: the picture differs from the empty pad
 	// by more than a caret's blink.
@@ -430,6 +439,7 @@ func TestDeskEndToEnd(t *testing.T) {
 	})
 	key("Return")
 	step("signed delivery", "delivered", "code="+physical)
+	step("next customer opens", "purchase shown", "code="+nextCode, "state=not_payable")
 	pctx, pstop = context.WithTimeout(ctx, 60*time.Second)
 	_, err = printer.waitFor(pctx, func(b []byte) bool { return code128Holds(b, physical) })
 	pstop()
