@@ -90,6 +90,9 @@ type Desk struct {
 	busy         atomic.Int64
 	lastActivity atomic.Int64 // Unix nanoseconds.
 
+	// stray gathers the keys typed where no field takes text, to tell a
+	// scanner's burst (see stray.go).
+	stray *scanner.Wedge
 	// clock replaces the wall clock when set (tests step it); see now.
 	clock clock
 
@@ -129,6 +132,7 @@ func New(a fyne.App, svc Services) *Desk {
 		cancel:   cancel,
 		printer:  svc.Printer,
 		pipeline: svc.pipeline,
+		stray:    scanner.NewWedge(scanner.WedgeOptions{}),
 	}
 	if d.pipeline == nil {
 		d.pipeline = newPipeline(d.cfg)
@@ -143,6 +147,9 @@ func New(a fyne.App, svc Services) *Desk {
 	d.window.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		d.touch()
 		if !d.globalKey(ev) && (ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter) {
+			if d.strayEnter() {
+				return
+			}
 			// Enter confirms even after a click took the focus away.
 			d.focusDefault()
 			if f := d.window.Canvas().Focused(); f != nil {
@@ -155,6 +162,7 @@ func New(a fyne.App, svc Services) *Desk {
 		d.touch()
 		switch {
 		case d.setup:
+			d.strayRune(r)
 		case d.loggedOn == nil:
 			d.focus(d.login.focusTarget())
 			d.login.PIN.TypedRune(r)
@@ -162,6 +170,8 @@ func New(a fyne.App, svc Services) *Desk {
 			if f := d.screens[d.screen].runeTarget(); f != nil {
 				d.focus(f)
 				f.TypedRune(r)
+			} else {
+				d.strayRune(r)
 			}
 		}
 	})

@@ -42,7 +42,7 @@ func TestCreditIsForManagers(t *testing.T) {
 	assert.Empty(t, f.shop.Purchase(code).Credits)
 
 	s.CreditAmount.SetText("100")
-	test.Type(s.CreditReason, "Kurset ble flyttet")
+	f.typeByHand(s.CreditReason, "Kurset ble flyttet")
 	s.CreditReason.Submit()
 	f.idle()
 	p := f.shop.Purchase(code)
@@ -54,7 +54,7 @@ func TestCreditIsForManagers(t *testing.T) {
 
 	// Crediting the rest credits the purchase: it can no longer be delivered.
 	test.Tap(s.CreditButton)
-	test.Type(s.CreditReason, "Kunden angret")
+	f.typeByHand(s.CreditReason, "Kunden angret")
 	test.Tap(s.CreditConfirm)
 	f.idle()
 	assert.Equal(t, skranke.Credited, f.shop.Purchase(code).Status)
@@ -74,7 +74,7 @@ func TestCreditAnswerLostThenSettled(t *testing.T) {
 	path := "/credits"
 	f.breakAfter.Store(&path)
 	s.CreditAmount.SetText("100")
-	test.Type(s.CreditReason, "Kurset ble flyttet")
+	f.typeByHand(s.CreditReason, "Kurset ble flyttet")
 	s.CreditReason.Submit()
 	f.idle()
 	require.Contains(t, f.d.message.Text, "The shop did not answer; checking whether the purchase was credited")

@@ -222,6 +222,17 @@ func (f *fixture) scan(code string) {
 	f.look()
 }
 
+// typeByHand types text into obj at a person's pace (a key every 150 ms),
+// which no scanner keeps to.
+func (f *fixture) typeByHand(obj fyne.Focusable, text string) {
+	f.t.Helper()
+	for _, r := range text {
+		f.clock.advance(150 * time.Millisecond)
+		obj.TypedRune(r)
+	}
+	f.clock.advance(150 * time.Millisecond)
+}
+
 // look lets the time pass that staff take to see what the screen shows.
 func (f *fixture) look() {
 	f.t.Helper()

@@ -39,7 +39,7 @@ func trailsScan(last, now time.Time) bool {
 
 func newScanEntry(keys keyHandler, submit func(string, bool)) *scanEntry {
 	e := &scanEntry{wedge: scanner.NewWedge(scanner.WedgeOptions{}), submit: submit}
-	e.keys = keys
+	e.keys = keys // Its own wedge tells scans; the entry's burst stays nil.
 	e.ExtendBaseWidget(e)
 	e.Wrapping = fyne.TextWrapOff
 	e.SetPlaceHolder(label("scan.placeholder"))

@@ -28,6 +28,14 @@ type keyHandler interface {
 	// purchase has been on screen are measured with it, so that tests can
 	// step it instead of sleeping.
 	now() time.Time
+	// routeScan handles text a scanner typed into a field that is not a
+	// scan field as a scan.
+	routeScan(text string)
+	// strayRune and strayEnter take the keys typed where no field takes
+	// text; strayEnter reports whether they were a scanner's burst, handled
+	// as a scan.
+	strayRune(r rune)
+	strayEnter() bool
 }
 
 // shell is what a screen asks of the window around it: messages, the

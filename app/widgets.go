@@ -2,6 +2,7 @@ package app
 
 import (
 	"image/color"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -9,6 +10,8 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/skranke/skranke/scanner"
 )
 
 // State colours: strong enough to read from across the desk.
@@ -29,18 +32,27 @@ type entry struct {
 	keys      keyHandler
 	onArrow   func(delta int) // Up and Down, where they choose from a list.
 	selectAll bool            // Select the text on focus, so that typing replaces a proposed value.
+	// burst gathers the keys typed, so that a scanner's burst ending in
+	// Enter is handled as a scan rather than as the field's text; nil in
+	// the scan fields, which handle scans themselves.
+	burst       *scanner.Wedge
+	lastRune    time.Time // When the last character was typed.
+	beforeBurst string    // The text before the latest run of fast keys began.
 }
 
 // FocusGained implements fyne.Focusable.
 func (e *entry) FocusGained() {
 	e.Entry.FocusGained()
+	if e.burst != nil {
+		e.burst.Reset()
+	}
 	if e.selectAll && e.Text != "" {
 		e.TypedShortcut(&fyne.ShortcutSelectAll{})
 	}
 }
 
 func newEntry(keys keyHandler, placeholder string) *entry {
-	e := &entry{keys: keys}
+	e := &entry{keys: keys, burst: scanner.NewWedge(scanner.WedgeOptions{})}
 	e.ExtendBaseWidget(e)
 	e.Wrapping = fyne.TextWrapOff
 	e.Scroll = container.ScrollNone
@@ -53,6 +65,16 @@ func (e *entry) TypedKey(ev *fyne.KeyEvent) {
 	e.keys.touch()
 	if e.keys.globalKey(ev) {
 		return
+	}
+	if e.burst != nil {
+		switch ev.Name {
+		case fyne.KeyReturn, fyne.KeyEnter:
+			if burstEnter(e.keys, e.burst, &e.Entry, e.beforeBurst) {
+				return
+			}
+		case fyne.KeyBackspace:
+			e.burst.Key('\b', e.keys.now())
+		}
 	}
 	if e.onArrow != nil && (ev.Name == fyne.KeyUp || ev.Name == fyne.KeyDown) {
 		if ev.Name == fyne.KeyUp {
@@ -68,6 +90,14 @@ func (e *entry) TypedKey(ev *fyne.KeyEvent) {
 // TypedRune implements fyne.Focusable.
 func (e *entry) TypedRune(r rune) {
 	e.keys.touch()
+	if e.burst != nil {
+		now := e.keys.now()
+		if e.burst.Len() == 0 || now.Sub(e.lastRune) > scanner.DefaultWedgeMaxGap {
+			e.beforeBurst = e.Text
+		}
+		e.lastRune = now
+		e.burst.Key(r, now)
+	}
 	e.Entry.TypedRune(r)
 }
 

@@ -467,6 +467,18 @@ func TestDeskEndToEnd(t *testing.T) {
 	key("F3")
 	step("daily report", "screen shown", "screen=report")
 	shot("screen-report")
+	// A scan lands on the scan screen from every screen: not in the report's
+	// date field, not in the shop's address in Settings.
+	onReport := shop.DemoCodeFor("promo")
+	typeKeys(onReport)
+	step("scan on F3", "scan outside a scan field", "screen=report")
+	step("F3 scan shows the purchase", "purchase shown", "code="+onReport)
+	key("F5")
+	step("settings", "screen shown", "screen=settings")
+	onSettings := shop.DemoCodeFor("cancelled")
+	typeKeys(onSettings)
+	step("scan on F5", "scan outside a scan field", "screen=settings")
+	step("F5 scan shows the purchase", "purchase shown", "code="+onSettings, "state=not_payable")
 	key("F4")
 	step("status", "screen shown", "screen=status")
 	shot("screen-status")
