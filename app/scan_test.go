@@ -130,3 +130,19 @@ func TestScanOnStatusScreen(t *testing.T) {
 	require.NotNil(t, p, "the scan was dropped: %s", f.d.message.Text)
 	assert.Equal(t, code, p.Code)
 }
+
+// The message bar speaks of the last customer only until the next scan: a
+// green "Delivered" never stands under the next customer's NOT PAID.
+func TestMessageClearedOnEveryScan(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	f.scan(f.shop.Code("paid-course"))
+	f.key(fyne.KeyReturn)
+	require.Contains(t, f.d.message.Text, "Delivered")
+	f.scan(f.shop.Code("pending"))
+	assert.Equal(t, stateNotPayable, f.d.scan.StateNow())
+	assert.Empty(t, f.d.message.Text, "the last customer's message is gone")
+	f.d.sayErr("something about this customer")
+	f.scan("HELLO-WORLD!")
+	assert.Empty(t, f.d.message.Text)
+}

@@ -143,15 +143,20 @@ func (d *Desk) handleReading(raw, source string) {
 		slog.Debug("repeat scan dropped", "code", sc.Code)
 		return
 	case errors.As(err, &inv):
+		d.say("")
 		slog.Info("invalid scan", "raw", raw, "reason", inv.Reason, "source", source)
 		d.showScreen(idScan)
 		d.scan.showInvalid(raw, invalidReason(inv))
 		return
 	case err != nil:
+		d.say("")
 		d.showScreen(idScan)
-		d.scan.showInvalid(raw, err.Error())
+		d.scan.showInvalid(raw, errText(err))
 		return
 	}
+	// A new scan is a new customer: what the bar said about the last one
+	// (a green "Delivered") must not stand under this one's state.
+	d.say("")
 	slog.Info("scan", "code", sc.Code, "class", sc.Class.String(), "source", source)
 	switch sc.Class {
 	case scanner.GiftCardCode:

@@ -2,6 +2,8 @@ package app
 
 import (
 	"log/slog"
+	"strings"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -59,8 +61,13 @@ func (s *scanScreen) padKey(ev *fyne.KeyEvent) {
 			s.padLastScan = now
 			s.queueNext(text, scanner.SourceWedge)
 			return
+		case typed && utf8.RuneCountInString(strings.TrimSpace(text)) >= scanner.DefaultWedgeMinLen:
+			// A code whose Enter came late (a slow suffix, a busy desk):
+			// nobody types a code on a signature pad, so it is a scan too.
+			s.queueNext(strings.TrimSpace(text), scanner.SourceWedge)
+			return
 		case typed:
-			// Keys too slow for a scanner: not a code, and not the buyer's "yes".
+			// Keys, but no code: not the buyer's "yes" either.
 			slog.Info("enter ignored", "reason", "typed on the signature pad")
 			s.SignMessage.SetText(label("sign.scan_not_accept"))
 			return

@@ -150,3 +150,26 @@ func TestSerialScanWhileSigningOpensAfterCancel(t *testing.T) {
 	assert.Equal(t, stateNotPayable, s.StateNow())
 	assert.Empty(t, f.shop.Deliveries(code))
 }
+
+// A scan whose Enter comes late (a slow suffix) on the pad is still the
+// next customer, and a few keys pressed there accept nothing.
+func TestLateEnterOnPadQueuesTheCode(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	s := f.d.scan
+	f.scan(f.shop.Code("paid-physical"))
+	f.key(fyne.KeyReturn)
+	require.True(t, s.SignatureOpen())
+	sign(s.Pad)
+	f.typeByHand(s.Pad, "ab")
+	f.key(fyne.KeyReturn)
+	assert.True(t, s.SignatureOpen(), "keys on the pad and Enter accepted the signature")
+	assert.False(t, s.NextWaiting.Visible())
+
+	next := f.shop.Code("pending")
+	test.Type(s.Pad, next)
+	f.clock.advance(200 * time.Millisecond)
+	f.key(fyne.KeyReturn)
+	assert.True(t, s.SignatureOpen())
+	assert.Contains(t, s.NextWaiting.Text, skranke.GroupCode(next))
+}
