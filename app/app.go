@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -92,7 +93,8 @@ type Desk struct {
 
 	// stray gathers the keys typed where no field takes text, to tell a
 	// scanner's burst (see stray.go).
-	stray *scanner.Wedge
+	stray     *scanner.Wedge
+	strayLast time.Time // When stray last got a key.
 	// clock replaces the wall clock when set (tests step it); see now.
 	clock clock
 

@@ -6,6 +6,10 @@ package app
 // UI says. TestEveryStringTranslated keeps the list and the translations in
 // step.
 var english = map[string]string{
+	"cards.confirm":              "USE {{.Amount}}?",
+	"cards.confirm_detail":       "Enter: use it · Esc: no",
+	"cards.banner_partial":       "HAND OVER THE NEW CARD: {{.Rest}}",
+	"cards.banner_whole":         "USED {{.Amount}} – CARD USED UP",
 	"sign.next_waiting":          "Next customer waiting: {{.Code}}. It opens when this signature is done.",
 	"sign.scan_not_accept":       "A scan does not accept the signature: the buyer signs, then press Enter or Accept.",
 	"scan.wrong_layout":          "the scanner types with the {{.Scanner}} keyboard layout, but this computer is set to {{.Host}}: set the same layout in Settings or on the scanner, and scan again",

@@ -179,6 +179,7 @@ var layoutCases = []layoutCase{
 			for _, label := range []string{"card-1000", "card-2000"} {
 				f.submit(label)
 				test.Tap(f.d.cards.RedeemAll)
+				test.Tap(f.d.cards.RedeemAll) // Yes.
 				f.idle()
 			}
 			f.key(fyne.KeyF3)

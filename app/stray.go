@@ -2,6 +2,7 @@ package app
 
 import (
 	"log/slog"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
@@ -15,6 +16,21 @@ import (
 // handles them as scans (on the scan or gift card screen) instead of as
 // text in the field they landed in.
 
+// enterGrace is how long after a burst's last key its Enter may come, in a
+// field that is not a scan field, and still end a scan: some scanners send
+// their suffix as a report of its own, and a busy desk handles keys late.
+// No person types six keys at scanner speed and then Enter this soon.
+const enterGrace = 300 * time.Millisecond
+
+// enterAt is the time to end a burst with: an Enter within enterGrace of
+// the last key counts as if it came with the keys.
+func enterAt(now, lastKey time.Time) time.Time {
+	if !lastKey.IsZero() && now.Sub(lastKey) >= 0 && now.Sub(lastKey) <= enterGrace {
+		return lastKey
+	}
+	return now
+}
+
 // routeScan handles text a scanner typed outside the scan fields as a scan.
 func (d *Desk) routeScan(text string) {
 	slog.Info("scan outside a scan field", "screen", d.screen.String(), "logged_in", d.loggedOn != nil)
@@ -24,13 +40,14 @@ func (d *Desk) routeScan(text string) {
 // strayRune takes a character typed where no field takes text.
 func (d *Desk) strayRune(r rune) {
 	d.touch()
-	d.stray.Key(r, d.now())
+	d.strayLast = d.now()
+	d.stray.Key(r, d.strayLast)
 }
 
 // strayEnter ends what strayRune gathered and reports whether it was a
 // scanner's burst, which it then handles as a scan.
 func (d *Desk) strayEnter() bool {
-	text, scanned := d.stray.Enter(d.now())
+	text, scanned := d.stray.Enter(enterAt(d.now(), d.strayLast))
 	if !scanned {
 		return false
 	}
@@ -42,8 +59,8 @@ func (d *Desk) strayEnter() bool {
 // out of the field (it never was the field's text: the field gets back
 // before, its text when the burst began) and handled as a scan. It reports
 // whether it was one.
-func burstEnter(keys keyHandler, w *scanner.Wedge, e *widget.Entry, before string) bool {
-	text, scanned := w.Enter(keys.now())
+func burstEnter(keys keyHandler, w *scanner.Wedge, e *widget.Entry, before string, lastKey time.Time) bool {
+	text, scanned := w.Enter(enterAt(keys.now(), lastKey))
 	if !scanned {
 		return false
 	}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -126,4 +127,26 @@ func TestGiftCardScanFromReportOpensCards(t *testing.T) {
 	assert.Equal(t, idCards, f.d.currentScreen())
 	require.NotNil(t, f.d.cards.Card())
 	assert.Equal(t, card, f.d.cards.Card().Code)
+}
+
+// A scanner whose Enter comes a little after its keys still scans from a
+// settings field; keys typed by hand there stay the field's text.
+func TestLateEnterAfterBurstInFieldIsAScan(t *testing.T) {
+	f := mustOpen(t)
+	f.login("ingrid", "9999")
+	f.key(fyne.KeyF5)
+	code := f.shop.Code("paid-course")
+	test.Type(f.d.settings.ShopURL, code)
+	f.clock.advance(200 * time.Millisecond)
+	f.key(fyne.KeyReturn)
+	assert.Equal(t, idScan, f.d.currentScreen())
+	require.NotNil(t, f.d.scan.Purchase())
+	assert.Equal(t, code, f.d.scan.Purchase().Code)
+
+	f.key(fyne.KeyF5)
+	f.d.settings.ShopURL.SetText("")
+	f.typeByHand(f.d.settings.ShopURL, "http://shop.local")
+	f.key(fyne.KeyReturn)
+	assert.Equal(t, idSettings, f.d.currentScreen(), "typing by hand is not a scan")
+	assert.Equal(t, "http://shop.local", f.d.settings.ShopURL.Text)
 }

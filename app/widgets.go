@@ -69,7 +69,7 @@ func (e *entry) TypedKey(ev *fyne.KeyEvent) {
 	if e.burst != nil {
 		switch ev.Name {
 		case fyne.KeyReturn, fyne.KeyEnter:
-			if burstEnter(e.keys, e.burst, &e.Entry, e.beforeBurst) {
+			if burstEnter(e.keys, e.burst, &e.Entry, e.beforeBurst, e.lastRune) {
 				return
 			}
 		case fyne.KeyBackspace:

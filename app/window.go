@@ -101,6 +101,10 @@ func (d *Desk) showScreen(s screenID) {
 		d.sayErr(label("err.manager_only"))
 		s = d.screen
 	}
+	if d.screen == idCards && s != idCards {
+		// A card left on F2 is not there for the next customer to use.
+		d.cards.clear()
+	}
 	d.screen = s
 	d.login.content().Hide()
 	d.nav.Show()

@@ -296,9 +296,12 @@ func TestDeskEndToEnd(t *testing.T) {
 	typeKeys := func(text string) {
 		t.Helper()
 		logs.mark()
-		// 8 ms between keys, Enter included: as fast as a keyboard-wedge
-		// scanner types.
-		if _, err := disp.xdotool(ctx, "type", "--delay", "8", text+"\n"); err != nil {
+		// 8 ms between keys: as fast as a keyboard-wedge scanner types.
+		// Enter comes from a second xdotool run, tens of ms later.
+		if _, err := disp.xdotool(ctx, "type", "--delay", "8", text); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := disp.xdotool(ctx, "key", "Return"); err != nil {
 			t.Fatal(err)
 		}
 	}
