@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -93,8 +92,7 @@ type Desk struct {
 
 	// stray gathers the keys typed where no field takes text, to tell a
 	// scanner's burst (see stray.go).
-	stray     *scanner.Wedge
-	strayLast time.Time // When stray last got a key.
+	stray burst
 	// clock replaces the wall clock when set (tests step it); see now.
 	clock clock
 
@@ -134,7 +132,6 @@ func New(a fyne.App, svc Services) *Desk {
 		cancel:   cancel,
 		printer:  svc.Printer,
 		pipeline: svc.pipeline,
-		stray:    scanner.NewWedge(scanner.WedgeOptions{}),
 	}
 	if d.pipeline == nil {
 		d.pipeline = newPipeline(d.cfg)

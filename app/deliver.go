@@ -105,7 +105,7 @@ func (s *scanScreen) startDelivery(q map[string]int, all bool) {
 			}
 		}
 		s.SignMessage.SetText(label("sign.for", m{"What": strings.Join(what, ", ")}))
-		s.padWedge.Reset()
+		s.padWedge.reset()
 		slog.Info("signature requested", "code", p.Code)
 		s.arrange()
 		s.updateActions()
@@ -168,7 +168,18 @@ func (s *scanScreen) deliver(req desksync.DeliverRequest, strokes [][]fyne.Posit
 			if current {
 				lookup.Purchase = p
 				s.showLookup(lookup)
+				// Just handed over has a colour of its own, apart from
+				// "already delivered" (blue): staff see at a glance that
+				// this scan did it, and whether something remains.
+				done := 0
+				for _, l := range dl.Lines {
+					done += l.Quantity
+				}
 				s.setState(stateDelivered, label("scan.done"))
+				if p.Remaining() {
+					s.setState(stateDelivered, label("scan.done_partial", m{"N": done, "Left": p.RemainingUnits()}))
+				}
+				s.banner.set(s.State.Text, colJustDone)
 				s.Detail.SetText(label("scan.done_detail", m{"Staff": req.Staff.Name, "When": fmtTime(dl.At)}))
 			}
 			s.updateActions()

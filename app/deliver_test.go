@@ -52,6 +52,8 @@ func TestPartialDelivery(t *testing.T) {
 	f.idle()
 	require.False(t, s.SignatureOpen(), "services need no signature")
 	require.Equal(t, stateDelivered, s.StateNow(), "%q %q", s.State.Text, f.d.message.Text)
+	assert.Regexp(t, `^DELIVERED 1 – \d+ REMAIN$`, s.State.Text, "a partial delivery says what remains")
+	assert.Equal(t, colJustDone, s.banner.bg.FillColor, "just delivered is not the blue of already delivered")
 	f.eventually(func() bool { return len(f.shop.Deliveries(code)) == len(before.Deliveries)+1 }, "partial delivery not at the shop")
 	after := f.shop.Purchase(code)
 	for i, l := range after.Lines {

@@ -16,7 +16,6 @@ import (
 
 	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/printer"
-	"github.com/skranke/skranke/scanner"
 	desksync "github.com/skranke/skranke/sync"
 )
 
@@ -109,9 +108,9 @@ type scanScreen struct {
 	lastNote *printer.DeliveryNote
 	shownAt  time.Time // When the purchase shown was put on screen; delivery waits armDelay after it.
 
-	next        *queuedScan    // Scanned while the buyer signed; opened after.
-	padWedge    *scanner.Wedge // Keys typed on the signature pad: a scanner's.
-	padLastScan time.Time      // When a scan typed on the pad ended.
+	next        *queuedScan // Scanned while the buyer signed; opened after.
+	padWedge    *burst      // Keys typed on the signature pad: a scanner's.
+	padLastScan time.Time   // When a scan typed on the pad ended.
 
 	banner      *banner // Holds State.
 	qtyMode     bool

@@ -34,6 +34,8 @@ func TestScanAndDeliver(t *testing.T) {
 	// Enter on the empty scan field confirms the delivery.
 	f.key(fyne.KeyReturn)
 	require.Equal(t, stateDelivered, s.StateNow(), "state %q, message %q", s.State.Text, f.d.message.Text)
+	assert.Equal(t, "DELIVERED", s.State.Text)
+	assert.Equal(t, colJustDone, s.banner.bg.FillColor, "just delivered has its own colour")
 	assert.Contains(t, f.d.message.Text, "Delivered")
 	f.eventually(func() bool { return len(f.shop.Deliveries(code)) == 1 }, "delivery never reached the shop")
 	dl := f.shop.Deliveries(code)[0]
@@ -47,6 +49,7 @@ func TestScanAndDeliver(t *testing.T) {
 	f.scan(code)
 	assert.Equal(t, stateDelivered, s.StateNow())
 	assert.Contains(t, s.State.Text, "ALREADY DELIVERED")
+	assert.Equal(t, colDone, s.banner.bg.FillColor)
 	assert.Contains(t, s.Detail.Text, "Kari Nordmann")
 	assert.True(t, s.DeliverAll.Disabled())
 }

@@ -54,8 +54,8 @@ func (s *scanScreen) padKey(ev *fyne.KeyEvent) {
 	switch ev.Name {
 	case fyne.KeyReturn, fyne.KeyEnter:
 		now := s.sh.now()
-		typed := s.padWedge.Len() > 0
-		text, scanned := s.padWedge.Enter(now)
+		typed := s.padWedge.len() > 0
+		text, scanned := s.padWedge.end(now)
 		switch {
 		case scanned:
 			s.padLastScan = now
@@ -78,7 +78,7 @@ func (s *scanScreen) padKey(ev *fyne.KeyEvent) {
 		}
 		s.acceptSignature()
 	case fyne.KeyDelete, fyne.KeyBackspace:
-		s.padWedge.Reset()
+		s.padWedge.reset()
 		s.SignClear.OnTapped()
 	}
 }
@@ -105,11 +105,11 @@ func (s *scanScreen) acceptSignature() {
 // its buttons.
 func (s *scanScreen) newSignPanel() fyne.CanvasObject {
 	s.Pad = newSignaturePad()
-	s.padWedge = scanner.NewWedge(scanner.WedgeOptions{})
+	s.padWedge = &burst{}
 	s.Pad.onKey = s.padKey
 	s.Pad.onRune = func(r rune) {
 		s.sh.touch()
-		s.padWedge.Key(r, s.sh.now())
+		s.padWedge.key(r, s.sh.now())
 	}
 	s.NextWaiting = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	s.NextWaiting.Wrapping = fyne.TextWrapWord

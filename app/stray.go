@@ -6,8 +6,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
-
-	"github.com/skranke/skranke/scanner"
 )
 
 // A keyboard-wedge scanner types wherever the keyboard is: in a date or
@@ -22,15 +20,6 @@ import (
 // No person types six keys at scanner speed and then Enter this soon.
 const enterGrace = 300 * time.Millisecond
 
-// enterAt is the time to end a burst with: an Enter within enterGrace of
-// the last key counts as if it came with the keys.
-func enterAt(now, lastKey time.Time) time.Time {
-	if !lastKey.IsZero() && now.Sub(lastKey) >= 0 && now.Sub(lastKey) <= enterGrace {
-		return lastKey
-	}
-	return now
-}
-
 // routeScan handles text a scanner typed outside the scan fields as a scan.
 func (d *Desk) routeScan(text string) {
 	slog.Info("scan outside a scan field", "screen", d.screen.String(), "logged_in", d.loggedOn != nil)
@@ -40,14 +29,13 @@ func (d *Desk) routeScan(text string) {
 // strayRune takes a character typed where no field takes text.
 func (d *Desk) strayRune(r rune) {
 	d.touch()
-	d.strayLast = d.now()
-	d.stray.Key(r, d.strayLast)
+	d.stray.key(r, d.now())
 }
 
 // strayEnter ends what strayRune gathered and reports whether it was a
 // scanner's burst, which it then handles as a scan.
 func (d *Desk) strayEnter() bool {
-	text, scanned := d.stray.Enter(enterAt(d.now(), d.strayLast))
+	text, scanned := d.stray.end(d.now())
 	if !scanned {
 		return false
 	}
@@ -59,8 +47,8 @@ func (d *Desk) strayEnter() bool {
 // out of the field (it never was the field's text: the field gets back
 // before, its text when the burst began) and handled as a scan. It reports
 // whether it was one.
-func burstEnter(keys keyHandler, w *scanner.Wedge, e *widget.Entry, before string, lastKey time.Time) bool {
-	text, scanned := w.Enter(enterAt(keys.now(), lastKey))
+func burstEnter(keys keyHandler, w *burst, e *widget.Entry, before string) bool {
+	text, scanned := w.end(keys.now())
 	if !scanned {
 		return false
 	}

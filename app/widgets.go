@@ -2,7 +2,6 @@ package app
 
 import (
 	"image/color"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -19,6 +18,7 @@ var (
 	colReady    = color.NRGBA{R: 0x55, G: 0x5f, B: 0x6d, A: 0xff}
 	colOK       = color.NRGBA{R: 0x1b, G: 0x7f, B: 0x3b, A: 0xff}
 	colDone     = color.NRGBA{R: 0x1f, G: 0x5f, B: 0xb8, A: 0xff}
+	colJustDone = color.NRGBA{R: 0x6a, G: 0x1b, B: 0x9a, A: 0xff} // Handed over by this scan.
 	colBad      = color.NRGBA{R: 0xc6, G: 0x28, B: 0x28, A: 0xff}
 	colWarn     = color.NRGBA{R: 0xe0, G: 0x8a, B: 0x00, A: 0xff}
 	colTraining = color.NRGBA{R: 0xf0, G: 0x9a, B: 0x00, A: 0xff}
@@ -35,16 +35,15 @@ type entry struct {
 	// burst gathers the keys typed, so that a scanner's burst ending in
 	// Enter is handled as a scan rather than as the field's text; nil in
 	// the scan fields, which handle scans themselves.
-	burst       *scanner.Wedge
-	lastRune    time.Time // When the last character was typed.
-	beforeBurst string    // The text before the latest run of fast keys began.
+	burst       *burst
+	beforeBurst string // The text before the latest run of keys began.
 }
 
 // FocusGained implements fyne.Focusable.
 func (e *entry) FocusGained() {
 	e.Entry.FocusGained()
 	if e.burst != nil {
-		e.burst.Reset()
+		e.burst.reset()
 	}
 	if e.selectAll && e.Text != "" {
 		e.TypedShortcut(&fyne.ShortcutSelectAll{})
@@ -52,7 +51,7 @@ func (e *entry) FocusGained() {
 }
 
 func newEntry(keys keyHandler, placeholder string) *entry {
-	e := &entry{keys: keys, burst: scanner.NewWedge(scanner.WedgeOptions{})}
+	e := &entry{keys: keys, burst: &burst{}}
 	e.ExtendBaseWidget(e)
 	e.Wrapping = fyne.TextWrapOff
 	e.Scroll = container.ScrollNone
@@ -69,11 +68,11 @@ func (e *entry) TypedKey(ev *fyne.KeyEvent) {
 	if e.burst != nil {
 		switch ev.Name {
 		case fyne.KeyReturn, fyne.KeyEnter:
-			if burstEnter(e.keys, e.burst, &e.Entry, e.beforeBurst, e.lastRune) {
+			if burstEnter(e.keys, e.burst, &e.Entry, e.beforeBurst) {
 				return
 			}
 		case fyne.KeyBackspace:
-			e.burst.Key('\b', e.keys.now())
+			e.burst.key('\b', e.keys.now())
 		}
 	}
 	if e.onArrow != nil && (ev.Name == fyne.KeyUp || ev.Name == fyne.KeyDown) {
@@ -92,11 +91,10 @@ func (e *entry) TypedRune(r rune) {
 	e.keys.touch()
 	if e.burst != nil {
 		now := e.keys.now()
-		if e.burst.Len() == 0 || now.Sub(e.lastRune) > scanner.DefaultWedgeMaxGap {
+		if e.burst.len() == 0 || now.Sub(e.burst.last()) > scanner.DefaultWedgeStall {
 			e.beforeBurst = e.Text
 		}
-		e.lastRune = now
-		e.burst.Key(r, now)
+		e.burst.key(r, now)
 	}
 	e.Entry.TypedRune(r)
 }
