@@ -186,14 +186,19 @@ func (c *cardScreen) show(lk desksync.CardLookup) {
 	c.Code.Text = skranke.GroupCode(card.Code)
 	c.Code.Refresh()
 	c.Balance.Text = card.Balance.String()
+	// A balance that cannot be used is shown faint, never as if it could.
+	c.Balance.Color = theme.Color(theme.ColorNameForeground)
+	if !card.Usable(now) {
+		c.Balance.Color = theme.Color(theme.ColorNameDisabled)
+	}
 	c.Balance.Refresh()
 	switch {
 	case card.Status == skranke.CardVoided:
 		c.banner.set(label("cards.voided"), colBad)
 	case card.Status == skranke.CardSpent || card.Balance <= 0:
-		c.banner.set(label("cards.spent"), colDone)
+		c.banner.set(label("cards.spent"), colSpent)
 	case !now.Before(card.ExpiresAt):
-		c.banner.set(label("cards.expired"), colBad)
+		c.banner.set(label("cards.expired"), colExpired)
 	case lk.FromCache:
 		c.banner.set(label("cards.offline_valid"), colWarn)
 	default:

@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -223,4 +224,29 @@ func TestGiftCardUseAsksAndClears(t *testing.T) {
 	f.key(fyne.KeyF6) // Nothing left armed.
 	f.key(fyne.KeyReturn)
 	assert.Equal(t, skranke.CardSpent, f.shop.Card(code).Status)
+}
+
+// Spent, expired and valid cards each have their own colour, and a balance
+// that cannot be used is shown faint, never as if it could.
+func TestGiftCardStatesLookApart(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	c := f.d.cards
+	seen := map[any]string{}
+	for _, tc := range []struct{ label, text string }{
+		{"card-1000", "VALID"}, {"card-spent", "USED UP"}, {"card-expired", "EXPIRED"},
+	} {
+		f.d.submit(f.shop.Code(tc.label), "serial:/dev/ttyUSB0")
+		f.idle()
+		require.NotNil(t, c.Card(), tc.label)
+		assert.Contains(t, c.State.Text, tc.text, tc.label)
+		bg := c.banner.bg.FillColor
+		assert.NotContains(t, seen, bg, "%s has the colour of %s", tc.label, seen[bg])
+		seen[bg] = tc.label
+		assert.NotEqual(t, colDone, bg, "%s: blue is for delivered purchases", tc.label)
+		if tc.label == "card-expired" {
+			assert.True(t, c.RedeemAll.Disabled())
+			assert.NotEqual(t, theme.Color(theme.ColorNameForeground), c.Balance.Color, "the expired balance is faint")
+		}
+	}
 }

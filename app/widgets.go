@@ -19,6 +19,8 @@ var (
 	colOK       = color.NRGBA{R: 0x1b, G: 0x7f, B: 0x3b, A: 0xff}
 	colDone     = color.NRGBA{R: 0x1f, G: 0x5f, B: 0xb8, A: 0xff}
 	colJustDone = color.NRGBA{R: 0x6a, G: 0x1b, B: 0x9a, A: 0xff} // Handed over by this scan.
+	colSpent    = color.NRGBA{R: 0x4a, G: 0x4a, B: 0x4a, A: 0xff} // A gift card used up: nothing left, nothing wrong.
+	colExpired  = color.NRGBA{R: 0x8d, G: 0x3b, B: 0x12, A: 0xff} // A gift card past its date.
 	colBad      = color.NRGBA{R: 0xc6, G: 0x28, B: 0x28, A: 0xff}
 	colWarn     = color.NRGBA{R: 0xe0, G: 0x8a, B: 0x00, A: 0xff}
 	colTraining = color.NRGBA{R: 0xf0, G: 0x9a, B: 0x00, A: 0xff}
