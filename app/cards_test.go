@@ -114,6 +114,8 @@ func TestOfflineRefusesGiftCardsButDelivers(t *testing.T) {
 		f.idle()
 	}
 	require.Equal(t, stateDelivered, s.StateNow(), "%q %q", s.State.Text, f.d.message.Text)
+	assert.Contains(t, s.Detail.Text, "waiting to sync", "a delivery made offline says it is not at the shop yet")
+	assert.Contains(t, s.Buyer.Text, "not yet synced")
 	f.eventually(func() bool { return !f.d.isBusy() && strings.Contains(f.d.online.Text, "Offline") }, "the indicator says offline: %q", f.d.online.Text)
 
 	f.shop.Restart()

@@ -140,6 +140,14 @@ func (s *scanScreen) deliver(req desksync.DeliverRequest, strokes [][]fyne.Posit
 		if err == nil {
 			dl, p, err = s.svc.Deliver(ctx, req)
 		}
+		// Whether the shop has it yet: a delivery made offline waits in
+		// the outbox, and the screen says so.
+		var pending []skranke.Delivery
+		if err == nil {
+			if lk, cerr := s.svc.Cached(ctx, req.Code); cerr == nil {
+				pending = lk.Pending
+			}
+		}
 		return func() {
 			// A scan that waited for the signature opens once the
 			// outcome of this delivery was shown.
@@ -167,6 +175,7 @@ func (s *scanScreen) deliver(req desksync.DeliverRequest, strokes [][]fyne.Posit
 			s.lastNote = &note
 			if current {
 				lookup.Purchase = p
+				lookup.Pending = pending
 				s.showLookup(lookup)
 				// Just handed over has a colour of its own, apart from
 				// "already delivered" (blue): staff see at a glance that
@@ -180,7 +189,15 @@ func (s *scanScreen) deliver(req desksync.DeliverRequest, strokes [][]fyne.Posit
 					s.setState(stateDelivered, label("scan.done_partial", m{"N": done, "Left": p.RemainingUnits()}))
 				}
 				s.banner.set(s.State.Text, colJustDone)
-				s.Detail.SetText(label("scan.done_detail", m{"Staff": req.Staff.Name, "When": fmtTime(dl.At)}))
+				detail := label("scan.done_detail", m{"Staff": req.Staff.Name, "When": fmtTime(dl.At)})
+				for _, pd := range pending {
+					if pd.ID == dl.ID {
+						detail += "\n" + label("scan.waiting_sync")
+						slog.Info("delivery waiting to sync", "code", req.Code, "delivery", dl.ID)
+						break
+					}
+				}
+				s.Detail.SetText(detail)
 			}
 			s.updateActions()
 			s.sh.sayOK(label("scan.delivered_msg", m{"Code": skranke.GroupCode(req.Code)}))

@@ -6,6 +6,7 @@ package app
 // UI says. TestEveryStringTranslated keeps the list and the translations in
 // step.
 var english = map[string]string{
+	"scan.waiting_sync":          "Made offline: waiting to sync with the shop.",
 	"scan.done_partial":          "DELIVERED {{.N}} – {{.Left}} REMAIN",
 	"cards.confirm":              "USE {{.Amount}}?",
 	"cards.confirm_detail":       "Enter: use it · Esc: no",

@@ -37,6 +37,7 @@ func TestScanAndDeliver(t *testing.T) {
 	assert.Equal(t, "DELIVERED", s.State.Text)
 	assert.Equal(t, colJustDone, s.banner.bg.FillColor, "just delivered has its own colour")
 	assert.Contains(t, f.d.message.Text, "Delivered")
+	assert.NotContains(t, s.Detail.Text, "waiting to sync", "online, the shop took it at once")
 	f.eventually(func() bool { return len(f.shop.Deliveries(code)) == 1 }, "delivery never reached the shop")
 	dl := f.shop.Deliveries(code)[0]
 	assert.Equal(t, "kari", dl.StaffID, "the delivery records who did it")
