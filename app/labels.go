@@ -6,6 +6,7 @@ package app
 // UI says. TestEveryStringTranslated keeps the list and the translations in
 // step.
 var english = map[string]string{
+	"err.manager_action":         "Only a manager can do this. Ask a manager to log in.",
 	"scan.waiting_sync":          "Made offline: waiting to sync with the shop.",
 	"scan.done_partial":          "DELIVERED {{.N}} – {{.Left}} REMAIN",
 	"cards.confirm":              "USE {{.Amount}}?",

@@ -319,7 +319,10 @@ func (s *scanScreen) updateActions() {
 	setEnabled(s.DeliverAll, canDeliver)
 	setEnabled(s.ChooseQty, canDeliver)
 	setEnabled(s.DeliverChosen, canDeliver && s.qtyMode)
-	setEnabled(s.CreditButton, p != nil && isManager(s.sh.currentStaff()) && p.Status != skranke.Credited)
+	// Credit is offered only where the shop can do it: a paid purchase with
+	// something left to credit, and the shop there to confirm it.
+	setEnabled(s.CreditButton, p != nil && isManager(s.sh.currentStaff()) && p.Status.Deliverable() &&
+		p.Creditable() > 0 && !s.lookup.FromCache)
 	if isManager(s.sh.currentStaff()) {
 		s.CreditButton.Show()
 	} else {
