@@ -90,6 +90,12 @@ type Desk struct {
 	busy         atomic.Int64
 	lastActivity atomic.Int64 // Unix nanoseconds.
 
+	// stray gathers the keys typed where no field takes text, to tell a
+	// scanner's burst (see stray.go).
+	stray burst
+	// clock replaces the wall clock when set (tests step it); see now.
+	clock clock
+
 	// UI-goroutine state.
 	loggedOn    *skranke.Staff
 	screen      screenID
@@ -140,6 +146,9 @@ func New(a fyne.App, svc Services) *Desk {
 	d.window.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		d.touch()
 		if !d.globalKey(ev) && (ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter) {
+			if d.strayEnter() {
+				return
+			}
 			// Enter confirms even after a click took the focus away.
 			d.focusDefault()
 			if f := d.window.Canvas().Focused(); f != nil {
@@ -152,6 +161,7 @@ func New(a fyne.App, svc Services) *Desk {
 		d.touch()
 		switch {
 		case d.setup:
+			d.strayRune(r)
 		case d.loggedOn == nil:
 			d.focus(d.login.focusTarget())
 			d.login.PIN.TypedRune(r)
@@ -159,6 +169,8 @@ func New(a fyne.App, svc Services) *Desk {
 			if f := d.screens[d.screen].runeTarget(); f != nil {
 				d.focus(f)
 				f.TypedRune(r)
+			} else {
+				d.strayRune(r)
 			}
 		}
 	})

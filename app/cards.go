@@ -43,6 +43,9 @@ type cardScreen struct {
 	paper     printing
 	seq       int  // Bumped on every clear, so late answers to an old scan are dropped.
 	redeeming bool // A redemption is on its way to the shop.
+	// confirm is the amount staff were asked to confirm ("Use kr 500,00?"),
+	// or 0: nothing is taken from a card without a yes.
+	confirm skranke.Money
 	// unsettled holds the cards whose last redemption's outcome is not
 	// known yet; they cannot be used again until it is.
 	unsettled map[string]bool
@@ -62,7 +65,10 @@ func newCardScreen(sh shell, svc cardService, paper printing, rd reader) *cardSc
 	c := &cardScreen{sh: sh, svc: svc, paper: paper}
 	c.Entry = newScanEntry(sh, func(text string, scanned bool) {
 		if strings.TrimSpace(text) == "" {
-			if c.Card() != nil {
+			switch {
+			case c.confirm > 0:
+				c.redeem(c.confirm) // Enter: yes.
+			case c.Card() != nil:
 				sh.focus(c.Amount)
 			}
 			return
@@ -113,6 +119,7 @@ func (c *cardScreen) focusTarget() fyne.Focusable { return c.Entry }
 func (c *cardScreen) clear() {
 	c.seq++
 	c.lookup = desksync.CardLookup{}
+	c.confirm = 0
 	c.banner.set(label("cards.ready"), colReady)
 	for _, t := range []*canvas.Text{c.Balance, c.Code} {
 		t.Text = ""
@@ -179,14 +186,19 @@ func (c *cardScreen) show(lk desksync.CardLookup) {
 	c.Code.Text = skranke.GroupCode(card.Code)
 	c.Code.Refresh()
 	c.Balance.Text = card.Balance.String()
+	// A balance that cannot be used is shown faint, never as if it could.
+	c.Balance.Color = theme.Color(theme.ColorNameForeground)
+	if !card.Usable(now) {
+		c.Balance.Color = theme.Color(theme.ColorNameDisabled)
+	}
 	c.Balance.Refresh()
 	switch {
 	case card.Status == skranke.CardVoided:
 		c.banner.set(label("cards.voided"), colBad)
 	case card.Status == skranke.CardSpent || card.Balance <= 0:
-		c.banner.set(label("cards.spent"), colDone)
+		c.banner.set(label("cards.spent"), colSpent)
 	case !now.Before(card.ExpiresAt):
-		c.banner.set(label("cards.expired"), colBad)
+		c.banner.set(label("cards.expired"), colExpired)
 	case lk.FromCache:
 		c.banner.set(label("cards.offline_valid"), colWarn)
 	default:
@@ -249,8 +261,52 @@ func cardStatusName(s skranke.GiftCardStatus) string {
 
 func (c *cardScreen) redeemAll() {
 	if card := c.Card(); card != nil {
-		c.redeem(card.Balance)
+		c.ask(card.Balance)
 	}
+}
+
+// ask puts the amount to use to staff, large: "Use kr 500,00?". Enter (or
+// the same button or F-key again) says yes, Esc no. A scan in between
+// opens the next card and forgets the question.
+func (c *cardScreen) ask(amt skranke.Money) {
+	if c.confirm == amt && amt > 0 {
+		c.redeem(amt)
+		return
+	}
+	if !c.mayRedeem() {
+		return
+	}
+	c.confirm = amt
+	slog.Info("gift card use asked", "code", c.Card().Code, "amount", int64(amt))
+	c.banner.set(label("cards.confirm", m{"Amount": amt.String()}), colWarn)
+	c.Detail.SetText(label("cards.confirm_detail"))
+	c.sh.focus(c.Entry) // Where Enter says yes.
+}
+
+// cancelAsk withdraws the question; the card stays on screen.
+func (c *cardScreen) cancelAsk() {
+	c.confirm = 0
+	c.show(c.lookup)
+	c.sh.focus(c.Amount)
+}
+
+// mayRedeem reports whether the card shown can be used now, and says why
+// not when it cannot.
+func (c *cardScreen) mayRedeem() bool {
+	card := c.Card()
+	if card == nil || c.sh.currentStaff() == nil || c.redeeming {
+		return false
+	}
+	if c.unsettled[card.Code] {
+		c.sh.sayErr(label("cards.still_checking"))
+		return false
+	}
+	if c.lookup.FromCache {
+		c.sh.sayErr(label("cards.offline_refused",
+			m{"Balance": card.Balance.String(), "Age": fmtAge(c.sh.now(), c.lookup.CachedAt)}))
+		return false
+	}
+	return true
 }
 
 func (c *cardScreen) redeemTyped() {
@@ -269,23 +325,15 @@ func (c *cardScreen) redeemTyped() {
 		c.sh.focus(c.Amount)
 		return
 	}
-	c.redeem(amt)
+	c.ask(amt)
 }
 
 func (c *cardScreen) redeem(amt skranke.Money) {
+	c.confirm = 0
+	if !c.mayRedeem() {
+		return
+	}
 	card := c.Card()
-	if card == nil || c.sh.currentStaff() == nil || c.redeeming {
-		return
-	}
-	if c.unsettled[card.Code] {
-		c.sh.sayErr(label("cards.still_checking"))
-		return
-	}
-	if c.lookup.FromCache {
-		c.sh.sayErr(label("cards.offline_refused",
-			m{"Balance": card.Balance.String(), "Age": fmtAge(c.sh.now(), c.lookup.CachedAt)}))
-		return
-	}
 	staff := *c.sh.currentStaff()
 	code := card.Code
 	seq := c.seq
@@ -294,15 +342,6 @@ func (c *cardScreen) redeem(amt skranke.Money) {
 	setEnabled(c.RedeemAll, false)
 	c.sh.async(func(ctx context.Context) func() {
 		res, err := c.svc.Redeem(ctx, code, amt, staff)
-		var lk desksync.CardLookup
-		var lerr error
-		if err == nil {
-			next := code
-			if res.Remainder != nil {
-				next = res.Remainder.Code
-			}
-			lk, lerr = c.svc.Card(ctx, next)
-		}
 		return func() {
 			c.redeeming = false
 			if err != nil {
@@ -328,17 +367,26 @@ func (c *cardScreen) redeem(amt skranke.Money) {
 				return
 			}
 			slog.Info("gift card redeemed", "code", code, "amount", int64(amt), "staff", staff.ID, "remainder", res.Remainder != nil)
-			switch {
-			case seq != c.seq: // Another card was scanned meanwhile; leave it on screen.
-			case lerr == nil:
-				c.show(lk)
-			default:
+			// The card is cleared after use, unless another was scanned
+			// meanwhile: the next customer never finds this one armed.
+			if seq == c.seq {
 				c.clear()
+				c.usedBanner(res)
 			}
 			c.redeemed(res, staff)
 			c.sh.focus(c.Entry)
 		}
 	})
+}
+
+// usedBanner says in the banner what the redemption asks of staff: to hand
+// over the new card that is printing, or that the card is used up.
+func (c *cardScreen) usedBanner(res desksync.RedeemResult) {
+	if res.Remainder != nil {
+		c.banner.set(label("cards.banner_partial", m{"Rest": res.Remainder.Balance.String()}), colOK)
+		return
+	}
+	c.banner.set(label("cards.banner_whole", m{"Amount": res.Redemption.Amount.String()}), colDone)
 }
 
 // redeemed tells staff what a redemption did and prints the void slip and,
@@ -409,8 +457,13 @@ func (c *cardScreen) actionKeys() map[fyne.KeyName]*button {
 	return map[fyne.KeyName]*button{fyne.KeyF6: c.RedeemAll, fyne.KeyF8: c.Reprint}
 }
 
-// escape forgets the card shown and goes back to scanning.
+// escape withdraws a question, or forgets the card shown and goes back to
+// scanning.
 func (c *cardScreen) escape() bool {
+	if c.confirm > 0 {
+		c.cancelAsk()
+		return false
+	}
 	c.clear()
 	return true
 }

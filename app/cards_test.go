@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -29,16 +30,19 @@ func TestGiftCardPartialUsePrintsRemainder(t *testing.T) {
 	test.Type(c.Amount, "250")
 	c.Amount.Submit()
 	f.idle()
+	// Nothing is taken before staff say yes to the amount, shown large.
+	assert.Contains(t, c.State.Text, "USE kr 250,00?")
+	assert.Equal(t, skranke.CardActive, f.shop.Card(code).Status)
+	f.key(fyne.KeyReturn)
 	old := f.shop.Card(code)
 	assert.Equal(t, skranke.CardVoided, old.Status, "the used card is voided")
 	require.NotEmpty(t, old.RemainderCode)
 	rem := f.shop.Card(old.RemainderCode)
 	assert.Equal(t, skranke.Money(75000), rem.Balance)
 	assert.Contains(t, f.d.message.Text, "kr 750,00")
-	// The screen now shows the remainder card, with its chain.
-	require.NotNil(t, c.Card())
-	assert.Equal(t, rem.Code, c.Card().Code)
-	assert.Equal(t, "kr 750,00", c.Balance.Text)
+	// The card is off the screen; the banner says to hand over the new one.
+	assert.Nil(t, c.Card(), "the used card is not left armed")
+	assert.Contains(t, c.State.Text, "HAND OVER THE NEW CARD: kr 750,00")
 
 	// The void slip and the new card were printed at once.
 	f.eventually(func() bool {
@@ -50,13 +54,20 @@ func TestGiftCardPartialUsePrintsRemainder(t *testing.T) {
 	assert.True(t, bytes.Contains(out, []byte(rem.Code)), "the new card carries its code as barcode data")
 
 	// Using more than the balance is refused before asking the shop.
+	f.scan(rem.Code)
+	require.NotNil(t, c.Card())
+	assert.Equal(t, "kr 750,00", c.Balance.Text)
 	test.Type(c.Amount, "5000")
 	c.Amount.Submit()
 	f.idle()
 	assert.Contains(t, f.d.message.Text, "only kr 750,00")
 	assert.Equal(t, skranke.Money(75000), f.shop.Card(rem.Code).Balance)
 
-	// Whole use spends it.
+	// Whole use spends it, once asked and confirmed with the same button.
+	test.Tap(c.RedeemAll)
+	f.idle()
+	assert.Contains(t, c.State.Text, "USE kr 750,00?")
+	assert.Equal(t, skranke.CardActive, f.shop.Card(rem.Code).Status)
 	test.Tap(c.RedeemAll)
 	f.idle()
 	assert.Equal(t, skranke.CardSpent, f.shop.Card(rem.Code).Status)
@@ -103,6 +114,8 @@ func TestOfflineRefusesGiftCardsButDelivers(t *testing.T) {
 		f.idle()
 	}
 	require.Equal(t, stateDelivered, s.StateNow(), "%q %q", s.State.Text, f.d.message.Text)
+	assert.Contains(t, s.Detail.Text, "waiting to sync", "a delivery made offline says it is not at the shop yet")
+	assert.Contains(t, s.Buyer.Text, "not yet synced")
 	f.eventually(func() bool { return !f.d.isBusy() && strings.Contains(f.d.online.Text, "Offline") }, "the indicator says offline: %q", f.d.online.Text)
 
 	f.shop.Restart()
@@ -136,7 +149,7 @@ func TestRedeemWithoutAnswerShowsCurrentState(t *testing.T) {
 	f.cutOff.Store(true) // The line goes down between the lookup and the redemption.
 	test.Type(c.Amount, "100")
 	c.Amount.Submit()
-	f.idle()
+	f.key(fyne.KeyReturn) // Yes.
 	assert.Contains(t, f.d.message.Text, "The shop did not answer; checking whether the card was charged")
 	assert.NotContains(t, f.d.message.Text, "not used", "no false \"not charged\"")
 	require.NotNil(t, c.Card(), "the card is shown again, as the desk knows it")
@@ -165,7 +178,7 @@ func TestRedeemAnswerLostThenSettledCharged(t *testing.T) {
 	f.breakAfter.Store(&path)
 	test.Type(c.Amount, "500")
 	c.Amount.Submit()
-	f.idle()
+	f.key(fyne.KeyReturn) // Yes.
 	require.Contains(t, f.d.message.Text, "The shop did not answer; checking whether the card was charged")
 	shopCard := f.shop.Card(code)
 	require.Equal(t, skranke.CardVoided, shopCard.Status, "the shop did take it")
@@ -181,4 +194,61 @@ func TestRedeemAnswerLostThenSettledCharged(t *testing.T) {
 	text := printedText(t, f.printed())
 	assert.Contains(t, text, "[barcode "+shopCard.RemainderCode+"]")
 	assert.Equal(t, 1, strings.Count(text, "[barcode "+shopCard.RemainderCode+"]"), "printed once")
+}
+
+// F6 (use all) asks first, Esc says no, and the card is never left armed:
+// after use and when F2 is left, the next customer finds an empty screen.
+func TestGiftCardUseAsksAndClears(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	code := f.shop.Code("card-1000")
+	c := f.d.cards
+	f.scan(code)
+	f.key(fyne.KeyF6)
+	assert.Contains(t, c.State.Text, "USE kr 1 000,00?")
+	f.key(fyne.KeyEscape)
+	assert.Equal(t, skranke.CardActive, f.shop.Card(code).Status, "Esc: nothing used")
+	require.NotNil(t, c.Card(), "the card stays for another try")
+	assert.Contains(t, c.State.Text, "VALID")
+
+	// Left with F1: the card is gone when F2 opens again.
+	f.key(fyne.KeyF1)
+	f.key(fyne.KeyF2)
+	assert.Nil(t, c.Card(), "the previous customer's card is not shown")
+	assert.True(t, c.RedeemAll.Disabled())
+
+	f.scan(code)
+	f.key(fyne.KeyF6)
+	f.key(fyne.KeyReturn)
+	assert.Equal(t, skranke.CardSpent, f.shop.Card(code).Status)
+	assert.Nil(t, c.Card())
+	assert.Contains(t, c.State.Text, "USED UP")
+	f.key(fyne.KeyF6) // Nothing left armed.
+	f.key(fyne.KeyReturn)
+	assert.Equal(t, skranke.CardSpent, f.shop.Card(code).Status)
+}
+
+// Spent, expired and valid cards each have their own colour, and a balance
+// that cannot be used is shown faint, never as if it could.
+func TestGiftCardStatesLookApart(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	c := f.d.cards
+	seen := map[any]string{}
+	for _, tc := range []struct{ label, text string }{
+		{"card-1000", "VALID"}, {"card-spent", "USED UP"}, {"card-expired", "EXPIRED"},
+	} {
+		f.d.submit(f.shop.Code(tc.label), "serial:/dev/ttyUSB0")
+		f.idle()
+		require.NotNil(t, c.Card(), tc.label)
+		assert.Contains(t, c.State.Text, tc.text, tc.label)
+		bg := c.banner.bg.FillColor
+		assert.NotContains(t, seen, bg, "%s has the colour of %s", tc.label, seen[bg])
+		seen[bg] = tc.label
+		assert.NotEqual(t, colDone, bg, "%s: blue is for delivered purchases", tc.label)
+		if tc.label == "card-expired" {
+			assert.True(t, c.RedeemAll.Disabled())
+			assert.NotEqual(t, theme.Color(theme.ColorNameForeground), c.Balance.Color, "the expired balance is faint")
+		}
+	}
 }

@@ -42,7 +42,7 @@ func TestCreditIsForManagers(t *testing.T) {
 	assert.Empty(t, f.shop.Purchase(code).Credits)
 
 	s.CreditAmount.SetText("100")
-	test.Type(s.CreditReason, "Kurset ble flyttet")
+	f.typeByHand(s.CreditReason, "Kurset ble flyttet")
 	s.CreditReason.Submit()
 	f.idle()
 	p := f.shop.Purchase(code)
@@ -54,7 +54,7 @@ func TestCreditIsForManagers(t *testing.T) {
 
 	// Crediting the rest credits the purchase: it can no longer be delivered.
 	test.Tap(s.CreditButton)
-	test.Type(s.CreditReason, "Kunden angret")
+	f.typeByHand(s.CreditReason, "Kunden angret")
 	test.Tap(s.CreditConfirm)
 	f.idle()
 	assert.Equal(t, skranke.Credited, f.shop.Purchase(code).Status)
@@ -74,7 +74,7 @@ func TestCreditAnswerLostThenSettled(t *testing.T) {
 	path := "/credits"
 	f.breakAfter.Store(&path)
 	s.CreditAmount.SetText("100")
-	test.Type(s.CreditReason, "Kurset ble flyttet")
+	f.typeByHand(s.CreditReason, "Kurset ble flyttet")
 	s.CreditReason.Submit()
 	f.idle()
 	require.Contains(t, f.d.message.Text, "The shop did not answer; checking whether the purchase was credited")
@@ -89,4 +89,29 @@ func TestCreditAnswerLostThenSettled(t *testing.T) {
 	assert.Contains(t, f.d.message.Text, "the shop did credit kr 100,00")
 	f.idle()
 	assert.Contains(t, s.Buyer.Text, "Credited: kr 100,00", "the purchase is shown as the shop has it")
+}
+
+// Credit is offered only where the shop can do it, and F7 tells staff who
+// are not managers why nothing opens.
+func TestCreditOfferedOnlyWhereTheShopCan(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	f.scan(f.shop.Code("paid-course"))
+	f.key(fyne.KeyF7)
+	assert.False(t, f.d.scan.CreditOpen())
+	assert.Contains(t, f.d.message.Text, "Only a manager can do this", "F7 says why it does nothing")
+
+	f.key(fyne.KeyF12)
+	f.login("ingrid", "9999")
+	s := f.d.scan
+	for _, label := range []string{"pending", "failed", "cancelled"} {
+		f.scan(f.shop.Code(label))
+		assert.True(t, s.CreditButton.Disabled(), "%s: the shop cannot credit it", label)
+	}
+	f.scan(f.shop.Code("paid-course"))
+	assert.False(t, s.CreditButton.Disabled())
+	f.shop.Stop()
+	f.scan(f.shop.Code("paid-course"))
+	require.True(t, s.lookup.FromCache)
+	assert.True(t, s.CreditButton.Disabled(), "offline: a credit needs the shop")
 }

@@ -80,6 +80,11 @@ func (s *scanScreen) startDelivery(q map[string]int, all bool) {
 	if s.sh.currentStaff() == nil {
 		return
 	}
+	if !s.armed() {
+		// Not yet seen: neither a key nor a tap hands it over.
+		slog.Info("delivery not armed", "code", p.Code)
+		return
+	}
 	if !p.Status.Deliverable() {
 		s.sh.sayErr(notPayableReason(p.Status))
 		return
@@ -100,6 +105,7 @@ func (s *scanScreen) startDelivery(q map[string]int, all bool) {
 			}
 		}
 		s.SignMessage.SetText(label("sign.for", m{"What": strings.Join(what, ", ")}))
+		s.padWedge.reset()
 		slog.Info("signature requested", "code", p.Code)
 		s.arrange()
 		s.updateActions()
@@ -134,7 +140,18 @@ func (s *scanScreen) deliver(req desksync.DeliverRequest, strokes [][]fyne.Posit
 		if err == nil {
 			dl, p, err = s.svc.Deliver(ctx, req)
 		}
+		// Whether the shop has it yet: a delivery made offline waits in
+		// the outbox, and the screen says so.
+		var pending []skranke.Delivery
+		if err == nil {
+			if lk, cerr := s.svc.Cached(ctx, req.Code); cerr == nil {
+				pending = lk.Pending
+			}
+		}
 		return func() {
+			// A scan that waited for the signature opens once the
+			// outcome of this delivery was shown.
+			defer s.openNext()
 			current := seq == s.seq // Nothing else was scanned meanwhile.
 			if err != nil {
 				slog.Info("delivery refused", "code", req.Code, "staff", req.Staff.ID, "err", err)
@@ -158,9 +175,29 @@ func (s *scanScreen) deliver(req desksync.DeliverRequest, strokes [][]fyne.Posit
 			s.lastNote = &note
 			if current {
 				lookup.Purchase = p
+				lookup.Pending = pending
 				s.showLookup(lookup)
+				// Just handed over has a colour of its own, apart from
+				// "already delivered" (blue): staff see at a glance that
+				// this scan did it, and whether something remains.
+				done := 0
+				for _, l := range dl.Lines {
+					done += l.Quantity
+				}
 				s.setState(stateDelivered, label("scan.done"))
-				s.Detail.SetText(label("scan.done_detail", m{"Staff": req.Staff.Name, "When": fmtTime(dl.At)}))
+				if p.Remaining() {
+					s.setState(stateDelivered, label("scan.done_partial", m{"N": done, "Left": p.RemainingUnits()}))
+				}
+				s.banner.set(s.State.Text, colJustDone)
+				detail := label("scan.done_detail", m{"Staff": req.Staff.Name, "When": fmtTime(dl.At)})
+				for _, pd := range pending {
+					if pd.ID == dl.ID {
+						detail += "\n" + label("scan.waiting_sync")
+						slog.Info("delivery waiting to sync", "code", req.Code, "delivery", dl.ID)
+						break
+					}
+				}
+				s.Detail.SetText(detail)
 			}
 			s.updateActions()
 			s.sh.sayOK(label("scan.delivered_msg", m{"Code": skranke.GroupCode(req.Code)}))

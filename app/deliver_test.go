@@ -52,6 +52,8 @@ func TestPartialDelivery(t *testing.T) {
 	f.idle()
 	require.False(t, s.SignatureOpen(), "services need no signature")
 	require.Equal(t, stateDelivered, s.StateNow(), "%q %q", s.State.Text, f.d.message.Text)
+	assert.Regexp(t, `^DELIVERED 1 – \d+ REMAIN$`, s.State.Text, "a partial delivery says what remains")
+	assert.Equal(t, colJustDone, s.banner.bg.FillColor, "just delivered is not the blue of already delivered")
 	f.eventually(func() bool { return len(f.shop.Deliveries(code)) == len(before.Deliveries)+1 }, "partial delivery not at the shop")
 	after := f.shop.Purchase(code)
 	for i, l := range after.Lines {
@@ -62,6 +64,9 @@ func TestPartialDelivery(t *testing.T) {
 		assert.Equal(t, want, l.Delivered, "line %s", l.Name)
 	}
 	assert.True(t, after.Remaining(), "the rest is still to be handed over")
-	// The screen shows what remains, and can deliver it.
+	// The screen shows what remains, and can deliver it once staff have
+	// had the moment to see it.
+	assert.True(t, s.DeliverAll.Disabled(), "the rest is handed over only once it was seen")
+	f.look()
 	assert.False(t, s.DeliverAll.Disabled())
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -43,6 +44,52 @@ type fixture struct {
 	// blockFeed, when set, drops this desk's pulls of the changes feed, so
 	// that it learns only what it asks for.
 	blockFeed atomic.Bool
+	// clock is the desk's clock: it stands still until the test steps it.
+	clock *fakeClock
+}
+
+// fakeClock is a clock that moves only when told to.
+type fakeClock struct {
+	mu     sync.Mutex
+	t      time.Time
+	timers []fakeTimer
+}
+
+type fakeTimer struct {
+	at time.Time
+	f  func()
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) AfterFunc(d time.Duration, f func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.timers = append(c.timers, fakeTimer{at: c.t.Add(d), f: f})
+}
+
+// advance moves the clock on by d and runs the timers that came due.
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	var due []func()
+	left := c.timers[:0]
+	for _, t := range c.timers {
+		if !t.at.After(c.t) {
+			due = append(due, t.f)
+		} else {
+			left = append(left, t)
+		}
+	}
+	c.timers = left
+	c.mu.Unlock()
+	for _, f := range due {
+		f()
+	}
 }
 
 type option func(*config.Config)
@@ -56,7 +103,7 @@ func mustOpen(t testing.TB, opts ...option) *fixture {
 // mustOpenWith is mustOpen with hardware scanner sources.
 func mustOpenWith(t testing.TB, sources []scanner.Source, opts ...option) *fixture {
 	t.Helper()
-	f := &fixture{t: t, dataDir: t.TempDir()}
+	f := &fixture{t: t, dataDir: t.TempDir(), clock: &fakeClock{t: time.Now()}}
 	f.shop = shoptest.Start(t, shoptest.WithMiddleware(func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			desk := r.Header.Get("Authorization") == "Bearer "+shop.DemoDeskToken
@@ -122,6 +169,7 @@ func mustOpenWith(t testing.TB, sources []scanner.Source, opts ...option) *fixtu
 		SavePath: f.configPath,
 		manualUI: true,
 	})
+	f.d.clock = f.clock
 	f.d.Start()
 	t.Cleanup(func() {
 		f.d.Close()
@@ -166,8 +214,35 @@ func (f *fixture) login(id, pin string) {
 	require.Equal(f.t, id, f.d.currentStaff().ID)
 }
 
-// scan types a code into the focused scan field at scanner speed and presses Enter.
+// scan types a code into the focused scan field at scanner speed, presses
+// Enter and looks at the screen long enough for a delivery to be armed.
 func (f *fixture) scan(code string) {
+	f.t.Helper()
+	f.scanOnly(code)
+	f.look()
+}
+
+// typeByHand types text into obj at a person's pace (a key every 150 ms),
+// which no scanner keeps to.
+func (f *fixture) typeByHand(obj fyne.Focusable, text string) {
+	f.t.Helper()
+	for _, r := range text {
+		f.clock.advance(150 * time.Millisecond)
+		obj.TypedRune(r)
+	}
+	f.clock.advance(150 * time.Millisecond)
+}
+
+// look lets the time pass that staff take to see what the screen shows.
+func (f *fixture) look() {
+	f.t.Helper()
+	f.clock.advance(armDelay)
+	f.idle()
+}
+
+// scanOnly is scan without the look: what the desk does in the instant
+// the scan ends.
+func (f *fixture) scanOnly(code string) {
 	f.t.Helper()
 	c := f.d.window.Canvas()
 	if c.Focused() == nil {

@@ -53,6 +53,7 @@ func (f *fixture) submit(label string) {
 	f.t.Helper()
 	f.d.submit(f.shop.Code(label), "serial:/dev/ttyUSB0")
 	f.idle()
+	f.look()
 }
 
 var layoutCases = []layoutCase{
@@ -178,6 +179,7 @@ var layoutCases = []layoutCase{
 			for _, label := range []string{"card-1000", "card-2000"} {
 				f.submit(label)
 				test.Tap(f.d.cards.RedeemAll)
+				test.Tap(f.d.cards.RedeemAll) // Yes.
 				f.idle()
 			}
 			f.key(fyne.KeyF3)

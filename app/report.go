@@ -23,8 +23,8 @@ type reportScreen struct {
 	// Date is the day shown, dd.mm.yyyy; Enter loads it.
 	Date *entry
 	// Staff and Product filter the rows; the first option means all.
-	Staff   *widget.Select
-	Product *widget.Select
+	Staff   *selectField
+	Product *selectField
 	// Rows lists the activities shown.
 	Rows *fyne.Container
 	// Totals sums the rows.
@@ -57,8 +57,8 @@ func newReportScreen(sh shell, svc reportService, paper printing, lang, exportDi
 	r := &reportScreen{sh: sh, svc: svc, paper: paper, lang: lang, exportDir: exportDir}
 	r.Date = newEntry(sh, label("report.date_hint"))
 	r.Date.OnSubmitted = func(string) { r.load() }
-	r.Staff = widget.NewSelect(nil, func(string) { r.filter() })
-	r.Product = widget.NewSelect(nil, func(string) { r.filter() })
+	r.Staff = newSelect(sh, nil, func(string) { r.filter() })
+	r.Product = newSelect(sh, nil, func(string) { r.filter() })
 	r.Rows = container.NewVBox()
 	r.Totals = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	r.Totals.Wrapping = fyne.TextWrapWord
@@ -139,7 +139,7 @@ func (r *reportScreen) fillFilters() {
 	}
 	sort.Strings(staff[1:])
 	sort.Strings(products[1:])
-	keep := func(s *widget.Select, opts []string) {
+	keep := func(s *selectField, opts []string) {
 		cur := s.Selected
 		s.Options = opts
 		if !slices.Contains(opts, cur) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -87,6 +88,7 @@ type scanScreen struct {
 	SignClear   *button       // Wipe the pad for another try.
 	SignCancel  *button       // Close the pad; nothing is handed over.
 	SignMessage *widget.Label // What the buyer signs for, or why it was refused.
+	NextWaiting *widget.Label // The next customer's code, scanned while the buyer signs.
 
 	// The credit panel (managers): the amount, with the rest of the
 	// purchase proposed, and the reason, which is required.
@@ -104,6 +106,11 @@ type scanScreen struct {
 	lookup   desksync.Lookup          // The purchase shown (Purchase) and where it came from.
 	pending  *desksync.DeliverRequest // Waiting for a signature.
 	lastNote *printer.DeliveryNote
+	shownAt  time.Time // When the purchase shown was put on screen; delivery waits armDelay after it.
+
+	next        *queuedScan // Scanned while the buyer signed; opened after.
+	padWedge    *burst      // Keys typed on the signature pad: a scanner's.
+	padLastScan time.Time   // When a scan typed on the pad ended.
 
 	banner      *banner // Holds State.
 	qtyMode     bool
@@ -263,7 +270,12 @@ func (s *scanScreen) setState(st scanState, text string) {
 func (s *scanScreen) reset() {
 	s.seq++
 	s.lookup = desksync.Lookup{}
+	s.shownAt = time.Time{}
 	s.pending = nil
+	s.next = nil
+	if s.NextWaiting != nil {
+		s.NextWaiting.Hide()
+	}
 	s.crediting = false
 	s.qtyMode = false
 	s.setState(stateReady, label("scan.ready"))
@@ -287,6 +299,7 @@ func (s *scanScreen) cancel() {
 		s.Pad.Clear()
 		s.arrange()
 		s.sh.say(label("sign.cancelled"))
+		defer s.openNext()
 	case s.crediting:
 		s.crediting = false
 		s.arrange()
@@ -302,11 +315,14 @@ func (s *scanScreen) cancel() {
 
 func (s *scanScreen) updateActions() {
 	p := s.Purchase()
-	canDeliver := p != nil && p.Status.Deliverable() && p.Remaining() && s.pending == nil
+	canDeliver := p != nil && p.Status.Deliverable() && p.Remaining() && s.pending == nil && s.armed()
 	setEnabled(s.DeliverAll, canDeliver)
 	setEnabled(s.ChooseQty, canDeliver)
 	setEnabled(s.DeliverChosen, canDeliver && s.qtyMode)
-	setEnabled(s.CreditButton, p != nil && isManager(s.sh.currentStaff()) && p.Status != skranke.Credited)
+	// Credit is offered only where the shop can do it: a paid purchase with
+	// something left to credit, and the shop there to confirm it.
+	setEnabled(s.CreditButton, p != nil && isManager(s.sh.currentStaff()) && p.Status.Deliverable() &&
+		p.Creditable() > 0 && !s.lookup.FromCache)
 	if isManager(s.sh.currentStaff()) {
 		s.CreditButton.Show()
 	} else {
@@ -323,11 +339,46 @@ func setEnabled(b *button, on bool) {
 	}
 }
 
+// armDelay is how long a purchase is on screen before it can be handed
+// over: long enough for staff to see what they hand over, and far longer
+// than the gap between a scan's Enter and a second Enter that follows it
+// (a scanner's CR+LF suffix, a double tap), so that a scan alone never
+// delivers.
+const armDelay = 500 * time.Millisecond
+
+// arm starts the wait before the purchase just shown can be delivered: the
+// delivery buttons light up when it is over.
+func (s *scanScreen) arm() {
+	s.shownAt = s.sh.now()
+	p, seq := s.Purchase(), s.seq
+	if p == nil || !p.Status.Deliverable() || !p.Remaining() {
+		return
+	}
+	s.sh.after(armDelay, func() {
+		if seq != s.seq || s.Purchase() == nil {
+			return
+		}
+		s.updateActions()
+		slog.Info("delivery armed", "code", p.Code)
+	})
+}
+
+// armed reports whether the purchase shown has been on screen for armDelay.
+func (s *scanScreen) armed() bool {
+	return s.Purchase() != nil && !s.shownAt.IsZero() && s.sh.now().Sub(s.shownAt) >= armDelay
+}
+
 // submit handles Enter in the scan field.
 func (s *scanScreen) submit(raw string, scanned bool) {
 	if strings.TrimSpace(raw) == "" {
-		// Enter on an empty field confirms: deliver what remains.
-		if s.Purchase() != nil && !s.DeliverAll.Disabled() {
+		// Enter on an empty field confirms: deliver what remains, once the
+		// purchase has been on screen long enough to be seen.
+		switch {
+		case s.Purchase() == nil:
+			slog.Info("enter ignored", "reason", "nothing shown")
+		case !s.armed():
+			slog.Info("enter ignored", "reason", "not armed", "code", s.Purchase().Code)
+		case !s.DeliverAll.Disabled():
 			s.deliverAll()
 		}
 		return
@@ -435,6 +486,7 @@ func (s *scanScreen) showLookup(lk desksync.Lookup) {
 		s.Detail.SetText(label("scan.deliverable_detail", m{"N": p.RemainingUnits()}))
 	}
 	slog.Info("purchase shown", "code", p.Code, "status", p.Status, "state", s.state, "from_cache", lk.FromCache)
+	s.arm()
 	s.renderLines()
 	s.renderHistory()
 	s.updateActions()

@@ -34,7 +34,10 @@ func TestScanAndDeliver(t *testing.T) {
 	// Enter on the empty scan field confirms the delivery.
 	f.key(fyne.KeyReturn)
 	require.Equal(t, stateDelivered, s.StateNow(), "state %q, message %q", s.State.Text, f.d.message.Text)
+	assert.Equal(t, "DELIVERED", s.State.Text)
+	assert.Equal(t, colJustDone, s.banner.bg.FillColor, "just delivered has its own colour")
 	assert.Contains(t, f.d.message.Text, "Delivered")
+	assert.NotContains(t, s.Detail.Text, "waiting to sync", "online, the shop took it at once")
 	f.eventually(func() bool { return len(f.shop.Deliveries(code)) == 1 }, "delivery never reached the shop")
 	dl := f.shop.Deliveries(code)[0]
 	assert.Equal(t, "kari", dl.StaffID, "the delivery records who did it")
@@ -47,6 +50,7 @@ func TestScanAndDeliver(t *testing.T) {
 	f.scan(code)
 	assert.Equal(t, stateDelivered, s.StateNow())
 	assert.Contains(t, s.State.Text, "ALREADY DELIVERED")
+	assert.Equal(t, colDone, s.banner.bg.FillColor)
 	assert.Contains(t, s.Detail.Text, "Kari Nordmann")
 	assert.True(t, s.DeliverAll.Disabled())
 }
@@ -129,4 +133,20 @@ func TestScanOnStatusScreen(t *testing.T) {
 	p := f.d.scan.Purchase()
 	require.NotNil(t, p, "the scan was dropped: %s", f.d.message.Text)
 	assert.Equal(t, code, p.Code)
+}
+
+// The message bar speaks of the last customer only until the next scan: a
+// green "Delivered" never stands under the next customer's NOT PAID.
+func TestMessageClearedOnEveryScan(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	f.scan(f.shop.Code("paid-course"))
+	f.key(fyne.KeyReturn)
+	require.Contains(t, f.d.message.Text, "Delivered")
+	f.scan(f.shop.Code("pending"))
+	assert.Equal(t, stateNotPayable, f.d.scan.StateNow())
+	assert.Empty(t, f.d.message.Text, "the last customer's message is gone")
+	f.d.sayErr("something about this customer")
+	f.scan("HELLO-WORLD!")
+	assert.Empty(t, f.d.message.Text)
 }

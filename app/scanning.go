@@ -20,13 +20,26 @@ import (
 // keys, and Enter submits either.
 type scanEntry struct {
 	entry
-	wedge  *scanner.Wedge
-	submit func(text string, scanned bool)
+	wedge    *scanner.Wedge
+	submit   func(text string, scanned bool)
+	lastScan time.Time // When the last scan's Enter came, for the Enter that may trail it.
+}
+
+// burstTail is how soon after the Enter that ends a scan another Enter is
+// still part of the scan: a scanner's CR+LF suffix (a few ms) or a double
+// tap of the trigger (up to about 60 ms), with room for a busy desk that
+// handles keys late. Such an Enter confirms nothing.
+const burstTail = 150 * time.Millisecond
+
+// trailsScan reports whether an Enter at now on an empty field trails the
+// last scan, and should be dropped.
+func trailsScan(last, now time.Time) bool {
+	return !last.IsZero() && now.Sub(last) >= 0 && now.Sub(last) < burstTail
 }
 
 func newScanEntry(keys keyHandler, submit func(string, bool)) *scanEntry {
 	e := &scanEntry{wedge: scanner.NewWedge(scanner.WedgeOptions{}), submit: submit}
-	e.keys = keys
+	e.keys = keys // Its own wedge tells scans; the entry's burst stays nil.
 	e.ExtendBaseWidget(e)
 	e.Wrapping = fyne.TextWrapOff
 	e.SetPlaceHolder(label("scan.placeholder"))
@@ -35,7 +48,7 @@ func newScanEntry(keys keyHandler, submit func(string, bool)) *scanEntry {
 
 // TypedRune implements fyne.Focusable.
 func (e *scanEntry) TypedRune(r rune) {
-	e.wedge.Key(r, time.Now())
+	e.wedge.Key(r, e.keys.now())
 	e.entry.TypedRune(r)
 }
 
@@ -49,16 +62,24 @@ func (e *scanEntry) TypedKey(ev *fyne.KeyEvent) {
 	switch ev.Name {
 	case fyne.KeyReturn, fyne.KeyEnter, fyne.KeyTab:
 		e.keys.touch()
-		text, scanned := e.wedge.Enter(time.Now())
+		now := e.keys.now()
+		text, scanned := e.wedge.Enter(now)
 		if !scanned {
 			// Typed by hand, perhaps edited: the field holds what the person means.
 			text = e.Text
+		}
+		if scanned {
+			e.lastScan = now
+		} else if strings.TrimSpace(text) == "" && trailsScan(e.lastScan, now) {
+			e.lastScan = now // CR+LF+LF: each trails the one before.
+			slog.Info("enter ignored", "reason", "scan burst")
+			return
 		}
 		e.SetText("")
 		e.submit(text, scanned)
 		return
 	case fyne.KeyBackspace:
-		e.wedge.Key('\b', time.Now())
+		e.wedge.Key('\b', e.keys.now())
 	case fyne.KeyEscape:
 		e.wedge.Reset()
 		e.SetText("")
@@ -106,7 +127,8 @@ func (d *Desk) handleReading(raw, source string) {
 	}
 	d.touch()
 	if d.scan.SignatureOpen() {
-		d.sayErr(label("scan.finish_sign"))
+		// The next customer, while this one signs: kept, opened after.
+		d.scan.queueNext(raw, source)
 		return
 	}
 	d.mu.Lock()
@@ -121,15 +143,20 @@ func (d *Desk) handleReading(raw, source string) {
 		slog.Debug("repeat scan dropped", "code", sc.Code)
 		return
 	case errors.As(err, &inv):
+		d.say("")
 		slog.Info("invalid scan", "raw", raw, "reason", inv.Reason, "source", source)
 		d.showScreen(idScan)
 		d.scan.showInvalid(raw, invalidReason(inv))
 		return
 	case err != nil:
+		d.say("")
 		d.showScreen(idScan)
-		d.scan.showInvalid(raw, err.Error())
+		d.scan.showInvalid(raw, errText(err))
 		return
 	}
+	// A new scan is a new customer: what the bar said about the last one
+	// (a green "Delivered") must not stand under this one's state.
+	d.say("")
 	slog.Info("scan", "code", sc.Code, "class", sc.Class.String(), "source", source)
 	switch sc.Class {
 	case scanner.GiftCardCode:

@@ -32,27 +32,27 @@ type settingsScreen struct {
 	// CAFile is the PEM file of a private CA the shop's certificate chains to.
 	CAFile *entry
 
-	ScannerSource *widget.Select // Keyboard wedge, serial or HID.
+	ScannerSource *selectField // Keyboard wedge, serial or HID.
 	ScannerPort   *widget.SelectEntry
 	ScannerDevice *widget.SelectEntry
-	KeyboardHost  *widget.Select
+	KeyboardHost  *selectField
 	RefreshPorts  *button
 	// ScannerPrefix is what the scanner is programmed to send before each
 	// code; it is stripped.
 	ScannerPrefix *entry
 	// ScannerSuffix is the end-of-code character the scanner sends, one
 	// of scannerSuffixes.
-	ScannerSuffix *widget.Select
+	ScannerSuffix *selectField
 	// ScannerBaud is the serial scanner's speed, one of scannerBauds.
-	ScannerBaud *widget.Select
+	ScannerBaud *selectField
 
-	PrinterProfile   *widget.Select
-	PrinterTransport *widget.Select
+	PrinterProfile   *selectField
+	PrinterTransport *selectField
 	PrinterAddress   *entry
 
 	NoteHeader *widget.Entry
 	NoteFooter *widget.Entry
-	Language   *widget.Select
+	Language   *selectField
 	IdleLock   *entry
 	Training   *widget.Check
 	// TrainingShopURL and TrainingToken are the sandbox shop of training mode.
@@ -143,7 +143,7 @@ func newSettingsScreen(sh shell, host settingsHost, savePath string) *settingsSc
 		s.HTTPWarning.Refresh()
 	})
 	s.CAFile = newEntry(sh, "/etc/skranke/chain-ca.pem")
-	s.ScannerSource = widget.NewSelect([]string{
+	s.ScannerSource = newSelect(sh, []string{
 		label("settings.src_wedge"),
 		label("settings.src_serial"),
 		label("settings.src_hid"),
@@ -156,28 +156,28 @@ func newSettingsScreen(sh shell, host settingsHost, savePath string) *settingsSc
 	for _, l := range scanner.Layouts() {
 		layouts = append(layouts, string(l))
 	}
-	s.KeyboardHost = widget.NewSelect(layouts, nil)
+	s.KeyboardHost = newSelect(sh, layouts, nil)
 	s.RefreshPorts = newButton(sh, label("settings.find_devices"), theme.SearchIcon(), s.findDevices)
 	s.ScannerPrefix = newEntry(sh, label("settings.prefix_hint"))
-	s.ScannerSuffix = widget.NewSelect(suffixNames(), nil)
+	s.ScannerSuffix = newSelect(sh, suffixNames(), nil)
 	s.suffixes = slices.Clone(scannerSuffixes)
 	bauds := make([]string, len(scannerBauds))
 	for i, b := range scannerBauds {
 		bauds[i] = strconv.Itoa(b)
 	}
-	s.ScannerBaud = widget.NewSelect(bauds, nil)
+	s.ScannerBaud = newSelect(sh, bauds, nil)
 	names := make([]string, len(s.profiles))
 	for i, p := range s.profiles {
 		names[i] = p.Name
 	}
-	s.PrinterProfile = widget.NewSelect(names, nil)
-	s.PrinterTransport = widget.NewSelect(transportNames(), nil)
+	s.PrinterProfile = newSelect(sh, names, nil)
+	s.PrinterTransport = newSelect(sh, transportNames(), nil)
 	s.PrinterAddress = newEntry(sh, "10.0.0.50:9100 · /dev/usb/lp0 · /dev/ttyUSB1?baud=19200")
 	s.NoteHeader = widget.NewMultiLineEntry()
 	s.NoteHeader.SetMinRowsVisible(2)
 	s.NoteFooter = widget.NewMultiLineEntry()
 	s.NoteFooter.SetMinRowsVisible(2)
-	s.Language = widget.NewSelect([]string{
+	s.Language = newSelect(sh, []string{
 		label("settings.lang_system"), "Norsk bokmål", "English",
 	}, nil)
 	s.IdleLock = newEntry(sh, "5")

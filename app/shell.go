@@ -24,6 +24,18 @@ type keyHandler interface {
 	// tapped returns the focus to where the next input goes after a
 	// button's action, unless the action moved it.
 	tapped(b fyne.Focusable)
+	// now is the desk's clock: key timing (scanner bursts) and how long a
+	// purchase has been on screen are measured with it, so that tests can
+	// step it instead of sleeping.
+	now() time.Time
+	// routeScan handles text a scanner typed into a field that is not a
+	// scan field as a scan.
+	routeScan(text string)
+	// strayRune and strayEnter take the keys typed where no field takes
+	// text; strayEnter reports whether they were a scanner's burst, handled
+	// as a scan.
+	strayRune(r rune)
+	strayEnter() bool
 }
 
 // shell is what a screen asks of the window around it: messages, the
@@ -42,7 +54,8 @@ type shell interface {
 	await(w waiter)
 	// currentStaff returns the staff member logged in, or nil.
 	currentStaff() *skranke.Staff
-	now() time.Time
+	// after runs fn on the UI goroutine once d has passed on the desk's clock.
+	after(d time.Duration, fn func())
 }
 
 // async runs work off the UI goroutine with a deadline; the func it returns,
@@ -157,7 +170,12 @@ func isManager(s *skranke.Staff) bool { return s != nil && s.Role == skranke.Rol
 
 func (d *Desk) currentStaff() *skranke.Staff { return d.loggedOn }
 
-func (d *Desk) now() time.Time { return time.Now() }
+func (d *Desk) now() time.Time {
+	if d.clock != nil {
+		return d.clock.Now()
+	}
+	return time.Now()
+}
 
 func (d *Desk) sayFirst(text string) { d.message.SetText(text + " " + d.message.Text) }
 

@@ -34,6 +34,7 @@ type signaturePad struct {
 	strokes [][]fyne.Position // Relative coordinates.
 	drawing bool
 	onKey   func(*fyne.KeyEvent)
+	onRune  func(rune)
 	onDraw  func()
 }
 
@@ -89,7 +90,11 @@ func (p *signaturePad) FocusGained() {}
 func (p *signaturePad) FocusLost() {}
 
 // TypedRune implements fyne.Focusable.
-func (p *signaturePad) TypedRune(rune) {}
+func (p *signaturePad) TypedRune(r rune) {
+	if p.onRune != nil {
+		p.onRune(r)
+	}
+}
 
 // TypedKey implements fyne.Focusable.
 func (p *signaturePad) TypedKey(ev *fyne.KeyEvent) {

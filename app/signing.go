@@ -1,12 +1,87 @@
 package app
 
 import (
+	"log/slog"
+	"strings"
+	"unicode/utf8"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/skranke/skranke"
+	"github.com/skranke/skranke/scanner"
 )
+
+// queuedScan is a reading that came while the buyer signed: the next
+// customer's code, opened once the signature is done with.
+type queuedScan struct{ raw, source string }
+
+// queueNext keeps a scan that came while the signature pad was open, and
+// says so on the panel: it is neither lost nor allowed to interrupt.
+func (s *scanScreen) queueNext(raw, source string) {
+	s.next = &queuedScan{raw: raw, source: source}
+	slog.Info("next customer queued", "raw", raw, "source", source)
+	text := label("sign.next_waiting", m{"Code": skranke.GroupCode(raw)})
+	s.NextWaiting.SetText(text)
+	s.NextWaiting.Show()
+	s.sh.say(text)
+}
+
+// openNext opens the scan that waited for the signature, if one did.
+func (s *scanScreen) openNext() {
+	s.NextWaiting.SetText("")
+	s.NextWaiting.Hide()
+	if s.next == nil || s.pending != nil {
+		return
+	}
+	n := s.next
+	s.next = nil
+	s.rd.handleReading(n.raw, n.source)
+}
+
+// padKey handles a key on the signature pad. Characters are a scanner's
+// (the buyer has a pen, not a keyboard): they are gathered, and the Enter
+// that ends them queues the code for the next customer instead of
+// accepting the signature. Only an Enter of its own accepts.
+func (s *scanScreen) padKey(ev *fyne.KeyEvent) {
+	s.sh.touch()
+	if s.sh.globalKey(ev) {
+		return
+	}
+	switch ev.Name {
+	case fyne.KeyReturn, fyne.KeyEnter:
+		now := s.sh.now()
+		typed := s.padWedge.len() > 0
+		text, scanned := s.padWedge.end(now)
+		switch {
+		case scanned:
+			s.padLastScan = now
+			s.queueNext(text, scanner.SourceWedge)
+			return
+		case typed && utf8.RuneCountInString(strings.TrimSpace(text)) >= scanner.DefaultWedgeMinLen:
+			// A code whose Enter came late (a slow suffix, a busy desk):
+			// nobody types a code on a signature pad, so it is a scan too.
+			s.queueNext(strings.TrimSpace(text), scanner.SourceWedge)
+			return
+		case typed:
+			// Keys, but no code: not the buyer's "yes" either.
+			slog.Info("enter ignored", "reason", "typed on the signature pad")
+			s.SignMessage.SetText(label("sign.scan_not_accept"))
+			return
+		case trailsScan(s.padLastScan, now):
+			s.padLastScan = now
+			slog.Info("enter ignored", "reason", "scan burst")
+			return
+		}
+		s.acceptSignature()
+	case fyne.KeyDelete, fyne.KeyBackspace:
+		s.padWedge.reset()
+		s.SignClear.OnTapped()
+	}
+}
 
 func (s *scanScreen) acceptSignature() {
 	if s.pending == nil {
@@ -30,18 +105,16 @@ func (s *scanScreen) acceptSignature() {
 // its buttons.
 func (s *scanScreen) newSignPanel() fyne.CanvasObject {
 	s.Pad = newSignaturePad()
-	s.Pad.onKey = func(ev *fyne.KeyEvent) {
+	s.padWedge = &burst{}
+	s.Pad.onKey = s.padKey
+	s.Pad.onRune = func(r rune) {
 		s.sh.touch()
-		if s.sh.globalKey(ev) {
-			return
-		}
-		switch ev.Name {
-		case fyne.KeyReturn, fyne.KeyEnter:
-			s.acceptSignature()
-		case fyne.KeyDelete, fyne.KeyBackspace:
-			s.SignClear.OnTapped()
-		}
+		s.padWedge.key(r, s.sh.now())
 	}
+	s.NextWaiting = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	s.NextWaiting.Wrapping = fyne.TextWrapWord
+	s.NextWaiting.Importance = widget.WarningImportance
+	s.NextWaiting.Hide()
 	s.Pad.onDraw = s.sh.touch
 	s.SignAccept = newButton(s.sh, label("sign.accept"), theme.ConfirmIcon(), s.acceptSignature)
 	s.SignAccept.Importance = widget.SuccessImportance
@@ -60,7 +133,7 @@ func (s *scanScreen) newSignPanel() fyne.CanvasObject {
 	padBg := canvas.NewRectangle(colWhite)
 	padBg.SetMinSize(fyne.NewSize(padMinWidth, padMinHeight))
 	panel := container.NewBorder(
-		container.NewBorder(nil, nil, container.NewCenter(signTitle), nil, s.SignMessage), nil,
+		container.NewVBox(container.NewBorder(nil, nil, container.NewCenter(signTitle), nil, s.SignMessage), s.NextWaiting), nil,
 		nil, big(container.NewGridWithRows(3, s.SignAccept, s.SignClear, s.SignCancel), 16),
 		container.NewStack(padBg, s.Pad))
 	panel.Hide()

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"image"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/printer"
 )
 
@@ -93,4 +95,87 @@ func TestSignatureCancelHandsOverNothing(t *testing.T) {
 	assert.False(t, f.d.scan.SignatureOpen())
 	assert.IsType(t, &scanEntry{}, f.d.window.Canvas().Focused(), "focus returns to the scan field")
 	assert.Empty(t, f.shop.Deliveries(code))
+}
+
+// A scan while the buyer signs accepts nothing: its characters and its
+// Enter (and the Enter of a CR+LF suffix after it) leave the half-drawn
+// signature open, and the code waits as the next customer, opened once
+// the signature is done.
+func TestScanWhileSigningWaitsAsNextCustomer(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	code := f.shop.Code("paid-physical")
+	next := f.shop.Code("paid-course")
+	s := f.d.scan
+	f.scan(code)
+	f.key(fyne.KeyReturn)
+	require.True(t, s.SignatureOpen())
+	sign(s.Pad) // Half-drawn, as far as anyone knows.
+
+	test.Type(f.d.window.Canvas().Focused(), next) // At scanner speed, on the pad that has the focus.
+	f.key(fyne.KeyReturn)
+	f.clock.advance(10 * time.Millisecond)
+	f.key(fyne.KeyReturn)
+	assert.True(t, s.SignatureOpen(), "the scan's Enter accepted the signature")
+	assert.Empty(t, f.shop.Deliveries(code))
+	assert.True(t, s.NextWaiting.Visible())
+	assert.Contains(t, s.NextWaiting.Text, skranke.GroupCode(next), "the next customer's code is shown, not lost")
+	assert.Equal(t, s.Pad, f.d.window.Canvas().Focused(), "the pad keeps the keyboard")
+
+	// The buyer finishes; staff press Enter: delivered, then the next
+	// customer's purchase opens.
+	f.clock.advance(time.Second)
+	f.key(fyne.KeyReturn)
+	f.eventually(func() bool { return len(f.shop.Deliveries(code)) == 1 }, "the signed delivery never reached the shop")
+	require.NotNil(t, s.Purchase())
+	assert.Equal(t, next, s.Purchase().Code, "the next customer's purchase opens after the signature")
+	assert.Equal(t, stateDeliverable, s.StateNow())
+	assert.False(t, s.NextWaiting.Visible())
+	assert.True(t, s.DeliverAll.Disabled(), "and is not delivered by anything that came before")
+}
+
+// A hardware scanner's reading while the buyer signs waits too, and opens
+// when the signature is cancelled.
+func TestSerialScanWhileSigningOpensAfterCancel(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	code := f.shop.Code("paid-physical")
+	next := f.shop.Code("pending")
+	s := f.d.scan
+	f.scan(code)
+	f.key(fyne.KeyReturn)
+	require.True(t, s.SignatureOpen())
+	f.d.submit(next, "serial:/dev/ttyUSB0")
+	f.idle()
+	assert.True(t, s.SignatureOpen())
+	assert.Contains(t, f.d.message.Text, skranke.GroupCode(next))
+	f.key(fyne.KeyEscape)
+	require.False(t, s.SignatureOpen())
+	require.NotNil(t, s.Purchase())
+	assert.Equal(t, next, s.Purchase().Code)
+	assert.Equal(t, stateNotPayable, s.StateNow())
+	assert.Empty(t, f.shop.Deliveries(code))
+}
+
+// A scan whose Enter comes late (a slow suffix) on the pad is still the
+// next customer, and a few keys pressed there accept nothing.
+func TestLateEnterOnPadQueuesTheCode(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	s := f.d.scan
+	f.scan(f.shop.Code("paid-physical"))
+	f.key(fyne.KeyReturn)
+	require.True(t, s.SignatureOpen())
+	sign(s.Pad)
+	f.typeByHand(s.Pad, "ab")
+	f.key(fyne.KeyReturn)
+	assert.True(t, s.SignatureOpen(), "keys on the pad and Enter accepted the signature")
+	assert.False(t, s.NextWaiting.Visible())
+
+	next := f.shop.Code("pending")
+	test.Type(s.Pad, next)
+	f.clock.advance(200 * time.Millisecond)
+	f.key(fyne.KeyReturn)
+	assert.True(t, s.SignatureOpen())
+	assert.Contains(t, s.NextWaiting.Text, skranke.GroupCode(next))
 }

@@ -9,6 +9,8 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/skranke/skranke/scanner"
 )
 
 // State colours: strong enough to read from across the desk.
@@ -16,6 +18,9 @@ var (
 	colReady    = color.NRGBA{R: 0x55, G: 0x5f, B: 0x6d, A: 0xff}
 	colOK       = color.NRGBA{R: 0x1b, G: 0x7f, B: 0x3b, A: 0xff}
 	colDone     = color.NRGBA{R: 0x1f, G: 0x5f, B: 0xb8, A: 0xff}
+	colJustDone = color.NRGBA{R: 0x6a, G: 0x1b, B: 0x9a, A: 0xff} // Handed over by this scan.
+	colSpent    = color.NRGBA{R: 0x4a, G: 0x4a, B: 0x4a, A: 0xff} // A gift card used up: nothing left, nothing wrong.
+	colExpired  = color.NRGBA{R: 0x8d, G: 0x3b, B: 0x12, A: 0xff} // A gift card past its date.
 	colBad      = color.NRGBA{R: 0xc6, G: 0x28, B: 0x28, A: 0xff}
 	colWarn     = color.NRGBA{R: 0xe0, G: 0x8a, B: 0x00, A: 0xff}
 	colTraining = color.NRGBA{R: 0xf0, G: 0x9a, B: 0x00, A: 0xff}
@@ -29,18 +34,26 @@ type entry struct {
 	keys      keyHandler
 	onArrow   func(delta int) // Up and Down, where they choose from a list.
 	selectAll bool            // Select the text on focus, so that typing replaces a proposed value.
+	// burst gathers the keys typed, so that a scanner's burst ending in
+	// Enter is handled as a scan rather than as the field's text; nil in
+	// the scan fields, which handle scans themselves.
+	burst       *burst
+	beforeBurst string // The text before the latest run of keys began.
 }
 
 // FocusGained implements fyne.Focusable.
 func (e *entry) FocusGained() {
 	e.Entry.FocusGained()
+	if e.burst != nil {
+		e.burst.reset()
+	}
 	if e.selectAll && e.Text != "" {
 		e.TypedShortcut(&fyne.ShortcutSelectAll{})
 	}
 }
 
 func newEntry(keys keyHandler, placeholder string) *entry {
-	e := &entry{keys: keys}
+	e := &entry{keys: keys, burst: &burst{}}
 	e.ExtendBaseWidget(e)
 	e.Wrapping = fyne.TextWrapOff
 	e.Scroll = container.ScrollNone
@@ -53,6 +66,16 @@ func (e *entry) TypedKey(ev *fyne.KeyEvent) {
 	e.keys.touch()
 	if e.keys.globalKey(ev) {
 		return
+	}
+	if e.burst != nil {
+		switch ev.Name {
+		case fyne.KeyReturn, fyne.KeyEnter:
+			if burstEnter(e.keys, e.burst, &e.Entry, e.beforeBurst) {
+				return
+			}
+		case fyne.KeyBackspace:
+			e.burst.key('\b', e.keys.now())
+		}
 	}
 	if e.onArrow != nil && (ev.Name == fyne.KeyUp || ev.Name == fyne.KeyDown) {
 		if ev.Name == fyne.KeyUp {
@@ -68,6 +91,13 @@ func (e *entry) TypedKey(ev *fyne.KeyEvent) {
 // TypedRune implements fyne.Focusable.
 func (e *entry) TypedRune(r rune) {
 	e.keys.touch()
+	if e.burst != nil {
+		now := e.keys.now()
+		if e.burst.len() == 0 || now.Sub(e.burst.last()) > scanner.DefaultWedgeStall {
+			e.beforeBurst = e.Text
+		}
+		e.burst.key(r, now)
+	}
 	e.Entry.TypedRune(r)
 }
 

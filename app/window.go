@@ -102,6 +102,10 @@ func (d *Desk) showScreen(s screenID) {
 		d.sayErr(label("err.manager_only"))
 		s = d.screen
 	}
+	if d.screen == idCards && s != idCards {
+		// A card left on F2 is not there for the next customer to use.
+		d.cards.clear()
+	}
 	d.screen = s
 	d.login.content().Hide()
 	d.nav.Show()
@@ -206,7 +210,13 @@ func (d *Desk) globalKey(ev *fyne.KeyEvent) bool {
 // F7 (credit) or F8 (print), so that every workflow works from the keyboard.
 func (d *Desk) screenKey(k fyne.KeyName) {
 	b := d.screens[d.screen].actionKeys()[k]
-	if b != nil && !b.Disabled() && b.Visible() {
+	switch {
+	case b == nil:
+	case !b.Visible() && d.loggedOn != nil && !d.isManager():
+		// Hidden from staff because it is a manager's: say so rather
+		// than let the key do nothing at all.
+		d.sayErr(label("err.manager_action"))
+	case !b.Disabled() && b.Visible():
 		b.OnTapped()
 	}
 }

@@ -297,6 +297,7 @@ func TestDeskEndToEnd(t *testing.T) {
 		t.Helper()
 		logs.mark()
 		// 8 ms between keys: as fast as a keyboard-wedge scanner types.
+		// Enter comes from a second xdotool run, tens of ms later.
 		if _, err := disp.xdotool(ctx, "type", "--delay", "8", text); err != nil {
 			t.Fatal(err)
 		}
@@ -340,10 +341,24 @@ func TestDeskEndToEnd(t *testing.T) {
 	step("scan screen ready", "screen shown", "screen=scan")
 
 	// A keyboard-wedge scan shows the purchase.
+	// The scanner ends the code with a second Enter 15 ms after the first
+	// (a CR+LF suffix, a double tap): it must hand nothing over.
 	code := shop.DemoCodeFor("paid-course")
 	firstScan := time.Now()
-	typeKeys(code)
+	logs.mark()
+	scanFrom := len(logs.String())
+	if _, err := disp.xdotool(ctx, "type", "--delay", "8", code); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := disp.xdotool(ctx, "key", "--delay", "15", "Return", "Return"); err != nil {
+		t.Fatal(err)
+	}
 	step("wedge scan shows the purchase", "purchase shown", "code="+code, "state=deliverable")
+	// Delivery is armed once the purchase has been on screen a moment.
+	step("delivery armed", "delivery armed", "code="+code)
+	if out := logs.String()[scanFrom:]; !strings.Contains(out, "enter ignored") || strings.Contains(out, "msg=delivered code="+code) {
+		t.Fatalf("the Enter trailing the scan was not ignored:\n%s", out)
+	}
 	shot("screen-purchase")
 
 	// Enter delivers what remains; the note goes to the printer with the
@@ -403,9 +418,19 @@ func TestDeskEndToEnd(t *testing.T) {
 	physical := shop.DemoCodeFor("paid-physical")
 	typeKeys(physical)
 	step("physical goods shown", "purchase shown", "code="+physical, "state=deliverable")
+	step("physical goods armed", "delivery armed", "code="+physical)
 	key("Return")
 	step("signature asked for", "signature requested", "code="+physical)
 	empty := shotWhen("screen-signature-empty", func(img image.Image) bool { return len(padRows(img)) >= 40 })
+	// The next customer's code is scanned while the buyer signs: its Enter
+	// accepts nothing, and the code waits.
+	nextCode := shop.DemoCodeFor("failed")
+	signFrom := len(logs.String())
+	typeKeys(nextCode)
+	step("scan while signing waits", "next customer queued", "raw="+nextCode)
+	if out := logs.String()[signFrom:]; strings.Contains(out, "msg=delivered code="+physical) {
+		t.Fatalf("a scan accepted the signature:\n%s", out)
+	}
 	drawSignature(t, ctx, disp, win)
 	// The pen's ink shows on the pad: the picture differs from the empty pad
 	// by more than a caret's blink.
@@ -415,6 +440,7 @@ func TestDeskEndToEnd(t *testing.T) {
 	})
 	key("Return")
 	step("signed delivery", "delivered", "code="+physical)
+	step("next customer opens", "purchase shown", "code="+nextCode, "state=not_payable")
 	pctx, pstop = context.WithTimeout(ctx, 60*time.Second)
 	_, err = printer.waitFor(pctx, func(b []byte) bool { return code128Holds(b, physical) })
 	pstop()
@@ -442,6 +468,18 @@ func TestDeskEndToEnd(t *testing.T) {
 	key("F3")
 	step("daily report", "screen shown", "screen=report")
 	shot("screen-report")
+	// A scan lands on the scan screen from every screen: not in the report's
+	// date field, not in the shop's address in Settings.
+	onReport := shop.DemoCodeFor("promo")
+	typeKeys(onReport)
+	step("scan on F3", "scan outside a scan field", "screen=report")
+	step("F3 scan shows the purchase", "purchase shown", "code="+onReport)
+	key("F5")
+	step("settings", "screen shown", "screen=settings")
+	onSettings := shop.DemoCodeFor("cancelled")
+	typeKeys(onSettings)
+	step("scan on F5", "scan outside a scan field", "screen=settings")
+	step("F5 scan shows the purchase", "purchase shown", "code="+onSettings, "state=not_payable")
 	key("F4")
 	step("status", "screen shown", "screen=status")
 	shot("screen-status")
