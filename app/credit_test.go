@@ -102,7 +102,7 @@ func TestCreditOfferedOnlyWhereTheShopCan(t *testing.T) {
 	assert.Contains(t, f.d.message.Text, "Only a manager can do this", "F7 says why it does nothing")
 
 	f.key(fyne.KeyF12)
-	f.login("ingrid", "9999")
+	f.login("ingrid", "999999")
 	s := f.d.scan
 	for _, label := range []string{"pending", "failed", "cancelled"} {
 		f.scan(f.shop.Code(label))

@@ -85,7 +85,7 @@ func TestScanLandsFromEveryScreen(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			f := mustOpen(t)
-			f.login("ingrid", "9999")
+			f.login("ingrid", "999999")
 			code := f.shop.Code("paid-course")
 			tc.setup(t, f)
 			f.scanInto(code)
@@ -120,7 +120,7 @@ func TestScanOnLockScreenIsNotAPIN(t *testing.T) {
 // A gift card scanned on the report screen opens the gift card screen.
 func TestGiftCardScanFromReportOpensCards(t *testing.T) {
 	f := mustOpen(t)
-	f.login("ingrid", "9999")
+	f.login("ingrid", "999999")
 	f.key(fyne.KeyF3)
 	card := f.shop.Code("card-fresh")
 	f.scanInto(card)
@@ -133,7 +133,7 @@ func TestGiftCardScanFromReportOpensCards(t *testing.T) {
 // settings field; keys typed by hand there stay the field's text.
 func TestLateEnterAfterBurstInFieldIsAScan(t *testing.T) {
 	f := mustOpen(t)
-	f.login("ingrid", "9999")
+	f.login("ingrid", "999999")
 	f.key(fyne.KeyF5)
 	code := f.shop.Code("paid-course")
 	test.Type(f.d.settings.ShopURL, code)

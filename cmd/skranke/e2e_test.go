@@ -293,18 +293,22 @@ func TestDeskEndToEnd(t *testing.T) {
 	if _, err := disp.xdotool(ctx, "windowfocus", "--sync", win); err != nil {
 		t.Fatal(err)
 	}
-	typeKeys := func(text string) {
+	typeAt := func(delayMS int, text string) {
 		t.Helper()
 		logs.mark()
-		// 8 ms between keys: as fast as a keyboard-wedge scanner types.
 		// Enter comes from a second xdotool run, tens of ms later.
-		if _, err := disp.xdotool(ctx, "type", "--delay", "8", text); err != nil {
+		if _, err := disp.xdotool(ctx, "type", "--delay", strconv.Itoa(delayMS), text); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := disp.xdotool(ctx, "key", "Return"); err != nil {
 			t.Fatal(err)
 		}
 	}
+	// typeKeys types as fast as a keyboard-wedge scanner: 8 ms between keys.
+	typeKeys := func(text string) { t.Helper(); typeAt(8, text) }
+	// typeByHand types as a person does, a key every 150 ms: a PIN typed at
+	// a scanner's pace would be taken for a scan.
+	typeByHand := func(text string) { t.Helper(); typeAt(150, text) }
 
 	shotWhen := func(name string, ready func(image.Image) bool) image.Image {
 		t.Helper()
@@ -336,7 +340,7 @@ func TestDeskEndToEnd(t *testing.T) {
 	// is chosen and the PIN field has the focus.
 	step("staff list shown", "staff list loaded")
 	shot("screen-login")
-	typeKeys(shop.DemoManagerPIN)
+	typeByHand(shop.DemoManagerPIN)
 	step("log in", "staff logged in", "staff="+shop.DemoManagerID)
 	step("scan screen ready", "screen shown", "screen=scan")
 
