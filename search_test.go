@@ -43,7 +43,7 @@ func TestParseSearch(t *testing.T) {
 		{"spaces", "   ", nil, skranke.SearchEmpty},
 		{"quote", `"`, nil, skranke.SearchEmpty},
 		{"star", "*", nil, skranke.SearchEmpty},
-		{"minus", "-", nil, skranke.SearchEmpty}
+		{"minus", "-", nil, skranke.SearchEmpty},
 		{"one char", "å", nil, skranke.SearchTooShort},
 		{"two digits", "47", nil, skranke.SearchTooShort},
 		{"invalid UTF-8 only", "\xff\xfe", nil, skranke.SearchEmpty},
