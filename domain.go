@@ -289,6 +289,9 @@ type Delivery struct {
 	StaffName    string          `json:"staff_name,omitempty"`
 	At           time.Time       `json:"at"`
 	SignatureID  string          `json:"signature_id,omitempty"`
+	// IDChecked records that staff checked the buyer's identity: the
+	// purchase was found by search, without its receipt.
+	IDChecked bool `json:"id_checked,omitempty"`
 }
 
 // GiftCardStatus is the life-cycle state of a gift card.

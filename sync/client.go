@@ -326,6 +326,7 @@ type DeliveryBody struct {
 	Lines       []skranke.DeliveredLine `json:"lines"`
 	At          time.Time               `json:"at"`
 	SignatureID string                  `json:"signature_id"`
+	IDChecked   bool                    `json:"id_checked,omitempty"` // See skranke.Delivery.
 }
 
 // DeliveryAnswer is the shop's answer to a delivery.

@@ -54,6 +54,7 @@ type DeliverRequest struct {
 	Lines     []skranke.DeliveredLine // Empty means everything that remains.
 	Staff     skranke.Staff
 	Signature []byte // PNG; required when physical goods are handed over.
+	IDChecked bool   // Staff checked the buyer's identity (found by search).
 }
 
 // RedeemResult is what a redemption did: the used card and the remainder card
@@ -598,11 +599,12 @@ func (d *Desk) Deliver(ctx context.Context, req DeliverRequest) (skranke.Deliver
 		StaffID:      req.Staff.ID,
 		StaffName:    req.Staff.Name,
 		At:           time.Now().UTC().Truncate(time.Millisecond),
+		IDChecked:    req.IDChecked,
 	}
 	if len(req.Signature) > 0 {
 		del.SignatureID = uuid.NewString()
 	}
-	body, _ := json.Marshal(DeliveryBody{ID: del.ID, Lines: del.Lines, At: del.At, SignatureID: del.SignatureID})
+	body, _ := json.Marshal(DeliveryBody{ID: del.ID, Lines: del.Lines, At: del.At, SignatureID: del.SignatureID, IDChecked: del.IDChecked})
 	act := deliveryActivity(p, &del, false)
 	row := outboxRow{Kind: kindDelivery, Key: del.ID, Code: code, Method: http.MethodPost,
 		Path: "/purchases/" + url.PathEscape(code) + "/deliveries", CType: "application/json", Body: body, StaffID: req.Staff.ID,

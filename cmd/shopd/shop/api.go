@@ -27,6 +27,7 @@ func (s *Server) register() {
 	s.add(route{Route: Route{"GET", p + "/staff"}, auth: authDesk, h: s.getStaff})
 	s.add(route{Route: Route{"GET", p + "/products"}, auth: authDesk, h: s.getProducts})
 	s.add(route{Route: Route{"POST", p + "/purchases"}, auth: authShop, idem: idemRequired, h: s.createPurchase})
+	s.add(route{Route: Route{"GET", p + "/purchases"}, auth: authDesk, h: s.searchPurchases})
 	s.add(route{Route: Route{"GET", p + "/purchases/{code}"}, auth: authDesk, h: s.getPurchase})
 	s.add(route{Route: Route{"POST", p + "/purchases/{code}/deliveries"}, auth: authDesk, idem: idemRequired, h: s.deliver})
 	s.add(route{Route: Route{"POST", p + "/purchases/{code}/credits"}, auth: authDesk, idem: idemRequired, h: s.credit})
@@ -164,6 +165,7 @@ type DeliveryRequest struct {
 	Lines       []skranke.DeliveredLine `json:"lines"`
 	At          time.Time               `json:"at"`
 	SignatureID string                  `json:"signature_id,omitempty"`
+	IDChecked   bool                    `json:"id_checked,omitempty"` // See skranke.Delivery.
 }
 
 // DeliveryResult is the answer to a delivery. Cards lists the gift cards
@@ -305,7 +307,7 @@ func (s *Server) deliver(tx Tx, req *request) (int, any, error) {
 		}
 	}
 	d := skranke.Delivery{ID: in.ID, PurchaseCode: p.Code, DeskID: req.desk.ID, StaffID: staff.ID,
-		StaffName: staff.Name, At: s.atOrNow(in.At), SignatureID: in.SignatureID}
+		StaffName: staff.Name, At: s.atOrNow(in.At), SignatureID: in.SignatureID, IDChecked: in.IDChecked}
 	for _, id := range order {
 		d.Lines = append(d.Lines, skranke.DeliveredLine{LineID: id, Quantity: want[id]})
 	}
