@@ -248,11 +248,10 @@ func (d *Desk) applyPage(ctx context.Context, page *ChangesPage) error {
 				return skranke.E("sync.Desk.applyPage", skranke.Internal, errors.Join(errors.New("the shop sent a purchase the desk cannot read"), err))
 			}
 			p := &skranke.Purchase{Code: fp.Code, Seq: fp.Seq}
-			if fp.Activity {
-				// Only then are lines and buyer needed, for the daily report.
-				if err := json.Unmarshal(raw, p); err != nil {
-					return skranke.E("sync.Desk.applyPage", skranke.Internal, fmt.Errorf("the shop sent a purchase the desk cannot read: %w", err))
-				}
+			// Buyer, lines and status are needed for the search index and the
+			// pickup list, deliveries and credits for the daily report.
+			if err := json.Unmarshal(raw, p); err != nil {
+				return skranke.E("sync.Desk.applyPage", skranke.Internal, fmt.Errorf("the shop sent a purchase the desk cannot read: %w", err))
 			}
 			if err := w.putPurchase(p, raw); err != nil {
 				return err

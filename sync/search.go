@@ -75,7 +75,7 @@ func (d *Desk) Search(ctx context.Context, q, cursor string) (SearchResult, erro
 		if k := skranke.KindOf(err); k != skranke.Unavailable && k != skranke.Internal {
 			return SearchResult{}, skranke.E(op, skranke.KindOf(err), err)
 		}
-		slog.Info("search from the cache", "err", err)
+		slog.Debug("search from the cache", "err", err)
 		cursor = ""
 	}
 	page, err := d.SearchCached(ctx, pq, cursor, DefaultSearchLimit)
