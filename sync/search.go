@@ -186,16 +186,19 @@ func (d *Desk) applyPending(ctx context.Context, s *skranke.PurchaseSummary) err
 	return nil
 }
 
-// productList is the product IDs of p's lines as ",id1,id2,".
+// productList is the product names of p's lines, each between two unit
+// separators (U+001F), which no name holds.
 func productList(p *skranke.Purchase) string {
 	var b strings.Builder
-	b.WriteByte(',')
+	b.WriteByte(unitSep)
 	for _, l := range p.Lines {
-		b.WriteString(l.ProductID)
-		b.WriteByte(',')
+		b.WriteString(l.Name)
+		b.WriteByte(unitSep)
 	}
 	return b.String()
 }
+
+const unitSep = 0x1f
 
 // indexPurchase puts p's search text in the search index under the rowid of
 // its cached row.

@@ -4,7 +4,8 @@
 ALTER TABLE purchases ADD COLUMN created INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE purchases ADD COLUMN status TEXT NOT NULL DEFAULT '';
 ALTER TABLE purchases ADD COLUMN remaining INTEGER NOT NULL DEFAULT 0;
--- The product IDs of the lines, as ",id1,id2,", for the pickup list's filter.
+-- The product names of the lines, each between two U+001F (unit separator),
+-- for the pickup list's filter.
 ALTER TABLE purchases ADD COLUMN products TEXT NOT NULL DEFAULT '';
 CREATE INDEX purchases_pickup ON purchases(created) WHERE remaining > 0 AND status IN ('authorized', 'captured');
 
