@@ -30,6 +30,7 @@ func (d *Desk) watchStatus() {
 func (d *Desk) applyStatus(st desksync.Status) {
 	prev := d.lastStatus
 	d.lastStatus = st
+	d.refreshPickupCount()
 	if st.Online {
 		d.online.Text = label("status.online")
 		d.online.Color = colOK

@@ -27,6 +27,10 @@ func (s screenID) String() string {
 		return "status"
 	case idSettings:
 		return "settings"
+	case idSearch:
+		return "search"
+	case idPickup:
+		return "pickup"
 	}
 	return fmt.Sprintf("screen(%d)", int(s))
 }
@@ -38,6 +42,8 @@ const (
 	idReport
 	idStatus
 	idSettings
+	idSearch // The purchase of a buyer without the receipt (search.go).
+	idPickup // What is paid and waits to be fetched (pickup.go).
 )
 
 // deskRune and deskKey hand a key typed in another of the desk's windows
@@ -189,6 +195,10 @@ func (d *Desk) globalKey(ev *fyne.KeyEvent) bool {
 		d.showScreen(idStatus)
 	case fyne.KeyF5:
 		d.showScreen(idSettings)
+	case fyne.KeyF9:
+		d.showScreen(idSearch)
+	case fyne.KeyF10:
+		d.showScreen(idPickup)
 	case fyne.KeyF6, fyne.KeyF7, fyne.KeyF8:
 		d.screenKey(ev.Name)
 	case fyne.KeyF12:
