@@ -216,10 +216,16 @@ func (d *Desk) build() {
 		newButton(d, label("nav.pickup"), theme.ListIcon(), func() { d.showScreen(idPickup) }),
 		newButton(d, label("nav.lock"), theme.LogoutIcon(), func() { d.lock() }),
 	}
-	navObjs := make([]fyne.CanvasObject, len(d.navButtons))
+	navObjs := make([]fyne.CanvasObject, 0, len(d.navButtons))
 	for i, b := range d.navButtons {
 		b.Importance = widget.LowImportance
-		navObjs[i] = b
+		if i := screenID(i); i == idSearch || i == idPickup {
+			// Eight entries do not fit a 1024 px screen: F9, F10 and the
+			// scan screen's buttons open these; the buttons stay in
+			// navButtons so that its indexes remain the screens'.
+			continue
+		}
+		navObjs = append(navObjs, b)
 	}
 	d.nav = big(container.NewGridWithColumns(len(navObjs), navObjs...), 14)
 

@@ -354,4 +354,6 @@ var english = map[string]string{
 	"search.searching":           "Searching…",
 	"search.too_long":            "The search is too long: at most {{.N}} characters.",
 	"search.too_short":           "Type at least {{.N}} letters or digits in one word.",
+	"scan.pickup_open":           "F10 Pickup list",
+	"scan.search_open":           "F9 Search",
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/theme"
+
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -47,6 +50,19 @@ func (s *scanScreen) idCheckMissing() bool {
 	}
 	s.sh.sayErr(label("scan.id_check_first"))
 	return true
+}
+
+// newListButtons builds the scan screen's ways to the pickup list (with
+// the count of what waits) and to the search. They reach the window
+// through the F-keys' own path, so the screen needs nothing more.
+func (s *scanScreen) newListButtons() (pickup, find *button) {
+	pickup = newButton(s.sh, label("scan.pickup_open"), theme.ListIcon(), func() {
+		s.sh.globalKey(&fyne.KeyEvent{Name: fyne.KeyF10})
+	})
+	find = newButton(s.sh, label("scan.search_open"), theme.SearchIcon(), func() {
+		s.sh.globalKey(&fyne.KeyEvent{Name: fyne.KeyF9})
+	})
+	return pickup, find
 }
 
 // pickupCounter counts the purchases waiting to be fetched.
