@@ -8,7 +8,7 @@ import (
 )
 
 // Limits of a purchase search. A term shorter than MinSearchTerm matches
-// too much to be of use (and a trigram index cannot look it up), so a query
+// too much to be of use (and a prefix index cannot look it up cheaply), so a query
 // needs at least one term that long; shorter terms only narrow its results.
 const (
 	MinSearchTerm  = 3   // Letters or digits the longest term must have.
@@ -30,7 +30,7 @@ const (
 )
 
 // SearchQuery is a query for purchases, parsed: the folded terms that must
-// each occur in a purchase's SearchText. Terms holds only lower-case ASCII
+// each begin a word of a purchase's SearchText. Terms holds only lower-case ASCII
 // letters and digits, so it is safe to put in a LIKE pattern or an FTS5
 // phrase as it is.
 type SearchQuery struct {
@@ -166,34 +166,57 @@ var foldTable = func() map[rune]string {
 	return m
 }()
 
-// SearchText is what a purchase is found by: its buyer's name and e-mail
-// address folded, the phone number's digits with and without the country
-// code, and the reference code in lower case, separated by spaces. Desk
-// and shop index the same text so that both find the same purchases.
+// SearchText is what a purchase is found by, as words separated by single
+// spaces: its buyer's name and e-mail address folded, the phone number's
+// digits with and without the country code, and the reference code in
+// lower case. A term matches a word it begins (Matches): names and e-mail
+// addresses are found from the start of a word ("Ødeg" finds Ødegård),
+// while phone numbers and codes are found from any digit or symbol, so
+// their every tail of MinSearchTerm or more is a word too ("69 481" finds
+// 99169481, "4QX2" finds K7RM4QX2). Desk and shop index the same text, so
+// both find the same purchases; a word index with prefix queries answers it.
 func SearchText(p *Purchase) string {
-	parts := []string{FoldSearch(p.Buyer.Name), FoldSearch(p.Buyer.Email)}
+	words := strings.Fields(FoldSearch(p.Buyer.Name) + " " + FoldSearch(p.Buyer.Email))
+	var tails []string
 	if d := strings.Map(func(r rune) rune {
 		if r >= '0' && r <= '9' {
 			return r
 		}
 		return -1
 	}, p.Buyer.Phone); d != "" {
-		parts = append(parts, d)
+		tails = append(tails, d)
 		if n := nationalNumber(d); n != d {
-			parts = append(parts, n)
+			tails = append(tails, n)
 		}
 	}
-	parts = append(parts, strings.ToLower(p.Code))
-	return strings.Join(strings.Fields(strings.Join(parts, " ")), " ")
+	if p.Code != "" {
+		tails = append(tails, strings.ToLower(p.Code))
+	}
+	for _, t := range tails {
+		for i := 0; i == 0 || i+MinSearchTerm <= len(t); i++ {
+			words = append(words, t[i:])
+		}
+	}
+	seen := make(map[string]bool, len(words))
+	out := words[:0]
+	for _, w := range words {
+		if !seen[w] {
+			seen[w] = true
+			out = append(out, w)
+		}
+	}
+	return strings.Join(out, " ")
 }
 
-// Matches reports whether a purchase's SearchText holds every term of q.
+// Matches reports whether every term of q begins a word of a purchase's
+// SearchText.
 func (q SearchQuery) Matches(text string) bool {
 	if q.Problem != SearchOK || len(q.Terms) == 0 {
 		return false
 	}
+	text = " " + text
 	for _, t := range q.Terms {
-		if !strings.Contains(text, t) {
+		if !strings.Contains(text, " "+t) {
 			return false
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"strconv"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -131,10 +132,18 @@ func (p *pickupScreen) show(l desksync.PickupList, f desksync.PickupFilter) {
 	case l.Total == 0:
 		p.Count.SetText(label("pickup.none"))
 	case l.Total > len(l.Purchases):
-		p.Count.SetText(label("pickup.count_more", m{"N": l.Total, "Shown": len(l.Purchases)}))
+		p.Count.SetText(label("pickup.count_more", m{"N": pickupN(l.Total), "Shown": len(l.Purchases)}))
 	default:
 		p.Count.SetText(label("pickup.count", m{"N": l.Total}))
 	}
+}
+
+// pickupN is a pickup count as shown: "10000+" beyond what the desk counts.
+func pickupN(n int) string {
+	if n > desksync.MaxPickupCount {
+		return strconv.Itoa(desksync.MaxPickupCount) + "+"
+	}
+	return strconv.Itoa(n)
 }
 
 func (p *pickupScreen) content() fyne.CanvasObject  { return p.obj }

@@ -90,7 +90,8 @@ func (d *Desk) Search(ctx context.Context, q, cursor string) (SearchResult, erro
 const timeoutWhileDown = time.Second
 
 // SearchCached searches the cache alone: the purchases whose SearchText
-// holds every term of q, most recently learnt of first.
+// has every term of q beginning a word (skranke.SearchQuery.Matches),
+// most recently learnt of first.
 func (d *Desk) SearchCached(ctx context.Context, q skranke.SearchQuery, cursor string, limit int) (skranke.SearchPage, error) {
 	const op = "sync.Desk.SearchCached"
 	if q.Problem != skranke.SearchOK || len(q.Terms) == 0 {
@@ -105,12 +106,14 @@ func (d *Desk) SearchCached(ctx context.Context, q skranke.SearchQuery, cursor s
 		}
 		before = n
 	}
-	// The trigram index looks up the terms of three or more characters;
-	// shorter ones and the index's rare false hits are checked on the text.
+	// The index looks up the terms of three or more characters as word
+	// prefixes; shorter ones, which would expand to too many words, are
+	// checked on the text. Terms are letters and digits only
+	// (skranke.ParseSearch), so quoting them is safe.
 	var phrases []string
 	for _, t := range q.Terms {
 		if len(t) >= skranke.MinSearchTerm {
-			phrases = append(phrases, `"`+t+`"`)
+			phrases = append(phrases, `"`+t+`"*`)
 		}
 	}
 	match := strings.Join(phrases, " AND ")

@@ -8,12 +8,18 @@ ALTER TABLE purchases ADD COLUMN remaining INTEGER NOT NULL DEFAULT 0;
 -- for the pickup list's filter.
 ALTER TABLE purchases ADD COLUMN products TEXT NOT NULL DEFAULT '';
 CREATE INDEX purchases_pickup ON purchases(created) WHERE remaining > 0 AND status IN ('authorized', 'captured');
+CREATE INDEX purchases_pickup_status ON purchases(status, created) WHERE remaining > 0 AND status IN ('authorized', 'captured');
+-- Sales of a period.
+CREATE INDEX purchases_created ON purchases(created);
 
 -- skranke.SearchText of each purchase, keyed by the purchase's rowid, in a
--- trigram index: any part of a name, e-mail, phone number or code of three
--- or more characters is found. Contentless: the text is rebuilt from the
--- body when needed, so it is not stored twice.
-CREATE VIRTUAL TABLE purchase_search USING fts5(text, tokenize = 'trigram', content = '', contentless_delete = 1);
+-- word index queried with prefixes ("odeg"* finds odegard; the text holds
+-- every tail of phone numbers and codes, so any part of those is a prefix
+-- too). The text is folded in Go, so the tokenizer only splits on spaces.
+-- A prefix index of 3 characters keeps the shortest queries cheap.
+-- Contentless: the text is rebuilt from the body when needed, so it is not
+-- stored twice.
+CREATE VIRTUAL TABLE purchase_search USING fts5(text, tokenize = 'unicode61 remove_diacritics 0', prefix = '3', content = '', contentless_delete = 1);
 
 -- Purchases cached before this version are indexed by the desk when it
 -- opens the cache (the folding is Go's, not SQL's).
