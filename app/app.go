@@ -61,6 +61,7 @@ type Desk struct {
 	settings *settingsScreen
 	search   *searchScreen
 	pickup   *pickupScreen
+	sales    *salesScreen
 
 	// message is the bar at the bottom: what just happened, or what went wrong.
 	message *widget.Label
@@ -204,7 +205,8 @@ func (d *Desk) build() {
 		d.showScreen(idScan)
 		return d.scan.Entry
 	})
-	d.screens = []screen{d.scan, d.cards, d.report, d.status, d.settings, d.search, d.pickup} // In screenID order.
+	d.sales = newSalesScreen(d, d.desk)
+	d.screens = []screen{d.scan, d.cards, d.report, d.status, d.settings, d.search, d.pickup, d.sales} // In screenID order.
 
 	d.navButtons = []*button{
 		newButton(d, label("nav.scan"), theme.SearchIcon(), func() { d.showScreen(idScan) }),
@@ -214,12 +216,13 @@ func (d *Desk) build() {
 		newButton(d, label("nav.settings"), theme.SettingsIcon(), func() { d.showScreen(idSettings) }),
 		newButton(d, label("nav.search"), theme.SearchIcon(), func() { d.showScreen(idSearch) }),
 		newButton(d, label("nav.pickup"), theme.ListIcon(), func() { d.showScreen(idPickup) }),
+		newButton(d, label("nav.sales"), theme.DocumentIcon(), func() { d.showScreen(idSales) }),
 		newButton(d, label("nav.lock"), theme.LogoutIcon(), func() { d.lock() }),
 	}
 	navObjs := make([]fyne.CanvasObject, 0, len(d.navButtons))
 	for i, b := range d.navButtons {
 		b.Importance = widget.LowImportance
-		if i := screenID(i); i == idSearch || i == idPickup {
+		if i := screenID(i); i == idSearch || i == idPickup || i == idSales {
 			// Eight entries do not fit a 1024 px screen: F9, F10 and the
 			// scan screen's buttons open these; the buttons stay in
 			// navButtons so that its indexes remain the screens'.

@@ -31,6 +31,8 @@ func (s screenID) String() string {
 		return "search"
 	case idPickup:
 		return "pickup"
+	case idSales:
+		return "sales"
 	}
 	return fmt.Sprintf("screen(%d)", int(s))
 }
@@ -44,6 +46,7 @@ const (
 	idSettings
 	idSearch // The purchase of a buyer without the receipt (search.go).
 	idPickup // What is paid and waits to be fetched (pickup.go).
+	idSales  // The sales of a period, for managers and accountants (sales.go).
 )
 
 // deskRune and deskKey hand a key typed in another of the desk's windows
@@ -103,7 +106,7 @@ func (d *Desk) showScreen(s screenID) {
 		return
 	}
 	d.setup = false
-	if (s == idReport && !d.canReport()) || (s == idSettings && !d.isManager()) {
+	if ((s == idReport || s == idSales) && !d.canReport()) || (s == idSettings && !d.isManager()) {
 		d.sayErr(label("err.manager_only"))
 		s = d.screen
 	}
@@ -199,6 +202,8 @@ func (d *Desk) globalKey(ev *fyne.KeyEvent) bool {
 		d.showScreen(idSearch)
 	case fyne.KeyF10:
 		d.showScreen(idPickup)
+	case fyne.KeyF11:
+		d.showScreen(idSales)
 	case fyne.KeyF6, fyne.KeyF7, fyne.KeyF8:
 		d.screenKey(ev.Name)
 	case fyne.KeyF12:
