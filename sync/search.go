@@ -106,20 +106,32 @@ func (d *Desk) SearchCached(ctx context.Context, q skranke.SearchQuery, cursor s
 		}
 		before = n
 	}
-	// The index looks up the terms of three or more characters as word
-	// prefixes; shorter ones, which would expand to too many words, are
+	// The index looks up each term of three or more characters by its
+	// longest prefix that has a prefix index (3, 5 or 8 characters: see
+	// the migration); shorter terms, and what the prefix leaves out, are
 	// checked on the text. Terms are letters and digits only
 	// (skranke.ParseSearch), so quoting them is safe.
 	var phrases []string
+	exact := true
 	for _, t := range q.Terms {
-		if len(t) >= skranke.MinSearchTerm {
-			phrases = append(phrases, `"`+t+`"*`)
+		r := []rune(t)
+		if len(r) < skranke.MinSearchTerm {
+			exact = false
+			continue
 		}
+		n := 3
+		for _, p := range []int{5, 8} {
+			if len(r) >= p {
+				n = p
+			}
+		}
+		exact = exact && n == len(r)
+		phrases = append(phrases, `"`+string(r[:n])+`"*`)
 	}
 	match := strings.Join(phrases, " AND ")
 	var page skranke.SearchPage
 	batch := limit + 1
-	if len(phrases) < len(q.Terms) {
+	if !exact {
 		batch = 4 * limit
 	}
 	// Pages through the hits until limit purchases pass the check: with only

@@ -16,10 +16,13 @@ CREATE INDEX purchases_created ON purchases(created);
 -- word index queried with prefixes ("odeg"* finds odegard; the text holds
 -- every tail of phone numbers and codes, so any part of those is a prefix
 -- too). The text is folded in Go, so the tokenizer only splits on spaces.
--- A prefix index of 3 characters keeps the shortest queries cheap.
--- Contentless: the text is rebuilt from the body when needed, so it is not
--- stored twice.
-CREATE VIRTUAL TABLE purchase_search USING fts5(text, tokenize = 'unicode61 remove_diacritics 0', prefix = '3', content = '', contentless_delete = 1);
+-- Prefix indexes of 3, 5 and 8 characters: FTS5 reads a prefix of such a
+-- length from its own index, row by row, but builds the whole list of
+-- matches for any other length, which for a common name is most of the
+-- table. The desk asks for the longest indexed prefix of each term and
+-- checks the rest on the text (Desk.SearchCached). Contentless: the text
+-- is rebuilt from the body when needed, so it is not stored twice.
+CREATE VIRTUAL TABLE purchase_search USING fts5(text, tokenize = 'unicode61 remove_diacritics 0', prefix = '3 5 8', content = '', contentless_delete = 1);
 
 -- Purchases cached before this version are indexed by the desk when it
 -- opens the cache (the folding is Go's, not SQL's).
