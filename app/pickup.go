@@ -106,10 +106,7 @@ func (p *pickupScreen) show(l desksync.PickupList, f desksync.PickupFilter) {
 	now := p.sh.now()
 	for _, s := range l.Purchases {
 		text := summaryText(s) + " · " + label("pickup.age", m{"Age": fmtAge(now, s.CreatedAt)})
-		b := newButton(p.sh, text, theme.NavigateNextIcon(), func() { p.open(s.Code) })
-		b.Alignment = widget.ButtonAlignLeading
-		b.IconPlacement = widget.ButtonIconTrailingText
-		p.Results.Add(b)
+		p.Results.Add(listButton(p.sh, text, func() { p.open(s.Code) }))
 	}
 	if f.Product == "" {
 		// The filter offers the products of what waits, as listed unfiltered.

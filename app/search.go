@@ -132,7 +132,13 @@ func (s *searchScreen) show(r desksync.SearchResult) {
 // resultButton is one purchase found: code, buyer, date, status and what
 // remains; tapping it opens the purchase.
 func (s *searchScreen) resultButton(p skranke.PurchaseSummary) *button {
-	b := newButton(s.sh, summaryText(p), theme.NavigateNextIcon(), func() { s.open(p.Code) })
+	return listButton(s.sh, summaryText(p), func() { s.open(p.Code) })
+}
+
+// listButton is one row of a list of purchases: its text left-aligned, an
+// arrow after it, and open run when it is chosen.
+func listButton(keys keyHandler, text string, open func()) *button {
+	b := newButton(keys, text, theme.NavigateNextIcon(), open)
 	b.Alignment = widget.ButtonAlignLeading
 	b.IconPlacement = widget.ButtonIconTrailingText
 	return b
