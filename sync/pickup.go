@@ -117,8 +117,10 @@ func pickupFilter(f PickupFilter) (string, []any) {
 func (d *Desk) deliveredPending(ctx context.Context, f PickupFilter) (map[string]bool, error) {
 	const op = "sync.Desk.deliveredPending"
 	where, args := pickupFilter(f)
-	rows, err := d.c.r.QueryContext(ctx, `SELECT code FROM purchases WHERE `+where+` AND code IN
-		(SELECT code FROM outbox WHERE kind = 'delivery' AND state = 'pending')`, args...)
+	// From the outbox's few pending deliveries to their purchases (CROSS
+	// JOIN fixes that order), never through the pickup index's many rows.
+	rows, err := d.c.r.QueryContext(ctx, `SELECT DISTINCT p.code FROM outbox o CROSS JOIN purchases p ON p.code = o.code
+		WHERE o.kind = 'delivery' AND o.state = 'pending' AND `+where, args...)
 	if err != nil {
 		return nil, skranke.E(op, skranke.Internal, err)
 	}
