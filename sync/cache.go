@@ -122,10 +122,6 @@ func openCache(ctx context.Context, path string) (*cache, error) {
 		w.Close()
 		return nil, skranke.E("sync.openCache", skranke.Internal, fmt.Errorf("%s: %w", path, err))
 	}
-	if err := (&cache{w: w}).backfillSearch(ctx); err != nil {
-		w.Close()
-		return nil, skranke.E("sync.openCache", skranke.Internal, fmt.Errorf("%s: %w", path, err))
-	}
 	r, err := sql.Open("sqlite", dsn(path, true))
 	if err != nil {
 		w.Close()

@@ -57,6 +57,9 @@ func (d *Desk) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		if ierr := d.indexCached(ctx); ierr != nil && ctx.Err() == nil {
+			slog.Warn("index cached purchases", "err", ierr)
+		}
 		if !timer.Stop() {
 			select {
 			case <-timer.C:
@@ -242,16 +245,18 @@ func (d *Desk) applyPage(ctx context.Context, page *ChangesPage) error {
 		if err != nil {
 			return err
 		}
+		w.deferIndex = true // Desk.indexCached indexes them after the sync.
 		for _, raw := range page.Purchases {
 			fp, err := scanFeedPurchase(raw)
 			if err != nil || fp.Code == "" {
 				return skranke.E("sync.Desk.applyPage", skranke.Internal, errors.Join(errors.New("the shop sent a purchase the desk cannot read"), err))
 			}
 			p := &skranke.Purchase{Code: fp.Code, Seq: fp.Seq}
-			// Buyer, lines and status are needed for the search index and the
-			// pickup list, deliveries and credits for the daily report.
-			if err := json.Unmarshal(raw, p); err != nil {
-				return skranke.E("sync.Desk.applyPage", skranke.Internal, fmt.Errorf("the shop sent a purchase the desk cannot read: %w", err))
+			if fp.Activity {
+				// Only then are lines and buyer needed, for the daily report.
+				if err := json.Unmarshal(raw, p); err != nil {
+					return skranke.E("sync.Desk.applyPage", skranke.Internal, fmt.Errorf("the shop sent a purchase the desk cannot read: %w", err))
+				}
 			}
 			if err := w.putPurchase(p, raw); err != nil {
 				return err

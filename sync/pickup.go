@@ -47,6 +47,9 @@ func (d *Desk) Pickup(ctx context.Context, f PickupFilter) (PickupList, error) {
 	if limit <= 0 {
 		limit = DefaultPickupLimit
 	}
+	if err := d.indexCached(ctx); err != nil {
+		return PickupList{}, err
+	}
 	where, args := pickupFilter(f)
 	var list PickupList
 	// Counted up to MaxPickupCount: beyond that the exact number tells staff

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"net/url"
 	"strconv"
@@ -96,6 +95,9 @@ func (d *Desk) SearchCached(ctx context.Context, q skranke.SearchQuery, cursor s
 	const op = "sync.Desk.SearchCached"
 	if q.Problem != skranke.SearchOK || len(q.Terms) == 0 {
 		return skranke.SearchPage{}, nil
+	}
+	if err := d.indexCached(ctx); err != nil {
+		return skranke.SearchPage{}, err
 	}
 	limit = min(max(limit, 1), skranke.MaxSearchLimit)
 	before := int64(1<<63 - 1)
@@ -230,48 +232,52 @@ func (w *writer) indexPurchase(rowid int64, p *skranke.Purchase) error {
 
 const sqlIndexPurchase = "INSERT OR REPLACE INTO purchase_search(rowid, text) VALUES(?, ?)"
 
-// backfillSearch indexes purchases cached by a version of the desk before
-// the search index, a batch per transaction so that the desk stays usable.
-func (c *cache) backfillSearch(ctx context.Context) error {
-	const op = "sync.cache.backfillSearch"
-	var pending int
-	if err := c.w.QueryRowContext(ctx, "SELECT count(*) FROM meta WHERE key = 'search_backfill'").Scan(&pending); err != nil || pending == 0 {
-		return err
-	}
-	var after int64
+// indexCached indexes the cached purchases filed without their search
+// columns and index entries (a page of the changes feed, or a cache from
+// before the search): the sync loop calls it after each sync, and the
+// search, the pickup list and the sales overview before they read, so they
+// never miss a purchase.
+func (d *Desk) indexCached(ctx context.Context) error {
+	const op = "sync.Desk.indexCached"
 	for {
-		done := false
-		err := c.write(ctx, op, func(tx *sql.Tx) error {
-			rows, err := tx.QueryContext(ctx, "SELECT rowid, body FROM purchases WHERE rowid > ? ORDER BY rowid LIMIT 5000", after)
+		n := 0
+		err := d.c.writeRelaxed(ctx, op, func(tx *sql.Tx) error {
+			rows, err := tx.QueryContext(ctx, "SELECT rowid, body FROM purchases WHERE indexed = 0 LIMIT 2000")
 			if err != nil {
 				return err
 			}
 			type row struct {
-				id int64
-				p  skranke.Purchase
+				id   int64
+				p    skranke.Purchase
+				good bool
 			}
 			var batch []row
-			scanned := 0
 			for rows.Next() {
-				scanned++
 				var r row
 				var body []byte
 				if err := rows.Scan(&r.id, &body); err != nil {
 					rows.Close()
 					return err
 				}
-				after = r.id
-				if json.Unmarshal(body, &r.p) == nil {
-					batch = append(batch, r)
-				}
+				r.good = json.Unmarshal(body, &r.p) == nil
+				batch = append(batch, r)
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
 				return err
 			}
+			n = len(batch)
 			w := &writer{ctx: ctx, tx: tx}
 			for _, r := range batch {
-				if _, err := tx.ExecContext(ctx, "UPDATE purchases SET created = ?, status = ?, remaining = ?, products = ? WHERE rowid = ?",
+				if !r.good {
+					// A damaged body stays unsearchable rather than block the rest.
+					slog.Warn("damaged cached purchase", "rowid", r.id)
+					if _, err := tx.ExecContext(ctx, "UPDATE purchases SET indexed = 1 WHERE rowid = ?", r.id); err != nil {
+						return err
+					}
+					continue
+				}
+				if _, err := tx.ExecContext(ctx, "UPDATE purchases SET created = ?, status = ?, remaining = ?, products = ?, indexed = 1 WHERE rowid = ?",
 					nanos(r.p.CreatedAt), string(r.p.Status), r.p.RemainingUnits(), productList(&r.p), r.id); err != nil {
 					return err
 				}
@@ -279,16 +285,12 @@ func (c *cache) backfillSearch(ctx context.Context) error {
 					return err
 				}
 			}
-			if scanned == 0 {
-				done = true
-				_, err = tx.ExecContext(ctx, "DELETE FROM meta WHERE key = 'search_backfill'")
-			}
-			return err
+			return nil
 		})
 		if err != nil {
-			return fmt.Errorf("index the cached purchases for search: %w", err)
+			return err
 		}
-		if done {
+		if n == 0 {
 			return nil
 		}
 	}

@@ -15,9 +15,9 @@ import (
 // The SQL of the cache's hot paths, kept together so that each is prepared
 // once per transaction.
 const (
-	sqlUpsertPurchase = `INSERT INTO purchases(code, seq, body, cached_at, created, status, remaining, products) VALUES(?, ?, ?, ?, ?, ?, ?, ?)
+	sqlUpsertPurchase = `INSERT INTO purchases(code, seq, body, cached_at, created, status, remaining, products, indexed) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT(code) DO UPDATE SET seq = excluded.seq, body = excluded.body, cached_at = excluded.cached_at,
-created = excluded.created, status = excluded.status, remaining = excluded.remaining, products = excluded.products
+created = excluded.created, status = excluded.status, remaining = excluded.remaining, products = excluded.products, indexed = excluded.indexed
 WHERE excluded.seq >= purchases.seq RETURNING rowid`
 	sqlUpsertCard = `INSERT INTO cards(code, seq, parent, body, cached_at, purchase) VALUES(?, ?, ?, ?, ?, ?)
 ON CONFLICT(code) DO UPDATE SET seq = excluded.seq, parent = excluded.parent, body = excluded.body, cached_at = excluded.cached_at,
@@ -42,7 +42,11 @@ type writer struct {
 	tx                                    *sql.Tx
 	purchase, card, activity, redemptionS *sql.Stmt
 	search                                *sql.Stmt // Lazily prepared: see indexPurchase.
-	now                                   int64
+	// deferIndex files purchases without their search columns and index
+	// entries (indexed = 0), for Desk.indexCached to add later: a page of
+	// the changes feed is filed faster so.
+	deferIndex bool
+	now        int64
 }
 
 func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
@@ -73,11 +77,17 @@ func (w *writer) putPurchase(p *skranke.Purchase, raw []byte) error {
 		}
 	}
 	var rowid int64
-	err := w.purchase.QueryRowContext(w.ctx, p.Code, p.Seq, raw, w.now, nanos(p.CreatedAt), string(p.Status), p.RemainingUnits(), productList(p)).Scan(&rowid)
+	var err error
+	if w.deferIndex {
+		err = w.purchase.QueryRowContext(w.ctx, p.Code, p.Seq, raw, w.now, 0, "", 0, "", 0).Scan(&rowid)
+	} else {
+		err = w.purchase.QueryRowContext(w.ctx, p.Code, p.Seq, raw, w.now, nanos(p.CreatedAt), string(p.Status), p.RemainingUnits(), productList(p), 1).Scan(&rowid)
+	}
 	switch {
 	case errors.Is(err, sql.ErrNoRows): // An older copy than the cached one: kept out.
 	case err != nil:
 		return fmt.Errorf("store purchase %s: %w", p.Code, err)
+	case w.deferIndex:
 	default:
 		if err := w.indexPurchase(rowid, p); err != nil {
 			return fmt.Errorf("index purchase %s: %w", p.Code, err)

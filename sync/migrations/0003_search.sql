@@ -24,6 +24,12 @@ CREATE INDEX purchases_created ON purchases(created);
 -- is rebuilt from the body when needed, so it is not stored twice.
 CREATE VIRTUAL TABLE purchase_search USING fts5(text, tokenize = 'unicode61 remove_diacritics 0', prefix = '3 5 8', content = '', contentless_delete = 1);
 
--- Purchases cached before this version are indexed by the desk when it
--- opens the cache (the folding is Go's, not SQL's).
-INSERT INTO meta(key, value) SELECT 'search_backfill', '1' WHERE EXISTS (SELECT 1 FROM purchases);
+-- indexed = 0: the columns above and the search index do not yet reflect
+-- the body. A first sync files purchases as they come and leaves indexing
+-- to the desk's next idle moment or the next search (Desk.indexCached),
+-- so that a large first sync is not slowed down by it; purchases cached
+-- before this version are indexed the same way (the folding is Go's, not
+-- SQL's).
+ALTER TABLE purchases ADD COLUMN indexed INTEGER NOT NULL DEFAULT 1;
+UPDATE purchases SET indexed = 0;
+CREATE INDEX purchases_unindexed ON purchases(indexed) WHERE indexed = 0;
