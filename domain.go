@@ -292,6 +292,9 @@ type Delivery struct {
 	// StatedByDesk: the desk recorded the delivery offline and states who
 	// made it; the shop did not see that staff member log in.
 	StatedByDesk bool `json:"stated_by_desk,omitempty"`
+	// IDChecked records that staff checked the buyer's identity: the
+	// purchase was found by search, without its receipt.
+	IDChecked bool `json:"id_checked,omitempty"`
 }
 
 // GiftCardStatus is the life-cycle state of a gift card.

@@ -59,6 +59,9 @@ type Desk struct {
 	report   *reportScreen
 	status   *statusScreen
 	settings *settingsScreen
+	search   *searchScreen
+	pickup   *pickupScreen
+	sales    *salesScreen
 
 	// message is the bar at the bottom: what just happened, or what went wrong.
 	message *widget.Label
@@ -116,6 +119,8 @@ type Desk struct {
 	checking    bool     // A check of the waiters is running.
 	recheck     bool     // The sync reported news while checking.
 	setup       bool     // First-time setup: Settings open without a login, as no staff list could be loaded.
+	// countingPickup: the pickup count on the scan screen is being read.
+	countingPickup bool
 }
 
 // New builds the desk UI in a new window of a. Call Start to begin talking to
@@ -207,7 +212,13 @@ func (d *Desk) build() {
 		return d.scan.Entry
 	})
 	d.settings = newSettingsScreen(d, d, d.svc.SavePath)
-	d.screens = []screen{d.scan, d.cards, d.report, d.status, d.settings} // In screenID order.
+	d.search = newSearchScreen(d, d.desk, d.openFound)
+	d.pickup = newPickupScreen(d, d.desk, d.openFound, func() fyne.Focusable {
+		d.showScreen(idScan)
+		return d.scan.Entry
+	})
+	d.sales = newSalesScreen(d, d.desk)
+	d.screens = []screen{d.scan, d.cards, d.report, d.status, d.settings, d.search, d.pickup, d.sales} // In screenID order.
 
 	d.navButtons = []*button{
 		newButton(d, label("nav.scan"), theme.SearchIcon(), func() { d.showScreen(idScan) }),
@@ -215,12 +226,21 @@ func (d *Desk) build() {
 		newButton(d, label("nav.report"), theme.DocumentIcon(), func() { d.showScreen(idReport) }),
 		newButton(d, label("nav.status"), theme.InfoIcon(), func() { d.showScreen(idStatus) }),
 		newButton(d, label("nav.settings"), theme.SettingsIcon(), func() { d.showScreen(idSettings) }),
+		newButton(d, label("nav.search"), theme.SearchIcon(), func() { d.showScreen(idSearch) }),
+		newButton(d, label("nav.pickup"), theme.ListIcon(), func() { d.showScreen(idPickup) }),
+		newButton(d, label("nav.sales"), theme.DocumentIcon(), func() { d.showScreen(idSales) }),
 		newButton(d, label("nav.lock"), theme.LogoutIcon(), func() { d.lock() }),
 	}
-	navObjs := make([]fyne.CanvasObject, len(d.navButtons))
+	navObjs := make([]fyne.CanvasObject, 0, len(d.navButtons))
 	for i, b := range d.navButtons {
 		b.Importance = widget.LowImportance
-		navObjs[i] = b
+		if i := screenID(i); i == idSearch || i == idPickup || i == idSales {
+			// Eight entries do not fit a 1024 px screen: F9, F10 and the
+			// scan screen's buttons open these; the buttons stay in
+			// navButtons so that its indexes remain the screens'.
+			continue
+		}
+		navObjs = append(navObjs, b)
 	}
 	d.nav = big(container.NewGridWithColumns(len(navObjs), navObjs...), 14)
 

@@ -89,7 +89,10 @@ func (s *scanScreen) startDelivery(q map[string]int, all bool) {
 		s.sh.sayErr(notPayableReason(p.Status))
 		return
 	}
-	req := desksync.DeliverRequest{Code: p.Code, Staff: *s.sh.currentStaff()}
+	if s.idCheckMissing() {
+		return
+	}
+	req := desksync.DeliverRequest{Code: p.Code, Staff: *s.sh.currentStaff(), IDChecked: s.found}
 	for _, l := range p.Lines {
 		if n := q[l.ID]; n > 0 {
 			req.Lines = append(req.Lines, skranke.DeliveredLine{LineID: l.ID, Quantity: n})

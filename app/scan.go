@@ -97,6 +97,14 @@ type scanScreen struct {
 	CreditConfirm *button
 	CreditCancel  *button
 
+	// IDCheck is ticked by staff once they checked the buyer's identity: a
+	// purchase opened from a list, without its receipt, needs it (scan_found.go).
+	IDCheck *widget.Check
+	// PickupCount says how many purchases wait to be fetched and opens
+	// the pickup list; FindButton opens the search (scan_found.go).
+	PickupCount, FindButton *button
+	found                   bool // Opened from a list, not scanned.
+
 	sh       shell
 	svc      scanService
 	paper    printing
@@ -167,10 +175,12 @@ func newScanScreen(sh shell, svc scanService, paper printing, rd reader) *scanSc
 	s.CreditButton.Importance = widget.WarningImportance
 	s.Reprint = newButton(sh, label("scan.reprint"), theme.DocumentPrintIcon(), s.reprint)
 
+	s.IDCheck = s.newIDCheck()
+	s.PickupCount, s.FindButton = s.newListButtons()
 	s.signPanel = s.newSignPanel()
 	s.creditPanel = s.newCreditPanel()
 
-	s.actions = big(container.NewVBox(
+	s.actions = big(container.NewVBox(s.IDCheck,
 		container.NewGridWithColumns(3, s.DeliverAll, s.ChooseQty, s.DeliverChosen),
 		container.NewGridWithColumns(2, s.CreditButton, s.Reprint)), 16)
 	s.header = container.New(lineColumns,
@@ -183,7 +193,7 @@ func newScanScreen(sh shell, svc scanService, paper printing, rd reader) *scanSc
 	s.linesArea = minHeight(container.NewVScroll(container.NewVBox(s.Buyer, s.header, s.Lines, widget.NewSeparator(), s.History)), linesMinHeight)
 
 	scanLabel := widget.NewLabelWithStyle(label("scan.label"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	s.scanRow = container.NewBorder(nil, nil, container.NewCenter(scanLabel), nil, big(s.Entry, 34))
+	s.scanRow = container.NewBorder(nil, nil, container.NewCenter(scanLabel), container.NewCenter(container.NewHBox(s.FindButton, s.PickupCount)), big(s.Entry, 34))
 	// The code and what it means side by side: the code as large as
 	// before, in one row less of the screen's height.
 	codeRow := container.NewBorder(nil, nil, container.NewPadded(s.Code), nil,
@@ -278,6 +288,7 @@ func (s *scanScreen) reset() {
 	}
 	s.crediting = false
 	s.qtyMode = false
+	s.forgetFound()
 	s.setState(stateReady, label("scan.ready"))
 	s.Code.Text = ""
 	s.Code.Refresh()

@@ -30,6 +30,7 @@ func (d *Desk) watchStatus() {
 func (d *Desk) applyStatus(st desksync.Status) {
 	prev := d.lastStatus
 	d.lastStatus = st
+	d.refreshPickupCount()
 	text, textColor, dotColor := d.online.Text, d.online.Color, d.onlineDot.FillColor
 	if st.Online {
 		d.online.Text = label("status.online")

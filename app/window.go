@@ -28,6 +28,12 @@ func (s screenID) String() string {
 		return "status"
 	case idSettings:
 		return "settings"
+	case idSearch:
+		return "search"
+	case idPickup:
+		return "pickup"
+	case idSales:
+		return "sales"
 	}
 	return fmt.Sprintf("screen(%d)", int(s))
 }
@@ -39,6 +45,9 @@ const (
 	idReport
 	idStatus
 	idSettings
+	idSearch // The purchase of a buyer without the receipt (search.go).
+	idPickup // What is paid and waits to be fetched (pickup.go).
+	idSales  // The sales of a period, for managers and accountants (sales.go).
 )
 
 // deskRune and deskKey hand a key typed in another of the desk's windows
@@ -98,7 +107,7 @@ func (d *Desk) showScreen(s screenID) {
 		return
 	}
 	d.setup = false
-	if (s == idReport && !d.canReport()) || (s == idSettings && !d.isManager()) {
+	if ((s == idReport || s == idSales) && !d.canReport()) || (s == idSettings && !d.isManager()) {
 		d.sayErr(label("err.manager_only"))
 		s = d.screen
 	}
@@ -194,6 +203,12 @@ func (d *Desk) globalKey(ev *fyne.KeyEvent) bool {
 		d.showScreen(idStatus)
 	case fyne.KeyF5:
 		d.showScreen(idSettings)
+	case fyne.KeyF9:
+		d.showScreen(idSearch)
+	case fyne.KeyF10:
+		d.showScreen(idPickup)
+	case fyne.KeyF11:
+		d.showScreen(idSales)
 	case fyne.KeyF6, fyne.KeyF7, fyne.KeyF8:
 		d.screenKey(ev.Name)
 	case fyne.KeyF12:

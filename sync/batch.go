@@ -66,6 +66,8 @@ func (b *feedBatch) begin(ctx context.Context) error {
 		b.w, err = newWriter(ctx, tx)
 		if err != nil {
 			tx.Rollback()
+		} else {
+			b.w.deferIndex = true // Desk.indexCached indexes them after the sync.
 		}
 	}
 	if err != nil {

@@ -67,6 +67,7 @@ type DeliverRequest struct {
 	Lines     []skranke.DeliveredLine // Empty means everything that remains.
 	Staff     skranke.Staff
 	Signature []byte // PNG; required when physical goods are handed over.
+	IDChecked bool   // Staff checked the buyer's identity (found by search).
 }
 
 // RedeemResult is what a redemption did: the used card and the remainder card
@@ -614,11 +615,12 @@ func (d *Desk) Deliver(ctx context.Context, req DeliverRequest) (skranke.Deliver
 		StaffID:      req.Staff.ID,
 		StaffName:    req.Staff.Name,
 		At:           time.Now().UTC().Truncate(time.Millisecond),
+		IDChecked:    req.IDChecked,
 	}
 	if len(req.Signature) > 0 {
 		del.SignatureID = uuid.NewString()
 	}
-	db := DeliveryBody{ID: del.ID, Lines: del.Lines, At: del.At, SignatureID: del.SignatureID}
+	db := DeliveryBody{ID: del.ID, Lines: del.Lines, At: del.At, SignatureID: del.SignatureID, IDChecked: del.IDChecked}
 	if d.session(req.Staff.ID) == "" {
 		// Logged in offline: no session proves who hands over, so the
 		// shop records it as stated by the desk.

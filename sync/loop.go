@@ -66,6 +66,9 @@ func (d *Desk) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		if ierr := d.indexCached(ctx); ierr != nil && ctx.Err() == nil {
+			slog.Warn("index cached purchases", "err", ierr)
+		}
 		if !timer.Stop() {
 			select {
 			case <-timer.C:

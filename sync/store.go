@@ -15,9 +15,10 @@ import (
 // The SQL of the cache's hot paths, kept together so that each is prepared
 // once per transaction.
 const (
-	sqlUpsertPurchase = `INSERT INTO purchases(code, seq, body, cached_at) VALUES(?, ?, ?, ?)
-ON CONFLICT(code) DO UPDATE SET seq = excluded.seq, body = excluded.body, cached_at = excluded.cached_at
-WHERE excluded.seq >= purchases.seq`
+	sqlUpsertPurchase = `INSERT INTO purchases(code, seq, body, cached_at, created, status, remaining, products, indexed) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT(code) DO UPDATE SET seq = excluded.seq, body = excluded.body, cached_at = excluded.cached_at,
+created = excluded.created, status = excluded.status, remaining = excluded.remaining, products = excluded.products, indexed = excluded.indexed
+WHERE excluded.seq >= purchases.seq RETURNING rowid`
 	sqlUpsertCard = `INSERT INTO cards(code, seq, parent, body, cached_at, purchase) VALUES(?, ?, ?, ?, ?, ?)
 ON CONFLICT(code) DO UPDATE SET seq = excluded.seq, parent = excluded.parent, body = excluded.body, cached_at = excluded.cached_at,
 purchase = excluded.purchase
@@ -40,7 +41,12 @@ type writer struct {
 	ctx                                   context.Context
 	tx                                    *sql.Tx
 	purchase, card, activity, redemptionS *sql.Stmt
-	now                                   int64
+	search                                *sql.Stmt // Lazily prepared: see indexPurchase.
+	// deferIndex files purchases without their search columns and index
+	// entries (indexed = 0), for Desk.indexCached to add later: a page of
+	// the changes feed is filed faster so.
+	deferIndex bool
+	now        int64
 }
 
 func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
@@ -70,8 +76,22 @@ func (w *writer) putPurchase(p *skranke.Purchase, raw []byte) error {
 			return err
 		}
 	}
-	if _, err := w.purchase.ExecContext(w.ctx, p.Code, p.Seq, raw, w.now); err != nil {
+	var rowid int64
+	var err error
+	if w.deferIndex {
+		err = w.purchase.QueryRowContext(w.ctx, p.Code, p.Seq, raw, w.now, 0, "", 0, "", 0).Scan(&rowid)
+	} else {
+		err = w.purchase.QueryRowContext(w.ctx, p.Code, p.Seq, raw, w.now, nanos(p.CreatedAt), string(p.Status), p.RemainingUnits(), productList(p), 1).Scan(&rowid)
+	}
+	switch {
+	case errors.Is(err, sql.ErrNoRows): // An older copy than the cached one: kept out.
+	case err != nil:
 		return fmt.Errorf("store purchase %s: %w", p.Code, err)
+	case w.deferIndex:
+	default:
+		if err := w.indexPurchase(rowid, p); err != nil {
+			return fmt.Errorf("index purchase %s: %w", p.Code, err)
+		}
 	}
 	for i := range p.Deliveries {
 		if err := w.putActivity(deliveryActivity(p, &p.Deliveries[i], true)); err != nil {

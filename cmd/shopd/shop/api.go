@@ -30,6 +30,7 @@ func (s *Server) register() {
 	s.add(route{Route: Route{"POST", p + "/actions/{key}/resolve"}, auth: authDesk, raw: s.resolve})
 	s.add(route{Route: Route{"GET", p + "/products"}, auth: authDesk, h: s.getProducts})
 	s.add(route{Route: Route{"POST", p + "/purchases"}, auth: authShop, idem: idemRequired, h: s.createPurchase})
+	s.add(route{Route: Route{"GET", p + "/purchases"}, auth: authDesk, h: s.searchPurchases})
 	s.add(route{Route: Route{"GET", p + "/purchases/{code}"}, auth: authDesk, h: s.getPurchase})
 	s.add(route{Route: Route{"POST", p + "/purchases/{code}/deliveries"}, auth: authDesk, idem: idemRequired, h: s.deliver})
 	s.add(route{Route: Route{"POST", p + "/purchases/{code}/credits"}, auth: authDesk, idem: idemRequired, h: s.credit})
@@ -191,6 +192,7 @@ type DeliveryRequest struct {
 	// staff session.
 	RecordedOffline bool   `json:"recorded_offline,omitempty"`
 	StatedBy        string `json:"stated_by,omitempty"`
+	IDChecked   bool                    `json:"id_checked,omitempty"` // See skranke.Delivery.
 }
 
 // DeliveryResult is the answer to a delivery. Cards lists the gift cards
@@ -352,7 +354,7 @@ func (s *Server) deliver(tx Tx, req *request) (int, any, error) {
 		return 0, nil, err
 	}
 	d := skranke.Delivery{ID: in.ID, PurchaseCode: p.Code, DeskID: req.desk.ID, StaffID: staff.ID,
-		StaffName: staff.Name, At: at, SignatureID: in.SignatureID, StatedByDesk: in.RecordedOffline}
+		StaffName: staff.Name, At: at, SignatureID: in.SignatureID, StatedByDesk: in.RecordedOffline, IDChecked: in.IDChecked}
 	for _, id := range order {
 		d.Lines = append(d.Lines, skranke.DeliveredLine{LineID: id, Quantity: want[id]})
 	}

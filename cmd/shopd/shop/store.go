@@ -55,6 +55,11 @@ type Tx interface {
 	AddDelivery(centreID string, d skranke.Delivery) error
 	Credit(id string) (skranke.Credit, error)
 	AddCredit(centreID string, c skranke.Credit) error
+	// SearchPurchases lists at most limit of a centre's purchases after the
+	// cursor, newest first (created_at, then code, descending), whose
+	// search text (skranke.SearchText) holds every term; purchases stored
+	// before the text existed are listed too, for the caller to check.
+	SearchPurchases(centreID string, terms []string, after SearchCursor, limit int) ([]*skranke.Purchase, error)
 
 	Card(code string) (*skranke.Card, error)
 	PutCard(c *skranke.Card) error

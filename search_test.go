@@ -1,0 +1,79 @@
+package skranke_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/skranke/skranke"
+)
+
+func TestFoldSearch(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"Åse", "ase"},
+		{"Ødegård", "odegard"},
+		{"KJÆRNES", "kjaernes"},
+		{"Ängström Öberg", "angstrom oberg"},
+		{"José Müller-Łukasz", "jose muller lukasz"},
+		{"ase.odegard@example.no", "ase odegard example no"},
+		{"bad\xffbyte", "bad byte"},
+		{`"NEAR" * -x`, ` near     x`},
+	} {
+		if got := skranke.FoldSearch(tc.in); got != tc.want {
+			t.Errorf("FoldSearch(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestParseSearch(t *testing.T) {
+	for _, tc := range []struct {
+		name, q string
+		terms   []string
+		problem skranke.SearchProblem
+	}{
+		{"name", "Åse Ødegård", []string{"ase", "odegard"}, skranke.SearchOK},
+		{"phone with country code", "+47 991 69 481", []string{"99169481"}, skranke.SearchOK},
+		{"phone with 0047", "(0047) 991-69-481", []string{"99169481"}, skranke.SearchOK},
+		{"phone bare", "99169481", []string{"99169481"}, skranke.SearchOK},
+		{"part of a phone", "991 69", []string{"99169"}, skranke.SearchOK},
+		{"code with hyphen", "K7RM-4QX2", []string{"k7rm", "4qx2"}, skranke.SearchOK},
+		{"short term narrows", "Li Hansen", []string{"li", "hansen"}, skranke.SearchOK},
+		{"duplicate terms", "ase ASE", []string{"ase"}, skranke.SearchOK},
+		{"FTS syntax is text", `"ase" NEAR -odeg*`, []string{"ase", "near", "odeg"}, skranke.SearchOK},
+		{"empty", "", nil, skranke.SearchEmpty},
+		{"spaces", "   ", nil, skranke.SearchEmpty},
+		{"quote", `"`, nil, skranke.SearchEmpty},
+		{"star", "*", nil, skranke.SearchEmpty},
+		{"minus", "-", nil, skranke.SearchEmpty},
+		{"one char", "å", nil, skranke.SearchTooShort},
+		{"two digits", "47", nil, skranke.SearchTooShort},
+		{"invalid UTF-8 only", "\xff\xfe", nil, skranke.SearchEmpty},
+		{"invalid UTF-8 inside", "ase\xffodegard", []string{"ase", "odegard"}, skranke.SearchOK},
+		{"1000 characters", strings.Repeat("a", 1000), nil, skranke.SearchTooLong},
+		{"too many terms", "aaa b c d e f g", nil, skranke.SearchTooLong},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := skranke.ParseSearch(tc.q)
+			if q.Problem != tc.problem {
+				t.Fatalf("problem = %v, want %v", q.Problem, tc.problem)
+			}
+			if strings.Join(q.Terms, "|") != strings.Join(tc.terms, "|") {
+				t.Fatalf("terms = %q, want %q", q.Terms, tc.terms)
+			}
+		})
+	}
+}
+
+func TestSearchTextMatches(t *testing.T) {
+	p := &skranke.Purchase{Code: "K7RM4QX2", Buyer: skranke.Buyer{Name: "Åse Ødegård", Email: "Ase.Odegard@Example.no", Phone: "+47 991 69 481"}}
+	text := skranke.SearchText(p)
+	for _, q := range []string{"ase", "ÅSE ødegård", "odegard@example", "+47 991 69 481", "99169481", "4799169481", "69 481", "4qx2", "k7rm-4qx2", "Ødeg", "rm4q"} {
+		if !skranke.ParseSearch(q).Matches(text) {
+			t.Errorf("%q does not find %q", q, text)
+		}
+	}
+	for _, q := range []string{"hansen", "99169482", "ase hansen", "", "a", "degard", "xample"} {
+		if skranke.ParseSearch(q).Matches(text) {
+			t.Errorf("%q finds %q", q, text)
+		}
+	}
+}
