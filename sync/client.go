@@ -356,7 +356,7 @@ type DeliveryBody struct {
 	// staff member the desk says handed it over.
 	RecordedOffline bool   `json:"recorded_offline,omitempty"`
 	StatedBy        string `json:"stated_by,omitempty"`
-	IDChecked   bool                    `json:"id_checked,omitempty"` // See skranke.Delivery.
+	IDChecked       bool   `json:"id_checked,omitempty"` // See skranke.Delivery.
 }
 
 // DeliveryAnswer is the shop's answer to a delivery.

@@ -192,7 +192,7 @@ type DeliveryRequest struct {
 	// staff session.
 	RecordedOffline bool   `json:"recorded_offline,omitempty"`
 	StatedBy        string `json:"stated_by,omitempty"`
-	IDChecked   bool                    `json:"id_checked,omitempty"` // See skranke.Delivery.
+	IDChecked       bool   `json:"id_checked,omitempty"` // See skranke.Delivery.
 }
 
 // DeliveryResult is the answer to a delivery. Cards lists the gift cards
