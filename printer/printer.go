@@ -87,11 +87,11 @@ func (p *Printer) Target() Target { return p.target }
 func Preview(doc *Document, p Profile) (image.Image, error) {
 	data, err := Encode(doc, p)
 	if err != nil {
-		return nil, E("printer.Preview", KindOther, err)
+		return nil, wrapOp("printer.Preview", err)
 	}
 	img, err := Render(data, p)
 	if err != nil {
-		return nil, E("printer.Preview", KindOther, err)
+		return nil, wrapOp("printer.Preview", err)
 	}
 	return img, nil
 }

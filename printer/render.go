@@ -25,7 +25,7 @@ import (
 func Render(data []byte, p Profile) (image.Image, error) {
 	r, err := newRenderer(p)
 	if err != nil {
-		return nil, E("printer.Render", KindOther, err)
+		return nil, wrapOp("printer.Render", err)
 	}
 	if err := r.run(data); err != nil {
 		return nil, E("printer.Render", KindInvalid, err)
@@ -40,7 +40,7 @@ func Render(data []byte, p Profile) (image.Image, error) {
 func Text(data []byte, p Profile) (string, error) {
 	r, err := newRenderer(p)
 	if err != nil {
-		return "", E("printer.Text", KindOther, err)
+		return "", wrapOp("printer.Text", err)
 	}
 	r.textOnly = true
 	if err := r.run(data); err != nil {
@@ -53,7 +53,7 @@ func Text(data []byte, p Profile) (string, error) {
 func RenderPNG(w io.Writer, data []byte, p Profile) error {
 	img, err := Render(data, p)
 	if err != nil {
-		return E("printer.RenderPNG", KindOther, err)
+		return wrapOp("printer.RenderPNG", err)
 	}
 	enc := png.Encoder{CompressionLevel: png.BestSpeed}
 	return wrapOp("printer.RenderPNG", enc.Encode(w, img))
