@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/skranke/skranke"
+	"github.com/skranke/skranke/printer"
 	"github.com/skranke/skranke/scanner"
 )
 
@@ -32,4 +33,37 @@ func TestErrTextCoversEveryKind(t *testing.T) {
 		}
 	}
 	setLanguage("en")
+}
+
+// Every kind of printer failure reaches staff as words of its own in their
+// language: not the printer package's English, not the op that failed.
+func TestPrinterErrTextCoversEveryKind(t *testing.T) {
+	texts := map[string]map[printer.Kind]string{}
+	for _, lang := range []string{"en", "nb"} {
+		setLanguage(lang)
+		texts[lang] = map[printer.Kind]string{}
+		seen := map[string]printer.Kind{}
+		for k := printer.KindOther; k <= printer.KindPermission; k++ {
+			err := fmt.Errorf("wrapped: %w", printer.E("printer.Printer.PrintRaw", k, "the detail"))
+			got := printerErrText(err)
+			if got == "" || strings.Contains(got, "printer.Printer") || lang == "nb" && strings.Contains(got, k.String()) {
+				t.Errorf("%s: printerErrText(%v) = %q", lang, k, got)
+			}
+			if other, ok := seen[got]; ok {
+				t.Errorf("%s: kinds %v and %v read the same: %q", lang, other, k, got)
+			}
+			seen[got] = k
+			texts[lang][k] = got
+		}
+	}
+	setLanguage("en")
+	for k, en := range texts["en"] {
+		if texts["nb"][k] == en {
+			t.Errorf("%v reads %q in Norwegian too", k, en)
+		}
+	}
+	// A kind past the last one reads as KindOther; one that does not is new.
+	if s := (printer.KindPermission + 1).String(); s != printer.KindOther.String() {
+		t.Errorf("printer has a kind after KindPermission (%q); give it a text and extend this test", s)
+	}
 }

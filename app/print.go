@@ -50,7 +50,7 @@ func (d *Desk) print(what string, docs ...*printer.Document) {
 		for _, doc := range docs {
 			data, eerr := printer.Encode(doc, p.Profile())
 			if eerr != nil {
-				err = &printer.Error{Op: "print", Kind: printer.KindInvalid, Err: eerr}
+				err = eerr // a printer error of KindInvalid
 				break
 			}
 			if err = p.PrintRaw(ctx, data); err != nil {
@@ -84,6 +84,10 @@ func (d *Desk) print(what string, docs ...*printer.Document) {
 	})
 }
 
+// printerErrText turns a printer error into words for staff: every kind of
+// printer failure has its own text, in the staff's language; only the
+// detail of a bad setting or an unclassified failure is the printer
+// package's own.
 func printerErrText(err error) string {
 	switch printer.KindOf(err) {
 	case printer.KindUnreachable:
@@ -96,6 +100,16 @@ func printerErrText(err error) string {
 		return label("print.cover_open")
 	case printer.KindOffline:
 		return label("print.offline")
+	case printer.KindUnsupported:
+		return label("print.unsupported")
+	case printer.KindInvalid:
+		return label("print.invalid", m{"Msg": innermost(err)})
+	case printer.KindIO:
+		return label("print.io")
+	case printer.KindCanceled:
+		return label("print.canceled")
+	case printer.KindPermission:
+		return label("print.permission")
 	}
-	return err.Error()
+	return label("print.other", m{"Msg": innermost(err)})
 }

@@ -356,7 +356,7 @@ func (s *settingsScreen) Collect() (config.Config, string) {
 	c.PrinterTarget = joinTarget(transports[max(s.PrinterTransport.SelectedIndex(), 0)], s.PrinterAddress.Text)
 	if c.PrinterTarget != "" {
 		if _, err := printer.ParseTarget(c.PrinterTarget); err != nil {
-			return c, label("settings.bad_target", m{"Err": err.Error()})
+			return c, label("settings.bad_target", m{"Err": innermost(err)})
 		}
 	}
 	c.NoteHeader = s.NoteHeader.Text

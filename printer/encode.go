@@ -6,7 +6,8 @@ import (
 	"strings"
 )
 
-// ErrEmptyDocument is returned when there is nothing to print.
+// ErrEmptyDocument is the cause of the KindInvalid error Encode returns
+// when there is nothing to print.
 var ErrEmptyDocument = errors.New("printer: empty document")
 
 // Encoded is the result of encoding a document for one profile.
@@ -50,14 +51,17 @@ func Encode(doc *Document, p Profile) ([]byte, error) {
 	return enc.Bytes, err
 }
 
+// encodeOp names Encode and EncodeDetailed in their errors.
+const encodeOp = "printer.Encode"
+
 // EncodeDetailed is Encode, also reporting the characters that went out as
 // fallbacks.
 func EncodeDetailed(doc *Document, p Profile) (Encoded, error) {
 	if doc == nil || len(doc.blocks) == 0 {
-		return Encoded{}, ErrEmptyDocument
+		return Encoded{}, E(encodeOp, KindInvalid, ErrEmptyDocument)
 	}
 	if err := p.Validate(); err != nil {
-		return Encoded{}, fmt.Errorf("encode: %w", err)
+		return Encoded{}, E(encodeOp, KindInvalid, err)
 	}
 	e := &encoder{p: p, te: newTextEncoder(p)}
 	e.out = append(e.out, 0x1b, '@')
@@ -69,7 +73,7 @@ func EncodeDetailed(doc *Document, p Profile) (Encoded, error) {
 	for i, b := range doc.blocks {
 		e.index = i
 		if err := e.block(b); err != nil {
-			return Encoded{}, fmt.Errorf("encode block %d for %s: %w", i, p.ID, err)
+			return Encoded{}, E(encodeOp, KindInvalid, fmt.Errorf("block %d for %s: %w", i, p.ID, err))
 		}
 	}
 	return Encoded{Bytes: e.out, Substituted: e.te.substituted, Warnings: e.warnings}, nil

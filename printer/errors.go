@@ -3,6 +3,7 @@ package printer
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"syscall"
@@ -67,15 +68,42 @@ func (k Kind) Transient() bool {
 	return k == KindUnreachable || k == KindTimeout || k == KindIO
 }
 
-// Error is a printing failure: what was being done, its kind, and the cause.
+// Error is a printing failure: what was being done, its kind, and the
+// cause. Callers reach it with errors.As and branch on KindOf.
 type Error struct {
-	Op   string
-	Kind Kind
-	Err  error
+	Op   string // The function that failed, as package.Type.Method: "printer.Printer.PrintRaw".
+	Kind Kind   // What class of failure it is; KindOther defers to the wrapped error's.
+	Err  error  // The cause; nil when the kind says it all.
 }
 
-// Error returns "op: kind: cause".
+// E builds an *Error. op names the failing function as printer.Type.Method
+// (printer.Func for functions); err may be an error, which is wrapped, a
+// string, which becomes the wrapped error's text, or nil. It is the one way
+// the package makes an *Error, as skranke.E is for the desk.
+func E(op string, kind Kind, err any) error {
+	e := &Error{Op: op, Kind: kind}
+	switch m := err.(type) {
+	case error:
+		e.Err = m
+	case string:
+		e.Err = errors.New(m)
+	case nil:
+	default:
+		e.Err = fmt.Errorf("%v", m)
+	}
+	return e
+}
+
+// Error returns "op: kind: cause"; when the cause is a printer error itself,
+// its kind is not said twice: "op: inner op: kind: cause".
 func (e *Error) Error() string {
+	var inner *Error
+	if errors.As(e.Err, &inner) && (e.Kind == KindOther || e.Kind == inner.Kind) {
+		if e.Op == "" {
+			return e.Err.Error()
+		}
+		return e.Op + ": " + e.Err.Error()
+	}
 	s := e.Kind.String()
 	if e.Op != "" {
 		s = e.Op + ": " + s
@@ -93,34 +121,46 @@ func (e *Error) Unwrap() error { return e.Err }
 // can write errors.Is(err, printer.ErrPaperOut).
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
-	return ok && t.Op == "" && t.Err == nil && t.Kind == e.Kind
+	return ok && t.Op == "" && t.Err == nil && t.Kind == e.Kind && e.Kind != KindOther
 }
 
-// Sentinels for errors.Is.
+// Sentinels for errors.Is: each matches any printer error of its kind. They
+// have no op because they are only compared against, never returned.
 var (
-	ErrUnreachable = &Error{Kind: KindUnreachable}
-	ErrTimeout     = &Error{Kind: KindTimeout}
-	ErrPaperOut    = &Error{Kind: KindPaperOut}
-	ErrCoverOpen   = &Error{Kind: KindCoverOpen}
-	ErrOffline     = &Error{Kind: KindOffline}
-	ErrUnsupported = &Error{Kind: KindUnsupported}
-	ErrInvalid     = &Error{Kind: KindInvalid}
-	ErrPermission  = &Error{Kind: KindPermission}
+	ErrUnreachable = E("", KindUnreachable, nil)
+	ErrTimeout     = E("", KindTimeout, nil)
+	ErrPaperOut    = E("", KindPaperOut, nil)
+	ErrCoverOpen   = E("", KindCoverOpen, nil)
+	ErrOffline     = E("", KindOffline, nil)
+	ErrUnsupported = E("", KindUnsupported, nil)
+	ErrInvalid     = E("", KindInvalid, nil)
+	ErrPermission  = E("", KindPermission, nil)
 )
 
-// KindOf returns the kind of err, KindOther when it is not a printer error.
-func KindOf(err error) Kind { return classify(err) }
+// KindOf returns the kind of the first *Error in err's chain that has one.
+// Only an error from outside the package (net, os, syscall, context) with no
+// kind given is classified by what it is; anything else is KindOther.
+func KindOf(err error) Kind {
+	for err != nil {
+		var e *Error
+		if !errors.As(err, &e) {
+			return classify(err)
+		}
+		if e.Kind != KindOther {
+			return e.Kind
+		}
+		err = e.Err
+	}
+	return KindOther
+}
 
-// classify returns the kind of a printer error, or guesses the kind of a
-// low-level one.
+// classify guesses the kind of a low-level error from the OS, the network
+// or a context.
 func classify(err error) Kind {
 	var ne net.Error
-	var e *Error
 	switch {
 	case err == nil:
 		return KindOther
-	case errors.As(err, &e):
-		return e.Kind
 	case errors.Is(err, context.Canceled):
 		return KindCanceled
 	case errors.Is(err, os.ErrPermission):
@@ -146,16 +186,11 @@ func classify(err error) Kind {
 	return KindOther
 }
 
-func wrapErr(op string, err error) error {
+// wrapOp returns err as an *Error from op, its kind fixed now: a printer
+// error keeps its kind, a foreign one is classified. It returns nil for nil.
+func wrapOp(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	var e *Error
-	if errors.As(err, &e) {
-		if e.Op == "" {
-			return &Error{Op: op, Kind: e.Kind, Err: e.Err}
-		}
-		return err
-	}
-	return &Error{Op: op, Kind: classify(err), Err: err}
+	return E(op, KindOf(err), err)
 }

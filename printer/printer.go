@@ -87,9 +87,13 @@ func (p *Printer) Target() Target { return p.target }
 func Preview(doc *Document, p Profile) (image.Image, error) {
 	data, err := Encode(doc, p)
 	if err != nil {
-		return nil, err
+		return nil, wrapOp("printer.Preview", err)
 	}
-	return Render(data, p)
+	img, err := Render(data, p)
+	if err != nil {
+		return nil, wrapOp("printer.Preview", err)
+	}
+	return img, nil
 }
 
 // Print encodes doc for the printer's profile and sends it as one job.
@@ -98,7 +102,7 @@ func Preview(doc *Document, p Profile) (image.Image, error) {
 func (p *Printer) Print(ctx context.Context, doc *Document) error {
 	enc, err := EncodeDetailed(doc, p.profile)
 	if err != nil {
-		return &Error{Op: "print", Kind: KindInvalid, Err: err}
+		return E("printer.Printer.Print", KindInvalid, err)
 	}
 	for _, w := range enc.Warnings {
 		p.opts.Logger.Warn("printed a code as text", "symbol", w.Symbol, "code", w.Data, "reason", w.Err)
@@ -113,12 +117,12 @@ func (p *Printer) Print(ctx context.Context, doc *Document) error {
 // again, since part of it may be on paper. Failures are *Error values with a
 // Kind the app can show.
 func (p *Printer) PrintRaw(ctx context.Context, data []byte) error {
-	op := "print to " + p.target.String()
+	const op = "printer.Printer.PrintRaw"
 	select {
 	case p.busy <- struct{}{}:
 		defer func() { <-p.busy }()
 	case <-ctx.Done():
-		return &Error{Op: op, Kind: KindCanceled, Err: ctx.Err()}
+		return E(op, KindCanceled, ctx.Err())
 	}
 	delay := p.opts.RetryDelay
 	var err error
@@ -128,11 +132,14 @@ func (p *Printer) PrintRaw(ctx context.Context, data []byte) error {
 		if err == nil {
 			return nil
 		}
-		err = wrapErr(op, err)
 		if sending {
 			// Bytes may have reached the paper: sending the job again
 			// could print it twice, so staff decide (and reprint as KOPI).
-			err = &Error{Op: op, Kind: KindOf(err), Err: fmt.Errorf("the job may have printed in part: %w", errors.Unwrap(err))}
+			err = E(op, KindOf(err), fmt.Errorf("%s: the job may have printed in part: %w", p.target, err))
+		} else {
+			err = E(op, KindOf(err), fmt.Errorf("%s: %w", p.target, err))
+		}
+		if sending {
 			if ctx.Err() == nil {
 				break
 			}
@@ -142,7 +149,7 @@ func (p *Printer) PrintRaw(ctx context.Context, data []byte) error {
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 				kind = KindTimeout
 			}
-			err = &Error{Op: op, Kind: kind, Err: ctx.Err()}
+			err = E(op, kind, fmt.Errorf("%s: %w", p.target, ctx.Err()))
 			break
 		}
 		if !KindOf(err).Transient() || attempt >= p.opts.Retries {
@@ -197,23 +204,23 @@ func (p *Printer) attempt(ctx context.Context, data []byte) (sending bool, err e
 // with KindTimeout when the printer does not answer within the status
 // timeout, and KindUnsupported on transports that cannot read back.
 func (p *Printer) Status(ctx context.Context) (Status, error) {
-	op := "status of " + p.target.String()
+	const op = "printer.Printer.Status"
 	select {
 	case p.busy <- struct{}{}:
 		defer func() { <-p.busy }()
 	case <-ctx.Done():
-		return Status{}, &Error{Op: op, Kind: KindCanceled, Err: ctx.Err()}
+		return Status{}, E(op, KindCanceled, ctx.Err())
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.opts.StatusTimeout*4)
 	defer cancel()
 	l, err := p.open(ctx)
 	if err != nil {
-		return Status{}, wrapErr(op, err)
+		return Status{}, wrapOp(op, fmt.Errorf("%s: %w", p.target, err))
 	}
 	defer l.Close()
 	st, err := p.status(ctx, l)
 	if err != nil {
-		return Status{}, wrapErr(op, err)
+		return Status{}, wrapOp(op, fmt.Errorf("%s: %w", p.target, err))
 	}
 	if st.Online {
 		p.mute.Store(false)
@@ -229,9 +236,9 @@ func (p *Printer) status(ctx context.Context, l link) (Status, error) {
 		cancel()
 		if err != nil {
 			if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-				return Status{}, &Error{Kind: KindTimeout, Err: fmt.Errorf("no answer to DLE EOT %d within %v", n, p.opts.StatusTimeout)}
+				return Status{}, E("printer.Printer.status", KindTimeout, fmt.Sprintf("no answer to DLE EOT %d within %v", n, p.opts.StatusTimeout))
 			}
-			return Status{}, err
+			return Status{}, wrapOp("printer.Printer.status", err)
 		}
 		if err := st.set(n, b); err != nil {
 			return Status{}, err
@@ -265,7 +272,7 @@ type Status struct {
 // set and bits 0 and 7 clear.
 func (s *Status) set(n, b byte) error {
 	if b&0x93 != 0x12 {
-		return &Error{Kind: KindIO, Err: fmt.Errorf("%w: %#02x in answer to DLE EOT %d", errNotStatus, b, n)}
+		return E("printer.Status.set", KindIO, fmt.Errorf("%w: %#02x in answer to DLE EOT %d", errNotStatus, b, n))
 	}
 	switch n {
 	case 1:
@@ -294,11 +301,11 @@ func (s *Status) set(n, b byte) error {
 func (s Status) Problem() error {
 	switch {
 	case s.PaperOut:
-		return &Error{Kind: KindPaperOut}
+		return E("printer.Status.Problem", KindPaperOut, nil)
 	case s.CoverOpen:
-		return &Error{Kind: KindCoverOpen}
+		return E("printer.Status.Problem", KindCoverOpen, nil)
 	case !s.Online || s.Error:
-		return &Error{Kind: KindOffline}
+		return E("printer.Status.Problem", KindOffline, nil)
 	}
 	return nil
 }
@@ -306,7 +313,7 @@ func (s Status) Problem() error {
 // String describes the status in English, for logs.
 func (s Status) String() string {
 	if err := s.Problem(); err != nil {
-		return err.Error()
+		return KindOf(err).String()
 	}
 	if s.PaperNearEnd {
 		return "online, paper near end"
@@ -320,9 +327,9 @@ func (p *Printer) open(ctx context.Context) (link, error) {
 	defer cancel()
 	l, err := openAside(cctx, p.target, p.profile.BufferBytes)
 	if err != nil && cctx.Err() != nil && ctx.Err() == nil {
-		return nil, &Error{Kind: KindUnreachable, Err: fmt.Errorf("no connection within %v", p.opts.ConnectTimeout)}
+		return nil, E("printer.Printer.open", KindUnreachable, fmt.Sprintf("no connection within %v", p.opts.ConnectTimeout))
 	}
-	return l, err
+	return l, wrapOp("printer.Printer.open", err)
 }
 
 // openAside opens the target, giving up when ctx ends; a link that opens

@@ -198,24 +198,27 @@ func Profiles() []Profile {
 	}
 }
 
+// validateOp names Profile.Validate in its errors.
+const validateOp = "printer.Profile.Validate"
+
 // Validate reports what is wrong with a profile made by hand (for a printer
 // the desk does not ship a profile for): widths, columns and code pages.
 func (p Profile) Validate() error {
 	switch {
 	case p.WidthDots < 96 || p.WidthDots > 2048:
-		return fmt.Errorf("profile %q: width %d dots is not a receipt printer", p.ID, p.WidthDots)
+		return E(validateOp, KindInvalid, fmt.Errorf("profile %q: width %d dots is not a receipt printer", p.ID, p.WidthDots))
 	case p.ColumnsA <= 0 || p.CellA() < 8:
-		return fmt.Errorf("profile %q: %d font A columns do not fit %d dots", p.ID, p.ColumnsA, p.WidthDots)
+		return E(validateOp, KindInvalid, fmt.Errorf("profile %q: %d font A columns do not fit %d dots", p.ID, p.ColumnsA, p.WidthDots))
 	case p.ColumnsB <= 0 || p.CellB() < 6:
-		return fmt.Errorf("profile %q: %d font B columns do not fit %d dots", p.ID, p.ColumnsB, p.WidthDots)
+		return E(validateOp, KindInvalid, fmt.Errorf("profile %q: %d font B columns do not fit %d dots", p.ID, p.ColumnsB, p.WidthDots))
 	}
 	seen := map[byte]bool{}
 	for _, cp := range p.CodePages {
 		if charmaps[cp.Name] == nil {
-			return fmt.Errorf("profile %q: code page %q (ESC t %d) is unknown", p.ID, cp.Name, cp.N)
+			return E(validateOp, KindInvalid, fmt.Errorf("profile %q: code page %q (ESC t %d) is unknown", p.ID, cp.Name, cp.N))
 		}
 		if seen[cp.N] {
-			return fmt.Errorf("profile %q: ESC t %d listed twice", p.ID, cp.N)
+			return E(validateOp, KindInvalid, fmt.Errorf("profile %q: ESC t %d listed twice", p.ID, cp.N))
 		}
 		seen[cp.N] = true
 	}

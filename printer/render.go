@@ -25,10 +25,10 @@ import (
 func Render(data []byte, p Profile) (image.Image, error) {
 	r, err := newRenderer(p)
 	if err != nil {
-		return nil, err
+		return nil, wrapOp("printer.Render", err)
 	}
 	if err := r.run(data); err != nil {
-		return nil, err
+		return nil, E("printer.Render", KindInvalid, err)
 	}
 	return r.image(), nil
 }
@@ -40,11 +40,11 @@ func Render(data []byte, p Profile) (image.Image, error) {
 func Text(data []byte, p Profile) (string, error) {
 	r, err := newRenderer(p)
 	if err != nil {
-		return "", err
+		return "", wrapOp("printer.Text", err)
 	}
 	r.textOnly = true
 	if err := r.run(data); err != nil {
-		return "", err
+		return "", E("printer.Text", KindInvalid, err)
 	}
 	return r.text.String(), nil
 }
@@ -53,10 +53,10 @@ func Text(data []byte, p Profile) (string, error) {
 func RenderPNG(w io.Writer, data []byte, p Profile) error {
 	img, err := Render(data, p)
 	if err != nil {
-		return err
+		return wrapOp("printer.RenderPNG", err)
 	}
 	enc := png.Encoder{CompressionLevel: png.BestSpeed}
-	return enc.Encode(w, img)
+	return wrapOp("printer.RenderPNG", enc.Encode(w, img))
 }
 
 var parsedFonts = sync.OnceValues(func() ([2]*opentype.Font, error) {
@@ -137,11 +137,11 @@ type renderer struct {
 
 func newRenderer(p Profile) (*renderer, error) {
 	if p.WidthDots <= 0 {
-		return nil, fmt.Errorf("render for %q: profile has no width", p.ID)
+		return nil, E("printer.newRenderer", KindInvalid, fmt.Sprintf("profile %q has no width", p.ID))
 	}
 	fonts, err := parsedFonts()
 	if err != nil {
-		return nil, fmt.Errorf("render: load fonts: %w", err)
+		return nil, E("printer.newRenderer", KindOther, fmt.Errorf("load fonts: %w", err))
 	}
 	r := &renderer{p: p, width: p.WidthDots, glyphs: map[glyphKey][]bool{}, chinese: p.ChineseMode}
 	for fi, cell := range []int{p.CellA(), p.CellB()} {
@@ -153,7 +153,7 @@ func newRenderer(p Profile) (*renderer, error) {
 		for b := 0; b < 2; b++ {
 			f, err := opentype.NewFace(fonts[b], &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingFull})
 			if err != nil {
-				return nil, fmt.Errorf("render: face: %w", err)
+				return nil, E("printer.newRenderer", KindOther, fmt.Errorf("face: %w", err))
 			}
 			r.faces[fi][b] = f
 		}

@@ -41,7 +41,7 @@ func openSerial(name string, baud, buffer int) (link, error) {
 	}
 	port, err := serial.OpenPort(&serial.Config{Name: name, Baud: baud, ReadTimeout: serialReadTimeout})
 	if err != nil {
-		return nil, fmt.Errorf("open serial %s at %d baud: %w", name, baud, err)
+		return nil, wrapOp("printer.openSerial", fmt.Errorf("%s at %d baud: %w", name, baud, err))
 	}
 	l := &serialLink{port: port, baud: baud, buffer: buffer, status: make(chan byte, 16), done: make(chan struct{}), resume: make(chan struct{})}
 	go l.readLoop()
@@ -119,13 +119,13 @@ func isTimeout(err error) bool {
 
 // lineErr is why the line stopped answering, once readLoop has ended: a
 // port that went away (unplugged) sends neither XON nor status again.
-func (l *serialLink) lineErr() error {
+func (l *serialLink) lineErr(op string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.rerr == nil {
-		return &Error{Kind: KindIO, Err: errors.New("serial line closed")}
+		return E(op, KindIO, "serial line closed")
 	}
-	return &Error{Kind: KindIO, Err: fmt.Errorf("serial line: %w", l.rerr)}
+	return E(op, KindIO, fmt.Errorf("serial line: %w", l.rerr))
 }
 
 // chunk is the write size: about 20 ms of wire time, at least 16 bytes,
@@ -165,7 +165,7 @@ func (l *serialLink) waitXON(ctx context.Context) error {
 		case <-ctx.Done():
 			return fmt.Errorf("printer held the line with XOFF: %w", ctx.Err())
 		case <-l.done:
-			return l.lineErr()
+			return l.lineErr("printer.serialLink.write")
 		case <-probe.C:
 			// Real-time status requests pass even while the buffer is full.
 			qctx, cancel := context.WithTimeout(ctx, xoffProbe)
@@ -176,9 +176,9 @@ func (l *serialLink) waitXON(ctx context.Context) error {
 				if st.set(2, b) == nil {
 					switch {
 					case st.PaperOut:
-						return &Error{Kind: KindPaperOut, Err: errors.New("printer stopped with XOFF")}
+						return E("printer.serialLink.write", KindPaperOut, "printer stopped with XOFF")
 					case st.CoverOpen:
-						return &Error{Kind: KindCoverOpen, Err: errors.New("printer stopped with XOFF")}
+						return E("printer.serialLink.write", KindCoverOpen, "printer stopped with XOFF")
 					}
 				}
 			}
@@ -245,7 +245,7 @@ func (l *serialLink) query(ctx context.Context, req []byte) (byte, error) {
 	case <-ctx.Done():
 		return 0, ctx.Err()
 	case <-l.done:
-		return 0, l.lineErr()
+		return 0, l.lineErr("printer.serialLink.query")
 	}
 }
 

@@ -37,16 +37,16 @@ type spoolerLink struct {
 
 func openSpooler(name string) (link, error) {
 	if err := winspool.Load(); err != nil {
-		return nil, &Error{Kind: KindUnsupported, Err: fmt.Errorf("load winspool.drv: %w", err)}
+		return nil, E("printer.openSpooler", KindUnsupported, fmt.Errorf("load winspool.drv: %w", err))
 	}
 	p, err := syscall.UTF16PtrFromString(name)
 	if err != nil {
-		return nil, &Error{Kind: KindInvalid, Err: err}
+		return nil, E("printer.openSpooler", KindInvalid, err)
 	}
 	var h syscall.Handle
 	r, _, e := procOpenPrinterW.Call(uintptr(unsafe.Pointer(p)), uintptr(unsafe.Pointer(&h)), 0)
 	if r == 0 {
-		return nil, &Error{Kind: KindUnreachable, Err: fmt.Errorf("open printer %q: %v", name, e)}
+		return nil, E("printer.openSpooler", KindUnreachable, fmt.Errorf("open printer %q: %v", name, e))
 	}
 	return &spoolerLink{h: h, name: name}, nil
 }
@@ -88,7 +88,7 @@ func (l *spoolerLink) send(data []byte) error {
 }
 
 func (l *spoolerLink) query(context.Context, []byte) (byte, error) {
-	return 0, &Error{Kind: KindUnsupported, Err: errors.New("the spooler does not pass printer status back")}
+	return 0, E("printer.spoolerLink.query", KindUnsupported, "the spooler does not pass printer status back")
 }
 
 func (l *spoolerLink) Close() error {

@@ -44,10 +44,10 @@ func ParseTarget(s string) (Target, error) {
 		if f, ok := strings.CutPrefix(s, "file:"); ok && f != "" {
 			return Target{Kind: "file", Address: f}, nil
 		}
-		return Target{}, &Error{Op: "parse printer target", Kind: KindInvalid, Err: fmt.Errorf("%q: want kind://address, e.g. tcp://192.168.1.50:9100", s)}
+		return Target{}, E("printer.ParseTarget", KindInvalid, fmt.Errorf("%q: want kind://address, e.g. tcp://192.168.1.50:9100", s))
 	}
 	bad := func(why string) (Target, error) {
-		return Target{}, &Error{Op: "parse printer target", Kind: KindInvalid, Err: fmt.Errorf("%q: %s", s, why)}
+		return Target{}, E("printer.ParseTarget", KindInvalid, fmt.Errorf("%q: %s", s, why))
 	}
 	t := Target{Kind: strings.ToLower(scheme)}
 	addr, query, _ := strings.Cut(rest, "?")

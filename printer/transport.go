@@ -26,16 +26,16 @@ func openLink(ctx context.Context, t Target, bufBytes int) (link, error) {
 		var d net.Dialer
 		c, err := d.DialContext(ctx, "tcp", t.Address)
 		if err != nil {
-			return nil, err
+			return nil, wrapOp("printer.openLink", err)
 		}
 		return &tcpLink{c: c}, nil
 	case "file":
 		f, err := os.OpenFile(t.Address, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
-				return nil, &Error{Kind: KindInvalid, Err: err}
+				return nil, E("printer.openLink", KindInvalid, err)
 			}
-			return nil, err
+			return nil, wrapOp("printer.openLink", err)
 		}
 		return &fileLink{f: f}, nil
 	case "device":
@@ -45,7 +45,7 @@ func openLink(ctx context.Context, t Target, bufBytes int) (link, error) {
 	case "spooler":
 		return openSpooler(t.Address)
 	}
-	return nil, &Error{Kind: KindInvalid, Err: fmt.Errorf("unknown target kind %q", t.Kind)}
+	return nil, E("printer.openLink", KindInvalid, fmt.Sprintf("unknown target kind %q", t.Kind))
 }
 
 // tcpLink is a raw socket to port 9100.
@@ -105,7 +105,7 @@ func (l *fileLink) write(ctx context.Context, data []byte) error {
 }
 
 func (l *fileLink) query(context.Context, []byte) (byte, error) {
-	return 0, &Error{Kind: KindUnsupported, Err: errors.New("a file cannot report printer status")}
+	return 0, E("printer.fileLink.query", KindUnsupported, "a file cannot report printer status")
 }
 
 func (l *fileLink) Close() error { return l.f.Close() }
@@ -126,7 +126,7 @@ func openDevice(path string) (link, error) {
 		readable = false
 	}
 	if err != nil {
-		return nil, err
+		return nil, wrapOp("printer.openDevice", err)
 	}
 	return &deviceLink{f: f, readable: readable}, nil
 }
@@ -152,7 +152,7 @@ func (l *deviceLink) write(ctx context.Context, data []byte) error {
 
 func (l *deviceLink) query(ctx context.Context, req []byte) (byte, error) {
 	if !l.readable {
-		return 0, &Error{Kind: KindUnsupported, Err: errors.New("device opened write-only")}
+		return 0, E("printer.deviceLink.query", KindUnsupported, "device opened write-only")
 	}
 	var b [1]byte
 	err := aside(ctx, func() error {
