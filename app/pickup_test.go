@@ -73,7 +73,8 @@ func TestPickupList(t *testing.T) {
 			test.Tap(o.(*button))
 		}
 	}
-	f.idle()
+	f.idle() // The purchase is looked up and shown, then staff look at it.
+	f.look()
 	require.Equal(t, idScan, f.d.currentScreen())
 	require.Equal(t, paid, f.d.scan.Purchase().Code)
 	test.Tap(f.d.scan.IDCheck)
