@@ -6,6 +6,7 @@ package app
 // UI says. TestEveryStringTranslated keeps the list and the translations in
 // step.
 var english = map[string]string{
+	"print.code_as_text":          "Printed the {{.What}}, but {{.Codes}} could not be drawn as a barcode and is printed as text: type it in if a scanner cannot read it.",
 	"age.days":                    "{{.N}} days",
 	"age.hours":                   "{{.H}} h {{.M}} min",
 	"age.minutes":                 "{{.N}} min",

@@ -47,12 +47,17 @@ func (d *Desk) print(what string, docs ...*printer.Document) {
 	d.async(func(ctx context.Context) func() {
 		var err error
 		var jobs []previewJob
+		var asText []string // Codes printed as text: no barcode could show them.
 		for _, doc := range docs {
-			data, eerr := printer.Encode(doc, p.Profile())
+			enc, eerr := printer.EncodeDetailed(doc, p.Profile())
 			if eerr != nil {
 				err = eerr // a printer error of KindInvalid
 				break
 			}
+			for _, w := range enc.Warnings {
+				asText = append(asText, w.Data)
+			}
+			data := enc.Bytes
 			if err = p.PrintRaw(ctx, data); err != nil {
 				break
 			}
@@ -72,9 +77,13 @@ func (d *Desk) print(what string, docs ...*printer.Document) {
 				d.sayErr(label("print.failed", m{"What": what, "Err": printerErrText(err)}))
 				return
 			}
-			slog.Info("printed", "what", what, "documents", len(docs))
+			slog.Info("printed", "what", what, "documents", len(docs), "codes_as_text", len(asText))
 			msg := d.message.Text
 			done := label("print.done", m{"What": what})
+			if len(asText) > 0 {
+				// It printed, but a scanner cannot read the code from it.
+				done = label("print.code_as_text", m{"What": what, "Codes": strings.Join(asText, ", ")})
+			}
 			if msg != "" && !strings.Contains(msg, done) {
 				d.message.SetText(msg + " " + done)
 			} else {
