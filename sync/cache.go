@@ -352,29 +352,14 @@ func inTx(op string, begin func() (*sql.Tx, error), fn func(tx *sql.Tx) error) e
 // desk.db. Other writes keep the cheaper FAST mode, which leaves freed
 // overflow pages alone.
 func (c *cache) writeSecure(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
-	if err := c.gate.lock(ctx); err != nil {
-		return storeErr(op, err)
-	}
-	defer c.gate.unlock()
-	conn, err := c.w.Conn(ctx)
-	if err != nil {
-		return storeErr(op, err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "PRAGMA secure_delete = ON"); err != nil {
-		return storeErr(op, err)
-	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA secure_delete = FAST")
-	if err := inTx(op, func() (*sql.Tx, error) { return conn.BeginTx(ctx, nil) }, fn); err != nil {
-		return err
-	}
-	// Older copies of the pages are still in the WAL: copy the zeroed
-	// pages into the database and empty the WAL. Best effort: a reader in
-	// the way only delays it to a later checkpoint.
-	if _, err := conn.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
-		slog.Debug("checkpoint after deleting personal data", "err", err)
-	}
-	return nil
+	return c.writeWith(ctx, op, "secure_delete", "ON", "FAST", fn, func(conn *sql.Conn) {
+		// Older copies of the pages are still in the WAL: copy the zeroed
+		// pages into the database and empty the WAL. Best effort: a reader
+		// in the way only delays it to a later checkpoint.
+		if _, err := conn.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+			slog.Debug("checkpoint after deleting personal data", "err", err)
+		}
+	})
 }
 
 // writeRelaxed is write for data the shop can send again, such as its
@@ -383,6 +368,13 @@ func (c *cache) writeSecure(ctx context.Context, op string, fn func(tx *sql.Tx) 
 // all a scan then does not pay the fsync of a feed batch written just
 // before it. A crash of the desk loses nothing.
 func (c *cache) writeRelaxed(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	return c.writeWith(ctx, op, "synchronous", "NORMAL", "FULL", fn, nil)
+}
+
+// writeWith is write on the writer connection with pragma set to value for
+// fn's transaction and back to normal after it; after, if not nil, runs on
+// the connection once fn's transaction committed.
+func (c *cache) writeWith(ctx context.Context, op, pragma, value, normal string, fn func(tx *sql.Tx) error, after func(*sql.Conn)) error {
 	if err := c.gate.lock(ctx); err != nil {
 		return storeErr(op, err)
 	}
@@ -392,11 +384,17 @@ func (c *cache) writeRelaxed(ctx context.Context, op string, fn func(tx *sql.Tx)
 		return storeErr(op, err)
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
+	if _, err := conn.ExecContext(ctx, "PRAGMA "+pragma+" = "+value); err != nil {
 		return storeErr(op, err)
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = FULL")
-	return inTx(op, func() (*sql.Tx, error) { return conn.BeginTx(ctx, nil) }, fn)
+	defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA "+pragma+" = "+normal)
+	if err := inTx(op, func() (*sql.Tx, error) { return conn.BeginTx(ctx, nil) }, fn); err != nil {
+		return err
+	}
+	if after != nil {
+		after(conn)
+	}
+	return nil
 }
 
 // storeErr explains a failed write to the cache in words staff can act on.
