@@ -26,7 +26,7 @@ done
 
 echo
 echo "Skranke demo: shop API on http://$addr (OpenAPI: http://$addr/openapi.yaml)"
-echo "Staff PINs: see README (e.g. 1234 for staff, 9999 for the manager)."
+echo "Staff PINs: see README (e.g. 1234 for staff, 999999 for the manager)."
 echo "Demo codes to scan or type (then Enter):"
 "$root/bin/shopd" -demo-codes | sed 's/^/  /'
 echo "Printed jobs: $dir/printer.bin (each also rendered as PNG beside it)."
