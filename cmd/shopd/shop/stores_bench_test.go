@@ -28,6 +28,10 @@ type benchShop struct {
 	next  atomic.Int64
 	head  int64 // The feed's last seq when set up.
 	hc    *http.Client
+	pgPID int // The PostgreSQL server's process, whose CPU time counts too; 0 on SQLite.
+	// sessions holds the staff session the desks deliver under, opened
+	// once as a desk's staff log in once, not per delivery.
+	sessions sync.Map
 }
 
 func (s *benchShop) url(desk int) string { return s.srvs[desk%len(s.srvs)].URL + shop.APIPrefix }
@@ -50,6 +54,7 @@ func BenchmarkStores(b *testing.B) {
 				s.srvs = append(s.srvs, shoptest.Start(b, first...))
 			} else {
 				c := pg.Cluster(b)
+				s.pgPID = c.PID()
 				s.srvs = append(s.srvs, shoptest.Start(b, append(first, shoptest.WithPostgres(c))...))
 				for range 2 {
 					s.srvs = append(s.srvs, shoptest.Start(b, shoptest.WithDBPath(s.srvs[0].DBPath)))
@@ -127,6 +132,7 @@ func (s *benchShop) run(b *testing.B, desks int, unit string, op func(desk, i in
 	var wg sync.WaitGroup
 	b.ResetTimer()
 	start := time.Now()
+	cpu0, db0 := cpuUsed(s.pgPID)
 	for d := range desks {
 		wg.Go(func() {
 			for {
@@ -145,7 +151,10 @@ func (s *benchShop) run(b *testing.B, desks int, unit string, op func(desk, i in
 	}
 	wg.Wait()
 	b.StopTimer()
-	reportLatency(b, lat, time.Since(start), unit)
+	elapsed := time.Since(start)
+	cpu1, db1 := cpuUsed(s.pgPID)
+	reportLatency(b, lat, elapsed, unit)
+	reportCPU(b, lat, cpu1-cpu0, db1-db0, s.pgPID != 0)
 }
 
 // burst sends one request from each of desks goroutines at the same
@@ -159,6 +168,7 @@ func (s *benchShop) burst(b *testing.B, desks int, unit string, op func(desk, i 
 	lat := make([][]time.Duration, desks)
 	b.ResetTimer()
 	start := time.Now()
+	cpu0, db0 := cpuUsed(s.pgPID)
 	for r := range rounds {
 		var ready, wg sync.WaitGroup
 		gate := make(chan struct{})
@@ -180,7 +190,31 @@ func (s *benchShop) burst(b *testing.B, desks int, unit string, op func(desk, i 
 		wg.Wait()
 	}
 	b.StopTimer()
-	reportLatency(b, lat, time.Since(start), unit)
+	elapsed := time.Since(start)
+	cpu1, db1 := cpuUsed(s.pgPID)
+	reportLatency(b, lat, elapsed, unit)
+	reportCPU(b, lat, cpu1-cpu0, db1-db0, s.pgPID != 0)
+}
+
+// reportCPU reports the CPU time spent per request: by this process (the
+// desks, their HTTP client and the shopd servers; "cpu-us/op") and, with
+// PostgreSQL, by the database server ("pg-cpu-us/op"). Unlike latencies
+// these hardly depend on how busy the machine is, and rate × CPU per
+// request against the cores there are says whether a target is within
+// the machine's reach.
+func reportCPU(b *testing.B, lat [][]time.Duration, self, db time.Duration, withDB bool) {
+	n := 0
+	for _, l := range lat {
+		n += len(l)
+	}
+	if n == 0 {
+		return
+	}
+	us := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(n) }
+	b.ReportMetric(us(self+db), "cpu-us/op")
+	if withDB {
+		b.ReportMetric(us(db), "pg-cpu-us/op")
+	}
 }
 
 // reportLatency reports the rate, p50, p99 and mean of the samples (one
@@ -214,12 +248,15 @@ func percentile(sorted []time.Duration, p int) time.Duration {
 // benchDeliver is desks desks handing over purchases at once, each
 // delivery a POST with its idempotency key, as a desk's outbox sends it.
 func (s *benchShop) benchDeliver(b *testing.B, desks int) {
+	// The staff member logs in before the clock starts (a PIN check takes
+	// a good 100 ms and is no part of a delivery).
+	(&client{t: b, base: s.url(0), token: shop.DemoDeskToken, staff: shop.DemoStaffID, http: s.hc, sessions: &s.sessions}).session()
 	s.run(b, desks, "deliveries", func(desk, _ int) error {
 		i := int(s.next.Add(1)) - 1
 		if i >= len(s.codes) {
 			return fmt.Errorf("out of purchases to deliver after %d", i)
 		}
-		c := &client{t: b, base: s.url(desk), token: shop.DemoDeskToken, staff: shop.DemoStaffID, http: s.hc}
+		c := &client{t: b, base: s.url(desk), token: shop.DemoDeskToken, staff: shop.DemoStaffID, http: s.hc, sessions: &s.sessions}
 		a, err := tryPost(c, "/purchases/"+s.codes[i]+"/deliveries", newKey(), shop.DeliveryRequest{ID: newKey()})
 		if err == nil && a.status != http.StatusCreated {
 			err = fmt.Errorf("deliver: %d %s", a.status, a.body)

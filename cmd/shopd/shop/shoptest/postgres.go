@@ -171,6 +171,11 @@ func StartCluster(ctx context.Context) (*Cluster, error) {
 	return c, nil
 }
 
+// PID is the process id of the server (the postmaster), whose child
+// processes serve the connections: benchmarks add their CPU time to the
+// client's and shopd's.
+func (c *Cluster) PID() int { return c.cmd.Process.Pid }
+
 // watch reads the server's log, says when it accepts connections, and
 // notes when it exits.
 func (c *Cluster) watch(r io.Reader, ready chan struct{}) {
