@@ -2,6 +2,7 @@ package shop
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"image/png"
@@ -990,16 +991,48 @@ func (s *Server) changes(w http.ResponseWriter, req *request) {
 		}
 		limit = min(limit, MaxChangesLimit)
 	}
-	var ch Changes
-	err = s.store.View(req.http.Context(), func(tx Tx) error {
-		ch, err = tx.Changes(req.desk.CentreID, since, limit)
-		return err
+	// See feed.go for why these answers are never behind the database.
+	ctx := req.http.Context()
+	head, err := s.heads.get(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			err = skranke.E("shop.Server.changes", skranke.Unavailable, err)
+		}
+		writeError(w, err)
+		return
+	}
+	if head <= since {
+		writePage(w, appendPage(nil, Changes{Next: since}), false)
+		return
+	}
+	centre := req.desk.CentreID
+	key := pageKey{centre: centre, since: since, limit: limit, gzip: acceptsGzip(req.http)}
+	p, err := s.feed.get(key, head, func() ([]byte, bool, int64, error) {
+		// The desks waiting for this page share it: one hanging up must
+		// not cancel it for the others.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), headReadTimeout)
+		defer cancel()
+		var ch Changes
+		var at int64
+		err := s.store.View(ctx, func(tx Tx) error {
+			var err error
+			if at, err = tx.FeedHead(); err != nil {
+				return err
+			}
+			ch, err = tx.Changes(centre, since, limit)
+			return err
+		})
+		if err != nil {
+			return nil, false, 0, err
+		}
+		body, gzipped := s.pages.render(ch, key.gzip)
+		return body, gzipped, at, nil
 	})
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	s.pages.write(w, req.http, ch)
+	writePage(w, p.body, p.gzipped)
 }
 
 func (s *Server) activity(tx Tx, req *request) (int, any, error) {

@@ -33,10 +33,11 @@ type pageGzip struct {
 // purchases fits; a rare bigger one goes to the garbage collector.
 const maxPooled = 4 << 20
 
-// write answers 200 with the page ch, gzip-compressed when it is large
-// enough and r accepts gzip. The documents are stored ready to send, so
+// render returns the body of the page ch, gzip-compressed when it is
+// large enough and gz is set (and says whether it is), in a slice of its
+// own that the caller may keep. The documents are stored ready to send, so
 // they are copied into the answer without being decoded or encoded.
-func (p *pagePool) write(w http.ResponseWriter, r *http.Request, ch Changes) {
+func (p *pagePool) render(ch Changes, gz bool) (body []byte, gzipped bool) {
 	bp, _ := p.bufs.Get().(*[]byte)
 	if bp == nil {
 		bp = new([]byte)
@@ -48,31 +49,38 @@ func (p *pagePool) write(w http.ResponseWriter, r *http.Request, ch Changes) {
 	}()
 	buf := appendPage((*bp)[:0], ch)
 	*bp = buf
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Vary", "Accept-Encoding")
 	// JSON documents shrink about tenfold, which matters to a desk syncing
 	// over a gym's mobile broadband; compressing at the fastest level costs
 	// a fraction of a millisecond for a page of 100.
-	if len(buf) >= gzipMin && acceptsGzip(r) {
-		z, _ := p.gz.Get().(*pageGzip)
-		if z == nil {
-			z = &pageGzip{}
-			z.w, _ = gzip.NewWriterLevel(&z.out, gzip.BestSpeed)
+	if len(buf) < gzipMin || !gz {
+		return slices.Clone(buf), false
+	}
+	z, _ := p.gz.Get().(*pageGzip)
+	if z == nil {
+		z = &pageGzip{}
+		z.w, _ = gzip.NewWriterLevel(&z.out, gzip.BestSpeed)
+	}
+	defer func() {
+		if z.out.Cap() <= maxPooled {
+			p.gz.Put(z)
 		}
-		defer func() {
-			if z.out.Cap() <= maxPooled {
-				p.gz.Put(z)
-			}
-		}()
-		z.out.Reset()
-		z.w.Reset(&z.out)
-		z.w.Write(buf)
-		z.w.Close()
-		buf = z.out.Bytes()
+	}()
+	z.out.Reset()
+	z.w.Reset(&z.out)
+	z.w.Write(buf)
+	z.w.Close()
+	return slices.Clone(z.out.Bytes()), true
+}
+
+// writePage answers 200 with a page's body as render made it.
+func writePage(w http.ResponseWriter, body []byte, gzipped bool) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Vary", "Accept-Encoding")
+	if gzipped {
 		w.Header().Set("Content-Encoding", "gzip")
 	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(buf)))
-	w.Write(buf)
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.Write(body)
 }
 
 // appendPage appends the JSON of a page of the changes feed to buf.

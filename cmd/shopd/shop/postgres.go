@@ -308,6 +308,9 @@ func (s *Postgres) runGroup(group []*updateJob) {
 		finish(nil)
 		return
 	}
+	if t.seqRead {
+		t.queue("number the changes", "UPDATE meta SET value = $1 WHERE key = 'seq'", t.seq)
+	}
 	t.queue("commit", "COMMIT")
 	if err := t.flush(); err != nil {
 		conn.Exec(ctx, "ROLLBACK", pgx.QueryExecModeSimpleProtocol)
@@ -330,6 +333,8 @@ type pgTx struct {
 	ops     []string // What each queued statement is, for its error.
 	begun   bool     // BEGIN has been sent.
 	flushes int      // Batches sent so far.
+	seq     int64    // The last feed number taken (nextSeq), once seqRead.
+	seqRead bool
 }
 
 func (t *pgTx) queue(op, query string, args ...any) {
@@ -457,11 +462,39 @@ func (t *pgTx) exec(op, query string, args ...any) error {
 }
 
 // nextSeq takes the next changes-feed number. Update holds the write lock,
-// so the number commits before anyone takes the next one.
+// so the number commits before anyone takes the next one. The counter is
+// read once per group and counted on here; runGroup writes it back with
+// the COMMIT, which saves a round trip under the lock per item written.
+// An Update rolled back to its savepoint leaves its numbers unused: the
+// feed only needs them to grow.
 func (t *pgTx) nextSeq() (int64, error) {
+	if !t.seqRead {
+		if err := t.queryRow(feedHeadQuery).Scan(&t.seq); err != nil {
+			return 0, internal("shop.pgTx.nextSeq", err)
+		}
+		t.seqRead = true
+	}
+	t.seq++
+	return t.seq, nil
+}
+
+func (t *pgTx) FeedHead() (int64, error) {
 	var seq int64
-	err := t.queryRow("UPDATE meta SET value = value + 1 WHERE key = 'seq' RETURNING value").Scan(&seq)
-	return seq, internal("shop.pgTx.nextSeq", err)
+	err := t.queryRow(feedHeadQuery).Scan(&seq)
+	return seq, internal("shop.pgTx.FeedHead", err)
+}
+
+const feedHeadQuery = "SELECT value FROM meta WHERE key = 'seq'"
+
+// FeedHead reads the committed head of the changes feed (see
+// Tx.FeedHead) in one statement of its own, without a transaction: the
+// counter row is written under the write lock in the transaction whose
+// items it numbers, so the value read is that of the last commit, on
+// whichever shopd it happened.
+func (s *Postgres) FeedHead(ctx context.Context) (int64, error) {
+	var seq int64
+	err := s.pool.QueryRow(ctx, feedHeadQuery).Scan(&seq)
+	return seq, internal("shop.Postgres.FeedHead", err)
 }
 
 func (t *pgTx) Centres() ([]skranke.Centre, error) {

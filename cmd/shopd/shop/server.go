@@ -50,6 +50,11 @@ type Config struct {
 	// MaxSignaturesPerDay is how many signatures one desk may store in 24
 	// hours (skranke.MaxSignaturesPerDay when zero).
 	MaxSignaturesPerDay int
+	// DeskCacheTTL is how long an accepted desk token is trusted without
+	// asking the database again (DefaultDeskCacheTTL when zero; a
+	// negative value asks every time). A desk removed from the database
+	// is refused at the latest this long after.
+	DeskCacheTTL time.Duration
 }
 
 // DefaultNotifyWindow is how old (or how far ahead) a payment
@@ -117,7 +122,10 @@ type Server struct {
 	// staffLocks holds a *sync.Mutex per staff id: one PIN check at a time
 	// per staff member, so that the wrong ones are counted in turn.
 	staffLocks sync.Map
-	pages      pagePool // Buffers and gzip writers reused between pages of the changes feed.
+	pages      pagePool   // Buffers and gzip writers reused between pages of the changes feed.
+	desks      *deskCache // Desks by token hash, looked up lately.
+	heads      headReader // The changes feed's head, read for many polls at once.
+	feed       feedPages  // Pages of the changes feed at its newest head.
 }
 
 // New returns a Server on store.
@@ -135,10 +143,30 @@ func New(store Store, cfg Config) *Server {
 	if cfg.NotifyWindow == 0 {
 		cfg.NotifyWindow = DefaultNotifyWindow
 	}
+	if cfg.DeskCacheTTL == 0 {
+		cfg.DeskCacheTTL = DefaultDeskCacheTTL
+	}
 	s := &Server{store: store, cfg: cfg, log: log, mux: http.NewServeMux(),
-		tokens: newFailLimiter(MaxTokenFailures, TokenFailureWindow), pinSem: make(chan struct{}, 2)}
+		tokens: newFailLimiter(MaxTokenFailures, TokenFailureWindow), pinSem: make(chan struct{}, 2),
+		desks: newDeskCache(cfg.DeskCacheTTL)}
+	s.heads.read = s.readFeedHead
 	s.register()
 	return s
+}
+
+// readFeedHead reads the changes feed's committed head, without a
+// transaction where the store can.
+func (s *Server) readFeedHead(ctx context.Context) (int64, error) {
+	if r, ok := s.store.(feedHeadReader); ok {
+		return r.FeedHead(ctx)
+	}
+	var head int64
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		head, err = tx.FeedHead()
+		return err
+	})
+	return head, err
 }
 
 // Store returns the server's store.
@@ -352,12 +380,19 @@ func (s *Server) authDesk(ctx context.Context, r *http.Request) (skranke.DeskInf
 		return skranke.DeskInfo{}, withStatus(skranke.E("shop.Server.authDesk", skranke.Locked,
 			fmt.Sprintf("too many wrong desk tokens from this address; wait %d s", int(TokenFailureWindow/time.Second))), http.StatusTooManyRequests, nil)
 	}
+	hash := TokenHash(tok)
+	if d, ok := s.desks.get(hash, now); ok {
+		return d, nil
+	}
 	var d skranke.DeskInfo
 	err := s.store.View(ctx, func(tx Tx) error {
 		var err error
-		d, err = tx.DeskByToken(TokenHash(tok))
+		d, err = tx.DeskByToken(hash)
 		return err
 	})
+	if err == nil {
+		s.desks.put(hash, d, now)
+	}
 	if skranke.KindOf(err) == skranke.NotFound {
 		n := s.tokens.fail(addr, now)
 		s.log.Warn("wrong desk token", "remote", addr, "failures", n, "path", r.URL.Path)

@@ -398,6 +398,12 @@ func (t *sqlTx) nextSeq() (int64, error) {
 	return seq, internal("shop.sqlTx.nextSeq", err)
 }
 
+func (t *sqlTx) FeedHead() (int64, error) {
+	var seq int64
+	err := t.queryRow("SELECT value FROM meta WHERE key = 'seq'").Scan(&seq)
+	return seq, internal("shop.sqlTx.FeedHead", err)
+}
+
 func (t *sqlTx) Centres() ([]skranke.Centre, error) {
 	return listDocs[skranke.Centre](t, "shop.sqlTx.Centres", "SELECT doc FROM centres ORDER BY id")
 }

@@ -92,6 +92,10 @@ type Tx interface {
 	// Changes lists the purchases and cards of a centre whose seq is above
 	// since, ascending, at most limit of them together.
 	Changes(centreID string, since int64, limit int) (Changes, error)
+	// FeedHead is the last sequence number handed out (in any centre) as
+	// this transaction sees it: nothing above it has committed, and every
+	// item at or below it that will ever be in the feed is there.
+	FeedHead() (int64, error)
 	// Activity lists a centre's deliveries, redemptions and credits made at
 	// or after from and before to.
 	Activity(centreID string, from, to time.Time) (Activity, error)
@@ -104,6 +108,13 @@ type Tx interface {
 	// PaymentEvent reports whether an acquirer event was already handled.
 	PaymentEvent(id string) (bool, error)
 	AddPaymentEvent(id, reference string, status skranke.PaymentStatus, at time.Time) error
+}
+
+// feedHeadReader is a Store that can read Tx.FeedHead outside a
+// transaction more cheaply than View can (one round trip on PostgreSQL
+// instead of three). What it reads has committed.
+type feedHeadReader interface {
+	FeedHead(ctx context.Context) (int64, error)
 }
 
 // Signature is a buyer's signature drawn at a desk, as PNG.
