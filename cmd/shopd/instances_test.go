@@ -250,9 +250,20 @@ func call(t testing.TB, hc *http.Client, method, url string, key string, asShop 
 func newKey() string { return uuid.NewString() }
 
 // sessions holds the staff sessions of the demo staff member at the demo
-// desk, by the server's scheme and host: chain instances share theirs
-// through the database, but each test server has its own.
+// desk, by the server's scheme and host (a *baseSession each): chain
+// instances share theirs through the database, but each test server has
+// its own.
 var sessions sync.Map
+
+// baseSession is one server's staff session, opened once however many
+// desks ask at the same moment: each login is a PIN check (argon2id, one
+// at a time per staff member), and fifty at once on a busy machine took
+// longer than the server's write timeout.
+type baseSession struct {
+	once  sync.Once
+	token string
+	err   error
+}
 
 // staffSession returns a staff session of shop.DemoStaffID at the demo
 // desk of the server of rawURL, logging in on first use.
@@ -263,23 +274,29 @@ func staffSession(t testing.TB, hc *http.Client, rawURL string) string {
 		t.Fatal(err)
 	}
 	base := u.Scheme + "://" + u.Host
-	if tok, ok := sessions.Load(base); ok {
-		return tok.(string)
+	v, _ := sessions.LoadOrStore(base, &baseSession{})
+	s := v.(*baseSession)
+	s.once.Do(func() { s.token, s.err = openStaffSession(hc, base) })
+	if s.err != nil {
+		t.Fatalf("open a staff session: %v", s.err)
 	}
+	return s.token
+}
+
+func openStaffSession(hc *http.Client, base string) (string, error) {
 	b, _ := json.Marshal(shop.SessionRequest{StaffID: shop.DemoStaffID, PIN: shop.DemoStaffPIN})
 	req, _ := http.NewRequest("POST", base+shop.APIPrefix+"/staff/sessions", bytes.NewReader(b))
 	req.Header.Set("Authorization", "Bearer "+shop.DemoDeskToken)
 	resp, err := hc.Do(req)
 	if err != nil {
-		t.Fatalf("open a staff session: %v", err)
+		return "", err
 	}
 	defer resp.Body.Close()
 	var res shop.SessionResult
 	if resp.StatusCode != http.StatusCreated || json.NewDecoder(resp.Body).Decode(&res) != nil {
-		t.Fatalf("open a staff session: status %d", resp.StatusCode)
+		return "", fmt.Errorf("status %d", resp.StatusCode)
 	}
-	sessions.Store(base, res.Token)
-	return res.Token
+	return res.Token, nil
 }
 
 // stop ends the process with SIGTERM, as a deploy does, and returns how it

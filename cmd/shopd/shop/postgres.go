@@ -571,6 +571,16 @@ func (t *pgTx) Purchase(code string) (*skranke.Purchase, error) {
 	return &p, nil
 }
 
+func (t *pgTx) PurchaseDoc(code string) (string, json.RawMessage, error) {
+	var centre string
+	var doc []byte
+	err := t.queryRow("SELECT centre_id, doc FROM purchases WHERE code = $1", code).Scan(&centre, &doc)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil, skranke.E("shop.pgTx.PurchaseDoc", skranke.NotFound, "purchase "+code+" not found")
+	}
+	return centre, doc, internal("shop.pgTx.PurchaseDoc", err)
+}
+
 func (t *pgTx) PutPurchase(p *skranke.Purchase) error {
 	const op = "shop.pgTx.PutPurchase"
 	seq, err := t.nextSeq()

@@ -537,6 +537,13 @@ func marshal(v any) ([]byte, error) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	if doc, ok := v.(json.RawMessage); ok {
+		// A stored document, encoded when it was stored.
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		w.Write(append(doc[:len(doc):len(doc)], '\n'))
+		return
+	}
 	body, err := marshal(v)
 	if err != nil {
 		status = http.StatusInternalServerError

@@ -470,6 +470,16 @@ func (t *sqlTx) Purchase(code string) (*skranke.Purchase, error) {
 	return &p, nil
 }
 
+func (t *sqlTx) PurchaseDoc(code string) (string, json.RawMessage, error) {
+	var centre string
+	var doc []byte
+	err := t.queryRow("SELECT centre_id, doc FROM purchases WHERE code = ?", code).Scan(&centre, &doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil, skranke.E("shop.sqlTx.PurchaseDoc", skranke.NotFound, "purchase "+code+" not found")
+	}
+	return centre, doc, internal("shop.sqlTx.PurchaseDoc", err)
+}
+
 func (t *sqlTx) PutPurchase(p *skranke.Purchase) error {
 	const op = "shop.sqlTx.PutPurchase"
 	seq, err := t.nextSeq()

@@ -50,6 +50,10 @@ type Tx interface {
 	PutProduct(p skranke.Product) error
 
 	Purchase(code string) (*skranke.Purchase, error)
+	// PurchaseDoc returns a purchase's centre and its stored document (the
+	// JSON of skranke.Purchase, as the changes feed serves it), so that a
+	// lookup answers without decoding and encoding it again.
+	PurchaseDoc(code string) (centreID string, doc json.RawMessage, err error)
 	PutPurchase(p *skranke.Purchase) error
 	Delivery(id string) (skranke.Delivery, error)
 	AddDelivery(centreID string, d skranke.Delivery) error
