@@ -85,6 +85,7 @@ func BenchmarkStores(b *testing.B) {
 			b.Run("lookup-200-desks", s.benchLookup)
 			b.Run("changes-poll-100-desks-100-behind", s.benchPollBehind)
 			b.Run("changes-poll-200-desks", s.benchPoll)
+			b.Run("changes-poll-200-desks-up-to-date", s.benchPollIdle)
 		})
 	}
 }
@@ -316,14 +317,16 @@ func (s *benchShop) benchLookup(b *testing.B) {
 }
 
 // benchPollBehind is 100 desks asking at once for the 100 changes each is
-// behind, every desk at its own cursor (so that no two ask for the same
-// page), through Go's default client, which asks for gzip.
+// behind, every desk at its own cursor and every round at new ones (so
+// that no two requests ask for the same page, and no shopd has one ready),
+// through Go's default client, which asks for gzip.
 func (s *benchShop) benchPollBehind(b *testing.B) {
 	const desks, behind = 100, 100
-	// The seqs of the last desks+behind items of the feed.
+	cursors := (max(b.N, minSamples) + desks - 1) / desks * desks
+	// The seqs of the last cursors+behind items of the feed.
 	var seqs []int64
 	s.srvs[0].DB.View(context.Background(), func(tx shop.Tx) error {
-		ch, err := tx.Changes(shop.DemoCentreID, max(0, s.head-4*(desks+behind)), 1_000_000)
+		ch, err := tx.Changes(shop.DemoCentreID, max(0, s.head-int64(4*(cursors+behind))), 1_000_000)
 		for _, raw := range slices.Concat(ch.Purchases, ch.Cards) {
 			var x struct{ Seq int64 }
 			json.Unmarshal(raw, &x)
@@ -332,14 +335,14 @@ func (s *benchShop) benchPollBehind(b *testing.B) {
 		return err
 	})
 	slices.Sort(seqs)
-	if len(seqs) < desks+behind+1 {
+	if len(seqs) < cursors+behind+1 {
 		b.Fatalf("only %d items near the head of the feed", len(seqs))
 	}
-	seqs = seqs[len(seqs)-desks-behind-1:]
-	s.burst(b, desks, "polls", func(desk, _ int) error {
-		// Every desk's cursor has at least behind items after it: its
-		// page is full, and starts one item later than the previous desk's.
-		since := seqs[len(seqs)-1-behind-desk]
+	seqs = seqs[len(seqs)-cursors-behind-1:]
+	s.burst(b, desks, "polls", func(desk, round int) error {
+		// Every cursor has at least behind items after it: its page is
+		// full, and starts one item later than the previous cursor's.
+		since := seqs[len(seqs)-1-behind-(round*desks+desk)]
 		st, err := s.get(fmt.Sprintf("%s/changes?since=%d&limit=%d", s.url(desk), since, behind))
 		if err == nil && st != http.StatusOK {
 			err = fmt.Errorf("poll: %d", st)
@@ -361,6 +364,24 @@ func (s *benchShop) benchPoll(b *testing.B) {
 	since := max(0, head-20) // A desk 20 changes behind.
 	s.burst(b, 200, "polls", func(desk, _ int) error {
 		st, err := s.get(fmt.Sprintf("%s/changes?since=%d", s.url(desk), since))
+		if err == nil && st != http.StatusOK {
+			err = fmt.Errorf("poll: %d", st)
+		}
+		return err
+	})
+}
+
+// benchPollIdle is 200 desks that have every change asking at once whether
+// anything changed, as idle desks do all day: the commonest request.
+func (s *benchShop) benchPollIdle(b *testing.B) {
+	var head int64
+	s.srvs[0].DB.View(context.Background(), func(tx shop.Tx) error {
+		ch, err := tx.Changes(shop.DemoCentreID, s.head, 1_000_000)
+		head = ch.Next
+		return err
+	})
+	s.burst(b, 200, "polls", func(desk, _ int) error {
+		st, err := s.get(fmt.Sprintf("%s/changes?since=%d", s.url(desk), head))
 		if err == nil && st != http.StatusOK {
 			err = fmt.Errorf("poll: %d", st)
 		}
