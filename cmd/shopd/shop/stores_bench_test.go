@@ -354,14 +354,7 @@ func (s *benchShop) benchPollBehind(b *testing.B) {
 // benchPoll is 200 desks asking for what changed since their cursor near
 // the head of the feed, as idle desks do all day.
 func (s *benchShop) benchPoll(b *testing.B) {
-	// The head of the feed: the last item above what setup saw.
-	head := s.head
-	s.srvs[0].DB.View(context.Background(), func(tx shop.Tx) error {
-		ch, err := tx.Changes(shop.DemoCentreID, s.head, 1_000_000)
-		head = ch.Next
-		return err
-	})
-	since := max(0, head-20) // A desk 20 changes behind.
+	since := max(0, s.feedHead()-20) // A desk 20 changes behind.
 	s.burst(b, 200, "polls", func(desk, _ int) error {
 		st, err := s.get(fmt.Sprintf("%s/changes?since=%d", s.url(desk), since))
 		if err == nil && st != http.StatusOK {
@@ -374,12 +367,7 @@ func (s *benchShop) benchPoll(b *testing.B) {
 // benchPollIdle is 200 desks that have every change asking at once whether
 // anything changed, as idle desks do all day: the commonest request.
 func (s *benchShop) benchPollIdle(b *testing.B) {
-	var head int64
-	s.srvs[0].DB.View(context.Background(), func(tx shop.Tx) error {
-		ch, err := tx.Changes(shop.DemoCentreID, s.head, 1_000_000)
-		head = ch.Next
-		return err
-	})
+	head := s.feedHead()
 	s.burst(b, 200, "polls", func(desk, _ int) error {
 		st, err := s.get(fmt.Sprintf("%s/changes?since=%d", s.url(desk), head))
 		if err == nil && st != http.StatusOK {
@@ -387,4 +375,16 @@ func (s *benchShop) benchPollIdle(b *testing.B) {
 		}
 		return err
 	})
+}
+
+// feedHead is the seq of the centre's last item in the feed now: the
+// last above what setup saw.
+func (s *benchShop) feedHead() int64 {
+	head := s.head
+	s.srvs[0].DB.View(context.Background(), func(tx shop.Tx) error {
+		ch, err := tx.Changes(shop.DemoCentreID, s.head, 1_000_000)
+		head = ch.Next
+		return err
+	})
+	return head
 }
