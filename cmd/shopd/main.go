@@ -84,6 +84,7 @@ func run(args []string, stdout io.Writer) error {
 	notifySecretFile := fs.String("notify-secret-file", "", "file holding the HMAC secret of payment notifications (or $SHOPD_NOTIFY_SECRET; with -demo: "+shop.DemoNotifySecret+")")
 	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this PEM certificate (chain) file")
 	tlsKey := fs.String("tls-key", "", "the PEM private key file of -tls-cert")
+	deskCacheTTL := fs.Duration("desk-cache-ttl", shop.DefaultDeskCacheTTL, "how long an accepted desk token is trusted before it is looked up again (a desk removed from the database is refused at the latest this long after; negative: look up every request)")
 	sigRetention := fs.Duration("signature-retention", shop.DefaultSignatureRetention, "how long buyers' signatures are kept before they are purged (bookkeeping: 5 years)")
 	verbose := fs.Bool("v", false, "log every request")
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
@@ -159,7 +160,8 @@ func run(args []string, stdout io.Writer) error {
 		log.Warn("no web shop token or notification secret (-shop-token-file, -notify-secret-file): the web shop cannot create purchases and payment notifications are refused")
 	}
 
-	srv := shop.New(db, shop.Config{ShopToken: shopToken, NotifySecret: notifySecret, OpenAPI: openAPI, Logger: log})
+	srv := shop.New(db, shop.Config{ShopToken: shopToken, NotifySecret: notifySecret, OpenAPI: openAPI, Logger: log,
+		DeskCacheTTL: *deskCacheTTL})
 	probes := shop.NewProbes(srv, db)
 	hs := shop.NewHTTPServer(*addr, probes, log)
 	ln, err := net.Listen("tcp", *addr)

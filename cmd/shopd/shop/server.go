@@ -108,8 +108,10 @@ const (
 	idemOptional                 // Acquirer callbacks, which dedupe by event id.
 )
 
-// Server is the shop's HTTP API. It is stateless apart from its Store, so
-// several can serve one database.
+// Server is the shop's HTTP API. Besides its Store it keeps only caches
+// that never answer behind the database (the changes feed's pages, see
+// feed.go) or trust a desk token at most DeskCacheTTL, so several can
+// serve one database.
 type Server struct {
 	store  Store
 	cfg    Config
