@@ -191,8 +191,10 @@ func run(args []string, stdout io.Writer) error {
 	// Graceful shutdown: first tell the load balancer (readyz fails) and
 	// give it -drain to notice, then stop accepting and let the requests in
 	// flight finish and commit before the database closes.
-	log.Warn("shutting down", "drain", *drain)
+	// Readiness fails before the log says so: what reads the log (a test,
+	// an operator) may ask /readyz at once.
 	probes.Drain()
+	log.Warn("shutting down", "drain", *drain)
 	if *drain > 0 {
 		time.Sleep(*drain)
 	}
