@@ -56,7 +56,7 @@ func testReversal(t *testing.T, s store) {
 	})
 	t.Run("the centre's activity lists it", func(t *testing.T) {
 		var a shop.Activity
-		c.get("/deliveries?to=" + clk.now().Add(time.Minute).Format(time.RFC3339)).decode(t, &a)
+		c.get("/deliveries?to="+clk.now().Add(time.Minute).Format(time.RFC3339)).decode(t, &a)
 		if len(a.Reversals) != 1 || a.Reversals[0].ID != "rev-r1" {
 			t.Errorf("activity reversals %+v, want rev-r1", a.Reversals)
 		}
