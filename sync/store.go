@@ -103,6 +103,11 @@ func (w *writer) putPurchase(p *skranke.Purchase, raw []byte) error {
 			return err
 		}
 	}
+	for i := range p.Reversals {
+		if err := w.putActivity(reversalActivity(p, &p.Reversals[i], true)); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -228,6 +233,27 @@ func (c *cache) pendingDeliveries(ctx context.Context, code string) ([]skranke.D
 		return nil, skranke.E("sync.cache.pendingDeliveries", skranke.Internal, err)
 	}
 	return ds, nil
+}
+
+// overlayPending applies the deliveries and reversals of l's purchase still
+// waiting in the outbox to it, and lists them in l.
+func (c *cache) overlayPending(ctx context.Context, l *Lookup) error {
+	pending, err := c.pendingDeliveries(ctx, l.Purchase.Code)
+	if err != nil {
+		return err
+	}
+	l.Pending = overlay(l.Purchase, pending)
+	revs, err := c.pendingReversals(ctx, l.Purchase.Code)
+	if err != nil {
+		return err
+	}
+	for _, r := range revs {
+		if !l.Purchase.Reversed(r.DeliveryID) {
+			l.Purchase.Reverse(r)
+			l.PendingReversals = append(l.PendingReversals, r)
+		}
+	}
+	return nil
 }
 
 // overlay applies deliveries still waiting in the outbox to the shop's copy of
