@@ -236,6 +236,8 @@ func activityName(kind string) string {
 		return label("report.redemption")
 	case "credit":
 		return label("report.credit")
+	case "reversal":
+		return label("report.reversal")
 	}
 	return kind
 }
@@ -246,6 +248,8 @@ func (r *reportScreen) totals() (deliveries, redemptions, credits int, redeemed,
 		switch a.Kind {
 		case "delivery":
 			deliveries++
+		case "reversal":
+			deliveries-- // Undone: it counts as not handed over.
 		case "redemption":
 			redemptions++
 			redeemed += a.Amount
