@@ -184,7 +184,7 @@ func (r *reportScreen) filter() {
 		if i := r.Staff.SelectedIndex(); i > 0 && staffLabel(a) != r.Staff.Selected {
 			continue
 		}
-		if i := r.Product.SelectedIndex(); i > 0 && (a.Kind != "delivery" || !hasProduct(a, r.Product.Selected)) {
+		if i := r.Product.SelectedIndex(); i > 0 && ((a.Kind != "delivery" && a.Kind != "reversal") || !hasProduct(a, r.Product.Selected)) {
 			continue
 		}
 		r.shown = append(r.shown, a)

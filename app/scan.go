@@ -360,7 +360,11 @@ func (s *scanScreen) updateActions() {
 	} else {
 		s.CreditButton.Hide()
 	}
-	setEnabled(s.Reprint, p != nil && len(p.Deliveries) > 0)
+	delivered := false
+	if p != nil {
+		_, delivered = p.LastDelivery()
+	}
+	setEnabled(s.Reprint, delivered)
 }
 
 func setEnabled(b *button, on bool) {

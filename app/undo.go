@@ -144,6 +144,9 @@ func (s *scanScreen) confirmUndo() {
 				return
 			}
 			slog.Info("delivery undone", "code", o.code, "delivery", o.delivery.ID, "reversal", rev.ID)
+			if s.lastNote != nil && s.lastNote.Reference == o.code {
+				s.lastNote = nil // Its note is void: F8 does not print it again.
+			}
 			if seq == s.seq && p != nil {
 				lk.Purchase = p
 				s.showLookup(lk)

@@ -173,3 +173,18 @@ func TestUndoOffline(t *testing.T) {
 	assert.Len(t, sp.Reversals, 1, "replayed once")
 	assert.Equal(t, 3, sp.RemainingUnits())
 }
+
+// After an undo, F8 prints no note for the undone delivery.
+func TestUndoneDeliveryIsNotReprinted(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	s := f.d.scan
+	f.deliverNow(f.shop.Code("paid-course"))
+	f.ctrlZ()
+	f.key(fyne.KeyReturn)
+	require.Equal(t, stateUndone, s.StateNow())
+	assert.True(t, s.Reprint.Disabled(), "nothing handed over to reprint")
+	n := len(f.printed())
+	f.key(fyne.KeyF8)
+	assert.Len(t, f.printed(), n, "F8 printed the note of an undone delivery")
+}

@@ -2,7 +2,6 @@ package shop
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/skranke/skranke"
@@ -75,7 +74,6 @@ func (s *Server) reverse(tx Tx, req *request) (int, any, error) {
 		return 0, nil, withState(skranke.E(op, skranke.KindOf(err), err), "purchase", p)
 	}
 	r := skranke.NewReversal(in.ID, d, req.desk.ID, staff, at)
-	r.StaffName = strings.TrimSpace(r.StaffName)
 	r.StatedByDesk = in.RecordedOffline
 	p.Reverse(r)
 	p.UpdatedAt = s.now()
