@@ -671,18 +671,8 @@ func (d *Desk) Deliver(ctx context.Context, req DeliverRequest) (skranke.Deliver
 	}
 	if out, sent := d.sendAtOnce(ctx, row.ID, first); sent {
 		if out.err != nil {
-			var se *StatusError
-			cur := p
-			if errors.As(out.err, &se) && se.Purchase != nil {
-				cur = se.Purchase
-			}
 			// The delivery did not happen; take it out of the report.
-			_ = d.c.write(ctx, op, func(tx *sql.Tx) error {
-				_, err := tx.ExecContext(ctx, "DELETE FROM activities WHERE id = ? AND synced = 0", del.ID)
-				return err
-			})
-			d.notify()
-			return skranke.Delivery{}, cur, out.err
+			return skranke.Delivery{}, d.forgetRefused(ctx, op, del.ID, p, out.err), out.err
 		}
 		a := out.answer.(DeliveryAnswer)
 		return a.Delivery, &a.Purchase, nil

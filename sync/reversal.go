@@ -61,24 +61,45 @@ func (d *Desk) Undo(ctx context.Context, req UndoRequest) (skranke.Reversal, *sk
 	if req.Staff.ID == "" {
 		return skranke.Reversal{}, nil, skranke.E(op, skranke.Unauthorized, "log in before undoing a delivery")
 	}
-	d.deliverMu.Lock()
-	locked := true
-	defer func() {
-		if locked {
-			d.deliverMu.Unlock()
-		}
-	}()
-	l, ok, err := d.cached(ctx, code)
+	rev, rowID, p, err := d.queueReversal(ctx, code, req)
 	if err != nil {
-		return skranke.Reversal{}, nil, err
+		return skranke.Reversal{}, p, err
 	}
-	if !ok {
-		return skranke.Reversal{}, nil, skranke.E(op, skranke.NotFound, "purchase "+code+" is not on this desk")
+	d.notify()
+	if out, sent := d.sendAtOnce(ctx, rowID, rowID); sent {
+		if out.err != nil {
+			return skranke.Reversal{}, d.forgetRefused(ctx, op, rev.ID, p, out.err), out.err
+		}
+		a := out.answer.(ReversalAnswer)
+		return a.Reversal, &a.Purchase, nil
+	}
+	nl, _, err := d.cached(ctx, code)
+	if err != nil || nl.Purchase == nil {
+		p.Reverse(rev)
+		return rev, p, nil
+	}
+	return rev, nl.Purchase, nil
+}
+
+// queueReversal checks that the delivery req names may be undone and
+// records its reversal in the outbox and the report, under the lock that
+// keeps two hand-overs (or undos) of one purchase apart. It returns the
+// reversal, its outbox row and the purchase as the desk saw it before.
+func (d *Desk) queueReversal(ctx context.Context, code string, req UndoRequest) (skranke.Reversal, int64, *skranke.Purchase, error) {
+	const op = "sync.Desk.Undo"
+	d.deliverMu.Lock()
+	defer d.deliverMu.Unlock()
+	l, ok, err := d.cached(ctx, code)
+	switch {
+	case err != nil:
+		return skranke.Reversal{}, 0, nil, err
+	case !ok:
+		return skranke.Reversal{}, 0, nil, skranke.E(op, skranke.NotFound, "purchase "+code+" is not on this desk")
 	}
 	p := l.Purchase
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	if err := p.CheckReversal(req.DeliveryID, now, skranke.ReversalLimit); err != nil {
-		return skranke.Reversal{}, p, skranke.E(op, skranke.KindOf(err), err)
+		return skranke.Reversal{}, 0, p, skranke.E(op, skranke.KindOf(err), err)
 	}
 	del, _ := p.Delivery(req.DeliveryID)
 	rev := skranke.NewReversal(uuid.NewString(), del, d.cachedDesk(ctx).ID, req.Staff, now)
@@ -102,36 +123,23 @@ func (d *Desk) Undo(ctx context.Context, req UndoRequest) (skranke.Reversal, *sk
 		}
 		return w.putActivity(act)
 	})
-	d.deliverMu.Unlock()
-	locked = false
-	if err != nil {
-		return skranke.Reversal{}, p, err
-	}
+	return rev, row.ID, p, err
+}
+
+// forgetRefused takes an action the shop refused while staff waited (a
+// delivery or reversal, by its ID) out of the report again, and returns the
+// purchase as the shop sees it, or p when its answer did not say.
+func (d *Desk) forgetRefused(ctx context.Context, op, id string, p *skranke.Purchase, refusal error) *skranke.Purchase {
+	_ = d.c.write(ctx, op, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "DELETE FROM activities WHERE id = ? AND synced = 0", id)
+		return err
+	})
 	d.notify()
-	if out, sent := d.sendAtOnce(ctx, row.ID, row.ID); sent {
-		if out.err != nil {
-			cur := p
-			var se *StatusError
-			if errors.As(out.err, &se) && se.Purchase != nil {
-				cur = se.Purchase
-			}
-			// Not undone: out of the report again.
-			_ = d.c.write(ctx, op, func(tx *sql.Tx) error {
-				_, err := tx.ExecContext(ctx, "DELETE FROM activities WHERE id = ? AND synced = 0", rev.ID)
-				return err
-			})
-			d.notify()
-			return skranke.Reversal{}, cur, out.err
-		}
-		a := out.answer.(ReversalAnswer)
-		return a.Reversal, &a.Purchase, nil
+	var se *StatusError
+	if errors.As(refusal, &se) && se.Purchase != nil {
+		return se.Purchase
 	}
-	nl, _, err := d.cached(ctx, code)
-	if err != nil || nl.Purchase == nil {
-		p.Reverse(rev)
-		return rev, p, nil
-	}
-	return rev, nl.Purchase, nil
+	return p
 }
 
 // sendAtOnce sends the outbox action id at once when the shop is there and
