@@ -276,6 +276,7 @@ var english = map[string]string{
 	"scan.undo":                   "Undo delivery (Ctrl+Z)",
 	"scan.undo_ask":               "UNDO THE DELIVERY?",
 	"scan.undo_ask_detail":        "Enter or Ctrl+Z: undo it – the goods stay at the desk · Esc: no",
+	"scan.undo_conflict":          "the delivery was undone already, or it is too late to undo it; a manager can credit the purchase instead",
 	"scan.undo_failed":            "Not undone: {{.Err}}",
 	"scan.undoing":                "Undoing the delivery…",
 	"scan.undone":                 "DELIVERY UNDONE",

@@ -136,11 +136,21 @@ func (s *scanScreen) confirmUndo() {
 		return func() {
 			if err != nil {
 				slog.Info("undo refused", "code", o.code, "delivery", o.delivery.ID, "err", err)
-				if seq == s.seq {
+				switch {
+				case seq != s.seq:
+				case p != nil:
+					// As the shop (or the cache) sees it now.
+					s.showLookup(desksync.Lookup{Purchase: p, FromCache: s.lookup.FromCache, CachedAt: s.lookup.CachedAt})
+				default:
 					s.restoreDelivered(o)
 					s.state = stateDelivered
 				}
-				s.sh.sayErr(label("scan.undo_failed", m{"Err": errText(err)}))
+				msg := errText(err)
+				if skranke.KindOf(err) == skranke.Conflict {
+					// The shop's reason is in English; the rule is not.
+					msg = label("scan.undo_conflict")
+				}
+				s.sh.sayErr(label("scan.undo_failed", m{"Err": msg}))
 				return
 			}
 			slog.Info("delivery undone", "code", o.code, "delivery", o.delivery.ID, "reversal", rev.ID)

@@ -1,6 +1,9 @@
 package app
 
 import (
+	"bytes"
+	"encoding/json"
+	"net/http"
 	"testing"
 	"time"
 
@@ -10,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skranke/skranke"
+	"github.com/skranke/skranke/cmd/shopd/shop"
 )
 
 // ctrlZ presses Ctrl+Z in the focused widget, as the keyboard does.
@@ -187,4 +191,33 @@ func TestUndoneDeliveryIsNotReprinted(t *testing.T) {
 	n := len(f.printed())
 	f.key(fyne.KeyF8)
 	assert.Len(t, f.printed(), n, "F8 printed the note of an undone delivery")
+}
+
+// A delivery another desk undid first is not undone twice: the desk says
+// why in the staff's words and shows the purchase as the shop has it.
+func TestUndoRefusedWhenUndoneElsewhere(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	code := f.shop.Code("paid-course")
+	s := f.d.scan
+	f.blockFeed.Store(true) // This desk does not hear of the other's undo.
+	f.deliverNow(code)
+	id := f.shop.Deliveries(code)[0].ID
+
+	body, _ := json.Marshal(shop.ReversalRequest{ID: "elsewhere-1", RecordedOffline: true, StatedBy: shop.DemoStaffID})
+	req, _ := http.NewRequest("POST", f.shop.URL+shop.APIPrefix+"/deliveries/"+id+"/reversal", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+shop.DemoDesk2Token)
+	req.Header.Set("Idempotency-Key", "elsewhere-1")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+
+	f.ctrlZ()
+	f.key(fyne.KeyReturn)
+	assert.Contains(t, f.d.message.Text, "undone already")
+	assert.NotEqual(t, stateUndone, s.StateNow())
+	assert.Equal(t, 1, s.Purchase().RemainingUnits(), "shown as the shop has it")
+	assert.Len(t, f.shop.Purchase(code).Reversals, 1)
 }
