@@ -182,26 +182,7 @@ func (d *Desk) storeReversal(ctx context.Context, r outboxRow, a *ReversalAnswer
 // pendingReversals lists the reversals of a purchase waiting in the outbox.
 func (c *cache) pendingReversals(ctx context.Context, code string) ([]skranke.Reversal, error) {
 	rows, err := c.r.QueryContext(ctx, sqlGetPendingReversals, code)
-	if err != nil {
-		return nil, skranke.E("sync.cache.pendingReversals", skranke.Internal, err)
-	}
-	defer rows.Close()
-	var rs []skranke.Reversal
-	for rows.Next() {
-		var b []byte
-		var r skranke.Reversal
-		if err := rows.Scan(&b); err != nil {
-			return nil, skranke.E("sync.cache.pendingReversals", skranke.Internal, err)
-		}
-		if err := json.Unmarshal(b, &r); err != nil {
-			return nil, skranke.E("sync.cache.pendingReversals", skranke.Internal, err)
-		}
-		rs = append(rs, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, skranke.E("sync.cache.pendingReversals", skranke.Internal, err)
-	}
-	return rs, nil
+	return scanBodies[skranke.Reversal]("sync.cache.pendingReversals", rows, err)
 }
 
 // reversalActivity is the report row of a reversal: the goods given back

@@ -213,26 +213,32 @@ func (c *cache) cachedPurchase(ctx context.Context, code string) (p *skranke.Pur
 // pendingDeliveries lists the deliveries of a purchase waiting in the outbox.
 func (c *cache) pendingDeliveries(ctx context.Context, code string) ([]skranke.Delivery, error) {
 	rows, err := c.getPending.QueryContext(ctx, code)
+	return scanBodies[skranke.Delivery]("sync.cache.pendingDeliveries", rows, err)
+}
+
+// scanBodies decodes the JSON body in the one column of each of rows, the
+// result of a query that failed with err or not; op names the caller.
+func scanBodies[T any](op string, rows *sql.Rows, err error) ([]T, error) {
 	if err != nil {
-		return nil, skranke.E("sync.cache.pendingDeliveries", skranke.Internal, err)
+		return nil, skranke.E(op, skranke.Internal, err)
 	}
 	defer rows.Close()
-	var ds []skranke.Delivery
+	var out []T
 	for rows.Next() {
-		var ab []byte
-		if err := rows.Scan(&ab); err != nil {
-			return nil, skranke.E("sync.cache.pendingDeliveries", skranke.Internal, err)
+		var b []byte
+		var v T
+		if err := rows.Scan(&b); err != nil {
+			return nil, skranke.E(op, skranke.Internal, err)
 		}
-		var d skranke.Delivery
-		if err := json.Unmarshal(ab, &d); err != nil {
-			return nil, skranke.E("sync.cache.pendingDeliveries", skranke.Internal, err)
+		if err := json.Unmarshal(b, &v); err != nil {
+			return nil, skranke.E(op, skranke.Internal, err)
 		}
-		ds = append(ds, d)
+		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, skranke.E("sync.cache.pendingDeliveries", skranke.Internal, err)
+		return nil, skranke.E(op, skranke.Internal, err)
 	}
-	return ds, nil
+	return out, nil
 }
 
 // overlayPending applies the deliveries and reversals of l's purchase still
