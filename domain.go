@@ -125,6 +125,7 @@ type Purchase struct {
 	Lines      []Line        `json:"lines"`
 	Deliveries []Delivery    `json:"deliveries,omitempty"`
 	Credits    []Credit      `json:"credits,omitempty"`
+	Reversals  []Reversal    `json:"reversals,omitempty"` // Deliveries undone; see Reverse.
 	CreatedAt  time.Time     `json:"created_at"`
 	UpdatedAt  time.Time     `json:"updated_at"`
 	Seq        int64         `json:"seq"` // Position in the shop's changes feed.
@@ -176,20 +177,21 @@ func (p *Purchase) RemainingUnits() int {
 // at all is PaymentStatus.Deliverable's to say.
 func (p *Purchase) Creditable() Money { return p.Total() - p.CreditedAmount() }
 
-// LastDelivery returns the most recent delivery of the purchase, by the time
-// it was made (of two at the same time, the one recorded later), and false
-// if nothing was handed over yet.
+// LastDelivery returns the most recent delivery of the purchase that was
+// not reversed, by the time it was made (of two at the same time, the one
+// recorded later), and false if nothing stands handed over.
 func (p *Purchase) LastDelivery() (Delivery, bool) {
-	if len(p.Deliveries) == 0 {
-		return Delivery{}, false
-	}
-	last := p.Deliveries[len(p.Deliveries)-1]
+	var last Delivery
+	found := false
 	for _, d := range p.Deliveries {
-		if d.At.After(last.At) {
-			last = d
+		if p.Reversed(d.ID) {
+			continue
+		}
+		if !found || !d.At.Before(last.At) {
+			last, found = d, true
 		}
 	}
-	return last, true
+	return last, found
 }
 
 // Before returns a copy of the purchase as it stood before the delivery with
@@ -201,13 +203,20 @@ func (p *Purchase) Before(deliveryID string) *Purchase {
 	b.Lines = slices.Clone(p.Lines)
 	b.Deliveries = slices.Clone(p.Deliveries)
 	b.Credits = slices.Clone(p.Credits)
+	b.Reversals = slices.Clone(p.Reversals)
 	i := slices.IndexFunc(p.Deliveries, func(d Delivery) bool { return d.ID == deliveryID })
 	if i < 0 {
 		return &b
 	}
+	at := p.Deliveries[i].At
 	b.Deliveries = b.Deliveries[:i:i]
+	// A delivery undone before this one was made did not count then.
+	b.Reversals = slices.DeleteFunc(b.Reversals, func(r Reversal) bool { return r.At.After(at) })
 	delivered := map[string]int{}
 	for _, d := range b.Deliveries {
+		if b.Reversed(d.ID) {
+			continue
+		}
 		for _, x := range d.Lines {
 			delivered[x.LineID] += x.Quantity
 		}

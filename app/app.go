@@ -161,6 +161,13 @@ func New(a fyne.App, svc Services) *Desk {
 			}
 		}
 	})
+	// Ctrl+Z undoes the delivery just made, also while a button, not the
+	// scan field, has the keyboard (the field's own Ctrl+Z comes first).
+	d.window.Canvas().AddShortcut(&fyne.ShortcutUndo{}, func(sc fyne.Shortcut) {
+		if d.loggedOn != nil && d.screen == idScan {
+			d.scan.undoShortcut(sc)
+		}
+	})
 	d.window.Canvas().SetOnTypedRune(func(r rune) {
 		// A scan that arrives while nothing has focus still belongs in the scan field.
 		d.touch()

@@ -201,6 +201,8 @@ func (s *scanScreen) deliver(req desksync.DeliverRequest, strokes [][]fyne.Posit
 					}
 				}
 				s.Detail.SetText(detail)
+				s.doneText, s.doneDetail = s.State.Text, detail
+				s.offerUndo(p, dl)
 			}
 			s.updateActions()
 			s.sh.sayOK(label("scan.delivered_msg", m{"Code": skranke.GroupCode(req.Code)}))

@@ -184,7 +184,7 @@ func (r *reportScreen) filter() {
 		if i := r.Staff.SelectedIndex(); i > 0 && staffLabel(a) != r.Staff.Selected {
 			continue
 		}
-		if i := r.Product.SelectedIndex(); i > 0 && (a.Kind != "delivery" || !hasProduct(a, r.Product.Selected)) {
+		if i := r.Product.SelectedIndex(); i > 0 && ((a.Kind != "delivery" && a.Kind != "reversal") || !hasProduct(a, r.Product.Selected)) {
 			continue
 		}
 		r.shown = append(r.shown, a)
@@ -236,6 +236,8 @@ func activityName(kind string) string {
 		return label("report.redemption")
 	case "credit":
 		return label("report.credit")
+	case "reversal":
+		return label("report.reversal")
 	}
 	return kind
 }
@@ -246,6 +248,8 @@ func (r *reportScreen) totals() (deliveries, redemptions, credits int, redeemed,
 		switch a.Kind {
 		case "delivery":
 			deliveries++
+		case "reversal":
+			deliveries-- // Undone: it counts as not handed over.
 		case "redemption":
 			redemptions++
 			redeemed += a.Amount

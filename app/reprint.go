@@ -13,7 +13,11 @@ import (
 // KOPI, with the signature taken then.
 func (s *scanScreen) reprint() {
 	p := s.Purchase()
-	if p == nil || len(p.Deliveries) == 0 {
+	if p == nil {
+		return
+	}
+	last, ok := p.LastDelivery() // An undone delivery's note does not hold.
+	if !ok {
 		return
 	}
 	if n := s.lastNote; n != nil && n.Reference == p.Code {
@@ -23,7 +27,6 @@ func (s *scanScreen) reprint() {
 		return
 	}
 	// A delivery made before (here or at another desk): rebuild its note.
-	last := p.Deliveries[len(p.Deliveries)-1]
 	before := p.Before(last.ID)
 	staff := skranke.Staff{ID: last.StaffID, Name: last.StaffName}
 	if staff.Name == "" {

@@ -31,6 +31,7 @@ const (
 	stateNotPayable                   // Not paid, pending, failed, credited or cancelled.
 	stateUnknown                      // No such code, or not a code at all.
 	stateOffline                      // Offline and not in the cache.
+	stateUndone                       // The delivery just made was undone (undo.go).
 )
 
 // String names the state in logs, where the end-to-end tests read it.
@@ -50,6 +51,8 @@ func (st scanState) String() string {
 		return "unknown"
 	case stateOffline:
 		return "offline"
+	case stateUndone:
+		return "undone"
 	}
 	return fmt.Sprintf("state(%d)", int(st))
 }
@@ -81,6 +84,9 @@ type scanScreen struct {
 	DeliverChosen *button // Hand over the chosen quantities.
 	CreditButton  *button // Open the credit panel (managers).
 	Reprint       *button // Print the last delivery note again, marked KOPI.
+	// Undo undoes the delivery just made, shown for skranke.UndoWindow
+	// after it (undo.go); Ctrl+Z in the scan field does the same.
+	Undo *button
 
 	// Pad is the signature pad, shown when physical goods are handed over.
 	Pad         *signaturePad
@@ -120,6 +126,9 @@ type scanScreen struct {
 	padWedge    *burst      // Keys typed on the signature pad: a scanner's.
 	padLastScan time.Time   // When a scan typed on the pad ended.
 
+	undo                 *undoOffer // The delivery that may be undone now, if any.
+	doneText, doneDetail string     // The banner and detail of the delivery just made.
+
 	banner      *banner // Holds State.
 	qtyMode     bool
 	crediting   bool // The credit panel is open (unless a signature is pending, which takes precedence).
@@ -139,6 +148,7 @@ type scanService interface {
 	lookupService
 	deliverService
 	creditService
+	undoService
 }
 
 // lookupService finds purchases, from the shop or the cache.
@@ -151,6 +161,7 @@ type lookupService interface {
 func newScanScreen(sh shell, svc scanService, paper printing, rd reader) *scanScreen {
 	s := &scanScreen{sh: sh, svc: svc, paper: paper, rd: rd, Qty: map[string]*entry{}}
 	s.Entry = newScanEntry(sh, s.submit)
+	s.Entry.shortcut = s.undoShortcut
 	s.banner = newBanner(40)
 	s.State = s.banner.Text
 	s.Code = bigText(48, true)
@@ -174,6 +185,7 @@ func newScanScreen(sh shell, svc scanService, paper printing, rd reader) *scanSc
 	s.CreditButton = newButton(sh, label("scan.credit"), theme.ContentUndoIcon(), s.openCredit)
 	s.CreditButton.Importance = widget.WarningImportance
 	s.Reprint = newButton(sh, label("scan.reprint"), theme.DocumentPrintIcon(), s.reprint)
+	s.Undo = s.newUndoButton()
 
 	s.IDCheck = s.newIDCheck()
 	s.PickupCount, s.FindButton = s.newListButtons()
@@ -182,7 +194,7 @@ func newScanScreen(sh shell, svc scanService, paper printing, rd reader) *scanSc
 
 	s.actions = big(container.NewVBox(s.IDCheck,
 		container.NewGridWithColumns(3, s.DeliverAll, s.ChooseQty, s.DeliverChosen),
-		container.NewGridWithColumns(2, s.CreditButton, s.Reprint)), 16)
+		container.NewGridWithColumns(3, s.CreditButton, s.Reprint, s.Undo)), 16)
 	s.header = container.New(lineColumns,
 		boldLabel(label("line.product")), boldLabel(label("line.kind")),
 		boldLabel(label("line.ordered")), boldLabel(label("line.delivered")),
@@ -272,6 +284,8 @@ func (s *scanScreen) setState(st scanState, text string) {
 		c = colBad
 	case stateOffline:
 		c = colWarn
+	case stateUndone:
+		c = colUndone
 	}
 	s.banner.set(text, c)
 }
@@ -281,6 +295,11 @@ func (s *scanScreen) reset() {
 	s.seq++
 	s.lookup = desksync.Lookup{}
 	s.shownAt = time.Time{}
+	// The undo is for the purchase on screen: the next scan ends it.
+	s.undo = nil
+	if s.Undo != nil {
+		s.showUndo()
+	}
 	s.pending = nil
 	s.next = nil
 	if s.NextWaiting != nil {
@@ -305,6 +324,8 @@ func (s *scanScreen) reset() {
 // cancel closes an open panel, or clears the purchase.
 func (s *scanScreen) cancel() {
 	switch {
+	case s.UndoAsked():
+		s.cancelUndo()
 	case s.pending != nil:
 		s.pending = nil
 		s.Pad.Clear()
@@ -339,7 +360,11 @@ func (s *scanScreen) updateActions() {
 	} else {
 		s.CreditButton.Hide()
 	}
-	setEnabled(s.Reprint, p != nil && len(p.Deliveries) > 0)
+	delivered := false
+	if p != nil {
+		_, delivered = p.LastDelivery()
+	}
+	setEnabled(s.Reprint, delivered)
 }
 
 func setEnabled(b *button, on bool) {
@@ -385,6 +410,8 @@ func (s *scanScreen) submit(raw string, scanned bool) {
 		// Enter on an empty field confirms: deliver what remains, once the
 		// purchase has been on screen long enough to be seen.
 		switch {
+		case s.UndoAsked():
+			s.confirmUndo()
 		case s.Purchase() == nil:
 			slog.Info("enter ignored", "reason", "nothing shown")
 		case !s.armed():

@@ -23,6 +23,17 @@ type scanEntry struct {
 	wedge    *scanner.Wedge
 	submit   func(text string, scanned bool)
 	lastScan time.Time // When the last scan's Enter came, for the Enter that may trail it.
+	// shortcut, when set, may take a shortcut (Ctrl+Z: undo a delivery)
+	// before the field does; it reports whether it did.
+	shortcut func(fyne.Shortcut) bool
+}
+
+// TypedShortcut implements fyne.Shortcutable.
+func (e *scanEntry) TypedShortcut(sc fyne.Shortcut) {
+	if e.shortcut != nil && e.shortcut(sc) {
+		return
+	}
+	e.entry.TypedShortcut(sc)
 }
 
 // burstTail is how soon after the Enter that ends a scan another Enter is

@@ -504,9 +504,11 @@ type DeliveriesAnswer struct {
 	Deliveries  []skranke.Delivery   `json:"deliveries"`
 	Redemptions []skranke.Redemption `json:"redemptions"`
 	Credits     []skranke.Credit     `json:"credits"`
+	Reversals   []skranke.Reversal   `json:"reversals"`
 }
 
-// Deliveries lists deliveries, redemptions and credits between from and to.
+// Deliveries lists deliveries, redemptions, credits and reversals between
+// from and to.
 func (cl *Client) Deliveries(ctx context.Context, from, to time.Time) (DeliveriesAnswer, error) {
 	var a DeliveriesAnswer
 	q := url.Values{"from": {from.UTC().Format(time.RFC3339Nano)}, "to": {to.UTC().Format(time.RFC3339Nano)}}

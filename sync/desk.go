@@ -50,6 +50,9 @@ type Lookup struct {
 	FromCache bool               // The shop was unreachable; Purchase is the cached copy.
 	CachedAt  time.Time          // When the cached copy was last confirmed by the shop.
 	Pending   []skranke.Delivery // Deliveries made at this desk and not yet accepted by the shop.
+	// PendingReversals are deliveries undone at this desk whose undoing
+	// the shop has not accepted yet; Purchase counts them as undone.
+	PendingReversals []skranke.Reversal
 }
 
 // CardLookup is a gift card with its chain of parent and remainder cards.
@@ -90,17 +93,18 @@ type Status struct {
 // OutboxConflict is an outbox action the shop refused; a manager retries or discards it.
 type OutboxConflict struct {
 	ID      int64
-	Kind    string // "delivery", "signature", "redemption", "credit".
+	Kind    string // "delivery", "signature", "redemption", "credit", "reversal".
 	Summary string // Human-readable: what was attempted, on which code.
 	Reason  string // The server's message.
 	At      time.Time
 	StaffID string
 }
 
-// Activity is one row of the daily report: a delivery, redemption or credit
+// Activity is one row of the daily report: a delivery, redemption, credit
+// or reversal (an undone delivery: Products and Amount are the delivery's)
 // made at this desk or synced from the shop, with its sync state.
 type Activity struct {
-	Kind        string // "delivery", "redemption", "credit".
+	Kind        string // "delivery", "redemption", "credit", "reversal".
 	At          time.Time
 	StaffID     string
 	StaffName   string
@@ -452,11 +456,9 @@ func (d *Desk) Lookup(ctx context.Context, code string) (Lookup, error) {
 	}
 	l := a.l
 	l.CachedAt = time.Now().UTC()
-	pending, err := d.c.pendingDeliveries(ctx, code)
-	if err != nil {
+	if err := d.c.overlayPending(ctx, &l); err != nil {
 		return Lookup{}, err
 	}
-	l.Pending = overlay(l.Purchase, pending)
 	d.notify()
 	return l, nil
 }
@@ -532,11 +534,11 @@ func (d *Desk) cached(ctx context.Context, code string) (Lookup, bool, error) {
 	if err != nil || !ok {
 		return Lookup{}, false, err
 	}
-	pending, err := d.c.pendingDeliveries(ctx, code)
-	if err != nil {
+	l := Lookup{Purchase: p, FromCache: true, CachedAt: at}
+	if err := d.c.overlayPending(ctx, &l); err != nil {
 		return Lookup{}, false, err
 	}
-	return Lookup{Purchase: p, FromCache: true, CachedAt: at, Pending: overlay(p, pending)}, true, nil
+	return l, true, nil
 }
 
 // Deliver records a delivery in the outbox and the cache in one transaction and
@@ -667,32 +669,13 @@ func (d *Desk) Deliver(ctx context.Context, req DeliverRequest) (skranke.Deliver
 	if row.DependsOn != 0 {
 		first = row.DependsOn
 	}
-	next, _, _ := d.c.nextPending(ctx)
-	if !d.backingOff() && next.ID == first {
-		cctx, cancel := context.WithTimeout(ctx, 2*d.cfg.Timeout)
-		out, derr := d.drain(cctx, row.ID)
-		cancel()
-		d.afterSync(derr, false)
-		if out.sent {
-			if out.err != nil {
-				var se *StatusError
-				cur := p
-				if errors.As(out.err, &se) && se.Purchase != nil {
-					cur = se.Purchase
-				}
-				// The delivery did not happen; take it out of the report.
-				_ = d.c.write(ctx, op, func(tx *sql.Tx) error {
-					_, err := tx.ExecContext(ctx, "DELETE FROM activities WHERE id = ? AND synced = 0", del.ID)
-					return err
-				})
-				d.notify()
-				return skranke.Delivery{}, cur, out.err
-			}
-			a := out.answer.(DeliveryAnswer)
-			return a.Delivery, &a.Purchase, nil
+	if out, sent := d.sendAtOnce(ctx, row.ID, first); sent {
+		if out.err != nil {
+			// The delivery did not happen; take it out of the report.
+			return skranke.Delivery{}, d.forgetRefused(ctx, op, del.ID, p, out.err), out.err
 		}
-	} else {
-		d.kickLoop()
+		a := out.answer.(DeliveryAnswer)
+		return a.Delivery, &a.Purchase, nil
 	}
 	nl, _, err := d.cached(ctx, code)
 	if err != nil || nl.Purchase == nil {
@@ -1084,7 +1067,7 @@ func (d *Desk) Activities(ctx context.Context, from, to time.Time) ([]Activity, 
 		cancel()
 	}
 	rows, err := d.c.r.QueryContext(ctx, `SELECT kind, at, staff_id, staff_name, code, buyer, products, amount, signature_id, synced,
- kind = 'delivery' AND coalesce(json_extract(CAST(body AS TEXT), '$.stated_by_desk'), 0)
+ kind IN ('delivery', 'reversal') AND coalesce(json_extract(CAST(body AS TEXT), '$.stated_by_desk'), 0)
 FROM activities WHERE at >= ? AND at < ? ORDER BY at, id`, nanos(from), nanos(to))
 	if err != nil {
 		return nil, skranke.E("sync.Desk.Activities", skranke.Internal, err)
@@ -1145,6 +1128,9 @@ func (d *Desk) refreshActivities(ctx context.Context, from, to time.Time) error 
 	for _, c := range a.Credits {
 		purchase(c.PurchaseCode)
 	}
+	for _, r := range a.Reversals {
+		purchase(r.PurchaseCode)
+	}
 	return d.c.write(ctx, "sync.Desk.refreshActivities", func(tx *sql.Tx) error {
 		w, err := newWriter(ctx, tx)
 		if err != nil {
@@ -1162,6 +1148,13 @@ func (d *Desk) refreshActivities(ctx context.Context, from, to time.Time) error 
 		for i := range a.Credits {
 			if p := purchases[a.Credits[i].PurchaseCode]; p != nil {
 				if err := w.putActivity(creditActivity(p, &a.Credits[i], true)); err != nil {
+					return err
+				}
+			}
+		}
+		for i := range a.Reversals {
+			if p := purchases[a.Reversals[i].PurchaseCode]; p != nil {
+				if err := w.putActivity(reversalActivity(p, &a.Reversals[i], true)); err != nil {
 					return err
 				}
 			}

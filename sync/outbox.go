@@ -214,6 +214,8 @@ func actionOp(kind string) string {
 		return "sync.Client.Redeem"
 	case kindCredit:
 		return "sync.Client.Credit"
+	case kindReversal:
+		return "sync.Client.Reverse"
 	}
 	return "sync.Desk.send"
 }
@@ -230,11 +232,12 @@ func (d *Desk) send(ctx context.Context, r outboxRow) (answer any, err error) {
 	answer, err = d.sendWith(ctx, r, op, session)
 	if err != nil && session != "" && skranke.KindOf(err) == skranke.Unauthorized {
 		// The shop has ended the session (expiry, or a restart of the
-		// shop's database): the desk forgets it. A delivery happened all
-		// the same, so it goes once more as stated by the desk; a
+		// shop's database): the desk forgets it. A delivery (or its
+		// undoing) happened all the same, so it goes once more as stated
+		// by the desk; a
 		// redemption or credit is refused, and staff log in again.
 		d.dropSession(r.StaffID, session)
-		if r.Kind == kindDelivery || r.Kind == kindSignature {
+		if r.Kind == kindDelivery || r.Kind == kindSignature || r.Kind == kindReversal {
 			if r, err = d.reload(ctx, r); err != nil {
 				return nil, err
 			}
@@ -256,7 +259,7 @@ func (d *Desk) sendWith(ctx context.Context, r outboxRow, op, session string) (a
 		if err := d.c.r.QueryRowContext(ctx, "SELECT png FROM signatures WHERE id = ?", r.Key).Scan(&body); err != nil {
 			return nil, skranke.E(op, skranke.Internal, fmt.Errorf("signature %s is missing from the desk: %w", r.Key, err))
 		}
-	case kindDelivery:
+	case kindDelivery, kindReversal:
 		var err error
 		if body, err = d.deliveryBody(ctx, r, session); err != nil {
 			return nil, err
@@ -285,7 +288,7 @@ func offlineBody(body []byte) bool {
 	return json.Unmarshal(body, &v) == nil && v.RecordedOffline
 }
 
-// deliveryBody returns the body to send for the queued delivery r. Without
+// deliveryBody returns the body to send for the queued delivery or reversal r. Without
 // a session it must be recorded offline, stated by the desk: a body queued
 // under a session that has ended since is rewritten so, in the outbox and
 // in the report, before it is sent, so that every later attempt sends the
@@ -294,11 +297,13 @@ func (d *Desk) deliveryBody(ctx context.Context, r outboxRow, session string) ([
 	if session != "" || offlineBody(r.Body) {
 		return r.Body, nil
 	}
-	var db DeliveryBody
+	// Kept as its JSON, so that a reversal's body comes through whole too.
+	var db map[string]json.RawMessage
 	if err := json.Unmarshal(r.Body, &db); err != nil {
-		return nil, skranke.E("sync.Desk.deliveryBody", skranke.Internal, fmt.Errorf("queued delivery %s is damaged: %w", r.Key, err))
+		return nil, skranke.E("sync.Desk.deliveryBody", skranke.Internal, fmt.Errorf("queued %s %s is damaged: %w", r.Kind, r.Key, err))
 	}
-	db.RecordedOffline, db.StatedBy = true, r.StaffID
+	by, _ := json.Marshal(r.StaffID)
+	db["recorded_offline"], db["stated_by"] = json.RawMessage("true"), by
 	body, _ := json.Marshal(db)
 	err := d.c.write(ctx, "sync.Desk.deliveryBody", func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, "UPDATE outbox SET body = ?, updated_at = ? WHERE id = ?", body, time.Now().UnixNano(), r.ID); err != nil {
@@ -359,6 +364,12 @@ func (d *Desk) applyAnswer(ctx context.Context, r outboxRow, op string, b []byte
 			return nil, err
 		}
 		return a, d.storeCredit(ctx, r.ID, &a)
+	case kindReversal:
+		var a ReversalAnswer
+		if err := decode(op, b, &a); err != nil {
+			return nil, err
+		}
+		return a, d.storeReversal(ctx, r, &a)
 	}
 	return nil, skranke.E(op, skranke.Internal, "unknown action kind "+r.Kind)
 }

@@ -116,14 +116,18 @@ func pickupFilter(f PickupFilter) (string, []any) {
 
 // deliveredPending returns the codes of purchases in the filter that
 // deliveries still in the outbox hand over in full: the cache's copy says
-// they wait, but staff already gave them out.
+// they wait, but staff already gave them out. A delivery undone since (its
+// reversal pending too) hands over nothing.
 func (d *Desk) deliveredPending(ctx context.Context, f PickupFilter) (map[string]bool, error) {
 	const op = "sync.Desk.deliveredPending"
 	where, args := pickupFilter(f)
 	// From the outbox's few pending deliveries to their purchases (CROSS
 	// JOIN fixes that order), never through the pickup index's many rows.
 	rows, err := d.c.r.QueryContext(ctx, `SELECT DISTINCT p.code FROM outbox o CROSS JOIN purchases p ON p.code = o.code
-		WHERE o.kind = 'delivery' AND o.state = 'pending' AND `+where, args...)
+		WHERE o.kind = 'delivery' AND o.state = 'pending'
+		AND NOT EXISTS (SELECT 1 FROM outbox r WHERE r.code = o.code AND r.kind = 'reversal' AND r.state = 'pending'
+			AND r.path = '/deliveries/' || o.key || '/reversal')
+		AND `+where, args...)
 	if err != nil {
 		return nil, skranke.E(op, skranke.Internal, err)
 	}

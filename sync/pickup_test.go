@@ -77,4 +77,13 @@ func TestPickupList(t *testing.T) {
 	l, err = d.Pickup(ctx, desksync.PickupFilter{})
 	require.NoError(t, err)
 	require.Equal(t, 2, l.Purchases[2].Remaining, "2 bottles of the old purchase remain")
+
+	// Undone, the hand-over in full hands over nothing: the purchase waits again.
+	lk, err := d.Cached(ctx, partly.Code)
+	require.NoError(t, err)
+	last, _ := lk.Purchase.LastDelivery()
+	_, _, err = d.Undo(ctx, desksync.UndoRequest{Code: partly.Code, DeliveryID: last.ID, Staff: staff})
+	require.NoError(t, err)
+	got, _ = list(desksync.PickupFilter{})
+	require.Contains(t, got, partly.Code)
 }

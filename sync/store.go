@@ -103,6 +103,11 @@ func (w *writer) putPurchase(p *skranke.Purchase, raw []byte) error {
 			return err
 		}
 	}
+	for i := range p.Reversals {
+		if err := w.putActivity(reversalActivity(p, &p.Reversals[i], true)); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -208,26 +213,53 @@ func (c *cache) cachedPurchase(ctx context.Context, code string) (p *skranke.Pur
 // pendingDeliveries lists the deliveries of a purchase waiting in the outbox.
 func (c *cache) pendingDeliveries(ctx context.Context, code string) ([]skranke.Delivery, error) {
 	rows, err := c.getPending.QueryContext(ctx, code)
+	return scanBodies[skranke.Delivery]("sync.cache.pendingDeliveries", rows, err)
+}
+
+// scanBodies decodes the JSON body in the one column of each of rows, the
+// result of a query that failed with err or not; op names the caller.
+func scanBodies[T any](op string, rows *sql.Rows, err error) ([]T, error) {
 	if err != nil {
-		return nil, skranke.E("sync.cache.pendingDeliveries", skranke.Internal, err)
+		return nil, skranke.E(op, skranke.Internal, err)
 	}
 	defer rows.Close()
-	var ds []skranke.Delivery
+	var out []T
 	for rows.Next() {
-		var ab []byte
-		if err := rows.Scan(&ab); err != nil {
-			return nil, skranke.E("sync.cache.pendingDeliveries", skranke.Internal, err)
+		var b []byte
+		var v T
+		if err := rows.Scan(&b); err != nil {
+			return nil, skranke.E(op, skranke.Internal, err)
 		}
-		var d skranke.Delivery
-		if err := json.Unmarshal(ab, &d); err != nil {
-			return nil, skranke.E("sync.cache.pendingDeliveries", skranke.Internal, err)
+		if err := json.Unmarshal(b, &v); err != nil {
+			return nil, skranke.E(op, skranke.Internal, err)
 		}
-		ds = append(ds, d)
+		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, skranke.E("sync.cache.pendingDeliveries", skranke.Internal, err)
+		return nil, skranke.E(op, skranke.Internal, err)
 	}
-	return ds, nil
+	return out, nil
+}
+
+// overlayPending applies the deliveries and reversals of l's purchase still
+// waiting in the outbox to it, and lists them in l.
+func (c *cache) overlayPending(ctx context.Context, l *Lookup) error {
+	pending, err := c.pendingDeliveries(ctx, l.Purchase.Code)
+	if err != nil {
+		return err
+	}
+	l.Pending = overlay(l.Purchase, pending)
+	revs, err := c.pendingReversals(ctx, l.Purchase.Code)
+	if err != nil {
+		return err
+	}
+	for _, r := range revs {
+		if !l.Purchase.Reversed(r.DeliveryID) {
+			l.Purchase.Reverse(r)
+			l.PendingReversals = append(l.PendingReversals, r)
+		}
+	}
+	return nil
 }
 
 // overlay applies deliveries still waiting in the outbox to the shop's copy of

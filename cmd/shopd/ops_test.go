@@ -93,7 +93,7 @@ func TestMigrateDBCopiesEverything(t *testing.T) {
 	t.Parallel()
 	url := pg.Cluster(t).NewEmptyDatabase(t)
 	// A SQLite shop that has been used: the demo chain, a bulk of
-	// purchases, a delivery, a partly used gift card.
+	// purchases, a delivery and its reversal, a partly used gift card.
 	srv := shoptest.Start(t, shoptest.WithBulk(300))
 	hc := &http.Client{}
 	key := newKey()
@@ -101,6 +101,10 @@ func TestMigrateDBCopiesEverything(t *testing.T) {
 	first := call(t, hc, "POST", srv.URL+shop.APIPrefix+"/purchases/"+srv.Code("paid-course")+"/deliveries", key, false, deliver)
 	if first.status != http.StatusCreated {
 		t.Fatalf("deliver: %d %s", first.status, first.body)
+	}
+	if a := call(t, hc, "POST", srv.URL+shop.APIPrefix+"/deliveries/moved-1/reversal", newKey(), false,
+		shop.ReversalRequest{ID: "moved-undo-1"}); a.status != http.StatusCreated {
+		t.Fatalf("undo: %d %s", a.status, a.body)
 	}
 	card := srv.IssueCard(10000)
 	if a := call(t, hc, "POST", srv.URL+shop.APIPrefix+"/giftcards/"+card.Code+"/redemptions", newKey(), false,

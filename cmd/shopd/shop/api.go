@@ -43,6 +43,7 @@ func (s *Server) register() {
 	s.add(route{Route: Route{"POST", p + "/payments/notify"}, auth: authHMAC, idem: idemOptional, h: s.notify})
 	s.add(route{Route: Route{"GET", p + "/changes"}, auth: authDesk, raw: s.changes})
 	s.add(route{Route: Route{"GET", p + "/deliveries"}, auth: authDesk, h: s.activity})
+	s.add(route{Route: Route{"POST", p + "/deliveries/{id}/reversal"}, auth: authDesk, idem: idemRequired, h: s.reverse})
 }
 
 func (s *Server) openAPI(w http.ResponseWriter, req *request) {

@@ -15,7 +15,7 @@ import (
 func Tables() []string {
 	return []string{"meta", "centres", "desks", "staff", "products", "purchases", "purchase_lines",
 		"deliveries", "credits", "cards", "redemptions", "signatures", "idempotency", "payment_events",
-		"staff_auth", "staff_sessions"}
+		"staff_auth", "staff_sessions", "reversals"}
 }
 
 // CopyToPostgres copies every row of a SQLite shop into an empty PostgreSQL

@@ -641,6 +641,18 @@ func (t *pgTx) AddCredit(centreID string, c skranke.Credit) error {
 		c.ID, c.PurchaseCode, centreID, c.At.UnixNano(), doc)
 }
 
+func (t *pgTx) Reversal(id string) (skranke.Reversal, error) {
+	var r skranke.Reversal
+	err := t.getDoc("shop.pgTx.Reversal", "reversal "+id, &r, "SELECT doc FROM reversals WHERE id = $1", id)
+	return r, err
+}
+
+func (t *pgTx) AddReversal(centreID string, r skranke.Reversal) error {
+	doc, _ := json.Marshal(r)
+	return t.exec("shop.pgTx.AddReversal", "INSERT INTO reversals (id, delivery_id, purchase_code, centre_id, at, doc) VALUES ($1, $2, $3, $4, $5, $6)",
+		r.ID, r.DeliveryID, r.PurchaseCode, centreID, r.At.UnixNano(), doc)
+}
+
 func (t *pgTx) Card(code string) (*skranke.Card, error) {
 	var c skranke.Card
 	if err := t.getDoc("shop.pgTx.Card", "gift card "+code, &c, "SELECT doc FROM cards WHERE code = $1", code); err != nil {
@@ -749,8 +761,12 @@ func (t *pgTx) Activity(centreID string, from, to time.Time) (Activity, error) {
 		"SELECT doc FROM redemptions WHERE centre_id = $1 AND at >= $2 AND at < $3 ORDER BY at, id", centreID, f, u); err != nil {
 		return a, err
 	}
-	a.Credits, err = pgListDocs[skranke.Credit](t, "shop.pgTx.Activity",
-		"SELECT doc FROM credits WHERE centre_id = $1 AND at >= $2 AND at < $3 ORDER BY at, id", centreID, f, u)
+	if a.Credits, err = pgListDocs[skranke.Credit](t, "shop.pgTx.Activity",
+		"SELECT doc FROM credits WHERE centre_id = $1 AND at >= $2 AND at < $3 ORDER BY at, id", centreID, f, u); err != nil {
+		return a, err
+	}
+	a.Reversals, err = pgListDocs[skranke.Reversal](t, "shop.pgTx.Activity",
+		"SELECT doc FROM reversals WHERE centre_id = $1 AND at >= $2 AND at < $3 ORDER BY at, id", centreID, f, u)
 	return a, err
 }
 

@@ -534,6 +534,18 @@ func (t *sqlTx) AddCredit(centreID string, c skranke.Credit) error {
 		c.ID, c.PurchaseCode, centreID, c.At.UnixNano(), doc)
 }
 
+func (t *sqlTx) Reversal(id string) (skranke.Reversal, error) {
+	var r skranke.Reversal
+	err := t.getDoc("shop.sqlTx.Reversal", "reversal "+id, &r, "SELECT doc FROM reversals WHERE id = ?", id)
+	return r, err
+}
+
+func (t *sqlTx) AddReversal(centreID string, r skranke.Reversal) error {
+	doc, _ := json.Marshal(r)
+	return t.exec("shop.sqlTx.AddReversal", "INSERT INTO reversals (id, delivery_id, purchase_code, centre_id, at, doc) VALUES (?, ?, ?, ?, ?, ?)",
+		r.ID, r.DeliveryID, r.PurchaseCode, centreID, r.At.UnixNano(), doc)
+}
+
 func (t *sqlTx) Card(code string) (*skranke.Card, error) {
 	var c skranke.Card
 	if err := t.getDoc("shop.sqlTx.Card", "gift card "+code, &c, "SELECT doc FROM cards WHERE code = ?", code); err != nil {
@@ -670,8 +682,12 @@ func (t *sqlTx) Activity(centreID string, from, to time.Time) (Activity, error) 
 		"SELECT doc FROM redemptions WHERE centre_id = ? AND at >= ? AND at < ? ORDER BY at, id", centreID, f, u); err != nil {
 		return a, err
 	}
-	a.Credits, err = listDocs[skranke.Credit](t, "shop.sqlTx.Activity",
-		"SELECT doc FROM credits WHERE centre_id = ? AND at >= ? AND at < ? ORDER BY at, id", centreID, f, u)
+	if a.Credits, err = listDocs[skranke.Credit](t, "shop.sqlTx.Activity",
+		"SELECT doc FROM credits WHERE centre_id = ? AND at >= ? AND at < ? ORDER BY at, id", centreID, f, u); err != nil {
+		return a, err
+	}
+	a.Reversals, err = listDocs[skranke.Reversal](t, "shop.sqlTx.Activity",
+		"SELECT doc FROM reversals WHERE centre_id = ? AND at >= ? AND at < ? ORDER BY at, id", centreID, f, u)
 	return a, err
 }
 

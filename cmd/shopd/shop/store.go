@@ -59,6 +59,10 @@ type Tx interface {
 	AddDelivery(centreID string, d skranke.Delivery) error
 	Credit(id string) (skranke.Credit, error)
 	AddCredit(centreID string, c skranke.Credit) error
+	Reversal(id string) (skranke.Reversal, error)
+	// AddReversal records a reversal. The schema holds one reversal per
+	// delivery; the rules check that before (Purchase.CheckReversal).
+	AddReversal(centreID string, r skranke.Reversal) error
 	// SearchPurchases lists at most limit of a centre's purchases after the
 	// cursor, newest first (created_at, then code, descending), whose
 	// search text (skranke.SearchText) holds every term; purchases stored
@@ -145,6 +149,7 @@ type Activity struct {
 	Deliveries  []skranke.Delivery   `json:"deliveries"`
 	Redemptions []skranke.Redemption `json:"redemptions"`
 	Credits     []skranke.Credit     `json:"credits"`
+	Reversals   []skranke.Reversal   `json:"reversals"`
 }
 
 // IdempotencyRecord is a stored answer to a mutating request. Scope is who
