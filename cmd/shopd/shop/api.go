@@ -998,7 +998,7 @@ func (s *Server) preparePurchase(tx Tx, p *skranke.Purchase) error {
 			return skranke.E(op, skranke.Invalid, fmt.Sprintf("line %s has VAT rate %d; Norwegian rates are 0, 12, 15 and 25", l.ID, l.VATRate))
 		}
 		ids[l.ID] = true
-		l.Delivered = 0
+		l.Delivered, l.Credited = 0, 0
 		// Quantity and price are bounded above, so their product fits;
 		// the checks say so where the bounds are out of sight.
 		amount, ok := skranke.MulMoney(l.UnitPrice, int64(l.Quantity))

@@ -243,7 +243,7 @@ func testCreditApprovedByManager(t *testing.T, s store) {
 		t.Errorf("credit recorded as %+v, want by %s approved by %s", res.Credit, shop.DemoStaffID, shop.DemoManagerID)
 	}
 	var p skranke.Purchase
-	c.get("/purchases/" + code).decode(t, &p)
+	c.get("/purchases/"+code).decode(t, &p)
 	if len(p.Credits) != 1 || p.Credits[0].ApprovedBy != shop.DemoManagerID {
 		t.Errorf("the purchase keeps %+v", p.Credits)
 	}
