@@ -904,6 +904,11 @@ func (d *Desk) Approve(ctx context.Context, managerID, pin string) (*Approval, e
 	return &Approval{Manager: s.Staff, token: s.Token}, nil
 }
 
+// EndApproval withdraws an approval that will not be used (the credit was
+// cancelled), ending the manager's session at the shop. Ending one twice,
+// or nil, does nothing.
+func (d *Desk) EndApproval(ctx context.Context, a *Approval) { a.end(ctx, d) }
+
 // end ends the approval's session at the shop.
 func (a *Approval) end(ctx context.Context, d *Desk) {
 	if a != nil && a.token != "" {
