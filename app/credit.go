@@ -69,7 +69,11 @@ func (s *scanScreen) openCredit() {
 		s.loadManagers()
 	}
 	s.arrange()
-	s.sh.focus(s.focusTarget())
+	if s.approving {
+		s.sh.focus(s.CreditPIN)
+	} else {
+		s.sh.focus(s.CreditAmount)
+	}
 }
 
 // showCreditInfo says what can be credited, and who approved.
@@ -159,7 +163,7 @@ func (s *scanScreen) approve() {
 			s.showCreditInfo()
 			s.arrange()
 			s.sh.say(label("credit.approved", m{"Name": a.Manager.Name}))
-			s.sh.focus(s.focusTarget())
+			s.sh.focus(s.CreditAmount)
 		}
 	})
 }
@@ -205,10 +209,20 @@ func (s *scanScreen) renderCreditLines() {
 	for i, e := range qtys {
 		e.onArrow = func(delta int) { s.sh.focus(qtys[(i+delta+len(qtys))%len(qtys)]) }
 	}
-	s.creditLines.Add(formGrid(pairs...))
+	// Many lines scroll, so that the panel's buttons stay on screen.
+	grid := formGrid(pairs...)
+	var lines fyne.CanvasObject = grid
+	if h := grid.MinSize().Height; h > creditLinesHeight {
+		lines = minHeight(container.NewVScroll(grid), creditLinesHeight)
+	}
+	s.creditLines.Add(lines)
 	s.creditLines.Add(s.linesSum)
 	s.showLinesSum()
 }
+
+// creditLinesHeight is the most height the quantity fields take before they
+// scroll.
+const creditLinesHeight = 150
 
 // chosenUnits reads the quantity fields; bad names the first bad field.
 func (s *scanScreen) chosenUnits() (units map[string]int, bad *skranke.Line) {
