@@ -36,13 +36,7 @@ func TestCreditByManager(t *testing.T) {
 	assert.Contains(t, f.d.message.Text, "Write why")
 	assert.Empty(t, f.shop.Purchase(code).Credits)
 
-	s.CreditAmount.SetText("100")
-	f.typeByHand(s.CreditReason, "Kurset ble flyttet")
-	s.CreditReason.Submit()
-	f.idle()
-	p := f.shop.Purchase(code)
-	require.Len(t, p.Credits, 1, f.d.message.Text)
-	assert.Equal(t, skranke.Money(10000), p.Credits[0].Amount)
+	p := f.creditHundred(code, "Kurset ble flyttet")
 	assert.Equal(t, "ingrid", p.Credits[0].StaffID)
 	assert.Equal(t, "Kurset ble flyttet", p.Credits[0].Reason)
 	assert.Contains(t, s.Buyer.Text, "Credited: kr 100,00")
@@ -151,13 +145,7 @@ func TestCreditApprovedInPlaceByManager(t *testing.T) {
 	assert.Contains(t, s.creditInfo.Text, "Approved by Ingrid Solbakken")
 	assert.Same(t, s.CreditAmount, f.d.window.Canvas().Focused(), "the rest is proposed, ready to change")
 
-	s.CreditAmount.SetText("100")
-	f.typeByHand(s.CreditReason, "Kurset ble flyttet")
-	s.CreditReason.Submit()
-	f.idle()
-	p := f.shop.Purchase(code)
-	require.Len(t, p.Credits, 1, f.d.message.Text)
-	assert.Equal(t, skranke.Money(10000), p.Credits[0].Amount)
+	p := f.creditHundred(code, "Kurset ble flyttet")
 	assert.Equal(t, "kari", p.Credits[0].StaffID)
 	assert.Equal(t, "ingrid", p.Credits[0].ApprovedBy)
 	assert.False(t, s.CreditOpen())
@@ -281,4 +269,20 @@ func labelsText(o fyne.CanvasObject) string {
 	}
 	walk(o)
 	return b.String()
+}
+
+// creditHundred credits kr 100,00 on the open credit panel with reason,
+// typed by hand and sent with Enter, and returns the purchase as the shop
+// has it after this, its one credit.
+func (f *fixture) creditHundred(code, reason string) *skranke.Purchase {
+	f.t.Helper()
+	s := f.d.scan
+	s.CreditAmount.SetText("100")
+	f.typeByHand(s.CreditReason, reason)
+	s.CreditReason.Submit()
+	f.idle()
+	p := f.shop.Purchase(code)
+	require.Len(f.t, p.Credits, 1, f.d.message.Text)
+	assert.Equal(f.t, skranke.Money(10000), p.Credits[0].Amount)
+	return p
 }
