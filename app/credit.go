@@ -131,6 +131,7 @@ func (s *scanScreen) approve() {
 		return
 	}
 	manager := s.managers[i]
+	staffID := s.sh.currentStaff().ID
 	seq := s.seq
 	setEnabled(s.CreditApprove, false)
 	s.sh.async(func(ctx context.Context) func() {
@@ -139,11 +140,13 @@ func (s *scanScreen) approve() {
 			setEnabled(s.CreditApprove, true)
 			s.CreditPIN.SetText("")
 			if seq != s.seq || !s.crediting {
-				s.svc.EndApproval(context.Background(), a) // Nobody waits for it any more.
+				// Nobody waits for it any more (the screen was cleared or locked).
+				s.approval = a
+				s.dropApproval()
 				return
 			}
 			if err != nil {
-				slog.Info("credit approval refused", "manager", manager.ID, "staff", s.sh.currentStaff().ID, "err", err)
+				slog.Info("credit approval refused", "manager", manager.ID, "staff", staffID, "err", err)
 				switch skranke.KindOf(err) {
 				case skranke.Unauthorized:
 					s.sh.sayErr(label("credit.wrong_pin", m{"Name": manager.Name}))
@@ -157,7 +160,7 @@ func (s *scanScreen) approve() {
 				s.sh.focus(s.CreditPIN)
 				return
 			}
-			slog.Info("credit approved", "manager", manager.ID, "staff", s.sh.currentStaff().ID)
+			slog.Info("credit approved", "manager", manager.ID, "staff", staffID)
 			s.approval = a
 			s.approving = false
 			s.showCreditInfo()
@@ -204,7 +207,7 @@ func (s *scanScreen) renderCreditLines() {
 		e.OnSubmitted = scanGuard(s.rd, e, s.confirmCredit)
 		s.CreditQty[l.ID] = e
 		qtys = append(qtys, e)
-		pairs = append(pairs, l.Name+" · "+l.Total().String(), e)
+		pairs = append(pairs, l.Name+" · "+l.Total().String()+" ("+label("credit.qty_max", m{"Max": l.Creditable()})+")", e)
 	}
 	for i, e := range qtys {
 		e.onArrow = func(delta int) { s.sh.focus(qtys[(i+delta+len(qtys))%len(qtys)]) }
