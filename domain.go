@@ -1,6 +1,7 @@
 package skranke
 
 import (
+	"fmt"
 	"slices"
 	"time"
 )
@@ -105,10 +106,29 @@ type Line struct {
 	VATRate   int      `json:"vat_rate"`
 	Discount  Money    `json:"discount,omitempty"` // Positive amount taken off the line total.
 	Delivered int      `json:"delivered"`
+	// Credited is how many units of the line a manager credited line by
+	// line: they are never handed over.
+	Credited int `json:"credited,omitempty"`
 }
 
-// Remaining is how many units of the line are still to be handed over.
-func (l Line) Remaining() int { return max(l.Quantity-l.Delivered, 0) }
+// Remaining is how many units of the line are still to be handed over:
+// neither handed over nor credited.
+func (l Line) Remaining() int { return max(l.Quantity-l.Delivered-l.Credited, 0) }
+
+// Creditable is how many units of the line can still be credited line by
+// line.
+func (l Line) Creditable() int { return max(l.Quantity-l.Credited, 0) }
+
+// CreditAmount is what crediting n more units of the line gives back: its
+// share of the line's total after discount, so that crediting every unit
+// gives back exactly the line's total, whatever the rounding on the way.
+func (l Line) CreditAmount(n int) Money {
+	if l.Quantity <= 0 || n <= 0 {
+		return 0
+	}
+	share := func(units int) Money { return l.Total() * Money(units) / Money(l.Quantity) }
+	return share(min(l.Credited+n, l.Quantity)) - share(l.Credited)
+}
 
 // Total is the line's amount after discount.
 func (l Line) Total() Money { return Money(l.Quantity)*l.UnitPrice - l.Discount }
@@ -176,6 +196,62 @@ func (p *Purchase) RemainingUnits() int {
 // less what was credited before. Whether its payment status allows a credit
 // at all is PaymentStatus.Deliverable's to say.
 func (p *Purchase) Creditable() Money { return p.Total() - p.CreditedAmount() }
+
+// CreditLines prices a credit of the given units, keyed by line ID: each
+// line's share (Line.CreditAmount), in the purchase's line order, and their
+// sum. It fails with kind Invalid when no unit is chosen or a line is not
+// the purchase's, and with kind Conflict when more units of a line are asked
+// than are left to credit, or more money than Creditable.
+func (p *Purchase) CreditLines(units map[string]int) ([]CreditLine, Money, error) {
+	const op = "skranke.Purchase.CreditLines"
+	known := 0
+	var out []CreditLine
+	var sum Money
+	for _, l := range p.Lines {
+		n, ok := units[l.ID]
+		if !ok {
+			continue
+		}
+		known++
+		switch {
+		case n < 0:
+			return nil, 0, E(op, Invalid, fmt.Sprintf("a quantity cannot be negative (%s)", l.Name))
+		case n == 0:
+			continue
+		case n > l.Creditable():
+			return nil, 0, E(op, Conflict, fmt.Sprintf("cannot credit %d × %s: %d of %d are left to credit", n, l.Name, l.Creditable(), l.Quantity))
+		}
+		a := l.CreditAmount(n)
+		out = append(out, CreditLine{LineID: l.ID, Quantity: n, Amount: a})
+		sum += a
+	}
+	if known != len(units) {
+		return nil, 0, E(op, Invalid, "a credited line is not on the purchase")
+	}
+	if len(out) == 0 {
+		return nil, 0, E(op, Invalid, "choose at least one unit to credit")
+	}
+	if left := p.Creditable(); sum > left {
+		return nil, 0, E(op, Conflict, fmt.Sprintf("cannot credit %s: only %s of %s is left", sum, left, p.Total()))
+	}
+	return out, sum, nil
+}
+
+// AddCredit records c on the purchase: its lines' units as credited, and
+// the purchase as credited once the credits reach its total.
+func (p *Purchase) AddCredit(c Credit) {
+	p.Credits = append(p.Credits, c)
+	for _, x := range c.Lines {
+		for i := range p.Lines {
+			if p.Lines[i].ID == x.LineID {
+				p.Lines[i].Credited += x.Quantity
+			}
+		}
+	}
+	if p.CreditedAmount() >= p.Total() {
+		p.Status = Credited
+	}
+}
 
 // LastDelivery returns the most recent delivery of the purchase that was
 // not reversed, by the time it was made (of two at the same time, the one
@@ -350,14 +426,25 @@ type Redemption struct {
 	At            time.Time `json:"at"`
 }
 
-// Credit is money given back on a purchase by a manager.
+// Credit is money given back on a purchase: by a manager, or by staff with
+// a manager's approval (ApprovedBy, the manager who gave their PIN).
 type Credit struct {
-	ID           string    `json:"id"`
-	PurchaseCode string    `json:"purchase_code"`
-	Amount       Money     `json:"amount"`
-	Reason       string    `json:"reason"`
-	DeskID       string    `json:"desk_id"`
-	StaffID      string    `json:"staff_id"`
-	StaffName    string    `json:"staff_name,omitempty"`
-	At           time.Time `json:"at"`
+	ID           string       `json:"id"`
+	PurchaseCode string       `json:"purchase_code"`
+	Amount       Money        `json:"amount"`
+	Lines        []CreditLine `json:"lines,omitempty"` // Empty for a credit of an amount.
+	Reason       string       `json:"reason"`
+	DeskID       string       `json:"desk_id"`
+	StaffID      string       `json:"staff_id"`
+	StaffName    string       `json:"staff_name,omitempty"`
+	ApprovedBy   string       `json:"approved_by,omitempty"`   // The approving manager's staff ID.
+	ApproverName string       `json:"approver_name,omitempty"` // The approving manager's name.
+	At           time.Time    `json:"at"`
+}
+
+// CreditLine is the part of one purchase line that a credit gives back.
+type CreditLine struct {
+	LineID   string `json:"line_id"`
+	Quantity int    `json:"quantity"`
+	Amount   Money  `json:"amount"` // Set by the shop: Line.CreditAmount.
 }

@@ -71,6 +71,81 @@ func TestCreditable(t *testing.T) {
 	}
 }
 
+// A line's credit gives back its share after discount; every unit credited,
+// one at a time, gives back exactly the line's total.
+func TestLineCreditAmount(t *testing.T) {
+	l := skranke.Line{ID: "x", Quantity: 3, UnitPrice: 10000, Discount: 1}
+	var sum skranke.Money
+	for i := 0; i < 3; i++ {
+		a := l.CreditAmount(1)
+		if a < 9999 || a > 10000 {
+			t.Errorf("unit %d: CreditAmount(1) = %v, want about kr 100,00", i+1, a)
+		}
+		sum += a
+		l.Credited++
+	}
+	if want := skranke.Money(29999); sum != want {
+		t.Errorf("credited one by one: %v, want the line's total %v", sum, want)
+	}
+	if got := l.CreditAmount(1); got != 0 {
+		t.Errorf("nothing left: CreditAmount(1) = %v, want 0", got)
+	}
+}
+
+func TestCreditLines(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		units map[string]int
+		sum   skranke.Money
+		kind  skranke.Kind
+	}{
+		{"one shirt", map[string]int{"shirt": 1}, 29900, 0},
+		{"the course, after discount", map[string]int{"course": 1, "shirt": 0}, 90000, 0},
+		{"two lines", map[string]int{"shirt": 2, "card": 1}, 109800, 0},
+		{"more than bought", map[string]int{"shirt": 3}, 0, skranke.Conflict},
+		{"unknown line", map[string]int{"shoe": 1}, 0, skranke.Invalid},
+		{"nothing chosen", map[string]int{"shirt": 0}, 0, skranke.Invalid},
+		{"negative", map[string]int{"shirt": -1}, 0, skranke.Invalid},
+		{"more money than left", map[string]int{"shirt": 2, "course": 1, "card": 3}, 0, skranke.Conflict},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := purchase()
+			lines, sum, err := p.CreditLines(tc.units)
+			if tc.kind != 0 {
+				if skranke.KindOf(err) != tc.kind {
+					t.Fatalf("err = %v, want kind %v", err, tc.kind)
+				}
+				return
+			}
+			if err != nil || sum != tc.sum {
+				t.Fatalf("CreditLines = %v, %v, %v; want sum %v", lines, sum, err, tc.sum)
+			}
+			p.AddCredit(skranke.Credit{ID: "c2", Amount: sum, Lines: lines})
+			for _, x := range lines {
+				for _, l := range p.Lines {
+					if l.ID == x.LineID && l.Credited != x.Quantity {
+						t.Errorf("%s: Credited = %d, want %d", l.ID, l.Credited, x.Quantity)
+					}
+				}
+			}
+		})
+	}
+	// A credited unit is never handed over, and cannot be credited twice.
+	p := purchase()
+	p.Lines[2].Delivered = 0
+	lines, sum, _ := p.CreditLines(map[string]int{"card": 2})
+	p.AddCredit(skranke.Credit{Amount: sum, Lines: lines})
+	if got := p.Lines[2].Remaining(); got != 1 {
+		t.Errorf("2 of 3 cards credited: Remaining() = %d, want 1", got)
+	}
+	if _, _, err := p.CreditLines(map[string]int{"card": 2}); skranke.KindOf(err) != skranke.Conflict {
+		t.Errorf("crediting the same cards again: err = %v, want a conflict", err)
+	}
+	if p.Status == skranke.Credited {
+		t.Error("part credited: the purchase is not credited")
+	}
+}
+
 func TestLastDelivery(t *testing.T) {
 	for _, tc := range []struct {
 		name       string

@@ -141,6 +141,42 @@ func (h letterhead) voidSlip(old skranke.Card, rem *skranke.Card, r skranke.Rede
 	return v.Document()
 }
 
+// creditSlip is the customer's credit note for credit c on purchase p (as
+// the shop has it after the credit); staff credited it.
+func (h letterhead) creditSlip(p *skranke.Purchase, c skranke.Credit, staff skranke.Staff) *printer.Document {
+	var lines []printer.CreditLine
+	for _, x := range c.Lines {
+		for _, l := range p.Lines {
+			if l.ID == x.LineID {
+				lines = append(lines, printer.CreditLine{Name: l.Name, Quantity: x.Quantity, Amount: x.Amount.String()})
+			}
+		}
+	}
+	who := c.StaffName
+	if who == "" {
+		who = staff.Name
+	}
+	at := c.At
+	if at.IsZero() {
+		at = h.at
+	}
+	return printer.CreditSlip{
+		CentreName:  h.centreName,
+		CentreLines: h.centreLines,
+		Reference:   p.Code,
+		Buyer:       p.Buyer.Name,
+		Lines:       lines,
+		Amount:      c.Amount.String(),
+		Reason:      c.Reason,
+		Staff:       who,
+		Approver:    c.ApproverName,
+		Desk:        h.desk,
+		At:          at,
+		Training:    h.training,
+		Language:    h.language,
+	}.Document()
+}
+
 // report is the daily report on paper.
 func (h letterhead) report(day time.Time, acts []desksync.Activity, totals [][2]string) *printer.Document {
 	rows := make([]printer.ReportRow, 0, len(acts))

@@ -138,6 +138,35 @@ var layoutCases = []layoutCase{
 		},
 	},
 	{
+		name: "scan credit panel, by lines",
+		drive: func(t *testing.T, f *fixture) {
+			f.submit("many-lines")
+			f.key(fyne.KeyF7)
+			require.True(t, f.d.scan.CreditOpen())
+			f.d.scan.CreditMode.SetSelected(label("credit.by_lines"))
+			require.NotEmpty(t, f.d.scan.CreditQty)
+		},
+		buttons: func(d *Desk) map[string]fyne.CanvasObject {
+			s := d.scan
+			return map[string]fyne.CanvasObject{"credit": s.CreditConfirm, "cancel": s.CreditCancel, "reason": s.CreditReason}
+		},
+	},
+	{
+		name: "scan credit, a manager approves",
+		drive: func(t *testing.T, f *fixture) {
+			f.key(fyne.KeyF12)
+			f.login("kari", "1234")
+			f.submit("many-lines")
+			f.key(fyne.KeyF7)
+			require.True(t, f.d.scan.CreditOpen())
+			require.True(t, f.d.scan.approving)
+		},
+		buttons: func(d *Desk) map[string]fyne.CanvasObject {
+			s := d.scan
+			return map[string]fyne.CanvasObject{"approve": s.CreditApprove, "pin": s.CreditPIN, "manager": s.CreditManager}
+		},
+	},
+	{
 		name: "gift card chain",
 		drive: func(t *testing.T, f *fixture) {
 			f.submit("card-chain")
@@ -270,6 +299,35 @@ func TestFitsDeskScreen(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// The Credit button is as large as Deliver beside it, and keeps its place
+// and size for staff who are not managers (who credit with a manager's
+// approval) as for managers, in both languages.
+func TestCreditButtonAsLargeAsDeliver(t *testing.T) {
+	for _, lang := range []string{"en", "nb"} {
+		t.Run(lang, func(t *testing.T) {
+			f := mustOpen(t, func(c *config.Config) { c.Language = lang })
+			w := f.d.window
+			for _, who := range [][2]string{{"kari", "1234"}, {"ingrid", "999999"}} {
+				f.login(who[0], who[1])
+				f.submit("paid-course")
+				w.Resize(fyne.NewSize(deskScreenW-1, deskScreenH))
+				w.Resize(fyne.NewSize(deskScreenW, deskScreenH))
+				s := f.d.scan
+				_, shown := findVisible(w.Content(), s.CreditButton)
+				require.True(t, shown, "%s: Credit is shown", who[0])
+				assert.False(t, s.CreditButton.Disabled(), "%s: a paid purchase can be credited", who[0])
+				assert.Equal(t, s.DeliverAll.Size(), s.CreditButton.Size(), "%s: Credit is as large as Deliver", who[0])
+				drv := fyne.CurrentApp().Driver()
+				dp, cp := drv.AbsolutePositionForObject(s.DeliverAll), drv.AbsolutePositionForObject(s.CreditButton)
+				assert.Equal(t, dp.X, cp.X, "%s: Credit lines up with Deliver", who[0])
+				assert.Greater(t, cp.Y, dp.Y, "%s: Credit sits right under Deliver", who[0])
+				assert.LessOrEqual(t, cp.Y-dp.Y, s.DeliverAll.Size().Height+2*theme.Padding(), "%s: nothing between Deliver and Credit", who[0])
+				f.key(fyne.KeyF12)
+			}
+		})
 	}
 }
 

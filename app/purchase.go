@@ -102,7 +102,11 @@ func (s *scanScreen) renderLines() {
 			qtys = append(qtys, e)
 			now = e
 		}
-		name := widget.NewLabel(l.Name)
+		title := l.Name
+		if l.Credited > 0 {
+			title += " (" + label("line.credited", m{"N": l.Credited}) + ")"
+		}
+		name := widget.NewLabel(title)
 		name.Wrapping = fyne.TextWrapWord
 		rem := widget.NewLabelWithStyle(strconv.Itoa(l.Remaining()), fyne.TextAlignLeading, fyne.TextStyle{Bold: l.Remaining() > 0})
 		s.Lines.Add(container.New(lineColumns, name, widget.NewLabel(kindName(l.Kind)),
@@ -151,8 +155,17 @@ func (s *scanScreen) renderHistory() {
 		if who == "" {
 			who = c.StaffID
 		}
-		s.History.Add(rowLabel(label("scan.credit_row",
-			m{"Amount": c.Amount.String(), "When": fmtDateTime(c.At), "Staff": who, "Reason": c.Reason})))
+		var parts []string
+		for _, x := range c.Lines {
+			parts = append(parts, fmt.Sprintf("%d× %s", x.Quantity, names[x.LineID]))
+		}
+		reason := strings.Join(append(parts, c.Reason), " · ")
+		args := m{"Amount": c.Amount.String(), "When": fmtDateTime(c.At), "Staff": who, "Reason": reason}
+		key := "scan.credit_row"
+		if c.ApprovedBy != "" && c.ApprovedBy != c.StaffID {
+			key, args["Approver"] = "scan.credit_row_approved", c.ApproverName
+		}
+		s.History.Add(rowLabel(label(key, args)))
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/app/config"
 	"github.com/skranke/skranke/cmd/shopd/shop"
+	desksync "github.com/skranke/skranke/sync"
 )
 
 // csvFixture opens the desk in lang with a credit of kr 1 234,50 on a
@@ -27,7 +28,7 @@ func csvFixture(t *testing.T, lang string) (*fixture, string) {
 	})
 	f.login("ingrid", "999999") // Her staff session carries the credit.
 	manager := skranke.Staff{ID: shop.DemoManagerID, Name: "Ingrid", Role: skranke.RoleManager}
-	_, err := f.desk.Credit(context.Background(), p.Code, 123450, "Flyttet fra byen", manager)
+	_, err := f.desk.Credit(context.Background(), p.Code, desksync.CreditOrder{Amount: 123450, Reason: "Flyttet fra byen"}, manager)
 	require.NoError(t, err)
 	f.key(fyne.KeyF3)
 	require.Equal(t, idReport, f.d.currentScreen())

@@ -82,7 +82,7 @@ type scanScreen struct {
 	DeliverAll    *button // Hand over everything that remains.
 	ChooseQty     *button // Open the quantity fields for partial delivery.
 	DeliverChosen *button // Hand over the chosen quantities.
-	CreditButton  *button // Open the credit panel (managers).
+	CreditButton  *button // Open the credit panel (staff other than managers with a manager's approval).
 	Reprint       *button // Print the last delivery note again, marked KOPI.
 	// Undo undoes the delivery just made, shown for skranke.UndoWindow
 	// after it (undo.go); Ctrl+Z in the scan field does the same.
@@ -96,9 +96,16 @@ type scanScreen struct {
 	SignMessage *widget.Label // What the buyer signs for, or why it was refused.
 	NextWaiting *widget.Label // The next customer's code, scanned while the buyer signs.
 
-	// The credit panel (managers): the amount, with the rest of the
-	// purchase proposed, and the reason, which is required.
+	// The credit panel: for staff who are not managers first the approval
+	// step, where a manager chooses their name and types their PIN; then
+	// an amount, with the rest of the purchase proposed, or a quantity per
+	// line (CreditMode), and the reason, which is required.
+	CreditManager *widget.Select
+	CreditPIN     *entry
+	CreditApprove *button
+	CreditMode    *widget.RadioGroup
 	CreditAmount  *entry
+	CreditQty     map[string]*entry // By line ID: units to credit.
 	CreditReason  *entry
 	CreditConfirm *button
 	CreditCancel  *button
@@ -139,7 +146,18 @@ type scanScreen struct {
 	signPanel   fyne.CanvasObject
 	creditPanel fyne.CanvasObject
 	creditInfo  *widget.Label
-	obj         fyne.CanvasObject
+
+	approving      bool               // The credit waits for a manager's PIN.
+	approval       *desksync.Approval // The manager's approval of the open credit.
+	managers       []skranke.Staff    // Who can approve, as listed in CreditManager.
+	approvePane    fyne.CanvasObject  // The approval step.
+	approveButtons fyne.CanvasObject  // Its Cancel and Approve.
+	creditForm     fyne.CanvasObject  // What to credit and why.
+	creditButtons  fyne.CanvasObject  // Its Cancel and Credit.
+	amountForm     fyne.CanvasObject  // The amount field.
+	creditLines    *fyne.Container    // The quantity fields.
+	linesSum       *widget.Label      // What the chosen lines give back.
+	obj            fyne.CanvasObject
 }
 
 // scanService is what the scan screen asks of the desk's sync: looking up,
@@ -184,6 +202,7 @@ func newScanScreen(sh shell, svc scanService, paper printing, rd reader) *scanSc
 	s.DeliverChosen.Importance = widget.SuccessImportance
 	s.CreditButton = newButton(sh, label("scan.credit"), theme.ContentUndoIcon(), s.openCredit)
 	s.CreditButton.Importance = widget.WarningImportance
+	s.CreditQty = map[string]*entry{}
 	s.Reprint = newButton(sh, label("scan.reprint"), theme.DocumentPrintIcon(), s.reprint)
 	s.Undo = s.newUndoButton()
 
@@ -192,9 +211,11 @@ func newScanScreen(sh shell, svc scanService, paper printing, rd reader) *scanSc
 	s.signPanel = s.newSignPanel()
 	s.creditPanel = s.newCreditPanel()
 
+	// One grid: Credit is as large as Deliver, right under it, and stays
+	// in its place whoever is logged in.
 	s.actions = big(container.NewVBox(s.IDCheck,
-		container.NewGridWithColumns(3, s.DeliverAll, s.ChooseQty, s.DeliverChosen),
-		container.NewGridWithColumns(3, s.CreditButton, s.Reprint, s.Undo)), 16)
+		container.NewGridWithColumns(3, s.DeliverAll, s.ChooseQty, s.DeliverChosen,
+			s.CreditButton, s.Reprint, s.Undo)), 16)
 	s.header = container.New(lineColumns,
 		boldLabel(label("line.product")), boldLabel(label("line.kind")),
 		boldLabel(label("line.ordered")), boldLabel(label("line.delivered")),
@@ -244,6 +265,7 @@ func (s *scanScreen) arrange() {
 	credit := s.crediting && !sign
 	show(s.signPanel, sign)
 	show(s.creditPanel, credit)
+	s.arrangeCredit()
 	show(s.linesArea, !sign && !credit)
 	show(s.actions, !sign && !credit)
 	// The scan field rests while a panel waits for the buyer or the
@@ -258,10 +280,7 @@ func (s *scanScreen) focusTarget() fyne.Focusable {
 	case s.pending != nil:
 		return s.Pad
 	case s.crediting:
-		if s.CreditAmount.Text == "" {
-			return s.CreditAmount
-		}
-		return s.CreditReason
+		return s.creditFocus()
 	case s.qtyMode && s.Purchase() != nil:
 		for _, l := range s.Purchase().Lines {
 			if e := s.Qty[l.ID]; e != nil {
@@ -305,7 +324,8 @@ func (s *scanScreen) reset() {
 	if s.NextWaiting != nil {
 		s.NextWaiting.Hide()
 	}
-	s.crediting = false
+	s.crediting, s.approving = false, false
+	s.dropApproval()
 	s.qtyMode = false
 	s.forgetFound()
 	s.setState(stateReady, label("scan.ready"))
@@ -333,7 +353,8 @@ func (s *scanScreen) cancel() {
 		s.sh.say(label("sign.cancelled"))
 		defer s.openNext()
 	case s.crediting:
-		s.crediting = false
+		s.crediting, s.approving = false, false
+		s.dropApproval()
 		s.arrange()
 	case s.qtyMode:
 		s.qtyMode = false
@@ -352,14 +373,9 @@ func (s *scanScreen) updateActions() {
 	setEnabled(s.ChooseQty, canDeliver)
 	setEnabled(s.DeliverChosen, canDeliver && s.qtyMode)
 	// Credit is offered only where the shop can do it: a paid purchase with
-	// something left to credit, and the shop there to confirm it.
-	setEnabled(s.CreditButton, p != nil && isManager(s.sh.currentStaff()) && p.Status.Deliverable() &&
-		p.Creditable() > 0 && !s.lookup.FromCache)
-	if isManager(s.sh.currentStaff()) {
-		s.CreditButton.Show()
-	} else {
-		s.CreditButton.Hide()
-	}
+	// something left to credit, and the shop there to confirm it. Staff
+	// who are not managers credit with a manager's approval.
+	setEnabled(s.CreditButton, s.canCredit() && s.pending == nil)
 	delivered := false
 	if p != nil {
 		_, delivered = p.LastDelivery()
@@ -476,7 +492,8 @@ func (s *scanScreen) showLookupError(code, raw string, err error) {
 func (s *scanScreen) showLookup(lk desksync.Lookup) {
 	s.lookup = lk
 	s.pending = nil
-	s.crediting = false
+	s.crediting, s.approving = false, false
+	s.dropApproval()
 	s.qtyMode = false
 	s.arrange()
 	p := lk.Purchase

@@ -40,6 +40,7 @@ func goldenCases() []goldenCase {
 			Printed: at, Language: "nb",
 		}.Document()
 	}
+	credit := func() *printer.Document { return sampleCreditSlip("nb").Document() }
 	copyNote := func() *printer.Document {
 		n := sampleNote("en")
 		n.Copy = true
@@ -53,6 +54,7 @@ func goldenCases() []goldenCase {
 			goldenCase{"delivery-note-copy-en-" + w.mm, w.id, copyNote, ""},
 			goldenCase{"void-slip-" + w.mm, w.id, slip, ""},
 			goldenCase{"daily-report-" + w.mm, w.id, report, ""},
+			goldenCase{"credit-slip-" + w.mm, w.id, credit, "credit-slip-" + w.mm + ".png"},
 		)
 	}
 	for _, p := range printer.Profiles() {

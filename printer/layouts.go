@@ -53,6 +53,14 @@ var labels = map[string]map[string]string{
 		"autoSwitch":     "Automatisk tegnsett",
 		"dailyReport":    "DAGSRAPPORT",
 		"giftCardFooter": "Vis frem gavekortet ved bruk",
+		"creditNote":     "KREDITNOTA",
+		"creditNoteSub":  "Penger tilbake på kjøp i nettbutikken",
+		"credited":       "Kreditert",
+		"creditedAmount": "Beløp kreditert",
+		"approvedBy":     "Godkjent av",
+		"creditedBy":     "Kreditert av",
+		"date":           "Dato",
+		"refundNote":     "Beløpet tilbakeføres til kortet eller kontoen kjøpet ble betalt med.",
 	},
 	"en": {
 		"deliveryNote":   "DELIVERY NOTE",
@@ -96,6 +104,14 @@ var labels = map[string]map[string]string{
 		"autoSwitch":     "Automatic code page",
 		"dailyReport":    "DAILY REPORT",
 		"giftCardFooter": "Show this gift card when you use it",
+		"creditNote":     "CREDIT NOTE",
+		"creditNoteSub":  "Money back on a web shop purchase",
+		"credited":       "Credited",
+		"creditedAmount": "Amount credited",
+		"approvedBy":     "Approved by",
+		"creditedBy":     "Credited by",
+		"date":           "Date",
+		"refundNote":     "The amount is returned to the card or account the purchase was paid with.",
 	},
 }
 
@@ -386,6 +402,94 @@ func (v VoidSlip) Document() *Document {
 	d.Rule('-')
 	field(d, lang, "staff", v.Staff, Plain)
 	field(d, lang, "time", FormatTime(lang, v.At), Plain)
+	d.Cut(true)
+	return d
+}
+
+// CreditLine is one purchase line on a credit slip: how many units were
+// credited and what they gave back, such as "kr 249,00".
+type CreditLine struct {
+	Name     string
+	Quantity int
+	Amount   string
+}
+
+// CreditSlip is the customer's note that money was given back on a
+// purchase: a credit note, never a sales receipt. It shows the purchase's
+// code, what was credited (lines, or an amount), who credited it and which
+// manager approved it, and when.
+type CreditSlip struct {
+	CentreName  string
+	CentreLines []string
+	// Reference is the purchase's bare code; printed grouped by four and
+	// as a Code128 barcode.
+	Reference string
+	Buyer     string
+	Lines     []CreditLine // Empty for a credit of an amount.
+	Amount    string       // The total credited, such as "kr 498,00".
+	Reason    string
+	Staff     string
+	Approver  string // The approving manager; empty when it is Staff.
+	Desk      string
+	At        time.Time
+	// Copy marks a reprint (KOPI); Training a training print (TRENING).
+	Copy, Training bool
+	Language       string
+}
+
+// Document lays the credit slip out.
+func (c CreditSlip) Document() *Document {
+	lang := c.Language
+	d := NewDocument()
+	marks(d, lang, c.Copy, c.Training)
+	centreHead(d, c.CentreName, c.CentreLines)
+	d.Rule('=')
+	d.FitText(Label(lang, "creditNote"), Large, AlignCenter)
+	d.Text(Label(lang, "creditNoteSub"), Plain, AlignCenter)
+	d.Text(Label(lang, "notReceipt"), Bold, AlignCenter)
+	d.Rule('=')
+	if c.Reference != "" {
+		d.Row(Label(lang, "reference")+":", GroupCode(c.Reference), Bold)
+		d.Barcode(Code128, c.Reference)
+		d.Feed(1)
+	}
+	field(d, lang, "buyer", c.Buyer, Plain)
+	if len(c.Lines) > 0 {
+		d.Rule('-')
+		d.Columns(Bold,
+			Column{Text: Label(lang, "item")},
+			Column{Text: Label(lang, "credited"), Width: 9, Align: AlignRight},
+		)
+		d.Rule('-')
+		for _, l := range c.Lines {
+			d.Columns(Plain,
+				Column{Text: l.Name},
+				Column{Text: fmt.Sprintf("%d", l.Quantity), Width: 9, Align: AlignRight},
+			)
+			if l.Amount != "" {
+				d.Row("", l.Amount, Small)
+			}
+		}
+	}
+	d.Rule('-')
+	d.Row(Label(lang, "creditedAmount")+":", c.Amount, Bold)
+	if c.Reason != "" {
+		d.Text(Label(lang, "reason")+": "+c.Reason, Plain, AlignLeft)
+	}
+	d.Text(Label(lang, "refundNote"), Small, AlignLeft)
+	d.Feed(1)
+	field(d, lang, "creditedBy", c.Staff, Plain)
+	approver := c.Approver
+	if approver == "" {
+		approver = c.Staff
+	}
+	field(d, lang, "approvedBy", approver, Plain)
+	field(d, lang, "desk", c.Desk, Plain)
+	field(d, lang, "date", FormatTime(lang, c.At), Plain)
+	if c.Copy || c.Training {
+		d.Feed(1)
+		marks(d, lang, c.Copy, c.Training)
+	}
 	d.Cut(true)
 	return d
 }

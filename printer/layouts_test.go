@@ -171,6 +171,59 @@ func TestVoidSlipAndReport(t *testing.T) {
 	}
 }
 
+// sampleCreditSlip is a credit of one of two T-shirts, approved by a
+// manager, in lang.
+func sampleCreditSlip(lang string) printer.CreditSlip {
+	return printer.CreditSlip{
+		CentreName: "Aktiv Majorstuen", CentreLines: []string{"Sørkedalsveien 10, 0369 Oslo"},
+		Reference: "K7Q2X9M4P8R3", Buyer: "Åse Ødegård",
+		Lines:  []printer.CreditLine{{Name: "T-skjorte Aktiv, M", Quantity: 1, Amount: "kr 249,00"}, {Name: "Proteinshaker 700 ml", Quantity: 1, Amount: "kr 149,00"}},
+		Amount: "kr 398,00", Reason: "Trykkfeil", Staff: "Kari Nordmann", Approver: "Ingrid Solbakken", Desk: "Resepsjon 1",
+		At: time.Date(2026, 11, 24, 16, 5, 0, 0, time.UTC), Language: lang,
+	}
+}
+
+// A credit slip is a credit note for the customer, never a sales receipt:
+// it shows the purchase's code (readable and as a barcode), what was
+// credited, who credited it, who approved it, and when; on 58 and 80 mm.
+func TestCreditSlip(t *testing.T) {
+	for _, id := range paperWidths {
+		p := MustProfile(t, id)
+		t.Run(id, func(t *testing.T) {
+			for _, lang := range []string{"nb", "en"} {
+				slip := sampleCreditSlip(lang)
+				if lang == "en" {
+					slip.Lines, slip.Amount = nil, "kr 100,00"
+				}
+				b := MustEncode(t, slip.Document(), p)
+				img := MustRender(t, b, p)
+				text := MustText(t, b, p)
+				checkFits(t, p, img, text)
+				flat := strings.Join(lines(text), " ")
+				want := []string{"KREDITNOTA", "Dette er ikke en salgskvittering", "K7Q2 X9M4 P8R3", "T-skjorte Aktiv, M", "kr 249,00",
+					"Beløp kreditert: kr 398,00", "Kreditert av: Kari Nordmann", "Godkjent av: Ingrid Solbakken", "24.11.2026 16:05", "Trykkfeil"}
+				if lang == "en" {
+					want = []string{"CREDIT NOTE", "This is not a sales receipt", "K7Q2 X9M4 P8R3", "Amount credited: kr 100,00",
+						"Credited by: Kari Nordmann", "Approved by: Ingrid Solbakken", "2026-11-24 16:05"}
+				}
+				for _, w := range want {
+					if !strings.Contains(flat, w) && !strings.Contains(strings.Join(strings.Fields(flat), " "), w) {
+						t.Errorf("%s: %q missing from\n%s", lang, w, text)
+					}
+				}
+				for _, never := range []string{"KVITTERING\n", "UTLEVERINGSBEVIS", "DELIVERY NOTE", "RECEIPT"} {
+					if strings.Contains(text, never) {
+						t.Errorf("%s: a credit slip says %q", lang, never)
+					}
+				}
+				if got, err := decodeCode128(t, img); err != nil || got != slip.Reference {
+					t.Errorf("%s: reference barcode decoded as %q (%v)", lang, got, err)
+				}
+			}
+		})
+	}
+}
+
 func TestTestPage(t *testing.T) {
 	for _, p := range printer.Profiles() {
 		b := MustEncode(t, printer.TestPage(p), p)

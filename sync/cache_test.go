@@ -194,9 +194,9 @@ func TestOfflineCardAndRedeem(t *testing.T) {
 	require.True(t, skranke.KindOf(err) == skranke.Unavailable, "%v", err)
 	require.Contains(t, err.Error(), "only be used while the shop is reachable")
 
-	_, err = d.Credit(ctx, "ABCD", 100, "damaged", skranke.Staff{ID: "s1", Role: skranke.RoleStaff})
+	_, err = d.Credit(ctx, "ABCD", desksync.CreditOrder{Amount: 100, Reason: "damaged"}, skranke.Staff{ID: "s1", Role: skranke.RoleStaff})
 	require.True(t, skranke.KindOf(err) == skranke.Forbidden, "%v", err)
-	_, err = d.Credit(ctx, "ABCD", 100, "damaged", skranke.Staff{ID: "m1", Role: skranke.RoleManager})
+	_, err = d.Credit(ctx, "ABCD", desksync.CreditOrder{Amount: 100, Reason: "damaged"}, skranke.Staff{ID: "m1", Role: skranke.RoleManager})
 	require.True(t, skranke.KindOf(err) == skranke.Unavailable, "%v", err)
 	require.Equal(t, 0, d.Status().Pending)
 }

@@ -172,7 +172,10 @@ type call struct {
 	ctype   string
 	idemKey string
 	session string // The staff session token, sent as X-Staff-Session.
-	slow    bool   // A login: the shop's PIN check takes its time.
+	// approver is a manager's session token approving the action, sent as
+	// X-Approver-Session.
+	approver string
+	slow     bool // A login: the shop's PIN check takes its time.
 }
 
 // do sends c and returns the body of a 2xx answer, or an *Error.
@@ -190,6 +193,9 @@ func (cl *Client) do(ctx context.Context, c call) ([]byte, error) {
 	}
 	if c.session != "" {
 		req.SetHeader("X-Staff-Session", c.session)
+	}
+	if c.approver != "" {
+		req.SetHeader("X-Approver-Session", c.approver)
 	}
 	switch {
 	case c.raw != nil:
@@ -452,12 +458,14 @@ func (cl *Client) Redeem(ctx context.Context, code, session string, body Redempt
 	return a, err
 }
 
-// CreditBody is what the desk posts to credit a purchase.
+// CreditBody is what the desk posts to credit a purchase: an amount, or
+// lines (line ID and quantity; the shop prices them).
 type CreditBody struct {
-	ID     string        `json:"id"`
-	Amount skranke.Money `json:"amount"`
-	Reason string        `json:"reason"`
-	At     time.Time     `json:"at"`
+	ID     string               `json:"id"`
+	Amount skranke.Money        `json:"amount,omitempty"`
+	Lines  []skranke.CreditLine `json:"lines,omitempty"`
+	Reason string               `json:"reason"`
+	At     time.Time            `json:"at"`
 }
 
 // CreditAnswer is the shop's answer to a credit.

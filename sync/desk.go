@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	stdsync "sync"
 	"syscall"
@@ -114,6 +115,8 @@ type Activity struct {
 	Amount      skranke.Money
 	SignatureID string
 	Synced      bool
+	// ApproverName is the manager who approved a credit.
+	ApproverName string
 	// StatedByDesk marks a delivery recorded offline: no staff session
 	// proved who handed it over, the desk stated it ("offline, stated by
 	// the desk" in the report).
@@ -821,7 +824,7 @@ func (d *Desk) Redeem(ctx context.Context, code string, amount skranke.Money, st
 	}
 	body := RedemptionBody{ID: uuid.NewString(), Amount: amount, At: time.Now().UTC().Truncate(time.Millisecond)}
 	ans, err := d.sendNow(ctx, op, kindRedemption, code, "/giftcards/"+url.PathEscape(code)+"/redemptions", body.ID, body, staff,
-		fmt.Sprintf("Use %s of gift card %s", amount, code))
+		fmt.Sprintf("Use %s of gift card %s", amount, code), "")
 	if err != nil {
 		switch {
 		case skranke.KindOf(err) == skranke.Unknown:
@@ -836,31 +839,111 @@ func (d *Desk) Redeem(ctx context.Context, code string, amount skranke.Money, st
 	return RedeemResult(ans.(RedemptionAnswer)), nil
 }
 
-// Credit credits amount of a purchase with a reason; staff must be a
-// manager. Like Redeem it needs the shop's confirmation and is not queued:
-// offline it fails with kind Unavailable.
-func (d *Desk) Credit(ctx context.Context, code string, amount skranke.Money, reason string, staff skranke.Staff) (skranke.Credit, error) {
+// CreditOrder is what a credit gives back: an Amount, or Units keyed by line
+// ID (the shop prices them), and why. Staff who are not managers need a
+// manager's Approval.
+type CreditOrder struct {
+	Amount   skranke.Money
+	Units    map[string]int
+	Reason   string
+	Approval *Approval
+}
+
+// Approval is a manager's approval, given with their PIN at the shop, of one
+// action of staff who are not managers. It is used once: the action that
+// carries it ends it.
+type Approval struct {
+	Manager skranke.Staff
+	token   string
+}
+
+// Approve checks a manager's PIN at the shop, which counts a wrong one
+// against the manager's lockout as at login, and returns their approval for
+// one credit. A wrong PIN fails with kind Unauthorized, a locked name with
+// kind Locked, someone who is not a manager with kind Forbidden, and an
+// unreachable shop with kind Unavailable: a credit needs the shop anyway.
+func (d *Desk) Approve(ctx context.Context, managerID, pin string) (*Approval, error) {
+	const op = "sync.Desk.Approve"
+	if managerID == "" || pin == "" {
+		return nil, skranke.E(op, skranke.Unauthorized, "choose the manager and give their PIN")
+	}
+	cctx, cancel := context.WithTimeout(ctx, max(4*d.cfg.Timeout, LoginTimeout))
+	s, err := d.cl.OpenSession(cctx, managerID, pin)
+	cancel()
+	d.noteReach(err)
+	switch k := skranke.KindOf(err); {
+	case err == nil:
+	case k == skranke.Unauthorized:
+		return nil, skranke.E(op, skranke.Unauthorized, "wrong PIN for the manager")
+	case k == skranke.Internal:
+		return nil, skranke.E(op, skranke.Unavailable, err)
+	default:
+		return nil, skranke.E(op, k, err)
+	}
+	if s.Staff.Role != skranke.RoleManager {
+		_ = d.endAtShop(ctx, s.Token)
+		return nil, skranke.E(op, skranke.Forbidden, s.Staff.Name+" is not a manager and cannot approve")
+	}
+	return &Approval{Manager: s.Staff, token: s.Token}, nil
+}
+
+// EndApproval withdraws an approval that will not be used (the credit was
+// cancelled), ending the manager's session at the shop. Ending one twice,
+// or nil, does nothing.
+func (d *Desk) EndApproval(ctx context.Context, a *Approval) { a.end(ctx, d) }
+
+// end ends the approval's session at the shop.
+func (a *Approval) end(ctx context.Context, d *Desk) {
+	if a != nil && a.token != "" {
+		_ = d.endAtShop(context.WithoutCancel(ctx), a.token)
+		a.token = ""
+	}
+}
+
+// Credit gives back o.Amount, or o.Units of the purchase's lines, with a
+// reason. staff must be a manager, or o must carry a manager's approval,
+// which Credit ends. Like Redeem it needs the shop's confirmation and is
+// not queued: offline it fails with kind Unavailable.
+func (d *Desk) Credit(ctx context.Context, code string, o CreditOrder, staff skranke.Staff) (skranke.Credit, error) {
 	const op = "sync.Desk.Credit"
+	defer o.Approval.end(ctx, d)
 	code = skranke.NormalizeCode(code)
+	var lines []skranke.CreditLine
+	for id, n := range o.Units {
+		if n > 0 {
+			lines = append(lines, skranke.CreditLine{LineID: id, Quantity: n})
+		}
+	}
+	slices.SortFunc(lines, func(a, b skranke.CreditLine) int { return strings.Compare(a.LineID, b.LineID) })
 	switch {
 	case code == "":
 		return skranke.Credit{}, skranke.E(op, skranke.Invalid, "no purchase code")
-	case amount <= 0:
+	case len(lines) > 0 && o.Amount != 0:
+		return skranke.Credit{}, skranke.E(op, skranke.Invalid, "credit either an amount or lines, not both")
+	case len(lines) == 0 && o.Amount <= 0:
 		return skranke.Credit{}, skranke.E(op, skranke.Invalid, "the amount must be more than kr 0,00")
-	case strings.TrimSpace(reason) == "":
+	case strings.TrimSpace(o.Reason) == "":
 		return skranke.Credit{}, skranke.E(op, skranke.Invalid, "give a reason for the credit")
-	case staff.Role != skranke.RoleManager:
-		return skranke.Credit{}, skranke.E(op, skranke.Forbidden, "only a manager can credit a purchase")
+	case staff.Role != skranke.RoleManager && (o.Approval == nil || o.Approval.token == ""):
+		return skranke.Credit{}, skranke.E(op, skranke.Forbidden, "only a manager can credit a purchase, or staff with a manager's approval")
 	case d.session(staff.ID) == "" && d.isOnline():
 		return skranke.Credit{}, skranke.E(op, skranke.Unauthorized, errNoSession)
 	}
-	body := CreditBody{ID: uuid.NewString(), Amount: amount, Reason: reason, At: time.Now().UTC().Truncate(time.Millisecond)}
+	body := CreditBody{ID: uuid.NewString(), Amount: o.Amount, Lines: lines, Reason: o.Reason, At: time.Now().UTC().Truncate(time.Millisecond)}
+	what := o.Amount.String()
+	if len(lines) > 0 {
+		what = fmt.Sprintf("%d lines", len(lines))
+	}
+	var approver string
+	if staff.Role != skranke.RoleManager {
+		approver = o.Approval.token
+	}
 	ans, err := d.sendNow(ctx, op, kindCredit, code, "/purchases/"+url.PathEscape(code)+"/credits", body.ID, body, staff,
-		fmt.Sprintf("Credit %s on %s: %s", amount, code, reason))
+		fmt.Sprintf("Credit %s on %s: %s", what, code, o.Reason), approver)
 	if err != nil {
 		switch {
 		case skranke.KindOf(err) == skranke.Unknown:
-			return skranke.Credit{ID: body.ID, PurchaseCode: code, Amount: amount, Reason: reason, At: body.At},
+			return skranke.Credit{ID: body.ID, PurchaseCode: code, Amount: o.Amount, Lines: lines, Reason: o.Reason, At: body.At},
 				skranke.E(op, skranke.Unknown, fmt.Errorf("the shop did not answer; whether the purchase was credited is being checked: %w", err))
 		case skranke.KindOf(err) == skranke.Unavailable:
 			return skranke.Credit{}, skranke.E(op, skranke.Unavailable, fmt.Errorf("a credit needs the shop's confirmation and the shop is not reachable; nothing was credited: %w", err))
@@ -876,10 +959,12 @@ const errNoSession = "this needs a login at the shop: you logged in while the sh
 
 // sendNow records an online-only action in the outbox as sending, sends it,
 // and records the outcome.
-func (d *Desk) sendNow(ctx context.Context, op, kind, code, path, key string, body any, staff skranke.Staff, summary string) (any, error) {
+// approver is the session token of a manager approving the action, or "":
+// it goes with this one send only, never into the outbox.
+func (d *Desk) sendNow(ctx context.Context, op, kind, code, path, key string, body any, staff skranke.Staff, summary, approver string) (any, error) {
 	b, _ := json.Marshal(body)
 	row := outboxRow{Kind: kind, Key: key, Code: code, Method: http.MethodPost, Path: path, CType: "application/json",
-		Body: b, StaffID: staff.ID, State: stateSending, Summary: summary}
+		Body: b, StaffID: staff.ID, State: stateSending, Summary: summary, approver: approver}
 	// In flight before the row exists: otherwise the loop could find it
 	// sending, ask the shop before it was sent, and abandon it.
 	d.setInflight(key, true)
@@ -1067,7 +1152,8 @@ func (d *Desk) Activities(ctx context.Context, from, to time.Time) ([]Activity, 
 		cancel()
 	}
 	rows, err := d.c.r.QueryContext(ctx, `SELECT kind, at, staff_id, staff_name, code, buyer, products, amount, signature_id, synced,
- kind IN ('delivery', 'reversal') AND coalesce(json_extract(CAST(body AS TEXT), '$.stated_by_desk'), 0)
+ kind IN ('delivery', 'reversal') AND coalesce(json_extract(CAST(body AS TEXT), '$.stated_by_desk'), 0),
+ CASE WHEN kind = 'credit' THEN coalesce(json_extract(CAST(body AS TEXT), '$.approver_name'), '') ELSE '' END
 FROM activities WHERE at >= ? AND at < ? ORDER BY at, id`, nanos(from), nanos(to))
 	if err != nil {
 		return nil, skranke.E("sync.Desk.Activities", skranke.Internal, err)
@@ -1078,7 +1164,7 @@ FROM activities WHERE at >= ? AND at < ? ORDER BY at, id`, nanos(from), nanos(to
 		var a Activity
 		var at, amount int64
 		var products string
-		if err := rows.Scan(&a.Kind, &at, &a.StaffID, &a.StaffName, &a.Code, &a.Buyer, &products, &amount, &a.SignatureID, &a.Synced, &a.StatedByDesk); err != nil {
+		if err := rows.Scan(&a.Kind, &at, &a.StaffID, &a.StaffName, &a.Code, &a.Buyer, &products, &amount, &a.SignatureID, &a.Synced, &a.StatedByDesk, &a.ApproverName); err != nil {
 			return nil, skranke.E("sync.Desk.Activities", skranke.Internal, err)
 		}
 		a.At, a.Amount = fromNanos(at), skranke.Money(amount)

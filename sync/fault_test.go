@@ -265,7 +265,7 @@ func TestHeldRequestNeverAppliesAfterAbandoned(t *testing.T) {
 		require.Equal(t, skranke.Money(10000), f.srv.Card(card.Code).Balance)
 
 		before := len(f.srv.Purchase(f.p.Code).Credits)
-		_, err = f.desk.Credit(ctx, f.p.Code, 1000, "Kunden angret", ingrid)
+		_, err = f.desk.Credit(ctx, f.p.Code, desksync.CreditOrder{Amount: 1000, Reason: "Kunden angret"}, ingrid)
 		require.True(t, skranke.KindOf(err) == skranke.Unavailable, "round %d: %v", i, err)
 		require.Contains(t, err.Error(), "abandoned: nothing was done")
 		f.proxy.releaseHeld()

@@ -49,6 +49,9 @@ type outboxRow struct {
 	Summary   string
 	LastError string
 	CreatedAt time.Time
+	// approver is the session of a manager approving the action: held in
+	// memory for the one send that needs it, never stored.
+	approver string
 }
 
 func insertOutbox(ctx context.Context, tx *sql.Tx, r *outboxRow) error {
@@ -268,7 +271,7 @@ func (d *Desk) sendWith(ctx context.Context, r outboxRow, op, session string) (a
 			session = "" // What the desk stated, not what a session proves.
 		}
 	}
-	c := call{op: op, method: r.Method, path: r.Path, raw: body, ctype: r.CType, session: session}
+	c := call{op: op, method: r.Method, path: r.Path, raw: body, ctype: r.CType, session: session, approver: r.approver}
 	if r.Method == http.MethodPost {
 		c.idemKey = r.Key // The action's ID: a resend is recognised, never done twice.
 	}

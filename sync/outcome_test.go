@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/skranke/skranke"
+	desksync "github.com/skranke/skranke/sync"
 	"github.com/stretchr/testify/require"
 )
 
@@ -21,7 +22,7 @@ func TestUnansweredCreditIsSettled(t *testing.T) {
 		}
 		return pass
 	})
-	c, err := f.desk.Credit(ctx, f.p.Code, 10000, "Kunden angret", ingrid)
+	c, err := f.desk.Credit(ctx, f.p.Code, desksync.CreditOrder{Amount: 10000, Reason: "Kunden angret"}, ingrid)
 	require.NoError(t, err, "applied, and said so")
 	require.NotEmpty(t, c.ID)
 	require.Equal(t, skranke.Money(10000), c.Amount)

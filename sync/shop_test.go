@@ -242,10 +242,10 @@ func TestGiftCardRedeemAndCredit(t *testing.T) {
 	srv.Restart()
 
 	p := newPurchase(srv)
-	_, err = d.Credit(ctx, p.Code, 14900, "shaker was broken", ingrid)
+	_, err = d.Credit(ctx, p.Code, desksync.CreditOrder{Amount: 14900, Reason: "shaker was broken"}, ingrid)
 	require.NoError(t, err)
 	require.Len(t, srv.Purchase(p.Code).Credits, 1)
-	_, err = d.Credit(ctx, p.Code, 1_000_000, "too much", ingrid)
+	_, err = d.Credit(ctx, p.Code, desksync.CreditOrder{Amount: 1_000_000, Reason: "too much"}, ingrid)
 	require.Error(t, err)
 	require.False(t, skranke.KindOf(err) == skranke.Unavailable, "%v", err)
 

@@ -174,10 +174,19 @@ func deliveryActivity(p *skranke.Purchase, d *skranke.Delivery, synced bool) act
 }
 
 func creditActivity(p *skranke.Purchase, c *skranke.Credit, synced bool) activityRow {
-	return activityRow{ID: c.ID, Body: c, Activity: Activity{
+	a := activityRow{ID: c.ID, Body: c, Activity: Activity{
 		Kind: "credit", At: c.At, StaffID: c.StaffID, StaffName: c.StaffName, Code: p.Code,
-		Buyer: p.Buyer.Name, Amount: c.Amount, Synced: synced, Products: []string{c.Reason},
+		Buyer: p.Buyer.Name, Amount: c.Amount, Synced: synced, ApproverName: c.ApproverName,
 	}}
+	for _, x := range c.Lines {
+		for _, l := range p.Lines {
+			if l.ID == x.LineID {
+				a.Products = append(a.Products, fmt.Sprintf("%d × %s", x.Quantity, l.Name))
+			}
+		}
+	}
+	a.Products = append(a.Products, c.Reason)
+	return a
 }
 
 func redemptionActivity(r *skranke.Redemption, synced bool) activityRow {

@@ -389,12 +389,44 @@ func (s *Server) deliver(tx Tx, req *request) (int, any, error) {
 	return http.StatusCreated, DeliveryResult{Delivery: d, Purchase: p, Cards: cards}, err
 }
 
-// CreditRequest is the body of POST /purchases/{code}/credits.
+// CreditRequest is the body of POST /purchases/{code}/credits: an amount,
+// or lines (line_id and quantity; the shop prices them), not both.
 type CreditRequest struct {
-	ID     string        `json:"id"`
-	Amount skranke.Money `json:"amount"`
-	Reason string        `json:"reason"`
-	At     time.Time     `json:"at"`
+	ID     string               `json:"id"`
+	Amount skranke.Money        `json:"amount,omitempty"`
+	Lines  []skranke.CreditLine `json:"lines,omitempty"`
+	Reason string               `json:"reason"`
+	At     time.Time            `json:"at"`
+}
+
+// units returns the request's lines as quantities keyed by line ID, and
+// whether a line was named twice.
+func (in CreditRequest) units() (map[string]int, bool) {
+	u := make(map[string]int, len(in.Lines))
+	for _, l := range in.Lines {
+		if _, dup := u[l.LineID]; dup {
+			return nil, true
+		}
+		u[l.LineID] = l.Quantity
+	}
+	return u, false
+}
+
+// sameCredit reports whether old is what in asks for: a resend.
+func (in CreditRequest) sameCredit(old skranke.Credit) bool {
+	if old.Reason != strings.TrimSpace(in.Reason) || len(old.Lines) != len(in.Lines) {
+		return false
+	}
+	if len(in.Lines) == 0 {
+		return old.Amount == in.Amount
+	}
+	u, _ := in.units()
+	for _, l := range old.Lines {
+		if u[l.LineID] != l.Quantity {
+			return false
+		}
+	}
+	return true
 }
 
 // CreditResult is the answer to a credit.
@@ -404,6 +436,7 @@ type CreditResult struct {
 }
 
 func (s *Server) credit(tx Tx, req *request) (int, any, error) {
+	const op = "shop.Server.credit"
 	var in CreditRequest
 	if err := decode(req, &in); err != nil {
 		return 0, nil, err
@@ -415,8 +448,9 @@ func (s *Server) credit(tx Tx, req *request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if staff.Role != skranke.RoleManager {
-		return 0, nil, skranke.E("shop.Server.credit", skranke.Forbidden, staff.Name+" is "+string(staff.Role)+"; only a manager may credit a purchase")
+	approver, err := s.approvingManager(tx, req, staff, "credit a purchase")
+	if err != nil {
+		return 0, nil, err
 	}
 	p, err := centrePurchase(tx, req)
 	if err != nil {
@@ -424,41 +458,57 @@ func (s *Server) credit(tx Tx, req *request) (int, any, error) {
 	}
 	if old, err := tx.Credit(in.ID); err == nil {
 		if old.PurchaseCode != p.Code {
-			return 0, nil, skranke.E("shop.Server.credit", skranke.Conflict, "credit id "+in.ID+" was used for another purchase")
+			return 0, nil, skranke.E(op, skranke.Conflict, "credit id "+in.ID+" was used for another purchase")
 		}
-		if old.Amount != in.Amount || old.Reason != strings.TrimSpace(in.Reason) {
-			return 0, nil, withStatus(skranke.E("shop.Server.credit", skranke.Conflict,
+		if !in.sameCredit(old) {
+			return 0, nil, withStatus(skranke.E(op, skranke.Conflict,
 				"credit id "+in.ID+" was already used for a different credit"), http.StatusUnprocessableEntity, nil)
 		}
 		return http.StatusCreated, CreditResult{Credit: old, Purchase: p}, nil
 	} else if !(skranke.KindOf(err) == skranke.NotFound) {
 		return 0, nil, err
 	}
-	if in.Amount <= 0 || in.Amount > skranke.MaxAmount {
-		return 0, nil, skranke.E("shop.Server.credit", skranke.Invalid, "the amount to credit must be positive and at most "+skranke.MaxAmount.String())
+	if len(in.Lines) > 0 && in.Amount != 0 {
+		return 0, nil, skranke.E(op, skranke.Invalid, "credit either an amount or lines, not both")
+	}
+	if len(in.Lines) == 0 && (in.Amount <= 0 || in.Amount > skranke.MaxAmount) {
+		return 0, nil, skranke.E(op, skranke.Invalid, "the amount to credit must be positive and at most "+skranke.MaxAmount.String())
 	}
 	if strings.TrimSpace(in.Reason) == "" {
-		return 0, nil, skranke.E("shop.Server.credit", skranke.Invalid, "a reason is required")
+		return 0, nil, skranke.E(op, skranke.Invalid, "a reason is required")
 	}
 	if !p.Status.Deliverable() {
-		return 0, nil, withState(skranke.E("shop.Server.credit", skranke.Conflict,
+		return 0, nil, withState(skranke.E(op, skranke.Conflict,
 			fmt.Sprintf("purchase %s is %s; only authorized or captured purchases can be credited", p.Code, p.Status)), "purchase", p)
 	}
+	var lines []skranke.CreditLine
+	amount := in.Amount
+	if len(in.Lines) > 0 {
+		units, dup := in.units()
+		if dup {
+			return 0, nil, skranke.E(op, skranke.Invalid, "a line is named twice")
+		}
+		// Priced here, never taken from the desk: at most what was paid for
+		// each line less what was credited on it.
+		if lines, amount, err = p.CreditLines(units); err != nil {
+			if skranke.KindOf(err) == skranke.Conflict {
+				return 0, nil, withState(skranke.E(op, skranke.Conflict, err), "purchase", p)
+			}
+			return 0, nil, skranke.E(op, skranke.KindOf(err), err)
+		}
+	}
 	left := p.Total() - p.CreditedAmount()
-	if in.Amount > left {
-		return 0, nil, withState(skranke.E("shop.Server.credit", skranke.Conflict,
-			fmt.Sprintf("cannot credit %s: only %s of %s is left", in.Amount, left, p.Total())), "purchase", p)
+	if amount > left {
+		return 0, nil, withState(skranke.E(op, skranke.Conflict,
+			fmt.Sprintf("cannot credit %s: only %s of %s is left", amount, left, p.Total())), "purchase", p)
 	}
 	at, err := s.actionTime("credit", in.At, p.CreatedAt)
 	if err != nil {
 		return 0, nil, err
 	}
-	c := skranke.Credit{ID: in.ID, PurchaseCode: p.Code, Amount: in.Amount, Reason: strings.TrimSpace(in.Reason),
-		DeskID: req.desk.ID, StaffID: staff.ID, StaffName: staff.Name, At: at}
-	p.Credits = append(p.Credits, c)
-	if p.CreditedAmount() == p.Total() {
-		p.Status = skranke.Credited
-	}
+	c := skranke.Credit{ID: in.ID, PurchaseCode: p.Code, Amount: amount, Lines: lines, Reason: strings.TrimSpace(in.Reason),
+		DeskID: req.desk.ID, StaffID: staff.ID, StaffName: staff.Name, ApprovedBy: approver.ID, ApproverName: approver.Name, At: at}
+	p.AddCredit(c)
 	p.UpdatedAt = s.now()
 	if err := tx.AddCredit(p.CentreID, c); err != nil {
 		return 0, nil, err
@@ -959,7 +1009,7 @@ func (s *Server) preparePurchase(tx Tx, p *skranke.Purchase) error {
 			return skranke.E(op, skranke.Invalid, fmt.Sprintf("line %s has VAT rate %d; Norwegian rates are 0, 12, 15 and 25", l.ID, l.VATRate))
 		}
 		ids[l.ID] = true
-		l.Delivered = 0
+		l.Delivered, l.Credited = 0, 0
 		// Quantity and price are bounded above, so their product fits;
 		// the checks say so where the bounds are out of sight.
 		amount, ok := skranke.MulMoney(l.UnitPrice, int64(l.Quantity))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -200,4 +201,124 @@ func testSignatures(t *testing.T, s store) {
 	} else if a := c.get("/signatures/" + id); a.status != 200 || !bytes.HasPrefix(a.body, png[:8]) {
 		t.Errorf("demo signature %s: %d", id, a.status)
 	}
+}
+
+// Staff who are not managers credit with a manager's approval: the
+// manager's own staff session at this desk, opened with their PIN. The shop
+// records both, and refuses an approval that is not a manager's.
+func TestCreditApprovedByManager(t *testing.T) { eachStore(t, testCreditApprovedByManager) }
+
+func testCreditApprovedByManager(t *testing.T, s store) {
+	t.Parallel()
+	srv := s.start(t)
+	code := srv.Code("paid-course")
+	path := "/purchases/" + code + "/credits"
+	approve := func(who string) string {
+		c := newClient(t, srv)
+		c.staff = who
+		return c.session()
+	}
+	c := newClient(t, srv)
+	c.staff = shop.DemoStaffID
+	post := func(id, approver string) answer {
+		b, _ := json.Marshal(shop.CreditRequest{ID: id, Amount: 10000, Reason: "Kurset ble flyttet"})
+		return c.do("POST", path, b, map[string]string{"Idempotency-Key": newKey(), shop.ApproverHeader: approver})
+	}
+	for _, tc := range []struct{ name, approver string }{
+		{"no approval", ""},
+		{"an unknown session", "not-a-session"},
+		{"a colleague who is no manager", approve(shop.DemoStaff2ID)},
+	} {
+		a := post("c-"+strings.ReplaceAll(tc.name, " ", "-"), tc.approver)
+		wantStatus(t, a, http.StatusForbidden)
+		if ec := a.errorCode(t); ec != "forbidden" {
+			t.Errorf("%s: code %q, want forbidden (not unauthorized, which would end the staff's own session)", tc.name, ec)
+		}
+	}
+	a := post("c1", approve(shop.DemoManagerID))
+	wantStatus(t, a, http.StatusCreated)
+	var res shop.CreditResult
+	a.decode(t, &res)
+	if res.Credit.StaffID != shop.DemoStaffID || res.Credit.ApprovedBy != shop.DemoManagerID || res.Credit.ApproverName != "Ingrid Solbakken" {
+		t.Errorf("credit recorded as %+v, want by %s approved by %s", res.Credit, shop.DemoStaffID, shop.DemoManagerID)
+	}
+	var p skranke.Purchase
+	c.get("/purchases/"+code).decode(t, &p)
+	if len(p.Credits) != 1 || p.Credits[0].ApprovedBy != shop.DemoManagerID {
+		t.Errorf("the purchase keeps %+v", p.Credits)
+	}
+	// A manager approves their own credits.
+	c.staff = shop.DemoManagerID
+	a = c.post(path, newKey(), shop.CreditRequest{ID: "c2", Amount: 100, Reason: "x"})
+	wantStatus(t, a, http.StatusCreated)
+	a.decode(t, &res)
+	if res.Credit.ApprovedBy != shop.DemoManagerID {
+		t.Errorf("a manager's own credit: approved by %q", res.Credit.ApprovedBy)
+	}
+}
+
+// Credits by line: the shop prices them, and never gives back more of a
+// line than was paid for less what was credited on it before.
+func TestCreditByLine(t *testing.T) { eachStore(t, testCreditByLine) }
+
+func testCreditByLine(t *testing.T, s store) {
+	t.Parallel()
+	srv := s.start(t)
+	c := newClient(t, srv)
+	c.staff = shop.DemoManagerID
+	code := srv.Code("paid-physical") // Line 1: shaker 149; line 2: 2 × T-shirt 249.
+	path := "/purchases/" + code + "/credits"
+	shirt := func(n int) []skranke.CreditLine { return []skranke.CreditLine{{LineID: "2", Quantity: n, Amount: 1}} }
+
+	a := c.post(path, newKey(), shop.CreditRequest{ID: "l1", Lines: shirt(1), Reason: "Trykkfeil"})
+	wantStatus(t, a, http.StatusCreated)
+	var res shop.CreditResult
+	a.decode(t, &res)
+	if res.Credit.Amount != 24900 || len(res.Credit.Lines) != 1 || res.Credit.Lines[0].Amount != 24900 {
+		t.Fatalf("one T-shirt credited as %+v, want kr 249,00 priced by the shop", res.Credit)
+	}
+	if l := res.Purchase.Lines[1]; l.Credited != 1 || l.Remaining() != 1 {
+		t.Errorf("T-shirt line after the credit: %+v", l)
+	}
+	// A resend is the same credit; other lines under its ID are refused.
+	wantStatus(t, c.post(path, newKey(), shop.CreditRequest{ID: "l1", Lines: shirt(1), Reason: "Trykkfeil"}), http.StatusCreated)
+	wantStatus(t, c.post(path, newKey(), shop.CreditRequest{ID: "l1", Lines: shirt(2), Reason: "Trykkfeil"}), http.StatusUnprocessableEntity)
+
+	for _, tc := range []struct {
+		name string
+		in   shop.CreditRequest
+		want int
+	}{
+		{"more than is left of the line", shop.CreditRequest{ID: "l2", Lines: shirt(2), Reason: "x"}, http.StatusConflict},
+		{"an amount and lines", shop.CreditRequest{ID: "l3", Amount: 100, Lines: shirt(1), Reason: "x"}, http.StatusBadRequest},
+		{"a line twice", shop.CreditRequest{ID: "l4", Lines: append(shirt(1), shirt(1)...), Reason: "x"}, http.StatusBadRequest},
+		{"an unknown line", shop.CreditRequest{ID: "l5", Lines: []skranke.CreditLine{{LineID: "9", Quantity: 1}}, Reason: "x"}, http.StatusBadRequest},
+		{"no units", shop.CreditRequest{ID: "l6", Lines: shirt(0), Reason: "x"}, http.StatusBadRequest},
+	} {
+		if a := c.post(path, newKey(), tc.in); a.status != tc.want {
+			t.Errorf("%s: status %d, want %d: %s", tc.name, a.status, tc.want, a.body)
+		}
+	}
+	// The credited T-shirt is not handed over.
+	c.staff = shop.DemoStaffID
+	wantStatus(t, c.post("/purchases/"+code+"/deliveries", newKey(),
+		shop.DeliveryRequest{ID: "d1", Lines: []skranke.DeliveredLine{{LineID: "2", Quantity: 2}}}), http.StatusConflict)
+	c.uploadSignature("sig-credit-by-line")
+	a = c.post("/purchases/"+code+"/deliveries", newKey(), shop.DeliveryRequest{ID: "d2", SignatureID: "sig-credit-by-line"})
+	wantStatus(t, a, http.StatusCreated)
+	var dres shop.DeliveryResult
+	a.decode(t, &dres)
+	if l := dres.Purchase.Lines[1]; l.Delivered != 1 {
+		t.Errorf("everything that remains handed over %d T-shirts, want 1", l.Delivered)
+	}
+	// An amount after a line credit: never more than what is left in all.
+	c.staff = shop.DemoManagerID
+	wantStatus(t, c.post(path, newKey(), shop.CreditRequest{ID: "a1", Amount: 39801, Reason: "x"}), http.StatusConflict)
+	a = c.post(path, newKey(), shop.CreditRequest{ID: "a2", Amount: 39800, Reason: "Resten"})
+	wantStatus(t, a, http.StatusCreated)
+	a.decode(t, &res)
+	if res.Purchase.Status != skranke.Credited {
+		t.Errorf("credited in full by line and amount: status %s", res.Purchase.Status)
+	}
+	wantStatus(t, c.post(path, newKey(), shop.CreditRequest{ID: "l7", Lines: []skranke.CreditLine{{LineID: "1", Quantity: 1}}, Reason: "x"}), http.StatusConflict)
 }

@@ -17,6 +17,10 @@ import (
 // SessionHeader carries a staff session's token on every staff action.
 const SessionHeader = "X-Staff-Session"
 
+// ApproverHeader carries the staff session of a manager who approves, with
+// their PIN at the desk, an action of staff who are not managers (a credit).
+const ApproverHeader = "X-Approver-Session"
+
 // SessionRequest is the body of POST /staff/sessions.
 type SessionRequest struct {
 	StaffID string `json:"staff_id"`
@@ -46,6 +50,17 @@ func (s *Server) actingStaff(tx Tx, req *request) (skranke.Staff, error) {
 	if tok == "" {
 		return skranke.Staff{}, skranke.E(op, skranke.Unauthorized, "a staff session is required: log in at the desk")
 	}
+	st, err := s.sessionStaff(tx, req, tok)
+	if err != nil {
+		return st, skranke.E(op, skranke.Other, err)
+	}
+	return st, nil
+}
+
+// sessionStaff returns the staff member of the staff session tok, which must
+// be open at the request's desk and belong to someone of its centre.
+func (s *Server) sessionStaff(tx Tx, req *request, tok string) (skranke.Staff, error) {
+	const op = "shop.Server.sessionStaff"
 	sess, err := tx.Session(TokenHash(tok))
 	if skranke.KindOf(err) == skranke.NotFound {
 		return skranke.Staff{}, skranke.E(op, skranke.Unauthorized, "the staff session has ended or is not known: log in again")
@@ -75,6 +90,31 @@ func (s *Server) actingStaff(tx Tx, req *request) (skranke.Staff, error) {
 		}
 	}
 	return st, nil
+}
+
+// approvingManager returns who approves an action that only a manager may
+// do: staff themselves when they are a manager, or else the manager whose
+// staff session, opened with their PIN at this desk (so counted against
+// their lockout like any login), the request carries in ApproverHeader. A
+// missing or unusable approval is refused with kind Forbidden, never
+// Unauthorized, which would tell the desk that staff's own session ended.
+func (s *Server) approvingManager(tx Tx, req *request, staff skranke.Staff, what string) (skranke.Staff, error) {
+	const op = "shop.Server.approvingManager"
+	if staff.Role == skranke.RoleManager {
+		return staff, nil
+	}
+	tok := strings.TrimSpace(req.http.Header.Get(ApproverHeader))
+	if tok == "" {
+		return skranke.Staff{}, skranke.E(op, skranke.Forbidden, staff.Name+" is "+string(staff.Role)+"; only a manager may "+what+", or staff with a manager's approval")
+	}
+	m, err := s.sessionStaff(tx, req, tok)
+	if err != nil {
+		return skranke.Staff{}, skranke.E(op, skranke.Forbidden, fmt.Errorf("the manager's approval is not valid: %w", err))
+	}
+	if m.Role != skranke.RoleManager {
+		return skranke.Staff{}, skranke.E(op, skranke.Forbidden, m.Name+" is "+string(m.Role)+" and cannot approve; only a manager may "+what)
+	}
+	return m, nil
 }
 
 // openSession checks a staff member's PIN and opens a session at the desk.
