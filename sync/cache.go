@@ -116,6 +116,13 @@ func dsn(path string, readOnly bool, cacheKiB int) string {
 		q.Add("_pragma", "query_only(ON)")
 	} else {
 		q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", cacheKiB))
+		// Statement journals in memory: an upsert into a table with
+		// several indexes opens one, and in a file it spills after 64 KiB
+		// and then grows with every row of the transaction (a feed batch
+		// wrote each touched index page to it again per row). In memory it
+		// is emptied after each statement, and no buyer data lands in a
+		// temporary file.
+		q.Add("_pragma", "temp_store(MEMORY)")
 		// Checkpoints are the sync loop's (see cache.checkpoint), never a
 		// desk action's commit; this is only the backstop for a desk whose
 		// loop never runs.
