@@ -3,7 +3,6 @@ package sync
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -179,6 +178,11 @@ func (b *feedBatch) apply(ctx context.Context, page *ChangesPage) (committed int
 		}
 		return committed, storeErr(op, err)
 	}
+	// Every row is read before the first is written: a page the desk
+	// cannot file is refused whole.
+	if err := page.read(); err != nil {
+		return fail(skranke.E(op, skranke.Internal, fmt.Errorf("the shop sent a changes page the desk cannot file: %w", err)))
+	}
 	if err := b.begin(ctx); err != nil {
 		return fail(err)
 	}
@@ -193,28 +197,18 @@ func (b *feedBatch) apply(ctx context.Context, page *ChangesPage) (committed int
 				return fail(err)
 			}
 		}
-		fp, err := scanFeedPurchase(raw)
-		if err != nil || fp.Code == "" {
-			return fail(skranke.E(op, skranke.Internal, errors.Join(errors.New("the shop sent a purchase the desk cannot read"), err)))
-		}
-		p := &skranke.Purchase{Code: fp.Code, Seq: fp.Seq}
-		if fp.Activity {
-			// Only then are lines and buyer needed, for the daily report.
-			if err := json.Unmarshal(raw, p); err != nil {
-				return fail(skranke.E(op, skranke.Internal, fmt.Errorf("the shop sent a purchase the desk cannot read: %w", err)))
-			}
+		it := &page.items[i]
+		p := it.full
+		if p == nil {
+			p = &skranke.Purchase{Code: it.Code, Seq: it.Seq}
 		}
 		if err := b.w.putPurchase(p, raw); err != nil {
 			return fail(err)
 		}
 		b.rows++
 	}
-	for _, raw := range page.Cards {
-		var c skranke.Card
-		if err := json.Unmarshal(raw, &c); err != nil || c.Code == "" {
-			return fail(skranke.E(op, skranke.Internal, errors.Join(errors.New("the shop sent a gift card the desk cannot read"), err)))
-		}
-		if err := b.w.putCard(&c); err != nil {
+	for i := range page.cards {
+		if err := b.w.putCard(&page.cards[i]); err != nil {
 			return fail(err)
 		}
 		b.rows++
