@@ -69,6 +69,11 @@ func (b *feedBatch) begin(ctx context.Context) error {
 			b.w.deferIndex = true // Desk.indexCached indexes them after the sync.
 		}
 	}
+	if err == nil {
+		// Copies handed off while the last transaction committed.
+		b.c.gate.openCopies()
+		b.applyCopies()
+	}
 	if err != nil {
 		conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = FULL")
 		conn.Close()
@@ -87,14 +92,13 @@ func (b *feedBatch) end(commit bool) (int, error) {
 	}
 	var err error
 	if commit {
-		err = b.applyCopies(true)
-	}
-	if commit && err == nil {
+		// Copies handed off from here on go into the next transaction, or
+		// to whoever writes next: a scan does not wait for this commit.
+		b.applyCopies()
 		err = b.tx.Commit()
 	}
 	if !commit || err != nil {
-		b.tx.Rollback()
-		b.c.gate.takeCopies(true) // Lost like the batch: copies the shop can send again.
+		b.tx.Rollback() // Copies in it are lost like the batch: the shop can send them again.
 	}
 	b.conn.ExecContext(context.Background(), "PRAGMA synchronous = FULL")
 	b.conn.Close()
@@ -129,24 +133,43 @@ func (b *feedBatch) finish() (int, error) {
 	return n, err
 }
 
-// applyCopies writes what desk actions handed to the batch (see
-// writeGate.handOff). With last, it goes on until none are left and the
-// gate refuses more, because the batch commits next.
-func (b *feedBatch) applyCopies(last bool) error {
-	for {
-		fns := b.c.gate.takeCopies(last)
-		if len(fns) == 0 {
-			return nil
+// applyCopies writes what desk actions handed to the feed (see
+// writeGate.handOff) in the open transaction.
+func (b *feedBatch) applyCopies() {
+	writeCopies(b.w, b.c.gate.takeCopies())
+}
+
+// writeCopies writes copies of the shop's answers handed off by desk
+// actions with w. A copy that fails is only logged: the next lookup or the
+// feed brings it again.
+func writeCopies(w *writer, fns []func(*writer) error) {
+	for _, fn := range fns {
+		if err := fn(w); err != nil {
+			slog.Warn("keep a copy of the shop's answer", "err", err)
 		}
-		for _, fn := range fns {
-			if err := fn(b.w); err != nil {
-				// Only a copy: the next lookup or the feed brings it again.
-				slog.Warn("keep a copy of the shop's answer", "err", err)
-			}
+	}
+}
+
+// close ends the batch, rolling back what is not committed, and lets no
+// more copies be handed to the feed; those handed off but not written yet
+// are written in a transaction of their own.
+func (b *feedBatch) close(ctx context.Context) {
+	b.end(false)
+	fns := b.c.gate.closeCopies()
+	if len(fns) == 0 {
+		return
+	}
+	ctx = context.WithoutCancel(ctx) // Also when the pull was cancelled.
+	err := b.c.writeRelaxed(ctx, "sync.Desk.pullFeed", func(tx *sql.Tx) error {
+		w, err := newWriter(ctx, tx)
+		if err != nil {
+			return err
 		}
-		if !last {
-			return nil
-		}
+		writeCopies(w, fns)
+		return nil
+	})
+	if err != nil {
+		slog.Warn("keep copies of the shop's answers", "err", err)
 	}
 }
 
@@ -188,9 +211,7 @@ func (b *feedBatch) apply(ctx context.Context, page *ChangesPage) (committed int
 	}
 	for i, raw := range page.Purchases {
 		if i%yieldEvery == yieldEvery-1 {
-			if err := b.applyCopies(false); err != nil {
-				return fail(err)
-			}
+			b.applyCopies()
 			n, err := b.yield(ctx)
 			committed += n
 			if err != nil {
