@@ -110,17 +110,11 @@ func scanChangesPage(b []byte) (p ChangesPage, ok bool) {
 				return p, false
 			}
 		}
-		i = skipWS(b, end)
-		if i >= len(b) {
+		var closed bool
+		if i, closed, ok = afterValue(b, end, '}'); !ok {
 			return p, false
-		}
-		switch b[i] {
-		case ',':
-			i = skipWS(b, i+1)
-		case '}':
-			return p, skipWS(b, i+1) == len(b)
-		default:
-			return p, false
+		} else if closed {
+			return p, skipWS(b, i) == len(b)
 		}
 	}
 	return p, false
@@ -146,17 +140,11 @@ func scanList(b []byte, i int) (list []json.RawMessage, end int, ok bool) {
 			return nil, 0, false
 		}
 		list = append(list, b[i:e:e])
-		i = skipWS(b, e)
-		if i >= len(b) {
+		var closed bool
+		if i, closed, ok = afterValue(b, e, ']'); !ok {
 			return nil, 0, false
-		}
-		switch b[i] {
-		case ',':
-			i = skipWS(b, i+1)
-		case ']':
-			return list, i + 1, true
-		default:
-			return nil, 0, false
+		} else if closed {
+			return list, i, true
 		}
 	}
 	return nil, 0, false
@@ -200,17 +188,9 @@ func validValue(b []byte, i, depth int) (int, bool) {
 			if i, ok = validValue(b, skipWS(b, i+1), depth+1); !ok {
 				return 0, false
 			}
-			i = skipWS(b, i)
-			if i >= len(b) {
-				return 0, false
-			}
-			switch b[i] {
-			case ',':
-				i = skipWS(b, i+1)
-			case '}':
-				return i + 1, true
-			default:
-				return 0, false
+			var closed bool
+			if i, closed, ok = afterValue(b, i, '}'); !ok || closed {
+				return i, ok
 			}
 		}
 		return 0, false
@@ -223,21 +203,12 @@ func validValue(b []byte, i, depth int) (int, bool) {
 			return i + 1, true
 		}
 		for i < len(b) {
-			var ok bool
+			var ok, closed bool
 			if i, ok = validValue(b, i, depth+1); !ok {
 				return 0, false
 			}
-			i = skipWS(b, i)
-			if i >= len(b) {
-				return 0, false
-			}
-			switch b[i] {
-			case ',':
-				i = skipWS(b, i+1)
-			case ']':
-				return i + 1, true
-			default:
-				return 0, false
+			if i, closed, ok = afterValue(b, i, ']'); !ok || closed {
+				return i, ok
 			}
 		}
 		return 0, false
