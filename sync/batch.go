@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime"
 	"strconv"
 
 	"github.com/skranke/skranke"
@@ -212,10 +211,6 @@ func (b *feedBatch) apply(ctx context.Context, page *ChangesPage) (committed int
 	}
 	for i, raw := range page.Purchases {
 		if i%yieldEvery == yieldEvery-1 {
-			// Filing a page is pure CPU for milliseconds, and Go lets a
-			// goroutine run 10 ms before it preempts it: without this, a
-			// scan's goroutines waited for a processor behind the feed.
-			runtime.Gosched()
 			b.applyCopies()
 			n, err := b.yield(ctx)
 			committed += n
