@@ -3,7 +3,6 @@ package sync
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -70,6 +69,11 @@ func (b *feedBatch) begin(ctx context.Context) error {
 			b.w.deferIndex = true // Desk.indexCached indexes them after the sync.
 		}
 	}
+	if err == nil {
+		// Copies handed off while the last transaction committed.
+		b.c.gate.openCopies()
+		b.applyCopies()
+	}
 	if err != nil {
 		conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous = FULL")
 		conn.Close()
@@ -88,14 +92,13 @@ func (b *feedBatch) end(commit bool) (int, error) {
 	}
 	var err error
 	if commit {
-		err = b.applyCopies(true)
-	}
-	if commit && err == nil {
+		// Copies handed off from here on go into the next transaction, or
+		// to whoever writes next: a scan does not wait for this commit.
+		b.applyCopies()
 		err = b.tx.Commit()
 	}
 	if !commit || err != nil {
-		b.tx.Rollback()
-		b.c.gate.takeCopies(true) // Lost like the batch: copies the shop can send again.
+		b.tx.Rollback() // Copies in it are lost like the batch: the shop can send them again.
 	}
 	b.conn.ExecContext(context.Background(), "PRAGMA synchronous = FULL")
 	b.conn.Close()
@@ -130,24 +133,43 @@ func (b *feedBatch) finish() (int, error) {
 	return n, err
 }
 
-// applyCopies writes what desk actions handed to the batch (see
-// writeGate.handOff). With last, it goes on until none are left and the
-// gate refuses more, because the batch commits next.
-func (b *feedBatch) applyCopies(last bool) error {
-	for {
-		fns := b.c.gate.takeCopies(last)
-		if len(fns) == 0 {
-			return nil
+// applyCopies writes what desk actions handed to the feed (see
+// writeGate.handOff) in the open transaction.
+func (b *feedBatch) applyCopies() {
+	writeCopies(b.w, b.c.gate.takeCopies())
+}
+
+// writeCopies writes copies of the shop's answers handed off by desk
+// actions with w. A copy that fails is only logged: the next lookup or the
+// feed brings it again.
+func writeCopies(w *writer, fns []func(*writer) error) {
+	for _, fn := range fns {
+		if err := fn(w); err != nil {
+			slog.Warn("keep a copy of the shop's answer", "err", err)
 		}
-		for _, fn := range fns {
-			if err := fn(b.w); err != nil {
-				// Only a copy: the next lookup or the feed brings it again.
-				slog.Warn("keep a copy of the shop's answer", "err", err)
-			}
+	}
+}
+
+// close ends the batch, rolling back what is not committed, and lets no
+// more copies be handed to the feed; those handed off but not written yet
+// are written in a transaction of their own.
+func (b *feedBatch) close(ctx context.Context) {
+	b.end(false)
+	fns := b.c.gate.closeCopies()
+	if len(fns) == 0 {
+		return
+	}
+	ctx = context.WithoutCancel(ctx) // Also when the pull was cancelled.
+	err := b.c.writeRelaxed(ctx, "sync.Desk.pullFeed", func(tx *sql.Tx) error {
+		w, err := newWriter(ctx, tx)
+		if err != nil {
+			return err
 		}
-		if !last {
-			return nil
-		}
+		writeCopies(w, fns)
+		return nil
+	})
+	if err != nil {
+		slog.Warn("keep copies of the shop's answers", "err", err)
 	}
 }
 
@@ -179,42 +201,35 @@ func (b *feedBatch) apply(ctx context.Context, page *ChangesPage) (committed int
 		}
 		return committed, storeErr(op, err)
 	}
+	// Every row is read before the first is written: a page the desk
+	// cannot file is refused whole.
+	if err := page.read(); err != nil {
+		return fail(skranke.E(op, skranke.Internal, fmt.Errorf("the shop sent a changes page the desk cannot file: %w", err)))
+	}
 	if err := b.begin(ctx); err != nil {
 		return fail(err)
 	}
 	for i, raw := range page.Purchases {
 		if i%yieldEvery == yieldEvery-1 {
-			if err := b.applyCopies(false); err != nil {
-				return fail(err)
-			}
+			b.applyCopies()
 			n, err := b.yield(ctx)
 			committed += n
 			if err != nil {
 				return fail(err)
 			}
 		}
-		fp, err := scanFeedPurchase(raw)
-		if err != nil || fp.Code == "" {
-			return fail(skranke.E(op, skranke.Internal, errors.Join(errors.New("the shop sent a purchase the desk cannot read"), err)))
-		}
-		p := &skranke.Purchase{Code: fp.Code, Seq: fp.Seq}
-		if fp.Activity {
-			// Only then are lines and buyer needed, for the daily report.
-			if err := json.Unmarshal(raw, p); err != nil {
-				return fail(skranke.E(op, skranke.Internal, fmt.Errorf("the shop sent a purchase the desk cannot read: %w", err)))
-			}
+		it := &page.items[i]
+		p := it.full
+		if p == nil {
+			p = &skranke.Purchase{Code: it.Code, Seq: it.Seq}
 		}
 		if err := b.w.putPurchase(p, raw); err != nil {
 			return fail(err)
 		}
 		b.rows++
 	}
-	for _, raw := range page.Cards {
-		var c skranke.Card
-		if err := json.Unmarshal(raw, &c); err != nil || c.Code == "" {
-			return fail(skranke.E(op, skranke.Internal, errors.Join(errors.New("the shop sent a gift card the desk cannot read"), err)))
-		}
-		if err := b.w.putCard(&c); err != nil {
+	for i := range page.cards {
+		if err := b.w.putCard(&page.cards[i]); err != nil {
 			return fail(err)
 		}
 		b.rows++

@@ -481,6 +481,11 @@ func BenchmarkScanDuringSync(b *testing.B) {
 	const every = 20 * time.Millisecond
 	ctx := context.Background()
 	var first, catch benchlat.Sample
+	// With SKRANKE_BENCH_PROBE set, each scan is followed by the same
+	// request to the shop without the desk's cache (Client.Purchase), to
+	// tell the shop's round trip from what the desk adds.
+	probe := os.Getenv("SKRANKE_BENCH_PROBE") != ""
+	var firstShop, catchShop benchlat.Sample
 	for b.Loop() {
 		b.StopTimer()
 		srv := shoptest.Start(b)
@@ -492,7 +497,7 @@ func BenchmarkScanDuringSync(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		scanWhile := func(lat *benchlat.Sample, codes []string, work func() error) {
+		scanWhile := func(lat, shopLat *benchlat.Sample, codes []string, work func() error) {
 			done := make(chan error, 1)
 			go func() { done <- work() }()
 			tick := time.NewTicker(every)
@@ -513,17 +518,25 @@ func BenchmarkScanDuringSync(b *testing.B) {
 				if err != nil || l.Purchase.Code != code || l.FromCache {
 					b.Fatalf("scan %s: %v", code, err)
 				}
+				if probe {
+					start := time.Now()
+					_, _, err := d.Client().Purchase(ctx, code)
+					shopLat.Since(start)
+					if err != nil {
+						b.Fatalf("ask the shop for %s: %v", code, err)
+					}
+				}
 			}
 		}
 		b.StartTimer()
-		scanWhile(&first, bulk, func() error { return d.Sync(ctx) })
+		scanWhile(&first, &firstShop, bulk, func() error { return d.Sync(ctx) })
 		b.StopTimer()
 		news, err := srv.DB.SeedBulk(ctx, shop.DemoCentreID, catchUp)
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		scanWhile(&catch, news, func() error { return d.Sync(ctx) })
+		scanWhile(&catch, &catchShop, news, func() error { return d.Sync(ctx) })
 		b.StopTimer()
 		d.Close()
 		srv.Close()
@@ -531,6 +544,8 @@ func BenchmarkScanDuringSync(b *testing.B) {
 	}
 	first.Report(b, "first-")
 	catch.Report(b, "catchup-")
+	firstShop.Report(b, "first-shop-")
+	catchShop.Report(b, "catchup-shop-")
 }
 
 // statusDir returns a data directory whose outbox holds 10,000 deliveries

@@ -116,6 +116,13 @@ func dsn(path string, readOnly bool, cacheKiB int) string {
 		q.Add("_pragma", "query_only(ON)")
 	} else {
 		q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", cacheKiB))
+		// Statement journals in memory: an upsert into a table with
+		// several indexes opens one, and in a file it spills after 64 KiB
+		// and then grows with every row of the transaction (a feed batch
+		// wrote each touched index page to it again per row). In memory it
+		// is emptied after each statement, and no buyer data lands in a
+		// temporary file.
+		q.Add("_pragma", "temp_store(MEMORY)")
 		// Checkpoints are the sync loop's (see cache.checkpoint), never a
 		// desk action's commit; this is only the backstop for a desk whose
 		// loop never runs.
@@ -321,7 +328,23 @@ func (c *cache) write(ctx context.Context, op string, fn func(tx *sql.Tx) error)
 		return storeErr(op, err)
 	}
 	defer c.gate.unlock()
-	return inTx(op, func() (*sql.Tx, error) { return c.w.BeginTx(ctx, nil) }, fn)
+	return inTx(op, func() (*sql.Tx, error) { return c.w.BeginTx(ctx, nil) }, c.withCopies(ctx, fn))
+}
+
+// withCopies is fn after the copies of the shop's answers handed to the
+// feed and not written yet (writeGate.handOff), so that none lands after
+// the desk action that holds the gate now.
+func (c *cache) withCopies(ctx context.Context, fn func(tx *sql.Tx) error) func(tx *sql.Tx) error {
+	return func(tx *sql.Tx) error {
+		if fns := c.gate.takeCopies(); len(fns) > 0 {
+			w, err := newWriter(ctx, tx)
+			if err != nil {
+				return err
+			}
+			writeCopies(w, fns)
+		}
+		return fn(tx)
+	}
 }
 
 // inTx begins a transaction, runs fn in it and commits, rolling back when fn
@@ -371,6 +394,18 @@ func (c *cache) writeRelaxed(ctx context.Context, op string, fn func(tx *sql.Tx)
 	return c.writeWith(ctx, op, "synchronous", "NORMAL", "FULL", fn, nil)
 }
 
+// writeBackground is writeRelaxed for work nobody waits for, such as
+// indexing what the feed filed: it takes the gate only when no desk action
+// waits (writeGate.lockLow), and fn should watch c.gate.wanted and commit
+// early when one comes.
+func (c *cache) writeBackground(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	if err := c.gate.lockLow(ctx); err != nil {
+		return storeErr(op, err)
+	}
+	defer c.gate.unlock()
+	return c.writeLocked(ctx, op, "synchronous", "NORMAL", "FULL", fn, nil)
+}
+
 // writeWith is write on the writer connection with pragma set to value for
 // fn's transaction and back to normal after it; after, if not nil, runs on
 // the connection once fn's transaction committed.
@@ -379,6 +414,11 @@ func (c *cache) writeWith(ctx context.Context, op, pragma, value, normal string,
 		return storeErr(op, err)
 	}
 	defer c.gate.unlock()
+	return c.writeLocked(ctx, op, pragma, value, normal, fn, after)
+}
+
+// writeLocked is writeWith for a caller holding the gate.
+func (c *cache) writeLocked(ctx context.Context, op, pragma, value, normal string, fn func(tx *sql.Tx) error, after func(*sql.Conn)) error {
 	conn, err := c.w.Conn(ctx)
 	if err != nil {
 		return storeErr(op, err)
@@ -388,7 +428,7 @@ func (c *cache) writeWith(ctx context.Context, op, pragma, value, normal string,
 		return storeErr(op, err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA "+pragma+" = "+normal)
-	if err := inTx(op, func() (*sql.Tx, error) { return conn.BeginTx(ctx, nil) }, fn); err != nil {
+	if err := inTx(op, func() (*sql.Tx, error) { return conn.BeginTx(ctx, nil) }, c.withCopies(ctx, fn)); err != nil {
 		return err
 	}
 	if after != nil {

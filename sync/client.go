@@ -493,6 +493,9 @@ type ChangesPage struct {
 	Cards     []json.RawMessage `json:"cards"`
 	Next      int64             `json:"next"`
 	More      bool              `json:"more"`
+
+	items []pageItem     // What the cache needs of Purchases (see read).
+	cards []skranke.Card // Cards, decoded.
 }
 
 // Changes fetches up to limit purchases and cards changed after seq since.
@@ -503,8 +506,14 @@ func (cl *Client) Changes(ctx context.Context, since int64, limit int) (ChangesP
 	if err != nil {
 		return p, err
 	}
-	err = decode("sync.Client.Changes", b, &p)
-	return p, err
+	const op = "sync.Client.Changes"
+	if p, err = decodeChangesPage(b); err != nil {
+		return ChangesPage{}, skranke.E(op, skranke.Internal, unreadableAnswer{fmt.Errorf("the shop sent a changes page the desk cannot read (%d bytes): %w", len(b), err)})
+	}
+	if err := p.read(); err != nil {
+		return ChangesPage{}, skranke.E(op, skranke.Internal, unreadableAnswer{fmt.Errorf("the shop sent a changes page the desk cannot file: %w", err)})
+	}
+	return p, nil
 }
 
 // DeliveriesAnswer lists the desk centre's activity in a period.

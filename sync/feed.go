@@ -106,21 +106,32 @@ func scanTop(b []byte) (fp feedPurchase, ok bool) {
 				return fp, false
 			}
 		}
-		i = skipWS(b, ve)
-		if i >= len(b) {
+		var closed bool
+		if i, closed, ok = afterValue(b, ve, '}'); !ok {
 			return fp, false
-		}
-		switch b[i] {
-		case ',':
-			i = skipWS(b, i+1)
-		case '}':
+		} else if closed {
 			// Duplicate keys and such are rare enough to leave to the slow path.
-			return fp, seenCode && seenSeq && skipWS(b, i+1) == len(b)
-		default:
-			return fp, false
+			return fp, seenCode && seenSeq && skipWS(b, i) == len(b)
 		}
 	}
 	return fp, false
+}
+
+// afterValue reads what follows a value inside an object or array that
+// end closes: it returns the index of the next member after a comma, or
+// the index just after end with closed set; ok is false for anything else.
+func afterValue(b []byte, i int, end byte) (next int, closed, ok bool) {
+	i = skipWS(b, i)
+	if i >= len(b) {
+		return 0, false, false
+	}
+	switch b[i] {
+	case ',':
+		return skipWS(b, i+1), false, true
+	case end:
+		return i + 1, true, true
+	}
+	return 0, false, false
 }
 
 // foldsToField reports whether key matches one of the fields read here only

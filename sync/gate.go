@@ -13,7 +13,8 @@ import (
 // actions go first: a feed writer holding the gate watches Wanted and
 // commits what it has at once, and it does not take the gate again while a
 // desk action waits. So a scan waits for at most one row of the feed and
-// its commit, never for a whole batch.
+// its commit, never for a whole batch; a copy of the shop's answer to a scan
+// does not wait at all (handOff).
 type writeGate struct {
 	mu   stdsync.Mutex
 	held bool
@@ -21,9 +22,10 @@ type writeGate struct {
 	high int           // Desk actions waiting.
 	free chan struct{} // Closed when the gate is released.
 	want chan struct{} // Signalled when a desk action waits behind the feed.
-	// copies are writes handed to the feed's open transaction (see
-	// handOff), applied before it commits.
+	// copies are writes handed to the feed (see handOff), written by the
+	// next holder of the gate.
 	copies []func(*writer) error
+	open   bool // A pull of the feed runs and takes hand-offs.
 }
 
 func newWriteGate() *writeGate {
@@ -99,30 +101,49 @@ func (g *writeGate) wanted() bool {
 // wantC receives when a desk action starts waiting behind the feed.
 func (g *writeGate) wantC() <-chan struct{} { return g.want }
 
-// handOff gives fn to the feed's open transaction instead of waiting for
-// the gate, when the feed holds it: for copies of what the shop answered,
-// which nobody reads back before the feed's next commit. It reports
-// whether the feed took fn; if not, the caller writes it itself.
+// handOff gives fn to the feed instead of waiting for the gate, while a
+// pull of the feed runs (see openCopies): for copies of what the shop
+// answered, which nobody reads back before the next write. The feed writes
+// them in its open transaction, or in the next one when it is committing;
+// a desk action that takes the gate first writes them in its own
+// transaction before its own writes (cache.write), so they never land
+// after a later desk action. It reports whether fn was taken; if not, the
+// caller writes it itself.
 func (g *writeGate) handOff(fn func(*writer) error) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if !g.held || !g.low {
+	if !g.open {
 		return false
 	}
 	g.copies = append(g.copies, fn)
 	return true
 }
 
-// takeCopies returns the writes handed off so far. With last, the feed is
-// about to commit: later hand-offs are refused until it takes the gate
-// again.
-func (g *writeGate) takeCopies(last bool) []func(*writer) error {
+// takeCopies returns the writes handed off so far, for the holder of the
+// gate to write.
+func (g *writeGate) takeCopies() []func(*writer) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	fns := g.copies
 	g.copies = nil
-	if last && len(fns) == 0 {
-		g.low = false
-	}
+	return fns
+}
+
+// openCopies lets handOff take copies: the feed calls it as its pull
+// starts.
+func (g *writeGate) openCopies() {
+	g.mu.Lock()
+	g.open = true
+	g.mu.Unlock()
+}
+
+// closeCopies refuses further hand-offs and returns those not written yet,
+// as the feed's pull ends.
+func (g *writeGate) closeCopies() []func(*writer) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.open = false
+	fns := g.copies
+	g.copies = nil
 	return fns
 }

@@ -66,7 +66,7 @@ func (d *Desk) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		if ierr := d.indexCached(ctx); ierr != nil && ctx.Err() == nil {
+		if ierr := d.indexCached(ctx, true); ierr != nil && ctx.Err() == nil {
 			slog.Warn("index cached purchases", "err", ierr)
 		}
 		if !timer.Stop() {
@@ -219,7 +219,7 @@ func (d *Desk) pullFeed(ctx context.Context) error {
 		return ch
 	}
 	b := &feedBatch{c: d.c}
-	defer b.end(false) // Whatever an error left open.
+	defer b.close(ctx) // Whatever an error left open, and copies not written yet.
 	start := time.Now()
 	var total int
 	mark, markRows := start, 0

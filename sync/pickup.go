@@ -47,7 +47,7 @@ func (d *Desk) Pickup(ctx context.Context, f PickupFilter) (PickupList, error) {
 	if limit <= 0 {
 		limit = DefaultPickupLimit
 	}
-	if err := d.indexCached(ctx); err != nil {
+	if err := d.indexCached(ctx, false); err != nil {
 		return PickupList{}, err
 	}
 	where, args := pickupFilter(f)

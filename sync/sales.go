@@ -56,7 +56,7 @@ const MaxSales = 5000
 func (d *Desk) Sales(ctx context.Context, from, to time.Time) (SalesOverview, error) {
 	const op = "sync.Desk.Sales"
 	ov := SalesOverview{ByStatus: map[skranke.PaymentStatus]SalesTotal{}}
-	if err := d.indexCached(ctx); err != nil {
+	if err := d.indexCached(ctx, false); err != nil {
 		return ov, err
 	}
 	rows, err := d.c.r.QueryContext(ctx, "SELECT body FROM purchases WHERE created >= ? AND created < ? ORDER BY created, code", nanos(from), nanos(to))

@@ -96,7 +96,7 @@ func (d *Desk) SearchCached(ctx context.Context, q skranke.SearchQuery, cursor s
 	if q.Problem != skranke.SearchOK || len(q.Terms) == 0 {
 		return skranke.SearchPage{}, nil
 	}
-	if err := d.indexCached(ctx); err != nil {
+	if err := d.indexCached(ctx, false); err != nil {
 		return skranke.SearchPage{}, err
 	}
 	limit = min(max(limit, 1), skranke.MaxSearchLimit)
@@ -237,12 +237,21 @@ const sqlIndexPurchase = "INSERT OR REPLACE INTO purchase_search(rowid, text) VA
 // before the search): the sync loop calls it after each sync, and the
 // search, the pickup list and the sales overview before they read, so they
 // never miss a purchase.
-func (d *Desk) indexCached(ctx context.Context) error {
+//
+// With background (the sync loop), it writes in short transactions that
+// give way to desk actions (cache.writeBackground): after a first sync of a
+// million purchases it indexes for minutes, and a scan or a delivery must
+// not wait behind it.
+func (d *Desk) indexCached(ctx context.Context, background bool) error {
 	const op = "sync.Desk.indexCached"
+	write, limit := d.c.writeRelaxed, 2000
+	if background {
+		write, limit = d.c.writeBackground, 256
+	}
 	for {
 		n := 0
-		err := d.c.writeRelaxed(ctx, op, func(tx *sql.Tx) error {
-			rows, err := tx.QueryContext(ctx, "SELECT rowid, body FROM purchases WHERE indexed = 0 LIMIT 2000")
+		err := write(ctx, op, func(tx *sql.Tx) error {
+			rows, err := tx.QueryContext(ctx, "SELECT rowid, body FROM purchases WHERE indexed = 0 LIMIT ?", limit)
 			if err != nil {
 				return err
 			}
@@ -268,7 +277,10 @@ func (d *Desk) indexCached(ctx context.Context) error {
 			}
 			n = len(batch)
 			w := &writer{ctx: ctx, tx: tx}
-			for _, r := range batch {
+			for i, r := range batch {
+				if background && i%yieldEvery == yieldEvery-1 && d.c.gate.wanted() {
+					return nil // A desk action waits: commit, the rest comes next.
+				}
 				if !r.good {
 					// A damaged body stays unsearchable rather than block the rest.
 					slog.Warn("damaged cached purchase", "rowid", r.id)

@@ -19,6 +19,14 @@ const (
 ON CONFLICT(code) DO UPDATE SET seq = excluded.seq, body = excluded.body, cached_at = excluded.cached_at,
 created = excluded.created, status = excluded.status, remaining = excluded.remaining, products = excluded.products, indexed = excluded.indexed
 WHERE excluded.seq >= purchases.seq RETURNING rowid`
+	// sqlFilePurchase is sqlUpsertPurchase for a purchase filed without its
+	// search columns (writer.deferIndex). Without RETURNING, which SQLite
+	// runs as a trigger, the statement needs no statement journal: a page
+	// of the feed is filed without copying every index page it touches.
+	sqlFilePurchase = `INSERT INTO purchases(code, seq, body, cached_at, created, status, remaining, products, indexed) VALUES(?, ?, ?, ?, 0, '', 0, '', 0)
+ON CONFLICT(code) DO UPDATE SET seq = excluded.seq, body = excluded.body, cached_at = excluded.cached_at,
+created = 0, status = '', remaining = 0, products = '', indexed = 0
+WHERE excluded.seq >= purchases.seq`
 	sqlUpsertCard = `INSERT INTO cards(code, seq, parent, body, cached_at, purchase) VALUES(?, ?, ?, ?, ?, ?)
 ON CONFLICT(code) DO UPDATE SET seq = excluded.seq, parent = excluded.parent, body = excluded.body, cached_at = excluded.cached_at,
 purchase = excluded.purchase
@@ -42,6 +50,7 @@ type writer struct {
 	tx                                    *sql.Tx
 	purchase, card, activity, redemptionS *sql.Stmt
 	search                                *sql.Stmt // Lazily prepared: see indexPurchase.
+	file                                  *sql.Stmt // Lazily prepared: sqlFilePurchase.
 	// deferIndex files purchases without their search columns and index
 	// entries (indexed = 0), for Desk.indexCached to add later: a page of
 	// the changes feed is filed faster so.
@@ -79,7 +88,12 @@ func (w *writer) putPurchase(p *skranke.Purchase, raw []byte) error {
 	var rowid int64
 	var err error
 	if w.deferIndex {
-		err = w.purchase.QueryRowContext(w.ctx, p.Code, p.Seq, raw, w.now, 0, "", 0, "", 0).Scan(&rowid)
+		if w.file == nil {
+			if w.file, err = w.tx.PrepareContext(w.ctx, sqlFilePurchase); err != nil {
+				return fmt.Errorf("store purchase %s: %w", p.Code, err)
+			}
+		}
+		_, err = w.file.ExecContext(w.ctx, p.Code, p.Seq, raw, w.now)
 	} else {
 		err = w.purchase.QueryRowContext(w.ctx, p.Code, p.Seq, raw, w.now, nanos(p.CreatedAt), string(p.Status), p.RemainingUnits(), productList(p), 1).Scan(&rowid)
 	}
@@ -87,7 +101,7 @@ func (w *writer) putPurchase(p *skranke.Purchase, raw []byte) error {
 	case errors.Is(err, sql.ErrNoRows): // An older copy than the cached one: kept out.
 	case err != nil:
 		return fmt.Errorf("store purchase %s: %w", p.Code, err)
-	case w.deferIndex:
+	case w.deferIndex: // An older copy than the cached one is kept out likewise.
 	default:
 		if err := w.indexPurchase(rowid, p); err != nil {
 			return fmt.Errorf("index purchase %s: %w", p.Code, err)

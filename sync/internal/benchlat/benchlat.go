@@ -38,7 +38,7 @@ func (s Sample) Quantile(q float64) time.Duration {
 
 // Report adds the sample's percentiles to b's results, in microseconds
 // and with prefix before each unit ("scan-" gives "scan-p50-µs"): p50 and
-// the count always, p99 from MinSamples samples on, the maximum below that.
+// the maximum and the count always, p99 from MinSamples samples on.
 func (s Sample) Report(b *testing.B, prefix string) {
 	if len(s) == 0 {
 		return
@@ -47,8 +47,7 @@ func (s Sample) Report(b *testing.B, prefix string) {
 	b.ReportMetric(us(s.Quantile(0.50)), prefix+"p50-µs")
 	if len(s) >= MinSamples {
 		b.ReportMetric(us(s.Quantile(0.99)), prefix+"p99-µs")
-	} else {
-		b.ReportMetric(us(s.Quantile(1)), prefix+"max-µs")
 	}
+	b.ReportMetric(us(s.Quantile(1)), prefix+"max-µs")
 	b.ReportMetric(float64(len(s)), prefix+"samples")
 }

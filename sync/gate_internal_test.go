@@ -1,0 +1,61 @@
+package sync
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"testing"
+
+	"github.com/skranke/skranke"
+)
+
+// A copy of the shop's answer handed to the feed while no feed transaction
+// is open (the feed is committing, or waits for its next page) is taken
+// at once, and lands with the next writer: here a desk action, which
+// writes it before its own writes, so that the copy never lands after it.
+func TestCopiesWaitForTheNextWriter(t *testing.T) {
+	ctx := context.Background()
+	c, err := openCache(ctx, filepath.Join(t.TempDir(), CacheFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.close() })
+	keep := func(code string) func(*writer) error {
+		return func(w *writer) error { return w.putPurchase(&skranke.Purchase{Code: code, Seq: 1}, nil) }
+	}
+	if c.gate.handOff(keep("NOFEED01")) {
+		t.Fatal("a copy was taken while no pull runs")
+	}
+	b := &feedBatch{c: c}
+	if err := b.begin(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.end(true); err != nil {
+		t.Fatal(err)
+	}
+	// The feed's transaction is over; its pull is not.
+	if !c.gate.handOff(keep("COPY0001")) {
+		t.Fatal("a copy handed off between two feed transactions was refused: the scan would wait")
+	}
+	var seen bool
+	err = c.write(ctx, "test", func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, "SELECT count(*) > 0 FROM purchases WHERE code = 'COPY0001'").Scan(&seen)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !seen {
+		t.Fatal("a desk action ran before the copy handed off ahead of it")
+	}
+	// The end of the pull writes what is left and takes no more.
+	if !c.gate.handOff(keep("COPY0002")) {
+		t.Fatal("copy refused during the pull")
+	}
+	b.close(ctx)
+	if c.gate.handOff(keep("NOFEED02")) {
+		t.Fatal("a copy was taken after the pull ended")
+	}
+	if _, _, ok, err := c.cachedPurchase(ctx, "COPY0002"); err != nil || !ok {
+		t.Fatalf("the copy left at the end of the pull was not written: %v", err)
+	}
+}
