@@ -42,6 +42,7 @@ type writer struct {
 	tx                                    *sql.Tx
 	purchase, card, activity, redemptionS *sql.Stmt
 	search                                *sql.Stmt // Lazily prepared: see indexPurchase.
+	factDel, factIns                      *sql.Stmt // Lazily prepared: see putFacts.
 	// deferIndex files purchases without their search columns and index
 	// entries (indexed = 0), for Desk.indexCached to add later: a page of
 	// the changes feed is filed faster so.
@@ -91,6 +92,9 @@ func (w *writer) putPurchase(p *skranke.Purchase, raw []byte) error {
 	default:
 		if err := w.indexPurchase(rowid, p); err != nil {
 			return fmt.Errorf("index purchase %s: %w", p.Code, err)
+		}
+		if err := w.putFacts(rowid, p); err != nil {
+			return fmt.Errorf("file the facts of purchase %s: %w", p.Code, err)
 		}
 	}
 	for i := range p.Deliveries {
