@@ -24,7 +24,7 @@ type shopClock struct {
 	end time.Time // Where the test leaves it between steps.
 }
 
-func (c *shopClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *shopClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 func (c *shopClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
 
 // TestMonthDeskAgreesWithShop builds a mixed month at the shop (March 2026,
