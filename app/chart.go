@@ -17,6 +17,8 @@ type barChart struct {
 	values []int
 	// valueText writes a bar's value over it; nil writes nothing.
 	valueText func(int) string
+	// minHeight is the least height; 0 means 120.
+	minHeight float32
 }
 
 // newBarChart returns an empty chart of bars with the given labels.
@@ -103,7 +105,13 @@ func (r *chartRenderer) Layout(size fyne.Size) {
 	}
 }
 
-func (r *chartRenderer) MinSize() fyne.Size { return fyne.NewSize(480, 120) }
+func (r *chartRenderer) MinSize() fyne.Size {
+	h := r.c.minHeight
+	if h == 0 {
+		h = 120
+	}
+	return fyne.NewSize(480, h)
+}
 
 func (r *chartRenderer) Refresh() {
 	r.Layout(r.c.Size())

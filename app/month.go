@@ -56,7 +56,7 @@ func newMonthScreen(sh shell, svc monthService, paper printing, lang, exportDir 
 	s.This = newButton(sh, label("month.this"), nil, func() { s.setMonth(skranke.MonthOf(sh.now())); s.load() })
 	s.Export = newButton(sh, label("report.export"), theme.DownloadIcon(), s.exportFile)
 	s.Print = newButton(sh, label("month.print"), theme.DocumentPrintIcon(), s.print)
-	s.Totals = container.NewGridWithColumns(4)
+	s.Totals = container.NewGridWithColumns(6) // Three label and amount pairs a row.
 	s.Products = container.NewGridWithColumns(len(productColumns))
 	s.Staff = container.NewGridWithColumns(len(staffColumns))
 	s.Tabs = container.NewAppTabs(
@@ -70,10 +70,14 @@ func newMonthScreen(sh shell, svc monthService, paper printing, lang, exportDir 
 	top := container.NewVBox(title, big(container.NewGridWithColumns(4, s.Prev, s.Month, s.Next, s.This), 16), s.Totals,
 		container.NewBorder(nil, nil, chartTitle, nil, s.chartBox))
 	s.obj = container.NewBorder(top, big(container.NewGridWithColumns(2, s.Export, s.Print), 16), nil, nil,
-		minHeight(s.Tabs, 3*linesMinHeight/2))
+		minHeight(s.Tabs, linesMinHeight))
 	s.setMonth(skranke.MonthOf(sh.now()))
 	return s
 }
+
+// monthChartHeight is the least height of the chart by day: lower than
+// the daily report's, so that totals, chart and tables fit 1024×768.
+const monthChartHeight = 96
 
 // The tables' columns: what each cell of a row shows.
 var (
@@ -157,13 +161,16 @@ func (s *monthScreen) show(r skranke.MonthReport) {
 	t := r.Total
 	s.Totals.RemoveAll()
 	for _, kv := range s.totalsRows() {
-		s.Totals.Add(widget.NewLabel(kv[0]))
+		// Labels wrap rather than widen the window past a desk screen.
+		s.Totals.Add(rowLabel(kv[0]))
 		s.Totals.Add(widget.NewLabelWithStyle(kv[1], fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
 	}
 	fill := func(c *fyne.Container, cols []string, rows [][]string) {
 		c.RemoveAll()
 		for _, k := range cols {
-			c.Add(widget.NewLabelWithStyle(label(k), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+			h := widget.NewLabelWithStyle(label(k), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+			h.Truncation = fyne.TextTruncateEllipsis
+			c.Add(h)
 		}
 		for _, cells := range rows {
 			for i, v := range cells {
@@ -194,6 +201,7 @@ func (s *monthScreen) show(r skranke.MonthReport) {
 		values[i] = int(d.Sales / 100)
 	}
 	s.Chart = newBarChart(labels, nil)
+	s.Chart.minHeight = monthChartHeight
 	s.Chart.SetValues(values)
 	s.chartBox.Objects = []fyne.CanvasObject{s.Chart}
 	s.chartBox.Refresh()
