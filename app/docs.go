@@ -158,10 +158,16 @@ func (h letterhead) report(day time.Time, acts []desksync.Activity, totals [][2]
 		}
 		rows = append(rows, printer.ReportRow{Time: fmtTime(a.At), Staff: staffLabel(a), Code: skranke.GroupCode(a.Code), What: what, Amount: amount})
 	}
+	return h.dailyReport(label("report.title"), fmtDate(day), rows, totals)
+}
+
+// dailyReport lays out a report in the daily report's form under the
+// letterhead.
+func (h letterhead) dailyReport(title, period string, rows []printer.ReportRow, totals [][2]string) *printer.Document {
 	return printer.DailyReport{
 		CentreName: h.centreName,
-		Title:      label("report.title"),
-		Period:     fmtDate(day),
+		Title:      title,
+		Period:     period,
 		Rows:       rows,
 		Totals:     totals,
 		Printed:    h.at,
@@ -185,14 +191,5 @@ func (h letterhead) month(r skranke.MonthReport, period string, totals [][2]stri
 		rows = append(rows, printer.ReportRow{Staff: staffCells(f)[0],
 			What: label("month.print_staff", m{"D": f.Deliveries, "C": f.Credits.String(), "R": f.Redeemed.String()}), Amount: f.Delivered.String()})
 	}
-	return printer.DailyReport{
-		CentreName: h.centreName,
-		Title:      label("month.title"),
-		Period:     period,
-		Rows:       rows,
-		Totals:     totals,
-		Printed:    h.at,
-		Language:   h.language,
-		Training:   h.training,
-	}.Document()
+	return h.dailyReport(label("month.title"), period, rows, totals)
 }

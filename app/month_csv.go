@@ -13,7 +13,8 @@ import (
 // (see reportScreen.ExportCSV: for Norwegian a byte order mark, semicolons
 // and decimal commas): one row for the total, then one per product, per
 // staff member and per day; the total's row also holds the gift card
-// liability at the month's end. Amounts are kroner with two decimals, exact to the øre.
+// liability at the month's end. Amounts are kroner with two decimals,
+// exact to the øre.
 func (s *monthScreen) ExportCSV(w io.Writer) error {
 	nb := s.lang == "nb"
 	cw, err := newCSV(w, nb)
