@@ -406,7 +406,11 @@ type Card struct {
 	ParentCode    string         `json:"parent_code,omitempty"`
 	RemainderCode string         `json:"remainder_code,omitempty"`
 	PurchaseCode  string         `json:"purchase_code,omitempty"` // The web shop purchase that sold it, if any.
-	Seq           int64          `json:"seq"`
+	// ClosedAt is when the card was spent or voided (the redemption's
+	// time); zero while it is active, and for cards closed before the shop
+	// kept it.
+	ClosedAt time.Time `json:"closed_at,omitzero"`
+	Seq      int64     `json:"seq"`
 }
 
 // Usable reports whether the card can be redeemed at time now.

@@ -62,6 +62,7 @@ type Desk struct {
 	search   *searchScreen
 	pickup   *pickupScreen
 	sales    *salesScreen
+	month    *monthScreen
 
 	// message is the bar at the bottom: what just happened, or what went wrong.
 	message *widget.Label
@@ -225,7 +226,9 @@ func (d *Desk) build() {
 		return d.scan.Entry
 	})
 	d.sales = newSalesScreen(d, d.desk)
-	d.screens = []screen{d.scan, d.cards, d.report, d.status, d.settings, d.search, d.pickup, d.sales} // In screenID order.
+	d.month = newMonthScreen(d, d.desk, d, d.lang, d.cfg.DataDir)
+	d.report.openMonth = func() { d.showScreen(idMonth) }
+	d.screens = []screen{d.scan, d.cards, d.report, d.status, d.settings, d.search, d.pickup, d.sales, d.month} // In screenID order.
 
 	d.navButtons = []*button{
 		newButton(d, label("nav.scan"), theme.SearchIcon(), func() { d.showScreen(idScan) }),
@@ -236,15 +239,17 @@ func (d *Desk) build() {
 		newButton(d, label("nav.search"), theme.SearchIcon(), func() { d.showScreen(idSearch) }),
 		newButton(d, label("nav.pickup"), theme.ListIcon(), func() { d.showScreen(idPickup) }),
 		newButton(d, label("nav.sales"), theme.DocumentIcon(), func() { d.showScreen(idSales) }),
+		newButton(d, label("nav.month"), theme.DocumentIcon(), func() { d.showScreen(idMonth) }),
 		newButton(d, label("nav.lock"), theme.LogoutIcon(), func() { d.lock() }),
 	}
 	navObjs := make([]fyne.CanvasObject, 0, len(d.navButtons))
 	for i, b := range d.navButtons {
 		b.Importance = widget.LowImportance
-		if i := screenID(i); i == idSearch || i == idPickup || i == idSales {
-			// Eight entries do not fit a 1024 px screen: F9, F10 and the
-			// scan screen's buttons open these; the buttons stay in
-			// navButtons so that its indexes remain the screens'.
+		if i := screenID(i); i == idSearch || i == idPickup || i == idSales || i == idMonth {
+			// Eight entries do not fit a 1024 px screen: F9, F10, F11, the
+			// scan screen's buttons and the daily report's "The month"
+			// open these; the buttons stay in navButtons so that its
+			// indexes remain the screens'.
 			continue
 		}
 		navObjs = append(navObjs, b)

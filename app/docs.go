@@ -194,14 +194,38 @@ func (h letterhead) report(day time.Time, acts []desksync.Activity, totals [][2]
 		}
 		rows = append(rows, printer.ReportRow{Time: fmtTime(a.At), Staff: staffLabel(a), Code: skranke.GroupCode(a.Code), What: what, Amount: amount})
 	}
+	return h.dailyReport(label("report.title"), fmtDate(day), rows, totals)
+}
+
+// dailyReport lays out a report in the daily report's form under the
+// letterhead.
+func (h letterhead) dailyReport(title, period string, rows []printer.ReportRow, totals [][2]string) *printer.Document {
 	return printer.DailyReport{
 		CentreName: h.centreName,
-		Title:      label("report.title"),
-		Period:     fmtDate(day),
+		Title:      title,
+		Period:     period,
 		Rows:       rows,
 		Totals:     totals,
 		Printed:    h.at,
 		Language:   h.language,
 		Training:   h.training,
 	}.Document()
+}
+
+// month is the month on paper, in the daily report's form: a row per
+// product (units sold, sales) and per staff member (deliveries, what they
+// were worth), then the totals.
+func (h letterhead) month(r skranke.MonthReport, period string, totals [][2]string) *printer.Document {
+	rows := make([]printer.ReportRow, 0, len(r.Products)+len(r.Staff))
+	for _, f := range r.Products {
+		if f.Key == "" {
+			continue
+		}
+		rows = append(rows, printer.ReportRow{What: label("month.print_product", m{"Name": f.Name, "N": f.SalesUnits}), Amount: f.Sales.String()})
+	}
+	for _, f := range r.Staff {
+		rows = append(rows, printer.ReportRow{Staff: staffCells(f)[0],
+			What: label("month.print_staff", m{"D": f.Deliveries, "C": f.Credits.String(), "R": f.Redeemed.String()}), Amount: f.Delivered.String()})
+	}
+	return h.dailyReport(label("month.title"), period, rows, totals)
 }

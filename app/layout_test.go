@@ -217,7 +217,8 @@ var layoutCases = []layoutCase{
 		},
 		buttons: func(d *Desk) map[string]fyne.CanvasObject {
 			r := d.report
-			return map[string]fyne.CanvasObject{"export": r.Export, "print": r.Print, "day before": r.Prev, "day after": r.Next, "today": r.Today}
+			return map[string]fyne.CanvasObject{"export": r.Export, "print": r.Print, "day before": r.Prev, "day after": r.Next, "today": r.Today,
+				"the month": r.Month}
 		},
 	},
 	{
@@ -226,6 +227,21 @@ var layoutCases = []layoutCase{
 		buttons: func(d *Desk) map[string]fyne.CanvasObject {
 			s := d.status
 			return map[string]fyne.CanvasObject{"sync now": s.SyncNow, "check printer": s.CheckPrinter, "test print": s.TestPrint}
+		},
+	},
+	{
+		name: "the month, from the daily report",
+		drive: func(t *testing.T, f *fixture) {
+			f.eventually(func() bool { return !f.d.desk.Status().LastSync.IsZero() }, "never synced")
+			f.key(fyne.KeyF3)
+			test.Tap(f.d.report.Month)
+			require.Equal(t, idMonth, f.d.currentScreen())
+			f.eventually(func() bool { return f.d.month.Shown() != nil && len(f.d.month.Shown().Staff) > 0 }, "the month never showed")
+		},
+		buttons: func(d *Desk) map[string]fyne.CanvasObject {
+			s := d.month
+			return map[string]fyne.CanvasObject{"export": s.Export, "print": s.Print, "month before": s.Prev, "month after": s.Next,
+				"this month": s.This, "month field": s.Month}
 		},
 	},
 	{

@@ -35,12 +35,14 @@ type reportScreen struct {
 	Prev, Next, Today *button
 	Export            *button // Writes a CSV file.
 	Print             *button // Prints the report on the receipt printer.
+	Month             *button // Opens the month (month.go), which the navigation bar has no room for.
 
 	sh        shell
 	svc       reportService
 	paper     printing
 	lang      string // The UI's language, which decides the CSV's form.
 	exportDir string // Where Export writes; empty means the temporary directory.
+	openMonth func() // What Month does; set by the desk.
 	day       time.Time
 	all       []desksync.Activity
 	shown     []desksync.Activity
@@ -68,6 +70,11 @@ func newReportScreen(sh shell, svc reportService, paper printing, lang, exportDi
 	r.Today = newButton(sh, label("report.today"), nil, func() { r.setDay(sh.now()); r.load() })
 	r.Export = newButton(sh, label("report.export"), theme.DownloadIcon(), r.exportFile)
 	r.Print = newButton(sh, label("report.print"), theme.DocumentPrintIcon(), r.print)
+	r.Month = newButton(sh, label("report.month"), theme.GridIcon(), func() {
+		if r.openMonth != nil {
+			r.openMonth()
+		}
+	})
 	r.Date.onArrow = func(delta int) { r.shift(-delta) }
 	title := bigText(28, true)
 	title.Text = label("report.title")
@@ -76,7 +83,7 @@ func newReportScreen(sh shell, svc reportService, paper printing, lang, exportDi
 	top := container.NewVBox(title, filters, r.Totals, r.Chart)
 	// A busy day has many rows: they scroll, while the filters, totals and
 	// buttons stay put.
-	r.obj = container.NewBorder(top, big(container.NewGridWithColumns(2, r.Export, r.Print), 16), nil, nil,
+	r.obj = container.NewBorder(top, big(container.NewGridWithColumns(3, r.Export, r.Print, r.Month), 16), nil, nil,
 		minHeight(container.NewVScroll(r.Rows), linesMinHeight))
 	r.setDay(sh.now())
 	return r

@@ -20,15 +20,9 @@ import (
 // expects; for English, commas and decimal points (1234.50).
 func (r *reportScreen) ExportCSV(w io.Writer) error {
 	nb := r.lang == "nb"
-	if nb {
-		if _, err := io.WriteString(w, "\ufeff"); err != nil {
-			return err
-		}
-	}
-	cw := csv.NewWriter(w)
-	if nb {
-		cw.Comma = ';'
-		cw.UseCRLF = true // What Excel on Windows writes and reads.
+	cw, err := newCSV(w, nb)
+	if err != nil {
+		return err
 	}
 	_ = cw.Write([]string{"date", "time", "kind", "staff_id", "staff", "code", "buyer", "products", "amount_nok", "signature_id", "synced", "stated_by_desk"})
 	for _, a := range r.shown {
@@ -38,6 +32,23 @@ func (r *reportScreen) ExportCSV(w io.Writer) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// newCSV starts a CSV file in the form of the UI's language (see
+// reportScreen.ExportCSV): for Norwegian (nb true) a byte order mark,
+// semicolons and CRLF.
+func newCSV(w io.Writer, nb bool) (*csv.Writer, error) {
+	if nb {
+		if _, err := io.WriteString(w, "\ufeff"); err != nil {
+			return nil, err
+		}
+	}
+	cw := csv.NewWriter(w)
+	if nb {
+		cw.Comma = ';'
+		cw.UseCRLF = true // What Excel on Windows writes and reads.
+	}
+	return cw, nil
 }
 
 // csvAmount writes m in kroner as a spreadsheet reads a number, 1234,50
@@ -74,25 +85,28 @@ func (r *reportScreen) ExportPath() string {
 	return filepath.Join(dir, "exports", "skranke-"+r.day.Format("2006-01-02")+".csv")
 }
 
-func (r *reportScreen) exportFile() {
-	path := r.ExportPath()
+func (r *reportScreen) exportFile() { exportCSV(r.sh, r.ExportPath(), r.ExportCSV) }
+
+// exportCSV writes the CSV that write makes to path, off the UI
+// goroutine, and tells staff where it went.
+func exportCSV(sh shell, path string, write func(io.Writer) error) {
 	var buf strings.Builder
-	if err := r.ExportCSV(&buf); err != nil {
-		r.sh.sayErr(err.Error())
+	if err := write(&buf); err != nil {
+		sh.sayErr(err.Error())
 		return
 	}
 	data := buf.String()
-	r.sh.async(func(context.Context) func() {
+	sh.async(func(context.Context) func() {
 		err := os.MkdirAll(filepath.Dir(path), 0o700)
 		if err == nil {
 			err = os.WriteFile(path, []byte(data), 0o600)
 		}
 		return func() {
 			if err != nil {
-				r.sh.sayErr(label("report.export_failed", m{"Err": err.Error()}))
+				sh.sayErr(label("report.export_failed", m{"Err": err.Error()}))
 				return
 			}
-			r.sh.sayOK(label("report.exported", m{"Path": path}))
+			sh.sayOK(label("report.exported", m{"Path": path}))
 		}
 	})
 }

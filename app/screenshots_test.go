@@ -7,9 +7,11 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 	"github.com/stretchr/testify/require"
 
 	"github.com/skranke/skranke"
+	"github.com/skranke/skranke/app/config"
 )
 
 // TestScreenshotsSearchPickup saves the search and pickup screens as PNG
@@ -43,4 +45,25 @@ func TestScreenshotsSearchPickup(t *testing.T) {
 	f.key(fyne.KeyF10)
 	require.NotEmpty(t, f.d.pickup.Shown())
 	save("screen-pickup.png")
+}
+
+// TestScreenshotMonth saves the month, in Norwegian, at 1024×768 (the
+// smallest desk screen), into $SKRANKE_SCREENSHOTS like the others.
+func TestScreenshotMonth(t *testing.T) {
+	out := os.Getenv("SKRANKE_SCREENSHOTS")
+	if out == "" {
+		t.Skip("SKRANKE_SCREENSHOTS not set")
+	}
+	f := mustOpen(t, func(c *config.Config) { c.Language = "nb" })
+	f.eventually(func() bool { return !f.d.desk.Status().LastSync.IsZero() }, "never synced")
+	f.login("ingrid", "999999")
+	f.key(fyne.KeyF3)
+	test.Tap(f.d.report.Month)
+	f.eventually(func() bool { return f.d.month.Shown() != nil }, "the month never showed")
+	f.d.window.Resize(fyne.NewSize(deskScreenW-1, deskScreenH))
+	f.d.window.Resize(fyne.NewSize(deskScreenW, deskScreenH))
+	w, err := os.Create(filepath.Join(out, "screen-month.png"))
+	require.NoError(t, err)
+	require.NoError(t, png.Encode(w, f.d.window.Canvas().Capture()))
+	require.NoError(t, w.Close())
 }

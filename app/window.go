@@ -34,6 +34,8 @@ func (s screenID) String() string {
 		return "pickup"
 	case idSales:
 		return "sales"
+	case idMonth:
+		return "month"
 	}
 	return fmt.Sprintf("screen(%d)", int(s))
 }
@@ -48,6 +50,7 @@ const (
 	idSearch // The purchase of a buyer without the receipt (search.go).
 	idPickup // What is paid and waits to be fetched (pickup.go).
 	idSales  // The sales of a period, for managers and accountants (sales.go).
+	idMonth  // The month, for managers and accountants (month.go), from the daily report.
 )
 
 // deskRune and deskKey hand a key typed in another of the desk's windows
@@ -107,7 +110,7 @@ func (d *Desk) showScreen(s screenID) {
 		return
 	}
 	d.setup = false
-	if ((s == idReport || s == idSales) && !d.canReport()) || (s == idSettings && !d.isManager()) {
+	if ((s == idReport || s == idSales || s == idMonth) && !d.canReport()) || (s == idSettings && !d.isManager()) {
 		d.sayErr(label("err.manager_only"))
 		s = d.screen
 	}

@@ -233,10 +233,10 @@ func (w *writer) indexPurchase(rowid int64, p *skranke.Purchase) error {
 const sqlIndexPurchase = "INSERT OR REPLACE INTO purchase_search(rowid, text) VALUES(?, ?)"
 
 // indexCached indexes the cached purchases filed without their search
-// columns and index entries (a page of the changes feed, or a cache from
-// before the search): the sync loop calls it after each sync, and the
-// search, the pickup list and the sales overview before they read, so they
-// never miss a purchase.
+// columns, index entries and month facts (a page of the changes feed, or a
+// cache from before them): the sync loop calls it after each sync, and the
+// search, the pickup list, the sales overview and the month before they
+// read, so they never miss a purchase.
 //
 // With background (the sync loop), it writes in short transactions that
 // give way to desk actions (cache.writeBackground): after a first sync of a
@@ -294,6 +294,9 @@ func (d *Desk) indexCached(ctx context.Context, background bool) error {
 					return err
 				}
 				if err := w.indexPurchase(r.id, &r.p); err != nil {
+					return err
+				}
+				if err := w.putFacts(r.id, &r.p); err != nil {
 					return err
 				}
 			}

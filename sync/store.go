@@ -51,6 +51,7 @@ type writer struct {
 	purchase, card, activity, redemptionS *sql.Stmt
 	search                                *sql.Stmt // Lazily prepared: see indexPurchase.
 	file                                  *sql.Stmt // Lazily prepared: sqlFilePurchase.
+	factDel, factIns                      *sql.Stmt // Lazily prepared: see putFacts.
 	// deferIndex files purchases without their search columns and index
 	// entries (indexed = 0), for Desk.indexCached to add later: a page of
 	// the changes feed is filed faster so.
@@ -105,6 +106,9 @@ func (w *writer) putPurchase(p *skranke.Purchase, raw []byte) error {
 	default:
 		if err := w.indexPurchase(rowid, p); err != nil {
 			return fmt.Errorf("index purchase %s: %w", p.Code, err)
+		}
+		if err := w.putFacts(rowid, p); err != nil {
+			return fmt.Errorf("file the facts of purchase %s: %w", p.Code, err)
 		}
 	}
 	for i := range p.Deliveries {

@@ -44,6 +44,7 @@ func (s *Server) register() {
 	s.add(route{Route: Route{"GET", p + "/changes"}, auth: authDesk, raw: s.changes})
 	s.add(route{Route: Route{"GET", p + "/deliveries"}, auth: authDesk, h: s.activity})
 	s.add(route{Route: Route{"POST", p + "/deliveries/{id}/reversal"}, auth: authDesk, idem: idemRequired, h: s.reverse})
+	s.add(route{Route: Route{"GET", p + "/reports/month"}, auth: authDesk, h: s.month})
 }
 
 func (s *Server) openAPI(w http.ResponseWriter, req *request) {
@@ -830,7 +831,7 @@ func (s *Server) redeem(tx Tx, req *request) (int, any, error) {
 			return 0, nil, err
 		}
 		rem := &skranke.Card{Code: code, CentreID: c.CentreID, InitialAmount: left, Balance: left, Currency: c.Currency,
-			Status: skranke.CardActive, IssuedAt: now, ExpiresAt: c.ExpiresAt, ParentCode: c.Code, PurchaseCode: c.PurchaseCode}
+			Status: skranke.CardActive, IssuedAt: at, ExpiresAt: c.ExpiresAt, ParentCode: c.Code, PurchaseCode: c.PurchaseCode}
 		c.Status = skranke.CardVoided
 		c.RemainderCode = code
 		r.RemainderCode = code
@@ -838,7 +839,10 @@ func (s *Server) redeem(tx Tx, req *request) (int, any, error) {
 	} else {
 		c.Status = skranke.CardSpent
 	}
-	c.Balance = 0
+	// The remainder card is issued, and this one closed, when the desk
+	// redeemed (offline, that can be before now), so that the gift card
+	// liability of a month never counts the balance twice or not at all.
+	c.Balance, c.ClosedAt = 0, at
 	if err := tx.PutCard(c); err != nil {
 		return 0, nil, err
 	}

@@ -335,7 +335,7 @@ func demoData(now time.Time) *demoSet {
 		} else {
 			c.Status = skranke.CardSpent
 		}
-		c.Balance = 0
+		c.Balance, c.ClosedAt = 0, at
 		d.redemptions = append(d.redemptions, r)
 		return rem
 	}

@@ -69,7 +69,13 @@ type Tx interface {
 	// before the text existed are listed too, for the caller to check.
 	SearchPurchases(centreID string, terms []string, after SearchCursor, limit int) ([]*skranke.Purchase, error)
 
+	// MonthPurchases lists a centre's purchases made at or after from and
+	// before to, or delivered or credited in that time, each once.
+	MonthPurchases(centreID string, from, to time.Time) ([]*skranke.Purchase, error)
+
 	Card(code string) (*skranke.Card, error)
+	// CentreCards lists every gift card of a centre, remainder cards too.
+	CentreCards(centreID string) ([]skranke.Card, error)
 	PutCard(c *skranke.Card) error
 	// CardsOfPurchase lists the gift cards a web shop purchase sold (not
 	// their remainder cards), in the order they were issued.

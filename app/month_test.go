@@ -1,0 +1,130 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"strconv"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/skranke/skranke"
+	desksync "github.com/skranke/skranke/sync"
+)
+
+// texts lists the texts of the labels in c, in order.
+func texts(c *fyne.Container) []string {
+	var out []string
+	for _, o := range c.Objects {
+		if l, ok := o.(*widget.Label); ok {
+			out = append(out, l.Text)
+		}
+	}
+	return out
+}
+
+// TestMonth opens the month from the daily report, as a manager, against a
+// real shopd: the figures are the shop's own (GET /reports/month) to the
+// øre, shown per product and per staff member, exported and printed; then
+// again with the shop down, from the cache. Staff cannot open it.
+func TestMonth(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	f.d.showScreen(idMonth)
+	assert.Equal(t, idScan, f.d.currentScreen(), "staff do not see the month")
+	assert.Contains(t, f.d.message.Text, "Only a manager")
+
+	f.eventually(func() bool { return !f.d.desk.Status().LastSync.IsZero() }, "never synced")
+	f.key(fyne.KeyF12)
+	f.login("ingrid", "999999")
+	f.key(fyne.KeyF3)
+	require.Equal(t, idReport, f.d.currentScreen())
+	test.Tap(f.d.report.Month)
+	require.Equal(t, idMonth, f.d.currentScreen(), "the daily report opens the month")
+	s := f.d.month
+	f.eventually(func() bool { return s.Shown() != nil }, "the month never showed")
+
+	this := skranke.MonthOf(f.d.now())
+	want, err := desksync.NewClient(f.shop.URL, f.shop.DeskToken, desksync.ClientOptions{}).Month(context.Background(), this)
+	require.NoError(t, err)
+	require.Equal(t, want, *s.Shown(), "the desk shows the shop's figures")
+	require.NotZero(t, want.Total.Sales, "the demo sells this month")
+	assert.Equal(t, fmtMonth(this), s.Month.Text)
+	totals := strings.Join(texts(s.Totals), " | ")
+	assert.Contains(t, totals, "Sales ("+strconv.Itoa(want.Total.SalesCount)+" purchases) | "+want.Total.Sales.String())
+	assert.Contains(t, totals, want.Liability.String())
+	products := texts(s.Products)
+	require.Greater(t, len(products), len(productColumns), "a row per product")
+	for _, p := range want.Products {
+		if p.Key != "" {
+			assert.Contains(t, products, p.Name)
+			assert.Contains(t, products, p.Sales.String())
+		}
+	}
+	staff := texts(s.Staff)
+	for _, p := range want.Staff {
+		assert.Contains(t, staff, p.Name)
+	}
+	assert.Len(t, s.Chart.Values(), this.Days(), "a bar per day")
+	var chartSum int
+	for _, v := range s.Chart.Values() {
+		chartSum += v
+	}
+	assert.InDelta(t, int(want.Total.Sales/100), chartSum, float64(this.Days()), "the bars add up to the month's sales in kroner")
+
+	// CSV in English: commas and decimal points; the total's row first.
+	var buf bytes.Buffer
+	require.NoError(t, s.ExportCSV(&buf))
+	rows, err := csv.NewReader(&buf).ReadAll()
+	require.NoError(t, err)
+	require.Equal(t, "sales_nok", rows[0][4])
+	assert.Equal(t, []string{this.String(), "total"}, rows[1][:2])
+	assert.Equal(t, csvAmount(want.Total.Sales, false), rows[1][4])
+	assert.Equal(t, csvAmount(want.Liability, false), rows[1][20])
+	assert.Len(t, rows, 2+len(want.Products)+len(want.Staff)+len(want.Days))
+	// And in Norwegian: byte order mark, semicolons, decimal commas.
+	s.lang = "nb"
+	buf.Reset()
+	require.NoError(t, s.ExportCSV(&buf))
+	s.lang = "en"
+	require.True(t, bytes.HasPrefix(buf.Bytes(), []byte("\ufeff")), "a BOM")
+	r := csv.NewReader(bytes.NewReader(buf.Bytes()[3:]))
+	r.Comma = ';'
+	nbRows, err := r.ReadAll()
+	require.NoError(t, err)
+	assert.Equal(t, csvAmount(want.Total.Sales, true), nbRows[1][4])
+	assert.Contains(t, nbRows[1][4], ",")
+
+	test.Tap(s.Print)
+	f.eventually(func() bool { return strings.Contains(string(f.printed()), "The month") }, "the month was not printed")
+	printed := printedText(t, f.printed())
+	assert.Contains(t, printed, want.Total.Sales.String())
+	assert.Contains(t, printed, fmtMonth(this))
+
+	// The month before, and back.
+	test.Tap(s.Prev)
+	f.eventually(func() bool { return s.Shown() != nil && s.Shown().Month == this.Prev().String() }, "the month before never showed")
+	test.Tap(s.Next)
+	f.eventually(func() bool { return s.Shown() != nil && s.Shown().Month == this.String() }, "back to this month")
+
+	// Offline: the same figures from the cache.
+	f.key(fyne.KeyF12)
+	assert.Nil(t, s.Shown(), "locking forgets the figures")
+	f.shop.Stop()
+	f.login("ingrid", "999999")
+	f.key(fyne.KeyF3)
+	test.Tap(f.d.report.Month)
+	f.eventually(func() bool { return s.Shown() != nil }, "the month never showed offline")
+	assert.Equal(t, want, *s.Shown(), "offline, the cache gives the shop's figures")
+
+	s.Month.SetText("13.2026")
+	s.Month.Submit()
+	f.idle()
+	assert.Contains(t, f.d.message.Text, "mm.yyyy")
+}

@@ -1,0 +1,211 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+
+	"github.com/skranke/skranke"
+)
+
+// Month returns the desk's centre's report of month m (skranke.MonthReport)
+// from the cache, so that it works offline: sales, credits and deliveries
+// from the facts filed with each cached purchase, deliveries still in the
+// outbox counted as made, gift cards and their redemptions. When the shop
+// is reachable the cache is first brought up to date with the month's
+// activity, which holds the other desks' redemptions (the changes feed
+// does not). The figures are the shop's (GET /reports/month) to the øre
+// once the desk has synced.
+func (d *Desk) Month(ctx context.Context, m skranke.Month) (skranke.MonthReport, error) {
+	const op = "sync.Desk.Month"
+	from, to := m.Bounds()
+	if !d.backingOff() {
+		cctx, cancel := d.interactiveCtx(ctx)
+		if err := d.refreshActivities(cctx, from, to); err != nil && skranke.KindOf(err) != skranke.Unavailable {
+			slog.Warn("refresh the month's activity", "month", m, "err", err)
+		}
+		cancel()
+	}
+	if err := d.indexCached(ctx, false); err != nil {
+		return skranke.MonthReport{}, err
+	}
+	facts, err := d.c.monthFacts(ctx, m)
+	if err != nil {
+		return skranke.MonthReport{}, skranke.E(op, skranke.Internal, err)
+	}
+	pending, err := d.pendingFacts(ctx)
+	if err != nil {
+		return skranke.MonthReport{}, err
+	}
+	facts = append(facts, pending...)
+	cards, err := d.c.allCards(ctx)
+	if err != nil {
+		return skranke.MonthReport{}, skranke.E(op, skranke.Internal, err)
+	}
+	reds, err := d.c.redemptionsBetween(ctx, nanos(from), nanos(to))
+	if err != nil {
+		return skranke.MonthReport{}, skranke.E(op, skranke.Internal, err)
+	}
+	facts = append(facts, skranke.CardFacts(m, cards, reds)...)
+	centre := d.cachedDesk(ctx).CentreID
+	if centre == "" && !d.backingOff() {
+		// A desk that has not asked the shop who it is yet.
+		if di, _, err := d.DeskInfo(ctx); err == nil {
+			centre = di.CentreID
+		}
+	}
+	return skranke.NewMonthReport(centre, m, facts, cards), nil
+}
+
+// sqlMonthFacts reads a month's facts summed by what the report tells
+// apart (month_sums, kept by triggers on month_facts); the sums are what
+// skranke.NewMonthReport would make of the facts one by one.
+const sqlMonthFacts = `SELECT kind, day, product_id, product, staff_id, staff, events, units, amount
+FROM month_sums WHERE day BETWEEN ? AND ?`
+
+func (c *cache) monthFacts(ctx context.Context, m skranke.Month) ([]skranke.Fact, error) {
+	rows, err := c.r.QueryContext(ctx, sqlMonthFacts, int(m.FirstDay()), int(m.LastDay()))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []skranke.Fact
+	for rows.Next() {
+		var f skranke.Fact
+		var amount int64
+		if err := rows.Scan(&f.Kind, &f.Day, &f.ProductID, &f.Product, &f.StaffID, &f.StaffName, &f.Events, &f.Units, &amount); err != nil {
+			return nil, err
+		}
+		f.Amount = skranke.Money(amount)
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// pendingFacts is what the deliveries waiting in the outbox change in the
+// facts of their purchases: the facts with them less the facts filed.
+func (d *Desk) pendingFacts(ctx context.Context) ([]skranke.Fact, error) {
+	const op = "sync.Desk.pendingFacts"
+	rows, err := d.c.r.QueryContext(ctx, "SELECT DISTINCT code FROM outbox WHERE state = 'pending' AND kind = 'delivery'")
+	if err != nil {
+		return nil, skranke.E(op, skranke.Internal, err)
+	}
+	var codes []string
+	for rows.Next() {
+		var code string
+		if err := rows.Scan(&code); err != nil {
+			rows.Close()
+			return nil, skranke.E(op, skranke.Internal, err)
+		}
+		codes = append(codes, code)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, skranke.E(op, skranke.Internal, err)
+	}
+	var out []skranke.Fact
+	for _, code := range codes {
+		p, _, ok, err := d.c.cachedPurchase(ctx, code)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		pending, err := d.c.pendingDeliveries(ctx, code)
+		if err != nil {
+			return nil, err
+		}
+		filed := skranke.PurchaseFacts(p)
+		if len(overlay(p, pending)) == 0 {
+			continue
+		}
+		for _, f := range filed {
+			f.Events, f.Units, f.Amount = -f.Events, -f.Units, -f.Amount
+			out = append(out, f)
+		}
+		out = append(out, skranke.PurchaseFacts(p)...)
+	}
+	return out, nil
+}
+
+func (c *cache) allCards(ctx context.Context) (map[string]*skranke.Card, error) {
+	rows, err := c.r.QueryContext(ctx, "SELECT body FROM cards")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cards := map[string]*skranke.Card{}
+	for rows.Next() {
+		var body []byte
+		if err := rows.Scan(&body); err != nil {
+			return nil, err
+		}
+		card := new(skranke.Card)
+		if err := json.Unmarshal(body, card); err != nil {
+			return nil, fmt.Errorf("a cached gift card is damaged: %w", err)
+		}
+		cards[card.Code] = card
+	}
+	return cards, rows.Err()
+}
+
+func (c *cache) redemptionsBetween(ctx context.Context, from, to int64) ([]skranke.Redemption, error) {
+	rows, err := c.r.QueryContext(ctx, "SELECT body FROM redemptions WHERE at >= ? AND at < ? ORDER BY at, id", from, to)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []skranke.Redemption
+	for rows.Next() {
+		var body []byte
+		if err := rows.Scan(&body); err != nil {
+			return nil, err
+		}
+		var r skranke.Redemption
+		if err := json.Unmarshal(body, &r); err != nil {
+			return nil, fmt.Errorf("a cached redemption is damaged: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// putFacts files p's facts (skranke.PurchaseFacts) under the rowid of its
+// cached row, in place of those filed before.
+func (w *writer) putFacts(rowid int64, p *skranke.Purchase) error {
+	if w.factDel == nil {
+		var err error
+		if w.factDel, err = w.tx.PrepareContext(w.ctx, "DELETE FROM month_facts WHERE purchase = ?"); err != nil {
+			return err
+		}
+		if w.factIns, err = w.tx.PrepareContext(w.ctx, `INSERT INTO month_facts(day, purchase, n, kind, product_id, product, staff_id, staff, events, units, amount)
+VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
+			return err
+		}
+	}
+	if _, err := w.factDel.ExecContext(w.ctx, rowid); err != nil {
+		return err
+	}
+	for i, f := range skranke.PurchaseFacts(p) {
+		if _, err := w.factIns.ExecContext(w.ctx, int(f.Day), rowid, i, string(f.Kind), f.ProductID, f.Product,
+			f.StaffID, f.StaffName, f.Events, f.Units, int64(f.Amount)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Month asks the shop for the desk's centre's report of month m.
+func (cl *Client) Month(ctx context.Context, m skranke.Month) (skranke.MonthReport, error) {
+	var r skranke.MonthReport
+	b, err := cl.do(ctx, call{op: "sync.Client.Month", method: http.MethodGet, path: "/reports/month", query: url.Values{"month": {m.String()}}})
+	if err != nil {
+		return r, err
+	}
+	err = decode("sync.Client.Month", b, &r)
+	return r, err
+}
