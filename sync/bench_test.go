@@ -26,6 +26,11 @@ import (
 
 const bigCache = 1_000_000
 
+// benchData names the shape of the bulk shop's purchases (SeedBulk), so
+// that caches built from an older shape are not reused: v2 has realistic
+// buyers (shop/bulk_people.go).
+const benchData = "v2"
+
 // quiet takes the desk's progress lines, which would break up the lines
 // of benchmark results.
 var quiet = slog.New(slog.DiscardHandler)
@@ -182,7 +187,7 @@ func schemaKey(b *testing.B) string {
 // it takes minutes; the build's own figures are logged.
 func bigCacheDir(b *testing.B) string {
 	b.Helper()
-	dir := filepath.Join(os.TempDir(), "skranke-bench-synced-1m-"+schemaKey(b))
+	dir := filepath.Join(os.TempDir(), "skranke-bench-synced-1m-"+benchData+"-"+schemaKey(b))
 	marker := filepath.Join(dir, "complete")
 	if _, err := os.Stat(marker); err == nil {
 		return dir
@@ -208,7 +213,7 @@ func bigCacheDir(b *testing.B) string {
 // desk only reads it.
 func bigShopDB(b *testing.B) string {
 	b.Helper()
-	dir := filepath.Join(os.TempDir(), "skranke-bench-shop-1m-v1")
+	dir := filepath.Join(os.TempDir(), "skranke-bench-shop-1m-"+benchData)
 	path := filepath.Join(dir, "shop.db")
 	if _, err := os.Stat(filepath.Join(dir, "complete")); err == nil {
 		return path
@@ -294,29 +299,41 @@ func checkpointFile(tb testing.TB, path string) {
 // cachedCodes returns every 50th code in the cache at dir, in random order.
 func cachedCodes(tb testing.TB, dir string) []string {
 	tb.Helper()
+	var codes []string
+	for _, p := range cachedSample(tb, dir) {
+		codes = append(codes, p.Code)
+	}
+	return codes
+}
+
+// cachedSample returns every 50th purchase in the cache at dir (code and
+// buyer), in random order.
+func cachedSample(tb testing.TB, dir string) []skranke.Purchase {
+	tb.Helper()
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, desksync.CacheFile)+"?mode=ro")
 	if err != nil {
 		tb.Fatal(err)
 	}
 	defer db.Close()
-	rows, err := db.Query("SELECT code FROM purchases WHERE rowid % 50 = 0")
+	rows, err := db.Query(`SELECT code, json_extract(body, '$.buyer.name'), ifnull(json_extract(body, '$.buyer.email'), ''),
+		ifnull(json_extract(body, '$.buyer.phone'), '') FROM purchases WHERE rowid % 50 = 0`)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	defer rows.Close()
-	var codes []string
+	var ps []skranke.Purchase
 	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
+		var p skranke.Purchase
+		if err := rows.Scan(&p.Code, &p.Buyer.Name, &p.Buyer.Email, &p.Buyer.Phone); err != nil {
 			tb.Fatal(err)
 		}
-		codes = append(codes, c)
+		ps = append(ps, p)
 	}
-	if len(codes) == 0 {
-		tb.Fatal("no codes in the cache")
+	if len(ps) == 0 {
+		tb.Fatal("no purchases in the cache")
 	}
-	rand.New(rand.NewPCG(5, 6)).Shuffle(len(codes), func(i, j int) { codes[i], codes[j] = codes[j], codes[i] })
-	return codes
+	rand.New(rand.NewPCG(5, 6)).Shuffle(len(ps), func(i, j int) { ps[i], ps[j] = ps[j], ps[i] })
+	return ps
 }
 
 // benchLookups opens a desk on the 1M cache talking to baseURL and times
