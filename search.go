@@ -66,7 +66,8 @@ func ParseSearch(q string) SearchQuery {
 	seen := map[string]bool{}
 	var out []string
 	for _, t := range terms {
-		if len(t) >= MinSearchTerm {
+		// Letters, not bytes: "王" is three bytes but one letter.
+		if utf8.RuneCountInString(t) >= MinSearchTerm {
 			long = true
 		}
 		if !seen[t] {
