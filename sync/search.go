@@ -250,6 +250,7 @@ const sqlIndexPurchase = "INSERT OR REPLACE INTO purchase_search(rowid, text) VA
 // never miss a purchase.
 func (d *Desk) indexCached(ctx context.Context) error {
 	const op = "sync.Desk.indexCached"
+	total := 0
 	for {
 		n := 0
 		err := d.c.writeRelaxed(ctx, op, func(tx *sql.Tx) error {
@@ -279,6 +280,17 @@ func (d *Desk) indexCached(ctx context.Context) error {
 			}
 			n = len(batch)
 			w := &writer{ctx: ctx, tx: tx}
+			// Prepared once per batch, not parsed again for each of a
+			// million rows after a first sync or an upgrade.
+			update, err := tx.PrepareContext(ctx, "UPDATE purchases SET created = ?, status = ?, remaining = ?, products = ?, indexed = 1 WHERE rowid = ?")
+			if err != nil {
+				return err
+			}
+			defer update.Close()
+			if w.search, err = tx.PrepareContext(ctx, sqlIndexPurchase); err != nil {
+				return err
+			}
+			defer w.search.Close()
 			for _, r := range batch {
 				if !r.good {
 					// A damaged body stays unsearchable rather than block the rest.
@@ -288,8 +300,7 @@ func (d *Desk) indexCached(ctx context.Context) error {
 					}
 					continue
 				}
-				if _, err := tx.ExecContext(ctx, "UPDATE purchases SET created = ?, status = ?, remaining = ?, products = ?, indexed = 1 WHERE rowid = ?",
-					nanos(r.p.CreatedAt), string(r.p.Status), r.p.RemainingUnits(), productList(&r.p), r.id); err != nil {
+				if _, err := update.ExecContext(ctx, nanos(r.p.CreatedAt), string(r.p.Status), r.p.RemainingUnits(), productList(&r.p), r.id); err != nil {
 					return err
 				}
 				if err := w.indexPurchase(r.id, &r.p); err != nil {
@@ -302,6 +313,56 @@ func (d *Desk) indexCached(ctx context.Context) error {
 			return err
 		}
 		if n == 0 {
+			break
+		}
+		total += n
+	}
+	if total >= mergeAfter {
+		return d.mergeIndex(ctx)
+	}
+	return nil
+}
+
+// mergeAfter is how many purchases indexed in one go (a first sync, an
+// upgrade, a long time offline) make indexCached merge the search index.
+const mergeAfter = 10_000
+
+// mergePages is how many pages of the search index one write transaction
+// of mergeIndex rewrites: a few milliseconds of work, so that a scan's
+// write never waits long behind it.
+const mergePages = 200
+
+// mergeIndex merges the search index into a single b-tree, a bounded step
+// per write transaction. FTS5 adds a b-tree (segment) for each batch that
+// indexCached writes and merges them only a few at a time, and a search
+// reads every one of them for every term: on 200,000 purchases indexed in
+// indexCached's batches, looking a whole name up took 15 ms on average,
+// and 0.6 ms once the index was merged. The steps are FTS5's incremental "merge" command: the
+// first with a negative page count puts every segment on one level, the
+// following ones finish that merge, and a step that changes fewer than
+// two rows found nothing left to do.
+func (d *Desk) mergeIndex(ctx context.Context) error {
+	const op = "sync.Desk.mergeIndex"
+	for pages := -mergePages; ; pages = mergePages {
+		var changed int64
+		err := d.c.writeRelaxed(ctx, op, func(tx *sql.Tx) error {
+			var before, after int64
+			if err := tx.QueryRowContext(ctx, "SELECT total_changes()").Scan(&before); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, "INSERT INTO purchase_search(purchase_search, rank) VALUES('merge', ?)", pages); err != nil {
+				return err
+			}
+			if err := tx.QueryRowContext(ctx, "SELECT total_changes()").Scan(&after); err != nil {
+				return err
+			}
+			changed = after - before
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if changed < 2 {
 			return nil
 		}
 	}
