@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -309,14 +310,21 @@ func cachedCodes(tb testing.TB, dir string) []string {
 // cachedSample returns every 50th purchase in the cache at dir (code and
 // buyer), in random order.
 func cachedSample(tb testing.TB, dir string) []skranke.Purchase {
+	return samplePurchases(tb, filepath.Join(dir, desksync.CacheFile), "body")
+}
+
+// samplePurchases returns the code and buyer of every 50th purchase in the
+// SQLite database at path, whose purchases table holds their documents in
+// column doc, in random order.
+func samplePurchases(tb testing.TB, path, doc string) []skranke.Purchase {
 	tb.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, desksync.CacheFile)+"?mode=ro")
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
 	if err != nil {
 		tb.Fatal(err)
 	}
 	defer db.Close()
-	rows, err := db.Query(`SELECT code, json_extract(body, '$.buyer.name'), ifnull(json_extract(body, '$.buyer.email'), ''),
-		ifnull(json_extract(body, '$.buyer.phone'), '') FROM purchases WHERE rowid % 50 = 0`)
+	rows, err := db.Query(strings.ReplaceAll(`SELECT code, json_extract(DOC, '$.buyer.name'), ifnull(json_extract(DOC, '$.buyer.email'), ''),
+		ifnull(json_extract(DOC, '$.buyer.phone'), '') FROM purchases WHERE rowid % 50 = 0`, "DOC", doc))
 	if err != nil {
 		tb.Fatal(err)
 	}
