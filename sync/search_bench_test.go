@@ -36,7 +36,7 @@ func BenchmarkSearchCached1M(b *testing.B) {
 	if _, err := d.SearchCached(ctx, skranke.ParseSearch("warm up"), "", 1); err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("first search (indexes what the cache holds unindexed): %v, %v CPU", time.Since(start).Round(time.Millisecond), (cpuTime()-cpu0).Round(time.Millisecond))
+	b.Logf("first search (indexes what the cache holds unindexed): %v, %v CPU", time.Since(start).Round(time.Millisecond), (cpuTime() - cpu0).Round(time.Millisecond))
 	sample := cachedSample(b, dir)
 	for _, bc := range searchQueries(sample) {
 		b.Run(bc.name, func(b *testing.B) {
