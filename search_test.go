@@ -80,3 +80,29 @@ func TestSearchTextMatches(t *testing.T) {
 		}
 	}
 }
+
+func TestFTSMatch(t *testing.T) {
+	for _, tc := range []struct {
+		q     string
+		match string
+		exact bool
+	}{
+		{"Åse Ødegård", `"ase"* AND "odegard"*`, true},
+		{"+47 991 69 481", `"99169481"*`, true},
+		{"Kristiansen", `"kristian"*`, false},
+		{"Kari H", `"kari"*`, false},
+		{"Li Hansen", `"li"* AND "hansen"*`, true},
+		{`"; DROP TABLE purchases --`, `"drop"* AND "table"* AND "purchase"*`, false},
+		{"Жжж", `"жжж"*`, true},
+	} {
+		t.Run(tc.q, func(t *testing.T) {
+			match, exact := skranke.ParseSearch(tc.q).FTSMatch()
+			if match != tc.match || exact != tc.exact {
+				t.Fatalf("FTSMatch = %q, %v; want %q, %v", match, exact, tc.match, tc.exact)
+			}
+		})
+	}
+	if match, exact := (skranke.SearchQuery{Terms: []string{"a", "b"}}).FTSMatch(); match != "" || exact {
+		t.Fatalf("one-letter terms give %q, %v; want nothing to look up", match, exact)
+	}
+}

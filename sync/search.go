@@ -84,13 +84,6 @@ func (d *Desk) Search(ctx context.Context, q, cursor string) (SearchResult, erro
 	return SearchResult{SearchPage: page, FromCache: true}, nil
 }
 
-// The shortest and longest prefixes the search index has an index of its
-// own for (migrations/0006_search_prefixes.sql).
-const (
-	minIndexedPrefix = 2
-	maxIndexedPrefix = 8
-)
-
 // timeoutWhileDown caps how long a search waits for a shop that failed a
 // moment ago, as readThrough does for lookups.
 const timeoutWhileDown = time.Second
@@ -115,33 +108,16 @@ func (d *Desk) SearchCached(ctx context.Context, q skranke.SearchQuery, cursor s
 		}
 		before = n
 	}
-	// The index has a prefix index for every length from 2 to 8 characters
-	// (see the migrations): a term that long is looked up whole, row by
-	// row newest first, and every row found matches it. A longer term is
-	// looked up by its first 8 characters, a one-character term not at
-	// all; what the lookup leaves out is checked on the text. Terms are
-	// letters and digits only (skranke.ParseSearch), so quoting them is
-	// safe.
-	var phrases []string
-	exact := true
-	for _, t := range q.Terms {
-		r := []rune(t)
-		if len(r) < minIndexedPrefix {
-			exact = false
-			continue
-		}
-		if len(r) > maxIndexedPrefix {
-			exact = false
-			r = r[:maxIndexedPrefix]
-		}
-		phrases = append(phrases, `"`+string(r)+`"*`)
-	}
-	if len(phrases) == 0 {
+	// A term of up to skranke.MaxIndexedPrefix characters is looked up
+	// whole, row by row newest first, and every row found matches it; what
+	// the lookup leaves out (longer terms, one-letter terms) is checked on
+	// the text.
+	match, exact := q.FTSMatch()
+	if match == "" {
 		// Only one-letter terms: ParseSearch refuses such a query, so
 		// this is a caller's own SearchQuery; nothing to look up.
 		return skranke.SearchPage{}, nil
 	}
-	match := strings.Join(phrases, " AND ")
 	var page skranke.SearchPage
 	batch := limit + 1
 	if !exact {
