@@ -72,7 +72,12 @@ func (s *Postgres) SeedBulk(ctx context.Context, centreID string, n int) ([]stri
 			pgx.CopyFromRows(lines)); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, "UPDATE meta SET value = $1 WHERE key = 'seq'", seq)
+		if _, err := tx.Exec(ctx, "UPDATE meta SET value = $1 WHERE key = 'seq'", seq); err != nil {
+			return err
+		}
+		// Statistics for the planner, which chooses between the search's
+		// word index and a walk by date by how many purchases a word has.
+		_, err = tx.Exec(ctx, "ANALYZE purchases")
 		return err
 	})
 	if err != nil {
