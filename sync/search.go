@@ -313,10 +313,11 @@ const mergePages = 200
 // indexCached writes and merges them only a few at a time, and a search
 // reads every one of them for every term: on 200,000 purchases indexed in
 // indexCached's batches, looking a whole name up took 15 ms on average,
-// and 0.6 ms once the index was merged. The steps are FTS5's incremental "merge" command: the
-// first with a negative page count puts every segment on one level, the
-// following ones finish that merge, and a step that changes fewer than
-// two rows found nothing left to do.
+// and 0.6 ms once the index was merged (docs/bench/search-issue14). The
+// steps are FTS5's incremental "merge" command: the first with a negative
+// page count puts every segment on one level, the following ones finish
+// that merge, and a step that changes fewer than two rows found nothing
+// left to do. A search that meets a large backlog waits for the merge too.
 func (d *Desk) mergeIndex(ctx context.Context) error {
 	const op = "sync.Desk.mergeIndex"
 	for pages := -mergePages; ; pages = mergePages {
