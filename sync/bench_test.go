@@ -27,6 +27,31 @@ import (
 
 const bigCache = 1_000_000
 
+// bigCacheSize is how many purchases the "1M" benchmarks' shop and cache
+// hold: a million, or SKRANKE_BENCH_CACHE for a quicker look on a machine
+// too busy to index a million in reasonable time. The figures in the docs
+// are from a million unless they say otherwise.
+func bigCacheSize(tb testing.TB) int {
+	v := os.Getenv("SKRANKE_BENCH_CACHE")
+	if v == "" {
+		return bigCache
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1000 {
+		tb.Fatalf("SKRANKE_BENCH_CACHE=%q: want a number of purchases, at least 1000", v)
+	}
+	return n
+}
+
+// bigCacheName is how the benchmark's shop and cache directories name
+// their size.
+func bigCacheName(tb testing.TB) string {
+	if n := bigCacheSize(tb); n != bigCache {
+		return strconv.Itoa(n)
+	}
+	return "1m"
+}
+
 // benchData names the shape of the bulk shop's purchases (SeedBulk), so
 // that caches built from an older shape are not reused: v2 has realistic
 // buyers (shop/bulk_people.go).
@@ -188,7 +213,7 @@ func schemaKey(b *testing.B) string {
 // it takes minutes; the build's own figures are logged.
 func bigCacheDir(b *testing.B) string {
 	b.Helper()
-	dir := filepath.Join(os.TempDir(), "skranke-bench-synced-1m-"+benchData+"-"+schemaKey(b))
+	dir := filepath.Join(os.TempDir(), "skranke-bench-synced-"+bigCacheName(b)+"-"+benchData+"-"+schemaKey(b))
 	marker := filepath.Join(dir, "complete")
 	if _, err := os.Stat(marker); err == nil {
 		return dir
@@ -199,7 +224,7 @@ func bigCacheDir(b *testing.B) string {
 	b.StopTimer()
 	defer b.StartTimer()
 	srv := shoptest.Start(b, shoptest.WithDBPath(bigShopDB(b)))
-	fs := runFirstSync(b, srv, dir, bigCache, func(bool) {})
+	fs := runFirstSync(b, srv, dir, bigCacheSize(b), func(bool) {})
 	srv.Close()
 	logFirstSync(b, fs)
 	checkpointFile(b, filepath.Join(dir, desksync.CacheFile))
@@ -214,7 +239,7 @@ func bigCacheDir(b *testing.B) string {
 // desk only reads it.
 func bigShopDB(b *testing.B) string {
 	b.Helper()
-	dir := filepath.Join(os.TempDir(), "skranke-bench-shop-1m-"+benchData)
+	dir := filepath.Join(os.TempDir(), "skranke-bench-shop-"+bigCacheName(b)+"-"+benchData)
 	path := filepath.Join(dir, "shop.db")
 	if _, err := os.Stat(filepath.Join(dir, "complete")); err == nil {
 		return path
@@ -234,13 +259,13 @@ func bigShopDB(b *testing.B) string {
 	if _, err := shop.SeedDemo(ctx, db, time.Now()); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := db.SeedBulk(ctx, shop.DemoCentreID, bigCache); err != nil {
+	if _, err := db.SeedBulk(ctx, shop.DemoCentreID, bigCacheSize(b)); err != nil {
 		b.Fatal(err)
 	}
 	if err := db.Close(); err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("shop seeded with %d purchases in %v", bigCache, time.Since(start).Round(time.Second))
+	b.Logf("shop seeded with %d purchases in %v", bigCacheSize(b), time.Since(start).Round(time.Second))
 	if err := os.WriteFile(filepath.Join(dir, "complete"), nil, 0o644); err != nil {
 		b.Fatal(err)
 	}
@@ -265,7 +290,7 @@ func BenchmarkFirstSync1M(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		dir := b.TempDir()
-		fs = runFirstSync(b, srv, dir, bigCache, func(on bool) {
+		fs = runFirstSync(b, srv, dir, bigCacheSize(b), func(on bool) {
 			if on {
 				b.StartTimer()
 			} else {
@@ -280,7 +305,7 @@ func BenchmarkFirstSync1M(b *testing.B) {
 	b.ReportMetric(fs.early, "first-fifth-/s")
 	b.ReportMetric(fs.late, "last-fifth-/s")
 	b.ReportMetric(float64(fs.written)/float64(fs.cacheSize), "written/cache")
-	b.ReportMetric(float64(fs.cpu.Microseconds())/bigCache, "cpu-µs/purchase")
+	b.ReportMetric(float64(fs.cpu.Microseconds())/float64(bigCacheSize(b)), "cpu-µs/purchase")
 }
 
 // checkpointFile folds a closed cache's WAL into the database, so that a
