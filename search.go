@@ -66,7 +66,8 @@ func ParseSearch(q string) SearchQuery {
 	seen := map[string]bool{}
 	var out []string
 	for _, t := range terms {
-		if len(t) >= MinSearchTerm {
+		// Letters, not bytes: "王" is three bytes but one letter.
+		if utf8.RuneCountInString(t) >= MinSearchTerm {
 			long = true
 		}
 		if !seen[t] {
@@ -221,6 +222,40 @@ func (q SearchQuery) Matches(text string) bool {
 		}
 	}
 	return true
+}
+
+// Prefix lengths the search indexes of desk and shop have an index of their
+// own for: FTS5 reads a prefix of such a length from that index row by row,
+// in rowid order, and can stop at a page's end; for any other length it
+// first builds the whole list of matching rows.
+const (
+	MinIndexedPrefix = 2
+	MaxIndexedPrefix = 8
+)
+
+// FTSMatch returns q as an FTS5 query on a word index of SearchText with
+// prefix indexes from MinIndexedPrefix to MaxIndexedPrefix characters:
+// each term as a prefix, cut to MaxIndexedPrefix, and terms shorter than
+// MinIndexedPrefix left out. exact says whether every row it matches
+// matches q; if not, the rows must be checked with Matches. The match is
+// empty when no term can be looked up. Terms are letters and digits only,
+// so quoting them is safe.
+func (q SearchQuery) FTSMatch() (match string, exact bool) {
+	var phrases []string
+	exact = true
+	for _, t := range q.Terms {
+		r := []rune(t)
+		if len(r) < MinIndexedPrefix {
+			exact = false
+			continue
+		}
+		if len(r) > MaxIndexedPrefix {
+			exact = false
+			r = r[:MaxIndexedPrefix]
+		}
+		phrases = append(phrases, `"`+string(r)+`"*`)
+	}
+	return strings.Join(phrases, " AND "), exact && len(phrases) > 0
 }
 
 // PurchaseSummary is one purchase as a search or the pickup list shows it.

@@ -46,6 +46,9 @@ func TestParseSearch(t *testing.T) {
 		{"minus", "-", nil, skranke.SearchEmpty},
 		{"one char", "å", nil, skranke.SearchTooShort},
 		{"two digits", "47", nil, skranke.SearchTooShort},
+		{"one letter of three bytes", "王", nil, skranke.SearchTooShort},
+		{"two Cyrillic letters", "жж", nil, skranke.SearchTooShort},
+		{"three Cyrillic letters", "Жжж", []string{"жжж"}, skranke.SearchOK},
 		{"invalid UTF-8 only", "\xff\xfe", nil, skranke.SearchEmpty},
 		{"invalid UTF-8 inside", "ase\xffodegard", []string{"ase", "odegard"}, skranke.SearchOK},
 		{"1000 characters", strings.Repeat("a", 1000), nil, skranke.SearchTooLong},
@@ -75,5 +78,31 @@ func TestSearchTextMatches(t *testing.T) {
 		if skranke.ParseSearch(q).Matches(text) {
 			t.Errorf("%q finds %q", q, text)
 		}
+	}
+}
+
+func TestFTSMatch(t *testing.T) {
+	for _, tc := range []struct {
+		q     string
+		match string
+		exact bool
+	}{
+		{"Åse Ødegård", `"ase"* AND "odegard"*`, true},
+		{"+47 991 69 481", `"99169481"*`, true},
+		{"Kristiansen", `"kristian"*`, false},
+		{"Kari H", `"kari"*`, false},
+		{"Li Hansen", `"li"* AND "hansen"*`, true},
+		{`"; DROP TABLE purchases --`, `"drop"* AND "table"* AND "purchase"*`, false},
+		{"Жжж", `"жжж"*`, true},
+	} {
+		t.Run(tc.q, func(t *testing.T) {
+			match, exact := skranke.ParseSearch(tc.q).FTSMatch()
+			if match != tc.match || exact != tc.exact {
+				t.Fatalf("FTSMatch = %q, %v; want %q, %v", match, exact, tc.match, tc.exact)
+			}
+		})
+	}
+	if match, exact := (skranke.SearchQuery{Terms: []string{"a", "b"}}).FTSMatch(); match != "" || exact {
+		t.Fatalf("one-letter terms give %q, %v; want nothing to look up", match, exact)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -25,6 +26,36 @@ import (
 )
 
 const bigCache = 1_000_000
+
+// bigCacheSize is how many purchases the "1M" benchmarks' shop and cache
+// hold: a million, or SKRANKE_BENCH_CACHE for a quicker look on a machine
+// too busy to index a million in reasonable time. The figures in the docs
+// are from a million unless they say otherwise.
+func bigCacheSize(tb testing.TB) int {
+	v := os.Getenv("SKRANKE_BENCH_CACHE")
+	if v == "" {
+		return bigCache
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1000 {
+		tb.Fatalf("SKRANKE_BENCH_CACHE=%q: want a number of purchases, at least 1000", v)
+	}
+	return n
+}
+
+// bigCacheName is how the benchmark's shop and cache directories name
+// their size.
+func bigCacheName(tb testing.TB) string {
+	if n := bigCacheSize(tb); n != bigCache {
+		return strconv.Itoa(n)
+	}
+	return "1m"
+}
+
+// benchData names the shape of the bulk shop's purchases (SeedBulk), so
+// that caches built from an older shape are not reused: v2 has realistic
+// buyers (shop/bulk_people.go).
+const benchData = "v2"
 
 // quiet takes the desk's progress lines, which would break up the lines
 // of benchmark results.
@@ -182,7 +213,7 @@ func schemaKey(b *testing.B) string {
 // it takes minutes; the build's own figures are logged.
 func bigCacheDir(b *testing.B) string {
 	b.Helper()
-	dir := filepath.Join(os.TempDir(), "skranke-bench-synced-1m-"+schemaKey(b))
+	dir := filepath.Join(os.TempDir(), "skranke-bench-synced-"+bigCacheName(b)+"-"+benchData+"-"+schemaKey(b))
 	marker := filepath.Join(dir, "complete")
 	if _, err := os.Stat(marker); err == nil {
 		return dir
@@ -193,7 +224,7 @@ func bigCacheDir(b *testing.B) string {
 	b.StopTimer()
 	defer b.StartTimer()
 	srv := shoptest.Start(b, shoptest.WithDBPath(bigShopDB(b)))
-	fs := runFirstSync(b, srv, dir, bigCache, func(bool) {})
+	fs := runFirstSync(b, srv, dir, bigCacheSize(b), func(bool) {})
 	srv.Close()
 	logFirstSync(b, fs)
 	checkpointFile(b, filepath.Join(dir, desksync.CacheFile))
@@ -208,7 +239,7 @@ func bigCacheDir(b *testing.B) string {
 // desk only reads it.
 func bigShopDB(b *testing.B) string {
 	b.Helper()
-	dir := filepath.Join(os.TempDir(), "skranke-bench-shop-1m-v1")
+	dir := filepath.Join(os.TempDir(), "skranke-bench-shop-"+bigCacheName(b)+"-"+benchData)
 	path := filepath.Join(dir, "shop.db")
 	if _, err := os.Stat(filepath.Join(dir, "complete")); err == nil {
 		return path
@@ -228,13 +259,13 @@ func bigShopDB(b *testing.B) string {
 	if _, err := shop.SeedDemo(ctx, db, time.Now()); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := db.SeedBulk(ctx, shop.DemoCentreID, bigCache); err != nil {
+	if _, err := db.SeedBulk(ctx, shop.DemoCentreID, bigCacheSize(b)); err != nil {
 		b.Fatal(err)
 	}
 	if err := db.Close(); err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("shop seeded with %d purchases in %v", bigCache, time.Since(start).Round(time.Second))
+	b.Logf("shop seeded with %d purchases in %v", bigCacheSize(b), time.Since(start).Round(time.Second))
 	if err := os.WriteFile(filepath.Join(dir, "complete"), nil, 0o644); err != nil {
 		b.Fatal(err)
 	}
@@ -259,7 +290,7 @@ func BenchmarkFirstSync1M(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		dir := b.TempDir()
-		fs = runFirstSync(b, srv, dir, bigCache, func(on bool) {
+		fs = runFirstSync(b, srv, dir, bigCacheSize(b), func(on bool) {
 			if on {
 				b.StartTimer()
 			} else {
@@ -274,7 +305,7 @@ func BenchmarkFirstSync1M(b *testing.B) {
 	b.ReportMetric(fs.early, "first-fifth-/s")
 	b.ReportMetric(fs.late, "last-fifth-/s")
 	b.ReportMetric(float64(fs.written)/float64(fs.cacheSize), "written/cache")
-	b.ReportMetric(float64(fs.cpu.Microseconds())/bigCache, "cpu-µs/purchase")
+	b.ReportMetric(float64(fs.cpu.Microseconds())/float64(bigCacheSize(b)), "cpu-µs/purchase")
 }
 
 // checkpointFile folds a closed cache's WAL into the database, so that a
@@ -294,29 +325,48 @@ func checkpointFile(tb testing.TB, path string) {
 // cachedCodes returns every 50th code in the cache at dir, in random order.
 func cachedCodes(tb testing.TB, dir string) []string {
 	tb.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, desksync.CacheFile)+"?mode=ro")
+	var codes []string
+	for _, p := range cachedSample(tb, dir) {
+		codes = append(codes, p.Code)
+	}
+	return codes
+}
+
+// cachedSample returns every 50th purchase in the cache at dir (code and
+// buyer), in random order.
+func cachedSample(tb testing.TB, dir string) []skranke.Purchase {
+	return samplePurchases(tb, filepath.Join(dir, desksync.CacheFile), "body")
+}
+
+// samplePurchases returns the code and buyer of every 50th purchase in the
+// SQLite database at path, whose purchases table holds their documents in
+// column doc, in random order.
+func samplePurchases(tb testing.TB, path, doc string) []skranke.Purchase {
+	tb.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
 	if err != nil {
 		tb.Fatal(err)
 	}
 	defer db.Close()
-	rows, err := db.Query("SELECT code FROM purchases WHERE rowid % 50 = 0")
+	rows, err := db.Query(strings.ReplaceAll(`SELECT code, json_extract(DOC, '$.buyer.name'), ifnull(json_extract(DOC, '$.buyer.email'), ''),
+		ifnull(json_extract(DOC, '$.buyer.phone'), '') FROM purchases WHERE rowid % 50 = 0`, "DOC", doc))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	defer rows.Close()
-	var codes []string
+	var ps []skranke.Purchase
 	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
+		var p skranke.Purchase
+		if err := rows.Scan(&p.Code, &p.Buyer.Name, &p.Buyer.Email, &p.Buyer.Phone); err != nil {
 			tb.Fatal(err)
 		}
-		codes = append(codes, c)
+		ps = append(ps, p)
 	}
-	if len(codes) == 0 {
-		tb.Fatal("no codes in the cache")
+	if len(ps) == 0 {
+		tb.Fatal("no purchases in the cache")
 	}
-	rand.New(rand.NewPCG(5, 6)).Shuffle(len(codes), func(i, j int) { codes[i], codes[j] = codes[j], codes[i] })
-	return codes
+	rand.New(rand.NewPCG(5, 6)).Shuffle(len(ps), func(i, j int) { ps[i], ps[j] = ps[j], ps[i] })
+	return ps
 }
 
 // benchLookups opens a desk on the 1M cache talking to baseURL and times

@@ -62,15 +62,24 @@ func TestSearchCache(t *testing.T) {
 		}{
 			{"", skranke.SearchEmpty}, {"a", skranke.SearchTooShort}, {strings.Repeat("ø", 1000), skranke.SearchTooLong},
 			{`"`, skranke.SearchEmpty}, {"*", skranke.SearchEmpty}, {"-", skranke.SearchEmpty}, {"\xff\xfe", skranke.SearchEmpty},
-			{"NEAR", skranke.SearchOK}, {"bo li", skranke.SearchTooShort}, {`" OR 1=1 --`, skranke.SearchTooShort}, {`"; DROP TABLE purchases --`, skranke.SearchOK}, {"ase\xffodegard", skranke.SearchOK}, {"ase NEAR(odegard)", skranke.SearchOK},
+			{"NEAR", skranke.SearchOK}, {"bo li", skranke.SearchTooShort},
+			{"王", skranke.SearchTooShort}, {"жж", skranke.SearchTooShort}, {"Жжж", skranke.SearchOK}, {strings.Repeat("a", 1000), skranke.SearchTooLong},
+			{"ase*", skranke.SearchOK}, {"NEAR(ase odegard, 2)", skranke.SearchOK}, {"a b c d e f", skranke.SearchTooShort}, {`" OR 1=1 --`, skranke.SearchTooShort}, {`"; DROP TABLE purchases --`, skranke.SearchOK}, {"ase\xffodegard", skranke.SearchOK}, {"ase NEAR(odegard)", skranke.SearchOK},
 		} {
 			r, err := d.Search(ctx, tc.q, "")
 			require.NoError(t, err, "q=%q", tc.q)
 			require.Equal(t, tc.want, r.Problem, "q=%q", tc.q)
-			if tc.q != "ase\xffodegard" {
+			if tc.q != "ase\xffodegard" && tc.q != "ase*" {
 				require.Empty(t, r.Purchases, "q=%q", tc.q)
 			}
 		}
+	})
+	t.Run("terms of one letter alone find nothing", func(t *testing.T) {
+		// ParseSearch refuses such a query; a caller's own must not reach
+		// the index as an empty MATCH.
+		page, err := d.SearchCached(ctx, skranke.SearchQuery{Terms: []string{"a", "o"}}, "", 10)
+		require.NoError(t, err)
+		require.Empty(t, page.Purchases)
 	})
 	t.Run("pages", func(t *testing.T) {
 		var got []string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -15,48 +16,75 @@ import (
 	desksync "github.com/skranke/skranke/sync"
 )
 
-// TestSearchAfterUpgrade opens a cache written before the search index
-// (schema version 2) and finds its purchases by buyer and in the pickup list.
+// TestSearchAfterUpgrade opens caches written by older versions and finds
+// their purchases by buyer and in the pickup list: one from before the
+// search (schema version 2) and one with the first search index (version
+// 5, prefix indexes of 3, 5 and 8 characters), whose index is rebuilt.
 func TestSearchAfterUpgrade(t *testing.T) {
-	dir := t.TempDir()
+	for _, version := range []int{2, 5} {
+		t.Run(fmt.Sprintf("from version %d", version), func(t *testing.T) {
+			dir := t.TempDir()
+			want := writeOldCache(t, dir, version)
+			d := MustOpenDir(t, dir, deadAddr(t), "token")
+			ctx := context.Background()
+			for _, q := range []string{"orjan as", "Ørjan Åsheim", "40477777", "orja"} {
+				r, err := d.Search(ctx, q, "")
+				require.NoError(t, err, q)
+				require.Equal(t, want, codesOf(r.Purchases), "q=%q", q)
+			}
+			r, err := d.Search(ctx, "kunde", "")
+			require.NoError(t, err)
+			require.Len(t, r.Purchases, desksync.DefaultSearchLimit)
+			n, err := d.PickupCount(ctx)
+			require.NoError(t, err)
+			require.Equal(t, 10_001, n, "every upgraded purchase waits for pickup, counted up to the cap")
+		})
+	}
+}
+
+// writeOldCache writes a cache in dir as the migrations up to version left
+// it, holding 12,000 purchases (more than one batch of the indexing), one
+// of them Ørjan Åsheim's, whose code it returns. From version 5 on the
+// purchases are indexed as that version indexed them.
+func writeOldCache(t *testing.T, dir string, version int) []string {
+	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, desksync.CacheFile))
 	require.NoError(t, err)
-	for _, f := range []string{"migrations/0001_init.sql", "migrations/0002_card_purchase.sql"} {
+	defer db.Close()
+	files, err := filepath.Glob("migrations/*.sql")
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(files), version)
+	for _, f := range files[:version] {
 		b, err := os.ReadFile(f)
 		require.NoError(t, err)
 		_, err = db.Exec(string(b))
-		require.NoError(t, err)
+		require.NoError(t, err, f)
 	}
-	_, err = db.Exec("PRAGMA user_version = 2")
+	_, err = db.Exec(fmt.Sprintf("PRAGMA user_version = %d", version))
 	require.NoError(t, err)
 	tx, err := db.Begin()
 	require.NoError(t, err)
 	var want []string
-	for i := range 12_000 { // More than one batch of the backfill.
+	for i := range 12_000 {
 		p := testPurchase(code(i), int64(i+1))
 		p.Buyer.Name = "Kunde Nummer"
 		if i == 7777 {
-			p.Buyer = skranke.Buyer{Name: "Ørjan Ås", Phone: "+47 404 77 777"}
+			p.Buyer = skranke.Buyer{Name: "Ørjan Åsheim", Phone: "+47 404 77 777"}
+			want = append(want, p.Code)
 		}
 		body, _ := json.Marshal(p)
-		_, err = tx.Exec("INSERT INTO purchases(code, seq, body, cached_at) VALUES(?, ?, ?, 1)", p.Code, p.Seq, body)
+		res, err := tx.Exec("INSERT INTO purchases(code, seq, body, cached_at) VALUES(?, ?, ?, 1)", p.Code, p.Seq, body)
 		require.NoError(t, err)
-		if i == 7777 {
-			want = append(want, p.Code)
+		if version >= 5 {
+			rowid, err := res.LastInsertId()
+			require.NoError(t, err)
+			_, err = tx.Exec("UPDATE purchases SET created = ?, status = ?, remaining = ?, indexed = 1 WHERE rowid = ?",
+				p.CreatedAt.UnixNano(), string(p.Status), p.RemainingUnits(), rowid)
+			require.NoError(t, err)
+			_, err = tx.Exec("INSERT INTO purchase_search(rowid, text) VALUES(?, ?)", rowid, skranke.SearchText(p))
+			require.NoError(t, err)
 		}
 	}
 	require.NoError(t, tx.Commit())
-	require.NoError(t, db.Close())
-
-	d := MustOpenDir(t, dir, deadAddr(t), "token")
-	ctx := context.Background()
-	r, err := d.Search(ctx, "orjan as", "")
-	require.NoError(t, err)
-	require.Equal(t, want, codesOf(r.Purchases))
-	r, err = d.Search(ctx, "40477777", "")
-	require.NoError(t, err)
-	require.Equal(t, want, codesOf(r.Purchases))
-	n, err := d.PickupCount(ctx)
-	require.NoError(t, err)
-	require.Equal(t, 10_001, n, "every upgraded purchase waits for pickup, counted up to the cap")
+	return want
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"strconv"
 	"time"
 
 	"github.com/skranke/skranke"
@@ -31,8 +30,8 @@ func (s *SQLite) SeedBulk(ctx context.Context, centreID string, n int) ([]string
 	if err := tx.QueryRowContext(ctx, "SELECT 1 FROM centres WHERE id = ?", centreID).Scan(&exists); err != nil {
 		return nil, fmt.Errorf("seed bulk: no centre %q: %w", centreID, err)
 	}
-	insP, err := tx.PrepareContext(ctx, `INSERT INTO purchases (code, centre_id, status, buyer_name, seq, created_at, updated_at, doc)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+	insP, err := tx.PrepareContext(ctx, `INSERT INTO purchases (code, centre_id, status, buyer_name, seq, created_at, updated_at, doc, search)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return nil, fmt.Errorf("seed bulk: %w", err)
 	}
@@ -69,7 +68,7 @@ func (s *SQLite) SeedBulk(ctx context.Context, centreID string, n int) ([]string
 		if err != nil {
 			return nil, fmt.Errorf("seed bulk: %w", err)
 		}
-		if _, err := insP.ExecContext(ctx, code, centreID, string(status), name, seq, at.UnixMilli(), at.UnixMilli(), doc); err != nil {
+		if _, err := insP.ExecContext(ctx, code, centreID, string(status), name, seq, at.UnixMilli(), at.UnixMilli(), doc, skranke.SearchText(&p)); err != nil {
 			return nil, fmt.Errorf("seed bulk: %w", err)
 		}
 		for _, l := range p.Lines {
@@ -93,17 +92,13 @@ func (s *SQLite) SeedBulk(ctx context.Context, centreID string, n int) ([]string
 type bulkGen struct {
 	r      *rand.Rand
 	seen   map[string]bool
-	emails []string
+	people []bulkPerson
 	now    time.Time
 }
 
 func newBulkGen(n int, seq int64, seen map[string]bool) *bulkGen {
-	emails := make([]string, len(demoBuyers))
-	for i, b := range demoBuyers {
-		emails[i] = asciiName(b)
-	}
-	return &bulkGen{r: rand.New(rand.NewPCG(uint64(n), uint64(seq))), seen: seen, emails: emails,
-		now: time.Now().UTC().Truncate(time.Millisecond)}
+	r := rand.New(rand.NewPCG(uint64(n), uint64(seq)))
+	return &bulkGen{r: r, seen: seen, people: bulkPeople(r, n), now: time.Now().UTC().Truncate(time.Millisecond)}
 }
 
 // next returns the i-th purchase, numbered seq in the feed.
@@ -122,11 +117,15 @@ func (g *bulkGen) next(centreID string, i int, seq int64) skranke.Purchase {
 	case x == 1:
 		status = skranke.Pending
 	}
-	b := r.IntN(len(demoBuyers))
-	name := demoBuyers[b]
+	// Regulars (one customer in twenty) make two purchases in five.
+	who := r.IntN(len(g.people))
+	if r.IntN(5) < 2 {
+		who = r.IntN(max(len(g.people)/20, 1))
+	}
+	b := g.people[who]
 	at := g.now.Add(-time.Duration(r.IntN(365*24*60)) * time.Minute)
 	p := skranke.Purchase{Code: code, CentreID: centreID, Status: status, Acquirer: "nets",
-		Buyer:     skranke.Buyer{Name: name, Email: g.emails[b] + "." + strconv.Itoa(i) + "@example.no", Phone: fmt.Sprintf("+47 9%07d", r.IntN(1e7))},
+		Buyer:     skranke.Buyer{Name: b.name, Email: b.email, Phone: b.phone},
 		CreatedAt: at, UpdatedAt: at, Seq: seq}
 	for j := 1 + r.IntN(3); j > 0; j-- {
 		pr := goods[r.IntN(len(goods))]

@@ -55,7 +55,7 @@ func (s *Postgres) SeedBulk(ctx context.Context, centreID string, n int) ([]stri
 				return err
 			}
 			at := p.CreatedAt.UnixMilli()
-			purchases = append(purchases, []any{p.Code, centreID, string(p.Status), p.Buyer.Name, seq, at, at, doc})
+			purchases = append(purchases, []any{p.Code, centreID, string(p.Status), p.Buyer.Name, seq, at, at, doc, skranke.SearchText(&p)})
 			for _, l := range p.Lines {
 				lines = append(lines, []any{p.Code, l.ID, l.ProductID, l.Name, string(l.Kind), int64(l.Quantity),
 					int64(l.UnitPrice), int64(l.VATRate), int64(l.Discount), int64(0)})
@@ -63,7 +63,7 @@ func (s *Postgres) SeedBulk(ctx context.Context, centreID string, n int) ([]stri
 			codes = append(codes, p.Code)
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"purchases"},
-			[]string{"code", "centre_id", "status", "buyer_name", "seq", "created_at", "updated_at", "doc"},
+			[]string{"code", "centre_id", "status", "buyer_name", "seq", "created_at", "updated_at", "doc", "search"},
 			pgx.CopyFromRows(purchases)); err != nil {
 			return err
 		}
@@ -72,7 +72,12 @@ func (s *Postgres) SeedBulk(ctx context.Context, centreID string, n int) ([]stri
 			pgx.CopyFromRows(lines)); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, "UPDATE meta SET value = $1 WHERE key = 'seq'", seq)
+		if _, err := tx.Exec(ctx, "UPDATE meta SET value = $1 WHERE key = 'seq'", seq); err != nil {
+			return err
+		}
+		// Statistics for the planner, which chooses between the search's
+		// word index and a walk by date by how many purchases a word has.
+		_, err = tx.Exec(ctx, "ANALYZE purchases")
 		return err
 	})
 	if err != nil {

@@ -19,19 +19,20 @@ func (t *pgTx) SearchPurchases(centreID string, terms []string, after SearchCurs
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	// Terms are lower-case letters and digits only (skranke.ParseSearch), so
-	// they need no escaping in a LIKE pattern.
-	var like []string
+	// Terms are letters and digits only (skranke.ParseSearch), so they need
+	// no escaping in a tsquery: each must begin a word.
+	var words []string
 	for _, term := range terms {
-		like = append(like, "search LIKE "+arg("%"+term+"%"))
+		words = append(words, term+":*")
 	}
+	match := "to_tsvector('simple', search) @@ to_tsquery('simple', " + arg(strings.Join(words, " & ")) + ")"
 	cond := "true"
 	if after.Code != "" {
 		c := arg(after.CreatedAt)
 		cond = "(created_at < " + c + " OR (created_at = " + c + " AND code < " + arg(after.Code) + "))"
 	}
 	query := `SELECT doc FROM purchases
-		WHERE centre_id = $1 AND (search = '' OR (` + strings.Join(like, " AND ") + `)) AND ` + cond + `
+		WHERE centre_id = $1 AND (search = '' OR ` + match + `) AND ` + cond + `
 		ORDER BY created_at DESC, code DESC LIMIT ` + arg(limit)
 	var out []*skranke.Purchase
 	err := t.queryEach(func(rows pgx.Rows) error {

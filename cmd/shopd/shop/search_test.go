@@ -1,8 +1,10 @@
 package shop_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -109,4 +111,74 @@ func testSearchPurchases(t *testing.T, s store) {
 			t.Fatalf("after delivery %+v, want nothing remaining", page.Purchases)
 		}
 	})
+}
+
+// TestSearchAmongMany searches a centre of 12,000 bulk purchases for words
+// a few purchases have (looked up in the word index) and for one most have
+// (the centre walked newest first), and compares each page with the
+// purchases chosen by hand.
+func TestSearchAmongMany(t *testing.T) { eachStore(t, testSearchAmongMany) }
+
+func testSearchAmongMany(t *testing.T, s store) {
+	t.Parallel()
+	srv := s.start(t)
+	ctx := context.Background()
+	codes, err := srv.DB.SeedBulk(ctx, shop.DemoCentreID, 12_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The demo's purchases are left out of the comparison: their e-mail
+	// addresses are all at example.no, so the queries below, which name
+	// another host, a Kari or a Hansen, cannot find them.
+	var all []*skranke.Purchase
+	err = srv.DB.View(ctx, func(tx shop.Tx) error {
+		for _, c := range codes {
+			p, err := tx.Purchase(c)
+			if err != nil {
+				return err
+			}
+			all = append(all, p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if !all[i].CreatedAt.Equal(all[j].CreatedAt) {
+			return all[i].CreatedAt.After(all[j].CreatedAt)
+		}
+		return all[i].Code > all[j].Code
+	})
+	some := all[len(all)/3]
+	for _, p := range all[len(all)/3:] {
+		if some = p; !strings.HasSuffix(p.Buyer.Email, "example.no") && p.Buyer.Phone != "" {
+			break
+		}
+	}
+	_, host, _ := strings.Cut(some.Buyer.Email, "@")
+	host, _, _ = strings.Cut(host, ".")
+	for _, q := range []string{some.Buyer.Email, some.Buyer.Phone + " " + host, some.Code[1:6] + " " + host, "com", "hansen com", "gmail kari"} {
+		t.Run(q, func(t *testing.T) {
+			pq := skranke.ParseSearch(q)
+			var want []string
+			for _, p := range all {
+				if len(want) < 30 && pq.Matches(skranke.SearchText(p)) {
+					want = append(want, p.Code)
+				}
+			}
+			c := newClient(t, srv)
+			a := c.get("/purchases?q=" + url.QueryEscape(q))
+			wantStatus(t, a, http.StatusOK)
+			var page skranke.SearchPage
+			a.decode(t, &page)
+			var got []string
+			for _, p := range page.Purchases {
+				got = append(got, p.Code)
+			}
+			if len(want) == 0 || strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Fatalf("q=%q found %v, want the newest matching %v", q, got, want)
+			}
+		})
+	}
 }
