@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 
@@ -155,8 +156,14 @@ func (c *cardScreen) Lookup(code string) {
 			}
 			if err != nil {
 				slog.Info("gift card lookup failed", "code", code, "err", err)
+				var ee *skranke.ElsewhereError
 				switch skranke.KindOf(err) {
 				case skranke.NotFound:
+					if errors.As(err, &ee) {
+						c.banner.set(label("cards.elsewhere"), colElsewhere)
+						c.Detail.SetText(elsewhereText("cards.elsewhere_detail", skranke.GroupCode(code), ee.Centre))
+						break
+					}
 					c.banner.set(label("cards.unknown"), colBad)
 					c.Detail.SetText(label("cards.unknown_detail", m{"Code": skranke.GroupCode(code)}))
 				case skranke.Unavailable:

@@ -58,3 +58,18 @@ func innermost(err error) string {
 		err = u
 	}
 }
+
+// elsewhereText says where a code was bought (key: scan.elsewhere_detail or
+// cards.elsewhere_detail) with the centre's name, address and phone, those
+// the shop gave.
+func elsewhereText(key, code string, c skranke.Centre) string {
+	where := c.Name
+	if c.Address != "" {
+		where += ", " + c.Address
+	}
+	text := label(key, m{"Code": code, "Centre": c.Name, "Where": where})
+	if c.Phone != "" {
+		text += " " + label("elsewhere.phone", m{"Phone": c.Phone})
+	}
+	return text
+}

@@ -6,6 +6,11 @@ package app
 // UI says. TestEveryStringTranslated keeps the list and the translations in
 // step.
 var english = map[string]string{
+	"scan.elsewhere":              "BOUGHT AT ANOTHER CENTRE",
+	"scan.elsewhere_detail":       "{{.Code}} was bought at {{.Where}}. It cannot be handed out here: the customer collects it there.",
+	"cards.elsewhere":             "GIFT CARD OF ANOTHER CENTRE",
+	"cards.elsewhere_detail":      "Gift card {{.Code}} belongs to {{.Where}}. It cannot be used here.",
+	"elsewhere.phone":             "Phone: {{.Phone}}.",
 	"print.code_as_text":          "Printed the {{.What}}, but {{.Codes}} could not be drawn as a barcode and is printed as text: type it in if a scanner cannot read it.",
 	"age.days":                    "{{.N}} days",
 	"age.hours":                   "{{.H}} h {{.M}} min",

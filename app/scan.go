@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -31,6 +32,7 @@ const (
 	stateNotPayable                   // Not paid, pending, failed, credited or cancelled.
 	stateUnknown                      // No such code, or not a code at all.
 	stateOffline                      // Offline and not in the cache.
+	stateElsewhere                    // Bought at another centre of the chain.
 )
 
 // String names the state in logs, where the end-to-end tests read it.
@@ -50,6 +52,8 @@ func (st scanState) String() string {
 		return "unknown"
 	case stateOffline:
 		return "offline"
+	case stateElsewhere:
+		return "elsewhere"
 	}
 	return fmt.Sprintf("state(%d)", int(st))
 }
@@ -272,6 +276,8 @@ func (s *scanScreen) setState(st scanState, text string) {
 		c = colBad
 	case stateOffline:
 		c = colWarn
+	case stateElsewhere:
+		c = colElsewhere
 	}
 	s.banner.set(text, c)
 }
@@ -431,8 +437,14 @@ func (s *scanScreen) Lookup(code, raw string) {
 
 func (s *scanScreen) showLookupError(code, raw string, err error) {
 	slog.Info("lookup failed", "code", code, "err", err)
+	var ee *skranke.ElsewhereError
 	switch skranke.KindOf(err) {
 	case skranke.NotFound:
+		if errors.As(err, &ee) {
+			s.setState(stateElsewhere, label("scan.elsewhere"))
+			s.Detail.SetText(elsewhereText("scan.elsewhere_detail", skranke.GroupCode(code), ee.Centre))
+			break
+		}
 		s.setState(stateUnknown, label("scan.unknown"))
 		s.Detail.SetText(label("scan.unknown_detail", m{"Code": skranke.GroupCode(code), "Raw": raw}))
 	case skranke.Unavailable:

@@ -23,8 +23,11 @@ var (
 	colExpired  = color.NRGBA{R: 0x8d, G: 0x3b, B: 0x12, A: 0xff} // A gift card past its date.
 	colBad      = color.NRGBA{R: 0xc6, G: 0x28, B: 0x28, A: 0xff}
 	colWarn     = color.NRGBA{R: 0xe0, G: 0x8a, B: 0x00, A: 0xff}
-	colTraining = color.NRGBA{R: 0xf0, G: 0x9a, B: 0x00, A: 0xff}
-	colWhite    = color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0xff}
+	// colElsewhere: bought at another centre of the chain; nothing wrong
+	// with it, but not this desk's to hand out.
+	colElsewhere = color.NRGBA{R: 0x00, G: 0x6d, B: 0x77, A: 0xff}
+	colTraining  = color.NRGBA{R: 0xf0, G: 0x9a, B: 0x00, A: 0xff}
+	colWhite     = color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0xff}
 )
 
 // entry is a single-line entry that passes the desk's global keys (F-keys,
