@@ -66,7 +66,7 @@ type Desk struct {
 	// message is the bar at the bottom: what just happened, or what went wrong.
 	message *widget.Label
 	// online is the connection indicator in the top bar.
-	online *canvas.Text
+	online *fitText
 	// staffName shows who is logged in.
 	staffName *widget.Label
 	// preview is the print-preview window (config.Config.Preview), once a job
@@ -189,6 +189,7 @@ func (d *Desk) build() {
 	d.message.Wrapping = fyne.TextWrapWord
 	d.msgBg = canvas.NewRectangle(theme.Color(theme.ColorNameBackground))
 	d.online = bigText(22, true)
+	d.online.Room = 420 // "Offline – synced 3 min ago" readable beside the staff name.
 	d.onlineDot = canvas.NewCircle(colReady)
 	d.staffName = widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
 	d.centreName = widget.NewLabelWithStyle(d.centreTitle(), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})

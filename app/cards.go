@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -21,13 +20,13 @@ type cardScreen struct {
 	// Entry takes a gift card code, scanned or typed.
 	Entry *scanEntry
 	// State is the large state text.
-	State *canvas.Text
+	State *fitText
 	// Balance is the card's balance, large.
-	Balance *canvas.Text
+	Balance *fitText
 	// Code is the card's code, grouped.
-	Code *canvas.Text
+	Code *fitText
 	// Cache is shown when the card came from the cache, with its age.
-	Cache *canvas.Text
+	Cache *fitText
 	// Detail has expiry, status and the initial amount.
 	Detail *widget.Label
 	// Chain lists the parent and remainder cards.
@@ -122,7 +121,7 @@ func (c *cardScreen) clear() {
 	c.lookup = desksync.CardLookup{}
 	c.confirm = 0
 	c.banner.set(label("cards.ready"), colReady)
-	for _, t := range []*canvas.Text{c.Balance, c.Code} {
+	for _, t := range []*fitText{c.Balance, c.Code} {
 		t.Text = ""
 		t.Refresh()
 	}

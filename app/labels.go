@@ -6,6 +6,9 @@ package app
 // UI says. TestEveryStringTranslated keeps the list and the translations in
 // step.
 var english = map[string]string{
+	"lang.code":                   "en",
+	"err.details_logged":          "the details are in the desk's log",
+	"print.no_device":             "the printer's device or file does not exist: check the printer setting (F5)",
 	"scan.elsewhere":              "BOUGHT AT ANOTHER CENTRE",
 	"scan.elsewhere_detail":       "{{.Code}} was bought at {{.Where}}. It cannot be handed out here: the customer collects it there.",
 	"cards.elsewhere":             "GIFT CARD OF ANOTHER CENTRE",

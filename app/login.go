@@ -6,7 +6,6 @@ import (
 	"sort"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -21,7 +20,7 @@ type loginScreen struct {
 	// PIN is the PIN field; Enter logs in.
 	PIN *entry
 	// Selected shows who is about to log in.
-	Selected *canvas.Text
+	Selected *fitText
 	// Submit logs in.
 	Submit *button
 	// Error says why a login failed.

@@ -96,7 +96,9 @@ func (s *scanScreen) renderLines() {
 		if s.qtyMode && l.Remaining() > 0 {
 			e := newEntry(s.sh, "0")
 			e.selectAll = true
-			e.SetText(strconv.Itoa(l.Remaining()))
+			// Nothing is chosen until staff choose it: a quantity left
+			// at full would hand over what nobody meant to.
+			e.SetText("0")
 			e.OnSubmitted = scanGuard(s.rd, e, s.deliverChosen)
 			s.Qty[l.ID] = e
 			qtys = append(qtys, e)

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
@@ -64,11 +63,11 @@ type scanScreen struct {
 	// Entry is the scan field. It keeps the focus; Enter submits.
 	Entry *scanEntry
 	// State is the large state text ("READY TO DELIVER", "NOT PAID", ...).
-	State *canvas.Text
+	State *fitText
 	// Code is the scanned code, grouped for reading.
-	Code *canvas.Text
+	Code *fitText
 	// Cache is shown when the purchase came from the cache, with its age.
-	Cache *canvas.Text
+	Cache *fitText
 	// Detail says why, or when and by whom it was delivered.
 	Detail *widget.Label
 	// Buyer is the buyer's name and contact.

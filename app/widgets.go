@@ -59,7 +59,8 @@ func newEntry(keys keyHandler, placeholder string) *entry {
 	e := &entry{keys: keys, burst: &burst{}}
 	e.ExtendBaseWidget(e)
 	e.Wrapping = fyne.TextWrapOff
-	e.Scroll = container.ScrollNone
+	// A long text scrolls inside the field: it never widens the window.
+	e.Scroll = container.ScrollHorizontalOnly
 	e.SetPlaceHolder(placeholder)
 	return e
 }
@@ -145,13 +146,12 @@ func (b *button) TypedKey(ev *fyne.KeyEvent) {
 // from across the desk.
 type banner struct {
 	bg   *canvas.Rectangle
-	Text *canvas.Text
+	Text *fitText
 	obj  fyne.CanvasObject
 }
 
 func newBanner(size float32) *banner {
-	b := &banner{bg: canvas.NewRectangle(colReady), Text: canvas.NewText("", colWhite)}
-	b.Text.TextSize = size
+	b := &banner{bg: canvas.NewRectangle(colReady), Text: newFitText("", colWhite, size)}
 	b.Text.TextStyle = fyne.TextStyle{Bold: true}
 	b.Text.Alignment = fyne.TextAlignCenter
 	b.bg.CornerRadius = 6
@@ -166,9 +166,8 @@ func (b *banner) set(text string, c color.Color) {
 	b.bg.Refresh()
 }
 
-func bigText(size float32, bold bool) *canvas.Text {
-	t := canvas.NewText("", theme.Color(theme.ColorNameForeground))
-	t.TextSize = size
+func bigText(size float32, bold bool) *fitText {
+	t := newFitText("", theme.Color(theme.ColorNameForeground), size)
 	t.TextStyle = fyne.TextStyle{Bold: bold, Monospace: false}
 	return t
 }
@@ -255,7 +254,7 @@ func show(obj fyne.CanvasObject, on bool) {
 }
 
 // setText sets a text that takes no room while it is empty.
-func setText(t *canvas.Text, text string) {
+func setText(t *fitText, text string) {
 	t.Text = text
 	show(t, text != "")
 	t.Refresh()
