@@ -50,7 +50,8 @@ type cardScreen struct {
 	// known yet; they cannot be used again until it is.
 	unsettled map[string]bool
 	lookup    desksync.CardLookup
-	banner    *banner // Holds State.
+	banner    *banner                  // Holds State.
+	readArea  *container.ThemeOverride // The chain at readText.
 	obj       fyne.CanvasObject
 }
 
@@ -97,6 +98,7 @@ func newCardScreen(sh shell, svc cardService, paper printing, rd reader) *cardSc
 	c.Redeem.Importance = widget.HighImportance
 	c.Reprint = newButton(sh, label("cards.reprint"), theme.DocumentPrintIcon(), c.reprint)
 
+	c.readArea = readable(c.Chain)
 	prompt := widget.NewLabelWithStyle(label("cards.label"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	// The balance and the code side by side: both large, in less height.
 	top := container.NewVBox(container.NewBorder(nil, nil, container.NewCenter(prompt), nil, big(c.Entry, 30)),
@@ -106,7 +108,7 @@ func newCardScreen(sh shell, svc cardService, paper printing, rd reader) *cardSc
 		big(container.NewGridWithColumns(3, c.RedeemAll, c.Redeem, c.Reprint), 16))
 	// The chain and its redemptions grow with every partial use: they
 	// scroll, while the balance and the buttons stay put.
-	c.obj = container.NewBorder(top, redeem, nil, nil, minHeight(container.NewVScroll(c.Chain), linesMinHeight))
+	c.obj = container.NewBorder(top, redeem, nil, nil, minHeight(container.NewVScroll(c.readArea), linesMinHeight))
 	c.clear()
 	return c
 }
@@ -245,6 +247,7 @@ func (c *cardScreen) show(lk desksync.CardLookup) {
 			c.Chain.Add(rowLabel(fmtDateTime(r.At) + " · " + skranke.GroupCode(r.CardCode) + " · " + r.Amount.String() + " · " + who))
 		}
 	}
+	c.readArea.Refresh() // The new rows take the readable text size.
 	c.updateActions()
 	if c.Redeem.Disabled() {
 		c.sh.focus(c.Entry) // Nothing to redeem: ready for the next card.

@@ -107,7 +107,9 @@ func (s *scanScreen) renderLines() {
 		name := widget.NewLabel(l.Name)
 		name.Wrapping = fyne.TextWrapWord
 		rem := widget.NewLabelWithStyle(strconv.Itoa(l.Remaining()), fyne.TextAlignLeading, fyne.TextStyle{Bold: l.Remaining() > 0})
-		s.Lines.Add(container.New(lineColumns, name, widget.NewLabel(kindName(l.Kind)),
+		kind := widget.NewLabel(kindName(l.Kind))
+		kind.Wrapping = fyne.TextWrapWord // "goods (signature)" in two rows rather than a wider window.
+		s.Lines.Add(container.New(lineColumns, name, kind,
 			widget.NewLabel(strconv.Itoa(l.Quantity)), widget.NewLabel(strconv.Itoa(l.Delivered)),
 			rem, widget.NewLabel(l.Total().String()), now))
 	}
@@ -118,6 +120,7 @@ func (s *scanScreen) renderLines() {
 			s.sh.focus(qtys[j])
 		}
 	}
+	s.readArea.Refresh() // The new rows take the readable text size.
 }
 
 func (s *scanScreen) renderHistory() {
@@ -156,6 +159,7 @@ func (s *scanScreen) renderHistory() {
 		s.History.Add(rowLabel(label("scan.credit_row",
 			m{"Amount": c.Amount.String(), "When": fmtDateTime(c.At), "Staff": who, "Reason": c.Reason})))
 	}
+	s.readArea.Refresh() // The new rows take the readable text size.
 }
 
 // signatureService returns the signatures stored with deliveries.

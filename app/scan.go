@@ -127,8 +127,9 @@ type scanScreen struct {
 	qtyMode     bool
 	crediting   bool // The credit panel is open (unless a signature is pending, which takes precedence).
 	header      fyne.CanvasObject
-	linesArea   fyne.CanvasObject // The scrolled buyer, lines and history.
-	scanRow     fyne.CanvasObject // The scan field and its label.
+	linesArea   fyne.CanvasObject        // The scrolled buyer, lines and history.
+	readArea    *container.ThemeOverride // Their text at readText.
+	scanRow     fyne.CanvasObject        // The scan field and its label.
 	actions     fyne.CanvasObject
 	signPanel   fyne.CanvasObject
 	creditPanel fyne.CanvasObject
@@ -186,14 +187,19 @@ func newScanScreen(sh shell, svc scanService, paper printing, rd reader) *scanSc
 	s.actions = big(container.NewVBox(s.IDCheck,
 		container.NewGridWithColumns(3, s.DeliverAll, s.ChooseQty, s.DeliverChosen),
 		container.NewGridWithColumns(2, s.CreditButton, s.Reprint)), 16)
-	s.header = container.New(lineColumns,
-		boldLabel(label("line.product")), boldLabel(label("line.kind")),
-		boldLabel(label("line.ordered")), boldLabel(label("line.delivered")),
-		boldLabel(label("line.remaining")), boldLabel(label("line.amount")),
-		boldLabel(label("line.now")))
+	// The column heads wrap: at the readable size a long head ("Remaining",
+	// "Utlever nå") must not widen the window.
+	var heads []fyne.CanvasObject
+	for _, k := range []string{"line.product", "line.kind", "line.ordered", "line.delivered", "line.remaining", "line.amount", "line.now"} {
+		h := boldLabel(label(k))
+		h.Wrapping = fyne.TextWrapWord
+		heads = append(heads, h)
+	}
+	s.header = container.New(lineColumns, heads...)
 	// The lines and history may be long (many lines, many deliveries):
 	// they scroll, while the state, the code and the buttons stay put.
-	s.linesArea = minHeight(container.NewVScroll(container.NewVBox(s.Buyer, s.header, s.Lines, widget.NewSeparator(), s.History)), linesMinHeight)
+	s.readArea = readable(container.NewVBox(s.Buyer, s.header, s.Lines, widget.NewSeparator(), s.History))
+	s.linesArea = minHeight(container.NewVScroll(s.readArea), linesMinHeight)
 
 	scanLabel := widget.NewLabelWithStyle(label("scan.label"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	s.scanRow = container.NewBorder(nil, nil, container.NewCenter(scanLabel), container.NewCenter(container.NewHBox(s.FindButton, s.PickupCount)), big(s.Entry, 34))

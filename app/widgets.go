@@ -34,9 +34,12 @@ var (
 // Esc) on instead of swallowing them, and records activity for the idle lock.
 type entry struct {
 	widget.Entry
-	keys      keyHandler
-	onArrow   func(delta int) // Up and Down, where they choose from a list.
-	selectAll bool            // Select the text on focus, so that typing replaces a proposed value.
+	keys    keyHandler
+	onArrow func(delta int) // Up and Down, where they choose from a list.
+	// sideArrows: Left and Right go to onArrow too, as in the PIN field,
+	// whose hidden digits have no cursor worth moving.
+	sideArrows bool
+	selectAll  bool // Select the text on focus, so that typing replaces a proposed value.
 	// burst gathers the keys typed, so that a scanner's burst ending in
 	// Enter is handled as a scan rather than as the field's text; nil in
 	// the scan fields, which handle scans themselves.
@@ -81,13 +84,15 @@ func (e *entry) TypedKey(ev *fyne.KeyEvent) {
 			e.burst.key('\b', e.keys.now())
 		}
 	}
-	if e.onArrow != nil && (ev.Name == fyne.KeyUp || ev.Name == fyne.KeyDown) {
-		if ev.Name == fyne.KeyUp {
+	if e.onArrow != nil {
+		switch {
+		case ev.Name == fyne.KeyUp, e.sideArrows && ev.Name == fyne.KeyLeft:
 			e.onArrow(-1)
-		} else {
+			return
+		case ev.Name == fyne.KeyDown, e.sideArrows && ev.Name == fyne.KeyRight:
 			e.onArrow(1)
+			return
 		}
-		return
 	}
 	e.Entry.TypedKey(ev)
 }
@@ -186,6 +191,26 @@ func (t bigTheme) Size(n fyne.ThemeSizeName) float32 {
 		return t.Theme.Size(n) * 1.6
 	}
 	return t.Theme.Size(n)
+}
+
+// readText is the least text size of what staff read off a purchase or a
+// list: its lines, names and amounts (issue 13: at least 18 px).
+const readText = 18
+
+// readTheme sets the text size of what it holds to readText.
+type readTheme struct{ fyne.Theme }
+
+func (t readTheme) Size(n fyne.ThemeSizeName) float32 {
+	if n == theme.SizeNameText {
+		return readText
+	}
+	return t.Theme.Size(n)
+}
+
+// readable shows obj's text at readText. Objects added to obj later take
+// the size once the returned container is refreshed.
+func readable(obj fyne.CanvasObject) *container.ThemeOverride {
+	return container.NewThemeOverride(obj, readTheme{Theme: theme.DefaultTheme()})
 }
 
 func big(obj fyne.CanvasObject, text float32) fyne.CanvasObject {
