@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -40,10 +41,19 @@ type Services struct {
 	OpenSources func(ctx context.Context, cfg config.Config) []scanner.Source
 	Config      config.Config // The settings in force.
 	SavePath    string        // Where Settings saves the config; empty means not saved.
+	Beeper      Beeper        // Sounds the refusal tone; nil is silent.
 	// manualUI queues the UI updates of background work until runPending
 	// is called, instead of handing them to fyne.Do. Tests set it so that
 	// every widget is touched on the test's goroutine.
 	manualUI bool
+}
+
+// Beeper sounds a short tone when the desk refuses what staff asked (not
+// paid, an unknown code, another centre's code, an error), so that staff
+// hear it without looking. Refusal must return at once: it is called on
+// the UI goroutine.
+type Beeper interface {
+	Refusal()
 }
 
 // Desk is the front-desk window: it holds the screens, switches between
@@ -73,12 +83,14 @@ type Desk struct {
 	// was printed.
 	preview *previewWindow
 
-	svc    Services
-	desk   *desksync.Desk
-	cfg    config.Config
-	logo   image.Image
-	ctx    context.Context
-	cancel context.CancelFunc
+	svc Services
+	// lastRefusal is when the refusal tone last sounded, on the desk's clock.
+	lastRefusal time.Time
+	desk        *desksync.Desk
+	cfg         config.Config
+	logo        image.Image
+	ctx         context.Context
+	cancel      context.CancelFunc
 
 	mu       sync.Mutex // Guards printer, pipeline and sources, which settings may replace.
 	printer  *printer.Printer

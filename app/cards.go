@@ -157,6 +157,7 @@ func (c *cardScreen) Lookup(code string) {
 			}
 			if err != nil {
 				slog.Info("gift card lookup failed", "code", code, "err", err)
+				c.sh.refuse()
 				var ee *skranke.ElsewhereError
 				switch skranke.KindOf(err) {
 				case skranke.NotFound:
@@ -203,10 +204,13 @@ func (c *cardScreen) show(lk desksync.CardLookup) {
 	switch {
 	case card.Status == skranke.CardVoided:
 		c.banner.set(label("cards.voided"), colBad)
+		c.sh.refuse()
 	case card.Status == skranke.CardSpent || card.Balance <= 0:
 		c.banner.set(label("cards.spent"), colSpent)
+		c.sh.refuse()
 	case !now.Before(card.ExpiresAt):
 		c.banner.set(label("cards.expired"), colExpired)
+		c.sh.refuse()
 	case lk.FromCache:
 		c.banner.set(label("cards.offline_valid"), colWarn)
 	default:

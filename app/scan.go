@@ -285,6 +285,11 @@ func (s *scanScreen) setState(st scanState, text string) {
 		c = colElsewhere
 	}
 	s.banner.set(text, c)
+	switch st {
+	case stateNotPayable, stateUnknown, stateOffline, stateElsewhere:
+		// Nothing to hand over: staff hear it without looking.
+		s.sh.refuse()
+	}
 }
 
 // reset clears the screen, ready for the next scan.
