@@ -49,8 +49,8 @@ func TestRefusalToneDoesNotBlock(t *testing.T) {
 	ended := make(chan struct{}, 2)
 	b.done = func() { ended <- struct{}{} }
 
-	b.Refusal() // Returns although the player waits at the gate.
-	b.Refusal() // Dropped: one is playing.
+	b.Refusal()                                 // Returns although the player waits at the gate.
+	b.Refusal()                                 // Dropped: one is playing.
 	g, err := os.OpenFile(gate, os.O_WRONLY, 0) // Blocks until the player reads: it runs.
 	if err != nil {
 		t.Fatal(err)
