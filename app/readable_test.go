@@ -4,10 +4,13 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/skranke/skranke"
 )
 
 // labelsUnder lists the labels drawn under root.
@@ -73,4 +76,43 @@ func TestArrowsMoveBetweenStaffTiles(t *testing.T) {
 	assert.Equal(t, first, l.Selected.Text)
 	l.PIN.TypedKey(&fyne.KeyEvent{Name: fyne.KeyLeft})
 	assert.Equal(t, l.staff[len(l.staff)-1].Name, l.Selected.Text, "Left from the first goes round to the last")
+}
+
+// The lock screen shows nothing of the last person's work: neither the
+// message they saw, nor what their print says when it ends after the lock.
+func TestLockScreenShowsNoMessageOfThePreviousUser(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	f.scan(f.shop.Code("paid-course"))
+	f.key(fyne.KeyReturn)
+	f.scan(skranke.NewReference())
+	f.d.sayErr("a message for Kari")
+	require.NotEmpty(t, f.d.message.Text)
+	f.key(fyne.KeyF12)
+	require.Nil(t, f.d.currentStaff())
+	assert.Empty(t, f.d.message.Text, "the lock clears the message bar")
+	test.Tap(f.d.scan.Reprint) // Work of Kari's that ends after the lock.
+	f.idle()
+	assert.Empty(t, f.d.message.Text, "a late message is not shown on the lock screen")
+	f.login("kari", "1234")
+	assert.Contains(t, f.d.message.Text, "Kari", "messages come back with the next login")
+}
+
+// F6 opens the quantity fields at 0: nothing is handed over that staff did
+// not choose.
+func TestChooseQuantitiesStartsAtZero(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	code := f.shop.Code("many-lines")
+	before := len(f.shop.Deliveries(code))
+	f.scan(code)
+	f.key(fyne.KeyF6)
+	s := f.d.scan
+	require.NotEmpty(t, s.Qty)
+	for id, e := range s.Qty {
+		assert.Equal(t, "0", e.Text, "line %s", id)
+	}
+	f.key(fyne.KeyReturn) // Enter with nothing chosen hands over nothing.
+	assert.Len(t, f.shop.Deliveries(code), before)
+	assert.Equal(t, stateDeliverable, s.StateNow())
 }

@@ -132,6 +132,13 @@ func (d *Desk) sayErr(text string) {
 }
 
 func (d *Desk) setMessage(text string, bg color.Color) {
+	if d.loggedOn == nil && !d.setup && text != "" {
+		// Locked: what the last person's work says afterwards (a print
+		// that ends, a sync) is not for whoever comes next; the login
+		// screen says what it needs in its own place.
+		slog.Info("desk message while locked, not shown", "text", text)
+		return
+	}
 	d.message.SetText(text)
 	d.msgBg.FillColor = bg
 	d.msgBg.Refresh()
