@@ -112,7 +112,7 @@ func TestScreenshots(t *testing.T) {
 
 	f.key(fyne.KeyF3)
 	require.Equal(t, idReport, f.d.currentScreen())
-	require.NotEmpty(t, f.d.report.Shown())
+	f.eventually(func() bool { return len(f.d.report.Shown()) > 0 }, "the report has today's rows")
 	save("screen-report")
 
 	f.key(fyne.KeyF4)
@@ -122,10 +122,10 @@ func TestScreenshots(t *testing.T) {
 		Buyer: skranke.Buyer{Name: "Åse Ødegård", Email: "ase.odegard@example.no", Phone: "+47 991 69 481"}})
 	f.key(fyne.KeyF9)
 	f.searchFor("ase odegard")
-	require.NotEmpty(t, f.d.search.Shown())
+	f.eventually(func() bool { return len(f.d.search.Shown()) > 0 }, "the search finds Åse")
 	save("screen-search")
 	f.key(fyne.KeyF10)
-	require.NotEmpty(t, f.d.pickup.Shown())
+	f.eventually(func() bool { return len(f.d.pickup.Shown()) > 0 }, "the pickup list is shown")
 	save("screen-pickup")
 
 	// Offline: a code the desk has not seen cannot be looked up, and the

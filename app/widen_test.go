@@ -35,14 +35,7 @@ func shownTexts(root fyne.CanvasObject) []string {
 	case *widget.RichText:
 		out = append(out, o.String())
 	}
-	var children []fyne.CanvasObject
-	switch o := root.(type) {
-	case *fyne.Container:
-		children = o.Objects
-	case fyne.Widget:
-		children = test.WidgetRenderer(o).Objects()
-	}
-	for _, c := range children {
+	for _, c := range drawnUnder(root) {
 		out = append(out, shownTexts(c)...)
 	}
 	return out
