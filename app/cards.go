@@ -82,6 +82,7 @@ func newCardScreen(sh shell, svc cardService, paper printing, rd reader) *cardSc
 	c.Balance = bigText(56, true)
 	c.Balance.Alignment = fyne.TextAlignCenter
 	c.Code = bigText(30, true)
+	c.Code.Room = 480 // Centred in its half: the code keeps its size.
 	c.Code.TextStyle = fyne.TextStyle{Monospace: true}
 	c.Code.Alignment = fyne.TextAlignCenter
 	c.Cache = bigText(22, true)

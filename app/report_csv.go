@@ -27,11 +27,9 @@ func (r *reportScreen) ExportCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	cw.Comma = ';'
 	cw.UseCRLF = true // What Excel on Windows writes and reads.
-	var head []string
-	for _, k := range []string{"date", "time", "kind", "staff_id", "staff", "code", "buyer", "products", "amount", "signature_id", "synced", "stated_by_desk"} {
-		head = append(head, label("csv."+k))
-	}
-	_ = cw.Write(head)
+	_ = cw.Write([]string{label("csv.date"), label("csv.time"), label("csv.kind"), label("csv.staff_id"), label("csv.staff"),
+		label("csv.code"), label("csv.buyer"), label("csv.products"), label("csv.amount"), label("csv.signature_id"),
+		label("csv.synced"), label("csv.stated_by_desk")})
 	yes := func(b bool) string {
 		if b {
 			return label("csv.yes")

@@ -158,6 +158,7 @@ func newScanScreen(sh shell, svc scanService, paper printing, rd reader) *scanSc
 	s.banner = newBanner(40)
 	s.State = s.banner.Text
 	s.Code = bigText(48, true)
+	s.Code.Room = 520 // Beside the detail: the code keeps its size.
 	s.Code.TextStyle = fyne.TextStyle{Monospace: true}
 	s.Code.Alignment = fyne.TextAlignLeading
 	s.Cache = bigText(22, true)

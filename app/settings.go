@@ -361,7 +361,7 @@ func (s *settingsScreen) Collect() (config.Config, string) {
 	}
 	c.CAFile = strings.TrimSpace(s.CAFile.Text)
 	if _, err := desksync.LoadCAFile(c.CAFile); err != nil {
-		return c, label("settings.bad_ca_file", m{"Msg": innermost(err)})
+		return c, label("settings.bad_ca_file", m{"Msg": detail(err)})
 	}
 	c.ScannerSource = scannerSources[max(s.ScannerSource.SelectedIndex(), 0)]
 	c.ScannerPort = strings.TrimSpace(s.ScannerPort.Text)
@@ -392,7 +392,7 @@ func (s *settingsScreen) Collect() (config.Config, string) {
 	c.PrinterTarget = joinTarget(transports[max(s.PrinterTransport.SelectedIndex(), 0)], s.PrinterAddress.Text)
 	if c.PrinterTarget != "" {
 		if _, err := printer.ParseTarget(c.PrinterTarget); err != nil {
-			return c, label("settings.bad_target", m{"Err": innermost(err)})
+			return c, label("settings.bad_target", m{"Err": detail(err)})
 		}
 	}
 	c.NoteHeader = s.NoteHeader.Text
@@ -448,24 +448,25 @@ func (s *settingsScreen) save() {
 		}
 		return func() {
 			if err != nil {
-				s.sh.sayErr(label("settings.save_failed", m{"Err": err.Error()}))
+				s.sh.sayErr(label("settings.save_failed", m{"Err": ioErrText(err)}))
 				return
 			}
 			slog.Info("settings saved", "config", cfg, "by", by)
 			applied()
 			if applyErr != nil {
-				s.sh.sayErr(label("settings.apply_failed", m{"Err": applyErr.Error()}))
+				s.sh.sayErr(label("settings.apply_failed", m{"Err": detail(applyErr)}))
 				return
 			}
 			setup := s.host.inSetup()
-			if setup {
-				s.host.closeSetup()
-			}
 			if setup || shopChanged(old, cfg) {
 				// The desk keeps talking to the shop it started with
 				// (training mode too): say so, rather than let staff
-				// believe they practise on the sandbox.
+				// believe they practise on the sandbox. Said before setup
+				// closes, so that the login screen after it shows it.
 				s.sh.sayOK(label("settings.saved_restart"))
+				if setup {
+					s.host.closeSetup()
+				}
 				return
 			}
 			s.sh.sayOK(label("settings.saved"))

@@ -234,7 +234,7 @@ func (s *statusScreen) showScanner() {
 		}
 		line := k + ": " + state + " (" + fmtTime(st.At) + ")"
 		if st.Err != nil {
-			line += " – " + st.Err.Error()
+			line += " – " + detail(st.Err)
 		}
 		lines = append(lines, line)
 	}
