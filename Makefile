@@ -11,7 +11,7 @@ DEMO_DIR    ?= $(CURDIR)/.demo
 DEMO_ADDR   ?= 127.0.0.1:8080
 DEMO_PROFILE ?= epson-tm-t20iii
 
-.PHONY: all setup build test test-stress bench bench-sync bench-shopd bench-other bench-desk demo package package-test package-windows test-windows licenses clean fmt vet lint
+.PHONY: all setup build screenshots test test-stress bench bench-sync bench-shopd bench-other bench-desk demo package package-test package-windows test-windows licenses clean fmt vet lint
 
 all: build
 
@@ -30,6 +30,12 @@ lint: setup
 
 # staticcheck from the Go module proxy, pinned: 0.8.x is the line that knows Go 1.26.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+# docs/img/screen-*.png: every screen and state the README shows, in
+# Norwegian at 1024x768, drawn by Fyne's software renderer against a real
+# shopd (TestScreenshots in app/).
+screenshots: setup
+	SKRANKE_SCREENSHOTS=$(CURDIR)/docs/img GOWORK=off $(GO) test -count=1 -run '^TestScreenshots$$' ./app/
 
 # The whole suite: unit, integration against shopd on loopback, serial through
 # ptys, printers over TCP and files, and the real binary under Xvfb.

@@ -117,3 +117,17 @@ func KindOf(err error) Kind {
 	}
 	return Other
 }
+
+// ElsewhereError says that a code belongs to another centre of the chain:
+// the purchase or gift card exists but cannot be handed out or used here.
+// It travels inside an Error of kind NotFound, so callers that do not look
+// for it still see "not found"; those that do (errors.As) can send the
+// customer to Centre, which holds that centre's public details only.
+type ElsewhereError struct {
+	Centre Centre // The centre the code belongs to: name, address, phone.
+}
+
+// Error implements the error interface.
+func (e *ElsewhereError) Error() string {
+	return "the code belongs to " + e.Centre.Name + ", another centre of the chain"
+}

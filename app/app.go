@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -40,10 +41,19 @@ type Services struct {
 	OpenSources func(ctx context.Context, cfg config.Config) []scanner.Source
 	Config      config.Config // The settings in force.
 	SavePath    string        // Where Settings saves the config; empty means not saved.
+	Beeper      Beeper        // Sounds the refusal tone; nil is silent.
 	// manualUI queues the UI updates of background work until runPending
 	// is called, instead of handing them to fyne.Do. Tests set it so that
 	// every widget is touched on the test's goroutine.
 	manualUI bool
+}
+
+// Beeper sounds a short tone when the desk refuses what staff asked (not
+// paid, an unknown code, another centre's code, an error), so that staff
+// hear it without looking. Refusal must return at once: it is called on
+// the UI goroutine.
+type Beeper interface {
+	Refusal()
 }
 
 // Desk is the front-desk window: it holds the screens, switches between
@@ -67,19 +77,21 @@ type Desk struct {
 	// message is the bar at the bottom: what just happened, or what went wrong.
 	message *widget.Label
 	// online is the connection indicator in the top bar.
-	online *canvas.Text
+	online *fitText
 	// staffName shows who is logged in.
 	staffName *widget.Label
 	// preview is the print-preview window (config.Config.Preview), once a job
 	// was printed.
 	preview *previewWindow
 
-	svc    Services
-	desk   *desksync.Desk
-	cfg    config.Config
-	logo   image.Image
-	ctx    context.Context
-	cancel context.CancelFunc
+	svc Services
+	// lastRefusal is when the refusal tone last sounded, on the desk's clock.
+	lastRefusal time.Time
+	desk        *desksync.Desk
+	cfg         config.Config
+	logo        image.Image
+	ctx         context.Context
+	cancel      context.CancelFunc
 
 	mu       sync.Mutex // Guards printer, pipeline and sources, which settings may replace.
 	printer  *printer.Printer
@@ -197,6 +209,7 @@ func (d *Desk) build() {
 	d.message.Wrapping = fyne.TextWrapWord
 	d.msgBg = canvas.NewRectangle(theme.Color(theme.ColorNameBackground))
 	d.online = bigText(22, true)
+	d.online.Room = 420 // "Offline – synced 3 min ago" readable beside the staff name.
 	d.onlineDot = canvas.NewCircle(colReady)
 	d.staffName = widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
 	d.centreName = widget.NewLabelWithStyle(d.centreTitle(), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})

@@ -2,11 +2,11 @@ package app
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -20,13 +20,13 @@ type cardScreen struct {
 	// Entry takes a gift card code, scanned or typed.
 	Entry *scanEntry
 	// State is the large state text.
-	State *canvas.Text
+	State *fitText
 	// Balance is the card's balance, large.
-	Balance *canvas.Text
+	Balance *fitText
 	// Code is the card's code, grouped.
-	Code *canvas.Text
+	Code *fitText
 	// Cache is shown when the card came from the cache, with its age.
-	Cache *canvas.Text
+	Cache *fitText
 	// Detail has expiry, status and the initial amount.
 	Detail *widget.Label
 	// Chain lists the parent and remainder cards.
@@ -50,7 +50,8 @@ type cardScreen struct {
 	// known yet; they cannot be used again until it is.
 	unsettled map[string]bool
 	lookup    desksync.CardLookup
-	banner    *banner // Holds State.
+	banner    *banner                  // Holds State.
+	readArea  *container.ThemeOverride // The chain at readText.
 	obj       fyne.CanvasObject
 }
 
@@ -81,6 +82,7 @@ func newCardScreen(sh shell, svc cardService, paper printing, rd reader) *cardSc
 	c.Balance = bigText(56, true)
 	c.Balance.Alignment = fyne.TextAlignCenter
 	c.Code = bigText(30, true)
+	c.Code.Room = 480 // Centred in its half: the code keeps its size.
 	c.Code.TextStyle = fyne.TextStyle{Monospace: true}
 	c.Code.Alignment = fyne.TextAlignCenter
 	c.Cache = bigText(22, true)
@@ -97,6 +99,7 @@ func newCardScreen(sh shell, svc cardService, paper printing, rd reader) *cardSc
 	c.Redeem.Importance = widget.HighImportance
 	c.Reprint = newButton(sh, label("cards.reprint"), theme.DocumentPrintIcon(), c.reprint)
 
+	c.readArea = readable(c.Chain)
 	prompt := widget.NewLabelWithStyle(label("cards.label"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	// The balance and the code side by side: both large, in less height.
 	top := container.NewVBox(container.NewBorder(nil, nil, container.NewCenter(prompt), nil, big(c.Entry, 30)),
@@ -106,7 +109,7 @@ func newCardScreen(sh shell, svc cardService, paper printing, rd reader) *cardSc
 		big(container.NewGridWithColumns(3, c.RedeemAll, c.Redeem, c.Reprint), 16))
 	// The chain and its redemptions grow with every partial use: they
 	// scroll, while the balance and the buttons stay put.
-	c.obj = container.NewBorder(top, redeem, nil, nil, minHeight(container.NewVScroll(c.Chain), linesMinHeight))
+	c.obj = container.NewBorder(top, redeem, nil, nil, minHeight(container.NewVScroll(c.readArea), linesMinHeight))
 	c.clear()
 	return c
 }
@@ -121,7 +124,7 @@ func (c *cardScreen) clear() {
 	c.lookup = desksync.CardLookup{}
 	c.confirm = 0
 	c.banner.set(label("cards.ready"), colReady)
-	for _, t := range []*canvas.Text{c.Balance, c.Code} {
+	for _, t := range []*fitText{c.Balance, c.Code} {
 		t.Text = ""
 		t.Refresh()
 	}
@@ -155,8 +158,15 @@ func (c *cardScreen) Lookup(code string) {
 			}
 			if err != nil {
 				slog.Info("gift card lookup failed", "code", code, "err", err)
+				c.sh.refuse()
+				var ee *skranke.ElsewhereError
 				switch skranke.KindOf(err) {
 				case skranke.NotFound:
+					if errors.As(err, &ee) {
+						c.banner.set(label("cards.elsewhere"), colElsewhere)
+						c.Detail.SetText(elsewhereText("cards.elsewhere_detail", skranke.GroupCode(code), ee.Centre))
+						break
+					}
 					c.banner.set(label("cards.unknown"), colBad)
 					c.Detail.SetText(label("cards.unknown_detail", m{"Code": skranke.GroupCode(code)}))
 				case skranke.Unavailable:
@@ -195,10 +205,13 @@ func (c *cardScreen) show(lk desksync.CardLookup) {
 	switch {
 	case card.Status == skranke.CardVoided:
 		c.banner.set(label("cards.voided"), colBad)
+		c.sh.refuse()
 	case card.Status == skranke.CardSpent || card.Balance <= 0:
 		c.banner.set(label("cards.spent"), colSpent)
+		c.sh.refuse()
 	case !now.Before(card.ExpiresAt):
 		c.banner.set(label("cards.expired"), colExpired)
+		c.sh.refuse()
 	case lk.FromCache:
 		c.banner.set(label("cards.offline_valid"), colWarn)
 	default:
@@ -239,6 +252,7 @@ func (c *cardScreen) show(lk desksync.CardLookup) {
 			c.Chain.Add(rowLabel(fmtDateTime(r.At) + " · " + skranke.GroupCode(r.CardCode) + " · " + r.Amount.String() + " · " + who))
 		}
 	}
+	c.readArea.Refresh() // The new rows take the readable text size.
 	c.updateActions()
 	if c.Redeem.Disabled() {
 		c.sh.focus(c.Entry) // Nothing to redeem: ready for the next card.

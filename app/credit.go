@@ -474,6 +474,7 @@ func (s *scanScreen) newCreditPanel() fyne.CanvasObject {
 	s.CreditConfirm.Importance = widget.DangerImportance
 	s.CreditCancel = newButton(s.sh, label("credit.cancel"), theme.CancelIcon(), s.cancel)
 	creditTitle := bigText(24, true)
+	creditTitle.Room = 300
 	creditTitle.Text = label("credit.title")
 	s.creditInfo = widget.NewLabel("")
 	s.creditInfo.Wrapping = fyne.TextWrapWord

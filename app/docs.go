@@ -192,7 +192,7 @@ func (h letterhead) report(day time.Time, acts []desksync.Activity, totals [][2]
 		if a.StatedByDesk {
 			what += " (" + label("report.stated_by_desk") + ")"
 		}
-		rows = append(rows, printer.ReportRow{Time: fmtTime(a.At), Staff: staffLabel(a), Code: skranke.GroupCode(a.Code), What: what, Amount: amount})
+		rows = append(rows, printer.ReportRow{Time: fmtTime(a.At), Staff: staffLabel(a), Code: a.Code, What: what, Amount: amount})
 	}
 	return h.dailyReport(label("report.title"), fmtDate(day), rows, totals)
 }

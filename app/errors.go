@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 
 	"github.com/skranke/skranke"
@@ -26,11 +27,11 @@ func errText(err error) string {
 	case skranke.NotPayable:
 		return label("err.not_payable")
 	case skranke.Conflict:
-		return label("err.conflict", m{"Msg": innermost(err)})
+		return label("err.conflict", m{"Msg": detail(err)})
 	case skranke.Invalid:
-		return label("err.invalid", m{"Msg": innermost(err)})
+		return label("err.invalid", m{"Msg": detail(err)})
 	case skranke.Internal:
-		return label("err.internal", m{"Msg": innermost(err)})
+		return label("err.internal", m{"Msg": detail(err)})
 	case skranke.Unknown:
 		return label("err.unknown")
 	case skranke.Locked:
@@ -44,7 +45,19 @@ func errText(err error) string {
 		}
 		return label("err.locked")
 	}
-	return label("err.other", m{"Msg": innermost(err)})
+	return label("err.other", m{"Msg": detail(err)})
+}
+
+// detail is an error's own words for a sentence that quotes them. The
+// shop's, the libraries' and the system's messages are English: staff who
+// work in another language read that the details are in the desk's log,
+// where they go.
+func detail(err error) string {
+	if label("lang.code") == "en" {
+		return innermost(err)
+	}
+	slog.Info("error shown to staff without its English details", "err", err)
+	return label("err.details_logged")
 }
 
 // innermost returns the message of the innermost wrapped error, which is the
@@ -57,4 +70,19 @@ func innermost(err error) string {
 		}
 		err = u
 	}
+}
+
+// elsewhereText says where a code was bought (key: scan.elsewhere_detail or
+// cards.elsewhere_detail) with the centre's name, address and phone, those
+// the shop gave.
+func elsewhereText(key, code string, c skranke.Centre) string {
+	where := c.Name
+	if c.Address != "" {
+		where += ", " + c.Address
+	}
+	text := label(key, m{"Code": code, "Centre": c.Name, "Where": where})
+	if c.Phone != "" {
+		text += " " + label("elsewhere.phone", m{"Phone": c.Phone})
+	}
+	return text
 }

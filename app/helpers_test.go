@@ -46,7 +46,15 @@ type fixture struct {
 	blockFeed atomic.Bool
 	// clock is the desk's clock: it stands still until the test steps it.
 	clock *fakeClock
+	// tones counts the refusal tones the desk sounded.
+	tones *toneCounter
 }
+
+// toneCounter stands in for the sound card, as a fake stands in for USB:
+// it counts the refusal tones.
+type toneCounter struct{ n atomic.Int32 }
+
+func (c *toneCounter) Refusal() { c.n.Add(1) }
 
 // fakeClock is a clock that moves only when told to.
 type fakeClock struct {
@@ -103,7 +111,7 @@ func mustOpen(t testing.TB, opts ...option) *fixture {
 // mustOpenWith is mustOpen with hardware scanner sources.
 func mustOpenWith(t testing.TB, sources []scanner.Source, opts ...option) *fixture {
 	t.Helper()
-	f := &fixture{t: t, dataDir: t.TempDir(), clock: &fakeClock{t: time.Now()}}
+	f := &fixture{t: t, dataDir: t.TempDir(), clock: &fakeClock{t: time.Now()}, tones: &toneCounter{}}
 	f.shop = shoptest.Start(t, shoptest.WithMiddleware(func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			desk := r.Header.Get("Authorization") == "Bearer "+shop.DemoDeskToken
@@ -167,6 +175,7 @@ func mustOpenWith(t testing.TB, sources []scanner.Source, opts ...option) *fixtu
 		},
 		Config:   cfg,
 		SavePath: f.configPath,
+		Beeper:   f.tones,
 		manualUI: true,
 	})
 	f.d.clock = f.clock

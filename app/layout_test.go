@@ -307,8 +307,10 @@ func TestFitsDeskScreen(t *testing.T) {
 				}
 				if f.d.currentStaff() != nil && f.d.currentScreen() == idScan {
 					// The state and the code read from across the desk.
-					assert.GreaterOrEqual(t, f.d.scan.State.TextSize, float32(36))
-					assert.GreaterOrEqual(t, f.d.scan.Code.TextSize, float32(40))
+					// Drawn at that size: a text that fits its room is
+					// not shrunk (fitText).
+					assert.GreaterOrEqual(t, f.d.scan.State.DrawnSize(), float32(36))
+					assert.GreaterOrEqual(t, f.d.scan.Code.DrawnSize(), float32(40))
 				}
 				if tc.check != nil {
 					tc.check(t, f)
@@ -347,6 +349,18 @@ func TestCreditButtonAsLargeAsDeliver(t *testing.T) {
 	}
 }
 
+// drawnUnder lists the objects drawn directly under o: a container's,
+// or those of a widget's renderer.
+func drawnUnder(o fyne.CanvasObject) []fyne.CanvasObject {
+	switch x := o.(type) {
+	case *fyne.Container:
+		return x.Objects
+	case fyne.Widget:
+		return test.WidgetRenderer(x).Objects()
+	}
+	return nil
+}
+
 // findVisible looks for target among the objects drawn under root: shown,
 // with every container and widget above it shown. It returns the types on
 // the way, so that callers can tell whether a scroll container is among them.
@@ -357,14 +371,7 @@ func findVisible(root, target fyne.CanvasObject) (string, bool) {
 	if root == target {
 		return fmt.Sprintf("%T", root), true
 	}
-	var children []fyne.CanvasObject
-	switch o := root.(type) {
-	case *fyne.Container:
-		children = o.Objects
-	case fyne.Widget:
-		children = test.WidgetRenderer(o).Objects()
-	}
-	for _, c := range children {
+	for _, c := range drawnUnder(root) {
 		if p, ok := findVisible(c, target); ok {
 			return fmt.Sprintf("%T > %s", root, p), true
 		}

@@ -6,7 +6,6 @@ import (
 	"sort"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -21,7 +20,7 @@ type loginScreen struct {
 	// PIN is the PIN field; Enter logs in.
 	PIN *entry
 	// Selected shows who is about to log in.
-	Selected *canvas.Text
+	Selected *fitText
 	// Submit logs in.
 	Submit *button
 	// Error says why a login failed.
@@ -38,6 +37,7 @@ type loginScreen struct {
 	staff    []skranke.Staff
 	selected int
 	grid     *fyne.Container
+	gridArea *container.ThemeOverride // The tiles at readText.
 	obj      fyne.CanvasObject
 }
 
@@ -66,14 +66,17 @@ func newLoginScreen(sh shell, svc loginService, onLogin func(skranke.Staff), ope
 	l.Error = widget.NewLabel("")
 	l.Error.Wrapping = fyne.TextWrapWord
 	l.grid = container.NewGridWrap(fyne.NewSize(220, 80))
+	l.gridArea = readable(l.grid)
 	help := widget.NewLabel(label("login.help"))
 	help.Wrapping = fyne.TextWrapWord
 	form := container.NewVBox(l.Selected, big(l.PIN, 28), big(l.Submit, 16), l.Error, help, big(container.NewVBox(l.Setup), 16))
 	l.obj = container.NewBorder(container.NewVBox(title, widget.NewSeparator()), nil, nil,
 		container.NewGridWrap(fyne.NewSize(420, 420), form),
-		container.NewVScroll(l.grid))
-	// Up and Down choose the staff member without leaving the PIN field.
+		container.NewVScroll(l.gridArea))
+	// Up, Down, Left and Right choose the staff member without leaving
+	// the PIN field.
 	l.PIN.onArrow = l.move
+	l.PIN.sideArrows = true
 	return l
 }
 
@@ -130,6 +133,7 @@ func (l *loginScreen) setStaff(staff []skranke.Staff) {
 		l.StaffButtons[s.ID] = b
 		l.grid.Add(b)
 	}
+	l.gridArea.Refresh() // The new tiles take the readable text size.
 	if len(staff) > 0 {
 		l.choose(0)
 		l.Choose(prev) // Keep who was chosen when the list is reloaded.

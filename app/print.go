@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"log/slog"
 	"strings"
 
@@ -112,7 +114,10 @@ func printerErrText(err error) string {
 	case printer.KindUnsupported:
 		return label("print.unsupported")
 	case printer.KindInvalid:
-		return label("print.invalid", m{"Msg": innermost(err)})
+		if errors.Is(err, fs.ErrNotExist) {
+			return label("print.no_device")
+		}
+		return label("print.invalid", m{"Msg": detail(err)})
 	case printer.KindIO:
 		return label("print.io")
 	case printer.KindCanceled:
@@ -120,5 +125,8 @@ func printerErrText(err error) string {
 	case printer.KindPermission:
 		return label("print.permission")
 	}
-	return label("print.other", m{"Msg": innermost(err)})
+	if errors.Is(err, fs.ErrNotExist) {
+		return label("print.no_device")
+	}
+	return label("print.other", m{"Msg": detail(err)})
 }

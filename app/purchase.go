@@ -96,7 +96,9 @@ func (s *scanScreen) renderLines() {
 		if s.qtyMode && l.Remaining() > 0 {
 			e := newEntry(s.sh, "0")
 			e.selectAll = true
-			e.SetText(strconv.Itoa(l.Remaining()))
+			// Nothing is chosen until staff choose it: a quantity left
+			// at full would hand over what nobody meant to.
+			e.SetText("0")
 			e.OnSubmitted = scanGuard(s.rd, e, s.deliverChosen)
 			s.Qty[l.ID] = e
 			qtys = append(qtys, e)
@@ -109,7 +111,9 @@ func (s *scanScreen) renderLines() {
 		name := widget.NewLabel(title)
 		name.Wrapping = fyne.TextWrapWord
 		rem := widget.NewLabelWithStyle(strconv.Itoa(l.Remaining()), fyne.TextAlignLeading, fyne.TextStyle{Bold: l.Remaining() > 0})
-		s.Lines.Add(container.New(lineColumns, name, widget.NewLabel(kindName(l.Kind)),
+		kind := widget.NewLabel(kindName(l.Kind))
+		kind.Wrapping = fyne.TextWrapWord // "goods (signature)" in two rows rather than a wider window.
+		s.Lines.Add(container.New(lineColumns, name, kind,
 			widget.NewLabel(strconv.Itoa(l.Quantity)), widget.NewLabel(strconv.Itoa(l.Delivered)),
 			rem, widget.NewLabel(l.Total().String()), now))
 	}
@@ -120,6 +124,7 @@ func (s *scanScreen) renderLines() {
 			s.sh.focus(qtys[j])
 		}
 	}
+	s.readArea.Refresh() // The new rows take the readable text size.
 }
 
 func (s *scanScreen) renderHistory() {
@@ -167,6 +172,7 @@ func (s *scanScreen) renderHistory() {
 		}
 		s.History.Add(rowLabel(label(key, args)))
 	}
+	s.readArea.Refresh() // The new rows take the readable text size.
 }
 
 // signatureService returns the signatures stored with deliveries.

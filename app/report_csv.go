@@ -3,52 +3,45 @@ package app
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/skranke/skranke"
 )
 
-// ExportCSV writes the rows shown as CSV, header first, in the form the
-// spreadsheet of the UI's language opens without an import dialog: for
-// Norwegian, a UTF-8 byte order mark (so that æøå come out right),
-// semicolons between fields and decimal commas (1234,50), as Norwegian Excel
-// expects; for English, commas and decimal points (1234.50).
+// ExportCSV writes the rows shown as CSV, header first. Its words (the
+// column heads, kinds, yes and no) are in the UI's language; its form is
+// the one Norwegian Excel opens as columns without an import dialog,
+// whatever the UI's language, since that is the spreadsheet at a
+// Norwegian desk: a UTF-8 byte order mark (so that æøå come out right),
+// semicolons between fields, decimal commas (1234,50) and CRLF.
 func (r *reportScreen) ExportCSV(w io.Writer) error {
-	nb := r.lang == "nb"
-	cw, err := newCSV(w, nb)
-	if err != nil {
+	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return err
 	}
-	_ = cw.Write([]string{"date", "time", "kind", "staff_id", "staff", "code", "buyer", "products", "amount_nok", "signature_id", "synced", "stated_by_desk"})
+	cw := csv.NewWriter(w)
+	cw.Comma = ';'
+	cw.UseCRLF = true // What Excel on Windows writes and reads.
+	_ = cw.Write([]string{label("csv.date"), label("csv.time"), label("csv.kind"), label("csv.staff_id"), label("csv.staff"),
+		label("csv.code"), label("csv.buyer"), label("csv.products"), label("csv.amount"), label("csv.signature_id"),
+		label("csv.synced"), label("csv.stated_by_desk")})
+	yes := func(b bool) string {
+		if b {
+			return label("csv.yes")
+		}
+		return label("csv.no")
+	}
 	for _, a := range r.shown {
-		amt := csvAmount(a.Amount, nb)
-		_ = cw.Write([]string{fmtDate(a.At), fmtTime(a.At), a.Kind, cell(a.StaffID), cell(a.StaffName), cell(a.Code), cell(a.Buyer),
-			cell(strings.Join(a.Products, "; ")), amt, a.SignatureID, strconv.FormatBool(a.Synced), strconv.FormatBool(a.StatedByDesk)})
+		_ = cw.Write([]string{fmtDate(a.At), fmtTime(a.At), activityName(a.Kind), cell(a.StaffID), cell(a.StaffName), cell(a.Code), cell(a.Buyer),
+			cell(strings.Join(a.Products, "; ")), csvAmount(a.Amount, true), a.SignatureID, yes(a.Synced), yes(a.StatedByDesk)})
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// newCSV starts a CSV file in the form of the UI's language (see
-// reportScreen.ExportCSV): for Norwegian (nb true) a byte order mark,
-// semicolons and CRLF.
-func newCSV(w io.Writer, nb bool) (*csv.Writer, error) {
-	if nb {
-		if _, err := io.WriteString(w, "\ufeff"); err != nil {
-			return nil, err
-		}
-	}
-	cw := csv.NewWriter(w)
-	if nb {
-		cw.Comma = ';'
-		cw.UseCRLF = true // What Excel on Windows writes and reads.
-	}
-	return cw, nil
 }
 
 // csvAmount writes m in kroner as a spreadsheet reads a number, 1234,50
@@ -76,7 +69,7 @@ func cell(s string) string {
 	return s
 }
 
-// ExportPath is where Export writes the day's CSV file.
+// ExportPath is where Export proposes to save the day's CSV file.
 func (r *reportScreen) ExportPath() string {
 	dir := r.exportDir
 	if dir == "" {
@@ -85,7 +78,103 @@ func (r *reportScreen) ExportPath() string {
 	return filepath.Join(dir, "exports", "skranke-"+r.day.Format("2006-01-02")+".csv")
 }
 
-func (r *reportScreen) exportFile() { exportCSV(r.sh, r.ExportPath(), r.ExportCSV) }
+// exportFile asks where to save: the save panel opens with the proposed
+// path, and Save (or Enter) writes there.
+func (r *reportScreen) exportFile() {
+	r.SaveAs.SetText(r.ExportPath())
+	r.replace = ""
+	r.SaveConfirm.SetText(label("report.save"))
+	r.savePanel.Show()
+	r.sh.focus(r.SaveAs)
+}
+
+// closeSave closes the save panel.
+func (r *reportScreen) closeSave() {
+	r.savePanel.Hide()
+	r.replace = ""
+	r.sh.focus(r.Date)
+}
+
+// save writes the CSV file where the save panel says. A file that is there
+// already is replaced only when Save is pressed again for it, after staff
+// were told: never silently.
+func (r *reportScreen) save() {
+	path := strings.TrimSpace(r.SaveAs.Text)
+	if path == "" || !r.savePanel.Visible() {
+		return
+	}
+	var buf strings.Builder
+	if err := r.ExportCSV(&buf); err != nil {
+		r.sh.sayErr(label("report.export_failed", m{"Err": detail(err)}))
+		return
+	}
+	data, replace := buf.String(), r.replace == path
+	r.sh.async(func(context.Context) func() {
+		err := writeNew(path, []byte(data), replace)
+		return func() {
+			switch {
+			case errors.Is(err, fs.ErrExist):
+				r.replace = path
+				r.SaveConfirm.SetText(label("report.replace"))
+				r.sh.sayErr(label("report.export_exists", m{"Path": path}))
+			case err != nil:
+				r.sh.sayErr(label("report.export_failed", m{"Err": ioErrText(err)}))
+			default:
+				r.closeSave()
+				r.sh.sayOK(label("report.exported", m{"Path": path}))
+			}
+		}
+	})
+}
+
+// writeNew writes data to path, creating its directory; unless replace, a
+// file already there is left alone and the error is fs.ErrExist.
+func writeNew(path string, data []byte, replace bool) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	if replace {
+		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	}
+	f, err := os.OpenFile(path, flags, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// ioErrText says in staff's words why a file could not be written.
+func ioErrText(err error) string {
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		return label("err.file_permission")
+	case errors.Is(err, fs.ErrNotExist):
+		return label("err.file_no_dir")
+	}
+	return detail(err)
+}
+
+// newCSV starts a CSV file in the form of the UI's language (see
+// reportScreen.ExportCSV): for Norwegian (nb true) a byte order mark,
+// semicolons and CRLF.
+func newCSV(w io.Writer, nb bool) (*csv.Writer, error) {
+	if nb {
+		if _, err := io.WriteString(w, "\ufeff"); err != nil {
+			return nil, err
+		}
+	}
+	cw := csv.NewWriter(w)
+	if nb {
+		cw.Comma = ';'
+		cw.UseCRLF = true // What Excel on Windows writes and reads.
+	}
+	return cw, nil
+}
 
 // exportCSV writes the CSV that write makes to path, off the UI
 // goroutine, and tells staff where it went.

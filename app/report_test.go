@@ -87,8 +87,9 @@ func TestDailyReportWorksOffline(t *testing.T) {
 	var csv bytes.Buffer
 	require.NoError(t, r.ExportCSV(&csv))
 	assert.Contains(t, csv.String(), code)
-	assert.True(t, strings.HasPrefix(csv.String(), "date,time,kind"))
+	assert.True(t, strings.HasPrefix(csv.String(), "\ufeffdate;time;kind"))
 	test.Tap(r.Export)
+	test.Tap(r.SaveConfirm)
 	f.idle()
 	assert.Contains(t, f.d.message.Text, r.ExportPath())
 

@@ -2,13 +2,13 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
@@ -32,6 +32,7 @@ const (
 	stateUnknown                      // No such code, or not a code at all.
 	stateOffline                      // Offline and not in the cache.
 	stateUndone                       // The delivery just made was undone (undo.go).
+	stateElsewhere                    // Bought at another centre of the chain.
 )
 
 // String names the state in logs, where the end-to-end tests read it.
@@ -53,6 +54,8 @@ func (st scanState) String() string {
 		return "offline"
 	case stateUndone:
 		return "undone"
+	case stateElsewhere:
+		return "elsewhere"
 	}
 	return fmt.Sprintf("state(%d)", int(st))
 }
@@ -63,11 +66,11 @@ type scanScreen struct {
 	// Entry is the scan field. It keeps the focus; Enter submits.
 	Entry *scanEntry
 	// State is the large state text ("READY TO DELIVER", "NOT PAID", ...).
-	State *canvas.Text
+	State *fitText
 	// Code is the scanned code, grouped for reading.
-	Code *canvas.Text
+	Code *fitText
 	// Cache is shown when the purchase came from the cache, with its age.
-	Cache *canvas.Text
+	Cache *fitText
 	// Detail says why, or when and by whom it was delivered.
 	Detail *widget.Label
 	// Buyer is the buyer's name and contact.
@@ -140,8 +143,9 @@ type scanScreen struct {
 	qtyMode     bool
 	crediting   bool // The credit panel is open (unless a signature is pending, which takes precedence).
 	header      fyne.CanvasObject
-	linesArea   fyne.CanvasObject // The scrolled buyer, lines and history.
-	scanRow     fyne.CanvasObject // The scan field and its label.
+	linesArea   fyne.CanvasObject        // The scrolled buyer, lines and history.
+	readArea    *container.ThemeOverride // Their text at readText.
+	scanRow     fyne.CanvasObject        // The scan field and its label.
 	actions     fyne.CanvasObject
 	signPanel   fyne.CanvasObject
 	creditPanel fyne.CanvasObject
@@ -183,6 +187,7 @@ func newScanScreen(sh shell, svc scanService, paper printing, rd reader) *scanSc
 	s.banner = newBanner(40)
 	s.State = s.banner.Text
 	s.Code = bigText(48, true)
+	s.Code.Room = 520 // Beside the detail: the code keeps its size.
 	s.Code.TextStyle = fyne.TextStyle{Monospace: true}
 	s.Code.Alignment = fyne.TextAlignLeading
 	s.Cache = bigText(22, true)
@@ -216,14 +221,19 @@ func newScanScreen(sh shell, svc scanService, paper printing, rd reader) *scanSc
 	s.actions = big(container.NewVBox(s.IDCheck,
 		container.NewGridWithColumns(3, s.DeliverAll, s.ChooseQty, s.DeliverChosen,
 			s.CreditButton, s.Reprint, s.Undo)), 16)
-	s.header = container.New(lineColumns,
-		boldLabel(label("line.product")), boldLabel(label("line.kind")),
-		boldLabel(label("line.ordered")), boldLabel(label("line.delivered")),
-		boldLabel(label("line.remaining")), boldLabel(label("line.amount")),
-		boldLabel(label("line.now")))
+	// The column heads wrap: at the readable size a long head ("Remaining",
+	// "Utlever nå") must not widen the window.
+	var heads []fyne.CanvasObject
+	for _, k := range []string{"line.product", "line.kind", "line.ordered", "line.delivered", "line.remaining", "line.amount", "line.now"} {
+		h := boldLabel(label(k))
+		h.Wrapping = fyne.TextWrapWord
+		heads = append(heads, h)
+	}
+	s.header = container.New(lineColumns, heads...)
 	// The lines and history may be long (many lines, many deliveries):
 	// they scroll, while the state, the code and the buttons stay put.
-	s.linesArea = minHeight(container.NewVScroll(container.NewVBox(s.Buyer, s.header, s.Lines, widget.NewSeparator(), s.History)), linesMinHeight)
+	s.readArea = readable(container.NewVBox(s.Buyer, s.header, s.Lines, widget.NewSeparator(), s.History))
+	s.linesArea = minHeight(container.NewVScroll(s.readArea), linesMinHeight)
 
 	scanLabel := widget.NewLabelWithStyle(label("scan.label"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	s.scanRow = container.NewBorder(nil, nil, container.NewCenter(scanLabel), container.NewCenter(container.NewHBox(s.FindButton, s.PickupCount)), big(s.Entry, 34))
@@ -305,8 +315,15 @@ func (s *scanScreen) setState(st scanState, text string) {
 		c = colWarn
 	case stateUndone:
 		c = colUndone
+	case stateElsewhere:
+		c = colElsewhere
 	}
 	s.banner.set(text, c)
+	switch st {
+	case stateNotPayable, stateUnknown, stateOffline, stateElsewhere:
+		// Nothing to hand over: staff hear it without looking.
+		s.sh.refuse()
+	}
 }
 
 // reset clears the screen, ready for the next scan.
@@ -474,8 +491,14 @@ func (s *scanScreen) Lookup(code, raw string) {
 
 func (s *scanScreen) showLookupError(code, raw string, err error) {
 	slog.Info("lookup failed", "code", code, "err", err)
+	var ee *skranke.ElsewhereError
 	switch skranke.KindOf(err) {
 	case skranke.NotFound:
+		if errors.As(err, &ee) {
+			s.setState(stateElsewhere, label("scan.elsewhere"))
+			s.Detail.SetText(elsewhereText("scan.elsewhere_detail", skranke.GroupCode(code), ee.Centre))
+			break
+		}
 		s.setState(stateUnknown, label("scan.unknown"))
 		s.Detail.SetText(label("scan.unknown_detail", m{"Code": skranke.GroupCode(code), "Raw": raw}))
 	case skranke.Unavailable:

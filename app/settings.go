@@ -22,9 +22,13 @@ import (
 
 // settingsScreen edits the desk's Config (managers only).
 type settingsScreen struct {
-	ShopURL   *entry
-	DeskToken *entry
-	Centre    *entry
+	// scannerRows are the scanner fields each kind of scanner uses; form
+	// holds them with their labels.
+	scannerRows map[string][]fyne.CanvasObject
+	form        *fyne.Container
+	ShopURL     *entry
+	DeskToken   *entry
+	Centre      *entry
 	// AllowHTTP lets the shop address be http:// to another machine; when
 	// on, HTTPWarning says in red what that risks.
 	AllowHTTP   *widget.Check
@@ -188,6 +192,7 @@ func newSettingsScreen(sh shell, host settingsHost, savePath string) *settingsSc
 	s.Save = newButton(sh, label("settings.save"), theme.DocumentSaveIcon(), s.save)
 	s.Save.Importance = widget.HighImportance
 
+	portRow := container.NewBorder(nil, nil, nil, s.RefreshPorts, s.ScannerPort)
 	form := formGrid(
 		label("settings.shop_url"), s.ShopURL,
 		label("settings.token"), s.DeskToken,
@@ -195,7 +200,7 @@ func newSettingsScreen(sh shell, host settingsHost, savePath string) *settingsSc
 		label("settings.allow_http"), container.NewVBox(s.AllowHTTP, s.HTTPWarning),
 		label("settings.ca_file"), s.CAFile,
 		label("settings.scanner"), s.ScannerSource,
-		label("settings.port"), container.NewBorder(nil, nil, nil, s.RefreshPorts, s.ScannerPort),
+		label("settings.port"), portRow,
 		label("settings.baud"), s.ScannerBaud,
 		label("settings.prefix"), s.ScannerPrefix,
 		label("settings.suffix"), s.ScannerSuffix,
@@ -212,6 +217,16 @@ func newSettingsScreen(sh shell, host settingsHost, savePath string) *settingsSc
 		label("settings.training_url"), s.TrainingShopURL,
 		label("settings.training_token"), s.TrainingToken,
 	)
+	// Only the scanner fields of the chosen kind of scanner show: a port
+	// and speed for serial, a device for HID, the keyboard layout for
+	// keyboard wedges and HID.
+	s.scannerRows = map[string][]fyne.CanvasObject{
+		"serial": {portRow, s.ScannerBaud},
+		"hid":    {s.ScannerDevice, s.KeyboardHost},
+		"wedge":  {s.KeyboardHost},
+	}
+	s.form = form
+	s.ScannerSource.OnChanged = func(string) { s.showScannerRows() }
 	title := bigText(28, true)
 	title.Text = label("settings.title")
 	note := widget.NewLabel(label("settings.restart_note"))
@@ -220,6 +235,27 @@ func newSettingsScreen(sh shell, host settingsHost, savePath string) *settingsSc
 	s.obj = container.NewBorder(container.NewVBox(title, note), big(s.Save, 16), nil, nil,
 		minHeight(container.NewVScroll(form), linesMinHeight))
 	return s
+}
+
+// showScannerRows shows the scanner fields of the chosen kind of scanner,
+// each with its label, and hides the others.
+func (s *settingsScreen) showScannerRows() {
+	src := scannerSources[max(s.ScannerSource.SelectedIndex(), 0)]
+	shown := map[fyne.CanvasObject]bool{}
+	for _, o := range s.scannerRows[src] {
+		shown[o] = true
+	}
+	for _, rows := range s.scannerRows {
+		for _, o := range rows {
+			i := slices.Index(s.form.Objects, o)
+			if i < 1 {
+				continue
+			}
+			show(o, shown[o])
+			show(s.form.Objects[i-1], shown[o]) // Its label.
+		}
+	}
+	s.form.Refresh()
 }
 
 // load fills the form from the settings in force.
@@ -325,7 +361,7 @@ func (s *settingsScreen) Collect() (config.Config, string) {
 	}
 	c.CAFile = strings.TrimSpace(s.CAFile.Text)
 	if _, err := desksync.LoadCAFile(c.CAFile); err != nil {
-		return c, label("settings.bad_ca_file", m{"Msg": innermost(err)})
+		return c, label("settings.bad_ca_file", m{"Msg": detail(err)})
 	}
 	c.ScannerSource = scannerSources[max(s.ScannerSource.SelectedIndex(), 0)]
 	c.ScannerPort = strings.TrimSpace(s.ScannerPort.Text)
@@ -356,7 +392,7 @@ func (s *settingsScreen) Collect() (config.Config, string) {
 	c.PrinterTarget = joinTarget(transports[max(s.PrinterTransport.SelectedIndex(), 0)], s.PrinterAddress.Text)
 	if c.PrinterTarget != "" {
 		if _, err := printer.ParseTarget(c.PrinterTarget); err != nil {
-			return c, label("settings.bad_target", m{"Err": innermost(err)})
+			return c, label("settings.bad_target", m{"Err": detail(err)})
 		}
 	}
 	c.NoteHeader = s.NoteHeader.Text
@@ -412,24 +448,25 @@ func (s *settingsScreen) save() {
 		}
 		return func() {
 			if err != nil {
-				s.sh.sayErr(label("settings.save_failed", m{"Err": err.Error()}))
+				s.sh.sayErr(label("settings.save_failed", m{"Err": ioErrText(err)}))
 				return
 			}
 			slog.Info("settings saved", "config", cfg, "by", by)
 			applied()
 			if applyErr != nil {
-				s.sh.sayErr(label("settings.apply_failed", m{"Err": applyErr.Error()}))
+				s.sh.sayErr(label("settings.apply_failed", m{"Err": detail(applyErr)}))
 				return
 			}
 			setup := s.host.inSetup()
-			if setup {
-				s.host.closeSetup()
-			}
 			if setup || shopChanged(old, cfg) {
 				// The desk keeps talking to the shop it started with
 				// (training mode too): say so, rather than let staff
-				// believe they practise on the sandbox.
+				// believe they practise on the sandbox. Said before setup
+				// closes, so that the login screen after it shows it.
 				s.sh.sayOK(label("settings.saved_restart"))
+				if setup {
+					s.host.closeSetup()
+				}
 				return
 			}
 			s.sh.sayOK(label("settings.saved"))

@@ -79,3 +79,60 @@ func TestScannerSettingsSaved(t *testing.T) {
 	f.idle()
 	assert.Equal(t, stateDeliverable, f.d.scan.StateNow(), "%s / %s", f.d.scan.State.Text, f.d.message.Text)
 }
+
+// Only the fields of the chosen kind of scanner show, each with its label.
+func TestIrrelevantScannerFieldsHidden(t *testing.T) {
+	f := mustOpen(t)
+	f.login("ingrid", "999999")
+	f.key(fyne.KeyF5)
+	s := f.d.settings
+	shown := func(o fyne.CanvasObject) bool {
+		_, ok := findVisible(f.d.window.Content(), o)
+		return ok
+	}
+	labelOf := func(o fyne.CanvasObject) fyne.CanvasObject {
+		for i, x := range s.form.Objects {
+			if i > 0 && containsObj(x, o) {
+				return s.form.Objects[i-1]
+			}
+		}
+		t.Fatalf("%T not in the form", o)
+		return nil
+	}
+	for _, tc := range []struct {
+		source                            int // Index in the scanner list: wedge, serial, HID.
+		port, baud, device, layout, affix bool
+	}{
+		{0, false, false, false, true, true},
+		{1, true, true, false, false, true},
+		{2, false, false, true, true, true},
+	} {
+		s.ScannerSource.SetSelectedIndex(tc.source)
+		f.idle()
+		for name, want := range map[string]struct {
+			o  fyne.CanvasObject
+			on bool
+		}{
+			"port": {s.ScannerPort, tc.port}, "baud": {s.ScannerBaud, tc.baud}, "device": {s.ScannerDevice, tc.device},
+			"layout": {s.KeyboardHost, tc.layout}, "prefix": {s.ScannerPrefix, tc.affix}, "suffix": {s.ScannerSuffix, tc.affix},
+		} {
+			assert.Equal(t, want.on, shown(want.o), "%s: %s field", scannerSources[tc.source], name)
+			assert.Equal(t, want.on, labelOf(want.o).Visible(), "%s: %s label", scannerSources[tc.source], name)
+		}
+	}
+}
+
+// containsObj reports whether o is root or drawn under it.
+func containsObj(root, o fyne.CanvasObject) bool {
+	if root == o {
+		return true
+	}
+	if c, ok := root.(*fyne.Container); ok {
+		for _, x := range c.Objects {
+			if containsObj(x, o) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -46,6 +46,8 @@ type shell interface {
 	say(text string)
 	sayOK(text string)
 	sayErr(text string)
+	// refuse sounds the refusal tone (at most once per refusalGap).
+	refuse()
 	// sayFirst puts text in front of the message shown.
 	sayFirst(text string)
 	focus(obj fyne.Focusable)
@@ -108,13 +110,35 @@ func (d *Desk) say(text string) { d.setMessage(text, theme.Color(theme.ColorName
 // sayOK shows a success message.
 func (d *Desk) sayOK(text string) { d.setMessage(text, tint(colOK, 0x40)) }
 
-// sayErr shows an error message, logged too.
+// refusalGap is the least time between two refusal tones: a refusal
+// shown in the banner and said in the message bar sounds once.
+const refusalGap = 400 * time.Millisecond
+
+// refuse sounds the refusal tone, unless it sounded a moment ago.
+func (d *Desk) refuse() {
+	now := d.now()
+	if d.svc.Beeper == nil || !d.lastRefusal.IsZero() && now.Sub(d.lastRefusal) < refusalGap {
+		return
+	}
+	d.lastRefusal = now
+	d.svc.Beeper.Refusal()
+}
+
+// sayErr shows an error message, logged too, with the refusal tone.
 func (d *Desk) sayErr(text string) {
 	slog.Info("desk message", "error", text)
+	d.refuse()
 	d.setMessage(text, tint(colBad, 0x50))
 }
 
 func (d *Desk) setMessage(text string, bg color.Color) {
+	if d.loggedOn == nil && !d.setup && text != "" {
+		// Locked: what the last person's work says afterwards (a print
+		// that ends, a sync) is not for whoever comes next; the login
+		// screen says what it needs in its own place.
+		slog.Info("desk message while locked, not shown", "text", text)
+		return
+	}
 	d.message.SetText(text)
 	d.msgBg.FillColor = bg
 	d.msgBg.Refresh()

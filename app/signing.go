@@ -126,6 +126,7 @@ func (s *scanScreen) newSignPanel() fyne.CanvasObject {
 	s.SignMessage = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	s.SignMessage.Wrapping = fyne.TextWrapWord
 	signTitle := bigText(24, true)
+	signTitle.Room = 300
 	signTitle.Text = label("sign.title")
 	// The panel takes the place of the lines and the action bar, so that
 	// the pad gets the height of the screen (at least padMinHeight) and

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -21,7 +20,7 @@ import (
 // statusScreen shows the connection, the outbox, the conflicts the shop
 // refused (managers resolve them), and the scanner and printer.
 type statusScreen struct {
-	Online   *canvas.Text
+	Online   *fitText
 	LastSync *widget.Label
 	Outbox   *widget.Label
 	SyncNow  *button
@@ -106,8 +105,8 @@ func (s *statusScreen) show(st desksync.Status) {
 	}
 	s.LastSync.SetText(label("status.last_sync", m{"When": last}))
 	out := label("status.outbox", m{"N": st.Pending, "C": st.Conflicts})
-	if st.LastError != "" {
-		out += "\n" + label("status.last_error", m{"Err": st.LastError})
+	if st.LastErr != nil {
+		out += "\n" + label("status.last_error", m{"Err": errText(st.LastErr)})
 	}
 	s.Outbox.SetText(out)
 }
@@ -235,7 +234,7 @@ func (s *statusScreen) showScanner() {
 		}
 		line := k + ": " + state + " (" + fmtTime(st.At) + ")"
 		if st.Err != nil {
-			line += " – " + st.Err.Error()
+			line += " – " + detail(st.Err)
 		}
 		lines = append(lines, line)
 	}

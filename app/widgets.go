@@ -23,17 +23,23 @@ var (
 	colExpired  = color.NRGBA{R: 0x8d, G: 0x3b, B: 0x12, A: 0xff} // A gift card past its date.
 	colBad      = color.NRGBA{R: 0xc6, G: 0x28, B: 0x28, A: 0xff}
 	colWarn     = color.NRGBA{R: 0xe0, G: 0x8a, B: 0x00, A: 0xff}
-	colTraining = color.NRGBA{R: 0xf0, G: 0x9a, B: 0x00, A: 0xff}
-	colWhite    = color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0xff}
+	// colElsewhere: bought at another centre of the chain; nothing wrong
+	// with it, but not this desk's to hand out.
+	colElsewhere = color.NRGBA{R: 0x00, G: 0x6d, B: 0x77, A: 0xff}
+	colTraining  = color.NRGBA{R: 0xf0, G: 0x9a, B: 0x00, A: 0xff}
+	colWhite     = color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0xff}
 )
 
 // entry is a single-line entry that passes the desk's global keys (F-keys,
 // Esc) on instead of swallowing them, and records activity for the idle lock.
 type entry struct {
 	widget.Entry
-	keys      keyHandler
-	onArrow   func(delta int) // Up and Down, where they choose from a list.
-	selectAll bool            // Select the text on focus, so that typing replaces a proposed value.
+	keys    keyHandler
+	onArrow func(delta int) // Up and Down, where they choose from a list.
+	// sideArrows: Left and Right go to onArrow too, as in the PIN field,
+	// whose hidden digits have no cursor worth moving.
+	sideArrows bool
+	selectAll  bool // Select the text on focus, so that typing replaces a proposed value.
 	// burst gathers the keys typed, so that a scanner's burst ending in
 	// Enter is handled as a scan rather than as the field's text; nil in
 	// the scan fields, which handle scans themselves.
@@ -56,7 +62,8 @@ func newEntry(keys keyHandler, placeholder string) *entry {
 	e := &entry{keys: keys, burst: &burst{}}
 	e.ExtendBaseWidget(e)
 	e.Wrapping = fyne.TextWrapOff
-	e.Scroll = container.ScrollNone
+	// A long text scrolls inside the field: it never widens the window.
+	e.Scroll = container.ScrollHorizontalOnly
 	e.SetPlaceHolder(placeholder)
 	return e
 }
@@ -77,13 +84,15 @@ func (e *entry) TypedKey(ev *fyne.KeyEvent) {
 			e.burst.key('\b', e.keys.now())
 		}
 	}
-	if e.onArrow != nil && (ev.Name == fyne.KeyUp || ev.Name == fyne.KeyDown) {
-		if ev.Name == fyne.KeyUp {
+	if e.onArrow != nil {
+		switch {
+		case ev.Name == fyne.KeyUp, e.sideArrows && ev.Name == fyne.KeyLeft:
 			e.onArrow(-1)
-		} else {
+			return
+		case ev.Name == fyne.KeyDown, e.sideArrows && ev.Name == fyne.KeyRight:
 			e.onArrow(1)
+			return
 		}
-		return
 	}
 	e.Entry.TypedKey(ev)
 }
@@ -142,13 +151,12 @@ func (b *button) TypedKey(ev *fyne.KeyEvent) {
 // from across the desk.
 type banner struct {
 	bg   *canvas.Rectangle
-	Text *canvas.Text
+	Text *fitText
 	obj  fyne.CanvasObject
 }
 
 func newBanner(size float32) *banner {
-	b := &banner{bg: canvas.NewRectangle(colReady), Text: canvas.NewText("", colWhite)}
-	b.Text.TextSize = size
+	b := &banner{bg: canvas.NewRectangle(colReady), Text: newFitText("", colWhite, size)}
 	b.Text.TextStyle = fyne.TextStyle{Bold: true}
 	b.Text.Alignment = fyne.TextAlignCenter
 	b.bg.CornerRadius = 6
@@ -163,9 +171,8 @@ func (b *banner) set(text string, c color.Color) {
 	b.bg.Refresh()
 }
 
-func bigText(size float32, bold bool) *canvas.Text {
-	t := canvas.NewText("", theme.Color(theme.ColorNameForeground))
-	t.TextSize = size
+func bigText(size float32, bold bool) *fitText {
+	t := newFitText("", theme.Color(theme.ColorNameForeground), size)
 	t.TextStyle = fyne.TextStyle{Bold: bold, Monospace: false}
 	return t
 }
@@ -184,6 +191,26 @@ func (t bigTheme) Size(n fyne.ThemeSizeName) float32 {
 		return t.Theme.Size(n) * 1.6
 	}
 	return t.Theme.Size(n)
+}
+
+// readText is the least text size of what staff read off a purchase or a
+// list: its lines, names and amounts (issue 13: at least 18 px).
+const readText = 18
+
+// readTheme sets the text size of what it holds to readText.
+type readTheme struct{ fyne.Theme }
+
+func (t readTheme) Size(n fyne.ThemeSizeName) float32 {
+	if n == theme.SizeNameText {
+		return readText
+	}
+	return t.Theme.Size(n)
+}
+
+// readable shows obj's text at readText. Objects added to obj later take
+// the size once the returned container is refreshed.
+func readable(obj fyne.CanvasObject) *container.ThemeOverride {
+	return container.NewThemeOverride(obj, readTheme{Theme: theme.DefaultTheme()})
 }
 
 func big(obj fyne.CanvasObject, text float32) fyne.CanvasObject {
@@ -252,7 +279,7 @@ func show(obj fyne.CanvasObject, on bool) {
 }
 
 // setText sets a text that takes no room while it is empty.
-func setText(t *canvas.Text, text string) {
+func setText(t *fitText, text string) {
 	t.Text = text
 	show(t, text != "")
 	t.Refresh()

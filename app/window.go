@@ -293,6 +293,8 @@ func (d *Desk) lock() {
 	}
 	d.loggedOn = nil
 	d.staffName.SetText("")
+	// The next person at the desk reads nothing of the last one's work.
+	d.say("")
 	for _, scr := range d.screens {
 		scr.lock()
 	}

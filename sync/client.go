@@ -159,6 +159,11 @@ type apiError struct {
 		Message string `json:"message"`
 	} `json:"error"`
 	Purchase *skranke.Purchase `json:"purchase,omitempty"`
+	// Elsewhere names the centre of the chain a code belongs to, when it
+	// is another centre's.
+	Elsewhere *struct {
+		Centre skranke.Centre `json:"centre"`
+	} `json:"elsewhere,omitempty"`
 }
 
 // call is one request: method and path relative to /api/v1.
@@ -271,6 +276,9 @@ func statusErr(op string, status int, body []byte) error {
 	if !decoded && status < 500 {
 		se.Message = fmt.Sprintf("%s (unreadable error body)", msg)
 	}
+	if decoded && kind == skranke.NotFound && ae.Elsewhere != nil && ae.Elsewhere.Centre.Name != "" {
+		return &skranke.Error{Op: op, Kind: kind, Err: elsewhereErr{ElsewhereError: &skranke.ElsewhereError{Centre: ae.Elsewhere.Centre}, se: se}}
+	}
 	return &skranke.Error{Op: op, Kind: kind, Err: se}
 }
 
@@ -285,6 +293,29 @@ type StatusError struct {
 // Error implements the error interface.
 func (e *StatusError) Error() string {
 	return "shop answered " + strconv.Itoa(e.Status) + ": " + e.Message
+}
+
+// elsewhereErr is a refusal that names the centre a code belongs to: it
+// reads as the shop's words and is found as both *skranke.ElsewhereError
+// and *StatusError.
+type elsewhereErr struct {
+	*skranke.ElsewhereError
+	se *StatusError
+}
+
+func (e elsewhereErr) Error() string { return e.se.Error() }
+
+// As finds the *skranke.ElsewhereError and the *StatusError.
+func (e elsewhereErr) As(target any) bool {
+	switch t := target.(type) {
+	case **skranke.ElsewhereError:
+		*t = e.ElsewhereError
+		return true
+	case **StatusError:
+		*t = e.se
+		return true
+	}
+	return false
 }
 
 func decode(op string, body []byte, v any) error {

@@ -88,7 +88,10 @@ type Status struct {
 	LastSync  time.Time
 	Pending   int    // Actions in the outbox not yet accepted.
 	Conflicts int    // Actions the shop refused, waiting for a manager.
-	LastError string // The last sync error, empty after a success.
+	LastError string // The last sync error's text, for logs; empty after a success.
+	// LastErr is the last sync error, nil after a success: the UI tells
+	// staff its kind in their own words, never its text.
+	LastErr error
 }
 
 // OutboxConflict is an outbox action the shop refused; a manager retries or discards it.
@@ -144,7 +147,7 @@ type Desk struct {
 	mu       stdsync.Mutex
 	online   bool
 	lastSync time.Time
-	lastErr  string
+	lastErr  error
 	failures int       // Consecutive failed syncs, for the backoff.
 	retryAt  time.Time // No automatic sync before this.
 	feedOK   bool      // The last pull of the changes feed succeeded.
@@ -230,7 +233,10 @@ func (d *Desk) Client() *Client { return d.cl }
 // Status reports the connection and outbox state for the UI.
 func (d *Desk) Status() Status {
 	d.mu.Lock()
-	s := Status{Online: d.online, LastSync: d.lastSync, LastError: d.lastErr}
+	s := Status{Online: d.online, LastSync: d.lastSync, LastErr: d.lastErr}
+	if d.lastErr != nil {
+		s.LastError = d.lastErr.Error()
+	}
 	d.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()

@@ -146,13 +146,13 @@ func (d *Desk) afterSync(err error, full bool) {
 	if err != nil {
 		d.failures++
 		d.retryAt = time.Now().Add(backoff(d.failures, d.cfg.SyncInterval))
-		d.lastErr = err.Error()
+		d.lastErr = err
 		if skranke.KindOf(err) == skranke.Unavailable {
 			d.online = false
 		}
 	} else {
 		d.failures = 0
-		d.lastErr = ""
+		d.lastErr = nil
 		d.online = true
 		if full {
 			d.lastSync = time.Now().UTC()

@@ -318,10 +318,9 @@ func TestDeskEndToEnd(t *testing.T) {
 		if err != nil {
 			t.Fatalf("screenshot %s: %v", name, err)
 		}
+		// Kept with the test's files; docs/img comes from `make
+		// screenshots` (app.TestScreenshots), at the documented size.
 		savePNG(t, filepath.Join(dir, name+".png"), img)
-		if out := os.Getenv("SKRANKE_SCREENSHOTS"); out != "" {
-			savePNG(t, filepath.Join(out, name+".png"), img)
-		}
 		return img
 	}
 	shot := func(name string) image.Image {

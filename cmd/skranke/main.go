@@ -220,8 +220,14 @@ func run(args []string, stderr io.Writer) int {
 	}
 	sources := openSources(ctx, cfg) // The desk UI closes them.
 
+	var beeper app.Beeper // Silent unless the system has a sound player.
+	if b := newBeeper(ctx, dataDir); b != nil {
+		beeper = b
+	}
+
 	a := fyneapp.NewWithID("no.skranke.desk")
 	d := app.New(a, app.Services{
+		Beeper:      beeper,
 		Desk:        desk,
 		Printer:     prn,
 		Sources:     sources,

@@ -102,8 +102,10 @@ func pathCode(req *request, what string, length int) (string, error) {
 	return code, nil
 }
 
-// centrePurchase loads a purchase of the desk's centre; other centres'
-// purchases do not exist for it.
+// centrePurchase loads a purchase of the desk's centre. Another centre's
+// purchase is not found here, but the refusal names that centre (its
+// public details only, nothing of the purchase) so that staff can send the
+// customer there.
 func centrePurchase(tx Tx, req *request) (*skranke.Purchase, error) {
 	code, err := pathCode(req, "reference", skranke.ReferenceLen)
 	if err != nil {
@@ -111,9 +113,23 @@ func centrePurchase(tx Tx, req *request) (*skranke.Purchase, error) {
 	}
 	p, err := tx.Purchase(code)
 	if err == nil && p.CentreID != req.desk.CentreID {
-		err = skranke.E("shop.centrePurchase", skranke.NotFound, "purchase "+code+" not found")
+		return nil, elsewhere(tx, "shop.centrePurchase", "purchase "+code, p.CentreID)
 	}
 	return p, err
+}
+
+// elsewhere is the refusal of an item (what: "purchase K7RM4QX2") that
+// belongs to centre: a 404 whose "elsewhere" member holds the centre's
+// name, address and phone. Desks that do not know the member still read a
+// plain not_found.
+func elsewhere(tx Tx, op, what, centre string) error {
+	err := skranke.E(op, skranke.NotFound, what+" belongs to another centre of the chain")
+	c, cerr := tx.Centre(centre)
+	if cerr != nil {
+		return err // The centre is gone: nothing to say but not found.
+	}
+	public := skranke.Centre{ID: c.ID, Name: c.Name, Address: c.Address, Phone: c.Phone}
+	return withState(err, "elsewhere", map[string]any{"centre": public})
 }
 
 // getPurchase answers with the stored document as it is: decoding and
@@ -125,7 +141,7 @@ func (s *Server) getPurchase(tx Tx, req *request) (int, any, error) {
 	}
 	centre, doc, err := tx.PurchaseDoc(code)
 	if err == nil && centre != req.desk.CentreID {
-		err = skranke.E("shop.Server.getPurchase", skranke.NotFound, "purchase "+code+" not found")
+		err = elsewhere(tx, "shop.Server.getPurchase", "purchase "+code, centre)
 	}
 	if err != nil {
 		return 0, nil, err
@@ -697,7 +713,7 @@ func centreCard(tx Tx, req *request) (*skranke.Card, error) {
 	}
 	c, err := tx.Card(code)
 	if err == nil && c.CentreID != req.desk.CentreID {
-		err = skranke.E("shop.centreCard", skranke.NotFound, "gift card "+code+" not found")
+		return nil, elsewhere(tx, "shop.centreCard", "gift card "+code, c.CentreID)
 	}
 	return c, err
 }

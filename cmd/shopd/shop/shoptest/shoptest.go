@@ -326,7 +326,13 @@ func (s *Server) Notify(code string, status skranke.PaymentStatus) *skranke.Purc
 // IssueCard issues a gift card of amount in the demo centre, as the web shop does.
 func (s *Server) IssueCard(amount skranke.Money) *skranke.Card {
 	s.tb.Helper()
-	body, _ := json.Marshal(shop.CardRequest{Amount: amount, CentreID: shop.DemoCentreID})
+	return s.IssueCardAt(shop.DemoCentreID, amount)
+}
+
+// IssueCardAt issues a gift card of amount in centre, as the web shop does.
+func (s *Server) IssueCardAt(centre string, amount skranke.Money) *skranke.Card {
+	s.tb.Helper()
+	body, _ := json.Marshal(shop.CardRequest{Amount: amount, CentreID: centre})
 	req, _ := http.NewRequest(http.MethodPost, s.URL+shop.APIPrefix+"/giftcards", bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+s.ShopToken)
 	req.Header.Set("Idempotency-Key", fmt.Sprintf("shoptest-card-%d-%d", time.Now().UnixNano(), s.notes.Add(1)))
