@@ -221,6 +221,11 @@ func run(args []string, stderr io.Writer) int {
 	sources := openSources(ctx, cfg) // The desk UI closes them.
 
 	a := fyneapp.NewWithID("no.skranke.desk")
+	if a.Settings().ShowAnimations() {
+		// The focused field's caret blinks by repainting the whole window
+		// at 60 frames a second: 7 % of a core on a desk doing nothing.
+		slog.Warn("built without the no_animations tag (the Makefile's DESK_TAGS): the caret blinks and the idle desk keeps repainting")
+	}
 	d := app.New(a, app.Services{
 		Desk:        desk,
 		Printer:     prn,
