@@ -34,9 +34,11 @@ func (d *Desk) PurgeBuyers(ctx context.Context, now time.Time) (int, error) {
 	// (the created index skips those, so a cache of a million recent
 	// purchases costs nothing to check, where reading every body took
 	// the desk's first half minute after each start), and one with
-	// something left to hand over is not settled. A row not yet indexed
-	// (created 0, status '') is read and judged by its body.
-	rows, err := d.c.r.QueryContext(ctx, `SELECT code, seq, body FROM purchases WHERE created < ? AND NOT (`+pickupWhere+`) AND (
+	// something left to hand over is not settled. Rows a first sync filed
+	// without their search columns (indexed = 0) wait for
+	// Desk.indexCached, which the sync loop runs after every sync: the
+	// purge after that one sees them, hours within a retention of months.
+	rows, err := d.c.r.QueryContext(ctx, `SELECT code, seq, body FROM purchases WHERE created < ? AND indexed = 1 AND NOT (`+pickupWhere+`) AND (
  coalesce(json_extract(CAST(body AS TEXT), '$.buyer.name'), '') <> '' OR
  coalesce(json_extract(CAST(body AS TEXT), '$.buyer.email'), '') <> '' OR
  coalesce(json_extract(CAST(body AS TEXT), '$.buyer.phone'), '') <> '')`, nanos(cutoff))
