@@ -121,13 +121,14 @@ func TestRealDeskBench(t *testing.T) {
 	// Scans, as a keyboard-wedge scanner types them.
 	codes := cachedCodes(t, data, scans)
 	logIn(t, disp, logs)
-	e2e, inApp := scanLatencies(t, disp, logs, codes)
+	e2e, inApp, missed := scanLatencies(t, disp, logs, codes)
 	metric("scan to purchase shown, p50", percentile(e2e, 50), "scan-p50-ms")
 	metric("scan to purchase shown, p99", percentile(e2e, 99), "scan-p99-ms")
 	metric("scan to purchase shown, max", percentile(e2e, 100), "scan-max-ms")
 	metric("scan to purchase shown in the app's log, p50", percentile(inApp, 50), "scan-app-p50-ms")
 	metric("scan to purchase shown in the app's log, p99", percentile(inApp, 99), "scan-app-p99-ms")
 	metric("scans timed", float64(len(e2e)), "scans")
+	metric("scans typed again, a key lost by Xvfb", float64(missed), "scans-retyped")
 	idle, rss, hwm = idleAndRSS(t, p.Pid)
 	metric("idle CPU on the scan screen after the scans", idle, "scan-idle-%core")
 	metric("resident memory after the scans", rss, "scan-rss-MB")
@@ -295,25 +296,40 @@ func logIn(t *testing.T, disp *display, l *timedLog) {
 
 // scanLatencies scans every code as a keyboard-wedge scanner does (keys 4
 // ms apart, then Enter) and returns, in milliseconds, how long after the
-// Enter was sent the desk logged the purchase as shown (e2e: the Enter's
-// xdotool run started, and the line was read, on the test's clock), and
+// Enter was sent the desk logged the purchase as shown (e2e: from the end
+// of the xdotool run that sent it to the line read, on the test's clock), and
 // the same from the desk's "scan" line to its "purchase shown" line by
-// their time stamps (inApp: the desk's own work, to the millisecond).
-func scanLatencies(t *testing.T, disp *display, l *timedLog, codes []string) (e2e, inApp []float64) {
+// their time stamps (inApp: the desk's own work, to the millisecond), and
+// how many scans were typed again because a key was lost.
+func scanLatencies(t *testing.T, disp *display, l *timedLog, codes []string) (e2e, inApp []float64, missed int) {
 	t.Helper()
-	for i, code := range codes {
+	for i := 0; i < len(codes); i++ {
+		code := codes[i]
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		l.mark()
-		if _, err := disp.xdotool(ctx, "type", "--delay", "4", code); err != nil {
+		// One xdotool run types the code and Enter, and is gone once it
+		// has sent the Enter: a run per key would double the time a scan
+		// takes on a loaded machine, where starting a process is slow.
+		if _, err := disp.xdotool(ctx, "type", "--delay", "4", code, "key", "Return"); err != nil {
 			t.Fatal(err)
 		}
 		sent := time.Now()
-		if _, err := disp.xdotool(ctx, "key", "Return"); err != nil {
-			t.Fatal(err)
-		}
-		scan, err := l.waitFor(ctx, "msg=scan ", "code="+code)
+		scan, err := l.waitAny(ctx, "msg=scan code="+code+" ", `msg="invalid scan"`, "msg=scan code=")
 		if err != nil {
 			t.Fatalf("scan %d: %v", i+1, err)
+		}
+		if !strings.Contains(scan, "msg=scan code="+code+" ") {
+			// On a loaded machine Xvfb now and then loses a key of
+			// xdotool's: the desk rightly refuses the code. Counted,
+			// and scanned again.
+			cancel()
+			missed++
+			t.Logf("scan %d: a key was lost on the way: %s", i+1, scan)
+			if missed > len(codes)/10+5 {
+				t.Fatalf("%d scans lost keys", missed)
+			}
+			i--
+			continue
 		}
 		shownLine, err := l.waitFor(ctx, "purchase shown", "code="+code)
 		cancel()
@@ -326,7 +342,36 @@ func scanLatencies(t *testing.T, disp *display, l *timedLog, codes []string) (e2
 			t.Logf("%d scans, load %s", i+1, loadAvg())
 		}
 	}
-	return e2e, inApp
+	return e2e, inApp, missed
+}
+
+// waitAny is waitFor for the first line that holds any one of subs.
+func (l *timedLog) waitAny(ctx context.Context, subs ...string) (string, error) {
+	for {
+		l.mu.Lock()
+		text, ch, from := l.buf.String(), l.cond, l.from
+		l.mu.Unlock()
+		off := from
+		for _, line := range strings.SplitAfter(text[from:], "\n") {
+			off += len(line)
+			if !strings.HasSuffix(line, "\n") {
+				break
+			}
+			for _, s := range subs {
+				if strings.Contains(line, s) {
+					l.mu.Lock()
+					l.from = off
+					l.mu.Unlock()
+					return strings.TrimSpace(line), nil
+				}
+			}
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return "", fmt.Errorf("no line with any of %q in output since the last step:\n%s", subs, text[from:])
+		}
+	}
 }
 
 // percentile returns the p-th percentile of xs by nearest rank.
