@@ -239,6 +239,15 @@ const sqlIndexPurchase = "INSERT OR REPLACE INTO purchase_search(rowid, text) VA
 // never miss a purchase.
 func (d *Desk) indexCached(ctx context.Context) error {
 	const op = "sync.Desk.indexCached"
+	total := 0
+	defer func() {
+		if total >= feedBatchRows {
+			// Indexing a first sync's purchases filled the writer's page
+			// cache (cache_size): give those pages back, as the pull
+			// does, since a desk at rest writes little.
+			d.c.shrinkWriter()
+		}
+	}()
 	for {
 		n := 0
 		err := d.c.writeRelaxed(ctx, op, func(tx *sql.Tx) error {
@@ -293,5 +302,6 @@ func (d *Desk) indexCached(ctx context.Context) error {
 		if n == 0 {
 			return nil
 		}
+		total += n
 	}
 }
