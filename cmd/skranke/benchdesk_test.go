@@ -117,6 +117,7 @@ func TestRealDeskBench(t *testing.T) {
 	metric("idle CPU with the cache full, login screen", idle, "restart-idle-%core")
 	metric("resident memory with the cache full", rss, "restart-rss-MB")
 	metric("peak resident memory with the cache full", hwm, "restart-hwm-MB")
+	metric("of which Mesa's software renderer (Xvfb)", softwareGLMB(t, p.Pid), "restart-softgl-MB")
 
 	// Scans, as a keyboard-wedge scanner types them.
 	codes := cachedCodes(t, data, scans)
@@ -133,6 +134,7 @@ func TestRealDeskBench(t *testing.T) {
 	metric("idle CPU on the scan screen after the scans", idle, "scan-idle-%core")
 	metric("resident memory after the scans", rss, "scan-rss-MB")
 	metric("peak resident memory after the scans", hwm, "scan-hwm-MB")
+	metric("of which Mesa's software renderer (Xvfb)", softwareGLMB(t, p.Pid), "scan-softgl-MB")
 	stopDesk(t, p)
 
 	fmt.Printf("BenchmarkRealDesk/purchases=%d \t1\t%s\n", n, strings.Join(results, "\t"))
@@ -560,6 +562,30 @@ func idleAndRSS(t *testing.T, pid int) (idlePct, rssMB, hwmMB float64) {
 	rssMB = procField(t, pid, "status", "VmRSS:") / 1024
 	hwmMB = procField(t, pid, "status", "VmHWM:") / 1024
 	return idlePct, rssMB, hwmMB
+}
+
+// softwareGLMB is how much of a process's resident memory is the code of
+// Mesa's software renderer (libLLVM, the *_dri.so driver), which Xvfb
+// makes the desk use and a desk PC's GPU driver replaces.
+func softwareGLMB(t *testing.T, pid int) float64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kb float64
+	gl := false
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) >= 5 && strings.Contains(f[0], "-") && !strings.HasSuffix(f[0], ":"):
+			gl = len(f) >= 6 && (strings.Contains(f[5], "libLLVM") || strings.HasSuffix(f[5], "_dri.so"))
+		case gl && len(f) >= 2 && f[0] == "Rss:":
+			v, _ := strconv.ParseFloat(f[1], 64)
+			kb += v
+		}
+	}
+	return kb / 1024
 }
 
 func fileSize(path string) int64 {
