@@ -299,7 +299,8 @@ func logIn(t *testing.T, disp *display, l *timedLog) {
 // scanLatencies scans every code as a keyboard-wedge scanner does (keys 4
 // ms apart, then Enter) and returns, in milliseconds, how long after the
 // Enter was sent the desk logged the purchase as shown (e2e: from the end
-// of the xdotool run that sent it to the line read, on the test's clock), and
+// of the xdotool run that sent the Enter to the line read, on the test's
+// clock), and
 // the same from the desk's "scan" line to its "purchase shown" line by
 // their time stamps (inApp: the desk's own work, to the millisecond), and
 // how many scans were typed again because a key was lost.
@@ -309,10 +310,12 @@ func scanLatencies(t *testing.T, disp *display, l *timedLog, codes []string) (e2
 		code := codes[i]
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		l.mark()
-		// One xdotool run types the code and Enter, and is gone once it
-		// has sent the Enter: a run per key would double the time a scan
-		// takes on a loaded machine, where starting a process is slow.
-		if _, err := disp.xdotool(ctx, "type", "--delay", "4", code, "key", "Return"); err != nil {
+		// Enter from an xdotool run of its own: `type` takes all its
+		// arguments as text, and types a newline as a key Fyne ignores.
+		if _, err := disp.xdotool(ctx, "type", "--delay", "4", code); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := disp.xdotool(ctx, "key", "Return"); err != nil {
 			t.Fatal(err)
 		}
 		sent := time.Now()
