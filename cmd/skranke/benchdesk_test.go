@@ -352,31 +352,14 @@ func scanLatencies(t *testing.T, disp *display, l *timedLog, codes []string) (e2
 
 // waitAny is waitFor for the first line that holds any one of subs.
 func (l *timedLog) waitAny(ctx context.Context, subs ...string) (string, error) {
-	for {
-		l.mu.Lock()
-		text, ch, from := l.buf.String(), l.cond, l.from
-		l.mu.Unlock()
-		off := from
-		for _, line := range strings.SplitAfter(text[from:], "\n") {
-			off += len(line)
-			if !strings.HasSuffix(line, "\n") {
-				break
-			}
-			for _, s := range subs {
-				if strings.Contains(line, s) {
-					l.mu.Lock()
-					l.from = off
-					l.mu.Unlock()
-					return strings.TrimSpace(line), nil
-				}
+	return l.waitMatch(ctx, fmt.Sprintf("no line with any of %q", subs), func(line string) bool {
+		for _, s := range subs {
+			if strings.Contains(line, s) {
+				return true
 			}
 		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return "", fmt.Errorf("no line with any of %q in output since the last step:\n%s", subs, text[from:])
-		}
-	}
+		return false
+	})
 }
 
 // percentile returns the p-th percentile of xs by nearest rank.
