@@ -16,15 +16,19 @@ import (
 // them if anyone needs them (docs/privacy.md).
 const DefaultBuyerRetention = 90 * 24 * time.Hour
 
-// purgeEvery is how often the sync loop purges buyer data.
-const purgeEvery = 6 * time.Hour
+// purgeEvery is how often the sync loop purges buyer data, the first time
+// purgeAfterStart after it starts.
+const (
+	purgeEvery      = 6 * time.Hour
+	purgeAfterStart = 10 * time.Minute
+)
 
 // PurgeBuyers removes buyer data (name, e-mail, phone) from cached purchases
 // handed over in full, or no longer deliverable (cancelled, failed,
 // credited), longer than Config.BuyerRetention before now, and from their
 // rows in the daily report. Codes, lines and deliveries stay. It reports how
-// many purchases it purged. The sync loop runs it at start and every few
-// hours; the shop may send a purchase again (with its buyer) when it
+// many purchases it purged. The sync loop runs it minutes after it starts
+// and every few hours; the shop may send a purchase again (with its buyer) when it
 // changes, and the next purge removes it again.
 func (d *Desk) PurgeBuyers(ctx context.Context, now time.Time) (int, error) {
 	const op = "sync.Desk.PurgeBuyers"
