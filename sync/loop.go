@@ -73,6 +73,12 @@ func (d *Desk) Run(ctx context.Context) error {
 		if ierr := d.indexCached(ctx); ierr != nil && ctx.Err() == nil {
 			slog.Warn("index cached purchases", "err", ierr)
 		}
+		// Desk actions between syncs (every scan caches what the shop
+		// said) fill the writer's page cache, sized for a feed batch, a
+		// few pages each across a cache of a million: keep it small while
+		// the desk is at rest. The next write reads its pages again from
+		// the operating system's cache.
+		d.c.shrinkWriter()
 		if !timer.Stop() {
 			select {
 			case <-timer.C:
