@@ -7,6 +7,13 @@ export PATH := $(HOME)/.cache/skranke/go/bin:$(PATH)
 export CGO_ENABLED := 1
 GO          ?= go
 FYNE_TOOLS  := fyne.io/tools/cmd/fyne@v1.7.4
+# Build tags of every desk binary handed out (.ci/package.sh reads them from
+# here too): no_animations gives text fields a steady caret, since Fyne's
+# blinking one repaints the whole window 60 times a second and keeps an
+# idle desk at 7 % of a core; no_emoji leaves out Fyne's 4 MB colour emoji
+# font, which it parses anew for every text style of every size override
+# (34 MB resident). See docs/benchmarks.md, "Desk idle".
+export DESK_TAGS := no_animations,no_emoji
 DEMO_DIR    ?= $(CURDIR)/.demo
 DEMO_ADDR   ?= 127.0.0.1:8080
 DEMO_PROFILE ?= epson-tm-t20iii
@@ -19,7 +26,7 @@ setup:
 	@bash .ci/setup.sh >/dev/null
 
 build: setup
-	$(GO) build -o bin/skranke ./cmd/skranke
+	$(GO) build -tags $(DESK_TAGS) -o bin/skranke ./cmd/skranke
 	$(GO) build -o bin/shopd ./cmd/shopd
 
 vet: setup
@@ -98,8 +105,12 @@ bench-other: setup
 
 # The real desk binary under Xvfb against a real shopd holding
 # BENCH_DESK_PURCHASES purchases: start to ready, first sync (rate per
-# 100,000, bytes written), idle CPU and memory, read from its log lines and
-# /proc. Minutes; not part of `make bench` or `make test`.
+# 100,000, bytes written), idle CPU and memory, and BENCH_DESK_SCANS scans
+# typed as a wedge scanner does, each timed to the purchase shown, read
+# from its log lines and /proc. BENCH_DESK_SHOP_DB and BENCH_DESK_DATA
+# start from a seeded shop and a synced desk; BENCH_DESK_BIN measures
+# another build (see cmd/skranke/benchdesk_test.go). Minutes; not part of
+# `make bench` or `make test`.
 BENCH_DESK_PURCHASES ?= 1000000
 bench-desk: setup
 	@mkdir -p $(BENCH_DIR)

@@ -28,6 +28,9 @@ build=$(toml Build)
 arch=$(dpkg --print-architecture 2>/dev/null || echo amd64)
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
 ldflags="-s -w"
+# The desk's build tags, as the Makefile sets them (run alone: read from it).
+desk_tags=${DESK_TAGS:-$(sed -n 's/^export DESK_TAGS := //p' Makefile)}
+[ -n "$desk_tags" ] || { echo "package: no DESK_TAGS in the Makefile" >&2; exit 1; }
 
 # tree_state: tracked files' status and content, to prove the build leaves
 # them (FyneApp.toml above all) as it found them.
@@ -86,7 +89,7 @@ linux() {
 	[ -f THIRD_PARTY_LICENSES ] || $GO run .ci/licenses.go
 	rm -rf dist/build dist/tar dist/deb
 	mkdir -p dist/build
-	CGO_ENABLED=1 $GO build -trimpath -ldflags "$ldflags" -o dist/build/skranke ./cmd/skranke
+	CGO_ENABLED=1 $GO build -trimpath -tags "$desk_tags" -ldflags "$ldflags" -o dist/build/skranke ./cmd/skranke
 
 	# Tarball: a tree under usr/local with a Makefile, as fyne package makes.
 	local t=dist/tar/$name
@@ -188,7 +191,7 @@ windows() {
 		--product-version "$version.$build" --file-version "$version.$build" \
 		--original-filename skranke.exe --copyright "© $year Skranke" >/dev/null
 	[ -f $syso ] || { echo "package-windows: go-winres made no $syso" >&2; exit 1; }
-	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=$cc $GO build -trimpath -ldflags "$ldflags -H windowsgui" -o dist/windows/skranke.exe ./cmd/skranke
+	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=$cc $GO build -trimpath -tags "$desk_tags" -ldflags "$ldflags -H windowsgui" -o dist/windows/skranke.exe ./cmd/skranke
 	rm -f cmd/skranke/rsrc_windows_*.syso
 	# A GUI program (no console window) that carries its resources.
 	local pe

@@ -111,6 +111,13 @@ func mustOpen(t testing.TB, opts ...option) *fixture {
 // mustOpenWith is mustOpen with hardware scanner sources.
 func mustOpenWith(t testing.TB, sources []scanner.Source, opts ...option) *fixture {
 	t.Helper()
+	return openFixture(t, sources, nil, opts...)
+}
+
+// openFixture is mustOpenWith with the test app wrapped by wrap (when not
+// nil), which then is the app Fyne's widgets find as the current one.
+func openFixture(t testing.TB, sources []scanner.Source, wrap func(fyne.App) fyne.App, opts ...option) *fixture {
+	t.Helper()
 	f := &fixture{t: t, dataDir: t.TempDir(), clock: &fakeClock{t: time.Now()}, tones: &toneCounter{}}
 	f.shop = shoptest.Start(t, shoptest.WithMiddleware(func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -156,7 +163,11 @@ func mustOpenWith(t testing.TB, sources []scanner.Source, opts ...option) *fixtu
 
 	p, err := cfg.OpenPrinter()
 	require.NoError(t, err)
-	a := test.NewApp()
+	var a fyne.App = test.NewApp()
+	if wrap != nil {
+		a = wrap(a)
+		fyne.SetCurrentApp(a)
+	}
 	f.d = New(a, Services{
 		Desk:     desk,
 		Printer:  p,

@@ -89,7 +89,7 @@ func (d *Desk) refreshPickupCount() {
 			if err != nil {
 				return // The count is a hint; the pickup list says what failed.
 			}
-			d.scan.PickupCount.SetText(label("scan.pickup_count", m{"N": pickupN(n)}))
+			relabel(d.scan.PickupCount, label("scan.pickup_count", m{"N": pickupN(n)}))
 		})
 	}()
 }

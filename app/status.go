@@ -91,24 +91,30 @@ func newStatusScreen(sh shell, svc statusService, paper printing, toScan func() 
 // show updates the connection part from st.
 func (s *statusScreen) show(st desksync.Status) {
 	s.last = st
-	if st.Online {
-		s.Online.Text = label("status.online_big")
-		s.Online.Color = colOK
-	} else {
-		s.Online.Text = label("status.offline_big")
-		s.Online.Color = colBad
+	if !s.obj.Visible() {
+		// load shows it when the screen opens. The sync loop reports every
+		// few seconds, and a refresh of a hidden text repaints the window
+		// all the same.
+		return
 	}
-	s.Online.Refresh()
+	text, col := label("status.offline_big"), colBad
+	if st.Online {
+		text, col = label("status.online_big"), colOK
+	}
+	if s.Online.Text != text || s.Online.Color != col {
+		s.Online.Text, s.Online.Color = text, col
+		s.Online.Refresh()
+	}
 	last := label("status.never")
 	if !st.LastSync.IsZero() {
 		last = fmtDateTime(st.LastSync) + " (" + fmtAge(s.sh.now(), st.LastSync) + ")"
 	}
-	s.LastSync.SetText(label("status.last_sync", m{"When": last}))
+	relabel(s.LastSync, label("status.last_sync", m{"When": last}))
 	out := label("status.outbox", m{"N": st.Pending, "C": st.Conflicts})
 	if st.LastErr != nil {
 		out += "\n" + label("status.last_error", m{"Err": errText(st.LastErr)})
 	}
-	s.Outbox.SetText(out)
+	relabel(s.Outbox, out)
 }
 
 // load refreshes the conflicts and the printer state.

@@ -278,6 +278,25 @@ func show(obj fyne.CanvasObject, on bool) {
 	}
 }
 
+// relabel sets the text of a label or button when it differs: SetText
+// repaints the window even when the text stays the same, and the sync
+// loop's reports, every few seconds, mostly change nothing.
+func relabel(w interface{ SetText(string) }, text string) {
+	var old string
+	switch w := w.(type) {
+	case *widget.Label:
+		old = w.Text
+	case *button:
+		old = w.Text
+	default:
+		w.SetText(text)
+		return
+	}
+	if old != text {
+		w.SetText(text)
+	}
+}
+
 // setText sets a text that takes no room while it is empty.
 func setText(t *fitText, text string) {
 	t.Text = text

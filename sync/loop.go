@@ -29,7 +29,11 @@ const staffRefresh = 5 * time.Minute
 // exponentially with jitter, never longer than SyncInterval, so that
 // everything is synced within one interval of the shop coming back.
 func (d *Desk) Run(ctx context.Context) error {
-	var lastStaff, lastPurge time.Time
+	var lastStaff time.Time
+	// The first purge waits purgeAfterStart: at start it competed with the
+	// window coming up and the first sync, and it reads every old settled
+	// purchase (4 s of CPU for 75,000 on a loaded 2-core desk PC).
+	lastPurge := time.Now().Add(purgeAfterStart - purgeEvery)
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -69,6 +73,12 @@ func (d *Desk) Run(ctx context.Context) error {
 		if ierr := d.indexCached(ctx, true); ierr != nil && ctx.Err() == nil {
 			slog.Warn("index cached purchases", "err", ierr)
 		}
+		// Desk actions between syncs (every scan caches what the shop
+		// said) fill the writer's page cache, sized for a feed batch, a
+		// few pages each across a cache of a million: keep it small while
+		// the desk is at rest. The next write reads its pages again from
+		// the operating system's cache.
+		d.c.shrinkWriter()
 		if !timer.Stop() {
 			select {
 			case <-timer.C:

@@ -236,6 +236,14 @@ func (d *Desk) indexCached(ctx context.Context, background bool) error {
 		write, limit = d.c.writeBackground, 256
 	}
 	total := 0
+	defer func() {
+		if total >= feedBatchRows {
+			// Indexing a first sync's purchases filled the writer's page
+			// cache (cache_size): give those pages back, as the pull
+			// does, since a desk at rest writes little.
+			d.c.shrinkWriter()
+		}
+	}()
 	for {
 		n := 0
 		err := write(ctx, op, func(tx *sql.Tx) error {

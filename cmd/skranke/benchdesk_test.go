@@ -6,17 +6,26 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	_ "modernc.org/sqlite" // The cache's codes, read-only.
+
 	"github.com/skranke/skranke/cmd/shopd/shop"
+	desksync "github.com/skranke/skranke/sync"
 )
 
 // TestRealDeskBench is `make bench-desk`: the real binaries, a shopd
@@ -25,11 +34,20 @@ import (
 // to window shown, the first sync's rate per 100,000 rows (its "changes
 // feed progress" log lines), the bytes the desk process wrote
 // (/proc/PID/io) against the cache it left, then idle CPU and resident
-// memory with everything cached, and the same after a restart. It prints
-// its figures as benchmark lines for benchstat. Behind the benchdesk build
-// tag: it takes minutes and is no test of correctness.
+// memory with everything cached, and the same after a restart, when it
+// also logs in and scans BENCH_DESK_SCANS codes (default 2,000) as a
+// keyboard-wedge scanner, timing each from its Enter to the "purchase
+// shown" log line. It prints its figures as benchmark lines for benchstat.
+// Behind the benchdesk build tag: it takes minutes and is no test of
+// correctness.
+//
+// BENCH_DESK_SHOP_DB names a shop database seeded before and
+// BENCH_DESK_DATA a desk data directory synced from it before (its cache is
+// copied, and the first start and sync are skipped); BENCH_DESK_BIN a desk
+// binary to measure instead of this tree's, so that two versions meet the
+// same harness.
 func TestRealDeskBench(t *testing.T) {
-	requireTools(t, "Xvfb")
+	requireTools(t, "Xvfb", "xdotool")
 	n := 1_000_000
 	if v := os.Getenv("BENCH_DESK_PURCHASES"); v != "" {
 		var err error
@@ -37,7 +55,17 @@ func TestRealDeskBench(t *testing.T) {
 			t.Fatalf("BENCH_DESK_PURCHASES: %v", err)
 		}
 	}
+	scans := 2000
+	if v := os.Getenv("BENCH_DESK_SCANS"); v != "" {
+		var err error
+		if scans, err = strconv.Atoi(v); err != nil {
+			t.Fatalf("BENCH_DESK_SCANS: %v", err)
+		}
+	}
 	skrankeBin, shopdBin := buildBinaries(t)
+	if b := os.Getenv("BENCH_DESK_BIN"); b != "" {
+		skrankeBin = b
+	}
 	dir := t.TempDir()
 	ctx := context.Background()
 
@@ -70,13 +98,54 @@ func TestRealDeskBench(t *testing.T) {
 	var results []string
 	metric := func(name string, v float64, unit string) {
 		results = append(results, fmt.Sprintf("%.6g %s", v, unit))
-		t.Logf("%s: %.6g %s", name, v, unit)
+		t.Logf("%s: %.6g %s (load %s)", name, v, unit, loadAvg())
 	}
 
-	// First start: an empty cache, and the first sync.
+	if cached := os.Getenv("BENCH_DESK_DATA"); cached != "" {
+		copyCache(t, cached, data)
+	} else {
+		firstStart(t, skrankeBin, disp, shopURL, data, dir, n, metric)
+	}
+
+	// A start with everything cached.
 	p, logs := startDesk(t, skrankeBin, disp, shopURL, data, dir)
-	ready := waitLine(t, logs, 60*time.Second, "window shown")
-	metric("start to window shown, empty cache", ready.Seconds()*1e3, "start-ms")
+	shown, ready := startTimes(t, logs)
+	metric("start to window shown, full cache", shown.Seconds()*1e3, "restart-ms")
+	metric("start to ready (window shown, staff list loaded), full cache", ready.Seconds()*1e3, "ready-ms")
+	metric("CPU time of the desk when the test saw it ready", cpuTicks(t, p.Pid)*10, "ready-cpu-ms")
+	idle, rss, hwm := idleAndRSS(t, p.Pid)
+	metric("idle CPU with the cache full, login screen", idle, "restart-idle-%core")
+	metric("resident memory with the cache full", rss, "restart-rss-MB")
+	metric("peak resident memory with the cache full", hwm, "restart-hwm-MB")
+	metric("of which Mesa's software renderer (Xvfb)", softwareGLMB(t, p.Pid), "restart-softgl-MB")
+
+	// Scans, as a keyboard-wedge scanner types them.
+	codes := cachedCodes(t, data, scans)
+	logIn(t, disp, logs)
+	e2e, inApp, missed := scanLatencies(t, disp, logs, codes)
+	metric("scan to purchase shown, p50", percentile(e2e, 50), "scan-p50-ms")
+	metric("scan to purchase shown, p99", percentile(e2e, 99), "scan-p99-ms")
+	metric("scan to purchase shown, max", percentile(e2e, 100), "scan-max-ms")
+	metric("scan to purchase shown in the app's log, p50", percentile(inApp, 50), "scan-app-p50-ms")
+	metric("scan to purchase shown in the app's log, p99", percentile(inApp, 99), "scan-app-p99-ms")
+	metric("scans timed", float64(len(e2e)), "scans")
+	metric("scans typed again, a key lost by Xvfb", float64(missed), "scans-retyped")
+	idle, rss, hwm = idleAndRSS(t, p.Pid)
+	metric("idle CPU on the scan screen after the scans", idle, "scan-idle-%core")
+	metric("resident memory after the scans", rss, "scan-rss-MB")
+	metric("peak resident memory after the scans", hwm, "scan-hwm-MB")
+	metric("of which Mesa's software renderer (Xvfb)", softwareGLMB(t, p.Pid), "scan-softgl-MB")
+	stopDesk(t, p)
+
+	fmt.Printf("BenchmarkRealDesk/purchases=%d \t1\t%s\n", n, strings.Join(results, "\t"))
+}
+
+// firstStart starts the desk on an empty cache and measures its first sync.
+func firstStart(t *testing.T, bin string, disp *display, shopURL, data, dir string, n int, metric func(string, float64, string)) {
+	t.Helper()
+	p, logs := startDesk(t, bin, disp, shopURL, data, dir)
+	shown, _ := startTimes(t, logs)
+	metric("start to window shown, empty cache", shown.Seconds()*1e3, "start-ms")
 	synced := waitLine(t, logs, 60*time.Minute, "changes feed pulled")
 	t.Logf("first sync done %v after the start", synced.Round(time.Millisecond))
 	pulled := waitLineText(t, logs, "changes feed pulled")
@@ -102,7 +171,7 @@ func TestRealDeskBench(t *testing.T) {
 		metric("last 100k", progress[len(progress)-1], "last-100k-/s")
 		metric("slowest 100k", lo, "slowest-100k-/s")
 	}
-	idle, rss := idleAndRSS(t, p.Pid)
+	idle, rss, _ := idleAndRSS(t, p.Pid)
 	metric("idle CPU after the first sync", idle, "idle-%core")
 	metric("resident memory after the first sync", rss, "rss-MB")
 	// After the idle window, so that the checkpoint the pull asked for at
@@ -112,17 +181,216 @@ func TestRealDeskBench(t *testing.T) {
 	metric("bytes written by the desk per byte of cache", written/float64(size), "written/cache")
 	metric("cache size", float64(size)/(1<<20), "cache-MB")
 	stopDesk(t, p)
+}
 
-	// Second start: everything cached.
-	p, logs = startDesk(t, skrankeBin, disp, shopURL, data, dir)
-	ready = waitLine(t, logs, 60*time.Second, "window shown")
-	metric("start to window shown, full cache", ready.Seconds()*1e3, "restart-ms")
-	idle, rss = idleAndRSS(t, p.Pid)
-	metric("idle CPU with the cache full", idle, "restart-idle-%core")
-	metric("resident memory with the cache full", rss, "restart-rss-MB")
-	stopDesk(t, p)
+// copyCache copies the cache of the data directory from into a new data
+// directory to, so that the desk measured never changes the original.
+func copyCache(t *testing.T, from, to string) {
+	t.Helper()
+	if err := os.MkdirAll(to, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, suffix := range []string{"", "-wal"} {
+		src, err := os.Open(filepath.Join(from, desksync.CacheFile+suffix))
+		if errors.Is(err, os.ErrNotExist) && suffix != "" {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst, err := os.OpenFile(filepath.Join(to, desksync.CacheFile+suffix), os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.Copy(dst, src); err != nil {
+			t.Fatal(err)
+		}
+		src.Close()
+		if err := dst.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
 
-	fmt.Printf("BenchmarkRealDesk/purchases=%d \t1\t%s\n", n, strings.Join(results, "\t"))
+// cachedCodes returns n codes of purchases in the cache of the data
+// directory, spread over the whole cache, in random order.
+func cachedCodes(t *testing.T, data string, n int) []string {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(data, desksync.CacheFile)+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var total int
+	if err := db.QueryRow("SELECT count(*) FROM purchases").Scan(&total); err != nil {
+		t.Fatal(err)
+	}
+	step := max(total/n, 1)
+	rows, err := db.Query("SELECT code FROM purchases WHERE rowid % ? = 0 LIMIT ?", step, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var codes []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			t.Fatal(err)
+		}
+		codes = append(codes, c)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(codes) == 0 {
+		t.Fatal("no codes in the cache")
+	}
+	rand.New(rand.NewPCG(7, 8)).Shuffle(len(codes), func(i, j int) { codes[i], codes[j] = codes[j], codes[i] })
+	return codes
+}
+
+// startTimes returns how long after the start the desk showed its window,
+// and was ready: the window shown and the staff list loaded, so that staff
+// can log in and scan. Both come from the time stamps of its log lines.
+func startTimes(t *testing.T, l *timedLog) (shown, ready time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	w, err := l.firstLine(ctx, "window shown")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := l.firstLine(ctx, "staff list loaded")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown = lineTime(t, w).Sub(l.start)
+	return shown, max(shown, lineTime(t, s).Sub(l.start))
+}
+
+// logIn logs the first staff member on the list in with the PIN typed by
+// hand, once the desk's window has the keyboard.
+func logIn(t *testing.T, disp *display, l *timedLog) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	win, err := disp.xdotool(ctx, "search", "--sync", "--onlyvisible", "--name", "Skranke")
+	if err != nil {
+		t.Fatal(err)
+	}
+	win = strings.Fields(win)[0]
+	if _, err := disp.xdotool(ctx, "windowfocus", "--sync", win); err != nil {
+		t.Fatal(err)
+	}
+	l.mark()
+	// A key every 150 ms, as a person types: at a scanner's pace the PIN
+	// would be taken for a scan.
+	if _, err := disp.xdotool(ctx, "type", "--delay", "150", shop.DemoManagerPIN); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := disp.xdotool(ctx, "key", "Return"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.waitFor(ctx, "screen shown", "screen=scan"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// scanLatencies scans every code as a keyboard-wedge scanner does (keys 4
+// ms apart, then Enter) and returns, in milliseconds, how long after the
+// Enter was sent the desk logged the purchase as shown (e2e: from the end
+// of the xdotool run that sent the Enter to the line read, on the test's
+// clock), and
+// the same from the desk's "scan" line to its "purchase shown" line by
+// their time stamps (inApp: the desk's own work, to the millisecond), and
+// how many scans were typed again because a key was lost.
+func scanLatencies(t *testing.T, disp *display, l *timedLog, codes []string) (e2e, inApp []float64, missed int) {
+	t.Helper()
+	for i := 0; i < len(codes); i++ {
+		code := codes[i]
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		l.mark()
+		// Enter from an xdotool run of its own: `type` takes all its
+		// arguments as text, and types a newline as a key Fyne ignores.
+		if _, err := disp.xdotool(ctx, "type", "--delay", "4", code); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := disp.xdotool(ctx, "key", "Return"); err != nil {
+			t.Fatal(err)
+		}
+		sent := time.Now()
+		scan, err := l.waitAny(ctx, "msg=scan code="+code+" ", `msg="invalid scan"`, "msg=scan code=")
+		if err != nil {
+			t.Fatalf("scan %d: %v", i+1, err)
+		}
+		if !strings.Contains(scan, "msg=scan code="+code+" ") {
+			// On a loaded machine Xvfb now and then loses a key of
+			// xdotool's: the desk rightly refuses the code. Counted,
+			// and scanned again.
+			cancel()
+			missed++
+			t.Logf("scan %d: a key was lost on the way: %s", i+1, scan)
+			if missed > len(codes)/10+5 {
+				t.Fatalf("%d scans lost keys", missed)
+			}
+			i--
+			continue
+		}
+		shownLine, err := l.waitFor(ctx, "purchase shown", "code="+code)
+		cancel()
+		if err != nil {
+			t.Fatalf("scan %d: %v", i+1, err)
+		}
+		e2e = append(e2e, float64(time.Since(sent).Microseconds())/1e3)
+		inApp = append(inApp, float64(lineTime(t, shownLine).Sub(lineTime(t, scan)).Microseconds())/1e3)
+		if (i+1)%500 == 0 {
+			t.Logf("%d scans, load %s", i+1, loadAvg())
+		}
+	}
+	return e2e, inApp, missed
+}
+
+// waitAny is waitFor for the first line that holds any one of subs.
+func (l *timedLog) waitAny(ctx context.Context, subs ...string) (string, error) {
+	return l.waitMatch(ctx, fmt.Sprintf("no line with any of %q", subs), func(line string) bool {
+		for _, s := range subs {
+			if strings.Contains(line, s) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// percentile returns the p-th percentile of xs by nearest rank.
+func percentile(xs []float64, p float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	rank := int(math.Ceil(p / 100 * float64(len(s))))
+	return s[min(max(rank, 1), len(s))-1]
+}
+
+// lineTime reads the time stamp of a slog text line.
+func lineTime(t *testing.T, line string) time.Time {
+	t.Helper()
+	m := regexp.MustCompile(`\btime=(\S+)`).FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("no time in %q", line)
+	}
+	ts, err := time.Parse(time.RFC3339Nano, m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ts
+}
+
+// loadAvg returns the machine's load averages over 1, 5 and 15 minutes.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Join(strings.Fields(string(b))[:3], " ")
 }
 
 type deskProc struct {
@@ -133,11 +401,12 @@ type deskProc struct {
 
 func startDesk(t *testing.T, bin string, disp *display, shopURL, data, dir string) (*deskProc, *timedLog) {
 	t.Helper()
-	cmd := exec.Command(bin, "-shop", shopURL, "-token", shop.DemoDeskToken, "-data", data,
+	cmd := exec.Command(bin, "-shop", shopURL, "-data", data,
 		"-printer", "file://"+filepath.Join(dir, "printer.bin"), "-profile", "generic-80", "-lang", "en")
 	logs := &timedLog{logWatcher: newLogWatcher()}
 	cmd.Stdout, cmd.Stderr = logs, logs
-	cmd.Env = append(os.Environ(), "DISPLAY="+disp.name, "SKRANKE_CONFIG_DIR="+filepath.Join(dir, "config"), "LANG=en_US.UTF-8")
+	cmd.Env = append(os.Environ(), "DISPLAY="+disp.name, "SKRANKE_CONFIG_DIR="+filepath.Join(dir, "config"), "LANG=en_US.UTF-8",
+		"SKRANKE_TOKEN="+shop.DemoDeskToken)
 	logs.start = time.Now()
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start skranke: %v", err)
@@ -195,6 +464,26 @@ func waitLineText(t *testing.T, l *timedLog, sub string) string {
 	return last
 }
 
+// firstLine waits for the first line of the whole output that holds sub,
+// wherever waitFor has got to, and returns it.
+func (l *timedLog) firstLine(ctx context.Context, sub string) (string, error) {
+	for {
+		l.mu.Lock()
+		text, ch := l.buf.String(), l.cond
+		l.mu.Unlock()
+		for _, line := range strings.SplitAfter(text, "\n") {
+			if strings.HasSuffix(line, "\n") && strings.Contains(line, sub) {
+				return strings.TrimSpace(line), nil
+			}
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return "", fmt.Errorf("no line with %q in:\n%s", sub, text)
+		}
+	}
+}
+
 // attr reads a numeric key=value attribute of a slog text line.
 func attr(t *testing.T, line, key string) float64 {
 	t.Helper()
@@ -246,9 +535,9 @@ func cpuTicks(t *testing.T, pid int) float64 {
 }
 
 // idleAndRSS measures a desk left alone: the share of one core it uses
-// over 20 s, after 5 s for what its start set going, and its resident
-// memory at the end.
-func idleAndRSS(t *testing.T, pid int) (idlePct, rssMB float64) {
+// over 20 s, after 5 s for what the last action set going, and its
+// resident memory at the end, and the most it has had resident.
+func idleAndRSS(t *testing.T, pid int) (idlePct, rssMB, hwmMB float64) {
 	t.Helper()
 	const ticksPerSecond = 100  // USER_HZ on Linux.
 	time.Sleep(5 * time.Second) // A measuring window, not synchronisation.
@@ -257,7 +546,32 @@ func idleAndRSS(t *testing.T, pid int) (idlePct, rssMB float64) {
 	c1, t1 := cpuTicks(t, pid), time.Now()
 	idlePct = (c1 - c0) / ticksPerSecond / t1.Sub(t0).Seconds() * 100
 	rssMB = procField(t, pid, "status", "VmRSS:") / 1024
-	return idlePct, rssMB
+	hwmMB = procField(t, pid, "status", "VmHWM:") / 1024
+	return idlePct, rssMB, hwmMB
+}
+
+// softwareGLMB is how much of a process's resident memory is the code of
+// Mesa's software renderer (libLLVM, the *_dri.so driver), which Xvfb
+// makes the desk use and a desk PC's GPU driver replaces.
+func softwareGLMB(t *testing.T, pid int) float64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kb float64
+	gl := false
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) >= 5 && strings.Contains(f[0], "-") && !strings.HasSuffix(f[0], ":"):
+			gl = len(f) >= 6 && (strings.Contains(f[5], "libLLVM") || strings.HasSuffix(f[5], "_dri.so"))
+		case gl && len(f) >= 2 && f[0] == "Rss:":
+			v, _ := strconv.ParseFloat(f[1], 64)
+			kb += v
+		}
+	}
+	return kb / 1024
 }
 
 func fileSize(path string) int64 {

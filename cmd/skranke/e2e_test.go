@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"io"
@@ -25,6 +26,24 @@ import (
 	"github.com/skranke/skranke/cmd/shopd/shop"
 )
 
+// deskTags returns the build tags of the desk binary as it is handed out:
+// the Makefile's DESK_TAGS (make exports them), so that the tests run and
+// measure what ships.
+func deskTags() (string, error) {
+	if v := os.Getenv("DESK_TAGS"); v != "" {
+		return v, nil
+	}
+	b, err := os.ReadFile("../../Makefile")
+	if err != nil {
+		return "", fmt.Errorf("read the desk's build tags: %w", err)
+	}
+	m := regexp.MustCompile(`(?m)^export DESK_TAGS := (\S+)$`).FindSubmatch(b)
+	if m == nil {
+		return "", errors.New("no DESK_TAGS in the Makefile")
+	}
+	return string(m[1]), nil
+}
+
 // binaries builds skranke and shopd once per test run.
 var binaries = struct {
 	once          sync.Once
@@ -40,8 +59,13 @@ func buildBinaries(t *testing.T) (skranke, shopd string) {
 			return
 		}
 		binaries.dir = dir
+		tags, err := deskTags()
+		if err != nil {
+			binaries.err = err.Error()
+			return
+		}
 		for _, pkg := range []string{"skranke", "shopd"} {
-			out, err := exec.Command("go", "build", "-o", filepath.Join(dir, pkg), "../"+pkg).CombinedOutput()
+			out, err := exec.Command("go", "build", "-tags", tags, "-o", filepath.Join(dir, pkg), "../"+pkg).CombinedOutput()
 			if err != nil {
 				binaries.err = fmt.Sprintf("go build %s: %v\n%s", pkg, err, out)
 				return

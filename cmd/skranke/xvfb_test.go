@@ -326,6 +326,19 @@ func (l *logWatcher) String() string {
 // every one of subs, or ctx ends. A match moves the starting point past
 // the matched line.
 func (l *logWatcher) waitFor(ctx context.Context, subs ...string) (string, error) {
+	return l.waitMatch(ctx, fmt.Sprintf("no line with %q", subs), func(line string) bool {
+		for _, s := range subs {
+			if !strings.Contains(line, s) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// waitMatch is waitFor for the first line match accepts; what describes
+// the line in the error when ctx ends first.
+func (l *logWatcher) waitMatch(ctx context.Context, what string, match func(line string) bool) (string, error) {
 	for {
 		l.mu.Lock()
 		text, ch, from := l.buf.String(), l.cond, l.from
@@ -336,14 +349,7 @@ func (l *logWatcher) waitFor(ctx context.Context, subs ...string) (string, error
 			if !strings.HasSuffix(line, "\n") {
 				break // Wait for the rest of the line.
 			}
-			all := true
-			for _, s := range subs {
-				if !strings.Contains(line, s) {
-					all = false
-					break
-				}
-			}
-			if all {
+			if match(line) {
 				l.mu.Lock()
 				l.from = off
 				l.mu.Unlock()
@@ -353,7 +359,7 @@ func (l *logWatcher) waitFor(ctx context.Context, subs ...string) (string, error
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return "", fmt.Errorf("no line with %q in output since the last step:\n%s", subs, text[from:])
+			return "", fmt.Errorf("%s in output since the last step:\n%s", what, text[from:])
 		}
 	}
 }
