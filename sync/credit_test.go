@@ -73,10 +73,10 @@ func TestApprovalLockout(t *testing.T) {
 	ctx := context.Background()
 	srv := shoptest.Start(t)
 	d := MustOpenShop(t, srv)
-	var err error
 	for i := 0; i < shop.MaxPINFailures; i++ {
-		_, err = d.Approve(ctx, ingrid.ID, "000000")
+		_, err := d.Approve(ctx, ingrid.ID, "000000")
+		require.Error(t, err, "wrong PIN %d", i+1)
 	}
-	_, err = d.Approve(ctx, ingrid.ID, shoptest.DemoPIN(ingrid.ID))
+	_, err := d.Approve(ctx, ingrid.ID, shoptest.DemoPIN(ingrid.ID))
 	require.True(t, skranke.KindOf(err) == skranke.Locked, "the right PIN after %d wrong ones: %v", shop.MaxPINFailures, err)
 }
