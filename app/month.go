@@ -33,6 +33,8 @@ type monthScreen struct {
 	Tabs             *container.AppTabs
 	Chart            *barChart // Sales by day, in kroner.
 	Export, Print    *button
+	// Save asks where to save the CSV file (savepanel.go).
+	Save *savePanel
 
 	sh        shell
 	svc       monthService
@@ -55,6 +57,7 @@ func newMonthScreen(sh shell, svc monthService, paper printing, lang, exportDir 
 	s.Next = newButton(sh, label("month.next"), nil, func() { s.shift(1) })
 	s.This = newButton(sh, label("month.this"), nil, func() { s.setMonth(skranke.MonthOf(sh.now())); s.load() })
 	s.Export = newButton(sh, label("report.export"), theme.DownloadIcon(), s.exportFile)
+	s.Save = newSavePanel(sh, s.ExportCSV, func() { sh.focus(s.Month) })
 	s.Print = newButton(sh, label("month.print"), theme.DocumentPrintIcon(), s.print)
 	s.Totals = container.NewGridWithColumns(6) // Three label and amount pairs a row.
 	s.Products = container.NewGridWithColumns(len(productColumns))
@@ -69,7 +72,7 @@ func newMonthScreen(sh shell, svc monthService, paper printing, lang, exportDir 
 	chartTitle := widget.NewLabel(label("month.chart"))
 	top := container.NewVBox(title, big(container.NewGridWithColumns(4, s.Prev, s.Month, s.Next, s.This), 16), s.Totals,
 		container.NewBorder(nil, nil, chartTitle, nil, s.chartBox))
-	s.obj = container.NewBorder(top, big(container.NewGridWithColumns(2, s.Export, s.Print), 16), nil, nil,
+	s.obj = container.NewBorder(top, container.NewVBox(s.Save.content(), big(container.NewGridWithColumns(2, s.Export, s.Print), 16)), nil, nil,
 		minHeight(s.Tabs, linesMinHeight))
 	s.setMonth(skranke.MonthOf(sh.now()))
 	return s
