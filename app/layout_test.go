@@ -245,6 +245,35 @@ var layoutCases = []layoutCase{
 		},
 	},
 	{
+		name: "daily report, asking where to save",
+		drive: func(t *testing.T, f *fixture) {
+			f.key(fyne.KeyF3)
+			require.Equal(t, idReport, f.d.currentScreen())
+			f.key(fyne.KeyF6)
+			require.True(t, f.d.report.Save.Visible())
+		},
+		buttons: func(d *Desk) map[string]fyne.CanvasObject {
+			p := d.report.Save
+			return map[string]fyne.CanvasObject{"save": p.Confirm, "cancel": p.Cancel, "path": p.Path}
+		},
+	},
+	{
+		name: "the month, asking where to save",
+		drive: func(t *testing.T, f *fixture) {
+			f.eventually(func() bool { return !f.d.desk.Status().LastSync.IsZero() }, "never synced")
+			f.key(fyne.KeyF3)
+			test.Tap(f.d.report.Month)
+			require.Equal(t, idMonth, f.d.currentScreen())
+			f.eventually(func() bool { return f.d.month.Shown() != nil && len(f.d.month.Shown().Staff) > 0 }, "the month never showed")
+			f.key(fyne.KeyF6)
+			require.True(t, f.d.month.Save.Visible())
+		},
+		buttons: func(d *Desk) map[string]fyne.CanvasObject {
+			s := d.month
+			return map[string]fyne.CanvasObject{"save": s.Save.Confirm, "cancel": s.Save.Cancel, "path": s.Save.Path}
+		},
+	},
+	{
 		name:  "settings",
 		drive: func(t *testing.T, f *fixture) { f.key(fyne.KeyF5) },
 		buttons: func(d *Desk) map[string]fyne.CanvasObject {

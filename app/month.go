@@ -72,7 +72,7 @@ func newMonthScreen(sh shell, svc monthService, paper printing, lang, exportDir 
 	chartTitle := widget.NewLabel(label("month.chart"))
 	top := container.NewVBox(title, big(container.NewGridWithColumns(4, s.Prev, s.Month, s.Next, s.This), 16), s.Totals,
 		container.NewBorder(nil, nil, chartTitle, nil, s.chartBox))
-	s.obj = container.NewBorder(top, container.NewVBox(s.Save.content(), big(container.NewGridWithColumns(2, s.Export, s.Print), 16)), nil, nil,
+	s.obj = container.NewBorder(top, s.Save.in(big(container.NewGridWithColumns(2, s.Export, s.Print), 16)), nil, nil,
 		minHeight(s.Tabs, linesMinHeight))
 	s.setMonth(skranke.MonthOf(sh.now()))
 	return s

@@ -86,7 +86,7 @@ func newReportScreen(sh shell, svc reportService, paper printing, lang, exportDi
 	top := container.NewVBox(title, filters, r.Totals, r.Chart)
 	// A busy day has many rows: they scroll, while the filters, totals and
 	// buttons stay put.
-	r.obj = container.NewBorder(top, container.NewVBox(r.Save.content(), big(container.NewGridWithColumns(3, r.Export, r.Print, r.Month), 16)), nil, nil,
+	r.obj = container.NewBorder(top, r.Save.in(big(container.NewGridWithColumns(3, r.Export, r.Print, r.Month), 16)), nil, nil,
 		minHeight(container.NewVScroll(r.Rows), linesMinHeight))
 	r.setDay(sh.now())
 	return r

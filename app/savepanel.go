@@ -19,7 +19,9 @@ import (
 // proposed one, which staff may change), Save and Cancel. It never writes
 // over a file silently: the first Save on a file that is there already
 // says so and turns Save into Replace, and only that replaces it. A screen
-// puts content() below its own content and calls open from its Export.
+// puts in(bar) where its button bar was and calls open from its Export;
+// while open, the panel takes the bar's place, so that the screen grows
+// no taller.
 type savePanel struct {
 	// Path is where to save; Enter saves.
 	Path *entry
@@ -33,6 +35,7 @@ type savePanel struct {
 	closed  func()                // Runs when the panel closes, to give the focus back.
 	replace string                // The path staff were told exists; Save again replaces it.
 	obj     fyne.CanvasObject
+	bar     fyne.CanvasObject // The screen's buttons, hidden while the panel is open.
 }
 
 // newSavePanel makes a hidden save panel whose Save writes what write
@@ -45,14 +48,19 @@ func newSavePanel(sh shell, write func(io.Writer) error, closed func()) *savePan
 	p.Confirm = newButton(sh, label("report.save"), theme.DocumentSaveIcon(), p.save)
 	p.Confirm.Importance = widget.HighImportance
 	p.Cancel = newButton(sh, label("report.cancel_save"), theme.CancelIcon(), p.close)
-	p.obj = container.NewBorder(nil, nil, boldLabel(label("report.save_as")),
-		container.NewHBox(p.Confirm, p.Cancel), p.Path)
+	// As large as the button bar it stands in for: touch targets.
+	p.obj = big(container.NewBorder(nil, nil, boldLabel(label("report.save_as")),
+		container.NewHBox(p.Confirm, p.Cancel), p.Path), 16)
 	p.obj.Hide()
 	return p
 }
 
-// content is the panel's row, hidden until open.
-func (p *savePanel) content() fyne.CanvasObject { return p.obj }
+// in returns the screen's button bar with the panel in its place while
+// the panel is open.
+func (p *savePanel) in(bar fyne.CanvasObject) fyne.CanvasObject {
+	p.bar = bar
+	return container.NewStack(bar, p.obj)
+}
 
 // Visible reports whether the panel is open.
 func (p *savePanel) Visible() bool { return p.obj.Visible() }
@@ -61,6 +69,9 @@ func (p *savePanel) Visible() bool { return p.obj.Visible() }
 func (p *savePanel) open(path string) {
 	p.Path.SetText(path)
 	p.forget()
+	if p.bar != nil {
+		p.bar.Hide()
+	}
 	p.obj.Show()
 	p.sh.focus(p.Path)
 }
@@ -68,6 +79,9 @@ func (p *savePanel) open(path string) {
 // close hides the panel without writing.
 func (p *savePanel) close() {
 	p.obj.Hide()
+	if p.bar != nil {
+		p.bar.Show()
+	}
 	p.forget()
 	if p.closed != nil {
 		p.closed()
