@@ -39,7 +39,6 @@ type monthScreen struct {
 	sh        shell
 	svc       monthService
 	paper     printing
-	lang      string
 	exportDir string
 	month     skranke.Month
 	report    *skranke.MonthReport // What is shown; nil before the first load.
@@ -48,8 +47,8 @@ type monthScreen struct {
 	obj       fyne.CanvasObject
 }
 
-func newMonthScreen(sh shell, svc monthService, paper printing, lang, exportDir string) *monthScreen {
-	s := &monthScreen{sh: sh, svc: svc, paper: paper, lang: lang, exportDir: exportDir}
+func newMonthScreen(sh shell, svc monthService, paper printing, exportDir string) *monthScreen {
+	s := &monthScreen{sh: sh, svc: svc, paper: paper, exportDir: exportDir}
 	s.Month = newEntry(sh, label("month.hint"))
 	s.Month.OnSubmitted = func(string) { s.load() }
 	s.Month.onArrow = func(delta int) { s.shift(-delta) }

@@ -42,7 +42,6 @@ type reportScreen struct {
 	sh        shell
 	svc       reportService
 	paper     printing
-	lang      string
 	exportDir string // Where Export writes; empty means the temporary directory.
 	openMonth func() // What Month does; set by the desk.
 	day       time.Time
@@ -57,8 +56,8 @@ type reportService interface {
 	signatureService
 }
 
-func newReportScreen(sh shell, svc reportService, paper printing, lang, exportDir string) *reportScreen {
-	r := &reportScreen{sh: sh, svc: svc, paper: paper, lang: lang, exportDir: exportDir}
+func newReportScreen(sh shell, svc reportService, paper printing, exportDir string) *reportScreen {
+	r := &reportScreen{sh: sh, svc: svc, paper: paper, exportDir: exportDir}
 	r.Date = newEntry(sh, label("report.date_hint"))
 	r.Date.OnSubmitted = func(string) { r.load() }
 	r.Staff = newSelect(sh, nil, func(string) { r.filter() })
