@@ -241,10 +241,12 @@ func (s *monthScreen) print() {
 func (s *monthScreen) content() fyne.CanvasObject  { return s.obj }
 func (s *monthScreen) focusTarget() fyne.Focusable { return s.Month }
 func (s *monthScreen) runeTarget() fyne.Focusable  { return nil }
-func (s *monthScreen) escape() bool                { return true }
 func (s *monthScreen) actionKeys() map[fyne.KeyName]*button {
 	return map[fyne.KeyName]*button{fyne.KeyF6: s.Export, fyne.KeyF8: s.Print}
 }
+
+// escape cancels the save panel if it is open, and otherwise leaves.
+func (s *monthScreen) escape() bool { return !s.Save.escape() }
 
 // lock forgets the month shown: the next person may not see figures.
 func (s *monthScreen) lock() {

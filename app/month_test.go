@@ -215,6 +215,20 @@ func TestMonthExportAsksWhereAndNeverOverwritesSilently(t *testing.T) {
 			assert.NoFileExists(t, other)
 			assert.False(t, p.Visible())
 			assert.Equal(t, s.Month, f.d.window.Canvas().Focused(), "the focus goes back to the month")
+
+			// F6 again keeps what was typed; Esc cancels the panel first
+			// and leaves the month only when pressed again.
+			f.key(fyne.KeyF6)
+			p.Path.SetText(other)
+			f.key(fyne.KeyF6)
+			assert.Equal(t, other, p.Path.Text, "F6 again keeps the name typed")
+			f.key(fyne.KeyEscape)
+			f.idle()
+			assert.False(t, p.Visible())
+			assert.Equal(t, idMonth, f.d.currentScreen(), "Esc closes the panel, not the month")
+			assert.NoFileExists(t, other)
+			f.key(fyne.KeyEscape)
+			assert.NotEqual(t, idMonth, f.d.currentScreen())
 		})
 	}
 }

@@ -305,6 +305,7 @@ func (r *reportScreen) actionKeys() map[fyne.KeyName]*button {
 	return map[fyne.KeyName]*button{fyne.KeyF6: r.Export, fyne.KeyF8: r.Print}
 }
 
-func (r *reportScreen) escape() bool { return true }
+// escape cancels the save panel if it is open, and otherwise leaves.
+func (r *reportScreen) escape() bool { return !r.Save.escape() }
 
 func (r *reportScreen) lock() {}

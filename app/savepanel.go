@@ -65,8 +65,13 @@ func (p *savePanel) in(bar fyne.CanvasObject) fyne.CanvasObject {
 // Visible reports whether the panel is open.
 func (p *savePanel) Visible() bool { return p.obj.Visible() }
 
-// open shows the panel with path proposed and the focus in it.
+// open shows the panel with path proposed and the focus in it; if it is
+// open already (F6 again), what staff typed is kept.
 func (p *savePanel) open(path string) {
+	if p.Visible() {
+		p.sh.focus(p.Path)
+		return
+	}
 	p.Path.SetText(path)
 	p.forget()
 	if p.bar != nil {
@@ -86,6 +91,16 @@ func (p *savePanel) close() {
 	if p.closed != nil {
 		p.closed()
 	}
+}
+
+// escape closes the panel if it is open, and reports whether it was: Esc
+// cancels the panel before it leaves the screen.
+func (p *savePanel) escape() bool {
+	if !p.Visible() {
+		return false
+	}
+	p.close()
+	return true
 }
 
 // forget turns Replace back into Save: a changed path has not been
