@@ -227,7 +227,7 @@ func (d *Desk) build() {
 	}
 	d.scan = newScanScreen(d, d.desk, d, d)
 	d.cards = newCardScreen(d, d.desk, d, d)
-	d.report = newReportScreen(d, d.desk, d, d.lang, d.cfg.DataDir)
+	d.report = newReportScreen(d, d.desk, d, d.cfg.DataDir)
 	d.status = newStatusScreen(d, d.desk, d, func() fyne.Focusable {
 		d.showScreen(idScan)
 		return d.scan.Entry
@@ -239,7 +239,7 @@ func (d *Desk) build() {
 		return d.scan.Entry
 	})
 	d.sales = newSalesScreen(d, d.desk)
-	d.month = newMonthScreen(d, d.desk, d, d.lang, d.cfg.DataDir)
+	d.month = newMonthScreen(d, d.desk, d, d.cfg.DataDir)
 	d.report.openMonth = func() { d.showScreen(idMonth) }
 	d.screens = []screen{d.scan, d.cards, d.report, d.status, d.settings, d.search, d.pickup, d.sales, d.month} // In screenID order.
 

@@ -230,18 +230,37 @@ var layoutCases = []layoutCase{
 		},
 	},
 	{
-		name: "the month, from the daily report",
-		drive: func(t *testing.T, f *fixture) {
-			f.eventually(func() bool { return !f.d.desk.Status().LastSync.IsZero() }, "never synced")
-			f.key(fyne.KeyF3)
-			test.Tap(f.d.report.Month)
-			require.Equal(t, idMonth, f.d.currentScreen())
-			f.eventually(func() bool { return f.d.month.Shown() != nil && len(f.d.month.Shown().Staff) > 0 }, "the month never showed")
-		},
+		name:  "the month, from the daily report",
+		drive: openMonthWithStaff,
 		buttons: func(d *Desk) map[string]fyne.CanvasObject {
 			s := d.month
 			return map[string]fyne.CanvasObject{"export": s.Export, "print": s.Print, "month before": s.Prev, "month after": s.Next,
 				"this month": s.This, "month field": s.Month}
+		},
+	},
+	{
+		name: "daily report, asking where to save",
+		drive: func(t *testing.T, f *fixture) {
+			f.key(fyne.KeyF3)
+			require.Equal(t, idReport, f.d.currentScreen())
+			f.key(fyne.KeyF6)
+			require.True(t, f.d.report.Save.Visible())
+		},
+		buttons: func(d *Desk) map[string]fyne.CanvasObject {
+			p := d.report.Save
+			return map[string]fyne.CanvasObject{"save": p.Confirm, "cancel": p.Cancel, "path": p.Path}
+		},
+	},
+	{
+		name: "the month, asking where to save",
+		drive: func(t *testing.T, f *fixture) {
+			openMonthWithStaff(t, f)
+			f.key(fyne.KeyF6)
+			require.True(t, f.d.month.Save.Visible())
+		},
+		buttons: func(d *Desk) map[string]fyne.CanvasObject {
+			s := d.month
+			return map[string]fyne.CanvasObject{"save": s.Save.Confirm, "cancel": s.Save.Cancel, "path": s.Save.Path}
 		},
 	},
 	{
@@ -264,6 +283,16 @@ func scanButtons(d *Desk) map[string]fyne.CanvasObject {
 // that the window asks for no more than a 1024×768 desk screen gives it, and
 // that at that size every action button is on screen, fixed (not scrolled
 // away), and large enough to touch.
+// openMonthWithStaff opens the month from the daily report, once synced,
+// and waits until it shows staff rows.
+func openMonthWithStaff(t *testing.T, f *fixture) {
+	f.eventually(func() bool { return !f.d.desk.Status().LastSync.IsZero() }, "never synced")
+	f.key(fyne.KeyF3)
+	test.Tap(f.d.report.Month)
+	require.Equal(t, idMonth, f.d.currentScreen())
+	f.eventually(func() bool { return f.d.month.Shown() != nil && len(f.d.month.Shown().Staff) > 0 }, "the month never showed")
+}
+
 func TestFitsDeskScreen(t *testing.T) {
 	for _, lang := range []string{"en", "nb"} {
 		for _, tc := range layoutCases {

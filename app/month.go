@@ -33,11 +33,12 @@ type monthScreen struct {
 	Tabs             *container.AppTabs
 	Chart            *barChart // Sales by day, in kroner.
 	Export, Print    *button
+	// Save asks where to save the CSV file (savepanel.go).
+	Save *savePanel
 
 	sh        shell
 	svc       monthService
 	paper     printing
-	lang      string
 	exportDir string
 	month     skranke.Month
 	report    *skranke.MonthReport // What is shown; nil before the first load.
@@ -46,8 +47,8 @@ type monthScreen struct {
 	obj       fyne.CanvasObject
 }
 
-func newMonthScreen(sh shell, svc monthService, paper printing, lang, exportDir string) *monthScreen {
-	s := &monthScreen{sh: sh, svc: svc, paper: paper, lang: lang, exportDir: exportDir}
+func newMonthScreen(sh shell, svc monthService, paper printing, exportDir string) *monthScreen {
+	s := &monthScreen{sh: sh, svc: svc, paper: paper, exportDir: exportDir}
 	s.Month = newEntry(sh, label("month.hint"))
 	s.Month.OnSubmitted = func(string) { s.load() }
 	s.Month.onArrow = func(delta int) { s.shift(-delta) }
@@ -55,6 +56,7 @@ func newMonthScreen(sh shell, svc monthService, paper printing, lang, exportDir 
 	s.Next = newButton(sh, label("month.next"), nil, func() { s.shift(1) })
 	s.This = newButton(sh, label("month.this"), nil, func() { s.setMonth(skranke.MonthOf(sh.now())); s.load() })
 	s.Export = newButton(sh, label("report.export"), theme.DownloadIcon(), s.exportFile)
+	s.Save = newSavePanel(sh, s.ExportCSV, func() { sh.focus(s.Month) })
 	s.Print = newButton(sh, label("month.print"), theme.DocumentPrintIcon(), s.print)
 	s.Totals = container.NewGridWithColumns(6) // Three label and amount pairs a row.
 	s.Products = container.NewGridWithColumns(len(productColumns))
@@ -69,7 +71,7 @@ func newMonthScreen(sh shell, svc monthService, paper printing, lang, exportDir 
 	chartTitle := widget.NewLabel(label("month.chart"))
 	top := container.NewVBox(title, big(container.NewGridWithColumns(4, s.Prev, s.Month, s.Next, s.This), 16), s.Totals,
 		container.NewBorder(nil, nil, chartTitle, nil, s.chartBox))
-	s.obj = container.NewBorder(top, big(container.NewGridWithColumns(2, s.Export, s.Print), 16), nil, nil,
+	s.obj = container.NewBorder(top, s.Save.in(big(container.NewGridWithColumns(2, s.Export, s.Print), 16)), nil, nil,
 		minHeight(s.Tabs, linesMinHeight))
 	s.setMonth(skranke.MonthOf(sh.now()))
 	return s
@@ -239,10 +241,12 @@ func (s *monthScreen) print() {
 func (s *monthScreen) content() fyne.CanvasObject  { return s.obj }
 func (s *monthScreen) focusTarget() fyne.Focusable { return s.Month }
 func (s *monthScreen) runeTarget() fyne.Focusable  { return nil }
-func (s *monthScreen) escape() bool                { return true }
 func (s *monthScreen) actionKeys() map[fyne.KeyName]*button {
 	return map[fyne.KeyName]*button{fyne.KeyF6: s.Export, fyne.KeyF8: s.Print}
 }
+
+// escape cancels the save panel if it is open, and otherwise leaves.
+func (s *monthScreen) escape() bool { return !s.Save.escape() }
 
 // lock forgets the month shown: the next person may not see figures.
 func (s *monthScreen) lock() {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skranke/skranke"
+	"github.com/skranke/skranke/app/config"
 	desksync "github.com/skranke/skranke/sync"
 )
 
@@ -27,6 +30,19 @@ func texts(c *fyne.Container) []string {
 		}
 	}
 	return out
+}
+
+// parseExcelCSV reads a CSV file as Norwegian Excel does: it must start
+// with a byte order mark and have semicolons between fields.
+func parseExcelCSV(t *testing.T, b []byte) [][]string {
+	t.Helper()
+	require.True(t, bytes.HasPrefix(b, []byte("\ufeff")), "a byte order mark: %q", b[:min(len(b), 20)])
+	r := csv.NewReader(bytes.NewReader(b[len("\ufeff"):]))
+	r.Comma = ';'
+	rows, err := r.ReadAll()
+	require.NoError(t, err, "%s", b)
+	require.NotEmpty(t, rows)
+	return rows
 }
 
 // TestMonth opens the month from the daily report, as a manager, against a
@@ -78,28 +94,17 @@ func TestMonth(t *testing.T) {
 	}
 	assert.InDelta(t, int(want.Total.Sales/100), chartSum, float64(this.Days()), "the bars add up to the month's sales in kroner")
 
-	// CSV in English: commas and decimal points; the total's row first.
+	// CSV: in the daily report's form whatever the language (byte order
+	// mark, semicolons, decimal commas), with English heads; the total's
+	// row first.
 	var buf bytes.Buffer
 	require.NoError(t, s.ExportCSV(&buf))
-	rows, err := csv.NewReader(&buf).ReadAll()
-	require.NoError(t, err)
+	rows := parseExcelCSV(t, buf.Bytes())
 	require.Equal(t, "sales_nok", rows[0][4])
 	assert.Equal(t, []string{this.String(), "total"}, rows[1][:2])
-	assert.Equal(t, csvAmount(want.Total.Sales, false), rows[1][4])
-	assert.Equal(t, csvAmount(want.Liability, false), rows[1][20])
+	assert.Equal(t, csvAmount(want.Total.Sales), rows[1][4])
+	assert.Equal(t, csvAmount(want.Liability), rows[1][20])
 	assert.Len(t, rows, 2+len(want.Products)+len(want.Staff)+len(want.Days))
-	// And in Norwegian: byte order mark, semicolons, decimal commas.
-	s.lang = "nb"
-	buf.Reset()
-	require.NoError(t, s.ExportCSV(&buf))
-	s.lang = "en"
-	require.True(t, bytes.HasPrefix(buf.Bytes(), []byte("\ufeff")), "a BOM")
-	r := csv.NewReader(bytes.NewReader(buf.Bytes()[3:]))
-	r.Comma = ';'
-	nbRows, err := r.ReadAll()
-	require.NoError(t, err)
-	assert.Equal(t, csvAmount(want.Total.Sales, true), nbRows[1][4])
-	assert.Contains(t, nbRows[1][4], ",")
 
 	test.Tap(s.Print)
 	f.eventually(func() bool { return strings.Contains(string(f.printed()), "The month") }, "the month was not printed")
@@ -127,4 +132,103 @@ func TestMonth(t *testing.T) {
 	s.Month.Submit()
 	f.idle()
 	assert.Contains(t, f.d.message.Text, "mm.yyyy")
+}
+
+// The month's Export asks where to save, proposing the month's file, never
+// writes over a file silently, and writes a file Norwegian Excel opens as
+// columns (byte order mark, semicolons, decimal commas) with its heads and
+// sections in the UI's language, in both languages.
+func TestMonthExportAsksWhereAndNeverOverwritesSilently(t *testing.T) {
+	for _, tc := range []struct {
+		lang, sales, total, exists, replace string
+	}{
+		{"en", "sales_nok", "total", "exists already", "Replace"},
+		{"nb", "salg_nok", "totalt", "finnes allerede", "Erstatt"},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			f := mustOpen(t, func(c *config.Config) { c.Language = tc.lang })
+			f.login("ingrid", "999999")
+			f.eventually(func() bool { return !f.d.desk.Status().LastSync.IsZero() }, "never synced")
+			f.key(fyne.KeyF3)
+			test.Tap(f.d.report.Month)
+			require.Equal(t, idMonth, f.d.currentScreen())
+			s := f.d.month
+			f.eventually(func() bool { return s.Shown() != nil }, "the month never showed")
+			require.NotZero(t, s.Shown().Total.Sales, "the demo sells this month")
+			p := s.Save
+
+			require.False(t, p.Visible(), "the panel is closed until Export")
+			f.key(fyne.KeyF6)
+			require.True(t, p.Visible(), "F6 asks where to save")
+			assert.Equal(t, s.ExportPath(), p.Path.Text, "the month's file is proposed")
+			assert.Contains(t, p.Path.Text, skranke.MonthOf(f.d.now()).String())
+			assert.Equal(t, p.Path, f.d.window.Canvas().Focused(), "the name can be typed at once")
+
+			path := filepath.Join(t.TempDir(), "måned.csv")
+			p.Path.SetText(path)
+			p.Path.Submit() // Enter saves.
+			f.idle()
+			assert.False(t, p.Visible(), "saved: the panel closes")
+			assert.Contains(t, f.d.message.Text, path)
+			b, err := os.ReadFile(path)
+			require.NoError(t, err)
+			rows := parseExcelCSV(t, b)
+			assert.Contains(t, string(b), "\r\n")
+			assert.Equal(t, tc.sales, rows[0][4])
+			assert.Equal(t, tc.total, rows[1][1])
+			assert.Equal(t, csvAmount(s.Shown().Total.Sales), rows[1][4])
+			assert.Contains(t, rows[1][4], ",", "a decimal comma")
+			assert.Len(t, rows, 2+len(s.Shown().Products)+len(s.Shown().Staff)+len(s.Shown().Days))
+
+			// A file that is there already: staff are told, and only
+			// Replace writes over it.
+			require.NoError(t, os.WriteFile(path, []byte("kept"), 0o600))
+			f.key(fyne.KeyF6)
+			p.Path.SetText(path)
+			test.Tap(p.Confirm)
+			f.idle()
+			b, _ = os.ReadFile(path)
+			assert.Equal(t, "kept", string(b), "not overwritten silently")
+			assert.Contains(t, f.d.message.Text, tc.exists)
+			assert.Equal(t, tc.replace, p.Confirm.Text)
+			assert.True(t, p.Visible(), "the panel stays for staff to choose")
+			// Another name is another question: Replace turns back to Save.
+			p.Path.SetText(path + ".x")
+			assert.NotEqual(t, tc.replace, p.Confirm.Text)
+			p.Path.SetText(path)
+			test.Tap(p.Confirm)
+			f.idle()
+			b, _ = os.ReadFile(path)
+			assert.Equal(t, "kept", string(b), "a changed name asks again")
+			test.Tap(p.Confirm) // Replace, now that staff know.
+			f.idle()
+			b, _ = os.ReadFile(path)
+			assert.Equal(t, rows, parseExcelCSV(t, b), "replaced when asked")
+			assert.False(t, p.Visible())
+
+			// Cancel writes nothing.
+			other := filepath.Join(t.TempDir(), "ikke.csv")
+			f.key(fyne.KeyF6)
+			p.Path.SetText(other)
+			test.Tap(p.Cancel)
+			f.idle()
+			assert.NoFileExists(t, other)
+			assert.False(t, p.Visible())
+			assert.Equal(t, s.Month, f.d.window.Canvas().Focused(), "the focus goes back to the month")
+
+			// F6 again keeps what was typed; Esc cancels the panel first
+			// and leaves the month only when pressed again.
+			f.key(fyne.KeyF6)
+			p.Path.SetText(other)
+			f.key(fyne.KeyF6)
+			assert.Equal(t, other, p.Path.Text, "F6 again keeps the name typed")
+			f.key(fyne.KeyEscape)
+			f.idle()
+			assert.False(t, p.Visible())
+			assert.Equal(t, idMonth, f.d.currentScreen(), "Esc closes the panel, not the month")
+			assert.NoFileExists(t, other)
+			f.key(fyne.KeyEscape)
+			assert.NotEqual(t, idMonth, f.d.currentScreen())
+		})
+	}
 }

@@ -34,19 +34,14 @@ type reportScreen struct {
 
 	Prev, Next, Today *button
 	Export            *button // Opens the save panel for a CSV file.
-	// The save panel: where to save the CSV file, Save (Replace when the
-	// file is there already) and Cancel.
-	SaveAs                  *entry
-	SaveConfirm, SaveCancel *button
-	savePanel               fyne.CanvasObject
-	replace                 string  // The path staff were told exists; Save again replaces it.
-	Print                   *button // Prints the report on the receipt printer.
-	Month                   *button // Opens the month (month.go), which the navigation bar has no room for.
+	// Save asks where to save the CSV file (savepanel.go).
+	Save  *savePanel
+	Print *button // Prints the report on the receipt printer.
+	Month *button // Opens the month (month.go), which the navigation bar has no room for.
 
 	sh        shell
 	svc       reportService
 	paper     printing
-	lang      string // The UI's language, which decides the CSV's form.
 	exportDir string // Where Export writes; empty means the temporary directory.
 	openMonth func() // What Month does; set by the desk.
 	day       time.Time
@@ -61,8 +56,8 @@ type reportService interface {
 	signatureService
 }
 
-func newReportScreen(sh shell, svc reportService, paper printing, lang, exportDir string) *reportScreen {
-	r := &reportScreen{sh: sh, svc: svc, paper: paper, lang: lang, exportDir: exportDir}
+func newReportScreen(sh shell, svc reportService, paper printing, exportDir string) *reportScreen {
+	r := &reportScreen{sh: sh, svc: svc, paper: paper, exportDir: exportDir}
 	r.Date = newEntry(sh, label("report.date_hint"))
 	r.Date.OnSubmitted = func(string) { r.load() }
 	r.Staff = newSelect(sh, nil, func(string) { r.filter() })
@@ -81,15 +76,7 @@ func newReportScreen(sh shell, svc reportService, paper printing, lang, exportDi
 			r.openMonth()
 		}
 	})
-	r.SaveAs = newEntry(sh, "")
-	r.SaveAs.OnSubmitted = func(string) { r.save() }
-	r.SaveAs.OnChanged = func(string) { r.replace = ""; r.SaveConfirm.SetText(label("report.save")) }
-	r.SaveConfirm = newButton(sh, label("report.save"), theme.DocumentSaveIcon(), r.save)
-	r.SaveConfirm.Importance = widget.HighImportance
-	r.SaveCancel = newButton(sh, label("report.cancel_save"), theme.CancelIcon(), r.closeSave)
-	r.savePanel = container.NewBorder(nil, nil, boldLabel(label("report.save_as")),
-		container.NewHBox(r.SaveConfirm, r.SaveCancel), r.SaveAs)
-	r.savePanel.Hide()
+	r.Save = newSavePanel(sh, r.ExportCSV, func() { sh.focus(r.Date) })
 	r.Date.onArrow = func(delta int) { r.shift(-delta) }
 	title := bigText(28, true)
 	title.Text = label("report.title")
@@ -98,7 +85,7 @@ func newReportScreen(sh shell, svc reportService, paper printing, lang, exportDi
 	top := container.NewVBox(title, filters, r.Totals, r.Chart)
 	// A busy day has many rows: they scroll, while the filters, totals and
 	// buttons stay put.
-	r.obj = container.NewBorder(top, container.NewVBox(r.savePanel, big(container.NewGridWithColumns(3, r.Export, r.Print, r.Month), 16)), nil, nil,
+	r.obj = container.NewBorder(top, r.Save.in(big(container.NewGridWithColumns(3, r.Export, r.Print, r.Month), 16)), nil, nil,
 		minHeight(container.NewVScroll(r.Rows), linesMinHeight))
 	r.setDay(sh.now())
 	return r
@@ -318,6 +305,7 @@ func (r *reportScreen) actionKeys() map[fyne.KeyName]*button {
 	return map[fyne.KeyName]*button{fyne.KeyF6: r.Export, fyne.KeyF8: r.Print}
 }
 
-func (r *reportScreen) escape() bool { return true }
+// escape cancels the save panel if it is open, and otherwise leaves.
+func (r *reportScreen) escape() bool { return !r.Save.escape() }
 
 func (r *reportScreen) lock() {}

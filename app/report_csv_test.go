@@ -99,30 +99,30 @@ func TestExportAsksWhereAndNeverOverwritesSilently(t *testing.T) {
 	f, _ := csvFixture(t, "nb")
 	r := f.d.report
 	f.key(fyne.KeyF6)
-	require.True(t, r.savePanel.Visible(), "F6 opens the save panel")
-	assert.Equal(t, r.ExportPath(), r.SaveAs.Text, "the day's file is proposed")
-	assert.Equal(t, r.SaveAs, f.d.window.Canvas().Focused(), "the name can be typed at once")
+	require.True(t, r.Save.Visible(), "F6 opens the save panel")
+	assert.Equal(t, r.ExportPath(), r.Save.Path.Text, "the day's file is proposed")
+	assert.Equal(t, r.Save.Path, f.d.window.Canvas().Focused(), "the name can be typed at once")
 	path := filepath.Join(t.TempDir(), "rapport.csv")
-	r.SaveAs.SetText(path)
-	r.SaveAs.Submit() // Enter saves.
+	r.Save.Path.SetText(path)
+	r.Save.Path.Submit() // Enter saves.
 	f.idle()
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(string(b), "\ufeffdato;"))
-	assert.False(t, r.savePanel.Visible())
+	assert.False(t, r.Save.Visible())
 	assert.Contains(t, f.d.message.Text, path)
 
 	require.NoError(t, os.WriteFile(path, []byte("kept"), 0o600))
 	f.key(fyne.KeyF6)
-	r.SaveAs.SetText(path)
-	test.Tap(r.SaveConfirm)
+	r.Save.Path.SetText(path)
+	test.Tap(r.Save.Confirm)
 	f.idle()
 	b, _ = os.ReadFile(path)
 	assert.Equal(t, "kept", string(b), "not overwritten silently")
 	assert.Contains(t, f.d.message.Text, "finnes allerede")
-	assert.Equal(t, "Erstatt", r.SaveConfirm.Text)
-	assert.True(t, r.savePanel.Visible())
-	test.Tap(r.SaveConfirm) // Replace, now that staff know.
+	assert.Equal(t, "Erstatt", r.Save.Confirm.Text)
+	assert.True(t, r.Save.Visible())
+	test.Tap(r.Save.Confirm) // Replace, now that staff know.
 	f.idle()
 	b, _ = os.ReadFile(path)
 	assert.True(t, strings.HasPrefix(string(b), "\ufeffdato;"), "replaced when asked")
@@ -130,11 +130,11 @@ func TestExportAsksWhereAndNeverOverwritesSilently(t *testing.T) {
 	// Cancel writes nothing.
 	other := filepath.Join(t.TempDir(), "ikke.csv")
 	f.key(fyne.KeyF6)
-	r.SaveAs.SetText(other)
-	test.Tap(r.SaveCancel)
+	r.Save.Path.SetText(other)
+	test.Tap(r.Save.Cancel)
 	f.idle()
 	assert.NoFileExists(t, other)
-	assert.False(t, r.savePanel.Visible())
+	assert.False(t, r.Save.Visible())
 }
 
 // The printed report groups each code once: "A6MA ECGN", not "A6MA -ECG N".

@@ -89,7 +89,7 @@ func TestDailyReportWorksOffline(t *testing.T) {
 	assert.Contains(t, csv.String(), code)
 	assert.True(t, strings.HasPrefix(csv.String(), "\ufeffdate;time;kind"))
 	test.Tap(r.Export)
-	test.Tap(r.SaveConfirm)
+	test.Tap(r.Save.Confirm)
 	f.idle()
 	assert.Contains(t, f.d.message.Text, r.ExportPath())
 
