@@ -403,23 +403,7 @@ func TestDeskEndToEnd(t *testing.T) {
 	}
 
 	// The shop holds exactly one delivery once the outbox drained.
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		p := purchaseFromShop(t, shopURL, code)
-		if d, _ := p["deliveries"].([]any); len(d) == 1 {
-			break
-		} else if len(d) > 1 {
-			t.Fatalf("the shop holds %d deliveries, want 1", len(d))
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the delivery never reached the shop: %v", p["deliveries"])
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatal(ctx.Err())
-		case <-time.After(200 * time.Millisecond): // Polling the shop's state, not synchronising.
-		}
-	}
+	onlyOneAtShop(t, ctx, shopURL, code, "deliveries")
 
 	// A serial scanner: the code arrives through the pty in two chunks.
 	other := shop.DemoCodeFor("pending")
@@ -532,26 +516,8 @@ func TestDeskEndToEnd(t *testing.T) {
 	key("Return")
 	step("undone", "undo shown", "code="+onReport, "state=undone")
 	deliveryID := logField(delivered, "delivery")
-	deadline = time.Now().Add(60 * time.Second)
-	for {
-		p := purchaseFromShop(t, shopURL, onReport)
-		revs, _ := p["reversals"].([]any)
-		if len(revs) == 1 {
-			if r, _ := revs[0].(map[string]any); r["delivery_id"] != deliveryID {
-				t.Fatalf("the shop reversed %v, want delivery %s", r["delivery_id"], deliveryID)
-			}
-			break
-		} else if len(revs) > 1 {
-			t.Fatalf("the shop holds %d reversals, want 1", len(revs))
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the reversal never reached the shop: %v", p["reversals"])
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatal(ctx.Err())
-		case <-time.After(200 * time.Millisecond): // Polling the shop's state, not synchronising.
-		}
+	if r := onlyOneAtShop(t, ctx, shopURL, onReport, "reversals"); r["delivery_id"] != deliveryID {
+		t.Fatalf("the shop reversed %v, want delivery %s", r["delivery_id"], deliveryID)
 	}
 	// The purchase is deliverable again: what was handed over is back.
 	if wait := time.Until(undoScan.Add(2500 * time.Millisecond)); wait > 0 {
@@ -559,6 +525,31 @@ func TestDeskEndToEnd(t *testing.T) {
 	}
 	typeKeys(onReport)
 	step("undone purchase rescanned", "purchase shown", "code="+onReport, "state=deliverable")
+}
+
+// onlyOneAtShop waits until the shop's purchase code holds one entry in its
+// list field (deliveries, reversals) once the desk's outbox drained, and
+// returns it; more than one is a duplicate.
+func onlyOneAtShop(t *testing.T, ctx context.Context, shopURL, code, field string) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		p := purchaseFromShop(t, shopURL, code)
+		if l, _ := p[field].([]any); len(l) == 1 {
+			one, _ := l[0].(map[string]any)
+			return one
+		} else if len(l) > 1 {
+			t.Fatalf("the shop holds %d %s of %s, want 1", len(l), field, code)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the %s of %s never reached the shop: %v", field, code, p[field])
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal(ctx.Err())
+		case <-time.After(200 * time.Millisecond): // Polling the shop's state, not synchronising.
+		}
+	}
 }
 
 // logField returns the value of key in a slog text line, or "".
