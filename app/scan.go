@@ -141,7 +141,8 @@ type scanScreen struct {
 
 	undo                 *undoOffer // The delivery that may be undone now, if any.
 	doneText, doneDetail string     // The banner and detail of the delivery just made.
-	syncChecking         bool       // followSync asks the cache.
+	syncChecking         bool       // checkSynced asks the cache.
+	syncAgain            bool       // The outbox changed meanwhile: ask again.
 
 	banner      *banner // Holds State.
 	qtyMode     bool

@@ -34,7 +34,11 @@ func (s *scanScreen) followSync(st, prev desksync.Status) {
 	if !st.Online {
 		return
 	}
-	if s.state == stateOffline {
+	// Only a status that comes back online takes OFFLINE away: a lookup
+	// can fail before the sync loop has noticed the shop is gone, and the
+	// status it still reports says online.
+	back := !prev.Online
+	if back && s.state == stateOffline {
 		s.setState(stateReady, label("scan.offline_back"))
 		s.Detail.SetText(label("scan.offline_back_detail"))
 		slog.Info("scan screen back online", "state", s.state)
@@ -44,28 +48,41 @@ func (s *scanScreen) followSync(st, prev desksync.Status) {
 	if p == nil {
 		return
 	}
-	if s.Cache.Text != "" {
+	if back && s.Cache.Text != "" {
 		setText(s.Cache, "")
 		slog.Info("scan screen back online", "code", p.Code, "state", s.state)
 	}
-	if len(s.lookup.Pending) == 0 || s.syncChecking || (st.Pending == prev.Pending && prev.Online) {
+	if len(s.lookup.Pending) == 0 || (st.Pending == prev.Pending && !back) {
 		return
 	}
-	// The outbox sent something, or the shop is back: ask the cache
-	// whether this purchase's deliveries are still waiting.
-	s.syncChecking = true
-	seq, code := s.seq, p.Code
+	s.checkSynced()
+}
+
+// checkSynced asks the cache whether the deliveries of the purchase shown
+// still wait in the outbox, after the outbox sent something or the shop came
+// back. A change reported while the cache is asked asks again after, so the
+// last word is never lost.
+func (s *scanScreen) checkSynced() {
+	if s.syncChecking {
+		s.syncAgain = true
+		return
+	}
+	s.syncChecking, s.syncAgain = true, false
+	seq, code := s.seq, s.lookup.Purchase.Code
 	s.sh.async(func(ctx context.Context) func() {
 		lk, err := s.svc.Cached(ctx, code)
 		return func() {
 			s.syncChecking = false
-			if err != nil || seq != s.seq || s.lookup.Purchase == nil || s.lookup.Purchase.Code != code {
-				return // Another purchase is shown now.
+			if err != nil || seq != s.seq || s.lookup.Purchase == nil || s.lookup.Purchase.Code != code || len(s.lookup.Pending) == 0 {
+				return // Another purchase is shown now, or nothing waits.
 			}
-			if len(lk.Pending) > 0 {
+			if len(lk.Pending) == 0 {
+				s.markSynced()
 				return
 			}
-			s.markSynced()
+			if s.syncAgain {
+				s.checkSynced()
+			}
 		}
 	})
 }
