@@ -71,6 +71,9 @@ type scanScreen struct {
 	Code *fitText
 	// Cache is shown when the purchase came from the cache, with its age.
 	Cache *fitText
+	// SyncMark says a delivery made offline waits to sync, and then that
+	// it is synced (syncmark.go).
+	SyncMark *fitText
 	// Detail says why, or when and by whom it was delivered.
 	Detail *widget.Label
 	// Buyer is the buyer's name and contact.
@@ -138,6 +141,8 @@ type scanScreen struct {
 
 	undo                 *undoOffer // The delivery that may be undone now, if any.
 	doneText, doneDetail string     // The banner and detail of the delivery just made.
+	syncChecking         bool       // checkSynced asks the cache.
+	syncAgain            bool       // The outbox changed meanwhile: ask again.
 
 	banner      *banner // Holds State.
 	qtyMode     bool
@@ -193,6 +198,8 @@ func newScanScreen(sh shell, svc scanService, paper printing, rd reader) *scanSc
 	s.Cache = bigText(22, true)
 	s.Cache.Color = colWarn
 	s.Cache.Alignment = fyne.TextAlignCenter
+	s.SyncMark = bigText(22, true)
+	s.SyncMark.Alignment = fyne.TextAlignCenter
 	s.Detail = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	s.Detail.Wrapping = fyne.TextWrapWord
 	s.Buyer = widget.NewLabel("")
@@ -241,7 +248,7 @@ func newScanScreen(sh shell, svc scanService, paper printing, rd reader) *scanSc
 	// before, in one row less of the screen's height.
 	codeRow := container.NewBorder(nil, nil, container.NewPadded(s.Code), nil,
 		container.NewVBox(layout.NewSpacer(), s.Detail, layout.NewSpacer()))
-	top := container.NewVBox(s.scanRow, s.banner.obj, codeRow, s.Cache)
+	top := container.NewVBox(s.scanRow, s.banner.obj, codeRow, s.Cache, s.SyncMark)
 	centre := container.NewStack(s.linesArea, s.signPanel, container.NewVBox(s.creditPanel))
 	s.obj = container.NewBorder(top, s.actions, nil, nil, centre)
 	s.reset()
@@ -349,6 +356,7 @@ func (s *scanScreen) reset() {
 	s.Code.Text = ""
 	s.Code.Refresh()
 	setText(s.Cache, "")
+	setText(s.SyncMark, "")
 	s.Detail.SetText("")
 	s.Buyer.SetText("")
 	s.Lines.RemoveAll()
@@ -548,6 +556,7 @@ func (s *scanScreen) showLookup(lk desksync.Lookup) {
 		info += "\n" + label("scan.pending", m{"N": n})
 	}
 	s.Buyer.SetText(info)
+	s.showSyncMark(lk)
 
 	switch {
 	case !p.Status.Deliverable():

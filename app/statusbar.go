@@ -69,6 +69,9 @@ func (d *Desk) applyStatus(st desksync.Status) {
 			d.loadDeskInfo()
 		}
 	}
+	if d.scan != nil {
+		d.scan.followSync(st, prev)
+	}
 	if d.status != nil {
 		d.status.show(st) // The screen keeps it for when it is opened.
 	}

@@ -161,6 +161,7 @@ func (s *scanScreen) confirmUndo() {
 				lk.Purchase = p
 				s.showLookup(lk)
 				s.setState(stateUndone, label("scan.undone"))
+				slog.Info("undo shown", "code", o.code, "state", s.state)
 				detail := label("scan.undone_detail", m{"Staff": staff.Name, "When": fmtTime(rev.At)})
 				for _, r := range lk.PendingReversals {
 					if r.ID == rev.ID {

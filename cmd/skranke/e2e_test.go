@@ -403,23 +403,7 @@ func TestDeskEndToEnd(t *testing.T) {
 	}
 
 	// The shop holds exactly one delivery once the outbox drained.
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		p := purchaseFromShop(t, shopURL, code)
-		if d, _ := p["deliveries"].([]any); len(d) == 1 {
-			break
-		} else if len(d) > 1 {
-			t.Fatalf("the shop holds %d deliveries, want 1", len(d))
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the delivery never reached the shop: %v", p["deliveries"])
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatal(ctx.Err())
-		case <-time.After(200 * time.Millisecond): // Polling the shop's state, not synchronising.
-		}
-	}
+	onlyOneAtShop(t, ctx, shopURL, code, "deliveries")
 
 	// A serial scanner: the code arrives through the pty in two chunks.
 	other := shop.DemoCodeFor("pending")
@@ -498,6 +482,7 @@ func TestDeskEndToEnd(t *testing.T) {
 	// A scan lands on the scan screen from every screen: not in the report's
 	// date field, not in the shop's address in Settings.
 	onReport := shop.DemoCodeFor("promo")
+	reportScan := time.Now()
 	typeKeys(onReport)
 	step("scan on F3", "scan outside a scan field", "screen=report")
 	step("F3 scan shows the purchase", "purchase shown", "code="+onReport)
@@ -512,6 +497,69 @@ func TestDeskEndToEnd(t *testing.T) {
 	shot("screen-status")
 	key("F1")
 	step("back to scanning", "screen shown", "screen=scan")
+
+	// Undo: a delivery just made is taken back with Ctrl+Z, which asks in
+	// the banner, and Enter, which says yes; the shop records the reversal.
+	// The code was read on F3: past the double-read window, as above.
+	if wait := time.Until(reportScan.Add(2500 * time.Millisecond)); wait > 0 {
+		time.Sleep(wait)
+	}
+	undoScan := time.Now()
+	typeKeys(onReport)
+	step("purchase to undo shown", "purchase shown", "code="+onReport, "state=deliverable")
+	step("purchase to undo armed", "delivery armed", "code="+onReport)
+	key("Return")
+	delivered := step("delivery to undo", "delivered", "code="+onReport)
+	step("undo offered", "undo offered", "code="+onReport)
+	key("ctrl+z")
+	step("undo asked", "undo asked", "code="+onReport)
+	key("Return")
+	step("undone", "undo shown", "code="+onReport, "state=undone")
+	deliveryID := logField(delivered, "delivery")
+	if r := onlyOneAtShop(t, ctx, shopURL, onReport, "reversals"); r["delivery_id"] != deliveryID {
+		t.Fatalf("the shop reversed %v, want delivery %s", r["delivery_id"], deliveryID)
+	}
+	// The purchase is deliverable again: what was handed over is back.
+	if wait := time.Until(undoScan.Add(2500 * time.Millisecond)); wait > 0 {
+		time.Sleep(wait) // Past the double-read window, as above.
+	}
+	typeKeys(onReport)
+	step("undone purchase rescanned", "purchase shown", "code="+onReport, "state=deliverable")
+}
+
+// onlyOneAtShop waits until the shop's purchase code holds one entry in its
+// list field (deliveries, reversals) once the desk's outbox drained, and
+// returns it; more than one is a duplicate.
+func onlyOneAtShop(t *testing.T, ctx context.Context, shopURL, code, field string) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		p := purchaseFromShop(t, shopURL, code)
+		if l, _ := p[field].([]any); len(l) == 1 {
+			one, _ := l[0].(map[string]any)
+			return one
+		} else if len(l) > 1 {
+			t.Fatalf("the shop holds %d %s of %s, want 1", len(l), field, code)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the %s of %s never reached the shop: %v", field, code, p[field])
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal(ctx.Err())
+		case <-time.After(200 * time.Millisecond): // Polling the shop's state, not synchronising.
+		}
+	}
+}
+
+// logField returns the value of key in a slog text line, or "".
+func logField(line, key string) string {
+	for _, f := range strings.Fields(line) {
+		if v, ok := strings.CutPrefix(f, key+"="); ok {
+			return strings.Trim(v, `"`)
+		}
+	}
+	return ""
 }
 
 // drawSignature finds the signature pad (the one large white area of the
