@@ -103,6 +103,12 @@ func (d *Desk) BulkCacheForTest(ctx context.Context, n int, gen func(i int) *skr
 // The lookup queries, for checking their plans.
 var LookupQueries = []string{sqlGetPurchase, sqlGetCard}
 
+// PickupQueriesForTest returns the pickup list's count and list queries
+// for f, with their arguments but the limit, for checking their plans.
+func PickupQueriesForTest(f PickupFilter) (count, list string, args []any) {
+	return pickupQueries(f)
+}
+
 // PruneForTest prunes settled outbox actions older than before.
 func (d *Desk) PruneForTest(ctx context.Context, before time.Time) (int64, error) {
 	return d.c.prune(ctx, before)

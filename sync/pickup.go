@@ -50,11 +50,9 @@ func (d *Desk) Pickup(ctx context.Context, f PickupFilter) (PickupList, error) {
 	if err := d.indexCached(ctx, false); err != nil {
 		return PickupList{}, err
 	}
-	where, args := pickupFilter(f)
+	count, query, args := pickupQueries(f)
 	var list PickupList
-	// Counted up to MaxPickupCount: beyond that the exact number tells staff
-	// nothing, and counting a million rows would hold the list up.
-	if err := d.c.r.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM purchases WHERE "+where+" LIMIT ?)",
+	if err := d.c.r.QueryRowContext(ctx, count,
 		append(args, MaxPickupCount+1)...).Scan(&list.Total); err != nil {
 		return list, skranke.E(op, skranke.Internal, err)
 	}
@@ -63,7 +61,7 @@ func (d *Desk) Pickup(ctx context.Context, f PickupFilter) (PickupList, error) {
 		return list, err
 	}
 	list.Total -= len(done)
-	rows, err := d.c.r.QueryContext(ctx, "SELECT code, body FROM purchases WHERE "+where+" ORDER BY created DESC LIMIT ?", append(args, limit+len(done))...)
+	rows, err := d.c.r.QueryContext(ctx, query, append(args, limit+len(done))...)
 	if err != nil {
 		return list, skranke.E(op, skranke.Internal, err)
 	}
@@ -100,6 +98,48 @@ func (d *Desk) PickupCount(ctx context.Context) (int, error) {
 	return l.Total, err
 }
 
+// pickupQueries returns the SQL that counts the purchases in f and the SQL
+// that lists them newest first, each taking args and then a limit.
+func pickupQueries(f PickupFilter) (count, list string, args []any) {
+	from, where, order, args := pickupSource(f)
+	// Counted up to MaxPickupCount: beyond that the exact number tells staff
+	// nothing, and counting a million rows would hold the list up.
+	count = "SELECT count(*) FROM (SELECT 1 FROM " + from + " WHERE " + where + " LIMIT ?)"
+	list = "SELECT p.code, p.body FROM " + from + " WHERE " + where + " ORDER BY " + order + " LIMIT ?"
+	return count, list, args
+}
+
+// pickupSource is what Pickup reads for f: the purchases (as p), the
+// condition on them, the order (newest first) and the condition's
+// arguments.
+//
+// Without a product, the partial indexes purchases_pickup (created) and
+// purchases_pickup_status (status, created) give the waiting purchases
+// newest first. With a product, pickup_products gives that product's
+// waiting purchases newest first, and CROSS JOIN keeps it the outer loop:
+// the query plan (TestPickupProductPlan) is
+//
+//	SCAN pp USING PRIMARY KEY (product=?)   -- walked backwards: created DESC
+//	SEARCH p USING INTEGER PRIMARY KEY (rowid=?)
+//
+// with no temporary b-tree for the order, so that at most n of a rare
+// product's rows are read, not every waiting purchase's. Each row is
+// checked again against the purchase's own columns (pickupWhere), so a
+// row that a purchase filed since without its search columns left behind
+// is never listed (see migration 0009).
+func pickupSource(f PickupFilter) (from, where, order string, args []any) {
+	if f.Product == "" {
+		where, args = pickupFilter(f)
+		return "purchases p", where, "p.created DESC, p.rowid DESC", args
+	}
+	where, args = pickupFilter(PickupFilter{Status: f.Status})
+	return "pickup_products pp CROSS JOIN purchases p ON p.rowid = pp.purchase", "pp.product = ? AND " + where,
+		"pp.created DESC, pp.purchase DESC", append([]any{f.Product}, args...)
+}
+
+// pickupFilter is the condition on a purchase's columns (created, status,
+// remaining, products) that f sets; deliveredPending applies it to the
+// outbox's few purchases, Pickup (through pickupSource) to the cache.
 func pickupFilter(f PickupFilter) (string, []any) {
 	where := []string{pickupWhere}
 	var args []any
@@ -112,6 +152,36 @@ func pickupFilter(f PickupFilter) (string, []any) {
 		args = append(args, string(rune(unitSep))+f.Product+string(rune(unitSep)))
 	}
 	return strings.Join(where, " AND "), args
+}
+
+// putPickup files p's product names in pickup_products under the rowid of
+// its cached row while p waits to be fetched, and takes them out when it
+// no longer does (migration 0009).
+func (w *writer) putPickup(rowid int64, p *skranke.Purchase) error {
+	if w.pickupDel == nil {
+		var err error
+		if w.pickupDel, err = w.tx.PrepareContext(w.ctx, "DELETE FROM pickup_products WHERE purchase = ?"); err != nil {
+			return err
+		}
+		if w.pickupIns, err = w.tx.PrepareContext(w.ctx, "INSERT OR IGNORE INTO pickup_products(product, created, purchase) VALUES(?, ?, ?)"); err != nil {
+			return err
+		}
+	}
+	if _, err := w.pickupDel.ExecContext(w.ctx, rowid); err != nil {
+		return err
+	}
+	// The same test as pickupWhere, on the columns putPurchase and
+	// indexCached file with it.
+	if !p.Status.Deliverable() || p.RemainingUnits() <= 0 {
+		return nil
+	}
+	created := nanos(p.CreatedAt)
+	for _, l := range p.Lines {
+		if _, err := w.pickupIns.ExecContext(w.ctx, l.Name, created, rowid); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // deliveredPending returns the codes of purchases in the filter that

@@ -305,6 +305,9 @@ func (d *Desk) indexCached(ctx context.Context, background bool) error {
 				if err := w.putFacts(r.id, &r.p); err != nil {
 					return err
 				}
+				if err := w.putPickup(r.id, &r.p); err != nil {
+					return err
+				}
 			}
 			return nil
 		})

@@ -52,6 +52,7 @@ type writer struct {
 	search                                *sql.Stmt // Lazily prepared: see indexPurchase.
 	file                                  *sql.Stmt // Lazily prepared: sqlFilePurchase.
 	factDel, factIns                      *sql.Stmt // Lazily prepared: see putFacts.
+	pickupDel, pickupIns                  *sql.Stmt // Lazily prepared: see putPickup.
 	// deferIndex files purchases without their search columns and index
 	// entries (indexed = 0), for Desk.indexCached to add later: a page of
 	// the changes feed is filed faster so.
@@ -109,6 +110,9 @@ func (w *writer) putPurchase(p *skranke.Purchase, raw []byte) error {
 		}
 		if err := w.putFacts(rowid, p); err != nil {
 			return fmt.Errorf("file the facts of purchase %s: %w", p.Code, err)
+		}
+		if err := w.putPickup(rowid, p); err != nil {
+			return fmt.Errorf("file purchase %s for the pickup list: %w", p.Code, err)
 		}
 	}
 	for i := range p.Deliveries {
