@@ -38,6 +38,13 @@ func TestSearchAfterUpgrade(t *testing.T) {
 			n, err := d.PickupCount(ctx)
 			require.NoError(t, err)
 			require.Equal(t, 10_001, n, "every upgraded purchase waits for pickup, counted up to the cap")
+			// Indexed again after the upgrade, the purchases are filed by
+			// product for the pickup list too (migration 0009 finds none
+			// indexed to fill from).
+			l, err := d.Pickup(ctx, desksync.PickupFilter{Product: "Drikkeflaske", Limit: 1})
+			require.NoError(t, err)
+			require.Equal(t, 10_001, l.Total)
+			require.Len(t, l.Purchases, 1)
 		})
 	}
 }

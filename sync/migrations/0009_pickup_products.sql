@@ -30,7 +30,10 @@ END;
 -- Filled in place from the products column (each name between two
 -- U+001F) of the waiting purchases already indexed, rather than indexing a
 -- million purchases again; those not yet indexed get theirs from
--- Desk.indexCached.
+-- Desk.indexCached. Inserted in key order, so that the table is appended
+-- to rather than written all over. 100,000 waiting purchases took 1.4 s
+-- on the shared machine (load average 6.5): some seconds for a million,
+-- where indexing them again would take minutes.
 WITH RECURSIVE split(purchase, created, rest, name) AS (
 	SELECT rowid, created, substr(products, 2), NULL FROM purchases
 	WHERE remaining > 0 AND status IN ('authorized', 'captured') AND indexed = 1 AND products <> ''
@@ -39,4 +42,4 @@ WITH RECURSIVE split(purchase, created, rest, name) AS (
 	FROM split WHERE instr(rest, char(31)) > 0
 )
 INSERT OR IGNORE INTO pickup_products(product, created, purchase)
-SELECT name, created, purchase FROM split WHERE name IS NOT NULL;
+SELECT name, created, purchase FROM split WHERE name IS NOT NULL ORDER BY 1, 2, 3;
