@@ -234,13 +234,21 @@ func TestBackoffIsCappedAndJittered(t *testing.T) {
 	require.GreaterOrEqual(t, desksync.Backoff(10, limit), limit/2)
 }
 
-func TestLookupByCodeUsesTheKeyIndex(t *testing.T) {
+// mustNewCacheDB opens, as a plain database, the cache file of a new desk
+// (all migrations run, no rows), for checking query plans.
+func mustNewCacheDB(t *testing.T) *sql.DB {
+	t.Helper()
 	dir := t.TempDir()
 	d := MustOpenDir(t, dir, deadAddr(t), "")
 	require.NoError(t, d.Close())
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, desksync.CacheFile))
 	require.NoError(t, err)
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestLookupByCodeUsesTheKeyIndex(t *testing.T) {
+	db := mustNewCacheDB(t)
 	for _, q := range desksync.LookupQueries {
 		var id, parent, notused int
 		var detail string

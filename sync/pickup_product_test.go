@@ -157,12 +157,7 @@ func TestPickupByProductIsTheListFilteredInGo(t *testing.T) {
 // the product's rows of pickup_products newest first, purchase by
 // purchase, and never the waiting purchases or a sort.
 func TestPickupProductPlan(t *testing.T) {
-	dir := t.TempDir()
-	d := MustOpenDir(t, dir, deadAddr(t), "")
-	require.NoError(t, d.Close())
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, desksync.CacheFile))
-	require.NoError(t, err)
-	defer db.Close()
+	db := mustNewCacheDB(t)
 	for _, status := range []skranke.PaymentStatus{"", skranke.Authorized} {
 		count, list, args := desksync.PickupQueriesForTest(desksync.PickupFilter{Product: "Drikkeflaske", Status: status})
 		for _, q := range []string{count, list} {
