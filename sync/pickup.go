@@ -119,11 +119,13 @@ func pickupQueries(f PickupFilter) (count, list string, args []any) {
 // waiting purchases newest first, and CROSS JOIN keeps it the outer loop:
 // the query plan (TestPickupProductPlan) is
 //
-//	SCAN pp USING PRIMARY KEY (product=?)   -- walked backwards: created DESC
+//	SEARCH pp USING PRIMARY KEY (product=?)   -- walked backwards: created DESC
 //	SEARCH p USING INTEGER PRIMARY KEY (rowid=?)
 //
 // with no temporary b-tree for the order, so that at most n of a rare
-// product's rows are read, not every waiting purchase's. Each row is
+// product's rows are read, not every waiting purchase's. Ties in created
+// go by rowid, newest row first, on both ways, so that the list by product
+// is exactly the whole list filtered by product. Each row is
 // checked again against the purchase's own columns (pickupWhere), so a
 // row that a purchase filed since without its search columns left behind
 // is never listed (see migration 0009).
