@@ -208,7 +208,9 @@ func (f *fixture) idle() {
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		ran := f.d.runPending()
-		if ran == 0 && !f.d.isBusy() {
+		// A pickup count runs off d.async (refreshPickupCount): the UI is
+		// not busy meanwhile, but its answer relabels the scan screen.
+		if ran == 0 && !f.d.isBusy() && !f.d.countingPickup {
 			return
 		}
 		if time.Now().After(deadline) {

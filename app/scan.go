@@ -539,23 +539,7 @@ func (s *scanScreen) showLookup(lk desksync.Lookup) {
 	} else {
 		setText(s.Cache, "")
 	}
-	buyer := p.Buyer.Name
-	if p.Buyer.Email != "" {
-		buyer += " · " + p.Buyer.Email
-	}
-	if p.Buyer.Phone != "" {
-		buyer += " · " + p.Buyer.Phone
-	}
-	info := label("scan.buyer", m{"Buyer": buyer}) + "\n" +
-		label("scan.payment",
-			m{"Status": statusName(p.Status), "Total": p.Total().String(), "When": fmtDateTime(p.CreatedAt)})
-	if c := p.CreditedAmount(); c > 0 {
-		info += "\n" + label("scan.credited_amount", m{"Amount": c.String()})
-	}
-	if n := len(lk.Pending); n > 0 {
-		info += "\n" + label("scan.pending", m{"N": n})
-	}
-	s.Buyer.SetText(info)
+	s.Buyer.SetText(buyerInfo(lk))
 	s.showSyncMark(lk)
 
 	switch {
@@ -602,3 +586,26 @@ func (s *scanScreen) escape() bool {
 }
 
 func (s *scanScreen) lock() { s.reset() }
+
+// buyerInfo is the buyer and payment lines of the purchase looked up, with
+// how many of this desk's deliveries of it still wait in the outbox.
+func buyerInfo(lk desksync.Lookup) string {
+	p := lk.Purchase
+	buyer := p.Buyer.Name
+	if p.Buyer.Email != "" {
+		buyer += " · " + p.Buyer.Email
+	}
+	if p.Buyer.Phone != "" {
+		buyer += " · " + p.Buyer.Phone
+	}
+	info := label("scan.buyer", m{"Buyer": buyer}) + "\n" +
+		label("scan.payment",
+			m{"Status": statusName(p.Status), "Total": p.Total().String(), "When": fmtDateTime(p.CreatedAt)})
+	if c := p.CreditedAmount(); c > 0 {
+		info += "\n" + label("scan.credited_amount", m{"Amount": c.String()})
+	}
+	if n := len(lk.Pending); n > 0 {
+		info += "\n" + label("scan.pending", m{"N": n})
+	}
+	return info
+}

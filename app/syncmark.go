@@ -90,11 +90,10 @@ func (s *scanScreen) checkSynced() {
 // markSynced turns the "waiting to sync" marks of the purchase shown into
 // "synced".
 func (s *scanScreen) markSynced() {
-	n := len(s.lookup.Pending)
 	s.lookup.Pending = nil
 	s.SyncMark.Color = colOK
 	setText(s.SyncMark, label("scan.sync_done"))
-	s.Buyer.SetText(strings.Replace(s.Buyer.Text, "\n"+label("scan.pending", m{"N": n}), "", 1))
+	s.Buyer.SetText(buyerInfo(s.lookup))
 	waiting := "\n" + label("scan.waiting_sync")
 	if strings.Contains(s.Detail.Text, waiting) {
 		s.Detail.SetText(strings.Replace(s.Detail.Text, waiting, "", 1))
