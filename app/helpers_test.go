@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -214,7 +215,7 @@ func (f *fixture) idle() {
 			return
 		}
 		if time.Now().After(deadline) {
-			f.t.Fatalf("UI still busy after 15 s")
+			f.t.Fatalf("UI still busy after 15 s (pending UI updates %d, busy %v, counting pickup %v)\n%s", ran, f.d.isBusy(), f.d.countingPickup, goroutines())
 		}
 		if ran == 0 {
 			time.Sleep(time.Millisecond) // Polling with a deadline: the work is on the network.
@@ -304,6 +305,19 @@ func (f *fixture) printed() []byte {
 	return b
 }
 
+// goroutines is a dump of every goroutine, for a test that gives up
+// waiting: it shows what the desk was waiting for.
+func goroutines() []byte {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return buf[:n]
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}
+
 // eventually waits for cond, running UI updates meanwhile, failing with msg.
 func (f *fixture) eventually(cond func() bool, msg string, args ...any) {
 	f.t.Helper()
@@ -314,7 +328,7 @@ func (f *fixture) eventually(cond func() bool, msg string, args ...any) {
 			return
 		}
 		if time.Now().After(deadline) {
-			f.t.Fatalf("timed out: "+msg, args...)
+			f.t.Fatalf("timed out: "+msg+"\n%s", append(args, goroutines())...)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -206,3 +206,23 @@ func (d *Desk) RecountStatusForTest(ctx context.Context) (pending, conflicts int
 
 // StatusQueryForTest is the query behind Status, for checking its plan.
 const StatusQueryForTest = sqlStatus
+
+// HoldReadersForTest takes all but free of the cache's read connections, as
+// screens and the sync loop reading at the same moment do, until release.
+func (d *Desk) HoldReadersForTest(ctx context.Context, free int) (release func(), err error) {
+	var held []*sql.Conn
+	release = func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}
+	for range d.c.r.Stats().MaxOpenConnections - free {
+		c, err := d.c.r.Conn(ctx)
+		if err != nil {
+			release()
+			return nil, err
+		}
+		held = append(held, c)
+	}
+	return release, nil
+}

@@ -61,34 +61,46 @@ func (d *Desk) Pickup(ctx context.Context, f PickupFilter) (PickupList, error) {
 		return list, err
 	}
 	list.Total -= len(done)
-	rows, err := d.c.r.QueryContext(ctx, query, append(args, limit+len(done))...)
-	if err != nil {
+	if list.Purchases, err = d.pickupRows(ctx, query, append(args, limit+len(done)), done, limit); err != nil {
 		return list, skranke.E(op, skranke.Internal, err)
 	}
+	// Only now, with the rows closed: applyPending reads from the pool too,
+	// and a reader that waits for a second connection while it holds one
+	// waits for ever once as many do so as the pool has connections (the
+	// scan screen's count and the pickup list at once, on two cores).
+	for i := range list.Purchases {
+		if err := d.applyPending(ctx, &list.Purchases[i]); err != nil {
+			return list, err
+		}
+	}
+	return list, nil
+}
+
+// pickupRows runs the pickup list's query and summarises up to limit of
+// its purchases, skipping those in done.
+func (d *Desk) pickupRows(ctx context.Context, query string, args []any, done map[string]bool, limit int) ([]skranke.PurchaseSummary, error) {
+	rows, err := d.c.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
 	defer rows.Close()
-	for rows.Next() && len(list.Purchases) < limit {
+	var ps []skranke.PurchaseSummary
+	for rows.Next() && len(ps) < limit {
 		var code string
 		var body []byte
 		if err := rows.Scan(&code, &body); err != nil {
-			return list, skranke.E(op, skranke.Internal, err)
+			return nil, err
 		}
 		if done[code] {
 			continue
 		}
 		var p skranke.Purchase
 		if err := json.Unmarshal(body, &p); err != nil {
-			return list, skranke.E(op, skranke.Internal, err)
+			return nil, err
 		}
-		s := skranke.Summarize(&p)
-		if err := d.applyPending(ctx, &s); err != nil {
-			return list, err
-		}
-		list.Purchases = append(list.Purchases, s)
+		ps = append(ps, skranke.Summarize(&p))
 	}
-	if err := rows.Err(); err != nil {
-		return list, skranke.E(op, skranke.Internal, err)
-	}
-	return list, nil
+	return ps, rows.Err()
 }
 
 // PickupCount is how many purchases wait to be fetched: the pickup list's

@@ -87,3 +87,33 @@ func TestPickupList(t *testing.T) {
 	got, _ = list(desksync.PickupFilter{})
 	require.Contains(t, got, partly.Code)
 }
+
+// TestPickupWithOneReaderFree: the pickup list and count need one read
+// connection at a time. Each once held one with its rows open and asked for
+// a second, for the outbox's pending deliveries: with as many connections
+// as cores, the scan screen's count and the pickup list at once (two cores)
+// took them both and waited for each other, and the sync loop's reads with
+// them, until their contexts ended (the app's TestPickupList, "UI still
+// busy after 15 s" on a loaded machine).
+func TestPickupWithOneReaderFree(t *testing.T) {
+	d := MustOpen(t, deadAddr(t), "token")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	waiting := testPurchase(code(1), 1)
+	require.NoError(t, d.CacheForTest(ctx, []*skranke.Purchase{waiting, testPurchase(code(2), 2)}, nil, nil))
+	// A hand-over in the outbox: the list reads it for every purchase.
+	_, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: waiting.Code, Staff: skranke.Staff{ID: "s1", Name: "Kari"},
+		Lines: []skranke.DeliveredLine{{LineID: "l1", Quantity: 1}}})
+	require.NoError(t, err)
+
+	release, err := d.HoldReadersForTest(ctx, 1)
+	require.NoError(t, err)
+	defer release()
+	l, err := d.Pickup(ctx, desksync.PickupFilter{})
+	require.NoError(t, err, "the pickup list with one read connection free")
+	require.Equal(t, []string{code(2), code(1)}, codesOf(l.Purchases))
+	require.Equal(t, 2, l.Purchases[1].Remaining, "the bottles remain; the card was handed over")
+	n, err := d.PickupCount(ctx)
+	require.NoError(t, err, "the pickup count with one read connection free")
+	require.Equal(t, 2, n)
+}
