@@ -50,6 +50,12 @@ func (g *writeGate) lock(ctx context.Context) error {
 		case <-ctx.Done():
 			g.mu.Lock()
 			g.high--
+			if !g.held && g.high == 0 {
+				// The gate was let go while this desk action was giving
+				// up: a feed that saw it waiting went back to waiting,
+				// for a release nobody else will make.
+				g.wake()
+			}
 			g.mu.Unlock()
 			return ctx.Err()
 		}
@@ -86,9 +92,14 @@ func (g *writeGate) lockLow(ctx context.Context) error {
 func (g *writeGate) unlock() {
 	g.mu.Lock()
 	g.held, g.low = false, false
+	g.wake()
+	g.mu.Unlock()
+}
+
+// wake lets everyone waiting for the gate look again; g.mu is held.
+func (g *writeGate) wake() {
 	close(g.free)
 	g.free = make(chan struct{})
-	g.mu.Unlock()
 }
 
 // wanted reports whether a desk action waits for the gate.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/skranke/skranke"
 )
@@ -57,5 +59,46 @@ func TestCopiesWaitForTheNextWriter(t *testing.T) {
 	}
 	if _, _, ok, err := c.cachedPurchase(ctx, "COPY0002"); err != nil || !ok {
 		t.Fatalf("the copy left at the end of the pull was not written: %v", err)
+	}
+}
+
+// TestGateWakesTheFeedWhenADeskActionGivesUp: a desk action that stops
+// waiting for the gate (its context ended) just as the holder lets go must
+// not leave the feed waiting for a release that never comes. The feed saw
+// the desk action still waiting, went back to waiting, and nobody released
+// the gate again: the sync loop then hung in shrinkWriter until the next
+// desk action's write.
+func TestGateWakesTheFeedWhenADeskActionGivesUp(t *testing.T) {
+	// One P makes the unlucky order the usual one: the feed, readied last,
+	// runs first and finds the desk action still counted.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	for i := range 100 {
+		g := newWriteGate()
+		if err := g.lock(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		gaveUp := make(chan error, 1)
+		go func() { gaveUp <- g.lock(ctx) }()
+		for !g.wanted() {
+			runtime.Gosched()
+		}
+		fed := make(chan error, 1)
+		go func() { fed <- g.lockLow(context.Background()) }()
+		runtime.Gosched() // The feed starts waiting too.
+		cancel()
+		g.unlock()
+		if err := <-gaveUp; err == nil {
+			g.unlock() // The desk action took the gate before it saw its end.
+		}
+		select {
+		case err := <-fed:
+			if err != nil {
+				t.Fatal(err)
+			}
+			g.unlock()
+		case <-time.After(5 * time.Second):
+			t.Fatalf("round %d: the gate is free and nobody waits for it, but the feed still waits", i)
+		}
 	}
 }
