@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -43,6 +44,11 @@ type cache struct {
 	// for one. kickCk asks for one; ckDone closes when the loop has ended.
 	ck     *sql.DB
 	kickCk chan struct{}
+	// owed counts the checkpoints after deleting personal data that found
+	// a reader in the way, leaving older copies of the deleted pages in
+	// the WAL; the checkpoint loop empties it (TRUNCATE) at its next
+	// chance and sets owed back to 0 unless more came meanwhile.
+	owed   atomic.Uint64
 	stopCk chan struct{}
 	ckDone chan struct{}
 
@@ -96,6 +102,16 @@ func SchemaVersion() int {
 // dsn is the address of the cache for a connection pool: read-only, or
 // writing with a page cache of cacheKiB.
 func dsn(path string, readOnly bool, cacheKiB int) string {
+	return dsnWaiting(path, readOnly, cacheKiB, busyWaitMS)
+}
+
+// busyWaitMS is how long a connection waits for a lock another holds, in
+// milliseconds: the writer for a checkpoint's moment, readers for a
+// recovering WAL.
+const busyWaitMS = 10000
+
+// dsnWaiting is dsn with a busy timeout of busyMS milliseconds.
+func dsnWaiting(path string, readOnly bool, cacheKiB, busyMS int) string {
 	q := url.Values{}
 	// The driver runs every _pragma in lexicographic order and only then the
 	// _journal_mode key, so page_size here reaches a new database before WAL
@@ -103,7 +119,7 @@ func dsn(path string, readOnly bool, cacheKiB int) string {
 	// and leave every cache with 4 KiB pages. 8 KiB pages halve the page
 	// writes of a bulk sync; an existing cache keeps the size it has.
 	q.Add("_pragma", "page_size(8192)")
-	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyMS))
 	q.Set("_journal_mode", "WAL")
 	// FULL: a delivery acknowledged to staff survives a power cut, not only a crash.
 	q.Add("_pragma", "synchronous(FULL)")
@@ -194,8 +210,10 @@ func openCache(ctx context.Context, path string) (*cache, error) {
 	r.SetConnMaxIdleTime(0)
 	r.SetConnMaxLifetime(0)
 	// The checkpointer copies WAL frames into the database; it needs no
-	// page cache of its own (cache_size in the DSN is per connection).
-	ck, err := sql.Open("sqlite", dsn(path, false, 512))
+	// page cache of its own (cache_size in the DSN is per connection). It
+	// never waits for a lock: a checkpoint that finds a reader or the
+	// writer in its way does what it can now and the rest next time.
+	ck, err := sql.Open("sqlite", dsnWaiting(path, false, 512, 0))
 	if err != nil {
 		w.Close()
 		r.Close()
@@ -315,10 +333,38 @@ func (c *cache) checkpointLoop() {
 			return
 		case <-c.kickCk:
 		}
-		if _, err := c.ck.Exec("PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
+		mode, owed := "PASSIVE", c.owed.Load()
+		if owed != 0 {
+			mode = "TRUNCATE"
+		}
+		done, err := walCheckpoint(context.Background(), c.ck, mode)
+		if err != nil {
 			slog.Warn("checkpoint the cache", "err", err)
+		} else if done && owed != 0 {
+			c.owed.CompareAndSwap(owed, 0)
 		}
 	}
+}
+
+// checkpointOwed asks the checkpoint loop to empty the WAL if a checkpoint
+// after deleting personal data could not (see cache.owed).
+func (c *cache) checkpointOwed() {
+	if c.owed.Load() != 0 {
+		c.checkpoint()
+	}
+}
+
+// walCheckpoint runs a checkpoint of mode on db and reports whether it
+// went through: false when readers or a writer kept it from copying or
+// (RESTART, TRUNCATE) emptying the whole WAL.
+func walCheckpoint(ctx context.Context, db interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, mode string) (bool, error) {
+	var busy, log, copied int
+	if err := db.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &log, &copied); err != nil {
+		return false, err
+	}
+	return busy == 0 && copied == log, nil
 }
 
 // write runs fn in one write transaction. A failure to store, such as a full
@@ -377,10 +423,23 @@ func inTx(op string, begin func() (*sql.Tx, error), fn func(tx *sql.Tx) error) e
 func (c *cache) writeSecure(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
 	return c.writeWith(ctx, op, "secure_delete", "ON", "FAST", fn, func(conn *sql.Conn) {
 		// Older copies of the pages are still in the WAL: copy the zeroed
-		// pages into the database and empty the WAL. Best effort: a reader
-		// in the way only delays it to a later checkpoint.
-		if _, err := conn.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		// pages into the database and empty the WAL. Without waiting: a
+		// TRUNCATE checkpoint waits for every reader to finish, with the
+		// busy timeout (10 s) and the gate held, so a long read (a month's
+		// report) held up every desk action for as long. A reader in the
+		// way leaves it to the checkpoint loop (cache.owed).
+		if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
 			slog.Debug("checkpoint after deleting personal data", "err", err)
+			c.owed.Add(1)
+			return
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA busy_timeout = %d", busyWaitMS))
+		done, err := walCheckpoint(ctx, conn, "TRUNCATE")
+		if err != nil {
+			slog.Debug("checkpoint after deleting personal data", "err", err)
+		}
+		if !done {
+			c.owed.Add(1)
 		}
 	})
 }

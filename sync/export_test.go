@@ -226,3 +226,24 @@ func (d *Desk) HoldReadersForTest(ctx context.Context, free int) (release func()
 	}
 	return release, nil
 }
+
+// ReadInProgressForTest opens a read transaction on one of the cache's read
+// connections, as a long report does, and keeps it open until release.
+func (d *Desk) ReadInProgressForTest(ctx context.Context) (release func(), err error) {
+	c, err := d.c.r.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var n int
+	if _, err = c.ExecContext(ctx, "BEGIN"); err == nil {
+		err = c.QueryRowContext(ctx, "SELECT count(*) FROM outbox").Scan(&n)
+	}
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	return func() {
+		c.ExecContext(context.Background(), "ROLLBACK")
+		c.Close()
+	}, nil
+}

@@ -145,6 +145,9 @@ func (d *Desk) Sync(ctx context.Context) error {
 	if err == nil || !(skranke.KindOf(err) == skranke.Unavailable) {
 		err = errors.Join(err, d.pull(ctx))
 	}
+	// Deleted personal data a reader kept in the WAL: its pages are
+	// emptied once the reader is gone, not at the next deletion.
+	d.c.checkpointOwed()
 	d.afterSync(err, true)
 	return err
 }

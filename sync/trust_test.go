@@ -399,6 +399,51 @@ func TestSignatureLeavesTheDeskOnceSent(t *testing.T) {
 	require.Equal(t, sig, got)
 }
 
+// TestDeletingASignatureWaitsForNoReader: the checkpoint that empties the
+// WAL after a signature is deleted waited for every reader to finish, with
+// the writer's busy timeout (10 s) and the write gate held: a report being
+// read held up the sync and every desk action behind it for as long. The
+// signature's older copies leave the WAL once the reader is gone.
+func TestDeletingASignatureWaitsForNoReader(t *testing.T) {
+	ctx := context.Background()
+	srv := shoptest.Start(t)
+	d := MustOpen(t, srv.URL, srv.DeskToken)
+	p := newPurchase(srv)
+	k := mustLogin(t, d, shop.DemoStaffID)
+	sig := signaturePNG(t)
+	_, err := d.Lookup(ctx, p.Code)
+	require.NoError(t, err)
+	srv.Stop()
+	_, _, err = d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: k, Signature: sig})
+	require.NoError(t, err)
+	release, err := d.ReadInProgressForTest(ctx)
+	require.NoError(t, err)
+	defer release()
+
+	srv.Restart()
+	synced := make(chan error, 1)
+	go func() { synced <- d.Sync(ctx) }()
+	select {
+	case err := <-synced:
+		require.NoError(t, err)
+	case <-time.After(8 * time.Second):
+		t.Fatal("the sync waited for a reader to finish after deleting the signature")
+	}
+	n, err := d.SignaturesOnDeskForTest(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 0, n, "deleted once the shop has it")
+	_, err = d.Lookup(ctx, newPurchase(srv).Code)
+	require.NoError(t, err, "a scan beside the reader")
+
+	release()
+	require.NoError(t, d.Sync(ctx))
+	eventually(t, 10*time.Second, "the signature's older copies left the WAL once the reader was gone", func() bool {
+		left, err := d.CacheFileContainsForTest(sig)
+		require.NoError(t, err)
+		return !left
+	})
+}
+
 func TestBuyerDataPurgedAfterRetention(t *testing.T) {
 	ctx := context.Background()
 	srv := shoptest.Start(t)
