@@ -155,6 +155,9 @@ type Desk struct {
 	nextSub  int
 	inflight map[string]bool         // Idempotency keys being sent while staff wait.
 	sessions map[string]staffSession // Open staff sessions by staff ID.
+	// verifying holds, by staff ID, the offline PIN verifiers an online
+	// login is deriving and storing; each channel closes once it is stored.
+	verifying map[string]chan struct{}
 }
 
 // Open opens (creating if needed) the cache in cfg.DataDir and returns a desk.
@@ -189,16 +192,17 @@ func Open(ctx context.Context, cfg Config) (*Desk, error) {
 		return nil, err
 	}
 	d := &Desk{
-		cfg:      cfg,
-		c:        c,
-		cl:       NewClient(cfg.BaseURL, cfg.Token, ClientOptions{Timeout: cfg.Timeout, RootCAs: cas}),
-		sendSem:  make(chan struct{}, 1),
-		kick:     make(chan struct{}, 1),
-		now:      make(chan struct{}, 1),
-		closed:   make(chan struct{}),
-		subs:     map[int]chan struct{}{},
-		inflight: map[string]bool{},
-		sessions: map[string]staffSession{},
+		cfg:       cfg,
+		c:         c,
+		cl:        NewClient(cfg.BaseURL, cfg.Token, ClientOptions{Timeout: cfg.Timeout, RootCAs: cas}),
+		sendSem:   make(chan struct{}, 1),
+		kick:      make(chan struct{}, 1),
+		now:       make(chan struct{}, 1),
+		closed:    make(chan struct{}),
+		subs:      map[int]chan struct{}{},
+		inflight:  map[string]bool{},
+		sessions:  map[string]staffSession{},
+		verifying: map[string]chan struct{}{},
 	}
 	if v, _ := c.meta(ctx, "last_sync"); v != "" {
 		d.lastSync, _ = time.Parse(time.RFC3339Nano, v)
@@ -220,6 +224,7 @@ func (d *Desk) Close() error {
 		case d.sendSem <- struct{}{}:
 		case <-time.After(d.cfg.Timeout):
 		}
+		d.verifiersStored(context.Background(), "")
 		d.pullMu.Lock()
 		err = d.c.close()
 		d.pullMu.Unlock()

@@ -161,8 +161,12 @@ func (d *Desk) SignaturesOnDeskForTest(ctx context.Context) (int, error) {
 }
 
 // CacheTextForTest returns every text and blob the cache's tables hold
-// about staff, joined, to look for what must not be there.
+// about staff, joined, to look for what must not be there, once the offline
+// PIN verifiers of the logins so far are stored.
 func (d *Desk) CacheTextForTest(ctx context.Context) (string, error) {
+	if err := d.verifiersStored(ctx, ""); err != nil {
+		return "", err
+	}
 	var s string
 	err := d.c.r.QueryRowContext(ctx, `SELECT coalesce((SELECT group_concat(CAST(body AS TEXT), '|') FROM staff), '') || '|' ||
  coalesce((SELECT group_concat(hex(hash) || ':' || time_cost || ':' || memory_kib, '|') FROM pin_verifiers), '')`).Scan(&s)

@@ -141,31 +141,79 @@ func (d *Desk) loggedIn(ctx context.Context, s StaffSession, pin string) (skrank
 	if _, err := rand.Read(salt); err != nil {
 		return s.Staff, nil // No offline login for them; online works.
 	}
-	p := pinCost
-	hash := pinVerifier(pin, salt, p)
-	staff, _ := json.Marshal(s.Staff)
-	err := d.c.write(ctx, "sync.Desk.Login", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO pin_verifiers(staff_id, staff, salt, hash, time_cost, memory_kib, threads, failures, locked_until, created_at)
+	// Staff are in once the shop says so; the verifier is for a later
+	// offline login. Deriving it costs argon2id's seconds of CPU on a
+	// loaded desk PC, which staff waited for at every login.
+	stored := make(chan struct{})
+	d.mu.Lock()
+	before := d.verifying[s.Staff.ID]
+	d.verifying[s.Staff.ID] = stored
+	d.mu.Unlock()
+	go func() {
+		defer func() {
+			d.mu.Lock()
+			if d.verifying[s.Staff.ID] == stored {
+				delete(d.verifying, s.Staff.ID)
+			}
+			d.mu.Unlock()
+			close(stored)
+		}()
+		p := pinCost
+		hash := pinVerifier(pin, salt, p)
+		if before != nil {
+			<-before // An older login's verifier must not land after this one.
+		}
+		staff, _ := json.Marshal(s.Staff)
+		wctx, cancel := context.WithTimeout(context.Background(), LoginTimeout)
+		defer cancel()
+		err := d.c.write(wctx, "sync.Desk.Login", func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(wctx, `INSERT INTO pin_verifiers(staff_id, staff, salt, hash, time_cost, memory_kib, threads, failures, locked_until, created_at)
 VALUES(?, ?, ?, ?, ?, ?, ?, 0, 0, ?)
 ON CONFLICT(staff_id) DO UPDATE SET staff = excluded.staff, salt = excluded.salt, hash = excluded.hash, time_cost = excluded.time_cost,
 memory_kib = excluded.memory_kib, threads = excluded.threads, failures = 0, locked_until = 0, created_at = excluded.created_at`,
-			s.Staff.ID, staff, salt, hash, p.Time, p.MemoryKiB, p.Threads, time.Now().UnixNano())
-		if err != nil {
+				s.Staff.ID, staff, salt, hash, p.Time, p.MemoryKiB, p.Threads, time.Now().UnixNano())
+			if err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(wctx, "INSERT INTO staff(id, body) VALUES(?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body", s.Staff.ID, staff)
 			return err
+		})
+		if err != nil {
+			slog.Warn("store offline PIN verifier", "staff", s.Staff.ID, "err", err)
 		}
-		_, err = tx.ExecContext(ctx, "INSERT INTO staff(id, body) VALUES(?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body", s.Staff.ID, staff)
-		return err
-	})
-	if err != nil {
-		slog.Warn("store offline PIN verifier", "staff", s.Staff.ID, "err", err)
-	}
+	}()
 	return s.Staff, nil
+}
+
+// verifiersStored waits until the offline PIN verifiers that online logins
+// are deriving are stored: staffID's, or everyone's for "".
+func (d *Desk) verifiersStored(ctx context.Context, staffID string) error {
+	d.mu.Lock()
+	var wait []chan struct{}
+	for id, ch := range d.verifying {
+		if staffID == "" || id == staffID {
+			wait = append(wait, ch)
+		}
+	}
+	d.mu.Unlock()
+	for _, ch := range wait {
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 // offlineLogin checks pin against the verifier made at staffID's last
 // online login at this desk. shopErr is why the shop was not asked.
 func (d *Desk) offlineLogin(ctx context.Context, staffID, pin string, shopErr error) (skranke.Staff, error) {
 	const op = "sync.Desk.Login"
+	// The verifier of an online login a moment ago may still be on its way.
+	if err := d.verifiersStored(ctx, staffID); err != nil {
+		return skranke.Staff{}, skranke.E(op, skranke.Unavailable, err)
+	}
 	var (
 		staffJSON, salt, hash []byte
 		p                     PINParams
