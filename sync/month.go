@@ -2,11 +2,13 @@ package sync
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/skranke/skranke"
 )
@@ -41,11 +43,14 @@ func (d *Desk) Month(ctx context.Context, m skranke.Month) (skranke.MonthReport,
 		return skranke.MonthReport{}, err
 	}
 	facts = append(facts, pending...)
-	cards, err := d.c.allCards(ctx)
+	if err := d.fileCards(ctx); err != nil {
+		return skranke.MonthReport{}, err
+	}
+	reds, err := d.c.redemptionsBetween(ctx, nanos(from), nanos(to))
 	if err != nil {
 		return skranke.MonthReport{}, skranke.E(op, skranke.Internal, err)
 	}
-	reds, err := d.c.redemptionsBetween(ctx, nanos(from), nanos(to))
+	cards, err := d.c.monthCards(ctx, m, reds)
 	if err != nil {
 		return skranke.MonthReport{}, skranke.E(op, skranke.Internal, err)
 	}
@@ -57,7 +62,13 @@ func (d *Desk) Month(ctx context.Context, m skranke.Month) (skranke.MonthReport,
 			centre = di.CentreID
 		}
 	}
-	return skranke.NewMonthReport(centre, m, facts, cards), nil
+	r := skranke.NewMonthReport(centre, m, facts, nil)
+	// cards holds only the month's cards; the liability is of them all.
+	if err := d.c.r.QueryRowContext(ctx, "SELECT coalesce(sum(owed), 0), coalesce(sum(cards), 0) FROM card_days WHERE day <= ?",
+		int(m.LastDay())).Scan(&r.Liability, &r.LiabilityCards); err != nil {
+		return skranke.MonthReport{}, skranke.E(op, skranke.Internal, err)
+	}
+	return r, nil
 }
 
 // sqlMonthFacts reads a month's facts summed by what the report tells
@@ -132,13 +143,16 @@ func (d *Desk) pendingFacts(ctx context.Context) ([]skranke.Fact, error) {
 	return out, nil
 }
 
-func (c *cache) allCards(ctx context.Context) (map[string]*skranke.Card, error) {
-	rows, err := c.r.QueryContext(ctx, "SELECT body FROM cards")
+// monthCards returns the cards skranke.CardFacts needs for month m: those
+// sold (issued without a parent) in it, and the remainder cards of its
+// redemptions reds; not every cached card.
+func (c *cache) monthCards(ctx context.Context, m skranke.Month, reds []skranke.Redemption) (map[string]*skranke.Card, error) {
+	cards := map[string]*skranke.Card{}
+	rows, err := c.r.QueryContext(ctx, "SELECT body FROM cards WHERE issued_day BETWEEN ? AND ? AND parent = ''", int(m.FirstDay()), int(m.LastDay()))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	cards := map[string]*skranke.Card{}
 	for rows.Next() {
 		var body []byte
 		if err := rows.Scan(&body); err != nil {
@@ -150,7 +164,89 @@ func (c *cache) allCards(ctx context.Context) (map[string]*skranke.Card, error) 
 		}
 		cards[card.Code] = card
 	}
-	return cards, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, r := range reds {
+		if r.RemainderCode == "" || cards[r.RemainderCode] != nil {
+			continue
+		}
+		card, _, ok, err := c.cachedCard(ctx, r.RemainderCode)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			cards[card.Code] = card
+		}
+	}
+	return cards, nil
+}
+
+// cardDays returns what the month keeps of card c (migration 0010): the
+// day it was issued, the day of the last instant it is owed to its holder
+// (skranke.Card.OpenAt), and what it owes then, 0 if it is never owed.
+func cardDays(c *skranke.Card) (issued, end skranke.Day, owed skranke.Money) {
+	issued = skranke.DayOf(c.IssuedAt)
+	// until is the first instant the card is owed no more.
+	until := c.ExpiresAt
+	switch {
+	case !c.ClosedAt.IsZero():
+		if closed := c.ClosedAt.Add(time.Nanosecond); closed.Before(until) {
+			until = closed
+		}
+	case c.Status != skranke.CardActive:
+		until = c.IssuedAt // Closed before the shop kept when: never owed.
+	}
+	if !c.IssuedAt.Before(until) {
+		return issued, issued, 0
+	}
+	return issued, skranke.DayOf(until.Add(-time.Nanosecond)), c.InitialAmount
+}
+
+// fileCards gives the cards cached before migration 0010 their days
+// (cardDays), once.
+func (d *Desk) fileCards(ctx context.Context) error {
+	const op = "sync.Desk.fileCards"
+	var unfiled bool
+	if err := d.c.r.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM cards WHERE issued_day < 0)").Scan(&unfiled); err != nil {
+		return skranke.E(op, skranke.Internal, err)
+	}
+	if !unfiled {
+		return nil
+	}
+	return d.c.writeRelaxed(ctx, op, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, "SELECT code, body FROM cards WHERE issued_day < 0")
+		if err != nil {
+			return err
+		}
+		var cards []*skranke.Card
+		for rows.Next() {
+			var code string
+			var body []byte
+			if err := rows.Scan(&code, &body); err != nil {
+				rows.Close()
+				return err
+			}
+			card := new(skranke.Card)
+			if err := json.Unmarshal(body, card); err != nil {
+				rows.Close()
+				return fmt.Errorf("cached gift card %s is damaged: %w", code, err)
+			}
+			cards = append(cards, card)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, c := range cards {
+			issued, end, owed := cardDays(c)
+			if _, err := tx.ExecContext(ctx, "UPDATE cards SET issued_day = ?, end_day = ?, owed = ? WHERE code = ?",
+				int(issued), int(end), int64(owed), c.Code); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 func (c *cache) redemptionsBetween(ctx context.Context, from, to int64) ([]skranke.Redemption, error) {
