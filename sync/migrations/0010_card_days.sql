@@ -1,5 +1,5 @@
 -- The month's gift cards without reading every cached card (issue 14):
--- the cards sold in a month are found by the day they were issued, and
+-- the cards sold in a month are summed by the day they were issued, and
 -- the liability at a month's end is a running sum of per-day changes.
 --
 -- issued_day is skranke.DayOf(IssuedAt) (Europe/Oslo), -1 until the desk
@@ -7,10 +7,11 @@
 -- A card is owed from IssuedAt until owed_until (skranke.Card.OpenAt:
 -- ExpiresAt, or just after ClosedAt if that is sooner); end_day is the day
 -- of its last owed instant, and owed is its InitialAmount, or 0 for
--- a card never owed (closed when issued).
+-- a card never owed (closed when issued). amount is its InitialAmount.
 ALTER TABLE cards ADD COLUMN issued_day INTEGER NOT NULL DEFAULT -1;
 ALTER TABLE cards ADD COLUMN end_day INTEGER NOT NULL DEFAULT -1;
 ALTER TABLE cards ADD COLUMN owed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cards ADD COLUMN amount INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX cards_issued ON cards(issued_day);
 
 -- What the cards owe changes by owed over cards on day: up on the day a
