@@ -86,7 +86,7 @@ bench-sync: setup
 	set -o pipefail; { \
 	$(GO) test -run '^$$' -bench 'FirstSync100k|ScanDuringSync|Drain1000' -benchtime 1x -count $(BENCH_COUNT) -timeout 60m ./sync/ && \
 	$(GO) test -run '^$$' -bench 'Lookup|IncrementalSync' -benchtime 1000x -benchmem -count $(BENCH_COUNT) -timeout 60m ./sync/ && \
-	$(GO) test -run '^$$' -bench 'SearchCached1M|Pickup1M|Month1M' -benchtime 1000x -count $(BENCH_COUNT) -timeout 60m ./sync/ && \
+	$(GO) test -run '^$$' -bench 'SearchCached1M|Pickup1M|Month1M|MonthCards100k' -benchtime 1000x -count $(BENCH_COUNT) -timeout 60m ./sync/ && \
 	$(GO) test -run '^$$' -bench 'Status' -benchmem -count $(BENCH_COUNT) ./sync/; \
 	} | tee $(BENCH_DIR)/desk-sync.txt
 

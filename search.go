@@ -36,6 +36,11 @@ const (
 type SearchQuery struct {
 	Terms   []string
 	Problem SearchProblem
+	// Domain is how many of Terms, the last ones, were typed only after an
+	// @: the domain of an e-mail address ("example", "no"). Such words
+	// begin nearly every purchase's text, so a word index is better asked
+	// for the other terms and these checked on the rows it finds (Local).
+	Domain int
 }
 
 // ParseSearch parses what staff typed into a search. Names, e-mail
@@ -56,6 +61,12 @@ func ParseSearch(q string) SearchQuery {
 		return SearchQuery{Terms: []string{nationalNumber(d)}}
 	}
 	terms := strings.Fields(FoldSearch(q))
+	// The terms typed before an @ (FoldSearch makes it a separator, and
+	// no byte of a multi-byte character is one).
+	local := len(terms)
+	if at := strings.IndexByte(q, '@'); at >= 0 {
+		local = len(strings.Fields(FoldSearch(q[:at])))
+	}
 	if len(terms) == 0 {
 		return SearchQuery{Problem: SearchEmpty}
 	}
@@ -65,7 +76,8 @@ func ParseSearch(q string) SearchQuery {
 	long := false
 	seen := map[string]bool{}
 	var out []string
-	for _, t := range terms {
+	domain := 0
+	for i, t := range terms {
 		// Letters, not bytes: "王" is three bytes but one letter.
 		if utf8.RuneCountInString(t) >= MinSearchTerm {
 			long = true
@@ -73,12 +85,13 @@ func ParseSearch(q string) SearchQuery {
 		if !seen[t] {
 			seen[t] = true
 			out = append(out, t)
+			domain += b2i(i >= local)
 		}
 	}
 	if !long {
 		return SearchQuery{Problem: SearchTooShort}
 	}
-	return SearchQuery{Terms: out}
+	return SearchQuery{Terms: out, Domain: domain}
 }
 
 // phoneDigits returns the digits of q when q is a phone number: digits,
@@ -241,6 +254,19 @@ const (
 // empty when no term can be looked up. Terms are letters and digits only,
 // so quoting them is safe.
 func (q SearchQuery) FTSMatch() (match string, exact bool) {
+	return q.ftsMatch(MaxIndexedPrefix)
+}
+
+// FTSMatchWhole is FTSMatch with every term whole, however long: FTS5
+// then builds the whole list of rows a term longer than MaxIndexedPrefix
+// begins a word of, which is cheap for a rare word ("torbjornmorset59")
+// and dear for a common one ("kristiansen"), so FTSMatch is the better
+// first try.
+func (q SearchQuery) FTSMatchWhole() (match string, exact bool) {
+	return q.ftsMatch(MaxSearchQuery)
+}
+
+func (q SearchQuery) ftsMatch(cut int) (match string, exact bool) {
 	var phrases []string
 	exact = true
 	for _, t := range q.Terms {
@@ -249,13 +275,29 @@ func (q SearchQuery) FTSMatch() (match string, exact bool) {
 			exact = false
 			continue
 		}
-		if len(r) > MaxIndexedPrefix {
+		if len(r) > cut {
 			exact = false
-			r = r[:MaxIndexedPrefix]
+			r = r[:cut]
 		}
 		phrases = append(phrases, `"`+string(r)+`"*`)
 	}
 	return strings.Join(phrases, " AND "), exact && len(phrases) > 0
+}
+
+// Local returns q without the terms of an e-mail address's domain
+// (Domain), for a word index to look up: the rows it finds must then be
+// checked with q.Matches. It returns q when q has no such terms or when
+// nothing would be left to look up (FTSMatch would be empty), as for
+// "a@example.no".
+func (q SearchQuery) Local() SearchQuery {
+	if q.Domain <= 0 || q.Domain > len(q.Terms) {
+		return q
+	}
+	l := SearchQuery{Terms: q.Terms[: len(q.Terms)-q.Domain : len(q.Terms)-q.Domain], Problem: q.Problem}
+	if m, _ := l.FTSMatch(); m == "" {
+		return q
+	}
+	return l
 }
 
 // PurchaseSummary is one purchase as a search or the pickup list shows it.

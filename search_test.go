@@ -106,3 +106,49 @@ func TestFTSMatch(t *testing.T) {
 		t.Fatalf("one-letter terms give %q, %v; want nothing to look up", match, exact)
 	}
 }
+
+func TestSearchLocal(t *testing.T) {
+	for _, tc := range []struct {
+		q      string
+		domain int
+		local  []string
+	}{
+		{"kari.nordmann@example.no", 2, []string{"kari", "nordmann"}},
+		{"Åse.Ødegård@EXAMPLE.NO", 2, []string{"ase", "odegard"}},
+		{"kari nordmann kari@example.no", 2, []string{"kari", "nordmann"}},
+		{"ola.ola@ola.no", 1, []string{"ola"}}, // Only "no" is new after the @.
+		{"post@post.no", 1, []string{"post"}},
+		{"a@example.no", 2, []string{"a", "example", "no"}},           // Nothing left to look up: whole.
+		{"kari@", 0, []string{"kari"}},                                // No domain typed.
+		{"@example.no", 2, []string{"example", "no"}},                 // No local part: whole.
+		{"Kari Nordmann", 0, []string{"kari", "nordmann"}},            // No @.
+		{"ole@x@y.no", 3, []string{"ole"}},                            // After the first @.
+		{"torbjornmorset59@live.no", 2, []string{"torbjornmorset59"}}, // Long words stay whole.
+	} {
+		t.Run(tc.q, func(t *testing.T) {
+			q := skranke.ParseSearch(tc.q)
+			if q.Domain != tc.domain {
+				t.Fatalf("Domain = %d of %q, want %d", q.Domain, q.Terms, tc.domain)
+			}
+			if got := q.Local().Terms; strings.Join(got, "|") != strings.Join(tc.local, "|") {
+				t.Fatalf("Local = %q, want %q", got, tc.local)
+			}
+		})
+	}
+}
+
+func TestFTSMatchWhole(t *testing.T) {
+	for _, tc := range []struct {
+		q     string
+		match string
+		exact bool
+	}{
+		{"torbjornmorset59", `"torbjornmorset59"*`, true},
+		{"Kari H", `"kari"*`, false},
+		{"Åse Ødegård", `"ase"* AND "odegard"*`, true},
+	} {
+		if match, exact := skranke.ParseSearch(tc.q).FTSMatchWhole(); match != tc.match || exact != tc.exact {
+			t.Errorf("FTSMatchWhole(%q) = %q, %v; want %q, %v", tc.q, match, exact, tc.match, tc.exact)
+		}
+	}
+}

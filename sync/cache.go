@@ -53,7 +53,7 @@ type cache struct {
 	ckDone chan struct{}
 
 	// Prepared on the read pool: parsing SQL costs more than a lookup.
-	getPurchase, getPending, getCard, getStatus *sql.Stmt
+	getPurchase, getPending, getCard, getStatus, searchHits *sql.Stmt
 }
 
 // migration is one numbered schema step from migrations/NNNN_name.sql.
@@ -232,6 +232,7 @@ func openCache(ctx context.Context, path string) (*cache, error) {
 		{&c.getPending, sqlGetPending},
 		{&c.getCard, sqlGetCard},
 		{&c.getStatus, sqlStatus},
+		{&c.searchHits, sqlSearchHits},
 	} {
 		if *ps.st, err = r.PrepareContext(ctx, ps.sql); err != nil {
 			c.close()
@@ -275,7 +276,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 }
 
 func (c *cache) close() error {
-	for _, st := range []*sql.Stmt{c.getPurchase, c.getPending, c.getCard, c.getStatus} {
+	for _, st := range []*sql.Stmt{c.getPurchase, c.getPending, c.getCard, c.getStatus, c.searchHits} {
 		if st != nil {
 			st.Close()
 		}

@@ -251,3 +251,12 @@ func (d *Desk) ReadInProgressForTest(ctx context.Context) (release func(), err e
 		c.Close()
 	}, nil
 }
+
+// UnfileCardsForTest makes the cached cards look as migration 0010 leaves
+// the cards of an older cache: without their days.
+func (d *Desk) UnfileCardsForTest(ctx context.Context) error {
+	return d.c.write(ctx, "test", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE cards SET issued_day = -1, end_day = -1, owed = 0, amount = 0")
+		return err
+	})
+}

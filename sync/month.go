@@ -2,11 +2,13 @@ package sync
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/skranke/skranke"
 )
@@ -41,15 +43,18 @@ func (d *Desk) Month(ctx context.Context, m skranke.Month) (skranke.MonthReport,
 		return skranke.MonthReport{}, err
 	}
 	facts = append(facts, pending...)
-	cards, err := d.c.allCards(ctx)
-	if err != nil {
-		return skranke.MonthReport{}, skranke.E(op, skranke.Internal, err)
+	if err := d.fileCards(ctx); err != nil {
+		return skranke.MonthReport{}, err
 	}
 	reds, err := d.c.redemptionsBetween(ctx, nanos(from), nanos(to))
 	if err != nil {
 		return skranke.MonthReport{}, skranke.E(op, skranke.Internal, err)
 	}
-	facts = append(facts, skranke.CardFacts(m, cards, reds)...)
+	cardFacts, err := d.c.monthCards(ctx, m, reds)
+	if err != nil {
+		return skranke.MonthReport{}, skranke.E(op, skranke.Internal, err)
+	}
+	facts = append(facts, cardFacts...)
 	centre := d.cachedDesk(ctx).CentreID
 	if centre == "" && !d.backingOff() {
 		// A desk that has not asked the shop who it is yet.
@@ -57,7 +62,14 @@ func (d *Desk) Month(ctx context.Context, m skranke.Month) (skranke.MonthReport,
 			centre = di.CentreID
 		}
 	}
-	return skranke.NewMonthReport(centre, m, facts, cards), nil
+	r := skranke.NewMonthReport(centre, m, facts, nil)
+	// The liability is of every card owed at the month's end: a sum of
+	// the per-day changes (migration 0010), not a read of the cards.
+	if err := d.c.r.QueryRowContext(ctx, "SELECT coalesce(sum(owed), 0), coalesce(sum(cards), 0) FROM card_days WHERE day <= ?",
+		int(m.LastDay())).Scan(&r.Liability, &r.LiabilityCards); err != nil {
+		return skranke.MonthReport{}, skranke.E(op, skranke.Internal, err)
+	}
+	return r, nil
 }
 
 // sqlMonthFacts reads a month's facts summed by what the report tells
@@ -132,25 +144,112 @@ func (d *Desk) pendingFacts(ctx context.Context) ([]skranke.Fact, error) {
 	return out, nil
 }
 
-func (c *cache) allCards(ctx context.Context) (map[string]*skranke.Card, error) {
-	rows, err := c.r.QueryContext(ctx, "SELECT body FROM cards")
+// monthCards returns month m's gift card facts (skranke.CardFacts) without
+// reading every cached card: the cards sold in it summed by day in SQL
+// (each a FactCardSold), and its redemptions reds with the remainder
+// cards they issued.
+func (c *cache) monthCards(ctx context.Context, m skranke.Month, reds []skranke.Redemption) ([]skranke.Fact, error) {
+	rows, err := c.r.QueryContext(ctx, `SELECT issued_day, count(*), sum(amount) FROM cards
+WHERE issued_day BETWEEN ? AND ? AND parent = '' GROUP BY issued_day`, int(m.FirstDay()), int(m.LastDay()))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	cards := map[string]*skranke.Card{}
+	var facts []skranke.Fact
 	for rows.Next() {
-		var body []byte
-		if err := rows.Scan(&body); err != nil {
+		f := skranke.Fact{Kind: skranke.FactCardSold}
+		var amount int64
+		if err := rows.Scan(&f.Day, &f.Events, &amount); err != nil {
 			return nil, err
 		}
-		card := new(skranke.Card)
-		if err := json.Unmarshal(body, card); err != nil {
-			return nil, fmt.Errorf("a cached gift card is damaged: %w", err)
-		}
-		cards[card.Code] = card
+		f.Units, f.Amount = f.Events, skranke.Money(amount)
+		facts = append(facts, f)
 	}
-	return cards, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// Remainder cards have a parent: CardFacts counts none of them sold.
+	remainders := map[string]*skranke.Card{}
+	for _, r := range reds {
+		if r.RemainderCode == "" || remainders[r.RemainderCode] != nil {
+			continue
+		}
+		card, _, ok, err := c.cachedCard(ctx, r.RemainderCode)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			remainders[card.Code] = card
+		}
+	}
+	return append(facts, skranke.CardFacts(m, remainders, reds)...), nil
+}
+
+// cardDays returns what the month keeps of card c (migration 0010): the
+// day it was issued, the day of the last instant it is owed to its holder
+// (skranke.Card.OpenAt), and what it owes then, 0 if it is never owed.
+func cardDays(c *skranke.Card) (issued, end skranke.Day, owed skranke.Money) {
+	issued = skranke.DayOf(c.IssuedAt)
+	// until is the first instant the card is owed no more.
+	until := c.ExpiresAt
+	switch {
+	case !c.ClosedAt.IsZero():
+		if closed := c.ClosedAt.Add(time.Nanosecond); closed.Before(until) {
+			until = closed
+		}
+	case c.Status != skranke.CardActive:
+		until = c.IssuedAt // Closed before the shop kept when: never owed.
+	}
+	if !c.IssuedAt.Before(until) {
+		return issued, issued, 0
+	}
+	return issued, skranke.DayOf(until.Add(-time.Nanosecond)), c.InitialAmount
+}
+
+// fileCards gives the cards cached before migration 0010 their days
+// (cardDays), once.
+func (d *Desk) fileCards(ctx context.Context) error {
+	const op = "sync.Desk.fileCards"
+	var unfiled bool
+	if err := d.c.r.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM cards WHERE issued_day < 0)").Scan(&unfiled); err != nil {
+		return skranke.E(op, skranke.Internal, err)
+	}
+	if !unfiled {
+		return nil
+	}
+	return d.c.writeRelaxed(ctx, op, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, "SELECT code, body FROM cards WHERE issued_day < 0")
+		if err != nil {
+			return err
+		}
+		var cards []*skranke.Card
+		for rows.Next() {
+			var code string
+			var body []byte
+			if err := rows.Scan(&code, &body); err != nil {
+				rows.Close()
+				return err
+			}
+			card := new(skranke.Card)
+			if err := json.Unmarshal(body, card); err != nil {
+				rows.Close()
+				return fmt.Errorf("cached gift card %s is damaged: %w", code, err)
+			}
+			cards = append(cards, card)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, c := range cards {
+			issued, end, owed := cardDays(c)
+			if _, err := tx.ExecContext(ctx, "UPDATE cards SET issued_day = ?, end_day = ?, owed = ?, amount = ? WHERE code = ?",
+				int(issued), int(end), int64(owed), int64(c.InitialAmount), c.Code); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 func (c *cache) redemptionsBetween(ctx context.Context, from, to int64) ([]skranke.Redemption, error) {

@@ -35,6 +35,7 @@ func BenchmarkMonth1M(b *testing.B) {
 		b.Fatalf("%s holds %d purchases; the benchmark wants a month of the bulk cache", m, r.Total.SalesCount)
 	}
 	var lat benchlat.Sample
+	cpu0 := cpuTime()
 	for b.Loop() {
 		t0 := time.Now()
 		got, err := d.Month(ctx, m)
@@ -43,5 +44,6 @@ func BenchmarkMonth1M(b *testing.B) {
 			b.Fatalf("month %s: %+v, %v", m, got.Total, err)
 		}
 	}
+	reportCPU(b, cpu0, len(lat))
 	lat.Report(b, "")
 }

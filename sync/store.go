@@ -27,9 +27,9 @@ WHERE excluded.seq >= purchases.seq RETURNING rowid`
 ON CONFLICT(code) DO UPDATE SET seq = excluded.seq, body = excluded.body, cached_at = excluded.cached_at,
 created = 0, status = '', remaining = 0, products = '', indexed = 0
 WHERE excluded.seq >= purchases.seq`
-	sqlUpsertCard = `INSERT INTO cards(code, seq, parent, body, cached_at, purchase) VALUES(?, ?, ?, ?, ?, ?)
+	sqlUpsertCard = `INSERT INTO cards(code, seq, parent, body, cached_at, purchase, issued_day, end_day, owed, amount) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT(code) DO UPDATE SET seq = excluded.seq, parent = excluded.parent, body = excluded.body, cached_at = excluded.cached_at,
-purchase = excluded.purchase
+purchase = excluded.purchase, issued_day = excluded.issued_day, end_day = excluded.end_day, owed = excluded.owed, amount = excluded.amount
 WHERE excluded.seq >= cards.seq`
 	sqlUpsertActivity = `INSERT INTO activities(id, kind, at, code, staff_id, staff_name, buyer, products, amount, signature_id, synced, body)
 VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -138,7 +138,8 @@ func (w *writer) putCard(c *skranke.Card) error {
 	if err != nil {
 		return err
 	}
-	if _, err := w.card.ExecContext(w.ctx, c.Code, c.Seq, c.ParentCode, raw, w.now, c.PurchaseCode); err != nil {
+	issued, end, owed := cardDays(c)
+	if _, err := w.card.ExecContext(w.ctx, c.Code, c.Seq, c.ParentCode, raw, w.now, c.PurchaseCode, int(issued), int(end), int64(owed), int64(c.InitialAmount)); err != nil {
 		return fmt.Errorf("store gift card %s: %w", c.Code, err)
 	}
 	return nil
