@@ -44,14 +44,17 @@ var search1MOthers = []string{shop.DemoOtherCentreID, "aktiv-bergen-sentrum", "a
 // surname, its first three letters, a phone number as stored and as bare
 // digits, an e-mail address, part of a code, a name nobody has, and part
 // of another centre's code, which the index finds and the centre filter
-// must drop). Each kind is asked minSamples times one after another;
-// latencies are p50/p99 by nearest rank, CPU per call counts the client,
-// shopd and, on PostgreSQL, the database server.
+// must drop). Each kind is asked 1,000 times one after another (or
+// SKRANKE_BENCH_SEARCH_CALLS times); latencies are p50/p99 by nearest
+// rank, CPU per call counts the client, shopd and, on PostgreSQL, the
+// database server.
 //
 // Seeding takes minutes, so it runs only with SKRANKE_BENCH_1M=1, and the
 // seeded databases are kept under os.TempDir keyed by the migrations
 // (SQLite: a file copied for each run; PostgreSQL: COPY files loaded into a
-// new database).
+// new database). SKRANKE_BENCH_SEARCH_SHOP names a SQLite shop to copy
+// instead of the chain (such as the sync benchmarks' shop of a million
+// purchases in one centre).
 func BenchmarkSearch1M(b *testing.B) {
 	if os.Getenv("SKRANKE_BENCH_1M") == "" {
 		b.Skip("SKRANKE_BENCH_1M=1 runs it (seeding a million purchases takes minutes the first time)")
