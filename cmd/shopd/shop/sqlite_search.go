@@ -3,6 +3,7 @@ package shop
 import (
 	"encoding/json"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/skranke/skranke"
 )
@@ -40,6 +41,13 @@ func (t *sqlTx) SearchPurchases(centreID string, terms []string, after SearchCur
 	var probeArgs []any
 	phrase := map[string]string{} // By term.
 	for _, term := range terms {
+		// A word shorter than MinSearchTerm ("no" of an e-mail address)
+		// begins words of most purchases, and even counting the start of
+		// its list costs more than testing it with LIKE; ParseSearch
+		// leaves a longer term beside it.
+		if utf8.RuneCountInString(term) < skranke.MinSearchTerm {
+			continue
+		}
 		if m, _ := (skranke.SearchQuery{Terms: []string{term}}).FTSMatch(); m != "" {
 			phrases = append(phrases, m)
 			counts = append(counts, "(SELECT count(*) FROM (SELECT 1 FROM purchase_search WHERE purchase_search MATCH ? LIMIT ?))")
