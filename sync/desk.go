@@ -443,6 +443,8 @@ func (d *Desk) Lookup(ctx context.Context, code string) (Lookup, error) {
 	if code == "" {
 		return Lookup{}, skranke.E(op, skranke.Invalid, "no code")
 	}
+	// Staff wait for this: the feed pauses while it runs.
+	defer d.c.gate.deskAction()()
 	start := time.Now()
 	var shopTook, overlayTook time.Duration
 	type answer struct {
@@ -547,6 +549,7 @@ func readThrough[T any](ctx context.Context, d *Desk, op, what string,
 
 // Cached answers a lookup from the cache alone, without asking the shop.
 func (d *Desk) Cached(ctx context.Context, code string) (Lookup, error) {
+	defer d.c.gate.deskAction()()
 	code = skranke.NormalizeCode(code)
 	l, ok, err := d.cached(ctx, code)
 	if err != nil {
@@ -786,6 +789,7 @@ func (d *Desk) Card(ctx context.Context, code string) (CardLookup, error) {
 	if code == "" {
 		return CardLookup{}, skranke.E(op, skranke.Invalid, "no code")
 	}
+	defer d.c.gate.deskAction()()
 	cl, fromCache, err := readThrough(ctx, d, op, "gift card "+code,
 		func(ctx context.Context) (CardLookup, error) {
 			a, err := d.cl.Card(ctx, code)
