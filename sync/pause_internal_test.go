@@ -41,40 +41,49 @@ func countFeedRows(ctx context.Context, q interface {
 	return n, err
 }
 
+// pausedFeed opens a cache and a feed batch holding rows purchases in its
+// open transaction, starts a scan (deskAction) and lets the feed give way
+// in the background: it returns once the feed pauses, with the scan's end
+// and the channel giveWay's result comes on.
+func pausedFeed(t *testing.T, rows int) (c *cache, b *feedBatch, scanDone func(), gave <-chan giveWayResult) {
+	t.Helper()
+	ctx := context.Background()
+	c = mustOpenCache(t)
+	c.gate.pauseLimit = time.Hour // Only events end the pause here.
+	paused := make(chan struct{}, 1)
+	c.gate.onPause = func() { paused <- struct{}{} }
+	b = &feedBatch{c: c}
+	c.gate.openCopies()
+	if err := b.begin(ctx); err != nil {
+		t.Fatal(err)
+	}
+	putFeedRows(t, b, 0, rows)
+	scanDone = c.gate.deskAction()
+	ch := make(chan giveWayResult, 1)
+	go func() {
+		n, err := b.giveWay(ctx)
+		ch <- giveWayResult{n, err}
+	}()
+	select {
+	case <-paused:
+	case r := <-ch:
+		t.Fatalf("the feed went on while a scan was under way (committed %d, %v)", r.n, r.err)
+	}
+	return c, b, scanDone, ch
+}
+
+type giveWayResult struct {
+	n   int
+	err error
+}
+
 // While a scan is under way the feed pauses between rows with its
 // transaction open; a desk action that then wants to write gets in at
 // once: the feed commits the rows it holds, the desk action writes before
 // the rest of the batch, and nothing of the batch is lost.
 func TestDeskWriteDuringPauseGoesBeforeTheBatchRest(t *testing.T) {
 	ctx := context.Background()
-	c := mustOpenCache(t)
-	c.gate.pauseLimit = time.Hour // Only events end the pause here.
-	paused := make(chan struct{}, 1)
-	c.gate.onPause = func() { paused <- struct{}{} }
-
-	b := &feedBatch{c: c}
-	c.gate.openCopies()
-	if err := b.begin(ctx); err != nil {
-		t.Fatal(err)
-	}
-	putFeedRows(t, b, 0, 50)
-
-	scanDone := c.gate.deskAction()
-	type result struct {
-		n   int
-		err error
-	}
-	gave := make(chan result, 1)
-	go func() {
-		n, err := b.giveWay(ctx)
-		gave <- result{n, err}
-	}()
-	<-paused
-	select {
-	case r := <-gave:
-		t.Fatalf("the feed went on while a scan was under way (committed %d, %v)", r.n, r.err)
-	default:
-	}
+	c, b, scanDone, gave := pausedFeed(t, 50)
 
 	// The desk action writes while the feed is paused mid-batch.
 	var before int
@@ -119,35 +128,15 @@ func TestDeskWriteDuringPauseGoesBeforeTheBatchRest(t *testing.T) {
 // transaction, and what the scan handed off lands in it.
 func TestPauseEndsWithTheScan(t *testing.T) {
 	ctx := context.Background()
-	c := mustOpenCache(t)
-	c.gate.pauseLimit = time.Hour
-	paused := make(chan struct{}, 1)
-	c.gate.onPause = func() { paused <- struct{}{} }
-
-	b := &feedBatch{c: c}
-	c.gate.openCopies()
-	if err := b.begin(ctx); err != nil {
-		t.Fatal(err)
-	}
-	putFeedRows(t, b, 0, 10)
-	scanDone := c.gate.deskAction()
-	gave := make(chan int, 1)
-	go func() {
-		n, err := b.giveWay(ctx)
-		if err != nil {
-			t.Error(err)
-		}
-		gave <- n
-	}()
-	<-paused
+	c, b, scanDone, gave := pausedFeed(t, 10)
 	if !c.gate.handOff(func(w *writer) error {
 		return w.putPurchase(&skranke.Purchase{Code: "SCAN0001", Seq: 500}, nil)
 	}) {
 		t.Fatal("the scan's copy was refused during the pull")
 	}
 	scanDone()
-	if n := <-gave; n != 0 {
-		t.Fatalf("the pause committed %d rows; a scan that does not write should cost the batch no commit", n)
+	if r := <-gave; r.err != nil || r.n != 0 {
+		t.Fatalf("the pause committed %d rows (%v); a scan that does not write should cost the batch no commit", r.n, r.err)
 	}
 	if b.rows != 10 || b.tx == nil {
 		t.Fatalf("the batch's transaction holds %d rows (open %v), want the 10 before the pause", b.rows, b.tx != nil)
