@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -623,6 +624,28 @@ func BenchmarkScanDuringSync(b *testing.B) {
 	}
 	first.report(b, "first-")
 	catch.report(b, "catchup-")
+	// SKRANKE_BENCH_SAMPLES names a folder to which every scan's latency
+	// is appended (µs, one a line, a file per phase), so that runs made in
+	// turns can be pooled for percentiles from more samples.
+	if dir := os.Getenv("SKRANKE_BENCH_SAMPLES"); dir != "" {
+		first.save(b, filepath.Join(dir, "first-scan.txt"))
+		catch.save(b, filepath.Join(dir, "catchup-scan.txt"))
+	}
+}
+
+// save appends the phase's scan latencies to the file at path.
+func (ph *scanPhase) save(b *testing.B, path string) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	for _, d := range ph.scan {
+		fmt.Fprintf(w, "%d\n", d.Microseconds())
+	}
+	if err := errors.Join(w.Flush(), f.Close()); err != nil {
+		b.Fatal(err)
+	}
 }
 
 // scanPhase is what BenchmarkScanDuringSync measured during one phase.
