@@ -78,10 +78,11 @@ func (g *writeGate) deskAction() (done func()) {
 }
 
 // pauseForDesk waits while a desk action is under way (deskAction), for
-// at most deskPauseLimit after the first of those under way began, and returns early when a desk
-// action waits for the gate (the caller then commits and lets it in) or
-// ctx ends. It reports whether it waited. The feed calls it between rows
-// holding its transaction open: a pause costs no commit.
+// at most deskPauseLimit after the first of those under way began, and
+// returns early when a desk action waits for the gate (the caller then
+// commits and lets it in) or ctx ends. It reports whether it waited. The
+// feed calls it between rows holding its transaction open: a pause costs
+// no commit.
 func (g *writeGate) pauseForDesk(ctx context.Context) bool {
 	g.mu.Lock()
 	if g.active == 0 || g.high > 0 {
