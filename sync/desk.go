@@ -549,7 +549,6 @@ func readThrough[T any](ctx context.Context, d *Desk, op, what string,
 
 // Cached answers a lookup from the cache alone, without asking the shop.
 func (d *Desk) Cached(ctx context.Context, code string) (Lookup, error) {
-	defer d.c.gate.deskAction()()
 	code = skranke.NormalizeCode(code)
 	l, ok, err := d.cached(ctx, code)
 	if err != nil {
