@@ -186,6 +186,16 @@ func (b *feedBatch) yield(ctx context.Context) (int, error) {
 	return n, b.begin(ctx)
 }
 
+// giveWay is what the feed does between rows, every yieldEvery: it pauses
+// while a desk action is under way (writeGate.pauseForDesk), writes the
+// copies desk actions handed to it, and commits and lets a desk action
+// that waits for the gate write first (yield).
+func (b *feedBatch) giveWay(ctx context.Context) (int, error) {
+	b.c.gate.pauseForDesk(ctx)
+	b.applyCopies()
+	return b.yield(ctx)
+}
+
 // yieldEvery is how many rows the feed writes between looks at the gate.
 const yieldEvery = 32
 
@@ -203,6 +213,7 @@ func (b *feedBatch) apply(ctx context.Context, page *ChangesPage) (committed int
 	}
 	// Every row is read before the first is written: a page the desk
 	// cannot file is refused whole.
+	b.c.gate.pauseForDesk(ctx) // Reading the page is CPU too.
 	if err := page.read(); err != nil {
 		return fail(skranke.E(op, skranke.Internal, fmt.Errorf("the shop sent a changes page the desk cannot file: %w", err)))
 	}
@@ -211,8 +222,7 @@ func (b *feedBatch) apply(ctx context.Context, page *ChangesPage) (committed int
 	}
 	for i, raw := range page.Purchases {
 		if i%yieldEvery == yieldEvery-1 {
-			b.applyCopies()
-			n, err := b.yield(ctx)
+			n, err := b.giveWay(ctx)
 			committed += n
 			if err != nil {
 				return fail(err)

@@ -448,13 +448,19 @@ func (d *Desk) Lookup(ctx context.Context, code string) (Lookup, error) {
 	if code == "" {
 		return Lookup{}, skranke.E(op, skranke.Invalid, "no code")
 	}
+	// Staff wait for this: the feed pauses while it runs.
+	defer d.c.gate.deskAction()()
+	start := time.Now()
+	var shopTook, overlayTook time.Duration
 	type answer struct {
 		l   Lookup
 		raw []byte // The shop's JSON, stored as it came.
 	}
 	a, fromCache, err := readThrough(ctx, d, op, "purchase "+code,
 		func(ctx context.Context) (answer, error) {
+			t := time.Now()
 			p, raw, err := d.cl.Purchase(ctx, code)
+			shopTook = time.Since(t)
 			return answer{Lookup{Purchase: p}, raw}, err
 		},
 		func(w *writer, a answer) error { return w.putPurchase(a.l.Purchase, a.raw) },
@@ -468,13 +474,29 @@ func (d *Desk) Lookup(ctx context.Context, code string) (Lookup, error) {
 	if fromCache {
 		return a.l, nil
 	}
+	kept := time.Since(start)
 	l := a.l
 	l.CachedAt = time.Now().UTC()
+	t := time.Now()
 	if err := d.c.overlayPending(ctx, &l); err != nil {
 		return Lookup{}, err
 	}
+	overlayTook = time.Since(t)
+	d.traceScan(ctx, shopTook, kept-shopTook, overlayTook)
 	d.notify()
 	return l, nil
+}
+
+// traceScan logs, at debug level, where the time of a scan answered by the
+// shop went: the shop's round trip, keeping its copy in the cache (a
+// hand-off to the feed, or a write of its own), and reading what the
+// outbox adds, so that a slow scan during a sync can be told apart.
+func (d *Desk) traceScan(ctx context.Context, shop, keep, overlay time.Duration) {
+	if !d.cfg.Logger.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	d.cfg.Logger.LogAttrs(ctx, slog.LevelDebug, "scan timing",
+		slog.Duration("shop", shop), slog.Duration("keep", keep), slog.Duration("overlay", overlay))
 }
 
 // readThrough is how the desk looks things up: it asks the shop with fetch
@@ -771,6 +793,7 @@ func (d *Desk) Card(ctx context.Context, code string) (CardLookup, error) {
 	if code == "" {
 		return CardLookup{}, skranke.E(op, skranke.Invalid, "no code")
 	}
+	defer d.c.gate.deskAction()()
 	cl, fromCache, err := readThrough(ctx, d, op, "gift card "+code,
 		func(ctx context.Context) (CardLookup, error) {
 			a, err := d.cl.Card(ctx, code)

@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	stdsync "sync"
+	"time"
 )
 
 // writeGate decides who writes to the cache next. SQLite takes one writer
@@ -26,10 +27,92 @@ type writeGate struct {
 	// next holder of the gate.
 	copies []func(*writer) error
 	open   bool // A pull of the feed runs and takes hand-offs.
+
+	// Desk actions under way that staff wait for, such as a scan asking
+	// the shop (see deskAction), whether they write or not.
+	active int
+	since  time.Time     // When active last rose from 0.
+	idle   chan struct{} // Closed when active falls back to 0.
+	// pauseLimit is deskPauseLimit, longer in tests; onPause, if set, is
+	// called as the feed starts to pause, for tests to wait on.
+	pauseLimit time.Duration
+	onPause    func()
 }
 
 func newWriteGate() *writeGate {
-	return &writeGate{free: make(chan struct{}), want: make(chan struct{}, 1)}
+	return &writeGate{free: make(chan struct{}), want: make(chan struct{}, 1), idle: make(chan struct{}),
+		pauseLimit: deskPauseLimit}
+}
+
+// deskPauseLimit is how long after a desk action starts the feed keeps
+// pausing for it (see pauseForDesk). A scan takes a few milliseconds; one
+// whose shop answers slowly must not hold the sync back for its whole
+// timeout.
+const deskPauseLimit = 200 * time.Millisecond
+
+// deskAction marks a desk action that staff wait for as under way, until
+// the function it returns is called. While one runs the feed pauses
+// between rows (pauseForDesk): the feed's writer is pure CPU, and on a
+// two-core desk PC it and the page decoder would otherwise keep the
+// scan's goroutines (HTTP to the shop, the read of the outbox) waiting for
+// a processor, up to a scheduler time slice per step.
+func (g *writeGate) deskAction() (done func()) {
+	g.mu.Lock()
+	if g.active == 0 {
+		g.since = time.Now()
+	}
+	g.active++
+	g.mu.Unlock()
+	var once stdsync.Once
+	return func() {
+		once.Do(func() {
+			g.mu.Lock()
+			g.active--
+			if g.active == 0 {
+				close(g.idle)
+				g.idle = make(chan struct{})
+			}
+			g.mu.Unlock()
+		})
+	}
+}
+
+// pauseForDesk waits while a desk action is under way (deskAction), for
+// at most deskPauseLimit after the first of those under way began, and
+// returns early when a desk action waits for the gate (the caller then
+// commits and lets it in) or ctx ends. It reports whether it waited. The
+// feed calls it between rows holding its transaction open: a pause costs
+// no commit.
+func (g *writeGate) pauseForDesk(ctx context.Context) bool {
+	g.mu.Lock()
+	if g.active == 0 || g.high > 0 {
+		g.mu.Unlock()
+		return false
+	}
+	left := g.pauseLimit - time.Since(g.since)
+	idle, hook := g.idle, g.onPause
+	g.mu.Unlock()
+	if left <= 0 {
+		return false
+	}
+	if hook != nil {
+		hook()
+	}
+	t := time.NewTimer(left)
+	defer t.Stop()
+	select {
+	case <-idle:
+	case <-t.C:
+	case <-ctx.Done():
+	case <-g.want:
+		// Put the signal back for pullFeed's select, in case the
+		// waiting desk action is gone before the caller looks.
+		select {
+		case g.want <- struct{}{}:
+		default:
+		}
+	}
+	return true
 }
 
 // lock takes the gate for a desk action.
