@@ -13,11 +13,10 @@ import (
 	desksync "github.com/skranke/skranke/sync"
 )
 
-// The shop gzips the pages of desks polling near the head of the feed
-// from runs of documents it compressed for other pages (one deflate
-// stream of pieces ended by sync flushes). The desk's client must read
-// every such page as exactly the feed's changes at its cursor, whichever
-// pages were asked before it.
+// Desks polling near the head of the feed get gzipped pages, shared
+// through the shop's page cache. The desk's client must read every such
+// page as exactly the feed's changes at its cursor, whichever pages were
+// asked before it.
 func TestClientReadsPagesNearTheHead(t *testing.T) {
 	ctx := context.Background()
 	srv := shoptest.Start(t, shoptest.WithBulk(1500))

@@ -304,10 +304,7 @@ func testChangesAreCompressedForClientsThatAsk(t *testing.T, s store) {
 	if err != nil || !bytes.Equal(unzipped, plain) {
 		t.Fatalf("the gzip answer unpacks to %d bytes (%v), want the %d bytes of the plain one", len(unzipped), err, len(plain))
 	}
-	// A short page, compressed in runs (see
-	// TestChangesPagesAtManyCursorsUnpackToTheFeed), still shrinks over
-	// threefold.
-	if len(zipped)*3 > len(plain) {
+	if len(zipped)*4 > len(plain) {
 		t.Errorf("gzip made %d bytes of %d", len(zipped), len(plain))
 	}
 }
@@ -338,11 +335,10 @@ func TestDemoCodesMatchGolden(t *testing.T) {
 	}
 }
 
-// Desks at different cursors get pages built partly from runs of
-// documents another page compressed (see shop.pagePool.gzipPage): every
-// page, at every cursor, in any order, must unpack to exactly the feed's
-// changes there, byte for byte the plain answer, as one gzip member, and
-// stay about as small as a page compressed whole.
+// Desks at different cursors near the head, asking in any order and
+// sharing the shop's page cache, must each get exactly the feed's changes
+// at their cursor: the gzip answer one gzip member that unpacks byte for
+// byte to the plain one, and decodes to the store's documents unchanged.
 func TestChangesPagesAtManyCursorsUnpackToTheFeed(t *testing.T) {
 	eachStore(t, testChangesPagesAtManyCursorsUnpackToTheFeed)
 }
@@ -380,7 +376,7 @@ func testChangesPagesAtManyCursorsUnpackToTheFeed(t *testing.T, s store) {
 	for c := head - 396; c < head-100; c += 13 {
 		cursors = append(cursors, c)
 	}
-	plainBytes, zipBytes, wholeBytes := 0, 0, 0
+	plainBytes, zipBytes := 0, 0
 	for _, since := range cursors {
 		for _, limit := range []int{100, 250, 1000} {
 			var want shop.Changes
@@ -421,19 +417,11 @@ func testChangesPagesAtManyCursorsUnpackToTheFeed(t *testing.T, s store) {
 			}
 			plainBytes += len(plain)
 			zipBytes += len(zipped)
-			var whole bytes.Buffer
-			zw, _ := gzip.NewWriterLevel(&whole, gzip.BestSpeed)
-			zw.Write(plain)
-			zw.Close()
-			wholeBytes += whole.Len()
 		}
 	}
-	// Runs compressed apart cost some of the ratio of a page compressed
-	// whole at the same level (about 5x instead of 7x), not more.
-	t.Logf("%d pages: %d bytes plain, %d gzipped (%.1fx), %d compressed whole (%.1fx)", 3*len(cursors),
-		plainBytes, zipBytes, float64(plainBytes)/float64(zipBytes), wholeBytes, float64(plainBytes)/float64(wholeBytes))
-	if zipBytes*5 > wholeBytes*8 {
-		t.Errorf("gzip made %d bytes of %d, %d when compressed whole", zipBytes, plainBytes, wholeBytes)
+	// At the fastest level JSON documents shrink about sevenfold.
+	if zipBytes*6 > plainBytes {
+		t.Errorf("gzip made %d bytes of %d", zipBytes, plainBytes)
 	}
 }
 
