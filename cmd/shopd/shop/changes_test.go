@@ -276,21 +276,7 @@ func TestChangesAreCompressedForClientsThatAsk(t *testing.T) {
 func testChangesAreCompressedForClientsThatAsk(t *testing.T, s store) {
 	t.Parallel()
 	srv := s.start(t)
-	get := func(enc string) (*http.Response, []byte) {
-		req, _ := http.NewRequest("GET", srv.URL+shop.APIPrefix+"/changes?limit=1000", nil)
-		req.Header.Set("Authorization", "Bearer "+srv.DeskToken)
-		req.Header.Set("Accept-Encoding", enc) // Set by hand, so the transport does not decompress.
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp, b
-	}
+	get := func(enc string) (*http.Response, []byte) { return getChanges(t, srv, "limit=1000", enc) }
 	plainResp, plain := get("identity")
 	zResp, zipped := get("gzip, deflate")
 	if plainResp.Header.Get("Content-Encoding") != "" || zResp.Header.Get("Content-Encoding") != "gzip" {
@@ -347,19 +333,7 @@ func testChangesPagesAtManyCursorsUnpackToTheFeed(t *testing.T, s store) {
 	t.Parallel()
 	srv := s.start(t, shoptest.WithBulk(1500))
 	get := func(since int64, limit int, enc string) (*http.Response, []byte) {
-		req, _ := http.NewRequest("GET", fmt.Sprintf("%s%s/changes?since=%d&limit=%d", srv.URL, shop.APIPrefix, since, limit), nil)
-		req.Header.Set("Authorization", "Bearer "+srv.DeskToken)
-		req.Header.Set("Accept-Encoding", enc) // Set by hand, so the transport does not decompress.
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil || resp.StatusCode != http.StatusOK {
-			t.Fatalf("since %d: %d %v", since, resp.StatusCode, err)
-		}
-		return resp, b
+		return getChanges(t, srv, fmt.Sprintf("since=%d&limit=%d", since, limit), enc)
 	}
 	var head int64
 	srv.DB.View(context.Background(), func(tx shop.Tx) error {
@@ -426,3 +400,23 @@ func testChangesPagesAtManyCursorsUnpackToTheFeed(t *testing.T, s store) {
 }
 
 func sameJSON(a, b json.RawMessage) bool { return bytes.Equal(a, b) }
+
+// getChanges asks srv for /changes?query with Accept-Encoding enc, set by
+// hand so that the transport does not decompress, and returns the answer
+// with its body as sent.
+func getChanges(t *testing.T, srv *shoptest.Server, query, enc string) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", srv.URL+shop.APIPrefix+"/changes?"+query, nil)
+	req.Header.Set("Authorization", "Bearer "+srv.DeskToken)
+	req.Header.Set("Accept-Encoding", enc)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s: %d %v", query, resp.StatusCode, err)
+	}
+	return resp, b
+}
