@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -275,21 +276,7 @@ func TestChangesAreCompressedForClientsThatAsk(t *testing.T) {
 func testChangesAreCompressedForClientsThatAsk(t *testing.T, s store) {
 	t.Parallel()
 	srv := s.start(t)
-	get := func(enc string) (*http.Response, []byte) {
-		req, _ := http.NewRequest("GET", srv.URL+shop.APIPrefix+"/changes?limit=1000", nil)
-		req.Header.Set("Authorization", "Bearer "+srv.DeskToken)
-		req.Header.Set("Accept-Encoding", enc) // Set by hand, so the transport does not decompress.
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp, b
-	}
+	get := func(enc string) (*http.Response, []byte) { return getChanges(t, srv, "limit=1000", enc) }
 	plainResp, plain := get("identity")
 	zResp, zipped := get("gzip, deflate")
 	if plainResp.Header.Get("Content-Encoding") != "" || zResp.Header.Get("Content-Encoding") != "gzip" {
@@ -332,4 +319,104 @@ func TestDemoCodesMatchGolden(t *testing.T) {
 	if b.String() != string(want) {
 		t.Errorf("demo codes changed:\n%s\nwant:\n%s", b.String(), want)
 	}
+}
+
+// Desks at different cursors near the head, asking in any order and
+// sharing the shop's page cache, must each get exactly the feed's changes
+// at their cursor: the gzip answer one gzip member that unpacks byte for
+// byte to the plain one, and decodes to the store's documents unchanged.
+func TestChangesPagesAtManyCursorsUnpackToTheFeed(t *testing.T) {
+	eachStore(t, testChangesPagesAtManyCursorsUnpackToTheFeed)
+}
+
+func testChangesPagesAtManyCursorsUnpackToTheFeed(t *testing.T, s store) {
+	t.Parallel()
+	srv := s.start(t, shoptest.WithBulk(1500))
+	get := func(since int64, limit int, enc string) (*http.Response, []byte) {
+		return getChanges(t, srv, fmt.Sprintf("since=%d&limit=%d", since, limit), enc)
+	}
+	var head int64
+	srv.DB.View(context.Background(), func(tx shop.Tx) error {
+		var err error
+		head, err = tx.FeedHead()
+		return err
+	})
+	// Cursors one apart share most of their documents; going down and
+	// then up again asks for runs cached by pages before and after.
+	var cursors []int64
+	for c := head - 150; c > head-400; c -= 7 {
+		cursors = append(cursors, c)
+	}
+	for c := head - 396; c < head-100; c += 13 {
+		cursors = append(cursors, c)
+	}
+	plainBytes, zipBytes := 0, 0
+	for _, since := range cursors {
+		for _, limit := range []int{100, 250, 1000} {
+			var want shop.Changes
+			srv.DB.View(context.Background(), func(tx shop.Tx) error {
+				var err error
+				want, err = tx.Changes(shop.DemoCentreID, since, limit)
+				return err
+			})
+			_, plain := get(since, limit, "identity")
+			zResp, zipped := get(since, limit, "gzip")
+			if zResp.Header.Get("Content-Encoding") != "gzip" {
+				t.Fatalf("since %d: Content-Encoding %q, want gzip", since, zResp.Header.Get("Content-Encoding"))
+			}
+			br := bytes.NewReader(zipped)
+			zr, err := gzip.NewReader(br)
+			if err != nil {
+				t.Fatal(err)
+			}
+			zr.Multistream(false)
+			unzipped, err := io.ReadAll(zr)
+			if err != nil || !bytes.Equal(unzipped, plain) {
+				t.Fatalf("since %d: the gzip answer unpacks to %d bytes (%v), want the %d bytes of the plain one", since, len(unzipped), err, len(plain))
+			}
+			if br.Len() != 0 {
+				t.Fatalf("since %d: %d bytes after the gzip member", since, br.Len())
+			}
+			var got struct {
+				Purchases, Cards []json.RawMessage
+				Next             int64
+				More             bool
+			}
+			if err := json.Unmarshal(unzipped, &got); err != nil {
+				t.Fatal(err)
+			}
+			if got.Next != want.Next || got.More != want.More || !slices.EqualFunc(got.Purchases, want.Purchases, sameJSON) || !slices.EqualFunc(got.Cards, want.Cards, sameJSON) {
+				t.Fatalf("since %d limit %d: page with %d purchases, %d cards, next %d, more %v; the feed has %d, %d, %d, %v",
+					since, limit, len(got.Purchases), len(got.Cards), got.Next, got.More, len(want.Purchases), len(want.Cards), want.Next, want.More)
+			}
+			plainBytes += len(plain)
+			zipBytes += len(zipped)
+		}
+	}
+	// At the fastest level JSON documents shrink about sevenfold.
+	if zipBytes*6 > plainBytes {
+		t.Errorf("gzip made %d bytes of %d", zipBytes, plainBytes)
+	}
+}
+
+func sameJSON(a, b json.RawMessage) bool { return bytes.Equal(a, b) }
+
+// getChanges asks srv for /changes?query with Accept-Encoding enc, set by
+// hand so that the transport does not decompress, and returns the answer
+// with its body as sent.
+func getChanges(t *testing.T, srv *shoptest.Server, query, enc string) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", srv.URL+shop.APIPrefix+"/changes?"+query, nil)
+	req.Header.Set("Authorization", "Bearer "+srv.DeskToken)
+	req.Header.Set("Accept-Encoding", enc)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s: %d %v", query, resp.StatusCode, err)
+	}
+	return resp, b
 }

@@ -84,6 +84,7 @@ func BenchmarkStores(b *testing.B) {
 			b.Run("first-sync-100k", s.benchFirstSync)
 			b.Run("lookup-200-desks", s.benchLookup)
 			b.Run("changes-poll-100-desks-100-behind", s.benchPollBehind)
+			b.Run("changes-poll-100-desks-100-behind-every-5s", s.benchPollBehindOpen)
 			b.Run("changes-poll-200-desks", s.benchPoll)
 			b.Run("changes-poll-200-desks-up-to-date", s.benchPollIdle)
 		})
@@ -322,11 +323,76 @@ func (s *benchShop) benchLookup(b *testing.B) {
 // through Go's default client, which asks for gzip.
 func (s *benchShop) benchPollBehind(b *testing.B) {
 	const desks, behind = 100, 100
-	cursors := (max(b.N, minSamples) + desks - 1) / desks * desks
-	// The seqs of the last cursors+behind items of the feed.
+	cursors := s.behindCursors(b, (max(b.N, minSamples)+desks-1)/desks*desks, behind)
+	s.burst(b, desks, "polls", func(desk, round int) error {
+		return s.pollBehind(desk, cursors[round*desks+desk], behind)
+	})
+	s.reportPageBytes(b, cursors[0], behind)
+}
+
+// benchPollBehindOpen is the same 100 desks, each 100 changes behind at a
+// cursor of its own, polling as real desks do: every 5 seconds, each at a
+// random phase of its own, whether or not the shop has answered the last
+// poll (an open loop). Each poll is timed from when it was due, so a
+// late send counts against the shop. It takes max(b.N, minSamples) polls
+// at 20 a second, at cursors no other benchmark asked from.
+func (s *benchShop) benchPollBehindOpen(b *testing.B) {
+	const desks, behind, period = 100, 100, 5 * time.Second
+	total := max(b.N, minSamples)
+	// Cursors the burst above did not use: the shop keeps the pages it
+	// computed for those, and this is about pages no desk asked before.
+	skip := 5 * total
+	cursors := s.behindCursors(b, skip+total, behind)[skip:]
+	lat := make([][]time.Duration, desks)
+	var mu sync.Mutex // Guards lat: a late poll may still run when the next is due.
+	var n atomic.Int64
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	start := time.Now()
+	cpu0, db0 := cpuUsed(s.pgPID)
+	for d := range desks {
+		due := start.Add(rand.N(period))
+		wg.Go(func() {
+			var polls sync.WaitGroup
+			defer polls.Wait()
+			for ; ; due = due.Add(period) {
+				i := int(n.Add(1)) - 1
+				if i >= total {
+					return
+				}
+				// Pacing the load, not waiting for an event: a desk's
+				// timer fires whether or not the shop is ready.
+				time.Sleep(time.Until(due))
+				due := due
+				polls.Go(func() {
+					err := s.pollBehind(d, cursors[i], behind)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					took := time.Since(due)
+					mu.Lock()
+					lat[d] = append(lat[d], took)
+					mu.Unlock()
+				})
+			}
+		})
+	}
+	wg.Wait()
+	b.StopTimer()
+	elapsed := time.Since(start)
+	cpu1, db1 := cpuUsed(s.pgPID)
+	reportLatency(b, lat, elapsed, "polls")
+	reportCPU(b, lat, cpu1-cpu0, db1-db0, s.pgPID != 0)
+}
+
+// behindCursors returns n cursors near the head of the feed with at least
+// behind items after each, all different: the first is behind items
+// before the head, and each next one item earlier.
+func (s *benchShop) behindCursors(b *testing.B, n, behind int) []int64 {
 	var seqs []int64
 	s.srvs[0].DB.View(context.Background(), func(tx shop.Tx) error {
-		ch, err := tx.Changes(shop.DemoCentreID, max(0, s.head-int64(4*(cursors+behind))), 1_000_000)
+		ch, err := tx.Changes(shop.DemoCentreID, max(0, s.head-int64(4*(n+behind))), 1_000_000)
 		for _, raw := range slices.Concat(ch.Purchases, ch.Cards) {
 			var x struct{ Seq int64 }
 			json.Unmarshal(raw, &x)
@@ -335,20 +401,45 @@ func (s *benchShop) benchPollBehind(b *testing.B) {
 		return err
 	})
 	slices.Sort(seqs)
-	if len(seqs) < cursors+behind+1 {
+	if len(seqs) < n+behind+1 {
 		b.Fatalf("only %d items near the head of the feed", len(seqs))
 	}
-	seqs = seqs[len(seqs)-cursors-behind-1:]
-	s.burst(b, desks, "polls", func(desk, round int) error {
-		// Every cursor has at least behind items after it: its page is
-		// full, and starts one item later than the previous cursor's.
-		since := seqs[len(seqs)-1-behind-(round*desks+desk)]
-		st, err := s.get(fmt.Sprintf("%s/changes?since=%d&limit=%d", s.url(desk), since, behind))
-		if err == nil && st != http.StatusOK {
-			err = fmt.Errorf("poll: %d", st)
+	seqs = seqs[len(seqs)-n-behind-1:]
+	cursors := make([]int64, n)
+	for i := range cursors {
+		cursors[i] = seqs[len(seqs)-1-behind-i]
+	}
+	return cursors
+}
+
+// pollBehind is a desk's poll from since for a page of limit changes.
+func (s *benchShop) pollBehind(desk int, since int64, limit int) error {
+	st, err := s.get(fmt.Sprintf("%s/changes?since=%d&limit=%d", s.url(desk), since, limit))
+	if err == nil && st != http.StatusOK {
+		err = fmt.Errorf("poll: %d", st)
+	}
+	return err
+}
+
+// reportPageBytes reports the size of the page of limit changes from
+// since as sent gzipped ("gz-bytes/page") and plain ("plain-bytes/page").
+func (s *benchShop) reportPageBytes(b *testing.B, since int64, limit int) {
+	for _, enc := range []string{"gzip", "identity"} {
+		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/changes?since=%d&limit=%d", s.url(0), since, limit), nil)
+		req.Header.Set("Authorization", "Bearer "+shop.DemoDeskToken)
+		req.Header.Set("Accept-Encoding", enc) // By hand: the transport leaves the body compressed.
+		resp, err := s.hc.Do(req)
+		if err != nil {
+			b.Fatal(err)
 		}
-		return err
-	})
+		n, _ := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		name := "plain-bytes/page"
+		if enc == "gzip" {
+			name = "gz-bytes/page"
+		}
+		b.ReportMetric(float64(n), name)
+	}
 }
 
 // benchPoll is 200 desks asking for what changed since their cursor near
