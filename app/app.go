@@ -7,6 +7,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"image"
 	"log/slog"
 	"sync"
@@ -226,22 +227,12 @@ func (d *Desk) build() {
 		d.login.setStaff(staffList)
 	}
 	d.scan = newScanScreen(d, d.desk, d, d)
-	d.cards = newCardScreen(d, d.desk, d, d)
-	d.report = newReportScreen(d, d.desk, d, d.cfg.DataDir)
-	d.status = newStatusScreen(d, d.desk, d, func() fyne.Focusable {
-		d.showScreen(idScan)
-		return d.scan.Entry
-	})
-	d.settings = newSettingsScreen(d, d, d.svc.SavePath)
-	d.search = newSearchScreen(d, d.desk, d.openFound)
-	d.pickup = newPickupScreen(d, d.desk, d.openFound, func() fyne.Focusable {
-		d.showScreen(idScan)
-		return d.scan.Entry
-	})
-	d.sales = newSalesScreen(d, d.desk)
-	d.month = newMonthScreen(d, d.desk, d, d.cfg.DataDir)
-	d.report.openMonth = func() { d.showScreen(idMonth) }
-	d.screens = []screen{d.scan, d.cards, d.report, d.status, d.settings, d.search, d.pickup, d.sales, d.month} // In screenID order.
+	// The other screens are built on first use (screenOf): building all
+	// nine took half the desk's CPU before its window showed, most of it
+	// measuring text in fonts parsed again for each theme override.
+	d.cards, d.report, d.status, d.settings, d.search, d.pickup, d.sales, d.month = nil, nil, nil, nil, nil, nil, nil, nil
+	d.screens = make([]screen, idMonth+1) // In screenID order; nil until built.
+	d.screens[idScan] = d.scan
 
 	d.navButtons = []*button{
 		newButton(d, label("nav.scan"), theme.SearchIcon(), func() { d.showScreen(idScan) }),
@@ -281,11 +272,7 @@ func (d *Desk) build() {
 	if !d.cfg.Training {
 		d.training.Hide()
 	}
-	objs := []fyne.CanvasObject{d.login.content()}
-	for _, scr := range d.screens {
-		objs = append(objs, scr.content())
-	}
-	d.body = container.NewStack(objs...)
+	d.body = container.NewStack(d.login.content(), d.scan.content())
 	msg := container.NewStack(d.msgBg, d.message)
 	d.window.SetContent(container.NewBorder(
 		container.NewVBox(top, d.training, d.nav, widget.NewSeparator()),
@@ -298,6 +285,61 @@ func (d *Desk) build() {
 		d.showScreen(d.screen)
 	}
 }
+
+// screenOf returns screen id, building it first if it has not been shown
+// since the window was built. A new screen starts hidden.
+func (d *Desk) screenOf(id screenID) screen {
+	if scr := d.screens[id]; scr != nil {
+		return scr
+	}
+	toScan := func() fyne.Focusable {
+		d.showScreen(idScan)
+		return d.scan.Entry
+	}
+	var scr screen
+	switch id {
+	case idCards:
+		d.cards = newCardScreen(d, d.desk, d, d)
+		scr = d.cards
+	case idReport:
+		d.report = newReportScreen(d, d.desk, d, d.cfg.DataDir)
+		d.report.openMonth = func() { d.showScreen(idMonth) }
+		scr = d.report
+	case idStatus:
+		d.status = newStatusScreen(d, d.desk, d, toScan)
+		scr = d.status
+	case idSettings:
+		d.settings = newSettingsScreen(d, d, d.svc.SavePath)
+		scr = d.settings
+	case idSearch:
+		d.search = newSearchScreen(d, d.desk, d.openFound)
+		scr = d.search
+	case idPickup:
+		d.pickup = newPickupScreen(d, d.desk, d.openFound, toScan)
+		scr = d.pickup
+	case idSales:
+		d.sales = newSalesScreen(d, d.desk)
+		scr = d.sales
+	case idMonth:
+		d.month = newMonthScreen(d, d.desk, d, d.cfg.DataDir)
+		scr = d.month
+	default:
+		panic(fmt.Sprintf("app: no screen %v", id))
+	}
+	d.screens[id] = scr
+	scr.content().Hide()
+	d.body.Add(scr.content())
+	if id == idStatus {
+		d.status.show(d.lastStatus) // Kept for when it opens; see show.
+	}
+	return scr
+}
+
+// screenCards and screenStatus return their screen, built on first use
+// (see screenOf).
+func (d *Desk) screenCards() *cardScreen { d.screenOf(idCards); return d.cards }
+
+func (d *Desk) screenStatus() *statusScreen { d.screenOf(idStatus); return d.status }
 
 func (d *Desk) centreTitle() string {
 	switch {
@@ -425,7 +467,9 @@ func (d *Desk) apply(old, cfg config.Config) (func(), error) {
 	return func() {
 		d.setConfig(cfg)
 		if reopened {
-			d.status.resetScanners()
+			if d.status != nil {
+				d.status.resetScanners()
+			}
 			for _, src := range srcs {
 				d.watchSource(src)
 			}

@@ -50,8 +50,8 @@ type cardScreen struct {
 	// known yet; they cannot be used again until it is.
 	unsettled map[string]bool
 	lookup    desksync.CardLookup
-	banner    *banner                  // Holds State.
-	readArea  *container.ThemeOverride // The chain at readText.
+	banner    *banner           // Holds State.
+	readArea  fyne.CanvasObject // The chain at readText.
 	obj       fyne.CanvasObject
 }
 
@@ -99,7 +99,7 @@ func newCardScreen(sh shell, svc cardService, paper printing, rd reader) *cardSc
 	c.Redeem.Importance = widget.HighImportance
 	c.Reprint = newButton(sh, label("cards.reprint"), theme.DocumentPrintIcon(), c.reprint)
 
-	c.readArea = readable(c.Chain)
+	c.readArea = readSized(c.Chain)
 	prompt := widget.NewLabelWithStyle(label("cards.label"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	// The balance and the code side by side: both large, in less height.
 	top := container.NewVBox(container.NewBorder(nil, nil, container.NewCenter(prompt), nil, big(c.Entry, 30)),
@@ -252,7 +252,7 @@ func (c *cardScreen) show(lk desksync.CardLookup) {
 			c.Chain.Add(rowLabel(fmtDateTime(r.At) + " · " + skranke.GroupCode(r.CardCode) + " · " + r.Amount.String() + " · " + who))
 		}
 	}
-	c.readArea.Refresh() // The new rows take the readable text size.
+	readSized(c.Chain) // The new rows take the readable text size.
 	c.updateActions()
 	if c.Redeem.Disabled() {
 		c.sh.focus(c.Entry) // Nothing to redeem: ready for the next card.

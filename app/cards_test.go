@@ -20,7 +20,7 @@ func TestGiftCardPartialUsePrintsRemainder(t *testing.T) {
 	f.login("kari", "1234")
 	code := f.shop.Code("card-1000")
 	f.scan(code)
-	c := f.d.cards
+	c := f.d.screenCards()
 	require.Equal(t, idCards, f.d.currentScreen(), "a gift card code opens the gift card screen")
 	require.NotNil(t, c.Card(), "%q %q", c.State.Text, c.Detail.Text)
 	assert.Equal(t, "kr 1 000,00", c.Balance.Text)
@@ -87,7 +87,7 @@ func TestOfflineRefusesGiftCardsButDelivers(t *testing.T) {
 
 	f.shop.Stop()
 	f.scan(card)
-	c := f.d.cards
+	c := f.d.screenCards()
 	require.NotNil(t, c.Card(), "the cached card is shown: %q", c.Detail.Text)
 	assert.Contains(t, c.Cache.Text, "OFFLINE")
 	assert.Contains(t, c.Cache.Text, "old")
@@ -128,7 +128,7 @@ func TestScanIntoAmountFieldOpensTheCard(t *testing.T) {
 	f.login("kari", "1234")
 	first, second := f.shop.Code("card-1000"), f.shop.Code("card-2000")
 	f.scan(first)
-	c := f.d.cards
+	c := f.d.screenCards()
 	require.Equal(t, c.Amount, f.d.window.Canvas().Focused())
 	// The next customer's card is scanned while the amount field has the focus.
 	test.Type(c.Amount, second)
@@ -144,7 +144,7 @@ func TestRedeemWithoutAnswerShowsCurrentState(t *testing.T) {
 	f.login("kari", "1234")
 	code := f.shop.Code("card-2000")
 	f.scan(code)
-	c := f.d.cards
+	c := f.d.screenCards()
 	require.False(t, c.Redeem.Disabled())
 	f.cutOff.Store(true) // The line goes down between the lookup and the redemption.
 	test.Type(c.Amount, "100")
@@ -172,7 +172,7 @@ func TestRedeemAnswerLostThenSettledCharged(t *testing.T) {
 	f.login("kari", "1234")
 	code := f.shop.Code("card-2000")
 	f.scan(code)
-	c := f.d.cards
+	c := f.d.screenCards()
 	require.False(t, c.Redeem.Disabled())
 	path := "/redemptions"
 	f.breakAfter.Store(&path)
@@ -202,7 +202,7 @@ func TestGiftCardUseAsksAndClears(t *testing.T) {
 	f := mustOpen(t)
 	f.login("kari", "1234")
 	code := f.shop.Code("card-1000")
-	c := f.d.cards
+	c := f.d.screenCards()
 	f.scan(code)
 	f.key(fyne.KeyF6)
 	assert.Contains(t, c.State.Text, "USE kr 1 000,00?")
@@ -233,7 +233,7 @@ func TestGiftCardUseAsksAndClears(t *testing.T) {
 func TestGiftCardStatesLookApart(t *testing.T) {
 	f := mustOpen(t)
 	f.login("kari", "1234")
-	c := f.d.cards
+	c := f.d.screenCards()
 	seen := map[any]string{}
 	for _, tc := range []struct{ label, text string }{
 		{"card-1000", "VALID"}, {"card-spent", "USED UP"}, {"card-expired", "EXPIRED"},

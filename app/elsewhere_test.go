@@ -39,7 +39,7 @@ func TestCodeOfAnotherCentreSaysWhere(t *testing.T) {
 
 	card := f.shop.IssueCardAt(shop.DemoOtherCentreID, 30000)
 	f.scan(card.Code)
-	c := f.d.cards
+	c := f.d.screenCards()
 	assert.Equal(t, "GAVEKORT FRA ET ANNET SENTER", c.State.Text)
 	assert.Contains(t, c.Detail.Text, "Aktiv Trening Sandnes")
 	assert.Contains(t, c.Detail.Text, "+47 51 60 00 00")

@@ -38,3 +38,18 @@ func (d *Desk) runPending() int {
 
 // waiting reports how many follow-ups wait for the sync.
 func (d *Desk) waiting() int { return len(d.waiters) }
+
+// screenReport and the like return their screen, built on first use as
+// the desk builds it when it opens (see screenOf), for tests that hold on
+// to a screen before they open it.
+func (d *Desk) screenReport() *reportScreen { d.screenOf(idReport); return d.report }
+
+func (d *Desk) screenSettings() *settingsScreen { d.screenOf(idSettings); return d.settings }
+
+func (d *Desk) screenSearch() *searchScreen { d.screenOf(idSearch); return d.search }
+
+func (d *Desk) screenPickup() *pickupScreen { d.screenOf(idPickup); return d.pickup }
+
+func (d *Desk) screenSales() *salesScreen { d.screenOf(idSales); return d.sales }
+
+func (d *Desk) screenMonth() *monthScreen { d.screenOf(idMonth); return d.month }

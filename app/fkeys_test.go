@@ -16,8 +16,8 @@ import (
 func TestFKeysMeanTheSameOnEveryScreen(t *testing.T) {
 	f := mustOpen(t)
 	f.login("ingrid", "999999")
-	for id, scr := range f.d.screens {
-		keys := scr.actionKeys()
+	for id := range f.d.screens {
+		keys := f.d.screenOf(screenID(id)).actionKeys()
 		if b := keys[fyne.KeyF8]; b != nil {
 			assert.Equal(t, theme.DocumentPrintIcon().Name(), b.Icon.Name(), "screen %d: F8 is %q, not a print", id, b.Text)
 		}

@@ -175,11 +175,11 @@ var layoutCases = []layoutCase{
 			require.Greater(t, len(f.d.cards.Chain.Objects), 4, "the chain and its redemptions are listed")
 		},
 		buttons: func(d *Desk) map[string]fyne.CanvasObject {
-			c := d.cards
+			c := d.screenCards()
 			return map[string]fyne.CanvasObject{"use all": c.RedeemAll, "use amount": c.Redeem, "reprint": c.Reprint, "amount": c.Amount}
 		},
 		check: func(t *testing.T, f *fixture) {
-			c := f.d.cards
+			c := f.d.screenCards()
 			assert.True(t, inScroll(f.d.window.Content(), c.Chain.Objects[len(c.Chain.Objects)-1]), "the chain scrolls")
 		},
 	},
@@ -193,7 +193,7 @@ var layoutCases = []layoutCase{
 			require.NotEmpty(t, f.d.cards.Cache.Text, "the card comes from the cache")
 		},
 		buttons: func(d *Desk) map[string]fyne.CanvasObject {
-			c := d.cards
+			c := d.screenCards()
 			return map[string]fyne.CanvasObject{"use all": c.RedeemAll, "use amount": c.Redeem, "reprint": c.Reprint}
 		},
 	},
@@ -216,7 +216,7 @@ var layoutCases = []layoutCase{
 			require.GreaterOrEqual(t, len(f.d.report.Shown()), 5)
 		},
 		buttons: func(d *Desk) map[string]fyne.CanvasObject {
-			r := d.report
+			r := d.screenReport()
 			return map[string]fyne.CanvasObject{"export": r.Export, "print": r.Print, "day before": r.Prev, "day after": r.Next, "today": r.Today,
 				"the month": r.Month}
 		},
@@ -225,7 +225,7 @@ var layoutCases = []layoutCase{
 		name:  "status",
 		drive: func(t *testing.T, f *fixture) { f.key(fyne.KeyF4) },
 		buttons: func(d *Desk) map[string]fyne.CanvasObject {
-			s := d.status
+			s := d.screenStatus()
 			return map[string]fyne.CanvasObject{"sync now": s.SyncNow, "check printer": s.CheckPrinter, "test print": s.TestPrint}
 		},
 	},
@@ -233,7 +233,7 @@ var layoutCases = []layoutCase{
 		name:  "the month, from the daily report",
 		drive: openMonthWithStaff,
 		buttons: func(d *Desk) map[string]fyne.CanvasObject {
-			s := d.month
+			s := d.screenMonth()
 			return map[string]fyne.CanvasObject{"export": s.Export, "print": s.Print, "month before": s.Prev, "month after": s.Next,
 				"this month": s.This, "month field": s.Month}
 		},
@@ -259,7 +259,7 @@ var layoutCases = []layoutCase{
 			require.True(t, f.d.month.Save.Visible())
 		},
 		buttons: func(d *Desk) map[string]fyne.CanvasObject {
-			s := d.month
+			s := d.screenMonth()
 			return map[string]fyne.CanvasObject{"save": s.Save.Confirm, "cancel": s.Save.Cancel, "path": s.Save.Path}
 		},
 	},

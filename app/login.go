@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sort"
 
 	"fyne.io/fyne/v2"
@@ -119,21 +120,27 @@ func (l *loginScreen) setStaff(staff []skranke.Staff) {
 	if l.selected >= 0 && l.selected < len(l.staff) {
 		prev = l.staff[l.selected].ID
 	}
+	same := slices.Equal(l.staff, staff) && len(l.StaffButtons) == len(staff)
 	l.staff = staff
 	l.selected = -1
 	slog.Info("staff list loaded", "staff", len(staff))
-	l.StaffButtons = map[string]*button{}
-	l.grid.RemoveAll()
-	for i, s := range staff {
-		name := s.Name
-		if s.Role == skranke.RoleManager {
-			name += " ★"
+	if !same {
+		// Reloaded at every lock: the tiles are made again only when the
+		// list changed, since the refresh that sizes them parses the
+		// fonts again for good (see readable).
+		l.StaffButtons = map[string]*button{}
+		l.grid.RemoveAll()
+		for i, s := range staff {
+			name := s.Name
+			if s.Role == skranke.RoleManager {
+				name += " ★"
+			}
+			b := newButton(l.sh, name, theme.AccountIcon(), func() { l.choose(i) })
+			l.StaffButtons[s.ID] = b
+			l.grid.Add(b)
 		}
-		b := newButton(l.sh, name, theme.AccountIcon(), func() { l.choose(i) })
-		l.StaffButtons[s.ID] = b
-		l.grid.Add(b)
+		l.gridArea.Refresh() // The new tiles take the readable text size.
 	}
-	l.gridArea.Refresh() // The new tiles take the readable text size.
 	if len(staff) > 0 {
 		l.choose(0)
 		l.Choose(prev) // Keep who was chosen when the list is reloaded.

@@ -1,12 +1,15 @@
 package app
 
 import (
+	"maps"
+	"slices"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/skranke/skranke/app/config"
 )
@@ -47,4 +50,28 @@ func TestLoginAndIdleLock(t *testing.T) {
 	f.idle()
 	assert.Contains(t, l.Error.Text, "Log in")
 	assert.Empty(t, f.shop.Deliveries(f.shop.Code("paid-course")))
+}
+
+// Every lock reloads the staff list; an unchanged list keeps its tiles.
+// Making them again refreshes their theme override, for which Fyne parses
+// the fonts again and keeps them: a desk that locks many times a day
+// would grow by megabytes a lock. A new name makes new tiles.
+func TestLockKeepsUnchangedStaffTiles(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	tiles := maps.Clone(f.d.login.StaffButtons)
+	require.NotEmpty(t, tiles)
+	f.d.lock()
+	f.idle()
+	assert.Equal(t, tiles, f.d.login.StaffButtons, "the same tiles after the reload")
+	for id, b := range tiles {
+		assert.Same(t, b, f.d.login.StaffButtons[id], "tile %s made again", id)
+	}
+	assert.Equal(t, "Kari Nordmann", f.d.login.Selected.Text, "the last one stays chosen")
+
+	staff := slices.Clone(f.d.login.staff)
+	staff[0].Name += " Jr."
+	f.d.login.setStaff(staff)
+	assert.NotSame(t, tiles[staff[0].ID], f.d.login.StaffButtons[staff[0].ID], "a changed list makes new tiles")
+	assert.Contains(t, f.d.login.StaffButtons[staff[0].ID].Text, " Jr.")
 }

@@ -63,7 +63,7 @@ func TestMonth(t *testing.T) {
 	require.Equal(t, idReport, f.d.currentScreen())
 	test.Tap(f.d.report.Month)
 	require.Equal(t, idMonth, f.d.currentScreen(), "the daily report opens the month")
-	s := f.d.month
+	s := f.d.screenMonth()
 	f.eventually(func() bool { return s.Shown() != nil }, "the month never showed")
 
 	this := skranke.MonthOf(f.d.now())
@@ -152,7 +152,7 @@ func TestMonthExportAsksWhereAndNeverOverwritesSilently(t *testing.T) {
 			f.key(fyne.KeyF3)
 			test.Tap(f.d.report.Month)
 			require.Equal(t, idMonth, f.d.currentScreen())
-			s := f.d.month
+			s := f.d.screenMonth()
 			f.eventually(func() bool { return s.Shown() != nil }, "the month never showed")
 			require.NotZero(t, s.Shown().Total.Sales, "the demo sells this month")
 			p := s.Save

@@ -25,7 +25,7 @@ func TestPickupList(t *testing.T) {
 	f.key(fyne.KeyF10)
 	require.Equal(t, idPickup, f.d.currentScreen())
 	f.idle()
-	p := f.d.pickup
+	p := f.d.screenPickup()
 	codes := shownCodes(p.Shown())
 	require.Contains(t, codes, paid)
 	require.Contains(t, codes, authorized)

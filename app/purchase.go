@@ -102,7 +102,9 @@ func (s *scanScreen) renderLines() {
 			e.OnSubmitted = scanGuard(s.rd, e, s.deliverChosen)
 			s.Qty[l.ID] = e
 			qtys = append(qtys, e)
-			now = e
+			// An entry has no size of its own: an override of its own,
+			// made only in quantity mode (see readable).
+			now = readable(e)
 		}
 		title := l.Name
 		if l.Credited > 0 {
@@ -124,7 +126,7 @@ func (s *scanScreen) renderLines() {
 			s.sh.focus(qtys[j])
 		}
 	}
-	s.readArea.Refresh() // The new rows take the readable text size.
+	readSized(s.Lines) // The new rows take the readable text size.
 }
 
 func (s *scanScreen) renderHistory() {
@@ -172,7 +174,7 @@ func (s *scanScreen) renderHistory() {
 		}
 		s.History.Add(rowLabel(label(key, args)))
 	}
-	s.readArea.Refresh() // The new rows take the readable text size.
+	readSized(s.History) // The new rows take the readable text size.
 }
 
 // signatureService returns the signatures stored with deliveries.

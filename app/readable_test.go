@@ -31,6 +31,15 @@ func labelsUnder(root fyne.CanvasObject) []*widget.Label {
 	return out
 }
 
+// labelTextSize is the size a label draws its text at: its own SizeName's,
+// or the text size of the theme it is under.
+func labelTextSize(l *widget.Label) float32 {
+	if l.SizeName != "" {
+		return theme.SizeForWidget(l.SizeName, l)
+	}
+	return theme.SizeForWidget(theme.SizeNameText, l)
+}
+
 // A purchase's lines, its buyer and the staff names at the login are
 // read from a step back: at least 18 px, at 1024×768.
 func TestLinesAndNamesReadable(t *testing.T) {
@@ -45,7 +54,7 @@ func TestLinesAndNamesReadable(t *testing.T) {
 	labels := labelsUnder(s.Lines)
 	require.NotEmpty(t, labels)
 	for _, l := range append(labels, s.Buyer) {
-		assert.GreaterOrEqual(t, theme.SizeForWidget(theme.SizeNameText, l), float32(18), "%q", l.Text)
+		assert.GreaterOrEqual(t, labelTextSize(l), float32(18), "%q", l.Text)
 	}
 	// And the window still fits the desk screen.
 	assert.LessOrEqual(t, f.d.window.Content().MinSize().Width, contentBudget().Width)
@@ -54,7 +63,7 @@ func TestLinesAndNamesReadable(t *testing.T) {
 	labels = labelsUnder(f.d.cards.Chain)
 	require.NotEmpty(t, labels)
 	for _, l := range labels {
-		assert.GreaterOrEqual(t, theme.SizeForWidget(theme.SizeNameText, l), float32(18), "%q", l.Text)
+		assert.GreaterOrEqual(t, labelTextSize(l), float32(18), "%q", l.Text)
 	}
 }
 

@@ -97,7 +97,7 @@ func TestReportCSVEnglish(t *testing.T) {
 // there already is replaced only when staff press Replace after being told.
 func TestExportAsksWhereAndNeverOverwritesSilently(t *testing.T) {
 	f, _ := csvFixture(t, "nb")
-	r := f.d.report
+	r := f.d.screenReport()
 	f.key(fyne.KeyF6)
 	require.True(t, r.Save.Visible(), "F6 opens the save panel")
 	assert.Equal(t, r.ExportPath(), r.Save.Path.Text, "the day's file is proposed")

@@ -38,7 +38,7 @@ func TestDailyReportWorksOffline(t *testing.T) {
 	f.login("ingrid", "999999") // Offline login: the desk's own verifier.
 	f.key(fyne.KeyF3)
 	require.Equal(t, idReport, f.d.currentScreen())
-	r := f.d.report
+	r := f.d.screenReport()
 	assert.Equal(t, time.Now().Format("02.01.2006"), r.Date.Text)
 	var found *desksync.Activity
 	for i, a := range r.Shown() {

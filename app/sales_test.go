@@ -27,7 +27,7 @@ func TestSalesOverview(t *testing.T) {
 	f.login("ingrid", "999999")
 	f.key(fyne.KeyF11)
 	require.Equal(t, idSales, f.d.currentScreen())
-	s := f.d.sales
+	s := f.d.screenSales()
 	// The whole demo history: from long ago to today.
 	s.From.SetText("01.01.2020")
 	s.From.Submit()

@@ -148,9 +148,9 @@ type scanScreen struct {
 	qtyMode     bool
 	crediting   bool // The credit panel is open (unless a signature is pending, which takes precedence).
 	header      fyne.CanvasObject
-	linesArea   fyne.CanvasObject        // The scrolled buyer, lines and history.
-	readArea    *container.ThemeOverride // Their text at readText.
-	scanRow     fyne.CanvasObject        // The scan field and its label.
+	linesArea   fyne.CanvasObject // The scrolled buyer, lines and history.
+	readArea    fyne.CanvasObject // Their text at readText.
+	scanRow     fyne.CanvasObject // The scan field and its label.
 	actions     fyne.CanvasObject
 	signPanel   fyne.CanvasObject
 	creditPanel fyne.CanvasObject
@@ -239,7 +239,7 @@ func newScanScreen(sh shell, svc scanService, paper printing, rd reader) *scanSc
 	s.header = container.New(lineColumns, heads...)
 	// The lines and history may be long (many lines, many deliveries):
 	// they scroll, while the state, the code and the buttons stay put.
-	s.readArea = readable(container.NewVBox(s.Buyer, s.header, s.Lines, widget.NewSeparator(), s.History))
+	s.readArea = readSized(container.NewVBox(s.Buyer, s.header, s.Lines, widget.NewSeparator(), s.History))
 	s.linesArea = minHeight(container.NewVScroll(s.readArea), linesMinHeight)
 
 	scanLabel := widget.NewLabelWithStyle(label("scan.label"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})

@@ -172,7 +172,7 @@ func (d *Desk) handleReading(raw, source string) {
 	switch sc.Class {
 	case scanner.GiftCardCode:
 		d.showScreen(idCards)
-		d.cards.Lookup(sc.Code)
+		d.screenCards().Lookup(sc.Code)
 	case scanner.Reference:
 		d.showScreen(idScan)
 		d.scan.Lookup(sc.Code, raw)
@@ -220,7 +220,7 @@ func (d *Desk) watchSource(src scanner.Source) {
 				}
 				d.do(func() {
 					if d.hasSource(src) { // Not one replaced in Settings, closing down.
-						d.status.scannerStatus(st)
+						d.screenStatus().scannerStatus(st)
 					}
 				})
 			}

@@ -16,7 +16,7 @@ import (
 // searchFor types q into the search screen and presses Enter.
 func (f *fixture) searchFor(q string) {
 	f.t.Helper()
-	s := f.d.search
+	s := f.d.screenSearch()
 	s.Query.SetText("")
 	// At a person's pace: a query typed at once and ended with Enter is a
 	// scanner's burst, which goes to the scan screen.

@@ -21,7 +21,7 @@ func TestScannerSettingsSaved(t *testing.T) {
 	f.login("ingrid", "999999")
 	f.key(fyne.KeyF5)
 	require.Equal(t, idSettings, f.d.currentScreen())
-	s := f.d.settings
+	s := f.d.screenSettings()
 	assert.Equal(t, "9600", s.ScannerBaud.Selected, "the default speed is shown")
 	assert.Equal(t, 0, s.ScannerSuffix.SelectedIndex(), "no suffix")
 	assert.Equal(t, []string{"None", "CR (Enter)", "LF", "CR LF", "Tab"}, s.ScannerSuffix.Options)
@@ -85,7 +85,7 @@ func TestIrrelevantScannerFieldsHidden(t *testing.T) {
 	f := mustOpen(t)
 	f.login("ingrid", "999999")
 	f.key(fyne.KeyF5)
-	s := f.d.settings
+	s := f.d.screenSettings()
 	shown := func(o fyne.CanvasObject) bool {
 		_, ok := findVisible(f.d.window.Content(), o)
 		return ok

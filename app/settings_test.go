@@ -21,7 +21,7 @@ func TestSettingsSave(t *testing.T) {
 	f.login("ingrid", "999999")
 	f.key(fyne.KeyF5)
 	require.Equal(t, idSettings, f.d.currentScreen())
-	s := f.d.settings
+	s := f.d.screenSettings()
 	assert.Equal(t, f.shop.URL, s.ShopURL.Text)
 	assert.Contains(t, s.PrinterTransport.Selected, "File")
 
@@ -86,7 +86,7 @@ func TestShopChangeAsksForRestart(t *testing.T) {
 	f := mustOpen(t)
 	f.login("ingrid", "999999")
 	f.key(fyne.KeyF5)
-	s := f.d.settings
+	s := f.d.screenSettings()
 	s.IdleLock.SetText("9")
 	test.Tap(s.Save)
 	f.idle()

@@ -72,7 +72,7 @@ func TestPrinterStatusAndTestPrint(t *testing.T) {
 	f := mustOpen(t)
 	f.login("kari", "1234")
 	f.key(fyne.KeyF4)
-	st := f.d.status
+	st := f.d.screenStatus()
 	assert.Contains(t, st.Printer.Text, "Generic 80 mm")
 	test.Tap(st.CheckPrinter)
 	f.idle()

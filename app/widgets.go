@@ -208,9 +208,33 @@ func (t readTheme) Size(n fyne.ThemeSizeName) float32 {
 }
 
 // readable shows obj's text at readText. Objects added to obj later take
-// the size once the returned container is refreshed.
+// the size once the returned container is refreshed, but each refresh (and
+// each refresh of a container above it) gives the override a new scope,
+// for which Fyne parses its fonts again and keeps them for good: a few
+// megabytes each time. Lists that change with every scan use readSized.
 func readable(obj fyne.CanvasObject) *container.ThemeOverride {
 	return container.NewThemeOverride(obj, readTheme{Theme: theme.DefaultTheme()})
+}
+
+// readTextSize is the theme size that is readText in the default theme.
+const readTextSize = theme.SizeNameSubHeadingText
+
+// readSized sets the labels under obj, through containers, to readText
+// with the label's own SizeName rather than a theme override (see
+// readable), and returns obj. Call it again after adding labels.
+func readSized(obj fyne.CanvasObject) fyne.CanvasObject {
+	switch x := obj.(type) {
+	case *widget.Label:
+		if x.SizeName != readTextSize {
+			x.SizeName = readTextSize
+			x.Refresh()
+		}
+	case *fyne.Container:
+		for _, o := range x.Objects {
+			readSized(o)
+		}
+	}
+	return obj
 }
 
 func big(obj fyne.CanvasObject, text float32) fyne.CanvasObject {

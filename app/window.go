@@ -114,15 +114,18 @@ func (d *Desk) showScreen(s screenID) {
 		d.sayErr(label("err.manager_only"))
 		s = d.screen
 	}
-	if d.screen == idCards && s != idCards {
+	if d.screen == idCards && s != idCards && d.cards != nil {
 		// A card left on F2 is not there for the next customer to use.
 		d.cards.clear()
 	}
+	d.screenOf(s)
 	d.screen = s
 	d.login.content().Hide()
 	d.nav.Show()
 	for i, scr := range d.screens {
-		show(scr.content(), screenID(i) == s)
+		if scr != nil {
+			show(scr.content(), screenID(i) == s)
+		}
 	}
 	for i, b := range d.navButtons {
 		if i < len(d.screens) && screenID(i) == s {
@@ -149,8 +152,11 @@ func (d *Desk) openSetup() {
 	slog.Info("first-time setup opened")
 	d.setup = true
 	d.login.content().Hide()
+	d.screenOf(idSettings)
 	for i, scr := range d.screens {
-		show(scr.content(), screenID(i) == idSettings)
+		if scr != nil {
+			show(scr.content(), screenID(i) == idSettings)
+		}
 	}
 	d.screen = idSettings
 	d.screens[idSettings].load()
@@ -296,7 +302,9 @@ func (d *Desk) lock() {
 	// The next person at the desk reads nothing of the last one's work.
 	d.say("")
 	for _, scr := range d.screens {
-		scr.lock()
+		if scr != nil {
+			scr.lock()
+		}
 	}
 	d.showLogin()
 	d.login.refresh() // Pick up staff added in the shop since.
@@ -304,7 +312,9 @@ func (d *Desk) lock() {
 
 func (d *Desk) showLogin() {
 	for _, scr := range d.screens {
-		scr.content().Hide()
+		if scr != nil {
+			scr.content().Hide()
+		}
 	}
 	d.nav.Hide()
 	d.login.open()

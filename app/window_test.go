@@ -59,7 +59,7 @@ func TestFirstTimeSetup(t *testing.T) {
 	test.Tap(l.Setup)
 	f.idle()
 	require.Equal(t, idSettings, f.d.currentScreen())
-	s := f.d.settings
+	s := f.d.screenSettings()
 	assert.Equal(t, s.ShopURL, f.d.window.Canvas().Focused())
 	s.DeskToken.SetText(f.shop.DeskToken)
 	f.key(fyne.KeyF6) // Save.
