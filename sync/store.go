@@ -23,7 +23,12 @@ WHERE excluded.seq >= purchases.seq RETURNING rowid`
 	// search columns (writer.deferIndex). Without RETURNING, which SQLite
 	// runs as a trigger, the statement needs no statement journal: a page
 	// of the feed is filed without copying every index page it touches.
-	sqlFilePurchase = `INSERT INTO purchases(code, seq, body, cached_at, created, status, remaining, products, indexed) VALUES(?, ?, ?, ?, 0, '', 0, '', 0)
+	sqlFilePurchase = sqlFileHead + sqlFileRow + sqlFileTail
+	// sqlFileHead and sqlFileTail make sqlFilePurchase for several
+	// purchases at once (writer.fileMany), sqlFileRow once per purchase.
+	sqlFileHead = `INSERT INTO purchases(code, seq, body, cached_at, created, status, remaining, products, indexed) VALUES`
+	sqlFileRow  = `(?, ?, ?, ?, 0, '', 0, '', 0)`
+	sqlFileTail = `
 ON CONFLICT(code) DO UPDATE SET seq = excluded.seq, body = excluded.body, cached_at = excluded.cached_at,
 created = 0, status = '', remaining = 0, products = '', indexed = 0
 WHERE excluded.seq >= purchases.seq`
@@ -51,6 +56,8 @@ type writer struct {
 	purchase, card, activity, redemptionS *sql.Stmt
 	search                                *sql.Stmt // Lazily prepared: see indexPurchase.
 	file                                  *sql.Stmt // Lazily prepared: sqlFilePurchase.
+	fileN                                 *sql.Stmt // Lazily prepared: fileMany's statement for fileManyRows.
+	fileArgs                              []any     // fileMany's arguments, kept between calls.
 	factDel, factIns                      *sql.Stmt // Lazily prepared: see putFacts.
 	pickupDel, pickupIns                  *sql.Stmt // Lazily prepared: see putPickup.
 	// deferIndex files purchases without their search columns and index
@@ -129,6 +136,50 @@ func (w *writer) putPurchase(p *skranke.Purchase, raw []byte) error {
 		if err := w.putActivity(reversalActivity(p, &p.Reversals[i], true)); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// fileManyRows is how many purchases one statement of fileMany files.
+// Filing them one statement each, SQLite opened and closed a cursor on the
+// table and each of its indexes per purchase and database/sql bound and
+// reset the statement: a third of the SQL work of a first sync. One
+// statement for many rows keeps its cursors open across them.
+const fileManyRows = yieldEvery
+
+// fileMany files purchases of the changes feed as putPurchase does with
+// deferIndex, for purchases without deliveries, credits or reversals
+// (there is nothing more to record for those): codes, seqs and raws are
+// their codes, seqs and JSON.
+func (w *writer) fileMany(codes []string, seqs []int64, raws [][]byte) error {
+	for len(codes) > 0 {
+		n := min(len(codes), fileManyRows)
+		st := w.fileN
+		if n < fileManyRows {
+			if w.file == nil {
+				var err error
+				if w.file, err = w.tx.PrepareContext(w.ctx, sqlFilePurchase); err != nil {
+					return fmt.Errorf("store purchase %s: %w", codes[0], err)
+				}
+			}
+			st, n = w.file, 1
+		} else if st == nil {
+			var err error
+			q := sqlFileHead + sqlFileRow + strings.Repeat(","+sqlFileRow, fileManyRows-1) + sqlFileTail
+			if st, err = w.tx.PrepareContext(w.ctx, q); err != nil {
+				return fmt.Errorf("store purchase %s: %w", codes[0], err)
+			}
+			w.fileN = st
+		}
+		args := w.fileArgs[:0]
+		for i := range n {
+			args = append(args, codes[i], seqs[i], raws[i], w.now)
+		}
+		w.fileArgs = args
+		if _, err := st.ExecContext(w.ctx, args...); err != nil {
+			return fmt.Errorf("store purchases %s to %s: %w", codes[0], codes[n-1], err)
+		}
+		codes, seqs, raws = codes[n:], seqs[n:], raws[n:]
 	}
 	return nil
 }
