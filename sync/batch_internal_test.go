@@ -74,8 +74,14 @@ func TestApplyFilesManyPerStatement(t *testing.T) {
 	}
 	b.close(ctx)
 
-	// A copy older than the cached one, sent again in a later page, is kept out.
+	// A later page of purchases cached already, a whole statement's worth:
+	// newer copies replace the cached ones, an older copy is kept out.
 	again := ChangesPage{Purchases: []json.RawMessage{raw("TWICE001", 5, "old")}, Next: 101}
+	for i := 40; len(again.Purchases) < fileManyRows; i++ {
+		code := fmt.Sprintf("MANY%04d", i)
+		again.Purchases = append(again.Purchases, raw(code, int64(100+i), "second"))
+		want[code] = "second"
+	}
 	b = &feedBatch{c: c}
 	if _, err := b.apply(ctx, &again); err != nil {
 		t.Fatal(err)
