@@ -8,16 +8,20 @@
 # the work tree's benchmark files, so both are measured by the same harness.
 # Compare with: benchstat OUTDIR/before.txt OUTDIR/after.txt
 # PKG names another package than shopd's (PKG=sync for the desk's), and
-# BENCHTIME a -benchtime such as 1x for benchmarks that run for minutes.
+# BENCHTIME a -benchtime such as 1x for benchmarks that run for minutes,
+# TESTFILES which test files of the work tree BASE is built with (a glob in
+# PKG; by default all of them, which fails when BASE lacks what a new test
+# tests).
 set -euo pipefail
 base=$1 out=$2 count=${3:-5} bench=${4:-Stores}
 pkg=${PKG:-cmd/shopd/shop}
 benchtime=${BENCHTIME:-1s}
+testfiles=${TESTFILES:-*_test.go}
 root=$(git rev-parse --show-toplevel)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 git -C "$root" archive "$base" | tar -x -C "$tmp"
-cp "$root"/$pkg/*_test.go "$tmp/$pkg/"
+cp "$root"/$pkg/$testfiles "$tmp/$pkg/"
 (cd "$tmp" && go test -c -o "$tmp/before.test" ./$pkg)
 (cd "$root" && go test -c -o "$tmp/after.test" ./$pkg)
 mkdir -p "$out"
