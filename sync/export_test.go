@@ -206,3 +206,11 @@ func (d *Desk) RecountStatusForTest(ctx context.Context) (pending, conflicts int
 
 // StatusQueryForTest is the query behind Status, for checking its plan.
 const StatusQueryForTest = sqlStatus
+
+// IndexedForTest counts the cached purchases whose search words, month
+// facts and pickup columns are filed (indexed = 1).
+func (d *Desk) IndexedForTest(ctx context.Context) (int, error) {
+	var n int
+	err := d.c.r.QueryRowContext(ctx, "SELECT count(*) FROM purchases WHERE indexed = 1").Scan(&n)
+	return n, err
+}
