@@ -41,17 +41,7 @@ type feedBatch struct {
 	rows    int // Rows in the open transaction.
 	total   int // Rows committed by this batch writer.
 	sinceCk int // Rows committed since the last checkpoint.
-	// bulk is set once the writer's page cache was raised to
-	// bulkCacheKiB for a long pull; finish and close lower it again.
-	bulk bool
 }
-
-// bulkCacheKiB is the writer's page cache once a pull has filed a whole
-// batch (a first sync, a desk back after a long time offline). The code
-// index of a million purchases alone outgrows writerCacheKiB in a batch
-// that rewrites most of it, and every page it dropped was read again from
-// the WAL or the database by the next batch.
-const bulkCacheKiB = 256 << 10
 
 func (b *feedBatch) begin(ctx context.Context) error {
 	if b.tx != nil {
@@ -69,14 +59,6 @@ func (b *feedBatch) begin(ctx context.Context) error {
 		conn.Close()
 		b.c.gate.unlock()
 		return err
-	}
-	if !b.bulk && b.total >= feedBatchRows {
-		if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", bulkCacheKiB)); err != nil {
-			conn.Close()
-			b.c.gate.unlock()
-			return err
-		}
-		b.bulk = true
 	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err == nil {
@@ -143,11 +125,10 @@ func (b *feedBatch) finish() (int, error) {
 		b.c.checkpoint()
 		b.sinceCk = 0
 	}
-	if err == nil && (b.bulk || b.total >= feedBatchRows) {
+	if err == nil && b.total >= feedBatchRows {
 		// A long pull filled the writer's page cache (cache_size): give
 		// those pages back, since a desk at rest writes little.
 		b.c.shrinkWriter()
-		b.bulk = false
 	}
 	return n, err
 }
@@ -174,10 +155,6 @@ func writeCopies(w *writer, fns []func(*writer) error) {
 // are written in a transaction of their own.
 func (b *feedBatch) close(ctx context.Context) {
 	b.end(false)
-	if b.bulk {
-		b.c.shrinkWriter() // A pull that failed half-way.
-		b.bulk = false
-	}
 	fns := b.c.gate.closeCopies()
 	if len(fns) == 0 {
 		return

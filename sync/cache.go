@@ -277,24 +277,14 @@ func (c *cache) close() error {
 // so a transaction does not spill to the WAL before it commits.
 const writerCacheKiB = 64 << 10
 
-// shrinkWriter frees the writer connection's page cache, and brings its
-// size back to writerCacheKiB after a long pull raised it.
+// shrinkWriter frees the writer connection's page cache.
 func (c *cache) shrinkWriter() {
 	ctx := context.Background()
 	if err := c.gate.lockLow(ctx); err != nil {
 		return
 	}
 	defer c.gate.unlock()
-	conn, err := c.w.Conn(ctx)
-	if err != nil {
-		slog.Warn("free the cache's memory", "err", err)
-		return
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", writerCacheKiB)); err != nil {
-		slog.Warn("free the cache's memory", "err", err)
-	}
-	if _, err := conn.ExecContext(ctx, "PRAGMA shrink_memory"); err != nil {
+	if _, err := c.w.ExecContext(ctx, "PRAGMA shrink_memory"); err != nil {
 		slog.Warn("free the cache's memory", "err", err)
 	}
 }
