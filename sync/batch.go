@@ -220,23 +220,43 @@ func (b *feedBatch) apply(ctx context.Context, page *ChangesPage) (committed int
 	if err := b.begin(ctx); err != nil {
 		return fail(err)
 	}
-	for i, raw := range page.Purchases {
-		if i%yieldEvery == yieldEvery-1 {
+	// Purchases without deliveries or credits, most of a first sync, go
+	// in by fileMany, many to a statement; the others one by one, in the
+	// feed's order all the same.
+	var codes []string
+	var seqs []int64
+	var raws [][]byte
+	flush := func() error {
+		err := b.w.fileMany(codes, seqs, raws)
+		codes, seqs, raws = codes[:0], seqs[:0], raws[:0]
+		return err
+	}
+	for start := 0; start < len(page.Purchases); start += yieldEvery {
+		if start > 0 {
 			n, err := b.giveWay(ctx)
 			committed += n
 			if err != nil {
 				return fail(err)
 			}
 		}
-		it := &page.items[i]
-		p := it.full
-		if p == nil {
-			p = &skranke.Purchase{Code: it.Code, Seq: it.Seq}
+		for i := start; i < min(start+yieldEvery, len(page.Purchases)); i++ {
+			it := &page.items[i]
+			if it.full == nil {
+				codes, seqs, raws = append(codes, it.Code), append(seqs, it.Seq), append(raws, page.Purchases[i])
+				b.rows++
+				continue
+			}
+			if err := flush(); err != nil {
+				return fail(err)
+			}
+			if err := b.w.putPurchase(it.full, page.Purchases[i]); err != nil {
+				return fail(err)
+			}
+			b.rows++
 		}
-		if err := b.w.putPurchase(p, raw); err != nil {
+		if err := flush(); err != nil {
 			return fail(err)
 		}
-		b.rows++
 	}
 	for i := range page.cards {
 		if err := b.w.putCard(&page.cards[i]); err != nil {

@@ -109,6 +109,17 @@ type firstSync struct {
 	written      int64         // Bytes written to disk, until the desk was closed.
 	cacheSize    int64         // Bytes of desk.db (and WAL) after close.
 	progressRows []int
+	// tenths are the rate and the CPU time per purchase over each tenth
+	// of the sync: a rate that falls at the same CPU per purchase waits
+	// for something (the disk, a checkpoint), one that falls with more
+	// CPU per purchase does more work as the cache grows.
+	tenths []tenth
+}
+
+// tenth is the rate and CPU time per purchase over a tenth of a first sync.
+type tenth struct {
+	rate float64
+	cpu  float64 // µs per purchase.
 }
 
 // runFirstSync syncs n bulk purchases (and the demo data) from srv into an
@@ -124,6 +135,7 @@ func runFirstSync(tb testing.TB, srv *shoptest.Server, dir string, n int, timing
 	type point struct {
 		at     time.Duration
 		cursor int64
+		cpu    time.Duration
 	}
 	var points []point
 	ch, cancel := d.Subscribe()
@@ -140,7 +152,7 @@ func runFirstSync(tb testing.TB, srv *shoptest.Server, dir string, n int, timing
 				return
 			case <-ch:
 				if c, err := d.Cursor(ctx); err == nil {
-					points = append(points, point{time.Since(start), c})
+					points = append(points, point{time.Since(start), c, cpuTime()})
 				}
 			}
 		}
@@ -179,6 +191,18 @@ func runFirstSync(tb testing.TB, srv *shoptest.Server, dir string, n int, timing
 			if left := head - points[i].cursor; left >= fifth {
 				fs.late = float64(left) / (took - points[i].at).Seconds()
 				break
+			}
+		}
+		from, next := point{0, base, cpu0}, base+int64(n)/10
+		for _, p := range points {
+			if p.cursor >= next || p.cursor == head {
+				if rows := p.cursor - from.cursor; rows > 0 {
+					fs.tenths = append(fs.tenths, tenth{
+						rate: float64(rows) / (p.at - from.at).Seconds(),
+						cpu:  float64((p.cpu - from.cpu).Microseconds()) / float64(rows),
+					})
+				}
+				from, next = p, p.cursor+int64(n)/10
 			}
 		}
 		for _, p := range points {
@@ -287,6 +311,12 @@ func logFirstSync(b *testing.B, fs firstSync) {
 	b.Logf("first sync of %d purchases: %v, %.0f/s; first fifth %.0f/s, last fifth %.0f/s; %.1f µs CPU per purchase; %d MB written for a %d MB cache (%.2fx)",
 		fs.n, fs.took.Round(time.Millisecond), fs.rate, fs.early, fs.late, float64(fs.cpu.Microseconds())/float64(fs.n),
 		fs.written>>20, fs.cacheSize>>20, float64(fs.written)/float64(fs.cacheSize))
+	var rates, cpus strings.Builder
+	for _, t := range fs.tenths {
+		fmt.Fprintf(&rates, " %.0f", t.rate)
+		fmt.Fprintf(&cpus, " %.1f", t.cpu)
+	}
+	b.Logf("by tenth: purchases/s%s; CPU µs per purchase%s", rates.String(), cpus.String())
 }
 
 // BenchmarkFirstSync1M is the first sync of a million purchases, run by

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	stdsync "sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -136,6 +137,7 @@ type Desk struct {
 
 	sendSem chan struct{} // Held while sending outbox actions, so they go one at a time, in order.
 	pullMu  stdsync.Mutex // One pull of the changes feed at a time.
+	pulling atomic.Int32  // Pulls of the changes feed under way: see PickupCount.
 	// deliverMu makes checking what remains and queueing a delivery one
 	// step, so two quick deliveries on one desk never overlap.
 	deliverMu stdsync.Mutex

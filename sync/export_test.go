@@ -3,8 +3,10 @@ package sync
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"os"
 	"time"
 
@@ -259,4 +261,33 @@ func (d *Desk) UnfileCardsForTest(ctx context.Context) error {
 		_, err := tx.ExecContext(ctx, "UPDATE cards SET issued_day = -1, end_day = -1, owed = 0, amount = 0")
 		return err
 	})
+}
+
+// IndexedForTest counts the cached purchases whose search words, month
+// facts and pickup columns are filed (indexed = 1).
+func (d *Desk) IndexedForTest(ctx context.Context) (int, error) {
+	var n int
+	err := d.c.r.QueryRowContext(ctx, "SELECT count(*) FROM purchases WHERE indexed = 1").Scan(&n)
+	return n, err
+}
+
+// CachedPurchasesForTest returns each cached purchase's seq and a digest of
+// the body the cache holds, by code.
+func (d *Desk) CachedPurchasesForTest(ctx context.Context) (map[string]string, error) {
+	rows, err := d.c.r.QueryContext(ctx, "SELECT code, seq, body FROM purchases")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var code string
+		var seq int64
+		var body []byte
+		if err := rows.Scan(&code, &seq, &body); err != nil {
+			return nil, err
+		}
+		out[code] = fmt.Sprintf("%d %x", seq, sha256.Sum256(body))
+	}
+	return out, rows.Err()
 }

@@ -137,6 +137,20 @@ func afterValue(b []byte, i int, end byte) (next int, closed, ok bool) {
 // foldsToField reports whether key matches one of the fields read here only
 // when case is ignored.
 func foldsToField(key []byte) bool {
+	switch len(key) {
+	case len("seq"), len("code"), len("credits"), len("deliveries"):
+	default:
+		// Most keys of a purchase: an ASCII key of another length folds
+		// to none of them. Non-ASCII ones may ("ſeq" is "seq" to
+		// encoding/json), so they are compared.
+		ascii := true
+		for _, c := range key {
+			ascii = ascii && c < 0x80
+		}
+		if ascii {
+			return false
+		}
+	}
 	for _, f := range [...]string{"code", "seq", "deliveries", "credits"} {
 		if string(key) != f && bytes.EqualFold(key, []byte(f)) {
 			return true

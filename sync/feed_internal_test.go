@@ -22,6 +22,8 @@ var feedSeeds = []string{
 	`{}`,
 	`{"code":"X10","ſeq":3,"seq":4}`,
 	`{"code":"X11","ſeq":3}`,
+	`{"code":"X13","seq":4,"ſeq":3}`,
+	`{"code":"X14","seq":4,"creditſ":[{"id":"c1"}]}`,
 	`{"Code":"X12","seq":1}`,
 }
 

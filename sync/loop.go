@@ -215,6 +215,8 @@ func (d *Desk) feedWorks() bool {
 func (d *Desk) pullFeed(ctx context.Context) error {
 	d.pullMu.Lock()
 	defer d.pullMu.Unlock()
+	d.pulling.Add(1)
+	defer d.pulling.Add(-1)
 	cursor, err := d.Cursor(ctx)
 	if err != nil {
 		return skranke.E("sync.Desk.pullFeed", skranke.Internal, fmt.Errorf("read cursor: %w", err))

@@ -1,0 +1,127 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/skranke/skranke"
+)
+
+// A page filed many purchases to a statement (writer.fileMany) keeps what
+// one statement per purchase kept: the newest copy of a purchase sent
+// twice, whether the newer copy comes first or last and whether both are in
+// one statement or not; a purchase with deliveries in between, with its
+// delivery for the daily report; and every purchase, up to the page's odd
+// tail that fills no whole statement.
+func TestApplyFilesManyPerStatement(t *testing.T) {
+	ctx := context.Background()
+	c, err := openCache(ctx, filepath.Join(t.TempDir(), CacheFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.close() })
+
+	raw := func(code string, seq int64, buyer string) json.RawMessage {
+		b, err := json.Marshal(skranke.Purchase{Code: code, Seq: seq, Buyer: skranke.Buyer{Name: buyer}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	const n = 2*fileManyRows + 7 // Two whole statements and a tail.
+	var page ChangesPage
+	want := map[string]string{} // Code: buyer of the newest copy.
+	for i := range n {
+		code := fmt.Sprintf("MANY%04d", i)
+		page.Purchases = append(page.Purchases, raw(code, int64(10+i), "first"))
+		want[code] = "first"
+	}
+	// Sent twice in the first statement, newer copy last.
+	page.Purchases[3] = raw("TWICE001", 5, "old")
+	page.Purchases[9] = raw("TWICE001", 6, "new")
+	want["TWICE001"] = "new"
+	delete(want, "MANY0003")
+	delete(want, "MANY0009")
+	// Sent twice in the second statement, newer copy first.
+	page.Purchases[fileManyRows+1] = raw("TWICE002", 8, "new")
+	page.Purchases[fileManyRows+2] = raw("TWICE002", 7, "old")
+	want["TWICE002"] = "new"
+	delete(want, fmt.Sprintf("MANY%04d", fileManyRows+1))
+	delete(want, fmt.Sprintf("MANY%04d", fileManyRows+2))
+	// A purchase with a delivery in the middle of the first statement.
+	at := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	delivered, err := json.Marshal(skranke.Purchase{Code: "DELIV001", Seq: 50, Buyer: skranke.Buyer{Name: "first"},
+		Lines:      []skranke.Line{{ID: "l1", Name: "Shaker", Quantity: 1, UnitPrice: 9900, Delivered: 1}},
+		Deliveries: []skranke.Delivery{{ID: "d1", PurchaseCode: "DELIV001", At: at, Lines: []skranke.DeliveredLine{{LineID: "l1", Quantity: 1}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page.Purchases[20] = delivered
+	delete(want, "MANY0020")
+	want["DELIV001"] = "first"
+	page.Next = 100
+
+	b := &feedBatch{c: c}
+	if _, err := b.apply(ctx, &page); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.finish(); err != nil {
+		t.Fatal(err)
+	}
+	b.close(ctx)
+
+	// A later page of purchases cached already, a whole statement's worth:
+	// newer copies replace the cached ones, an older copy is kept out.
+	again := ChangesPage{Purchases: []json.RawMessage{raw("TWICE001", 5, "old")}, Next: 101}
+	for i := 40; len(again.Purchases) < fileManyRows; i++ {
+		code := fmt.Sprintf("MANY%04d", i)
+		again.Purchases = append(again.Purchases, raw(code, int64(100+i), "second"))
+		want[code] = "second"
+	}
+	b = &feedBatch{c: c}
+	if _, err := b.apply(ctx, &again); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.finish(); err != nil {
+		t.Fatal(err)
+	}
+	b.close(ctx)
+
+	var count int
+	if err := c.r.QueryRowContext(ctx, "SELECT count(*) FROM purchases").Scan(&count); err != nil {
+		t.Fatal(err)
+	}
+	if count != len(want) {
+		t.Errorf("%d purchases cached, want %d", count, len(want))
+	}
+	for code, buyer := range want {
+		p, _, ok, err := c.cachedPurchase(ctx, code)
+		if err != nil || !ok {
+			t.Fatalf("purchase %s not cached: %v", code, err)
+		}
+		if p.Buyer.Name != buyer {
+			t.Errorf("purchase %s cached with buyer %q, want %q (the newest copy)", code, p.Buyer.Name, buyer)
+		}
+	}
+	var deliveries int
+	if err := c.r.QueryRowContext(ctx, "SELECT count(*) FROM activities WHERE kind = 'delivery' AND code = 'DELIV001' AND synced").Scan(&deliveries); err != nil {
+		t.Fatal(err)
+	}
+	if deliveries != 1 {
+		t.Errorf("%d synced deliveries recorded for DELIV001, want 1", deliveries)
+	}
+	var unindexed int
+	if err := c.r.QueryRowContext(ctx, "SELECT count(*) FROM purchases WHERE indexed = 0").Scan(&unindexed); err != nil {
+		t.Fatal(err)
+	}
+	if unindexed != len(want) {
+		t.Errorf("%d purchases wait for indexing, want all %d", unindexed, len(want))
+	}
+	if cursor, err := c.meta(ctx, "cursor"); err != nil || cursor != "101" {
+		t.Errorf("cursor %q (%v), want 101", cursor, err)
+	}
+}
