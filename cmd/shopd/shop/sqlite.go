@@ -163,7 +163,7 @@ func (s *SQLite) View(ctx context.Context, fn func(Tx) error) error {
 // the rules hold as with one transaction each; a desk hears of its change
 // only after the group's COMMIT has reached the disk.
 func (s *SQLite) Update(ctx context.Context, fn func(Tx) error) error {
-	return s.commits.update(ctx, fn)
+	return s.commits.update(ctx, nil, fn)
 }
 
 func (s *SQLite) runGroup(group []*updateJob) {
