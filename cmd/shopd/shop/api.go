@@ -23,17 +23,17 @@ func (s *Server) register() {
 	p := APIPrefix
 	s.add(route{Route: Route{"GET", "/openapi.yaml"}, raw: s.openAPI})
 	s.add(route{Route: Route{"GET", p + "/health"}, raw: s.health})
-	s.add(route{Route: Route{"GET", p + "/desk"}, auth: authDesk, h: s.getDesk})
-	s.add(route{Route: Route{"GET", p + "/centres"}, auth: authDesk, h: s.getCentres})
-	s.add(route{Route: Route{"GET", p + "/staff"}, auth: authDesk, h: s.getStaff})
+	s.add(route{Route: Route{"GET", p + "/desk"}, auth: authDesk, h: s.getDesk, alone: true})
+	s.add(route{Route: Route{"GET", p + "/centres"}, auth: authDesk, h: s.getCentres, alone: true})
+	s.add(route{Route: Route{"GET", p + "/staff"}, auth: authDesk, h: s.getStaff, alone: true})
 	s.add(route{Route: Route{"POST", p + "/staff/sessions"}, auth: authDesk, raw: s.openSession})
 	s.add(route{Route: Route{"DELETE", p + "/staff/sessions/current"}, auth: authDesk, raw: s.closeSession})
 	s.add(route{Route: Route{"POST", p + "/actions/{key}/resolve"}, auth: authDesk, raw: s.resolve})
-	s.add(route{Route: Route{"GET", p + "/products"}, auth: authDesk, h: s.getProducts})
+	s.add(route{Route: Route{"GET", p + "/products"}, auth: authDesk, h: s.getProducts, alone: true})
 	s.add(route{Route: Route{"POST", p + "/purchases"}, auth: authShop, idem: idemRequired, h: s.createPurchase})
 	s.add(route{Route: Route{"GET", p + "/purchases"}, auth: authDesk, h: s.searchPurchases})
-	s.add(route{Route: Route{"GET", p + "/purchases/{code}"}, auth: authDesk, h: s.getPurchase})
-	s.add(route{Route: Route{"POST", p + "/purchases/{code}/deliveries"}, auth: authDesk, idem: idemRequired, h: s.deliver})
+	s.add(route{Route: Route{"GET", p + "/purchases/{code}"}, auth: authDesk, h: s.getPurchase, alone: true})
+	s.add(route{Route: Route{"POST", p + "/purchases/{code}/deliveries"}, auth: authDesk, idem: idemRequired, h: s.deliver, ahead: deliveryReadAhead})
 	s.add(route{Route: Route{"POST", p + "/purchases/{code}/credits"}, auth: authDesk, idem: idemRequired, h: s.credit})
 	s.add(route{Route: Route{"PUT", p + "/signatures/{id}"}, auth: authDesk, idem: idemOptional, maxBody: MaxSignature, h: s.putSignature})
 	s.add(route{Route: Route{"GET", p + "/signatures/{id}"}, auth: authDesk, raw: s.getSignature})
@@ -133,7 +133,8 @@ func elsewhere(tx Tx, op, what, centre string) error {
 }
 
 // getPurchase answers with the stored document as it is: decoding and
-// encoding it again was most of a lookup's cost.
+// encoding it again was most of a lookup's cost. It reads one row (and a
+// centre's, rarely), so it needs no transaction (alone in register).
 func (s *Server) getPurchase(tx Tx, req *request) (int, any, error) {
 	code, err := pathCode(req, "reference", skranke.ReferenceLen)
 	if err != nil {
@@ -235,23 +236,33 @@ type DeliveryResult struct {
 // soldCards returns the purchase's gift cards if delivery d handed over a
 // gift card line.
 func soldCards(tx Tx, p *skranke.Purchase, d skranke.Delivery) ([]skranke.Card, error) {
+	if !handsOverCards(p, d) {
+		return nil, nil
+	}
+	return tx.CardsOfPurchase(p.Code)
+}
+
+// handsOverCards reports whether delivery d of p hands over a gift card
+// line.
+func handsOverCards(p *skranke.Purchase, d skranke.Delivery) bool {
 	for _, dl := range d.Lines {
 		for _, l := range p.Lines {
 			if l.ID == dl.LineID && l.Kind == skranke.GiftCard {
-				return tx.CardsOfPurchase(p.Code)
+				return true
 			}
 		}
 	}
-	return nil, nil
+	return false
 }
 
 // issueSoldCards issues the gift cards a paid purchase sold: one per unit of
 // each gift card line, worth the unit's price after discount, valid for
 // CardValidity. Cards already issued for the purchase count, so calling it
-// again issues nothing.
-func (s *Server) issueSoldCards(tx Tx, p *skranke.Purchase) error {
+// again issues nothing. It returns the purchase's cards (as
+// Tx.CardsOfPurchase would now) when it sold any.
+func (s *Server) issueSoldCards(tx Tx, p *skranke.Purchase) ([]skranke.Card, error) {
 	if !p.Status.Deliverable() {
-		return nil
+		return nil, nil
 	}
 	var amounts []skranke.Money
 	for _, l := range p.Lines {
@@ -268,11 +279,11 @@ func (s *Server) issueSoldCards(tx Tx, p *skranke.Purchase) error {
 		}
 	}
 	if len(amounts) == 0 {
-		return nil
+		return nil, nil
 	}
 	have, err := tx.CardsOfPurchase(p.Code)
 	if err != nil || len(have) >= len(amounts) {
-		return err
+		return have, err
 	}
 	now := s.now()
 	for _, a := range amounts[len(have):] {
@@ -281,15 +292,16 @@ func (s *Server) issueSoldCards(tx Tx, p *skranke.Purchase) error {
 		}
 		code, err := newCardCode(tx)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		c := &skranke.Card{Code: code, CentreID: p.CentreID, InitialAmount: a, Balance: a, Currency: "NOK",
 			Status: skranke.CardActive, IssuedAt: now, ExpiresAt: now.Add(CardValidity), PurchaseCode: p.Code}
 		if err := tx.PutCard(c); err != nil {
-			return err
+			return nil, err
 		}
+		have = append(have, *c)
 	}
-	return nil
+	return have, nil
 }
 
 func (s *Server) deliver(tx Tx, req *request) (int, any, error) {
@@ -399,11 +411,14 @@ func (s *Server) deliver(tx Tx, req *request) (int, any, error) {
 	}
 	// Purchases paid before cards were issued automatically (or seeded in
 	// bulk) get theirs now, when the desk needs them to print.
-	if err := s.issueSoldCards(tx, p); err != nil {
+	cards, err := s.issueSoldCards(tx, p)
+	if err != nil {
 		return 0, nil, err
 	}
-	cards, err := soldCards(tx, p, d)
-	return http.StatusCreated, DeliveryResult{Delivery: d, Purchase: p, Cards: cards}, err
+	if !handsOverCards(p, d) {
+		cards = nil
+	}
+	return http.StatusCreated, DeliveryResult{Delivery: d, Purchase: p, Cards: cards}, nil
 }
 
 // CreditRequest is the body of POST /purchases/{code}/credits: an amount,
@@ -923,7 +938,7 @@ func (s *Server) notify(tx Tx, req *request) (int, any, error) {
 			if err := tx.PutPurchase(p); err != nil {
 				return 0, nil, err
 			}
-			if err := s.issueSoldCards(tx, p); err != nil {
+			if _, err := s.issueSoldCards(tx, p); err != nil {
 				return 0, nil, err
 			}
 		case p.Status == skranke.Captured && in.Status == skranke.Authorized:
@@ -955,7 +970,7 @@ func (s *Server) createPurchase(tx Tx, req *request) (int, any, error) {
 	if err := tx.PutPurchase(&p); err != nil {
 		return 0, nil, err
 	}
-	if err := s.issueSoldCards(tx, &p); err != nil {
+	if _, err := s.issueSoldCards(tx, &p); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusCreated, &p, nil

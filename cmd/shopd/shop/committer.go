@@ -14,9 +14,10 @@ const maxGroup = 64
 
 // updateJob is one Update waiting for its group.
 type updateJob struct {
-	ctx  context.Context
-	fn   func(Tx) error
-	done chan error
+	ctx   context.Context
+	fn    func(Tx) error
+	ahead *readAhead // What fn reads first, if known (see readAhead).
+	done  chan error
 }
 
 // groupCommitter is the one goroutine that runs a store's write
@@ -62,9 +63,10 @@ func (c *groupCommitter) loop(run func([]*updateJob)) {
 	}
 }
 
-// update runs fn in a coming group and returns its outcome.
-func (c *groupCommitter) update(ctx context.Context, fn func(Tx) error) error {
-	j := &updateJob{ctx: ctx, fn: fn, done: make(chan error, 1)}
+// update runs fn in a coming group and returns its outcome; ra, if not
+// nil, names the rows fn reads first.
+func (c *groupCommitter) update(ctx context.Context, ra *readAhead, fn func(Tx) error) error {
+	j := &updateJob{ctx: ctx, fn: fn, ahead: ra, done: make(chan error, 1)}
 	select {
 	case c.jobs <- j:
 	case <-ctx.Done():

@@ -47,6 +47,13 @@ func cpuUsed(pgPID int) (self, db time.Duration) {
 		u, _ := strconv.ParseInt(f[11], 10, 64)
 		s, _ := strconv.ParseInt(f[12], 10, 64)
 		ticks += u + s
+		if e.Name() == root && len(f) >= 15 {
+			// Children that ended (a connection closed, an autovacuum
+			// worker done) and were reaped: their times moved here.
+			cu, _ := strconv.ParseInt(f[13], 10, 64)
+			cs, _ := strconv.ParseInt(f[14], 10, 64)
+			ticks += cu + cs
+		}
 	}
 	return self, time.Duration(ticks) * time.Second / clockTicks
 }

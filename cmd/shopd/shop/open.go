@@ -30,7 +30,7 @@ type OpenOptions struct {
 // created).
 func Open(ctx context.Context, addr string, o OpenOptions) (DB, error) {
 	if IsPostgresURL(addr) {
-		return OpenPostgres(ctx, addr, PostgresOptions(o))
+		return OpenPostgres(ctx, addr, PostgresOptions{MaxConns: o.MaxConns})
 	}
 	if err := PrepareDBFile(addr); err != nil {
 		return nil, err

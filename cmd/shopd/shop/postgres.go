@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/skranke/skranke"
 )
@@ -68,6 +69,9 @@ type PostgresOptions struct {
 	// MaxConns caps the pool of connections for reads; 0 keeps pgx's
 	// default (the larger of 4 and the number of CPUs). Writes use two more.
 	MaxConns int
+	// Tracer, if not nil, sees every statement and batch sent, on every
+	// connection: for metrics, or a test counting round trips.
+	Tracer pgx.QueryTracer
 }
 
 // IsPostgresURL reports whether a -db address names a PostgreSQL database
@@ -87,6 +91,7 @@ func OpenPostgres(ctx context.Context, url string, o PostgresOptions) (*Postgres
 	if o.MaxConns > 0 {
 		cfg.MaxConns = int32(o.MaxConns)
 	}
+	cfg.ConnConfig.Tracer = o.Tracer
 	wcfg := cfg.Copy()
 	wcfg.MaxConns = 2
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
@@ -238,7 +243,7 @@ func (s *Postgres) View(ctx context.Context, fn func(Tx) error) error {
 // Update implements Store: fn runs under the chain-wide write lock, in
 // this shopd's next group commit (see runGroup).
 func (s *Postgres) Update(ctx context.Context, fn func(Tx) error) error {
-	return s.commits.update(ctx, fn)
+	return s.commits.update(ctx, nil, fn)
 }
 
 // runGroup runs a group of Updates (see groupCommitter) in one PostgreSQL
@@ -258,6 +263,46 @@ func (s *Postgres) runGroup(group []*updateJob) {
 	t := &pgTx{ctx: ctx, c: conn, batch: &pgx.Batch{}}
 	t.queue("begin", "BEGIN ISOLATION LEVEL READ COMMITTED")
 	t.queue("take the write lock", "SELECT pg_advisory_xact_lock($1)", pgWriteLock)
+	t.queueSeqAhead()
+	// An Update's last statements and its RELEASE SAVEPOINT wait in the
+	// queue for the next Update's SAVEPOINT and reads (or the COMMIT), so
+	// that an Update costs one round trip when it reads only what it read
+	// ahead. tail is that Update (-1 for none) and its statements are the
+	// first tailLen queued.
+	tail, tailLen := -1, 0
+	// lost fails every Update not yet answered otherwise and rolls back.
+	lost := func(err error) {
+		conn.Exec(ctx, "ROLLBACK", pgx.QueryExecModeSimpleProtocol)
+		for k := range results {
+			if results[k] == nil {
+				results[k] = skranke.E("shop.Postgres.Update", skranke.Internal, err)
+			}
+		}
+		finish(nil)
+	}
+	// undo rolls the transaction back to the savepoint of the Update whose
+	// statement failed.
+	undo := func() error {
+		_, err := conn.Exec(ctx, "ROLLBACK TO SAVEPOINT u; RELEASE SAVEPOINT u", pgx.QueryExecModeSimpleProtocol)
+		return err
+	}
+	// send sends the queue. When a statement of the tail fails, the tail
+	// Update fails and is undone, and send says so with errTailUndone: the
+	// statements queued after it did not run and must be queued again.
+	errTailUndone := errors.New("the previous update failed")
+	send := func() error {
+		err := t.flush()
+		if err == nil || tail < 0 || t.done >= tailLen {
+			tail, tailLen = -1, 0
+			return err
+		}
+		results[tail] = skranke.E("shop.Postgres.Update", skranke.Internal, err)
+		tail, tailLen = -1, 0
+		if uerr := undo(); uerr != nil {
+			return uerr
+		}
+		return errTailUndone
+	}
 	ran := false
 	for i, j := range group {
 		if err := j.ctx.Err(); err != nil {
@@ -265,60 +310,69 @@ func (s *Postgres) runGroup(group []*updateJob) {
 			continue
 		}
 		ran = true
-		t.queue("savepoint", "SAVEPOINT u")
-		mark, flushes := len(t.batch.QueuedQueries), t.flushes
-		// The statements run on the group's context: a desk hanging up
-		// must not cancel a statement and with it the others' commit.
-		err := runUpdate("write shop database", t, j.fn)
-		if err == nil {
-			t.queue("release savepoint", "RELEASE SAVEPOINT u")
-			if err = t.flush(); err != nil {
-				err = skranke.E("shop.Postgres.Update", skranke.Internal, err)
+		// The savepoint and the reads ahead go with the tail.
+		for {
+			t.queue("savepoint", "SAVEPOINT u")
+			t.queueAhead(j.ahead)
+			if err = send(); err != errTailUndone {
+				break
 			}
 		}
 		if err != nil {
-			results[i] = err
-			if t.flushes == flushes {
-				// Nothing of this Update reached the server: forget it.
-				t.batch.QueuedQueries = t.batch.QueuedQueries[:mark]
-				t.ops = t.ops[:mark]
-			} else if conn.Conn().PgConn().TxStatus() == 'E' {
-				// A statement failed and the transaction refuses all but
-				// a rollback, even the preparing of the next batch's
-				// statements: roll back to the savepoint now.
-				t.batch.QueuedQueries, t.ops = nil, nil
-				if _, err := conn.Exec(ctx, "ROLLBACK TO SAVEPOINT u; RELEASE SAVEPOINT u", pgx.QueryExecModeSimpleProtocol); err != nil {
-					// The group is lost: all its Updates fail.
-					conn.Exec(ctx, "ROLLBACK", pgx.QueryExecModeSimpleProtocol)
-					for k := range results {
-						if k > i || results[k] == nil {
-							results[k] = skranke.E("shop.Postgres.Update", skranke.Internal, err)
-						}
-					}
-					finish(nil)
-					return
-				}
-			} else {
-				t.queue("roll back to savepoint", "ROLLBACK TO SAVEPOINT u")
-				t.queue("release savepoint", "RELEASE SAVEPOINT u")
+			if conn.Conn().PgConn().TxStatus() != 'E' || undo() != nil {
+				lost(err)
+				return
 			}
+			results[i] = skranke.E("shop.Postgres.Update", skranke.Internal, err)
+			continue
+		}
+		flushes := t.flushes
+		// The statements run on the group's context: a desk hanging up
+		// must not cancel a statement and with it the others' commit.
+		err := runUpdate("write shop database", t, j.fn)
+		clear(t.ahead)
+		if err == nil {
+			t.queue("release savepoint", "RELEASE SAVEPOINT u")
+			tail, tailLen = i, t.batch.Len()
+			continue
+		}
+		results[i] = err
+		switch {
+		case t.flushes == flushes:
+			// Nothing of this Update reached the server since its
+			// savepoint: forget it.
+			t.batch.QueuedQueries, t.ops = nil, nil
+			t.queue("release savepoint", "RELEASE SAVEPOINT u")
+		case conn.Conn().PgConn().TxStatus() == 'E':
+			// A statement failed and the transaction refuses all but
+			// a rollback, even the preparing of the next batch's
+			// statements: roll back to the savepoint now.
+			t.batch.QueuedQueries, t.ops = nil, nil
+			if err := undo(); err != nil {
+				lost(err)
+				return
+			}
+		default:
+			t.queue("roll back to savepoint", "ROLLBACK TO SAVEPOINT u")
+			t.queue("release savepoint", "RELEASE SAVEPOINT u")
 		}
 	}
 	if !ran {
 		finish(nil)
 		return
 	}
-	if t.seqRead {
-		t.queue("number the changes", "UPDATE meta SET value = $1 WHERE key = 'seq'", t.seq)
-	}
-	t.queue("commit", "COMMIT")
-	if err := t.flush(); err != nil {
-		conn.Exec(ctx, "ROLLBACK", pgx.QueryExecModeSimpleProtocol)
-		for i := range results {
-			if results[i] == nil {
-				results[i] = skranke.E("shop.Postgres.Update", skranke.Internal, err)
-			}
+	for {
+		if t.seqRead {
+			t.queue("number the changes", "UPDATE meta SET value = $1 WHERE key = 'seq'", t.seq)
 		}
+		t.queue("commit", "COMMIT")
+		if err = send(); err != errTailUndone {
+			break
+		}
+	}
+	if err != nil {
+		lost(err)
+		return
 	}
 	finish(nil)
 }
@@ -335,10 +389,19 @@ type pgTx struct {
 	flushes int      // Batches sent so far.
 	seq     int64    // The last feed number taken (nextSeq), once seqRead.
 	seqRead bool
+	// done counts the statements of the batch last sent that succeeded,
+	// which tells whose statement failed when several Updates' share it.
+	done int
+	// ahead holds the rows read ahead for the running Update (see
+	// readAhead), each served once and all forgotten at its first write.
+	ahead map[string]aheadRow
 }
 
 func (t *pgTx) queue(op, query string, args ...any) {
-	t.batch.Queue(query, args...)
+	t.batch.Queue(query, args...).Exec(func(pgconn.CommandTag) error {
+		t.done++
+		return nil
+	})
 	t.ops = append(t.ops, op)
 }
 
@@ -351,6 +414,7 @@ func (t *pgTx) flush() error {
 	t.batch, t.ops = &pgx.Batch{}, nil
 	t.begun = true
 	t.flushes++
+	t.done = 0
 	err := t.c.SendBatch(t.ctx, b).Close()
 	if err != nil {
 		return internal("shop.pgTx.flush", fmt.Errorf("%s: %w", strings.Join(slices.Compact(ops), ", "), err))
@@ -379,6 +443,9 @@ func (r *batchRow) Scan(dest ...any) error {
 	r.t.batch.Queue(r.query, r.args...).QueryRow(func(row pgx.Row) error {
 		scanned = true
 		scanErr = row.Scan(dest...)
+		if scanErr == nil {
+			r.t.done++
+		}
 		return scanErr
 	})
 	r.t.ops = append(r.t.ops, "read")
@@ -413,6 +480,9 @@ func (t *pgTx) queryEach(row func(pgx.Rows) error, query string, args ...any) er
 	t.batch.Queue(query, args...).Query(func(rows pgx.Rows) error {
 		read = true
 		readErr = each(rows)
+		if readErr == nil {
+			t.done++
+		}
 		return readErr
 	})
 	t.ops = append(t.ops, "read")
@@ -432,6 +502,11 @@ func (t *pgTx) getDoc(op, what string, v any, query string, args ...any) error {
 	if err != nil {
 		return internal(op, err)
 	}
+	return decodeDoc(op, what, doc, v)
+}
+
+// decodeDoc decodes a stored document.
+func decodeDoc(op, what string, doc []byte, v any) error {
 	if err := json.Unmarshal(doc, v); err != nil {
 		return internal(op, fmt.Errorf("decode %s: %w", what, err))
 	}
@@ -455,8 +530,10 @@ func pgListDocs[T any](t *pgTx, op string, query string, args ...any) ([]T, erro
 	return out, internal(op, err)
 }
 
-// exec queues a write.
+// exec queues a write. Rows read ahead may be what it changes, so they
+// are read again from now on (see forgetAhead).
 func (t *pgTx) exec(op, query string, args ...any) error {
+	t.forgetAhead()
 	t.queue(op, query, args...)
 	return nil
 }
@@ -536,7 +613,7 @@ func (t *pgTx) Staff(centreID string) ([]skranke.Staff, error) {
 
 func (t *pgTx) StaffMember(id string) (skranke.Staff, error) {
 	var s skranke.Staff
-	err := t.getDoc("shop.pgTx.StaffMember", "staff member "+id, &s, "SELECT doc FROM staff WHERE id = $1", id)
+	err := t.getDocAhead(aheadStaff+id, "shop.pgTx.StaffMember", "staff member "+id, &s, "SELECT doc FROM staff WHERE id = $1", id)
 	return s, err
 }
 
@@ -565,7 +642,7 @@ func (t *pgTx) PutProduct(p skranke.Product) error {
 
 func (t *pgTx) Purchase(code string) (*skranke.Purchase, error) {
 	var p skranke.Purchase
-	if err := t.getDoc("shop.pgTx.Purchase", "purchase "+code, &p, "SELECT doc FROM purchases WHERE code = $1", code); err != nil {
+	if err := t.getDocAhead(aheadPurchase+code, "shop.pgTx.Purchase", "purchase "+code, &p, purchaseQuery, code); err != nil {
 		return nil, err
 	}
 	return &p, nil
@@ -619,7 +696,7 @@ func (t *pgTx) PutPurchase(p *skranke.Purchase) error {
 
 func (t *pgTx) Delivery(id string) (skranke.Delivery, error) {
 	var d skranke.Delivery
-	err := t.getDoc("shop.pgTx.Delivery", "delivery "+id, &d, "SELECT doc FROM deliveries WHERE id = $1", id)
+	err := t.getDocAhead(aheadDelivery+id, "shop.pgTx.Delivery", "delivery "+id, &d, deliveryQuery, id)
 	return d, err
 }
 
@@ -672,12 +749,17 @@ func (t *pgTx) PutCard(c *skranke.Card) error {
 	if err != nil {
 		return internal(op, err)
 	}
+	clear(t.ahead)
 	return t.exec(op, `INSERT INTO cards (code, centre_id, status, balance, parent_code, purchase_code, seq, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (code) DO UPDATE SET status = excluded.status, balance = excluded.balance, seq = excluded.seq, doc = excluded.doc`,
 		c.Code, c.CentreID, string(c.Status), int64(c.Balance), nullable(c.ParentCode), nullable(c.PurchaseCode), seq, doc)
 }
 
 func (t *pgTx) CardsOfPurchase(code string) ([]skranke.Card, error) {
+	if r, ok := t.takeAhead(aheadCards + code); ok {
+		cards := []skranke.Card{}
+		return cards, decodeDoc("shop.pgTx.CardsOfPurchase", "gift cards of "+code, r.doc, &cards)
+	}
 	return pgListDocs[skranke.Card](t, "shop.pgTx.CardsOfPurchase",
 		"SELECT doc FROM cards WHERE purchase_code = $1 AND parent_code IS NULL ORDER BY seq", code)
 }
@@ -772,14 +854,18 @@ func (t *pgTx) Activity(centreID string, from, to time.Time) (Activity, error) {
 
 func (t *pgTx) Idempotency(scope, key string) (IdempotencyRecord, error) {
 	r := IdempotencyRecord{Scope: scope, Key: key}
-	var at int64
-	err := t.queryRow(
-		"SELECT fingerprint, status, content_type, body, created_at FROM idempotency WHERE scope = $1 AND key = $2", scope, key).
-		Scan(&r.Fingerprint, &r.Status, &r.ContentType, &r.Body, &at)
+	var err error
+	if a, ok := t.takeAhead(aheadIdem + scope + "\x00" + key); ok {
+		r = a.idem
+		if !a.found {
+			err = pgx.ErrNoRows
+		}
+	} else {
+		err = scanIdempotency(t.queryRow(idempotencyQuery, scope, key), &r)
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, skranke.E("shop.pgTx.Idempotency", skranke.NotFound, "no such key")
 	}
-	r.CreatedAt = time.UnixMilli(at).UTC()
 	return r, internal("shop.pgTx.Idempotency", err)
 }
 
@@ -790,14 +876,7 @@ func (t *pgTx) PutIdempotency(r IdempotencyRecord) error {
 }
 
 func (t *pgTx) PurgeIdempotency(before time.Time) (int64, error) {
-	if err := t.flush(); err != nil {
-		return 0, err
-	}
-	tag, err := t.c.Exec(t.ctx, "DELETE FROM idempotency WHERE created_at < $1", before.UnixMilli())
-	if err != nil {
-		return 0, internal("shop.pgTx.PurgeIdempotency", err)
-	}
-	return tag.RowsAffected(), nil
+	return t.execCount("shop.pgTx.PurgeIdempotency", "DELETE FROM idempotency WHERE created_at < $1", before.UnixMilli())
 }
 
 func (t *pgTx) PaymentEvent(id string) (bool, error) {

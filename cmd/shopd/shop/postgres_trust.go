@@ -21,6 +21,7 @@ func (t *pgTx) PurgeSignatures(before time.Time) (int64, error) {
 // execCount runs a write now, after the queued ones, and says how many
 // rows it touched.
 func (t *pgTx) execCount(op, query string, args ...any) (int64, error) {
+	clear(t.ahead)
 	if err := t.flush(); err != nil {
 		return 0, err
 	}
@@ -50,6 +51,12 @@ func (t *pgTx) PutStaffAuth(a StaffAuth) error {
 }
 
 func (t *pgTx) Session(hash string) (Session, error) {
+	if a, ok := t.takeAhead(aheadSession + hash); ok {
+		if !a.found {
+			return a.sess, skranke.E("get staff session", skranke.NotFound, "no such staff session")
+		}
+		return a.sess, nil
+	}
 	s := Session{TokenHash: hash}
 	var c, u, e int64
 	err := t.queryRow("SELECT desk_id, staff_id, created_at, last_used, expires_at FROM staff_sessions WHERE token_hash = $1", hash).

@@ -98,6 +98,8 @@ type route struct {
 	maxBody int64
 	h       handler
 	raw     func(w http.ResponseWriter, req *request) // Writes its own answer, outside any transaction.
+	ahead   func(req *request, ra *readAhead)         // Adds what a mutation reads first besides its key and session.
+	alone   bool                                      // The handler's reads need not share a snapshot (see viewAlone).
 }
 
 type idemMode int
@@ -272,7 +274,11 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt route) {
 	if rt.idem == idemNone {
 		var status int
 		var v any
-		err := s.store.View(ctx, func(tx Tx) error {
+		view := s.store.View
+		if rt.alone {
+			view = func(ctx context.Context, fn func(Tx) error) error { return viewAlone(ctx, s.store, fn) }
+		}
+		err := view(ctx, func(tx Tx) error {
 			var err error
 			status, v, err = rt.h(tx, req)
 			return err
@@ -310,7 +316,11 @@ func (s *Server) mutate(w http.ResponseWriter, req *request, rt route) {
 	var rec IdempotencyRecord
 	replayed := false
 	req.write = true
-	err := s.store.Update(req.http.Context(), func(tx Tx) error {
+	ra := mutationReadAhead(req, key)
+	if rt.ahead != nil {
+		rt.ahead(req, ra)
+	}
+	err := update(req.http.Context(), s.store, ra, func(tx Tx) error {
 		if key != "" {
 			old, err := tx.Idempotency(req.scope, key)
 			switch {

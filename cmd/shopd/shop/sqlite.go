@@ -155,6 +155,15 @@ func (s *SQLite) View(ctx context.Context, fn func(Tx) error) error {
 	return err
 }
 
+// viewStatements implements statementViewer: fn's statements run one by
+// one on the read pool, each in its own snapshot, without the BEGIN and
+// ROLLBACK of View.
+func (s *SQLite) viewStatements(ctx context.Context, fn func(Tx) error) error {
+	err := fn(&sqlTx{ctx: ctx, tx: s.reader, stmts: s.rstmts})
+	s.rstmts.flush(ctx)
+	return err
+}
+
 // Update implements Store: fn runs in the next group commit. The writer's
 // one goroutine (groupCommitter) runs the Updates that arrive together in
 // one transaction, each in a savepoint, so that one whose rules refuse it
@@ -163,7 +172,7 @@ func (s *SQLite) View(ctx context.Context, fn func(Tx) error) error {
 // the rules hold as with one transaction each; a desk hears of its change
 // only after the group's COMMIT has reached the disk.
 func (s *SQLite) Update(ctx context.Context, fn func(Tx) error) error {
-	return s.commits.update(ctx, fn)
+	return s.commits.update(ctx, nil, fn)
 }
 
 func (s *SQLite) runGroup(group []*updateJob) {
@@ -303,20 +312,36 @@ func (c *stmtCache) close() error {
 // sqlTx implements Tx on a database/sql transaction.
 type sqlTx struct {
 	ctx   context.Context
-	tx    *sql.Tx
+	tx    sqlRunner  // A *sql.Tx, or the read pool for statements run alone (viewStatements).
 	stmts *stmtCache // Of the pool tx is on; nil prepares every statement afresh.
 }
 
+// sqlRunner runs statements: *sql.Tx and *sql.DB.
+type sqlRunner interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 // stmt returns query prepared on the transaction's connection, from the
-// pool's cache.
+// pool's cache. Outside a transaction it returns the pool's statement, or
+// nil when the cache lacks it (run the query unprepared: the cache
+// prepares it after).
 func (t *sqlTx) stmt(query string) (*sql.Stmt, error) {
+	tx, inTx := t.tx.(*sql.Tx)
 	if t.stmts != nil {
 		if st := t.stmts.get(query); st != nil {
-			return t.tx.StmtContext(t.ctx, st), nil
+			if !inTx {
+				return st, nil
+			}
+			return tx.StmtContext(t.ctx, st), nil
 		}
 	}
+	if !inTx {
+		return nil, nil
+	}
 	// Closed with the transaction.
-	return t.tx.PrepareContext(t.ctx, query)
+	return tx.PrepareContext(t.ctx, query)
 }
 
 // query runs a query that returns rows.
@@ -325,13 +350,16 @@ func (t *sqlTx) query(query string, args ...any) (*sql.Rows, error) {
 	if err != nil {
 		return nil, err
 	}
+	if st == nil {
+		return t.tx.QueryContext(t.ctx, query, args...)
+	}
 	return st.QueryContext(t.ctx, args...)
 }
 
 // queryRow runs a query that returns at most one row.
 func (t *sqlTx) queryRow(query string, args ...any) *sql.Row {
 	st, err := t.stmt(query)
-	if err != nil {
+	if err != nil || st == nil {
 		// A Row carries its error to Scan; a failing query gives one.
 		return t.tx.QueryRowContext(t.ctx, query, args...)
 	}
@@ -388,7 +416,11 @@ func (t *sqlTx) exec(op, query string, args ...any) error {
 	if err != nil {
 		return internal(op, err)
 	}
-	_, err = st.ExecContext(t.ctx, args...)
+	if st == nil {
+		_, err = t.tx.ExecContext(t.ctx, query, args...)
+	} else {
+		_, err = st.ExecContext(t.ctx, args...)
+	}
 	return internal(op, err)
 }
 
