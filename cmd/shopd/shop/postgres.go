@@ -338,20 +338,22 @@ func (s *Postgres) runGroup(group []*updateJob) {
 		}
 		results[i] = err
 		switch {
-		case t.flushes == flushes:
-			// Nothing of this Update reached the server since its
-			// savepoint: forget it.
-			t.batch.QueuedQueries, t.ops = nil, nil
-			t.queue("release savepoint", "RELEASE SAVEPOINT u")
 		case conn.Conn().PgConn().TxStatus() == 'E':
 			// A statement failed and the transaction refuses all but
 			// a rollback, even the preparing of the next batch's
-			// statements: roll back to the savepoint now.
+			// statements: roll back to the savepoint now. Checked
+			// first: a statement sent alone (queryRow with nothing
+			// queued) fails this way too.
 			t.batch.QueuedQueries, t.ops = nil, nil
 			if err := undo(); err != nil {
 				lost(err)
 				return
 			}
+		case t.flushes == flushes:
+			// Nothing of this Update reached the server since its
+			// savepoint: forget it.
+			t.batch.QueuedQueries, t.ops = nil, nil
+			t.queue("release savepoint", "RELEASE SAVEPOINT u")
 		default:
 			t.queue("roll back to savepoint", "ROLLBACK TO SAVEPOINT u")
 			t.queue("release savepoint", "RELEASE SAVEPOINT u")
@@ -386,7 +388,7 @@ type pgTx struct {
 	batch   *pgx.Batch
 	ops     []string // What each queued statement is, for its error.
 	begun   bool     // BEGIN has been sent.
-	flushes int      // Batches sent so far.
+	flushes int      // Batches and statements sent alone so far.
 	seq     int64    // The last feed number taken (nextSeq), once seqRead.
 	seqRead bool
 	// done counts the statements of the batch last sent that succeeded,
@@ -425,6 +427,7 @@ func (t *pgTx) flush() error {
 // queryRow reads one row; queued writes go along in the same round trip.
 func (t *pgTx) queryRow(query string, args ...any) pgx.Row {
 	if t.batch.Len() == 0 {
+		t.flushes++
 		return t.c.QueryRow(t.ctx, query, args...)
 	}
 	return &batchRow{t: t, query: query, args: args}
@@ -469,6 +472,7 @@ func (t *pgTx) queryEach(row func(pgx.Rows) error, query string, args ...any) er
 		return rows.Err()
 	}
 	if t.batch.Len() == 0 {
+		t.flushes++
 		rows, err := t.c.Query(t.ctx, query, args...)
 		if err != nil {
 			return err

@@ -25,6 +25,7 @@ func (t *pgTx) execCount(op, query string, args ...any) (int64, error) {
 	if err := t.flush(); err != nil {
 		return 0, err
 	}
+	t.flushes++
 	tag, err := t.c.Exec(t.ctx, query, args...)
 	if err != nil {
 		return 0, internal(op, err)

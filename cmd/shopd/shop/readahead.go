@@ -49,11 +49,18 @@ func mutationReadAhead(req *request, key string) *readAhead {
 
 // deliveryReadAhead adds a delivery's purchase and id to ra.
 func deliveryReadAhead(req *request, ra *readAhead) {
-	ra.purchase = skranke.NormalizeCode(req.http.PathValue("code"))
+	// Only what the handler will accept is read ahead: anything else is
+	// refused by the handler before it reads, and a malformed value (a NUL
+	// byte) would fail the read on the server and the request with it.
+	code, err := pathCode(req, "reference", skranke.ReferenceLen)
+	if err != nil {
+		return
+	}
+	ra.purchase = code
 	var in struct {
 		ID string `json:"id"`
 	}
-	if json.Unmarshal(req.body, &in) == nil {
+	if json.Unmarshal(req.body, &in) == nil && checkID("delivery", in.ID) == nil {
 		ra.delivery = in.ID
 	}
 	ra.purchaseCards = true

@@ -18,6 +18,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/skranke/skranke"
 )
@@ -306,6 +308,10 @@ func (s *Server) mutate(w http.ResponseWriter, req *request, rt route) {
 	}
 	if len(key) > 255 {
 		writeError(w, skranke.E("shop.Server.mutate", skranke.Invalid, "Idempotency-Key longer than 255 characters"))
+		return
+	}
+	if !printableKey(key) {
+		writeError(w, skranke.E("shop.Server.mutate", skranke.Invalid, "Idempotency-Key must be printable UTF-8 text"))
 		return
 	}
 	sum := sha256.New()
@@ -613,4 +619,19 @@ func NewHTTPServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
 		srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
 	}
 	return srv
+}
+
+// printableKey reports whether an idempotency key is valid UTF-8 without
+// control characters: the key is stored and compared as text, and
+// PostgreSQL refuses a NUL byte in text.
+func printableKey(key string) bool {
+	if !utf8.ValidString(key) {
+		return false
+	}
+	for _, r := range key {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }

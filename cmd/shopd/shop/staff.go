@@ -299,8 +299,8 @@ type ResolveResult struct {
 // never apply.
 func (s *Server) resolve(w http.ResponseWriter, req *request) {
 	key := strings.TrimSpace(req.http.PathValue("key"))
-	if key == "" || len(key) > 255 {
-		writeError(w, skranke.E("shop.Server.resolve", skranke.Invalid, "the idempotency key to resolve is missing or longer than 255 characters"))
+	if key == "" || len(key) > 255 || !printableKey(key) {
+		writeError(w, skranke.E("shop.Server.resolve", skranke.Invalid, "the idempotency key to resolve is missing, longer than 255 characters or not printable text"))
 		return
 	}
 	var res ResolveResult
