@@ -160,6 +160,7 @@ type Desk struct {
 	// verifying holds, by staff ID, the offline PIN verifiers an online
 	// login is deriving and storing; each channel closes once it is stored.
 	verifying map[string]chan struct{}
+	deriving  chan struct{} // One slot: one verifier derived at a time.
 }
 
 // Open opens (creating if needed) the cache in cfg.DataDir and returns a desk.
@@ -205,6 +206,7 @@ func Open(ctx context.Context, cfg Config) (*Desk, error) {
 		inflight:  map[string]bool{},
 		sessions:  map[string]staffSession{},
 		verifying: map[string]chan struct{}{},
+		deriving:  make(chan struct{}, 1),
 	}
 	if v, _ := c.meta(ctx, "last_sync"); v != "" {
 		d.lastSync, _ = time.Parse(time.RFC3339Nano, v)

@@ -89,6 +89,13 @@ func (g *writeGate) pauseForDesk(ctx context.Context) bool {
 		g.mu.Unlock()
 		return false
 	}
+	// No desk action waits for the gate, so a want signal left in the
+	// channel is stale (one gave up waiting): drop it, or it would end
+	// this pause and every later one at once.
+	select {
+	case <-g.want:
+	default:
+	}
 	left := g.pauseLimit - time.Since(g.since)
 	idle, hook := g.idle, g.onPause
 	g.mu.Unlock()
@@ -100,19 +107,27 @@ func (g *writeGate) pauseForDesk(ctx context.Context) bool {
 	}
 	t := time.NewTimer(left)
 	defer t.Stop()
-	select {
-	case <-idle:
-	case <-t.C:
-	case <-ctx.Done():
-	case <-g.want:
-		// Put the signal back for pullFeed's select, in case the
-		// waiting desk action is gone before the caller looks.
+	for {
 		select {
-		case g.want <- struct{}{}:
-		default:
+		case <-idle:
+		case <-t.C:
+		case <-ctx.Done():
+		case <-g.want:
+			g.mu.Lock()
+			waiting := g.high > 0
+			g.mu.Unlock()
+			if !waiting {
+				continue // It gave up waiting already: pause on.
+			}
+			// Put the signal back for pullFeed's select, in case the
+			// waiting desk action is gone before the caller looks.
+			select {
+			case g.want <- struct{}{}:
+			default:
+			}
 		}
+		return true
 	}
-	return true
 }
 
 // lock takes the gate for a desk action.

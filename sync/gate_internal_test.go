@@ -102,3 +102,39 @@ func TestGateWakesTheFeedWhenADeskActionGivesUp(t *testing.T) {
 		}
 	}
 }
+
+// TestPauseIgnoresADeskActionThatGaveUp: a desk action that stopped
+// waiting behind the feed leaves its want signal behind. A later scan's
+// pause must not take that for a desk action waiting now: it would end at
+// once, that pause and every later one, and the feed would run on through
+// the scan.
+func TestPauseIgnoresADeskActionThatGaveUp(t *testing.T) {
+	g := newWriteGate()
+	g.pauseLimit = time.Hour // Only the scan's end may end the pause.
+	ctx := context.Background()
+	if err := g.lockLow(ctx); err != nil { // The feed holds the gate.
+		t.Fatal(err)
+	}
+	gaveUp, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := g.lock(gaveUp); err == nil {
+		t.Fatal("a desk action with its context ended took the gate from the feed")
+	}
+	for round := range 3 {
+		done := g.deskAction() // A scan under way.
+		var ended []string
+		g.onPause = func() { done() } // The scan ends once the feed pauses.
+		if !g.pauseForDesk(ctx) {
+			t.Fatalf("round %d: the feed did not pause for the scan", round)
+		}
+		if len(g.want) != 0 {
+			ended = append(ended, "the stale signal is still there")
+		}
+		if g.wanted() {
+			ended = append(ended, "a desk action is counted as waiting")
+		}
+		if len(ended) > 0 {
+			t.Fatalf("round %d: %v", round, ended)
+		}
+	}
+}

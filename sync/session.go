@@ -146,43 +146,66 @@ func (d *Desk) loggedIn(ctx context.Context, s StaffSession, pin string) (skrank
 	// loaded desk PC, which staff waited for at every login.
 	stored := make(chan struct{})
 	d.mu.Lock()
+	select {
+	case <-d.closed:
+		// Close has begun and waits only for the verifiers it saw: this
+		// one would be written to a closed cache.
+		d.mu.Unlock()
+		return s.Staff, nil
+	default:
+	}
 	before := d.verifying[s.Staff.ID]
 	d.verifying[s.Staff.ID] = stored
 	d.mu.Unlock()
-	go func() {
-		defer func() {
-			d.mu.Lock()
-			if d.verifying[s.Staff.ID] == stored {
-				delete(d.verifying, s.Staff.ID)
-			}
-			d.mu.Unlock()
-			close(stored)
-		}()
-		p := pinCost
-		hash := pinVerifier(pin, salt, p)
-		if before != nil {
-			<-before // An older login's verifier must not land after this one.
+	go d.storeVerifier(s.Staff, pin, salt, before, stored)
+	return s.Staff, nil
+}
+
+// storeVerifier derives and stores staff's offline PIN verifier, after the
+// one an older login is storing (before), and closes stored when done.
+// One derivation runs at a time (d.deriving): at a shift change several
+// staff log in within seconds, and each argon2id run takes 64 MiB and a
+// core of a two-core desk PC that is scanning meanwhile.
+func (d *Desk) storeVerifier(staffMember skranke.Staff, pin string, salt []byte, before, stored chan struct{}) {
+	defer func() {
+		d.mu.Lock()
+		if d.verifying[staffMember.ID] == stored {
+			delete(d.verifying, staffMember.ID)
 		}
-		staff, _ := json.Marshal(s.Staff)
-		wctx, cancel := context.WithTimeout(context.Background(), LoginTimeout)
-		defer cancel()
-		err := d.c.write(wctx, "sync.Desk.Login", func(tx *sql.Tx) error {
-			_, err := tx.ExecContext(wctx, `INSERT INTO pin_verifiers(staff_id, staff, salt, hash, time_cost, memory_kib, threads, failures, locked_until, created_at)
+		d.mu.Unlock()
+		close(stored)
+	}()
+	if before != nil {
+		<-before // An older login's verifier must not land after this one.
+	}
+	d.mu.Lock()
+	newer := d.verifying[staffMember.ID] != stored
+	d.mu.Unlock()
+	if newer {
+		return // A later login of theirs stores its own.
+	}
+	d.deriving <- struct{}{}
+	p := pinCost
+	hash := pinVerifier(pin, salt, p)
+	<-d.deriving
+	staff, _ := json.Marshal(staffMember)
+	wctx, cancel := context.WithTimeout(context.Background(), LoginTimeout)
+	defer cancel()
+	err := d.c.write(wctx, "sync.Desk.Login", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(wctx, `INSERT INTO pin_verifiers(staff_id, staff, salt, hash, time_cost, memory_kib, threads, failures, locked_until, created_at)
 VALUES(?, ?, ?, ?, ?, ?, ?, 0, 0, ?)
 ON CONFLICT(staff_id) DO UPDATE SET staff = excluded.staff, salt = excluded.salt, hash = excluded.hash, time_cost = excluded.time_cost,
 memory_kib = excluded.memory_kib, threads = excluded.threads, failures = 0, locked_until = 0, created_at = excluded.created_at`,
-				s.Staff.ID, staff, salt, hash, p.Time, p.MemoryKiB, p.Threads, time.Now().UnixNano())
-			if err != nil {
-				return err
-			}
-			_, err = tx.ExecContext(wctx, "INSERT INTO staff(id, body) VALUES(?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body", s.Staff.ID, staff)
-			return err
-		})
+			staffMember.ID, staff, salt, hash, p.Time, p.MemoryKiB, p.Threads, time.Now().UnixNano())
 		if err != nil {
-			slog.Warn("store offline PIN verifier", "staff", s.Staff.ID, "err", err)
+			return err
 		}
-	}()
-	return s.Staff, nil
+		_, err = tx.ExecContext(wctx, "INSERT INTO staff(id, body) VALUES(?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body", staffMember.ID, staff)
+		return err
+	})
+	if err != nil {
+		slog.Warn("store offline PIN verifier", "staff", staffMember.ID, "err", err)
+	}
 }
 
 // verifiersStored waits until the offline PIN verifiers that online logins
