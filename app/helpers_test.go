@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"github.com/stretchr/testify/require"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/app/config"
 	"github.com/skranke/skranke/cmd/shopd/shop"
 	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
@@ -395,4 +396,23 @@ func barcodes(text string) []string {
 		}
 	}
 	return out
+}
+
+// demoMonth is the month the tests read the demo's figures in. The shop
+// seeds its demo over the days before now, so in the first days of a
+// month (in Oslo) most of it, and every delivery, is in the month before.
+func demoMonth(f *fixture) skranke.Month {
+	return skranke.MonthOf(f.d.now().Add(-3 * 24 * time.Hour))
+}
+
+// showDemoMonth waits until the month screen shows a month, moves it to
+// demoMonth if it opened on another, and waits until that shows.
+func showDemoMonth(f *fixture, s *monthScreen) {
+	f.eventually(func() bool { return s.Shown() != nil }, "the month never showed")
+	m := demoMonth(f)
+	if s.Shown().Month != m.String() {
+		s.setMonth(m)
+		s.load()
+	}
+	f.eventually(func() bool { return s.Shown() != nil && s.Shown().Month == m.String() }, "the demo's month never showed")
 }

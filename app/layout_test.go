@@ -290,7 +290,8 @@ func openMonthWithStaff(t *testing.T, f *fixture) {
 	f.key(fyne.KeyF3)
 	test.Tap(f.d.report.Month)
 	require.Equal(t, idMonth, f.d.currentScreen())
-	f.eventually(func() bool { return f.d.month.Shown() != nil && len(f.d.month.Shown().Staff) > 0 }, "the month never showed")
+	showDemoMonth(f, f.d.month)
+	f.eventually(func() bool { return len(f.d.month.Shown().Staff) > 0 }, "the month never showed staff")
 }
 
 func TestFitsDeskScreen(t *testing.T) {

@@ -16,7 +16,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/app/config"
 	desksync "github.com/skranke/skranke/sync"
 )
@@ -64,9 +63,9 @@ func TestMonth(t *testing.T) {
 	test.Tap(f.d.report.Month)
 	require.Equal(t, idMonth, f.d.currentScreen(), "the daily report opens the month")
 	s := f.d.screenMonth()
-	f.eventually(func() bool { return s.Shown() != nil }, "the month never showed")
+	showDemoMonth(f, s)
 
-	this := skranke.MonthOf(f.d.now())
+	this := demoMonth(f)
 	want, err := desksync.NewClient(f.shop.URL, f.shop.DeskToken, desksync.ClientOptions{}).Month(context.Background(), this)
 	require.NoError(t, err)
 	require.Equal(t, want, *s.Shown(), "the desk shows the shop's figures")
@@ -125,7 +124,7 @@ func TestMonth(t *testing.T) {
 	f.login("ingrid", "999999")
 	f.key(fyne.KeyF3)
 	test.Tap(f.d.report.Month)
-	f.eventually(func() bool { return s.Shown() != nil }, "the month never showed offline")
+	showDemoMonth(f, s)
 	assert.Equal(t, want, *s.Shown(), "offline, the cache gives the shop's figures")
 
 	s.Month.SetText("13.2026")
@@ -153,7 +152,7 @@ func TestMonthExportAsksWhereAndNeverOverwritesSilently(t *testing.T) {
 			test.Tap(f.d.report.Month)
 			require.Equal(t, idMonth, f.d.currentScreen())
 			s := f.d.screenMonth()
-			f.eventually(func() bool { return s.Shown() != nil }, "the month never showed")
+			showDemoMonth(f, s)
 			require.NotZero(t, s.Shown().Total.Sales, "the demo sells this month")
 			p := s.Save
 
@@ -161,7 +160,7 @@ func TestMonthExportAsksWhereAndNeverOverwritesSilently(t *testing.T) {
 			f.key(fyne.KeyF6)
 			require.True(t, p.Visible(), "F6 asks where to save")
 			assert.Equal(t, s.ExportPath(), p.Path.Text, "the month's file is proposed")
-			assert.Contains(t, p.Path.Text, skranke.MonthOf(f.d.now()).String())
+			assert.Contains(t, p.Path.Text, demoMonth(f).String())
 			assert.Equal(t, p.Path, f.d.window.Canvas().Focused(), "the name can be typed at once")
 
 			path := filepath.Join(t.TempDir(), "måned.csv")

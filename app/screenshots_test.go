@@ -153,7 +153,7 @@ func TestScreenshotMonth(t *testing.T) {
 	f.login("ingrid", "999999")
 	f.key(fyne.KeyF3)
 	test.Tap(f.d.report.Month)
-	f.eventually(func() bool { return f.d.month.Shown() != nil }, "the month never showed")
+	showDemoMonth(f, f.d.month)
 	f.d.window.Resize(fyne.NewSize(deskScreenW-1, deskScreenH))
 	f.d.window.Resize(fyne.NewSize(deskScreenW, deskScreenH))
 	w, err := os.Create(filepath.Join(out, "screen-month.png"))
