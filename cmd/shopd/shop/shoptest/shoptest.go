@@ -41,7 +41,12 @@ type Server struct {
 	Shop         *shop.Server // Replaced by Restart; do not use it concurrently with Restart.
 	DB           shop.DB      // Replaced by Restart; closed while stopped.
 
-	tb       testing.TB
+	tb testing.TB
+	// hc sends the helpers' own requests. Its idle connections are closed
+	// when the server stops: one kept from before a Restart answers the
+	// next POST with EOF, and POSTs without an idempotency key are not
+	// sent again.
+	hc       *http.Client
 	opts     options
 	addr     string
 	mu       gosync.Mutex
@@ -93,7 +98,8 @@ func WithPostgres(c *Cluster) Option { return func(o *options) { o.pg = c } }
 // Start starts a seeded shopd on 127.0.0.1 and stops it when the test ends.
 func Start(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
-	s := &Server{tb: tb, DeskToken: shop.DemoDeskToken, ShopToken: shop.DemoShopToken, NotifySecret: shop.DemoNotifySecret}
+	s := &Server{tb: tb, DeskToken: shop.DemoDeskToken, ShopToken: shop.DemoShopToken, NotifySecret: shop.DemoNotifySecret,
+		hc: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}}
 	for _, o := range opts {
 		o(&s.opts)
 	}
@@ -219,6 +225,7 @@ func (s *Server) stop() {
 	s.http.Close()
 	<-s.done
 	s.http = nil
+	s.hc.CloseIdleConnections()
 	if err := s.DB.Close(); err != nil {
 		s.tb.Errorf("shoptest: close database: %v", err)
 	}
@@ -359,7 +366,7 @@ func (s *Server) CreatePurchase(p skranke.Purchase) *skranke.Purchase {
 
 func (s *Server) do(req *http.Request, want int, v any) {
 	s.tb.Helper()
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := s.hc.Do(req)
 	if err != nil {
 		s.tb.Fatalf("shoptest: %s %s: %v", req.Method, req.URL.Path, err)
 	}
