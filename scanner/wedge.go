@@ -13,6 +13,15 @@ const (
 	// through in a bunch. People leave a code half-typed in the field for
 	// longer than this before they scan.
 	DefaultWedgeStall = 250 * time.Millisecond
+	// DefaultWedgeLongStall is the longest pause inside a scan after a run
+	// of at least wedgeLongRun keys at scanner speed: on a loaded desk a
+	// screen drawn for the first time can hold keys back for most of a
+	// second. No person types that many keys at scanner speed, so such a
+	// run is the scan's beginning, not typing to keep.
+	DefaultWedgeLongStall = 1500 * time.Millisecond
+	// wedgeLongRun is the fewest keys at scanner speed before a pause
+	// that DefaultWedgeLongStall applies to.
+	wedgeLongRun = 4
 )
 
 // WedgeOptions configure a Wedge.
@@ -67,10 +76,11 @@ func (w *Wedge) Key(r rune, at time.Time) {
 // Enter ends the entry and returns its text. scanned is true when the text
 // ends in a burst of at least MinLen characters typed at scanner speed right
 // up to Enter; text is then that burst alone, without whatever a person had
-// typed into the field before. A scan-long burst takes along the fast run
-// before it across one pause of up to DefaultWedgeStall, when that run
-// began the field or came a second or more after the key before it: the
-// app was drawing a frame, and the scan's first keys must not be cut off. Otherwise
+// typed into the field before. A scan-long burst takes along the fast runs
+// before it across pauses of up to DefaultWedgeStall (or DefaultWedgeLongStall
+// after a run of several keys), when the first of those runs began the
+// field or came a second or more after the key before it: the app was
+// drawing a frame, and the scan's first keys must not be cut off. Otherwise
 // text is everything typed, for a code entered by hand. The wedge is empty
 // afterwards.
 func (w *Wedge) Enter(at time.Time) (text string, scanned bool) {
@@ -83,21 +93,23 @@ func (w *Wedge) Enter(at time.Time) (text string, scanned bool) {
 		return string(w.runes), false
 	}
 	start := w.runStart(n - 1)
-	if n-start >= w.minLen && start > 0 && w.times[start].Sub(w.times[start-1]) <= DefaultWedgeStall {
-		// A scan with one stall in it: take the run before the stall along
-		// if it, too, was fast and began the field's text or stands a
-		// second apart from what a person typed before. Without a
-		// scan-long run after the stall the whole text is returned anyway,
-		// as typed by hand.
-		before := w.runStart(start - 1)
-		if before == 0 || w.times[before].Sub(w.times[before-1]) >= time.Second {
-			start = before
+	if n-start < w.minLen {
+		return string(w.runes), false
+	}
+	// Walk back over the stalls a busy app put into the scan.
+	s := start
+	for s > 0 {
+		gap := w.times[s].Sub(w.times[s-1])
+		before := w.runStart(s - 1)
+		if gap > DefaultWedgeStall && (gap > DefaultWedgeLongStall || s-before < wedgeLongRun) {
+			break
 		}
+		s = before
 	}
-	if n-start >= w.minLen {
-		return string(w.runes[start:]), true
+	if s < start && (s == 0 || w.times[s].Sub(w.times[s-1]) >= time.Second) {
+		start = s
 	}
-	return string(w.runes), false
+	return string(w.runes[start:]), true
 }
 
 // runStart returns the index of the first key of the scanner-speed run that

@@ -22,6 +22,7 @@ func typeAt(w *scanner.Wedge, s string, start time.Time, gap time.Duration) time
 
 func TestWedge(t *testing.T) {
 	ref := withCheck("K7RM4QX")
+	card := "6X98HBE5WK3XMARW4PWV"
 	tests := []struct {
 		name    string
 		feed    func(w *scanner.Wedge) time.Time // returns when Enter comes
@@ -62,6 +63,23 @@ func TestWedge(t *testing.T) {
 			at := typeAt(w, "hei", t0, 300*time.Millisecond)
 			w.Key(rune(ref[0]), at.Add(3*time.Second))
 			return typeAt(w, ref[1:], at.Add(3*time.Second+120*time.Millisecond), 8*time.Millisecond).Add(8 * time.Millisecond)
+		}, ref, true},
+		{"scan held back by a long frame after its first keys (loaded desk, new screen)", func(w *scanner.Wedge) time.Time {
+			at := typeAt(w, card[:8], t0, 8*time.Millisecond)
+			return typeAt(w, card[8:], at.Add(900*time.Millisecond), 8*time.Millisecond).Add(8 * time.Millisecond)
+		}, card, true},
+		{"scan held back by two frames", func(w *scanner.Wedge) time.Time {
+			at := typeAt(w, card[:5], t0, 8*time.Millisecond)
+			at = typeAt(w, card[5:7], at.Add(200*time.Millisecond), 8*time.Millisecond)
+			return typeAt(w, card[7:], at.Add(180*time.Millisecond), 8*time.Millisecond).Add(8 * time.Millisecond)
+		}, card, true},
+		{"scan long after three quick keys of a person", func(w *scanner.Wedge) time.Time {
+			at := typeAt(w, "abc", t0, 30*time.Millisecond)
+			return typeAt(w, ref, at.Add(600*time.Millisecond), 8*time.Millisecond).Add(8 * time.Millisecond)
+		}, ref, true},
+		{"scan two seconds after a fast run", func(w *scanner.Wedge) time.Time {
+			at := typeAt(w, "abcdef", t0, 8*time.Millisecond)
+			return typeAt(w, ref, at.Add(2*time.Second), 8*time.Millisecond).Add(8 * time.Millisecond)
 		}, ref, true},
 		{"too short for a scan", func(w *scanner.Wedge) time.Time {
 			return typeAt(w, "123", t0, 5*time.Millisecond).Add(5 * time.Millisecond)
