@@ -35,7 +35,7 @@ func (s *Server) register() {
 	s.add(route{Route: Route{"GET", p + "/purchases/{code}"}, auth: authDesk, h: s.getPurchase, alone: true})
 	s.add(route{Route: Route{"POST", p + "/purchases/{code}/deliveries"}, auth: authDesk, idem: idemRequired, h: s.deliver, ahead: deliveryReadAhead})
 	s.add(route{Route: Route{"POST", p + "/purchases/{code}/credits"}, auth: authDesk, idem: idemRequired, h: s.credit})
-	s.add(route{Route: Route{"PUT", p + "/signatures/{id}"}, auth: authDesk, idem: idemOptional, maxBody: MaxSignature, h: s.putSignature})
+	s.add(route{Route: Route{"PUT", p + "/signatures/{id}"}, auth: authDesk, idem: idemOptional, maxBody: MaxSignature, binary: true, h: s.putSignature})
 	s.add(route{Route: Route{"GET", p + "/signatures/{id}"}, auth: authDesk, raw: s.getSignature})
 	s.add(route{Route: Route{"POST", p + "/giftcards"}, auth: authShop, idem: idemRequired, h: s.issueCard})
 	s.add(route{Route: Route{"GET", p + "/giftcards/{code}"}, auth: authDesk, h: s.getCard})
