@@ -159,7 +159,7 @@ var english = map[string]string{
 	"err.not_found":               "Not found.",
 	"err.not_payable":             "The purchase is not paid, so it cannot be delivered.",
 	"err.other":                   "Something went wrong: {{.Msg}}",
-	"err.token_locked":            "The shop refuses this desk for a minute after too many wrong desk tokens. Check the desk token in Settings.",
+	"err.token_locked":            "The shop refuses this desk for a while after too many wrong desk tokens from its address. Purchases stored on this desk are still shown. Try again in a minute; if it is still refused, check the desk token in Settings.",
 	"err.unauthorized":            "The shop did not accept the desk token or PIN. Check Settings.",
 	"err.unavailable":             "The shop cannot be reached (offline).",
 	"err.unknown":                 "The shop did not answer, so it is not known yet whether this was done. The desk is finding out; do not try again before it says.",

@@ -543,17 +543,30 @@ func readThrough[T any](ctx context.Context, d *Desk, op, what string,
 		}
 		return v, false, nil
 	}
-	if k := skranke.KindOf(err); k != skranke.Unavailable && k != skranke.Internal {
+	refused := refusedForAWhile(err)
+	if k := skranke.KindOf(err); k != skranke.Unavailable && k != skranke.Internal && !refused {
 		return v, false, err
 	}
 	v, ok, cerr := cached()
 	if cerr != nil {
 		return v, false, cerr
 	}
+	if !ok && refused {
+		return v, false, err // Staff read that the shop refuses the desk, not that it is away.
+	}
 	if !ok {
 		return v, false, skranke.E(op, skranke.Unavailable, fmt.Errorf("%s is not on this desk and the shop cannot be asked: %w", what, err))
 	}
 	return v, true, nil
+}
+
+// refusedForAWhile reports whether the shop refused the request for a
+// while without judging it: 429 (too many wrong desk tokens from the
+// desk's address, which behind a load balancer is everyone's). What the
+// desk has cached is then still worth showing.
+func refusedForAWhile(err error) bool {
+	var se *StatusError
+	return skranke.KindOf(err) == skranke.Locked || errors.As(err, &se) && se.Status == http.StatusTooManyRequests
 }
 
 // Cached answers a lookup from the cache alone, without asking the shop.
