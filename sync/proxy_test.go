@@ -15,15 +15,15 @@ import (
 type fault int
 
 const (
-	pass    fault = iota
-	slow          // Forward, then hold the answer for the proxy's delay.
-	cut           // Forward, send half the answer, cut the connection.
-	drop          // Forward (the shop commits), cut the connection before any answer.
-	fail500       // Answer 500 without forwarding.
-	garbage       // Answer 200 with malformed JSON without forwarding.
-	reset         // Cut the connection without forwarding.
-	bad400        // Answer 400 invalid without forwarding, as a shop refusing the request.
-	locked429     // Answer 429 locked without forwarding, as a shop refusing the desk's address for a while.
+	pass      fault = iota
+	slow            // Forward, then hold the answer for the proxy's delay.
+	cut             // Forward, send half the answer, cut the connection.
+	drop            // Forward (the shop commits), cut the connection before any answer.
+	fail500         // Answer 500 without forwarding.
+	garbage         // Answer 200 with malformed JSON without forwarding.
+	reset           // Cut the connection without forwarding.
+	bad400          // Answer 400 invalid without forwarding, as a shop refusing the request.
+	locked429       // Answer 429 locked without forwarding, as a shop refusing the desk's address for a while.
 	// hold keeps the request until release, then forwards it whether or
 	// not the desk still waits, as a TLS terminator does, and reports the
 	// shop's status on held.
