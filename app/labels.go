@@ -498,6 +498,7 @@ var english = map[string]string{
 	"status.discard":              "Discard",
 	"status.discard_reason":       "Why discard? (required)",
 	"status.discarded":            "Discarded.",
+	"status.feed_restarted":       "The shop's data was restored from an earlier copy; this desk synced everything afresh on {{.When}}. What it had not sent yet is kept and sent as usual.",
 	"status.hardware":             "Scanner and printer",
 	"status.last_error":           "Last error: {{.Err}}",
 	"status.last_sync":            "Last sync: {{.When}}",

@@ -93,6 +93,10 @@ type Status struct {
 	// LastErr is the last sync error, nil after a success: the UI tells
 	// staff its kind in their own words, never its text.
 	LastErr error
+	// FeedRestarted is when the desk last emptied its copy of the shop
+	// and synced it from the start because the shop's database had been
+	// restored from an earlier copy (zero: never).
+	FeedRestarted time.Time
 }
 
 // OutboxConflict is an outbox action the shop refused; a manager retries or discards it.
@@ -153,6 +157,10 @@ type Desk struct {
 	failures int       // Consecutive failed syncs, for the backoff.
 	retryAt  time.Time // No automatic sync before this.
 	feedOK   bool      // The last pull of the changes feed succeeded.
+	// feedRestarted is when the cache last started over because the
+	// shop's database was restored from an earlier copy (Desk.startOver).
+	feedRestarted time.Time
+
 	subs     map[int]chan struct{}
 	nextSub  int
 	inflight map[string]bool         // Idempotency keys being sent while staff wait.
@@ -211,6 +219,9 @@ func Open(ctx context.Context, cfg Config) (*Desk, error) {
 	if v, _ := c.meta(ctx, "last_sync"); v != "" {
 		d.lastSync, _ = time.Parse(time.RFC3339Nano, v)
 	}
+	if v, _ := c.meta(ctx, "feed_restarted"); v != "" {
+		d.feedRestarted, _ = time.Parse(time.RFC3339Nano, v)
+	}
 	if _, err := c.prune(ctx, time.Now().Add(-OutboxRetention)); err != nil {
 		slog.Warn("prune outbox", "err", err) // Housekeeping only.
 	}
@@ -242,7 +253,7 @@ func (d *Desk) Client() *Client { return d.cl }
 // Status reports the connection and outbox state for the UI.
 func (d *Desk) Status() Status {
 	d.mu.Lock()
-	s := Status{Online: d.online, LastSync: d.lastSync, LastErr: d.lastErr}
+	s := Status{Online: d.online, LastSync: d.lastSync, LastErr: d.lastErr, FeedRestarted: d.feedRestarted}
 	if d.lastErr != nil {
 		s.LastError = d.lastErr.Error()
 	}

@@ -268,3 +268,42 @@ func testGuardUncleanPathsAnswerJSON(t *testing.T, s store) {
 	// Clean paths still work.
 	wantStatus(t, c.get("/desk"), http.StatusOK)
 }
+
+// A desk whose cursor is beyond the feed's head saw numbers the database
+// never gave (it was restored from an earlier copy): "nothing new" would
+// let it miss the changes that get those numbers again.
+func TestGuardCursorBeyondTheHeadIsGone(t *testing.T) {
+	eachStore(t, testGuardCursorBeyondTheHeadIsGone)
+}
+
+func testGuardCursorBeyondTheHeadIsGone(t *testing.T, s store) {
+	t.Parallel()
+	srv := s.start(t)
+	c := newClient(t, srv)
+	var page struct {
+		Next int64 `json:"next"`
+		More bool  `json:"more"`
+	}
+	for page.Next == 0 || page.More {
+		c.get(fmt.Sprintf("/changes?since=%d&limit=1000", page.Next)).decode(t, &page)
+	}
+	head := page.Next
+	a := c.get(fmt.Sprintf("/changes?since=%d", head))
+	wantStatus(t, a, http.StatusOK)
+	a.decode(t, &page)
+	if page.Next != head || page.More {
+		t.Fatalf("at the head: next %d more %v, want %d false", page.Next, page.More, head)
+	}
+	a = c.get(fmt.Sprintf("/changes?since=%d", head+3))
+	wantStatus(t, a, http.StatusGone)
+	if code := a.errorCode(t); code != "conflict" {
+		t.Errorf("code %q, want conflict", code)
+	}
+	var gone struct {
+		Head *int64 `json:"head"`
+	}
+	a.decode(t, &gone)
+	if gone.Head == nil || *gone.Head != head {
+		t.Errorf("the 410 names head %v, want %d: %s", gone.Head, head, a.body)
+	}
+}
