@@ -26,6 +26,9 @@ import (
 func controlFree(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		if c >= 0x20 && c < 0x7f {
+			continue
+		}
 		if c < 0x20 || c == 0x7f || (c == 0xc2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9f) {
 			return false
 		}
@@ -42,7 +45,11 @@ func controlFree(s string) bool {
 // need no tracking of where strings start.
 func jsonControlFree(b []byte) bool {
 	for i := 0; i < len(b); i++ {
-		switch c := b[i]; {
+		c := b[i]
+		if c != '\\' && c != 0x7f && c != 0xc2 {
+			continue
+		}
+		switch {
 		case c == '\\' && i+1 < len(b):
 			i++
 			switch b[i] {
