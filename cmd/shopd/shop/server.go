@@ -131,11 +131,8 @@ type Server struct {
 	mux    *http.ServeMux
 	routes []route
 	reqID  atomic.Int64
-	tokens *failLimiter // Wrong desk tokens per client address.
-	// blockedLookups holds the lookups of tokens never accepted here that
-	// come from addresses refused for wrong tokens (see authDesk).
-	blockedLookups *lookupBudget
-	pinSem         chan struct{} // PIN checks running.
+	tokens *failLimiter  // Wrong desk tokens per client address.
+	pinSem chan struct{} // PIN checks running.
 	// staffLocks holds a *sync.Mutex per staff id: one PIN check at a time
 	// per staff member, so that the wrong ones are counted in turn.
 	staffLocks sync.Map
@@ -143,6 +140,10 @@ type Server struct {
 	desks      *deskCache // Desks by token hash, looked up lately.
 	heads      headReader // The changes feed's head, read for many polls at once.
 	feed       feedPages  // Pages of the changes feed at its newest head.
+
+	// blockedLookups holds the lookups of tokens never accepted here that
+	// come from addresses refused for wrong tokens (see authDesk).
+	blockedLookups *lookupBudget
 }
 
 // New returns a Server on store.
