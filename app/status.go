@@ -114,6 +114,9 @@ func (s *statusScreen) show(st desksync.Status) {
 	if st.LastErr != nil {
 		out += "\n" + label("status.last_error", m{"Err": errText(st.LastErr)})
 	}
+	if !st.FeedRestarted.IsZero() {
+		out += "\n" + label("status.feed_restarted", m{"When": fmtDateTime(st.FeedRestarted)})
+	}
 	relabel(s.Outbox, out)
 }
 

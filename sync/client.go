@@ -533,11 +533,15 @@ type ChangesPage struct {
 func (cl *Client) Changes(ctx context.Context, since int64, limit int) (ChangesPage, error) {
 	var p ChangesPage
 	q := url.Values{"since": {strconv.FormatInt(since, 10)}, "limit": {strconv.Itoa(limit)}}
-	b, err := cl.do(ctx, call{op: "sync.Client.Changes", method: http.MethodGet, path: "/changes", query: q})
+	const op = "sync.Client.Changes"
+	b, err := cl.do(ctx, call{op: op, method: http.MethodGet, path: "/changes", query: q})
+	var se *StatusError
+	if errors.As(err, &se) && se.Status == http.StatusGone {
+		return p, skranke.E(op, skranke.Conflict, &FeedRestoredError{Since: since, Message: se.Message})
+	}
 	if err != nil {
 		return p, err
 	}
-	const op = "sync.Client.Changes"
 	if p, err = decodeChangesPage(b); err != nil {
 		return ChangesPage{}, skranke.E(op, skranke.Internal, unreadableAnswer{fmt.Errorf("the shop sent a changes page the desk cannot read (%d bytes): %w", len(b), err)})
 	}
@@ -545,6 +549,20 @@ func (cl *Client) Changes(ctx context.Context, since int64, limit int) (ChangesP
 		return ChangesPage{}, skranke.E(op, skranke.Internal, unreadableAnswer{fmt.Errorf("the shop sent a changes page the desk cannot file: %w", err)})
 	}
 	return p, nil
+}
+
+// FeedRestoredError is the shop's 410 to a changes feed request: the
+// desk's cursor (Since) is beyond the feed's head, because the shop's
+// database was restored from an earlier copy. The numbers after the head
+// will be given to other changes, so the desk's cache must start over.
+type FeedRestoredError struct {
+	Since   int64
+	Message string // The shop's words.
+}
+
+// Error implements the error interface.
+func (e *FeedRestoredError) Error() string {
+	return "the shop's changes feed went back behind this desk's cursor " + strconv.FormatInt(e.Since, 10) + ": " + e.Message
 }
 
 // DeliveriesAnswer lists the desk centre's activity in a period.

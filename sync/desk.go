@@ -93,6 +93,10 @@ type Status struct {
 	// LastErr is the last sync error, nil after a success: the UI tells
 	// staff its kind in their own words, never its text.
 	LastErr error
+	// FeedRestarted is when the desk last emptied its copy of the shop
+	// and synced it from the start because the shop's database had been
+	// restored from an earlier copy (zero: never).
+	FeedRestarted time.Time
 }
 
 // OutboxConflict is an outbox action the shop refused; a manager retries or discards it.
@@ -153,6 +157,10 @@ type Desk struct {
 	failures int       // Consecutive failed syncs, for the backoff.
 	retryAt  time.Time // No automatic sync before this.
 	feedOK   bool      // The last pull of the changes feed succeeded.
+	// feedRestarted is when the cache last started over because the
+	// shop's database was restored from an earlier copy (Desk.startOver).
+	feedRestarted time.Time
+
 	subs     map[int]chan struct{}
 	nextSub  int
 	inflight map[string]bool         // Idempotency keys being sent while staff wait.
@@ -211,6 +219,9 @@ func Open(ctx context.Context, cfg Config) (*Desk, error) {
 	if v, _ := c.meta(ctx, "last_sync"); v != "" {
 		d.lastSync, _ = time.Parse(time.RFC3339Nano, v)
 	}
+	if v, _ := c.meta(ctx, "feed_restarted"); v != "" {
+		d.feedRestarted, _ = time.Parse(time.RFC3339Nano, v)
+	}
 	if _, err := c.prune(ctx, time.Now().Add(-OutboxRetention)); err != nil {
 		slog.Warn("prune outbox", "err", err) // Housekeeping only.
 	}
@@ -242,7 +253,7 @@ func (d *Desk) Client() *Client { return d.cl }
 // Status reports the connection and outbox state for the UI.
 func (d *Desk) Status() Status {
 	d.mu.Lock()
-	s := Status{Online: d.online, LastSync: d.lastSync, LastErr: d.lastErr}
+	s := Status{Online: d.online, LastSync: d.lastSync, LastErr: d.lastErr, FeedRestarted: d.feedRestarted}
 	if d.lastErr != nil {
 		s.LastError = d.lastErr.Error()
 	}
@@ -543,17 +554,30 @@ func readThrough[T any](ctx context.Context, d *Desk, op, what string,
 		}
 		return v, false, nil
 	}
-	if k := skranke.KindOf(err); k != skranke.Unavailable && k != skranke.Internal {
+	refused := refusedForAWhile(err)
+	if k := skranke.KindOf(err); k != skranke.Unavailable && k != skranke.Internal && !refused {
 		return v, false, err
 	}
 	v, ok, cerr := cached()
 	if cerr != nil {
 		return v, false, cerr
 	}
+	if !ok && refused {
+		return v, false, err // Staff read that the shop refuses the desk, not that it is away.
+	}
 	if !ok {
 		return v, false, skranke.E(op, skranke.Unavailable, fmt.Errorf("%s is not on this desk and the shop cannot be asked: %w", what, err))
 	}
 	return v, true, nil
+}
+
+// refusedForAWhile reports whether the shop refused the request for a
+// while without judging it: 429 (too many wrong desk tokens from the
+// desk's address, which behind a load balancer is everyone's). What the
+// desk has cached is then still worth showing.
+func refusedForAWhile(err error) bool {
+	var se *StatusError
+	return skranke.KindOf(err) == skranke.Locked || errors.As(err, &se) && se.Status == http.StatusTooManyRequests
 }
 
 // Cached answers a lookup from the cache alone, without asking the shop.

@@ -62,6 +62,9 @@ func TestLookupFaultsFallBackToCache(t *testing.T) {
 		{"malformed JSON", garbage, skranke.Internal, "malformed JSON"},
 		{"connection cut mid-answer", cut, skranke.Unavailable, "broke off"},
 		{"connection reset", reset, skranke.Unavailable, ""},
+		// Someone else behind the desks' load balancer sent wrong
+		// tokens: the shop refuses the address, not this desk.
+		{"the shop refuses the address for a while", locked429, skranke.Locked, "too many wrong desk tokens"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
@@ -83,6 +86,21 @@ func TestLookupFaultsFallBackToCache(t *testing.T) {
 			require.Contains(t, err.Error(), tc.msg)
 		})
 	}
+}
+
+// A purchase the desk has not cached cannot be shown while the shop refuses
+// the desk's address: the scan says so (kind Locked), not that the shop is
+// unreachable.
+func TestLookupOfUncachedWhileRefused(t *testing.T) {
+	f := startFaultDesk(t)
+	other := newPurchase(f.srv)
+	f.proxy.set(always(locked429))
+	_, err := f.desk.Lookup(context.Background(), other.Code)
+	require.Error(t, err)
+	require.True(t, skranke.KindOf(err) == skranke.Locked, "%v", err)
+	var se *desksync.StatusError
+	require.ErrorAs(t, err, &se)
+	require.Equal(t, http.StatusTooManyRequests, se.Status)
 }
 
 func TestGetIsRetriedAfterOneCut(t *testing.T) {

@@ -198,6 +198,14 @@ func (d *Desk) Cursor(ctx context.Context) (int64, error) {
 // current one is written.
 func (d *Desk) pull(ctx context.Context) error {
 	err := d.pullFeed(ctx)
+	var restored *FeedRestoredError
+	if errors.As(err, &restored) {
+		d.cfg.Logger.Warn("the shop's changes feed is behind this desk: its database was restored from an earlier copy; the cache starts over (the outbox is kept)",
+			"cursor", restored.Since, "shop", restored.Message)
+		if err = d.startOver(ctx); err == nil {
+			err = d.pullFeed(ctx)
+		}
+	}
 	d.mu.Lock()
 	d.feedOK = err == nil
 	d.mu.Unlock()
@@ -210,6 +218,52 @@ func (d *Desk) feedWorks() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.feedOK
+}
+
+// startOver empties what the cache holds of the shop (purchases, cards,
+// redemptions, the activity the shop confirmed, and what is derived from
+// them) and sets the cursor to the start, in one transaction, so that the
+// next pull files the shop's state from scratch: after a restore the desk
+// may hold changes the shop has lost, and the shop will give their numbers
+// to other changes. The outbox, signatures, staff and PIN verifiers stay:
+// what staff did and has not reached the shop is still sent.
+func (d *Desk) startOver(ctx context.Context) error {
+	const op = "sync.Desk.startOver"
+	d.pullMu.Lock()
+	defer d.pullMu.Unlock()
+	at := time.Now().UTC()
+	err := d.c.write(ctx, op, func(tx *sql.Tx) error {
+		// Cards first: their delete trigger books into card_days, which
+		// is emptied after. The derived tables go before the purchases,
+		// so that their triggers find nothing to undo row by row.
+		for _, q := range []string{
+			"DELETE FROM cards",
+			"DELETE FROM card_days",
+			"DELETE FROM redemptions",
+			"DELETE FROM month_facts",
+			"DELETE FROM month_sums",
+			"DELETE FROM pickup_products",
+			"DELETE FROM purchases",
+			"INSERT INTO purchase_search(purchase_search) VALUES ('delete-all')",
+			"DELETE FROM activities WHERE synced = 1",
+		} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("%s: %w", q, err)
+			}
+		}
+		if err := setMeta(ctx, tx, "cursor", "0"); err != nil {
+			return err
+		}
+		return setMeta(ctx, tx, "feed_restarted", at.Format(time.RFC3339Nano))
+	})
+	if err != nil {
+		return storeErr(op, err)
+	}
+	d.mu.Lock()
+	d.feedRestarted = at
+	d.mu.Unlock()
+	d.notify()
+	return nil
 }
 
 func (d *Desk) pullFeed(ctx context.Context) error {

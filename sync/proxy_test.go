@@ -15,14 +15,15 @@ import (
 type fault int
 
 const (
-	pass    fault = iota
-	slow          // Forward, then hold the answer for the proxy's delay.
-	cut           // Forward, send half the answer, cut the connection.
-	drop          // Forward (the shop commits), cut the connection before any answer.
-	fail500       // Answer 500 without forwarding.
-	garbage       // Answer 200 with malformed JSON without forwarding.
-	reset         // Cut the connection without forwarding.
-	bad400        // Answer 400 invalid without forwarding, as a shop refusing the request.
+	pass      fault = iota
+	slow            // Forward, then hold the answer for the proxy's delay.
+	cut             // Forward, send half the answer, cut the connection.
+	drop            // Forward (the shop commits), cut the connection before any answer.
+	fail500         // Answer 500 without forwarding.
+	garbage         // Answer 200 with malformed JSON without forwarding.
+	reset           // Cut the connection without forwarding.
+	bad400          // Answer 400 invalid without forwarding, as a shop refusing the request.
+	locked429       // Answer 429 locked without forwarding, as a shop refusing the desk's address for a while.
 	// hold keeps the request until release, then forwards it whether or
 	// not the desk still waits, as a TLS terminator does, and reports the
 	// shop's status on held.
@@ -182,6 +183,10 @@ func (p *faultProxy) serve(client net.Conn) {
 		case bad400:
 			e := `{"error":{"code":"invalid","message":"not a PNG image"}}`
 			io.WriteString(client, "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: "+itoa(len(e))+"\r\n\r\n"+e)
+			continue
+		case locked429:
+			e := `{"error":{"code":"locked","message":"too many wrong desk tokens from this address; wait 60 s"}}`
+			io.WriteString(client, "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nContent-Length: "+itoa(len(e))+"\r\n\r\n"+e)
 			continue
 		case garbage:
 			g := `{"code":"ABCD","lines":[{"id":`

@@ -86,6 +86,7 @@ func run(args []string, stdout io.Writer) error {
 	tlsKey := fs.String("tls-key", "", "the PEM private key file of -tls-cert")
 	deskCacheTTL := fs.Duration("desk-cache-ttl", shop.DefaultDeskCacheTTL, "how long an accepted desk token is trusted before it is looked up again (a desk removed from the database is refused at the latest this long after; negative: look up every request)")
 	sigRetention := fs.Duration("signature-retention", shop.DefaultSignatureRetention, "how long buyers' signatures are kept before they are purged (bookkeeping: 5 years)")
+	trustedProxy := fs.String("trusted-proxy", "", "addresses or CIDR prefixes of the load balancers in front of shopd, comma-separated: a request from one of them is counted (wrong desk tokens) and logged at the client address it adds to X-Forwarded-For; without it every request counts at its connection's address")
 	verbose := fs.Bool("v", false, "log every request")
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -108,6 +109,10 @@ func run(args []string, stdout io.Writer) error {
 	}
 	if *sigRetention < 24*time.Hour {
 		return errors.New("-signature-retention must be at least a day")
+	}
+	proxies, err := shop.ParseTrustedProxies(*trustedProxy)
+	if err != nil {
+		return fmt.Errorf("-trusted-proxy: %w", err)
 	}
 	deskTokens, err := secretList(*deskTokensFile, "SHOPD_DESK_TOKENS", log)
 	if err != nil {
@@ -151,7 +156,13 @@ func run(args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	for _, tok := range deskTokens {
+	for i, tok := range deskTokens {
+		// What keeps a desk token from being guessed is its length: a
+		// wrong guess costs little (see shop.Server.authDesk).
+		if len(tok) < shop.MinDeskTokenLen {
+			log.Warn("a desk token is short enough to guess; make tokens of 32 random bytes (openssl rand -base64 32)",
+				"token", i+1, "length", len(tok), "least", shop.MinDeskTokenLen)
+		}
 		if err := ensureDesk(ctx, db, tok); err != nil {
 			return err
 		}
@@ -161,7 +172,7 @@ func run(args []string, stdout io.Writer) error {
 	}
 
 	srv := shop.New(db, shop.Config{ShopToken: shopToken, NotifySecret: notifySecret, OpenAPI: openAPI, Logger: log,
-		DeskCacheTTL: *deskCacheTTL})
+		DeskCacheTTL: *deskCacheTTL, TrustedProxies: proxies})
 	probes := shop.NewProbes(srv, db)
 	hs := shop.NewHTTPServer(*addr, probes, log)
 	ln, err := net.Listen("tcp", *addr)

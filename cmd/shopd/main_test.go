@@ -36,3 +36,11 @@ func TestBadFlagIsAnError(t *testing.T) {
 		t.Fatal("an unknown flag was accepted")
 	}
 }
+
+func TestBadTrustedProxyIsAnError(t *testing.T) {
+	var out bytes.Buffer
+	err := run([]string{"-db", t.TempDir() + "/shop.db", "-trusted-proxy", "10.0.0.0/99"}, &out)
+	if err == nil || !strings.Contains(err.Error(), "-trusted-proxy") {
+		t.Fatalf("a malformed -trusted-proxy gave %v", err)
+	}
+}

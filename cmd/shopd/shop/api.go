@@ -35,7 +35,7 @@ func (s *Server) register() {
 	s.add(route{Route: Route{"GET", p + "/purchases/{code}"}, auth: authDesk, h: s.getPurchase, alone: true})
 	s.add(route{Route: Route{"POST", p + "/purchases/{code}/deliveries"}, auth: authDesk, idem: idemRequired, h: s.deliver, ahead: deliveryReadAhead})
 	s.add(route{Route: Route{"POST", p + "/purchases/{code}/credits"}, auth: authDesk, idem: idemRequired, h: s.credit})
-	s.add(route{Route: Route{"PUT", p + "/signatures/{id}"}, auth: authDesk, idem: idemOptional, maxBody: MaxSignature, h: s.putSignature})
+	s.add(route{Route: Route{"PUT", p + "/signatures/{id}"}, auth: authDesk, idem: idemOptional, maxBody: MaxSignature, binary: true, h: s.putSignature})
 	s.add(route{Route: Route{"GET", p + "/signatures/{id}"}, auth: authDesk, raw: s.getSignature})
 	s.add(route{Route: Route{"POST", p + "/giftcards"}, auth: authShop, idem: idemRequired, h: s.issueCard})
 	s.add(route{Route: Route{"GET", p + "/giftcards/{code}"}, auth: authDesk, h: s.getCard})
@@ -1096,7 +1096,18 @@ func (s *Server) changes(w http.ResponseWriter, req *request) {
 		writeError(w, err)
 		return
 	}
-	if head <= since {
+	if head < since {
+		// The desk saw numbers this database never gave: it was
+		// restored from an earlier copy, and the numbers after head will
+		// be given again to other changes. The desk must start over.
+		s.log.Warn("a desk's changes feed cursor is beyond the feed's head: the database was restored from an earlier copy; the desk syncs from the start",
+			"desk", req.desk.ID, "since", since, "head", head)
+		writeError(w, withStatus(skranke.E("shop.Server.changes", skranke.Conflict,
+			fmt.Sprintf("since %d is beyond the changes feed's head %d: the shop's database was restored from an earlier copy; sync from the start (since=0)", since, head)),
+			http.StatusGone, map[string]any{"head": head}))
+		return
+	}
+	if head == since {
 		writePage(w, appendPage(nil, Changes{Next: since}), false)
 		return
 	}

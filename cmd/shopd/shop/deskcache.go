@@ -19,7 +19,10 @@ const maxCachedDesks = 10_000
 // hash, so that a request costs no database read to authenticate: desks
 // poll the changes feed every few seconds, and that read was half of what
 // an idle desk's poll cost. Only accepted tokens are kept; a wrong one is
-// looked up every time (and counted by failLimiter). Desks are added and
+// looked up every time (and counted by failLimiter). Entries outlive ttl
+// (until the cache starts afresh): seen tells the tokens accepted here
+// before from those never seen, which an address refused for wrong tokens
+// may not try freely. Desks are added and
 // removed by the shop's operators, not through the API, so a desk removed
 // from the database is refused at the latest ttl later.
 type deskCache struct {
@@ -52,11 +55,27 @@ func (c *deskCache) get(hash string, now time.Time) (skranke.DeskInfo, bool) {
 	return e.desk, true
 }
 
+// seen reports whether hash was accepted on this shopd lately, however
+// long ago within the cache's bounds: not enough to trust it without the
+// database, but enough to let it be looked up from an address refused for
+// wrong tokens (see Server.authDesk).
+func (c *deskCache) seen(hash string) bool {
+	c.mu.RLock()
+	_, ok := c.m[hash]
+	c.mu.RUnlock()
+	return ok
+}
+
+// forget drops hash: the database no longer knows it.
+func (c *deskCache) forget(hash string) {
+	c.mu.Lock()
+	delete(c.m, hash)
+	c.mu.Unlock()
+}
+
 // put notes that hash belongs to desk, as read from the database at now.
+// It is kept even when the cache trusts nothing (ttl <= 0), for seen.
 func (c *deskCache) put(hash string, desk skranke.DeskInfo, now time.Time) {
-	if c.ttl <= 0 {
-		return
-	}
 	c.mu.Lock()
 	if len(c.m) >= maxCachedDesks {
 		clear(c.m)

@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -57,6 +58,12 @@ type Config struct {
 	// negative value asks every time). A desk removed from the database
 	// is refused at the latest this long after.
 	DeskCacheTTL time.Duration
+	// TrustedProxies are the load balancers or reverse proxies in front
+	// of shopd: a request whose connection comes from one of them is
+	// taken to come from the address it wrote into X-Forwarded-For (for
+	// counting wrong desk tokens and for logs). Empty: every request is
+	// taken at its connection's address.
+	TrustedProxies []netip.Prefix
 }
 
 // DefaultNotifyWindow is how old (or how far ahead) a payment
@@ -98,6 +105,7 @@ type route struct {
 	auth    authKind
 	idem    idemMode
 	maxBody int64
+	binary  bool // The body is not JSON (a PNG).
 	h       handler
 	raw     func(w http.ResponseWriter, req *request) // Writes its own answer, outside any transaction.
 	ahead   func(req *request, ra *readAhead)         // Adds what a mutation reads first besides its key and session.
@@ -132,6 +140,10 @@ type Server struct {
 	desks      *deskCache // Desks by token hash, looked up lately.
 	heads      headReader // The changes feed's head, read for many polls at once.
 	feed       feedPages  // Pages of the changes feed at its newest head.
+
+	// blockedLookups holds the lookups of tokens never accepted here that
+	// come from addresses refused for wrong tokens (see authDesk).
+	blockedLookups *lookupBudget
 }
 
 // New returns a Server on store.
@@ -154,7 +166,7 @@ func New(store Store, cfg Config) *Server {
 	}
 	s := &Server{store: store, cfg: cfg, log: log, mux: http.NewServeMux(),
 		tokens: newFailLimiter(MaxTokenFailures, TokenFailureWindow), pinSem: make(chan struct{}, 2),
-		desks: newDeskCache(cfg.DeskCacheTTL)}
+		desks: newDeskCache(cfg.DeskCacheTTL), blockedLookups: newLookupBudget(BlockedLookupsPerSecond)}
 	s.heads.read = s.readFeedHead
 	s.register()
 	return s
@@ -202,7 +214,7 @@ func (s *Server) add(r route) {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	id := s.reqID.Add(1)
-	sw := &statusWriter{ResponseWriter: w}
+	sw := &statusWriter{ResponseWriter: w, id: id, log: s.log, req: r}
 	defer func() {
 		if p := recover(); p != nil {
 			s.log.Error("panic", "id", id, "method", r.Method, "path", r.URL.Path, "panic", p)
@@ -217,6 +229,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Log(r.Context(), level, "request", "id", id, "method", r.Method, "path", r.URL.Path, "status", sw.status,
 			"bytes", sw.n, "duration", time.Since(start))
 	}()
+	// Path values and query parameters reach the stores as text: one
+	// check here covers them all (see controlFree). An unclean path would
+	// get the mux's redirect, an HTML page.
+	switch {
+	case !controlFree(r.URL.Path):
+		writeError(sw, errControl("the path"))
+		return
+	case !rawQueryControlFree(r.URL.RawQuery):
+		writeError(sw, errControl("the query"))
+		return
+	case r.Method != http.MethodConnect && !cleanPath(r.URL.Path):
+		writeError(sw, skranke.E("shop.Server.ServeHTTP", skranke.NotFound, "no such endpoint: "+r.Method+" "+r.URL.Path+
+			" (paths have no empty, . or .. segments)"))
+		return
+	}
 	h, pattern := s.mux.Handler(r)
 	if pattern == "" {
 		probe := &statusWriter{ResponseWriter: discardWriter{h: make(http.Header)}}
@@ -260,6 +287,10 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt route) {
 		}
 		if err != nil {
 			writeError(w, skranke.E("shop.Server.serve", skranke.Invalid, err))
+			return
+		}
+		if !rt.binary && !jsonControlFree(req.body) {
+			writeError(w, errControl("the request body"))
 			return
 		}
 	}
@@ -387,20 +418,32 @@ func bearer(r *http.Request) string {
 	return ""
 }
 
+// authDesk finds the desk of the request's bearer token. Wrong tokens are
+// counted per client address; past MaxTokenFailures in TokenFailureWindow
+// they are answered 429. A right token is never refused for its address:
+// desks behind one load balancer share an address with whoever guesses
+// there. So an address refused for wrong tokens still has its tokens
+// looked up when this shopd accepted them before (desks.seen), and the
+// others at most BlockedLookupsPerSecond for the whole shopd: guessing from
+// such an address gets that rate, a new desk there waits a second or two.
 func (s *Server) authDesk(ctx context.Context, r *http.Request) (skranke.DeskInfo, error) {
+	const op = "shop.Server.authDesk"
 	tok := bearer(r)
 	if tok == "" {
-		return skranke.DeskInfo{}, skranke.E("shop.Server.authDesk", skranke.Unauthorized, "missing bearer token")
+		return skranke.DeskInfo{}, skranke.E(op, skranke.Unauthorized, "missing bearer token")
 	}
-	addr, now := clientAddr(r), time.Now()
-	if s.tokens.blocked(addr, now) {
-		s.log.Warn("desk token refused: too many wrong tokens from this address", "remote", addr)
-		return skranke.DeskInfo{}, withStatus(skranke.E("shop.Server.authDesk", skranke.Locked,
-			fmt.Sprintf("too many wrong desk tokens from this address; wait %d s", int(TokenFailureWindow/time.Second))), http.StatusTooManyRequests, nil)
-	}
-	hash := TokenHash(tok)
+	hash, now := TokenHash(tok), time.Now()
 	if d, ok := s.desks.get(hash, now); ok {
 		return d, nil
+	}
+	addr := s.clientAddr(r)
+	tooMany := func() error {
+		return withStatus(skranke.E(op, skranke.Locked,
+			fmt.Sprintf("too many wrong desk tokens from this address; wait %d s", int(TokenFailureWindow/time.Second))), http.StatusTooManyRequests, nil)
+	}
+	if s.tokens.blocked(addr, now) && !s.desks.seen(hash) && !s.blockedLookups.take(now) {
+		s.log.Warn("desk token refused unchecked: too many wrong tokens from this address", "remote", addr)
+		return skranke.DeskInfo{}, tooMany()
 	}
 	var d skranke.DeskInfo
 	err := s.store.View(ctx, func(tx Tx) error {
@@ -412,9 +455,13 @@ func (s *Server) authDesk(ctx context.Context, r *http.Request) (skranke.DeskInf
 		s.desks.put(hash, d, now)
 	}
 	if skranke.KindOf(err) == skranke.NotFound {
+		s.desks.forget(hash)
 		n := s.tokens.fail(addr, now)
 		s.log.Warn("wrong desk token", "remote", addr, "failures", n, "path", r.URL.Path)
-		return d, skranke.E("shop.Server.authDesk", skranke.Unauthorized, "desk token not accepted")
+		if n > MaxTokenFailures {
+			return d, tooMany()
+		}
+		return d, skranke.E(op, skranke.Unauthorized, "desk token not accepted")
 	}
 	return d, err
 }
@@ -537,10 +584,16 @@ func writeError(w http.ResponseWriter, err error) {
 			body[k] = v
 		}
 	}
+	e := map[string]string{"code": kind.String(), "message": msg}
 	if kind == skranke.Internal {
-		msg = "internal server error: " + msg
+		// What failed inside (the store's words, SQLSTATEs, function
+		// names) is for the log, not for whoever asked.
+		e["incident"] = newIncident()
+		e["message"] = "internal server error (incident " + e["incident"] + "); the shop's operators find the details in its log"
+		clear(body)
+		logInternal(w, e["incident"], status, err)
 	}
-	body["error"] = map[string]string{"code": kind.String(), "message": msg}
+	body["error"] = e
 	writeJSON(w, status, body)
 }
 
@@ -576,6 +629,28 @@ type statusWriter struct {
 	http.ResponseWriter
 	status int
 	n      int64
+	id     int64         // The request's number in the log.
+	log    *slog.Logger  // Where internal errors go.
+	req    *http.Request // What the request was, for that log.
+}
+
+// logInternal logs an internal error in full with its incident id, through
+// the server's logger when w is its statusWriter.
+func logInternal(w http.ResponseWriter, incident string, status int, err error) {
+	log, attrs := slog.Default(), []any{"incident", incident, "status", status, "err", err}
+	for {
+		if sw, ok := w.(*statusWriter); ok && sw.log != nil {
+			log = sw.log
+			attrs = append(attrs, "id", sw.id, "method", sw.req.Method, "path", sw.req.URL.Path)
+			break
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			break
+		}
+		w = u.Unwrap()
+	}
+	log.Error("internal error", attrs...)
 }
 
 func (w *statusWriter) WriteHeader(code int) {

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -168,7 +167,7 @@ func (s *Server) openSession(w http.ResponseWriter, req *request) {
 	})
 	if err != nil {
 		if skranke.KindOf(err) == skranke.Locked {
-			s.log.Warn("staff login refused: locked", "staff", in.StaffID, "desk", req.desk.ID, "remote", req.http.RemoteAddr)
+			s.log.Warn("staff login refused: locked", "staff", in.StaffID, "desk", req.desk.ID, "remote", s.clientAddr(req.http))
 		}
 		writeError(w, err)
 		return
@@ -235,7 +234,7 @@ func (s *Server) openSession(w http.ResponseWriter, req *request) {
 		return
 	}
 	if !ok {
-		s.log.Warn("wrong staff PIN", "staff", st.ID, "desk", req.desk.ID, "remote", req.http.RemoteAddr, "locked", lockedNow)
+		s.log.Warn("wrong staff PIN", "staff", st.ID, "desk", req.desk.ID, "remote", s.clientAddr(req.http), "locked", lockedNow)
 		msg := "wrong PIN for " + st.Name
 		if lockedNow {
 			msg += fmt.Sprintf("; locked for %d minutes after %d wrong PINs", int(PINLockout/time.Minute), MaxPINFailures)
@@ -373,17 +372,10 @@ func (l *failLimiter) fail(key string, now time.Time) int {
 	return f.n
 }
 
-// clientAddr is the address a request came from, without its port.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 // Wrong desk tokens: after MaxTokenFailures from one address within
-// TokenFailureWindow, that address is refused until the window ends.
+// TokenFailureWindow, further wrong tokens from that address are answered
+// 429 until the window ends, and tokens never accepted on this shopd are
+// looked up only within BlockedLookupsPerSecond (see Server.authDesk).
 const (
 	MaxTokenFailures   = 10
 	TokenFailureWindow = time.Minute
