@@ -348,6 +348,7 @@ var english = map[string]string{
 	"scan.deliver_all":            "Deliver all (Enter)",
 	"scan.deliver_chosen":         "Deliver chosen (Enter)",
 	"scan.deliver_failed":         "Not delivered: {{.Err}}",
+	"scan.conflict_desk":          "this desk's own records show that less remains than you chose (already handed over). Scan the code again to see what remains.",
 	"scan.deliverable":            "PAID – READY TO DELIVER",
 	"scan.deliverable_detail":     "{{.N}} item(s) to hand over.",
 	"scan.delivered_by":           "Delivered {{.When}} by {{.Staff}}.",

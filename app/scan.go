@@ -139,6 +139,10 @@ type scanScreen struct {
 	padWedge    *burst      // Keys typed on the signature pad: a scanner's.
 	padLastScan time.Time   // When a scan typed on the pad ended.
 
+	// delivering holds the codes whose delivery is being recorded or sent
+	// (deliver.go): their delivery buttons stay off until it is done.
+	delivering map[string]bool
+
 	undo                 *undoOffer // The delivery that may be undone now, if any.
 	doneText, doneDetail string     // The banner and detail of the delivery just made.
 	syncChecking         bool       // checkSynced asks the cache.
@@ -384,6 +388,8 @@ func (s *scanScreen) cancel() {
 	case s.qtyMode:
 		s.qtyMode = false
 		s.renderLines()
+	case s.deliveringShown():
+		// The outcome of the delivery under way shows on this purchase.
 	default:
 		s.reset()
 	}
@@ -393,7 +399,7 @@ func (s *scanScreen) cancel() {
 
 func (s *scanScreen) updateActions() {
 	p := s.Purchase()
-	canDeliver := p != nil && p.Status.Deliverable() && p.Remaining() && s.pending == nil && s.armed()
+	canDeliver := p != nil && p.Status.Deliverable() && p.Remaining() && s.pending == nil && s.armed() && !s.deliveringShown()
 	setEnabled(s.DeliverAll, canDeliver)
 	setEnabled(s.ChooseQty, canDeliver)
 	setEnabled(s.DeliverChosen, canDeliver && s.qtyMode)
