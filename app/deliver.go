@@ -214,6 +214,9 @@ func (s *scanScreen) deliver(req desksync.DeliverRequest, strokes [][]fyne.Posit
 				s.Detail.SetText(detail)
 				s.doneText, s.doneDetail = s.State.Text, detail
 				s.offerUndo(p, dl)
+				// The detail may have grown a line and the Undo button
+				// appeared with it: see relayout.
+				s.relayout()
 			}
 			s.updateActions()
 			s.sh.sayOK(label("scan.delivered_msg", m{"Code": skranke.GroupCode(req.Code)}))

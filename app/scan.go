@@ -152,6 +152,7 @@ type scanScreen struct {
 	qtyMode     bool
 	crediting   bool // The credit panel is open (unless a signature is pending, which takes precedence).
 	header      fyne.CanvasObject
+	top         *fyne.Container   // The scan field, the banner, the code and the marks (syncmark.go).
 	linesArea   fyne.CanvasObject // The scrolled buyer, lines and history.
 	readArea    fyne.CanvasObject // Their text at readText.
 	scanRow     fyne.CanvasObject // The scan field and its label.
@@ -252,9 +253,9 @@ func newScanScreen(sh shell, svc scanService, paper printing, rd reader) *scanSc
 	// before, in one row less of the screen's height.
 	codeRow := container.NewBorder(nil, nil, container.NewPadded(s.Code), nil,
 		container.NewVBox(layout.NewSpacer(), s.Detail, layout.NewSpacer()))
-	top := container.NewVBox(s.scanRow, s.banner.obj, codeRow, s.Cache, s.SyncMark)
+	s.top = container.NewVBox(s.scanRow, s.banner.obj, codeRow, s.Cache, s.SyncMark)
 	centre := container.NewStack(s.linesArea, s.signPanel, container.NewVBox(s.creditPanel))
-	s.obj = container.NewBorder(top, s.actions, nil, nil, centre)
+	s.obj = container.NewBorder(s.top, s.actions, nil, nil, centre)
 	s.reset()
 	return s
 }
@@ -359,8 +360,8 @@ func (s *scanScreen) reset() {
 	s.setState(stateReady, label("scan.ready"))
 	s.Code.Text = ""
 	s.Code.Refresh()
-	setText(s.Cache, "")
-	setText(s.SyncMark, "")
+	s.setMark(s.Cache, "")
+	s.setMark(s.SyncMark, "")
 	s.Detail.SetText("")
 	s.Buyer.SetText("")
 	s.Lines.RemoveAll()
@@ -541,9 +542,9 @@ func (s *scanScreen) showLookup(lk desksync.Lookup) {
 	s.Code.Text = skranke.GroupCode(p.Code)
 	s.Code.Refresh()
 	if lk.FromCache {
-		setText(s.Cache, label("scan.cached", m{"Age": fmtAge(s.sh.now(), lk.CachedAt)}))
+		s.setMark(s.Cache, label("scan.cached", m{"Age": fmtAge(s.sh.now(), lk.CachedAt)}))
 	} else {
-		setText(s.Cache, "")
+		s.setMark(s.Cache, "")
 	}
 	s.Buyer.SetText(buyerInfo(lk))
 	s.showSyncMark(lk)

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"strings"
 
+	"fyne.io/fyne/v2"
+
 	desksync "github.com/skranke/skranke/sync"
 )
 
@@ -18,11 +20,11 @@ var colUnsynced = color.NRGBA{R: 0xad, G: 0x14, B: 0x57, A: 0xff}
 // that still wait in the outbox.
 func (s *scanScreen) showSyncMark(lk desksync.Lookup) {
 	if lk.Purchase == nil || len(lk.Pending) == 0 {
-		setText(s.SyncMark, "")
+		s.setMark(s.SyncMark, "")
 		return
 	}
 	s.SyncMark.Color = colUnsynced
-	setText(s.SyncMark, label("scan.sync_waiting", m{"N": len(lk.Pending)}))
+	s.setMark(s.SyncMark, label("scan.sync_waiting", m{"N": len(lk.Pending)}))
 	slog.Info("purchase waiting to sync", "code", lk.Purchase.Code, "pending", len(lk.Pending))
 }
 
@@ -49,7 +51,7 @@ func (s *scanScreen) followSync(st, prev desksync.Status) {
 		return
 	}
 	if back && s.Cache.Text != "" {
-		setText(s.Cache, "")
+		s.setMark(s.Cache, "")
 		slog.Info("scan screen back online", "code", p.Code, "state", s.state)
 	}
 	if len(s.lookup.Pending) == 0 || (st.Pending == prev.Pending && !back) {
@@ -92,7 +94,7 @@ func (s *scanScreen) checkSynced() {
 func (s *scanScreen) markSynced() {
 	s.lookup.Pending = nil
 	s.SyncMark.Color = colOK
-	setText(s.SyncMark, label("scan.sync_done"))
+	s.setMark(s.SyncMark, label("scan.sync_done"))
 	s.Buyer.SetText(buyerInfo(s.lookup))
 	waiting := "\n" + label("scan.waiting_sync")
 	if strings.Contains(s.Detail.Text, waiting) {
@@ -100,4 +102,34 @@ func (s *scanScreen) markSynced() {
 	}
 	s.doneDetail = strings.Replace(s.doneDetail, waiting, "", 1)
 	slog.Info("purchase synced", "code", s.lookup.Purchase.Code, "state", s.state)
+}
+
+// setMark sets the text of a mark above the purchase (Cache, SyncMark),
+// shown while it has one, and lays the screen out again when the mark
+// appears or goes.
+func (s *scanScreen) setMark(t *fitText, text string) {
+	was := t.Visible()
+	setText(t, text)
+	if t.Visible() != was {
+		s.relayout()
+	}
+}
+
+// relayout lays the scan screen out again at its present size: the top
+// section (scan field, banner, code and marks) gets the height it now
+// needs, and the purchase below moves down or up by as much.
+//
+// Fyne's GL driver does this on its own only when it notices in a frame
+// that the top section's least size changed, and it keeps a single slot
+// for the container waiting to be laid out again: when in the same frame
+// something further down the window changes size as well (the Undo button
+// that a delivery shows in the action bar, the ID check), that change takes
+// the slot, the screen's Border layout is never run again, and the top
+// section keeps its old height while its new row is drawn below it, on top
+// of the buyer's e-mail and phone (a delivery made offline showing "waiting
+// to sync"). Laying out here does not depend on the driver's frame.
+func (s *scanScreen) relayout() {
+	for _, c := range []*fyne.Container{s.obj.(*fyne.Container), s.top} {
+		c.Layout.Layout(c.Objects, c.Size())
+	}
 }
