@@ -190,6 +190,8 @@ func (s *scanScreen) deliver(req desksync.DeliverRequest, strokes [][]fyne.Posit
 			if current {
 				lookup.Purchase = p
 				lookup.Pending = pending
+				// Back online meanwhile (followSync) is not undone.
+				lookup.FromCache = lookup.FromCache && s.lookup.FromCache
 				s.showLookup(lookup)
 				// Just handed over has a colour of its own, apart from
 				// "already delivered" (blue): staff see at a glance that

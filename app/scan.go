@@ -142,6 +142,9 @@ type scanScreen struct {
 	// delivering holds the codes whose delivery is being recorded or sent
 	// (deliver.go): their delivery buttons stay off until it is done.
 	delivering map[string]bool
+	// shopGone: the shop was lost after the purchase shown was looked up
+	// (syncmark.go), so nothing that needs the shop (a credit) is offered.
+	shopGone bool
 
 	undo                 *undoOffer // The delivery that may be undone now, if any.
 	doneText, doneDetail string     // The banner and detail of the delivery just made.
@@ -349,6 +352,7 @@ func (s *scanScreen) reset() {
 		s.showUndo()
 	}
 	s.pending = nil
+	s.shopGone = false
 	s.next = nil
 	if s.NextWaiting != nil {
 		s.NextWaiting.Hide()

@@ -30,10 +30,21 @@ func (s *scanScreen) showSyncMark(lk desksync.Lookup) {
 
 // followSync keeps the offline marks of the screen true while it is shown:
 // back online, "OFFLINE" goes without a new scan, and a delivery made
-// offline says "synced" once the outbox has sent it. The desk calls it with
-// every status the sync loop reports (applyStatus, on the UI goroutine).
+// offline says "synced" once the outbox has sent it. What needs the shop
+// (Credit) follows the connection both ways. The desk calls it with every
+// status the sync loop reports (applyStatus, on the UI goroutine).
 func (s *scanScreen) followSync(st, prev desksync.Status) {
 	if !st.Online {
+		// Lost since the purchase was looked up (a delivery that could
+		// not reach the shop tells the sync loop so): the shop cannot
+		// confirm a credit now. Only a status that goes offline counts:
+		// a lookup that just reached the shop may be older news than the
+		// status reported before it.
+		if prev.Online && s.lookup.Purchase != nil && !s.shopGone {
+			s.shopGone = true
+			s.updateActions()
+			slog.Info("scan screen offline", "code", s.lookup.Purchase.Code)
+		}
 		return
 	}
 	// Only a status that comes back online takes OFFLINE away: a lookup
@@ -53,6 +64,12 @@ func (s *scanScreen) followSync(st, prev desksync.Status) {
 	if back && s.Cache.Text != "" {
 		s.setMark(s.Cache, "")
 		slog.Info("scan screen back online", "code", p.Code, "state", s.state)
+	}
+	if back && (s.lookup.FromCache || s.shopGone) {
+		// The shop is there again to confirm a credit, with its own
+		// figures: no new scan needed.
+		s.lookup.FromCache, s.shopGone = false, false
+		s.updateActions()
 	}
 	if len(s.lookup.Pending) == 0 || (st.Pending == prev.Pending && !back) {
 		return
