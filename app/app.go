@@ -418,7 +418,9 @@ func (d *Desk) reopenSources(cfg config.Config) []scanner.Source {
 func (d *Desk) ShowAndRun() {
 	d.app.Lifecycle().SetOnStarted(func() {
 		d.focusDefault()
-		slog.Info("window shown", "title", d.window.Title(), "lang", d.lang)
+		// lang is the language chosen (printouts follow it); words is the
+		// one fyne's lang actually finds the desk's words in.
+		slog.Info("window shown", "title", d.window.Title(), "lang", d.lang, "words", label("lang.code"))
 	})
 	d.window.Show()
 	d.focusDefault()

@@ -36,10 +36,11 @@ type outcomeService interface {
 }
 
 // canCredit reports whether the shop can credit the purchase shown: paid,
-// something left to credit, and the shop there to confirm it.
+// something left to credit, and the shop there to confirm it (followSync
+// keeps that true as the connection comes and goes).
 func (s *scanScreen) canCredit() bool {
 	p := s.Purchase()
-	return p != nil && p.Status.Deliverable() && p.Creditable() > 0 && !s.lookup.FromCache
+	return p != nil && p.Status.Deliverable() && p.Creditable() > 0 && !s.lookup.FromCache && !s.shopGone
 }
 
 // openCredit opens the credit panel: for a manager at once, for other staff
@@ -49,7 +50,7 @@ func (s *scanScreen) openCredit() {
 		return
 	}
 	if !s.canCredit() {
-		if s.lookup.FromCache {
+		if s.lookup.FromCache || s.shopGone {
 			s.sh.sayErr(label("credit.needs_shop"))
 		}
 		return

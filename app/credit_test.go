@@ -286,3 +286,64 @@ func (f *fixture) creditHundred(code, reason string) *skranke.Purchase {
 	assert.Equal(f.t, skranke.Money(10000), p.Credits[0].Amount)
 	return p
 }
+
+// Credit follows the connection without a new scan: a delivery that could
+// not reach the shop turns it off (the status bar says offline), and the
+// shop coming back turns it on again, for a purchase looked up online and
+// for one shown from the desk's copy.
+func TestCreditFollowsConnection(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	s := f.d.scan
+	code := f.shop.Code("many-lines")
+	f.scan(code) // Online.
+	require.Equal(t, stateDeliverable, s.StateNow(), s.State.Text)
+	require.False(t, s.CreditButton.Disabled(), "online, a paid purchase can be credited")
+
+	// The shop goes; a partial delivery is made offline.
+	f.shop.Stop()
+	f.key(fyne.KeyF6)
+	var service string
+	for _, l := range s.Purchase().Lines {
+		if s.Qty[l.ID] == nil {
+			continue
+		}
+		if l.Kind == "service" && service == "" {
+			service = l.ID
+			s.Qty[l.ID].SetText("1")
+		} else {
+			s.Qty[l.ID].SetText("0")
+		}
+	}
+	require.NotEmpty(t, service)
+	test.Tap(s.DeliverChosen)
+	f.idle()
+	require.Equal(t, stateDelivered, s.StateNow(), "%q %q", s.State.Text, f.d.message.Text)
+	require.Contains(t, s.SyncMark.Text, "WAITING TO SYNC")
+	f.eventually(func() bool { return !f.d.lastStatus.Online }, "the desk never saw it is offline")
+	assert.Contains(t, f.d.online.Text, "Offline")
+	assert.True(t, s.CreditButton.Disabled(), "Credit is offered while the shop cannot be reached")
+	test.Tap(s.CreditButton)
+	assert.False(t, s.CreditOpen())
+
+	// The shop is back: no new scan, and Credit is offered again.
+	f.shop.Restart()
+	f.desk.SyncNow()
+	f.eventually(func() bool { return f.d.lastStatus.Online }, "the desk never saw the shop is back")
+	f.eventually(func() bool { return !s.CreditButton.Disabled() }, "Credit stays off once the shop is back")
+	assert.Equal(t, code, s.Purchase().Code, "the purchase stays on screen")
+
+	// Shown from the desk's copy while offline: off; back online: on.
+	f.shop.Stop()
+	f.desk.SyncNow()
+	f.eventually(func() bool { return !f.d.lastStatus.Online }, "the desk never saw it is offline")
+	f.scan(code)
+	require.NotEmpty(t, s.Cache.Text, "from the cache")
+	assert.True(t, s.CreditButton.Disabled(), "a credit needs the shop")
+	f.shop.Restart()
+	f.desk.SyncNow()
+	f.eventually(func() bool { return !s.CreditButton.Disabled() }, "Credit stays off once the shop is back")
+	assert.False(t, s.Cache.Visible(), "no OFFLINE once the shop is back")
+	test.Tap(s.CreditButton)
+	assert.True(t, s.CreditOpen(), "the credit panel opens")
+}

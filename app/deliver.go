@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"log/slog"
@@ -22,7 +23,7 @@ type deliverService interface {
 }
 
 func (s *scanScreen) toggleQty() {
-	if s.Purchase() == nil {
+	if s.Purchase() == nil || s.deliveringShown() {
 		return
 	}
 	s.qtyMode = !s.qtyMode
@@ -80,6 +81,11 @@ func (s *scanScreen) startDelivery(q map[string]int, all bool) {
 	if s.sh.currentStaff() == nil {
 		return
 	}
+	if s.deliveringShown() {
+		// Its delivery is under way: a second one would hand it over twice.
+		slog.Info("delivery already under way", "code", p.Code)
+		return
+	}
 	if !s.armed() {
 		// Not yet seen: neither a key nor a tap hands it over.
 		slog.Info("delivery not armed", "code", p.Code)
@@ -125,8 +131,11 @@ func (s *scanScreen) deliver(req desksync.DeliverRequest, strokes [][]fyne.Posit
 	before := s.Purchase()
 	lookup := s.lookup
 	seq := s.seq
-	setEnabled(s.DeliverAll, false)
-	setEnabled(s.DeliverChosen, false)
+	if s.delivering == nil {
+		s.delivering = map[string]bool{}
+	}
+	s.delivering[req.Code] = true
+	s.updateActions()
 	s.setState(stateLooking, label("scan.delivering"))
 	s.sh.async(func(ctx context.Context) func() {
 		var (
@@ -152,6 +161,7 @@ func (s *scanScreen) deliver(req desksync.DeliverRequest, strokes [][]fyne.Posit
 			}
 		}
 		return func() {
+			delete(s.delivering, req.Code)
 			// A scan that waited for the signature opens once the
 			// outcome of this delivery was shown.
 			defer s.openNext()
@@ -167,7 +177,8 @@ func (s *scanScreen) deliver(req desksync.DeliverRequest, strokes [][]fyne.Posit
 						s.showLookup(lookup)
 					}
 				}
-				s.sh.sayErr(label("scan.deliver_failed", m{"Err": errText(err)}))
+				s.updateActions()
+				s.sh.sayErr(label("scan.deliver_failed", m{"Err": deliverErrText(err)}))
 				return
 			}
 			slog.Info("delivered", "code", req.Code, "delivery", dl.ID, "staff", req.Staff.ID, "lines", len(dl.Lines))
@@ -179,6 +190,8 @@ func (s *scanScreen) deliver(req desksync.DeliverRequest, strokes [][]fyne.Posit
 			if current {
 				lookup.Purchase = p
 				lookup.Pending = pending
+				// Back online meanwhile (followSync) is not undone.
+				lookup.FromCache = lookup.FromCache && s.lookup.FromCache
 				s.showLookup(lookup)
 				// Just handed over has a colour of its own, apart from
 				// "already delivered" (blue): staff see at a glance that
@@ -203,6 +216,9 @@ func (s *scanScreen) deliver(req desksync.DeliverRequest, strokes [][]fyne.Posit
 				s.Detail.SetText(detail)
 				s.doneText, s.doneDetail = s.State.Text, detail
 				s.offerUndo(p, dl)
+				// The detail may have grown a line and the Undo button
+				// appeared with it: see relayout.
+				s.relayout()
 			}
 			s.updateActions()
 			s.sh.sayOK(label("scan.delivered_msg", m{"Code": skranke.GroupCode(req.Code)}))
@@ -233,4 +249,24 @@ func soldGiftCards(p *skranke.Purchase, lines []skranke.DeliveredLine) (before, 
 		}
 	}
 	return before, now
+}
+
+// deliveringShown reports whether a delivery of the purchase shown is being
+// recorded or sent: until its outcome is shown, nothing may deliver it again
+// (a second delivery would find nothing left and be refused).
+func (s *scanScreen) deliveringShown() bool {
+	p := s.Purchase()
+	return p != nil && s.delivering[p.Code]
+}
+
+// deliverErrText is errText for a refused delivery. A conflict the desk
+// raised itself, before asking the shop (its own records say less remains
+// than chosen), is this desk's finding: it must not read as the shop's
+// refusal. The shop's refusals come with its answer (a StatusError).
+func deliverErrText(err error) string {
+	var se *desksync.StatusError
+	if skranke.KindOf(err) == skranke.Conflict && !errors.As(err, &se) {
+		return label("scan.conflict_desk")
+	}
+	return errText(err)
 }

@@ -38,11 +38,7 @@ func setLanguage(code string) string {
 	}
 	choice := code
 	if choice != "nb" && choice != "en" {
-		choice = "en"
-		switch sys {
-		case "nb", "no", "nn":
-			choice = "nb"
-		}
+		choice = systemLanguage(sys)
 	}
 	data := files[choice]
 	if data == nil {
@@ -112,5 +108,23 @@ func fmtAge(now, t time.Time) string {
 	return label("age.days", m{"N": int(d.Hours() / 24)})
 }
 
-// langSystem returns the system's language code, such as "nb" or "en".
+// langSystem returns the system's locale as fyne's lang matches it, such as
+// "nb-NO" or "en": Fyne keeps the region (nb-NO stays nb-NO), so the
+// language is read from it by systemLanguage.
 func langSystem() string { return lang.SystemLocale().LanguageString() }
+
+// systemLanguage maps a system locale, in any of the spellings systems use
+// ("nb-NO" from fyne and Windows, "nb_NO.UTF-8" from LANG, "no", "nn-NO",
+// "C"), to the desk's language: Norwegian (Bokmål, Nynorsk or plain "no")
+// gives "nb", anything else English.
+func systemLanguage(loc string) string {
+	base := loc
+	if i := strings.IndexAny(base, "-_.@"); i >= 0 {
+		base = base[:i]
+	}
+	switch strings.ToLower(base) {
+	case "nb", "no", "nn":
+		return "nb"
+	}
+	return "en"
+}

@@ -139,6 +139,13 @@ type scanScreen struct {
 	padWedge    *burst      // Keys typed on the signature pad: a scanner's.
 	padLastScan time.Time   // When a scan typed on the pad ended.
 
+	// delivering holds the codes whose delivery is being recorded or sent
+	// (deliver.go): their delivery buttons stay off until it is done.
+	delivering map[string]bool
+	// shopGone: the shop was lost after the purchase shown was looked up
+	// (syncmark.go), so nothing that needs the shop (a credit) is offered.
+	shopGone bool
+
 	undo                 *undoOffer // The delivery that may be undone now, if any.
 	doneText, doneDetail string     // The banner and detail of the delivery just made.
 	syncChecking         bool       // checkSynced asks the cache.
@@ -148,6 +155,7 @@ type scanScreen struct {
 	qtyMode     bool
 	crediting   bool // The credit panel is open (unless a signature is pending, which takes precedence).
 	header      fyne.CanvasObject
+	top         *fyne.Container   // The scan field, the banner, the code and the marks (syncmark.go).
 	linesArea   fyne.CanvasObject // The scrolled buyer, lines and history.
 	readArea    fyne.CanvasObject // Their text at readText.
 	scanRow     fyne.CanvasObject // The scan field and its label.
@@ -248,9 +256,9 @@ func newScanScreen(sh shell, svc scanService, paper printing, rd reader) *scanSc
 	// before, in one row less of the screen's height.
 	codeRow := container.NewBorder(nil, nil, container.NewPadded(s.Code), nil,
 		container.NewVBox(layout.NewSpacer(), s.Detail, layout.NewSpacer()))
-	top := container.NewVBox(s.scanRow, s.banner.obj, codeRow, s.Cache, s.SyncMark)
+	s.top = container.NewVBox(s.scanRow, s.banner.obj, codeRow, s.Cache, s.SyncMark)
 	centre := container.NewStack(s.linesArea, s.signPanel, container.NewVBox(s.creditPanel))
-	s.obj = container.NewBorder(top, s.actions, nil, nil, centre)
+	s.obj = container.NewBorder(s.top, s.actions, nil, nil, centre)
 	s.reset()
 	return s
 }
@@ -344,6 +352,7 @@ func (s *scanScreen) reset() {
 		s.showUndo()
 	}
 	s.pending = nil
+	s.shopGone = false
 	s.next = nil
 	if s.NextWaiting != nil {
 		s.NextWaiting.Hide()
@@ -355,8 +364,8 @@ func (s *scanScreen) reset() {
 	s.setState(stateReady, label("scan.ready"))
 	s.Code.Text = ""
 	s.Code.Refresh()
-	setText(s.Cache, "")
-	setText(s.SyncMark, "")
+	s.setMark(s.Cache, "")
+	s.setMark(s.SyncMark, "")
 	s.Detail.SetText("")
 	s.Buyer.SetText("")
 	s.Lines.RemoveAll()
@@ -384,6 +393,8 @@ func (s *scanScreen) cancel() {
 	case s.qtyMode:
 		s.qtyMode = false
 		s.renderLines()
+	case s.deliveringShown():
+		// The outcome of the delivery under way shows on this purchase.
 	default:
 		s.reset()
 	}
@@ -393,7 +404,7 @@ func (s *scanScreen) cancel() {
 
 func (s *scanScreen) updateActions() {
 	p := s.Purchase()
-	canDeliver := p != nil && p.Status.Deliverable() && p.Remaining() && s.pending == nil && s.armed()
+	canDeliver := p != nil && p.Status.Deliverable() && p.Remaining() && s.pending == nil && s.armed() && !s.deliveringShown()
 	setEnabled(s.DeliverAll, canDeliver)
 	setEnabled(s.ChooseQty, canDeliver)
 	setEnabled(s.DeliverChosen, canDeliver && s.qtyMode)
@@ -535,9 +546,9 @@ func (s *scanScreen) showLookup(lk desksync.Lookup) {
 	s.Code.Text = skranke.GroupCode(p.Code)
 	s.Code.Refresh()
 	if lk.FromCache {
-		setText(s.Cache, label("scan.cached", m{"Age": fmtAge(s.sh.now(), lk.CachedAt)}))
+		s.setMark(s.Cache, label("scan.cached", m{"Age": fmtAge(s.sh.now(), lk.CachedAt)}))
 	} else {
-		setText(s.Cache, "")
+		s.setMark(s.Cache, "")
 	}
 	s.Buyer.SetText(buyerInfo(lk))
 	s.showSyncMark(lk)

@@ -21,7 +21,27 @@ type queuedScan struct{ raw, source string }
 
 // queueNext keeps a scan that came while the signature pad was open, and
 // says so on the panel: it is neither lost nor allowed to interrupt.
+//
+// One code waits, the first: a second customer's code is not queued
+// behind it (it would open, unseen, over the first customer's purchase, or
+// wait on a screen that no longer says so), and staff are told so, with
+// the refusal tone, to scan it again once the first is open. The same code
+// again (a second read of the same label) changes nothing.
 func (s *scanScreen) queueNext(raw, source string) {
+	if s.next != nil {
+		first := skranke.GroupCode(s.next.raw)
+		if skranke.NormalizeCode(raw) == skranke.NormalizeCode(s.next.raw) {
+			slog.Info("next customer already queued", "raw", raw, "source", source)
+			s.sh.say(label("sign.next_waiting", m{"Code": first}))
+			return
+		}
+		slog.Info("scan not queued: a next customer already waits", "raw", raw, "source", source, "waiting", s.next.raw)
+		warn := label("sign.next_not_queued", m{"Code": skranke.GroupCode(raw), "First": first})
+		s.NextWaiting.SetText(label("sign.next_waiting", m{"Code": first}) + "\n" + warn)
+		s.NextWaiting.Show()
+		s.sh.sayErr(warn)
+		return
+	}
 	s.next = &queuedScan{raw: raw, source: source}
 	slog.Info("next customer queued", "raw", raw, "source", source)
 	text := label("sign.next_waiting", m{"Code": skranke.GroupCode(raw)})

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skranke/skranke"
+	"github.com/skranke/skranke/app/config"
 	"github.com/skranke/skranke/printer"
 )
 
@@ -178,4 +179,51 @@ func TestLateEnterOnPadQueuesTheCode(t *testing.T) {
 	f.key(fyne.KeyReturn)
 	assert.True(t, s.SignatureOpen())
 	assert.Contains(t, s.NextWaiting.Text, skranke.GroupCode(next))
+}
+
+// While the buyer signs, the first code scanned waits; a second customer's
+// code is not queued behind it (nor does it replace it silently): staff
+// hear the refusal tone and read that it was not queued. A second read of
+// the waiting code changes nothing. When the signature is done, the first
+// code opens.
+func TestSecondScanWhileSigningIsNotQueued(t *testing.T) {
+	for _, lang := range []string{"en", "nb"} {
+		t.Run(lang, func(t *testing.T) {
+			f := mustOpen(t, func(c *config.Config) { c.Language = lang })
+			f.login("kari", "1234")
+			s := f.d.scan
+			code := f.shop.Code("paid-physical")
+			first, second := f.shop.Code("paid-course"), f.shop.Code("pending")
+			f.scan(code)
+			f.key(fyne.KeyReturn)
+			require.True(t, s.SignatureOpen())
+
+			f.d.submit(first, "serial:/dev/ttyUSB0")
+			f.idle()
+			require.Contains(t, s.NextWaiting.Text, skranke.GroupCode(first))
+			tones := f.tones.n.Load()
+			f.d.submit(first, "serial:/dev/ttyUSB0") // The same label read again.
+			f.idle()
+			assert.Equal(t, tones, f.tones.n.Load(), "a second read of the waiting code is no refusal")
+			assert.Equal(t, label("sign.next_waiting", m{"Code": skranke.GroupCode(first)}), s.NextWaiting.Text)
+
+			f.d.submit(second, "serial:/dev/ttyUSB0")
+			f.idle()
+			assert.True(t, s.SignatureOpen(), "the second code interrupts nothing")
+			assert.Equal(t, tones+1, f.tones.n.Load(), "the refusal tone says the second code was not taken")
+			assert.True(t, s.NextWaiting.Visible())
+			assert.Contains(t, s.NextWaiting.Text, skranke.GroupCode(first), "the first still waits, and the panel says so")
+			notQueued := label("sign.next_not_queued", m{"Code": skranke.GroupCode(second), "First": skranke.GroupCode(first)})
+			assert.Contains(t, s.NextWaiting.Text, notQueued)
+			assert.Equal(t, notQueued, f.d.message.Text)
+
+			sign(s.Pad)
+			f.clock.advance(time.Second)
+			f.key(fyne.KeyReturn)
+			f.eventually(func() bool { return len(f.shop.Deliveries(code)) == 1 }, "the signed delivery never reached the shop")
+			require.NotNil(t, s.Purchase())
+			assert.Equal(t, first, s.Purchase().Code, "the first code waiting opens after the signature")
+			assert.False(t, s.NextWaiting.Visible())
+		})
+	}
 }

@@ -151,7 +151,9 @@ type glyph struct {
 }
 
 // wrap breaks glyphs into lines no wider than width dots, at spaces where it
-// can, and at explicit newlines.
+// can, and at explicit newlines. A number stays with the word after it (its
+// unit: "1 kg", "10 timer"): a line that ended with a bare number beside a
+// table's quantity columns would read as one more quantity.
 func wrap(gs []glyph, width int) [][]glyph {
 	var lines [][]glyph
 	var cur []glyph
@@ -169,13 +171,13 @@ func wrap(gs []glyph, width int) [][]glyph {
 			continue
 		}
 		if curW+g.wd > width && len(cur) > 0 {
-			if g.r == ' ' {
+			if g.r == ' ' && breakable(cur, len(cur)) {
 				flush()
 				continue
 			}
 			cut := -1
 			for i := len(cur) - 1; i > 0; i-- {
-				if cur[i].r == ' ' {
+				if cur[i].r == ' ' && breakable(cur, i) {
 					cut = i
 					break
 				}
@@ -202,6 +204,24 @@ func wrap(gs []glyph, width int) [][]glyph {
 		flush()
 	}
 	return lines
+}
+
+// breakable reports whether a line may end at a space standing at index i
+// of cur (i == len(cur): the space that comes next): not after a bare number
+// ("2", "0,75", "1.5"), which keeps to the word after it. Where no other
+// space will do, wrap breaks there all the same.
+func breakable(cur []glyph, i int) bool {
+	digit := false
+	for j := i - 1; j >= 0 && cur[j].r != ' '; j-- {
+		switch r := cur[j].r; {
+		case r >= '0' && r <= '9':
+			digit = true
+		case r == ',' || r == '.':
+		default:
+			return true
+		}
+	}
+	return !digit
 }
 
 func (e *encoder) glyphs(s string, st Style) []glyph {

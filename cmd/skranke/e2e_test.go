@@ -616,17 +616,33 @@ func padRows(img image.Image) []int {
 	return rows
 }
 
-// TestLanguagelessLocale starts the real binary as a server or a container
-// would, with a locale that names no language: it must start in English and
-// say nothing about the locale it could not parse.
+// TestLanguagelessLocale starts the real binary as a server, a container or
+// a Norwegian desk computer would, with no language in its settings: a
+// locale that names no language starts it in English and says nothing about
+// the locale it could not parse; a Norwegian one (as LANG gives it, or
+// LC_ALL, Bokmål, Nynorsk or plain "no") starts it in Norwegian, its words
+// and its printouts alike.
 func TestLanguagelessLocale(t *testing.T) {
 	requireTools(t, "Xvfb", "xdotool")
 	if testing.Short() {
 		t.Skip("end-to-end test of the real binary; skipped with -short")
 	}
 	skrankeBin, _ := buildBinaries(t)
-	for _, loc := range []string{"C", "C.UTF-8", "POSIX"} {
-		t.Run(loc, func(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		env  []string
+		want string
+	}{
+		{"C", []string{"LANG=C"}, "en"},
+		{"C.UTF-8", []string{"LANG=C.UTF-8"}, "en"},
+		{"POSIX", []string{"LANG=POSIX"}, "en"},
+		{"nb_NO.UTF-8", []string{"LANG=nb_NO.UTF-8"}, "nb"},
+		{"LC_ALL nb_NO.UTF-8", []string{"LC_ALL=nb_NO.UTF-8", "LANG=nb_NO.UTF-8"}, "nb"},
+		{"nn_NO.UTF-8", []string{"LANG=nn_NO.UTF-8"}, "nb"},
+		{"no_NO.UTF-8", []string{"LANG=no_NO.UTF-8"}, "nb"},
+		{"en_GB.UTF-8", []string{"LANG=en_GB.UTF-8"}, "en"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
 			disp := startXvfb(t, 1024, 768)
 			dir := t.TempDir()
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -634,7 +650,7 @@ func TestLanguagelessLocale(t *testing.T) {
 			cmd := exec.CommandContext(ctx, skrankeBin, "-data", filepath.Join(dir, "desk"))
 			logs := newLogWatcher()
 			cmd.Stdout, cmd.Stderr = logs, logs
-			env := []string{"DISPLAY=" + disp.name, "SKRANKE_CONFIG_DIR=" + filepath.Join(dir, "config"), "LANG=" + loc}
+			env := append([]string{"DISPLAY=" + disp.name, "SKRANKE_CONFIG_DIR=" + filepath.Join(dir, "config")}, tt.env...)
 			for _, kv := range os.Environ() {
 				if k, _, _ := strings.Cut(kv, "="); k != "LANG" && k != "LC_ALL" && k != "LC_MESSAGES" && k != "LANGUAGE" && k != "DISPLAY" {
 					env = append(env, kv)
@@ -648,11 +664,17 @@ func TestLanguagelessLocale(t *testing.T) {
 				_ = cmd.Process.Kill()
 				_ = cmd.Wait()
 			})
-			if _, err := logs.waitFor(ctx, "window shown", "lang=en"); err != nil {
-				t.Fatalf("LANG=%s: %v", loc, err)
+			line, err := logs.waitFor(ctx, "window shown")
+			if err != nil {
+				t.Fatalf("%v: %v", tt.env, err)
+			}
+			// lang is the language of the printouts, words the one the
+			// desk's words are shown in.
+			if got, words := logField(line, "lang"), logField(line, "words"); got != tt.want || words != tt.want {
+				t.Errorf("%v: the desk started with lang=%s and its words in %s, want %s:\n%s", tt.env, got, words, tt.want, line)
 			}
 			if out := logs.String(); strings.Contains(out, "locale") && strings.Contains(out, "rror") {
-				t.Errorf("LANG=%s: the desk reported a locale error:\n%s", loc, out)
+				t.Errorf("%v: the desk reported a locale error:\n%s", tt.env, out)
 			}
 		})
 	}
