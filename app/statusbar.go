@@ -50,6 +50,16 @@ func (d *Desk) applyStatus(st desksync.Status) {
 	if st.Conflicts > 0 {
 		d.online.Text += " · " + label("status.conflicts_short", m{"N": st.Conflicts})
 	}
+	if se := storageErr(st.LastErr); se != nil {
+		// The desk cannot keep what the shop sends, nor a delivery: staff
+		// see it before they try one.
+		key := "status.storage_failed_short"
+		if se.Full {
+			key = "status.storage_full_short"
+		}
+		d.online.Text += " · " + label(key)
+		d.online.Color = colBad
+	}
 	if st.Conflicts != prev.Conflicts && d.loggedOn != nil && d.screen == idStatus && d.status != nil {
 		d.status.load() // Keep the conflicts list current while a manager looks at it.
 	}
