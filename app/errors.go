@@ -17,6 +17,9 @@ func errText(err error) string {
 	}
 	switch skranke.KindOf(err) {
 	case skranke.Unavailable:
+		if desksync.ShopBusy(err) {
+			return label("err.busy")
+		}
 		return label("err.unavailable")
 	case skranke.Unauthorized:
 		return label("err.unauthorized")

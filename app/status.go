@@ -99,7 +99,10 @@ func (s *statusScreen) show(st desksync.Status) {
 		return
 	}
 	text, col := label("status.offline_big"), colBad
-	if st.Online {
+	switch {
+	case !st.BusyUntil.IsZero():
+		text, col = label("status.busy_big", m{"When": fmtTime(st.BusyUntil)}), colWarn
+	case st.Online:
 		text, col = label("status.online_big"), colOK
 	}
 	if s.Online.Text != text || s.Online.Color != col {

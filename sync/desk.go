@@ -93,6 +93,10 @@ type Status struct {
 	// LastErr is the last sync error, nil after a success: the UI tells
 	// staff its kind in their own words, never its text.
 	LastErr error
+	// BusyUntil is set while the shop has asked the desk to wait
+	// (Retry-After): the desk sends nothing and syncs again after it.
+	// Online is false meanwhile; a scan answers from the cache.
+	BusyUntil time.Time
 }
 
 // OutboxConflict is an outbox action the shop refused; a manager retries or discards it.
@@ -152,6 +156,9 @@ type Desk struct {
 	lastErr  error
 	failures int       // Consecutive failed syncs, for the backoff.
 	retryAt  time.Time // No automatic sync before this.
+	// busyUntil is when the shop said it may be asked again (Retry-After
+	// on a 429 or 503): the loop neither syncs nor sends before it.
+	busyUntil time.Time
 	feedOK   bool      // The last pull of the changes feed succeeded.
 	subs     map[int]chan struct{}
 	nextSub  int
@@ -243,6 +250,9 @@ func (d *Desk) Client() *Client { return d.cl }
 func (d *Desk) Status() Status {
 	d.mu.Lock()
 	s := Status{Online: d.online, LastSync: d.lastSync, LastErr: d.lastErr}
+	if time.Now().Before(d.busyUntil) {
+		s.BusyUntil = d.busyUntil
+	}
 	if d.lastErr != nil {
 		s.LastError = d.lastErr.Error()
 	}
@@ -284,11 +294,29 @@ func (d *Desk) notify() {
 }
 
 // noteReach records whether the shop answered: any answer, even a refusal,
-// means it is online.
+// means it is online, unless it asked the desk to wait (Retry-After): then
+// the desk counts it as away until then, and neither syncs nor sends
+// before. Any other answer ends such a wait.
 func (d *Desk) noteReach(err error) {
 	online := err == nil || !(skranke.KindOf(err) == skranke.Unavailable)
+	ra := waitAsked(err)
 	d.mu.Lock()
-	changed := d.online != online
+	now := time.Now()
+	busy := now.Before(d.busyUntil)
+	switch {
+	case ra > 0:
+		online = false
+		if until := now.Add(ra); until.After(d.busyUntil) {
+			d.busyUntil = until
+		}
+		if !busy {
+			slog.Info("the shop asked the desk to wait", "seconds", ra.Seconds(), "err", err)
+		}
+	case online:
+		// An answer that does not ask to wait: the shop takes requests.
+		d.busyUntil = time.Time{}
+	}
+	changed := d.online != online || (ra > 0) != busy
 	d.online = online
 	back := online && d.failures > 0
 	if back {
@@ -302,6 +330,18 @@ func (d *Desk) noteReach(err error) {
 	if back {
 		d.kickLoop()
 	}
+}
+
+// busyErr returns an error of kind Unavailable carrying a *BusyError while
+// the shop has asked the desk to wait, or nil.
+func (d *Desk) busyErr(op string) error {
+	d.mu.Lock()
+	until := d.busyUntil
+	d.mu.Unlock()
+	if !time.Now().Before(until) {
+		return nil
+	}
+	return skranke.E(op, skranke.Unavailable, &BusyError{Until: until})
 }
 
 // isOnline reports whether the shop answered last time it was asked.
@@ -332,7 +372,8 @@ func (d *Desk) setInflight(key string, on bool) {
 func (d *Desk) backingOff() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.failures > 0 && time.Now().Before(d.retryAt)
+	now := time.Now()
+	return d.failures > 0 && now.Before(d.retryAt) || now.Before(d.busyUntil)
 }
 
 func (d *Desk) interactiveCtx(ctx context.Context) (context.Context, context.CancelFunc) {
@@ -1007,6 +1048,10 @@ func (d *Desk) sendNow(ctx context.Context, op, kind, code, path, key string, bo
 	// sending, ask the shop before it was sent, and abandon it.
 	d.setInflight(key, true)
 	defer d.setInflight(key, false)
+	if err := d.busyErr(op); err != nil {
+		// The shop asked to be left alone a while: certainly not sent.
+		return nil, err
+	}
 	if err := d.c.write(ctx, op, func(tx *sql.Tx) error { return insertOutbox(ctx, tx, &row) }); err != nil {
 		return nil, err
 	}
@@ -1030,7 +1075,8 @@ func (d *Desk) sendNow(ctx context.Context, op, kind, code, path, key string, bo
 		_ = d.c.write(wctx, op, func(tx *sql.Tx) error { return setState(wctx, tx, row.ID, stateRefused, err.Error()) })
 		return nil, err
 	case neverSent(err):
-		// Certainly never reached the shop.
+		// Certainly never reached the shop, or the shop did not take it
+		// up (too busy).
 		_ = d.c.write(wctx, op, func(tx *sql.Tx) error { return setState(wctx, tx, row.ID, stateAbandoned, err.Error()) })
 		return nil, err
 	default:
@@ -1102,6 +1148,13 @@ func (d *Desk) settle(ctx context.Context, r outboxRow) (answer any, settled boo
 // shop: nobody listened, or no connection could be made.
 func neverSent(err error) bool {
 	if errors.Is(err, syscall.ECONNREFUSED) {
+		return true
+	}
+	// 429 Too Many Requests: the request was turned away before it was
+	// looked at. Only a 429 of kind Unavailable gets here; the shop's own
+	// (locked, conflict) are refusals.
+	var se *StatusError
+	if errors.As(err, &se) && se.Status == http.StatusTooManyRequests {
 		return true
 	}
 	var oe *net.OpError
