@@ -159,11 +159,11 @@ type Desk struct {
 	// busyUntil is when the shop said it may be asked again (Retry-After
 	// on a 429 or 503): the loop neither syncs nor sends before it.
 	busyUntil time.Time
-	feedOK   bool      // The last pull of the changes feed succeeded.
-	subs     map[int]chan struct{}
-	nextSub  int
-	inflight map[string]bool         // Idempotency keys being sent while staff wait.
-	sessions map[string]staffSession // Open staff sessions by staff ID.
+	feedOK    bool // The last pull of the changes feed succeeded.
+	subs      map[int]chan struct{}
+	nextSub   int
+	inflight  map[string]bool         // Idempotency keys being sent while staff wait.
+	sessions  map[string]staffSession // Open staff sessions by staff ID.
 	// verifying holds, by staff ID, the offline PIN verifiers an online
 	// login is deriving and storing; each channel closes once it is stored.
 	verifying map[string]chan struct{}
