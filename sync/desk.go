@@ -156,18 +156,20 @@ type Desk struct {
 	lastErr  error
 	failures int       // Consecutive failed syncs, for the backoff.
 	retryAt  time.Time // No automatic sync before this.
-	// busyUntil is when the shop said it may be asked again (Retry-After
-	// on a 429 or 503): the loop neither syncs nor sends before it.
-	busyUntil time.Time
-	feedOK    bool // The last pull of the changes feed succeeded.
-	subs      map[int]chan struct{}
-	nextSub   int
-	inflight  map[string]bool         // Idempotency keys being sent while staff wait.
-	sessions  map[string]staffSession // Open staff sessions by staff ID.
+	feedOK   bool      // The last pull of the changes feed succeeded.
+	subs     map[int]chan struct{}
+	nextSub  int
+	inflight map[string]bool         // Idempotency keys being sent while staff wait.
+	sessions map[string]staffSession // Open staff sessions by staff ID.
 	// verifying holds, by staff ID, the offline PIN verifiers an online
 	// login is deriving and storing; each channel closes once it is stored.
 	verifying map[string]chan struct{}
 	deriving  chan struct{} // One slot: one verifier derived at a time.
+
+	// busyUntil, under mu, is when the shop said it may be asked again
+	// (Retry-After on a 429 or 503): the loop neither syncs nor sends
+	// before it.
+	busyUntil time.Time
 }
 
 // Open opens (creating if needed) the cache in cfg.DataDir and returns a desk.
