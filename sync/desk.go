@@ -85,7 +85,11 @@ type RedeemResult struct {
 
 // Status is what the UI shows about the desk's connection to the shop.
 type Status struct {
-	Online    bool
+	Online bool
+	// BusyUntil is set while the shop has asked the desk to wait
+	// (Retry-After): the desk sends nothing and syncs again after it.
+	// Online is false meanwhile; a scan answers from the cache.
+	BusyUntil time.Time
 	LastSync  time.Time
 	Pending   int    // Actions in the outbox not yet accepted.
 	Conflicts int    // Actions the shop refused, waiting for a manager.
@@ -93,10 +97,6 @@ type Status struct {
 	// LastErr is the last sync error, nil after a success: the UI tells
 	// staff its kind in their own words, never its text.
 	LastErr error
-	// BusyUntil is set while the shop has asked the desk to wait
-	// (Retry-After): the desk sends nothing and syncs again after it.
-	// Online is false meanwhile; a scan answers from the cache.
-	BusyUntil time.Time
 }
 
 // OutboxConflict is an outbox action the shop refused; a manager retries or discards it.
@@ -252,11 +252,11 @@ func (d *Desk) Client() *Client { return d.cl }
 func (d *Desk) Status() Status {
 	d.mu.Lock()
 	s := Status{Online: d.online, LastSync: d.lastSync, LastErr: d.lastErr}
-	if time.Now().Before(d.busyUntil) {
-		s.BusyUntil = d.busyUntil
-	}
 	if d.lastErr != nil {
 		s.LastError = d.lastErr.Error()
+	}
+	if time.Now().Before(d.busyUntil) {
+		s.BusyUntil = d.busyUntil
 	}
 	d.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
