@@ -369,6 +369,9 @@ func (c *cardScreen) redeem(amt skranke.Money) {
 					if seq == c.seq {
 						c.Lookup(code)
 					}
+				case desksync.ShopBusy(err):
+					// Not charged: the shop asked the desk to wait.
+					c.sh.sayErr(label("cards.failed", m{"Err": errText(err)}))
 				case skranke.KindOf(err) == skranke.Unavailable:
 					c.sh.sayErr(label("cards.no_answer"))
 					if seq == c.seq {

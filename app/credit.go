@@ -375,7 +375,7 @@ func (s *scanScreen) confirmCredit() {
 					s.arrange()
 					s.sh.focus(s.CreditPIN)
 				}
-				if skranke.KindOf(err) == skranke.Unavailable {
+				if skranke.KindOf(err) == skranke.Unavailable && !desksync.ShopBusy(err) {
 					s.sh.sayErr(label("credit.needs_shop"))
 					return
 				}

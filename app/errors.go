@@ -17,6 +17,9 @@ func errText(err error) string {
 	}
 	switch skranke.KindOf(err) {
 	case skranke.Unavailable:
+		if desksync.ShopBusy(err) {
+			return label("err.busy")
+		}
 		return label("err.unavailable")
 	case skranke.Unauthorized:
 		return label("err.unauthorized")
@@ -31,6 +34,9 @@ func errText(err error) string {
 	case skranke.Invalid:
 		return label("err.invalid", m{"Msg": detail(err)})
 	case skranke.Internal:
+		if text, ok := storageText(err); ok {
+			return text
+		}
 		return label("err.internal", m{"Msg": detail(err)})
 	case skranke.Unknown:
 		return label("err.unknown")
@@ -46,6 +52,22 @@ func errText(err error) string {
 		return label("err.locked")
 	}
 	return label("err.other", m{"Msg": detail(err)})
+}
+
+// storageText says, for a desk action that failed because the desk could
+// not save to its disk, that the action did not happen (the desk saves an
+// action before it sends it), why, and what staff do: hand nothing over,
+// call IT. ok is false for any other error.
+func storageText(err error) (text string, ok bool) {
+	se := storageErr(err)
+	if se == nil {
+		return "", false
+	}
+	slog.Warn("the desk cannot save to its disk", "err", err)
+	if se.Full {
+		return label("err.storage_full"), true
+	}
+	return label("err.storage_failed"), true
 }
 
 // detail is an error's own words for a sentence that quotes them. The

@@ -44,7 +44,7 @@ func TestPrinterErrTextCoversEveryKind(t *testing.T) {
 		texts[lang] = map[printer.Kind]string{}
 		seen := map[string]printer.Kind{}
 		for k := printer.KindOther; k <= printer.KindPermission; k++ {
-			err := fmt.Errorf("wrapped: %w", printer.E("printer.Printer.PrintRaw", k, "the detail"))
+			err := fmt.Errorf("wrapped: %w", printer.E("printer.Printer.Send", k, "the detail"))
 			got := printerErrText(err)
 			if got == "" || strings.Contains(got, "printer.Printer") || lang == "nb" && strings.Contains(got, k.String()) {
 				t.Errorf("%s: printerErrText(%v) = %q", lang, k, got)

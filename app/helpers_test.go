@@ -46,6 +46,9 @@ type fixture struct {
 	// blockFeed, when set, drops this desk's pulls of the changes feed, so
 	// that it learns only what it asks for.
 	blockFeed atomic.Bool
+	// busy, when set, turns this desk's requests away with 429 and this
+	// Retry-After, as a rate limit in front of the shop does.
+	busy atomic.Pointer[string]
 	// clock is the desk's clock: it stands still until the test steps it.
 	clock *fakeClock
 	// tones counts the refusal tones the desk sounded.
@@ -135,6 +138,11 @@ func openFixture(t testing.TB, sources []scanner.Source, wrap func(fyne.App) fyn
 					conn.Close()
 					return
 				}
+			}
+			if ra := f.busy.Load(); ra != nil && desk {
+				w.Header().Set("Retry-After", *ra)
+				http.Error(w, "too many requests", http.StatusTooManyRequests)
+				return
 			}
 			if f.cutOff.Load() && desk {
 				if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {

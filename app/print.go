@@ -50,6 +50,9 @@ func (d *Desk) print(what string, docs ...*printer.Document) {
 		var err error
 		var jobs []previewJob
 		var asText []string // Codes printed as text: no barcode could show them.
+		// unchecked: a document went out while the printer did not say
+		// whether it has paper; low: it said the roll is nearly empty.
+		var unchecked, low bool
 		for _, doc := range docs {
 			enc, eerr := printer.EncodeDetailed(doc, p.Profile())
 			if eerr != nil {
@@ -60,9 +63,12 @@ func (d *Desk) print(what string, docs ...*printer.Document) {
 				asText = append(asText, w.Data)
 			}
 			data := enc.Bytes
-			if err = p.PrintRaw(ctx, data); err != nil {
+			var sent printer.Sent
+			if sent, err = p.Send(ctx, data); err != nil {
 				break
 			}
+			unchecked = unchecked || sent.Unchecked
+			low = low || sent.Checked && sent.Status.PaperNearEnd
 			if preview {
 				job, perr := d.renderPreview(data, p)
 				if perr != nil {
@@ -79,12 +85,24 @@ func (d *Desk) print(what string, docs ...*printer.Document) {
 				d.sayErr(label("print.failed", m{"What": what, "Err": printerErrText(err)}))
 				return
 			}
-			slog.Info("printed", "what", what, "documents", len(docs), "codes_as_text", len(asText))
+			slog.Info("printed", "what", what, "documents", len(docs), "codes_as_text", len(asText), "unchecked", unchecked, "paper_low", low)
 			msg := d.message.Text
 			done := label("print.done", m{"What": what})
-			if len(asText) > 0 {
+			codes := strings.Join(asText, ", ")
+			switch {
+			case unchecked:
+				// Sent, but whether it is on paper is not known: staff
+				// look before the customer leaves.
+				done = label("print.sent_unchecked", m{"What": what})
+				if len(asText) > 0 {
+					done += " " + label("print.codes_as_text", m{"Codes": codes})
+				}
+			case len(asText) > 0:
 				// It printed, but a scanner cannot read the code from it.
-				done = label("print.code_as_text", m{"What": what, "Codes": strings.Join(asText, ", ")})
+				done = label("print.code_as_text", m{"What": what, "Codes": codes})
+			}
+			if low {
+				done += " " + label("print.paper_low")
 			}
 			if msg != "" && !strings.Contains(msg, done) {
 				d.message.SetText(msg + " " + done)

@@ -1,9 +1,13 @@
 package app
 
 import (
+	"bufio"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -48,4 +52,107 @@ func TestCodePrintedAsTextIsSaid(t *testing.T) {
 	b, err := os.ReadFile(out)
 	require.NoError(t, err)
 	assert.Contains(t, string(b), "KORT-", "the document printed, the code as text")
+}
+
+// statusPrinter is a network printer on loopback: it answers the status
+// questions (DLE EOT n) before a job with answers[n], or not at all while
+// silent, and counts the jobs that reach it.
+type statusPrinter struct {
+	ln      net.Listener
+	mu      sync.Mutex
+	silent  bool
+	answers map[byte]byte
+	jobs    int
+}
+
+func startStatusPrinter(t *testing.T) *statusPrinter {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	sp := &statusPrinter{ln: ln, answers: map[byte]byte{1: 0x16, 2: 0x12, 3: 0x12, 4: 0x12}}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go sp.serve(c)
+		}
+	}()
+	return sp
+}
+
+func (sp *statusPrinter) serve(c net.Conn) {
+	defer c.Close()
+	r := bufio.NewReader(c)
+	for {
+		q, err := r.Peek(3)
+		if err != nil || q[0] != 0x10 || q[1] != 0x04 {
+			break
+		}
+		sp.mu.Lock()
+		ans, silent := sp.answers[q[2]], sp.silent
+		sp.mu.Unlock()
+		r.Discard(3)
+		if !silent {
+			c.Write([]byte{ans})
+		}
+	}
+	job, _ := io.ReadAll(r)
+	if len(job) > 0 {
+		sp.mu.Lock()
+		sp.jobs++
+		sp.mu.Unlock()
+	}
+}
+
+func (sp *statusPrinter) set(silent bool, answers map[byte]byte) {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	sp.silent = silent
+	if answers != nil {
+		sp.answers = answers
+	}
+}
+
+func (sp *statusPrinter) jobCount() int {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	return sp.jobs
+}
+
+// A printer that missed the status question once (busy with the last job)
+// is asked again next time: staff read that the first document went out
+// unchecked, and that the next ones did not print when the roll is empty.
+func TestMissedPrinterStatusIsNotForever(t *testing.T) {
+	sp := startStatusPrinter(t)
+	f := mustOpen(t, func(c *config.Config) { c.PrinterTarget = "tcp://" + sp.ln.Addr().String() })
+	f.login("kari", "1234")
+
+	sp.set(true, nil)
+	code := f.shop.Code("paid-course")
+	f.scan(code)
+	f.key(fyne.KeyReturn)
+	assert.Equal(t, stateDelivered, f.d.scan.StateNow())
+	f.eventually(func() bool { return !f.d.isBusy() && strings.Contains(f.d.message.Text, "delivery note") }, "the print is reported: %q", f.d.message.Text)
+	assert.Contains(t, f.d.message.Text, "did not say whether it has paper", "the note went out without knowing there is paper")
+	assert.NotContains(t, f.d.message.Text, "Printed the delivery note")
+	f.eventually(func() bool { return sp.jobCount() == 1 }, "the note reached the printer")
+
+	// The printer answers again: its roll is empty.
+	sp.set(false, map[byte]byte{1: 0x1e, 2: 0x32, 3: 0x12, 4: 0x72})
+	card := printer.NewDocument().Text("Gavekort", printer.Style{}, printer.AlignLeft)
+	f.d.print(label("print.cards"), card, card)
+	f.eventually(func() bool { return !f.d.isBusy() && strings.Contains(f.d.message.Text, "gift cards") }, "the print is reported: %q", f.d.message.Text)
+	assert.Contains(t, f.d.message.Text, "not printed")
+	assert.Contains(t, f.d.message.Text, "out of paper")
+
+	// A new roll, nearly used up already: printed, and staff hear of it.
+	sp.set(false, map[byte]byte{1: 0x16, 2: 0x12, 3: 0x12, 4: 0x1e})
+	f.d.print(label("print.cards"), card, card)
+	f.eventually(func() bool { return !f.d.isBusy() && strings.Contains(f.d.message.Text, "Printed the gift cards") }, "the print is reported: %q", f.d.message.Text)
+	assert.Contains(t, f.d.message.Text, "paper is running low")
+	// Exactly the note and these two cards: none went out while the roll was empty.
+	f.eventually(func() bool { return sp.jobCount() == 3 }, "the note and the two cards reach the printer, and nothing else")
 }

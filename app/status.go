@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sort"
 	"strings"
@@ -98,7 +99,10 @@ func (s *statusScreen) show(st desksync.Status) {
 		return
 	}
 	text, col := label("status.offline_big"), colBad
-	if st.Online {
+	switch {
+	case !st.BusyUntil.IsZero():
+		text, col = label("status.busy_big", m{"When": fmtTime(st.BusyUntil)}), colWarn
+	case st.Online:
 		text, col = label("status.online_big"), colOK
 	}
 	if s.Online.Text != text || s.Online.Color != col {
@@ -112,7 +116,7 @@ func (s *statusScreen) show(st desksync.Status) {
 	relabel(s.LastSync, label("status.last_sync", m{"When": last}))
 	out := label("status.outbox", m{"N": st.Pending, "C": st.Conflicts})
 	if st.LastErr != nil {
-		out += "\n" + label("status.last_error", m{"Err": errText(st.LastErr)})
+		out += "\n" + label("status.last_error", m{"Err": syncErrText(st.LastErr)})
 	}
 	if !st.FeedRestarted.IsZero() {
 		out += "\n" + label("status.feed_restarted", m{"When": fmtDateTime(st.FeedRestarted)})
@@ -326,3 +330,25 @@ func (s *statusScreen) actionKeys() map[fyne.KeyName]*button {
 func (s *statusScreen) escape() bool { return true }
 
 func (s *statusScreen) lock() {}
+
+// syncErrText is errText for the sync loop's last failure: a desk that
+// cannot save says so in words about the desk, not about an action.
+func syncErrText(err error) string {
+	if se := storageErr(err); se != nil {
+		if se.Full {
+			return label("status.storage_full")
+		}
+		return label("status.storage_failed")
+	}
+	return errText(err)
+}
+
+// storageErr returns the StorageError of a failure of kind Internal, or
+// nil: the desk could not save to its disk.
+func storageErr(err error) *desksync.StorageError {
+	var se *desksync.StorageError
+	if skranke.KindOf(err) == skranke.Internal && errors.As(err, &se) {
+		return se
+	}
+	return nil
+}

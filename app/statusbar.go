@@ -32,11 +32,18 @@ func (d *Desk) applyStatus(st desksync.Status) {
 	d.lastStatus = st
 	d.refreshPickupCount()
 	text, textColor, dotColor := d.online.Text, d.online.Color, d.onlineDot.FillColor
-	if st.Online {
+	switch {
+	case !st.BusyUntil.IsZero():
+		// The shop asked the desk to wait (Retry-After): it is there,
+		// but takes nothing until then; scans answer from the cache.
+		d.online.Text = label("status.busy", m{"When": fmtTime(st.BusyUntil)})
+		d.online.Color = colWarn
+		d.onlineDot.FillColor = colWarn
+	case st.Online:
 		d.online.Text = label("status.online")
 		d.online.Color = colOK
 		d.onlineDot.FillColor = colOK
-	} else {
+	default:
 		d.online.Text = label("status.offline")
 		if !st.LastSync.IsZero() {
 			d.online.Text += " · " + label("status.synced_ago", m{"Age": fmtAge(d.now(), st.LastSync)})
@@ -49,6 +56,16 @@ func (d *Desk) applyStatus(st desksync.Status) {
 	}
 	if st.Conflicts > 0 {
 		d.online.Text += " · " + label("status.conflicts_short", m{"N": st.Conflicts})
+	}
+	if se := storageErr(st.LastErr); se != nil {
+		// The desk cannot keep what the shop sends, nor a delivery: staff
+		// see it before they try one.
+		key := "status.storage_failed_short"
+		if se.Full {
+			key = "status.storage_full_short"
+		}
+		d.online.Text += " · " + label(key)
+		d.online.Color = colBad
 	}
 	if st.Conflicts != prev.Conflicts && d.loggedOn != nil && d.screen == idStatus && d.status != nil {
 		d.status.load() // Keep the conflicts list current while a manager looks at it.

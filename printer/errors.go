@@ -71,7 +71,7 @@ func (k Kind) Transient() bool {
 // Error is a printing failure: what was being done, its kind, and the
 // cause. Callers reach it with errors.As and branch on KindOf.
 type Error struct {
-	Op   string // The function that failed, as package.Type.Method: "printer.Printer.PrintRaw".
+	Op   string // The function that failed, as package.Type.Method: "printer.Printer.Send".
 	Kind Kind   // What class of failure it is; KindOther defers to the wrapped error's.
 	Err  error  // The cause; nil when the kind says it all.
 }

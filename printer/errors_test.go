@@ -73,18 +73,18 @@ func TestFailuresCarryKindAndOp(t *testing.T) {
 		{"offline", func() error { return printer.Status{}.Problem() }, printer.KindOffline, "printer.Status.Problem", printer.ErrOffline},
 		{"print to a folder that is not there", func() error {
 			return at(printer.Target{Kind: "file", Address: filepath.Join(t.TempDir(), "no", "out.bin")}).Print(context.Background(), hello)
-		}, printer.KindInvalid, "printer.Printer.PrintRaw", printer.ErrInvalid},
+		}, printer.KindInvalid, "printer.Printer.Send", printer.ErrInvalid},
 		{"print to an unknown kind", func() error {
 			return at(printer.Target{Kind: "pigeon", Address: "x"}).Print(context.Background(), hello)
-		}, printer.KindInvalid, "printer.Printer.PrintRaw", nil},
+		}, printer.KindInvalid, "printer.Printer.Send", nil},
 		{"print to a missing device", func() error {
 			return at(printer.Target{Kind: "device", Address: filepath.Join(t.TempDir(), "lp0")}).Print(context.Background(), hello)
-		}, printer.KindUnreachable, "printer.Printer.PrintRaw", printer.ErrUnreachable},
+		}, printer.KindUnreachable, "printer.Printer.Send", printer.ErrUnreachable},
 		{"print to a closed port", func() error {
 			return at(printer.Target{Kind: "tcp", Address: ln}).Print(context.Background(), hello)
-		}, printer.KindUnreachable, "printer.Printer.PrintRaw", printer.ErrUnreachable},
-		{"print when canceled", func() error { return at(paperOut.target()).Print(canceled, hello) }, printer.KindCanceled, "printer.Printer.PrintRaw", nil},
-		{"print out of paper", func() error { return at(paperOut.target()).Print(context.Background(), hello) }, printer.KindPaperOut, "printer.Printer.PrintRaw", printer.ErrPaperOut},
+		}, printer.KindUnreachable, "printer.Printer.Send", printer.ErrUnreachable},
+		{"print when canceled", func() error { return at(paperOut.target()).Print(canceled, hello) }, printer.KindCanceled, "printer.Printer.Send", nil},
+		{"print out of paper", func() error { return at(paperOut.target()).Print(context.Background(), hello) }, printer.KindPaperOut, "printer.Printer.Send", printer.ErrPaperOut},
 		{"status of a file", func() error {
 			_, err := at(printer.Target{Kind: "file", Address: filepath.Join(t.TempDir(), "out.bin")}).Status(context.Background())
 			return err
@@ -102,7 +102,7 @@ func TestFailuresCarryKindAndOp(t *testing.T) {
 			sentinel error
 		}{"spooler off Windows", func() error {
 			return at(printer.Target{Kind: "spooler", Address: "EPSON"}).Print(context.Background(), hello)
-		}, printer.KindUnsupported, "printer.Printer.PrintRaw", printer.ErrUnsupported})
+		}, printer.KindUnsupported, "printer.Printer.Send", printer.ErrUnsupported})
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"image"
 	"log/slog"
-	"sync/atomic"
 	"time"
 )
 
@@ -64,9 +63,6 @@ type Printer struct {
 	opts    Options
 	// busy serialises jobs; a channel so waiting honours ctx.
 	busy chan struct{}
-	// mute is set once the printer has not answered a status question, so
-	// later jobs do not wait for answers that never come.
-	mute atomic.Bool
 }
 
 // New returns a Printer for profile p at target t with default options.
@@ -110,27 +106,56 @@ func (p *Printer) Print(ctx context.Context, doc *Document) error {
 	return p.PrintRaw(ctx, enc.Bytes)
 }
 
-// PrintRaw sends ESC/POS bytes as one job: each attempt has the job timeout,
+// PrintRaw sends ESC/POS bytes as one job, as Send does, for a caller that
+// need not know whether the printer reported its state first.
+func (p *Printer) PrintRaw(ctx context.Context, data []byte) error {
+	_, err := p.Send(ctx, data)
+	return err
+}
+
+// Sent is what the desk knows about the printer when a job went out.
+type Sent struct {
+	// Checked is set when the printer answered the question about paper
+	// and cover before the job; Status holds its answer.
+	Checked bool
+	Status  Status
+	// Unchecked is set when the printer was asked and gave no usable
+	// answer (none in time, or not a status byte), so the job went out
+	// without knowing whether there is paper. It is about this job only:
+	// the next job asks again. A transport that cannot read back, or
+	// Options.SkipStatusCheck, sets neither Checked nor Unchecked.
+	Unchecked bool
+	// Why says why the answer is missing, when Unchecked.
+	Why error
+}
+
+// Send sends ESC/POS bytes as one job: each attempt has the job timeout,
 // transient faults (unreachable, timeout, broken connection) before the
 // first byte went out are retried, and the call returns when ctx ends
 // whatever the printer does. A job that failed while sending is not sent
 // again, since part of it may be on paper. Failures are *Error values with a
-// Kind the app can show.
-func (p *Printer) PrintRaw(ctx context.Context, data []byte) error {
-	const op = "printer.Printer.PrintRaw"
+// Kind the app can show. On success Sent says whether the printer reported
+// paper and cover before the job, for the app to tell staff when it did
+// not.
+func (p *Printer) Send(ctx context.Context, data []byte) (Sent, error) {
+	const op = "printer.Printer.Send"
 	select {
 	case p.busy <- struct{}{}:
 		defer func() { <-p.busy }()
 	case <-ctx.Done():
-		return E(op, KindCanceled, ctx.Err())
+		return Sent{}, E(op, KindCanceled, ctx.Err())
 	}
 	delay := p.opts.RetryDelay
 	var err error
 	for attempt := 0; ; attempt++ {
 		var sending bool
-		sending, err = p.attempt(ctx, data)
+		var sent Sent
+		sent, sending, err = p.attempt(ctx, data)
 		if err == nil {
-			return nil
+			if sent.Unchecked {
+				p.opts.Logger.Warn("printed without knowing the printer's state", "target", p.target.String(), "why", sent.Why)
+			}
+			return sent, nil
 		}
 		if sending {
 			// Bytes may have reached the paper: sending the job again
@@ -165,39 +190,41 @@ func (p *Printer) PrintRaw(ctx context.Context, data []byte) error {
 		delay *= 2
 	}
 	p.opts.Logger.Error("printer job failed", "target", p.target.String(), "bytes", len(data), "err", err)
-	return err
+	return Sent{}, err
 }
 
 // attempt sends data once; sending reports that the failure came after
 // the first bytes went out.
-func (p *Printer) attempt(ctx context.Context, data []byte) (sending bool, err error) {
+func (p *Printer) attempt(ctx context.Context, data []byte) (sent Sent, sending bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, p.opts.JobTimeout)
 	defer cancel()
 	l, err := p.open(ctx)
 	if err != nil {
-		return false, err
+		return Sent{}, false, err
 	}
 	defer l.Close()
 	// Ask about paper and cover first where the line reads back without
 	// risk: a device file that does not answer would have to be closed to
-	// stop waiting, so it is only asked through Status.
-	if !p.opts.SkipStatusCheck && !p.mute.Load() && (p.target.Kind == "tcp" || p.target.Kind == "serial") {
+	// stop waiting, so it is only asked through Status. Every job asks: a
+	// printer busy with the last job may miss one question and answer the
+	// next, and an answer missed once must not hide an empty roll later.
+	if !p.opts.SkipStatusCheck && (p.target.Kind == "tcp" || p.target.Kind == "serial") {
 		st, err := p.status(ctx, l)
 		switch {
 		case err == nil:
 			if perr := st.Problem(); perr != nil {
-				return false, perr
+				return Sent{}, false, perr
 			}
-		case KindOf(err) == KindTimeout && ctx.Err() == nil:
-			// The printer does not answer status; print anyway and stop asking.
-			p.mute.Store(true)
-		case KindOf(err) == KindUnsupported, errors.Is(err, errNotStatus):
-			p.mute.Store(true)
+			sent = Sent{Checked: true, Status: st}
+		case KindOf(err) == KindTimeout && ctx.Err() == nil,
+			KindOf(err) == KindUnsupported, errors.Is(err, errNotStatus):
+			// No usable answer: print anyway, and say so.
+			sent = Sent{Unchecked: true, Why: err}
 		default:
-			return false, err
+			return Sent{}, false, err
 		}
 	}
-	return true, l.write(ctx, data)
+	return sent, true, l.write(ctx, data)
 }
 
 // Status asks the printer about itself with DLE EOT 1 to 4. It fails
@@ -221,9 +248,6 @@ func (p *Printer) Status(ctx context.Context) (Status, error) {
 	st, err := p.status(ctx, l)
 	if err != nil {
 		return Status{}, wrapOp(op, fmt.Errorf("%s: %w", p.target, err))
-	}
-	if st.Online {
-		p.mute.Store(false)
 	}
 	return st, nil
 }

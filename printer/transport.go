@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"syscall"
 	"time"
 )
 
@@ -91,24 +92,42 @@ func ctxErr(ctx context.Context, err error) error {
 	return err
 }
 
-// fileLink appends jobs to a file, one after the other.
+// fileLink appends jobs to a file, one after the other. The file may be a
+// network share (file:///Z:/… on Windows) or a FIFO, where a write and a
+// sync can block for as long as the other end stalls, so they run aside
+// and the caller leaves when ctx ends, as with a device.
 type fileLink struct{ f *os.File }
 
 func (l *fileLink) write(ctx context.Context, data []byte) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if _, err := l.f.Write(data); err != nil {
-		return err
-	}
-	return l.f.Sync()
+	return aside(ctx, func() error {
+		if _, err := l.f.Write(data); err != nil {
+			return err
+		}
+		// A FIFO or a character device cannot be synced (EINVAL): the
+		// bytes went to the reader, which is all a sync would ask for.
+		if err := l.f.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+			return err
+		}
+		return nil
+	}, func() { l.f.Close() })
 }
 
 func (l *fileLink) query(context.Context, []byte) (byte, error) {
 	return 0, E("printer.fileLink.query", KindUnsupported, "a file cannot report printer status")
 }
 
-func (l *fileLink) Close() error { return l.f.Close() }
+// Close closes the file; it is not an error when an abandoned write closed
+// it already.
+func (l *fileLink) Close() error {
+	err := l.f.Close()
+	if errors.Is(err, os.ErrClosed) {
+		return nil
+	}
+	return err
+}
 
 // deviceLink is the OS printer device (/dev/usb/lp0). Reads and writes on it
 // can block for as long as the printer stalls, so they run aside and the

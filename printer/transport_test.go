@@ -301,6 +301,58 @@ func TestStatusTimeout(t *testing.T) {
 	}
 }
 
+// TestMissedStatusOnlyAffectsThatJob: a printer that misses the status
+// question once (busy with the last job) is asked again before the next
+// job, so an empty roll found then stops the job; the job sent unasked says
+// so.
+func TestMissedStatusOnlyAffectsThatJob(t *testing.T) {
+	fp := startTCPPrinter(t)
+	fp.mu.Lock()
+	fp.silent = true
+	fp.mu.Unlock()
+	opts := quickOptions()
+	opts.StatusTimeout = 200 * time.Millisecond
+	pr := printer.NewWithOptions(MustProfile(t, "generic-80"), fp.target(), opts)
+	doc := printer.NewDocument().Text("hei", printer.Plain, printer.AlignLeft)
+	data := MustEncode(t, doc, pr.Profile())
+
+	sent, err := pr.Send(context.Background(), data)
+	if err != nil {
+		t.Fatalf("job 1 to a printer that does not answer status: %v", err)
+	}
+	if sent.Checked || !sent.Unchecked || !errors.Is(sent.Why, printer.ErrTimeout) {
+		t.Errorf("job 1: %+v, want sent unchecked after a status timeout", sent)
+	}
+	fp.waitJobs(t, 1)
+
+	// The printer answers again, now with the roll empty.
+	fp.mu.Lock()
+	fp.silent = false
+	fp.status = map[byte]byte{1: 0x1e, 2: 0x32, 3: 0x12, 4: 0x72}
+	fp.mu.Unlock()
+	before := len(fp.received())
+	sent, err = pr.Send(context.Background(), data)
+	if !errors.Is(err, printer.ErrPaperOut) {
+		t.Fatalf("job 2 to a printer out of paper: %+v, %v; want out of paper", sent, err)
+	}
+	fp.waitJobs(t, 2) // the connection closes after the status answer
+	if got := len(fp.received()); got != before {
+		t.Errorf("job 2 sent to a printer out of paper (%d bytes)", got-before)
+	}
+
+	// Paper in: the job goes out, checked.
+	fp.mu.Lock()
+	fp.status = map[byte]byte{1: 0x16, 2: 0x12, 3: 0x12, 4: 0x1e}
+	fp.mu.Unlock()
+	sent, err = pr.Send(context.Background(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sent.Checked || sent.Unchecked || !sent.Status.PaperNearEnd {
+		t.Errorf("job 3: %+v, want checked, paper near end", sent)
+	}
+}
+
 func TestFilePrinterAppends(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "out.bin")
 	tg, err := printer.ParseTarget("file://" + path)

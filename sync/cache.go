@@ -506,15 +506,40 @@ func (c *cache) writeLocked(ctx context.Context, op, pragma, value, normal strin
 	return nil
 }
 
+// StorageError says that the desk could not save to its own disk, so
+// nothing of that write was kept: the disk is full (Full), or the database
+// cannot be written at all. It travels inside an error of kind Internal, so
+// callers that do not look for it still see a failure of the desk. A desk
+// action (delivery, gift card use, credit, undo) that fails with it, kind
+// Internal, did not happen: the desk saves an action before it sends it,
+// so nothing went to the shop either. The app finds it with errors.As and
+// tells staff so. (Where the shop did act and only its answer could not be
+// kept, the action is queued or its outcome Unknown, never this.)
+type StorageError struct {
+	Full bool  // The disk (or the cache's share of it) is full.
+	Err  error // The database's own error.
+}
+
+// Error implements the error interface.
+func (e *StorageError) Error() string {
+	if e.Full {
+		return "the desk's disk is full, nothing was saved: " + e.Err.Error()
+	}
+	return "the desk could not write its local database, nothing was saved: " + e.Err.Error()
+}
+
+// Unwrap returns the database's error.
+func (e *StorageError) Unwrap() error { return e.Err }
+
 // storeErr explains a failed write to the cache in words staff can act on.
 func storeErr(op string, err error) error {
 	var se *sqlite.Error
 	if errors.As(err, &se) {
 		switch se.Code() & 0xff {
 		case sqlite3.SQLITE_FULL:
-			return skranke.E(op, skranke.Internal, fmt.Errorf("the desk's disk is full, nothing was saved: %w", err))
+			return skranke.E(op, skranke.Internal, &StorageError{Full: true, Err: err})
 		case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY:
-			return skranke.E(op, skranke.Internal, fmt.Errorf("the desk could not write its local database, nothing was saved: %w", err))
+			return skranke.E(op, skranke.Internal, &StorageError{Err: err})
 		}
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {

@@ -95,6 +95,11 @@ func newResty(baseURL, token string, opt ClientOptions, timeout time.Duration) *
 		SetRetryCount(opt.Retries).
 		SetRetryWaitTime(opt.RetryWait).
 		SetRetryMaxWaitTime(opt.MaxRetryWait).
+		// A shop that says how long to wait (Retry-After) is waited for
+		// that long, no less; otherwise the jittered backoff.
+		SetRetryAfter(func(_ *resty.Client, resp *resty.Response) (time.Duration, error) {
+			return retryAfter(resp, time.Now()), nil
+		}).
 		// Resty would retry any request on a transport error, POSTs
 		// included. This condition is the whole rule: it replaces that
 		// default, so only requests safe to repeat are repeated.
@@ -111,11 +116,52 @@ func newResty(baseURL, token string, opt ClientOptions, timeout time.Duration) *
 			}
 			switch resp.StatusCode() {
 			case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout, http.StatusInternalServerError:
-				return true
+				// A wait longer than a retry's is the desk's to keep
+				// (Desk.noteReach), not the caller's: a scan never
+				// waits for it.
+				return retryAfter(resp, time.Now()) <= opt.MaxRetryWait
 			}
 			return false
 		})
 	return r
+}
+
+// MaxRetryAfter caps how long the desk honours a shop's Retry-After, so
+// that a wrong header cannot silence a desk for hours.
+const MaxRetryAfter = 5 * time.Minute
+
+// retryAfter is how long a 429 or 503 answer asks the desk to wait before
+// asking again (Retry-After, in seconds or as an HTTP date), at most
+// MaxRetryAfter; 0 when it does not say, says nonsense, or names a time
+// already past.
+func retryAfter(resp *resty.Response, now time.Time) time.Duration {
+	if resp == nil || resp.RawResponse == nil {
+		return 0
+	}
+	switch resp.StatusCode() {
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+	default:
+		return 0
+	}
+	return parseRetryAfter(resp.Header().Get("Retry-After"), now)
+}
+
+// parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP date.
+func parseRetryAfter(h string, now time.Time) time.Duration {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0
+	}
+	var d time.Duration
+	if n, err := strconv.ParseInt(h, 10, 64); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		d = time.Duration(min(n, int64(MaxRetryAfter/time.Second))) * time.Second
+	} else if t, err := http.ParseTime(h); err == nil {
+		d = t.Sub(now)
+	}
+	return min(max(d, 0), MaxRetryAfter)
 }
 
 // retryable reports whether repeating req cannot do anything twice.
@@ -221,7 +267,14 @@ func (cl *Client) do(ctx context.Context, c call) ([]byte, error) {
 		// JSON answers are checked where they are decoded, once.
 		return body, nil
 	}
-	return nil, statusErr(c.op, resp.StatusCode(), body)
+	err = statusErr(c.op, resp.StatusCode(), body)
+	if ra := retryAfter(resp, time.Now()); ra > 0 {
+		var se *StatusError
+		if errors.As(err, &se) {
+			se.RetryAfter = ra
+		}
+	}
+	return nil, err
 }
 
 // transportErr classifies a failure to get any answer at all.
@@ -256,6 +309,11 @@ func statusErr(op string, status int, body []byte) error {
 		kind = skranke.Conflict // A refused state change; the code says which when the body is readable.
 	case status == http.StatusBadGateway, status == http.StatusServiceUnavailable, status == http.StatusGatewayTimeout:
 		kind = skranke.Unavailable
+	case status == http.StatusTooManyRequests && (!decoded || kind == skranke.Other):
+		// Too busy (a rate limit in front of the shop): it did nothing,
+		// and asking again later may work. The shop's own 429s say what
+		// they are (locked, conflict).
+		kind = skranke.Unavailable
 	case status >= 500:
 		kind = skranke.Internal
 	case !decoded || kind == skranke.Other:
@@ -288,11 +346,50 @@ type StatusError struct {
 	Status   int
 	Message  string
 	Purchase *skranke.Purchase
+	// RetryAfter is how long a 429 or 503 asked the desk to wait before
+	// asking again (Retry-After, at most MaxRetryAfter); 0 if it did not.
+	RetryAfter time.Duration
 }
 
 // Error implements the error interface.
 func (e *StatusError) Error() string {
-	return "shop answered " + strconv.Itoa(e.Status) + ": " + e.Message
+	s := "shop answered " + strconv.Itoa(e.Status) + ": " + e.Message
+	if e.RetryAfter > 0 {
+		s += " (asked to wait " + e.RetryAfter.String() + ")"
+	}
+	return s
+}
+
+// BusyError says that the desk did not ask the shop because the shop asked
+// it to wait (Retry-After) until Until. It travels inside an error of kind
+// Unavailable: nothing was sent, nothing was done.
+type BusyError struct {
+	Until time.Time
+}
+
+// Error implements the error interface.
+func (e *BusyError) Error() string {
+	return "the shop asked the desk to wait until " + e.Until.Local().Format("15:04:05")
+}
+
+// ShopBusy reports whether err comes from a shop that asked the desk to
+// wait: its answer said Retry-After, or the desk held back because of one.
+func ShopBusy(err error) bool {
+	var be *BusyError
+	if errors.As(err, &be) {
+		return true
+	}
+	var se *StatusError
+	return errors.As(err, &se) && se.RetryAfter > 0
+}
+
+// waitAsked is how long the shop's answer in err asked the desk to wait.
+func waitAsked(err error) time.Duration {
+	var se *StatusError
+	if errors.As(err, &se) {
+		return se.RetryAfter
+	}
+	return 0
 }
 
 // elsewhereErr is a refusal that names the centre a code belongs to: it

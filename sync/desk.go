@@ -85,7 +85,11 @@ type RedeemResult struct {
 
 // Status is what the UI shows about the desk's connection to the shop.
 type Status struct {
-	Online    bool
+	Online bool
+	// BusyUntil is set while the shop has asked the desk to wait
+	// (Retry-After): the desk sends nothing and syncs again after it.
+	// Online is false meanwhile; a scan answers from the cache.
+	BusyUntil time.Time
 	LastSync  time.Time
 	Pending   int    // Actions in the outbox not yet accepted.
 	Conflicts int    // Actions the shop refused, waiting for a manager.
@@ -169,6 +173,11 @@ type Desk struct {
 	// login is deriving and storing; each channel closes once it is stored.
 	verifying map[string]chan struct{}
 	deriving  chan struct{} // One slot: one verifier derived at a time.
+
+	// busyUntil, under mu, is when the shop said it may be asked again
+	// (Retry-After on a 429 or 503): the loop neither syncs nor sends
+	// before it.
+	busyUntil time.Time
 }
 
 // Open opens (creating if needed) the cache in cfg.DataDir and returns a desk.
@@ -257,6 +266,9 @@ func (d *Desk) Status() Status {
 	if d.lastErr != nil {
 		s.LastError = d.lastErr.Error()
 	}
+	if time.Now().Before(d.busyUntil) {
+		s.BusyUntil = d.busyUntil
+	}
 	d.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
@@ -295,11 +307,29 @@ func (d *Desk) notify() {
 }
 
 // noteReach records whether the shop answered: any answer, even a refusal,
-// means it is online.
+// means it is online, unless it asked the desk to wait (Retry-After): then
+// the desk counts it as away until then, and neither syncs nor sends
+// before. Any other answer ends such a wait.
 func (d *Desk) noteReach(err error) {
 	online := err == nil || !(skranke.KindOf(err) == skranke.Unavailable)
+	ra := waitAsked(err)
 	d.mu.Lock()
-	changed := d.online != online
+	now := time.Now()
+	busy := now.Before(d.busyUntil)
+	switch {
+	case ra > 0:
+		online = false
+		if until := now.Add(ra); until.After(d.busyUntil) {
+			d.busyUntil = until
+		}
+		if !busy {
+			slog.Info("the shop asked the desk to wait", "seconds", ra.Seconds(), "err", err)
+		}
+	case online:
+		// An answer that does not ask to wait: the shop takes requests.
+		d.busyUntil = time.Time{}
+	}
+	changed := d.online != online || (ra > 0) != busy
 	d.online = online
 	back := online && d.failures > 0
 	if back {
@@ -313,6 +343,18 @@ func (d *Desk) noteReach(err error) {
 	if back {
 		d.kickLoop()
 	}
+}
+
+// busyErr returns an error of kind Unavailable carrying a *BusyError while
+// the shop has asked the desk to wait, or nil.
+func (d *Desk) busyErr(op string) error {
+	d.mu.Lock()
+	until := d.busyUntil
+	d.mu.Unlock()
+	if !time.Now().Before(until) {
+		return nil
+	}
+	return skranke.E(op, skranke.Unavailable, &BusyError{Until: until})
 }
 
 // isOnline reports whether the shop answered last time it was asked.
@@ -343,7 +385,8 @@ func (d *Desk) setInflight(key string, on bool) {
 func (d *Desk) backingOff() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.failures > 0 && time.Now().Before(d.retryAt)
+	now := time.Now()
+	return d.failures > 0 && now.Before(d.retryAt) || now.Before(d.busyUntil)
 }
 
 func (d *Desk) interactiveCtx(ctx context.Context) (context.Context, context.CancelFunc) {
@@ -1031,6 +1074,10 @@ func (d *Desk) sendNow(ctx context.Context, op, kind, code, path, key string, bo
 	// sending, ask the shop before it was sent, and abandon it.
 	d.setInflight(key, true)
 	defer d.setInflight(key, false)
+	if err := d.busyErr(op); err != nil {
+		// The shop asked to be left alone a while: certainly not sent.
+		return nil, err
+	}
 	if err := d.c.write(ctx, op, func(tx *sql.Tx) error { return insertOutbox(ctx, tx, &row) }); err != nil {
 		return nil, err
 	}
@@ -1054,7 +1101,8 @@ func (d *Desk) sendNow(ctx context.Context, op, kind, code, path, key string, bo
 		_ = d.c.write(wctx, op, func(tx *sql.Tx) error { return setState(wctx, tx, row.ID, stateRefused, err.Error()) })
 		return nil, err
 	case neverSent(err):
-		// Certainly never reached the shop.
+		// Certainly never reached the shop, or the shop did not take it
+		// up (too busy).
 		_ = d.c.write(wctx, op, func(tx *sql.Tx) error { return setState(wctx, tx, row.ID, stateAbandoned, err.Error()) })
 		return nil, err
 	default:
@@ -1126,6 +1174,13 @@ func (d *Desk) settle(ctx context.Context, r outboxRow) (answer any, settled boo
 // shop: nobody listened, or no connection could be made.
 func neverSent(err error) bool {
 	if errors.Is(err, syscall.ECONNREFUSED) {
+		return true
+	}
+	// 429 Too Many Requests: the request was turned away before it was
+	// looked at. Only a 429 of kind Unavailable gets here; the shop's own
+	// (locked, conflict) are refusals.
+	var se *StatusError
+	if errors.As(err, &se) && se.Status == http.StatusTooManyRequests {
 		return true
 	}
 	var oe *net.OpError

@@ -291,3 +291,40 @@ func (d *Desk) CachedPurchasesForTest(ctx context.Context) (map[string]string, e
 	}
 	return out, rows.Err()
 }
+
+// FillStoreForTest makes the cache's disk full where the desk stores an
+// action: the database may not grow, and every row written to the outbox
+// (deliveries, signatures, gift card uses, credits, undoings) needs room,
+// so SQLite itself fails each with "database or disk is full", whatever
+// room is left in the outbox's pages. FreeStoreForTest undoes it.
+func (d *Desk) FillStoreForTest(ctx context.Context) error {
+	for _, q := range []string{
+		"CREATE TABLE IF NOT EXISTS main.filler_for_test(b BLOB)",
+		"CREATE TEMP TRIGGER IF NOT EXISTS full_for_test BEFORE INSERT ON main.outbox BEGIN INSERT INTO main.filler_for_test VALUES (zeroblob(1048576)); END",
+	} {
+		if _, err := d.c.w.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	return d.FillDiskForTest(ctx)
+}
+
+// FreeStoreForTest gives the cache room again after FillStoreForTest.
+func (d *Desk) FreeStoreForTest(ctx context.Context) error {
+	for _, q := range []string{"DROP TRIGGER IF EXISTS temp.full_for_test", "PRAGMA max_page_count = 1073741823"} {
+		if _, err := d.c.w.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TruncateWALForTest copies the WAL into the database and empties it, as
+// after a restart, so that the next write needs new room on the disk.
+func (d *Desk) TruncateWALForTest(ctx context.Context) error {
+	done, err := walCheckpoint(ctx, d.c.ck, "TRUNCATE")
+	if err == nil && !done {
+		err = fmt.Errorf("a reader or writer kept the WAL from being emptied")
+	}
+	return err
+}

@@ -99,6 +99,14 @@ func (d *Desk) nextWait(err error) time.Duration {
 	return time.Until(d.retryAt)
 }
 
+// later returns the later of a and b.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
 // backoff is the wait after n consecutive failures: exponential from 250 ms,
 // capped at limit, with the upper half jittered so desks do not stampede a
 // shop that comes back.
@@ -136,6 +144,12 @@ func (d *Desk) Sync(ctx context.Context) error {
 		return skranke.E("sync.Desk.Sync", skranke.Unavailable, "the desk is closed")
 	default:
 	}
+	if err := d.busyErr("sync.Desk.Sync"); err != nil {
+		// The shop asked to be left alone a while (Retry-After): a
+		// "sync now" does not override that.
+		d.afterSync(err, true)
+		return err
+	}
 	_, err := d.drain(ctx, 0)
 	// One action the shop keeps failing on (a 500 on that request alone)
 	// must not keep the cache from updating: go on unless the shop is gone.
@@ -159,7 +173,17 @@ func (d *Desk) afterSync(err error, full bool) {
 	if err != nil {
 		d.failures++
 		d.retryAt = time.Now().Add(backoff(d.failures, d.cfg.SyncInterval))
-		d.lastErr = err
+		if ra := waitAsked(err); ra > 0 {
+			d.busyUntil = later(d.busyUntil, time.Now().Add(ra))
+		}
+		// Not before the shop said it may be asked again.
+		d.retryAt = later(d.retryAt, d.busyUntil)
+		// A sync held back by the shop's Retry-After keeps the shop's
+		// own answer as the last error: the wait says nothing new.
+		var held *BusyError
+		if !errors.As(err, &held) || d.lastErr == nil {
+			d.lastErr = err
+		}
 		if skranke.KindOf(err) == skranke.Unavailable {
 			d.online = false
 		}

@@ -3,6 +3,7 @@ package sync
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/skranke/skranke"
 )
@@ -52,10 +53,37 @@ func TestStatusErrKinds(t *testing.T) {
 		{500, `<html>`, skranke.Internal},
 		{502, ``, skranke.Unavailable},
 		{503, `{"error":{"code":"internal"}}`, skranke.Unavailable},
+		{429, `<html>slow down</html>`, skranke.Unavailable},
+		{429, `{"error":{"code":"locked","message":"too many wrong desk tokens"}}`, skranke.Locked},
+		{429, `{"error":{"code":"conflict","message":"too many signatures"}}`, skranke.Conflict},
 	} {
 		err := statusErr("op", tc.status, []byte(tc.body))
 		if got := skranke.KindOf(err); got != tc.want {
 			t.Errorf("%d %s: kind %v, want %v (%v)", tc.status, tc.body, got, tc.want, err)
+		}
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		h    string
+		want time.Duration
+	}{
+		{"", 0},
+		{"30", 30 * time.Second},
+		{" 7 ", 7 * time.Second},
+		{"0", 0},
+		{"-5", 0},
+		{"soon", 0},
+		{"86400", MaxRetryAfter},
+		{"99999999999999999999", 0}, // Not a number Go can hold, nor a date.
+		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
+		{now.Add(-time.Minute).Format(http.TimeFormat), 0},
+		{now.Add(3 * time.Hour).Format(http.TimeFormat), MaxRetryAfter},
+	} {
+		if got := parseRetryAfter(tc.h, now); got != tc.want {
+			t.Errorf("Retry-After %q: %v, want %v", tc.h, got, tc.want)
 		}
 	}
 }
