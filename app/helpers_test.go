@@ -2,11 +2,13 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -43,8 +45,8 @@ type fixture struct {
 	// breakAfter, when set, lets the next request of this desk whose path
 	// contains it reach the shop and then sets cutOff before the answer.
 	breakAfter atomic.Pointer[string]
-	// blockFeed, when set, drops this desk's pulls of the changes feed, so
-	// that it learns only what it asks for.
+	// blockFeed, when set, answers this desk's pulls of the changes feed
+	// with nothing new, so that it learns only what it asks for.
 	blockFeed atomic.Bool
 	// busy, when set, turns this desk's requests away with 429 and this
 	// Retry-After, as a rate limit in front of the shop does.
@@ -134,10 +136,13 @@ func openFixture(t testing.TB, sources []scanner.Source, wrap func(fyne.App) fyn
 				f.cutOff.Store(true)
 			}
 			if f.blockFeed.Load() && desk && strings.Contains(r.URL.Path, "/changes") {
-				if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
-					conn.Close()
-					return
-				}
+				// Nothing new, at the desk's own cursor: the desk stays
+				// online (a dropped connection would make it back off and
+				// queue what it does next) but hears of nothing.
+				since, _ := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64)
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprintf(w, `{"purchases":[],"cards":[],"next":%d,"more":false}`+"\n", since)
+				return
 			}
 			if ra := f.busy.Load(); ra != nil && desk {
 				w.Header().Set("Retry-After", *ra)
