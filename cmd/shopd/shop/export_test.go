@@ -39,3 +39,6 @@ func CheckpointedFrames(db DB) (int64, <-chan struct{}) {
 	next := c.next()
 	return c.backfilled.Load(), next
 }
+
+// CheckpointEvery is how many committed Updates wake SQLite's checkpointer.
+const CheckpointEvery = checkpointEvery

@@ -2,6 +2,7 @@ package shop_test
 
 import (
 	"database/sql"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -220,13 +221,13 @@ func TestDeliveryWritesTheRowsOfThePurchase(t *testing.T) {
 
 // TestCheckpointerCopiesTheWALBack: on SQLite the WAL is copied back into
 // the database file by a checkpointer of its own, not by the commit that
-// fills it; after a few hundred Updates it must have done so.
+// fills it; after the Updates that wake it, it must have done so.
 func TestCheckpointerCopiesTheWALBack(t *testing.T) {
 	t.Parallel()
 	db := store{name: "sqlite"}.open(t)
-	for i := range 300 {
+	for i := range shop.CheckpointEvery + 10 {
 		err := db.Update(t.Context(), func(tx shop.Tx) error {
-			return tx.PutCentre(skranke.Centre{ID: "c-" + string(rune('a'+i%26)) + string(rune('a'+i/26)), Name: "Centre"})
+			return tx.PutCentre(skranke.Centre{ID: fmt.Sprintf("c-%d", i), Name: "Centre"})
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -242,7 +243,7 @@ func TestCheckpointerCopiesTheWALBack(t *testing.T) {
 		select {
 		case <-next:
 		case <-timeout:
-			t.Fatal("no checkpoint copied the WAL back after 300 Updates")
+			t.Fatalf("no checkpoint copied the WAL back after %d Updates", shop.CheckpointEvery+10)
 		}
 	}
 }
