@@ -3,6 +3,7 @@ package shop
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -11,10 +12,12 @@ import (
 	_ "modernc.org/sqlite" // The database/sql driver "sqlite".
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/skranke/skranke"
@@ -33,10 +36,16 @@ type SQLite struct {
 	path    string
 	writer  *sql.DB
 	reader  *sql.DB
-	wstmts  *stmtCache // Prepared statements of the writer.
+	wconn   writerConn // The writer's statements, used only while holding its connection (rawWriter).
 	rstmts  *stmtCache // Prepared statements of the readers.
 	commits *groupCommitter
+	ckpt    *checkpointer
 	once    sync.Once
+	groups  atomic.Int64 // Group commits run, for benchmarks.
+	updates atomic.Int64 // Updates run in them.
+	// unchecked counts the Updates committed since the checkpointer was
+	// last woken.
+	unchecked atomic.Int64
 }
 
 // OpenSQLite opens (creating if needed) the database at path and brings its
@@ -46,9 +55,23 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	// 201, so a commit must survive a power cut, not only a crash. It costs
 	// an fsync per write transaction, which group commit (Update) shares
 	// among the Updates that arrive together.
+	//
+	// cache_size is small: the page caches of one process share one
+	// budget, the sum of their cache_size, and the writer's is walked
+	// whole after most commits (while SQLite balances a B-tree it gives a
+	// page for a moment the number of the page at 1 GB; in a smaller file
+	// the commit then drops the pages cached past the end by looking at
+	// every page cached): with 32 MB each, that walk cost more than a
+	// delivery's statements. With mmap_size, pages come from the file
+	// mapped into memory, without a system call, and without a copy when
+	// only read; a reader's cache is emptied anyway whenever another
+	// connection has committed.
 	base := "file:" + filepath.ToSlash(path) +
-		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=cache_size(-32000)"
-	writer, err := sql.Open("sqlite", base+"&_txlock=immediate")
+		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)" +
+		"&_pragma=cache_size(-2000)&_pragma=mmap_size(2000000000)"
+	// wal_autocheckpoint: the checkpointer copies the WAL back (see
+	// checkpointer); the writer only when that falls far behind.
+	writer, err := sql.Open("sqlite", base+"&_txlock=immediate&_pragma=wal_autocheckpoint(8000)")
 	if err != nil {
 		return nil, skranke.E("shop.OpenSQLite", skranke.Internal, fmt.Errorf("open shop database %s: %w", path, err))
 	}
@@ -70,7 +93,15 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
 	s.reader = reader
-	s.wstmts, s.rstmts = newStmtCache(writer), newStmtCache(reader)
+	s.rstmts = newStmtCache(reader)
+	ckpt, err := sql.Open("sqlite", base)
+	if err != nil {
+		writer.Close()
+		reader.Close()
+		return nil, skranke.E("shop.OpenSQLite", skranke.Internal, fmt.Errorf("open shop database %s: %w", path, err))
+	}
+	ckpt.SetMaxOpenConns(1)
+	s.ckpt = startCheckpointer(ckpt)
 	s.commits = startCommitter("shop.SQLite.Update", s.runGroup)
 	return s, nil
 }
@@ -84,9 +115,22 @@ func (s *SQLite) Close() error {
 	var err error
 	s.once.Do(func() {
 		s.commits.stop()
-		err = errors.Join(s.rstmts.close(), s.wstmts.close(), s.reader.Close(), s.writer.Close())
+		cerr := s.ckpt.stop()
+		werr := s.rawWriter(context.Background(), func(conn driver.Conn) error { return s.wconn.close(conn) })
+		err = errors.Join(cerr, werr, s.rstmts.close(), s.reader.Close(), s.writer.Close())
 	})
 	return err
+}
+
+// rawWriter runs fn on the writer's driver connection, which no one else
+// uses meanwhile.
+func (s *SQLite) rawWriter(ctx context.Context, fn func(driver.Conn) error) error {
+	conn, err := s.writer.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error { return fn(dc.(driver.Conn)) })
 }
 
 // migrate applies the embedded migrations newer than the database's
@@ -177,56 +221,98 @@ func (s *SQLite) Update(ctx context.Context, fn func(Tx) error) error {
 
 func (s *SQLite) runGroup(group []*updateJob) {
 	const op = "shop.SQLite.Update"
+	s.groups.Add(1)
+	s.updates.Add(int64(len(group)))
 	// The statements run on the group's context: a desk hanging up must not
 	// cancel a statement and with it the others' commit.
 	ctx := context.Background()
 	results := make([]error, len(group))
-	finish := func(err error) { answer(group, results, err) }
-	tx, err := s.writer.BeginTx(ctx, nil)
-	if err != nil {
-		finish(skranke.E(op, skranke.Internal, err))
-		return
+	err := s.rawWriter(ctx, func(conn driver.Conn) error {
+		s.wconn.use(conn)
+		return s.runGroupOn(ctx, group, results)
+	})
+	answer(group, results, internal(op, err))
+	if s.unchecked.Add(int64(len(group))) >= checkpointEvery {
+		s.unchecked.Store(0)
+		s.ckpt.wake()
 	}
-	t := &sqlTx{ctx: ctx, tx: tx, stmts: s.wstmts}
+}
+
+// runGroupOn runs a group on the writer's connection, setting each job's
+// result; the error, if any, is the group's: every job without a result
+// of its own fails with it.
+func (s *SQLite) runGroupOn(ctx context.Context, group []*updateJob, results []error) error {
+	const op = "shop.SQLite.Update"
+	w := &s.wconn
+	g := &sqlGroup{}
+	do := func(query string, args ...any) error {
+		_, err := w.exec(ctx, query, args)
+		return err
+	}
+	if err := do("BEGIN IMMEDIATE"); err != nil {
+		return err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			// Leave no transaction open on the connection, whatever
+			// failed; there may be none left to roll back.
+			w.exec(ctx, "ROLLBACK", nil)
+		}
+	}()
 	for i, j := range group {
 		if err := j.ctx.Err(); err != nil {
 			results[i] = skranke.E(op, skranke.Unavailable, err)
 			continue
 		}
-		if err := t.exec(op, "SAVEPOINT u"); err != nil {
-			tx.Rollback()
-			finish(err)
-			return
+		if err := do("SAVEPOINT u"); err != nil {
+			return err
 		}
-		err := runUpdate(op, t, j.fn)
+		before := *g
+		err := runUpdate(op, &sqlTx{ctx: ctx, w: w, group: g}, j.fn)
 		if err == nil {
-			err = t.exec(op, "RELEASE u")
+			err = do("RELEASE u")
 		}
 		if err != nil {
 			results[i] = err
+			// The savepoint's writes are undone; the numbers it took from
+			// the feed's counter are given back too, so that the feed has
+			// no gap where nothing was written.
+			*g = before
 			// A failed savepoint leaves the others' writes alone. Should
 			// SQLite have rolled back the whole transaction (a full disk,
 			// an I/O error), there is nothing to return to: the group is
 			// lost, and every Update in it fails.
-			if rerr := errors.Join(t.exec(op, "ROLLBACK TO u"), t.exec(op, "RELEASE u")); rerr != nil {
-				tx.Rollback()
+			if rerr := errors.Join(do("ROLLBACK TO u"), do("RELEASE u")); rerr != nil {
+				rerr = internal(op, rerr)
 				for k := range results {
 					if k < i || results[k] == nil {
 						results[k] = rerr
 					}
 				}
-				finish(nil)
-				return
+				return nil
 			}
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		tx.Rollback()
-		finish(skranke.E(op, skranke.Internal, err))
-		return
+	if g.seqDirty {
+		if err := do("UPDATE meta SET value = ? WHERE key = 'seq'", g.seq); err != nil {
+			return err
+		}
 	}
-	finish(nil)
-	s.wstmts.flush(ctx)
+	if err := do("COMMIT"); err != nil {
+		return err
+	}
+	committed = true
+	return nil
+}
+
+// sqlGroup is what the Updates of one group commit share: the changes
+// feed's counter, read from meta once and written back once before the
+// commit instead of by every Put.
+type sqlGroup struct {
+	seq      int64 // The last number handed out.
+	seqRead  bool  // seq was read from meta.
+	seqDirty bool  // seq is ahead of meta.
 }
 
 // stmtCache keeps one pool's prepared statements by their text. The driver
@@ -309,11 +395,17 @@ func (c *stmtCache) close() error {
 	return errors.Join(errs...)
 }
 
-// sqlTx implements Tx on a database/sql transaction.
+// sqlTx implements Tx on a database/sql transaction (View) or on the
+// writer's connection during a group commit (Update).
 type sqlTx struct {
 	ctx   context.Context
-	tx    sqlRunner  // A *sql.Tx, or the read pool for statements run alone (viewStatements).
+	tx    sqlRunner  // A *sql.Tx, or the read pool for statements run alone (viewStatements); nil in an Update.
 	stmts *stmtCache // Of the pool tx is on; nil prepares every statement afresh.
+	w     *writerConn
+	group *sqlGroup // Of an Update.
+	// read holds the purchases this Update read, as stored, so that
+	// PutPurchase writes only what changed (see storedPurchase).
+	read map[string]storedPurchase
 }
 
 // sqlRunner runs statements: *sql.Tx and *sql.DB.
@@ -345,7 +437,10 @@ func (t *sqlTx) stmt(query string) (*sql.Stmt, error) {
 }
 
 // query runs a query that returns rows.
-func (t *sqlTx) query(query string, args ...any) (*sql.Rows, error) {
+func (t *sqlTx) query(query string, args ...any) (rowIter, error) {
+	if t.w != nil {
+		return t.w.query(t.ctx, query, args)
+	}
 	st, err := t.stmt(query)
 	if err != nil {
 		return nil, err
@@ -357,13 +452,50 @@ func (t *sqlTx) query(query string, args ...any) (*sql.Rows, error) {
 }
 
 // queryRow runs a query that returns at most one row.
-func (t *sqlTx) queryRow(query string, args ...any) *sql.Row {
+func (t *sqlTx) queryRow(query string, args ...any) rowScanner {
+	if t.w != nil {
+		rows, err := t.w.query(t.ctx, query, args)
+		return driverRow{rows: rows, err: err}
+	}
 	st, err := t.stmt(query)
 	if err != nil || st == nil {
 		// A Row carries its error to Scan; a failing query gives one.
 		return t.tx.QueryRowContext(t.ctx, query, args...)
 	}
 	return st.QueryRowContext(t.ctx, args...)
+}
+
+// queryOnce is query for a statement built for one request (a search
+// with its terms), which is not worth keeping prepared on the readers.
+func (t *sqlTx) queryOnce(query string, args ...any) (rowIter, error) {
+	if t.w != nil {
+		return t.w.query(t.ctx, query, args)
+	}
+	return t.tx.QueryContext(t.ctx, query, args...)
+}
+
+// queryRowOnce is queryRow for a statement built for one request.
+func (t *sqlTx) queryRowOnce(query string, args ...any) rowScanner {
+	if t.w != nil {
+		return t.queryRow(query, args...)
+	}
+	return t.tx.QueryRowContext(t.ctx, query, args...)
+}
+
+// execCount runs a statement and returns how many rows it changed.
+func (t *sqlTx) execCount(op, query string, args ...any) (int64, error) {
+	var res driver.Result
+	var err error
+	if t.w != nil {
+		res, err = t.w.exec(t.ctx, query, args)
+	} else {
+		res, err = t.tx.ExecContext(t.ctx, query, args...)
+	}
+	if err != nil {
+		return 0, internal(op, err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
 }
 
 func internal(op string, err error) error {
@@ -412,6 +544,10 @@ func listDocs[T any](t *sqlTx, op string, query string, args ...any) ([]T, error
 }
 
 func (t *sqlTx) exec(op, query string, args ...any) error {
+	if t.w != nil {
+		_, err := t.w.exec(t.ctx, query, args)
+		return internal(op, err)
+	}
 	st, err := t.stmt(query)
 	if err != nil {
 		return internal(op, err)
@@ -424,13 +560,31 @@ func (t *sqlTx) exec(op, query string, args ...any) error {
 	return internal(op, err)
 }
 
+// nextSeq hands out the changes feed's next number. In an Update the
+// group's counter is read from meta once and written back before the
+// group commits (runGroupOn).
 func (t *sqlTx) nextSeq() (int64, error) {
-	var seq int64
-	err := t.queryRow("UPDATE meta SET value = value + 1 WHERE key = 'seq' RETURNING value").Scan(&seq)
-	return seq, internal("shop.sqlTx.nextSeq", err)
+	g := t.group
+	if g == nil {
+		var seq int64
+		err := t.queryRow("UPDATE meta SET value = value + 1 WHERE key = 'seq' RETURNING value").Scan(&seq)
+		return seq, internal("shop.sqlTx.nextSeq", err)
+	}
+	if !g.seqRead {
+		if err := t.queryRow("SELECT value FROM meta WHERE key = 'seq'").Scan(&g.seq); err != nil {
+			return 0, internal("shop.sqlTx.nextSeq", err)
+		}
+		g.seqRead = true
+	}
+	g.seq++
+	g.seqDirty = true
+	return g.seq, nil
 }
 
 func (t *sqlTx) FeedHead() (int64, error) {
+	if g := t.group; g != nil && g.seqRead {
+		return g.seq, nil
+	}
 	var seq int64
 	err := t.queryRow("SELECT value FROM meta WHERE key = 'seq'").Scan(&seq)
 	return seq, internal("shop.sqlTx.FeedHead", err)
@@ -495,11 +649,46 @@ func (t *sqlTx) PutProduct(p skranke.Product) error {
 }
 
 func (t *sqlTx) Purchase(code string) (*skranke.Purchase, error) {
+	const op = "shop.sqlTx.Purchase"
 	var p skranke.Purchase
-	if err := t.getDoc("shop.sqlTx.Purchase", "purchase "+code, &p, "SELECT doc FROM purchases WHERE code = ?", code); err != nil {
-		return nil, err
+	if t.w == nil {
+		if err := t.getDoc(op, "purchase "+code, &p, "SELECT doc FROM purchases WHERE code = ?", code); err != nil {
+			return nil, err
+		}
+		return &p, nil
 	}
+	var doc []byte
+	var searched bool
+	err := t.queryRow("SELECT doc, search <> '' FROM purchases WHERE code = ?", code).Scan(&doc, &searched)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, skranke.E(op, skranke.NotFound, "purchase "+code+" not found")
+	}
+	if err != nil {
+		return nil, internal(op, err)
+	}
+	if err := json.Unmarshal(doc, &p); err != nil {
+		return nil, internal(op, fmt.Errorf("decode purchase %s: %w", code, err))
+	}
+	t.remember(&p, searched)
 	return &p, nil
+}
+
+// storedPurchase is a purchase's row as an Update read or wrote it: the
+// buyer its search text was made from, whether that text was computed
+// (purchases stored before it existed have none until they next change),
+// and the lines of purchase_lines.
+type storedPurchase struct {
+	buyer    skranke.Buyer
+	searched bool
+	lines    []skranke.Line
+}
+
+// remember notes p as stored now.
+func (t *sqlTx) remember(p *skranke.Purchase, searched bool) {
+	if t.read == nil {
+		t.read = map[string]storedPurchase{}
+	}
+	t.read[p.Code] = storedPurchase{buyer: p.Buyer, searched: searched, lines: slices.Clone(p.Lines)}
 }
 
 func (t *sqlTx) PurchaseDoc(code string) (string, json.RawMessage, error) {
@@ -523,6 +712,11 @@ func (t *sqlTx) PutPurchase(p *skranke.Purchase) error {
 	if err != nil {
 		return internal(op, err)
 	}
+	if old, ok := t.read[p.Code]; ok {
+		if done, err := t.updatePurchase(p, seq, doc, old); done || err != nil {
+			return err
+		}
+	}
 	if err := t.exec(op, `INSERT INTO purchases (code, centre_id, status, buyer_name, seq, created_at, updated_at, doc, search)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (code) DO UPDATE SET status = excluded.status, buyer_name = excluded.buyer_name,
@@ -531,15 +725,67 @@ func (t *sqlTx) PutPurchase(p *skranke.Purchase) error {
 		return err
 	}
 	for _, l := range p.Lines {
-		if err := t.exec(op, `INSERT INTO purchase_lines (purchase_code, line_id, product_id, name, kind, quantity, unit_price, vat_rate, discount, delivered)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (purchase_code, line_id) DO UPDATE SET quantity = excluded.quantity, delivered = excluded.delivered,
-				unit_price = excluded.unit_price, discount = excluded.discount`,
-			p.Code, l.ID, l.ProductID, l.Name, string(l.Kind), l.Quantity, int64(l.UnitPrice), l.VATRate, int64(l.Discount), l.Delivered); err != nil {
+		if err := t.putLine(p.Code, l); err != nil {
 			return err
 		}
 	}
+	if t.w != nil {
+		t.remember(p, true)
+	}
 	return nil
+}
+
+// putLine inserts or updates a line of a purchase in purchase_lines.
+func (t *sqlTx) putLine(code string, l skranke.Line) error {
+	return t.exec("shop.sqlTx.PutPurchase", `INSERT INTO purchase_lines (purchase_code, line_id, product_id, name, kind, quantity, unit_price, vat_rate, discount, delivered)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (purchase_code, line_id) DO UPDATE SET quantity = excluded.quantity, delivered = excluded.delivered,
+			unit_price = excluded.unit_price, discount = excluded.discount`,
+		code, l.ID, l.ProductID, l.Name, string(l.Kind), l.Quantity, int64(l.UnitPrice), l.VATRate, int64(l.Discount), l.Delivered)
+}
+
+// updatePurchase writes p over its row as this Update read it (old),
+// setting only what changed: a delivery changes the document, the status
+// and some lines' counts, but not the buyer, whose search text (and the
+// word index behind it, see migrations/0006_search_index.sql) is then
+// left alone. It reports false if the row is gone, for the caller to
+// insert it.
+func (t *sqlTx) updatePurchase(p *skranke.Purchase, seq int64, doc []byte, old storedPurchase) (bool, error) {
+	const op = "shop.sqlTx.PutPurchase"
+	var n int64
+	var err error
+	if p.Buyer == old.buyer && old.searched {
+		n, err = t.execCount(op, "UPDATE purchases SET status = ?, seq = ?, updated_at = ?, doc = ? WHERE code = ?",
+			string(p.Status), seq, p.UpdatedAt.UnixMilli(), doc, p.Code)
+	} else {
+		n, err = t.execCount(op, "UPDATE purchases SET status = ?, buyer_name = ?, seq = ?, updated_at = ?, doc = ?, search = ? WHERE code = ?",
+			string(p.Status), p.Buyer.Name, seq, p.UpdatedAt.UnixMilli(), doc, skranke.SearchText(p), p.Code)
+	}
+	if err != nil || n == 0 {
+		return false, err
+	}
+	for _, l := range p.Lines {
+		i := slices.IndexFunc(old.lines, func(o skranke.Line) bool { return o.ID == l.ID })
+		if i >= 0 {
+			o := old.lines[i]
+			if o.Quantity == l.Quantity && o.Delivered == l.Delivered && o.UnitPrice == l.UnitPrice && o.Discount == l.Discount {
+				continue
+			}
+			n, err := t.execCount(op, "UPDATE purchase_lines SET quantity = ?, delivered = ?, unit_price = ?, discount = ? WHERE purchase_code = ? AND line_id = ?",
+				l.Quantity, l.Delivered, int64(l.UnitPrice), int64(l.Discount), p.Code, l.ID)
+			if err != nil {
+				return false, err
+			}
+			if n > 0 {
+				continue
+			}
+		}
+		if err := t.putLine(p.Code, l); err != nil {
+			return false, err
+		}
+	}
+	t.remember(p, true)
+	return true, nil
 }
 
 func (t *sqlTx) Delivery(id string) (skranke.Delivery, error) {
@@ -743,12 +989,7 @@ func (t *sqlTx) PutIdempotency(r IdempotencyRecord) error {
 }
 
 func (t *sqlTx) PurgeIdempotency(before time.Time) (int64, error) {
-	res, err := t.tx.ExecContext(t.ctx, "DELETE FROM idempotency WHERE created_at < ?", before.UnixMilli())
-	if err != nil {
-		return 0, internal("shop.sqlTx.PurgeIdempotency", err)
-	}
-	n, _ := res.RowsAffected()
-	return n, nil
+	return t.execCount("shop.sqlTx.PurgeIdempotency", "DELETE FROM idempotency WHERE created_at < ?", before.UnixMilli())
 }
 
 func (t *sqlTx) PaymentEvent(id string) (bool, error) {

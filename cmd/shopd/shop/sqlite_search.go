@@ -61,7 +61,7 @@ func (t *sqlTx) SearchPurchases(centreID string, terms []string, after SearchCur
 		for i := range found {
 			dest[i] = &found[i]
 		}
-		if err := t.tx.QueryRowContext(t.ctx, "SELECT "+strings.Join(counts, ", "), probeArgs...).Scan(dest...); err != nil {
+		if err := t.queryRowOnce("SELECT "+strings.Join(counts, ", "), probeArgs...).Scan(dest...); err != nil {
 			return nil, internal(op, err)
 		}
 	}
@@ -79,7 +79,7 @@ func (t *sqlTx) SearchPurchases(centreID string, terms []string, after SearchCur
 		// Every term is common, but purchases with all of them may be few
 		// (a whole name: "kari hansen").
 		n := searchSortCap + 1
-		if err := t.tx.QueryRowContext(t.ctx, "SELECT count(*) FROM (SELECT 1 FROM purchase_search WHERE purchase_search MATCH ? LIMIT ?)",
+		if err := t.queryRowOnce("SELECT count(*) FROM (SELECT 1 FROM purchase_search WHERE purchase_search MATCH ? LIMIT ?)",
 			strings.Join(phrases, " AND "), searchSortCap+1).Scan(&n); err != nil {
 			return nil, internal(op, err)
 		}
@@ -130,7 +130,7 @@ func (t *sqlTx) SearchPurchases(centreID string, terms []string, after SearchCur
 		ORDER BY created_at DESC, code DESC LIMIT ?`
 		args = append(append(append([]any{centreID}, likeArgs...), condArgs...), limit)
 	}
-	rows, err := t.tx.QueryContext(t.ctx, query, args...)
+	rows, err := t.queryOnce(query, args...)
 	if err != nil {
 		return nil, internal(op, err)
 	}

@@ -10,23 +10,18 @@ import (
 
 func (t *sqlTx) CountSignatures(deskID string, since time.Time) (int, error) {
 	var n int
-	err := t.tx.QueryRowContext(t.ctx, "SELECT count(*) FROM signatures WHERE desk_id = ? AND created_at >= ?", deskID, since.UnixMilli()).Scan(&n)
+	err := t.queryRow("SELECT count(*) FROM signatures WHERE desk_id = ? AND created_at >= ?", deskID, since.UnixMilli()).Scan(&n)
 	return n, internal("shop.sqlTx.CountSignatures", err)
 }
 
 func (t *sqlTx) PurgeSignatures(before time.Time) (int64, error) {
-	res, err := t.tx.ExecContext(t.ctx, "DELETE FROM signatures WHERE created_at < ?", before.UnixMilli())
-	if err != nil {
-		return 0, internal("shop.sqlTx.PurgeSignatures", err)
-	}
-	n, _ := res.RowsAffected()
-	return n, nil
+	return t.execCount("shop.sqlTx.PurgeSignatures", "DELETE FROM signatures WHERE created_at < ?", before.UnixMilli())
 }
 
 func (t *sqlTx) StaffAuth(staffID string) (StaffAuth, error) {
 	a := StaffAuth{StaffID: staffID}
 	var locked int64
-	err := t.tx.QueryRowContext(t.ctx, "SELECT verifier, failures, locked_until FROM staff_auth WHERE staff_id = ?", staffID).
+	err := t.queryRow("SELECT verifier, failures, locked_until FROM staff_auth WHERE staff_id = ?", staffID).
 		Scan(&a.Verifier, &a.Failures, &locked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, skranke.E("shop.sqlTx.StaffAuth", skranke.NotFound, "no PIN for staff member "+staffID)
@@ -43,7 +38,7 @@ func (t *sqlTx) PutStaffAuth(a StaffAuth) error {
 func (t *sqlTx) Session(hash string) (Session, error) {
 	s := Session{TokenHash: hash}
 	var c, u, e int64
-	err := t.tx.QueryRowContext(t.ctx, "SELECT desk_id, staff_id, created_at, last_used, expires_at FROM staff_sessions WHERE token_hash = ?", hash).
+	err := t.queryRow("SELECT desk_id, staff_id, created_at, last_used, expires_at FROM staff_sessions WHERE token_hash = ?", hash).
 		Scan(&s.DeskID, &s.StaffID, &c, &u, &e)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, skranke.E("shop.sqlTx.Session", skranke.NotFound, "no such staff session")
@@ -62,11 +57,6 @@ func (t *sqlTx) DeleteSession(hash string) error {
 }
 
 func (t *sqlTx) PurgeSessions(before time.Time) (int64, error) {
-	res, err := t.tx.ExecContext(t.ctx, "DELETE FROM staff_sessions WHERE expires_at < ? OR last_used < ?",
+	return t.execCount("shop.sqlTx.PurgeSessions", "DELETE FROM staff_sessions WHERE expires_at < ? OR last_used < ?",
 		before.UnixMilli(), before.Add(-SessionIdle).UnixMilli())
-	if err != nil {
-		return 0, internal("shop.sqlTx.PurgeSessions", err)
-	}
-	n, _ := res.RowsAffected()
-	return n, nil
 }
