@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -83,16 +84,23 @@ func TestPostgresNewerDatabaseIsRefused(t *testing.T) {
 }
 
 // TestBothStoresHaveTheSameTables keeps the PostgreSQL schema in step with
-// SQLite's: shopd migrate-db copies table by table.
+// SQLite's: shopd migrate-db copies table by table. PostgreSQL's own
+// tables, which hold what it derives from the shop's (and migrate-db
+// fills after copying), are the exception.
 func TestBothStoresHaveTheSameTables(t *testing.T) {
 	t.Parallel()
+	derived := []string{"purchase_feed"}
 	var sqliteTables []string
 	for _, f := range mustGlob(t, "migrations/*.sql") {
 		sqliteTables = append(sqliteTables, createdTables(t, f)...)
 	}
 	var pgTables []string
 	for _, f := range mustGlob(t, "migrations/postgres/*.sql") {
-		pgTables = append(pgTables, createdTables(t, f)...)
+		for _, table := range createdTables(t, f) {
+			if !slices.Contains(derived, table) {
+				pgTables = append(pgTables, table)
+			}
+		}
 	}
 	if strings.Join(sqliteTables, ",") != strings.Join(pgTables, ",") {
 		t.Errorf("SQLite creates tables %v, PostgreSQL %v", sqliteTables, pgTables)
