@@ -52,7 +52,10 @@ func CopyToPostgres(ctx context.Context, src *SQLite, dst *Postgres) (map[string
 			}
 			counts[table] = n
 		}
-		return nil
+		// Each purchase's place in the changes feed, which PostgreSQL
+		// keeps in a table of its own (see migration 0006).
+		_, err := tx.Exec(ctx, "INSERT INTO purchase_feed (code, centre_id, seq) SELECT code, centre_id, seq FROM purchases")
+		return err
 	})
 	if err != nil {
 		return nil, err

@@ -84,9 +84,12 @@ func TestPostgresNewerDatabaseIsRefused(t *testing.T) {
 }
 
 // TestBothStoresHaveTheSameTables keeps the PostgreSQL schema in step with
-// SQLite's: shopd migrate-db copies table by table.
+// SQLite's: shopd migrate-db copies table by table. PostgreSQL's own
+// tables, which hold what it derives from the shop's (and migrate-db
+// fills after copying), are the exception.
 func TestBothStoresHaveTheSameTables(t *testing.T) {
 	t.Parallel()
+	derived := []string{"purchase_feed"}
 	var sqliteTables []string
 	for _, f := range mustGlob(t, "migrations/*.sql") {
 		sqliteTables = applyTables(t, sqliteTables, f)
@@ -95,6 +98,7 @@ func TestBothStoresHaveTheSameTables(t *testing.T) {
 	for _, f := range mustGlob(t, "migrations/postgres/*.sql") {
 		pgTables = applyTables(t, pgTables, f)
 	}
+	pgTables = slices.DeleteFunc(pgTables, func(table string) bool { return slices.Contains(derived, table) })
 	// A table SQLite rebuilt (created anew, filled and renamed) comes
 	// later in its list: the sets must match.
 	if a, b := slices.Sorted(slices.Values(sqliteTables)), slices.Sorted(slices.Values(pgTables)); !slices.Equal(a, b) {

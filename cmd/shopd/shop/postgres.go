@@ -260,7 +260,7 @@ func (s *Postgres) runGroup(group []*updateJob) {
 		return
 	}
 	defer conn.Release()
-	t := &pgTx{ctx: ctx, c: conn, batch: &pgx.Batch{}}
+	t := &pgTx{ctx: ctx, c: conn, batch: &pgx.Batch{}, stored: map[string]pgStoredPurchase{}}
 	t.queue("begin", "BEGIN ISOLATION LEVEL READ COMMITTED")
 	t.queue("take the write lock", "SELECT pg_advisory_xact_lock($1)", pgWriteLock)
 	t.queueSeqAhead()
@@ -331,6 +331,9 @@ func (s *Postgres) runGroup(group []*updateJob) {
 		// must not cancel a statement and with it the others' commit.
 		err := runUpdate("write shop database", t, j.fn)
 		clear(t.ahead)
+		// What the next Update reads it reads itself: this one may yet
+		// be rolled back.
+		clear(t.stored)
 		if err == nil {
 			t.queue("release savepoint", "RELEASE SAVEPOINT u")
 			tail, tailLen = i, t.batch.Len()
@@ -397,6 +400,9 @@ type pgTx struct {
 	// ahead holds the rows read ahead for the running Update (see
 	// readAhead), each served once and all forgotten at its first write.
 	ahead map[string]aheadRow
+	// stored holds, in an Update, the purchases it read, as they are
+	// stored (see PutPurchase); nil in a View.
+	stored map[string]pgStoredPurchase
 }
 
 func (t *pgTx) queue(op, query string, args ...any) {
@@ -645,11 +651,34 @@ func (t *pgTx) PutProduct(p skranke.Product) error {
 }
 
 func (t *pgTx) Purchase(code string) (*skranke.Purchase, error) {
-	var p skranke.Purchase
-	if err := t.getDocAhead(aheadPurchase+code, "shop.pgTx.Purchase", "purchase "+code, &p, purchaseQuery, code); err != nil {
+	const op = "shop.pgTx.Purchase"
+	r, ok := t.takeAhead(aheadPurchase + code)
+	if !ok {
+		err := t.queryRow(purchaseQuery, code).Scan(&r.doc, &r.unsearched)
+		r.found = err == nil
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return nil, internal(op, err)
+		}
+	}
+	if !r.found {
+		return nil, skranke.E(op, skranke.NotFound, "purchase "+code+" not found")
+	}
+	p := new(skranke.Purchase)
+	if err := decodeDoc(op, "purchase "+code, r.doc, p); err != nil {
 		return nil, err
 	}
-	return &p, nil
+	if t.stored != nil {
+		t.stored[code] = pgStoredPurchase{buyer: p.Buyer, unsearched: r.unsearched, lines: slices.Clone(p.Lines)}
+	}
+	return p, nil
+}
+
+// pgStoredPurchase is what a purchase's rows hold, as the running Update
+// read them: enough for PutPurchase to write only what changed.
+type pgStoredPurchase struct {
+	buyer      skranke.Buyer
+	unsearched bool // Its search text is '' (stored before migration 0003).
+	lines      []skranke.Line
 }
 
 func (t *pgTx) PurchaseDoc(code string) (string, json.RawMessage, error) {
@@ -662,6 +691,14 @@ func (t *pgTx) PurchaseDoc(code string) (string, json.RawMessage, error) {
 	return centre, doc, internal("shop.pgTx.PurchaseDoc", err)
 }
 
+// PutPurchase writes a purchase with the next feed number. A purchase the
+// running Update read (a delivery's, a credit's) is updated in place:
+// its row, whose indexed columns a change leaves as they were, so that
+// PostgreSQL can rewrite it on its page without touching an index (a HOT
+// update); its place in the feed (purchase_feed); and those of its lines
+// that changed. The search text is written only when what it is made of
+// (the buyer; the code is the row's key) changed. Any other purchase is
+// inserted or replaced whole.
 func (t *pgTx) PutPurchase(p *skranke.Purchase) error {
 	const op = "shop.pgTx.PutPurchase"
 	seq, err := t.nextSeq()
@@ -673,11 +710,35 @@ func (t *pgTx) PutPurchase(p *skranke.Purchase) error {
 	if err != nil {
 		return internal(op, err)
 	}
+	if old, ok := t.stored[p.Code]; ok && sameLines(old.lines, p.Lines) {
+		t.stored[p.Code] = pgStoredPurchase{buyer: p.Buyer, lines: slices.Clone(p.Lines)}
+		if old.unsearched || old.buyer != p.Buyer {
+			err = t.exec(op, `UPDATE purchases SET status = $2, buyer_name = $3, seq = $4, updated_at = $5, doc = $6, search = $7 WHERE code = $1`,
+				p.Code, string(p.Status), p.Buyer.Name, seq, p.UpdatedAt.UnixMilli(), doc, skranke.SearchText(p))
+		} else {
+			err = t.exec(op, `UPDATE purchases SET status = $2, buyer_name = $3, seq = $4, updated_at = $5, doc = $6 WHERE code = $1`,
+				p.Code, string(p.Status), p.Buyer.Name, seq, p.UpdatedAt.UnixMilli(), doc)
+		}
+		if err != nil {
+			return err
+		}
+		if err := t.exec(op, "UPDATE purchase_feed SET seq = $2 WHERE code = $1", p.Code, seq); err != nil {
+			return err
+		}
+		return t.updateLines(op, p.Code, old.lines, p.Lines)
+	}
+	if t.stored != nil {
+		t.stored[p.Code] = pgStoredPurchase{buyer: p.Buyer, lines: slices.Clone(p.Lines)}
+	}
 	if err := t.exec(op, `INSERT INTO purchases (code, centre_id, status, buyer_name, seq, created_at, updated_at, doc, search)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (code) DO UPDATE SET status = excluded.status, buyer_name = excluded.buyer_name,
 			seq = excluded.seq, updated_at = excluded.updated_at, doc = excluded.doc, search = excluded.search`,
 		p.Code, p.CentreID, string(p.Status), p.Buyer.Name, seq, p.CreatedAt.UnixMilli(), p.UpdatedAt.UnixMilli(), doc, skranke.SearchText(p)); err != nil {
+		return err
+	}
+	if err := t.exec(op, `INSERT INTO purchase_feed (code, centre_id, seq) VALUES ($1, $2, $3)
+		ON CONFLICT (code) DO UPDATE SET seq = excluded.seq`, p.Code, p.CentreID, seq); err != nil {
 		return err
 	}
 	if len(p.Lines) == 0 {
@@ -696,6 +757,39 @@ func (t *pgTx) PutPurchase(p *skranke.Purchase) error {
 		ON CONFLICT (purchase_code, line_id) DO UPDATE SET quantity = excluded.quantity, delivered = excluded.delivered,
 			unit_price = excluded.unit_price, discount = excluded.discount`,
 		p.Code, ids, products, names, kinds, qty, price, vat, disc, deliv)
+}
+
+// sameLines reports whether two versions of a purchase have the same
+// lines, in the same order.
+func sameLines(a, b []skranke.Line) bool {
+	return slices.EqualFunc(a, b, func(x, y skranke.Line) bool { return x.ID == y.ID })
+}
+
+// updateLines writes the columns of purchase_lines that PutPurchase's
+// upsert writes (quantity, delivered, unit price, discount) for the lines
+// whose values differ from what was read: a delivery changes one or two.
+func (t *pgTx) updateLines(op, code string, old, lines []skranke.Line) error {
+	var ids []string
+	var qty, deliv, price, disc []int64
+	for i, l := range lines {
+		o := old[i]
+		if o.Quantity == l.Quantity && o.Delivered == l.Delivered && o.UnitPrice == l.UnitPrice && o.Discount == l.Discount {
+			continue
+		}
+		ids = append(ids, l.ID)
+		qty, deliv = append(qty, int64(l.Quantity)), append(deliv, int64(l.Delivered))
+		price, disc = append(price, int64(l.UnitPrice)), append(disc, int64(l.Discount))
+	}
+	switch len(ids) {
+	case 0:
+		return nil
+	case 1:
+		return t.exec(op, `UPDATE purchase_lines SET quantity = $3, delivered = $4, unit_price = $5, discount = $6
+			WHERE purchase_code = $1 AND line_id = $2`, code, ids[0], qty[0], deliv[0], price[0], disc[0])
+	}
+	return t.exec(op, `UPDATE purchase_lines l SET quantity = v.q, delivered = v.d, unit_price = v.u, discount = v.x
+		FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[]) AS v(id, q, d, u, x)
+		WHERE l.purchase_code = $1 AND l.line_id = v.id`, code, ids, qty, deliv, price, disc)
 }
 
 func (t *pgTx) Delivery(id string) (skranke.Delivery, error) {
@@ -829,7 +923,8 @@ func (t *pgTx) Changes(centreID string, since int64, limit int) (Changes, error)
 		}
 		ch.Next = seq
 		return nil
-	}, `(SELECT seq, false, doc FROM purchases WHERE centre_id = $1 AND seq > $2 ORDER BY seq LIMIT $3)
+	}, `(SELECT f.seq, false, p.doc FROM purchase_feed f JOIN purchases p ON p.code = f.code
+			WHERE f.centre_id = $1 AND f.seq > $2 ORDER BY f.seq LIMIT $3)
 		UNION ALL (SELECT seq, true, doc FROM cards WHERE centre_id = $1 AND seq > $2 ORDER BY seq LIMIT $3)
 		ORDER BY 1 LIMIT $3`, centreID, since, limit+1)
 	return ch, internal(op, err)

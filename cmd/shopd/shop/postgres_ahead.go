@@ -18,8 +18,9 @@ func (s *Postgres) updateReading(ctx context.Context, ra *readAhead, fn func(Tx)
 
 // aheadRow is a row read ahead (see readAhead): found, and its values.
 type aheadRow struct {
-	found bool
-	doc   []byte
+	found      bool
+	doc        []byte
+	unsearched bool // A purchase's search text is '' (see pgStoredPurchase).
 	idem  IdempotencyRecord
 	sess  Session
 }
@@ -84,7 +85,9 @@ func (t *pgTx) queueAhead(ra *readAhead) {
 	}
 	scanDoc := func(row pgx.Row, r *aheadRow) error { return row.Scan(&r.doc) }
 	if ra.purchase != "" {
-		read(aheadPurchase+ra.purchase, purchaseQuery, scanDoc, ra.purchase)
+		read(aheadPurchase+ra.purchase, purchaseQuery, func(row pgx.Row, r *aheadRow) error {
+			return row.Scan(&r.doc, &r.unsearched)
+		}, ra.purchase)
 	}
 	if ra.delivery != "" {
 		read(aheadDelivery+ra.delivery, deliveryQuery, scanDoc, ra.delivery)
@@ -145,7 +148,7 @@ func (t *pgTx) queueSeqAhead() {
 
 const (
 	idempotencyQuery = "SELECT fingerprint, status, content_type, body, created_at FROM idempotency WHERE scope = $1 AND key = $2"
-	purchaseQuery    = "SELECT doc FROM purchases WHERE code = $1"
+	purchaseQuery    = "SELECT doc, search = '' FROM purchases WHERE code = $1"
 	deliveryQuery    = "SELECT doc FROM deliveries WHERE id = $1"
 )
 
