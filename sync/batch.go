@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"time"
 
 	"github.com/skranke/skranke"
 )
@@ -41,6 +42,8 @@ type feedBatch struct {
 	rows    int // Rows in the open transaction.
 	total   int // Rows committed by this batch writer.
 	sinceCk int // Rows committed since the last checkpoint.
+	// committing is the time its commits took, for the pull's log line.
+	committing time.Duration
 }
 
 func (b *feedBatch) begin(ctx context.Context) error {
@@ -95,7 +98,9 @@ func (b *feedBatch) end(commit bool) (int, error) {
 		// Copies handed off from here on go into the next transaction, or
 		// to whoever writes next: a scan does not wait for this commit.
 		b.applyCopies()
+		began := time.Now()
 		err = b.tx.Commit()
+		b.committing += time.Since(began)
 	}
 	if !commit || err != nil {
 		b.tx.Rollback() // Copies in it are lost like the batch: the shop can send them again.

@@ -291,3 +291,12 @@ func (d *Desk) CachedPurchasesForTest(ctx context.Context) (map[string]string, e
 	}
 	return out, rows.Err()
 }
+
+// HoldWriterForTest takes the cache's write gate as a desk action does,
+// so that nothing else writes to the cache until release is called.
+func (d *Desk) HoldWriterForTest(ctx context.Context) (release func(), err error) {
+	if err := d.c.gate.lock(ctx); err != nil {
+		return nil, err
+	}
+	return d.c.gate.unlock, nil
+}
