@@ -531,14 +531,26 @@ type ChangesPage struct {
 
 // Changes fetches up to limit purchases and cards changed after seq since.
 func (cl *Client) Changes(ctx context.Context, since int64, limit int) (ChangesPage, error) {
-	var p ChangesPage
-	q := url.Values{"since": {strconv.FormatInt(since, 10)}, "limit": {strconv.Itoa(limit)}}
-	b, err := cl.do(ctx, call{op: "sync.Client.Changes", method: http.MethodGet, path: "/changes", query: q})
+	b, err := cl.changesBody(ctx, since, limit)
 	if err != nil {
-		return p, err
+		return ChangesPage{}, err
 	}
+	return readChangesPage(b)
+}
+
+// changesBody fetches a page of the changes feed as Changes does, and
+// returns its body undecoded.
+func (cl *Client) changesBody(ctx context.Context, since int64, limit int) ([]byte, error) {
+	q := url.Values{"since": {strconv.FormatInt(since, 10)}, "limit": {strconv.Itoa(limit)}}
+	return cl.do(ctx, call{op: "sync.Client.Changes", method: http.MethodGet, path: "/changes", query: q})
+}
+
+// readChangesPage decodes the body of a page of the changes feed and reads
+// what the cache needs of it (ChangesPage.read).
+func readChangesPage(b []byte) (ChangesPage, error) {
 	const op = "sync.Client.Changes"
-	if p, err = decodeChangesPage(b); err != nil {
+	p, err := decodeChangesPage(b)
+	if err != nil {
 		return ChangesPage{}, skranke.E(op, skranke.Internal, unreadableAnswer{fmt.Errorf("the shop sent a changes page the desk cannot read (%d bytes): %w", len(b), err)})
 	}
 	if err := p.read(); err != nil {

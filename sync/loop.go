@@ -256,7 +256,8 @@ func (d *Desk) pullFeed(ctx context.Context) error {
 			// sets the pace; one that waits much waits for the shop.
 			d.cfg.Logger.Info("changes feed pulled", "rows", total, "seconds", took.Seconds(), "per_second", int(float64(total)/took.Seconds()),
 				"writer_waited_s", waited.Seconds(), "commits_s", b.committing.Seconds(),
-				"fetching_s", ft.fetching.Seconds(), "fetcher_waited_s", ft.waited.Seconds())
+				"fetching_s", ft.fetching.Seconds(), "fetcher_waited_s", ft.fetcherWaited.Seconds(),
+				"decoding_s", ft.decoding.Seconds(), "decoder_waited_s", ft.decoderWaited.Seconds())
 		}
 	}()
 	for {
@@ -313,11 +314,11 @@ func (d *Desk) pullFeed(ctx context.Context) error {
 	}
 }
 
-// feedAhead is how many pages of the changes feed the fetcher may hold,
-// fetched and decoded, ahead of the page being written. The writer's
-// commits and checkpoints wait for the disk: with a single page ahead,
-// the fetcher (and the shop, whose answer it waits for) stood still as
-// long, and the pull took the sum of both sides' time rather than the
+// feedAhead is how many pages of the changes feed may wait, fetched and
+// decoded, for the writer, and how many fetched ones for the decoder. The
+// writer's commits and checkpoints wait for the disk: with a single page
+// ahead, the fetcher (and the shop, whose answer it waits for) stood still
+// as long, and the pull took the sum of both sides' time rather than the
 // longer. A page is about a megabyte of JSON.
 const feedAhead = 4
 
@@ -328,44 +329,111 @@ type fetchedPage struct {
 	err  error
 }
 
-// fetchTimes is where the fetcher's time went: asking the shop and
-// decoding the pages, and waiting for the writer to take them.
-type fetchTimes struct {
-	fetching, waited time.Duration
+// rawPage is a page of the changes feed as the shop sent it, with where
+// the fetcher read that the next one starts (see pageTail), or decoded
+// already when the fetcher could not read that from its end.
+type rawPage struct {
+	body       []byte
+	next       int64
+	more       bool
+	page       *ChangesPage
+	err        error
+	fetchedFor int64 // The page's since.
 }
 
-// fetchFeed fetches and decodes the changes feed from the page after
-// since on, each page from where the last ended, in a goroutine of its
-// own, and sends the pages on the channel it returns, up to feedAhead of
-// them ahead of the reader. It stops after a page that ends the feed (or
-// does not move on, which the reader refuses), after an error, which it
-// sends, or when ctx ends, and then closes the channel; ft holds its times
-// once the channel is closed. The feed's cursor is the writer's: a page
-// fetched ahead is fetched again after a crash.
+// fetchTimes is where the fetcher's and the decoder's time went: asking
+// the shop (the answer's transfer and gunzip included) and decoding pages,
+// and waiting for the next stage to take them.
+type fetchTimes struct {
+	fetching, fetcherWaited time.Duration
+	decoding, decoderWaited time.Duration
+}
+
+// fetchFeed fetches the changes feed from the page after since on, each
+// page from where the last ended, and sends the pages on the channel it
+// returns, decoded and read (ChangesPage.read), up to feedAhead of them
+// ahead of the reader. Two goroutines do it: one fetches, and asks for the
+// next page as soon as the body of one has come (its end says where the
+// next starts, see pageTail), while the other decodes, so that the shop
+// works on a page while the desk decodes the one before. Fetching stops
+// after a page that ends the feed (or does not move on, which the reader
+// refuses), after an error, which is sent, or when ctx ends; the channel
+// is closed once both goroutines have ended, and ft holds their times
+// then. The feed's cursor is the writer's: a page fetched ahead is
+// fetched again after a crash.
 //
-// Like the writer it pauses while a desk action is under way, before
-// each page (writeGate.waitDeskIdle): decoding a page is a few
+// Like the writer, both pause while a desk action is under way, before
+// each page (writeGate.waitDeskIdle): fetching and decoding a page are
 // milliseconds of CPU that a scan on a two-core desk PC would wait for.
 func (d *Desk) fetchFeed(ctx context.Context, since int64, ft *fetchTimes) <-chan fetchedPage {
+	raws := make(chan rawPage, feedAhead)
 	pages := make(chan fetchedPage, feedAhead)
+	gctx, stopFetching := context.WithCancel(ctx)
 	go func() {
-		defer close(pages)
+		defer close(raws)
 		for {
-			d.c.gate.waitDeskIdle(ctx)
+			d.c.gate.waitDeskIdle(gctx)
 			began := time.Now()
-			p, err := d.cl.Changes(ctx, since, PageSize)
+			r := rawPage{fetchedFor: since}
+			r.body, r.err = d.cl.changesBody(gctx, since, PageSize)
+			if r.err == nil {
+				var ok bool
+				if r.next, r.more, ok = pageTail(r.body); !ok {
+					// An ending the shop does not write: decode the page
+					// here to know where the next one starts.
+					p, err := readChangesPage(r.body)
+					r.page, r.err, r.next, r.more = &p, err, p.Next, p.More
+				}
+			}
 			got := time.Now()
 			ft.fetching += got.Sub(began)
 			select {
-			case pages <- fetchedPage{p, err}:
+			case raws <- r:
+			case <-gctx.Done():
+				return
+			}
+			ft.fetcherWaited += time.Since(got)
+			if r.err != nil || !r.more || r.next <= since {
+				return
+			}
+			since = r.next
+		}
+	}()
+	go func() {
+		defer close(pages)
+		defer stopFetching()
+		done := false
+		for r := range raws {
+			if done {
+				continue // Until the fetcher has ended.
+			}
+			f := fetchedPage{err: r.err}
+			if r.page != nil {
+				f.page = *r.page
+			} else if r.err == nil {
+				d.c.gate.waitDeskIdle(ctx)
+				began := time.Now()
+				f.page, f.err = readChangesPage(r.body)
+				if f.err == nil && (f.page.Next != r.next || f.page.More != r.more) {
+					f.err = skranke.E("sync.Client.Changes", skranke.Internal, unreadableAnswer{fmt.Errorf(
+						"the shop's changes page after %d says the next starts after %d (more: %v), but ends with %d (more: %v)",
+						r.fetchedFor, f.page.Next, f.page.More, r.next, r.more)})
+				}
+				ft.decoding += time.Since(began)
+			}
+			sent := time.Now()
+			select {
+			case pages <- f:
 			case <-ctx.Done():
-				return
+				done = true
 			}
-			ft.waited += time.Since(got)
-			if err != nil || !p.More || p.Next <= since {
-				return
+			ft.decoderWaited += time.Since(sent)
+			if f.err != nil {
+				done = true
 			}
-			since = p.Next
+			if done {
+				stopFetching()
+			}
 		}
 	}()
 	return pages

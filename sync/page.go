@@ -347,3 +347,53 @@ func (p *ChangesPage) read() error {
 	p.items, p.cards = items, cards
 	return nil
 }
+
+// pageTail reads where the next page of the changes feed starts and
+// whether there is one from the end of a page's body, where the shop
+// writes them: `,"next":N,"more":B}`, the last members of the page's
+// object. So the fetcher asks for the next page before this one is
+// decoded (see fetchFeed), and the decoder checks that the page says the
+// same. ok is false for any other ending; the page is then decoded first.
+func pageTail(b []byte) (next int64, more, ok bool) {
+	i := len(b)
+	// back steps over whitespace before b[i], and then over lit if b[:i]
+	// ends with it.
+	back := func(lit string) bool {
+		for i > 0 && (b[i-1] == ' ' || b[i-1] == '\t' || b[i-1] == '\n' || b[i-1] == '\r') {
+			i--
+		}
+		if !bytes.HasSuffix(b[:i], []byte(lit)) {
+			return false
+		}
+		i -= len(lit)
+		return true
+	}
+	if !back("}") {
+		return 0, false, false
+	}
+	switch {
+	case back("true"):
+		more = true
+	case back("false"):
+	default:
+		return 0, false, false
+	}
+	if !back(":") || !back(`"more"`) || !back(",") || !back("") {
+		return 0, false, false
+	}
+	end := i
+	for i > 0 && b[i-1] >= '0' && b[i-1] <= '9' {
+		i--
+	}
+	if i > 0 && b[i-1] == '-' {
+		i--
+	}
+	n, err := strconv.ParseInt(string(b[i:end]), 10, 64)
+	if err != nil || !back(":") || !back(`"next"`) {
+		return 0, false, false
+	}
+	if !back(",") && !back("{") {
+		return 0, false, false
+	}
+	return n, more, true
+}

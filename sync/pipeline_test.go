@@ -2,9 +2,12 @@ package sync_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	stdsync "sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -74,4 +77,52 @@ func TestPullFetchesAheadWhileTheWriterWaits(t *testing.T) {
 	wantHead, err := again.Cursor(ctx)
 	require.NoError(t, err)
 	require.Equal(t, wantHead, head)
+}
+
+// A shop that writes the members of a changes page in another order than
+// shopd does (here sorted by name, so that the purchases come last) is
+// synced alike: the desk cannot read where the next page starts from such
+// a page's end, and decodes it first.
+func TestPullPagesInAnotherOrder(t *testing.T) {
+	ctx := context.Background()
+	var reorder atomic.Bool
+	var reordered atomic.Int32
+	srv := shoptest.Start(t, shoptest.WithBulk(2500), shoptest.WithMiddleware(func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !strings.HasSuffix(r.URL.Path, "/changes") || !reorder.Load() {
+				next.ServeHTTP(w, r)
+				return
+			}
+			r.Header.Del("Accept-Encoding") // Plain JSON, to rewrite.
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			var page map[string]json.RawMessage
+			if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &page) != nil {
+				w.WriteHeader(rec.Code)
+				w.Write(rec.Body.Bytes())
+				return
+			}
+			body, err := json.Marshal(page) // Keys sorted: cards, more, next, purchases.
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			reordered.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			w.Write(body)
+		})
+	}))
+	d := MustOpen(t, srv.URL, srv.DeskToken)
+	reorder.Store(true)
+	require.NoError(t, d.Sync(ctx))
+	reorder.Store(false)
+	require.Greater(t, reordered.Load(), int32(2), "pages served in another order")
+	got, err := d.CachedPurchasesForTest(ctx)
+	require.NoError(t, err)
+	want := MustOpen(t, srv.URL, srv.DeskToken)
+	require.NoError(t, want.Sync(ctx))
+	wantPurchases, err := want.CachedPurchasesForTest(ctx)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(got), 2500)
+	require.Equal(t, wantPurchases, got)
 }
