@@ -223,6 +223,9 @@ func (d *Desk) pullFeed(ctx context.Context) error {
 		return skranke.E("sync.Desk.pullFeed", skranke.Internal, fmt.Errorf("read cursor: %w", err))
 	}
 	b := &feedBatch{c: d.c}
+	if err := d.c.r.QueryRowContext(ctx, "SELECT ifnull(max(rowid), 0) FROM purchases").Scan(&b.cached); err != nil {
+		return skranke.E("sync.Desk.pullFeed", skranke.Internal, fmt.Errorf("count cached purchases: %w", err))
+	}
 	defer b.close(ctx) // Whatever an error left open, and copies not written yet.
 	start := time.Now()
 	var total int
@@ -293,7 +296,7 @@ func (d *Desk) pullFeed(ctx context.Context) error {
 		}
 		n, err := b.apply(ctx, page)
 		committed(n)
-		if err == nil && (b.rows >= feedBatchRows || !page.More) {
+		if err == nil && (b.rows >= b.batchRows() || !page.More) {
 			if page.More {
 				n, err = b.end(true)
 			} else {
