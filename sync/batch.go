@@ -33,8 +33,10 @@ const feedBatchRows = 20 * PageSize
 const feedBatchShare = 20
 
 // feedBatchMaxRows caps a transaction of the feed, and with it how long a
-// desk action that needs the gate waits for its commit.
-const feedBatchMaxRows = 50 * PageSize
+// desk action that needs the gate waits for its commit: at a million
+// cached, a commit of the largest writes some 44 MB to the WAL, one of
+// feedBatchRows some 30 MB.
+const feedBatchMaxRows = 40 * PageSize
 
 // feedRowBytes and feedIndexBytes are about what a purchase of the feed
 // takes in the cache: its row, and its entry in the code index (measured
@@ -69,8 +71,9 @@ type feedBatch struct {
 	// cached is about how many purchases the cache held when the pull
 	// began (the largest rowid), for batchRows.
 	cached int
-	// committing is the time its commits took, for the pull's log line.
-	committing time.Duration
+	// committing is the time its commits took, and longest the longest
+	// of them, for the pull's log line.
+	committing, longest time.Duration
 }
 
 func (b *feedBatch) begin(ctx context.Context) error {
@@ -127,7 +130,9 @@ func (b *feedBatch) end(commit bool) (int, error) {
 		b.applyCopies()
 		began := time.Now()
 		err = b.tx.Commit()
-		b.committing += time.Since(began)
+		took := time.Since(began)
+		b.committing += took
+		b.longest = max(b.longest, took)
 	}
 	if !commit || err != nil {
 		b.tx.Rollback() // Copies in it are lost like the batch: the shop can send them again.

@@ -361,9 +361,9 @@ func logFirstSync(b *testing.B, fs firstSync) {
 	}
 	b.Logf("by tenth: purchases/s%s; CPU µs per purchase%s", rates.String(), cpus.String())
 	if p := fs.pulled; p["seconds"] > 0 {
-		b.Logf("writer: waited for pages %.1f s of %.1f s (%.0f %%), committed for %.1f s; fetcher: fetched for %.1f s, waited %.1f s; decoder: decoded for %.1f s, waited %.1f s",
-			p["writer_waited_s"], p["seconds"], 100*p["writer_waited_s"]/p["seconds"], p["commits_s"], p["fetching_s"], p["fetcher_waited_s"],
-			p["decoding_s"], p["decoder_waited_s"])
+		b.Logf("writer: waited for pages %.1f s of %.1f s (%.0f %%), committed for %.1f s (longest commit %.0f ms); fetcher: fetched for %.1f s, waited %.1f s; decoder: decoded for %.1f s, waited %.1f s",
+			p["writer_waited_s"], p["seconds"], 100*p["writer_waited_s"]/p["seconds"], p["commits_s"], 1000*p["longest_commit_s"],
+			p["fetching_s"], p["fetcher_waited_s"], p["decoding_s"], p["decoder_waited_s"])
 	}
 }
 
@@ -400,6 +400,37 @@ func BenchmarkFirstSync1M(b *testing.B) {
 		// 0 when writing sets the pace.
 		b.ReportMetric(100*p["writer_waited_s"]/p["seconds"], "writer-waited-%")
 	}
+}
+
+// BenchmarkFetchFeed1M fetches and decodes the changes feed of the
+// million-purchase shop as a first sync does, without writing the cache
+// (SKRANKE_BENCH_1M=1): the rate the shop and the desk's fetching and
+// decoding allow a first sync at most, whatever the writer does, and their
+// CPU time per purchase (the shop's included: it runs in this process).
+func BenchmarkFetchFeed1M(b *testing.B) {
+	if os.Getenv("SKRANKE_BENCH_1M") == "" {
+		b.Skip("set SKRANKE_BENCH_1M=1 to fetch the feed of 1,000,000 purchases")
+	}
+	srv := shoptest.Start(b, shoptest.WithDBPath(bigShopDB(b)))
+	ctx := context.Background()
+	d, err := desksync.Open(ctx, desksync.Config{BaseURL: srv.URL, Token: srv.DeskToken, DataDir: b.TempDir(), Timeout: time.Minute, Logger: quiet})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	var n int
+	var cpu time.Duration
+	for b.Loop() {
+		cpu0 := cpuTime()
+		got, err := d.FetchFeedForTest(ctx, 0)
+		cpu += cpuTime() - cpu0
+		if err != nil {
+			b.Fatal(err)
+		}
+		n += got
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "purchases/s")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(n), "cpu-µs/purchase")
 }
 
 // checkpointFile folds a closed cache's WAL into the database, so that a

@@ -300,3 +300,18 @@ func (d *Desk) HoldWriterForTest(ctx context.Context) (release func(), err error
 	}
 	return d.c.gate.unlock, nil
 }
+
+// FetchFeedForTest fetches and decodes the changes feed from since to its
+// end as a pull does (fetchFeed), without filing anything, and returns how
+// many purchases came.
+func (d *Desk) FetchFeedForTest(ctx context.Context, since int64) (int, error) {
+	var ft fetchTimes
+	n := 0
+	for f := range d.fetchFeed(ctx, since, &ft) {
+		if f.err != nil {
+			return n, f.err
+		}
+		n += len(f.page.Purchases)
+	}
+	return n, nil
+}

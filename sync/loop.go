@@ -258,7 +258,7 @@ func (d *Desk) pullFeed(ctx context.Context) error {
 			// Where the time went: a writer that seldom waits for pages
 			// sets the pace; one that waits much waits for the shop.
 			d.cfg.Logger.Info("changes feed pulled", "rows", total, "seconds", took.Seconds(), "per_second", int(float64(total)/took.Seconds()),
-				"writer_waited_s", waited.Seconds(), "commits_s", b.committing.Seconds(),
+				"writer_waited_s", waited.Seconds(), "commits_s", b.committing.Seconds(), "longest_commit_s", b.longest.Seconds(),
 				"fetching_s", ft.fetching.Seconds(), "fetcher_waited_s", ft.fetcherWaited.Seconds(),
 				"decoding_s", ft.decoding.Seconds(), "decoder_waited_s", ft.decoderWaited.Seconds())
 		}
