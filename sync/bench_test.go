@@ -110,9 +110,9 @@ type firstSync struct {
 	cacheSize    int64         // Bytes of desk.db (and WAL) after close.
 	progressRows []int
 	// pulled holds the numbers of the desk's "changes feed pulled" line:
-	// how long its writer waited for pages and spent committing, and how
-	// long its fetcher and decoder worked and waited for the next stage
-	// (absent from builds that do not log them).
+	// how long its writer waited for pages and spent decoding and
+	// committing, and how long its fetcher fetched and waited for the
+	// writer (absent from builds that do not log them).
 	pulled map[string]float64
 	// tenths are the rate and the CPU time per purchase over each tenth
 	// of the sync: a rate that falls at the same CPU per purchase waits
@@ -361,9 +361,9 @@ func logFirstSync(b *testing.B, fs firstSync) {
 	}
 	b.Logf("by tenth: purchases/s%s; CPU µs per purchase%s", rates.String(), cpus.String())
 	if p := fs.pulled; p["seconds"] > 0 {
-		b.Logf("writer: waited for pages %.1f s of %.1f s (%.0f %%), committed for %.1f s (longest commit %.0f ms); fetcher: fetched for %.1f s, waited %.1f s; decoder: decoded for %.1f s, waited %.1f s",
-			p["writer_waited_s"], p["seconds"], 100*p["writer_waited_s"]/p["seconds"], p["commits_s"], 1000*p["longest_commit_s"],
-			p["fetching_s"], p["fetcher_waited_s"], p["decoding_s"], p["decoder_waited_s"])
+		b.Logf("writer: waited for pages %.1f s of %.1f s (%.0f %%), decoded for %.1f s, committed for %.1f s (longest commit %.0f ms); fetcher: fetched for %.1f s, waited for the writer %.1f s",
+			p["writer_waited_s"], p["seconds"], 100*p["writer_waited_s"]/p["seconds"], p["decoding_s"], p["commits_s"], 1000*p["longest_commit_s"],
+			p["fetching_s"], p["fetcher_waited_s"])
 	}
 }
 

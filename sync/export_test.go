@@ -302,12 +302,15 @@ func (d *Desk) HoldWriterForTest(ctx context.Context) (release func(), err error
 }
 
 // FetchFeedForTest fetches and decodes the changes feed from since to its
-// end as a pull does (fetchFeed), without filing anything, and returns how
-// many purchases came.
+// end as a pull does (fetchFeed, fetchedPage.read), without filing
+// anything, and returns how many purchases came.
 func (d *Desk) FetchFeedForTest(ctx context.Context, since int64) (int, error) {
 	var ft fetchTimes
 	n := 0
 	for f := range d.fetchFeed(ctx, since, &ft) {
+		if f.err == nil && f.page == nil {
+			f.page, f.err = f.read()
+		}
 		if f.err != nil {
 			return n, f.err
 		}

@@ -243,12 +243,12 @@ func (d *Desk) pullFeed(ctx context.Context) error {
 			mark, markRows = time.Now(), total
 		}
 	}
-	// The fetcher fetches and decodes the pages ahead while this
-	// goroutine writes them: see fetchFeed.
+	// The fetcher fetches the pages ahead while this goroutine decodes
+	// and writes them: see fetchFeed.
 	fctx, stopFetch := context.WithCancel(ctx)
 	var ft fetchTimes
 	pages := d.fetchFeed(fctx, cursor, &ft)
-	var waited time.Duration // For pages the fetcher had not brought yet.
+	var waited, decoding time.Duration // For pages the fetcher had not brought yet; decoding them.
 	defer func() {
 		stopFetch()
 		for range pages { // The fetcher has ended once it closes pages.
@@ -259,8 +259,7 @@ func (d *Desk) pullFeed(ctx context.Context) error {
 			// sets the pace; one that waits much waits for the shop.
 			d.cfg.Logger.Info("changes feed pulled", "rows", total, "seconds", took.Seconds(), "per_second", int(float64(total)/took.Seconds()),
 				"writer_waited_s", waited.Seconds(), "commits_s", b.committing.Seconds(), "longest_commit_s", b.longest.Seconds(),
-				"fetching_s", ft.fetching.Seconds(), "fetcher_waited_s", ft.fetcherWaited.Seconds(),
-				"decoding_s", ft.decoding.Seconds(), "decoder_waited_s", ft.decoderWaited.Seconds())
+				"decoding_s", decoding.Seconds(), "fetching_s", ft.fetching.Seconds(), "fetcher_waited_s", ft.waited.Seconds())
 		}
 	}()
 	for {
@@ -283,6 +282,17 @@ func (d *Desk) pullFeed(ctx context.Context) error {
 			// Only ctx ends the fetcher before a last page or an error.
 			f.err = skranke.E("sync.Desk.pullFeed", skranke.Unavailable, fmt.Errorf("cancelled: %w", context.Cause(ctx)))
 		}
+		if f.err == nil && f.page == nil {
+			// Decoding a page is milliseconds of CPU that a scan on a
+			// two-core desk PC would wait for: not while one is under
+			// way. It is done here rather than in a goroutine of its
+			// own, which ran beside the fetcher and the shop while staff
+			// scanned, and made scans wait longer for a processor.
+			b.c.gate.pauseForDesk(ctx)
+			began := time.Now()
+			f.page, f.err = f.read()
+			decoding += time.Since(began)
+		}
 		d.noteReach(f.err)
 		if f.err != nil {
 			// Keep the pages that came.
@@ -290,7 +300,7 @@ func (d *Desk) pullFeed(ctx context.Context) error {
 			committed(n)
 			return errors.Join(f.err, err)
 		}
-		page := &f.page
+		page := f.page
 		if page.Next < cursor || (page.More && page.Next == cursor) {
 			return skranke.E("sync.Desk.pullFeed", skranke.Internal, fmt.Sprintf("the shop's changes feed went backwards (from %d to %d)", cursor, page.Next))
 		}
@@ -317,126 +327,95 @@ func (d *Desk) pullFeed(ctx context.Context) error {
 	}
 }
 
-// feedAhead is how many pages of the changes feed may wait, fetched and
-// decoded, for the writer, and how many fetched ones for the decoder. The
-// writer's commits and checkpoints wait for the disk: with a single page
-// ahead, the fetcher (and the shop, whose answer it waits for) stood still
-// as long, and the pull took the sum of both sides' time rather than the
-// longer. A page is about a megabyte of JSON.
+// feedAhead is how many pages of the changes feed the fetcher may hold
+// ahead of the page being written. The writer's commits and checkpoints
+// wait for the disk: with a single page ahead, the fetcher (and the shop,
+// whose answer it waits for) stood still as long, and the pull took the
+// sum of both sides' time rather than the longer. A page is about a
+// megabyte of JSON.
 const feedAhead = 4
 
-// fetchedPage is a page of the changes feed as the fetcher got it: a page,
-// or the error that ended the fetching.
+// fetchedPage is a page of the changes feed as the fetcher got it, with
+// where the fetcher read that the next page starts (see pageTail), or the
+// error that ended the fetching. page is nil until the page is decoded
+// (read); the fetcher decodes one itself only when its end does not say
+// where the next one starts.
 type fetchedPage struct {
-	page ChangesPage
-	err  error
+	body  []byte
+	since int64 // What the page was asked for with.
+	next  int64
+	more  bool
+	page  *ChangesPage
+	err   error
 }
 
-// rawPage is a page of the changes feed as the shop sent it, with where
-// the fetcher read that the next one starts (see pageTail), or decoded
-// already when the fetcher could not read that from its end.
-type rawPage struct {
-	body       []byte
-	next       int64
-	more       bool
-	page       *ChangesPage
-	err        error
-	fetchedFor int64 // The page's since.
+// read decodes the page and checks that it says where the next one
+// starts as its end did.
+func (f *fetchedPage) read() (*ChangesPage, error) {
+	p, err := readChangesPage(f.body)
+	if err != nil {
+		return nil, err
+	}
+	if p.Next != f.next || p.More != f.more {
+		return nil, skranke.E("sync.Client.Changes", skranke.Internal, unreadableAnswer{fmt.Errorf(
+			"the shop's changes page after %d says the next starts after %d (more: %v), but ends with %d (more: %v)",
+			f.since, p.Next, p.More, f.next, f.more)})
+	}
+	return &p, nil
 }
 
-// fetchTimes is where the fetcher's and the decoder's time went: asking
-// the shop (the answer's transfer and gunzip included) and decoding pages,
-// and waiting for the next stage to take them.
+// fetchTimes is where the fetcher's time went: asking the shop (the
+// answer's transfer and gunzip included), and waiting for the writer to
+// take the pages.
 type fetchTimes struct {
-	fetching, fetcherWaited time.Duration
-	decoding, decoderWaited time.Duration
+	fetching, waited time.Duration
 }
 
 // fetchFeed fetches the changes feed from the page after since on, each
-// page from where the last ended, and sends the pages on the channel it
-// returns, decoded and read (ChangesPage.read), up to feedAhead of them
-// ahead of the reader. Two goroutines do it: one fetches, and asks for the
-// next page as soon as the body of one has come (its end says where the
-// next starts, see pageTail), while the other decodes, so that the shop
-// works on a page while the desk decodes the one before. Fetching stops
-// after a page that ends the feed (or does not move on, which the reader
-// refuses), after an error, which is sent, or when ctx ends; the channel
-// is closed once both goroutines have ended, and ft holds their times
-// then. The feed's cursor is the writer's: a page fetched ahead is
-// fetched again after a crash.
+// page from where the last ended, in a goroutine of its own, and sends the
+// pages on the channel it returns, up to feedAhead of them ahead of the
+// reader. It asks for the next page as soon as the body of one has come:
+// its end says where the next starts (pageTail), so the shop works on a
+// page while the desk decodes and writes the one before. It stops after a
+// page that ends the feed (or does not move on, which the reader refuses),
+// after an error, which it sends, or when ctx ends, and then closes the
+// channel; ft holds its times once the channel is closed. The feed's
+// cursor is the writer's: a page fetched ahead is fetched again after a
+// crash.
 //
-// Like the writer, both pause while a desk action is under way, before
-// each page (writeGate.waitDeskIdle): fetching and decoding a page are
-// milliseconds of CPU that a scan on a two-core desk PC would wait for.
+// Like the writer it pauses while a desk action is under way, before each
+// page (writeGate.waitDeskIdle): a page's gunzip is milliseconds of CPU
+// that a scan on a two-core desk PC would wait for.
 func (d *Desk) fetchFeed(ctx context.Context, since int64, ft *fetchTimes) <-chan fetchedPage {
-	raws := make(chan rawPage, feedAhead)
 	pages := make(chan fetchedPage, feedAhead)
-	gctx, stopFetching := context.WithCancel(ctx)
 	go func() {
-		defer close(raws)
+		defer close(pages)
 		for {
-			d.c.gate.waitDeskIdle(gctx)
+			d.c.gate.waitDeskIdle(ctx)
 			began := time.Now()
-			r := rawPage{fetchedFor: since}
-			r.body, r.err = d.cl.changesBody(gctx, since, PageSize)
-			if r.err == nil {
+			f := fetchedPage{since: since}
+			f.body, f.err = d.cl.changesBody(ctx, since, PageSize)
+			if f.err == nil {
 				var ok bool
-				if r.next, r.more, ok = pageTail(r.body); !ok {
+				if f.next, f.more, ok = pageTail(f.body); !ok {
 					// An ending the shop does not write: decode the page
-					// here to know where the next one starts.
-					p, err := readChangesPage(r.body)
-					r.page, r.err, r.next, r.more = &p, err, p.Next, p.More
+					// to know where the next one starts.
+					p, err := readChangesPage(f.body)
+					f.page, f.err, f.next, f.more = &p, err, p.Next, p.More
 				}
 			}
 			got := time.Now()
 			ft.fetching += got.Sub(began)
 			select {
-			case raws <- r:
-			case <-gctx.Done():
-				return
-			}
-			ft.fetcherWaited += time.Since(got)
-			if r.err != nil || !r.more || r.next <= since {
-				return
-			}
-			since = r.next
-		}
-	}()
-	go func() {
-		defer close(pages)
-		defer stopFetching()
-		done := false
-		for r := range raws {
-			if done {
-				continue // Until the fetcher has ended.
-			}
-			f := fetchedPage{err: r.err}
-			if r.page != nil {
-				f.page = *r.page
-			} else if r.err == nil {
-				d.c.gate.waitDeskIdle(ctx)
-				began := time.Now()
-				f.page, f.err = readChangesPage(r.body)
-				if f.err == nil && (f.page.Next != r.next || f.page.More != r.more) {
-					f.err = skranke.E("sync.Client.Changes", skranke.Internal, unreadableAnswer{fmt.Errorf(
-						"the shop's changes page after %d says the next starts after %d (more: %v), but ends with %d (more: %v)",
-						r.fetchedFor, f.page.Next, f.page.More, r.next, r.more)})
-				}
-				ft.decoding += time.Since(began)
-			}
-			sent := time.Now()
-			select {
 			case pages <- f:
 			case <-ctx.Done():
-				done = true
+				return
 			}
-			ft.decoderWaited += time.Since(sent)
-			if f.err != nil {
-				done = true
+			ft.waited += time.Since(got)
+			if f.err != nil || !f.more || f.next <= since {
+				return
 			}
-			if done {
-				stopFetching()
-			}
+			since = f.next
 		}
 	}()
 	return pages
