@@ -527,6 +527,9 @@ type ChangesPage struct {
 
 	items []pageItem     // What the cache needs of Purchases (see read).
 	cards []skranke.Card // Cards, decoded.
+	// scanned is what decoding the page read of each purchase on the way
+	// (see validPurchase), for read; nil when encoding/json decoded it.
+	scanned []scannedPurchase
 }
 
 // Changes fetches up to limit purchases and cards changed after seq since.

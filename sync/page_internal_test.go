@@ -103,6 +103,20 @@ func checkPage(t *testing.T, body []byte) {
 	if !same(got.Purchases, want.Purchases) || !same(got.Cards, want.Cards) || got.Next != want.Next || got.More != want.More {
 		t.Fatalf("%q: got %+v, encoding/json %+v", body, got, want)
 	}
+	// What the page's decoding read of a purchase on the way is what
+	// scanFeedPurchase reads of it alone.
+	if got.scanned != nil && len(got.scanned) != len(got.Purchases) {
+		t.Fatalf("%q: %d purchases, %d read on the way", body, len(got.Purchases), len(got.scanned))
+	}
+	for i, sp := range got.scanned {
+		if !sp.fast {
+			continue
+		}
+		fp, err := scanFeedPurchase(got.Purchases[i])
+		if err != nil || fp != sp.fp {
+			t.Fatalf("%q: purchase %d read on the way as %+v, alone as %+v (%v)", body, i+1, sp.fp, fp, err)
+		}
+	}
 }
 
 func TestDecodeChangesPage(t *testing.T) {
