@@ -7,18 +7,45 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"time"
 
 	"github.com/skranke/skranke"
 )
 
 // feedBatchRows is how many purchases and gift cards of the changes feed
-// go in one transaction: twenty pages. Reference codes are random, so each
-// transaction dirties pages all over the code index; at a million
-// purchases that index is some 3,000 pages and a transaction of ten
-// thousand rows touches nearly all of them. The WAL receives the whole
-// index once per transaction, so the larger the batch, the fewer bytes per
-// purchase. A desk action never waits for a whole batch: see writeGate.
+// go in one transaction at least: twenty pages. Reference codes are random,
+// so each transaction dirties pages all over the code index; at a million
+// purchases that index is some 2,300 pages (18 MB) and a transaction of
+// twenty thousand rows touches nearly all of them. The WAL receives the
+// whole index once per transaction, so the larger the batch, the fewer
+// bytes per purchase: a cache that holds more than feedBatchShare times
+// feedBatchRows purchases takes larger batches (feedBatch.batchRows), up
+// to feedBatchMaxRows, so that the bytes written per purchase, and the
+// CPU of the commits that write them, grow less with the cache. A desk
+// action never waits for a whole batch: see writeGate.
 const feedBatchRows = 20 * PageSize
+
+// feedBatchShare is how many purchases the cache holds per row of a
+// transaction of the feed, past feedBatchRows: a transaction writes its own
+// rows once and the code index, about feedIndexBytes per cached purchase,
+// once, so at one row per 20 cached the index costs under 400 bytes per
+// row written, some 60 % of what the row itself does.
+const feedBatchShare = 20
+
+// feedBatchMaxRows caps a transaction of the feed, and with it how long a
+// desk action that needs the gate waits for its commit: at a million
+// cached, a commit of the largest writes some 44 MB to the WAL, one of
+// feedBatchRows some 30 MB.
+const feedBatchMaxRows = 40 * PageSize
+
+// feedRowBytes and feedIndexBytes are about what a purchase of the feed
+// takes in the cache: its row, and its entry in the code index (measured
+// at a million bulk purchases: 622 and 18.6 bytes). A transaction's rows
+// and the index pages it dirties must fit the writer's page cache
+// (writerCacheKiB) until it commits, or SQLite writes some of them to the
+// WAL early, and an index page written early is written again when the
+// next row changes it: batchRows takes no more rows than fit.
+const feedRowBytes, feedIndexBytes = 650, 19
 
 // feedCheckpointRows is how many rows the feed writes between the
 // checkpoints it asks for. A checkpoint copies each page dirtied since the
@@ -28,7 +55,7 @@ const feedBatchRows = 20 * PageSize
 const feedCheckpointRows = 100_000
 
 // feedBatch applies pages of the changes feed to the cache in transactions
-// of up to feedBatchRows rows, each page's cursor with its rows. Its
+// of many pages (see batchRows), each page's cursor with its rows. Its
 // commits skip the fsync (WAL with synchronous NORMAL): the shop can send
 // the pages again, so a power cut may lose them but never corrupts the
 // cache, and the next desk action's commit syncs them along. A crash of
@@ -41,6 +68,12 @@ type feedBatch struct {
 	rows    int // Rows in the open transaction.
 	total   int // Rows committed by this batch writer.
 	sinceCk int // Rows committed since the last checkpoint.
+	// cached is about how many purchases the cache held when the pull
+	// began (the largest rowid), for batchRows.
+	cached int
+	// committing is the time its commits took, and longest the longest
+	// of them, for the pull's log line.
+	committing, longest time.Duration
 }
 
 func (b *feedBatch) begin(ctx context.Context) error {
@@ -95,7 +128,11 @@ func (b *feedBatch) end(commit bool) (int, error) {
 		// Copies handed off from here on go into the next transaction, or
 		// to whoever writes next: a scan does not wait for this commit.
 		b.applyCopies()
+		began := time.Now()
 		err = b.tx.Commit()
+		took := time.Since(began)
+		b.committing += took
+		b.longest = max(b.longest, took)
 	}
 	if !commit || err != nil {
 		b.tx.Rollback() // Copies in it are lost like the batch: the shop can send them again.
@@ -115,6 +152,15 @@ func (b *feedBatch) end(commit bool) (int, error) {
 		b.sinceCk = 0
 	}
 	return n, nil
+}
+
+// batchRows is how many rows the open transaction takes before the feed
+// commits it: more, the more purchases the cache holds (see
+// feedBatchShare), as long as they fit the writer's page cache.
+func (b *feedBatch) batchRows() int {
+	n := b.cached + b.total
+	fits := (writerCacheKiB<<10*7/8 - n*feedIndexBytes) / feedRowBytes
+	return max(feedBatchRows, min(n/feedBatchShare, fits, feedBatchMaxRows))
 }
 
 // finish commits the open transaction and asks for a checkpoint of what

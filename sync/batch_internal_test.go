@@ -125,3 +125,28 @@ func TestApplyFilesManyPerStatement(t *testing.T) {
 		t.Errorf("cursor %q (%v), want 101", cursor, err)
 	}
 }
+
+// The feed's transactions grow with the cache, from feedBatchRows, as long
+// as their rows and the code index fit the writer's page cache, and never
+// past feedBatchMaxRows.
+func TestBatchRowsGrowWithTheCache(t *testing.T) {
+	last := 0
+	for _, cached := range []int{0, 100_000, 400_000, 600_000, 1_000_000, 1_500_000, 2_000_000, 3_000_000, 10_000_000} {
+		b := &feedBatch{cached: cached}
+		rows := b.batchRows()
+		if rows < feedBatchRows || rows > feedBatchMaxRows {
+			t.Errorf("cached %d: %d rows a transaction, want %d to %d", cached, rows, feedBatchRows, feedBatchMaxRows)
+		}
+		if dirty := rows*feedRowBytes + cached*feedIndexBytes; rows > feedBatchRows && dirty > writerCacheKiB<<10 {
+			t.Errorf("cached %d: %d rows a transaction dirty about %d bytes, more than the writer's page cache", cached, rows, dirty)
+		}
+		if cached <= 1_000_000 && rows < last {
+			t.Errorf("cached %d: %d rows a transaction, fewer than %d for a smaller cache", cached, rows, last)
+		}
+		last = rows
+		t.Logf("cached %d: %d rows a transaction", cached, rows)
+	}
+	if b := (&feedBatch{cached: 1_000_000}); b.batchRows() <= feedBatchRows {
+		t.Errorf("a cache of a million takes transactions of %d rows, no more than an empty one", b.batchRows())
+	}
+}

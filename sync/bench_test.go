@@ -109,6 +109,11 @@ type firstSync struct {
 	written      int64         // Bytes written to disk, until the desk was closed.
 	cacheSize    int64         // Bytes of desk.db (and WAL) after close.
 	progressRows []int
+	// pulled holds the numbers of the desk's "changes feed pulled" line:
+	// how long its writer waited for pages and spent decoding and
+	// committing, and how long its fetcher fetched and waited for the
+	// writer (absent from builds that do not log them).
+	pulled map[string]float64
 	// tenths are the rate and the CPU time per purchase over each tenth
 	// of the sync: a rate that falls at the same CPU per purchase waits
 	// for something (the disk, a checkpoint), one that falls with more
@@ -128,7 +133,8 @@ type tenth struct {
 func runFirstSync(tb testing.TB, srv *shoptest.Server, dir string, n int, timing func(on bool)) firstSync {
 	tb.Helper()
 	ctx := context.Background()
-	d, err := desksync.Open(ctx, desksync.Config{BaseURL: srv.URL, Token: srv.DeskToken, DataDir: dir, Timeout: time.Minute, Logger: quiet})
+	pulled := &pulledLine{}
+	d, err := desksync.Open(ctx, desksync.Config{BaseURL: srv.URL, Token: srv.DeskToken, DataDir: dir, Timeout: time.Minute, Logger: slog.New(pulled)})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -171,7 +177,7 @@ func runFirstSync(tb testing.TB, srv *shoptest.Server, dir string, n int, timing
 	if err := d.Close(); err != nil {
 		tb.Fatal(err)
 	}
-	fs := firstSync{n: n, took: took, rate: float64(n) / took.Seconds(), cpu: cpu, written: writtenBytes(tb) - before}
+	fs := firstSync{n: n, took: took, rate: float64(n) / took.Seconds(), cpu: cpu, written: writtenBytes(tb) - before, pulled: pulled.get()}
 	for _, suffix := range []string{"", "-wal"} {
 		if st, err := os.Stat(filepath.Join(dir, desksync.CacheFile+suffix)); err == nil {
 			fs.cacheSize += st.Size()
@@ -213,6 +219,43 @@ func runFirstSync(tb testing.TB, srv *shoptest.Server, dir string, n int, timing
 		}
 	}
 	return fs
+}
+
+// pulledLine is a slog handler that keeps the numbers of the desk's
+// "changes feed pulled" line and drops every other line.
+type pulledLine struct {
+	mu   sync.Mutex
+	nums map[string]float64
+}
+
+func (p *pulledLine) Enabled(context.Context, slog.Level) bool { return true }
+
+func (p *pulledLine) Handle(_ context.Context, r slog.Record) error {
+	if r.Message != "changes feed pulled" {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.nums = map[string]float64{}
+	r.Attrs(func(a slog.Attr) bool {
+		switch v := a.Value.Resolve(); v.Kind() {
+		case slog.KindFloat64:
+			p.nums[a.Key] = v.Float64()
+		case slog.KindInt64:
+			p.nums[a.Key] = float64(v.Int64())
+		}
+		return true
+	})
+	return nil
+}
+
+func (p *pulledLine) WithAttrs([]slog.Attr) slog.Handler { return p }
+func (p *pulledLine) WithGroup(string) slog.Handler      { return p }
+
+func (p *pulledLine) get() map[string]float64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.nums
 }
 
 // schemaKey names the cache schema by its version and the text of its
@@ -317,6 +360,11 @@ func logFirstSync(b *testing.B, fs firstSync) {
 		fmt.Fprintf(&cpus, " %.1f", t.cpu)
 	}
 	b.Logf("by tenth: purchases/s%s; CPU µs per purchase%s", rates.String(), cpus.String())
+	if p := fs.pulled; p["seconds"] > 0 {
+		b.Logf("writer: waited for pages %.1f s of %.1f s (%.0f %%), decoded for %.1f s, committed for %.1f s (longest commit %.0f ms); fetcher: fetched for %.1f s, waited for the writer %.1f s",
+			p["writer_waited_s"], p["seconds"], 100*p["writer_waited_s"]/p["seconds"], p["decoding_s"], p["commits_s"], 1000*p["longest_commit_s"],
+			p["fetching_s"], p["fetcher_waited_s"])
+	}
 }
 
 // BenchmarkFirstSync1M is the first sync of a million purchases, run by
@@ -347,6 +395,42 @@ func BenchmarkFirstSync1M(b *testing.B) {
 	b.ReportMetric(fs.late, "last-fifth-/s")
 	b.ReportMetric(float64(fs.written)/float64(fs.cacheSize), "written/cache")
 	b.ReportMetric(float64(fs.cpu.Microseconds())/float64(bigCacheSize(b)), "cpu-µs/purchase")
+	if p := fs.pulled; p["seconds"] > 0 {
+		// The share of the sync the desk's writer waited for pages: near
+		// 0 when writing sets the pace.
+		b.ReportMetric(100*p["writer_waited_s"]/p["seconds"], "writer-waited-%")
+	}
+}
+
+// BenchmarkFetchFeed1M fetches and decodes the changes feed of the
+// million-purchase shop as a first sync does, without writing the cache
+// (SKRANKE_BENCH_1M=1): the rate the shop and the desk's fetching and
+// decoding allow a first sync at most, whatever the writer does, and their
+// CPU time per purchase (the shop's included: it runs in this process).
+func BenchmarkFetchFeed1M(b *testing.B) {
+	if os.Getenv("SKRANKE_BENCH_1M") == "" {
+		b.Skip("set SKRANKE_BENCH_1M=1 to fetch the feed of 1,000,000 purchases")
+	}
+	srv := shoptest.Start(b, shoptest.WithDBPath(bigShopDB(b)))
+	ctx := context.Background()
+	d, err := desksync.Open(ctx, desksync.Config{BaseURL: srv.URL, Token: srv.DeskToken, DataDir: b.TempDir(), Timeout: time.Minute, Logger: quiet})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	var n int
+	var cpu time.Duration
+	for b.Loop() {
+		cpu0 := cpuTime()
+		got, err := d.FetchFeedForTest(ctx, 0)
+		cpu += cpuTime() - cpu0
+		if err != nil {
+			b.Fatal(err)
+		}
+		n += got
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "purchases/s")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(n), "cpu-µs/purchase")
 }
 
 // checkpointFile folds a closed cache's WAL into the database, so that a
@@ -472,8 +556,10 @@ func BenchmarkFirstSync100k(b *testing.B) {
 		b.StartTimer()
 	}
 	var took, cpu time.Duration
-	var early, late, written, size float64
+	var early, late, written, size, waited, pulled float64
 	for _, r := range runs {
+		waited += r.pulled["writer_waited_s"]
+		pulled += r.pulled["seconds"]
 		took += r.took
 		cpu += r.cpu
 		early += r.early
@@ -487,6 +573,9 @@ func BenchmarkFirstSync100k(b *testing.B) {
 	b.ReportMetric(late/k, "last-fifth-/s")
 	b.ReportMetric(written/size, "written/cache")
 	b.ReportMetric(float64(cpu.Microseconds())/(float64(n)*k), "cpu-µs/purchase")
+	if pulled > 0 {
+		b.ReportMetric(100*waited/pulled, "writer-waited-%")
+	}
 }
 
 // BenchmarkIncrementalSync100On1M pulls 100 new purchases into a cache that

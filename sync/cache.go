@@ -301,8 +301,8 @@ func (c *cache) close() error {
 }
 
 // writerCacheKiB is the writer's page cache: a whole batch of the changes
-// feed (feedBatchRows purchases and the key index pages they touch) fits,
-// so a transaction does not spill to the WAL before it commits.
+// feed (feedBatch.batchRows purchases and the key index pages they touch)
+// fits, so a transaction does not spill to the WAL before it commits.
 const writerCacheKiB = 64 << 10
 
 // shrinkWriter frees the writer connection's page cache.

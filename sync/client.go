@@ -624,22 +624,41 @@ type ChangesPage struct {
 
 	items []pageItem     // What the cache needs of Purchases (see read).
 	cards []skranke.Card // Cards, decoded.
+	// scanned is what decoding the page read of each purchase on the way
+	// (see validPurchase), for read; nil when encoding/json decoded it.
+	scanned []scannedPurchase
 }
 
 // Changes fetches up to limit purchases and cards changed after seq since.
 func (cl *Client) Changes(ctx context.Context, since int64, limit int) (ChangesPage, error) {
-	var p ChangesPage
-	q := url.Values{"since": {strconv.FormatInt(since, 10)}, "limit": {strconv.Itoa(limit)}}
+	b, err := cl.changesBody(ctx, since, limit)
+	if err != nil {
+		return ChangesPage{}, err
+	}
+	return readChangesPage(b)
+}
+
+// changesBody fetches a page of the changes feed as Changes does, and
+// returns its body undecoded. A shop whose feed ends before since (its
+// database was restored from an earlier copy) answers 410: that comes
+// back as a Conflict holding a FeedRestoredError.
+func (cl *Client) changesBody(ctx context.Context, since int64, limit int) ([]byte, error) {
 	const op = "sync.Client.Changes"
+	q := url.Values{"since": {strconv.FormatInt(since, 10)}, "limit": {strconv.Itoa(limit)}}
 	b, err := cl.do(ctx, call{op: op, method: http.MethodGet, path: "/changes", query: q})
 	var se *StatusError
 	if errors.As(err, &se) && se.Status == http.StatusGone {
-		return p, skranke.E(op, skranke.Conflict, &FeedRestoredError{Since: since, Message: se.Message})
+		return nil, skranke.E(op, skranke.Conflict, &FeedRestoredError{Since: since, Message: se.Message})
 	}
+	return b, err
+}
+
+// readChangesPage decodes the body of a page of the changes feed and reads
+// what the cache needs of it (ChangesPage.read).
+func readChangesPage(b []byte) (ChangesPage, error) {
+	const op = "sync.Client.Changes"
+	p, err := decodeChangesPage(b)
 	if err != nil {
-		return p, err
-	}
-	if p, err = decodeChangesPage(b); err != nil {
 		return ChangesPage{}, skranke.E(op, skranke.Internal, unreadableAnswer{fmt.Errorf("the shop sent a changes page the desk cannot read (%d bytes): %w", len(b), err)})
 	}
 	if err := p.read(); err != nil {

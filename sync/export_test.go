@@ -328,3 +328,30 @@ func (d *Desk) TruncateWALForTest(ctx context.Context) error {
 	}
 	return err
 }
+
+// HoldWriterForTest takes the cache's write gate as a desk action does,
+// so that nothing else writes to the cache until release is called.
+func (d *Desk) HoldWriterForTest(ctx context.Context) (release func(), err error) {
+	if err := d.c.gate.lock(ctx); err != nil {
+		return nil, err
+	}
+	return d.c.gate.unlock, nil
+}
+
+// FetchFeedForTest fetches and decodes the changes feed from since to its
+// end as a pull does (fetchFeed, fetchedPage.read), without filing
+// anything, and returns how many purchases came.
+func (d *Desk) FetchFeedForTest(ctx context.Context, since int64) (int, error) {
+	var ft fetchTimes
+	n := 0
+	for f := range d.fetchFeed(ctx, since, &ft) {
+		if f.err == nil && f.page == nil {
+			f.page, f.err = f.read()
+		}
+		if f.err != nil {
+			return n, f.err
+		}
+		n += len(f.page.Purchases)
+	}
+	return n, nil
+}

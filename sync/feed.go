@@ -44,7 +44,7 @@ func scanTop(b []byte) (fp feedPurchase, ok bool) {
 	if i < len(b) && b[i] == '}' {
 		return fp, true
 	}
-	var seenCode, seenSeq bool
+	t := topScan{fast: true}
 	for i < len(b) {
 		if b[i] != '"' {
 			return fp, false
@@ -74,48 +74,74 @@ func scanTop(b []byte) (fp feedPurchase, ok bool) {
 		if !good {
 			return fp, false
 		}
-		val := b[vs:ve]
-		if foldsToField(key) {
-			return fp, false // encoding/json matches keys case-insensitively.
-		}
-		switch string(key) {
-		case "code":
-			if len(val) < 2 || val[0] != '"' {
-				return fp, false
-			}
-			s := val[1 : len(val)-1]
-			for _, c := range s {
-				if c == '\\' || c >= 0x80 || c < 0x20 {
-					return fp, false // Codes are plain ASCII; leave the rest to encoding/json.
-				}
-			}
-			fp.Code, seenCode = string(s), true
-		case "seq":
-			n, err := strconv.ParseInt(string(val), 10, 64)
-			if err != nil {
-				return fp, false
-			}
-			fp.Seq, seenSeq = n, true
-		case "deliveries", "credits":
-			switch {
-			case val[0] == '[':
-				if j := skipWS(b, vs+1); j < len(b) && b[j] != ']' {
-					fp.Activity = true
-				}
-			case string(val) != "null":
-				return fp, false
-			}
+		if t.member(key, b[vs:ve]); !t.fast {
+			return fp, false
 		}
 		var closed bool
 		if i, closed, ok = afterValue(b, ve, '}'); !ok {
 			return fp, false
 		} else if closed {
 			// Duplicate keys and such are rare enough to leave to the slow path.
-			return fp, seenCode && seenSeq && skipWS(b, i) == len(b)
+			return t.fp, t.done() && skipWS(b, i) == len(b)
 		}
 	}
 	return fp, false
 }
+
+// topScan reads a purchase's code, seq and whether it has deliveries or
+// credits from its top-level members, one at a time, as encoding/json
+// would read them; fast turns false at anything it leaves to
+// encoding/json.
+type topScan struct {
+	fp                feedPurchase
+	seenCode, seenSeq bool
+	fast              bool
+}
+
+// member reads the member key (as written between its quotes) whose value
+// is val, valid JSON.
+func (t *topScan) member(key, val []byte) {
+	if bytes.IndexByte(key, '\\') >= 0 || foldsToField(key) {
+		// Escaped keys, and keys encoding/json matches case-insensitively.
+		t.fast = false
+		return
+	}
+	switch string(key) {
+	case "code":
+		if len(val) < 2 || val[0] != '"' {
+			t.fast = false
+			return
+		}
+		s := val[1 : len(val)-1]
+		for _, c := range s {
+			if c == '\\' || c >= 0x80 || c < 0x20 {
+				t.fast = false // Codes are plain ASCII; leave the rest to encoding/json.
+				return
+			}
+		}
+		t.fp.Code, t.seenCode = string(s), true
+	case "seq":
+		n, err := strconv.ParseInt(string(val), 10, 64)
+		if err != nil {
+			t.fast = false
+			return
+		}
+		t.fp.Seq, t.seenSeq = n, true
+	case "deliveries", "credits":
+		switch {
+		case val[0] == '[':
+			if j := skipWS(val, 1); j < len(val) && val[j] != ']' {
+				t.fp.Activity = true
+			}
+		case string(val) != "null":
+			t.fast = false
+		}
+	}
+}
+
+// done reports whether the members read so far give the purchase's code,
+// seq and activity as encoding/json would.
+func (t *topScan) done() bool { return t.fast && t.seenCode && t.seenSeq }
 
 // afterValue reads what follows a value inside an object or array that
 // end closes: it returns the index of the next member after a comma, or

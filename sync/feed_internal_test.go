@@ -50,6 +50,14 @@ func checkFeed(t *testing.T, raw string) {
 	if got != w {
 		t.Fatalf("%s: got %+v, want %+v", raw, got, w)
 	}
+	// The same purchase in a page, read while the page is decoded.
+	p, ok := scanChangesPage([]byte(`{"purchases":[` + raw + `],"next":1}`))
+	if !ok || len(p.scanned) != 1 {
+		return // Left to encoding/json whole.
+	}
+	if sp := p.scanned[0]; sp.fast && sp.fp != w {
+		t.Fatalf("%s in a page: got %+v, want %+v", raw, sp.fp, w)
+	}
 }
 
 func TestScanFeedPurchase(t *testing.T) {

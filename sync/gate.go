@@ -130,6 +130,32 @@ func (g *writeGate) pauseForDesk(ctx context.Context) bool {
 	}
 }
 
+// waitDeskIdle waits while a desk action is under way (deskAction), for
+// at most deskPauseLimit after the first of those under way began, or
+// until ctx ends. The feed's fetcher calls it before each page. Unlike
+// pauseForDesk it holds no transaction that a desk action waiting for
+// the gate would need committed, so such a desk action does not end it.
+func (g *writeGate) waitDeskIdle(ctx context.Context) {
+	g.mu.Lock()
+	if g.active == 0 {
+		g.mu.Unlock()
+		return
+	}
+	left := g.pauseLimit - time.Since(g.since)
+	idle := g.idle
+	g.mu.Unlock()
+	if left <= 0 {
+		return
+	}
+	t := time.NewTimer(left)
+	defer t.Stop()
+	select {
+	case <-idle:
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
 // lock takes the gate for a desk action.
 func (g *writeGate) lock(ctx context.Context) error {
 	g.mu.Lock()

@@ -217,9 +217,10 @@ func (d *Desk) Cursor(ctx context.Context) (int64, error) {
 }
 
 // pull fetches the changes feed from the stored cursor to its end, applying
-// each page in one transaction together with the new cursor, so that a crash
-// between pages resumes where it stopped. The next page is fetched while the
-// current one is written.
+// the pages in transactions of many (feedBatch), each with the cursor of
+// its last page, so that a crash resumes after the last page committed.
+// Pages are fetched and decoded ahead while earlier ones are written
+// (fetchFeed).
 func (d *Desk) pull(ctx context.Context) error {
 	err := d.pullFeed(ctx)
 	var restored *FeedRestoredError
@@ -299,19 +300,10 @@ func (d *Desk) pullFeed(ctx context.Context) error {
 	if err != nil {
 		return skranke.E("sync.Desk.pullFeed", skranke.Internal, fmt.Errorf("read cursor: %w", err))
 	}
-	type fetched struct {
-		page ChangesPage
-		err  error
-	}
-	fetch := func(since int64) <-chan fetched {
-		ch := make(chan fetched, 1)
-		go func() {
-			p, err := d.cl.Changes(ctx, since, PageSize)
-			ch <- fetched{p, err}
-		}()
-		return ch
-	}
 	b := &feedBatch{c: d.c}
+	if err := d.c.r.QueryRowContext(ctx, "SELECT ifnull(max(rowid), 0) FROM purchases").Scan(&b.cached); err != nil {
+		return skranke.E("sync.Desk.pullFeed", skranke.Internal, fmt.Errorf("count cached purchases: %w", err))
+	}
 	defer b.close(ctx) // Whatever an error left open, and copies not written yet.
 	start := time.Now()
 	var total int
@@ -329,26 +321,55 @@ func (d *Desk) pullFeed(ctx context.Context) error {
 			mark, markRows = time.Now(), total
 		}
 	}
+	// The fetcher fetches the pages ahead while this goroutine decodes
+	// and writes them: see fetchFeed.
+	fctx, stopFetch := context.WithCancel(ctx)
+	var ft fetchTimes
+	pages := d.fetchFeed(fctx, cursor, &ft)
+	var waited, decoding time.Duration // For pages the fetcher had not brought yet; decoding them.
 	defer func() {
+		stopFetch()
+		for range pages { // The fetcher has ended once it closes pages.
+		}
 		if total >= PageSize {
 			took := time.Since(start)
-			d.cfg.Logger.Info("changes feed pulled", "rows", total, "seconds", took.Seconds(), "per_second", int(float64(total)/took.Seconds()))
+			// Where the time went: a writer that seldom waits for pages
+			// sets the pace; one that waits much waits for the shop.
+			d.cfg.Logger.Info("changes feed pulled", "rows", total, "seconds", took.Seconds(), "per_second", int(float64(total)/took.Seconds()),
+				"writer_waited_s", waited.Seconds(), "commits_s", b.committing.Seconds(), "longest_commit_s", b.longest.Seconds(),
+				"decoding_s", decoding.Seconds(), "fetching_s", ft.fetching.Seconds(), "fetcher_waited_s", ft.waited.Seconds())
 		}
 	}()
-	next := fetch(cursor)
 	for {
-		var f fetched
+		var f fetchedPage
+		var ok bool
+		asked := time.Now()
 		select {
-		case f = <-next:
+		case f, ok = <-pages:
 		case <-d.c.gate.wantC():
 			// A desk action waits while the next page is on its way.
 			n, err := b.end(true)
 			committed(n)
 			if err != nil {
-				<-next
 				return storeErr("sync.Desk.pullFeed", err)
 			}
-			f = <-next
+			f, ok = <-pages
+		}
+		waited += time.Since(asked)
+		if !ok {
+			// Only ctx ends the fetcher before a last page or an error.
+			f.err = skranke.E("sync.Desk.pullFeed", skranke.Unavailable, fmt.Errorf("cancelled: %w", context.Cause(ctx)))
+		}
+		if f.err == nil && f.page == nil {
+			// Decoding a page is milliseconds of CPU that a scan on a
+			// two-core desk PC would wait for: not while one is under
+			// way. It is done here rather than in a goroutine of its
+			// own, which ran beside the fetcher and the shop while staff
+			// scanned, and made scans wait longer for a processor.
+			b.c.gate.pauseForDesk(ctx)
+			began := time.Now()
+			f.page, f.err = f.read()
+			decoding += time.Since(began)
 		}
 		d.noteReach(f.err)
 		if f.err != nil {
@@ -357,16 +378,13 @@ func (d *Desk) pullFeed(ctx context.Context) error {
 			committed(n)
 			return errors.Join(f.err, err)
 		}
-		page := &f.page
+		page := f.page
 		if page.Next < cursor || (page.More && page.Next == cursor) {
 			return skranke.E("sync.Desk.pullFeed", skranke.Internal, fmt.Sprintf("the shop's changes feed went backwards (from %d to %d)", cursor, page.Next))
 		}
-		if page.More {
-			next = fetch(page.Next)
-		}
 		n, err := b.apply(ctx, page)
 		committed(n)
-		if err == nil && (b.rows >= feedBatchRows || !page.More) {
+		if err == nil && (b.rows >= b.batchRows() || !page.More) {
 			if page.More {
 				n, err = b.end(true)
 			} else {
@@ -378,9 +396,6 @@ func (d *Desk) pullFeed(ctx context.Context) error {
 			committed(n)
 		}
 		if err != nil {
-			if page.More {
-				<-next // Let the prefetch finish before the caller moves on.
-			}
 			return err
 		}
 		cursor = page.Next
@@ -388,4 +403,98 @@ func (d *Desk) pullFeed(ctx context.Context) error {
 			return nil
 		}
 	}
+}
+
+// feedAhead is how many pages of the changes feed the fetcher may hold
+// ahead of the page being written. The writer's commits and checkpoints
+// wait for the disk: with a single page ahead, the fetcher (and the shop,
+// whose answer it waits for) stood still as long, and the pull took the
+// sum of both sides' time rather than the longer. A page is about a
+// megabyte of JSON.
+const feedAhead = 4
+
+// fetchedPage is a page of the changes feed as the fetcher got it, with
+// where the fetcher read that the next page starts (see pageTail), or the
+// error that ended the fetching. page is nil until the page is decoded
+// (read); the fetcher decodes one itself only when its end does not say
+// where the next one starts.
+type fetchedPage struct {
+	body  []byte
+	since int64 // What the page was asked for with.
+	next  int64
+	more  bool
+	page  *ChangesPage
+	err   error
+}
+
+// read decodes the page and checks that it says where the next one
+// starts as its end did.
+func (f *fetchedPage) read() (*ChangesPage, error) {
+	p, err := readChangesPage(f.body)
+	if err != nil {
+		return nil, err
+	}
+	if p.Next != f.next || p.More != f.more {
+		return nil, skranke.E("sync.Client.Changes", skranke.Internal, unreadableAnswer{fmt.Errorf(
+			"the shop's changes page after %d says the next starts after %d (more: %v), but ends with %d (more: %v)",
+			f.since, p.Next, p.More, f.next, f.more)})
+	}
+	return &p, nil
+}
+
+// fetchTimes is where the fetcher's time went: asking the shop (the
+// answer's transfer and gunzip included), and waiting for the writer to
+// take the pages.
+type fetchTimes struct {
+	fetching, waited time.Duration
+}
+
+// fetchFeed fetches the changes feed from the page after since on, each
+// page from where the last ended, in a goroutine of its own, and sends the
+// pages on the channel it returns, up to feedAhead of them ahead of the
+// reader. It asks for the next page as soon as the body of one has come:
+// its end says where the next starts (pageTail), so the shop works on a
+// page while the desk decodes and writes the one before. It stops after a
+// page that ends the feed (or does not move on, which the reader refuses),
+// after an error, which it sends, or when ctx ends, and then closes the
+// channel; ft holds its times once the channel is closed. The feed's
+// cursor is the writer's: a page fetched ahead is fetched again after a
+// crash.
+//
+// Like the writer it pauses while a desk action is under way, before each
+// page (writeGate.waitDeskIdle): a page's gunzip is milliseconds of CPU
+// that a scan on a two-core desk PC would wait for.
+func (d *Desk) fetchFeed(ctx context.Context, since int64, ft *fetchTimes) <-chan fetchedPage {
+	pages := make(chan fetchedPage, feedAhead)
+	go func() {
+		defer close(pages)
+		for {
+			d.c.gate.waitDeskIdle(ctx)
+			began := time.Now()
+			f := fetchedPage{since: since}
+			f.body, f.err = d.cl.changesBody(ctx, since, PageSize)
+			if f.err == nil {
+				var ok bool
+				if f.next, f.more, ok = pageTail(f.body); !ok {
+					// An ending the shop does not write: decode the page
+					// to know where the next one starts.
+					p, err := readChangesPage(f.body)
+					f.page, f.err, f.next, f.more = &p, err, p.Next, p.More
+				}
+			}
+			got := time.Now()
+			ft.fetching += got.Sub(began)
+			select {
+			case pages <- f:
+			case <-ctx.Done():
+				return
+			}
+			ft.waited += time.Since(got)
+			if f.err != nil || !f.more || f.next <= since {
+				return
+			}
+			since = f.next
+		}
+	}()
+	return pages
 }

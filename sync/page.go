@@ -77,15 +77,13 @@ func scanChangesPage(b []byte) (p ChangesPage, ok bool) {
 		}
 		var end int
 		switch field {
-		case 0, 1:
-			var list []json.RawMessage
-			if list, end, ok = scanList(b, i); !ok {
+		case 0:
+			if p.Purchases, p.scanned, end, ok = scanPurchases(b, i); !ok {
 				return p, false
 			}
-			if field == 0 {
-				p.Purchases = list
-			} else {
-				p.Cards = list
+		case 1:
+			if p.Cards, end, ok = scanList(b, i); !ok {
+				return p, false
 			}
 		case 2:
 			if end, ok = validNumber(b, i); !ok {
@@ -148,6 +146,92 @@ func scanList(b []byte, i int) (list []json.RawMessage, end int, ok bool) {
 		}
 	}
 	return nil, 0, false
+}
+
+// scanPurchases is scanList for the page's purchases, which also reads
+// each purchase's code, seq and activity as it goes (validPurchase): a
+// second pass over every purchase (scanFeedPurchase) cost as much as
+// checking the page.
+func scanPurchases(b []byte, i int) (list []json.RawMessage, scanned []scannedPurchase, end int, ok bool) {
+	if bytes.HasPrefix(b[i:], []byte("null")) {
+		return nil, nil, i + 4, true
+	}
+	if b[i] != '[' {
+		return nil, nil, 0, false
+	}
+	list = make([]json.RawMessage, 0, PageSize)
+	scanned = make([]scannedPurchase, 0, PageSize)
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == ']' {
+		return list, scanned, i + 1, true
+	}
+	for i < len(b) {
+		e, sp, ok := validPurchase(b, i)
+		if !ok {
+			return nil, nil, 0, false
+		}
+		list = append(list, b[i:e:e])
+		scanned = append(scanned, sp)
+		var closed bool
+		if i, closed, ok = afterValue(b, e, ']'); !ok {
+			return nil, nil, 0, false
+		} else if closed {
+			return list, scanned, i, true
+		}
+	}
+	return nil, nil, 0, false
+}
+
+// scannedPurchase is what validPurchase read of a purchase: fp is its
+// code, seq and activity as scanFeedPurchase reads them when fast is set;
+// otherwise scanFeedPurchase is left to read them.
+type scannedPurchase struct {
+	fp   feedPurchase
+	fast bool
+}
+
+// validPurchase is validValue for an element of the page's purchases,
+// which also reads its code, seq and activity from its top-level members
+// (topScan) in the same pass.
+func validPurchase(b []byte, i int) (int, scannedPurchase, bool) {
+	if i >= len(b) || b[i] != '{' {
+		e, ok := validValue(b, i, 1)
+		return e, scannedPurchase{}, ok
+	}
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return i + 1, scannedPurchase{fast: true}, true
+	}
+	t := topScan{fast: true}
+	for i < len(b) {
+		if b[i] != '"' {
+			return 0, scannedPurchase{}, false
+		}
+		ke, ok := validString(b, i)
+		if !ok {
+			return 0, scannedPurchase{}, false
+		}
+		key := b[i+1 : ke-1]
+		i = skipWS(b, ke)
+		if i >= len(b) || b[i] != ':' {
+			return 0, scannedPurchase{}, false
+		}
+		vs := skipWS(b, i+1)
+		ve, ok := validValue(b, vs, 2)
+		if !ok {
+			return 0, scannedPurchase{}, false
+		}
+		if t.fast {
+			t.member(key, b[vs:ve])
+		}
+		var closed bool
+		if i, closed, ok = afterValue(b, ve, '}'); !ok {
+			return 0, scannedPurchase{}, false
+		} else if closed {
+			return i, scannedPurchase{fp: t.fp, fast: t.done()}, true
+		}
+	}
+	return 0, scannedPurchase{}, false
 }
 
 // maxDepth is how deep the fast path follows nested values before it leaves
@@ -319,7 +403,13 @@ func (p *ChangesPage) read() error {
 	}
 	items := make([]pageItem, len(p.Purchases))
 	for i, raw := range p.Purchases {
-		fp, err := scanFeedPurchase(raw)
+		var fp feedPurchase
+		var err error
+		if i < len(p.scanned) && p.scanned[i].fast {
+			fp = p.scanned[i].fp
+		} else {
+			fp, err = scanFeedPurchase(raw)
+		}
 		if err == nil && fp.Code == "" {
 			err = errors.New("it has no code")
 		}
@@ -346,4 +436,54 @@ func (p *ChangesPage) read() error {
 	}
 	p.items, p.cards = items, cards
 	return nil
+}
+
+// pageTail reads where the next page of the changes feed starts and
+// whether there is one from the end of a page's body, where the shop
+// writes them: `,"next":N,"more":B}`, the last members of the page's
+// object. So the fetcher asks for the next page before this one is
+// decoded (see fetchFeed), and the decoder checks that the page says the
+// same. ok is false for any other ending; the page is then decoded first.
+func pageTail(b []byte) (next int64, more, ok bool) {
+	i := len(b)
+	// back steps over whitespace before b[i], and then over lit if b[:i]
+	// ends with it.
+	back := func(lit string) bool {
+		for i > 0 && (b[i-1] == ' ' || b[i-1] == '\t' || b[i-1] == '\n' || b[i-1] == '\r') {
+			i--
+		}
+		if !bytes.HasSuffix(b[:i], []byte(lit)) {
+			return false
+		}
+		i -= len(lit)
+		return true
+	}
+	if !back("}") {
+		return 0, false, false
+	}
+	switch {
+	case back("true"):
+		more = true
+	case back("false"):
+	default:
+		return 0, false, false
+	}
+	if !back(":") || !back(`"more"`) || !back(",") || !back("") {
+		return 0, false, false
+	}
+	end := i
+	for i > 0 && b[i-1] >= '0' && b[i-1] <= '9' {
+		i--
+	}
+	if i > 0 && b[i-1] == '-' {
+		i--
+	}
+	n, err := strconv.ParseInt(string(b[i:end]), 10, 64)
+	if err != nil || !back(":") || !back(`"next"`) {
+		return 0, false, false
+	}
+	if !back(",") && !back("{") {
+		return 0, false, false
+	}
+	return n, more, true
 }

@@ -103,6 +103,20 @@ func checkPage(t *testing.T, body []byte) {
 	if !same(got.Purchases, want.Purchases) || !same(got.Cards, want.Cards) || got.Next != want.Next || got.More != want.More {
 		t.Fatalf("%q: got %+v, encoding/json %+v", body, got, want)
 	}
+	// What the page's decoding read of a purchase on the way is what
+	// scanFeedPurchase reads of it alone.
+	if got.scanned != nil && len(got.scanned) != len(got.Purchases) {
+		t.Fatalf("%q: %d purchases, %d read on the way", body, len(got.Purchases), len(got.scanned))
+	}
+	for i, sp := range got.scanned {
+		if !sp.fast {
+			continue
+		}
+		fp, err := scanFeedPurchase(got.Purchases[i])
+		if err != nil || fp != sp.fp {
+			t.Fatalf("%q: purchase %d read on the way as %+v, alone as %+v (%v)", body, i+1, sp.fp, fp, err)
+		}
+	}
 }
 
 func TestDecodeChangesPage(t *testing.T) {
@@ -204,4 +218,31 @@ func BenchmarkDecodeChangesPage(b *testing.B) {
 			}
 		}
 	})
+}
+
+func TestPageTail(t *testing.T) {
+	for _, tc := range []struct {
+		body string
+		next int64
+		more bool
+		ok   bool
+	}{
+		{`{"purchases":[],"cards":[],"next":1234,"more":true}` + "\n", 1234, true, true},
+		{`{"purchases":[{"next":9,"more":true}],"next":0,"more":false}`, 0, false, true},
+		{`{ "next" : 7 , "more" : false }  `, 7, false, true},
+		{`{"next":-3,"more":true}`, -3, true, true},
+		{`{"purchases":[],"more":true,"next":5}`, 0, false, false},           // Another order: decoded first.
+		{`{"purchases":[{"next":9,"more":true}]}`, 0, false, false},          // Not the page's own members.
+		{`{"purchases":["a\",\"next\":9,\"more\":true}"]}`, 0, false, false}, // Inside a string.
+		{`{"x":"\"next":9,"more":true}`, 0, false, false},
+		{`{"next":1.5,"more":true}`, 0, false, false},
+		{`{"next":,"more":true}`, 0, false, false},
+		{`{"next":1,"more":tru}`, 0, false, false},
+		{``, 0, false, false},
+	} {
+		next, more, ok := pageTail([]byte(tc.body))
+		if next != tc.next || more != tc.more || ok != tc.ok {
+			t.Errorf("pageTail(%s) = %d, %v, %v; want %d, %v, %v", tc.body, next, more, ok, tc.next, tc.more, tc.ok)
+		}
+	}
 }

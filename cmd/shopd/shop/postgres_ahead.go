@@ -21,8 +21,8 @@ type aheadRow struct {
 	found      bool
 	doc        []byte
 	unsearched bool // A purchase's search text is '' (see pgStoredPurchase).
-	idem  IdempotencyRecord
-	sess  Session
+	idem       IdempotencyRecord
+	sess       Session
 }
 
 // Keys of rows read ahead: a kind and the row's key.

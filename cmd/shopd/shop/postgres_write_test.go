@@ -154,7 +154,7 @@ func TestDeliveryRewritesThePurchaseInPlace(t *testing.T) {
 }
 
 // TestUnsearchedPurchaseGetsItsSearchText: a purchase stored before the
-// search text existed (migration 0003 left it '') gets its text when it is
+// search text existed (migration 0003 left it ”) gets its text when it is
 // next written, even when that write (a delivery) changes nothing the text
 // is made of, which a delivery otherwise does not write.
 func TestUnsearchedPurchaseGetsItsSearchText(t *testing.T) {
