@@ -134,6 +134,7 @@ type scanScreen struct {
 	pending  *desksync.DeliverRequest // Waiting for a signature.
 	lastNote *printer.DeliveryNote
 	shownAt  time.Time // When the purchase shown was put on screen; delivery waits armDelay after it.
+	steps    *scanSteps // The timing of the scan being shown, until it is painted.
 
 	next        *queuedScan // Scanned while the buyer signed; opened after.
 	padWedge    *burst      // Keys typed on the signature pad: a scanner's.
@@ -477,21 +478,35 @@ func (s *scanScreen) showInvalid(raw, reason string) {
 
 // Lookup asks for the purchase with code and shows it.
 func (s *scanScreen) Lookup(code, raw string) {
+	steps := newScanSteps(code)
 	s.reset()
 	s.setState(stateLooking, label("scan.looking"))
 	s.Code.Text = skranke.GroupCode(code)
 	s.Code.Refresh()
 	seq := s.seq
+	steps.asked = time.Now()
+	s.sh.painted(func(at time.Time) {
+		if steps.applied.IsZero() {
+			steps.between = at
+		}
+	})
 	s.sh.async(func(ctx context.Context) func() {
 		lk, err := s.svc.Lookup(ctx, code)
+		steps.answered = time.Now()
 		return func() {
 			if seq != s.seq {
 				return // Something newer was scanned meanwhile.
 			}
+			steps.applied = time.Now()
 			if err != nil {
 				s.showLookupError(code, raw, err)
 				return
 			}
+			steps.from = "shop"
+			if lk.FromCache {
+				steps.from = "cache"
+			}
+			s.steps = steps
 			s.showLookup(lk)
 		}
 	})
@@ -562,6 +577,11 @@ func (s *scanScreen) showLookup(lk desksync.Lookup) {
 	s.renderHistory()
 	s.updateActions()
 	s.sh.focusDefault()
+	if st := s.steps; st != nil {
+		s.steps = nil
+		st.shown = time.Now()
+		s.sh.painted(st.log)
+	}
 }
 
 func (s *scanScreen) content() fyne.CanvasObject { return s.obj }

@@ -58,6 +58,9 @@ type shell interface {
 	currentStaff() *skranke.Staff
 	// after runs fn on the UI goroutine once d has passed on the desk's clock.
 	after(d time.Duration, fn func())
+	// painted has fn called, on the UI goroutine, when the window paints
+	// its next frame (see paintProbe); fn only takes note.
+	painted(fn func(at time.Time))
 }
 
 // async runs work off the UI goroutine with a deadline; the func it returns,
@@ -74,6 +77,8 @@ func (d *Desk) async(work func(ctx context.Context) func()) {
 		}
 	}()
 }
+
+func (d *Desk) painted(fn func(at time.Time)) { d.probe.next(fn) }
 
 // do runs fn on the UI goroutine, or, with Services.manualUI, queues it
 // for runPending.

@@ -75,6 +75,9 @@ func TestRealDeskBench(t *testing.T) {
 	shopDB := os.Getenv("BENCH_DESK_SHOP_DB")
 	if shopDB == "" {
 		shopDB = filepath.Join(dir, "shop.db")
+	}
+	if _, err := os.Stat(shopDB); errors.Is(err, os.ErrNotExist) {
+		// Seeded here, and kept when BENCH_DESK_SHOP_DB named it.
 		seeded := time.Now()
 		db, err := shop.Open(ctx, shopDB, shop.OpenOptions{})
 		if err != nil {
@@ -101,10 +104,16 @@ func TestRealDeskBench(t *testing.T) {
 		t.Logf("%s: %.6g %s (load %s)", name, v, unit, loadAvg())
 	}
 
-	if cached := os.Getenv("BENCH_DESK_DATA"); cached != "" {
+	// BENCH_DESK_DATA: a desk data directory synced before, or, when it
+	// holds no cache yet, where this run's first sync is kept for the next.
+	cached := os.Getenv("BENCH_DESK_DATA")
+	if cached != "" && fileSize(filepath.Join(cached, desksync.CacheFile)) > 0 {
 		copyCache(t, cached, data)
 	} else {
-		firstStart(t, skrankeBin, disp, shopURL, data, dir, n, metric)
+		firstStart(t, skrankeBin, disp, shopURL, data, dir, n, metric, cached != "")
+		if cached != "" {
+			copyCache(t, data, cached)
+		}
 	}
 
 	// A start with everything cached.
@@ -122,14 +131,7 @@ func TestRealDeskBench(t *testing.T) {
 	// Scans, as a keyboard-wedge scanner types them.
 	codes := cachedCodes(t, data, scans)
 	logIn(t, disp, logs)
-	e2e, inApp, missed := scanLatencies(t, disp, logs, codes)
-	metric("scan to purchase shown, p50", percentile(e2e, 50), "scan-p50-ms")
-	metric("scan to purchase shown, p99", percentile(e2e, 99), "scan-p99-ms")
-	metric("scan to purchase shown, max", percentile(e2e, 100), "scan-max-ms")
-	metric("scan to purchase shown in the app's log, p50", percentile(inApp, 50), "scan-app-p50-ms")
-	metric("scan to purchase shown in the app's log, p99", percentile(inApp, 99), "scan-app-p99-ms")
-	metric("scans timed", float64(len(e2e)), "scans")
-	metric("scans typed again, a key lost by Xvfb", float64(missed), "scans-retyped")
+	scanLatencies(t, disp, logs, codes, nil).report(metric, "")
 	idle, rss, hwm = idleAndRSS(t, p.Pid)
 	metric("idle CPU on the scan screen after the scans", idle, "scan-idle-%core")
 	metric("resident memory after the scans", rss, "scan-rss-MB")
@@ -141,7 +143,9 @@ func TestRealDeskBench(t *testing.T) {
 }
 
 // firstStart starts the desk on an empty cache and measures its first sync.
-func firstStart(t *testing.T, bin string, disp *display, shopURL, data, dir string, n int, metric func(string, float64, string)) {
+// With indexed, it also waits for the desk to index what it pulled, so
+// that the cache it leaves is one a desk at work has.
+func firstStart(t *testing.T, bin string, disp *display, shopURL, data, dir string, n int, metric func(string, float64, string), indexed bool) {
 	t.Helper()
 	p, logs := startDesk(t, bin, disp, shopURL, data, dir)
 	shown, _ := startTimes(t, logs)
@@ -180,7 +184,36 @@ func firstStart(t *testing.T, bin string, disp *display, shopURL, data, dir stri
 	size := fileSize(filepath.Join(data, "desk.db")) + fileSize(filepath.Join(data, "desk.db-wal"))
 	metric("bytes written by the desk per byte of cache", written/float64(size), "written/cache")
 	metric("cache size", float64(size)/(1<<20), "cache-MB")
+	if indexed {
+		waitIndexed(t, data)
+	}
 	stopDesk(t, p)
+}
+
+// waitIndexed waits until the desk has indexed every purchase in the cache
+// of the data directory, reading it the way the desk lets others: read-only.
+func waitIndexed(t *testing.T, data string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(data, desksync.CacheFile)+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	started := time.Now()
+	for {
+		var left int
+		if err := db.QueryRow("SELECT count(*) FROM purchases WHERE indexed = 0").Scan(&left); err != nil {
+			t.Fatal(err)
+		}
+		if left == 0 {
+			t.Logf("the desk indexed the cache %v after its first sync", time.Since(started).Round(time.Second))
+			return
+		}
+		if time.Since(started) > time.Hour {
+			t.Fatalf("%d purchases still unindexed after an hour", left)
+		}
+		time.Sleep(time.Second) // Polling a file another process writes.
+	}
 }
 
 // copyCache copies the cache of the data directory from into a new data
@@ -296,17 +329,68 @@ func logIn(t *testing.T, disp *display, l *timedLog) {
 	}
 }
 
+// scanRun is what scanLatencies measured, in milliseconds per scan.
+type scanRun struct {
+	// e2e: from the end of the xdotool run that sent the Enter to the
+	// desk's "purchase shown" line, as the test read it.
+	e2e []float64
+	// painted: from the same Enter to the frame painted with the
+	// purchase (the time stamp of the desk's "scan steps" line, which it
+	// logs as that frame is painted); empty for a desk that does not log it.
+	painted []float64
+	// inApp: from the desk's "scan" line to its "purchase shown" line, by
+	// their time stamps (the desk's own work, to the millisecond).
+	inApp []float64
+	// steps: the desk's "scan steps" line's parts (*_ms), by name.
+	steps map[string][]float64
+	// from counts where the purchases shown came from ("cache", "shop").
+	from   map[string]int
+	missed int // Scans typed again because a key was lost.
+}
+
+// stepNames are the parts of the desk's "scan steps" line, in order.
+var stepNames = []string{"before", "lookup", "queued", "widgets", "paint", "total"}
+
+// report gives the run's figures to metric, their names prefixed.
+func (r *scanRun) report(metric func(string, float64, string), prefix string) {
+	metric("scan to purchase shown, p50", percentile(r.e2e, 50), prefix+"scan-p50-ms")
+	metric("scan to purchase shown, p99", percentile(r.e2e, 99), prefix+"scan-p99-ms")
+	metric("scan to purchase shown, max", percentile(r.e2e, 100), prefix+"scan-max-ms")
+	if len(r.painted) > 0 {
+		metric("scan to purchase painted, p50", percentile(r.painted, 50), prefix+"painted-p50-ms")
+		metric("scan to purchase painted, p99", percentile(r.painted, 99), prefix+"painted-p99-ms")
+		metric("scan to purchase painted, max", percentile(r.painted, 100), prefix+"painted-max-ms")
+	}
+	metric("scan to purchase shown in the app's log, p50", percentile(r.inApp, 50), prefix+"scan-app-p50-ms")
+	metric("scan to purchase shown in the app's log, p99", percentile(r.inApp, 99), prefix+"scan-app-p99-ms")
+	for _, n := range stepNames {
+		if xs := r.steps[n]; len(xs) > 0 {
+			metric("step "+n+" (scan steps line), p50", percentile(xs, 50), prefix+n+"-p50-ms")
+			metric("step "+n+" (scan steps line), p99", percentile(xs, 99), prefix+n+"-p99-ms")
+		}
+	}
+	for _, from := range []string{"cache", "shop"} {
+		if n, ok := r.from[from]; ok {
+			metric("purchases shown first from the "+from, float64(n), prefix+"from-"+from)
+		}
+	}
+	metric("scans timed", float64(len(r.e2e)), prefix+"scans")
+	metric("scans typed again, a key lost by Xvfb", float64(r.missed), prefix+"scans-retyped")
+}
+
 // scanLatencies scans every code as a keyboard-wedge scanner does (keys 4
-// ms apart, then Enter) and returns, in milliseconds, how long after the
-// Enter was sent the desk logged the purchase as shown (e2e: from the end
-// of the xdotool run that sent the Enter to the line read, on the test's
-// clock), and
-// the same from the desk's "scan" line to its "purchase shown" line by
-// their time stamps (inApp: the desk's own work, to the millisecond), and
-// how many scans were typed again because a key was lost.
-func scanLatencies(t *testing.T, disp *display, l *timedLog, codes []string) (e2e, inApp []float64, missed int) {
+// ms apart, then Enter) and returns what it measured (see scanRun). With
+// stop set, it ends early once stop is closed.
+func scanLatencies(t *testing.T, disp *display, l *timedLog, codes []string, stop <-chan struct{}) *scanRun {
 	t.Helper()
+	r := &scanRun{steps: map[string][]float64{}, from: map[string]int{}}
+	stepsLogged := true // Until a desk shows it does not log them.
 	for i := 0; i < len(codes); i++ {
+		select {
+		case <-stop:
+			return r
+		default:
+		}
 		code := codes[i]
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		l.mark()
@@ -328,26 +412,53 @@ func scanLatencies(t *testing.T, disp *display, l *timedLog, codes []string) (e2
 			// xdotool's: the desk rightly refuses the code. Counted,
 			// and scanned again.
 			cancel()
-			missed++
+			r.missed++
 			t.Logf("scan %d: a key was lost on the way: %s", i+1, scan)
-			if missed > len(codes)/10+5 {
-				t.Fatalf("%d scans lost keys", missed)
+			if r.missed > len(codes)/10+5 {
+				t.Fatalf("%d scans lost keys", r.missed)
 			}
 			i--
 			continue
 		}
 		shownLine, err := l.waitFor(ctx, "purchase shown", "code="+code)
-		cancel()
 		if err != nil {
+			cancel()
 			t.Fatalf("scan %d: %v", i+1, err)
 		}
-		e2e = append(e2e, float64(time.Since(sent).Microseconds())/1e3)
-		inApp = append(inApp, float64(lineTime(t, shownLine).Sub(lineTime(t, scan)).Microseconds())/1e3)
+		r.e2e = append(r.e2e, float64(time.Since(sent).Microseconds())/1e3)
+		r.inApp = append(r.inApp, float64(lineTime(t, shownLine).Sub(lineTime(t, scan)).Microseconds())/1e3)
+		if stepsLogged {
+			// Logged when the frame with the purchase is painted; a desk
+			// built before the line existed never logs it.
+			wait, cancelWait := ctx, context.CancelFunc(func() {})
+			if len(r.painted) == 0 {
+				wait, cancelWait = context.WithTimeout(ctx, 10*time.Second)
+			}
+			line, err := l.waitFor(wait, `msg="scan steps"`, "code="+code)
+			cancelWait()
+			switch {
+			case err != nil && len(r.painted) == 0:
+				t.Logf("the desk logs no scan steps: painted and per-step figures left out")
+				stepsLogged = false
+			case err != nil:
+				cancel()
+				t.Fatalf("scan %d: %v", i+1, err)
+			default:
+				r.painted = append(r.painted, float64(lineTime(t, line).Sub(sent).Microseconds())/1e3)
+				for _, n := range stepNames {
+					r.steps[n] = append(r.steps[n], attr(t, line, n+"_ms"))
+				}
+				if m := regexp.MustCompile(`\bfrom=(\w+)`).FindStringSubmatch(line); m != nil {
+					r.from[m[1]]++
+				}
+			}
+		}
+		cancel()
 		if (i+1)%500 == 0 {
 			t.Logf("%d scans, load %s", i+1, loadAvg())
 		}
 	}
-	return e2e, inApp, missed
+	return r
 }
 
 // waitAny is waitFor for the first line that holds any one of subs.
@@ -413,6 +524,16 @@ func startDesk(t *testing.T, bin string, disp *display, shopURL, data, dir strin
 	}
 	p := &deskProc{Cmd: cmd, Pid: cmd.Process.Pid, start: logs.start}
 	t.Cleanup(func() { stopDesk(t, p) })
+	if dir := os.Getenv("BENCH_DESK_LOG"); dir != "" {
+		// The desk's whole log, a file per start, for what the figures
+		// do not say.
+		t.Cleanup(func() {
+			name := filepath.Join(dir, fmt.Sprintf("desk-%s-%d.log", logs.start.Format("150405"), p.Pid))
+			if err := os.WriteFile(name, []byte(logs.String()), 0o644); err != nil {
+				t.Error(err)
+			}
+		})
+	}
 	return p, logs
 }
 
