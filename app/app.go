@@ -276,7 +276,7 @@ func (d *Desk) build() {
 	}
 	d.body = container.NewStack(d.login.content(), d.scan.content())
 	msg := container.NewStack(d.msgBg, d.message)
-	d.probe = newPaintProbe()
+	d.probe = newPaintProbe(d.do)
 	d.window.SetContent(container.NewStack(container.NewBorder(
 		container.NewVBox(top, d.training, d.nav, widget.NewSeparator()),
 		msg, nil, nil, d.body), d.probe.obj()))

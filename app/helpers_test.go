@@ -46,6 +46,9 @@ type fixture struct {
 	// blockFeed, when set, drops this desk's pulls of the changes feed, so
 	// that it learns only what it asks for.
 	blockFeed atomic.Bool
+	// holdLookups, when set, holds this desk's requests for a purchase
+	// until the channel is closed: a shop slow to answer a scan.
+	holdLookups atomic.Pointer[chan struct{}]
 	// clock is the desk's clock: it stands still until the test steps it.
 	clock *fakeClock
 	// tones counts the refusal tones the desk sounded.
@@ -129,6 +132,13 @@ func openFixture(t testing.TB, sources []scanner.Source, wrap func(fyne.App) fyn
 				// before its answer is back.
 				next.ServeHTTP(httptest.NewRecorder(), r)
 				f.cutOff.Store(true)
+			}
+			if hold := f.holdLookups.Load(); hold != nil && desk && r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/purchases/") {
+				select {
+				case <-*hold:
+				case <-r.Context().Done():
+					return
+				}
 			}
 			if f.blockFeed.Load() && desk && strings.Contains(r.URL.Path, "/changes") {
 				if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {

@@ -9,20 +9,27 @@ import (
 	"fyne.io/fyne/v2/container"
 )
 
-// paintProbe tells when the window paints its next frame, for the scan's
-// timing: what staff see is the frame painted after a purchase is put on
-// the widgets, and Fyne paints on a tick of its own, so the time a widget
-// was set says little. It is a raster of one transparent pixel, last in
-// the window, whose image the painter asks for again in the first frame
-// after each Refresh.
+// paintProbe tells when the window has painted its next frame, for the
+// scan's timing: what staff see is the frame painted after a purchase is
+// put on the widgets, and Fyne paints on a tick of its own, so the time a
+// widget was set says little. It is a raster of one transparent pixel,
+// last in the window, whose image the painter asks for again in the first
+// frame after each Refresh. The painter only records the frame then; a
+// software renderer (Mesa's under Xvfb) draws it when the frame is
+// swapped onto the screen, which often takes longer. So the probe hands
+// its news to the UI goroutine's queue (post), which runs it after the
+// frame, swap included.
 type paintProbe struct {
 	raster  *canvas.Raster
 	img     image.Image
+	post    func(func())
 	waiting []func(at time.Time)
 }
 
-func newPaintProbe() *paintProbe {
-	p := &paintProbe{img: image.NewNRGBA(image.Rect(0, 0, 1, 1))}
+// newPaintProbe returns a probe that reports through post, which runs a
+// func on the UI goroutine when it is free.
+func newPaintProbe(post func(func())) *paintProbe {
+	p := &paintProbe{img: image.NewNRGBA(image.Rect(0, 0, 1, 1)), post: post}
 	p.raster = canvas.NewRaster(p.generate)
 	p.raster.SetMinSize(fyne.NewSize(1, 1))
 	return p
@@ -36,9 +43,8 @@ func (p *paintProbe) obj() fyne.CanvasObject {
 	return c
 }
 
-// next has fn called, on the UI goroutine, when the next frame is
-// painted, with the time it was. fn must only take note: the window is
-// being painted.
+// next has fn called, on the UI goroutine, once the next frame is
+// painted, with the time it was done.
 func (p *paintProbe) next(fn func(at time.Time)) {
 	p.waiting = append(p.waiting, fn)
 	p.raster.Refresh()
@@ -47,12 +53,14 @@ func (p *paintProbe) next(fn func(at time.Time)) {
 // generate is the raster's image, asked for while a frame is painted.
 func (p *paintProbe) generate(_, _ int) image.Image {
 	if len(p.waiting) > 0 {
-		at := time.Now()
 		fns := p.waiting
 		p.waiting = nil
-		for _, fn := range fns {
-			fn(at)
-		}
+		p.post(func() {
+			at := time.Now()
+			for _, fn := range fns {
+				fn(at)
+			}
+		})
 	}
 	return p.img
 }

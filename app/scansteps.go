@@ -17,11 +17,19 @@ type scanSteps struct {
 	answered time.Time // The lookup returned (off the UI goroutine).
 	applied  time.Time // Its answer reached the UI goroutine.
 	shown    time.Time // The widgets show the purchase.
-	from     string    // "cache" or "shop": where the answer came from.
+	source   string    // "cache" or "shop": where the answer came from.
 	between  time.Time // A frame painted between the start and the answer, if any.
 }
 
 func newScanSteps(code string) *scanSteps { return &scanSteps{code: code, start: time.Now()} }
+
+// from is a copy of the steps so far, for the answer from source: the
+// cache's and the shop's come on their own goroutines.
+func (st *scanSteps) from(source string) *scanSteps {
+	c := *st
+	c.source = source
+	return &c
+}
 
 // log writes the steps, the purchase having been painted at painted.
 func (st *scanSteps) log(painted time.Time) {
@@ -31,7 +39,7 @@ func (st *scanSteps) log(painted time.Time) {
 		}
 		return float64(to.Sub(from).Microseconds()) / 1e3
 	}
-	slog.Info("scan steps", "code", st.code, "from", st.from,
+	slog.Info("scan steps", "code", st.code, "from", st.source,
 		"before_ms", ms(st.start, st.asked), "lookup_ms", ms(st.asked, st.answered),
 		"queued_ms", ms(st.answered, st.applied), "widgets_ms", ms(st.applied, st.shown),
 		"paint_ms", ms(st.shown, painted), "total_ms", ms(st.start, painted),

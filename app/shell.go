@@ -53,13 +53,18 @@ type shell interface {
 	focus(obj fyne.Focusable)
 	focusDefault()
 	async(work func(ctx context.Context) func())
+	// asyncWithin is async, but when work is done within d, the func it
+	// returns runs before asyncWithin returns, which reports whether it
+	// did: what it shows is in the next frame painted. It holds the UI
+	// goroutine for at most d.
+	asyncWithin(d time.Duration, work func(ctx context.Context) func()) bool
 	await(w waiter)
 	// currentStaff returns the staff member logged in, or nil.
 	currentStaff() *skranke.Staff
 	// after runs fn on the UI goroutine once d has passed on the desk's clock.
 	after(d time.Duration, fn func())
-	// painted has fn called, on the UI goroutine, when the window paints
-	// its next frame (see paintProbe); fn only takes note.
+	// painted has fn called, on the UI goroutine, once the window has
+	// painted its next frame (see paintProbe).
 	painted(fn func(at time.Time))
 }
 
@@ -79,6 +84,36 @@ func (d *Desk) async(work func(ctx context.Context) func()) {
 }
 
 func (d *Desk) painted(fn func(at time.Time)) { d.probe.next(fn) }
+
+// asyncWithin: see shell. The wait is on the wall clock, not the desk's:
+// it bounds how long the window stops, whatever the tests' clock says.
+func (d *Desk) asyncWithin(within time.Duration, work func(ctx context.Context) func()) bool {
+	done := make(chan func(), 1)
+	d.busy.Add(1)
+	go func() {
+		ctx, cancel := context.WithTimeout(d.ctx, 60*time.Second)
+		defer cancel()
+		done <- work(ctx)
+	}()
+	t := time.NewTimer(within)
+	defer t.Stop()
+	select {
+	case ui := <-done:
+		d.busy.Add(-1)
+		if ui != nil {
+			ui()
+		}
+		return true
+	case <-t.C:
+	}
+	go func() {
+		defer d.busy.Add(-1)
+		if ui := <-done; ui != nil && d.ctx.Err() == nil {
+			d.doAndWait(ui)
+		}
+	}()
+	return false
+}
 
 // do runs fn on the UI goroutine, or, with Services.manualUI, queues it
 // for runPending.
