@@ -12,8 +12,11 @@ FYNE_TOOLS  := fyne.io/tools/cmd/fyne@v1.7.4
 # blinking one repaints the whole window 60 times a second and keeps an
 # idle desk at 7 % of a core; no_emoji leaves out Fyne's 4 MB colour emoji
 # font, which it parses anew for every text style of every size override
-# (34 MB resident). See docs/benchmarks.md, "Desk idle".
-export DESK_TAGS := no_animations,no_emoji
+# (34 MB resident). See docs/benchmarks.md, "Desk idle". migrated_fynedo
+# says the desk touches widgets only on the UI goroutine (fyne.Do), as it
+# does: without it Fyne checks that on every refresh of every object by
+# parsing a stack trace, 6 ms of the UI goroutine's CPU per scan.
+export DESK_TAGS := no_animations,no_emoji,migrated_fynedo
 DEMO_DIR    ?= $(CURDIR)/.demo
 DEMO_ADDR   ?= 127.0.0.1:8080
 DEMO_PROFILE ?= epson-tm-t20iii

@@ -294,7 +294,7 @@ func (f *fixture) scanOnly(code string) {
 	}
 	focused, ok := c.Focused().(*scanEntry)
 	require.True(f.t, ok, "the scan field does not have the focus (focused: %T)", c.Focused())
-	require.Equal(f.t, code, focused.Text)
+	require.Equal(f.t, code, focused.typed())
 	focused.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	f.idle()
 }

@@ -23,7 +23,7 @@ type paintProbe struct {
 	raster  *canvas.Raster
 	img     image.Image
 	post    func(func())
-	waiting []func(at time.Time)
+	waiting []func(painted, shown time.Time)
 }
 
 // newPaintProbe returns a probe that reports through post, which runs a
@@ -44,8 +44,9 @@ func (p *paintProbe) obj() fyne.CanvasObject {
 }
 
 // next has fn called, on the UI goroutine, once the next frame is
-// painted, with the time it was done.
-func (p *paintProbe) next(fn func(at time.Time)) {
+// painted, with the time the painter got to the probe (the frame
+// recorded, its texts drawn) and the time the frame was on screen.
+func (p *paintProbe) next(fn func(painted, shown time.Time)) {
 	p.waiting = append(p.waiting, fn)
 	p.raster.Refresh()
 }
@@ -53,12 +54,13 @@ func (p *paintProbe) next(fn func(at time.Time)) {
 // generate is the raster's image, asked for while a frame is painted.
 func (p *paintProbe) generate(_, _ int) image.Image {
 	if len(p.waiting) > 0 {
+		painted := time.Now()
 		fns := p.waiting
 		p.waiting = nil
 		p.post(func() {
 			at := time.Now()
 			for _, fn := range fns {
-				fn(at)
+				fn(painted, at)
 			}
 		})
 	}

@@ -138,17 +138,80 @@ func historyTexts(p *skranke.Purchase) []string {
 	return rows
 }
 
-// renderLines draws the line table; in quantity mode with an entry per line.
-func (s *scanScreen) renderLines() {
-	s.Lines.RemoveAll()
-	s.Qty = map[string]*entry{}
-	if s.Purchase() == nil {
+// lineRow is a row of the line table. The rows are kept and filled again
+// for the next purchase: a row made anew gets its size while the next frame
+// is painted, and the labels it resizes then have that frame painted again,
+// at tens of milliseconds a frame in software rendering.
+type lineRow struct {
+	obj                                                    *fyne.Container
+	name, kind, ordered, delivered, remaining, amount, now *widget.Label
+}
+
+func newLineRow() *lineRow {
+	r := &lineRow{name: widget.NewLabel(""), kind: widget.NewLabel(""), ordered: widget.NewLabel(""),
+		delivered: widget.NewLabel(""), remaining: widget.NewLabel(""), amount: widget.NewLabel(""), now: widget.NewLabel("")}
+	r.name.Wrapping = fyne.TextWrapWord
+	r.kind.Wrapping = fyne.TextWrapWord // "goods (signature)" in two rows rather than a wider window.
+	r.obj = container.New(lineColumns, r.name, r.kind, r.ordered, r.delivered, r.remaining, r.amount, r.now)
+	readSized(r.obj)
+	return r
+}
+
+// set fills the row with lt.
+func (r *lineRow) set(lt lineTexts) {
+	relabel(r.name, lt.name)
+	relabel(r.kind, lt.kind)
+	relabel(r.ordered, lt.ordered)
+	relabel(r.delivered, lt.delivered)
+	relabel(r.remaining, lt.remaining)
+	if r.remaining.TextStyle.Bold != lt.open {
+		r.remaining.TextStyle.Bold = lt.open
+		r.remaining.Refresh()
+	}
+	relabel(r.amount, lt.amount)
+}
+
+// showRows puts the first n kept rows, made as needed, in the line table,
+// and nothing else.
+func (s *scanScreen) showRows(n int) {
+	for len(s.rows) < n {
+		s.rows = append(s.rows, newLineRow())
+	}
+	objs := s.Lines.Objects
+	same := len(objs) == n
+	for i := 0; same && i < n; i++ {
+		same = objs[i] == s.rows[i].obj
+	}
+	if same {
 		return
 	}
+	s.Lines.RemoveAll()
+	for _, r := range s.rows[:n] {
+		s.Lines.Add(r.obj)
+	}
+}
+
+// renderLines draws the line table; in quantity mode with an entry per line.
+func (s *scanScreen) renderLines() {
+	s.Qty = map[string]*entry{}
+	p := s.Purchase()
+	if p == nil {
+		s.showRows(0)
+		return
+	}
+	if !s.qtyMode {
+		s.showRows(len(p.Lines))
+		for i, l := range p.Lines {
+			s.rows[i].set(lineTextsOf(l))
+		}
+		return
+	}
+	// Quantity mode, seldom used: rows of its own.
+	s.Lines.RemoveAll()
 	var qtys []*entry
-	for _, l := range s.Purchase().Lines {
+	for _, l := range p.Lines {
 		var now fyne.CanvasObject = widget.NewLabel("")
-		if s.qtyMode && l.Remaining() > 0 {
+		if l.Remaining() > 0 {
 			e := newEntry(s.sh, "0")
 			e.selectAll = true
 			// Nothing is chosen until staff choose it: a quantity left
@@ -166,7 +229,7 @@ func (s *scanScreen) renderLines() {
 		name.Wrapping = fyne.TextWrapWord
 		rem := widget.NewLabelWithStyle(lt.remaining, fyne.TextAlignLeading, fyne.TextStyle{Bold: lt.open})
 		kind := widget.NewLabel(lt.kind)
-		kind.Wrapping = fyne.TextWrapWord // "goods (signature)" in two rows rather than a wider window.
+		kind.Wrapping = fyne.TextWrapWord
 		s.Lines.Add(container.New(lineColumns, name, kind,
 			widget.NewLabel(lt.ordered), widget.NewLabel(lt.delivered),
 			rem, widget.NewLabel(lt.amount), now))

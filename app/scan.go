@@ -81,6 +81,7 @@ type scanScreen struct {
 	Buyer *widget.Label
 	// Lines lists the purchase's lines with ordered, delivered and remaining.
 	Lines *fyne.Container
+	rows  []*lineRow // Kept for Lines, filled again for each purchase.
 	// Qty holds the quantity fields of partial delivery, by line ID.
 	Qty map[string]*entry
 	// History lists earlier deliveries and credits.
@@ -369,7 +370,7 @@ func (s *scanScreen) reset() {
 	setText(s.SyncMark, "")
 	s.Detail.SetText("")
 	s.Buyer.SetText("")
-	s.Lines.RemoveAll()
+	s.showRows(0)
 	s.History.RemoveAll()
 	s.Qty = map[string]*entry{}
 	s.arrange()
@@ -545,7 +546,7 @@ func (s *scanScreen) Lookup(code, raw string) {
 	})
 	if s.lookup.Purchase == nil && !s.confirmed {
 		s.setState(stateLooking, label("scan.looking"))
-		s.sh.painted(func(at time.Time) { shop.between = at })
+		s.sh.painted(func(_, at time.Time) { shop.between = at })
 	}
 }
 
@@ -601,7 +602,7 @@ func (s *scanScreen) clearPurchase() {
 	setText(s.SyncMark, "")
 	s.Detail.SetText("")
 	s.Buyer.SetText("")
-	s.Lines.RemoveAll()
+	s.showRows(0)
 	s.History.RemoveAll()
 	s.Qty = map[string]*entry{}
 	s.arrange()

@@ -294,7 +294,7 @@ func TestPaintProbe(t *testing.T) {
 	w.SetContent(container.NewStack(container.NewCenter(), p.obj()))
 	w.Resize(fyne.NewSize(40, 40))
 	var at []time.Time
-	p.next(func(t time.Time) { at = append(at, t) })
+	p.next(func(_, t time.Time) { at = append(at, t) })
 	assert.Empty(t, queued, "reported before a frame was painted")
 	img := w.Canvas().Capture()
 	require.Equal(t, image.Rect(0, 0, 40, 40), img.Bounds())

@@ -31,8 +31,9 @@ func (st *scanSteps) from(source string) *scanSteps {
 	return &c
 }
 
-// log writes the steps, the purchase having been painted at painted.
-func (st *scanSteps) log(painted time.Time) {
+// log writes the steps, the frame with the purchase having been recorded
+// at painted and put on screen at onScreen (see paintProbe).
+func (st *scanSteps) log(painted, onScreen time.Time) {
 	ms := func(from, to time.Time) float64 {
 		if from.IsZero() || to.IsZero() {
 			return 0
@@ -42,6 +43,7 @@ func (st *scanSteps) log(painted time.Time) {
 	slog.Info("scan steps", "code", st.code, "from", st.source,
 		"before_ms", ms(st.start, st.asked), "lookup_ms", ms(st.asked, st.answered),
 		"queued_ms", ms(st.answered, st.applied), "widgets_ms", ms(st.applied, st.shown),
-		"paint_ms", ms(st.shown, painted), "total_ms", ms(st.start, painted),
+		"paint_ms", ms(st.shown, onScreen), "total_ms", ms(st.start, onScreen),
+		"record_ms", ms(st.shown, painted),
 		"frame_between_ms", ms(st.start, st.between))
 }

@@ -36,6 +36,8 @@ type keyHandler interface {
 	// as a scan.
 	strayRune(r rune)
 	strayEnter() bool
+	// after runs fn on the UI goroutine once d has passed on the desk's clock.
+	after(d time.Duration, fn func())
 }
 
 // shell is what a screen asks of the window around it: messages, the
@@ -61,11 +63,9 @@ type shell interface {
 	await(w waiter)
 	// currentStaff returns the staff member logged in, or nil.
 	currentStaff() *skranke.Staff
-	// after runs fn on the UI goroutine once d has passed on the desk's clock.
-	after(d time.Duration, fn func())
 	// painted has fn called, on the UI goroutine, once the window has
 	// painted its next frame (see paintProbe).
-	painted(fn func(at time.Time))
+	painted(fn func(painted, shown time.Time))
 }
 
 // async runs work off the UI goroutine with a deadline; the func it returns,
@@ -83,7 +83,7 @@ func (d *Desk) async(work func(ctx context.Context) func()) {
 	}()
 }
 
-func (d *Desk) painted(fn func(at time.Time)) { d.probe.next(fn) }
+func (d *Desk) painted(fn func(painted, shown time.Time)) { d.probe.next(fn) }
 
 // asyncWithin: see shell. The wait is on the wall clock, not the desk's:
 // it bounds how long the window stops, whatever the tests' clock says.
@@ -178,6 +178,9 @@ func (d *Desk) setMessage(text string, bg color.Color) {
 		// screen says what it needs in its own place.
 		slog.Info("desk message while locked, not shown", "text", text)
 		return
+	}
+	if d.message.Text == text && d.msgBg.FillColor == bg {
+		return // Every scan clears the bar, mostly empty already.
 	}
 	d.message.SetText(text)
 	d.msgBg.FillColor = bg
