@@ -49,6 +49,9 @@ type fixture struct {
 	// holdLookups, when set, holds this desk's requests for a purchase
 	// until the channel is closed: a shop slow to answer a scan.
 	holdLookups atomic.Pointer[chan struct{}]
+	// unknown, when set, is a code the shop answers this desk it does
+	// not know, as when the purchase was removed.
+	unknown atomic.Pointer[string]
 	// clock is the desk's clock: it stands still until the test steps it.
 	clock *fakeClock
 	// tones counts the refusal tones the desk sounded.
@@ -132,6 +135,9 @@ func openFixture(t testing.TB, sources []scanner.Source, wrap func(fyne.App) fyn
 				// before its answer is back.
 				next.ServeHTTP(httptest.NewRecorder(), r)
 				f.cutOff.Store(true)
+			}
+			if code := f.unknown.Load(); code != nil && desk && r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/purchases/"+*code) {
+				r.URL.Path = strings.TrimSuffix(r.URL.Path, *code) + "ZZZZZZZZ"
 			}
 			if hold := f.holdLookups.Load(); hold != nil && desk && r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/purchases/") {
 				select {

@@ -137,9 +137,10 @@ type scanScreen struct {
 	lastNote *printer.DeliveryNote
 	shownAt  time.Time  // When the purchase shown was put on screen; delivery waits armDelay after it.
 	steps    *scanSteps // The timing of the scan being shown, until it is painted.
-	// confirmed: the purchase shown is the shop's answer (or the cache's,
-	// the shop out of reach), not the cache's copy shown while the shop is
-	// asked. Only a confirmed purchase can be handed over.
+	// confirmed: the shop has answered the lookup (or the cache, the shop
+	// out of reach), and the purchase shown, if any, is that answer, not
+	// the cache's copy shown while the shop is asked. Only a confirmed
+	// purchase can be handed over.
 	confirmed bool
 	view      purchaseView  // What present showed of the purchase.
 	hushed    bool          // setState sounds no refusal: the cache's copy is shown.
@@ -555,6 +556,8 @@ func (s *scanScreen) Lookup(code, raw string) {
 func (s *scanScreen) confirm(code, raw string, lk desksync.Lookup, err error, steps *scanSteps) {
 	early := s.lookup.Purchase != nil && !s.confirmed
 	if err != nil {
+		// The shop's word: a cache's copy read later must not show.
+		s.confirmed = true
 		if early {
 			// The shop knows better than the copy shown: not this purchase.
 			slog.Info("purchase withdrawn", "code", code, "err", err)
@@ -595,7 +598,6 @@ func (s *scanScreen) confirm(code, raw string, lk desksync.Lookup, err error, st
 func (s *scanScreen) clearPurchase() {
 	s.lookup = desksync.Lookup{}
 	s.view = purchaseView{}
-	s.confirmed = false
 	s.shownAt = time.Time{}
 	s.hushed = false
 	setText(s.Cache, "")

@@ -263,6 +263,26 @@ func TestOfflineScanArmsAfterTheCacheWarning(t *testing.T) {
 	assert.Equal(t, stateDelivered, s.StateNow())
 }
 
+// A cached purchase the shop no longer knows is taken off the screen when
+// the shop says so: nothing of it stays to be handed over.
+func TestShopWithdrawsACachedCopy(t *testing.T) {
+	f := cachedFixture(t)
+	code := f.cached("paid-course")
+	f.unknown.Store(&code)
+	s := f.d.scan
+
+	f.enterScan(code)
+	require.Equal(t, stateDeliverable, s.StateNow(), "the cache's copy")
+	f.idle()
+	assert.Equal(t, stateUnknown, s.StateNow(), "%q", s.State.Text)
+	assert.Nil(t, s.Purchase())
+	assert.Empty(t, s.Lines.Objects, "lines of the withdrawn purchase")
+	assert.Empty(t, s.Buyer.Text)
+	f.look()
+	f.key(fyne.KeyReturn)
+	assert.Empty(t, f.shop.Deliveries(code))
+}
+
 // A purchase this desk has not cached shows "looking up" until the shop
 // answers, as before.
 func TestUncachedScanLooksUp(t *testing.T) {
