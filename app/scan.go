@@ -142,9 +142,11 @@ type scanScreen struct {
 	// the cache's copy shown while the shop is asked. Only a confirmed
 	// purchase can be handed over.
 	confirmed bool
-	view      purchaseView  // What present showed of the purchase.
-	hushed    bool          // setState sounds no refusal: the cache's copy is shown.
-	cacheWait time.Duration // See the constant; tests wait longer, as a loaded machine may need.
+	view      purchaseView // What present showed of the purchase.
+	hushed    bool         // setState sounds no refusal: the cache's copy is shown.
+	// cacheWait and shopWait: see the constants; tests wait as long as a
+	// loaded machine needs.
+	cacheWait, shopWait time.Duration
 
 	next        *queuedScan // Scanned while the buyer signed; opened after.
 	padWedge    *burst      // Keys typed on the signature pad: a scanner's.
@@ -197,7 +199,7 @@ type lookupService interface {
 }
 
 func newScanScreen(sh shell, svc scanService, paper printing, rd reader) *scanScreen {
-	s := &scanScreen{sh: sh, svc: svc, paper: paper, rd: rd, Qty: map[string]*entry{}, cacheWait: cacheWait}
+	s := &scanScreen{sh: sh, svc: svc, paper: paper, rd: rd, Qty: map[string]*entry{}, cacheWait: cacheWait, shopWait: shopWait}
 	s.Entry = newScanEntry(sh, s.submit)
 	s.Entry.shortcut = s.undoShortcut
 	s.banner = newBanner(40)
@@ -504,6 +506,11 @@ func (s *scanScreen) showInvalid(raw, reason string) {
 // one (a disk busy elsewhere) shows "looking" and the purchase after.
 const cacheWait = 20 * time.Millisecond
 
+// shopWait is how long a scan of a purchase this desk has not cached holds
+// the UI goroutine for the shop's answer, for the same reason: the frame of
+// "looking" it saves takes as long, and the purchase waits for it.
+const shopWait = 30 * time.Millisecond
+
 // checkingHint is how long the shop may take to confirm a purchase shown
 // from the cache before the screen says it is still asking, and sounds
 // the refusal tone a refused purchase held back until then.
@@ -521,7 +528,7 @@ func (s *scanScreen) Lookup(code, raw string) {
 	seq := s.seq
 	steps.asked = time.Now()
 	shop := steps.from("shop")
-	s.sh.async(func(ctx context.Context) func() {
+	shopAnswer := s.sh.begin(func(ctx context.Context) func() {
 		lk, err := s.svc.Lookup(ctx, code)
 		shop.answered = time.Now()
 		return func() {
@@ -533,7 +540,7 @@ func (s *scanScreen) Lookup(code, raw string) {
 		}
 	})
 	cached := steps.from("cache")
-	s.sh.asyncWithin(s.cacheWait, func(ctx context.Context) func() {
+	s.sh.begin(func(ctx context.Context) func() {
 		lk, err := s.svc.Cached(ctx, code)
 		cached.answered = time.Now()
 		return func() {
@@ -544,8 +551,12 @@ func (s *scanScreen) Lookup(code, raw string) {
 			s.steps = cached
 			s.present(lk, false)
 		}
-	})
-	if s.lookup.Purchase == nil && !s.confirmed {
+	})(s.cacheWait)
+	wait := s.shopWait
+	if s.lookup.Purchase != nil {
+		wait = 0 // Shown: the shop's answer comes when it comes.
+	}
+	if !shopAnswer(wait) && s.lookup.Purchase == nil && !s.confirmed {
 		s.setState(stateLooking, label("scan.looking"))
 		s.sh.painted(func(_, at time.Time) { shop.between = at })
 	}

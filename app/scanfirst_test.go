@@ -21,13 +21,37 @@ import (
 )
 
 // cachedFixture is a desk logged in whose scans wait for the cache's
-// answer however loaded the machine (the desk waits cacheWait).
+// answer however loaded the machine (the desk waits cacheWait), and not
+// for the shop's (shopWait).
 func cachedFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := mustOpen(t)
 	f.login("kari", "1234")
-	f.d.scan.cacheWait = time.Minute
+	f.d.scan.cacheWait, f.d.scan.shopWait = time.Minute, 0
 	return f
+}
+
+// holdShop holds the shop's answers to this desk's lookups until
+// shopAnswers.
+func (f *fixture) holdShop() {
+	f.t.Helper()
+	hold := make(chan struct{})
+	f.holdLookups.Store(&hold)
+	f.t.Cleanup(func() {
+		if f.holdLookups.CompareAndSwap(&hold, nil) {
+			close(hold)
+		}
+	})
+}
+
+// shopAnswers lets the lookups holdShop held through and runs what they
+// bring.
+func (f *fixture) shopAnswers() {
+	f.t.Helper()
+	if hold := f.holdLookups.Swap(nil); hold != nil {
+		close(*hold)
+	}
+	f.idle()
 }
 
 // cached returns the code of the demo purchase named label once this
@@ -90,6 +114,7 @@ func TestScanShowsTheCachedCopyAtOnce(t *testing.T) {
 	f := cachedFixture(t)
 	code := f.cached("paid-course")
 	s := f.d.scan
+	f.holdShop()
 
 	f.enterScan(code)
 	require.Equal(t, stateDeliverable, s.StateNow(), "the first frame after the scan shows %q", s.State.Text)
@@ -106,7 +131,7 @@ func TestScanShowsTheCachedCopyAtOnce(t *testing.T) {
 	assert.Empty(t, f.shop.Deliveries(code), "delivered before the shop confirmed")
 	assert.True(t, s.DeliverAll.Disabled())
 
-	f.idle() // The shop's answer: the same purchase.
+	f.shopAnswers() // The same purchase.
 	assert.Equal(t, stateDeliverable, s.StateNow())
 	assert.Empty(t, s.Cache.Text, "the confirmation says nothing")
 	assert.False(t, s.DeliverAll.Disabled(), "in sight for armDelay since the scan, and confirmed: armed")
@@ -122,7 +147,7 @@ func TestShopConfirmingTheCachedCopyRepaintsNothing(t *testing.T) {
 	rp := &repaints{}
 	f := openFixture(t, nil, rp.wrap)
 	f.login("kari", "1234")
-	f.d.scan.cacheWait = time.Minute
+	f.d.scan.cacheWait, f.d.scan.shopWait = time.Minute, 0
 	code := f.cached("paid-physical")
 	// The pickup count, which follows every sync, has caught up: what
 	// changes it is not the scan's.
@@ -131,11 +156,12 @@ func TestShopConfirmingTheCachedCopyRepaintsNothing(t *testing.T) {
 		return err == nil && f.d.scan.PickupCount.Text == label("scan.pickup_count", m{"N": pickupN(n)}) && !f.d.countingPickup
 	}, "the pickup count never settled")
 
+	f.holdShop()
 	f.enterScan(code)
 	require.Equal(t, stateDeliverable, f.d.scan.StateNow())
 	require.False(t, f.d.scan.confirmed, "the shop answered within the scan's own pass")
 	rp.reset()
-	f.idle()
+	f.shopAnswers()
 	require.True(t, f.d.scan.confirmed)
 	assert.Zero(t, rp.count(), "the confirmation repainted: %s", rp)
 }
@@ -149,6 +175,7 @@ func TestCachedCopyBehindTheShopIsReplaced(t *testing.T) {
 	f.blockFeed.Store(true)
 	deliverElsewhere(t, f, code)
 	s := f.d.scan
+	f.holdShop()
 
 	f.enterScan(code)
 	require.Equal(t, stateDeliverable, s.StateNow(), "the cache's copy: %q", s.State.Text)
@@ -156,7 +183,7 @@ func TestCachedCopyBehindTheShopIsReplaced(t *testing.T) {
 	f.enterNow()
 	assert.Len(t, f.shop.Deliveries(code), 1, "handed over on the cache's copy")
 
-	f.idle() // The shop's answer.
+	f.shopAnswers()
 	assert.Equal(t, stateDelivered, s.StateNow(), "%q", s.State.Text)
 	assert.Equal(t, "ALREADY DELIVERED", s.State.Text)
 	assert.Contains(t, s.Detail.Text, "Delivered")
@@ -181,13 +208,14 @@ func TestCachedRefusalWaitsForTheShop(t *testing.T) {
 	f.blockFeed.Store(true)
 	f.shop.Notify(code, skranke.Captured)
 	s := f.d.scan
+	f.holdShop()
 
 	f.enterScan(code)
 	require.Equal(t, stateNotPayable, s.StateNow(), "the cache's copy: %q", s.State.Text)
 	assert.Zero(t, f.tones.n.Load(), "a refusal sounded on the cache's copy")
 	shown := checkingHint / 2 // The shop answers quickly.
 	f.clock.advance(shown)
-	f.idle()
+	f.shopAnswers()
 	require.Equal(t, stateDeliverable, s.StateNow(), "%q", s.State.Text)
 	assert.Zero(t, f.tones.n.Load(), "a refusal sounded for a paid purchase")
 	assert.Contains(t, s.Cache.Text, "UPDATED")
@@ -208,18 +236,7 @@ func TestRefusalOfACachedCopy(t *testing.T) {
 			f := cachedFixture(t)
 			code := f.cached("failed")
 			s := f.d.scan
-			hold := make(chan struct{})
-			if slow {
-				f.holdLookups.Store(&hold)
-			}
-			released := false
-			release := func() {
-				if !released {
-					released = true
-					close(hold)
-				}
-			}
-			t.Cleanup(release)
+			f.holdShop()
 
 			f.enterScan(code)
 			require.Equal(t, stateNotPayable, s.StateNow())
@@ -230,9 +247,8 @@ func TestRefusalOfACachedCopy(t *testing.T) {
 				assert.Equal(t, "Checking with the shop…", s.Cache.Text)
 				assert.EqualValues(t, 1, f.tones.n.Load(), "the refusal waited longer than checkingHint")
 				f.clock.advance(time.Second) // Past refusalGap: a second tone would sound.
-				release()
 			}
-			f.idle()
+			f.shopAnswers()
 			require.True(t, s.confirmed)
 			assert.EqualValues(t, 1, f.tones.n.Load(), "one refusal tone")
 			assert.Empty(t, s.Cache.Text, "the shop answered")
@@ -249,12 +265,13 @@ func TestOfflineScanArmsAfterTheCacheWarning(t *testing.T) {
 	code := f.cached("paid-course")
 	f.cutOff.Store(true)
 	s := f.d.scan
+	f.holdShop()
 
 	f.enterScan(code)
 	require.Equal(t, stateDeliverable, s.StateNow())
 	assert.Empty(t, s.Cache.Text)
 	f.clock.advance(armDelay)
-	f.idle()
+	f.shopAnswers()
 	assert.Contains(t, s.Cache.Text, "OFFLINE")
 	assert.True(t, s.DeliverAll.Disabled(), "armed before the cache warning was seen")
 	f.look()
@@ -270,10 +287,11 @@ func TestShopWithdrawsACachedCopy(t *testing.T) {
 	code := f.cached("paid-course")
 	f.unknown.Store(&code)
 	s := f.d.scan
+	f.holdShop()
 
 	f.enterScan(code)
 	require.Equal(t, stateDeliverable, s.StateNow(), "the cache's copy")
-	f.idle()
+	f.shopAnswers()
 	assert.Equal(t, stateUnknown, s.StateNow(), "%q", s.State.Text)
 	assert.Nil(t, s.Purchase())
 	assert.Empty(t, s.Lines.Objects, "lines of the withdrawn purchase")
@@ -284,19 +302,33 @@ func TestShopWithdrawsACachedCopy(t *testing.T) {
 }
 
 // A purchase this desk has not cached shows "looking up" until the shop
-// answers, as before.
-func TestUncachedScanLooksUp(t *testing.T) {
+// answers, when the shop takes longer than shopWait; within it, the
+// purchase shows in the scan's own pass, with no "looking up" painted.
+func TestUncachedScan(t *testing.T) {
 	f := cachedFixture(t)
 	f.blockFeed.Store(true)
-	p := f.shop.CreatePurchase(skranke.Purchase{Buyer: skranke.Buyer{Name: "Ny Kunde", Email: "ny@example.no"},
-		Lines: []skranke.Line{{ProductID: "tskjorte-m", Quantity: 1}}})
-	f.shop.Notify(p.Code, skranke.Captured)
+	newPurchase := func() string {
+		p := f.shop.CreatePurchase(skranke.Purchase{Buyer: skranke.Buyer{Name: "Ny Kunde", Email: "ny@example.no"},
+			Lines: []skranke.Line{{ProductID: "tskjorte-m", Quantity: 1}}})
+		f.shop.Notify(p.Code, skranke.Captured)
+		return p.Code
+	}
 	s := f.d.scan
+	s.shopWait = time.Minute
+	code := newPurchase()
+	f.enterScan(code)
+	require.Equal(t, stateDeliverable, s.StateNow(), "%q %q", s.State.Text, s.Detail.Text)
+	assert.Equal(t, code, s.Purchase().Code)
+	assert.True(t, s.confirmed, "the shop's answer")
+	f.idle()
 
-	f.enterScan(p.Code)
+	s.shopWait = 0
+	f.holdShop()
+	code = newPurchase()
+	f.enterScan(code)
 	assert.Equal(t, stateLooking, s.StateNow())
 	assert.Nil(t, s.Purchase())
-	f.idle()
+	f.shopAnswers()
 	assert.Equal(t, stateDeliverable, s.StateNow(), "%q %q", s.State.Text, s.Detail.Text)
 	assert.Contains(t, s.Buyer.Text, "Ny Kunde")
 	assert.Empty(t, s.Cache.Text)

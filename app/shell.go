@@ -55,11 +55,13 @@ type shell interface {
 	focus(obj fyne.Focusable)
 	focusDefault()
 	async(work func(ctx context.Context) func())
-	// asyncWithin is async, but when work is done within d, the func it
-	// returns runs before asyncWithin returns, which reports whether it
-	// did: what it shows is in the next frame painted. It holds the UI
-	// goroutine for at most d.
-	asyncWithin(d time.Duration, work func(ctx context.Context) func()) bool
+	// begin is async, but the func work returns runs as the returned
+	// await says: called on the UI goroutine, await waits up to d for work,
+	// and when it is done by then, runs that func before it returns and
+	// reports true, so that what it shows is in the next frame painted;
+	// else the func runs later, as with async. await must be called once;
+	// it holds the UI goroutine for at most d.
+	begin(work func(ctx context.Context) func()) (await func(d time.Duration) bool)
 	await(w waiter)
 	// currentStaff returns the staff member logged in, or nil.
 	currentStaff() *skranke.Staff
@@ -85,9 +87,9 @@ func (d *Desk) async(work func(ctx context.Context) func()) {
 
 func (d *Desk) painted(fn func(painted, shown time.Time)) { d.probe.next(fn) }
 
-// asyncWithin: see shell. The wait is on the wall clock, not the desk's:
-// it bounds how long the window stops, whatever the tests' clock says.
-func (d *Desk) asyncWithin(within time.Duration, work func(ctx context.Context) func()) bool {
+// begin: see shell. The wait is on the wall clock, not the desk's: it
+// bounds how long the window stops, whatever the tests' clock says.
+func (d *Desk) begin(work func(ctx context.Context) func()) func(time.Duration) bool {
 	done := make(chan func(), 1)
 	d.busy.Add(1)
 	go func() {
@@ -95,24 +97,39 @@ func (d *Desk) asyncWithin(within time.Duration, work func(ctx context.Context) 
 		defer cancel()
 		done <- work(ctx)
 	}()
-	t := time.NewTimer(within)
-	defer t.Stop()
-	select {
-	case ui := <-done:
-		d.busy.Add(-1)
-		if ui != nil {
-			ui()
+	return func(within time.Duration) bool {
+		var ui func()
+		ok := false
+		if within <= 0 {
+			select {
+			case ui = <-done:
+				ok = true
+			default:
+			}
+		} else {
+			t := time.NewTimer(within)
+			defer t.Stop()
+			select {
+			case ui = <-done:
+				ok = true
+			case <-t.C:
+			}
 		}
-		return true
-	case <-t.C:
+		if ok {
+			d.busy.Add(-1)
+			if ui != nil {
+				ui()
+			}
+			return true
+		}
+		go func() {
+			defer d.busy.Add(-1)
+			if ui := <-done; ui != nil && d.ctx.Err() == nil {
+				d.doAndWait(ui)
+			}
+		}()
+		return false
 	}
-	go func() {
-		defer d.busy.Add(-1)
-		if ui := <-done; ui != nil && d.ctx.Err() == nil {
-			d.doAndWait(ui)
-		}
-	}()
-	return false
 }
 
 // do runs fn on the UI goroutine, or, with Services.manualUI, queues it
