@@ -137,6 +137,7 @@ type scanScreen struct {
 	lastNote *printer.DeliveryNote
 	shownAt  time.Time  // When the purchase shown was put on screen; delivery waits armDelay after it.
 	steps    *scanSteps // The timing of the scan being shown, until it is painted.
+	attended func()     // Ends the sync's giving way to the scan (Attend), once its purchase is painted.
 	// confirmed: the shop has answered the lookup (or the cache, the shop
 	// out of reach), and the purchase shown, if any, is that answer, not
 	// the cache's copy shown while the shop is asked. Only a confirmed
@@ -196,6 +197,8 @@ type lookupService interface {
 	Lookup(ctx context.Context, code string) (desksync.Lookup, error)
 	// Cached returns the purchase as this desk last saw it, without asking the shop.
 	Cached(ctx context.Context, code string) (desksync.Lookup, error)
+	// Attend has the sync give way while staff wait for a scan; done ends it.
+	Attend() (done func())
 }
 
 func newScanScreen(sh shell, svc scanService, paper printing, rd reader) *scanScreen {
@@ -348,6 +351,10 @@ func (s *scanScreen) setState(st scanState, text string) {
 // reset clears the screen, ready for the next scan.
 func (s *scanScreen) reset() {
 	s.seq++
+	if done := s.attended; done != nil {
+		s.attended = nil
+		done()
+	}
 	s.lookup = desksync.Lookup{}
 	s.view = purchaseView{}
 	s.confirmed, s.hushed = false, false
@@ -523,6 +530,7 @@ const checkingHint = 300 * time.Millisecond
 func (s *scanScreen) Lookup(code, raw string) {
 	steps := newScanSteps(code)
 	s.reset()
+	s.attended = s.svc.Attend()
 	s.Code.Text = skranke.GroupCode(code)
 	s.Code.Refresh()
 	seq := s.seq
@@ -562,6 +570,17 @@ func (s *scanScreen) Lookup(code, raw string) {
 	}
 }
 
+// attendedOnScreen ends the sync's giving way to the scan once the next
+// frame, which shows its answer, is painted, or after a second at most
+// (a window not painted, minimised, paints no frame).
+func (s *scanScreen) attendedOnScreen() {
+	if done := s.attended; done != nil {
+		s.attended = nil
+		s.sh.painted(func(_, _ time.Time) { done() })
+		time.AfterFunc(time.Second, done) // done does its work once.
+	}
+}
+
 // confirm shows the shop's answer to a lookup (or the cache's, when the
 // shop could not be reached), replacing what the cache showed meanwhile.
 func (s *scanScreen) confirm(code, raw string, lk desksync.Lookup, err error, steps *scanSteps) {
@@ -575,6 +594,7 @@ func (s *scanScreen) confirm(code, raw string, lk desksync.Lookup, err error, st
 			s.clearPurchase()
 		}
 		s.showLookupError(code, raw, err)
+		s.attendedOnScreen()
 		return
 	}
 	if early && lk.Purchase != nil && reflect.DeepEqual(s.viewOf(lk, true), s.view) {
@@ -703,6 +723,7 @@ func (s *scanScreen) present(lk desksync.Lookup, confirmed bool) {
 		st.shown = time.Now()
 		s.sh.painted(st.log)
 	}
+	s.attendedOnScreen()
 }
 
 // refuseShown sounds the refusal tone for the state shown, if it refuses.

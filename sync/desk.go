@@ -499,6 +499,14 @@ func (d *Desk) Lookup(ctx context.Context, code string) (Lookup, error) {
 	return l, nil
 }
 
+// Attend marks a moment staff wait for at the desk, such as a scan until
+// its purchase is on screen, and returns the function that ends it (call
+// it once; later calls do nothing). Meanwhile the changes feed and the
+// indexing after it pause between rows, for at most deskPauseLimit, as they
+// do for the desk's own lookups: on a two-core desk PC their CPU would
+// otherwise hold back what paints the screen.
+func (d *Desk) Attend() (done func()) { return d.c.gate.deskAction() }
+
 // traceScan logs, at debug level, where the time of a scan answered by the
 // shop went: the shop's round trip, keeping its copy in the cache (a
 // hand-off to the feed, or a write of its own), and reading what the
