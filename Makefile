@@ -120,11 +120,13 @@ bench-other: setup
 # The real desk binary under Xvfb against a real shopd holding
 # BENCH_DESK_PURCHASES purchases: start to ready, first sync (rate per
 # 100,000, bytes written), idle CPU and memory, and BENCH_DESK_SCANS scans
-# typed as a wedge scanner does, each timed to the purchase shown, read
-# from its log lines and /proc. BENCH_DESK_SHOP_DB and BENCH_DESK_DATA
-# start from a seeded shop and a synced desk; BENCH_DESK_BIN measures
-# another build (see cmd/skranke/benchdesk_test.go). Minutes; not part of
-# `make bench` or `make test`.
+# typed as a wedge scanner does, each timed to the frame painted with the
+# purchase, on an idle desk, during BENCH_DESK_SYNC_ROUNDS first syncs and
+# during BENCH_DESK_CATCHUP_ROUNDS catch-ups of BENCH_DESK_CATCHUP changes,
+# read from its log lines and /proc. BENCH_DESK_SHOP_DB and BENCH_DESK_DATA
+# start from (or keep) a seeded shop and a synced desk; BENCH_DESK_BIN
+# measures another build (see cmd/skranke/benchdesk_test.go). Minutes; not
+# part of `make bench` or `make test`.
 BENCH_DESK_PURCHASES ?= 1000000
 bench-desk: setup
 	@mkdir -p $(BENCH_DIR)

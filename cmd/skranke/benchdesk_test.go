@@ -37,16 +37,24 @@ import (
 // (/proc/PID/io) against the cache it left, then idle CPU and resident
 // memory with everything cached, and the same after a restart, when it
 // also logs in and scans BENCH_DESK_SCANS codes (default 2,000) as a
-// keyboard-wedge scanner, timing each from its Enter to the "purchase
-// shown" log line. It prints its figures as benchmark lines for benchstat.
-// Behind the benchdesk build tag: it takes minutes and is no test of
-// correctness.
+// keyboard-wedge scanner, timing each from its Enter to the frame painted
+// with the purchase (the desk's "scan steps" line, which it logs once that
+// frame is on screen, with the scan's steps), and to the "purchase shown"
+// line. Then it scans during first syncs (BENCH_DESK_SYNC_ROUNDS, default
+// 1, each a desk on an empty cache: while it pulls, and while it indexes
+// after) and during catch-ups (BENCH_DESK_CATCHUP_ROUNDS, default 10, of
+// BENCH_DESK_CATCHUP changes each, default 20,000, added to a copy of the
+// shop's database). It prints its figures as benchmark lines for
+// benchstat. Behind the benchdesk build tag: it takes minutes and is no
+// test of correctness.
 //
-// BENCH_DESK_SHOP_DB names a shop database seeded before and
-// BENCH_DESK_DATA a desk data directory synced from it before (its cache is
-// copied, and the first start and sync are skipped); BENCH_DESK_BIN a desk
-// binary to measure instead of this tree's, so that two versions meet the
-// same harness.
+// BENCH_DESK_SHOP_DB names a shop database seeded before (or where to keep
+// the one seeded) and BENCH_DESK_DATA a desk data directory synced from it
+// before (its cache is copied, and the first start and sync are skipped;
+// or, when it holds none, where to keep the one this run syncs and
+// indexes); BENCH_DESK_BIN a desk binary to measure instead of this tree's,
+// so that two versions meet the same harness; BENCH_DESK_LOG a directory
+// for the desk's logs.
 func TestRealDeskBench(t *testing.T) {
 	requireTools(t, "Xvfb", "xdotool")
 	n := 1_000_000
