@@ -12,8 +12,11 @@ FYNE_TOOLS  := fyne.io/tools/cmd/fyne@v1.7.4
 # blinking one repaints the whole window 60 times a second and keeps an
 # idle desk at 7 % of a core; no_emoji leaves out Fyne's 4 MB colour emoji
 # font, which it parses anew for every text style of every size override
-# (34 MB resident). See docs/benchmarks.md, "Desk idle".
-export DESK_TAGS := no_animations,no_emoji
+# (34 MB resident). See docs/benchmarks.md, "Desk idle". migrated_fynedo
+# says the desk touches widgets only on the UI goroutine (fyne.Do), as it
+# does: without it Fyne checks that on every refresh of every object by
+# parsing a stack trace, 6 ms of the UI goroutine's CPU per scan.
+export DESK_TAGS := no_animations,no_emoji,migrated_fynedo
 DEMO_DIR    ?= $(CURDIR)/.demo
 DEMO_ADDR   ?= 127.0.0.1:8080
 DEMO_PROFILE ?= epson-tm-t20iii
@@ -117,11 +120,13 @@ bench-other: setup
 # The real desk binary under Xvfb against a real shopd holding
 # BENCH_DESK_PURCHASES purchases: start to ready, first sync (rate per
 # 100,000, bytes written), idle CPU and memory, and BENCH_DESK_SCANS scans
-# typed as a wedge scanner does, each timed to the purchase shown, read
-# from its log lines and /proc. BENCH_DESK_SHOP_DB and BENCH_DESK_DATA
-# start from a seeded shop and a synced desk; BENCH_DESK_BIN measures
-# another build (see cmd/skranke/benchdesk_test.go). Minutes; not part of
-# `make bench` or `make test`.
+# typed as a wedge scanner does, each timed to the frame painted with the
+# purchase, on an idle desk, during BENCH_DESK_SYNC_ROUNDS first syncs and
+# during BENCH_DESK_CATCHUP_ROUNDS catch-ups of BENCH_DESK_CATCHUP changes,
+# read from its log lines and /proc. BENCH_DESK_SHOP_DB and BENCH_DESK_DATA
+# start from (or keep) a seeded shop and a synced desk; BENCH_DESK_BIN
+# measures another build (see cmd/skranke/benchdesk_test.go). Minutes; not
+# part of `make bench` or `make test`.
 BENCH_DESK_PURCHASES ?= 1000000
 bench-desk: setup
 	@mkdir -p $(BENCH_DIR)

@@ -84,6 +84,8 @@ type Desk struct {
 	// preview is the print-preview window (config.Config.Preview), once a job
 	// was printed.
 	preview *previewWindow
+	// probe tells when the next frame is painted (the scan's timing).
+	probe *paintProbe
 
 	svc Services
 	// lastRefusal is when the refusal tone last sounded, on the desk's clock.
@@ -274,9 +276,10 @@ func (d *Desk) build() {
 	}
 	d.body = container.NewStack(d.login.content(), d.scan.content())
 	msg := container.NewStack(d.msgBg, d.message)
-	d.window.SetContent(container.NewBorder(
+	d.probe = newPaintProbe(d.do)
+	d.window.SetContent(container.NewStack(container.NewBorder(
 		container.NewVBox(top, d.training, d.nav, widget.NewSeparator()),
-		msg, nil, nil, d.body))
+		msg, nil, nil, d.body), d.probe.obj()))
 	d.applyStatus(d.lastStatus)
 	if d.loggedOn == nil {
 		d.showLogin()

@@ -40,8 +40,13 @@ type outcomeService interface {
 // keeps that true as the connection comes and goes).
 func (s *scanScreen) canCredit() bool {
 	p := s.Purchase()
-	return p != nil && p.Status.Deliverable() && p.Creditable() > 0 && !s.lookup.FromCache && !s.shopGone
+	return p != nil && p.Status.Deliverable() && p.Creditable() > 0 && !s.offline() && !s.shopGone
 }
+
+// offline reports whether the purchase shown is the cache's copy because
+// the shop could not be reached (not the copy shown while the shop is
+// asked, which the shop's answer replaces or confirms).
+func (s *scanScreen) offline() bool { return s.confirmed && s.lookup.FromCache }
 
 // openCredit opens the credit panel: for a manager at once, for other staff
 // with the approval step first, where a manager gives their PIN.
@@ -50,7 +55,7 @@ func (s *scanScreen) openCredit() {
 		return
 	}
 	if !s.canCredit() {
-		if s.lookup.FromCache || s.shopGone {
+		if s.offline() || s.shopGone {
 			s.sh.sayErr(label("credit.needs_shop"))
 		}
 		return

@@ -15,6 +15,10 @@ func (d *Desk) submit(raw, source string) { d.handleReading(raw, source) }
 // Tests poll it; once it is false every widget update of that work is done.
 func (d *Desk) isBusy() bool { return d.busy.Load() > 0 }
 
+// typed is what was typed into the scan field: its text and the keys it
+// has not shown yet (echoDelay).
+func (e *scanEntry) typed() string { return e.Text + string(e.held) }
+
 // runPending runs the UI updates that background work queued, on the
 // caller's goroutine, and reports how many ran. It is for tests, which set
 // Services.manualUI: fyne's test driver would otherwise run updates on

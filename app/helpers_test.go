@@ -51,6 +51,12 @@ type fixture struct {
 	// busy, when set, turns this desk's requests away with 429 and this
 	// Retry-After, as a rate limit in front of the shop does.
 	busy atomic.Pointer[string]
+	// holdLookups, when set, holds this desk's requests for a purchase
+	// until the channel is closed: a shop slow to answer a scan.
+	holdLookups atomic.Pointer[chan struct{}]
+	// unknown, when set, is a code the shop answers this desk it does
+	// not know, as when the purchase was removed.
+	unknown atomic.Pointer[string]
 	// clock is the desk's clock: it stands still until the test steps it.
 	clock *fakeClock
 	// tones counts the refusal tones the desk sounded.
@@ -134,6 +140,16 @@ func openFixture(t testing.TB, sources []scanner.Source, wrap func(fyne.App) fyn
 				// before its answer is back.
 				next.ServeHTTP(httptest.NewRecorder(), r)
 				f.cutOff.Store(true)
+			}
+			if code := f.unknown.Load(); code != nil && desk && r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/purchases/"+*code) {
+				r.URL.Path = strings.TrimSuffix(r.URL.Path, *code) + "ZZZZZZZZ"
+			}
+			if hold := f.holdLookups.Load(); hold != nil && desk && r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/purchases/") {
+				select {
+				case <-*hold:
+				case <-r.Context().Done():
+					return
+				}
 			}
 			if f.blockFeed.Load() && desk && strings.Contains(r.URL.Path, "/changes") {
 				// Nothing new, at the desk's own cursor: the desk stays
@@ -297,7 +313,7 @@ func (f *fixture) scanOnly(code string) {
 	}
 	focused, ok := c.Focused().(*scanEntry)
 	require.True(f.t, ok, "the scan field does not have the focus (focused: %T)", c.Focused())
-	require.Equal(f.t, code, focused.Text)
+	require.Equal(f.t, code, focused.typed())
 	focused.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	f.idle()
 }

@@ -83,17 +83,135 @@ func kindName(k skranke.LineKind) string {
 	return label("kind.service")
 }
 
-// renderLines draws the line table; in quantity mode with an entry per line.
-func (s *scanScreen) renderLines() {
-	s.Lines.RemoveAll()
-	s.Qty = map[string]*entry{}
-	if s.Purchase() == nil {
+// lineTexts are the texts of a line in the scan screen's line table.
+type lineTexts struct {
+	name, kind, ordered, delivered, remaining, amount string
+	open                                              bool // Something remains: the remainder is bold.
+}
+
+func lineTextsOf(l skranke.Line) lineTexts {
+	name := l.Name
+	if l.Credited > 0 {
+		name += " (" + label("line.credited", m{"N": l.Credited}) + ")"
+	}
+	return lineTexts{name: name, kind: kindName(l.Kind), ordered: strconv.Itoa(l.Quantity),
+		delivered: strconv.Itoa(l.Delivered), remaining: strconv.Itoa(l.Remaining()),
+		amount: l.Total().String(), open: l.Remaining() > 0}
+}
+
+// historyTexts are the rows of the scan screen's history: the deliveries,
+// then the credits.
+func historyTexts(p *skranke.Purchase) []string {
+	names := map[string]string{}
+	for _, l := range p.Lines {
+		names[l.ID] = l.Name
+	}
+	var rows []string
+	for _, dl := range p.Deliveries {
+		var parts []string
+		for _, x := range dl.Lines {
+			parts = append(parts, fmt.Sprintf("%d× %s", x.Quantity, names[x.LineID]))
+		}
+		who := dl.StaffName
+		if who == "" {
+			who = dl.StaffID
+		}
+		rows = append(rows, fmtDateTime(dl.At)+" · "+who+" · "+strings.Join(parts, ", "))
+	}
+	for _, c := range p.Credits {
+		who := c.StaffName
+		if who == "" {
+			who = c.StaffID
+		}
+		var parts []string
+		for _, x := range c.Lines {
+			parts = append(parts, fmt.Sprintf("%d× %s", x.Quantity, names[x.LineID]))
+		}
+		reason := strings.Join(append(parts, c.Reason), " · ")
+		args := m{"Amount": c.Amount.String(), "When": fmtDateTime(c.At), "Staff": who, "Reason": reason}
+		key := "scan.credit_row"
+		if c.ApprovedBy != "" && c.ApprovedBy != c.StaffID {
+			key, args["Approver"] = "scan.credit_row_approved", c.ApproverName
+		}
+		rows = append(rows, label(key, args))
+	}
+	return rows
+}
+
+// lineRow is a row of the line table. The rows are kept and filled again
+// for the next purchase: a row made anew gets its size while the next frame
+// is painted, and the labels it resizes then have that frame painted again,
+// at tens of milliseconds a frame in software rendering.
+type lineRow struct {
+	obj                                                    *fyne.Container
+	name, kind, ordered, delivered, remaining, amount, now *widget.Label
+}
+
+func newLineRow() *lineRow {
+	r := &lineRow{name: widget.NewLabel(""), kind: widget.NewLabel(""), ordered: widget.NewLabel(""),
+		delivered: widget.NewLabel(""), remaining: widget.NewLabel(""), amount: widget.NewLabel(""), now: widget.NewLabel("")}
+	r.name.Wrapping = fyne.TextWrapWord
+	r.kind.Wrapping = fyne.TextWrapWord // "goods (signature)" in two rows rather than a wider window.
+	r.obj = container.New(lineColumns, r.name, r.kind, r.ordered, r.delivered, r.remaining, r.amount, r.now)
+	readSized(r.obj)
+	return r
+}
+
+// set fills the row with lt.
+func (r *lineRow) set(lt lineTexts) {
+	relabel(r.name, lt.name)
+	relabel(r.kind, lt.kind)
+	relabel(r.ordered, lt.ordered)
+	relabel(r.delivered, lt.delivered)
+	relabel(r.remaining, lt.remaining)
+	if r.remaining.TextStyle.Bold != lt.open {
+		r.remaining.TextStyle.Bold = lt.open
+		r.remaining.Refresh()
+	}
+	relabel(r.amount, lt.amount)
+}
+
+// showRows puts the first n kept rows, made as needed, in the line table,
+// and nothing else.
+func (s *scanScreen) showRows(n int) {
+	for len(s.rows) < n {
+		s.rows = append(s.rows, newLineRow())
+	}
+	objs := s.Lines.Objects
+	same := len(objs) == n
+	for i := 0; same && i < n; i++ {
+		same = objs[i] == s.rows[i].obj
+	}
+	if same {
 		return
 	}
+	s.Lines.RemoveAll()
+	for _, r := range s.rows[:n] {
+		s.Lines.Add(r.obj)
+	}
+}
+
+// renderLines draws the line table; in quantity mode with an entry per line.
+func (s *scanScreen) renderLines() {
+	s.Qty = map[string]*entry{}
+	p := s.Purchase()
+	if p == nil {
+		s.showRows(0)
+		return
+	}
+	if !s.qtyMode {
+		s.showRows(len(p.Lines))
+		for i, l := range p.Lines {
+			s.rows[i].set(lineTextsOf(l))
+		}
+		return
+	}
+	// Quantity mode, seldom used: rows of its own.
+	s.Lines.RemoveAll()
 	var qtys []*entry
-	for _, l := range s.Purchase().Lines {
+	for _, l := range p.Lines {
 		var now fyne.CanvasObject = widget.NewLabel("")
-		if s.qtyMode && l.Remaining() > 0 {
+		if l.Remaining() > 0 {
 			e := newEntry(s.sh, "0")
 			e.selectAll = true
 			// Nothing is chosen until staff choose it: a quantity left
@@ -106,18 +224,15 @@ func (s *scanScreen) renderLines() {
 			// made only in quantity mode (see readable).
 			now = readable(e)
 		}
-		title := l.Name
-		if l.Credited > 0 {
-			title += " (" + label("line.credited", m{"N": l.Credited}) + ")"
-		}
-		name := widget.NewLabel(title)
+		lt := lineTextsOf(l)
+		name := widget.NewLabel(lt.name)
 		name.Wrapping = fyne.TextWrapWord
-		rem := widget.NewLabelWithStyle(strconv.Itoa(l.Remaining()), fyne.TextAlignLeading, fyne.TextStyle{Bold: l.Remaining() > 0})
-		kind := widget.NewLabel(kindName(l.Kind))
-		kind.Wrapping = fyne.TextWrapWord // "goods (signature)" in two rows rather than a wider window.
+		rem := widget.NewLabelWithStyle(lt.remaining, fyne.TextAlignLeading, fyne.TextStyle{Bold: lt.open})
+		kind := widget.NewLabel(lt.kind)
+		kind.Wrapping = fyne.TextWrapWord
 		s.Lines.Add(container.New(lineColumns, name, kind,
-			widget.NewLabel(strconv.Itoa(l.Quantity)), widget.NewLabel(strconv.Itoa(l.Delivered)),
-			rem, widget.NewLabel(l.Total().String()), now))
+			widget.NewLabel(lt.ordered), widget.NewLabel(lt.delivered),
+			rem, widget.NewLabel(lt.amount), now))
 	}
 	// Up and Down move between the quantity fields.
 	for i, e := range qtys {
@@ -135,44 +250,20 @@ func (s *scanScreen) renderHistory() {
 	if p == nil {
 		return
 	}
-	names := map[string]string{}
-	for _, l := range p.Lines {
-		names[l.ID] = l.Name
-	}
 	if len(p.Deliveries) > 0 {
 		s.History.Add(boldLabel(label("scan.history")))
 	}
-	for _, dl := range p.Deliveries {
-		var parts []string
-		for _, x := range dl.Lines {
-			parts = append(parts, fmt.Sprintf("%d× %s", x.Quantity, names[x.LineID]))
+	rows := historyTexts(p)
+	for i, text := range rows {
+		if i < len(p.Deliveries) {
+			var right []fyne.CanvasObject
+			if id := p.Deliveries[i].SignatureID; id != "" {
+				right = append(right, signatureThumb(s.sh, s.svc, id))
+			}
+			s.History.Add(row(text, right...))
+			continue
 		}
-		who := dl.StaffName
-		if who == "" {
-			who = dl.StaffID
-		}
-		var right []fyne.CanvasObject
-		if dl.SignatureID != "" {
-			right = append(right, signatureThumb(s.sh, s.svc, dl.SignatureID))
-		}
-		s.History.Add(row(fmtDateTime(dl.At)+" · "+who+" · "+strings.Join(parts, ", "), right...))
-	}
-	for _, c := range p.Credits {
-		who := c.StaffName
-		if who == "" {
-			who = c.StaffID
-		}
-		var parts []string
-		for _, x := range c.Lines {
-			parts = append(parts, fmt.Sprintf("%d× %s", x.Quantity, names[x.LineID]))
-		}
-		reason := strings.Join(append(parts, c.Reason), " · ")
-		args := m{"Amount": c.Amount.String(), "When": fmtDateTime(c.At), "Staff": who, "Reason": reason}
-		key := "scan.credit_row"
-		if c.ApprovedBy != "" && c.ApprovedBy != c.StaffID {
-			key, args["Approver"] = "scan.credit_row_approved", c.ApproverName
-		}
-		s.History.Add(rowLabel(label(key, args)))
+		s.History.Add(rowLabel(text))
 	}
 	readSized(s.History) // The new rows take the readable text size.
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"strings"
 	"time"
 
@@ -80,6 +81,7 @@ type scanScreen struct {
 	Buyer *widget.Label
 	// Lines lists the purchase's lines with ordered, delivered and remaining.
 	Lines *fyne.Container
+	rows  []*lineRow // Kept for Lines, filled again for each purchase.
 	// Qty holds the quantity fields of partial delivery, by line ID.
 	Qty map[string]*entry
 	// History lists earlier deliveries and credits.
@@ -133,7 +135,19 @@ type scanScreen struct {
 	lookup   desksync.Lookup          // The purchase shown (Purchase) and where it came from.
 	pending  *desksync.DeliverRequest // Waiting for a signature.
 	lastNote *printer.DeliveryNote
-	shownAt  time.Time // When the purchase shown was put on screen; delivery waits armDelay after it.
+	shownAt  time.Time  // When the purchase shown was put on screen; delivery waits armDelay after it.
+	steps    *scanSteps // The timing of the scan being shown, until it is painted.
+	attended func()     // Ends the sync's giving way to the scan (Attend), once its purchase is painted.
+	// confirmed: the shop has answered the lookup (or the cache, the shop
+	// out of reach), and the purchase shown, if any, is that answer, not
+	// the cache's copy shown while the shop is asked. Only a confirmed
+	// purchase can be handed over.
+	confirmed bool
+	view      purchaseView // What present showed of the purchase.
+	hushed    bool         // setState sounds no refusal: the cache's copy is shown.
+	// cacheWait and shopWait: see the constants; tests wait as long as a
+	// loaded machine needs.
+	cacheWait, shopWait time.Duration
 
 	next        *queuedScan // Scanned while the buyer signed; opened after.
 	padWedge    *burst      // Keys typed on the signature pad: a scanner's.
@@ -191,10 +205,12 @@ type lookupService interface {
 	Lookup(ctx context.Context, code string) (desksync.Lookup, error)
 	// Cached returns the purchase as this desk last saw it, without asking the shop.
 	Cached(ctx context.Context, code string) (desksync.Lookup, error)
+	// Attend has the sync give way while staff wait for a scan; done ends it.
+	Attend() (done func())
 }
 
 func newScanScreen(sh shell, svc scanService, paper printing, rd reader) *scanScreen {
-	s := &scanScreen{sh: sh, svc: svc, paper: paper, rd: rd, Qty: map[string]*entry{}}
+	s := &scanScreen{sh: sh, svc: svc, paper: paper, rd: rd, Qty: map[string]*entry{}, cacheWait: cacheWait, shopWait: shopWait}
 	s.Entry = newScanEntry(sh, s.submit)
 	s.Entry.shortcut = s.undoShortcut
 	s.banner = newBanner(40)
@@ -334,17 +350,22 @@ func (s *scanScreen) setState(st scanState, text string) {
 		c = colElsewhere
 	}
 	s.banner.set(text, c)
-	switch st {
-	case stateNotPayable, stateUnknown, stateOffline, stateElsewhere:
+	if !s.hushed {
 		// Nothing to hand over: staff hear it without looking.
-		s.sh.refuse()
+		s.refuseShown()
 	}
 }
 
 // reset clears the screen, ready for the next scan.
 func (s *scanScreen) reset() {
 	s.seq++
+	if done := s.attended; done != nil {
+		s.attended = nil
+		done()
+	}
 	s.lookup = desksync.Lookup{}
+	s.view = purchaseView{}
+	s.confirmed, s.hushed = false, false
 	s.shownAt = time.Time{}
 	// The undo is for the purchase on screen: the next scan ends it.
 	s.undo = nil
@@ -368,7 +389,7 @@ func (s *scanScreen) reset() {
 	s.setMark(s.SyncMark, "")
 	s.Detail.SetText("")
 	s.Buyer.SetText("")
-	s.Lines.RemoveAll()
+	s.showRows(0)
 	s.History.RemoveAll()
 	s.Qty = map[string]*entry{}
 	s.arrange()
@@ -436,24 +457,33 @@ const armDelay = 500 * time.Millisecond
 
 // arm starts the wait before the purchase just shown can be delivered: the
 // delivery buttons light up when it is over.
-func (s *scanScreen) arm() {
-	s.shownAt = s.sh.now()
+func (s *scanScreen) arm() { s.armAt(s.sh.now()) }
+
+// armAt is arm for a purchase in sight since shown (the cache's copy that
+// the shop's answer confirmed).
+func (s *scanScreen) armAt(shown time.Time) {
+	s.shownAt = shown
 	p, seq := s.Purchase(), s.seq
 	if p == nil || !p.Status.Deliverable() || !p.Remaining() {
 		return
 	}
-	s.sh.after(armDelay, func() {
+	fire := func() {
 		if seq != s.seq || s.Purchase() == nil {
 			return
 		}
 		s.updateActions()
 		slog.Info("delivery armed", "code", p.Code)
-	})
+	}
+	if left := armDelay - s.sh.now().Sub(shown); left > 0 {
+		s.sh.after(left, fire)
+		return
+	}
+	fire()
 }
 
 // armed reports whether the purchase shown has been on screen for armDelay.
 func (s *scanScreen) armed() bool {
-	return s.Purchase() != nil && !s.shownAt.IsZero() && s.sh.now().Sub(s.shownAt) >= armDelay
+	return s.Purchase() != nil && s.confirmed && !s.shownAt.IsZero() && s.sh.now().Sub(s.shownAt) >= armDelay
 }
 
 // submit handles Enter in the scan field.
@@ -486,26 +516,141 @@ func (s *scanScreen) showInvalid(raw, reason string) {
 	s.sh.focusDefault()
 }
 
-// Lookup asks for the purchase with code and shows it.
+// cacheWait is how long a scan holds the UI goroutine for this desk's copy
+// of the purchase: read within it, the purchase is in the first frame
+// painted after the scan. A frame of the "looking" state painted first
+// (tens of milliseconds in software rendering) would come before it,
+// however fast the answer. A read takes a millisecond or less; a slower
+// one (a disk busy elsewhere) shows "looking" and the purchase after.
+const cacheWait = 20 * time.Millisecond
+
+// shopWait is how long a scan of a purchase this desk has not cached holds
+// the UI goroutine for the shop's answer, for the same reason: the frame of
+// "looking" it saves takes as long, and the purchase waits for it.
+const shopWait = 30 * time.Millisecond
+
+// checkingHint is how long the shop may take to confirm a purchase shown
+// from the cache before the screen says it is still asking, and sounds
+// the refusal tone a refused purchase held back until then.
+const checkingHint = 300 * time.Millisecond
+
+// Lookup shows the purchase with code: at once as this desk's cache has
+// it, when it has it, and then as the shop has it now (confirm). Nothing
+// can be handed over before the shop answered (or could not be reached,
+// when the cache is all there is): a cached copy may be behind the shop.
 func (s *scanScreen) Lookup(code, raw string) {
+	steps := newScanSteps(code)
 	s.reset()
-	s.setState(stateLooking, label("scan.looking"))
+	s.attended = s.svc.Attend()
 	s.Code.Text = skranke.GroupCode(code)
 	s.Code.Refresh()
 	seq := s.seq
-	s.sh.async(func(ctx context.Context) func() {
+	steps.asked = time.Now()
+	shop := steps.from("shop")
+	shopAnswer := s.sh.begin(func(ctx context.Context) func() {
 		lk, err := s.svc.Lookup(ctx, code)
+		shop.answered = time.Now()
 		return func() {
 			if seq != s.seq {
 				return // Something newer was scanned meanwhile.
 			}
-			if err != nil {
-				s.showLookupError(code, raw, err)
-				return
-			}
-			s.showLookup(lk)
+			shop.applied = time.Now()
+			s.confirm(code, raw, lk, err, shop)
 		}
 	})
+	cached := steps.from("cache")
+	s.sh.begin(func(ctx context.Context) func() {
+		lk, err := s.svc.Cached(ctx, code)
+		cached.answered = time.Now()
+		return func() {
+			if seq != s.seq || s.confirmed || err != nil || lk.Purchase == nil {
+				return // Newer, answered by the shop already, or not on this desk.
+			}
+			cached.applied = time.Now()
+			s.steps = cached
+			s.present(lk, false)
+		}
+	})(s.cacheWait)
+	wait := s.shopWait
+	if s.lookup.Purchase != nil {
+		wait = 0 // Shown: the shop's answer comes when it comes.
+	}
+	if !shopAnswer(wait) && s.lookup.Purchase == nil && !s.confirmed {
+		s.setState(stateLooking, label("scan.looking"))
+		s.sh.painted(func(_, at time.Time) { shop.between = at })
+	}
+}
+
+// attendedOnScreen ends the sync's giving way to the scan once the next
+// frame, which shows its answer, is painted, or after a second at most
+// (a window not painted, minimised, paints no frame).
+func (s *scanScreen) attendedOnScreen() {
+	if done := s.attended; done != nil {
+		s.attended = nil
+		s.sh.painted(func(_, _ time.Time) { done() })
+		time.AfterFunc(time.Second, done) // done does its work once.
+	}
+}
+
+// confirm shows the shop's answer to a lookup (or the cache's, when the
+// shop could not be reached), replacing what the cache showed meanwhile.
+func (s *scanScreen) confirm(code, raw string, lk desksync.Lookup, err error, steps *scanSteps) {
+	early := s.lookup.Purchase != nil && !s.confirmed
+	if err != nil {
+		// The shop's word: a cache's copy read later must not show.
+		s.confirmed = true
+		if early {
+			// The shop knows better than the copy shown: not this purchase.
+			slog.Info("purchase withdrawn", "code", code, "err", err)
+			s.clearPurchase()
+		}
+		s.showLookupError(code, raw, err)
+		s.attendedOnScreen()
+		return
+	}
+	if early && lk.Purchase != nil && reflect.DeepEqual(s.viewOf(lk, true), s.view) {
+		// As shown: nothing on screen changes, and the purchase has been
+		// in sight since the cache showed it.
+		s.lookup = lk
+		s.confirmed = true
+		if s.Cache.Text != s.view.cache {
+			setText(s.Cache, s.view.cache) // Takes "still checking" away.
+		}
+		if s.hushed {
+			s.hushed = false
+			s.refuseShown()
+		}
+		slog.Info("purchase confirmed", "code", code, "state", s.state,
+			"shop_ms", float64(steps.answered.Sub(steps.asked).Microseconds())/1e3)
+		s.armAt(s.shownAt)
+		s.updateActions()
+		return
+	}
+	s.steps = steps
+	s.showLookup(lk)
+	if early && lk.Purchase != nil && !lk.FromCache {
+		// Staff may have seen the cache's copy: say why the screen changed.
+		setText(s.Cache, label("scan.refreshed"))
+		slog.Info("purchase refreshed", "code", code, "state", s.state)
+	}
+}
+
+// clearPurchase takes the purchase off the screen, as reset does, but for
+// the same scan: its code stays, and its answers still count.
+func (s *scanScreen) clearPurchase() {
+	s.lookup = desksync.Lookup{}
+	s.view = purchaseView{}
+	s.shownAt = time.Time{}
+	s.hushed = false
+	setText(s.Cache, "")
+	setText(s.SyncMark, "")
+	s.Detail.SetText("")
+	s.Buyer.SetText("")
+	s.showRows(0)
+	s.History.RemoveAll()
+	s.Qty = map[string]*entry{}
+	s.arrange()
+	s.updateActions()
 }
 
 func (s *scanScreen) showLookupError(code, raw string, err error) {
@@ -530,9 +675,18 @@ func (s *scanScreen) showLookupError(code, raw string, err error) {
 	s.sh.focusDefault()
 }
 
-// showLookup shows a purchase and its state.
-func (s *scanScreen) showLookup(lk desksync.Lookup) {
+// showLookup shows a purchase and its state, as the shop has it (or the
+// cache, with the shop out of reach), and arms its delivery.
+func (s *scanScreen) showLookup(lk desksync.Lookup) { s.present(lk, true) }
+
+// present shows a purchase and its state. Confirmed, it is the shop's
+// answer, or the cache's when the shop is out of reach, and its delivery
+// is armed; else it is the cache's copy, shown while the shop is asked: it
+// is not armed, and a refusal it shows sounds only once the shop confirms
+// it, or asks for longer than checkingHint.
+func (s *scanScreen) present(lk desksync.Lookup, confirmed bool) {
 	s.lookup = lk
+	s.confirmed = confirmed
 	s.pending = nil
 	s.crediting, s.approving = false, false
 	s.dropApproval()
@@ -543,36 +697,93 @@ func (s *scanScreen) showLookup(lk desksync.Lookup) {
 		s.reset()
 		return
 	}
+	v := s.viewOf(lk, confirmed)
+	s.view = v
 	s.Code.Text = skranke.GroupCode(p.Code)
 	s.Code.Refresh()
-	if lk.FromCache {
-		s.setMark(s.Cache, label("scan.cached", m{"Age": fmtAge(s.sh.now(), lk.CachedAt)}))
-	} else {
-		s.setMark(s.Cache, "")
-	}
-	s.Buyer.SetText(buyerInfo(lk))
+	s.setMark(s.Cache, v.cache)
+	s.Buyer.SetText(v.buyer)
 	s.showSyncMark(lk)
-
-	switch {
-	case !p.Status.Deliverable():
-		s.setState(stateNotPayable, notPayableTitle(p.Status))
-		s.Detail.SetText(notPayableReason(p.Status))
-	case p.FullyDelivered():
-		s.setState(stateDelivered, label("scan.already"))
-		s.Detail.SetText(lastDeliveryText(p))
-	case len(p.Deliveries) > 0:
-		s.setState(stateDeliverable, label("scan.partly", m{"N": p.RemainingUnits()}))
-		s.Detail.SetText(lastDeliveryText(p))
-	default:
-		s.setState(stateDeliverable, label("scan.deliverable"))
-		s.Detail.SetText(label("scan.deliverable_detail", m{"N": p.RemainingUnits()}))
+	s.hushed = !confirmed
+	s.setState(v.state, v.title)
+	s.Detail.SetText(v.detail)
+	slog.Info("purchase shown", "code", p.Code, "status", p.Status, "state", s.state, "from_cache", lk.FromCache, "confirmed", confirmed)
+	if confirmed {
+		s.arm()
+	} else {
+		s.shownAt = s.sh.now()
+		seq := s.seq
+		s.sh.after(checkingHint, func() {
+			if seq != s.seq || s.confirmed || s.Purchase() == nil {
+				return
+			}
+			setText(s.Cache, label("scan.checking"))
+			if s.hushed {
+				s.hushed = false
+				s.refuseShown()
+			}
+			slog.Info("shop slow to confirm", "code", p.Code)
+		})
 	}
-	slog.Info("purchase shown", "code", p.Code, "status", p.Status, "state", s.state, "from_cache", lk.FromCache)
-	s.arm()
 	s.renderLines()
 	s.renderHistory()
 	s.updateActions()
 	s.sh.focusDefault()
+	if st := s.steps; st != nil {
+		s.steps = nil
+		st.shown = time.Now()
+		s.sh.painted(st.log)
+	}
+	s.attendedOnScreen()
+}
+
+// refuseShown sounds the refusal tone for the state shown, if it refuses.
+func (s *scanScreen) refuseShown() {
+	switch s.state {
+	case stateNotPayable, stateUnknown, stateOffline, stateElsewhere:
+		s.sh.refuse()
+	}
+}
+
+// purchaseView is every text the scan screen shows of a purchase looked
+// up, so that the shop's answer can be told from the cache's copy shown
+// before it as staff would: by what they read.
+type purchaseView struct {
+	state   scanState
+	title   string // The banner.
+	detail  string
+	cache   string // The "cached data" warning.
+	buyer   string
+	sync    string // The "waiting to sync" mark.
+	lines   []lineTexts
+	history []string
+}
+
+// viewOf is what the screen shows of lk; confirmed as in present.
+func (s *scanScreen) viewOf(lk desksync.Lookup, confirmed bool) purchaseView {
+	p := lk.Purchase
+	v := purchaseView{buyer: buyerInfo(lk)}
+	if lk.FromCache && confirmed {
+		v.cache = label("scan.cached", m{"Age": fmtAge(s.sh.now(), lk.CachedAt)})
+	}
+	if len(lk.Pending) > 0 {
+		v.sync = label("scan.sync_waiting", m{"N": len(lk.Pending)})
+	}
+	switch {
+	case !p.Status.Deliverable():
+		v.state, v.title, v.detail = stateNotPayable, notPayableTitle(p.Status), notPayableReason(p.Status)
+	case p.FullyDelivered():
+		v.state, v.title, v.detail = stateDelivered, label("scan.already"), lastDeliveryText(p)
+	case len(p.Deliveries) > 0:
+		v.state, v.title, v.detail = stateDeliverable, label("scan.partly", m{"N": p.RemainingUnits()}), lastDeliveryText(p)
+	default:
+		v.state, v.title, v.detail = stateDeliverable, label("scan.deliverable"), label("scan.deliverable_detail", m{"N": p.RemainingUnits()})
+	}
+	for _, l := range p.Lines {
+		v.lines = append(v.lines, lineTextsOf(l))
+	}
+	v.history = historyTexts(p)
+	return v
 }
 
 func (s *scanScreen) content() fyne.CanvasObject { return s.obj }

@@ -26,14 +26,62 @@ type scanEntry struct {
 	// shortcut, when set, may take a shortcut (Ctrl+Z: undo a delivery)
 	// before the field does; it reports whether it did.
 	shortcut func(fyne.Shortcut) bool
+	// held are the keys typed and not shown yet, the last at heldAt (see
+	// echoDelay); echoing: a wait for echoDelay is under way.
+	held    []rune
+	heldAt  time.Time
+	echoing bool
 }
+
+// echoDelay is how long after the last key the scan field shows what was
+// typed. A scanner types a code and its Enter within it, so the field
+// never paints the code: each frame painted costs tens of milliseconds in
+// software rendering, and a scan's Enter that arrives while a frame of its
+// own keys is painted waits for it, before the purchase can be painted. A
+// person's key shows this much later, which nobody notices; Enter, Tab,
+// Backspace, Esc and shortcuts show what is held at once, so that they act
+// on the text as typed.
+const echoDelay = scanner.DefaultWedgeMaxGap
 
 // TypedShortcut implements fyne.Shortcutable.
 func (e *scanEntry) TypedShortcut(sc fyne.Shortcut) {
+	e.echo()
 	if e.shortcut != nil && e.shortcut(sc) {
 		return
 	}
 	e.entry.TypedShortcut(sc)
+}
+
+// SetText implements widget.Entry's SetText: keys not yet shown go too.
+func (e *scanEntry) SetText(text string) {
+	e.held = e.held[:0]
+	e.entry.SetText(text)
+}
+
+// echo shows the keys held back.
+func (e *scanEntry) echo() {
+	held := e.held
+	e.held = e.held[:0]
+	for _, r := range held {
+		e.Entry.TypedRune(r)
+	}
+}
+
+// echoLater shows the keys held back once echoDelay has passed since the
+// last of them.
+func (e *scanEntry) echoLater(wait time.Duration) {
+	e.echoing = true
+	e.keys.after(wait, func() {
+		e.echoing = false
+		if len(e.held) == 0 {
+			return
+		}
+		if left := echoDelay - e.keys.now().Sub(e.heldAt); left > 0 {
+			e.echoLater(left)
+			return
+		}
+		e.echo()
+	})
 }
 
 // burstTail is how soon after the Enter that ends a scan another Enter is
@@ -57,10 +105,16 @@ func newScanEntry(keys keyHandler, submit func(string, bool)) *scanEntry {
 	return e
 }
 
-// TypedRune implements fyne.Focusable.
+// TypedRune implements fyne.Focusable. The key is shown echoDelay later.
 func (e *scanEntry) TypedRune(r rune) {
-	e.wedge.Key(r, e.keys.now())
-	e.entry.TypedRune(r)
+	e.keys.touch()
+	now := e.keys.now()
+	e.wedge.Key(r, now)
+	e.held = append(e.held, r)
+	e.heldAt = now
+	if !e.echoing {
+		e.echoLater(echoDelay)
+	}
 }
 
 // AcceptsTab implements fyne.Tabbable: scanners set to end codes with Tab
@@ -75,8 +129,11 @@ func (e *scanEntry) TypedKey(ev *fyne.KeyEvent) {
 		e.keys.touch()
 		now := e.keys.now()
 		text, scanned := e.wedge.Enter(now)
-		if !scanned {
+		if scanned {
+			e.held = e.held[:0] // Never shown, and never to be.
+		} else {
 			// Typed by hand, perhaps edited: the field holds what the person means.
+			e.echo()
 			text = e.Text
 		}
 		if scanned {
@@ -86,9 +143,19 @@ func (e *scanEntry) TypedKey(ev *fyne.KeyEvent) {
 			slog.Info("enter ignored", "reason", "scan burst")
 			return
 		}
-		e.SetText("")
+		if e.Text != "" {
+			e.SetText("")
+		}
 		e.submit(text, scanned)
 		return
+	}
+	if editingKey(ev.Name) {
+		// Backspace and the rest act on the text as typed. Other keys
+		// leave it alone: Shift comes with a scanner's capitals, and every
+		// key typed comes here too, besides its character.
+		e.echo()
+	}
+	switch ev.Name {
 	case fyne.KeyBackspace:
 		e.wedge.Key('\b', e.keys.now())
 	case fyne.KeyEscape:
@@ -96,6 +163,18 @@ func (e *scanEntry) TypedKey(ev *fyne.KeyEvent) {
 		e.SetText("")
 	}
 	e.entry.TypedKey(ev)
+}
+
+// editingKey reports whether the key named name acts on the text of a
+// field: Enter submits it, Backspace deletes from it, the arrows move in it.
+func editingKey(name fyne.KeyName) bool {
+	switch name {
+	case fyne.KeyReturn, fyne.KeyEnter, fyne.KeyTab, fyne.KeyBackspace, fyne.KeyDelete, fyne.KeyEscape,
+		fyne.KeyLeft, fyne.KeyRight, fyne.KeyUp, fyne.KeyDown, fyne.KeyHome, fyne.KeyEnd,
+		fyne.KeyPageUp, fyne.KeyPageDown, fyne.KeyInsert:
+		return true
+	}
+	return false
 }
 
 // hasSource reports whether src is one of the scanners in use.

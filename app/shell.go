@@ -36,6 +36,8 @@ type keyHandler interface {
 	// as a scan.
 	strayRune(r rune)
 	strayEnter() bool
+	// after runs fn on the UI goroutine once d has passed on the desk's clock.
+	after(d time.Duration, fn func())
 }
 
 // shell is what a screen asks of the window around it: messages, the
@@ -53,11 +55,19 @@ type shell interface {
 	focus(obj fyne.Focusable)
 	focusDefault()
 	async(work func(ctx context.Context) func())
+	// begin is async, but the func work returns runs as the returned
+	// await says: called on the UI goroutine, await waits up to d for work,
+	// and when it is done by then, runs that func before it returns and
+	// reports true, so that what it shows is in the next frame painted;
+	// else the func runs later, as with async. await must be called once;
+	// it holds the UI goroutine for at most d.
+	begin(work func(ctx context.Context) func()) (await func(d time.Duration) bool)
 	await(w waiter)
 	// currentStaff returns the staff member logged in, or nil.
 	currentStaff() *skranke.Staff
-	// after runs fn on the UI goroutine once d has passed on the desk's clock.
-	after(d time.Duration, fn func())
+	// painted has fn called, on the UI goroutine, once the window has
+	// painted its next frame (see paintProbe).
+	painted(fn func(painted, shown time.Time))
 }
 
 // async runs work off the UI goroutine with a deadline; the func it returns,
@@ -73,6 +83,53 @@ func (d *Desk) async(work func(ctx context.Context) func()) {
 			d.doAndWait(ui)
 		}
 	}()
+}
+
+func (d *Desk) painted(fn func(painted, shown time.Time)) { d.probe.next(fn) }
+
+// begin: see shell. The wait is on the wall clock, not the desk's: it
+// bounds how long the window stops, whatever the tests' clock says.
+func (d *Desk) begin(work func(ctx context.Context) func()) func(time.Duration) bool {
+	done := make(chan func(), 1)
+	d.busy.Add(1)
+	go func() {
+		ctx, cancel := context.WithTimeout(d.ctx, 60*time.Second)
+		defer cancel()
+		done <- work(ctx)
+	}()
+	return func(within time.Duration) bool {
+		var ui func()
+		ok := false
+		if within <= 0 {
+			select {
+			case ui = <-done:
+				ok = true
+			default:
+			}
+		} else {
+			t := time.NewTimer(within)
+			defer t.Stop()
+			select {
+			case ui = <-done:
+				ok = true
+			case <-t.C:
+			}
+		}
+		if ok {
+			d.busy.Add(-1)
+			if ui != nil {
+				ui()
+			}
+			return true
+		}
+		go func() {
+			defer d.busy.Add(-1)
+			if ui := <-done; ui != nil && d.ctx.Err() == nil {
+				d.doAndWait(ui)
+			}
+		}()
+		return false
+	}
 }
 
 // do runs fn on the UI goroutine, or, with Services.manualUI, queues it
@@ -138,6 +195,9 @@ func (d *Desk) setMessage(text string, bg color.Color) {
 		// screen says what it needs in its own place.
 		slog.Info("desk message while locked, not shown", "text", text)
 		return
+	}
+	if d.message.Text == text && d.msgBg.FillColor == bg {
+		return // Every scan clears the bar, mostly empty already.
 	}
 	d.message.SetText(text)
 	d.msgBg.FillColor = bg

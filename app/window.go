@@ -128,12 +128,16 @@ func (d *Desk) showScreen(s screenID) {
 		}
 	}
 	for i, b := range d.navButtons {
+		imp := widget.LowImportance
 		if i < len(d.screens) && screenID(i) == s {
-			b.Importance = widget.HighImportance
-		} else {
-			b.Importance = widget.LowImportance
+			imp = widget.HighImportance
 		}
-		b.Refresh()
+		if b.Importance != imp {
+			// Only a change: every scan passes here, and a refresh of the
+			// ten buttons costs CPU and a frame for nothing.
+			b.Importance = imp
+			b.Refresh()
+		}
 	}
 	d.screens[s].load()
 	d.focusDefault()

@@ -376,8 +376,12 @@ func (d *Desk) indexCached(ctx context.Context, background bool) error {
 			}
 			defer w.search.Close()
 			for i, r := range batch {
-				if background && i%yieldEvery == yieldEvery-1 && d.c.gate.wanted() {
-					return nil // A desk action waits: commit, the rest comes next.
+				if background && i%yieldEvery == yieldEvery-1 {
+					// Staff wait for a scan: give the CPU to it first.
+					d.c.gate.pauseForDesk(ctx)
+					if d.c.gate.wanted() {
+						return nil // A desk action waits: commit, the rest comes next.
+					}
 				}
 				if !r.good {
 					// A damaged body stays unsearchable rather than block the rest.

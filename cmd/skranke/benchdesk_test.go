@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -36,16 +37,24 @@ import (
 // (/proc/PID/io) against the cache it left, then idle CPU and resident
 // memory with everything cached, and the same after a restart, when it
 // also logs in and scans BENCH_DESK_SCANS codes (default 2,000) as a
-// keyboard-wedge scanner, timing each from its Enter to the "purchase
-// shown" log line. It prints its figures as benchmark lines for benchstat.
-// Behind the benchdesk build tag: it takes minutes and is no test of
-// correctness.
+// keyboard-wedge scanner, timing each from its Enter to the frame painted
+// with the purchase (the desk's "scan steps" line, which it logs once that
+// frame is on screen, with the scan's steps), and to the "purchase shown"
+// line. Then it scans during first syncs (BENCH_DESK_SYNC_ROUNDS, default
+// 1, each a desk on an empty cache: while it pulls, and while it indexes
+// after) and during catch-ups (BENCH_DESK_CATCHUP_ROUNDS, default 10, of
+// BENCH_DESK_CATCHUP changes each, default 20,000, added to a copy of the
+// shop's database). It prints its figures as benchmark lines for
+// benchstat. Behind the benchdesk build tag: it takes minutes and is no
+// test of correctness.
 //
-// BENCH_DESK_SHOP_DB names a shop database seeded before and
-// BENCH_DESK_DATA a desk data directory synced from it before (its cache is
-// copied, and the first start and sync are skipped); BENCH_DESK_BIN a desk
-// binary to measure instead of this tree's, so that two versions meet the
-// same harness.
+// BENCH_DESK_SHOP_DB names a shop database seeded before (or where to keep
+// the one seeded) and BENCH_DESK_DATA a desk data directory synced from it
+// before (its cache is copied, and the first start and sync are skipped;
+// or, when it holds none, where to keep the one this run syncs and
+// indexes); BENCH_DESK_BIN a desk binary to measure instead of this tree's,
+// so that two versions meet the same harness; BENCH_DESK_LOG a directory
+// for the desk's logs.
 func TestRealDeskBench(t *testing.T) {
 	requireTools(t, "Xvfb", "xdotool")
 	n := 1_000_000
@@ -55,12 +64,23 @@ func TestRealDeskBench(t *testing.T) {
 			t.Fatalf("BENCH_DESK_PURCHASES: %v", err)
 		}
 	}
-	scans := 2000
-	if v := os.Getenv("BENCH_DESK_SCANS"); v != "" {
-		var err error
-		if scans, err = strconv.Atoi(v); err != nil {
-			t.Fatalf("BENCH_DESK_SCANS: %v", err)
+	envInt := func(name string, def int) int {
+		v := os.Getenv(name)
+		if v == "" {
+			return def
 		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return n
+	}
+	scans := envInt("BENCH_DESK_SCANS", 2000)
+	syncRounds := envInt("BENCH_DESK_SYNC_ROUNDS", 1)
+	catchUp := envInt("BENCH_DESK_CATCHUP", 20_000)
+	catchUpRounds := envInt("BENCH_DESK_CATCHUP_ROUNDS", 10)
+	if catchUp <= 0 {
+		catchUpRounds = 0
 	}
 	skrankeBin, shopdBin := buildBinaries(t)
 	if b := os.Getenv("BENCH_DESK_BIN"); b != "" {
@@ -75,6 +95,9 @@ func TestRealDeskBench(t *testing.T) {
 	shopDB := os.Getenv("BENCH_DESK_SHOP_DB")
 	if shopDB == "" {
 		shopDB = filepath.Join(dir, "shop.db")
+	}
+	if _, err := os.Stat(shopDB); errors.Is(err, os.ErrNotExist) {
+		// Seeded here, and kept when BENCH_DESK_SHOP_DB named it.
 		seeded := time.Now()
 		db, err := shop.Open(ctx, shopDB, shop.OpenOptions{})
 		if err != nil {
@@ -91,6 +114,11 @@ func TestRealDeskBench(t *testing.T) {
 		}
 		t.Logf("shop seeded with %d purchases in %v", n, time.Since(seeded).Round(time.Second))
 	}
+	if catchUpRounds > 0 {
+		// The catch-ups add purchases to the shop: to a copy, so that the
+		// shop named keeps what it had.
+		shopDB = copyDB(t, shopDB, filepath.Join(dir, "shop-copy.db"))
+	}
 	shopURL := startShopd(t, shopdBin, shopDB)
 	disp := startXvfb(t, 1280, 1024)
 	data := filepath.Join(dir, "desk")
@@ -101,10 +129,16 @@ func TestRealDeskBench(t *testing.T) {
 		t.Logf("%s: %.6g %s (load %s)", name, v, unit, loadAvg())
 	}
 
-	if cached := os.Getenv("BENCH_DESK_DATA"); cached != "" {
+	// BENCH_DESK_DATA: a desk data directory synced before, or, when it
+	// holds no cache yet, where this run's first sync is kept for the next.
+	cached := os.Getenv("BENCH_DESK_DATA")
+	if cached != "" && fileSize(filepath.Join(cached, desksync.CacheFile)) > 0 {
 		copyCache(t, cached, data)
 	} else {
-		firstStart(t, skrankeBin, disp, shopURL, data, dir, n, metric)
+		firstStart(t, skrankeBin, disp, shopURL, data, dir, n, metric, cached != "")
+		if cached != "" {
+			copyCache(t, data, cached)
+		}
 	}
 
 	// A start with everything cached.
@@ -122,14 +156,7 @@ func TestRealDeskBench(t *testing.T) {
 	// Scans, as a keyboard-wedge scanner types them.
 	codes := cachedCodes(t, data, scans)
 	logIn(t, disp, logs)
-	e2e, inApp, missed := scanLatencies(t, disp, logs, codes)
-	metric("scan to purchase shown, p50", percentile(e2e, 50), "scan-p50-ms")
-	metric("scan to purchase shown, p99", percentile(e2e, 99), "scan-p99-ms")
-	metric("scan to purchase shown, max", percentile(e2e, 100), "scan-max-ms")
-	metric("scan to purchase shown in the app's log, p50", percentile(inApp, 50), "scan-app-p50-ms")
-	metric("scan to purchase shown in the app's log, p99", percentile(inApp, 99), "scan-app-p99-ms")
-	metric("scans timed", float64(len(e2e)), "scans")
-	metric("scans typed again, a key lost by Xvfb", float64(missed), "scans-retyped")
+	scanLatencies(t, disp, logs, codes, nil).report(metric, "")
 	idle, rss, hwm = idleAndRSS(t, p.Pid)
 	metric("idle CPU on the scan screen after the scans", idle, "scan-idle-%core")
 	metric("resident memory after the scans", rss, "scan-rss-MB")
@@ -137,11 +164,167 @@ func TestRealDeskBench(t *testing.T) {
 	metric("of which Mesa's software renderer (Xvfb)", softwareGLMB(t, p.Pid), "scan-softgl-MB")
 	stopDesk(t, p)
 
+	// Scans during first syncs, each on an empty cache.
+	if syncRounds > 0 {
+		pull, index := &scanRun{}, &scanRun{}
+		for round := range syncRounds {
+			p, i := syncScans(t, skrankeBin, disp, shopURL, shopDB, filepath.Join(dir, fmt.Sprintf("sync-%d", round)), dir, round)
+			pull.add(p)
+			index.add(i)
+		}
+		pull.report(metric, "sync-")
+		index.report(metric, "syncindex-")
+	}
+
+	// Scans during catch-ups of catchUp changes, on the desk with the
+	// cache full.
+	if catchUpRounds > 0 {
+		catchUpScans(t, skrankeBin, disp, shopURL, shopDB, data, dir, catchUp, catchUpRounds).report(metric, "catchup-")
+	}
+
 	fmt.Printf("BenchmarkRealDesk/purchases=%d \t1\t%s\n", n, strings.Join(results, "\t"))
 }
 
+// syncScans starts a desk on the empty data directory data, logs in as
+// soon as the staff list is there, and scans codes of the shop's
+// purchases (most not yet cached) while the desk's first sync pulls the
+// shop's purchases, and then, for at most as many scans again, while it
+// indexes what it pulled. It returns the scans during the pull and during
+// the indexing after it.
+func syncScans(t *testing.T, bin string, disp *display, shopURL, shopDB, data, dir string, round int) (pull, index *scanRun) {
+	t.Helper()
+	p, logs := startDesk(t, bin, disp, shopURL, data, dir)
+	defer stopDesk(t, p)
+	startTimes(t, logs) // The staff list is there: staff can log in.
+	logIn(t, disp, logs)
+	var pulled atomic.Pointer[string]
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		if line, err := logs.firstLine(ctx, "changes feed pulled"); err == nil {
+			pulled.Store(&line)
+		}
+	}()
+	codes := shopCodes(t, shopDB, 5000, uint64(round))
+	run := scanLatencies(t, disp, logs, codes, func() bool { return pulled.Load() == nil })
+	if pulled.Load() == nil {
+		t.Fatalf("the first sync did not end within %d scans", len(codes))
+	}
+	end := lineTime(t, *pulled.Load())
+	pull = run.within(p.start, end)
+	t.Logf("first sync %d: %d scans while it pulled, %s", round+1, len(pull.recs), *pulled.Load())
+
+	cache, err := sql.Open("sqlite", "file:"+filepath.Join(data, desksync.CacheFile)+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close()
+	indexing := func() bool {
+		var left bool
+		if err := cache.QueryRow("SELECT EXISTS(SELECT 1 FROM purchases WHERE indexed = 0)").Scan(&left); err != nil {
+			t.Fatal(err)
+		}
+		return left
+	}
+	n := 0
+	index = scanLatencies(t, disp, logs, codes[len(run.recs):], func() bool { n++; return n <= len(run.recs)+1 && indexing() })
+	t.Logf("first sync %d: %d scans while it indexed", round+1, len(index.recs))
+	return pull, index
+}
+
+// catchUpScans starts the desk on the synced data directory data, logs in,
+// and rounds times adds changes purchases to the shop (as another shopd
+// would: the shop's database is shared) and scans, half of them the new
+// purchases (not yet cached) and half cached ones, until the desk's sync
+// has pulled them. It returns the scans made while a pull ran.
+func catchUpScans(t *testing.T, bin string, disp *display, shopURL, shopDB, data, dir string, changes, rounds int) *scanRun {
+	t.Helper()
+	p, logs := startDesk(t, bin, disp, shopURL, data, dir)
+	defer stopDesk(t, p)
+	startTimes(t, logs)
+	logIn(t, disp, logs)
+	old := cachedCodes(t, data, 5000)
+	during := &scanRun{}
+	for round := range rounds {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		db, err := shop.Open(ctx, shopDB, shop.OpenOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		from := len(logs.String())
+		news, err := db.SeedBulk(ctx, shop.DemoCentreID, changes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		var pulled atomic.Pointer[string]
+		go func() {
+			if line, err := logs.lineFrom(ctx, from, "changes feed pulled"); err == nil {
+				pulled.Store(&line)
+			}
+		}()
+		var codes []string
+		for i, c := range news {
+			codes = append(codes, c, old[(round*97+i)%len(old)])
+		}
+		run := scanLatencies(t, disp, logs, codes, func() bool { return pulled.Load() == nil })
+		cancel()
+		if pulled.Load() == nil {
+			t.Fatalf("catch-up %d did not end within %d scans", round+1, len(codes))
+		}
+		line := *pulled.Load()
+		end := lineTime(t, line)
+		start := end.Add(-time.Duration(attr(t, line, "seconds") * float64(time.Second)))
+		in := run.within(start, end)
+		t.Logf("catch-up %d: %d of %d scans while it pulled, %s", round+1, len(in.recs), len(run.recs), line)
+		during.add(in)
+		during.missed += run.missed
+	}
+	return during
+}
+
+// copyDB copies the SQLite database at from (with its WAL) to to, and
+// returns to.
+func copyDB(t *testing.T, from, to string) string {
+	t.Helper()
+	for _, suffix := range []string{"", "-wal"} {
+		src, err := os.Open(from + suffix)
+		if errors.Is(err, os.ErrNotExist) && suffix != "" {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst, err := os.OpenFile(to+suffix, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.Copy(dst, src); err != nil {
+			t.Fatal(err)
+		}
+		src.Close()
+		if err := dst.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return to
+}
+
+// shopCodes returns n codes of the shop's purchases at path, spread over
+// them, in an order of their own for each seed.
+func shopCodes(t *testing.T, path string, n int, seed uint64) []string {
+	t.Helper()
+	codes := codesOf(t, path, n)
+	rand.New(rand.NewPCG(seed, 99)).Shuffle(len(codes), func(i, j int) { codes[i], codes[j] = codes[j], codes[i] })
+	return codes
+}
+
 // firstStart starts the desk on an empty cache and measures its first sync.
-func firstStart(t *testing.T, bin string, disp *display, shopURL, data, dir string, n int, metric func(string, float64, string)) {
+// With indexed, it also waits for the desk to index what it pulled, so
+// that the cache it leaves is one a desk at work has.
+func firstStart(t *testing.T, bin string, disp *display, shopURL, data, dir string, n int, metric func(string, float64, string), indexed bool) {
 	t.Helper()
 	p, logs := startDesk(t, bin, disp, shopURL, data, dir)
 	shown, _ := startTimes(t, logs)
@@ -180,7 +363,36 @@ func firstStart(t *testing.T, bin string, disp *display, shopURL, data, dir stri
 	size := fileSize(filepath.Join(data, "desk.db")) + fileSize(filepath.Join(data, "desk.db-wal"))
 	metric("bytes written by the desk per byte of cache", written/float64(size), "written/cache")
 	metric("cache size", float64(size)/(1<<20), "cache-MB")
+	if indexed {
+		waitIndexed(t, data)
+	}
 	stopDesk(t, p)
+}
+
+// waitIndexed waits until the desk has indexed every purchase in the cache
+// of the data directory, reading it the way the desk lets others: read-only.
+func waitIndexed(t *testing.T, data string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(data, desksync.CacheFile)+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	started := time.Now()
+	for {
+		var left int
+		if err := db.QueryRow("SELECT count(*) FROM purchases WHERE indexed = 0").Scan(&left); err != nil {
+			t.Fatal(err)
+		}
+		if left == 0 {
+			t.Logf("the desk indexed the cache %v after its first sync", time.Since(started).Round(time.Second))
+			return
+		}
+		if time.Since(started) > time.Hour {
+			t.Fatalf("%d purchases still unindexed after an hour", left)
+		}
+		time.Sleep(time.Second) // Polling a file another process writes.
+	}
 }
 
 // copyCache copies the cache of the data directory from into a new data
@@ -216,7 +428,16 @@ func copyCache(t *testing.T, from, to string) {
 // directory, spread over the whole cache, in random order.
 func cachedCodes(t *testing.T, data string, n int) []string {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(data, desksync.CacheFile)+"?mode=ro")
+	codes := codesOf(t, filepath.Join(data, desksync.CacheFile), n)
+	rand.New(rand.NewPCG(7, 8)).Shuffle(len(codes), func(i, j int) { codes[i], codes[j] = codes[j], codes[i] })
+	return codes
+}
+
+// codesOf returns n codes of the purchases table of the SQLite database
+// at path (the desk's cache or the shop's), spread over the whole table.
+func codesOf(t *testing.T, path string, n int) []string {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,9 +464,8 @@ func cachedCodes(t *testing.T, data string, n int) []string {
 		t.Fatal(err)
 	}
 	if len(codes) == 0 {
-		t.Fatal("no codes in the cache")
+		t.Fatalf("no codes in %s", path)
 	}
-	rand.New(rand.NewPCG(7, 8)).Shuffle(len(codes), func(i, j int) { codes[i], codes[j] = codes[j], codes[i] })
 	return codes
 }
 
@@ -282,31 +502,138 @@ func logIn(t *testing.T, disp *display, l *timedLog) {
 	if _, err := disp.xdotool(ctx, "windowfocus", "--sync", win); err != nil {
 		t.Fatal(err)
 	}
-	l.mark()
-	// A key every 150 ms, as a person types: at a scanner's pace the PIN
-	// would be taken for a scan.
-	if _, err := disp.xdotool(ctx, "type", "--delay", "150", shop.DemoManagerPIN); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := disp.xdotool(ctx, "key", "Return"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := l.waitFor(ctx, "screen shown", "screen=scan"); err != nil {
-		t.Fatal(err)
+	for try := 1; ; try++ {
+		l.mark()
+		// A key every 150 ms, as a person types: at a scanner's pace the
+		// PIN would be taken for a scan.
+		if _, err := disp.xdotool(ctx, "type", "--delay", "150", shop.DemoManagerPIN); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := disp.xdotool(ctx, "key", "Return"); err != nil {
+			t.Fatal(err)
+		}
+		line, err := l.waitAny(ctx, "screen=scan", "login refused")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(line, "screen shown") {
+			return
+		}
+		// On a loaded machine Xvfb now and then loses a key of xdotool's.
+		if try == 3 {
+			t.Fatalf("the PIN was refused three times: %s", line)
+		}
+		t.Logf("a key of the PIN was lost on the way: %s", line)
 	}
 }
 
+// scanRec is one scan as scanLatencies measured it, in milliseconds.
+type scanRec struct {
+	at time.Time // The desk's "scan" line.
+	// e2e: from the end of the xdotool run that sent the Enter to the
+	// desk's "purchase shown" line, as the test read it.
+	e2e float64
+	// painted: from the same Enter to the frame painted with the purchase
+	// (the time stamp of the desk's "scan steps" line, which it logs once
+	// that frame is on screen); -1 for a desk that does not log it.
+	painted float64
+	// inApp: from the desk's "scan" line to its "purchase shown" line, by
+	// their time stamps (the desk's own work, to the millisecond).
+	inApp float64
+	steps map[string]float64 // The "scan steps" line's parts (*_ms), by name.
+	from  string             // Where the purchase shown first came from: "cache" or "shop".
+}
+
+// scanRun is what scanLatencies measured.
+type scanRun struct {
+	recs   []scanRec
+	missed int // Scans typed again because a key was lost.
+}
+
+// stepNames are the parts of the desk's "scan steps" line, in order.
+var stepNames = []string{"before", "lookup", "queued", "widgets", "record", "paint", "total"}
+
+// within returns the scans whose "scan" line came between from and to.
+func (r *scanRun) within(from, to time.Time) *scanRun {
+	out := &scanRun{}
+	for _, x := range r.recs {
+		if !x.at.Before(from) && !x.at.After(to) {
+			out.recs = append(out.recs, x)
+		}
+	}
+	return out
+}
+
+// add appends the scans of o.
+func (r *scanRun) add(o *scanRun) {
+	r.recs = append(r.recs, o.recs...)
+	r.missed += o.missed
+}
+
+// report gives the run's figures to metric, their names prefixed.
+func (r *scanRun) report(metric func(string, float64, string), prefix string) {
+	if len(r.recs) == 0 {
+		metric("scans timed", 0, prefix+"scans")
+		return
+	}
+	col := func(f func(scanRec) float64) []float64 {
+		var xs []float64
+		for _, x := range r.recs {
+			if v := f(x); v >= 0 {
+				xs = append(xs, v)
+			}
+		}
+		return xs
+	}
+	three := func(what, unit string, xs []float64) {
+		if len(xs) == 0 {
+			return
+		}
+		metric(what+", p50", percentile(xs, 50), prefix+unit+"-p50-ms")
+		metric(what+", p99", percentile(xs, 99), prefix+unit+"-p99-ms")
+		metric(what+", max", percentile(xs, 100), prefix+unit+"-max-ms")
+	}
+	three("scan to purchase shown", "scan", col(func(x scanRec) float64 { return x.e2e }))
+	three("scan to purchase painted", "painted", col(func(x scanRec) float64 { return x.painted }))
+	inApp := col(func(x scanRec) float64 { return x.inApp })
+	metric("scan to purchase shown in the app's log, p50", percentile(inApp, 50), prefix+"scan-app-p50-ms")
+	metric("scan to purchase shown in the app's log, p99", percentile(inApp, 99), prefix+"scan-app-p99-ms")
+	for _, n := range stepNames {
+		xs := col(func(x scanRec) float64 {
+			if v, ok := x.steps[n]; ok {
+				return v
+			}
+			return -1
+		})
+		if len(xs) > 0 {
+			metric("step "+n+" (scan steps line), p50", percentile(xs, 50), prefix+n+"-p50-ms")
+			metric("step "+n+" (scan steps line), p99", percentile(xs, 99), prefix+n+"-p99-ms")
+		}
+	}
+	for _, from := range []string{"cache", "shop"} {
+		n := 0
+		for _, x := range r.recs {
+			if x.from == from {
+				n++
+			}
+		}
+		metric("purchases shown first from the "+from, float64(n), prefix+"from-"+from)
+	}
+	metric("scans timed", float64(len(r.recs)), prefix+"scans")
+	metric("scans typed again, a key lost by Xvfb", float64(r.missed), prefix+"scans-retyped")
+}
+
 // scanLatencies scans every code as a keyboard-wedge scanner does (keys 4
-// ms apart, then Enter) and returns, in milliseconds, how long after the
-// Enter was sent the desk logged the purchase as shown (e2e: from the end
-// of the xdotool run that sent the Enter to the line read, on the test's
-// clock), and
-// the same from the desk's "scan" line to its "purchase shown" line by
-// their time stamps (inApp: the desk's own work, to the millisecond), and
-// how many scans were typed again because a key was lost.
-func scanLatencies(t *testing.T, disp *display, l *timedLog, codes []string) (e2e, inApp []float64, missed int) {
+// ms apart, then Enter) and returns what it measured (see scanRec). It
+// ends early when more reports true, checked before each scan.
+func scanLatencies(t *testing.T, disp *display, l *timedLog, codes []string, more func() bool) *scanRun {
 	t.Helper()
+	r := &scanRun{}
+	stepsLogged := true // Until a desk shows it does not log them.
 	for i := 0; i < len(codes); i++ {
+		if more != nil && !more() {
+			return r
+		}
 		code := codes[i]
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		l.mark()
@@ -328,26 +655,57 @@ func scanLatencies(t *testing.T, disp *display, l *timedLog, codes []string) (e2
 			// xdotool's: the desk rightly refuses the code. Counted,
 			// and scanned again.
 			cancel()
-			missed++
+			r.missed++
 			t.Logf("scan %d: a key was lost on the way: %s", i+1, scan)
-			if missed > len(codes)/10+5 {
-				t.Fatalf("%d scans lost keys", missed)
+			if r.missed > len(codes)/10+5 {
+				t.Fatalf("%d scans lost keys", r.missed)
 			}
 			i--
 			continue
 		}
 		shownLine, err := l.waitFor(ctx, "purchase shown", "code="+code)
-		cancel()
 		if err != nil {
+			cancel()
 			t.Fatalf("scan %d: %v", i+1, err)
 		}
-		e2e = append(e2e, float64(time.Since(sent).Microseconds())/1e3)
-		inApp = append(inApp, float64(lineTime(t, shownLine).Sub(lineTime(t, scan)).Microseconds())/1e3)
+		rec := scanRec{at: lineTime(t, scan), e2e: float64(time.Since(sent).Microseconds()) / 1e3, painted: -1,
+			inApp: float64(lineTime(t, shownLine).Sub(lineTime(t, scan)).Microseconds()) / 1e3}
+		if stepsLogged {
+			// Logged when the frame with the purchase is painted; a desk
+			// built before the line existed never logs it.
+			wait, cancelWait := ctx, context.CancelFunc(func() {})
+			if len(r.recs) == 0 {
+				wait, cancelWait = context.WithTimeout(ctx, 10*time.Second)
+			}
+			line, err := l.waitFor(wait, `msg="scan steps"`, "code="+code)
+			cancelWait()
+			switch {
+			case err != nil && len(r.recs) == 0:
+				t.Logf("the desk logs no scan steps: painted and per-step figures left out")
+				stepsLogged = false
+			case err != nil:
+				cancel()
+				t.Fatalf("scan %d: %v", i+1, err)
+			default:
+				rec.painted = float64(lineTime(t, line).Sub(sent).Microseconds()) / 1e3
+				rec.steps = map[string]float64{}
+				for _, n := range stepNames {
+					if strings.Contains(line, " "+n+"_ms=") {
+						rec.steps[n] = attr(t, line, n+"_ms")
+					}
+				}
+				if m := regexp.MustCompile(`\bfrom=(\w+)`).FindStringSubmatch(line); m != nil {
+					rec.from = m[1]
+				}
+			}
+		}
+		cancel()
+		r.recs = append(r.recs, rec)
 		if (i+1)%500 == 0 {
 			t.Logf("%d scans, load %s", i+1, loadAvg())
 		}
 	}
-	return e2e, inApp, missed
+	return r
 }
 
 // waitAny is waitFor for the first line that holds any one of subs.
@@ -413,6 +771,16 @@ func startDesk(t *testing.T, bin string, disp *display, shopURL, data, dir strin
 	}
 	p := &deskProc{Cmd: cmd, Pid: cmd.Process.Pid, start: logs.start}
 	t.Cleanup(func() { stopDesk(t, p) })
+	if dir := os.Getenv("BENCH_DESK_LOG"); dir != "" {
+		// The desk's whole log, a file per start, for what the figures
+		// do not say.
+		t.Cleanup(func() {
+			name := filepath.Join(dir, fmt.Sprintf("desk-%s-%d.log", logs.start.Format("150405"), p.Pid))
+			if err := os.WriteFile(name, []byte(logs.String()), 0o644); err != nil {
+				t.Error(err)
+			}
+		})
+	}
 	return p, logs
 }
 
@@ -467,11 +835,17 @@ func waitLineText(t *testing.T, l *timedLog, sub string) string {
 // firstLine waits for the first line of the whole output that holds sub,
 // wherever waitFor has got to, and returns it.
 func (l *timedLog) firstLine(ctx context.Context, sub string) (string, error) {
+	return l.lineFrom(ctx, 0, sub)
+}
+
+// lineFrom waits for the first line that holds sub in the output from the
+// byte offset from on, wherever waitFor has got to, and returns it.
+func (l *timedLog) lineFrom(ctx context.Context, from int, sub string) (string, error) {
 	for {
 		l.mu.Lock()
 		text, ch := l.buf.String(), l.cond
 		l.mu.Unlock()
-		for _, line := range strings.SplitAfter(text, "\n") {
+		for _, line := range strings.SplitAfter(text[min(from, len(text)):], "\n") {
 			if strings.HasSuffix(line, "\n") && strings.Contains(line, sub) {
 				return strings.TrimSpace(line), nil
 			}
