@@ -137,13 +137,18 @@ func TestDeliveryRewritesThePurchaseInPlace(t *testing.T) {
 	}
 	pkey0, pending0 := entries()
 	c := newClient(t, srv)
-	const n = 5
+	const n = 10
 	for _, code := range codes[:n] {
 		wantStatus(t, c.post("/purchases/"+code+"/deliveries", newKey(), shop.DeliveryRequest{ID: newKey()}), http.StatusCreated)
 	}
+	// An update is HOT only when its page has room for the new version,
+	// and the old versions on a page are pruned only once no snapshot of
+	// the cluster needs them: with other tests' transactions open, now and
+	// then a page is full and one update moves to another page. Without
+	// the in-place rewrite every delivery adds an entry to both.
 	pkey, pending := entries()
-	if pkey != pkey0 || pending != pending0 {
-		t.Errorf("%d deliveries added %d entries to the purchases' primary key and %d to the word index's pending list; want none",
+	if pkey-pkey0 > n/4 || pending-pending0 > n/4 {
+		t.Errorf("%d deliveries added %d entries to the purchases' primary key and %d to the word index's pending list; want (nearly) none",
 			n, pkey-pkey0, pending-pending0)
 	}
 	for _, code := range codes[:n] {
