@@ -614,7 +614,7 @@ func (s *scanScreen) confirm(code, raw string, lk desksync.Lookup, err error, st
 		s.lookup = lk
 		s.confirmed = true
 		if s.Cache.Text != s.view.cache {
-			setText(s.Cache, s.view.cache) // Takes "still checking" away.
+			s.setMark(s.Cache, s.view.cache) // Takes "still checking" away.
 		}
 		if s.hushed {
 			s.hushed = false
@@ -630,7 +630,7 @@ func (s *scanScreen) confirm(code, raw string, lk desksync.Lookup, err error, st
 	s.showLookup(lk)
 	if early && lk.Purchase != nil && !lk.FromCache {
 		// Staff may have seen the cache's copy: say why the screen changed.
-		setText(s.Cache, label("scan.refreshed"))
+		s.setMark(s.Cache, label("scan.refreshed"))
 		slog.Info("purchase refreshed", "code", code, "state", s.state)
 	}
 }
@@ -642,8 +642,8 @@ func (s *scanScreen) clearPurchase() {
 	s.view = purchaseView{}
 	s.shownAt = time.Time{}
 	s.hushed = false
-	setText(s.Cache, "")
-	setText(s.SyncMark, "")
+	s.setMark(s.Cache, "")
+	s.setMark(s.SyncMark, "")
 	s.Detail.SetText("")
 	s.Buyer.SetText("")
 	s.showRows(0)
@@ -717,7 +717,7 @@ func (s *scanScreen) present(lk desksync.Lookup, confirmed bool) {
 			if seq != s.seq || s.confirmed || s.Purchase() == nil {
 				return
 			}
-			setText(s.Cache, label("scan.checking"))
+			s.setMark(s.Cache, label("scan.checking"))
 			if s.hushed {
 				s.hushed = false
 				s.refuseShown()
