@@ -38,6 +38,13 @@ const feedBatchShare = 20
 // feedBatchRows some 30 MB.
 const feedBatchMaxRows = 40 * PageSize
 
+// staffWindow is how long after a desk action (a scan) the feed keeps its
+// transactions at feedBatchRows: a desk action that takes the gate (a
+// delivery, often right after the scan that found the purchase) waits
+// for the feed to commit what it holds, and a transaction of
+// feedBatchMaxRows rows took up to twice as long to commit.
+const staffWindow = time.Minute
+
 // feedRowBytes and feedIndexBytes are about what a purchase of the feed
 // takes in the cache: its row, and its entry in the code index (measured
 // at a million bulk purchases: 622 and 18.6 bytes). A transaction's rows
@@ -156,8 +163,13 @@ func (b *feedBatch) end(commit bool) (int, error) {
 
 // batchRows is how many rows the open transaction takes before the feed
 // commits it: more, the more purchases the cache holds (see
-// feedBatchShare), as long as they fit the writer's page cache.
+// feedBatchShare), as long as they fit the writer's page cache; but
+// feedBatchRows while staff are at the desk (staffWindow), because a
+// delivery waits for the commit of what the feed holds.
 func (b *feedBatch) batchRows() int {
+	if b.c.gate.staffAtWork(staffWindow) {
+		return feedBatchRows
+	}
 	n := b.cached + b.total
 	fits := (writerCacheKiB<<10*7/8 - n*feedIndexBytes) / feedRowBytes
 	return max(feedBatchRows, min(n/feedBatchShare, fits, feedBatchMaxRows))

@@ -132,7 +132,7 @@ func TestApplyFilesManyPerStatement(t *testing.T) {
 func TestBatchRowsGrowWithTheCache(t *testing.T) {
 	last := 0
 	for _, cached := range []int{0, 100_000, 400_000, 600_000, 1_000_000, 1_500_000, 2_000_000, 3_000_000, 10_000_000} {
-		b := &feedBatch{cached: cached}
+		b := &feedBatch{c: &cache{gate: newWriteGate()}, cached: cached}
 		rows := b.batchRows()
 		if rows < feedBatchRows || rows > feedBatchMaxRows {
 			t.Errorf("cached %d: %d rows a transaction, want %d to %d", cached, rows, feedBatchRows, feedBatchMaxRows)
@@ -146,7 +146,22 @@ func TestBatchRowsGrowWithTheCache(t *testing.T) {
 		last = rows
 		t.Logf("cached %d: %d rows a transaction", cached, rows)
 	}
-	if b := (&feedBatch{cached: 1_000_000}); b.batchRows() <= feedBatchRows {
+	b := &feedBatch{c: &cache{gate: newWriteGate()}, cached: 1_000_000}
+	if b.batchRows() <= feedBatchRows {
 		t.Errorf("a cache of a million takes transactions of %d rows, no more than an empty one", b.batchRows())
+	}
+	// While staff are at the desk, and for a while after, a delivery
+	// waits no longer for the feed's commit than at an empty cache.
+	done := b.c.gate.deskAction()
+	if rows := b.batchRows(); rows != feedBatchRows {
+		t.Errorf("during a scan: transactions of %d rows, want %d", rows, feedBatchRows)
+	}
+	done()
+	if rows := b.batchRows(); rows != feedBatchRows {
+		t.Errorf("right after a scan: transactions of %d rows, want %d", rows, feedBatchRows)
+	}
+	b.c.gate.last = time.Now().Add(-2 * staffWindow)
+	if rows := b.batchRows(); rows <= feedBatchRows {
+		t.Errorf("long after a scan: transactions of %d rows, want more than %d", rows, feedBatchRows)
 	}
 }

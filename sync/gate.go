@@ -33,6 +33,7 @@ type writeGate struct {
 	active int
 	since  time.Time     // When active last rose from 0.
 	idle   chan struct{} // Closed when active falls back to 0.
+	last   time.Time     // When the last desk action ended.
 	// pauseLimit is deskPauseLimit, longer in tests; onPause, if set, is
 	// called as the feed starts to pause, for tests to wait on.
 	pauseLimit time.Duration
@@ -42,6 +43,14 @@ type writeGate struct {
 func newWriteGate() *writeGate {
 	return &writeGate{free: make(chan struct{}), want: make(chan struct{}, 1), idle: make(chan struct{}),
 		pauseLimit: deskPauseLimit}
+}
+
+// staffAtWork reports whether a desk action is under way or ended less
+// than within ago: staff are at the desk, and a delivery may follow a scan.
+func (g *writeGate) staffAtWork(within time.Duration) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.active > 0 || (!g.last.IsZero() && time.Since(g.last) < within)
 }
 
 // deskPauseLimit is how long after a desk action starts the feed keeps
@@ -68,6 +77,7 @@ func (g *writeGate) deskAction() (done func()) {
 		once.Do(func() {
 			g.mu.Lock()
 			g.active--
+			g.last = time.Now()
 			if g.active == 0 {
 				close(g.idle)
 				g.idle = make(chan struct{})
