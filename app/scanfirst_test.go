@@ -127,6 +127,8 @@ func TestScanShowsTheCachedCopyAtOnce(t *testing.T) {
 	// Long enough to arm, but the shop's answer has not reached the
 	// screen: Enter hands nothing over.
 	f.clock.advance(armDelay)
+	f.d.runPending() // What the clock set going; the shop's answer is held.
+	assert.True(t, s.DeliverAll.Disabled(), "armed before the shop confirmed")
 	f.enterNow()
 	assert.Empty(t, f.shop.Deliveries(code), "delivered before the shop confirmed")
 	assert.True(t, s.DeliverAll.Disabled())
@@ -180,6 +182,8 @@ func TestCachedCopyBehindTheShopIsReplaced(t *testing.T) {
 	f.enterScan(code)
 	require.Equal(t, stateDeliverable, s.StateNow(), "the cache's copy: %q", s.State.Text)
 	f.clock.advance(2 * armDelay)
+	f.d.runPending() // What the clock set going; the shop's answer is held.
+	assert.True(t, s.DeliverAll.Disabled(), "armed on the cache's copy")
 	f.enterNow()
 	assert.Len(t, f.shop.Deliveries(code), 1, "handed over on the cache's copy")
 
