@@ -152,6 +152,13 @@ func newLineRow() *lineRow {
 		delivered: widget.NewLabel(""), remaining: widget.NewLabel(""), amount: widget.NewLabel(""), now: widget.NewLabel("")}
 	r.name.Wrapping = fyne.TextWrapWord
 	r.kind.Wrapping = fyne.TextWrapWord // "goods (signature)" in two rows rather than a wider window.
+	// The counts and the amount ask for the same least width whatever
+	// they say (their columns are wide enough): a row whose least size
+	// changes with the next purchase is laid out again while the frame is
+	// painted, which then is painted again.
+	for _, l := range []*widget.Label{r.ordered, r.delivered, r.remaining, r.amount} {
+		l.Truncation = fyne.TextTruncateEllipsis
+	}
 	r.obj = container.New(lineColumns, r.name, r.kind, r.ordered, r.delivered, r.remaining, r.amount, r.now)
 	readSized(r.obj)
 	return r
@@ -170,6 +177,10 @@ func (r *lineRow) set(lt lineTexts) {
 	}
 	relabel(r.amount, lt.amount)
 }
+
+// keptRows is how many rows the line table has at least while a purchase
+// is shown; see renderLines.
+const keptRows = 3
 
 // showRows puts the first n kept rows, made as needed, in the line table,
 // and nothing else.
@@ -200,9 +211,16 @@ func (s *scanScreen) renderLines() {
 		return
 	}
 	if !s.qtyMode {
-		s.showRows(len(p.Lines))
-		for i, l := range p.Lines {
-			s.rows[i].set(lineTextsOf(l))
+		// At least keptRows rows, blank ones after the lines: the table's
+		// height then stays the same from one purchase to the next (most
+		// have one to three lines), and nothing below it moves.
+		s.showRows(max(len(p.Lines), keptRows))
+		for i, r := range s.rows[:max(len(p.Lines), keptRows)] {
+			if i < len(p.Lines) {
+				r.set(lineTextsOf(p.Lines[i]))
+			} else {
+				r.set(lineTexts{})
+			}
 		}
 		return
 	}

@@ -127,6 +127,8 @@ func TestScanShowsTheCachedCopyAtOnce(t *testing.T) {
 	// Long enough to arm, but the shop's answer has not reached the
 	// screen: Enter hands nothing over.
 	f.clock.advance(armDelay)
+	f.d.runPending() // What the clock set going; the shop's answer is held.
+	assert.True(t, s.DeliverAll.Disabled(), "armed before the shop confirmed")
 	f.enterNow()
 	assert.Empty(t, f.shop.Deliveries(code), "delivered before the shop confirmed")
 	assert.True(t, s.DeliverAll.Disabled())
@@ -180,6 +182,8 @@ func TestCachedCopyBehindTheShopIsReplaced(t *testing.T) {
 	f.enterScan(code)
 	require.Equal(t, stateDeliverable, s.StateNow(), "the cache's copy: %q", s.State.Text)
 	f.clock.advance(2 * armDelay)
+	f.d.runPending() // What the clock set going; the shop's answer is held.
+	assert.True(t, s.DeliverAll.Disabled(), "armed on the cache's copy")
 	f.enterNow()
 	assert.Len(t, f.shop.Deliveries(code), 1, "handed over on the cache's copy")
 
@@ -356,4 +360,33 @@ func TestPaintProbe(t *testing.T) {
 	w.Canvas().Refresh(w.Content())
 	w.Canvas().Capture()
 	assert.Len(t, queued, 1, "reported a frame it was not asked for")
+}
+
+// The line table keeps its rows from one purchase to the next and, for the
+// one to three lines most purchases have, its height: what a scan changes
+// is texts, not the layout, which Fyne would do again while it paints the
+// frame and then paint that frame twice.
+func TestScanKeepsTheLineTable(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	s := f.d.scan
+	f.scan(f.shop.Code("paid-course")) // One line.
+	require.Len(t, s.Purchase().Lines, 1)
+	before := s.Purchase().Lines[0].Name
+	rows := append([]fyne.CanvasObject(nil), s.Lines.Objects...)
+	size := s.readArea.MinSize()
+	texts := linesText(s)
+
+	f.scan(f.shop.Code("paid-physical")) // Two lines.
+	require.Len(t, s.Purchase().Lines, 2)
+	assert.Equal(t, rows, s.Lines.Objects, "the rows were made anew")
+	assert.Equal(t, size, s.readArea.MinSize(), "the table's size changed")
+	assert.NotEqual(t, texts, linesText(s))
+	for _, l := range s.Purchase().Lines {
+		assert.Contains(t, linesText(s), l.Name)
+	}
+	for _, l := range s.Purchase().Lines {
+		require.NotEqual(t, before, l.Name, "the demo purchases share a product")
+	}
+	assert.NotContains(t, linesText(s), before, "a line of the purchase before is still shown")
 }
