@@ -151,7 +151,7 @@ func openFixture(t testing.TB, sources []scanner.Source, wrap func(fyne.App) fyn
 					return
 				}
 			}
-			if f.blockFeed.Load() && desk && strings.Contains(r.URL.Path, "/changes") {
+			if f.blockFeed.Load() && !f.cutOff.Load() && desk && strings.Contains(r.URL.Path, "/changes") {
 				// Nothing new, at the desk's own cursor: the desk stays
 				// online (a dropped connection would make it back off and
 				// queue what it does next) but hears of nothing.
