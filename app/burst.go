@@ -46,16 +46,17 @@ func (b *burst) last() time.Time {
 func (b *burst) reset() { b.runes, b.times = b.runes[:0], b.times[:0] }
 
 // end takes Enter at the given time and returns the keys' text and whether
-// they end in a scanner's burst; text is then the burst alone. It forgets
-// the keys.
-func (b *burst) end(at time.Time) (text string, scanned bool) {
+// they end in a scanner's burst; text is then the burst alone, and Held
+// the few keys before it that a busy desk may have held apart from it
+// (see scanner.Entry). It forgets the keys.
+func (b *burst) end(at time.Time) scanner.Entry {
 	defer b.reset()
 	n := len(b.runes)
 	if n == 0 {
-		return "", false
+		return scanner.Entry{}
 	}
 	if d := at.Sub(b.times[n-1]); d < 0 || d > enterGrace {
-		return string(b.runes), false
+		return scanner.Entry{Text: string(b.runes)}
 	}
 	start := n - 1
 	for start > 0 && b.times[start].Sub(b.times[start-1]) <= scanner.DefaultWedgeStall {
@@ -63,11 +64,11 @@ func (b *burst) end(at time.Time) (text string, scanned bool) {
 	}
 	keys := n - start
 	if keys < scanner.DefaultWedgeMinLen {
-		return string(b.runes), false
+		return scanner.Entry{Text: string(b.runes)}
 	}
 	span := b.times[n-1].Sub(b.times[start])
 	if span > time.Duration(keys-1)*scanner.DefaultWedgeMaxGap {
-		return string(b.runes), false // A person's pace.
+		return scanner.Entry{Text: string(b.runes)} // A person's pace.
 	}
-	return string(b.runes[start:]), true
+	return scanner.Entry{Text: string(b.runes[start:]), Held: string(scanner.HeldKeys(b.runes, b.times, start, scanner.DefaultWedgeStall)), Scanned: true}
 }

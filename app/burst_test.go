@@ -31,10 +31,29 @@ func TestBurst(t *testing.T) {
 			for i, at := range tc.at {
 				b.key(rune("A6MAECGN"[i]), ms(at))
 			}
-			text, scanned := b.end(ms(tc.enter))
-			assert.Equal(t, tc.scanned, scanned)
-			assert.Equal(t, "A6MAECGN"[:len(tc.at)], text)
+			e := b.end(ms(tc.enter))
+			assert.Equal(t, tc.scanned, e.Scanned)
+			assert.Equal(t, "A6MAECGN"[:len(tc.at)], e.Text)
+			assert.Empty(t, e.Held)
 			assert.Zero(t, b.len(), "forgotten after Enter")
 		})
 	}
+}
+
+// A busy desk that handles a scan's first key and then holds the rest back
+// for seconds while it draws: the burst keeps the first key apart, as held,
+// for the pipeline to take back (see scanner.Entry).
+func TestBurstHeldApart(t *testing.T) {
+	t0 := time.Unix(1_700_000_000, 0)
+	var b burst
+	b.key('E', t0)
+	at := t0.Add(2700 * time.Millisecond)
+	for _, r := range "5ZRR2DR" {
+		b.key(r, at)
+		at = at.Add(8 * time.Millisecond)
+	}
+	e := b.end(at)
+	assert.True(t, e.Scanned)
+	assert.Equal(t, "5ZRR2DR", e.Text)
+	assert.Equal(t, "E", e.Held)
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"github.com/skranke/skranke/scanner"
 	"log/slog"
 	"strings"
 
@@ -64,8 +65,8 @@ type cardService interface {
 
 func newCardScreen(sh shell, svc cardService, paper printing, rd reader) *cardScreen {
 	c := &cardScreen{sh: sh, svc: svc, paper: paper}
-	c.Entry = newScanEntry(sh, func(text string, scanned bool) {
-		if strings.TrimSpace(text) == "" {
+	c.Entry = newScanEntry(sh, func(e scanner.Entry) {
+		if strings.TrimSpace(e.Text) == "" {
 			switch {
 			case c.confirm > 0:
 				c.redeem(c.confirm) // Enter: yes.
@@ -74,7 +75,7 @@ func newCardScreen(sh shell, svc cardService, paper printing, rd reader) *cardSc
 			}
 			return
 		}
-		rd.handleEntry(text, scanned)
+		rd.handleEntry(e)
 	})
 	c.Entry.SetPlaceHolder(label("cards.placeholder"))
 	c.banner = newBanner(36)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/skranke/skranke/scanner"
 	"log/slog"
 	"reflect"
 	"strings"
@@ -487,8 +488,8 @@ func (s *scanScreen) armed() bool {
 }
 
 // submit handles Enter in the scan field.
-func (s *scanScreen) submit(raw string, scanned bool) {
-	if strings.TrimSpace(raw) == "" {
+func (s *scanScreen) submit(e scanner.Entry) {
+	if strings.TrimSpace(e.Text) == "" {
 		// Enter on an empty field confirms: deliver what remains, once the
 		// purchase has been on screen long enough to be seen.
 		switch {
@@ -503,7 +504,7 @@ func (s *scanScreen) submit(raw string, scanned bool) {
 		}
 		return
 	}
-	s.rd.handleEntry(raw, scanned)
+	s.rd.handleEntry(e)
 }
 
 // showInvalid shows a reading that is not a code.

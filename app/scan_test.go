@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -133,6 +134,29 @@ func TestScanOnStatusScreen(t *testing.T) {
 	p := f.d.scan.Purchase()
 	require.NotNil(t, p, "the scan was dropped: %s", f.d.message.Text)
 	assert.Equal(t, code, p.Code)
+}
+
+// A loaded desk can handle a scan's first key and then hold the rest back
+// for seconds while it draws a screen just opened (2.7 s was seen): the
+// scan still opens its purchase, whole, from every screen.
+func TestScanHeldApartByASlowFrame(t *testing.T) {
+	for _, id := range []screenID{idStatus, idReport, idSettings, idScan} {
+		t.Run(id.String(), func(t *testing.T) {
+			f := mustOpen(t)
+			f.login("kari", "1234")
+			f.d.showScreen(id)
+			code := f.shop.Code("paid-course")
+			test.TypeOnCanvas(f.d.window.Canvas(), code[:1])
+			f.clock.advance(2700 * time.Millisecond)
+			test.TypeOnCanvas(f.d.window.Canvas(), code[1:])
+			f.key(fyne.KeyReturn)
+			f.idle()
+			assert.Equal(t, idScan, f.d.currentScreen())
+			p := f.d.scan.Purchase()
+			require.NotNil(t, p, "the scan was lost: %s / %s", f.d.scan.State.Text, f.d.scan.Detail.Text)
+			assert.Equal(t, code, p.Code)
+		})
+	}
 }
 
 // The message bar speaks of the last customer only until the next scan: a

@@ -21,7 +21,7 @@ import (
 type scanEntry struct {
 	entry
 	wedge    *scanner.Wedge
-	submit   func(text string, scanned bool)
+	submit   func(scanner.Entry)
 	lastScan time.Time // When the last scan's Enter came, for the Enter that may trail it.
 	// shortcut, when set, may take a shortcut (Ctrl+Z: undo a delivery)
 	// before the field does; it reports whether it did.
@@ -96,7 +96,7 @@ func trailsScan(last, now time.Time) bool {
 	return !last.IsZero() && now.Sub(last) >= 0 && now.Sub(last) < burstTail
 }
 
-func newScanEntry(keys keyHandler, submit func(string, bool)) *scanEntry {
+func newScanEntry(keys keyHandler, submit func(scanner.Entry)) *scanEntry {
 	e := &scanEntry{wedge: scanner.NewWedge(scanner.WedgeOptions{}), submit: submit}
 	e.keys = keys // Its own wedge tells scans; the entry's burst stays nil.
 	e.ExtendBaseWidget(e)
@@ -128,7 +128,8 @@ func (e *scanEntry) TypedKey(ev *fyne.KeyEvent) {
 	case fyne.KeyReturn, fyne.KeyEnter, fyne.KeyTab:
 		e.keys.touch()
 		now := e.keys.now()
-		text, scanned := e.wedge.Enter(now)
+		entry := e.wedge.End(now)
+		text, scanned := entry.Text, entry.Scanned
 		if scanned {
 			e.held = e.held[:0] // Never shown, and never to be.
 		} else {
@@ -146,7 +147,8 @@ func (e *scanEntry) TypedKey(ev *fyne.KeyEvent) {
 		if e.Text != "" {
 			e.SetText("")
 		}
-		e.submit(text, scanned)
+		entry.Text = text
+		e.submit(entry)
 		return
 	}
 	if editingKey(ev.Name) {
@@ -204,13 +206,18 @@ func newPipeline(cfg config.Config) *scanner.Pipeline {
 // handleEntry handles text submitted in a scan field. Its source tells the
 // pipeline whether a scanner typed it through the keyboard layout (and it
 // may need repair) or a person did (and it must be taken as typed).
-func (d *Desk) handleEntry(text string, scanned bool) {
-	r := scanner.WedgeReading(text, scanned, d.now())
-	d.handleReading(r.Data, r.Source)
+func (d *Desk) handleEntry(e scanner.Entry) {
+	d.handle(e.Reading(d.now()))
 }
 
 // handleReading runs a reading through the pipeline and shows what it is.
 func (d *Desk) handleReading(raw, source string) {
+	d.handle(scanner.Reading{Data: raw, Source: source, At: d.now()})
+}
+
+// handle runs a reading through the pipeline and shows what it is.
+func (d *Desk) handle(r scanner.Reading) {
+	raw, source := r.Data, r.Source
 	if d.loggedOn == nil {
 		d.login.say(label("login.first"))
 		return
@@ -224,7 +231,8 @@ func (d *Desk) handleReading(raw, source string) {
 	d.mu.Lock()
 	p := d.pipeline
 	d.mu.Unlock()
-	sc, err := p.Process(scanner.Reading{Data: raw, Source: source, At: d.now()})
+	sc, err := p.Process(r)
+	raw = sc.Raw // With the keys a busy desk held apart, when they belong.
 	var inv *scanner.InvalidError
 	switch {
 	case errors.Is(err, scanner.ErrEmpty):
@@ -339,7 +347,7 @@ func looksLikeCode(text string) bool {
 // on: a receipt to the scan screen, a gift card to the card screen.
 type reader interface {
 	// handleEntry handles text submitted in a scan field.
-	handleEntry(text string, scanned bool)
+	handleEntry(e scanner.Entry)
 	// handleReading handles a reading from a source.
 	handleReading(raw, source string)
 }

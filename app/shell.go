@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"github.com/skranke/skranke/scanner"
 	"image/color"
 	"log/slog"
 	"time"
@@ -30,7 +31,7 @@ type keyHandler interface {
 	now() time.Time
 	// routeScan handles text a scanner typed into a field that is not a
 	// scan field as a scan.
-	routeScan(text string)
+	routeScan(e scanner.Entry)
 	// strayRune and strayEnter take the keys typed where no field takes
 	// text; strayEnter reports whether they were a scanner's burst, handled
 	// as a scan.

@@ -75,7 +75,8 @@ func (s *scanScreen) padKey(ev *fyne.KeyEvent) {
 	case fyne.KeyReturn, fyne.KeyEnter:
 		now := s.sh.now()
 		typed := s.padWedge.len() > 0
-		text, scanned := s.padWedge.end(now)
+		got := s.padWedge.end(now)
+		text, scanned := got.Text, got.Scanned
 		switch {
 		case scanned:
 			s.padLastScan = now

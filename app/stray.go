@@ -1,6 +1,7 @@
 package app
 
 import (
+	"github.com/skranke/skranke/scanner"
 	"log/slog"
 	"time"
 
@@ -21,9 +22,9 @@ import (
 const enterGrace = 300 * time.Millisecond
 
 // routeScan handles text a scanner typed outside the scan fields as a scan.
-func (d *Desk) routeScan(text string) {
+func (d *Desk) routeScan(e scanner.Entry) {
 	slog.Info("scan outside a scan field", "screen", d.screen.String(), "logged_in", d.loggedOn != nil)
-	d.handleEntry(text, true)
+	d.handleEntry(e)
 }
 
 // strayRune takes a character typed where no field takes text.
@@ -35,11 +36,11 @@ func (d *Desk) strayRune(r rune) {
 // strayEnter ends what strayRune gathered and reports whether it was a
 // scanner's burst, which it then handles as a scan.
 func (d *Desk) strayEnter() bool {
-	text, scanned := d.stray.end(d.now())
-	if !scanned {
+	e := d.stray.end(d.now())
+	if !e.Scanned {
 		return false
 	}
-	d.routeScan(text)
+	d.routeScan(e)
 	return true
 }
 
@@ -48,12 +49,12 @@ func (d *Desk) strayEnter() bool {
 // before, its text when the burst began) and handled as a scan. It reports
 // whether it was one.
 func burstEnter(keys keyHandler, w *burst, e *widget.Entry, before string) bool {
-	text, scanned := w.end(keys.now())
-	if !scanned {
+	got := w.end(keys.now())
+	if !got.Scanned {
 		return false
 	}
 	e.SetText(before)
-	keys.routeScan(text)
+	keys.routeScan(got)
 	return true
 }
 

@@ -90,6 +90,16 @@ func (p *Pipeline) Process(r Reading) (Scan, error) {
 		at = time.Now()
 	}
 	sc, inv, err := p.classify(r)
+	if r.Held != "" && (inv != nil || sc.Class == Unknown) {
+		// The scan's first keys, held apart by a frame the app was
+		// drawing: taken back only when they complete a valid code,
+		// which keys a person typed before a scan almost never do.
+		whole := r
+		whole.Data, whole.Held = r.Held+r.Data, ""
+		if wsc, winv, werr := p.classify(whole); werr == nil && winv == nil && wsc.Class != Unknown {
+			r, sc, inv, err = whole, wsc, nil, nil
+		}
+	}
 	sc.Raw, sc.Source, sc.At = r.Data, r.Source, at
 	if err == ErrEmpty {
 		return sc, err

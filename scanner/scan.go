@@ -38,6 +38,11 @@ type Reading struct {
 	Symbology string    // The symbology when the device told it (HID POS), else "".
 	Source    string    // Which device: "serial:/dev/ttyUSB0", "hid:0c2e:0b61", "wedge".
 	At        time.Time // When the reading was complete.
+	// Held is what a keyboard-wedge scanner may have typed before Data
+	// and a busy app held apart from it (see Wedge.End): the pipeline
+	// puts it in front of Data when Data alone is no valid code and the
+	// two together are. Empty for every other source.
+	Held string
 }
 
 // Scan is a reading that went through the Pipeline.

@@ -84,17 +84,37 @@ func (w *Wedge) Key(r rune, at time.Time) {
 // text is everything typed, for a code entered by hand. The wedge is empty
 // afterwards.
 func (w *Wedge) Enter(at time.Time) (text string, scanned bool) {
+	e := w.End(at)
+	return e.Text, e.Scanned
+}
+
+// Entry is what the wedge makes of the keys typed up to an Enter.
+type Entry struct {
+	// Text is the scan, or everything typed when Scanned is false.
+	Text string
+	// Held are the few keys before a scan that a pause too long to take
+	// for a stalled frame kept out of Text: a desk busy drawing can
+	// handle a scan's first key and then hold the rest back for
+	// seconds. Only a check shows whether they belong to the scan (see
+	// Reading.Held). Empty when Scanned is false.
+	Held string
+	// Scanned reports whether Text was typed at scanner speed.
+	Scanned bool
+}
+
+// End is Enter, and tells also the keys held apart from the scan.
+func (w *Wedge) End(at time.Time) Entry {
 	defer w.Reset()
 	n := len(w.runes)
 	if n == 0 {
-		return "", false
+		return Entry{}
 	}
 	if at.Sub(w.times[n-1]) > w.maxGap {
-		return string(w.runes), false
+		return Entry{Text: string(w.runes)}
 	}
 	start := w.runStart(n - 1)
 	if n-start < w.minLen {
-		return string(w.runes), false
+		return Entry{Text: string(w.runes)}
 	}
 	// Walk back over the stalls a busy app put into the scan.
 	s := start
@@ -109,7 +129,40 @@ func (w *Wedge) Enter(at time.Time) (text string, scanned bool) {
 	if s < start && (s == 0 || w.times[s].Sub(w.times[s-1]) >= time.Second) {
 		start = s
 	}
-	return string(w.runes[start:]), true
+	return Entry{
+		Text:    string(w.runes[start:]),
+		Held:    string(HeldKeys(w.runes, w.times, start, w.maxGap)),
+		Scanned: true,
+	}
+}
+
+// Limits of the keys a scan may have had held apart (see Entry.Held).
+const (
+	// HeldMaxKeys is the most keys a frame lets through before it holds
+	// the rest of a scan back.
+	HeldMaxKeys = 3
+	// HeldMaxStall is the longest a loaded desk was seen to hold a
+	// scan's keys back while drawing: 2.7 s on two busy cores.
+	HeldMaxStall = 5 * time.Second
+)
+
+// HeldKeys returns the keys before index start that may be a scan's
+// beginning held apart from it: at most HeldMaxKeys keys at scanner speed
+// (gaps of at most maxGap), ending at most HeldMaxStall before start, and
+// either the first keys typed or a second or more after the key before
+// them, so that they are not the end of something typed by hand.
+func HeldKeys(runes []rune, times []time.Time, start int, maxGap time.Duration) []rune {
+	if start == 0 || times[start].Sub(times[start-1]) > HeldMaxStall {
+		return nil
+	}
+	h := start - 1
+	for h > 0 && times[h].Sub(times[h-1]) <= maxGap {
+		h--
+	}
+	if start-h > HeldMaxKeys || h > 0 && times[h].Sub(times[h-1]) < time.Second {
+		return nil
+	}
+	return runes[h:start]
 }
 
 // runStart returns the index of the first key of the scanner-speed run that
@@ -134,9 +187,14 @@ func (w *Wedge) Len() int { return len(w.runes) }
 // Source that tells the pipeline whether it came from a scanner (and so may
 // need its keyboard layout repaired) or from a person.
 func WedgeReading(text string, scanned bool, at time.Time) Reading {
-	src := SourceHand
-	if scanned {
-		src = SourceWedge
+	return Entry{Text: text, Scanned: scanned}.Reading(at)
+}
+
+// Reading returns the Reading for the entry, with the keys held apart from
+// a scan, for the pipeline to take back if they complete its code.
+func (e Entry) Reading(at time.Time) Reading {
+	if !e.Scanned {
+		return Reading{Data: e.Text, Source: SourceHand, At: at}
 	}
-	return Reading{Data: text, Source: src, At: at}
+	return Reading{Data: e.Text, Source: SourceWedge, At: at, Held: e.Held}
 }

@@ -30,7 +30,9 @@ func startFaultDesk(t *testing.T) faultDesk {
 	srv := shoptest.Start(t)
 	px := startProxy(t, strings.TrimPrefix(srv.URL, "http://"))
 	d, err := desksync.Open(context.Background(), desksync.Config{BaseURL: px.URL(), Token: srv.DeskToken,
-		DataDir: t.TempDir(), SyncInterval: 200 * time.Millisecond, Timeout: 500 * time.Millisecond})
+		// The timeout is well under the proxy's slow hold (3 s) and well
+		// over what a loaded machine takes to answer from loopback.
+		DataDir: t.TempDir(), SyncInterval: 200 * time.Millisecond, Timeout: 1500 * time.Millisecond})
 	require.NoError(t, err)
 	t.Cleanup(func() { d.Close() })
 	mustLogin(t, d, kari.ID)

@@ -135,22 +135,60 @@ func TestDeliveryRewritesThePurchaseInPlace(t *testing.T) {
 		}
 		return pkey, pending
 	}
+	// pages gives the heap page each purchase's live row is on.
+	pages := func(codes []string) map[string]int64 {
+		t.Helper()
+		rows, err := conn.Query(ctx, "SELECT code, (ctid::text::point)[0]::bigint FROM purchases WHERE code = ANY($1)", codes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		m := make(map[string]int64, len(codes))
+		for rows.Next() {
+			var code string
+			var page int64
+			if err := rows.Scan(&code, &page); err != nil {
+				t.Fatal(err)
+			}
+			m[code] = page
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	const n = 10
+	before := pages(codes[:n])
 	pkey0, pending0 := entries()
 	c := newClient(t, srv)
-	const n = 10
 	for _, code := range codes[:n] {
 		wantStatus(t, c.post("/purchases/"+code+"/deliveries", newKey(), shop.DeliveryRequest{ID: newKey()}), http.StatusCreated)
 	}
 	// An update is HOT only when its page has room for the new version,
 	// and the old versions on a page are pruned only once no snapshot of
-	// the cluster needs them: with other tests' transactions open, now and
-	// then a page is full and one update moves to another page. Without
-	// the in-place rewrite every delivery adds an entry to both.
-	pkey, pending := entries()
-	if pkey-pkey0 > n/4 || pending-pending0 > n/4 {
-		t.Errorf("%d deliveries added %d entries to the purchases' primary key and %d to the word index's pending list; want (nearly) none",
-			n, pkey-pkey0, pending-pending0)
+	// the database needs them: on a busy machine now and then a page is
+	// full and the new version goes to another page, adding one entry to
+	// each index however the schema is made. So only those may: a row
+	// that stayed on its page and still added entries was rewritten
+	// outside HOT, as every delivery was while the feed's number was
+	// indexed in purchases.
+	after := pages(codes[:n])
+	moved := int64(0)
+	for _, code := range codes[:n] {
+		if after[code] != before[code] {
+			moved++
+		}
 	}
+	pkey, pending := entries()
+	if pkey-pkey0 > moved || pending-pending0 > moved {
+		t.Errorf("%d deliveries (%d of them moved to another page for room) added %d entries to the purchases' primary key and %d to the word index's pending list; want no more than moved",
+			n, moved, pkey-pkey0, pending-pending0)
+	}
+	if moved == n {
+		// Nothing stayed on its page, so nothing above could tell.
+		t.Errorf("all %d deliveries moved their purchase to another page: no room was left on any page (fillfactor, migration 0006)", n)
+	}
+	t.Logf("%d of %d deliveries moved their purchase to another page", moved, n)
 	for _, code := range codes[:n] {
 		if p := srv.Purchase(code); p.RemainingUnits() != 0 {
 			t.Errorf("purchase %s has %d units left after its delivery", code, p.RemainingUnits())
