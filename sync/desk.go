@@ -607,7 +607,13 @@ func readThrough[T any](ctx context.Context, d *Desk, op, what string,
 			}
 			return keep(w, v)
 		})
-		if werr != nil {
+		switch {
+		case werr == nil:
+		case ctx.Err() != nil:
+			// The scan was left (the next one came, the desk is closing)
+			// while its copy waited for the writer: the next sync brings it.
+			slog.Debug("cache lookup left", "what", what, "err", werr)
+		default:
 			// The answer is still good to show; the cache only missed a copy.
 			slog.Warn("cache lookup", "what", what, "err", werr)
 		}

@@ -525,6 +525,18 @@ func TestDeskEndToEnd(t *testing.T) {
 	}
 	typeKeys(onReport)
 	step("undone purchase rescanned", "purchase shown", "code="+onReport, "state=deliverable")
+
+	// The desk stops cleanly when the computer shuts down (SIGTERM, or
+	// SIGINT from a terminal): it used to quit Fyne a second time after
+	// Fyne had quit on the signal itself, and panic on a terminated GLFW.
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Wait()
+	out := logs.String()
+	if err != nil || strings.Contains(out, "panic:") || !strings.Contains(out, "Skranke stopped") {
+		t.Fatalf("the desk did not stop cleanly on SIGINT: %v\n%s", err, out[max(0, len(out)-4000):])
+	}
 }
 
 // onlyOneAtShop waits until the shop's purchase code holds one entry in its

@@ -36,7 +36,6 @@ import (
 	"syscall"
 	"time"
 
-	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"github.com/skranke/skranke/app"
@@ -256,10 +255,10 @@ func run(args []string, stderr io.Writer) int {
 	// MB at 1 MB, five starts each); an idle desk's sync polls make a
 	// collection of the 20 MB live every 10 s at most, some 0.1 % of a core.
 	go releaseMemory(ctx, 10*time.Second, 1<<20)
-	go func() {
-		<-ctx.Done()
-		fyne.Do(a.Quit)
-	}()
+	// Fyne quits the app on SIGINT and SIGTERM itself. A second Quit of
+	// ours (on the same signal, or on stop() after the window closed)
+	// would come after its loop ended, when Fyne runs it at once, on a GLFW
+	// already terminated: a panic on every close.
 	d.ShowAndRun()
 	d.Close()
 	stop()
