@@ -27,12 +27,16 @@ type faultDesk struct {
 
 func startFaultDesk(t *testing.T) faultDesk {
 	t.Helper()
+	return startFaultDeskTimeout(t, 500*time.Millisecond)
+}
+
+// startFaultDeskTimeout is startFaultDesk with the desk's request timeout.
+func startFaultDeskTimeout(t *testing.T, timeout time.Duration) faultDesk {
+	t.Helper()
 	srv := shoptest.Start(t)
 	px := startProxy(t, strings.TrimPrefix(srv.URL, "http://"))
 	d, err := desksync.Open(context.Background(), desksync.Config{BaseURL: px.URL(), Token: srv.DeskToken,
-		// The timeout is well under the proxy's slow hold (3 s) and well
-		// over what a loaded machine takes to answer from loopback.
-		DataDir: t.TempDir(), SyncInterval: 200 * time.Millisecond, Timeout: 1500 * time.Millisecond})
+		DataDir: t.TempDir(), SyncInterval: 200 * time.Millisecond, Timeout: timeout})
 	require.NoError(t, err)
 	t.Cleanup(func() { d.Close() })
 	mustLogin(t, d, kari.ID)
@@ -94,7 +98,9 @@ func TestLookupFaultsFallBackToCache(t *testing.T) {
 // the desk's address: the scan says so (kind Locked), not that the shop is
 // unreachable.
 func TestLookupOfUncachedWhileRefused(t *testing.T) {
-	f := startFaultDesk(t)
+	// The refusal must come back before the desk gives up on the shop,
+	// also on a loaded machine, where 500 ms was seen to be too short.
+	f := startFaultDeskTimeout(t, 5*time.Second)
 	other := newPurchase(f.srv)
 	f.proxy.set(always(locked429))
 	_, err := f.desk.Lookup(context.Background(), other.Code)
