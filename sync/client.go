@@ -85,7 +85,7 @@ func newResty(baseURL, token string, opt ClientOptions, timeout time.Duration) *
 		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: opt.RootCAs},
 	}
 	r := resty.New().
-		SetTransport(transport).
+		SetTransport(limitTransport{transport}).
 		SetBaseURL(strings.TrimRight(baseURL, "/")+"/api/v1").
 		SetAuthToken(token).
 		SetTimeout(timeout).
@@ -112,7 +112,8 @@ func newResty(baseURL, token string, opt ClientOptions, timeout time.Duration) *
 				return false
 			}
 			if err != nil {
-				return transientErr(err)
+				// An answer too large will be as large again.
+				return transientErr(err) && !errors.Is(err, errAnswerTooLarge)
 			}
 			switch resp.StatusCode() {
 			case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout, http.StatusInternalServerError:
@@ -162,6 +163,49 @@ func parseRetryAfter(h string, now time.Time) time.Duration {
 		d = t.Sub(now)
 	}
 	return min(max(d, 0), MaxRetryAfter)
+}
+
+// MaxAnswerBytes is the most the desk reads of one answer of the shop
+// (after gzip). The largest the shop sends, a page of the changes feed, is
+// about a megabyte; an answer beyond this (a broken proxy, a forged shop, a
+// gzip bomb) would otherwise be read whole into the desk's memory and could
+// take the desk down, and it fails as an answer the desk cannot read.
+const MaxAnswerBytes = 64 << 20
+
+// errAnswerTooLarge is why an answer beyond MaxAnswerBytes was not read.
+var errAnswerTooLarge = fmt.Errorf("the shop's answer is too large (more than %d MB)", MaxAnswerBytes>>20)
+
+// limitTransport stops reading an answer's body at MaxAnswerBytes.
+type limitTransport struct{ rt http.RoundTripper }
+
+// RoundTrip implements http.RoundTripper.
+func (t limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.rt.RoundTrip(req)
+	if err == nil && resp.Body != nil {
+		resp.Body = &limitedBody{ReadCloser: resp.Body, left: MaxAnswerBytes}
+	}
+	return resp, err
+}
+
+// limitedBody fails with errAnswerTooLarge once more than left bytes came.
+type limitedBody struct {
+	io.ReadCloser
+	left int64
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.left < 0 {
+		return 0, errAnswerTooLarge
+	}
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1] // One byte more than allowed tells a body too large.
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	if b.left < 0 {
+		return 0, errAnswerTooLarge
+	}
+	return n, err
 }
 
 // retryable reports whether repeating req cannot do anything twice.
@@ -281,6 +325,9 @@ func (cl *Client) do(ctx context.Context, c call) ([]byte, error) {
 func transportErr(op string, err error) error {
 	var ne net.Error
 	switch {
+	case errors.Is(err, errAnswerTooLarge):
+		// The shop answered, with something the desk cannot read.
+		return skranke.E(op, skranke.Internal, unreadableAnswer{err})
 	case errors.Is(err, context.Canceled):
 		return skranke.E(op, skranke.Unavailable, fmt.Errorf("cancelled: %w", err))
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
