@@ -523,7 +523,51 @@ func (cl *Client) Purchase(ctx context.Context, code string) (*skranke.Purchase,
 	if p.Code == "" {
 		return nil, nil, skranke.E("sync.Client.Purchase", skranke.Internal, "the shop answered a purchase without a code")
 	}
+	if err := checkAnswered(&p, code); err != nil {
+		return nil, nil, skranke.E("sync.Client.Purchase", skranke.Internal, unreadableAnswer{err})
+	}
 	return &p, b, nil
+}
+
+// checkAnswered checks that the shop's answer p to a lookup of code is that
+// purchase, with figures within the limits the shop itself keeps to: an
+// answer about another purchase (a broken proxy, a forged shop) would be
+// shown, cached and handed over as the one scanned, and figures beyond
+// the limits (a negative price, a line of a million units) mislead staff
+// and overflow the sums the desk makes of them.
+func checkAnswered(p *skranke.Purchase, code string) error {
+	if skranke.NormalizeCode(p.Code) != skranke.NormalizeCode(code) {
+		return fmt.Errorf("the shop answered purchase %q when asked for %s", p.Code, code)
+	}
+	return checkFigures(p)
+}
+
+// checkFigures checks that p's figures are within the limits the shop
+// keeps to (skranke.MaxLines, MaxQuantity, MaxAmount).
+func checkFigures(p *skranke.Purchase) error {
+	if len(p.Lines) > skranke.MaxLines {
+		return fmt.Errorf("purchase %s has %d lines (at most %d)", p.Code, len(p.Lines), skranke.MaxLines)
+	}
+	var total skranke.Money
+	for _, l := range p.Lines {
+		switch {
+		case l.Quantity < 0 || l.Quantity > skranke.MaxQuantity,
+			l.Delivered < 0 || l.Delivered > l.Quantity || l.Credited < 0 || l.Credited > l.Quantity:
+			return fmt.Errorf("line %s of purchase %s has impossible quantities (%d ordered, %d handed over, %d credited)", l.ID, p.Code, l.Quantity, l.Delivered, l.Credited)
+		case l.UnitPrice < 0 || l.UnitPrice > skranke.MaxAmount || l.Discount < 0 || l.Total() < 0 || l.Total() > skranke.MaxAmount:
+			return fmt.Errorf("line %s of purchase %s has an impossible price (%d øre a unit, %d øre off)", l.ID, p.Code, l.UnitPrice, l.Discount)
+		}
+		total += l.Total()
+	}
+	if total > skranke.MaxAmount {
+		return fmt.Errorf("purchase %s totals %d øre (at most %d)", p.Code, total, skranke.MaxAmount)
+	}
+	for _, c := range p.Credits {
+		if c.Amount < 0 || c.Amount > skranke.MaxAmount {
+			return fmt.Errorf("a credit of purchase %s gives back %d øre", p.Code, c.Amount)
+		}
+	}
+	return nil
 }
 
 // DeliveryBody is what the desk posts to hand over lines.
@@ -603,6 +647,12 @@ func (cl *Client) Card(ctx context.Context, code string) (CardAnswer, error) {
 	}
 	if a.Card.Code == "" {
 		return a, skranke.E("sync.Client.Card", skranke.Internal, "the shop answered a gift card without a code")
+	}
+	if skranke.NormalizeCode(a.Card.Code) != skranke.NormalizeCode(code) {
+		return a, skranke.E("sync.Client.Card", skranke.Internal, unreadableAnswer{fmt.Errorf("the shop answered gift card %q when asked for %s", a.Card.Code, code)})
+	}
+	if b := a.Card.Balance; b < 0 || b > skranke.MaxAmount || a.Card.InitialAmount < 0 || a.Card.InitialAmount > skranke.MaxAmount {
+		return a, skranke.E("sync.Client.Card", skranke.Internal, unreadableAnswer{fmt.Errorf("the shop answered gift card %s with a balance of %d øre", a.Card.Code, b)})
 	}
 	return a, nil
 }
