@@ -232,6 +232,13 @@ func (d *Desk) handle(r scanner.Reading) {
 	p := d.pipeline
 	d.mu.Unlock()
 	sc, err := p.Process(r)
+	if errors.Is(err, scanner.ErrDuplicate) && sc.Code != "" && !d.shows(sc.Code) {
+		// Read again after the screen moved on from it (Esc, another
+		// code, another screen): staff mean it. Only a code on screen,
+		// held under a scanner in continuous mode, is a repeat.
+		p.Forget(sc.Code)
+		sc, err = p.Process(r)
+	}
 	raw = sc.Raw // With the keys a busy desk held apart, when they belong.
 	var inv *scanner.InvalidError
 	switch {
@@ -270,6 +277,27 @@ func (d *Desk) handle(r scanner.Reading) {
 		d.showScreen(idScan)
 		d.scan.showInvalid(raw, label("scan.not_ours"))
 	}
+}
+
+// shows reports whether the screen in front shows code: the scan screen
+// its purchase (or what it found of the code: looking, offline, unknown),
+// the gift card screen its card.
+func (d *Desk) shows(code string) bool {
+	grouped := skranke.GroupCode(code)
+	switch d.screen {
+	case idScan:
+		if p := d.scan.Purchase(); p != nil {
+			return p.Code == code
+		}
+		return d.scan.Code.Text == grouped
+	case idCards:
+		c := d.screenCards()
+		if card := c.Card(); card != nil {
+			return card.Code == code
+		}
+		return c.Code.Text == grouped
+	}
+	return false
 }
 
 func invalidReason(e *scanner.InvalidError) string {

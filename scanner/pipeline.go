@@ -122,6 +122,15 @@ func (p *Pipeline) Process(r Reading) (Scan, error) {
 	return sc, nil
 }
 
+// Forget forgets that code (as Scan.Code has it) was read, so that the
+// next reading of it is not dropped as a repeat: the app calls it for a
+// code read again after the screen moved on from it, which staff mean.
+func (p *Pipeline) Forget(code string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.seen, "v"+code)
+}
+
 // repeated reports whether key was seen within the window before at, and
 // records it.
 func (p *Pipeline) repeated(key string, at time.Time) bool {
