@@ -223,14 +223,16 @@ func (d *Desk) handle(r scanner.Reading) {
 		return
 	}
 	d.touch()
-	if d.scan.SignatureOpen() {
-		// The next customer, while this one signs: kept, opened after.
-		d.scan.queueNext(raw, source)
-		return
-	}
 	d.mu.Lock()
 	p := d.pipeline
 	d.mu.Unlock()
+	if d.scan.SignatureOpen() {
+		// The next customer, while this one signs: kept, opened after,
+		// with the first keys a busy desk held apart from the rest.
+		r = p.Whole(r)
+		d.scan.queueNext(r.Data, r.Source)
+		return
+	}
 	sc, err := p.Process(r)
 	if errors.Is(err, scanner.ErrDuplicate) && sc.Code != "" && !d.shows(sc.Code) {
 		// Read again after the screen moved on from it (Esc, another
