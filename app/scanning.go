@@ -217,7 +217,7 @@ func (d *Desk) handleReading(raw, source string) {
 
 // handle runs a reading through the pipeline and shows what it is.
 func (d *Desk) handle(r scanner.Reading) {
-	raw, source := r.Data, r.Source
+	source := r.Source
 	if d.loggedOn == nil {
 		d.login.say(label("login.first"))
 		return
@@ -241,7 +241,7 @@ func (d *Desk) handle(r scanner.Reading) {
 		p.Forget(sc.Code)
 		sc, err = p.Process(r)
 	}
-	raw = sc.Raw // With the keys a busy desk held apart, when they belong.
+	raw := sc.Raw // With the keys a busy desk held apart, when they belong.
 	var inv *scanner.InvalidError
 	switch {
 	case errors.Is(err, scanner.ErrEmpty):
