@@ -421,7 +421,7 @@ func (c *cardScreen) redeemed(res desksync.RedeemResult, staff skranke.Staff) {
 			m{"Amount": amt.String(), "Rest": rem.Balance.String()}))
 		// The new card is the customer's money: when it did not print,
 		// its code must not be lost with the paper.
-		c.paper.printThen(label("print.void_and_card"), func() { c.remainderUnprinted(rem) },
+		c.paper.printThen(label("print.void_and_card"), func(error) { c.remainderUnprinted(rem) },
 			c.paper.letterhead().voidSlip(res.Card, res.Remainder, res.Redemption, staff), c.paper.letterhead().giftCard(rem, false))
 	} else {
 		c.sh.sayOK(label("cards.whole_done", m{"Amount": amt.String()}))

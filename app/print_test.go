@@ -203,3 +203,31 @@ func TestRemainderCardThatDidNotPrintCanBePrinted(t *testing.T) {
 	assert.True(t, bytes.Contains(sp.lastJob(), []byte(rem)), "the job is not the new card")
 	assert.False(t, bytes.Contains(sp.lastJob(), []byte("COPY")), "the card that never printed is printed as a copy")
 }
+
+// A delivery note the printer did not print at all (out of paper, said
+// before the job) is printed with F8 as the original once the roll is
+// changed; only a second F8 prints a copy. The desk printed the customer's
+// only note marked COPY (KOPI), as if an original existed.
+func TestNoteThatNeverPrintedIsReprintedAsTheOriginal(t *testing.T) {
+	sp := startStatusPrinter(t)
+	f := mustOpen(t, func(c *config.Config) { c.PrinterTarget = "tcp://" + sp.ln.Addr().String() })
+	f.login("kari", "1234")
+	code := f.shop.Code("paid-course")
+
+	sp.set(false, map[byte]byte{1: 0x1e, 2: 0x32, 3: 0x12, 4: 0x72}) // Out of paper.
+	f.scan(code)
+	f.key(fyne.KeyReturn)
+	require.Equal(t, stateDelivered, f.d.scan.StateNow(), f.d.message.Text)
+	f.eventually(func() bool { return !f.d.isBusy() && strings.Contains(f.d.message.Text, "not printed") }, "the print is reported: %q", f.d.message.Text)
+	require.Zero(t, sp.jobCount())
+
+	sp.set(false, map[byte]byte{1: 0x16, 2: 0x12, 3: 0x12, 4: 0x12}) // A new roll.
+	f.key(fyne.KeyF8)
+	f.eventually(func() bool { return !f.d.isBusy() && sp.jobCount() == 1 }, "the note was not printed: %q", f.d.message.Text)
+	assert.True(t, bytes.Contains(sp.lastJob(), []byte(code)), "the job is not the note")
+	assert.False(t, bytes.Contains(sp.lastJob(), []byte("COPY")), "the only note printed is marked as a copy")
+
+	f.key(fyne.KeyF8)
+	f.eventually(func() bool { return !f.d.isBusy() && sp.jobCount() == 2 }, "the copy was not printed: %q", f.d.message.Text)
+	assert.True(t, bytes.Contains(sp.lastJob(), []byte("COPY")), "a second print is not marked as a copy")
+}
