@@ -164,6 +164,15 @@ func CreditShares(p *Purchase, amount Money) []Money {
 		rems[i] = amount * t % total
 		given += shares[i]
 	}
+	if given > amount || given < amount-Money(len(p.Lines)) {
+		// Only figures beyond any the shop takes (MaxAmount) get here:
+		// their products overflowed. All on the first line, as for a
+		// purchase that totals nothing, rather than the øre left over
+		// handed out one by one for as good as ever.
+		clear(shares)
+		shares[0] = amount
+		return shares
+	}
 	order := make([]int, len(p.Lines))
 	for i := range order {
 		order[i] = i

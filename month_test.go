@@ -105,6 +105,45 @@ func TestCreditSharesAddUp(t *testing.T) {
 	}
 }
 
+// A purchase whose figures are beyond any the shop takes (a damaged or
+// forged answer) must not keep the desk spreading a credit over its lines
+// for ever: the products overflowed, and the øre "left over" were handed
+// out one at a time, some 10^18 of them, while the sync that filed the
+// purchase held the desk's cache.
+func TestCreditSharesOfFiguresBeyondTheLimits(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		lines  []skranke.Line
+		amount skranke.Money
+	}{
+		{"one huge line", []skranke.Line{{ID: "1", Quantity: 1, UnitPrice: 4_000_000_000_000_000_000}}, 3_000_000_000_000_000_000},
+		{"two huge lines", []skranke.Line{{ID: "1", Quantity: 2, UnitPrice: 2_000_000_000_000_000_000}, {ID: "2", Quantity: 1, UnitPrice: 7}}, 1_000_000_000_000_000_000},
+		{"negative credit", []skranke.Line{{ID: "1", Quantity: 1, UnitPrice: 100}, {ID: "2", Quantity: 1, UnitPrice: 100}}, -5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &skranke.Purchase{Status: skranke.Captured, Lines: tc.lines,
+				Credits: []skranke.Credit{{ID: "c", Amount: tc.amount, At: time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)}}}
+			done := make(chan []skranke.Money, 1)
+			go func() {
+				skranke.PurchaseFacts(p)
+				done <- skranke.CreditShares(p, tc.amount)
+			}()
+			select {
+			case shares := <-done:
+				var sum skranke.Money
+				for _, s := range shares {
+					sum += s
+				}
+				if sum != tc.amount {
+					t.Errorf("shares %v add up to %d, not %d", shares, sum, tc.amount)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("spreading the credit did not end")
+			}
+		})
+	}
+}
+
 func TestDeliveriesAddUpToTheLine(t *testing.T) {
 	l := skranke.Line{ID: "1", ProductID: "p", Name: "Shaker", Quantity: 3, UnitPrice: 10000, Discount: 1}
 	p := &skranke.Purchase{Status: skranke.Captured, Lines: []skranke.Line{l},

@@ -50,6 +50,9 @@ type cardScreen struct {
 	// unsettled holds the cards whose last redemption's outcome is not
 	// known yet; they cannot be used again until it is.
 	unsettled map[string]bool
+	// unprinted is the remainder card shown because it did not print
+	// (remainderUnprinted): F8 prints it as the original.
+	unprinted string
 	lookup    desksync.CardLookup
 	banner    *banner           // Holds State.
 	readArea  fyne.CanvasObject // The chain at readText.
@@ -122,6 +125,7 @@ func (c *cardScreen) focusTarget() fyne.Focusable { return c.Entry }
 
 func (c *cardScreen) clear() {
 	c.seq++
+	c.unprinted = ""
 	c.lookup = desksync.CardLookup{}
 	c.confirm = 0
 	c.banner.set(label("cards.ready"), colReady)
@@ -412,10 +416,13 @@ func (c *cardScreen) usedBanner(res desksync.RedeemResult) {
 func (c *cardScreen) redeemed(res desksync.RedeemResult, staff skranke.Staff) {
 	amt := res.Redemption.Amount
 	if res.Remainder != nil {
+		rem := *res.Remainder
 		c.sh.sayOK(label("cards.partial_done",
-			m{"Amount": amt.String(), "Rest": res.Remainder.Balance.String()}))
-		c.paper.print(label("print.void_and_card"),
-			c.paper.letterhead().voidSlip(res.Card, res.Remainder, res.Redemption, staff), c.paper.letterhead().giftCard(*res.Remainder, false))
+			m{"Amount": amt.String(), "Rest": rem.Balance.String()}))
+		// The new card is the customer's money: when it did not print,
+		// its code must not be lost with the paper.
+		c.paper.printThen(label("print.void_and_card"), func(error) { c.remainderUnprinted(rem) },
+			c.paper.letterhead().voidSlip(res.Card, res.Remainder, res.Redemption, staff), c.paper.letterhead().giftCard(rem, false))
 	} else {
 		c.sh.sayOK(label("cards.whole_done", m{"Amount": amt.String()}))
 		c.paper.print(label("print.void"), c.paper.letterhead().voidSlip(res.Card, nil, res.Redemption, staff))
@@ -457,12 +464,31 @@ func (c *cardScreen) awaitOutcome(id, code string, amt skranke.Money, staff skra
 	})
 }
 
+// remainderUnprinted says that the remainder card rem of a partial use did
+// not print, with its code, and, when the screen is free (nothing else was
+// scanned meanwhile), shows it, so that F8 prints it once the printer is
+// fixed: nobody holds a copy of its code to scan or type.
+func (c *cardScreen) remainderUnprinted(rem skranke.Card) {
+	slog.Info("remainder card not printed", "code", rem.Code)
+	c.sh.sayFirst(label("cards.remainder_unprinted", m{"Code": skranke.GroupCode(rem.Code), "Rest": rem.Balance.String()}))
+	if c.Card() != nil || c.redeeming {
+		return
+	}
+	c.clear()
+	c.show(desksync.CardLookup{Card: &rem, CachedAt: c.sh.now()})
+	c.unprinted = rem.Code
+	c.banner.set(label("cards.remainder_banner"), colWarn)
+	c.sh.focus(c.Entry)
+}
+
 func (c *cardScreen) reprint() {
 	card := c.Card()
 	if card == nil {
 		return
 	}
-	c.paper.print(label("print.card"), c.paper.letterhead().giftCard(*card, true))
+	// A card that never printed is printed as the original, not a copy.
+	c.paper.print(label("print.card"), c.paper.letterhead().giftCard(*card, card.Code != c.unprinted))
+	c.unprinted = ""
 }
 
 func (c *cardScreen) content() fyne.CanvasObject { return c.obj }

@@ -222,7 +222,7 @@ func (s *scanScreen) deliver(req desksync.DeliverRequest, strokes [][]fyne.Posit
 			}
 			s.updateActions()
 			s.sh.sayOK(label("scan.delivered_msg", m{"Code": skranke.GroupCode(req.Code)}))
-			s.paper.print(label("print.note"), note.Document())
+			s.printNote(&note)
 			if skip, n := soldGiftCards(before, req.Lines); n > 0 {
 				s.printSoldCards(req.Code, skip, n)
 			}

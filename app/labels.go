@@ -92,6 +92,8 @@ var english = map[string]string{
 	"cards.placeholder":           "Scan or type the gift card code",
 	"cards.ready":                 "Ready – scan a gift card",
 	"cards.redemptions":           "Used",
+	"cards.remainder_banner":      "NEW CARD NOT PRINTED: F8 PRINTS IT",
+	"cards.remainder_unprinted":   "The new card {{.Code}} for {{.Rest}} did not print: it is on the gift card screen, F8 prints it once the printer works.",
 	"cards.reprint":               "Reprint card (F8)",
 	"cards.settled_charged":       "Settled: the shop did charge {{.Code}}.",
 	"cards.settled_not_charged":   "Settled: the card {{.Code}} was not charged ({{.Amount}}); it can be used again.",

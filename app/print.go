@@ -16,6 +16,9 @@ import (
 // the background and says how it went.
 type printing interface {
 	print(what string, docs ...*printer.Document)
+	// printThen is print, and then, when the documents did not all
+	// print, failed with why, on the UI goroutine after the message.
+	printThen(what string, failed func(err error), docs ...*printer.Document)
 	letterhead() letterhead
 	// printerInUse returns the printer in use, or nil.
 	printerInUse() *printer.Printer
@@ -39,10 +42,32 @@ func (d *Desk) applyPrinter(cfg config.Config) error {
 
 // print sends docs to the printer in the background, one after the other,
 // and says how it went. what names them for staff ("delivery note").
-func (d *Desk) print(what string, docs ...*printer.Document) {
+func (d *Desk) print(what string, docs ...*printer.Document) { d.printThen(what, nil, docs...) }
+
+// errNoPrinter is why nothing printed when no printer is set up.
+var errNoPrinter = printer.E("app.print", printer.KindInvalid, "no printer is set up")
+
+// neverPrinted reports whether a print that failed with err put nothing on
+// paper: the printer said it cannot print (paper, cover, offline) before
+// the job, or could not be reached or opened. A job that failed while it
+// was sent may have printed in part.
+func neverPrinted(err error) bool {
+	switch printer.KindOf(err) {
+	case printer.KindPaperOut, printer.KindCoverOpen, printer.KindOffline, printer.KindUnreachable,
+		printer.KindPermission, printer.KindInvalid:
+		return true
+	}
+	return false
+}
+
+// printThen: see printing.
+func (d *Desk) printThen(what string, failed func(err error), docs ...*printer.Document) {
 	p := d.printerInUse()
 	if p == nil {
 		d.sayErr(label("print.none", m{"What": what}))
+		if failed != nil {
+			failed(errNoPrinter)
+		}
 		return
 	}
 	preview := d.cfg.Preview
@@ -83,6 +108,9 @@ func (d *Desk) print(what string, docs ...*printer.Document) {
 			d.showPreview(what, jobs)
 			if err != nil {
 				d.sayErr(label("print.failed", m{"What": what, "Err": printerErrText(err)}))
+				if failed != nil {
+					failed(err)
+				}
 				return
 			}
 			slog.Info("printed", "what", what, "documents", len(docs), "codes_as_text", len(asText), "unchecked", unchecked, "paper_low", low)

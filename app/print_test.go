@@ -2,6 +2,7 @@ package app
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"net"
 	"os"
@@ -11,9 +12,11 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/app/config"
 	"github.com/skranke/skranke/printer"
 )
@@ -63,6 +66,7 @@ type statusPrinter struct {
 	silent  bool
 	answers map[byte]byte
 	jobs    int
+	last    []byte // The last job's bytes.
 }
 
 func startStatusPrinter(t *testing.T) *statusPrinter {
@@ -103,6 +107,7 @@ func (sp *statusPrinter) serve(c net.Conn) {
 	if len(job) > 0 {
 		sp.mu.Lock()
 		sp.jobs++
+		sp.last = job
 		sp.mu.Unlock()
 	}
 }
@@ -114,6 +119,12 @@ func (sp *statusPrinter) set(silent bool, answers map[byte]byte) {
 	if answers != nil {
 		sp.answers = answers
 	}
+}
+
+func (sp *statusPrinter) lastJob() []byte {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	return sp.last
 }
 
 func (sp *statusPrinter) jobCount() int {
@@ -155,4 +166,68 @@ func TestMissedPrinterStatusIsNotForever(t *testing.T) {
 	assert.Contains(t, f.d.message.Text, "paper is running low")
 	// Exactly the note and these two cards: none went out while the roll was empty.
 	f.eventually(func() bool { return sp.jobCount() == 3 }, "the note and the two cards reach the printer, and nothing else")
+}
+
+// A partial use of a gift card whose new card does not print (the roll ran
+// out): the customer's remaining money is on that card, and nobody holds
+// its code. Staff read the code, the card waits on the gift card screen,
+// and F8 prints it, as the original, once the printer has paper again.
+// The desk said only that the void slip and new card were not printed,
+// with the screen cleared, so the new card could not be printed again.
+func TestRemainderCardThatDidNotPrintCanBePrinted(t *testing.T) {
+	sp := startStatusPrinter(t)
+	f := mustOpen(t, func(c *config.Config) { c.PrinterTarget = "tcp://" + sp.ln.Addr().String() })
+	f.login("kari", "1234")
+	code := f.shop.Code("card-1000")
+	f.scan(code)
+	c := f.d.screenCards()
+	require.NotNil(t, c.Card(), "%q %q", c.State.Text, c.Detail.Text)
+
+	sp.set(false, map[byte]byte{1: 0x1e, 2: 0x32, 3: 0x12, 4: 0x72}) // Out of paper.
+	test.Type(c.Amount, "250")
+	c.Amount.Submit()
+	f.idle()
+	f.key(fyne.KeyReturn)
+	rem := f.shop.Card(code).RemainderCode
+	require.NotEmpty(t, rem, "%q", f.d.message.Text)
+	f.eventually(func() bool { return !f.d.isBusy() && strings.Contains(f.d.message.Text, "not printed") }, "the print is reported: %q", f.d.message.Text)
+	assert.Contains(t, f.d.message.Text, skranke.GroupCode(rem), "staff are not told the new card's code")
+	assert.Zero(t, sp.jobCount())
+	require.NotNil(t, c.Card(), "the new card is not on the screen to print again")
+	require.Equal(t, rem, c.Card().Code)
+
+	sp.set(false, map[byte]byte{1: 0x16, 2: 0x12, 3: 0x12, 4: 0x12}) // A new roll.
+	f.key(fyne.KeyF8)
+	f.eventually(func() bool { return !f.d.isBusy() && sp.jobCount() == 1 }, "the new card was not printed: %q", f.d.message.Text)
+	assert.Contains(t, f.d.message.Text, "Printed")
+	assert.True(t, bytes.Contains(sp.lastJob(), []byte(rem)), "the job is not the new card")
+	assert.False(t, bytes.Contains(sp.lastJob(), []byte("COPY")), "the card that never printed is printed as a copy")
+}
+
+// A delivery note the printer did not print at all (out of paper, said
+// before the job) is printed with F8 as the original once the roll is
+// changed; only a second F8 prints a copy. The desk printed the customer's
+// only note marked COPY (KOPI), as if an original existed.
+func TestNoteThatNeverPrintedIsReprintedAsTheOriginal(t *testing.T) {
+	sp := startStatusPrinter(t)
+	f := mustOpen(t, func(c *config.Config) { c.PrinterTarget = "tcp://" + sp.ln.Addr().String() })
+	f.login("kari", "1234")
+	code := f.shop.Code("paid-course")
+
+	sp.set(false, map[byte]byte{1: 0x1e, 2: 0x32, 3: 0x12, 4: 0x72}) // Out of paper.
+	f.scan(code)
+	f.key(fyne.KeyReturn)
+	require.Equal(t, stateDelivered, f.d.scan.StateNow(), f.d.message.Text)
+	f.eventually(func() bool { return !f.d.isBusy() && strings.Contains(f.d.message.Text, "not printed") }, "the print is reported: %q", f.d.message.Text)
+	require.Zero(t, sp.jobCount())
+
+	sp.set(false, map[byte]byte{1: 0x16, 2: 0x12, 3: 0x12, 4: 0x12}) // A new roll.
+	f.key(fyne.KeyF8)
+	f.eventually(func() bool { return !f.d.isBusy() && sp.jobCount() == 1 }, "the note was not printed: %q", f.d.message.Text)
+	assert.True(t, bytes.Contains(sp.lastJob(), []byte(code)), "the job is not the note")
+	assert.False(t, bytes.Contains(sp.lastJob(), []byte("COPY")), "the only note printed is marked as a copy")
+
+	f.key(fyne.KeyF8)
+	f.eventually(func() bool { return !f.d.isBusy() && sp.jobCount() == 2 }, "the copy was not printed: %q", f.d.message.Text)
+	assert.True(t, bytes.Contains(sp.lastJob(), []byte("COPY")), "a second print is not marked as a copy")
 }

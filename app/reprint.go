@@ -6,8 +6,21 @@ import (
 	"log/slog"
 
 	"github.com/skranke/skranke"
+	"github.com/skranke/skranke/printer"
 	desksync "github.com/skranke/skranke/sync"
 )
+
+// printNote prints the delivery note n, the original, and remembers when
+// it put nothing on paper (noteUnprinted): printed again with F8, it is
+// then the original, not a copy marked KOPI.
+func (s *scanScreen) printNote(n *printer.DeliveryNote) {
+	s.noteUnprinted = nil
+	s.paper.printThen(label("print.note"), func(err error) {
+		if neverPrinted(err) && s.lastNote == n {
+			s.noteUnprinted = n
+		}
+	}, n.Document())
+}
 
 // reprint prints the note of the purchase's last delivery again, marked
 // KOPI, with the signature taken then.
@@ -21,6 +34,11 @@ func (s *scanScreen) reprint() {
 		return
 	}
 	if n := s.lastNote; n != nil && n.Reference == p.Code {
+		if s.noteUnprinted == n {
+			// The original never reached the paper: this is it.
+			s.printNote(n)
+			return
+		}
 		c := *n
 		c.Copy = true
 		s.paper.print(label("print.note"), c.Document())

@@ -217,22 +217,31 @@ func (d *Desk) handleReading(raw, source string) {
 
 // handle runs a reading through the pipeline and shows what it is.
 func (d *Desk) handle(r scanner.Reading) {
-	raw, source := r.Data, r.Source
+	source := r.Source
 	if d.loggedOn == nil {
 		d.login.say(label("login.first"))
 		return
 	}
 	d.touch()
-	if d.scan.SignatureOpen() {
-		// The next customer, while this one signs: kept, opened after.
-		d.scan.queueNext(raw, source)
-		return
-	}
 	d.mu.Lock()
 	p := d.pipeline
 	d.mu.Unlock()
+	if d.scan.SignatureOpen() {
+		// The next customer, while this one signs: kept, opened after,
+		// with the first keys a busy desk held apart from the rest.
+		r = p.Whole(r)
+		d.scan.queueNext(r.Data, r.Source)
+		return
+	}
 	sc, err := p.Process(r)
-	raw = sc.Raw // With the keys a busy desk held apart, when they belong.
+	if errors.Is(err, scanner.ErrDuplicate) && sc.Code != "" && !d.shows(sc.Code) {
+		// Read again after the screen moved on from it (Esc, another
+		// code, another screen): staff mean it. Only a code on screen,
+		// held under a scanner in continuous mode, is a repeat.
+		p.Forget(sc.Code)
+		sc, err = p.Process(r)
+	}
+	raw := sc.Raw // With the keys a busy desk held apart, when they belong.
 	var inv *scanner.InvalidError
 	switch {
 	case errors.Is(err, scanner.ErrEmpty):
@@ -270,6 +279,27 @@ func (d *Desk) handle(r scanner.Reading) {
 		d.showScreen(idScan)
 		d.scan.showInvalid(raw, label("scan.not_ours"))
 	}
+}
+
+// shows reports whether the screen in front shows code: the scan screen
+// its purchase (or what it found of the code: looking, offline, unknown),
+// the gift card screen its card.
+func (d *Desk) shows(code string) bool {
+	grouped := skranke.GroupCode(code)
+	switch d.screen {
+	case idScan:
+		if p := d.scan.Purchase(); p != nil {
+			return p.Code == code
+		}
+		return d.scan.Code.Text == grouped
+	case idCards:
+		c := d.screenCards()
+		if card := c.Card(); card != nil {
+			return card.Code == code
+		}
+		return c.Code.Text == grouped
+	}
+	return false
 }
 
 func invalidReason(e *scanner.InvalidError) string {

@@ -80,7 +80,9 @@ func (s *scanScreen) padKey(ev *fyne.KeyEvent) {
 		switch {
 		case scanned:
 			s.padLastScan = now
-			s.queueNext(text, scanner.SourceWedge)
+			// Queued (queueNext) the way the desk queues every scan
+			// while the buyer signs, with the keys held apart from it.
+			s.rd.handleEntry(got)
 			return
 		case typed && utf8.RuneCountInString(strings.TrimSpace(text)) >= scanner.DefaultWedgeMinLen:
 			// A code whose Enter came late (a slow suffix, a busy desk):

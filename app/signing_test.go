@@ -227,3 +227,39 @@ func TestSecondScanWhileSigningIsNotQueued(t *testing.T) {
 		})
 	}
 }
+
+// The next customer's code scanned on the signature pad while the desk,
+// busy drawing, handled its first key and held the rest back (as
+// TestScanHeldApartByASlowFrame in the scan field): the code waits whole
+// and opens after the signature. The pad queued the code without its held
+// first key, so the next customer's receipt was refused as a bad code.
+func TestScanHeldApartWhileSigningWaitsWhole(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	code := f.shop.Code("paid-physical")
+	next := f.shop.Code("paid-course")
+	s := f.d.scan
+	f.scan(code)
+	f.key(fyne.KeyReturn)
+	require.True(t, s.SignatureOpen())
+	sign(s.Pad)
+
+	f.clock.advance(2 * time.Second) // The buyer signs; then the next code comes.
+	pad := f.d.window.Canvas().Focused()
+	require.Equal(t, s.Pad, pad)
+	test.Type(pad, next[:1])
+	f.clock.advance(2700 * time.Millisecond) // A frame holds the rest back.
+	test.Type(pad, next[1:])
+	f.key(fyne.KeyReturn)
+	require.True(t, s.SignatureOpen(), "the scan's Enter accepted the signature")
+	require.True(t, s.NextWaiting.Visible())
+	assert.Contains(t, s.NextWaiting.Text, skranke.GroupCode(next), "the next customer's code waits whole")
+
+	f.clock.advance(time.Second)
+	f.key(fyne.KeyReturn)
+	f.eventually(func() bool { return len(f.shop.Deliveries(code)) == 1 }, "the signed delivery never reached the shop")
+	p := s.Purchase()
+	require.NotNil(t, p, "the next customer's code was refused: %s / %s", s.State.Text, s.Detail.Text)
+	assert.Equal(t, next, p.Code)
+	assert.Equal(t, stateDeliverable, s.StateNow())
+}

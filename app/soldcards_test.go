@@ -2,10 +2,12 @@ package app
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 	"github.com/skranke/skranke"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -88,4 +90,77 @@ func TestGiftCardsPrintWhenSyncBringsThem(t *testing.T) {
 	assert.Contains(t, f.d.message.Text, "The shop sent the gift cards")
 	assert.Equal(t, 0, f.d.waiting())
 	assert.Len(t, f.shop.Deliveries(p.Code), 1)
+}
+
+// A purchase of two gift cards handed over one at a time, the first card
+// used in part in between: the second hand-over prints the second card.
+// The desk took the purchase's cards in the order of their last change, so
+// the used card (voided, changed last) came second, and the second
+// hand-over printed it again, void, while the customer's other card was
+// never printed; the remainder card of the first counted as sold by the
+// purchase too.
+func TestSecondGiftCardPrintsAfterTheFirstWasUsed(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	p := f.shop.CreatePurchase(skranke.Purchase{
+		Buyer:  skranke.Buyer{Name: "Ola Berg"},
+		Status: skranke.Captured, Acquirer: "nets",
+		Lines: []skranke.Line{{ProductID: "gavekort-500", Quantity: 2}},
+	})
+	cardCodes := func() []string {
+		var out []string
+		for _, c := range barcodes(printedText(t, f.printed())) {
+			if c != p.Code {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	deliverOne := func() {
+		t.Helper()
+		f.scan(p.Code)
+		s := f.d.scan
+		require.Equal(t, stateDeliverable, s.StateNow(), s.State.Text)
+		f.key(fyne.KeyF6)
+		line := s.Purchase().Lines[0].ID
+		require.NotNil(t, s.Qty[line])
+		s.Qty[line].SetText("1")
+		s.Qty[line].Submit()
+		f.idle()
+		require.Equal(t, stateDelivered, s.StateNow(), "%q %q", s.State.Text, f.d.message.Text)
+	}
+
+	deliverOne()
+	f.eventually(func() bool { return !f.d.isBusy() && len(cardCodes()) == 1 }, "the first card never printed: %q", f.d.message.Text)
+	first := cardCodes()[0]
+	require.Equal(t, p.Code, f.shop.Card(first).PurchaseCode)
+
+	// The customer uses part of the first card at the desk.
+	f.scan(first)
+	c := f.d.screenCards()
+	require.NotNil(t, c.Card(), "%q %q", c.State.Text, c.Detail.Text)
+	test.Type(c.Amount, "100")
+	c.Amount.Submit()
+	f.idle()
+	f.key(fyne.KeyReturn)
+	used := f.shop.Card(first)
+	require.Equal(t, skranke.CardVoided, used.Status, "%q", f.d.message.Text)
+	f.eventually(func() bool {
+		return !f.d.isBusy() && bytes.Contains(f.printed(), []byte(used.RemainderCode))
+	}, "the remainder card never printed: %q", f.d.message.Text)
+	// The desk files the card's change as the feed brings it.
+	require.NoError(t, f.desk.Sync(context.Background()))
+	printedBefore := len(cardCodes())
+
+	f.key(fyne.KeyF1)
+	deliverOne()
+	f.eventually(func() bool { return !f.d.isBusy() && len(cardCodes()) > printedBefore }, "the second card never printed: %q", f.d.message.Text)
+	second := cardCodes()[printedBefore]
+	assert.NotEqual(t, first, second, "the used card was printed again for the second hand-over")
+	assert.NotEqual(t, used.RemainderCode, second, "the remainder card was printed as the purchase's")
+	onShop := f.shop.Card(second)
+	require.NotNil(t, onShop)
+	assert.Equal(t, p.Code, onShop.PurchaseCode)
+	assert.Empty(t, onShop.ParentCode)
+	assert.Equal(t, skranke.CardActive, onShop.Status)
 }

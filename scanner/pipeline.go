@@ -89,17 +89,7 @@ func (p *Pipeline) Process(r Reading) (Scan, error) {
 	if at.IsZero() {
 		at = time.Now()
 	}
-	sc, inv, err := p.classify(r)
-	if r.Held != "" && (inv != nil || sc.Class == Unknown) {
-		// The scan's first keys, held apart by a frame the app was
-		// drawing: taken back only when they complete a valid code,
-		// which keys a person typed before a scan almost never do.
-		whole := r
-		whole.Data, whole.Held = r.Held+r.Data, ""
-		if wsc, winv, werr := p.classify(whole); werr == nil && winv == nil && wsc.Class != Unknown {
-			r, sc, inv, err = whole, wsc, nil, nil
-		}
-	}
+	r, sc, inv, err := p.classifyWhole(r)
 	sc.Raw, sc.Source, sc.At = r.Data, r.Source, at
 	if err == ErrEmpty {
 		return sc, err
@@ -120,6 +110,47 @@ func (p *Pipeline) Process(r Reading) (Scan, error) {
 		return sc, skranke.E("scanner.Pipeline.Process", skranke.Invalid, inv)
 	}
 	return sc, nil
+}
+
+// classifyWhole is classify, for r with its held keys put back in front
+// when they belong (see Whole), which it returns.
+func (p *Pipeline) classifyWhole(r Reading) (Reading, Scan, *InvalidError, error) {
+	sc, inv, err := p.classify(r)
+	if r.Held != "" && (inv != nil || sc.Class == Unknown) {
+		// The scan's first keys, held apart by a frame the app was
+		// drawing: taken back only when they complete a valid code,
+		// which keys a person typed before a scan almost never do.
+		whole := r
+		whole.Data, whole.Held = r.Held+r.Data, ""
+		if wsc, winv, werr := p.classify(whole); werr == nil && winv == nil && wsc.Class != Unknown {
+			return whole, wsc, nil, nil
+		}
+	}
+	return r, sc, inv, err
+}
+
+// Whole returns r with the keys a busy app held apart from it (Held) put
+// back in front of Data when, as in Process, they complete a valid code
+// that Data alone is not, and Held emptied either way. It records
+// nothing: it is for a reading kept to be processed later (the next
+// customer's code, scanned while the buyer signs), which must keep its
+// first keys.
+func (p *Pipeline) Whole(r Reading) Reading {
+	if r.Held == "" {
+		return r
+	}
+	w, _, _, _ := p.classifyWhole(r)
+	w.Held = ""
+	return w
+}
+
+// Forget forgets that code (as Scan.Code has it) was read, so that the
+// next reading of it is not dropped as a repeat: the app calls it for a
+// code read again after the screen moved on from it, which staff mean.
+func (p *Pipeline) Forget(code string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.seen, "v"+code)
 }
 
 // repeated reports whether key was seen within the window before at, and

@@ -85,7 +85,7 @@ func newResty(baseURL, token string, opt ClientOptions, timeout time.Duration) *
 		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: opt.RootCAs},
 	}
 	r := resty.New().
-		SetTransport(transport).
+		SetTransport(limitTransport{transport}).
 		SetBaseURL(strings.TrimRight(baseURL, "/")+"/api/v1").
 		SetAuthToken(token).
 		SetTimeout(timeout).
@@ -112,7 +112,8 @@ func newResty(baseURL, token string, opt ClientOptions, timeout time.Duration) *
 				return false
 			}
 			if err != nil {
-				return transientErr(err)
+				// An answer too large will be as large again.
+				return transientErr(err) && !errors.Is(err, errAnswerTooLarge)
 			}
 			switch resp.StatusCode() {
 			case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout, http.StatusInternalServerError:
@@ -162,6 +163,49 @@ func parseRetryAfter(h string, now time.Time) time.Duration {
 		d = t.Sub(now)
 	}
 	return min(max(d, 0), MaxRetryAfter)
+}
+
+// MaxAnswerBytes is the most the desk reads of one answer of the shop
+// (after gzip). The largest the shop sends, a page of the changes feed, is
+// about a megabyte; an answer beyond this (a broken proxy, a forged shop, a
+// gzip bomb) would otherwise be read whole into the desk's memory and could
+// take the desk down, and it fails as an answer the desk cannot read.
+const MaxAnswerBytes = 64 << 20
+
+// errAnswerTooLarge is why an answer beyond MaxAnswerBytes was not read.
+var errAnswerTooLarge = fmt.Errorf("the shop's answer is too large (more than %d MB)", MaxAnswerBytes>>20)
+
+// limitTransport stops reading an answer's body at MaxAnswerBytes.
+type limitTransport struct{ rt http.RoundTripper }
+
+// RoundTrip implements http.RoundTripper.
+func (t limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.rt.RoundTrip(req)
+	if err == nil && resp.Body != nil {
+		resp.Body = &limitedBody{ReadCloser: resp.Body, left: MaxAnswerBytes}
+	}
+	return resp, err
+}
+
+// limitedBody fails with errAnswerTooLarge once more than left bytes came.
+type limitedBody struct {
+	io.ReadCloser
+	left int64
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.left < 0 {
+		return 0, errAnswerTooLarge
+	}
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1] // One byte more than allowed tells a body too large.
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	if b.left < 0 {
+		return 0, errAnswerTooLarge
+	}
+	return n, err
 }
 
 // retryable reports whether repeating req cannot do anything twice.
@@ -281,6 +325,9 @@ func (cl *Client) do(ctx context.Context, c call) ([]byte, error) {
 func transportErr(op string, err error) error {
 	var ne net.Error
 	switch {
+	case errors.Is(err, errAnswerTooLarge):
+		// The shop answered, with something the desk cannot read.
+		return skranke.E(op, skranke.Internal, unreadableAnswer{err})
 	case errors.Is(err, context.Canceled):
 		return skranke.E(op, skranke.Unavailable, fmt.Errorf("cancelled: %w", err))
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
@@ -476,7 +523,51 @@ func (cl *Client) Purchase(ctx context.Context, code string) (*skranke.Purchase,
 	if p.Code == "" {
 		return nil, nil, skranke.E("sync.Client.Purchase", skranke.Internal, "the shop answered a purchase without a code")
 	}
+	if err := checkAnswered(&p, code); err != nil {
+		return nil, nil, skranke.E("sync.Client.Purchase", skranke.Internal, unreadableAnswer{err})
+	}
 	return &p, b, nil
+}
+
+// checkAnswered checks that the shop's answer p to a lookup of code is that
+// purchase, with figures within the limits the shop itself keeps to: an
+// answer about another purchase (a broken proxy, a forged shop) would be
+// shown, cached and handed over as the one scanned, and figures beyond
+// the limits (a negative price, a line of a million units) mislead staff
+// and overflow the sums the desk makes of them.
+func checkAnswered(p *skranke.Purchase, code string) error {
+	if skranke.NormalizeCode(p.Code) != skranke.NormalizeCode(code) {
+		return fmt.Errorf("the shop answered purchase %q when asked for %s", p.Code, code)
+	}
+	return checkFigures(p)
+}
+
+// checkFigures checks that p's figures are within the limits the shop
+// keeps to (skranke.MaxLines, MaxQuantity, MaxAmount).
+func checkFigures(p *skranke.Purchase) error {
+	if len(p.Lines) > skranke.MaxLines {
+		return fmt.Errorf("purchase %s has %d lines (at most %d)", p.Code, len(p.Lines), skranke.MaxLines)
+	}
+	var total skranke.Money
+	for _, l := range p.Lines {
+		switch {
+		case l.Quantity < 0 || l.Quantity > skranke.MaxQuantity,
+			l.Delivered < 0 || l.Delivered > l.Quantity || l.Credited < 0 || l.Credited > l.Quantity:
+			return fmt.Errorf("line %s of purchase %s has impossible quantities (%d ordered, %d handed over, %d credited)", l.ID, p.Code, l.Quantity, l.Delivered, l.Credited)
+		case l.UnitPrice < 0 || l.UnitPrice > skranke.MaxAmount || l.Discount < 0 || l.Total() < 0 || l.Total() > skranke.MaxAmount:
+			return fmt.Errorf("line %s of purchase %s has an impossible price (%d øre a unit, %d øre off)", l.ID, p.Code, l.UnitPrice, l.Discount)
+		}
+		total += l.Total()
+	}
+	if total > skranke.MaxAmount {
+		return fmt.Errorf("purchase %s totals %d øre (at most %d)", p.Code, total, skranke.MaxAmount)
+	}
+	for _, c := range p.Credits {
+		if c.Amount < 0 || c.Amount > skranke.MaxAmount {
+			return fmt.Errorf("a credit of purchase %s gives back %d øre", p.Code, c.Amount)
+		}
+	}
+	return nil
 }
 
 // DeliveryBody is what the desk posts to hand over lines.
@@ -556,6 +647,12 @@ func (cl *Client) Card(ctx context.Context, code string) (CardAnswer, error) {
 	}
 	if a.Card.Code == "" {
 		return a, skranke.E("sync.Client.Card", skranke.Internal, "the shop answered a gift card without a code")
+	}
+	if skranke.NormalizeCode(a.Card.Code) != skranke.NormalizeCode(code) {
+		return a, skranke.E("sync.Client.Card", skranke.Internal, unreadableAnswer{fmt.Errorf("the shop answered gift card %q when asked for %s", a.Card.Code, code)})
+	}
+	if b := a.Card.Balance; b < 0 || b > skranke.MaxAmount || a.Card.InitialAmount < 0 || a.Card.InitialAmount > skranke.MaxAmount {
+		return a, skranke.E("sync.Client.Card", skranke.Internal, unreadableAnswer{fmt.Errorf("the shop answered gift card %s with a balance of %d øre", a.Card.Code, b)})
 	}
 	return a, nil
 }

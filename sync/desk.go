@@ -731,18 +731,25 @@ func (d *Desk) Deliver(ctx context.Context, req DeliverRequest) (skranke.Deliver
 			d.deliverMu.Unlock()
 		}
 	}()
-	l, ok, err := d.cached(ctx, code)
-	if err != nil {
-		return skranke.Delivery{}, nil, err
+	p, lines, err := d.deliverable(ctx, op, code, req.Lines)
+	if k := skranke.KindOf(err); (k == skranke.NotPayable || k == skranke.Conflict) && p != nil && !d.backingOff() {
+		// The desk's copy refuses what staff chose on the shop's answer
+		// to their scan: the copy may be behind it, since that answer
+		// waits in the changes feed's open transaction while a pull
+		// runs (writeGate.handOff), and stays behind when that
+		// transaction is lost. Ask the shop again, have its answer
+		// committed, and check that.
+		d.deliverMu.Unlock()
+		locked = false
+		if _, lerr := d.Lookup(ctx, code); lerr == nil {
+			if werr := d.c.write(ctx, op, func(*sql.Tx) error { return nil }); werr != nil {
+				return skranke.Delivery{}, p, werr
+			}
+		}
+		d.deliverMu.Lock()
+		locked = true
+		p, lines, err = d.deliverable(ctx, op, code, req.Lines)
 	}
-	if !ok {
-		return skranke.Delivery{}, nil, skranke.E(op, skranke.Internal, "purchase "+code+" vanished from the cache")
-	}
-	p := l.Purchase
-	if !p.Status.Deliverable() {
-		return skranke.Delivery{}, p, skranke.E(op, skranke.NotPayable, fmt.Sprintf("purchase %s is %s; it cannot be handed over", code, p.Status))
-	}
-	lines, err := resolveLines(p, req.Lines)
 	if err != nil {
 		return skranke.Delivery{}, p, err
 	}
@@ -836,6 +843,25 @@ func (d *Desk) Deliver(ctx context.Context, req DeliverRequest) (skranke.Deliver
 		return del, p, nil
 	}
 	return del, nl.Purchase, nil
+}
+
+// deliverable reads the purchase with code from the cache, with what the
+// outbox adds, and checks that want (empty: everything that remains) can be
+// handed over; it returns the purchase read and the lines to hand over.
+func (d *Desk) deliverable(ctx context.Context, op, code string, want []skranke.DeliveredLine) (*skranke.Purchase, []skranke.DeliveredLine, error) {
+	l, ok, err := d.cached(ctx, code)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !ok {
+		return nil, nil, skranke.E(op, skranke.Internal, "purchase "+code+" vanished from the cache")
+	}
+	p := l.Purchase
+	if !p.Status.Deliverable() {
+		return p, nil, skranke.E(op, skranke.NotPayable, fmt.Sprintf("purchase %s is %s; it cannot be handed over", code, p.Status))
+	}
+	lines, err := resolveLines(p, want)
+	return p, lines, err
 }
 
 // resolveLines turns a request's lines into explicit quantities, checked

@@ -355,3 +355,11 @@ func (d *Desk) FetchFeedForTest(ctx context.Context, since int64) (int, error) {
 	}
 	return n, nil
 }
+
+// CopiesOpenForTest reports whether a pull of the changes feed is writing
+// and takes the copies of the shop's answers (writeGate.handOff).
+func (d *Desk) CopiesOpenForTest() bool {
+	d.c.gate.mu.Lock()
+	defer d.c.gate.mu.Unlock()
+	return d.c.gate.open
+}

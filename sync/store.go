@@ -1,11 +1,13 @@
 package sync
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -409,7 +411,10 @@ func (c *cache) cachedCard(ctx context.Context, code string) (*skranke.Card, tim
 // cachedCardsOfPurchase returns the cached gift cards that purchase code
 // sold, in the order the shop issued them.
 func (c *cache) cachedCardsOfPurchase(ctx context.Context, code string) ([]skranke.Card, error) {
-	rows, err := c.r.QueryContext(ctx, "SELECT body FROM cards WHERE purchase = ? ORDER BY seq, code", code)
+	// Not the remainder cards of its cards, which carry the purchase too;
+	// in the order they were issued, which a card's seq is not: it moves
+	// on with every change of the card (a use voids it).
+	rows, err := c.r.QueryContext(ctx, "SELECT body FROM cards WHERE purchase = ? AND parent = ''", code)
 	if err != nil {
 		return nil, skranke.E("sync.cache.cachedCardsOfPurchase", skranke.Internal, err)
 	}
@@ -429,6 +434,11 @@ func (c *cache) cachedCardsOfPurchase(ctx context.Context, code string) ([]skran
 	if err := rows.Err(); err != nil {
 		return nil, skranke.E("sync.cache.cachedCardsOfPurchase", skranke.Internal, err)
 	}
+	// The cards of a purchase are issued together (at payment): the code
+	// orders those of one moment the same way on every desk, for good.
+	slices.SortFunc(out, func(a, b skranke.Card) int {
+		return cmp.Or(a.IssuedAt.Compare(b.IssuedAt), strings.Compare(a.Code, b.Code))
+	})
 	return out, nil
 }
 
