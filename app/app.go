@@ -108,6 +108,7 @@ type Desk struct {
 	queue        []func()   // UI updates waiting for runPending (manualUI).
 	busy         atomic.Int64
 	lastActivity atomic.Int64 // Unix nanoseconds.
+	touches      atomic.Int64 // How many times staff used the desk (touch).
 
 	// stray gathers the keys typed where no field takes text, to tell a
 	// scanner's burst (see stray.go).
@@ -137,6 +138,10 @@ type Desk struct {
 	setup       bool     // First-time setup: Settings open without a login, as no staff list could be loaded.
 	// countingPickup: the pickup count on the scan screen is being read.
 	countingPickup bool
+	// pickupAsOf is what the pickup count last read followed (see
+	// followPickupCount), and pickupCounts how many counts were read.
+	pickupAsOf   pickupKey
+	pickupCounts int
 }
 
 // New builds the desk UI in a new window of a. Call Start to begin talking to

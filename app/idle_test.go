@@ -8,6 +8,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"github.com/stretchr/testify/require"
+
+	"github.com/skranke/skranke"
 )
 
 // TestIdleDeskRepaintsNothing: a desk left alone on the scan screen, a
@@ -132,4 +134,42 @@ type repaintCanvas struct {
 func (c repaintCanvas) Refresh(o fyne.CanvasObject) {
 	c.r.refresh(o)
 	c.Canvas.Refresh(o)
+}
+
+// TestIdleScanScreenCountsPickupOnChange: the scan screen's pickup hint is
+// counted again when what it counts can have changed (the shop's changes
+// filed by the sync loop, the outbox, staff's own work at the desk), not
+// on every sync report: at a million cached purchases a count reads up to
+// ten thousand index entries, and the loop reports every few seconds all
+// day. A purchase paid in the web shop meanwhile still shows in the hint
+// once the desk has synced it.
+func TestIdleScanScreenCountsPickupOnChange(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	f.scan(f.shop.Code("paid-course"))
+	// The first sync has filed what the shop had, and the count after
+	// the scan has been read.
+	f.eventually(func() bool { return !f.desk.Status().LastSync.IsZero() }, "the desk never synced")
+	f.d.applyStatus(f.desk.Status())
+	f.idle()
+	counts := f.d.pickupCounts
+
+	// A minute of the desk's clock with a sync report every 5 s (and the
+	// fixture's own sync loop polling meanwhile): nothing new.
+	for range 12 {
+		f.clock.advance(5 * time.Second)
+		f.d.applyStatus(f.desk.Status())
+		f.idle()
+	}
+	require.Equal(t, counts, f.d.pickupCounts, "an idle scan screen counted the purchases waiting for pickup again and again")
+
+	n, err := f.desk.PickupCount(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, label("scan.pickup_count", m{"N": pickupN(n)}), f.d.scan.PickupCount.Text)
+	f.shop.CreatePurchase(skranke.Purchase{Buyer: skranke.Buyer{Name: "Nora Fjeld"}, Status: skranke.Captured,
+		Lines: []skranke.Line{{ProductID: "kurs-spinning-10", Quantity: 1}}})
+	f.desk.SyncNow()
+	want := label("scan.pickup_count", m{"N": pickupN(n + 1)})
+	f.eventually(func() bool { return f.d.scan.PickupCount.Text == want },
+		"the hint did not follow a purchase the desk synced: %q, want %q", f.d.scan.PickupCount.Text, want)
 }

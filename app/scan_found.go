@@ -8,6 +8,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 
 	"fyne.io/fyne/v2/widget"
+
+	desksync "github.com/skranke/skranke/sync"
 )
 
 // A purchase opened from the search or the pickup list came without its
@@ -70,13 +72,41 @@ type pickupCounter interface {
 	PickupCount(ctx context.Context) (int, error)
 }
 
-// refreshPickupCount shows on the scan screen how many purchases wait to
-// be fetched.
-func (d *Desk) refreshPickupCount() {
-	if d.loggedOn == nil || d.countingPickup {
+// pickupKey is what the pickup count follows: the shop's changes the desk
+// filed, its outbox, the connection, and staff's work at this desk (a
+// scan keeps the shop's copy of its purchase). While none of it moves the
+// count cannot either.
+type pickupKey struct {
+	filed              uint64
+	pending, conflicts int
+	online             bool
+	activity           int64
+}
+
+// followPickupCount counts the purchases waiting to be fetched again after
+// a sync report (st) when what the count follows has moved since the last
+// count. The sync loop reports after every poll, every few seconds: at a
+// million cached purchases each count reads up to ten thousand index
+// entries and parses its queries, most of what a desk at rest did on the
+// scan screen besides drawing (80 ms of CPU a minute).
+func (d *Desk) followPickupCount(st desksync.Status) {
+	k := pickupKey{filed: st.Filed, pending: st.Pending, conflicts: st.Conflicts, online: st.Online, activity: d.touches.Load()}
+	if k == d.pickupAsOf {
 		return
 	}
+	if d.refreshPickupCount() {
+		d.pickupAsOf = k
+	}
+}
+
+// refreshPickupCount shows on the scan screen how many purchases wait to
+// be fetched, and reports whether it started a count.
+func (d *Desk) refreshPickupCount() bool {
+	if d.loggedOn == nil || d.countingPickup {
+		return false
+	}
 	d.countingPickup = true
+	d.pickupCounts++
 	var svc pickupCounter = d.desk
 	// Not d.async: the count follows every sync, and the UI is not busy
 	// while it is read.
@@ -87,11 +117,13 @@ func (d *Desk) refreshPickupCount() {
 		d.do(func() {
 			d.countingPickup = false
 			if err != nil {
-				return // The count is a hint; the pickup list says what failed.
+				d.pickupAsOf = pickupKey{} // Counted again after the next report.
+				return                     // The count is a hint; the pickup list says what failed.
 			}
 			relabel(d.scan.PickupCount, label("scan.pickup_count", m{"N": pickupN(n)}))
 		})
 	}()
+	return true
 }
 
 // openFound opens a purchase chosen on the search screen or the pickup

@@ -30,7 +30,7 @@ func (d *Desk) watchStatus() {
 func (d *Desk) applyStatus(st desksync.Status) {
 	prev := d.lastStatus
 	d.lastStatus = st
-	d.refreshPickupCount()
+	d.followPickupCount(st)
 	text, textColor, dotColor := d.online.Text, d.online.Color, d.onlineDot.FillColor
 	switch {
 	case !st.BusyUntil.IsZero():

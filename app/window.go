@@ -258,7 +258,10 @@ func (d *Desk) escape() {
 }
 
 // touch records user activity for the idle lock.
-func (d *Desk) touch() { d.lastActivity.Store(d.now().UnixNano()) }
+func (d *Desk) touch() {
+	d.lastActivity.Store(d.now().UnixNano())
+	d.touches.Add(1)
+}
 
 // checkIdle locks the desk if nobody has used it for the configured idle time
 // as of now. The idle loop calls it; tests call it with a chosen time.

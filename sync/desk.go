@@ -101,6 +101,12 @@ type Status struct {
 	// and synced it from the start because the shop's database had been
 	// restored from an earlier copy (zero: never).
 	FeedRestarted time.Time
+	// Filed counts the times the desk has filed changes from the shop's
+	// changes feed (or emptied its copy of the shop) since it opened: a
+	// new value means cached purchases changed, so what is counted from
+	// them (the pickup hint) is worth reading again; the same value, that
+	// the sync loop brought nothing new.
+	Filed uint64
 }
 
 // OutboxConflict is an outbox action the shop refused; a manager retries or discards it.
@@ -173,6 +179,12 @@ type Desk struct {
 	// login is deriving and storing; each channel closes once it is stored.
 	verifying map[string]chan struct{}
 	deriving  chan struct{} // One slot: one verifier derived at a time.
+
+	// filed is Status.Filed.
+	filed atomic.Uint64
+	// lastSyncKept, under mu, is the last sync's time as last written to
+	// the cache (keepLastSync).
+	lastSyncKept time.Time
 
 	// busyUntil, under mu, is when the shop said it may be asked again
 	// (Retry-After on a 429 or 503): the loop neither syncs nor sends
@@ -250,6 +262,13 @@ func (d *Desk) Close() error {
 		}
 		d.verifiersStored(context.Background(), "")
 		d.pullMu.Lock()
+		d.mu.Lock()
+		last, kept := d.lastSync, d.lastSyncKept
+		d.lastSyncKept = last
+		d.mu.Unlock()
+		if last.After(kept) {
+			d.keepLastSync(last) // afterSync keeps it once a minute.
+		}
 		err = d.c.close()
 		d.pullMu.Unlock()
 	})
@@ -262,7 +281,7 @@ func (d *Desk) Client() *Client { return d.cl }
 // Status reports the connection and outbox state for the UI.
 func (d *Desk) Status() Status {
 	d.mu.Lock()
-	s := Status{Online: d.online, LastSync: d.lastSync, LastErr: d.lastErr, FeedRestarted: d.feedRestarted}
+	s := Status{Online: d.online, LastSync: d.lastSync, LastErr: d.lastErr, FeedRestarted: d.feedRestarted, Filed: d.filed.Load()}
 	if d.lastErr != nil {
 		s.LastError = d.lastErr.Error()
 	}

@@ -196,15 +196,32 @@ func (d *Desk) afterSync(err error, full bool) {
 		}
 	}
 	last := d.lastSync
+	// Kept for a start without the shop ("offline, synced 3 min ago"):
+	// at most once a minute, and at Close. A write after every poll of
+	// a desk at rest added a WAL frame every 5 s.
+	keep := err == nil && full && last.Sub(d.lastSyncKept) >= lastSyncKeepEvery
+	if keep {
+		d.lastSyncKept = last
+	}
 	d.mu.Unlock()
-	if err == nil && full {
-		wctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		_ = d.c.writeRelaxed(wctx, "sync.Desk.afterSync", func(tx *sql.Tx) error { return setMeta(wctx, tx, "last_sync", last.Format(time.RFC3339Nano)) })
-		cancel()
+	if keep {
+		d.keepLastSync(last)
 	} else if err != nil && !(skranke.KindOf(err) == skranke.Unavailable) {
 		slog.Warn("desk sync failed", "err", err)
 	}
 	d.notify()
+}
+
+// lastSyncKeepEvery is how often a desk that syncs keeps its last sync's
+// time in the cache, at most: a start without the shop shows it.
+const lastSyncKeepEvery = time.Minute
+
+// keepLastSync writes last as the last sync's time to the cache (afterSync,
+// Close), which its callers noted in lastSyncKept.
+func (d *Desk) keepLastSync(last time.Time) {
+	wctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_ = d.c.writeRelaxed(wctx, "sync.Desk.afterSync", func(tx *sql.Tx) error { return setMeta(wctx, tx, "last_sync", last.Format(time.RFC3339Nano)) })
 }
 
 // Cursor returns the position in the shop's changes feed the cache has reached.
@@ -287,6 +304,7 @@ func (d *Desk) startOver(ctx context.Context) error {
 	d.mu.Lock()
 	d.feedRestarted = at
 	d.mu.Unlock()
+	d.filed.Add(1)
 	d.notify()
 	return nil
 }
@@ -312,6 +330,7 @@ func (d *Desk) pullFeed(ctx context.Context) error {
 		if n <= 0 {
 			return
 		}
+		d.filed.Add(1)
 		total += n
 		d.notify()
 		if total-markRows >= progressRows {
@@ -381,6 +400,14 @@ func (d *Desk) pullFeed(ctx context.Context) error {
 		page := f.page
 		if page.Next < cursor || (page.More && page.Next == cursor) {
 			return skranke.E("sync.Desk.pullFeed", skranke.Internal, fmt.Sprintf("the shop's changes feed went backwards (from %d to %d)", cursor, page.Next))
+		}
+		if len(page.Purchases)+len(page.Cards) == 0 && page.Next == cursor && !page.More && b.tx == nil {
+			// Nothing new, as on every poll of a desk at rest: no
+			// transaction for a cursor that stays where it is (SQLite
+			// wrote no page for it, but the transaction, its four
+			// prepared statements and the pragmas around it were CPU
+			// every few seconds).
+			return nil
 		}
 		n, err := b.apply(ctx, page)
 		committed(n)

@@ -184,6 +184,13 @@ func run(args []string, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// Opt-in profiling (SKRANKE_PPROF, SKRANKE_CPUPROFILE; see pprof.go).
+	stopProfiling, err := startProfiling(ctx, os.Getenv)
+	if err != nil {
+		slog.Error("start profiling", "err", err)
+		return 1
+	}
+	defer stopProfiling()
 
 	dataDir := cfg.DataDir
 	if cfg.Training {
