@@ -43,6 +43,7 @@ type SQLite struct {
 	once    sync.Once
 	groups  atomic.Int64 // Group commits run, for benchmarks.
 	updates atomic.Int64 // Updates run in them.
+	busy    atomic.Int64 // Nanoseconds spent running them, for benchmarks.
 	// unchecked counts the Updates committed since the checkpointer was
 	// last woken.
 	unchecked atomic.Int64
@@ -221,6 +222,8 @@ func (s *SQLite) Update(ctx context.Context, fn func(Tx) error) error {
 
 func (s *SQLite) runGroup(group []*updateJob) {
 	const op = "shop.SQLite.Update"
+	start := time.Now()
+	defer func() { s.busy.Add(int64(time.Since(start))) }()
 	s.groups.Add(1)
 	s.updates.Add(int64(len(group)))
 	// The statements run on the group's context: a desk hanging up must not
