@@ -409,6 +409,28 @@ type sqlTx struct {
 	// read holds the purchases this Update read, as stored, so that
 	// PutPurchase writes only what changed (see storedPurchase).
 	read map[string]storedPurchase
+	// ahead is the purchase read ahead for this Update (see updateReading).
+	ahead *purchaseAhead
+	// The documents of the purchase and the delivery this Update stored
+	// last (see docKeeper).
+	purchaseDoc, deliveryDoc storedDoc
+}
+
+// storedDoc is a document as stored, and the key of its row.
+type storedDoc struct {
+	key string
+	doc json.RawMessage
+}
+
+// storedDocs implements docKeeper.
+func (t *sqlTx) storedDocs(deliveryID, code string) (delivery, purchase json.RawMessage) {
+	if t.deliveryDoc.key == deliveryID {
+		delivery = t.deliveryDoc.doc
+	}
+	if t.purchaseDoc.key == code {
+		purchase = t.purchaseDoc.doc
+	}
+	return delivery, purchase
 }
 
 // sqlRunner runs statements: *sql.Tx and *sql.DB.
@@ -660,6 +682,23 @@ func (t *sqlTx) Purchase(code string) (*skranke.Purchase, error) {
 		}
 		return &p, nil
 	}
+	if a := t.ahead; a != nil && a.p.Code == code {
+		t.ahead = nil
+		var seq int64
+		var searched bool
+		err := t.queryRow("SELECT seq, search <> '' FROM purchases WHERE code = ?", code).Scan(&seq, &searched)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, skranke.E(op, skranke.NotFound, "purchase "+code+" not found")
+		}
+		if err != nil {
+			return nil, internal(op, err)
+		}
+		if seq == a.seq {
+			t.remember(a.p, searched)
+			return a.p, nil
+		}
+		// Written since it was read ahead: read it again.
+	}
 	var doc []byte
 	var searched bool
 	err := t.queryRow("SELECT doc, search <> '' FROM purchases WHERE code = ?", code).Scan(&doc, &searched)
@@ -715,9 +754,15 @@ func (t *sqlTx) PutPurchase(p *skranke.Purchase) error {
 	if err != nil {
 		return internal(op, err)
 	}
+	t.purchaseDoc = storedDoc{}
 	if old, ok := t.read[p.Code]; ok {
-		if done, err := t.updatePurchase(p, seq, doc, old); done || err != nil {
+		done, err := t.updatePurchase(p, seq, doc, old)
+		if err != nil {
 			return err
+		}
+		if done {
+			t.purchaseDoc = storedDoc{key: p.Code, doc: doc}
+			return nil
 		}
 	}
 	if err := t.exec(op, `INSERT INTO purchases (code, centre_id, status, buyer_name, seq, created_at, updated_at, doc, search)
@@ -735,6 +780,7 @@ func (t *sqlTx) PutPurchase(p *skranke.Purchase) error {
 	if t.w != nil {
 		t.remember(p, true)
 	}
+	t.purchaseDoc = storedDoc{key: p.Code, doc: doc}
 	return nil
 }
 
@@ -799,8 +845,13 @@ func (t *sqlTx) Delivery(id string) (skranke.Delivery, error) {
 
 func (t *sqlTx) AddDelivery(centreID string, d skranke.Delivery) error {
 	doc, _ := json.Marshal(d)
-	return t.exec("shop.sqlTx.AddDelivery", "INSERT INTO deliveries (id, purchase_code, centre_id, at, doc) VALUES (?, ?, ?, ?, ?)",
-		d.ID, d.PurchaseCode, centreID, d.At.UnixNano(), doc)
+	t.deliveryDoc = storedDoc{}
+	if err := t.exec("shop.sqlTx.AddDelivery", "INSERT INTO deliveries (id, purchase_code, centre_id, at, doc) VALUES (?, ?, ?, ?, ?)",
+		d.ID, d.PurchaseCode, centreID, d.At.UnixNano(), doc); err != nil {
+		return err
+	}
+	t.deliveryDoc = storedDoc{key: d.ID, doc: doc}
+	return nil
 }
 
 func (t *sqlTx) Credit(id string) (skranke.Credit, error) {
