@@ -376,8 +376,7 @@ func (s *Server) mutate(w http.ResponseWriter, req *request, rt route) {
 	var rec IdempotencyRecord
 	replayed := false
 	req.write = true
-	// Only a store that reads rows ahead needs to know which (on SQLite
-	// that was a second decode of the body and a hash for nothing).
+	// Only a store that reads rows ahead needs to know which.
 	var ra *readAhead
 	if _, ok := s.store.(readAheadUpdater); ok {
 		ra = mutationReadAhead(req, key)
