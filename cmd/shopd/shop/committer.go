@@ -68,6 +68,16 @@ func (c *groupCommitter) loop(run func([]*updateJob)) {
 	}
 }
 
+// poll returns a job waiting to be run, or nil if none is.
+func (c *groupCommitter) poll() *updateJob {
+	select {
+	case j := <-c.jobs:
+		return j
+	default:
+		return nil
+	}
+}
+
 // update runs fn in a coming group and returns its outcome; ra, if not
 // nil, names the rows fn reads first.
 func (c *groupCommitter) update(ctx context.Context, ra *readAhead, fn func(Tx) error) error {

@@ -224,16 +224,16 @@ func (s *SQLite) runGroup(group []*updateJob) {
 	const op = "shop.SQLite.Update"
 	start := time.Now()
 	defer func() { s.busy.Add(int64(time.Since(start))) }()
-	s.groups.Add(1)
-	s.updates.Add(int64(len(group)))
 	// The statements run on the group's context: a desk hanging up must not
 	// cancel a statement and with it the others' commit.
 	ctx := context.Background()
 	results := make([]error, len(group))
 	err := s.rawWriter(ctx, func(conn driver.Conn) error {
 		s.wconn.use(conn)
-		return s.runGroupOn(ctx, group, results)
+		return s.runGroupOn(ctx, &group, &results)
 	})
+	s.groups.Add(1)
+	s.updates.Add(int64(len(group)))
 	answer(group, results, internal(op, err))
 	if s.unchecked.Add(int64(len(group))) >= checkpointEvery {
 		s.unchecked.Store(0)
@@ -243,8 +243,9 @@ func (s *SQLite) runGroup(group []*updateJob) {
 
 // runGroupOn runs a group on the writer's connection, setting each job's
 // result; the error, if any, is the group's: every job without a result
-// of its own fails with it.
-func (s *SQLite) runGroupOn(ctx context.Context, group []*updateJob, results []error) error {
+// of its own fails with it. Updates that arrive while the group runs join
+// it (up to maxGroup), with a result each.
+func (s *SQLite) runGroupOn(ctx context.Context, groupp *[]*updateJob, resultsp *[]error) error {
 	const op = "shop.SQLite.Update"
 	w := &s.wconn
 	g := &sqlGroup{}
@@ -263,7 +264,24 @@ func (s *SQLite) runGroupOn(ctx context.Context, group []*updateJob, results []e
 			w.exec(ctx, "ROLLBACK", nil)
 		}
 	}()
-	for i, j := range group {
+	for i := 0; ; i++ {
+		if i == len(*groupp) {
+			// Updates that arrived meanwhile join this group rather than
+			// wait for its commit: the fewer commits, the less of a
+			// commit's fixed work (its WAL frames of shared pages, the
+			// feed's counter, the fsync's system calls) each Update pays
+			// on the goroutine every write waits for. The first Update's
+			// wait grows by the others' statements, at most maxGroup.
+			var next *updateJob
+			if i < maxGroup {
+				next = s.commits.poll()
+			}
+			if next == nil {
+				break
+			}
+			*groupp, *resultsp = append(*groupp, next), append(*resultsp, nil)
+		}
+		results, j := *resultsp, (*groupp)[i]
 		if err := j.ctx.Err(); err != nil {
 			results[i] = skranke.E(op, skranke.Unavailable, err)
 			continue
