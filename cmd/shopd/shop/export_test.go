@@ -2,7 +2,6 @@ package shop
 
 import (
 	"context"
-	"errors"
 	"time"
 )
 
@@ -47,18 +46,3 @@ func CheckpointedFrames(db DB) (int64, <-chan struct{}) {
 
 // CheckpointEvery is how many committed Updates wake SQLite's checkpointer.
 const CheckpointEvery = checkpointEvery
-
-// UpdateReadingPurchase runs fn as an Update of db, a *SQLite, with
-// purchase code read ahead (see SQLite.updateReading) before between runs.
-func UpdateReadingPurchase(db DB, code string, between func(), fn func(Tx) error) error {
-	s := db.(*SQLite)
-	ahead := s.readPurchaseAhead(code)
-	if ahead == nil {
-		return errors.New("purchase " + code + " not read ahead")
-	}
-	between()
-	return s.commits.update(context.Background(), nil, func(tx Tx) error {
-		tx.(*sqlTx).ahead = ahead
-		return fn(tx)
-	})
-}

@@ -72,7 +72,14 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 		"&_pragma=cache_size(-2000)&_pragma=mmap_size(2000000000)"
 	// wal_autocheckpoint: the checkpointer copies the WAL back (see
 	// checkpointer); the writer only when that falls far behind.
-	writer, err := sql.Open("sqlite", base+"&_txlock=immediate&_pragma=wal_autocheckpoint(8000)")
+	//
+	// temp_store(MEMORY): every Update of a group runs in a savepoint, and
+	// SQLite copies each page an Update changes into the savepoint's
+	// sub-journal, kept in memory up to 64 KB and past that in a temporary
+	// file (a system call per page and per page number); an Update that
+	// splits B-tree pages went past it. The sub-journal only undoes a
+	// savepoint: nothing durable is in it.
+	writer, err := sql.Open("sqlite", base+"&_txlock=immediate&_pragma=wal_autocheckpoint(8000)&_pragma=temp_store(MEMORY)")
 	if err != nil {
 		return nil, skranke.E("shop.OpenSQLite", skranke.Internal, fmt.Errorf("open shop database %s: %w", path, err))
 	}
@@ -427,8 +434,6 @@ type sqlTx struct {
 	// read holds the purchases this Update read, as stored, so that
 	// PutPurchase writes only what changed (see storedPurchase).
 	read map[string]storedPurchase
-	// ahead is the purchase read ahead for this Update (see updateReading).
-	ahead *purchaseAhead
 	// The documents of the purchase and the delivery this Update stored
 	// last (see docKeeper).
 	purchaseDoc, deliveryDoc storedDoc
@@ -699,23 +704,6 @@ func (t *sqlTx) Purchase(code string) (*skranke.Purchase, error) {
 			return nil, err
 		}
 		return &p, nil
-	}
-	if a := t.ahead; a != nil && a.p.Code == code {
-		t.ahead = nil
-		var seq int64
-		var searched bool
-		err := t.queryRow("SELECT seq, search <> '' FROM purchases WHERE code = ?", code).Scan(&seq, &searched)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, skranke.E(op, skranke.NotFound, "purchase "+code+" not found")
-		}
-		if err != nil {
-			return nil, internal(op, err)
-		}
-		if seq == a.seq {
-			t.remember(a.p, searched)
-			return a.p, nil
-		}
-		// Written since it was read ahead: read it again.
 	}
 	var doc []byte
 	var searched bool
