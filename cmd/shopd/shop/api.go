@@ -33,7 +33,8 @@ func (s *Server) register() {
 	s.add(route{Route: Route{"POST", p + "/purchases"}, auth: authShop, idem: idemRequired, h: s.createPurchase})
 	s.add(route{Route: Route{"GET", p + "/purchases"}, auth: authDesk, h: s.searchPurchases})
 	s.add(route{Route: Route{"GET", p + "/purchases/{code}"}, auth: authDesk, h: s.getPurchase, alone: true})
-	s.add(route{Route: Route{"POST", p + "/purchases/{code}/deliveries"}, auth: authDesk, idem: idemRequired, h: s.deliver, ahead: deliveryReadAhead})
+	s.add(route{Route: Route{"POST", p + "/purchases/{code}/deliveries"}, auth: authDesk, idem: idemRequired, h: s.deliver, ahead: deliveryReadAhead,
+		parse: func(req *request) (any, error) { return parseDelivery(req) }})
 	s.add(route{Route: Route{"POST", p + "/purchases/{code}/credits"}, auth: authDesk, idem: idemRequired, h: s.credit})
 	s.add(route{Route: Route{"PUT", p + "/signatures/{id}"}, auth: authDesk, idem: idemOptional, maxBody: MaxSignature, binary: true, h: s.putSignature})
 	s.add(route{Route: Route{"GET", p + "/signatures/{id}"}, auth: authDesk, raw: s.getSignature})
@@ -304,21 +305,37 @@ func (s *Server) issueSoldCards(tx Tx, p *skranke.Purchase) ([]skranke.Card, err
 	return have, nil
 }
 
-func (s *Server) deliver(tx Tx, req *request) (int, any, error) {
+// parseDelivery decodes and checks a delivery's body: what needs no
+// database, done before the request's transaction (see route.parse).
+func parseDelivery(req *request) (DeliveryRequest, error) {
 	var in DeliveryRequest
 	if err := decode(req, &in); err != nil {
-		return 0, nil, err
+		return in, err
 	}
 	if err := checkID("delivery", in.ID); err != nil {
-		return 0, nil, err
+		return in, err
 	}
 	if in.SignatureID != "" {
 		if err := checkID("signature", in.SignatureID); err != nil {
-			return 0, nil, err
+			return in, err
 		}
 	}
 	if len(in.Lines) > skranke.MaxLines {
-		return 0, nil, skranke.E("shop.Server.deliver", skranke.Invalid, fmt.Sprintf("a delivery has at most %d lines", skranke.MaxLines))
+		return in, skranke.E("shop.Server.deliver", skranke.Invalid, fmt.Sprintf("a delivery has at most %d lines", skranke.MaxLines))
+	}
+	return in, nil
+}
+
+func (s *Server) deliver(tx Tx, req *request) (int, any, error) {
+	var in DeliveryRequest
+	var err error
+	if req.parsed != nil {
+		in, err = req.parsed.v.(DeliveryRequest), req.parsed.err
+	} else {
+		in, err = parseDelivery(req)
+	}
+	if err != nil {
+		return 0, nil, err
 	}
 	staff, err := s.deliveringStaff(tx, req, in)
 	if err != nil {
@@ -418,7 +435,47 @@ func (s *Server) deliver(tx Tx, req *request) (int, any, error) {
 	if !handsOverCards(p, d) {
 		cards = nil
 	}
+	if res := storedDeliveryResult(tx, d, p, cards); res != nil {
+		return http.StatusCreated, res, nil
+	}
 	return http.StatusCreated, DeliveryResult{Delivery: d, Purchase: p, Cards: cards}, nil
+}
+
+// docKeeper is a Tx that keeps the JSON documents it stored last, so that
+// an answer holding them need not encode them again: in a group commit
+// that encoding ran on the one goroutine all writes wait for.
+type docKeeper interface {
+	// storedDocs returns the documents of delivery deliveryID and of
+	// purchase code as this transaction stored them, or nil for one it
+	// did not store.
+	storedDocs(deliveryID, code string) (delivery, purchase json.RawMessage)
+}
+
+// storedDeliveryResult is DeliveryResult{d, p, cards} encoded from the
+// documents tx stored for d and p, or nil when tx kept none.
+func storedDeliveryResult(tx Tx, d skranke.Delivery, p *skranke.Purchase, cards []skranke.Card) json.RawMessage {
+	k, ok := tx.(docKeeper)
+	if !ok {
+		return nil
+	}
+	dd, pd := k.storedDocs(d.ID, p.Code)
+	if dd == nil || pd == nil {
+		return nil
+	}
+	var cd []byte
+	if len(cards) > 0 {
+		var err error
+		if cd, err = json.Marshal(cards); err != nil {
+			return nil
+		}
+	}
+	out := make([]byte, 0, len(`{"delivery":,"purchase":,"cards":}`)+len(dd)+len(pd)+len(cd))
+	out = append(append(append(out, `{"delivery":`...), dd...), `,"purchase":`...)
+	out = append(out, pd...)
+	if cd != nil {
+		out = append(append(out, `,"cards":`...), cd...)
+	}
+	return append(out, '}')
 }
 
 // CreditRequest is the body of POST /purchases/{code}/credits: an amount,

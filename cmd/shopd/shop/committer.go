@@ -35,7 +35,12 @@ type groupCommitter struct {
 }
 
 func startCommitter(op string, run func(group []*updateJob)) *groupCommitter {
-	c := &groupCommitter{op: op, jobs: make(chan *updateJob), quit: make(chan struct{}), stopped: make(chan struct{})}
+	// The queue holds a group's worth of jobs: a request hands its job
+	// over without waiting for the committer to take it. With an
+	// unbuffered channel every hand-over woke the sender a second time
+	// (once taken, then again with its outcome), on the committer's own
+	// processor, where the woken goroutines queued behind it.
+	c := &groupCommitter{op: op, jobs: make(chan *updateJob, maxGroup), quit: make(chan struct{}), stopped: make(chan struct{})}
 	go c.loop(run)
 	return c
 }
@@ -63,6 +68,16 @@ func (c *groupCommitter) loop(run func([]*updateJob)) {
 	}
 }
 
+// poll returns a job waiting to be run, or nil if none is.
+func (c *groupCommitter) poll() *updateJob {
+	select {
+	case j := <-c.jobs:
+		return j
+	default:
+		return nil
+	}
+}
+
 // update runs fn in a coming group and returns its outcome; ra, if not
 // nil, names the rows fn reads first.
 func (c *groupCommitter) update(ctx context.Context, ra *readAhead, fn func(Tx) error) error {
@@ -74,8 +89,19 @@ func (c *groupCommitter) update(ctx context.Context, ra *readAhead, fn func(Tx) 
 	case <-c.quit:
 		return skranke.E(c.op, skranke.Unavailable, "the shop database is closed")
 	}
-	// Once handed over, the job may commit: wait for the outcome.
-	return <-j.done
+	// Once handed over, the job may commit: wait for the outcome. Should
+	// the committer stop first, a job still queued never runs.
+	select {
+	case err := <-j.done:
+		return err
+	case <-c.stopped:
+		select {
+		case err := <-j.done:
+			return err
+		default:
+			return skranke.E(c.op, skranke.Unavailable, "the shop database is closed")
+		}
+	}
 }
 
 // stop waits for the group being committed; Updates after it fail.

@@ -3,8 +3,10 @@ package shop_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	gosync "sync"
 	"testing"
@@ -366,4 +368,90 @@ func testServerFailuresAreJSON(t *testing.T, s store) {
 			t.Errorf("code %q", code)
 		}
 	})
+}
+
+func TestDeliveryAnswerHoldsThePurchaseAsStored(t *testing.T) {
+	eachStore(t, testDeliveryAnswerHoldsThePurchaseAsStored)
+}
+
+// testDeliveryAnswerHoldsThePurchaseAsStored: a delivery's answer carries
+// the delivery and the purchase as the shop stored them, the purchase as a
+// lookup serves it after, also for a buyer whose name holds characters
+// JSON encoders may escape; on SQLite byte for byte (the answer is made
+// of the documents just stored, not encoded again).
+func testDeliveryAnswerHoldsThePurchaseAsStored(t *testing.T, s store) {
+	t.Parallel()
+	srv := s.start(t)
+	c := newClient(t, srv)
+	for _, name := range []string{"Kari Nordmann", "Berg & Sønn <Bedrift>"} {
+		p := srv.CreatePurchase(skranke.Purchase{Buyer: skranke.Buyer{Name: name},
+			Lines: []skranke.Line{{ProductID: "pt-60", Quantity: 2}, {ProductID: "dropin-sal", Quantity: 1}}})
+		srv.Notify(p.Code, skranke.Authorized)
+		srv.Notify(p.Code, skranke.Captured)
+		a := c.post("/purchases/"+p.Code+"/deliveries", newKey(),
+			shop.DeliveryRequest{ID: "stored-" + p.Code, Lines: []skranke.DeliveredLine{{LineID: "1", Quantity: 1}}})
+		wantStatus(t, a, http.StatusCreated)
+		var raw struct {
+			Delivery, Purchase json.RawMessage
+			Cards              *json.RawMessage
+		}
+		a.decode(t, &raw)
+		lookup := c.get("/purchases/" + p.Code)
+		wantStatus(t, lookup, http.StatusOK)
+		var answered, stored skranke.Purchase
+		jsonUnmarshal(raw.Purchase, &answered)
+		lookup.decode(t, &stored)
+		if answered.Buyer.Name != name || answered.Lines[0].Delivered != 1 || len(answered.Deliveries) != 1 ||
+			answered.Seq != stored.Seq || !reflect.DeepEqual(answered, stored) {
+			t.Errorf("%s: the answer's purchase\n%s\nis not the stored one\n%s", name, raw.Purchase, lookup.body)
+		}
+		var d skranke.Delivery
+		jsonUnmarshal(raw.Delivery, &d)
+		if !reflect.DeepEqual(d, stored.Deliveries[0]) {
+			t.Errorf("%s: the answer's delivery %+v, stored %+v", name, d, stored.Deliveries[0])
+		}
+		if raw.Cards != nil {
+			t.Errorf("%s: a delivery of no gift card answers cards %s", name, *raw.Cards)
+		}
+		if s.pg == nil && !bytes.Equal(raw.Purchase, bytes.TrimSuffix(lookup.body, []byte("\n"))) {
+			t.Errorf("%s: the answer's purchase\n%s\ndiffers from the stored document\n%s", name, raw.Purchase, lookup.body)
+		}
+	}
+}
+
+func TestConcurrentDeliveriesOfOnePurchaseAllCount(t *testing.T) {
+	eachStore(t, testConcurrentDeliveriesOfOnePurchaseAllCount)
+}
+
+// testConcurrentDeliveriesOfOnePurchaseAllCount: desks handing over units
+// of one purchase at the same moment (their Updates share group commits)
+// each see the others' hand-overs: every unit is handed over once, and
+// one more is refused.
+func testConcurrentDeliveriesOfOnePurchaseAllCount(t *testing.T, s store) {
+	t.Parallel()
+	srv := s.start(t)
+	c := newClient(t, srv)
+	const units = 12
+	p := srv.CreatePurchase(skranke.Purchase{Buyer: skranke.Buyer{Name: "Kari Nordmann"},
+		Lines: []skranke.Line{{ProductID: "dropin-sal", Quantity: units}}})
+	srv.Notify(p.Code, skranke.Authorized)
+	path := "/purchases/" + p.Code + "/deliveries"
+	var wg gosync.WaitGroup
+	answers := make([]answer, units)
+	for i := range answers {
+		wg.Go(func() {
+			answers[i], _ = tryPost(c, path, newKey(), shop.DeliveryRequest{ID: newKey(), Lines: []skranke.DeliveredLine{{LineID: "1", Quantity: 1}}})
+		})
+	}
+	wg.Wait()
+	for i, a := range answers {
+		if a.status != http.StatusCreated {
+			t.Errorf("delivery %d: %d %s", i, a.status, a.body)
+		}
+	}
+	got := srv.Purchase(p.Code)
+	if got.Lines[0].Delivered != units || len(got.Deliveries) != units {
+		t.Errorf("after %d deliveries of 1 the line has %d delivered in %d deliveries", units, got.Lines[0].Delivered, len(got.Deliveries))
+	}
+	wantStatus(t, c.post(path, newKey(), shop.DeliveryRequest{ID: newKey(), Lines: []skranke.DeliveredLine{{LineID: "1", Quantity: 1}}}), http.StatusConflict)
 }

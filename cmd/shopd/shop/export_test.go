@@ -1,6 +1,9 @@
 package shop
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // RunGroupForTest runs fns as one group commit on db and returns each
 // one's result.
@@ -22,13 +25,14 @@ func RunGroupForTest(db DB, fns ...func(Tx) error) []error {
 	return out
 }
 
-// SQLiteCommits says how many group commits db, a *SQLite, ran and how
-// many Updates they held (0, 0 for another store).
-func SQLiteCommits(db DB) (groups, updates int64) {
+// SQLiteCommits says how many group commits db, a *SQLite, ran, how
+// many Updates they held and how long the committer spent running them
+// (zeros for another store).
+func SQLiteCommits(db DB) (groups, updates int64, busy time.Duration) {
 	if s, ok := db.(*SQLite); ok {
-		return s.groups.Load(), s.updates.Load()
+		return s.groups.Load(), s.updates.Load(), time.Duration(s.busy.Load())
 	}
-	return 0, 0
+	return 0, 0, 0
 }
 
 // CheckpointedFrames says how many frames of the WAL db's checkpointer

@@ -57,11 +57,18 @@ func deliveryReadAhead(req *request, ra *readAhead) {
 		return
 	}
 	ra.purchase = code
-	var in struct {
-		ID string `json:"id"`
-	}
-	if json.Unmarshal(req.body, &in) == nil && checkID("delivery", in.ID) == nil {
-		ra.delivery = in.ID
+	if req.parsed != nil {
+		// Decoded and checked already (see route.parse).
+		if in, ok := req.parsed.v.(DeliveryRequest); ok && req.parsed.err == nil {
+			ra.delivery = in.ID
+		}
+	} else {
+		var in struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(req.body, &in) == nil && checkID("delivery", in.ID) == nil {
+			ra.delivery = in.ID
+		}
 	}
 	ra.purchaseCards = true
 }

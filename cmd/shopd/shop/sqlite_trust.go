@@ -2,7 +2,9 @@ package shop
 
 import (
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/skranke/skranke"
@@ -45,6 +47,31 @@ func (t *sqlTx) Session(hash string) (Session, error) {
 	}
 	s.CreatedAt, s.LastUsed, s.ExpiresAt = msTime(c), msTime(u), msTime(e)
 	return s, internal("shop.sqlTx.Session", err)
+}
+
+// sessionAndStaff implements sessionStaffReader.
+func (t *sqlTx) sessionAndStaff(hash string) (s Session, st skranke.Staff, staffErr, err error) {
+	s = Session{TokenHash: hash}
+	var c, u, e int64
+	var doc []byte
+	err = t.queryRow(`SELECT s.desk_id, s.staff_id, s.created_at, s.last_used, s.expires_at, st.doc
+		FROM staff_sessions s LEFT JOIN staff st ON st.id = s.staff_id WHERE s.token_hash = ?`, hash).
+		Scan(&s.DeskID, &s.StaffID, &c, &u, &e, &doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, st, nil, skranke.E("shop.sqlTx.Session", skranke.NotFound, "no such staff session")
+	}
+	if err != nil {
+		return s, st, nil, internal("shop.sqlTx.Session", err)
+	}
+	s.CreatedAt, s.LastUsed, s.ExpiresAt = msTime(c), msTime(u), msTime(e)
+	const op = "shop.sqlTx.StaffMember"
+	if doc == nil {
+		return s, st, skranke.E(op, skranke.NotFound, "staff member "+s.StaffID+" not found"), nil
+	}
+	if err := json.Unmarshal(doc, &st); err != nil {
+		staffErr = internal(op, fmt.Errorf("decode staff member %s: %w", s.StaffID, err))
+	}
+	return s, st, staffErr, nil
 }
 
 func (t *sqlTx) PutSession(s Session) error {
