@@ -355,3 +355,9 @@ func (d *Desk) FetchFeedForTest(ctx context.Context, since int64) (int, error) {
 	}
 	return n, nil
 }
+
+// IndexCachedForTest runs Desk.indexCached: background as the sync loop
+// does after a sync, or at a desk action's priority as a search does.
+func (d *Desk) IndexCachedForTest(ctx context.Context, background bool) error {
+	return d.indexCached(ctx, background)
+}
