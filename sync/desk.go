@@ -152,6 +152,8 @@ type Desk struct {
 	sendSem chan struct{} // Held while sending outbox actions, so they go one at a time, in order.
 	pullMu  stdsync.Mutex // One pull of the changes feed at a time.
 	pulling atomic.Int32  // Pulls of the changes feed under way: see PickupCount.
+	// indexing is indexCached's transaction sizes, smaller in tests.
+	indexing indexSizes
 	// deliverMu makes checking what remains and queueing a delivery one
 	// step, so two quick deliveries on one desk never overlap.
 	deliverMu stdsync.Mutex
@@ -236,6 +238,7 @@ func Open(ctx context.Context, cfg Config) (*Desk, error) {
 		sessions:  map[string]staffSession{},
 		verifying: map[string]chan struct{}{},
 		deriving:  make(chan struct{}, 1),
+		indexing:  indexSizes{batch: indexBatchRows, staff: indexStaffRows, bulkAfter: indexBulkAfter},
 	}
 	if v, _ := c.meta(ctx, "last_sync"); v != "" {
 		d.lastSync, _ = time.Parse(time.RFC3339Nano, v)

@@ -363,3 +363,9 @@ func (d *Desk) CopiesOpenForTest() bool {
 	defer d.c.gate.mu.Unlock()
 	return d.c.gate.open
 }
+
+// IndexCachedForTest runs Desk.indexCached: background as the sync loop
+// does after a sync, or at a desk action's priority as a search does.
+func (d *Desk) IndexCachedForTest(ctx context.Context, background bool) error {
+	return d.indexCached(ctx, background)
+}

@@ -281,13 +281,22 @@ func (w *writer) putFacts(rowid int64, p *skranke.Purchase) error {
 		if w.factDel, err = w.tx.PrepareContext(w.ctx, "DELETE FROM month_facts WHERE purchase = ?"); err != nil {
 			return err
 		}
+	}
+	if _, err := w.factDel.ExecContext(w.ctx, rowid); err != nil {
+		return err
+	}
+	return w.addFacts(rowid, p)
+}
+
+// addFacts files p's facts under the rowid of its cached row, which has
+// none filed.
+func (w *writer) addFacts(rowid int64, p *skranke.Purchase) error {
+	if w.factIns == nil {
+		var err error
 		if w.factIns, err = w.tx.PrepareContext(w.ctx, `INSERT INTO month_facts(day, purchase, n, kind, product_id, product, staff_id, staff, events, units, amount)
 VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
 			return err
 		}
-	}
-	if _, err := w.factDel.ExecContext(w.ctx, rowid); err != nil {
-		return err
 	}
 	for i, f := range skranke.PurchaseFacts(p) {
 		if _, err := w.factIns.ExecContext(w.ctx, int(f.Day), rowid, i, string(f.Kind), f.ProductID, f.Product,

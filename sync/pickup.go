@@ -191,17 +191,25 @@ func (w *writer) putPickup(rowid int64, p *skranke.Purchase) error {
 		if w.pickupDel, err = w.tx.PrepareContext(w.ctx, "DELETE FROM pickup_products WHERE purchase = ?"); err != nil {
 			return err
 		}
-		if w.pickupIns, err = w.tx.PrepareContext(w.ctx, "INSERT OR IGNORE INTO pickup_products(product, created, purchase) VALUES(?, ?, ?)"); err != nil {
-			return err
-		}
 	}
 	if _, err := w.pickupDel.ExecContext(w.ctx, rowid); err != nil {
 		return err
 	}
+	return w.addPickup(rowid, p)
+}
+
+// addPickup is putPickup for a purchase that has no rows filed.
+func (w *writer) addPickup(rowid int64, p *skranke.Purchase) error {
 	// The same test as pickupWhere, on the columns putPurchase and
 	// indexCached file with it.
 	if !p.Status.Deliverable() || p.RemainingUnits() <= 0 {
 		return nil
+	}
+	if w.pickupIns == nil {
+		var err error
+		if w.pickupIns, err = w.tx.PrepareContext(w.ctx, "INSERT OR IGNORE INTO pickup_products(product, created, purchase) VALUES(?, ?, ?)"); err != nil {
+			return err
+		}
 	}
 	created := nanos(p.CreatedAt)
 	for _, l := range p.Lines {

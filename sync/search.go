@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/url"
 	"strconv"
@@ -316,17 +317,25 @@ const sqlIndexPurchase = "INSERT OR REPLACE INTO purchase_search(rowid, text) VA
 // search, the pickup list, the sales overview and the month before they
 // read, so they never miss a purchase.
 //
-// With background (the sync loop), it writes in short transactions that
-// give way to desk actions (cache.writeBackground): after a first sync of a
-// million purchases it indexes for minutes, and a scan or a delivery must
-// not wait behind it.
+// With background (the sync loop), it writes in transactions that give way
+// to desk actions (cache.writeBackground): after a first sync of a million
+// purchases it indexes for minutes, and a scan or a delivery must not wait
+// behind it. Its transactions are indexBatchRows purchases while staff are
+// away and indexStaffRows while they are at the desk (see staffWindow):
+// one that a desk action interrupts commits at once all the same, but the
+// desk action waits for that commit.
+//
+// A backlog of more than indexBulkAfter purchases is indexed in bulk
+// (setBulkIndex): the search index is left unmerged while it lasts and
+// merged once at the end (mergeIndex).
 func (d *Desk) indexCached(ctx context.Context, background bool) error {
 	const op = "sync.Desk.indexCached"
-	write, limit := d.c.writeRelaxed, 2000
+	write := d.c.writeRelaxed
 	if background {
-		write, limit = d.c.writeBackground, 256
+		write = d.c.writeBackground
 	}
 	total := 0
+	bulk := false
 	defer func() {
 		if total >= feedBatchRows {
 			// Indexing a first sync's purchases filled the writer's page
@@ -336,75 +345,21 @@ func (d *Desk) indexCached(ctx context.Context, background bool) error {
 		}
 	}()
 	for {
+		limit := d.indexing.batch
+		if background && d.c.gate.staffAtWork(staffWindow) {
+			limit = d.indexing.staff
+		}
 		n := 0
 		err := write(ctx, op, func(tx *sql.Tx) error {
-			rows, err := tx.QueryContext(ctx, "SELECT rowid, body FROM purchases WHERE indexed = 0 LIMIT ?", limit)
-			if err != nil {
-				return err
-			}
-			type row struct {
-				id   int64
-				p    skranke.Purchase
-				good bool
-			}
-			var batch []row
-			for rows.Next() {
-				var r row
-				var body []byte
-				if err := rows.Scan(&r.id, &body); err != nil {
-					rows.Close()
+			if !bulk && total >= d.indexing.bulkAfter {
+				if err := setBulkIndex(ctx, tx, true); err != nil {
 					return err
 				}
-				r.good = json.Unmarshal(body, &r.p) == nil
-				batch = append(batch, r)
+				bulk = true
 			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			n = len(batch)
-			w := &writer{ctx: ctx, tx: tx}
-			// Prepared once per batch, not parsed again for each of a
-			// million rows after a first sync or an upgrade.
-			update, err := tx.PrepareContext(ctx, "UPDATE purchases SET created = ?, status = ?, remaining = ?, products = ?, indexed = 1 WHERE rowid = ?")
-			if err != nil {
-				return err
-			}
-			defer update.Close()
-			if w.search, err = tx.PrepareContext(ctx, sqlIndexPurchase); err != nil {
-				return err
-			}
-			defer w.search.Close()
-			for i, r := range batch {
-				if background && i%yieldEvery == yieldEvery-1 {
-					// Staff wait for a scan: give the CPU to it first.
-					d.c.gate.pauseForDesk(ctx)
-					if d.c.gate.wanted() {
-						return nil // A desk action waits: commit, the rest comes next.
-					}
-				}
-				if !r.good {
-					// A damaged body stays unsearchable rather than block the rest.
-					slog.Warn("damaged cached purchase", "rowid", r.id)
-					if _, err := tx.ExecContext(ctx, "UPDATE purchases SET indexed = 1 WHERE rowid = ?", r.id); err != nil {
-						return err
-					}
-					continue
-				}
-				if _, err := update.ExecContext(ctx, nanos(r.p.CreatedAt), string(r.p.Status), r.p.RemainingUnits(), productList(&r.p), r.id); err != nil {
-					return err
-				}
-				if err := w.indexPurchase(r.id, &r.p); err != nil {
-					return err
-				}
-				if err := w.putFacts(r.id, &r.p); err != nil {
-					return err
-				}
-				if err := w.putPickup(r.id, &r.p); err != nil {
-					return err
-				}
-			}
-			return nil
+			var err error
+			n, err = d.indexBatch(ctx, tx, limit, background)
+			return err
 		})
 		if err != nil {
 			return err
@@ -412,12 +367,198 @@ func (d *Desk) indexCached(ctx context.Context, background bool) error {
 		if n == 0 {
 			break
 		}
+		if d.indexing.afterBatch != nil {
+			d.indexing.afterBatch()
+		}
 		total += n
 	}
-	if total >= mergeAfter {
-		return d.mergeIndex(ctx)
+	if !bulk {
+		// A bulk that a crash or a close cut short is finished here.
+		var err error
+		if bulk, err = bulkIndexOn(ctx, d.c.r); err != nil {
+			return skranke.E(op, skranke.Internal, err)
+		}
+	}
+	if bulk || total >= mergeAfter {
+		if err := d.mergeIndex(ctx); err != nil {
+			return err
+		}
+	}
+	if bulk {
+		return d.c.writeRelaxed(ctx, op, func(tx *sql.Tx) error { return setBulkIndex(ctx, tx, false) })
 	}
 	return nil
+}
+
+// Transactions of indexCached in the background (see there). A larger
+// transaction writes each page it touches once for more purchases: the
+// search index's new b-tree (segment), the pages of the month's facts and
+// of the pickup list's indexes, which a first sync's purchases, filed in
+// the order of the feed, hit all over. A desk action that comes while one
+// is open waits for at most yieldEvery purchases and the commit.
+const (
+	indexBatchRows = 2048
+	indexStaffRows = 256
+)
+
+// indexSizes are the transaction sizes of indexCached in the background,
+// while staff are away (batch) and at the desk (staff), and how many
+// purchases it indexes in one go before it switches to bulk (bulkAfter).
+// afterBatch, if set, is called after each transaction, for tests.
+type indexSizes struct {
+	batch, staff, bulkAfter int
+	afterBatch              func()
+}
+
+// indexBulkAfter is how many purchases indexCached indexes in one go before
+// it switches to bulk indexing (setBulkIndex).
+const indexBulkAfter = 4 * indexBatchRows
+
+// setBulkIndex sets the search index up for indexing a large backlog, or
+// back as it was. FTS5 writes what a transaction indexes as new b-trees
+// (segments) of about its 'hashsize' (1 MiB) each and merges segments a
+// little at each write ('automerge', 4 at a time), so that over a first
+// sync each index entry was rewritten once per level of segments before
+// mergeIndex rewrote it once more at the end. In bulk FTS5 does no
+// merging of its own but the 'crisismerge' of a level that holds 16
+// segments, and mergeIndex merges it all at the end. Nothing searches the
+// index while the bulk lasts: a search indexes what is left first, and
+// with it ends the bulk. The setting is kept in the index (its config
+// table), so a desk closed during a bulk finds it set and ends it
+// (bulkIndexOn).
+func setBulkIndex(ctx context.Context, tx *sql.Tx, on bool) error {
+	automerge := 4 // FTS5's default.
+	if on {
+		automerge = 0
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO purchase_search(purchase_search, rank) VALUES('automerge', ?)", automerge); err != nil {
+		return fmt.Errorf("set the search index's automerge: %w", err)
+	}
+	return nil
+}
+
+// bulkIndexOn reports whether the search index is set up for bulk
+// indexing (setBulkIndex).
+func bulkIndexOn(ctx context.Context, db *sql.DB) (bool, error) {
+	var on bool
+	err := db.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM purchase_search_config WHERE k = 'automerge' AND v = 0)").Scan(&on)
+	return on, err
+}
+
+// indexBatch indexes up to limit purchases filed unindexed in tx and
+// returns how many it read. In the background it stops early, committing
+// what it did, when a desk action waits for the cache.
+func (d *Desk) indexBatch(ctx context.Context, tx *sql.Tx, limit int, background bool) (int, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT rowid, body FROM purchases WHERE indexed = 0 ORDER BY rowid LIMIT ?", limit)
+	if err != nil {
+		return 0, err
+	}
+	type row struct {
+		id   int64
+		p    skranke.Purchase
+		good bool
+	}
+	var batch []row
+	for rows.Next() {
+		var r row
+		var body []byte
+		if err := rows.Scan(&r.id, &body); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		r.good = json.Unmarshal(body, &r.p) == nil
+		batch = append(batch, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	w := &writer{ctx: ctx, tx: tx}
+	// giveWay reports, every yieldEvery rows, whether a desk action waits
+	// for the cache: the batch then commits what it did and the rest
+	// comes in the next.
+	giveWay := func(i int) bool {
+		if !background || i%yieldEvery != yieldEvery-1 {
+			return false
+		}
+		// Staff wait for a scan: give the CPU to it first.
+		d.c.gate.pauseForDesk(ctx)
+		return d.c.gate.wanted()
+	}
+	// The search words first, for the whole batch. FTS5 keeps what is
+	// written to it in memory and writes it out as a new segment at the
+	// commit, or before any statement that opens a statement journal
+	// (xSavepoint): filing the month's facts does (its triggers), and
+	// interleaved with them the words of every purchase became a segment
+	// of their own, a hundred thousand segments for as many purchases,
+	// which FTS5 then spent most of the indexing merging. Words written
+	// for purchases that a desk action then keeps from being filed are
+	// written again with them (INSERT OR REPLACE).
+	if w.search, err = tx.PrepareContext(ctx, sqlIndexPurchase); err != nil {
+		return 0, err
+	}
+	defer w.search.Close()
+	for i, r := range batch {
+		if giveWay(i) {
+			return len(batch), nil
+		}
+		if r.good {
+			if err := w.indexPurchase(r.id, &r.p); err != nil {
+				return 0, err
+			}
+		}
+	}
+	if len(batch) == 0 {
+		return 0, nil
+	}
+	// The facts and pickup rows filed before for the batch's purchases
+	// (those the feed filed again since), in one statement each: the
+	// batch is every unindexed purchase from its first rowid to its last.
+	// Deleted purchase by purchase, a statement each for nothing to
+	// delete after a first sync. Those of purchases a desk action then
+	// keeps from being indexed are filed again with them; until then
+	// they are not indexed, and whatever reads these tables indexes
+	// first (or, the pickup count during a pull, reads the purchase's
+	// own columns).
+	first, last := batch[0].id, batch[len(batch)-1].id
+	for _, q := range []string{
+		"DELETE FROM month_facts WHERE purchase IN (SELECT rowid FROM purchases WHERE indexed = 0 AND rowid BETWEEN ? AND ?)",
+		"DELETE FROM pickup_products WHERE purchase IN (SELECT rowid FROM purchases WHERE indexed = 0 AND rowid BETWEEN ? AND ?)",
+	} {
+		if _, err := tx.ExecContext(ctx, q, first, last); err != nil {
+			return 0, err
+		}
+	}
+	// Prepared once per batch, not parsed again for each of a
+	// million rows after a first sync or an upgrade.
+	update, err := tx.PrepareContext(ctx, "UPDATE purchases SET created = ?, status = ?, remaining = ?, products = ?, indexed = 1 WHERE rowid = ?")
+	if err != nil {
+		return 0, err
+	}
+	defer update.Close()
+	for i, r := range batch {
+		if giveWay(i) {
+			return len(batch), nil
+		}
+		if !r.good {
+			// A damaged body stays unsearchable rather than block the rest.
+			slog.Warn("damaged cached purchase", "rowid", r.id)
+			if _, err := tx.ExecContext(ctx, "UPDATE purchases SET indexed = 1 WHERE rowid = ?", r.id); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		if _, err := update.ExecContext(ctx, nanos(r.p.CreatedAt), string(r.p.Status), r.p.RemainingUnits(), productList(&r.p), r.id); err != nil {
+			return 0, err
+		}
+		if err := w.addFacts(r.id, &r.p); err != nil {
+			return 0, err
+		}
+		if err := w.addPickup(r.id, &r.p); err != nil {
+			return 0, err
+		}
+	}
+	return len(batch), nil
 }
 
 // mergeAfter is how many purchases indexed in one go (a first sync, an

@@ -1,0 +1,234 @@
+package sync
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/skranke/skranke"
+)
+
+// bulkPurchases makes n purchases of every shape the indexing files
+// differently: paid or not, waiting or handed over (in part), credited,
+// with a delivery undone, over several months, with buyers that share
+// names, e-mail words and phone digits.
+func bulkPurchases(n int) []*skranke.Purchase {
+	rng := rand.New(rand.NewPCG(7, 8))
+	names := []string{"Kari Hansen", "Åse Ødegård", "Ola Nordmann", "Kjersti Kjærnes", "Lars Hansen", "Anne Berg"}
+	products := []string{"Proteinbar", "Massasje 60 min", "T-skjorte Aktiv, L", "PT-pakke 3 × 60 min"}
+	statuses := []skranke.PaymentStatus{skranke.Captured, skranke.Captured, skranke.Authorized, skranke.Pending, skranke.Credited, skranke.Cancelled}
+	base := time.Date(2026, 1, 1, 8, 0, 0, 0, time.UTC)
+	var ps []*skranke.Purchase
+	for i := range n {
+		name := names[rng.IntN(len(names))]
+		p := &skranke.Purchase{
+			Code:      fmt.Sprintf("B%07d", i),
+			Seq:       int64(i + 1),
+			Status:    statuses[rng.IntN(len(statuses))],
+			Buyer:     skranke.Buyer{Name: name, Email: fmt.Sprintf("%s%d@example.no", skranke.FoldSearch(name)[:3], i%50), Phone: fmt.Sprintf("+47 9%07d", rng.IntN(10_000_000))},
+			CreatedAt: base.Add(time.Duration(rng.IntN(300*24)) * time.Hour),
+		}
+		for j := range 1 + rng.IntN(3) {
+			p.Lines = append(p.Lines, skranke.Line{ID: fmt.Sprint(j + 1), ProductID: fmt.Sprint("p", j), Name: products[rng.IntN(len(products))],
+				Quantity: 1 + rng.IntN(3), UnitPrice: skranke.Money(1000 * (1 + rng.IntN(90))), VATRate: 25})
+		}
+		p.UpdatedAt = p.CreatedAt
+		if p.Status.Paid() && rng.IntN(3) == 0 {
+			d := skranke.Delivery{ID: fmt.Sprintf("d%d", i), PurchaseCode: p.Code, StaffID: "s1", StaffName: "Siri", At: p.CreatedAt.Add(time.Hour),
+				Lines: []skranke.DeliveredLine{{LineID: "1", Quantity: p.Lines[0].Quantity}}}
+			p.Lines[0].Delivered = p.Lines[0].Quantity
+			p.Deliveries = append(p.Deliveries, d)
+			if rng.IntN(4) == 0 {
+				p.Reverse(skranke.Reversal{DeliveryID: d.ID, StaffID: "s1", At: d.At.Add(time.Minute)})
+			}
+		}
+		if p.Status.Paid() && rng.IntN(5) == 0 {
+			p.Credits = append(p.Credits, skranke.Credit{ID: fmt.Sprintf("c%d", i), PurchaseCode: p.Code, Amount: 500, StaffID: "s2",
+				StaffName: "Per", At: p.CreatedAt.Add(48 * time.Hour), Reason: "test"})
+		}
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+// indexedState is what indexing leaves in the cache, by purchase code:
+// the search columns, the month's facts and sums, the pickup products.
+func indexedState(t *testing.T, d *Desk) []string {
+	t.Helper()
+	ctx := context.Background()
+	var out []string
+	for _, q := range []string{
+		"SELECT 'p', code, created, status, remaining, products, indexed FROM purchases",
+		"SELECT 'f', p.code, f.day, f.n, f.kind, f.product_id, f.product, f.staff_id, f.staff, f.events, f.units, f.amount FROM month_facts f JOIN purchases p ON p.rowid = f.purchase",
+		"SELECT 's', day, kind, product_id, product, staff_id, staff, events, units, amount, facts FROM month_sums",
+		"SELECT 'k', pp.product, pp.created, p.code FROM pickup_products pp JOIN purchases p ON p.rowid = pp.purchase",
+	} {
+		rows, err := d.c.r.QueryContext(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprint(vals...))
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Purchases that a first sync filed unindexed and the sync loop indexed in
+// bulk (several transactions, the search index set up for bulk and merged
+// at the end) give the search, the pickup list and the month the answers
+// that purchases indexed as they were filed give, and leave the search
+// index set as before the bulk.
+func TestBulkIndexingAnswersAsIndexingOneByOne(t *testing.T) {
+	ctx := context.Background()
+	ps := bulkPurchases(700)
+	open := func() *Desk {
+		d, err := Open(ctx, Config{BaseURL: "http://127.0.0.1:1", DataDir: t.TempDir(), AllowHTTP: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		return d
+	}
+	file := func(d *Desk, deferIndex bool) {
+		err := d.c.write(ctx, "test", func(tx *sql.Tx) error {
+			w, err := newWriter(ctx, tx)
+			if err != nil {
+				return err
+			}
+			w.deferIndex = deferIndex
+			for _, p := range ps {
+				if err := w.putPurchase(p, nil); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	each := open()
+	file(each, false)
+	bulk := open()
+	inBulk := 0
+	bulk.indexing = indexSizes{batch: 64, staff: 16, bulkAfter: 128, afterBatch: func() {
+		if on, err := bulkIndexOn(ctx, bulk.c.r); err == nil && on {
+			inBulk++
+		}
+	}}
+	file(bulk, true)
+	if err := bulk.indexCached(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if inBulk == 0 {
+		t.Fatal("700 purchases were not indexed in bulk: the test shows nothing")
+	}
+	if on, err := bulkIndexOn(ctx, bulk.c.r); err != nil || on {
+		t.Fatalf("the search index is still set up for bulk after it (%v)", err)
+	}
+	if got, want := indexedState(t, bulk), indexedState(t, each); !slices.Equal(got, want) {
+		t.Errorf("bulk indexing filed %d rows, indexing each purchase %d; first difference:\n%s", len(got), len(want), firstDiff(got, want))
+	}
+	for _, q := range []string{"Kari Hansen", "hansen", "ode", "kja", "+47 9", "B00001", "0000123", "ola12@example.no", "Zyxwu"} {
+		pq := skranke.ParseSearch(q)
+		a, err := bulk.SearchCached(ctx, pq, "", 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := each.SearchCached(ctx, pq, "", 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(codesOf(a.Purchases), codesOf(b.Purchases)) || a.Next != b.Next {
+			t.Errorf("search %q: bulk-indexed cache found %v (next %q), one indexed purchase by purchase %v (next %q)",
+				q, codesOf(a.Purchases), a.Next, codesOf(b.Purchases), b.Next)
+		}
+	}
+}
+
+// A desk closed while it indexed in bulk finds the search index still set
+// up for it when it starts again; its next indexing finishes the bulk
+// (merges the index and sets it back), even with nothing left to index.
+func TestBulkIndexingCutShortIsEndedByTheNextIndexing(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	d, err := Open(ctx, Config{BaseURL: "http://127.0.0.1:1", DataDir: dir, AllowHTTP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = d.c.write(ctx, "test", func(tx *sql.Tx) error {
+		if err := setBulkIndex(ctx, tx, true); err != nil {
+			return err
+		}
+		w, err := newWriter(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, p := range bulkPurchases(50) {
+			if err := w.putPurchase(p, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d, err = Open(ctx, Config{BaseURL: "http://127.0.0.1:1", DataDir: dir, AllowHTTP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if on, err := bulkIndexOn(ctx, d.c.r); err != nil || !on {
+		t.Fatalf("the bulk set-up did not survive the restart (%v): the test shows nothing", err)
+	}
+	if err := d.indexCached(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if on, err := bulkIndexOn(ctx, d.c.r); err != nil || on {
+		t.Fatalf("the search index is still set up for bulk after the next indexing (%v)", err)
+	}
+	page, err := d.SearchCached(ctx, skranke.ParseSearch("B0000042"), "", 10)
+	if err != nil || len(page.Purchases) != 1 {
+		t.Fatalf("search B0000042: %v, %v", page.Purchases, err)
+	}
+}
+
+func codesOf(ss []skranke.PurchaseSummary) []string {
+	var out []string
+	for _, s := range ss {
+		out = append(out, s.Code)
+	}
+	return out
+}
+
+func firstDiff(a, b []string) string {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return a[i] + "\n" + b[i]
+		}
+	}
+	return fmt.Sprint(len(a), " against ", len(b), " rows")
+}
