@@ -22,10 +22,35 @@ func RunGroupForTest(db DB, fns ...func(Tx) error) []error {
 	return out
 }
 
+// RunMutationsForTest runs fns as one group commit on db, a *Postgres, as
+// it runs mutations (Updates that read ahead; here they read nothing
+// ahead), and returns each one's result.
+func RunMutationsForTest(db DB, fns ...func(Tx) error) []error {
+	var group []*updateJob
+	for _, fn := range fns {
+		group = append(group, &updateJob{ctx: context.Background(), fn: fn, ahead: &readAhead{}, done: make(chan error, 1)})
+	}
+	db.(*Postgres).runGroup(group)
+	out := make([]error, len(group))
+	for i, j := range group {
+		out[i] = <-j.done
+	}
+	return out
+}
+
 // SQLiteCommits says how many group commits db, a *SQLite, ran and how
 // many Updates they held (0, 0 for another store).
 func SQLiteCommits(db DB) (groups, updates int64) {
 	if s, ok := db.(*SQLite); ok {
+		return s.groups.Load(), s.updates.Load()
+	}
+	return 0, 0
+}
+
+// PostgresCommits says how many group commits db, a *Postgres, ran and
+// how many Updates they held (0, 0 for another store).
+func PostgresCommits(db DB) (groups, updates int64) {
+	if s, ok := db.(*Postgres); ok {
 		return s.groups.Load(), s.updates.Load()
 	}
 	return 0, 0

@@ -2,7 +2,6 @@ package shop
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -35,68 +34,91 @@ const (
 	aheadCards    = "cards\x00" // A purchase's cards, all docs in one JSON array.
 )
 
-// queueAhead queues the reads of ra's rows, which fill t.ahead when the
-// batch is sent. The rows read before are forgotten.
+// queueAhead queues the read of ra's rows, which fills t.ahead when the
+// batch is sent. The rows read before are forgotten. All rows come in one
+// statement (aheadQuery): the server pays its per-statement work (bind,
+// executor start and end, relation locks) once for them, not five times,
+// and this is what every mutation does while it holds the chain's lock.
 func (t *pgTx) queueAhead(ra *readAhead) {
 	clear(t.ahead)
-	if ra == nil {
+	if ra == nil || *ra == (readAhead{}) {
 		return
 	}
+	t.seal()
 	if t.ahead == nil {
 		t.ahead = map[string]aheadRow{}
 	}
-	// read queues query, whose row scan fills a found row; no row is a
-	// row known not to exist, not an error.
-	read := func(key, query string, scan func(pgx.Row, *aheadRow) error, args ...any) {
-		t.batch.Queue(query, args...).QueryRow(func(row pgx.Row) error {
-			var r aheadRow
-			err := scan(row, &r)
-			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-				return err
+	cards := ""
+	if ra.purchaseCards {
+		cards = ra.purchase
+	}
+	t.batch.Queue(aheadQuery, ra.idemScope, ra.idemKey, ra.session, ra.purchase, ra.delivery, cards).QueryRow(func(row pgx.Row) error {
+		var (
+			idemStatus                *int32
+			idemFP, idemType          *string
+			idemBody                  []byte
+			idemAt                    *int64
+			sessDesk, sessStaff       *string
+			sessC, sessU, sessE       *int64
+			staff, purchase, delivery []byte
+			unsearched                *bool
+			cardDocs                  []byte
+		)
+		if err := row.Scan(&idemFP, &idemStatus, &idemType, &idemBody, &idemAt,
+			&sessDesk, &sessStaff, &sessC, &sessU, &sessE, &staff,
+			&purchase, &unsearched, &delivery, &cardDocs); err != nil {
+			return err
+		}
+		if ra.idemKey != "" {
+			r := aheadRow{found: idemStatus != nil, idem: IdempotencyRecord{Scope: ra.idemScope, Key: ra.idemKey}}
+			if r.found {
+				r.idem.Fingerprint, r.idem.Status, r.idem.ContentType, r.idem.Body = *idemFP, int(*idemStatus), *idemType, idemBody
+				r.idem.CreatedAt = time.UnixMilli(*idemAt).UTC()
 			}
-			r.found = err == nil
-			t.ahead[key] = r
-			t.done++
-			return nil
-		})
-		t.ops = append(t.ops, "read ahead")
-	}
-	if ra.idemKey != "" {
-		read(aheadIdem+ra.idemScope+"\x00"+ra.idemKey, idempotencyQuery, func(row pgx.Row, r *aheadRow) error {
-			r.idem = IdempotencyRecord{Scope: ra.idemScope, Key: ra.idemKey}
-			return scanIdempotency(row, &r.idem)
-		}, ra.idemScope, ra.idemKey)
-	}
-	if ra.session != "" {
-		// The session and its staff member, whom the request acts as.
-		read(aheadSession+ra.session, `SELECT s.desk_id, s.staff_id, s.created_at, s.last_used, s.expires_at, st.doc
-			FROM staff_sessions s LEFT JOIN staff st ON st.id = s.staff_id WHERE s.token_hash = $1`,
-			func(row pgx.Row, r *aheadRow) error {
-				r.sess = Session{TokenHash: ra.session}
-				var staff []byte
-				var c, u, e int64
-				err := row.Scan(&r.sess.DeskID, &r.sess.StaffID, &c, &u, &e, &staff)
-				if err == nil {
-					r.sess.CreatedAt, r.sess.LastUsed, r.sess.ExpiresAt = msTime(c), msTime(u), msTime(e)
-					t.ahead[aheadStaff+r.sess.StaffID] = aheadRow{found: staff != nil, doc: staff}
-				}
-				return err
-			}, ra.session)
-	}
-	scanDoc := func(row pgx.Row, r *aheadRow) error { return row.Scan(&r.doc) }
-	if ra.purchase != "" {
-		read(aheadPurchase+ra.purchase, purchaseQuery, func(row pgx.Row, r *aheadRow) error {
-			return row.Scan(&r.doc, &r.unsearched)
-		}, ra.purchase)
-	}
-	if ra.delivery != "" {
-		read(aheadDelivery+ra.delivery, deliveryQuery, scanDoc, ra.delivery)
-	}
-	if ra.purchase != "" && ra.purchaseCards {
-		read(aheadCards+ra.purchase, `SELECT '['::bytea || coalesce(string_agg(doc, ','::bytea ORDER BY seq), '') || ']'::bytea
-			FROM cards WHERE purchase_code = $1 AND parent_code IS NULL`, scanDoc, ra.purchase)
-	}
+			t.ahead[aheadIdem+ra.idemScope+"\x00"+ra.idemKey] = r
+		}
+		if ra.session != "" {
+			// The session and its staff member, whom the request acts as.
+			r := aheadRow{found: sessDesk != nil, sess: Session{TokenHash: ra.session}}
+			if r.found {
+				r.sess.DeskID, r.sess.StaffID = *sessDesk, *sessStaff
+				r.sess.CreatedAt, r.sess.LastUsed, r.sess.ExpiresAt = msTime(*sessC), msTime(*sessU), msTime(*sessE)
+				t.ahead[aheadStaff+r.sess.StaffID] = aheadRow{found: staff != nil, doc: staff}
+			}
+			t.ahead[aheadSession+ra.session] = r
+		}
+		if ra.purchase != "" {
+			t.ahead[aheadPurchase+ra.purchase] = aheadRow{found: purchase != nil, doc: purchase, unsearched: unsearched != nil && *unsearched}
+		}
+		if ra.delivery != "" {
+			t.ahead[aheadDelivery+ra.delivery] = aheadRow{found: delivery != nil, doc: delivery}
+		}
+		if cards != "" {
+			t.ahead[aheadCards+cards] = aheadRow{found: true, doc: cardDocs}
+		}
+		t.done++
+		return nil
+	})
+	t.ops = append(t.ops, "read ahead")
 }
+
+// aheadQuery reads the rows of a readAhead, each found or not (NULLs), in
+// one row: $1, $2 an idempotency record's scope and key, $3 a staff
+// session's token hash (and its staff member), $4 a purchase's code, $5 a
+// delivery's id, $6 the code of the purchase whose gift cards to read (all
+// their docs as one JSON array). A key that is '' finds nothing: no row
+// has one.
+const aheadQuery = `SELECT i.fingerprint, i.status, i.content_type, i.body, i.created_at,
+		s.desk_id, s.staff_id, s.created_at, s.last_used, s.expires_at, st.doc,
+		p.doc, p.search = '', d.doc,
+		(SELECT '['::bytea || coalesce(string_agg(c.doc, ','::bytea ORDER BY c.seq), '') || ']'::bytea
+			FROM cards c WHERE c.purchase_code = $6 AND c.parent_code IS NULL)
+	FROM (VALUES (1)) one (x)
+	LEFT JOIN idempotency i ON i.scope = $1 AND i.key = $2
+	LEFT JOIN staff_sessions s ON s.token_hash = $3
+	LEFT JOIN staff st ON st.id = s.staff_id
+	LEFT JOIN purchases p ON p.code = $4
+	LEFT JOIN deliveries d ON d.id = $5`
 
 // forgetAhead forgets the rows read ahead, which a write may change,
 // except a purchase's cards: only PutCard writes cards, and it forgets
@@ -135,6 +157,7 @@ func (t *pgTx) getDocAhead(key, op, what string, v any, query string, args ...an
 // queueSeqAhead queues the read of the changes feed's counter, which a
 // group's first item numbered will need, with the group's first statements.
 func (t *pgTx) queueSeqAhead() {
+	t.seal()
 	t.batch.Queue(feedHeadQuery).QueryRow(func(row pgx.Row) error {
 		if err := row.Scan(&t.seq); err != nil {
 			return err

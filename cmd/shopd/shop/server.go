@@ -358,6 +358,7 @@ func (s *Server) mutate(w http.ResponseWriter, req *request, rt route) {
 		rt.ahead(req, ra)
 	}
 	err := update(req.http.Context(), s.store, ra, func(tx Tx) error {
+		replayed = false // A store may run fn again (see Postgres.runGroup).
 		if key != "" {
 			old, err := tx.Idempotency(req.scope, key)
 			switch {

@@ -310,9 +310,18 @@ func (s *benchShop) benchDeliver(b *testing.B, desks int) {
 	// On SQLite, how many Updates shared a commit: the fewer, the more
 	// each pays of the commit's fixed CPU, which explains much of how CPU
 	// per delivery varies with the load.
-	g0, u0 := shop.SQLiteCommits(s.srvs[0].DB)
+	// On PostgreSQL the same, over all shopd.
+	commits := func() (g, u int64) {
+		for _, srv := range s.srvs {
+			sg, su := shop.SQLiteCommits(srv.DB)
+			pg, pu := shop.PostgresCommits(srv.DB)
+			g, u = g+sg+pg, u+su+pu
+		}
+		return g, u
+	}
+	g0, u0 := commits()
 	defer func() {
-		if g, u := shop.SQLiteCommits(s.srvs[0].DB); g > g0 {
+		if g, u := commits(); g > g0 {
 			b.ReportMetric(float64(u-u0)/float64(g-g0), "updates/commit")
 		}
 	}()
