@@ -38,6 +38,31 @@ func RunMutationsForTest(db DB, fns ...func(Tx) error) []error {
 	return out
 }
 
+// MutationForTest is a mutation of RunMutationsAheadForTest: Fn, and the
+// rows it reads ahead (see readAhead).
+type MutationForTest struct {
+	IdemScope, IdemKey, Session, Purchase, Delivery string
+	Cards                                           bool
+	Fn                                              func(Tx) error
+}
+
+// RunMutationsAheadForTest runs ms as one group commit on db, a
+// *Postgres, each reading its rows ahead, and returns each one's result.
+func RunMutationsAheadForTest(db DB, ms ...MutationForTest) []error {
+	var group []*updateJob
+	for _, m := range ms {
+		ra := &readAhead{idemScope: m.IdemScope, idemKey: m.IdemKey, session: m.Session,
+			purchase: m.Purchase, purchaseCards: m.Cards, delivery: m.Delivery}
+		group = append(group, &updateJob{ctx: context.Background(), fn: m.Fn, ahead: ra, done: make(chan error, 1)})
+	}
+	db.(*Postgres).runGroup(group)
+	out := make([]error, len(group))
+	for i, j := range group {
+		out[i] = <-j.done
+	}
+	return out
+}
+
 // SQLiteCommits says how many group commits db, a *SQLite, ran and how
 // many Updates they held (0, 0 for another store).
 func SQLiteCommits(db DB) (groups, updates int64) {

@@ -3,6 +3,7 @@ package shop_test
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -43,18 +44,25 @@ func TestGroupFailureStaysWithItsUpdate(t *testing.T) {
 	}
 	// refused writes, then refuses itself as a handler does (a purchase
 	// already delivered): before anything of it is sent, or after its
-	// write went to the server with a read.
-	refused := func(afterRead bool) func(shop.Tx) error {
+	// write went to the server with a read, or after a read (which sends
+	// what the Updates before it queued) and a write.
+	refused := func(steps ...string) func(shop.Tx) error {
 		n++
 		id := fmt.Sprintf("g%d", n)
 		gone = append(gone, id)
 		return func(tx shop.Tx) error {
-			if err := tx.PutCentre(skranke.Centre{ID: id, Name: id}); err != nil {
-				return err
-			}
-			if afterRead {
-				if _, err := tx.Card("no-such-card"); skranke.KindOf(err) != skranke.NotFound {
-					return fmt.Errorf("read a card: %v", err)
+			for _, step := range steps {
+				var err error
+				switch step {
+				case "write":
+					err = tx.PutCentre(skranke.Centre{ID: id, Name: id})
+				case "read":
+					if _, err = tx.Card("no-such-card"); skranke.KindOf(err) == skranke.NotFound {
+						err = nil
+					}
+				}
+				if err != nil {
+					return fmt.Errorf("%s: %v", step, err)
 				}
 			}
 			return skranke.E("test", skranke.Conflict, "refused")
@@ -72,8 +80,9 @@ func TestGroupFailureStaysWithItsUpdate(t *testing.T) {
 			{"good then bad", []func(shop.Tx) error{ok(), bad}, 1},
 			{"bad then good", []func(shop.Tx) error{bad, ok()}, 0},
 			{"a write then a bad read between good ones", []func(shop.Tx) error{ok(), purgeThenBad(), ok()}, 1},
-			{"refused between good ones", []func(shop.Tx) error{ok(), refused(false), ok()}, 1},
-			{"refused after a read between good ones", []func(shop.Tx) error{ok(), refused(true), ok()}, 1},
+			{"refused between good ones", []func(shop.Tx) error{ok(), refused("write"), ok()}, 1},
+			{"refused after a write and a read between good ones", []func(shop.Tx) error{ok(), refused("write", "read"), ok()}, 1},
+			{"refused after a read and a write between good ones", []func(shop.Tx) error{ok(), refused("read", "write"), ok()}, 1},
 		} {
 			res := run.run(db, tc.fns...)
 			for i, err := range res {
@@ -115,4 +124,64 @@ func TestMalformedInputIsRefusedOnEveryStore(t *testing.T) {
 		a = c.post("/actions/%00x/resolve", newKey(), nil)
 		wantStatus(t, a, http.StatusBadRequest)
 	})
+}
+
+// TestMutationsReadWhatEarlierOnesInTheirGroupWrote: on PostgreSQL the
+// rows the mutations of a group read ahead (a purchase, a delivery id, an
+// idempotency key) are read together, before any of them runs. One that
+// an earlier mutation of the group wrote must be read as it was written:
+// a purchase delivered twice at once by two desks must not be handed over
+// twice, and a request sent twice must find its first answer.
+func TestMutationsReadWhatEarlierOnesInTheirGroupWrote(t *testing.T) {
+	srv := shoptest.Start(t, shoptest.WithPostgres(pg.Cluster(t)), shoptest.WithBulk(5))
+	codes, _ := deliverable(t, srv.DB)
+	code := codes[0]
+	const scope, key, delivery = "desk:test", "key-1", "delivery-1"
+	var delivered []int // Units of the first line handed over, as each mutation read them.
+	deliverOne := func(tx shop.Tx) error {
+		p, err := tx.Purchase(code)
+		if err != nil {
+			return err
+		}
+		delivered = append(delivered, p.Lines[0].Delivered)
+		p.Lines[0].Delivered++
+		return tx.PutPurchase(p)
+	}
+	var replays []bool
+	keyed := func(tx shop.Tx) error {
+		_, err := tx.Idempotency(scope, key)
+		replays = append(replays, err == nil)
+		if err == nil {
+			return nil
+		}
+		return tx.PutIdempotency(shop.IdempotencyRecord{Scope: scope, Key: key, Fingerprint: "f", Status: http.StatusCreated,
+			ContentType: "application/json", Body: []byte("{}"), CreatedAt: time.Now()})
+	}
+	var found []bool
+	recorded := func(tx shop.Tx) error {
+		_, err := tx.Delivery(delivery)
+		found = append(found, err == nil)
+		if err == nil {
+			return nil
+		}
+		return tx.AddDelivery(shop.DemoCentreID, skranke.Delivery{ID: delivery, PurchaseCode: code, At: time.Now()})
+	}
+	m := func(fn func(shop.Tx) error) shop.MutationForTest {
+		return shop.MutationForTest{IdemScope: scope, IdemKey: key, Purchase: code, Delivery: delivery, Cards: true, Fn: fn}
+	}
+	res := shop.RunMutationsAheadForTest(srv.DB, m(deliverOne), m(keyed), m(recorded), m(deliverOne), m(keyed), m(recorded))
+	for i, err := range res {
+		if err != nil {
+			t.Errorf("mutation %d: %v", i, err)
+		}
+	}
+	if want := []int{delivered[0], delivered[0] + 1}; !slices.Equal(delivered, want) {
+		t.Errorf("the two deliveries read %v units handed over; want %v", delivered, want)
+	}
+	if want := []bool{false, true}; !slices.Equal(replays, want) {
+		t.Errorf("the two requests under one key found it %v; want %v", replays, want)
+	}
+	if want := []bool{false, true}; !slices.Equal(found, want) {
+		t.Errorf("the two deliveries with one id found it %v; want %v", found, want)
+	}
 }

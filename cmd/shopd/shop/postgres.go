@@ -104,6 +104,16 @@ func OpenPostgres(ctx context.Context, url string, o PostgresOptions) (*Postgres
 	cfg.ConnConfig.Tracer = o.Tracer
 	wcfg := cfg.Copy()
 	wcfg.MaxConns = 2
+	// The writer's statements find rows by their keys, and a generic plan
+	// (made once per connection) is as good as one made for the values.
+	// Left to choose, the server keeps planning some anew on every run
+	// (a mutation's reads ahead, a join of five tables: ~1 ms each, under
+	// the chain's write lock), as its generic plan's estimated cost is a
+	// little above a custom plan's.
+	if wcfg.ConnConfig.RuntimeParams == nil {
+		wcfg.ConnConfig.RuntimeParams = map[string]string{}
+	}
+	wcfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, skranke.E("shop.OpenPostgres", skranke.Internal, fmt.Errorf("open shop database %s: %w", redact(cfg), err))
@@ -259,21 +269,16 @@ func (s *Postgres) Update(ctx context.Context, fn func(Tx) error) error {
 // runGroup runs a group of Updates (see groupCommitter) in one PostgreSQL
 // transaction under the write lock and commits them together: one lock
 // hand-over and one WAL flush (fsync) for the group instead of one each.
-// Mutations that arrive while a group of mutations runs join it (see
-// groupCommitter.more): the lock is this shopd's already, and each costs
-// then only its own round trip under it, while a group of its own would
-// wait for the lock, and pay its hand-over, BEGIN and COMMIT.
 //
-// An Update that fails must leave the others' work as it was. A group of
-// mutations (Updates that read ahead, see readAhead) first runs without
-// savepoints, which cost the server two statements and a subtransaction
-// an Update: one refused before any of its writes reached the server
-// (what refusals are: a purchase already delivered, a key used for another
-// request) only has its queued statements dropped. Should a statement fail
-// on the server, or an Update fail after its writes were sent, the
-// transaction is rolled back and the group runs again, each Update in its
-// own savepoint. Other groups run so from the start: their Updates may
-// keep state of their own across a run.
+// A group of mutations (Updates that read ahead, see readAhead) runs as
+// runFast does, in two round trips and two statements a mutation when
+// all goes well. Should a statement fail on the server, or a mutation fail
+// after its writes were sent, the transaction is rolled back and the
+// group runs again as runSafe runs other groups: each Update in a
+// savepoint, which costs the server two statements and a subtransaction
+// an Update, and each Update's reads in a round trip of their own.
+// (Other Updates may keep state of their own across a run, so they run
+// once.)
 func (s *Postgres) runGroup(group []*updateJob) {
 	ctx := context.Background()
 	results := make([]error, len(group))
@@ -287,12 +292,12 @@ func (s *Postgres) runGroup(group []*updateJob) {
 	for _, j := range group {
 		fast = fast && mutation(j)
 	}
-	if fast && !s.runGroupOn(ctx, conn, &group, &results, false) {
+	if fast && !s.runFast(ctx, conn, &group, &results) {
 		clear(results)
 		fast = false
 	}
 	if !fast {
-		s.runGroupOn(ctx, conn, &group, &results, true)
+		s.runSafe(ctx, conn, group, results)
 	}
 	s.groups.Add(1)
 	s.updates.Add(int64(len(group)))
@@ -302,42 +307,155 @@ func (s *Postgres) runGroup(group []*updateJob) {
 // mutation says whether j is a mutation (see runGroup).
 func mutation(j *updateJob) bool { return j.ahead != nil }
 
-// errRetry is what runGroupOn's send says when a group run without
-// savepoints must run again with them.
-var errRetry = errors.New("run the group again with savepoints")
+// failGroup rolls back and fails every Update of a group not yet answered
+// otherwise.
+func failGroup(ctx context.Context, conn *pgxpool.Conn, results []error, err error) {
+	conn.Exec(ctx, "ROLLBACK", pgx.QueryExecModeSimpleProtocol)
+	for k := range results {
+		if results[k] == nil {
+			results[k] = skranke.E("shop.Postgres.Update", skranke.Internal, err)
+		}
+	}
+}
 
-// runGroupOn runs group on conn (see runGroup), each Update in a savepoint
-// if safe, and leaves in results what each Update's caller is to be told
-// (nil: committed). Without savepoints it reports false, having rolled
-// back, when the group must run again with them.
-func (s *Postgres) runGroupOn(ctx context.Context, conn *pgxpool.Conn, groupp *[]*updateJob, resultsp *[]error, safe bool) bool {
+// runFast runs a group of mutations (see runGroup) without savepoints and
+// leaves in results what each one's caller is to be told (nil:
+// committed), or reports false, having rolled back, when the group must
+// run again with savepoints.
+//
+// The first round trip holds BEGIN, the write lock, the feed's counter and
+// the rows all of the group's mutations read ahead; the mutations then run
+// one after another, their writes queued (one statement each, see write),
+// and go with the COMMIT. A mutation reads from what was read ahead only
+// the rows no mutation before it wrote since (see pgTx.touch), and reads
+// the others, and anything else, from the database then, sending what is
+// queued before. One refused before any of its writes were sent (what
+// refusals are: a purchase already delivered, a key used for another
+// request) only has its queued statements dropped. Mutations that arrive
+// while the group runs join it (see groupCommitter.more): the lock is this
+// shopd's already, and each costs then only its statements, where a group
+// of its own would wait for the lock, and pay its hand-over, BEGIN and
+// COMMIT. Their rows read ahead go in one round trip with the statements
+// queued then.
+func (s *Postgres) runFast(ctx context.Context, conn *pgxpool.Conn, groupp *[]*updateJob, resultsp *[]error) bool {
 	group, results := *groupp, *resultsp
 	defer func() { *groupp, *resultsp = group, results }()
 	t := &pgTx{ctx: ctx, c: conn, batch: &pgx.Batch{}, stored: map[string]pgStoredPurchase{}, merged: s.merged}
 	t.queue("begin", "BEGIN ISOLATION LEVEL READ COMMITTED")
 	t.queue("take the write lock", "SELECT pg_advisory_xact_lock($1)", pgWriteLock)
 	t.queueSeqAhead()
-	// An Update's last statements (and its RELEASE SAVEPOINT) wait in the
-	// queue for the next Update's reads (and SAVEPOINT) or the COMMIT, so
-	// that an Update costs one round trip when it reads only what it read
-	// ahead. tail is that Update (-1 for none) and its statements are the
-	// first tailLen queued.
-	tail, tailLen := -1, 0
-	// lost fails every Update not yet answered otherwise and rolls back.
-	lost := func(err error) bool {
-		conn.Exec(ctx, "ROLLBACK", pgx.QueryExecModeSimpleProtocol)
-		for k := range results {
-			if results[k] == nil {
-				results[k] = skranke.E("shop.Postgres.Update", skranke.Internal, err)
-			}
-		}
-		return true
-	}
-	// retry rolls back a group run without savepoints, to run it again.
 	retry := func() bool {
 		conn.Exec(ctx, "ROLLBACK", pgx.QueryExecModeSimpleProtocol)
 		return false
 	}
+	// aheads holds each mutation's rows read ahead, and marks how many
+	// rows had been written (len(t.touched)) when they were read.
+	var aheads []map[string]aheadRow
+	var marks []int
+	ran := false
+	for i := 0; ; i++ {
+		for len(group) < maxGroup {
+			j := s.commits.more(mutation)
+			if j == nil {
+				break
+			}
+			group, results = append(group, j), append(results, nil)
+		}
+		if i == len(group) {
+			break
+		}
+		if len(aheads) < len(group) {
+			var ras []*readAhead
+			for _, j := range group[len(aheads):] {
+				if j.ctx.Err() == nil {
+					ras = append(ras, j.ahead)
+				} else {
+					ras = append(ras, nil)
+				}
+				aheads, marks = append(aheads, map[string]aheadRow{}), append(marks, len(t.touched))
+			}
+			t.queueAheadMany(aheads[len(aheads)-len(ras):], ras)
+			if err := t.flush(); err != nil {
+				return retry()
+			}
+		}
+		j := group[i]
+		if err := j.ctx.Err(); err != nil {
+			results[i] = skranke.E("shop.Postgres.Update", skranke.Unavailable, err)
+			continue
+		}
+		ran = true
+		t.ahead = aheads[i]
+		for _, key := range t.touched[marks[i]:] {
+			if key == touchedAll {
+				clear(t.ahead)
+				break
+			}
+			delete(t.ahead, key)
+		}
+		// What is queued so far is the mutations' before it: mark it.
+		t.seal()
+		queued, flushes, written := t.batch.Len(), t.flushes, t.sentWrites+t.unsentWrites
+		// The statements run on the group's context: a desk hanging up
+		// must not cancel a statement and with it the others' commit.
+		err := runUpdate("write shop database", t, j.fn)
+		t.ahead = nil
+		// What the next mutation reads it reads itself: this one may yet
+		// be rolled back.
+		clear(t.stored)
+		if err == nil {
+			continue
+		}
+		results[i] = err
+		if conn.Conn().PgConn().TxStatus() == 'E' || t.sentWrites > written {
+			// A statement failed, or its writes reached the server:
+			// only a savepoint undoes them.
+			return retry()
+		}
+		// Nothing it wrote was sent: forget it. (If it sent what was
+		// queued, to read, all that is queued now is its own.)
+		if t.flushes != flushes {
+			queued = 0
+		}
+		t.batch.QueuedQueries, t.ops, t.pending = t.batch.QueuedQueries[:queued], t.ops[:queued], nil
+		t.unsentWrites = written - t.sentWrites
+	}
+	if !ran {
+		if t.begun {
+			conn.Exec(ctx, "ROLLBACK", pgx.QueryExecModeSimpleProtocol)
+		}
+		return true
+	}
+	if t.seqRead {
+		// A write: it goes in one statement with the last mutation's.
+		t.write("number the changes", "meta", "UPDATE meta SET value = $1 WHERE key = 'seq'", t.seq)
+	}
+	t.queue("commit", "COMMIT")
+	commit := t.batch.Len() - 1
+	if err := t.flush(); err != nil {
+		if t.done < commit {
+			// A statement before the COMMIT failed: it did not run.
+			return retry()
+		}
+		failGroup(ctx, conn, results, err)
+	}
+	return true
+}
+
+// runSafe runs a group (see runGroup), each Update in a savepoint, and
+// leaves in results what each Update's caller is to be told (nil:
+// committed).
+func (s *Postgres) runSafe(ctx context.Context, conn *pgxpool.Conn, group []*updateJob, results []error) {
+	t := &pgTx{ctx: ctx, c: conn, batch: &pgx.Batch{}, stored: map[string]pgStoredPurchase{}, merged: s.merged}
+	t.queue("begin", "BEGIN ISOLATION LEVEL READ COMMITTED")
+	t.queue("take the write lock", "SELECT pg_advisory_xact_lock($1)", pgWriteLock)
+	t.queueSeqAhead()
+	// An Update's last statements and its RELEASE SAVEPOINT wait in the
+	// queue for the next Update's SAVEPOINT and reads (or the COMMIT), so
+	// that an Update costs one round trip when it reads only what it read
+	// ahead. tail is that Update (-1 for none) and its statements are the
+	// first tailLen queued.
+	tail, tailLen := -1, 0
 	// undo rolls the transaction back to the savepoint of the Update whose
 	// statement failed.
 	undo := func() error {
@@ -347,15 +465,9 @@ func (s *Postgres) runGroupOn(ctx context.Context, conn *pgxpool.Conn, groupp *[
 	// send sends the queue. When a statement of the tail fails, the tail
 	// Update fails and is undone, and send says so with errTailUndone: the
 	// statements queued after it did not run and must be queued again.
-	// Without savepoints any failure is errRetry.
 	errTailUndone := errors.New("the previous update failed")
-	var failed error // Why send said errRetry.
 	send := func() error {
 		err := t.flush()
-		if err != nil && !safe {
-			failed = err
-			return errRetry
-		}
 		if err == nil || tail < 0 || t.done >= tailLen {
 			tail, tailLen = -1, 0
 			return err
@@ -368,16 +480,7 @@ func (s *Postgres) runGroupOn(ctx context.Context, conn *pgxpool.Conn, groupp *[
 		return errTailUndone
 	}
 	ran := false
-	for i := 0; ; i++ {
-		if i == len(group) && !safe && len(group) < maxGroup {
-			if j := s.commits.more(mutation); j != nil {
-				group, results = append(group, j), append(results, nil)
-			}
-		}
-		if i == len(group) {
-			break
-		}
-		j := group[i]
+	for i, j := range group {
 		if err := j.ctx.Err(); err != nil {
 			results[i] = skranke.E("shop.Postgres.Update", skranke.Unavailable, err)
 			continue
@@ -386,26 +489,21 @@ func (s *Postgres) runGroupOn(ctx context.Context, conn *pgxpool.Conn, groupp *[
 		// The savepoint and the reads ahead go with the tail.
 		var err error
 		for {
-			if safe {
-				t.queue("savepoint", "SAVEPOINT u")
-			}
+			t.queue("savepoint", "SAVEPOINT u")
 			t.queueAhead(j.ahead)
 			if err = send(); err != errTailUndone {
 				break
 			}
 		}
-		if err == errRetry {
-			return retry()
-		}
 		if err != nil {
 			if conn.Conn().PgConn().TxStatus() != 'E' || undo() != nil {
-				return lost(err)
+				failGroup(ctx, conn, results, err)
+				return
 			}
 			results[i] = skranke.E("shop.Postgres.Update", skranke.Internal, err)
 			continue
 		}
-		// The queue is empty: what it holds from now on is this Update's.
-		flushes, sent := t.flushes, t.sentWrites
+		flushes := t.flushes
 		// The statements run on the group's context: a desk hanging up
 		// must not cancel a statement and with it the others' commit.
 		err = runUpdate("write shop database", t, j.fn)
@@ -413,26 +511,12 @@ func (s *Postgres) runGroupOn(ctx context.Context, conn *pgxpool.Conn, groupp *[
 		// What the next Update reads it reads itself: this one may yet
 		// be rolled back.
 		clear(t.stored)
-		if err == nil && safe {
+		if err == nil {
 			t.queue("release savepoint", "RELEASE SAVEPOINT u")
 			tail, tailLen = i, t.batch.Len()
 			continue
 		}
-		if err == nil {
-			// Its writes stay pending, to go as one statement with
-			// the feed counter's if it is the last.
-			continue
-		}
 		results[i] = err
-		if !safe {
-			if conn.Conn().PgConn().TxStatus() == 'E' || t.sentWrites != sent {
-				// Its writes reached the server: only a savepoint
-				// undoes them.
-				return retry()
-			}
-			t.discard()
-			continue
-		}
 		switch {
 		case conn.Conn().PgConn().TxStatus() == 'E':
 			// A statement failed and the transaction refuses all but
@@ -442,7 +526,8 @@ func (s *Postgres) runGroupOn(ctx context.Context, conn *pgxpool.Conn, groupp *[
 			// queued) fails this way too.
 			t.discard()
 			if err := undo(); err != nil {
-				return lost(err)
+				failGroup(ctx, conn, results, err)
+				return
 			}
 		case t.flushes == flushes:
 			// Nothing of this Update reached the server since its
@@ -455,33 +540,21 @@ func (s *Postgres) runGroupOn(ctx context.Context, conn *pgxpool.Conn, groupp *[
 		}
 	}
 	if !ran {
-		if t.begun {
-			conn.Exec(ctx, "ROLLBACK", pgx.QueryExecModeSimpleProtocol)
-		}
-		return true
+		return
 	}
 	for {
 		if t.seqRead {
-			// A write: it goes in one statement with the last Update's.
-			t.write("number the changes", "meta", "UPDATE meta SET value = $1 WHERE key = 'seq'", t.seq)
+			t.queue("number the changes", "UPDATE meta SET value = $1 WHERE key = 'seq'", t.seq)
 		}
 		t.queue("commit", "COMMIT")
-		commit := t.batch.Len() - 1
 		err := send()
-		if err == errRetry && t.done < commit {
-			// A statement before the COMMIT failed: it did not run.
-			return retry()
-		}
 		if err == errTailUndone {
 			continue
 		}
-		if err == errRetry {
-			err = failed
-		}
 		if err != nil {
-			return lost(err)
+			failGroup(ctx, conn, results, err)
 		}
-		return true
+		return
 	}
 }
 
@@ -510,10 +583,22 @@ type pgTx struct {
 	// merged the statements made so; nil in a View (see write).
 	pending []pendingWrite
 	merged  map[string]string
-	// queuedWrites counts the writes queued (and pending) since the last
-	// send, sentWrites those sent: whether an Update's writes reached the
-	// server (see runGroupOn).
-	queuedWrites, sentWrites int
+	// unsentWrites counts the writes queued (and pending) since the last
+	// send, sentWrites those sent: whether a mutation's writes reached the
+	// server (see runFast).
+	unsentWrites, sentWrites int
+	// touched holds the keys of rows read ahead (aheadPurchase+code, ...)
+	// that were written, in order, touchedAll for any row (see runFast).
+	touched []string
+}
+
+// touchedAll in pgTx.touched stands for all rows read ahead.
+const touchedAll = "*"
+
+// touch notes that the row read ahead under key (aheadPurchase+code, ...)
+// is written: a mutation that read it ahead before reads it again.
+func (t *pgTx) touch(key string) {
+	t.touched = append(t.touched, key)
 }
 
 // queue queues a statement after the writes pending.
@@ -533,7 +618,7 @@ func (t *pgTx) enqueue(op, query string, args ...any) {
 // discard forgets the statements queued and pending.
 func (t *pgTx) discard() {
 	t.batch.QueuedQueries, t.ops, t.pending = nil, nil, nil
-	t.queuedWrites = 0
+	t.unsentWrites = 0
 }
 
 // flush sends the queued writes.
@@ -544,8 +629,8 @@ func (t *pgTx) flush() error {
 	}
 	b, ops := t.batch, t.ops
 	t.batch, t.ops = &pgx.Batch{}, nil
-	t.sentWrites += t.queuedWrites
-	t.queuedWrites = 0
+	t.sentWrites += t.unsentWrites
+	t.unsentWrites = 0
 	t.begun = true
 	t.flushes++
 	t.done = 0
@@ -673,7 +758,8 @@ func pgListDocs[T any](t *pgTx, op string, query string, args ...any) ([]T, erro
 // are read again from now on (see forgetAhead).
 func (t *pgTx) exec(op, query string, args ...any) error {
 	t.forgetAhead()
-	t.queuedWrites++
+	t.touch(touchedAll)
+	t.unsentWrites++
 	t.queue(op, query, args...)
 	return nil
 }
@@ -840,6 +926,7 @@ func (t *pgTx) PutPurchase(p *skranke.Purchase) error {
 	if err != nil {
 		return internal(op, err)
 	}
+	t.touch(aheadPurchase + p.Code)
 	if old, ok := t.stored[p.Code]; ok && sameLines(old.lines, p.Lines) {
 		t.stored[p.Code] = pgStoredPurchase{buyer: p.Buyer, lines: slices.Clone(p.Lines)}
 		if old.unsearched || old.buyer != p.Buyer {
@@ -930,6 +1017,7 @@ func (t *pgTx) Delivery(id string) (skranke.Delivery, error) {
 
 func (t *pgTx) AddDelivery(centreID string, d skranke.Delivery) error {
 	doc, _ := json.Marshal(d)
+	t.touch(aheadDelivery + d.ID)
 	return t.write("shop.pgTx.AddDelivery", "deliveries", "INSERT INTO deliveries (id, purchase_code, centre_id, at, doc) VALUES ($1, $2, $3, $4, $5)",
 		d.ID, d.PurchaseCode, centreID, d.At.UnixNano(), doc)
 }
@@ -978,6 +1066,7 @@ func (t *pgTx) PutCard(c *skranke.Card) error {
 		return internal(op, err)
 	}
 	clear(t.ahead)
+	t.touch(aheadCards + c.PurchaseCode)
 	return t.write(op, "cards", `INSERT INTO cards (code, centre_id, status, balance, parent_code, purchase_code, seq, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (code) DO UPDATE SET status = excluded.status, balance = excluded.balance, seq = excluded.seq, doc = excluded.doc`,
 		c.Code, c.CentreID, string(c.Status), int64(c.Balance), nullable(c.ParentCode), nullable(c.PurchaseCode), seq, doc)
@@ -1099,6 +1188,7 @@ func (t *pgTx) Idempotency(scope, key string) (IdempotencyRecord, error) {
 }
 
 func (t *pgTx) PutIdempotency(r IdempotencyRecord) error {
+	t.touch(aheadIdem + r.Scope + "\x00" + r.Key)
 	return t.write("shop.pgTx.PutIdempotency", "idempotency",
 		"INSERT INTO idempotency (scope, key, fingerprint, status, content_type, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
 		r.Scope, r.Key, r.Fingerprint, r.Status, r.ContentType, r.Body, r.CreatedAt.UnixMilli())

@@ -2,6 +2,7 @@ package shop
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -41,60 +42,94 @@ const (
 // and this is what every mutation does while it holds the chain's lock.
 func (t *pgTx) queueAhead(ra *readAhead) {
 	clear(t.ahead)
-	if ra == nil || *ra == (readAhead{}) {
-		return
-	}
-	t.seal()
 	if t.ahead == nil {
 		t.ahead = map[string]aheadRow{}
 	}
-	cards := ""
-	if ra.purchaseCards {
-		cards = ra.purchase
+	t.queueAheadInto(t.ahead, ra)
+}
+
+// queueAheadInto queues the read of ra's rows, which fills rows when the
+// batch is sent.
+func (t *pgTx) queueAheadInto(rows map[string]aheadRow, ra *readAhead) {
+	t.queueAheadMany([]map[string]aheadRow{rows}, []*readAhead{ra})
+}
+
+// queueAheadMany queues the read of the rows of each of ras (nil: none),
+// which fills the rows of the same index when the batch is sent: in one
+// statement whatever their number.
+func (t *pgTx) queueAheadMany(rows []map[string]aheadRow, ras []*readAhead) {
+	var idx []int // Index in ras of each one read.
+	var scopes, keys, sessions, purchases, deliveries, cards []string
+	for i, ra := range ras {
+		if ra == nil || *ra == (readAhead{}) {
+			continue
+		}
+		c := ""
+		if ra.purchaseCards {
+			c = ra.purchase
+		}
+		idx = append(idx, i)
+		scopes, keys, sessions = append(scopes, ra.idemScope), append(keys, ra.idemKey), append(sessions, ra.session)
+		purchases, deliveries, cards = append(purchases, ra.purchase), append(deliveries, ra.delivery), append(cards, c)
 	}
-	t.batch.Queue(aheadQuery, ra.idemScope, ra.idemKey, ra.session, ra.purchase, ra.delivery, cards).QueryRow(func(row pgx.Row) error {
-		var (
-			idemStatus                *int32
-			idemFP, idemType          *string
-			idemBody                  []byte
-			idemAt                    *int64
-			sessDesk, sessStaff       *string
-			sessC, sessU, sessE       *int64
-			staff, purchase, delivery []byte
-			unsearched                *bool
-			cardDocs                  []byte
-		)
-		if err := row.Scan(&idemFP, &idemStatus, &idemType, &idemBody, &idemAt,
-			&sessDesk, &sessStaff, &sessC, &sessU, &sessE, &staff,
-			&purchase, &unsearched, &delivery, &cardDocs); err != nil {
+	if len(idx) == 0 {
+		return
+	}
+	t.seal()
+	t.batch.Queue(aheadQuery, scopes, keys, sessions, purchases, deliveries, cards).Query(func(res pgx.Rows) error {
+		defer res.Close()
+		for res.Next() {
+			var (
+				n                         int
+				idemStatus                *int32
+				idemFP, idemType          *string
+				idemBody                  []byte
+				idemAt                    *int64
+				sessDesk, sessStaff       *string
+				sessC, sessU, sessE       *int64
+				staff, purchase, delivery []byte
+				unsearched                *bool
+				cardDocs                  []byte
+			)
+			if err := res.Scan(&n, &idemFP, &idemStatus, &idemType, &idemBody, &idemAt,
+				&sessDesk, &sessStaff, &sessC, &sessU, &sessE, &staff,
+				&purchase, &unsearched, &delivery, &cardDocs); err != nil {
+				return err
+			}
+			if n < 1 || n > len(idx) {
+				return fmt.Errorf("read ahead: row %d of %d", n, len(idx))
+			}
+			ra, rows := ras[idx[n-1]], rows[idx[n-1]]
+			if ra.idemKey != "" {
+				r := aheadRow{found: idemStatus != nil, idem: IdempotencyRecord{Scope: ra.idemScope, Key: ra.idemKey}}
+				if r.found {
+					r.idem.Fingerprint, r.idem.Status, r.idem.ContentType, r.idem.Body = *idemFP, int(*idemStatus), *idemType, idemBody
+					r.idem.CreatedAt = time.UnixMilli(*idemAt).UTC()
+				}
+				rows[aheadIdem+ra.idemScope+"\x00"+ra.idemKey] = r
+			}
+			if ra.session != "" {
+				// The session and its staff member, whom the request acts as.
+				r := aheadRow{found: sessDesk != nil, sess: Session{TokenHash: ra.session}}
+				if r.found {
+					r.sess.DeskID, r.sess.StaffID = *sessDesk, *sessStaff
+					r.sess.CreatedAt, r.sess.LastUsed, r.sess.ExpiresAt = msTime(*sessC), msTime(*sessU), msTime(*sessE)
+					rows[aheadStaff+r.sess.StaffID] = aheadRow{found: staff != nil, doc: staff}
+				}
+				rows[aheadSession+ra.session] = r
+			}
+			if ra.purchase != "" {
+				rows[aheadPurchase+ra.purchase] = aheadRow{found: purchase != nil, doc: purchase, unsearched: unsearched != nil && *unsearched}
+			}
+			if ra.delivery != "" {
+				rows[aheadDelivery+ra.delivery] = aheadRow{found: delivery != nil, doc: delivery}
+			}
+			if ra.purchaseCards {
+				rows[aheadCards+ra.purchase] = aheadRow{found: true, doc: cardDocs}
+			}
+		}
+		if err := res.Err(); err != nil {
 			return err
-		}
-		if ra.idemKey != "" {
-			r := aheadRow{found: idemStatus != nil, idem: IdempotencyRecord{Scope: ra.idemScope, Key: ra.idemKey}}
-			if r.found {
-				r.idem.Fingerprint, r.idem.Status, r.idem.ContentType, r.idem.Body = *idemFP, int(*idemStatus), *idemType, idemBody
-				r.idem.CreatedAt = time.UnixMilli(*idemAt).UTC()
-			}
-			t.ahead[aheadIdem+ra.idemScope+"\x00"+ra.idemKey] = r
-		}
-		if ra.session != "" {
-			// The session and its staff member, whom the request acts as.
-			r := aheadRow{found: sessDesk != nil, sess: Session{TokenHash: ra.session}}
-			if r.found {
-				r.sess.DeskID, r.sess.StaffID = *sessDesk, *sessStaff
-				r.sess.CreatedAt, r.sess.LastUsed, r.sess.ExpiresAt = msTime(*sessC), msTime(*sessU), msTime(*sessE)
-				t.ahead[aheadStaff+r.sess.StaffID] = aheadRow{found: staff != nil, doc: staff}
-			}
-			t.ahead[aheadSession+ra.session] = r
-		}
-		if ra.purchase != "" {
-			t.ahead[aheadPurchase+ra.purchase] = aheadRow{found: purchase != nil, doc: purchase, unsearched: unsearched != nil && *unsearched}
-		}
-		if ra.delivery != "" {
-			t.ahead[aheadDelivery+ra.delivery] = aheadRow{found: delivery != nil, doc: delivery}
-		}
-		if cards != "" {
-			t.ahead[aheadCards+cards] = aheadRow{found: true, doc: cardDocs}
 		}
 		t.done++
 		return nil
@@ -102,23 +137,24 @@ func (t *pgTx) queueAhead(ra *readAhead) {
 	t.ops = append(t.ops, "read ahead")
 }
 
-// aheadQuery reads the rows of a readAhead, each found or not (NULLs), in
-// one row: $1, $2 an idempotency record's scope and key, $3 a staff
-// session's token hash (and its staff member), $4 a purchase's code, $5 a
-// delivery's id, $6 the code of the purchase whose gift cards to read (all
-// their docs as one JSON array). A key that is '' finds nothing: no row
-// has one.
-const aheadQuery = `SELECT i.fingerprint, i.status, i.content_type, i.body, i.created_at,
+// aheadQuery reads the rows of readAheads, each found or not (NULLs), in
+// a row each, numbered from 1 in the order given: in $1, $2 the scope and
+// key of an idempotency record, in $3 a staff session's token hash (and
+// its staff member), $4 a purchase's code, $5 a delivery's id, $6 the code
+// of the purchase whose gift cards to read (all their docs as one JSON
+// array). A key that is '' finds nothing: no row has one.
+const aheadQuery = `SELECT r.n, i.fingerprint, i.status, i.content_type, i.body, i.created_at,
 		s.desk_id, s.staff_id, s.created_at, s.last_used, s.expires_at, st.doc,
 		p.doc, p.search = '', d.doc,
 		(SELECT '['::bytea || coalesce(string_agg(c.doc, ','::bytea ORDER BY c.seq), '') || ']'::bytea
-			FROM cards c WHERE c.purchase_code = $6 AND c.parent_code IS NULL)
-	FROM (VALUES (1)) one (x)
-	LEFT JOIN idempotency i ON i.scope = $1 AND i.key = $2
-	LEFT JOIN staff_sessions s ON s.token_hash = $3
+			FROM cards c WHERE c.purchase_code = r.cards AND c.parent_code IS NULL)
+	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+		WITH ORDINALITY AS r (scope, key, sess, code, did, cards, n)
+	LEFT JOIN idempotency i ON i.scope = r.scope AND i.key = r.key
+	LEFT JOIN staff_sessions s ON s.token_hash = r.sess
 	LEFT JOIN staff st ON st.id = s.staff_id
-	LEFT JOIN purchases p ON p.code = $4
-	LEFT JOIN deliveries d ON d.id = $5`
+	LEFT JOIN purchases p ON p.code = r.code
+	LEFT JOIN deliveries d ON d.id = r.did`
 
 // forgetAhead forgets the rows read ahead, which a write may change,
 // except a purchase's cards: only PutCard writes cards, and it forgets

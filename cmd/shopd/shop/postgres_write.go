@@ -19,14 +19,15 @@ type pendingWrite struct {
 // the server's work for a statement (bind, executor start and end,
 // relation locks) costs it about as much again as the rows it writes.
 //
-// Statements so merged see the database as it was before all of them (one
+// A write to a table that holds rows read ahead (see readAhead) must say
+// which (see pgTx.touch). Statements so merged see the database as it was before all of them (one
 // snapshot), so only writes to different tables go together: none of them
 // reads what another writes, and no row is written twice in one
 // statement. Foreign keys are checked when the whole statement is done,
 // and see all of its rows.
 func (t *pgTx) write(op, table, query string, args ...any) error {
 	t.forgetAhead()
-	t.queuedWrites++
+	t.unsentWrites++
 	if t.merged == nil {
 		t.queue(op, query, args...)
 		return nil
