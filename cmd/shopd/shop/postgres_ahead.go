@@ -143,18 +143,27 @@ func (t *pgTx) queueAheadMany(rows []map[string]aheadRow, ras []*readAhead) {
 // its staff member), $4 a purchase's code, $5 a delivery's id, $6 the code
 // of the purchase whose gift cards to read (all their docs as one JSON
 // array). A key that is '' finds nothing: no row has one.
+//
+// Each row is looked up by its key in a subquery of its own (LIMIT 1
+// keeps the planner from making them joins): the plan is made once per
+// connection (see OpenPostgres), and as joins it was made while a new
+// shop's tables were near empty, scanning them whole (hash joins), and
+// kept while they grew.
 const aheadQuery = `SELECT r.n, i.fingerprint, i.status, i.content_type, i.body, i.created_at,
-		s.desk_id, s.staff_id, s.created_at, s.last_used, s.expires_at, st.doc,
-		p.doc, p.search = '', d.doc,
+		s.desk_id, s.staff_id, s.created_at, s.last_used, s.expires_at, s.doc,
+		p.doc, p.unsearched, d.doc,
 		(SELECT '['::bytea || coalesce(string_agg(c.doc, ','::bytea ORDER BY c.seq), '') || ']'::bytea
 			FROM cards c WHERE c.purchase_code = r.cards AND c.parent_code IS NULL)
 	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
 		WITH ORDINALITY AS r (scope, key, sess, code, did, cards, n)
-	LEFT JOIN idempotency i ON i.scope = r.scope AND i.key = r.key
-	LEFT JOIN staff_sessions s ON s.token_hash = r.sess
-	LEFT JOIN staff st ON st.id = s.staff_id
-	LEFT JOIN purchases p ON p.code = r.code
-	LEFT JOIN deliveries d ON d.id = r.did`
+	LEFT JOIN LATERAL (SELECT fingerprint, status, content_type, body, created_at FROM idempotency
+		WHERE scope = r.scope AND key = r.key LIMIT 1) i ON true
+	LEFT JOIN LATERAL (SELECT ss.desk_id, ss.staff_id, ss.created_at, ss.last_used, ss.expires_at,
+			(SELECT st.doc FROM staff st WHERE st.id = ss.staff_id LIMIT 1) AS doc
+		FROM staff_sessions ss WHERE ss.token_hash = r.sess LIMIT 1) s ON true
+	LEFT JOIN LATERAL (SELECT doc, search = '' AS unsearched FROM purchases WHERE code = r.code LIMIT 1) p ON true
+	LEFT JOIN LATERAL (SELECT doc FROM deliveries WHERE id = r.did LIMIT 1) d ON true
+	ORDER BY r.n`
 
 // forgetAhead forgets the rows read ahead, which a write may change,
 // except a purchase's cards: only PutCard writes cards, and it forgets

@@ -314,8 +314,8 @@ func (s *benchShop) benchDeliver(b *testing.B, desks int) {
 	commits := func() (g, u int64) {
 		for _, srv := range s.srvs {
 			sg, su := shop.SQLiteCommits(srv.DB)
-			pg, pu := shop.PostgresCommits(srv.DB)
-			g, u = g+sg+pg, u+su+pu
+			pq, pu := shop.PostgresCommits(srv.DB)
+			g, u = g+sg+pq, u+su+pu
 		}
 		return g, u
 	}
