@@ -32,6 +32,9 @@ type groupCommitter struct {
 	quit    chan struct{}
 	stopped chan struct{} // Closed when the goroutine has returned.
 	once    sync.Once
+	// held is an Update that more took and its caller did not want: the
+	// next group's first. Only the committer's goroutine uses it.
+	held *updateJob
 }
 
 func startCommitter(op string, run func(group []*updateJob)) *groupCommitter {
@@ -49,11 +52,15 @@ func (c *groupCommitter) loop(run func([]*updateJob)) {
 	defer close(c.stopped)
 	for {
 		var group []*updateJob
-		select {
-		case j := <-c.jobs:
-			group = append(group, j)
-		case <-c.quit:
-			return
+		if c.held != nil {
+			group, c.held = append(group, c.held), nil
+		} else {
+			select {
+			case j := <-c.jobs:
+				group = append(group, j)
+			case <-c.quit:
+				return
+			}
 		}
 	more:
 		for len(group) < maxGroup {
@@ -76,6 +83,24 @@ func (c *groupCommitter) poll() *updateJob {
 	default:
 		return nil
 	}
+}
+
+// more returns an Update waiting now that want accepts, or nil: a store's
+// run may take into its group the Updates that arrive while it runs. One
+// want refuses is the next group's first. Only run may call it.
+func (c *groupCommitter) more(want func(*updateJob) bool) *updateJob {
+	if c.held != nil {
+		return nil
+	}
+	select {
+	case j := <-c.jobs:
+		if want(j) {
+			return j
+		}
+		c.held = j
+	default:
+	}
+	return nil
 }
 
 // update runs fn in a coming group and returns its outcome; ra, if not

@@ -25,6 +25,47 @@ func RunGroupForTest(db DB, fns ...func(Tx) error) []error {
 	return out
 }
 
+// RunMutationsForTest runs fns as one group commit on db, a *Postgres, as
+// it runs mutations (Updates that read ahead; here they read nothing
+// ahead), and returns each one's result.
+func RunMutationsForTest(db DB, fns ...func(Tx) error) []error {
+	var group []*updateJob
+	for _, fn := range fns {
+		group = append(group, &updateJob{ctx: context.Background(), fn: fn, ahead: &readAhead{}, done: make(chan error, 1)})
+	}
+	db.(*Postgres).runGroup(group)
+	out := make([]error, len(group))
+	for i, j := range group {
+		out[i] = <-j.done
+	}
+	return out
+}
+
+// MutationForTest is a mutation of RunMutationsAheadForTest: Fn, and the
+// rows it reads ahead (see readAhead).
+type MutationForTest struct {
+	IdemScope, IdemKey, Session, Purchase, Delivery string
+	Cards                                           bool
+	Fn                                              func(Tx) error
+}
+
+// RunMutationsAheadForTest runs ms as one group commit on db, a
+// *Postgres, each reading its rows ahead, and returns each one's result.
+func RunMutationsAheadForTest(db DB, ms ...MutationForTest) []error {
+	var group []*updateJob
+	for _, m := range ms {
+		ra := &readAhead{idemScope: m.IdemScope, idemKey: m.IdemKey, session: m.Session,
+			purchase: m.Purchase, purchaseCards: m.Cards, delivery: m.Delivery}
+		group = append(group, &updateJob{ctx: context.Background(), fn: m.Fn, ahead: ra, done: make(chan error, 1)})
+	}
+	db.(*Postgres).runGroup(group)
+	out := make([]error, len(group))
+	for i, j := range group {
+		out[i] = <-j.done
+	}
+	return out
+}
+
 // SQLiteCommits says how many group commits db, a *SQLite, ran, how
 // many Updates they held and how long the committer spent running them
 // (zeros for another store).
@@ -33,6 +74,15 @@ func SQLiteCommits(db DB) (groups, updates int64, busy time.Duration) {
 		return s.groups.Load(), s.updates.Load(), time.Duration(s.busy.Load())
 	}
 	return 0, 0, 0
+}
+
+// PostgresCommits says how many group commits db, a *Postgres, ran and
+// how many Updates they held (0, 0 for another store).
+func PostgresCommits(db DB) (groups, updates int64) {
+	if s, ok := db.(*Postgres); ok {
+		return s.groups.Load(), s.updates.Load()
+	}
+	return 0, 0
 }
 
 // CheckpointedFrames says how many frames of the WAL db's checkpointer

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -51,17 +52,26 @@ const (
 // price is one writer at a time across the chain; reads, which are most
 // requests, run in parallel on REPEATABLE READ snapshots.
 //
-// Two things keep that one writer fast. Each shopd commits the Updates
-// that arrive together as one transaction, each in its own savepoint (see
-// groupCommitter): one lock hand-over and one WAL flush for the group. And
-// round trips, which is what a transaction holding the lock waits on, are
-// few: writes queue and go to the server in one batch with the next read
-// or with the COMMIT.
+// Three things keep that one writer fast. Each shopd commits the Updates
+// that arrive together (and those that arrive while they run) as one
+// transaction (see runGroup): one lock hand-over and one WAL flush for
+// the group. Round trips, which is what a transaction holding the lock
+// waits on, are few: writes queue and go to the server in one batch with
+// the next read or with the COMMIT. And statements, each of which costs
+// the server work of its own, are few: a mutation's reads are one
+// statement (see queueAhead), its writes another (see write).
 type Postgres struct {
 	pool    *pgxpool.Pool // Reads (View), migrations.
 	writer  *pgxpool.Pool // Update: few connections, as only one can hold the write lock.
 	commits *groupCommitter
 	once    sync.Once
+	// merged holds the statements that run several writes as one (see
+	// pgTx.write), by the writes' statements; the committer's goroutine
+	// alone uses it.
+	merged map[string]string
+	// groups and updates count the groups committed (or rolled back) and
+	// the Updates they held, for benchmarks.
+	groups, updates atomic.Int64
 }
 
 // PostgresOptions tunes OpenPostgres.
@@ -94,6 +104,16 @@ func OpenPostgres(ctx context.Context, url string, o PostgresOptions) (*Postgres
 	cfg.ConnConfig.Tracer = o.Tracer
 	wcfg := cfg.Copy()
 	wcfg.MaxConns = 2
+	// The writer's statements find rows by their keys, and a generic plan
+	// (made once per connection) is as good as one made for the values.
+	// Left to choose, the server keeps planning some anew on every run
+	// (a mutation's reads ahead, a join of five tables: ~1 ms each, under
+	// the chain's write lock), as its generic plan's estimated cost is a
+	// little above a custom plan's.
+	if wcfg.ConnConfig.RuntimeParams == nil {
+		wcfg.ConnConfig.RuntimeParams = map[string]string{}
+	}
+	wcfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, skranke.E("shop.OpenPostgres", skranke.Internal, fmt.Errorf("open shop database %s: %w", redact(cfg), err))
@@ -103,7 +123,7 @@ func OpenPostgres(ctx context.Context, url string, o PostgresOptions) (*Postgres
 		pool.Close()
 		return nil, skranke.E("shop.OpenPostgres", skranke.Internal, fmt.Errorf("open shop database %s: %w", redact(cfg), err))
 	}
-	s := &Postgres{pool: pool, writer: writer}
+	s := &Postgres{pool: pool, writer: writer, merged: map[string]string{}}
 	s.commits = startCommitter("write shop database", s.runGroup)
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
@@ -247,20 +267,186 @@ func (s *Postgres) Update(ctx context.Context, fn func(Tx) error) error {
 }
 
 // runGroup runs a group of Updates (see groupCommitter) in one PostgreSQL
-// transaction under the write lock, each inside a savepoint, and commits
-// them together: one lock hand-over and one WAL flush (fsync) for the
-// group instead of one each.
+// transaction under the write lock and commits them together: one lock
+// hand-over and one WAL flush (fsync) for the group instead of one each.
+//
+// A group of mutations (Updates that read ahead, see readAhead) runs as
+// runFast does, in two round trips and two statements a mutation when
+// all goes well. Should a statement fail on the server, or a mutation fail
+// after its writes were sent, the transaction is rolled back and the
+// group runs again as runSafe runs other groups: each Update in a
+// savepoint, which costs the server two statements and a subtransaction
+// an Update, and each Update's reads in a round trip of their own.
+// (Other Updates may keep state of their own across a run, so they run
+// once.)
 func (s *Postgres) runGroup(group []*updateJob) {
 	ctx := context.Background()
 	results := make([]error, len(group))
-	finish := func(err error) { answer(group, results, err) }
 	conn, err := s.writer.Acquire(ctx)
 	if err != nil {
-		finish(skranke.E("shop.Postgres.Update", skranke.Internal, err))
+		answer(group, results, skranke.E("shop.Postgres.Update", skranke.Internal, err))
 		return
 	}
 	defer conn.Release()
-	t := &pgTx{ctx: ctx, c: conn, batch: &pgx.Batch{}, stored: map[string]pgStoredPurchase{}}
+	fast := true
+	for _, j := range group {
+		fast = fast && mutation(j)
+	}
+	if fast && !s.runFast(ctx, conn, &group, &results) {
+		clear(results)
+		fast = false
+	}
+	if !fast {
+		s.runSafe(ctx, conn, group, results)
+	}
+	s.groups.Add(1)
+	s.updates.Add(int64(len(group)))
+	answer(group, results, nil)
+}
+
+// mutation says whether j is a mutation (see runGroup).
+func mutation(j *updateJob) bool { return j.ahead != nil }
+
+// failGroup rolls back and fails every Update of a group not yet answered
+// otherwise.
+func failGroup(ctx context.Context, conn *pgxpool.Conn, results []error, err error) {
+	conn.Exec(ctx, "ROLLBACK", pgx.QueryExecModeSimpleProtocol)
+	for k := range results {
+		if results[k] == nil {
+			results[k] = skranke.E("shop.Postgres.Update", skranke.Internal, err)
+		}
+	}
+}
+
+// runFast runs a group of mutations (see runGroup) without savepoints and
+// leaves in results what each one's caller is to be told (nil:
+// committed), or reports false, having rolled back, when the group must
+// run again with savepoints.
+//
+// The first round trip holds BEGIN, the write lock, the feed's counter and
+// the rows all of the group's mutations read ahead; the mutations then run
+// one after another, their writes queued (one statement each, see write),
+// and go with the COMMIT. A mutation reads from what was read ahead only
+// the rows no mutation before it wrote since (see pgTx.touch), and reads
+// the others, and anything else, from the database then, sending what is
+// queued before. One refused before any of its writes were sent (what
+// refusals are: a purchase already delivered, a key used for another
+// request) only has its queued statements dropped. Mutations that arrive
+// while the group runs join it (see groupCommitter.more): the lock is this
+// shopd's already, and each costs then only its statements, where a group
+// of its own would wait for the lock, and pay its hand-over, BEGIN and
+// COMMIT. Their rows read ahead go in one round trip with the statements
+// queued then.
+func (s *Postgres) runFast(ctx context.Context, conn *pgxpool.Conn, groupp *[]*updateJob, resultsp *[]error) bool {
+	group, results := *groupp, *resultsp
+	defer func() { *groupp, *resultsp = group, results }()
+	t := &pgTx{ctx: ctx, c: conn, batch: &pgx.Batch{}, stored: map[string]pgStoredPurchase{}, merged: s.merged}
+	t.queue("begin", "BEGIN ISOLATION LEVEL READ COMMITTED")
+	t.queue("take the write lock", "SELECT pg_advisory_xact_lock($1)", pgWriteLock)
+	t.queueSeqAhead()
+	retry := func() bool {
+		conn.Exec(ctx, "ROLLBACK", pgx.QueryExecModeSimpleProtocol)
+		return false
+	}
+	// aheads holds each mutation's rows read ahead, and marks how many
+	// rows had been written (len(t.touched)) when they were read.
+	var aheads []map[string]aheadRow
+	var marks []int
+	ran := false
+	for i := 0; ; i++ {
+		for len(group) < maxGroup {
+			j := s.commits.more(mutation)
+			if j == nil {
+				break
+			}
+			group, results = append(group, j), append(results, nil)
+		}
+		if i == len(group) {
+			break
+		}
+		if len(aheads) < len(group) {
+			var ras []*readAhead
+			for _, j := range group[len(aheads):] {
+				if j.ctx.Err() == nil {
+					ras = append(ras, j.ahead)
+				} else {
+					ras = append(ras, nil)
+				}
+				aheads, marks = append(aheads, map[string]aheadRow{}), append(marks, len(t.touched))
+			}
+			t.queueAheadMany(aheads[len(aheads)-len(ras):], ras)
+			if err := t.flush(); err != nil {
+				return retry()
+			}
+		}
+		j := group[i]
+		if err := j.ctx.Err(); err != nil {
+			results[i] = skranke.E("shop.Postgres.Update", skranke.Unavailable, err)
+			continue
+		}
+		ran = true
+		t.ahead = aheads[i]
+		for _, key := range t.touched[marks[i]:] {
+			if key == touchedAll {
+				clear(t.ahead)
+				break
+			}
+			delete(t.ahead, key)
+		}
+		// What is queued so far is the mutations' before it: mark it.
+		t.seal()
+		queued, flushes, written := t.batch.Len(), t.flushes, t.sentWrites+t.unsentWrites
+		// The statements run on the group's context: a desk hanging up
+		// must not cancel a statement and with it the others' commit.
+		err := runUpdate("write shop database", t, j.fn)
+		t.ahead = nil
+		// What the next mutation reads it reads itself: this one may yet
+		// be rolled back.
+		clear(t.stored)
+		if err == nil {
+			continue
+		}
+		results[i] = err
+		if conn.Conn().PgConn().TxStatus() == 'E' || t.sentWrites > written {
+			// A statement failed, or its writes reached the server:
+			// only a savepoint undoes them.
+			return retry()
+		}
+		// Nothing it wrote was sent: forget it. (If it sent what was
+		// queued, to read, all that is queued now is its own.)
+		if t.flushes != flushes {
+			queued = 0
+		}
+		t.batch.QueuedQueries, t.ops, t.pending = t.batch.QueuedQueries[:queued], t.ops[:queued], nil
+		t.unsentWrites = written - t.sentWrites
+	}
+	if !ran {
+		if t.begun {
+			conn.Exec(ctx, "ROLLBACK", pgx.QueryExecModeSimpleProtocol)
+		}
+		return true
+	}
+	if t.seqRead {
+		// A write: it goes in one statement with the last mutation's.
+		t.write("number the changes", "meta", "UPDATE meta SET value = $1 WHERE key = 'seq'", t.seq)
+	}
+	t.queue("commit", "COMMIT")
+	commit := t.batch.Len() - 1
+	if err := t.flush(); err != nil {
+		if t.done < commit {
+			// A statement before the COMMIT failed: it did not run.
+			return retry()
+		}
+		failGroup(ctx, conn, results, err)
+	}
+	return true
+}
+
+// runSafe runs a group (see runGroup), each Update in a savepoint, and
+// leaves in results what each Update's caller is to be told (nil:
+// committed).
+func (s *Postgres) runSafe(ctx context.Context, conn *pgxpool.Conn, group []*updateJob, results []error) {
+	t := &pgTx{ctx: ctx, c: conn, batch: &pgx.Batch{}, stored: map[string]pgStoredPurchase{}, merged: s.merged}
 	t.queue("begin", "BEGIN ISOLATION LEVEL READ COMMITTED")
 	t.queue("take the write lock", "SELECT pg_advisory_xact_lock($1)", pgWriteLock)
 	t.queueSeqAhead()
@@ -270,16 +456,6 @@ func (s *Postgres) runGroup(group []*updateJob) {
 	// ahead. tail is that Update (-1 for none) and its statements are the
 	// first tailLen queued.
 	tail, tailLen := -1, 0
-	// lost fails every Update not yet answered otherwise and rolls back.
-	lost := func(err error) {
-		conn.Exec(ctx, "ROLLBACK", pgx.QueryExecModeSimpleProtocol)
-		for k := range results {
-			if results[k] == nil {
-				results[k] = skranke.E("shop.Postgres.Update", skranke.Internal, err)
-			}
-		}
-		finish(nil)
-	}
 	// undo rolls the transaction back to the savepoint of the Update whose
 	// statement failed.
 	undo := func() error {
@@ -311,6 +487,7 @@ func (s *Postgres) runGroup(group []*updateJob) {
 		}
 		ran = true
 		// The savepoint and the reads ahead go with the tail.
+		var err error
 		for {
 			t.queue("savepoint", "SAVEPOINT u")
 			t.queueAhead(j.ahead)
@@ -320,7 +497,7 @@ func (s *Postgres) runGroup(group []*updateJob) {
 		}
 		if err != nil {
 			if conn.Conn().PgConn().TxStatus() != 'E' || undo() != nil {
-				lost(err)
+				failGroup(ctx, conn, results, err)
 				return
 			}
 			results[i] = skranke.E("shop.Postgres.Update", skranke.Internal, err)
@@ -329,7 +506,7 @@ func (s *Postgres) runGroup(group []*updateJob) {
 		flushes := t.flushes
 		// The statements run on the group's context: a desk hanging up
 		// must not cancel a statement and with it the others' commit.
-		err := runUpdate("write shop database", t, j.fn)
+		err = runUpdate("write shop database", t, j.fn)
 		clear(t.ahead)
 		// What the next Update reads it reads itself: this one may yet
 		// be rolled back.
@@ -347,15 +524,15 @@ func (s *Postgres) runGroup(group []*updateJob) {
 			// statements: roll back to the savepoint now. Checked
 			// first: a statement sent alone (queryRow with nothing
 			// queued) fails this way too.
-			t.batch.QueuedQueries, t.ops = nil, nil
+			t.discard()
 			if err := undo(); err != nil {
-				lost(err)
+				failGroup(ctx, conn, results, err)
 				return
 			}
 		case t.flushes == flushes:
 			// Nothing of this Update reached the server since its
 			// savepoint: forget it.
-			t.batch.QueuedQueries, t.ops = nil, nil
+			t.discard()
 			t.queue("release savepoint", "RELEASE SAVEPOINT u")
 		default:
 			t.queue("roll back to savepoint", "ROLLBACK TO SAVEPOINT u")
@@ -363,7 +540,6 @@ func (s *Postgres) runGroup(group []*updateJob) {
 		}
 	}
 	if !ran {
-		finish(nil)
 		return
 	}
 	for {
@@ -371,15 +547,15 @@ func (s *Postgres) runGroup(group []*updateJob) {
 			t.queue("number the changes", "UPDATE meta SET value = $1 WHERE key = 'seq'", t.seq)
 		}
 		t.queue("commit", "COMMIT")
-		if err = send(); err != errTailUndone {
-			break
+		err := send()
+		if err == errTailUndone {
+			continue
 		}
-	}
-	if err != nil {
-		lost(err)
+		if err != nil {
+			failGroup(ctx, conn, results, err)
+		}
 		return
 	}
-	finish(nil)
 }
 
 // pgTx implements Tx on one connection inside a transaction. Statements
@@ -403,9 +579,35 @@ type pgTx struct {
 	// stored holds, in an Update, the purchases it read, as they are
 	// stored (see PutPurchase); nil in a View.
 	stored map[string]pgStoredPurchase
+	// pending holds writes that seal will queue as one statement, and
+	// merged the statements made so; nil in a View (see write).
+	pending []pendingWrite
+	merged  map[string]string
+	// unsentWrites counts the writes queued (and pending) since the last
+	// send, sentWrites those sent: whether a mutation's writes reached the
+	// server (see runFast).
+	unsentWrites, sentWrites int
+	// touched holds the keys of rows read ahead (aheadPurchase+code, ...)
+	// that were written, in order, touchedAll for any row (see runFast).
+	touched []string
 }
 
+// touchedAll in pgTx.touched stands for all rows read ahead.
+const touchedAll = "*"
+
+// touch notes that the row read ahead under key (aheadPurchase+code, ...)
+// is written: a mutation that read it ahead before reads it again.
+func (t *pgTx) touch(key string) {
+	t.touched = append(t.touched, key)
+}
+
+// queue queues a statement after the writes pending.
 func (t *pgTx) queue(op, query string, args ...any) {
+	t.seal()
+	t.enqueue(op, query, args...)
+}
+
+func (t *pgTx) enqueue(op, query string, args ...any) {
 	t.batch.Queue(query, args...).Exec(func(pgconn.CommandTag) error {
 		t.done++
 		return nil
@@ -413,13 +615,22 @@ func (t *pgTx) queue(op, query string, args ...any) {
 	t.ops = append(t.ops, op)
 }
 
+// discard forgets the statements queued and pending.
+func (t *pgTx) discard() {
+	t.batch.QueuedQueries, t.ops, t.pending = nil, nil, nil
+	t.unsentWrites = 0
+}
+
 // flush sends the queued writes.
 func (t *pgTx) flush() error {
+	t.seal()
 	if t.batch.Len() == 0 {
 		return nil
 	}
 	b, ops := t.batch, t.ops
 	t.batch, t.ops = &pgx.Batch{}, nil
+	t.sentWrites += t.unsentWrites
+	t.unsentWrites = 0
 	t.begun = true
 	t.flushes++
 	t.done = 0
@@ -432,6 +643,7 @@ func (t *pgTx) flush() error {
 
 // queryRow reads one row; queued writes go along in the same round trip.
 func (t *pgTx) queryRow(query string, args ...any) pgx.Row {
+	t.seal()
 	if t.batch.Len() == 0 {
 		t.flushes++
 		return t.c.QueryRow(t.ctx, query, args...)
@@ -449,6 +661,7 @@ type batchRow struct {
 func (r *batchRow) Scan(dest ...any) error {
 	var scanErr error
 	scanned := false
+	r.t.seal()
 	r.t.batch.Queue(r.query, r.args...).QueryRow(func(row pgx.Row) error {
 		scanned = true
 		scanErr = row.Scan(dest...)
@@ -477,6 +690,7 @@ func (t *pgTx) queryEach(row func(pgx.Rows) error, query string, args ...any) er
 		}
 		return rows.Err()
 	}
+	t.seal()
 	if t.batch.Len() == 0 {
 		t.flushes++
 		rows, err := t.c.Query(t.ctx, query, args...)
@@ -544,6 +758,8 @@ func pgListDocs[T any](t *pgTx, op string, query string, args ...any) ([]T, erro
 // are read again from now on (see forgetAhead).
 func (t *pgTx) exec(op, query string, args ...any) error {
 	t.forgetAhead()
+	t.touch(touchedAll)
+	t.unsentWrites++
 	t.queue(op, query, args...)
 	return nil
 }
@@ -710,19 +926,20 @@ func (t *pgTx) PutPurchase(p *skranke.Purchase) error {
 	if err != nil {
 		return internal(op, err)
 	}
+	t.touch(aheadPurchase + p.Code)
 	if old, ok := t.stored[p.Code]; ok && sameLines(old.lines, p.Lines) {
 		t.stored[p.Code] = pgStoredPurchase{buyer: p.Buyer, lines: slices.Clone(p.Lines)}
 		if old.unsearched || old.buyer != p.Buyer {
-			err = t.exec(op, `UPDATE purchases SET status = $2, buyer_name = $3, seq = $4, updated_at = $5, doc = $6, search = $7 WHERE code = $1`,
+			err = t.write(op, "purchases", `UPDATE purchases SET status = $2, buyer_name = $3, seq = $4, updated_at = $5, doc = $6, search = $7 WHERE code = $1`,
 				p.Code, string(p.Status), p.Buyer.Name, seq, p.UpdatedAt.UnixMilli(), doc, skranke.SearchText(p))
 		} else {
-			err = t.exec(op, `UPDATE purchases SET status = $2, buyer_name = $3, seq = $4, updated_at = $5, doc = $6 WHERE code = $1`,
+			err = t.write(op, "purchases", `UPDATE purchases SET status = $2, buyer_name = $3, seq = $4, updated_at = $5, doc = $6 WHERE code = $1`,
 				p.Code, string(p.Status), p.Buyer.Name, seq, p.UpdatedAt.UnixMilli(), doc)
 		}
 		if err != nil {
 			return err
 		}
-		if err := t.exec(op, "UPDATE purchase_feed SET seq = $2 WHERE code = $1", p.Code, seq); err != nil {
+		if err := t.write(op, "purchase_feed", "UPDATE purchase_feed SET seq = $2 WHERE code = $1", p.Code, seq); err != nil {
 			return err
 		}
 		return t.updateLines(op, p.Code, old.lines, p.Lines)
@@ -730,14 +947,14 @@ func (t *pgTx) PutPurchase(p *skranke.Purchase) error {
 	if t.stored != nil {
 		t.stored[p.Code] = pgStoredPurchase{buyer: p.Buyer, lines: slices.Clone(p.Lines)}
 	}
-	if err := t.exec(op, `INSERT INTO purchases (code, centre_id, status, buyer_name, seq, created_at, updated_at, doc, search)
+	if err := t.write(op, "purchases", `INSERT INTO purchases (code, centre_id, status, buyer_name, seq, created_at, updated_at, doc, search)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (code) DO UPDATE SET status = excluded.status, buyer_name = excluded.buyer_name,
 			seq = excluded.seq, updated_at = excluded.updated_at, doc = excluded.doc, search = excluded.search`,
 		p.Code, p.CentreID, string(p.Status), p.Buyer.Name, seq, p.CreatedAt.UnixMilli(), p.UpdatedAt.UnixMilli(), doc, skranke.SearchText(p)); err != nil {
 		return err
 	}
-	if err := t.exec(op, `INSERT INTO purchase_feed (code, centre_id, seq) VALUES ($1, $2, $3)
+	if err := t.write(op, "purchase_feed", `INSERT INTO purchase_feed (code, centre_id, seq) VALUES ($1, $2, $3)
 		ON CONFLICT (code) DO UPDATE SET seq = excluded.seq`, p.Code, p.CentreID, seq); err != nil {
 		return err
 	}
@@ -752,7 +969,7 @@ func (t *pgTx) PutPurchase(p *skranke.Purchase) error {
 		ids[i], products[i], names[i], kinds[i] = l.ID, l.ProductID, l.Name, string(l.Kind)
 		qty[i], price[i], vat[i], disc[i], deliv[i] = int64(l.Quantity), int64(l.UnitPrice), int64(l.VATRate), int64(l.Discount), int64(l.Delivered)
 	}
-	return t.exec(op, `INSERT INTO purchase_lines (purchase_code, line_id, product_id, name, kind, quantity, unit_price, vat_rate, discount, delivered)
+	return t.write(op, "purchase_lines", `INSERT INTO purchase_lines (purchase_code, line_id, product_id, name, kind, quantity, unit_price, vat_rate, discount, delivered)
 		SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[])
 		ON CONFLICT (purchase_code, line_id) DO UPDATE SET quantity = excluded.quantity, delivered = excluded.delivered,
 			unit_price = excluded.unit_price, discount = excluded.discount`,
@@ -784,10 +1001,10 @@ func (t *pgTx) updateLines(op, code string, old, lines []skranke.Line) error {
 	case 0:
 		return nil
 	case 1:
-		return t.exec(op, `UPDATE purchase_lines SET quantity = $3, delivered = $4, unit_price = $5, discount = $6
+		return t.write(op, "purchase_lines", `UPDATE purchase_lines SET quantity = $3, delivered = $4, unit_price = $5, discount = $6
 			WHERE purchase_code = $1 AND line_id = $2`, code, ids[0], qty[0], deliv[0], price[0], disc[0])
 	}
-	return t.exec(op, `UPDATE purchase_lines l SET quantity = v.q, delivered = v.d, unit_price = v.u, discount = v.x
+	return t.write(op, "purchase_lines", `UPDATE purchase_lines l SET quantity = v.q, delivered = v.d, unit_price = v.u, discount = v.x
 		FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[]) AS v(id, q, d, u, x)
 		WHERE l.purchase_code = $1 AND l.line_id = v.id`, code, ids, qty, deliv, price, disc)
 }
@@ -800,7 +1017,8 @@ func (t *pgTx) Delivery(id string) (skranke.Delivery, error) {
 
 func (t *pgTx) AddDelivery(centreID string, d skranke.Delivery) error {
 	doc, _ := json.Marshal(d)
-	return t.exec("shop.pgTx.AddDelivery", "INSERT INTO deliveries (id, purchase_code, centre_id, at, doc) VALUES ($1, $2, $3, $4, $5)",
+	t.touch(aheadDelivery + d.ID)
+	return t.write("shop.pgTx.AddDelivery", "deliveries", "INSERT INTO deliveries (id, purchase_code, centre_id, at, doc) VALUES ($1, $2, $3, $4, $5)",
 		d.ID, d.PurchaseCode, centreID, d.At.UnixNano(), doc)
 }
 
@@ -812,7 +1030,7 @@ func (t *pgTx) Credit(id string) (skranke.Credit, error) {
 
 func (t *pgTx) AddCredit(centreID string, c skranke.Credit) error {
 	doc, _ := json.Marshal(c)
-	return t.exec("shop.pgTx.AddCredit", "INSERT INTO credits (id, purchase_code, centre_id, at, doc) VALUES ($1, $2, $3, $4, $5)",
+	return t.write("shop.pgTx.AddCredit", "credits", "INSERT INTO credits (id, purchase_code, centre_id, at, doc) VALUES ($1, $2, $3, $4, $5)",
 		c.ID, c.PurchaseCode, centreID, c.At.UnixNano(), doc)
 }
 
@@ -824,7 +1042,7 @@ func (t *pgTx) Reversal(id string) (skranke.Reversal, error) {
 
 func (t *pgTx) AddReversal(centreID string, r skranke.Reversal) error {
 	doc, _ := json.Marshal(r)
-	return t.exec("shop.pgTx.AddReversal", "INSERT INTO reversals (id, delivery_id, purchase_code, centre_id, at, doc) VALUES ($1, $2, $3, $4, $5, $6)",
+	return t.write("shop.pgTx.AddReversal", "reversals", "INSERT INTO reversals (id, delivery_id, purchase_code, centre_id, at, doc) VALUES ($1, $2, $3, $4, $5, $6)",
 		r.ID, r.DeliveryID, r.PurchaseCode, centreID, r.At.UnixNano(), doc)
 }
 
@@ -848,7 +1066,8 @@ func (t *pgTx) PutCard(c *skranke.Card) error {
 		return internal(op, err)
 	}
 	clear(t.ahead)
-	return t.exec(op, `INSERT INTO cards (code, centre_id, status, balance, parent_code, purchase_code, seq, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+	t.touch(aheadCards + c.PurchaseCode)
+	return t.write(op, "cards", `INSERT INTO cards (code, centre_id, status, balance, parent_code, purchase_code, seq, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (code) DO UPDATE SET status = excluded.status, balance = excluded.balance, seq = excluded.seq, doc = excluded.doc`,
 		c.Code, c.CentreID, string(c.Status), int64(c.Balance), nullable(c.ParentCode), nullable(c.PurchaseCode), seq, doc)
 }
@@ -870,7 +1089,7 @@ func (t *pgTx) Redemption(id string) (skranke.Redemption, error) {
 
 func (t *pgTx) AddRedemption(centreID string, r skranke.Redemption) error {
 	doc, _ := json.Marshal(r)
-	return t.exec("shop.pgTx.AddRedemption", "INSERT INTO redemptions (id, card_code, centre_id, at, doc) VALUES ($1, $2, $3, $4, $5)",
+	return t.write("shop.pgTx.AddRedemption", "redemptions", "INSERT INTO redemptions (id, card_code, centre_id, at, doc) VALUES ($1, $2, $3, $4, $5)",
 		r.ID, r.CardCode, centreID, r.At.UnixNano(), doc)
 }
 
@@ -969,7 +1188,8 @@ func (t *pgTx) Idempotency(scope, key string) (IdempotencyRecord, error) {
 }
 
 func (t *pgTx) PutIdempotency(r IdempotencyRecord) error {
-	return t.exec("shop.pgTx.PutIdempotency",
+	t.touch(aheadIdem + r.Scope + "\x00" + r.Key)
+	return t.write("shop.pgTx.PutIdempotency", "idempotency",
 		"INSERT INTO idempotency (scope, key, fingerprint, status, content_type, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
 		r.Scope, r.Key, r.Fingerprint, r.Status, r.ContentType, r.Body, r.CreatedAt.UnixMilli())
 }

@@ -26,6 +26,8 @@ func (t *pgTx) execCount(op, query string, args ...any) (int64, error) {
 		return 0, err
 	}
 	t.flushes++
+	t.touch(touchedAll)
+	t.sentWrites++
 	tag, err := t.c.Exec(t.ctx, query, args...)
 	if err != nil {
 		return 0, internal(op, err)
@@ -70,7 +72,8 @@ func (t *pgTx) Session(hash string) (Session, error) {
 }
 
 func (t *pgTx) PutSession(s Session) error {
-	return t.exec("put staff session", `INSERT INTO staff_sessions (token_hash, desk_id, staff_id, created_at, last_used, expires_at)
+	t.touch(aheadSession + s.TokenHash)
+	return t.write("put staff session", "staff_sessions", `INSERT INTO staff_sessions (token_hash, desk_id, staff_id, created_at, last_used, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (token_hash) DO UPDATE SET last_used = excluded.last_used, expires_at = excluded.expires_at`,
 		s.TokenHash, s.DeskID, s.StaffID, timeMS(s.CreatedAt), timeMS(s.LastUsed), timeMS(s.ExpiresAt))

@@ -385,6 +385,7 @@ func (s *Server) mutate(w http.ResponseWriter, req *request, rt route) {
 		}
 	}
 	err := update(req.http.Context(), s.store, ra, func(tx Tx) error {
+		replayed = false // A store may run fn again (see Postgres.runGroup).
 		if key != "" {
 			old, err := tx.Idempotency(req.scope, key)
 			switch {
