@@ -380,7 +380,7 @@ func (d *Desk) indexCached(ctx context.Context, background bool) error {
 		}
 	}
 	if bulk || total >= mergeAfter {
-		if err := d.mergeIndex(ctx); err != nil {
+		if err := d.mergeIndex(ctx, background); err != nil {
 			return err
 		}
 	}
@@ -580,11 +580,21 @@ const mergePages = 200
 // page count puts every segment on one level, the following ones finish
 // that merge, and a step that changes fewer than two rows found nothing
 // left to do. A search that meets a large backlog waits for the merge too.
-func (d *Desk) mergeIndex(ctx context.Context) error {
+//
+// With background (the sync loop's indexing), each step takes the writer
+// only when no desk action waits: a merge left over from a bulk that a
+// close cut short runs at the next start, and the staff list, a scan's
+// copy or a delivery must not queue behind its thousands of steps (the
+// desk was seen ready 5 s late).
+func (d *Desk) mergeIndex(ctx context.Context, background bool) error {
 	const op = "sync.Desk.mergeIndex"
+	write := d.c.writeRelaxed
+	if background {
+		write = d.c.writeBackground
+	}
 	for pages := -mergePages; ; pages = mergePages {
 		var changed int64
-		err := d.c.writeRelaxed(ctx, op, func(tx *sql.Tx) error {
+		err := write(ctx, op, func(tx *sql.Tx) error {
 			var before, after int64
 			if err := tx.QueryRowContext(ctx, "SELECT total_changes()").Scan(&before); err != nil {
 				return err
