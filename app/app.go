@@ -43,6 +43,10 @@ type Services struct {
 	Config      config.Config // The settings in force.
 	SavePath    string        // Where Settings saves the config; empty means not saved.
 	Beeper      Beeper        // Sounds the refusal tone; nil is silent.
+	// WakeUI, if set, is called before the desk hands the UI a change from
+	// another goroutine (fyne.Do), so that an event loop parked while the
+	// desk is at rest runs it at once (cmd/skranke's restLoop).
+	WakeUI func()
 	// manualUI queues the UI updates of background work until runPending
 	// is called, instead of handing them to fyne.Do. Tests set it so that
 	// every widget is touched on the test's goroutine.

@@ -142,12 +142,18 @@ func (d *Desk) do(fn func()) {
 		d.qmu.Unlock()
 		return
 	}
+	if d.svc.WakeUI != nil {
+		d.svc.WakeUI()
+	}
 	fyne.Do(fn)
 }
 
 // doAndWait is do, returning when fn has run (or the desk closed).
 func (d *Desk) doAndWait(fn func()) {
 	if !d.svc.manualUI {
+		if d.svc.WakeUI != nil {
+			d.svc.WakeUI()
+		}
 		fyne.DoAndWait(fn)
 		return
 	}

@@ -239,6 +239,12 @@ func run(args []string, stderr io.Writer) int {
 		// at 60 frames a second: 7 % of a core on a desk doing nothing.
 		slog.Warn("built without the no_animations tag (the Makefile's DESK_TAGS): the caret blinks and the idle desk keeps repainting")
 	}
+	// Fyne's event loop is parked while the desk is at rest (idle.go).
+	rest := newRestLoop()
+	var wakeUI func()
+	if rest != nil {
+		wakeUI = rest.touch
+	}
 	d := app.New(a, app.Services{
 		Beeper:      beeper,
 		Desk:        desk,
@@ -247,6 +253,7 @@ func run(args []string, stderr io.Writer) int {
 		OpenSources: openSources,
 		Config:      cfg,
 		SavePath:    path,
+		WakeUI:      wakeUI,
 	})
 	d.Start()
 	if os.Getenv("GOGC") == "" {
@@ -266,6 +273,9 @@ func run(args []string, stderr io.Writer) int {
 	// ours (on the same signal, or on stop() after the window closed)
 	// would come after its loop ended, when Fyne runs it at once, on a GLFW
 	// already terminated: a panic on every close.
+	if rest != nil {
+		go rest.run(ctx)
+	}
 	d.ShowAndRun()
 	d.Close()
 	stop()
