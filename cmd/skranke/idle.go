@@ -16,10 +16,12 @@ import (
 // (GLFW's WaitEventsTimeout, through wait), so the loop does not tick:
 // a key, a click or a window event ends the wait at once, and so does a
 // change the desk hands the UI from another goroutine (touch, which the
-// desk calls before each). After any of these the loop runs freely for
-// linger, to draw what changed and to see a double click through, and a
-// wait ends after rest at the latest, so that what Fyne itself queues
-// (a theme change, a quit on SIGTERM) waits no longer than that.
+// desk calls before each). After input the loop runs freely for linger,
+// to draw what changed and to see a double click through; after a change
+// from the desk for settle, a few frames, since the sync loop's reports
+// come every few seconds; and a wait ends after rest at the latest, so
+// that what Fyne itself queues (a theme change, a quit on SIGTERM) waits
+// no longer than that.
 type restLoop struct {
 	wait   func(d time.Duration) // Waits for an input event, at most d; on the main thread.
 	post   func()                // Ends a wait from any goroutine.
@@ -27,14 +29,14 @@ type restLoop struct {
 	isMain func() bool           // Whether the caller is on the main thread.
 	now    func() time.Time
 
-	linger time.Duration // How long the loop runs freely after activity.
+	linger time.Duration // How long the loop runs freely after input.
 	rest   time.Duration // The longest wait.
-	settle time.Duration // How long the loop runs after a wait that saw nothing.
+	settle time.Duration // How long it runs after a change from the desk, or a wait that saw nothing.
 
-	last    atomic.Int64 // When the desk was last active, in Unix nanoseconds.
 	mu      sync.Mutex
-	waiting bool // The main thread is in wait.
-	posted  bool // post was called during this wait.
+	until   time.Time // The loop runs freely until then.
+	waiting bool      // The main thread is in wait.
+	posted  bool      // post was called during this wait.
 
 	waits, woken atomic.Int64 // Waits, and waits that activity ended early: for tests.
 }
@@ -48,29 +50,39 @@ const (
 	restSettle = 40 * time.Millisecond
 )
 
-// touch records activity and ends a wait in progress. The desk calls it
-// before it hands the UI a change from another goroutine.
+// touch ends a wait in progress and keeps the loop running for settle.
+// The desk calls it before it hands the UI a change from another
+// goroutine.
 func (l *restLoop) touch() {
-	l.last.Store(l.now().UnixNano())
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.runFor(l.settle)
 	if l.waiting && !l.posted {
 		l.posted = true
 		l.post()
 	}
 }
 
-// idleFor is how long the desk has been inactive.
-func (l *restLoop) idleFor() time.Duration {
-	return l.now().Sub(time.Unix(0, l.last.Load()))
+// runFor keeps the loop running for at least d from now; l.mu is held.
+func (l *restLoop) runFor(d time.Duration) {
+	if u := l.now().Add(d); u.After(l.until) {
+		l.until = u
+	}
 }
 
-// park waits on the main thread for activity, at most rest, unless there
-// was activity within linger. It reports whether it waited, and whether
+// runsFor is how much longer the loop runs freely.
+func (l *restLoop) runsFor() time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.until.Sub(l.now())
+}
+
+// park waits on the main thread for activity, at most rest, unless the
+// loop is to run freely still. It reports whether it waited, and whether
 // activity ended the wait.
 func (l *restLoop) park() (waited, woken bool) {
 	l.mu.Lock()
-	if l.idleFor() < l.linger {
+	if l.now().Before(l.until) {
 		l.mu.Unlock()
 		return false, false
 	}
@@ -79,50 +91,47 @@ func (l *restLoop) park() (waited, woken bool) {
 	start := l.now()
 	l.wait(l.rest)
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	l.waiting = false
-	posted := l.posted
-	l.mu.Unlock()
 	// An input event ends the wait early without a post: GLFW has already
 	// handed it to Fyne's handlers, and what they changed is drawn while
-	// the loop lingers.
-	woken = posted || l.now().Sub(start) < l.rest*9/10
+	// the loop lingers. A post (touch) has set the loop's time already.
+	woken = l.posted || l.now().Sub(start) < l.rest*9/10
+	if !l.posted && woken {
+		l.runFor(l.linger)
+	}
 	if woken {
-		l.last.Store(l.now().UnixNano())
 		l.woken.Add(1)
+	} else {
+		// Let the loop tick once or twice: what Fyne queued meanwhile
+		// runs and is drawn, and its caches see the window alive.
+		l.runFor(l.settle)
 	}
 	l.waits.Add(1)
 	return true, woken
 }
 
-// run parks the event loop whenever the desk has been inactive for
-// linger, until ctx ends or the loop has stopped (onMain then runs fn off
-// the main thread, and nothing may wait there).
+// run parks the event loop whenever it has nothing to run for, until ctx
+// ends or the loop has stopped (onMain then runs fn off the main thread,
+// and nothing may wait there).
 func (l *restLoop) run(ctx context.Context) {
 	stop := context.AfterFunc(ctx, l.touch)
 	defer stop()
 	for ctx.Err() == nil {
-		if d := l.linger - l.idleFor(); d > 0 {
+		if d := l.runsFor(); d > 0 {
 			if !sleepCtx(ctx, d) {
 				return
 			}
 			continue
 		}
 		onMain := true
-		waited, woken := false, false
 		l.onMain(func() {
 			if onMain = l.isMain(); onMain && ctx.Err() == nil {
-				waited, woken = l.park()
+				l.park()
 			}
 		})
 		if !onMain {
 			return
-		}
-		if waited && !woken {
-			// Let the loop tick once or twice: what Fyne queued meanwhile
-			// runs and is drawn, and its caches see the window alive.
-			if !sleepCtx(ctx, l.settle) {
-				return
-			}
 		}
 	}
 }

@@ -24,6 +24,6 @@ func newRestLoop() *restLoop {
 		rest:   restMax,
 		settle: restSettle,
 	}
-	l.last.Store(time.Now().UnixNano())
+	l.until = time.Now().Add(restLinger) // The window coming up.
 	return l
 }

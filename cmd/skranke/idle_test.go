@@ -53,15 +53,16 @@ func (f *fakeMain) loop(linger, rest, settle time.Duration) *restLoop {
 		now:    f.clock,
 		linger: linger, rest: rest, settle: settle,
 	}
-	l.last.Store(f.clock().UnixNano())
+	l.until = f.clock().Add(linger)
 	return l
 }
 
 // TestRestLoopParks checks what the main thread does at rest and after
-// activity: it waits only once the desk has been inactive for linger, a
-// wait that runs out counts no activity, and a change the desk hands the
-// UI ends the wait at once with a single post and lets the loop run freely
-// for linger again.
+// activity: it waits only once the loop has run for what it ran for (the
+// window coming up: linger), a wait that runs out counts no activity and
+// lets the loop tick for settle, and a change the desk hands the UI ends
+// the wait at once with a single post and lets the loop run for settle,
+// a few frames to draw it.
 func TestRestLoopParks(t *testing.T) {
 	f := newFakeMain()
 	l := f.loop(500*time.Millisecond, time.Second, 40*time.Millisecond)
@@ -76,13 +77,17 @@ func TestRestLoopParks(t *testing.T) {
 	f.advance(time.Millisecond)
 
 	// At rest: a wait that runs out counts as no activity, and the loop
-	// parks again after it.
+	// parks again after a tick or two.
 	for i := range 2 {
 		f.end <- false
 		if waited, woken := l.park(); !waited || woken {
 			t.Fatalf("at rest, wait %d: waited %v, woken %v; want a wait that ran out", i, waited, woken)
 		}
 		<-f.waiting
+		if waited, _ := l.park(); waited {
+			t.Fatalf("at rest, wait %d: parked again without a tick", i)
+		}
+		f.advance(40 * time.Millisecond)
 	}
 
 	// A change from another goroutine during a wait.
@@ -106,6 +111,10 @@ func TestRestLoopParks(t *testing.T) {
 	if waited, _ := l.park(); waited {
 		t.Fatal("parked right after a change")
 	}
+	f.advance(39 * time.Millisecond)
+	if waited, _ := l.park(); waited {
+		t.Fatal("parked before a change was drawn")
+	}
 	// A change while not waiting posts nothing: the loop is running.
 	l.touch()
 	if f.posts != 1 {
@@ -124,8 +133,14 @@ func TestRestLoopEventEndsWait(t *testing.T) {
 	if waited, woken := l.park(); !waited || !woken {
 		t.Fatalf("a key press during the wait: waited %v, woken %v; want woken", waited, woken)
 	}
+	f.advance(499 * time.Millisecond)
 	if waited, _ := l.park(); waited {
-		t.Fatal("parked right after a key press")
+		t.Fatal("parked within linger of a key press")
+	}
+	f.advance(time.Millisecond)
+	f.end <- false
+	if waited, _ := l.park(); !waited {
+		t.Fatal("did not park after linger")
 	}
 }
 
