@@ -317,6 +317,30 @@ func (c *cache) shrinkWriter() {
 	}
 }
 
+// mergeCacheKiB is the writer's page cache while it merges the search
+// index (mergeIndex): a merge step reads and writes a few hundred pages,
+// and pages a connection once cached stay resident after shrink_memory
+// gives them back: modernc's allocator keeps freed memory committed (4 MiB
+// per size class, and slabs a live allocation still holds). Reading 64 MiB
+// through the full cache and shrinking it left 7.4 MB more resident than
+// through a 2 MB one; through 8 MiB, 1 MB more (docs/bench/s6-deskres). A
+// merge left over from a cut-short first sync ran at the next start and
+// left the desk at 163 MB instead of 148.5.
+const mergeCacheKiB = 8 << 10
+
+// setWriterCache sets the writer connection's page cache to kib KiB.
+func (c *cache) setWriterCache(ctx context.Context, kib int) error {
+	if err := c.gate.lockLow(ctx); err != nil {
+		return err
+	}
+	defer c.gate.unlock()
+	// PRAGMA takes no bound parameters; kib is our own integer.
+	if _, err := c.w.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", kib)); err != nil {
+		return fmt.Errorf("set the cache's page cache to %d KiB: %w", kib, err)
+	}
+	return nil
+}
+
 // walBackstopPages is the WAL size, in pages, at which SQLite checkpoints
 // by itself in the commit that crosses it: a desk with feed batches
 // checkpoints long before (see checkpoint), so only a desk whose loop

@@ -404,10 +404,12 @@ const (
 // indexSizes are the transaction sizes of indexCached in the background,
 // while staff are away (batch) and at the desk (staff), and how many
 // purchases it indexes in one go before it switches to bulk (bulkAfter).
-// afterBatch, if set, is called after each transaction, for tests.
+// afterBatch, if set, is called after each transaction, and mergeStep in
+// each transaction of mergeIndex, for tests.
 type indexSizes struct {
 	batch, staff, bulkAfter int
 	afterBatch              func()
+	mergeStep               func(tx *sql.Tx)
 }
 
 // indexBulkAfter is how many purchases indexCached indexes in one go before
@@ -586,12 +588,24 @@ const mergePages = 200
 // close cut short runs at the next start, and the staff list, a scan's
 // copy or a delivery must not queue behind its thousands of steps (the
 // desk was seen ready 5 s late).
-func (d *Desk) mergeIndex(ctx context.Context, background bool) error {
+//
+// The writer's page cache is mergeCacheKiB while it merges, and back to
+// writerCacheKiB after: what a connection once cached stays resident.
+func (d *Desk) mergeIndex(ctx context.Context, background bool) (err error) {
 	const op = "sync.Desk.mergeIndex"
 	write := d.c.writeRelaxed
 	if background {
 		write = d.c.writeBackground
 	}
+	if err := d.c.setWriterCache(ctx, mergeCacheKiB); err != nil {
+		return skranke.E(op, skranke.Internal, err)
+	}
+	defer func() {
+		// Without a context's end: the writer must get its cache back.
+		if rerr := d.c.setWriterCache(context.WithoutCancel(ctx), writerCacheKiB); rerr != nil && err == nil {
+			err = skranke.E(op, skranke.Internal, rerr)
+		}
+	}()
 	for pages := -mergePages; ; pages = mergePages {
 		var changed int64
 		err := write(ctx, op, func(tx *sql.Tx) error {
@@ -606,6 +620,9 @@ func (d *Desk) mergeIndex(ctx context.Context, background bool) error {
 				return err
 			}
 			changed = after - before
+			if d.indexing.mergeStep != nil {
+				d.indexing.mergeStep(tx)
+			}
 			return nil
 		})
 		if err != nil {
