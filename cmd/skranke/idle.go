@@ -32,6 +32,7 @@ type restLoop struct {
 	linger time.Duration // How long the loop runs freely after input.
 	rest   time.Duration // The longest wait.
 	settle time.Duration // How long it runs after a change from the desk, or a wait that saw nothing.
+	start  time.Duration // How long it runs before run first parks it: the window coming up.
 
 	mu      sync.Mutex
 	until   time.Time // The loop runs freely until then.
@@ -48,6 +49,7 @@ const (
 	restLinger = 500 * time.Millisecond
 	restMax    = time.Second
 	restSettle = 40 * time.Millisecond
+	restStart  = 2 * time.Second
 )
 
 // touch ends a wait in progress and keeps the loop running for settle.
@@ -117,6 +119,9 @@ func (l *restLoop) park() (waited, woken bool) {
 func (l *restLoop) run(ctx context.Context) {
 	stop := context.AfterFunc(ctx, l.touch)
 	defer stop()
+	l.mu.Lock()
+	l.runFor(l.start)
+	l.mu.Unlock()
 	for ctx.Err() == nil {
 		if d := l.runsFor(); d > 0 {
 			if !sleepCtx(ctx, d) {

@@ -23,7 +23,7 @@ func newRestLoop() *restLoop {
 		linger: restLinger,
 		rest:   restMax,
 		settle: restSettle,
+		start:  restStart,
 	}
-	l.until = time.Now().Add(restLinger) // The window coming up.
 	return l
 }
