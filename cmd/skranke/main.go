@@ -276,7 +276,10 @@ func run(args []string, stderr io.Writer) int {
 	if rest != nil {
 		go rest.run(ctx)
 	}
+	ran := make(chan struct{})
+	go exitIfStuck(ctx, ran, quitGrace, func() { desk.Close() }, os.Exit)
 	d.ShowAndRun()
+	close(ran)
 	d.Close()
 	stop()
 	select {
