@@ -157,7 +157,14 @@ func (d *Desk) Sync(ctx context.Context) error {
 		err = errors.Join(err, d.resolveSending(ctx))
 	}
 	if err == nil || !(skranke.KindOf(err) == skranke.Unavailable) {
+		restarted := d.restartedAt()
 		err = errors.Join(err, d.pull(ctx))
+		if !d.restartedAt().Equal(restarted) && err == nil {
+			// The shop was restored: what it lost of this desk's work is
+			// queued again (startOver) and goes now, not a sync later,
+			// before another desk takes the purchase as not handed over.
+			_, err = d.drain(ctx, 0)
+		}
 	}
 	// Deleted personal data a reader kept in the WAL: its pages are
 	// emptied once the reader is gone, not at the next deletion.
@@ -254,6 +261,13 @@ func (d *Desk) pull(ctx context.Context) error {
 	return err
 }
 
+// restartedAt is when the cache last started over (startOver).
+func (d *Desk) restartedAt() time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.feedRestarted
+}
+
 // feedWorks reports whether the last pull of the changes feed succeeded:
 // the shop answers, and a failure on one action is that action's.
 func (d *Desk) feedWorks() bool {
@@ -261,6 +275,22 @@ func (d *Desk) feedWorks() bool {
 	defer d.mu.Unlock()
 	return d.feedOK
 }
+
+// sqlResend selects the outbox actions a desk sends again when it finds
+// the shop restored from an earlier copy: the deliveries and reversals the
+// shop had accepted (done), as far back as the outbox keeps them
+// (OutboxRetention). Those accepted after the copy was taken are gone from
+// the shop, and the desk cannot tell which: a restored shop's changes feed
+// numbers are not a clock. Each names itself (the delivery's or reversal's
+// ID, which the shop checks before anything else, idempotency key or not),
+// so the shop answers one it still has as it did and does the lost ones
+// once. Signatures are not sent again: the desk deleted its copy once the
+// shop had it (docs/privacy.md), so a signed hand-over the restore lost
+// comes back refused and waits for a manager, not silently dropped.
+// Redemptions and credits are not sent again either: they needed the
+// shop's answer there and then, and a new one would not be the one the
+// customer holds (a remainder card's code).
+const sqlResend = "state = 'done' AND kind IN ('delivery', 'reversal')"
 
 // startOver empties what the cache holds of the shop (purchases, cards,
 // redemptions, the activity the shop confirmed, and what is derived from
@@ -274,10 +304,23 @@ func (d *Desk) startOver(ctx context.Context) error {
 	d.pullMu.Lock()
 	defer d.pullMu.Unlock()
 	at := time.Now().UTC()
+	var resent int64
 	err := d.c.write(ctx, op, func(tx *sql.Tx) error {
 		// Cards first: their delete trigger books into card_days, which
 		// is emptied after. The derived tables go before the purchases,
 		// so that their triggers find nothing to undo row by row.
+		// What the shop had accepted from this desk may be lost with the
+		// restore: the hand-overs and their undoing go again (see
+		// sqlResend), and the report shows them as not yet confirmed until
+		// the shop answers.
+		if _, err := tx.ExecContext(ctx, "UPDATE activities SET synced = 0 WHERE id IN (SELECT key FROM outbox WHERE "+sqlResend+")"); err != nil {
+			return fmt.Errorf("keep the resent actions in the report: %w", err)
+		}
+		res, err := tx.ExecContext(ctx, "UPDATE outbox SET state = 'pending', attempts = 0, last_error = '', updated_at = ? WHERE "+sqlResend, time.Now().UnixNano())
+		if err != nil {
+			return fmt.Errorf("send the accepted actions again: %w", err)
+		}
+		resent, _ = res.RowsAffected()
 		for _, q := range []string{
 			"DELETE FROM cards",
 			"DELETE FROM card_days",
@@ -300,6 +343,10 @@ func (d *Desk) startOver(ctx context.Context) error {
 	})
 	if err != nil {
 		return storeErr(op, err)
+	}
+	if resent > 0 {
+		d.cfg.Logger.Warn("the shop was restored: the deliveries and undos it had accepted from this desk are sent again (the shop recognises the ones it still has by their IDs)",
+			"actions", resent)
 	}
 	d.mu.Lock()
 	d.feedRestarted = at
