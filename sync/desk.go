@@ -107,6 +107,13 @@ type Status struct {
 	// them (the pickup hint) is worth reading again; the same value, that
 	// the sync loop brought nothing new.
 	Filed uint64
+	// FeedRefused counts the purchases and gift cards of the shop's
+	// changes feed the desk refused to file because their figures are
+	// impossible (a negative price, more handed over than bought, a code
+	// that is not one): a broken proxy or a forged shop. The desk keeps
+	// what it had of them and asks the shop for each again at every sync
+	// until it gets it whole; the log says which and why at WARN.
+	FeedRefused int
 }
 
 // OutboxConflict is an outbox action the shop refused; a manager retries or discards it.
@@ -294,7 +301,7 @@ func (d *Desk) Status() Status {
 	d.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	_ = d.c.getStatus.QueryRowContext(ctx).Scan(&s.Pending, &s.Conflicts)
+	_ = d.c.getStatus.QueryRowContext(ctx).Scan(&s.Pending, &s.Conflicts, &s.FeedRefused)
 	return s
 }
 

@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -255,6 +256,9 @@ func (d *Desk) pull(ctx context.Context) error {
 			err = d.pullFeed(ctx)
 		}
 	}
+	if err == nil {
+		err = d.retryRefused(ctx)
+	}
 	d.mu.Lock()
 	d.feedOK = err == nil
 	d.mu.Unlock()
@@ -331,6 +335,7 @@ func (d *Desk) startOver(ctx context.Context) error {
 			"DELETE FROM purchases",
 			"INSERT INTO purchase_search(purchase_search) VALUES ('delete-all')",
 			"DELETE FROM activities WHERE synced = 1",
+			"DELETE FROM feed_refused",
 		} {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("%s: %w", q, err)
@@ -365,7 +370,7 @@ func (d *Desk) pullFeed(ctx context.Context) error {
 	if err != nil {
 		return skranke.E("sync.Desk.pullFeed", skranke.Internal, fmt.Errorf("read cursor: %w", err))
 	}
-	b := &feedBatch{c: d.c}
+	b := &feedBatch{c: d.c, since: cursor}
 	if err := d.c.r.QueryRowContext(ctx, "SELECT ifnull(max(rowid), 0) FROM purchases").Scan(&b.cached); err != nil {
 		return skranke.E("sync.Desk.pullFeed", skranke.Internal, fmt.Errorf("count cached purchases: %w", err))
 	}
@@ -571,4 +576,110 @@ func (d *Desk) fetchFeed(ctx context.Context, since int64, ft *fetchTimes) <-cha
 		}
 	}()
 	return pages
+}
+
+// maxRetryRefused is how many refused entries of the changes feed one sync
+// asks the shop for again: a forged feed must not turn every sync into a
+// thousand requests.
+const maxRetryRefused = 20
+
+// retryRefused asks the changes feed again for entries the desk refused to
+// file (feed_refused), each by its own number, the oldest first: one the
+// shop now gives whole is filed, one the feed no longer holds at that
+// number was replaced by a newer change (filed, or refused under its own
+// number, by the pull), and one still impossible stays refused. So an
+// entry a broken proxy spoiled once is not lost for good, though the cursor
+// moved on past it.
+func (d *Desk) retryRefused(ctx context.Context) error {
+	const op = "sync.Desk.retryRefused"
+	type refusal struct {
+		kind string
+		seq  int64
+	}
+	rows, err := d.c.r.QueryContext(ctx, "SELECT kind, seq FROM feed_refused ORDER BY seq LIMIT ?", maxRetryRefused)
+	if err != nil {
+		return skranke.E(op, skranke.Internal, err)
+	}
+	var todo []refusal
+	for rows.Next() {
+		var r refusal
+		if err := rows.Scan(&r.kind, &r.seq); err != nil {
+			rows.Close()
+			return skranke.E(op, skranke.Internal, err)
+		}
+		todo = append(todo, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return skranke.E(op, skranke.Internal, err)
+	}
+	filed := false
+	for _, r := range todo {
+		page, err := d.cl.Changes(ctx, r.seq-1, 1)
+		d.noteReach(err)
+		if err != nil {
+			if skranke.KindOf(err) == skranke.Unavailable {
+				return err
+			}
+			d.cfg.Logger.Warn("ask the shop again for a refused entry of its changes feed", "kind", r.kind, "seq", r.seq, "err", err)
+			continue
+		}
+		var purchase *pageItem
+		var raw []byte
+		var card *skranke.Card
+		why := ""
+		for i := range page.items {
+			if it := &page.items[i]; r.kind == refusedPurchase && it.Seq == r.seq {
+				purchase, raw, why = it, page.Purchases[i], it.refused
+			}
+		}
+		for i := range page.cards {
+			if c := &page.cards[i]; r.kind == refusedCard && c.Seq == r.seq {
+				card = c
+				if page.cardsRefused != nil {
+					why = page.cardsRefused[i]
+				}
+			}
+		}
+		err = d.c.writeRelaxed(ctx, op, func(tx *sql.Tx) error {
+			if why != "" {
+				_, err := tx.ExecContext(ctx, "UPDATE feed_refused SET reason = ? WHERE kind = ? AND seq = ?", why, r.kind, r.seq)
+				return err
+			}
+			if purchase != nil || card != nil {
+				w, err := newWriter(ctx, tx)
+				if err != nil {
+					return err
+				}
+				if purchase != nil {
+					p := purchase.full
+					if p == nil {
+						p = new(skranke.Purchase)
+						if err := json.Unmarshal(raw, p); err != nil {
+							return fmt.Errorf("read purchase %s: %w", purchase.Code, err)
+						}
+					}
+					if err := w.putPurchase(p, raw); err != nil {
+						return err
+					}
+				} else if err := w.putCard(card); err != nil {
+					return err
+				}
+				filed = true
+			}
+			_, err := tx.ExecContext(ctx, "DELETE FROM feed_refused WHERE kind = ? AND seq = ?", r.kind, r.seq)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if why == "" {
+			d.cfg.Logger.Info("a refused entry of the shop's changes feed came whole", "kind", r.kind, "seq", r.seq, "filed", purchase != nil || card != nil)
+		}
+	}
+	if filed {
+		d.filed.Add(1)
+		d.notify()
+	}
+	return nil
 }

@@ -604,7 +604,8 @@ const sqlConflict = `state = 'conflict' AND NOT (kind = 'signature' AND EXISTS
 // conflicts, which a manager keeps few, by query.
 const sqlStatus = `SELECT
  coalesce((SELECT n FROM outbox_counts WHERE state = 'pending' AND signature = 0), 0),
- (SELECT count(*) FROM outbox WHERE ` + sqlConflict + `)`
+ (SELECT count(*) FROM outbox WHERE ` + sqlConflict + `),
+ (SELECT count(*) FROM feed_refused)`
 
 // Conflicts lists the outbox actions the shop refused, oldest first.
 func (d *Desk) Conflicts(ctx context.Context) ([]OutboxConflict, error) {
