@@ -405,6 +405,7 @@ func (p *ChangesPage) read() error {
 		return nil
 	}
 	items := make([]pageItem, len(p.Purchases))
+	var scratch []skranke.Line // For checkFeedPurchase.
 	for i, raw := range p.Purchases {
 		var fp feedPurchase
 		var err error
@@ -426,7 +427,7 @@ func (p *ChangesPage) read() error {
 				return fmt.Errorf("purchase %s: %w", fp.Code, err)
 			}
 		}
-		if err := checkFeedPurchase(&items[i]); err != nil {
+		if err := checkFeedPurchase(&items[i], &scratch); err != nil {
 			items[i].refused = err.Error()
 		}
 	}
