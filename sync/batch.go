@@ -294,11 +294,18 @@ func (b *feedBatch) apply(ctx context.Context, page *ChangesPage) (committed int
 		codes, seqs, raws = codes[:0], seqs[:0], raws[:0]
 		return err
 	}
+	// An entry numbered outside its page is refused with the page: the
+	// number is what a refused entry is asked for again by, and the
+	// cursor must not pass the entry the shop meant to send there.
+	outside := func(what, code string, seq int64) (int, error) {
+		return fail(skranke.E(op, skranke.Internal, fmt.Errorf("the shop sent a changes page the desk cannot file: %s %s is numbered %d in the page after %d that ends at %d",
+			what, code, seq, b.since, page.Next)))
+	}
 	var refusals []feedRefusal
 	for i := range page.items {
 		it := &page.items[i]
-		if it.refused == "" && (it.Seq <= b.since || it.Seq > page.Next) {
-			it.refused = fmt.Sprintf("purchase %s is numbered %d in a page of the feed from %d to %d", it.Code, it.Seq, b.since, page.Next)
+		if it.Seq <= b.since || it.Seq > page.Next {
+			return outside("purchase", it.Code, it.Seq)
 		}
 		if it.refused != "" {
 			refusals = append(refusals, feedRefusal{kind: refusedPurchase, seq: it.Seq, code: it.Code, reason: it.refused})
@@ -306,19 +313,11 @@ func (b *feedBatch) apply(ctx context.Context, page *ChangesPage) (committed int
 	}
 	for i := range page.cards {
 		c := &page.cards[i]
-		var why string
-		if page.cardsRefused != nil {
-			why = page.cardsRefused[i]
+		if c.Seq <= b.since || c.Seq > page.Next {
+			return outside("gift card", c.Code, c.Seq)
 		}
-		if why == "" && (c.Seq <= b.since || c.Seq > page.Next) {
-			why = fmt.Sprintf("gift card %s is numbered %d in a page of the feed from %d to %d", c.Code, c.Seq, b.since, page.Next)
-		}
-		if why != "" {
-			if page.cardsRefused == nil {
-				page.cardsRefused = make([]string, len(page.cards))
-			}
-			page.cardsRefused[i] = why
-			refusals = append(refusals, feedRefusal{kind: refusedCard, seq: c.Seq, code: c.Code, reason: why})
+		if page.cardsRefused != nil && page.cardsRefused[i] != "" {
+			refusals = append(refusals, feedRefusal{kind: refusedCard, seq: c.Seq, code: c.Code, reason: page.cardsRefused[i]})
 		}
 	}
 	if err := b.refuse(ctx, refusals); err != nil {

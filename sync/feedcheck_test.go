@@ -159,6 +159,22 @@ func TestFeedRefusesImpossibleFigures(t *testing.T) {
 	require.NotNil(t, cl)
 	require.Equal(t, skranke.Money(50000), cl.Balance)
 	require.Zero(t, d.Status().FeedRefused)
+
+	// A number outside its page is the page's own figures broken: the
+	// page is refused whole and the cursor stays, so that the entry the
+	// shop meant to send there is not skipped; it comes once the page is
+	// whole again.
+	cursor := mustCursor(t, d)
+	renumbered := newPurchase()
+	fg.set(renumbered.Code, func(doc map[string]any) { doc["seq"] = int64(1e15) })
+	err = d.Sync(ctx)
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "is numbered 1000000000000000")
+	require.Equal(t, cursor, mustCursor(t, d), "the cursor passed a page it did not file")
+	fg.set(renumbered.Code, nil)
+	require.NoError(t, d.Sync(ctx))
+	_, err = d.Cached(ctx, renumbered.Code)
+	require.NoError(t, err)
 }
 
 // shopHead is the changes feed's last number for the desk's centre.

@@ -617,6 +617,13 @@ func (d *Desk) retryRefused(ctx context.Context) error {
 	for _, r := range todo {
 		page, err := d.cl.Changes(ctx, r.seq-1, 1)
 		d.noteReach(err)
+		var beyond *FeedRestoredError
+		if errors.As(err, &beyond) {
+			// The number is beyond the feed's head: the shop never gave
+			// it (a forged number), or was restored since, which the
+			// next pull finds and starts over from. Nothing to ask for.
+			page, err = ChangesPage{}, nil
+		}
 		if err != nil {
 			if skranke.KindOf(err) == skranke.Unavailable {
 				return err
