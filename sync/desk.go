@@ -176,6 +176,9 @@ type Desk struct {
 	failures int       // Consecutive failed syncs, for the backoff.
 	retryAt  time.Time // No automatic sync before this.
 	feedOK   bool      // The last pull of the changes feed succeeded.
+	// restoreChecked is when the desk last asked the shop for its last
+	// delivery (checkRestored).
+	restoreChecked time.Time
 	// feedRestarted is when the cache last started over because the
 	// shop's database was restored from an earlier copy (Desk.startOver).
 	feedRestarted time.Time

@@ -381,3 +381,11 @@ func (d *Desk) CachedCardForTest(ctx context.Context, code string) (*skranke.Car
 	}
 	return c, err
 }
+
+// CheckRestoreNowForTest makes the next Sync ask the shop for the desk's
+// last delivery (checkRestored), however recently it last did.
+func (d *Desk) CheckRestoreNowForTest() {
+	d.mu.Lock()
+	d.restoreChecked = time.Time{}
+	d.mu.Unlock()
+}

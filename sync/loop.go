@@ -151,6 +151,7 @@ func (d *Desk) Sync(ctx context.Context) error {
 		d.afterSync(err, true)
 		return err
 	}
+	d.checkRestored(ctx)
 	_, err := d.drain(ctx, 0)
 	// One action the shop keeps failing on (a 500 on that request alone)
 	// must not keep the cache from updating: go on unless the shop is gone.
@@ -689,4 +690,62 @@ func (d *Desk) retryRefused(ctx context.Context) error {
 		d.notify()
 	}
 	return nil
+}
+
+// restoreCheckEvery is how often the desk asks the shop whether it still
+// has the last delivery it accepted from this desk (checkRestored): one
+// small request every few minutes, and a restore the changes feed cannot
+// show is found within as long.
+const restoreCheckEvery = 5 * time.Minute
+
+// checkRestored finds a restore of the shop's database that the changes
+// feed does not show: the restored shop answers 410 only while its head is
+// behind the desk's cursor, and new changes (the web shop, other desks)
+// may pass the cursor again before this desk polls. Then the desk would
+// go on from its cursor, missing the changes numbered below it, and never
+// send again what the restore lost of its work. Every restoreCheckEvery it
+// asks the shop for the purchase of the last delivery the shop accepted
+// from this desk: a restore that lost anything of this desk's lost that
+// delivery too, since it came last. A shop without it (nor an undoing of
+// it) was restored, and the desk starts over as for a 410 (startOver),
+// which sends again what the shop had accepted. A failed request says
+// nothing, and is tried at the next sync.
+func (d *Desk) checkRestored(ctx context.Context) {
+	d.mu.Lock()
+	due := time.Since(d.restoreChecked) >= restoreCheckEvery
+	if due {
+		d.restoreChecked = time.Now()
+	}
+	d.mu.Unlock()
+	if !due || d.backingOff() {
+		return
+	}
+	var code, id string
+	err := d.c.r.QueryRowContext(ctx, "SELECT code, key FROM outbox WHERE kind = 'delivery' AND state = 'done' ORDER BY id DESC LIMIT 1").Scan(&code, &id)
+	if err != nil {
+		if !errors.Is(err, sql.ErrNoRows) {
+			d.cfg.Logger.Warn("find the desk's last delivery", "err", err)
+		}
+		return
+	}
+	cctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
+	p, _, err := d.cl.Purchase(cctx, code)
+	cancel()
+	d.noteReach(err)
+	switch {
+	case err == nil && (hasDelivery(p, id) || p.Reversed(id)):
+		return
+	case err != nil && !(skranke.KindOf(err) == skranke.NotFound):
+		d.mu.Lock()
+		d.restoreChecked = time.Time{} // Not answered: ask at the next sync.
+		d.mu.Unlock()
+		return
+	}
+	// Purchases are never deleted at the shop, nor deliveries (an undoing
+	// is recorded beside them): only a restore loses them.
+	d.cfg.Logger.Warn("the shop no longer has the last delivery it accepted from this desk: its database was restored from an earlier copy; the cache starts over (the outbox is kept and what the shop had accepted is sent again)",
+		"code", code, "delivery", id, "err", err)
+	if err := d.startOver(ctx); err != nil {
+		d.cfg.Logger.Warn("start the cache over after a restore of the shop", "err", err)
+	}
 }

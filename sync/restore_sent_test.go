@@ -82,3 +82,60 @@ func TestRestoreResendsSentDeliveries(t *testing.T) {
 	require.Len(t, l.Purchase.Deliveries, 1)
 	require.Zero(t, l.Purchase.Lines[0].Remaining(), "another desk would hand it over again")
 }
+
+// The restored shop can pass a desk's cursor again before the desk polls
+// (as many new changes as were lost, made while the desk was off): the
+// shop's feed does not tell it then. The desk asks the shop now and then
+// whether it still has the last delivery it accepted from this desk, and
+// finds the restore by that; the lost delivery reaches the shop once, and
+// the cache starts over.
+func TestRestoreFoundByLostDelivery(t *testing.T) {
+	ctx := context.Background()
+	srv := shoptest.Start(t)
+	d := MustOpenShop(t, srv)
+	service := func() *skranke.Purchase {
+		return srv.CreatePurchase(skranke.Purchase{Buyer: skranke.Buyer{Name: "Nora Fjeld"}, Status: skranke.Captured,
+			Lines: []skranke.Line{{ProductID: "kurs-spinning-10", Quantity: 1}}})
+	}
+	lost := service()
+	require.NoError(t, d.Sync(ctx))
+	backup := t.TempDir() + "/backup.db"
+	srv.Stop()
+	copyDB(t, srv.DBPath, backup)
+	srv.Restart()
+
+	del, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: lost.Code, Staff: kari})
+	require.NoError(t, err)
+	require.Zero(t, d.Status().Pending)
+	require.NoError(t, d.Sync(ctx))
+	cursor := mustCursor(t, d)
+
+	srv.Stop()
+	copyDB(t, backup, srv.DBPath)
+	srv.Restart()
+	var fresh []*skranke.Purchase
+	for shopHead(t, srv) <= cursor {
+		fresh = append(fresh, service()) // The web shop, before the desk polls.
+	}
+	require.Empty(t, srv.Deliveries(lost.Code))
+
+	d.CheckRestoreNowForTest()
+	require.NoError(t, d.Sync(ctx))
+	require.False(t, d.Status().FeedRestarted.IsZero(), "the desk did not notice the restore")
+	eventually(t, 10*time.Second, "the desk sends its lost delivery again", func() bool {
+		return d.Status().Pending == 0 && len(srv.Deliveries(lost.Code)) == 1
+	})
+	require.Equal(t, del.ID, srv.Deliveries(lost.Code)[0].ID)
+	require.NoError(t, d.Sync(ctx))
+	require.Equal(t, shopPurchases(t, srv), deskPurchases(t, d), "the desk's purchases are not the shop's")
+	for _, p := range fresh {
+		_, err := d.Cached(ctx, p.Code)
+		require.NoError(t, err, "a change made after the restore is not on the desk")
+	}
+
+	// A shop that still has it is not taken for restored.
+	restarted := d.Status().FeedRestarted
+	d.CheckRestoreNowForTest()
+	require.NoError(t, d.Sync(ctx))
+	require.True(t, restarted.Equal(d.Status().FeedRestarted), "the desk started over again")
+}
