@@ -735,9 +735,9 @@ func (d *Desk) checkRestored(ctx context.Context) {
 	switch {
 	case err == nil && (hasDelivery(p, id) || p.Reversed(id)):
 		return
-	case err != nil && !(skranke.KindOf(err) == skranke.NotFound), errors.As(err, new(*skranke.ElsewhereError)):
-		// Not answered, or the purchase is another centre's now (the
-		// desk was moved): neither says the shop lost anything.
+	case errors.As(err, new(*skranke.ElsewhereError)):
+		return // Another centre's now (the desk was moved): nothing lost.
+	case err != nil && !(skranke.KindOf(err) == skranke.NotFound):
 		d.mu.Lock()
 		d.restoreChecked = time.Time{} // Not answered: ask at the next sync.
 		d.mu.Unlock()
