@@ -369,11 +369,38 @@ func (d *Desk) Start() {
 	d.login.reload()
 	d.loadDeskInfo()
 	d.watchStatus()
+	d.resumeLateOutcomes()
 	d.sources = d.svc.Sources
 	for _, src := range d.sources {
 		d.watchSource(src)
 	}
 	go d.idleLoop()
+}
+
+// resumeLateOutcomes waits again for the gift card uses and credits whose
+// answer was lost before the desk last stopped (desksync.Desk.LateOutcomes),
+// as the screens that made them did: staff are told what the shop did, and
+// the remainder card of a gift card the shop took in part prints, though
+// the screen that waited for it is gone.
+func (d *Desk) resumeLateOutcomes() {
+	d.async(func(ctx context.Context) func() {
+		late, err := d.desk.LateOutcomes(ctx)
+		if err != nil {
+			slog.Warn("outcomes staff are owed", "err", err)
+			return nil
+		}
+		return func() {
+			for _, lo := range late {
+				slog.Info("waiting again for an outcome staff are owed", "kind", lo.Kind, "id", lo.ID, "code", lo.Code)
+				switch lo.Kind {
+				case "redemption":
+					d.screenCards().awaitOutcome(lo.ID, lo.Code, lo.Amount, lo.Staff)
+				case "credit":
+					d.scan.awaitCreditOutcome(skranke.Credit{ID: lo.ID, PurchaseCode: lo.Code, Amount: lo.Amount}, lo.Code)
+				}
+			}
+		}
+	})
 }
 
 // loadDeskInfo fetches this desk's name and its centre (from the cache when offline).

@@ -196,6 +196,48 @@ func TestRedeemAnswerLostThenSettledCharged(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(text, "[barcode "+shopCard.RemainderCode+"]"), "printed once")
 }
 
+// The shop takes a redemption, its answer is lost, and the desk is
+// restarted before the sync settled it: the screen that waited is gone,
+// and the outcome was settled silently, so the new card for the rest was
+// never shown or printed. After the restart staff are now told the card
+// was charged, and the new card prints, once; the shop has that one.
+func TestRedeemAnswerLostThenDeskRestarted(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	code := f.shop.Code("card-2000")
+	f.scan(code)
+	c := f.d.screenCards()
+	path := "/redemptions"
+	f.breakAfter.Store(&path)
+	test.Type(c.Amount, "500")
+	c.Amount.Submit()
+	f.key(fyne.KeyReturn) // Yes.
+	require.Contains(t, f.d.message.Text, "The shop did not answer; checking whether the card was charged")
+	shopCard := f.shop.Card(code)
+	require.Equal(t, skranke.CardVoided, shopCard.Status, "the shop did take it")
+
+	// The desk is restarted while the shop is out of reach, and reaches
+	// it again after.
+	f.reopen()
+	f.breakAfter.Store(nil)
+	f.cutOff.Store(false)
+	f.eventually(func() bool { return strings.Contains(f.d.message.Text, "Settled") }, "the outcome is never shown after the restart: %q", f.d.message.Text)
+	assert.Contains(t, f.d.message.Text, "the shop did charge")
+	f.eventually(func() bool { return !f.d.isBusy() && bytes.Contains(f.printed(), []byte(shopCard.RemainderCode)) }, "the new card is not printed after the restart")
+	text := printedText(t, f.printed())
+	assert.Contains(t, text, "1 500,00", "the new card's balance")
+	assert.Equal(t, 1, strings.Count(text, "[barcode "+shopCard.RemainderCode+"]"), "printed once")
+	rem := f.shop.Card(shopCard.RemainderCode)
+	assert.Equal(t, skranke.Money(150000), rem.Balance)
+	assert.Empty(t, rem.RemainderCode, "one remainder card")
+
+	// Told once: not again at the next start.
+	f.reopen()
+	f.idle()
+	assert.NotContains(t, f.d.message.Text, "Settled")
+	assert.Equal(t, 1, strings.Count(printedText(t, f.printed()), "[barcode "+shopCard.RemainderCode+"]"), "printed again at the next start")
+}
+
 // F6 (use all) asks first, Esc says no, and the card is never left armed:
 // after use and when F2 is left, the next customer finds an empty screen.
 func TestGiftCardUseAsksAndClears(t *testing.T) {

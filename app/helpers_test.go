@@ -57,6 +57,8 @@ type fixture struct {
 	// unknown, when set, is a code the shop answers this desk it does
 	// not know, as when the purchase was removed.
 	unknown atomic.Pointer[string]
+	// closeDesk closes the desk UI and its sync (see reopen).
+	closeDesk func()
 	// clock is the desk's clock: it stands still until the test steps it.
 	clock *fakeClock
 	// tones counts the refusal tones the desk sounded.
@@ -184,6 +186,23 @@ func openFixture(t testing.TB, sources []scanner.Source, wrap func(fyne.App) fyn
 	for _, o := range opts {
 		o(&cfg)
 	}
+	f.open(cfg, sources, wrap)
+	return f
+}
+
+// reopen closes the desk UI and its sync as the app does when it quits,
+// and starts them again on the same data directory, shop and printer, as
+// after a restart of the desk PC.
+func (f *fixture) reopen() {
+	f.t.Helper()
+	f.closeDesk()
+	f.open(f.d.cfg, f.d.svc.Sources, nil)
+}
+
+// open builds the desk's sync and UI with cfg, closed when the test ends
+// (or by closeDesk).
+func (f *fixture) open(cfg config.Config, sources []scanner.Source, wrap func(fyne.App) fyne.App) {
+	t := f.t
 	ctx, cancel := context.WithCancel(context.Background())
 	desk, err := desksync.Open(ctx, desksync.Config{BaseURL: cfg.ShopURL, Token: cfg.DeskToken, DataDir: f.dataDir,
 		SyncInterval: 200 * time.Millisecond, Timeout: 2 * time.Second})
@@ -222,15 +241,19 @@ func openFixture(t testing.TB, sources []scanner.Source, wrap func(fyne.App) fyn
 	})
 	f.d.clock = f.clock
 	f.d.Start()
-	t.Cleanup(func() {
-		f.d.Close()
-		cancel()
-		<-done
-		desk.Close()
-		a.Quit()
-	})
+	ui := f.d
+	var once sync.Once
+	f.closeDesk = func() {
+		once.Do(func() {
+			ui.Close()
+			cancel()
+			<-done
+			desk.Close()
+			a.Quit()
+		})
+	}
+	t.Cleanup(f.closeDesk)
 	f.idle()
-	return f
 }
 
 // idle runs the UI updates of background work until none is left. It

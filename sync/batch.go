@@ -81,6 +81,11 @@ type feedBatch struct {
 	// committing is the time its commits took, and longest the longest
 	// of them, for the pull's log line.
 	committing, longest time.Duration
+	// since is where the page apply takes next starts: the feed numbers
+	// of its entries must be above it (and at most the page's Next).
+	since int64
+	// refused counts the entries refused by this batch writer.
+	refused int
 }
 
 func (b *feedBatch) begin(ctx context.Context) error {
@@ -289,6 +294,35 @@ func (b *feedBatch) apply(ctx context.Context, page *ChangesPage) (committed int
 		codes, seqs, raws = codes[:0], seqs[:0], raws[:0]
 		return err
 	}
+	// An entry numbered outside its page is refused with the page: the
+	// number is what a refused entry is asked for again by, and the
+	// cursor must not pass the entry the shop meant to send there.
+	outside := func(what, code string, seq int64) (int, error) {
+		return fail(skranke.E(op, skranke.Internal, fmt.Errorf("the shop sent a changes page the desk cannot file: %s %s is numbered %d in the page after %d that ends at %d",
+			what, code, seq, b.since, page.Next)))
+	}
+	var refusals []feedRefusal
+	for i := range page.items {
+		it := &page.items[i]
+		if it.Seq <= b.since || it.Seq > page.Next {
+			return outside("purchase", it.Code, it.Seq)
+		}
+		if it.refused != "" {
+			refusals = append(refusals, feedRefusal{kind: refusedPurchase, seq: it.Seq, code: it.Code, reason: it.refused})
+		}
+	}
+	for i := range page.cards {
+		c := &page.cards[i]
+		if c.Seq <= b.since || c.Seq > page.Next {
+			return outside("gift card", c.Code, c.Seq)
+		}
+		if page.cardsRefused != nil && page.cardsRefused[i] != "" {
+			refusals = append(refusals, feedRefusal{kind: refusedCard, seq: c.Seq, code: c.Code, reason: page.cardsRefused[i]})
+		}
+	}
+	if err := b.refuse(ctx, refusals); err != nil {
+		return fail(err)
+	}
 	for start := 0; start < len(page.Purchases); start += yieldEvery {
 		if start > 0 {
 			n, err := b.giveWay(ctx)
@@ -299,6 +333,9 @@ func (b *feedBatch) apply(ctx context.Context, page *ChangesPage) (committed int
 		}
 		for i := start; i < min(start+yieldEvery, len(page.Purchases)); i++ {
 			it := &page.items[i]
+			if it.refused != "" {
+				continue
+			}
 			if it.full == nil {
 				codes, seqs, raws = append(codes, it.Code), append(seqs, it.Seq), append(raws, page.Purchases[i])
 				b.rows++
@@ -317,6 +354,9 @@ func (b *feedBatch) apply(ctx context.Context, page *ChangesPage) (committed int
 		}
 	}
 	for i := range page.cards {
+		if page.cardsRefused != nil && page.cardsRefused[i] != "" {
+			continue
+		}
 		if err := b.w.putCard(&page.cards[i]); err != nil {
 			return fail(err)
 		}
@@ -328,5 +368,46 @@ func (b *feedBatch) apply(ctx context.Context, page *ChangesPage) (committed int
 	if err := setMeta(ctx, b.tx, "cursor", strconv.FormatInt(page.Next, 10)); err != nil {
 		return fail(err)
 	}
+	b.since = page.Next
 	return committed, nil
+}
+
+// feedRefusal is an entry of the changes feed the desk does not file, and why.
+type feedRefusal struct {
+	kind   string // refusedPurchase or refusedCard.
+	seq    int64
+	code   string
+	reason string
+}
+
+// maxRefusalLogs is how many refused entries of one page are logged one by
+// one; the rest are counted in one line.
+const maxRefusalLogs = 10
+
+// refuse records rs in feed_refused in the open transaction, with the
+// page's cursor, so that the cursor never passes an entry the desk has
+// neither filed nor kept to ask for again, and logs them.
+func (b *feedBatch) refuse(ctx context.Context, rs []feedRefusal) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	if err := b.begin(ctx); err != nil {
+		return err
+	}
+	now := time.Now().UnixNano()
+	for i, r := range rs {
+		if _, err := b.tx.ExecContext(ctx, `INSERT INTO feed_refused(kind, seq, code, reason, at) VALUES(?, ?, ?, ?, ?)
+ON CONFLICT(kind, seq) DO UPDATE SET code = excluded.code, reason = excluded.reason`, r.kind, r.seq, r.code, r.reason, now); err != nil {
+			return fmt.Errorf("keep the refused %s %s: %w", r.kind, r.code, err)
+		}
+		if i < maxRefusalLogs {
+			slog.Warn("the shop's changes feed sent an entry with impossible figures: not filed; the desk asks for it again at every sync",
+				"kind", r.kind, "code", r.code, "seq", r.seq, "reason", r.reason)
+		}
+	}
+	if len(rs) > maxRefusalLogs {
+		slog.Warn("the shop's changes feed sent more entries with impossible figures", "more", len(rs)-maxRefusalLogs)
+	}
+	b.refused += len(rs)
+	return nil
 }

@@ -32,37 +32,39 @@ func TestApplyFilesManyPerStatement(t *testing.T) {
 		}
 		return b
 	}
+	// Codes the feed check takes for purchase codes: body and check character.
+	ref := func(body string) string { return body + string(skranke.CheckSymbol(body)) }
 	const n = 2*fileManyRows + 7 // Two whole statements and a tail.
 	var page ChangesPage
 	want := map[string]string{} // Code: buyer of the newest copy.
 	for i := range n {
-		code := fmt.Sprintf("MANY%04d", i)
+		code := ref(fmt.Sprintf("MANY%03d", i))
 		page.Purchases = append(page.Purchases, raw(code, int64(10+i), "first"))
 		want[code] = "first"
 	}
 	// Sent twice in the first statement, newer copy last.
-	page.Purchases[3] = raw("TWICE001", 5, "old")
-	page.Purchases[9] = raw("TWICE001", 6, "new")
-	want["TWICE001"] = "new"
-	delete(want, "MANY0003")
-	delete(want, "MANY0009")
+	page.Purchases[3] = raw(ref("TWCE001"), 5, "old")
+	page.Purchases[9] = raw(ref("TWCE001"), 6, "new")
+	want[ref("TWCE001")] = "new"
+	delete(want, ref("MANY003"))
+	delete(want, ref("MANY009"))
 	// Sent twice in the second statement, newer copy first.
-	page.Purchases[fileManyRows+1] = raw("TWICE002", 8, "new")
-	page.Purchases[fileManyRows+2] = raw("TWICE002", 7, "old")
-	want["TWICE002"] = "new"
-	delete(want, fmt.Sprintf("MANY%04d", fileManyRows+1))
-	delete(want, fmt.Sprintf("MANY%04d", fileManyRows+2))
+	page.Purchases[fileManyRows+1] = raw(ref("TWCE002"), 8, "new")
+	page.Purchases[fileManyRows+2] = raw(ref("TWCE002"), 7, "old")
+	want[ref("TWCE002")] = "new"
+	delete(want, ref(fmt.Sprintf("MANY%03d", fileManyRows+1)))
+	delete(want, ref(fmt.Sprintf("MANY%03d", fileManyRows+2)))
 	// A purchase with a delivery in the middle of the first statement.
 	at := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
-	delivered, err := json.Marshal(skranke.Purchase{Code: "DELIV001", Seq: 50, Buyer: skranke.Buyer{Name: "first"},
+	delivered, err := json.Marshal(skranke.Purchase{Code: ref("DEV0001"), Seq: 50, Buyer: skranke.Buyer{Name: "first"}, Status: skranke.Captured,
 		Lines:      []skranke.Line{{ID: "l1", Name: "Shaker", Quantity: 1, UnitPrice: 9900, Delivered: 1}},
-		Deliveries: []skranke.Delivery{{ID: "d1", PurchaseCode: "DELIV001", At: at, Lines: []skranke.DeliveredLine{{LineID: "l1", Quantity: 1}}}}})
+		Deliveries: []skranke.Delivery{{ID: "d1", PurchaseCode: ref("DEV0001"), At: at, Lines: []skranke.DeliveredLine{{LineID: "l1", Quantity: 1}}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	page.Purchases[20] = delivered
-	delete(want, "MANY0020")
-	want["DELIV001"] = "first"
+	delete(want, ref("MANY020"))
+	want[ref("DEV0001")] = "first"
 	page.Next = 100
 
 	b := &feedBatch{c: c}
@@ -76,9 +78,9 @@ func TestApplyFilesManyPerStatement(t *testing.T) {
 
 	// A later page of purchases cached already, a whole statement's worth:
 	// newer copies replace the cached ones, an older copy is kept out.
-	again := ChangesPage{Purchases: []json.RawMessage{raw("TWICE001", 5, "old")}, Next: 101}
+	again := ChangesPage{Purchases: []json.RawMessage{raw(ref("TWCE001"), 5, "old")}, Next: 1000}
 	for i := 40; len(again.Purchases) < fileManyRows; i++ {
-		code := fmt.Sprintf("MANY%04d", i)
+		code := ref(fmt.Sprintf("MANY%03d", i))
 		again.Purchases = append(again.Purchases, raw(code, int64(100+i), "second"))
 		want[code] = "second"
 	}
@@ -108,11 +110,11 @@ func TestApplyFilesManyPerStatement(t *testing.T) {
 		}
 	}
 	var deliveries int
-	if err := c.r.QueryRowContext(ctx, "SELECT count(*) FROM activities WHERE kind = 'delivery' AND code = 'DELIV001' AND synced").Scan(&deliveries); err != nil {
+	if err := c.r.QueryRowContext(ctx, "SELECT count(*) FROM activities WHERE kind = 'delivery' AND code = ? AND synced", ref("DEV0001")).Scan(&deliveries); err != nil {
 		t.Fatal(err)
 	}
 	if deliveries != 1 {
-		t.Errorf("%d synced deliveries recorded for DELIV001, want 1", deliveries)
+		t.Errorf("%d synced deliveries recorded for %s, want 1", deliveries, ref("DEV0001"))
 	}
 	var unindexed int
 	if err := c.r.QueryRowContext(ctx, "SELECT count(*) FROM purchases WHERE indexed = 0").Scan(&unindexed); err != nil {
@@ -121,8 +123,8 @@ func TestApplyFilesManyPerStatement(t *testing.T) {
 	if unindexed != len(want) {
 		t.Errorf("%d purchases wait for indexing, want all %d", unindexed, len(want))
 	}
-	if cursor, err := c.meta(ctx, "cursor"); err != nil || cursor != "101" {
-		t.Errorf("cursor %q (%v), want 101", cursor, err)
+	if cursor, err := c.meta(ctx, "cursor"); err != nil || cursor != "1000" {
+		t.Errorf("cursor %q (%v), want 1000", cursor, err)
 	}
 }
 

@@ -721,6 +721,9 @@ type ChangesPage struct {
 
 	items []pageItem     // What the cache needs of Purchases (see read).
 	cards []skranke.Card // Cards, decoded.
+	// cardsRefused says for each of cards why it is not filed
+	// (checkFeedCard), or is empty; nil when none is refused.
+	cardsRefused []string
 	// scanned is what decoding the page read of each purchase on the way
 	// (see validPurchase), for read; nil when encoding/json decoded it.
 	scanned []scannedPurchase

@@ -107,6 +107,13 @@ type Status struct {
 	// them (the pickup hint) is worth reading again; the same value, that
 	// the sync loop brought nothing new.
 	Filed uint64
+	// FeedRefused counts the purchases and gift cards of the shop's
+	// changes feed the desk refused to file because their figures are
+	// impossible (a negative price, more handed over than bought, a code
+	// that is not one): a broken proxy or a forged shop. The desk keeps
+	// what it had of them and asks the shop for each again at every sync
+	// until it gets it whole; the log says which and why at WARN.
+	FeedRefused int
 }
 
 // OutboxConflict is an outbox action the shop refused; a manager retries or discards it.
@@ -169,6 +176,9 @@ type Desk struct {
 	failures int       // Consecutive failed syncs, for the backoff.
 	retryAt  time.Time // No automatic sync before this.
 	feedOK   bool      // The last pull of the changes feed succeeded.
+	// restoreChecked is when the desk last asked the shop for its last
+	// delivery (checkRestored).
+	restoreChecked time.Time
 	// feedRestarted is when the cache last started over because the
 	// shop's database was restored from an earlier copy (Desk.startOver).
 	feedRestarted time.Time
@@ -294,7 +304,7 @@ func (d *Desk) Status() Status {
 	d.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	_ = d.c.getStatus.QueryRowContext(ctx).Scan(&s.Pending, &s.Conflicts)
+	_ = d.c.getStatus.QueryRowContext(ctx).Scan(&s.Pending, &s.Conflicts, &s.FeedRefused)
 	return s
 }
 
@@ -1163,7 +1173,7 @@ const errNoSession = "this needs a login at the shop: you logged in while the sh
 func (d *Desk) sendNow(ctx context.Context, op, kind, code, path, key string, body any, staff skranke.Staff, summary, approver string) (any, error) {
 	b, _ := json.Marshal(body)
 	row := outboxRow{Kind: kind, Key: key, Code: code, Method: http.MethodPost, Path: path, CType: "application/json",
-		Body: b, StaffID: staff.ID, State: stateSending, Summary: summary, approver: approver}
+		Body: b, StaffID: staff.ID, State: stateSending, Summary: summary, approver: approver, untold: true}
 	// In flight before the row exists: otherwise the loop could find it
 	// sending, ask the shop before it was sent, and abandon it.
 	d.setInflight(key, true)
@@ -1175,6 +1185,14 @@ func (d *Desk) sendNow(ctx context.Context, op, kind, code, path, key string, bo
 	if err := d.c.write(ctx, op, func(tx *sql.Tx) error { return insertOutbox(ctx, tx, &row) }); err != nil {
 		return nil, err
 	}
+	// Until this call returns an outcome, a desk that stops (or loses the
+	// answer) keeps the action for LateOutcomes.
+	told := true
+	defer func() {
+		if told {
+			d.markTold(context.WithoutCancel(ctx), row.ID)
+		}
+	}()
 	if d.session(staff.ID) == "" {
 		// Logged in offline and the shop is away: certainly not sent.
 		err := skranke.E(op, skranke.Unavailable, "the shop is not reachable")
@@ -1212,8 +1230,91 @@ func (d *Desk) sendNow(ctx context.Context, op, kind, code, path, key string, bo
 			return ans, serr
 		}
 		d.kickLoop()
+		told = false // Staff hear of it from Outcome or LateOutcomes.
 		return nil, skranke.E(op, skranke.Unknown, err)
 	}
+}
+
+// markTold records that staff have been given the outcome of outbox
+// action id. A failure leaves it listed by LateOutcomes, which tells it
+// again rather than never.
+func (d *Desk) markTold(ctx context.Context, id int64) {
+	if err := d.c.write(ctx, "sync.Desk.markTold", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE outbox SET untold = 0 WHERE id = ? AND untold = 1", id)
+		return err
+	}); err != nil {
+		slog.Warn("record that staff were told an outcome", "id", id, "err", err)
+	}
+}
+
+// LateOutcome is a redemption or credit whose answer was lost while staff
+// waited (Redeem or Credit failed with kind Unknown, or the desk stopped
+// first) and whose outcome staff have not been given yet.
+type LateOutcome struct {
+	ID     string        // The action's ID, as Outcome takes it.
+	Kind   string        // "redemption" or "credit".
+	Code   string        // The gift card used, or the purchase credited.
+	Amount skranke.Money // What was asked for (a credit of lines: 0).
+	Staff  skranke.Staff // Who made it (the name from the cached staff list).
+	At     time.Time
+	// Outcome is what became of it; until the shop has been asked,
+	// Outcome.Settled is false, and a Subscribe notification follows when
+	// it is.
+	Outcome Outcome
+}
+
+// LateOutcomes lists, oldest first, the redemptions and credits whose
+// outcome staff are still owed: the shop took them or not while nobody
+// waited for the answer any more, for instance across a restart of the
+// desk. A remainder gift card the shop issued is in its Outcome, to show
+// and print. Outcome on an ID reports it told once settled, and it is
+// listed no more.
+func (d *Desk) LateOutcomes(ctx context.Context) ([]LateOutcome, error) {
+	const op = "sync.Desk.LateOutcomes"
+	rows, err := d.c.r.QueryContext(ctx, "SELECT key, kind, code, staff_id, body, created_at FROM outbox WHERE untold = 1 ORDER BY id")
+	if err != nil {
+		return nil, skranke.E(op, skranke.Internal, err)
+	}
+	var out []LateOutcome
+	for rows.Next() {
+		var lo LateOutcome
+		var body []byte
+		var at int64
+		if err := rows.Scan(&lo.ID, &lo.Kind, &lo.Code, &lo.Staff.ID, &body, &at); err != nil {
+			rows.Close()
+			return nil, skranke.E(op, skranke.Internal, err)
+		}
+		var b struct {
+			Amount skranke.Money `json:"amount"`
+			At     time.Time     `json:"at"`
+		}
+		_ = json.Unmarshal(body, &b)
+		lo.Amount, lo.At = b.Amount, b.At
+		if lo.At.IsZero() {
+			lo.At = fromNanos(at)
+		}
+		out = append(out, lo)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, skranke.E(op, skranke.Internal, err)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	staff, _ := d.cachedStaff(ctx)
+	for i := range out {
+		lo := &out[i]
+		for _, s := range staff {
+			if s.ID == lo.Staff.ID {
+				lo.Staff = s
+			}
+		}
+		if lo.Outcome, err = d.outcome(ctx, lo.ID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // Resolution states the desk records.
@@ -1298,7 +1399,23 @@ type Outcome struct {
 // Outcome reports what became of the redemption or credit with the given
 // ID. Until the sync loop has asked the shop, Settled is false; callers
 // wait for a Subscribe notification and ask again.
+//
+// Once it reports an action settled, staff are taken to have been told:
+// LateOutcomes lists it no more.
 func (d *Desk) Outcome(ctx context.Context, id string) (Outcome, error) {
+	o, err := d.outcome(ctx, id)
+	if err == nil && o.Settled {
+		var rowID int64
+		var untold bool
+		if d.c.r.QueryRowContext(ctx, "SELECT id, untold FROM outbox WHERE key = ?", id).Scan(&rowID, &untold) == nil && untold {
+			d.markTold(ctx, rowID)
+		}
+	}
+	return o, err
+}
+
+// outcome is Outcome without recording that staff were told.
+func (d *Desk) outcome(ctx context.Context, id string) (Outcome, error) {
 	var kind, state, lastErr string
 	err := d.c.r.QueryRowContext(ctx, "SELECT kind, state, last_error FROM outbox WHERE key = ?", id).Scan(&kind, &state, &lastErr)
 	if errors.Is(err, sql.ErrNoRows) {

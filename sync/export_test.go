@@ -369,3 +369,23 @@ func (d *Desk) CopiesOpenForTest() bool {
 func (d *Desk) IndexCachedForTest(ctx context.Context, background bool) error {
 	return d.indexCached(ctx, background)
 }
+
+// DataDirForTest is the desk's data directory.
+func (d *Desk) DataDirForTest() string { return d.cfg.DataDir }
+
+// CachedCardForTest is the gift card code as the cache holds it, or nil.
+func (d *Desk) CachedCardForTest(ctx context.Context, code string) (*skranke.Card, error) {
+	c, _, ok, err := d.c.cachedCard(ctx, code)
+	if !ok {
+		return nil, err
+	}
+	return c, err
+}
+
+// CheckRestoreNowForTest makes the next Sync ask the shop for the desk's
+// last delivery (checkRestored), however recently it last did.
+func (d *Desk) CheckRestoreNowForTest() {
+	d.mu.Lock()
+	d.restoreChecked = time.Time{}
+	d.mu.Unlock()
+}

@@ -12,6 +12,10 @@ type feedPurchase struct {
 	Code     string
 	Seq      int64
 	Activity bool // It has deliveries or credits, which the daily report needs decoded.
+	// Lines is the JSON of the purchase's lines, a slice of its JSON (nil
+	// when it has none), so that their figures are checked
+	// (checkFeedPurchase) without decoding the rest.
+	Lines []byte
 }
 
 // scanFeedPurchase reads code, seq and whether there are deliveries or
@@ -28,11 +32,12 @@ func scanFeedPurchase(raw []byte) (feedPurchase, error) {
 		Seq        int64             `json:"seq"`
 		Deliveries []json.RawMessage `json:"deliveries"`
 		Credits    []json.RawMessage `json:"credits"`
+		Lines      json.RawMessage   `json:"lines"`
 	}
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return feedPurchase{}, err
 	}
-	return feedPurchase{Code: v.Code, Seq: v.Seq, Activity: len(v.Deliveries)+len(v.Credits) > 0}, nil
+	return feedPurchase{Code: v.Code, Seq: v.Seq, Activity: len(v.Deliveries)+len(v.Credits) > 0, Lines: v.Lines}, nil
 }
 
 func scanTop(b []byte) (fp feedPurchase, ok bool) {
@@ -127,6 +132,8 @@ func (t *topScan) member(key, val []byte) {
 			return
 		}
 		t.fp.Seq, t.seenSeq = n, true
+	case "lines":
+		t.fp.Lines = val
 	case "deliveries", "credits":
 		switch {
 		case val[0] == '[':
@@ -164,7 +171,7 @@ func afterValue(b []byte, i int, end byte) (next int, closed, ok bool) {
 // when case is ignored.
 func foldsToField(key []byte) bool {
 	switch len(key) {
-	case len("seq"), len("code"), len("credits"), len("deliveries"):
+	case len("seq"), len("code"), len("lines"), len("credits"), len("deliveries"):
 	default:
 		// Most keys of a purchase: an ASCII key of another length folds
 		// to none of them. Non-ASCII ones may ("ſeq" is "seq" to
@@ -177,7 +184,7 @@ func foldsToField(key []byte) bool {
 			return false
 		}
 	}
-	for _, f := range [...]string{"code", "seq", "deliveries", "credits"} {
+	for _, f := range [...]string{"code", "seq", "lines", "deliveries", "credits"} {
 		if string(key) != f && bytes.EqualFold(key, []byte(f)) {
 			return true
 		}

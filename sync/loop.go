@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -150,6 +151,7 @@ func (d *Desk) Sync(ctx context.Context) error {
 		d.afterSync(err, true)
 		return err
 	}
+	d.checkRestored(ctx)
 	_, err := d.drain(ctx, 0)
 	// One action the shop keeps failing on (a 500 on that request alone)
 	// must not keep the cache from updating: go on unless the shop is gone.
@@ -157,7 +159,14 @@ func (d *Desk) Sync(ctx context.Context) error {
 		err = errors.Join(err, d.resolveSending(ctx))
 	}
 	if err == nil || !(skranke.KindOf(err) == skranke.Unavailable) {
+		restarted := d.restartedAt()
 		err = errors.Join(err, d.pull(ctx))
+		if !d.restartedAt().Equal(restarted) && err == nil {
+			// The shop was restored: what it lost of this desk's work is
+			// queued again (startOver) and goes now, not a sync later,
+			// before another desk takes the purchase as not handed over.
+			_, err = d.drain(ctx, 0)
+		}
 	}
 	// Deleted personal data a reader kept in the WAL: its pages are
 	// emptied once the reader is gone, not at the next deletion.
@@ -248,10 +257,20 @@ func (d *Desk) pull(ctx context.Context) error {
 			err = d.pullFeed(ctx)
 		}
 	}
+	if err == nil {
+		err = d.retryRefused(ctx)
+	}
 	d.mu.Lock()
 	d.feedOK = err == nil
 	d.mu.Unlock()
 	return err
+}
+
+// restartedAt is when the cache last started over (startOver).
+func (d *Desk) restartedAt() time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.feedRestarted
 }
 
 // feedWorks reports whether the last pull of the changes feed succeeded:
@@ -261,6 +280,22 @@ func (d *Desk) feedWorks() bool {
 	defer d.mu.Unlock()
 	return d.feedOK
 }
+
+// sqlResend selects the outbox actions a desk sends again when it finds
+// the shop restored from an earlier copy: the deliveries and reversals the
+// shop had accepted (done), as far back as the outbox keeps them
+// (OutboxRetention). Those accepted after the copy was taken are gone from
+// the shop, and the desk cannot tell which: a restored shop's changes feed
+// numbers are not a clock. Each names itself (the delivery's or reversal's
+// ID, which the shop checks before anything else, idempotency key or not),
+// so the shop answers one it still has as it did and does the lost ones
+// once. Signatures are not sent again: the desk deleted its copy once the
+// shop had it (docs/privacy.md), so a signed hand-over the restore lost
+// comes back refused and waits for a manager, not silently dropped.
+// Redemptions and credits are not sent again either: they needed the
+// shop's answer there and then, and a new one would not be the one the
+// customer holds (a remainder card's code).
+const sqlResend = "state = 'done' AND kind IN ('delivery', 'reversal')"
 
 // startOver empties what the cache holds of the shop (purchases, cards,
 // redemptions, the activity the shop confirmed, and what is derived from
@@ -274,10 +309,23 @@ func (d *Desk) startOver(ctx context.Context) error {
 	d.pullMu.Lock()
 	defer d.pullMu.Unlock()
 	at := time.Now().UTC()
+	var resent int64
 	err := d.c.write(ctx, op, func(tx *sql.Tx) error {
 		// Cards first: their delete trigger books into card_days, which
 		// is emptied after. The derived tables go before the purchases,
 		// so that their triggers find nothing to undo row by row.
+		// What the shop had accepted from this desk may be lost with the
+		// restore: the hand-overs and their undoing go again (see
+		// sqlResend), and the report shows them as not yet confirmed until
+		// the shop answers.
+		if _, err := tx.ExecContext(ctx, "UPDATE activities SET synced = 0 WHERE id IN (SELECT key FROM outbox WHERE "+sqlResend+")"); err != nil {
+			return fmt.Errorf("keep the resent actions in the report: %w", err)
+		}
+		res, err := tx.ExecContext(ctx, "UPDATE outbox SET state = 'pending', attempts = 0, last_error = '', updated_at = ? WHERE "+sqlResend, time.Now().UnixNano())
+		if err != nil {
+			return fmt.Errorf("send the accepted actions again: %w", err)
+		}
+		resent, _ = res.RowsAffected()
 		for _, q := range []string{
 			"DELETE FROM cards",
 			"DELETE FROM card_days",
@@ -288,6 +336,7 @@ func (d *Desk) startOver(ctx context.Context) error {
 			"DELETE FROM purchases",
 			"INSERT INTO purchase_search(purchase_search) VALUES ('delete-all')",
 			"DELETE FROM activities WHERE synced = 1",
+			"DELETE FROM feed_refused",
 		} {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("%s: %w", q, err)
@@ -300,6 +349,10 @@ func (d *Desk) startOver(ctx context.Context) error {
 	})
 	if err != nil {
 		return storeErr(op, err)
+	}
+	if resent > 0 {
+		d.cfg.Logger.Warn("the shop was restored: the deliveries and undos it had accepted from this desk are sent again (the shop recognises the ones it still has by their IDs)",
+			"actions", resent)
 	}
 	d.mu.Lock()
 	d.feedRestarted = at
@@ -318,7 +371,7 @@ func (d *Desk) pullFeed(ctx context.Context) error {
 	if err != nil {
 		return skranke.E("sync.Desk.pullFeed", skranke.Internal, fmt.Errorf("read cursor: %w", err))
 	}
-	b := &feedBatch{c: d.c}
+	b := &feedBatch{c: d.c, since: cursor}
 	if err := d.c.r.QueryRowContext(ctx, "SELECT ifnull(max(rowid), 0) FROM purchases").Scan(&b.cached); err != nil {
 		return skranke.E("sync.Desk.pullFeed", skranke.Internal, fmt.Errorf("count cached purchases: %w", err))
 	}
@@ -524,4 +577,177 @@ func (d *Desk) fetchFeed(ctx context.Context, since int64, ft *fetchTimes) <-cha
 		}
 	}()
 	return pages
+}
+
+// maxRetryRefused is how many refused entries of the changes feed one sync
+// asks the shop for again: a forged feed must not turn every sync into a
+// thousand requests.
+const maxRetryRefused = 20
+
+// retryRefused asks the changes feed again for entries the desk refused to
+// file (feed_refused), each by its own number, the oldest first: one the
+// shop now gives whole is filed, one the feed no longer holds at that
+// number was replaced by a newer change (filed, or refused under its own
+// number, by the pull), and one still impossible stays refused. So an
+// entry a broken proxy spoiled once is not lost for good, though the cursor
+// moved on past it.
+func (d *Desk) retryRefused(ctx context.Context) error {
+	const op = "sync.Desk.retryRefused"
+	type refusal struct {
+		kind string
+		seq  int64
+	}
+	rows, err := d.c.r.QueryContext(ctx, "SELECT kind, seq FROM feed_refused ORDER BY seq LIMIT ?", maxRetryRefused)
+	if err != nil {
+		return skranke.E(op, skranke.Internal, err)
+	}
+	var todo []refusal
+	for rows.Next() {
+		var r refusal
+		if err := rows.Scan(&r.kind, &r.seq); err != nil {
+			rows.Close()
+			return skranke.E(op, skranke.Internal, err)
+		}
+		todo = append(todo, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return skranke.E(op, skranke.Internal, err)
+	}
+	filed := false
+	for _, r := range todo {
+		page, err := d.cl.Changes(ctx, r.seq-1, 1)
+		d.noteReach(err)
+		var beyond *FeedRestoredError
+		if errors.As(err, &beyond) {
+			// The number is beyond the feed's head: the shop never gave
+			// it (a forged number), or was restored since, which the
+			// next pull finds and starts over from. Nothing to ask for.
+			page, err = ChangesPage{}, nil
+		}
+		if err != nil {
+			if skranke.KindOf(err) == skranke.Unavailable {
+				return err
+			}
+			d.cfg.Logger.Warn("ask the shop again for a refused entry of its changes feed", "kind", r.kind, "seq", r.seq, "err", err)
+			continue
+		}
+		var purchase *pageItem
+		var raw []byte
+		var card *skranke.Card
+		why := ""
+		for i := range page.items {
+			if it := &page.items[i]; r.kind == refusedPurchase && it.Seq == r.seq {
+				purchase, raw, why = it, page.Purchases[i], it.refused
+			}
+		}
+		for i := range page.cards {
+			if c := &page.cards[i]; r.kind == refusedCard && c.Seq == r.seq {
+				card = c
+				if page.cardsRefused != nil {
+					why = page.cardsRefused[i]
+				}
+			}
+		}
+		err = d.c.writeRelaxed(ctx, op, func(tx *sql.Tx) error {
+			if why != "" {
+				_, err := tx.ExecContext(ctx, "UPDATE feed_refused SET reason = ? WHERE kind = ? AND seq = ?", why, r.kind, r.seq)
+				return err
+			}
+			if purchase != nil || card != nil {
+				w, err := newWriter(ctx, tx)
+				if err != nil {
+					return err
+				}
+				if purchase != nil {
+					p := purchase.full
+					if p == nil {
+						p = new(skranke.Purchase)
+						if err := json.Unmarshal(raw, p); err != nil {
+							return fmt.Errorf("read purchase %s: %w", purchase.Code, err)
+						}
+					}
+					if err := w.putPurchase(p, raw); err != nil {
+						return err
+					}
+				} else if err := w.putCard(card); err != nil {
+					return err
+				}
+				filed = true
+			}
+			_, err := tx.ExecContext(ctx, "DELETE FROM feed_refused WHERE kind = ? AND seq = ?", r.kind, r.seq)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if why == "" {
+			d.cfg.Logger.Info("a refused entry of the shop's changes feed came whole", "kind", r.kind, "seq", r.seq, "filed", purchase != nil || card != nil)
+		}
+	}
+	if filed {
+		d.filed.Add(1)
+		d.notify()
+	}
+	return nil
+}
+
+// restoreCheckEvery is how often the desk asks the shop whether it still
+// has the last delivery it accepted from this desk (checkRestored): one
+// small request every few minutes, and a restore the changes feed cannot
+// show is found within as long.
+const restoreCheckEvery = 5 * time.Minute
+
+// checkRestored finds a restore of the shop's database that the changes
+// feed does not show: the restored shop answers 410 only while its head is
+// behind the desk's cursor, and new changes (the web shop, other desks)
+// may pass the cursor again before this desk polls. Then the desk would
+// go on from its cursor, missing the changes numbered below it, and never
+// send again what the restore lost of its work. Every restoreCheckEvery it
+// asks the shop for the purchase of the last delivery the shop accepted
+// from this desk: a restore that lost anything of this desk's lost that
+// delivery too, since it came last. A shop without it (nor an undoing of
+// it) was restored, and the desk starts over as for a 410 (startOver),
+// which sends again what the shop had accepted. A failed request says
+// nothing, and is tried at the next sync.
+func (d *Desk) checkRestored(ctx context.Context) {
+	d.mu.Lock()
+	due := time.Since(d.restoreChecked) >= restoreCheckEvery
+	if due {
+		d.restoreChecked = time.Now()
+	}
+	d.mu.Unlock()
+	if !due || d.backingOff() {
+		return
+	}
+	var code, id string
+	err := d.c.r.QueryRowContext(ctx, "SELECT code, key FROM outbox WHERE kind = 'delivery' AND state = 'done' ORDER BY id DESC LIMIT 1").Scan(&code, &id)
+	if err != nil {
+		if !errors.Is(err, sql.ErrNoRows) {
+			d.cfg.Logger.Warn("find the desk's last delivery", "err", err)
+		}
+		return
+	}
+	cctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
+	p, _, err := d.cl.Purchase(cctx, code)
+	cancel()
+	d.noteReach(err)
+	switch {
+	case err == nil && (hasDelivery(p, id) || p.Reversed(id)):
+		return
+	case errors.As(err, new(*skranke.ElsewhereError)):
+		return // Another centre's now (the desk was moved): nothing lost.
+	case err != nil && !(skranke.KindOf(err) == skranke.NotFound):
+		d.mu.Lock()
+		d.restoreChecked = time.Time{} // Not answered: ask at the next sync.
+		d.mu.Unlock()
+		return
+	}
+	// Purchases are never deleted at the shop, nor deliveries (an undoing
+	// is recorded beside them): only a restore loses them.
+	d.cfg.Logger.Warn("the shop no longer has the last delivery it accepted from this desk: its database was restored from an earlier copy; the cache starts over (the outbox is kept and what the shop had accepted is sent again)",
+		"code", code, "delivery", id, "err", err)
+	if err := d.startOver(ctx); err != nil {
+		d.cfg.Logger.Warn("start the cache over after a restore of the shop", "err", err)
+	}
 }

@@ -52,12 +52,15 @@ type outboxRow struct {
 	// approver is the session of a manager approving the action: held in
 	// memory for the one send that needs it, never stored.
 	approver string
+	// untold is set on an action staff wait for the outcome of until they
+	// have it (see migrations/0012_outbox_untold.sql); only inserted.
+	untold bool
 }
 
 func insertOutbox(ctx context.Context, tx *sql.Tx, r *outboxRow) error {
 	now := time.Now().UnixNano()
-	res, err := tx.ExecContext(ctx, `INSERT INTO outbox(kind, key, code, method, path, content_type, body, staff_id, depends_on, state, summary, created_at, updated_at)
-VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.Kind, r.Key, r.Code, r.Method, r.Path, r.CType, r.Body, r.StaffID, r.DependsOn, r.State, r.Summary, now, now)
+	res, err := tx.ExecContext(ctx, `INSERT INTO outbox(kind, key, code, method, path, content_type, body, staff_id, depends_on, state, summary, created_at, updated_at, untold)
+VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.Kind, r.Key, r.Code, r.Method, r.Path, r.CType, r.Body, r.StaffID, r.DependsOn, r.State, r.Summary, now, now, r.untold)
 	if err != nil {
 		return fmt.Errorf("queue %s for %s: %w", r.Kind, r.Code, err)
 	}
@@ -604,7 +607,8 @@ const sqlConflict = `state = 'conflict' AND NOT (kind = 'signature' AND EXISTS
 // conflicts, which a manager keeps few, by query.
 const sqlStatus = `SELECT
  coalesce((SELECT n FROM outbox_counts WHERE state = 'pending' AND signature = 0), 0),
- (SELECT count(*) FROM outbox WHERE ` + sqlConflict + `)`
+ (SELECT count(*) FROM outbox WHERE ` + sqlConflict + `),
+ (SELECT count(*) FROM feed_refused)`
 
 // Conflicts lists the outbox actions the shop refused, oldest first.
 func (d *Desk) Conflicts(ctx context.Context) ([]OutboxConflict, error) {

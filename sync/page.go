@@ -392,6 +392,9 @@ type pageItem struct {
 	// full is the whole purchase, decoded only when it has deliveries or
 	// credits (feedPurchase.Activity), which the daily report needs.
 	full *skranke.Purchase
+	// refused says why the purchase is not filed (checkFeedPurchase), or
+	// is empty.
+	refused string
 }
 
 // read checks that every purchase and gift card of the page can be filed
@@ -402,6 +405,7 @@ func (p *ChangesPage) read() error {
 		return nil
 	}
 	items := make([]pageItem, len(p.Purchases))
+	var scratch []skranke.Line // For checkFeedPurchase.
 	for i, raw := range p.Purchases {
 		var fp feedPurchase
 		var err error
@@ -423,8 +427,12 @@ func (p *ChangesPage) read() error {
 				return fmt.Errorf("purchase %s: %w", fp.Code, err)
 			}
 		}
+		if err := checkFeedPurchase(&items[i], &scratch); err != nil {
+			items[i].refused = err.Error()
+		}
 	}
 	cards := make([]skranke.Card, len(p.Cards))
+	var cardsRefused []string
 	for i, raw := range p.Cards {
 		err := json.Unmarshal(raw, &cards[i])
 		if err == nil && cards[i].Code == "" {
@@ -433,8 +441,14 @@ func (p *ChangesPage) read() error {
 		if err != nil {
 			return fmt.Errorf("gift card %d of the page: %w", i+1, err)
 		}
+		if err := checkFeedCard(&cards[i]); err != nil {
+			if cardsRefused == nil {
+				cardsRefused = make([]string, len(p.Cards))
+			}
+			cardsRefused[i] = err.Error()
+		}
 	}
-	p.items, p.cards = items, cards
+	p.items, p.cards, p.cardsRefused = items, cards, cardsRefused
 	return nil
 }
 

@@ -1,0 +1,141 @@
+package sync_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/skranke/skranke"
+	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
+	desksync "github.com/skranke/skranke/sync"
+)
+
+// Deliveries the shop accepted after the backup it was later restored from
+// are lost with the restore: the desk had counted them as sent and never
+// sent them again, so the purchase looked undelivered at the shop and
+// another desk could hand the goods over a second time. The desk now sends
+// what it had sent again when it finds the shop restored: the lost ones
+// reach the shop once, and the ones the restored shop still has are not
+// handed over twice.
+func TestRestoreResendsSentDeliveries(t *testing.T) {
+	ctx := context.Background()
+	srv := shoptest.Start(t)
+	d := MustOpenShop(t, srv)
+	service := func() *skranke.Purchase {
+		return srv.CreatePurchase(skranke.Purchase{Buyer: skranke.Buyer{Name: "Nora Fjeld"}, Status: skranke.Captured,
+			Lines: []skranke.Line{{ProductID: "kurs-spinning-10", Quantity: 1}}})
+	}
+	kept, lost, undone := service(), service(), service()
+	require.NoError(t, d.Sync(ctx))
+	deliver := func(code string) skranke.Delivery {
+		t.Helper()
+		del, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: code, Staff: kari})
+		require.NoError(t, err)
+		require.Zero(t, d.Status().Pending, "the delivery of %s was not sent at once", code)
+		require.Len(t, srv.Deliveries(code), 1)
+		return del
+	}
+	deliver(kept.Code)
+	require.NoError(t, d.Sync(ctx))
+
+	// The operator's backup, taken with the shop stopped.
+	backup := t.TempDir() + "/backup.db"
+	srv.Stop()
+	copyDB(t, srv.DBPath, backup)
+	srv.Restart()
+
+	// After the backup: two hand-overs the shop accepts, one of them
+	// undone again at once.
+	lostDel := deliver(lost.Code)
+	undoneDel := deliver(undone.Code)
+	_, _, err := d.Undo(ctx, desksync.UndoRequest{Code: undone.Code, DeliveryID: undoneDel.ID, Staff: kari})
+	require.NoError(t, err)
+	require.Zero(t, d.Status().Pending)
+	require.NoError(t, d.Sync(ctx))
+
+	// Restored from the backup, the shop has lost them.
+	srv.Stop()
+	copyDB(t, backup, srv.DBPath)
+	srv.Restart()
+	require.Empty(t, srv.Deliveries(lost.Code), "the restore did not lose the delivery: the test tests nothing")
+
+	require.NoError(t, d.Sync(ctx))
+	require.False(t, d.Status().FeedRestarted.IsZero(), "the desk did not notice the restore")
+	eventually(t, 10*time.Second, "the desk sends its lost deliveries again", func() bool {
+		return d.Status().Pending == 0 && len(srv.Deliveries(lost.Code)) == 1
+	})
+	got := srv.Deliveries(lost.Code)
+	require.Len(t, got, 1, "the lost delivery is not at the shop exactly once")
+	require.Equal(t, lostDel.ID, got[0].ID)
+	require.Len(t, srv.Deliveries(kept.Code), 1, "the delivery the restored shop kept was handed over twice")
+	require.Equal(t, 1, srv.Purchase(kept.Code).Lines[0].Delivered)
+	require.Equal(t, 1, srv.Purchase(lost.Code).Lines[0].Delivered)
+	require.Equal(t, 0, srv.Purchase(undone.Code).Lines[0].Delivered, "the undone delivery counts as handed over at the shop")
+	require.Zero(t, d.Status().Conflicts)
+
+	// Another desk sees the purchase handed over.
+	other := MustOpenShop(t, srv)
+	l, err := other.Lookup(ctx, lost.Code)
+	require.NoError(t, err)
+	require.Len(t, l.Purchase.Deliveries, 1)
+	require.Zero(t, l.Purchase.Lines[0].Remaining(), "another desk would hand it over again")
+}
+
+// The restored shop can pass a desk's cursor again before the desk polls
+// (as many new changes as were lost, made while the desk was off): the
+// shop's feed does not tell it then. The desk asks the shop now and then
+// whether it still has the last delivery it accepted from this desk, and
+// finds the restore by that; the lost delivery reaches the shop once, and
+// the cache starts over.
+func TestRestoreFoundByLostDelivery(t *testing.T) {
+	ctx := context.Background()
+	srv := shoptest.Start(t)
+	d := MustOpenShop(t, srv)
+	service := func() *skranke.Purchase {
+		return srv.CreatePurchase(skranke.Purchase{Buyer: skranke.Buyer{Name: "Nora Fjeld"}, Status: skranke.Captured,
+			Lines: []skranke.Line{{ProductID: "kurs-spinning-10", Quantity: 1}}})
+	}
+	lost := service()
+	require.NoError(t, d.Sync(ctx))
+	backup := t.TempDir() + "/backup.db"
+	srv.Stop()
+	copyDB(t, srv.DBPath, backup)
+	srv.Restart()
+
+	del, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: lost.Code, Staff: kari})
+	require.NoError(t, err)
+	require.Zero(t, d.Status().Pending)
+	require.NoError(t, d.Sync(ctx))
+	cursor := mustCursor(t, d)
+
+	srv.Stop()
+	copyDB(t, backup, srv.DBPath)
+	srv.Restart()
+	var fresh []*skranke.Purchase
+	for shopHead(t, srv) <= cursor {
+		fresh = append(fresh, service()) // The web shop, before the desk polls.
+	}
+	require.Empty(t, srv.Deliveries(lost.Code))
+
+	d.CheckRestoreNowForTest()
+	require.NoError(t, d.Sync(ctx))
+	require.False(t, d.Status().FeedRestarted.IsZero(), "the desk did not notice the restore")
+	eventually(t, 10*time.Second, "the desk sends its lost delivery again", func() bool {
+		return d.Status().Pending == 0 && len(srv.Deliveries(lost.Code)) == 1
+	})
+	require.Equal(t, del.ID, srv.Deliveries(lost.Code)[0].ID)
+	require.NoError(t, d.Sync(ctx))
+	require.Equal(t, shopPurchases(t, srv), deskPurchases(t, d), "the desk's purchases are not the shop's")
+	for _, p := range fresh {
+		_, err := d.Cached(ctx, p.Code)
+		require.NoError(t, err, "a change made after the restore is not on the desk")
+	}
+
+	// A shop that still has it is not taken for restored.
+	restarted := d.Status().FeedRestarted
+	d.CheckRestoreNowForTest()
+	require.NoError(t, d.Sync(ctx))
+	require.True(t, restarted.Equal(d.Status().FeedRestarted), "the desk started over again")
+}
