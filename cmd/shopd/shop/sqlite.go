@@ -340,13 +340,12 @@ func (s *SQLite) runGroupOn(ctx context.Context, groupp *[]*updateJob, resultsp 
 // the goroutine every write waits for; without one, an Update refused
 // before it wrote (what refusals are: a purchase already delivered, a key
 // used for another request) has nothing to undo but the feed numbers it
-// took. The idempotency records are written together before the COMMIT
-// (see sqlGroup.keys). Mutations that arrive while the group runs join
-// it; another Update is held for the next group (groupCommitter.more).
+// took. Mutations that arrive while the group runs join it; another
+// Update is held for the next group (groupCommitter.more).
 func (s *SQLite) runFast(ctx context.Context, groupp *[]*updateJob, resultsp *[]error) (bool, error) {
 	const op = "shop.SQLite.Update"
 	w := &s.wconn
-	g := &sqlGroup{deferKeys: true}
+	g := &sqlGroup{}
 	if _, err := w.exec(ctx, "BEGIN IMMEDIATE", nil); err != nil {
 		return true, err
 	}
@@ -390,12 +389,6 @@ func (s *SQLite) runFast(ctx context.Context, groupp *[]*updateJob, resultsp *[]
 			results[i] = err
 			*g = before
 		}
-	}
-	if err := g.writeKeys(ctx, w); err != nil {
-		// Should a record not go in (a key an Update wrote without
-		// looking it up first), the Update that wrote it fails alone
-		// when each writes its own.
-		return false, nil
 	}
 	if g.seqDirty {
 		if _, err := w.exec(ctx, "UPDATE meta SET value = ? WHERE key = 'seq'", []any{g.seq}); err != nil {
@@ -501,50 +494,6 @@ type sqlGroup struct {
 	seq      int64 // The last number handed out.
 	seqRead  bool  // seq was read from meta.
 	seqDirty bool  // seq is ahead of meta.
-	// keys holds the idempotency records the group's Updates put, when
-	// deferKeys (runFast): written with a statement for up to 64 at once
-	// before the COMMIT (writeKeys) instead of one each. An Update that
-	// fails takes its own back with the rest of the group's state.
-	keys      []IdempotencyRecord
-	deferKeys bool
-}
-
-// key returns the record of scope and key put in this group, if any.
-func (g *sqlGroup) key(scope, key string) (IdempotencyRecord, bool) {
-	for i := len(g.keys) - 1; i >= 0; i-- {
-		if r := g.keys[i]; r.Key == key && r.Scope == scope {
-			return r, true
-		}
-	}
-	return IdempotencyRecord{}, false
-}
-
-// writeKeys inserts the records in keys and empties it.
-func (g *sqlGroup) writeKeys(ctx context.Context, w *writerConn) error {
-	var args []any
-	for rest := g.keys; len(rest) > 0; {
-		// Statements for 64, 32, …, 1 rows: few texts to keep prepared.
-		n := 64
-		for n > len(rest) {
-			n /= 2
-		}
-		args = args[:0]
-		for _, r := range rest[:n] {
-			args = append(args, r.Scope, r.Key, r.Fingerprint, int64(r.Status), r.ContentType, r.Body, r.CreatedAt.UnixMilli())
-		}
-		if _, err := w.exec(ctx, keysInsert(n), args); err != nil {
-			return err
-		}
-		rest = rest[n:]
-	}
-	g.keys = g.keys[:0]
-	return nil
-}
-
-// keysInsert returns the INSERT of n idempotency records.
-func keysInsert(n int) string {
-	return "INSERT INTO idempotency (scope, key, fingerprint, status, content_type, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)" +
-		strings.Repeat(", (?, ?, ?, ?, ?, ?, ?)", n-1)
 }
 
 // stmtCache keeps one pool's prepared statements by their text. The driver
@@ -1246,15 +1195,11 @@ func (t *sqlTx) Activity(centreID string, from, to time.Time) (Activity, error) 
 }
 
 func (t *sqlTx) Idempotency(scope, key string) (IdempotencyRecord, error) {
-	if t.group != nil {
-		if r, ok := t.group.key(scope, key); ok {
-			return r, nil
-		}
-	}
 	r := IdempotencyRecord{Scope: scope, Key: key}
 	if key != "" && key == t.absent.key && scope == t.absent.scope {
-		// Should a group have committed it since, writing it fails on
-		// the table's key, and the group runs again (see lookAhead).
+		// Should it have been written since (by this group too),
+		// writing it fails on the table's key, and the group runs
+		// again (see lookAhead).
 		t.tookAbsent = true
 		return r, skranke.E("shop.sqlTx.Idempotency", skranke.NotFound, "no such key")
 	}
@@ -1270,27 +1215,12 @@ func (t *sqlTx) Idempotency(scope, key string) (IdempotencyRecord, error) {
 }
 
 func (t *sqlTx) PutIdempotency(r IdempotencyRecord) error {
-	if g := t.group; g != nil && g.deferKeys {
-		if _, ok := g.key(r.Scope, r.Key); ok {
-			return skranke.E("shop.sqlTx.PutIdempotency", skranke.Internal, "UNIQUE constraint failed: idempotency.scope, idempotency.key")
-		}
-		// As a lookup would read it back from the table.
-		r.CreatedAt = time.UnixMilli(r.CreatedAt.UnixMilli()).UTC()
-		g.keys = append(g.keys, r)
-		return nil
-	}
 	return t.exec("shop.sqlTx.PutIdempotency",
 		"INSERT INTO idempotency (scope, key, fingerprint, status, content_type, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
 		r.Scope, r.Key, r.Fingerprint, r.Status, r.ContentType, r.Body, r.CreatedAt.UnixMilli())
 }
 
 func (t *sqlTx) PurgeIdempotency(before time.Time) (int64, error) {
-	if g := t.group; g != nil && g.deferKeys {
-		// The records put in the group so far are purged as if written.
-		if err := g.writeKeys(t.ctx, t.w); err != nil {
-			return 0, internal("shop.sqlTx.PurgeIdempotency", err)
-		}
-	}
 	return t.execCount("shop.sqlTx.PurgeIdempotency", "DELETE FROM idempotency WHERE created_at < ?", before.UnixMilli())
 }
 
