@@ -17,20 +17,3 @@ func RunSQLiteMutationsForTest(db DB, fns ...func(Tx) error) []error {
 	}
 	return out
 }
-
-// RunSQLiteMutationsMissingForTest is RunSQLiteMutationsForTest with
-// every mutation told, as a reader may have told it before it was queued,
-// that idempotency key scope/key and delivery id delivery have no row.
-func RunSQLiteMutationsMissingForTest(db DB, scope, key, delivery string, fns ...func(Tx) error) []error {
-	a := absent{scope: scope, key: key, delivery: delivery}
-	wrapped := make([]func(Tx) error, len(fns))
-	for i, fn := range fns {
-		wrapped[i] = func(tx Tx) error {
-			if t, ok := tx.(*sqlTx); ok && t.assume {
-				t.absent = a
-			}
-			return fn(tx)
-		}
-	}
-	return RunSQLiteMutationsForTest(db, wrapped...)
-}

@@ -249,62 +249,14 @@ func (s *SQLite) runGroup(group []*updateJob) {
 }
 
 // updateReading implements readAheadUpdater. SQLite reads nothing ahead
-// (a reader's pages are stale after every commit, see the fifth pass in
-// docs/benchmarks.md): what it takes from ra is that fn is a mutation,
-// an Update that may run again (see runFast).
+// (a reader's pages are stale after every commit, see the fifth and sixth
+// passes in docs/benchmarks.md): what it takes from ra is that fn is a
+// mutation, an Update that may run again (see runFast).
 func (s *SQLite) updateReading(ctx context.Context, ra *readAhead, fn func(Tx) error) error {
 	if ra == nil {
 		ra = &readAhead{}
 	}
-	if a := s.lookAhead(ctx, ra); a != (absent{}) {
-		inner := fn
-		fn = func(tx Tx) error {
-			if t, ok := tx.(*sqlTx); ok && t.assume {
-				t.absent = a
-			}
-			return inner(tx)
-		}
-	}
 	return s.commits.update(ctx, ra, fn)
-}
-
-// absent names an idempotency key and a delivery id a reader found no
-// row for, before the Update that looks them up was queued (lookAhead).
-// Empty fields name nothing.
-type absent struct {
-	scope, key string
-	delivery   string
-}
-
-// lookAhead looks up, on a reader and on the request's own goroutine, the
-// idempotency key and the delivery id a mutation will look up first, and
-// returns those not found. Nearly always neither exists (a request sent
-// for the first time), and the Update then need not look them up on the
-// committer, the goroutine every write waits for. What a reader saw may
-// be stale by the time the Update runs: only a group without savepoints
-// (runFast) takes it, where the table's unique indexes refuse a record or
-// a delivery added meanwhile, and the group then runs again with every
-// Update looking them up itself (runSafe).
-func (s *SQLite) lookAhead(ctx context.Context, ra *readAhead) absent {
-	if ra.idemKey == "" && ra.delivery == "" {
-		return absent{}
-	}
-	var key, delivery bool
-	t := &sqlTx{ctx: ctx, tx: s.reader, stmts: s.rstmts}
-	err := t.queryRow("SELECT EXISTS (SELECT 1 FROM idempotency WHERE scope = ? AND key = ?), EXISTS (SELECT 1 FROM deliveries WHERE id = ?)",
-		ra.idemScope, ra.idemKey, ra.delivery).Scan(&key, &delivery)
-	s.rstmts.flush(ctx)
-	var a absent
-	if err != nil {
-		return a // The Update looks them up.
-	}
-	if ra.idemKey != "" && !key {
-		a.scope, a.key = ra.idemScope, ra.idemKey
-	}
-	if ra.delivery != "" && !delivery {
-		a.delivery = ra.delivery
-	}
-	return a
 }
 
 // runGroupOn runs a group on the writer's connection, setting each job's
@@ -373,16 +325,7 @@ func (s *SQLite) runFast(ctx context.Context, groupp *[]*updateJob, resultsp *[]
 			continue
 		}
 		before, writes := *g, w.writes
-		t := &sqlTx{ctx: ctx, w: w, group: g, assume: true}
-		err := runUpdate(op, t, j.fn)
-		if err != nil && w.writes == writes && t.tookAbsent {
-			// Refused before writing, perhaps on a key or a delivery
-			// that a reader missed and that a group committed since
-			// (its answer is then a replay): judged again on the rows.
-			*g = before
-			err = runUpdate(op, &sqlTx{ctx: ctx, w: w, group: g}, j.fn)
-		}
-		if err != nil {
+		if err := runUpdate(op, &sqlTx{ctx: ctx, w: w, group: g}, j.fn); err != nil {
 			if w.writes != writes {
 				return false, nil
 			}
@@ -590,12 +533,6 @@ type sqlTx struct {
 	// The documents of the purchase and the delivery this Update stored
 	// last (see docKeeper).
 	purchaseDoc, deliveryDoc storedDoc
-	// absent names what a reader found missing before the Update was
-	// queued (see SQLite.lookAhead), taken only when assume is set (the
-	// first run of a mutation in runFast); tookAbsent says that a lookup
-	// answered from it.
-	absent             absent
-	assume, tookAbsent bool
 }
 
 // storedDoc is a document as stored, and the key of its row.
@@ -1004,12 +941,6 @@ func (t *sqlTx) updatePurchase(p *skranke.Purchase, seq int64, doc []byte, old s
 
 func (t *sqlTx) Delivery(id string) (skranke.Delivery, error) {
 	var d skranke.Delivery
-	if id != "" && id == t.absent.delivery {
-		// Should an Update of the group have added it since, adding
-		// it again fails on the table's key, and the group runs again.
-		t.tookAbsent = true
-		return d, skranke.E("shop.sqlTx.Delivery", skranke.NotFound, "delivery "+id+" not found")
-	}
 	err := t.getDoc("shop.sqlTx.Delivery", "delivery "+id, &d, "SELECT doc FROM deliveries WHERE id = ?", id)
 	return d, err
 }
@@ -1196,13 +1127,6 @@ func (t *sqlTx) Activity(centreID string, from, to time.Time) (Activity, error) 
 
 func (t *sqlTx) Idempotency(scope, key string) (IdempotencyRecord, error) {
 	r := IdempotencyRecord{Scope: scope, Key: key}
-	if key != "" && key == t.absent.key && scope == t.absent.scope {
-		// Should it have been written since (by this group too),
-		// writing it fails on the table's key, and the group runs
-		// again (see lookAhead).
-		t.tookAbsent = true
-		return r, skranke.E("shop.sqlTx.Idempotency", skranke.NotFound, "no such key")
-	}
 	var at int64
 	err := t.queryRow(
 		"SELECT fingerprint, status, content_type, body, created_at FROM idempotency WHERE scope = ? AND key = ?", scope, key).

@@ -138,10 +138,9 @@ func TestSQLiteGroupFailureStaysWithItsUpdate(t *testing.T) {
 }
 
 // TestSQLiteMutationsReadTheKeysOfTheirGroup: on SQLite a group of
-// mutations runs without savepoints, and their keys were looked up ahead
-// on a reader, which does not see what the group wrote. A request sent
-// twice into one group must find its first answer, and a purge in the
-// group must see the records put before it.
+// mutations runs without savepoints. A request sent twice into one group
+// must find its first answer, and a purge in the group must see the
+// records put before it.
 func TestSQLiteMutationsReadTheKeysOfTheirGroup(t *testing.T) {
 	t.Parallel()
 	db := store{name: "sqlite"}.open(t)
@@ -169,9 +168,7 @@ func TestSQLiteMutationsReadTheKeysOfTheirGroup(t *testing.T) {
 		purged, err = tx.PurgeIdempotency(at.Add(time.Minute))
 		return err
 	}
-	// The reader missed k1.
-	res := shop.RunSQLiteMutationsMissingForTest(db, scope, "k1", "",
-		keyed(0, "k1"), keyed(1, "k1"), keyed(2, "k2"), purge, keyed(3, "k2"), keyed(4, "k3"))
+	res := shop.RunSQLiteMutationsForTest(db, keyed(0, "k1"), keyed(1, "k1"), keyed(2, "k2"), purge, keyed(3, "k2"), keyed(4, "k3"))
 	for i, err := range res {
 		if err != nil {
 			t.Errorf("mutation %d: %v", i, err)
@@ -188,97 +185,6 @@ func TestSQLiteMutationsReadTheKeysOfTheirGroup(t *testing.T) {
 			if _, err := tx.Idempotency(scope, key); (err == nil) != want {
 				return fmt.Errorf("key %s: %v; want it there: %v", key, err, want)
 			}
-		}
-		return nil
-	}); err != nil {
-		t.Error(err)
-	}
-}
-
-// TestSQLiteMutationsRecheckWhatAReaderMissed: on SQLite a mutation's
-// idempotency key and delivery id are looked up on a reader before it is
-// queued, and the committer takes a miss as given. A group may have
-// committed either since: the request must then get the answer its first
-// sending got, whether it would be refused without it (before writing)
-// or go on to write.
-func TestSQLiteMutationsRecheckWhatAReaderMissed(t *testing.T) {
-	t.Parallel()
-	db := store{name: "sqlite"}.open(t)
-	const scope, key, delivery = "desk:test", "key-1", "delivery-1"
-	if err := db.Update(t.Context(), func(tx shop.Tx) error {
-		if err := tx.PutCentre(skranke.Centre{ID: shop.DemoCentreID, Name: "demo"}); err != nil {
-			return err
-		}
-		p := &skranke.Purchase{Code: "P1", CentreID: shop.DemoCentreID, Status: skranke.Captured, CreatedAt: time.Now(), UpdatedAt: time.Now()}
-		if err := tx.PutPurchase(p); err != nil {
-			return err
-		}
-		if err := tx.AddDelivery(shop.DemoCentreID, skranke.Delivery{ID: delivery, PurchaseCode: "P1", At: time.Now()}); err != nil {
-			return err
-		}
-		return tx.PutIdempotency(shop.IdempotencyRecord{Scope: scope, Key: key, Fingerprint: "f", Status: http.StatusCreated,
-			ContentType: "application/json", Body: []byte(`{"first":true}`), CreatedAt: time.Now()})
-	}); err != nil {
-		t.Fatal(err)
-	}
-	// What each found, as its last run found it (a mutation may run
-	// again).
-	found := make([]string, 3)
-	// replayOrRefuse replays a key it finds and refuses otherwise, as a
-	// handler refuses a purchase its first sending delivered.
-	replayOrRefuse := func(tx shop.Tx) error {
-		r, err := tx.Idempotency(scope, key)
-		if err != nil {
-			return skranke.E("test", skranke.Conflict, "already delivered")
-		}
-		found[0] = string(r.Body)
-		return nil
-	}
-	// replayOrWrite writes the key it does not find.
-	replayOrWrite := func(tx shop.Tx) error {
-		r, err := tx.Idempotency(scope, key)
-		found[1] = ""
-		if err == nil {
-			found[1] = string(r.Body)
-			return nil
-		}
-		if err := tx.PutCentre(skranke.Centre{ID: "written", Name: "written"}); err != nil {
-			return err
-		}
-		return tx.PutIdempotency(shop.IdempotencyRecord{Scope: scope, Key: key, Fingerprint: "f", Status: http.StatusCreated,
-			ContentType: "application/json", Body: []byte(`{"second":true}`), CreatedAt: time.Now()})
-	}
-	// recordedOrAdd finds the delivery or adds it.
-	recordedOrAdd := func(tx shop.Tx) error {
-		found[2] = ""
-		if d, err := tx.Delivery(delivery); err == nil {
-			found[2] = d.ID
-			return nil
-		}
-		return tx.AddDelivery(shop.DemoCentreID, skranke.Delivery{ID: delivery, PurchaseCode: "P1", At: time.Now()})
-	}
-	// Each alone in its group, then the three together.
-	fns := []func(shop.Tx) error{replayOrRefuse, replayOrWrite, recordedOrAdd}
-	for i, fn := range fns {
-		if err := shop.RunSQLiteMutationsMissingForTest(db, scope, key, delivery, fn)[0]; err != nil {
-			t.Errorf("mutation %d alone: %v", i, err)
-		}
-	}
-	if want := []string{`{"first":true}`, `{"first":true}`, delivery}; !slices.Equal(found, want) {
-		t.Errorf("the mutations alone found %q; want %q", found, want)
-	}
-	clear(found)
-	for i, err := range shop.RunSQLiteMutationsMissingForTest(db, scope, key, delivery, fns...) {
-		if err != nil {
-			t.Errorf("mutation %d: %v", i, err)
-		}
-	}
-	if want := []string{`{"first":true}`, `{"first":true}`, delivery}; !slices.Equal(found, want) {
-		t.Errorf("the mutations found %q; want %q", found, want)
-	}
-	if err := db.View(t.Context(), func(tx shop.Tx) error {
-		if _, err := tx.Centre("written"); skranke.KindOf(err) != skranke.NotFound {
-			return fmt.Errorf("a mutation that should have replayed wrote: %v", err)
 		}
 		return nil
 	}); err != nil {
