@@ -9,7 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	_ "modernc.org/sqlite" // The database/sql driver "sqlite".
+	"modernc.org/sqlite" // The database/sql driver "sqlite".
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -326,7 +326,11 @@ func (s *SQLite) runFast(ctx context.Context, groupp *[]*updateJob, resultsp *[]
 		}
 		before, writes := *g, w.writes
 		if err := runUpdate(op, &sqlTx{ctx: ctx, w: w, group: g}, j.fn); err != nil {
-			if w.writes != writes {
+			// A statement SQLite refused, a read too, may have ended
+			// the transaction (an I/O error, a full disk): runSafe
+			// finds out, where the rest would run outside it here.
+			var serr *sqlite.Error
+			if w.writes != writes || errors.As(err, &serr) {
 				return false, nil
 			}
 			results[i] = err

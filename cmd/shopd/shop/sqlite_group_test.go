@@ -47,6 +47,11 @@ func TestSQLiteGroupFailureStaysWithItsUpdate(t *testing.T) {
 	bad := func(tx shop.Tx) error {
 		return tx.AddDelivery(shop.DemoCentreID, skranke.Delivery{ID: "d-bad", PurchaseCode: "NOSUCH", At: time.Now()})
 	}
+	// badRead's read fails: more variables than SQLite takes.
+	badRead := func(tx shop.Tx) error {
+		_, err := tx.Redemptions(make([]string, 40_000))
+		return err
+	}
 	// refused writes, then refuses itself as a handler does.
 	refused := func(steps ...string) func(shop.Tx) error {
 		n++
@@ -96,6 +101,7 @@ func TestSQLiteGroupFailureStaysWithItsUpdate(t *testing.T) {
 		}{
 			{"good then bad", []func(shop.Tx) error{ok(), bad}, 1},
 			{"bad then good", []func(shop.Tx) error{bad, ok()}, 0},
+			{"a bad read between good ones", []func(shop.Tx) error{ok(), badRead, ok()}, 1},
 			{"refused before writing between good ones", []func(shop.Tx) error{ok(), refused("read"), ok()}, 1},
 			{"refused after a write between good ones", []func(shop.Tx) error{ok(), refused("write"), ok()}, 1},
 			{"refused after its key between good ones", []func(shop.Tx) error{ok(), refused("read", "key"), ok()}, 1},
