@@ -9,7 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	_ "modernc.org/sqlite" // The database/sql driver "sqlite".
+	"modernc.org/sqlite" // The database/sql driver "sqlite".
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -248,11 +248,111 @@ func (s *SQLite) runGroup(group []*updateJob) {
 	}
 }
 
+// updateReading implements readAheadUpdater. SQLite reads nothing ahead
+// (a reader's pages are stale after every commit, see the fifth and sixth
+// passes in docs/benchmarks.md): what it takes from ra is that fn is a
+// mutation, an Update that may run again (see runFast).
+func (s *SQLite) updateReading(ctx context.Context, ra *readAhead, fn func(Tx) error) error {
+	if ra == nil {
+		ra = &readAhead{}
+	}
+	return s.commits.update(ctx, ra, fn)
+}
+
 // runGroupOn runs a group on the writer's connection, setting each job's
 // result; the error, if any, is the group's: every job without a result
 // of its own fails with it. Updates that arrive while the group runs join
 // it (up to maxGroup), with a result each.
+//
+// A group of mutations (Updates from requests under an idempotency key,
+// which may run again: see mutate) runs first without savepoints
+// (runFast); should one fail after writing, the transaction is rolled
+// back and the group runs again as any other does (runSafe), each Update
+// in a savepoint. Other Updates may keep state of their own across a run,
+// so they run once, in savepoints.
 func (s *SQLite) runGroupOn(ctx context.Context, groupp *[]*updateJob, resultsp *[]error) error {
+	fast := true
+	for _, j := range *groupp {
+		fast = fast && mutation(j)
+	}
+	if fast {
+		done, err := s.runFast(ctx, groupp, resultsp)
+		if done || err != nil {
+			return err
+		}
+		clear(*resultsp)
+	}
+	return s.runSafe(ctx, groupp, resultsp)
+}
+
+// runFast runs a group of mutations (see runGroupOn) in one transaction
+// without savepoints and reports true, or false, having rolled back, when
+// the group must run again with them. A savepoint cost every Update two
+// statements and a copy of every page it changed (its sub-journal), on
+// the goroutine every write waits for; without one, an Update refused
+// before it wrote (what refusals are: a purchase already delivered, a key
+// used for another request) has nothing to undo but the feed numbers it
+// took. Mutations that arrive while the group runs join it; another
+// Update is held for the next group (groupCommitter.more).
+func (s *SQLite) runFast(ctx context.Context, groupp *[]*updateJob, resultsp *[]error) (bool, error) {
+	const op = "shop.SQLite.Update"
+	w := &s.wconn
+	g := &sqlGroup{}
+	if _, err := w.exec(ctx, "BEGIN IMMEDIATE", nil); err != nil {
+		return true, err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			w.exec(ctx, "ROLLBACK", nil)
+		}
+	}()
+	for i := 0; ; i++ {
+		if i == len(*groupp) {
+			// As in runSafe.
+			var next *updateJob
+			if i < maxGroup {
+				next = s.commits.more(mutation)
+			}
+			if next == nil {
+				break
+			}
+			*groupp, *resultsp = append(*groupp, next), append(*resultsp, nil)
+		}
+		results, j := *resultsp, (*groupp)[i]
+		if err := j.ctx.Err(); err != nil {
+			results[i] = skranke.E(op, skranke.Unavailable, err)
+			continue
+		}
+		before, writes := *g, w.writes
+		if err := runUpdate(op, &sqlTx{ctx: ctx, w: w, group: g}, j.fn); err != nil {
+			// A statement SQLite refused, a read too, may have ended
+			// the transaction (an I/O error, a full disk): runSafe
+			// finds out, where the rest would run outside it here.
+			var serr *sqlite.Error
+			if w.writes != writes || errors.As(err, &serr) {
+				return false, nil
+			}
+			results[i] = err
+			*g = before
+		}
+	}
+	if g.seqDirty {
+		if _, err := w.exec(ctx, "UPDATE meta SET value = ? WHERE key = 'seq'", []any{g.seq}); err != nil {
+			return true, err
+		}
+	}
+	if _, err := w.exec(ctx, "COMMIT", nil); err != nil {
+		return true, err
+	}
+	committed = true
+	return true, nil
+}
+
+// runSafe runs a group (see runGroupOn) with each Update in a savepoint,
+// so that one whose rules refuse it (or whose statement fails) is rolled
+// back alone.
+func (s *SQLite) runSafe(ctx context.Context, groupp *[]*updateJob, resultsp *[]error) error {
 	const op = "shop.SQLite.Update"
 	w := &s.wconn
 	g := &sqlGroup{}

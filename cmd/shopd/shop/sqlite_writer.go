@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // writerConn runs the writer's statements on the driver's connection
@@ -22,6 +23,11 @@ import (
 type writerConn struct {
 	conn  driver.Conn
 	stmts map[string]driver.Stmt
+	// writes counts the statements run that may have written (all but
+	// those starting with SELECT): an Update of a group without
+	// savepoints that fails having run none has nothing to undo (see
+	// SQLite.runFast).
+	writes int64
 }
 
 // use makes w run on conn, dropping the statements of an earlier
@@ -63,7 +69,13 @@ func (w *writerConn) stmt(ctx context.Context, query string) (st driver.Stmt, ke
 	return st, true, nil
 }
 
+// mayWrite reports whether query may write: it does not start with SELECT.
+func mayWrite(query string) bool { return !strings.HasPrefix(query, "SELECT ") }
+
 func (w *writerConn) exec(ctx context.Context, query string, args []any) (driver.Result, error) {
+	if mayWrite(query) {
+		w.writes++
+	}
 	st, keep, err := w.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -79,6 +91,9 @@ func (w *writerConn) exec(ctx context.Context, query string, args []any) (driver
 }
 
 func (w *writerConn) query(ctx context.Context, query string, args []any) (*driverRows, error) {
+	if mayWrite(query) {
+		w.writes++
+	}
 	st, keep, err := w.stmt(ctx, query)
 	if err != nil {
 		return nil, err
