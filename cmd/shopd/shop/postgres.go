@@ -340,9 +340,10 @@ func failGroup(ctx context.Context, conn *pgxpool.Conn, results []error, err err
 func (s *Postgres) runFast(ctx context.Context, conn *pgxpool.Conn, groupp *[]*updateJob, resultsp *[]error) bool {
 	group, results := *groupp, *resultsp
 	defer func() { *groupp, *resultsp = group, results }()
-	t := &pgTx{ctx: ctx, c: conn, batch: &pgx.Batch{}, stored: map[string]pgStoredPurchase{}, merged: s.merged}
+	t := &pgTx{ctx: ctx, c: conn, batch: &pgx.Batch{}, stored: map[string]pgStoredPurchase{}, merged: s.merged,
+		group: &groupWrites{keys: map[string]bool{}}}
 	t.queue("begin", "BEGIN ISOLATION LEVEL READ COMMITTED")
-	t.queue("take the write lock", "SELECT pg_advisory_xact_lock($1)", pgWriteLock)
+	t.queue("take the write lock", "SELECT pg_advisory_xact_lock($1), "+groupSettings, pgWriteLock)
 	t.queueSeqAhead()
 	retry := func() bool {
 		conn.Exec(ctx, "ROLLBACK", pgx.QueryExecModeSimpleProtocol)
@@ -394,8 +395,11 @@ func (s *Postgres) runFast(ctx context.Context, conn *pgxpool.Conn, groupp *[]*u
 			delete(t.ahead, key)
 		}
 		// What is queued so far is the mutations' before it: mark it.
-		t.seal()
+		// The group's rows stay held, to go with this one's.
+		t.sealPending()
 		queued, flushes, written := t.batch.Len(), t.flushes, t.sentWrites+t.unsentWrites
+		gmark := t.group.mark()
+		t.purchaseDoc, t.deliveryDoc = storedDoc{}, storedDoc{}
 		// The statements run on the group's context: a desk hanging up
 		// must not cancel a statement and with it the others' commit.
 		err := runUpdate("write shop database", t, j.fn)
@@ -413,11 +417,20 @@ func (s *Postgres) runFast(ctx context.Context, conn *pgxpool.Conn, groupp *[]*u
 			return retry()
 		}
 		// Nothing it wrote was sent: forget it. (If it sent what was
-		// queued, to read, all that is queued now is its own.)
-		if t.flushes != flushes {
-			queued = 0
+		// queued, to read, all that is queued now is its own, and so
+		// are the group's rows held.)
+		switch {
+		case t.flushes != flushes:
+			queued, gmark = 0, groupMark{}
+		case t.group.seals != gmark.seals && gmark.n > 0:
+			// Its rows went into a statement with those of the
+			// mutations before it.
+			return retry()
+		case t.group.seals != gmark.seals:
+			gmark.n = 0
 		}
 		t.batch.QueuedQueries, t.ops, t.pending = t.batch.QueuedQueries[:queued], t.ops[:queued], nil
+		t.dropGroupRows(gmark)
 		t.unsentWrites = written - t.sentWrites
 	}
 	if !ran {
@@ -427,8 +440,8 @@ func (s *Postgres) runFast(ctx context.Context, conn *pgxpool.Conn, groupp *[]*u
 		return true
 	}
 	if t.seqRead {
-		// A write: it goes in one statement with the last mutation's.
-		t.write("number the changes", "meta", "UPDATE meta SET value = $1 WHERE key = 'seq'", t.seq)
+		// A write: it goes in one statement with the mutations'.
+		t.groupRow(groupMeta, "number the changes", "meta", "", nil, "seq", t.seq)
 	}
 	t.queue("commit", "COMMIT")
 	commit := t.batch.Len() - 1
@@ -590,6 +603,25 @@ type pgTx struct {
 	// touched holds the keys of rows read ahead (aheadPurchase+code, ...)
 	// that were written, in order, touchedAll for any row (see runFast).
 	touched []string
+	// group holds the rows of the writes of a group of mutations (see
+	// groupRow); nil outside runFast.
+	group *groupWrites
+	// The documents of the purchase and the delivery stored last (see
+	// docKeeper).
+	purchaseDoc, deliveryDoc storedDoc
+}
+
+// storedDocs implements docKeeper: a delivery's answer is made of the
+// documents PutPurchase and AddDelivery encoded, not encoded again on the
+// committer's goroutine while the group holds the chain's write lock.
+func (t *pgTx) storedDocs(deliveryID, code string) (delivery, purchase json.RawMessage) {
+	if t.deliveryDoc.key == deliveryID {
+		delivery = t.deliveryDoc.doc
+	}
+	if t.purchaseDoc.key == code {
+		purchase = t.purchaseDoc.doc
+	}
+	return delivery, purchase
 }
 
 // touchedAll in pgTx.touched stands for all rows read ahead.
@@ -922,24 +954,32 @@ func (t *pgTx) PutPurchase(p *skranke.Purchase) error {
 		return err
 	}
 	p.Seq = seq
+	t.purchaseDoc = storedDoc{}
 	doc, err := json.Marshal(p)
 	if err != nil {
 		return internal(op, err)
 	}
+	t.purchaseDoc = storedDoc{key: p.Code, doc: doc}
 	t.touch(aheadPurchase + p.Code)
 	if old, ok := t.stored[p.Code]; ok && sameLines(old.lines, p.Lines) {
 		t.stored[p.Code] = pgStoredPurchase{buyer: p.Buyer, lines: slices.Clone(p.Lines)}
+		var search *string
 		if old.unsearched || old.buyer != p.Buyer {
-			err = t.write(op, "purchases", `UPDATE purchases SET status = $2, buyer_name = $3, seq = $4, updated_at = $5, doc = $6, search = $7 WHERE code = $1`,
-				p.Code, string(p.Status), p.Buyer.Name, seq, p.UpdatedAt.UnixMilli(), doc, skranke.SearchText(p))
+			text := skranke.SearchText(p)
+			search = &text
+			err = t.groupRow(groupPurchases, op, "purchases", `UPDATE purchases SET status = $2, buyer_name = $3, seq = $4, updated_at = $5, doc = $6, search = $7 WHERE code = $1`,
+				[]any{p.Code, string(p.Status), p.Buyer.Name, seq, p.UpdatedAt.UnixMilli(), doc, text},
+				p.Code, string(p.Status), p.Buyer.Name, seq, p.UpdatedAt.UnixMilli(), doc, search)
 		} else {
-			err = t.write(op, "purchases", `UPDATE purchases SET status = $2, buyer_name = $3, seq = $4, updated_at = $5, doc = $6 WHERE code = $1`,
-				p.Code, string(p.Status), p.Buyer.Name, seq, p.UpdatedAt.UnixMilli(), doc)
+			err = t.groupRow(groupPurchases, op, "purchases", `UPDATE purchases SET status = $2, buyer_name = $3, seq = $4, updated_at = $5, doc = $6 WHERE code = $1`,
+				[]any{p.Code, string(p.Status), p.Buyer.Name, seq, p.UpdatedAt.UnixMilli(), doc},
+				p.Code, string(p.Status), p.Buyer.Name, seq, p.UpdatedAt.UnixMilli(), doc, search)
 		}
 		if err != nil {
 			return err
 		}
-		if err := t.write(op, "purchase_feed", "UPDATE purchase_feed SET seq = $2 WHERE code = $1", p.Code, seq); err != nil {
+		if err := t.groupRow(groupFeed, op, "purchase_feed", "UPDATE purchase_feed SET seq = $2 WHERE code = $1",
+			[]any{p.Code, seq}, p.Code, seq); err != nil {
 			return err
 		}
 		return t.updateLines(op, p.Code, old.lines, p.Lines)
@@ -997,6 +1037,14 @@ func (t *pgTx) updateLines(op, code string, old, lines []skranke.Line) error {
 		qty, deliv = append(qty, int64(l.Quantity)), append(deliv, int64(l.Delivered))
 		price, disc = append(price, int64(l.UnitPrice)), append(disc, int64(l.Discount))
 	}
+	if t.group != nil {
+		for i, id := range ids {
+			if err := t.groupRow(groupLines, op, "purchase_lines", "", nil, code, id, qty[i], deliv[i], price[i], disc[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	switch len(ids) {
 	case 0:
 		return nil
@@ -1016,10 +1064,16 @@ func (t *pgTx) Delivery(id string) (skranke.Delivery, error) {
 }
 
 func (t *pgTx) AddDelivery(centreID string, d skranke.Delivery) error {
-	doc, _ := json.Marshal(d)
+	t.deliveryDoc = storedDoc{}
+	doc, err := json.Marshal(d)
+	if err != nil {
+		return internal("shop.pgTx.AddDelivery", err)
+	}
+	t.deliveryDoc = storedDoc{key: d.ID, doc: doc}
 	t.touch(aheadDelivery + d.ID)
-	return t.write("shop.pgTx.AddDelivery", "deliveries", "INSERT INTO deliveries (id, purchase_code, centre_id, at, doc) VALUES ($1, $2, $3, $4, $5)",
-		d.ID, d.PurchaseCode, centreID, d.At.UnixNano(), doc)
+	args := []any{d.ID, d.PurchaseCode, centreID, d.At.UnixNano(), doc}
+	return t.groupRow(groupDeliveries, "shop.pgTx.AddDelivery", "deliveries", "INSERT INTO deliveries (id, purchase_code, centre_id, at, doc) VALUES ($1, $2, $3, $4, $5)",
+		args, args...)
 }
 
 func (t *pgTx) Credit(id string) (skranke.Credit, error) {
@@ -1189,9 +1243,10 @@ func (t *pgTx) Idempotency(scope, key string) (IdempotencyRecord, error) {
 
 func (t *pgTx) PutIdempotency(r IdempotencyRecord) error {
 	t.touch(aheadIdem + r.Scope + "\x00" + r.Key)
-	return t.write("shop.pgTx.PutIdempotency", "idempotency",
+	args := []any{r.Scope, r.Key, r.Fingerprint, r.Status, r.ContentType, r.Body, r.CreatedAt.UnixMilli()}
+	return t.groupRow(groupIdempotency, "shop.pgTx.PutIdempotency", "idempotency",
 		"INSERT INTO idempotency (scope, key, fingerprint, status, content_type, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-		r.Scope, r.Key, r.Fingerprint, r.Status, r.ContentType, r.Body, r.CreatedAt.UnixMilli())
+		args, args...)
 }
 
 func (t *pgTx) PurgeIdempotency(before time.Time) (int64, error) {

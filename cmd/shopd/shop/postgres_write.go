@@ -28,13 +28,14 @@ type pendingWrite struct {
 func (t *pgTx) write(op, table, query string, args ...any) error {
 	t.forgetAhead()
 	t.unsentWrites++
+	t.sealGroup()
 	if t.merged == nil {
 		t.queue(op, query, args...)
 		return nil
 	}
 	for _, w := range t.pending {
 		if w.table == table {
-			t.seal()
+			t.sealPending()
 			break
 		}
 	}
@@ -42,8 +43,17 @@ func (t *pgTx) write(op, table, query string, args ...any) error {
 	return nil
 }
 
-// seal queues the pending writes, as one statement if there are several.
+// seal queues the writes held: a group's rows (see groupRow) and the
+// pending writes. At most one of them holds any: each seals the other
+// before it takes a write, so that they go in the order written.
 func (t *pgTx) seal() {
+	t.sealGroup()
+	t.sealPending()
+}
+
+// sealPending queues the pending writes, as one statement if there are
+// several.
+func (t *pgTx) sealPending() {
 	switch len(t.pending) {
 	case 0:
 		return

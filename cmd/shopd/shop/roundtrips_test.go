@@ -2,12 +2,16 @@ package shop_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/cmd/shopd/shop"
 	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
 )
@@ -78,5 +82,132 @@ func TestPostgresRoundTrips(t *testing.T) {
 	}
 	if got := float64(rt.n.Load()-before) / n; got > 1 {
 		t.Errorf("a lookup took %.1f round trips to PostgreSQL; want 1", got)
+	}
+}
+
+// A group of deliveries holds the chain's write lock while the server runs
+// its statements, and each statement costs the server work of its own
+// (bind, executor start and end, a lock and the opened indexes of each
+// table it writes) besides its rows: the writes of all the group's
+// deliveries go as one statement, whatever their number. Those refused
+// leave nothing behind, whether refused before they wrote or after, and
+// the others are committed whole.
+func TestGroupOfDeliveriesWritesInOneStatement(t *testing.T) {
+	t.Parallel()
+	seeded := shoptest.Start(t, shoptest.WithPostgres(pg.Cluster(t)), shoptest.WithBulk(40))
+	codes, _ := deliverable(t, seeded.DB)
+	seeded.Stop()
+	rt := &roundTrips{}
+	db, err := shop.OpenPostgres(context.Background(), seeded.DBPath, shop.PostgresOptions{Tracer: rt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	const scope = "desk:test"
+	deliver := func(code, id string, refuse error, after bool) shop.MutationForTest {
+		return shop.MutationForTest{IdemScope: scope, IdemKey: "key-" + id, Purchase: code, Delivery: id, Fn: func(tx shop.Tx) error {
+			if refuse != nil && !after {
+				return refuse
+			}
+			p, err := tx.Purchase(code)
+			if err != nil {
+				return err
+			}
+			d := skranke.Delivery{ID: id, PurchaseCode: code, At: time.Now()}
+			for i := range p.Lines {
+				d.Lines = append(d.Lines, skranke.DeliveredLine{LineID: p.Lines[i].ID, Quantity: p.Lines[i].Remaining()})
+				p.Lines[i].Delivered = p.Lines[i].Quantity
+			}
+			p.Deliveries = append(p.Deliveries, d)
+			if err := tx.AddDelivery(p.CentreID, d); err != nil {
+				return err
+			}
+			if err := tx.PutPurchase(p); err != nil {
+				return err
+			}
+			if err := tx.PutIdempotency(shop.IdempotencyRecord{Scope: scope, Key: "key-" + id, Fingerprint: "f",
+				Status: http.StatusCreated, ContentType: "application/json", Body: []byte("{}"), CreatedAt: time.Now()}); err != nil {
+				return err
+			}
+			if after {
+				return refuse
+			}
+			return nil
+		}}
+	}
+	// The first prepares the statements.
+	if err := shop.RunMutationsAheadForTest(db, deliver(codes[0], "d-0", nil, false))[0]; err != nil {
+		t.Fatal(err)
+	}
+	refused := skranke.E("test", skranke.Conflict, "refused")
+	next := 1 // The first purchase not yet delivered.
+	for _, tc := range []struct {
+		name    string
+		refuse  map[int]bool // Which of the group are refused, true: after their writes.
+		maxStmt int64
+	}{
+		{"all delivered", nil, 6},
+		{"some refused before they wrote", map[int]bool{1: false, 4: false}, 6},
+		// Refused after it wrote, before its writes went to the
+		// server: its rows are dropped from the group's.
+		{"one refused after it wrote", map[int]bool{2: true}, 6},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const n = 6
+			var ms []shop.MutationForTest
+			var mine []string
+			for i := range n {
+				code := codes[next]
+				next++
+				mine = append(mine, code)
+				var refuse error
+				after, ok := tc.refuse[i]
+				if ok {
+					refuse = refused
+				}
+				ms = append(ms, deliver(code, fmt.Sprintf("%s-%d", strings.ReplaceAll(tc.name, " ", "-"), i), refuse, after))
+			}
+			seqs := map[string]int64{} // Each purchase's place in the feed before.
+			for _, code := range mine {
+				if err := db.View(context.Background(), func(tx shop.Tx) error {
+					p, err := tx.Purchase(code)
+					seqs[code] = p.Seq
+					return err
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			stmts := rt.statements.Load()
+			res := shop.RunMutationsAheadForTest(db, ms...)
+			if got := rt.statements.Load() - stmts; got > tc.maxStmt {
+				t.Errorf("a group of %d deliveries took %d statements; want at most %d (BEGIN, the write lock, the feed counter, their reads, their writes and the counter's, COMMIT)", n, got, tc.maxStmt)
+			}
+			for i, err := range res {
+				_, refuse := tc.refuse[i]
+				if refuse != (err != nil) {
+					t.Errorf("delivery %d: %v; want refused %v", i, err, refuse)
+				}
+				err = db.View(context.Background(), func(tx shop.Tx) error {
+					p, err := tx.Purchase(mine[i])
+					if err != nil {
+						return err
+					}
+					_, derr := tx.Delivery(ms[i].Delivery)
+					_, ierr := tx.Idempotency(scope, ms[i].IdemKey)
+					written := p.Seq != seqs[mine[i]]
+					done := !p.Remaining() && written
+					if refuse && (written || derr == nil || ierr == nil) {
+						t.Errorf("refused delivery %d left behind: purchase written %v, delivery %v, key %v", i, written, derr, ierr)
+					}
+					if !refuse && (!done || derr != nil || ierr != nil) {
+						t.Errorf("delivery %d not committed whole: purchase delivered %v, delivery %v, key %v", i, done, derr, ierr)
+					}
+					return nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
 	}
 }
