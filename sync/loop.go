@@ -278,6 +278,13 @@ func (d *Desk) startOver(ctx context.Context) error {
 		// Cards first: their delete trigger books into card_days, which
 		// is emptied after. The derived tables go before the purchases,
 		// so that their triggers find nothing to undo row by row.
+		// A bulk indexing's own tables go with what they hold; the bulk
+		// itself ends at the next indexing (endBulkTables).
+		for _, q := range sqlDropBulkTables {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("%s: %w", q, err)
+			}
+		}
 		for _, q := range []string{
 			"DELETE FROM cards",
 			"DELETE FROM card_days",

@@ -335,7 +335,11 @@ func (d *Desk) indexCached(ctx context.Context, background bool) error {
 		write = d.c.writeBackground
 	}
 	total := 0
-	bulk := false
+	// A bulk that a crash or a close cut short goes on in bulk.
+	bulk, err := bulkIndexOn(ctx, d.c.r)
+	if err != nil {
+		return skranke.E(op, skranke.Internal, err)
+	}
 	defer func() {
 		if total >= feedBatchRows {
 			// Indexing a first sync's purchases filled the writer's page
@@ -355,6 +359,9 @@ func (d *Desk) indexCached(ctx context.Context, background bool) error {
 				if err := setBulkIndex(ctx, tx, true); err != nil {
 					return err
 				}
+				if err := startBulkTables(ctx, tx); err != nil {
+					return err
+				}
 				bulk = true
 			}
 			var err error
@@ -372,11 +379,10 @@ func (d *Desk) indexCached(ctx context.Context, background bool) error {
 		}
 		total += n
 	}
-	if !bulk {
-		// A bulk that a crash or a close cut short is finished here.
-		var err error
-		if bulk, err = bulkIndexOn(ctx, d.c.r); err != nil {
-			return skranke.E(op, skranke.Internal, err)
+	if bulk {
+		// The rows keyed by date, written once in their order.
+		if err := write(ctx, op, func(tx *sql.Tx) error { return endBulkTables(ctx, tx) }); err != nil {
+			return err
 		}
 	}
 	if bulk || total >= mergeAfter {
@@ -473,7 +479,14 @@ func (d *Desk) indexBatch(ctx context.Context, tx *sql.Tx, limit int, background
 	if err := rows.Err(); err != nil {
 		return 0, err
 	}
-	w := &writer{ctx: ctx, tx: tx}
+	// In bulk the month facts and pickup rows go to the bulk tables
+	// (bulkindex.go); they are there from the transaction that set the
+	// bulk up to the one that ended it, whichever indexing did.
+	var bulk bool
+	if err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'month_facts_bulk')").Scan(&bulk); err != nil {
+		return 0, err
+	}
+	w := &writer{ctx: ctx, tx: tx, bulk: bulk}
 	// giveWay reports, every yieldEvery rows, whether a desk action waits
 	// for the cache: the batch then commits what it did and the rest
 	// comes in the next.
@@ -521,10 +534,16 @@ func (d *Desk) indexBatch(ctx context.Context, tx *sql.Tx, limit int, background
 	// first (or, the pickup count during a pull, reads the purchase's
 	// own columns).
 	first, last := batch[0].id, batch[len(batch)-1].id
-	for _, q := range []string{
+	deletes := []string{
 		"DELETE FROM month_facts WHERE purchase IN (SELECT rowid FROM purchases WHERE indexed = 0 AND rowid BETWEEN ? AND ?)",
 		"DELETE FROM pickup_products WHERE purchase IN (SELECT rowid FROM purchases WHERE indexed = 0 AND rowid BETWEEN ? AND ?)",
-	} {
+	}
+	if bulk {
+		deletes = append(deletes,
+			"DELETE FROM month_facts_bulk WHERE purchase IN (SELECT rowid FROM purchases WHERE indexed = 0 AND rowid BETWEEN ? AND ?)",
+			"DELETE FROM pickup_products_bulk WHERE purchase IN (SELECT rowid FROM purchases WHERE indexed = 0 AND rowid BETWEEN ? AND ?)")
+	}
+	for _, q := range deletes {
 		if _, err := tx.ExecContext(ctx, q, first, last); err != nil {
 			return 0, err
 		}
