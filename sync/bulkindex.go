@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 )
 
 // Bulk indexing writes the structures keyed by a purchase's date in their
@@ -31,8 +32,8 @@ import (
 // bulk. What files a purchase again meanwhile drops its rows in the bulk
 // tables (triggers on purchases: a new seq or a delete); the indexing of a
 // purchase filed again unindexed deletes them as it deletes its facts. The
-// end is one transaction, so a desk closed during the bulk finds the bulk
-// tables whole and ends the bulk at its next indexing.
+// end is a few transactions (endBulkSteps), each whole or not done, so a
+// desk closed during the bulk or its end finishes it at its next indexing.
 
 // bulkDroppedIndexes are the indexes of purchases a bulk indexing drops at
 // its start and creates again at its end.
@@ -43,7 +44,8 @@ var bulkDroppedIndexes = []string{"purchases_created", "purchases_pickup", "purc
 // purchase, they would be written all over by rows inserted by date.
 var bulkRebuiltIndexes = []string{"month_facts_purchase", "pickup_products_purchase"}
 
-// bulkEndCacheKiB is the writer's page cache while endBulkTables runs.
+// bulkEndCacheKiB is the writer's page cache in the steps that end a bulk
+// indexing (sortingLight).
 const bulkEndCacheKiB = 16 << 10
 
 // sqlStartBulkTables creates the tables and triggers of a bulk indexing.
@@ -147,62 +149,88 @@ func createIndexes(ctx context.Context, tx *sql.Tx, names []string) error {
 	return nil
 }
 
-// endBulkTables ends the bulk tables in tx: their rows copied into
-// month_facts and pickup_products in those tables' key order, the indexes
-// dropped at the start created again, and the bulk tables dropped. Nothing
-// to do when no bulk tables are there (ended before).
-func endBulkTables(ctx context.Context, tx *sql.Tx) error {
-	// The sorts below (the ORDER BY of the copies, CREATE INDEX) each keep
-	// up to the page cache's size in memory before they spill; the pages
-	// they fill are written once in key order and not touched again, so a
-	// smaller page cache costs no writes and keeps the desk's memory down.
+// endBulkSteps are the transactions that end a bulk indexing, in turn:
+// copyBulkTables, then each index it dropped created again, those of
+// month_facts and pickup_products first (filing a purchase deletes its
+// rows by them). Each step is whole or not done, and finds its work done
+// when a close cut the end short before; between steps a desk action
+// takes the writer (a scan waits for one step, not for all: at a million
+// purchases each is some seconds of work).
+func endBulkSteps(ctx context.Context) []func(tx *sql.Tx) error {
+	steps := []func(tx *sql.Tx) error{func(tx *sql.Tx) error { return copyBulkTables(ctx, tx) }}
+	for _, name := range append(slices.Clone(bulkRebuiltIndexes), bulkDroppedIndexes...) {
+		steps = append(steps, func(tx *sql.Tx) error {
+			return sortingLight(ctx, tx, func() error { return createIndexes(ctx, tx, []string{name}) })
+		})
+	}
+	return steps
+}
+
+// sortingLight runs fn in tx with the writer's page cache at
+// bulkEndCacheKiB. The sorts of the end of a bulk indexing (the ORDER BY
+// of copyBulkTables, CREATE INDEX) each keep up to the page cache's size
+// in memory before they spill to a temporary file; the pages they fill
+// are written once, in key order, and not touched again, so a smaller
+// page cache costs no writes and keeps the desk's memory down.
+func sortingLight(ctx context.Context, tx *sql.Tx, fn func() error) error {
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", bulkEndCacheKiB)); err != nil {
 		return err
 	}
 	defer tx.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA cache_size = -%d", writerCacheKiB))
+	return fn()
+}
+
+// copyBulkTables copies the bulk tables' rows into month_facts and
+// pickup_products in those tables' key order, with their indexes keyed by
+// purchase dropped (endBulkSteps creates them again), and drops the bulk
+// tables. Nothing to do when they are gone (copied before).
+func copyBulkTables(ctx context.Context, tx *sql.Tx) error {
+	return sortingLight(ctx, tx, func() error { return copyBulkRows(ctx, tx) })
+}
+
+// copyBulkRows is copyBulkTables with the page cache set.
+func copyBulkRows(ctx context.Context, tx *sql.Tx) error {
 	var have bool
 	if err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'month_facts_bulk')").Scan(&have); err != nil {
 		return fmt.Errorf("look for the bulk indexing's tables: %w", err)
 	}
-	if have {
-		// A purchase filed again with its rows in the tables themselves
-		// (the desk's own changes keep its seq) keeps those alone.
-		for _, q := range []string{
-			"DELETE FROM month_facts_bulk WHERE purchase IN (SELECT purchase FROM month_facts)",
-			"DELETE FROM pickup_products_bulk WHERE purchase IN (SELECT purchase FROM pickup_products)",
-		} {
-			if _, err := tx.ExecContext(ctx, q); err != nil {
-				return fmt.Errorf("drop the bulk indexing's rows filed again: %w", err)
-			}
+	if !have {
+		return nil
+	}
+	// A purchase filed again with its rows in the tables themselves
+	// (the desk's own changes keep its seq) keeps those alone.
+	for _, q := range []string{
+		"DELETE FROM month_facts_bulk WHERE purchase IN (SELECT purchase FROM month_facts)",
+		"DELETE FROM pickup_products_bulk WHERE purchase IN (SELECT purchase FROM pickup_products)",
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("drop the bulk indexing's rows filed again: %w", err)
 		}
-		if err := dropIndexes(ctx, tx, bulkRebuiltIndexes); err != nil {
-			return err
-		}
-		for _, q := range []string{
-			// Only rows of purchases indexed and with none filed since
-			// (filed again indexed, the rows went to the tables
-			// themselves: the triggers dropped those here).
-			`INSERT OR IGNORE INTO month_facts(day, purchase, n, kind, product_id, product, staff_id, staff, events, units, amount)
+	}
+	if err := dropIndexes(ctx, tx, bulkRebuiltIndexes); err != nil {
+		return err
+	}
+	for _, q := range []string{
+		// Only rows of purchases indexed and with none filed since
+		// (filed again indexed, the rows went to the tables
+		// themselves: the triggers dropped those here).
+		`INSERT OR IGNORE INTO month_facts(day, purchase, n, kind, product_id, product, staff_id, staff, events, units, amount)
 SELECT b.day, b.purchase, b.n, b.kind, b.product_id, b.product, b.staff_id, b.staff, b.events, b.units, b.amount
 FROM month_facts_bulk b JOIN purchases p ON p.rowid = b.purchase AND p.indexed = 1
 ORDER BY b.day, b.purchase, b.n`,
-			`INSERT OR IGNORE INTO pickup_products(product, created, purchase)
+		`INSERT OR IGNORE INTO pickup_products(product, created, purchase)
 SELECT b.product, b.created, b.purchase
 FROM pickup_products_bulk b JOIN purchases p ON p.rowid = b.purchase AND p.indexed = 1
 ORDER BY b.product, b.created, b.purchase`,
-		} {
-			if _, err := tx.ExecContext(ctx, q); err != nil {
-				return fmt.Errorf("copy the bulk indexing's rows: %w", err)
-			}
-		}
-		for _, q := range sqlDropBulkTables {
-			if _, err := tx.ExecContext(ctx, q); err != nil {
-				return fmt.Errorf("drop the bulk indexing's tables: %w", err)
-			}
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("copy the bulk indexing's rows: %w", err)
 		}
 	}
-	if err := createIndexes(ctx, tx, bulkRebuiltIndexes); err != nil {
-		return err
+	for _, q := range sqlDropBulkTables {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("drop the bulk indexing's tables: %w", err)
+		}
 	}
-	return createIndexes(ctx, tx, bulkDroppedIndexes)
+	return nil
 }

@@ -64,8 +64,17 @@ func schemaOf(t *testing.T, d *Desk) []string {
 // next start goes on, and purchases filed again meanwhile (a new version
 // from the shop, indexed as it comes; one filed unindexed again) end as
 // they would indexed one by one: the same search columns, month facts and
-// sums, pickup rows and answers, and the cache's schema as before the bulk.
+// sums, pickup rows and answers, and the cache's schema as before the bulk;
+// also when it closed between the steps that end the bulk.
 func TestBulkIndexingClosedMidwayLosesNothing(t *testing.T) {
+	for _, cutEnd := range []bool{false, true} {
+		t.Run(map[bool]string{false: "in the bulk", true: "in the steps that end it"}[cutEnd], func(t *testing.T) {
+			testBulkClosedMidway(t, cutEnd)
+		})
+	}
+}
+
+func testBulkClosedMidway(t *testing.T, cutEnd bool) {
 	ctx := context.Background()
 	ps := bulkPurchases(900)
 	// New versions of some purchases, filed while the bulk is cut short:
@@ -135,6 +144,13 @@ func TestBulkIndexingClosedMidwayLosesNothing(t *testing.T) {
 	}
 	if on, err := bulkIndexOn(ctx, d.c.r); err != nil || !on {
 		t.Fatalf("the indexing was cut short before its bulk (%v): the test shows nothing", err)
+	}
+	if cutEnd {
+		// As if a search had indexed everything there was and ended the
+		// bulk up to its first step when the desk closed.
+		if err := d.c.write(ctx, "test", endBulkSteps(ctx)[0]); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := d.Close(); err != nil {
 		t.Fatal(err)

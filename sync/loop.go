@@ -279,7 +279,7 @@ func (d *Desk) startOver(ctx context.Context) error {
 		// is emptied after. The derived tables go before the purchases,
 		// so that their triggers find nothing to undo row by row.
 		// A bulk indexing's own tables go with what they hold; the bulk
-		// itself ends at the next indexing (endBulkTables).
+		// itself ends at the next indexing (endBulkSteps).
 		for _, q := range sqlDropBulkTables {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("%s: %w", q, err)

@@ -381,8 +381,10 @@ func (d *Desk) indexCached(ctx context.Context, background bool) error {
 	}
 	if bulk {
 		// The rows keyed by date, written once in their order.
-		if err := write(ctx, op, func(tx *sql.Tx) error { return endBulkTables(ctx, tx) }); err != nil {
-			return err
+		for _, step := range endBulkSteps(ctx) {
+			if err := write(ctx, op, step); err != nil {
+				return err
+			}
 		}
 	}
 	if bulk || total >= mergeAfter {
@@ -426,10 +428,11 @@ const indexBulkAfter = 4 * indexBatchRows
 // little at each write ('automerge', 4 at a time), so that over a first
 // sync each index entry was rewritten once per level of segments before
 // mergeIndex rewrote it once more at the end. In bulk FTS5 does no
-// merging of its own but the 'crisismerge' of a level that holds 16
-// segments, and mergeIndex merges it all at the end. Nothing searches the
-// index while the bulk lasts: a search indexes what is left first, and
-// with it ends the bulk. The setting is kept in the index (its config
+// merging of its own but the 'crisismerge' of a level that holds
+// bulkCrisisMerge segments, and mergeIndex merges it all at the end. The
+// rows keyed by date are written at the end too (endBulkSteps). Nothing
+// searches the index while the bulk lasts: a search indexes what is left
+// first, and with it ends the bulk. The setting is kept in the index (its config
 // table), so a desk closed during a bulk finds it set and ends it
 // (bulkIndexOn).
 func setBulkIndex(ctx context.Context, tx *sql.Tx, on bool) error {
@@ -440,8 +443,24 @@ func setBulkIndex(ctx context.Context, tx *sql.Tx, on bool) error {
 	if _, err := tx.ExecContext(ctx, "INSERT INTO purchase_search(purchase_search, rank) VALUES('automerge', ?)", automerge); err != nil {
 		return fmt.Errorf("set the search index's automerge: %w", err)
 	}
+	crisis := 16 // FTS5's default.
+	if on {
+		crisis = bulkCrisisMerge
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO purchase_search(purchase_search, rank) VALUES('crisismerge', ?)", crisis); err != nil {
+		return fmt.Errorf("set the search index's crisismerge: %w", err)
+	}
 	return nil
 }
+
+// bulkCrisisMerge is FTS5's 'crisismerge' while a bulk indexing lasts: a
+// level of the search index is merged into one segment of the next when it
+// holds this many. At FTS5's 16 a million purchases' words (a segment or
+// more per transaction) were rewritten on two levels before mergeIndex
+// rewrote them all once more; at 64 on one. Far more (512 was tried) wrote
+// more, not less: each step of mergeIndex rewrites the first page of every
+// segment it merges from.
+const bulkCrisisMerge = 64
 
 // bulkIndexOn reports whether the search index is set up for bulk
 // indexing (setBulkIndex).
