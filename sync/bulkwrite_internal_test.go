@@ -261,3 +261,46 @@ func TestBulkIndexingWritesLittleMoreThanItKeeps(t *testing.T) {
 		t.Errorf("indexing 6,000 purchases in bulk wrote %.1f times the cache it left (%d bytes of %d), want at most 8", ratio, written, st.Size())
 	}
 }
+
+// TestBulkEndSortsSpillToAFile holds that the sorts ending a bulk indexing
+// may spill to a temporary file: with the cache's temp_store MEMORY a sort
+// never spills, and copying a million purchases' month facts sorted some
+// 300 MB in memory at once. Desk actions after it keep their statement
+// journals in memory.
+func TestBulkEndSortsSpillToAFile(t *testing.T) {
+	ctx := context.Background()
+	d, err := Open(ctx, Config{BaseURL: "http://127.0.0.1:1", DataDir: t.TempDir(), AllowHTTP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	tempStore := func(tx *sql.Tx) int {
+		t.Helper()
+		var v int
+		if err := tx.QueryRowContext(ctx, "PRAGMA temp_store").Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	const file, memory = 1, 2
+	var during, after int
+	if err := d.c.write(ctx, "test", func(tx *sql.Tx) error {
+		// A write first, so that the transaction is under way.
+		if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO meta(key, value) VALUES ('test', 'x')"); err != nil {
+			return err
+		}
+		if err := sortingLight(ctx, tx, func() error { during = tempStore(tx); return nil }); err != nil {
+			return err
+		}
+		after = tempStore(tx)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if during != file {
+		t.Errorf("temp_store during the end of a bulk = %d, want %d (FILE): its sorts would stay in memory", during, file)
+	}
+	if after != memory {
+		t.Errorf("temp_store after it = %d, want %d (MEMORY)", after, memory)
+	}
+}
