@@ -326,6 +326,13 @@ func (d *Desk) startOver(ctx context.Context) error {
 			return fmt.Errorf("send the accepted actions again: %w", err)
 		}
 		resent, _ = res.RowsAffected()
+		// A bulk indexing's own tables go with what they hold; the bulk
+		// itself ends at the next indexing (endBulkSteps).
+		for _, q := range sqlDropBulkTables {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("%s: %w", q, err)
+			}
+		}
 		for _, q := range []string{
 			"DELETE FROM cards",
 			"DELETE FROM card_days",

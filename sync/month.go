@@ -293,7 +293,11 @@ func (w *writer) putFacts(rowid int64, p *skranke.Purchase) error {
 func (w *writer) addFacts(rowid int64, p *skranke.Purchase) error {
 	if w.factIns == nil {
 		var err error
-		if w.factIns, err = w.tx.PrepareContext(w.ctx, `INSERT INTO month_facts(day, purchase, n, kind, product_id, product, staff_id, staff, events, units, amount)
+		table := "month_facts"
+		if w.bulk {
+			table = "month_facts_bulk"
+		}
+		if w.factIns, err = w.tx.PrepareContext(w.ctx, `INSERT INTO `+table+`(day, purchase, n, kind, product_id, product, staff_id, staff, events, units, amount)
 VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
 			return err
 		}

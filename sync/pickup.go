@@ -207,7 +207,11 @@ func (w *writer) addPickup(rowid int64, p *skranke.Purchase) error {
 	}
 	if w.pickupIns == nil {
 		var err error
-		if w.pickupIns, err = w.tx.PrepareContext(w.ctx, "INSERT OR IGNORE INTO pickup_products(product, created, purchase) VALUES(?, ?, ?)"); err != nil {
+		table := "pickup_products"
+		if w.bulk {
+			table = "pickup_products_bulk"
+		}
+		if w.pickupIns, err = w.tx.PrepareContext(w.ctx, "INSERT OR IGNORE INTO "+table+"(product, created, purchase) VALUES(?, ?, ?)"); err != nil {
 			return err
 		}
 	}

@@ -335,7 +335,11 @@ func (d *Desk) indexCached(ctx context.Context, background bool) error {
 		write = d.c.writeBackground
 	}
 	total := 0
-	bulk := false
+	// A bulk that a crash or a close cut short goes on in bulk.
+	bulk, err := bulkIndexOn(ctx, d.c.r)
+	if err != nil {
+		return skranke.E(op, skranke.Internal, err)
+	}
 	defer func() {
 		if total >= feedBatchRows {
 			// Indexing a first sync's purchases filled the writer's page
@@ -355,6 +359,9 @@ func (d *Desk) indexCached(ctx context.Context, background bool) error {
 				if err := setBulkIndex(ctx, tx, true); err != nil {
 					return err
 				}
+				if err := startBulkTables(ctx, tx); err != nil {
+					return err
+				}
 				bulk = true
 			}
 			var err error
@@ -372,11 +379,12 @@ func (d *Desk) indexCached(ctx context.Context, background bool) error {
 		}
 		total += n
 	}
-	if !bulk {
-		// A bulk that a crash or a close cut short is finished here.
-		var err error
-		if bulk, err = bulkIndexOn(ctx, d.c.r); err != nil {
-			return skranke.E(op, skranke.Internal, err)
+	if bulk {
+		// The rows keyed by date, written once in their order.
+		for _, step := range endBulkSteps(ctx) {
+			if err := write(ctx, op, step); err != nil {
+				return err
+			}
 		}
 	}
 	if bulk || total >= mergeAfter {
@@ -422,10 +430,11 @@ const indexBulkAfter = 4 * indexBatchRows
 // little at each write ('automerge', 4 at a time), so that over a first
 // sync each index entry was rewritten once per level of segments before
 // mergeIndex rewrote it once more at the end. In bulk FTS5 does no
-// merging of its own but the 'crisismerge' of a level that holds 16
-// segments, and mergeIndex merges it all at the end. Nothing searches the
-// index while the bulk lasts: a search indexes what is left first, and
-// with it ends the bulk. The setting is kept in the index (its config
+// merging of its own but the 'crisismerge' of a level that holds
+// bulkCrisisMerge segments, and mergeIndex merges it all at the end. The
+// rows keyed by date are written at the end too (endBulkSteps). Nothing
+// searches the index while the bulk lasts: a search indexes what is left
+// first, and with it ends the bulk. The setting is kept in the index (its config
 // table), so a desk closed during a bulk finds it set and ends it
 // (bulkIndexOn).
 func setBulkIndex(ctx context.Context, tx *sql.Tx, on bool) error {
@@ -436,8 +445,24 @@ func setBulkIndex(ctx context.Context, tx *sql.Tx, on bool) error {
 	if _, err := tx.ExecContext(ctx, "INSERT INTO purchase_search(purchase_search, rank) VALUES('automerge', ?)", automerge); err != nil {
 		return fmt.Errorf("set the search index's automerge: %w", err)
 	}
+	crisis := 16 // FTS5's default.
+	if on {
+		crisis = bulkCrisisMerge
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO purchase_search(purchase_search, rank) VALUES('crisismerge', ?)", crisis); err != nil {
+		return fmt.Errorf("set the search index's crisismerge: %w", err)
+	}
 	return nil
 }
+
+// bulkCrisisMerge is FTS5's 'crisismerge' while a bulk indexing lasts: a
+// level of the search index is merged into one segment of the next when it
+// holds this many. At FTS5's 16 a million purchases' words (a segment or
+// more per transaction) were rewritten on two levels before mergeIndex
+// rewrote them all once more; at 64 on one. Far more (512 was tried) wrote
+// more, not less: each step of mergeIndex rewrites the first page of every
+// segment it merges from.
+const bulkCrisisMerge = 64
 
 // bulkIndexOn reports whether the search index is set up for bulk
 // indexing (setBulkIndex).
@@ -475,7 +500,14 @@ func (d *Desk) indexBatch(ctx context.Context, tx *sql.Tx, limit int, background
 	if err := rows.Err(); err != nil {
 		return 0, err
 	}
-	w := &writer{ctx: ctx, tx: tx}
+	// In bulk the month facts and pickup rows go to the bulk tables
+	// (bulkindex.go); they are there from the transaction that set the
+	// bulk up to the one that ended it, whichever indexing did.
+	var bulk bool
+	if err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'month_facts_bulk')").Scan(&bulk); err != nil {
+		return 0, err
+	}
+	w := &writer{ctx: ctx, tx: tx, bulk: bulk}
 	// giveWay reports, every yieldEvery rows, whether a desk action waits
 	// for the cache: the batch then commits what it did and the rest
 	// comes in the next.
@@ -523,10 +555,16 @@ func (d *Desk) indexBatch(ctx context.Context, tx *sql.Tx, limit int, background
 	// first (or, the pickup count during a pull, reads the purchase's
 	// own columns).
 	first, last := batch[0].id, batch[len(batch)-1].id
-	for _, q := range []string{
+	deletes := []string{
 		"DELETE FROM month_facts WHERE purchase IN (SELECT rowid FROM purchases WHERE indexed = 0 AND rowid BETWEEN ? AND ?)",
 		"DELETE FROM pickup_products WHERE purchase IN (SELECT rowid FROM purchases WHERE indexed = 0 AND rowid BETWEEN ? AND ?)",
-	} {
+	}
+	if bulk {
+		deletes = append(deletes,
+			"DELETE FROM month_facts_bulk WHERE purchase IN (SELECT rowid FROM purchases WHERE indexed = 0 AND rowid BETWEEN ? AND ?)",
+			"DELETE FROM pickup_products_bulk WHERE purchase IN (SELECT rowid FROM purchases WHERE indexed = 0 AND rowid BETWEEN ? AND ?)")
+	}
+	for _, q := range deletes {
 		if _, err := tx.ExecContext(ctx, q, first, last); err != nil {
 			return 0, err
 		}

@@ -69,7 +69,10 @@ type writer struct {
 	// entries (indexed = 0), for Desk.indexCached to add later: a page of
 	// the changes feed is filed faster so.
 	deferIndex bool
-	now        int64
+	// bulk files month facts and pickup rows in the bulk indexing's own
+	// tables (see bulkindex.go).
+	bulk bool
+	now  int64
 }
 
 func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
