@@ -403,6 +403,7 @@ var english = map[string]string{
 	"scan.placeholder":            "Scan or type a code",
 	"scan.ready":                  "Ready – scan a receipt",
 	"scan.refreshed":              "UPDATED FROM THE SHOP – read it again",
+	"scan.refreshed_panel":        "The shop had newer figures for this purchase: what was being chosen was closed. Read it again before handing over.",
 	"scan.reprint":                "Reprint note (F8)",
 	"scan.search_open":            "F9 Search",
 	"scan.undo":                   "Undo delivery (Ctrl+Z)",

@@ -168,6 +168,9 @@ type scanScreen struct {
 	doneText, doneDetail string     // The banner and detail of the delivery just made.
 	syncChecking         bool       // checkSynced asks the cache.
 	syncAgain            bool       // The outbox changed meanwhile: ask again.
+	refreshing           bool       // refreshShown asks the shop.
+	refreshAgain         bool       // The sync reported meanwhile: ask again.
+	ageGen               int        // Ends the age ticks of the cached copy shown before (tickAge).
 
 	banner      *banner // Holds State.
 	qtyMode     bool
@@ -706,6 +709,9 @@ func (s *scanScreen) present(lk desksync.Lookup, confirmed bool) {
 	s.Code.Text = skranke.GroupCode(p.Code)
 	s.Code.Refresh()
 	s.setMark(s.Cache, v.cache)
+	if v.cache != "" {
+		s.tickAge()
+	}
 	s.Buyer.SetText(v.buyer)
 	s.showSyncMark(lk)
 	s.hushed = !confirmed
