@@ -261,6 +261,8 @@ var english = map[string]string{
 	"preview.title":               "Print preview",
 	"preview.title_what":          "Print preview: {{.What}}",
 	"print.canceled":              "printing was cancelled",
+	"print.cut_short":             "The {{.What}} was cut short: the printer was changed in the settings while it printed, so only part of it may have come out. Print it again.",
+	"print.replaced":              "the printer was changed in the settings while it printed, so part of it may have come out",
 	"print.card":                  "gift card",
 	"print.card_terms":            "Use the gift card at reception or in the web shop until it expires. On partial use it is replaced by a new card for the rest. Not exchangeable for cash.",
 	"print.cards":                 "gift cards",
