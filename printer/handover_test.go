@@ -229,3 +229,26 @@ func TestClosingCutsASilentTCPPrinterShort(t *testing.T) {
 	good.waitJobs(t, 1)
 	assert.Equal(t, b, good.received())
 }
+
+// A job that waits behind another on a printer that takes nothing, until
+// its caller's deadline, fails as a timeout (the printer did not answer in
+// time), not as cancelled by staff, and nothing of it went out.
+func TestJobWaitingBehindAStalledJobTimesOut(t *testing.T) {
+	fp := newFIFOPrinter(t)
+	fp.fillPipe(t)
+	opts := quickOptions()
+	opts.JobTimeout, opts.Retries = time.Minute, -1
+	pr := printer.NewWithOptions(MustProfile(t, "generic-80"), fp.target(), opts)
+	first := make(chan error, 1)
+	go func() { first <- pr.PrintRaw(context.Background(), job('A')) }()
+	var got bytes.Buffer
+	fp.readUntil(t, &got, []byte("A")) // The first job holds the printer.
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	err := pr.PrintRaw(ctx, job('B'))
+	assert.Equal(t, printer.KindTimeout, printer.KindOf(err), "%v", err)
+	assert.NotErrorIs(t, err, printer.ErrPartial)
+	pr.Close(ctx) // ctx is over: the first job is cut short.
+	assert.ErrorIs(t, <-first, printer.ErrPartial)
+}

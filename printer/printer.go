@@ -120,7 +120,13 @@ func (p *Printer) start(ctx context.Context, op string) (context.Context, func()
 	select {
 	case p.busy <- struct{}{}:
 	case <-ctx.Done():
-		return nil, nil, E(op, KindCanceled, ctx.Err())
+		// Waiting behind an earlier job (a printer that takes nothing
+		// holds each for the job timeout): nothing of this one went out.
+		kind := KindCanceled
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			kind = KindTimeout
+		}
+		return nil, nil, E(op, kind, fmt.Errorf("%s: waiting for the printer: %w", p.target, ctx.Err()))
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
