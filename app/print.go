@@ -89,6 +89,10 @@ func neverPrinted(err error) bool {
 	case printer.KindPaperOut, printer.KindCoverOpen, printer.KindOffline, printer.KindUnreachable,
 		printer.KindPermission, printer.KindInvalid:
 		return true
+	case printer.KindTimeout:
+		// Timed out before a byte went out: waiting behind an earlier
+		// job on a printer that takes nothing, or for it to answer.
+		return !errors.Is(err, printer.ErrPartial)
 	}
 	return false
 }
@@ -203,8 +207,11 @@ func (d *Desk) printThen(what string, failed func(err error), docs ...*printer.D
 // detail of a bad setting or an unclassified failure is the printer
 // package's own.
 func printerErrText(err error) string {
-	if errors.Is(err, printer.ErrClosed) {
+	switch {
+	case errors.Is(err, printer.ErrClosed):
 		return label("print.replaced")
+	case diskFull(err):
+		return label("print.disk_full")
 	}
 	switch printer.KindOf(err) {
 	case printer.KindUnreachable:
