@@ -261,6 +261,7 @@ var english = map[string]string{
 	"preview.title":               "Print preview",
 	"preview.title_what":          "Print preview: {{.What}}",
 	"print.canceled":              "printing was cancelled",
+	"print.disk_full":             "the disk that the printer file is written to is full",
 	"print.cut_short":             "The {{.What}} was cut short: the printer was changed in the settings while it printed, so only part of it may have come out. Print it again.",
 	"print.replaced":              "the printer was changed in the settings while it printed, so part of it may have come out",
 	"print.card":                  "gift card",
