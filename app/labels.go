@@ -51,6 +51,7 @@ var english = map[string]string{
 	"report.cancel_save":          "Cancel",
 	"report.save_as":              "Save as:",
 	"report.export_exists":        "{{.Path}} exists already. Press Replace to write over it, or change the name.",
+	"err.disk_full":               "the disk is full: free some space or choose another place",
 	"err.file_permission":         "this desk may not write there; choose another folder",
 	"err.file_no_dir":             "the folder does not exist",
 	"lang.code":                   "en",
