@@ -358,6 +358,7 @@ var english = map[string]string{
 	"scan.cards_later":            "The gift cards of {{.Code}} are not on this desk yet; they print by themselves as soon as the shop is reachable.",
 	"scan.cards_missing":          "The gift cards of this purchase were not found: {{.Err}}",
 	"scan.cards_none":             "The shop has issued no gift cards for this purchase yet; ask a manager to check it in the shop.",
+	"scan.cards_unprinted":        "The gift cards {{.Codes}} of {{.Code}} did not print: F8 prints them once the printer works, while the purchase is on screen.",
 	"scan.cards_printing":         "Delivered {{.Code}}. Hand over the {{.N}} gift card(s) that are printing: {{.Codes}}.",
 	"scan.checking":               "Checking with the shop…",
 	"scan.choose_qty":             "Choose quantities (F6)",

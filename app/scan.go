@@ -139,9 +139,12 @@ type scanScreen struct {
 	// noteUnprinted is lastNote when its original put nothing on paper
 	// (the printer out of paper, away): F8 prints it as the original.
 	noteUnprinted *printer.DeliveryNote
-	shownAt       time.Time  // When the purchase shown was put on screen; delivery waits armDelay after it.
-	steps         *scanSteps // The timing of the scan being shown, until it is painted.
-	attended      func()     // Ends the sync's giving way to the scan (Attend), once its purchase is painted.
+	// unprinted are the gift cards sold with a purchase that did not
+	// print: F8 prints them while that purchase is shown (soldcards.go).
+	unprinted *unprintedCards
+	shownAt   time.Time  // When the purchase shown was put on screen; delivery waits armDelay after it.
+	steps     *scanSteps // The timing of the scan being shown, until it is painted.
+	attended  func()     // Ends the sync's giving way to the scan (Attend), once its purchase is painted.
 	// confirmed: the shop has answered the lookup (or the cache, the shop
 	// out of reach), and the purchase shown, if any, is that answer, not
 	// the cache's copy shown while the shop is asked. Only a confirmed
