@@ -252,3 +252,31 @@ func TestJobWaitingBehindAStalledJobTimesOut(t *testing.T) {
 	pr.Close(ctx) // ctx is over: the first job is cut short.
 	assert.ErrorIs(t, <-first, printer.ErrPartial)
 }
+
+// Asking a printer about itself while a job it does not take holds it
+// answers within the status bound (four status timeouts), as a timeout,
+// while that job is still waiting: staff at the status screen are not held
+// for the job's timeout.
+func TestStatusDoesNotWaitForAStalledJob(t *testing.T) {
+	fp := newFIFOPrinter(t)
+	fp.fillPipe(t)
+	opts := quickOptions()
+	opts.JobTimeout, opts.Retries, opts.StatusTimeout = time.Minute, -1, 20*time.Millisecond
+	pr := printer.NewWithOptions(MustProfile(t, "generic-80"), fp.target(), opts)
+	first := make(chan error, 1)
+	go func() { first <- pr.PrintRaw(context.Background(), job('A')) }()
+	var got bytes.Buffer
+	fp.readUntil(t, &got, []byte("A")) // The job holds the printer.
+
+	_, err := pr.Status(context.Background())
+	assert.Equal(t, printer.KindTimeout, printer.KindOf(err), "%v", err)
+	select {
+	case err := <-first:
+		t.Fatalf("the status waited for the job to end (%v)", err)
+	default:
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	pr.Close(ctx)
+	<-first
+}

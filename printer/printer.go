@@ -324,13 +324,16 @@ func (p *Printer) attempt(ctx context.Context, data []byte) (sent Sent, sending 
 // timeout, and KindUnsupported on transports that cannot read back.
 func (p *Printer) Status(ctx context.Context) (Status, error) {
 	const op = "printer.Printer.Status"
+	// The bound covers waiting for a job in flight too: behind a job the
+	// printer does not take, staff asking about it hear within seconds,
+	// not once that job times out.
+	ctx, cancel := context.WithTimeout(ctx, p.opts.StatusTimeout*4)
+	defer cancel()
 	ctx, end, err := p.start(ctx, op)
 	if err != nil {
 		return Status{}, err
 	}
 	defer end()
-	ctx, cancel := context.WithTimeout(ctx, p.opts.StatusTimeout*4)
-	defer cancel()
 	l, err := p.open(ctx)
 	if err != nil {
 		return Status{}, wrapOp(op, fmt.Errorf("%s: %w", p.target, err))
