@@ -104,7 +104,12 @@ func (s *scanScreen) refreshShown() {
 			again := s.refreshAgain
 			s.refreshAgain = false
 			if seq != s.seq || s.Purchase() == nil || s.Purchase().Code != code {
-				return // Another purchase is shown now.
+				// Another purchase is shown now; asked for meanwhile, it
+				// is asked for now.
+				if again && s.confirmed && s.lookup.FromCache && s.Purchase() != nil {
+					s.refreshShown()
+				}
+				return
 			}
 			if s.deliveringShown() {
 				// Its outcome replaces what is shown; the next sync asks again.
