@@ -44,9 +44,12 @@ func TestCachedCopyRefreshedWhenShopIsBack(t *testing.T) {
 	require.True(t, s.Cache.Visible())
 	require.Contains(t, s.Cache.Text, "OFFLINE")
 	// The copy grows older while it is on screen, and the mark says so.
+	before := s.Cache.Text
 	f.clock.advance(3 * time.Minute) // Less than the idle lock.
 	f.idle()
-	assert.Contains(t, s.Cache.Text, label("age.minutes", m{"N": 3}), "the age shown does not follow the clock: %q", s.Cache.Text)
+	want := label("scan.cached", m{"Age": fmtAge(f.d.now(), s.lookup.CachedAt)})
+	assert.NotEqual(t, before, want)
+	assert.Equal(t, want, s.Cache.Text, "the age shown does not follow the clock")
 
 	// Another desk hands the course over while this one is offline.
 	deliverElsewhere(t, f, code)
