@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"syscall"
 
 	"github.com/skranke/skranke"
 	desksync "github.com/skranke/skranke/sync"
@@ -86,12 +87,25 @@ func detail(err error) string {
 // server's or the validator's own words without the chain of operations.
 func innermost(err error) string {
 	for {
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			// fmt.Errorf with several %w: the marks come first, the cause last.
+			if errs := j.Unwrap(); len(errs) > 0 {
+				err = errs[len(errs)-1]
+				continue
+			}
+		}
 		u := errors.Unwrap(err)
 		if u == nil {
 			return err.Error()
 		}
 		err = u
 	}
+}
+
+// diskFull reports whether err is a write that failed for want of space
+// (the disk or the user's quota full).
+func diskFull(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
 }
 
 // elsewhereText says where a code was bought (key: scan.elsewhere_detail or

@@ -67,3 +67,26 @@ func TestPrinterErrTextCoversEveryKind(t *testing.T) {
 		t.Errorf("printer has a kind after KindPermission (%q); give it a text and extend this test", s)
 	}
 }
+
+// What a failed print put on paper decides whether F8 prints the delivery
+// note as the original or as a copy: a job that timed out or was closed
+// before a byte went out printed nothing; one cut short may have.
+func TestNeverPrinted(t *testing.T) {
+	const op = "printer.Printer.Send"
+	for _, tt := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"paper out", printer.E(op, printer.KindPaperOut, nil), true},
+		{"timed out waiting for the printer", printer.E(op, printer.KindTimeout, "waiting for the printer: context deadline exceeded"), true},
+		{"timed out while sending", printer.E(op, printer.KindTimeout, fmt.Errorf("tcp://p: %w: %w", printer.ErrPartial, fmt.Errorf("i/o timeout"))), false},
+		{"replaced before it began", printer.E(op, printer.KindCanceled, fmt.Errorf("tcp://p: %w", printer.ErrClosed)), true},
+		{"cut short by a printer change", printer.E(op, printer.KindCanceled, fmt.Errorf("tcp://p: %w: %w", printer.ErrPartial, printer.ErrClosed)), false},
+		{"connection broke while sending", printer.E(op, printer.KindIO, fmt.Errorf("tcp://p: %w: %w", printer.ErrPartial, fmt.Errorf("reset"))), false},
+	} {
+		if got := neverPrinted(tt.err); got != tt.want {
+			t.Errorf("%s: neverPrinted = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

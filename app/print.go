@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/skranke/skranke/app/config"
 	"github.com/skranke/skranke/printer"
@@ -30,13 +31,41 @@ func (d *Desk) printerInUse() *printer.Printer {
 	return d.printer
 }
 
+// printerGrace is how long the job in flight on a printer being replaced
+// (settings, F5) may take to finish before it is cut short: a note takes a
+// second or two on a printer that prints, and one that takes nothing (out
+// of paper, or the reason staff change the printer) holds the new printer's
+// first job no longer than this.
+const printerGrace = 5 * time.Second
+
 // applyPrinter replaces the printer with the one cfg describes. It is safe
-// to call off the UI goroutine.
+// to call off the UI goroutine. The same printer (profile and target) is
+// kept, its jobs going on in order. Another printer takes its jobs after
+// the old printer's job in flight, which gets printerGrace to finish (the
+// same device under another profile must not get two jobs' bytes at once);
+// jobs waiting for the old printer go to the new one (printThen).
 func (d *Desk) applyPrinter(cfg config.Config) error {
-	p, err := cfg.OpenPrinter()
+	next, err := cfg.OpenPrinter()
 	d.mu.Lock()
-	d.printer = p
+	old := d.printer
+	if old != nil && next != nil && old.Profile().ID == next.Profile().ID && old.Target() == next.Target() {
+		d.mu.Unlock()
+		return nil
+	}
+	if old != nil && next != nil {
+		next.Follow(old)
+	}
+	d.printer = next
 	d.mu.Unlock()
+	if old != nil {
+		ctx, cancel := context.WithCancel(d.ctx)
+		d.after(printerGrace, cancel)
+		go func() {
+			defer cancel()
+			old.Close(ctx)
+			slog.Info("printer replaced", "old", old.Target().String(), "profile", old.Profile().ID)
+		}()
+	}
 	return err
 }
 
@@ -52,10 +81,18 @@ var errNoPrinter = printer.E("app.print", printer.KindInvalid, "no printer is se
 // the job, or could not be reached or opened. A job that failed while it
 // was sent may have printed in part.
 func neverPrinted(err error) bool {
+	if errors.Is(err, printer.ErrClosed) {
+		// The printer was replaced: only a job cut short may be on paper.
+		return !errors.Is(err, printer.ErrPartial)
+	}
 	switch printer.KindOf(err) {
 	case printer.KindPaperOut, printer.KindCoverOpen, printer.KindOffline, printer.KindUnreachable,
 		printer.KindPermission, printer.KindInvalid:
 		return true
+	case printer.KindTimeout:
+		// Timed out before a byte went out: waiting behind an earlier
+		// job on a printer that takes nothing, or for it to answer.
+		return !errors.Is(err, printer.ErrPartial)
 	}
 	return false
 }
@@ -79,18 +116,33 @@ func (d *Desk) printThen(what string, failed func(err error), docs ...*printer.D
 		// whether it has paper; low: it said the roll is nearly empty.
 		var unchecked, low bool
 		for _, doc := range docs {
-			enc, eerr := printer.EncodeDetailed(doc, p.Profile())
-			if eerr != nil {
-				err = eerr // a printer error of KindInvalid
-				break
-			}
-			for _, w := range enc.Warnings {
-				asText = append(asText, w.Data)
-			}
-			data := enc.Bytes
+			var data []byte
 			var sent printer.Sent
-			if sent, err = p.Send(ctx, data); err != nil {
+			var warnings []printer.Warning
+			for {
+				enc, eerr := printer.EncodeDetailed(doc, p.Profile())
+				if eerr != nil {
+					err = eerr // a printer error of KindInvalid
+					break
+				}
+				data, warnings = enc.Bytes, enc.Warnings
+				sent, err = p.Send(ctx, data)
+				// The printer was replaced (settings) before this job
+				// started on it: nothing of it went out, and the new
+				// printer prints it.
+				if errors.Is(err, printer.ErrClosed) && !errors.Is(err, printer.ErrPartial) {
+					if now := d.printerInUse(); now != nil && now != p {
+						p = now
+						continue
+					}
+				}
 				break
+			}
+			if err != nil {
+				break
+			}
+			for _, w := range warnings {
+				asText = append(asText, w.Data)
 			}
 			unchecked = unchecked || sent.Unchecked
 			low = low || sent.Checked && sent.Status.PaperNearEnd
@@ -107,7 +159,16 @@ func (d *Desk) printThen(what string, failed func(err error), docs ...*printer.D
 		return func() {
 			d.showPreview(what, jobs)
 			if err != nil {
-				d.sayErr(label("print.failed", m{"What": what, "Err": printerErrText(err)}))
+				switch {
+				case errors.Is(err, printer.ErrPartial) && errors.Is(err, printer.ErrClosed):
+					// Cut short by a printer change: say so, not "fix the printer".
+					d.sayErr(label("print.cut_short", m{"What": what}))
+				case errors.Is(err, printer.ErrClosed):
+					// The printer was removed in the settings before it began.
+					d.sayErr(label("print.none", m{"What": what}))
+				default:
+					d.sayErr(label("print.failed", m{"What": what, "Err": printerErrText(err)}))
+				}
 				if failed != nil {
 					failed(err)
 				}
@@ -146,6 +207,12 @@ func (d *Desk) printThen(what string, failed func(err error), docs ...*printer.D
 // detail of a bad setting or an unclassified failure is the printer
 // package's own.
 func printerErrText(err error) string {
+	switch {
+	case errors.Is(err, printer.ErrClosed):
+		return label("print.replaced")
+	case diskFull(err):
+		return label("print.disk_full")
+	}
 	switch printer.KindOf(err) {
 	case printer.KindUnreachable:
 		return label("print.unreachable")

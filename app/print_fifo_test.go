@@ -72,3 +72,25 @@ func fillFIFO(t *testing.T, path string) {
 		require.NoError(t, err)
 	}
 }
+
+// A file printer on a full disk (here /dev/full, which takes nothing)
+// fails the job in the staff's words, in both languages, never with the
+// system's English "no space left on device".
+func TestFilePrinterOnAFullDisk(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skipf("no /dev/full here: %v", err)
+	}
+	for _, lang := range []string{"en", "nb"} {
+		t.Run(lang, func(t *testing.T) {
+			f := mustOpen(t, func(c *config.Config) { c.Language = lang; c.PrinterTarget = "file:///dev/full" })
+			t.Cleanup(func() { setLanguage("en") })
+			f.login("kari", "1234")
+			note := printer.NewDocument().Text("Utlevering", printer.Style{}, printer.AlignLeft)
+			f.d.message.SetText("")
+			f.d.print(label("print.note"), note)
+			f.eventually(func() bool { return !f.d.isBusy() && f.d.message.Text != "" }, "no word on the print")
+			assert.Equal(t, label("print.failed", m{"What": label("print.note"), "Err": label("print.disk_full")}), f.d.message.Text)
+			assert.NotContains(t, f.d.message.Text, "no space left")
+		})
+	}
+}

@@ -67,6 +67,7 @@ type statusPrinter struct {
 	answers map[byte]byte
 	jobs    int
 	last    []byte // The last job's bytes.
+	all     []byte // Every job's bytes, one after the other.
 }
 
 func startStatusPrinter(t *testing.T) *statusPrinter {
@@ -108,6 +109,7 @@ func (sp *statusPrinter) serve(c net.Conn) {
 		sp.mu.Lock()
 		sp.jobs++
 		sp.last = job
+		sp.all = append(sp.all, job...)
 		sp.mu.Unlock()
 	}
 }
@@ -230,4 +232,37 @@ func TestNoteThatNeverPrintedIsReprintedAsTheOriginal(t *testing.T) {
 	f.key(fyne.KeyF8)
 	f.eventually(func() bool { return !f.d.isBusy() && sp.jobCount() == 2 }, "the copy was not printed: %q", f.d.message.Text)
 	assert.True(t, bytes.Contains(sp.lastJob(), []byte("COPY")), "a second print is not marked as a copy")
+}
+
+// Gift cards sold with a purchase that do not print (the roll ran out) are
+// the customer's money, and nobody else holds their codes: staff read the
+// codes, and F8 prints the cards, as the originals, once the printer has
+// paper again. The desk said only that the gift cards were not printed.
+func TestSoldGiftCardsThatDidNotPrintCanBePrinted(t *testing.T) {
+	sp := startStatusPrinter(t)
+	f := mustOpen(t, func(c *config.Config) { c.PrinterTarget = "tcp://" + sp.ln.Addr().String() })
+	f.login("kari", "1234")
+	code := f.shop.Code("giftcard-purchase")
+	card := f.shop.Code("card-fresh") // The card this purchase sold.
+	f.scan(code)
+	require.Equal(t, stateDeliverable, f.d.scan.StateNow(), f.d.scan.State.Text)
+
+	sp.set(false, map[byte]byte{1: 0x1e, 2: 0x32, 3: 0x12, 4: 0x72}) // Out of paper.
+	f.key(fyne.KeyReturn)
+	require.Equal(t, stateDelivered, f.d.scan.StateNow(), f.d.message.Text)
+	f.eventually(func() bool {
+		return !f.d.isBusy() && strings.Contains(f.d.message.Text, label("print.failed", m{"What": label("print.cards"), "Err": label("print.paper_out")}))
+	}, "the print is reported: %q", f.d.message.Text)
+	assert.Contains(t, f.d.message.Text, skranke.GroupCode(card), "staff are not told the card's code")
+	require.Zero(t, sp.jobCount())
+
+	sp.set(false, map[byte]byte{1: 0x16, 2: 0x12, 3: 0x12, 4: 0x12}) // A new roll.
+	f.key(fyne.KeyF8)
+	f.eventually(func() bool { return !f.d.isBusy() && sp.jobCount() == 2 }, "the card and the note were not printed: %q", f.d.message.Text)
+	sp.mu.Lock()
+	text := printedText(t, sp.all)
+	sp.mu.Unlock()
+	assert.Equal(t, 1, strings.Count(text, "[barcode "+card+"]"), "the card is not printed once: %s", text)
+	assert.Contains(t, text, "DELIVERY NOTE")
+	assert.NotContains(t, text, "COPY", "what never printed is printed as a copy")
 }

@@ -29,6 +29,7 @@ func (s *scanScreen) reprint() {
 	if p == nil {
 		return
 	}
+	s.reprintCards()
 	last, ok := p.LastDelivery() // An undone delivery's note does not hold.
 	if !ok {
 		return

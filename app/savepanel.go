@@ -170,6 +170,8 @@ func ioErrText(err error) string {
 		return label("err.file_permission")
 	case errors.Is(err, fs.ErrNotExist):
 		return label("err.file_no_dir")
+	case diskFull(err):
+		return label("err.disk_full")
 	}
 	return detail(err)
 }

@@ -44,3 +44,20 @@ func TestSaveWriteNew(t *testing.T) {
 	require.NoError(t, writeNew(other, []byte("b"), true))
 	assert.FileExists(t, other)
 }
+
+// A file that cannot be written for want of space (an export, the
+// settings) fails in the staff's words in both languages, not with the
+// system's English "no space left on device".
+func TestFullDiskInStaffWords(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skipf("no /dev/full here: %v", err)
+	}
+	err := writeNew("/dev/full", []byte("date;time\n"), true) // Writes fail with ENOSPC.
+	require.Error(t, err)
+	t.Cleanup(func() { setLanguage("en") })
+	for _, lang := range []string{"en", "nb"} {
+		setLanguage(lang)
+		assert.Equal(t, label("err.disk_full"), ioErrText(err), lang)
+		assert.NotContains(t, ioErrText(err), "no space left", lang)
+	}
+}

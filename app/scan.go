@@ -139,9 +139,12 @@ type scanScreen struct {
 	// noteUnprinted is lastNote when its original put nothing on paper
 	// (the printer out of paper, away): F8 prints it as the original.
 	noteUnprinted *printer.DeliveryNote
-	shownAt       time.Time  // When the purchase shown was put on screen; delivery waits armDelay after it.
-	steps         *scanSteps // The timing of the scan being shown, until it is painted.
-	attended      func()     // Ends the sync's giving way to the scan (Attend), once its purchase is painted.
+	// unprinted are the gift cards sold with a purchase that did not
+	// print: F8 prints them while that purchase is shown (soldcards.go).
+	unprinted *unprintedCards
+	shownAt   time.Time  // When the purchase shown was put on screen; delivery waits armDelay after it.
+	steps     *scanSteps // The timing of the scan being shown, until it is painted.
+	attended  func()     // Ends the sync's giving way to the scan (Attend), once its purchase is painted.
 	// confirmed: the shop has answered the lookup (or the cache, the shop
 	// out of reach), and the purchase shown, if any, is that answer, not
 	// the cache's copy shown while the shop is asked. Only a confirmed
@@ -168,6 +171,9 @@ type scanScreen struct {
 	doneText, doneDetail string     // The banner and detail of the delivery just made.
 	syncChecking         bool       // checkSynced asks the cache.
 	syncAgain            bool       // The outbox changed meanwhile: ask again.
+	refreshing           bool       // refreshShown asks the shop.
+	refreshAgain         bool       // The sync reported meanwhile: ask again.
+	ageGen               int        // Ends the age ticks of the cached copy shown before (tickAge).
 
 	banner      *banner // Holds State.
 	qtyMode     bool
@@ -706,6 +712,9 @@ func (s *scanScreen) present(lk desksync.Lookup, confirmed bool) {
 	s.Code.Text = skranke.GroupCode(p.Code)
 	s.Code.Refresh()
 	s.setMark(s.Cache, v.cache)
+	if v.cache != "" {
+		s.tickAge()
+	}
 	s.Buyer.SetText(v.buyer)
 	s.showSyncMark(lk)
 	s.hushed = !confirmed

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 
 	"github.com/skranke/skranke"
@@ -28,19 +29,13 @@ func (s *scanScreen) printSoldCards(code string, skip, n int) {
 		return cards[:min(n, len(cards))], nil
 	}
 	printCards := func(cards []skranke.Card, later bool) {
-		docs := make([]*printer.Document, len(cards))
-		codes := make([]string, len(cards))
-		for i, c := range cards {
-			docs[i] = s.paper.letterhead().giftCard(c, false)
-			codes[i] = skranke.GroupCode(c.Code)
-		}
-		args := m{"N": len(cards), "Code": skranke.GroupCode(code), "Codes": strings.Join(codes, ", ")}
+		args := m{"N": len(cards), "Code": skranke.GroupCode(code), "Codes": cardCodes(cards)}
 		if later {
 			s.sh.sayOK(label("scan.cards_arrived", args))
 		} else {
 			s.sh.sayOK(label("scan.cards_printing", args))
 		}
-		s.paper.print(label("print.cards"), docs...)
+		s.printCards(code, cards, false)
 	}
 	// outcome is the UI update for what find returned, or nil while the
 	// shop cannot be reached and the cards are still to come.
@@ -72,4 +67,48 @@ func (s *scanScreen) printSoldCards(code string, skip, n int) {
 			})
 		}
 	})
+}
+
+// unprintedCards are gift cards sold with a purchase that did not print.
+type unprintedCards struct {
+	code  string         // The purchase's.
+	cards []skranke.Card // Its cards that did not print.
+	copy  bool           // Part of them may be on paper: print them again as copies.
+}
+
+// cardCodes lists the codes of cards, grouped for reading.
+func cardCodes(cards []skranke.Card) string {
+	codes := make([]string, len(cards))
+	for i, c := range cards {
+		codes[i] = skranke.GroupCode(c.Code)
+	}
+	return strings.Join(codes, ", ")
+}
+
+// printCards prints the gift cards purchase code sold. When they do not
+// print (the roll ran out), staff are told their codes, which nobody else
+// holds, and F8 prints them while the purchase is on screen (reprint): as
+// the originals when nothing of them reached the paper.
+func (s *scanScreen) printCards(code string, cards []skranke.Card, asCopy bool) {
+	docs := make([]*printer.Document, len(cards))
+	for i, c := range cards {
+		docs[i] = s.paper.letterhead().giftCard(c, asCopy)
+	}
+	s.paper.printThen(label("print.cards"), func(err error) {
+		slog.Info("gift cards not printed", "code", code, "cards", len(cards), "err", err)
+		s.unprinted = &unprintedCards{code: code, cards: cards, copy: asCopy || !neverPrinted(err)}
+		s.sh.sayFirst(label("scan.cards_unprinted", m{"Code": skranke.GroupCode(code), "Codes": cardCodes(cards)}))
+	}, docs...)
+}
+
+// reprintCards prints the gift cards of the purchase shown that did not
+// print, and reports whether there were any.
+func (s *scanScreen) reprintCards() bool {
+	u, p := s.unprinted, s.Purchase()
+	if u == nil || p == nil || u.code != p.Code {
+		return false
+	}
+	s.unprinted = nil
+	s.printCards(u.code, u.cards, u.copy)
+	return true
 }

@@ -4,10 +4,13 @@ import (
 	"context"
 	"image/color"
 	"log/slog"
+	"reflect"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 
+	"github.com/skranke/skranke"
 	desksync "github.com/skranke/skranke/sync"
 )
 
@@ -61,20 +64,133 @@ func (s *scanScreen) followSync(st, prev desksync.Status) {
 	if p == nil {
 		return
 	}
-	if back && s.Cache.Text != "" {
-		s.setMark(s.Cache, "")
+	// The purchase shown is the cache's copy (the shop was away when it
+	// was looked up), or the shop was lost since: other desks may have
+	// handed lines over meanwhile. It stays marked as the cache's copy
+	// until the shop has answered for it again (refreshShown); a sync
+	// that went through is a good moment to ask, should the status never
+	// have said offline.
+	stale := s.confirmed && s.lookup.FromCache
+	if stale && (back || !st.LastSync.Equal(prev.LastSync)) || back && s.shopGone {
 		slog.Info("scan screen back online", "code", p.Code, "state", s.state)
-	}
-	if back && (s.lookup.FromCache || s.shopGone) {
-		// The shop is there again to confirm a credit, with its own
-		// figures: no new scan needed.
-		s.lookup.FromCache, s.shopGone = false, false
-		s.updateActions()
+		s.refreshShown()
+	} else if back && !s.lookup.FromCache && s.Cache.Text != "" {
+		s.setMark(s.Cache, "") // "Checking with the shop…": the shop answers.
 	}
 	if len(s.lookup.Pending) == 0 || (st.Pending == prev.Pending && !back) {
 		return
 	}
 	s.checkSynced()
+}
+
+// refreshShown asks the shop again for the purchase shown, once the shop
+// answers again after the purchase was shown from the cache: until then it
+// keeps its OFFLINE mark. The shop's copy, when it shows the same, only
+// takes the mark away (an open panel stays open); when it differs (lines
+// handed over at another desk meanwhile), it replaces what is shown, which
+// says so and is armed again only after staff have had the time to read it.
+// A change reported while the shop is asked asks again after.
+func (s *scanScreen) refreshShown() {
+	if s.refreshing {
+		s.refreshAgain = true
+		return
+	}
+	s.refreshing, s.refreshAgain = true, false
+	seq, code := s.seq, s.lookup.Purchase.Code
+	s.sh.async(func(ctx context.Context) func() {
+		lk, err := s.svc.Lookup(ctx, code)
+		return func() {
+			s.refreshing = false
+			again := s.refreshAgain
+			s.refreshAgain = false
+			if seq != s.seq || s.Purchase() == nil || s.Purchase().Code != code {
+				// Another purchase is shown now; asked for meanwhile, it
+				// is asked for now.
+				if again && s.confirmed && s.lookup.FromCache && s.Purchase() != nil {
+					s.refreshShown()
+				}
+				return
+			}
+			if s.deliveringShown() {
+				// Its outcome replaces what is shown; the next sync asks again.
+				return
+			}
+			switch {
+			case skranke.KindOf(err) == skranke.NotFound:
+				// The shop does not have it (any more): nothing to hand over.
+				slog.Info("purchase withdrawn", "code", code, "err", err)
+				s.clearPurchase()
+				s.showLookupError(code, code, err)
+			case err != nil || lk.Purchase == nil || lk.FromCache:
+				// The shop is still out of reach for this: the cache's
+				// copy stays, marked as such.
+				slog.Info("purchase not refreshed", "code", code, "err", err)
+				if again {
+					s.refreshShown()
+				}
+			default:
+				s.applyRefresh(lk)
+			}
+		}
+	})
+}
+
+// applyRefresh shows the shop's copy lk of the purchase shown from the
+// cache (refreshShown).
+func (s *scanScreen) applyRefresh(lk desksync.Lookup) {
+	code := lk.Purchase.Code
+	pending := s.lookup.Pending
+	synced := len(pending) > 0 && len(lk.Pending) == 0
+	// What staff read, apart from the OFFLINE and outbox marks.
+	was := s.lookup
+	was.FromCache, was.CachedAt, was.Pending = false, lk.CachedAt, lk.Pending
+	s.shopGone = false
+	if reflect.DeepEqual(s.viewOf(was, true), s.viewOf(lk, true)) {
+		s.lookup = lk
+		s.lookup.Pending = pending
+		s.confirmed = true
+		s.setMark(s.Cache, "")
+		switch {
+		case synced:
+			s.markSynced()
+		case len(lk.Pending) != len(pending):
+			s.lookup.Pending = lk.Pending
+			s.showSyncMark(lk)
+			s.Buyer.SetText(buyerInfo(lk))
+		}
+		slog.Info("cached purchase confirmed", "code", code, "state", s.state)
+		s.updateActions()
+		return
+	}
+	panel := s.pending != nil || s.crediting || s.qtyMode
+	s.showLookup(lk)
+	s.setMark(s.Cache, label("scan.refreshed"))
+	if synced {
+		s.SyncMark.Color = colOK
+		s.setMark(s.SyncMark, label("scan.sync_done"))
+	}
+	if panel {
+		// What was being chosen or signed for was read off the old copy.
+		s.sh.sayErr(label("scan.refreshed_panel"))
+	}
+	slog.Info("purchase refreshed", "code", code, "state", s.state, "panel_closed", panel)
+}
+
+// tickAge keeps the age in the OFFLINE mark of a cached copy true while
+// it is shown, a minute at a time.
+func (s *scanScreen) tickAge() {
+	s.ageGen++
+	gen := s.ageGen
+	var tick func()
+	tick = func() {
+		if gen != s.ageGen || !s.confirmed || !s.lookup.FromCache || s.Purchase() == nil || s.Cache.Text != s.view.cache {
+			return // Another purchase, or another mark, is shown now.
+		}
+		s.view.cache = label("scan.cached", m{"Age": fmtAge(s.sh.now(), s.lookup.CachedAt)})
+		s.setMark(s.Cache, s.view.cache)
+		s.sh.after(time.Minute, tick)
+	}
+	s.sh.after(time.Minute, tick)
 }
 
 // checkSynced asks the cache whether the deliveries of the purchase shown

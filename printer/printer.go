@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -61,8 +62,97 @@ type Printer struct {
 	profile Profile
 	target  Target
 	opts    Options
-	// busy serialises jobs; a channel so waiting honours ctx.
+	// busy serialises jobs; a channel so waiting honours ctx. A printer
+	// that follows another (Follow) shares its channel.
 	busy chan struct{}
+
+	mu     sync.Mutex
+	closed bool                    // Close was called: no new jobs.
+	cut    context.CancelCauseFunc // Ends the job in flight, if any.
+	ended  chan struct{}           // Closed when the job in flight has ended.
+}
+
+// ErrClosed is in the chain of the error of a job on a printer that was
+// closed (Close), as when the desk's printer setting changed: either the
+// job never started, and nothing of it went out, or it was cut short, and
+// the error also matches ErrPartial.
+var ErrClosed = errors.New("the printer was closed")
+
+// ErrPartial is in the chain of the error of a job that failed after some
+// of it was sent: part of it may be on paper, so it is not sent again on
+// its own; staff reprint it.
+var ErrPartial = errors.New("the job may have printed in part")
+
+// Follow makes p take its jobs after prev's, as one queue: p's first job
+// waits until prev's job in flight, if any, has ended. The desk calls it
+// when its printer setting changes, before p is used, so that the old
+// printer's job and the new printer's never write at once (the same
+// serial port or USB device file with another profile, say, where the
+// bytes would interleave). prev is then closed (Close).
+func (p *Printer) Follow(prev *Printer) { p.busy = prev.busy }
+
+// Close stops the printer taking jobs: jobs that have not started fail
+// with ErrClosed, nothing of them sent. A job in flight may finish until
+// ctx ends; then it is cut short (its error matches ErrClosed and, when
+// bytes went out, ErrPartial). Close returns once that job has ended and
+// its connection is closed, so that a printer that follows p (Follow) does
+// not write alongside it.
+func (p *Printer) Close(ctx context.Context) {
+	p.mu.Lock()
+	p.closed = true
+	cut, ended := p.cut, p.ended
+	p.mu.Unlock()
+	if ended == nil {
+		return
+	}
+	select {
+	case <-ended:
+		return
+	case <-ctx.Done():
+	}
+	cut(ErrClosed)
+	<-ended
+}
+
+// start begins a job on p once p is free: it returns the job's context,
+// which Close ends, and end, which the job calls when it is over.
+func (p *Printer) start(ctx context.Context, op string) (context.Context, func(), error) {
+	select {
+	case p.busy <- struct{}{}:
+	case <-ctx.Done():
+		// Waiting behind an earlier job (a printer that takes nothing
+		// holds each for the job timeout): nothing of this one went out.
+		kind := KindCanceled
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			kind = KindTimeout
+		}
+		return nil, nil, E(op, kind, fmt.Errorf("%s: waiting for the printer: %w", p.target, ctx.Err()))
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		<-p.busy
+		return nil, nil, E(op, KindCanceled, fmt.Errorf("%s: %w", p.target, ErrClosed))
+	}
+	jctx, cut := context.WithCancelCause(ctx)
+	ended := make(chan struct{})
+	p.cut, p.ended = cut, ended
+	return jctx, func() {
+		p.mu.Lock()
+		p.cut, p.ended = nil, nil
+		p.mu.Unlock()
+		cut(nil)
+		close(ended)
+		<-p.busy
+	}, nil
+}
+
+// ctxCause is why ctx ended: ErrClosed when Close cut the job short.
+func ctxCause(ctx context.Context) error {
+	if c := context.Cause(ctx); errors.Is(c, ErrClosed) {
+		return c
+	}
+	return ctx.Err()
 }
 
 // New returns a Printer for profile p at target t with default options.
@@ -139,14 +229,12 @@ type Sent struct {
 // not.
 func (p *Printer) Send(ctx context.Context, data []byte) (Sent, error) {
 	const op = "printer.Printer.Send"
-	select {
-	case p.busy <- struct{}{}:
-		defer func() { <-p.busy }()
-	case <-ctx.Done():
-		return Sent{}, E(op, KindCanceled, ctx.Err())
+	ctx, end, err := p.start(ctx, op)
+	if err != nil {
+		return Sent{}, err
 	}
+	defer end()
 	delay := p.opts.RetryDelay
-	var err error
 	for attempt := 0; ; attempt++ {
 		var sending bool
 		var sent Sent
@@ -160,7 +248,7 @@ func (p *Printer) Send(ctx context.Context, data []byte) (Sent, error) {
 		if sending {
 			// Bytes may have reached the paper: sending the job again
 			// could print it twice, so staff decide (and reprint as KOPI).
-			err = E(op, KindOf(err), fmt.Errorf("%s: the job may have printed in part: %w", p.target, err))
+			err = E(op, KindOf(err), fmt.Errorf("%s: %w: %w", p.target, ErrPartial, err))
 		} else {
 			err = E(op, KindOf(err), fmt.Errorf("%s: %w", p.target, err))
 		}
@@ -174,7 +262,11 @@ func (p *Printer) Send(ctx context.Context, data []byte) (Sent, error) {
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 				kind = KindTimeout
 			}
-			err = E(op, kind, fmt.Errorf("%s: %w", p.target, ctx.Err()))
+			if sending {
+				err = E(op, kind, fmt.Errorf("%s: %w: %w", p.target, ErrPartial, ctxCause(ctx)))
+			} else {
+				err = E(op, kind, fmt.Errorf("%s: %w", p.target, ctxCause(ctx)))
+			}
 			break
 		}
 		if !KindOf(err).Transient() || attempt >= p.opts.Retries {
@@ -232,14 +324,16 @@ func (p *Printer) attempt(ctx context.Context, data []byte) (sent Sent, sending 
 // timeout, and KindUnsupported on transports that cannot read back.
 func (p *Printer) Status(ctx context.Context) (Status, error) {
 	const op = "printer.Printer.Status"
-	select {
-	case p.busy <- struct{}{}:
-		defer func() { <-p.busy }()
-	case <-ctx.Done():
-		return Status{}, E(op, KindCanceled, ctx.Err())
-	}
+	// The bound covers waiting for a job in flight too: behind a job the
+	// printer does not take, staff asking about it hear within seconds,
+	// not once that job times out.
 	ctx, cancel := context.WithTimeout(ctx, p.opts.StatusTimeout*4)
 	defer cancel()
+	ctx, end, err := p.start(ctx, op)
+	if err != nil {
+		return Status{}, err
+	}
+	defer end()
 	l, err := p.open(ctx)
 	if err != nil {
 		return Status{}, wrapOp(op, fmt.Errorf("%s: %w", p.target, err))
