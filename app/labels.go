@@ -273,7 +273,7 @@ var english = map[string]string{
 	"print.sent_unchecked":        "Sent the {{.What}} to the printer, but the printer did not say whether it has paper: check that it came out.",
 	"print.codes_as_text":         "{{.Codes}} could not be drawn as a barcode and is printed as text: type it in if a scanner cannot read it.",
 	"print.paper_low":             "The printer's paper is running low: put in a new roll soon.",
-	"print.failed":                "Could not print the {{.What}}: {{.Err}}. Fix the printer and reprint.",
+	"print.failed":                "The printer has not printed the {{.What}}: {{.Err}}. Fix the printer and reprint.",
 	"print.invalid":               "the printer setting or the document is not valid ({{.Msg}})",
 	"print.io":                    "the connection to the printer broke while sending, so part of it may have printed",
 	"print.month":                 "monthly report",
