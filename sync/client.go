@@ -377,7 +377,7 @@ func statusErr(op string, status int, body []byte) error {
 			kind = skranke.Other
 		}
 	}
-	se := &StatusError{Status: status, Message: msg, Purchase: ae.Purchase}
+	se := &StatusError{Status: status, Message: msg, Purchase: ae.Purchase, Shop: decoded}
 	if !decoded && status < 500 {
 		se.Message = fmt.Sprintf("%s (unreadable error body)", msg)
 	}
@@ -396,6 +396,9 @@ type StatusError struct {
 	// RetryAfter is how long a 429 or 503 asked the desk to wait before
 	// asking again (Retry-After, at most MaxRetryAfter); 0 if it did not.
 	RetryAfter time.Duration
+	// Shop is whether the body was the shop's own error document, rather
+	// than a page from something in front of it (a proxy's 404 or 502).
+	Shop bool
 }
 
 // Error implements the error interface.

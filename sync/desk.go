@@ -1186,10 +1186,11 @@ func (d *Desk) sendNow(ctx context.Context, op, kind, code, path, key string, bo
 		return nil, err
 	}
 	// Until this call returns an outcome, a desk that stops (or loses the
-	// answer) keeps the action for LateOutcomes.
+	// answer) keeps the action for LateOutcomes; so does a caller that gave
+	// up before the outcome came (the app closing): nobody saw it.
 	told := true
 	defer func() {
-		if told {
+		if told && ctx.Err() == nil {
 			d.markTold(context.WithoutCancel(ctx), row.ID)
 		}
 	}()

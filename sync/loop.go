@@ -705,6 +705,15 @@ func (d *Desk) retryRefused(ctx context.Context) error {
 // show is found within as long.
 const restoreCheckEvery = 5 * time.Minute
 
+// shopNotFound reports whether err is the shop's own answer that it does
+// not know what was asked: a 404 whose body is the shop's error document.
+// A 404 page from a proxy or load balancer in front of the shop (during a
+// deploy, or a route it does not pass on) is no news of the shop's data.
+func shopNotFound(err error) bool {
+	var se *StatusError
+	return skranke.KindOf(err) == skranke.NotFound && errors.As(err, &se) && se.Shop
+}
+
 // checkRestored finds a restore of the shop's database that the changes
 // feed does not show: the restored shop answers 410 only while its head is
 // behind the desk's cursor, and new changes (the web shop, other desks)
@@ -715,8 +724,9 @@ const restoreCheckEvery = 5 * time.Minute
 // from this desk: a restore that lost anything of this desk's lost that
 // delivery too, since it came last. A shop without it (nor an undoing of
 // it) was restored, and the desk starts over as for a 410 (startOver),
-// which sends again what the shop had accepted. A failed request says
-// nothing, and is tried at the next sync.
+// which sends again what the shop had accepted. Only the shop's own "not
+// found" counts (shopNotFound); a request the shop did not answer is tried
+// at the next sync, any other answer again after restoreCheckEvery.
 func (d *Desk) checkRestored(ctx context.Context) {
 	d.mu.Lock()
 	due := time.Since(d.restoreChecked) >= restoreCheckEvery
@@ -744,10 +754,14 @@ func (d *Desk) checkRestored(ctx context.Context) {
 		return
 	case errors.As(err, new(*skranke.ElsewhereError)):
 		return // Another centre's now (the desk was moved): nothing lost.
-	case err != nil && !(skranke.KindOf(err) == skranke.NotFound):
-		d.mu.Lock()
-		d.restoreChecked = time.Time{} // Not answered: ask at the next sync.
-		d.mu.Unlock()
+	case err != nil && !shopNotFound(err):
+		if skranke.KindOf(err) == skranke.Unavailable {
+			d.mu.Lock()
+			d.restoreChecked = time.Time{} // Not answered: ask at the next sync.
+			d.mu.Unlock()
+		}
+		// Any other answer (a proxy's page, a refusal, a broken
+		// answer) proves nothing: asked again in restoreCheckEvery.
 		return
 	}
 	// Purchases are never deleted at the shop, nor deliveries (an undoing

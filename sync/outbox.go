@@ -247,10 +247,57 @@ func (d *Desk) send(ctx context.Context, r outboxRow) (answer any, err error) {
 			if r, err = d.reload(ctx, r); err != nil {
 				return nil, err
 			}
-			return d.sendWith(ctx, r, op, "")
+			answer, err = d.sendWith(ctx, r, op, "")
+		}
+	}
+	if err != nil && refusal(err) && (r.Kind == kindDelivery || r.Kind == kindReversal) {
+		if a, ok := d.shopHasIt(ctx, r, op); ok {
+			return a, nil
 		}
 	}
 	return answer, err
+}
+
+// shopHasIt settles a delivery or undoing the shop refused when the shop
+// holds it already under its ID, and reports whether it did. The desk sends
+// again what the shop may have: after a restore of the shop (startOver),
+// or when the answer was lost and the staff member's session ended before
+// the resend. It then goes as recorded offline, other words under the
+// same ID, and the shop refuses the key's reuse (422); or the shop refuses
+// it for its maker having left the centre since (403). The purchase as the
+// shop has it tells: what it holds is done, not a conflict for a manager.
+func (d *Desk) shopHasIt(ctx context.Context, r outboxRow, op string) (any, bool) {
+	cctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
+	p, _, err := d.cl.Purchase(cctx, r.Code)
+	cancel()
+	if err != nil || p == nil {
+		return nil, false
+	}
+	switch r.Kind {
+	case kindDelivery:
+		for _, dl := range p.Deliveries {
+			if dl.ID == r.Key {
+				a := DeliveryAnswer{Delivery: dl, Purchase: *p}
+				if err := d.storeDelivery(ctx, r, &a); err != nil {
+					slog.Warn("keep a delivery the shop had already", "op", op, "id", r.Key, "err", err)
+					return nil, false
+				}
+				return a, true
+			}
+		}
+	case kindReversal:
+		for _, rv := range p.Reversals {
+			if rv.ID == r.Key {
+				a := ReversalAnswer{Reversal: rv, Purchase: *p}
+				if err := d.storeReversal(ctx, r, &a); err != nil {
+					slog.Warn("keep an undoing the shop had already", "op", op, "id", r.Key, "err", err)
+					return nil, false
+				}
+				return a, true
+			}
+		}
+	}
+	return nil, false
 }
 
 // reload reads r again: sendWith may have rewritten its body.

@@ -6,3 +6,6 @@
 -- remainder gift card).
 ALTER TABLE outbox ADD COLUMN untold INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX outbox_untold ON outbox(id) WHERE untold = 1;
+-- Those an older desk left unsettled (its answer lost, or the desk stopped
+-- while it was sent) were never told either.
+UPDATE outbox SET untold = 1 WHERE state = 'sending' AND kind IN ('redemption', 'credit');
