@@ -69,6 +69,26 @@ func (d *Desk) applyPrinter(cfg config.Config) error {
 	return err
 }
 
+// printFailure is the error printThen hands its failed callback: why the
+// print failed, and how many of its documents went out whole before it.
+type printFailure struct {
+	err     error
+	printed int
+}
+
+func (e *printFailure) Error() string { return e.err.Error() }
+func (e *printFailure) Unwrap() error { return e.err }
+
+// printedBefore is how many documents of a print that failed with err went
+// out whole before it failed (printThen): none when err does not say.
+func printedBefore(err error) int {
+	var pf *printFailure
+	if errors.As(err, &pf) {
+		return pf.printed
+	}
+	return 0
+}
+
 // print sends docs to the printer in the background, one after the other,
 // and says how it went. what names them for staff ("delivery note").
 func (d *Desk) print(what string, docs ...*printer.Document) { d.printThen(what, nil, docs...) }
@@ -115,6 +135,7 @@ func (d *Desk) printThen(what string, failed func(err error), docs ...*printer.D
 		// unchecked: a document went out while the printer did not say
 		// whether it has paper; low: it said the roll is nearly empty.
 		var unchecked, low bool
+		printed := 0 // Documents that went out whole.
 		for _, doc := range docs {
 			var data []byte
 			var sent printer.Sent
@@ -141,6 +162,7 @@ func (d *Desk) printThen(what string, failed func(err error), docs ...*printer.D
 			if err != nil {
 				break
 			}
+			printed++
 			for _, w := range warnings {
 				asText = append(asText, w.Data)
 			}
@@ -170,7 +192,7 @@ func (d *Desk) printThen(what string, failed func(err error), docs ...*printer.D
 					d.sayErr(label("print.failed", m{"What": what, "Err": printerErrText(err)}))
 				}
 				if failed != nil {
-					failed(err)
+					failed(&printFailure{err: err, printed: printed})
 				}
 				return
 			}

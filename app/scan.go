@@ -139,9 +139,10 @@ type scanScreen struct {
 	// noteUnprinted is lastNote when its original put nothing on paper
 	// (the printer out of paper, away): F8 prints it as the original.
 	noteUnprinted *printer.DeliveryNote
-	// unprinted are the gift cards sold with a purchase that did not
-	// print: F8 prints them while that purchase is shown (soldcards.go).
-	unprinted *unprintedCards
+	// unprinted are the gift cards sold with purchases that did not
+	// print, by purchase code, for F8 while the purchase is on screen: a
+	// second purchase's failure must not lose the first's.
+	unprinted map[string]*unprintedCards
 	shownAt   time.Time  // When the purchase shown was put on screen; delivery waits armDelay after it.
 	steps     *scanSteps // The timing of the scan being shown, until it is painted.
 	attended  func()     // Ends the sync's giving way to the scan (Attend), once its purchase is painted.

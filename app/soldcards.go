@@ -73,7 +73,7 @@ func (s *scanScreen) printSoldCards(code string, skip, n int) {
 type unprintedCards struct {
 	code  string         // The purchase's.
 	cards []skranke.Card // Its cards that did not print.
-	copy  bool           // Part of them may be on paper: print them again as copies.
+	copy  bool           // The first of them may be on paper in part: it prints again as a copy.
 }
 
 // cardCodes lists the codes of cards, grouped for reading.
@@ -92,23 +92,36 @@ func cardCodes(cards []skranke.Card) string {
 func (s *scanScreen) printCards(code string, cards []skranke.Card, asCopy bool) {
 	docs := make([]*printer.Document, len(cards))
 	for i, c := range cards {
-		docs[i] = s.paper.letterhead().giftCard(c, asCopy)
+		// Only the first can be on paper in part (unprintedCards.copy):
+		// the others never went out.
+		docs[i] = s.paper.letterhead().giftCard(c, asCopy && i == 0)
 	}
 	s.paper.printThen(label("print.cards"), func(err error) {
-		slog.Info("gift cards not printed", "code", code, "cards", len(cards), "err", err)
-		s.unprinted = &unprintedCards{code: code, cards: cards, copy: asCopy || !neverPrinted(err)}
-		s.sh.sayFirst(label("scan.cards_unprinted", m{"Code": skranke.GroupCode(code), "Codes": cardCodes(cards)}))
+		// The cards that went out whole are in the customer's hand: only
+		// the rest are kept for F8, or a second original of a bearer card
+		// would be in circulation.
+		left := cards[min(printedBefore(err), len(cards)):]
+		slog.Info("gift cards not printed", "code", code, "cards", len(left), "of", len(cards), "err", err)
+		if len(left) == 0 {
+			return
+		}
+		if s.unprinted == nil {
+			s.unprinted = map[string]*unprintedCards{}
+		}
+		s.unprinted[code] = &unprintedCards{code: code, cards: left, copy: !neverPrinted(err) || asCopy && len(left) == len(cards)}
+		s.sh.sayFirst(label("scan.cards_unprinted", m{"Code": skranke.GroupCode(code), "Codes": cardCodes(left)}))
 	}, docs...)
 }
 
 // reprintCards prints the gift cards of the purchase shown that did not
 // print, and reports whether there were any.
 func (s *scanScreen) reprintCards() bool {
-	u, p := s.unprinted, s.Purchase()
-	if u == nil || p == nil || u.code != p.Code {
+	p := s.Purchase()
+	if p == nil || s.unprinted[p.Code] == nil {
 		return false
 	}
-	s.unprinted = nil
+	u := s.unprinted[p.Code]
+	delete(s.unprinted, p.Code)
 	s.printCards(u.code, u.cards, u.copy)
 	return true
 }

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"github.com/skranke/skranke"
+	"github.com/skranke/skranke/printer"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -163,4 +164,48 @@ func TestSecondGiftCardPrintsAfterTheFirstWasUsed(t *testing.T) {
 	assert.Equal(t, p.Code, onShop.PurchaseCode)
 	assert.Empty(t, onShop.ParentCode)
 	assert.Equal(t, skranke.CardActive, onShop.Status)
+}
+
+// cardsFailAfter is a printing that puts the first printed documents of a
+// job on paper and then fails with paper out, as a roll running out in the
+// middle of a purchase's gift cards does; it records what each job held.
+type cardsFailAfter struct {
+	printing
+	printed int
+	jobs    [][]*printer.Document
+}
+
+func (p *cardsFailAfter) printThen(what string, failed func(err error), docs ...*printer.Document) {
+	p.jobs = append(p.jobs, docs)
+	if p.printed >= len(docs) {
+		return
+	}
+	failed(&printFailure{err: printer.E("test", printer.KindPaperOut, "out of paper"), printed: p.printed})
+}
+
+// TestGiftCardsPrintedBeforeThePaperRanOutAreNotPrintedAgain holds that
+// when the roll runs out after the first of two gift cards, F8 prints the
+// second only, as an original, and staff are told only its code: a card
+// printed twice as an original is a second bearer card with the same code.
+func TestGiftCardsPrintedBeforeThePaperRanOutAreNotPrintedAgain(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	code := f.shop.Code("giftcard-purchase")
+	f.scan(code)
+	require.NotNil(t, f.d.scan.Purchase())
+	first, second := skranke.Card{Code: f.shop.Code("card-fresh"), InitialAmount: 50000, Balance: 50000, Currency: "NOK", Status: skranke.CardActive},
+		skranke.Card{Code: f.shop.Code("card-chain"), InitialAmount: 50000, Balance: 50000, Currency: "NOK", Status: skranke.CardActive}
+	paper := &cardsFailAfter{printing: f.d.scan.paper, printed: 1}
+	f.d.scan.paper = paper
+	f.d.scan.printCards(code, []skranke.Card{first, second}, false)
+	require.NotNil(t, f.d.scan.unprinted[code], "the card that did not print is not kept for F8")
+	assert.Equal(t, []skranke.Card{second}, f.d.scan.unprinted[code].cards, "a card that printed is kept to print again")
+	assert.False(t, f.d.scan.unprinted[code].copy, "the card that never went out would print as a copy")
+	assert.Contains(t, f.d.message.Text, skranke.GroupCode(second.Code))
+	assert.NotContains(t, f.d.message.Text, skranke.GroupCode(first.Code), "staff are told a printed card did not print")
+
+	paper.printed = 1 // F8, on a new roll.
+	require.True(t, f.d.scan.reprintCards())
+	require.Len(t, paper.jobs, 2)
+	assert.Len(t, paper.jobs[1], 1, "F8 prints again a card that printed")
 }
