@@ -142,10 +142,11 @@ func (d *Desk) do(fn func()) {
 		d.qmu.Unlock()
 		return
 	}
+	fyne.Do(fn)
+	// After fn is queued: a loop woken before might rest again first.
 	if d.svc.WakeUI != nil {
 		d.svc.WakeUI()
 	}
-	fyne.Do(fn)
 }
 
 // doAndWait is do, returning when fn has run (or the desk closed).

@@ -38,6 +38,9 @@ type restLoop struct {
 	until   time.Time // The loop runs freely until then.
 	waiting bool      // The main thread is in wait.
 	posted  bool      // post was called during this wait.
+	touches uint64    // Calls of touch.
+	armed   bool      // run has queued a park, when touches was armedAt.
+	armedAt uint64
 
 	waits, woken atomic.Int64 // Waits, and waits that activity ended early: for tests.
 }
@@ -59,6 +62,7 @@ func (l *restLoop) touch() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.runFor(l.settle)
+	l.touches++
 	if l.waiting && !l.posted {
 		l.posted = true
 		l.post()
@@ -84,7 +88,12 @@ func (l *restLoop) runsFor() time.Duration {
 // activity ended the wait.
 func (l *restLoop) park() (waited, woken bool) {
 	l.mu.Lock()
-	if l.now().Before(l.until) {
+	// A touch after run decided to park came with a change queued behind
+	// the park on Fyne's queue: waiting would hold it up to rest if the
+	// main thread got here after settle (a long frame, a busy machine).
+	touched := l.armed && l.touches != l.armedAt
+	l.armed = false
+	if touched || l.now().Before(l.until) {
 		l.mu.Unlock()
 		return false, false
 	}
@@ -129,6 +138,9 @@ func (l *restLoop) run(ctx context.Context) {
 			}
 			continue
 		}
+		l.mu.Lock()
+		l.armed, l.armedAt = true, l.touches
+		l.mu.Unlock()
 		onMain := true
 		l.onMain(func() {
 			if onMain = l.isMain(); onMain && ctx.Err() == nil {

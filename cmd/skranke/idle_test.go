@@ -171,3 +171,32 @@ func TestRestLoopRunStops(t *testing.T) {
 		t.Fatalf("%d waits off the main thread, want 0", n)
 	}
 }
+
+// TestRestLoopTouchAfterDecisionToPark checks that a change handed to the
+// UI after run decided to park, and queued behind the park on Fyne's queue,
+// is not held up for a whole wait when the main thread reaches the park
+// only after settle has run out (a long frame on a busy machine).
+func TestRestLoopTouchAfterDecisionToPark(t *testing.T) {
+	f := newFakeMain()
+	l := f.loop(500*time.Millisecond, time.Second, 40*time.Millisecond)
+	f.advance(500 * time.Millisecond) // At rest.
+
+	l.mu.Lock() // What run does before it queues the park.
+	l.armed, l.armedAt = true, l.touches
+	l.mu.Unlock()
+	l.touch()                        // A sync report: its change is queued behind the park.
+	f.advance(50 * time.Millisecond) // The main thread gets to the park late.
+	f.end <- false                   // Ends a wait at once, should park wait.
+	if waited, _ := l.park(); waited {
+		t.Fatal("parked with a change queued behind the park")
+	}
+	// The next park, decided after that change, waits as before.
+	f.advance(50 * time.Millisecond)
+	l.mu.Lock()
+	l.armed, l.armedAt = true, l.touches
+	l.mu.Unlock()
+	f.end <- false
+	if waited, _ := l.park(); !waited {
+		t.Fatal("did not park at rest")
+	}
+}
