@@ -1311,11 +1311,22 @@ func (d *Desk) LateOutcomes(ctx context.Context) ([]LateOutcome, error) {
 				lo.Staff = s
 			}
 		}
-		if lo.Outcome, err = d.outcome(ctx, lo.ID); err != nil {
-			return nil, err
-		}
 	}
-	return out, nil
+	// One outcome that cannot be read (its redemption or credit gone from
+	// the cache) must not hide the others from staff: it is logged and
+	// left out.
+	kept := out[:0]
+	for _, lo := range out {
+		if lo.Outcome, err = d.outcome(ctx, lo.ID); err != nil {
+			if ctx.Err() != nil {
+				return nil, skranke.E(op, skranke.Internal, ctx.Err())
+			}
+			d.cfg.Logger.Error("a late outcome cannot be read; staff are not shown it", "action", lo.ID, "kind", lo.Kind, "code", lo.Code, "err", err)
+			continue
+		}
+		kept = append(kept, lo)
+	}
+	return kept, nil
 }
 
 // Resolution states the desk records.

@@ -389,3 +389,16 @@ func (d *Desk) CheckRestoreNowForTest() {
 	d.restoreChecked = time.Time{}
 	d.mu.Unlock()
 }
+
+// StartOverForTest empties the cache as after a restore of the shop
+// (startOver).
+func (d *Desk) StartOverForTest(ctx context.Context) error { return d.startOver(ctx) }
+
+// ForgetRedemptionForTest deletes the cached redemption id, as a damaged
+// or lost row.
+func (d *Desk) ForgetRedemptionForTest(ctx context.Context, id string) error {
+	return d.c.write(ctx, "test", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "DELETE FROM redemptions WHERE id = ?", id)
+		return err
+	})
+}

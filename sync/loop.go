@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 
@@ -326,8 +327,11 @@ func (d *Desk) startOver(ctx context.Context) error {
 			return fmt.Errorf("send the accepted actions again: %w", err)
 		}
 		resent, _ = res.RowsAffected()
-		// A bulk indexing's own tables go with what they hold; the bulk
-		// itself ends at the next indexing (endBulkSteps).
+		// A bulk indexing's own tables go with what they hold; the rest of
+		// the bulk (the indexes it dropped, the search index's setting) is
+		// undone below, so that the full pull that follows files into the
+		// schema of a fresh cache and not into tables without their
+		// indexes (see bulkindex.go).
 		for _, q := range sqlDropBulkTables {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("%s: %w", q, err)
@@ -336,18 +340,28 @@ func (d *Desk) startOver(ctx context.Context) error {
 		for _, q := range []string{
 			"DELETE FROM cards",
 			"DELETE FROM card_days",
-			"DELETE FROM redemptions",
+			// A gift card use or credit whose outcome staff were not yet
+			// told (untold) keeps what LateOutcomes reads to tell them:
+			// the shop may send it again, or not if the restore lost it.
+			"DELETE FROM redemptions WHERE id NOT IN (SELECT key FROM outbox WHERE untold = 1)",
 			"DELETE FROM month_facts",
 			"DELETE FROM month_sums",
 			"DELETE FROM pickup_products",
 			"DELETE FROM purchases",
 			"INSERT INTO purchase_search(purchase_search) VALUES ('delete-all')",
-			"DELETE FROM activities WHERE synced = 1",
+			"DELETE FROM activities WHERE synced = 1 AND id NOT IN (SELECT key FROM outbox WHERE untold = 1)",
 			"DELETE FROM feed_refused",
 		} {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("%s: %w", q, err)
 			}
+		}
+		// Created on the emptied tables, the indexes cost nothing now.
+		if err := createIndexes(ctx, tx, append(slices.Clone(bulkRebuiltIndexes), bulkDroppedIndexes...)); err != nil {
+			return err
+		}
+		if err := setBulkIndex(ctx, tx, false); err != nil {
+			return err
 		}
 		if err := setMeta(ctx, tx, "cursor", "0"); err != nil {
 			return err
