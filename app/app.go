@@ -427,6 +427,9 @@ func (d *Desk) Close() {
 	d.closeSources()
 }
 
+// Done is closed once the desk closes: its window closed, or Close.
+func (d *Desk) Done() <-chan struct{} { return d.ctx.Done() }
+
 // closeSources closes the hardware scanners in use and forgets them. It
 // blocks while they close.
 func (d *Desk) closeSources() {

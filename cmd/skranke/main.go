@@ -276,11 +276,22 @@ func run(args []string, stderr io.Writer) int {
 	if rest != nil {
 		go rest.run(ctx)
 	}
+	// Fyne's loop may hang on its way out whether a signal or staff
+	// closing the window ended it (stuck.go).
+	quitting, quit := context.WithCancel(ctx)
+	defer quit()
+	go func() {
+		select {
+		case <-d.Done():
+			quit()
+		case <-quitting.Done():
+		}
+	}()
 	ran := make(chan struct{})
-	go exitIfStuck(ctx, ran, quitGrace, func() { desk.Close() }, os.Exit)
+	go exitIfStuck(quitting, ran, quitGrace, func() { desk.Close() }, os.Exit)
 	d.ShowAndRun()
-	close(ran)
 	d.Close()
+	close(ran)
 	stop()
 	select {
 	case <-runDone:

@@ -6,11 +6,11 @@ import (
 	"time"
 )
 
-// quitGrace is how long the desk waits, after a SIGINT or SIGTERM, for
-// Fyne's loop to return before it stops without it.
+// quitGrace is how long the desk waits, after a SIGINT, a SIGTERM or its
+// window closing, for Fyne's loop to return before it stops without it.
 const quitGrace = 10 * time.Second
 
-// exitIfStuck waits for ctx to end (a signal, or the desk stopping) and
+// exitIfStuck waits for ctx to end (a signal, or the window closing) and
 // then for ran to close, at most grace; if ran is still open by then, it
 // calls closeDesk and exit. Fyne's shutdown empties the queue of work
 // handed to its loop once, and a lifecycle call still on its way is lost
