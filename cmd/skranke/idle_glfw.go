@@ -3,6 +3,7 @@
 package main
 
 import (
+	"log/slog"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -16,7 +17,7 @@ import (
 func newRestLoop() *restLoop {
 	l := &restLoop{
 		wait:   func(d time.Duration) { glfw.WaitEventsTimeout(d.Seconds()) },
-		post:   glfw.PostEmptyEvent,
+		post:   postEmptyEvent,
 		onMain: fyne.DoAndWait,
 		isMain: func() bool { return unix.Gettid() == unix.Getpid() },
 		now:    time.Now,
@@ -26,4 +27,18 @@ func newRestLoop() *restLoop {
 		start:  restStart,
 	}
 	return l
+}
+
+// postEmptyEvent ends GLFW's wait from any goroutine. go-gl's wrapper
+// panics with the last GLFW error of the whole process after the call,
+// which may be one a main-thread call raised and handles itself (no text
+// on the clipboard): that is no failure of the post, and must not end
+// the desk.
+func postEmptyEvent() {
+	defer func() {
+		if r := recover(); r != nil {
+			slog.Debug("wake the event loop", "glfw", r)
+		}
+	}()
+	glfw.PostEmptyEvent()
 }
