@@ -273,9 +273,6 @@ func run(args []string, stderr io.Writer) int {
 	// ours (on the same signal, or on stop() after the window closed)
 	// would come after its loop ended, when Fyne runs it at once, on a GLFW
 	// already terminated: a panic on every close.
-	if rest != nil {
-		go rest.run(ctx)
-	}
 	// Fyne's loop may hang on its way out whether a signal or staff
 	// closing the window ended it (stuck.go).
 	quitting, quit := context.WithCancel(ctx)
@@ -287,6 +284,9 @@ func run(args []string, stderr io.Writer) int {
 		case <-quitting.Done():
 		}
 	}()
+	if rest != nil {
+		go rest.run(quitting)
+	}
 	ran := make(chan struct{})
 	go exitIfStuck(quitting, ran, quitGrace, func() { desk.Close() }, os.Exit)
 	d.ShowAndRun()
