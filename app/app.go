@@ -102,6 +102,7 @@ type Desk struct {
 
 	mu       sync.Mutex // Guards printer, pipeline and sources, which settings may replace.
 	printer  *printer.Printer
+	retired  *printer.Printer // The last printer replaced (applyPrinter): a new one waits for its job.
 	pipeline *scanner.Pipeline
 	sources  []scanner.Source
 

@@ -52,8 +52,18 @@ func (d *Desk) applyPrinter(cfg config.Config) error {
 		d.mu.Unlock()
 		return nil
 	}
-	if old != nil && next != nil {
-		next.Follow(old)
+	// The printer before, or the last one removed (the settings may go
+	// from a printer to none and back to the same device within its
+	// job's grace): a new printer waits for its job in flight.
+	prev := old
+	if prev == nil {
+		prev = d.retired
+	}
+	if prev != nil && next != nil {
+		next.Follow(prev)
+	}
+	if old != nil {
+		d.retired = old
 	}
 	d.printer = next
 	d.mu.Unlock()

@@ -156,3 +156,43 @@ func TestPrinterChangeWhilePrinting(t *testing.T) {
 		})
 	}
 }
+
+// TestPrinterRemovedAndSetAgainWhilePrinting holds that a printer set up
+// again after it was removed in the settings, while a job still prints on
+// the one removed (the reason staff fiddle with it: it takes nothing),
+// waits for that job too: the same device under another profile must not
+// get two jobs' bytes at once.
+func TestPrinterRemovedAndSetAgainWhilePrinting(t *testing.T) {
+	dev := newDeviceFIFO(t)
+	f := mustOpen(t, func(c *config.Config) { c.PrinterTarget = "file://" + dev.path })
+	a, b := markedDoc('Q'), markedDoc('Z')
+	encA, err := printer.Encode(a, mustProfile(t))
+	require.NoError(t, err)
+	p58, ok := printer.ProfileByID("generic-58")
+	require.True(t, ok)
+	encB, err := printer.Encode(b, p58)
+	require.NoError(t, err)
+	nB := bytes.Count(encB, []byte("Z"))
+
+	f.d.print(label("print.report"), a)
+	dev.readUntil(t, 'Q', 1) // The job is under way, and the device takes no more for now.
+	cfg := f.d.cfg
+	cfg.PrinterTarget = ""
+	require.NoError(t, f.d.applyPrinter(cfg))
+	require.Nil(t, f.d.printerInUse())
+	cfg.PrinterTarget, cfg.PrinterProfile = "file://"+dev.path, "generic-58"
+	require.NoError(t, f.d.applyPrinter(cfg))
+	require.NotNil(t, f.d.printerInUse())
+
+	f.d.print(label("print.test"), b)
+	read := dev.drain(t, 'Z', nB)
+	f.eventually(func() bool {
+		return strings.Contains(f.d.message.Text, label("print.done", m{"What": label("print.test")}))
+	}, "the new printer's job never printed: %q", f.d.message.Text)
+	read()
+	f.idle()
+	got := dev.got.Bytes()
+	assert.Less(t, bytes.LastIndexByte(got, 'Q'), bytes.IndexByte(got, 'Z'), "the two printers' jobs interleave")
+	assert.True(t, bytes.Contains(got, encB), "the new printer's job is not whole")
+	assert.True(t, bytes.Contains(got, encA), "the old printer's job is not whole")
+}
