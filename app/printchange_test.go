@@ -116,13 +116,7 @@ func TestPrinterChangeWhilePrinting(t *testing.T) {
 				}
 			}
 
-			a, b := markedDoc('Q'), markedDoc('Z')
-			encA, err := printer.Encode(a, mustProfile(t))
-			require.NoError(t, err)
-			p58, ok := printer.ProfileByID("generic-58")
-			require.True(t, ok)
-			encB, err := printer.Encode(b, p58)
-			require.NoError(t, err)
+			a, b, encA, encB := markedJobs(t)
 			nA, nB := bytes.Count(encA, []byte("Q")), bytes.Count(encB, []byte("Z"))
 
 			f.d.print(label("print.report"), a)
@@ -165,13 +159,7 @@ func TestPrinterChangeWhilePrinting(t *testing.T) {
 func TestPrinterRemovedAndSetAgainWhilePrinting(t *testing.T) {
 	dev := newDeviceFIFO(t)
 	f := mustOpen(t, func(c *config.Config) { c.PrinterTarget = "file://" + dev.path })
-	a, b := markedDoc('Q'), markedDoc('Z')
-	encA, err := printer.Encode(a, mustProfile(t))
-	require.NoError(t, err)
-	p58, ok := printer.ProfileByID("generic-58")
-	require.True(t, ok)
-	encB, err := printer.Encode(b, p58)
-	require.NoError(t, err)
+	a, b, encA, encB := markedJobs(t)
 	nB := bytes.Count(encB, []byte("Z"))
 
 	f.d.print(label("print.report"), a)
@@ -195,4 +183,19 @@ func TestPrinterRemovedAndSetAgainWhilePrinting(t *testing.T) {
 	assert.Less(t, bytes.LastIndexByte(got, 'Q'), bytes.IndexByte(got, 'Z'), "the two printers' jobs interleave")
 	assert.True(t, bytes.Contains(got, encB), "the new printer's job is not whole")
 	assert.True(t, bytes.Contains(got, encA), "the old printer's job is not whole")
+}
+
+// markedJobs returns two long jobs, a of Q's for the desk's printer and b
+// of Z's for the same device under the generic 58 mm profile, with their
+// bytes as each printer sends them.
+func markedJobs(t *testing.T) (a, b *printer.Document, encA, encB []byte) {
+	t.Helper()
+	a, b = markedDoc('Q'), markedDoc('Z')
+	encA, err := printer.Encode(a, mustProfile(t))
+	require.NoError(t, err)
+	p58, ok := printer.ProfileByID("generic-58")
+	require.True(t, ok)
+	encB, err = printer.Encode(b, p58)
+	require.NoError(t, err)
+	return a, b, encA, encB
 }

@@ -170,37 +170,7 @@ func TestBulkIndexingAnswersAsIndexingOneByOne(t *testing.T) {
 // (merges the index and sets it back), even with nothing left to index.
 func TestBulkIndexingCutShortIsEndedByTheNextIndexing(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	d, err := Open(ctx, Config{BaseURL: "http://127.0.0.1:1", DataDir: dir, AllowHTTP: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = d.c.write(ctx, "test", func(tx *sql.Tx) error {
-		if err := setBulkIndex(ctx, tx, true); err != nil {
-			return err
-		}
-		w, err := newWriter(ctx, tx)
-		if err != nil {
-			return err
-		}
-		for _, p := range bulkPurchases(50) {
-			if err := w.putPurchase(p, nil); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Close(); err != nil {
-		t.Fatal(err)
-	}
-	d, err = Open(ctx, Config{BaseURL: "http://127.0.0.1:1", DataDir: dir, AllowHTTP: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	d := openAfterBulkCutShort(t)
 	if on, err := bulkIndexOn(ctx, d.c.r); err != nil || !on {
 		t.Fatalf("the bulk set-up did not survive the restart (%v): the test shows nothing", err)
 	}
@@ -238,6 +208,41 @@ func firstDiff(a, b []string) string {
 // cached stays resident, and the writer has its full cache back after.
 func TestMergeRunsWithASmallPageCache(t *testing.T) {
 	ctx := context.Background()
+	d := openAfterBulkCutShort(t)
+	var sizes []int
+	d.indexing.mergeStep = func(tx *sql.Tx) {
+		var n int
+		if err := tx.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&n); err != nil {
+			t.Error(err)
+		}
+		sizes = append(sizes, n)
+	}
+	if err := d.indexCached(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if len(sizes) == 0 {
+		t.Fatal("no merge step ran: the test shows nothing")
+	}
+	for i, n := range sizes {
+		if n != -mergeCacheKiB {
+			t.Errorf("merge step %d ran with cache_size %d, want %d", i, n, -mergeCacheKiB)
+		}
+	}
+	var after int
+	if err := d.c.w.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&after); err != nil {
+		t.Fatal(err)
+	}
+	if after != -writerCacheKiB {
+		t.Errorf("the writer's cache_size after the merge is %d, want %d", after, -writerCacheKiB)
+	}
+}
+
+// openAfterBulkCutShort opens a desk whose previous run was closed while
+// it indexed in bulk: the search index set up for the bulk, 50 purchases
+// filed and not indexed.
+func openAfterBulkCutShort(t *testing.T) *Desk {
+	t.Helper()
+	ctx := context.Background()
 	dir := t.TempDir()
 	d, err := Open(ctx, Config{BaseURL: "http://127.0.0.1:1", DataDir: dir, AllowHTTP: true})
 	if err != nil {
@@ -269,30 +274,5 @@ func TestMergeRunsWithASmallPageCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
-	var sizes []int
-	d.indexing.mergeStep = func(tx *sql.Tx) {
-		var n int
-		if err := tx.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&n); err != nil {
-			t.Error(err)
-		}
-		sizes = append(sizes, n)
-	}
-	if err := d.indexCached(ctx, true); err != nil {
-		t.Fatal(err)
-	}
-	if len(sizes) == 0 {
-		t.Fatal("no merge step ran: the test shows nothing")
-	}
-	for i, n := range sizes {
-		if n != -mergeCacheKiB {
-			t.Errorf("merge step %d ran with cache_size %d, want %d", i, n, -mergeCacheKiB)
-		}
-	}
-	var after int
-	if err := d.c.w.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&after); err != nil {
-		t.Fatal(err)
-	}
-	if after != -writerCacheKiB {
-		t.Errorf("the writer's cache_size after the merge is %d, want %d", after, -writerCacheKiB)
-	}
+	return d
 }
