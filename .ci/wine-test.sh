@@ -23,6 +23,17 @@ cleanup() {
 }
 trap cleanup EXIT
 start=$(date +%s)
+# The X display comes first: Wine's desktop process (explorer.exe) is started
+# by the first program of a prefix and outlives it for a few seconds; one
+# started without $DISPLAY gives every later program of the prefix "no
+# driver could be loaded", and the GUI could not create a window whenever it
+# came up before the desktop of printer-test had gone. Xvfb writes its
+# display number when it is ready.
+mkfifo "$tmp/displayfd"
+Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$tmp/displayfd" >/dev/null 2>&1 &
+xvfb=$!
+read -r -t 60 num <"$tmp/displayfd" || { echo "wine-test: Xvfb did not start" >&2; exit 1; }
+export DISPLAY=:$num
 # A fresh prefix: wineboot returns when it is ready.
 wineboot --init >/dev/null 2>&1 || true
 # Wine 8.0 (Debian 12) lacks bcryptprimitives.dll, which Go's Windows
@@ -48,12 +59,7 @@ for profile in epson-tm-t20iii generic-58; do
 	echo "wine-test: $profile test page identical on Windows and Linux ($(stat -c %s "$tmp/windows-$profile.bin") bytes)"
 done
 
-# 2. The GUI under Xvfb. Xvfb writes its display number when it is ready.
-mkfifo "$tmp/displayfd"
-Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$tmp/displayfd" >/dev/null 2>&1 &
-xvfb=$!
-read -r -t 60 num <"$tmp/displayfd" || { echo "wine-test: Xvfb did not start" >&2; exit 1; }
-export DISPLAY=:$num
+# 2. The GUI, on the display every Wine process of this prefix has had.
 gui=$(date +%s)
 SKRANKE_CONFIG_DIR="Z:$tmp/gui" wine "$exe" -lang en >"$tmp/gui.log" 2>&1 &
 app=$!

@@ -702,3 +702,35 @@ func tokenFile(t *testing.T, dir, token string) string {
 	}
 	return path
 }
+
+// TestNoDisplaySaysWhatIsMissing starts the real binary where no X server
+// can be reached: it must say so in a line staff or their IT can act on and
+// exit with 1, not dump a panic's goroutines.
+func TestNoDisplaySaysWhatIsMissing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test of the real binary; skipped with -short")
+	}
+	skrankeBin, _ := buildBinaries(t)
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, skrankeBin, "-data", filepath.Join(dir, "desk"))
+	env := []string{"DISPLAY=:" + strconv.Itoa(9000+os.Getpid()%900), "WAYLAND_DISPLAY=", "SKRANKE_CONFIG_DIR=" + filepath.Join(dir, "config")}
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); k != "DISPLAY" && k != "WAYLAND_DISPLAY" {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("skranke with no display: %v, want exit status 1:\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "cannot open the desk's window") {
+		t.Errorf("skranke with no display did not say it cannot open its window:\n%s", out)
+	}
+	if strings.Contains(string(out), "goroutine ") || strings.Contains(string(out), "panic:") {
+		t.Errorf("skranke with no display panicked:\n%s", out)
+	}
+}

@@ -36,6 +36,7 @@ import (
 	"syscall"
 	"time"
 
+	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"github.com/skranke/skranke/app"
@@ -245,7 +246,7 @@ func run(args []string, stderr io.Writer) int {
 	if rest != nil {
 		wakeUI = rest.touch
 	}
-	d := app.New(a, app.Services{
+	d, err := openWindow(a, app.Services{
 		Beeper:      beeper,
 		Desk:        desk,
 		Printer:     prn,
@@ -255,6 +256,10 @@ func run(args []string, stderr io.Writer) int {
 		SavePath:    path,
 		WakeUI:      wakeUI,
 	})
+	if err != nil {
+		slog.Error("cannot open the desk's window: is a display available (on Linux an X server and $DISPLAY)?", "err", err)
+		return 1
+	}
 	d.Start()
 	if os.Getenv("GOGC") == "" {
 		// The desk's live heap is 15-35 MB, most of it fonts Fyne parsed;
@@ -389,4 +394,17 @@ func parseVIDPID(s string) (vid, pid uint16, err error) {
 		return 0, 0, fmt.Errorf("want vendor:product in hex, such as 0c2e:0b61, got %q", s)
 	}
 	return uint16(v), uint16(p), nil
+}
+
+// openWindow builds the desk's window. Fyne's GLFW driver panics when the
+// windowing system cannot be reached (no X server, or Wine's desktop
+// without a display driver); that is returned as an error, so the desk
+// says what is missing and closes its cache instead of dumping goroutines.
+func openWindow(a fyne.App, s app.Services) (d *app.Desk, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("open the window: %v", r)
+		}
+	}()
+	return app.New(a, s), nil
 }
