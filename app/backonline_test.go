@@ -111,3 +111,44 @@ func TestChoosingOnACachedCopyClosedWhenShopIsBack(t *testing.T) {
 	f.key(fyne.KeyReturn)
 	assert.Len(t, f.shop.Deliveries(code), 1)
 }
+
+// Back online, the shop is asked for the purchase shown from the cache; its
+// answer is slow, and staff hand the purchase over meanwhile. The answer,
+// older than the hand-over, must not put the purchase back on screen as
+// deliverable: the desk asks again and shows it handed over.
+func TestSlowRefreshDoesNotUndoAHandOverOnScreen(t *testing.T) {
+	f := mustOpen(t)
+	// The answer is held for as long as the hand-over takes, however
+	// busy the machine: the desk must not give up on it meanwhile.
+	f.timeout = time.Minute
+	f.reopen()
+	f.login("kari", "1234")
+	s := f.d.scan
+	code := f.shop.Code("paid-course")
+	f.scan(code)
+	offlineScan(t, f, code)
+	require.Equal(t, stateDeliverable, s.StateNow(), s.State.Text)
+
+	hold := make(chan struct{})
+	f.holdAnswers.Store(&hold)
+	backOnline(f)
+	select {
+	case <-f.answerHeld:
+	case <-time.After(time.Minute): // A deadline, not a wait for time to pass.
+		t.Fatal("back online, the desk never asked the shop for the purchase shown")
+	}
+	f.holdAnswers.Store(nil)
+	// Staff press Enter while the shop's answer is on its way.
+	f.clock.advance(armDelay)
+	f.d.runPending()
+	require.True(t, s.refreshing, "the refresh ended before its answer was let through")
+	s.Entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	f.eventually(func() bool { return s.StateNow() == stateDelivered && len(f.shop.Deliveries(code)) == 1 }, "not handed over: %q", s.State.Text)
+
+	close(hold) // The answer from before the hand-over arrives.
+	f.eventually(func() bool { return !s.refreshing && !s.lookup.FromCache }, "the refresh never ended: %q", s.Cache.Text)
+	f.idle()
+	assert.Equal(t, stateDelivered, s.StateNow(), "the older answer put the purchase back: %q", s.State.Text)
+	f.key(fyne.KeyReturn)
+	assert.Len(t, f.shop.Deliveries(code), 1, "handed over twice")
+}

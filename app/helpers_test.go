@@ -54,6 +54,14 @@ type fixture struct {
 	// holdLookups, when set, holds this desk's requests for a purchase
 	// until the channel is closed: a shop slow to answer a scan.
 	holdLookups atomic.Pointer[chan struct{}]
+	// holdAnswers, when set, lets this desk's requests for a purchase
+	// reach the shop and holds the shop's answer until the channel is
+	// closed, after telling answerHeld: an answer slow on its way back.
+	holdAnswers atomic.Pointer[chan struct{}]
+	answerHeld  chan struct{}
+	// timeout, when set before (re)opening the desk, is how long the desk
+	// waits for the shop before it uses its cache (2 s when zero).
+	timeout time.Duration
 	// unknown, when set, is a code the shop answers this desk it does
 	// not know, as when the purchase was removed.
 	unknown atomic.Pointer[string]
@@ -133,7 +141,7 @@ func mustOpenWith(t testing.TB, sources []scanner.Source, opts ...option) *fixtu
 // nil), which then is the app Fyne's widgets find as the current one.
 func openFixture(t testing.TB, sources []scanner.Source, wrap func(fyne.App) fyne.App, opts ...option) *fixture {
 	t.Helper()
-	f := &fixture{t: t, dataDir: t.TempDir(), clock: &fakeClock{t: time.Now()}, tones: &toneCounter{}}
+	f := &fixture{t: t, dataDir: t.TempDir(), clock: &fakeClock{t: time.Now()}, tones: &toneCounter{}, answerHeld: make(chan struct{}, 1)}
 	f.shop = shoptest.Start(t, shoptest.WithMiddleware(func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			desk := r.Header.Get("Authorization") == "Bearer "+shop.DemoDeskToken
@@ -152,6 +160,25 @@ func openFixture(t testing.TB, sources []scanner.Source, wrap func(fyne.App) fyn
 				case <-r.Context().Done():
 					return
 				}
+			}
+			if hold := f.holdAnswers.Load(); hold != nil && desk && r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/purchases/") {
+				rec := httptest.NewRecorder()
+				next.ServeHTTP(rec, r)
+				select {
+				case f.answerHeld <- struct{}{}:
+				default:
+				}
+				select {
+				case <-*hold:
+				case <-r.Context().Done():
+					return
+				}
+				for k, v := range rec.Header() {
+					w.Header()[k] = v
+				}
+				w.WriteHeader(rec.Code)
+				_, _ = w.Write(rec.Body.Bytes())
+				return
 			}
 			if f.blockFeed.Load() && !f.cutOff.Load() && desk && strings.Contains(r.URL.Path, "/changes") {
 				// Nothing new, at the desk's own cursor: the desk stays
@@ -204,8 +231,12 @@ func (f *fixture) reopen() {
 func (f *fixture) open(cfg config.Config, sources []scanner.Source, wrap func(fyne.App) fyne.App) {
 	t := f.t
 	ctx, cancel := context.WithCancel(context.Background())
+	timeout := f.timeout
+	if timeout == 0 {
+		timeout = 2 * time.Second
+	}
 	desk, err := desksync.Open(ctx, desksync.Config{BaseURL: cfg.ShopURL, Token: cfg.DeskToken, DataDir: f.dataDir,
-		SyncInterval: 200 * time.Millisecond, Timeout: 2 * time.Second})
+		SyncInterval: 200 * time.Millisecond, Timeout: timeout})
 	require.NoError(t, err)
 	f.desk = desk
 	done := make(chan struct{})

@@ -174,6 +174,7 @@ type scanScreen struct {
 	syncAgain            bool       // The outbox changed meanwhile: ask again.
 	refreshing           bool       // refreshShown asks the shop.
 	refreshAgain         bool       // The sync reported meanwhile: ask again.
+	presented            int        // Counts present: what is shown was replaced.
 	ageGen               int        // Ends the age ticks of the cached copy shown before (tickAge).
 
 	banner      *banner // Holds State.
@@ -696,6 +697,7 @@ func (s *scanScreen) showLookup(lk desksync.Lookup) { s.present(lk, true) }
 // is not armed, and a refusal it shows sounds only once the shop confirms
 // it, or asks for longer than checkingHint.
 func (s *scanScreen) present(lk desksync.Lookup, confirmed bool) {
+	s.presented++
 	s.lookup = lk
 	s.confirmed = confirmed
 	s.pending = nil

@@ -96,7 +96,7 @@ func (s *scanScreen) refreshShown() {
 		return
 	}
 	s.refreshing, s.refreshAgain = true, false
-	seq, code := s.seq, s.lookup.Purchase.Code
+	seq, code, presented := s.seq, s.lookup.Purchase.Code, s.presented
 	s.sh.async(func(ctx context.Context) func() {
 		lk, err := s.svc.Lookup(ctx, code)
 		return func() {
@@ -113,6 +113,13 @@ func (s *scanScreen) refreshShown() {
 			}
 			if s.deliveringShown() {
 				// Its outcome replaces what is shown; the next sync asks again.
+				return
+			}
+			if presented != s.presented {
+				// What is shown changed meanwhile (a hand-over, undo or
+				// credit of this desk): the shop's answer may be older
+				// than it and must not undo it on screen. Ask again.
+				s.refreshShown()
 				return
 			}
 			switch {
