@@ -142,7 +142,7 @@ type scanScreen struct {
 	// unprinted are the gift cards sold with purchases that did not
 	// print, by purchase code, for F8 while the purchase is on screen: a
 	// second purchase's failure must not lose the first's.
-	unprinted map[string]*unprintedCards
+	unprinted map[string][]*unprintedCards
 	shownAt   time.Time  // When the purchase shown was put on screen; delivery waits armDelay after it.
 	steps     *scanSteps // The timing of the scan being shown, until it is painted.
 	attended  func()     // Ends the sync's giving way to the scan (Attend), once its purchase is painted.

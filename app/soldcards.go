@@ -106,10 +106,15 @@ func (s *scanScreen) printCards(code string, cards []skranke.Card, asCopy bool) 
 			return
 		}
 		if s.unprinted == nil {
-			s.unprinted = map[string]*unprintedCards{}
+			s.unprinted = map[string][]*unprintedCards{}
 		}
-		s.unprinted[code] = &unprintedCards{code: code, cards: left, copy: !neverPrinted(err) || asCopy && len(left) == len(cards)}
-		s.sh.sayFirst(label("scan.cards_unprinted", m{"Code": skranke.GroupCode(code), "Codes": cardCodes(left)}))
+		// Added to what an earlier hand-over of the purchase left unprinted.
+		s.unprinted[code] = append(s.unprinted[code], &unprintedCards{code: code, cards: left, copy: !neverPrinted(err) || asCopy && len(left) == len(cards)})
+		var all []skranke.Card
+		for _, u := range s.unprinted[code] {
+			all = append(all, u.cards...)
+		}
+		s.sh.sayFirst(label("scan.cards_unprinted", m{"Code": skranke.GroupCode(code), "Codes": cardCodes(all)}))
 	}, docs...)
 }
 
@@ -117,11 +122,13 @@ func (s *scanScreen) printCards(code string, cards []skranke.Card, asCopy bool) 
 // print, and reports whether there were any.
 func (s *scanScreen) reprintCards() bool {
 	p := s.Purchase()
-	if p == nil || s.unprinted[p.Code] == nil {
+	if p == nil || len(s.unprinted[p.Code]) == 0 {
 		return false
 	}
-	u := s.unprinted[p.Code]
+	us := s.unprinted[p.Code]
 	delete(s.unprinted, p.Code)
-	s.printCards(u.code, u.cards, u.copy)
+	for _, u := range us {
+		s.printCards(u.code, u.cards, u.copy)
+	}
 	return true
 }

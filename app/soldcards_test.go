@@ -199,8 +199,8 @@ func TestGiftCardsPrintedBeforeThePaperRanOutAreNotPrintedAgain(t *testing.T) {
 	f.d.scan.paper = paper
 	f.d.scan.printCards(code, []skranke.Card{first, second}, false)
 	require.NotNil(t, f.d.scan.unprinted[code], "the card that did not print is not kept for F8")
-	assert.Equal(t, []skranke.Card{second}, f.d.scan.unprinted[code].cards, "a card that printed is kept to print again")
-	assert.False(t, f.d.scan.unprinted[code].copy, "the card that never went out would print as a copy")
+	assert.Equal(t, []skranke.Card{second}, f.d.scan.unprinted[code][0].cards, "a card that printed is kept to print again")
+	assert.False(t, f.d.scan.unprinted[code][0].copy, "the card that never went out would print as a copy")
 	assert.Contains(t, f.d.message.Text, skranke.GroupCode(second.Code))
 	assert.NotContains(t, f.d.message.Text, skranke.GroupCode(first.Code), "staff are told a printed card did not print")
 

@@ -170,7 +170,15 @@ func (s *scanScreen) applyRefresh(lk desksync.Lookup) {
 		return
 	}
 	panel := s.pending != nil || s.crediting || s.qtyMode
+	signing := s.pending != nil
+	if s.undo != nil {
+		s.undo.asked = false // The question is no longer on screen: Enter must not answer it.
+	}
 	s.showLookup(lk)
+	if signing {
+		// The pad closed as if cancelled: a scan that waited for it opens.
+		defer s.openNext()
+	}
 	s.setMark(s.Cache, label("scan.refreshed"))
 	if synced {
 		s.SyncMark.Color = colOK

@@ -159,6 +159,10 @@ func (s *scanScreen) confirmUndo() {
 			}
 			if seq == s.seq && p != nil {
 				lk.Purchase = p
+				// The cache's copy only when the screen showed one: an
+				// undo the shop answered is the shop's, and an offline one
+				// waits in the outbox, which the mark says anyway.
+				lk.FromCache = lk.FromCache && s.lookup.FromCache
 				s.showLookup(lk)
 				s.setState(stateUndone, label("scan.undone"))
 				slog.Info("undo shown", "code", o.code, "state", s.state)
