@@ -421,7 +421,13 @@ func (c *cardScreen) redeemed(res desksync.RedeemResult, staff skranke.Staff) {
 			m{"Amount": amt.String(), "Rest": rem.Balance.String()}))
 		// The new card is the customer's money: when it did not print,
 		// its code must not be lost with the paper.
-		c.paper.printThen(label("print.void_and_card"), func(error) { c.remainderUnprinted(rem) },
+		c.paper.printThen(label("print.void_and_card"), func(err error) {
+			// The void slip goes first: the card may be on paper in part
+			// only when the slip went out whole and the card's job broke
+			// off after its first bytes. F8 then prints it as a copy: two
+			// originals would be two bearer cards with one code.
+			c.remainderUnprinted(rem, printedBefore(err) == 1 && !neverPrinted(err))
+		},
 			c.paper.letterhead().voidSlip(res.Card, res.Remainder, res.Redemption, staff), c.paper.letterhead().giftCard(rem, false))
 	} else {
 		c.sh.sayOK(label("cards.whole_done", m{"Amount": amt.String()}))
@@ -467,8 +473,9 @@ func (c *cardScreen) awaitOutcome(id, code string, amt skranke.Money, staff skra
 // remainderUnprinted says that the remainder card rem of a partial use did
 // not print, with its code, and, when the screen is free (nothing else was
 // scanned meanwhile), shows it, so that F8 prints it once the printer is
-// fixed: nobody holds a copy of its code to scan or type.
-func (c *cardScreen) remainderUnprinted(rem skranke.Card) {
+// fixed: nobody holds a copy of its code to scan or type. F8 prints it as
+// the original unless inPart: some of it may be on paper.
+func (c *cardScreen) remainderUnprinted(rem skranke.Card, inPart bool) {
 	slog.Info("remainder card not printed", "code", rem.Code)
 	c.sh.sayFirst(label("cards.remainder_unprinted", m{"Code": skranke.GroupCode(rem.Code), "Rest": rem.Balance.String()}))
 	if c.Card() != nil || c.redeeming {
@@ -476,7 +483,9 @@ func (c *cardScreen) remainderUnprinted(rem skranke.Card) {
 	}
 	c.clear()
 	c.show(desksync.CardLookup{Card: &rem, CachedAt: c.sh.now()})
-	c.unprinted = rem.Code
+	if !inPart {
+		c.unprinted = rem.Code
+	}
 	c.banner.set(label("cards.remainder_banner"), colWarn)
 	c.sh.focus(c.Entry)
 }

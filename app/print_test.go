@@ -3,6 +3,7 @@ package app
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -265,4 +266,54 @@ func TestSoldGiftCardsThatDidNotPrintCanBePrinted(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(text, "[barcode "+card+"]"), "the card is not printed once: %s", text)
 	assert.Contains(t, text, "DELIVERY NOTE")
 	assert.NotContains(t, text, "COPY", "what never printed is printed as a copy")
+}
+
+// A partial use whose print breaks off in the new card's job, after the
+// void slip went out (the connection dropped mid-card): some of the card
+// may be on paper. F8 prints it marked as a copy; printed as the original
+// it would make two bearer cards with one code. Had the job not started
+// (paper out before it), it prints as the original, as above.
+func TestRemainderCardCutShortPrintsAsACopy(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		fail     error
+		wantCopy bool
+	}{
+		{"broken off in the card", fmt.Errorf("write: %w", printer.ErrPartial), true},
+		{"paper out before the card", printer.E("test", printer.KindPaperOut, "out of paper"), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := mustOpen(t)
+			f.login("kari", "1234")
+			code := f.shop.Code("card-1000")
+			f.scan(code)
+			c := f.d.screenCards()
+			require.NotNil(t, c.Card(), "%q %q", c.State.Text, c.Detail.Text)
+			paper := &cardsFailAfter{printing: c.paper, printed: 1, fail: tc.fail}
+			c.paper = paper
+			test.Type(c.Amount, "250")
+			c.Amount.Submit()
+			f.idle()
+			f.key(fyne.KeyReturn)
+			rem := f.shop.Card(code).RemainderCode
+			require.NotEmpty(t, rem, "%q", f.d.message.Text)
+			require.Len(t, paper.jobs, 1)
+			require.NotNil(t, c.Card(), "the new card is not on the screen to print again")
+			require.Equal(t, rem, c.Card().Code)
+
+			paper.printed = 1 // F8.
+			f.key(fyne.KeyF8)
+			require.Len(t, paper.jobs, 2, "F8 printed nothing")
+			require.Len(t, paper.jobs[1], 1)
+			data, err := printer.Encode(paper.jobs[1][0], mustProfile(t))
+			require.NoError(t, err)
+			lines := printedText(t, data)
+			assert.Contains(t, lines, "[barcode "+rem+"]", "F8 did not print the new card")
+			if tc.wantCopy {
+				assert.Contains(t, lines, "COPY", "a card that may be on paper is printed again as an original")
+			} else {
+				assert.NotContains(t, lines, "COPY", "a card that never printed is printed as a copy")
+			}
+		})
+	}
 }

@@ -172,6 +172,7 @@ func TestSecondGiftCardPrintsAfterTheFirstWasUsed(t *testing.T) {
 type cardsFailAfter struct {
 	printing
 	printed int
+	fail    error // Why the job after them fails; paper out when nil.
 	jobs    [][]*printer.Document
 }
 
@@ -180,7 +181,17 @@ func (p *cardsFailAfter) printThen(what string, failed func(err error), docs ...
 	if p.printed >= len(docs) {
 		return
 	}
-	failed(&printFailure{err: printer.E("test", printer.KindPaperOut, "out of paper"), printed: p.printed})
+	err := p.fail
+	if err == nil {
+		err = printer.E("test", printer.KindPaperOut, "out of paper")
+	}
+	if failed != nil {
+		failed(&printFailure{err: err, printed: p.printed})
+	}
+}
+
+func (p *cardsFailAfter) print(what string, docs ...*printer.Document) {
+	p.printThen(what, nil, docs...)
 }
 
 // TestGiftCardsPrintedBeforeThePaperRanOutAreNotPrintedAgain holds that
