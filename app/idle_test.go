@@ -1,12 +1,14 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 	"github.com/stretchr/testify/require"
 
 	"github.com/skranke/skranke"
@@ -172,4 +174,25 @@ func TestIdleScanScreenCountsPickupOnChange(t *testing.T) {
 	want := label("scan.pickup_count", m{"N": pickupN(n + 1)})
 	f.eventually(func() bool { return f.d.scan.PickupCount.Text == want },
 		"the hint did not follow a purchase the desk synced: %q, want %q", f.d.scan.PickupCount.Text, want)
+}
+
+// A change from a background goroutine that waits for the UI is queued
+// before the desk wakes the resting event loop: woken first, the loop could
+// park again before the change was queued, which then waited behind the
+// park for up to a second (cmd/skranke's restLoop).
+func TestChangeIsQueuedBeforeTheLoopIsWoken(t *testing.T) {
+	test.NewTempApp(t)
+	var mu sync.Mutex
+	var order []string
+	note := func(s string) {
+		mu.Lock()
+		defer mu.Unlock()
+		order = append(order, s)
+	}
+	d := &Desk{ctx: context.Background(), svc: Services{WakeUI: func() { note("wake") }}}
+	d.doAndWait(func() { note("change") })
+	mu.Lock()
+	defer mu.Unlock()
+	require.NotEmpty(t, order)
+	require.Equal(t, "change", order[0], "the loop was woken before the change was queued: %v", order)
 }

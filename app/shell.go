@@ -149,15 +149,12 @@ func (d *Desk) do(fn func()) {
 	}
 }
 
-// doAndWait is do, returning when fn has run (or the desk closed).
+// doAndWait is do, returning when fn has run (or the desk closed). Not
+// fyne.DoAndWait: that queues fn only once it is called, and a wake before
+// it would let the loop park in between, fn queued behind the park (see
+// do). Called from background goroutines only: on the UI goroutine it
+// would wait for itself.
 func (d *Desk) doAndWait(fn func()) {
-	if !d.svc.manualUI {
-		if d.svc.WakeUI != nil {
-			d.svc.WakeUI()
-		}
-		fyne.DoAndWait(fn)
-		return
-	}
 	done := make(chan struct{})
 	d.do(func() {
 		defer close(done)
