@@ -293,7 +293,10 @@ func run(args []string, stderr io.Writer) int {
 		go rest.run(quitting)
 	}
 	ran := make(chan struct{})
-	go exitIfStuck(quitting, ran, quitGrace, func() { desk.Close() }, os.Exit)
+	// The sync loop is stopped first: a window closed by staff leaves it
+	// running, and Close waits for a pull in progress, minutes in a first
+	// sync, which the stop cuts short.
+	go exitIfStuck(quitting, ran, quitGrace, func() { stop(); desk.Close() }, os.Exit)
 	d.ShowAndRun()
 	d.Close()
 	close(ran)
