@@ -1454,12 +1454,23 @@ func (d *Desk) outcome(ctx context.Context, id string) (Outcome, error) {
 		if err := json.Unmarshal(body, &res.Redemption); err != nil {
 			return Outcome{}, skranke.E("sync.Desk.Outcome", skranke.Internal, fmt.Errorf("redemption %s is damaged: %w", id, err))
 		}
-		if c, _, ok, err := d.c.cachedCard(ctx, res.Redemption.CardCode); err == nil && ok {
-			res.Card = *c
+		// The app prints the void slip and the remainder card from these
+		// cards and takes staff as told once it is settled: a card not
+		// cached (the cache started over, and the full pull has not filed
+		// it again) is not reported as missing, or the remainder card's
+		// code would never be shown. Until the pull files the cards, the
+		// outcome is not settled; the pull's notification makes the app
+		// ask again. A card kept across the start-over would not do: the
+		// restored shop numbers its changes anew and the cache keeps the
+		// copy with the higher number.
+		card, ok, err := d.outcomeCard(ctx, id, res.Redemption.CardCode)
+		if err != nil || !ok {
+			return Outcome{}, err
 		}
+		res.Card = *card
 		if res.Redemption.RemainderCode != "" {
-			if c, _, ok, err := d.c.cachedCard(ctx, res.Redemption.RemainderCode); err == nil && ok {
-				res.Remainder = c
+			if res.Remainder, ok, err = d.outcomeCard(ctx, id, res.Redemption.RemainderCode); err != nil || !ok {
+				return Outcome{}, err
 			}
 		}
 		o.Redemption = &res
@@ -1475,6 +1486,16 @@ func (d *Desk) outcome(ctx context.Context, id string) (Outcome, error) {
 		o.Credit = &c
 	}
 	return o, nil
+}
+
+// outcomeCard reads the cached gift card code that redemption id used or
+// issued; ok is false when it is not cached.
+func (d *Desk) outcomeCard(ctx context.Context, id, code string) (c *skranke.Card, ok bool, err error) {
+	c, _, ok, err = d.c.cachedCard(ctx, code)
+	if err != nil {
+		return nil, false, skranke.E("sync.Desk.Outcome", skranke.Internal, fmt.Errorf("gift card %s of redemption %s: %w", code, id, err))
+	}
+	return c, ok, nil
 }
 
 // Activities lists deliveries, redemptions and credits between from and to

@@ -56,6 +56,49 @@ func TestLateOutcomeSurvivesStartOver(t *testing.T) {
 	require.Equal(t, before.Remainder.Code, o.Redemption.Remainder.Code)
 }
 
+// A gift card use settled as done, not yet told, and the cache starting
+// over (a restore of the shop), with the shop away before the full pull
+// files the cards again: the outcome is not reported done without the
+// remainder card, nor staff taken as told, or the app would print a void
+// slip only, say the card was used in whole, and never show the remainder
+// card's code.
+func TestLateOutcomeAfterStartOverKeepsTheRemainderCard(t *testing.T) {
+	ctx := context.Background()
+	f := startFaultDesk(t)
+	card := f.srv.IssueCard(10000)
+	_, err := f.desk.Card(ctx, card.Code)
+	require.NoError(t, err)
+	f.proxy.set(func(r *http.Request) fault {
+		switch {
+		case isRedemptionPost(r):
+			return drop
+		case strings.HasSuffix(r.URL.Path, "/resolve"):
+			return reset
+		}
+		return pass
+	})
+	_, err = f.desk.Redeem(ctx, card.Code, 4000, kari)
+	require.Equal(t, skranke.Unknown, skranke.KindOf(err), "%v", err)
+	f.proxy.set(nil)
+	require.NoError(t, f.desk.Sync(ctx)) // Settles it: done, untold.
+	late, err := f.desk.LateOutcomes(ctx)
+	require.NoError(t, err)
+	require.Len(t, late, 1)
+	require.NotNil(t, late[0].Outcome.Redemption.Remainder)
+
+	// The desk starts over (a 410, or checkRestored); the shop is away
+	// before the full pull files the cards again.
+	require.NoError(t, f.desk.StartOverForTest(ctx))
+	o, err := f.desk.Outcome(ctx, late[0].ID)
+	require.NoError(t, err)
+	if o.Settled && o.Done {
+		require.NotNil(t, o.Redemption.Remainder, "Outcome says done without the remainder card the shop issued")
+	}
+	late2, err := f.desk.LateOutcomes(ctx)
+	require.NoError(t, err)
+	require.Len(t, late2, 1, "staff are recorded as told, yet were never given the remainder card")
+}
+
 // One late outcome the cache cannot read (its redemption gone) does not
 // hide the others from staff: it is left out, and the rest are listed.
 func TestLateOutcomesSkipsAnUnreadableOne(t *testing.T) {
