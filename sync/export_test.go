@@ -383,7 +383,7 @@ func (d *Desk) CachedCardForTest(ctx context.Context, code string) (*skranke.Car
 }
 
 // CheckRestoreNowForTest makes the next Sync ask the shop for the desk's
-// last delivery (checkRestored), however recently it last did.
+// last hand-over or undo (checkRestored), however recently it last did.
 func (d *Desk) CheckRestoreNowForTest() {
 	d.mu.Lock()
 	d.restoreChecked = time.Time{}

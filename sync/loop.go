@@ -714,7 +714,7 @@ func (d *Desk) retryRefused(ctx context.Context) error {
 }
 
 // restoreCheckEvery is how often the desk asks the shop whether it still
-// has the last delivery it accepted from this desk (checkRestored): one
+// has the last hand-over or undo it accepted from this desk (checkRestored): one
 // small request every few minutes, and a restore the changes feed cannot
 // show is found within as long.
 const restoreCheckEvery = 5 * time.Minute
@@ -734,13 +734,15 @@ func shopNotFound(err error) bool {
 // may pass the cursor again before this desk polls. Then the desk would
 // go on from its cursor, missing the changes numbered below it, and never
 // send again what the restore lost of its work. Every restoreCheckEvery it
-// asks the shop for the purchase of the last delivery the shop accepted
-// from this desk: a restore that lost anything of this desk's lost that
-// delivery too, since it came last. A shop without it (nor an undoing of
-// it) was restored, and the desk starts over as for a 410 (startOver),
-// which sends again what the shop had accepted. Only the shop's own "not
-// found" counts (shopNotFound); a request the shop did not answer is tried
-// at the next sync, any other answer again after restoreCheckEvery.
+// asks the shop for the purchase of the last hand-over or undo the shop
+// accepted from this desk: a restore that lost anything of this desk's
+// lost that one too, since it came last. Both kinds count, since an undo
+// made after the last hand-over is lost alone by a copy taken between
+// them. A shop without it (for a hand-over, nor an undoing of it) was
+// restored, and the desk starts over as for a 410 (startOver), which sends
+// again what the shop had accepted. Only the shop's own "not found" counts
+// (shopNotFound); a request the shop did not answer is tried at the next
+// sync, any other answer again after restoreCheckEvery.
 func (d *Desk) checkRestored(ctx context.Context) {
 	d.mu.Lock()
 	due := time.Since(d.restoreChecked) >= restoreCheckEvery
@@ -751,11 +753,11 @@ func (d *Desk) checkRestored(ctx context.Context) {
 	if !due || d.backingOff() {
 		return
 	}
-	var code, id string
-	err := d.c.r.QueryRowContext(ctx, "SELECT code, key FROM outbox WHERE kind = 'delivery' AND state = 'done' ORDER BY id DESC LIMIT 1").Scan(&code, &id)
+	var kind, code, id string
+	err := d.c.r.QueryRowContext(ctx, "SELECT kind, code, key FROM outbox WHERE kind IN ('delivery', 'reversal') AND state = 'done' ORDER BY id DESC LIMIT 1").Scan(&kind, &code, &id)
 	if err != nil {
 		if !errors.Is(err, sql.ErrNoRows) {
-			d.cfg.Logger.Warn("find the desk's last delivery", "err", err)
+			d.cfg.Logger.Warn("find the desk's last hand-over or undo", "err", err)
 		}
 		return
 	}
@@ -764,7 +766,13 @@ func (d *Desk) checkRestored(ctx context.Context) {
 	cancel()
 	d.noteReach(err)
 	switch {
-	case err == nil && (hasDelivery(p, id) || p.Reversed(id)):
+	case err == nil && kind == kindDelivery && (hasDelivery(p, id) || p.Reversed(id)):
+		return
+	case err == nil && kind == kindReversal && hasReversal(p, id):
+		// The shop keeps a reversal under the ID the desk chose (a
+		// resend finds it), and refuses a second undo of a delivery
+		// rather than answer with another desk's: a done undo is in
+		// the shop's list by its own ID.
 		return
 	case errors.As(err, new(*skranke.ElsewhereError)):
 		return // Another centre's now (the desk was moved): nothing lost.
@@ -778,10 +786,11 @@ func (d *Desk) checkRestored(ctx context.Context) {
 		// answer) proves nothing: asked again in restoreCheckEvery.
 		return
 	}
-	// Purchases are never deleted at the shop, nor deliveries (an undoing
-	// is recorded beside them): only a restore loses them.
-	d.cfg.Logger.Warn("the shop no longer has the last delivery it accepted from this desk: its database was restored from an earlier copy; the cache starts over (the outbox is kept and what the shop had accepted is sent again)",
-		"code", code, "delivery", id, "err", err)
+	// Purchases are never deleted at the shop, nor deliveries and their
+	// undoing (an undoing is recorded beside the delivery): only a
+	// restore loses them.
+	d.cfg.Logger.Warn("the shop no longer has the last hand-over or undo it accepted from this desk: its database was restored from an earlier copy; the cache starts over (the outbox is kept and what the shop had accepted is sent again)",
+		"code", code, "kind", kind, "id", id, "err", err)
 	if err := d.startOver(ctx); err != nil {
 		d.cfg.Logger.Warn("start the cache over after a restore of the shop", "err", err)
 	}

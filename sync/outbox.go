@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/skranke/skranke"
@@ -451,6 +452,11 @@ func (d *Desk) storeDelivery(ctx context.Context, r outboxRow, a *DeliveryAnswer
 		}
 		return setState(ctx, tx, r.ID, stateDone, "")
 	})
+}
+
+// hasReversal reports whether p lists the reversal with the given ID.
+func hasReversal(p *skranke.Purchase, id string) bool {
+	return slices.ContainsFunc(p.Reversals, func(r skranke.Reversal) bool { return r.ID == id })
 }
 
 func hasDelivery(p *skranke.Purchase, id string) bool {
