@@ -396,12 +396,14 @@ func (b *feedBatch) refuse(ctx context.Context, rs []feedRefusal) error {
 	}
 	now := time.Now().UnixNano()
 	for i, r := range rs {
-		if _, err := b.tx.ExecContext(ctx, `INSERT INTO feed_refused(kind, seq, code, reason, at) VALUES(?, ?, ?, ?, ?)
-ON CONFLICT(kind, seq) DO UPDATE SET code = excluded.code, reason = excluded.reason`, r.kind, r.seq, r.code, r.reason, now); err != nil {
+		// Due from now (next_at): Desk.retryRefused asks for it again
+		// at the next sync, not in the one that has just refused it.
+		if _, err := b.tx.ExecContext(ctx, `INSERT INTO feed_refused(kind, seq, code, reason, at, next_at) VALUES(?, ?, ?, ?, ?, ?)
+ON CONFLICT(kind, seq) DO UPDATE SET code = excluded.code, reason = excluded.reason`, r.kind, r.seq, r.code, r.reason, now, now); err != nil {
 			return fmt.Errorf("keep the refused %s %s: %w", r.kind, r.code, err)
 		}
 		if i < maxRefusalLogs {
-			slog.Warn("the shop's changes feed sent an entry with impossible figures: not filed; the desk asks for it again at every sync",
+			slog.Warn("the shop's changes feed sent an entry with impossible figures: not filed; the desk asks for it again at the next sync, then less and less often",
 				"kind", r.kind, "code", r.code, "seq", r.seq, "reason", r.reason)
 		}
 	}

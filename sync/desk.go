@@ -111,8 +111,9 @@ type Status struct {
 	// changes feed the desk refused to file because their figures are
 	// impossible (a negative price, more handed over than bought, a code
 	// that is not one): a broken proxy or a forged shop. The desk keeps
-	// what it had of them and asks the shop for each again at every sync
-	// until it gets it whole; the log says which and why at WARN.
+	// what it had of them and asks the shop for each again, at the next
+	// sync and then less and less often (up to an hour apart), until it
+	// gets it whole; the log says which and why at WARN.
 	FeedRefused int
 }
 

@@ -402,3 +402,12 @@ func (d *Desk) ForgetRedemptionForTest(ctx context.Context, id string) error {
 		return err
 	})
 }
+
+// RefusedDueForTest makes every refused entry of the changes feed due at
+// the next Sync, as once its pause (refusedRetryAfter) has passed.
+func (d *Desk) RefusedDueForTest(ctx context.Context) error {
+	return d.c.write(ctx, "test", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE feed_refused SET next_at = 0")
+		return err
+	})
+}

@@ -15,8 +15,9 @@ import (
 // an entry with impossible figures (a broken proxy, a forged shop) would
 // mislead staff for as long as the cache keeps it. Such an entry is
 // refused alone: the rest of its page is filed, the cursor moves on, and
-// the refusal is kept (feed_refused) and tried again at every sync
-// (Desk.retryRefused) until the shop gives the entry whole.
+// the refusal is kept (feed_refused) and tried again, at the next sync and
+// then with a growing pause (Desk.retryRefused), until the shop gives the
+// entry whole.
 
 // Kinds of entry in feed_refused.
 const (

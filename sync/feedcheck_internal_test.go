@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/skranke/skranke"
 )
@@ -44,5 +45,20 @@ func TestScanLinesAsEncodingJSON(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: scanned %+v, encoding/json reads %+v", raw, got, want)
 		}
+	}
+}
+
+// An entry the shop keeps giving impossible is asked for again after a
+// pause that doubles, from half a minute up to an hour.
+func TestRefusedRetryPauseGrowsToAnHour(t *testing.T) {
+	want := []time.Duration{0, 30 * time.Second, time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute,
+		16 * time.Minute, 32 * time.Minute, time.Hour, time.Hour}
+	for attempts, w := range want {
+		if got := refusedRetryAfter(attempts); got != w {
+			t.Errorf("after %d attempts: %v, want %v", attempts, got, w)
+		}
+	}
+	if got := refusedRetryAfter(1 << 20); got != time.Hour {
+		t.Errorf("after very many attempts: %v, want an hour", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	stdsync "sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -185,4 +186,78 @@ func shopHead(t *testing.T, srv *shoptest.Server) int64 {
 		head = max(head, seq)
 	}
 	return head
+}
+
+// While 20 refused entries stay impossible (a shop bug, a forger), an
+// entry numbered after them that the shop now gives whole is still asked
+// for again and filed: the purchase shows on the desk. The ones still
+// impossible wait their pause and do not take every sync's requests.
+func TestWholeEntryIsFiledWhileTwentyOthersStayRefused(t *testing.T) {
+	ctx := context.Background()
+	var fg feedForger
+	srv := shoptest.Start(t, shoptest.WithMiddleware(fg.middleware))
+	d := MustOpenShop(t, srv)
+	require.NoError(t, d.Sync(ctx))
+	negative := func(doc map[string]any) { doc["lines"].([]any)[0].(map[string]any)["unit_price"] = -49900 }
+	var ps []*skranke.Purchase
+	for range 21 {
+		p := srv.CreatePurchase(skranke.Purchase{Buyer: skranke.Buyer{Name: "Nora Fjeld"}, Status: skranke.Captured,
+			Lines: []skranke.Line{{ProductID: "kurs-spinning-10", Quantity: 2}}})
+		fg.set(p.Code, negative)
+		ps = append(ps, p)
+	}
+	require.NoError(t, d.Sync(ctx))
+	require.Equal(t, 21, d.Status().FeedRefused)
+
+	last := ps[len(ps)-1]
+	fg.set(last.Code, nil) // Whole again; the other 20 stay broken.
+	for range 3 {
+		require.NoError(t, d.Sync(ctx))
+	}
+	_, err := d.Cached(ctx, last.Code)
+	require.NoError(t, err, "an entry the shop now gives whole is never filed: it is the 21st refused")
+}
+
+// An entry the shop keeps giving impossible is asked for again at the next
+// sync, then not at every sync but after a growing pause: a broken shop
+// does not cost a request per entry every few seconds.
+func TestStillImpossibleEntryIsNotAskedForAtEverySync(t *testing.T) {
+	ctx := context.Background()
+	var fg feedForger
+	var asked atomic.Int32
+	count := func(next http.Handler) http.Handler {
+		forged := fg.middleware(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/changes") && r.URL.Query().Get("limit") == "1" {
+				asked.Add(1) // retryRefused asks for one entry by its number.
+			}
+			forged.ServeHTTP(w, r)
+		})
+	}
+	srv := shoptest.Start(t, shoptest.WithMiddleware(count))
+	d := MustOpenShop(t, srv)
+	require.NoError(t, d.Sync(ctx))
+	p := srv.CreatePurchase(skranke.Purchase{Buyer: skranke.Buyer{Name: "Nora Fjeld"}, Status: skranke.Captured,
+		Lines: []skranke.Line{{ProductID: "kurs-spinning-10", Quantity: 2}}})
+	fg.set(p.Code, func(doc map[string]any) { doc["lines"].([]any)[0].(map[string]any)["unit_price"] = -49900 })
+	require.NoError(t, d.Sync(ctx))
+	require.Equal(t, 1, d.Status().FeedRefused)
+	require.Zero(t, asked.Load(), "asked again in the sync that refused it")
+
+	require.NoError(t, d.Sync(ctx))
+	require.Equal(t, int32(1), asked.Load(), "not asked again at the next sync")
+	for range 3 {
+		require.NoError(t, d.Sync(ctx))
+	}
+	require.Equal(t, int32(1), asked.Load(), "asked again at every sync, with no pause")
+	require.Equal(t, 1, d.Status().FeedRefused)
+
+	// Once its pause has passed, it is asked for again, and filed when whole.
+	fg.set(p.Code, nil)
+	require.NoError(t, d.RefusedDueForTest(ctx))
+	require.NoError(t, d.Sync(ctx))
+	require.Equal(t, int32(2), asked.Load())
+	_, err := d.Cached(ctx, p.Code)
+	require.NoError(t, err, "not filed once whole")
+	require.Zero(t, d.Status().FeedRefused)
 }

@@ -249,6 +249,7 @@ func (d *Desk) Cursor(ctx context.Context) (int64, error) {
 // Pages are fetched and decoded ahead while earlier ones are written
 // (fetchFeed).
 func (d *Desk) pull(ctx context.Context) error {
+	start := time.Now()
 	err := d.pullFeed(ctx)
 	var restored *FeedRestoredError
 	if errors.As(err, &restored) {
@@ -259,7 +260,7 @@ func (d *Desk) pull(ctx context.Context) error {
 		}
 	}
 	if err == nil {
-		err = d.retryRefused(ctx)
+		err = d.retryRefused(ctx, start)
 	}
 	d.mu.Lock()
 	d.feedOK = err == nil
@@ -605,38 +606,82 @@ func (d *Desk) fetchFeed(ctx context.Context, since int64, ft *fetchTimes) <-cha
 // thousand requests.
 const maxRetryRefused = 20
 
-// retryRefused asks the changes feed again for entries the desk refused to
-// file (feed_refused), each by its own number, the oldest first: one the
-// shop now gives whole is filed, one the feed no longer holds at that
-// number was replaced by a newer change (filed, or refused under its own
-// number, by the pull), and one still impossible stays refused. So an
-// entry a broken proxy spoiled once is not lost for good, though the cursor
-// moved on past it.
-func (d *Desk) retryRefused(ctx context.Context) error {
+// Refused entries still impossible are asked for again after a pause that
+// doubles with every attempt, from refusedRetryFirst up to refusedRetryMax:
+// an entry a broken proxy spoiled once comes within the minute, while one
+// the shop keeps sending impossible (a shop bug, a forger) costs a request
+// an hour, not one every sync.
+const (
+	refusedRetryFirst = 30 * time.Second
+	refusedRetryMax   = time.Hour
+)
+
+// refusedRetryAfter is the pause before the next request for a refused
+// entry the shop has given impossible attempts times since it was refused.
+func refusedRetryAfter(attempts int) time.Duration {
+	if attempts < 1 {
+		return 0
+	}
+	d := refusedRetryFirst
+	for i := 1; i < attempts && d < refusedRetryMax; i++ {
+		d *= 2
+	}
+	return min(d, refusedRetryMax)
+}
+
+// retryRefused asks the changes feed again for the refused entries that
+// are due (feed_refused), each by its own number, the longest waiting
+// first: one the shop now gives whole is filed, one the feed no longer
+// holds at that number was replaced by a newer change (filed, or refused
+// under its own number, by the pull), and one still impossible stays
+// refused and is asked for again after a longer pause (refusedRetryAfter).
+// So an entry a broken proxy spoiled once is not lost for good, though the
+// cursor moved on past it, and entries that stay impossible neither starve
+// the others nor cost a request each at every sync. An entry is due from
+// when it was refused, but only for a pull that started after that: the
+// pull that has just refused it saw it impossible a moment ago. What the
+// answers change is written in one transaction; a sync with nothing due
+// writes nothing.
+func (d *Desk) retryRefused(ctx context.Context, pullStart time.Time) error {
 	const op = "sync.Desk.retryRefused"
 	type refusal struct {
-		kind string
-		seq  int64
+		kind     string
+		seq      int64
+		attempts int
+		reason   string
+		// What the shop's answer brought: the entry still impossible
+		// (why), or whole (purchase and raw, or card), or neither (no
+		// longer at that number). asked is false when no answer came.
+		asked    bool
+		why      string
+		purchase *pageItem
+		raw      []byte
+		card     *skranke.Card
 	}
-	rows, err := d.c.r.QueryContext(ctx, "SELECT kind, seq FROM feed_refused ORDER BY seq LIMIT ?", maxRetryRefused)
+	now := time.Now()
+	rows, err := d.c.r.QueryContext(ctx, "SELECT kind, seq, attempts, reason FROM feed_refused WHERE next_at < ? ORDER BY next_at, seq LIMIT ?",
+		pullStart.UnixNano(), maxRetryRefused)
 	if err != nil {
-		return skranke.E(op, skranke.Internal, err)
+		return skranke.E(op, skranke.Internal, fmt.Errorf("find the refused entries due: %w", err))
 	}
 	var todo []refusal
 	for rows.Next() {
 		var r refusal
-		if err := rows.Scan(&r.kind, &r.seq); err != nil {
+		if err := rows.Scan(&r.kind, &r.seq, &r.attempts, &r.reason); err != nil {
 			rows.Close()
-			return skranke.E(op, skranke.Internal, err)
+			return skranke.E(op, skranke.Internal, fmt.Errorf("read a refused entry: %w", err))
 		}
 		todo = append(todo, r)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return skranke.E(op, skranke.Internal, err)
+		return skranke.E(op, skranke.Internal, fmt.Errorf("read the refused entries: %w", err))
 	}
-	filed := false
-	for _, r := range todo {
+	// The answers come first, and are written together after: a shop
+	// gone away halfway still has what it answered written.
+	var away error
+	for i := range todo {
+		r := &todo[i]
 		page, err := d.cl.Changes(ctx, r.seq-1, 1)
 		d.noteReach(err)
 		var beyond *FeedRestoredError
@@ -648,69 +693,96 @@ func (d *Desk) retryRefused(ctx context.Context) error {
 		}
 		if err != nil {
 			if skranke.KindOf(err) == skranke.Unavailable {
-				return err
+				// Not the entry's doing: it stays due for the next sync.
+				away = err
+				break
 			}
+			// Any other answer is asked for again after the pause, as
+			// an impossible one is, so that it is not asked at every
+			// sync either.
 			d.cfg.Logger.Warn("ask the shop again for a refused entry of its changes feed", "kind", r.kind, "seq", r.seq, "err", err)
+			r.asked, r.why = true, r.reason
+			if r.why == "" {
+				r.why = err.Error()
+			}
 			continue
 		}
-		var purchase *pageItem
-		var raw []byte
-		var card *skranke.Card
-		why := ""
+		r.asked = true
 		for i := range page.items {
 			if it := &page.items[i]; r.kind == refusedPurchase && it.Seq == r.seq {
-				purchase, raw, why = it, page.Purchases[i], it.refused
+				r.purchase, r.raw, r.why = it, page.Purchases[i], it.refused
 			}
 		}
 		for i := range page.cards {
 			if c := &page.cards[i]; r.kind == refusedCard && c.Seq == r.seq {
-				card = c
+				r.card = c
 				if page.cardsRefused != nil {
-					why = page.cardsRefused[i]
+					r.why = page.cardsRefused[i]
 				}
 			}
 		}
-		err = d.c.writeRelaxed(ctx, op, func(tx *sql.Tx) error {
-			if why != "" {
-				_, err := tx.ExecContext(ctx, "UPDATE feed_refused SET reason = ? WHERE kind = ? AND seq = ?", why, r.kind, r.seq)
-				return err
+	}
+	if !slices.ContainsFunc(todo, func(r refusal) bool { return r.asked }) {
+		return away
+	}
+	filed := false
+	err = d.c.writeRelaxed(ctx, op, func(tx *sql.Tx) error {
+		var w *writer
+		for i := range todo {
+			r := &todo[i]
+			if !r.asked {
+				continue
 			}
-			if purchase != nil || card != nil {
-				w, err := newWriter(ctx, tx)
-				if err != nil {
-					return err
+			if r.why != "" {
+				next := now.Add(refusedRetryAfter(r.attempts + 1)).UnixNano()
+				if _, err := tx.ExecContext(ctx, "UPDATE feed_refused SET reason = ?, attempts = ?, next_at = ? WHERE kind = ? AND seq = ?",
+					r.why, r.attempts+1, next, r.kind, r.seq); err != nil {
+					return fmt.Errorf("put off the refused %s %d: %w", r.kind, r.seq, err)
 				}
-				if purchase != nil {
-					p := purchase.full
-					if p == nil {
-						p = new(skranke.Purchase)
-						if err := json.Unmarshal(raw, p); err != nil {
-							return fmt.Errorf("read purchase %s: %w", purchase.Code, err)
-						}
-					}
-					if err := w.putPurchase(p, raw); err != nil {
+				continue
+			}
+			if r.purchase != nil || r.card != nil {
+				if w == nil {
+					var err error
+					if w, err = newWriter(ctx, tx); err != nil {
 						return err
 					}
-				} else if err := w.putCard(card); err != nil {
+				}
+				if r.purchase != nil {
+					p := r.purchase.full
+					if p == nil {
+						p = new(skranke.Purchase)
+						if err := json.Unmarshal(r.raw, p); err != nil {
+							return fmt.Errorf("read purchase %s: %w", r.purchase.Code, err)
+						}
+					}
+					if err := w.putPurchase(p, r.raw); err != nil {
+						return err
+					}
+				} else if err := w.putCard(r.card); err != nil {
 					return err
 				}
 				filed = true
 			}
-			_, err := tx.ExecContext(ctx, "DELETE FROM feed_refused WHERE kind = ? AND seq = ?", r.kind, r.seq)
-			return err
-		})
-		if err != nil {
-			return err
+			if _, err := tx.ExecContext(ctx, "DELETE FROM feed_refused WHERE kind = ? AND seq = ?", r.kind, r.seq); err != nil {
+				return fmt.Errorf("forget the refused %s %d: %w", r.kind, r.seq, err)
+			}
 		}
-		if why == "" {
-			d.cfg.Logger.Info("a refused entry of the shop's changes feed came whole", "kind", r.kind, "seq", r.seq, "filed", purchase != nil || card != nil)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, r := range todo {
+		if r.asked && r.why == "" {
+			d.cfg.Logger.Info("a refused entry of the shop's changes feed came whole", "kind", r.kind, "seq", r.seq, "filed", r.purchase != nil || r.card != nil)
 		}
 	}
 	if filed {
 		d.filed.Add(1)
 		d.notify()
 	}
-	return nil
+	return away
 }
 
 // restoreCheckEvery is how often the desk asks the shop whether it still
