@@ -186,6 +186,67 @@ func TestBulkIndexingCutShortIsEndedByTheNextIndexing(t *testing.T) {
 	}
 }
 
+// An indexing that a reader (Month, Pickup by product, Sales) started
+// before the background indexing switched to bulk goes on filing into the
+// bulk tables (indexBatch looks for them in every transaction), and ends
+// the bulk before it returns: the month report and the pickup list by
+// product do not miss the purchases indexed in bulk meanwhile.
+func TestMonthMissesNoPurchaseIndexedWhileTheLoopWentBulk(t *testing.T) {
+	ctx := context.Background()
+	d, err := Open(ctx, Config{BaseURL: "http://127.0.0.1:1", DataDir: t.TempDir(), AllowHTTP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	fileAll(t, d, bulkPurchases(300), true)
+
+	calls := 0
+	switched := make(chan struct{})
+	release := make(chan struct{})
+	bgDone := make(chan error, 1)
+	d.indexing = indexSizes{batch: 64, staff: 64, bulkAfter: 128, afterBatch: func() {
+		calls++
+		switch calls {
+		case 1: // The reader's first batch: the loop's indexing starts now.
+			go func() { bgDone <- d.indexCached(ctx, true) }()
+			<-switched
+		case 4: // The loop's third batch, the first in bulk: it pauses here.
+			close(switched)
+			<-release
+		}
+	}}
+	if err := d.indexCached(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-switched:
+	default:
+		t.Fatal("the loop's indexing did not go bulk while the reader's indexed: the test shows nothing")
+	}
+	// What the reader's caller reads now (monthFacts, pickup by product).
+	// The bulk tables are gone when the reader's indexing ended the bulk.
+	var bulkFacts, facts int
+	var bulkOn bool
+	if err := d.c.r.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'month_facts_bulk')").Scan(&bulkOn); err != nil {
+		t.Fatal(err)
+	}
+	if bulkOn {
+		if err := d.c.r.QueryRowContext(ctx, "SELECT count(*) FROM month_facts_bulk").Scan(&bulkFacts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.c.r.QueryRowContext(ctx, "SELECT count(*) FROM month_facts").Scan(&facts); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	if err := <-bgDone; err != nil {
+		t.Fatal(err)
+	}
+	if bulkFacts > 0 {
+		t.Errorf("indexCached returned to its reader with %d month facts still in month_facts_bulk (%d in month_facts): the month report misses those purchases", bulkFacts, facts)
+	}
+}
+
 func codesOf(ss []skranke.PurchaseSummary) []string {
 	var out []string
 	for _, s := range ss {

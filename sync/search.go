@@ -364,8 +364,16 @@ func (d *Desk) indexCached(ctx context.Context, background bool) error {
 				}
 				bulk = true
 			}
+			// Another indexing (the sync loop's, or a reader's) may have
+			// set the bulk up since this one read it: this transaction
+			// then files into the bulk tables, and this indexing must end
+			// the bulk before it returns, or its caller would read
+			// month_facts and pickup_products without the rows still in
+			// the bulk tables. Ending it twice finds the work done.
 			var err error
-			n, err = d.indexBatch(ctx, tx, limit, background)
+			var inBulk bool
+			n, inBulk, err = d.indexBatch(ctx, tx, limit, background)
+			bulk = bulk || inBulk
 			return err
 		})
 		if err != nil {
@@ -473,12 +481,14 @@ func bulkIndexOn(ctx context.Context, db *sql.DB) (bool, error) {
 }
 
 // indexBatch indexes up to limit purchases filed unindexed in tx and
-// returns how many it read. In the background it stops early, committing
-// what it did, when a desk action waits for the cache.
-func (d *Desk) indexBatch(ctx context.Context, tx *sql.Tx, limit int, background bool) (int, error) {
+// returns how many it read, and whether the bulk tables were there (a bulk
+// indexing is on, whichever indexing set it up). In the background it
+// stops early, committing what it did, when a desk action waits for the
+// cache.
+func (d *Desk) indexBatch(ctx context.Context, tx *sql.Tx, limit int, background bool) (n int, bulk bool, err error) {
 	rows, err := tx.QueryContext(ctx, "SELECT rowid, body FROM purchases WHERE indexed = 0 ORDER BY rowid LIMIT ?", limit)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	type row struct {
 		id   int64
@@ -491,21 +501,20 @@ func (d *Desk) indexBatch(ctx context.Context, tx *sql.Tx, limit int, background
 		var body []byte
 		if err := rows.Scan(&r.id, &body); err != nil {
 			rows.Close()
-			return 0, err
+			return 0, false, err
 		}
 		r.good = json.Unmarshal(body, &r.p) == nil
 		batch = append(batch, r)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	// In bulk the month facts and pickup rows go to the bulk tables
 	// (bulkindex.go); they are there from the transaction that set the
 	// bulk up to the one that ended it, whichever indexing did.
-	var bulk bool
 	if err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'month_facts_bulk')").Scan(&bulk); err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	w := &writer{ctx: ctx, tx: tx, bulk: bulk}
 	// giveWay reports, every yieldEvery rows, whether a desk action waits
@@ -529,21 +538,21 @@ func (d *Desk) indexBatch(ctx context.Context, tx *sql.Tx, limit int, background
 	// for purchases that a desk action then keeps from being filed are
 	// written again with them (INSERT OR REPLACE).
 	if w.search, err = tx.PrepareContext(ctx, sqlIndexPurchase); err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	defer w.search.Close()
 	for i, r := range batch {
 		if giveWay(i) {
-			return len(batch), nil
+			return len(batch), bulk, nil
 		}
 		if r.good {
 			if err := w.indexPurchase(r.id, &r.p); err != nil {
-				return 0, err
+				return 0, false, err
 			}
 		}
 	}
 	if len(batch) == 0 {
-		return 0, nil
+		return 0, bulk, nil
 	}
 	// The facts and pickup rows filed before for the batch's purchases
 	// (those the feed filed again since), in one statement each: the
@@ -566,39 +575,39 @@ func (d *Desk) indexBatch(ctx context.Context, tx *sql.Tx, limit int, background
 	}
 	for _, q := range deletes {
 		if _, err := tx.ExecContext(ctx, q, first, last); err != nil {
-			return 0, err
+			return 0, false, err
 		}
 	}
 	// Prepared once per batch, not parsed again for each of a
 	// million rows after a first sync or an upgrade.
 	update, err := tx.PrepareContext(ctx, "UPDATE purchases SET created = ?, status = ?, remaining = ?, products = ?, indexed = 1 WHERE rowid = ?")
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	defer update.Close()
 	for i, r := range batch {
 		if giveWay(i) {
-			return len(batch), nil
+			return len(batch), bulk, nil
 		}
 		if !r.good {
 			// A damaged body stays unsearchable rather than block the rest.
 			slog.Warn("damaged cached purchase", "rowid", r.id)
 			if _, err := tx.ExecContext(ctx, "UPDATE purchases SET indexed = 1 WHERE rowid = ?", r.id); err != nil {
-				return 0, err
+				return 0, false, err
 			}
 			continue
 		}
 		if _, err := update.ExecContext(ctx, nanos(r.p.CreatedAt), string(r.p.Status), r.p.RemainingUnits(), productList(&r.p), r.id); err != nil {
-			return 0, err
+			return 0, false, err
 		}
 		if err := w.addFacts(r.id, &r.p); err != nil {
-			return 0, err
+			return 0, false, err
 		}
 		if err := w.addPickup(r.id, &r.p); err != nil {
-			return 0, err
+			return 0, false, err
 		}
 	}
-	return len(batch), nil
+	return len(batch), bulk, nil
 }
 
 // mergeAfter is how many purchases indexed in one go (a first sync, an
