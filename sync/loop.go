@@ -164,8 +164,10 @@ func (d *Desk) Sync(ctx context.Context) error {
 		err = errors.Join(err, d.pull(ctx))
 		if !d.restartedAt().Equal(restarted) && err == nil {
 			// The shop was restored: what it lost of this desk's work is
-			// queued again (startOver) and goes now, not a sync later,
-			// before another desk takes the purchase as not handed over.
+			// queued again (startOver) and went before the pull from the
+			// start (pull); what that drain left, and what staff did
+			// during the pull, goes now, not a sync later, before another
+			// desk takes the purchase as not handed over.
 			_, err = d.drain(ctx, 0)
 		}
 	}
@@ -256,7 +258,18 @@ func (d *Desk) pull(ctx context.Context) error {
 		d.cfg.Logger.Warn("the shop's changes feed is behind this desk: its database was restored from an earlier copy; the cache starts over (the outbox is kept)",
 			"cursor", restored.Since, "shop", restored.Message)
 		if err = d.startOver(ctx); err == nil {
-			err = d.pullFeed(ctx)
+			// What the restore lost of this desk's work (queued again
+			// by startOver) goes before the pull from the start, which
+			// takes minutes on a large shop: until it reaches the shop,
+			// another desk takes the purchases as not handed over. An
+			// action that fails here stays queued and goes with the
+			// next drain; only a shop gone away stops the pull too.
+			_, derr := d.drain(ctx, 0)
+			if derr != nil && skranke.KindOf(derr) == skranke.Unavailable {
+				err = fmt.Errorf("send again what the restored shop lost: %w", derr)
+			} else {
+				err = errors.Join(derr, d.pullFeed(ctx))
+			}
 		}
 	}
 	if err == nil {

@@ -2,6 +2,9 @@ package sync_test
 
 import (
 	"context"
+	"net/http"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -186,4 +189,56 @@ func TestUndoLostByARestoreIsSentAgain(t *testing.T) {
 	require.NoError(t, d.Sync(ctx))
 	require.Equal(t, 0, srv.Purchase(p.Code).Lines[0].Delivered,
 		"the undo staff made is lost: the shop holds the goods as handed over (restore found: %v)", !d.Status().FeedRestarted.IsZero())
+}
+
+// After a 410 the desk empties its cache and pulls the shop's feed from
+// the start, minutes on a large shop. The hand-overs the restore lost go
+// to the shop before that pull, not after it: here the pull from the start
+// does not get through at all, and the lost hand-over is at the shop all
+// the same, so that no other desk takes the goods as not handed over.
+func TestRestoreResendsBeforeTheFullPull(t *testing.T) {
+	ctx := context.Background()
+	var failFull atomic.Bool
+	srv := shoptest.Start(t, shoptest.WithMiddleware(func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if failFull.Load() && strings.HasSuffix(r.URL.Path, "/changes") && r.URL.Query().Get("since") == "0" {
+				http.Error(w, "the pull from the start does not get through", http.StatusInternalServerError)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}))
+	d := MustOpenShop(t, srv)
+	service := func() *skranke.Purchase {
+		return srv.CreatePurchase(skranke.Purchase{Buyer: skranke.Buyer{Name: "Nora Fjeld"}, Status: skranke.Captured,
+			Lines: []skranke.Line{{ProductID: "kurs-spinning-10", Quantity: 1}}})
+	}
+	lost := service()
+	require.NoError(t, d.Sync(ctx))
+
+	backup := t.TempDir() + "/backup.db"
+	srv.Stop()
+	copyDB(t, srv.DBPath, backup)
+	srv.Restart()
+
+	del, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: lost.Code, Staff: kari})
+	require.NoError(t, err)
+	require.Zero(t, d.Status().Pending)
+	for range 3 {
+		service() // The desk's cursor moves on past the backup's head.
+	}
+	require.NoError(t, d.Sync(ctx))
+
+	srv.Stop()
+	copyDB(t, backup, srv.DBPath)
+	srv.Restart()
+	require.Empty(t, srv.Deliveries(lost.Code), "the restore did not lose the delivery: the test shows nothing")
+
+	failFull.Store(true)
+	require.Error(t, d.Sync(ctx), "the pull from the start got through: the test shows nothing")
+	require.False(t, d.Status().FeedRestarted.IsZero(), "the desk did not notice the restore")
+	got := srv.Deliveries(lost.Code)
+	require.Len(t, got, 1, "the lost hand-over waits for the pull from the start")
+	require.Equal(t, del.ID, got[0].ID)
+	require.Zero(t, d.Status().Pending)
 }
