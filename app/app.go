@@ -270,7 +270,9 @@ func (d *Desk) build() {
 		}
 		navObjs = append(navObjs, b)
 	}
-	d.nav = big(container.NewGridWithColumns(len(navObjs), navObjs...), 14)
+	// Taller than a plain button, at the text size of the rest: no theme
+	// override, whose fonts Fyne would parse again (see big).
+	d.nav = roomy(container.NewGridWithColumns(len(navObjs), navObjs...))
 
 	dot := container.NewGridWrap(fyne.NewSize(22, 22), d.onlineDot)
 	top := container.NewBorder(nil, nil,

@@ -16,8 +16,8 @@ import (
 
 // loginScreen is where staff choose their name and type their PIN.
 type loginScreen struct {
-	// StaffButtons has one button per staff member, by staff ID.
-	StaffButtons map[string]*button
+	// StaffButtons has one tile per staff member, by staff ID.
+	StaffButtons map[string]*staffTile
 	// PIN is the PIN field; Enter logs in.
 	PIN *entry
 	// Selected shows who is about to log in.
@@ -38,7 +38,6 @@ type loginScreen struct {
 	staff    []skranke.Staff
 	selected int
 	grid     *fyne.Container
-	gridArea *container.ThemeOverride // The tiles at readText.
 	obj      fyne.CanvasObject
 }
 
@@ -51,7 +50,7 @@ type loginService interface {
 // newLoginScreen builds the login screen; onLogin is called with whoever
 // logged in, openSetup when staff ask to set up a desk that has no staff list.
 func newLoginScreen(sh shell, svc loginService, onLogin func(skranke.Staff), openSetup func()) *loginScreen {
-	l := &loginScreen{sh: sh, svc: svc, onLogin: onLogin, StaffButtons: map[string]*button{}, selected: -1}
+	l := &loginScreen{sh: sh, svc: svc, onLogin: onLogin, StaffButtons: map[string]*staffTile{}, selected: -1}
 	title := bigText(36, true)
 	title.Text = label("login.title")
 	title.Alignment = fyne.TextAlignCenter
@@ -67,13 +66,12 @@ func newLoginScreen(sh shell, svc loginService, onLogin func(skranke.Staff), ope
 	l.Error = widget.NewLabel("")
 	l.Error.Wrapping = fyne.TextWrapWord
 	l.grid = container.NewGridWrap(fyne.NewSize(220, 80))
-	l.gridArea = readable(l.grid)
 	help := widget.NewLabel(label("login.help"))
 	help.Wrapping = fyne.TextWrapWord
 	form := container.NewVBox(l.Selected, big(l.PIN, 28), big(l.Submit, 16), l.Error, help, big(container.NewVBox(l.Setup), 16))
 	l.obj = container.NewBorder(container.NewVBox(title, widget.NewSeparator()), nil, nil,
 		container.NewGridWrap(fyne.NewSize(420, 420), form),
-		container.NewVScroll(l.gridArea))
+		container.NewVScroll(l.grid))
 	// Up, Down, Left and Right choose the staff member without leaving
 	// the PIN field.
 	l.PIN.onArrow = l.move
@@ -128,18 +126,18 @@ func (l *loginScreen) setStaff(staff []skranke.Staff) {
 		// Reloaded at every lock: the tiles are made again only when the
 		// list changed, since the refresh that sizes them parses the
 		// fonts again for good (see readable).
-		l.StaffButtons = map[string]*button{}
+		l.StaffButtons = map[string]*staffTile{}
 		l.grid.RemoveAll()
 		for i, s := range staff {
 			name := s.Name
 			if s.Role == skranke.RoleManager {
 				name += " ★"
 			}
-			b := newButton(l.sh, name, theme.AccountIcon(), func() { l.choose(i) })
+			b := newStaffTile(l.sh, name, func() { l.choose(i) })
 			l.StaffButtons[s.ID] = b
 			l.grid.Add(b)
 		}
-		l.gridArea.Refresh() // The new tiles take the readable text size.
+		l.grid.Refresh()
 	}
 	if len(staff) > 0 {
 		l.choose(0)

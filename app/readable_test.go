@@ -44,8 +44,13 @@ func labelTextSize(l *widget.Label) float32 {
 // read from a step back: at least 18 px, at 1024×768.
 func TestLinesAndNamesReadable(t *testing.T) {
 	f := mustOpen(t)
+	f.d.window.Resize(fyne.NewSize(deskScreenW, deskScreenH))
+	require.NotEmpty(t, f.d.login.StaffButtons)
 	for id, b := range f.d.login.StaffButtons {
-		assert.GreaterOrEqual(t, theme.SizeForWidget(theme.SizeNameText, b), float32(18), "staff tile %s", id)
+		r := test.WidgetRenderer(b).(*tileRenderer)
+		r.Layout(b.Size())
+		assert.GreaterOrEqual(t, r.name.DrawnSize(), float32(18), "staff tile %s (%q)", id, b.Text)
+		assert.Equal(t, b.Text, r.name.Text)
 	}
 	f.login("kari", "1234")
 	f.d.window.Resize(fyne.NewSize(deskScreenW, deskScreenH))

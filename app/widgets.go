@@ -237,8 +237,46 @@ func readSized(obj fyne.CanvasObject) fyne.CanvasObject {
 	return obj
 }
 
+// big sets the text under obj to text points, with room around it for a
+// finger, through a theme override. Each override costs a parse of the
+// fonts it draws with (see readable): widgets of one size that sit
+// together share one, and roomy gives the room alone.
 func big(obj fyne.CanvasObject, text float32) fyne.CanvasObject {
 	return container.NewThemeOverride(obj, bigTheme{Theme: theme.DefaultTheme(), text: text})
+}
+
+// roomy gives obj the height big gives a button, without changing its
+// text size and without a theme override.
+func roomy(obj fyne.CanvasObject) fyne.CanvasObject {
+	return container.New(roomyLayout{}, obj)
+}
+
+// roomyLayout adds to its objects' height what bigTheme's inner padding
+// adds to a button's (0.6 of the padding, above and below).
+type roomyLayout struct{}
+
+func (roomyLayout) extra() float32 { return 2 * 0.6 * theme.Size(theme.SizeNameInnerPadding) }
+
+// MinSize implements fyne.Layout.
+func (l roomyLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var min fyne.Size
+	for _, o := range objs {
+		if o.Visible() {
+			min = min.Max(o.MinSize())
+		}
+	}
+	if min.IsZero() {
+		return min
+	}
+	return min.AddWidthHeight(0, l.extra())
+}
+
+// Layout implements fyne.Layout.
+func (roomyLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
 }
 
 // tint returns c with alpha a, for soft backgrounds.
