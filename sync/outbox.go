@@ -252,8 +252,15 @@ func (d *Desk) send(ctx context.Context, r outboxRow) (answer any, err error) {
 		}
 	}
 	if err != nil && refusal(err) && (r.Kind == kindDelivery || r.Kind == kindReversal) {
-		if a, ok := d.shopHasIt(ctx, r, op); ok {
+		a, ok, lerr := d.shopHasIt(ctx, r, op)
+		if ok {
 			return a, nil
+		}
+		if lerr != nil {
+			// Whether the shop has it is not known: the action stays
+			// queued and goes again, rather than to the managers'
+			// conflicts, which only a manager's retry would clear.
+			return nil, skranke.E(op, skranke.Unavailable, fmt.Errorf("refused (%v), and the shop could not say whether it has it: %w", err, lerr))
 		}
 	}
 	return answer, err
@@ -267,12 +274,23 @@ func (d *Desk) send(ctx context.Context, r outboxRow) (answer any, err error) {
 // same ID, and the shop refuses the key's reuse (422); or the shop refuses
 // it for its maker having left the centre since (403). The purchase as the
 // shop has it tells: what it holds is done, not a conflict for a manager.
-func (d *Desk) shopHasIt(ctx context.Context, r outboxRow, op string) (any, bool) {
+//
+// err is set when the shop could not be asked, or failed to answer for the
+// purchase (unreachable, a server error): the refusal then proves nothing
+// yet. Any other answer (not found, another centre's) lets it stand.
+func (d *Desk) shopHasIt(ctx context.Context, r outboxRow, op string) (answer any, ok bool, err error) {
 	cctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
 	p, _, err := d.cl.Purchase(cctx, r.Code)
 	cancel()
-	if err != nil || p == nil {
-		return nil, false
+	d.noteReach(err)
+	if k := skranke.KindOf(err); err != nil && (k == skranke.Unavailable || k == skranke.Internal) {
+		return nil, false, fmt.Errorf("ask the shop for purchase %s: %w", r.Code, err)
+	}
+	if err != nil {
+		return nil, false, nil // The shop's answer (not found, another centre's): the refusal stands.
+	}
+	if p == nil {
+		return nil, false, nil
 	}
 	switch r.Kind {
 	case kindDelivery:
@@ -281,9 +299,9 @@ func (d *Desk) shopHasIt(ctx context.Context, r outboxRow, op string) (any, bool
 				a := DeliveryAnswer{Delivery: dl, Purchase: *p}
 				if err := d.storeDelivery(ctx, r, &a); err != nil {
 					slog.Warn("keep a delivery the shop had already", "op", op, "id", r.Key, "err", err)
-					return nil, false
+					return nil, false, nil
 				}
-				return a, true
+				return a, true, nil
 			}
 		}
 	case kindReversal:
@@ -292,13 +310,13 @@ func (d *Desk) shopHasIt(ctx context.Context, r outboxRow, op string) (any, bool
 				a := ReversalAnswer{Reversal: rv, Purchase: *p}
 				if err := d.storeReversal(ctx, r, &a); err != nil {
 					slog.Warn("keep an undoing the shop had already", "op", op, "id", r.Key, "err", err)
-					return nil, false
+					return nil, false, nil
 				}
-				return a, true
+				return a, true, nil
 			}
 		}
 	}
-	return nil, false
+	return nil, false, nil
 }
 
 // reload reads r again: sendWith may have rewritten its body.

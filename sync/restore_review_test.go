@@ -59,6 +59,62 @@ func TestResentDeliveryTheShopHasIsDone(t *testing.T) {
 	require.Empty(t, cs, "a delivery the restored shop still has went to the manager's conflicts")
 }
 
+// TestResentDeliveryStaysQueuedWhileTheShopCannotSay holds that a resent
+// delivery the shop refuses for the key's reuse, when the shop then fails
+// to answer whether it has it (503s for the purchase), stays queued and
+// is settled by the next attempt, instead of going to the managers'
+// conflicts, which only a manager's retry clears.
+func TestResentDeliveryStaysQueuedWhileTheShopCannotSay(t *testing.T) {
+	ctx := context.Background()
+	// More failures than the client's own retries of a GET: the desk's
+	// attempt ends without an answer.
+	const failTimes = 8
+	var failCode stdsync.Pointer[string]
+	var failed stdsync.Int32
+	srv := shoptest.Start(t, shoptest.WithMiddleware(func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if c := failCode.Load(); c != nil && r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/purchases/"+*c) && failed.Add(1) <= failTimes {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusServiceUnavailable)
+				w.Write([]byte(`{"error":"busy"}`))
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}))
+	d := MustOpenShop(t, srv)
+	service := func() *skranke.Purchase {
+		return srv.CreatePurchase(skranke.Purchase{Buyer: skranke.Buyer{Name: "Nora Fjeld"}, Status: skranke.Captured,
+			Lines: []skranke.Line{{ProductID: "kurs-spinning-10", Quantity: 1}}})
+	}
+	kept, lost := service(), service()
+	require.NoError(t, d.Sync(ctx))
+	_, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: kept.Code, Staff: kari})
+	require.NoError(t, err)
+	require.NoError(t, d.Sync(ctx))
+	backup := t.TempDir() + "/backup.db"
+	srv.Stop()
+	copyDB(t, srv.DBPath, backup)
+	srv.Restart()
+	_, _, err = d.Deliver(ctx, desksync.DeliverRequest{Code: lost.Code, Staff: kari})
+	require.NoError(t, err)
+	require.NoError(t, d.Sync(ctx))
+	require.NoError(t, d.Logout(ctx, kari.ID)) // The resend goes as recorded offline: a key reuse.
+
+	srv.Stop()
+	copyDB(t, backup, srv.DBPath)
+	srv.Restart()
+	failCode.Store(&kept.Code) // The shop fails for a while to say whether it has the resent delivery.
+	_ = d.Sync(ctx)
+	require.False(t, d.Status().FeedRestarted.IsZero())
+	eventually(t, 15*time.Second, "resend", func() bool { _ = d.Sync(ctx); return d.Status().Pending == 0 })
+	require.GreaterOrEqual(t, failed.Load(), int32(1), "the shop was never asked whether it has the delivery")
+	cs, err := d.Conflicts(ctx)
+	require.NoError(t, err)
+	require.Empty(t, cs, "a delivery the shop could not say it has went to the managers' conflicts")
+	require.Len(t, srv.Deliveries(kept.Code), 1)
+}
+
 // TestProxyNotFoundIsNoRestore holds that a 404 which is not the shop's
 // own (an HTML page from a proxy or load balancer in front of it) is not
 // taken for a restore of the shop: the desk would empty its cache and send
