@@ -68,16 +68,19 @@ type Desk struct {
 	app    fyne.App
 	window fyne.Window
 
-	login    *loginScreen
-	scan     *scanScreen
-	cards    *cardScreen
-	report   *reportScreen
-	status   *statusScreen
-	settings *settingsScreen
-	search   *searchScreen
-	pickup   *pickupScreen
-	sales    *salesScreen
-	month    *monthScreen
+	login *loginScreen
+	scan  *scanScreen
+	// unsettledCards is the card screen's unsettled from before a rebuild,
+	// until the new card screen is built (screenOf).
+	unsettledCards map[string]bool
+	cards          *cardScreen
+	report         *reportScreen
+	status         *statusScreen
+	settings       *settingsScreen
+	search         *searchScreen
+	pickup         *pickupScreen
+	sales          *salesScreen
+	month          *monthScreen
 
 	// message is the bar at the bottom: what just happened, or what went wrong.
 	message *widget.Label
@@ -238,7 +241,19 @@ func (d *Desk) build() {
 	if staffList != nil {
 		d.login.setStaff(staffList)
 	}
+	// What staff still have to see to survives a rebuild: gift cards sold
+	// that did not print (F8), and cards whose last use waits for its
+	// outcome, which must not be used again meanwhile. The maps are
+	// shared, so that work in flight for the old screens updates them.
+	var unprinted map[string][]*unprintedCards
+	if d.scan != nil {
+		unprinted = d.scan.unprinted
+	}
+	if d.cards != nil && len(d.cards.unsettled) > 0 {
+		d.unsettledCards = d.cards.unsettled
+	}
 	d.scan = newScanScreen(d, d.desk, d, d)
+	d.scan.unprinted = unprinted
 	// The other screens are built on first use (screenOf): building all
 	// nine took half the desk's CPU before its window showed, most of it
 	// measuring text in fonts parsed again for each theme override.
@@ -315,6 +330,7 @@ func (d *Desk) screenOf(id screenID) screen {
 	switch id {
 	case idCards:
 		d.cards = newCardScreen(d, d.desk, d, d)
+		d.cards.unsettled, d.unsettledCards = d.unsettledCards, nil
 		scr = d.cards
 	case idReport:
 		d.report = newReportScreen(d, d.desk, d, d.cfg.DataDir)

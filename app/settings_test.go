@@ -10,6 +10,8 @@ import (
 	"fyne.io/fyne/v2/test"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/skranke/skranke"
 )
 
 func TestSettingsSave(t *testing.T) {
@@ -100,4 +102,31 @@ func TestShopChangeAsksForRestart(t *testing.T) {
 	f.idle()
 	assert.Contains(t, f.d.message.Text, "Restart")
 	assert.True(t, f.d.configInForce().Training)
+}
+
+// A manager changes the language while a purchase's gift cards wait for
+// F8 (the roll ran out) and a card's last use waits for its outcome: the
+// rebuilt screens keep both. F8 still prints the cards, and the card stays
+// closed to another use until its outcome is known.
+func TestLanguageChangeKeepsWhatStaffStillHaveToDo(t *testing.T) {
+	f := mustOpen(t)
+	f.login("ingrid", "999999")
+	code := f.shop.Code("giftcard-purchase")
+	f.scan(code)
+	require.NotNil(t, f.d.scan.Purchase())
+	card := skranke.Card{Code: f.shop.Code("card-fresh"), InitialAmount: 50000, Balance: 50000, Currency: "NOK", Status: skranke.CardActive}
+	paper := &cardsFailAfter{printing: f.d.scan.paper}
+	f.d.scan.paper = paper
+	f.d.scan.printCards(code, []skranke.Card{card}, false)
+	require.NotEmpty(t, f.d.scan.unprinted[code])
+	f.d.screenCards().unsettled = map[string]bool{f.shop.Code("card-1000"): true}
+
+	f.key(fyne.KeyF5)
+	f.d.settings.Language.SetSelectedIndex(1) // Norsk bokmål
+	test.Tap(f.d.settings.Save)
+	f.idle()
+	require.Equal(t, "nb", f.d.configInForce().Language)
+
+	assert.Len(t, f.d.scan.unprinted[code], 1, "the gift card that did not print is forgotten by the rebuild")
+	assert.True(t, f.d.screenCards().unsettled[f.shop.Code("card-1000")], "a card whose use waits for its outcome is open again after the rebuild")
 }
