@@ -790,6 +790,9 @@ func startDesk(t *testing.T, bin string, disp *display, shopURL, data, dir strin
 		// do not say.
 		t.Cleanup(func() {
 			name := filepath.Join(dir, fmt.Sprintf("desk-%s-%d.log", logs.start.Format("150405"), p.Pid))
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Error(err)
+			}
 			if err := os.WriteFile(name, []byte(logs.String()), 0o644); err != nil {
 				t.Error(err)
 			}
