@@ -18,6 +18,26 @@ import (
 	desksync "github.com/skranke/skranke/sync"
 )
 
+// keptByABackup has Kari hand over two purchases at desk d, one before a
+// backup of srv is taken and one after, and go home (her session ends, so
+// a resend goes as recorded offline, other words under the same ID). It
+// returns the purchase the backup keeps and the backup.
+func keptByABackup(t *testing.T, d *desksync.Desk, srv *shoptest.Server) (kept *skranke.Purchase, backup string) {
+	t.Helper()
+	ctx := context.Background()
+	kept, lost := newService(srv), newService(srv)
+	require.NoError(t, d.Sync(ctx))
+	_, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: kept.Code, Staff: kari})
+	require.NoError(t, err)
+	require.NoError(t, d.Sync(ctx))
+	backup = backupShop(t, srv)
+	_, _, err = d.Deliver(ctx, desksync.DeliverRequest{Code: lost.Code, Staff: kari})
+	require.NoError(t, err)
+	require.NoError(t, d.Sync(ctx))
+	require.NoError(t, d.Logout(ctx, kari.ID))
+	return kept, backup
+}
+
 // TestResentDeliveryTheShopHasIsDone holds that a delivery the desk sends
 // again after a restore, which the restored shop still has, is taken as
 // done and not put on the managers' conflicts list: sent first under a
@@ -27,27 +47,9 @@ func TestResentDeliveryTheShopHasIsDone(t *testing.T) {
 	ctx := context.Background()
 	srv := shoptest.Start(t)
 	d := MustOpenShop(t, srv)
-	service := func() *skranke.Purchase {
-		return srv.CreatePurchase(skranke.Purchase{Buyer: skranke.Buyer{Name: "Nora Fjeld"}, Status: skranke.Captured,
-			Lines: []skranke.Line{{ProductID: "kurs-spinning-10", Quantity: 1}}})
-	}
-	kept, lost := service(), service()
-	require.NoError(t, d.Sync(ctx))
-	_, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: kept.Code, Staff: kari})
-	require.NoError(t, err)
-	require.NoError(t, d.Sync(ctx))
-	backup := t.TempDir() + "/backup.db"
-	srv.Stop()
-	copyDB(t, srv.DBPath, backup)
-	srv.Restart()
-	_, _, err = d.Deliver(ctx, desksync.DeliverRequest{Code: lost.Code, Staff: kari})
-	require.NoError(t, err)
-	require.NoError(t, d.Sync(ctx))
-	require.NoError(t, d.Logout(ctx, kari.ID)) // Kari goes home.
+	_, backup := keptByABackup(t, d, srv)
 
-	srv.Stop()
-	copyDB(t, backup, srv.DBPath)
-	srv.Restart()
+	restoreShop(t, srv, backup)
 	_ = d.Sync(ctx)
 	require.False(t, d.Status().FeedRestarted.IsZero())
 	eventually(t, 10*time.Second, "resend", func() bool { return d.Status().Pending == 0 })
@@ -83,27 +85,9 @@ func TestResentDeliveryStaysQueuedWhileTheShopCannotSay(t *testing.T) {
 		})
 	}))
 	d := MustOpenShop(t, srv)
-	service := func() *skranke.Purchase {
-		return srv.CreatePurchase(skranke.Purchase{Buyer: skranke.Buyer{Name: "Nora Fjeld"}, Status: skranke.Captured,
-			Lines: []skranke.Line{{ProductID: "kurs-spinning-10", Quantity: 1}}})
-	}
-	kept, lost := service(), service()
-	require.NoError(t, d.Sync(ctx))
-	_, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: kept.Code, Staff: kari})
-	require.NoError(t, err)
-	require.NoError(t, d.Sync(ctx))
-	backup := t.TempDir() + "/backup.db"
-	srv.Stop()
-	copyDB(t, srv.DBPath, backup)
-	srv.Restart()
-	_, _, err = d.Deliver(ctx, desksync.DeliverRequest{Code: lost.Code, Staff: kari})
-	require.NoError(t, err)
-	require.NoError(t, d.Sync(ctx))
-	require.NoError(t, d.Logout(ctx, kari.ID)) // The resend goes as recorded offline: a key reuse.
+	kept, backup := keptByABackup(t, d, srv)
 
-	srv.Stop()
-	copyDB(t, backup, srv.DBPath)
-	srv.Restart()
+	restoreShop(t, srv, backup)
 	failCode.Store(&kept.Code) // The shop fails for a while to say whether it has the resent delivery.
 	_ = d.Sync(ctx)
 	require.False(t, d.Status().FeedRestarted.IsZero())

@@ -26,10 +26,7 @@ func TestRestoreResendsSentDeliveries(t *testing.T) {
 	ctx := context.Background()
 	srv := shoptest.Start(t)
 	d := MustOpenShop(t, srv)
-	service := func() *skranke.Purchase {
-		return srv.CreatePurchase(skranke.Purchase{Buyer: skranke.Buyer{Name: "Nora Fjeld"}, Status: skranke.Captured,
-			Lines: []skranke.Line{{ProductID: "kurs-spinning-10", Quantity: 1}}})
-	}
+	service := func() *skranke.Purchase { return newService(srv) }
 	kept, lost, undone := service(), service(), service()
 	require.NoError(t, d.Sync(ctx))
 	deliver := func(code string) skranke.Delivery {
@@ -44,10 +41,7 @@ func TestRestoreResendsSentDeliveries(t *testing.T) {
 	require.NoError(t, d.Sync(ctx))
 
 	// The operator's backup, taken with the shop stopped.
-	backup := t.TempDir() + "/backup.db"
-	srv.Stop()
-	copyDB(t, srv.DBPath, backup)
-	srv.Restart()
+	backup := backupShop(t, srv)
 
 	// After the backup: two hand-overs the shop accepts, one of them
 	// undone again at once.
@@ -59,9 +53,7 @@ func TestRestoreResendsSentDeliveries(t *testing.T) {
 	require.NoError(t, d.Sync(ctx))
 
 	// Restored from the backup, the shop has lost them.
-	srv.Stop()
-	copyDB(t, backup, srv.DBPath)
-	srv.Restart()
+	restoreShop(t, srv, backup)
 	require.Empty(t, srv.Deliveries(lost.Code), "the restore did not lose the delivery: the test tests nothing")
 
 	require.NoError(t, d.Sync(ctx))
@@ -96,16 +88,10 @@ func TestRestoreFoundByLostDelivery(t *testing.T) {
 	ctx := context.Background()
 	srv := shoptest.Start(t)
 	d := MustOpenShop(t, srv)
-	service := func() *skranke.Purchase {
-		return srv.CreatePurchase(skranke.Purchase{Buyer: skranke.Buyer{Name: "Nora Fjeld"}, Status: skranke.Captured,
-			Lines: []skranke.Line{{ProductID: "kurs-spinning-10", Quantity: 1}}})
-	}
+	service := func() *skranke.Purchase { return newService(srv) }
 	lost := service()
 	require.NoError(t, d.Sync(ctx))
-	backup := t.TempDir() + "/backup.db"
-	srv.Stop()
-	copyDB(t, srv.DBPath, backup)
-	srv.Restart()
+	backup := backupShop(t, srv)
 
 	del, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: lost.Code, Staff: kari})
 	require.NoError(t, err)
@@ -113,9 +99,7 @@ func TestRestoreFoundByLostDelivery(t *testing.T) {
 	require.NoError(t, d.Sync(ctx))
 	cursor := mustCursor(t, d)
 
-	srv.Stop()
-	copyDB(t, backup, srv.DBPath)
-	srv.Restart()
+	restoreShop(t, srv, backup)
 	var fresh []*skranke.Purchase
 	for shopHead(t, srv) <= cursor {
 		fresh = append(fresh, service()) // The web shop, before the desk polls.
@@ -152,10 +136,7 @@ func TestUndoLostByARestoreIsSentAgain(t *testing.T) {
 	ctx := context.Background()
 	srv := shoptest.Start(t)
 	d := MustOpenShop(t, srv)
-	service := func() *skranke.Purchase {
-		return srv.CreatePurchase(skranke.Purchase{Buyer: skranke.Buyer{Name: "Nora Fjeld"}, Status: skranke.Captured,
-			Lines: []skranke.Line{{ProductID: "kurs-spinning-10", Quantity: 1}}})
-	}
+	service := func() *skranke.Purchase { return newService(srv) }
 	p := service()
 	require.NoError(t, d.Sync(ctx))
 	del, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: p.Code, Staff: kari})
@@ -163,10 +144,7 @@ func TestUndoLostByARestoreIsSentAgain(t *testing.T) {
 	require.Zero(t, d.Status().Pending)
 	require.NoError(t, d.Sync(ctx))
 
-	backup := t.TempDir() + "/backup.db"
-	srv.Stop()
-	copyDB(t, srv.DBPath, backup)
-	srv.Restart()
+	backup := backupShop(t, srv)
 
 	// After the backup: staff undo the hand-over (the goods stay).
 	_, _, err = d.Undo(ctx, desksync.UndoRequest{Code: p.Code, DeliveryID: del.ID, Staff: kari})
@@ -176,9 +154,7 @@ func TestUndoLostByARestoreIsSentAgain(t *testing.T) {
 	require.NoError(t, d.Sync(ctx))
 	cursor := mustCursor(t, d)
 
-	srv.Stop()
-	copyDB(t, backup, srv.DBPath)
-	srv.Restart()
+	restoreShop(t, srv, backup)
 	for shopHead(t, srv) <= cursor {
 		service() // The web shop, before the desk polls.
 	}
@@ -209,17 +185,11 @@ func TestRestoreResendsBeforeTheFullPull(t *testing.T) {
 		})
 	}))
 	d := MustOpenShop(t, srv)
-	service := func() *skranke.Purchase {
-		return srv.CreatePurchase(skranke.Purchase{Buyer: skranke.Buyer{Name: "Nora Fjeld"}, Status: skranke.Captured,
-			Lines: []skranke.Line{{ProductID: "kurs-spinning-10", Quantity: 1}}})
-	}
+	service := func() *skranke.Purchase { return newService(srv) }
 	lost := service()
 	require.NoError(t, d.Sync(ctx))
 
-	backup := t.TempDir() + "/backup.db"
-	srv.Stop()
-	copyDB(t, srv.DBPath, backup)
-	srv.Restart()
+	backup := backupShop(t, srv)
 
 	del, _, err := d.Deliver(ctx, desksync.DeliverRequest{Code: lost.Code, Staff: kari})
 	require.NoError(t, err)
@@ -229,9 +199,7 @@ func TestRestoreResendsBeforeTheFullPull(t *testing.T) {
 	}
 	require.NoError(t, d.Sync(ctx))
 
-	srv.Stop()
-	copyDB(t, backup, srv.DBPath)
-	srv.Restart()
+	restoreShop(t, srv, backup)
 	require.Empty(t, srv.Deliveries(lost.Code), "the restore did not lose the delivery: the test shows nothing")
 
 	failFull.Store(true)

@@ -33,6 +33,33 @@ func copyDB(t *testing.T, from, to string) {
 	}
 }
 
+// backupShop takes a file backup of the running shop srv (stopped for the
+// copy, then started again) and returns where it is.
+func backupShop(t *testing.T, srv *shoptest.Server) string {
+	t.Helper()
+	backup := t.TempDir() + "/backup.db"
+	srv.Stop()
+	copyDB(t, srv.DBPath, backup)
+	srv.Restart()
+	return backup
+}
+
+// restoreShop puts the backup back into srv, as an operator restores a
+// shop's database, and starts it again.
+func restoreShop(t *testing.T, srv *shoptest.Server, backup string) {
+	t.Helper()
+	srv.Stop()
+	copyDB(t, backup, srv.DBPath)
+	srv.Restart()
+}
+
+// newService is a paid purchase of one service (a course card) at srv,
+// for one delivery.
+func newService(srv *shoptest.Server) *skranke.Purchase {
+	return srv.CreatePurchase(skranke.Purchase{Buyer: skranke.Buyer{Name: "Nora Fjeld"}, Status: skranke.Captured,
+		Lines: []skranke.Line{{ProductID: "kurs-spinning-10", Quantity: 1}}})
+}
+
 // shopPurchases reads the whole changes feed of the desk's centre: the
 // purchases the shop has, with their feed numbers.
 func shopPurchases(t *testing.T, srv *shoptest.Server) map[string]int64 {
@@ -81,18 +108,12 @@ func TestRestoredShopIsSyncedAfresh(t *testing.T) {
 	dir := t.TempDir()
 	d := MustOpenDir(t, dir, srv.URL, srv.DeskToken)
 	mustLogin(t, d, kari.ID)
-	service := func() *skranke.Purchase {
-		return srv.CreatePurchase(skranke.Purchase{Buyer: skranke.Buyer{Name: "Nora Fjeld"}, Status: skranke.Captured,
-			Lines: []skranke.Line{{ProductID: "kurs-spinning-10", Quantity: 1}}})
-	}
+	service := func() *skranke.Purchase { return newService(srv) }
 	kept := service()
 	require.NoError(t, d.Sync(ctx))
 
 	// The operator's backup, taken with the shop stopped.
-	backup := t.TempDir() + "/backup.db"
-	srv.Stop()
-	copyDB(t, srv.DBPath, backup)
-	srv.Restart()
+	backup := backupShop(t, srv)
 
 	// Changes after the backup, which the restore will lose: the desk
 	// files them.
