@@ -111,9 +111,14 @@ var errNoPrinter = printer.E("app.print", printer.KindInvalid, "no printer is se
 // the job, or could not be reached or opened. A job that failed while it
 // was sent may have printed in part.
 func neverPrinted(err error) bool {
+	if errors.Is(err, printer.ErrPartial) {
+		// Bytes went out whatever the printer said after them: a roll
+		// that ran out or a cable pulled in the middle of the job leaves
+		// part of it on paper.
+		return false
+	}
 	if errors.Is(err, printer.ErrClosed) {
-		// The printer was replaced: only a job cut short may be on paper.
-		return !errors.Is(err, printer.ErrPartial)
+		return true // The printer was replaced before the job started.
 	}
 	switch printer.KindOf(err) {
 	case printer.KindPaperOut, printer.KindCoverOpen, printer.KindOffline, printer.KindUnreachable,
@@ -122,7 +127,7 @@ func neverPrinted(err error) bool {
 	case printer.KindTimeout:
 		// Timed out before a byte went out: waiting behind an earlier
 		// job on a printer that takes nothing, or for it to answer.
-		return !errors.Is(err, printer.ErrPartial)
+		return true
 	}
 	return false
 }

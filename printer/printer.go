@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"time"
 )
@@ -83,20 +84,48 @@ var ErrClosed = errors.New("the printer was closed")
 // its own; staff reprint it.
 var ErrPartial = errors.New("the job may have printed in part")
 
-// Follow makes p take its jobs after prev's, as one queue: p's first job
-// waits until prev's job in flight, if any, has ended. The desk calls it
-// when its printer setting changes, before p is used, so that the old
-// printer's job and the new printer's never write at once (the same
-// serial port or USB device file with another profile, say, where the
-// bytes would interleave). prev is then closed (Close).
-func (p *Printer) Follow(prev *Printer) { p.busy = prev.busy }
+// Follow makes p take its jobs after prev's, as one queue, when both are
+// the same device: p's first job waits until prev's job in flight, if
+// any, has ended. The desk calls it when its printer setting changes,
+// before p is used, so that the old printer's job and the new printer's
+// never write at once (the same serial port or USB device file with
+// another profile, say, where the bytes would interleave). prev is then
+// closed (Close). Another device does not wait: staff who switch away
+// from a printer that hangs must get their prints on the new one.
+func (p *Printer) Follow(prev *Printer) {
+	if sameDevice(p.target, prev.target) {
+		p.busy = prev.busy
+	}
+}
+
+// sameDevice reports whether targets a and b may be one printer: the same
+// address, or for the kinds that name a path, paths that lead to one file
+// (/dev/serial/by-id/… and /dev/ttyUSB0).
+func sameDevice(a, b Target) bool {
+	if a.Address == b.Address {
+		return true
+	}
+	local := func(t Target) bool { return t.Kind == "serial" || t.Kind == "device" || t.Kind == "file" }
+	if !local(a) || !local(b) {
+		return false
+	}
+	ra, erra := filepath.EvalSymlinks(a.Address)
+	rb, errb := filepath.EvalSymlinks(b.Address)
+	return erra == nil && errb == nil && ra == rb
+}
+
+// closeWait bounds how long Close waits for a job it cut short to end. A
+// write the operating system blocks (a serial port whose printer takes
+// nothing more) does not see the cut; the job ends when the write does.
+const closeWait = 5 * time.Second
 
 // Close stops the printer taking jobs: jobs that have not started fail
 // with ErrClosed, nothing of them sent. A job in flight may finish until
 // ctx ends; then it is cut short (its error matches ErrClosed and, when
 // bytes went out, ErrPartial). Close returns once that job has ended and
-// its connection is closed, so that a printer that follows p (Follow) does
-// not write alongside it.
+// its connection is closed, or closeWait after the cut when its write
+// does not return; a printer that follows p on the same device (Follow)
+// starts only once the job has ended, so that it does not write alongside.
 func (p *Printer) Close(ctx context.Context) {
 	p.mu.Lock()
 	p.closed = true
@@ -111,7 +140,15 @@ func (p *Printer) Close(ctx context.Context) {
 	case <-ctx.Done():
 	}
 	cut(ErrClosed)
-	<-ended
+	t := time.NewTimer(closeWait)
+	defer t.Stop()
+	select {
+	case <-ended:
+	case <-t.C:
+		// Its device stays taken by the job until its write returns: a
+		// printer that follows on the same device waits (Follow).
+		p.opts.Logger.Warn("a printer job cut short has not ended; closing without it", "target", p.target.String(), "waited", closeWait)
+	}
 }
 
 // start begins a job on p once p is free: it returns the job's context,
