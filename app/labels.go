@@ -510,6 +510,7 @@ var english = map[string]string{
 	"sign.for":                    "The buyer signs for: {{.What}}",
 	"sign.next_waiting":           "Next customer waiting: {{.Code}}. It opens when this signature is done.",
 	"sign.next_not_queued":        "Not queued: {{.Code}}, as {{.First}} already waits. Scan {{.Code}} again once that purchase is open.",
+	"sign.next_not_ours":          "Not queued: {{.Code}} is not a receipt or gift card from the web shop.",
 	"sign.prompt":                 "The buyer signs for the goods here.",
 	"sign.scan_not_accept":        "A scan does not accept the signature: the buyer signs, then press Enter or Accept.",
 	"sign.title":                  "Signature for physical goods",

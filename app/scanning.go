@@ -230,6 +230,14 @@ func (d *Desk) handle(r scanner.Reading) {
 		// The next customer, while this one signs: kept, opened after,
 		// with the first keys a busy desk held apart from the rest.
 		r = p.Whole(r)
+		if sc, err := p.Check(r); errors.Is(err, scanner.ErrEmpty) {
+			return
+		} else if err != nil || sc.Class != scanner.Reference && sc.Class != scanner.GiftCardCode {
+			// Not a code of ours (a product's barcode, a misread): kept,
+			// it would hold the place of the real next customer.
+			d.scan.refuseNext(r.Data, r.Source)
+			return
+		}
 		d.scan.queueNext(r.Data, r.Source)
 		return
 	}

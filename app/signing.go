@@ -50,6 +50,14 @@ func (s *scanScreen) queueNext(raw, source string) {
 	s.sh.say(text)
 }
 
+// refuseNext says that a reading that came while the buyer signed is not
+// a code of ours and was not kept, with the refusal tone; a next customer
+// already waiting keeps waiting.
+func (s *scanScreen) refuseNext(raw, source string) {
+	slog.Info("scan not queued: not a code of ours", "raw", raw, "source", source)
+	s.sh.sayErr(label("sign.next_not_ours", m{"Code": shorten(strings.TrimSpace(raw), 40)}))
+}
+
 // openNext opens the scan that waited for the signature, if one did.
 func (s *scanScreen) openNext() {
 	s.NextWaiting.SetText("")
@@ -86,8 +94,9 @@ func (s *scanScreen) padKey(ev *fyne.KeyEvent) {
 			return
 		case typed && utf8.RuneCountInString(strings.TrimSpace(text)) >= scanner.DefaultWedgeMinLen:
 			// A code whose Enter came late (a slow suffix, a busy desk):
-			// nobody types a code on a signature pad, so it is a scan too.
-			s.queueNext(strings.TrimSpace(text), scanner.SourceWedge)
+			// nobody types a code on a signature pad, so it is a scan too,
+			// queued when it is a code of ours (handle).
+			s.rd.handleReading(strings.TrimSpace(text), scanner.SourceWedge)
 			return
 		case typed:
 			// Keys, but no code: not the buyer's "yes" either.

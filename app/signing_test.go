@@ -263,3 +263,36 @@ func TestScanHeldApartWhileSigningWaitsWhole(t *testing.T) {
 	assert.Equal(t, next, p.Code)
 	assert.Equal(t, stateDeliverable, s.StateNow())
 }
+
+// While the buyer signs, a reading that is not a code of ours (a product's
+// barcode on the goods, a misread receipt) is not kept as the next
+// customer: it would hold the place of the real one, and open as an
+// unknown code after the signature. Staff hear the refusal tone and read
+// why; the real next customer's code, scanned after it, waits as usual.
+func TestScanWhileSigningQueuesOnlyOurCodes(t *testing.T) {
+	for _, lang := range []string{"en", "nb"} {
+		t.Run(lang, func(t *testing.T) {
+			f := mustOpen(t, func(c *config.Config) { c.Language = lang })
+			f.login("kari", "1234")
+			s := f.d.scan
+			code, next := f.shop.Code("paid-physical"), f.shop.Code("paid-course")
+			f.scan(code)
+			f.key(fyne.KeyReturn)
+			require.True(t, s.SignatureOpen())
+
+			for _, stray := range []string{"7038010009457", "HELLO-WORLD-42"} {
+				f.clock.advance(time.Second) // Apart: refusals in one moment sound once.
+				tones := f.tones.n.Load()
+				f.d.submit(stray, "serial:/dev/ttyUSB0")
+				f.idle()
+				assert.True(t, s.SignatureOpen(), "%s interrupted the signature", stray)
+				assert.False(t, s.NextWaiting.Visible(), "%s is kept as the next customer", stray)
+				assert.Equal(t, tones+1, f.tones.n.Load(), "no refusal tone for %s", stray)
+				assert.Equal(t, label("sign.next_not_ours", m{"Code": stray}), f.d.message.Text)
+			}
+			f.d.submit(next, "serial:/dev/ttyUSB0")
+			f.idle()
+			assert.Contains(t, s.NextWaiting.Text, skranke.GroupCode(next), "the real next customer is not queued")
+		})
+	}
+}

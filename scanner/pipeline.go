@@ -144,6 +144,21 @@ func (p *Pipeline) Whole(r Reading) Reading {
 	return w
 }
 
+// Check classifies r as Process does, with the same errors save
+// ErrDuplicate, and records nothing: for a reading kept to be processed
+// later (Whole), to tell at once whether it is worth keeping.
+func (p *Pipeline) Check(r Reading) (Scan, error) {
+	r, sc, inv, err := p.classifyWhole(r)
+	sc.Raw, sc.Source, sc.At = r.Data, r.Source, r.At
+	if err != nil {
+		return sc, err
+	}
+	if inv != nil {
+		return sc, skranke.E("scanner.Pipeline.Check", skranke.Invalid, inv)
+	}
+	return sc, nil
+}
+
 // Forget forgets that code (as Scan.Code has it) was read, so that the
 // next reading of it is not dropped as a repeat: the app calls it for a
 // code read again after the screen moved on from it, which staff mean.
