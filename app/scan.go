@@ -524,7 +524,7 @@ func (s *scanScreen) showInvalid(raw, reason string) {
 	s.setState(stateUnknown, label("scan.invalid"))
 	s.Code.Text = shorten(raw, maxCodeRunes)
 	s.Code.Refresh()
-	s.Detail.SetText(label("scan.invalid_detail", m{"Raw": raw, "Reason": reason}))
+	s.Detail.SetText(label("scan.invalid_detail", m{"Raw": shorten(raw, maxDetailRunes), "Reason": reason}))
 	s.sh.focusDefault()
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -173,4 +174,22 @@ func TestMessageClearedOnEveryScan(t *testing.T) {
 	f.d.sayErr("something about this customer")
 	f.scan("HELLO-WORLD!")
 	assert.Empty(t, f.d.message.Text)
+}
+
+// A scanner that sends kilobytes of garbage (a wrong baud rate, a
+// document scanned by mistake) gets the "not a code" screen with the
+// reading quoted in part: the detail line does not fill the screen nor
+// widen the window.
+func TestLongGarbageIsQuotedInPart(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	f.d.window.Resize(fyne.NewSize(deskScreenW, deskScreenH))
+	for _, garbage := range []string{strings.Repeat("Æ", 3000), strings.Repeat("x9-", 1300)} {
+		f.d.submit(garbage, "serial:/dev/ttyUSB0")
+		f.idle()
+		s := f.d.scan
+		require.Equal(t, stateUnknown, s.StateNow(), s.State.Text)
+		assert.Less(t, utf8.RuneCountInString(s.Detail.Text), 300, "the detail line quotes the whole reading")
+		assert.LessOrEqual(t, f.d.window.Content().MinSize().Width, contentBudget().Width)
+	}
 }

@@ -329,6 +329,9 @@ const (
 	// maxCodeRunes is the longest reading shown in full in the large code
 	// text; longer garbage is cut so that it cannot widen the window.
 	maxCodeRunes = 20
+	// maxDetailRunes is the most of a reading quoted in the detail line:
+	// a scanner that sends kilobytes of garbage must not fill the screen.
+	maxDetailRunes = 60
 )
 
 // show shows or hides obj.
