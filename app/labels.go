@@ -544,6 +544,7 @@ var english = map[string]string{
 	"status.p_paper_out":          "out of paper",
 	"status.pending_short":        "{{.N}} waiting",
 	"status.printer":              "Printer: {{.Name}} at {{.Target}}",
+	"status.printer_busy":         "Busy printing: it answers once the job in hand is done. Check again then.",
 	"status.printer_err":          "Not ready: {{.Err}}",
 	"status.reason":               "Shop said: {{.Reason}}",
 	"status.retried":              "Put back in the outbox; it is sent at the next sync.",

@@ -279,9 +279,14 @@ func (s *statusScreen) checkPrinter() {
 		st, err := p.Status(ctx)
 		return func() {
 			if err != nil {
-				if printer.KindOf(err) == printer.KindUnsupported {
+				switch {
+				case printer.KindOf(err) == printer.KindUnsupported:
 					s.showPrinter(label("status.no_status"))
-				} else {
+				case errors.Is(err, printer.ErrBusy):
+					// A long job (a card with its logo at 9600 baud takes
+					// seconds) holds the printer: it answers after it.
+					s.showPrinter(label("status.printer_busy"))
+				default:
 					s.showPrinter(label("status.printer_err", m{"Err": printerErrText(err)}))
 				}
 				return

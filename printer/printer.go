@@ -79,6 +79,11 @@ type Printer struct {
 // the error also matches ErrPartial.
 var ErrClosed = errors.New("the printer was closed")
 
+// ErrBusy is in the chain of the error of a job or status request that
+// gave up waiting for a job in flight on the printer: nothing of it was
+// sent, and the printer may well be printing.
+var ErrBusy = errors.New("waiting for the printer, busy with another job")
+
 // ErrPartial is in the chain of the error of a job that failed after some
 // of it was sent: part of it may be on paper, so it is not sent again on
 // its own; staff reprint it.
@@ -163,7 +168,7 @@ func (p *Printer) start(ctx context.Context, op string) (context.Context, func()
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			kind = KindTimeout
 		}
-		return nil, nil, E(op, kind, fmt.Errorf("%s: waiting for the printer: %w", p.target, ctx.Err()))
+		return nil, nil, E(op, kind, fmt.Errorf("%s: %w: %w", p.target, ErrBusy, ctx.Err()))
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
