@@ -11,11 +11,11 @@ import (
 	"github.com/skranke/skranke"
 )
 
-// A gift card use whose answer was lost, settled as done by the shop but
-// not yet shown to staff, is still shown after the desk starts over (a
-// restore of the shop, a 410): its remainder card is not lost with the
-// cache's redemptions.
-func TestLateOutcomeSurvivesStartOver(t *testing.T) {
+// lostRedemptionAnswer is a desk whose use of kr 40 of a kr 100 gift card
+// reached the shop but whose answer was lost (and the resolve too): its
+// outcome waits for the next sync.
+func lostRedemptionAnswer(t *testing.T) faultDesk {
+	t.Helper()
 	ctx := context.Background()
 	f := startFaultDesk(t)
 	card := f.srv.IssueCard(10000)
@@ -33,6 +33,16 @@ func TestLateOutcomeSurvivesStartOver(t *testing.T) {
 	_, err = f.desk.Redeem(ctx, card.Code, 4000, kari)
 	require.Equal(t, skranke.Unknown, skranke.KindOf(err), "%v", err)
 	f.proxy.set(nil)
+	return f
+}
+
+// A gift card use whose answer was lost, settled as done by the shop but
+// not yet shown to staff, is still shown after the desk starts over (a
+// restore of the shop, a 410): its remainder card is not lost with the
+// cache's redemptions.
+func TestLateOutcomeSurvivesStartOver(t *testing.T) {
+	ctx := context.Background()
+	f := lostRedemptionAnswer(t)
 	require.NoError(t, f.desk.Sync(ctx))
 	late, err := f.desk.LateOutcomes(ctx)
 	require.NoError(t, err)
@@ -64,22 +74,7 @@ func TestLateOutcomeSurvivesStartOver(t *testing.T) {
 // card's code.
 func TestLateOutcomeAfterStartOverKeepsTheRemainderCard(t *testing.T) {
 	ctx := context.Background()
-	f := startFaultDesk(t)
-	card := f.srv.IssueCard(10000)
-	_, err := f.desk.Card(ctx, card.Code)
-	require.NoError(t, err)
-	f.proxy.set(func(r *http.Request) fault {
-		switch {
-		case isRedemptionPost(r):
-			return drop
-		case strings.HasSuffix(r.URL.Path, "/resolve"):
-			return reset
-		}
-		return pass
-	})
-	_, err = f.desk.Redeem(ctx, card.Code, 4000, kari)
-	require.Equal(t, skranke.Unknown, skranke.KindOf(err), "%v", err)
-	f.proxy.set(nil)
+	f := lostRedemptionAnswer(t)
 	require.NoError(t, f.desk.Sync(ctx)) // Settles it: done, untold.
 	late, err := f.desk.LateOutcomes(ctx)
 	require.NoError(t, err)

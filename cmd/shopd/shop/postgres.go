@@ -517,6 +517,9 @@ func (s *Postgres) runSafe(ctx context.Context, conn *pgxpool.Conn, group []*upd
 			continue
 		}
 		flushes := t.flushes
+		// An Update's answer is built from the documents it stored, not
+		// from those of the Update before it (as in runFast).
+		t.purchaseDoc, t.deliveryDoc = storedDoc{}, storedDoc{}
 		// The statements run on the group's context: a desk hanging up
 		// must not cancel a statement and with it the others' commit.
 		err = runUpdate("write shop database", t, j.fn)
