@@ -1,5 +1,7 @@
 package app
 
+import "github.com/skranke/skranke/scanner"
+
 // Hooks that let the tests watch the desk the way a person would: which
 // screen is shown, whether background work is done. They are in a test file
 // so that the desk itself carries nothing only tests use.
@@ -9,7 +11,9 @@ func (d *Desk) currentScreen() screenID { return d.screen }
 
 // submit feeds a reading from a source, as a hardware scanner does. Call it
 // on the UI goroutine.
-func (d *Desk) submit(raw, source string) { d.handleReading(raw, source) }
+func (d *Desk) submit(raw, source string) {
+	d.handleReading(scanner.Reading{Data: raw, Source: source})
+}
 
 // isBusy reports whether background work started by the UI is still running.
 // Tests poll it; once it is false every widget update of that work is done.

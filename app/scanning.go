@@ -211,8 +211,13 @@ func (d *Desk) handleEntry(e scanner.Entry) {
 }
 
 // handleReading runs a reading through the pipeline and shows what it is.
-func (d *Desk) handleReading(raw, source string) {
-	d.handle(scanner.Reading{Data: raw, Source: source, At: d.now()})
+// The whole reading goes on, not only its text: a HID POS scanner's
+// symbology is what tells a product's EAN-8 from one of our references
+// made of digits. It is stamped with the desk's clock, the one the
+// pipeline's repeat window and the wedge's readings are measured by.
+func (d *Desk) handleReading(r scanner.Reading) {
+	r.At = d.now()
+	d.handle(r)
 }
 
 // handle runs a reading through the pipeline and shows what it is.
@@ -238,7 +243,7 @@ func (d *Desk) handle(r scanner.Reading) {
 			d.scan.refuseNext(r.Data, r.Source)
 			return
 		}
-		d.scan.queueNext(r.Data, r.Source)
+		d.scan.queueNext(r)
 		return
 	}
 	sc, err := p.Process(r)
@@ -337,7 +342,7 @@ func (d *Desk) watchSource(src scanner.Source) {
 				if !ok {
 					return
 				}
-				d.do(func() { d.handleReading(r.Data, r.Source) })
+				d.do(func() { d.handleReading(r) })
 			case st, ok := <-stats:
 				if !ok {
 					stats = nil
@@ -387,7 +392,7 @@ type reader interface {
 	// handleEntry handles text submitted in a scan field.
 	handleEntry(e scanner.Entry)
 	// handleReading handles a reading from a source.
-	handleReading(raw, source string)
+	handleReading(r scanner.Reading)
 }
 
 // scanGuard wraps a number field's Enter handler: a scanned code goes to
@@ -396,7 +401,7 @@ func scanGuard(rd reader, e *entry, next func()) func(string) {
 	return func(text string) {
 		if looksLikeCode(text) {
 			e.SetText("")
-			rd.handleReading(text, scanner.SourceWedge)
+			rd.handleReading(scanner.Reading{Data: text, Source: scanner.SourceWedge})
 			return
 		}
 		next()

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -79,4 +80,63 @@ func newPTY(t *testing.T) (*os.File, string) {
 	slave.Close()
 	t.Cleanup(func() { master.Close() })
 	return master, name
+}
+
+// chanSource is a hardware scanner source the test feeds by hand.
+type chanSource struct {
+	reads chan scanner.Reading
+	stats chan scanner.DeviceStatus
+}
+
+func (s *chanSource) Readings() <-chan scanner.Reading      { return s.reads }
+func (s *chanSource) Statuses() <-chan scanner.DeviceStatus { return s.stats }
+func (s *chanSource) Close() error                          { return nil }
+
+// productEAN8 returns an EAN-8 (valid GTIN check digit) whose eight digits
+// also end in a valid Skranke check character: 1 EAN-8 in 32.
+func productEAN8(t *testing.T) string {
+	for n := 4000000; n < 5000000; n++ {
+		body := strconv.Itoa(n)
+		for d := '0'; d <= '9'; d++ {
+			c := body + string(d)
+			if validGTIN(c) && skranke.ValidCheck(c) {
+				return c
+			}
+		}
+	}
+	t.Fatal("no fixture")
+	return ""
+}
+
+// A HID POS scanner sends the symbology beside the data (bytes 2-4 of its
+// report), and the pipeline uses it to tell a product's EAN-8 from one of
+// our references made of digits. The desk must pass it on with the data:
+// without it a product barcode from a HID POS scanner is looked up as a
+// purchase ("UNKNOWN CODE") instead of "not a Skranke receipt".
+func TestProductEAN8FromHIDPOSScannerIsNotAReceipt(t *testing.T) {
+	ean8 := productEAN8(t)
+	// The pipeline alone gets it right.
+	sc, err := scanner.NewPipeline(scanner.Options{}).Process(scanner.Reading{Data: ean8, Symbology: scanner.SymEAN8, Source: "hid:0c2e:0b61"})
+	require.NoError(t, err)
+	require.Equal(t, scanner.Unknown, sc.Class, "pipeline with the symbology")
+
+	src := &chanSource{reads: make(chan scanner.Reading, 1), stats: make(chan scanner.DeviceStatus, 1)}
+	f := mustOpenWith(t, []scanner.Source{src})
+	f.login("kari", "1234")
+	src.reads <- scanner.Reading{Data: ean8, Symbology: scanner.SymEAN8, Source: "hid:0c2e:0b61", At: time.Now()}
+	f.eventually(func() bool { return f.d.scan.StateNow() == stateUnknown && !f.d.isBusy() }, "the EAN-8 is shown")
+	assert.Contains(t, f.d.scan.Detail.Text, label("scan.not_ours"), "EAN-8 %s from a HID POS scanner", ean8)
+}
+
+// validGTIN reports whether the last digit of s is its GTIN check digit.
+func validGTIN(s string) bool {
+	sum := 0
+	for i := len(s) - 2; i >= 0; i-- {
+		d := int(s[i] - '0')
+		if (len(s)-2-i)%2 == 0 {
+			d *= 3
+		}
+		sum += d
+	}
+	return (10-sum%10)%10 == int(s[len(s)-1]-'0')
 }

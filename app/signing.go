@@ -16,8 +16,10 @@ import (
 )
 
 // queuedScan is a reading that came while the buyer signed: the next
-// customer's code, opened once the signature is done with.
-type queuedScan struct{ raw, source string }
+// customer's code, opened once the signature is done with. The whole
+// reading is kept: a HID POS scanner's symbology is what tells a product's
+// EAN-8 from one of our references.
+type queuedScan struct{ scanner.Reading }
 
 // queueNext keeps a scan that came while the signature pad was open, and
 // says so on the panel: it is neither lost nor allowed to interrupt.
@@ -27,22 +29,23 @@ type queuedScan struct{ raw, source string }
 // wait on a screen that no longer says so), and staff are told so, with
 // the refusal tone, to scan it again once the first is open. The same code
 // again (a second read of the same label) changes nothing.
-func (s *scanScreen) queueNext(raw, source string) {
+func (s *scanScreen) queueNext(r scanner.Reading) {
+	raw, source := r.Data, r.Source
 	if s.next != nil {
-		first := skranke.GroupCode(s.next.raw)
-		if skranke.NormalizeCode(raw) == skranke.NormalizeCode(s.next.raw) {
+		first := skranke.GroupCode(s.next.Data)
+		if skranke.NormalizeCode(raw) == skranke.NormalizeCode(s.next.Data) {
 			slog.Info("next customer already queued", "raw", raw, "source", source)
 			s.sh.say(label("sign.next_waiting", m{"Code": first}))
 			return
 		}
-		slog.Info("scan not queued: a next customer already waits", "raw", raw, "source", source, "waiting", s.next.raw)
+		slog.Info("scan not queued: a next customer already waits", "raw", raw, "source", source, "waiting", s.next.Data)
 		warn := label("sign.next_not_queued", m{"Code": skranke.GroupCode(raw), "First": first})
 		s.NextWaiting.SetText(label("sign.next_waiting", m{"Code": first}) + "\n" + warn)
 		s.NextWaiting.Show()
 		s.sh.sayErr(warn)
 		return
 	}
-	s.next = &queuedScan{raw: raw, source: source}
+	s.next = &queuedScan{r}
 	slog.Info("next customer queued", "raw", raw, "source", source)
 	text := label("sign.next_waiting", m{"Code": skranke.GroupCode(raw)})
 	s.NextWaiting.SetText(text)
@@ -67,7 +70,7 @@ func (s *scanScreen) openNext() {
 	}
 	n := s.next
 	s.next = nil
-	s.rd.handleReading(n.raw, n.source)
+	s.rd.handleReading(n.Reading)
 }
 
 // padKey handles a key on the signature pad. Characters are a scanner's
@@ -96,7 +99,7 @@ func (s *scanScreen) padKey(ev *fyne.KeyEvent) {
 			// A code whose Enter came late (a slow suffix, a busy desk):
 			// nobody types a code on a signature pad, so it is a scan too,
 			// queued when it is a code of ours (handle).
-			s.rd.handleReading(strings.TrimSpace(text), scanner.SourceWedge)
+			s.rd.handleReading(scanner.Reading{Data: strings.TrimSpace(text), Source: scanner.SourceWedge, At: now})
 			return
 		case typed:
 			// Keys, but no code: not the buyer's "yes" either.
