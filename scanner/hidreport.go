@@ -171,6 +171,19 @@ func (d *KeyboardDecoder) Feed(report []byte) []string {
 	var done []string
 	m := r.Modifiers
 	altMode := m&modLeftAlt != 0 || (m&modRightAlt != 0 && d.table[0x1F][2] == 0)
+	if d.altKeys > 0 && !altMode {
+		// Alt released: the keypad digits give the character. A leading
+		// zero means the Windows code page, else the DOS one; both are
+		// ASCII below 128, which is all codes need. It was typed before
+		// any key pressed in the report that releases Alt, so it goes in
+		// first.
+		if d.alt > 0 && d.alt < 256 {
+			done = d.add(rune(d.alt), done)
+		}
+		d.alt, d.altKeys = 0, 0
+	}
+	ctrl := m&(modLeftCtrl|modRightCtrl) != 0
+	shift := m&(modLeftShift|modRightShift) != 0
 	for _, k := range r.Keys {
 		if k == 0 || d.prev.held(k) {
 			continue
@@ -185,27 +198,34 @@ func (d *KeyboardDecoder) Feed(report []byte) []string {
 		case altMode && k >= 0x59 && k <= 0x62:
 			d.alt = d.alt*10 + (int(k-0x59)+1)%10
 			d.altKeys++
-		case m&(modLeftCtrl|modRightCtrl) != 0 && k >= keyA && k < keyA+26:
-			// Ctrl+M is CR, Ctrl+I Tab, Ctrl+] ... as on a terminal.
-			done = d.add(rune(d.table[k][0]-'a')+1, done)
+		case ctrl && d.ctrlRune(k, shift, m&modRightAlt != 0) != 0:
+			done = d.add(d.ctrlRune(k, shift, m&modRightAlt != 0), done)
 		default:
-			shift := m&(modLeftShift|modRightShift) != 0
 			if c := d.table.keyRune(k, shift, m&modRightAlt != 0); c != 0 {
 				done = d.add(c, done)
 			}
 		}
 	}
-	if d.altKeys > 0 && !altMode {
-		// Alt released: the keypad digits give the character. A leading
-		// zero means the Windows code page, else the DOS one; both are
-		// ASCII below 128, which is all codes need.
-		if d.alt > 0 && d.alt < 256 {
-			done = d.add(rune(d.alt), done)
-		}
-		d.alt, d.altKeys = 0, 0
-	}
 	d.prev = r
 	return done
+}
+
+// ctrlRune returns the control character Ctrl and key k type, as on a
+// terminal: Ctrl+M is CR, Ctrl+I Tab, Ctrl+J LF, Ctrl+] GS (how scanners in
+// keyboard mode send GS1's FNC1 separator); 0 when Ctrl and k type no
+// control character, and k is taken as typed. The character is the one the
+// key has on the scanner's layout, not on a US keyboard: on French AZERTY
+// M is where US has ';', and ] is AltGr with the key US has as '-'.
+func (d *KeyboardDecoder) ctrlRune(k byte, shift, altGr bool) rune {
+	// A letter is the same control character with or without Shift.
+	if c := d.table.keyRune(k, false, false); c >= 'a' && c <= 'z' {
+		return c - 'a' + 1
+	}
+	switch c := d.table.keyRune(k, shift, altGr); c {
+	case '[', '\\', ']', '^', '_':
+		return c - '[' + 0x1B // ESC, FS, GS, RS, US.
+	}
+	return 0
 }
 
 // add appends c to the code being typed, or ends it when c is CR, LF or
