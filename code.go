@@ -18,8 +18,10 @@ const (
 )
 
 // NormalizeCode turns a code as a person typed or read it ("k7rm-4qx2",
-// "K7RM 4QX2\n") into the bare form the shop issues and stores: hyphens
-// and white space (tabs, line ends, no-break spaces) removed, ASCII letters
+// "K7RM 4QX2\n") into the bare form the shop issues and stores: hyphens,
+// white space (tabs, line ends, no-break spaces) and invisible format
+// characters (a byte order mark U+FEFF a QR code may start with, a
+// zero-width space U+200B in copied text) removed, ASCII letters
 // upper-cased, and I and L read as 1, O as 0. Alphabet leaves those three
 // letters out because they look like the digits, so a code that holds one
 // was misread and the digit is what was printed. U, the fourth letter left
@@ -28,7 +30,7 @@ const (
 // rule, so they always agree on what a code is.
 func NormalizeCode(code string) string {
 	return strings.Map(func(r rune) rune {
-		if r == '-' || unicode.IsSpace(r) {
+		if r == '-' || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) {
 			return -1
 		}
 		if r >= 'a' && r <= 'z' {

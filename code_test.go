@@ -18,6 +18,8 @@ func TestNormalizeCode(t *testing.T) {
 		{"line end from a scanner", " K7RM 4QX2\r\n", "K7RM4QX2"},
 		{"tab", "k7rm\t4qx2", "K7RM4QX2"},
 		{"no-break space", "K7RM\u00a04QX2", "K7RM4QX2"},
+		{"byte order mark from a QR code", "\ufeffK7RM4QX2", "K7RM4QX2"},
+		{"zero-width space in copied text", "K7RM\u200b4QX2", "K7RM4QX2"},
 		{"I and L read as one", "K7RI-4QXL", "K7R14QX1"},
 		{"lower-case i and l", "k7ri-4qxl", "K7R14QX1"},
 		{"O read as zero", "O7RM-4QXo", "07RM4QX0"},

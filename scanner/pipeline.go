@@ -273,7 +273,15 @@ func (p *Pipeline) repairLayout(s string) string {
 	return b.String()
 }
 
-func isSpaceOrControl(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }
+// isSpaceOrControl reports whether r is trimmed from the ends of a reading:
+// white space, control characters, and format characters (unicode.Cf):
+// a QR code in byte mode often starts with a UTF-8 byte order mark
+// (U+FEFF), which scanners pass on, and text copied into a code may carry a
+// zero-width space (U+200B). None of them is printed, so none is part of
+// what staff see on the receipt.
+func isSpaceOrControl(r rune) bool {
+	return unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r)
+}
 
 // isLayoutSeparator reports whether c is what a group separator (the
 // printed hyphen) becomes when a scanner's and a computer's layouts disagree:
@@ -450,8 +458,19 @@ func (p *Pipeline) layoutSuggestion(text string) (*InvalidError, bool) {
 // person may type are not accepted here: a link is made by a machine, and
 // taken case-blind every eight-letter word of a foreign link ("facebook")
 // would pass the five-bit check character one time in 32.
+//
+// The scheme is case-blind (RFC 3986 3.1): a QR code in alphanumeric mode,
+// smaller and so common for links, holds upper case only, and its link
+// reads "HTTPS://…". The code in it still has to be as the shop writes it.
+//
+// A link may hold two valid codes (a purchase's and a gift card bought in
+// it). The first one in the link as written wins: the last path segment,
+// then the query values in their order, then the fragment. The same link
+// then always opens the same screen, the one whose code the shop put
+// first, and staff who scan it twice see the same thing twice. Refusing
+// such a link would tell them "not a Skranke receipt" of one that is.
 func codeInURL(text string) (string, Class, bool) {
-	if !strings.HasPrefix(text, "https://") && !strings.HasPrefix(text, "http://") {
+	if !hasPrefixFold(text, "https://") && !hasPrefixFold(text, "http://") {
 		return "", Unknown, false
 	}
 	u, err := url.Parse(text)
@@ -459,9 +478,7 @@ func codeInURL(text string) (string, Class, bool) {
 		return "", Unknown, false
 	}
 	candidates := []string{path.Base(u.Path)}
-	for _, vs := range u.Query() {
-		candidates = append(candidates, vs...)
-	}
+	candidates = append(candidates, queryValues(u.RawQuery)...)
 	candidates = append(candidates, u.Fragment)
 	for _, c := range candidates {
 		code := strings.ReplaceAll(c, "-", "")
@@ -473,4 +490,28 @@ func codeInURL(text string) (string, Class, bool) {
 		}
 	}
 	return "", Unknown, false
+}
+
+// hasPrefixFold reports whether s begins with prefix, ASCII case-blind.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// queryValues returns the values of a raw query in the order the link
+// writes them; url.Values is a map and would give them in random order.
+// Malformed pairs are skipped, as url.ParseQuery skips them.
+func queryValues(raw string) []string {
+	var vs []string
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "" || strings.Contains(pair, ";") {
+			continue
+		}
+		_, v, _ := strings.Cut(pair, "=")
+		if v, err := url.QueryUnescape(v); err == nil {
+			vs = append(vs, v)
+		}
+	}
+	return vs
 }

@@ -76,6 +76,8 @@ func TestProcess(t *testing.T) {
 		{name: "receipt link in a QR code", r: scanner.Reading{Data: "]Q1https://butikk.example.no/kvittering/" + skranke.GroupCode(ref) + "?lang=nb"}, code: ref, class: scanner.Reference, symbology: "QR Code"},
 		{name: "gift card in a link's query", r: scanner.Reading{Data: "https://butikk.example.no/gavekort?kode=" + gift}, code: gift, class: scanner.GiftCardCode},
 		{name: "lower-case word in a link is not a code", r: scanner.Reading{Data: "https://example.com/?utm_source=" + strings.ToLower(ref)}, code: "https://example.com/?utm_source=" + strings.ToLower(ref), class: scanner.Unknown},
+		{name: "link with two codes gives the first", r: scanner.Reading{Data: "https://butikk.example.no/gavekort?kjop=" + ref + "&kode=" + gift}, code: ref, class: scanner.Reference},
+		{name: "link with two codes gives the first, either way round", r: scanner.Reading{Data: "https://butikk.example.no/gavekort?kode=" + gift + "&kjop=" + ref}, code: gift, class: scanner.GiftCardCode},
 		{name: "link without a valid code", r: scanner.Reading{Data: "https://butikk.example.no/kvittering/" + badRef}, code: "https://butikk.example.no/kvittering/" + badRef, class: scanner.Unknown},
 		{name: "empty", r: scanner.Reading{Data: " \r\n\t"}, err: scanner.ErrEmpty},
 		{name: "only AIM", r: scanner.Reading{Data: "]Q1"}, err: scanner.ErrEmpty},
@@ -259,4 +261,59 @@ func TestParseLayout(t *testing.T) {
 	if _, err := scanner.ParseLayout("klingon"); err == nil {
 		t.Error("ParseLayout accepted klingon")
 	}
+}
+
+// A QR code written in byte mode often starts with a UTF-8 byte order mark,
+// and scanners pass it on. U+FEFF is neither space nor control; left in, it
+// makes a good receipt read as "not one of ours".
+func TestReceiptQRWithByteOrderMarkIsFound(t *testing.T) {
+	ref := withCheck("K7RM4QX")
+	for _, data := range []string{"\ufeff" + ref, "]Q1\ufeff" + ref, ref + "\ufeff"} {
+		for _, src := range []string{"serial:/dev/ttyACM0", "hid:0c2e:0b61", scanner.SourceWedge} {
+			p := scanner.NewPipeline(scanner.Options{})
+			sc, err := p.Process(scanner.Reading{Data: data, Source: src, At: t0})
+			if err != nil || sc.Class != scanner.Reference || sc.Code != ref {
+				t.Errorf("%s %q: got %q class %v, %v; want reference %s", src, data, sc.Code, sc.Class, err, ref)
+			}
+		}
+	}
+}
+
+// A QR code in alphanumeric mode (smaller, so common for links) can only
+// hold upper case, so the whole link is upper case. The scheme is
+// case-insensitive (RFC 3986 3.1), and the code in it is written as the shop
+// writes it, so the link is searched.
+func TestReceiptLinkInUpperCaseQRIsFound(t *testing.T) {
+	ref := withCheck("K7RM4QX")
+	p := scanner.NewPipeline(scanner.Options{})
+	data := "]Q1HTTPS://BUTIKK.EXAMPLE.NO/KVITTERING/" + skranke.GroupCode(ref)
+	sc, err := p.Process(scanner.Reading{Data: data, Source: "hid:0c2e:0b61", At: t0})
+	if err != nil || sc.Class != scanner.Reference || sc.Code != ref {
+		t.Errorf("%q: got %q class %v, %v; want reference %s", data, sc.Code, sc.Class, err, ref)
+	}
+}
+
+// A link with two valid codes in its query (a gift card bought in a
+// purchase) opens the same code every time it is scanned, not the one or
+// the other at random (the query read as a map, in Go's random order).
+func TestLinkWithTwoCodesOpensTheSameCodeEveryScan(t *testing.T) {
+	ref, gift := withCheck("K7RM4QX"), withCheck("ABCDEFGHJKMNPQRSTVW")
+	data := "https://butikk.example.no/gavekort?kjop=" + ref + "&kode=" + gift
+	seen := map[string]int{}
+	for i := 0; i < 200; i++ {
+		p := scanner.NewPipeline(scanner.Options{})
+		sc, err := p.Process(scanner.Reading{Data: data, Source: "serial:x", At: t0})
+		seen[sc.Code+" "+sc.Class.String()+" "+errString(err)]++
+	}
+	if len(seen) != 1 {
+		t.Errorf("the same link read 200 times gave %d different scans: %v", len(seen), seen)
+	}
+}
+
+// errString is err's text, "<nil>" for none.
+func errString(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return err.Error()
 }

@@ -82,27 +82,3 @@ func TestRevScanSerialStalePartialPrefixesNextCode(t *testing.T) {
 		t.Errorf("reading = %q, want %q (pipeline: %v, invalid %v)", r.Data, ref, err, errors.As(err, &inv))
 	}
 }
-
-// codeInURL walks u.Query(), a map, in Go's random order: a link with two
-// valid codes in its query (a gift card bought in a purchase) is read as
-// the one or the other, at random, scan after scan.
-func TestRevScanLinkWithTwoCodesIsDeterministic(t *testing.T) {
-	ref, gift := withCheck("K7RM4QX"), withCheck("ABCDEFGHJKMNPQRSTVW")
-	data := "https://butikk.example.no/gavekort?kjop=" + ref + "&kode=" + gift
-	seen := map[string]int{}
-	for i := 0; i < 200; i++ {
-		p := scanner.NewPipeline(scanner.Options{})
-		sc, err := p.Process(scanner.Reading{Data: data, Source: "serial:x", At: t0})
-		seen[sc.Code+" "+sc.Class.String()+" "+errString(err)]++
-	}
-	if len(seen) != 1 {
-		t.Errorf("the same link read 200 times gave %d different scans: %v", len(seen), seen)
-	}
-}
-
-func errString(err error) string {
-	if err == nil {
-		return "<nil>"
-	}
-	return err.Error()
-}
