@@ -53,7 +53,24 @@ func Frames(suffix string, chunks ...[]byte) []string {
 	var out []string
 	f := newFramer(suffix)
 	for _, c := range chunks {
-		f.feed(c, func(s string) { out = append(out, s) })
+		f.feed(c, time.Time{}, func(s string) { out = append(out, s) })
+	}
+	return out
+}
+
+// TimedChunk is bytes a serial source read at a time.
+type TimedChunk struct {
+	At    time.Time
+	Bytes string
+}
+
+// FramesAt splits chunks read at the given times at suffix, the way serial
+// sources do.
+func FramesAt(suffix string, chunks ...TimedChunk) []string {
+	var out []string
+	f := newFramer(suffix)
+	for _, c := range chunks {
+		f.feed([]byte(c.Bytes), c.At, func(s string) { out = append(out, s) })
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -9,13 +10,21 @@ import (
 // noise, must not grow memory without end.
 const maxFrame = 4096
 
+// staleGap is the longest silence inside one code. A scanner sends a code
+// in one go, its bytes milliseconds apart; part of one followed by this
+// much silence (a glitch, noise at power-on, a lost terminator) is no
+// beginning of the next code, and kept it would come out in front of the
+// next good scan, seconds later, and have it refused.
+const staleGap = 500 * time.Millisecond
+
 // framer splits a byte stream into readings at the scanner's terminator.
 type framer struct {
 	term   string // A custom terminator; "" when eol is used.
 	eol    bool   // Split at CR, LF and (when the suffix is Tab) Tab.
 	tab    bool
 	buf    []byte
-	broken bool // The current frame overflowed; drop it at its end.
+	broken bool      // The current frame overflowed; drop it at its end.
+	last   time.Time // When the last byte of buf came.
 }
 
 // newFramer returns a framer for a suffix of "\r", "\n", "\r\n", "\t", or
@@ -31,9 +40,17 @@ func newFramer(suffix string) *framer {
 	return &framer{term: suffix}
 }
 
-// feed adds p and calls emit for every complete frame, in order, without the
-// terminator. Empty frames are skipped.
-func (f *framer) feed(p []byte, emit func(string)) {
+// feed adds p, read at time at, and calls emit for every complete frame,
+// in order, without the terminator. Empty frames are skipped. A partial
+// frame whose last byte came more than staleGap before at is dropped first.
+func (f *framer) feed(p []byte, at time.Time, emit func(string)) {
+	if len(p) == 0 {
+		return
+	}
+	if (len(f.buf) > 0 || f.broken) && at.Sub(f.last) > staleGap {
+		f.reset()
+	}
+	f.last = at
 	for _, c := range p {
 		if f.eol && (c == '\r' || c == '\n' || (f.tab && c == '\t')) {
 			f.flush(emit)

@@ -147,15 +147,19 @@ func (s *Serial) open() (*serial.Port, error) {
 func (s *Serial) readLoop(ctx context.Context, port io.Reader, fr *framer) error {
 	buf := make([]byte, 512)
 	fastEmpty := 0
+	var at time.Time
 	emit := func(text string) {
-		s.emit(ctx, Reading{Data: text, Source: s.name, At: time.Now()})
+		s.emit(ctx, Reading{Data: text, Source: s.name, At: at})
 	}
 	for ctx.Err() == nil {
 		start := time.Now()
 		n, err := port.Read(buf)
 		if n > 0 {
 			fastEmpty = 0
-			fr.feed(buf[:n], emit)
+			// The time the bytes came also tells the framer whether a
+			// partial code before them is stale.
+			at = time.Now()
+			fr.feed(buf[:n], at, emit)
 		}
 		if err != nil && !errors.Is(err, io.EOF) {
 			if errors.Is(err, syscall.EINTR) || errors.Is(err, syscall.EAGAIN) {

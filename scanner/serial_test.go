@@ -2,9 +2,11 @@ package scanner_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -206,5 +208,55 @@ func TestSerialStormOfEmptyReads(t *testing.T) {
 	err := scanner.SerialReadLoop(context.Background(), r)
 	if err == nil || r.reads > 1000 {
 		t.Fatalf("read loop gave %v after %d empty reads; want it to give up soon", err, r.reads)
+	}
+}
+
+// A scanner that sends part of a code and then nothing (a glitch, noise at
+// power-on, a lost terminator) leaves the part in the framer for ever: the
+// next good scan, seconds later, would come out with it in front and be
+// refused. Scanners send a code in one go, so a part older than a second is
+// no beginning of the next code. The sleep is the silence under test, on a
+// real port and the real clock; TestSerialFramingDropsStalePartial checks
+// the framer's rule at exact times.
+func TestSerialGlitchDoesNotSpoilTheNextScan(t *testing.T) {
+	master, port := newPTY(t)
+	s := mustOpenSerial(t, scanner.SerialConfig{Port: port, Baud: 9600})
+	waitStatus(t, s.Statuses(), scanner.Connected)
+	write(t, master, "K7R") // Then silence.
+	time.Sleep(1500 * time.Millisecond)
+	ref := withCheck("K7RM4QX")
+	write(t, master, ref+"\r")
+	r := waitReading(t, s.Readings())
+	if r.Data != ref {
+		p := scanner.NewPipeline(scanner.Options{})
+		_, err := p.Process(r)
+		var inv *scanner.InvalidError
+		t.Errorf("reading = %q, want %q (pipeline: %v, invalid %v)", r.Data, ref, err, errors.As(err, &inv))
+	}
+}
+
+// TestSerialFramingDropsStalePartial feeds the framer bytes at given times:
+// a partial code after more than half a second of silence is dropped, but
+// a code whose bytes come in several reads close together is kept whole.
+func TestSerialFramingDropsStalePartial(t *testing.T) {
+	ref := withCheck("K7RM4QX")
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	tests := []struct {
+		name   string
+		chunks []scanner.TimedChunk
+		want   []string
+	}{
+		{"stale partial before a code", []scanner.TimedChunk{{at(0), "K7R"}, {at(1500), ref + "\r"}}, []string{ref}},
+		{"stale partial before a lone terminator", []scanner.TimedChunk{{at(0), "K7R"}, {at(1500), "\r"}, {at(1600), ref + "\r"}}, []string{ref}},
+		{"code in reads close together", []scanner.TimedChunk{{at(0), ref[:3]}, {at(100), ref[3:6]}, {at(500), ref[6:] + "\r"}}, []string{ref}},
+		{"long pause between codes", []scanner.TimedChunk{{at(0), ref + "\r"}, {at(60000), ref + "\r"}}, []string{ref, ref}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := scanner.FramesAt("\r", tt.chunks...)
+			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+				t.Errorf("frames %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
