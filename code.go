@@ -2,6 +2,7 @@ package skranke
 
 import (
 	"crypto/rand"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -128,8 +129,21 @@ func ValidCheck(code string) bool {
 	return ok && s == 0
 }
 
-// newCode returns n-1 random symbols from crypto/rand and a check character.
+// newCode returns n-1 random symbols from crypto/rand and a check
+// character, redrawn while a keyboard layout mix-up would type it as
+// another valid code (see LayoutTwins): the check character cannot catch
+// that, and the code would open another purchase or gift card.
 func newCode(n int) string {
+	for {
+		if c := drawCode(n); !hasValidTwin(c) {
+			return c
+		}
+	}
+}
+
+// drawCode returns n-1 random symbols from crypto/rand and a check
+// character.
+func drawCode(n int) string {
 	buf := make([]byte, n-1)
 	if _, err := rand.Read(buf); err != nil {
 		panic("skranke: crypto/rand failed: " + err.Error()) // Never happens on supported systems.
@@ -138,6 +152,51 @@ func newCode(n int) string {
 		buf[i] = Alphabet[b&31]
 	}
 	return string(buf) + string(CheckSymbol(string(buf)))
+}
+
+// layoutMixups are what a scanner set to one keyboard layout typing into a
+// computer set to another does to the letters of Alphabet, for the layouts
+// the scanner package knows (docs/scanners.md), where every changed letter
+// stays in Alphabet; the mix-ups that turn a symbol into a character
+// outside Alphabet (the digits on French, M) are caught by validation. The
+// scanner package's tests check this list against its key tables.
+var layoutMixups = []*strings.Replacer{
+	// US or Nordic and German, either way round.
+	strings.NewReplacer("Y", "Z", "Z", "Y"),
+	// US or Nordic and French, either way round.
+	strings.NewReplacer("A", "Q", "Q", "A", "W", "Z", "Z", "W"),
+	// A German scanner on a French computer.
+	strings.NewReplacer("A", "Q", "Q", "A", "Z", "Y", "Y", "W", "W", "Z"),
+	// A French scanner on a German computer.
+	strings.NewReplacer("A", "Q", "Q", "A", "Y", "Z", "Z", "W", "W", "Y"),
+}
+
+// LayoutTwins returns what code (bare, upper case) becomes when a scanner
+// types it through one of the keyboard layout mix-ups that only move
+// letters within Alphabet, where that differs from code: a US scanner on a
+// German computer swaps every Y and Z. The check character sees only the
+// sum of such changes, and for three or more changed positions that sum
+// can be zero: the twin is then valid too, and taken for another code.
+// The shop issues no code with a valid twin; codes issued before it avoided
+// them may have one (docs/scanners.md says what the desk does then).
+func LayoutTwins(code string) []string {
+	var twins []string
+	for _, m := range layoutMixups {
+		if t := m.Replace(code); t != code && !slices.Contains(twins, t) {
+			twins = append(twins, t)
+		}
+	}
+	return twins
+}
+
+// hasValidTwin reports whether one of code's layout twins passes the check.
+func hasValidTwin(code string) bool {
+	for _, t := range LayoutTwins(code) {
+		if ValidCheck(t) {
+			return true
+		}
+	}
+	return false
 }
 
 // NewReference returns a new random purchase reference code of ReferenceLen

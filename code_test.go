@@ -1,6 +1,7 @@
 package skranke_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -135,5 +136,56 @@ func TestValidCheckRejects(t *testing.T) {
 		if skranke.ValidCheck(s) {
 			t.Errorf("ValidCheck(%q) = true", s) // 32 zeros: the check only covers 31 symbols.
 		}
+	}
+}
+
+// TestRevScanIssuedCodesSurviveYZSwap: docs/scanners.md promises that a code
+// mangled by a keyboard layout mix-up is rejected, never taken for another
+// code. A scanner set to US on a German computer (or the reverse) types every
+// Y as Z and every Z as Y; the check character only sees the sum of the
+// changes, alpha^i over the positions of Y and Z (Y^Z = 1), which is 0 for
+// some sets of three or more positions. About 1 random gift card code in 230
+// (and 1 reference in 1850) has a swapped twin that is valid; the shop must
+// issue none of them.
+func TestIssuedGiftCardCodesSurviveYZSwap(t *testing.T) {
+	swap := strings.NewReplacer("Y", "Z", "Z", "Y")
+	bad := 0
+	for i := 0; i < 20000; i++ {
+		c := skranke.NewGiftCardCode()
+		if s := swap.Replace(c); s != c && skranke.ValidCheck(s) {
+			if bad++; bad <= 3 {
+				t.Errorf("NewGiftCardCode issued %s; a US scanner on a German desk types it as %s, also a valid code", c, s)
+			}
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%d of 20000 gift card codes have a valid Y/Z-swapped twin", bad)
+	}
+}
+
+// No code the shop issues, reference or gift card, has a layout twin (any
+// mix-up LayoutTwins knows, French ones included) that is valid too.
+func TestIssuedCodesHaveNoValidLayoutTwin(t *testing.T) {
+	for _, issue := range []func() string{skranke.NewReference, skranke.NewGiftCardCode} {
+		for i := 0; i < 20000; i++ {
+			c := issue()
+			for _, twin := range skranke.LayoutTwins(c) {
+				if skranke.ValidCheck(twin) {
+					t.Fatalf("issued %s, whose layout twin %s is valid too", c, twin)
+				}
+			}
+		}
+	}
+}
+
+func TestLayoutTwins(t *testing.T) {
+	if got := skranke.LayoutTwins("K7RM4QX2"); !slices.Equal(got, []string{"K7RM4AX2"}) {
+		t.Errorf("LayoutTwins(K7RM4QX2) = %v, want [K7RM4AX2], once for all French mix-ups", got)
+	}
+	if got := skranke.LayoutTwins("K7RM4BX2"); len(got) != 0 {
+		t.Errorf("LayoutTwins(K7RM4BX2) = %v, want none: no A, Q, W, Y or Z", got)
+	}
+	if got := skranke.LayoutTwins("YZ"); !slices.Contains(got, "ZY") {
+		t.Errorf("LayoutTwins(YZ) = %v, want ZY among them", got)
 	}
 }

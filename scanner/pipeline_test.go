@@ -2,6 +2,7 @@ package scanner_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -208,6 +209,31 @@ func TestLayoutMixups(t *testing.T) {
 						t.Errorf("scanner %s, computer %s: %q typed as %q: got %q, %v", sc, host, shown, typed, got.Code, err)
 					}
 				}
+			}
+		}
+	}
+}
+
+// TestLayoutTwinsCoverEveryMixup checks skranke.LayoutTwins, by which the
+// shop avoids issuing a code a layout mix-up types as another valid code,
+// against the key tables: whatever a scanner set to one layout makes of
+// the symbols of Alphabet on a computer set to another, where it stays
+// within Alphabet, is one of the twins.
+func TestLayoutTwinsCoverEveryMixup(t *testing.T) {
+	for _, host := range scanner.Layouts() {
+		for _, sc := range scanner.Layouts() {
+			// The symbols that arrive as symbols: a code made of others
+			// is refused for its characters, whatever its check.
+			var kept strings.Builder
+			for _, r := range skranke.Alphabet {
+				if c := []rune(skranke.NormalizeCode(mustType(t, string(r), sc, host))); len(c) == 1 && skranke.IsCodeSymbol(c[0]) {
+					kept.WriteRune(r)
+				}
+			}
+			code := kept.String()
+			typed := skranke.NormalizeCode(mustType(t, code, sc, host))
+			if typed != code && !slices.Contains(skranke.LayoutTwins(code), typed) {
+				t.Errorf("scanner %s, computer %s: %s arrives as %s, not one of its layout twins %v", sc, host, code, typed, skranke.LayoutTwins(code))
 			}
 		}
 	}
