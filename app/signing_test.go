@@ -14,6 +14,7 @@ import (
 	"github.com/skranke/skranke"
 	"github.com/skranke/skranke/app/config"
 	"github.com/skranke/skranke/printer"
+	"github.com/skranke/skranke/scanner"
 )
 
 func TestSignatureRequiredForPhysicalGoods(t *testing.T) {
@@ -156,6 +157,26 @@ func TestSerialScanWhileSigningOpensAfterCancel(t *testing.T) {
 	assert.Equal(t, next, s.Purchase().Code)
 	assert.Equal(t, stateNotPayable, s.StateNow())
 	assert.Empty(t, f.shop.Deliveries(code))
+}
+
+// A product's EAN-8 from a HID POS scanner while the buyer signs waits
+// with its symbology, and opens as "not a Skranke receipt", not as an
+// unknown purchase.
+func TestProductEAN8ScannedWhileSigningIsNotAReceipt(t *testing.T) {
+	f := mustOpen(t)
+	f.login("kari", "1234")
+	ean8 := productEAN8(t)
+	s := f.d.scan
+	f.scan(f.shop.Code("paid-physical"))
+	f.key(fyne.KeyReturn)
+	require.True(t, s.SignatureOpen())
+	f.d.handleReading(scanner.Reading{Data: ean8, Symbology: scanner.SymEAN8, Source: "hid:0c2e:0b61"})
+	f.idle()
+	require.True(t, s.SignatureOpen())
+	f.key(fyne.KeyEscape)
+	require.False(t, s.SignatureOpen())
+	f.eventually(func() bool { return s.StateNow() == stateUnknown && !f.d.isBusy() }, "the EAN-8 is shown")
+	assert.Contains(t, s.Detail.Text, label("scan.not_ours"), "EAN-8 %s queued while signing", ean8)
 }
 
 // A scan whose Enter comes late (a slow suffix) on the pad is still the
