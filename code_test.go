@@ -139,11 +139,11 @@ func TestValidCheckRejects(t *testing.T) {
 	}
 }
 
-// TestRevScanIssuedCodesSurviveYZSwap: docs/scanners.md promises that a code
-// mangled by a keyboard layout mix-up is rejected, never taken for another
-// code. A scanner set to US on a German computer (or the reverse) types every
-// Y as Z and every Z as Y; the check character only sees the sum of the
-// changes, alpha^i over the positions of Y and Z (Y^Z = 1), which is 0 for
+// TestIssuedGiftCardCodesSurviveYZSwap: docs/scanners.md promises that a
+// code mangled by a keyboard layout mix-up is rejected, never taken for
+// another code. A scanner set to US on a German computer (or the reverse)
+// types every Y as Z and every Z as Y; the check character only sees the sum
+// of the changes, alpha^i over the positions of Y and Z (Y^Z = 1), which is 0 for
 // some sets of three or more positions. About 1 random gift card code in 230
 // (and 1 reference in 1850) has a swapped twin that is valid; the shop must
 // issue none of them.
