@@ -32,6 +32,16 @@ const (
 	MaxLines = 200
 )
 
+// Upper bounds, in characters, on a buyer's fields as the web shop sends
+// them: far above any real name, address (RFC 5321's 254) or phone number
+// (15 digits and some punctuation), and low enough that what the shop
+// stores and indexes for a purchase stays small whatever a customer types.
+const (
+	MaxBuyerName  = 200
+	MaxBuyerEmail = 254
+	MaxBuyerPhone = 32
+)
+
 // AddMoney returns a+b and whether the sum did not overflow int64.
 func AddMoney(a, b Money) (Money, bool) {
 	s := a + b

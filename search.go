@@ -15,6 +15,10 @@ const (
 	MaxSearchQuery = 100 // Characters a query may have: more is no name, e-mail or phone.
 	MaxSearchTerms = 6   // Terms a query may have.
 	MaxSearchLimit = 100 // Results one page of a search may hold.
+	// MaxSearchTail is how many of a phone number's or code's last
+	// characters a search may begin in (SearchText): 15, the most
+	// digits an international phone number has (ITU-T E.164).
+	MaxSearchTail = 15
 )
 
 // SearchProblem says why a query cannot be searched for, so that the desk
@@ -207,7 +211,14 @@ func SearchText(p *Purchase) string {
 		tails = append(tails, strings.ToLower(p.Code))
 	}
 	for _, t := range tails {
-		for i := 0; i == 0 || i+MinSearchTerm <= len(t); i++ {
+		// The whole number or code is a word however long, but only the
+		// last MaxSearchTail characters begin tails of their own: every
+		// tail of a long phone number would make a text that grows with
+		// the square of its length (8 000 digits, 32 MB), and a tail
+		// longer than any real phone number finds nothing the whole
+		// number does not.
+		words = append(words, t)
+		for i := max(1, len(t)-MaxSearchTail); i+MinSearchTerm <= len(t); i++ {
 			words = append(words, t[i:])
 		}
 	}

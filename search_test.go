@@ -81,6 +81,22 @@ func TestSearchTextMatches(t *testing.T) {
 	}
 }
 
+// A web shop passes on whatever a customer typed as a phone number; its
+// search text must not grow with the square of the number's length, and
+// the number must still be found by its end and as a whole.
+func TestSearchTextOfALongPhoneStaysSmall(t *testing.T) {
+	phone := strings.Repeat("1234567890", 800)
+	text := skranke.SearchText(&skranke.Purchase{Code: "K7RM4QX2", Buyer: skranke.Buyer{Name: "x", Phone: phone}})
+	if len(text) > 2*len(phone)+skranke.MaxSearchTail*skranke.MaxSearchTail+100 {
+		t.Fatalf("a %d-digit phone gives a %d-byte search text; want it linear in the phone", len(phone), len(text))
+	}
+	for _, q := range []string{phone[:90], "67890", phone[len(phone)-skranke.MaxSearchTail:], "4qx2"} {
+		if !skranke.ParseSearch(q).Matches(text) {
+			t.Errorf("%.20q… does not find the purchase", q)
+		}
+	}
+}
+
 func TestFTSMatch(t *testing.T) {
 	for _, tc := range []struct {
 		q     string

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/skranke/skranke"
 )
@@ -1046,6 +1047,20 @@ func (s *Server) preparePurchase(tx Tx, p *skranke.Purchase) error {
 	p.CentreID = centre
 	if strings.TrimSpace(p.Buyer.Name) == "" {
 		return skranke.E(op, skranke.Invalid, "buyer.name is required")
+	}
+	// Refused rather than cut: a cut e-mail address or phone number would
+	// reach the wrong customer, and the web shop should tell its own.
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{
+		{"buyer.name", p.Buyer.Name, skranke.MaxBuyerName},
+		{"buyer.email", p.Buyer.Email, skranke.MaxBuyerEmail},
+		{"buyer.phone", p.Buyer.Phone, skranke.MaxBuyerPhone},
+	} {
+		if utf8.RuneCountInString(f.value) > f.max {
+			return skranke.E(op, skranke.Invalid, fmt.Sprintf("%s has more than %d characters", f.name, f.max))
+		}
 	}
 	if p.Status == "" {
 		p.Status = skranke.Pending

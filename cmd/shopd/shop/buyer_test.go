@@ -1,0 +1,92 @@
+package shop_test
+
+// What the web shop sends of a purchase's buyer is what a customer typed:
+// the shop must bound what it stores and indexes of it.
+
+import (
+	"bytes"
+	"database/sql"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/skranke/skranke"
+	"github.com/skranke/skranke/cmd/shopd/shop"
+	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
+)
+
+// The search text of a purchase holds every suffix of at least 3 digits
+// of the buyer's phone (skranke.SearchText): its size grows with the
+// square of the phone's length. The web shop passes on what a customer
+// typed; a phone of 8 000 digits (an 8 kB body) makes a 32 MB search text
+// that is stored, indexed, and computed again on every write of the
+// purchase and every search that reads it; the 1 MiB body allowed makes
+// one of about 500 GB.
+func TestLongPhoneDoesNotBlowUpTheSearchText(t *testing.T) {
+	srv := shoptest.Start(t)
+	phone := strings.Repeat("1234567890", 800)
+	body, _ := json.Marshal(skranke.Purchase{CentreID: shop.DemoCentreID, Buyer: skranke.Buyer{Name: "x", Phone: phone},
+		Lines: []skranke.Line{{Name: "a", Kind: skranke.Service, Quantity: 1, UnitPrice: 100}}})
+	req, _ := http.NewRequest("POST", srv.URL+shop.APIPrefix+"/purchases", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+srv.ShopToken)
+	req.Header.Set("Idempotency-Key", newKey())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusBadRequest {
+		return // Refused: fine.
+	}
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("purchase with a long phone: %d %s", resp.StatusCode, b)
+	}
+	var p skranke.Purchase
+	if err := json.Unmarshal(b, &p); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.ToSlash(srv.DBPath)+"?_pragma=query_only(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow("SELECT length(search) FROM purchases WHERE code = ?", p.Code).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n > 16*len(body) {
+		t.Errorf("a %d-byte purchase stored a %d-byte search text (every suffix of its %d-digit phone): quadratic in the input", len(body), n, len(phone))
+	}
+}
+
+// Each of the buyer's fields is refused with a 400 one character over its
+// maximum (the contract's maxLength), and accepted at it: a web shop that
+// lets customers type more learns so from the answer, not from a failure.
+func TestBuyerFieldsOverTheirMaximaAreRefused(t *testing.T) {
+	srv := shoptest.Start(t)
+	c := &client{t: t, base: srv.URL + shop.APIPrefix, token: srv.ShopToken, http: &http.Client{}}
+	// "ø" is two bytes but one character, as the contract counts.
+	at := skranke.Buyer{Name: strings.Repeat("ø", skranke.MaxBuyerName),
+		Email: strings.Repeat("e", skranke.MaxBuyerEmail-len("@example.no")) + "@example.no",
+		Phone: "+" + strings.Repeat("4", skranke.MaxBuyerPhone-1)}
+	buy := func(b skranke.Buyer) answer {
+		return c.post("/purchases", newKey(), skranke.Purchase{CentreID: shop.DemoCentreID, Buyer: b,
+			Lines: []skranke.Line{{Name: "a", Kind: skranke.Service, Quantity: 1, UnitPrice: 100}}})
+	}
+	wantStatus(t, buy(at), http.StatusCreated)
+	for field, over := range map[string]skranke.Buyer{
+		"name":  {Name: at.Name + "ø", Email: at.Email, Phone: at.Phone},
+		"email": {Name: at.Name, Email: "e" + at.Email, Phone: at.Phone},
+		"phone": {Name: at.Name, Email: at.Email, Phone: at.Phone + "4"},
+	} {
+		a := buy(over)
+		wantStatus(t, a, http.StatusBadRequest)
+		if !strings.Contains(string(a.body), "buyer."+field) {
+			t.Errorf("an over-long %s is refused with %s; want the answer to name buyer.%s", field, a.body, field)
+		}
+	}
+}
