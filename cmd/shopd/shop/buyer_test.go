@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -60,6 +61,32 @@ func TestLongPhoneDoesNotBlowUpTheSearchText(t *testing.T) {
 	}
 	if n > 16*len(body) {
 		t.Errorf("a %d-byte purchase stored a %d-byte search text (every suffix of its %d-digit phone): quadratic in the input", len(body), n, len(phone))
+	}
+}
+
+// On PostgreSQL the same search text goes through to_tsvector, whose
+// result is limited to 1 MB: a purchase whose buyer's phone has 2 500
+// digits (a 2.6 kB body) failed with a 500 ("string is too long for
+// tsvector") instead of being stored or refused with a 400. The buyer's
+// limits refuse it now; TestPostgresLimitExceededIsABadRequest checks
+// that a value over PostgreSQL's limits is a 400 all the same.
+func TestLongPhoneOnPostgresIsNotAnInternalError(t *testing.T) {
+	var logs syncBuffer
+	srv := shoptest.Start(t, shoptest.WithPostgres(pg.Cluster(t)), shoptest.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	phone := strings.Repeat("1234567890", 250)
+	body, _ := json.Marshal(skranke.Purchase{CentreID: shop.DemoCentreID, Buyer: skranke.Buyer{Name: "x", Phone: phone},
+		Lines: []skranke.Line{{Name: "a", Kind: skranke.Service, Quantity: 1, UnitPrice: 100}}})
+	req, _ := http.NewRequest("POST", srv.URL+shop.APIPrefix+"/purchases", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+srv.ShopToken)
+	req.Header.Set("Idempotency-Key", newKey())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode >= 500 {
+		t.Errorf("purchase with a %d-digit phone on PostgreSQL: %d %s\nlog: %.600s", len(phone), resp.StatusCode, b, logs.String())
 	}
 }
 

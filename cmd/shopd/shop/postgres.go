@@ -301,8 +301,38 @@ func (s *Postgres) runGroup(group []*updateJob) {
 	}
 	s.groups.Add(1)
 	s.updates.Add(int64(len(group)))
+	for i, err := range results {
+		results[i] = pgLimitExceeded(err)
+	}
 	answer(group, results, nil)
 }
+
+// pgSQLStateLimitExceeded is PostgreSQL's program_limit_exceeded: a value
+// over one of its fixed limits, such as a tsvector over 1 MB.
+const pgSQLStateLimitExceeded = "54000"
+
+// pgLimitExceeded turns the failure of an Update whose statement met one
+// of PostgreSQL's limits on a value into a refusal (Invalid, 400): what
+// the client sent is too large to store, sending it again fails again,
+// and nothing in the shop is broken. Other errors are returned as they are.
+func pgLimitExceeded(err error) error {
+	var pe *pgconn.PgError
+	if err == nil || !errors.As(err, &pe) || pe.Code != pgSQLStateLimitExceeded {
+		return err
+	}
+	return skranke.E("shop.Postgres.Update", skranke.Invalid, &tooLargeError{err})
+}
+
+// tooLargeError tells the client in plain words that what it sent is too
+// large (PostgreSQL's own message names its internals, and follows the
+// server's language), and keeps PostgreSQL's error for errors.As.
+type tooLargeError struct{ err error }
+
+func (e *tooLargeError) Error() string {
+	return "the request holds a value too large for the shop's database to store; send shorter values"
+}
+
+func (e *tooLargeError) Unwrap() error { return e.err }
 
 // mutation says whether j is a mutation (see runGroup).
 func mutation(j *updateJob) bool { return j.ahead != nil }
