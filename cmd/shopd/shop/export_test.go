@@ -96,3 +96,6 @@ func CheckpointedFrames(db DB) (int64, <-chan struct{}) {
 
 // CheckpointEvery is how many committed Updates wake SQLite's checkpointer.
 const CheckpointEvery = checkpointEvery
+
+// StaffLocksForTest counts the PIN mutexes s keeps for its staff.
+func StaffLocksForTest(s *Server) int { return len(s.staffLocks) }

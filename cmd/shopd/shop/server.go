@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"log/slog"
 	"net/http"
@@ -149,13 +150,16 @@ type Server struct {
 	reqID  atomic.Int64
 	tokens *failLimiter  // Wrong desk tokens per client address.
 	pinSem chan struct{} // PIN checks running.
-	// staffLocks holds a *sync.Mutex per staff id: one PIN check at a time
-	// per staff member, so that the wrong ones are counted in turn.
-	staffLocks sync.Map
-	pages      pagePool   // Buffers and gzip writers reused between pages of the changes feed.
-	desks      *deskCache // Desks by token hash, looked up lately.
-	heads      headReader // The changes feed's head, read for many polls at once.
-	feed       feedPages  // Pages of the changes feed at its newest head.
+	// staffLocks make the PIN checks of one staff member take turns, so
+	// that the wrong ones are counted in turn (see staffLock). A fixed
+	// set, not one per id: logins name ids before they are looked up, and
+	// made-up ids must not grow the shop's memory.
+	staffLocks     [staffLockCount]sync.Mutex
+	staffLocksSeed maphash.Seed
+	pages          pagePool   // Buffers and gzip writers reused between pages of the changes feed.
+	desks          *deskCache // Desks by token hash, looked up lately.
+	heads          headReader // The changes feed's head, read for many polls at once.
+	feed           feedPages  // Pages of the changes feed at its newest head.
 
 	// blockedLookups holds the lookups of tokens never accepted here that
 	// come from addresses refused for wrong tokens (see authDesk).
@@ -182,7 +186,8 @@ func New(store Store, cfg Config) *Server {
 	}
 	s := &Server{store: store, cfg: cfg, log: log, mux: http.NewServeMux(),
 		tokens: newFailLimiter(MaxTokenFailures, TokenFailureWindow), pinSem: make(chan struct{}, 2),
-		desks: newDeskCache(cfg.DeskCacheTTL), blockedLookups: newLookupBudget(BlockedLookupsPerSecond)}
+		staffLocksSeed: maphash.MakeSeed(),
+		desks:          newDeskCache(cfg.DeskCacheTTL), blockedLookups: newLookupBudget(BlockedLookupsPerSecond)}
 	s.heads.read = s.readFeedHead
 	s.register()
 	return s

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"net/http"
 	"strings"
 	"sync"
@@ -137,6 +138,19 @@ func (s *Server) approvingManager(tx Tx, req *request, staff skranke.Staff, what
 	return m, nil
 }
 
+// staffLockCount is how many mutexes the PIN checks of all staff share:
+// enough that two staff members logging in at once seldom wait for each
+// other (a chain's centres have tens of staff, not hundreds, and PIN
+// checks run two at a time anyway, see pinSem).
+const staffLockCount = 256
+
+// staffLock returns the mutex the PIN checks of staff id take turns on.
+// The hash is seeded per process, so that no one can choose ids that
+// share a real staff member's mutex to hold up their logins.
+func (s *Server) staffLock(id string) *sync.Mutex {
+	return &s.staffLocks[maphash.String(s.staffLocksSeed, id)%staffLockCount]
+}
+
 // openSession checks a staff member's PIN and opens a session at the desk.
 // The PIN checks of one staff member take turns on this shopd, and each
 // wrong one is counted before the next begins, so that guesses sent in
@@ -155,9 +169,9 @@ func (s *Server) openSession(w http.ResponseWriter, req *request) {
 		writeError(w, err)
 		return
 	}
-	mu, _ := s.staffLocks.LoadOrStore(in.StaffID, &sync.Mutex{})
-	mu.(*sync.Mutex).Lock()
-	defer mu.(*sync.Mutex).Unlock()
+	mu := s.staffLock(in.StaffID)
+	mu.Lock()
+	defer mu.Unlock()
 	now := s.now()
 	var st skranke.Staff
 	var auth StaffAuth
