@@ -534,6 +534,14 @@ func (s *Server) credit(tx Tx, req *request) (int, any, error) {
 	if err := checkID("credit", in.ID); err != nil {
 		return 0, nil, err
 	}
+	// The contract's minimum. A line of no units would be dropped from the
+	// stored credit, so that the same request sent again, under another
+	// Idempotency-Key, would no longer be recognised by its credit id.
+	for _, l := range in.Lines {
+		if l.Quantity < 1 {
+			return 0, nil, skranke.E(op, skranke.Invalid, fmt.Sprintf("credit line %s needs a quantity of at least 1", strconv.Quote(l.LineID)))
+		}
+	}
 	staff, err := s.actingStaff(tx, req)
 	if err != nil {
 		return 0, nil, err
