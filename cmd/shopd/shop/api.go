@@ -709,6 +709,11 @@ func (s *Server) issueCard(tx Tx, req *request) (int, any, error) {
 	if in.PurchaseCode != "" {
 		in.PurchaseCode = skranke.NormalizeCode(in.PurchaseCode)
 		p, err := tx.Purchase(in.PurchaseCode)
+		if skranke.KindOf(err) == skranke.NotFound {
+			// A bad field of the body, as an unknown centre_id is (see
+			// centreOrFirst): a 404 would say POST /giftcards is not there.
+			return 0, nil, skranke.E("shop.Server.issueCard", skranke.Invalid, "no purchase "+strconv.Quote(in.PurchaseCode))
+		}
 		if err != nil {
 			return 0, nil, err
 		}
