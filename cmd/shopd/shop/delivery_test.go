@@ -107,6 +107,35 @@ func testIdempotency(t *testing.T, s store) {
 	})
 }
 
+// Codes in paths are read however they are spelt ("k7rm-4qx2" is
+// K7RM4QX2), so a desk resending a delivery under its key with the code
+// spelt otherwise sends the same request: it gets the first answer, not a
+// 422 saying the key was used for a different request.
+func TestResendWithTheCodeSpeltOtherwiseIsTheSameRequest(t *testing.T) {
+	eachStore(t, testResendWithTheCodeSpeltOtherwiseIsTheSameRequest)
+}
+
+func testResendWithTheCodeSpeltOtherwiseIsTheSameRequest(t *testing.T, s store) {
+	t.Parallel()
+	srv := s.start(t)
+	c := newClient(t, srv)
+	code := srv.Code("many-lines")
+	before := srv.Purchase(code).Lines[1].Delivered
+	key := newKey()
+	body := shop.DeliveryRequest{ID: "spelt-otherwise", Lines: []skranke.DeliveredLine{{LineID: "2", Quantity: 1}}}
+	first := c.post("/purchases/"+code+"/deliveries", key, body)
+	wantStatus(t, first, http.StatusCreated)
+	spelt := strings.ToLower(code[:4]) + "-" + strings.ToLower(code[4:])
+	resend := c.post("/purchases/"+spelt+"/deliveries", key, body)
+	wantStatus(t, resend, http.StatusCreated)
+	if string(resend.body) != string(first.body) {
+		t.Errorf("the resend under %s got another answer:\n%s\nwant the first:\n%s", spelt, resend.body, first.body)
+	}
+	if got := srv.Purchase(code).Lines[1].Delivered; got != before+1 {
+		t.Errorf("line 2 has %d delivered after a delivery and its resend, want %d", got, before+1)
+	}
+}
+
 func TestDeliveryRules(t *testing.T) { eachStore(t, testDeliveryRules) }
 
 func testDeliveryRules(t *testing.T, s store) {

@@ -351,6 +351,31 @@ func (s *Server) serve(w http.ResponseWriter, hr *http.Request, rt route) {
 	s.mutate(w, req, rt)
 }
 
+// fingerprintPath is the path an idempotency fingerprint holds: r's, with
+// a purchase's or gift card's code spelt as the handlers read it
+// (skranke.NormalizeCode), so that a resend spelling the code otherwise
+// ("k7rm-4qx2" for K7RM4QX2) is known for the same request rather than
+// refused as a different one. A path whose code is spelt the shop's way is
+// kept as it is, so the fingerprints stored before stay valid. pattern is
+// the route's path, with its wildcards ({code}, {id}) where their values go.
+func fingerprintPath(r *http.Request, pattern string) string {
+	raw := r.PathValue("code")
+	if skranke.NormalizeCode(raw) == raw {
+		return r.URL.Path
+	}
+	segs := strings.Split(pattern, "/")
+	for i, seg := range segs {
+		if name, ok := strings.CutPrefix(seg, "{"); ok {
+			name = strings.TrimSuffix(name, "}")
+			segs[i] = r.PathValue(name)
+			if name == "code" {
+				segs[i] = skranke.NormalizeCode(segs[i])
+			}
+		}
+	}
+	return strings.Join(segs, "/")
+}
+
 // mutate runs a mutating handler under its idempotency key: the key's
 // lookup, the change and the key's record are one transaction, so a resent
 // request either finds the committed answer or runs as if for the first time.
@@ -373,7 +398,7 @@ func (s *Server) mutate(w http.ResponseWriter, req *request, rt route) {
 	sum := sha256.New()
 	io.WriteString(sum, req.http.Method)
 	io.WriteString(sum, " ")
-	io.WriteString(sum, req.http.URL.Path)
+	io.WriteString(sum, fingerprintPath(req.http, rt.Path))
 	io.WriteString(sum, "\n")
 	sum.Write(req.body)
 	fp := hex.EncodeToString(sum.Sum(nil))
