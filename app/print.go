@@ -122,11 +122,10 @@ func neverPrinted(err error) bool {
 	}
 	switch printer.KindOf(err) {
 	case printer.KindPaperOut, printer.KindCoverOpen, printer.KindOffline, printer.KindUnreachable,
-		printer.KindPermission, printer.KindInvalid:
-		return true
-	case printer.KindTimeout:
+		printer.KindPermission, printer.KindInvalid,
 		// Timed out before a byte went out: waiting behind an earlier
 		// job on a printer that takes nothing, or for it to answer.
+		printer.KindTimeout:
 		return true
 	}
 	return false

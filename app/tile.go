@@ -65,7 +65,9 @@ func (t *staffTile) setHovered(on bool) {
 // CreateRenderer implements fyne.Widget.
 func (t *staffTile) CreateRenderer() fyne.WidgetRenderer {
 	r := &tileRenderer{t: t, bg: canvas.NewRectangle(color.Transparent), hover: canvas.NewRectangle(color.Transparent),
-		icon: canvas.NewImageFromResource(theme.AccountIcon()), name: newFitText("", color.Black, readText)}
+		icon: canvas.NewImageFromResource(nil), name: newFitText("", color.Black, readText),
+		plain:  theme.NewColoredResource(theme.AccountIcon(), theme.ColorNameForeground),
+		chosen: theme.NewColoredResource(theme.AccountIcon(), theme.ColorNameForegroundOnPrimary)}
 	r.icon.FillMode = canvas.ImageFillContain
 	r.name.TextStyle = fyne.TextStyle{Bold: true}
 	r.name.Alignment = fyne.TextAlignCenter
@@ -74,12 +76,12 @@ func (t *staffTile) CreateRenderer() fyne.WidgetRenderer {
 }
 
 type tileRenderer struct {
-	t          *staffTile
-	bg, hover  *canvas.Rectangle
-	icon       *canvas.Image
-	name       *fitText
-	onPrimary  bool // The icon drawn is the one for the primary colour.
-	iconPlaced bool
+	t         *staffTile
+	bg, hover *canvas.Rectangle
+	icon      *canvas.Image
+	name      *fitText
+	// The icon in the colours of a plain tile's text and a chosen one's.
+	plain, chosen fyne.Resource
 }
 
 func (r *tileRenderer) pad() float32 { return theme.Size(theme.SizeNameInnerPadding) }
@@ -125,9 +127,12 @@ func (r *tileRenderer) Refresh() {
 	if r.t.hovered {
 		r.hover.FillColor = th.Color(theme.ColorNameHover, v)
 	}
-	if !r.iconPlaced || r.onPrimary != high {
-		r.icon.Resource = theme.NewColoredResource(theme.AccountIcon(), fgName)
-		r.onPrimary, r.iconPlaced = high, true
+	icon := r.plain
+	if high {
+		icon = r.chosen
+	}
+	if r.icon.Resource != icon {
+		r.icon.Resource = icon
 		r.icon.Refresh()
 	}
 	if r.name.Text != r.t.Text || r.name.Color != fg {

@@ -4,10 +4,7 @@ package shop_test
 // the shop must bound what it stores and indexes of it.
 
 import (
-	"bytes"
 	"database/sql"
-	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"path/filepath"
@@ -29,27 +26,13 @@ import (
 func TestLongPhoneDoesNotBlowUpTheSearchText(t *testing.T) {
 	srv := shoptest.Start(t)
 	phone := strings.Repeat("1234567890", 800)
-	body, _ := json.Marshal(skranke.Purchase{CentreID: shop.DemoCentreID, Buyer: skranke.Buyer{Name: "x", Phone: phone},
-		Lines: []skranke.Line{{Name: "a", Kind: skranke.Service, Quantity: 1, UnitPrice: 100}}})
-	req, _ := http.NewRequest("POST", srv.URL+shop.APIPrefix+"/purchases", bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+srv.ShopToken)
-	req.Header.Set("Idempotency-Key", newKey())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode == http.StatusBadRequest {
+	a := buyPhone(newShopClient(t, srv), phone)
+	if a.status == http.StatusBadRequest {
 		return // Refused: fine.
 	}
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("purchase with a long phone: %d %s", resp.StatusCode, b)
-	}
+	wantStatus(t, a, http.StatusCreated)
 	var p skranke.Purchase
-	if err := json.Unmarshal(b, &p); err != nil {
-		t.Fatal(err)
-	}
+	a.decode(t, &p)
 	db, err := sql.Open("sqlite", "file:"+filepath.ToSlash(srv.DBPath)+"?_pragma=query_only(1)")
 	if err != nil {
 		t.Fatal(err)
@@ -59,8 +42,8 @@ func TestLongPhoneDoesNotBlowUpTheSearchText(t *testing.T) {
 	if err := db.QueryRow("SELECT length(search) FROM purchases WHERE code = ?", p.Code).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	if n > 16*len(body) {
-		t.Errorf("a %d-byte purchase stored a %d-byte search text (every suffix of its %d-digit phone): quadratic in the input", len(body), n, len(phone))
+	if n > 16*len(a.body) {
+		t.Errorf("a %d-byte purchase stored a %d-byte search text (every suffix of its %d-digit phone): quadratic in the input", len(a.body), n, len(phone))
 	}
 }
 
@@ -74,19 +57,9 @@ func TestLongPhoneOnPostgresIsNotAnInternalError(t *testing.T) {
 	var logs syncBuffer
 	srv := shoptest.Start(t, shoptest.WithPostgres(pg.Cluster(t)), shoptest.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	phone := strings.Repeat("1234567890", 250)
-	body, _ := json.Marshal(skranke.Purchase{CentreID: shop.DemoCentreID, Buyer: skranke.Buyer{Name: "x", Phone: phone},
-		Lines: []skranke.Line{{Name: "a", Kind: skranke.Service, Quantity: 1, UnitPrice: 100}}})
-	req, _ := http.NewRequest("POST", srv.URL+shop.APIPrefix+"/purchases", bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+srv.ShopToken)
-	req.Header.Set("Idempotency-Key", newKey())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode >= 500 {
-		t.Errorf("purchase with a %d-digit phone on PostgreSQL: %d %s\nlog: %.600s", len(phone), resp.StatusCode, b, logs.String())
+	a := buyPhone(newShopClient(t, srv), phone)
+	if a.status >= 500 {
+		t.Errorf("purchase with a %d-digit phone on PostgreSQL: %d %s\nlog: %.600s", len(phone), a.status, a.body, logs.String())
 	}
 }
 
@@ -95,7 +68,7 @@ func TestLongPhoneOnPostgresIsNotAnInternalError(t *testing.T) {
 // lets customers type more learns so from the answer, not from a failure.
 func TestBuyerFieldsOverTheirMaximaAreRefused(t *testing.T) {
 	srv := shoptest.Start(t)
-	c := &client{t: t, base: srv.URL + shop.APIPrefix, token: srv.ShopToken, http: &http.Client{}}
+	c := newShopClient(t, srv)
 	// "ø" is two bytes but one character, as the contract counts.
 	at := skranke.Buyer{Name: strings.Repeat("ø", skranke.MaxBuyerName),
 		Email: strings.Repeat("e", skranke.MaxBuyerEmail-len("@example.no")) + "@example.no",
@@ -116,4 +89,12 @@ func TestBuyerFieldsOverTheirMaximaAreRefused(t *testing.T) {
 			t.Errorf("an over-long %s is refused with %s; want the answer to name buyer.%s", field, a.body, field)
 		}
 	}
+}
+
+// buyPhone has the web shop c post a purchase of one service whose buyer's
+// phone is phone.
+func buyPhone(c *client, phone string) answer {
+	c.t.Helper()
+	return c.post("/purchases", newKey(), skranke.Purchase{CentreID: shop.DemoCentreID, Buyer: skranke.Buyer{Name: "x", Phone: phone},
+		Lines: []skranke.Line{{Name: "a", Kind: skranke.Service, Quantity: 1, UnitPrice: 100}}})
 }

@@ -1,8 +1,6 @@
 package shop_test
 
 import (
-	"bytes"
-	"io"
 	"net/http"
 	gosync "sync"
 	"testing"
@@ -268,16 +266,8 @@ func testGiftCardsSoldInWebShopAreIssuedWhenPaidAndHandedOverWithDelivery(t *tes
 // the web shop sent a bad field, a 400.
 func TestGiftCardForUnknownPurchaseIsABadRequest(t *testing.T) {
 	srv := shoptest.Start(t)
-	req, _ := http.NewRequest("POST", srv.URL+shop.APIPrefix+"/giftcards", bytes.NewReader([]byte(`{"amount":100,"purchase_code":"nonsense"}`)))
-	req.Header.Set("Authorization", "Bearer "+srv.ShopToken)
-	req.Header.Set("Idempotency-Key", newKey())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusBadRequest && resp.StatusCode != http.StatusUnprocessableEntity {
-		t.Errorf("gift card for an unknown purchase: %d %s; want 400 (the contract lists 400, 401, 422)", resp.StatusCode, b)
+	a := newShopClient(t, srv).post("/giftcards", newKey(), map[string]any{"amount": 100, "purchase_code": "nonsense"})
+	if a.status != http.StatusBadRequest && a.status != http.StatusUnprocessableEntity {
+		t.Errorf("gift card for an unknown purchase: %d %s; want 400 (the contract lists 400, 401, 422)", a.status, a.body)
 	}
 }

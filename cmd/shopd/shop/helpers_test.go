@@ -41,6 +41,14 @@ func newClient(t testing.TB, srv *shoptest.Server) *client {
 		sessions: m.(*sync.Map)}
 }
 
+// newShopClient is a client of srv that acts as the web shop: its token,
+// no staff member.
+func newShopClient(t testing.TB, srv *shoptest.Server) *client {
+	c := newClient(t, srv)
+	c.token, c.staff = srv.ShopToken, ""
+	return c
+}
+
 // session returns the session token of c.staff at c.token's desk, opening
 // the session on first use ("" without a staff member or token).
 func (c *client) session() string {
