@@ -1643,6 +1643,17 @@ func (d *Desk) CardsOfPurchase(ctx context.Context, code string) ([]skranke.Card
 	if cards, err = d.c.cachedCardsOfPurchase(ctx, code); err != nil || len(cards) > 0 {
 		return cards, err
 	}
+	// A hand-over of the purchase still in the outbox brings its cards
+	// with the shop's answer: until it is sent they are to come, not
+	// missing, whatever the pull found (it may run just before the
+	// outbox is drained, back online).
+	pending, err := d.c.pendingDeliveries(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	if len(pending) > 0 {
+		return nil, skranke.E(op, skranke.Unavailable, fmt.Sprintf("the gift cards of purchase %s come with its hand-over, which waits to be sent", code))
+	}
 	if perr != nil {
 		return nil, skranke.E(op, skranke.KindOf(perr), fmt.Errorf("the gift cards of purchase %s are not on this desk yet: %w", code, perr))
 	}
