@@ -16,13 +16,9 @@ import (
 // shows the purchase.
 func TestIndexingPausesWhileStaffWait(t *testing.T) {
 	ctx := context.Background()
-	d, err := Open(ctx, Config{BaseURL: "http://127.0.0.1:1", DataDir: t.TempDir(), AllowHTTP: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	d := mustOpenOffline(t)
 	const n = 4 * yieldEvery
-	err = d.c.write(ctx, "test", func(tx *sql.Tx) error {
+	err := d.c.write(ctx, "test", func(tx *sql.Tx) error {
 		w, err := newWriter(ctx, tx)
 		if err != nil {
 			return err
@@ -59,7 +55,7 @@ func TestIndexingPausesWhileStaffWait(t *testing.T) {
 		t.Fatal(err)
 	}
 	var left int
-	if err := d.c.r.QueryRowContext(ctx, "SELECT count(*) FROM purchases WHERE indexed = 0").Scan(&left); err != nil {
+	if err := d.c.r.QueryRowContext(ctx, "SELECT count(*) FROM unindexed").Scan(&left); err != nil {
 		t.Fatal(err)
 	}
 	if left != 0 {

@@ -86,6 +86,10 @@ type feedBatch struct {
 	since int64
 	// refused counts the entries refused by this batch writer.
 	refused int
+	// bulkAhead is set for a pull into an empty cache (a first sync): if
+	// its first page says more follow, the cache is set up for a bulk
+	// indexing (startBulkIndex) before it files the page.
+	bulkAhead bool
 }
 
 func (b *feedBatch) begin(ctx context.Context) error {
@@ -283,15 +287,27 @@ func (b *feedBatch) apply(ctx context.Context, page *ChangesPage) (committed int
 	if err := b.begin(ctx); err != nil {
 		return fail(err)
 	}
+	if b.bulkAhead {
+		// The feed files the search columns, and the indexes keyed by
+		// date would be written all over by them (see bulkindex.go):
+		// they are dropped now, not after the pull.
+		b.bulkAhead = false
+		if page.More {
+			if err := startBulkIndex(ctx, b.tx); err != nil {
+				return fail(err)
+			}
+		}
+	}
 	// Purchases without deliveries or credits, most of a first sync, go
 	// in by fileMany, many to a statement; the others one by one, in the
 	// feed's order all the same.
 	var codes []string
 	var seqs []int64
 	var raws [][]byte
+	var cols []searchCols
 	flush := func() error {
-		err := b.w.fileMany(codes, seqs, raws)
-		codes, seqs, raws = codes[:0], seqs[:0], raws[:0]
+		err := b.w.fileMany(codes, seqs, raws, cols)
+		codes, seqs, raws, cols = codes[:0], seqs[:0], raws[:0], cols[:0]
 		return err
 	}
 	// An entry numbered outside its page is refused with the page: the
@@ -337,7 +353,7 @@ func (b *feedBatch) apply(ctx context.Context, page *ChangesPage) (committed int
 				continue
 			}
 			if it.full == nil {
-				codes, seqs, raws = append(codes, it.Code), append(seqs, it.Seq), append(raws, page.Purchases[i])
+				codes, seqs, raws, cols = append(codes, it.Code), append(seqs, it.Seq), append(raws, page.Purchases[i]), append(cols, it.cols)
 				b.rows++
 				continue
 			}

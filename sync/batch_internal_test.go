@@ -117,7 +117,7 @@ func TestApplyFilesManyPerStatement(t *testing.T) {
 		t.Errorf("%d synced deliveries recorded for %s, want 1", deliveries, ref("DEV0001"))
 	}
 	var unindexed int
-	if err := c.r.QueryRowContext(ctx, "SELECT count(*) FROM purchases WHERE indexed = 0").Scan(&unindexed); err != nil {
+	if err := c.r.QueryRowContext(ctx, "SELECT count(*) FROM unindexed").Scan(&unindexed); err != nil {
 		t.Fatal(err)
 	}
 	if unindexed != len(want) {
@@ -165,5 +165,110 @@ func TestBatchRowsGrowWithTheCache(t *testing.T) {
 	b.c.gate.last = time.Now().Add(-2 * staffWindow)
 	if rows := b.batchRows(); rows <= feedBatchRows {
 		t.Errorf("long after a scan: transactions of %d rows, want more than %d", rows, feedBatchRows)
+	}
+}
+
+// The changes feed files a purchase's search columns (created, status,
+// remaining, products) as indexing it files them, from the purchase
+// decoded whole, however its JSON is written: so the indexing after a
+// first sync writes no purchase's row again. Columns filed otherwise, as
+// a cache from before they came with the feed holds them, the indexing
+// puts right.
+func TestFeedFilesSearchColumns(t *testing.T) {
+	ctx := context.Background()
+	d := mustOpenOffline(t)
+	ref := func(body string) string { return body + string(skranke.CheckSymbol(body)) }
+	oslo := time.FixedZone("CEST", 2*3600)
+	var page ChangesPage
+	for i := range 2*fileManyRows + 5 {
+		at := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+		p := &skranke.Purchase{Code: ref(fmt.Sprintf("CMNS%03d", i)), Seq: int64(i + 1), Status: skranke.Captured,
+			Buyer: skranke.Buyer{Name: "Kari Nordmann"}, CreatedAt: at, UpdatedAt: at,
+			Lines: []skranke.Line{
+				{ID: "l1", ProductID: "p1", Name: "10-klippekort", Kind: skranke.Service, Quantity: 1, UnitPrice: 99000, VATRate: 25},
+				{ID: "l2", ProductID: "p2", Name: "Drikkeflaske", Kind: skranke.Physical, Quantity: 2, UnitPrice: 14950, VATRate: 25},
+			}}
+		switch i % 6 {
+		case 1:
+			p.CreatedAt, p.Status = time.Date(2026, 3, 29, 3, 30, 0, 123456789, oslo), skranke.Pending
+		case 2:
+			p.Lines[0].Name = "Klippekort \"10\" \\ æøå\u2028" // Escaped by encoding/json.
+		case 3:
+			p.Lines[1].Delivered, p.Status = 1, skranke.Credited
+		case 4:
+			p.CreatedAt, p.Lines = time.Time{}, nil
+		case 5:
+			p.Lines[1].Delivered = 2
+			p.Deliveries = []skranke.Delivery{{ID: "d1", PurchaseCode: p.Code, At: p.CreatedAt,
+				Lines: []skranke.DeliveredLine{{LineID: "l2", Quantity: 2}}}}
+		}
+		raw, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page.Purchases = append(page.Purchases, raw)
+	}
+	// Written otherwise than the shop writes them: keys in another case,
+	// spaces, a status given twice.
+	page.Purchases = append(page.Purchases,
+		json.RawMessage(`{"Code":"`+ref("ADD0001")+`","seq":900,"STATUS":"captured","Created_At":"2026-11-30T10:00:00+01:00","lines":[{"id":"1","Name":"Yoga","quantity":3}]}`),
+		json.RawMessage(` { "code" : "`+ref("ADD0002")+`" , "seq" : 901 , "status" : "failed" , "status" : "captured" , "lines" : [ { "id" : "1" , "name" : "Spinning" , "quantity" : 2 , "delivered" : 1 } ] } `))
+	page.Next = 1000
+	b := &feedBatch{c: d.c}
+	if _, err := b.apply(ctx, &page); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.finish(); err != nil {
+		t.Fatal(err)
+	}
+	b.close(ctx)
+
+	check := func(when string) {
+		t.Helper()
+		rows, err := d.c.r.QueryContext(ctx, "SELECT code, body, created, status, remaining, products FROM purchases")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		n := 0
+		for rows.Next() {
+			var code string
+			var body []byte
+			var filed searchCols
+			if err := rows.Scan(&code, &body, &filed.created, &filed.status, &filed.remaining, &filed.products); err != nil {
+				t.Fatal(err)
+			}
+			var p skranke.Purchase
+			if err := json.Unmarshal(body, &p); err != nil {
+				t.Fatal(err)
+			}
+			if want := colsOf(&p); filed != want {
+				t.Errorf("%s: purchase %s filed with %+v, want %+v", when, code, filed, want)
+			}
+			n++
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		if n != len(page.Purchases) {
+			t.Errorf("%s: %d purchases cached, want %d", when, n, len(page.Purchases))
+		}
+	}
+	check("filed by the feed")
+	var queued int
+	if err := d.c.r.QueryRowContext(ctx, "SELECT count(*) FROM unindexed").Scan(&queued); err != nil || queued != len(page.Purchases) {
+		t.Errorf("%d purchases queued for indexing (%v), want all %d", queued, err, len(page.Purchases))
+	}
+
+	// As a cache of an older version had them.
+	if _, err := d.c.w.ExecContext(ctx, "UPDATE purchases SET created = 0, status = '', remaining = 0, products = '' WHERE rowid % 3 = 0"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.indexCached(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	check("indexed")
+	if err := d.c.r.QueryRowContext(ctx, "SELECT count(*) FROM unindexed").Scan(&queued); err != nil || queued != 0 {
+		t.Errorf("%d purchases left queued after the indexing (%v)", queued, err)
 	}
 }

@@ -95,6 +95,17 @@ var sqlDropBulkTables = []string{
 // definition of an index it dropped.
 func bulkIndexMeta(name string) string { return "bulk_dropped_index." + name }
 
+// startBulkIndex sets the cache up for a bulk indexing in tx: the search
+// index (setBulkIndex) and the tables (startBulkTables). A first sync does
+// so before it files its first page; Desk.indexCached when it meets a large
+// backlog otherwise.
+func startBulkIndex(ctx context.Context, tx *sql.Tx) error {
+	if err := setBulkIndex(ctx, tx, true); err != nil {
+		return err
+	}
+	return startBulkTables(ctx, tx)
+}
+
 // startBulkTables sets the cache up for a bulk indexing in tx: the bulk
 // tables, and the indexes of purchases by date dropped.
 func startBulkTables(ctx context.Context, tx *sql.Tx) error {
@@ -231,11 +242,11 @@ func copyBulkRows(ctx context.Context, tx *sql.Tx) error {
 		// themselves: the triggers dropped those here).
 		`INSERT OR IGNORE INTO month_facts(day, purchase, n, kind, product_id, product, staff_id, staff, events, units, amount)
 SELECT b.day, b.purchase, b.n, b.kind, b.product_id, b.product, b.staff_id, b.staff, b.events, b.units, b.amount
-FROM month_facts_bulk b JOIN purchases p ON p.rowid = b.purchase AND p.indexed = 1
+FROM month_facts_bulk b WHERE NOT EXISTS (SELECT 1 FROM unindexed u WHERE u.purchase = b.purchase)
 ORDER BY b.day, b.purchase, b.n`,
 		`INSERT OR IGNORE INTO pickup_products(product, created, purchase)
 SELECT b.product, b.created, b.purchase
-FROM pickup_products_bulk b JOIN purchases p ON p.rowid = b.purchase AND p.indexed = 1
+FROM pickup_products_bulk b WHERE NOT EXISTS (SELECT 1 FROM unindexed u WHERE u.purchase = b.purchase)
 ORDER BY b.product, b.created, b.purchase`,
 	} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {

@@ -1,9 +1,12 @@
 package sync
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -62,7 +65,7 @@ func indexedState(t *testing.T, d *Desk) []string {
 	ctx := context.Background()
 	var out []string
 	for _, q := range []string{
-		"SELECT 'p', code, created, status, remaining, products, indexed FROM purchases",
+		"SELECT 'p', code, created, status, remaining, products, rowid IN (SELECT purchase FROM unindexed) FROM purchases",
 		"SELECT 'f', p.code, f.day, f.n, f.kind, f.product_id, f.product, f.staff_id, f.staff, f.events, f.units, f.amount FROM month_facts f JOIN purchases p ON p.rowid = f.purchase",
 		"SELECT 's', day, kind, product_id, product, staff_id, staff, events, units, amount, facts FROM month_sums",
 		"SELECT 'k', pp.product, pp.created, p.code FROM pickup_products pp JOIN purchases p ON p.rowid = pp.purchase",
@@ -100,14 +103,6 @@ func indexedState(t *testing.T, d *Desk) []string {
 func TestBulkIndexingAnswersAsIndexingOneByOne(t *testing.T) {
 	ctx := context.Background()
 	ps := bulkPurchases(700)
-	open := func() *Desk {
-		d, err := Open(ctx, Config{BaseURL: "http://127.0.0.1:1", DataDir: t.TempDir(), AllowHTTP: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { d.Close() })
-		return d
-	}
 	file := func(d *Desk, deferIndex bool) {
 		err := d.c.write(ctx, "test", func(tx *sql.Tx) error {
 			w, err := newWriter(ctx, tx)
@@ -126,11 +121,11 @@ func TestBulkIndexingAnswersAsIndexingOneByOne(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	each := open()
+	each := mustOpenOffline(t)
 	file(each, false)
-	bulk := open()
+	bulk := mustOpenOffline(t)
 	inBulk := 0
-	bulk.indexing = indexSizes{batch: 64, staff: 16, bulkAfter: 128, afterBatch: func() {
+	bulk.indexing = indexSizes{batch: 64, staff: 16, bulkAfter: 128, bulk: 200, afterBatch: func() {
 		if on, err := bulkIndexOn(ctx, bulk.c.r); err == nil && on {
 			inBulk++
 		}
@@ -144,6 +139,24 @@ func TestBulkIndexingAnswersAsIndexingOneByOne(t *testing.T) {
 	}
 	if on, err := bulkIndexOn(ctx, bulk.c.r); err != nil || on {
 		t.Fatalf("the search index is still set up for bulk after it (%v)", err)
+	}
+	// FTS5's defaults again, for the writes that follow.
+	config := map[string]int{}
+	rows, err := bulk.c.r.QueryContext(ctx, "SELECT k, v FROM purchase_search_config WHERE k IN ('automerge', 'crisismerge', 'hashsize')")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var k string
+		var v int
+		if err := rows.Scan(&k, &v); err != nil {
+			t.Fatal(err)
+		}
+		config[k] = v
+	}
+	rows.Close()
+	if want := map[string]int{"automerge": 4, "crisismerge": 16, "hashsize": 1 << 20}; !maps.Equal(config, want) {
+		t.Errorf("the search index is set %v after the bulk, want FTS5's defaults %v", config, want)
 	}
 	if got, want := indexedState(t, bulk), indexedState(t, each); !slices.Equal(got, want) {
 		t.Errorf("bulk indexing filed %d rows, indexing each purchase %d; first difference:\n%s", len(got), len(want), firstDiff(got, want))
@@ -193,11 +206,7 @@ func TestBulkIndexingCutShortIsEndedByTheNextIndexing(t *testing.T) {
 // product do not miss the purchases indexed in bulk meanwhile.
 func TestMonthMissesNoPurchaseIndexedWhileTheLoopWentBulk(t *testing.T) {
 	ctx := context.Background()
-	d, err := Open(ctx, Config{BaseURL: "http://127.0.0.1:1", DataDir: t.TempDir(), AllowHTTP: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	d := mustOpenOffline(t)
 	fileAll(t, d, bulkPurchases(300), true)
 
 	calls := 0
@@ -336,4 +345,67 @@ func openAfterBulkCutShort(t *testing.T) *Desk {
 	}
 	t.Cleanup(func() { d.Close() })
 	return d
+}
+
+// A first sync through the changes feed into an empty cache sets the bulk
+// indexing up with its first page, before it files anything, and once the
+// desk has indexed what it filed the cache is as if each purchase had been
+// indexed as it was filed: the same search columns, month facts and sums,
+// and pickup rows, and the same schema.
+func TestFirstSyncPagesIndexAsEachPurchase(t *testing.T) {
+	ctx := context.Background()
+	// bulkPurchases as the feed sends them: with purchase codes.
+	var raws []json.RawMessage
+	for _, p := range bulkPurchases(700) {
+		code := p.Code[:1] + p.Code[2:]
+		code += string(skranke.CheckSymbol(code))
+		raw, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raws = append(raws, bytes.ReplaceAll(raw, []byte(`"`+p.Code+`"`), []byte(`"`+code+`"`)))
+	}
+
+	each := mustOpenOffline(t)
+	err := each.c.write(ctx, "test", func(tx *sql.Tx) error {
+		w, err := newWriter(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, raw := range raws {
+			var p skranke.Purchase
+			if err := json.Unmarshal(raw, &p); err != nil {
+				return err
+			}
+			if err := w.putPurchase(&p, raw); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	pulled := mustOpenOffline(t)
+	before := schemaOf(t, pulled)
+	b := &feedBatch{c: pulled.c, bulkAhead: true}
+	for i := 0; i < len(raws); i += 100 {
+		page := ChangesPage{Purchases: raws[i:min(i+100, len(raws))], Next: int64(i + 100), More: i+100 < len(raws)}
+		if _, err := b.apply(ctx, &page); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := b.finish(); err != nil {
+		t.Fatal(err)
+	}
+	b.close(ctx)
+	if on, err := bulkIndexOn(ctx, pulled.c.r); err != nil || !on {
+		t.Fatalf("the first sync did not set the bulk indexing up (%v)", err)
+	}
+	if schema := schemaOf(t, pulled); slices.Equal(schema, before) {
+		t.Error("the first sync filed its purchases with the indexes by date in place")
+	}
+	pulled.indexing = indexSizes{batch: 64, staff: 16, bulkAfter: 128, bulk: 300}
+	indexLikeEach(t, pulled, each, before, "a first sync, indexed")
 }

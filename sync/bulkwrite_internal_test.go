@@ -37,6 +37,39 @@ func fileAll(t *testing.T, d *Desk, ps []*skranke.Purchase, deferIndex bool) {
 	}
 }
 
+// mustOpenOffline opens a desk on a new data directory with no shop to
+// talk to, closed when the test ends.
+func mustOpenOffline(t *testing.T) *Desk {
+	t.Helper()
+	d, err := Open(context.Background(), Config{BaseURL: "http://127.0.0.1:1", DataDir: t.TempDir(), AllowHTTP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+// indexLikeEach indexes what d has filed unindexed and checks that the
+// bulk is over, and that d's cache is as each's, whose purchases were
+// indexed one by one as they were filed, with the schema before: what
+// says how d's were filed.
+func indexLikeEach(t *testing.T, d, each *Desk, before []string, what string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := d.indexCached(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if on, err := bulkIndexOn(ctx, d.c.r); err != nil || on {
+		t.Fatalf("%s: the search index is still set up for bulk after the indexing (%v)", what, err)
+	}
+	if got, want := indexedState(t, d), indexedState(t, each); !slices.Equal(got, want) {
+		t.Errorf("%s: %d rows filed, indexing each purchase %d; first difference:\n%s", what, len(got), len(want), firstDiff(got, want))
+	}
+	if got := schemaOf(t, d); !slices.Equal(got, before) {
+		t.Errorf("%s: the cache's schema after the bulk:\n%q\nwant as before it:\n%q", what, got, before)
+	}
+}
+
 // schemaOf is the cache's schema: every table, index and trigger with its
 // definition.
 func schemaOf(t *testing.T, d *Desk) []string {
@@ -112,11 +145,7 @@ func testBulkClosedMidway(t *testing.T, cutEnd bool) {
 		}
 	}
 
-	each, err := Open(ctx, Config{BaseURL: "http://127.0.0.1:1", DataDir: t.TempDir(), AllowHTTP: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { each.Close() })
+	each := mustOpenOffline(t)
 	before := schemaOf(t, each)
 	fileAll(t, each, final, false)
 
@@ -139,7 +168,7 @@ func testBulkClosedMidway(t *testing.T, cutEnd bool) {
 	}
 	cancel()
 	var left int
-	if err := d.c.r.QueryRow("SELECT count(*) FROM purchases WHERE indexed = 0").Scan(&left); err != nil || left == 0 {
+	if err := d.c.r.QueryRow("SELECT count(*) FROM unindexed").Scan(&left); err != nil || left == 0 {
 		t.Fatalf("%d purchases left to index after the cut (%v): the test shows nothing", left, err)
 	}
 	if on, err := bulkIndexOn(ctx, d.c.r); err != nil || !on {
@@ -164,18 +193,7 @@ func testBulkClosedMidway(t *testing.T, cutEnd bool) {
 	fileAll(t, d, later, false)
 	fileAll(t, d, laterUnindexed, true)
 	d.indexing = indexSizes{batch: 64, staff: 16, bulkAfter: 128}
-	if err := d.indexCached(ctx, true); err != nil {
-		t.Fatal(err)
-	}
-	if on, err := bulkIndexOn(ctx, d.c.r); err != nil || on {
-		t.Fatalf("the search index is still set up for bulk after the indexing (%v)", err)
-	}
-	if got, want := indexedState(t, d), indexedState(t, each); !slices.Equal(got, want) {
-		t.Errorf("the bulk cut short and ended filed %d rows, indexing each purchase %d; first difference:\n%s", len(got), len(want), firstDiff(got, want))
-	}
-	if got := schemaOf(t, d); !slices.Equal(got, before) {
-		t.Errorf("the cache's schema after the bulk:\n%q\nwant as before it:\n%q", got, before)
-	}
+	indexLikeEach(t, d, each, before, "the bulk cut short and ended")
 	for _, q := range []string{"Kari Hansen", "hansen", "ode", "B000007", "B0000014"} {
 		pq := skranke.ParseSearch(q)
 		a, err := d.SearchCached(ctx, pq, "", 100)
@@ -269,11 +287,7 @@ func TestBulkIndexingWritesLittleMoreThanItKeeps(t *testing.T) {
 // journals in memory.
 func TestBulkEndSortsSpillToAFile(t *testing.T) {
 	ctx := context.Background()
-	d, err := Open(ctx, Config{BaseURL: "http://127.0.0.1:1", DataDir: t.TempDir(), AllowHTTP: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	d := mustOpenOffline(t)
 	tempStore := func(tx *sql.Tx) int {
 		t.Helper()
 		var v int

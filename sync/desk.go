@@ -249,7 +249,7 @@ func Open(ctx context.Context, cfg Config) (*Desk, error) {
 		sessions:  map[string]staffSession{},
 		verifying: map[string]chan struct{}{},
 		deriving:  make(chan struct{}, 1),
-		indexing:  indexSizes{batch: indexBatchRows, staff: indexStaffRows, bulkAfter: indexBulkAfter},
+		indexing:  indexSizes{batch: indexBatchRows, staff: indexStaffRows, bulkAfter: indexBulkAfter, bulk: indexBulkRows},
 	}
 	if v, _ := c.meta(ctx, "last_sync"); v != "" {
 		d.lastSync, _ = time.Parse(time.RFC3339Nano, v)
@@ -681,7 +681,8 @@ func refusedForAWhile(err error) bool {
 // sqlConfirmCached notes that the shop confirmed the cached copy of a
 // purchase now: only when that copy is the shop's, byte for byte, and
 // indexed.
-const sqlConfirmCached = `UPDATE purchases SET cached_at = ? WHERE code = ? AND seq = ? AND body = ? AND indexed = 1`
+const sqlConfirmCached = `UPDATE purchases SET cached_at = ? WHERE code = ? AND seq = ? AND body = ?
+AND NOT EXISTS (SELECT 1 FROM unindexed WHERE purchase = purchases.rowid)`
 
 // confirmCached keeps the shop's copy p of a purchase (raw its JSON) when
 // the cache holds that very copy, and reports whether it did: it then

@@ -264,10 +264,10 @@ func (d *Desk) UnfileCardsForTest(ctx context.Context) error {
 }
 
 // IndexedForTest counts the cached purchases whose search words, month
-// facts and pickup columns are filed (indexed = 1).
+// facts and pickup rows are filed (none queued in unindexed).
 func (d *Desk) IndexedForTest(ctx context.Context) (int, error) {
 	var n int
-	err := d.c.r.QueryRowContext(ctx, "SELECT count(*) FROM purchases WHERE indexed = 1").Scan(&n)
+	err := d.c.r.QueryRowContext(ctx, "SELECT count(*) FROM purchases WHERE rowid NOT IN (SELECT purchase FROM unindexed)").Scan(&n)
 	return n, err
 }
 

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+	"time"
+	"unicode/utf8"
 )
 
 // feedPurchase is the part of a purchase in the changes feed that the cache
@@ -16,6 +18,13 @@ type feedPurchase struct {
 	// when it has none), so that their figures are checked
 	// (checkFeedPurchase) without decoding the rest.
 	Lines []byte
+	// Created and Status are its creation time (Unix nanoseconds, 0 for
+	// none) and payment status, for its search columns, read as
+	// encoding/json reads them; Desk.indexCached, which decodes every
+	// purchase it indexes, files the right ones should they differ all
+	// the same.
+	Created int64
+	Status  string
 }
 
 // scanFeedPurchase reads code, seq and whether there are deliveries or
@@ -37,7 +46,27 @@ func scanFeedPurchase(raw []byte) (feedPurchase, error) {
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return feedPurchase{}, err
 	}
-	return feedPurchase{Code: v.Code, Seq: v.Seq, Activity: len(v.Deliveries)+len(v.Credits) > 0, Lines: v.Lines}, nil
+	fp := feedPurchase{Code: v.Code, Seq: v.Seq, Activity: len(v.Deliveries)+len(v.Credits) > 0, Lines: v.Lines}
+	// Apart, so that a status or time that cannot be read leaves the
+	// columns to Desk.indexCached rather than refuse the purchase here.
+	var cols struct {
+		Status    string    `json:"status"`
+		CreatedAt time.Time `json:"created_at"`
+	}
+	if json.Unmarshal(raw, &cols) == nil {
+		fp.Status, fp.Created = cols.Status, nanos(cols.CreatedAt)
+	}
+	return fp, nil
+}
+
+// createdNanos reads a purchase's created_at (JSON) as encoding/json
+// would, in Unix nanoseconds (see nanos), or 0 when it cannot.
+func createdNanos(val []byte) int64 {
+	var t time.Time
+	if len(val) == 0 || t.UnmarshalJSON(val) != nil {
+		return 0
+	}
+	return nanos(t)
 }
 
 func scanTop(b []byte) (fp feedPurchase, ok bool) {
@@ -134,6 +163,20 @@ func (t *topScan) member(key, val []byte) {
 		t.fp.Seq, t.seenSeq = n, true
 	case "lines":
 		t.fp.Lines = val
+	case "status":
+		// Escapes, and bytes encoding/json would replace, are left to it.
+		if len(val) < 2 || val[0] != '"' || bytes.IndexByte(val, '\\') >= 0 || !utf8.Valid(val) {
+			t.fast = false
+			return
+		}
+		t.fp.Status = string(val[1 : len(val)-1])
+	case "created_at":
+		if string(val) == "null" {
+			// encoding/json keeps what an earlier created_at set.
+			t.fast = false
+			return
+		}
+		t.fp.Created = createdNanos(val)
 	case "deliveries", "credits":
 		switch {
 		case val[0] == '[':
@@ -171,7 +214,7 @@ func afterValue(b []byte, i int, end byte) (next int, closed, ok bool) {
 // when case is ignored.
 func foldsToField(key []byte) bool {
 	switch len(key) {
-	case len("seq"), len("code"), len("lines"), len("credits"), len("deliveries"):
+	case len("seq"), len("code"), len("lines"), len("status"), len("credits"), len("deliveries"): // And len("created_at").
 	default:
 		// Most keys of a purchase: an ASCII key of another length folds
 		// to none of them. Non-ASCII ones may ("ſeq" is "seq" to
@@ -184,7 +227,7 @@ func foldsToField(key []byte) bool {
 			return false
 		}
 	}
-	for _, f := range [...]string{"code", "seq", "lines", "deliveries", "credits"} {
+	for _, f := range [...]string{"code", "seq", "lines", "status", "created_at", "deliveries", "credits"} {
 		if string(key) != f && bytes.EqualFold(key, []byte(f)) {
 			return true
 		}

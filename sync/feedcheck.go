@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/skranke/skranke"
 )
@@ -103,6 +104,11 @@ func checkFeedPurchase(it *pageItem, scratch *[]skranke.Line) error {
 			}
 		}
 	}
+	if it.full != nil {
+		it.cols = colsOf(it.full)
+	} else {
+		it.cols = searchCols{created: it.Created, status: it.Status, remaining: p.RemainingUnits(), products: productList(p)}
+	}
 	return nil
 }
 
@@ -137,7 +143,7 @@ func checkFeedCard(c *skranke.Card) error {
 }
 
 // lineFields are the members of a line scanLines reads.
-var lineFields = [...]string{"id", "quantity", "unit_price", "discount", "delivered", "credited"}
+var lineFields = [...]string{"id", "name", "quantity", "unit_price", "discount", "delivered", "credited"}
 
 // scanLines reads the ID and figures of a purchase's lines from their JSON
 // (valid JSON, as the page was checked) as encoding/json would, without
@@ -225,6 +231,14 @@ func scanLineMember(l *skranke.Line, key, val []byte) bool {
 			return false
 		}
 		l.ID = string(val[1 : len(val)-1])
+		return true
+	case "name":
+		// Escapes and bytes that are not UTF-8, which encoding/json
+		// replaces, are left to it.
+		if len(val) < 2 || val[0] != '"' || bytes.IndexByte(val, '\\') >= 0 || !utf8.Valid(val) {
+			return false
+		}
+		l.Name = string(val[1 : len(val)-1])
 		return true
 	case "quantity":
 		q = &l.Quantity

@@ -26,6 +26,8 @@ func TestScanLinesAsEncodingJSON(t *testing.T) {
 		`[{"id":"1","quantity":1e3}]`,
 		`[{}]`, `[{"x":{"quantity":9},"quantity":1}]`,
 		`[{"id":"1","quantity":-0}]`,
+		`[{"id":"1","name":"Klippekort \"10\""}]`, `[{"id":"1","name":"\u00c6rlig"}]`,
+		"[{\"id\":\"1\",\"name\":\"bad \xff byte\"}]", `[{"id":"1","NAME":"x"}]`, `[{"id":"1","name":7}]`,
 	} {
 		var want []skranke.Line
 		werr := json.Unmarshal([]byte(raw), &want)
@@ -37,9 +39,9 @@ func TestScanLinesAsEncodingJSON(t *testing.T) {
 			t.Errorf("%s: scanned %+v, but encoding/json fails: %v", raw, got, werr)
 			continue
 		}
-		// Only the figures are read: compare those.
+		// Only the figures and the name are read: compare those.
 		for i := range want {
-			want[i] = skranke.Line{ID: want[i].ID, Quantity: want[i].Quantity, UnitPrice: want[i].UnitPrice,
+			want[i] = skranke.Line{ID: want[i].ID, Name: want[i].Name, Quantity: want[i].Quantity, UnitPrice: want[i].UnitPrice,
 				Discount: want[i].Discount, Delivered: want[i].Delivered, Credited: want[i].Credited}
 		}
 		if !reflect.DeepEqual(got, want) {

@@ -410,6 +410,7 @@ func (d *Desk) pullFeed(ctx context.Context) error {
 	if err := d.c.r.QueryRowContext(ctx, "SELECT ifnull(max(rowid), 0) FROM purchases").Scan(&b.cached); err != nil {
 		return skranke.E("sync.Desk.pullFeed", skranke.Internal, fmt.Errorf("count cached purchases: %w", err))
 	}
+	b.bulkAhead = b.cached == 0
 	defer b.close(ctx) // Whatever an error left open, and copies not written yet.
 	start := time.Now()
 	var total int

@@ -395,6 +395,9 @@ type pageItem struct {
 	// refused says why the purchase is not filed (checkFeedPurchase), or
 	// is empty.
 	refused string
+	// cols are its search columns, read with its lines by
+	// checkFeedPurchase (from full when set).
+	cols searchCols
 }
 
 // read checks that every purchase and gift card of the page can be filed

@@ -39,10 +39,10 @@ func (d *Desk) PurgeBuyers(ctx context.Context, now time.Time) (int, error) {
 	// purchases costs nothing to check, where reading every body took
 	// the desk's first half minute after each start), and one with
 	// something left to hand over is not settled. Rows a first sync filed
-	// without their search columns (indexed = 0) wait for
+	// without their search words and facts (queued in unindexed) wait for
 	// Desk.indexCached, which the sync loop runs after every sync: the
 	// purge after that one sees them, hours within a retention of months.
-	rows, err := d.c.r.QueryContext(ctx, `SELECT code, seq, body FROM purchases WHERE created < ? AND indexed = 1 AND NOT (`+pickupWhere+`) AND (
+	rows, err := d.c.r.QueryContext(ctx, `SELECT code, seq, body FROM purchases WHERE created < ? AND NOT EXISTS (SELECT 1 FROM unindexed u WHERE u.purchase = purchases.rowid) AND NOT (`+pickupWhere+`) AND (
  coalesce(json_extract(CAST(body AS TEXT), '$.buyer.name'), '') <> '' OR
  coalesce(json_extract(CAST(body AS TEXT), '$.buyer.email'), '') <> '' OR
  coalesce(json_extract(CAST(body AS TEXT), '$.buyer.phone'), '') <> '')`, nanos(cutoff))

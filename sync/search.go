@@ -321,7 +321,8 @@ const sqlIndexPurchase = "INSERT OR REPLACE INTO purchase_search(rowid, text) VA
 // to desk actions (cache.writeBackground): after a first sync of a million
 // purchases it indexes for minutes, and a scan or a delivery must not wait
 // behind it. Its transactions are indexBatchRows purchases while staff are
-// away and indexStaffRows while they are at the desk (see staffWindow):
+// away (indexBulkRows in bulk) and indexStaffRows while they are at the
+// desk (see staffWindow):
 // one that a desk action interrupts commits at once all the same, but the
 // desk action waits for that commit.
 //
@@ -350,16 +351,16 @@ func (d *Desk) indexCached(ctx context.Context, background bool) error {
 	}()
 	for {
 		limit := d.indexing.batch
-		if background && d.c.gate.staffAtWork(staffWindow) {
+		switch {
+		case background && d.c.gate.staffAtWork(staffWindow):
 			limit = d.indexing.staff
+		case bulk && d.indexing.bulk > 0:
+			limit = d.indexing.bulk
 		}
 		n := 0
 		err := write(ctx, op, func(tx *sql.Tx) error {
 			if !bulk && total >= d.indexing.bulkAfter {
-				if err := setBulkIndex(ctx, tx, true); err != nil {
-					return err
-				}
-				if err := startBulkTables(ctx, tx); err != nil {
+				if err := startBulkIndex(ctx, tx); err != nil {
 					return err
 				}
 				bulk = true
@@ -417,6 +418,15 @@ const (
 	indexStaffRows = 256
 )
 
+// indexBulkRows is the transaction of indexCached in bulk (setBulkIndex)
+// while staff are away. FTS5 writes at least a segment per transaction,
+// and a level that reaches bulkCrisisMerge segments is merged into the
+// next: a million purchases in transactions of indexBatchRows made 488
+// segments, and every index entry was written on two levels before
+// mergeIndex merged them. In transactions of indexBulkRows, with
+// bulkHashSize, they make about 120, merged once, at the end.
+const indexBulkRows = 16384
+
 // indexSizes are the transaction sizes of indexCached in the background,
 // while staff are away (batch) and at the desk (staff), and how many
 // purchases it indexes in one go before it switches to bulk (bulkAfter).
@@ -424,6 +434,7 @@ const (
 // each transaction of mergeIndex, for tests.
 type indexSizes struct {
 	batch, staff, bulkAfter int
+	bulk                    int // In bulk while staff are away; 0: batch.
 	afterBatch              func()
 	mergeStep               func(tx *sql.Tx)
 }
@@ -460,17 +471,34 @@ func setBulkIndex(ctx context.Context, tx *sql.Tx, on bool) error {
 	if _, err := tx.ExecContext(ctx, "INSERT INTO purchase_search(purchase_search, rank) VALUES('crisismerge', ?)", crisis); err != nil {
 		return fmt.Errorf("set the search index's crisismerge: %w", err)
 	}
+	hash := 1 << 20 // FTS5's default.
+	if on {
+		hash = bulkHashSize
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO purchase_search(purchase_search, rank) VALUES('hashsize', ?)", hash); err != nil {
+		return fmt.Errorf("set the search index's hashsize: %w", err)
+	}
 	return nil
 }
+
+// bulkHashSize is FTS5's 'hashsize' while a bulk indexing lasts: the
+// index entries it gathers in memory before it writes them as a segment,
+// so that a transaction of indexBulkRows purchases writes two segments,
+// not one per MiB (the default). Twice as much would make one, for some
+// 60 MB more of the desk's memory while it indexes.
+const bulkHashSize = 32 << 20
 
 // bulkCrisisMerge is FTS5's 'crisismerge' while a bulk indexing lasts: a
 // level of the search index is merged into one segment of the next when it
 // holds this many. At FTS5's 16 a million purchases' words (a segment or
 // more per transaction) were rewritten on two levels before mergeIndex
-// rewrote them all once more; at 64 on one. Far more (512 was tried) wrote
-// more, not less: each step of mergeIndex rewrites the first page of every
-// segment it merges from.
-const bulkCrisisMerge = 64
+// rewrote them all once more; at 64, with transactions of indexBatchRows,
+// on one. In transactions of indexBulkRows a million purchases make some
+// 120 segments (two a transaction, each of bulkHashSize): at 128 none is
+// merged before mergeIndex merges them all, once. Each step of mergeIndex
+// rewrites the first page of every segment it merges from, which its
+// steps of mergeBulkPages make a small part of what it writes.
+const bulkCrisisMerge = 128
 
 // bulkIndexOn reports whether the search index is set up for bulk
 // indexing (setBulkIndex).
@@ -486,7 +514,8 @@ func bulkIndexOn(ctx context.Context, db *sql.DB) (bool, error) {
 // stops early, committing what it did, when a desk action waits for the
 // cache.
 func (d *Desk) indexBatch(ctx context.Context, tx *sql.Tx, limit int, background bool) (n int, bulk bool, err error) {
-	rows, err := tx.QueryContext(ctx, "SELECT rowid, body FROM purchases WHERE indexed = 0 ORDER BY rowid LIMIT ?", limit)
+	rows, err := tx.QueryContext(ctx, `SELECT p.rowid, p.body, p.created, p.status, p.remaining, p.products
+FROM unindexed u JOIN purchases p ON p.rowid = u.purchase ORDER BY u.purchase LIMIT ?`, limit)
 	if err != nil {
 		return 0, false, err
 	}
@@ -494,12 +523,13 @@ func (d *Desk) indexBatch(ctx context.Context, tx *sql.Tx, limit int, background
 		id   int64
 		p    skranke.Purchase
 		good bool
+		cols searchCols // As filed.
 	}
 	var batch []row
 	for rows.Next() {
 		var r row
 		var body []byte
-		if err := rows.Scan(&r.id, &body); err != nil {
+		if err := rows.Scan(&r.id, &body, &r.cols.created, &r.cols.status, &r.cols.remaining, &r.cols.products); err != nil {
 			rows.Close()
 			return 0, false, err
 		}
@@ -565,40 +595,63 @@ func (d *Desk) indexBatch(ctx context.Context, tx *sql.Tx, limit int, background
 	// own columns).
 	first, last := batch[0].id, batch[len(batch)-1].id
 	deletes := []string{
-		"DELETE FROM month_facts WHERE purchase IN (SELECT rowid FROM purchases WHERE indexed = 0 AND rowid BETWEEN ? AND ?)",
-		"DELETE FROM pickup_products WHERE purchase IN (SELECT rowid FROM purchases WHERE indexed = 0 AND rowid BETWEEN ? AND ?)",
+		"DELETE FROM month_facts WHERE purchase IN (SELECT purchase FROM unindexed WHERE purchase BETWEEN ? AND ?)",
+		"DELETE FROM pickup_products WHERE purchase IN (SELECT purchase FROM unindexed WHERE purchase BETWEEN ? AND ?)",
 	}
 	if bulk {
 		deletes = append(deletes,
-			"DELETE FROM month_facts_bulk WHERE purchase IN (SELECT rowid FROM purchases WHERE indexed = 0 AND rowid BETWEEN ? AND ?)",
-			"DELETE FROM pickup_products_bulk WHERE purchase IN (SELECT rowid FROM purchases WHERE indexed = 0 AND rowid BETWEEN ? AND ?)")
+			"DELETE FROM month_facts_bulk WHERE purchase IN (SELECT purchase FROM unindexed WHERE purchase BETWEEN ? AND ?)",
+			"DELETE FROM pickup_products_bulk WHERE purchase IN (SELECT purchase FROM unindexed WHERE purchase BETWEEN ? AND ?)")
 	}
 	for _, q := range deletes {
 		if _, err := tx.ExecContext(ctx, q, first, last); err != nil {
 			return 0, false, err
 		}
 	}
-	// Prepared once per batch, not parsed again for each of a
-	// million rows after a first sync or an upgrade.
-	update, err := tx.PrepareContext(ctx, "UPDATE purchases SET created = ?, status = ?, remaining = ?, products = ?, indexed = 1 WHERE rowid = ?")
-	if err != nil {
-		return 0, false, err
-	}
-	defer update.Close()
+	// The purchases indexed leave the queue at the end, by the range
+	// done: one statement, where one per purchase cost as much as a
+	// purchase's facts. A batch cut short (giveWay) leaves the rest
+	// queued.
+	done := 0
+	defer func() {
+		if err != nil || done == 0 {
+			return
+		}
+		if _, derr := tx.ExecContext(ctx, "DELETE FROM unindexed WHERE purchase BETWEEN ? AND ?", first, batch[done-1].id); derr != nil {
+			n, err = 0, derr
+		}
+	}()
+	// A purchase's row is written only when its search columns were not
+	// filed right (a cache of an older version, or a purchase whose JSON
+	// the feed's reading left to encoding/json): the changes feed files
+	// them, and rewriting every row here doubled what a first sync wrote.
+	var update *sql.Stmt
+	defer func() {
+		if update != nil {
+			update.Close()
+		}
+	}()
 	for i, r := range batch {
 		if giveWay(i) {
 			return len(batch), bulk, nil
 		}
+		done = i + 1
 		if !r.good {
 			// A damaged body stays unsearchable rather than block the rest.
 			slog.Warn("damaged cached purchase", "rowid", r.id)
-			if _, err := tx.ExecContext(ctx, "UPDATE purchases SET indexed = 1 WHERE rowid = ?", r.id); err != nil {
-				return 0, false, err
-			}
 			continue
 		}
-		if _, err := update.ExecContext(ctx, nanos(r.p.CreatedAt), string(r.p.Status), r.p.RemainingUnits(), productList(&r.p), r.id); err != nil {
-			return 0, false, err
+		if cols := colsOf(&r.p); cols != r.cols {
+			if update == nil {
+				// Prepared once per batch, not parsed again for each
+				// of a million rows of a cache from before.
+				if update, err = tx.PrepareContext(ctx, "UPDATE purchases SET created = ?, status = ?, remaining = ?, products = ? WHERE rowid = ?"); err != nil {
+					return 0, false, err
+				}
+			}
+			if _, err := update.ExecContext(ctx, cols.created, cols.status, cols.remaining, cols.products, r.id); err != nil {
+				return 0, false, err
+			}
 		}
 		if err := w.addFacts(r.id, &r.p); err != nil {
 			return 0, false, err
@@ -615,9 +668,16 @@ func (d *Desk) indexBatch(ctx context.Context, tx *sql.Tx, limit int, background
 const mergeAfter = 10_000
 
 // mergePages is how many pages of the search index one write transaction
-// of mergeIndex rewrites: a few milliseconds of work, so that a scan's
-// write never waits long behind it.
+// of mergeIndex rewrites while staff are at the desk (see staffWindow): a
+// few milliseconds of work, so that a scan's write never waits long
+// behind it.
 const mergePages = 200
+
+// mergeBulkPages is mergePages while staff are away. Each step rewrites
+// the first page of every segment it merges from besides the pages it
+// merges: after a first sync of a million purchases, 120 segments in steps
+// of mergePages wrote the index four times over, WAL and checkpoint.
+const mergeBulkPages = 4000
 
 // mergeIndex merges the search index into a single b-tree, a bounded step
 // per write transaction. FTS5 adds a b-tree (segment) for each batch that
@@ -653,7 +713,15 @@ func (d *Desk) mergeIndex(ctx context.Context, background bool) (err error) {
 			err = skranke.E(op, skranke.Internal, rerr)
 		}
 	}()
-	for pages := -mergePages; ; pages = mergePages {
+	for first := true; ; first = false {
+		pages := mergePages
+		if !background || !d.c.gate.staffAtWork(staffWindow) {
+			pages = mergeBulkPages
+		}
+		if first {
+			// The first step puts every segment on one level.
+			pages = -pages
+		}
 		var changed int64
 		err := write(ctx, op, func(tx *sql.Tx) error {
 			var before, after int64

@@ -18,10 +18,12 @@ import (
 
 // TestSearchAfterUpgrade opens caches written by older versions and finds
 // their purchases by buyer and in the pickup list: one from before the
-// search (schema version 2) and one with the first search index (version
-// 5, prefix indexes of 3, 5 and 8 characters), whose index is rebuilt.
+// search (schema version 2), one with the first search index (version
+// 5, prefix indexes of 3, 5 and 8 characters), whose index is rebuilt, and
+// one a first sync filed but had not indexed yet when the desk was
+// upgraded (version 13, the purchases flagged indexed = 0).
 func TestSearchAfterUpgrade(t *testing.T) {
-	for _, version := range []int{2, 5} {
+	for _, version := range []int{2, 5, 13} {
 		t.Run(fmt.Sprintf("from version %d", version), func(t *testing.T) {
 			dir := t.TempDir()
 			want := writeOldCache(t, dir, version)
@@ -52,7 +54,8 @@ func TestSearchAfterUpgrade(t *testing.T) {
 // writeOldCache writes a cache in dir as the migrations up to version left
 // it, holding 12,000 purchases (more than one batch of the indexing), one
 // of them Ørjan Åsheim's, whose code it returns. From version 5 on the
-// purchases are indexed as that version indexed them.
+// purchases are indexed as that version indexed them; from version 13 on
+// they wait for indexing, as a first sync left them.
 func writeOldCache(t *testing.T, dir string, version int) []string {
 	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, desksync.CacheFile))
@@ -82,9 +85,14 @@ func writeOldCache(t *testing.T, dir string, version int) []string {
 		body, _ := json.Marshal(p)
 		res, err := tx.Exec("INSERT INTO purchases(code, seq, body, cached_at) VALUES(?, ?, ?, 1)", p.Code, p.Seq, body)
 		require.NoError(t, err)
-		if version >= 5 {
-			rowid, err := res.LastInsertId()
+		rowid, err := res.LastInsertId()
+		require.NoError(t, err)
+		switch {
+		case version >= 13:
+			// Filed by a first sync that had not indexed them yet.
+			_, err = tx.Exec("UPDATE purchases SET indexed = 0 WHERE rowid = ?", rowid)
 			require.NoError(t, err)
+		case version >= 5:
 			_, err = tx.Exec("UPDATE purchases SET created = ?, status = ?, remaining = ?, indexed = 1 WHERE rowid = ?",
 				p.CreatedAt.UnixNano(), string(p.Status), p.RemainingUnits(), rowid)
 			require.NoError(t, err)

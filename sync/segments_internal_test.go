@@ -14,15 +14,11 @@ import (
 // segments.
 func TestIndexingWritesTheSearchIndexOncePerBatch(t *testing.T) {
 	ctx := context.Background()
-	d, err := Open(ctx, Config{BaseURL: "http://127.0.0.1:1", DataDir: t.TempDir(), AllowHTTP: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	d := mustOpenOffline(t)
 	// Few enough for one batch, and for FTS5 to hold their words in
 	// memory (its hashsize, 1 MiB) until the batch commits.
 	ps := bulkPurchases(100)
-	err = d.c.write(ctx, "test", func(tx *sql.Tx) error {
+	err := d.c.write(ctx, "test", func(tx *sql.Tx) error {
 		w, err := newWriter(ctx, tx)
 		if err != nil {
 			return err

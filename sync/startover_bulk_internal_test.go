@@ -13,18 +13,10 @@ import (
 // left set up for bulk.
 func TestStartOverEndsABulkCutShort(t *testing.T) {
 	ctx := context.Background()
-	fresh, err := Open(ctx, Config{BaseURL: "http://127.0.0.1:1", DataDir: t.TempDir(), AllowHTTP: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { fresh.Close() })
+	fresh := mustOpenOffline(t)
 	want := schemaOf(t, fresh)
 
-	d, err := Open(ctx, Config{BaseURL: "http://127.0.0.1:1", DataDir: t.TempDir(), AllowHTTP: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	d := mustOpenOffline(t)
 	fileAll(t, d, bulkPurchases(600), true)
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()

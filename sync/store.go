@@ -17,26 +17,36 @@ import (
 // The SQL of the cache's hot paths, kept together so that each is prepared
 // once per transaction.
 const (
-	sqlUpsertPurchase = `INSERT INTO purchases(code, seq, body, cached_at, created, status, remaining, products, indexed) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)
+	sqlUpsertPurchase = `INSERT INTO purchases(code, seq, body, cached_at, created, status, remaining, products) VALUES(?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT(code) DO UPDATE SET seq = excluded.seq, body = excluded.body, cached_at = excluded.cached_at,
-created = excluded.created, status = excluded.status, remaining = excluded.remaining, products = excluded.products, indexed = excluded.indexed
+created = excluded.created, status = excluded.status, remaining = excluded.remaining, products = excluded.products
 WHERE excluded.seq >= purchases.seq RETURNING rowid`
-	// sqlFilePurchase is sqlUpsertPurchase for a purchase filed without its
-	// search columns (writer.deferIndex). Without RETURNING, which SQLite
-	// runs as a trigger, the statement needs no statement journal: a page
-	// of the feed is filed without copying every index page it touches.
-	sqlFilePurchase = `INSERT INTO purchases(code, seq, body, cached_at, created, status, remaining, products, indexed) VALUES(?, ?, ?, ?, 0, '', 0, '', 0)
+	// sqlFilePurchase is sqlUpsertPurchase for a purchase filed with its
+	// search columns but without its search words, month facts and pickup
+	// rows (writer.deferIndex): sqlQueueIndex queues it for those. Without
+	// RETURNING, which SQLite runs as a trigger, the statement needs no
+	// statement journal: a page of the feed is filed without copying every
+	// index page it touches.
+	sqlFilePurchase = `INSERT INTO purchases(code, seq, body, cached_at, created, status, remaining, products) VALUES(?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT(code) DO UPDATE SET seq = excluded.seq, body = excluded.body, cached_at = excluded.cached_at,
-created = 0, status = '', remaining = 0, products = '', indexed = 0
+created = excluded.created, status = excluded.status, remaining = excluded.remaining, products = excluded.products
 WHERE excluded.seq >= purchases.seq`
+	// sqlQueueIndex queues the purchase filed by sqlFilePurchase for
+	// Desk.indexCached.
+	sqlQueueIndex = "INSERT OR IGNORE INTO unindexed(purchase) SELECT rowid FROM purchases WHERE code = ?"
+	// sqlQueueIndexRange queues the purchases fileMany inserted, the
+	// newest rowids.
+	sqlQueueIndexRange = "INSERT OR IGNORE INTO unindexed(purchase) SELECT rowid FROM purchases WHERE rowid BETWEEN ? AND ?"
+	// sqlIndexed takes a purchase indexed with its row out of the queue.
+	sqlIndexed = "DELETE FROM unindexed WHERE purchase = ?"
 	// sqlFileNew files purchases the cache does not hold yet, many to a
 	// statement (writer.fileMany): sqlFileRow once per purchase. OR IGNORE
 	// rather than sqlFilePurchase's upsert, because a statement of many
 	// rows that may abort half-way (an upsert's update may) makes SQLite
 	// copy each page it touches to a statement journal first; one that
 	// ignores a row it cannot insert never rolls back the rows before it.
-	sqlFileNew    = `INSERT OR IGNORE INTO purchases(code, seq, body, cached_at, created, status, remaining, products, indexed) VALUES`
-	sqlFileRow    = `(?, ?, ?, ?, 0, '', 0, '', 0)`
+	sqlFileNew    = `INSERT OR IGNORE INTO purchases(code, seq, body, cached_at, created, status, remaining, products) VALUES`
+	sqlFileRow    = `(?, ?, ?, ?, ?, ?, ?, ?)`
 	sqlUpsertCard = `INSERT INTO cards(code, seq, parent, body, cached_at, purchase, issued_day, end_day, owed, amount) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT(code) DO UPDATE SET seq = excluded.seq, parent = excluded.parent, body = excluded.body, cached_at = excluded.cached_at,
 purchase = excluded.purchase, issued_day = excluded.issued_day, end_day = excluded.end_day, owed = excluded.owed, amount = excluded.amount
@@ -60,14 +70,15 @@ type writer struct {
 	tx                                    *sql.Tx
 	purchase, card, activity, redemptionS *sql.Stmt
 	search                                *sql.Stmt // Lazily prepared: see indexPurchase.
-	file                                  *sql.Stmt // Lazily prepared: sqlFilePurchase.
+	file, queue, indexed                  *sql.Stmt // Lazily prepared: sqlFilePurchase, sqlQueueIndex, sqlIndexed.
 	fileN                                 *sql.Stmt // Lazily prepared: fileMany's statement for fileManyRows.
 	fileArgs                              []any     // fileMany's arguments, kept between calls.
 	factDel, factIns                      *sql.Stmt // Lazily prepared: see putFacts.
 	pickupDel, pickupIns                  *sql.Stmt // Lazily prepared: see putPickup.
-	// deferIndex files purchases without their search columns and index
-	// entries (indexed = 0), for Desk.indexCached to add later: a page of
-	// the changes feed is filed faster so.
+	// deferIndex files purchases with their search columns but without
+	// their search words, month facts and pickup rows, queued (table
+	// unindexed) for Desk.indexCached to add later: a page of the changes
+	// feed is filed faster so.
 	deferIndex bool
 	// bulk files month facts and pickup rows in the bulk indexing's own
 	// tables (see bulkindex.go).
@@ -102,32 +113,31 @@ func (w *writer) putPurchase(p *skranke.Purchase, raw []byte) error {
 			return err
 		}
 	}
-	var rowid int64
-	var err error
+	cols := colsOf(p)
 	if w.deferIndex {
-		if w.file == nil {
-			if w.file, err = w.tx.PrepareContext(w.ctx, sqlFilePurchase); err != nil {
-				return fmt.Errorf("store purchase %s: %w", p.Code, err)
-			}
+		if err := w.fileOne(p.Code, p.Seq, raw, cols); err != nil {
+			return err
 		}
-		_, err = w.file.ExecContext(w.ctx, p.Code, p.Seq, raw, w.now)
 	} else {
-		err = w.purchase.QueryRowContext(w.ctx, p.Code, p.Seq, raw, w.now, nanos(p.CreatedAt), string(p.Status), p.RemainingUnits(), productList(p), 1).Scan(&rowid)
-	}
-	switch {
-	case errors.Is(err, sql.ErrNoRows): // An older copy than the cached one: kept out.
-	case err != nil:
-		return fmt.Errorf("store purchase %s: %w", p.Code, err)
-	case w.deferIndex: // An older copy than the cached one is kept out likewise.
-	default:
-		if err := w.indexPurchase(rowid, p); err != nil {
-			return fmt.Errorf("index purchase %s: %w", p.Code, err)
-		}
-		if err := w.putFacts(rowid, p); err != nil {
-			return fmt.Errorf("file the facts of purchase %s: %w", p.Code, err)
-		}
-		if err := w.putPickup(rowid, p); err != nil {
-			return fmt.Errorf("file purchase %s for the pickup list: %w", p.Code, err)
+		var rowid int64
+		err := w.purchase.QueryRowContext(w.ctx, p.Code, p.Seq, raw, w.now, cols.created, cols.status, cols.remaining, cols.products).Scan(&rowid)
+		switch {
+		case errors.Is(err, sql.ErrNoRows): // An older copy than the cached one: kept out.
+		case err != nil:
+			return fmt.Errorf("store purchase %s: %w", p.Code, err)
+		default:
+			if err := w.indexPurchase(rowid, p); err != nil {
+				return fmt.Errorf("index purchase %s: %w", p.Code, err)
+			}
+			if err := w.putFacts(rowid, p); err != nil {
+				return fmt.Errorf("file the facts of purchase %s: %w", p.Code, err)
+			}
+			if err := w.putPickup(rowid, p); err != nil {
+				return fmt.Errorf("file purchase %s for the pickup list: %w", p.Code, err)
+			}
+			if err := w.exec(&w.indexed, sqlIndexed, rowid); err != nil {
+				return fmt.Errorf("index purchase %s: %w", p.Code, err)
+			}
 		}
 	}
 	for i := range p.Deliveries {
@@ -160,12 +170,14 @@ const fileManyRows = yieldEvery
 
 // fileMany files purchases of the changes feed as putPurchase does with
 // deferIndex, for purchases without deliveries or credits (there is
-// nothing more to record for those): codes, seqs and raws are their codes,
-// seqs and JSON, in the feed's order. A whole statement of purchases new to
-// the cache, as in a first sync, is inserted at once; a statement that met
-// a cached purchase (or one purchase twice) files its purchases again one
-// by one with sqlFilePurchase, which keeps the newest copy of each.
-func (w *writer) fileMany(codes []string, seqs []int64, raws [][]byte) error {
+// nothing more to record for those): codes, seqs, raws and cols are their
+// codes, seqs, JSON and search columns, in the feed's order. A whole
+// statement of purchases new to the cache, as in a first sync, is inserted
+// at once and queued for indexing by the range of rowids it took; a
+// statement that met a cached purchase (or one purchase twice) files its
+// purchases again one by one with sqlFilePurchase, which keeps the newest
+// copy of each.
+func (w *writer) fileMany(codes []string, seqs []int64, raws [][]byte, cols []searchCols) error {
 	for len(codes) > 0 {
 		n := min(len(codes), fileManyRows)
 		if n == fileManyRows {
@@ -178,7 +190,8 @@ func (w *writer) fileMany(codes []string, seqs []int64, raws [][]byte) error {
 			}
 			args := w.fileArgs[:0]
 			for i := range n {
-				args = append(args, codes[i], seqs[i], raws[i], w.now)
+				c := &cols[i]
+				args = append(args, codes[i], seqs[i], raws[i], w.now, c.created, c.status, c.remaining, c.products)
 			}
 			w.fileArgs = args
 			res, err := w.fileN.ExecContext(w.ctx, args...)
@@ -186,25 +199,76 @@ func (w *writer) fileMany(codes []string, seqs []int64, raws [][]byte) error {
 				return fmt.Errorf("store purchases %s to %s: %w", codes[0], codes[n-1], err)
 			}
 			if added, err := res.RowsAffected(); err == nil && added == int64(n) {
-				codes, seqs, raws = codes[n:], seqs[n:], raws[n:]
+				// New rows take the rowids after the largest: the last
+				// n.
+				last, err := res.LastInsertId()
+				if err == nil {
+					_, err = w.tx.ExecContext(w.ctx, sqlQueueIndexRange, last-int64(n)+1, last)
+				}
+				if err != nil {
+					return fmt.Errorf("queue purchases %s to %s for indexing: %w", codes[0], codes[n-1], err)
+				}
+				codes, seqs, raws, cols = codes[n:], seqs[n:], raws[n:], cols[n:]
 				continue
 			}
 		}
 		// A short tail, or rows the statement above ignored.
-		if w.file == nil {
-			var err error
-			if w.file, err = w.tx.PrepareContext(w.ctx, sqlFilePurchase); err != nil {
-				return fmt.Errorf("store purchase %s: %w", codes[0], err)
-			}
-		}
 		for i := range n {
-			if _, err := w.file.ExecContext(w.ctx, codes[i], seqs[i], raws[i], w.now); err != nil {
-				return fmt.Errorf("store purchase %s: %w", codes[i], err)
+			if err := w.fileOne(codes[i], seqs[i], raws[i], cols[i]); err != nil {
+				return err
 			}
 		}
-		codes, seqs, raws = codes[n:], seqs[n:], raws[n:]
+		codes, seqs, raws, cols = codes[n:], seqs[n:], raws[n:], cols[n:]
 	}
 	return nil
+}
+
+// fileOne files one purchase of the changes feed with sqlFilePurchase and
+// queues it for indexing, unless the cache holds a newer copy.
+func (w *writer) fileOne(code string, seq int64, raw []byte, c searchCols) error {
+	if w.file == nil {
+		var err error
+		if w.file, err = w.tx.PrepareContext(w.ctx, sqlFilePurchase); err != nil {
+			return fmt.Errorf("store purchase %s: %w", code, err)
+		}
+	}
+	res, err := w.file.ExecContext(w.ctx, code, seq, raw, w.now, c.created, c.status, c.remaining, c.products)
+	if err != nil {
+		return fmt.Errorf("store purchase %s: %w", code, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err // An older copy than the cached one: kept out.
+	}
+	if err := w.exec(&w.queue, sqlQueueIndex, code); err != nil {
+		return fmt.Errorf("queue purchase %s for indexing: %w", code, err)
+	}
+	return nil
+}
+
+// exec runs the statement q, prepared in *st the first time.
+func (w *writer) exec(st **sql.Stmt, q string, args ...any) error {
+	if *st == nil {
+		var err error
+		if *st, err = w.tx.PrepareContext(w.ctx, q); err != nil {
+			return err
+		}
+	}
+	_, err := (*st).ExecContext(w.ctx, args...)
+	return err
+}
+
+// searchCols are the columns of a purchase's row copied out of its body,
+// so that the pickup list and the sales read an index, not the bodies.
+type searchCols struct {
+	created   int64  // CreatedAt, Unix nanoseconds (0: none).
+	status    string // Status.
+	remaining int    // RemainingUnits.
+	products  string // productList.
+}
+
+// colsOf returns p's search columns.
+func colsOf(p *skranke.Purchase) searchCols {
+	return searchCols{created: nanos(p.CreatedAt), status: string(p.Status), remaining: p.RemainingUnits(), products: productList(p)}
 }
 
 func (w *writer) putCard(c *skranke.Card) error {
