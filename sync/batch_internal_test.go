@@ -272,3 +272,81 @@ func TestFeedFilesSearchColumns(t *testing.T) {
 		t.Errorf("%d purchases left queued after the indexing (%v)", queued, err)
 	}
 }
+
+// A purchase the feed files but that does not decode whole (a line's VAT
+// rate as a string) stays out of the search once indexed, and out of the
+// pickup list, its count and the sales, which decode what they select: its
+// search columns, filed by the feed, are cleared; the rest are listed.
+func TestDamagedPurchaseStaysOutOfPickupAndSales(t *testing.T) {
+	ctx := context.Background()
+	d := mustOpenOffline(t)
+	ref := func(body string) string { return body + string(skranke.CheckSymbol(body)) }
+	good := &skranke.Purchase{Code: ref("GD00001"), Seq: 1, Status: skranke.Captured, CreatedAt: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC),
+		Lines: []skranke.Line{{ID: "l1", Name: "Yoga", Quantity: 1, UnitPrice: 10000, VATRate: 25}}}
+	raw, err := json.Marshal(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	damaged := json.RawMessage(`{"code":"` + ref("BD00001") + `","seq":2,"status":"captured","created_at":"2026-11-02T09:00:00Z","lines":[{"id":"l1","name":"Shaker","quantity":1,"unit_price":100,"vat_rate":"25"}]}`)
+	b := &feedBatch{c: d.c}
+	if _, err := b.apply(ctx, &ChangesPage{Purchases: []json.RawMessage{raw, damaged}, Next: 10}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.finish(); err != nil {
+		t.Fatal(err)
+	}
+	b.close(ctx)
+	if err := d.indexCached(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	l, err := d.Pickup(ctx, PickupFilter{})
+	if err != nil {
+		t.Fatalf("the pickup list fails: %v", err)
+	}
+	if len(l.Purchases) != 1 || l.Purchases[0].Code != good.Code || l.Total != 1 {
+		t.Errorf("the pickup list holds %+v (total %d), want %s alone", l.Purchases, l.Total, good.Code)
+	}
+	if n, err := d.PickupCount(ctx); err != nil || n != 1 {
+		t.Errorf("%d purchases counted waiting (%v), want 1", n, err)
+	}
+	if _, err := d.Sales(ctx, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Errorf("the sales fail: %v", err)
+	}
+}
+
+// While a first sync's pull files purchases, with the indexes of waiting
+// purchases dropped for the indexing after it, the scan screen's count
+// says it cannot count yet (Unavailable) rather than read every purchase
+// filed after every batch; once the pull is over it counts them all.
+func TestPickupCountDuringFirstSync(t *testing.T) {
+	ctx := context.Background()
+	d := mustOpenOffline(t)
+	var raws []json.RawMessage
+	for i := range 300 {
+		body := fmt.Sprintf("WT%05d", i)
+		raw, err := json.Marshal(skranke.Purchase{Code: body + string(skranke.CheckSymbol(body)), Seq: int64(i + 1), Status: skranke.Captured,
+			CreatedAt: time.Date(2026, 11, 1, 9, 0, i, 0, time.UTC), Lines: []skranke.Line{{ID: "l1", Name: "Yoga", Quantity: 1, UnitPrice: 10000}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		raws = append(raws, raw)
+	}
+	d.pulling.Add(1)
+	b := &feedBatch{c: d.c, bulkAhead: true}
+	for i := 0; i < len(raws); i += 100 {
+		if _, err := b.apply(ctx, &ChangesPage{Purchases: raws[i : i+100], Next: int64(i + 100), More: i+100 < len(raws)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.finish(); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := d.PickupCount(ctx); skranke.KindOf(err) != skranke.Unavailable {
+			t.Fatalf("counted %d waiting during the first sync (%v), want Unavailable", n, err)
+		}
+	}
+	b.close(ctx)
+	d.pulling.Add(-1)
+	if n, err := d.PickupCount(ctx); err != nil || n != len(raws) {
+		t.Errorf("%d purchases counted waiting after the first sync (%v), want %d", n, err, len(raws))
+	}
+}

@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 
 	"github.com/skranke/skranke"
@@ -113,14 +114,30 @@ func (d *Desk) pickupRows(ctx context.Context, query string, args []any, done ma
 
 // PickupCount is how many purchases wait to be fetched: the pickup list's
 // Total without a filter, for the scan screen's hint. While the changes feed is
-// being pulled it counts the purchases indexed so far and leaves those the
-// feed files to the indexing after the pull: the scan screen asks after
-// every batch the feed commits, and indexing each batch then and there, at
-// a desk action's priority, made a first sync of a million purchases build
-// the search words, month facts and pickup products as it went and slow
-// down as they grew. The notification at the end of the pull asks again.
+// being pulled it counts what is filed without indexing what the feed
+// files: the scan screen asks after every batch the feed commits, and
+// indexing each batch then and there, at a desk action's priority, made a
+// first sync of a million purchases build the search words, month facts
+// and pickup products as it went and slow down as they grew. The
+// notification at the end of the pull asks again.
+//
+// During a first sync the indexes of waiting purchases are dropped until
+// the indexing after it (startBulkIndex), and counting would read every
+// purchase filed so far, after every batch: it answers Unavailable then,
+// and the scan screen keeps the hint it showed.
 func (d *Desk) PickupCount(ctx context.Context) (int, error) {
-	l, err := d.pickup(ctx, PickupFilter{Limit: 1}, d.pulling.Load() == 0)
+	const op = "sync.Desk.PickupCount"
+	pulling := d.pulling.Load() != 0
+	if pulling {
+		var indexed bool
+		if err := d.c.r.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = 'purchases_pickup')").Scan(&indexed); err != nil {
+			return 0, skranke.E(op, skranke.Internal, err)
+		}
+		if !indexed {
+			return 0, skranke.E(op, skranke.Unavailable, errors.New("the waiting purchases are counted when the first sync has been indexed"))
+		}
+	}
+	l, err := d.pickup(ctx, PickupFilter{Limit: 1}, !pulling)
 	return l.Total, err
 }
 

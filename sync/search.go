@@ -322,9 +322,10 @@ const sqlIndexPurchase = "INSERT OR REPLACE INTO purchase_search(rowid, text) VA
 // purchases it indexes for minutes, and a scan or a delivery must not wait
 // behind it. Its transactions are indexBatchRows purchases while staff are
 // away (indexBulkRows in bulk) and indexStaffRows while they are at the
-// desk (see staffWindow):
-// one that a desk action interrupts commits at once all the same, but the
-// desk action waits for that commit.
+// desk (see staffWindow): one that a desk action interrupts commits at once
+// all the same, but the desk action waits for that commit. Called by a desk
+// action (a search, the pickup list), it writes in transactions of
+// indexBatchRows, which other desk actions may wait behind.
 //
 // A backlog of more than indexBulkAfter purchases is indexed in bulk
 // (setBulkIndex): the search index is left unmerged while it lasts and
@@ -352,7 +353,10 @@ func (d *Desk) indexCached(ctx context.Context, background bool) error {
 	for {
 		limit := d.indexing.batch
 		switch {
-		case background && d.c.gate.staffAtWork(staffWindow):
+		case !background:
+			// A desk action (a search, the pickup list) waits for it;
+			// others may wait behind it.
+		case d.c.gate.staffAtWork(staffWindow):
 			limit = d.indexing.staff
 		case bulk && d.indexing.bulk > 0:
 			limit = d.indexing.bulk
@@ -637,8 +641,15 @@ FROM unindexed u JOIN purchases p ON p.rowid = u.purchase ORDER BY u.purchase LI
 		}
 		done = i + 1
 		if !r.good {
-			// A damaged body stays unsearchable rather than block the rest.
+			// A damaged body stays unsearchable rather than block the rest,
+			// and out of the pickup list and the sales, which decode what
+			// their columns select: the feed filed columns it could read.
 			slog.Warn("damaged cached purchase", "rowid", r.id)
+			if r.cols != (searchCols{}) {
+				if _, err := tx.ExecContext(ctx, "UPDATE purchases SET created = 0, status = '', remaining = 0, products = '' WHERE rowid = ?", r.id); err != nil {
+					return 0, false, err
+				}
+			}
 			continue
 		}
 		if cols := colsOf(&r.p); cols != r.cols {
@@ -715,7 +726,7 @@ func (d *Desk) mergeIndex(ctx context.Context, background bool) (err error) {
 	}()
 	for first := true; ; first = false {
 		pages := mergePages
-		if !background || !d.c.gate.staffAtWork(staffWindow) {
+		if background && !d.c.gate.staffAtWork(staffWindow) {
 			pages = mergeBulkPages
 		}
 		if first {
