@@ -135,7 +135,7 @@ func (w *writer) putPurchase(p *skranke.Purchase, raw []byte) error {
 			if err := w.putPickup(rowid, p); err != nil {
 				return fmt.Errorf("file purchase %s for the pickup list: %w", p.Code, err)
 			}
-			if err := w.exec(&w.indexed, sqlIndexed, rowid); err != nil {
+			if _, err := w.exec(&w.indexed, sqlIndexed, rowid); err != nil {
 				return fmt.Errorf("index purchase %s: %w", p.Code, err)
 			}
 		}
@@ -226,35 +226,32 @@ func (w *writer) fileMany(codes []string, seqs []int64, raws [][]byte, cols []se
 // fileOne files one purchase of the changes feed with sqlFilePurchase and
 // queues it for indexing, unless the cache holds a newer copy.
 func (w *writer) fileOne(code string, seq int64, raw []byte, c searchCols) error {
-	if w.file == nil {
-		var err error
-		if w.file, err = w.tx.PrepareContext(w.ctx, sqlFilePurchase); err != nil {
-			return fmt.Errorf("store purchase %s: %w", code, err)
-		}
+	res, err := w.exec(&w.file, sqlFilePurchase, code, seq, raw, w.now, c.created, c.status, c.remaining, c.products)
+	var n int64
+	if err == nil {
+		n, err = res.RowsAffected()
 	}
-	res, err := w.file.ExecContext(w.ctx, code, seq, raw, w.now, c.created, c.status, c.remaining, c.products)
 	if err != nil {
 		return fmt.Errorf("store purchase %s: %w", code, err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return err // An older copy than the cached one: kept out.
+	if n == 0 {
+		return nil // An older copy than the cached one: kept out.
 	}
-	if err := w.exec(&w.queue, sqlQueueIndex, code); err != nil {
+	if _, err := w.exec(&w.queue, sqlQueueIndex, code); err != nil {
 		return fmt.Errorf("queue purchase %s for indexing: %w", code, err)
 	}
 	return nil
 }
 
 // exec runs the statement q, prepared in *st the first time.
-func (w *writer) exec(st **sql.Stmt, q string, args ...any) error {
+func (w *writer) exec(st **sql.Stmt, q string, args ...any) (sql.Result, error) {
 	if *st == nil {
 		var err error
 		if *st, err = w.tx.PrepareContext(w.ctx, q); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	_, err := (*st).ExecContext(w.ctx, args...)
-	return err
+	return (*st).ExecContext(w.ctx, args...)
 }
 
 // searchCols are the columns of a purchase's row copied out of its body,
