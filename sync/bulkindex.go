@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 )
 
 // Bulk indexing writes the structures keyed by a purchase's date in their
@@ -46,7 +47,7 @@ var bulkDroppedIndexes = []string{"purchases_created", "purchases_pickup", "purc
 var bulkRebuiltIndexes = []string{"month_facts_purchase", "pickup_products_purchase"}
 
 // bulkEndCacheKiB is the writer's page cache in the steps that end a bulk
-// indexing (sortingLight).
+// indexing (withPageCache).
 const bulkEndCacheKiB = 16 << 10
 
 // sqlStartBulkTables creates the tables and triggers of a bulk indexing.
@@ -167,37 +168,43 @@ func createIndexes(ctx context.Context, tx *sql.Tx, names []string) error {
 // rows by them). Each step is whole or not done, and finds its work done
 // when a close cut the end short before; between steps a desk action
 // takes the writer (a scan waits for one step, not for all: at a million
-// purchases each is some seconds of work).
-func endBulkSteps(ctx context.Context) []func(tx *sql.Tx) error {
-	steps := []func(tx *sql.Tx) error{func(tx *sql.Tx) error { return copyBulkTables(ctx, tx) }}
+// purchases each is some seconds of work). copyBulkTables sorts about
+// chunkRows rows at once (0: bulkCopyChunkRows).
+func endBulkSteps(ctx context.Context, chunkRows int) []func(tx *sql.Tx) error {
+	steps := []func(tx *sql.Tx) error{func(tx *sql.Tx) error { return copyBulkTables(ctx, tx, chunkRows) }}
 	for _, name := range append(slices.Clone(bulkRebuiltIndexes), bulkDroppedIndexes...) {
 		steps = append(steps, func(tx *sql.Tx) error {
-			return sortingLight(ctx, tx, func() error { return createIndexes(ctx, tx, []string{name}) })
+			return withPageCache(ctx, tx, bulkEndCacheKiB, func() error {
+				return sortingToFile(ctx, tx, func() error { return createIndexes(ctx, tx, []string{name}) })
+			})
 		})
 	}
 	return steps
 }
 
-// sortingLight runs fn in tx with the writer's page cache at
-// bulkEndCacheKiB. The sorts of the end of a bulk indexing (the ORDER BY
-// of copyBulkTables, CREATE INDEX) each keep up to the page cache's size
-// in memory before they spill to a temporary file; the pages they fill
-// are written once, in key order, and not touched again, so a smaller
-// page cache costs no writes and keeps the desk's memory down.
-//
-// The sorts spill to a temporary file (temp_store FILE) for as long: with
-// the cache's temp_store MEMORY a sort never spills, whatever the page
-// cache, and the copy of a million purchases' month facts held some
-// 300 MB at once (peak resident memory 682 MB against 426 MB before the
-// bulk tables). The file holds month facts and date keys, no buyer data,
-// and SQLite unlinks it as it opens it. SQLite refuses the change inside a
-// transaction only while temporary tables are open, which the desk has
-// none of; if it ever did, the sort stays in memory, as before.
-func sortingLight(ctx context.Context, tx *sql.Tx, fn func() error) error {
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", bulkEndCacheKiB)); err != nil {
+// withPageCache runs fn in tx with the writer's page cache at kib. The
+// steps that end a bulk indexing write each page they fill once, in key
+// order, and do not touch it again, so a smaller page cache costs them no
+// writes and keeps the desk's memory down; their sorts (CREATE INDEX) each
+// keep up to the page cache's size in memory before they spill.
+func withPageCache(ctx context.Context, tx *sql.Tx, kib int, fn func() error) error {
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", kib)); err != nil {
 		return err
 	}
 	defer tx.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA cache_size = -%d", writerCacheKiB))
+	return fn()
+}
+
+// sortingToFile runs fn in tx with its sorts spilling to a temporary file
+// (temp_store FILE) past the page cache's size: with the cache's
+// temp_store MEMORY a sort never spills, and CREATE INDEX cannot sort its
+// keys in parts as copyBulkTables does its rows. The file holds dates,
+// product names and rowids, no buyer data, and SQLite unlinks it as it
+// opens it.
+// SQLite refuses the change inside a transaction only while temporary
+// tables are open, which the desk has none of; if it ever did, the sort
+// stays in memory.
+func sortingToFile(ctx context.Context, tx *sql.Tx, fn func() error) error {
 	if _, err := tx.ExecContext(ctx, "PRAGMA temp_store = FILE"); err != nil {
 		slog.Debug("sort the end of a bulk indexing in memory", "err", err)
 	} else {
@@ -207,15 +214,63 @@ func sortingLight(ctx context.Context, tx *sql.Tx, fn func() error) error {
 }
 
 // copyBulkTables copies the bulk tables' rows into month_facts and
-// pickup_products in those tables' key order, with their indexes keyed by
-// purchase dropped (endBulkSteps creates them again), and drops the bulk
-// tables. Nothing to do when they are gone (copied before).
-func copyBulkTables(ctx context.Context, tx *sql.Tx) error {
-	return sortingLight(ctx, tx, func() error { return copyBulkRows(ctx, tx) })
+// pickup_products in those tables' key order (bulkCopies), with their
+// indexes keyed by purchase dropped (endBulkSteps creates them again), and
+// drops the bulk tables. Nothing to do when they are gone (copied before).
+// About chunkRows rows are sorted at once (0: bulkCopyChunkRows).
+func copyBulkTables(ctx context.Context, tx *sql.Tx, chunkRows int) error {
+	if chunkRows <= 0 {
+		chunkRows = bulkCopyChunkRows
+	}
+	return withPageCache(ctx, tx, bulkCopyCacheKiB, func() error {
+		return sortingToFile(ctx, tx, func() error { return copyBulkRows(ctx, tx, chunkRows) })
+	})
 }
 
+// bulkCopy is how copyBulkRows copies one bulk table into its table.
+type bulkCopy struct {
+	from, into string
+	// cols are the columns copied, the same in both tables.
+	cols string
+	// key is into's primary key, the order rows are copied in.
+	key []string
+}
+
+// bulkCopies are the bulk tables and what they are copied into.
+var bulkCopies = []bulkCopy{
+	{from: "month_facts_bulk", into: "month_facts", cols: "day, purchase, n, kind, product_id, product, staff_id, staff, events, units, amount", key: []string{"day", "purchase", "n"}},
+	{from: "pickup_products_bulk", into: "pickup_products", cols: "product, created, purchase", key: []string{"product", "created", "purchase"}},
+}
+
+// bulkCopyChunkRows is about how many rows copyBulkRows sorts at once: a
+// range of the key at a time, each sorted within the page cache
+// (bulkCopyCacheKiB) and so in memory. One sort of a million purchases'
+// month facts held some 300 MB in memory at once (peak resident memory
+// 682 MB against 426 MB before the bulk tables); spilled to a temporary
+// file past the page cache, it wrote each row again, in runs merged on
+// disk, and the indexing of a million purchases wrote 3,848 bytes per
+// purchase, against 3,216 in ranges (BenchmarkIndexCached1M). Each range
+// reads the bulk table again, which costs reads, not writes, but time:
+// past bulkCopyMaxRanges ranges, they grow instead.
+const bulkCopyChunkRows = 1 << 17
+
+// bulkCopyMaxRanges caps the ranges copyBulkRows cuts a bulk table into:
+// each reads the whole table, so that a cache many times a million
+// purchases would take minutes of reads. Larger ranges spill to a
+// temporary file (sortingToFile), as one sort did before.
+const bulkCopyMaxRanges = 32
+
+// bulkCopyCacheKiB is the writer's page cache while copyBulkRows copies,
+// the sorts' memory before they spill: a range of bulkCopyChunkRows month
+// facts takes some 12 MB.
+const bulkCopyCacheKiB = 32 << 10
+
+// bulkCopySample is the share of purchases (one in bulkCopySample, by
+// rowid) whose rows copyBulkRows reads to cut the key into ranges.
+const bulkCopySample = 64
+
 // copyBulkRows is copyBulkTables with the page cache set.
-func copyBulkRows(ctx context.Context, tx *sql.Tx) error {
+func copyBulkRows(ctx context.Context, tx *sql.Tx, chunkRows int) error {
 	var have bool
 	if err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'month_facts_bulk')").Scan(&have); err != nil {
 		return fmt.Errorf("look for the bulk indexing's tables: %w", err)
@@ -236,21 +291,9 @@ func copyBulkRows(ctx context.Context, tx *sql.Tx) error {
 	if err := dropIndexes(ctx, tx, bulkRebuiltIndexes); err != nil {
 		return err
 	}
-	for _, q := range []string{
-		// Only rows of purchases indexed and with none filed since
-		// (filed again indexed, the rows went to the tables
-		// themselves: the triggers dropped those here).
-		`INSERT OR IGNORE INTO month_facts(day, purchase, n, kind, product_id, product, staff_id, staff, events, units, amount)
-SELECT b.day, b.purchase, b.n, b.kind, b.product_id, b.product, b.staff_id, b.staff, b.events, b.units, b.amount
-FROM month_facts_bulk b WHERE NOT EXISTS (SELECT 1 FROM unindexed u WHERE u.purchase = b.purchase)
-ORDER BY b.day, b.purchase, b.n`,
-		`INSERT OR IGNORE INTO pickup_products(product, created, purchase)
-SELECT b.product, b.created, b.purchase
-FROM pickup_products_bulk b WHERE NOT EXISTS (SELECT 1 FROM unindexed u WHERE u.purchase = b.purchase)
-ORDER BY b.product, b.created, b.purchase`,
-	} {
-		if _, err := tx.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("copy the bulk indexing's rows: %w", err)
+	for _, c := range bulkCopies {
+		if err := c.copy(ctx, tx, chunkRows); err != nil {
+			return fmt.Errorf("copy the bulk indexing's rows into %s: %w", c.into, err)
 		}
 	}
 	for _, q := range sqlDropBulkTables {
@@ -259,4 +302,70 @@ ORDER BY b.product, b.created, b.purchase`,
 		}
 	}
 	return nil
+}
+
+// copy copies c.from's rows into c.into in key order, a range of the key
+// at a time (cuts), so that each sort stays small and in memory while
+// into is still only appended to. Only rows of purchases indexed and with
+// none filed since are copied (filed again indexed, the rows went to the
+// tables themselves: the triggers dropped those here).
+func (c bulkCopy) copy(ctx context.Context, tx *sql.Tx, chunkRows int) error {
+	cuts, err := c.cuts(ctx, tx, chunkRows)
+	if err != nil {
+		return err
+	}
+	key := "(b." + strings.Join(c.key, ", b.") + ")"
+	marks := "(" + strings.Repeat("?, ", len(c.key)-1) + "?)"
+	for i := 0; i <= len(cuts); i++ {
+		q := fmt.Sprintf("INSERT OR IGNORE INTO %s(%s) SELECT b.%s FROM %s b WHERE NOT EXISTS (SELECT 1 FROM unindexed u WHERE u.purchase = b.purchase)",
+			c.into, c.cols, strings.ReplaceAll(c.cols, ", ", ", b."), c.from)
+		var args []any
+		if i > 0 {
+			q += " AND " + key + " >= " + marks
+			args = append(args, cuts[i-1]...)
+		}
+		if i < len(cuts) {
+			q += " AND " + key + " < " + marks
+			args = append(args, cuts[i]...)
+		}
+		q += " ORDER BY " + strings.TrimSuffix(strings.TrimPrefix(key, "("), ")")
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cuts returns the keys at which c.copy cuts c.from into ranges of about
+// chunkRows rows each (more if that made over bulkCopyMaxRanges), in
+// order: every so many keys of a sample of the purchases. None when the
+// table is small.
+func (c bulkCopy) cuts(ctx context.Context, tx *sql.Tx, chunkRows int) ([][]any, error) {
+	cols := strings.Join(c.key, ", ")
+	rows, err := tx.QueryContext(ctx, fmt.Sprintf("SELECT %s FROM %s WHERE purchase %% %d = 0 ORDER BY %s", cols, c.from, bulkCopySample, cols))
+	if err != nil {
+		return nil, fmt.Errorf("sample the keys: %w", err)
+	}
+	defer rows.Close()
+	var sample [][]any
+	for rows.Next() {
+		k := make([]any, len(c.key))
+		ptrs := make([]any, len(k))
+		for i := range k {
+			ptrs[i] = &k[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, fmt.Errorf("sample the keys: %w", err)
+		}
+		sample = append(sample, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sample the keys: %w", err)
+	}
+	every := max(chunkRows/bulkCopySample, len(sample)/bulkCopyMaxRanges, 1)
+	var cuts [][]any
+	for i := every; i < len(sample); i += every {
+		cuts = append(cuts, sample[i])
+	}
+	return cuts, nil
 }

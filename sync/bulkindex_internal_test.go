@@ -125,7 +125,7 @@ func TestBulkIndexingAnswersAsIndexingOneByOne(t *testing.T) {
 	file(each, false)
 	bulk := mustOpenOffline(t)
 	inBulk := 0
-	bulk.indexing = indexSizes{batch: 64, staff: 16, bulkAfter: 128, bulk: 200, afterBatch: func() {
+	bulk.indexing = indexSizes{batch: 64, staff: 16, bulkAfter: 128, bulk: 200, copyChunk: 64, afterBatch: func() {
 		if on, err := bulkIndexOn(ctx, bulk.c.r); err == nil && on {
 			inBulk++
 		}
@@ -406,6 +406,143 @@ func TestFirstSyncPagesIndexAsEachPurchase(t *testing.T) {
 	if schema := schemaOf(t, pulled); slices.Equal(schema, before) {
 		t.Error("the first sync filed its purchases with the indexes by date in place")
 	}
-	pulled.indexing = indexSizes{batch: 64, staff: 16, bulkAfter: 128, bulk: 300}
+	pulled.indexing = indexSizes{batch: 64, staff: 16, bulkAfter: 128, bulk: 300, copyChunk: 64}
 	indexLikeEach(t, pulled, each, before, "a first sync, indexed")
+}
+
+// The end of a bulk indexing copies the bulk tables a range of their key
+// at a time, so that no sort holds a million purchases' rows at once: cut
+// into many ranges (keys tied on the day and the product across the cuts,
+// rows of purchases waiting to be indexed left out) it files exactly the
+// rows one sort of the whole table files, and in their key order, so that
+// the tables are only appended to.
+func TestBulkCopyInRangesFilesAsOneSort(t *testing.T) {
+	ctx := context.Background()
+	fill := func(d *Desk) {
+		t.Helper()
+		rng := rand.New(rand.NewPCG(3, 4))
+		products := []string{"Proteinbar", "Massasje 60 min", "T-skjorte Aktiv, L"}
+		err := d.c.write(ctx, "test", func(tx *sql.Tx) error {
+			if err := startBulkTables(ctx, tx); err != nil {
+				return err
+			}
+			for p := 1; p <= 3000; p++ {
+				day := 20260101 + rng.IntN(20)
+				for n := range 1 + p%3 {
+					if _, err := tx.ExecContext(ctx, `INSERT INTO month_facts_bulk(purchase, n, day, kind, product_id, product, staff_id, staff, events, units, amount)
+VALUES (?, ?, ?, 'sale', ?, ?, '', '', 1, ?, ?)`, p, n, day, fmt.Sprint("p", n), products[n], 1+rng.IntN(3), 1000*rng.IntN(90)); err != nil {
+						return err
+					}
+					if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO pickup_products_bulk(purchase, product, created) VALUES (?, ?, ?)",
+						p, products[rng.IntN(len(products))], int64(1767225600000)+int64(rng.IntN(40))*1000); err != nil {
+						return err
+					}
+				}
+				if p%97 == 0 {
+					if _, err := tx.ExecContext(ctx, "INSERT INTO unindexed(purchase) VALUES (?)", p); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	rowsOf := func(d *Desk) []string {
+		t.Helper()
+		var out []string
+		for _, q := range []string{
+			"SELECT 'f', day, purchase, n, kind, product_id, product, staff_id, staff, events, units, amount FROM month_facts ORDER BY day, purchase, n",
+			"SELECT 'k', product, created, purchase FROM pickup_products ORDER BY product, created, purchase",
+			"SELECT 'w', count(*) FROM month_facts WHERE purchase IN (SELECT purchase FROM unindexed)",
+			"SELECT 'v', count(*) FROM pickup_products WHERE purchase IN (SELECT purchase FROM unindexed)",
+		} {
+			rows, err := d.c.r.QueryContext(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cols, _ := rows.Columns()
+			for rows.Next() {
+				vals := make([]any, len(cols))
+				ptrs := make([]any, len(cols))
+				for i := range vals {
+					ptrs[i] = &vals[i]
+				}
+				if err := rows.Scan(ptrs...); err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, fmt.Sprint(vals...))
+			}
+			rows.Close()
+		}
+		return out
+	}
+	copyIn := func(d *Desk, chunkRows int) {
+		t.Helper()
+		// A log of the order rows are inserted in (tables of the cache's
+		// own schema: a temporary one would keep the copy's sorts in
+		// memory).
+		for _, q := range []string{
+			"CREATE TABLE test_copied (seq INTEGER PRIMARY KEY, tbl TEXT, k1, k2, k3)",
+			"CREATE TRIGGER test_month_copied AFTER INSERT ON month_facts BEGIN INSERT INTO test_copied(tbl, k1, k2, k3) VALUES ('f', new.day, new.purchase, new.n); END",
+			"CREATE TRIGGER test_pickup_copied AFTER INSERT ON pickup_products BEGIN INSERT INTO test_copied(tbl, k1, k2, k3) VALUES ('k', new.product, new.created, new.purchase); END",
+		} {
+			if err := d.c.write(ctx, "test", func(tx *sql.Tx) error { _, err := tx.ExecContext(ctx, q); return err }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := d.c.write(ctx, "test", func(tx *sql.Tx) error { return copyBulkTables(ctx, tx, chunkRows) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	whole, ranges := mustOpenOffline(t), mustOpenOffline(t)
+	fill(whole)
+	fill(ranges)
+	for _, c := range bulkCopies {
+		var cuts [][]any
+		err := ranges.c.write(ctx, "test", func(tx *sql.Tx) (err error) {
+			cuts, err = c.cuts(ctx, tx, 200)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cuts) < 5 {
+			t.Fatalf("%s cut into %d ranges of about 200 rows: the test shows nothing", c.from, len(cuts)+1)
+		}
+		if len(cuts) > bulkCopyMaxRanges {
+			t.Errorf("%s cut into %d ranges, more than bulkCopyMaxRanges (%d)", c.from, len(cuts)+1, bulkCopyMaxRanges)
+		}
+	}
+	copyIn(whole, 1<<30)
+	copyIn(ranges, 200)
+	for _, tbl := range []string{"f", "k"} {
+		var unordered int
+		err := ranges.c.r.QueryRowContext(ctx, `SELECT count(*) FROM test_copied a JOIN test_copied b ON b.seq = a.seq + 1 AND b.tbl = a.tbl
+WHERE a.tbl = ? AND (b.k1, b.k2, b.k3) < (a.k1, a.k2, a.k3)`, tbl).Scan(&unordered)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if unordered != 0 {
+			t.Errorf("%s: %d rows copied in ranges were inserted after a row with a larger key", tbl, unordered)
+		}
+	}
+	got, want := rowsOf(ranges), rowsOf(whole)
+	if len(want) < 5000 {
+		t.Fatalf("one sort filed %d rows: the test shows nothing", len(want))
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("copied in ranges: %d rows, in one sort %d; first difference:\n%s", len(got), len(want), firstDiff(got, want))
+	}
+	if w := got[len(got)-2:]; !slices.Equal(w, []string{"w0", "v0"}) {
+		t.Errorf("rows of purchases waiting to be indexed were copied: %v", w)
+	}
+	for _, table := range []string{"month_facts_bulk", "pickup_products_bulk"} {
+		var n int
+		if err := ranges.c.r.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema WHERE name = ?", table).Scan(&n); err != nil || n != 0 {
+			t.Errorf("%s is still there after the copy (%v)", table, err)
+		}
+	}
 }

@@ -177,7 +177,7 @@ func testBulkClosedMidway(t *testing.T, cutEnd bool) {
 	if cutEnd {
 		// As if a search had indexed everything there was and ended the
 		// bulk up to its first step when the desk closed.
-		if err := d.c.write(ctx, "test", endBulkSteps(ctx)[0]); err != nil {
+		if err := d.c.write(ctx, "test", endBulkSteps(ctx, 0)[0]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -280,12 +280,12 @@ func TestBulkIndexingWritesLittleMoreThanItKeeps(t *testing.T) {
 	}
 }
 
-// TestBulkEndSortsSpillToAFile holds that the sorts ending a bulk indexing
-// may spill to a temporary file: with the cache's temp_store MEMORY a sort
-// never spills, and copying a million purchases' month facts sorted some
-// 300 MB in memory at once. Desk actions after it keep their statement
-// journals in memory.
-func TestBulkEndSortsSpillToAFile(t *testing.T) {
+// TestIndexCreationsSpillToAFile holds that the CREATE INDEX that ends a
+// bulk indexing may spill to a temporary file: with the cache's temp_store
+// MEMORY a sort never spills, and a million purchases' month facts keyed
+// by purchase are some 60 MB to sort. Desk actions after it keep their
+// statement journals in memory.
+func TestIndexCreationsSpillToAFile(t *testing.T) {
 	ctx := context.Background()
 	d := mustOpenOffline(t)
 	tempStore := func(tx *sql.Tx) int {
@@ -303,7 +303,7 @@ func TestBulkEndSortsSpillToAFile(t *testing.T) {
 		if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO meta(key, value) VALUES ('test', 'x')"); err != nil {
 			return err
 		}
-		if err := sortingLight(ctx, tx, func() error { during = tempStore(tx); return nil }); err != nil {
+		if err := sortingToFile(ctx, tx, func() error { during = tempStore(tx); return nil }); err != nil {
 			return err
 		}
 		after = tempStore(tx)
@@ -312,7 +312,7 @@ func TestBulkEndSortsSpillToAFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	if during != file {
-		t.Errorf("temp_store during the end of a bulk = %d, want %d (FILE): its sorts would stay in memory", during, file)
+		t.Errorf("temp_store while indexes are created = %d, want %d (FILE): their sorts would stay in memory", during, file)
 	}
 	if after != memory {
 		t.Errorf("temp_store after it = %d, want %d (MEMORY)", after, memory)

@@ -392,21 +392,33 @@ func (d *Desk) indexCached(ctx context.Context, background bool) error {
 		}
 		total += n
 	}
+	// How long the end of a bulk took, for its log line: each step holds
+	// the writer, and a desk action waits for the one under way.
+	var ending, longest time.Duration
 	if bulk {
 		// The rows keyed by date, written once in their order.
-		for _, step := range endBulkSteps(ctx) {
+		for _, step := range endBulkSteps(ctx, d.indexing.copyChunk) {
+			start := time.Now()
 			if err := write(ctx, op, step); err != nil {
 				return err
 			}
+			took := time.Since(start)
+			ending += took
+			longest = max(longest, took)
 		}
 	}
+	merging := time.Now()
 	if bulk || total >= mergeAfter {
 		if err := d.mergeIndex(ctx, background); err != nil {
 			return err
 		}
 	}
 	if bulk {
-		return d.c.writeRelaxed(ctx, op, func(tx *sql.Tx) error { return setBulkIndex(ctx, tx, false) })
+		if err := d.c.writeRelaxed(ctx, op, func(tx *sql.Tx) error { return setBulkIndex(ctx, tx, false) }); err != nil {
+			return err
+		}
+		d.cfg.Logger.Info("bulk indexing ended", "purchases", total, "end_seconds", ending.Seconds(),
+			"longest_step_seconds", longest.Seconds(), "merge_seconds", time.Since(merging).Seconds())
 	}
 	return nil
 }
@@ -439,6 +451,7 @@ const indexBulkRows = 16384
 type indexSizes struct {
 	batch, staff, bulkAfter int
 	bulk                    int // In bulk while staff are away; 0: batch.
+	copyChunk               int // Rows the end of a bulk sorts at once; 0: bulkCopyChunkRows.
 	afterBatch              func()
 	mergeStep               func(tx *sql.Tx)
 }

@@ -34,7 +34,7 @@ func TestStartOverEndsABulkCutShort(t *testing.T) {
 	}
 	// As if the bulk had also begun its end: the indexes of month_facts
 	// and pickup_products dropped too.
-	if err := d.c.write(ctx, "test", endBulkSteps(ctx)[0]); err != nil {
+	if err := d.c.write(ctx, "test", endBulkSteps(ctx, 0)[0]); err != nil {
 		t.Fatal(err)
 	}
 	if slices.Equal(schemaOf(t, d), want) {
