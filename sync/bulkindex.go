@@ -255,10 +255,11 @@ var bulkCopies = []bulkCopy{
 const bulkCopyChunkRows = 1 << 17
 
 // bulkCopyMaxRanges caps the ranges copyBulkRows cuts a bulk table into:
-// each reads the whole table, so that a cache many times a million
-// purchases would take minutes of reads. Larger ranges spill to a
-// temporary file (sortingToFile), as one sort did before.
-const bulkCopyMaxRanges = 32
+// each reads the whole table again (2 million month facts took 5.4 s in
+// one sort, 8.7 s in 17 ranges), and the copy is one step that holds the
+// writer. Past it ranges grow, and spill to a temporary file
+// (sortingToFile) as one sort did before.
+const bulkCopyMaxRanges = 16
 
 // bulkCopyCacheKiB is the writer's page cache while copyBulkRows copies,
 // the sorts' memory before they spill: a range of bulkCopyChunkRows month
@@ -362,7 +363,7 @@ func (c bulkCopy) cuts(ctx context.Context, tx *sql.Tx, chunkRows int) ([][]any,
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sample the keys: %w", err)
 	}
-	every := max(chunkRows/bulkCopySample, len(sample)/bulkCopyMaxRanges, 1)
+	every := max(chunkRows/bulkCopySample, (len(sample)+bulkCopyMaxRanges-1)/bulkCopyMaxRanges, 1)
 	var cuts [][]any
 	for i := every; i < len(sample); i += every {
 		cuts = append(cuts, sample[i])
