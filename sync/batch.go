@@ -28,9 +28,12 @@ const feedBatchRows = 20 * PageSize
 // feedBatchShare is how many purchases the cache holds per row of a
 // transaction of the feed, past feedBatchRows: a transaction writes its own
 // rows once and the code index, about feedIndexBytes per cached purchase,
-// once, so at one row per 20 cached the index costs under 400 bytes per
-// row written, some 60 % of what the row itself does.
-const feedBatchShare = 20
+// once, so at one row per 10 cached the index costs under 200 bytes per
+// row written, some 30 % of what the row itself does, until transactions
+// reach feedBatchMaxRows (at 400,000 cached; at a million the index costs
+// some 475 bytes a row). At 20 they reached it at 800,000 cached, and a
+// first sync of a million wrote the index some 60 MB more.
+const feedBatchShare = 10
 
 // feedBatchMaxRows caps a transaction of the feed, and with it how long a
 // desk action that needs the gate waits for its commit: at a million
@@ -58,7 +61,8 @@ const feedRowBytes, feedIndexBytes = 650, 19
 // checkpoints it asks for. A checkpoint copies each page dirtied since the
 // last one into the database once, however many transactions rewrote it,
 // so rarer checkpoints write the index fewer times; the WAL grows to about
-// this many rows' worth before it starts again.
+// this many rows' worth before it starts again. It must stay well under
+// walBackstopPages, or SQLite checkpoints inside the feed's commit.
 const feedCheckpointRows = 100_000
 
 // feedBatch applies pages of the changes feed to the cache in transactions
