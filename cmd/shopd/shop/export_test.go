@@ -99,3 +99,30 @@ const CheckpointEvery = checkpointEvery
 
 // StaffLocksForTest counts the PIN mutexes s keeps for its staff.
 func StaffLocksForTest(s *Server) int { return len(s.staffLocks) }
+
+// PostgresWriteLockForTest is the key of the advisory lock that a
+// PostgreSQL store's write transactions take (see Postgres).
+const PostgresWriteLockForTest = pgWriteLock
+
+// EnqueueMutationsForTest hands ms to the committer of db, a *Postgres,
+// one after another, each as a mutation that reads its rows ahead, and
+// returns a function that waits for their results. When it returns, ms
+// are the committer's: running, or queued for its next group.
+func EnqueueMutationsForTest(db DB, ms ...MutationForTest) (wait func() []error) {
+	s := db.(*Postgres)
+	var jobs []*updateJob
+	for _, m := range ms {
+		ra := &readAhead{idemScope: m.IdemScope, idemKey: m.IdemKey, session: m.Session,
+			purchase: m.Purchase, purchaseCards: m.Cards, delivery: m.Delivery}
+		j := &updateJob{ctx: context.Background(), fn: m.Fn, ahead: ra, done: make(chan error, 1)}
+		s.commits.jobs <- j
+		jobs = append(jobs, j)
+	}
+	return func() []error {
+		out := make([]error, len(jobs))
+		for i, j := range jobs {
+			out[i] = <-j.done
+		}
+		return out
+	}
+}

@@ -69,6 +69,22 @@ type Postgres struct {
 	// pgTx.write), by the writes' statements; the committer's goroutine
 	// alone uses it.
 	merged map[string]string
+	// lockFirst says that the next group of mutations takes the write
+	// lock in a round trip of its own, before it reads ahead (see
+	// runFast). It is set when mutations arrived while the last group
+	// asked for the lock: the lock was busy (another shopd held it) or
+	// this shopd is. Mutations that arrive while a group waits for the
+	// lock join it; had the group sent its first mutations' reads with
+	// the request for the lock, it would read for the late ones, and
+	// write for the first and the late ones, in statements of their own:
+	// two more a group, each costing the server its per-statement work
+	// while the chain waits for the lock. Taken first, the lock's round
+	// trip ends when the group may read, and it reads for all it holds
+	// then in one statement, and writes in one. The round trip that costs
+	// is spent waiting for the lock anyway; a shopd that finds the lock
+	// free again goes back to asking for it with its first reads. Only
+	// the committer's goroutine uses it.
+	lockFirst bool
 	// groups and updates count the groups committed (or rolled back) and
 	// the Updates they held, for benchmarks.
 	groups, updates atomic.Int64
@@ -354,7 +370,10 @@ func failGroup(ctx context.Context, conn *pgxpool.Conn, results []error, err err
 // run again with savepoints.
 //
 // The first round trip holds BEGIN, the write lock, the feed's counter and
-// the rows all of the group's mutations read ahead; the mutations then run
+// the rows all of the group's mutations read ahead (or, after a group
+// found the lock busy, all but the rows, which follow in a round trip of
+// their own for all the mutations that came meanwhile; see
+// Postgres.lockFirst); the mutations then run
 // one after another, their writes queued (one statement each, see write),
 // and go with the COMMIT. A mutation reads from what was read ahead only
 // the rows no mutation before it wrote since (see pgTx.touch), and reads
@@ -379,18 +398,38 @@ func (s *Postgres) runFast(ctx context.Context, conn *pgxpool.Conn, groupp *[]*u
 		conn.Exec(ctx, "ROLLBACK", pgx.QueryExecModeSimpleProtocol)
 		return false
 	}
+	gather := func() {
+		for len(group) < maxGroup {
+			j := s.commits.more(mutation)
+			if j == nil {
+				return
+			}
+			group, results = append(group, j), append(results, nil)
+		}
+	}
+	// lockedWith is how many mutations the group held when it sent the
+	// lock's round trip on its own (-1: with the first reads ahead), and
+	// reads counts the round trips of reads ahead.
+	lockedWith, reads := -1, 0
+	if s.lockFirst {
+		// Mutations arrived while the last group waited for the lock:
+		// this one takes it before it reads, and reads for all that
+		// arrived meanwhile in one statement (see Postgres.lockFirst).
+		gather()
+		lockedWith = len(group)
+		if err := t.flush(); err != nil {
+			return retry()
+		}
+	}
 	// aheads holds each mutation's rows read ahead, and marks how many
 	// rows had been written (len(t.touched)) when they were read.
 	var aheads []map[string]aheadRow
 	var marks []int
 	ran := false
 	for i := 0; ; i++ {
-		for len(group) < maxGroup {
-			j := s.commits.more(mutation)
-			if j == nil {
-				break
-			}
-			group, results = append(group, j), append(results, nil)
+		gather()
+		if i == 0 && lockedWith >= 0 {
+			s.lockFirst = len(group) > lockedWith
 		}
 		if i == len(group) {
 			break
@@ -408,6 +447,9 @@ func (s *Postgres) runFast(ctx context.Context, conn *pgxpool.Conn, groupp *[]*u
 			t.queueAheadMany(aheads[len(aheads)-len(ras):], ras)
 			if err := t.flush(); err != nil {
 				return retry()
+			}
+			if reads++; reads == 2 && lockedWith < 0 {
+				s.lockFirst = true
 			}
 		}
 		j := group[i]

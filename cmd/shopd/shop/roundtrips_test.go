@@ -211,3 +211,137 @@ func TestGroupOfDeliveriesWritesInOneStatement(t *testing.T) {
 		})
 	}
 }
+
+// lockWatch counts round trips and statements as roundTrips does, and
+// says on asked each time a batch that asks for the chain's write lock is
+// sent.
+type lockWatch struct {
+	roundTrips
+	asked chan struct{}
+}
+
+func (w *lockWatch) TraceBatchStart(ctx context.Context, c *pgx.Conn, d pgx.TraceBatchStartData) context.Context {
+	for _, q := range d.Batch.QueuedQueries {
+		if strings.Contains(q.SQL, "pg_advisory_xact_lock") {
+			select {
+			case w.asked <- struct{}{}:
+			default: // Nobody waits for so many.
+			}
+		}
+	}
+	return w.roundTrips.TraceBatchStart(ctx, c, d)
+}
+
+// While another shopd holds the chain's write lock, the mutations that
+// reach a shopd queue up behind its group waiting for the lock. Once a
+// group found that (mutations arrived while it asked for the lock), the
+// next takes the lock in a round trip of its own and then reads ahead for
+// all that came meanwhile in one statement, and writes for all in one:
+// six statements a group, not eight (the first mutations' reads and
+// writes, then the late ones'). A shopd that finds the lock free again
+// goes back to asking for it with its first reads: a delivery alone is
+// two round trips.
+func TestGroupThatWaitedForTheLockReadsOnce(t *testing.T) {
+	t.Parallel()
+	seeded := shoptest.Start(t, shoptest.WithPostgres(pg.Cluster(t)), shoptest.WithBulk(40))
+	codes, _ := deliverable(t, seeded.DB)
+	seeded.Stop()
+	ctx := context.Background()
+	w := &lockWatch{asked: make(chan struct{}, 64)}
+	db, err := shop.OpenPostgres(ctx, seeded.DBPath, shop.PostgresOptions{Tracer: w})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// other stands for another shopd, holding the lock.
+	other, err := pgx.Connect(ctx, seeded.DBPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close(ctx)
+	const scope = "desk:test"
+	next := 0 // The first purchase not yet delivered.
+	deliveries := func(n int) []shop.MutationForTest {
+		var ms []shop.MutationForTest
+		for range n {
+			code, id := codes[next], fmt.Sprintf("d-%d", next)
+			next++
+			ms = append(ms, shop.MutationForTest{IdemScope: scope, IdemKey: "key-" + id, Purchase: code, Delivery: id, Cards: true,
+				Fn: func(tx shop.Tx) error {
+					p, err := tx.Purchase(code)
+					if err != nil {
+						return err
+					}
+					d := skranke.Delivery{ID: id, PurchaseCode: code, At: time.Now()}
+					for i := range p.Lines {
+						d.Lines = append(d.Lines, skranke.DeliveredLine{LineID: p.Lines[i].ID, Quantity: p.Lines[i].Remaining()})
+						p.Lines[i].Delivered = p.Lines[i].Quantity
+					}
+					p.Deliveries = append(p.Deliveries, d)
+					if err := tx.AddDelivery(p.CentreID, d); err != nil {
+						return err
+					}
+					if err := tx.PutPurchase(p); err != nil {
+						return err
+					}
+					return tx.PutIdempotency(shop.IdempotencyRecord{Scope: scope, Key: "key-" + id, Fingerprint: "f",
+						Status: http.StatusCreated, ContentType: "application/json", Body: []byte("{}"), CreatedAt: time.Now()})
+				}})
+		}
+		return ms
+	}
+	check := func(what string, errs []error) {
+		t.Helper()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("%s: delivery %d: %v", what, i, err)
+			}
+		}
+	}
+	drain := func() {
+		for {
+			select {
+			case <-w.asked:
+			default:
+				return
+			}
+		}
+	}
+	// behindTheLock delivers one purchase while other holds the lock, and
+	// five more that arrive while the first waits for it; it returns the
+	// statements and round trips the group took.
+	behindTheLock := func(what string) (stmts, trips int64) {
+		t.Helper()
+		tx, err := other.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", shop.PostgresWriteLockForTest); err != nil {
+			t.Fatal(err)
+		}
+		drain()
+		s0, n0 := w.statements.Load(), w.n.Load()
+		first := shop.EnqueueMutationsForTest(db, deliveries(1)...)
+		<-w.asked // The group of the first waits for the lock.
+		late := shop.EnqueueMutationsForTest(db, deliveries(5)...)
+		if err := tx.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		check(what, first())
+		check(what, late())
+		return w.statements.Load() - s0, w.n.Load() - n0
+	}
+	// The first prepares the statements.
+	check("first", shop.EnqueueMutationsForTest(db, deliveries(1)...)())
+	behindTheLock("the first wait")
+	if stmts, trips := behindTheLock("the next wait"); stmts > 6 || trips > 3 {
+		t.Errorf("a group of 6 deliveries that waited for the lock took %d statements in %d round trips; want at most 6 (BEGIN, the write lock, the feed counter, their reads, their writes and the counter's, COMMIT) in 3", stmts, trips)
+	}
+	// Alone, the first takes the lock on its own still, and finds it free.
+	check("alone", shop.EnqueueMutationsForTest(db, deliveries(1)...)())
+	n0 := w.n.Load()
+	check("alone again", shop.EnqueueMutationsForTest(db, deliveries(1)...)())
+	if trips := w.n.Load() - n0; trips > 2 {
+		t.Errorf("a delivery alone, the lock free, took %d round trips; want 2 (its reads with the lock, then its writes and the commit)", trips)
+	}
+}
