@@ -204,8 +204,7 @@ func withPageCache(ctx context.Context, tx *sql.Tx, kib int, fn func() error) er
 // temp_store MEMORY a sort never spills, and CREATE INDEX cannot sort its
 // keys in parts as copyBulkTables does its rows. The file holds dates,
 // product names and rowids, no buyer data, and SQLite unlinks it as it
-// opens it.
-// SQLite refuses the change inside a transaction only while temporary
+// opens it. SQLite refuses the change inside a transaction only while temporary
 // tables are open, which the desk has none of; if it ever did, the sort
 // stays in memory.
 func sortingToFile(ctx context.Context, tx *sql.Tx, fn func() error) error {

@@ -62,15 +62,23 @@ func bulkPurchases(n int) []*skranke.Purchase {
 // the search columns, the month's facts and sums, the pickup products.
 func indexedState(t *testing.T, d *Desk) []string {
 	t.Helper()
-	ctx := context.Background()
-	var out []string
-	for _, q := range []string{
+	out := queryRows(t, d,
 		"SELECT 'p', code, created, status, remaining, products, rowid IN (SELECT purchase FROM unindexed) FROM purchases",
 		"SELECT 'f', p.code, f.day, f.n, f.kind, f.product_id, f.product, f.staff_id, f.staff, f.events, f.units, f.amount FROM month_facts f JOIN purchases p ON p.rowid = f.purchase",
 		"SELECT 's', day, kind, product_id, product, staff_id, staff, events, units, amount, facts FROM month_sums",
 		"SELECT 'k', pp.product, pp.created, p.code FROM pickup_products pp JOIN purchases p ON p.rowid = pp.purchase",
-	} {
-		rows, err := d.c.r.QueryContext(ctx, q)
+	)
+	slices.Sort(out)
+	return out
+}
+
+// queryRows runs qs on d's cache and returns their rows in turn, each its
+// columns printed together.
+func queryRows(t *testing.T, d *Desk, qs ...string) []string {
+	t.Helper()
+	var out []string
+	for _, q := range qs {
+		rows, err := d.c.r.QueryContext(context.Background(), q)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -91,7 +99,6 @@ func indexedState(t *testing.T, d *Desk) []string {
 			t.Fatal(err)
 		}
 	}
-	slices.Sort(out)
 	return out
 }
 
@@ -452,32 +459,12 @@ VALUES (?, ?, ?, 'sale', ?, ?, '', '', 1, ?, ?)`, p, n, day, fmt.Sprint("p", n),
 	}
 	rowsOf := func(d *Desk) []string {
 		t.Helper()
-		var out []string
-		for _, q := range []string{
+		return queryRows(t, d,
 			"SELECT 'f', day, purchase, n, kind, product_id, product, staff_id, staff, events, units, amount FROM month_facts ORDER BY day, purchase, n",
 			"SELECT 'k', product, created, purchase FROM pickup_products ORDER BY product, created, purchase",
 			"SELECT 'w', count(*) FROM month_facts WHERE purchase IN (SELECT purchase FROM unindexed)",
 			"SELECT 'v', count(*) FROM pickup_products WHERE purchase IN (SELECT purchase FROM unindexed)",
-		} {
-			rows, err := d.c.r.QueryContext(ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cols, _ := rows.Columns()
-			for rows.Next() {
-				vals := make([]any, len(cols))
-				ptrs := make([]any, len(cols))
-				for i := range vals {
-					ptrs[i] = &vals[i]
-				}
-				if err := rows.Scan(ptrs...); err != nil {
-					t.Fatal(err)
-				}
-				out = append(out, fmt.Sprint(vals...))
-			}
-			rows.Close()
-		}
-		return out
+		)
 	}
 	copyIn := func(d *Desk, chunkRows int) {
 		t.Helper()

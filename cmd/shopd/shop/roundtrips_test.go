@@ -109,24 +109,7 @@ func TestGroupOfDeliveriesWritesInOneStatement(t *testing.T) {
 			if refuse != nil && !after {
 				return refuse
 			}
-			p, err := tx.Purchase(code)
-			if err != nil {
-				return err
-			}
-			d := skranke.Delivery{ID: id, PurchaseCode: code, At: time.Now()}
-			for i := range p.Lines {
-				d.Lines = append(d.Lines, skranke.DeliveredLine{LineID: p.Lines[i].ID, Quantity: p.Lines[i].Remaining()})
-				p.Lines[i].Delivered = p.Lines[i].Quantity
-			}
-			p.Deliveries = append(p.Deliveries, d)
-			if err := tx.AddDelivery(p.CentreID, d); err != nil {
-				return err
-			}
-			if err := tx.PutPurchase(p); err != nil {
-				return err
-			}
-			if err := tx.PutIdempotency(shop.IdempotencyRecord{Scope: scope, Key: "key-" + id, Fingerprint: "f",
-				Status: http.StatusCreated, ContentType: "application/json", Body: []byte("{}"), CreatedAt: time.Now()}); err != nil {
+			if err := deliverWhole(tx, scope, code, id); err != nil {
 				return err
 			}
 			if after {
@@ -267,26 +250,7 @@ func TestGroupThatWaitedForTheLockReadsOnce(t *testing.T) {
 			code, id := codes[next], fmt.Sprintf("d-%d", next)
 			next++
 			ms = append(ms, shop.MutationForTest{IdemScope: scope, IdemKey: "key-" + id, Purchase: code, Delivery: id, Cards: true,
-				Fn: func(tx shop.Tx) error {
-					p, err := tx.Purchase(code)
-					if err != nil {
-						return err
-					}
-					d := skranke.Delivery{ID: id, PurchaseCode: code, At: time.Now()}
-					for i := range p.Lines {
-						d.Lines = append(d.Lines, skranke.DeliveredLine{LineID: p.Lines[i].ID, Quantity: p.Lines[i].Remaining()})
-						p.Lines[i].Delivered = p.Lines[i].Quantity
-					}
-					p.Deliveries = append(p.Deliveries, d)
-					if err := tx.AddDelivery(p.CentreID, d); err != nil {
-						return err
-					}
-					if err := tx.PutPurchase(p); err != nil {
-						return err
-					}
-					return tx.PutIdempotency(shop.IdempotencyRecord{Scope: scope, Key: "key-" + id, Fingerprint: "f",
-						Status: http.StatusCreated, ContentType: "application/json", Body: []byte("{}"), CreatedAt: time.Now()})
-				}})
+				Fn: func(tx shop.Tx) error { return deliverWhole(tx, scope, code, id) }})
 		}
 		return ms
 	}
@@ -344,4 +308,28 @@ func TestGroupThatWaitedForTheLockReadsOnce(t *testing.T) {
 	if trips := w.n.Load() - n0; trips > 2 {
 		t.Errorf("a delivery alone, the lock free, took %d round trips; want 2 (its reads with the lock, then its writes and the commit)", trips)
 	}
+}
+
+// deliverWhole hands over in tx all that is left of purchase code as
+// delivery id, and keeps the answer under idempotency key "key-"+id in
+// scope, as the delivery handler does.
+func deliverWhole(tx shop.Tx, scope, code, id string) error {
+	p, err := tx.Purchase(code)
+	if err != nil {
+		return err
+	}
+	d := skranke.Delivery{ID: id, PurchaseCode: code, At: time.Now()}
+	for i := range p.Lines {
+		d.Lines = append(d.Lines, skranke.DeliveredLine{LineID: p.Lines[i].ID, Quantity: p.Lines[i].Remaining()})
+		p.Lines[i].Delivered = p.Lines[i].Quantity
+	}
+	p.Deliveries = append(p.Deliveries, d)
+	if err := tx.AddDelivery(p.CentreID, d); err != nil {
+		return err
+	}
+	if err := tx.PutPurchase(p); err != nil {
+		return err
+	}
+	return tx.PutIdempotency(shop.IdempotencyRecord{Scope: scope, Key: "key-" + id, Fingerprint: "f",
+		Status: http.StatusCreated, ContentType: "application/json", Body: []byte("{}"), CreatedAt: time.Now()})
 }
