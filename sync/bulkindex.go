@@ -46,14 +46,6 @@ var bulkDroppedIndexes = []string{"purchases_created", "purchases_pickup", "purc
 // purchase, they would be written all over by rows inserted by date.
 var bulkRebuiltIndexes = []string{"month_facts_purchase", "pickup_products_purchase"}
 
-// bulkIndexCacheKiB is the writer's page cache while the end of a bulk
-// indexing creates an index again, and with it the memory of its sort
-// before the sort spills to a temporary file (sortingToFile). At 16 MiB
-// every one of the five spilled at a million purchases, some 130 MB in
-// all; at the writer's usual size all but pickup_products_purchase's
-// sort in memory.
-const bulkIndexCacheKiB = writerCacheKiB
-
 // sqlStartBulkTables creates the tables and triggers of a bulk indexing.
 var sqlStartBulkTables = []string{
 	`CREATE TABLE IF NOT EXISTS month_facts_bulk (
@@ -173,24 +165,24 @@ func createIndexes(ctx context.Context, tx *sql.Tx, names []string) error {
 // when a close cut the end short before; between steps a desk action
 // takes the writer (a scan waits for one step, not for all: at a million
 // purchases each is some seconds of work). copyBulkTables sorts about
-// chunkRows rows at once (0: bulkCopyChunkRows).
+// chunkRows rows at once (0: bulkCopyChunkRows). Each index is created
+// with the writer's usual page cache, which is also the memory its sort
+// keeps before it spills: at 16 MiB every one of the five spilled at a
+// million purchases, some 130 MB in all; at 64 MiB all but
+// pickup_products_purchase's sort in memory.
 func endBulkSteps(ctx context.Context, chunkRows int) []func(tx *sql.Tx) error {
 	steps := []func(tx *sql.Tx) error{func(tx *sql.Tx) error { return copyBulkTables(ctx, tx, chunkRows) }}
 	for _, name := range append(slices.Clone(bulkRebuiltIndexes), bulkDroppedIndexes...) {
 		steps = append(steps, func(tx *sql.Tx) error {
-			return withPageCache(ctx, tx, bulkIndexCacheKiB, func() error {
-				return sortingToFile(ctx, tx, func() error { return createIndexes(ctx, tx, []string{name}) })
-			})
+			return sortingToFile(ctx, tx, func() error { return createIndexes(ctx, tx, []string{name}) })
 		})
 	}
 	return steps
 }
 
-// withPageCache runs fn in tx with the writer's page cache at kib. The
-// steps that end a bulk indexing write each page they fill once, in key
-// order, and do not touch it again, so a smaller page cache costs them no
-// writes and keeps the desk's memory down; their sorts (CREATE INDEX) each
-// keep up to the page cache's size in memory before they spill.
+// withPageCache runs fn in tx with the writer's page cache at kib, which
+// also bounds the memory each of fn's sorts keeps before it spills to a
+// temporary file (sortingToFile).
 func withPageCache(ctx context.Context, tx *sql.Tx, kib int, fn func() error) error {
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", kib)); err != nil {
 		return err
