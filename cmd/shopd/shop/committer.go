@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/skranke/skranke"
 )
@@ -18,6 +19,16 @@ type updateJob struct {
 	fn    func(Tx) error
 	ahead *readAhead // What fn reads first, if known (see readAhead).
 	done  chan error
+	// taken is set once the committer took the job: it runs, and its
+	// caller is answered, also when the store closes meanwhile (a
+	// group's answers may wait for a barrier, see Postgres).
+	taken atomic.Bool
+}
+
+// take marks j taken by the committer and returns it.
+func take(j *updateJob) *updateJob {
+	j.taken.Store(true)
+	return j
 }
 
 // groupCommitter is the one goroutine that runs a store's write
@@ -57,7 +68,7 @@ func (c *groupCommitter) loop(run func([]*updateJob)) {
 		} else {
 			select {
 			case j := <-c.jobs:
-				group = append(group, j)
+				group = append(group, take(j))
 			case <-c.quit:
 				return
 			}
@@ -66,7 +77,7 @@ func (c *groupCommitter) loop(run func([]*updateJob)) {
 		for len(group) < maxGroup {
 			select {
 			case j := <-c.jobs:
-				group = append(group, j)
+				group = append(group, take(j))
 			default:
 				break more
 			}
@@ -79,7 +90,7 @@ func (c *groupCommitter) loop(run func([]*updateJob)) {
 func (c *groupCommitter) poll() *updateJob {
 	select {
 	case j := <-c.jobs:
-		return j
+		return take(j)
 	default:
 		return nil
 	}
@@ -94,7 +105,7 @@ func (c *groupCommitter) more(want func(*updateJob) bool) *updateJob {
 	}
 	select {
 	case j := <-c.jobs:
-		if want(j) {
+		if want(take(j)) {
 			return j
 		}
 		c.held = j
@@ -120,6 +131,9 @@ func (c *groupCommitter) update(ctx context.Context, ra *readAhead, fn func(Tx) 
 	case err := <-j.done:
 		return err
 	case <-c.stopped:
+		if j.taken.Load() {
+			return <-j.done
+		}
 		select {
 		case err := <-j.done:
 			return err

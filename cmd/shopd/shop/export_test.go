@@ -126,3 +126,13 @@ func EnqueueMutationsForTest(db DB, ms ...MutationForTest) (wait func() []error)
 		return out
 	}
 }
+
+// SkipDurableBarrierForTest makes db, a *Postgres, answer its groups of
+// mutations without waiting for the barrier that says they are durable
+// (see asyncCommitSetting): visible before durable, as every group is for
+// a moment.
+func SkipDurableBarrierForTest(db DB) { db.(*Postgres).skipBarrier = true }
+
+// DurableBarrierForTest is the statement that waits for the flush of the
+// groups committed before it started (see asyncCommitSetting).
+const DurableBarrierForTest = durableBarrier

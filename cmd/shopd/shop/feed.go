@@ -35,7 +35,10 @@ const headReadTimeout = 10 * time.Second
 // must see. While a read runs, the requests arriving gather for the next
 // one.
 type headReader struct {
-	read    func(ctx context.Context) (int64, error)
+	read func(ctx context.Context) (int64, error)
+	// untimed lets a read take as long as it takes; else each is bounded
+	// by headReadTimeout.
+	untimed bool
 	mu      sync.Mutex
 	running bool
 	next    *headCall // The read the requests arriving now will share.
@@ -70,7 +73,10 @@ func (h *headReader) get(ctx context.Context) (int64, error) {
 // loop runs c, then the read gathered meanwhile, until none gathered.
 func (h *headReader) loop(c *headCall) {
 	for c != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), headReadTimeout)
+		ctx, cancel := context.Background(), context.CancelFunc(func() {})
+		if !h.untimed {
+			ctx, cancel = context.WithTimeout(ctx, headReadTimeout)
+		}
 		c.head, c.err = h.read(ctx)
 		cancel()
 		close(c.done)

@@ -61,10 +61,18 @@ const (
 // the server work of its own, are few: a mutation's reads are one
 // statement (see queueAhead), its writes another (see write).
 type Postgres struct {
-	pool    *pgxpool.Pool // Reads (View), migrations.
-	writer  *pgxpool.Pool // Update: few connections, as only one can hold the write lock.
-	commits *groupCommitter
-	once    sync.Once
+	pool   *pgxpool.Pool // Reads (View), migrations.
+	writer *pgxpool.Pool // Update: few connections, as only one can hold the write lock.
+	// barrier is one connection for the barriers that groups and readers
+	// of the changes feed wait for (see asyncCommitSetting), apart from
+	// the pool: a View holding a connection of the pool waits for one.
+	barrier  *pgxpool.Pool
+	barriers headReader // The barriers, one for many groups and readers at once.
+	// answering counts the groups committed whose callers wait for a
+	// barrier; Close waits for them.
+	answering sync.WaitGroup
+	commits   *groupCommitter
+	once      sync.Once
 	// merged holds the statements that run several writes as one (see
 	// pgTx.write), by the writes' statements; the committer's goroutine
 	// alone uses it.
@@ -88,12 +96,21 @@ type Postgres struct {
 	// groups and updates count the groups committed (or rolled back) and
 	// the Updates they held, for benchmarks.
 	groups, updates atomic.Int64
+	// durable is the highest number of the changes feed this shopd knows
+	// to be durable: its own groups' once their barrier returned, and
+	// heads read once the WAL was flushed past them (see FeedHead).
+	durable atomic.Int64
+	// skipBarrier answers a group's callers without waiting for a
+	// barrier, for a test that needs a commit visible before it is
+	// durable.
+	skipBarrier bool
 }
 
 // PostgresOptions tunes OpenPostgres.
 type PostgresOptions struct {
 	// MaxConns caps the pool of connections for reads; 0 keeps pgx's
-	// default (the larger of 4 and the number of CPUs). Writes use two more.
+	// default (the larger of 4 and the number of CPUs). Writes use two more,
+	// and the changes feed's barriers (see asyncCommitSetting) one.
 	MaxConns int
 	// Tracer, if not nil, sees every statement and batch sent, on every
 	// connection: for metrics, or a test counting round trips.
@@ -139,7 +156,18 @@ func OpenPostgres(ctx context.Context, url string, o PostgresOptions) (*Postgres
 		pool.Close()
 		return nil, skranke.E("shop.OpenPostgres", skranke.Internal, fmt.Errorf("open shop database %s: %w", redact(cfg), err))
 	}
-	s := &Postgres{pool: pool, writer: writer, merged: map[string]string{}}
+	bcfg := cfg.Copy()
+	bcfg.MaxConns = 1
+	barrier, err := pgxpool.NewWithConfig(ctx, bcfg)
+	if err != nil {
+		pool.Close()
+		writer.Close()
+		return nil, skranke.E("shop.OpenPostgres", skranke.Internal, fmt.Errorf("open shop database %s: %w", redact(cfg), err))
+	}
+	s := &Postgres{pool: pool, writer: writer, barrier: barrier, merged: map[string]string{}}
+	// Untimed, as a COMMIT was: a barrier waits as long as the server
+	// takes to flush, or a synchronous standby to acknowledge.
+	s.barriers.read, s.barriers.untimed = s.runBarrier, true
 	s.commits = startCommitter("write shop database", s.runGroup)
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
@@ -159,8 +187,10 @@ func redact(cfg *pgxpool.Config) string {
 func (s *Postgres) Close() error {
 	s.once.Do(func() {
 		s.commits.stop()
+		s.answering.Wait()
 		s.pool.Close()
 		s.writer.Close()
+		s.barrier.Close()
 	})
 	return nil
 }
@@ -265,7 +295,7 @@ func (s *Postgres) View(ctx context.Context, fn func(Tx) error) error {
 	}
 	// Release drops a connection left inside a transaction.
 	defer conn.Release()
-	t := &pgTx{ctx: ctx, c: conn, batch: &pgx.Batch{}}
+	t := &pgTx{ctx: ctx, c: conn, batch: &pgx.Batch{}, durable: s}
 	t.queue("begin", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
 	err = fn(t)
 	if t.begun {
@@ -308,9 +338,13 @@ func (s *Postgres) runGroup(group []*updateJob) {
 	for _, j := range group {
 		fast = fast && mutation(j)
 	}
-	if fast && !s.runFast(ctx, conn, &group, &results) {
-		clear(results)
-		fast = false
+	var c asyncCommit
+	if fast {
+		var ok bool
+		if ok, c = s.runFast(ctx, conn, &group, &results); !ok {
+			clear(results)
+			fast = false
+		}
 	}
 	if !fast {
 		s.runSafe(ctx, conn, group, results)
@@ -320,7 +354,38 @@ func (s *Postgres) runGroup(group []*updateJob) {
 	for i, err := range results {
 		results[i] = pgLimitExceeded(err)
 	}
-	answer(group, results, nil)
+	if s.skipBarrier {
+		answer(group, results, nil)
+		return
+	}
+	// The committer goes on with the next group while this one's flush
+	// runs: its callers are answered once a barrier says it is durable,
+	// and what it read, which other groups may have committed as it did.
+	// (A group that ran safe committed at the server's setting, but if it
+	// wrote nothing its commit waited for nothing.)
+	s.answering.Add(1)
+	go func() {
+		defer s.answering.Done()
+		if _, err := s.barriers.get(ctx); err != nil {
+			// Perhaps committed, and not known durable; a refusal may
+			// rest on what a crash takes back. The callers are told it
+			// failed, and send again under their idempotency keys.
+			clear(results)
+			answer(group, results, skranke.E("shop.Postgres.Update", skranke.Unavailable, fmt.Errorf("wait until the commit is durable: %w", err)))
+			return
+		}
+		if c.committed {
+			s.noteDurable(c.seq)
+		}
+		answer(group, results, nil)
+	}()
+}
+
+// asyncCommit says that runFast committed a group without waiting for
+// its flush (see asyncCommitSetting), and up to which feed number.
+type asyncCommit struct {
+	committed bool
+	seq       int64
 }
 
 // pgSQLStateLimitExceeded is PostgreSQL's program_limit_exceeded: a value
@@ -386,17 +451,17 @@ func failGroup(ctx context.Context, conn *pgxpool.Conn, results []error, err err
 // of its own would wait for the lock, and pay its hand-over, BEGIN and
 // COMMIT. Their rows read ahead go in one round trip with the statements
 // queued then.
-func (s *Postgres) runFast(ctx context.Context, conn *pgxpool.Conn, groupp *[]*updateJob, resultsp *[]error) bool {
+func (s *Postgres) runFast(ctx context.Context, conn *pgxpool.Conn, groupp *[]*updateJob, resultsp *[]error) (ok bool, c asyncCommit) {
 	group, results := *groupp, *resultsp
 	defer func() { *groupp, *resultsp = group, results }()
 	t := &pgTx{ctx: ctx, c: conn, batch: &pgx.Batch{}, stored: map[string]pgStoredPurchase{}, merged: s.merged,
 		group: &groupWrites{keys: map[string]bool{}}}
 	t.queue("begin", "BEGIN ISOLATION LEVEL READ COMMITTED")
-	t.queue("take the write lock", "SELECT pg_advisory_xact_lock($1), "+groupSettings, pgWriteLock)
+	t.queue("take the write lock", "SELECT pg_advisory_xact_lock($1), "+asyncCommitSetting+", "+groupSettings, pgWriteLock)
 	t.queueSeqAhead()
-	retry := func() bool {
+	retry := func() (bool, asyncCommit) {
 		conn.Exec(ctx, "ROLLBACK", pgx.QueryExecModeSimpleProtocol)
-		return false
+		return false, c
 	}
 	gather := func() {
 		for len(group) < maxGroup {
@@ -509,7 +574,7 @@ func (s *Postgres) runFast(ctx context.Context, conn *pgxpool.Conn, groupp *[]*u
 		if t.begun {
 			conn.Exec(ctx, "ROLLBACK", pgx.QueryExecModeSimpleProtocol)
 		}
-		return true
+		return true, c
 	}
 	if t.seqRead {
 		// A write: it goes in one statement with the mutations'.
@@ -523,8 +588,61 @@ func (s *Postgres) runFast(ctx context.Context, conn *pgxpool.Conn, groupp *[]*u
 			return retry()
 		}
 		failGroup(ctx, conn, results, err)
+		return true, c
 	}
-	return true
+	c.committed = true
+	if t.seqRead {
+		c.seq = t.seq
+	}
+	return true, c
+}
+
+// A group of mutations commits without waiting for the WAL's flush
+// (asyncCommitSetting), so that the chain's write lock, which PostgreSQL
+// releases only once the commit returns, passes to the next group, on this
+// shopd or another, while the flush runs: the fsync leaves the lock's
+// critical section, and the committer goes on to the next group. The
+// group's callers are answered only after a durableBarrier that started
+// after the COMMIT returned has returned (Postgres.barriers, which one
+// barrier serves for the groups and readers that wait meanwhile): a
+// transaction of its own that writes one WAL record (a message for logical
+// decoding, which nothing else reads), so that PostgreSQL flushes its
+// commit at the database's own synchronous_commit (with a synchronous
+// standby, waits for its acknowledgement too); the WAL is flushed in
+// order, the group's commit with it. (A transaction that only took a
+// transaction ID would not do: one that wrote no WAL commits without
+// waiting for the flush.)
+//
+// Meanwhile the group is visible and not yet durable: a reader may see it,
+// and a crash of the server then would lose it. For a lookup that is what
+// any answer the shop had not given yet is; the changes feed is another
+// matter, as a desk that moved its cursor past a number the shop lost
+// would skip the change that number is given to next. So the feed's head
+// is handed out only once durable (see Postgres.FeedHead and
+// pgTx.FeedHead).
+const (
+	asyncCommitSetting = "set_config('synchronous_commit', 'off', true)"
+	durableBarrier     = "SELECT pg_logical_emit_message(true, 'skranke', '')"
+)
+
+// feedDurableHeadQuery reads the feed's head and whether every commit the
+// statement sees is durable: each was visible once its commit record was
+// in the WAL, so before the statement took its snapshot, and the WAL's
+// insert position read afterwards is past them all. (Read the other way
+// round, the flush position is only older: never true in error.) With
+// synchronous standbys a local flush is not durable enough: a failover
+// would lose what they had not acknowledged, and the answer is no.
+const feedDurableHeadQuery = `SELECT value, pg_current_wal_insert_lsn() <= pg_current_wal_flush_lsn()
+	AND current_setting('synchronous_standby_names') = '' FROM meta WHERE key = 'seq'`
+
+// noteDurable records that the feed is durable up to seq.
+func (s *Postgres) noteDurable(seq int64) {
+	for {
+		known := s.durable.Load()
+		if seq <= known || s.durable.CompareAndSwap(known, seq) {
+			return
+		}
+	}
 }
 
 // runSafe runs a group (see runGroup), each Update in a savepoint, and
@@ -684,6 +802,11 @@ type pgTx struct {
 	// The documents of the purchase and the delivery stored last (see
 	// docKeeper).
 	purchaseDoc, deliveryDoc storedDoc
+	// durable is the store, in a View: what its snapshot sees of the feed
+	// is handed out only once durable (see FeedHead), which headDurable
+	// says it is.
+	durable     *Postgres
+	headDurable bool
 }
 
 // storedDocs implements docKeeper: a delivery's answer is made of the
@@ -888,10 +1011,26 @@ func (t *pgTx) nextSeq() (int64, error) {
 	return t.seq, nil
 }
 
+// FeedHead implements Tx. In a View, it returns the head its snapshot
+// sees once that head is durable (see asyncCommitSetting), waiting for a barrier
+// if needs be (see Postgres.durableHead); Changes reads nothing past it.
 func (t *pgTx) FeedHead() (int64, error) {
+	const op = "shop.pgTx.FeedHead"
+	if t.durable == nil {
+		var seq int64
+		err := t.queryRow(feedHeadQuery).Scan(&seq)
+		return seq, internal(op, err)
+	}
 	var seq int64
-	err := t.queryRow(feedHeadQuery).Scan(&seq)
-	return seq, internal("shop.pgTx.FeedHead", err)
+	var flushed bool
+	if err := t.queryRow(feedDurableHeadQuery).Scan(&seq, &flushed); err != nil {
+		return 0, internal(op, err)
+	}
+	if err := t.durable.durableHead(t.ctx, seq, flushed); err != nil {
+		return 0, internal(op, err)
+	}
+	t.headDurable = true
+	return seq, nil
 }
 
 const feedHeadQuery = "SELECT value FROM meta WHERE key = 'seq'"
@@ -900,11 +1039,42 @@ const feedHeadQuery = "SELECT value FROM meta WHERE key = 'seq'"
 // Tx.FeedHead) in one statement of its own, without a transaction: the
 // counter row is written under the write lock in the transaction whose
 // items it numbers, so the value read is that of the last commit, on
-// whichever shopd it happened.
+// whichever shopd it happened. It returns the head once durable (see
+// durableHead).
 func (s *Postgres) FeedHead(ctx context.Context) (int64, error) {
+	const op = "shop.Postgres.FeedHead"
 	var seq int64
-	err := s.pool.QueryRow(ctx, feedHeadQuery).Scan(&seq)
-	return seq, internal("shop.Postgres.FeedHead", err)
+	var flushed bool
+	if err := s.pool.QueryRow(ctx, feedDurableHeadQuery).Scan(&seq, &flushed); err != nil {
+		return 0, internal(op, err)
+	}
+	return seq, internal(op, s.durableHead(ctx, seq, flushed))
+}
+
+// durableHead returns once the feed is durable up to seq, a head read by
+// feedDurableHeadQuery (flushed: what it read of the WAL). A head the WAL
+// was flushed past, or one this shopd knows durable, is; for another it
+// waits for a barrier (durableBarrier) that started after the head was
+// read, shared with the readers that need one meanwhile: the barrier's
+// commit follows the head's in the WAL, and is flushed with it. The head's
+// own group is sending its barrier then, on whichever shopd, and the two
+// flushes are mostly one.
+func (s *Postgres) durableHead(ctx context.Context, seq int64, flushed bool) error {
+	if !flushed && seq > s.durable.Load() {
+		if _, err := s.barriers.get(ctx); err != nil {
+			return fmt.Errorf("wait until the changes feed is durable: %w", err)
+		}
+	}
+	s.noteDurable(seq)
+	return nil
+}
+
+// runBarrier runs durableBarrier on the barrier's connection, as the read
+// of Postgres.barriers (which shares one for many, as the feed's head is
+// read for many polls; the number is unused).
+func (s *Postgres) runBarrier(ctx context.Context) (int64, error) {
+	_, err := s.barrier.Exec(ctx, durableBarrier)
+	return 0, err
 }
 
 func (t *pgTx) Centres() ([]skranke.Centre, error) {
@@ -1250,6 +1420,13 @@ func (t *pgTx) PutSignature(s Signature) error {
 func (t *pgTx) Changes(centreID string, since int64, limit int) (Changes, error) {
 	const op = "shop.pgTx.Changes"
 	ch := Changes{Next: since, Purchases: []json.RawMessage{}, Cards: []json.RawMessage{}}
+	if t.durable != nil && !t.headDurable {
+		// Nothing the snapshot sees is handed out before it is durable
+		// (see FeedHead).
+		if _, err := t.FeedHead(); err != nil {
+			return ch, err
+		}
+	}
 	// One statement over both tables: a page costs one round trip.
 	n := 0
 	err := t.queryEach(func(rows pgx.Rows) error {

@@ -344,3 +344,104 @@ func TestPostgresFeedMoves(t *testing.T) {
 		t.Errorf("the whole feed once OLDA changed: %v; want OLDB@2, OLDA@3", got)
 	}
 }
+
+// TestFeedHandsOutOnlyDurableChanges: a group of mutations commits without
+// waiting for the WAL's flush, and is visible for a moment before it is
+// durable. Were the shop's server to crash then, the change would be lost
+// and its number given to the next one; a desk that had read it would skip
+// that next change forever. So neither the feed's head nor a page of the
+// feed may hand out a number before it is durable: each waits until it
+// is. The test commits groups without their barrier and, each time the WAL
+// was found not yet flushed past the commit, asks for the head or a page
+// (in turns, as the first makes the change durable for the second).
+func TestFeedHandsOutOnlyDurableChanges(t *testing.T) {
+	t.Parallel()
+	url := pg.Cluster(t).NewEmptyDatabase(t)
+	ctx := context.Background()
+	db, err := shop.OpenPostgres(ctx, url, shop.PostgresOptions{MaxConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	const centre = "c1"
+	if err := db.Update(ctx, func(tx shop.Tx) error { return tx.PutCentre(skranke.Centre{ID: centre, Name: "Senter"}) }); err != nil {
+		t.Fatal(err)
+	}
+	shop.SkipDurableBarrierForTest(db)
+	// flushedPast reports whether the WAL is flushed up to lsn.
+	flushedPast := func(lsn string) bool {
+		t.Helper()
+		var ok bool
+		if err := conn.QueryRow(ctx, "SELECT pg_current_wal_flush_lsn() >= $1::pg_lsn", lsn).Scan(&ok); err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	// page reads the feed from seq-1 in a snapshot, and checks that what it
+	// hands out is durable.
+	page := func(seq int64, lsn string) shop.Changes {
+		t.Helper()
+		var ch shop.Changes
+		if err := db.View(ctx, func(tx shop.Tx) error {
+			var err error
+			ch, err = tx.Changes(centre, seq-1, 10)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if ch.Next >= seq && !flushedPast(lsn) {
+			t.Fatalf("a page of the feed handed out %d (next %d) before its commit was durable", seq, ch.Next)
+		}
+		return ch
+	}
+	// head reads the feed's head and checks the same.
+	head := func(seq int64, lsn string) {
+		t.Helper()
+		head, err := db.FeedHead(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if head < seq {
+			t.Errorf("the feed's head is %d after a commit of %d: a head read waits until it is durable, and hands it out", head, seq)
+		}
+		if !flushedPast(lsn) {
+			t.Fatalf("the feed's head handed out %d before its commit was durable", head)
+		}
+	}
+	caught := 0
+	for i := 0; i < 200 && caught < 6; i++ {
+		code := fmt.Sprintf("DUR%04d", i)
+		if errs := shop.RunMutationsForTest(db, func(tx shop.Tx) error {
+			return tx.PutPurchase(testPurchase(code, centre, "Kari"))
+		}); errs[0] != nil {
+			t.Fatal(errs[0])
+		}
+		// Past the group's commit record: it was visible before this.
+		var lsn string
+		var seq int64
+		if err := conn.QueryRow(ctx, "SELECT pg_current_wal_insert_lsn()::text, (SELECT value FROM meta WHERE key = 'seq')").Scan(&lsn, &seq); err != nil {
+			t.Fatal(err)
+		}
+		if flushedPast(lsn) {
+			continue // The WAL writer was quicker: nothing to see.
+		}
+		caught++
+		if caught%2 == 0 {
+			head(seq, lsn)
+		}
+		ch := page(seq, lsn)
+		if ch.Next != seq || len(ch.Purchases) != 1 {
+			t.Errorf("a page once the change was durable: next %d, %d purchases; want %d and the purchase %s", ch.Next, len(ch.Purchases), seq, code)
+		}
+		head(seq, lsn)
+	}
+	if caught == 0 {
+		t.Fatal("no commit was ever seen before its flush: the test saw nothing of what it checks")
+	}
+	t.Logf("%d commits seen before their flush", caught)
+}

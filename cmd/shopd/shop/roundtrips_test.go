@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,22 +21,93 @@ import (
 // roundTrips counts what a PostgreSQL store sends: each statement sent on
 // its own and each batch is one round trip (n); statements counts the
 // statements, whether sent alone or in a batch.
-type roundTrips struct{ n, statements atomic.Int64 }
+type roundTrips struct {
+	n, statements atomic.Int64
+	mu            sync.Mutex
+	batch         map[*pgx.Conn][]string // Statements of each batch under way.
+	// events lists, in order, the COMMITs that returned, the barriers
+	// (see shop.Postgres) that started and that returned, and what the
+	// test notes (see event); a barrier is neither a round trip nor a
+	// statement of the transaction's.
+	events []string
+}
 
-func (r *roundTrips) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+// barrierCall marks the context of a barrier's statement.
+type barrierCall struct{}
+
+func (r *roundTrips) event(e string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, e)
+}
+
+func (r *roundTrips) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	if d.SQL == shop.DurableBarrierForTest {
+		r.event("barrier")
+		return context.WithValue(ctx, barrierCall{}, true)
+	}
 	r.n.Add(1)
 	r.statements.Add(1)
 	return ctx
 }
-func (r *roundTrips) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-func (r *roundTrips) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+func (r *roundTrips) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryEndData) {
+	if ctx.Value(barrierCall{}) != nil && d.Err == nil {
+		r.event("barrier returned")
+	}
+}
+func (r *roundTrips) TraceBatchStart(ctx context.Context, c *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
 	r.n.Add(1)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.batch == nil {
+		r.batch = map[*pgx.Conn][]string{}
+	}
+	r.batch[c] = nil
 	return ctx
 }
-func (r *roundTrips) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {
+func (r *roundTrips) TraceBatchQuery(_ context.Context, c *pgx.Conn, d pgx.TraceBatchQueryData) {
 	r.statements.Add(1)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.batch[c] = append(r.batch[c], d.SQL)
 }
-func (r *roundTrips) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
+func (r *roundTrips) TraceBatchEnd(_ context.Context, c *pgx.Conn, d pgx.TraceBatchEndData) {
+	r.mu.Lock()
+	b := r.batch[c]
+	delete(r.batch, c)
+	r.mu.Unlock()
+	if slices.Contains(b, "COMMIT") && d.Err == nil {
+		r.event("commit")
+	}
+}
+
+// answeredDurable checks the events since from, in which the test noted
+// "answered" when each of a series of Updates sent one after another was
+// answered: each must have been answered after a barrier that started
+// after its COMMIT returned had returned.
+func (r *roundTrips) answeredDurable(t *testing.T, from int) {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	state := "" // What the current Update got to.
+	answered := 0
+	for _, e := range r.events[from:] {
+		switch {
+		case e == "commit":
+			state = "committed"
+		case e == "barrier" && state == "committed":
+			state = "barrier"
+		case e == "barrier returned" && state == "barrier":
+			state = "durable"
+		case e == "answered":
+			answered++
+			if state != "durable" {
+				t.Errorf("update %d was answered before a barrier that started after its commit returned (events: %v)", answered, r.events[from:])
+			}
+			state = ""
+		}
+	}
+}
 
 // A delivery holds the chain's write lock (see shop.Postgres) while its
 // statements go to the server and back, so the number of round trips is
@@ -43,8 +116,10 @@ func (r *roundTrips) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEnd
 // its writes with the COMMIT. Each statement costs the server (and shopd)
 // work of its own besides the rows it reads or writes, so the reads are
 // one statement, and so are the writes with the feed counter's update:
-// with the transaction's BEGIN, write lock, counter and COMMIT, six. A
-// lookup is one statement.
+// with the transaction's BEGIN, write lock, counter and COMMIT, six. The
+// COMMIT does not wait for the flush, which would hold the lock meanwhile;
+// the desk is answered once a barrier on a connection of its own has
+// waited for it. A lookup is one statement.
 func TestPostgresRoundTrips(t *testing.T) {
 	t.Parallel()
 	seeded := shoptest.Start(t, shoptest.WithPostgres(pg.Cluster(t)), shoptest.WithBulk(20))
@@ -67,9 +142,14 @@ func TestPostgresRoundTrips(t *testing.T) {
 	deliver(codes[0])
 	const n = 5
 	before, stmts := rt.n.Load(), rt.statements.Load()
+	rt.mu.Lock()
+	events := len(rt.events)
+	rt.mu.Unlock()
 	for _, code := range codes[1 : 1+n] {
 		deliver(code)
+		rt.event("answered")
 	}
+	rt.answeredDurable(t, events)
 	if got := float64(rt.n.Load()-before) / n; got > 2 {
 		t.Errorf("a delivery took %.1f round trips to PostgreSQL; want at most 2 (its reads, then its writes and the commit)", got)
 	}
