@@ -47,6 +47,9 @@ type Services struct {
 	// another goroutine (fyne.Do), so that an event loop parked while the
 	// desk is at rest runs it at once (cmd/skranke's restLoop).
 	WakeUI func()
+	// Shown, if set, is called once the window is shown and the app's
+	// event loop runs (on the UI goroutine: it must return at once).
+	Shown func()
 	// manualUI queues the UI updates of background work until runPending
 	// is called, instead of handing them to fyne.Do. Tests set it so that
 	// every widget is touched on the test's goroutine.
@@ -482,6 +485,9 @@ func (d *Desk) ShowAndRun() {
 		// lang is the language chosen (printouts follow it); words is the
 		// one fyne's lang actually finds the desk's words in.
 		slog.Info("window shown", "title", d.window.Title(), "lang", d.lang, "words", label("lang.code"))
+		if d.svc.Shown != nil {
+			d.svc.Shown()
+		}
 	})
 	d.window.Show()
 	d.focusDefault()

@@ -311,6 +311,12 @@ func TestDeskEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	win = strings.Fields(win)[0]
+	// The first sync waits for the window: pulling beside it made an
+	// empty desk's window slower to show.
+	step("the sync loop starts", "sync loop started")
+	if out := logs.String(); strings.Index(out, "sync loop started") < strings.Index(out, "window shown") || !strings.Contains(out, "window shown") {
+		t.Errorf("the sync loop started before the window was shown:\n%s", out)
+	}
 	if geo, err := disp.xdotool(ctx, "getwindowgeometry", win); err == nil {
 		t.Logf("window: %s", strings.ReplaceAll(geo, "\n", "; "))
 	}
