@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -55,7 +56,12 @@ func TestHugeAnswerIsRefused(t *testing.T) {
 	cached, uncached := shop.DemoCodeFor("paid-course"), shop.DemoCodeFor("paid-physical")
 	h := &hugeAnswer{forged: map[string]bool{cached: true, uncached: true}, size: desksync.MaxAnswerBytes + 16<<20}
 	srv := shoptest.Start(t, shoptest.WithMiddleware(h.middleware))
-	d := MustOpen(t, srv.URL, srv.DeskToken)
+	// The limit, not the clock, must end the read: on a loaded machine
+	// the 64 MB took longer than MustOpen's 1.5 s per request.
+	d, err := desksync.Open(ctx, desksync.Config{BaseURL: srv.URL, Token: srv.DeskToken, DataDir: t.TempDir(),
+		SyncInterval: 200 * time.Millisecond, Timeout: time.Minute})
+	require.NoError(t, err)
+	t.Cleanup(func() { d.Close() })
 
 	l, err := d.Lookup(ctx, cached)
 	require.NoError(t, err)

@@ -74,7 +74,7 @@ func run(args []string, stdout io.Writer) error {
 	fs.SetOutput(stdout)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (loopback by default)")
 	dbPath := fs.String("db", defaultDB(), "SQLite database file, or a postgres:// URL")
-	pool := fs.Int("pool", 0, "most PostgreSQL connections this shopd opens (0: the larger of 4 and the CPU count)")
+	pool := fs.Int("pool", 0, "most PostgreSQL connections this shopd opens for reads (0: the larger of 4 and the CPU count); it opens up to 3 more, 2 for writes and 1 for durability barriers")
 	drain := fs.Duration("drain", 0, "on SIGTERM, how long /readyz says 503 before the server stops taking requests (the load balancer's probe interval)")
 	grace := fs.Duration("shutdown-timeout", 30*time.Second, "on SIGTERM, how long requests in flight may take to finish")
 	demo := fs.Bool("demo", false, "seed the demo chain (once) and print its codes")

@@ -312,8 +312,11 @@ func TestDeskEndToEnd(t *testing.T) {
 	}
 	win = strings.Fields(win)[0]
 	// The first sync waits for the window: pulling beside it made an
-	// empty desk's window slower to show.
-	step("the sync loop starts", "sync loop started")
+	// empty desk's window slower to show. The window starts it, not the
+	// timer that starts it should the window never say it is shown.
+	if line := step("the sync loop starts", "sync loop started"); logField(line, "by") != "window" {
+		t.Errorf("the sync loop was not started by the window shown: %s", line)
+	}
 	if out := logs.String(); strings.Index(out, "sync loop started") < strings.Index(out, "window shown") || !strings.Contains(out, "window shown") {
 		t.Errorf("the sync loop started before the window was shown:\n%s", out)
 	}

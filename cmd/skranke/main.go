@@ -224,11 +224,11 @@ func run(args []string, stderr io.Writer) int {
 	// shown cannot keep the desk from syncing, it starts after syncAnyway
 	// at the latest.
 	var runOnce sync.Once
-	runSync := func() {
+	runSync := func(by string) {
 		runOnce.Do(func() {
 			go func() {
 				defer close(runDone)
-				slog.Info("sync loop started")
+				slog.Info("sync loop started", "by", by)
 				if err := desk.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 					slog.Error("sync loop stopped", "err", err)
 				}
@@ -268,14 +268,14 @@ func run(args []string, stderr io.Writer) int {
 		Config:      cfg,
 		SavePath:    path,
 		WakeUI:      wakeUI,
-		Shown:       runSync,
+		Shown:       func() { runSync("window") },
 	})
 	if err != nil {
 		slog.Error("cannot open the desk's window: is a display available (on Linux an X server and $DISPLAY)?", "err", err)
 		return 1
 	}
 	d.Start()
-	time.AfterFunc(syncAnyway, runSync)
+	anyway := time.AfterFunc(syncAnyway, func() { runSync("timeout") })
 	if os.Getenv("GOGC") == "" {
 		// The desk's live heap is 15-35 MB, most of it fonts Fyne parsed;
 		// at the default 100 % the heap grows to twice that between
@@ -313,6 +313,7 @@ func run(args []string, stderr io.Writer) int {
 	// sync, which the stop cuts short.
 	go exitIfStuck(quitting, ran, quitGrace, func() { stop(); desk.Close() }, os.Exit)
 	d.ShowAndRun()
+	anyway.Stop()
 	runOnce.Do(func() { close(runDone) }) // The window was never shown.
 	d.Close()
 	close(ran)

@@ -1201,7 +1201,7 @@ func (s *Server) changes(w http.ResponseWriter, req *request) {
 	p, err := s.feed.get(key, head, func() ([]byte, bool, int64, error) {
 		// The desks waiting for this page share it: one hanging up must
 		// not cancel it for the others.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), headReadTimeout)
+		ctx, cancel := context.WithTimeout(withDurableHead(context.WithoutCancel(ctx), head), headReadTimeout)
 		defer cancel()
 		var ch Changes
 		var at int64

@@ -34,8 +34,9 @@ func take(j *updateJob) *updateJob {
 // groupCommitter is the one goroutine that runs a store's write
 // transactions: it takes the Updates waiting at the moment (at most
 // maxGroup) and hands them to the store's run, which runs them one after
-// another in one transaction, each in a savepoint, commits them together
-// and answers each job. While one group commits, the next gathers: the
+// another in one transaction, commits them together and answers each job
+// (PostgreSQL's once the commit is durable, which may be after run
+// returned). While one group commits, the next gathers: the
 // busier the shop, the larger the groups, and the fewer fsyncs per write.
 type groupCommitter struct {
 	op      string // Names the store's Update in errors.
@@ -143,7 +144,8 @@ func (c *groupCommitter) update(ctx context.Context, ra *readAhead, fn func(Tx) 
 	}
 }
 
-// stop waits for the group being committed; Updates after it fail.
+// stop waits for the group being committed; Updates after it fail, and
+// those it took are answered when their group is, perhaps after stop.
 func (c *groupCommitter) stop() {
 	c.once.Do(func() {
 		close(c.quit)

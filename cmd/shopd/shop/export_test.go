@@ -136,3 +136,9 @@ func SkipDurableBarrierForTest(db DB) { db.(*Postgres).skipBarrier = true }
 // DurableBarrierForTest is the statement that waits for the flush of the
 // groups committed before it started (see asyncCommitSetting).
 const DurableBarrierForTest = durableBarrier
+
+// WithDurableHeadForTest is withDurableHead: a View on ctx computes a page
+// of the feed for requests that found head, durable.
+func WithDurableHeadForTest(ctx context.Context, head int64) context.Context {
+	return withDurableHead(ctx, head)
+}

@@ -13,7 +13,8 @@ import (
 // the database held when its request arrived:
 //
 //  1. The feed's head: the last sequence number committed, on whichever
-//     shopd (Tx.FeedHead). It is read afresh for each request, but one
+//     shopd (Tx.FeedHead); on PostgreSQL, once durable (see
+//     asyncCommitSetting). It is read afresh for each request, but one
 //     read serves every request that arrived before it started
 //     (headReader): a burst of a hundred polls costs a read or two. A desk
 //     at or past the head is answered "nothing new" from memory.
@@ -24,6 +25,23 @@ import (
 // Sequence numbers are handed out in commit order (see Store), so a state
 // of the feed is named by its head: a page computed at head h is the
 // answer for any request that found the head at or below h.
+
+// durableHeadKey is the context key of withDurableHead.
+type durableHeadKey struct{}
+
+// withDurableHead tells a store's View that it computes a page of the feed
+// for requests that found the feed's head at head, durable (see
+// pgTx.FeedHead): a page up to a durable number at least as high answers
+// them.
+func withDurableHead(ctx context.Context, head int64) context.Context {
+	return context.WithValue(ctx, durableHeadKey{}, head)
+}
+
+// durableHeadOf returns what withDurableHead put in ctx.
+func durableHeadOf(ctx context.Context) (head int64, ok bool) {
+	head, ok = ctx.Value(durableHeadKey{}).(int64)
+	return head, ok
+}
 
 // headReadTimeout bounds one read of the feed's head, which all the polls
 // waiting for it share, whatever their own deadlines.
@@ -36,9 +54,8 @@ const headReadTimeout = 10 * time.Second
 // one.
 type headReader struct {
 	read func(ctx context.Context) (int64, error)
-	// untimed lets a read take as long as it takes; else each is bounded
-	// by headReadTimeout.
-	untimed bool
+	// timeout bounds each read; 0 means headReadTimeout.
+	timeout time.Duration
 	mu      sync.Mutex
 	running bool
 	next    *headCall // The read the requests arriving now will share.
@@ -73,10 +90,11 @@ func (h *headReader) get(ctx context.Context) (int64, error) {
 // loop runs c, then the read gathered meanwhile, until none gathered.
 func (h *headReader) loop(c *headCall) {
 	for c != nil {
-		ctx, cancel := context.Background(), context.CancelFunc(func() {})
-		if !h.untimed {
-			ctx, cancel = context.WithTimeout(ctx, headReadTimeout)
+		timeout := h.timeout
+		if timeout == 0 {
+			timeout = headReadTimeout
 		}
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		c.head, c.err = h.read(ctx)
 		cancel()
 		close(c.done)

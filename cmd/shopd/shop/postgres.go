@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"path"
 	"slices"
 	"sort"
@@ -98,7 +99,10 @@ type Postgres struct {
 	groups, updates atomic.Int64
 	// durable is the highest number of the changes feed this shopd knows
 	// to be durable: its own groups' once their barrier returned, and
-	// heads read once the WAL was flushed past them (see FeedHead).
+	// heads read once the WAL was flushed past them (see FeedHead). It
+	// never falls: a failover to a standby that had not received the last
+	// commits (asynchronous replication, which docs/deploy.md warns loses
+	// them) leaves it above the new head until this shopd restarts.
 	durable atomic.Int64
 	// skipBarrier answers a group's callers without waiting for a
 	// barrier, for a test that needs a commit visible before it is
@@ -165,9 +169,7 @@ func OpenPostgres(ctx context.Context, url string, o PostgresOptions) (*Postgres
 		return nil, skranke.E("shop.OpenPostgres", skranke.Internal, fmt.Errorf("open shop database %s: %w", redact(cfg), err))
 	}
 	s := &Postgres{pool: pool, writer: writer, barrier: barrier, merged: map[string]string{}}
-	// Untimed, as a COMMIT was: a barrier waits as long as the server
-	// takes to flush, or a synchronous standby to acknowledge.
-	s.barriers.read, s.barriers.untimed = s.runBarrier, true
+	s.barriers.read, s.barriers.timeout = s.runBarrier, barrierTimeout
 	s.commits = startCommitter("write shop database", s.runGroup)
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
@@ -182,8 +184,8 @@ func redact(cfg *pgxpool.Config) string {
 	return fmt.Sprintf("postgres://%s@%s:%d/%s", c.User, c.Host, c.Port, c.Database)
 }
 
-// Close waits for the group being committed, then closes the pools.
-// Updates after Close fail.
+// Close waits for the group being committed and for the answers that wait
+// for a barrier, then closes the pools. Updates after Close fail.
 func (s *Postgres) Close() error {
 	s.once.Do(func() {
 		s.commits.stop()
@@ -347,7 +349,7 @@ func (s *Postgres) runGroup(group []*updateJob) {
 		}
 	}
 	if !fast {
-		s.runSafe(ctx, conn, group, results)
+		c = s.runSafe(ctx, conn, group, results)
 	}
 	s.groups.Add(1)
 	s.updates.Add(int64(len(group)))
@@ -381,8 +383,8 @@ func (s *Postgres) runGroup(group []*updateJob) {
 	}()
 }
 
-// asyncCommit says that runFast committed a group without waiting for
-// its flush (see asyncCommitSetting), and up to which feed number.
+// asyncCommit says that a group committed (runFast: without waiting for
+// its flush, see asyncCommitSetting), and up to which feed number.
 type asyncCommit struct {
 	committed bool
 	seq       int64
@@ -647,8 +649,9 @@ func (s *Postgres) noteDurable(seq int64) {
 
 // runSafe runs a group (see runGroup), each Update in a savepoint, and
 // leaves in results what each Update's caller is to be told (nil:
-// committed).
-func (s *Postgres) runSafe(ctx context.Context, conn *pgxpool.Conn, group []*updateJob, results []error) {
+// committed). It commits at the server's setting, and says whether it
+// committed and up to which feed number.
+func (s *Postgres) runSafe(ctx context.Context, conn *pgxpool.Conn, group []*updateJob, results []error) (c asyncCommit) {
 	t := &pgTx{ctx: ctx, c: conn, batch: &pgx.Batch{}, stored: map[string]pgStoredPurchase{}, merged: s.merged}
 	t.queue("begin", "BEGIN ISOLATION LEVEL READ COMMITTED")
 	t.queue("take the write lock", "SELECT pg_advisory_xact_lock($1)", pgWriteLock)
@@ -701,7 +704,7 @@ func (s *Postgres) runSafe(ctx context.Context, conn *pgxpool.Conn, group []*upd
 		if err != nil {
 			if conn.Conn().PgConn().TxStatus() != 'E' || undo() != nil {
 				failGroup(ctx, conn, results, err)
-				return
+				return c
 			}
 			results[i] = skranke.E("shop.Postgres.Update", skranke.Internal, err)
 			continue
@@ -733,7 +736,7 @@ func (s *Postgres) runSafe(ctx context.Context, conn *pgxpool.Conn, group []*upd
 			t.discard()
 			if err := undo(); err != nil {
 				failGroup(ctx, conn, results, err)
-				return
+				return c
 			}
 		case t.flushes == flushes:
 			// Nothing of this Update reached the server since its
@@ -746,7 +749,7 @@ func (s *Postgres) runSafe(ctx context.Context, conn *pgxpool.Conn, group []*upd
 		}
 	}
 	if !ran {
-		return
+		return c
 	}
 	for {
 		if t.seqRead {
@@ -759,8 +762,13 @@ func (s *Postgres) runSafe(ctx context.Context, conn *pgxpool.Conn, group []*upd
 		}
 		if err != nil {
 			failGroup(ctx, conn, results, err)
+			return c
 		}
-		return
+		c.committed = true
+		if t.seqRead {
+			c.seq = t.seq
+		}
+		return c
 	}
 }
 
@@ -803,10 +811,10 @@ type pgTx struct {
 	// docKeeper).
 	purchaseDoc, deliveryDoc storedDoc
 	// durable is the store, in a View: what its snapshot sees of the feed
-	// is handed out only once durable (see FeedHead), which headDurable
-	// says it is.
-	durable     *Postgres
-	headDurable bool
+	// is handed out only as far as durable (see FeedHead), feedCap once
+	// FeedHead has read it.
+	durable *Postgres
+	feedCap *int64
 }
 
 // storedDocs implements docKeeper: a delivery's answer is made of the
@@ -1011,9 +1019,14 @@ func (t *pgTx) nextSeq() (int64, error) {
 	return t.seq, nil
 }
 
-// FeedHead implements Tx. In a View, it returns the head its snapshot
-// sees once that head is durable (see asyncCommitSetting), waiting for a barrier
-// if needs be (see Postgres.durableHead); Changes reads nothing past it.
+// FeedHead implements Tx. In a View, it returns the newest head its
+// snapshot sees that is durable (see asyncCommitSetting), and Changes hands
+// out nothing past it: the snapshot's own head if the WAL is flushed past
+// it, or, when the View was asked for a page of the feed at a head made
+// durable before (Server.changes, see withDurableHead) and this shopd
+// knows a durable number at least as high, that number, so that the View
+// does not hold a connection of the pool while it waits; else the
+// snapshot's head once a barrier made it durable.
 func (t *pgTx) FeedHead() (int64, error) {
 	const op = "shop.pgTx.FeedHead"
 	if t.durable == nil {
@@ -1026,10 +1039,13 @@ func (t *pgTx) FeedHead() (int64, error) {
 	if err := t.queryRow(feedDurableHeadQuery).Scan(&seq, &flushed); err != nil {
 		return 0, internal(op, err)
 	}
-	if err := t.durable.durableHead(t.ctx, seq, flushed); err != nil {
-		return 0, internal(op, err)
+	need, asked := durableHeadOf(t.ctx)
+	if known := t.durable.durable.Load(); !flushed && seq > known && asked && known >= need {
+		seq = known
+	} else if err := t.durable.durableHead(t.ctx, seq, flushed); err != nil {
+		return 0, skranke.E(op, skranke.Unavailable, err)
 	}
-	t.headDurable = true
+	t.feedCap = &seq
 	return seq, nil
 }
 
@@ -1048,7 +1064,10 @@ func (s *Postgres) FeedHead(ctx context.Context) (int64, error) {
 	if err := s.pool.QueryRow(ctx, feedDurableHeadQuery).Scan(&seq, &flushed); err != nil {
 		return 0, internal(op, err)
 	}
-	return seq, internal(op, s.durableHead(ctx, seq, flushed))
+	if err := s.durableHead(ctx, seq, flushed); err != nil {
+		return 0, skranke.E(op, skranke.Unavailable, err)
+	}
+	return seq, nil
 }
 
 // durableHead returns once the feed is durable up to seq, a head read by
@@ -1071,11 +1090,23 @@ func (s *Postgres) durableHead(ctx context.Context, seq int64, flushed bool) err
 
 // runBarrier runs durableBarrier on the barrier's connection, as the read
 // of Postgres.barriers (which shares one for many, as the feed's head is
-// read for many polls; the number is unused).
+// read for many polls; the number is unused). A barrier that failed is
+// sent once more, on a new connection if the pool dropped the old one:
+// it only waits, and a group whose barrier fails is refused whole.
 func (s *Postgres) runBarrier(ctx context.Context) (int64, error) {
 	_, err := s.barrier.Exec(ctx, durableBarrier)
+	if err != nil && ctx.Err() == nil {
+		_, err = s.barrier.Exec(ctx, durableBarrier)
+	}
 	return 0, err
 }
+
+// barrierTimeout bounds a barrier: a server that takes longer to flush,
+// or a synchronous standby to acknowledge, has the groups waiting for it
+// answered 503, to be sent again under their idempotency keys, rather than
+// every Update of the shopd and its Close waiting on a connection that may
+// be dead.
+const barrierTimeout = time.Minute
 
 func (t *pgTx) Centres() ([]skranke.Centre, error) {
 	return pgListDocs[skranke.Centre](t, "shop.pgTx.Centres", "SELECT doc FROM centres ORDER BY id")
@@ -1420,12 +1451,16 @@ func (t *pgTx) PutSignature(s Signature) error {
 func (t *pgTx) Changes(centreID string, since int64, limit int) (Changes, error) {
 	const op = "shop.pgTx.Changes"
 	ch := Changes{Next: since, Purchases: []json.RawMessage{}, Cards: []json.RawMessage{}}
-	if t.durable != nil && !t.headDurable {
+	upTo := int64(math.MaxInt64)
+	if t.durable != nil {
 		// Nothing the snapshot sees is handed out before it is durable
 		// (see FeedHead).
-		if _, err := t.FeedHead(); err != nil {
-			return ch, err
+		if t.feedCap == nil {
+			if _, err := t.FeedHead(); err != nil {
+				return ch, err
+			}
 		}
+		upTo = *t.feedCap
 	}
 	// One statement over both tables: a page costs one round trip.
 	n := 0
@@ -1449,9 +1484,9 @@ func (t *pgTx) Changes(centreID string, since int64, limit int) (Changes, error)
 		ch.Next = seq
 		return nil
 	}, `(SELECT f.seq, false, p.doc FROM purchase_feed f JOIN purchases p ON p.code = f.code
-			WHERE f.centre_id = $1 AND f.seq > $2 ORDER BY f.seq LIMIT $3)
-		UNION ALL (SELECT seq, true, doc FROM cards WHERE centre_id = $1 AND seq > $2 ORDER BY seq LIMIT $3)
-		ORDER BY 1 LIMIT $3`, centreID, since, limit+1)
+			WHERE f.centre_id = $1 AND f.seq > $2 AND f.seq <= $4 ORDER BY f.seq LIMIT $3)
+		UNION ALL (SELECT seq, true, doc FROM cards WHERE centre_id = $1 AND seq > $2 AND seq <= $4 ORDER BY seq LIMIT $3)
+		ORDER BY 1 LIMIT $3`, centreID, since, limit+1, upTo)
 	return ch, internal(op, err)
 }
 

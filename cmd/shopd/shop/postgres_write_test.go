@@ -350,10 +350,11 @@ func TestPostgresFeedMoves(t *testing.T) {
 // durable. Were the shop's server to crash then, the change would be lost
 // and its number given to the next one; a desk that had read it would skip
 // that next change forever. So neither the feed's head nor a page of the
-// feed may hand out a number before it is durable: each waits until it
-// is. The test commits groups without their barrier and, each time the WAL
-// was found not yet flushed past the commit, asks for the head or a page
-// (in turns, as the first makes the change durable for the second).
+// feed may hand out a number before it is durable: the head waits until it
+// is, a page stops short of it. The test commits groups without their
+// barrier and, each time the WAL was found not yet flushed past the
+// commit, asks for the head or a page first (in turns, as the head makes
+// the change durable for the page).
 func TestFeedHandsOutOnlyDurableChanges(t *testing.T) {
 	t.Parallel()
 	url := pg.Cluster(t).NewEmptyDatabase(t)
@@ -383,11 +384,16 @@ func TestFeedHandsOutOnlyDurableChanges(t *testing.T) {
 		return ok
 	}
 	// page reads the feed from seq-1 in a snapshot, and checks that what it
-	// hands out is durable.
-	page := func(seq int64, lsn string) shop.Changes {
+	// hands out is durable. asked reads it as the server does for requests
+	// that found the head at seq-1.
+	page := func(seq int64, lsn string, asked bool) shop.Changes {
 		t.Helper()
 		var ch shop.Changes
-		if err := db.View(ctx, func(tx shop.Tx) error {
+		vctx := ctx
+		if asked {
+			vctx = shop.WithDurableHeadForTest(ctx, seq-1)
+		}
+		if err := db.View(vctx, func(tx shop.Tx) error {
 			var err error
 			ch, err = tx.Changes(centre, seq-1, 10)
 			return err
@@ -414,7 +420,7 @@ func TestFeedHandsOutOnlyDurableChanges(t *testing.T) {
 		}
 	}
 	caught := 0
-	for i := 0; i < 200 && caught < 6; i++ {
+	for i := 0; i < 200 && caught < 9; i++ {
 		code := fmt.Sprintf("DUR%04d", i)
 		if errs := shop.RunMutationsForTest(db, func(tx shop.Tx) error {
 			return tx.PutPurchase(testPurchase(code, centre, "Kari"))
@@ -431,14 +437,18 @@ func TestFeedHandsOutOnlyDurableChanges(t *testing.T) {
 			continue // The WAL writer was quicker: nothing to see.
 		}
 		caught++
-		if caught%2 == 0 {
+		switch caught % 3 {
+		case 0:
 			head(seq, lsn)
-		}
-		ch := page(seq, lsn)
-		if ch.Next != seq || len(ch.Purchases) != 1 {
-			t.Errorf("a page once the change was durable: next %d, %d purchases; want %d and the purchase %s", ch.Next, len(ch.Purchases), seq, code)
+		case 1:
+			page(seq, lsn, false) // Waits.
+		case 2:
+			page(seq, lsn, true) // Stops short of seq.
 		}
 		head(seq, lsn)
+		if ch := page(seq, lsn, true); ch.Next != seq || len(ch.Purchases) != 1 {
+			t.Errorf("a page once the change was durable: next %d, %d purchases; want %d and the purchase %s", ch.Next, len(ch.Purchases), seq, code)
+		}
 	}
 	if caught == 0 {
 		t.Fatal("no commit was ever seen before its flush: the test saw nothing of what it checks")

@@ -108,7 +108,9 @@ type Tx interface {
 	Changes(centreID string, since int64, limit int) (Changes, error)
 	// FeedHead is the last sequence number handed out (in any centre) as
 	// this transaction sees it: nothing above it has committed, and every
-	// item at or below it that will ever be in the feed is there.
+	// item at or below it that will ever be in the feed is there. On
+	// PostgreSQL, in a View, it is the last durable one, and Changes stops
+	// there (see pgTx.FeedHead), which it may wait for.
 	FeedHead() (int64, error)
 	// Activity lists a centre's deliveries, redemptions and credits made at
 	// or after from and before to.
@@ -126,7 +128,7 @@ type Tx interface {
 
 // feedHeadReader is a Store that can read Tx.FeedHead outside a
 // transaction more cheaply than View can (one round trip on PostgreSQL
-// instead of three). What it reads has committed.
+// instead of three). What it reads has committed, and is durable.
 type feedHeadReader interface {
 	FeedHead(ctx context.Context) (int64, error)
 }
