@@ -340,7 +340,7 @@ func (s *Postgres) runGroup(group []*updateJob) {
 	for _, j := range group {
 		fast = fast && mutation(j)
 	}
-	var c asyncCommit
+	var c groupCommit
 	if fast {
 		var ok bool
 		if ok, c = s.runFast(ctx, conn, &group, &results); !ok {
@@ -383,9 +383,10 @@ func (s *Postgres) runGroup(group []*updateJob) {
 	}()
 }
 
-// asyncCommit says that a group committed (runFast: without waiting for
-// its flush, see asyncCommitSetting), and up to which feed number.
-type asyncCommit struct {
+// groupCommit says whether a group committed (runFast's without waiting
+// for the flush, see asyncCommitSetting; runSafe's at the server's
+// setting), and up to which feed number.
+type groupCommit struct {
 	committed bool
 	seq       int64
 }
@@ -453,7 +454,7 @@ func failGroup(ctx context.Context, conn *pgxpool.Conn, results []error, err err
 // of its own would wait for the lock, and pay its hand-over, BEGIN and
 // COMMIT. Their rows read ahead go in one round trip with the statements
 // queued then.
-func (s *Postgres) runFast(ctx context.Context, conn *pgxpool.Conn, groupp *[]*updateJob, resultsp *[]error) (ok bool, c asyncCommit) {
+func (s *Postgres) runFast(ctx context.Context, conn *pgxpool.Conn, groupp *[]*updateJob, resultsp *[]error) (ok bool, c groupCommit) {
 	group, results := *groupp, *resultsp
 	defer func() { *groupp, *resultsp = group, results }()
 	t := &pgTx{ctx: ctx, c: conn, batch: &pgx.Batch{}, stored: map[string]pgStoredPurchase{}, merged: s.merged,
@@ -461,7 +462,7 @@ func (s *Postgres) runFast(ctx context.Context, conn *pgxpool.Conn, groupp *[]*u
 	t.queue("begin", "BEGIN ISOLATION LEVEL READ COMMITTED")
 	t.queue("take the write lock", "SELECT pg_advisory_xact_lock($1), "+asyncCommitSetting+", "+groupSettings, pgWriteLock)
 	t.queueSeqAhead()
-	retry := func() (bool, asyncCommit) {
+	retry := func() (bool, groupCommit) {
 		conn.Exec(ctx, "ROLLBACK", pgx.QueryExecModeSimpleProtocol)
 		return false, c
 	}
@@ -651,7 +652,7 @@ func (s *Postgres) noteDurable(seq int64) {
 // leaves in results what each Update's caller is to be told (nil:
 // committed). It commits at the server's setting, and says whether it
 // committed and up to which feed number.
-func (s *Postgres) runSafe(ctx context.Context, conn *pgxpool.Conn, group []*updateJob, results []error) (c asyncCommit) {
+func (s *Postgres) runSafe(ctx context.Context, conn *pgxpool.Conn, group []*updateJob, results []error) (c groupCommit) {
 	t := &pgTx{ctx: ctx, c: conn, batch: &pgx.Batch{}, stored: map[string]pgStoredPurchase{}, merged: s.merged}
 	t.queue("begin", "BEGIN ISOLATION LEVEL READ COMMITTED")
 	t.queue("take the write lock", "SELECT pg_advisory_xact_lock($1)", pgWriteLock)
